@@ -1,0 +1,27 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+    name: "nnc",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "nnc", targets: ["nnc"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+    ],
+    targets: [
+        .target(name: "NNCDiagnostics"),
+        .target(name: "NNCSpec", dependencies: ["NNCDiagnostics", .product(name: "Yams", package: "Yams")]),
+        .target(name: "NNCGraph", dependencies: ["NNCSpec"]),
+        .target(name: "NNCDriver", dependencies: ["NNCDiagnostics", "NNCSpec", "NNCGraph"]),
+        .executableTarget(name: "nnc", dependencies: [
+            "NNCDriver",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+        .testTarget(name: "NNCSpecTests", dependencies: ["NNCSpec"]),
+        .testTarget(name: "NNCGraphTests", dependencies: ["NNCGraph"]),
+        .testTarget(name: "NNCDriverTests", dependencies: ["NNCDriver"]),
+    ]
+)

@@ -1,0 +1,66 @@
+/// How serious a diagnostic is. Errors make `nnc check` exit 1; warnings do not.
+public enum Severity: String, Sendable, Comparable {
+    case note, warning, error
+
+    private var rank: Int {
+        switch self {
+        case .note: 0
+        case .warning: 1
+        case .error: 2
+        }
+    }
+    public static func < (a: Severity, b: Severity) -> Bool { a.rank < b.rank }
+}
+
+/// A secondary place a diagnostic points at, with a short message ("'fc1' is [B, 128]").
+public struct DiagnosticLabel: Sendable {
+    public var location: SourceLocation
+    public var message: String
+    public var severity: Severity
+
+    public init(_ location: SourceLocation, _ message: String, severity: Severity = .note) {
+        self.location = location
+        self.message = message
+        self.severity = severity
+    }
+}
+
+/// One problem found in a spec: a value, not a thrown error, so every pass can report
+/// all independent problems in one run.
+public struct Diagnostic: Sendable {
+    public var severity: Severity
+    public var code: DiagnosticCode
+    /// Lowercase phrase without a final period, stating the rule.
+    public var message: String
+    public var location: SourceLocation
+    /// Message shown under the primary location; empty to show none.
+    public var primaryLabel: String
+    public var labels: [DiagnosticLabel]
+    public var notes: [String]
+    /// A suggested fix, printed after `help:`.
+    public var help: String?
+
+    public init(_ severity: Severity, _ code: DiagnosticCode, _ message: String, at location: SourceLocation,
+                label: String = "", labels: [DiagnosticLabel] = [], notes: [String] = [], help: String? = nil) {
+        self.severity = severity
+        self.code = code
+        self.message = message
+        self.location = location
+        self.primaryLabel = label
+        self.labels = labels
+        self.notes = notes
+        self.help = help
+    }
+
+    public static func error(_ code: DiagnosticCode, _ message: String, at location: SourceLocation,
+                             label: String = "", labels: [DiagnosticLabel] = [], notes: [String] = [],
+                             help: String? = nil) -> Diagnostic {
+        Diagnostic(.error, code, message, at: location, label: label, labels: labels, notes: notes, help: help)
+    }
+
+    public static func warning(_ code: DiagnosticCode, _ message: String, at location: SourceLocation,
+                               label: String = "", labels: [DiagnosticLabel] = [], notes: [String] = [],
+                               help: String? = nil) -> Diagnostic {
+        Diagnostic(.warning, code, message, at: location, label: label, labels: labels, notes: notes, help: help)
+    }
+}

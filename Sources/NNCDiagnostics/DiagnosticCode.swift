@@ -1,0 +1,98 @@
+/// The catalog of stable diagnostic codes. E01xx syntax, E02xx schema, E03xx shapes and
+/// graph, E04xx limits, E05xx data and runtime, W… warnings. A code never changes meaning;
+/// `nnc explain CODE` prints `explanation` (see `DiagnosticCode+Explanation.swift`).
+public enum DiagnosticCode: String, Sendable, CaseIterable, Codable {
+    // Syntax
+    case yamlSyntax = "E0101"
+    case dslSyntax = "E0102"
+    case duplicateKey = "E0103"
+    case mlpShorthand = "E0104"
+    case unreadableFile = "E0105"
+
+    // Schema
+    case unknownKey = "E0201"
+    case wrongType = "E0202"
+    case outOfRange = "E0203"
+    case unknownValue = "E0204"
+    case missingKey = "E0205"
+    case conflictingKeys = "E0206"
+    case badBlock = "E0207"
+    case wrongArity = "E0208"
+    case scheduleTooLong = "E0209"
+    case scheduleMilestone = "E0210"
+    case scheduleValues = "E0211"
+
+    // Shapes and graph
+    case mergeShapeMismatch = "E0301"
+    case concatShapeMismatch = "E0302"
+    case unknownLayerName = "E0303"
+    case duplicateLayerName = "E0304"
+    case cycle = "E0305"
+    case inputRank = "E0306"
+    case kernelTooLarge = "E0307"
+    case reshapeSize = "E0308"
+    case groups = "E0309"
+    case lossMismatch = "E0310"
+    case badPadding = "E0311"
+    case inputCount = "E0312"
+    case noLayers = "E0313"
+    case metricMismatch = "E0314"
+    case nonPositiveSize = "E0315"
+
+    // Limits
+    case tooLarge = "E0401"
+
+    // Warnings
+    case strideDropsRows = "W0301"
+    case deadBranch = "W0302"
+    case deepSigmoid = "W0303"
+    case softmaxThenLogits = "W0304"
+    case unusedBlock = "W0201"
+    case missingDataFile = "W0202"
+
+    /// A one-line title, for `nnc explain --list` and docs.
+    public var title: String {
+        switch self {
+        case .yamlSyntax: "the file is not valid YAML"
+        case .dslSyntax: "the file is not valid nnc DSL"
+        case .duplicateKey: "a key appears twice in one mapping"
+        case .mlpShorthand: "an MLP shorthand like 784-128-10 is malformed"
+        case .unreadableFile: "the spec file cannot be read"
+        case .unknownKey: "a key is not known in this place"
+        case .wrongType: "a value has the wrong type"
+        case .outOfRange: "a value is outside its allowed range"
+        case .unknownValue: "a name (layer kind, activation, optimizer, …) is not known"
+        case .missingKey: "a required key is missing"
+        case .conflictingKeys: "two keys cannot be used together"
+        case .badBlock: "a block definition or use is invalid"
+        case .wrongArity: "a list has the wrong number of elements"
+        case .scheduleTooLong: "a schedule phase is longer than the training run"
+        case .scheduleMilestone: "a schedule milestone lies past the end of training"
+        case .scheduleValues: "a schedule's boundaries and values do not fit together"
+        case .mergeShapeMismatch: "'add' operands must have identical shapes"
+        case .concatShapeMismatch: "'concat' operands must agree on every axis but the concatenation axis"
+        case .unknownLayerName: "'inputs' names a layer that does not exist"
+        case .duplicateLayerName: "two layers have the same name"
+        case .cycle: "the layers form a cycle"
+        case .inputRank: "a layer received an input of the wrong rank"
+        case .kernelTooLarge: "a kernel or pool window is larger than its padded input"
+        case .reshapeSize: "a reshape must keep the number of elements"
+        case .groups: "groups must divide both input channels and filters"
+        case .lossMismatch: "the loss does not fit the model's output"
+        case .badPadding: "a padding is not valid for this layer"
+        case .inputCount: "a layer received the wrong number of inputs"
+        case .noLayers: "the model has no layers"
+        case .metricMismatch: "a metric does not fit the model's output"
+        case .nonPositiveSize: "a dimension must be positive"
+        case .tooLarge: "the model exceeds a size limit"
+        case .strideDropsRows: "the stride does not tile the input: trailing rows or columns are dropped"
+        case .deadBranch: "a layer's output reaches no model output"
+        case .deepSigmoid: "a deep sigmoid or tanh stack with a small init will barely learn"
+        case .softmaxThenLogits: "softmax output fed to a loss that expects logits"
+        case .unusedBlock: "a block is defined but never used"
+        case .missingDataFile: "a data file named by the spec does not exist"
+        }
+    }
+
+    public var isWarning: Bool { rawValue.hasPrefix("W") }
+}

@@ -1,0 +1,111 @@
+import NNCDiagnostics
+
+/// Phase 2: stamp decoded items out into `LayerSpec`s with qualified names.
+extension LayerExpander {
+    /// Names and counters of one instance body.
+    struct Scope {
+        var prefix: String
+        /// What `input` means here: the model input, or the block's input.
+        var inputName: String
+        /// Names written in this body (layers and groups), unqualified.
+        var localNames: Set<String>
+        var counters: [String: Int] = [:]
+        var origin: String?
+
+        func qualify(_ name: String) -> String { prefix.isEmpty ? name : "\(prefix).\(name)" }
+
+        /// Resolves a reference written in this body.
+        func resolve(_ ref: LocatedName) -> LocatedName {
+            if ref.name == ModelSpec.inputName { return LocatedName(inputName, at: ref.location) }
+            if localNames.contains(ref.name) { return LocatedName(qualify(ref.name), at: ref.location) }
+            return ref
+        }
+
+        /// Keras-style generated names: dense, dense_1, dense_2, …
+        mutating func generate(_ base: String) -> String {
+            var n = counters[base, default: 0]
+            var name: String
+            repeat {
+                name = n == 0 ? base : "\(base)_\(n)"
+                n += 1
+            } while localNames.contains(name)
+            counters[base] = n
+            return name
+        }
+    }
+
+    static func localNames(_ items: [Item]) -> Set<String> {
+        var names: Set<String> = []
+        for item in items {
+            switch item {
+            case .layer(_, let name, _): if let name { names.insert(name.name) }
+            case .group(let group) where group.hasExplicitName:
+                names.insert(group.baseName)
+                if group.isRepeat {
+                    for i in 1...min(group.count, 10_000) { names.insert("\(group.baseName)\(i)") }
+                }
+            case .group: break
+            }
+        }
+        return names
+    }
+
+    /// Instantiates `items` in `scope`, chaining from `previous`; returns the last layer's name.
+    @discardableResult
+    mutating func instantiate(_ items: [Item], scope: inout Scope, previous: String) -> String {
+        var previous = previous
+        for item in items {
+            if layers.count >= Self.maxLayers {
+                if !limitReported {
+                    limitReported = true
+                    decoder.diagnostics.error(.tooLarge, "a model may have at most \(Self.maxLayers) layers after expanding repeats and blocks",
+                                              at: location(of: item), help: "check the 'repeat' counts")
+                }
+                return previous
+            }
+            switch item {
+            case .layer(let component, let name, let inputs):
+                let local = name?.name ?? scope.generate(component.kind.name)
+                let qualified = scope.qualify(local)
+                let refs = inputs.map { $0.map(scope.resolve) } ?? [LocatedName(previous, at: component.location)]
+                layers.append(LayerSpec(name: qualified, nameLocation: name?.location ?? component.location,
+                                        hasExplicitName: name != nil, inputs: refs, hasExplicitInputs: inputs != nil,
+                                        component: component, location: component.location, origin: scope.origin))
+                previous = qualified
+            case .group(let group):
+                let input = group.inputs.map { $0.map(scope.resolve).first!.name } ?? previous
+                let base = group.hasExplicitName ? group.baseName : scope.generate(group.baseName)
+                let what = group.blockName.map { "block '\($0)'" } ?? "repeat"
+                let bodyNames = Self.localNames(group.body)
+                for i in 1...group.count {
+                    let local = group.isRepeat ? "\(base)\(i)" : base
+                    let instanceInput = group.isRepeat && i > 1 ? previous : input
+                    var inner = Scope(prefix: scope.qualify(local), inputName: instanceInput, localNames: bodyNames,
+                                      origin: "in \(what) '\(scope.qualify(local))' (written at \(group.location))")
+                    previous = instantiate(group.body, scope: &inner, previous: instanceInput)
+                    instanceOutputs[scope.qualify(local)] = previous
+                    if layers.count >= Self.maxLayers { return previous }
+                }
+                if group.isRepeat { instanceOutputs[scope.qualify(base)] = previous }
+            }
+        }
+        return previous
+    }
+
+    private func location(of item: Item) -> SourceLocation {
+        switch item {
+        case .layer(let component, _, _): component.location
+        case .group(let group): group.location
+        }
+    }
+
+    /// Rewrites references to block or repeat instances into references to their last layer.
+    mutating func resolveInstanceReferences() {
+        guard !instanceOutputs.isEmpty else { return }
+        for index in layers.indices where layers[index].hasExplicitInputs {
+            layers[index].inputs = layers[index].inputs.map { ref in
+                instanceOutputs[ref.name].map { LocatedName($0, at: ref.location) } ?? ref
+            }
+        }
+    }
+}

@@ -1,0 +1,169 @@
+import Foundation
+import NNCDiagnostics
+
+/// Turns an untyped `SpecNode` into typed values, driven by the registry: unknown keys,
+/// wrong types, out-of-range values and missing keys become diagnostics at their node,
+/// and absent attributes get their registry defaults.
+public struct SpecDecoder {
+    public var diagnostics = Diagnostics()
+    private var defaultCache: [String: AttributeValue] = [:]
+
+    public init() {}
+
+    // MARK: Components
+
+    /// Decodes `relu`, `{leaky_relu: 0.1}`, `{leaky_relu: {alpha: 0.1}}` or `{conv2d: [6, 5]}`.
+    public mutating func component(_ node: SpecNode, _ family: Family, what: String? = nil) -> ComponentSpec? {
+        switch node.kind {
+        case .scalar(let text, _):
+            guard let kind = lookup(text, in: family, at: node.location) else { return nil }
+            return finish(ComponentSpec(kind: kind, family: family, location: node.location), given: [], at: node.location)
+        case .mapping(let pairs):
+            guard pairs.count == 1 else {
+                diagnostics.error(.wrongType, "\(what ?? family.name) must name one \(family.name) kind; found \(pairs.count) keys",
+                                  at: node.location, label: pairs.isEmpty ? "empty mapping" : "",
+                                  help: "write it as `name` or `{name: {key: value}}`")
+                return nil
+            }
+            let pair = pairs[0]
+            guard let kind = lookup(pair.key, in: family, at: pair.keyLocation) else { return nil }
+            return body(pair.value, kind: kind, family: family, at: pair.keyLocation)
+        case .sequence, .null:
+            diagnostics.error(.wrongType, "expected \(family.article) \(family.name), got \(node.kindDescription)", at: node.location,
+                              help: "write a \(family.name) as a name, e.g. `\(family.kinds[0].name)`")
+            return nil
+        }
+    }
+
+    /// Decodes the value under a kind key: null (all defaults), a short form, or a mapping of attributes.
+    public mutating func body(_ node: SpecNode, kind: ComponentKind, family: Family, at location: SourceLocation,
+                              extra: [SpecNode.Pair] = []) -> ComponentSpec? {
+        var spec = ComponentSpec(kind: kind, family: family, location: location)
+        var given: [SpecNode.Pair] = []
+        switch node.kind {
+        case .null:
+            break
+        case .mapping(let pairs):
+            given = pairs
+        case .scalar, .sequence:
+            guard !kind.shortForm.isEmpty else {
+                diagnostics.error(.wrongType, "'\(kind.name)' has no short form; got \(node.kindDescription)", at: node.location,
+                                  help: kind.attributes.isEmpty ? "write just `\(kind.name)`"
+                                      : "use the full form `\(kind.name): {\(kind.attributes[0].name): …}`")
+                return nil
+            }
+            if kind.shortForm.count > 1, let items = node.items {
+                guard items.count <= kind.shortForm.count else {
+                    diagnostics.error(.wrongArity, "the short form of '\(kind.name)' takes at most \(kind.shortForm.count) values "
+                                      + "(\(kind.shortForm.joined(separator: ", "))); got \(items.count)", at: node.location)
+                    return nil
+                }
+                for (name, item) in zip(kind.shortForm, items) {
+                    given.append(SpecNode.Pair(key: name, keyLocation: item.location, value: item))
+                }
+            } else {
+                given.append(SpecNode.Pair(key: kind.shortForm[0], keyLocation: node.location, value: node))
+            }
+        }
+        given += extra
+        spec = finish(spec, given: given, at: location)
+        return spec
+    }
+
+    private mutating func finish(_ spec: ComponentSpec, given: [SpecNode.Pair], at location: SourceLocation) -> ComponentSpec {
+        var spec = spec
+        spec.values = attributes(given, spec.kind.attributes, owner: "'\(spec.kind.name)'", rank: spec.kind.spatialRank, at: location)
+        return spec
+    }
+
+    private mutating func lookup(_ name: String, in family: Family, at location: SourceLocation) -> ComponentKind? {
+        if let kind = family.kind(name) { return kind }
+        diagnostics.error(.unknownValue, "unknown \(family.name) '\(name)'", at: location,
+                          help: Suggestions.didYouMean(name, in: family.allNames)
+                              ?? "known: \(family.kinds.map(\.name).joined(separator: ", "))")
+        return nil
+    }
+
+    // MARK: Records
+
+    public mutating func record(_ node: SpecNode, _ schema: RecordSchema) -> RecordValue {
+        var given: [SpecNode.Pair] = []
+        switch node.kind {
+        case .mapping(let pairs): given = pairs
+        case .null: break
+        default:
+            diagnostics.error(.wrongType, "'\(schema.name)' must be a mapping, got \(node.kindDescription)", at: node.location)
+        }
+        return RecordValue(schema: schema, location: node.location,
+                           values: attributes(given, schema.attributes, owner: "'\(schema.name)'", rank: 0, at: node.location))
+    }
+
+    /// A record with nothing given: just its defaults.
+    public mutating func defaults(_ schema: RecordSchema, at location: SourceLocation) -> RecordValue {
+        RecordValue(schema: schema, location: location,
+                    values: attributes([], schema.attributes, owner: schema.name, rank: 0, at: location))
+    }
+
+    // MARK: Attributes
+
+    /// Checks keys against `schema`, decodes each value, reports missing required keys and fills defaults.
+    mutating func attributes(_ given: [SpecNode.Pair], _ schema: [Attribute], owner: String, rank: Int,
+                             at location: SourceLocation) -> [String: AttributeValue] {
+        var values: [String: AttributeValue] = [:]
+        var seen: [String: SourceLocation] = [:]
+        for pair in given {
+            guard let attribute = schema.first(where: { $0.name == pair.key }) else {
+                diagnostics.error(.unknownKey, "unknown key '\(pair.key)' in \(owner)", at: pair.keyLocation,
+                                  help: Suggestions.didYouMean(pair.key, in: schema.map(\.name))
+                                      ?? (schema.isEmpty ? "\(owner) takes no keys"
+                                          : "known keys: \(schema.map(\.name).joined(separator: ", "))"))
+                continue
+            }
+            if let first = seen[pair.key] {
+                diagnostics.error(.duplicateKey, "a key may appear only once in a mapping; '\(pair.key)' is repeated",
+                                  at: pair.keyLocation, labels: [DiagnosticLabel(first, "first given here")])
+                continue
+            }
+            seen[pair.key] = pair.keyLocation
+            if let value = decode(pair.value, as: attribute.type, rank: rank, what: "'\(pair.key)' of \(owner)") {
+                values[pair.key] = AttributeValue(value, at: pair.value.location)
+            }
+        }
+        for attribute in schema where values[attribute.name] == nil && seen[attribute.name] == nil {
+            switch attribute.default {
+            case .required:
+                diagnostics.error(.missingKey, "\(owner) needs '\(attribute.name)'", at: location,
+                                  help: "add `\(attribute.name): …` (\(attribute.type.description))")
+            case .value(let text):
+                if let value = defaultValue(text, attribute, rank: rank) { values[attribute.name] = value }
+            case .unset:
+                break
+            }
+        }
+        return values
+    }
+
+    private mutating func defaultValue(_ text: String, _ attribute: Attribute, rank: Int) -> AttributeValue? {
+        let key = "\(attribute.name)|\(text)|\(rank)|\(attribute.type.description)"
+        if let cached = defaultCache[key] { return cached }
+        var inner = SpecDecoder()
+        guard let value = inner.decode(Self.parseDefault(text), as: attribute.type, rank: rank, what: attribute.name) else {
+            preconditionFailure("registry default '\(text)' of '\(attribute.name)' does not decode: \(inner.diagnostics.all)")
+        }
+        let result = AttributeValue(value, at: .unknown, isDefault: true)
+        defaultCache[key] = result
+        return result
+    }
+
+    /// Registry defaults are written in spec syntax: a scalar or a flat `[a, b]` list.
+    static func parseDefault(_ text: String) -> SpecNode {
+        if text.hasPrefix("[") {
+            let items = text.dropFirst().dropLast().split(separator: ",").map {
+                SpecNode.scalar($0.trimmingCharacters(in: .whitespaces), at: .unknown)
+            }
+            return SpecNode(.sequence(items), at: .unknown)
+        }
+        return .scalar(text, at: .unknown)
+    }
+}
+
