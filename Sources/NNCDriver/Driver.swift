@@ -1,1 +1,74 @@
-public enum Driver {}
+import Foundation
+import NNCGraph
+import NNCSpec
+
+/// An environment problem (not a spec problem): unreadable file, bad arguments.
+public struct DriverError: Error, CustomStringConvertible, Sendable {
+    public var description: String
+    public init(_ description: String) { self.description = description }
+}
+
+/// The result of checking one model: what could be built, and every diagnostic.
+public struct CheckResult: Sendable {
+    public var file: SourceFile
+    public var spec: ModelSpec?
+    public var graph: Graph?
+    /// All diagnostics, in file order.
+    public var diagnostics: [Diagnostic]
+
+    public var hasErrors: Bool { diagnostics.contains { $0.severity == .error } }
+    public var errors: [Diagnostic] { diagnostics.filter { $0.severity == .error } }
+    public var warnings: [Diagnostic] { diagnostics.filter { $0.severity == .warning } }
+}
+
+/// The pipeline as plain functions: the CLI and the tests both call these in-process.
+public enum Driver {
+    /// Reads a model argument: a file path, or an MLP shorthand such as `784-128-10`.
+    public static func loadSource(_ argument: String) throws -> SourceFile {
+        if MLPShorthand.matches(argument), !FileManager.default.fileExists(atPath: argument) {
+            return SourceFile(path: argument, text: argument)
+        }
+        guard let data = FileManager.default.contents(atPath: argument) else {
+            var isDirectory: ObjCBool = false
+            if FileManager.default.fileExists(atPath: argument, isDirectory: &isDirectory), isDirectory.boolValue {
+                throw DriverError("\(argument): is a directory, not a model file")
+            }
+            throw DriverError("\(argument): no such file (expected a .yaml or .nn model, or an MLP shorthand like 784-128-10)")
+        }
+        guard let text = String(data: data, encoding: .utf8) else {
+            throw DriverError("\(argument): the file is not UTF-8 text")
+        }
+        return SourceFile(path: argument, text: text)
+    }
+
+    /// Parses, decodes and checks a model.
+    public static func check(_ file: SourceFile) -> CheckResult {
+        var diagnostics = Diagnostics()
+        let spec: ModelSpec?
+        if MLPShorthand.matches(file.path), file.text == file.path {
+            if let node = MLPShorthand.node(for: file, into: &diagnostics) {
+                let (decoded, more) = SpecLoader.decodeModel(node, file: file, defaultName: file.path)
+                spec = decoded
+                diagnostics.append(contentsOf: more)
+            } else {
+                spec = nil
+            }
+        } else {
+            let (decoded, more) = SpecLoader.load(file)
+            spec = decoded
+            diagnostics.append(contentsOf: more)
+        }
+        var graph: Graph?
+        if let spec {
+            let (built, more) = Checker.check(spec)
+            graph = built
+            diagnostics.append(contentsOf: more)
+        }
+        return CheckResult(file: file, spec: spec, graph: graph, diagnostics: diagnostics.sorted)
+    }
+
+    /// Reads and checks the model at `argument` (a path or an MLP shorthand).
+    public static func check(path argument: String) throws -> CheckResult {
+        check(try loadSource(argument))
+    }
+}

@@ -1,0 +1,30 @@
+import NNCSpec
+
+/// The checked model: nodes in topological order (node 0 is the input), every shape known
+/// for nodes that checked, parameters and costs counted.
+public struct Graph: Sendable {
+    public var name: String
+    public var nodes: [Node]
+    /// The node whose output is the model's output (nil when the model has errors there).
+    public var output: NodeID?
+    /// Nodes that could not be checked stop the trace here (index into `nodes` order of the spec), if any.
+    public var isComplete: Bool
+
+    public subscript(id: NodeID) -> Node { nodes[id.rawValue] }
+
+    public var totalParams: Int { nodes.reduce(0) { $0 + $1.paramCount } }
+    public var trainableParams: Int { nodes.reduce(0) { $0 + $1.trainableParams } }
+    public var nonTrainableParams: Int { nodes.reduce(0) { $0 + $1.nonTrainableParams } }
+    public var macs: Int { nodes.reduce(0) { $0 + $1.macs } }
+    public var flops: Int { nodes.reduce(0) { $0 + $1.flops } }
+    /// Bytes of all parameters in float32.
+    public var parameterBytes: Int { totalParams * 4 }
+    /// Bytes of every layer's output for one sample in float32 (the input included).
+    public var activationBytesPerSample: Int { nodes.reduce(0) { $0 + ($1.shape?.elementCount ?? 0) * 4 } }
+    /// True when some layer has several inputs or feeds several layers.
+    public var isSequential: Bool {
+        var consumers = [Int](repeating: 0, count: nodes.count)
+        for node in nodes { for input in node.inputs { consumers[input.rawValue] += 1 } }
+        return nodes.allSatisfy { $0.inputs.count <= 1 } && consumers.allSatisfy { $0 <= 1 }
+    }
+}

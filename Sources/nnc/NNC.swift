@@ -1,0 +1,9 @@
+import ArgumentParser
+
+@main
+struct NNC: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "nnc",
+        abstract: "A declarative neural-network model compiler: check, summarize and explain network specs.",
+        subcommands: [CheckCommand.self, SummaryCommand.self, SchemaCommand.self, ExplainCommand.self, PuzzleCommand.self])
+}
