@@ -17,8 +17,10 @@ public struct DiagnosticRenderer: Sendable {
     public func render(_ d: Diagnostic) -> String {
         var out = "\(d.location): \(paint(d.severity.rawValue, d.severity)): \(d.message) [\(d.code.rawValue)]\n"
         var markers: [(location: SourceLocation, text: String, severity: Severity)] = []
-        if !d.primaryLabel.isEmpty || d.labels.isEmpty {
-            markers.append((d.location, d.primaryLabel, d.severity))
+        // Like swiftc, the primary marker repeats the message unless a shorter label is given.
+        let primaryMarked = d.labels.contains { $0.location == d.location }
+        if !primaryMarked {
+            markers.append((d.location, d.primaryLabel.isEmpty ? d.message : d.primaryLabel, d.severity))
         }
         for label in d.labels { markers.append((label.location, label.message, label.severity)) }
         out += snippet(markers.filter { $0.location.isKnown && $0.location.file === d.location.file })

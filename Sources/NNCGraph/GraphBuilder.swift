@@ -1,14 +1,93 @@
 import NNCSpec
 
+/// Parameter-count conventions that differ between frameworks (recurrent biases).
+public enum Convention: String, Sendable, CaseIterable {
+    /// One bias per gate (GRU with reset_after: two), as Keras counts.
+    case keras
+    /// Two biases per gate (b_ih and b_hh), as PyTorch counts.
+    case pytorch
+}
+
 /// Builds the typed `Graph` from a `ModelSpec`: resolves names, orders the layers,
 /// infers every shape, counts parameters and FLOPs, and reports what does not fit.
+/// A layer whose input failed gets no shape and reports nothing, so one mistake gives
+/// one message.
 public struct GraphBuilder {
     public let spec: ModelSpec
+    public let convention: Convention
     public var diagnostics = Diagnostics()
+    var nodes: [Node] = []
 
-    public init(spec: ModelSpec) { self.spec = spec }
+    public init(spec: ModelSpec, convention: Convention = .keras) {
+        self.spec = spec
+        self.convention = convention
+    }
 
     public mutating func build() -> Graph {
-        Graph(name: spec.name, nodes: [], output: nil, isComplete: false)
+        let input = Node(id: NodeID(0), name: ModelSpec.inputName, op: .input, layer: nil, inputs: [],
+                         shape: spec.input.map(TensorShape.init), location: spec.inputLocation)
+        nodes = [input]
+        if spec.layers.isEmpty {
+            if !diagnostics.hasErrors, spec.input != nil {
+                diagnostics.error(.noLayers, "a model needs at least one layer", at: spec.layersLocation,
+                                  help: "add a layer under `layers:`, e.g. `- dense: 10`")
+            }
+            return Graph(name: spec.name, nodes: nodes, output: nil, isComplete: false)
+        }
+        let order = resolveOrder()
+        nodes[0].isInteger = order.contains { spec.layers[$0.index].kind.name == "embedding" && $0.inputs.contains(0) }
+        var nodeOfLayer = [Int: NodeID]()
+        for entry in order {
+            let layer = spec.layers[entry.index]
+            let id = NodeID(nodes.count)
+            nodeOfLayer[entry.index] = id
+            var node = Node(id: id, name: layer.name, op: Op(kind: layer.kind), layer: layer,
+                            inputs: entry.inputs.map { $0 == 0 ? NodeID(0) : nodeOfLayer[$0 - 1]! },
+                            shape: nil, location: layer.location)
+            let inputNodes = node.inputs.map { nodes[$0.rawValue] }
+            if entry.valid, inputNodes.allSatisfy({ $0.shape != nil }) {
+                node.shape = inferShape(&node, layer: layer, inputs: inputNodes)
+                if node.shape != nil {
+                    countParameters(&node, inputs: inputNodes)
+                    countFlops(&node, inputs: inputNodes)
+                    node.receptiveField = receptiveField(of: node, inputs: inputNodes)
+                }
+            }
+            nodes.append(node)
+        }
+        let output = resolveOutput(nodeOfLayer)
+        var graph = Graph(name: spec.name, nodes: nodes, output: output,
+                          isComplete: nodes.allSatisfy { $0.shape != nil } && output != nil)
+        warnDeadBranches(graph)
+        warnDeepSaturatingStack(graph)
+        if graph.output != nil, graph[graph.output!].shape != nil {
+            var training = TrainingChecker(spec: spec, graph: graph)
+            training.check()
+            diagnostics.append(contentsOf: training.diagnostics)
+        }
+        graph.isComplete = graph.isComplete && !diagnostics.hasErrors
+        return graph
+    }
+
+    /// The node the model outputs: `output:` if given, else the last layer written.
+    private mutating func resolveOutput(_ nodeOfLayer: [Int: NodeID]) -> NodeID? {
+        guard let name = spec.output else { return nodeOfLayer[spec.layers.count - 1] }
+        if let index = spec.layers.firstIndex(where: { $0.name == name.name }) { return nodeOfLayer[index] }
+        diagnostics.error(.unknownLayerName, "'output' must name a layer; there is no layer '\(name.name)'", at: name.location,
+                          help: Suggestions.didYouMean(name.name, in: spec.layers.map(\.name)))
+        return nil
+    }
+}
+
+extension Int {
+    /// `100480` → `100,480`, as parameter counts are printed.
+    public var grouped: String {
+        let digits = String(magnitude)
+        var out = ""
+        for (i, c) in digits.enumerated() {
+            if i > 0, (digits.count - i) % 3 == 0 { out.append(",") }
+            out.append(c)
+        }
+        return self < 0 ? "-" + out : out
     }
 }

@@ -72,7 +72,9 @@ public struct SpecDecoder {
 
     private mutating func finish(_ spec: ComponentSpec, given: [SpecNode.Pair], at location: SourceLocation) -> ComponentSpec {
         var spec = spec
+        let errorsBefore = diagnostics.errors.count
         spec.values = attributes(given, spec.kind.attributes, owner: "'\(spec.kind.name)'", rank: spec.kind.spatialRank, at: location)
+        spec.isValid = diagnostics.errors.count == errorsBefore
         return spec
     }
 
@@ -111,10 +113,13 @@ public struct SpecDecoder {
                              at location: SourceLocation) -> [String: AttributeValue] {
         var values: [String: AttributeValue] = [:]
         var seen: [String: SourceLocation] = [:]
+        var suggested: Set<String> = []
         for pair in given {
             guard let attribute = schema.first(where: { $0.name == pair.key }) else {
+                let suggestion = Suggestions.closest(to: pair.key, in: schema.map(\.name))
+                if let suggestion { suggested.insert(suggestion) }
                 diagnostics.error(.unknownKey, "unknown key '\(pair.key)' in \(owner)", at: pair.keyLocation,
-                                  help: Suggestions.didYouMean(pair.key, in: schema.map(\.name))
+                                  help: suggestion.map { "did you mean '\($0)'?" }
                                       ?? (schema.isEmpty ? "\(owner) takes no keys"
                                           : "known keys: \(schema.map(\.name).joined(separator: ", "))"))
                 continue
@@ -132,6 +137,8 @@ public struct SpecDecoder {
         for attribute in schema where values[attribute.name] == nil && seen[attribute.name] == nil {
             switch attribute.default {
             case .required:
+                // A misspelling of this key was already reported with "did you mean".
+                guard !suggested.contains(attribute.name) else { continue }
                 diagnostics.error(.missingKey, "\(owner) needs '\(attribute.name)'", at: location,
                                   help: "add `\(attribute.name): …` (\(attribute.type.description))")
             case .value(let text):

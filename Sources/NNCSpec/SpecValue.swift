@@ -59,6 +59,9 @@ public struct ComponentSpec: Sendable {
     public var family: Family
     public var location: SourceLocation
     public var values: [String: AttributeValue]
+    /// False when any attribute failed to decode (already reported): checkers skip it
+    /// rather than report follow-on errors.
+    public var isValid = true
 
     public init(kind: ComponentKind, family: Family, location: SourceLocation, values: [String: AttributeValue] = [:]) {
         self.kind = kind

@@ -1,7 +1,36 @@
 import ArgumentParser
 import NNCDriver
+import NNCSpec
 
 struct CheckCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "check", abstract: "(not built yet)")
-    func run() throws {}
+    static let configuration = CommandConfiguration(
+        commandName: "check",
+        abstract: "Check a model: every error at once with its location, or the shape trace with the conv/pool arithmetic.",
+        discussion: "Exit status: 0 when the model checks (warnings allowed), 1 when it has errors, 64 on usage errors.")
+
+    @OptionGroup var options: ModelOptions
+
+    @Flag(help: "Print the fully resolved spec: every default filled in, blocks and repeats expanded.")
+    var defaults = false
+
+    func run() throws {
+        let result = try options.check()
+        if options.format == .json {
+            print(JSONReports.check(result))
+        } else {
+            if !result.hasErrors, let graph = result.graph, let spec = result.spec {
+                if defaults {
+                    print(ResolvedSpec.render(spec), terminator: "")
+                } else {
+                    print("\(result.file.path): \(spec.name): \(graph.nodes.count - 1) layers, \(graph.totalParams.grouped) parameters")
+                    print(ShapeTrace.render(graph), terminator: "")
+                }
+            }
+            options.report(result.diagnostics)
+            if !result.hasErrors, !defaults {
+                print("ok")
+            }
+        }
+        if result.hasErrors { throw ExitCode(1) }
+    }
 }

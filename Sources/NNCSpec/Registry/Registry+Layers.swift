@@ -75,7 +75,7 @@ extension Registry {
     static let recurrentActivation = Attribute("recurrent_activation", .component(activations), .value("sigmoid"),
                                                "activation of the gates")
 
-    public static let layers = Family(name: "layer", kinds: [
+    public static let layers = Family(name: "layer", kinds: ([
         ComponentKind("dense", aliases: ["linear_layer", "fully_connected"], doc: "fully connected: y = f(x·W + b)",
                       short: ["units"], [
             Attribute("units", .int(.atLeastOne), .required, "number of outputs"),
@@ -125,7 +125,7 @@ extension Registry {
         ComponentKind("concat", aliases: ["concatenate"], doc: "joins inputs along an axis", short: ["axis"], [
             Attribute("axis", .int(.none), .value("-1"), "the axis to join along (per sample; -1 is the last)"),
         ]),
-    ].map { kind in
+    ] as [ComponentKind]).map { kind in
         var kind = kind
         kind.attributes += commonLayerAttributes
         return kind

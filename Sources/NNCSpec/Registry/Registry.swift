@@ -94,7 +94,7 @@ extension Registry {
         Attribute("output", .string, .unset(note: "the last layer"), "the layer whose output is the model's output"),
         Attribute("blocks", .record(RecordSchema(name: "blocks", doc: "named blocks", attributes: [])), .unset(note: "none"),
                   "named, parameterized groups of layers used by `block:` items"),
-        Attribute("layers", .list(.component(layers)), .required, "the layers, in order"),
+        Attribute("layers", .list(.component(layers)), .unset(note: "required (read by the layer expander)"), "the layers, in order"),
         Attribute("init", .record(initSection), .unset(note: "glorot_uniform weights, zero biases, orthogonal recurrent"), "default initializers"),
         Attribute("regularization", .record(regularizationSection), .unset(note: "none"), "model-wide regularization"),
         Attribute("loss", .component(losses), .unset(note: "none: the model cannot train"), "the training loss"),

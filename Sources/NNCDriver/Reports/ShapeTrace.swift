@@ -1,0 +1,48 @@
+import NNCGraph
+import NNCSpec
+
+/// The shape trace `nnc check` prints on success: each layer's output shape and, for
+/// every convolution and pool, the output-size arithmetic with the numbers filled in,
+/// the convention used and the receptive field so far.
+public enum ShapeTrace {
+    public static func render(_ graph: Graph) -> String {
+        let nameWidth = min(max(graph.nodes.map(\.name.count).max() ?? 5, 5), 40)
+        let typeWidth = max(graph.nodes.map(\.typeName.count).max() ?? 4, 4)
+        var out = ""
+        for node in graph.nodes {
+            let shape = node.shape?.description ?? "(not checked)"
+            out += "  " + node.name.padded(nameWidth) + "  " + node.typeName.padded(typeWidth) + "  " + shape + "\n"
+            let indent = String(repeating: " ", count: 6)
+            for (d, a) in node.arithmetic.enumerated() where node.shape != nil {
+                let axis = node.arithmetic.count == 1 ? "length" : (d == 0 ? "height" : "width")
+                out += indent + "\(axis.padded(6)) \(a.formula)\n"
+                if d == node.arithmetic.count - 1 {
+                    out += indent + "       " + convention(a, all: node.arithmetic) + "\n"
+                }
+            }
+            if let field = node.receptiveField, !node.arithmetic.isEmpty {
+                out += indent + "       receptive field \(field.size.map(String.init).joined(separator: "×")), "
+                    + "jump \(field.jump.map(String.init).joined(separator: "×"))\n"
+            }
+        }
+        return out
+    }
+
+    /// "floor rounding, same padding (2 before, 2 after), stride 1, dilation 1".
+    static func convention(_ a: ConvArithmetic, all: [ConvArithmetic]) -> String {
+        let pads = all.map { $0.padLow == $0.padHigh ? "\($0.padLow)" : "\($0.padLow)+\($0.padHigh)" }.joined(separator: ", ")
+        var parts = ["\(a.rounding.rawValue) rounding", "\(a.paddingMode) padding (\(pads))"]
+        parts.append("stride \(all.map { String($0.stride) }.joined(separator: "×"))")
+        if all.contains(where: { $0.dilation > 1 }) { parts.append("dilation \(all.map { String($0.dilation) }.joined(separator: "×"))") }
+        return parts.joined(separator: ", ")
+    }
+}
+
+extension String {
+    func padded(_ width: Int) -> String {
+        count >= width ? self : self + String(repeating: " ", count: width - count)
+    }
+    func leftPadded(_ width: Int) -> String {
+        count >= width ? self : String(repeating: " ", count: width - count) + self
+    }
+}

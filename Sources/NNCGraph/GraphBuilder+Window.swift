@@ -1,0 +1,115 @@
+import NNCSpec
+
+/// Convolutions and pools: per-dimension output-size arithmetic, with every check the
+/// formula implies (rank, groups, causal padding, kernel fit, dropped rows).
+extension GraphBuilder {
+    static let axisNames = [1: ["length"], 2: ["height", "width"]]
+
+    mutating func windowed(_ node: inout Node, layer: LayerSpec, input: Node) -> TensorShape? {
+        let c = layer.component
+        let op = node.op
+        let rank = op.spatialRank
+        let x = input.shape!
+        guard x.rank == rank + 1 else {
+            let expected = rank == 1 ? "[length, channels]" : "[height, width, channels]"
+            var help: String?
+            if rank == 2, x.rank == 1, let side = Int(exactly: Double(x.dims[0]).squareRoot().rounded()), side * side == x.dims[0] {
+                help = "reshape first: `- reshape: [\(side), \(side), 1]`"
+            } else if rank == 2, x.rank == 2 {
+                help = "add a channel axis: `- reshape: [\(x.dims[0]), \(x.dims[1]), 1]`"
+            } else if rank == 1, x.rank == 1 {
+                help = "add a channel axis: `- reshape: [\(x.dims[0]), 1]`"
+            }
+            diagnostics.error(.inputRank, "'\(op.rawValue)' needs an input of shape \(expected) (channels last); got \(x)",
+                              at: layer.location, labels: [inputLabel(input, layer)], help: help)
+            return nil
+        }
+        let padding = c.padding("padding") ?? .valid
+        if padding == .causal, op != .conv1d {
+            diagnostics.error(.badPadding, "causal padding applies only to conv1d; '\(op.rawValue)' is \(rank == 2 ? "2-D" : "a pool")",
+                              at: c.valueLocation("padding") ?? layer.location, help: "use valid, same or explicit padding")
+            return nil
+        }
+        let inChannels = x.channels
+        var outChannels = inChannels
+        if op.isConvolution {
+            let filters = c.int("filters")!, groups = c.int("groups") ?? 1
+            if inChannels % groups != 0 || filters % groups != 0 {
+                let bad = inChannels % groups != 0 ? "the \(inChannels) input channels" : "the \(filters) filters"
+                diagnostics.error(.groups, "groups must divide the input channels and the filters; \(groups) does not divide \(bad)",
+                                  at: c.valueLocation("groups") ?? layer.location, labels: [inputLabel(input, layer)],
+                                  help: "choose groups among the common divisors of \(inChannels) and \(filters)")
+                return nil
+            }
+            outChannels = filters
+        }
+        let kernel = c.ints(op.isConvolution ? "kernel" : "pool")!
+        let stride = c.ints("stride") ?? kernel
+        let dilation = c.ints("dilation") ?? [Int](repeating: 1, count: rank)
+        let rounding: ConvArithmetic.Rounding = c.string("rounding") == "ceil" ? .ceil : .floor
+        var out: [Int] = []
+        var failed = false
+        for d in 0..<rank {
+            let a = ConvArithmetic.make(input: x.dims[d], kernel: kernel[d], stride: stride[d], dilation: dilation[d],
+                                        padding: padding, dimension: d, rounding: rounding)
+            let axis = Self.axisNames[rank]![d]
+            node.arithmetic.append(a)
+            if !a.kernelFits {
+                let window = a.dilation > 1 ? "the dilated window spans \(a.effectiveKernel) = \(a.dilation)·(\(a.kernel) − 1) + 1" : "the window is \(a.kernel)"
+                diagnostics.error(.kernelTooLarge,
+                                  "a \(op.isConvolution ? "kernel" : "pool window") must fit inside its padded input; \(window) but the padded \(axis) is \(a.paddedInput)",
+                                  at: c.valueLocation(op.isConvolution ? "kernel" : "pool") ?? layer.location,
+                                  labels: [inputLabel(input, layer)],
+                                  notes: ["\(axis): \(a.generalFormula) → \(a.input) + \(a.padLow) + \(a.padHigh) − \(a.effectiveKernel) < 0"],
+                                  help: "use a smaller \(op.isConvolution ? "kernel" : "pool"), padding: same, or remove a downsampling layer before it")
+                failed = true
+                continue
+            }
+            node.explanations.append(Explanation(topic: "output", text: "\(axis): \(a.formula)"))
+            if a.droppedCells > 0, padding != .same {
+                let cells = a.droppedCells
+                diagnostics.warning(.strideDropsRows,
+                                    "stride \(a.stride) does not tile the \(axis) \(a.input): the last \(cells) \(axis == "width" ? "column" : "row")\(cells == 1 ? "" : "s") of the padded input \(cells == 1 ? "is" : "are") never read",
+                                    at: c.valueLocation("stride") ?? c.valueLocation(op.isConvolution ? "kernel" : "pool") ?? layer.location,
+                                    notes: ["\(axis): \(a.formula); (\(a.paddedInput) − \(a.effectiveKernel)) mod \(a.stride) = \((a.paddedInput - a.effectiveKernel) % a.stride)"],
+                                    help: "use padding: same, or pad so that (in + padding − kernel) is a multiple of the stride")
+            }
+            out.append(a.output)
+        }
+        if failed { return nil }
+        if let bad = out.firstIndex(where: { $0 <= 0 }) {
+            diagnostics.error(.nonPositiveSize, "every output dimension must be positive; the \(Self.axisNames[rank]![bad]) is \(out[bad])",
+                              at: layer.location)
+            return nil
+        }
+        return TensorShape(out + [outChannels])
+    }
+
+    /// Receptive field of `node` in input cells, for spatial models; nil once a layer mixes everything.
+    func receptiveField(of node: Node, inputs: [Node]) -> ReceptiveField? {
+        guard let first = inputs.first else { return nil }
+        let previous: ReceptiveField? = first.op == .input
+            ? first.shape.flatMap { $0.rank >= 2 ? ReceptiveField(size: Array(repeating: 1, count: $0.rank - 1), jump: Array(repeating: 1, count: $0.rank - 1)) : nil }
+            : first.receptiveField
+        switch node.op {
+        case .conv1d, .conv2d, .maxpool1d, .maxpool2d, .avgpool1d, .avgpool2d:
+            guard let previous, previous.size.count == node.arithmetic.count else { return nil }
+            var field = previous
+            for (d, a) in node.arithmetic.enumerated() {
+                field.size[d] = previous.size[d] + (a.effectiveKernel - 1) * previous.jump[d]
+                field.jump[d] = previous.jump[d] * a.stride
+            }
+            return field
+        case .dropout, .activation, .softmax, .batchnorm, .layernorm:
+            return previous
+        case .dense:
+            return node.shape!.rank >= 2 ? previous : nil
+        case .add, .concat:
+            let fields = inputs.compactMap { $0.op == .input ? previous : $0.receptiveField }
+            guard fields.count == inputs.count, let widest = fields.max(by: { $0.size.reduce(0, +) < $1.size.reduce(0, +) }) else { return nil }
+            return widest
+        case .input, .globalAvgpool, .flatten, .reshape, .embedding, .simpleRNN, .lstm, .gru, .bidirectional:
+            return nil
+        }
+    }
+}

@@ -1,0 +1,57 @@
+import ArgumentParser
+import Foundation
+import NNCDriver
+import NNCGraph
+import NNCSpec
+
+/// Output format shared by every subcommand.
+enum OutputFormat: String, ExpressibleByArgument, CaseIterable {
+    case text, json
+}
+
+/// Options every model-reading subcommand shares.
+struct ModelOptions: ParsableArguments {
+    @Argument(help: "A model file (.yaml or .nn) or an MLP shorthand such as 784-128-10.")
+    var model: String
+
+    @Option(help: "Output format: text or json.")
+    var format: OutputFormat = .text
+
+    @Flag(help: "Never color diagnostics (default: color when stderr is a terminal).")
+    var noColor = false
+
+    /// Loads and checks the model; an unreadable file becomes an E0105 diagnostic and exit 1.
+    func check() throws -> CheckResult {
+        do {
+            return try Driver.check(path: model)
+        } catch let error as DriverError {
+            let file = SourceFile(path: model, text: "")
+            let d = Diagnostic.error(.unreadableFile, "cannot read the model: \(error.description)", at: SourceLocation(file: file, line: 0, column: 0))
+            if format == .json {
+                print(#"{"ok": false, "errors": 1, "diagnostics": [{"code": "E0105", "severity": "error", "message": "\#(d.message.replacingOccurrences(of: "\"", with: "'"))"}]}"#)
+            } else {
+                Terminal.printError(DiagnosticRenderer(useColor: useColor).render(d))
+            }
+            throw ExitCode(1)
+        }
+    }
+
+    var useColor: Bool { !noColor && isatty(2) == 1 && ProcessInfo.processInfo.environment["NO_COLOR"] == nil }
+
+    /// Prints diagnostics to stderr and a count line.
+    func report(_ diagnostics: [Diagnostic]) {
+        guard !diagnostics.isEmpty else { return }
+        Terminal.printError(DiagnosticRenderer(useColor: useColor).render(diagnostics))
+        let errors = diagnostics.filter { $0.severity == .error }.count
+        let warnings = diagnostics.filter { $0.severity == .warning }.count
+        Terminal.printError("\(errors) error\(errors == 1 ? "" : "s"), \(warnings) warning\(warnings == 1 ? "" : "s")")
+    }
+}
+
+enum Terminal {
+    static func printError(_ text: String) {
+        FileHandle.standardError.write(Data((text.hasSuffix("\n") ? text : text + "\n").utf8))
+    }
+}
+
+extension Convention: ExpressibleByArgument {}
