@@ -28,7 +28,7 @@ public struct GraphBuilder {
                          shape: spec.input.map(TensorShape.init), location: spec.inputLocation)
         nodes = [input]
         if spec.layers.isEmpty {
-            if !diagnostics.hasErrors, spec.input != nil {
+            if !spec.isTruncated, spec.input != nil {
                 diagnostics.error(.noLayers, "a model needs at least one layer", at: spec.layersLocation,
                                   help: "add a layer under `layers:`, e.g. `- dense: 10`")
             }

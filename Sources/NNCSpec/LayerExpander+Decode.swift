@@ -176,7 +176,10 @@ extension LayerExpander {
             }
         }
         guard ok else { return nil }
+        let errors = decoder.diagnostics.errors.count
         let body = substitute(block.layers, values, block: name)
+        // An unknown `$param` was reported; decoding the body would only add follow-on errors.
+        guard decoder.diagnostics.errors.count == errors else { return nil }
         return decodeList(body, blockStack: blockStack + [name])
     }
 

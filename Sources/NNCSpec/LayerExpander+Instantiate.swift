@@ -55,14 +55,7 @@ extension LayerExpander {
     mutating func instantiate(_ items: [Item], scope: inout Scope, previous: String) -> String {
         var previous = previous
         for item in items {
-            if layers.count >= Self.maxLayers {
-                if !limitReported {
-                    limitReported = true
-                    decoder.diagnostics.error(.tooLarge, "a model may have at most \(Self.maxLayers) layers after expanding repeats and blocks",
-                                              at: location(of: item), help: "check the 'repeat' counts")
-                }
-                return previous
-            }
+            if reachedLimit(at: location(of: item)) { return previous }
             switch item {
             case .layer(let component, let name, let inputs):
                 let local = name?.name ?? scope.generate(component.kind.name)
@@ -84,12 +77,53 @@ extension LayerExpander {
                                       origin: "in \(what) '\(scope.qualify(local))' (written at \(group.location))")
                     previous = instantiate(group.body, scope: &inner, previous: instanceInput)
                     instanceOutputs[scope.qualify(local)] = previous
-                    if layers.count >= Self.maxLayers { return previous }
+                    if reachedLimit(at: group.location) { return previous }
                 }
                 if group.isRepeat { instanceOutputs[scope.qualify(base)] = previous }
             }
         }
         return previous
+    }
+
+    /// Layers `items` expand to, saturating far above `maxLayers` so huge counts never overflow.
+    static func expandedCount(_ items: [Item]) -> Int {
+        var total = 0
+        for item in items {
+            switch item {
+            case .layer: total += 1
+            case .group(let group):
+                let body = expandedCount(group.body)
+                total += body == 0 ? 0 : (group.count > Int.max / 4 / body ? Int.max / 4 : group.count * body)
+            }
+            total = min(total, Int.max / 4)
+        }
+        return total
+    }
+
+    /// Reports E0401 at the item that takes the expansion past `maxLayers`; true if it does.
+    mutating func exceedsLimit(_ items: [Item]) -> Bool {
+        var total = 0
+        for item in items {
+            total = min(total + Self.expandedCount([item]), Int.max / 4)
+            if total > Self.maxLayers {
+                limitReported = true
+                decoder.diagnostics.error(.tooLarge, "a model may have at most \(Self.maxLayers.grouped) layers after expanding repeats and blocks; this expands to \(total >= Int.max / 4 ? "more" : total.grouped)",
+                                          at: location(of: item), help: "check the 'repeat' counts")
+                return true
+            }
+        }
+        return false
+    }
+
+    /// True (reporting it once) when the expansion has reached `maxLayers`.
+    private mutating func reachedLimit(at location: SourceLocation) -> Bool {
+        guard layers.count >= Self.maxLayers else { return false }
+        if !limitReported {
+            limitReported = true
+            decoder.diagnostics.error(.tooLarge, "a model may have at most \(Self.maxLayers.grouped) layers after expanding repeats and blocks",
+                                      at: location, help: "check the 'repeat' counts")
+        }
+        return true
     }
 
     private func location(of item: Item) -> SourceLocation {

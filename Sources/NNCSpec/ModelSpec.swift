@@ -38,6 +38,8 @@ public struct ModelSpec: Sendable {
     public var unusedBlocks: [LocatedName]
     /// Location of the `layers:` key (for "no layers" errors).
     public var layersLocation: SourceLocation
+    /// The layer list was not expanded because it exceeds the size limit (already reported).
+    public var isTruncated = false
 
     public var loss: ComponentSpec? { sections.component("loss") }
     public var metrics: [ComponentSpec] { sections.components("metrics") }

@@ -164,6 +164,7 @@ public struct SpecDecoder {
 
     /// Registry defaults are written in spec syntax: a scalar or a flat `[a, b]` list.
     static func parseDefault(_ text: String) -> SpecNode {
+        if text == "{}" { return SpecNode(.mapping([]), at: .unknown) }
         if text.hasPrefix("[") {
             let items = text.dropFirst().dropLast().split(separator: ",").map {
                 SpecNode.scalar($0.trimmingCharacters(in: .whitespaces), at: .unknown)

@@ -41,9 +41,11 @@ public enum SpecLoader {
         let layersPair = pairs.first { $0.key == "layers" }
         if let layersPair {
             let items = expander.decodeList(layersPair.value, blockStack: [])
-            var scope = LayerExpander.Scope(prefix: "", inputName: ModelSpec.inputName, localNames: LayerExpander.localNames(items))
-            expander.instantiate(items, scope: &scope, previous: ModelSpec.inputName)
-            expander.resolveInstanceReferences()
+            if !expander.exceedsLimit(items) {
+                var scope = LayerExpander.Scope(prefix: "", inputName: ModelSpec.inputName, localNames: LayerExpander.localNames(items))
+                expander.instantiate(items, scope: &scope, previous: ModelSpec.inputName)
+                expander.resolveInstanceReferences()
+            }
         } else {
             expander.decoder.diagnostics.error(.missingKey, "a model needs 'layers'", at: root.location,
                                                help: "add `layers:` with at least one layer, e.g. `- dense: 10`")
@@ -59,7 +61,8 @@ public enum SpecLoader {
             layers: expander.layers,
             sections: sections,
             unusedBlocks: expander.unusedBlocks,
-            layersLocation: layersPair?.keyLocation ?? root.location)
+            layersLocation: layersPair?.keyLocation ?? root.location,
+            isTruncated: expander.limitReported)
         return (spec, diagnostics)
     }
 }

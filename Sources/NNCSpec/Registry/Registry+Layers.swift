@@ -76,7 +76,7 @@ extension Registry {
                                                "activation of the gates")
 
     public static let layers = Family(name: "layer", kinds: ([
-        ComponentKind("dense", aliases: ["linear_layer", "fully_connected"], doc: "fully connected: y = f(x·W + b)",
+        ComponentKind("dense", doc: "fully connected: y = f(x·W + b)",
                       short: ["units"], [
             Attribute("units", .int(.atLeastOne), .required, "number of outputs"),
             activation,

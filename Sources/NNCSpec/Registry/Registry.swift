@@ -60,7 +60,7 @@ extension Registry {
         Attribute("images", .path, .unset(note: "none"), "IDX or NPY file of inputs"),
         Attribute("labels", .path, .unset(note: "none"), "IDX or NPY file of labels"),
         Attribute("path", .path, .unset(note: "none"), "CSV file holding features and the label"),
-        Attribute("label_column", .int(.none), .value("-1"), "CSV column of the label (-1: the last)"),
+        Attribute("label_column", .int(.none), .value("0"), "CSV column of the label (0: the first, as in the bundled data; -1: the last)"),
         Attribute("header", .bool, .value("false"), "the CSV's first row holds column names"),
         Attribute("delimiter", .string, .value(","), "CSV field separator"),
     ])
@@ -95,14 +95,14 @@ extension Registry {
         Attribute("blocks", .record(RecordSchema(name: "blocks", doc: "named blocks", attributes: [])), .unset(note: "none"),
                   "named, parameterized groups of layers used by `block:` items"),
         Attribute("layers", .list(.component(layers)), .unset(note: "required (read by the layer expander)"), "the layers, in order"),
-        Attribute("init", .record(initSection), .unset(note: "glorot_uniform weights, zero biases, orthogonal recurrent"), "default initializers"),
-        Attribute("regularization", .record(regularizationSection), .unset(note: "none"), "model-wide regularization"),
+        Attribute("init", .record(initSection), .value("{}"), "default initializers"),
+        Attribute("regularization", .record(regularizationSection), .value("{}"), "model-wide regularization"),
         Attribute("loss", .component(losses), .unset(note: "none: the model cannot train"), "the training loss"),
         Attribute("metrics", .list(.component(metrics)), .unset(note: "none"), "metrics reported during training"),
         Attribute("optimizer", .component(optimizers), .value("sgd"), "the optimizer"),
         Attribute("schedule", .component(schedules), .value("constant"), "learning-rate schedule"),
         Attribute("momentum_schedule", .component(momentumSchedules), .value("constant"), "momentum schedule (SGD, RMSprop)"),
-        Attribute("train", .record(trainSection), .unset(note: "defaults"), "how training runs"),
+        Attribute("train", .record(trainSection), .value("{}"), "how training runs"),
         Attribute("data", .record(dataSection), .unset(note: "none"), "the data"),
     ])
 }
