@@ -15,6 +15,18 @@ public struct ConvArithmetic: Sendable, Equatable {
     /// How the padding was chosen ("valid", "same", "causal", "explicit").
     public var paddingMode: String
 
+    public init(input: Int, kernel: Int, stride: Int, dilation: Int, padLow: Int, padHigh: Int,
+                rounding: Rounding, paddingMode: String) {
+        self.input = input
+        self.kernel = kernel
+        self.stride = stride
+        self.dilation = dilation
+        self.padLow = padLow
+        self.padHigh = padHigh
+        self.rounding = rounding
+        self.paddingMode = paddingMode
+    }
+
     /// The kernel's extent with dilation: d·(k − 1) + 1.
     public var effectiveKernel: Int { dilation * (kernel - 1) + 1 }
     public var paddedInput: Int { input + padLow + padHigh }

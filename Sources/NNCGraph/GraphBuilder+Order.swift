@@ -103,7 +103,9 @@ extension GraphBuilder {
             guard let next = inputs[current].first(where: { $0 > 0 && stuckSet.contains($0 - 1) }) else { break }
             current = next - 1
         }
-        let cycle = seenAt[current].map { Array(path[$0...]).reversed() } ?? path
+        // Walking inputs goes against the data flow: reverse, then start at the first layer written.
+        var cycle = Array((seenAt[current].map { Array(path[$0...]) } ?? path).reversed())
+        if let first = cycle.indices.min(by: { cycle[$0] < cycle[$1] }) { cycle = Array(cycle[first...] + cycle[..<first]) }
         let names = cycle.map { spec.layers[$0].name }
         let first = spec.layers[cycle.first!]
         diagnostics.error(.cycle, "layers must not form a cycle; \((names + [names[0]]).map { "'\($0)'" }.joined(separator: " → "))",

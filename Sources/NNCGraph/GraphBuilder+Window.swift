@@ -48,35 +48,46 @@ extension GraphBuilder {
         let dilation = c.ints("dilation") ?? [Int](repeating: 1, count: rank)
         let rounding: ConvArithmetic.Rounding = c.string("rounding") == "ceil" ? .ceil : .floor
         var out: [Int] = []
-        var failed = false
+        var tooSmall: [(axis: String, arithmetic: ConvArithmetic)] = []
+        var dropped: [(axis: String, arithmetic: ConvArithmetic)] = []
         for d in 0..<rank {
             let a = ConvArithmetic.make(input: x.dims[d], kernel: kernel[d], stride: stride[d], dilation: dilation[d],
                                         padding: padding, dimension: d, rounding: rounding)
             let axis = Self.axisNames[rank]![d]
             node.arithmetic.append(a)
             if !a.kernelFits {
-                let window = a.dilation > 1 ? "the dilated window spans \(a.effectiveKernel) = \(a.dilation)·(\(a.kernel) − 1) + 1" : "the window is \(a.kernel)"
-                diagnostics.error(.kernelTooLarge,
-                                  "a \(op.isConvolution ? "kernel" : "pool window") must fit inside its padded input; \(window) but the padded \(axis) is \(a.paddedInput)",
-                                  at: c.valueLocation(op.isConvolution ? "kernel" : "pool") ?? layer.location,
-                                  labels: [inputLabel(input, layer)],
-                                  notes: ["\(axis): \(a.generalFormula) → \(a.input) + \(a.padLow) + \(a.padHigh) − \(a.effectiveKernel) < 0"],
-                                  help: "use a smaller \(op.isConvolution ? "kernel" : "pool"), padding: same, or remove a downsampling layer before it")
-                failed = true
+                tooSmall.append((axis, a))
                 continue
             }
             node.explanations.append(Explanation(topic: "output", text: "\(axis): \(a.formula)"))
-            if a.droppedCells > 0, padding != .same {
-                let cells = a.droppedCells
-                diagnostics.warning(.strideDropsRows,
-                                    "stride \(a.stride) does not tile the \(axis) \(a.input): the last \(cells) \(axis == "width" ? "column" : "row")\(cells == 1 ? "" : "s") of the padded input \(cells == 1 ? "is" : "are") never read",
-                                    at: c.valueLocation("stride") ?? c.valueLocation(op.isConvolution ? "kernel" : "pool") ?? layer.location,
-                                    notes: ["\(axis): \(a.formula); (\(a.paddedInput) − \(a.effectiveKernel)) mod \(a.stride) = \((a.paddedInput - a.effectiveKernel) % a.stride)"],
-                                    help: "use padding: same, or pad so that (in + padding − kernel) is a multiple of the stride")
-            }
+            if a.droppedCells > 0, padding != .same { dropped.append((axis, a)) }
             out.append(a.output)
         }
-        if failed { return nil }
+        if let (axis, a) = tooSmall.first {
+            let window = a.dilation > 1 ? "the dilated window spans \(a.effectiveKernel) = \(a.dilation)·(\(a.kernel) − 1) + 1" : "the window is \(a.kernel)"
+            let axes = tooSmall.count == 1 ? "\(axis) is" : tooSmall.map(\.axis).joined(separator: " and ") + " are"
+            let sizes = tooSmall.map { String($0.arithmetic.paddedInput) }.joined(separator: " and ")
+            diagnostics.error(.kernelTooLarge,
+                              "a \(op.isConvolution ? "kernel" : "pool window") must fit inside its padded input; \(window) but the padded \(axes) \(sizes)",
+                              at: c.valueLocation(op.isConvolution ? "kernel" : "pool") ?? layer.location,
+                              labels: [inputLabel(input, layer)],
+                              notes: tooSmall.map { "\($0.axis): \($0.arithmetic.generalFormula) → \($0.arithmetic.input) + \($0.arithmetic.padLow) + \($0.arithmetic.padHigh) − \($0.arithmetic.effectiveKernel) < 0" },
+                              help: "use a smaller \(op.isConvolution ? "kernel" : "pool"), padding: same, or remove a downsampling layer before it")
+            return nil
+        }
+        if !dropped.isEmpty {
+            let parts = dropped.map { d -> String in
+                let cells = d.arithmetic.droppedCells
+                let unit = d.axis == "width" ? "column" : "row"
+                return "the last \(cells) \(unit)\(cells == 1 ? "" : "s") of the \(d.axis) \(d.arithmetic.input)"
+            }
+            let stride = dropped.map { String($0.arithmetic.stride) }.joined(separator: "×")
+            diagnostics.warning(.strideDropsRows,
+                                "a stride should tile its input; with stride \(stride), \(parts.joined(separator: " and ")) \(dropped.count == 1 && dropped[0].arithmetic.droppedCells == 1 ? "is" : "are") never read",
+                                at: c.valueLocation("stride") ?? c.valueLocation(op.isConvolution ? "kernel" : "pool") ?? layer.location,
+                                notes: dropped.map { "\($0.axis): \($0.arithmetic.formula); (\($0.arithmetic.paddedInput) − \($0.arithmetic.effectiveKernel)) mod \($0.arithmetic.stride) = \(($0.arithmetic.paddedInput - $0.arithmetic.effectiveKernel) % $0.arithmetic.stride)" },
+                                help: "use padding: same, or pad so that (in + padding − kernel) is a multiple of the stride")
+        }
         if let bad = out.firstIndex(where: { $0 <= 0 }) {
             diagnostics.error(.nonPositiveSize, "every output dimension must be positive; the \(Self.axisNames[rank]![bad]) is \(out[bad])",
                               at: layer.location)

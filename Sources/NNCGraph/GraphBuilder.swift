@@ -58,7 +58,8 @@ public struct GraphBuilder {
         let output = resolveOutput(nodeOfLayer)
         var graph = Graph(name: spec.name, nodes: nodes, output: output,
                           isComplete: nodes.allSatisfy { $0.shape != nil } && output != nil)
-        warnDeadBranches(graph)
+        // With errors the output path itself may be wrong; dead-branch warnings would be noise.
+        if !diagnostics.hasErrors { warnDeadBranches(graph) }
         warnDeepSaturatingStack(graph)
         if graph.output != nil, graph[graph.output!].shape != nil {
             var training = TrainingChecker(spec: spec, graph: graph)

@@ -21,6 +21,11 @@ public struct Explanation: Sendable, Equatable {
     /// What is computed: "params", "output", "flops", "receptive field".
     public var topic: String
     public var text: String
+
+    public init(topic: String, text: String) {
+        self.topic = topic
+        self.text = text
+    }
 }
 
 /// How far one output cell sees into the model input, per spatial dimension.

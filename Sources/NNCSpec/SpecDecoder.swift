@@ -43,9 +43,9 @@ public struct SpecDecoder {
         switch node.kind {
         case .null:
             break
-        case .mapping(let pairs):
+        case .mapping(let pairs) where !Self.isComponentShortForm(pairs, kind):
             given = pairs
-        case .scalar, .sequence:
+        case .scalar, .sequence, .mapping:
             guard !kind.shortForm.isEmpty else {
                 diagnostics.error(.wrongType, "'\(kind.name)' has no short form; got \(node.kindDescription)", at: node.location,
                                   help: kind.attributes.isEmpty ? "write just `\(kind.name)`"
@@ -68,6 +68,14 @@ public struct SpecDecoder {
         given += extra
         spec = finish(spec, given: given, at: location)
         return spec
+    }
+
+    /// `bidirectional: {lstm: 32}`: a one-key mapping naming a component of the kind's
+    /// short-form attribute is that component, not the kind's own attributes.
+    static func isComponentShortForm(_ pairs: [SpecNode.Pair], _ kind: ComponentKind) -> Bool {
+        guard pairs.count == 1, kind.attribute(pairs[0].key) == nil, kind.shortForm.count == 1,
+              let attribute = kind.attribute(kind.shortForm[0]), case .component(let family) = attribute.type else { return false }
+        return family.kind(pairs[0].key) != nil
     }
 
     private mutating func finish(_ spec: ComponentSpec, given: [SpecNode.Pair], at location: SourceLocation) -> ComponentSpec {

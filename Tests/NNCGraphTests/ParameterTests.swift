@@ -1,0 +1,91 @@
+import NNCGraph
+import NNCSpec
+import Testing
+
+/// Parameter counts per layer kind, against the published Keras (and PyTorch) formulas.
+@Suite struct ParameterTests {
+    struct Case: Sendable, CustomStringConvertible {
+        var input: String
+        var layer: String
+        var total: Int
+        var nonTrainable = 0
+        var pytorch: Int?
+        var description: String { layer }
+    }
+
+    static let cases: [Case] = [
+        Case(input: "[784]", layer: "dense: 128", total: 100_480),                           // (784 + 1) × 128
+        Case(input: "[784]", layer: "dense: {units: 128, use_bias: false}", total: 100_352),
+        Case(input: "[28, 28, 1]", layer: "conv2d: [6, 5]", total: 156),                       // (5·5·1 + 1) × 6
+        Case(input: "[14, 14, 6]", layer: "conv2d: [16, 5]", total: 2_416),
+        Case(input: "[8, 8, 8]", layer: "conv2d: {filters: 16, kernel: 3, groups: 4}", total: 304),  // 3·3·2·16 + 16
+        Case(input: "[100, 4]", layer: "conv1d: {filters: 8, kernel: 3, dilation: 2}", total: 104),   // 3·4·8 + 8
+        Case(input: "[8, 8, 64]", layer: "batchnorm", total: 256, nonTrainable: 128),
+        Case(input: "[8, 8, 64]", layer: "batchnorm: {center: false}", total: 192, nonTrainable: 128),
+        Case(input: "[20, 32]", layer: "layernorm", total: 64),
+        Case(input: "[200]", layer: "embedding: [10000, 64]", total: 640_000),
+        // Keras: h·(in + h) + h; PyTorch: two biases.
+        Case(input: "[10, 10]", layer: "simple_rnn: 32", total: 1_376, pytorch: 1_408),
+        // Keras: 4·(h·(in + h) + h); PyTorch: 4·(h·(in + h) + 2h).
+        Case(input: "[28, 28]", layer: "lstm: 128", total: 80_384, pytorch: 80_896),
+        // Keras reset_after (default): 3·(h·(in + h) + 2h), as PyTorch.
+        Case(input: "[28, 28]", layer: "gru: 128", total: 60_672, pytorch: 60_672),
+        Case(input: "[28, 28]", layer: "gru: {units: 128, reset_after: false}", total: 60_288, pytorch: 60_672),
+        Case(input: "[200, 64]", layer: "bidirectional: {lstm: 32}", total: 24_832, pytorch: 25_088),
+        Case(input: "[16]", layer: "dense: {units: 4, activation: {swish: {learnable: true}}}", total: 69),
+        Case(input: "[28, 28, 1]", layer: "maxpool2d: 2", total: 0),
+        Case(input: "[28, 28, 1]", layer: "flatten", total: 0),
+    ]
+
+    @Test(arguments: cases)
+    func countsMatchTheFormulas(_ c: Case) throws {
+        for convention in Convention.allCases {
+            let (graph, diagnostics) = check("input: \(c.input)\nlayers:\n  - \(c.layer)\n", convention: convention)
+            #expect(diagnostics.isEmpty, "\(codes(diagnostics))")
+            let g = try #require(graph)
+            let expected = convention == .pytorch ? (c.pytorch ?? c.total) : c.total
+            #expect(g.totalParams == expected, "\(convention)")
+            #expect(g.nonTrainableParams == c.nonTrainable)
+            #expect(g.trainableParams + g.nonTrainableParams == g.totalParams)
+        }
+    }
+
+    @Test func frozenLayersCountAsNonTrainable() throws {
+        let (graph, _) = check("input: [10]\nlayers:\n  - dense: {units: 5, trainable: false}\n  - dense: 2\n")
+        let g = try #require(graph)
+        #expect(g.nonTrainableParams == 55)
+        #expect(g.trainableParams == 12)
+    }
+
+    @Test func explanationsShowTheFormula() throws {
+        let (graph, _) = check("input: [784]\nlayers: [{dense: {units: 128, activation: relu}}]\n")
+        let dense = try #require(graph?.nodes.last)
+        #expect(dense.explanations.first == Explanation(topic: "params", text: "(784 + 1) × 128 = 100,480"))
+        // 2 FLOPs per MAC, plus a bias add and a relu per output.
+        #expect(dense.macs == 100_352)
+        #expect(dense.flops == 2 * 100_352 + 128 * 2)
+    }
+
+    @Test func lenet5ShapesAndFlops() throws {
+        let (graph, diagnostics) = check("""
+            input: [28, 28, 1]
+            layers:
+              - conv2d: {filters: 6, kernel: 5, padding: same, activation: relu}
+              - maxpool2d: 2
+              - conv2d: {filters: 16, kernel: 5, activation: relu}
+              - maxpool2d: 2
+              - flatten
+              - dense: {units: 120, activation: relu}
+              - dense: {units: 84, activation: relu}
+              - dense: {units: 10, activation: softmax}
+            """)
+        #expect(diagnostics.isEmpty)
+        let g = try #require(graph)
+        #expect(g.nodes.map { $0.shape?.dims ?? [] } == [[28, 28, 1], [28, 28, 6], [14, 14, 6], [10, 10, 16], [5, 5, 16], [400], [120], [84], [10]])
+        #expect(g.totalParams == 61_706)
+        // MACs: 28·28·6·25 + 10·10·16·150 + 400·120 + 120·84 + 84·10
+        #expect(g.macs == 117_600 + 240_000 + 48_000 + 10_080 + 840)
+        #expect(g.nodes[4].receptiveField?.size == [16, 16])
+        #expect(g.nodes.map(\.paramCount).reduce(0, +) == g.totalParams)
+    }
+}
