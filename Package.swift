@@ -22,6 +22,7 @@ let package = Package(
         ]),
         .testTarget(name: "NNCSpecTests", dependencies: ["NNCSpec"]),
         .testTarget(name: "NNCGraphTests", dependencies: ["NNCGraph"]),
-        .testTarget(name: "NNCDriverTests", dependencies: ["NNCDriver"]),
+        // Depends on the executable so `swift test` builds the `nnc` binary the end-to-end tests run.
+        .testTarget(name: "NNCDriverTests", dependencies: ["NNCDriver", "nnc"]),
     ]
 )

@@ -1,0 +1,150 @@
+import Foundation
+import NNCSpec
+import Testing
+
+/// Runs the built `nnc` binary as a user would and checks output and exit codes
+/// (0 success, 1 spec errors, 64 usage errors).
+@Suite(.serialized) struct EndToEndTests {
+    static let lenet = """
+        model: lenet5
+        input: [28, 28, 1]
+        layers:
+          - conv2d: {filters: 6, kernel: 5, padding: same, activation: relu}
+          - maxpool2d: 2
+          - conv2d: {filters: 16, kernel: 5, activation: relu}
+          - maxpool2d: 2
+          - flatten
+          - dense: {units: 120, activation: relu}
+          - dense: {units: 84, activation: relu}
+          - dense: {units: 10, activation: softmax}
+        loss: categorical_crossentropy
+        metrics: [accuracy]
+        optimizer: {adam: 0.001}
+        """
+
+    static let broken = """
+        model: broken
+        input: [784]
+        layers:
+          - dense: {units: 128, name: fc1}
+          - dense: {units: 64, name: fc2, inputs: [input]}
+          - add: {inputs: [fc1, fc2]}
+          - dense: {units: 10, activation: softmx}
+        optimizer: {sgd: {momentun: 0.9}}
+        """
+
+    func write(_ text: String, _ name: String) throws -> String {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("nnc-e2e-\(getpid())")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let url = directory.appendingPathComponent(name)
+        try text.write(to: url, atomically: true, encoding: .utf8)
+        return url.path
+    }
+
+    @Test func checkPrintsTheShapeTraceAndExitsZero() throws {
+        let run = try Binary.run(["check", try write(Self.lenet, "lenet.yaml")])
+        #expect(run.status == 0, "\(run.stderr)")
+        #expect(run.stdout.contains("maxpool2d    maxpool2d  [B, 14, 14, 6]"))
+        #expect(run.stdout.contains("height ⌊(28 − 2)/2⌋ + 1 = 14"))
+        #expect(run.stdout.contains("receptive field 16×16, jump 4×4"))
+        #expect(run.stdout.hasSuffix("ok\n"))
+    }
+
+    @Test func checkReportsEveryErrorWithLocationAndExitsOne() throws {
+        let path = try write(Self.broken, "broken.yaml")
+        let run = try Binary.run(["check", path])
+        #expect(run.status == 1)
+        #expect(run.stderr.contains("\(path):6:25: error: 'add' operands must have identical shapes; got [B, 128] and [B, 64] [E0301]"))
+        #expect(run.stderr.contains("\(path):7:36: error: unknown activation 'softmx' [E0204]"))
+        #expect(run.stderr.contains("\(path):8:19: error: unknown key 'momentun' in 'sgd' [E0201]"))
+        #expect(run.stderr.contains("help: did you mean 'momentum'?"))
+        #expect(run.stderr.hasSuffix("3 errors, 0 warnings\n"))
+    }
+
+    @Test func checkJSONListsDiagnostics() throws {
+        let run = try Binary.run(["check", try write(Self.broken, "broken.yaml"), "--format", "json"])
+        #expect(run.status == 1)
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any])
+        #expect(json["ok"] as? Bool == false)
+        let diagnostics = try #require(json["diagnostics"] as? [[String: Any]])
+        #expect(diagnostics.compactMap { $0["code"] as? String } == ["E0301", "E0204", "E0201"])
+        #expect(diagnostics.first?["line"] as? Int == 6)
+    }
+
+    @Test func summaryTableAndJSON() throws {
+        let path = try write(Self.lenet, "lenet.yaml")
+        let text = try Binary.run(["summary", path])
+        #expect(text.status == 0)
+        #expect(text.stdout.contains(" conv2d (conv2d)           [B, 28, 28, 6]        156"))
+        #expect(text.stdout.contains("Total params: 61,706 (241.04 KiB)"))
+        let run = try Binary.run(["summary", path, "--format", "json"])
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any])
+        #expect(json["total_params"] as? Int == 61_706)
+        #expect(json["trainable_params"] as? Int == 61_706)
+        #expect(json["non_trainable_params"] as? Int == 0)
+        #expect(json["flops"] as? Int == 850_844)
+        let layers = try #require(json["layers"] as? [[String: Any]])
+        #expect(layers[1]["name"] as? String == "conv2d")
+        #expect(layers[1]["type"] as? String == "conv2d")
+        #expect(layers[1]["output_shape"] as? [Int] == [28, 28, 6])
+        #expect(layers[1]["params"] as? Int == 156)
+    }
+
+    @Test func summaryExplainPrintsFormulas() throws {
+        let run = try Binary.run(["summary", "784-128-10", "--explain"])
+        #expect(run.status == 0)
+        #expect(run.stdout.contains("params: (784 + 1) × 128 = 100,480"))
+        #expect(run.stdout.contains("Total params: 101,770"))
+    }
+
+    @Test func summaryWithErrorsShowsWhereItStopped() throws {
+        let run = try Binary.run(["summary", try write(Self.broken, "broken.yaml")])
+        #expect(run.status == 1)
+        #expect(run.stdout.contains("fc1 (dense)"))
+        #expect(run.stdout.contains("◀ stopped here"))
+        #expect(run.stderr.contains("[E0301]"))
+    }
+
+    @Test func mlpShorthandAndPyTorchConvention() throws {
+        let run = try Binary.run(["summary", "784-500-500-10", "--format", "json"])
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any])
+        #expect(json["total_params"] as? Int == 785 * 500 + 501 * 500 + 501 * 10)
+        let lstm = try write("input: [28, 28]\nlayers: [{lstm: 128}, {dense: {units: 10, activation: softmax}}]\n", "lstm.yaml")
+        let keras = try Binary.run(["summary", lstm, "--format", "json"])
+        let pytorch = try Binary.run(["summary", lstm, "--format", "json", "--convention", "pytorch"])
+        let k = try #require(try JSONSerialization.jsonObject(with: Data(keras.stdout.utf8)) as? [String: Any])
+        let p = try #require(try JSONSerialization.jsonObject(with: Data(pytorch.stdout.utf8)) as? [String: Any])
+        #expect(k["total_params"] as? Int == 80_384 + 1_290)
+        #expect(p["total_params"] as? Int == 80_896 + 1_290)
+        let bad = try Binary.run(["check", "784-12x-10"])
+        #expect(bad.status == 1)
+    }
+
+    @Test func resolvedDefaultsCheckToTheSameModel() throws {
+        let path = try write(Self.lenet, "lenet.yaml")
+        let run = try Binary.run(["check", path, "--defaults"])
+        #expect(run.status == 0)
+        #expect(run.stdout.contains("beta_2: 0.999") || run.stdout.contains("beta_2"))
+        let resolved = try write(run.stdout, "resolved.yaml")
+        let again = try Binary.run(["summary", resolved, "--format", "json"])
+        #expect(again.status == 0, "\(again.stderr)")
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(again.stdout.utf8)) as? [String: Any])
+        #expect(json["total_params"] as? Int == 61_706)
+    }
+
+    @Test func schemaPrintsTheCommittedSchema() throws {
+        let run = try Binary.run(["schema"])
+        #expect(run.status == 0)
+        #expect(run.stdout == (try String(contentsOf: Repo.root.appendingPathComponent("Grammar/nnc.schema.json"), encoding: .utf8)))
+    }
+
+    @Test func usageErrorsExit64AndMissingFilesExit1() throws {
+        #expect(try Binary.run(["check"]).status == 64)
+        #expect(try Binary.run(["frobnicate"]).status == 64)
+        #expect(try Binary.run(["summary", "x.yaml", "--format", "xml"]).status == 64)
+        let missing = try Binary.run(["check", "no/such/model.yaml"])
+        #expect(missing.status == 1)
+        #expect(missing.stderr.contains("[E0105]"))
+        #expect(missing.stderr.contains("no/such/model.yaml"))
+    }
+}

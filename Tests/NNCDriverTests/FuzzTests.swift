@@ -1,0 +1,87 @@
+import Foundation
+import NNCDriver
+import NNCSpec
+import Testing
+
+/// Random mutations of every model file must end in a result or in diagnostics: never a
+/// crash (which would kill this test process), never a hang. Seeded, so a failure replays.
+@Suite struct FuzzTests {
+    struct Mutator {
+        var state: UInt64
+        mutating func next() -> UInt64 {
+            state &+= 0x9E37_79B9_7F4A_7C15
+            var z = state
+            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+            return z ^ (z >> 31)
+        }
+        mutating func below(_ n: Int) -> Int { n <= 0 ? 0 : Int(next() % UInt64(n)) }
+
+        static let alphabet = Array(":{}[],-#  \n\t\"'$0123456789abcxyz_./|>&*!%@")
+        static let numbers = ["0", "-1", "1e309", "99999999999999999999", "1/0", "0.5", "3", "-0", "nan", "2147483648", "1_0"]
+
+        mutating func mutate(_ text: String) -> String {
+            var chars = Array(text)
+            var lines = text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+            switch below(7) {
+            case 0 where !chars.isEmpty:  // delete a run of characters
+                let start = below(chars.count), length = 1 + below(8)
+                chars.removeSubrange(start..<min(chars.count, start + length))
+                return String(chars)
+            case 1:  // insert a character
+                chars.insert(Self.alphabet[below(Self.alphabet.count)], at: below(chars.count + 1))
+                return String(chars)
+            case 2 where lines.count > 1:  // duplicate a line
+                let i = below(lines.count)
+                lines.insert(lines[i], at: i)
+            case 3 where lines.count > 1:  // swap two lines
+                lines.swapAt(below(lines.count), below(lines.count))
+            case 4:  // replace a number
+                let digits = chars.indices.filter { chars[$0].isNumber }
+                guard let at = digits.isEmpty ? nil : digits[below(digits.count)] else { return text }
+                var end = at
+                while end < chars.count, chars[end].isNumber { end += 1 }
+                chars.replaceSubrange(at..<end, with: Array(Self.numbers[below(Self.numbers.count)]))
+                return String(chars)
+            case 5:  // truncate
+                return String(chars.prefix(below(chars.count + 1)))
+            default:  // re-indent a line
+                let i = below(lines.count)
+                lines[i] = String(repeating: " ", count: below(6)) + lines[i].drop { $0 == " " }
+            }
+            return lines.joined(separator: "\n")
+        }
+    }
+
+    @Test(arguments: Repo.modelFiles)
+    func mutatedModelsNeverCrash(_ file: String) throws {
+        let url = Repo.models.appendingPathComponent(file)
+        let original = try String(contentsOf: url, encoding: .utf8)
+        var mutator = Mutator(state: UInt64(truncatingIfNeeded: file.utf8.reduce(5381) { ($0 << 5) &+ $0 &+ Int($1) }))
+        // Large files are slow to check in debug builds; they get fewer rounds.
+        let rounds = original.count > 20_000 ? 10 : 60
+        for round in 0..<rounds {
+            var text = original
+            for _ in 0...mutator.below(3) { text = mutator.mutate(text) }
+            let result = Driver.check(SourceFile(path: url.path, text: text))
+            // Either it checks (possibly with warnings) or it says why not, with a location.
+            if result.hasErrors {
+                #expect(result.errors.allSatisfy { $0.location.file != nil }, "round \(round): an error without a location")
+            } else {
+                #expect(result.graph != nil, "round \(round): no errors but no graph")
+            }
+        }
+    }
+
+    @Test func arbitraryBytesNeverCrash() {
+        var mutator = Mutator(state: 7)
+        for _ in 0..<300 {
+            let length = mutator.below(200)
+            let text = String((0..<length).map { _ in Mutator.alphabet[mutator.below(Mutator.alphabet.count)] })
+            for path in ["fuzz.yaml", "fuzz.nn"] {
+                let result = Driver.check(SourceFile(path: path, text: text))
+                #expect(result.hasErrors || result.graph != nil)
+            }
+        }
+    }
+}

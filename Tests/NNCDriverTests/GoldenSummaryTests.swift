@@ -1,0 +1,45 @@
+import Foundation
+import NNCDriver
+import NNCGraph
+import Testing
+
+/// Every model in models/ checks cleanly and its `nnc summary --explain` output equals
+/// the golden file in Tests/Golden/summaries/ (re-record with NNC_RECORD=1).
+@Suite struct GoldenSummaryTests {
+    @Test func modelsFolderIsNotEmpty() {
+        #expect(Repo.modelFiles.count >= 10)
+    }
+
+    @Test(arguments: Repo.modelFiles)
+    func summaryMatchesGolden(_ file: String) throws {
+        let result = try Driver.check(path: Repo.models.appendingPathComponent(file).path)
+        #expect(result.diagnostics.isEmpty, "\(file): \(result.diagnostics.map { "\($0.location) \($0.code.rawValue) \($0.message)" })")
+        let graph = try #require(result.graph)
+        let text = SummaryTable.render(graph, explain: true, convention: .keras)
+        let golden = Repo.golden.appendingPathComponent("summaries/\(file).txt")
+        if Repo.recording {
+            try FileManager.default.createDirectory(at: golden.deletingLastPathComponent(), withIntermediateDirectories: true)
+            try text.write(to: golden, atomically: true, encoding: .utf8)
+        }
+        let expected = try String(contentsOf: golden, encoding: .utf8)
+        #expect(text == expected, "\(file): summary differs from \(golden.lastPathComponent); re-record with NNC_RECORD=1 swift test")
+    }
+
+    @Test func everyGoldenFileHasItsModel() throws {
+        let goldens = try FileManager.default.contentsOfDirectory(atPath: Repo.golden.appendingPathComponent("summaries").path)
+        let expected = Set(Repo.modelFiles.map { "\($0).txt" })
+        #expect(Set(goldens.filter { $0.hasSuffix(".txt") }) == expected)
+    }
+
+    @Test(arguments: Repo.modelFiles)
+    func totalsEqualTheSumOfLayers(_ file: String) throws {
+        for convention in Convention.allCases {
+            let result = try Driver.check(path: Repo.models.appendingPathComponent(file).path)
+            var builder = GraphBuilder(spec: try #require(result.spec), convention: convention)
+            let graph = builder.build()
+            #expect(graph.totalParams == graph.nodes.map(\.paramCount).reduce(0, +))
+            #expect(graph.trainableParams + graph.nonTrainableParams == graph.totalParams)
+            #expect(graph.flops == graph.nodes.map(\.flops).reduce(0, +))
+        }
+    }
+}

@@ -1,0 +1,65 @@
+import Foundation
+import NNCDriver
+
+/// Paths of the repository, found from this file so tests run from any directory.
+enum Repo {
+    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    static let models = root.appendingPathComponent("models")
+    static let golden = root.appendingPathComponent("Tests/Golden")
+
+    /// Every model file in models/ (YAML and DSL), sorted.
+    static var modelFiles: [String] {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: models.path)) ?? []
+        return names.filter { $0.hasSuffix(".yaml") || $0.hasSuffix(".nn") }.sorted()
+    }
+
+    /// True when golden files should be re-recorded instead of compared.
+    static var recording: Bool { ProcessInfo.processInfo.environment["NNC_RECORD"] == "1" }
+}
+
+/// Runs the built `nnc` binary as a user would.
+enum Binary {
+    struct Run {
+        var status: Int32
+        var stdout: String
+        var stderr: String
+    }
+
+    /// The `nnc` executable next to the test bundle (SwiftPM builds it because this test
+    /// target depends on it).
+    static let path: String = {
+        var candidates: [URL] = []
+        if let exe = Bundle.main.executableURL { candidates.append(exe.deletingLastPathComponent()) }
+        candidates.append(Bundle.main.bundleURL)
+        candidates.append(Bundle.main.bundleURL.deletingLastPathComponent())
+        candidates.append(URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent())
+        for directory in candidates {
+            let nnc = directory.appendingPathComponent("nnc").path
+            if FileManager.default.isExecutableFile(atPath: nnc) { return nnc }
+        }
+        return Repo.root.appendingPathComponent(".build/debug/nnc").path
+    }()
+
+    static func run(_ arguments: [String], stdin: String? = nil, in directory: URL = Repo.root) throws -> Run {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: path)
+        process.arguments = arguments
+        process.currentDirectoryURL = directory
+        var environment = ProcessInfo.processInfo.environment
+        environment["NO_COLOR"] = "1"
+        process.environment = environment
+        let out = Pipe(), err = Pipe(), input = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        process.standardInput = input
+        try process.run()
+        if let stdin { input.fileHandleForWriting.write(Data(stdin.utf8)) }
+        try input.fileHandleForWriting.close()
+        // Read both pipes before waiting so a large output cannot block the child.
+        let stdoutData = out.fileHandleForReading.readDataToEndOfFile()
+        let stderrData = err.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return Run(status: process.terminationStatus, stdout: String(decoding: stdoutData, as: UTF8.self),
+                   stderr: String(decoding: stderrData, as: UTF8.self))
+    }
+}
