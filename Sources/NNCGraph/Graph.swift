@@ -12,11 +12,22 @@ public struct Graph: Sendable {
 
     public subscript(id: NodeID) -> Node { nodes[id.rawValue] }
 
-    public var totalParams: Int { nodes.reduce(0) { $0 + $1.paramCount } }
-    public var trainableParams: Int { nodes.reduce(0) { $0 + $1.trainableParams } }
-    public var nonTrainableParams: Int { nodes.reduce(0) { $0 + $1.nonTrainableParams } }
-    public var macs: Int { nodes.reduce(0) { $0 + $1.macs } }
-    public var flops: Int { nodes.reduce(0) { $0 + $1.flops } }
+    public var totalParams: Int { sum(\.paramCount) }
+    public var trainableParams: Int { sum(\.trainableParams) }
+    public var nonTrainableParams: Int { sum(\.nonTrainableParams) }
+    public var macs: Int { sum(\.macs) }
+    public var flops: Int { sum(\.flops) }
+
+    /// A sum over nodes that saturates at Int.max instead of trapping (the builder reports it).
+    private func sum(_ value: (Node) -> Int) -> Int {
+        var total = 0
+        for node in nodes {
+            let (result, overflow) = total.addingReportingOverflow(value(node))
+            if overflow { return Int.max }
+            total = result
+        }
+        return total
+    }
     /// Bytes of all parameters in float32.
     public var parameterBytes: Int { totalParams * 4 }
     /// Bytes of every layer's output for one sample in float32 (the input included).

@@ -50,12 +50,12 @@ extension GraphBuilder {
             text = "MACs = \(outputs.grouped) outputs × \(k)·\(x.channels / groups) = \(macs.grouped); "
                 + "2 × MACs + \(outputs.grouped) × (\(bias) bias + \(act()) activation) = \(flops.grouped)"
         case .maxpool1d, .maxpool2d:
-            let k = c.ints("pool")!.reduce(1, *)
-            flops = outputs * (k - 1)
+            let k = TensorShape.checkedProduct(c.ints("pool")!) ?? Int.max
+            flops = outputs.saturatingTimes(k - 1)
             text = "\(outputs.grouped) outputs × (\(k) − 1) comparisons = \(flops.grouped)"
         case .avgpool1d, .avgpool2d:
-            let k = c.ints("pool")!.reduce(1, *)
-            flops = outputs * k
+            let k = TensorShape.checkedProduct(c.ints("pool")!) ?? Int.max
+            flops = outputs.saturatingTimes(k)
             text = "\(outputs.grouped) outputs × (\(k - 1) adds + 1 divide) = \(flops.grouped)"
         case .globalAvgpool:
             flops = x.elementCount
@@ -84,8 +84,8 @@ extension GraphBuilder {
             let (m, f, t) = recurrentFlops(c.component("layer")!, steps: x.dims[0], features: x.channels)
             let merge = c.string("merge_mode") ?? "concat"
             let mergeFlops = merge == "concat" ? 0 : merge == "ave" ? 2 * outputs : outputs
-            macs = 2 * m
-            flops = 2 * f + mergeFlops
+            macs = m.saturatingTimes(2)
+            flops = f.saturatingTimes(2) == Int.max ? Int.max : 2 * f + mergeFlops
             text = "2 × (\(t)) + \(mergeFlops.grouped) merge = \(flops.grouped)"
         }
         // A swish beta that is learned costs nothing extra at inference.
@@ -119,6 +119,7 @@ extension GraphBuilder {
             perStep = 2 * macsPerStep + (bias ? u : 0) + u * a + u
             parts = "2·\(u)·(\(f) + \(u))\(bias ? " + \(u) bias" : "") + \(u)·\(a) act + \(u) sum"
         }
-        return (t * macsPerStep, t * perStep, "\(t) steps × (\(parts)) = \((t * perStep).grouped)")
+        let total = t.saturatingTimes(perStep)
+        return (t.saturatingTimes(macsPerStep), total, "\(t) steps × (\(parts)) = \(total.grouped)")
     }
 }

@@ -61,6 +61,10 @@ extension GraphBuilder {
             tensors.append(tensor("swish_beta", [1]))
             formula = (formula.map { "\($0) + " } ?? "") + "1 (learnable swish beta)"
         }
+        for t in tensors where !withinLimits(t.shape, what: "parameter '\(t.name)' of '\(layer.name)'", at: layer.location) {
+            node.shape = nil
+            return
+        }
         node.parameters = tensors
         if let formula { node.explanations.insert(Explanation(topic: "params", text: formula), at: 0) }
     }

@@ -93,7 +93,10 @@ extension GraphBuilder {
 
     private mutating func reshape(_ x: TensorShape, layer: LayerSpec, input: Node) -> TensorShape? {
         var target = layer.component.ints("shape")!
-        let known = target.filter { $0 != -1 }.reduce(1, *)
+        guard let known = TensorShape.checkedProduct(target.filter { $0 != -1 }) else {
+            _ = withinLimits(target.filter { $0 != -1 }, what: "the reshape target of '\(layer.name)'", at: layer.location)
+            return nil
+        }
         if let slot = target.firstIndex(of: -1) {
             guard x.elementCount % known == 0 else {
                 diagnostics.error(.reshapeSize, "a reshape must keep the number of elements; \(x.elementCount) is not divisible by \(known)",

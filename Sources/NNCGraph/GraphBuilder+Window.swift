@@ -107,8 +107,9 @@ extension GraphBuilder {
             guard let previous, previous.size.count == node.arithmetic.count else { return nil }
             var field = previous
             for (d, a) in node.arithmetic.enumerated() {
-                field.size[d] = previous.size[d] + (a.effectiveKernel - 1) * previous.jump[d]
-                field.jump[d] = previous.jump[d] * a.stride
+                // Saturating: thousands of strided layers would overflow the jump.
+                field.size[d] = previous.size[d].saturatingPlus((a.effectiveKernel - 1).saturatingTimes(previous.jump[d]))
+                field.jump[d] = previous.jump[d].saturatingTimes(a.stride)
             }
             return field
         case .dropout, .activation, .softmax, .batchnorm, .layernorm:

@@ -24,8 +24,9 @@ public struct GraphBuilder {
     }
 
     public mutating func build() -> Graph {
-        let input = Node(id: NodeID(0), name: ModelSpec.inputName, op: .input, layer: nil, inputs: [],
+        var input = Node(id: NodeID(0), name: ModelSpec.inputName, op: .input, layer: nil, inputs: [],
                          shape: spec.input.map(TensorShape.init), location: spec.inputLocation)
+        if let dims = spec.input, !withinLimits(dims, what: "the input", at: spec.inputLocation) { input.shape = nil }
         nodes = [input]
         if spec.layers.isEmpty {
             if !spec.isTruncated, spec.input != nil {
@@ -47,8 +48,13 @@ public struct GraphBuilder {
             let inputNodes = node.inputs.map { nodes[$0.rawValue] }
             if entry.valid, inputNodes.allSatisfy({ $0.shape != nil }) {
                 node.shape = inferShape(&node, layer: layer, inputs: inputNodes)
+                if let shape = node.shape, !withinLimits(shape.dims, what: "the output of '\(layer.name)'", at: layer.location) {
+                    node.shape = nil
+                }
                 if node.shape != nil {
                     countParameters(&node, inputs: inputNodes)
+                }
+                if node.shape != nil {
                     countFlops(&node, inputs: inputNodes)
                     node.receptiveField = receptiveField(of: node, inputs: inputNodes)
                 }
@@ -66,8 +72,19 @@ public struct GraphBuilder {
             training.check()
             diagnostics.append(contentsOf: training.diagnostics)
         }
+        if graph.flops == Int.max || graph.totalParams == Int.max {
+            diagnostics.error(.tooLarge, "a model's totals must stay below 2⁶³; this one's parameters or FLOPs overflow", at: spec.layersLocation)
+        }
         graph.isComplete = graph.isComplete && !diagnostics.hasErrors
         return graph
+    }
+
+    /// Reports E0401 when a tensor of `dims` exceeds `TensorShape.maxElements`.
+    mutating func withinLimits(_ dims: [Int], what: String, at location: SourceLocation) -> Bool {
+        if let count = TensorShape.checkedProduct(dims), count <= TensorShape.maxElements { return true }
+        diagnostics.error(.tooLarge, "a tensor may have at most 2³⁰ (\(TensorShape.maxElements.grouped)) elements; \(what) is \(TensorShape(dims).perSample)",
+                          at: location, help: "check the sizes; nnc cannot run tensors this large")
+        return false
     }
 
     /// The node the model outputs: `output:` if given, else the last layer written.
@@ -81,6 +98,18 @@ public struct GraphBuilder {
 }
 
 extension Int {
+    /// a·b, or Int.max when it overflows (totals then saturate and are reported).
+    func saturatingTimes(_ b: Int) -> Int {
+        let (product, overflow) = multipliedReportingOverflow(by: b)
+        return overflow ? Int.max : product
+    }
+
+    /// a + b, or Int.max when it overflows.
+    func saturatingPlus(_ b: Int) -> Int {
+        let (sum, overflow) = addingReportingOverflow(b)
+        return overflow ? Int.max : sum
+    }
+
     /// `100480` → `100,480`, as parameter counts are printed.
     public var grouped: String {
         let digits = String(magnitude)

@@ -120,8 +120,16 @@ extension SpecDecoder {
             diagnostics.error(.outOfRange, "\(what) must be \(bounds.description); got \(value)", at: node.location)
             return nil
         }
+        // Sizes beyond 2³¹ are never meant and would overflow shape arithmetic.
+        guard abs(value) <= Self.largestInteger else {
+            diagnostics.error(.outOfRange, "\(what) must be at most \(Self.largestInteger.grouped) in size; got \(value)", at: node.location)
+            return nil
+        }
         return value
     }
+
+    /// The largest magnitude an integer attribute may have (2³¹).
+    static let largestInteger = 1 << 31
 
     mutating func number(_ node: SpecNode, _ bounds: Bounds, what: String) -> Double? {
         guard case .scalar(let raw, false) = node.kind, let value = Self.parseNumber(raw) else {

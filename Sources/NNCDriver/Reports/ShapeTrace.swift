@@ -21,11 +21,15 @@ public enum ShapeTrace {
                 }
             }
             if let field = node.receptiveField, !node.arithmetic.isEmpty {
-                out += indent + "       receptive field \(field.size.map(String.init).joined(separator: "×")), "
-                    + "jump \(field.jump.map(String.init).joined(separator: "×"))\n"
+                out += indent + "       receptive field \(cells(field.size)), jump \(cells(field.jump))\n"
             }
         }
         return out
+    }
+
+    /// `5×5`; sizes that saturated (thousands of strided layers) print as `>10¹⁸`.
+    static func cells(_ sizes: [Int]) -> String {
+        sizes.map { $0 > 1_000_000_000_000_000_000 ? ">10¹⁸" : String($0) }.joined(separator: "×")
     }
 
     /// "floor rounding, same padding (2 before, 2 after), stride 1, dilation 1".

@@ -27,7 +27,7 @@ public enum SummaryTable {
                     lines.append("\(e.topic): \(e.text)")
                 }
                 if let field = node.receptiveField, !node.arithmetic.isEmpty {
-                    lines.append("receptive field: \(field.size.map(String.init).joined(separator: "×"))")
+                    lines.append("receptive field: \(ShapeTrace.cells(field.size))")
                 }
                 extra[rows.count - 1] = lines
             }
