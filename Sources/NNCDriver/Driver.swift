@@ -16,6 +16,13 @@ public struct CheckResult: Sendable {
     /// All diagnostics, in file order.
     public var diagnostics: [Diagnostic]
 
+    public init(file: SourceFile, spec: ModelSpec?, graph: Graph?, diagnostics: [Diagnostic]) {
+        self.file = file
+        self.spec = spec
+        self.graph = graph
+        self.diagnostics = diagnostics
+    }
+
     public var hasErrors: Bool { diagnostics.contains { $0.severity == .error } }
     public var errors: [Diagnostic] { diagnostics.filter { $0.severity == .error } }
     public var warnings: [Diagnostic] { diagnostics.filter { $0.severity == .warning } }
@@ -31,12 +38,12 @@ public enum Driver {
         guard let data = FileManager.default.contents(atPath: argument) else {
             var isDirectory: ObjCBool = false
             if FileManager.default.fileExists(atPath: argument, isDirectory: &isDirectory), isDirectory.boolValue {
-                throw DriverError("\(argument): is a directory, not a model file")
+                throw DriverError("'\(argument)' is a directory")
             }
-            throw DriverError("\(argument): no such file (expected a .yaml or .nn model, or an MLP shorthand like 784-128-10)")
+            throw DriverError("'\(argument)' does not exist (expected a .yaml or .nn model, or an MLP shorthand like 784-128-10)")
         }
         guard let text = String(data: data, encoding: .utf8) else {
-            throw DriverError("\(argument): the file is not UTF-8 text")
+            throw DriverError("'\(argument)' is not UTF-8 text")
         }
         return SourceFile(path: argument, text: text)
     }

@@ -20,19 +20,15 @@ struct ModelOptions: ParsableArguments {
     @Flag(help: "Never color diagnostics (default: color when stderr is a terminal).")
     var noColor = false
 
-    /// Loads and checks the model; an unreadable file becomes an E0105 diagnostic and exit 1.
-    func check() throws -> CheckResult {
+    /// Loads and checks the model; an unreadable file becomes an E0105 diagnostic (exit 1).
+    func check() -> CheckResult {
         do {
             return try Driver.check(path: model)
-        } catch let error as DriverError {
+        } catch {
             let file = SourceFile(path: model, text: "")
-            let d = Diagnostic.error(.unreadableFile, "cannot read the model: \(error.description)", at: SourceLocation(file: file, line: 0, column: 0))
-            if format == .json {
-                print(#"{"ok": false, "errors": 1, "diagnostics": [{"code": "E0105", "severity": "error", "message": "\#(d.message.replacingOccurrences(of: "\"", with: "'"))"}]}"#)
-            } else {
-                Terminal.printError(DiagnosticRenderer(useColor: useColor).render(d))
-            }
-            throw ExitCode(1)
+            let d = Diagnostic.error(.unreadableFile, "a model file must be readable; \(error)",
+                                     at: SourceLocation(file: file, line: 0, column: 0))
+            return CheckResult(file: file, spec: nil, graph: nil, diagnostics: [d])
         }
     }
 

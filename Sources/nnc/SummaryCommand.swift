@@ -17,7 +17,7 @@ struct SummaryCommand: ParsableCommand {
     var convention: Convention = .keras
 
     func run() throws {
-        var result = try options.check()
+        var result = options.check()
         if convention != .keras, let spec = result.spec {
             var builder = GraphBuilder(spec: spec, convention: convention)
             result.graph = builder.build()
