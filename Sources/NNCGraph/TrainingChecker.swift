@@ -17,7 +17,7 @@ struct TrainingChecker {
         checkLoss()
         checkMetrics()
         checkSchedules()
-        checkDataFiles()
+        checkData()
     }
 
     var outputNode: Node { graph[graph.output!] }
@@ -158,22 +158,6 @@ struct TrainingChecker {
                                   at: boundary.location, help: "use milestones below \(epochs), or train longer")
             }
             previous = b
-        }
-    }
-
-    private mutating func checkDataFiles() {
-        guard let data = spec.data, let file = spec.file else { return }
-        let base = (file.path as NSString).deletingLastPathComponent
-        for split in ["train", "validation", "test"] {
-            guard let set = data.record(split) else { continue }
-            for key in ["images", "labels", "path"] {
-                guard let path = set.string(key) else { continue }
-                let full = path.hasPrefix("/") || base.isEmpty ? path : base + "/" + path
-                if !FileManager.default.fileExists(atPath: full) {
-                    diagnostics.warning(.missingDataFile, "data files must exist to train; '\(path)' was not found", at: set.valueLocation(key) ?? set.location,
-                                        notes: ["paths are relative to the model file: looked for \(full)"])
-                }
-            }
         }
     }
 }

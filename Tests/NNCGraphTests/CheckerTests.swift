@@ -160,4 +160,24 @@ import Testing
         #expect(codes(flat) == ["E0306@2:11"])
         #expect(flat.first?.help == "reshape images to rows as timesteps, e.g. `- reshape: [28, 28]`")
     }
+
+    @Test func dataSectionsMustBeComplete() {
+        let (_, diagnostics) = check("""
+            input: [4]
+            layers: [{dense: {units: 3, activation: softmax}}]
+            loss: categorical_crossentropy
+            train: {validation_split: 0.1}
+            data:
+              train: {path: iris.csv, images: x}
+              validation: {images: a-ubyte}
+            """)
+        #expect(codes(diagnostics) == ["E0310@3:7", "E0206@4:27", "W0202@6:17", "E0206@6:35", "E0205@7:15", "W0202@7:24"])
+        let (_, sparse) = check("""
+            input: [4]
+            layers: [{dense: {units: 3, activation: softmax}}]
+            loss: sparse_categorical_crossentropy
+            data: {train: {path: iris.csv}, preprocess: {one_hot: true}}
+            """)
+        #expect(codes(sparse).filter { $0.hasPrefix("E") } == ["E0310@4:55"])
+    }
 }
