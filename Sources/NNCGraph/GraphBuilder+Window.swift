@@ -60,7 +60,8 @@ extension GraphBuilder {
                 continue
             }
             node.explanations.append(Explanation(topic: "output", text: "\(axis): \(a.formula)"))
-            if a.droppedCells > 0, padding != .same { dropped.append((axis, a)) }
+            // A window smaller than its stride skips cells by design (a 1×1 stride-2 shortcut).
+            if a.droppedCells > 0, padding != .same, a.effectiveKernel >= a.stride { dropped.append((axis, a)) }
             out.append(a.output)
         }
         if let (axis, a) = tooSmall.first {

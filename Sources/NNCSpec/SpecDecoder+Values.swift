@@ -110,7 +110,7 @@ extension SpecDecoder {
         guard let value = Int(text) else {
             if let real = Double(text), real.isFinite {
                 diagnostics.error(.wrongType, "\(what) must be an integer; got number \(raw)", at: node.location,
-                                  help: real == real.rounded() ? "write \(Int(real))" : nil)
+                                  help: Int(exactly: real).map { "write \($0)" })
             } else {
                 _ = mismatch(node, .int(bounds), what)
             }

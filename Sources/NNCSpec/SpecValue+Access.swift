@@ -17,7 +17,7 @@ extension AttributeContainer {
     public func int(_ name: String) -> Int? {
         switch values[name]?.value {
         case .int(let v): v
-        case .float(let v) where v == v.rounded(): Int(v)
+        case .float(let v): Int(exactly: v)
         default: nil
         }
     }

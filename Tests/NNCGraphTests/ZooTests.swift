@@ -1,0 +1,80 @@
+import Foundation
+import NNCGraph
+import NNCSpec
+import Testing
+
+/// Every model of the zoo checks cleanly and has exactly the parameter counts real Keras 3
+/// reports for the same network (models/verify/keras_counts.py prints them), and PyTorch's
+/// where the conventions differ (recurrent biases).
+@Suite struct ZooTests {
+    struct Pinned: Sendable, CustomStringConvertible {
+        var file: String
+        var total: Int
+        var trainable: Int
+        var nonTrainable: Int
+        var pytorch: Int?
+        var description: String { file }
+    }
+
+    static let pinned: [Pinned] = [
+        Pinned(file: "alvinn", total: 3_994, trainable: 3_994, nonTrainable: 0),
+        Pinned(file: "causal_tcn", total: 12_673, trainable: 12_673, nonTrainable: 0),
+        Pinned(file: "ciresan_mlp", total: 11_972_510, trainable: 11_972_510, nonTrainable: 0),
+        Pinned(file: "deep_cnn_10000", total: 23_198_010, trainable: 23_198_010, nonTrainable: 0),
+        Pinned(file: "digits_mlp", total: 4_810, trainable: 4_810, nonTrainable: 0),
+        Pinned(file: "fashion_mlp", total: 101_770, trainable: 101_770, nonTrainable: 0),
+        Pinned(file: "gru_classifier", total: 61_962, trainable: 61_962, nonTrainable: 0, pytorch: 61_962),
+        Pinned(file: "hinton_dropout_mlp", total: 648_010, trainable: 648_010, nonTrainable: 0),
+        Pinned(file: "imdb_bow_dropout", total: 160_305, trainable: 160_305, nonTrainable: 0),
+        Pinned(file: "imdb_bow_l2", total: 160_305, trainable: 160_305, nonTrainable: 0),
+        Pinned(file: "imdb_embedding_bilstm", total: 664_897, trainable: 664_897, nonTrainable: 0, pytorch: 665_153),
+        Pinned(file: "iris_mlp", total: 131, trainable: 131, nonTrainable: 0),
+        Pinned(file: "lenet1", total: 1_806, trainable: 1_806, nonTrainable: 0),
+        Pinned(file: "lenet5", total: 61_706, trainable: 61_706, nonTrainable: 0),
+        Pinned(file: "lstm_classifier", total: 81_674, trainable: 81_674, nonTrainable: 0, pytorch: 82_186),
+        Pinned(file: "nielsen_cnn", total: 1_672_570, trainable: 1_672_570, nonTrainable: 0),
+        Pinned(file: "resnet_block", total: 25_018, trainable: 24_666, nonTrainable: 352),
+    ]
+
+    static let models = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().appendingPathComponent("models")
+
+    static func graph(_ file: String, convention: Convention = .keras) throws -> (Graph, Diagnostics) {
+        let url = models.appendingPathComponent("\(file).yaml")
+        let (spec, decoded) = SpecLoader.load(SourceFile(path: url.path, text: try String(contentsOf: url, encoding: .utf8)))
+        var builder = GraphBuilder(spec: try #require(spec), convention: convention)
+        let graph = builder.build()
+        var all = decoded
+        all.append(contentsOf: builder.diagnostics)
+        return (graph, all)
+    }
+
+    @Test(arguments: pinned)
+    func countsEqualKeras(_ model: Pinned) throws {
+        let (graph, diagnostics) = try Self.graph(model.file)
+        #expect(diagnostics.isEmpty, "\(diagnostics.all.map { "\($0.location) \($0.message)" })")
+        #expect(graph.totalParams == model.total)
+        #expect(graph.trainableParams == model.trainable)
+        #expect(graph.nonTrainableParams == model.nonTrainable)
+        #expect(graph.nodes.map(\.paramCount).reduce(0, +) == graph.totalParams)
+        let (pytorch, _) = try Self.graph(model.file, convention: .pytorch)
+        #expect(pytorch.totalParams == model.pytorch ?? model.total)
+    }
+
+    @Test func everyModelIsPinned() throws {
+        let files = try FileManager.default.contentsOfDirectory(atPath: Self.models.path)
+            .filter { $0.hasSuffix(".yaml") }.map { String($0.dropLast(5)) }
+        #expect(Set(files) == Set(Self.pinned.map(\.file)))
+    }
+
+    @Test func lenet5LayerShapes() throws {
+        let (graph, _) = try Self.graph("lenet5")
+        #expect(graph.nodes.map { $0.shape?.perSample ?? "?" } ==
+                ["[28, 28, 1]", "[28, 28, 6]", "[14, 14, 6]", "[10, 10, 16]", "[5, 5, 16]", "[400]", "[120]", "[84]", "[10]"])
+    }
+
+    @Test func deepModelHasTenThousandConvolutions() throws {
+        let (graph, _) = try Self.graph("deep_cnn_10000")
+        #expect(graph.nodes.filter { $0.op == .conv2d }.count == 10_000)
+    }
+}

@@ -1,0 +1,54 @@
+# Builds each zoo model in real Keras 3 (numpy backend; `pip install keras jax`) and
+# prints total, trainable and non-trainable parameters: the numbers ZooTests pins.
+# Run: python3 models/verify/keras_counts.py
+import os
+os.environ["KERAS_BACKEND"]="numpy"
+import keras
+from keras import layers as L
+def count(m):
+    m.summary(print_fn=lambda *a, **k: None)
+    t=sum(int(w.numpy().size) for w in m.trainable_weights); n=sum(int(w.numpy().size) for w in m.non_trainable_weights)
+    return t+n,t,n
+def seq(shape, *ls):
+    x=keras.Input(shape); y=x
+    for l in ls: y=l(y)
+    return keras.Model(x,y)
+M={}
+M['fashion_mlp']=seq((28,28),L.Flatten(),L.Dense(128,activation='relu'),L.Dense(10))
+M['imdb_bow_l2']=seq((10000,),L.Dense(16),L.Dense(16),L.Dense(1))
+M['imdb_bow_dropout']=seq((10000,),L.Dense(16),L.Dropout(0.5),L.Dense(16),L.Dropout(0.5),L.Dense(1))
+M['hinton_dropout_mlp']=seq((784,),L.Dropout(0.2),L.Dense(500),L.Dropout(0.5),L.Dense(500),L.Dropout(.5),L.Dense(10))
+M['ciresan_mlp']=seq((784,),*[L.Dense(u) for u in [2500,2000,1500,1000,500,10]])
+M['alvinn']=seq((30,32),L.Flatten(),L.Dense(4),L.Dense(30))
+M['lenet1']=seq((16,16,1),L.Conv2D(4,5,padding='same'),L.AveragePooling2D(2),L.Conv2D(12,5),L.AveragePooling2D(2),L.Flatten(),L.Dense(10))
+M['lenet5']=seq((28,28,1),L.Conv2D(6,5,padding='same'),L.MaxPooling2D(2),L.Conv2D(16,5),L.MaxPooling2D(2),L.Flatten(),L.Dense(120),L.Dense(84),L.Dense(10))
+M['nielsen_cnn']=seq((28,28,1),L.Conv2D(20,5),L.MaxPooling2D(2),L.Conv2D(40,5),L.MaxPooling2D(2),L.Flatten(),L.Dense(1000),L.Dropout(.5),L.Dense(1000),L.Dropout(.5),L.Dense(10))
+def resnet():
+    x=keras.Input((32,32,3))
+    y=L.Conv2D(16,3,padding='same',use_bias=False)(x); y=L.BatchNormalization()(y); y=L.Activation('relu')(y)
+    for _ in range(2):
+        i=y
+        y=L.Conv2D(16,3,padding='same',use_bias=False)(y); y=L.BatchNormalization()(y); y=L.Activation('relu')(y)
+        y=L.Conv2D(16,3,padding='same',use_bias=False)(y); y=L.BatchNormalization()(y); y=L.Add()([i,y]); y=L.Activation('relu')(y)
+    i=y
+    y=L.Conv2D(32,3,strides=2,padding='same',use_bias=False)(y); y=L.BatchNormalization()(y); y=L.Activation('relu')(y)
+    y=L.Conv2D(32,3,padding='same',use_bias=False)(y); y=L.BatchNormalization()(y)
+    s=L.Conv2D(32,1,strides=2,use_bias=False)(i); s=L.BatchNormalization()(s)
+    y=L.Add()([s,y]); y=L.Activation('relu')(y)
+    y=L.GlobalAveragePooling2D()(y); y=L.Dense(10)(y)
+    return keras.Model(x,y)
+M['resnet_block']=resnet()
+M['lstm_classifier']=seq((28,28),L.LSTM(128),L.Dense(10))
+M['gru_classifier']=seq((28,28),L.GRU(128,reset_after=True),L.Dense(10))
+M['causal_tcn']=seq((200,2),*[L.Conv1D(32,2,padding='causal',dilation_rate=d) for d in [1,2,4,8,16,32,64]],L.GlobalAveragePooling1D(),L.Dense(1))
+M['imdb_embedding_bilstm']=seq((200,),L.Embedding(10000,64),L.Bidirectional(L.LSTM(32)),L.Dense(1))
+M['digits_mlp']=seq((8,8),L.Flatten(),L.Dense(64),L.Dense(10))
+M['iris_mlp']=seq((4,),L.Dense(16),L.Dense(3))
+# 10,000 conv layers of 16→16 3x3: count one and multiply (building 10,000 Keras layers is slow).
+one=seq((28,28,16),L.Conv2D(16,3,padding='same'))
+stem=seq((28,28,1),L.Conv2D(16,3,padding='same'))
+head=seq((28,28,16),L.GlobalAveragePooling2D(),L.Dense(10))
+t=count(stem)[0]+9999*count(one)[0]+count(head)[0]
+M_counts={k:count(v) for k,v in M.items()}
+M_counts['deep_cnn_10000']=(t,t,0)
+for k,v in sorted(M_counts.items()): print(k, *v)
