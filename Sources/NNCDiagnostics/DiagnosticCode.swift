@@ -37,7 +37,6 @@ public enum DiagnosticCode: String, Sendable, CaseIterable, Codable {
     case inputCount = "E0312"
     case noLayers = "E0313"
     case metricMismatch = "E0314"
-    case nonPositiveSize = "E0315"
 
     // Limits
     case tooLarge = "E0401"
@@ -83,7 +82,6 @@ public enum DiagnosticCode: String, Sendable, CaseIterable, Codable {
         case .inputCount: "a layer received the wrong number of inputs"
         case .noLayers: "the model has no layers"
         case .metricMismatch: "a metric does not fit the model's output"
-        case .nonPositiveSize: "a dimension must be positive"
         case .tooLarge: "the model exceeds a size limit"
         case .strideDropsRows: "the stride does not tile the input: trailing rows or columns are dropped"
         case .deadBranch: "a layer's output reaches no model output"

@@ -89,11 +89,6 @@ extension GraphBuilder {
                                 notes: dropped.map { "\($0.axis): \($0.arithmetic.formula); (\($0.arithmetic.paddedInput) − \($0.arithmetic.effectiveKernel)) mod \($0.arithmetic.stride) = \(($0.arithmetic.paddedInput - $0.arithmetic.effectiveKernel) % $0.arithmetic.stride)" },
                                 help: "use padding: same, or pad so that (in + padding − kernel) is a multiple of the stride")
         }
-        if let bad = out.firstIndex(where: { $0 <= 0 }) {
-            diagnostics.error(.nonPositiveSize, "every output dimension must be positive; the \(Self.axisNames[rank]![bad]) is \(out[bad])",
-                              at: layer.location)
-            return nil
-        }
         return TensorShape(out + [outChannels])
     }
 

@@ -3,10 +3,12 @@ import NNCDiagnostics
 /// The lecture notes' MLP shorthand: `784-128-10` is an input of 784 features, dense
 /// hidden layers (ReLU) and a dense softmax output trained with categorical cross-entropy.
 public enum MLPShorthand {
-    /// True when `text` looks like a shorthand (digits and dashes, at least one dash) rather than a path.
+    /// True when `text` is meant as a shorthand rather than a path: it starts with a digit,
+    /// has a dash, and has no path or extension characters (`784-128-10`, also the
+    /// mistyped `784-12x-10`, which then gets a located error).
     public static func matches(_ text: String) -> Bool {
-        !text.isEmpty && text.contains("-") && text.allSatisfy { $0.isNumber || $0 == "-" || $0 == "_" || $0 == " " }
-            && text.first?.isNumber == true
+        text.first?.isNumber == true && text.contains("-") && !text.contains("/") && !text.contains(".")
+            && !text.contains(where: \.isWhitespace)
     }
 
     /// The model tree for `text`, or nil with a diagnostic pointing at the bad part.
@@ -18,7 +20,7 @@ public enum MLPShorthand {
             let location = file.location(line: 1, column: column)
             guard let size = Int(part.filter { $0 != "_" }), size >= 1 else {
                 diagnostics.error(.mlpShorthand, "each size of an MLP shorthand must be a positive integer; got '\(part)'",
-                                  at: location, label: "here", help: "write sizes joined by '-', e.g. 784-128-10")
+                                  at: location, help: "write sizes joined by '-', e.g. 784-128-10")
                 return nil
             }
             sizes.append((size, location))

@@ -51,6 +51,10 @@ public enum SpecLoader {
                                                help: "add `layers:` with at least one layer, e.g. `- dense: 10`")
         }
         var diagnostics = expander.decoder.diagnostics
+        for block in expander.unusedBlocks {
+            diagnostics.warning(.unusedBlock, "every block should be used; no `block:` item uses '\(block.name)'", at: block.location,
+                                help: "use it with `- block: \(block.name)`, or delete it")
+        }
         diagnostics.deduplicate()
         let spec = ModelSpec(
             file: file,

@@ -1,0 +1,207 @@
+/// The long explanation of each code for `nnc explain`, with a small model that triggers
+/// it and the same model fixed. A test checks that every bad example produces its code
+/// and every fixed example checks cleanly.
+extension DiagnosticCode {
+    public struct Documentation: Sendable {
+        public var explanation: String
+        public var badExample: String
+        public var fixedExample: String
+        /// How the examples are read: "yaml", "nn" (the DSL), "shorthand" or "path".
+        public var exampleKind: String = "yaml"
+    }
+
+    static let mlp = "input: [784]\nlayers:\n  - dense: {units: 128, activation: relu}\n  - dense: {units: 10, activation: softmax}\n"
+
+    public var documentation: Documentation {
+        switch self {
+        case .yamlSyntax:
+            return Documentation(
+                explanation: "The file could not be read as YAML. nnc points at the character where the YAML parser gave up; the mistake is often just before it: an unclosed bracket or quote, a missing space after ':', or a tab used for indentation (YAML allows only spaces).",
+                badExample: "input: [28, 28\nlayers:\n  - dense: 10\n",
+                fixedExample: "input: [28, 28]\nlayers:\n  - dense: 10\n")
+        case .dslSyntax:
+            return Documentation(
+                explanation: "The file could not be read as the nnc DSL (a `.nn` file). Each line is a statement: a section (`model`, `input`, `loss`, …) or a layer (`dense 128 activation=relu`). Values are numbers, words, quoted strings, lists `[a, b]` or components `name(key=value)`. See Grammar/nnc-dsl.ebnf.",
+                badExample: "input 784\ndense units=\n",
+                fixedExample: "input 784\ndense units=10\n",
+                exampleKind: "nn")
+        case .duplicateKey:
+            return Documentation(
+                explanation: "A key appears twice in one mapping. YAML would silently keep one of the values, so nnc refuses the file: one of the two is surely a mistake.",
+                badExample: Self.mlp + "loss: mse\nloss: categorical_crossentropy\n",
+                fixedExample: Self.mlp + "loss: categorical_crossentropy\n")
+        case .mlpShorthand:
+            return Documentation(
+                explanation: "The MLP shorthand lists layer sizes joined by '-': the input size, each hidden layer, then the output (`784-500-500-10`). Hidden layers use ReLU, the output softmax. Every size must be a positive integer.",
+                badExample: "784-12x-10",
+                fixedExample: "784-128-10",
+                exampleKind: "shorthand")
+        case .unreadableFile:
+            return Documentation(
+                explanation: "The model argument names no readable file: it does not exist, is a directory, or is not UTF-8 text. Paths are relative to the current directory. An argument made only of digits and dashes is read as the MLP shorthand instead.",
+                badExample: "models/lenet-5.yaml",
+                fixedExample: "models/lenet5.yaml",
+                exampleKind: "path")
+        case .unknownKey:
+            return Documentation(
+                explanation: "A key is not known where it stands. nnc is strict: a misspelt key would otherwise be ignored and its default used without anyone noticing. The help names the closest known key; `Grammar/reference.md` lists every key of every layer and section.",
+                badExample: "input: [28, 28, 1]\nlayers:\n  - conv2d: {filters: 6, kernal: 5}\n",
+                fixedExample: "input: [28, 28, 1]\nlayers:\n  - conv2d: {filters: 6, kernel: 5}\n")
+        case .wrongType:
+            return Documentation(
+                explanation: "A value has the wrong type: a word where a number belongs, a fraction where an integer is needed, a list where a single value is expected. Quoted values are always strings, so `\"10\"` is not a number.",
+                badExample: "input: [784]\nlayers:\n  - dense: {units: 12.5}\n",
+                fixedExample: "input: [784]\nlayers:\n  - dense: {units: 12}\n")
+        case .outOfRange:
+            return Documentation(
+                explanation: "A number lies outside its allowed range: a dropout rate must be in [0, 1), a learning rate above 0, a unit count at least 1. The message states the range.",
+                badExample: "input: [784]\nlayers:\n  - dropout: 1.5\n  - dense: 10\n",
+                fixedExample: "input: [784]\nlayers:\n  - dropout: 0.5\n  - dense: 10\n")
+        case .unknownValue:
+            return Documentation(
+                explanation: "A name is not known: a layer kind, an activation, an initializer, an optimizer, a loss, a schedule, or one of the words a key accepts (padding valid/same/causal). The help names the closest known one.",
+                badExample: "input: [784]\nlayers:\n  - dense: {units: 10, activation: softmx}\n",
+                fixedExample: "input: [784]\nlayers:\n  - dense: {units: 10, activation: softmax}\n")
+        case .missingKey:
+            return Documentation(
+                explanation: "A required key is missing: a dense layer needs `units`, a convolution `filters` and `kernel`, a model `input` and `layers`, a schedule its `unit` (steps or epochs, always stated), a data split its files.",
+                badExample: "input: [28, 28, 1]\nlayers:\n  - conv2d: {filters: 6}\n",
+                fixedExample: "input: [28, 28, 1]\nlayers:\n  - conv2d: {filters: 6, kernel: 5}\n")
+        case .conflictingKeys:
+            return Documentation(
+                explanation: "Two keys cannot be used together: a layer item names one layer kind, validation data is given either as `data.validation` or as `train.validation_split`, a CSV split has `path` while IDX and NPY splits have `images` and `labels`.",
+                badExample: "input: [784]\nlayers:\n  - dense: 128\n    conv2d: 3\n",
+                fixedExample: "input: [784]\nlayers:\n  - dense: 128\n")
+        case .badBlock:
+            return Documentation(
+                explanation: "A block definition or use is invalid: the block is not defined, it uses itself, an argument is not one of its `params`, a required parameter has no argument, or the body refers to `$name` that is not a parameter.",
+                badExample: "input: [784]\nblocks:\n  mlp:\n    params: [units]\n    layers: [{dense: $units}]\nlayers:\n  - block: mlp\n",
+                fixedExample: "input: [784]\nblocks:\n  mlp:\n    params: [units]\n    layers: [{dense: $units}]\nlayers:\n  - block: mlp\n    args: {units: 64}\n")
+        case .wrongArity:
+            return Documentation(
+                explanation: "A list has the wrong number of elements: a conv2d kernel takes one value or two (height, width), a conv1d kernel one, explicit padding one entry per spatial dimension, a short form at most as many values as it has slots.",
+                badExample: "input: [28, 28, 1]\nlayers:\n  - conv2d: {filters: 6, kernel: [5, 5, 5]}\n",
+                fixedExample: "input: [28, 28, 1]\nlayers:\n  - conv2d: {filters: 6, kernel: [5, 5]}\n")
+        case .scheduleTooLong:
+            return Documentation(
+                explanation: "A schedule phase measured in epochs is longer than the training run: a warm-up, a one-cycle, cosine or polynomial decay, or a momentum ramp whose duration exceeds `train.epochs` never completes. (Durations in steps are checked when the data size is known, at training time.)",
+                badExample: Self.mlp + "loss: categorical_crossentropy\nschedule: {warmup: {duration: 20, unit: epochs}}\ntrain: {epochs: 10}\n",
+                fixedExample: Self.mlp + "loss: categorical_crossentropy\nschedule: {warmup: {duration: 2, unit: epochs}}\ntrain: {epochs: 10}\n")
+        case .scheduleMilestone:
+            return Documentation(
+                explanation: "A learning-rate milestone lies at or after the last epoch, so the drop it describes never happens: a piecewise boundary ≥ `train.epochs`, or a step schedule whose period is not shorter than the run.",
+                badExample: Self.mlp + "loss: categorical_crossentropy\nschedule: {piecewise: {boundaries: [5, 15], values: [0.1, 0.01, 0.001], unit: epochs}}\ntrain: {epochs: 10}\n",
+                fixedExample: Self.mlp + "loss: categorical_crossentropy\nschedule: {piecewise: {boundaries: [5, 8], values: [0.1, 0.01, 0.001], unit: epochs}}\ntrain: {epochs: 10}\n")
+        case .scheduleValues:
+            return Documentation(
+                explanation: "A piecewise schedule holds one learning rate per interval: n boundaries split time into n + 1 intervals, so it needs n + 1 values, and the boundaries must increase.",
+                badExample: Self.mlp + "loss: categorical_crossentropy\nschedule: {piecewise: {boundaries: [3, 6], values: [0.1, 0.01], unit: epochs}}\ntrain: {epochs: 10}\n",
+                fixedExample: Self.mlp + "loss: categorical_crossentropy\nschedule: {piecewise: {boundaries: [3, 6], values: [0.1, 0.01, 0.001], unit: epochs}}\ntrain: {epochs: 10}\n")
+        case .mergeShapeMismatch:
+            return Documentation(
+                explanation: "`add` sums its inputs element by element, so every operand must have exactly the same per-sample shape. The message gives each operand's shape and where it came from; usually one branch needs a different `units`/`filters` or a projection (a 1×1 convolution) to match.",
+                badExample: "input: [784]\nlayers:\n  - dense: {units: 128, name: fc1}\n  - dense: {units: 64, name: fc2, inputs: [input]}\n  - add: {inputs: [fc1, fc2]}\n",
+                fixedExample: "input: [784]\nlayers:\n  - dense: {units: 128, name: fc1}\n  - dense: {units: 128, name: fc2, inputs: [input]}\n  - add: {inputs: [fc1, fc2]}\n")
+        case .concatShapeMismatch:
+            return Documentation(
+                explanation: "`concat` joins its inputs along one axis (default: the last, the channels). On every other axis their sizes must agree: two feature maps of 16×16 and 8×8 cannot be stacked channel-wise.",
+                badExample: "input: [16, 16, 3]\nlayers:\n  - conv2d: {filters: 8, kernel: 3, padding: same, name: a}\n  - conv2d: {filters: 8, kernel: 3, stride: 2, padding: same, inputs: [input], name: b}\n  - concat: {inputs: [a, b]}\n",
+                fixedExample: "input: [16, 16, 3]\nlayers:\n  - conv2d: {filters: 8, kernel: 3, padding: same, name: a}\n  - conv2d: {filters: 8, kernel: 3, padding: same, inputs: [input], name: b}\n  - concat: {inputs: [a, b]}\n")
+        case .unknownLayerName:
+            return Documentation(
+                explanation: "`inputs` (or `output`) names a layer that does not exist. Names are the ones written with `name:` or generated as Keras does (dense, dense_1, …); inside blocks they are qualified (`stage2.block1.conv1`); `input` is the model input. `nnc check` lists every layer's name in its shape trace.",
+                badExample: "input: [784]\nlayers:\n  - dense: {units: 64, name: hidden}\n  - dense: {units: 10, inputs: [hiden]}\n",
+                fixedExample: "input: [784]\nlayers:\n  - dense: {units: 64, name: hidden}\n  - dense: {units: 10, inputs: [hidden]}\n")
+        case .duplicateLayerName:
+            return Documentation(
+                explanation: "Two layers have the same name, so `inputs` could not tell them apart. Every name must be unique, and `input` is reserved for the model input.",
+                badExample: "input: [784]\nlayers:\n  - dense: {units: 64, name: fc}\n  - dense: {units: 10, name: fc}\n",
+                fixedExample: "input: [784]\nlayers:\n  - dense: {units: 64, name: fc1}\n  - dense: {units: 10, name: fc2}\n")
+        case .cycle:
+            return Documentation(
+                explanation: "Following `inputs` leads back to where it started, so no layer of the loop could ever run first. Recurrent behaviour belongs to the recurrent layers (simple_rnn, lstm, gru), not to cycles between layers.",
+                badExample: "input: [8]\nlayers:\n  - dense: {units: 8, name: a, inputs: [b]}\n  - dense: {units: 8, name: b, inputs: [a]}\n",
+                fixedExample: "input: [8]\nlayers:\n  - dense: {units: 8, name: a, inputs: [input]}\n  - dense: {units: 8, name: b, inputs: [a]}\n")
+        case .inputRank:
+            return Documentation(
+                explanation: "A layer received an input with the wrong number of axes. Shapes are per sample and channels last: conv2d and 2-D pools need [height, width, channels], conv1d and recurrent layers [timesteps, features], embedding the model input of token ids [T]. The help suggests the reshape that fixes it.",
+                badExample: "input: [784]\nlayers:\n  - conv2d: [6, 5]\n",
+                fixedExample: "input: [784]\nlayers:\n  - reshape: [28, 28, 1]\n  - conv2d: [6, 5]\n")
+        case .kernelTooLarge:
+            return Documentation(
+                explanation: "A convolution kernel or pooling window must fit inside its padded input. Per spatial dimension nnc computes out = ⌊(in + pad_before + pad_after − dilation·(kernel − 1) − 1)/stride⌋ + 1; when the dilated window is larger than the padded input this is ≤ 0 and the layer has no output. Use a smaller kernel, padding: same, or fewer downsampling layers before it.",
+                badExample: "input: [28, 28, 1]\nlayers:\n  - maxpool2d: 4\n  - maxpool2d: 4\n  - conv2d: {filters: 8, kernel: 3}\n",
+                fixedExample: "input: [28, 28, 1]\nlayers:\n  - maxpool2d: 4\n  - conv2d: {filters: 8, kernel: 3}\n")
+        case .reshapeSize:
+            return Documentation(
+                explanation: "A reshape reinterprets the same numbers with another shape, so the number of elements per sample must not change. One dimension may be -1 to have nnc compute it.",
+                badExample: "input: [784]\nlayers:\n  - reshape: [28, 27, 1]\n",
+                fixedExample: "input: [784]\nlayers:\n  - reshape: [28, -1, 1]\n")
+        case .groups:
+            return Documentation(
+                explanation: "A grouped convolution splits the input channels and the filters into `groups` equal parts, each filter seeing only its group's channels; both counts must therefore be divisible by `groups` (groups = channels is a depthwise convolution).",
+                badExample: "input: [32, 32, 6]\nlayers:\n  - conv2d: {filters: 8, kernel: 3, groups: 4}\n",
+                fixedExample: "input: [32, 32, 6]\nlayers:\n  - conv2d: {filters: 8, kernel: 3, groups: 2}\n")
+        case .lossMismatch:
+            return Documentation(
+                explanation: "The loss does not fit the model's output or labels: categorical cross-entropy needs a softmax over at least two classes (or raw scores with from_logits: true); binary cross-entropy needs independent sigmoid outputs, not a softmax; the number of classes in the data must equal the output units; one-hot targets go with categorical and class numbers with sparse categorical cross-entropy.",
+                badExample: "input: [20]\nlayers:\n  - dense: {units: 3, activation: softmax}\nloss: binary_crossentropy\n",
+                fixedExample: "input: [20]\nlayers:\n  - dense: {units: 3, activation: softmax}\nloss: categorical_crossentropy\n")
+        case .badPadding:
+            return Documentation(
+                explanation: "`causal` padding puts all padding before the sequence so each output sees only the present and the past. That is defined for conv1d over time only, not for 2-D convolutions or pools.",
+                badExample: "input: [28, 28, 1]\nlayers:\n  - conv2d: {filters: 4, kernel: 3, padding: causal}\n",
+                fixedExample: "input: [28, 28, 1]\nlayers:\n  - conv2d: {filters: 4, kernel: 3, padding: same}\n")
+        case .inputCount:
+            return Documentation(
+                explanation: "`add` and `concat` merge two or more inputs; every other layer reads exactly one. Merge branches first, then feed the result on.",
+                badExample: "input: [8]\nlayers:\n  - dense: {units: 8, name: a}\n  - dense: {units: 8, inputs: [a, input]}\n",
+                fixedExample: "input: [8]\nlayers:\n  - dense: {units: 8, name: a}\n  - add: {inputs: [a, input]}\n  - dense: 8\n")
+        case .noLayers:
+            return Documentation(
+                explanation: "A model needs at least one layer under `layers:`: the input alone computes nothing, has no parameters to train and no output for a loss to compare with.",
+                badExample: "input: [8]\nlayers: []\n",
+                fixedExample: "input: [8]\nlayers: [{dense: 1}]\n")
+        case .metricMismatch:
+            return Documentation(
+                explanation: "A metric does not fit the output: accuracy compares predicted classes, so it needs a classifier (a softmax or sigmoid output, or a cross-entropy loss); top-k accuracy needs k below the number of classes, or every prediction counts as correct.",
+                badExample: "input: [8]\nlayers: [{dense: {units: 5, activation: softmax}}]\nloss: categorical_crossentropy\nmetrics: [{top_k_accuracy: 5}]\n",
+                fixedExample: "input: [8]\nlayers: [{dense: {units: 5, activation: softmax}}]\nloss: categorical_crossentropy\nmetrics: [{top_k_accuracy: 3}]\n")
+        case .tooLarge:
+            return Documentation(
+                explanation: "The model exceeds a size limit that keeps nnc fast and its arithmetic exact: at most 1,000,000 layers after expanding repeats and blocks, at most 2³⁰ elements in any tensor, totals below 2⁶³. A limit hit is almost always a typo in a `repeat` count or a shape.",
+                badExample: "input: [8]\nlayers:\n  - repeat: 2000000\n    layers: [{dense: 8}]\n",
+                fixedExample: "input: [8]\nlayers:\n  - repeat: 20\n    layers: [{dense: 8}]\n")
+        case .strideDropsRows:
+            return Documentation(
+                explanation: "With floor rounding, a window that would run past the end is not computed: when (in + padding − kernel) is not a multiple of the stride, the last rows or columns of the input are never read. The model still works, but those pixels are silently ignored. padding: same, or padding that makes the span a multiple of the stride, reads everything. A window smaller than its stride (a 1×1 stride-2 shortcut) skips cells by design and is not reported.",
+                badExample: "input: [28, 28, 1]\nlayers:\n  - conv2d: {filters: 4, kernel: 3, stride: 2}\n",
+                fixedExample: "input: [28, 28, 1]\nlayers:\n  - conv2d: {filters: 4, kernel: 3, stride: 2, padding: same}\n")
+        case .deadBranch:
+            return Documentation(
+                explanation: "A layer's output reaches no model output: nothing reads it and it is not the `output` layer, so it and the layers only it reads are computed for nothing and never trained. Wire it into the output path, choose it with `output:`, or delete it.",
+                badExample: "input: [8]\nlayers:\n  - dense: {units: 8, name: trunk}\n  - dense: {units: 4, name: side}\n  - dense: {units: 2, inputs: [trunk]}\n",
+                fixedExample: "input: [8]\nlayers:\n  - dense: {units: 8, name: trunk}\n  - dense: {units: 4, name: side}\n  - dense: {units: 2, inputs: [side]}\n")
+        case .deepSigmoid:
+            return Documentation(
+                explanation: "More than three hidden layers with sigmoid or tanh units and a small initialization (uniform or normal with scale ≤ 0.01): each layer shrinks the gradient, so the lower layers barely learn (Glorot & Bengio 2010). Use a scaled initialization (glorot_uniform, lecun_normal), ReLU units, or batch normalization.",
+                badExample: "input: [8]\ninit: {weights: {normal: {std: 0.01}}}\nlayers:\n  - dense: {units: 32, activation: sigmoid}\n  - dense: {units: 32, activation: sigmoid}\n  - dense: {units: 32, activation: sigmoid}\n  - dense: {units: 32, activation: sigmoid}\n  - dense: 1\n",
+                fixedExample: "input: [8]\ninit: {weights: glorot_uniform}\nlayers:\n  - dense: {units: 32, activation: sigmoid}\n  - dense: {units: 32, activation: sigmoid}\n  - dense: {units: 32, activation: sigmoid}\n  - dense: {units: 32, activation: sigmoid}\n  - dense: 1\n")
+        case .softmaxThenLogits:
+            return Documentation(
+                explanation: "`from_logits: true` tells the loss that the output holds raw scores and that it should apply softmax (or sigmoid) itself. If the output layer already applies it, the function is applied twice and the loss learns from squashed values.",
+                badExample: "input: [8]\nlayers: [{dense: {units: 3, activation: softmax}}]\nloss: {categorical_crossentropy: {from_logits: true}}\n",
+                fixedExample: "input: [8]\nlayers: [{dense: 3}]\nloss: {categorical_crossentropy: {from_logits: true}}\n")
+        case .unusedBlock:
+            return Documentation(
+                explanation: "A block is defined under `blocks:` but no `block:` item uses it: probably a name mistyped in a use, or a leftover.",
+                badExample: "input: [8]\nblocks:\n  unit:\n    layers: [{dense: 8}]\nlayers:\n  - dense: 1\n",
+                fixedExample: "input: [8]\nblocks:\n  unit:\n    layers: [{dense: 8}]\nlayers:\n  - block: unit\n  - dense: 1\n")
+        case .missingDataFile:
+            return Documentation(
+                explanation: "A file named in `data:` does not exist. Paths are relative to the model file. The model still checks, but it cannot train until the file is there.",
+                badExample: "input: [4]\nlayers: [{dense: {units: 3, activation: softmax}}]\nloss: sparse_categorical_crossentropy\ndata: {train: {path: no-such-file.csv}}\n",
+                fixedExample: "input: [4]\nlayers: [{dense: {units: 3, activation: softmax}}]\nloss: sparse_categorical_crossentropy\n")
+        }
+    }
+}
