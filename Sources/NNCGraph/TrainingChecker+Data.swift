@@ -24,7 +24,7 @@ extension TrainingChecker {
         if let path = set.string("path"), path.hasSuffix(".csv") { return "csv" }
         let files = [set.string("images"), set.string("labels")].compactMap { $0 }
         if files.contains(where: { $0.hasSuffix(".npy") }) { return "npy" }
-        if files.contains(where: { $0.contains("-ubyte") || $0.hasSuffix(".idx") || $0.contains(".idx") }) { return "idx" }
+        if !files.isEmpty { return "idx" }
         return set.has("path") ? "csv" : nil
     }
 

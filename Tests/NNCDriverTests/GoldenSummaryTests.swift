@@ -43,3 +43,18 @@ import Testing
         }
     }
 }
+
+/// Each `.nn` model in models/ resolves to exactly the spec of its `.yaml` twin.
+@Suite struct SpellingTwinTests {
+    static let twins = Repo.modelFiles.filter { $0.hasSuffix(".nn") }.map { String($0.dropLast(3)) }
+
+    @Test func thereAreTwins() { #expect(Self.twins.count >= 2) }
+
+    @Test(arguments: twins)
+    func dslTwinResolvesLikeYAML(_ name: String) throws {
+        let nn = try Driver.check(path: Repo.models.appendingPathComponent("\(name).nn").path)
+        let yaml = try Driver.check(path: Repo.models.appendingPathComponent("\(name).yaml").path)
+        #expect(nn.diagnostics.isEmpty && yaml.diagnostics.isEmpty)
+        #expect(ResolvedSpec.render(try #require(nn.spec)) == ResolvedSpec.render(try #require(yaml.spec)))
+    }
+}
