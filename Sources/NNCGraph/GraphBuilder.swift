@@ -28,11 +28,8 @@ public struct GraphBuilder {
                          shape: spec.input.map(TensorShape.init), location: spec.inputLocation)
         if let dims = spec.input, !withinLimits(dims, what: "the input", at: spec.inputLocation) { input.shape = nil }
         nodes = [input]
+        // An empty layer list was reported by the spec stage (or every layer failed to decode).
         if spec.layers.isEmpty {
-            if !spec.isTruncated, spec.input != nil {
-                diagnostics.error(.noLayers, "a model needs at least one layer", at: spec.layersLocation,
-                                  help: "add a layer under `layers:`, e.g. `- dense: 10`")
-            }
             return Graph(name: spec.name, nodes: nodes, output: nil, isComplete: false)
         }
         let order = resolveOrder()

@@ -40,7 +40,11 @@ public enum SpecLoader {
         if let blocks = root["blocks"] { expander.readBlocks(blocks) }
         let layersPair = pairs.first { $0.key == "layers" }
         if let layersPair {
-            let items = expander.decodeList(layersPair.value, blockStack: [])
+            if layersPair.value.items?.isEmpty == true || layersPair.value.isNull {
+                expander.decoder.diagnostics.error(.noLayers, "a model needs at least one layer", at: layersPair.value.location,
+                                                   help: "add a layer under `layers:`, e.g. `- dense: 10`")
+            }
+            let items = layersPair.value.isNull ? [] : expander.decodeList(layersPair.value, blockStack: [])
             if !expander.exceedsLimit(items) {
                 var scope = LayerExpander.Scope(prefix: "", inputName: ModelSpec.inputName, localNames: LayerExpander.localNames(items))
                 expander.instantiate(items, scope: &scope, previous: ModelSpec.inputName)
