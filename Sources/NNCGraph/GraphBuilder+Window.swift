@@ -30,6 +30,13 @@ extension GraphBuilder {
                               at: c.valueLocation("padding") ?? layer.location, help: "use valid, same or explicit padding")
             return nil
         }
+        if op.isPooling, case .explicit(let pairs) = padding, let pool = c.ints("pool"),
+           let bad = zip(pairs, pool).first(where: { pad, k in max(pad.low, pad.high) > k / 2 }) {
+            diagnostics.error(.badPadding, "a pool may pad at most half its window; padding \(max(bad.0.low, bad.0.high)) exceeds \(bad.1)/2",
+                              at: c.valueLocation("padding") ?? layer.location,
+                              help: "windows made mostly of padding see no input; use padding ≤ \(bad.1 / 2) or padding: same")
+            return nil
+        }
         let inChannels = x.channels
         var outChannels = inChannels
         if op.isConvolution {

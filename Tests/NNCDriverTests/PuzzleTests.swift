@@ -1,0 +1,107 @@
+import NNCDriver
+import NNCGraph
+import NNCSpec
+import Testing
+
+@Suite struct PuzzleTests {
+    /// Counts output positions by sliding the (dilated) window over the padded input, one
+    /// cell at a time, independently of ConvArithmetic's closed formula. Ceil mode also
+    /// counts one partial window for cells the full windows left uncovered, and keeps only
+    /// windows that start inside the input or the leading padding (PyTorch's rule).
+    static func naive(_ input: Int, kernel: Int, stride: Int, dilation: Int, low: Int, high: Int, ceil: Bool) -> Int {
+        let extent = dilation * (kernel - 1) + 1
+        var count = 0
+        var start = 0
+        while start + extent <= input + low + high {
+            count += 1
+            start += stride
+        }
+        let uncovered = count > 0 && start - stride + extent < input + low + high
+        if ceil, uncovered { count += 1 }
+        // Ceil mode keeps only windows that start inside the input or the leading padding.
+        if ceil { count = min(count, (input + low - 1) / stride + 1) }
+        return count
+    }
+
+    static func pads(_ p: Puzzle, _ a: ConvArithmetic) -> (Int, Int) {
+        switch p.padding {
+        case .valid: (0, 0)
+        case .causal: (a.effectiveKernel - 1, 0)
+        case .same: (a.padLow, a.padHigh)  // the split is the convention under test elsewhere
+        case .explicit(let pairs): (pairs[0].low, pairs[0].high)
+        }
+    }
+
+    @Test func theLectureExample() {
+        let p = Puzzle(layer: .conv2d, input: [32, 32, 3], filters: 5, kernel: 3, stride: 2, dilation: 1,
+                       padding: .explicit([PadPair(1, 1), PadPair(1, 1)]), rounding: .floor, source: nil)
+        #expect(p.outputShape == [16, 16, 5])
+        #expect(p.paramsPerFilter == 28)
+        #expect(p.solution == [
+            "height: ⌊(32 + 2·1 − 3)/2⌋ + 1 = 16",
+            "width: ⌊(32 + 2·1 − 3)/2⌋ + 1 = 16",
+            "channels: 5 filters → 5",
+            "output: 16×16×5",
+            "per filter: 3·3·3 + 1 = 28",
+            "layer: 28 × 5 = 140",
+        ])
+        #expect(p.question == "An input of 32×32×3 (height × width × channels), 5 filters of 3×3, stride 2, padding 1. What is the output shape, how many parameters does each filter have (with its bias), and how many does the layer have?")
+    }
+
+    @Test func sameSeedSameSetDifferentSeedDifferentSet() {
+        #expect(PuzzleGenerator.random(count: 10, seed: 7, level: 2) == PuzzleGenerator.random(count: 10, seed: 7, level: 2))
+        #expect(PuzzleGenerator.random(count: 10, seed: 7, level: 2) != PuzzleGenerator.random(count: 10, seed: 8, level: 2))
+    }
+
+    @Test(arguments: [1, 2, 3])
+    func everyPuzzleIsValidAndItsAnswerMatchesSlidingWindows(level: Int) {
+        var ceilSeen = false, dilationSeen = false
+        for seed in UInt64(0)..<200 {
+            for p in PuzzleGenerator.random(count: 5, seed: seed, level: level) {
+                for (d, a) in p.arithmetic.enumerated() {
+                    let (low, high) = Self.pads(p, a)
+                    let expected = Self.naive(p.input[d], kernel: p.kernel, stride: p.stride, dilation: p.dilation,
+                                              low: low, high: high, ceil: p.rounding == .ceil)
+                    #expect(a.output == expected, "\(p.question)")
+                    #expect(a.output >= 1)
+                }
+                ceilSeen = ceilSeen || p.rounding == .ceil
+                dilationSeen = dilationSeen || p.dilation > 1
+                if level == 1 { #expect(p.dilation == 1 && p.rounding == .floor) }
+            }
+        }
+        if level == 3 { #expect(ceilSeen && dilationSeen) }
+    }
+
+    @Test func answersParseInTheUsualSpellings() {
+        for text in ["16x16x5", "16 × 16 × 5", "[16, 16, 5]", "16,16,5", " 16 x 16 x 5 "] {
+            #expect(PuzzleGenerator.parseShape(text) == [16, 16, 5], "\(text)")
+        }
+        #expect(PuzzleGenerator.parseShape("16x16") == [16, 16])
+        #expect(PuzzleGenerator.parseShape("sixteen") == nil)
+        #expect(PuzzleGenerator.parseShape("") == nil)
+    }
+
+    @Test func puzzlesFromAModelFollowItsLayers() throws {
+        let result = try Driver.check(path: Repo.models.appendingPathComponent("lenet5.yaml").path)
+        let puzzles = PuzzleGenerator.fromModel(try #require(result.graph))
+        #expect(puzzles.map(\.outputShape) == [[28, 28, 6], [14, 14, 6], [10, 10, 16], [5, 5, 16]])
+        #expect(puzzles[2].totalParams == 2_416)
+        #expect(puzzles[0].source == "layer 'conv2d' of lenet5")
+    }
+
+    @Test func commandLineWorksheetQuizAndJSON() throws {
+        let sheet = try Binary.run(["puzzle", "--count", "2", "--seed", "3", "--answers"])
+        #expect(sheet.status == 0)
+        #expect(sheet.stdout.contains("seed 3"))
+        #expect(sheet.stdout.contains("output: "))
+        #expect(try Binary.run(["puzzle", "--count", "2", "--seed", "3", "--answers"]).stdout == sheet.stdout)
+        let worksheet = try Binary.run(["puzzle", "--count", "2", "--seed", "3"])
+        #expect(!worksheet.stdout.contains("output: "))
+        let fromModel = try Binary.run(["puzzle", "--from", "models/lenet5.yaml", "--format", "json"])
+        #expect(fromModel.status == 0)
+        #expect(fromModel.stdout.contains("\"output_shape\""))
+        #expect(try Binary.run(["puzzle", "--level", "9"]).status == 64)
+        #expect(try Binary.run(["puzzle", "--from", "no-such.yaml"]).status == 1)
+    }
+}
