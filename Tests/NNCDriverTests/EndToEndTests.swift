@@ -147,4 +147,30 @@ import Testing
         #expect(missing.stderr.contains("[E0105]"))
         #expect(missing.stderr.contains("no/such/model.yaml"))
     }
+
+    @Test func explainPrintsTheCodeWithItsExamples() throws {
+        let run = try Binary.run(["explain", "e0307"])
+        #expect(run.status == 0)
+        #expect(run.stdout.hasPrefix("E0307: a kernel or pool window is larger than its padded input\n"))
+        #expect(run.stdout.contains("[E0307]"))
+        let list = try Binary.run(["explain", "--list"])
+        #expect(list.stdout.split(separator: "\n").count == DiagnosticCode.allCases.count)
+        let unknown = try Binary.run(["explain", "E0399"])
+        #expect(unknown.status == 64)
+        #expect(unknown.stderr.contains("did you mean 'E0309'?"))
+        let json = try Binary.run(["explain", "W0301", "--format", "json"])
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: String])
+        #expect(object["code"] == "W0301")
+        #expect(object["bad_example"]?.contains("stride: 2") == true)
+    }
+
+    @Test func dslModelsCheckLikeYAML() throws {
+        let run = try Binary.run(["summary", "models/lenet5.nn", "--format", "json"])
+        #expect(run.status == 0)
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any])
+        #expect(json["total_params"] as? Int == 61_706)
+        let bad = try Binary.run(["check", try write("input 784\ndense units=\n", "bad.nn")])
+        #expect(bad.status == 1)
+        #expect(bad.stderr.contains(":2:13: error: expected a value after 'units=' [E0102]"))
+    }
 }
