@@ -106,15 +106,4 @@ extension Int {
         let (sum, overflow) = addingReportingOverflow(b)
         return overflow ? Int.max : sum
     }
-
-    /// `100480` → `100,480`, as parameter counts are printed.
-    public var grouped: String {
-        let digits = String(magnitude)
-        var out = ""
-        for (i, c) in digits.enumerated() {
-            if i > 0, (digits.count - i) % 3 == 0 { out.append(",") }
-            out.append(c)
-        }
-        return self < 0 ? "-" + out : out
-    }
 }

@@ -7,15 +7,9 @@ import Testing
 /// crash (which would kill this test process), never a hang. Seeded, so a failure replays.
 @Suite struct FuzzTests {
     struct Mutator {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-        mutating func below(_ n: Int) -> Int { n <= 0 ? 0 : Int(next() % UInt64(n)) }
+        var rng: SplitMix64
+        init(state: UInt64) { rng = SplitMix64(seed: state) }
+        mutating func below(_ n: Int) -> Int { n <= 0 ? 0 : Int(rng.next() % UInt64(n)) }
 
         static let alphabet = Array(":{}[],-#  \n\t\"'$0123456789abcxyz_./|>&*!%@")
         static let numbers = ["0", "-1", "1e309", "99999999999999999999", "1/0", "0.5", "3", "-0", "nan", "2147483648", "1_0"]
