@@ -1,3 +1,4 @@
+import Foundation
 import NNCDriver
 import NNCGraph
 import NNCSpec
@@ -103,5 +104,28 @@ import Testing
         #expect(fromModel.stdout.contains("\"output_shape\""))
         #expect(try Binary.run(["puzzle", "--level", "9"]).status == 64)
         #expect(try Binary.run(["puzzle", "--from", "no-such.yaml"]).status == 1)
+    }
+
+    /// On a terminal the puzzles are asked and checked. `script` gives the command a
+    /// pseudo-terminal; the answers arrive on its input.
+    @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/script")))
+    func asksAndChecksOnATerminal() throws {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/script")
+        process.arguments = ["-q", "-c", "\(Binary.path) puzzle --count 3 --seed 1", "/dev/null"]
+        let input = Pipe(), output = Pipe()
+        process.standardInput = input
+        process.standardOutput = output
+        process.standardError = output
+        try process.run()
+        // Right, right, then a wrong shape for the convolution.
+        input.fileHandleForWriting.write(Data("21x21x1\n5 5 16\n8x8x9\n28 280\n".utf8))
+        try input.fileHandleForWriting.close()
+        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        #expect(text.contains("correct"))
+        #expect(text.contains("not quite:"))
+        #expect(text.contains("output: 8×8×10"))
+        #expect(text.contains("score: 2/3"))
     }
 }
