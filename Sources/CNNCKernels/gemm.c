@@ -1,0 +1,111 @@
+// Blocked single-precision GEMM (BLIS-style loop order): for each KC-deep slice of K,
+// pack B into NR-wide panels and A into MR-tall panels, then sweep a register-blocked
+// MR×NR microkernel over the panels. Edge tiles compute into a local tile and copy the
+// valid part, so packing pads with zeros and the microkernel never branches.
+
+#include "nnc_kernels.h"
+#include <string.h>
+
+#define MR 6
+#define NR 16
+#define KC 256
+#define MC 120
+
+void nnc_microkernel_avx2(int kc, const float *ap, const float *bp, float *c, int ldc, int accumulate);
+void nnc_microkernel_portable(int kc, const float *ap, const float *bp, float *c, int ldc, int accumulate);
+
+static int round_up(int x, int to) { return (x + to - 1) / to * to; }
+
+size_t nnc_sgemm_workspace_floats(int m, int n, int k) {
+    int kc = k < KC ? k : KC;
+    int mc = m < MC ? m : MC;
+    return (size_t)round_up(mc, MR) * kc + (size_t)round_up(n, NR) * kc;
+}
+
+// Packs rows [0, mc) × columns [0, kc) of A into MR-tall panels: panel p holds
+// A[p*MR + r][q] at ap[p*MR*kc + q*MR + r], zero rows past mc.
+static void pack_a(float *ap, const float *a, int lda, int mc, int kc) {
+    for (int p = 0; p < mc; p += MR) {
+        int rows = mc - p < MR ? mc - p : MR;
+        for (int q = 0; q < kc; q++) {
+            for (int r = 0; r < rows; r++) ap[q * MR + r] = a[(size_t)(p + r) * lda + q];
+            for (int r = rows; r < MR; r++) ap[q * MR + r] = 0.0f;
+        }
+        ap += (size_t)MR * kc;
+    }
+}
+
+// Packs rows [0, kc) × columns [0, nc) of B into NR-wide panels, zero columns past nc.
+static void pack_b(float *bp, const float *b, int ldb, int kc, int nc) {
+    for (int p = 0; p < nc; p += NR) {
+        int cols = nc - p < NR ? nc - p : NR;
+        for (int q = 0; q < kc; q++) {
+            const float *row = b + (size_t)q * ldb + p;
+            if (cols == NR) {
+                memcpy(bp + q * NR, row, NR * sizeof(float));
+            } else {
+                for (int j = 0; j < cols; j++) bp[q * NR + j] = row[j];
+                for (int j = cols; j < NR; j++) bp[q * NR + j] = 0.0f;
+            }
+        }
+        bp += (size_t)NR * kc;
+    }
+}
+
+void nnc_sgemm(float *c, int ldc, const float *a, int lda, const float *b, int ldb,
+               int m, int n, int k, int accumulate,
+               int row_begin, int row_end, int col_begin, int col_end, float *workspace) {
+    (void)m;
+    (void)n;
+    int rows = row_end - row_begin, cols = col_end - col_begin;
+    if (rows <= 0 || cols <= 0) return;
+    if (k == 0) {
+        if (!accumulate)
+            for (int i = row_begin; i < row_end; i++) memset(c + (size_t)i * ldc + col_begin, 0, cols * sizeof(float));
+        return;
+    }
+    void (*kernel)(int, const float *, const float *, float *, int, int) =
+        nnc_active_isa() == NNC_ISA_AVX2_FMA ? nnc_microkernel_avx2 : nnc_microkernel_portable;
+    int kcMax = k < KC ? k : KC;
+    float *ap = workspace;
+    float *bp = workspace + (size_t)round_up(rows < MC ? rows : MC, MR) * kcMax;
+    float tile[MR * NR];
+    for (int pc = 0; pc < k; pc += KC) {
+        int kc = k - pc < KC ? k - pc : KC;
+        int acc = accumulate || pc > 0;
+        pack_b(bp, b + (size_t)pc * ldb + col_begin, ldb, kc, cols);
+        for (int ic = 0; ic < rows; ic += MC) {
+            int mc = rows - ic < MC ? rows - ic : MC;
+            pack_a(ap, a + (size_t)(row_begin + ic) * lda + pc, lda, mc, kc);
+            for (int jr = 0; jr < cols; jr += NR) {
+                int nr = cols - jr < NR ? cols - jr : NR;
+                for (int ir = 0; ir < mc; ir += MR) {
+                    int mr = mc - ir < MR ? mc - ir : MR;
+                    float *cij = c + (size_t)(row_begin + ic + ir) * ldc + col_begin + jr;
+                    const float *apanel = ap + (size_t)ir * kc, *bpanel = bp + (size_t)jr * kc;
+                    if (mr == MR && nr == NR) {
+                        kernel(kc, apanel, bpanel, cij, ldc, acc);
+                    } else {
+                        // Edge tile: compute the full tile locally, keep the valid part.
+                        for (int i = 0; i < mr; i++)
+                            for (int j = 0; j < nr; j++) tile[i * NR + j] = acc ? cij[(size_t)i * ldc + j] : 0.0f;
+                        kernel(kc, apanel, bpanel, tile, NR, 1);
+                        for (int i = 0; i < mr; i++)
+                            for (int j = 0; j < nr; j++) cij[(size_t)i * ldc + j] = tile[i * NR + j];
+                    }
+                }
+            }
+        }
+    }
+}
+
+void nnc_sgemm_reference(float *c, int ldc, const float *a, int lda, const float *b, int ldb,
+                         int m, int n, int k, int accumulate) {
+    for (int i = 0; i < m; i++) {
+        for (int j = 0; j < n; j++) {
+            double sum = accumulate ? c[(size_t)i * ldc + j] : 0.0;
+            for (int q = 0; q < k; q++) sum += (double)a[(size_t)i * lda + q] * b[(size_t)q * ldb + j];
+            c[(size_t)i * ldc + j] = (float)sum;
+        }
+    }
+}

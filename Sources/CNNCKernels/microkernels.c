@@ -1,0 +1,79 @@
+// The MR×NR = 6×16 microkernels: C[6×16] (+)= Ap[6×kc]·Bp[kc×16] over packed panels.
+// The AVX2/FMA one keeps the tile in 12 ymm registers (6 rows × 2 vectors of 8) and per
+// step loads two B vectors and broadcasts six A values: 12 FMAs for 8 loads.
+
+#include "nnc_kernels.h"
+
+#if defined(__x86_64__) || defined(__i386__)
+#include <immintrin.h>
+
+__attribute__((target("avx2,fma")))
+void nnc_microkernel_avx2(int kc, const float *ap, const float *bp, float *c, int ldc, int accumulate) {
+    __m256 c00 = _mm256_setzero_ps(), c01 = _mm256_setzero_ps(), c10 = _mm256_setzero_ps(), c11 = _mm256_setzero_ps();
+    __m256 c20 = _mm256_setzero_ps(), c21 = _mm256_setzero_ps(), c30 = _mm256_setzero_ps(), c31 = _mm256_setzero_ps();
+    __m256 c40 = _mm256_setzero_ps(), c41 = _mm256_setzero_ps(), c50 = _mm256_setzero_ps(), c51 = _mm256_setzero_ps();
+    for (int q = 0; q < kc; q++) {
+        __m256 b0 = _mm256_loadu_ps(bp), b1 = _mm256_loadu_ps(bp + 8);
+        __m256 a;
+        a = _mm256_broadcast_ss(ap + 0); c00 = _mm256_fmadd_ps(a, b0, c00); c01 = _mm256_fmadd_ps(a, b1, c01);
+        a = _mm256_broadcast_ss(ap + 1); c10 = _mm256_fmadd_ps(a, b0, c10); c11 = _mm256_fmadd_ps(a, b1, c11);
+        a = _mm256_broadcast_ss(ap + 2); c20 = _mm256_fmadd_ps(a, b0, c20); c21 = _mm256_fmadd_ps(a, b1, c21);
+        a = _mm256_broadcast_ss(ap + 3); c30 = _mm256_fmadd_ps(a, b0, c30); c31 = _mm256_fmadd_ps(a, b1, c31);
+        a = _mm256_broadcast_ss(ap + 4); c40 = _mm256_fmadd_ps(a, b0, c40); c41 = _mm256_fmadd_ps(a, b1, c41);
+        a = _mm256_broadcast_ss(ap + 5); c50 = _mm256_fmadd_ps(a, b0, c50); c51 = _mm256_fmadd_ps(a, b1, c51);
+        ap += 6;
+        bp += 16;
+    }
+    __m256 rows[12] = {c00, c01, c10, c11, c20, c21, c30, c31, c40, c41, c50, c51};
+    for (int i = 0; i < 6; i++) {
+        float *ci = c + (size_t)i * ldc;
+        __m256 lo = rows[2 * i], hi = rows[2 * i + 1];
+        if (accumulate) {
+            lo = _mm256_add_ps(lo, _mm256_loadu_ps(ci));
+            hi = _mm256_add_ps(hi, _mm256_loadu_ps(ci + 8));
+        }
+        _mm256_storeu_ps(ci, lo);
+        _mm256_storeu_ps(ci + 8, hi);
+    }
+}
+
+static int detect(void) {
+    __builtin_cpu_init();
+    return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+}
+#else
+void nnc_microkernel_avx2(int kc, const float *ap, const float *bp, float *c, int ldc, int accumulate) {
+    nnc_microkernel_portable(kc, ap, bp, c, ldc, accumulate);
+}
+static int detect(void) { return 0; }
+#endif
+
+void nnc_microkernel_portable(int kc, const float *ap, const float *bp, float *c, int ldc, int accumulate) {
+    float tile[6][16] = {{0}};
+    for (int q = 0; q < kc; q++) {
+        for (int i = 0; i < 6; i++) {
+            float a = ap[i];
+            for (int j = 0; j < 16; j++) tile[i][j] += a * bp[j];
+        }
+        ap += 6;
+        bp += 16;
+    }
+    for (int i = 0; i < 6; i++)
+        for (int j = 0; j < 16; j++) c[(size_t)i * ldc + j] = (accumulate ? c[(size_t)i * ldc + j] : 0.0f) + tile[i][j];
+}
+
+static int detected = -1;
+static int override = -1;
+
+nnc_isa nnc_detected_isa(void) {
+    if (detected < 0) detected = detect();
+    return detected ? NNC_ISA_AVX2_FMA : NNC_ISA_PORTABLE;
+}
+
+nnc_isa nnc_active_isa(void) {
+    nnc_isa best = nnc_detected_isa();
+    if (override < 0) return best;
+    return override == NNC_ISA_AVX2_FMA && best == NNC_ISA_AVX2_FMA ? NNC_ISA_AVX2_FMA : NNC_ISA_PORTABLE;
+}
+
+void nnc_set_isa(nnc_isa isa) { override = (int)isa; }

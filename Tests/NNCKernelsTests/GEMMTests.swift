@@ -1,0 +1,73 @@
+import NNCKernels
+import Testing
+
+/// The fast GEMM against its naive reference on random odd sizes (not multiples of the
+/// 6×16 tile or the 256-deep K block), both instruction-set paths, 1–3 threads.
+/// Tolerance: |fast − reference| ≤ 1e-5 · Σ|a·b| per element, the rounding of float
+/// accumulation over k terms relative to the magnitude summed.
+@Suite(.serialized) struct GEMMTests {
+    struct Rand {
+        var state: UInt64
+        mutating func next() -> Float {
+            state = state &* 6364136223846793005 &+ 1442695040888963407
+            return Float(Int64(bitPattern: state >> 11) % 2001 - 1000) / 1000
+        }
+    }
+
+    func check(m: Int, n: Int, k: Int, lda: Int, ldb: Int, ldc: Int, accumulate: Bool, threads: Int, seed: UInt64) {
+        var rng = Rand(state: seed)
+        let a = (0..<max(1, m * lda)).map { _ in rng.next() }
+        let b = (0..<max(1, k * ldb)).map { _ in rng.next() }
+        let c0 = (0..<max(1, m * ldc)).map { _ in rng.next() }
+        var fast = c0, slow = c0
+        var work = [Float](repeating: .nan, count: GEMM.workspaceFloats(m: m, n: n, k: k, threads: threads))
+        fast.withUnsafeMutableBufferPointer { c in
+            work.withUnsafeMutableBufferPointer { w in
+                GEMM.multiply(c: c.baseAddress!, ldc: ldc, a: a, lda: lda, b: b, ldb: ldb, m: m, n: n, k: k,
+                              accumulate: accumulate, threads: threads, workspace: w.baseAddress!)
+            }
+        }
+        slow.withUnsafeMutableBufferPointer { c in
+            GEMM.reference(c: c.baseAddress!, ldc: ldc, a: a, lda: lda, b: b, ldb: ldb, m: m, n: n, k: k, accumulate: accumulate)
+        }
+        var worst: Float = 0
+        for i in 0..<m {
+            for j in 0..<n {
+                var scale: Float = accumulate ? abs(c0[i * ldc + j]) : 0
+                for q in 0..<k { scale += abs(a[i * lda + q] * b[q * ldb + j]) }
+                worst = max(worst, abs(fast[i * ldc + j] - slow[i * ldc + j]) / max(scale, 1e-6))
+            }
+            // Padding columns between n and ldc are never written.
+            for j in n..<ldc { #expect(fast[i * ldc + j] == c0[i * ldc + j]) }
+        }
+        #expect(worst <= 1e-5, "m \(m) n \(n) k \(k) threads \(threads): relative error \(worst)")
+    }
+
+    @Test(arguments: [GEMM.ISA.portable, GEMM.ISA.avx2FMA])
+    func fastMatchesReferenceOnOddSizes(isa: GEMM.ISA) {
+        guard isa == .portable || GEMM.detectedISA == .avx2FMA else { return }
+        GEMM.useISA(isa)
+        defer { GEMM.useISA(nil) }
+        #expect(GEMM.activeISA == isa)
+        var seed: UInt64 = 1
+        for (m, n, k) in [(1, 1, 1), (7, 17, 5), (13, 33, 300), (6, 16, 256), (25, 3, 513), (5, 40, 1), (64, 64, 64), (3, 70, 0)] {
+            for accumulate in [false, true] {
+                for threads in [1, 2, 3] {
+                    check(m: m, n: n, k: k, lda: k + 3, ldb: n + 1, ldc: n + 2, accumulate: accumulate, threads: threads, seed: seed)
+                    seed += 1
+                }
+            }
+        }
+    }
+
+    @Test func partitionsCoverCOnTileEdges() {
+        for (m, n, t) in [(128, 128, 2), (4704, 6, 2), (5, 5, 4), (1, 500, 3), (100, 1, 2)] {
+            let parts = GEMM.partition(m: m, n: n, threads: t)
+            #expect(parts.reduce(0) { $0 + $1.rows.count * $1.cols.count } == m * n)
+            for p in parts.dropLast() {
+                #expect(p.rows.upperBound % 6 == 0 || p.rows.upperBound == m)
+                #expect(p.cols.upperBound % 16 == 0 || p.cols.upperBound == n)
+            }
+        }
+    }
+}
