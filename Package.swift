@@ -15,10 +15,12 @@ let package = Package(
         .target(name: "NNCDiagnostics"),
         .target(name: "NNCSpec", dependencies: ["NNCDiagnostics", .product(name: "Yams", package: "Yams")]),
         .target(name: "NNCGraph", dependencies: ["NNCSpec"]),
+        // Lowering to an execution plan over one arena: the memory planners so far.
+        .target(name: "NNCPlan", dependencies: ["NNCGraph"]),
         // CPU kernels in C (AVX2/FMA chosen at run time, portable fallback) and their Swift face.
         .target(name: "CNNCKernels"),
         .target(name: "NNCKernels", dependencies: ["CNNCKernels"]),
-        .target(name: "NNCDriver", dependencies: ["NNCDiagnostics", "NNCSpec", "NNCGraph", "NNCKernels"]),
+        .target(name: "NNCDriver", dependencies: ["NNCDiagnostics", "NNCSpec", "NNCGraph", "NNCPlan", "NNCKernels"]),
         .executableTarget(name: "nnc", dependencies: [
             "NNCDriver",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -26,6 +28,7 @@ let package = Package(
         .testTarget(name: "NNCSpecTests", dependencies: ["NNCSpec"]),
         .testTarget(name: "NNCGraphTests", dependencies: ["NNCGraph"]),
         .testTarget(name: "NNCKernelsTests", dependencies: ["NNCKernels"]),
+        .testTarget(name: "NNCPlanTests", dependencies: ["NNCPlan"]),
         // Depends on the executable so `swift test` builds the `nnc` binary the end-to-end tests run.
         .testTarget(name: "NNCDriverTests", dependencies: ["NNCDriver", "nnc"]),
     ]

@@ -7,7 +7,7 @@ struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Benchmarks of nnc's kernels.",
-        subcommands: [BenchGEMMCommand.self])
+        subcommands: [BenchGEMMCommand.self, BenchPlannerCommand.self])
 }
 
 struct BenchGEMMCommand: ParsableCommand {
@@ -38,6 +38,25 @@ struct BenchGEMMCommand: ParsableCommand {
         print("GEMM, \(threads) thread\(threads == 1 ? "" : "s"), microkernel \(GEMM.activeISA.rawValue)")
         for r in results {
             print("  \(r.shape.name.padding(toLength: 40, withPad: " ", startingAt: 0)) \(String(format: "%7.1f", r.gflops)) GFLOP/s")
+        }
+    }
+}
+
+struct BenchPlannerCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "planner",
+        abstract: "Time the greedy memory planner on random training-step-like lifetimes.")
+
+    @Option(help: "Buffer counts to plan.")
+    var counts: [Int] = [100, 1000, 5000]
+
+    func run() throws {
+        print("greedy planner, median of 7 runs")
+        for count in counts {
+            let r = PlannerBenchmark.run(count: count)
+            let ratio = Double(r.arenaBytes) / Double(max(1, r.lowerBoundBytes))
+            print(String(format: "  %6d buffers  %8.2f ms   arena %.3f× lower bound   naive %.1f× lower bound",
+                         r.buffers, r.milliseconds, ratio, Double(r.naiveBytes) / Double(max(1, r.lowerBoundBytes))))
         }
     }
 }
