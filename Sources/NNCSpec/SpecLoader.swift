@@ -33,8 +33,9 @@ public enum SpecLoader {
                                       at: root.location, help: "start with `input: [28, 28, 1]` and `layers:`")
             return (nil, decoder.diagnostics)
         }
-        // Everything but layers and blocks goes through the generic record decoder.
-        let generic = pairs.filter { $0.key != "layers" && $0.key != "blocks" }
+        // Everything but layers and blocks goes through the generic record decoder. Top-level
+        // keys starting with `x-` only hold YAML anchors for reuse (`x-relu: &relu {…}`).
+        let generic = pairs.filter { $0.key != "layers" && $0.key != "blocks" && !$0.key.hasPrefix("x-") }
         let sections = decoder.record(SpecNode(.mapping(generic), at: root.location), Registry.modelSection)
         var expander = LayerExpander(decoder: decoder)
         if let blocks = root["blocks"] { expander.readBlocks(blocks) }

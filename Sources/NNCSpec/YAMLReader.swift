@@ -29,11 +29,20 @@ public enum YAMLReader {
         case .sequence(let sequence):
             return SpecNode(.sequence(sequence.map { convert($0, file) }), at: location)
         case .mapping(let mapping):
-            let pairs = mapping.map { key, value in
-                SpecNode.Pair(key: key.string ?? "\(key)",
-                              keyLocation: key.mark.map { file.location(line: $0.line, column: $0.column) } ?? location,
-                              value: convert(value, file))
+            var pairs: [SpecNode.Pair] = []
+            var merged: [SpecNode.Pair] = []
+            for (key, value) in mapping {
+                // YAML merge keys (`<<: *defaults`) bring in the pairs the mapping lacks.
+                if key.string == "<<", case .scalar = key {
+                    let sources = convert(value, file)
+                    for source in sources.items ?? [sources] { merged += source.pairs ?? [] }
+                    continue
+                }
+                pairs.append(SpecNode.Pair(key: key.string ?? "\(key)",
+                                           keyLocation: key.mark.map { file.location(line: $0.line, column: $0.column) } ?? location,
+                                           value: convert(value, file)))
             }
+            for pair in merged where !pairs.contains(where: { $0.key == pair.key }) { pairs.append(pair) }
             return SpecNode(.mapping(pairs), at: location)
         case .alias:
             return SpecNode(.null, at: location)

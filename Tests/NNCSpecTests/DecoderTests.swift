@@ -183,4 +183,19 @@ import Testing
         #expect(layers[2].component.padding("padding") == .explicit([PadPair(0, 1), PadPair(2, 3)]))
         #expect(codes(diagnostics) == ["E0208@6:46"])
     }
+
+    @Test func anchorsAliasesAndMergeKeys() throws {
+        let (spec, diagnostics) = load("""
+            input: [8]
+            x-hidden: &hidden {activation: relu, init: he_normal}
+            layers:
+              - dense: {<<: *hidden, units: 4}
+              - dense: {<<: *hidden, units: 2, activation: tanh}
+            """)
+        #expect(diagnostics.isEmpty, "\(codes(diagnostics))")
+        let layers = try #require(spec?.layers)
+        #expect(layers[0].component.component("init")?.name == "he_normal")
+        #expect(layers[0].component.component("activation")?.name == "relu")
+        #expect(layers[1].component.component("activation")?.name == "tanh", "explicit keys win over merged ones")
+    }
 }
