@@ -18,6 +18,7 @@ public enum JSONSchema {
         root["$id"] = "https://nnc.dev/schema/nnc.schema.json"
         root["title"] = "nnc model"
         root["required"] = ["input", "layers"]
+        root["patternProperties"] = ["^x-": ["description": "ignored: holds YAML anchors for reuse"]]
         var properties = root["properties"] as! [String: Any]
         properties["layers"] = ["$ref": "#/$defs/layerList", "description": "the layers, in order"]
         properties["blocks"] = [
