@@ -13,13 +13,17 @@
 
 void nnc_microkernel_avx2(int kc, const float *ap, const float *bp, float *c, int ldc, int accumulate);
 void nnc_microkernel_portable(int kc, const float *ap, const float *bp, float *c, int ldc, int accumulate);
+void nnc_microkernel_avx2_rows(int kc, const float *a, int lda, const float *bp, float *c, int ldc, int accumulate);
+void nnc_microkernel_rows_portable(int kc, const float *a, int lda, const float *bp, float *c, int ldc, int accumulate);
 
 static int round_up(int x, int to) { return (x + to - 1) / to * to; }
 
 size_t nnc_sgemm_workspace_floats(int m, int n, int k) {
     int kc = k < KC ? k : KC;
     int mc = m < MC ? m : MC;
-    return (size_t)round_up(mc, MR) * kc + (size_t)round_up(n, NR) * kc;
+    size_t blocked = (size_t)round_up(mc, MR) * kc + (size_t)round_up(n, NR) * kc;
+    size_t fewColumns = (size_t)round_up(n, MR) * kc + (size_t)NR * kc;
+    return blocked > fewColumns ? blocked : fewColumns;
 }
 
 // Packs rows [0, mc) × columns [0, kc) of A into MR-tall panels: panel p holds
@@ -52,6 +56,51 @@ static void pack_b(float *bp, const float *b, int ldb, int kc, int nc) {
     }
 }
 
+// C with fewer than NR columns (im2col products with few filters): compute Cᵀ = Bᵀ·Aᵀ so
+// the microkernel's 16-wide side runs along C's many rows and its 6-tall side along the
+// few columns. Bᵀ is packed once per K block as the "A" panels; 16 rows of A at a time
+// are packed transposed as the "B" panel; each tile is scattered back into C.
+static void sgemm_few_columns(float *c, int ldc, const float *a, int lda, const float *b, int ldb, int k, int accumulate,
+                              int row_begin, int row_end, int col_begin, int cols, float *workspace,
+                              void (*kernel)(int, const float *, const float *, float *, int, int)) {
+    int kcMax = k < KC ? k : KC;
+    float *bt = workspace;                                 // round_up(cols, MR) × kc
+    float *at = workspace + (size_t)round_up(cols, MR) * kcMax;   // NR × kc
+    float tile[MR * NR];
+    for (int pc = 0; pc < k; pc += KC) {
+        int kc = k - pc < KC ? k - pc : KC;
+        int acc = accumulate || pc > 0;
+        // Bᵀ panels: bt[p][q*MR + i] = B[pc + q][col_begin + p*MR + i].
+        for (int p = 0; p < cols; p += MR) {
+            int w = cols - p < MR ? cols - p : MR;
+            float *panel = bt + (size_t)p * kc;
+            for (int q = 0; q < kc; q++) {
+                const float *row = b + (size_t)(pc + q) * ldb + col_begin + p;
+                for (int i = 0; i < w; i++) panel[q * MR + i] = row[i];
+                for (int i = w; i < MR; i++) panel[q * MR + i] = 0.0f;
+            }
+        }
+        for (int r = row_begin; r < row_end; r += NR) {
+            int h = row_end - r < NR ? row_end - r : NR;
+            // Aᵀ panel: at[q*NR + j] = A[r + j][pc + q].
+            for (int j = 0; j < h; j++) {
+                const float *row = a + (size_t)(r + j) * lda + pc;
+                for (int q = 0; q < kc; q++) at[q * NR + j] = row[q];
+            }
+            for (int j = h; j < NR; j++)
+                for (int q = 0; q < kc; q++) at[q * NR + j] = 0.0f;
+            for (int p = 0; p < cols; p += MR) {
+                int w = cols - p < MR ? cols - p : MR;
+                kernel(kc, bt + (size_t)p * kc, at, tile, NR, 0);
+                for (int j = 0; j < h; j++) {
+                    float *crow = c + (size_t)(r + j) * ldc + col_begin + p;
+                    for (int i = 0; i < w; i++) crow[i] = (acc ? crow[i] : 0.0f) + tile[i * NR + j];
+                }
+            }
+        }
+    }
+}
+
 void nnc_sgemm(float *c, int ldc, const float *a, int lda, const float *b, int ldb,
                int m, int n, int k, int accumulate,
                int row_begin, int row_end, int col_begin, int col_end, float *workspace) {
@@ -64,8 +113,17 @@ void nnc_sgemm(float *c, int ldc, const float *a, int lda, const float *b, int l
             for (int i = row_begin; i < row_end; i++) memset(c + (size_t)i * ldc + col_begin, 0, cols * sizeof(float));
         return;
     }
-    void (*kernel)(int, const float *, const float *, float *, int, int) =
-        nnc_active_isa() == NNC_ISA_AVX2_FMA ? nnc_microkernel_avx2 : nnc_microkernel_portable;
+    int avx2 = nnc_active_isa() == NNC_ISA_AVX2_FMA;
+    void (*kernel)(int, const float *, const float *, float *, int, int) = avx2 ? nnc_microkernel_avx2 : nnc_microkernel_portable;
+    void (*rowsKernel)(int, const float *, int, const float *, float *, int, int) =
+        avx2 ? nnc_microkernel_avx2_rows : nnc_microkernel_rows_portable;
+    if (cols < NR && rows >= 2 * NR) {
+        sgemm_few_columns(c, ldc, a, lda, b, ldb, k, accumulate, row_begin, row_end, col_begin, cols, workspace, kernel);
+        return;
+    }
+    // With a single column panel each A panel would be read once: skip packing A and read
+    // its rows in place (full 6-row tiles only; edge rows go through the packed path).
+    int unpackedA = cols == NR;
     int kcMax = k < KC ? k : KC;
     float *ap = workspace;
     float *bp = workspace + (size_t)round_up(rows < MC ? rows : MC, MR) * kcMax;
@@ -76,7 +134,24 @@ void nnc_sgemm(float *c, int ldc, const float *a, int lda, const float *b, int l
         pack_b(bp, b + (size_t)pc * ldb + col_begin, ldb, kc, cols);
         for (int ic = 0; ic < rows; ic += MC) {
             int mc = rows - ic < MC ? rows - ic : MC;
-            pack_a(ap, a + (size_t)(row_begin + ic) * lda + pc, lda, mc, kc);
+            const float *ablock = a + (size_t)(row_begin + ic) * lda + pc;
+            if (unpackedA) {
+                int full = mc / MR * MR;
+                for (int ir = 0; ir < full; ir += MR)
+                    rowsKernel(kc, ablock + (size_t)ir * lda, lda, bp, c + (size_t)(row_begin + ic + ir) * ldc + col_begin, ldc, acc);
+                if (full == mc) continue;
+                // Pack only the leftover rows, into the first panel.
+                pack_a(ap, ablock + (size_t)full * lda, lda, mc - full, kc);
+                float *cij = c + (size_t)(row_begin + ic + full) * ldc + col_begin;
+                int mr = mc - full;
+                for (int i = 0; i < mr; i++)
+                    for (int j = 0; j < NR; j++) tile[i * NR + j] = acc ? cij[(size_t)i * ldc + j] : 0.0f;
+                kernel(kc, ap, bp, tile, NR, 1);
+                for (int i = 0; i < mr; i++)
+                    for (int j = 0; j < NR; j++) cij[(size_t)i * ldc + j] = tile[i * NR + j];
+                continue;
+            }
+            pack_a(ap, ablock, lda, mc, kc);
             for (int jr = 0; jr < cols; jr += NR) {
                 int nr = cols - jr < NR ? cols - jr : NR;
                 for (int ir = 0; ir < mc; ir += MR) {

@@ -4,6 +4,8 @@
 
 #include "nnc_kernels.h"
 
+void nnc_microkernel_rows_portable(int kc, const float *a, int lda, const float *bp, float *c, int ldc, int accumulate);
+
 #if defined(__x86_64__) || defined(__i386__)
 #include <immintrin.h>
 
@@ -37,6 +39,40 @@ void nnc_microkernel_avx2(int kc, const float *ap, const float *bp, float *c, in
     }
 }
 
+// The same microkernel reading A unpacked: six row pointers `a + i*lda`, one broadcast
+// per row per step. Used when C has a single column panel, so a packed A would be read
+// only once and packing it would cost as much as the arithmetic.
+__attribute__((target("avx2,fma")))
+void nnc_microkernel_avx2_rows(int kc, const float *a, int lda, const float *bp, float *c, int ldc, int accumulate) {
+    const float *a0 = a, *a1 = a + lda, *a2 = a + 2 * (size_t)lda, *a3 = a + 3 * (size_t)lda;
+    const float *a4 = a + 4 * (size_t)lda, *a5 = a + 5 * (size_t)lda;
+    __m256 c00 = _mm256_setzero_ps(), c01 = _mm256_setzero_ps(), c10 = _mm256_setzero_ps(), c11 = _mm256_setzero_ps();
+    __m256 c20 = _mm256_setzero_ps(), c21 = _mm256_setzero_ps(), c30 = _mm256_setzero_ps(), c31 = _mm256_setzero_ps();
+    __m256 c40 = _mm256_setzero_ps(), c41 = _mm256_setzero_ps(), c50 = _mm256_setzero_ps(), c51 = _mm256_setzero_ps();
+    for (int q = 0; q < kc; q++) {
+        __m256 b0 = _mm256_loadu_ps(bp), b1 = _mm256_loadu_ps(bp + 8);
+        __m256 x;
+        x = _mm256_broadcast_ss(a0 + q); c00 = _mm256_fmadd_ps(x, b0, c00); c01 = _mm256_fmadd_ps(x, b1, c01);
+        x = _mm256_broadcast_ss(a1 + q); c10 = _mm256_fmadd_ps(x, b0, c10); c11 = _mm256_fmadd_ps(x, b1, c11);
+        x = _mm256_broadcast_ss(a2 + q); c20 = _mm256_fmadd_ps(x, b0, c20); c21 = _mm256_fmadd_ps(x, b1, c21);
+        x = _mm256_broadcast_ss(a3 + q); c30 = _mm256_fmadd_ps(x, b0, c30); c31 = _mm256_fmadd_ps(x, b1, c31);
+        x = _mm256_broadcast_ss(a4 + q); c40 = _mm256_fmadd_ps(x, b0, c40); c41 = _mm256_fmadd_ps(x, b1, c41);
+        x = _mm256_broadcast_ss(a5 + q); c50 = _mm256_fmadd_ps(x, b0, c50); c51 = _mm256_fmadd_ps(x, b1, c51);
+        bp += 16;
+    }
+    __m256 rows[12] = {c00, c01, c10, c11, c20, c21, c30, c31, c40, c41, c50, c51};
+    for (int i = 0; i < 6; i++) {
+        float *ci = c + (size_t)i * ldc;
+        __m256 lo = rows[2 * i], hi = rows[2 * i + 1];
+        if (accumulate) {
+            lo = _mm256_add_ps(lo, _mm256_loadu_ps(ci));
+            hi = _mm256_add_ps(hi, _mm256_loadu_ps(ci + 8));
+        }
+        _mm256_storeu_ps(ci, lo);
+        _mm256_storeu_ps(ci + 8, hi);
+    }
+}
+
 static int detect(void) {
     __builtin_cpu_init();
     return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
@@ -45,8 +81,24 @@ static int detect(void) {
 void nnc_microkernel_avx2(int kc, const float *ap, const float *bp, float *c, int ldc, int accumulate) {
     nnc_microkernel_portable(kc, ap, bp, c, ldc, accumulate);
 }
+void nnc_microkernel_avx2_rows(int kc, const float *a, int lda, const float *bp, float *c, int ldc, int accumulate) {
+    nnc_microkernel_rows_portable(kc, a, lda, bp, c, ldc, accumulate);
+}
 static int detect(void) { return 0; }
 #endif
+
+void nnc_microkernel_rows_portable(int kc, const float *a, int lda, const float *bp, float *c, int ldc, int accumulate) {
+    float tile[6][16] = {{0}};
+    for (int q = 0; q < kc; q++) {
+        for (int i = 0; i < 6; i++) {
+            float x = a[(size_t)i * lda + q];
+            for (int j = 0; j < 16; j++) tile[i][j] += x * bp[j];
+        }
+        bp += 16;
+    }
+    for (int i = 0; i < 6; i++)
+        for (int j = 0; j < 16; j++) c[(size_t)i * ldc + j] = (accumulate ? c[(size_t)i * ldc + j] : 0.0f) + tile[i][j];
+}
 
 void nnc_microkernel_portable(int kc, const float *ap, const float *bp, float *c, int ldc, int accumulate) {
     float tile[6][16] = {{0}};

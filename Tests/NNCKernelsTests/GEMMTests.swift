@@ -50,7 +50,8 @@ import Testing
         defer { GEMM.useISA(nil) }
         #expect(GEMM.activeISA == isa)
         var seed: UInt64 = 1
-        for (m, n, k) in [(1, 1, 1), (7, 17, 5), (13, 33, 300), (6, 16, 256), (25, 3, 513), (5, 40, 1), (64, 64, 64), (3, 70, 0)] {
+        for (m, n, k) in [(1, 1, 1), (7, 17, 5), (13, 33, 300), (6, 16, 256), (25, 3, 513), (5, 40, 1), (64, 64, 64), (3, 70, 0),
+                          (13, 16, 40), (20, 32, 7), (100, 6, 25), (77, 15, 300), (33, 1, 9)] {
             for accumulate in [false, true] {
                 for threads in [1, 2, 3] {
                     check(m: m, n: n, k: k, lda: k + 3, ldb: n + 1, ldc: n + 2, accumulate: accumulate, threads: threads, seed: seed)
