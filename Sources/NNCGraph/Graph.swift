@@ -7,7 +7,7 @@ public struct Graph: Sendable {
     public var nodes: [Node]
     /// The node whose output is the model's output (nil when the model has errors there).
     public var output: NodeID?
-    /// Nodes that could not be checked stop the trace here (index into `nodes` order of the spec), if any.
+    /// True when every layer checked and the model has no errors.
     public var isComplete: Bool
 
     public subscript(id: NodeID) -> Node { nodes[id.rawValue] }

@@ -18,7 +18,7 @@ extension LayerExpander {
         switch node.kind {
         case .scalar(let text, _):
             if let kind = Registry.layers.kind(text) {
-                return decoder.body(SpecNode(.null, at: node.location), kind: kind, family: Registry.layers, at: node.location)
+                return decoder.body(SpecNode(.null, at: node.location), kind: kind, at: node.location)
                     .map { .layer($0, name: nil, inputs: nil) }
             }
             let help = blocks[text] != nil ? "to use block '\(text)', write `- block: \(text)`"
@@ -64,7 +64,7 @@ extension LayerExpander {
                                           ?? "layer attributes go inside `\(kindPair.key): {…}`; only name, inputs and trainable may stand beside it")
         }
         let kind = Registry.layers.kind(kindPair.key)!
-        guard let component = decoder.body(kindPair.value, kind: kind, family: Registry.layers, at: kindPair.keyLocation, extra: siblings)
+        guard let component = decoder.body(kindPair.value, kind: kind, at: kindPair.keyLocation, extra: siblings)
         else { return nil }
         let name = component.string("name").map { LocatedName($0, at: component.valueLocation("name")!) }
         return .layer(component, name: name, inputs: component.names("inputs"))

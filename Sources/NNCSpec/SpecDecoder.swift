@@ -17,7 +17,7 @@ public struct SpecDecoder {
         switch node.kind {
         case .scalar(let text, _):
             guard let kind = lookup(text, in: family, at: node.location) else { return nil }
-            return finish(ComponentSpec(kind: kind, family: family, location: node.location), given: [], at: node.location)
+            return finish(ComponentSpec(kind: kind, location: node.location), given: [], at: node.location)
         case .mapping(let pairs):
             guard pairs.count == 1 else {
                 diagnostics.error(.wrongType, "\(what ?? family.name) must name one \(family.name) kind; found \(pairs.count) keys",
@@ -27,7 +27,7 @@ public struct SpecDecoder {
             }
             let pair = pairs[0]
             guard let kind = lookup(pair.key, in: family, at: pair.keyLocation) else { return nil }
-            return body(pair.value, kind: kind, family: family, at: pair.keyLocation)
+            return body(pair.value, kind: kind, at: pair.keyLocation)
         case .sequence, .null:
             diagnostics.error(.wrongType, "expected \(family.article) \(family.name), got \(node.kindDescription)", at: node.location,
                               help: "write a \(family.name) as a name, e.g. `\(family.kinds[0].name)`")
@@ -36,9 +36,9 @@ public struct SpecDecoder {
     }
 
     /// Decodes the value under a kind key: null (all defaults), a short form, or a mapping of attributes.
-    public mutating func body(_ node: SpecNode, kind: ComponentKind, family: Family, at location: SourceLocation,
+    public mutating func body(_ node: SpecNode, kind: ComponentKind, at location: SourceLocation,
                               extra: [SpecNode.Pair] = []) -> ComponentSpec? {
-        var spec = ComponentSpec(kind: kind, family: family, location: location)
+        var spec = ComponentSpec(kind: kind, location: location)
         var given: [SpecNode.Pair] = []
         switch node.kind {
         case .null:

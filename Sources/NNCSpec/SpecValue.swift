@@ -56,16 +56,14 @@ public struct AttributeValue: Sendable {
 /// attribute, explicit ones and defaults, in registry order.
 public struct ComponentSpec: Sendable {
     public var kind: ComponentKind
-    public var family: Family
     public var location: SourceLocation
     public var values: [String: AttributeValue]
     /// False when any attribute failed to decode (already reported): checkers skip it
     /// rather than report follow-on errors.
     public var isValid = true
 
-    public init(kind: ComponentKind, family: Family, location: SourceLocation, values: [String: AttributeValue] = [:]) {
+    public init(kind: ComponentKind, location: SourceLocation, values: [String: AttributeValue] = [:]) {
         self.kind = kind
-        self.family = family
         self.location = location
         self.values = values
     }
