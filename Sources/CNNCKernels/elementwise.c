@@ -1,0 +1,117 @@
+// Activations forward and backward, and the fused softmax + cross-entropy. Each reads
+// what its derivative needs: relu, sigmoid, tanh, lecun_tanh, elu and selu only the
+// output; leaky_relu, softplus and swish the input.
+
+#include "nnc_kernels.h"
+#include <math.h>
+
+#define SELU_LAMBDA 1.0507009873554805f
+#define SELU_ALPHA 1.6732632423543772f
+#define LECUN_A 1.7159f
+#define LECUN_B 0.6666666666666666f
+
+static inline float sigmoidf(float x) {
+    // Stable for large |x|: exp of a non-positive number only.
+    if (x >= 0) return 1.0f / (1.0f + expf(-x));
+    float e = expf(x);
+    return e / (1.0f + e);
+}
+
+static inline float softplusf(float x) { return x > 0 ? x + log1pf(expf(-x)) : log1pf(expf(x)); }
+
+void nnc_activation_forward(float *y, const float *x, size_t n, nnc_activation act, float p) {
+    switch (act) {
+    case NNC_ACT_LINEAR: for (size_t i = 0; i < n; i++) y[i] = x[i]; break;
+    case NNC_ACT_RELU: for (size_t i = 0; i < n; i++) y[i] = x[i] > 0 ? x[i] : 0.0f; break;
+    case NNC_ACT_LEAKY_RELU: for (size_t i = 0; i < n; i++) y[i] = x[i] > 0 ? x[i] : p * x[i]; break;
+    case NNC_ACT_ELU: for (size_t i = 0; i < n; i++) y[i] = x[i] > 0 ? x[i] : p * expm1f(x[i]); break;
+    case NNC_ACT_SELU:
+        for (size_t i = 0; i < n; i++) y[i] = SELU_LAMBDA * (x[i] > 0 ? x[i] : SELU_ALPHA * expm1f(x[i]));
+        break;
+    case NNC_ACT_SIGMOID: for (size_t i = 0; i < n; i++) y[i] = sigmoidf(x[i]); break;
+    case NNC_ACT_TANH: for (size_t i = 0; i < n; i++) y[i] = tanhf(x[i]); break;
+    case NNC_ACT_LECUN_TANH: for (size_t i = 0; i < n; i++) y[i] = LECUN_A * tanhf(LECUN_B * x[i]); break;
+    case NNC_ACT_SOFTPLUS: for (size_t i = 0; i < n; i++) y[i] = softplusf(x[i]); break;
+    case NNC_ACT_SWISH: for (size_t i = 0; i < n; i++) y[i] = x[i] * sigmoidf(p * x[i]); break;
+    }
+}
+
+int nnc_activation_backward_needs_only_output(nnc_activation act) {
+    switch (act) {
+    case NNC_ACT_LEAKY_RELU: case NNC_ACT_SOFTPLUS: case NNC_ACT_SWISH: return 0;
+    default: return 1;
+    }
+}
+
+void nnc_activation_backward(float *dx, const float *dy, const float *x, const float *y, size_t n,
+                             nnc_activation act, float p) {
+    switch (act) {
+    case NNC_ACT_LINEAR: for (size_t i = 0; i < n; i++) dx[i] = dy[i]; break;
+    case NNC_ACT_RELU: for (size_t i = 0; i < n; i++) dx[i] = y[i] > 0 ? dy[i] : 0.0f; break;
+    case NNC_ACT_LEAKY_RELU: for (size_t i = 0; i < n; i++) dx[i] = x[i] > 0 ? dy[i] : p * dy[i]; break;
+    // elu: f' = 1 for y > 0, else α·eˣ = y + α.
+    case NNC_ACT_ELU: for (size_t i = 0; i < n; i++) dx[i] = y[i] > 0 ? dy[i] : dy[i] * (y[i] + p); break;
+    // selu: f' = λ for y > 0, else λ·α·eˣ = y + λ·α.
+    case NNC_ACT_SELU:
+        for (size_t i = 0; i < n; i++) dx[i] = y[i] > 0 ? SELU_LAMBDA * dy[i] : dy[i] * (y[i] + SELU_LAMBDA * SELU_ALPHA);
+        break;
+    case NNC_ACT_SIGMOID: for (size_t i = 0; i < n; i++) dx[i] = dy[i] * y[i] * (1.0f - y[i]); break;
+    case NNC_ACT_TANH: for (size_t i = 0; i < n; i++) dx[i] = dy[i] * (1.0f - y[i] * y[i]); break;
+    // a·tanh(b·x): f' = a·b·(1 − tanh²) = b·(a − y²/a).
+    case NNC_ACT_LECUN_TANH:
+        for (size_t i = 0; i < n; i++) dx[i] = dy[i] * LECUN_B * (LECUN_A - y[i] * y[i] / LECUN_A);
+        break;
+    case NNC_ACT_SOFTPLUS: for (size_t i = 0; i < n; i++) dx[i] = dy[i] * sigmoidf(x[i]); break;
+    // x·σ(βx): f' = σ + βx·σ·(1 − σ).
+    case NNC_ACT_SWISH:
+        for (size_t i = 0; i < n; i++) {
+            float s = sigmoidf(p * x[i]);
+            dx[i] = dy[i] * (s + p * x[i] * s * (1.0f - s));
+        }
+        break;
+    }
+}
+
+// log Σ exp(z) with the maximum subtracted first, and the maximum.
+static float log_sum_exp(const float *z, int cols, float *maxOut) {
+    float m = z[0];
+    for (int j = 1; j < cols; j++) m = z[j] > m ? z[j] : m;
+    float s = 0.0f;
+    for (int j = 0; j < cols; j++) s += expf(z[j] - m);
+    *maxOut = m;
+    return m + logf(s);
+}
+
+void nnc_softmax_xent_forward(float *loss, const float *logits, const int *labels, const float *targets,
+                              int rows, int cols) {
+    for (int r = 0; r < rows; r++) {
+        const float *z = logits + (size_t)r * cols;
+        float m;
+        float lse = log_sum_exp(z, cols, &m);
+        if (labels) {
+            loss[r] = lse - z[labels[r]];
+        } else {
+            const float *t = targets + (size_t)r * cols;
+            float l = 0.0f;
+            for (int j = 0; j < cols; j++) l += t[j] * (lse - z[j]);
+            loss[r] = l;
+        }
+    }
+}
+
+void nnc_softmax_xent_backward(float *dlogits, const float *logits, const int *labels, const float *targets,
+                               int rows, int cols, float scale) {
+    for (int r = 0; r < rows; r++) {
+        const float *z = logits + (size_t)r * cols;
+        float *d = dlogits + (size_t)r * cols;
+        float m;
+        float lse = log_sum_exp(z, cols, &m);
+        for (int j = 0; j < cols; j++) d[j] = expf(z[j] - lse) * scale;
+        if (labels) {
+            d[labels[r]] -= scale;
+        } else {
+            const float *t = targets + (size_t)r * cols;
+            for (int j = 0; j < cols; j++) d[j] -= t[j] * scale;
+        }
+    }
+}

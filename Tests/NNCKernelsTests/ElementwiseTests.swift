@@ -1,0 +1,91 @@
+import Foundation
+import NNCKernels
+import Testing
+
+/// Activations against double-precision formulas, backward against central finite
+/// differences of those formulas, and the fused softmax + cross-entropy against a naive
+/// softmax followed by −Σ t·log p.
+@Suite struct ElementwiseTests {
+    static func reference(_ act: Elementwise.Activation, _ x: Double, _ p: Double) -> Double {
+        let sigmoid = { (v: Double) in 1 / (1 + exp(-v)) }
+        switch act {
+        case .linear: return x
+        case .relu: return max(0, x)
+        case .leakyRelu: return x > 0 ? x : p * x
+        case .elu: return x > 0 ? x : p * (exp(x) - 1)
+        case .selu: return 1.0507009873554805 * (x > 0 ? x : 1.6732632423543772 * (exp(x) - 1))
+        case .sigmoid: return sigmoid(x)
+        case .tanh: return Foundation.tanh(x)
+        case .lecunTanh: return 1.7159 * Foundation.tanh(2.0 / 3.0 * x)
+        case .softplus: return log(1 + exp(x))
+        case .swish: return x * sigmoid(p * x)
+        }
+    }
+
+    /// Inputs away from the kinks at 0 (where finite differences straddle two slopes).
+    static let inputs: [Float] = (0..<201).map { Float($0 - 100) / 16 }.filter { abs($0) > 0.01 } + [-30, 30]
+
+    @Test(arguments: Elementwise.Activation.allCases)
+    func forwardAndBackwardMatchTheFormulas(_ act: Elementwise.Activation) {
+        let p: Float = act == .swish ? 1.5 : 0.2
+        let x = Self.inputs
+        var y = [Float](repeating: 0, count: x.count)
+        Elementwise.forward(act, param: p, y: &y, x: x, count: x.count)
+        let dy = x.indices.map { Float($0 % 7) - 3 }
+        var dx = [Float](repeating: 0, count: x.count)
+        Elementwise.backward(act, param: p, dx: &dx, dy: dy, x: x, y: y, count: x.count)
+        for i in x.indices {
+            let xi = Double(x[i]), expected = Self.reference(act, xi, Double(p))
+            // Forward: relative 1e-5 (float rounding of the transcendental functions).
+            #expect(abs(Double(y[i]) - expected) <= 1e-5 * max(1, abs(expected)), "\(act) f(\(xi))")
+            // Backward: central difference in double, h = 1e-4, relative 1e-3.
+            let h = 1e-4
+            let slope = (Self.reference(act, xi + h, Double(p)) - Self.reference(act, xi - h, Double(p))) / (2 * h)
+            let expectedGrad = Double(dy[i]) * slope
+            #expect(abs(Double(dx[i]) - expectedGrad) <= 1e-3 * max(1, abs(expectedGrad)), "\(act) f'(\(xi))")
+        }
+    }
+
+    @Test func inPlaceAndOutputOnlyBackward() {
+        var x: [Float] = [-2, -0.5, 0.5, 2]
+        let original = x
+        x.withUnsafeMutableBufferPointer { Elementwise.forward(.sigmoid, y: $0.baseAddress!, x: $0.baseAddress!, count: 4) }
+        #expect(x[2] == Float(1 / (1 + exp(-0.5))))
+        // Sigmoid's backward reads only y: x may be gone.
+        var d: [Float] = [1, 1, 1, 1]
+        d.withUnsafeMutableBufferPointer { Elementwise.backward(.sigmoid, dx: $0.baseAddress!, dy: $0.baseAddress!, x: nil, y: x, count: 4) }
+        #expect(abs(d[3] - x[3] * (1 - x[3])) < 1e-7)
+        #expect(Elementwise.Activation.sigmoid.backwardNeedsOnlyOutput)
+        #expect(!Elementwise.Activation.swish.backwardNeedsOnlyOutput)
+        _ = original
+    }
+
+    @Test func softmaxCrossEntropyIsStableAndCorrect() {
+        let rows = 3, cols = 5
+        // Huge logits would overflow a naive exp: the fused kernel subtracts the maximum.
+        let logits: [Float] = [1, 2, 3, 4, 5, -3, 0.5, 2, 0, 1, 1000, 999, 998, -1000, 0]
+        let labels: [Int32] = [4, 0, 1]
+        var loss = [Float](repeating: 0, count: rows)
+        Elementwise.softmaxCrossEntropy(loss: &loss, logits: logits, labels: labels, targets: nil, rows: rows, cols: cols)
+        var targets = [Float](repeating: 0, count: rows * cols)
+        for r in 0..<rows { targets[r * cols + Int(labels[r])] = 1 }
+        var lossT = [Float](repeating: 0, count: rows)
+        Elementwise.softmaxCrossEntropy(loss: &lossT, logits: logits, labels: nil, targets: targets, rows: rows, cols: cols)
+        var grad = [Float](repeating: 0, count: rows * cols)
+        Elementwise.softmaxCrossEntropyBackward(dlogits: &grad, logits: logits, labels: labels, targets: nil, rows: rows, cols: cols, scale: 0.5)
+        for r in 0..<rows {
+            let z = (0..<cols).map { Double(logits[r * cols + $0]) }
+            let m = z.max()!
+            let p = z.map { exp($0 - m) / z.map { exp($0 - m) }.reduce(0, +) }
+            let expected = -log(p[Int(labels[r])])
+            #expect(loss[r].isFinite)
+            #expect(abs(Double(loss[r]) - expected) <= 1e-4 * max(1, expected))
+            #expect(abs(loss[r] - lossT[r]) <= 1e-5 * max(1, abs(loss[r])))
+            for j in 0..<cols {
+                let g = 0.5 * (p[j] - (j == Int(labels[r]) ? 1 : 0))
+                // Float32 exp and log around a log-sum-exp of ~5: 2e-5 absolute.
+                #expect(abs(Double(grad[r * cols + j]) - g) <= 2e-5, "row \(r) col \(j)")
+            }
+        }
+    }
+}
