@@ -1,0 +1,114 @@
+import Foundation
+import NNCKernels
+import Testing
+
+/// Three steps of each optimizer on a tiny problem against the formula written out in
+/// double precision (relative tolerance 1e-5, float32 rounding over three steps).
+@Suite struct OptimizerTests {
+    static let w0: [Float] = [0.5, -1.25, 2.0, 0.0]
+    static let grads: [[Float]] = [[0.1, -0.2, 0.3, 0.0], [0.05, 0.4, -0.1, 1.0], [-0.3, 0.1, 0.2, -0.5]]
+
+    func expectClose(_ a: [Float], _ b: [Double], _ what: String) {
+        for (x, y) in zip(a, b) { #expect(abs(Double(x) - y) <= 1e-5 * max(1, abs(y)), "\(what): \(x) vs \(y)") }
+    }
+
+    @Test(arguments: [(0.0, 0.0, false), (0.9, 0.0, false), (0.9, 0.1, false), (0.9, 0.0, true)])
+    func sgd(momentum: Double, dampening: Double, nesterov: Bool) {
+        var w = Self.w0, v = [Float](repeating: 0, count: 4)
+        var ew = Self.w0.map(Double.init), ev = [Double](repeating: 0, count: 4)
+        let lr = 0.1
+        for g in Self.grads {
+            OptimizerKernels.sgd(w: &w, g: g, velocity: &v, count: 4, lr: Float(lr), momentum: Float(momentum),
+                                 dampening: Float(dampening), nesterov: nesterov)
+            for i in 0..<4 {
+                let gi = Double(g[i])
+                if momentum == 0 { ew[i] -= lr * gi; continue }
+                ev[i] = momentum * ev[i] + (1 - dampening) * gi
+                ew[i] -= lr * (nesterov ? gi + momentum * ev[i] : ev[i])
+            }
+        }
+        expectClose(w, ew, "sgd")
+    }
+
+    @Test func adagrad() {
+        var w = Self.w0, acc = [Float](repeating: 0.1, count: 4)
+        var ew = Self.w0.map(Double.init), eacc = [Double](repeating: 0.1, count: 4)
+        for g in Self.grads {
+            OptimizerKernels.adagrad(w: &w, g: g, accumulator: &acc, count: 4, lr: 0.01, epsilon: 1e-7)
+            for i in 0..<4 {
+                let gi = Double(g[i])
+                eacc[i] += gi * gi
+                ew[i] -= 0.01 * gi / (eacc[i].squareRoot() + 1e-7)
+            }
+        }
+        expectClose(w, ew, "adagrad")
+    }
+
+    @Test(arguments: [(false, 0.0), (true, 0.0), (false, 0.9), (true, 0.5)])
+    func rmsprop(centered: Bool, momentum: Double) {
+        var w = Self.w0, ms = [Float](repeating: 0, count: 4), mg = ms, mom = ms
+        var ew = Self.w0.map(Double.init), ems = [Double](repeating: 0, count: 4), emg = ems, emom = ems
+        let lr = 0.001, rho = 0.9, eps = 1e-7
+        for g in Self.grads {
+            OptimizerKernels.rmsprop(w: &w, g: g, meanSquare: &ms, meanGradient: &mg, momentumBuffer: &mom, count: 4,
+                                     lr: Float(lr), rho: Float(rho), momentum: Float(momentum), epsilon: Float(eps), centered: centered)
+            for i in 0..<4 {
+                let gi = Double(g[i])
+                ems[i] = rho * ems[i] + (1 - rho) * gi * gi
+                var denom = (ems[i] + eps).squareRoot()
+                if centered {
+                    emg[i] = rho * emg[i] + (1 - rho) * gi
+                    denom = (ems[i] - emg[i] * emg[i] + eps).squareRoot()
+                }
+                var step = lr * gi / denom
+                if momentum > 0 { emom[i] = momentum * emom[i] + step; step = emom[i] }
+                ew[i] -= step
+            }
+        }
+        expectClose(w, ew, "rmsprop")
+    }
+
+    @Test func adadelta() {
+        var w = Self.w0, eg = [Float](repeating: 0, count: 4), ed = eg
+        var ew = Self.w0.map(Double.init), eeg = [Double](repeating: 0, count: 4), eed = eeg
+        let rho = 0.95, eps = 1e-6
+        for g in Self.grads {
+            OptimizerKernels.adadelta(w: &w, g: g, meanSquareGradient: &eg, meanSquareDelta: &ed, count: 4, lr: 1, rho: Float(rho), epsilon: Float(eps))
+            for i in 0..<4 {
+                let gi = Double(g[i])
+                eeg[i] = rho * eeg[i] + (1 - rho) * gi * gi
+                let delta = (eed[i] + eps).squareRoot() / (eeg[i] + eps).squareRoot() * gi
+                eed[i] = rho * eed[i] + (1 - rho) * delta * delta
+                ew[i] -= delta
+            }
+        }
+        expectClose(w, ew, "adadelta")
+    }
+
+    @Test(arguments: [(false, 0.0), (true, 0.0), (false, 0.004)])
+    func adam(amsgrad: Bool, weightDecay: Double) {
+        var w = Self.w0, m = [Float](repeating: 0, count: 4), v = m, vmax = m
+        var ew = Self.w0.map(Double.init), em = [Double](repeating: 0, count: 4), ev = em, evmax = em
+        let lr = 0.001, b1 = 0.9, b2 = 0.999, eps = 1e-7
+        for (t, g) in Self.grads.enumerated() {
+            vmax.withUnsafeMutableBufferPointer { vmaxBuffer in
+                OptimizerKernels.adam(w: &w, g: g, firstMoment: &m, secondMoment: &v,
+                                      maxSecondMoment: amsgrad ? vmaxBuffer.baseAddress : nil, count: 4,
+                                      lr: Float(lr), beta1: Float(b1), beta2: Float(b2), epsilon: Float(eps),
+                                      weightDecay: Float(weightDecay), step: t + 1)
+            }
+            for i in 0..<4 {
+                let gi = Double(g[i])
+                ew[i] -= lr * weightDecay * ew[i]
+                em[i] = b1 * em[i] + (1 - b1) * gi
+                ev[i] = b2 * ev[i] + (1 - b2) * gi * gi
+                evmax[i] = max(evmax[i], ev[i])
+                let mh = em[i] / (1 - pow(b1, Double(t + 1))), vh = (amsgrad ? evmax[i] : ev[i]) / (1 - pow(b2, Double(t + 1)))
+                ew[i] -= lr * mh / (vh.squareRoot() + eps)
+            }
+        }
+        expectClose(w, ew, "adam")
+        // The first Adam step moves each weight by about lr·sign(g).
+        #expect(abs(Double(w[0]) - Double(Self.w0[0])) < 0.004)
+    }
+}
