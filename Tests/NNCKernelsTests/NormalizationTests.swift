@@ -1,0 +1,107 @@
+import Foundation
+import NNCKernels
+import Testing
+
+/// Normalization backward against central finite differences of a double-precision
+/// forward, of the scalar L = Σ dy·y; dropout's mask statistics and determinism.
+@Suite struct NormalizationTests {
+    /// y for batch norm (per column over rows) or layer norm (per row over columns), in double.
+    static func normalize(_ x: [Double], rows: Int, cols: Int, gamma: [Double], beta: [Double], eps: Double, perColumn: Bool) -> [Double] {
+        var y = x
+        let groups = perColumn ? cols : rows, size = perColumn ? rows : cols
+        for g in 0..<groups {
+            let idx = (0..<size).map { perColumn ? $0 * cols + g : g * cols + $0 }
+            let mu = idx.reduce(0.0) { $0 + x[$1] } / Double(size)
+            let v = idx.reduce(0.0) { $0 + (x[$1] - mu) * (x[$1] - mu) } / Double(size)
+            for i in idx {
+                let p = perColumn ? g : i % cols
+                y[i] = gamma[p] * (x[i] - mu) / (v + eps).squareRoot() + beta[p]
+            }
+        }
+        return y
+    }
+
+    func gradientCheck(perColumn: Bool) {
+        let rows = 5, cols = 3, eps = 1e-3
+        var state: UInt64 = perColumn ? 1 : 2
+        func rand() -> Double {
+            state = state &* 6364136223846793005 &+ 1442695040888963407
+            return Double(Int((state >> 33) % 2001) - 1000) / 500
+        }
+        let x = (0..<rows * cols).map { _ in rand() }, dy = (0..<rows * cols).map { _ in rand() }
+        let gamma = (0..<cols).map { _ in 1 + rand() / 4 }, beta = (0..<cols).map { _ in rand() }
+        let xf = x.map(Float.init), dyf = dy.map(Float.init), gf = gamma.map(Float.init), bf = beta.map(Float.init)
+        var y = [Float](repeating: 0, count: rows * cols), dx = y
+        let stats = perColumn ? cols : rows
+        var mean = [Float](repeating: 0, count: stats), invStd = mean
+        var dGamma = [Float](repeating: 0, count: cols), dBeta = dGamma
+        if perColumn {
+            NormalizationKernels.batchNormTrain(y: &y, mean: &mean, invStd: &invStd, runningMean: nil, runningVar: nil, x: xf,
+                                                gamma: gf, beta: bf, rows: rows, channels: cols, momentum: 0.9, epsilon: Float(eps))
+            NormalizationKernels.batchNormBackward(dx: &dx, dGamma: &dGamma, dBeta: &dBeta, dy: dyf, x: xf, mean: mean, invStd: invStd,
+                                                   gamma: gf, rows: rows, channels: cols)
+        } else {
+            NormalizationKernels.layerNorm(y: &y, mean: &mean, invStd: &invStd, x: xf, gamma: gf, beta: bf, rows: rows, features: cols,
+                                           epsilon: Float(eps))
+            NormalizationKernels.layerNormBackward(dx: &dx, dGamma: &dGamma, dBeta: &dBeta, dy: dyf, x: xf, mean: mean, invStd: invStd,
+                                                   gamma: gf, rows: rows, features: cols)
+        }
+        let reference = Self.normalize(x, rows: rows, cols: cols, gamma: gamma, beta: beta, eps: eps, perColumn: perColumn)
+        for i in y.indices { #expect(abs(Double(y[i]) - reference[i]) < 1e-5) }
+        func loss(_ x: [Double], _ gamma: [Double], _ beta: [Double]) -> Double {
+            zip(Self.normalize(x, rows: rows, cols: cols, gamma: gamma, beta: beta, eps: eps, perColumn: perColumn), dy).reduce(0) { $0 + $1.0 * $1.1 }
+        }
+        let h = 1e-5
+        for i in x.indices {
+            var xp = x, xm = x
+            xp[i] += h
+            xm[i] -= h
+            let numeric = (loss(xp, gamma, beta) - loss(xm, gamma, beta)) / (2 * h)
+            #expect(abs(Double(dx[i]) - numeric) <= 1e-3 * max(1, abs(numeric)), "dx[\(i)]")
+        }
+        for p in 0..<cols {
+            var gp = gamma, gm = gamma, bp = beta, bm = beta
+            gp[p] += h; gm[p] -= h; bp[p] += h; bm[p] -= h
+            #expect(abs(Double(dGamma[p]) - (loss(x, gp, beta) - loss(x, gm, beta)) / (2 * h)) <= 1e-3)
+            #expect(abs(Double(dBeta[p]) - (loss(x, gamma, bp) - loss(x, gamma, bm)) / (2 * h)) <= 1e-3)
+        }
+    }
+
+    @Test func batchNormGradientsMatchFiniteDifferences() { gradientCheck(perColumn: true) }
+    @Test func layerNormGradientsMatchFiniteDifferences() { gradientCheck(perColumn: false) }
+
+    @Test func batchNormRunningStatisticsAndInference() {
+        let x: [Float] = [1, 10, 3, 20, 5, 30]  // 3 rows × 2 channels
+        var y = [Float](repeating: 0, count: 6), mean: [Float] = [0, 0], invStd = mean
+        var runningMean: [Float] = [0, 0], runningVar: [Float] = [1, 1]
+        NormalizationKernels.batchNormTrain(y: &y, mean: &mean, invStd: &invStd, runningMean: &runningMean, runningVar: &runningVar,
+                                            x: x, gamma: nil, beta: nil, rows: 3, channels: 2, momentum: 0.9, epsilon: 0)
+        #expect(mean == [3, 20])
+        // Unbiased variance 4 and 100 enter the running average.
+        #expect(abs(runningMean[0] - 0.3) < 1e-6 && abs(runningVar[0] - (0.9 + 0.1 * 4)) < 1e-6)
+        #expect(abs(runningVar[1] - (0.9 + 0.1 * 100)) < 1e-5)
+        var out = [Float](repeating: 0, count: 6)
+        NormalizationKernels.batchNormInfer(y: &out, x: x, runningMean: [3, 20], runningVar: [4, 100], gamma: [2, 1], beta: [1, 0],
+                                            rows: 3, channels: 2, epsilon: 0)
+        // Channel 0: (x − 3)/2·2 + 1; channel 1: (x − 20)/10.
+        #expect(out == [-1, -1, 1, 0, 3, 1])
+    }
+
+    @Test func dropoutKeepsTheRightFractionDeterministically() {
+        let n = 100_000, rate: Float = 0.3
+        let x = [Float](repeating: 1, count: n)
+        var y = x, again = x, other = x
+        NormalizationKernels.dropout(y: &y, x: x, count: n, rate: rate, seed: 42)
+        NormalizationKernels.dropout(y: &again, x: x, count: n, rate: rate, seed: 42)
+        NormalizationKernels.dropout(y: &other, x: x, count: n, rate: rate, seed: 43)
+        #expect(y == again)
+        #expect(y != other)
+        let kept = y.filter { $0 != 0 }
+        // Binomial(100000, 0.7): standard deviation ≈ 145; 5σ bounds.
+        #expect(abs(kept.count - 70_000) < 725)
+        #expect(kept.allSatisfy { abs($0 - 1 / 0.7) < 1e-6 })
+        var dx = x
+        NormalizationKernels.dropoutBackward(dx: &dx, dy: x, count: n, rate: rate, seed: 42)
+        #expect(dx == y, "backward applies the forward's mask")
+    }
+}
