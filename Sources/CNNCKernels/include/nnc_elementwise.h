@@ -1,0 +1,36 @@
+#ifndef NNC_KERNELS_ELEMENTWISE_H
+#define NNC_KERNELS_ELEMENTWISE_H
+#include <stddef.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/// The activations of the spec language. `param` is alpha (leaky_relu, elu) or beta (swish).
+typedef enum {
+    NNC_ACT_LINEAR = 0, NNC_ACT_RELU, NNC_ACT_LEAKY_RELU, NNC_ACT_ELU, NNC_ACT_SELU, NNC_ACT_SIGMOID,
+    NNC_ACT_TANH, NNC_ACT_LECUN_TANH, NNC_ACT_SOFTPLUS, NNC_ACT_SWISH
+} nnc_activation;
+
+/// y[i] = f(x[i]). May run in place (y == x).
+void nnc_activation_forward(float *y, const float *x, size_t n, nnc_activation act, float param);
+/// dx[i] = dy[i]·f'(x[i]), from the input x and the output y (each activation reads the
+/// cheaper one; backward plans keep alive only what it reads). May run in place (dx == dy).
+void nnc_activation_backward(float *dx, const float *dy, const float *x, const float *y, size_t n,
+                             nnc_activation act, float param);
+/// True when the backward of `act` reads only the output y (so x need not stay alive).
+int nnc_activation_backward_needs_only_output(nnc_activation act);
+
+/// Fused, numerically stable softmax + cross-entropy over `rows` rows of `cols` logits.
+/// Targets are class indices (`labels`, when non-null) or probability rows (`targets`).
+/// Writes each row's loss; no probabilities buffer.
+void nnc_softmax_xent_forward(float *loss, const float *logits, const int *labels, const float *targets,
+                              int rows, int cols);
+/// dlogits = (softmax(logits) − target) · scale, the gradient of scale · Σ losses.
+void nnc_softmax_xent_backward(float *dlogits, const float *logits, const int *labels, const float *targets,
+                               int rows, int cols, float scale);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

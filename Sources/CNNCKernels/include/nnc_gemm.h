@@ -1,0 +1,42 @@
+#ifndef NNC_GEMM_H
+#define NNC_GEMM_H
+
+// Matrix multiply and instruction-set selection. Matrices are row-major; `ld*` is the
+// distance in floats between consecutive rows.
+
+#include <stddef.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/// Instruction sets the fast kernels can use.
+typedef enum { NNC_ISA_PORTABLE = 0, NNC_ISA_AVX2_FMA = 1 } nnc_isa;
+
+/// The best instruction set this CPU supports (checked once, at first call).
+nnc_isa nnc_detected_isa(void);
+/// The instruction set the kernels use: the detected one unless overridden (tests
+/// exercise both paths). Setting an unsupported one falls back to portable.
+nnc_isa nnc_active_isa(void);
+void nnc_set_isa(nnc_isa isa);
+
+/// Floats of workspace `nnc_sgemm` needs for these dimensions.
+size_t nnc_sgemm_workspace_floats(int m, int n, int k);
+
+/// C[m×n] = A[m×k]·B[k×n], or C += A·B when `accumulate` is nonzero.
+/// Packs panels of A and B into `workspace` (see nnc_sgemm_workspace_floats), then runs
+/// a register-blocked microkernel (6×16 with AVX2/FMA). Rows [row_begin, row_end) and
+/// columns [col_begin, col_end) of C restrict the work, so threads can split C.
+void nnc_sgemm(float *c, int ldc, const float *a, int lda, const float *b, int ldb,
+               int m, int n, int k, int accumulate,
+               int row_begin, int row_end, int col_begin, int col_end, float *workspace);
+
+/// The naive reference twin: three loops, accumulating in double.
+void nnc_sgemm_reference(float *c, int ldc, const float *a, int lda, const float *b, int ldb,
+                         int m, int n, int k, int accumulate);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

@@ -1,0 +1,42 @@
+#ifndef NNC_KERNELS_WINDOW_H
+#define NNC_KERNELS_WINDOW_H
+#include <stdint.h>
+#include <stddef.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/// The geometry of a 2-D window op over channels-last tensors [batch][h][w][c]
+/// (1-D ops use h = 1). Output size comes from the checker's arithmetic.
+typedef struct {
+    int batch, h, w, c;          // input
+    int kh, kw, sh, sw, dh, dw;  // window, stride, dilation
+    int pad_top, pad_left;       // leading padding
+    int pad_bottom, pad_right;   // trailing padding (only average pooling with count_padding reads it)
+    int oh, ow;                  // output
+} nnc_window;
+
+/// Columns for convolution as GEMM: cols[(b·oh + y)·ow + x][(i·kw + j)·cn + k] =
+/// x[b][y·sh − pad_top + i·dh][x·sw − pad_left + j·dw][c0 + k], zero in the padding.
+void nnc_im2col(float *cols, const float *x, nnc_window g, int c0, int cn);
+/// The adjoint of im2col: dx[…] += every column entry that read it.
+void nnc_col2im(float *dx, const float *cols, nnc_window g, int c0, int cn);
+/// Reference twin: y[b][oy][ox][f] = bias[f] + Σ x·w with weights w[i][j][c/groups][f].
+void nnc_conv2d_reference(float *y, const float *x, const float *w, const float *bias, nnc_window g,
+                          int filters, int groups);
+
+/// Max pooling; `argmax` records, per output, the input index it took (−1 if none).
+void nnc_maxpool_forward(float *y, int32_t *argmax, const float *x, nnc_window g);
+/// dx = 0, then dx[argmax[o]] += dy[o].
+void nnc_maxpool_backward(float *dx, const float *dy, const int32_t *argmax, size_t outputs, size_t inputs);
+/// Average pooling over the valid cells, or with `count_padding` over the cells inside the
+/// padded input (PyTorch's count_include_pad; a ceil-mode window past it counts less).
+void nnc_avgpool_forward(float *y, const float *x, nnc_window g, int count_padding);
+/// dx = 0, then each output's gradient spread evenly over the cells it averaged.
+void nnc_avgpool_backward(float *dx, const float *dy, nnc_window g, int count_padding);
+
+#ifdef __cplusplus
+}
+#endif
+#endif
