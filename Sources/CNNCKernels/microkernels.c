@@ -9,6 +9,21 @@ void nnc_microkernel_rows_portable(int kc, const float *a, int lda, const float 
 #if defined(__x86_64__) || defined(__i386__)
 #include <immintrin.h>
 
+// Writes (or adds) the 6×16 tile held as 12 vectors to C.
+__attribute__((target("avx2,fma")))
+static inline void store_tile(float *c, int ldc, const __m256 rows[12], int accumulate) {
+    for (int i = 0; i < 6; i++) {
+        float *ci = c + (size_t)i * ldc;
+        __m256 lo = rows[2 * i], hi = rows[2 * i + 1];
+        if (accumulate) {
+            lo = _mm256_add_ps(lo, _mm256_loadu_ps(ci));
+            hi = _mm256_add_ps(hi, _mm256_loadu_ps(ci + 8));
+        }
+        _mm256_storeu_ps(ci, lo);
+        _mm256_storeu_ps(ci + 8, hi);
+    }
+}
+
 __attribute__((target("avx2,fma")))
 void nnc_microkernel_avx2(int kc, const float *ap, const float *bp, float *c, int ldc, int accumulate) {
     __m256 c00 = _mm256_setzero_ps(), c01 = _mm256_setzero_ps(), c10 = _mm256_setzero_ps(), c11 = _mm256_setzero_ps();
@@ -27,16 +42,7 @@ void nnc_microkernel_avx2(int kc, const float *ap, const float *bp, float *c, in
         bp += 16;
     }
     __m256 rows[12] = {c00, c01, c10, c11, c20, c21, c30, c31, c40, c41, c50, c51};
-    for (int i = 0; i < 6; i++) {
-        float *ci = c + (size_t)i * ldc;
-        __m256 lo = rows[2 * i], hi = rows[2 * i + 1];
-        if (accumulate) {
-            lo = _mm256_add_ps(lo, _mm256_loadu_ps(ci));
-            hi = _mm256_add_ps(hi, _mm256_loadu_ps(ci + 8));
-        }
-        _mm256_storeu_ps(ci, lo);
-        _mm256_storeu_ps(ci + 8, hi);
-    }
+    store_tile(c, ldc, rows, accumulate);
 }
 
 // The same microkernel reading A unpacked: six row pointers `a + i*lda`, one broadcast
@@ -61,16 +67,7 @@ void nnc_microkernel_avx2_rows(int kc, const float *a, int lda, const float *bp,
         bp += 16;
     }
     __m256 rows[12] = {c00, c01, c10, c11, c20, c21, c30, c31, c40, c41, c50, c51};
-    for (int i = 0; i < 6; i++) {
-        float *ci = c + (size_t)i * ldc;
-        __m256 lo = rows[2 * i], hi = rows[2 * i + 1];
-        if (accumulate) {
-            lo = _mm256_add_ps(lo, _mm256_loadu_ps(ci));
-            hi = _mm256_add_ps(hi, _mm256_loadu_ps(ci + 8));
-        }
-        _mm256_storeu_ps(ci, lo);
-        _mm256_storeu_ps(ci + 8, hi);
-    }
+    store_tile(c, ldc, rows, accumulate);
 }
 
 static int detect(void) {
