@@ -15,6 +15,8 @@ void nnc_microkernel_avx2(int kc, const float *ap, const float *bp, float *c, in
 void nnc_microkernel_portable(int kc, const float *ap, const float *bp, float *c, int ldc, int accumulate);
 void nnc_microkernel_avx2_rows(int kc, const float *a, int lda, const float *bp, float *c, int ldc, int accumulate);
 void nnc_microkernel_rows_portable(int kc, const float *a, int lda, const float *bp, float *c, int ldc, int accumulate);
+void nnc_gemv_avx2(float *y, const float *x, const float *b, int ldb, int n, int k, int accumulate);
+void nnc_gemv_portable(float *y, const float *x, const float *b, int ldb, int n, int k, int accumulate);
 
 static int round_up(int x, int to) { return (x + to - 1) / to * to; }
 
@@ -117,6 +119,12 @@ void nnc_sgemm(float *c, int ldc, const float *a, int lda, const float *b, int l
     void (*kernel)(int, const float *, const float *, float *, int, int) = avx2 ? nnc_microkernel_avx2 : nnc_microkernel_portable;
     void (*rowsKernel)(int, const float *, int, const float *, float *, int, int) =
         avx2 ? nnc_microkernel_avx2_rows : nnc_microkernel_rows_portable;
+    // Batch-1 inference: a matrix–vector product streams B once; packing would only add traffic.
+    if (rows == 1) {
+        (avx2 ? nnc_gemv_avx2 : nnc_gemv_portable)(c + (size_t)row_begin * ldc + col_begin, a + (size_t)row_begin * lda,
+                                                   b + col_begin, ldb, cols, k, accumulate);
+        return;
+    }
     if (cols < NR && rows >= 2 * NR) {
         sgemm_few_columns(c, ldc, a, lda, b, ldb, k, accumulate, row_begin, row_end, col_begin, cols, workspace, kernel);
         return;

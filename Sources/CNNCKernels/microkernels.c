@@ -5,6 +5,7 @@
 #include "nnc_kernels.h"
 
 void nnc_microkernel_rows_portable(int kc, const float *a, int lda, const float *bp, float *c, int ldc, int accumulate);
+void nnc_gemv_portable(float *y, const float *x, const float *b, int ldb, int n, int k, int accumulate);
 
 #if defined(__x86_64__) || defined(__i386__)
 #include <immintrin.h>
@@ -70,6 +71,34 @@ void nnc_microkernel_avx2_rows(int kc, const float *a, int lda, const float *bp,
     store_tile(c, ldc, rows, accumulate);
 }
 
+// y[n] (+)= x[k]·B[k×n] for one row. Four rows of B at a time stream contiguously while
+// y stays in L1: one load and store of y per four FMAs, every byte of B read once.
+__attribute__((target("avx2,fma")))
+void nnc_gemv_avx2(float *y, const float *x, const float *b, int ldb, int n, int k, int accumulate) {
+    if (!accumulate)
+        for (int j = 0; j < n; j++) y[j] = 0.0f;
+    int q = 0;
+    for (; q + 4 <= k; q += 4) {
+        const float *b0 = b + (size_t)q * ldb, *b1 = b0 + ldb, *b2 = b1 + ldb, *b3 = b2 + ldb;
+        __m256 x0 = _mm256_broadcast_ss(x + q), x1 = _mm256_broadcast_ss(x + q + 1);
+        __m256 x2 = _mm256_broadcast_ss(x + q + 2), x3 = _mm256_broadcast_ss(x + q + 3);
+        int j = 0;
+        for (; j + 8 <= n; j += 8) {
+            __m256 acc = _mm256_loadu_ps(y + j);
+            acc = _mm256_fmadd_ps(x0, _mm256_loadu_ps(b0 + j), acc);
+            acc = _mm256_fmadd_ps(x1, _mm256_loadu_ps(b1 + j), acc);
+            acc = _mm256_fmadd_ps(x2, _mm256_loadu_ps(b2 + j), acc);
+            acc = _mm256_fmadd_ps(x3, _mm256_loadu_ps(b3 + j), acc);
+            _mm256_storeu_ps(y + j, acc);
+        }
+        for (; j < n; j++) y[j] += x[q] * b0[j] + x[q + 1] * b1[j] + x[q + 2] * b2[j] + x[q + 3] * b3[j];
+    }
+    for (; q < k; q++) {
+        const float *row = b + (size_t)q * ldb;
+        for (int j = 0; j < n; j++) y[j] += x[q] * row[j];
+    }
+}
+
 static int detect(void) {
     __builtin_cpu_init();
     return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
@@ -81,8 +110,21 @@ void nnc_microkernel_avx2(int kc, const float *ap, const float *bp, float *c, in
 void nnc_microkernel_avx2_rows(int kc, const float *a, int lda, const float *bp, float *c, int ldc, int accumulate) {
     nnc_microkernel_rows_portable(kc, a, lda, bp, c, ldc, accumulate);
 }
+void nnc_gemv_avx2(float *y, const float *x, const float *b, int ldb, int n, int k, int accumulate) {
+    nnc_gemv_portable(y, x, b, ldb, n, k, accumulate);
+}
 static int detect(void) { return 0; }
 #endif
+
+void nnc_gemv_portable(float *y, const float *x, const float *b, int ldb, int n, int k, int accumulate) {
+    if (!accumulate)
+        for (int j = 0; j < n; j++) y[j] = 0.0f;
+    for (int q = 0; q < k; q++) {
+        const float *row = b + (size_t)q * ldb;
+        float xq = x[q];
+        for (int j = 0; j < n; j++) y[j] += xq * row[j];
+    }
+}
 
 void nnc_microkernel_rows_portable(int kc, const float *a, int lda, const float *bp, float *c, int ldc, int accumulate) {
     float tile[6][16] = {{0}};

@@ -16,6 +16,8 @@ public enum GEMMBenchmark {
         Shape(name: "784x128 . 128x500", m: 784, n: 500, k: 128),
         Shape(name: "lenet conv1 im2col 50176x25 . 25x6", m: 50_176, n: 6, k: 25),
         Shape(name: "lenet conv2 im2col 6400x150 . 150x16", m: 6_400, n: 16, k: 150),
+        Shape(name: "batch-1 1x784 . 784x128", m: 1, n: 128, k: 784),
+        Shape(name: "batch-1 1x500 . 500x500", m: 1, n: 500, k: 500),
     ]
 
     public struct Result: Sendable {
@@ -24,6 +26,8 @@ public enum GEMMBenchmark {
         /// Median seconds per multiply over `samples` timed batches.
         public var seconds: Double
         public var gflops: Double { shape.flops / seconds / 1e9 }
+        /// Bytes of B (the weights) read per second: the bound of a matrix–vector product.
+        public var weightGBps: Double { Double(shape.k * shape.n * 4) / seconds / 1e9 }
     }
 
     /// Times `shape`: warm-up, then `samples` batches of enough multiplies to last about

@@ -25,8 +25,10 @@ public enum GEMM {
 
     /// How a multiply is split among threads: ranges of C's columns, or of its rows when
     /// C is much taller than wide. Split points fall on microkernel tile edges.
-    public static func partition(m: Int, n: Int, threads: Int) -> [(rows: Range<Int>, cols: Range<Int>)] {
-        let threads = max(1, threads)
+    public static func partition(m: Int, n: Int, k: Int = .max, threads: Int) -> [(rows: Range<Int>, cols: Range<Int>)] {
+        // Below this many multiply-adds waking a thread costs more than it saves.
+        let work = Double(m) * Double(n) * Double(k)
+        let threads = work < Double(minimumParallelWork) ? 1 : max(1, threads)
         let byRows = m >= 2 * n
         let extent = byRows ? m : n, tile = byRows ? 6 : 16
         let tiles = (extent + tile - 1) / tile
@@ -37,9 +39,12 @@ public enum GEMM {
         }
     }
 
+    /// Multiply-adds below which a multiply runs on one thread (1×784·784×128 is 100,352).
+    public static let minimumParallelWork = 262_144
+
     /// Floats of workspace a multiply of these dimensions needs with `threads` threads.
     public static func workspaceFloats(m: Int, n: Int, k: Int, threads: Int) -> Int {
-        partition(m: m, n: n, threads: threads).count * perThreadWorkspace(m: m, n: n, k: k)
+        partition(m: m, n: n, k: k, threads: threads).count * perThreadWorkspace(m: m, n: n, k: k)
     }
 
     static func perThreadWorkspace(m: Int, n: Int, k: Int) -> Int {
@@ -52,7 +57,7 @@ public enum GEMM {
                                 b: UnsafePointer<Float>, ldb: Int, m: Int, n: Int, k: Int, accumulate: Bool = false,
                                 threads: Int = 1, workspace: UnsafeMutablePointer<Float>) {
         let job = Job(c: c, ldc: ldc, a: a, lda: lda, b: b, ldb: ldb, m: m, n: n, k: k, accumulate: accumulate,
-                      parts: partition(m: m, n: n, threads: threads), stride: perThreadWorkspace(m: m, n: n, k: k),
+                      parts: partition(m: m, n: n, k: k, threads: threads), stride: perThreadWorkspace(m: m, n: n, k: k),
                       workspace: workspace)
         if job.parts.count == 1 {
             job.run(0)

@@ -37,7 +37,8 @@ struct BenchGEMMCommand: ParsableCommand {
         }
         print("GEMM, \(threads) thread\(threads == 1 ? "" : "s"), microkernel \(GEMM.activeISA.rawValue)")
         for r in results {
-            print("  \(r.shape.name.padding(toLength: 40, withPad: " ", startingAt: 0)) \(String(format: "%7.1f", r.gflops)) GFLOP/s")
+            let bandwidth = r.shape.m == 1 ? String(format: "   %5.1f GB/s of weights", r.weightGBps) : ""
+            print("  \(r.shape.name.padding(toLength: 40, withPad: " ", startingAt: 0)) \(String(format: "%7.1f", r.gflops)) GFLOP/s\(bandwidth)")
         }
     }
 }

@@ -51,7 +51,10 @@ import Testing
         #expect(GEMM.activeISA == isa)
         var seed: UInt64 = 1
         for (m, n, k) in [(1, 1, 1), (7, 17, 5), (13, 33, 300), (6, 16, 256), (25, 3, 513), (5, 40, 1), (64, 64, 64), (3, 70, 0),
-                          (13, 16, 40), (20, 32, 7), (100, 6, 25), (77, 15, 300), (33, 1, 9)] {
+                          (13, 16, 40), (20, 32, 7), (100, 6, 25), (77, 15, 300), (33, 1, 9),
+                          (1, 77, 300), (1, 40, 5), (1, 500, 33),
+                          // Large enough (≥ GEMM.minimumParallelWork) to split among threads, by columns and by rows.
+                          (150, 90, 70), (301, 40, 50)] {
             for accumulate in [false, true] {
                 for threads in [1, 2, 3] {
                     check(m: m, n: n, k: k, lda: k + 3, ldb: n + 1, ldc: n + 2, accumulate: accumulate, threads: threads, seed: seed)
@@ -59,6 +62,11 @@ import Testing
                 }
             }
         }
+    }
+
+    @Test func smallProductsStayOnOneThread() {
+        #expect(GEMM.partition(m: 1, n: 128, k: 784, threads: 2).count == 1)
+        #expect(GEMM.partition(m: 128, n: 128, k: 784, threads: 2).count == 2)
     }
 
     @Test func partitionsCoverCOnTileEdges() {
