@@ -173,4 +173,17 @@ import Testing
         #expect(bad.status == 1)
         #expect(bad.stderr.contains(":2:13: error: expected a value after 'units=' [E0102]"))
     }
+
+    /// Benchmarks are measured by hand, not timed in tests; here they only have to run.
+    @Test func benchmarksRun() throws {
+        let planner = try Binary.run(["bench", "planner", "--counts", "200"])
+        #expect(planner.status == 0)
+        #expect(planner.stdout.contains("200 buffers"))
+        let gemm = try Binary.run(["bench", "gemm", "--threads", "1", "--format", "json"])
+        #expect(gemm.status == 0)
+        let rows = try #require(try JSONSerialization.jsonObject(with: Data(gemm.stdout.utf8)) as? [[String: Any]])
+        #expect(rows.count == 7)
+        #expect(rows.allSatisfy { ($0["gflops"] as? Double ?? 0) > 0 })
+        #expect(try Binary.run(["bench", "gemm", "--threads", "0"]).status == 64)
+    }
 }
