@@ -10,6 +10,16 @@ extension DiagnosticCode {
         public var exampleKind: String = "yaml"
     }
 
+    /// The rule, why it exists and what nnc checks exactly.
+    public var explanation: String { documentation.explanation }
+    /// A small complete model that triggers exactly this code.
+    public var badExample: String { documentation.badExample }
+    /// The same model fixed: it checks with no error and no warning.
+    public var fixedExample: String { documentation.fixedExample }
+    /// How the examples are read: "yaml", "nn" (the DSL), "shorthand" (an MLP shorthand
+    /// argument such as `784-128-10`) or "path" (a file argument, not runnable).
+    public var exampleExtension: String { documentation.exampleKind }
+
     static let mlp = "input: [784]\nlayers:\n  - dense: {units: 128, activation: relu}\n  - dense: {units: 10, activation: softmax}\n"
 
     public var documentation: Documentation {
@@ -119,19 +129,19 @@ extension DiagnosticCode {
                 fixedExample: "input: [784]\nlayers:\n  - dense: {units: 64, name: fc1}\n  - dense: {units: 10, name: fc2}\n")
         case .cycle:
             return Documentation(
-                explanation: "Following `inputs` leads back to where it started, so no layer of the loop could ever run first. Recurrent behaviour belongs to the recurrent layers (simple_rnn, lstm, gru), not to cycles between layers.",
+                explanation: "Following `inputs` leads back to where it started (or a layer lists itself), so no layer of the loop could ever run first. Recurrent behaviour belongs to the recurrent layers (simple_rnn, lstm, gru), not to cycles between layers.",
                 badExample: "input: [8]\nlayers:\n  - dense: {units: 8, name: a, inputs: [b]}\n  - dense: {units: 8, name: b, inputs: [a]}\n",
                 fixedExample: "input: [8]\nlayers:\n  - dense: {units: 8, name: a, inputs: [input]}\n  - dense: {units: 8, name: b, inputs: [a]}\n")
         case .inputRank:
             return Documentation(
-                explanation: "A layer received an input with the wrong number of axes. Shapes are per sample and channels last: conv2d and 2-D pools need [height, width, channels], conv1d and recurrent layers [timesteps, features], embedding the model input of token ids [T]. The help suggests the reshape that fixes it.",
+                explanation: "A layer received an input with the wrong number of axes. Shapes are per sample and channels last: conv2d and 2-D pools need [height, width, channels], conv1d and recurrent layers [timesteps, features], embedding the model input of token ids [T]. dense applies to the last axis of any rank (on [T, F] it maps every step), and flatten accepts any rank. The help suggests the reshape that fixes it.",
                 badExample: "input: [784]\nlayers:\n  - conv2d: [6, 5]\n",
                 fixedExample: "input: [784]\nlayers:\n  - reshape: [28, 28, 1]\n  - conv2d: [6, 5]\n")
         case .kernelTooLarge:
             return Documentation(
                 explanation: "A convolution kernel or pooling window must fit inside its padded input. Per spatial dimension nnc computes out = ⌊(in + pad_before + pad_after − dilation·(kernel − 1) − 1)/stride⌋ + 1; when the dilated window is larger than the padded input this is ≤ 0 and the layer has no output. Use a smaller kernel, padding: same, or fewer downsampling layers before it.",
-                badExample: "input: [28, 28, 1]\nlayers:\n  - maxpool2d: 4\n  - maxpool2d: 4\n  - conv2d: {filters: 8, kernel: 3}\n",
-                fixedExample: "input: [28, 28, 1]\nlayers:\n  - maxpool2d: 4\n  - conv2d: {filters: 8, kernel: 3}\n")
+                badExample: "input: [32, 32, 3]\nlayers:\n  - maxpool2d: 4\n  - maxpool2d: 4\n  - conv2d: {filters: 8, kernel: 3}\n",
+                fixedExample: "input: [32, 32, 3]\nlayers:\n  - maxpool2d: 4\n  - conv2d: {filters: 8, kernel: 3}\n")
         case .reshapeSize:
             return Documentation(
                 explanation: "A reshape reinterprets the same numbers with another shape, so the number of elements per sample must not change. One dimension may be -1 to have nnc compute it.",
@@ -149,7 +159,7 @@ extension DiagnosticCode {
                 fixedExample: "input: [20]\nlayers:\n  - dense: {units: 3, activation: softmax}\nloss: categorical_crossentropy\n")
         case .badPadding:
             return Documentation(
-                explanation: "`causal` padding puts all padding before the sequence so each output sees only the present and the past. That is defined for conv1d over time only, not for 2-D convolutions or pools.",
+                explanation: "A padding does not suit the layer. `causal` padding puts all padding before the sequence so each output sees only the present and the past; that is defined for conv1d over time only, not for 2-D convolutions or pools. A pool may pad at most half its window on each side (padding ≤ ⌊pool/2⌋): a window made mostly of padding sees almost no input. `same` is always allowed, with any stride.",
                 badExample: "input: [28, 28, 1]\nlayers:\n  - conv2d: {filters: 4, kernel: 3, padding: causal}\n",
                 fixedExample: "input: [28, 28, 1]\nlayers:\n  - conv2d: {filters: 4, kernel: 3, padding: same}\n")
         case .inputCount:
@@ -174,7 +184,7 @@ extension DiagnosticCode {
                 fixedExample: "input: [8]\nlayers:\n  - repeat: 20\n    layers: [{dense: 8}]\n")
         case .strideDropsRows:
             return Documentation(
-                explanation: "With floor rounding, a window that would run past the end is not computed: when (in + padding − kernel) is not a multiple of the stride, the last rows or columns of the input are never read. The model still works, but those pixels are silently ignored. padding: same, or padding that makes the span a multiple of the stride, reads everything. A window smaller than its stride (a 1×1 stride-2 shortcut) skips cells by design and is not reported.",
+                explanation: "Per spatial dimension out = ⌊(in + pad_before + pad_after − dilation·(kernel − 1) − 1)/stride⌋ + 1. With floor rounding, a window that would run past the end is not computed: when the span in + pad_before + pad_after − dilation·(kernel − 1) − 1 is not a multiple of the stride, the last (span mod stride) cells are never read; when some of them are input rows or columns rather than padding, nnc warns. The model still works, but those pixels are silently ignored. padding: same, or padding that makes the span a multiple of the stride, reads everything. A window smaller than its stride (a 1×1 stride-2 shortcut) skips cells by design and is not reported.",
                 badExample: "input: [28, 28, 1]\nlayers:\n  - conv2d: {filters: 4, kernel: 3, stride: 2}\n",
                 fixedExample: "input: [28, 28, 1]\nlayers:\n  - conv2d: {filters: 4, kernel: 3, stride: 2, padding: same}\n")
         case .deadBranch:

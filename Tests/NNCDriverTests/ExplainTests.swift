@@ -5,16 +5,39 @@ import Testing
 /// Every code has an explanation whose bad example produces exactly that code and whose
 /// fixed example checks without any diagnostic.
 @Suite struct ExplainTests {
-    static let runnable = DiagnosticCode.allCases.filter { $0.documentation.exampleKind != "path" }
+    /// Codes whose examples can be checked: all but E0105, whose example is a file path.
+    static let runnable = DiagnosticCode.allCases.filter { $0.exampleExtension != "path" }
+
+    @Test(arguments: DiagnosticCode.allCases)
+    func everyCodeIsDocumented(_ code: DiagnosticCode) {
+        #expect(code.explanation.count > 80, "\(code.rawValue): explanation too short")
+        #expect(!code.badExample.isEmpty && !code.fixedExample.isEmpty)
+        #expect(code.badExample != code.fixedExample)
+        #expect(["yaml", "nn", "shorthand", "path"].contains(code.exampleExtension))
+    }
 
     @Test(arguments: runnable)
-    func badExampleTriggersTheCodeAndFixedExampleIsClean(_ code: DiagnosticCode) throws {
-        let doc = code.documentation
-        #expect(doc.explanation.count > 80)
-        let bad = try #require(Explain.run(doc.badExample, kind: doc.exampleKind))
-        #expect(bad.diagnostics.contains { $0.code == code }, "\(code.rawValue): got \(bad.diagnostics.map(\.code.rawValue))")
-        let fixed = try #require(Explain.run(doc.fixedExample, kind: doc.exampleKind))
+    func badExampleTriggersExactlyTheCode(_ code: DiagnosticCode) throws {
+        let bad = try #require(Explain.run(code.badExample, kind: code.exampleExtension))
+        #expect(!bad.diagnostics.isEmpty, "\(code.rawValue): the bad example checks cleanly")
+        #expect(bad.diagnostics.allSatisfy { $0.code == code },
+                "\(code.rawValue): got \(bad.diagnostics.map { "\($0.code.rawValue) \($0.message)" })")
+        #expect(bad.hasErrors == !code.isWarning)
+    }
+
+    @Test(arguments: runnable)
+    func fixedExampleChecksCleanly(_ code: DiagnosticCode) throws {
+        let fixed = try #require(Explain.run(code.fixedExample, kind: code.exampleExtension))
         #expect(fixed.diagnostics.isEmpty, "\(code.rawValue) fixed: \(fixed.diagnostics.map { "\($0.code.rawValue) \($0.message)" })")
+        #expect(fixed.graph != nil)
+    }
+
+    @Test(arguments: runnable)
+    func renderingShowsTheDiagnosticTheCheckerPrints(_ code: DiagnosticCode) {
+        let text = Explain.render(code)
+        #expect(text.hasPrefix("\(code.rawValue): \(code.title)\n"))
+        #expect(text.contains("[\(code.rawValue)]"), "\(code.rawValue): no rendered diagnostic in\n\(text)")
+        #expect(code.fixedExample.split(separator: "\n").allSatisfy { text.contains($0) }, "\(code.rawValue): fixed example not shown")
     }
 
     @Test func renderedExplanationShowsTheRealDiagnostic() {
@@ -24,8 +47,16 @@ import Testing
         #expect(text.contains("Fixed:"))
     }
 
+    @Test func theConvolutionRulesStateTheOutputSizeFormula() {
+        let formula = "out = ⌊(in + pad_before + pad_after − dilation·(kernel − 1) − 1)/stride⌋ + 1"
+        #expect(DiagnosticCode.kernelTooLarge.explanation.contains(formula))
+        #expect(DiagnosticCode.strideDropsRows.explanation.contains(formula))
+    }
+
     @Test func codesAreCaseInsensitive() {
         #expect(Explain.code("e0301") == .mergeShapeMismatch)
+        #expect(Explain.code("w0302") == .deadBranch)
         #expect(Explain.code("E9999") == nil)
+        #expect(Explain.code("") == nil)
     }
 }
