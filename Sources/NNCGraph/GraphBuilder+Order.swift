@@ -78,7 +78,8 @@ extension GraphBuilder {
             placed[i] = true
             // A layer whose input is invalid is silently skipped (its input already reported).
             if inputs[i].contains(where: { $0 > 0 && !validNow[$0 - 1] }) { validNow[i] = false }
-            order.append(OrderedLayer(index: i, inputs: inputs[i], valid: validNow[i]))
+            // A self-reference was reported (E0305); the node must not point at itself.
+            order.append(OrderedLayer(index: i, inputs: inputs[i].filter { $0 - 1 != i }, valid: validNow[i]))
             for c in consumers[i] {
                 pending[c] -= 1
                 if pending[c] == 0 { ready.push(c) }

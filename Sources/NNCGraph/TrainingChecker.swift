@@ -45,7 +45,7 @@ struct TrainingChecker {
         switch loss.kind.name {
         case "categorical_crossentropy", "sparse_categorical_crossentropy":
             if units < 2 {
-                diagnostics.error(.lossMismatch, "categorical cross-entropy needs one output per class (at least 2); \(output) has \(units)",
+                diagnostics.error(.lossMismatch, "\(Self.lossName(loss)) needs one output per class (at least 2); \(output) has \(units)",
                                   at: loss.location, labels: [DiagnosticLabel(outputNode.location, "\(output) outputs \(outputNode.shape!)")],
                                   help: "use binary_crossentropy with a sigmoid output for two classes")
             } else if logits, activation == "softmax" {
@@ -54,7 +54,7 @@ struct TrainingChecker {
                                     labels: [DiagnosticLabel(outputNode.location, "ends in softmax")],
                                     help: "remove the softmax (activation: linear) or set from_logits: false")
             } else if !logits, activation != "softmax" {
-                diagnostics.error(.lossMismatch, "categorical cross-entropy expects probabilities from a softmax output; \(output) ends in \(activation)",
+                diagnostics.error(.lossMismatch, "\(Self.lossName(loss)) expects probabilities from a softmax output; \(output) ends in \(activation)",
                                   at: loss.location, labels: [DiagnosticLabel(outputNode.location, "\(output) ends in \(activation)")],
                                   help: "set `activation: softmax` on \(output), or `from_logits: true` on the loss")
             }
@@ -76,6 +76,11 @@ struct TrainingChecker {
         default:
             break
         }
+    }
+
+    /// "sparse categorical cross-entropy" for sparse_categorical_crossentropy, and so on.
+    static func lossName(_ loss: ComponentSpec) -> String {
+        loss.kind.name.replacingOccurrences(of: "_crossentropy", with: " cross-entropy").replacingOccurrences(of: "_", with: " ")
     }
 
     private mutating func checkClasses(_ loss: ComponentSpec, units: Int) {
