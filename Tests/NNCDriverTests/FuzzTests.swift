@@ -17,7 +17,17 @@ import Testing
         mutating func mutate(_ text: String) -> String {
             var chars = Array(text)
             var lines = text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
-            switch below(7) {
+            switch below(8) {
+            case 7:  // make a layer read itself or a later layer: cycles the text rarely forms by chance
+                let named = lines.indices.filter { lines[$0].contains("name: ") }
+                guard named.count >= 1 else { return text }
+                let i = named[below(named.count)], j = named[below(named.count)]
+                let name = lines[j].components(separatedBy: "name: ")[1].prefix { $0.isLetter || $0.isNumber || $0 == "_" }
+                if lines[i].contains("inputs: [") {
+                    lines[i] = lines[i].replacingOccurrences(of: "inputs: [", with: "inputs: [\(name), ")
+                } else if let brace = lines[i].lastIndex(of: "}") {
+                    lines[i].insert(contentsOf: ", inputs: [\(name)]", at: brace)
+                }
             case 0 where !chars.isEmpty:  // delete a run of characters
                 let start = below(chars.count), length = 1 + below(8)
                 chars.removeSubrange(start..<min(chars.count, start + length))
