@@ -10,16 +10,6 @@ extension DiagnosticCode {
         public var exampleKind: String = "yaml"
     }
 
-    /// The rule, why it exists and what nnc checks exactly.
-    public var explanation: String { documentation.explanation }
-    /// A small complete model that triggers exactly this code.
-    public var badExample: String { documentation.badExample }
-    /// The same model fixed: it checks with no error and no warning.
-    public var fixedExample: String { documentation.fixedExample }
-    /// How the examples are read: "yaml", "nn" (the DSL), "shorthand" (an MLP shorthand
-    /// argument such as `784-128-10`) or "path" (a file argument, not runnable).
-    public var exampleExtension: String { documentation.exampleKind }
-
     static let mlp = "input: [784]\nlayers:\n  - dense: {units: 128, activation: relu}\n  - dense: {units: 10, activation: softmax}\n"
 
     public var documentation: Documentation {

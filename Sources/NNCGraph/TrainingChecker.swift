@@ -1,4 +1,3 @@
-import Foundation
 import NNCSpec
 
 /// Checks the training sections against the checked graph: the loss and metrics fit the

@@ -34,8 +34,6 @@ public struct ModelSpec: Sendable {
     /// Everything else of the file, decoded with defaults: init, regularization, loss,
     /// metrics, optimizer, schedule, momentum_schedule, train, data.
     public var sections: RecordValue
-    /// Blocks defined but never used, with where they were defined.
-    public var unusedBlocks: [LocatedName]
     /// Location of the `layers:` key (for "no layers" errors).
     public var layersLocation: SourceLocation
     /// The layer list was not expanded because it exceeds the size limit (already reported).

@@ -38,7 +38,6 @@ public struct SpecDecoder {
     /// Decodes the value under a kind key: null (all defaults), a short form, or a mapping of attributes.
     public mutating func body(_ node: SpecNode, kind: ComponentKind, at location: SourceLocation,
                               extra: [SpecNode.Pair] = []) -> ComponentSpec? {
-        var spec = ComponentSpec(kind: kind, location: location)
         var given: [SpecNode.Pair] = []
         switch node.kind {
         case .null:
@@ -65,9 +64,7 @@ public struct SpecDecoder {
                 given.append(SpecNode.Pair(key: kind.shortForm[0], keyLocation: node.location, value: node))
             }
         }
-        given += extra
-        spec = finish(spec, given: given, at: location)
-        return spec
+        return finish(ComponentSpec(kind: kind, location: location), given: given + extra, at: location)
     }
 
     /// `bidirectional: {lstm: 32}`: a one-key mapping naming a component of the kind's

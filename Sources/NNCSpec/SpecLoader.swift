@@ -69,7 +69,6 @@ public enum SpecLoader {
             output: sections.string("output").map { LocatedName($0, at: sections.valueLocation("output")!) },
             layers: expander.layers,
             sections: sections,
-            unusedBlocks: expander.unusedBlocks,
             layersLocation: layersPair?.keyLocation ?? root.location,
             isTruncated: expander.limitReported)
         return (spec, diagnostics)

@@ -6,19 +6,19 @@ import Testing
 /// fixed example checks without any diagnostic.
 @Suite struct ExplainTests {
     /// Codes whose examples can be checked: all but E0105, whose example is a file path.
-    static let runnable = DiagnosticCode.allCases.filter { $0.exampleExtension != "path" }
+    static let runnable = DiagnosticCode.allCases.filter { $0.documentation.exampleKind != "path" }
 
     @Test(arguments: DiagnosticCode.allCases)
     func everyCodeIsDocumented(_ code: DiagnosticCode) {
-        #expect(code.explanation.count > 80, "\(code.rawValue): explanation too short")
-        #expect(!code.badExample.isEmpty && !code.fixedExample.isEmpty)
-        #expect(code.badExample != code.fixedExample)
-        #expect(["yaml", "nn", "shorthand", "path"].contains(code.exampleExtension))
+        #expect(code.documentation.explanation.count > 80, "\(code.rawValue): explanation too short")
+        #expect(!code.documentation.badExample.isEmpty && !code.documentation.fixedExample.isEmpty)
+        #expect(code.documentation.badExample != code.documentation.fixedExample)
+        #expect(["yaml", "nn", "shorthand", "path"].contains(code.documentation.exampleKind))
     }
 
     @Test(arguments: runnable)
     func badExampleTriggersExactlyTheCode(_ code: DiagnosticCode) throws {
-        let bad = try #require(Explain.run(code.badExample, kind: code.exampleExtension))
+        let bad = try #require(Explain.run(code.documentation.badExample, kind: code.documentation.exampleKind))
         #expect(!bad.diagnostics.isEmpty, "\(code.rawValue): the bad example checks cleanly")
         #expect(bad.diagnostics.allSatisfy { $0.code == code },
                 "\(code.rawValue): got \(bad.diagnostics.map { "\($0.code.rawValue) \($0.message)" })")
@@ -27,7 +27,7 @@ import Testing
 
     @Test(arguments: runnable)
     func fixedExampleChecksCleanly(_ code: DiagnosticCode) throws {
-        let fixed = try #require(Explain.run(code.fixedExample, kind: code.exampleExtension))
+        let fixed = try #require(Explain.run(code.documentation.fixedExample, kind: code.documentation.exampleKind))
         #expect(fixed.diagnostics.isEmpty, "\(code.rawValue) fixed: \(fixed.diagnostics.map { "\($0.code.rawValue) \($0.message)" })")
         #expect(fixed.graph != nil)
     }
@@ -37,7 +37,7 @@ import Testing
         let text = Explain.render(code)
         #expect(text.hasPrefix("\(code.rawValue): \(code.title)\n"))
         #expect(text.contains("[\(code.rawValue)]"), "\(code.rawValue): no rendered diagnostic in\n\(text)")
-        #expect(code.fixedExample.split(separator: "\n").allSatisfy { text.contains($0) }, "\(code.rawValue): fixed example not shown")
+        #expect(code.documentation.fixedExample.split(separator: "\n").allSatisfy { text.contains($0) }, "\(code.rawValue): fixed example not shown")
     }
 
     @Test func renderedExplanationShowsTheRealDiagnostic() {
@@ -49,8 +49,8 @@ import Testing
 
     @Test func theConvolutionRulesStateTheOutputSizeFormula() {
         let formula = "out = ⌊(in + pad_before + pad_after − dilation·(kernel − 1) − 1)/stride⌋ + 1"
-        #expect(DiagnosticCode.kernelTooLarge.explanation.contains(formula))
-        #expect(DiagnosticCode.strideDropsRows.explanation.contains(formula))
+        #expect(DiagnosticCode.kernelTooLarge.documentation.explanation.contains(formula))
+        #expect(DiagnosticCode.strideDropsRows.documentation.explanation.contains(formula))
     }
 
     @Test func codesAreCaseInsensitive() {
