@@ -29,12 +29,18 @@ size_t nnc_sgemm_workspace_floats(int m, int n, int k) {
 }
 
 // Packs rows [0, mc) × columns [0, kc) of A into MR-tall panels: panel p holds
-// A[p*MR + r][q] at ap[p*MR*kc + q*MR + r], zero rows past mc.
-static void pack_a(float *ap, const float *a, int lda, int mc, int kc) {
+// A[p*MR + r][q] at ap[p*MR*kc + q*MR + r], zero rows past mc. With `trans`, A is
+// stored transposed: A[i][q] = a[q*lda + i].
+static void pack_a(float *ap, const float *a, int lda, int mc, int kc, int trans) {
     for (int p = 0; p < mc; p += MR) {
         int rows = mc - p < MR ? mc - p : MR;
         for (int q = 0; q < kc; q++) {
-            for (int r = 0; r < rows; r++) ap[q * MR + r] = a[(size_t)(p + r) * lda + q];
+            if (trans) {
+                const float *col = a + (size_t)q * lda + p;
+                for (int r = 0; r < rows; r++) ap[q * MR + r] = col[r];
+            } else {
+                for (int r = 0; r < rows; r++) ap[q * MR + r] = a[(size_t)(p + r) * lda + q];
+            }
             for (int r = rows; r < MR; r++) ap[q * MR + r] = 0.0f;
         }
         ap += (size_t)MR * kc;
@@ -42,9 +48,20 @@ static void pack_a(float *ap, const float *a, int lda, int mc, int kc) {
 }
 
 // Packs rows [0, kc) × columns [0, nc) of B into NR-wide panels, zero columns past nc.
-static void pack_b(float *bp, const float *b, int ldb, int kc, int nc) {
+// With `trans`, B is stored transposed: B[q][j] = b[j*ldb + q].
+static void pack_b(float *bp, const float *b, int ldb, int kc, int nc, int trans) {
     for (int p = 0; p < nc; p += NR) {
         int cols = nc - p < NR ? nc - p : NR;
+        if (trans) {
+            for (int j = 0; j < cols; j++) {
+                const float *row = b + (size_t)(p + j) * ldb;
+                for (int q = 0; q < kc; q++) bp[q * NR + j] = row[q];
+            }
+            for (int q = 0; q < kc; q++)
+                for (int j = cols; j < NR; j++) bp[q * NR + j] = 0.0f;
+            bp += (size_t)NR * kc;
+            continue;
+        }
         for (int q = 0; q < kc; q++) {
             const float *row = b + (size_t)q * ldb + p;
             if (cols == NR) {
@@ -106,6 +123,12 @@ static void sgemm_few_columns(float *c, int ldc, const float *a, int lda, const 
 void nnc_sgemm(float *c, int ldc, const float *a, int lda, const float *b, int ldb,
                int m, int n, int k, int accumulate,
                int row_begin, int row_end, int col_begin, int col_end, float *workspace) {
+    nnc_sgemm_t(c, ldc, a, lda, 0, b, ldb, 0, m, n, k, accumulate, row_begin, row_end, col_begin, col_end, workspace);
+}
+
+void nnc_sgemm_t(float *c, int ldc, const float *a, int lda, int trans_a, const float *b, int ldb, int trans_b,
+                 int m, int n, int k, int accumulate,
+                 int row_begin, int row_end, int col_begin, int col_end, float *workspace) {
     (void)m;
     (void)n;
     int rows = row_end - row_begin, cols = col_end - col_begin;
@@ -120,18 +143,19 @@ void nnc_sgemm(float *c, int ldc, const float *a, int lda, const float *b, int l
     void (*rowsKernel)(int, const float *, int, const float *, float *, int, int) =
         avx2 ? nnc_microkernel_avx2_rows : nnc_microkernel_rows_portable;
     // Batch-1 inference: a matrix–vector product streams B once; packing would only add traffic.
-    if (rows == 1) {
+    int plain = !trans_a && !trans_b;
+    if (rows == 1 && plain) {
         (avx2 ? nnc_gemv_avx2 : nnc_gemv_portable)(c + (size_t)row_begin * ldc + col_begin, a + (size_t)row_begin * lda,
                                                    b + col_begin, ldb, cols, k, accumulate);
         return;
     }
-    if (cols < NR && rows >= 2 * NR) {
+    if (cols < NR && rows >= 2 * NR && plain) {
         sgemm_few_columns(c, ldc, a, lda, b, ldb, k, accumulate, row_begin, row_end, col_begin, cols, workspace, kernel);
         return;
     }
     // With a single column panel each A panel would be read once: skip packing A and read
     // its rows in place (full 6-row tiles only; edge rows go through the packed path).
-    int unpackedA = cols == NR;
+    int unpackedA = cols == NR && !trans_a;
     int kcMax = k < KC ? k : KC;
     float *ap = workspace;
     float *bp = workspace + (size_t)round_up(rows < MC ? rows : MC, MR) * kcMax;
@@ -139,17 +163,17 @@ void nnc_sgemm(float *c, int ldc, const float *a, int lda, const float *b, int l
     for (int pc = 0; pc < k; pc += KC) {
         int kc = k - pc < KC ? k - pc : KC;
         int acc = accumulate || pc > 0;
-        pack_b(bp, b + (size_t)pc * ldb + col_begin, ldb, kc, cols);
+        pack_b(bp, trans_b ? b + (size_t)col_begin * ldb + pc : b + (size_t)pc * ldb + col_begin, ldb, kc, cols, trans_b);
         for (int ic = 0; ic < rows; ic += MC) {
             int mc = rows - ic < MC ? rows - ic : MC;
-            const float *ablock = a + (size_t)(row_begin + ic) * lda + pc;
+            const float *ablock = trans_a ? a + (size_t)pc * lda + (row_begin + ic) : a + (size_t)(row_begin + ic) * lda + pc;
             if (unpackedA) {
                 int full = mc / MR * MR;
                 for (int ir = 0; ir < full; ir += MR)
                     rowsKernel(kc, ablock + (size_t)ir * lda, lda, bp, c + (size_t)(row_begin + ic + ir) * ldc + col_begin, ldc, acc);
                 if (full == mc) continue;
                 // Pack only the leftover rows, into the first panel.
-                pack_a(ap, ablock + (size_t)full * lda, lda, mc - full, kc);
+                pack_a(ap, ablock + (size_t)full * lda, lda, mc - full, kc, 0);
                 float *cij = c + (size_t)(row_begin + ic + full) * ldc + col_begin;
                 int mr = mc - full;
                 for (int i = 0; i < mr; i++)
@@ -159,7 +183,7 @@ void nnc_sgemm(float *c, int ldc, const float *a, int lda, const float *b, int l
                     for (int j = 0; j < NR; j++) cij[(size_t)i * ldc + j] = tile[i * NR + j];
                 continue;
             }
-            pack_a(ap, ablock, lda, mc, kc);
+            pack_a(ap, ablock, lda, mc, kc, trans_a);
             for (int jr = 0; jr < cols; jr += NR) {
                 int nr = cols - jr < NR ? cols - jr : NR;
                 for (int ir = 0; ir < mc; ir += MR) {
@@ -184,10 +208,19 @@ void nnc_sgemm(float *c, int ldc, const float *a, int lda, const float *b, int l
 
 void nnc_sgemm_reference(float *c, int ldc, const float *a, int lda, const float *b, int ldb,
                          int m, int n, int k, int accumulate) {
+    nnc_sgemm_reference_t(c, ldc, a, lda, 0, b, ldb, 0, m, n, k, accumulate);
+}
+
+void nnc_sgemm_reference_t(float *c, int ldc, const float *a, int lda, int trans_a, const float *b, int ldb,
+                           int trans_b, int m, int n, int k, int accumulate) {
     for (int i = 0; i < m; i++) {
         for (int j = 0; j < n; j++) {
             double sum = accumulate ? c[(size_t)i * ldc + j] : 0.0;
-            for (int q = 0; q < k; q++) sum += (double)a[(size_t)i * lda + q] * b[(size_t)q * ldb + j];
+            for (int q = 0; q < k; q++) {
+                float x = trans_a ? a[(size_t)q * lda + i] : a[(size_t)i * lda + q];
+                float y = trans_b ? b[(size_t)j * ldb + q] : b[(size_t)q * ldb + j];
+                sum += (double)x * y;
+            }
             c[(size_t)i * ldc + j] = (float)sum;
         }
     }

@@ -1,10 +1,11 @@
 import CNNCKernels
-import Dispatch
 
-/// Single-precision matrix multiply over raw row-major buffers: C = A·B or C += A·B.
-/// The C kernels pack panels and run a 6×16 register-blocked microkernel (AVX2/FMA when
-/// the CPU has it). Threads split C into disjoint column (or row) ranges, so results are
-/// identical for a given thread count.
+/// Single-precision matrix multiply over raw row-major buffers: C = op(A)·op(B) or
+/// C += op(A)·op(B), where op transposes an operand stored the other way (backward passes
+/// need Xᵀ·dY and dY·Wᵀ; the transpose happens while packing). The C kernels pack panels
+/// and run a 6×16 register-blocked microkernel (AVX2/FMA when the CPU has it). Threads
+/// split C into disjoint column (or row) ranges on tile edges, so results are identical
+/// for a given thread count.
 public enum GEMM {
     /// Instruction sets of the microkernel.
     public enum ISA: String, Sendable {
@@ -25,18 +26,35 @@ public enum GEMM {
 
     /// How a multiply is split among threads: ranges of C's columns, or of its rows when
     /// C is much taller than wide. Split points fall on microkernel tile edges.
-    public static func partition(m: Int, n: Int, k: Int = .max, threads: Int) -> [(rows: Range<Int>, cols: Range<Int>)] {
-        // Below this many multiply-adds waking a thread costs more than it saves.
-        let work = Double(m) * Double(n) * Double(k)
-        let threads = work < Double(minimumParallelWork) ? 1 : max(1, threads)
-        let byRows = m >= 2 * n
-        let extent = byRows ? m : n, tile = byRows ? 6 : 16
-        let tiles = (extent + tile - 1) / tile
-        let parts = min(threads, max(1, tiles))
-        return (0..<parts).map { p in
+    public struct Split: Sendable, Equatable {
+        public var parts: Int
+        public var byRows: Bool
+        public var m: Int, n: Int
+
+        public init(m: Int, n: Int, k: Int, threads: Int) {
+            // Below this many multiply-adds waking a thread costs more than it saves.
+            let work = Double(m) * Double(n) * Double(k)
+            let threads = work < Double(minimumParallelWork) ? 1 : max(1, threads)
+            byRows = m >= 2 * n
+            let extent = byRows ? m : n, tile = byRows ? 6 : 16
+            parts = min(threads, max(1, (extent + tile - 1) / tile))
+            self.m = m
+            self.n = n
+        }
+
+        /// The rows and columns of C that part p computes.
+        public func part(_ p: Int) -> (rows: Range<Int>, cols: Range<Int>) {
+            let extent = byRows ? m : n, tile = byRows ? 6 : 16
+            let tiles = (extent + tile - 1) / tile
             let lo = min(extent, tiles * p / parts * tile), hi = min(extent, tiles * (p + 1) / parts * tile)
             return byRows ? (rows: lo..<hi, cols: 0..<n) : (rows: 0..<m, cols: lo..<hi)
         }
+    }
+
+    /// The parts of a multiply, as a list (for tests and reports).
+    public static func partition(m: Int, n: Int, k: Int = .max, threads: Int) -> [(rows: Range<Int>, cols: Range<Int>)] {
+        let split = Split(m: m, n: n, k: k, threads: threads)
+        return (0..<split.parts).map(split.part)
     }
 
     /// Multiply-adds below which a multiply runs on one thread (1×784·784×128 is 100,352).
@@ -44,7 +62,7 @@ public enum GEMM {
 
     /// Floats of workspace a multiply of these dimensions needs with `threads` threads.
     public static func workspaceFloats(m: Int, n: Int, k: Int, threads: Int) -> Int {
-        partition(m: m, n: n, k: k, threads: threads).count * perThreadWorkspace(m: m, n: n, k: k)
+        Split(m: m, n: n, k: k, threads: threads).parts * perThreadWorkspace(m: m, n: n, k: k)
     }
 
     static func perThreadWorkspace(m: Int, n: Int, k: Int) -> Int {
@@ -52,41 +70,36 @@ public enum GEMM {
         (Int(nnc_sgemm_workspace_floats(Int32(m), Int32(n), Int32(k))) + 15) / 16 * 16
     }
 
-    /// C[m×n] (+)= A[m×k]·B[k×n]. `workspace` holds `workspaceFloats(…)` floats.
-    public static func multiply(c: UnsafeMutablePointer<Float>, ldc: Int, a: UnsafePointer<Float>, lda: Int,
-                                b: UnsafePointer<Float>, ldb: Int, m: Int, n: Int, k: Int, accumulate: Bool = false,
-                                threads: Int = 1, workspace: UnsafeMutablePointer<Float>) {
-        let job = Job(c: c, ldc: ldc, a: a, lda: lda, b: b, ldb: ldb, m: m, n: n, k: k, accumulate: accumulate,
-                      parts: partition(m: m, n: n, k: k, threads: threads), stride: perThreadWorkspace(m: m, n: n, k: k),
-                      workspace: workspace)
-        if job.parts.count == 1 {
-            job.run(0)
-        } else {
-            DispatchQueue.concurrentPerform(iterations: job.parts.count) { job.run($0) }
+    /// C[m×n] (+)= op(A)·op(B) with op(A) m×k and op(B) k×n, split over `pool` (or run on
+    /// the calling thread). `workspace` holds `workspaceFloats(…, threads: pool.threads)`.
+    /// Allocates nothing.
+    public static func multiply(c: UnsafeMutablePointer<Float>, ldc: Int,
+                                a: UnsafePointer<Float>, lda: Int, transposeA: Bool = false,
+                                b: UnsafePointer<Float>, ldb: Int, transposeB: Bool = false,
+                                m: Int, n: Int, k: Int, accumulate: Bool = false,
+                                pool: ThreadPool? = nil, workspace: UnsafeMutablePointer<Float>) {
+        let split = Split(m: m, n: n, k: k, threads: pool?.threads ?? 1)
+        let stride = perThreadWorkspace(m: m, n: n, k: k)
+        let run = { (p: Int) in
+            let part = split.part(p)
+            nnc_sgemm_t(c, Int32(ldc), a, Int32(lda), transposeA ? 1 : 0, b, Int32(ldb), transposeB ? 1 : 0,
+                        Int32(m), Int32(n), Int32(k), accumulate ? 1 : 0,
+                        Int32(part.rows.lowerBound), Int32(part.rows.upperBound),
+                        Int32(part.cols.lowerBound), Int32(part.cols.upperBound), workspace + p * stride)
         }
-    }
-
-    /// One multiply's operands. Threads write disjoint parts of C and of the workspace.
-    struct Job: @unchecked Sendable {
-        let c: UnsafeMutablePointer<Float>, ldc: Int
-        let a: UnsafePointer<Float>, lda: Int
-        let b: UnsafePointer<Float>, ldb: Int
-        let m: Int, n: Int, k: Int, accumulate: Bool
-        let parts: [(rows: Range<Int>, cols: Range<Int>)]
-        let stride: Int
-        let workspace: UnsafeMutablePointer<Float>
-
-        func run(_ p: Int) {
-            let part = parts[p]
-            nnc_sgemm(c, Int32(ldc), a, Int32(lda), b, Int32(ldb), Int32(m), Int32(n), Int32(k), accumulate ? 1 : 0,
-                      Int32(part.rows.lowerBound), Int32(part.rows.upperBound),
-                      Int32(part.cols.lowerBound), Int32(part.cols.upperBound), workspace + p * stride)
+        if split.parts == 1 || pool == nil {
+            for p in 0..<split.parts { run(p) }
+        } else {
+            pool!.run(parts: split.parts, run)
         }
     }
 
     /// The naive reference twin (double accumulation), for tests.
-    public static func reference(c: UnsafeMutablePointer<Float>, ldc: Int, a: UnsafePointer<Float>, lda: Int,
-                                 b: UnsafePointer<Float>, ldb: Int, m: Int, n: Int, k: Int, accumulate: Bool = false) {
-        nnc_sgemm_reference(c, Int32(ldc), a, Int32(lda), b, Int32(ldb), Int32(m), Int32(n), Int32(k), accumulate ? 1 : 0)
+    public static func reference(c: UnsafeMutablePointer<Float>, ldc: Int,
+                                 a: UnsafePointer<Float>, lda: Int, transposeA: Bool = false,
+                                 b: UnsafePointer<Float>, ldb: Int, transposeB: Bool = false,
+                                 m: Int, n: Int, k: Int, accumulate: Bool = false) {
+        nnc_sgemm_reference_t(c, Int32(ldc), a, Int32(lda), transposeA ? 1 : 0, b, Int32(ldb), transposeB ? 1 : 0,
+                              Int32(m), Int32(n), Int32(k), accumulate ? 1 : 0)
     }
 }

@@ -44,12 +44,12 @@ public enum Window {
     /// [kh, kw, c/groups, filters] (Keras's layout); `cols` and `workspace` are scratch.
     public static func conv2d(y: UnsafeMutablePointer<Float>, x: UnsafePointer<Float>, w: UnsafePointer<Float>,
                               bias: UnsafePointer<Float>?, _ g: Geometry, filters: Int, groups: Int,
-                              cols: UnsafeMutablePointer<Float>, workspace: UnsafeMutablePointer<Float>, threads: Int = 1) {
+                              cols: UnsafeMutablePointer<Float>, workspace: UnsafeMutablePointer<Float>, pool: ThreadPool? = nil) {
         let cg = g.c / groups, fg = filters / groups, k = g.kh * g.kw * cg
         for group in 0..<groups {
             im2col(cols, x, g, channels: group * cg..<(group + 1) * cg)
             GEMM.multiply(c: y + group * fg, ldc: filters, a: cols, lda: k, b: w + group * fg, ldb: filters,
-                          m: g.positions, n: fg, k: k, threads: threads, workspace: workspace)
+                          m: g.positions, n: fg, k: k, pool: pool, workspace: workspace)
         }
         if let bias {
             for p in 0..<g.positions { for f in 0..<filters { y[p * filters + f] += bias[f] } }

@@ -14,27 +14,34 @@ import Testing
         }
     }
 
-    func check(m: Int, n: Int, k: Int, lda: Int, ldb: Int, ldc: Int, accumulate: Bool, threads: Int, seed: UInt64) {
+    /// One multiply; with `transposeA` A is stored k×m (lda ≥ m), with `transposeB` B is n×k.
+    func check(m: Int, n: Int, k: Int, lda: Int, ldb: Int, ldc: Int, accumulate: Bool, threads: Int, seed: UInt64,
+               transposeA: Bool = false, transposeB: Bool = false) {
         var rng = Rand(state: seed)
-        let a = (0..<max(1, m * lda)).map { _ in rng.next() }
-        let b = (0..<max(1, k * ldb)).map { _ in rng.next() }
+        let a = (0..<max(1, (transposeA ? k : m) * lda)).map { _ in rng.next() }
+        let b = (0..<max(1, (transposeB ? n : k) * ldb)).map { _ in rng.next() }
+        func aAt(_ i: Int, _ q: Int) -> Float { transposeA ? a[q * lda + i] : a[i * lda + q] }
+        func bAt(_ q: Int, _ j: Int) -> Float { transposeB ? b[j * ldb + q] : b[q * ldb + j] }
+        let pool = ThreadPool(threads: threads)
         let c0 = (0..<max(1, m * ldc)).map { _ in rng.next() }
         var fast = c0, slow = c0
         var work = [Float](repeating: .nan, count: GEMM.workspaceFloats(m: m, n: n, k: k, threads: threads))
         fast.withUnsafeMutableBufferPointer { c in
             work.withUnsafeMutableBufferPointer { w in
-                GEMM.multiply(c: c.baseAddress!, ldc: ldc, a: a, lda: lda, b: b, ldb: ldb, m: m, n: n, k: k,
-                              accumulate: accumulate, threads: threads, workspace: w.baseAddress!)
+                GEMM.multiply(c: c.baseAddress!, ldc: ldc, a: a, lda: lda, transposeA: transposeA, b: b, ldb: ldb,
+                              transposeB: transposeB, m: m, n: n, k: k, accumulate: accumulate, pool: pool,
+                              workspace: w.baseAddress!)
             }
         }
         slow.withUnsafeMutableBufferPointer { c in
-            GEMM.reference(c: c.baseAddress!, ldc: ldc, a: a, lda: lda, b: b, ldb: ldb, m: m, n: n, k: k, accumulate: accumulate)
+            GEMM.reference(c: c.baseAddress!, ldc: ldc, a: a, lda: lda, transposeA: transposeA, b: b, ldb: ldb,
+                           transposeB: transposeB, m: m, n: n, k: k, accumulate: accumulate)
         }
         var worst: Float = 0
         for i in 0..<m {
             for j in 0..<n {
                 var scale: Float = accumulate ? abs(c0[i * ldc + j]) : 0
-                for q in 0..<k { scale += abs(a[i * lda + q] * b[q * ldb + j]) }
+                for q in 0..<k { scale += abs(aAt(i, q) * bAt(q, j)) }
                 worst = max(worst, abs(fast[i * ldc + j] - slow[i * ldc + j]) / max(scale, 1e-6))
             }
             // Padding columns between n and ldc are never written.
@@ -58,6 +65,24 @@ import Testing
             for accumulate in [false, true] {
                 for threads in [1, 2, 3] {
                     check(m: m, n: n, k: k, lda: k + 3, ldb: n + 1, ldc: n + 2, accumulate: accumulate, threads: threads, seed: seed)
+                    seed += 1
+                }
+            }
+        }
+    }
+
+    /// The transposed operands of backward passes (Xᵀ·dY, dY·Wᵀ), every combination.
+    @Test(arguments: [GEMM.ISA.portable, GEMM.ISA.avx2FMA])
+    func transposedOperandsMatchReference(isa: GEMM.ISA) {
+        guard isa == .portable || GEMM.detectedISA == .avx2FMA else { return }
+        GEMM.useISA(isa)
+        defer { GEMM.useISA(nil) }
+        var seed: UInt64 = 900
+        for (m, n, k) in [(1, 1, 1), (7, 17, 5), (13, 33, 300), (25, 3, 513), (1, 40, 37), (100, 6, 25), (150, 90, 70)] {
+            for (ta, tb) in [(true, false), (false, true), (true, true)] {
+                for threads in [1, 2] {
+                    check(m: m, n: n, k: k, lda: (ta ? m : k) + 3, ldb: (tb ? k : n) + 1, ldc: n + 2, accumulate: seed % 2 == 0,
+                          threads: threads, seed: seed, transposeA: ta, transposeB: tb)
                     seed += 1
                 }
             }

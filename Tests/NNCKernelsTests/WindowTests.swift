@@ -40,7 +40,7 @@ import Testing
             var slow = fast
             var cols = [Float](repeating: 0, count: Window.columnsCount(g, channels: cg))
             var work = [Float](repeating: 0, count: GEMM.workspaceFloats(m: g.positions, n: fg, k: g.kh * g.kw * cg, threads: 2))
-            Window.conv2d(y: &fast, x: x, w: w, bias: bias, g, filters: filters, groups: groups, cols: &cols, workspace: &work, threads: 2)
+            Window.conv2d(y: &fast, x: x, w: w, bias: bias, g, filters: filters, groups: groups, cols: &cols, workspace: &work, pool: ThreadPool(threads: 2))
             Window.conv2dReference(y: &slow, x: x, w: w, bias: bias, g, filters: filters, groups: groups)
             let k = Float(g.kh * g.kw * cg)
             for i in fast.indices {

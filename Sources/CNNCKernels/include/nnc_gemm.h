@@ -31,9 +31,18 @@ void nnc_sgemm(float *c, int ldc, const float *a, int lda, const float *b, int l
                int m, int n, int k, int accumulate,
                int row_begin, int row_end, int col_begin, int col_end, float *workspace);
 
+/// op(A)·op(B) with either operand stored transposed (`trans_a`: A[i][q] = a[q*lda + i];
+/// `trans_b`: B[q][j] = b[j*ldb + q]), for backward passes (Xᵀ·dY, dY·Wᵀ). The transposes
+/// happen while packing, so they cost no extra memory.
+void nnc_sgemm_t(float *c, int ldc, const float *a, int lda, int trans_a, const float *b, int ldb, int trans_b,
+                 int m, int n, int k, int accumulate,
+                 int row_begin, int row_end, int col_begin, int col_end, float *workspace);
+
 /// The naive reference twin: three loops, accumulating in double.
 void nnc_sgemm_reference(float *c, int ldc, const float *a, int lda, const float *b, int ldb,
                          int m, int n, int k, int accumulate);
+void nnc_sgemm_reference_t(float *c, int ldc, const float *a, int lda, int trans_a, const float *b, int ldb,
+                           int trans_b, int m, int n, int k, int accumulate);
 
 #ifdef __cplusplus
 }
