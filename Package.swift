@@ -15,12 +15,14 @@ let package = Package(
         .target(name: "NNCDiagnostics"),
         .target(name: "NNCSpec", dependencies: ["NNCDiagnostics", .product(name: "Yams", package: "Yams")]),
         .target(name: "NNCGraph", dependencies: ["NNCSpec"]),
-        // Lowering to an execution plan over one arena: the memory planners so far.
+        // Lowering to an execution plan over one arena: autodiff, fusion, liveness, memory planners.
         .target(name: "NNCPlan", dependencies: ["NNCGraph"]),
         // CPU kernels in C (AVX2/FMA chosen at run time, portable fallback) and their Swift face.
         .target(name: "CNNCKernels"),
         .target(name: "NNCKernels", dependencies: ["CNNCKernels"]),
-        .target(name: "NNCDriver", dependencies: ["NNCDiagnostics", "NNCSpec", "NNCGraph", "NNCPlan", "NNCKernels"]),
+        // The arena, the executor that runs a plan with the fast kernels, and its double-precision reference twin.
+        .target(name: "NNCRuntime", dependencies: ["NNCPlan", "NNCKernels", "CNNCKernels"]),
+        .target(name: "NNCDriver", dependencies: ["NNCDiagnostics", "NNCSpec", "NNCGraph", "NNCPlan", "NNCKernels", "NNCRuntime"]),
         .executableTarget(name: "nnc", dependencies: [
             "NNCDriver",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -29,7 +31,10 @@ let package = Package(
         .testTarget(name: "NNCGraphTests", dependencies: ["NNCGraph"]),
         .testTarget(name: "NNCKernelsTests", dependencies: ["NNCKernels"]),
         .testTarget(name: "NNCPlanTests", dependencies: ["NNCPlan"]),
+        .testTarget(name: "NNCRuntimeTests", dependencies: ["NNCRuntime", "NNCKernels", "NNCDriver", "NNCSpec", "CAllocationCounter"]),
+        // Counts heap allocations (malloc interposed in the test process) for the zero-allocation test.
+        .target(name: "CAllocationCounter", path: "Tests/CAllocationCounter"),
         // Depends on the executable so `swift test` builds the `nnc` binary the end-to-end tests run.
-        .testTarget(name: "NNCDriverTests", dependencies: ["NNCDriver", "nnc"]),
+        .testTarget(name: "NNCDriverTests", dependencies: ["NNCDriver", "NNCPlan", "NNCRuntime", "nnc"]),
     ]
 )

@@ -83,35 +83,39 @@ static float log_sum_exp(const float *z, int cols, float *maxOut) {
 }
 
 void nnc_softmax_xent_forward(float *loss, const float *logits, const int *labels, const float *targets,
-                              int rows, int cols) {
+                              int rows, int cols, float smoothing) {
+    float keep = 1.0f - smoothing, spread = smoothing / (float)cols;
     for (int r = 0; r < rows; r++) {
         const float *z = logits + (size_t)r * cols;
         float m;
         float lse = log_sum_exp(z, cols, &m);
+        float l = 0.0f;
         if (labels) {
-            loss[r] = lse - z[labels[r]];
+            l = keep * (lse - z[labels[r]]);
+            if (smoothing > 0)
+                for (int j = 0; j < cols; j++) l += spread * (lse - z[j]);
         } else {
             const float *t = targets + (size_t)r * cols;
-            float l = 0.0f;
-            for (int j = 0; j < cols; j++) l += t[j] * (lse - z[j]);
-            loss[r] = l;
+            for (int j = 0; j < cols; j++) l += (keep * t[j] + spread) * (lse - z[j]);
         }
+        loss[r] = l;
     }
 }
 
 void nnc_softmax_xent_backward(float *dlogits, const float *logits, const int *labels, const float *targets,
-                               int rows, int cols, float scale) {
+                               int rows, int cols, float scale, float smoothing) {
+    float keep = 1.0f - smoothing, spread = smoothing / (float)cols;
     for (int r = 0; r < rows; r++) {
         const float *z = logits + (size_t)r * cols;
         float *d = dlogits + (size_t)r * cols;
         float m;
         float lse = log_sum_exp(z, cols, &m);
-        for (int j = 0; j < cols; j++) d[j] = expf(z[j] - lse) * scale;
+        for (int j = 0; j < cols; j++) d[j] = (expf(z[j] - lse) - spread) * scale;
         if (labels) {
-            d[labels[r]] -= scale;
+            d[labels[r]] -= keep * scale;
         } else {
             const float *t = targets + (size_t)r * cols;
-            for (int j = 0; j < cols; j++) d[j] -= t[j] * scale;
+            for (int j = 0; j < cols; j++) d[j] -= keep * t[j] * scale;
         }
     }
 }

@@ -10,41 +10,45 @@ static size_t in_index(nnc_window g, int b, int y, int x, int c) {
 }
 
 void nnc_im2col(float *cols, const float *x, nnc_window g, int c0, int cn) {
-    size_t row = 0;
-    for (int b = 0; b < g.batch; b++)
-        for (int oy = 0; oy < g.oh; oy++)
-            for (int ox = 0; ox < g.ow; ox++, row++) {
-                float *out = cols + row * (size_t)(g.kh * g.kw * cn);
-                for (int i = 0; i < g.kh; i++) {
-                    int iy = oy * g.sh - g.pad_top + i * g.dh;
-                    for (int j = 0; j < g.kw; j++, out += cn) {
-                        int ix = ox * g.sw - g.pad_left + j * g.dw;
-                        if (iy < 0 || iy >= g.h || ix < 0 || ix >= g.w) {
-                            memset(out, 0, cn * sizeof(float));
-                        } else {
-                            memcpy(out, x + in_index(g, b, iy, ix, c0), cn * sizeof(float));
-                        }
-                    }
+    nnc_im2col_rows(cols, x, g, c0, cn, 0, g.batch * g.oh * g.ow);
+}
+
+void nnc_im2col_rows(float *cols, const float *x, nnc_window g, int c0, int cn, int row_begin, int row_end) {
+    for (int row = row_begin; row < row_end; row++) {
+        int ox = row % g.ow, oy = row / g.ow % g.oh, b = row / (g.ow * g.oh);
+        float *out = cols + (size_t)(row - row_begin) * (size_t)(g.kh * g.kw * cn);
+        for (int i = 0; i < g.kh; i++) {
+            int iy = oy * g.sh - g.pad_top + i * g.dh;
+            for (int j = 0; j < g.kw; j++, out += cn) {
+                int ix = ox * g.sw - g.pad_left + j * g.dw;
+                if (iy < 0 || iy >= g.h || ix < 0 || ix >= g.w) {
+                    memset(out, 0, cn * sizeof(float));
+                } else {
+                    memcpy(out, x + in_index(g, b, iy, ix, c0), cn * sizeof(float));
                 }
             }
+        }
+    }
 }
 
 void nnc_col2im(float *dx, const float *cols, nnc_window g, int c0, int cn) {
-    size_t row = 0;
-    for (int b = 0; b < g.batch; b++)
-        for (int oy = 0; oy < g.oh; oy++)
-            for (int ox = 0; ox < g.ow; ox++, row++) {
-                const float *in = cols + row * (size_t)(g.kh * g.kw * cn);
-                for (int i = 0; i < g.kh; i++) {
-                    int iy = oy * g.sh - g.pad_top + i * g.dh;
-                    for (int j = 0; j < g.kw; j++, in += cn) {
-                        int ix = ox * g.sw - g.pad_left + j * g.dw;
-                        if (iy < 0 || iy >= g.h || ix < 0 || ix >= g.w) continue;
-                        float *d = dx + in_index(g, b, iy, ix, c0);
-                        for (int k = 0; k < cn; k++) d[k] += in[k];
-                    }
-                }
+    nnc_col2im_rows(dx, cols, g, c0, cn, 0, g.batch * g.oh * g.ow);
+}
+
+void nnc_col2im_rows(float *dx, const float *cols, nnc_window g, int c0, int cn, int row_begin, int row_end) {
+    for (int row = row_begin; row < row_end; row++) {
+        int ox = row % g.ow, oy = row / g.ow % g.oh, b = row / (g.ow * g.oh);
+        const float *in = cols + (size_t)(row - row_begin) * (size_t)(g.kh * g.kw * cn);
+        for (int i = 0; i < g.kh; i++) {
+            int iy = oy * g.sh - g.pad_top + i * g.dh;
+            for (int j = 0; j < g.kw; j++, in += cn) {
+                int ix = ox * g.sw - g.pad_left + j * g.dw;
+                if (iy < 0 || iy >= g.h || ix < 0 || ix >= g.w) continue;
+                float *d = dx + in_index(g, b, iy, ix, c0);
+                for (int k = 0; k < cn; k++) d[k] += in[k];
             }
+        }
+    }
 }
 
 void nnc_conv2d_reference(float *y, const float *x, const float *w, const float *bias, nnc_window g,

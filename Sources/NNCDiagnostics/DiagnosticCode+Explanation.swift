@@ -6,7 +6,8 @@ extension DiagnosticCode {
         public var explanation: String
         public var badExample: String
         public var fixedExample: String
-        /// How the examples are read: "yaml", "nn" (the DSL), "shorthand" or "path".
+        /// How the examples are read: "yaml", "nn" (the DSL), "shorthand", "path", or "plan"
+        /// (YAML that checks cleanly but fails to compile).
         public var exampleKind: String = "yaml"
     }
 
@@ -172,6 +173,12 @@ extension DiagnosticCode {
                 explanation: "The model exceeds a size limit that keeps nnc fast and its arithmetic exact: at most 1,000,000 layers after expanding repeats and blocks, at most 2³⁰ elements in any tensor, totals below 2⁶³. A limit hit is almost always a typo in a `repeat` count or a shape.",
                 badExample: "input: [8]\nlayers:\n  - repeat: 2000000\n    layers: [{dense: 8}]\n",
                 fixedExample: "input: [8]\nlayers:\n  - repeat: 20\n    layers: [{dense: 8}]\n")
+        case .notCompilable:
+            return Documentation(
+                explanation: "`nnc check` and `nnc summary` understand every layer kind, but `nnc plan`, `nnc bench` and `nnc gradcheck` compile the model to an execution plan, and the recurrent layers (simple_rnn, lstm, gru, bidirectional) cannot be compiled yet. Every feed-forward and convolutional layer can.",
+                badExample: "input: [28, 28]\nlayers:\n  - lstm: 32\n  - dense: {units: 10, activation: softmax}\nloss: categorical_crossentropy\n",
+                fixedExample: "input: [28, 28]\nlayers:\n  - conv1d: {filters: 32, kernel: 3, activation: relu}\n  - global_avgpool\n  - dense: {units: 10, activation: softmax}\nloss: categorical_crossentropy\n",
+                exampleKind: "plan")
         case .strideDropsRows:
             return Documentation(
                 explanation: "Per spatial dimension out = ⌊(in + pad_before + pad_after − dilation·(kernel − 1) − 1)/stride⌋ + 1. With floor rounding, a window that would run past the end is not computed: when the span in + pad_before + pad_after − dilation·(kernel − 1) − 1 is not a multiple of the stride, the last (span mod stride) cells are never read; when some of them are input rows or columns rather than padding, nnc warns. The model still works, but those pixels are silently ignored. padding: same, or padding that makes the span a multiple of the stride, reads everything. A window smaller than its stride (a 1×1 stride-2 shortcut) skips cells by design and is not reported.",

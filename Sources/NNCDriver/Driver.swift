@@ -1,5 +1,6 @@
 import Foundation
 import NNCGraph
+import NNCPlan
 import NNCSpec
 
 /// An environment problem (not a spec problem): unreadable file, bad arguments.
@@ -77,5 +78,43 @@ public enum Driver {
     /// Reads and checks the model at `argument` (a path or an MLP shorthand).
     public static func check(path argument: String) throws -> CheckResult {
         check(try loadSource(argument))
+    }
+}
+
+/// The result of compiling a model: the plan, or the diagnostics that stopped it.
+public struct CompileResult: Sendable {
+    public var check: CheckResult
+    public var plan: ExecutionPlan?
+    /// Check diagnostics plus any lowering errors, in file order.
+    public var diagnostics: [Diagnostic]
+    public var hasErrors: Bool { diagnostics.contains { $0.severity == .error } }
+
+    public init(check: CheckResult, plan: ExecutionPlan?, diagnostics: [Diagnostic]) {
+        self.check = check
+        self.plan = plan
+        self.diagnostics = diagnostics
+    }
+}
+
+extension Driver {
+    /// Checks and, when the model is clean, compiles it to an execution plan.
+    public static func compile(_ file: SourceFile, options: LoweringOptions, planner: MemoryPlanner = GreedyPlanner()) -> CompileResult {
+        let checked = check(file)
+        guard !checked.hasErrors, let graph = checked.graph, let spec = checked.spec, graph.isComplete else {
+            return CompileResult(check: checked, plan: nil, diagnostics: checked.diagnostics)
+        }
+        do {
+            let plan = try ExecutionPlan.compile(graph, spec: spec, options: options, planner: planner)
+            return CompileResult(check: checked, plan: plan, diagnostics: checked.diagnostics)
+        } catch {
+            var all = Diagnostics()
+            for d in checked.diagnostics { all.append(d) }
+            all.append(contentsOf: error.diagnostics)
+            return CompileResult(check: checked, plan: nil, diagnostics: all.sorted)
+        }
+    }
+
+    public static func compile(path argument: String, options: LoweringOptions, planner: MemoryPlanner = GreedyPlanner()) throws -> CompileResult {
+        compile(try loadSource(argument), options: options, planner: planner)
     }
 }

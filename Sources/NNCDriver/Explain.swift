@@ -1,3 +1,4 @@
+import NNCPlan
 import NNCSpec
 
 /// `nnc explain`: a code's explanation with its examples run through the checker, so the
@@ -14,6 +15,12 @@ public enum Explain {
         case "yaml": return Driver.check(SourceFile(path: "example.yaml", text: example))
         case "nn": return Driver.check(SourceFile(path: "example.nn", text: example))
         case "shorthand": return Driver.check(SourceFile(path: example, text: example))
+        case "plan":
+            // Problems only compiling finds: the result carries the lowering's diagnostics too.
+            let compiled = Driver.compile(SourceFile(path: "example.yaml", text: example), options: LoweringOptions(mode: .training, batch: 1))
+            var result = compiled.check
+            result.diagnostics = compiled.diagnostics
+            return result
         default: return nil
         }
     }
@@ -32,7 +39,8 @@ public enum Explain {
             }
             out += "\nFixed: `nnc check \(doc.fixedExample)`\n"
         default:
-            out += "\nFor example (example.\(doc.exampleKind)):\n\n" + indent(doc.badExample) + "\n"
+            let heading = doc.exampleKind == "plan" ? "`nnc plan example.yaml`" : "example.\(doc.exampleKind)"
+            out += "\nFor example (\(heading)):\n\n" + indent(doc.badExample) + "\n"
             if let result = run(doc.badExample, kind: doc.exampleKind) {
                 out += renderer.render(result.diagnostics.filter { $0.code == code })
             }

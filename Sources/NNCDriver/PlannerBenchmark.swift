@@ -1,5 +1,6 @@
 import Foundation
 import NNCPlan
+import NNCRuntime
 
 /// Measures the greedy memory planner on random lifetimes, for `nnc bench planner`.
 public enum PlannerBenchmark {

@@ -1,18 +1,9 @@
 import NNCGraph
+import NNCRuntime
 import NNCSpec
 
-/// SplitMix64: a tiny generator whose sequence is the same on every platform, so a seed
-/// reproduces a puzzle set anywhere.
-public struct SplitMix64: RandomNumberGenerator, Sendable {
-    public var state: UInt64
-    public init(seed: UInt64) { state = seed }
-    public mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
+/// Puzzle sets come from SplitMix64, so a seed reproduces them anywhere.
+extension SplitMix64 {
     /// A uniform integer in `range` (modulo bias is negligible for these small ranges).
     mutating func int(_ range: ClosedRange<Int>) -> Int {
         range.lowerBound + Int(next() % UInt64(range.count))

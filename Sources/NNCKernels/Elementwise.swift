@@ -39,13 +39,13 @@ public enum Elementwise {
     /// Per-row loss of softmax + cross-entropy against class labels or target rows (summing to 1).
     public static func softmaxCrossEntropy(loss: UnsafeMutablePointer<Float>, logits: UnsafePointer<Float>,
                                            labels: UnsafePointer<Int32>?, targets: UnsafePointer<Float>?, rows: Int, cols: Int) {
-        nnc_softmax_xent_forward(loss, logits, labels, targets, Int32(rows), Int32(cols))
+        nnc_softmax_xent_forward(loss, logits, labels, targets, Int32(rows), Int32(cols), 0)
     }
 
     /// dlogits = (softmax − target)·scale.
     public static func softmaxCrossEntropyBackward(dlogits: UnsafeMutablePointer<Float>, logits: UnsafePointer<Float>,
                                                    labels: UnsafePointer<Int32>?, targets: UnsafePointer<Float>?,
                                                    rows: Int, cols: Int, scale: Float) {
-        nnc_softmax_xent_backward(dlogits, logits, labels, targets, Int32(rows), Int32(cols), scale)
+        nnc_softmax_xent_backward(dlogits, logits, labels, targets, Int32(rows), Int32(cols), scale, 0)
     }
 }

@@ -80,18 +80,40 @@ public enum GEMM {
                                 pool: ThreadPool? = nil, workspace: UnsafeMutablePointer<Float>) {
         let split = Split(m: m, n: n, k: k, threads: pool?.threads ?? 1)
         let stride = perThreadWorkspace(m: m, n: n, k: k)
-        let run = { (p: Int) in
-            let part = split.part(p)
-            nnc_sgemm_t(c, Int32(ldc), a, Int32(lda), transposeA ? 1 : 0, b, Int32(ldb), transposeB ? 1 : 0,
-                        Int32(m), Int32(n), Int32(k), accumulate ? 1 : 0,
-                        Int32(part.rows.lowerBound), Int32(part.rows.upperBound),
-                        Int32(part.cols.lowerBound), Int32(part.cols.upperBound), workspace + p * stride)
-        }
-        if split.parts == 1 || pool == nil {
-            for p in 0..<split.parts { run(p) }
+        var job = Job(split: split, c: c, ldc: ldc, a: a, lda: lda, transposeA: transposeA, b: b, ldb: ldb,
+                      transposeB: transposeB, k: k, accumulate: accumulate, workspace: workspace, stride: stride)
+        if let pool, split.parts > 1 {
+            pool.run(parts: split.parts, &job) { context, p in context!.assumingMemoryBound(to: Job.self).pointee.run(p) }
         } else {
-            pool!.run(parts: split.parts, run)
+            for p in 0..<split.parts { job.run(p) }
         }
+    }
+
+    /// One multiply's operands; threads compute disjoint parts of C with their own workspace.
+    struct Job {
+        let split: Split
+        let c: UnsafeMutablePointer<Float>, ldc: Int
+        let a: UnsafePointer<Float>, lda: Int, transposeA: Bool
+        let b: UnsafePointer<Float>, ldb: Int, transposeB: Bool
+        let k: Int, accumulate: Bool
+        let workspace: UnsafeMutablePointer<Float>, stride: Int
+
+        func run(_ p: Int) {
+            part(p, split, c: c, ldc: ldc, a: a, lda: lda, transposeA: transposeA, b: b, ldb: ldb, transposeB: transposeB,
+                 k: k, accumulate: accumulate, workspace: workspace + p * stride)
+        }
+    }
+
+    /// Computes part p of C.
+    @inline(__always)
+    static func part(_ p: Int, _ split: Split, c: UnsafeMutablePointer<Float>, ldc: Int, a: UnsafePointer<Float>, lda: Int,
+                     transposeA: Bool, b: UnsafePointer<Float>, ldb: Int, transposeB: Bool, k: Int, accumulate: Bool,
+                     workspace: UnsafeMutablePointer<Float>) {
+        let range = split.part(p)
+        nnc_sgemm_t(c, Int32(ldc), a, Int32(lda), transposeA ? 1 : 0, b, Int32(ldb), transposeB ? 1 : 0,
+                    Int32(split.m), Int32(split.n), Int32(k), accumulate ? 1 : 0,
+                    Int32(range.rows.lowerBound), Int32(range.rows.upperBound),
+                    Int32(range.cols.lowerBound), Int32(range.cols.upperBound), workspace)
     }
 
     /// The naive reference twin (double accumulation), for tests.

@@ -15,21 +15,21 @@ public enum LossKernels {
 
     public static func binaryCrossEntropy(loss: UnsafeMutablePointer<Float>, y: UnsafePointer<Float>, t: UnsafePointer<Float>,
                                           rows: Int, cols: Int, fromLogits: Bool) {
-        nnc_bce_forward(loss, y, t, Int32(rows), Int32(cols), fromLogits ? 1 : 0)
+        nnc_bce_forward(loss, y, t, Int32(rows), Int32(cols), fromLogits ? 1 : 0, 0)
     }
 
     public static func binaryCrossEntropyBackward(dy: UnsafeMutablePointer<Float>, y: UnsafePointer<Float>, t: UnsafePointer<Float>,
                                                   rows: Int, cols: Int, fromLogits: Bool, scale: Float) {
-        nnc_bce_backward(dy, y, t, Int32(rows), Int32(cols), fromLogits ? 1 : 0, scale)
+        nnc_bce_backward(dy, y, t, Int32(rows), Int32(cols), fromLogits ? 1 : 0, scale, 0)
     }
 
     public static func categoricalCrossEntropy(loss: UnsafeMutablePointer<Float>, p: UnsafePointer<Float>, t: UnsafePointer<Float>,
                                                rows: Int, cols: Int) {
-        nnc_cce_forward(loss, p, t, Int32(rows), Int32(cols))
+        nnc_cce_forward(loss, p, t, nil, Int32(rows), Int32(cols), 0)
     }
 
     public static func categoricalCrossEntropyBackward(dp: UnsafeMutablePointer<Float>, p: UnsafePointer<Float>, t: UnsafePointer<Float>,
                                                        rows: Int, cols: Int, scale: Float) {
-        nnc_cce_backward(dp, p, t, Int32(rows), Int32(cols), scale)
+        nnc_cce_backward(dp, p, t, nil, Int32(rows), Int32(cols), scale, 0)
     }
 }

@@ -3,7 +3,11 @@ import Foundation
 /// A fixed pool of worker threads, made once per executor (`--threads`). `run` hands parts
 /// 0..<parts of one job to the calling thread and the workers and returns when all are
 /// done. Part p always runs the same code on the same data whatever thread takes it, so
-/// results depend on the number of parts, never on timing. `run` allocates nothing.
+/// results depend on the number of parts, never on timing.
+///
+/// A job is a C function and a pointer to its arguments (usually a struct on the
+/// caller's stack), not a Swift closure: handing a closure to other threads costs a heap
+/// allocation per call, and a training step must make none.
 public final class ThreadPool: @unchecked Sendable {
     /// Threads that work on a job, the caller included.
     public let threads: Int
@@ -27,13 +31,22 @@ public final class ThreadPool: @unchecked Sendable {
     /// The cores this machine offers; the default pool size.
     public static var availableCores: Int { ProcessInfo.processInfo.activeProcessorCount }
 
-    /// Runs `body(p)` for p in 0..<parts across the pool and waits for all of them.
-    public func run(parts: Int, _ body: (Int) -> Void) {
+    /// A job: part p of the work described by `context`.
+    public typealias Task = @convention(c) (UnsafeMutableRawPointer?, Int) -> Void
+
+    /// Runs `task(context, p)` for p in 0..<parts across the pool and waits for all of them.
+    public func run(parts: Int, context: UnsafeMutableRawPointer, task: Task) {
         if parts <= 1 || threads == 1 {
-            for p in 0..<max(parts, 0) { body(p) }
+            for p in 0..<max(parts, 0) { task(context, p) }
             return
         }
-        shared.run(parts: parts, body)
+        shared.run(parts: parts, context: context, task: task)
+    }
+
+    /// Runs `task(&arguments, p)` for p in 0..<parts; `arguments` lives on the caller's stack.
+    public func run<Arguments>(parts: Int, _ arguments: inout Arguments,
+                               _ task: @convention(c) (UnsafeMutableRawPointer?, Int) -> Void) {
+        withUnsafeMutablePointer(to: &arguments) { run(parts: parts, context: UnsafeMutableRawPointer($0), task: task) }
     }
 }
 
@@ -41,11 +54,14 @@ public final class ThreadPool: @unchecked Sendable {
 private final class Shared: @unchecked Sendable {
     private let condition = NSCondition()
     private var generation = 0
-    private var job: ((Int) -> Void)?
+    private var task: ThreadPool.Task?
+    private var context: UnsafeMutableRawPointer?
     private var parts = 0
     private var nextPart = 0
     private var unfinished = 0
     private var stopping = false
+    /// Workers working on the current job.
+    private var holders = 0
 
     func stop() {
         condition.lock()
@@ -54,26 +70,28 @@ private final class Shared: @unchecked Sendable {
         condition.unlock()
     }
 
-    func run(parts: Int, _ body: (Int) -> Void) {
-        withoutActuallyEscaping(body) { body in
-            condition.lock()
-            job = body
-            self.parts = parts
-            nextPart = 0
-            unfinished = parts
-            generation &+= 1
-            condition.broadcast()
-            condition.unlock()
-            drain(body)
-            condition.lock()
-            while unfinished > 0 { condition.wait() }
-            job = nil
-            condition.unlock()
-        }
+    func run(parts: Int, context: UnsafeMutableRawPointer, task: ThreadPool.Task) {
+        condition.lock()
+        self.task = task
+        self.context = context
+        self.parts = parts
+        nextPart = 0
+        unfinished = parts
+        generation &+= 1
+        condition.broadcast()
+        condition.unlock()
+        drain(task, context)
+        condition.lock()
+        // Wait until every part is done and no worker still uses the context, which lives
+        // on the caller's stack.
+        while unfinished > 0 || holders > 0 { condition.wait() }
+        self.task = nil
+        self.context = nil
+        condition.unlock()
     }
 
     /// Takes parts until none are left.
-    private func drain(_ body: (Int) -> Void) {
+    private func drain(_ task: ThreadPool.Task, _ context: UnsafeMutableRawPointer?) {
         while true {
             condition.lock()
             guard nextPart < parts else {
@@ -83,7 +101,7 @@ private final class Shared: @unchecked Sendable {
             let p = nextPart
             nextPart += 1
             condition.unlock()
-            body(p)
+            task(context, p)
             condition.lock()
             unfinished -= 1
             if unfinished == 0 { condition.broadcast() }
@@ -101,9 +119,17 @@ private final class Shared: @unchecked Sendable {
                 return
             }
             seen = generation
-            let body = job
+            guard let task, let context else {
+                condition.unlock()
+                continue
+            }
+            holders += 1
             condition.unlock()
-            if let body { drain(body) }
+            drain(task, context)
+            condition.lock()
+            holders -= 1
+            if holders == 0 { condition.broadcast() }
+            condition.unlock()
         }
     }
 }

@@ -12,29 +12,75 @@ public struct GreedyPlanner: MemoryPlanner {
     /// The orderings tried, in turn.
     public enum Ordering: String, CaseIterable, Sendable {
         case largestFirst, longestFirst, largestAreaFirst, earliestFirst
+        /// Pisarchyk & Lee's "greedy by breadth": buffers of the most crowded steps first
+        /// (by the largest live total over each buffer's lifetime), largest first within.
+        case crowdedFirst
+        /// Largest first, but buffers of a single step (scratch) last: they fit any gap at
+        /// their step, while long-lived buffers placed around them fragment the arena.
+        case shortLivedLast
     }
 
     public var orderings: [Ordering]
+    /// Jittered orderings tried at most after the fixed ones (fewer for big plans).
+    public var randomAttempts: Int
+    /// Run the compaction pass after each placement.
+    public var compacts: Bool
 
-    public init(orderings: [Ordering] = Ordering.allCases) { self.orderings = orderings }
+    public init(orderings: [Ordering] = Ordering.allCases, randomAttempts: Int = 200, compacts: Bool = true) {
+        self.orderings = orderings
+        self.randomAttempts = randomAttempts
+        self.compacts = compacts
+    }
     public var name: String { "greedy" }
 
+    /// Above this many buffers the O(n²) orderings give way to one time sweep (`sweep`).
+    public static let sweepThreshold = 4000
+
     public func plan(_ buffers: [BufferLifetime]) -> ArenaLayout {
+        if buffers.count > Self.sweepThreshold {
+            return ArenaLayout(buffers: buffers, offsets: sweep(buffers), planner: "\(name) (time sweep)")
+        }
         let bound = ArenaLayout.peak(buffers).bytes
         var best: ArenaLayout?
         for ordering in orderings {
-            let layout = ArenaLayout(buffers: buffers, offsets: place(sorted(buffers, ordering)), planner: "\(name) (\(ordering.rawValue))")
+            var layout = ArenaLayout(buffers: buffers, offsets: place(sorted(buffers, ordering)), planner: "\(name) (\(ordering.rawValue))")
+            if layout.arenaBytes > bound {
+                layout = ArenaLayout(buffers: buffers, offsets: compact(buffers, layout.offsets), planner: layout.planner)
+            }
             if best == nil || layout.arenaBytes < best!.arenaBytes { best = layout }
-            if best!.arenaBytes <= bound { break }
+            if best!.arenaBytes <= bound { return best! }
         }
-        return best ?? ArenaLayout(buffers: buffers, offsets: [:], planner: name)
+        guard var best else { return ArenaLayout(buffers: buffers, offsets: [:], planner: name) }
+        // Still above the bound: retry with jittered sizes (a fixed seed keeps plans
+        // reproducible), as many times as about 4·10⁶ placement steps allow.
+        let attempts = min(randomAttempts, 4_000_000 / max(1, buffers.count * buffers.count))
+        let crowding = Self.crowding(buffers)
+        var state: UInt64 = 0x5EED
+        for attempt in 0..<attempts {
+            var keyed: [(key: Double, buffer: BufferLifetime)] = []
+            for b in buffers {
+                state = state &* 6364136223846793005 &+ 1442695040888963407
+                let jitter = 0.5 + Double(state >> 11) * 0x1p-53
+                let weight = attempt % 2 == 0 ? Double(b.alignedBytes) : Double(crowding[b.id]!) + Double(b.alignedBytes) * 1e-3
+                keyed.append((-weight * jitter, b))
+            }
+            keyed.sort { $0.key != $1.key ? $0.key < $1.key : $0.buffer.id < $1.buffer.id }
+            let layout = ArenaLayout(buffers: buffers, offsets: compact(buffers, place(keyed.map(\.buffer))),
+                                     planner: "\(name) (jittered #\(attempt + 1))")
+            if layout.arenaBytes < best.arenaBytes { best = layout }
+            if best.arenaBytes <= bound { break }
+        }
+        return best
     }
 
     func sorted(_ buffers: [BufferLifetime], _ ordering: Ordering) -> [BufferLifetime] {
+        let crowding = ordering == .crowdedFirst ? Self.crowding(buffers) : [:]
         // Ties break on id so plans are deterministic.
         func key(_ b: BufferLifetime) -> (Int, Int, Int) {
             let length = b.last - b.first + 1
             switch ordering {
+            case .crowdedFirst: return (-crowding[b.id]!, -b.alignedBytes, b.id.rawValue)
+            case .shortLivedLast: return (length == 1 ? 1 : 0, -b.alignedBytes, b.id.rawValue)
             case .largestFirst: return (-b.alignedBytes, -length, b.id.rawValue)
             case .longestFirst: return (-length, -b.alignedBytes, b.id.rawValue)
             case .largestAreaFirst: return (-b.alignedBytes * length, -b.alignedBytes, b.id.rawValue)
@@ -42,6 +88,119 @@ public struct GreedyPlanner: MemoryPlanner {
             }
         }
         return buffers.sorted { key($0) < key($1) }
+    }
+
+    /// For each buffer, the largest total of live bytes at any step of its lifetime.
+    static func crowding(_ buffers: [BufferLifetime]) -> [BufferID: Int] {
+        let steps = (buffers.map(\.last).max() ?? 0) + 2
+        var delta = [Int](repeating: 0, count: steps + 1)
+        for b in buffers {
+            delta[b.first] += b.alignedBytes
+            delta[b.last + 1] -= b.alignedBytes
+        }
+        var live = [Int](repeating: 0, count: steps)
+        var running = 0
+        for step in 0..<steps {
+            running += delta[step]
+            live[step] = running
+        }
+        // Range maximum by a sparse table: O(1) per buffer after O(steps log steps).
+        var table = [live]
+        var width = 1
+        while width * 2 <= steps {
+            let previous = table.last!
+            table.append((0..<(steps - width * 2 + 1)).map { max(previous[$0], previous[$0 + width]) })
+            width *= 2
+        }
+        var result: [BufferID: Int] = [:]
+        for b in buffers {
+            let length = b.last - b.first + 1
+            let level = Int.bitWidth - 1 - length.leadingZeroBitCount
+            let span = 1 << level
+            result[b.id] = max(table[level][b.first], table[level][b.last - span + 1])
+        }
+        return result
+    }
+
+    /// For big plans: walk the steps in order like an allocator, freeing buffers after
+    /// their last step and giving each new buffer the best-fitting free gap (or the top).
+    /// Free gaps are kept sorted by offset and merged with their neighbours, so the cost is
+    /// O(n · gaps), near linear for the chain-like plans of deep models.
+    func sweep(_ buffers: [BufferLifetime]) -> [BufferID: Int] {
+        let starts = buffers.sorted { ($0.first, -$0.alignedBytes, $0.id) < ($1.first, -$1.alignedBytes, $1.id) }
+        let ends = buffers.sorted { ($0.last, $0.id) < ($1.last, $1.id) }
+        var offsets: [BufferID: Int] = [:]
+        offsets.reserveCapacity(buffers.count)
+        var gaps: [(start: Int, end: Int)] = []
+        var top = 0
+        var nextEnd = 0
+        func free(_ start: Int, _ end: Int) {
+            var lo = 0, hi = gaps.count
+            while lo < hi {
+                let mid = (lo + hi) / 2
+                if gaps[mid].start < start { lo = mid + 1 } else { hi = mid }
+            }
+            var gap = (start: start, end: end), at = lo
+            if at < gaps.count, gaps[at].start == gap.end { gap.end = gaps[at].end; gaps.remove(at: at) }
+            if at > 0, gaps[at - 1].end == gap.start { gap.start = gaps[at - 1].start; gaps.remove(at: at - 1); at -= 1 }
+            if gap.end == top {
+                top = gap.start
+            } else {
+                gaps.insert(gap, at: at)
+            }
+        }
+        for b in starts {
+            // Free everything that died before this buffer's first step.
+            while nextEnd < ends.count, ends[nextEnd].last < b.first {
+                let dead = ends[nextEnd]
+                if let offset = offsets[dead.id] { free(offset, offset + dead.alignedBytes) }
+                nextEnd += 1
+            }
+            let size = b.alignedBytes
+            var best = -1
+            for (i, gap) in gaps.enumerated() where gap.end - gap.start >= size {
+                if best < 0 || gap.end - gap.start < gaps[best].end - gaps[best].start { best = i }
+            }
+            if best >= 0 {
+                offsets[b.id] = gaps[best].start
+                if gaps[best].end - gaps[best].start == size { gaps.remove(at: best) } else { gaps[best].start += size }
+            } else {
+                offsets[b.id] = top
+                top += size
+            }
+        }
+        return offsets
+    }
+
+    /// Local improvement after placement: take buffers from the top of the arena down and
+    /// move each to the lowest offset where it fits among the buffers live at the same
+    /// time, until a pass moves nothing (at most 4 passes). O(n²) per pass.
+    func compact(_ buffers: [BufferLifetime], _ placed: [BufferID: Int]) -> [BufferID: Int] {
+        guard compacts else { return placed }
+        var offsets = placed
+        for _ in 0..<4 {
+            var moved = false
+            let order = buffers.sorted { (offsets[$0.id]! + $0.alignedBytes, $0.id) > (offsets[$1.id]! + $1.alignedBytes, $1.id) }
+            for b in order {
+                let size = b.alignedBytes
+                var taken: [(start: Int, end: Int)] = []
+                for other in buffers where other.id != b.id && other.first <= b.last && b.first <= other.last {
+                    taken.append((offsets[other.id]!, offsets[other.id]! + other.alignedBytes))
+                }
+                taken.sort { $0.start < $1.start }
+                var cursor = 0
+                for range in taken {
+                    if range.start - cursor >= size { break }
+                    cursor = max(cursor, range.end)
+                }
+                if cursor < offsets[b.id]! {
+                    offsets[b.id] = cursor
+                    moved = true
+                }
+            }
+            if !moved { break }
+        }
+        return offsets
     }
 
     /// A placed buffer: its byte range and its lifetime.

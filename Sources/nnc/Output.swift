@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import NNCDriver
 import NNCGraph
+import NNCPlan
 import NNCSpec
 
 /// Output format shared by every subcommand.
@@ -32,6 +33,16 @@ struct ModelOptions: ParsableArguments {
         }
     }
 
+    /// Loads, checks and compiles the model; diagnostics as `check` gives them.
+    func compile(_ options: LoweringOptions) -> CompileResult {
+        do {
+            return try Driver.compile(path: model, options: options)
+        } catch {
+            let result = check()
+            return CompileResult(check: result, plan: nil, diagnostics: result.diagnostics)
+        }
+    }
+
     var useColor: Bool { !noColor && isatty(2) == 1 && ProcessInfo.processInfo.environment["NO_COLOR"] == nil }
 
     /// Prints diagnostics to stderr and a count line.
@@ -51,3 +62,9 @@ enum Terminal {
 }
 
 extension Convention: ExpressibleByArgument {}
+
+/// Prints a JSON object with sorted keys.
+func printJSON(_ object: Any) throws {
+    let data = try JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys])
+    print(String(decoding: data, as: UTF8.self))
+}

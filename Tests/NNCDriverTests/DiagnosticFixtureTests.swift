@@ -1,11 +1,14 @@
 import Foundation
 import NNCDriver
+import NNCPlan
 import NNCSpec
 import Testing
 
 /// Fixtures in Tests/Fixtures/diagnostics carry their expectations inline, on the line
 /// the diagnostic points at: `# expect-error E0301` or `# expect-warning W0302` (several
 /// codes allowed). The checker must report exactly those: none missing, none extra.
+/// Fixtures named `*.plan.yaml` check clean and are compiled (a training plan), for the
+/// problems only compiling finds.
 @Suite struct DiagnosticFixtureTests {
     static let folder = Repo.root.appendingPathComponent("Tests/Fixtures/diagnostics")
     static let fixtures: [String] = ((try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? []).sorted()
@@ -28,11 +31,15 @@ import Testing
     func reportsExactlyTheInlineExpectations(_ name: String) throws {
         let url = Self.folder.appendingPathComponent(name)
         let text = try String(contentsOf: url, encoding: .utf8)
-        let result: CheckResult
+        var result: CheckResult
         if name.hasSuffix(".shorthand") {
             // The argument itself is the model: strip the expectation comment.
             let argument = String(text.prefix { $0 != " " && $0 != "\n" })
             result = Driver.check(SourceFile(path: argument, text: argument))
+        } else if name.hasSuffix(".plan.yaml") {
+            let compiled = Driver.compile(SourceFile(path: url.path, text: text), options: LoweringOptions(mode: .training, batch: 2))
+            result = compiled.check
+            result.diagnostics = compiled.diagnostics
         } else {
             result = Driver.check(SourceFile(path: url.path, text: text))
         }

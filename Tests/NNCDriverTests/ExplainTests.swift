@@ -13,7 +13,7 @@ import Testing
         #expect(code.documentation.explanation.count > 80, "\(code.rawValue): explanation too short")
         #expect(!code.documentation.badExample.isEmpty && !code.documentation.fixedExample.isEmpty)
         #expect(code.documentation.badExample != code.documentation.fixedExample)
-        #expect(["yaml", "nn", "shorthand", "path"].contains(code.documentation.exampleKind))
+        #expect(["yaml", "nn", "shorthand", "path", "plan"].contains(code.documentation.exampleKind))
     }
 
     @Test(arguments: runnable)

@@ -1,5 +1,6 @@
 import Foundation
 import NNCDriver
+import NNCRuntime
 import NNCSpec
 import Testing
 

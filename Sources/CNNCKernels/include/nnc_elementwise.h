@@ -23,12 +23,13 @@ int nnc_activation_backward_needs_only_output(nnc_activation act);
 
 /// Fused, numerically stable softmax + cross-entropy over `rows` rows of `cols` logits.
 /// Targets are class indices (`labels`, when non-null) or probability rows (`targets`).
-/// Writes each row's loss; no probabilities buffer.
+/// Writes each row's loss; no probabilities buffer. Label smoothing ε mixes the target with
+/// the uniform distribution: t′ = (1 − ε)·t + ε/cols (Keras's label_smoothing).
 void nnc_softmax_xent_forward(float *loss, const float *logits, const int *labels, const float *targets,
-                              int rows, int cols);
-/// dlogits = (softmax(logits) − target) · scale, the gradient of scale · Σ losses.
+                              int rows, int cols, float smoothing);
+/// dlogits = (softmax(logits) − t′) · scale, the gradient of scale · Σ losses.
 void nnc_softmax_xent_backward(float *dlogits, const float *logits, const int *labels, const float *targets,
-                               int rows, int cols, float scale);
+                               int rows, int cols, float scale, float smoothing);
 
 #ifdef __cplusplus
 }

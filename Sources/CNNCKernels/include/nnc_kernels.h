@@ -10,5 +10,6 @@
 #include "nnc_normalization.h"
 #include "nnc_losses.h"
 #include "nnc_optimizers.h"
+#include "nnc_layers.h"
 
 #endif

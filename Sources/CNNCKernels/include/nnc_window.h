@@ -22,6 +22,10 @@ typedef struct {
 void nnc_im2col(float *cols, const float *x, nnc_window g, int c0, int cn);
 /// The adjoint of im2col: dx[…] += every column entry that read it.
 void nnc_col2im(float *dx, const float *cols, nnc_window g, int c0, int cn);
+/// The same for output positions (rows) [row_begin, row_end) only, with `cols` holding just
+/// those rows: convolutions run in chunks of rows so the columns buffer stays small.
+void nnc_im2col_rows(float *cols, const float *x, nnc_window g, int c0, int cn, int row_begin, int row_end);
+void nnc_col2im_rows(float *dx, const float *cols, nnc_window g, int c0, int cn, int row_begin, int row_end);
 /// Reference twin: y[b][oy][ox][f] = bias[f] + Σ x·w with weights w[i][j][c/groups][f].
 void nnc_conv2d_reference(float *y, const float *x, const float *w, const float *bias, nnc_window g,
                           int filters, int groups);

@@ -1,0 +1,39 @@
+#ifndef NNC_KERNELS_LAYERS_H
+#define NNC_KERNELS_LAYERS_H
+#include <stdint.h>
+#include <stddef.h>
+#include "nnc_elementwise.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/// The GEMM epilogue: y[r][c] = f(y[r][c] + bias[c]) for rows [row_begin, row_end); bias may be null.
+void nnc_bias_activation(float *y, const float *bias, int row_begin, int row_end, int cols, nnc_activation act, float param);
+/// db[c] = Σ_r dy[r][c] (overwrites db).
+void nnc_column_sums(float *db, const float *dy, int rows, int cols);
+/// y = Σ inputs[i], n elements each.
+void nnc_add(float *y, const float *const *inputs, int count, size_t n);
+/// y += x.
+void nnc_accumulate(float *y, const float *x, size_t n);
+/// Row softmax over x[rows][cols] (max-subtracted); may run in place.
+void nnc_softmax_forward(float *y, const float *x, int rows, int cols);
+/// dx = y·(dy − Σ dy·y) per row.
+void nnc_softmax_backward(float *dx, const float *dy, const float *y, int rows, int cols);
+/// Mean over positions of x[batch][positions][channels].
+void nnc_global_avgpool_forward(float *y, const float *x, int batch, int positions, int channels);
+void nnc_global_avgpool_backward(float *dx, const float *dy, int batch, int positions, int channels);
+/// y[r] = table[ids[r]] (ids checked by the caller to lie in [0, vocabulary)); a padding id gives zeros.
+void nnc_embedding_forward(float *y, const int32_t *ids, const float *table, int rows, int dim, int padding_index);
+/// dtable = 0, then dtable[ids[r]] += dy[r] except for the padding id.
+void nnc_embedding_backward(float *dtable, const int32_t *ids, const float *dy, int rows, int vocabulary, int dim,
+                            int padding_index);
+/// Folds inference batchnorm into the weights before it, per output channel c (the last axis
+/// of w): s = γ/√(σ² + ε); w′ = w·s; b′ = (b − μ)·s + β. bias, gamma and beta may be null.
+void nnc_fold_batchnorm(float *w2, float *b2, const float *w, const float *bias, const float *mean, const float *var,
+                        const float *gamma, const float *beta, size_t weights, int channels, float eps);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,117 @@
+// Small layer kernels the plan's instructions need besides GEMM, windows and normalization:
+// the GEMM epilogue, bias gradients, sums, softmax, global pooling, embeddings, batchnorm folding.
+
+#include "nnc_kernels.h"
+#include <math.h>
+#include <string.h>
+
+void nnc_bias_activation(float *y, const float *bias, int row_begin, int row_end, int cols, nnc_activation act, float param) {
+    for (int r = row_begin; r < row_end; r++) {
+        float *row = y + (size_t)r * cols;
+        if (bias)
+            for (int c = 0; c < cols; c++) row[c] += bias[c];
+        if (act != NNC_ACT_LINEAR) nnc_activation_forward(row, row, (size_t)cols, act, param);
+    }
+}
+
+void nnc_column_sums(float *db, const float *dy, int rows, int cols) {
+    memset(db, 0, (size_t)cols * sizeof(float));
+    for (int r = 0; r < rows; r++) {
+        const float *row = dy + (size_t)r * cols;
+        for (int c = 0; c < cols; c++) db[c] += row[c];
+    }
+}
+
+void nnc_add(float *y, const float *const *inputs, int count, size_t n) {
+    const float *a = inputs[0];
+    if (count == 1) {
+        if (y != a) memcpy(y, a, n * sizeof(float));
+        return;
+    }
+    const float *b = inputs[1];
+    for (size_t i = 0; i < n; i++) y[i] = a[i] + b[i];
+    for (int k = 2; k < count; k++) nnc_accumulate(y, inputs[k], n);
+}
+
+void nnc_accumulate(float *y, const float *x, size_t n) {
+    for (size_t i = 0; i < n; i++) y[i] += x[i];
+}
+
+void nnc_softmax_forward(float *y, const float *x, int rows, int cols) {
+    for (int r = 0; r < rows; r++) {
+        const float *in = x + (size_t)r * cols;
+        float *out = y + (size_t)r * cols;
+        float max = in[0];
+        for (int c = 1; c < cols; c++) max = in[c] > max ? in[c] : max;
+        float sum = 0;
+        for (int c = 0; c < cols; c++) {
+            out[c] = expf(in[c] - max);
+            sum += out[c];
+        }
+        float inv = 1.0f / sum;
+        for (int c = 0; c < cols; c++) out[c] *= inv;
+    }
+}
+
+void nnc_softmax_backward(float *dx, const float *dy, const float *y, int rows, int cols) {
+    for (int r = 0; r < rows; r++) {
+        const float *g = dy + (size_t)r * cols, *p = y + (size_t)r * cols;
+        float *out = dx + (size_t)r * cols;
+        float dot = 0;
+        for (int c = 0; c < cols; c++) dot += g[c] * p[c];
+        for (int c = 0; c < cols; c++) out[c] = p[c] * (g[c] - dot);
+    }
+}
+
+void nnc_global_avgpool_forward(float *y, const float *x, int batch, int positions, int channels) {
+    float inv = 1.0f / (float)positions;
+    for (int b = 0; b < batch; b++) {
+        float *out = y + (size_t)b * channels;
+        memset(out, 0, (size_t)channels * sizeof(float));
+        for (int p = 0; p < positions; p++) {
+            const float *in = x + ((size_t)b * positions + p) * channels;
+            for (int c = 0; c < channels; c++) out[c] += in[c];
+        }
+        for (int c = 0; c < channels; c++) out[c] *= inv;
+    }
+}
+
+void nnc_global_avgpool_backward(float *dx, const float *dy, int batch, int positions, int channels) {
+    float inv = 1.0f / (float)positions;
+    for (int b = 0; b < batch; b++) {
+        const float *g = dy + (size_t)b * channels;
+        for (int p = 0; p < positions; p++) {
+            float *out = dx + ((size_t)b * positions + p) * channels;
+            for (int c = 0; c < channels; c++) out[c] = g[c] * inv;
+        }
+    }
+}
+
+void nnc_embedding_forward(float *y, const int32_t *ids, const float *table, int rows, int dim, int padding_index) {
+    for (int r = 0; r < rows; r++) {
+        float *out = y + (size_t)r * dim;
+        if (ids[r] == padding_index) memset(out, 0, (size_t)dim * sizeof(float));
+        else memcpy(out, table + (size_t)ids[r] * dim, (size_t)dim * sizeof(float));
+    }
+}
+
+void nnc_embedding_backward(float *dtable, const int32_t *ids, const float *dy, int rows, int vocabulary, int dim,
+                            int padding_index) {
+    memset(dtable, 0, (size_t)vocabulary * dim * sizeof(float));
+    for (int r = 0; r < rows; r++) {
+        if (ids[r] == padding_index) continue;
+        nnc_accumulate(dtable + (size_t)ids[r] * dim, dy + (size_t)r * dim, (size_t)dim);
+    }
+}
+
+void nnc_fold_batchnorm(float *w2, float *b2, const float *w, const float *bias, const float *mean, const float *var,
+                        const float *gamma, const float *beta, size_t weights, int channels, float eps) {
+    for (int c = 0; c < channels; c++) {
+        float s = (gamma ? gamma[c] : 1.0f) / sqrtf(var[c] + eps);
+        b2[c] = ((bias ? bias[c] : 0.0f) - mean[c]) * s + (beta ? beta[c] : 0.0f);
+    }
+    for (size_t i = 0; i < weights; i++) {
+        int c = (int)(i % (size_t)channels);
+        w2[i] = w[i] * (gamma ? gamma[c] : 1.0f) / sqrtf(var[c] + eps);
+    }
+}

@@ -1,0 +1,80 @@
+import Foundation
+import NNCGraph
+import NNCSpec
+
+/// A compiled model: instructions over typed buffers, the persistent segment (parameters,
+/// optimizer state, statistics) and the planned arena of everything transient.
+public struct ExecutionPlan: Sendable {
+    public var model: String
+    public var options: LoweringOptions
+    public var buffers: [PlanBuffer]
+    /// Run once after the parameters are set (batchnorm folding in inference plans).
+    public var prepare: [Instruction]
+    /// One step: forward (and loss, backward, updates when training).
+    public var instructions: [Instruction]
+    public var parameters: [ParameterBinding]
+    public var input: BufferID
+    /// The model's output value (logits when the loss took the final softmax).
+    public var output: BufferID
+    public var target: BufferID?
+    public var loss: BufferID?
+    /// Starting values of persistent buffers that do not start at zero.
+    public var initialValues: [BufferID: Double]
+    /// Byte offset of each persistent buffer in the persistent segment.
+    public var persistentOffsets: [BufferID: Int]
+    public var persistentBytes: Int
+    /// Where each transient buffer lives, with the arena, naive and lower-bound figures.
+    public var layout: ArenaLayout
+    /// Seconds the memory planner took.
+    public var planningSeconds: Double
+
+    public subscript(id: BufferID) -> PlanBuffer { buffers[id.rawValue] }
+
+    /// The buffer that owns a view's bytes (itself for non-views).
+    public func root(_ id: BufferID) -> BufferID { buffers[id.rawValue].viewOf ?? id }
+
+    public var arenaBytes: Int { layout.arenaBytes }
+    /// Arena plus persistent segment: the memory a run of this plan takes for tensors.
+    public var totalBytes: Int { layout.arenaBytes + persistentBytes }
+}
+
+/// Compile errors nnc can only see while lowering (a layer kind it cannot compile yet).
+public struct LoweringFailure: Error, Sendable {
+    public var diagnostics: Diagnostics
+}
+
+extension ExecutionPlan {
+    /// Lowers a checked, complete graph and plans its memory with `planner`.
+    public static func compile(_ graph: Graph, spec: ModelSpec, options: LoweringOptions,
+                               planner: MemoryPlanner = GreedyPlanner()) throws(LoweringFailure) -> ExecutionPlan {
+        precondition(graph.isComplete, "compile a graph that checked without errors")
+        precondition(options.batch >= 1, "a batch has at least one sample")
+        var lowerer = Lowerer(graph: graph, spec: spec, options: options)
+        lowerer.run()
+        if lowerer.diagnostics.hasErrors { throw LoweringFailure(diagnostics: lowerer.diagnostics) }
+        var buffers = lowerer.buffers
+        let output = lowerer.value[graph.output!]!
+        if options.optimize {
+            InPlacePass.run(&buffers, lowerer.instructions, keep: [output, lowerer.lossBuffer, lowerer.inputBuffer, lowerer.targetBuffer].compactMap { $0 })
+        }
+        // Persistent segment: in buffer order, each aligned.
+        var persistentOffsets: [BufferID: Int] = [:]
+        var next = 0
+        for b in buffers where b.role.isPersistent && b.viewOf == nil {
+            persistentOffsets[b.id] = next
+            next += ArenaLayout.align(b.bytes)
+        }
+        // Without updates the parameter gradients are the plan's results: they stay live to the end.
+        let results = options.updates ? [] : lowerer.parameters.compactMap(\.gradient)
+        let lifetimes = Liveness.lifetimes(buffers, lowerer.instructions,
+                                           liveToEnd: [output, lowerer.lossBuffer].compactMap { $0 } + results)
+        let start = DispatchTime.now().uptimeNanoseconds
+        let layout = planner.plan(lifetimes)
+        let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+        return ExecutionPlan(model: graph.name, options: options, buffers: buffers, prepare: lowerer.prepare,
+                             instructions: lowerer.instructions, parameters: lowerer.parameters, input: lowerer.inputBuffer,
+                             output: output, target: lowerer.targetBuffer, loss: lowerer.lossBuffer,
+                             initialValues: lowerer.initialValues, persistentOffsets: persistentOffsets, persistentBytes: next,
+                             layout: layout, planningSeconds: seconds)
+    }
+}

@@ -1,0 +1,242 @@
+/// Activations of the spec language, by their registry names (softmax is a kernel of its own).
+public enum Activation: String, Sendable, CaseIterable {
+    case linear, relu, leakyRelu = "leaky_relu", elu, selu, sigmoid, tanh, lecunTanh = "lecun_tanh", softplus, swish
+
+    /// True when the derivative can be computed from the output alone (so backward keeps y,
+    /// and the activation can be fused into the producer's epilogue or run in place).
+    public var backwardNeedsOnlyOutput: Bool {
+        switch self {
+        case .linear, .relu, .sigmoid, .tanh, .lecunTanh, .elu, .selu: true
+        case .leakyRelu, .softplus, .swish: false
+        }
+    }
+}
+
+/// An activation with its parameter (alpha of leaky_relu and elu, beta of swish).
+public struct ActivationFunction: Sendable, Equatable, CustomStringConvertible {
+    public var kind: Activation
+    public var parameter: Double
+    public init(_ kind: Activation, parameter: Double = 0) {
+        self.kind = kind
+        self.parameter = parameter
+    }
+    public static let linear = ActivationFunction(.linear)
+    public var description: String {
+        switch kind {
+        case .leakyRelu, .elu, .swish: "\(kind.rawValue)(\(parameter))"
+        default: kind.rawValue
+        }
+    }
+}
+
+/// The geometry of a convolution or pooling window over channels-last tensors
+/// [batch, h, w, c] (1-D ops use h = 1), with per-side padding and the output size.
+public struct WindowGeometry: Sendable, Equatable {
+    public var batch, h, w, c: Int
+    public var kh, kw, sh, sw, dh, dw: Int
+    public var padTop, padLeft, padBottom, padRight: Int
+    public var oh, ow: Int
+
+    public var positions: Int { batch * oh * ow }
+    public var inputElements: Int { batch * h * w * c }
+}
+
+/// A convolution: the window, filters and groups.
+public struct ConvolutionShape: Sendable, Equatable {
+    public var window: WindowGeometry
+    public var filters: Int
+    public var groups: Int
+    /// Columns of the im2col matrix of one group: kh·kw·c/groups.
+    public var patch: Int { window.kh * window.kw * window.c / groups }
+
+    /// A 1×1, stride-1, unpadded convolution over one group is a GEMM on x itself: no columns.
+    public var isPointwise: Bool {
+        let g = window
+        return g.kh == 1 && g.kw == 1 && g.sh == 1 && g.sw == 1 && g.padTop + g.padBottom + g.padLeft + g.padRight == 0 && groups == 1
+    }
+
+    /// Output positions per im2col chunk: the columns buffer holds about 64 Ki floats
+    /// (256 KiB, cache-sized) but at least 96 rows so the GEMM stays efficient.
+    public var chunkRows: Int { min(window.positions, max(96, 65_536 / max(1, patch))) }
+
+    /// Floats of the columns scratch buffer.
+    public var columnsFloats: Int { isPointwise ? 0 : chunkRows * patch }
+}
+
+/// The loss functions, as the loss kernels compute them (per row, then averaged over the batch).
+public enum LossFunction: Sendable, Equatable {
+    case meanSquaredError
+    case sumOfSquares
+    /// Binary cross-entropy per output, from probabilities or logits; smoothing pulls targets to 0.5.
+    case binaryCrossEntropy(fromLogits: Bool, smoothing: Double)
+    /// −Σ t·log p over a row of probabilities: soft targets, or class ids when `sparse`.
+    case categoricalCrossEntropy(sparse: Bool, smoothing: Double)
+    /// Softmax and cross-entropy in one stable kernel, on logits: the targets are class ids
+    /// (`sparse`) or probability rows.
+    case softmaxCrossEntropy(sparse: Bool, smoothing: Double)
+}
+
+/// An optimizer and its hyperparameters (the learning rate comes with each step).
+public enum OptimizerRule: Sendable, Equatable {
+    case sgd(momentum: Double, dampening: Double, nesterov: Bool)
+    case adagrad(initialAccumulator: Double, epsilon: Double)
+    case rmsprop(rho: Double, momentum: Double, epsilon: Double, centered: Bool)
+    case adadelta(rho: Double, epsilon: Double)
+    case adam(beta1: Double, beta2: Double, epsilon: Double, amsgrad: Bool, weightDecay: Double)
+
+    /// Names of the state tensors kept per parameter, in operand order.
+    public var stateNames: [String] {
+        switch self {
+        case .sgd(let momentum, _, _): momentum > 0 ? ["velocity"] : []
+        case .adagrad: ["accumulator"]
+        case .rmsprop(_, let momentum, _, let centered): ["mean_square"] + (centered ? ["mean_gradient"] : []) + (momentum > 0 ? ["momentum"] : [])
+        case .adadelta: ["mean_square_gradient", "mean_square_update"]
+        case .adam(_, _, _, let amsgrad, _): ["m", "v"] + (amsgrad ? ["v_max"] : [])
+        }
+    }
+
+    public var name: String {
+        switch self {
+        case .sgd: "sgd"
+        case .adagrad: "adagrad"
+        case .rmsprop: "rmsprop"
+        case .adadelta: "adadelta"
+        case .adam(_, _, _, _, let decay): decay > 0 ? "adamw" : "adam"
+        }
+    }
+}
+
+/// What an instruction computes. Operands are listed outputs first, in the order given
+/// with each case; `?` marks an operand present only when the flag says so.
+public enum Kernel: Sendable, Equatable {
+    /// y[rows×units] = f(x·W + b): [y out, x in, W in, b in?]. The bias and activation are
+    /// the GEMM's epilogue.
+    case dense(rows: Int, inputs: Int, units: Int, bias: Bool, activation: ActivationFunction)
+    /// dx = dy·Wᵀ: [dx out, dy in, W in].
+    case denseBackwardData(rows: Int, inputs: Int, units: Int)
+    /// dW = xᵀ·dy, db = Σ rows dy: [dW out, db out?, x in, dy in].
+    case denseBackwardWeights(rows: Int, inputs: Int, units: Int, bias: Bool)
+    /// y = f(conv(x, W) + b) via im2col and GEMM: [y out, x in, W in, b in?, columns scratch].
+    case convolution(ConvolutionShape, bias: Bool, activation: ActivationFunction)
+    /// dx = col2im(dy·Wᵀ): [dx out, dy in, W in, columns scratch].
+    case convolutionBackwardData(ConvolutionShape)
+    /// dW = columnsᵀ·dy, db = Σ dy: [dW out, db out?, x in, dy in, columns scratch].
+    case convolutionBackwardWeights(ConvolutionShape, bias: Bool)
+    /// [y out, argmax out?, x in]; the argmax (int32) is kept for backward when training.
+    case maxPool(WindowGeometry, saveArgmax: Bool)
+    /// [dx out, dy in, argmax in].
+    case maxPoolBackward(WindowGeometry)
+    /// [y out, x in].
+    case averagePool(WindowGeometry, countPadding: Bool)
+    /// [dx out, dy in].
+    case averagePoolBackward(WindowGeometry, countPadding: Bool)
+    /// Mean over the middle axis of x[batch][positions][channels]: [y out, x in].
+    case globalAveragePool(batch: Int, positions: Int, channels: Int)
+    /// [dx out, dy in].
+    case globalAveragePoolBackward(batch: Int, positions: Int, channels: Int)
+    /// y = f(x): [y out, x in]; may run in place.
+    case activation(ActivationFunction, count: Int)
+    /// dx = dy·f′: [dx out, dy in, y in] when the derivative reads the output, else [dx out, dy in, x in].
+    case activationBackward(ActivationFunction, count: Int, fromOutput: Bool)
+    /// Row softmax: [y out, x in].
+    case softmax(rows: Int, columns: Int)
+    /// dx = y·(dy − Σ dy·y): [dx out, dy in, y in].
+    case softmaxBackward(rows: Int, columns: Int)
+    /// Inverted dropout with a mask hashed from (step seed, salt, index), recomputed in backward: [y out, x in].
+    case dropout(rate: Double, count: Int, salt: UInt64)
+    /// [dx out, dy in].
+    case dropoutBackward(rate: Double, count: Int, salt: UInt64)
+    /// Training batchnorm over x[rows][channels]:
+    /// [y out, mean out, invStd out, runningMean inout, runningVariance inout, x in, γ in?, β in?].
+    case batchNormTraining(rows: Int, channels: Int, momentum: Double, epsilon: Double, scale: Bool, center: Bool)
+    /// Inference batchnorm on the running statistics: [y out, x in, runningMean in, runningVariance in, γ in?, β in?].
+    case batchNormInference(rows: Int, channels: Int, epsilon: Double, scale: Bool, center: Bool)
+    /// [dx out, dγ out?, dβ out?, dy in, x in, mean in, invStd in, γ in?].
+    case batchNormBackward(rows: Int, channels: Int, scale: Bool, center: Bool)
+    /// Folds inference batchnorm into the preceding layer's weights (run once, in `prepare`):
+    /// W′ = W·s, b′ = (b − μ)·s + β with s = γ/√(σ² + ε) per output channel:
+    /// [W′ out, b′ out, W in, b in?, runningMean in, runningVariance in, γ in?, β in?].
+    case foldBatchNorm(weights: Int, channels: Int, epsilon: Double, bias: Bool, scale: Bool, center: Bool)
+    /// Per-row normalization over the last axis: [y out, mean out, invStd out, x in, γ in?, β in?].
+    case layerNorm(rows: Int, features: Int, epsilon: Double, scale: Bool, center: Bool)
+    /// [dx out, dγ out?, dβ out?, dy in, x in, mean in, invStd in, γ in?].
+    case layerNormBackward(rows: Int, features: Int, scale: Bool, center: Bool)
+    /// y = Σ inputs: [y out, x₁ in, …, xₙ in].
+    case add(count: Int, inputs: Int)
+    /// y += x: [y inout, x in] (gradients of a value read by several layers).
+    case accumulate(count: Int)
+    /// Joins rows along the last axis: [y out, x₁ in, …] with x_i [outer][widths[i]].
+    case concat(outer: Int, widths: [Int])
+    /// Takes input `index`'s columns of dy: [dx out, dy in].
+    case concatBackward(outer: Int, widths: [Int], index: Int)
+    /// y[rows][dim] = table[ids[rows]]: [y out, ids in, table in].
+    case embedding(rows: Int, vocabulary: Int, dimension: Int, paddingIndex: Int?)
+    /// dTable = Σ scatter of dy by id (the padding row stays zero): [dTable out, ids in, dy in].
+    case embeddingBackward(rows: Int, vocabulary: Int, dimension: Int, paddingIndex: Int?)
+    /// Per-row losses and their gradient (scaled by 1/rows, the batch mean) in one pass:
+    /// [loss out, dy out?, y in, targets in]; inference evaluation omits dy.
+    case loss(LossFunction, rows: Int, columns: Int, gradient: Bool)
+    /// One optimizer step of one parameter tensor: [w inout, g in, state… inout].
+    case update(OptimizerRule, count: Int)
+
+    /// The short name `nnc plan` prints.
+    public var name: String {
+        switch self {
+        case .dense(_, _, _, let bias, let act):
+            "gemm" + (bias ? "+bias" : "") + (act.kind == .linear ? "" : "+\(act)")
+        case .denseBackwardData: "gemm dx=dy·Wᵀ"
+        case .denseBackwardWeights(_, _, _, let bias): "gemm dW=xᵀ·dy" + (bias ? " +db" : "")
+        case .convolution(let s, let bias, let act):
+            "conv\(s.window.h == 1 && s.window.kh == 1 ? "1d" : "2d") im2col+gemm" + (bias ? "+bias" : "") + (act.kind == .linear ? "" : "+\(act)")
+        case .convolutionBackwardData: "conv dx=col2im(dy·Wᵀ)"
+        case .convolutionBackwardWeights(_, let bias): "conv dW=colsᵀ·dy" + (bias ? " +db" : "")
+        case .maxPool(_, let save): save ? "maxpool+argmax" : "maxpool"
+        case .maxPoolBackward: "maxpool backward"
+        case .averagePool: "avgpool"
+        case .averagePoolBackward: "avgpool backward"
+        case .globalAveragePool: "global avgpool"
+        case .globalAveragePoolBackward: "global avgpool backward"
+        case .activation(let f, _): "\(f)"
+        case .activationBackward(let f, _, let fromOutput): "\(f) backward (from \(fromOutput ? "y" : "x"))"
+        case .softmax: "softmax"
+        case .softmaxBackward: "softmax backward"
+        case .dropout(let rate, _, _): "dropout(\(rate))"
+        case .dropoutBackward: "dropout backward (mask recomputed)"
+        case .batchNormTraining: "batchnorm (batch statistics)"
+        case .batchNormInference: "batchnorm (running statistics)"
+        case .batchNormBackward: "batchnorm backward"
+        case .foldBatchNorm: "fold batchnorm into weights"
+        case .layerNorm: "layernorm"
+        case .layerNormBackward: "layernorm backward"
+        case .add(_, let n): "add ×\(n)"
+        case .accumulate: "accumulate"
+        case .concat: "concat"
+        case .concatBackward(_, _, let i): "concat backward (input \(i))"
+        case .embedding: "embedding gather"
+        case .embeddingBackward: "embedding scatter-add"
+        case .loss(let f, _, _, let gradient):
+            "\(f.name)" + (gradient ? " + gradient" : "")
+        case .update(let rule, _): "\(rule.name) update"
+        }
+    }
+
+    /// True when the kernel may write its first operand over its second (elementwise ops).
+    public var canRunInPlace: Bool {
+        switch self {
+        case .activation, .dropout, .dropoutBackward, .activationBackward: true
+        default: false
+        }
+    }
+}
+
+extension LossFunction {
+    public var name: String {
+        switch self {
+        case .meanSquaredError: "mse"
+        case .sumOfSquares: "sum_of_squares"
+        case .binaryCrossEntropy(let logits, _): logits ? "sigmoid+binary_crossentropy (fused)" : "binary_crossentropy"
+        case .categoricalCrossEntropy: "categorical_crossentropy"
+        case .softmaxCrossEntropy: "softmax+crossentropy (fused)"
+        }
+    }
+}

@@ -1,0 +1,132 @@
+import NNCGraph
+
+/// Dense layers: forward y = f(x·W + b) with bias and activation as the GEMM epilogue;
+/// backward dW = xᵀ·dz, db = Σ dz, dx = dz·Wᵀ with dz = dy·f′ (read from y). Backward
+/// keeps x and W alive, not y's pre-activation.
+extension Lowerer {
+    /// Rows of a layer acting on the last axis: batch × every other per-sample dimension.
+    func rows(_ node: Node) -> Int { batch * node.shape!.dims.dropLast().reduce(1, *) }
+
+    /// The activation to apply after the linear part, and whether it must be a separate
+    /// instruction (training an activation whose derivative reads its input).
+    func activationPlan(_ node: Node) -> (function: ActivationFunction, separate: Bool, softmax: Bool) {
+        if let fused = epilogue[node.id] { return (fused, false, false) }
+        let c = node.layer?.component.component("activation")
+        if c?.kind.name == "softmax" { return (.linear, false, !lossTookActivation.contains(node.id)) }
+        var f = c.flatMap(ActivationFunction.init(spec:)) ?? .linear
+        if lossTookActivation.contains(node.id) { f = .linear }
+        let separate = f.kind != .linear && (isTraining || !options.optimize) && (!f.kind.backwardNeedsOnlyOutput || !options.optimize)
+        return (f, separate, false)
+    }
+
+    /// Emits `linear` into the node's value, applying the activation plan: in the epilogue,
+    /// or as its own instruction on a kept pre-activation, or a softmax over rows.
+    mutating func finishActivation(_ node: Node, emitLinear: (inout Lowerer, BufferID, ActivationFunction) -> Void) {
+        let plan = activationPlan(node)
+        if plan.softmax {
+            let logits = buffer("\(node.name).logits", batched(node), .activation)
+            emitLinear(&self, logits, .linear)
+            let y = output(node)
+            emit(.softmax(rows: rows(node), columns: node.shape!.channels), [Operand(y, .write), Operand(logits, .read)], layer: node.name)
+            value[node.id] = y
+            preActivation[node.id] = logits
+        } else if plan.separate {
+            let z = buffer("\(node.name).preactivation", batched(node), .activation)
+            emitLinear(&self, z, .linear)
+            let y = output(node)
+            emit(.activation(plan.function, count: rows(node) * node.shape!.channels), [Operand(y, .write), Operand(z, .read)], layer: node.name)
+            value[node.id] = y
+            preActivation[node.id] = z
+        } else {
+            let y = output(node)
+            emitLinear(&self, y, plan.function)
+            value[node.id] = y
+        }
+    }
+
+    /// ∂(linear output) from ∂value: undoes the activation plan's function.
+    mutating func linearGradient(_ node: Node) -> BufferID {
+        let dy = gradient[node.id]!
+        let plan = activationPlan(node)
+        let count = rows(node) * node.shape!.channels
+        let dz = buffer("∂\(node.name).linear", batched(node), .gradient)
+        if plan.softmax {
+            emit(.softmaxBackward(rows: rows(node), columns: node.shape!.channels),
+                 [Operand(dz, .write), Operand(dy, .read), Operand(value[node.id]!, .read)], layer: node.name)
+        } else if plan.function.kind == .linear {
+            return dy
+        } else if plan.separate && !plan.function.kind.backwardNeedsOnlyOutput {
+            emit(.activationBackward(plan.function, count: count, fromOutput: false),
+                 [Operand(dz, .write), Operand(dy, .read), Operand(preActivation[node.id]!, .read)], layer: node.name)
+        } else {
+            emit(.activationBackward(plan.function, count: count, fromOutput: true),
+                 [Operand(dz, .write), Operand(dy, .read), Operand(value[node.id]!, .read)], layer: node.name)
+        }
+        return dz
+    }
+
+    mutating func lowerDense(_ node: Node) {
+        let x = value[node.inputs[0]]!
+        let w = parameterBuffers[node.id]!["kernel"]!
+        let b = parameterBuffers[node.id]!["bias"]
+        let inputs = graph[node.inputs[0]].shape!.channels, units = node.shape!.channels, rows = rows(node)
+        if let bn = foldedBatchNormConsumer(node) {
+            let (w2, b2) = fold(node, weights: w, bias: b, batchNorm: bn, channels: units)
+            finishActivation(node) { l, y, f in
+                l.emit(.dense(rows: rows, inputs: inputs, units: units, bias: true, activation: f),
+                       [Operand(y, .write), Operand(x, .read), Operand(w2, .read), Operand(b2, .read)], layer: node.name)
+            }
+            return
+        }
+        finishActivation(node) { l, y, f in
+            l.emit(.dense(rows: rows, inputs: inputs, units: units, bias: b != nil, activation: f),
+                   [Operand(y, .write), Operand(x, .read), Operand(w, .read)] + (b.map { [Operand($0, .read)] } ?? []), layer: node.name)
+        }
+    }
+
+    mutating func denseGradient(_ node: Node) {
+        let dz = linearGradient(node)
+        let x = value[node.inputs[0]]!
+        let w = parameterBuffers[node.id]!["kernel"]!
+        let inputs = graph[node.inputs[0]].shape!.channels, units = node.shape!.channels, rows = rows(node)
+        if let dw = parameterGradient(node, "kernel") {
+            let db = parameterBuffers[node.id]!["bias"] != nil ? parameterGradient(node, "bias") : nil
+            emit(.denseBackwardWeights(rows: rows, inputs: inputs, units: units, bias: db != nil),
+                 [Operand(dw, .write)] + (db.map { [Operand($0, .write)] } ?? []) + [Operand(x, .read), Operand(dz, .read)], layer: node.name)
+        }
+        if wantsInputGradient(node) {
+            let dx = gradientBuffer(for: node.inputs[0])
+            emit(.denseBackwardData(rows: rows, inputs: inputs, units: units),
+                 [Operand(dx, .write), Operand(dz, .read), Operand(w, .read)], layer: node.name)
+            addGradient(dx, to: node.inputs[0])
+        }
+        // After dx: the update overwrites W, which dx = dz·Wᵀ reads.
+        update(node, ["kernel", "bias"])
+    }
+
+    /// The batchnorm folded into this dense or convolution, if any.
+    func foldedBatchNormConsumer(_ node: Node) -> Node? {
+        foldedInto[node.id].map { graph[$0] }
+    }
+
+    /// Emits (in `prepare`) the folded weights W′ = W·s and bias b′ = (b − μ)·s + β,
+    /// s = γ/√(σ² + ε), per output channel; returns the persistent W′ and b′.
+    mutating func fold(_ node: Node, weights w: BufferID, bias b: BufferID?, batchNorm bn: Node, channels: Int) -> (BufferID, BufferID) {
+        let c = bn.layer!.component
+        let params = parameterBuffers[bn.id]!
+        let gamma = params["gamma"], beta = params["beta"]
+        let w2 = buffer("\(node.name).kernel⊙\(bn.name)", buffers[w.rawValue].shape, .folded)
+        let b2 = buffer("\(node.name).bias⊙\(bn.name)", [channels], .folded)
+        var operands = [Operand(w2, .write), Operand(b2, .write), Operand(w, .read)]
+        if let b { operands.append(Operand(b, .read)) }
+        operands += [Operand(params["moving_mean"]!, .read), Operand(params["moving_variance"]!, .read)]
+        if let gamma { operands.append(Operand(gamma, .read)) }
+        if let beta { operands.append(Operand(beta, .read)) }
+        let saved = phase
+        phase = .prepare
+        emit(.foldBatchNorm(weights: buffers[w.rawValue].elements, channels: channels, epsilon: c.double("epsilon") ?? 1e-3,
+                            bias: b != nil, scale: gamma != nil, center: beta != nil), operands, layer: bn.name)
+        phase = saved
+        return (w2, b2)
+    }
+}

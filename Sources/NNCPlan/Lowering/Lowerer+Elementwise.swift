@@ -1,0 +1,163 @@
+import NNCGraph
+
+/// Views (flatten, reshape), dropout, activation and softmax layers, add, concat and
+/// embedding. Views cost nothing: they share their input's bytes.
+extension Lowerer {
+    func elements(_ node: Node) -> Int { batch * node.shape!.elementCount }
+
+    mutating func lowerView(_ node: Node) {
+        let x = value[node.inputs[0]]!
+        let root = buffers[x.rawValue].viewOf ?? x
+        value[node.id] = buffer(node.name, batched(node), buffers[x.rawValue].role, type: buffers[x.rawValue].type,
+                                viewOf: options.optimize ? root : nil)
+        if !options.optimize {
+            // Unoptimized plans copy, to measure what views save.
+            emit(.activation(.linear, count: elements(node)), [Operand(value[node.id]!, .write), Operand(x, .read)], layer: node.name)
+        }
+    }
+
+    mutating func viewGradient(_ node: Node) {
+        guard wantsInputGradient(node) else { return }
+        let dy = gradient[node.id]!
+        let input = graph[node.inputs[0]]
+        let root = buffers[dy.rawValue].viewOf ?? dy
+        let dx = buffer("∂\(input.name)", batched(input), .gradient, viewOf: options.optimize ? root : nil)
+        if !options.optimize {
+            emit(.activation(.linear, count: elements(node)), [Operand(dx, .write), Operand(dy, .read)], layer: node.name)
+        }
+        addGradient(dx, to: input.id)
+    }
+
+    mutating func lowerDropout(_ node: Node) {
+        let x = value[node.inputs[0]]!
+        guard isTraining else {
+            value[node.id] = x
+            return
+        }
+        dropoutCount += 1
+        dropoutSalt[node.id] = dropoutCount
+        let y = output(node)
+        emit(.dropout(rate: node.layer!.component.double("rate")!, count: elements(node), salt: dropoutCount),
+             [Operand(y, .write), Operand(x, .read)], layer: node.name)
+        value[node.id] = y
+    }
+
+    mutating func dropoutGradient(_ node: Node) {
+        guard wantsInputGradient(node) else { return }
+        let dx = gradientBuffer(for: node.inputs[0])
+        emit(.dropoutBackward(rate: node.layer!.component.double("rate")!, count: elements(node), salt: dropoutSalt[node.id]!),
+             [Operand(dx, .write), Operand(gradient[node.id]!, .read)], layer: node.name)
+        addGradient(dx, to: node.inputs[0])
+    }
+
+    /// `activation` and `softmax` layers (unless fused into their producer or taken by the loss).
+    mutating func lowerActivationLayer(_ node: Node) {
+        let x = value[node.inputs[0]]!
+        if lossTookActivation.contains(node.id) {
+            value[node.id] = x
+            return
+        }
+        let y = output(node)
+        value[node.id] = y
+        if let f = layerActivation(node) {
+            emit(.activation(f, count: elements(node)), [Operand(y, .write), Operand(x, .read)], layer: node.name)
+        } else {
+            emit(.softmax(rows: rows(node), columns: node.shape!.channels), [Operand(y, .write), Operand(x, .read)], layer: node.name)
+        }
+    }
+
+    /// The elementwise function of an activation layer; nil for softmax.
+    func layerActivation(_ node: Node) -> ActivationFunction? {
+        node.op == .softmax ? nil : node.layer!.component.component("activation").flatMap(ActivationFunction.init(spec:))
+    }
+
+    mutating func activationLayerGradient(_ node: Node) {
+        guard wantsInputGradient(node) else { return }
+        let dy = gradient[node.id]!
+        if lossTookActivation.contains(node.id) {
+            addGradient(dy, to: node.inputs[0])
+            return
+        }
+        let dx = gradientBuffer(for: node.inputs[0])
+        if let f = layerActivation(node) {
+            let fromOutput = f.kind.backwardNeedsOnlyOutput
+            emit(.activationBackward(f, count: elements(node), fromOutput: fromOutput),
+                 [Operand(dx, .write), Operand(dy, .read), Operand(fromOutput ? value[node.id]! : value[node.inputs[0]]!, .read)],
+                 layer: node.name)
+        } else {
+            emit(.softmaxBackward(rows: rows(node), columns: node.shape!.channels),
+                 [Operand(dx, .write), Operand(dy, .read), Operand(value[node.id]!, .read)], layer: node.name)
+        }
+        addGradient(dx, to: node.inputs[0])
+    }
+
+    mutating func lowerAdd(_ node: Node) {
+        let y = output(node)
+        emit(.add(count: elements(node), inputs: node.inputs.count),
+             [Operand(y, .write)] + node.inputs.map { Operand(value[$0]!, .read) }, layer: node.name)
+        value[node.id] = y
+    }
+
+    /// The gradient of a sum reaches every input unchanged: each shares ∂y.
+    mutating func addGradient(_ node: Node) {
+        let dy = gradient[node.id]!
+        for (i, input) in node.inputs.enumerated() where wantsInputGradient(node, i) {
+            if gradient[input] == nil {
+                gradient[input] = dy
+            } else {
+                addGradient(dy, to: input)
+            }
+        }
+    }
+
+    /// Concatenation along any axis is joining rows: outer = batch × the dimensions before
+    /// the axis, each input contributing its axis extent × the dimensions after it.
+    func concatLayout(_ node: Node) -> (outer: Int, widths: [Int]) {
+        let rank = node.shape!.rank
+        var axis = node.layer!.component.int("axis") ?? -1
+        if axis < 0 { axis += rank }
+        let outer = batch * node.shape!.dims[..<axis].reduce(1, *)
+        let widths = node.inputs.map { graph[$0].shape!.dims[axis...].reduce(1, *) }
+        return (outer, widths)
+    }
+
+    mutating func lowerConcat(_ node: Node) {
+        let (outer, widths) = concatLayout(node)
+        let y = output(node)
+        emit(.concat(outer: outer, widths: widths), [Operand(y, .write)] + node.inputs.map { Operand(value[$0]!, .read) },
+             layer: node.name)
+        value[node.id] = y
+    }
+
+    mutating func concatGradient(_ node: Node) {
+        let (outer, widths) = concatLayout(node)
+        for (i, input) in node.inputs.enumerated() where wantsInputGradient(node, i) {
+            let dx = gradientBuffer(for: input)
+            emit(.concatBackward(outer: outer, widths: widths, index: i), [Operand(dx, .write), Operand(gradient[node.id]!, .read)],
+                 layer: node.name)
+            addGradient(dx, to: input)
+        }
+    }
+
+    func embeddingShape(_ node: Node) -> (rows: Int, vocabulary: Int, dimension: Int, padding: Int?) {
+        let c = node.layer!.component
+        return (batch * graph[node.inputs[0]].shape!.elementCount, c.int("input_dim")!, c.int("output_dim")!, c.int("padding_index"))
+    }
+
+    mutating func lowerEmbedding(_ node: Node) {
+        let s = embeddingShape(node)
+        let y = output(node)
+        emit(.embedding(rows: s.rows, vocabulary: s.vocabulary, dimension: s.dimension, paddingIndex: s.padding),
+             [Operand(y, .write), Operand(value[node.inputs[0]]!, .read), Operand(parameterBuffers[node.id]!["embeddings"]!, .read)],
+             layer: node.name)
+        value[node.id] = y
+    }
+
+    mutating func embeddingGradient(_ node: Node) {
+        guard let dTable = parameterGradient(node, "embeddings") else { return }
+        let s = embeddingShape(node)
+        emit(.embeddingBackward(rows: s.rows, vocabulary: s.vocabulary, dimension: s.dimension, paddingIndex: s.padding),
+             [Operand(dTable, .write), Operand(value[node.inputs[0]]!, .read), Operand(gradient[node.id]!, .read)], layer: node.name)
+        update(node, ["embeddings"])
+    }
+}

@@ -1,0 +1,29 @@
+import NNCGraph
+
+/// The loss: per-row losses and ∂loss/∂output in one instruction, averaged over the batch
+/// (and over timesteps for sequence outputs), so gradients are scaled by 1/rows.
+extension Lowerer {
+    mutating func lowerLoss(_ output: Node) {
+        guard spec.loss != nil, let fusion = lossFusion else {
+            diagnostics.error(.missingKey, "a training plan needs a 'loss'", at: spec.inputLocation,
+                              help: "add e.g. `loss: categorical_crossentropy` (or compile with --inference)")
+            return
+        }
+        phase = .loss
+        let dims = output.shape!.dims
+        let rows = batch * dims.dropLast().reduce(1, *), columns = dims.last ?? 1
+        let sparse: Bool = switch fusion.function {
+        case .softmaxCrossEntropy(let s, _), .categoricalCrossEntropy(let s, _): s
+        default: false
+        }
+        let target = sparse ? buffer("targets", [batch] + dims.dropLast(), .target, type: .int32)
+                            : buffer("targets", batched(output), .target)
+        targetBuffer = target
+        let loss = buffer("loss", [rows], .loss)
+        lossBuffer = loss
+        let dy = buffer("∂\(output.name)", batched(output), .gradient)
+        emit(.loss(fusion.function, rows: rows, columns: columns, gradient: true),
+             [Operand(loss, .write), Operand(dy, .write), Operand(value[output.id]!, .read), Operand(target, .read)], layer: "loss")
+        gradient[output.id] = dy
+    }
+}

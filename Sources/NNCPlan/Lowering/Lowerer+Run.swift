@@ -1,0 +1,223 @@
+import NNCGraph
+import NNCSpec
+
+extension Lowerer {
+    /// Lowers the whole graph: parameters, forward, then (training) loss and backward.
+    mutating func run() {
+        computeNeedsGradient()
+        if options.optimize { planFusions() }
+        if isTraining { planLossFusion() }
+        for node in graph.nodes { makeParameters(node) }
+        let input = graph.nodes[0]
+        inputBuffer = buffer("input", batched(input), .input, type: input.isInteger ? .int32 : .float32)
+        value[input.id] = inputBuffer
+        phase = .forward
+        for node in graph.nodes.dropFirst() { lowerForward(node) }
+        guard isTraining, let output = graph.output, diagnostics.errors.isEmpty else { return }
+        lowerLoss(graph[output])
+        phase = .backward
+        for node in graph.nodes.dropFirst().reversed() where gradient[node.id] != nil {
+            lowerGradient(node)
+        }
+    }
+
+    /// A node needs gradients flowing into it when it or anything before it trains.
+    mutating func computeNeedsGradient() {
+        needsGradient = Array(repeating: false, count: graph.nodes.count)
+        for node in graph.nodes {
+            needsGradient[node.id.rawValue] = node.trainableParams > 0 || node.inputs.contains { needsGradient[$0.rawValue] }
+        }
+    }
+
+    /// The node's single consumer, if it has exactly one.
+    func soleConsumer(_ id: NodeID) -> Node? {
+        consumers[id.rawValue].count == 1 && graph.output != id ? graph[consumers[id.rawValue][0]] : nil
+    }
+
+    /// The activation a layer declares (dense, conv) or is (activation layer); softmax is nil.
+    func declaredActivation(_ node: Node) -> ActivationFunction? {
+        guard let c = node.layer?.component.component("activation") else { return .linear }
+        return ActivationFunction(spec: c)
+    }
+
+    /// Fusion decisions made before lowering: batchnorm folded into the preceding dense or
+    /// convolution (inference), and an activation layer made the producer's GEMM epilogue
+    /// (in training only when its derivative reads just the output, which the producer keeps).
+    mutating func planFusions() {
+        for node in graph.nodes where node.op == .dense || node.isConvolutionNode {
+            guard let own = declaredActivation(node), own == .linear else { continue }
+            var end = node
+            if !isTraining, let bn = soleConsumer(node.id), bn.op == .batchnorm {
+                foldedBatchNorm[bn.id] = node.id
+                foldedInto[node.id] = bn.id
+                end = bn
+            }
+            if let next = soleConsumer(end.id), next.op == .activation, let f = declaredActivation(next),
+               f.kind != .linear, !isTraining || f.kind.backwardNeedsOnlyOutput {
+                fusedInto[next.id] = node.id
+                epilogue[node.id] = f
+            }
+        }
+    }
+
+    /// Picks the loss kernel: cross-entropy takes a final softmax (binary cross-entropy a
+    /// final sigmoid) and works from logits, which is stable and needs no probabilities buffer.
+    mutating func planLossFusion() {
+        guard let outputID = graph.output, let loss = spec.loss else { return }
+        let output = graph[outputID]
+        let fromLogits = loss.bool("from_logits") ?? false
+        let smoothing = loss.double("label_smoothing") ?? 0
+        // The output's final activation: its own (dense, conv) or the layer itself.
+        let finalSoftmax: Bool, finalSigmoid: Bool
+        switch output.op {
+        case .softmax:
+            finalSoftmax = true; finalSigmoid = false
+        case .dense, .conv1d, .conv2d, .activation:
+            let c = output.layer?.component.component("activation")
+            finalSoftmax = c?.kind.name == "softmax"
+            finalSigmoid = c?.kind.name == "sigmoid"
+        default:
+            finalSoftmax = false; finalSigmoid = false
+        }
+        let takes: Bool
+        let function: LossFunction
+        switch loss.kind.name {
+        case "categorical_crossentropy", "sparse_categorical_crossentropy":
+            let sparse = loss.kind.name.hasPrefix("sparse")
+            if fromLogits || (finalSoftmax && options.optimize) {
+                function = .softmaxCrossEntropy(sparse: sparse, smoothing: smoothing)
+                takes = !fromLogits
+            } else {
+                function = .categoricalCrossEntropy(sparse: sparse, smoothing: smoothing)
+                takes = false
+            }
+        case "binary_crossentropy":
+            let fuse = !fromLogits && finalSigmoid && options.optimize
+            function = .binaryCrossEntropy(fromLogits: fromLogits || fuse, smoothing: smoothing)
+            takes = fuse
+        case "sum_of_squares":
+            function = .sumOfSquares; takes = false
+        default:
+            function = .meanSquaredError; takes = false
+        }
+        lossFusion = LossFusion(node: outputID, function: function)
+        guard takes else { return }
+        lossTookActivation.insert(outputID)
+        // An output activation layer the loss takes is no longer its producer's epilogue.
+        if let producer = fusedInto.removeValue(forKey: outputID) { epilogue[producer] = nil }
+    }
+
+    /// Parameter buffers (persistent) and their bindings, with each one's initializer.
+    mutating func makeParameters(_ node: Node) {
+        guard let layer = node.layer, !node.parameters.isEmpty else { return }
+        let c = layer.component
+        let modelInit = spec.initDefaults
+        for p in node.parameters {
+            let isStatistic = p.name.hasPrefix("moving_")
+            let id = buffer("\(node.name).\(p.name)", p.shape, isStatistic ? .statistic : .parameter)
+            parameterBuffers[node.id, default: [:]][p.name] = id
+            var initializer: ComponentSpec?
+            var initial = 0.0
+            switch p.name {
+            case "kernel", "embeddings": initializer = c.component("init") ?? modelInit?.component("weights")
+            case "bias": initializer = c.component("bias_init") ?? modelInit?.component("bias")
+            case "gamma", "moving_variance": initial = 1
+            default: break
+            }
+            let receptive = p.shape.count > 2 ? p.shape.dropLast(2).reduce(1, *) : 1
+            let fanIn = p.shape.count >= 2 ? receptive * p.shape[p.shape.count - 2] : p.shape.first ?? 1
+            let fanOut = p.shape.count >= 2 ? receptive * p.shape[p.shape.count - 1] : p.shape.first ?? 1
+            parameterIndex[node.id, default: [:]][p.name] = parameters.count
+            parameters.append(ParameterBinding(layer: node.name, name: p.name, buffer: id, gradient: nil, shape: p.shape,
+                                               trainable: p.trainable && !isStatistic, initializer: initializer,
+                                               initialValue: initial, fanIn: fanIn, fanOut: fanOut))
+            if isStatistic { initialValues[id] = initial }
+        }
+    }
+
+    /// A gradient buffer for a trainable parameter, or nil when it is frozen.
+    mutating func parameterGradient(_ node: Node, _ name: String) -> BufferID? {
+        guard let index = parameterIndex[node.id]?[name], parameters[index].trainable else { return nil }
+        let g = buffer("∂\(node.name).\(name)", parameters[index].shape, .parameterGradient)
+        parameters[index].gradient = g
+        return g
+    }
+
+    /// The forward rule of each op (one exhaustive switch; the rules live with their gradients).
+    mutating func lowerForward(_ node: Node) {
+        if let producer = fusedInto[node.id] {
+            value[node.id] = value[producer]
+            return
+        }
+        if let producer = foldedBatchNorm[node.id] {
+            value[node.id] = value[producer]
+            return
+        }
+        switch node.op {
+        case .input: break
+        case .dense: lowerDense(node)
+        case .conv1d, .conv2d: lowerConvolution(node)
+        case .maxpool1d, .maxpool2d, .avgpool1d, .avgpool2d: lowerPool(node)
+        case .globalAvgpool: lowerGlobalAveragePool(node)
+        case .flatten, .reshape: lowerView(node)
+        case .dropout: lowerDropout(node)
+        case .batchnorm: lowerBatchNorm(node)
+        case .layernorm: lowerLayerNorm(node)
+        case .activation, .softmax: lowerActivationLayer(node)
+        case .embedding: lowerEmbedding(node)
+        case .add: lowerAdd(node)
+        case .concat: lowerConcat(node)
+        case .simpleRNN, .lstm, .gru, .bidirectional:
+            diagnostics.error(.notCompilable, "'\(node.typeName)' layers cannot be compiled to a plan yet; recurrent layers come with the sequence-model work",
+                              at: node.location, label: "not compilable yet",
+                              help: "use `nnc check` and `nnc summary` for this model; `nnc plan` covers feed-forward and convolutional layers")
+            value[node.id] = output(node)
+        }
+    }
+
+    /// The gradient rule of each op: reads ∂value, writes ∂inputs and ∂parameters, and
+    /// schedules the parameter updates right after their gradients.
+    mutating func lowerGradient(_ node: Node) {
+        if let producer = fusedInto[node.id] {
+            addGradient(gradient[node.id]!, to: producer)
+            return
+        }
+        switch node.op {
+        case .input, .simpleRNN, .lstm, .gru, .bidirectional: break
+        case .dense: denseGradient(node)
+        case .conv1d, .conv2d: convolutionGradient(node)
+        case .maxpool1d, .maxpool2d, .avgpool1d, .avgpool2d: poolGradient(node)
+        case .globalAvgpool: globalAveragePoolGradient(node)
+        case .flatten, .reshape: viewGradient(node)
+        case .dropout: dropoutGradient(node)
+        case .batchnorm: batchNormGradient(node)
+        case .layernorm: layerNormGradient(node)
+        case .activation, .softmax: activationLayerGradient(node)
+        case .embedding: embeddingGradient(node)
+        case .add: addGradient(node)
+        case .concat: concatGradient(node)
+        }
+    }
+
+    /// True when the gradient with respect to input i must be computed.
+    func wantsInputGradient(_ node: Node, _ i: Int = 0) -> Bool { needsGradient[node.inputs[i].rawValue] }
+}
+
+extension Node {
+    var isConvolutionNode: Bool { op == .conv1d || op == .conv2d }
+}
+
+extension ActivationFunction {
+    /// The function of an `activation:` component; nil for softmax (a row op, not elementwise).
+    init?(spec c: ComponentSpec) {
+        if c.kind.name == "softmax" { return nil }
+        guard let kind = Activation(rawValue: c.kind.name) else { return nil }
+        let parameter: Double = switch kind {
+        case .leakyRelu: c.double("alpha") ?? 0.3
+        case .elu: c.double("alpha") ?? 1
+        case .swish: c.double("beta") ?? 1
+        default: 0
+        }
+        self.init(kind, parameter: parameter)
+    }
+}

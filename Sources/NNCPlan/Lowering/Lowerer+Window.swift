@@ -1,0 +1,133 @@
+import NNCGraph
+
+/// Convolutions (im2col + GEMM, bias and activation in the epilogue) and pooling. Backward
+/// of a convolution keeps x and W; max pooling keeps its int32 argmax, not its input.
+extension Lowerer {
+    /// The window geometry of a conv or pool node from the checker's arithmetic.
+    func window(_ node: Node) -> WindowGeometry {
+        let x = graph[node.inputs[0]].shape!.dims
+        let a = node.arithmetic
+        if a.count == 1 {
+            return WindowGeometry(batch: batch, h: 1, w: x[0], c: x[1], kh: 1, kw: a[0].kernel, sh: 1, sw: a[0].stride,
+                                  dh: 1, dw: a[0].dilation, padTop: 0, padLeft: a[0].padLow, padBottom: 0, padRight: a[0].padHigh,
+                                  oh: 1, ow: a[0].output)
+        }
+        return WindowGeometry(batch: batch, h: x[0], w: x[1], c: x[2], kh: a[0].kernel, kw: a[1].kernel, sh: a[0].stride,
+                              sw: a[1].stride, dh: a[0].dilation, dw: a[1].dilation, padTop: a[0].padLow, padLeft: a[1].padLow,
+                              padBottom: a[0].padHigh, padRight: a[1].padHigh, oh: a[0].output, ow: a[1].output)
+    }
+
+    func convolutionShape(_ node: Node) -> ConvolutionShape {
+        let c = node.layer!.component
+        return ConvolutionShape(window: window(node), filters: c.int("filters")!, groups: c.int("groups") ?? 1)
+    }
+
+    /// Scratch for one chunk of one group's im2col columns (empty for a pointwise
+    /// convolution, which multiplies x itself).
+    mutating func columns(_ node: Node, _ s: ConvolutionShape) -> BufferID {
+        buffer("\(node.name).columns", s.isPointwise ? [0] : [s.chunkRows, s.patch], .scratch)
+    }
+
+    mutating func lowerConvolution(_ node: Node) {
+        let s = convolutionShape(node)
+        let x = value[node.inputs[0]]!
+        let w = parameterBuffers[node.id]!["kernel"]!
+        let b = parameterBuffers[node.id]!["bias"]
+        let cols = columns(node, s)
+        if let bn = foldedBatchNormConsumer(node) {
+            let (w2, b2) = fold(node, weights: w, bias: b, batchNorm: bn, channels: s.filters)
+            finishActivation(node) { l, y, f in
+                l.emit(.convolution(s, bias: true, activation: f),
+                       [Operand(y, .write), Operand(x, .read), Operand(w2, .read), Operand(b2, .read), Operand(cols, .write)],
+                       layer: node.name)
+            }
+            return
+        }
+        finishActivation(node) { l, y, f in
+            l.emit(.convolution(s, bias: b != nil, activation: f),
+                   [Operand(y, .write), Operand(x, .read), Operand(w, .read)] + (b.map { [Operand($0, .read)] } ?? [])
+                   + [Operand(cols, .write)], layer: node.name)
+        }
+    }
+
+    mutating func convolutionGradient(_ node: Node) {
+        let s = convolutionShape(node)
+        let dz = linearGradient(node)
+        let x = value[node.inputs[0]]!
+        let w = parameterBuffers[node.id]!["kernel"]!
+        if let dw = parameterGradient(node, "kernel") {
+            let db = parameterBuffers[node.id]!["bias"] != nil ? parameterGradient(node, "bias") : nil
+            let cols = columns(node, s)
+            emit(.convolutionBackwardWeights(s, bias: db != nil),
+                 [Operand(dw, .write)] + (db.map { [Operand($0, .write)] } ?? [])
+                 + [Operand(x, .read), Operand(dz, .read), Operand(cols, .write)], layer: node.name)
+        }
+        if wantsInputGradient(node) {
+            let dx = gradientBuffer(for: node.inputs[0])
+            let cols = columns(node, s)
+            emit(.convolutionBackwardData(s), [Operand(dx, .write), Operand(dz, .read), Operand(w, .read), Operand(cols, .write)],
+                 layer: node.name)
+            addGradient(dx, to: node.inputs[0])
+        }
+        // After dx: the update overwrites W, which dx = dz·Wᵀ reads.
+        update(node, ["kernel", "bias"])
+    }
+
+    var countsPadding: (Node) -> Bool { { $0.layer?.component.bool("count_padding") ?? false } }
+
+    mutating func lowerPool(_ node: Node) {
+        let g = window(node)
+        let x = value[node.inputs[0]]!
+        let y = output(node)
+        value[node.id] = y
+        switch node.op {
+        case .maxpool1d, .maxpool2d:
+            if isTraining && wantsInputGradient(node) {
+                let argmax = buffer("\(node.name).argmax", batched(node), .saved, type: .int32)
+                emit(.maxPool(g, saveArgmax: true), [Operand(y, .write), Operand(argmax, .write), Operand(x, .read)], layer: node.name)
+                savedArgmax[node.id] = argmax
+            } else {
+                emit(.maxPool(g, saveArgmax: false), [Operand(y, .write), Operand(x, .read)], layer: node.name)
+            }
+        default:
+            emit(.averagePool(g, countPadding: countsPadding(node)), [Operand(y, .write), Operand(x, .read)], layer: node.name)
+        }
+    }
+
+    mutating func poolGradient(_ node: Node) {
+        guard wantsInputGradient(node) else { return }
+        let g = window(node)
+        let dy = gradient[node.id]!
+        let dx = gradientBuffer(for: node.inputs[0])
+        switch node.op {
+        case .maxpool1d, .maxpool2d:
+            emit(.maxPoolBackward(g), [Operand(dx, .write), Operand(dy, .read), Operand(savedArgmax[node.id]!, .read)], layer: node.name)
+        default:
+            emit(.averagePoolBackward(g, countPadding: countsPadding(node)), [Operand(dx, .write), Operand(dy, .read)], layer: node.name)
+        }
+        addGradient(dx, to: node.inputs[0])
+    }
+
+    /// [B, …, C] → [B, C]: positions are every axis but the channels.
+    func globalShape(_ node: Node) -> (batch: Int, positions: Int, channels: Int) {
+        let x = graph[node.inputs[0]].shape!.dims
+        return (batch, x.dropLast().reduce(1, *), x.last!)
+    }
+
+    mutating func lowerGlobalAveragePool(_ node: Node) {
+        let s = globalShape(node)
+        let y = output(node)
+        emit(.globalAveragePool(batch: s.batch, positions: s.positions, channels: s.channels),
+             [Operand(y, .write), Operand(value[node.inputs[0]]!, .read)], layer: node.name)
+        value[node.id] = y
+    }
+
+    mutating func globalAveragePoolGradient(_ node: Node) {
+        guard wantsInputGradient(node) else { return }
+        let s = globalShape(node)
+        let dx = gradientBuffer(for: node.inputs[0])
+        emit(.globalAveragePoolBackward(batch: s.batch, positions: s.positions, channels: s.channels),
+             [Operand(dx, .write), Operand(gradient[node.id]!, .read)], layer: node.name)
+        addGradient(dx, to: node.inputs[0])
+    }
+}

@@ -1,0 +1,199 @@
+import NNCGraph
+import NNCSpec
+
+/// What to compile a graph into.
+public struct LoweringOptions: Sendable {
+    public enum Mode: String, Sendable {
+        /// Forward, loss, backward and (unless `updates` is off) the optimizer updates.
+        case training
+        /// Forward only: dropout off, batchnorm on running statistics and folded into the
+        /// preceding dense or convolution.
+        case inference
+    }
+
+    public var mode: Mode
+    public var batch: Int
+    /// Emit optimizer updates (off for gradient checks, which read the gradients).
+    public var updates: Bool
+    /// Run the fusion and in-place passes (off to measure what they save).
+    public var optimize: Bool
+
+    public init(mode: Mode, batch: Int, updates: Bool = true, optimize: Bool = true) {
+        self.mode = mode
+        self.batch = batch
+        self.updates = updates
+        self.optimize = optimize
+    }
+}
+
+/// A parameter tensor of the model and where it lives: what `nnc plan` lists, what the
+/// runtime initializes and checkpoints, and what gradient checks perturb.
+public struct ParameterBinding: Sendable {
+    public var layer: String
+    public var name: String
+    public var buffer: BufferID
+    /// ∂loss/∂parameter (training plans, trainable parameters only).
+    public var gradient: BufferID?
+    public var shape: [Int]
+    public var trainable: Bool
+    /// How to initialize it: the layer's or the model's initializer; nil for batchnorm statistics.
+    public var initializer: ComponentSpec?
+    /// The value statistics start at (moving mean 0, moving variance 1).
+    public var initialValue: Double
+    /// Inputs and outputs per unit, for the scaled initializers (glorot, he, lecun).
+    public var fanIn: Int, fanOut: Int
+}
+
+/// Builds an `ExecutionPlan`: forward rules in topological order, then (training) the loss
+/// and the gradient rules in reverse order, each op's forward and gradient rule together in
+/// its family's `Lowerer+….swift`. Problems the checker cannot see (an op nnc cannot compile
+/// yet) come back as diagnostics.
+struct Lowerer {
+    let graph: Graph
+    let spec: ModelSpec
+    let options: LoweringOptions
+    var buffers: [PlanBuffer] = []
+    var instructions: [Instruction] = []
+    var prepare: [Instruction] = []
+    var diagnostics = Diagnostics()
+    /// What each node's consumers read.
+    var value: [NodeID: BufferID] = [:]
+    /// ∂loss/∂value, as the gradient rules produce it.
+    var gradient: [NodeID: BufferID] = [:]
+    /// The node's activation epilogue (its own, or a following activation layer's) and
+    /// whether backward should apply it (false when the loss already took the gradient
+    /// past it, as fused softmax + cross-entropy does).
+    var epilogue: [NodeID: ActivationFunction] = [:]
+    var lossTookActivation: Set<NodeID> = []
+    /// Nodes whose work another node does: an activation layer fused into its producer, a
+    /// batchnorm folded into the preceding layer (inference).
+    var fusedInto: [NodeID: NodeID] = [:]
+    var foldedBatchNorm: [NodeID: NodeID] = [:]
+    /// The inverse: the batchnorm folded into a dense or convolution.
+    var foldedInto: [NodeID: NodeID] = [:]
+    /// The output node's softmax or sigmoid, taken by the loss.
+    var lossFusion: LossFusion?
+    var parameters: [ParameterBinding] = []
+    /// Where each node's parameters are in `parameters`, by name.
+    var parameterIndex: [NodeID: [String: Int]] = [:]
+    var parameterBuffers: [NodeID: [String: BufferID]] = [:]
+    var needsGradient: [Bool] = []
+    var consumers: [[NodeID]] = []
+    var dropoutCount: UInt64 = 0
+    var inputBuffer = BufferID(0)
+    var targetBuffer: BufferID?
+    var lossBuffer: BufferID?
+    var phase: Phase = .forward
+
+    init(graph: Graph, spec: ModelSpec, options: LoweringOptions) {
+        self.graph = graph
+        self.spec = spec
+        self.options = options
+        consumers = Array(repeating: [], count: graph.nodes.count)
+        for node in graph.nodes { for input in node.inputs { consumers[input.rawValue].append(node.id) } }
+    }
+
+    var isTraining: Bool { options.mode == .training }
+    var batch: Int { options.batch }
+
+    // MARK: Building blocks
+
+    mutating func buffer(_ name: String, _ shape: [Int], _ role: BufferRole, type: ElementType = .float32,
+                         viewOf: BufferID? = nil) -> BufferID {
+        let id = BufferID(buffers.count)
+        buffers.append(PlanBuffer(id: id, name: name, shape: shape, type: type, role: role, viewOf: viewOf))
+        return id
+    }
+
+    mutating func emit(_ kernel: Kernel, _ operands: [Operand], layer: String) {
+        let instruction = Instruction(kernel, operands, layer: layer, phase: phase)
+        if phase == .prepare { prepare.append(instruction) } else { instructions.append(instruction) }
+    }
+
+    /// [batch] + the node's per-sample shape.
+    func batched(_ node: Node) -> [Int] { [batch] + node.shape!.dims }
+
+    /// An output buffer for a node's value.
+    mutating func output(_ node: Node, role: BufferRole = .activation) -> BufferID {
+        buffer("\(node.name)", batched(node), role)
+    }
+
+    /// Adds a gradient contribution to ∂loss/∂(node's value): the first becomes it, later
+    /// ones are accumulated into it.
+    mutating func addGradient(_ contribution: BufferID, to node: NodeID) {
+        if let existing = gradient[node] {
+            emit(.accumulate(count: buffers[existing.rawValue].elements), [Operand(existing, .readWrite), Operand(contribution, .read)],
+                 layer: graph[node].name)
+        } else {
+            gradient[node] = contribution
+        }
+    }
+
+    /// A fresh buffer for a gradient contribution to `node`'s value.
+    mutating func gradientBuffer(for node: NodeID) -> BufferID {
+        let n = graph[node]
+        return buffer("∂\(n.name)", batched(n), .gradient)
+    }
+
+    /// The parameter buffers of a node, made on first use.
+    mutating func parameter(_ node: Node, _ name: String) -> BufferID? {
+        parameterBuffers[node.id]?[name]
+    }
+
+    /// Emits optimizer updates for the trainable parameters of `node` whose gradients are ready.
+    mutating func update(_ node: Node, _ names: [String]) {
+        guard let rule = optimizerRule, options.updates else { return }
+        let saved = phase
+        phase = .update
+        for name in names {
+            guard let index = parameterIndex[node.id]?[name], let g = parameters[index].gradient else { continue }
+            let p = parameters[index]
+            var operands = [Operand(p.buffer, .readWrite), Operand(g, .read)]
+            for state in rule.stateNames {
+                let initial: Double = if case .adagrad(let a, _) = rule { a } else { 0 }
+                let s = buffer("\(node.name).\(name).\(state)", p.shape, .optimizerState)
+                initialValues[s] = initial
+                operands.append(Operand(s, .readWrite))
+            }
+            emit(.update(rule, count: p.shape.reduce(1, *)), operands, layer: node.name)
+        }
+        phase = saved
+    }
+
+    /// Persistent buffers that start at a value other than zero (adagrad's accumulator,
+    /// moving variances).
+    var initialValues: [BufferID: Double] = [:]
+    /// What backward rules read besides values: pre-activations kept for activations whose
+    /// derivative needs the input, batch statistics, argmax indices, dropout salts.
+    var preActivation: [NodeID: BufferID] = [:]
+    var saved: [NodeID: (BufferID, BufferID)] = [:]
+    var savedArgmax: [NodeID: BufferID] = [:]
+    var dropoutSalt: [NodeID: UInt64] = [:]
+
+    var optimizerRule: OptimizerRule? { spec.optimizer.map(OptimizerRule.init(spec:)) ?? .sgd(momentum: 0, dampening: 0, nesterov: false) }
+}
+
+/// The output activation a loss absorbs: softmax into cross-entropy, sigmoid into binary
+/// cross-entropy, both computed from logits in one stable kernel.
+struct LossFusion {
+    var node: NodeID
+    var function: LossFunction
+}
+
+extension OptimizerRule {
+    /// The rule a spec's `optimizer:` declares.
+    init(spec c: ComponentSpec) {
+        let eps = c.double("epsilon") ?? 1e-7
+        switch c.kind.name {
+        case "adagrad": self = .adagrad(initialAccumulator: c.double("initial_accumulator") ?? 0.1, epsilon: eps)
+        case "rmsprop": self = .rmsprop(rho: c.double("rho") ?? 0.9, momentum: c.double("momentum") ?? 0, epsilon: eps,
+                                        centered: c.bool("centered") ?? false)
+        case "adadelta": self = .adadelta(rho: c.double("rho") ?? 0.95, epsilon: c.double("epsilon") ?? 1e-6)
+        case "adam", "adamw":
+            self = .adam(beta1: c.double("beta_1") ?? 0.9, beta2: c.double("beta_2") ?? 0.999, epsilon: eps,
+                         amsgrad: c.bool("amsgrad") ?? false, weightDecay: c.kind.name == "adamw" ? (c.double("weight_decay") ?? 0.004) : 0)
+        default:
+            self = .sgd(momentum: c.double("momentum") ?? 0, dampening: c.double("dampening") ?? 0, nesterov: c.bool("nesterov") ?? false)
+        }
+    }
+}

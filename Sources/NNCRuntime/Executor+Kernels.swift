@@ -1,0 +1,309 @@
+import CNNCKernels
+import NNCKernels
+import NNCPlan
+
+/// The fast kernel behind each instruction. Operands come in the order `Kernel` documents.
+extension Executor {
+    @inline(__always) func f(_ base: Int, _ k: Int) -> UnsafeMutablePointer<Float> {
+        operands[base + k].assumingMemoryBound(to: Float.self)
+    }
+
+    @inline(__always) func i32(_ base: Int, _ k: Int) -> UnsafeMutablePointer<Int32> {
+        operands[base + k].assumingMemoryBound(to: Int32.self)
+    }
+
+    var workspace: UnsafeMutablePointer<Float> { arena.workspace }
+
+    /// A seed for this step's dropout mask of one layer.
+    func dropoutSeed(_ salt: UInt64) -> UInt64 {
+        var mix = SplitMix64(seed: seed ^ (UInt64(steps) &* 0x9E37_79B9_7F4A_7C15) ^ (salt &* 0xD1B5_4A32_D192_ED03))
+        return mix.next()
+    }
+
+    func execute(_ instruction: Instruction, _ base: Int, learningRate: Float) {
+        let count = instruction.operands.count
+        switch instruction.kernel {
+        case .dense(let rows, let inputs, let units, let bias, let act):
+            GEMM.multiply(c: f(base, 0), ldc: units, a: f(base, 1), lda: inputs, b: f(base, 2), ldb: units,
+                          m: rows, n: units, k: inputs, pool: pool, workspace: workspace)
+            epilogue(f(base, 0), bias: bias ? f(base, 3) : nil, rows: rows, columns: units, act)
+
+        case .denseBackwardData(let rows, let inputs, let units):
+            GEMM.multiply(c: f(base, 0), ldc: inputs, a: f(base, 1), lda: units, b: f(base, 2), ldb: units, transposeB: true,
+                          m: rows, n: inputs, k: units, pool: pool, workspace: workspace)
+
+        case .denseBackwardWeights(let rows, let inputs, let units, let bias):
+            let x = f(base, bias ? 2 : 1), dz = f(base, bias ? 3 : 2)
+            GEMM.multiply(c: f(base, 0), ldc: units, a: x, lda: inputs, transposeA: true, b: dz, ldb: units,
+                          m: inputs, n: units, k: rows, pool: pool, workspace: workspace)
+            if bias { nnc_column_sums(f(base, 1), dz, Int32(rows), Int32(units)) }
+
+        case .convolution(let s, let bias, let act):
+            let y = f(base, 0), x = f(base, 1), w = f(base, 2), cols = f(base, bias ? 4 : 3)
+            let fg = s.filters / s.groups
+            forEachChunk(s) { group, rows in
+                let a = s.isPointwise ? UnsafeMutablePointer(mutating: x) + rows.lowerBound * s.patch : columns(cols, x, s, group, rows)
+                GEMM.multiply(c: y + rows.lowerBound * s.filters + group * fg, ldc: s.filters, a: a, lda: s.patch,
+                              b: w + group * fg, ldb: s.filters, m: rows.count, n: fg, k: s.patch, pool: pool, workspace: workspace)
+            }
+            epilogue(y, bias: bias ? f(base, 3) : nil, rows: s.window.positions, columns: s.filters, act)
+
+        case .convolutionBackwardData(let s):
+            let dx = f(base, 0), dz = f(base, 1), w = f(base, 2), cols = f(base, 3)
+            let fg = s.filters / s.groups, cg = s.window.c / s.groups
+            if !s.isPointwise { dx.update(repeating: 0, count: s.window.inputElements) }
+            forEachChunk(s) { group, rows in
+                // Pointwise: dx rows are the product itself.
+                let out = s.isPointwise ? dx + rows.lowerBound * s.patch : cols
+                GEMM.multiply(c: out, ldc: s.patch, a: dz + rows.lowerBound * s.filters + group * fg, lda: s.filters,
+                              b: w + group * fg, ldb: s.filters, transposeB: true, m: rows.count, n: s.patch, k: fg,
+                              pool: pool, workspace: workspace)
+                if !s.isPointwise {
+                    nnc_col2im_rows(dx, cols, s.window.raw, Int32(group * cg), Int32(cg), Int32(rows.lowerBound), Int32(rows.upperBound))
+                }
+            }
+
+        case .convolutionBackwardWeights(let s, let bias):
+            let dw = f(base, 0), x = f(base, bias ? 2 : 1), dz = f(base, bias ? 3 : 2), cols = f(base, bias ? 4 : 3)
+            let fg = s.filters / s.groups
+            forEachChunk(s) { group, rows in
+                let a = s.isPointwise ? UnsafeMutablePointer(mutating: x) + rows.lowerBound * s.patch : columns(cols, x, s, group, rows)
+                GEMM.multiply(c: dw + group * fg, ldc: s.filters, a: a, lda: s.patch, transposeA: true,
+                              b: dz + rows.lowerBound * s.filters + group * fg, ldb: s.filters, m: s.patch, n: fg, k: rows.count,
+                              accumulate: rows.lowerBound > 0, pool: pool, workspace: workspace)
+            }
+            if bias { nnc_column_sums(f(base, 1), dz, Int32(s.window.positions), Int32(s.filters)) }
+
+        case .maxPool(let g, let save):
+            nnc_maxpool_forward(f(base, 0), save ? i32(base, 1) : nil, f(base, save ? 2 : 1), g.raw)
+
+        case .maxPoolBackward(let g):
+            nnc_maxpool_backward(f(base, 0), f(base, 1), i32(base, 2), g.positions * g.c, g.inputElements)
+
+        case .averagePool(let g, let countPadding):
+            nnc_avgpool_forward(f(base, 0), f(base, 1), g.raw, countPadding ? 1 : 0)
+
+        case .averagePoolBackward(let g, let countPadding):
+            nnc_avgpool_backward(f(base, 0), f(base, 1), g.raw, countPadding ? 1 : 0)
+
+        case .globalAveragePool(let batch, let positions, let channels):
+            nnc_global_avgpool_forward(f(base, 0), f(base, 1), Int32(batch), Int32(positions), Int32(channels))
+
+        case .globalAveragePoolBackward(let batch, let positions, let channels):
+            nnc_global_avgpool_backward(f(base, 0), f(base, 1), Int32(batch), Int32(positions), Int32(channels))
+
+        case .activation(let act, let n):
+            nnc_activation_forward(f(base, 0), f(base, 1), n, act.raw, Float(act.parameter))
+
+        case .activationBackward(let act, let n, _):
+            // The third operand is y or x, whichever the derivative reads; the kernel reads only that one.
+            nnc_activation_backward(f(base, 0), f(base, 1), f(base, 2), f(base, 2), n, act.raw, Float(act.parameter))
+
+        case .softmax(let rows, let columns):
+            nnc_softmax_forward(f(base, 0), f(base, 1), Int32(rows), Int32(columns))
+
+        case .softmaxBackward(let rows, let columns):
+            nnc_softmax_backward(f(base, 0), f(base, 1), f(base, 2), Int32(rows), Int32(columns))
+
+        case .dropout(let rate, let n, let salt):
+            nnc_dropout_forward(f(base, 0), f(base, 1), n, Float(rate), dropoutSeed(salt))
+
+        case .dropoutBackward(let rate, let n, let salt):
+            nnc_dropout_backward(f(base, 0), f(base, 1), n, Float(rate), dropoutSeed(salt))
+
+        case .batchNormTraining(let rows, let channels, let momentum, let epsilon, let scale, let center):
+            let gamma = scale ? f(base, 6) : nil, beta = center ? f(base, scale ? 7 : 6) : nil
+            nnc_batchnorm_train_forward(f(base, 0), f(base, 1), f(base, 2), f(base, 3), f(base, 4), f(base, 5), gamma, beta,
+                                        Int32(rows), Int32(channels), Float(momentum), Float(epsilon))
+
+        case .batchNormInference(let rows, let channels, let epsilon, let scale, let center):
+            let gamma = scale ? f(base, 4) : nil, beta = center ? f(base, scale ? 5 : 4) : nil
+            nnc_batchnorm_infer(f(base, 0), f(base, 1), f(base, 2), f(base, 3), gamma, beta, Int32(rows), Int32(channels), Float(epsilon))
+
+        case .batchNormBackward(let rows, let channels, let scale, let center):
+            let (dGamma, dBeta, rest) = normalizationGradients(base, scale: scale, center: center)
+            let gamma = count > rest + 4 ? f(base, rest + 4) : nil
+            nnc_batchnorm_backward(f(base, 0), dGamma, dBeta, f(base, rest), f(base, rest + 1), f(base, rest + 2), f(base, rest + 3),
+                                   gamma, Int32(rows), Int32(channels))
+
+        case .foldBatchNorm(let weights, let channels, let epsilon, let bias, let scale, let center):
+            var k = 3
+            let b = bias ? f(base, k) : nil
+            if bias { k += 1 }
+            let mean = f(base, k), variance = f(base, k + 1)
+            k += 2
+            let gamma = scale ? f(base, k) : nil
+            if scale { k += 1 }
+            let beta = center ? f(base, k) : nil
+            nnc_fold_batchnorm(f(base, 0), f(base, 1), f(base, 2), b, mean, variance, gamma, beta, weights, Int32(channels), Float(epsilon))
+
+        case .layerNorm(let rows, let features, let epsilon, let scale, let center):
+            let gamma = scale ? f(base, 4) : nil, beta = center ? f(base, scale ? 5 : 4) : nil
+            nnc_layernorm_forward(f(base, 0), f(base, 1), f(base, 2), f(base, 3), gamma, beta, Int32(rows), Int32(features), Float(epsilon))
+
+        case .layerNormBackward(let rows, let features, let scale, let center):
+            let (dGamma, dBeta, rest) = normalizationGradients(base, scale: scale, center: center)
+            let gamma = count > rest + 4 ? f(base, rest + 4) : nil
+            nnc_layernorm_backward(f(base, 0), dGamma, dBeta, f(base, rest), f(base, rest + 1), f(base, rest + 2), f(base, rest + 3),
+                                   gamma, Int32(rows), Int32(features))
+
+        case .add(let n, let inputs):
+            for k in 0..<inputs { addInputs[k] = UnsafePointer(f(base, 1 + k)) }
+            nnc_add(f(base, 0), addInputs, Int32(inputs), n)
+
+        case .accumulate(let n):
+            nnc_accumulate(f(base, 0), f(base, 1), n)
+
+        case .concat(let outer, let widths):
+            let total = widths.reduce(0, +)
+            var column = 0
+            for (k, width) in widths.enumerated() {
+                let y = f(base, 0), x = f(base, 1 + k)
+                for r in 0..<outer { (y + r * total + column).update(from: x + r * width, count: width) }
+                column += width
+            }
+
+        case .concatBackward(let outer, let widths, let index):
+            let total = widths.reduce(0, +), width = widths[index]
+            let column = widths[..<index].reduce(0, +)
+            let dx = f(base, 0), dy = f(base, 1)
+            for r in 0..<outer { (dx + r * width).update(from: dy + r * total + column, count: width) }
+
+        case .embedding(let rows, _, let dimension, let padding):
+            nnc_embedding_forward(f(base, 0), i32(base, 1), f(base, 2), Int32(rows), Int32(dimension), Int32(padding ?? -1))
+
+        case .embeddingBackward(let rows, let vocabulary, let dimension, let padding):
+            nnc_embedding_backward(f(base, 0), i32(base, 1), f(base, 2), Int32(rows), Int32(vocabulary), Int32(dimension),
+                                   Int32(padding ?? -1))
+
+        case .loss(let function, let rows, let columns, let gradient):
+            loss(function, base, rows: rows, columns: columns, gradient: gradient)
+
+        case .update(let rule, let n):
+            update(rule, base, count: n, learningRate: learningRate)
+        }
+    }
+
+    /// Calls `body(group, rows)` for every group and every chunk of output positions.
+    @inline(__always) func forEachChunk(_ s: ConvolutionShape, _ body: (Int, Range<Int>) -> Void) {
+        let chunk = s.chunkRows, positions = s.window.positions
+        for group in 0..<s.groups {
+            var start = 0
+            while start < positions {
+                body(group, start..<min(positions, start + chunk))
+                start += chunk
+            }
+        }
+    }
+
+    /// im2col of one group's channels for output rows `rows` into `cols`; returns `cols`.
+    @inline(__always) func columns(_ cols: UnsafeMutablePointer<Float>, _ x: UnsafeMutablePointer<Float>, _ s: ConvolutionShape,
+                                   _ group: Int, _ rows: Range<Int>) -> UnsafeMutablePointer<Float> {
+        let cg = s.window.c / s.groups
+        nnc_im2col_rows(cols, x, s.window.raw, Int32(group * cg), Int32(cg), Int32(rows.lowerBound), Int32(rows.upperBound))
+        return cols
+    }
+
+    /// Bias and activation on C's rows: the GEMM epilogue (split by rows over the pool for big outputs).
+    func epilogue(_ y: UnsafeMutablePointer<Float>, bias: UnsafeMutablePointer<Float>?, rows: Int, columns: Int, _ act: ActivationFunction) {
+        guard bias != nil || act.kind != .linear else { return }
+        var job = EpilogueJob(y: y, bias: bias, rows: rows, columns: columns, activation: act.raw, parameter: Float(act.parameter),
+                              parts: rows * columns >= 65_536 ? pool.threads : 1)
+        pool.run(parts: job.parts, &job) { context, p in
+            let j = context!.assumingMemoryBound(to: EpilogueJob.self).pointee
+            nnc_bias_activation(j.y, j.bias, Int32(j.rows * p / j.parts), Int32(j.rows * (p + 1) / j.parts), Int32(j.columns),
+                                j.activation, j.parameter)
+        }
+    }
+
+    func normalizationGradients(_ base: Int, scale: Bool, center: Bool)
+        -> (UnsafeMutablePointer<Float>?, UnsafeMutablePointer<Float>?, Int) {
+        var k = 1
+        let dGamma = scale ? f(base, k) : nil
+        if scale { k += 1 }
+        let dBeta = center ? f(base, k) : nil
+        if center { k += 1 }
+        return (dGamma, dBeta, k)
+    }
+
+    /// [loss, dy?, y, targets]; the gradient is scaled by 1/rows (the mean over rows).
+    func loss(_ function: LossFunction, _ base: Int, rows: Int, columns: Int, gradient: Bool) {
+        let loss = f(base, 0)
+        let dy: UnsafeMutablePointer<Float>? = gradient ? f(base, 1) : nil
+        let y = f(base, gradient ? 2 : 1)
+        let t = gradient ? 3 : 2
+        let scale = 1 / Float(rows)
+        let r = Int32(rows), c = Int32(columns)
+        switch function {
+        case .meanSquaredError, .sumOfSquares:
+            let half: Int32 = function == .sumOfSquares ? 1 : 0
+            nnc_mse_forward(loss, y, f(base, t), r, c, half)
+            if let dy { nnc_mse_backward(dy, y, f(base, t), r, c, half, scale) }
+        case .binaryCrossEntropy(let logits, let smoothing):
+            nnc_bce_forward(loss, y, f(base, t), r, c, logits ? 1 : 0, Float(smoothing))
+            if let dy { nnc_bce_backward(dy, y, f(base, t), r, c, logits ? 1 : 0, scale, Float(smoothing)) }
+        case .categoricalCrossEntropy(let sparse, let smoothing):
+            let labels = sparse ? i32(base, t) : nil, targets = sparse ? nil : f(base, t)
+            nnc_cce_forward(loss, y, targets, labels, r, c, Float(smoothing))
+            if let dy { nnc_cce_backward(dy, y, targets, labels, r, c, scale, Float(smoothing)) }
+        case .softmaxCrossEntropy(let sparse, let smoothing):
+            let labels = sparse ? i32(base, t) : nil, targets = sparse ? nil : f(base, t)
+            nnc_softmax_xent_forward(loss, y, labels, targets, r, c, Float(smoothing))
+            if let dy { nnc_softmax_xent_backward(dy, y, labels, targets, r, c, scale, Float(smoothing)) }
+        }
+    }
+
+    /// [w, g, state…].
+    func update(_ rule: OptimizerRule, _ base: Int, count n: Int, learningRate lr: Float) {
+        let w = f(base, 0), g = f(base, 1)
+        switch rule {
+        case .sgd(let momentum, let dampening, let nesterov):
+            nnc_sgd_update(w, g, momentum > 0 ? f(base, 2) : nil, n, lr, Float(momentum), Float(dampening), nesterov ? 1 : 0)
+        case .adagrad(_, let epsilon):
+            nnc_adagrad_update(w, g, f(base, 2), n, lr, Float(epsilon))
+        case .rmsprop(let rho, let momentum, let epsilon, let centered):
+            let mg = centered ? f(base, 3) : nil
+            let mom = momentum > 0 ? f(base, centered ? 4 : 3) : nil
+            nnc_rmsprop_update(w, g, f(base, 2), mg, mom, n, lr, Float(rho), Float(momentum), Float(epsilon), centered ? 1 : 0)
+        case .adadelta(let rho, let epsilon):
+            nnc_adadelta_update(w, g, f(base, 2), f(base, 3), n, lr, Float(rho), Float(epsilon))
+        case .adam(let beta1, let beta2, let epsilon, let amsgrad, let decay):
+            nnc_adam_update(w, g, f(base, 2), f(base, 3), amsgrad ? f(base, 4) : nil, n, lr, Float(beta1), Float(beta2),
+                            Float(epsilon), Float(decay), steps + 1)
+        }
+    }
+}
+
+/// The epilogue's arguments, split by rows over the pool.
+struct EpilogueJob {
+    var y: UnsafeMutablePointer<Float>, bias: UnsafeMutablePointer<Float>?
+    var rows: Int, columns: Int
+    var activation: nnc_activation, parameter: Float
+    var parts: Int
+}
+
+extension ActivationFunction {
+    var raw: nnc_activation {
+        switch kind {
+        case .linear: NNC_ACT_LINEAR
+        case .relu: NNC_ACT_RELU
+        case .leakyRelu: NNC_ACT_LEAKY_RELU
+        case .elu: NNC_ACT_ELU
+        case .selu: NNC_ACT_SELU
+        case .sigmoid: NNC_ACT_SIGMOID
+        case .tanh: NNC_ACT_TANH
+        case .lecunTanh: NNC_ACT_LECUN_TANH
+        case .softplus: NNC_ACT_SOFTPLUS
+        case .swish: NNC_ACT_SWISH
+        }
+    }
+}
+
+extension WindowGeometry {
+    var raw: nnc_window {
+        nnc_window(batch: Int32(batch), h: Int32(h), w: Int32(w), c: Int32(c), kh: Int32(kh), kw: Int32(kw),
+                   sh: Int32(sh), sw: Int32(sw), dh: Int32(dh), dw: Int32(dw), pad_top: Int32(padTop),
+                   pad_left: Int32(padLeft), pad_bottom: Int32(padBottom), pad_right: Int32(padRight),
+                   oh: Int32(oh), ow: Int32(ow))
+    }
+}

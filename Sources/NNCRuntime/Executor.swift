@@ -1,0 +1,140 @@
+import CNNCKernels
+import NNCKernels
+import NNCPlan
+
+/// Runs a plan with the fast kernels in one `Arena`. Every address is resolved when the
+/// executor is made, so a step walks the instruction list and calls kernels: after the
+/// first step it allocates nothing on the heap.
+public final class Executor: @unchecked Sendable {
+    public let plan: ExecutionPlan
+    public let pool: ThreadPool
+    public let arena: Arena
+    /// Address of every buffer (a view's is its owner's).
+    let addresses: [UnsafeMutableRawPointer]
+    /// Operand addresses of each instruction, flattened, and where each instruction's begin.
+    let operands: UnsafeMutablePointer<UnsafeMutableRawPointer>
+    let operandStart: [Int]
+    /// Input pointers for n-ary adds (filled per instruction, never reallocated).
+    let addInputs: UnsafeMutablePointer<UnsafePointer<Float>?>
+    let maxAddInputs: Int
+    /// Optimizer steps taken: Adam's t, and the dropout masks' step number.
+    public var steps = 0
+    /// Seeds dropout masks (with the step and the layer's salt).
+    public var seed: UInt64 = 0
+
+    public init(plan: ExecutionPlan, threads: Int = ThreadPool.availableCores) {
+        self.plan = plan
+        pool = ThreadPool(threads: threads)
+        let workspace = Self.workspaceFloats(plan, threads: pool.threads)
+        arena = Arena(persistentBytes: plan.persistentBytes, arenaBytes: plan.arenaBytes, workspaceBytes: workspace * 4)
+        var addresses: [UnsafeMutableRawPointer] = []
+        for b in plan.buffers {
+            let root = plan.root(b.id)
+            if let offset = plan.persistentOffsets[root] {
+                addresses.append(arena.base + offset)
+            } else {
+                addresses.append(arena.transientBase + (plan.layout.offsets[root] ?? 0))
+            }
+        }
+        self.addresses = addresses
+        let all = plan.prepare + plan.instructions
+        let count = all.reduce(0) { $0 + $1.operands.count }
+        operands = .allocate(capacity: max(1, count))
+        var start: [Int] = []
+        var next = 0
+        for instruction in all {
+            start.append(next)
+            for operand in instruction.operands {
+                operands[next] = addresses[operand.buffer.rawValue]
+                next += 1
+            }
+        }
+        operandStart = start
+        maxAddInputs = all.map { if case .add(_, let n) = $0.kernel { n } else { 0 } }.max() ?? 0
+        addInputs = .allocate(capacity: max(1, maxAddInputs))
+        for (id, value) in plan.initialValues { fill(id, with: Float(value)) }
+    }
+
+    deinit {
+        operands.deallocate()
+        addInputs.deallocate()
+    }
+
+    /// GEMM packing workspace: the largest any multiply of the plan needs with `threads` threads.
+    static func workspaceFloats(_ plan: ExecutionPlan, threads: Int) -> Int {
+        var most = 0
+        func need(_ m: Int, _ n: Int, _ k: Int) { most = max(most, GEMM.workspaceFloats(m: m, n: n, k: k, threads: threads)) }
+        for instruction in plan.prepare + plan.instructions {
+            switch instruction.kernel {
+            case .dense(let rows, let inputs, let units, _, _):
+                need(rows, units, inputs)
+            case .denseBackwardData(let rows, let inputs, let units):
+                need(rows, inputs, units)
+            case .denseBackwardWeights(let rows, let inputs, let units, _):
+                need(inputs, units, rows)
+            case .convolution(let s, _, _):
+                need(s.chunkRows, s.filters / s.groups, s.patch)
+            case .convolutionBackwardData(let s):
+                need(s.chunkRows, s.patch, s.filters / s.groups)
+            case .convolutionBackwardWeights(let s, _):
+                need(s.patch, s.filters / s.groups, s.chunkRows)
+            default:
+                break
+            }
+        }
+        return most
+    }
+
+    /// The float elements of a buffer.
+    public func pointer(_ id: BufferID) -> UnsafeMutablePointer<Float> {
+        addresses[id.rawValue].assumingMemoryBound(to: Float.self)
+    }
+
+    public func int32Pointer(_ id: BufferID) -> UnsafeMutablePointer<Int32> {
+        addresses[id.rawValue].assumingMemoryBound(to: Int32.self)
+    }
+
+    public func fill(_ id: BufferID, with value: Float) {
+        pointer(id).update(repeating: value, count: plan[id].elements)
+    }
+
+    /// Copies values into a float buffer (counts must match).
+    public func write(_ id: BufferID, _ values: [Float]) {
+        precondition(values.count == plan[id].elements, "\(plan[id].name) holds \(plan[id].elements) values, got \(values.count)")
+        values.withUnsafeBufferPointer { pointer(id).update(from: $0.baseAddress!, count: values.count) }
+    }
+
+    public func write(_ id: BufferID, _ values: [Int32]) {
+        precondition(values.count == plan[id].elements, "\(plan[id].name) holds \(plan[id].elements) values, got \(values.count)")
+        values.withUnsafeBufferPointer { int32Pointer(id).update(from: $0.baseAddress!, count: values.count) }
+    }
+
+    public func read(_ id: BufferID) -> [Float] {
+        Array(UnsafeBufferPointer(start: pointer(id), count: plan[id].elements))
+    }
+
+    /// The mean of the per-row losses of the last step.
+    public var loss: Double {
+        guard let id = plan.loss else { return .nan }
+        let p = pointer(id), n = plan[id].elements
+        var sum = 0.0
+        for i in 0..<n { sum += Double(p[i]) }
+        return sum / Double(n)
+    }
+
+    /// Runs the plan's `prepare` instructions (folding batchnorm into weights); call after
+    /// setting parameters.
+    public func prepare() {
+        for i in plan.prepare.indices { execute(plan.prepare[i], operandStart[i], learningRate: 0) }
+    }
+
+    /// One step: forward (and loss, backward and updates when training). `learningRate` is
+    /// this step's scheduled rate.
+    public func run(learningRate: Float = 0) {
+        let offset = plan.prepare.count
+        for i in plan.instructions.indices {
+            execute(plan.instructions[i], operandStart[offset + i], learningRate: learningRate)
+        }
+        if plan.options.mode == .training { steps += 1 }
+    }
+}

@@ -1,0 +1,184 @@
+import CNNCKernels
+import Foundation
+import NNCPlan
+
+/// The naive double-precision kernel behind each instruction, written from the formulas.
+extension ReferenceExecutor {
+    func execute(_ instruction: Instruction, learningRate: Double) {
+        let o = instruction.operands.map { storage[$0.buffer.rawValue] }
+        switch instruction.kernel {
+        case .dense(let rows, let inputs, let units, let bias, let act):
+            for r in 0..<rows {
+                for u in 0..<units {
+                    var s = bias ? o[3][u] : 0
+                    for i in 0..<inputs { s += o[1][r * inputs + i] * o[2][i * units + u] }
+                    o[0][r * units + u] = Self.activate(act, s)
+                }
+            }
+        case .denseBackwardData(let rows, let inputs, let units):
+            for r in 0..<rows {
+                for i in 0..<inputs {
+                    var s = 0.0
+                    for u in 0..<units { s += o[1][r * units + u] * o[2][i * units + u] }
+                    o[0][r * inputs + i] = s
+                }
+            }
+        case .denseBackwardWeights(let rows, let inputs, let units, let bias):
+            let x = o[bias ? 2 : 1], dz = o[bias ? 3 : 2]
+            for i in 0..<inputs {
+                for u in 0..<units {
+                    var s = 0.0
+                    for r in 0..<rows { s += x[r * inputs + i] * dz[r * units + u] }
+                    o[0][i * units + u] = s
+                }
+            }
+            if bias { Self.columnSums(o[1], dz, rows: rows, columns: units) }
+        case .convolution(let s, let bias, let act):
+            let n = s.window.positions * s.filters
+            for i in 0..<n { o[0][i] = bias ? o[3][i % s.filters] : 0 }
+            Self.convolutionTaps(s) { out, input, weight in o[0][out] += o[1][input] * o[2][weight] }
+            for i in 0..<n { o[0][i] = Self.activate(act, o[0][i]) }
+        case .convolutionBackwardData(let s):
+            o[0].update(repeating: 0, count: s.window.inputElements)
+            Self.convolutionTaps(s) { out, input, weight in o[0][input] += o[1][out] * o[2][weight] }
+        case .convolutionBackwardWeights(let s, let bias):
+            let x = o[bias ? 2 : 1], dz = o[bias ? 3 : 2]
+            o[0].update(repeating: 0, count: s.patch * s.filters)
+            Self.convolutionTaps(s) { out, input, weight in o[0][weight] += dz[out] * x[input] }
+            if bias { Self.columnSums(o[1], dz, rows: s.window.positions, columns: s.filters) }
+        case .maxPool(let g, let save):
+            let x = o[save ? 2 : 1]
+            Self.windows(g) { out, cells in
+                var best = -Double.infinity, at = -1
+                for cell in cells where x[cell] > best { best = x[cell]; at = cell }
+                o[0][out] = at < 0 ? 0 : best
+                if save { o[1][out] = Double(at) }
+            }
+        case .maxPoolBackward(let g):
+            o[0].update(repeating: 0, count: g.inputElements)
+            for i in 0..<(g.positions * g.c) where o[2][i] >= 0 { o[0][Int(o[2][i])] += o[1][i] }
+        case .averagePool(let g, let countPadding):
+            Self.windows(g, countPadding: countPadding) { out, cells, divisor in
+                o[0][out] = cells.reduce(0) { $0 + o[1][$1] } / Double(max(divisor, 1))
+            }
+        case .averagePoolBackward(let g, let countPadding):
+            o[0].update(repeating: 0, count: g.inputElements)
+            Self.windows(g, countPadding: countPadding) { out, cells, divisor in
+                for cell in cells { o[0][cell] += o[1][out] / Double(max(divisor, 1)) }
+            }
+        case .globalAveragePool(let batch, let positions, let channels):
+            for b in 0..<batch {
+                for c in 0..<channels {
+                    var s = 0.0
+                    for p in 0..<positions { s += o[1][(b * positions + p) * channels + c] }
+                    o[0][b * channels + c] = s / Double(positions)
+                }
+            }
+        case .globalAveragePoolBackward(let batch, let positions, let channels):
+            for b in 0..<batch {
+                for p in 0..<positions {
+                    for c in 0..<channels { o[0][(b * positions + p) * channels + c] = o[1][b * channels + c] / Double(positions) }
+                }
+            }
+        case .activation(let act, let n):
+            for i in 0..<n { o[0][i] = Self.activate(act, o[1][i]) }
+        case .activationBackward(let act, let n, let fromOutput):
+            for i in 0..<n { o[0][i] = o[1][i] * Self.derivative(act, o[2][i], fromOutput: fromOutput) }
+        case .softmax(let rows, let columns):
+            for r in 0..<rows { Self.softmax(o[1] + r * columns, into: o[0] + r * columns, columns) }
+        case .softmaxBackward(let rows, let columns):
+            for r in 0..<rows {
+                var dot = 0.0
+                for c in 0..<columns { dot += o[1][r * columns + c] * o[2][r * columns + c] }
+                for c in 0..<columns { o[0][r * columns + c] = o[2][r * columns + c] * (o[1][r * columns + c] - dot) }
+            }
+        case .dropout(let rate, let n, let salt), .dropoutBackward(let rate, let n, let salt):
+            let s = dropoutSeed(salt)
+            for i in 0..<n { o[0][i] = nnc_dropout_keeps(s, i, Float(rate)) != 0 ? o[1][i] / (1 - rate) : 0 }
+        case .batchNormTraining(let rows, let channels, let momentum, let epsilon, let scale, let center):
+            let gamma = scale ? o[6] : nil, beta = center ? o[scale ? 7 : 6] : nil
+            for c in 0..<channels {
+                var mean = 0.0, variance = 0.0
+                for r in 0..<rows { mean += o[5][r * channels + c] }
+                mean /= Double(rows)
+                for r in 0..<rows { variance += (o[5][r * channels + c] - mean) * (o[5][r * channels + c] - mean) }
+                variance /= Double(rows)
+                let invStd = 1 / (variance + epsilon).squareRoot()
+                o[1][c] = mean
+                o[2][c] = invStd
+                o[3][c] = momentum * o[3][c] + (1 - momentum) * mean
+                o[4][c] = momentum * o[4][c] + (1 - momentum) * variance * Double(rows) / Double(max(rows - 1, 1))
+                for r in 0..<rows {
+                    o[0][r * channels + c] = (gamma?[c] ?? 1) * (o[5][r * channels + c] - mean) * invStd + (beta?[c] ?? 0)
+                }
+            }
+        case .batchNormInference(let rows, let channels, let epsilon, let scale, let center):
+            let gamma = scale ? o[4] : nil, beta = center ? o[scale ? 5 : 4] : nil
+            for r in 0..<rows {
+                for c in 0..<channels {
+                    o[0][r * channels + c] = (gamma?[c] ?? 1) * (o[1][r * channels + c] - o[2][c]) / (o[3][c] + epsilon).squareRoot() + (beta?[c] ?? 0)
+                }
+            }
+        case .batchNormBackward(let rows, let channels, let scale, let center):
+            normalizationBackward(o, scale: scale, center: center, groups: channels, size: rows,
+                                  index: { g, k in k * channels + g }, parameter: { g, _ in g }, parameters: channels)
+        case .foldBatchNorm(let weights, let channels, let epsilon, let bias, let scale, let center):
+            var k = 3
+            let b = bias ? o[k] : nil
+            if bias { k += 1 }
+            let mean = o[k], variance = o[k + 1]
+            k += 2
+            let gamma = scale ? o[k] : nil
+            if scale { k += 1 }
+            let beta = center ? o[k] : nil
+            for c in 0..<channels {
+                let s = (gamma?[c] ?? 1) / (variance[c] + epsilon).squareRoot()
+                o[1][c] = ((b?[c] ?? 0) - mean[c]) * s + (beta?[c] ?? 0)
+            }
+            for i in 0..<weights { o[0][i] = o[2][i] * (gamma?[i % channels] ?? 1) / (variance[i % channels] + epsilon).squareRoot() }
+        case .layerNorm(let rows, let features, let epsilon, let scale, let center):
+            let gamma = scale ? o[4] : nil, beta = center ? o[scale ? 5 : 4] : nil
+            for r in 0..<rows {
+                let x = o[3] + r * features
+                let mean = (0..<features).reduce(0) { $0 + x[$1] } / Double(features)
+                let variance = (0..<features).reduce(0) { $0 + (x[$1] - mean) * (x[$1] - mean) } / Double(features)
+                let invStd = 1 / (variance + epsilon).squareRoot()
+                o[1][r] = mean
+                o[2][r] = invStd
+                for j in 0..<features { o[0][r * features + j] = (gamma?[j] ?? 1) * (x[j] - mean) * invStd + (beta?[j] ?? 0) }
+            }
+        case .layerNormBackward(let rows, let features, let scale, let center):
+            // Groups are rows here, normalized over the features; γ and β are per feature.
+            normalizationBackward(o, scale: scale, center: center, groups: rows, size: features,
+                                  index: { r, j in r * features + j }, parameter: { _, j in j }, parameters: features)
+        case .add(let n, let inputs):
+            for i in 0..<n { o[0][i] = (1...inputs).reduce(0) { $0 + o[$1][i] } }
+        case .accumulate(let n):
+            for i in 0..<n { o[0][i] += o[1][i] }
+        case .concat(let outer, let widths):
+            let total = widths.reduce(0, +)
+            var column = 0
+            for (k, width) in widths.enumerated() {
+                for r in 0..<outer { for j in 0..<width { o[0][r * total + column + j] = o[1 + k][r * width + j] } }
+                column += width
+            }
+        case .concatBackward(let outer, let widths, let index):
+            let total = widths.reduce(0, +), width = widths[index], column = widths[..<index].reduce(0, +)
+            for r in 0..<outer { for j in 0..<width { o[0][r * width + j] = o[1][r * total + column + j] } }
+        case .embedding(let rows, _, let dimension, let padding):
+            for r in 0..<rows {
+                let id = Int(o[1][r])
+                for j in 0..<dimension { o[0][r * dimension + j] = id == padding ? 0 : o[2][id * dimension + j] }
+            }
+        case .embeddingBackward(let rows, let vocabulary, let dimension, let padding):
+            o[0].update(repeating: 0, count: vocabulary * dimension)
+            for r in 0..<rows where Int(o[1][r]) != padding {
+                for j in 0..<dimension { o[0][Int(o[1][r]) * dimension + j] += o[2][r * dimension + j] }
+            }
+        case .loss(let function, let rows, let columns, let gradient):
+            loss(function, o, rows: rows, columns: columns, gradient: gradient)
+        case .update(let rule, let n):
+            update(rule, o, count: n, learningRate: learningRate)
+        }
+    }
+}

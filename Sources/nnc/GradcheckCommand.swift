@@ -1,0 +1,88 @@
+import ArgumentParser
+import Foundation
+import NNCDriver
+import NNCPlan
+
+struct GradcheckCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "gradcheck",
+        abstract: "Compare every parameter's analytic gradient with central finite differences.",
+        discussion: """
+            Compiles the training plan (without optimizer updates) for a small batch of random inputs and targets, \
+            runs it in double precision with the reference kernels, and compares each parameter's gradient with \
+            (L(w + h) − L(w − h)) / 2h on a few elements per tensor. Then runs the same plan with the fast float \
+            kernels and reports their largest difference from the double gradients. Fails (exit 1) when an error \
+            exceeds the tolerance or when every gradient is zero.
+            """)
+
+    @OptionGroup var options: ModelOptions
+
+    @Option(help: "Samples in the random batch.")
+    var batch = 2
+
+    @Option(help: "Seed of the parameters and the random batch.")
+    var seed: UInt64 = 1
+
+    @Option(help: "Elements checked per parameter tensor (spread over the tensor).")
+    var perTensor = 6
+
+    @Option(help: "Finite-difference step h.")
+    var step = 1e-6
+
+    @Option(help: "Largest accepted relative error of the double-precision check.")
+    var tolerance = 1e-5
+
+    @Option(help: "Largest accepted error of the float kernels, relative to the tensor's largest gradient.")
+    var floatTolerance = 1e-3
+
+    func validate() throws {
+        guard (1...4096).contains(batch) else { throw ValidationError("--batch must be between 1 and 4096") }
+        guard perTensor >= 1 else { throw ValidationError("--per-tensor must be at least 1") }
+    }
+
+    func run() throws {
+        let result = options.compile(LoweringOptions(mode: .training, batch: batch, updates: false))
+        if options.format == .text { options.report(result.diagnostics) }
+        guard let plan = result.plan else {
+            if options.format == .json { print(JSONReports.check(result.check)) }
+            throw ExitCode(1)
+        }
+        let report = GradientCheck.run(plan, seed: seed, perTensor: perTensor, h: step)
+        let failed = report.entries.filter { $0.worstRelativeError > tolerance || $0.floatRelativeError > floatTolerance }
+        let ok = failed.isEmpty && !report.allGradientsZero && !report.entries.isEmpty
+        if options.format == .json {
+            try printJSON([
+                "model": plan.model, "batch": batch, "seed": seed, "loss": report.loss, "passed": ok,
+                "all_gradients_zero": report.allGradientsZero,
+                "worst_relative_error": report.worstRelativeError, "worst_float_error": report.worstFloatError,
+                "parameters": report.entries.map { ["layer": $0.layer, "parameter": $0.parameter, "checked": $0.checked,
+                                                    "relative_error": $0.worstRelativeError, "largest_gradient": $0.largestGradient,
+                                                    "float_error": $0.floatRelativeError] as [String: Any] },
+            ] as [String: Any])
+        } else {
+            print("gradient check of '\(plan.model)': batch \(batch) of random data, seed \(seed), loss \(String(format: "%.6f", report.loss))")
+            print("  finite differences in double precision, h = \(step); float = fast kernels vs double\n")
+            let width = max(10, report.entries.map { $0.layer.count + $0.parameter.count + 1 }.max() ?? 10)
+            print("  \("parameter".padding(toLength: width, withPad: " ", startingAt: 0))  checked  rel. error   |grad| max   float error")
+            for e in report.entries {
+                let name = "\(e.layer).\(e.parameter)".padding(toLength: width, withPad: " ", startingAt: 0)
+                let flag = e.worstRelativeError > tolerance || e.floatRelativeError > floatTolerance ? "  FAIL" : ""
+                print("  \(name)  \(String(e.checked).leftAligned(7))  \(String(format: "%9.2e", e.worstRelativeError))  \(String(format: "%11.3e", e.largestGradient))  \(String(format: "%11.2e", e.floatRelativeError))\(flag)")
+            }
+            if report.entries.isEmpty { print("  (no trainable parameters)") }
+            print("")
+            if report.allGradientsZero {
+                print("FAILED: every gradient is zero, so the check proves nothing (dead activations? frozen layers?)")
+            } else if !failed.isEmpty {
+                print("FAILED: \(failed.count) tensor\(failed.count == 1 ? "" : "s") above tolerance (double \(tolerance), float \(floatTolerance))")
+            } else if ok {
+                print("passed: worst relative error \(String(format: "%.2e", report.worstRelativeError)), float kernels within \(String(format: "%.2e", report.worstFloatError))")
+            }
+        }
+        if !ok { throw ExitCode(1) }
+    }
+}
+
+extension String {
+    func leftAligned(_ width: Int) -> String { count >= width ? self : String(repeating: " ", count: width - count) + self }
+}

@@ -1,0 +1,47 @@
+import ArgumentParser
+import NNCDriver
+import NNCPlan
+
+/// Options of the commands that compile a model: mode and batch size.
+struct PlanOptions: ParsableArguments {
+    @Flag(help: "Compile the inference plan (forward only, dropout off, batchnorm folded) instead of the training step.")
+    var inference = false
+
+    @Option(help: "Batch size the plan is compiled for.")
+    var batch = 32
+
+    func validate() throws {
+        guard (1...1_000_000).contains(batch) else { throw ValidationError("--batch must be between 1 and 1,000,000") }
+    }
+
+    var lowering: LoweringOptions { LoweringOptions(mode: inference ? .inference : .training, batch: batch) }
+}
+
+struct PlanCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "plan",
+        abstract: "Compile a model and print its execution plan: instructions, buffers, lifetimes and memory.",
+        discussion: """
+            Lists every instruction of one step (fused kernels show in their names, e.g. gemm+bias+relu) with its \
+            operands (in, out, inout), every transient buffer with its arena offset and lifetime drawn over the steps, \
+            and the memory figures: the arena the planner chose, the lower bound (the most bytes live at once), the \
+            naive sum, and the persistent segment (parameters, optimizer state, batchnorm statistics).
+            """)
+
+    @OptionGroup var options: ModelOptions
+    @OptionGroup var plan: PlanOptions
+
+    func run() throws {
+        let result = options.compile(plan.lowering)
+        if options.format == .text { options.report(result.diagnostics) }
+        guard let compiled = result.plan else {
+            if options.format == .json { print(JSONReports.check(result.check)) }
+            throw ExitCode(1)
+        }
+        if options.format == .json {
+            try printJSON(PlanReport.json(compiled))
+        } else {
+            print(PlanReport.text(compiled), terminator: "")
+        }
+    }
+}

@@ -1,0 +1,176 @@
+import CAllocationCounter
+import NNCDriver
+import NNCKernels
+import NNCPlan
+import NNCRuntime
+import Testing
+
+/// The fast executor against the reference executor, across planners and thread counts,
+/// and its allocation behaviour.
+@Suite(.serialized) struct ExecutorTests {
+    func plan(_ model: String, _ options: LoweringOptions, planner: MemoryPlanner = GreedyPlanner()) throws -> ExecutionPlan {
+        try #require(try Driver.compile(path: modelPath(model), options: options, planner: planner).plan)
+    }
+
+    /// Random data written into an executor (float or token inputs, valid targets).
+    func feed(_ executor: Executor, seed: UInt64) {
+        let data = GradientCheck.randomData(for: executor.plan, seed: seed)
+        let plan = executor.plan
+        if plan[plan.input].type == .int32 { executor.write(plan.input, data.input.map { Int32($0) }) }
+        else { executor.write(plan.input, data.input.map(Float.init)) }
+        if let target = plan.target, let t = data.target {
+            if plan[target].type == .int32 { executor.write(target, t.map { Int32($0) }) } else { executor.write(target, t.map(Float.init)) }
+        }
+    }
+
+    func parameters(_ executor: Executor) -> [[Float]] { executor.plan.parameters.map { executor.read($0.buffer) } }
+
+    /// Training steps with the real planner and with the linear one (every buffer its own
+    /// bytes) give bit-identical parameters: the arena reuse changes nothing.
+    @Test func plannersGiveIdenticalResults() throws {
+        var results: [[[Float]]] = []
+        for planner in [GreedyPlanner(), LinearPlanner()] as [MemoryPlanner] {
+            let executor = Executor(plan: try plan("lenet5.yaml", LoweringOptions(mode: .training, batch: 8), planner: planner), threads: 2)
+            executor.initializeParameters(seed: 5)
+            for step in 0..<3 {
+                feed(executor, seed: UInt64(step))
+                executor.run(learningRate: 0.01)
+            }
+            results.append(parameters(executor))
+        }
+        let differing = zip(results[0].joined(), results[1].joined()).filter { $0 != $1 }.count
+        #expect(differing == 0, "\(differing) parameters differ between the planners")
+    }
+
+    /// Same seed and thread count: bit-identical. One thread and two agree to float rounding.
+    @Test func sameSeedAndThreadsAreBitIdentical() throws {
+        func train(threads: Int) throws -> [[Float]] {
+            let executor = Executor(plan: try plan("resnet_block.yaml", LoweringOptions(mode: .training, batch: 4)), threads: threads)
+            executor.initializeParameters(seed: 9)
+            for step in 0..<2 {
+                feed(executor, seed: UInt64(step))
+                executor.run(learningRate: 0.05)
+            }
+            return parameters(executor)
+        }
+        let a = try train(threads: 2), b = try train(threads: 2), c = try train(threads: 1)
+        #expect(zip(a.joined(), b.joined()).allSatisfy { $0 == $1 })
+        var worst: Float = 0
+        for (x, y) in zip(a.joined(), c.joined()) { worst = max(worst, abs(x - y)) }
+        #expect(worst < 1e-4)
+    }
+
+    /// Updates: a few fast Adam and SGD-momentum steps follow the reference executor's double-precision steps.
+    @Test(arguments: ["{adam: 0.01}", "{sgd: {learning_rate: 0.1, momentum: 0.9, nesterov: true}}",
+                      "{rmsprop: {learning_rate: 0.01, centered: true, momentum: 0.5}}", "{adagrad: 0.1}", "{adadelta: 1.0}",
+                      "{adamw: {learning_rate: 0.01, amsgrad: true}}"])
+    func updatesFollowTheReference(optimizer: String) throws {
+        let yaml = """
+            input: [6]
+            layers:
+              - dense: {units: 5, activation: tanh}
+              - dense: {units: 3, activation: softmax}
+            loss: categorical_crossentropy
+            optimizer: \(optimizer)
+            """
+        let plan = try compile(yaml, LoweringOptions(mode: .training, batch: 4))
+        let fast = Executor(plan: plan, threads: 1)
+        let reference = ReferenceExecutor(plan: plan)
+        fast.initializeParameters(seed: 2)
+        reference.initializeParameters(seed: 2)
+        let lr = Double(optimizer.contains("adadelta") ? 1.0 : 0.01)
+        var losses: [Double] = []
+        for step in 0..<4 {
+            let data = GradientCheck.randomData(for: plan, seed: 40)
+            feed(fast, seed: 40)
+            reference.write(plan.input, data.input)
+            reference.write(plan.target!, data.target!)
+            fast.run(learningRate: Float(lr))
+            reference.run(learningRate: lr)
+            losses.append(reference.loss)
+            #expect(abs(fast.loss - reference.loss) < 1e-5, "step \(step)")
+        }
+        for p in plan.parameters {
+            let a = fast.read(p.buffer), b = reference.read(p.buffer)
+            let worst = zip(a, b).map { abs(Double($0) - $1) }.max() ?? 0
+            #expect(worst < 1e-5, "\(p.layer).\(p.name): \(worst)")
+        }
+        #expect(losses.last! < losses.first!, "repeating one batch must lower its loss: \(losses)")
+    }
+
+    /// Inference with batchnorm folded into the convolutions equals the reference run of the
+    /// unfolded plan (batchnorm on running statistics as its own instruction).
+    @Test func foldedInferenceMatchesUnfolded() throws {
+        let folded = try plan("resnet_block.yaml", LoweringOptions(mode: .inference, batch: 2))
+        let plain = try plan("resnet_block.yaml", LoweringOptions(mode: .inference, batch: 2, optimize: false))
+        let fast = Executor(plan: folded, threads: 2)
+        let reference = ReferenceExecutor(plan: plain)
+        // Non-trivial statistics so folding matters.
+        var rng = SplitMix64(seed: 4)
+        var values: [[Double]] = []
+        for p in plain.parameters {
+            var v = ParameterInitializer.values(for: p, rng: &rng)
+            if p.name == "moving_variance" { v = v.map { _ in 0.5 + rng.unit() } }
+            if p.name == "moving_mean" || p.name == "beta" { v = v.map { _ in rng.normal() * 0.3 } }
+            values.append(v)
+        }
+        for (p, v) in zip(plain.parameters, values) { reference.write(p.buffer, v) }
+        for (p, v) in zip(folded.parameters, values) { fast.write(p.buffer, v.map(Float.init)) }
+        fast.prepare()
+        reference.prepare()
+        let input = (0..<folded[folded.input].elements).map { _ in rng.unit() * 2 - 1 }
+        fast.write(folded.input, input.map(Float.init))
+        reference.write(plain.input, input)
+        fast.run()
+        reference.run()
+        let a = fast.read(folded.output), b = reference.read(plain.output)
+        let worst = zip(a, b).map { abs(Double($0) - $1) }.max() ?? 1
+        #expect(worst < 1e-5, "folded vs unfolded: \(worst)")
+    }
+
+    /// After warm-up, a training step (and an inference step) makes no heap allocation.
+    @Test(arguments: ["lenet5.yaml", "resnet_block.yaml", "hinton_dropout_mlp.yaml"])
+    func stepsAllocateNothing(model: String) throws {
+        guard nnc_allocation_counter_active() != 0 || { _ = [Int](repeating: 0, count: 1000); return nnc_allocation_counter_active() != 0 }() else {
+            Issue.record("the allocation counter is not active on this platform")
+            return
+        }
+        for mode in [LoweringOptions.Mode.training, .inference] {
+            let executor = Executor(plan: try plan(model, LoweringOptions(mode: mode, batch: 16)), threads: 2)
+            executor.initializeParameters(seed: 1)
+            feed(executor, seed: 1)
+            executor.run(learningRate: 0.01)
+            executor.run(learningRate: 0.01)
+            track(executor.pool)
+            nnc_allocation_counter_start()
+            for _ in 0..<5 { executor.run(learningRate: 0.01) }
+            let allocations = nnc_allocation_counter_stop()
+            untrack(executor.pool)
+            #expect(allocations == 0, "\(model) \(mode): \(allocations) allocations in 5 steps")
+        }
+    }
+
+    /// Marks this thread and every worker of `pool` as tracked: each part of the job waits
+    /// until all parts are taken, so every thread takes exactly one.
+    func track(_ pool: ThreadPool, _ on: Int32 = 1) {
+        var state = (claimed: Int32(0), threads: Int32(pool.threads), on: on)
+        pool.run(parts: pool.threads, &state) { context, _ in
+            let s = context!.assumingMemoryBound(to: (claimed: Int32, threads: Int32, on: Int32).self)
+            nnc_allocation_counter_track_at_barrier(&s.pointee.claimed, s.pointee.threads, s.pointee.on)
+        }
+        nnc_allocation_counter_track_this_thread(on)
+    }
+
+    func untrack(_ pool: ThreadPool) { track(pool, 0) }
+
+    /// The counter itself counts (a check that cannot fail proves nothing).
+    @Test func allocationCounterCounts() {
+        nnc_allocation_counter_track_this_thread(1)
+        defer { nnc_allocation_counter_track_this_thread(0) }
+        nnc_allocation_counter_start()
+        let array = [Int](repeating: 7, count: 10_000)
+        let allocations = nnc_allocation_counter_stop()
+        #expect(array.count == 10_000)
+        #expect(allocations >= 1)
+    }
+}

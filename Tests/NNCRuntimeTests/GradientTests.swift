@@ -1,0 +1,147 @@
+import NNCDriver
+import NNCPlan
+import Testing
+
+/// Gradient checks of every compilable op and of whole models: the reference executor's
+/// double-precision gradients against central finite differences (relative error ≤ 1e-5
+/// on every checked element), and the fast float kernels against the double gradients
+/// (≤ 1e-4 of the tensor's largest gradient). Each also asserts the gradients are not all zero.
+@Suite struct GradientTests {
+    static let cases: [(name: String, yaml: String)] = [
+        ("dense with every activation", """
+            input: [5]
+            layers:
+              - dense: {units: 4, activation: relu}
+              - dense: {units: 4, activation: leaky_relu}
+              - dense: {units: 4, activation: elu}
+              - dense: {units: 4, activation: selu}
+              - dense: {units: 4, activation: sigmoid}
+              - dense: {units: 4, activation: tanh}
+              - dense: {units: 4, activation: lecun_tanh}
+              - dense: {units: 4, activation: softplus}
+              - dense: {units: 4, activation: {swish: 1.5}}
+              - dense: {units: 3, activation: softmax}
+            loss: categorical_crossentropy
+            # Random biases keep every unit off the kinks of relu, leaky_relu and selu at 0.
+            init: {bias: {normal: {std: 0.5}}}
+            """),
+        ("activation layers, fused and standalone", """
+            input: [6]
+            layers:
+              - dense: 5
+              - activation: relu
+              - dense: 5
+              - activation: softplus
+              - dense: {units: 4, use_bias: false}
+              - activation: tanh
+              - dense: 3
+              - softmax
+            loss: sparse_categorical_crossentropy
+            """),
+        ("conv2d stride, padding, dilation, groups and pools", """
+            input: [9, 8, 4]
+            layers:
+              - conv2d: {filters: 6, kernel: 3, padding: same, activation: relu}
+              - conv2d: {filters: 6, kernel: [2, 3], stride: 2, groups: 2, activation: tanh}
+              - maxpool2d: {pool: 2, stride: 1, padding: same}
+              - conv2d: {filters: 4, kernel: 2, dilation: 2, padding: [[1, 0], [0, 1]]}
+              - avgpool2d: {pool: 2, rounding: ceil, count_padding: true}
+              - flatten
+              - dense: 3
+            loss: mse
+            """),
+        ("conv1d causal and 1-D pools", """
+            input: [12, 3]
+            layers:
+              - conv1d: {filters: 5, kernel: 3, padding: causal, dilation: 2, activation: elu}
+              - maxpool1d: 2
+              - conv1d: {filters: 4, kernel: 1}
+              - avgpool1d: {pool: 3, stride: 2, padding: same}
+              - global_avgpool
+              - dense: {units: 2, activation: sigmoid}
+            loss: binary_crossentropy
+            """),
+        ("batchnorm, layernorm and dropout", """
+            input: [6, 6, 2]
+            layers:
+              - conv2d: {filters: 4, kernel: 3}
+              - batchnorm: {}
+              - activation: relu
+              - flatten
+              - dense: 8
+              - layernorm: {}
+              - dropout: 0.3
+              - dense: {units: 8, activation: relu}
+              - batchnorm: {center: false}
+              - dense: 3
+            loss: {categorical_crossentropy: {from_logits: true, label_smoothing: 0.1}}
+            """),
+        ("residual add, concat on a middle axis, reshape", """
+            input: [4, 6]
+            layers:
+              - dense: {units: 6, activation: tanh, name: a}
+              - dense: {units: 6, name: b}
+              - add: {inputs: [a, b], name: sum}
+              - dense: {units: 3, inputs: [input], name: c}
+              - concat: {inputs: [sum, c], axis: 1, name: joined}
+              - reshape: [36]
+              - dense: {units: 4, activation: softmax}
+            loss: {categorical_crossentropy: {label_smoothing: 0.2}}
+            """),
+        ("embedding with a padding index", """
+            input: [5]
+            layers:
+              - embedding: {input_dim: 7, output_dim: 3, padding_index: 0}
+              - flatten
+              - dense: {units: 2, activation: sigmoid}
+            loss: {binary_crossentropy: {label_smoothing: 0.1}}
+            """),
+        ("sum of squares and a frozen layer", """
+            input: [4]
+            layers:
+              - dense: {units: 5, activation: sigmoid, trainable: false}
+              - dense: {units: 2}
+            loss: sum_of_squares
+            """),
+    ]
+
+    @Test(arguments: cases.map(\.name))
+    func opsMatchFiniteDifferences(name: String) throws {
+        let yaml = Self.cases.first { $0.name == name }!.yaml
+        let plan = try compile(yaml, LoweringOptions(mode: .training, batch: 3, updates: false))
+        #expect(plan.verify() == [])
+        let report = GradientCheck.run(plan, seed: 7, perTensor: 8)
+        #expect(!report.entries.isEmpty)
+        #expect(!report.allGradientsZero)
+        for e in report.entries {
+            #expect(e.worstRelativeError <= 1e-5, "\(name): \(e.layer).\(e.parameter) relative error \(e.worstRelativeError)")
+            #expect(e.floatRelativeError <= 1e-4, "\(name): \(e.layer).\(e.parameter) float error \(e.floatRelativeError)")
+            #expect(e.largestGradient > 0, "\(name): \(e.layer).\(e.parameter) has an all-zero gradient")
+        }
+    }
+
+    /// Whole bundled models (the small ones; the suite stays fast).
+    @Test(arguments: ["iris_mlp.yaml", "lenet5.yaml", "resnet_block.yaml", "causal_tcn.yaml", "imdb_bow_dropout.yaml"])
+    func bundledModelsMatchFiniteDifferences(model: String) throws {
+        let result = try Driver.compile(path: modelPath(model), options: LoweringOptions(mode: .training, batch: 2, updates: false))
+        let plan = try #require(result.plan)
+        let report = GradientCheck.run(plan, seed: 3, perTensor: 3)
+        #expect(!report.allGradientsZero)
+        #expect(report.worstRelativeError <= 1e-5, "\(model): \(report.worstRelativeError)")
+        #expect(report.worstFloatError <= 1e-4, "\(model): float \(report.worstFloatError)")
+    }
+
+    /// A check that cannot fail proves nothing: a wrong derivative must be caught.
+    @Test func aWrongGradientIsCaught() throws {
+        var plan = try compile(Self.cases[0].yaml, LoweringOptions(mode: .training, batch: 2, updates: false))
+        // Make the sigmoid layer's backward use tanh's derivative.
+        let index = try #require(plan.instructions.firstIndex {
+            if case .activationBackward(let f, _, true) = $0.kernel { f.kind == .sigmoid } else { false }
+        })
+        if case .activationBackward(_, let count, let fromOutput) = plan.instructions[index].kernel {
+            plan.instructions[index].kernel = .activationBackward(ActivationFunction(.tanh), count: count, fromOutput: fromOutput)
+        }
+        let report = GradientCheck.run(plan, seed: 7, perTensor: 4)
+        #expect(report.worstRelativeError > 1e-2)
+    }
+}
