@@ -14,18 +14,32 @@ void nnc_im2col(float *cols, const float *x, nnc_window g, int c0, int cn) {
 }
 
 void nnc_im2col_rows(float *cols, const float *x, nnc_window g, int c0, int cn, int row_begin, int row_end) {
+    size_t patch = (size_t)g.kh * g.kw * cn;
     for (int row = row_begin; row < row_end; row++) {
         int ox = row % g.ow, oy = row / g.ow % g.oh, b = row / (g.ow * g.oh);
-        float *out = cols + (size_t)(row - row_begin) * (size_t)(g.kh * g.kw * cn);
+        float *out = cols + (size_t)(row - row_begin) * patch;
         for (int i = 0; i < g.kh; i++) {
             int iy = oy * g.sh - g.pad_top + i * g.dh;
-            for (int j = 0; j < g.kw; j++, out += cn) {
-                int ix = ox * g.sw - g.pad_left + j * g.dw;
-                if (iy < 0 || iy >= g.h || ix < 0 || ix >= g.w) {
-                    memset(out, 0, cn * sizeof(float));
-                } else {
-                    memcpy(out, x + in_index(g, b, iy, ix, c0), cn * sizeof(float));
+            if (iy < 0 || iy >= g.h) {
+                memset(out, 0, (size_t)g.kw * cn * sizeof(float));
+                out += (size_t)g.kw * cn;
+                continue;
+            }
+            const float *line = x + in_index(g, b, iy, 0, c0);
+            int x0 = ox * g.sw - g.pad_left;
+            if (cn == 1) {
+                // One channel (a grayscale input): a plain strided gather.
+                for (int j = 0; j < g.kw; j++) {
+                    int ix = x0 + j * g.dw;
+                    out[j] = (ix < 0 || ix >= g.w) ? 0.0f : line[(size_t)ix * g.c];
                 }
+                out += g.kw;
+                continue;
+            }
+            for (int j = 0; j < g.kw; j++, out += cn) {
+                int ix = x0 + j * g.dw;
+                if (ix < 0 || ix >= g.w) memset(out, 0, (size_t)cn * sizeof(float));
+                else memcpy(out, line + (size_t)ix * g.c, (size_t)cn * sizeof(float));
             }
         }
     }
@@ -73,29 +87,43 @@ void nnc_conv2d_reference(float *y, const float *x, const float *w, const float 
 }
 
 void nnc_maxpool_forward(float *y, int32_t *argmax, const float *x, nnc_window g) {
+    // Window taps outside, channels inside: each tap compares a contiguous run of channels.
     size_t o = 0;
     for (int b = 0; b < g.batch; b++)
         for (int oy = 0; oy < g.oh; oy++)
-            for (int ox = 0; ox < g.ow; ox++)
-                for (int c = 0; c < g.c; c++, o++) {
-                    float best = -FLT_MAX;
-                    int32_t at = -1;
-                    for (int i = 0; i < g.kh; i++) {
-                        int iy = oy * g.sh - g.pad_top + i * g.dh;
-                        if (iy < 0 || iy >= g.h) continue;
-                        for (int j = 0; j < g.kw; j++) {
-                            int ix = ox * g.sw - g.pad_left + j * g.dw;
-                            if (ix < 0 || ix >= g.w) continue;
-                            size_t idx = in_index(g, b, iy, ix, c);
-                            if (at < 0 || x[idx] > best) {
-                                best = x[idx];
-                                at = (int32_t)idx;
-                            }
+            for (int ox = 0; ox < g.ow; ox++, o += g.c) {
+                float *out = y + o;
+                int32_t *arg = argmax ? argmax + o : NULL;
+                int first = 1;
+                for (int i = 0; i < g.kh; i++) {
+                    int iy = oy * g.sh - g.pad_top + i * g.dh;
+                    if (iy < 0 || iy >= g.h) continue;
+                    for (int j = 0; j < g.kw; j++) {
+                        int ix = ox * g.sw - g.pad_left + j * g.dw;
+                        if (ix < 0 || ix >= g.w) continue;
+                        size_t base = in_index(g, b, iy, ix, 0);
+                        const float *src = x + base;
+                        if (first) {
+                            for (int c = 0; c < g.c; c++) out[c] = src[c];
+                            if (arg) for (int c = 0; c < g.c; c++) arg[c] = (int32_t)(base + c);
+                            first = 0;
+                        } else if (arg) {
+                            for (int c = 0; c < g.c; c++)
+                                if (src[c] > out[c]) {
+                                    out[c] = src[c];
+                                    arg[c] = (int32_t)(base + c);
+                                }
+                        } else {
+                            for (int c = 0; c < g.c; c++) out[c] = src[c] > out[c] ? src[c] : out[c];
                         }
                     }
-                    y[o] = at < 0 ? 0.0f : best;
-                    if (argmax) argmax[o] = at;
                 }
+                if (first) {
+                    // A window entirely in the padding (possible with ceil rounding).
+                    for (int c = 0; c < g.c; c++) out[c] = 0.0f;
+                    if (arg) for (int c = 0; c < g.c; c++) arg[c] = -1;
+                }
+            }
 }
 
 void nnc_maxpool_backward(float *dx, const float *dy, const int32_t *argmax, size_t outputs, size_t inputs) {

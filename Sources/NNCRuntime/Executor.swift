@@ -1,4 +1,5 @@
 import CNNCKernels
+import Dispatch
 import NNCKernels
 import NNCPlan
 
@@ -126,6 +127,19 @@ public final class Executor: @unchecked Sendable {
     /// setting parameters.
     public func prepare() {
         for i in plan.prepare.indices { execute(plan.prepare[i], operandStart[i], learningRate: 0) }
+    }
+
+    /// One step with each instruction timed: seconds per instruction, for `nnc bench --profile`.
+    public func profile(learningRate: Float = 0) -> [Double] {
+        let offset = plan.prepare.count
+        var seconds: [Double] = []
+        for i in plan.instructions.indices {
+            let start = DispatchTime.now().uptimeNanoseconds
+            execute(plan.instructions[i], operandStart[offset + i], learningRate: learningRate)
+            seconds.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
+        }
+        if plan.options.mode == .training { steps += 1 }
+        return seconds
     }
 
     /// One step: forward (and loss, backward and updates when training). `learningRate` is

@@ -6,8 +6,59 @@ import NNCKernels
 struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
-        abstract: "Benchmarks of nnc's kernels.",
-        subcommands: [BenchGEMMCommand.self, BenchPlannerCommand.self])
+        abstract: "Benchmarks: a model's compiled plan (the default), GEMM kernels, the memory planner.",
+        subcommands: [BenchModelCommand.self, BenchGEMMCommand.self, BenchPlannerCommand.self],
+        defaultSubcommand: BenchModelCommand.self)
+}
+
+struct BenchModelCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "model",
+        abstract: "Time one step of a model's compiled plan on random data: samples per second.",
+        discussion: """
+            `nnc bench FILE --inference --batch 1` times the inference plan (forward only, weights pre-packed \
+            where the plan allows, batchnorm folded); without --inference, one training step (forward, loss, \
+            backward, optimizer update). The figure is the median of 7 timed batches of steps after a warm-up, \
+            inside one process; Scripts/bench-inference.sh compares whole processes against ONNX Runtime.
+            """)
+
+    @OptionGroup var options: ModelOptions
+    @OptionGroup var plan: PlanOptions
+
+    @Option(help: "Threads (default: all cores).")
+    var threads = ProcessInfo.processInfo.activeProcessorCount
+
+    @Option(help: "Seconds of timed steps.")
+    var seconds = 1.5
+
+    @Flag(help: "Also time every instruction (median) and list the slowest.")
+    var profile = false
+
+    func run() throws {
+        let result = options.compile(plan.lowering)
+        if options.format == .text { options.report(result.diagnostics) }
+        guard let compiled = result.plan else { throw ExitCode(1) }
+        let r = ModelBenchmark.run(compiled, threads: threads, seconds: seconds, profile: profile)
+        if options.format == .json {
+            try printJSON(["model": r.model, "mode": r.mode.rawValue, "batch": r.batch, "threads": r.threads,
+                           "seconds_per_step": r.secondsPerStep, "samples_per_second": r.samplesPerSecond,
+                           "arena_bytes": r.arenaBytes, "persistent_bytes": r.persistentBytes, "workspace_bytes": r.workspaceBytes])
+        } else {
+            let what = r.mode == .inference ? "inference" : "training step"
+            print("\(r.model): \(what), batch \(r.batch), \(r.threads) thread\(r.threads == 1 ? "" : "s"), microkernel \(GEMM.activeISA.rawValue)")
+            print(String(format: "  %.1f µs per step   %.0f samples/s   (median of 7)", r.secondsPerStep * 1e6, r.samplesPerSecond))
+            print("  memory: arena \(SummaryTable.bytes(r.arenaBytes)), persistent \(SummaryTable.bytes(r.persistentBytes)), GEMM workspace \(SummaryTable.bytes(r.workspaceBytes))")
+            if profile {
+                let total = r.instructionSeconds.reduce(0, +)
+                print("  instructions by time (median µs, share):")
+                for i in r.instructionSeconds.indices.sorted(by: { r.instructionSeconds[$0] > r.instructionSeconds[$1] }).prefix(15) {
+                    let instruction = compiled.instructions[i]
+                    print(String(format: "  %4d  %10.1f  %5.1f%%  ", i, r.instructionSeconds[i] * 1e6, 100 * r.instructionSeconds[i] / max(total, 1e-12))
+                          + "\(instruction.kernel.name) [\(instruction.layer)]")
+                }
+            }
+        }
+    }
 }
 
 struct BenchGEMMCommand: ParsableCommand {
