@@ -1,6 +1,7 @@
 import ArgumentParser
 import NNCDriver
 import NNCGraph
+import NNCPlan
 
 struct SummaryCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -16,6 +17,19 @@ struct SummaryCommand: ParsableCommand {
     @Option(help: "Parameter-count convention where frameworks differ (recurrent biases): keras or pytorch.")
     var convention: Convention = .keras
 
+    @Option(help: "Batch size of the plan memory lines (default: the spec's train.batch_size, else 32).")
+    var batch: Int?
+
+    @Option(help: "A memory budget such as 2GiB or 512MB: print the largest batch whose training and inference plans fit.")
+    var memory: String?
+
+    func validate() throws {
+        if let batch, !(1...1_000_000).contains(batch) { throw ValidationError("--batch must be between 1 and 1,000,000") }
+        if let memory, MemoryReport.parseBytes(memory) == nil {
+            throw ValidationError("--memory must be a size such as 2GiB, 512MiB, 1.5GB or a number of bytes; got '\(memory)'")
+        }
+    }
+
     func run() throws {
         var result = options.check()
         if convention != .keras, let spec = result.spec {
@@ -26,6 +40,17 @@ struct SummaryCommand: ParsableCommand {
             print(JSONReports.summary(result, convention: convention))
         } else if let graph = result.graph {
             print(SummaryTable.render(graph, explain: explain, convention: convention), terminator: "")
+            if !result.hasErrors, graph.isComplete, let spec = result.spec {
+                print(MemoryReport.lines(graph, spec, batch: batch ?? MemoryReport.defaultBatch(spec)), terminator: "")
+                if let memory, let budget = MemoryReport.parseBytes(memory) {
+                    print("Largest batch within \(memory) (\(budget.grouped) bytes):")
+                    for mode in [LoweringOptions.Mode.training, .inference] where mode == .inference || spec.loss != nil {
+                        let fit = MemoryReport.largestBatch(graph, spec, mode: mode, budget: budget)
+                        let text = fit == 0 ? "none: batch 1 already needs more" : "batch \(fit.grouped)"
+                        print("  \(mode == .training ? "training: " : "inference:") \(text)")
+                    }
+                }
+            }
         }
         if options.format == .text { options.report(result.diagnostics) }
         if result.hasErrors { throw ExitCode(1) }

@@ -3,7 +3,8 @@ import NNCPlan
 
 /// `nnc plan`: what will execute and where every byte lives.
 public enum PlanReport {
-    public static func text(_ plan: ExecutionPlan, mapWidth: Int = 64) -> String {
+    /// `timing: false` leaves out the planning time, so the text is reproducible (golden files).
+    public static func text(_ plan: ExecutionPlan, mapWidth: Int = 64, timing: Bool = true) -> String {
         let mode = plan.options.mode == .training
             ? "training step (forward, loss, backward\(plan.options.updates ? ", updates" : ""))" : "inference (forward only)"
         var out = "plan '\(plan.model)': \(mode), batch \(plan.options.batch)\n"
@@ -61,7 +62,7 @@ public enum PlanReport {
         for b in plan.buffers where b.role.isPersistent && b.viewOf == nil { segments[b.role, default: 0] += ArenaLayout.align(b.bytes) }
         out += "\nMemory:\n"
         let rows: [(String, Int, String)] = [
-            ("arena", plan.arenaBytes, "\(plan.layout.planner) planner, \(String(format: "%.2f", plan.planningSeconds * 1000)) ms"),
+            ("arena", plan.arenaBytes, "\(plan.layout.planner) planner" + (timing ? ", \(String(format: "%.2f", plan.planningSeconds * 1000)) ms" : "")),
             ("lower bound", plan.layout.lowerBoundBytes, "most bytes live at once, at step \(plan.layout.peakStep)"
                 + (plan.instructions.indices.contains(plan.layout.peakStep) ? " (\(plan.instructions[plan.layout.peakStep].layer))" : "")),
             ("naive sum", plan.layout.naiveBytes, "every transient buffer in its own bytes"),
