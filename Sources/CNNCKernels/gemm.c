@@ -206,6 +206,60 @@ void nnc_sgemm_t(float *c, int ldc, const float *a, int lda, int trans_a, const 
     }
 }
 
+size_t nnc_sgemm_packed_b_floats(int n, int k) { return (size_t)round_up(n, NR) * (size_t)k; }
+
+void nnc_sgemm_pack_b(float *bp, const float *b, int ldb, int n, int k) {
+    for (int pc = 0; pc < k; pc += KC) {
+        int kc = k - pc < KC ? k - pc : KC;
+        pack_b(bp + (size_t)round_up(n, NR) * pc, b + (size_t)pc * ldb, ldb, kc, n, 0);
+    }
+}
+
+void nnc_sgemm_prepacked(float *c, int ldc, const float *a, int lda, const float *b, int ldb, const float *bp,
+                         int m, int n, int k, int accumulate,
+                         int row_begin, int row_end, int col_begin, int col_end, float *workspace) {
+    (void)m;
+    int rows = row_end - row_begin, cols = col_end - col_begin;
+    if (rows <= 0 || cols <= 0) return;
+    // One row, no panels needed: the matrix–vector path streams B as stored; a column
+    // range that is not on a panel edge cannot use the panels either.
+    if (rows == 1 || k == 0 || col_begin % NR != 0) {
+        nnc_sgemm(c, ldc, a, lda, b, ldb, m, n, k, accumulate, row_begin, row_end, col_begin, col_end, workspace);
+        return;
+    }
+    int avx2 = nnc_active_isa() == NNC_ISA_AVX2_FMA;
+    void (*kernel)(int, const float *, const float *, float *, int, int) = avx2 ? nnc_microkernel_avx2 : nnc_microkernel_portable;
+    float *ap = workspace;
+    float tile[MR * NR];
+    size_t stride = (size_t)round_up(n, NR);
+    for (int pc = 0; pc < k; pc += KC) {
+        int kc = k - pc < KC ? k - pc : KC;
+        int acc = accumulate || pc > 0;
+        const float *block = bp + stride * pc + (size_t)col_begin * kc;
+        for (int ic = 0; ic < rows; ic += MC) {
+            int mc = rows - ic < MC ? rows - ic : MC;
+            pack_a(ap, a + (size_t)(row_begin + ic) * lda + pc, lda, mc, kc, 0);
+            for (int jr = 0; jr < cols; jr += NR) {
+                int nr = cols - jr < NR ? cols - jr : NR;
+                for (int ir = 0; ir < mc; ir += MR) {
+                    int mr = mc - ir < MR ? mc - ir : MR;
+                    float *cij = c + (size_t)(row_begin + ic + ir) * ldc + col_begin + jr;
+                    const float *apanel = ap + (size_t)ir * kc, *bpanel = block + (size_t)jr * kc;
+                    if (mr == MR && nr == NR) {
+                        kernel(kc, apanel, bpanel, cij, ldc, acc);
+                    } else {
+                        for (int i = 0; i < mr; i++)
+                            for (int j = 0; j < nr; j++) tile[i * NR + j] = acc ? cij[(size_t)i * ldc + j] : 0.0f;
+                        kernel(kc, apanel, bpanel, tile, NR, 1);
+                        for (int i = 0; i < mr; i++)
+                            for (int j = 0; j < nr; j++) cij[(size_t)i * ldc + j] = tile[i * NR + j];
+                    }
+                }
+            }
+        }
+    }
+}
+
 void nnc_sgemm_reference(float *c, int ldc, const float *a, int lda, const float *b, int ldb,
                          int m, int n, int k, int accumulate) {
     nnc_sgemm_reference_t(c, ldc, a, lda, 0, b, ldb, 0, m, n, k, accumulate);

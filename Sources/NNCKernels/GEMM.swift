@@ -82,12 +82,13 @@ public enum GEMM {
     public static func multiply(c: UnsafeMutablePointer<Float>, ldc: Int,
                                 a: UnsafePointer<Float>, lda: Int, transposeA: Bool = false,
                                 b: UnsafePointer<Float>, ldb: Int, transposeB: Bool = false,
-                                m: Int, n: Int, k: Int, accumulate: Bool = false,
+                                m: Int, n: Int, k: Int, accumulate: Bool = false, packedB: UnsafePointer<Float>? = nil,
                                 pool: ThreadPool? = nil, workspace: UnsafeMutablePointer<Float>) {
+        precondition(packedB == nil || (!transposeA && !transposeB), "packed weights are for C = A·B")
         let split = Split(m: m, n: n, k: k, threads: pool?.threads ?? 1)
         let stride = perThreadWorkspace(m: m, n: n, k: k)
         var job = Job(split: split, c: c, ldc: ldc, a: a, lda: lda, transposeA: transposeA, b: b, ldb: ldb,
-                      transposeB: transposeB, k: k, accumulate: accumulate, workspace: workspace, stride: stride)
+                      transposeB: transposeB, packedB: packedB, k: k, accumulate: accumulate, workspace: workspace, stride: stride)
         if let pool, split.parts > 1 {
             pool.run(parts: split.parts, &job) { context, p in context!.assumingMemoryBound(to: Job.self).pointee.run(p) }
         } else {
@@ -101,10 +102,18 @@ public enum GEMM {
         let c: UnsafeMutablePointer<Float>, ldc: Int
         let a: UnsafePointer<Float>, lda: Int, transposeA: Bool
         let b: UnsafePointer<Float>, ldb: Int, transposeB: Bool
+        let packedB: UnsafePointer<Float>?
         let k: Int, accumulate: Bool
         let workspace: UnsafeMutablePointer<Float>, stride: Int
 
         func run(_ p: Int) {
+            if let packedB {
+                let range = split.part(p)
+                nnc_sgemm_prepacked(c, Int32(ldc), a, Int32(lda), b, Int32(ldb), packedB, Int32(split.m), Int32(split.n), Int32(k),
+                                    accumulate ? 1 : 0, Int32(range.rows.lowerBound), Int32(range.rows.upperBound),
+                                    Int32(range.cols.lowerBound), Int32(range.cols.upperBound), workspace + p * stride)
+                return
+            }
             part(p, split, c: c, ldc: ldc, a: a, lda: lda, transposeA: transposeA, b: b, ldb: ldb, transposeB: transposeB,
                  k: k, accumulate: accumulate, workspace: workspace + p * stride)
         }
@@ -120,6 +129,14 @@ public enum GEMM {
                     Int32(split.m), Int32(split.n), Int32(k), accumulate ? 1 : 0,
                     Int32(range.rows.lowerBound), Int32(range.rows.upperBound),
                     Int32(range.cols.lowerBound), Int32(range.cols.upperBound), workspace)
+    }
+
+    /// Floats of B[k×n] packed for `multiply(packedB:)`.
+    public static func packedFloats(n: Int, k: Int) -> Int { Int(nnc_sgemm_packed_b_floats(Int32(n), Int32(k))) }
+
+    /// Packs B[k×n] (row stride ldb) once, for multiplies that reuse it.
+    public static func pack(_ packed: UnsafeMutablePointer<Float>, b: UnsafePointer<Float>, ldb: Int, n: Int, k: Int) {
+        nnc_sgemm_pack_b(packed, b, Int32(ldb), Int32(n), Int32(k))
     }
 
     /// The naive reference twin (double accumulation), for tests.

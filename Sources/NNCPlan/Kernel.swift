@@ -41,6 +41,13 @@ public struct WindowGeometry: Sendable, Equatable {
     public var inputElements: Int { batch * h * w * c }
 }
 
+/// The size of weights packed for the GEMM: B[k×n] in 16-column panels (the microkernel's
+/// width), the last panel zero-padded. Mirrors `nnc_sgemm_packed_b_floats` (a test checks).
+public enum PackedWeights {
+    public static let panelWidth = 16
+    public static func floats(inputs k: Int, units n: Int) -> Int { (n + panelWidth - 1) / panelWidth * panelWidth * k }
+}
+
 /// A convolution: the window, filters and groups.
 public struct ConvolutionShape: Sendable, Equatable {
     public var window: WindowGeometry
@@ -109,9 +116,9 @@ public enum OptimizerRule: Sendable, Equatable {
 /// What an instruction computes. Operands are listed outputs first, in the order given
 /// with each case; `?` marks an operand present only when the flag says so.
 public enum Kernel: Sendable, Equatable {
-    /// y[rows×units] = f(x·W + b): [y out, x in, W in, b in?]. The bias and activation are
-    /// the GEMM's epilogue.
-    case dense(rows: Int, inputs: Int, units: Int, bias: Bool, activation: ActivationFunction)
+    /// y[rows×units] = f(x·W + b): [y out, x in, W in, b in?, W packed in?]. The bias and
+    /// activation are the GEMM's epilogue; inference plans pass W pre-packed into panels.
+    case dense(rows: Int, inputs: Int, units: Int, bias: Bool, activation: ActivationFunction, packed: Bool)
     /// dx = dy·Wᵀ: [dx out, dy in, W in].
     case denseBackwardData(rows: Int, inputs: Int, units: Int)
     /// dW = xᵀ·dy, db = Σ rows dy: [dW out, db out?, x in, dy in].
@@ -153,6 +160,8 @@ public enum Kernel: Sendable, Equatable {
     case batchNormInference(rows: Int, channels: Int, epsilon: Double, scale: Bool, center: Bool)
     /// [dx out, dγ out?, dβ out?, dy in, x in, mean in, invStd in, γ in?].
     case batchNormBackward(rows: Int, channels: Int, scale: Bool, center: Bool)
+    /// Packs W[inputs×units] into the GEMM's panels once (in `prepare`): [W packed out, W in].
+    case packWeights(inputs: Int, units: Int)
     /// Folds inference batchnorm into the preceding layer's weights (run once, in `prepare`):
     /// W′ = W·s, b′ = (b − μ)·s + β with s = γ/√(σ² + ε) per output channel:
     /// [W′ out, b′ out, W in, b in?, runningMean in, runningVariance in, γ in?, β in?].
@@ -182,8 +191,9 @@ public enum Kernel: Sendable, Equatable {
     /// The short name `nnc plan` prints.
     public var name: String {
         switch self {
-        case .dense(_, _, _, let bias, let act):
-            "gemm" + (bias ? "+bias" : "") + (act.kind == .linear ? "" : "+\(act)")
+        case .dense(_, _, _, let bias, let act, let packed):
+            "gemm" + (packed ? "(packed W)" : "") + (bias ? "+bias" : "") + (act.kind == .linear ? "" : "+\(act)")
+        case .packWeights: "pack weights into GEMM panels"
         case .denseBackwardData: "gemm dx=dy·Wᵀ"
         case .denseBackwardWeights(_, _, _, let bias): "gemm dW=xᵀ·dy" + (bias ? " +db" : "")
         case .convolution(let s, let bias, let act):

@@ -23,9 +23,10 @@ extension Executor {
     func execute(_ instruction: Instruction, _ base: Int, learningRate: Float) {
         let count = instruction.operands.count
         switch instruction.kernel {
-        case .dense(let rows, let inputs, let units, let bias, let act):
+        case .dense(let rows, let inputs, let units, let bias, let act, let packed):
             GEMM.multiply(c: f(base, 0), ldc: units, a: f(base, 1), lda: inputs, b: f(base, 2), ldb: units,
-                          m: rows, n: units, k: inputs, pool: pool, workspace: workspace)
+                          m: rows, n: units, k: inputs, packedB: packed ? UnsafePointer(f(base, bias ? 4 : 3)) : nil,
+                          pool: pool, workspace: workspace)
             epilogue(f(base, 0), bias: bias ? f(base, 3) : nil, rows: rows, columns: units, act)
 
         case .denseBackwardData(let rows, let inputs, let units):
@@ -125,6 +126,9 @@ extension Executor {
             let gamma = count > rest + 4 ? f(base, rest + 4) : nil
             nnc_batchnorm_backward(f(base, 0), dGamma, dBeta, f(base, rest), f(base, rest + 1), f(base, rest + 2), f(base, rest + 3),
                                    gamma, Int32(rows), Int32(channels))
+
+        case .packWeights(let inputs, let units):
+            GEMM.pack(f(base, 0), b: f(base, 1), ldb: units, n: units, k: inputs)
 
         case .foldBatchNorm(let weights, let channels, let epsilon, let bias, let scale, let center):
             var k = 3

@@ -67,7 +67,7 @@ public final class Executor: @unchecked Sendable {
         func need(_ m: Int, _ n: Int, _ k: Int) { most = max(most, GEMM.workspaceFloats(m: m, n: n, k: k, threads: threads)) }
         for instruction in plan.prepare + plan.instructions {
             switch instruction.kernel {
-            case .dense(let rows, let inputs, let units, _, _):
+            case .dense(let rows, let inputs, let units, _, _, _):
                 need(rows, units, inputs)
             case .denseBackwardData(let rows, let inputs, let units):
                 need(rows, inputs, units)

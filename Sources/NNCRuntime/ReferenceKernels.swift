@@ -7,7 +7,8 @@ extension ReferenceExecutor {
     func execute(_ instruction: Instruction, learningRate: Double) {
         let o = instruction.operands.map { storage[$0.buffer.rawValue] }
         switch instruction.kernel {
-        case .dense(let rows, let inputs, let units, let bias, let act):
+        case .dense(let rows, let inputs, let units, let bias, let act, _):
+            // The packed copy of W (inference) holds the same numbers; the reference reads W.
             for r in 0..<rows {
                 for u in 0..<units {
                     var s = bias ? o[3][u] : 0
@@ -122,6 +123,8 @@ extension ReferenceExecutor {
         case .batchNormBackward(let rows, let channels, let scale, let center):
             normalizationBackward(o, scale: scale, center: center, groups: channels, size: rows,
                                   index: { g, k in k * channels + g }, parameter: { g, _ in g }, parameters: channels)
+        case .packWeights:
+            break  // nothing to pack: the reference multiplies with W itself
         case .foldBatchNorm(let weights, let channels, let epsilon, let bias, let scale, let center):
             var k = 3
             let b = bias ? o[k] : nil

@@ -89,6 +89,34 @@ import Testing
         }
     }
 
+    /// Weights packed once give the same products as packing on every call (bit for bit:
+    /// the same panels in the same order), for odd sizes, K past one block, 1–3 threads.
+    @Test func prepackedWeightsGiveTheSameProducts() {
+        var rng = Rand(state: 77)
+        for (m, n, k) in [(7, 17, 5), (40, 10, 300), (128, 128, 784), (2, 33, 513), (1, 20, 9), (301, 40, 50)] {
+            let a = (0..<(m * k)).map { _ in rng.next() }, b = (0..<(k * n)).map { _ in rng.next() }
+            var packed = [Float](repeating: .nan, count: GEMM.packedFloats(n: n, k: k))
+            packed.withUnsafeMutableBufferPointer { GEMM.pack($0.baseAddress!, b: b, ldb: n, n: n, k: k) }
+            for threads in [1, 2, 3] {
+                let pool = ThreadPool(threads: threads)
+                var work = [Float](repeating: .nan, count: GEMM.workspaceFloats(m: m, n: n, k: k, threads: threads))
+                var plain = [Float](repeating: 0, count: m * n), fromPacked = plain
+                plain.withUnsafeMutableBufferPointer { c in
+                    work.withUnsafeMutableBufferPointer { w in
+                        GEMM.multiply(c: c.baseAddress!, ldc: n, a: a, lda: k, b: b, ldb: n, m: m, n: n, k: k, pool: pool, workspace: w.baseAddress!)
+                    }
+                }
+                fromPacked.withUnsafeMutableBufferPointer { c in
+                    work.withUnsafeMutableBufferPointer { w in
+                        GEMM.multiply(c: c.baseAddress!, ldc: n, a: a, lda: k, b: b, ldb: n, m: m, n: n, k: k, packedB: packed,
+                                      pool: pool, workspace: w.baseAddress!)
+                    }
+                }
+                #expect(plain == fromPacked, "m \(m) n \(n) k \(k) threads \(threads)")
+            }
+        }
+    }
+
     @Test func smallProductsStayOnOneThread() {
         #expect(GEMM.partition(m: 1, n: 128, k: 784, threads: 2).count == 1)
         #expect(GEMM.partition(m: 128, n: 128, k: 784, threads: 2).count == 2)

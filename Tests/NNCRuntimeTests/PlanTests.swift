@@ -1,5 +1,6 @@
 import Foundation
 import NNCDriver
+import NNCKernels
 import NNCPlan
 import NNCRuntime
 import Testing
@@ -31,6 +32,13 @@ import Testing
                 // where noted in the closing note (LeNet-1 at batch 32: 1.046×), so 1.05× here.
                 #expect(Double(arena) <= 1.05 * Double(bound), "\(model) \(mode) batch \(batch): arena \(arena) vs bound \(bound)")
             }
+        }
+    }
+
+    /// The plan sizes packed weights as the C kernels do.
+    @Test func packedWeightSizesAgreeWithTheKernels() {
+        for (n, k) in [(1, 1), (10, 84), (16, 400), (17, 3), (500, 784)] {
+            #expect(PackedWeights.floats(inputs: k, units: n) == GEMM.packedFloats(n: n, k: k))
         }
     }
 

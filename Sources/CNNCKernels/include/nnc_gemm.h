@@ -38,6 +38,16 @@ void nnc_sgemm_t(float *c, int ldc, const float *a, int lda, int trans_a, const 
                  int m, int n, int k, int accumulate,
                  int row_begin, int row_end, int col_begin, int col_end, float *workspace);
 
+/// Weights packed once (inference plans pack them when the weights are set): B[k×n] in the
+/// panels the microkernel reads, for every K block; nnc_sgemm_packed_b_floats(n, k) floats.
+size_t nnc_sgemm_packed_b_floats(int n, int k);
+void nnc_sgemm_pack_b(float *bp, const float *b, int ldb, int n, int k);
+/// C (+)= A·B with B also given packed (`bp`): no per-call packing of B. One-row products
+/// use the matrix–vector path on B as stored. Column ranges must start on a 16-column edge.
+void nnc_sgemm_prepacked(float *c, int ldc, const float *a, int lda, const float *b, int ldb, const float *bp,
+                         int m, int n, int k, int accumulate,
+                         int row_begin, int row_end, int col_begin, int col_end, float *workspace);
+
 /// The naive reference twin: three loops, accumulating in double.
 void nnc_sgemm_reference(float *c, int ldc, const float *a, int lda, const float *b, int ldb,
                          int m, int n, int k, int accumulate);
