@@ -66,8 +66,10 @@ extension ExecutionPlan {
         }
         // Without updates the parameter gradients are the plan's results: they stay live to the end.
         let results = options.updates ? [] : lowerer.parameters.compactMap(\.gradient)
+        // The input and targets stay live for the whole step too: what the caller wrote is
+        // still there for the next step (a benchmark or a repeated batch writes it once).
         let lifetimes = Liveness.lifetimes(buffers, lowerer.instructions,
-                                           liveToEnd: [output, lowerer.lossBuffer].compactMap { $0 } + results)
+                                           liveToEnd: [output, lowerer.lossBuffer, lowerer.inputBuffer, lowerer.targetBuffer].compactMap { $0 } + results)
         let start = DispatchTime.now().uptimeNanoseconds
         let layout = planner.plan(lifetimes)
         let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9

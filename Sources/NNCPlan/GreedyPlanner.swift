@@ -127,7 +127,9 @@ public struct GreedyPlanner: MemoryPlanner {
     /// Free gaps are kept sorted by offset and merged with their neighbours, so the cost is
     /// O(n · gaps), near linear for the chain-like plans of deep models.
     func sweep(_ buffers: [BufferLifetime]) -> [BufferID: Int] {
-        let starts = buffers.sorted { ($0.first, -$0.alignedBytes, $0.id) < ($1.first, -$1.alignedBytes, $1.id) }
+        // Among buffers starting together, the longest-lived first: short-lived scratch goes
+        // last, into what is left, and is freed before it fragments anything.
+        let starts = buffers.sorted { ($0.first, -$0.last, -$0.alignedBytes, $0.id) < ($1.first, -$1.last, -$1.alignedBytes, $1.id) }
         let ends = buffers.sorted { ($0.last, $0.id) < ($1.last, $1.id) }
         var offsets: [BufferID: Int] = [:]
         offsets.reserveCapacity(buffers.count)

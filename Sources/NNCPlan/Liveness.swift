@@ -1,7 +1,7 @@
 /// Lifetimes of the transient buffers: from the first instruction that touches a buffer
 /// (or any view of it) to the last. The model input and targets are live from step 0
-/// (the caller writes them before the step); the output and loss stay live to the end
-/// (the caller reads them after it).
+/// (the caller writes them before the step); the buffers in `liveToEnd` (output, loss,
+/// input and targets) stay live to the last step.
 enum Liveness {
     static func lifetimes(_ buffers: [PlanBuffer], _ instructions: [Instruction], liveToEnd: [BufferID]) -> [BufferLifetime] {
         var first = [Int](repeating: .max, count: buffers.count)

@@ -200,11 +200,20 @@ extension Executor {
         }
     }
 
-    /// im2col of one group's channels for output rows `rows` into `cols`; returns `cols`.
+    /// im2col of one group's channels for output rows `rows` into `cols`, split by rows over
+    /// the pool when the chunk is large; returns `cols`.
     @inline(__always) func columns(_ cols: UnsafeMutablePointer<Float>, _ x: UnsafeMutablePointer<Float>, _ s: ConvolutionShape,
                                    _ group: Int, _ rows: Range<Int>) -> UnsafeMutablePointer<Float> {
         let cg = s.window.c / s.groups
-        nnc_im2col_rows(cols, x, s.window.raw, Int32(group * cg), Int32(cg), Int32(rows.lowerBound), Int32(rows.upperBound))
+        var job = ColumnsJob(cols: cols, x: x, window: s.window.raw, c0: Int32(group * cg), cn: Int32(cg), patch: s.patch,
+                             begin: rows.lowerBound, end: rows.upperBound,
+                             parts: rows.count * s.patch >= 16_384 ? pool.threads : 1)
+        pool.run(parts: job.parts, &job) { context, p in
+            let j = context!.assumingMemoryBound(to: ColumnsJob.self).pointee
+            let count = j.end - j.begin
+            let lo = j.begin + count * p / j.parts, hi = j.begin + count * (p + 1) / j.parts
+            nnc_im2col_rows(j.cols + (lo - j.begin) * j.patch, j.x, j.window, j.c0, j.cn, Int32(lo), Int32(hi))
+        }
         return cols
     }
 
@@ -276,6 +285,13 @@ extension Executor {
                             Float(epsilon), Float(decay), steps + 1)
         }
     }
+}
+
+/// An im2col chunk's arguments, split by rows over the pool.
+struct ColumnsJob {
+    var cols: UnsafeMutablePointer<Float>, x: UnsafeMutablePointer<Float>
+    var window: nnc_window, c0: Int32, cn: Int32, patch: Int
+    var begin: Int, end: Int, parts: Int
 }
 
 /// The epilogue's arguments, split by rows over the pool.

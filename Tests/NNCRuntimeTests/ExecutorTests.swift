@@ -163,6 +163,21 @@ import Testing
 
     func untrack(_ pool: ThreadPool) { track(pool, 0) }
 
+    /// Inputs and targets written once stay valid for every later step (the arena never
+    /// reuses their bytes): with a zero learning rate every step gives the same loss.
+    @Test func inputsWrittenOnceStayValid() throws {
+        let executor = Executor(plan: try plan("iris_mlp.yaml", LoweringOptions(mode: .training, batch: 16)), threads: 2)
+        executor.initializeParameters(seed: 3)
+        feed(executor, seed: 3)
+        var losses: [Double] = []
+        for _ in 0..<3 {
+            executor.run(learningRate: 0)
+            losses.append(executor.loss)
+        }
+        #expect(losses[0].isFinite && losses[0] > 0)
+        #expect(losses.allSatisfy { $0 == losses[0] }, "\(losses)")
+    }
+
     /// The counter itself counts (a check that cannot fail proves nothing).
     @Test func allocationCounterCounts() {
         nnc_allocation_counter_track_this_thread(1)
