@@ -84,7 +84,7 @@ public enum DiagnosticCode: String, Sendable, CaseIterable, Codable {
         case .noLayers: "the model has no layers"
         case .metricMismatch: "a metric does not fit the model's output"
         case .tooLarge: "the model exceeds a size limit"
-        case .notCompilable: "a layer kind cannot be compiled to an execution plan yet"
+        case .notCompilable: "a layer kind or option cannot be compiled to an execution plan yet"
         case .strideDropsRows: "the stride does not tile the input: trailing rows or columns are dropped"
         case .deadBranch: "a layer's output reaches no model output"
         case .deepSigmoid: "a deep sigmoid or tanh stack with a small init will barely learn"

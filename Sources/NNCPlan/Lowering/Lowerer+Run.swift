@@ -113,6 +113,12 @@ extension Lowerer {
         let c = layer.component
         let modelInit = spec.initDefaults
         for p in node.parameters {
+            if p.name == "swish_beta" {
+                let at = c.component("activation").map(\.location) ?? node.location
+                diagnostics.error(.notCompilable, "a learnable swish beta cannot be compiled to a plan yet", at: at,
+                                  label: "learnable: true", help: "use a fixed beta (learnable: false) to compile this model")
+                continue
+            }
             let isStatistic = p.name.hasPrefix("moving_")
             let id = buffer("\(node.name).\(p.name)", p.shape, isStatistic ? .statistic : .parameter)
             parameterBuffers[node.id, default: [:]][p.name] = id

@@ -73,7 +73,8 @@ extension Lowerer {
         update(node, ["kernel", "bias"])
     }
 
-    var countsPadding: (Node) -> Bool { { $0.layer?.component.bool("count_padding") ?? false } }
+    /// Average pooling divides by the whole window, padding included (PyTorch's default).
+    func countsPadding(_ node: Node) -> Bool { node.layer?.component.bool("count_padding") ?? false }
 
     mutating func lowerPool(_ node: Node) {
         let g = window(node)

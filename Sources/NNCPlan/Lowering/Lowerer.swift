@@ -135,11 +135,6 @@ struct Lowerer {
         return buffer("∂\(n.name)", batched(n), .gradient)
     }
 
-    /// The parameter buffers of a node, made on first use.
-    mutating func parameter(_ node: Node, _ name: String) -> BufferID? {
-        parameterBuffers[node.id]?[name]
-    }
-
     /// Emits optimizer updates for the trainable parameters of `node` whose gradients are ready.
     mutating func update(_ node: Node, _ names: [String]) {
         guard let rule = optimizerRule, options.updates else { return }
