@@ -4,10 +4,13 @@
 /// among the buffers already placed that are live at the same time, that fits it (best
 /// fit), or above them all. Several orderings are tried and the smallest arena kept;
 /// trying stops as soon as an arena reaches the lower bound, which no layout can beat.
+/// Plans of up to `thoroughLimit` buffers also get a compaction pass (each buffer, top
+/// first, moved to the lowest free offset) and jittered orderings; plans above
+/// `sweepThreshold` buffers (the 10,000-layer model) get one time sweep instead.
 ///
 /// Limits: greedy placement is not optimal in general (the problem is NP-hard), so an
 /// arena may exceed the lower bound; the reported figures show by how much.
-/// Cost: O(n²) per ordering for n buffers.
+/// Cost: O(n²) per ordering for n buffers; O(n · free gaps) for the sweep.
 public struct GreedyPlanner: MemoryPlanner {
     /// The orderings tried, in turn.
     public enum Ordering: String, CaseIterable, Sendable {
