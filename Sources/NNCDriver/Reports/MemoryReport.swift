@@ -26,7 +26,7 @@ public enum MemoryReport {
                 + "parameters and optimizer state \(SummaryTable.bytes(training.persistentBytes)))\n"
         }
         out += "  inference:     \(SummaryTable.bytes(inference.totalBytes)) (arena \(SummaryTable.bytes(inference.arenaBytes)), "
-            + "parameters \(SummaryTable.bytes(inference.persistentBytes)))\n"
+            + "parameters and weights packed or folded for inference \(SummaryTable.bytes(inference.persistentBytes)))\n"
         return out
     }
 
