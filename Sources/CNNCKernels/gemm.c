@@ -75,6 +75,31 @@ static void pack_b(float *bp, const float *b, int ldb, int kc, int nc, int trans
     }
 }
 
+// Runs the microkernel over an mc × cols block of C from packed A panels (`ap`) and packed
+// B panels (`bp`, one NR-wide panel per kc rows). Edge tiles compute into a local tile and
+// keep the valid part, so the microkernel never branches.
+static void sweep_tiles(float *c, int ldc, const float *ap, const float *bp, int mc, int cols, int kc, int acc,
+                        void (*kernel)(int, const float *, const float *, float *, int, int)) {
+    float tile[MR * NR];
+    for (int jr = 0; jr < cols; jr += NR) {
+        int nr = cols - jr < NR ? cols - jr : NR;
+        for (int ir = 0; ir < mc; ir += MR) {
+            int mr = mc - ir < MR ? mc - ir : MR;
+            float *cij = c + (size_t)ir * ldc + jr;
+            const float *apanel = ap + (size_t)ir * kc, *bpanel = bp + (size_t)jr * kc;
+            if (mr == MR && nr == NR) {
+                kernel(kc, apanel, bpanel, cij, ldc, acc);
+            } else {
+                for (int i = 0; i < mr; i++)
+                    for (int j = 0; j < nr; j++) tile[i * NR + j] = acc ? cij[(size_t)i * ldc + j] : 0.0f;
+                kernel(kc, apanel, bpanel, tile, NR, 1);
+                for (int i = 0; i < mr; i++)
+                    for (int j = 0; j < nr; j++) cij[(size_t)i * ldc + j] = tile[i * NR + j];
+            }
+        }
+    }
+}
+
 // C with fewer than NR columns (im2col products with few filters): compute Cᵀ = Bᵀ·Aᵀ so
 // the microkernel's 16-wide side runs along C's many rows and its 6-tall side along the
 // few columns. Bᵀ is packed once per K block as the "A" panels; 16 rows of A at a time
@@ -184,24 +209,7 @@ void nnc_sgemm_t(float *c, int ldc, const float *a, int lda, int trans_a, const 
                 continue;
             }
             pack_a(ap, ablock, lda, mc, kc, trans_a);
-            for (int jr = 0; jr < cols; jr += NR) {
-                int nr = cols - jr < NR ? cols - jr : NR;
-                for (int ir = 0; ir < mc; ir += MR) {
-                    int mr = mc - ir < MR ? mc - ir : MR;
-                    float *cij = c + (size_t)(row_begin + ic + ir) * ldc + col_begin + jr;
-                    const float *apanel = ap + (size_t)ir * kc, *bpanel = bp + (size_t)jr * kc;
-                    if (mr == MR && nr == NR) {
-                        kernel(kc, apanel, bpanel, cij, ldc, acc);
-                    } else {
-                        // Edge tile: compute the full tile locally, keep the valid part.
-                        for (int i = 0; i < mr; i++)
-                            for (int j = 0; j < nr; j++) tile[i * NR + j] = acc ? cij[(size_t)i * ldc + j] : 0.0f;
-                        kernel(kc, apanel, bpanel, tile, NR, 1);
-                        for (int i = 0; i < mr; i++)
-                            for (int j = 0; j < nr; j++) cij[(size_t)i * ldc + j] = tile[i * NR + j];
-                    }
-                }
-            }
+            sweep_tiles(c + (size_t)(row_begin + ic) * ldc + col_begin, ldc, ap, bp, mc, cols, kc, acc, kernel);
         }
     }
 }
@@ -230,7 +238,6 @@ void nnc_sgemm_prepacked(float *c, int ldc, const float *a, int lda, const float
     int avx2 = nnc_active_isa() == NNC_ISA_AVX2_FMA;
     void (*kernel)(int, const float *, const float *, float *, int, int) = avx2 ? nnc_microkernel_avx2 : nnc_microkernel_portable;
     float *ap = workspace;
-    float tile[MR * NR];
     size_t stride = (size_t)round_up(n, NR);
     for (int pc = 0; pc < k; pc += KC) {
         int kc = k - pc < KC ? k - pc : KC;
@@ -239,23 +246,7 @@ void nnc_sgemm_prepacked(float *c, int ldc, const float *a, int lda, const float
         for (int ic = 0; ic < rows; ic += MC) {
             int mc = rows - ic < MC ? rows - ic : MC;
             pack_a(ap, a + (size_t)(row_begin + ic) * lda + pc, lda, mc, kc, 0);
-            for (int jr = 0; jr < cols; jr += NR) {
-                int nr = cols - jr < NR ? cols - jr : NR;
-                for (int ir = 0; ir < mc; ir += MR) {
-                    int mr = mc - ir < MR ? mc - ir : MR;
-                    float *cij = c + (size_t)(row_begin + ic + ir) * ldc + col_begin + jr;
-                    const float *apanel = ap + (size_t)ir * kc, *bpanel = block + (size_t)jr * kc;
-                    if (mr == MR && nr == NR) {
-                        kernel(kc, apanel, bpanel, cij, ldc, acc);
-                    } else {
-                        for (int i = 0; i < mr; i++)
-                            for (int j = 0; j < nr; j++) tile[i * NR + j] = acc ? cij[(size_t)i * ldc + j] : 0.0f;
-                        kernel(kc, apanel, bpanel, tile, NR, 1);
-                        for (int i = 0; i < mr; i++)
-                            for (int j = 0; j < nr; j++) cij[(size_t)i * ldc + j] = tile[i * NR + j];
-                    }
-                }
-            }
+            sweep_tiles(c + (size_t)(row_begin + ic) * ldc + col_begin, ldc, ap, block, mc, cols, kc, acc, kernel);
         }
     }
 }

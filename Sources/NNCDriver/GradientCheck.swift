@@ -90,14 +90,8 @@ public enum GradientCheck {
         let fast = Executor(plan: plan, threads: threads)
         for p in plan.parameters { fast.write(p.buffer, reference.read(p.buffer).map(Float.init)) }
         for (id, value) in plan.initialValues where plan[id].role == .statistic { fast.fill(id, with: Float(value)) }
-        if plan[plan.input].type == .int32 {
-            fast.write(plan.input, data.input.map { Int32($0) })
-        } else {
-            fast.write(plan.input, data.input.map(Float.init))
-        }
-        if let target = plan.target, let t = data.target {
-            if plan[target].type == .int32 { fast.write(target, t.map { Int32($0) }) } else { fast.write(target, t.map(Float.init)) }
-        }
+        fast.write(plan.input, numbers: data.input)
+        if let target = plan.target, let t = data.target { fast.write(target, numbers: t) }
         fast.run()
 
         // Errors of gradients far below the model's largest are round-off around a true zero

@@ -26,11 +26,8 @@ public enum ModelBenchmark {
         let executor = Executor(plan: plan, threads: threads)
         executor.initializeParameters(seed: 1)
         let data = GradientCheck.randomData(for: plan, seed: 2)
-        if plan[plan.input].type == .int32 { executor.write(plan.input, data.input.map { Int32($0) }) }
-        else { executor.write(plan.input, data.input.map(Float.init)) }
-        if let target = plan.target, let t = data.target {
-            if plan[target].type == .int32 { executor.write(target, t.map { Int32($0) }) } else { executor.write(target, t.map(Float.init)) }
-        }
+        executor.write(plan.input, numbers: data.input)
+        if let target = plan.target, let t = data.target { executor.write(target, numbers: t) }
         // Training steps use a tiny learning rate so the weights stay where they are.
         let rate: Float = 1e-6
         func steps(_ n: Int) -> Double {

@@ -6,7 +6,8 @@ public enum Elementwise {
     public enum Activation: String, CaseIterable, Sendable {
         case linear, relu, leakyRelu = "leaky_relu", elu, selu, sigmoid, tanh, lecunTanh = "lecun_tanh", softplus, swish
 
-        var c: nnc_activation {
+        /// The C kernels' code for this activation.
+        public var c: nnc_activation {
             switch self {
             case .linear: NNC_ACT_LINEAR
             case .relu: NNC_ACT_RELU

@@ -15,10 +15,7 @@ extension Executor {
     var workspace: UnsafeMutablePointer<Float> { arena.workspace }
 
     /// A seed for this step's dropout mask of one layer.
-    func dropoutSeed(_ salt: UInt64) -> UInt64 {
-        var mix = SplitMix64(seed: seed ^ (UInt64(steps) &* 0x9E37_79B9_7F4A_7C15) ^ (salt &* 0xD1B5_4A32_D192_ED03))
-        return mix.next()
-    }
+    func dropoutSeed(_ salt: UInt64) -> UInt64 { NNCRuntime.dropoutSeed(seed: seed, step: steps, salt: salt) }
 
     func execute(_ instruction: Instruction, _ base: Int, learningRate: Float) {
         let count = instruction.operands.count
@@ -121,11 +118,13 @@ extension Executor {
             let gamma = scale ? f(base, 4) : nil, beta = center ? f(base, scale ? 5 : 4) : nil
             nnc_batchnorm_infer(f(base, 0), f(base, 1), f(base, 2), f(base, 3), gamma, beta, Int32(rows), Int32(channels), Float(epsilon))
 
-        case .batchNormBackward(let rows, let channels, let scale, let center):
+        case .batchNormBackward(let rows, let width, let scale, let center), .layerNormBackward(let rows, let width, let scale, let center):
+            // Both: [dx, dγ?, dβ?, dy, x, mean, invStd, γ?]; batchnorm normalizes columns, layernorm rows.
             let (dGamma, dBeta, rest) = normalizationGradients(base, scale: scale, center: center)
             let gamma = count > rest + 4 ? f(base, rest + 4) : nil
-            nnc_batchnorm_backward(f(base, 0), dGamma, dBeta, f(base, rest), f(base, rest + 1), f(base, rest + 2), f(base, rest + 3),
-                                   gamma, Int32(rows), Int32(channels))
+            let backward = if case .batchNormBackward = instruction.kernel { nnc_batchnorm_backward } else { nnc_layernorm_backward }
+            backward(f(base, 0), dGamma, dBeta, f(base, rest), f(base, rest + 1), f(base, rest + 2), f(base, rest + 3),
+                     gamma, Int32(rows), Int32(width))
 
         case .packWeights(let inputs, let units):
             GEMM.pack(f(base, 0), b: f(base, 1), ldb: units, n: units, k: inputs)
@@ -144,12 +143,6 @@ extension Executor {
         case .layerNorm(let rows, let features, let epsilon, let scale, let center):
             let gamma = scale ? f(base, 4) : nil, beta = center ? f(base, scale ? 5 : 4) : nil
             nnc_layernorm_forward(f(base, 0), f(base, 1), f(base, 2), f(base, 3), gamma, beta, Int32(rows), Int32(features), Float(epsilon))
-
-        case .layerNormBackward(let rows, let features, let scale, let center):
-            let (dGamma, dBeta, rest) = normalizationGradients(base, scale: scale, center: center)
-            let gamma = count > rest + 4 ? f(base, rest + 4) : nil
-            nnc_layernorm_backward(f(base, 0), dGamma, dBeta, f(base, rest), f(base, rest + 1), f(base, rest + 2), f(base, rest + 3),
-                                   gamma, Int32(rows), Int32(features))
 
         case .add(let n, let inputs):
             for k in 0..<inputs { addInputs[k] = UnsafePointer(f(base, 1 + k)) }
@@ -303,20 +296,8 @@ struct EpilogueJob {
 }
 
 extension ActivationFunction {
-    var raw: nnc_activation {
-        switch kind {
-        case .linear: NNC_ACT_LINEAR
-        case .relu: NNC_ACT_RELU
-        case .leakyRelu: NNC_ACT_LEAKY_RELU
-        case .elu: NNC_ACT_ELU
-        case .selu: NNC_ACT_SELU
-        case .sigmoid: NNC_ACT_SIGMOID
-        case .tanh: NNC_ACT_TANH
-        case .lecunTanh: NNC_ACT_LECUN_TANH
-        case .softplus: NNC_ACT_SOFTPLUS
-        case .swish: NNC_ACT_SWISH
-        }
-    }
+    /// The C kernels' code: the plan's activations and the kernels' share their registry names.
+    var raw: nnc_activation { Elementwise.Activation(rawValue: kind.rawValue)!.c }
 }
 
 extension WindowGeometry {

@@ -110,6 +110,11 @@ public final class Executor: @unchecked Sendable {
         values.withUnsafeBufferPointer { int32Pointer(id).update(from: $0.baseAddress!, count: values.count) }
     }
 
+    /// Writes numbers into a buffer of either type (token ids and class labels are int32).
+    public func write(_ id: BufferID, numbers: [Double]) {
+        if plan[id].type == .int32 { write(id, numbers.map { Int32($0) }) } else { write(id, numbers.map(Float.init)) }
+    }
+
     public func read(_ id: BufferID) -> [Float] {
         Array(UnsafeBufferPointer(start: pointer(id), count: plan[id].elements))
     }

@@ -58,8 +58,5 @@ public final class ReferenceExecutor: @unchecked Sendable {
     }
 
     /// Same mask as the fast executor: the hash of (seed, step, salt) and the element index.
-    func dropoutSeed(_ salt: UInt64) -> UInt64 {
-        var mix = SplitMix64(seed: seed ^ (UInt64(steps) &* 0x9E37_79B9_7F4A_7C15) ^ (salt &* 0xD1B5_4A32_D192_ED03))
-        return mix.next()
-    }
+    func dropoutSeed(_ salt: UInt64) -> UInt64 { NNCRuntime.dropoutSeed(seed: seed, step: steps, salt: salt) }
 }

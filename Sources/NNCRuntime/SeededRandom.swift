@@ -23,3 +23,10 @@ public struct SplitMix64: RandomNumberGenerator, Sendable {
         return (-2 * log(u1)).squareRoot() * cos(2 * .pi * u2)
     }
 }
+
+/// The seed of one layer's dropout mask in one step, from the run's seed, the step number
+/// and the layer's salt. Both executors use it, so their masks are the same.
+func dropoutSeed(seed: UInt64, step: Int, salt: UInt64) -> UInt64 {
+    var mix = SplitMix64(seed: seed ^ (UInt64(step) &* 0x9E37_79B9_7F4A_7C15) ^ (salt &* 0xD1B5_4A32_D192_ED03))
+    return mix.next()
+}

@@ -15,14 +15,7 @@ import Testing
         let result = try Driver.check(path: Repo.models.appendingPathComponent(file).path)
         #expect(result.diagnostics.isEmpty, "\(file): \(result.diagnostics.map { "\($0.location) \($0.code.rawValue) \($0.message)" })")
         let graph = try #require(result.graph)
-        let text = SummaryTable.render(graph, explain: true, convention: .keras)
-        let golden = Repo.golden.appendingPathComponent("summaries/\(file).txt")
-        if Repo.recording {
-            try FileManager.default.createDirectory(at: golden.deletingLastPathComponent(), withIntermediateDirectories: true)
-            try text.write(to: golden, atomically: true, encoding: .utf8)
-        }
-        let expected = try String(contentsOf: golden, encoding: .utf8)
-        #expect(text == expected, "\(file): summary differs from \(golden.lastPathComponent); re-record with NNC_RECORD=1 swift test")
+        try Repo.expectGolden(SummaryTable.render(graph, explain: true, convention: .keras), "summaries/\(file).txt")
     }
 
     @Test func everyGoldenFileHasItsModel() throws {

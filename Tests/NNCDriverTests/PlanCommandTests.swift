@@ -92,13 +92,6 @@ import Testing
                       ("resnet_block.yaml", .inference, 4)])
     func planDumpMatchesGolden(model: String, mode: LoweringOptions.Mode, batch: Int) throws {
         let plan = try #require(try Driver.compile(path: modelPath(model), options: LoweringOptions(mode: mode, batch: batch)).plan)
-        let text = PlanReport.text(plan, timing: false)
-        let golden = Repo.golden.appendingPathComponent("plans/\(model).\(mode.rawValue).\(batch).txt")
-        if Repo.recording {
-            try FileManager.default.createDirectory(at: golden.deletingLastPathComponent(), withIntermediateDirectories: true)
-            try text.write(to: golden, atomically: true, encoding: .utf8)
-        }
-        let expected = try String(contentsOf: golden, encoding: .utf8)
-        #expect(text == expected, "\(model): plan differs from \(golden.lastPathComponent); re-record with NNC_RECORD=1")
+        try Repo.expectGolden(PlanReport.text(plan, timing: false), "plans/\(model).\(mode.rawValue).\(batch).txt")
     }
 }

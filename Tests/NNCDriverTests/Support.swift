@@ -1,5 +1,6 @@
 import Foundation
 import NNCDriver
+import Testing
 
 /// Paths of the repository, found from this file so tests run from any directory.
 enum Repo {
@@ -61,5 +62,19 @@ enum Binary {
         process.waitUntilExit()
         return Run(status: process.terminationStatus, stdout: String(decoding: stdoutData, as: UTF8.self),
                    stderr: String(decoding: stderrData, as: UTF8.self))
+    }
+}
+
+extension Repo {
+    /// Compares `text` with the golden file at `relative` (under Tests/Golden), writing it
+    /// first when recording (NNC_RECORD=1).
+    static func expectGolden(_ text: String, _ relative: String, sourceLocation: Testing.SourceLocation = #_sourceLocation) throws {
+        let golden = Repo.golden.appendingPathComponent(relative)
+        if Repo.recording {
+            try FileManager.default.createDirectory(at: golden.deletingLastPathComponent(), withIntermediateDirectories: true)
+            try text.write(to: golden, atomically: true, encoding: .utf8)
+        }
+        let expected = try String(contentsOf: golden, encoding: .utf8)
+        #expect(text == expected, "differs from \(relative); re-record with NNC_RECORD=1", sourceLocation: sourceLocation)
     }
 }

@@ -15,12 +15,8 @@ import Testing
     /// Random data written into an executor (float or token inputs, valid targets).
     func feed(_ executor: Executor, seed: UInt64) {
         let data = GradientCheck.randomData(for: executor.plan, seed: seed)
-        let plan = executor.plan
-        if plan[plan.input].type == .int32 { executor.write(plan.input, data.input.map { Int32($0) }) }
-        else { executor.write(plan.input, data.input.map(Float.init)) }
-        if let target = plan.target, let t = data.target {
-            if plan[target].type == .int32 { executor.write(target, t.map { Int32($0) }) } else { executor.write(target, t.map(Float.init)) }
-        }
+        executor.write(executor.plan.input, numbers: data.input)
+        if let target = executor.plan.target, let t = data.target { executor.write(target, numbers: t) }
     }
 
     func parameters(_ executor: Executor) -> [[Float]] { executor.plan.parameters.map { executor.read($0.buffer) } }

@@ -42,6 +42,11 @@ import Testing
         }
     }
 
+    /// The plan's activations and the kernels' are the same set, mapped by name.
+    @Test func activationNamesAgreeWithTheKernels() {
+        #expect(Set(Activation.allCases.map(\.rawValue)) == Set(Elementwise.Activation.allCases.map(\.rawValue)))
+    }
+
     /// Inference plans have no backward, no loss and no dropout; batchnorm after a
     /// convolution is folded into its weights.
     @Test func inferencePlansFoldBatchNorm() throws {
