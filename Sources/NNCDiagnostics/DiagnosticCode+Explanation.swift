@@ -6,8 +6,10 @@ extension DiagnosticCode {
         public var explanation: String
         public var badExample: String
         public var fixedExample: String
-        /// How the examples are read: "yaml", "nn" (the DSL), "shorthand", "path", or "plan"
-        /// (YAML that checks cleanly but fails to compile).
+        /// How the examples are read: "yaml", "nn" (the DSL), "shorthand", "path", "plan"
+        /// (YAML that checks cleanly but fails to compile), or "run" (a command or spec
+        /// fragment whose problem appears only when training runs: shown, not executed here;
+        /// the training tests trigger each such code for real).
         public var exampleKind: String = "yaml"
     }
 
@@ -179,6 +181,30 @@ extension DiagnosticCode {
                 badExample: "input: [28, 28]\nlayers:\n  - lstm: 32\n  - dense: {units: 10, activation: softmax}\nloss: categorical_crossentropy\n",
                 fixedExample: "input: [28, 28]\nlayers:\n  - conv1d: {filters: 32, kernel: 3, activation: relu}\n  - global_avgpool\n  - dense: {units: 10, activation: softmax}\nloss: categorical_crossentropy\n",
                 exampleKind: "plan")
+        case .trainingDiverged:
+            return Documentation(
+                explanation: "A training step produced a loss that is NaN or infinite, so training stopped before that step changed any weight. The message names the step, its learning rate and the first layer whose output went non-finite (and any parameter that already was, when an earlier update overflowed). The usual causes are a learning rate too large for the model, exploding gradients in a deep or recurrent network, or inputs that were not scaled. Lower the learning rate, clip gradients (`regularization: {clip_norm: 1.0}`) or scale the data; the last checkpoint in the run folder is the last good state.",
+                badExample: "nnc train models/iris_mlp.yaml   # with optimizer: {sgd: 1000000.0}",
+                fixedExample: "nnc train models/iris_mlp.yaml   # with optimizer: {sgd: 0.01}",
+                exampleKind: "run")
+        case .checkpointMismatch:
+            return Documentation(
+                explanation: "`nnc train --resume` continues a run from its checkpoint, which holds every parameter and optimizer state tensor by layer name and shape. When the spec changed so that a tensor is missing, has another shape, or the checkpoint has tensors the model lacks, resuming would continue a different model, so it is refused and every difference is listed. Settings that do not change shapes (epochs, learning rate, schedule) may change: the run continues with them and says so. A `weights.safetensors` file holds no training state and cannot be resumed.",
+                badExample: "nnc train models/lenet5.yaml --resume runs/lenet1",
+                fixedExample: "nnc train models/lenet5.yaml --resume runs/lenet5",
+                exampleKind: "run")
+        case .unreadableWeights:
+            return Documentation(
+                explanation: "A weights or checkpoint file (safetensors) could not be read: it does not exist, is truncated, its header is not valid JSON, or a tensor's byte range does not match its shape and dtype. nnc reads F32 and F64 tensors. Files written by `nnc train` are complete or absent, never half-written, since every write goes to a temporary file first.",
+                badExample: "nnc eval models/lenet5.yaml --weights runs/lenet5/weights.safetensor",
+                fixedExample: "nnc eval models/lenet5.yaml --weights runs/lenet5/weights.safetensors",
+                exampleKind: "run")
+        case .unwritableOutput:
+            return Documentation(
+                explanation: "A file of the run folder (checkpoints, weights, the metrics log, the curves) could not be written: the folder is not writable, the disk is full, or the path names a file where a folder should be. Choose another folder with `--out DIR` or `train.checkpoint.dir`. The previous checkpoint stays intact because every file is written to a temporary name and then renamed.",
+                badExample: "nnc train models/lenet5.yaml --out /proc/nnc",
+                fixedExample: "nnc train models/lenet5.yaml --out runs/lenet5",
+                exampleKind: "run")
         case .strideDropsRows:
             return Documentation(
                 explanation: "Per spatial dimension out = ⌊(in + pad_before + pad_after − dilation·(kernel − 1) − 1)/stride⌋ + 1. With floor rounding, a window that would run past the end is not computed: when the span in + pad_before + pad_after − dilation·(kernel − 1) − 1 is not a multiple of the stride, the last (span mod stride) cells are never read; when some of them are input rows or columns rather than padding, nnc warns. The model still works, but those pixels are silently ignored. padding: same, or padding that makes the span a multiple of the stride, reads everything. A window smaller than its stride (a 1×1 stride-2 shortcut) skips cells by design and is not reported.",

@@ -32,6 +32,8 @@ public enum Explain {
         switch doc.exampleKind {
         case "path":
             out += "\nFor example, `nnc check \(doc.badExample)` when that file does not exist; `nnc check \(doc.fixedExample)` works.\n"
+        case "run":
+            out += "\nFor example:\n\n" + indent(doc.badExample) + "\n\nFixed:\n\n" + indent(doc.fixedExample) + "\n"
         case "shorthand":
             out += "\nFor example, `nnc check \(doc.badExample)`:\n\n"
             if let result = run(doc.badExample, kind: "shorthand") {

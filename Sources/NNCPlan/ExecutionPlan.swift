@@ -18,6 +18,10 @@ public struct ExecutionPlan: Sendable {
     public var output: BufferID
     public var target: BufferID?
     public var loss: BufferID?
+    /// The loss kernel's function (training and evaluation plans).
+    public var lossFunction: LossFunction?
+    /// The output's final softmax or sigmoid was taken into the loss: `output` holds logits.
+    public var outputIsLogits: Bool
     /// Starting values of persistent buffers that do not start at zero.
     public var initialValues: [BufferID: Double]
     /// Byte offset of each persistent buffer in the persistent segment.
@@ -76,6 +80,8 @@ extension ExecutionPlan {
         return ExecutionPlan(model: graph.name, options: options, buffers: buffers, prepare: lowerer.prepare,
                              instructions: lowerer.instructions, parameters: lowerer.parameters, input: lowerer.inputBuffer,
                              output: output, target: lowerer.targetBuffer, loss: lowerer.lossBuffer,
+                             lossFunction: lowerer.lossBuffer == nil ? nil : lowerer.lossFusion?.function,
+                             outputIsLogits: lowerer.lossBuffer != nil && !lowerer.lossTookActivation.isEmpty,
                              initialValues: lowerer.initialValues, persistentOffsets: persistentOffsets, persistentBytes: next,
                              layout: layout, planningSeconds: seconds)
     }

@@ -6,15 +6,16 @@ extension Lowerer {
     mutating func run() {
         computeNeedsGradient()
         if options.optimize { planFusions() }
-        if isTraining { planLossFusion() }
+        if isTraining || options.evaluatesLoss { planLossFusion() }
         for node in graph.nodes { makeParameters(node) }
         let input = graph.nodes[0]
         inputBuffer = buffer("input", batched(input), .input, type: input.isInteger ? .int32 : .float32)
         value[input.id] = inputBuffer
         phase = .forward
         for node in graph.nodes.dropFirst() { lowerForward(node) }
-        guard isTraining, let output = graph.output, diagnostics.errors.isEmpty else { return }
-        lowerLoss(graph[output])
+        guard isTraining || options.evaluatesLoss, let output = graph.output, diagnostics.errors.isEmpty else { return }
+        lowerLoss(graph[output], gradient: isTraining)
+        guard isTraining else { return }
         phase = .backward
         for node in graph.nodes.dropFirst().reversed() where gradient[node.id] != nil {
             lowerGradient(node)

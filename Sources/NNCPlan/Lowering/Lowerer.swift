@@ -17,12 +17,16 @@ public struct LoweringOptions: Sendable {
     public var updates: Bool
     /// Run the fusion and in-place passes (off to measure what they save).
     public var optimize: Bool
+    /// Inference plans only: also compute the per-row loss (no gradient), for validation
+    /// and test metrics. Targets are then an input of the plan.
+    public var evaluatesLoss: Bool
 
-    public init(mode: Mode, batch: Int, updates: Bool = true, optimize: Bool = true) {
+    public init(mode: Mode, batch: Int, updates: Bool = true, optimize: Bool = true, evaluatesLoss: Bool = false) {
         self.mode = mode
         self.batch = batch
         self.updates = updates
         self.optimize = optimize
+        self.evaluatesLoss = evaluatesLoss
     }
 }
 
@@ -165,7 +169,20 @@ struct Lowerer {
     var savedArgmax: [NodeID: BufferID] = [:]
     var dropoutSalt: [NodeID: UInt64] = [:]
 
-    var optimizerRule: OptimizerRule? { spec.optimizer.map(OptimizerRule.init(spec:)) ?? .sgd(momentum: 0, dampening: 0, nesterov: false) }
+    var optimizerRule: OptimizerRule? {
+        var rule = spec.optimizer.map(OptimizerRule.init(spec:)) ?? .sgd(momentum: 0, dampening: 0, nesterov: false)
+        // A momentum schedule sets μ every step, so the velocity must exist even when the
+        // optimizer's own momentum is 0.
+        if let ramp = spec.momentumSchedule, ramp.kind.name == "linear" {
+            let scheduled = max(ramp.double("from") ?? 0, ramp.double("to") ?? 0)
+            switch rule {
+            case .sgd(let m, let d, let n) where m == 0: rule = .sgd(momentum: scheduled, dampening: d, nesterov: n)
+            case .rmsprop(let rho, let m, let e, let c) where m == 0: rule = .rmsprop(rho: rho, momentum: scheduled, epsilon: e, centered: c)
+            default: break
+            }
+        }
+        return rule
+    }
 }
 
 /// The output activation a loss absorbs: softmax into cross-entropy, sigmoid into binary
