@@ -22,6 +22,10 @@ let package = Package(
         .target(name: "NNCKernels", dependencies: ["CNNCKernels"]),
         // The arena, the executor that runs a plan with the fast kernels, and its double-precision reference twin.
         .target(name: "NNCRuntime", dependencies: ["NNCPlan", "NNCKernels", "CNNCKernels"]),
+        // System zlib (gzip-compressed data files), through a module map.
+        .systemLibrary(name: "CZlib", path: "Sources/CZlib"),
+        // Data set readers (IDX, CSV, NPY, token and text sequences, generated tasks), preprocessing, splits, batching.
+        .target(name: "NNCData", dependencies: ["NNCDiagnostics", "CZlib"]),
         .target(name: "NNCDriver", dependencies: ["NNCDiagnostics", "NNCSpec", "NNCGraph", "NNCPlan", "NNCKernels", "NNCRuntime"]),
         .executableTarget(name: "nnc", dependencies: [
             "NNCDriver",
@@ -30,6 +34,7 @@ let package = Package(
         .testTarget(name: "NNCSpecTests", dependencies: ["NNCSpec"]),
         .testTarget(name: "NNCGraphTests", dependencies: ["NNCGraph"]),
         .testTarget(name: "NNCKernelsTests", dependencies: ["NNCKernels"]),
+        .testTarget(name: "NNCDataTests", dependencies: ["NNCData", "CAllocationCounter"]),
         .testTarget(name: "NNCPlanTests", dependencies: ["NNCPlan"]),
         .testTarget(name: "NNCRuntimeTests", dependencies: ["NNCRuntime", "NNCKernels", "NNCDriver", "NNCSpec", "CAllocationCounter"]),
         // Counts heap allocations (malloc interposed in the test process) for the zero-allocation test.

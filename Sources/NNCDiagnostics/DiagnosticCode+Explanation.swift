@@ -7,9 +7,13 @@ extension DiagnosticCode {
         public var badExample: String
         public var fixedExample: String
         /// How the examples are read: "yaml", "nn" (the DSL), "shorthand", "path", "plan"
-        /// (YAML that checks cleanly but fails to compile), or "run" (a command or spec
-        /// fragment whose problem appears only when training runs: shown, not executed here;
-        /// the training tests trigger each such code for real).
+        /// How the examples are read: "yaml", "nn" (the DSL), "shorthand", "path", "plan"
+        /// (YAML that checks cleanly but fails to compile), "run" (a command whose problem
+        /// appears only when training runs: shown, not executed here; the training tests
+        /// trigger each such code for real), or one of the data kinds, read by NNCData's
+        /// `DataExample`: "csv" (the text of a CSV file, label first, 3 classes, for a model
+        /// with input [4]), "idx" (the bytes of an IDX file in hex) or "data path" (a data
+        /// file's path).
         public var exampleKind: String = "yaml"
     }
 
@@ -181,6 +185,36 @@ extension DiagnosticCode {
                 badExample: "input: [28, 28]\nlayers:\n  - lstm: 32\n  - dense: {units: 10, activation: softmax}\nloss: categorical_crossentropy\n",
                 fixedExample: "input: [28, 28]\nlayers:\n  - conv1d: {filters: 32, kernel: 3, activation: relu}\n  - global_avgpool\n  - dense: {units: 10, activation: softmax}\nloss: categorical_crossentropy\n",
                 exampleKind: "plan")
+        case .unreadableData:
+            return Documentation(
+                explanation: "A data file named in `data:` cannot be read: it does not exist, is a folder, or may not be read. Paths in a model file are relative to the model file's folder. `nnc check` warns about a missing file (W0202); training stops with this error.",
+                badExample: "models/data/iris.cvs",
+                fixedExample: "models/data/iris.csv",
+                exampleKind: "data path")
+        case .malformedRecord:
+            return Documentation(
+                explanation: "A record of a text data file does not have the expected form: a CSV line with more or fewer values than the others, a value that is not a finite number, a class label that is not a whole number, or a token or text line without the tab between label and sequence. nnc never skips a bad row; the message points at the line and column. A blank line in the middle of a file is a record too.",
+                badExample: "0,5.1,3.5,1.4,0.2\n1,7.0,3.2,4.7\n2,6.3,3.3,6.0,2.5\n",
+                fixedExample: "0,5.1,3.5,1.4,0.2\n1,7.0,3.2,4.7,1.4\n2,6.3,3.3,6.0,2.5\n",
+                exampleKind: "csv")
+        case .labelOutOfRange:
+            return Documentation(
+                explanation: "A class label lies outside 0..<classes (the model's output units, or `preprocess.classes`), a label is negative, or a token id is not below the vocabulary size (the embedding's `input_dim`). Labels count from 0: three classes are 0, 1 and 2. Data labelled from 1 needs relabelling, or one more class.",
+                badExample: "1,5.1,3.5,1.4,0.2\n2,7.0,3.2,4.7,1.4\n3,6.3,3.3,6.0,2.5\n",
+                fixedExample: "0,5.1,3.5,1.4,0.2\n1,7.0,3.2,4.7,1.4\n2,6.3,3.3,6.0,2.5\n",
+                exampleKind: "csv")
+        case .dataSizeMismatch:
+            return Documentation(
+                explanation: "The data's sizes do not fit: a sample holds a different number of values than the model's input shape (a reshape keeps the number of elements), an images file and its labels file hold different numbers of samples, a split leaves no training samples, a file holds no records, or augmentation is asked of samples that are not images ([H, W] or [H, W, C]).",
+                badExample: "0,5.1,3.5,1.4,0.2,1.0\n1,7.0,3.2,4.7,1.4,1.0\n2,6.3,3.3,6.0,2.5,1.0\n",
+                fixedExample: "0,5.1,3.5,1.4,0.2\n1,7.0,3.2,4.7,1.4\n2,6.3,3.3,6.0,2.5\n",
+                exampleKind: "csv")
+        case .corruptData:
+            return Documentation(
+                explanation: "A binary data file is damaged or in a layout nnc does not read: an IDX or NPY file shorter or longer than its header declares (often an interrupted download), a wrong magic number (the file is not IDX or NPY, or is compressed in another way than gzip), a corrupt or truncated gzip stream, or an NPY array in Fortran order or of objects. IDX files start 00 00, a type byte (08 for bytes) and the number of dimensions, then one big-endian u32 size per dimension.",
+                badExample: "00 00 08 01 00 00 00 05 00 01 02",
+                fixedExample: "00 00 08 01 00 00 00 03 00 01 02",
+                exampleKind: "idx")
         case .trainingDiverged:
             return Documentation(
                 explanation: "A training step produced a loss that is NaN or infinite, so training stopped before that step changed any weight. The message names the step, its learning rate and the first layer whose output went non-finite (and any parameter that already was, when an earlier update overflowed). The usual causes are a learning rate too large for the model, exploding gradients in a deep or recurrent network, or inputs that were not scaled. Lower the learning rate, clip gradients (`regularization: {clip_norm: 1.0}`) or scale the data; the last checkpoint in the run folder is the last good state.",
