@@ -1,6 +1,18 @@
 import Foundation
 import NNCSpec
 
+/// The format of one data split: explicit, or inferred from its file names.
+public enum DataFormat {
+    public static func of(_ set: RecordValue) -> String? {
+        if let format = set.string("format") { return format }
+        if let path = set.string("path"), path.hasSuffix(".csv") { return "csv" }
+        let files = [set.string("images"), set.string("labels")].compactMap { $0 }
+        if files.contains(where: { $0.hasSuffix(".npy") }) { return "npy" }
+        if !files.isEmpty { return "idx" }
+        return set.has("path") ? "csv" : nil
+    }
+}
+
 /// Checks of the `data` section: each split names the files its format needs, the
 /// validation data is given once, labels are encoded as the loss expects, and files exist.
 extension TrainingChecker {
@@ -18,15 +30,7 @@ extension TrainingChecker {
         checkLabelEncoding(data)
     }
 
-    /// The format a split uses: explicit, or inferred from its file names.
-    static func format(of set: RecordValue) -> String? {
-        if let format = set.string("format") { return format }
-        if let path = set.string("path"), path.hasSuffix(".csv") { return "csv" }
-        let files = [set.string("images"), set.string("labels")].compactMap { $0 }
-        if files.contains(where: { $0.hasSuffix(".npy") }) { return "npy" }
-        if !files.isEmpty { return "idx" }
-        return set.has("path") ? "csv" : nil
-    }
+    static func format(of set: RecordValue) -> String? { DataFormat.of(set) }
 
     private mutating func checkDataset(_ set: RecordValue, split: String) {
         guard let format = Self.format(of: set) else {

@@ -19,6 +19,13 @@ extension Executor {
         case missing(String)
         case shape(String, expected: [Int], found: [Int])
 
+        /// The tensor's name.
+        public var name: String {
+            switch self {
+            case .missing(let name), .shape(let name, _, _): name
+            }
+        }
+
         public var description: String {
             switch self {
             case .missing(let name): "'\(name)' is not in the file"
