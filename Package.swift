@@ -26,7 +26,7 @@ let package = Package(
         .systemLibrary(name: "CZlib", path: "Sources/CZlib"),
         // Data set readers (IDX, CSV, NPY, token and text sequences, generated tasks), preprocessing, splits, batching.
         .target(name: "NNCData", dependencies: ["NNCDiagnostics", "CZlib"]),
-        .target(name: "NNCDriver", dependencies: ["NNCDiagnostics", "NNCSpec", "NNCGraph", "NNCPlan", "NNCKernels", "NNCRuntime"]),
+        .target(name: "NNCDriver", dependencies: ["NNCDiagnostics", "NNCSpec", "NNCGraph", "NNCPlan", "NNCKernels", "NNCRuntime", "NNCData"]),
         .executableTarget(name: "nnc", dependencies: [
             "NNCDriver",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -40,6 +40,6 @@ let package = Package(
         // Counts heap allocations (malloc interposed in the test process) for the zero-allocation test.
         .target(name: "CAllocationCounter", path: "Tests/CAllocationCounter"),
         // Depends on the executable so `swift test` builds the `nnc` binary the end-to-end tests run.
-        .testTarget(name: "NNCDriverTests", dependencies: ["NNCDriver", "NNCPlan", "NNCRuntime", "nnc"]),
+        .testTarget(name: "NNCDriverTests", dependencies: ["NNCDriver", "NNCPlan", "NNCRuntime", "NNCData", "nnc"]),
     ]
 )
