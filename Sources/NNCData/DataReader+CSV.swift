@@ -3,7 +3,10 @@
 /// first (or the header); every feature must be a finite number.
 extension DataReader {
     static func readCSV(_ options: CSVOptions, mode: LabelMode) throws(DataError) -> RawDataset {
-        let file = try DataFile.load(options.path)
+        try readCSV(DataFile.load(options.path), options, mode: mode)
+    }
+
+    static func readCSV(_ file: DataFile, _ options: CSVOptions, mode: LabelMode) throws(DataError) -> RawDataset {
         let text = TextFile(path: options.path, bytes: file.bytes)
         guard let delimiter = options.delimiter.asciiValue else {
             throw DataError(.malformedRecord, "a CSV delimiter is one ASCII character; got '\(options.delimiter)'", file: options.path)

@@ -38,6 +38,12 @@ public struct SequenceTask: Sendable, Equatable {
         self.remember = remember
     }
 
+    /// The seed of a split's samples when the spec gives none (`generate.seed` unset): the
+    /// run's seed mixed with the split's name, so training, validation and test data differ.
+    public static func seed(run: UInt64, split: String) -> UInt64 {
+        split.utf8.reduce(CounterRandom.mix(run ^ 0x5EED_5EED_5EED_5EED)) { CounterRandom.mix($0 ^ UInt64($1)) }
+    }
+
     /// The per-sample input shape.
     public var sampleShape: [Int] {
         switch kind {
@@ -52,7 +58,7 @@ public struct SequenceTask: Sendable, Equatable {
     public var delimiter: Int32 { Int32(symbols + 1) }
 
     func generate(mode: LabelMode) throws(DataError) -> RawDataset {
-        precondition(length >= 2 && samples >= 1 && symbols >= 1 && remember >= 1, "invalid sequence task \(self)")
+        precondition(length >= (kind == .adding ? 2 : 1) && samples >= 1 && symbols >= 1 && remember >= 1, "invalid sequence task \(self)")
         let name = "the \(kind.rawValue) task"
         switch (kind, mode) {
         case (.adding, .classes):

@@ -1,3 +1,4 @@
+import NNCData
 import NNCPlan
 import NNCSpec
 
@@ -40,6 +41,15 @@ public enum Explain {
                 out += renderer.render(result.diagnostics.filter { $0.code == code })
             }
             out += "\nFixed: `nnc check \(doc.fixedExample)`\n"
+        case "data path":
+            out += "\nFor example, `data: {train: {path: \(doc.badExample)}}` when that file does not exist:\n\n"
+            out += renderer.render(DataExample.diagnostics(doc.badExample, kind: doc.exampleKind) ?? [])
+            out += "\nFixed: `path: \(doc.fixedExample)`\n"
+        case "csv", "idx":
+            let heading = doc.exampleKind == "csv" ? "example.csv, for a model with input [4] and 3 classes" : "the bytes of example.idx, in hex"
+            out += "\nFor example (\(heading)):\n\n" + indent(doc.badExample) + "\n"
+            out += renderer.render(DataExample.diagnostics(doc.badExample, kind: doc.exampleKind) ?? [])
+            out += "\nFixed:\n\n" + indent(doc.fixedExample) + (doc.fixedExample.hasSuffix("\n") ? "" : "\n")
         default:
             let heading = doc.exampleKind == "plan" ? "`nnc plan example.yaml`" : "example.\(doc.exampleKind)"
             out += "\nFor example (\(heading)):\n\n" + indent(doc.badExample) + "\n"

@@ -89,6 +89,12 @@ import Testing
         #expect(other.features != small.features)
     }
 
+    @Test func splitsOfAGeneratedTaskGetTheirOwnSeeds() {
+        let seeds = ["train", "validation", "test"].map { SequenceTask.seed(run: 1, split: $0) }
+        #expect(Set(seeds).count == 3)
+        #expect(SequenceTask.seed(run: 1, split: "train") == seeds[0] && SequenceTask.seed(run: 2, split: "train") != seeds[0])
+    }
+
     @Test func tasksNeedTheirKindOfLoss() {
         #expect(rendered { _ = try DataReader.read(.generated(SequenceTask(.adding, length: 50, samples: 10, seed: 1)), labels: .classes) } == """
             the adding task: error: the adding task's targets are real numbers (a sum); it needs a regression loss [E0504]
