@@ -9,20 +9,25 @@ import NNCSpec
 /// training split only.
 public enum DataLoading {
     public static func load(_ spec: ModelSpec, graph: Graph, seed: UInt64, fitted: Preprocessing? = nil) throws(TrainingFailure) -> TrainingData {
-        guard let data = spec.data, let trainSet = data.record("train") else {
+        guard let data = spec.data, data.record("train") != nil else {
             throw TrainingFailure([Diagnostic.error(.missingKey, "training needs data: a 'data' section with a 'train' split",
                                                     at: spec.data?.location ?? spec.inputLocation,
                                                     help: "e.g. `data: {train: {path: data/iris.csv}}` (paths are relative to the model file)")])
         }
         let mode = labelMode(spec)
-        func read(_ set: RecordValue?) throws(DataError) -> RawDataset? {
-            guard let set else { return nil }
-            return try DataReader.read(source(set, spec), labels: mode)
+        let runSeed = UInt64(spec.train?.int("seed") ?? 0)
+        var vocabulary: CharacterVocabulary?
+        func read(_ split: String) throws(DataError) -> RawDataset? {
+            guard let set = data.record(split) else { return nil }
+            let raw = try DataReader.read(source(set, spec, split: split, seed: runSeed, vocabulary: vocabulary), labels: mode)
+            // Text splits after the first use the training file's characters.
+            if split == "train" { vocabulary = raw.vocabulary }
+            return raw
         }
         do throws(DataError) {
-            let raw = try read(trainSet)!
-            let explicitValidation = try read(data.record("validation"))
-            let explicitTest = try read(data.record("test"))
+            let raw = try read("train")!
+            let explicitValidation = try read("validation")
+            let explicitTest = try read("test")
             let validationFraction = explicitValidation == nil ? (spec.train?.double("validation_split") ?? 0) : 0
             let testFraction = explicitTest == nil ? (data.double("test_split") ?? 0) : 0
             let splits = try Splits(raw, validation: validationFraction, test: testFraction, seed: seed)
@@ -75,20 +80,41 @@ public enum DataLoading {
         return Augmentation(shift: a.int("shift") ?? 0, flip: Augmentation.Flip(rawValue: a.string("flip") ?? "none") ?? .none)
     }
 
-    /// A split's source, with paths resolved against the model file's folder.
-    static func source(_ set: RecordValue, _ spec: ModelSpec) -> DatasetSource {
+    /// A split's source, with paths resolved against the model file's folder. Sequence
+    /// files take their length from the model's input and their id range from a first
+    /// embedding layer; a generated task's seed is its own or the run's, mixed with the split.
+    static func source(_ set: RecordValue, _ spec: ModelSpec, split: String, seed: UInt64, vocabulary: CharacterVocabulary?) -> DatasetSource {
         let base = spec.file.map { ($0.path as NSString).deletingLastPathComponent } ?? ""
         func path(_ key: String) -> String {
             let p = set.string(key) ?? ""
             return p.hasPrefix("/") || base.isEmpty ? p : base + "/" + p
         }
+        func sequences() -> SequenceOptions {
+            let embedding = spec.layers.first { $0.kind.name == "embedding" }?.component
+            return SequenceOptions(timesteps: spec.input?.first ?? 1, vocabularySize: embedding?.int("input_dim") ?? Int(Int32.max),
+                                   paddingID: Int32(set.int("pad_id") ?? 0),
+                                   padding: SequenceOptions.End(rawValue: set.string("padding") ?? "pre") ?? .pre,
+                                   truncating: SequenceOptions.End(rawValue: set.string("truncating") ?? "pre") ?? .pre,
+                                   vocabulary: vocabulary)
+        }
         switch DataFormat.of(set) {
+        case "generate":
+            let task = set.component("generate")!
+            let kind = SequenceTask.Kind(rawValue: task.kind.name) ?? .adding
+            let taskSeed = task.int("seed").map(UInt64.init) ?? SequenceTask.seed(run: seed, split: split)
+            return .generated(SequenceTask(kind, length: task.int("length") ?? 50, samples: task.int("samples") ?? 10_000, seed: taskSeed,
+                                           symbols: task.int("symbols") ?? 8, remember: task.int("remember") ?? 10))
         case "csv":
             let delimiter = set.string("delimiter")?.first ?? ","
+            let columns = set.list("feature_columns")?.compactMap { v -> Int? in if case .int(let i) = v.value { i } else { nil } }
             return .csv(CSVOptions(path: path("path"), labelColumn: set.int("label_column") ?? 0, header: set.bool("header") ?? false,
-                                   delimiter: delimiter, featureColumns: set.ints("feature_columns")))
+                                   delimiter: delimiter, featureColumns: columns))
         case "npy":
             return .npy(images: path("images"), labels: path("labels"))
+        case "tokens":
+            return .tokens(path: path("path"), sequences())
+        case "text":
+            return .text(path: path("path"), sequences())
         default:
             return .idx(images: path("images"), labels: path("labels"))
         }
