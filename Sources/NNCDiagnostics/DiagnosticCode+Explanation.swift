@@ -175,7 +175,7 @@ extension DiagnosticCode {
                 fixedExample: "input: [8]\nlayers:\n  - repeat: 20\n    layers: [{dense: 8}]\n")
         case .notCompilable:
             return Documentation(
-                explanation: "`nnc check` and `nnc summary` understand every layer kind, but `nnc plan`, `nnc bench` and `nnc gradcheck` compile the model to an execution plan, and the recurrent layers (simple_rnn, lstm, gru, bidirectional) and a learnable swish beta cannot be compiled yet. Every feed-forward and convolutional layer, with every other activation, can.",
+                explanation: "`nnc check` and `nnc summary` understand every layer kind, but `nnc plan`, `nnc bench` and `nnc gradcheck` compile the model to an execution plan, and the recurrent layers (simple_rnn, lstm, gru, bidirectional), with a learnable swish beta inside them, cannot be compiled yet. Every feed-forward and convolutional layer, with every activation (a learnable swish beta included), can.",
                 badExample: "input: [28, 28]\nlayers:\n  - lstm: 32\n  - dense: {units: 10, activation: softmax}\nloss: categorical_crossentropy\n",
                 fixedExample: "input: [28, 28]\nlayers:\n  - conv1d: {filters: 32, kernel: 3, activation: relu}\n  - global_avgpool\n  - dense: {units: 10, activation: softmax}\nloss: categorical_crossentropy\n",
                 exampleKind: "plan")

@@ -119,14 +119,23 @@ public final class Executor: @unchecked Sendable {
         Array(UnsafeBufferPointer(start: pointer(id), count: plan[id].elements))
     }
 
+    /// The loss of the last step as Keras reports it: the data loss plus the regularization penalty.
+    public var loss: Double { dataLoss + penalty }
+
     /// The mean of the per-row losses of the last step.
-    public var loss: Double {
+    public var dataLoss: Double {
         guard let id = plan.loss else { return .nan }
         let p = pointer(id), n = plan[id].elements
         var sum = 0.0
         for i in 0..<n { sum += Double(p[i]) }
         return sum / Double(n)
     }
+
+    /// The last step's L1/L2 penalty (0 when the spec declares none).
+    public var penalty: Double { plan.penalty.map { Double(pointer($0).pointee) } ?? 0 }
+
+    /// The last step's global gradient norm before clipping (plans with `clip_norm` only).
+    public var gradientNorm: Double? { plan.gradientNorm.map { Double(pointer($0).pointee) } }
 
     /// Runs the plan's `prepare` instructions (folding batchnorm into weights); call after
     /// setting parameters.
