@@ -70,7 +70,7 @@ extension DiagnosticCode {
                 fixedExample: "input: [28, 28, 1]\nlayers:\n  - conv2d: {filters: 6, kernel: 5}\n")
         case .conflictingKeys:
             return Documentation(
-                explanation: "Two keys cannot be used together: a layer item names one layer kind, validation data is given either as `data.validation` or as `train.validation_split`, a CSV split has `path` while IDX and NPY splits have `images` and `labels`.",
+                explanation: "Two keys cannot be used together: a layer item names one layer kind, validation data is given either as `data.validation` or as `train.validation_split`, a CSV split has `path` while IDX and NPY splits have `images` and `labels`, gradients are clipped by `clip_norm` or by `clip_value` (Keras too allows one), and decoupled weight decay is declared once: as `regularization.weight_decay` or as adamw's own `weight_decay`, which is the same rule.",
                 badExample: "input: [784]\nlayers:\n  - dense: 128\n    conv2d: 3\n",
                 fixedExample: "input: [784]\nlayers:\n  - dense: 128\n")
         case .badBlock:
