@@ -39,7 +39,7 @@ extension Lowerer {
     func penaltyTerm(_ node: Node, _ index: Int) -> PenaltyTerm? {
         let p = parameters[index]
         guard p.trainable, let c = weightAttributes(node) else { return nil }
-        var factors: (l1: Double, l2: Double)
+        let factors: (l1: Double, l2: Double)
         if Self.isWeightMatrix(p.name) {
             if let r = c.component("regularizer") {
                 factors = (r.double("l1") ?? 0, r.double("l2") ?? 0)
