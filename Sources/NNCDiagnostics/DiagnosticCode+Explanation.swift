@@ -76,7 +76,7 @@ extension DiagnosticCode {
                 fixedExample: "input: [28, 28, 1]\nlayers:\n  - conv2d: {filters: 6, kernel: 5}\n")
         case .conflictingKeys:
             return Documentation(
-                explanation: "Two keys cannot be used together: a layer item names one layer kind, validation data is given either as `data.validation` or as `train.validation_split`, a CSV split has `path` while IDX and NPY splits have `images` and `labels`.",
+                explanation: "Two keys cannot be used together: a layer item names one layer kind, validation data is given either as `data.validation` or as `train.validation_split`, a CSV split has `path` while IDX and NPY splits have `images` and `labels`, gradients are clipped by `clip_norm` or by `clip_value` (Keras too allows one), and decoupled weight decay is declared once: as `regularization.weight_decay` or as adamw's own `weight_decay`, which is the same rule.",
                 badExample: "input: [784]\nlayers:\n  - dense: 128\n    conv2d: 3\n",
                 fixedExample: "input: [784]\nlayers:\n  - dense: 128\n")
         case .badBlock:
@@ -181,7 +181,7 @@ extension DiagnosticCode {
                 fixedExample: "input: [8]\nlayers:\n  - repeat: 20\n    layers: [{dense: 8}]\n")
         case .notCompilable:
             return Documentation(
-                explanation: "`nnc check` and `nnc summary` understand every layer kind, but `nnc plan`, `nnc bench` and `nnc gradcheck` compile the model to an execution plan, and the recurrent layers (simple_rnn, lstm, gru, bidirectional) and a learnable swish beta cannot be compiled yet. Every feed-forward and convolutional layer, with every other activation, can.",
+                explanation: "`nnc check` and `nnc summary` understand every layer kind, but `nnc plan`, `nnc bench` and `nnc gradcheck` compile the model to an execution plan, and the recurrent layers (simple_rnn, lstm, gru, bidirectional), with a learnable swish beta inside them, cannot be compiled yet. Every feed-forward and convolutional layer, with every activation (a learnable swish beta included), can.",
                 badExample: "input: [28, 28]\nlayers:\n  - lstm: 32\n  - dense: {units: 10, activation: softmax}\nloss: categorical_crossentropy\n",
                 fixedExample: "input: [28, 28]\nlayers:\n  - conv1d: {filters: 32, kernel: 3, activation: relu}\n  - global_avgpool\n  - dense: {units: 10, activation: softmax}\nloss: categorical_crossentropy\n",
                 exampleKind: "plan")

@@ -178,6 +178,24 @@ extension Executor {
 
         case .update(let rule, let n):
             update(rule, base, count: n, learningRate: learningRate)
+
+        // Regularization and learnable activations (Executor+Regularization.swift).
+        case .penalty(let terms):
+            penalty(terms, base)
+        case .penaltyGradient(let t):
+            nnc_penalty_gradient(f(base, 0), f(base, 1), t.count, Float(t.l1), Float(t.l2))
+        case .clipByValue(let limit, let n):
+            nnc_clip_by_value(f(base, 0), n, Float(limit))
+        case .clipByGlobalNorm(let maxNorm, let counts):
+            clipByGlobalNorm(maxNorm, counts, base)
+        case .weightDecay(let rate, let n):
+            nnc_weight_decay(f(base, 0), n, learningRate * Float(rate))
+        case .constrain(let constraint, let rows, let units):
+            constrain(constraint, f(base, 0), rows: rows, units: units)
+        case .swishLearnable(let n):
+            nnc_activation_forward(f(base, 0), f(base, 1), n, NNC_ACT_SWISH, f(base, 2).pointee)
+        case .swishLearnableBackward(let n, let dx, let dBeta):
+            swishBackward(base, count: n, inputGradient: dx, betaGradient: dBeta)
         }
     }
 

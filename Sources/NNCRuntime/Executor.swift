@@ -25,7 +25,8 @@ public final class Executor: @unchecked Sendable {
     /// This step's momentum when a momentum schedule sets it (SGD and RMSprop); nil keeps
     /// the optimizer's own.
     public var momentum: Float?
-    /// Index of the loss instruction: forward ends there, backward starts after it.
+    /// Index of the last loss-phase instruction (the loss, then the penalty): forward ends
+    /// there, backward starts after it.
     let lossInstruction: Int?
 
     public convenience init(plan: ExecutionPlan, threads: Int = ThreadPool.availableCores) {
@@ -70,7 +71,7 @@ public final class Executor: @unchecked Sendable {
         operandStart = start
         maxAddInputs = all.map { if case .add(_, let n) = $0.kernel { n } else { 0 } }.max() ?? 0
         addInputs = .allocate(capacity: max(1, maxAddInputs))
-        lossInstruction = plan.instructions.firstIndex { $0.phase == .loss }
+        lossInstruction = plan.instructions.lastIndex { $0.phase == .loss }
         if other == nil { for (id, value) in plan.initialValues { fill(id, with: Float(value)) } }
     }
 
@@ -142,14 +143,23 @@ public final class Executor: @unchecked Sendable {
         Array(UnsafeBufferPointer(start: pointer(id), count: plan[id].elements))
     }
 
+    /// The loss of the last step as Keras reports it: the data loss plus the regularization penalty.
+    public var loss: Double { dataLoss + penalty }
+
     /// The mean of the per-row losses of the last step.
-    public var loss: Double {
+    public var dataLoss: Double {
         guard let id = plan.loss else { return .nan }
         let p = pointer(id), n = plan[id].elements
         var sum = 0.0
         for i in 0..<n { sum += Double(p[i]) }
         return sum / Double(n)
     }
+
+    /// The last step's L1/L2 penalty (0 when the spec declares none).
+    public var penalty: Double { plan.penalty.map { Double(pointer($0).pointee) } ?? 0 }
+
+    /// The last step's global gradient norm before clipping (plans with `clip_norm` only).
+    public var gradientNorm: Double? { plan.gradientNorm.map { Double(pointer($0).pointee) } }
 
     /// Runs the plan's `prepare` instructions (folding batchnorm into weights); call after
     /// setting parameters.

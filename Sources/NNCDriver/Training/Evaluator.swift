@@ -49,7 +49,7 @@ public final class Evaluator {
         var sums = MetricAccumulator(metrics: metrics, layout: MetricAccumulator.Layout(plan: plan))
         forEachBatch(filler) { valid in
             let targets = UnsafeRawPointer(executor.pointer(plan.target!))
-            sums.add(valid: valid, loss: executor.pointer(plan.loss!), output: executor.pointer(plan.output), targets: targets)
+            sums.add(valid: valid, loss: executor.pointer(plan.loss!), penalty: executor.penalty, output: executor.pointer(plan.output), targets: targets)
         }
         return SplitResult(samples: sums.samples, loss: sums.loss ?? .nan, metrics: Dictionary(uniqueKeysWithValues: sums.values))
     }

@@ -101,13 +101,14 @@ public struct MetricAccumulator {
 
     /// Adds the first `valid` samples of a batch: `loss` holds per-row losses, `output` the
     /// model's output rows, `targets` int32 class ids or float rows as the layout says.
-    mutating func add(valid: Int, loss: UnsafePointer<Float>?, output: UnsafePointer<Float>, targets: UnsafeRawPointer) {
+    /// `penalty` is the batch's regularization penalty, which Keras's reported loss includes.
+    mutating func add(valid: Int, loss: UnsafePointer<Float>?, penalty: Double = 0, output: UnsafePointer<Float>, targets: UnsafeRawPointer) {
         let rowsPerSample = layout.rowsPerSample
         let rows = valid * rowsPerSample
         if let loss {
             var sum = 0.0
             for r in 0..<rows { sum += Double(loss[r]) }
-            lossSum += sum / Double(rowsPerSample)
+            lossSum += sum / Double(rowsPerSample) + penalty * Double(valid)
         }
         samples += valid
         for (i, metric) in metrics.enumerated() {

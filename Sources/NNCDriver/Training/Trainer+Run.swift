@@ -34,7 +34,7 @@ extension Trainer {
                 let loss = run.loss
                 guard loss.isFinite else { throw diverged(run, loss: loss, learningRate: learningRate, epoch: epoch) }
                 let plan = run.plan
-                sums.add(valid: positions.count, loss: run.pointer(plan.loss!), output: run.pointer(plan.output),
+                sums.add(valid: positions.count, loss: run.pointer(plan.loss!), penalty: run.penalty, output: run.pointer(plan.output),
                          targets: UnsafeRawPointer(run.pointer(plan.target!)))
                 run.runBackward(learningRate: Float(learningRate))
                 state.step += 1

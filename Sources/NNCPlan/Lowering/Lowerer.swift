@@ -139,24 +139,30 @@ struct Lowerer {
         return buffer("∂\(n.name)", batched(n), .gradient)
     }
 
-    /// Emits optimizer updates for the trainable parameters of `node` whose gradients are ready.
+    /// Called when the gradients of `node`'s parameters `names` are complete: adds each one's
+    /// penalty gradient (also in plans without updates, so gradient checks see it), then
+    /// emits its update step, or defers it until every gradient exists (global-norm clipping).
     mutating func update(_ node: Node, _ names: [String]) {
-        guard let rule = optimizerRule, options.updates else { return }
-        let saved = phase
-        phase = .update
         for name in names {
-            guard let index = parameterIndex[node.id]?[name], let g = parameters[index].gradient else { continue }
-            let p = parameters[index]
-            var operands = [Operand(p.buffer, .readWrite), Operand(g, .read)]
-            for state in rule.stateNames {
-                let initial: Double = if case .adagrad(let a, _) = rule { a } else { 0 }
-                let s = buffer("\(node.name).\(name).\(state)", p.shape, .optimizerState)
-                initialValues[s] = initial
-                operands.append(Operand(s, .readWrite))
-            }
-            emit(.update(rule, count: p.shape.reduce(1, *)), operands, layer: node.name)
+            guard let index = parameterIndex[node.id]?[name], parameters[index].gradient != nil else { continue }
+            addPenaltyGradient(node, index)
+            guard options.updates else { continue }
+            if clipNorm != nil { deferredUpdates.append((node.id, index)) } else { emitUpdateStep(node, index) }
         }
-        phase = saved
+    }
+
+    /// The optimizer step of one parameter tensor, between the regularization steps around it.
+    mutating func emitOptimizerUpdate(_ node: Node, _ index: Int) {
+        let rule = optimizerRule
+        let p = parameters[index]
+        var operands = [Operand(p.buffer, .readWrite), Operand(p.gradient!, .read)]
+        for state in rule.stateNames {
+            let initial: Double = if case .adagrad(let a, _) = rule { a } else { 0 }
+            let s = buffer("\(node.name).\(p.name).\(state)", p.shape, .optimizerState)
+            initialValues[s] = initial
+            operands.append(Operand(s, .readWrite))
+        }
+        emit(.update(rule, count: p.shape.reduce(1, *)), operands, layer: node.name)
     }
 
     /// Persistent buffers that start at a value other than zero (adagrad's accumulator,
@@ -169,7 +175,15 @@ struct Lowerer {
     var savedArgmax: [NodeID: BufferID] = [:]
     var dropoutSalt: [NodeID: UInt64] = [:]
 
-    var optimizerRule: OptimizerRule? {
+    // Regularization (Lowerer+Regularization.swift).
+    /// Updates waiting for the global gradient norm: (node, parameter index), in gradient order.
+    var deferredUpdates: [(NodeID, Int)] = []
+    /// The step's L1/L2 penalty (1 float) and the global gradient norm before clipping (1 float).
+    var penaltyBuffer: BufferID?
+    var gradientNormBuffer: BufferID?
+
+
+    var optimizerRule: OptimizerRule {
         var rule = spec.optimizer.map(OptimizerRule.init(spec:)) ?? .sgd(momentum: 0, dampening: 0, nesterov: false)
         // A momentum schedule sets μ every step, so the velocity must exist even when the
         // optimizer's own momentum is 0.

@@ -20,12 +20,17 @@ extension Registry {
     ])
 
     public static let regularizationSection = RecordSchema(name: "regularization", doc: "model-wide regularization", attributes: [
-        Attribute("l1", .float(.nonNegative), .value("0.0"), "adds l1·Σ|w| over every weight matrix (not biases)"),
-        Attribute("l2", .float(.nonNegative), .value("0.0"), "adds l2·Σw² over every weight matrix (not biases)"),
-        Attribute("weight_decay", .float(.nonNegative), .value("0.0"), "decoupled decay w ← w − ε·λ·w after each step"),
-        Attribute("max_norm", .float(.positive), .unset(note: "no constraint"), "max-norm constraint on every unit's incoming weights"),
-        Attribute("clip_norm", .float(.positive), .unset(note: "no clipping"), "rescale the global gradient to at most this L2 norm"),
-        Attribute("clip_value", .float(.positive), .unset(note: "no clipping"), "clip each gradient element to [−v, v]"),
+        Attribute("l1", .float(.nonNegative), .value("0.0"),
+                  "adds l1·Σ|w| to the loss over every trainable weight matrix (kernels, recurrent kernels, embedding tables; not biases) without its own regularizer"),
+        Attribute("l2", .float(.nonNegative), .value("0.0"),
+                  "adds l2·Σw² to the loss (gradient 2·l2·w) over the same weight matrices"),
+        Attribute("weight_decay", .float(.nonNegative), .value("0.0"),
+                  "decoupled decay w ← w − ε·λ·w of every trainable parameter before each optimizer step (adamw has its own: not both)"),
+        Attribute("max_norm", .float(.positive), .unset(note: "no constraint"),
+                  "after each step, every weight matrix without its own constraint gets max_norm: each unit's incoming weights to L2 norm ≤ this"),
+        Attribute("clip_norm", .float(.positive), .unset(note: "no clipping"),
+                  "rescale all gradients together by c/max(‖g‖, c), ‖g‖ their global L2 norm (not with clip_value)"),
+        Attribute("clip_value", .float(.positive), .unset(note: "no clipping"), "clip each gradient element to [−v, v] (not with clip_norm)"),
     ])
 
     public static let earlyStoppingSection = RecordSchema(name: "early_stopping", doc: "stop when a metric stops improving", attributes: [
