@@ -96,7 +96,7 @@ public enum DiagnosticCode: String, Sendable, CaseIterable, Codable {
         case .malformedRecord: "a record of a data file is malformed"
         case .labelOutOfRange: "a label or token id lies outside its range"
         case .dataSizeMismatch: "the data's sizes do not fit the model or each other"
-        case .corruptData: "a binary data file is corrupt or truncated"
+        case .corruptData: "a binary data file is corrupt, truncated or in an unsupported layout"
         case .strideDropsRows: "the stride does not tile the input: trailing rows or columns are dropped"
         case .deadBranch: "a layer's output reaches no model output"
         case .deepSigmoid: "a deep sigmoid or tanh stack with a small init will barely learn"
