@@ -31,6 +31,15 @@ public struct RawDataset: Sendable {
         precondition(features.count == count * featureCount, "features do not match the sample count")
     }
 
+    /// Samples made in memory (tests, data from elsewhere): `features` holds
+    /// `count × sampleShape` values; messages name samples by index under `name`.
+    public init(name: String, sampleShape: [Int], features: [Float], inputKind: InputKind = .real, targets: Targets) {
+        let width = sampleShape.reduce(1, *)
+        precondition(width > 0 && features.count % width == 0, "features must hold whole samples of \(sampleShape)")
+        self.init(name: name, sampleShape: sampleShape, features: features, inputKind: inputKind, targets: targets,
+                  origin: DataOrigin(.generated(name: name)), count: features.count / width)
+    }
+
     /// The samples at `indices`, in that order (their records still name the original lines).
     public func subset(_ indices: [Int]) -> RawDataset {
         var result = self

@@ -102,7 +102,7 @@ public enum DiagnosticCode: String, Sendable, CaseIterable, Codable {
         case .malformedRecord: "a record of a data file is malformed"
         case .labelOutOfRange: "a label or token id lies outside its range"
         case .dataSizeMismatch: "the data's sizes do not fit the model or each other"
-        case .corruptData: "a binary data file is corrupt or truncated"
+        case .corruptData: "a binary data file is corrupt, truncated or in an unsupported layout"
         case .trainingDiverged: "the training loss became NaN or infinite"
         case .checkpointMismatch: "a checkpoint does not fit the model being trained"
         case .unreadableWeights: "a weights or checkpoint file cannot be read"

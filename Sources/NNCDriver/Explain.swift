@@ -47,7 +47,7 @@ public enum Explain {
             out += "\nFixed: `path: \(doc.fixedExample)`\n"
         case "csv", "idx":
             let heading = doc.exampleKind == "csv" ? "example.csv, for a model with input [4] and 3 classes" : "the bytes of example.idx, in hex"
-            out += "\nFor example (\(heading)):\n\n" + indent(doc.badExample) + "\n"
+            out += "\nFor example (\(heading)):\n\n" + indent(doc.badExample) + (doc.badExample.hasSuffix("\n") ? "\n" : "\n\n")
             out += renderer.render(DataExample.diagnostics(doc.badExample, kind: doc.exampleKind) ?? [])
             out += "\nFixed:\n\n" + indent(doc.fixedExample) + (doc.fixedExample.hasSuffix("\n") ? "" : "\n")
         default:

@@ -47,6 +47,18 @@ import Testing
         #expect(Set(splits.validation!.records).isDisjoint(with: Set(splits.train.records)))
     }
 
+    @Test func samplesMadeInMemorySplitAndNameTheirIndex() throws {
+        let data = RawDataset(name: "memory", sampleShape: [1], features: [0, 1, 2, 3, 4, 5], targets: .classes([0, 0, 0, 1, 1, 7], perSample: 1))
+        let splits = try Splits(data, validation: 0.3, test: 0, seed: 1)
+        #expect(classCounts(splits.validation, 2) == [1, 1] && splits.train.count == 4)
+        let encoding = try Preprocessing(inputShape: [1], targets: .sparse(classes: 2)).fit(on: data)
+        #expect(rendered { _ = try encoding.apply(to: data) } == """
+            memory: error: class labels must lie in 0..<2 (the model has 2 classes); sample 5 of 'memory' has label 7 [E0503]
+            help: give the model 8 output units, or relabel the data
+
+            """)
+    }
+
     @Test func aSplitMustLeaveTrainingSamples() throws {
         let scratch = Scratch()
         let path = scratch.write("two.csv", text: "0,1\n1,2\n")
