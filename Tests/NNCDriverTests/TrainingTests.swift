@@ -230,4 +230,19 @@ import Testing
         let unwritable = try #require(Training.failure { _ = try Training.run(spec, out: blocked + "/run") })
         #expect(unwritable.contains("error: the run folder '\(blocked)/run' cannot be created") && unwritable.contains("[E0523]"), "\(unwritable)")
     }
+
+    /// reduce_on_plateau watches the validation loss at the end of each epoch and the rate
+    /// it sets is the one the next epoch's steps use (the log shows it).
+    @Test func plateauReductionsReachTheSteps() throws {
+        let s = try Scratch()
+        let spec = try s.spec("plateau.yaml", Self.iris
+            .replacingOccurrences(of: "schedule: {cosine: {duration: 40, unit: steps}}", with: "schedule: {reduce_on_plateau: {monitor: val_loss, factor: 0.5, patience: 1, min_delta: 0.5}}")
+            .replacingOccurrences(of: "epochs: 4", with: "epochs: 6"))
+        let counter = BatchCounter()
+        let session = try TrainingSession.make(model: spec, resume: nil, overrides: .init(outputDirectory: s.path("run")))
+        let result = try session.trainer.run(observer: counter)
+        // min_delta 0.5 makes every epoch after the first a plateau: halve after each.
+        #expect(result.history.map(\.learningRate) == [0.01, 0.01, 0.005, 0.0025, 0.00125, 0.000625])
+        #expect(counter.notes.filter { $0.hasPrefix("val_loss has not improved for 1 epoch: learning rate reduced to") }.count == 5)
+    }
 }

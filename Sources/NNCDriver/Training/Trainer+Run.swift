@@ -94,7 +94,7 @@ extension Trainer {
         if let rule = options.schedule.plateauRule, var plateau = state.plateau {
             if let value = record.value(of: rule.monitor) {
                 if plateau.endEpoch(value: value, rule: rule, baseRate: options.baseLearningRate) {
-                    observer.note("\(rule.monitor) has not improved for \(rule.patience) epochs: learning rate reduced to \(format(options.baseLearningRate * plateau.factor))")
+                    observer.note("\(rule.monitor) has not improved for \(rule.patience) epoch\(rule.patience == 1 ? "" : "s"): learning rate reduced to \(format(options.baseLearningRate * plateau.factor))")
                 }
             }
             state.plateau = plateau
