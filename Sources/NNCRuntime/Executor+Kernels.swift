@@ -37,38 +37,39 @@ extension Executor {
             if bias { nnc_column_sums(f(base, 1), dz, Int32(rows), Int32(units)) }
 
         case .convolution(let s, let bias, let act):
-            let y = f(base, 0), x = f(base, 1), w = f(base, 2), cols = f(base, bias ? 4 : 3)
-            let fg = s.filters / s.groups
-            forEachChunk(s) { group, rows in
-                let a = s.isPointwise ? UnsafeMutablePointer(mutating: x) + rows.lowerBound * s.patch : columns(cols, x, s, group, rows)
-                GEMM.multiply(c: y + rows.lowerBound * s.filters + group * fg, ldc: s.filters, a: a, lda: s.patch,
-                              b: w + group * fg, ldb: s.filters, m: rows.count, n: fg, k: s.patch, pool: pool, workspace: workspace)
+            let y = f(base, 0), x = f(base, 1), w = f(base, 2), b = bias ? f(base, 3) : nil, scratch = f(base, bias ? 4 : 3)
+            if s.isPointwise {
+                GEMM.multiply(c: y, ldc: s.filters, a: x, lda: s.patch, b: w, ldb: s.filters, m: s.window.positions, n: s.filters,
+                              k: s.patch, pool: pool, workspace: workspace)
+                epilogue(y, bias: b, rows: s.window.positions, columns: s.filters, act)
+            } else {
+                Convolution.forward(y: y, x: x, w: w, bias: b, s.raw, activation: act.raw, parameter: Float(act.parameter),
+                                    scratch: scratch, pool: pool, workspace: workspace)
             }
-            epilogue(y, bias: bias ? f(base, 3) : nil, rows: s.window.positions, columns: s.filters, act)
+
+        case .convolutionMaxPool(let s, let bias, let act, let window, let save):
+            let k = save ? 2 : 1
+            Convolution.forwardMaxPool(y: f(base, 0), argmax: save ? i32(base, 1) : nil, x: f(base, k), w: f(base, k + 1),
+                                       bias: bias ? f(base, k + 2) : nil, s.raw, pool: window.raw, activation: act.raw,
+                                       parameter: Float(act.parameter), scratch: f(base, bias ? k + 3 : k + 2), pool: pool,
+                                       workspace: workspace)
 
         case .convolutionBackwardData(let s):
-            let dx = f(base, 0), dz = f(base, 1), w = f(base, 2), cols = f(base, 3)
-            let fg = s.filters / s.groups, cg = s.window.c / s.groups
-            if !s.isPointwise { dx.update(repeating: 0, count: s.window.inputElements) }
-            forEachChunk(s) { group, rows in
-                // Pointwise: dx rows are the product itself.
-                let out = s.isPointwise ? dx + rows.lowerBound * s.patch : cols
-                GEMM.multiply(c: out, ldc: s.patch, a: dz + rows.lowerBound * s.filters + group * fg, lda: s.filters,
-                              b: w + group * fg, ldb: s.filters, transposeB: true, m: rows.count, n: s.patch, k: fg,
-                              pool: pool, workspace: workspace)
-                if !s.isPointwise {
-                    nnc_col2im_rows(dx, cols, s.window.raw, Int32(group * cg), Int32(cg), Int32(rows.lowerBound), Int32(rows.upperBound))
-                }
+            let dx = f(base, 0), dz = f(base, 1), w = f(base, 2), scratch = f(base, 3)
+            if s.isPointwise {
+                GEMM.multiply(c: dx, ldc: s.patch, a: dz, lda: s.filters, b: w, ldb: s.filters, transposeB: true,
+                              m: s.window.positions, n: s.patch, k: s.filters, pool: pool, workspace: workspace)
+            } else {
+                Convolution.backwardData(dx: dx, dz: dz, w: w, s.raw, scratch: scratch, pool: pool, workspace: workspace)
             }
 
         case .convolutionBackwardWeights(let s, let bias):
-            let dw = f(base, 0), x = f(base, bias ? 2 : 1), dz = f(base, bias ? 3 : 2), cols = f(base, bias ? 4 : 3)
-            let fg = s.filters / s.groups
-            forEachChunk(s) { group, rows in
-                let a = s.isPointwise ? UnsafeMutablePointer(mutating: x) + rows.lowerBound * s.patch : columns(cols, x, s, group, rows)
-                GEMM.multiply(c: dw + group * fg, ldc: s.filters, a: a, lda: s.patch, transposeA: true,
-                              b: dz + rows.lowerBound * s.filters + group * fg, ldb: s.filters, m: s.patch, n: fg, k: rows.count,
-                              accumulate: rows.lowerBound > 0, pool: pool, workspace: workspace)
+            let dw = f(base, 0), x = f(base, bias ? 2 : 1), dz = f(base, bias ? 3 : 2), scratch = f(base, bias ? 4 : 3)
+            if s.isPointwise {
+                GEMM.multiply(c: dw, ldc: s.filters, a: x, lda: s.patch, transposeA: true, b: dz, ldb: s.filters,
+                              m: s.patch, n: s.filters, k: s.window.positions, pool: pool, workspace: workspace)
+            } else {
+                Convolution.backwardWeights(dw: dw, x: x, dz: dz, s.raw, scratch: scratch, pool: pool, workspace: workspace)
             }
             if bias { nnc_column_sums(f(base, 1), dz, Int32(s.window.positions), Int32(s.filters)) }
 
@@ -76,7 +77,11 @@ extension Executor {
             nnc_maxpool_forward(f(base, 0), save ? i32(base, 1) : nil, f(base, save ? 2 : 1), g.raw)
 
         case .maxPoolBackward(let g):
-            nnc_maxpool_backward(f(base, 0), f(base, 1), i32(base, 2), g.positions * g.c, g.inputElements)
+            if g.tilesWithoutOverlap {
+                nnc_maxpool_backward_tiled(f(base, 0), f(base, 1), i32(base, 2), g.raw)
+            } else {
+                nnc_maxpool_backward(f(base, 0), f(base, 1), i32(base, 2), g.positions * g.c, g.inputElements)
+            }
 
         case .averagePool(let g, let countPadding):
             nnc_avgpool_forward(f(base, 0), f(base, 1), g.raw, countPadding ? 1 : 0)
@@ -181,35 +186,6 @@ extension Executor {
         }
     }
 
-    /// Calls `body(group, rows)` for every group and every chunk of output positions.
-    @inline(__always) func forEachChunk(_ s: ConvolutionShape, _ body: (Int, Range<Int>) -> Void) {
-        let chunk = s.chunkRows, positions = s.window.positions
-        for group in 0..<s.groups {
-            var start = 0
-            while start < positions {
-                body(group, start..<min(positions, start + chunk))
-                start += chunk
-            }
-        }
-    }
-
-    /// im2col of one group's channels for output rows `rows` into `cols`, split by rows over
-    /// the pool when the chunk is large; returns `cols`.
-    @inline(__always) func columns(_ cols: UnsafeMutablePointer<Float>, _ x: UnsafeMutablePointer<Float>, _ s: ConvolutionShape,
-                                   _ group: Int, _ rows: Range<Int>) -> UnsafeMutablePointer<Float> {
-        let cg = s.window.c / s.groups
-        var job = ColumnsJob(cols: cols, x: x, window: s.window.raw, c0: Int32(group * cg), cn: Int32(cg), patch: s.patch,
-                             begin: rows.lowerBound, end: rows.upperBound,
-                             parts: rows.count * s.patch >= 16_384 ? pool.threads : 1)
-        pool.run(parts: job.parts, &job) { context, p in
-            let j = context!.assumingMemoryBound(to: ColumnsJob.self).pointee
-            let count = j.end - j.begin
-            let lo = j.begin + count * p / j.parts, hi = j.begin + count * (p + 1) / j.parts
-            nnc_im2col_rows(j.cols + (lo - j.begin) * j.patch, j.x, j.window, j.c0, j.cn, Int32(lo), Int32(hi))
-        }
-        return cols
-    }
-
     /// Bias and activation on C's rows: the GEMM epilogue (split by rows over the pool for big outputs).
     func epilogue(_ y: UnsafeMutablePointer<Float>, bias: UnsafeMutablePointer<Float>?, rows: Int, columns: Int, _ act: ActivationFunction) {
         guard bias != nil || act.kind != .linear else { return }
@@ -280,13 +256,6 @@ extension Executor {
     }
 }
 
-/// An im2col chunk's arguments, split by rows over the pool.
-struct ColumnsJob {
-    var cols: UnsafeMutablePointer<Float>, x: UnsafeMutablePointer<Float>
-    var window: nnc_window, c0: Int32, cn: Int32, patch: Int
-    var begin: Int, end: Int, parts: Int
-}
-
 /// The epilogue's arguments, split by rows over the pool.
 struct EpilogueJob {
     var y: UnsafeMutablePointer<Float>, bias: UnsafeMutablePointer<Float>?
@@ -298,6 +267,15 @@ struct EpilogueJob {
 extension ActivationFunction {
     /// The C kernels' code: the plan's activations and the kernels' share their registry names.
     var raw: nnc_activation { Elementwise.Activation(rawValue: kind.rawValue)!.c }
+}
+
+extension ConvolutionShape {
+    /// The C kernels' description: the geometry of the tensor they read and the method.
+    var raw: nnc_conv {
+        let padded = paddedInput
+        return nnc_conv(g: window.raw, filters: Int32(filters), groups: Int32(groups), hp: Int32(padded?.h ?? window.h),
+                        wp: Int32(padded?.w ?? window.w), padded: padded == nil ? 0 : 1, direct: method == .direct ? 1 : 0)
+    }
 }
 
 extension WindowGeometry {
