@@ -58,6 +58,24 @@ static size_t position_base(const nnc_conv *cv, int pos) {
     return (((size_t)b * cv->hp + (size_t)oy * g->sh) * cv->wp + (size_t)ox * g->sw) * g->c;
 }
 
+// Backward data's panels of Wᵀ: 16 taps each, across runs, or, when runs are long enough to
+// waste at most a quarter of the lanes, within runs (every panel one contiguous run, added
+// straight from registers).
+static int runs_aligned(patch_runs r) { return (round_up(r.len, 16) - r.len) * 4 <= r.len; }
+static int data_panels(patch_runs r) { return runs_aligned(r) ? r.nseg * ((r.len + 15) / 16) : (r.taps + 15) / 16; }
+
+// The taps [t0, t1) of backward data's panel j (consecutive panels cover consecutive taps).
+static void panel_taps(patch_runs r, int j, int *t0, int *t1) {
+    if (runs_aligned(r)) {
+        int per = (r.len + 15) / 16;
+        *t0 = j / per * r.len + j % per * 16;
+        *t1 = min_int(*t0 + 16, (j / per + 1) * r.len);
+    } else {
+        *t0 = 16 * j;
+        *t1 = min_int(*t0 + 16, r.taps);
+    }
+}
+
 size_t nnc_conv_packed_floats(nnc_conv cv) {
     patch_runs r = runs_of(&cv);
     int fg = cv.filters / cv.groups;
@@ -68,7 +86,7 @@ size_t nnc_conv_workspace_floats(nnc_conv cv, int parts) {
     patch_runs r = runs_of(&cv);
     int fg = cv.filters / cv.groups;
     size_t forward = nnc_conv_packed_floats(cv);
-    size_t data = (size_t)cv.groups * round_up(r.taps, 16) * fg;
+    size_t data = (size_t)cv.groups * data_panels(r) * 16 * fg;
     size_t weights = (size_t)(parts > 1 ? parts - 1 : 0) * r.taps * cv.filters;
     size_t most = forward > data ? forward : data;
     return (most > weights ? most : weights) + 16;
@@ -120,11 +138,14 @@ void nnc_conv_pack_weights(float *wp, const float *w, nnc_conv cv) {
 void nnc_conv_pack_weights_t(float *wt, const float *w, nnc_conv cv) {
     patch_runs r = runs_of(&cv);
     int F = cv.filters, fg = F / cv.groups;
-    // Per group, panels of 16 taps: [f·16 + tt] = W[16j + tt][group·fg + f].
+    // Per group, panels of 16 taps [t0, t1): [f·16 + tt] = W[t0 + tt][group·fg + f], zero past t1.
     for (int gr = 0; gr < cv.groups; gr++)
-        for (int j = 0; j < r.taps; j += 16)
+        for (int j = 0; j < data_panels(r); j++) {
+            int t0, t1;
+            panel_taps(r, j, &t0, &t1);
             for (int f = 0; f < fg; f++)
-                for (int tt = 0; tt < 16; tt++) *wt++ = j + tt < r.taps ? w[(size_t)(j + tt) * F + gr * fg + f] : 0.0f;
+                for (int tt = 0; tt < 16; tt++) *wt++ = t0 + tt < t1 ? w[(size_t)(t0 + tt) * F + gr * fg + f] : 0.0f;
+        }
 }
 
 // Bias and activation on a 6×16 tile (rows: positions or filters, as `bias_by_row` says),
@@ -192,8 +213,8 @@ static void rows_tile_portable(float *tile, const float *const ar[6], int k, con
 // ---- tiles, AVX2/FMA ----
 
 #if defined(__x86_64__) || defined(__i386__)
-#include <immintrin.h>
-#define AVX2 __attribute__((target("avx2,fma")))
+#include "simd.h"
+#define AVX2 NNC_AVX2
 
 #define ZERO12                                                                                                        \
     __m256 c00 = _mm256_setzero_ps(), c01 = _mm256_setzero_ps(), c10 = _mm256_setzero_ps(), c11 = _mm256_setzero_ps(); \
@@ -260,26 +281,6 @@ AVX2 static int implicit_tile_avx2(float *tile, const float *const rp[6], const 
     return 1;
 }
 
-// r[x] = column x of the 8×8 matrix with rows r[0..7].
-AVX2 static void transpose8(__m256 r[8]) {
-    __m256 t0 = _mm256_unpacklo_ps(r[0], r[1]), t1 = _mm256_unpackhi_ps(r[0], r[1]);
-    __m256 t2 = _mm256_unpacklo_ps(r[2], r[3]), t3 = _mm256_unpackhi_ps(r[2], r[3]);
-    __m256 t4 = _mm256_unpacklo_ps(r[4], r[5]), t5 = _mm256_unpackhi_ps(r[4], r[5]);
-    __m256 t6 = _mm256_unpacklo_ps(r[6], r[7]), t7 = _mm256_unpackhi_ps(r[6], r[7]);
-    __m256 s0 = _mm256_shuffle_ps(t0, t2, 0x44), s1 = _mm256_shuffle_ps(t0, t2, 0xEE);
-    __m256 s2 = _mm256_shuffle_ps(t1, t3, 0x44), s3 = _mm256_shuffle_ps(t1, t3, 0xEE);
-    __m256 s4 = _mm256_shuffle_ps(t4, t6, 0x44), s5 = _mm256_shuffle_ps(t4, t6, 0xEE);
-    __m256 s6 = _mm256_shuffle_ps(t5, t7, 0x44), s7 = _mm256_shuffle_ps(t5, t7, 0xEE);
-    r[0] = _mm256_permute2f128_ps(s0, s4, 0x20);
-    r[1] = _mm256_permute2f128_ps(s1, s5, 0x20);
-    r[2] = _mm256_permute2f128_ps(s2, s6, 0x20);
-    r[3] = _mm256_permute2f128_ps(s3, s7, 0x20);
-    r[4] = _mm256_permute2f128_ps(s0, s4, 0x31);
-    r[5] = _mm256_permute2f128_ps(s1, s5, 0x31);
-    r[6] = _mm256_permute2f128_ps(s2, s6, 0x31);
-    r[7] = _mm256_permute2f128_ps(s3, s7, 0x31);
-}
-
 // Six filters (rows, weights broadcast) × 16 consecutive positions (lanes, loaded from the
 // row). With at most 6 filters and a linear or relu epilogue, the tile is finished in
 // registers, transposed and stored to the n positions at `out` (F floats apart); else it
@@ -311,8 +312,8 @@ AVX2 static int direct_tile_avx2(float *tile, const float *src, const nnc_conv *
     v = _mm256_broadcast_ss(bias6 + 5); EPILOGUE2(c50, c51, v, v, relu)
     __m256 z = _mm256_setzero_ps();
     __m256 lo[8] = {c00, c10, c20, c30, c40, c50, z, z}, hi[8] = {c01, c11, c21, c31, c41, c51, z, z};
-    transpose8(lo);
-    transpose8(hi);
+    nnc_transpose8(lo);
+    nnc_transpose8(hi);
     // Position x's 8 lanes cover its F filters and spill into the positions after it, which
     // are stored later; the positions whose spill would pass the tile's end are stored exactly.
     for (int x = 0; x < n; x++) {
@@ -338,19 +339,35 @@ AVX2 static void rows_tile_avx2(float *tile, const float *const ar[6], int k, co
     STORE12(tile)
 }
 
-// Lanes [0, n) on: masked loads read only the valid filters of a dz row.
-AVX2 static __m256i lanes(int n) {
-    return _mm256_cmpgt_epi32(_mm256_set1_epi32(n), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
-}
-
-// The positions of output rows [r0, r1) (row r = b·oh + oy): `xr` at the patch base, `d` at the dz row.
+// The positions of output rows [r0, r1) (row r = b·oh + oy): `xr` at the patch base, `d` at
+// the dz row.
 #define FOR_POSITIONS(...)                                                                                    \
-    size_t step = (size_t)g->sw * g->c;                                                                       \
     for (int r = r0; r < r1; r++) {                                                                           \
         int b = r / g->oh, oy = r % g->oh;                                                                    \
         const float *xr = xs + ((size_t)b * cv->hp + (size_t)oy * g->sh) * cv->wp * g->c;                   \
         const float *d = dz + (size_t)r * g->ow * cv->filters;                                              \
-        for (int ox = 0; ox < g->ow; ox++, xr += step, d += cv->filters) __VA_ARGS__                         \
+        for (int ox = 0; ox < g->ow; ox++, xr += g->sw * g->c, d += cv->filters) __VA_ARGS__                 \
+    }
+
+// A weight-gradient kernel's position loop twice: with whole-vector loads of dz rows (lanes
+// past `cols` read the next position's filters, which the tile discards), or, `masked`,
+// loading only the valid lanes, for the last rows of dz, where whole vectors would read past
+// its end. Two loops keep the mask out of the fast one's registers.
+#define DZ_LOOPS(STEP_BODY)                                                                                   \
+    if (masked) {                                                                                             \
+        __m256i m0 = nnc_lanes(cols), m1 = nnc_lanes(cols - 8);                                               \
+        (void)m1;                                                                                             \
+        FOR_POSITIONS({                                                                                       \
+            __m256 v0 = _mm256_maskload_ps(d, m0), v1 = _mm256_maskload_ps(d + 8, m1);                        \
+            (void)v1;                                                                                         \
+            STEP_BODY                                                                                         \
+        })                                                                                                    \
+    } else {                                                                                                  \
+        FOR_POSITIONS({                                                                                       \
+            __m256 v0 = _mm256_loadu_ps(d), v1 = width > 8 ? _mm256_loadu_ps(d + 8) : v0;                     \
+            (void)v1;                                                                                         \
+            STEP_BODY                                                                                         \
+        })                                                                                                    \
     }
 
 #define LOAD12(tile)                                                                                           \
@@ -361,35 +378,53 @@ AVX2 static __m256i lanes(int n) {
 
 // 6 taps × 16 filters, added to `tile`.
 AVX2 static void weights_tile_6x16_avx2(float *tile, const float *xs, const float *dz, const size_t *off, int cols,
-                                        const nnc_conv *cv, int r0, int r1) {
+                                        const nnc_conv *cv, int r0, int r1, int masked) {
     const nnc_window *g = &cv->g;
-    __m256i m0 = lanes(cols), m1 = lanes(cols - 8);
+    const int width = 16;
     size_t o0 = off[0], o1 = off[1], o2 = off[2], o3 = off[3], o4 = off[4], o5 = off[5];
     LOAD12(tile)
-    FOR_POSITIONS({
-        __m256 v0 = _mm256_maskload_ps(d, m0), v1 = _mm256_maskload_ps(d + 8, m1);
-        STEP6(xr + o0, xr + o1, xr + o2, xr + o3, xr + o4, xr + o5, v0, v1)
-    })
+    DZ_LOOPS(STEP6(xr + o0, xr + o1, xr + o2, xr + o3, xr + o4, xr + o5, v0, v1))
     STORE12(tile)
 }
 
-// `rows` (12 or 6) taps × 8 filters (one vector per tap), added to `tile`: few filters
-// still fill most lanes.
-#define WEIGHTS_TILE_X8(name, rows)                                                                                    \
-    AVX2 static void name(float *tile, const float *xs, const float *dz, const size_t *off, int cols, const nnc_conv *cv, \
-                          int r0, int r1) {                                                                            \
-        const nnc_window *g = &cv->g;                                                                                  \
-        __m256i m = lanes(cols);                                                                                       \
-        __m256 acc[rows];                                                                                              \
-        for (int rr = 0; rr < rows; rr++) acc[rr] = _mm256_loadu_ps(tile + rr * 8);                                    \
-        FOR_POSITIONS({                                                                                                \
-            __m256 v = _mm256_maskload_ps(d, m);                                                                       \
-            for (int rr = 0; rr < rows; rr++) acc[rr] = _mm256_fmadd_ps(_mm256_broadcast_ss(xr + off[rr]), v, acc[rr]); \
-        })                                                                                                             \
-        for (int rr = 0; rr < rows; rr++) _mm256_storeu_ps(tile + rr * 8, acc[rr]);                                    \
-    }
-WEIGHTS_TILE_X8(weights_tile_12x8_avx2, 12)
-WEIGHTS_TILE_X8(weights_tile_6x8_avx2, 6)
+// 12 (or 6) taps × 8 filters (one vector per tap), added to `tile`: few filters still fill
+// most lanes. Named accumulators keep all twelve in registers (an array of them was spilled).
+#define FMA8(acc, k) acc = _mm256_fmadd_ps(_mm256_broadcast_ss(xr + off[k]), v0, acc);
+#define FMA6 FMA8(a0, 0) FMA8(a1, 1) FMA8(a2, 2) FMA8(a3, 3) FMA8(a4, 4) FMA8(a5, 5)
+#define FMA12 FMA6 FMA8(a6, 6) FMA8(a7, 7) FMA8(a8, 8) FMA8(a9, 9) FMA8(a10, 10) FMA8(a11, 11)
+AVX2 static void weights_tile_12x8_avx2(float *tile, const float *xs, const float *dz, const size_t *off, int cols,
+                                        const nnc_conv *cv, int r0, int r1, int masked) {
+    const nnc_window *g = &cv->g;
+    const int width = 8;
+    __m256 a0 = _mm256_loadu_ps(tile), a1 = _mm256_loadu_ps(tile + 8), a2 = _mm256_loadu_ps(tile + 16);
+    __m256 a3 = _mm256_loadu_ps(tile + 24), a4 = _mm256_loadu_ps(tile + 32), a5 = _mm256_loadu_ps(tile + 40);
+    __m256 a6 = _mm256_loadu_ps(tile + 48), a7 = _mm256_loadu_ps(tile + 56), a8 = _mm256_loadu_ps(tile + 64);
+    __m256 a9 = _mm256_loadu_ps(tile + 72), a10 = _mm256_loadu_ps(tile + 80), a11 = _mm256_loadu_ps(tile + 88);
+    DZ_LOOPS(FMA12)
+    _mm256_storeu_ps(tile, a0); _mm256_storeu_ps(tile + 8, a1); _mm256_storeu_ps(tile + 16, a2);
+    _mm256_storeu_ps(tile + 24, a3); _mm256_storeu_ps(tile + 32, a4); _mm256_storeu_ps(tile + 40, a5);
+    _mm256_storeu_ps(tile + 48, a6); _mm256_storeu_ps(tile + 56, a7); _mm256_storeu_ps(tile + 64, a8);
+    _mm256_storeu_ps(tile + 72, a9); _mm256_storeu_ps(tile + 80, a10); _mm256_storeu_ps(tile + 88, a11);
+}
+
+AVX2 static void weights_tile_6x8_avx2(float *tile, const float *xs, const float *dz, const size_t *off, int cols,
+                                       const nnc_conv *cv, int r0, int r1, int masked) {
+    const nnc_window *g = &cv->g;
+    const int width = 8;
+    __m256 a0 = _mm256_loadu_ps(tile), a1 = _mm256_loadu_ps(tile + 8), a2 = _mm256_loadu_ps(tile + 16);
+    __m256 a3 = _mm256_loadu_ps(tile + 24), a4 = _mm256_loadu_ps(tile + 32), a5 = _mm256_loadu_ps(tile + 40);
+    DZ_LOOPS(FMA6)
+    _mm256_storeu_ps(tile, a0); _mm256_storeu_ps(tile + 8, a1); _mm256_storeu_ps(tile + 16, a2);
+    _mm256_storeu_ps(tile + 24, a3); _mm256_storeu_ps(tile + 32, a4); _mm256_storeu_ps(tile + 40, a5);
+}
+
+static void weights_tile(float *tile, int rows, int narrow, const float *xs, const float *dz, const size_t *off, int cols,
+                         const nnc_conv *cv, int r0, int r1, int masked) {
+    if (r0 >= r1) return;
+    if (!narrow) weights_tile_6x16_avx2(tile, xs, dz, off, cols, cv, r0, r1, masked);
+    else if (rows == 12) weights_tile_12x8_avx2(tile, xs, dz, off, cols, cv, r0, r1, masked);
+    else weights_tile_6x8_avx2(tile, xs, dz, off, cols, cv, r0, r1, masked);
+}
 
 static int have_avx2(void) { return nnc_active_isa() == NNC_ISA_AVX2_FMA; }
 #else
@@ -540,10 +575,17 @@ void nnc_conv_backward_weights(float *dw, const float *xs, const float *dz, nnc_
                         for (int rr = 0; rr < valid; rr++) memcpy(tile + rr * width, block + (size_t)rr * F, (size_t)cols * sizeof(float));
                     const float *d = dz + gr * fg + f0;
 #if defined(__x86_64__) || defined(__i386__)
-                    if (avx2 && !narrow) weights_tile_6x16_avx2(tile, xs, d, off, cols, &cv, r0, r1);
-                    else if (avx2 && rows == 12) weights_tile_12x8_avx2(tile, xs, d, off, cols, &cv, r0, r1);
-                    else if (avx2) weights_tile_6x8_avx2(tile, xs, d, off, cols, &cv, r0, r1);
-                    else weights_tile_portable(tile, rows, width, xs, d, off, cols, &cv, r0, r1);
+                    if (avx2) {
+                        // Whole vectors at the last positions of dz would read past its end:
+                        // those rows take the masked loop.
+                        int excess = gr * fg + f0 + width - F, total = cv.g.batch * cv.g.oh;
+                        int tail = excess > 0 ? ((excess + F - 1) / F + cv.g.ow - 1) / cv.g.ow : 0;
+                        int split = total - tail < r0 ? r0 : (total - tail > r1 ? r1 : total - tail);
+                        weights_tile(tile, rows, narrow, xs, d, off, cols, &cv, r0, split, 0);
+                        weights_tile(tile, rows, narrow, xs, d, off, cols, &cv, split, r1, 1);
+                    }
+                    else
+                        weights_tile_portable(tile, rows, width, xs, d, off, cols, &cv, r0, r1);
 #else
                     (void)avx2;
                     weights_tile_portable(tile, rows, width, xs, d, off, cols, &cv, r0, r1);
@@ -573,7 +615,7 @@ AVX2 static inline void add_run_avx2(float *dst, const float *src, int n, const 
     for (; q + 8 <= n; q += 8) _mm256_storeu_ps(dst + q, _mm256_add_ps(_mm256_loadu_ps(dst + q), _mm256_loadu_ps(src + q)));
     if (q == n) return;
     if (dst + q + 8 <= limit) {
-        __m256 part = _mm256_and_ps(_mm256_loadu_ps(src + q), _mm256_castsi256_ps(lanes(n - q)));
+        __m256 part = _mm256_and_ps(_mm256_loadu_ps(src + q), _mm256_castsi256_ps(nnc_lanes(n - q)));
         _mm256_storeu_ps(dst + q, _mm256_add_ps(_mm256_loadu_ps(dst + q), part));
         return;
     }
@@ -581,16 +623,26 @@ AVX2 static inline void add_run_avx2(float *dst, const float *src, int n, const 
 }
 #endif
 
-// Positions [p0, p1) of one group, 6 at a time: a tile of 6 positions × 16 taps (rows of
-// dz times a panel of Wᵀ), each run of contiguous taps added to every row's patch. The run
-// and offset of tap 16j are kept as the panels advance (no division per tap).
+// A tile's 6 positions are `span` apart (p, p + span, …, below p1), not adjacent: adjacent
+// positions' patches overlap, and adding a row's run right after the previous row's store
+// to the overlapping cells stalls on the unfinished store.
+static int tile_rows(int p, int span, int p1) {
+    int rows = 0;
+    while (rows < 6 && p + rows * span < p1) rows++;
+    return rows;
+}
+
+// Positions [p0, p1) of one group: tiles of 6 positions × 16 taps (rows of dz times a panel
+// of Wᵀ), each run of contiguous taps added to every row's patch. The run and offset of
+// tap 16j are kept as the panels advance (no division per tap).
 #define BACKWARD_DATA(TILE, ADD)                                                                                   \
-    for (int p = p0; p < p1; p += 6) {                                                                             \
-        int rows = min_int(6, p1 - p);                                                                             \
+    int span = (p1 - p0 + 5) / 6;                                                                                  \
+    for (int p = p0; p < p0 + span; p++) {                                                                         \
+        int rows = tile_rows(p, span, p1);                                                                         \
         const float *ar[6], *limit[6];                                                                             \
         size_t base[6];                                                                                            \
         for (int i = 0; i < 6; i++) {                                                                              \
-            int q = p + min_int(i, rows - 1);                                                                      \
+            int q = p + min_int(i, rows - 1) * span;                                                               \
             ar[i] = dz + (size_t)q * cv.filters + gr * fg;                                                         \
             base[i] = position_base(&cv, q);                                                                       \
             limit[i] = dxs + (size_t)(q / per + 1) * sample;                                                       \
@@ -598,7 +650,8 @@ AVX2 static inline void add_run_avx2(float *dst, const float *src, int n, const 
         int s = 0, u = 0;                                                                                          \
         for (int j = 0; j < panels; j++) {                                                                         \
             TILE(tile, ar, fg, wt + ((size_t)gr * panels + j) * 16 * fg);                                          \
-            int t0 = 16 * j, t1 = min_int(t0 + 16, r.taps);                                                        \
+            int t0, t1;                                                                                            \
+            panel_taps(r, j, &t0, &t1);                                                                            \
             for (int t = t0; t < t1;) {                                                                            \
                 int n = min_int(t1 - t, r.len - u);                                                                \
                 size_t offset = run_offset(&cv, s, gr) + (size_t)u;                                                \
@@ -613,9 +666,65 @@ AVX2 static inline void add_run_avx2(float *dst, const float *src, int n, const 
         }                                                                                                          \
     }
 
+#if defined(__x86_64__) || defined(__i386__)
+// Aligned panels: one tile of 6 positions × the n ≤ 16 taps of one run, added from the
+// registers to each row's patch (dst[i]); lanes past n add zeros, so whole vectors are used
+// while they end below the row's limit.
+AVX2 static void aligned_panel_avx2(float *const dst[6], const float *const limit[6], int rows, int n,
+                                    const float *const ar[6], int k, const float *bp) {
+    ZERO12
+    const float *a0 = ar[0], *a1 = ar[1], *a2 = ar[2], *a3 = ar[3], *a4 = ar[4], *a5 = ar[5];
+    for (int q = 0; q < k; q++, bp += 16) {
+        __m256 b0 = _mm256_loadu_ps(bp), b1 = _mm256_loadu_ps(bp + 8);
+        STEP6(a0 + q, a1 + q, a2 + q, a3 + q, a4 + q, a5 + q, b0, b1)
+    }
+    __m256 rows12[12] = {c00, c01, c10, c11, c20, c21, c30, c31, c40, c41, c50, c51};
+    __m256 m0 = _mm256_castsi256_ps(nnc_lanes(n)), m1 = _mm256_castsi256_ps(nnc_lanes(n - 8));
+    for (int i = 0; i < rows; i++) {
+        float *d = dst[i];
+        if (d + (n > 8 ? 16 : 8) <= limit[i]) {
+            _mm256_storeu_ps(d, _mm256_add_ps(_mm256_loadu_ps(d), _mm256_and_ps(rows12[2 * i], m0)));
+            if (n > 8) _mm256_storeu_ps(d + 8, _mm256_add_ps(_mm256_loadu_ps(d + 8), _mm256_and_ps(rows12[2 * i + 1], m1)));
+        } else {
+            float t[16];
+            _mm256_storeu_ps(t, rows12[2 * i]);
+            _mm256_storeu_ps(t + 8, rows12[2 * i + 1]);
+            for (int q = 0; q < n; q++) d[q] += t[q];
+        }
+    }
+}
+
+AVX2 static void backward_data_aligned_avx2(float *dxs, const float *dz, const float *wt, nnc_conv cv, patch_runs r, int gr,
+                                            int p0, int p1) {
+    int fg = cv.filters / cv.groups, per = cv.g.oh * cv.g.ow, runs = (r.len + 15) / 16;
+    size_t sample = (size_t)cv.hp * cv.wp * cv.g.c;
+    int span = (p1 - p0 + 5) / 6;
+    for (int p = p0; p < p0 + span; p++) {
+        int rows = tile_rows(p, span, p1);
+        const float *ar[6], *limit[6];
+        size_t base[6];
+        for (int i = 0; i < 6; i++) {
+            int q = p + min_int(i, rows - 1) * span;
+            ar[i] = dz + (size_t)q * cv.filters + gr * fg;
+            base[i] = position_base(&cv, q);
+            limit[i] = dxs + (size_t)(q / per + 1) * sample;
+        }
+        for (int s = 0; s < r.nseg; s++) {
+            size_t offset = run_offset(&cv, s, gr);
+            for (int k = 0; k < runs; k++) {
+                float *dst[6];
+                for (int i = 0; i < 6; i++) dst[i] = dxs + base[i] + offset + 16 * k;
+                aligned_panel_avx2(dst, limit, rows, min_int(16, r.len - 16 * k), ar, fg,
+                                   wt + ((size_t)gr * r.nseg * runs + s * runs + k) * 16 * fg);
+            }
+        }
+    }
+}
+#endif
+
 static void backward_data_portable(float *dxs, const float *dz, const float *wt, nnc_conv cv, patch_runs r, int gr,
                                    int p0, int p1) {
-    int fg = cv.filters / cv.groups, panels = (r.taps + 15) / 16, per = cv.g.oh * cv.g.ow;
+    int fg = cv.filters / cv.groups, panels = data_panels(r), per = cv.g.oh * cv.g.ow;
     size_t sample = (size_t)cv.hp * cv.wp * cv.g.c;
     float tile[96 + 8];
     BACKWARD_DATA(rows_tile_portable, add_run_portable)
@@ -624,7 +733,7 @@ static void backward_data_portable(float *dxs, const float *dz, const float *wt,
 #if defined(__x86_64__) || defined(__i386__)
 AVX2 static void backward_data_avx2(float *dxs, const float *dz, const float *wt, nnc_conv cv, patch_runs r, int gr,
                                     int p0, int p1) {
-    int fg = cv.filters / cv.groups, panels = (r.taps + 15) / 16, per = cv.g.oh * cv.g.ow;
+    int fg = cv.filters / cv.groups, panels = data_panels(r), per = cv.g.oh * cv.g.ow;
     size_t sample = (size_t)cv.hp * cv.wp * cv.g.c;
     float tile[96 + 8];  // a run's last vector may read past its row's 16
     BACKWARD_DATA(rows_tile_avx2, add_run_avx2)
@@ -639,7 +748,8 @@ void nnc_conv_backward_data(float *dxs, const float *dz, const float *wt, nnc_co
     for (int gr = 0; gr < cv.groups; gr++) {
 #if defined(__x86_64__) || defined(__i386__)
         if (have_avx2()) {
-            backward_data_avx2(dxs, dz, wt, cv, r, gr, b0 * per, b1 * per);
+            if (runs_aligned(r)) backward_data_aligned_avx2(dxs, dz, wt, cv, r, gr, b0 * per, b1 * per);
+            else backward_data_avx2(dxs, dz, wt, cv, r, gr, b0 * per, b1 * per);
             continue;
         }
 #endif

@@ -61,13 +61,101 @@ size_t nnc_sgemm_workspace_floats(int m, int n, int k) {
 
 size_t nnc_sgemm_packed_a_floats(int m, int k) { return (size_t)mc_max(m) * kc_step(k); }
 
+#if defined(__x86_64__) || defined(__i386__)
+#include "simd.h"
+
+// One full A panel (6 rows), 8 columns at a time as a 6×8 → 8×6 transpose; returns the
+// columns done. Each 8-lane store spills 2 floats into the next column's slot, written after
+// it; the panel's very last store is exact.
+NNC_AVX2 static int pack_a_panel_avx2(float *ap, const float *a, int lda, int kc) {
+    const float *r0 = a, *r1 = a + lda, *r2 = a + 2 * (size_t)lda, *r3 = a + 3 * (size_t)lda;
+    const float *r4 = a + 4 * (size_t)lda, *r5 = a + 5 * (size_t)lda;
+    int q = 0;
+    for (; q + 8 <= kc; q += 8) {
+        __m256 z = _mm256_setzero_ps();
+        __m256 m[8] = {_mm256_loadu_ps(r0 + q), _mm256_loadu_ps(r1 + q), _mm256_loadu_ps(r2 + q),
+                       _mm256_loadu_ps(r3 + q), _mm256_loadu_ps(r4 + q), _mm256_loadu_ps(r5 + q), z, z};
+        nnc_transpose8(m);
+        float *dst = ap + (size_t)q * MR;
+        for (int x = 0; x < 7; x++) _mm256_storeu_ps(dst + x * MR, m[x]);
+        if (q + 8 < kc) {
+            _mm256_storeu_ps(dst + 7 * MR, m[7]);
+        } else {
+            float last[8];
+            _mm256_storeu_ps(last, m[7]);
+            memcpy(dst + 7 * MR, last, MR * sizeof(float));
+        }
+    }
+    return q;
+}
+
+// One full transposed A panel: column q's 6 floats are contiguous at col[q·lda]. 8-lane
+// copies read at most into the next stored row (lda ≥ 8), so the last column is left to the
+// caller; each spills into the next slot, written after. Returns columns done.
+NNC_AVX2 static int pack_a_panel_t_avx2(float *ap, const float *col, int lda, int kc) {
+    if (lda < 8) return 0;
+    int q = 0;
+    for (; q + 1 < kc; q++) _mm256_storeu_ps(ap + (size_t)q * MR, _mm256_loadu_ps(col + (size_t)q * lda));
+    return q;
+}
+
+// One full transposed B panel (16 columns = 16 rows of b), 8 rows of B at a time as two
+// 8×8 transposes; returns the rows done.
+NNC_AVX2 static int pack_b_panel_t_avx2(float *bp, const float *b, int ldb, int kc) {
+    int q = 0;
+    for (; q + 8 <= kc; q += 8)
+        for (int half = 0; half < 2; half++) {
+            __m256 m[8];
+            for (int j = 0; j < 8; j++) m[j] = _mm256_loadu_ps(b + (size_t)(half * 8 + j) * ldb + q);
+            nnc_transpose8(m);
+            for (int x = 0; x < 8; x++) _mm256_storeu_ps(bp + (size_t)(q + x) * NR + half * 8, m[x]);
+        }
+    return q;
+}
+
+// C rows j < h (+)= column j of the 6×16 tile (its first w values), 8 floats per row read
+// and written whole (lanes past w rewritten unchanged) while they stay before `end`, the
+// part's last row + 1 (no other thread writes below it). Returns the rows done.
+NNC_AVX2 static int store_transposed_avx2(float *c, int ldc, const float *tile, int h, int w, int acc, const float *end) {
+    __m256 z = _mm256_setzero_ps();
+    __m256 lo[8] = {_mm256_loadu_ps(tile), _mm256_loadu_ps(tile + 16), _mm256_loadu_ps(tile + 32), _mm256_loadu_ps(tile + 48),
+                    _mm256_loadu_ps(tile + 64), _mm256_loadu_ps(tile + 80), z, z};
+    __m256 hi[8] = {_mm256_loadu_ps(tile + 8), _mm256_loadu_ps(tile + 24), _mm256_loadu_ps(tile + 40), _mm256_loadu_ps(tile + 56),
+                    _mm256_loadu_ps(tile + 72), _mm256_loadu_ps(tile + 88), z, z};
+    nnc_transpose8(lo);
+    nnc_transpose8(hi);
+    __m256 valid = _mm256_castsi256_ps(nnc_lanes(w));
+    int j = 0;
+    for (; j < h; j++) {
+        float *crow = c + (size_t)j * ldc;
+        if (crow + 8 > end) break;
+        __m256 old = _mm256_loadu_ps(crow), t = j < 8 ? lo[j] : hi[j - 8];
+        __m256 sum = acc ? _mm256_add_ps(old, t) : t;
+        _mm256_storeu_ps(crow, _mm256_blendv_ps(old, sum, valid));
+    }
+    return j;
+}
+
+static int use_avx2(void) { return nnc_active_isa() == NNC_ISA_AVX2_FMA; }
+#else
+static int store_transposed_avx2(float *c, int ldc, const float *tile, int h, int w, int acc, const float *end) { return 0; }
+static int pack_a_panel_avx2(float *ap, const float *a, int lda, int kc) { return 0; }
+static int pack_a_panel_t_avx2(float *ap, const float *col, int lda, int kc) { return 0; }
+static int pack_b_panel_t_avx2(float *bp, const float *b, int ldb, int kc) { return 0; }
+static int use_avx2(void) { return 0; }
+#endif
+
 // Packs rows [0, mc) × columns [0, kc) of A into MR-tall panels: panel p holds
 // A[p*MR + r][q] at ap[p*MR*kc + q*MR + r], zero rows past mc. With `trans`, A is
-// stored transposed: A[i][q] = a[q*lda + i].
+// stored transposed: A[i][q] = a[q*lda + i] (`lda` floats per stored row, from a's start).
 static void pack_a(float *ap, const float *a, int lda, int mc, int kc, int trans) {
+    int avx2 = use_avx2();
     for (int p = 0; p < mc; p += MR) {
         int rows = mc - p < MR ? mc - p : MR;
-        for (int q = 0; q < kc; q++) {
+        int q = 0;
+        if (avx2 && rows == MR)
+            q = trans ? pack_a_panel_t_avx2(ap, a + p, lda, kc) : pack_a_panel_avx2(ap, a + (size_t)p * lda, lda, kc);
+        for (; q < kc; q++) {
             if (trans) {
                 const float *col = a + (size_t)q * lda + p;
                 for (int r = 0; r < rows; r++) ap[q * MR + r] = col[r];
@@ -83,14 +171,16 @@ static void pack_a(float *ap, const float *a, int lda, int mc, int kc, int trans
 // Packs rows [0, kc) × columns [0, nc) of B into NR-wide panels, zero columns past nc.
 // With `trans`, B is stored transposed: B[q][j] = b[j*ldb + q].
 static void pack_b(float *bp, const float *b, int ldb, int kc, int nc, int trans) {
+    int avx2 = use_avx2();
     for (int p = 0; p < nc; p += NR) {
         int cols = nc - p < NR ? nc - p : NR;
         if (trans) {
+            int done = avx2 && cols == NR ? pack_b_panel_t_avx2(bp, b + (size_t)p * ldb, ldb, kc) : 0;
             for (int j = 0; j < cols; j++) {
                 const float *row = b + (size_t)(p + j) * ldb;
-                for (int q = 0; q < kc; q++) bp[q * NR + j] = row[q];
+                for (int q = done; q < kc; q++) bp[q * NR + j] = row[q];
             }
-            for (int q = 0; q < kc; q++)
+            for (int q = done; q < kc; q++)
                 for (int j = cols; j < NR; j++) bp[q * NR + j] = 0.0f;
             bp += (size_t)NR * kc;
             continue;
@@ -157,19 +247,16 @@ static void sgemm_few_columns(float *c, int ldc, const float *a, int lda, const 
                 for (int i = w; i < MR; i++) panel[q * MR + i] = 0.0f;
             }
         }
+        const float *end = c + (size_t)row_end * ldc;  // the first row past the part
         for (int r = row_begin; r < row_end; r += NR) {
             int h = row_end - r < NR ? row_end - r : NR;
-            // Aᵀ panel: at[q*NR + j] = A[r + j][pc + q].
-            for (int j = 0; j < h; j++) {
-                const float *row = a + (size_t)(r + j) * lda + pc;
-                for (int q = 0; q < kc; q++) at[q * NR + j] = row[q];
-            }
-            for (int j = h; j < NR; j++)
-                for (int q = 0; q < kc; q++) at[q * NR + j] = 0.0f;
+            // Aᵀ panel: at[q*NR + j] = A[r + j][pc + q], B's transposed panel layout.
+            pack_b(at, a + (size_t)r * lda + pc, lda, kc, h, 1);
             for (int p = 0; p < cols; p += MR) {
                 int w = cols - p < MR ? cols - p : MR;
                 kernel(kc, bt + (size_t)p * kc, at, tile, NR, 0);
-                for (int j = 0; j < h; j++) {
+                int j = use_avx2() ? store_transposed_avx2(c + (size_t)r * ldc + col_begin + p, ldc, tile, h, w, acc, end) : 0;
+                for (; j < h; j++) {
                     float *crow = c + (size_t)(r + j) * ldc + col_begin + p;
                     for (int i = 0; i < w; i++) crow[i] = (acc ? crow[i] : 0.0f) + tile[i * NR + j];
                 }
