@@ -31,7 +31,7 @@ void nnc_conv2d_reference(float *y, const float *x, const float *w, const float 
 }
 
 // Channels [ch, ch + n) of one pooled cell: `first` is the window's first input cell, `o` the output's.
-static void pool_cell(float *y, int32_t *argmax, const float *x, size_t o, size_t first, size_t row, int c, int ch, int n,
+__attribute__((noinline)) static void pool_cell(float *y, int32_t *argmax, const float *x, size_t o, size_t first, size_t row, int c, int ch, int n,
                       int kh, int kw, size_t index_base) {
     float *out = y + o + ch;
     int32_t *arg = argmax ? argmax + o + ch : NULL;
@@ -55,40 +55,63 @@ static void pool_cell(float *y, int32_t *argmax, const float *x, size_t o, size_
 }
 
 #if defined(__x86_64__) || defined(__i386__)
-#include <immintrin.h>
+#include "simd.h"
+
+// Eight channels [ch, ch + 8) of one pooled cell, every tap of the window: taps in window
+// order, the first maximum wins (a strict > keeps it), NaN never replaces the maximum.
+// One tap: where x[at] beats the maximum so far, it and its index replace them.
+#define POOL_TAP(at)                                                                                             \
+    {                                                                                                            \
+        __m256 v = _mm256_loadu_ps(x + (at));                                                                    \
+        __m256 gt = _mm256_cmp_ps(v, m, _CMP_GT_OQ);                                                             \
+        m = _mm256_blendv_ps(m, v, gt);                                                                          \
+        __m256i cand = _mm256_add_epi32(_mm256_set1_epi32((int)(index_base + (at))), iota);                      \
+        arg = _mm256_castps_si256(_mm256_blendv_ps(_mm256_castsi256_ps(arg), _mm256_castsi256_ps(cand), gt));    \
+    }
+
+NNC_AVX2 static inline void pool8(float *y, int32_t *argmax, const float *x, size_t o, size_t first, size_t row, int c,
+                                  int kh, int kw, size_t index_base, __m256i iota) {
+    __m256 m = _mm256_loadu_ps(x + first);
+    __m256i arg = _mm256_add_epi32(_mm256_set1_epi32((int)(index_base + first)), iota);
+    if (kh == 2 && kw == 2) {
+        // The common window, straight-line (the loops below compile to far more instructions).
+        POOL_TAP(first + c) POOL_TAP(first + row) POOL_TAP(first + row + c)
+        _mm256_storeu_ps(y + o, m);
+        if (argmax) _mm256_storeu_si256((__m256i *)(argmax + o), arg);
+        return;
+    }
+    for (int i = 0; i < kh; i++)
+        for (int j = i == 0 ? 1 : 0; j < kw; j++) {
+            size_t at = first + i * row + (size_t)j * c;
+            __m256 v = _mm256_loadu_ps(x + at);
+            __m256 gt = _mm256_cmp_ps(v, m, _CMP_GT_OQ);
+            m = _mm256_blendv_ps(m, v, gt);
+            if (argmax) {
+                __m256i cand = _mm256_add_epi32(_mm256_set1_epi32((int)(index_base + at)), iota);
+                arg = _mm256_castps_si256(_mm256_blendv_ps(_mm256_castsi256_ps(arg), _mm256_castsi256_ps(cand), gt));
+            }
+        }
+    _mm256_storeu_ps(y + o, m);
+    if (argmax) _mm256_storeu_si256((__m256i *)(argmax + o), arg);
+}
 
 // Eight channels at a time; a last partial group of channels loads and stores whole vectors
-// when they stay inside x and y (the lanes past it spill into the next cell, written after).
-__attribute__((target("avx2,fma")))
-static void pool_rows_avx2(float *y, int32_t *argmax, const float *x, int prows, int w, int c, int kh, int kw, int ow,
-                           size_t index_base) {
+// when they stay inside x and y (the lanes past it spill into the next cell, written after);
+// else it goes through the scalar pool_cell.
+NNC_AVX2 static void pool_rows_avx2(float *y, int32_t *argmax, const float *x, int prows, int w, int c, int kh, int kw,
+                                    int ow, size_t index_base) {
     size_t row = (size_t)w * c, xn = (size_t)prows * kh * row, yn = (size_t)prows * ow * c;
+    size_t span = (size_t)(kh - 1) * row + (size_t)(kw - 1) * c;  // from a window's first cell to its last
     __m256i iota = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
     for (int py = 0; py < prows; py++)
         for (int px = 0; px < ow; px++) {
             size_t o = ((size_t)py * ow + px) * c, first = (size_t)py * kh * row + (size_t)px * kw * c;
-            size_t last = first + (size_t)(kh - 1) * row + (size_t)(kw - 1) * c;
             for (int ch = 0; ch < c; ch += 8) {
-                int n = c - ch < 8 ? c - ch : 8;
-                if (n < 8 && (last + ch + 8 > xn || o + ch + 8 > yn)) {
-                    pool_cell(y, argmax, x, o, first, row, c, ch, n, kh, kw, index_base);
-                    continue;
+                if (ch + 8 > c && (first + span + ch + 8 > xn || o + ch + 8 > yn)) {
+                    pool_cell(y, argmax, x, o, first, row, c, ch, c - ch, kh, kw, index_base);
+                    break;
                 }
-                __m256 m = _mm256_loadu_ps(x + first + ch);
-                __m256i arg = _mm256_add_epi32(_mm256_set1_epi32((int)(index_base + first + ch)), iota);
-                for (int i = 0; i < kh; i++)
-                    for (int j = i == 0 ? 1 : 0; j < kw; j++) {
-                        size_t at = first + i * row + (size_t)j * c + ch;
-                        __m256 v = _mm256_loadu_ps(x + at);
-                        __m256 gt = _mm256_cmp_ps(v, m, _CMP_GT_OQ);
-                        m = _mm256_blendv_ps(m, v, gt);
-                        if (argmax) {
-                            __m256i cand = _mm256_add_epi32(_mm256_set1_epi32((int)(index_base + at)), iota);
-                            arg = _mm256_castps_si256(_mm256_blendv_ps(_mm256_castsi256_ps(arg), _mm256_castsi256_ps(cand), gt));
-                        }
-                    }
-                _mm256_storeu_ps(y + o + ch, m);
-                if (argmax) _mm256_storeu_si256((__m256i *)(argmax + o + ch), arg);
+                pool8(y, argmax, x, o + ch, first + ch, row, c, kh, kw, index_base, iota);
             }
         }
 }
@@ -156,54 +179,6 @@ void nnc_maxpool_forward(float *y, int32_t *argmax, const float *x, nnc_window g
                     if (arg) for (int c = 0; c < g.c; c++) arg[c] = -1;
                 }
             }
-}
-
-#if defined(__x86_64__) || defined(__i386__)
-// Channels [k, k + 8) of one cell run: dy where the argmax is this cell, else 0. Returns 0
-// (nothing written) when the vectors would pass the end of dx or of dy.
-__attribute__((target("avx2,fma")))
-static int route8(float *d, size_t at, size_t cell, const float *dy, const int32_t *argmax, size_t o, int k, size_t dn,
-                  size_t on) {
-    if (cell + at + k + 8 > dn || o + k + 8 > on) return 0;
-    __m256i want = _mm256_add_epi32(_mm256_set1_epi32((int)(cell + at + k)), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
-    __m256i got = _mm256_loadu_si256((const __m256i *)(argmax + o + k));
-    __m256 hit = _mm256_castsi256_ps(_mm256_cmpeq_epi32(want, got));
-    _mm256_storeu_ps(d + at + k, _mm256_and_ps(hit, _mm256_loadu_ps(dy + o + k)));
-    return 1;
-}
-#endif
-
-void nnc_maxpool_backward_tiled(float *dx, const float *dy, const int32_t *argmax, nnc_window g) {
-    // Each covered cell is written once, from the window it belongs to; rows and columns
-    // past the last window (floor rounding) get zeros. Whole vectors of channels may spill
-    // into the next cells, which are written after them.
-    size_t row = (size_t)g.w * g.c, covered = (size_t)g.ow * g.kw * g.c;
-    size_t dn = (size_t)g.batch * g.h * row, on = (size_t)g.batch * g.oh * g.ow * g.c;
-    int avx2 = nnc_active_isa() == NNC_ISA_AVX2_FMA;
-    for (int b = 0; b < g.batch; b++)
-        for (int iy = 0; iy < g.h; iy++) {
-            size_t cell = ((size_t)b * g.h + iy) * row;
-            float *d = dx + cell;
-            int py = iy / g.kh;
-            if (py >= g.oh) {
-                memset(d, 0, row * sizeof(float));
-                continue;
-            }
-            size_t o0 = ((size_t)b * g.oh + py) * g.ow * g.c;
-            for (int px = 0; px < g.ow; px++)
-                for (int j = 0; j < g.kw; j++) {
-                    size_t at = (size_t)(px * g.kw + j) * g.c, o = o0 + (size_t)px * g.c;
-                    int k = 0;
-#if defined(__x86_64__) || defined(__i386__)
-                    if (avx2)
-                        while (k < g.c && route8(d, at, cell, dy, argmax, o, k, dn, on)) k += 8;
-#else
-                    (void)avx2;
-#endif
-                    for (; k < g.c; k++) d[at + k] = argmax[o + k] == (int32_t)(cell + at + k) ? dy[o + k] : 0.0f;
-                }
-            memset(d + covered, 0, (row - covered) * sizeof(float));
-        }
 }
 
 void nnc_maxpool_backward(float *dx, const float *dy, const int32_t *argmax, size_t outputs, size_t inputs) {

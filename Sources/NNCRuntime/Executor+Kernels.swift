@@ -77,11 +77,7 @@ extension Executor {
             nnc_maxpool_forward(f(base, 0), save ? i32(base, 1) : nil, f(base, save ? 2 : 1), g.raw)
 
         case .maxPoolBackward(let g):
-            if g.tilesWithoutOverlap {
-                nnc_maxpool_backward_tiled(f(base, 0), f(base, 1), i32(base, 2), g.raw)
-            } else {
-                nnc_maxpool_backward(f(base, 0), f(base, 1), i32(base, 2), g.positions * g.c, g.inputElements)
-            }
+            nnc_maxpool_backward(f(base, 0), f(base, 1), i32(base, 2), g.positions * g.c, g.inputElements)
 
         case .averagePool(let g, let countPadding):
             nnc_avgpool_forward(f(base, 0), f(base, 1), g.raw, countPadding ? 1 : 0)

@@ -1,4 +1,3 @@
-import CNNCKernels
 import NNCKernels
 import Testing
 
@@ -57,12 +56,12 @@ import Testing
         }
     }
 
-    /// Windows that tile the input (kernel = stride, no padding) take the fast paths: the
-    /// vectorized forward (whole-vector channel groups with spills, 1–19 channels) and the
-    /// clearing-free backward. Small integer values make ties common: the first maximum in
-    /// window order must win, as in the general path, and both backwards agree exactly.
+    /// Windows that tile the input (kernel = stride, no padding) take the fast path: whole
+    /// vectors of channels (spilling into the next cell, 1–19 channels), 2×2 windows
+    /// straight-line. Small integer values make ties common: the first maximum in window
+    /// order must win, as in the general path.
     @Test(arguments: [GEMM.ISA.portable, GEMM.ISA.avx2FMA])
-    func tilingMaxPoolsKeepTheFirstMaximumAndRouteExactly(isa: GEMM.ISA) {
+    func tilingMaxPoolsKeepTheFirstMaximum(isa: GEMM.ISA) {
         guard isa == .portable || GEMM.detectedISA == .avx2FMA else { return }
         GEMM.useISA(isa)
         defer { GEMM.useISA(nil) }
@@ -86,11 +85,6 @@ import Testing
                 #expect(y[o] == best && Int(argmax[o]) == at, "\(g) output \(o)")
                 o += 1
             } } } }
-            let dy = y.indices.map { _ in rng.float() }
-            var scattered = [Float](repeating: .nan, count: g.inputCount), tiled = scattered
-            Window.maxPoolBackward(dx: &scattered, dy: dy, argmax: argmax, g)
-            nnc_maxpool_backward_tiled(&tiled, dy, argmax, g.raw)
-            #expect(scattered == tiled, "\(g)")
         }
     }
 

@@ -31,9 +31,6 @@ void nnc_maxpool_rows(float *y, int32_t *argmax, const float *x, int prows, int 
                       size_t index_base);
 /// dx = 0, then dx[argmax[o]] += dy[o].
 void nnc_maxpool_backward(float *dx, const float *dy, const int32_t *argmax, size_t outputs, size_t inputs);
-/// The same for windows that tile the input (kernel = stride, no padding, floor rounding):
-/// every cell written once, no clearing pass.
-void nnc_maxpool_backward_tiled(float *dx, const float *dy, const int32_t *argmax, nnc_window g);
 /// Average pooling over the valid cells, or with `count_padding` over the cells inside the
 /// padded input (PyTorch's count_include_pad; a ceil-mode window past it counts less).
 void nnc_avgpool_forward(float *y, const float *x, nnc_window g, int count_padding);
