@@ -181,6 +181,13 @@ void nnc_maxpool_forward(float *y, int32_t *argmax, const float *x, nnc_window g
             }
 }
 
+void nnc_maxpool_backward_samples(float *dx, const float *dy, const int32_t *argmax, nnc_window g, int b0, int b1) {
+    size_t in = (size_t)g.h * g.w * g.c, out = (size_t)g.oh * g.ow * g.c;
+    memset(dx + b0 * in, 0, (size_t)(b1 - b0) * in * sizeof(float));
+    for (size_t o = b0 * out; o < b1 * out; o++)
+        if (argmax[o] >= 0) dx[argmax[o]] += dy[o];
+}
+
 void nnc_maxpool_backward(float *dx, const float *dy, const int32_t *argmax, size_t outputs, size_t inputs) {
     memset(dx, 0, inputs * sizeof(float));
     for (size_t o = 0; o < outputs; o++)

@@ -77,7 +77,7 @@ extension Executor {
             nnc_maxpool_forward(f(base, 0), save ? i32(base, 1) : nil, f(base, save ? 2 : 1), g.raw)
 
         case .maxPoolBackward(let g):
-            nnc_maxpool_backward(f(base, 0), f(base, 1), i32(base, 2), g.positions * g.c, g.inputElements)
+            inRanges(.maxPoolBackward(g.raw), count: g.batch, work: g.inputElements, base, operandCount: count)
 
         case .averagePool(let g, let countPadding):
             nnc_avgpool_forward(f(base, 0), f(base, 1), g.raw, countPadding ? 1 : 0)
@@ -92,11 +92,10 @@ extension Executor {
             nnc_global_avgpool_backward(f(base, 0), f(base, 1), Int32(batch), Int32(positions), Int32(channels))
 
         case .activation(let act, let n):
-            nnc_activation_forward(f(base, 0), f(base, 1), n, act.raw, Float(act.parameter))
+            inRanges(.activation(act.raw, Float(act.parameter)), count: n, base, operandCount: count)
 
         case .activationBackward(let act, let n, _):
-            // The third operand is y or x, whichever the derivative reads; the kernel reads only that one.
-            nnc_activation_backward(f(base, 0), f(base, 1), f(base, 2), f(base, 2), n, act.raw, Float(act.parameter))
+            inRanges(.activationBackward(act.raw, Float(act.parameter)), count: n, base, operandCount: count)
 
         case .softmax(let rows, let columns):
             nnc_softmax_forward(f(base, 0), f(base, 1), Int32(rows), Int32(columns))
@@ -150,7 +149,7 @@ extension Executor {
             nnc_add(f(base, 0), addInputs, Int32(inputs), n)
 
         case .accumulate(let n):
-            nnc_accumulate(f(base, 0), f(base, 1), n)
+            inRanges(.accumulate, count: n, base, operandCount: count)
 
         case .concat(let outer, let widths):
             let total = widths.reduce(0, +)
@@ -178,7 +177,7 @@ extension Executor {
             loss(function, base, rows: rows, columns: columns, gradient: gradient)
 
         case .update(let rule, let n):
-            update(rule, base, count: n, learningRate: learningRate)
+            inRanges(.update(rule, learningRate: learningRate, step: steps + 1), count: n, base, operandCount: count)
         }
     }
 
@@ -228,26 +227,6 @@ extension Executor {
             let labels = sparse ? i32(base, t) : nil, targets = sparse ? nil : f(base, t)
             nnc_softmax_xent_forward(loss, y, labels, targets, r, c, Float(smoothing))
             if let dy { nnc_softmax_xent_backward(dy, y, labels, targets, r, c, scale, Float(smoothing)) }
-        }
-    }
-
-    /// [w, g, state…].
-    func update(_ rule: OptimizerRule, _ base: Int, count n: Int, learningRate lr: Float) {
-        let w = f(base, 0), g = f(base, 1)
-        switch rule {
-        case .sgd(let momentum, let dampening, let nesterov):
-            nnc_sgd_update(w, g, momentum > 0 ? f(base, 2) : nil, n, lr, Float(momentum), Float(dampening), nesterov ? 1 : 0)
-        case .adagrad(_, let epsilon):
-            nnc_adagrad_update(w, g, f(base, 2), n, lr, Float(epsilon))
-        case .rmsprop(let rho, let momentum, let epsilon, let centered):
-            let mg = centered ? f(base, 3) : nil
-            let mom = momentum > 0 ? f(base, centered ? 4 : 3) : nil
-            nnc_rmsprop_update(w, g, f(base, 2), mg, mom, n, lr, Float(rho), Float(momentum), Float(epsilon), centered ? 1 : 0)
-        case .adadelta(let rho, let epsilon):
-            nnc_adadelta_update(w, g, f(base, 2), f(base, 3), n, lr, Float(rho), Float(epsilon))
-        case .adam(let beta1, let beta2, let epsilon, let amsgrad, let decay):
-            nnc_adam_update(w, g, f(base, 2), f(base, 3), amsgrad ? f(base, 4) : nil, n, lr, Float(beta1), Float(beta2),
-                            Float(epsilon), Float(decay), steps + 1)
         }
     }
 }

@@ -31,6 +31,9 @@ void nnc_maxpool_rows(float *y, int32_t *argmax, const float *x, int prows, int 
                       size_t index_base);
 /// dx = 0, then dx[argmax[o]] += dy[o].
 void nnc_maxpool_backward(float *dx, const float *dy, const int32_t *argmax, size_t outputs, size_t inputs);
+/// The same for samples [b0, b1) of the batch (windows never cross samples, so ranges of
+/// samples can run on different threads).
+void nnc_maxpool_backward_samples(float *dx, const float *dy, const int32_t *argmax, nnc_window g, int b0, int b1);
 /// Average pooling over the valid cells, or with `count_padding` over the cells inside the
 /// padded input (PyTorch's count_include_pad; a ceil-mode window past it counts less).
 void nnc_avgpool_forward(float *y, const float *x, nnc_window g, int count_padding);
