@@ -3,13 +3,18 @@
 
 Runs `nnc bench gemm --format json` and a numpy timing of the same shapes alternately
 (interleaved, so a busy neighbour affects both alike), several rounds, and prints the
-median GFLOP/s of each and their ratio. Usage: Scripts/bench-gemm.py [rounds]
+median GFLOP/s of each and their ratio. Build first (`swift build -c release`), then
+  Scripts/bench-gemm.py [--rounds 5] [--nnc .build/release/nnc] [--threads 1 2]
 """
-import json, os, statistics, subprocess, sys
+import argparse, json, os, statistics, subprocess, sys
 
-ROUNDS = int(sys.argv[1]) if len(sys.argv) > 1 else 5
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-NNC = os.path.join(ROOT, ".build-release", "release", "nnc")
+parser = argparse.ArgumentParser()
+parser.add_argument("--rounds", type=int, default=5)
+parser.add_argument("--nnc", default=os.path.join(ROOT, ".build", "release", "nnc"))
+parser.add_argument("--threads", type=int, nargs="+", default=[1, 2])
+args = parser.parse_args()
+ROUNDS, NNC = args.rounds, args.nnc
 
 NUMPY = r'''
 import json, sys, time, numpy as np
@@ -41,8 +46,7 @@ def run_numpy(shapes, threads):
     out = subprocess.run([sys.executable, "-c", NUMPY, json.dumps(shapes)], check=True, capture_output=True, text=True, env=env).stdout
     return json.loads(out)
 
-subprocess.run(["swift", "build", "-c", "release", "--scratch-path", os.path.join(ROOT, ".build-release")], cwd=ROOT, check=True, capture_output=True)
-for threads in (1, 2):
+for threads in args.threads:
     nnc_runs, np_runs, shapes = [], [], None
     for _ in range(ROUNDS):
         rows = run_nnc(threads)

@@ -2,14 +2,20 @@
 // pack B into NR-wide panels and A into MR-tall panels, then sweep a register-blocked
 // MR×NR microkernel over the panels. Edge tiles compute into a local tile and copy the
 // valid part, so packing pads with zeros and the microkernel never branches.
+//
+// K is cut into blocks of equal depth (at most KC) and a part's rows into blocks of equal
+// height (at most MC, whole tiles): a thin last block would pay C's loads and stores, or a
+// pass over B, for few multiply-adds. Threads can share one packed B (nnc_sgemm_pack_b_t
+// on column ranges, then nnc_sgemm_packed_t on row ranges), so no operand is packed twice.
 
 #include "nnc_kernels.h"
+#include <stdint.h>
 #include <string.h>
 
 #define MR 6
 #define NR 16
 #define KC 256
-#define MC 120
+#define MC 168
 
 void nnc_microkernel_avx2(int kc, const float *ap, const float *bp, float *c, int ldc, int accumulate);
 void nnc_microkernel_portable(int kc, const float *ap, const float *bp, float *c, int ldc, int accumulate);
@@ -18,23 +24,138 @@ void nnc_microkernel_rows_portable(int kc, const float *a, int lda, const float 
 void nnc_gemv_avx2(float *y, const float *x, const float *b, int ldb, int n, int k, int accumulate);
 void nnc_gemv_portable(float *y, const float *x, const float *b, int ldb, int n, int k, int accumulate);
 
+typedef void (*microkernel)(int, const float *, const float *, float *, int, int);
+
 static int round_up(int x, int to) { return (x + to - 1) / to * to; }
 
-size_t nnc_sgemm_workspace_floats(int m, int n, int k) {
-    int kc = k < KC ? k : KC;
-    int mc = m < MC ? m : MC;
-    size_t blocked = (size_t)round_up(mc, MR) * kc + (size_t)round_up(n, NR) * kc;
-    size_t fewColumns = (size_t)round_up(n, MR) * kc + (size_t)NR * kc;
-    return blocked > fewColumns ? blocked : fewColumns;
+// The first 64-byte boundary at or after p: B panels start on cache lines, so each step's
+// two vector loads read exactly one line. Workspace sizes include the 16 floats of slack.
+static float *align64(float *p) { return (float *)(((uintptr_t)p + 63) & ~(uintptr_t)63); }
+
+// Depth of every K block but possibly a shallower last one: ceil(k / blocks), blocks = ceil(k / KC).
+static int kc_step(int k) {
+    int blocks = (k + KC - 1) / KC;
+    return blocks ? (k + blocks - 1) / blocks : 0;
 }
+
+// Height of the row blocks of a part with `rows` rows: whole tiles, at most MC, nearly equal.
+static int mc_step(int rows) {
+    int blocks = (rows + MC - 1) / MC;
+    return blocks ? round_up((rows + blocks - 1) / blocks, MR) : 0;
+}
+
+static microkernel active_kernel(void) {
+    return nnc_active_isa() == NNC_ISA_AVX2_FMA ? nnc_microkernel_avx2 : nnc_microkernel_portable;
+}
+
+// Rows of packed A any part of an m-row product needs (mc_step of any row count up to m).
+static int mc_max(int m) { return round_up(m, MR) < MC ? round_up(m, MR) : MC; }
+
+size_t nnc_sgemm_workspace_floats(int m, int n, int k) {
+    int kc = kc_step(k);
+    int mc = mc_max(m);
+    size_t blocked = (size_t)mc * kc + (size_t)round_up(n, NR) * kc;
+    size_t fewColumns = (size_t)round_up(n, MR) * kc + (size_t)NR * kc;
+    return (blocked > fewColumns ? blocked : fewColumns) + 32;
+}
+
+size_t nnc_sgemm_packed_a_floats(int m, int k) { return (size_t)mc_max(m) * kc_step(k); }
+
+#if defined(__x86_64__) || defined(__i386__)
+#include "simd.h"
+
+// One full A panel (6 rows), 8 columns at a time as a 6×8 → 8×6 transpose; returns the
+// columns done. Each 8-lane store spills 2 floats into the next column's slot, written after
+// it; the panel's very last store is exact.
+NNC_AVX2 static int pack_a_panel_avx2(float *ap, const float *a, int lda, int kc) {
+    const float *r0 = a, *r1 = a + lda, *r2 = a + 2 * (size_t)lda, *r3 = a + 3 * (size_t)lda;
+    const float *r4 = a + 4 * (size_t)lda, *r5 = a + 5 * (size_t)lda;
+    int q = 0;
+    for (; q + 8 <= kc; q += 8) {
+        __m256 z = _mm256_setzero_ps();
+        __m256 m[8] = {_mm256_loadu_ps(r0 + q), _mm256_loadu_ps(r1 + q), _mm256_loadu_ps(r2 + q),
+                       _mm256_loadu_ps(r3 + q), _mm256_loadu_ps(r4 + q), _mm256_loadu_ps(r5 + q), z, z};
+        nnc_transpose8(m);
+        float *dst = ap + (size_t)q * MR;
+        for (int x = 0; x < 7; x++) _mm256_storeu_ps(dst + x * MR, m[x]);
+        if (q + 8 < kc) {
+            _mm256_storeu_ps(dst + 7 * MR, m[7]);
+        } else {
+            float last[8];
+            _mm256_storeu_ps(last, m[7]);
+            memcpy(dst + 7 * MR, last, MR * sizeof(float));
+        }
+    }
+    return q;
+}
+
+// One full transposed A panel: column q's 6 floats are contiguous at col[q·lda]. 8-lane
+// copies read at most into the next stored row (lda ≥ 8), so the last column is left to the
+// caller; each spills into the next slot, written after. Returns columns done.
+NNC_AVX2 static int pack_a_panel_t_avx2(float *ap, const float *col, int lda, int kc) {
+    if (lda < 8) return 0;
+    int q = 0;
+    for (; q + 1 < kc; q++) _mm256_storeu_ps(ap + (size_t)q * MR, _mm256_loadu_ps(col + (size_t)q * lda));
+    return q;
+}
+
+// One full transposed B panel (16 columns = 16 rows of b), 8 rows of B at a time as two
+// 8×8 transposes; returns the rows done.
+NNC_AVX2 static int pack_b_panel_t_avx2(float *bp, const float *b, int ldb, int kc) {
+    int q = 0;
+    for (; q + 8 <= kc; q += 8)
+        for (int half = 0; half < 2; half++) {
+            __m256 m[8];
+            for (int j = 0; j < 8; j++) m[j] = _mm256_loadu_ps(b + (size_t)(half * 8 + j) * ldb + q);
+            nnc_transpose8(m);
+            for (int x = 0; x < 8; x++) _mm256_storeu_ps(bp + (size_t)(q + x) * NR + half * 8, m[x]);
+        }
+    return q;
+}
+
+// C rows j < h (+)= column j of the 6×16 tile (its first w values), 8 floats per row read
+// and written whole (lanes past w rewritten unchanged) while they stay before `end`, the
+// part's last row + 1 (no other thread writes below it). Returns the rows done.
+NNC_AVX2 static int store_transposed_avx2(float *c, int ldc, const float *tile, int h, int w, int acc, const float *end) {
+    __m256 z = _mm256_setzero_ps();
+    __m256 lo[8] = {_mm256_loadu_ps(tile), _mm256_loadu_ps(tile + 16), _mm256_loadu_ps(tile + 32), _mm256_loadu_ps(tile + 48),
+                    _mm256_loadu_ps(tile + 64), _mm256_loadu_ps(tile + 80), z, z};
+    __m256 hi[8] = {_mm256_loadu_ps(tile + 8), _mm256_loadu_ps(tile + 24), _mm256_loadu_ps(tile + 40), _mm256_loadu_ps(tile + 56),
+                    _mm256_loadu_ps(tile + 72), _mm256_loadu_ps(tile + 88), z, z};
+    nnc_transpose8(lo);
+    nnc_transpose8(hi);
+    __m256 valid = _mm256_castsi256_ps(nnc_lanes(w));
+    int j = 0;
+    for (; j < h; j++) {
+        float *crow = c + (size_t)j * ldc;
+        if (crow + 8 > end) break;
+        __m256 old = _mm256_loadu_ps(crow), t = j < 8 ? lo[j] : hi[j - 8];
+        __m256 sum = acc ? _mm256_add_ps(old, t) : t;
+        _mm256_storeu_ps(crow, _mm256_blendv_ps(old, sum, valid));
+    }
+    return j;
+}
+
+static int use_avx2(void) { return nnc_active_isa() == NNC_ISA_AVX2_FMA; }
+#else
+static int store_transposed_avx2(float *c, int ldc, const float *tile, int h, int w, int acc, const float *end) { return 0; }
+static int pack_a_panel_avx2(float *ap, const float *a, int lda, int kc) { return 0; }
+static int pack_a_panel_t_avx2(float *ap, const float *col, int lda, int kc) { return 0; }
+static int pack_b_panel_t_avx2(float *bp, const float *b, int ldb, int kc) { return 0; }
+static int use_avx2(void) { return 0; }
+#endif
 
 // Packs rows [0, mc) × columns [0, kc) of A into MR-tall panels: panel p holds
 // A[p*MR + r][q] at ap[p*MR*kc + q*MR + r], zero rows past mc. With `trans`, A is
-// stored transposed: A[i][q] = a[q*lda + i].
+// stored transposed: A[i][q] = a[q*lda + i] (`lda` floats per stored row, from a's start).
 static void pack_a(float *ap, const float *a, int lda, int mc, int kc, int trans) {
+    int avx2 = use_avx2();
     for (int p = 0; p < mc; p += MR) {
         int rows = mc - p < MR ? mc - p : MR;
-        for (int q = 0; q < kc; q++) {
+        int q = 0;
+        if (avx2 && rows == MR)
+            q = trans ? pack_a_panel_t_avx2(ap, a + p, lda, kc) : pack_a_panel_avx2(ap, a + (size_t)p * lda, lda, kc);
+        for (; q < kc; q++) {
             if (trans) {
                 const float *col = a + (size_t)q * lda + p;
                 for (int r = 0; r < rows; r++) ap[q * MR + r] = col[r];
@@ -50,14 +171,16 @@ static void pack_a(float *ap, const float *a, int lda, int mc, int kc, int trans
 // Packs rows [0, kc) × columns [0, nc) of B into NR-wide panels, zero columns past nc.
 // With `trans`, B is stored transposed: B[q][j] = b[j*ldb + q].
 static void pack_b(float *bp, const float *b, int ldb, int kc, int nc, int trans) {
+    int avx2 = use_avx2();
     for (int p = 0; p < nc; p += NR) {
         int cols = nc - p < NR ? nc - p : NR;
         if (trans) {
+            int done = avx2 && cols == NR ? pack_b_panel_t_avx2(bp, b + (size_t)p * ldb, ldb, kc) : 0;
             for (int j = 0; j < cols; j++) {
                 const float *row = b + (size_t)(p + j) * ldb;
-                for (int q = 0; q < kc; q++) bp[q * NR + j] = row[q];
+                for (int q = done; q < kc; q++) bp[q * NR + j] = row[q];
             }
-            for (int q = 0; q < kc; q++)
+            for (int q = done; q < kc; q++)
                 for (int j = cols; j < NR; j++) bp[q * NR + j] = 0.0f;
             bp += (size_t)NR * kc;
             continue;
@@ -107,12 +230,12 @@ static void sweep_tiles(float *c, int ldc, const float *ap, const float *bp, int
 static void sgemm_few_columns(float *c, int ldc, const float *a, int lda, const float *b, int ldb, int k, int accumulate,
                               int row_begin, int row_end, int col_begin, int cols, float *workspace,
                               void (*kernel)(int, const float *, const float *, float *, int, int)) {
-    int kcMax = k < KC ? k : KC;
+    int step = kc_step(k);
     float *bt = workspace;                                 // round_up(cols, MR) × kc
-    float *at = workspace + (size_t)round_up(cols, MR) * kcMax;   // NR × kc
+    float *at = align64(workspace + (size_t)round_up(cols, MR) * step);   // NR × kc
     float tile[MR * NR];
-    for (int pc = 0; pc < k; pc += KC) {
-        int kc = k - pc < KC ? k - pc : KC;
+    for (int pc = 0; pc < k; pc += step) {
+        int kc = k - pc < step ? k - pc : step;
         int acc = accumulate || pc > 0;
         // Bᵀ panels: bt[p][q*MR + i] = B[pc + q][col_begin + p*MR + i].
         for (int p = 0; p < cols; p += MR) {
@@ -124,19 +247,16 @@ static void sgemm_few_columns(float *c, int ldc, const float *a, int lda, const 
                 for (int i = w; i < MR; i++) panel[q * MR + i] = 0.0f;
             }
         }
+        const float *end = c + (size_t)row_end * ldc;  // the first row past the part
         for (int r = row_begin; r < row_end; r += NR) {
             int h = row_end - r < NR ? row_end - r : NR;
-            // Aᵀ panel: at[q*NR + j] = A[r + j][pc + q].
-            for (int j = 0; j < h; j++) {
-                const float *row = a + (size_t)(r + j) * lda + pc;
-                for (int q = 0; q < kc; q++) at[q * NR + j] = row[q];
-            }
-            for (int j = h; j < NR; j++)
-                for (int q = 0; q < kc; q++) at[q * NR + j] = 0.0f;
+            // Aᵀ panel: at[q*NR + j] = A[r + j][pc + q], B's transposed panel layout.
+            pack_b(at, a + (size_t)r * lda + pc, lda, kc, h, 1);
             for (int p = 0; p < cols; p += MR) {
                 int w = cols - p < MR ? cols - p : MR;
                 kernel(kc, bt + (size_t)p * kc, at, tile, NR, 0);
-                for (int j = 0; j < h; j++) {
+                int j = use_avx2() ? store_transposed_avx2(c + (size_t)r * ldc + col_begin + p, ldc, tile, h, w, acc, end) : 0;
+                for (; j < h; j++) {
                     float *crow = c + (size_t)(r + j) * ldc + col_begin + p;
                     for (int i = 0; i < w; i++) crow[i] = (acc ? crow[i] : 0.0f) + tile[i * NR + j];
                 }
@@ -151,22 +271,41 @@ void nnc_sgemm(float *c, int ldc, const float *a, int lda, const float *b, int l
     nnc_sgemm_t(c, ldc, a, lda, 0, b, ldb, 0, m, n, k, accumulate, row_begin, row_end, col_begin, col_end, workspace);
 }
 
+// C = 0 over the part (k = 0 without accumulation).
+static void clear_part(float *c, int ldc, int row_begin, int row_end, int col_begin, int cols) {
+    for (int i = row_begin; i < row_end; i++) memset(c + (size_t)i * ldc + col_begin, 0, cols * sizeof(float));
+}
+
+// Rows [ic, ic + mc) of the part against packed B block `bp` (kc deep, `cols` wide): A read
+// in place by the rows microkernel when C has one column panel (each A panel would be read
+// once, so packing it would cost as much as the arithmetic), else packed into `ap`.
+static void block_rows(float *c, int ldc, const float *ablock, int lda, int trans_a, const float *bp, float *ap,
+                       int mc, int cols, int kc, int acc, microkernel kernel) {
+    int full = 0;
+    if (cols == NR && !trans_a) {
+        void (*rows)(int, const float *, int, const float *, float *, int, int) =
+            kernel == nnc_microkernel_avx2 ? nnc_microkernel_avx2_rows : nnc_microkernel_rows_portable;
+        full = mc / MR * MR;
+        for (int ir = 0; ir < full; ir += MR) rows(kc, ablock + (size_t)ir * lda, lda, bp, c + (size_t)ir * ldc, ldc, acc);
+        if (full == mc) return;
+    }
+    // The rest (all of it, or the leftover rows after the in-place tiles) is packed.
+    pack_a(ap, trans_a ? ablock + full : ablock + (size_t)full * lda, lda, mc - full, kc, trans_a);
+    sweep_tiles(c + (size_t)full * ldc, ldc, ap, bp, mc - full, cols, kc, acc, kernel);
+}
+
 void nnc_sgemm_t(float *c, int ldc, const float *a, int lda, int trans_a, const float *b, int ldb, int trans_b,
                  int m, int n, int k, int accumulate,
                  int row_begin, int row_end, int col_begin, int col_end, float *workspace) {
-    (void)m;
     (void)n;
     int rows = row_end - row_begin, cols = col_end - col_begin;
     if (rows <= 0 || cols <= 0) return;
     if (k == 0) {
-        if (!accumulate)
-            for (int i = row_begin; i < row_end; i++) memset(c + (size_t)i * ldc + col_begin, 0, cols * sizeof(float));
+        if (!accumulate) clear_part(c, ldc, row_begin, row_end, col_begin, cols);
         return;
     }
     int avx2 = nnc_active_isa() == NNC_ISA_AVX2_FMA;
-    void (*kernel)(int, const float *, const float *, float *, int, int) = avx2 ? nnc_microkernel_avx2 : nnc_microkernel_portable;
-    void (*rowsKernel)(int, const float *, int, const float *, float *, int, int) =
-        avx2 ? nnc_microkernel_avx2_rows : nnc_microkernel_rows_portable;
+    microkernel kernel = active_kernel();
     // Batch-1 inference: a matrix–vector product streams B once; packing would only add traffic.
     int plain = !trans_a && !trans_b;
     if (rows == 1 && plain) {
@@ -178,77 +317,70 @@ void nnc_sgemm_t(float *c, int ldc, const float *a, int lda, int trans_a, const 
         sgemm_few_columns(c, ldc, a, lda, b, ldb, k, accumulate, row_begin, row_end, col_begin, cols, workspace, kernel);
         return;
     }
-    // With a single column panel each A panel would be read once: skip packing A and read
-    // its rows in place (full 6-row tiles only; edge rows go through the packed path).
-    int unpackedA = cols == NR && !trans_a;
-    int kcMax = k < KC ? k : KC;
+    int step = kc_step(k), mstep = mc_step(rows);
     float *ap = workspace;
-    float *bp = workspace + (size_t)round_up(rows < MC ? rows : MC, MR) * kcMax;
-    float tile[MR * NR];
-    for (int pc = 0; pc < k; pc += KC) {
-        int kc = k - pc < KC ? k - pc : KC;
+    float *bp = align64(workspace + (size_t)mc_max(m) * step);
+    for (int pc = 0; pc < k; pc += step) {
+        int kc = k - pc < step ? k - pc : step;
         int acc = accumulate || pc > 0;
         pack_b(bp, trans_b ? b + (size_t)col_begin * ldb + pc : b + (size_t)pc * ldb + col_begin, ldb, kc, cols, trans_b);
-        for (int ic = 0; ic < rows; ic += MC) {
-            int mc = rows - ic < MC ? rows - ic : MC;
-            const float *ablock = trans_a ? a + (size_t)pc * lda + (row_begin + ic) : a + (size_t)(row_begin + ic) * lda + pc;
-            if (unpackedA) {
-                int full = mc / MR * MR;
-                for (int ir = 0; ir < full; ir += MR)
-                    rowsKernel(kc, ablock + (size_t)ir * lda, lda, bp, c + (size_t)(row_begin + ic + ir) * ldc + col_begin, ldc, acc);
-                if (full == mc) continue;
-                // Pack only the leftover rows, into the first panel.
-                pack_a(ap, ablock + (size_t)full * lda, lda, mc - full, kc, 0);
-                float *cij = c + (size_t)(row_begin + ic + full) * ldc + col_begin;
-                int mr = mc - full;
-                for (int i = 0; i < mr; i++)
-                    for (int j = 0; j < NR; j++) tile[i * NR + j] = acc ? cij[(size_t)i * ldc + j] : 0.0f;
-                kernel(kc, ap, bp, tile, NR, 1);
-                for (int i = 0; i < mr; i++)
-                    for (int j = 0; j < NR; j++) cij[(size_t)i * ldc + j] = tile[i * NR + j];
-                continue;
-            }
-            pack_a(ap, ablock, lda, mc, kc, trans_a);
-            sweep_tiles(c + (size_t)(row_begin + ic) * ldc + col_begin, ldc, ap, bp, mc, cols, kc, acc, kernel);
+        for (int ic = 0; ic < rows; ic += mstep) {
+            int mc = rows - ic < mstep ? rows - ic : mstep;
+            int i = row_begin + ic;
+            const float *ablock = trans_a ? a + (size_t)pc * lda + i : a + (size_t)i * lda + pc;
+            block_rows(c + (size_t)i * ldc + col_begin, ldc, ablock, lda, trans_a, bp, ap, mc, cols, kc, acc, kernel);
         }
     }
 }
 
 size_t nnc_sgemm_packed_b_floats(int n, int k) { return (size_t)round_up(n, NR) * (size_t)k; }
 
-void nnc_sgemm_pack_b(float *bp, const float *b, int ldb, int n, int k) {
-    for (int pc = 0; pc < k; pc += KC) {
-        int kc = k - pc < KC ? k - pc : KC;
-        pack_b(bp + (size_t)round_up(n, NR) * pc, b + (size_t)pc * ldb, ldb, kc, n, 0);
+void nnc_sgemm_pack_b_t(float *bp, const float *b, int ldb, int trans_b, int n, int k, int col_begin, int col_end) {
+    int step = kc_step(k);
+    size_t stride = (size_t)round_up(n, NR);
+    for (int pc = 0; pc < k; pc += step) {
+        int kc = k - pc < step ? k - pc : step;
+        const float *src = trans_b ? b + (size_t)col_begin * ldb + pc : b + (size_t)pc * ldb + col_begin;
+        pack_b(bp + stride * pc + (size_t)col_begin * kc, src, ldb, kc, col_end - col_begin, trans_b);
+    }
+}
+
+void nnc_sgemm_pack_b(float *bp, const float *b, int ldb, int n, int k) { nnc_sgemm_pack_b_t(bp, b, ldb, 0, n, k, 0, n); }
+
+void nnc_sgemm_packed_t(float *c, int ldc, const float *a, int lda, int trans_a, const float *bp, int n, int k,
+                        int accumulate, int row_begin, int row_end, int col_begin, int col_end, float *workspace) {
+    int rows = row_end - row_begin, cols = col_end - col_begin;
+    if (rows <= 0 || cols <= 0) return;
+    if (k == 0) {
+        if (!accumulate) clear_part(c, ldc, row_begin, row_end, col_begin, cols);
+        return;
+    }
+    microkernel kernel = active_kernel();
+    size_t stride = (size_t)round_up(n, NR);
+    int step = kc_step(k), mstep = mc_step(rows);
+    for (int pc = 0; pc < k; pc += step) {
+        int kc = k - pc < step ? k - pc : step;
+        int acc = accumulate || pc > 0;
+        const float *block = bp + stride * pc + (size_t)col_begin * kc;
+        for (int ic = 0; ic < rows; ic += mstep) {
+            int mc = rows - ic < mstep ? rows - ic : mstep;
+            int i = row_begin + ic;
+            const float *ablock = trans_a ? a + (size_t)pc * lda + i : a + (size_t)i * lda + pc;
+            block_rows(c + (size_t)i * ldc + col_begin, ldc, ablock, lda, trans_a, block, workspace, mc, cols, kc, acc, kernel);
+        }
     }
 }
 
 void nnc_sgemm_prepacked(float *c, int ldc, const float *a, int lda, const float *b, int ldb, const float *bp,
                          int m, int n, int k, int accumulate,
                          int row_begin, int row_end, int col_begin, int col_end, float *workspace) {
-    (void)m;
-    int rows = row_end - row_begin, cols = col_end - col_begin;
-    if (rows <= 0 || cols <= 0) return;
     // One row, no panels needed: the matrix–vector path streams B as stored; a column
     // range that is not on a panel edge cannot use the panels either.
-    if (rows == 1 || k == 0 || col_begin % NR != 0) {
+    if (row_end - row_begin == 1 || k == 0 || col_begin % NR != 0) {
         nnc_sgemm(c, ldc, a, lda, b, ldb, m, n, k, accumulate, row_begin, row_end, col_begin, col_end, workspace);
         return;
     }
-    int avx2 = nnc_active_isa() == NNC_ISA_AVX2_FMA;
-    void (*kernel)(int, const float *, const float *, float *, int, int) = avx2 ? nnc_microkernel_avx2 : nnc_microkernel_portable;
-    float *ap = workspace;
-    size_t stride = (size_t)round_up(n, NR);
-    for (int pc = 0; pc < k; pc += KC) {
-        int kc = k - pc < KC ? k - pc : KC;
-        int acc = accumulate || pc > 0;
-        const float *block = bp + stride * pc + (size_t)col_begin * kc;
-        for (int ic = 0; ic < rows; ic += MC) {
-            int mc = rows - ic < MC ? rows - ic : MC;
-            pack_a(ap, a + (size_t)(row_begin + ic) * lda + pc, lda, mc, kc, 0);
-            sweep_tiles(c + (size_t)(row_begin + ic) * ldc + col_begin, ldc, ap, block, mc, cols, kc, acc, kernel);
-        }
-    }
+    nnc_sgemm_packed_t(c, ldc, a, lda, 0, bp, n, k, accumulate, row_begin, row_end, col_begin, col_end, workspace);
 }
 
 void nnc_sgemm_reference(float *c, int ldc, const float *a, int lda, const float *b, int ldb,

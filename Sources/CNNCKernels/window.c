@@ -1,5 +1,5 @@
-// Window ops over channels-last tensors: im2col / col2im for convolution as GEMM, a
-// direct convolution as their reference twin, and max / average pooling both ways.
+// Window ops over channels-last tensors: the direct reference convolution (the fast kernels
+// are in conv.c) and max / average pooling both ways.
 
 #include "nnc_kernels.h"
 #include <float.h>
@@ -7,62 +7,6 @@
 
 static size_t in_index(nnc_window g, int b, int y, int x, int c) {
     return (((size_t)b * g.h + y) * g.w + x) * g.c + c;
-}
-
-void nnc_im2col(float *cols, const float *x, nnc_window g, int c0, int cn) {
-    nnc_im2col_rows(cols, x, g, c0, cn, 0, g.batch * g.oh * g.ow);
-}
-
-void nnc_im2col_rows(float *cols, const float *x, nnc_window g, int c0, int cn, int row_begin, int row_end) {
-    size_t patch = (size_t)g.kh * g.kw * cn;
-    for (int row = row_begin; row < row_end; row++) {
-        int ox = row % g.ow, oy = row / g.ow % g.oh, b = row / (g.ow * g.oh);
-        float *out = cols + (size_t)(row - row_begin) * patch;
-        for (int i = 0; i < g.kh; i++) {
-            int iy = oy * g.sh - g.pad_top + i * g.dh;
-            if (iy < 0 || iy >= g.h) {
-                memset(out, 0, (size_t)g.kw * cn * sizeof(float));
-                out += (size_t)g.kw * cn;
-                continue;
-            }
-            const float *line = x + in_index(g, b, iy, 0, c0);
-            int x0 = ox * g.sw - g.pad_left;
-            if (cn == 1) {
-                // One channel (a grayscale input): a plain strided gather.
-                for (int j = 0; j < g.kw; j++) {
-                    int ix = x0 + j * g.dw;
-                    out[j] = (ix < 0 || ix >= g.w) ? 0.0f : line[(size_t)ix * g.c];
-                }
-                out += g.kw;
-                continue;
-            }
-            for (int j = 0; j < g.kw; j++, out += cn) {
-                int ix = x0 + j * g.dw;
-                if (ix < 0 || ix >= g.w) memset(out, 0, (size_t)cn * sizeof(float));
-                else memcpy(out, line + (size_t)ix * g.c, (size_t)cn * sizeof(float));
-            }
-        }
-    }
-}
-
-void nnc_col2im(float *dx, const float *cols, nnc_window g, int c0, int cn) {
-    nnc_col2im_rows(dx, cols, g, c0, cn, 0, g.batch * g.oh * g.ow);
-}
-
-void nnc_col2im_rows(float *dx, const float *cols, nnc_window g, int c0, int cn, int row_begin, int row_end) {
-    for (int row = row_begin; row < row_end; row++) {
-        int ox = row % g.ow, oy = row / g.ow % g.oh, b = row / (g.ow * g.oh);
-        const float *in = cols + (size_t)(row - row_begin) * (size_t)(g.kh * g.kw * cn);
-        for (int i = 0; i < g.kh; i++) {
-            int iy = oy * g.sh - g.pad_top + i * g.dh;
-            for (int j = 0; j < g.kw; j++, in += cn) {
-                int ix = ox * g.sw - g.pad_left + j * g.dw;
-                if (iy < 0 || iy >= g.h || ix < 0 || ix >= g.w) continue;
-                float *d = dx + in_index(g, b, iy, ix, c0);
-                for (int k = 0; k < cn; k++) d[k] += in[k];
-            }
-        }
-    }
 }
 
 void nnc_conv2d_reference(float *y, const float *x, const float *w, const float *bias, nnc_window g,
@@ -86,7 +30,118 @@ void nnc_conv2d_reference(float *y, const float *x, const float *w, const float 
                 }
 }
 
+// Channels [ch, ch + n) of one pooled cell: `first` is the window's first input cell, `o` the output's.
+__attribute__((noinline)) static void pool_cell(float *y, int32_t *argmax, const float *x, size_t o, size_t first, size_t row, int c, int ch, int n,
+                      int kh, int kw, size_t index_base) {
+    float *out = y + o + ch;
+    int32_t *arg = argmax ? argmax + o + ch : NULL;
+    for (int k = 0; k < n; k++) out[k] = x[first + ch + k];
+    if (arg)
+        for (int k = 0; k < n; k++) arg[k] = (int32_t)(index_base + first + ch + k);
+    for (int i = 0; i < kh; i++)
+        for (int j = i == 0 ? 1 : 0; j < kw; j++) {
+            size_t at = first + i * row + (size_t)j * c + ch;
+            const float *src = x + at;
+            if (arg) {
+                for (int k = 0; k < n; k++)
+                    if (src[k] > out[k]) {
+                        out[k] = src[k];
+                        arg[k] = (int32_t)(index_base + at + k);
+                    }
+            } else {
+                for (int k = 0; k < n; k++) out[k] = src[k] > out[k] ? src[k] : out[k];
+            }
+        }
+}
+
+#if defined(__x86_64__) || defined(__i386__)
+#include "simd.h"
+
+// Eight channels [ch, ch + 8) of one pooled cell, every tap of the window: taps in window
+// order, the first maximum wins (a strict > keeps it), NaN never replaces the maximum.
+// One tap: where x[at] beats the maximum so far, it and its index replace them.
+#define POOL_TAP(at)                                                                                             \
+    {                                                                                                            \
+        __m256 v = _mm256_loadu_ps(x + (at));                                                                    \
+        __m256 gt = _mm256_cmp_ps(v, m, _CMP_GT_OQ);                                                             \
+        m = _mm256_blendv_ps(m, v, gt);                                                                          \
+        __m256i cand = _mm256_add_epi32(_mm256_set1_epi32((int)(index_base + (at))), iota);                      \
+        arg = _mm256_castps_si256(_mm256_blendv_ps(_mm256_castsi256_ps(arg), _mm256_castsi256_ps(cand), gt));    \
+    }
+
+NNC_AVX2 static inline void pool8(float *y, int32_t *argmax, const float *x, size_t o, size_t first, size_t row, int c,
+                                  int kh, int kw, size_t index_base, __m256i iota) {
+    __m256 m = _mm256_loadu_ps(x + first);
+    __m256i arg = _mm256_add_epi32(_mm256_set1_epi32((int)(index_base + first)), iota);
+    if (kh == 2 && kw == 2) {
+        // The common window, straight-line (the loops below compile to far more instructions).
+        POOL_TAP(first + c) POOL_TAP(first + row) POOL_TAP(first + row + c)
+        _mm256_storeu_ps(y + o, m);
+        if (argmax) _mm256_storeu_si256((__m256i *)(argmax + o), arg);
+        return;
+    }
+    for (int i = 0; i < kh; i++)
+        for (int j = i == 0 ? 1 : 0; j < kw; j++) {
+            size_t at = first + i * row + (size_t)j * c;
+            __m256 v = _mm256_loadu_ps(x + at);
+            __m256 gt = _mm256_cmp_ps(v, m, _CMP_GT_OQ);
+            m = _mm256_blendv_ps(m, v, gt);
+            if (argmax) {
+                __m256i cand = _mm256_add_epi32(_mm256_set1_epi32((int)(index_base + at)), iota);
+                arg = _mm256_castps_si256(_mm256_blendv_ps(_mm256_castsi256_ps(arg), _mm256_castsi256_ps(cand), gt));
+            }
+        }
+    _mm256_storeu_ps(y + o, m);
+    if (argmax) _mm256_storeu_si256((__m256i *)(argmax + o), arg);
+}
+
+// Eight channels at a time; a last partial group of channels loads and stores whole vectors
+// when they stay inside x and y (the lanes past it spill into the next cell, written after);
+// else it goes through the scalar pool_cell.
+NNC_AVX2 static void pool_rows_avx2(float *y, int32_t *argmax, const float *x, int prows, int w, int c, int kh, int kw,
+                                    int ow, size_t index_base) {
+    size_t row = (size_t)w * c, xn = (size_t)prows * kh * row, yn = (size_t)prows * ow * c;
+    size_t span = (size_t)(kh - 1) * row + (size_t)(kw - 1) * c;  // from a window's first cell to its last
+    __m256i iota = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+    for (int py = 0; py < prows; py++)
+        for (int px = 0; px < ow; px++) {
+            size_t o = ((size_t)py * ow + px) * c, first = (size_t)py * kh * row + (size_t)px * kw * c;
+            for (int ch = 0; ch < c; ch += 8) {
+                if (ch + 8 > c && (first + span + ch + 8 > xn || o + ch + 8 > yn)) {
+                    pool_cell(y, argmax, x, o, first, row, c, ch, c - ch, kh, kw, index_base);
+                    break;
+                }
+                pool8(y, argmax, x, o + ch, first + ch, row, c, kh, kw, index_base, iota);
+            }
+        }
+}
+#endif
+
+void nnc_maxpool_rows(float *y, int32_t *argmax, const float *x, int prows, int w, int c, int kh, int kw, int ow,
+                      size_t index_base) {
+#if defined(__x86_64__) || defined(__i386__)
+    if (nnc_active_isa() == NNC_ISA_AVX2_FMA) {
+        pool_rows_avx2(y, argmax, x, prows, w, c, kh, kw, ow, index_base);
+        return;
+    }
+#endif
+    size_t row = (size_t)w * c;
+    for (int py = 0; py < prows; py++)
+        for (int px = 0; px < ow; px++)
+            pool_cell(y, argmax, x, ((size_t)py * ow + px) * c, (size_t)py * kh * row + (size_t)px * kw * c, row, c, 0, c, kh, kw,
+                      index_base);
+}
+
 void nnc_maxpool_forward(float *y, int32_t *argmax, const float *x, nnc_window g) {
+    // Windows that tile the input exactly (kernel = stride, no padding, floor rounding) need
+    // no bounds checks.
+    if (g.kh == g.sh && g.kw == g.sw && g.dh == 1 && g.dw == 1 && g.pad_top == 0 && g.pad_left == 0 && g.oh * g.sh <= g.h &&
+        g.ow * g.sw <= g.w) {
+        size_t in = (size_t)g.h * g.w * g.c, out = (size_t)g.oh * g.ow * g.c;
+        for (int b = 0; b < g.batch; b++)
+            nnc_maxpool_rows(y + b * out, argmax ? argmax + b * out : NULL, x + b * in, g.oh, g.w, g.c, g.kh, g.kw, g.ow, b * in);
+        return;
+    }
     // Window taps outside, channels inside: each tap compares a contiguous run of channels.
     size_t o = 0;
     for (int b = 0; b < g.batch; b++)
@@ -124,6 +179,13 @@ void nnc_maxpool_forward(float *y, int32_t *argmax, const float *x, nnc_window g
                     if (arg) for (int c = 0; c < g.c; c++) arg[c] = -1;
                 }
             }
+}
+
+void nnc_maxpool_backward_samples(float *dx, const float *dy, const int32_t *argmax, nnc_window g, int b0, int b1) {
+    size_t in = (size_t)g.h * g.w * g.c, out = (size_t)g.oh * g.ow * g.c;
+    memset(dx + b0 * in, 0, (size_t)(b1 - b0) * in * sizeof(float));
+    for (size_t o = b0 * out; o < b1 * out; o++)
+        if (argmax[o] >= 0) dx[argmax[o]] += dy[o];
 }
 
 void nnc_maxpool_backward(float *dx, const float *dy, const int32_t *argmax, size_t outputs, size_t inputs) {

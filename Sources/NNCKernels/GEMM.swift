@@ -24,11 +24,15 @@ public enum GEMM {
         }
     }
 
-    /// How a multiply is split among threads: ranges of C's columns, or of its rows when
-    /// C is much taller than wide. Split points fall on microkernel tile edges.
+    /// How a multiply is split among threads: ranges of C's rows, or of its columns when C
+    /// has too few rows to give every part a few tiles. Split points fall on microkernel tile
+    /// edges. A row split whose B spans several column panels packs B once, shared: every
+    /// part packs a range of its panels, then each part packs only its own rows of A.
     public struct Split: Sendable, Equatable {
         public var parts: Int
         public var byRows: Bool
+        /// B is packed once into the shared workspace before the parts run.
+        public var sharesB: Bool
         public var m: Int, n: Int
 
         public init(m: Int, n: Int, k: Int, threads: Int) {
@@ -38,9 +42,12 @@ public enum GEMM {
             // until the weights are large.
             let threshold = m == 1 ? minimumParallelVectorWork : minimumParallelWork
             let threads = work < Double(threshold) ? 1 : max(1, threads)
-            byRows = m >= 2 * n
+            // Rows while every part gets at least two row tiles (each part then packs only its
+            // own A); a short, wide C (few rows) splits its columns instead.
+            byRows = m >= 2 * n || m >= 2 * 6 * threads
             let extent = byRows ? m : n, tile = byRows ? 6 : 16
             parts = min(threads, max(1, (extent + tile - 1) / tile))
+            sharesB = parts > 1 && byRows && n > 16 && Double((n + 15) / 16 * 16) * Double(k) <= Double(maximumSharedPackedFloats)
             self.m = m
             self.n = n
         }
@@ -51,6 +58,12 @@ public enum GEMM {
             let tiles = (extent + tile - 1) / tile
             let lo = min(extent, tiles * p / parts * tile), hi = min(extent, tiles * (p + 1) / parts * tile)
             return byRows ? (rows: lo..<hi, cols: 0..<n) : (rows: 0..<m, cols: lo..<hi)
+        }
+
+        /// The 16-column panels of B that part p packs into the shared copy.
+        func packedColumns(_ p: Int) -> Range<Int> {
+            let panels = (n + 15) / 16
+            return min(n, panels * p / parts * 16)..<min(n, panels * (p + 1) / parts * 16)
         }
     }
 
@@ -65,16 +78,24 @@ public enum GEMM {
     /// The same for matrix–vector products (batch-1 inference), measured: 1×784·784×500
     /// (392,000) ran at 20k samples/s on one thread and 11.6k split over two.
     public static let minimumParallelVectorWork = 4_194_304
+    /// The largest B packed once for all parts (4 MiB): beyond it each part packs its own.
+    public static let maximumSharedPackedFloats = 1 << 20
 
-    /// Floats of workspace a multiply of these dimensions needs with `threads` threads.
-    public static func workspaceFloats(m: Int, n: Int, k: Int, threads: Int) -> Int {
-        Split(m: m, n: n, k: k, threads: threads).parts * perThreadWorkspace(m: m, n: n, k: k)
+    /// Floats of workspace a multiply of these dimensions needs with `threads` threads
+    /// (`packedB`: B comes pre-packed, so no shared copy is made).
+    public static func workspaceFloats(m: Int, n: Int, k: Int, threads: Int, packedB: Bool = false) -> Int {
+        let split = Split(m: m, n: n, k: k, threads: threads)
+        let shared = split.sharesB && !packedB ? sharedPackedFloats(n: n, k: k) : 0
+        return shared + split.parts * perThreadWorkspace(m: m, n: n, k: k)
     }
 
     static func perThreadWorkspace(m: Int, n: Int, k: Int) -> Int {
         // Rounded up to 64 bytes so threads do not share cache lines.
         (Int(nnc_sgemm_workspace_floats(Int32(m), Int32(n), Int32(k))) + 15) / 16 * 16
     }
+
+    /// The shared packed B, rounded up to 64 bytes (the parts' workspaces follow it).
+    static func sharedPackedFloats(n: Int, k: Int) -> Int { (packedFloats(n: n, k: k) + 15) / 16 * 16 }
 
     /// C[m×n] (+)= op(A)·op(B) with op(A) m×k and op(B) k×n, split over `pool` (or run on
     /// the calling thread). `workspace` holds `workspaceFloats(…, threads: pool.threads)`.
@@ -86,49 +107,57 @@ public enum GEMM {
                                 pool: ThreadPool? = nil, workspace: UnsafeMutablePointer<Float>) {
         precondition(packedB == nil || (!transposeA && !transposeB), "packed weights are for C = A·B")
         let split = Split(m: m, n: n, k: k, threads: pool?.threads ?? 1)
+        let shared = split.sharesB && packedB == nil
         let stride = perThreadWorkspace(m: m, n: n, k: k)
+        let parts = shared ? workspace + sharedPackedFloats(n: n, k: k) : workspace
         var job = Job(split: split, c: c, ldc: ldc, a: a, lda: lda, transposeA: transposeA, b: b, ldb: ldb,
-                      transposeB: transposeB, packedB: packedB, k: k, accumulate: accumulate, workspace: workspace, stride: stride)
+                      transposeB: transposeB, packedB: shared ? UnsafePointer(workspace) : packedB, k: k, accumulate: accumulate,
+                      workspace: parts, stride: stride)
         if let pool, split.parts > 1 {
+            if shared {
+                pool.run(parts: split.parts, &job) { context, p in context!.assumingMemoryBound(to: Job.self).pointee.pack(p) }
+            }
             pool.run(parts: split.parts, &job) { context, p in context!.assumingMemoryBound(to: Job.self).pointee.run(p) }
         } else {
             for p in 0..<split.parts { job.run(p) }
         }
     }
 
-    /// One multiply's operands; threads compute disjoint parts of C with their own workspace.
+    /// One multiply's operands; threads compute disjoint parts of C with their own workspace
+    /// (after packing disjoint panels of a shared B, when the split shares it).
     struct Job {
         let split: Split
         let c: UnsafeMutablePointer<Float>, ldc: Int
         let a: UnsafePointer<Float>, lda: Int, transposeA: Bool
         let b: UnsafePointer<Float>, ldb: Int, transposeB: Bool
+        /// B in panels: the plan's pre-packed weights, or the shared copy `pack` fills.
         let packedB: UnsafePointer<Float>?
         let k: Int, accumulate: Bool
         let workspace: UnsafeMutablePointer<Float>, stride: Int
 
-        func run(_ p: Int) {
-            if let packedB {
-                let range = split.part(p)
-                nnc_sgemm_prepacked(c, Int32(ldc), a, Int32(lda), b, Int32(ldb), packedB, Int32(split.m), Int32(split.n), Int32(k),
-                                    accumulate ? 1 : 0, Int32(range.rows.lowerBound), Int32(range.rows.upperBound),
-                                    Int32(range.cols.lowerBound), Int32(range.cols.upperBound), workspace + p * stride)
-                return
-            }
-            part(p, split, c: c, ldc: ldc, a: a, lda: lda, transposeA: transposeA, b: b, ldb: ldb, transposeB: transposeB,
-                 k: k, accumulate: accumulate, workspace: workspace + p * stride)
+        /// Packs part p's panels of the shared B.
+        func pack(_ p: Int) {
+            let cols = split.packedColumns(p)
+            nnc_sgemm_pack_b_t(UnsafeMutablePointer(mutating: packedB!), b, Int32(ldb), transposeB ? 1 : 0, Int32(split.n), Int32(k),
+                               Int32(cols.lowerBound), Int32(cols.upperBound))
         }
-    }
 
-    /// Computes part p of C.
-    @inline(__always)
-    static func part(_ p: Int, _ split: Split, c: UnsafeMutablePointer<Float>, ldc: Int, a: UnsafePointer<Float>, lda: Int,
-                     transposeA: Bool, b: UnsafePointer<Float>, ldb: Int, transposeB: Bool, k: Int, accumulate: Bool,
-                     workspace: UnsafeMutablePointer<Float>) {
-        let range = split.part(p)
-        nnc_sgemm_t(c, Int32(ldc), a, Int32(lda), transposeA ? 1 : 0, b, Int32(ldb), transposeB ? 1 : 0,
-                    Int32(split.m), Int32(split.n), Int32(k), accumulate ? 1 : 0,
-                    Int32(range.rows.lowerBound), Int32(range.rows.upperBound),
-                    Int32(range.cols.lowerBound), Int32(range.cols.upperBound), workspace)
+        func run(_ p: Int) {
+            let range = split.part(p)
+            let (r0, r1) = (Int32(range.rows.lowerBound), Int32(range.rows.upperBound))
+            let (c0, c1) = (Int32(range.cols.lowerBound), Int32(range.cols.upperBound))
+            let work = workspace + p * stride
+            if let packedB, !(transposeA || transposeB) {
+                nnc_sgemm_prepacked(c, Int32(ldc), a, Int32(lda), b, Int32(ldb), packedB, Int32(split.m), Int32(split.n), Int32(k),
+                                    accumulate ? 1 : 0, r0, r1, c0, c1, work)
+            } else if let packedB {
+                nnc_sgemm_packed_t(c, Int32(ldc), a, Int32(lda), transposeA ? 1 : 0, packedB, Int32(split.n), Int32(k),
+                                   accumulate ? 1 : 0, r0, r1, c0, c1, work)
+            } else {
+                nnc_sgemm_t(c, Int32(ldc), a, Int32(lda), transposeA ? 1 : 0, b, Int32(ldb), transposeB ? 1 : 0,
+                            Int32(split.m), Int32(split.n), Int32(k), accumulate ? 1 : 0, r0, r1, c0, c1, work)
+            }
+        }
     }
 
     /// Floats of B[k×n] packed for `multiply(packedB:)`.

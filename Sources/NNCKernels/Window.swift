@@ -1,6 +1,6 @@
 import CNNCKernels
 
-/// Convolution (as im2col + GEMM) and pooling over channels-last tensors.
+/// Window geometry, the reference convolution, and pooling over channels-last tensors.
 public enum Window {
     /// The geometry of a window op: input [batch, h, w, c], window, stride, dilation,
     /// padding per side and output size (1-D ops use h = 1).
@@ -18,7 +18,8 @@ public enum Window {
             (self.oh, self.ow) = (oh, ow)
         }
 
-        var raw: nnc_window {
+        /// The C kernels' struct.
+        public var raw: nnc_window {
             nnc_window(batch: Int32(batch), h: Int32(h), w: Int32(w), c: Int32(self.c), kh: Int32(kh), kw: Int32(kw),
                        sh: Int32(sh), sw: Int32(sw), dh: Int32(dh), dw: Int32(dw), pad_top: Int32(padTop),
                        pad_left: Int32(padLeft), pad_bottom: Int32(padBottom), pad_right: Int32(padRight),
@@ -29,33 +30,8 @@ public enum Window {
         public var positions: Int { batch * oh * ow }
     }
 
-    /// Floats of the im2col buffer for one group of `channels` channels.
-    public static func columnsCount(_ g: Geometry, channels: Int) -> Int { g.positions * g.kh * g.kw * channels }
-
-    public static func im2col(_ cols: UnsafeMutablePointer<Float>, _ x: UnsafePointer<Float>, _ g: Geometry, channels: Range<Int>) {
-        nnc_im2col(cols, x, g.raw, Int32(channels.lowerBound), Int32(channels.count))
-    }
-
-    public static func col2im(_ dx: UnsafeMutablePointer<Float>, _ cols: UnsafePointer<Float>, _ g: Geometry, channels: Range<Int>) {
-        nnc_col2im(dx, cols, g.raw, Int32(channels.lowerBound), Int32(channels.count))
-    }
-
-    /// y = conv(x, w) + bias via im2col and GEMM, group by group. Weights are
-    /// [kh, kw, c/groups, filters] (Keras's layout); `cols` and `workspace` are scratch.
-    public static func conv2d(y: UnsafeMutablePointer<Float>, x: UnsafePointer<Float>, w: UnsafePointer<Float>,
-                              bias: UnsafePointer<Float>?, _ g: Geometry, filters: Int, groups: Int,
-                              cols: UnsafeMutablePointer<Float>, workspace: UnsafeMutablePointer<Float>, pool: ThreadPool? = nil) {
-        let cg = g.c / groups, fg = filters / groups, k = g.kh * g.kw * cg
-        for group in 0..<groups {
-            im2col(cols, x, g, channels: group * cg..<(group + 1) * cg)
-            GEMM.multiply(c: y + group * fg, ldc: filters, a: cols, lda: k, b: w + group * fg, ldb: filters,
-                          m: g.positions, n: fg, k: k, pool: pool, workspace: workspace)
-        }
-        if let bias {
-            for p in 0..<g.positions { for f in 0..<filters { y[p * filters + f] += bias[f] } }
-        }
-    }
-
+    /// The naive direct convolution (the fast kernels' twin, see `Convolution`): y = conv(x, w) + bias
+    /// with weights [kh, kw, c/groups, filters] (Keras's layout).
     public static func conv2dReference(y: UnsafeMutablePointer<Float>, x: UnsafePointer<Float>, w: UnsafePointer<Float>,
                                        bias: UnsafePointer<Float>?, _ g: Geometry, filters: Int, groups: Int) {
         nnc_conv2d_reference(y, x, w, bias, g.raw, Int32(filters), Int32(groups))

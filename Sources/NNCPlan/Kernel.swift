@@ -39,6 +39,13 @@ public struct WindowGeometry: Sendable, Equatable {
 
     public var positions: Int { batch * oh * ow }
     public var inputElements: Int { batch * h * w * c }
+
+    /// Windows that tile the input from its origin without overlap (kernel = stride, no
+    /// dilation or padding, floor rounding): a max pool of this shape can run inside the
+    /// kernel that produces its input.
+    public var tilesWithoutOverlap: Bool {
+        kh == sh && kw == sw && dh == 1 && dw == 1 && padTop + padLeft + padBottom + padRight == 0 && oh * sh <= h && ow * sw <= w
+    }
 }
 
 /// The size of weights packed for the GEMM: B[k×n] in 16-column panels (the microkernel's
@@ -53,7 +60,7 @@ public struct ConvolutionShape: Sendable, Equatable {
     public var window: WindowGeometry
     public var filters: Int
     public var groups: Int
-    /// Columns of the im2col matrix of one group: kh·kw·c/groups.
+    /// Taps of one group's patch (rows of its weights): kh·kw·c/groups.
     public var patch: Int { window.kh * window.kw * window.c / groups }
 
     /// A 1×1, stride-1, unpadded convolution over one group is a GEMM on x itself: no columns.
@@ -62,12 +69,36 @@ public struct ConvolutionShape: Sendable, Equatable {
         return g.kh == 1 && g.kw == 1 && g.sh == 1 && g.sw == 1 && g.padTop + g.padBottom + g.padLeft + g.padRight == 0 && groups == 1
     }
 
-    /// Output positions per im2col chunk: the columns buffer holds about 64 Ki floats
-    /// (256 KiB, cache-sized) but at least 96 rows so the GEMM stays efficient.
-    public var chunkRows: Int { min(window.positions, max(96, 65_536 / max(1, patch))) }
+    /// How the fast executor computes the convolution: a GEMM on x (pointwise), or kernels that
+    /// read every patch in place (no im2col buffer) in tiles of 6 positions × 16 filters
+    /// (implicit GEMM) or, for one input channel at unit column stride and at most 6 filters
+    /// (one tile's rows), of 6 filters × 16 consecutive positions (direct), whichever leaves
+    /// fewer vector lanes idle.
+    public var method: ConvolutionMethod {
+        if isPointwise { return .pointwise }
+        let g = window
+        guard g.c == 1 && groups == 1 && g.sw == 1 && filters <= 6 else { return .implicitGEMM }
+        let implicitLanes = Double(filters) / Double((filters + 15) / 16 * 16)
+        let directLanes = Double(filters) / Double((filters + 5) / 6 * 6) * Double(g.ow) / Double((g.ow + 15) / 16 * 16)
+        return directLanes > implicitLanes ? .direct : .implicitGEMM
+    }
 
-    /// Floats of the columns scratch buffer.
-    public var columnsFloats: Int { isPointwise ? 0 : chunkRows * patch }
+    /// Rows and columns of the zero-padded copy of the input the kernels read, or nil when
+    /// they read x itself. The direct method's rows leave room for 16 positions per tile.
+    public var paddedInput: (h: Int, w: Int)? {
+        let g = window
+        guard method != .pointwise else { return nil }
+        let h = max(g.h + g.padTop + g.padBottom, (g.oh - 1) * g.sh + (g.kh - 1) * g.dh + 1)
+        var w = max(g.w + g.padLeft + g.padRight, (g.ow - 1) * g.sw + (g.kw - 1) * g.dw + 1)
+        if method == .direct { w = max(w, (g.ow + 15) / 16 * 16 + (g.kw - 1) * g.dw) }
+        if method != .direct && g.padTop == 0 && g.padLeft == 0 && h == g.h && w == g.w { return nil }
+        return (h, w)
+    }
+}
+
+/// The algorithms of the fast convolution kernels (`ConvolutionShape.method`).
+public enum ConvolutionMethod: String, Sendable {
+    case pointwise = "gemm", implicitGEMM = "implicit gemm", direct = "direct"
 }
 
 /// The loss functions, as the loss kernels compute them (per row, then averaged over the batch).
@@ -123,12 +154,16 @@ public enum Kernel: Sendable, Equatable {
     case denseBackwardData(rows: Int, inputs: Int, units: Int)
     /// dW = xᵀ·dy, db = Σ rows dy: [dW out, db out?, x in, dy in].
     case denseBackwardWeights(rows: Int, inputs: Int, units: Int, bias: Bool)
-    /// y = f(conv(x, W) + b) via im2col and GEMM: [y out, x in, W in, b in?, columns scratch].
+    /// y = f(conv(x, W) + b) by the shape's `method`: [y out, x in, W in, b in?, padded x scratch].
     case convolution(ConvolutionShape, bias: Bool, activation: ActivationFunction)
-    /// dx = col2im(dy·Wᵀ): [dx out, dy in, W in, columns scratch].
+    /// dx = col2im(dy·Wᵀ), each patch's share added in place: [dx out, dy in, W in, padded dx scratch].
     case convolutionBackwardData(ConvolutionShape)
-    /// dW = columnsᵀ·dy, db = Σ dy: [dW out, db out?, x in, dy in, columns scratch].
+    /// dW = patchesᵀ·dy, db = Σ dy: [dW out, db out?, x in, dy in, padded x scratch].
     case convolutionBackwardWeights(ConvolutionShape, bias: Bool)
+    /// y = maxpool(f(conv(x, W) + b)) for a max pool whose windows tile the convolution's
+    /// output, which is never stored; the argmax (training) indexes it, as the pool's own would:
+    /// [y out, argmax out?, x in, W in, b in?, padded x scratch].
+    case convolutionMaxPool(ConvolutionShape, bias: Bool, activation: ActivationFunction, pool: WindowGeometry, saveArgmax: Bool)
     /// [y out, argmax out?, x in]; the argmax (int32) is kept for backward when training.
     case maxPool(WindowGeometry, saveArgmax: Bool)
     /// [dx out, dy in, argmax in].
@@ -224,9 +259,11 @@ public enum Kernel: Sendable, Equatable {
         case .denseBackwardData: "gemm dx=dy·Wᵀ"
         case .denseBackwardWeights(_, _, _, let bias): "gemm dW=xᵀ·dy" + (bias ? " +db" : "")
         case .convolution(let s, let bias, let act):
-            "conv\(s.window.h == 1 && s.window.kh == 1 ? "1d" : "2d") im2col+gemm" + (bias ? "+bias" : "") + (act.kind == .linear ? "" : "+\(act)")
-        case .convolutionBackwardData: "conv dx=col2im(dy·Wᵀ)"
-        case .convolutionBackwardWeights(_, let bias): "conv dW=colsᵀ·dy" + (bias ? " +db" : "")
+            "conv\(s.window.h == 1 && s.window.kh == 1 ? "1d" : "2d") \(s.method.rawValue)" + (bias ? "+bias" : "") + (act.kind == .linear ? "" : "+\(act)")
+        case .convolutionMaxPool(let s, let bias, let act, _, let save):
+            Kernel.convolution(s, bias: bias, activation: act).name + "+maxpool" + (save ? "+argmax" : "")
+        case .convolutionBackwardData(let s): s.isPointwise ? "conv dx=dy·Wᵀ (gemm)" : "conv dx=col2im(dy·Wᵀ) (in place)"
+        case .convolutionBackwardWeights(let s, let bias): "conv dW=patchesᵀ·dy" + (s.isPointwise ? " (gemm)" : "") + (bias ? " +db" : "")
         case .maxPool(_, let save): save ? "maxpool+argmax" : "maxpool"
         case .maxPoolBackward: "maxpool backward"
         case .averagePool: "avgpool"

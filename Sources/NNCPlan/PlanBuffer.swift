@@ -10,7 +10,7 @@ public enum BufferRole: String, Sendable, CaseIterable {
     case report
     /// ∂loss/∂(a parameter), consumed by the update right after it is complete.
     case parameterGradient
-    /// Short-lived working memory of one instruction (im2col columns, GEMM panels).
+    /// Short-lived working memory of one instruction (a padded copy of a convolution's input).
     case scratch
     /// The persistent segment: parameters, optimizer state, batchnorm running statistics,
     /// and inference weights with batchnorm folded in.

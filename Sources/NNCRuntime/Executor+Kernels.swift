@@ -37,38 +37,39 @@ extension Executor {
             if bias { nnc_column_sums(f(base, 1), dz, Int32(rows), Int32(units)) }
 
         case .convolution(let s, let bias, let act):
-            let y = f(base, 0), x = f(base, 1), w = f(base, 2), cols = f(base, bias ? 4 : 3)
-            let fg = s.filters / s.groups
-            forEachChunk(s) { group, rows in
-                let a = s.isPointwise ? UnsafeMutablePointer(mutating: x) + rows.lowerBound * s.patch : columns(cols, x, s, group, rows)
-                GEMM.multiply(c: y + rows.lowerBound * s.filters + group * fg, ldc: s.filters, a: a, lda: s.patch,
-                              b: w + group * fg, ldb: s.filters, m: rows.count, n: fg, k: s.patch, pool: pool, workspace: workspace)
+            let y = f(base, 0), x = f(base, 1), w = f(base, 2), b = bias ? f(base, 3) : nil, scratch = f(base, bias ? 4 : 3)
+            if s.isPointwise {
+                GEMM.multiply(c: y, ldc: s.filters, a: x, lda: s.patch, b: w, ldb: s.filters, m: s.window.positions, n: s.filters,
+                              k: s.patch, pool: pool, workspace: workspace)
+                epilogue(y, bias: b, rows: s.window.positions, columns: s.filters, act)
+            } else {
+                Convolution.forward(y: y, x: x, w: w, bias: b, s.raw, activation: act.raw, parameter: Float(act.parameter),
+                                    scratch: scratch, pool: pool, workspace: workspace)
             }
-            epilogue(y, bias: bias ? f(base, 3) : nil, rows: s.window.positions, columns: s.filters, act)
+
+        case .convolutionMaxPool(let s, let bias, let act, let window, let save):
+            let k = save ? 2 : 1
+            Convolution.forwardMaxPool(y: f(base, 0), argmax: save ? i32(base, 1) : nil, x: f(base, k), w: f(base, k + 1),
+                                       bias: bias ? f(base, k + 2) : nil, s.raw, pool: window.raw, activation: act.raw,
+                                       parameter: Float(act.parameter), scratch: f(base, bias ? k + 3 : k + 2), pool: pool,
+                                       workspace: workspace)
 
         case .convolutionBackwardData(let s):
-            let dx = f(base, 0), dz = f(base, 1), w = f(base, 2), cols = f(base, 3)
-            let fg = s.filters / s.groups, cg = s.window.c / s.groups
-            if !s.isPointwise { dx.update(repeating: 0, count: s.window.inputElements) }
-            forEachChunk(s) { group, rows in
-                // Pointwise: dx rows are the product itself.
-                let out = s.isPointwise ? dx + rows.lowerBound * s.patch : cols
-                GEMM.multiply(c: out, ldc: s.patch, a: dz + rows.lowerBound * s.filters + group * fg, lda: s.filters,
-                              b: w + group * fg, ldb: s.filters, transposeB: true, m: rows.count, n: s.patch, k: fg,
-                              pool: pool, workspace: workspace)
-                if !s.isPointwise {
-                    nnc_col2im_rows(dx, cols, s.window.raw, Int32(group * cg), Int32(cg), Int32(rows.lowerBound), Int32(rows.upperBound))
-                }
+            let dx = f(base, 0), dz = f(base, 1), w = f(base, 2), scratch = f(base, 3)
+            if s.isPointwise {
+                GEMM.multiply(c: dx, ldc: s.patch, a: dz, lda: s.filters, b: w, ldb: s.filters, transposeB: true,
+                              m: s.window.positions, n: s.patch, k: s.filters, pool: pool, workspace: workspace)
+            } else {
+                Convolution.backwardData(dx: dx, dz: dz, w: w, s.raw, scratch: scratch, pool: pool, workspace: workspace)
             }
 
         case .convolutionBackwardWeights(let s, let bias):
-            let dw = f(base, 0), x = f(base, bias ? 2 : 1), dz = f(base, bias ? 3 : 2), cols = f(base, bias ? 4 : 3)
-            let fg = s.filters / s.groups
-            forEachChunk(s) { group, rows in
-                let a = s.isPointwise ? UnsafeMutablePointer(mutating: x) + rows.lowerBound * s.patch : columns(cols, x, s, group, rows)
-                GEMM.multiply(c: dw + group * fg, ldc: s.filters, a: a, lda: s.patch, transposeA: true,
-                              b: dz + rows.lowerBound * s.filters + group * fg, ldb: s.filters, m: s.patch, n: fg, k: rows.count,
-                              accumulate: rows.lowerBound > 0, pool: pool, workspace: workspace)
+            let dw = f(base, 0), x = f(base, bias ? 2 : 1), dz = f(base, bias ? 3 : 2), scratch = f(base, bias ? 4 : 3)
+            if s.isPointwise {
+                GEMM.multiply(c: dw, ldc: s.filters, a: x, lda: s.patch, transposeA: true, b: dz, ldb: s.filters,
+                              m: s.patch, n: s.filters, k: s.window.positions, pool: pool, workspace: workspace)
+            } else {
+                Convolution.backwardWeights(dw: dw, x: x, dz: dz, s.raw, scratch: scratch, pool: pool, workspace: workspace)
             }
             if bias { nnc_column_sums(f(base, 1), dz, Int32(s.window.positions), Int32(s.filters)) }
 
@@ -76,7 +77,7 @@ extension Executor {
             nnc_maxpool_forward(f(base, 0), save ? i32(base, 1) : nil, f(base, save ? 2 : 1), g.raw)
 
         case .maxPoolBackward(let g):
-            nnc_maxpool_backward(f(base, 0), f(base, 1), i32(base, 2), g.positions * g.c, g.inputElements)
+            inRanges(.maxPoolBackward(g.raw), count: g.batch, work: g.inputElements, base, operandCount: count)
 
         case .averagePool(let g, let countPadding):
             nnc_avgpool_forward(f(base, 0), f(base, 1), g.raw, countPadding ? 1 : 0)
@@ -91,11 +92,10 @@ extension Executor {
             nnc_global_avgpool_backward(f(base, 0), f(base, 1), Int32(batch), Int32(positions), Int32(channels))
 
         case .activation(let act, let n):
-            nnc_activation_forward(f(base, 0), f(base, 1), n, act.raw, Float(act.parameter))
+            inRanges(.activation(act.raw, Float(act.parameter)), count: n, base, operandCount: count)
 
         case .activationBackward(let act, let n, _):
-            // The third operand is y or x, whichever the derivative reads; the kernel reads only that one.
-            nnc_activation_backward(f(base, 0), f(base, 1), f(base, 2), f(base, 2), n, act.raw, Float(act.parameter))
+            inRanges(.activationBackward(act.raw, Float(act.parameter)), count: n, base, operandCount: count)
 
         case .softmax(let rows, let columns):
             nnc_softmax_forward(f(base, 0), f(base, 1), Int32(rows), Int32(columns))
@@ -149,7 +149,7 @@ extension Executor {
             nnc_add(f(base, 0), addInputs, Int32(inputs), n)
 
         case .accumulate(let n):
-            nnc_accumulate(f(base, 0), f(base, 1), n)
+            inRanges(.accumulate, count: n, base, operandCount: count)
 
         case .concat(let outer, let widths):
             let total = widths.reduce(0, +)
@@ -177,7 +177,8 @@ extension Executor {
             loss(function, base, rows: rows, columns: columns, gradient: gradient)
 
         case .update(let rule, let n):
-            update(rule, base, count: n, learningRate: learningRate)
+            inRanges(.update(rule, learningRate: learningRate, momentum: momentum, step: steps + 1), count: n, base,
+                     operandCount: count)
 
         // Regularization and learnable activations (Executor+Regularization.swift).
         case .penalty(let terms):
@@ -197,35 +198,6 @@ extension Executor {
         case .swishLearnableBackward(let n, let dx, let dBeta):
             swishBackward(base, count: n, inputGradient: dx, betaGradient: dBeta)
         }
-    }
-
-    /// Calls `body(group, rows)` for every group and every chunk of output positions.
-    @inline(__always) func forEachChunk(_ s: ConvolutionShape, _ body: (Int, Range<Int>) -> Void) {
-        let chunk = s.chunkRows, positions = s.window.positions
-        for group in 0..<s.groups {
-            var start = 0
-            while start < positions {
-                body(group, start..<min(positions, start + chunk))
-                start += chunk
-            }
-        }
-    }
-
-    /// im2col of one group's channels for output rows `rows` into `cols`, split by rows over
-    /// the pool when the chunk is large; returns `cols`.
-    @inline(__always) func columns(_ cols: UnsafeMutablePointer<Float>, _ x: UnsafeMutablePointer<Float>, _ s: ConvolutionShape,
-                                   _ group: Int, _ rows: Range<Int>) -> UnsafeMutablePointer<Float> {
-        let cg = s.window.c / s.groups
-        var job = ColumnsJob(cols: cols, x: x, window: s.window.raw, c0: Int32(group * cg), cn: Int32(cg), patch: s.patch,
-                             begin: rows.lowerBound, end: rows.upperBound,
-                             parts: rows.count * s.patch >= 16_384 ? pool.threads : 1)
-        pool.run(parts: job.parts, &job) { context, p in
-            let j = context!.assumingMemoryBound(to: ColumnsJob.self).pointee
-            let count = j.end - j.begin
-            let lo = j.begin + count * p / j.parts, hi = j.begin + count * (p + 1) / j.parts
-            nnc_im2col_rows(j.cols + (lo - j.begin) * j.patch, j.x, j.window, j.c0, j.cn, Int32(lo), Int32(hi))
-        }
-        return cols
     }
 
     /// Bias and activation on C's rows: the GEMM epilogue (split by rows over the pool for big outputs).
@@ -276,35 +248,6 @@ extension Executor {
             if let dy { nnc_softmax_xent_backward(dy, y, labels, targets, r, c, scale, Float(smoothing)) }
         }
     }
-
-    /// [w, g, state…].
-    func update(_ rule: OptimizerRule, _ base: Int, count n: Int, learningRate lr: Float) {
-        let w = f(base, 0), g = f(base, 1)
-        switch rule {
-        case .sgd(let declared, let dampening, let nesterov):
-            let momentum = self.momentum ?? Float(declared)
-            nnc_sgd_update(w, g, declared > 0 ? f(base, 2) : nil, n, lr, declared > 0 ? momentum : 0, Float(dampening), nesterov ? 1 : 0)
-        case .adagrad(_, let epsilon):
-            nnc_adagrad_update(w, g, f(base, 2), n, lr, Float(epsilon))
-        case .rmsprop(let rho, let declared, let epsilon, let centered):
-            let mg = centered ? f(base, 3) : nil
-            let mom = declared > 0 ? f(base, centered ? 4 : 3) : nil
-            let momentum = declared > 0 ? (self.momentum ?? Float(declared)) : 0
-            nnc_rmsprop_update(w, g, f(base, 2), mg, mom, n, lr, Float(rho), momentum, Float(epsilon), centered ? 1 : 0)
-        case .adadelta(let rho, let epsilon):
-            nnc_adadelta_update(w, g, f(base, 2), f(base, 3), n, lr, Float(rho), Float(epsilon))
-        case .adam(let beta1, let beta2, let epsilon, let amsgrad, let decay):
-            nnc_adam_update(w, g, f(base, 2), f(base, 3), amsgrad ? f(base, 4) : nil, n, lr, Float(beta1), Float(beta2),
-                            Float(epsilon), Float(decay), steps + 1)
-        }
-    }
-}
-
-/// An im2col chunk's arguments, split by rows over the pool.
-struct ColumnsJob {
-    var cols: UnsafeMutablePointer<Float>, x: UnsafeMutablePointer<Float>
-    var window: nnc_window, c0: Int32, cn: Int32, patch: Int
-    var begin: Int, end: Int, parts: Int
 }
 
 /// The epilogue's arguments, split by rows over the pool.
@@ -318,6 +261,15 @@ struct EpilogueJob {
 extension ActivationFunction {
     /// The C kernels' code: the plan's activations and the kernels' share their registry names.
     var raw: nnc_activation { Elementwise.Activation(rawValue: kind.rawValue)!.c }
+}
+
+extension ConvolutionShape {
+    /// The C kernels' description: the geometry of the tensor they read and the method.
+    var raw: nnc_conv {
+        let padded = paddedInput
+        return nnc_conv(g: window.raw, filters: Int32(filters), groups: Int32(groups), hp: Int32(padded?.h ?? window.h),
+                        wp: Int32(padded?.w ?? window.w), padded: padded == nil ? 0 : 1, direct: method == .direct ? 1 : 0)
+    }
 }
 
 extension WindowGeometry {

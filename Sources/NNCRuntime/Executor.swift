@@ -85,24 +85,31 @@ public final class Executor: @unchecked Sendable {
         addInputs.deallocate()
     }
 
-    /// GEMM packing workspace: the largest any multiply of the plan needs with `threads` threads.
+    /// Kernel workspace (GEMM panels, packed convolution weights): the largest any instruction
+    /// of the plan needs with `threads` threads.
     static func workspaceFloats(_ plan: ExecutionPlan, threads: Int) -> Int {
         var most = 0
-        func need(_ m: Int, _ n: Int, _ k: Int) { most = max(most, GEMM.workspaceFloats(m: m, n: n, k: k, threads: threads)) }
+        func need(_ m: Int, _ n: Int, _ k: Int, packed: Bool = false) {
+            most = max(most, GEMM.workspaceFloats(m: m, n: n, k: k, threads: threads, packedB: packed))
+        }
         for instruction in plan.prepare + plan.instructions {
             switch instruction.kernel {
-            case .dense(let rows, let inputs, let units, _, _, _):
-                need(rows, units, inputs)
+            case .dense(let rows, let inputs, let units, _, _, let packed):
+                need(rows, units, inputs, packed: packed)
             case .denseBackwardData(let rows, let inputs, let units):
                 need(rows, inputs, units)
             case .denseBackwardWeights(let rows, let inputs, let units, _):
                 need(inputs, units, rows)
-            case .convolution(let s, _, _):
-                need(s.chunkRows, s.filters / s.groups, s.patch)
-            case .convolutionBackwardData(let s):
-                need(s.chunkRows, s.patch, s.filters / s.groups)
-            case .convolutionBackwardWeights(let s, _):
-                need(s.patch, s.filters / s.groups, s.chunkRows)
+            case .convolution(let s, _, _) where s.isPointwise:
+                need(s.window.positions, s.filters, s.patch)
+            case .convolutionBackwardData(let s) where s.isPointwise:
+                need(s.window.positions, s.patch, s.filters)
+            case .convolutionBackwardWeights(let s, _) where s.isPointwise:
+                need(s.patch, s.filters, s.window.positions)
+            case .convolution(let s, _, _), .convolutionBackwardData(let s), .convolutionBackwardWeights(let s, _):
+                most = max(most, Convolution.workspaceFloats(s.raw, threads: threads))
+            case .convolutionMaxPool(let s, _, _, let pool, _):
+                most = max(most, Convolution.maxPoolWorkspaceFloats(s.raw, pool: pool.raw, threads: threads))
             default:
                 break
             }

@@ -39,6 +39,18 @@ extension ReferenceExecutor {
             for i in 0..<n { o[0][i] = bias ? o[3][i % s.filters] : 0 }
             Self.convolutionTaps(s) { out, input, weight in o[0][out] += o[1][input] * o[2][weight] }
             for i in 0..<n { o[0][i] = Self.activate(act, o[0][i]) }
+        case .convolutionMaxPool(let s, let bias, let act, let pool, let save):
+            // The convolution's output (no plan buffer holds it), then the max pool over it.
+            let x = o[save ? 2 : 1], w = o[save ? 3 : 2], b = bias ? o[save ? 4 : 3] : nil
+            var z = (0..<(s.window.positions * s.filters)).map { b?[$0 % s.filters] ?? 0 }
+            Self.convolutionTaps(s) { out, input, weight in z[out] += x[input] * w[weight] }
+            z = z.map { Self.activate(act, $0) }
+            Self.windows(pool) { out, cells in
+                var best = -Double.infinity, at = -1
+                for cell in cells where z[cell] > best { best = z[cell]; at = cell }
+                o[0][out] = at < 0 ? 0 : best
+                if save { o[1][out] = Double(at) }
+            }
         case .convolutionBackwardData(let s):
             o[0].update(repeating: 0, count: s.window.inputElements)
             Self.convolutionTaps(s) { out, input, weight in o[0][input] += o[1][out] * o[2][weight] }

@@ -10,7 +10,8 @@ import Testing
     @Test func planPrintsInstructionsBuffersAndMemory() throws {
         let run = try Binary.run(["plan", modelPath("lenet5.yaml"), "--batch", "32"])
         #expect(run.status == 0)
-        #expect(run.stdout.contains("conv2d im2col+gemm+bias+relu  [conv2d]"))
+        #expect(run.stdout.contains("conv2d direct+bias+relu+maxpool+argmax  [conv2d]"))
+        #expect(run.stdout.contains("conv2d implicit gemm+bias+relu+maxpool+argmax  [conv2d_1]"))
         #expect(run.stdout.contains("softmax+crossentropy (fused) + gradient  [loss]"))
         #expect(run.stdout.contains("adam update  [dense_2]"))
         #expect(run.stdout.contains("views (no bytes of their own): flatten → maxpool2d_1"))

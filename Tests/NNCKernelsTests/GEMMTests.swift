@@ -61,7 +61,7 @@ import Testing
                           (13, 16, 40), (20, 32, 7), (100, 6, 25), (77, 15, 300), (33, 1, 9),
                           (1, 77, 300), (1, 40, 5), (1, 500, 33),
                           // Large enough (≥ GEMM.minimumParallelWork) to split among threads, by columns and by rows.
-                          (150, 90, 70), (301, 40, 50)] {
+                          (150, 90, 70), (301, 40, 50), (4001, 7, 40)] {
             for accumulate in [false, true] {
                 for threads in [1, 2, 3] {
                     check(m: m, n: n, k: k, lda: k + 3, ldb: n + 1, ldc: n + 2, accumulate: accumulate, threads: threads, seed: seed)

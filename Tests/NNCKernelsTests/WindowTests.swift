@@ -1,10 +1,10 @@
 import NNCKernels
 import Testing
 
-/// Convolution via im2col + GEMM against the direct reference, col2im and average-pool
-/// backward against their forward ops by the adjoint (dot-product) identity, max pooling
-/// against a naive maximum, on random odd geometries.
-@Suite struct WindowTests {
+/// Average-pool backward against its forward by the adjoint (dot-product) identity, max
+/// pooling against a naive maximum, on random odd geometries (the convolutions are in
+/// ConvolutionTests).
+@Suite(.serialized) struct WindowTests {
     struct Rand {
         var state: UInt64
         mutating func int(_ r: ClosedRange<Int>) -> Int {
@@ -24,45 +24,6 @@ import Testing
             guard spanH >= 0, spanW >= 0 else { continue }
             return Window.Geometry(batch: rng.int(1...3), h: h, w: w, c: channels, kh: kh, kw: kw, sh: sh, sw: sw, dh: dh, dw: dw,
                                    padTop: pt, padLeft: pl, padBottom: pb, padRight: pr, oh: spanH / sh + 1, ow: spanW / sw + 1)
-        }
-    }
-
-    @Test func convolutionAsGEMMMatchesTheDirectReference() {
-        var rng = Rand(state: 3)
-        for _ in 0..<200 {
-            let groups = rng.int(1...3), cg = rng.int(1...4), fg = rng.int(1...5)
-            let g = Self.geometry(&rng, channels: groups * cg)
-            let filters = groups * fg
-            let x = (0..<g.inputCount).map { _ in rng.float() }
-            let w = (0..<(g.kh * g.kw * cg * filters)).map { _ in rng.float() }
-            let bias = (0..<filters).map { _ in rng.float() }
-            var fast = [Float](repeating: .nan, count: g.positions * filters)
-            var slow = fast
-            var cols = [Float](repeating: 0, count: Window.columnsCount(g, channels: cg))
-            var work = [Float](repeating: 0, count: GEMM.workspaceFloats(m: g.positions, n: fg, k: g.kh * g.kw * cg, threads: 2))
-            Window.conv2d(y: &fast, x: x, w: w, bias: bias, g, filters: filters, groups: groups, cols: &cols, workspace: &work, pool: ThreadPool(threads: 2))
-            Window.conv2dReference(y: &slow, x: x, w: w, bias: bias, g, filters: filters, groups: groups)
-            let k = Float(g.kh * g.kw * cg)
-            for i in fast.indices {
-                #expect(abs(fast[i] - slow[i]) <= 1e-5 * k, "\(g) groups \(groups)")
-            }
-        }
-    }
-
-    @Test func col2imIsTheAdjointOfIm2col() {
-        var rng = Rand(state: 5)
-        for _ in 0..<100 {
-            let g = Self.geometry(&rng, channels: rng.int(1...5))
-            let x = (0..<g.inputCount).map { _ in rng.float() }
-            var cols = [Float](repeating: 0, count: Window.columnsCount(g, channels: g.c))
-            Window.im2col(&cols, x, g, channels: 0..<g.c)
-            let d = cols.indices.map { _ in rng.float() }
-            var dx = [Float](repeating: 0, count: g.inputCount)
-            Window.col2im(&dx, d, g, channels: 0..<g.c)
-            // ⟨im2col(x), d⟩ = ⟨x, col2im(d)⟩, in double.
-            let lhs = zip(cols, d).reduce(0.0) { $0 + Double($1.0) * Double($1.1) }
-            let rhs = zip(x, dx).reduce(0.0) { $0 + Double($1.0) * Double($1.1) }
-            #expect(abs(lhs - rhs) <= 1e-4 * max(1, abs(lhs)))
         }
     }
 
@@ -92,6 +53,38 @@ import Testing
             Window.maxPoolBackward(dx: &dx, dy: dy, argmax: argmax, g)
             let routed = zip(dy, argmax).filter { $0.1 >= 0 }.reduce(0.0) { $0 + Double($1.0) }
             #expect(abs(dx.reduce(0.0) { $0 + Double($1) } - routed) <= 1e-4)
+        }
+    }
+
+    /// Windows that tile the input (kernel = stride, no padding) take the fast path: whole
+    /// vectors of channels (spilling into the next cell, 1–19 channels), 2×2 windows
+    /// straight-line. Small integer values make ties common: the first maximum in window
+    /// order must win, as in the general path.
+    @Test(arguments: [GEMM.ISA.portable, GEMM.ISA.avx2FMA])
+    func tilingMaxPoolsKeepTheFirstMaximum(isa: GEMM.ISA) {
+        guard isa == .portable || GEMM.detectedISA == .avx2FMA else { return }
+        GEMM.useISA(isa)
+        defer { GEMM.useISA(nil) }
+        var rng = Rand(state: 17)
+        for _ in 0..<200 {
+            let k = rng.int(1...3), l = rng.int(1...3)
+            let h = rng.int(k...9), w = rng.int(l...9)
+            let g = Window.Geometry(batch: rng.int(1...3), h: h, w: w, c: rng.int(1...19), kh: k, kw: l, sh: k, sw: l,
+                                    oh: h / k, ow: w / l)
+            let x = (0..<g.inputCount).map { _ in Float(rng.int(0...4)) }
+            var y = [Float](repeating: .nan, count: g.positions * g.c)
+            var argmax = [Int32](repeating: -2, count: y.count)
+            Window.maxPool(y: &y, argmax: &argmax, x: x, g)
+            var o = 0
+            for b in 0..<g.batch { for oy in 0..<g.oh { for ox in 0..<g.ow { for c in 0..<g.c {
+                var best = -Float.infinity, at = -1
+                for i in 0..<k { for j in 0..<l {
+                    let cell = ((b * h + oy * k + i) * w + ox * l + j) * g.c + c
+                    if x[cell] > best { best = x[cell]; at = cell }
+                } }
+                #expect(y[o] == best && Int(argmax[o]) == at, "\(g) output \(o)")
+                o += 1
+            } } } }
         }
     }
 

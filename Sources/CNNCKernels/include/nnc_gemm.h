@@ -42,6 +42,15 @@ void nnc_sgemm_t(float *c, int ldc, const float *a, int lda, int trans_a, const 
 /// panels the microkernel reads, for every K block; nnc_sgemm_packed_b_floats(n, k) floats.
 size_t nnc_sgemm_packed_b_floats(int n, int k);
 void nnc_sgemm_pack_b(float *bp, const float *b, int ldb, int n, int k);
+/// Packs columns [col_begin, col_end) of op(B) (col_begin on a 16-column edge) into the same
+/// layout, so threads can pack disjoint column ranges of one shared copy.
+void nnc_sgemm_pack_b_t(float *bp, const float *b, int ldb, int trans_b, int n, int k, int col_begin, int col_end);
+/// Floats of workspace nnc_sgemm_packed_t needs for a part of an m-row product (its A panels).
+size_t nnc_sgemm_packed_a_floats(int m, int k);
+/// C (+)= op(A)·B over rows [row_begin, row_end) and columns [col_begin, col_end) (col_begin on
+/// a 16-column edge) with B packed (`bp`, by nnc_sgemm_pack_b_t): only A is packed here.
+void nnc_sgemm_packed_t(float *c, int ldc, const float *a, int lda, int trans_a, const float *bp, int n, int k,
+                        int accumulate, int row_begin, int row_end, int col_begin, int col_end, float *workspace);
 /// C (+)= A·B with B also given packed (`bp`): no per-call packing of B. One-row products
 /// use the matrix–vector path on B as stored. Column ranges must start on a 16-column edge.
 void nnc_sgemm_prepacked(float *c, int ldc, const float *a, int lda, const float *b, int ldb, const float *bp,

@@ -12,5 +12,6 @@
 #include "nnc_optimizers.h"
 #include "nnc_layers.h"
 #include "nnc_regularization.h"
+#include "nnc_conv.h"
 
 #endif

@@ -17,23 +17,23 @@ typedef struct {
     int oh, ow;                  // output
 } nnc_window;
 
-/// Columns for convolution as GEMM: cols[(b·oh + y)·ow + x][(i·kw + j)·cn + k] =
-/// x[b][y·sh − pad_top + i·dh][x·sw − pad_left + j·dw][c0 + k], zero in the padding.
-void nnc_im2col(float *cols, const float *x, nnc_window g, int c0, int cn);
-/// The adjoint of im2col: dx[…] += every column entry that read it.
-void nnc_col2im(float *dx, const float *cols, nnc_window g, int c0, int cn);
-/// The same for output positions (rows) [row_begin, row_end) only, with `cols` holding just
-/// those rows: convolutions run in chunks of rows so the columns buffer stays small.
-void nnc_im2col_rows(float *cols, const float *x, nnc_window g, int c0, int cn, int row_begin, int row_end);
-void nnc_col2im_rows(float *dx, const float *cols, nnc_window g, int c0, int cn, int row_begin, int row_end);
 /// Reference twin: y[b][oy][ox][f] = bias[f] + Σ x·w with weights w[i][j][c/groups][f].
 void nnc_conv2d_reference(float *y, const float *x, const float *w, const float *bias, nnc_window g,
                           int filters, int groups);
 
 /// Max pooling; `argmax` records, per output, the input index it took (−1 if none).
 void nnc_maxpool_forward(float *y, int32_t *argmax, const float *x, nnc_window g);
+/// Non-overlapping max pooling (kernel kh×kw = stride, no padding) of `prows`·kh rows of
+/// w×c floats at x into prows rows of ow×c at y; argmax (when non-null) gets `index_base` plus
+/// the cell's index in x. Taps are compared in window order, the first maximum wins (as in
+/// nnc_maxpool_forward).
+void nnc_maxpool_rows(float *y, int32_t *argmax, const float *x, int prows, int w, int c, int kh, int kw, int ow,
+                      size_t index_base);
 /// dx = 0, then dx[argmax[o]] += dy[o].
 void nnc_maxpool_backward(float *dx, const float *dy, const int32_t *argmax, size_t outputs, size_t inputs);
+/// The same for samples [b0, b1) of the batch (windows never cross samples, so ranges of
+/// samples can run on different threads).
+void nnc_maxpool_backward_samples(float *dx, const float *dy, const int32_t *argmax, nnc_window g, int b0, int b1);
 /// Average pooling over the valid cells, or with `count_padding` over the cells inside the
 /// padded input (PyTorch's count_include_pad; a ceil-mode window past it counts less).
 void nnc_avgpool_forward(float *y, const float *x, nnc_window g, int count_padding);

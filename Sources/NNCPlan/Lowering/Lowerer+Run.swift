@@ -61,6 +61,24 @@ extension Lowerer {
                 epilogue[node.id] = f
             }
         }
+        planPoolFusions()
+    }
+
+    /// A max pool whose windows tile a convolution's output (after its folded batchnorm and
+    /// activation) runs inside the convolution's kernel, so that output is never stored; its
+    /// backward routes the gradient through the activation at the pooled size first.
+    mutating func planPoolFusions() {
+        for node in graph.nodes where node.isConvolutionNode {
+            let plan = activationPlan(node)
+            guard !plan.separate, !plan.softmax else { continue }
+            var end = node
+            if let bn = foldedInto[node.id] { end = graph[bn] }
+            if let next = soleConsumer(end.id), fusedInto[next.id] == node.id { end = next }
+            guard let pool = soleConsumer(end.id), pool.op == .maxpool1d || pool.op == .maxpool2d,
+                  window(pool).tilesWithoutOverlap else { continue }
+            pooledBy[node.id] = pool.id
+            fusedInto[pool.id] = node.id
+        }
     }
 
     /// Picks the loss kernel: cross-entropy takes a final softmax (binary cross-entropy a

@@ -1,6 +1,6 @@
 import NNCGraph
 
-/// Convolutions (im2col + GEMM, bias and activation in the epilogue) and pooling. Backward
+/// Convolutions (patches read in place, bias and activation in the epilogue) and pooling. Backward
 /// of a convolution keeps x and W; max pooling keeps its int32 argmax, not its input.
 extension Lowerer {
     /// The window geometry of a conv or pool node from the checker's arithmetic.
@@ -22,10 +22,11 @@ extension Lowerer {
         return ConvolutionShape(window: window(node), filters: c.int("filters")!, groups: c.int("groups") ?? 1)
     }
 
-    /// Scratch for one chunk of one group's im2col columns (empty for a pointwise
-    /// convolution, which multiplies x itself).
-    mutating func columns(_ node: Node, _ s: ConvolutionShape) -> BufferID {
-        buffer("\(node.name).columns", s.isPointwise ? [0] : [s.chunkRows, s.patch], .scratch)
+    /// Scratch for the zero-padded copy of x (or of dx) the kernels read (empty when they
+    /// read x itself).
+    mutating func paddedScratch(_ node: Node, _ s: ConvolutionShape) -> BufferID {
+        let shape = s.paddedInput.map { [batch, $0.h, $0.w, s.window.c] } ?? [0]
+        return buffer("\(node.name).padded", shape, .scratch)
     }
 
     mutating func lowerConvolution(_ node: Node) {
@@ -33,12 +34,18 @@ extension Lowerer {
         let x = value[node.inputs[0]]!
         let w = parameterBuffers[node.id]!["kernel"]!
         let b = parameterBuffers[node.id]!["bias"]
-        let cols = columns(node, s)
+        let scratch = paddedScratch(node, s)
+        if let pool = pooledBy[node.id].map({ graph[$0] }) {
+            var (w, b) = (w, b)
+            if let bn = foldedBatchNormConsumer(node) { (w, b) = fold(node, weights: w, bias: b, batchNorm: bn, channels: s.filters) }
+            lowerConvolutionMaxPool(node, pool, s, x: x, w: w, b: b, scratch: scratch)
+            return
+        }
         if let bn = foldedBatchNormConsumer(node) {
             let (w2, b2) = fold(node, weights: w, bias: b, batchNorm: bn, channels: s.filters)
             finishActivation(node) { l, y, f in
                 l.emit(.convolution(s, bias: true, activation: f),
-                       [Operand(y, .write), Operand(x, .read), Operand(w2, .read), Operand(b2, .read), Operand(cols, .write)],
+                       [Operand(y, .write), Operand(x, .read), Operand(w2, .read), Operand(b2, .read), Operand(scratch, .write)],
                        layer: node.name)
             }
             return
@@ -46,26 +53,61 @@ extension Lowerer {
         finishActivation(node) { l, y, f in
             l.emit(.convolution(s, bias: b != nil, activation: f),
                    [Operand(y, .write), Operand(x, .read), Operand(w, .read)] + (b.map { [Operand($0, .read)] } ?? [])
-                   + [Operand(cols, .write)], layer: node.name)
+                   + [Operand(scratch, .write)], layer: node.name)
         }
+    }
+
+    /// The fused convolution + max pool: the pool's output is the convolution's value.
+    mutating func lowerConvolutionMaxPool(_ node: Node, _ pool: Node, _ s: ConvolutionShape, x: BufferID, w: BufferID,
+                                          b: BufferID?, scratch: BufferID) {
+        let y = output(pool)
+        let save = isTraining && wantsInputGradient(pool)
+        var operands = [Operand(y, .write)]
+        if save {
+            let argmax = buffer("\(pool.name).argmax", batched(pool), .saved, type: .int32)
+            savedArgmax[pool.id] = argmax
+            operands.append(Operand(argmax, .write))
+        }
+        operands += [Operand(x, .read), Operand(w, .read)] + (b.map { [Operand($0, .read)] } ?? []) + [Operand(scratch, .write)]
+        emit(.convolutionMaxPool(s, bias: b != nil, activation: activationPlan(node).function, pool: window(pool), saveArgmax: save),
+             operands, layer: node.name)
+        value[node.id] = y
+    }
+
+    /// ∂(linear output) of a convolution whose max pool it computes, from ∂(pooled value):
+    /// through the activation at the pooled size (its derivative reads the output, and the
+    /// pooled value is the output at the argmax), then back through the pool.
+    mutating func pooledLinearGradient(_ node: Node, _ pool: Node) -> BufferID {
+        let g = window(pool)
+        var dy = gradient[node.id]!
+        let f = activationPlan(node).function
+        if f.kind != .linear {
+            let dp = buffer("∂\(pool.name).linear", batched(pool), .gradient)
+            emit(.activationBackward(f, count: g.positions * g.c, fromOutput: true),
+                 [Operand(dp, .write), Operand(dy, .read), Operand(value[node.id]!, .read)], layer: node.name)
+            dy = dp
+        }
+        let dz = buffer("∂\(node.name).linear", batched(node), .gradient)
+        emit(.maxPoolBackward(g), [Operand(dz, .write), Operand(dy, .read), Operand(savedArgmax[pool.id]!, .read)], layer: pool.name)
+        return dz
     }
 
     mutating func convolutionGradient(_ node: Node) {
         let s = convolutionShape(node)
-        let dz = linearGradient(node)
+        let dz = pooledBy[node.id].map { pooledLinearGradient(node, graph[$0]) } ?? linearGradient(node)
         let x = value[node.inputs[0]]!
         let w = parameterBuffers[node.id]!["kernel"]!
         if let dw = parameterGradient(node, "kernel") {
             let db = parameterBuffers[node.id]!["bias"] != nil ? parameterGradient(node, "bias") : nil
-            let cols = columns(node, s)
+            let scratch = paddedScratch(node, s)
             emit(.convolutionBackwardWeights(s, bias: db != nil),
                  [Operand(dw, .write)] + (db.map { [Operand($0, .write)] } ?? [])
-                 + [Operand(x, .read), Operand(dz, .read), Operand(cols, .write)], layer: node.name)
+                 + [Operand(x, .read), Operand(dz, .read), Operand(scratch, .write)], layer: node.name)
         }
         if wantsInputGradient(node) {
             let dx = gradientBuffer(for: node.inputs[0])
-            let cols = columns(node, s)
-            emit(.convolutionBackwardData(s), [Operand(dx, .write), Operand(dz, .read), Operand(w, .read), Operand(cols, .write)],
+            let scratch = paddedScratch(node, s)
+            emit(.convolutionBackwardData(s), [Operand(dx, .write), Operand(dz, .read), Operand(w, .read), Operand(scratch, .write)],
                  layer: node.name)
             addGradient(dx, to: node.inputs[0])
         }

@@ -75,6 +75,9 @@ struct Lowerer {
     var foldedBatchNorm: [NodeID: NodeID] = [:]
     /// The inverse: the batchnorm folded into a dense or convolution.
     var foldedInto: [NodeID: NodeID] = [:]
+    /// A convolution's max pool computed inside the convolution's kernel (the pool is also in
+    /// `fusedInto`): convolution → pool.
+    var pooledBy: [NodeID: NodeID] = [:]
     /// The output node's softmax or sigmoid, taken by the loss.
     var lossFusion: LossFusion?
     var parameters: [ParameterBinding] = []
