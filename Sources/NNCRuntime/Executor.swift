@@ -79,6 +79,10 @@ public final class Executor: @unchecked Sendable {
                 need(s.chunkRows, s.patch, s.filters / s.groups)
             case .convolutionBackwardWeights(let s, _):
                 need(s.patch, s.filters / s.groups, s.chunkRows)
+            case .recurrent(let s), .recurrentBackward(let s):
+                most = max(most, recurrentParts(s, threads: threads) * recurrentPartFloats(s, threads: threads).total)
+            case .recurrentWeightsGradient(let s):
+                for columns in s.productColumns { need(s.units, columns.count, s.batch * s.steps) }
             default:
                 break
             }

@@ -11,5 +11,6 @@
 #include "nnc_losses.h"
 #include "nnc_optimizers.h"
 #include "nnc_layers.h"
+#include "nnc_recurrent.h"
 
 #endif
