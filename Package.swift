@@ -29,7 +29,7 @@ let package = Package(
         ]),
         .testTarget(name: "NNCSpecTests", dependencies: ["NNCSpec"]),
         .testTarget(name: "NNCGraphTests", dependencies: ["NNCGraph"]),
-        .testTarget(name: "NNCKernelsTests", dependencies: ["NNCKernels"]),
+        .testTarget(name: "NNCKernelsTests", dependencies: ["NNCKernels", "CNNCKernels"]),
         .testTarget(name: "NNCPlanTests", dependencies: ["NNCPlan"]),
         .testTarget(name: "NNCRuntimeTests", dependencies: ["NNCRuntime", "NNCKernels", "NNCDriver", "NNCSpec", "CAllocationCounter"]),
         // Counts heap allocations (malloc interposed in the test process) for the zero-allocation test.

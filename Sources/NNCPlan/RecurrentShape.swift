@@ -100,9 +100,13 @@ public struct RecurrentShape: Sendable, Equatable {
     public var keepsPreactivations: Bool {
         training && (!activation.kind.backwardNeedsOnlyOutput || (cell != .simple && !recurrentActivation.kind.backwardNeedsOnlyOutput))
     }
-    /// The first and second product's columns of U (GRU reset before: z, r then h).
-    public var productColumns: [Range<Int>] {
-        splitsProduct ? [0..<(2 * units), (2 * units)..<(3 * units)] : [0..<gateWidth]
+    /// Recurrent products per step: two for GRU reset before (s·U_zr, then (r⊙s)·U_h), else one.
+    public var products: Int { splitsProduct ? 2 : 1 }
+
+    /// The columns of U that product `k` multiplies by (a function, not an array: executors
+    /// ask every step, and a step allocates nothing).
+    public func productColumns(_ k: Int) -> Range<Int> {
+        splitsProduct ? (k == 0 ? 0..<(2 * units) : (2 * units)..<(3 * units)) : 0..<gateWidth
     }
 
     /// The timestep processed at position `position` of the loop.
@@ -210,10 +214,13 @@ public struct RecurrentShape: Sendable, Equatable {
 
     /// Floats of U in GEMM panels (one block per product of the step), or of Uᵀ.
     public func packedFloats(transposed: Bool) -> Int {
-        productColumns.reduce(0) { total, columns in
-            total + (transposed ? PackedWeights.floats(inputs: columns.count, units: units)
-                                : PackedWeights.floats(inputs: units, units: columns.count))
-        }
+        (0..<products).reduce(0) { total, k in total + packedFloats(product: k, transposed: transposed) }
+    }
+
+    /// Floats of product k's panel block (blocks follow each other).
+    public func packedFloats(product k: Int, transposed: Bool) -> Int {
+        let columns = productColumns(k).count
+        return transposed ? PackedWeights.floats(inputs: columns, units: units) : PackedWeights.floats(inputs: units, units: columns)
     }
 
     /// What `nnc plan` prints.

@@ -15,9 +15,10 @@ extension Executor {
         let parts = recurrentParts(s, threads: threads)
         let rows = (s.batch + parts - 1) / parts
         var gemm = 0
-        for columns in s.productColumns {
-            gemm = max(gemm, GEMM.workspaceFloats(m: rows, n: columns.count, k: s.units, threads: 1),
-                       GEMM.workspaceFloats(m: rows, n: s.units, k: columns.count, threads: 1))
+        for k in 0..<s.products {
+            let columns = s.productColumns(k).count
+            gemm = max(gemm, GEMM.workspaceFloats(m: rows, n: columns, k: s.units, threads: 1),
+                       GEMM.workspaceFloats(m: rows, n: s.units, k: columns, threads: 1))
         }
         gemm = (gemm + 15) / 16 * 16
         return (gemm, gemm + (Int(nnc_rnn_work_floats(Int32(s.units))) + 15) / 16 * 16)
@@ -40,7 +41,8 @@ extension Executor {
         let u = s.units, g = s.gateWidth, rows = s.batch * s.steps
         let rest = s.recurrentBias ? 2 : 1
         let dU = f(base, 0), states = f(base, rest), dz = f(base, rest + 1)
-        for (k, columns) in s.productColumns.enumerated() {
+        for k in 0..<s.products {
+            let columns = s.productColumns(k)
             let a = k == 0 ? states : f(base, rest + 2)
             GEMM.multiply(c: dU + columns.lowerBound, ldc: g, a: a, lda: u, transposeA: true, b: dz + columns.lowerBound, ldb: g,
                           m: u, n: columns.count, k: rows, pool: pool, workspace: workspace)
@@ -53,18 +55,20 @@ extension Executor {
         let u = s.units, g = s.gateWidth
         if !transposed {
             var packed = f(base, 0)
-            for columns in s.productColumns {
+            for k in 0..<s.products {
+                let columns = s.productColumns(k)
                 GEMM.pack(packed, b: f(base, 1) + columns.lowerBound, ldb: g, n: columns.count, k: u)
-                packed += PackedWeights.floats(inputs: u, units: columns.count)
+                packed += s.packedFloats(product: k, transposed: false)
             }
             return
         }
         let ut = f(base, 0)
         nnc_transpose(ut, f(base, 2), Int32(u), Int32(g))
         var packed = f(base, 1)
-        for columns in s.productColumns {
+        for k in 0..<s.products {
+            let columns = s.productColumns(k)
             GEMM.pack(packed, b: ut + columns.lowerBound * u, ldb: u, n: u, k: columns.count)
-            packed += PackedWeights.floats(inputs: columns.count, units: u)
+            packed += s.packedFloats(product: k, transposed: true)
         }
     }
 }
@@ -144,7 +148,7 @@ struct RecurrentJob {
                 lda = steps * u
                 nnc_rnn_state_input(a, Int32(lda), h, j.fw(.recurrentMask).map { UnsafePointer($0 + b0 * u) }, Int32(rows), Int32(u))
             }
-            let first = s.productColumns[0]
+            let first = s.productColumns(0)
             GEMM.multiply(c: product, ldc: g, a: a, lda: lda, b: kernel, ldb: g, m: rows, n: first.count, k: u,
                           packedB: packed.map { UnsafePointer($0) }, workspace: workspace)
             step.gates = j.at(j.fw(.gates), b0, t, g)
@@ -162,10 +166,10 @@ struct RecurrentJob {
             case .gru(resetAfter: true): nnc_gru_forward_step(&step)
             case .gru(resetAfter: false):
                 nnc_gru_reset_step(&step)
-                let second = s.productColumns[1]
+                let second = s.productColumns(1)
                 GEMM.multiply(c: product + second.lowerBound, ldc: g, a: step.extra!, lda: Int(step.ld_extra), b: kernel + second.lowerBound,
                               ldb: g, m: rows, n: second.count, k: u,
-                              packedB: packed.map { UnsafePointer($0 + PackedWeights.floats(inputs: u, units: first.count)) },
+                              packedB: packed.map { UnsafePointer($0 + s.packedFloats(product: 0, transposed: false)) },
                               workspace: workspace)
                 nnc_gru_candidate_step(&step)
             }
@@ -230,10 +234,10 @@ struct RecurrentJob {
             case .gru(resetAfter: false):
                 // ∂(r⊙s) = ∂p_h·U_hᵀ is needed at every step (it gives ∂r); ∂s only before the first.
                 nnc_gru_candidate_backward_step(&step)
-                let second = s.productColumns[1], first = s.productColumns[0]
+                let second = s.productColumns(1), first = s.productColumns(0)
                 GEMM.multiply(c: drs!, ldc: u, a: dRows + second.lowerBound, lda: ldd, b: ut + second.lowerBound * u, ldb: u,
                               m: rows, n: u, k: second.count,
-                              packedB: UnsafePointer(packed + PackedWeights.floats(inputs: first.count, units: u)), workspace: workspace)
+                              packedB: UnsafePointer(packed + s.packedFloats(product: 0, transposed: true)), workspace: workspace)
                 nnc_gru_reset_backward_step(&step)
                 if position > 0 {
                     GEMM.multiply(c: ds, ldc: u, a: dRows, lda: ldd, b: ut, ldb: u, m: rows, n: u, k: first.count, accumulate: true,

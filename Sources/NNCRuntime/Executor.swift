@@ -82,7 +82,7 @@ public final class Executor: @unchecked Sendable {
             case .recurrent(let s), .recurrentBackward(let s):
                 most = max(most, recurrentParts(s, threads: threads) * recurrentPartFloats(s, threads: threads).total)
             case .recurrentWeightsGradient(let s):
-                for columns in s.productColumns { need(s.units, columns.count, s.batch * s.steps) }
+                for k in 0..<s.products { need(s.units, s.productColumns(k).count, s.batch * s.steps) }
             default:
                 break
             }

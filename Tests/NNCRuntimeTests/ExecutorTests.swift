@@ -125,7 +125,8 @@ import Testing
     }
 
     /// After warm-up, a training step (and an inference step) makes no heap allocation.
-    @Test(arguments: ["lenet5.yaml", "resnet_block.yaml", "hinton_dropout_mlp.yaml"])
+    @Test(arguments: ["lenet5.yaml", "resnet_block.yaml", "hinton_dropout_mlp.yaml", "lstm_classifier.yaml", "gru_classifier.yaml",
+                      "imdb_embedding_bilstm.yaml"])
     func stepsAllocateNothing(model: String) throws {
         guard nnc_allocation_counter_active() != 0 || { _ = [Int](repeating: 0, count: 1000); return nnc_allocation_counter_active() != 0 }() else {
             Issue.record("the allocation counter is not active on this platform")
