@@ -2,9 +2,11 @@
 // (see nnc_recurrent.h). Each works row by row over short passes that stay in L1: add the
 // recurrent product (and bias) to the input projection, apply the activations to each gate's
 // slice, update the state. Backward derivatives come from the kept activated gates, or from
-// the kept pre-activations for activations differentiated from their input.
+// the kept pre-activations for activations differentiated from their input. The default
+// activations (tanh, sigmoid) take the fused one-pass steps of recurrent_fused.c instead.
 
 #include "nnc_kernels.h"
+#include "recurrent_internal.h"
 #include <string.h>
 
 size_t nnc_rnn_work_floats(int units) { return (size_t)4 * units; }
@@ -26,25 +28,24 @@ static void copy(float *to, const float *from, int n) {
     if (to) memcpy(to, from, (size_t)n * sizeof(float));
 }
 
-// A padded row: the state carries through and the output repeats it.
-static void carry(const nnc_rnn_forward *s, int r) {
+// A padded row: the state carries through and the output repeats it (or is zero).
+int nnc_rnn_forward_padding(const nnc_rnn_forward *s, int r) {
+    if (!is_padding(s->step_mask, s->ld_step_mask, r)) return 0;
     int u = s->units;
     if (s->c_out) copy(ROW(s->c_out, s->ld_c, r), s->c + (size_t)r * u, u);
-    if (!s->y) return;
-    if (s->zero_padded_output) {
+    if (s->y && s->zero_padded_output) {
         memset(ROW(s->y, s->ld_y, r), 0, (size_t)u * sizeof(float));
-    } else {
+    } else if (s->y) {
         copy(ROW(s->y, s->ld_y, r), s->h + (size_t)r * u, u);
     }
+    return 1;
 }
 
 void nnc_simple_rnn_forward_step(const nnc_rnn_forward *s) {
+    if (nnc_rnn_fused_forward(s, NNC_CELL_SIMPLE)) return;
     int u = s->units;
     for (int r = 0; r < s->rows; r++) {
-        if (is_padding(s->step_mask, s->ld_step_mask, r)) {
-            carry(s, r);
-            continue;
-        }
+        if (nnc_rnn_forward_padding(s, r)) continue;
         float *z = ROW(s->gates, s->ld_gates, r), *h = s->h + (size_t)r * u;
         add_product(z, ROW(s->product, s->ld_product, r), s->rbias, u);
         if (s->pre) copy(ROW(s->pre, s->ld_pre, r), z, u);
@@ -55,12 +56,10 @@ void nnc_simple_rnn_forward_step(const nnc_rnn_forward *s) {
 }
 
 void nnc_lstm_forward_step(const nnc_rnn_forward *s) {
+    if (nnc_rnn_fused_forward(s, NNC_CELL_LSTM)) return;
     int u = s->units;
     for (int r = 0; r < s->rows; r++) {
-        if (is_padding(s->step_mask, s->ld_step_mask, r)) {
-            carry(s, r);
-            continue;
-        }
+        if (nnc_rnn_forward_padding(s, r)) continue;
         float *g = ROW(s->gates, s->ld_gates, r), *h = s->h + (size_t)r * u, *c = s->c + (size_t)r * u;
         add_product(g, ROW(s->product, s->ld_product, r), s->rbias, 4 * u);
         if (s->pre) copy(ROW(s->pre, s->ld_pre, r), g, 4 * u);
@@ -82,12 +81,10 @@ static void gru_update(float *h, const float *z, const float *cand, int u) {
 }
 
 void nnc_gru_forward_step(const nnc_rnn_forward *s) {
+    if (nnc_rnn_fused_forward(s, NNC_CELL_GRU)) return;
     int u = s->units;
     for (int r = 0; r < s->rows; r++) {
-        if (is_padding(s->step_mask, s->ld_step_mask, r)) {
-            carry(s, r);
-            continue;
-        }
+        if (nnc_rnn_forward_padding(s, r)) continue;
         float *g = ROW(s->gates, s->ld_gates, r), *h = s->h + (size_t)r * u;
         const float *p = ROW(s->product, s->ld_product, r);
         if (s->prev_out) copy(ROW(s->prev_out, s->ld_prev, r), h, u);
@@ -129,10 +126,7 @@ void nnc_gru_reset_step(const nnc_rnn_forward *s) {
 void nnc_gru_candidate_step(const nnc_rnn_forward *s) {
     int u = s->units;
     for (int r = 0; r < s->rows; r++) {
-        if (is_padding(s->step_mask, s->ld_step_mask, r)) {
-            carry(s, r);
-            continue;
-        }
+        if (nnc_rnn_forward_padding(s, r)) continue;
         float *g = ROW(s->gates, s->ld_gates, r), *h = s->h + (size_t)r * u;
         if (s->prev_out) copy(ROW(s->prev_out, s->ld_prev, r), h, u);
         float *cand = g + 2 * u;
@@ -156,9 +150,11 @@ static void total_state_gradient(float *d, const nnc_rnn_backward *s, int r) {
 }
 
 // Padding: no gradient reaches the weights; ∂h passes to the previous step unchanged (∂c too).
-static int skip_padding(const nnc_rnn_backward *s, int r, const float *d, int gates) {
+int nnc_rnn_backward_padding(const nnc_rnn_backward *s, int r, int gates) {
     if (!is_padding(s->step_mask, s->ld_step_mask, r)) return 0;
     int u = s->units;
+    float *d = s->work;
+    total_state_gradient(d, s, r);
     memset(ROW(s->dgates, s->ld_dgates, r), 0, (size_t)gates * u * sizeof(float));
     if (s->dproduct) memset(ROW(s->dproduct, s->ld_dproduct, r), 0, (size_t)gates * u * sizeof(float));
     memcpy(s->dh + (size_t)r * u, d, (size_t)u * sizeof(float));
@@ -171,11 +167,12 @@ static void differentiate(float *dz, const float *pre, const float *y, int n, nn
 }
 
 void nnc_simple_rnn_backward_step(const nnc_rnn_backward *s) {
+    if (nnc_rnn_fused_backward(s, NNC_CELL_SIMPLE)) return;
     int u = s->units;
     float *d = s->work;
     for (int r = 0; r < s->rows; r++) {
+        if (nnc_rnn_backward_padding(s, r, 1)) continue;
         total_state_gradient(d, s, r);
-        if (skip_padding(s, r, d, 1)) continue;
         float *dz = ROW(s->dgates, s->ld_dgates, r);
         memcpy(dz, d, (size_t)u * sizeof(float));
         differentiate(dz, s->pre ? ROW(s->pre, s->ld_pre, r) : NULL, ROW(s->gates, s->ld_gates, r), u, s->act, s->act_param);
@@ -184,11 +181,12 @@ void nnc_simple_rnn_backward_step(const nnc_rnn_backward *s) {
 }
 
 void nnc_lstm_backward_step(const nnc_rnn_backward *s) {
+    if (nnc_rnn_fused_backward(s, NNC_CELL_LSTM)) return;
     int u = s->units;
     float *d = s->work, *ac = s->work + u, *t = s->work + 2 * u;
     for (int r = 0; r < s->rows; r++) {
+        if (nnc_rnn_backward_padding(s, r, 4)) continue;
         total_state_gradient(d, s, r);
-        if (skip_padding(s, r, d, 4)) continue;
         const float *g = ROW(s->gates, s->ld_gates, r), *c = ROW(s->c, s->ld_c, r);
         const float *cp = s->c_prev ? ROW(s->c_prev, s->ld_c_prev, r) : NULL;
         const float *pre = s->pre ? ROW(s->pre, s->ld_pre, r) : NULL;
@@ -231,11 +229,12 @@ static void gru_state_gradient(const nnc_rnn_backward *s, int r, const float *d,
 }
 
 void nnc_gru_backward_step(const nnc_rnn_backward *s) {
+    if (nnc_rnn_fused_backward(s, NNC_CELL_GRU)) return;
     int u = s->units;
     float *d = s->work;
     for (int r = 0; r < s->rows; r++) {
+        if (nnc_rnn_backward_padding(s, r, 3)) continue;
         total_state_gradient(d, s, r);
-        if (skip_padding(s, r, d, 3)) continue;
         const float *g = ROW(s->gates, s->ld_gates, r), *rh = ROW(s->extra, s->ld_extra, r);
         const float *pre = s->pre ? ROW(s->pre, s->ld_pre, r) : NULL;
         float *dz = ROW(s->dgates, s->ld_dgates, r), *dp = ROW(s->dproduct, s->ld_dproduct, r);
@@ -255,8 +254,8 @@ void nnc_gru_candidate_backward_step(const nnc_rnn_backward *s) {
     int u = s->units;
     float *d = s->work;
     for (int r = 0; r < s->rows; r++) {
+        if (nnc_rnn_backward_padding(s, r, 3)) continue;
         total_state_gradient(d, s, r);
-        if (skip_padding(s, r, d, 3)) continue;
         float *dz = ROW(s->dgates, s->ld_dgates, r);
         gru_state_gradient(s, r, d, dz);
         memset(dz + u, 0, (size_t)u * sizeof(float));

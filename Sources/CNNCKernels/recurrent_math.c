@@ -1,86 +1,49 @@
-// Vectorized activations for the recurrent step kernels, and the small sequence helpers
-// (transposes, dropout masks as values, padding masks, bidirectional merges).
+// The recurrent kernels' activations, and the small sequence helpers (transposes, dropout
+// masks as values, padding masks, bidirectional merges).
 //
-// sigmoid and tanh, the gates' and candidates' defaults, run 8 at a time with AVX2/FMA:
-// exp is Cephes's expf (range reduction by ln 2 in two parts, a degree-5 polynomial, the
-// exponent added to the bits; about 1 ulp), sigmoid 1/(1 + e⁻ˣ), tanh Cephes's tanhf (an
-// odd polynomial below |x| = 0.625, 1 − 2/(e²ˣ + 1) above). A row's tail is padded to 8 so
-// every element goes through the same formula. Other activations use nnc_activation_forward.
+// sigmoid and tanh, the gates' and candidates' defaults, use the rational approximations of
+// recurrent_internal.h in loops compiled for AVX2/FMA (8 at a time) or portable; the same
+// formulas as the fused steps. Other activations use nnc_activation_forward.
 
 #include "nnc_kernels.h"
+#include "recurrent_internal.h"
 #include <string.h>
 
+// y = f(x) in place or not (the in-place loop has one pointer, so nothing stops vectorizing).
+NNC_INLINE void activate_rows(float *y, const float *x, int n, int tanh) {
+    if (y == x) {
+        if (tanh) {
+            for (int i = 0; i < n; i++) y[i] = nnc_tanh_rational(y[i]);
+        } else {
+            for (int i = 0; i < n; i++) y[i] = nnc_sigmoid_rational(y[i]);
+        }
+        return;
+    }
+    float *restrict out = y;
+    const float *restrict in = x;
+    if (tanh) {
+        for (int i = 0; i < n; i++) out[i] = nnc_tanh_rational(in[i]);
+    } else {
+        for (int i = 0; i < n; i++) out[i] = nnc_sigmoid_rational(in[i]);
+    }
+}
+
 #if defined(__x86_64__) || defined(__i386__)
-#include <immintrin.h>
-
-__attribute__((target("avx2,fma")))
-static inline __m256 exp8(__m256 x) {
-    const __m256 one = _mm256_set1_ps(1.0f);
-    x = _mm256_min_ps(_mm256_max_ps(x, _mm256_set1_ps(-88.3762626647949f)), _mm256_set1_ps(88.3762626647949f));
-    __m256 fx = _mm256_floor_ps(_mm256_fmadd_ps(x, _mm256_set1_ps(1.44269504088896341f), _mm256_set1_ps(0.5f)));
-    x = _mm256_fnmadd_ps(fx, _mm256_set1_ps(0.693359375f), x);
-    x = _mm256_fnmadd_ps(fx, _mm256_set1_ps(-2.12194440e-4f), x);
-    __m256 y = _mm256_set1_ps(1.9875691500e-4f);
-    y = _mm256_fmadd_ps(y, x, _mm256_set1_ps(1.3981999507e-3f));
-    y = _mm256_fmadd_ps(y, x, _mm256_set1_ps(8.3334519073e-3f));
-    y = _mm256_fmadd_ps(y, x, _mm256_set1_ps(4.1665795894e-2f));
-    y = _mm256_fmadd_ps(y, x, _mm256_set1_ps(1.6666665459e-1f));
-    y = _mm256_fmadd_ps(y, x, _mm256_set1_ps(5.0000001201e-1f));
-    y = _mm256_fmadd_ps(y, _mm256_mul_ps(x, x), _mm256_add_ps(x, one));
-    __m256i e = _mm256_slli_epi32(_mm256_add_epi32(_mm256_cvttps_epi32(fx), _mm256_set1_epi32(127)), 23);
-    return _mm256_mul_ps(y, _mm256_castsi256_ps(e));
-}
-
-__attribute__((target("avx2,fma")))
-static inline __m256 sigmoid8(__m256 x) {
-    const __m256 one = _mm256_set1_ps(1.0f);
-    return _mm256_div_ps(one, _mm256_add_ps(one, exp8(_mm256_sub_ps(_mm256_setzero_ps(), x))));
-}
-
-__attribute__((target("avx2,fma")))
-static inline __m256 tanh8(__m256 x) {
-    const __m256 one = _mm256_set1_ps(1.0f);
-    __m256 sign = _mm256_and_ps(x, _mm256_set1_ps(-0.0f));
-    __m256 a = _mm256_andnot_ps(_mm256_set1_ps(-0.0f), x);
-    // Large |x|: 1 − 2/(e^{2|x|} + 1), with the sign put back.
-    __m256 large = _mm256_sub_ps(one, _mm256_div_ps(_mm256_set1_ps(2.0f), _mm256_add_ps(exp8(_mm256_add_ps(a, a)), one)));
-    large = _mm256_or_ps(large, sign);
-    // Small |x|: x + x·z·P(z), z = x².
-    __m256 z = _mm256_mul_ps(x, x);
-    __m256 p = _mm256_set1_ps(-5.70498872745e-3f);
-    p = _mm256_fmadd_ps(p, z, _mm256_set1_ps(2.06390887954e-2f));
-    p = _mm256_fmadd_ps(p, z, _mm256_set1_ps(-5.37397155531e-2f));
-    p = _mm256_fmadd_ps(p, z, _mm256_set1_ps(1.33314422036e-1f));
-    p = _mm256_fmadd_ps(p, z, _mm256_set1_ps(-3.33332819422e-1f));
-    __m256 small = _mm256_fmadd_ps(_mm256_mul_ps(p, z), x, x);
-    return _mm256_blendv_ps(large, small, _mm256_cmp_ps(a, _mm256_set1_ps(0.625f), _CMP_LT_OQ));
-}
-
-__attribute__((target("avx2,fma")))
-static void activate_avx2(float *y, const float *x, int n, int tanh) {
-    int i = 0;
-    for (; i + 8 <= n; i += 8) {
-        __m256 v = _mm256_loadu_ps(x + i);
-        _mm256_storeu_ps(y + i, tanh ? tanh8(v) : sigmoid8(v));
-    }
-    if (i < n) {
-        float tail[8] = {0};
-        memcpy(tail, x + i, (size_t)(n - i) * sizeof(float));
-        __m256 v = _mm256_loadu_ps(tail);
-        _mm256_storeu_ps(tail, tanh ? tanh8(v) : sigmoid8(v));
-        memcpy(y + i, tail, (size_t)(n - i) * sizeof(float));
-    }
-}
+__attribute__((target("avx2,fma"))) static void activate_avx2(float *y, const float *x, int n, int tanh) { activate_rows(y, x, n, tanh); }
 #endif
 
 void nnc_rnn_activate(float *y, const float *x, int n, nnc_activation act, float param) {
+    if (act != NNC_ACT_SIGMOID && act != NNC_ACT_TANH) {
+        nnc_activation_forward(y, x, (size_t)n, act, param);
+        return;
+    }
 #if defined(__x86_64__) || defined(__i386__)
-    if ((act == NNC_ACT_SIGMOID || act == NNC_ACT_TANH) && nnc_active_isa() == NNC_ISA_AVX2_FMA) {
+    if (nnc_active_isa() == NNC_ISA_AVX2_FMA) {
         activate_avx2(y, x, n, act == NNC_ACT_TANH);
         return;
     }
 #endif
-    nnc_activation_forward(y, x, (size_t)n, act, param);
+    activate_rows(y, x, n, act == NNC_ACT_TANH);
 }
 
 void nnc_transpose(float *y, const float *x, int rows, int cols) {
@@ -143,5 +106,12 @@ void nnc_rnn_state_input(float *s, int ld_s, const float *h, const float *mask, 
         } else {
             memcpy(sr, hr, (size_t)units * sizeof(float));
         }
+    }
+}
+
+void nnc_prefetch_rows(const float *base, int ld, int rows, int floats) {
+    for (int r = 0; r < rows; r++) {
+        const char *row = (const char *)(base + (size_t)r * ld);
+        for (int b = 0; b < floats * 4; b += 64) __builtin_prefetch(row + b, 1, 3);
     }
 }

@@ -98,6 +98,12 @@ struct RecurrentJob {
         base.map { $0 + (b * shape.steps + t) * width }
     }
 
+    /// Asks for rows b0..<b0+rows of step t of a [batch, steps, width] buffer to be cached.
+    func prefetch(_ base: UnsafeMutablePointer<Float>?, _ b0: Int, _ t: Int, _ width: Int, rows: Int) {
+        guard let row = at(base, b0, t, width) else { return }
+        nnc_prefetch_rows(row, Int32(shape.steps * width), Int32(rows), Int32(width))
+    }
+
     /// Where step t's output rows of b0 go (every step's with return_sequences, else the last's),
     /// and their row stride.
     func outputRows(_ y: UnsafeMutablePointer<Float>?, _ b0: Int, _ t: Int, last: Bool) -> (UnsafeMutablePointer<Float>?, Int32) {
@@ -149,6 +155,9 @@ struct RecurrentJob {
                 nnc_rnn_state_input(a, Int32(lda), h, j.fw(.recurrentMask).map { UnsafePointer($0 + b0 * u) }, Int32(rows), Int32(u))
             }
             let first = s.productColumns(0)
+            // The step's rows of the big per-step buffers come in while the GEMM runs.
+            j.prefetch(j.fw(.gates), b0, t, g, rows: rows)
+            j.prefetch(j.fw(.cells), b0, t, u, rows: rows)
             GEMM.multiply(c: product, ldc: g, a: a, lda: lda, b: kernel, ldb: g, m: rows, n: first.count, k: u,
                           packedB: packed.map { UnsafePointer($0) }, workspace: workspace)
             step.gates = j.at(j.fw(.gates), b0, t, g)
@@ -246,6 +255,14 @@ struct RecurrentJob {
                 continue
             }
             if position > 0 {
+                // The next step's rows come in while the GEMM runs (their cₜ₋₁ is in cache already).
+                let next = s.step(position - 1)
+                j.prefetch(j.bw(.gates), b0, next, g, rows: rows)
+                j.prefetch(dz, b0, next, g, rows: rows)
+                j.prefetch(dProduct, b0, next, g, rows: rows)
+                j.prefetch(cells, b0, next, u, rows: rows)
+                j.prefetch(j.bw(.extra), b0, next, u, rows: rows)
+                j.prefetch(j.bw(.previous) ?? states, b0, next, u, rows: rows)
                 GEMM.multiply(c: ds, ldc: u, a: dRows, lda: ldd, b: ut, ldb: u, m: rows, n: u, k: g,
                               packedB: UnsafePointer(packed), workspace: workspace)
             }

@@ -122,6 +122,9 @@ void nnc_scale_steps(float *y, const float *x, const float *m, int batch, int st
 /// m[i] = ids[i] != padding_index.
 void nnc_sequence_mask(float *m, const int32_t *ids, size_t n, int padding_index);
 
+/// Prefetches `rows` rows of `floats` floats (row stride ld) for writing.
+void nnc_prefetch_rows(const float *base, int ld, int rows, int floats);
+
 /// Bidirectional merges: 0 sum, 1 mul, 2 ave.
 void nnc_merge(float *y, const float *a, const float *b, size_t n, int mode);
 /// da, db from dy (mul reads a and b; the others may pass NULL).
