@@ -13,7 +13,12 @@ times nnc's training step (`nnc bench MODEL --batch B`) for the figures PyTorch 
   python3 -m venv /tmp/ortenv && /tmp/ortenv/bin/pip install onnxruntime onnx numpy
   /tmp/ortenv/bin/python Scripts/bench-recurrent.py --nnc .build/release/nnc
 """
-import argparse, json, statistics, subprocess, sys, time
+import argparse, importlib.util, json, os, statistics, subprocess, sys
+
+# The timing loop of bench-inference.py, shared.
+_spec = importlib.util.spec_from_file_location("inference", os.path.join(os.path.dirname(__file__), "bench-inference.py"))
+inference = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(inference)
 
 MODELS = {"lstm": "models/lstm_classifier.yaml", "gru": "models/gru_classifier.yaml"}
 STEPS, FEATURES, UNITS, CLASSES = 28, 28, 128, 10
@@ -52,24 +57,12 @@ def ort_samples_per_second(model_bytes, batch, threads):
     options.inter_op_num_threads = 1
     session = ort.InferenceSession(model_bytes, options, providers=["CPUExecutionProvider"])
     x = np.random.default_rng(2).standard_normal((STEPS, batch, FEATURES)).astype("float32")
-    for _ in range(5):
-        session.run(None, {"x": x})
-    t0 = time.perf_counter(); n = 0
-    while time.perf_counter() - t0 < 0.1:
-        session.run(None, {"x": x}); n += 1
-    per = max(1, int(n * 1.5 / 7 / 0.1))
-    times = []
-    for _ in range(7):
-        t0 = time.perf_counter()
-        for _ in range(per):
-            session.run(None, {"x": x})
-        times.append((time.perf_counter() - t0) / per)
-    return batch / statistics.median(times)
+    return batch / inference.median_seconds(lambda: session.run(None, {"x": x}))
 
 
-def nnc_samples_per_second(nnc, model, batch, threads, inference=True):
-    command = [nnc, "bench", model, "--batch", str(batch), "--threads", str(threads), "--format", "json"]
-    out = subprocess.run(command + (["--inference"] if inference else []), check=True, capture_output=True, text=True).stdout
+def nnc_training_samples_per_second(nnc, model, batch, threads):
+    out = subprocess.run([nnc, "bench", model, "--batch", str(batch), "--threads", str(threads), "--format", "json"],
+                         check=True, capture_output=True, text=True).stdout
     return json.loads(out)["samples_per_second"]
 
 
@@ -89,7 +82,7 @@ def main():
             for batch in args.batches:
                 ours, theirs = [], []
                 for _ in range(args.rounds):
-                    ours.append(nnc_samples_per_second(args.nnc, model, batch, threads))
+                    ours.append(inference.nnc_samples_per_second(args.nnc, model, batch, threads))
                     theirs.append(ort_samples_per_second(model_bytes, batch, threads))
                 a, b = statistics.median(ours), statistics.median(theirs)
                 print(f"  {cell:5s} threads {threads} batch {batch:4d}   nnc {a:10,.0f}   onnxruntime {b:10,.0f}   ratio {a / b:5.2f}")
@@ -98,7 +91,7 @@ def main():
         print("nnc training step, batch 64, samples/s (median of rounds)")
         for cell, model in MODELS.items():
             for threads in args.threads:
-                runs = [nnc_samples_per_second(args.nnc, model, 64, threads, inference=False) for _ in range(args.rounds)]
+                runs = [nnc_training_samples_per_second(args.nnc, model, 64, threads) for _ in range(args.rounds)]
                 print(f"  {cell:5s} threads {threads}   {statistics.median(runs):10,.0f}")
 
 

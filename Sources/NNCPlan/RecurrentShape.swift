@@ -163,11 +163,14 @@ public struct RecurrentShape: Sendable, Equatable {
     }
 
     /// The operand index of a present slot.
-    public func index(_ slot: ForwardSlot) -> Int {
-        precondition(has(slot), "\(slot) is not an operand of this recurrent layer")
-        // A loop, not allCases: executors call this every step, and a step allocates nothing.
+    public func index(_ slot: ForwardSlot) -> Int { Self.position(of: slot, present: has) }
+
+    /// How many present slots come before `slot`: a loop, not `allCases` (an array), since
+    /// executors ask every step and a step allocates nothing.
+    static func position<Slot: RawRepresentable>(of slot: Slot, present: (Slot) -> Bool) -> Int where Slot.RawValue == Int {
+        precondition(present(slot), "\(slot) is not an operand of this recurrent instruction")
         var index = 0
-        for raw in 0..<slot.rawValue where has(ForwardSlot(rawValue: raw)!) { index += 1 }
+        for raw in 0..<slot.rawValue where present(Slot(rawValue: raw)!) { index += 1 }
         return index
     }
 
@@ -205,12 +208,7 @@ public struct RecurrentShape: Sendable, Equatable {
         }
     }
 
-    public func index(_ slot: BackwardSlot) -> Int {
-        precondition(has(slot), "\(slot) is not an operand of this recurrent backward")
-        var index = 0
-        for raw in 0..<slot.rawValue where has(BackwardSlot(rawValue: raw)!) { index += 1 }
-        return index
-    }
+    public func index(_ slot: BackwardSlot) -> Int { Self.position(of: slot, present: has) }
 
     /// Floats of U in GEMM panels (one block per product of the step), or of Uᵀ.
     public func packedFloats(transposed: Bool) -> Int {

@@ -91,6 +91,12 @@ struct RecurrentJob {
         shape.has(slot) ? operands[shape.index(slot)].assumingMemoryBound(to: Float.self) : nil
     }
 
+    /// The fields both step kernels' operands begin with: rows, units, the activations.
+    func stepFields(rows: Int) -> (Int32, Int32, nnc_activation, nnc_activation, Float, Float) {
+        (Int32(rows), Int32(shape.units), shape.activation.raw, shape.recurrentActivation.raw,
+         Float(shape.activation.parameter), Float(shape.recurrentActivation.parameter))
+    }
+
     func rows(_ p: Int) -> Range<Int> { (shape.batch * p / parts)..<(shape.batch * (p + 1) / parts) }
 
     /// Row (b, t) of a [batch, steps, width] buffer.
@@ -126,12 +132,7 @@ struct RecurrentJob {
         let states = j.fw(.states), extra = j.fw(.extra), mask = j.fw(.stepMask)
         let ld = Int32(steps * u)
         var step = nnc_rnn_forward()
-        step.rows = Int32(rows)
-        step.units = Int32(u)
-        step.act = s.activation.raw
-        step.ract = s.recurrentActivation.raw
-        step.act_param = Float(s.activation.parameter)
-        step.ract_param = Float(s.recurrentActivation.parameter)
+        (step.rows, step.units, step.act, step.ract, step.act_param, step.ract_param) = j.stepFields(rows: rows)
         step.ld_gates = Int32(steps * g)
         step.ld_pre = Int32(steps * g)
         step.product = UnsafePointer(product)
@@ -200,12 +201,7 @@ struct RecurrentJob {
         let states = j.bw(.states)!, cells = j.bw(.cells), mask = j.bw(.stepMask)
         let ld = Int32(steps * u)
         var step = nnc_rnn_backward()
-        step.rows = Int32(rows)
-        step.units = Int32(u)
-        step.act = s.activation.raw
-        step.ract = s.recurrentActivation.raw
-        step.act_param = Float(s.activation.parameter)
-        step.ract_param = Float(s.recurrentActivation.parameter)
+        (step.rows, step.units, step.act, step.ract, step.act_param, step.ract_param) = j.stepFields(rows: rows)
         step.ld_dgates = Int32(steps * g)
         step.ld_dproduct = Int32(steps * g)
         step.ld_gates = Int32(steps * g)

@@ -19,10 +19,11 @@ import NNCSpec
 /// its output repeats the carried state (Keras's behaviour), and it passes no gradient to
 /// the weights, so padding a sequence changes neither its result nor its gradients.
 ///
-/// Dropout follows Keras: one mask per sequence on the inputs ([batch, features]) and one on
-/// the state before each recurrent product ([batch, units]), the same at every timestep.
-/// Masks are hashed from (seed, step, salt) like `dropout`'s and written once per step into
-/// small buffers that backward reads again.
+/// Dropout: one mask per sequence on the inputs ([batch, features]) and one on the state
+/// before each recurrent product ([batch, units]), the same at every timestep and shared by
+/// the gates (Keras 2's default; Keras 3 draws one per gate, which would split the product
+/// into one GEMM per gate). Masks are hashed from (seed, step, salt) like `dropout`'s and
+/// written once per training step into small buffers that backward reads again.
 extension Lowerer {
     /// What one direction's forward made, for its gradient rule.
     struct RecurrentDirection {
