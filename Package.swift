@@ -22,19 +22,24 @@ let package = Package(
         .target(name: "NNCKernels", dependencies: ["CNNCKernels"]),
         // The arena, the executor that runs a plan with the fast kernels, and its double-precision reference twin.
         .target(name: "NNCRuntime", dependencies: ["NNCPlan", "NNCKernels", "CNNCKernels"]),
-        .target(name: "NNCDriver", dependencies: ["NNCDiagnostics", "NNCSpec", "NNCGraph", "NNCPlan", "NNCKernels", "NNCRuntime"]),
+        // System zlib (gzip-compressed data files), through a module map.
+        .systemLibrary(name: "CZlib", path: "Sources/CZlib"),
+        // Data set readers (IDX, CSV, NPY, token and text sequences, generated tasks), preprocessing, splits, batching.
+        .target(name: "NNCData", dependencies: ["NNCDiagnostics", "CZlib"]),
+        .target(name: "NNCDriver", dependencies: ["NNCDiagnostics", "NNCSpec", "NNCGraph", "NNCPlan", "NNCKernels", "NNCRuntime", "NNCData"]),
         .executableTarget(name: "nnc", dependencies: [
-            "NNCDriver",
+            "NNCDriver", "NNCData",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .testTarget(name: "NNCSpecTests", dependencies: ["NNCSpec"]),
         .testTarget(name: "NNCGraphTests", dependencies: ["NNCGraph"]),
         .testTarget(name: "NNCKernelsTests", dependencies: ["NNCKernels", "CNNCKernels"]),
+        .testTarget(name: "NNCDataTests", dependencies: ["NNCData", "CAllocationCounter"]),
         .testTarget(name: "NNCPlanTests", dependencies: ["NNCPlan"]),
         .testTarget(name: "NNCRuntimeTests", dependencies: ["NNCRuntime", "NNCKernels", "NNCDriver", "NNCSpec", "CAllocationCounter"]),
         // Counts heap allocations (malloc interposed in the test process) for the zero-allocation test.
         .target(name: "CAllocationCounter", path: "Tests/CAllocationCounter"),
         // Depends on the executable so `swift test` builds the `nnc` binary the end-to-end tests run.
-        .testTarget(name: "NNCDriverTests", dependencies: ["NNCDriver", "NNCPlan", "NNCRuntime", "nnc"]),
+        .testTarget(name: "NNCDriverTests", dependencies: ["NNCDriver", "NNCPlan", "NNCRuntime", "NNCData", "nnc"]),
     ]
 )

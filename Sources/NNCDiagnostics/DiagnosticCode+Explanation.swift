@@ -6,8 +6,14 @@ extension DiagnosticCode {
         public var explanation: String
         public var badExample: String
         public var fixedExample: String
-        /// How the examples are read: "yaml", "nn" (the DSL), "shorthand", "path", or "plan"
-        /// (YAML that checks cleanly but fails to compile).
+        /// How the examples are read: "yaml", "nn" (the DSL), "shorthand", "path", "plan"
+        /// How the examples are read: "yaml", "nn" (the DSL), "shorthand", "path", "plan"
+        /// (YAML that checks cleanly but fails to compile), "run" (a command whose problem
+        /// appears only when training runs: shown, not executed here; the training tests
+        /// trigger each such code for real), or one of the data kinds, read by NNCData's
+        /// `DataExample`: "csv" (the text of a CSV file, label first, 3 classes, for a model
+        /// with input [4]), "idx" (the bytes of an IDX file in hex) or "data path" (a data
+        /// file's path).
         public var exampleKind: String = "yaml"
     }
 
@@ -70,7 +76,7 @@ extension DiagnosticCode {
                 fixedExample: "input: [28, 28, 1]\nlayers:\n  - conv2d: {filters: 6, kernel: 5}\n")
         case .conflictingKeys:
             return Documentation(
-                explanation: "Two keys cannot be used together: a layer item names one layer kind, validation data is given either as `data.validation` or as `train.validation_split`, a CSV split has `path` while IDX and NPY splits have `images` and `labels`.",
+                explanation: "Two keys cannot be used together: a layer item names one layer kind, validation data is given either as `data.validation` or as `train.validation_split`, a CSV split has `path` while IDX and NPY splits have `images` and `labels`, gradients are clipped by `clip_norm` or by `clip_value` (Keras too allows one), and decoupled weight decay is declared once: as `regularization.weight_decay` or as adamw's own `weight_decay`, which is the same rule.",
                 badExample: "input: [784]\nlayers:\n  - dense: 128\n    conv2d: 3\n",
                 fixedExample: "input: [784]\nlayers:\n  - dense: 128\n")
         case .badBlock:
@@ -175,10 +181,64 @@ extension DiagnosticCode {
                 fixedExample: "input: [8]\nlayers:\n  - repeat: 20\n    layers: [{dense: 8}]\n")
         case .notCompilable:
             return Documentation(
-                explanation: "`nnc check` and `nnc summary` understand every layer kind and option, but `nnc plan`, `nnc bench` and `nnc gradcheck` compile the model to an execution plan, and two things cannot be compiled yet: a learnable swish beta, and softmax as the `activation` or `recurrent_activation` of a recurrent layer (its fused step kernel applies element-wise activations; softmax is a row operation). Every layer kind compiles, feed-forward, convolutional and recurrent, with every other activation.",
+                explanation: "`nnc check` and `nnc summary` understand every layer kind and option, but `nnc plan`, `nnc bench` and `nnc gradcheck` compile the model to an execution plan, and two things inside a recurrent layer (simple_rnn, lstm, gru, bidirectional) cannot be compiled yet: softmax as its `activation` or `recurrent_activation` (its fused step kernel applies element-wise activations; softmax is a row operation), and a learnable swish beta. Every layer kind compiles, feed-forward, convolutional and recurrent, with every other activation (a learnable swish beta included outside recurrent layers).",
                 badExample: "input: [28, 28]\nlayers:\n  - lstm: {units: 32, activation: softmax}\n  - dense: {units: 10, activation: softmax}\nloss: categorical_crossentropy\n",
                 fixedExample: "input: [28, 28]\nlayers:\n  - lstm: {units: 32, activation: tanh}\n  - dense: {units: 10, activation: softmax}\nloss: categorical_crossentropy\n",
                 exampleKind: "plan")
+        case .unreadableData:
+            return Documentation(
+                explanation: "A data file named in `data:` cannot be read: it does not exist, is a folder, or may not be read. Paths in a model file are relative to the model file's folder. `nnc check` warns about a missing file (W0202); training stops with this error.",
+                badExample: "models/data/iris.cvs",
+                fixedExample: "models/data/iris.csv",
+                exampleKind: "data path")
+        case .malformedRecord:
+            return Documentation(
+                explanation: "A record of a text data file does not have the expected form: a CSV line with more or fewer values than the others, a value that is not a finite number, a class label that is not a whole number, or a token or text line without the tab between label and sequence. nnc never skips a bad row; the message points at the line and column. A blank line in the middle of a file is a record too.",
+                badExample: "0,5.1,3.5,1.4,0.2\n1,7.0,3.2,4.7\n2,6.3,3.3,6.0,2.5\n",
+                fixedExample: "0,5.1,3.5,1.4,0.2\n1,7.0,3.2,4.7,1.4\n2,6.3,3.3,6.0,2.5\n",
+                exampleKind: "csv")
+        case .labelOutOfRange:
+            return Documentation(
+                explanation: "A class label lies outside 0..<classes (the model's output units, or `preprocess.classes`), a label is negative, or a token id is not below the vocabulary size (the embedding's `input_dim`). Labels count from 0: three classes are 0, 1 and 2. Data labelled from 1 needs relabelling, or one more class.",
+                badExample: "1,5.1,3.5,1.4,0.2\n2,7.0,3.2,4.7,1.4\n3,6.3,3.3,6.0,2.5\n",
+                fixedExample: "0,5.1,3.5,1.4,0.2\n1,7.0,3.2,4.7,1.4\n2,6.3,3.3,6.0,2.5\n",
+                exampleKind: "csv")
+        case .dataSizeMismatch:
+            return Documentation(
+                explanation: "The data's sizes do not fit: a sample holds a different number of values than the model's input shape (a reshape keeps the number of elements), an images file and its labels file hold different numbers of samples, a split leaves no training samples, a file holds no records, or augmentation is asked of samples that are not images ([H, W] or [H, W, C]).",
+                badExample: "0,5.1,3.5,1.4,0.2,1.0\n1,7.0,3.2,4.7,1.4,1.0\n2,6.3,3.3,6.0,2.5,1.0\n",
+                fixedExample: "0,5.1,3.5,1.4,0.2\n1,7.0,3.2,4.7,1.4\n2,6.3,3.3,6.0,2.5\n",
+                exampleKind: "csv")
+        case .corruptData:
+            return Documentation(
+                explanation: "A binary data file is damaged or in a layout nnc does not read: an IDX or NPY file shorter or longer than its header declares (often an interrupted download), a wrong magic number (the file is not IDX or NPY, or is compressed in another way than gzip), a corrupt or truncated gzip stream, or an NPY array in Fortran order or of objects. IDX files start 00 00, a type byte (08 for bytes) and the number of dimensions, then one big-endian u32 size per dimension.",
+                badExample: "00 00 08 01 00 00 00 05 00 01 02",
+                fixedExample: "00 00 08 01 00 00 00 03 00 01 02",
+                exampleKind: "idx")
+        case .trainingDiverged:
+            return Documentation(
+                explanation: "A training step produced a loss that is NaN or infinite, so training stopped before that step changed any weight. The message names the step, its learning rate and the first layer whose output went non-finite (and any parameter that already was, when an earlier update overflowed). The usual causes are a learning rate too large for the model, exploding gradients in a deep or recurrent network, or inputs that were not scaled. Lower the learning rate, clip gradients (`regularization: {clip_norm: 1.0}`) or scale the data; the last checkpoint in the run folder is the last good state.",
+                badExample: "nnc train models/iris_mlp.yaml   # with optimizer: {sgd: 1000000.0}",
+                fixedExample: "nnc train models/iris_mlp.yaml   # with optimizer: {sgd: 0.01}",
+                exampleKind: "run")
+        case .checkpointMismatch:
+            return Documentation(
+                explanation: "`nnc train --resume` continues a run from its checkpoint, which holds every parameter and optimizer state tensor by layer name and shape. When the spec changed so that a tensor is missing, has another shape, or the checkpoint has tensors the model lacks, resuming would continue a different model, so it is refused and every difference is listed. Settings that do not change shapes (epochs, learning rate, schedule) may change: the run continues with them and says so. A `weights.safetensors` file holds no training state and cannot be resumed.",
+                badExample: "nnc train models/lenet5.yaml --resume runs/lenet1",
+                fixedExample: "nnc train models/lenet5.yaml --resume runs/lenet5",
+                exampleKind: "run")
+        case .unreadableWeights:
+            return Documentation(
+                explanation: "A weights or checkpoint file (safetensors) could not be read: it does not exist, is truncated, its header is not valid JSON, or a tensor's byte range does not match its shape and dtype. nnc reads F32 and F64 tensors. Files written by `nnc train` are complete or absent, never half-written, since every write goes to a temporary file first.",
+                badExample: "nnc eval models/lenet5.yaml --weights runs/lenet5/weights.safetensor",
+                fixedExample: "nnc eval models/lenet5.yaml --weights runs/lenet5/weights.safetensors",
+                exampleKind: "run")
+        case .unwritableOutput:
+            return Documentation(
+                explanation: "A file of the run folder (checkpoints, weights, the metrics log, the curves) could not be written: the folder is not writable, the disk is full, or the path names a file where a folder should be. Choose another folder with `--out DIR` or `train.checkpoint.dir`. The previous checkpoint stays intact because every file is written to a temporary name and then renamed.",
+                badExample: "nnc train models/lenet5.yaml --out /proc/nnc",
+                fixedExample: "nnc train models/lenet5.yaml --out runs/lenet5",
+                exampleKind: "run")
         case .strideDropsRows:
             return Documentation(
                 explanation: "Per spatial dimension out = ⌊(in + pad_before + pad_after − dilation·(kernel − 1) − 1)/stride⌋ + 1. With floor rounding, a window that would run past the end is not computed: when the span in + pad_before + pad_after − dilation·(kernel − 1) − 1 is not a multiple of the stride, the last (span mod stride) cells are never read; when some of them are input rows or columns rather than padding, nnc warns. The model still works, but those pixels are silently ignored. padding: same, or padding that makes the span a multiple of the stride, reads everything. A window smaller than its stride (a 1×1 stride-2 shortcut) skips cells by design and is not reported.",

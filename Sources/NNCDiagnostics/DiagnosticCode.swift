@@ -42,6 +42,19 @@ public enum DiagnosticCode: String, Sendable, CaseIterable, Codable {
     case tooLarge = "E0401"
     case notCompilable = "E0402"
 
+    // Data
+    case unreadableData = "E0501"
+    case malformedRecord = "E0502"
+    case labelOutOfRange = "E0503"
+    case dataSizeMismatch = "E0504"
+    case corruptData = "E0505"
+
+    // Training runs
+    case trainingDiverged = "E0520"
+    case checkpointMismatch = "E0521"
+    case unreadableWeights = "E0522"
+    case unwritableOutput = "E0523"
+
     // Warnings
     case strideDropsRows = "W0301"
     case deadBranch = "W0302"
@@ -85,6 +98,15 @@ public enum DiagnosticCode: String, Sendable, CaseIterable, Codable {
         case .metricMismatch: "a metric does not fit the model's output"
         case .tooLarge: "the model exceeds a size limit"
         case .notCompilable: "a layer kind or option cannot be compiled to an execution plan yet"
+        case .unreadableData: "a data file cannot be read"
+        case .malformedRecord: "a record of a data file is malformed"
+        case .labelOutOfRange: "a label or token id lies outside its range"
+        case .dataSizeMismatch: "the data's sizes do not fit the model or each other"
+        case .corruptData: "a binary data file is corrupt, truncated or in an unsupported layout"
+        case .trainingDiverged: "the training loss became NaN or infinite"
+        case .checkpointMismatch: "a checkpoint does not fit the model being trained"
+        case .unreadableWeights: "a weights or checkpoint file cannot be read"
+        case .unwritableOutput: "a file of the run folder cannot be written"
         case .strideDropsRows: "the stride does not tile the input: trailing rows or columns are dropped"
         case .deadBranch: "a layer's output reaches no model output"
         case .deepSigmoid: "a deep sigmoid or tanh stack with a small init will barely learn"

@@ -1,3 +1,4 @@
+import NNCData
 import NNCPlan
 import NNCSpec
 
@@ -32,12 +33,23 @@ public enum Explain {
         switch doc.exampleKind {
         case "path":
             out += "\nFor example, `nnc check \(doc.badExample)` when that file does not exist; `nnc check \(doc.fixedExample)` works.\n"
+        case "run":
+            out += "\nFor example:\n\n" + indent(doc.badExample) + "\n\nFixed:\n\n" + indent(doc.fixedExample) + "\n"
         case "shorthand":
             out += "\nFor example, `nnc check \(doc.badExample)`:\n\n"
             if let result = run(doc.badExample, kind: "shorthand") {
                 out += renderer.render(result.diagnostics.filter { $0.code == code })
             }
             out += "\nFixed: `nnc check \(doc.fixedExample)`\n"
+        case "data path":
+            out += "\nFor example, `data: {train: {path: \(doc.badExample)}}` when that file does not exist:\n\n"
+            out += renderer.render(DataExample.diagnostics(doc.badExample, kind: doc.exampleKind) ?? [])
+            out += "\nFixed: `path: \(doc.fixedExample)`\n"
+        case "csv", "idx":
+            let heading = doc.exampleKind == "csv" ? "example.csv, for a model with input [4] and 3 classes" : "the bytes of example.idx, in hex"
+            out += "\nFor example (\(heading)):\n\n" + indent(doc.badExample) + (doc.badExample.hasSuffix("\n") ? "\n" : "\n\n")
+            out += renderer.render(DataExample.diagnostics(doc.badExample, kind: doc.exampleKind) ?? [])
+            out += "\nFixed:\n\n" + indent(doc.fixedExample) + (doc.fixedExample.hasSuffix("\n") ? "" : "\n")
         default:
             let heading = doc.exampleKind == "plan" ? "`nnc plan example.yaml`" : "example.\(doc.exampleKind)"
             out += "\nFor example (\(heading)):\n\n" + indent(doc.badExample) + "\n"

@@ -3,8 +3,9 @@ import NNCPlan
 import NNCRuntime
 
 /// Gradient checks: every parameter's analytic gradient from the double-precision
-/// reference executor against central finite differences of the same plan's loss, then
-/// the fast float executor's gradients against the reference's.
+/// reference executor against central finite differences of the same plan's loss (the data
+/// loss plus any L1/L2 penalty, so the penalty gradients are checked too), then the fast
+/// float executor's gradients against the reference's.
 public enum GradientCheck {
     /// One parameter tensor's result.
     public struct Entry: Sendable {

@@ -17,6 +17,7 @@ struct TrainingChecker {
         checkMetrics()
         checkSchedules()
         checkData()
+        checkRegularization()
     }
 
     var outputNode: Node { graph[graph.output!] }

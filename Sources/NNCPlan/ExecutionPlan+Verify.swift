@@ -18,11 +18,12 @@ extension ExecutionPlan {
                 }
             }
         }
-        // A parameter's update comes after every other use of it in the step.
+        // A parameter's update step (decay, update, constraint) comes after every other use of it in the step.
         for p in parameters {
             let uses = instructions.indices.filter { instructions[$0].operands.contains { $0.buffer == p.buffer } }
-            if let update = uses.first(where: { instructions[$0].phase == .update }), update != uses.last {
-                problems.append("\(p.layer).\(p.name) is read at step \(uses.last!) after its update at step \(update)")
+            if let update = uses.first(where: { instructions[$0].phase == .update }),
+               let later = uses.last(where: { instructions[$0].phase != .update }), later > update {
+                problems.append("\(p.layer).\(p.name) is read at step \(later) after its update at step \(update)")
             }
         }
         // Every transient buffer in use has a place in the arena.

@@ -18,6 +18,16 @@ public struct ExecutionPlan: Sendable {
     public var output: BufferID
     public var target: BufferID?
     public var loss: BufferID?
+    /// The loss kernel's function (training and evaluation plans).
+    public var lossFunction: LossFunction?
+    /// The output's final softmax or sigmoid was taken into the loss: `output` holds logits.
+    public var outputIsLogits: Bool
+    /// The step's L1/L2 penalty (1 float), when the spec declares one: the reported loss is
+    /// the mean of `loss` plus this.
+    public var penalty: BufferID?
+    /// The global L2 norm of the parameter gradients before clipping (1 float), in plans
+    /// with `regularization.clip_norm`.
+    public var gradientNorm: BufferID?
     /// Starting values of persistent buffers that do not start at zero.
     public var initialValues: [BufferID: Double]
     /// Byte offset of each persistent buffer in the persistent segment.
@@ -68,14 +78,19 @@ extension ExecutionPlan {
         let results = options.updates ? [] : lowerer.parameters.compactMap(\.gradient)
         // The input and targets stay live for the whole step too: what the caller wrote is
         // still there for the next step (a benchmark or a repeated batch writes it once).
+        let reported = [lowerer.penaltyBuffer, lowerer.gradientNormBuffer].compactMap { $0 }
         let lifetimes = Liveness.lifetimes(buffers, lowerer.instructions,
-                                           liveToEnd: [output, lowerer.lossBuffer, lowerer.inputBuffer, lowerer.targetBuffer].compactMap { $0 } + results)
+                                           liveToEnd: [output, lowerer.lossBuffer, lowerer.inputBuffer, lowerer.targetBuffer].compactMap { $0 }
+                                               + results + reported)
         let start = DispatchTime.now().uptimeNanoseconds
         let layout = planner.plan(lifetimes)
         let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
         return ExecutionPlan(model: graph.name, options: options, buffers: buffers, prepare: lowerer.prepare,
                              instructions: lowerer.instructions, parameters: lowerer.parameters, input: lowerer.inputBuffer,
                              output: output, target: lowerer.targetBuffer, loss: lowerer.lossBuffer,
+                             lossFunction: lowerer.lossBuffer == nil ? nil : lowerer.lossFusion?.function,
+                             outputIsLogits: lowerer.lossBuffer != nil && !lowerer.lossTookActivation.isEmpty,
+                             penalty: lowerer.penaltyBuffer, gradientNorm: lowerer.gradientNormBuffer,
                              initialValues: lowerer.initialValues, persistentOffsets: persistentOffsets, persistentBytes: next,
                              layout: layout, planningSeconds: seconds)
     }

@@ -188,6 +188,33 @@ public enum Kernel: Sendable, Equatable {
     /// One optimizer step of one parameter tensor: [w inout, g in, state… inout].
     case update(OptimizerRule, count: Int)
 
+    // MARK: Regularization, gradient clipping, weight decay and constraints (training plans)
+    // A parameter's step runs: gradient, penalty gradient, clip, decay, update, constraint,
+    // Keras's order (`BaseOptimizer.apply`). See `Regularization.swift` for the formulas.
+
+    /// The step's regularization penalty Σₖ l1ₖ·Σ|wₖ| + l2ₖ·Σwₖ², part of the reported loss:
+    /// [penalty out (1 float), w₁ in, …, wₙ in], one term per operand.
+    case penalty([PenaltyTerm])
+    /// ∂penalty/∂w into a parameter's gradient: g += l1·sign(w) + 2·l2·w: [g inout, w in].
+    case penaltyGradient(PenaltyTerm)
+    /// g ← clip(g, −limit, limit) per element (Keras's clipvalue): [g inout].
+    case clipByValue(limit: Double, count: Int)
+    /// norm = √(Σᵢ Σ gᵢ²) over every parameter gradient, then gᵢ ← gᵢ·c/max(norm, c)
+    /// (Keras's global_clipnorm, PyTorch's clip_grad_norm_): [norm out (1 float), g₁ inout, …].
+    case clipByGlobalNorm(maxNorm: Double, counts: [Int])
+    /// Decoupled weight decay before the optimizer step: w ← w − lr·λ·w: [w inout].
+    case weightDecay(rate: Double, count: Int)
+    /// A constraint after the optimizer step, w seen as [rows][units]: [w inout].
+    case constrain(WeightConstraint, rows: Int, units: Int)
+
+    // MARK: Learnable activation parameters
+
+    /// Swish with a learned β: y = x·σ(β·x): [y out, x in, β in (1 float)].
+    case swishLearnable(count: Int)
+    /// dx = dy·(σ + βx·σ(1 − σ)), dβ = Σ dy·x²·σ(1 − σ) with σ = σ(βx):
+    /// [dx out?, dβ out?, dy in, x in, β in].
+    case swishLearnableBackward(count: Int, inputGradient: Bool, betaGradient: Bool)
+
     // MARK: Recurrent layers (lowered in Lowerer+Recurrent.swift, run by Executor+Recurrent.swift)
 
     /// Every timestep of one recurrent direction: per step one GEMM s·U (two for GRU reset
@@ -255,6 +282,15 @@ public enum Kernel: Sendable, Equatable {
         case .loss(let f, _, _, let gradient):
             "\(f.name)" + (gradient ? " + gradient" : "")
         case .update(let rule, _): "\(rule.name) update"
+        case .penalty(let terms): "l1/l2 penalty ×\(terms.count)"
+        case .penaltyGradient(let t): "penalty gradient" + (t.l1 > 0 ? " +l1·sign(w)" : "") + (t.l2 > 0 ? " +2·l2·w" : "")
+        case .clipByValue(let limit, _): "clip gradient to ±\(limit)"
+        case .clipByGlobalNorm(let c, let counts): "clip \(counts.count) gradients to global norm \(c)"
+        case .weightDecay(let rate, _): "weight decay (λ = \(rate))"
+        case .constrain(let constraint, _, _): "constraint \(constraint.name)"
+        case .swishLearnable: "swish (learned β)"
+        case .swishLearnableBackward(_, let dx, let dBeta):
+            "swish backward (learned β)" + (dx ? " dx" : "") + (dBeta ? " dβ" : "")
         case .recurrent(let s): "\(s.description) forward"
         case .recurrentBackward(let s): "\(s.description) backward through time"
         case .recurrentWeightsGradient(let s): "gemm dU=Σ sₜᵀ·dzₜ" + (s.recurrentBias ? " +db_r" : "")

@@ -4,8 +4,10 @@ public enum BufferRole: String, Sendable, CaseIterable {
     case input, target
     /// A layer's output, and values a backward rule keeps (batchnorm's mean, max-pool's argmax).
     case activation, saved
-    /// ∂loss/∂(a layer's output), and per-row losses.
+    /// ∂loss/∂(a layer's output), and per-row losses (and the regularization penalty).
     case gradient, loss
+    /// A scalar of the step for the trainer to report (the global gradient norm).
+    case report
     /// ∂loss/∂(a parameter), consumed by the update right after it is complete.
     case parameterGradient
     /// Short-lived working memory of one instruction (im2col columns, GEMM panels).

@@ -179,6 +179,24 @@ extension Executor {
         case .update(let rule, let n):
             update(rule, base, count: n, learningRate: learningRate)
 
+        // Regularization and learnable activations (Executor+Regularization.swift).
+        case .penalty(let terms):
+            penalty(terms, base)
+        case .penaltyGradient(let t):
+            nnc_penalty_gradient(f(base, 0), f(base, 1), t.count, Float(t.l1), Float(t.l2))
+        case .clipByValue(let limit, let n):
+            nnc_clip_by_value(f(base, 0), n, Float(limit))
+        case .clipByGlobalNorm(let maxNorm, let counts):
+            clipByGlobalNorm(maxNorm, counts, base)
+        case .weightDecay(let rate, let n):
+            nnc_weight_decay(f(base, 0), n, learningRate * Float(rate))
+        case .constrain(let constraint, let rows, let units):
+            constrain(constraint, f(base, 0), rows: rows, units: units)
+        case .swishLearnable(let n):
+            nnc_activation_forward(f(base, 0), f(base, 1), n, NNC_ACT_SWISH, f(base, 2).pointee)
+        case .swishLearnableBackward(let n, let dx, let dBeta):
+            swishBackward(base, count: n, inputGradient: dx, betaGradient: dBeta)
+
         case .recurrent(let s):
             recurrent(s, base, backward: false)
 
@@ -291,14 +309,16 @@ extension Executor {
     func update(_ rule: OptimizerRule, _ base: Int, count n: Int, learningRate lr: Float) {
         let w = f(base, 0), g = f(base, 1)
         switch rule {
-        case .sgd(let momentum, let dampening, let nesterov):
-            nnc_sgd_update(w, g, momentum > 0 ? f(base, 2) : nil, n, lr, Float(momentum), Float(dampening), nesterov ? 1 : 0)
+        case .sgd(let declared, let dampening, let nesterov):
+            let momentum = self.momentum ?? Float(declared)
+            nnc_sgd_update(w, g, declared > 0 ? f(base, 2) : nil, n, lr, declared > 0 ? momentum : 0, Float(dampening), nesterov ? 1 : 0)
         case .adagrad(_, let epsilon):
             nnc_adagrad_update(w, g, f(base, 2), n, lr, Float(epsilon))
-        case .rmsprop(let rho, let momentum, let epsilon, let centered):
+        case .rmsprop(let rho, let declared, let epsilon, let centered):
             let mg = centered ? f(base, 3) : nil
-            let mom = momentum > 0 ? f(base, centered ? 4 : 3) : nil
-            nnc_rmsprop_update(w, g, f(base, 2), mg, mom, n, lr, Float(rho), Float(momentum), Float(epsilon), centered ? 1 : 0)
+            let mom = declared > 0 ? f(base, centered ? 4 : 3) : nil
+            let momentum = declared > 0 ? (self.momentum ?? Float(declared)) : 0
+            nnc_rmsprop_update(w, g, f(base, 2), mg, mom, n, lr, Float(rho), momentum, Float(epsilon), centered ? 1 : 0)
         case .adadelta(let rho, let epsilon):
             nnc_adadelta_update(w, g, f(base, 2), f(base, 3), n, lr, Float(rho), Float(epsilon))
         case .adam(let beta1, let beta2, let epsilon, let amsgrad, let decay):

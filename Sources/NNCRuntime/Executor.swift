@@ -22,17 +22,35 @@ public final class Executor: @unchecked Sendable {
     public var steps = 0
     /// Seeds dropout masks (with the step and the layer's salt).
     public var seed: UInt64 = 0
+    /// This step's momentum when a momentum schedule sets it (SGD and RMSprop); nil keeps
+    /// the optimizer's own.
+    public var momentum: Float?
+    /// Index of the last loss-phase instruction (the loss, then the penalty): forward ends
+    /// there, backward starts after it.
+    let lossInstruction: Int?
 
-    public init(plan: ExecutionPlan, threads: Int = ThreadPool.availableCores) {
+    public convenience init(plan: ExecutionPlan, threads: Int = ThreadPool.availableCores) {
+        self.init(plan: plan, pool: ThreadPool(threads: threads))
+    }
+
+    /// An executor on an existing pool. With `sharingParametersOf`, the plan (the same model
+    /// compiled for another batch size) uses that executor's persistent segment: parameters,
+    /// optimizer state and statistics are shared, not copied.
+    public init(plan: ExecutionPlan, pool: ThreadPool, sharingParametersOf other: Executor? = nil) {
         self.plan = plan
-        pool = ThreadPool(threads: threads)
+        self.pool = pool
+        if let other {
+            precondition(Self.persistentLayout(plan) == Self.persistentLayout(other.plan),
+                         "plans that share parameters have the same persistent segment")
+        }
         let workspace = Self.workspaceFloats(plan, threads: pool.threads)
-        arena = Arena(persistentBytes: plan.persistentBytes, arenaBytes: plan.arenaBytes, workspaceBytes: workspace * 4)
+        arena = Arena(persistentBytes: plan.persistentBytes, arenaBytes: plan.arenaBytes, workspaceBytes: workspace * 4,
+                      borrowingFrom: other?.arena)
         var addresses: [UnsafeMutableRawPointer] = []
         for b in plan.buffers {
             let root = plan.root(b.id)
             if let offset = plan.persistentOffsets[root] {
-                addresses.append(arena.base + offset)
+                addresses.append(arena.persistentBase + offset)
             } else {
                 addresses.append(arena.transientBase + (plan.layout.offsets[root] ?? 0))
             }
@@ -53,7 +71,13 @@ public final class Executor: @unchecked Sendable {
         operandStart = start
         maxAddInputs = all.map { if case .add(_, let n) = $0.kernel { n } else { 0 } }.max() ?? 0
         addInputs = .allocate(capacity: max(1, maxAddInputs))
-        for (id, value) in plan.initialValues { fill(id, with: Float(value)) }
+        lossInstruction = plan.instructions.lastIndex { $0.phase == .loss }
+        if other == nil { for (id, value) in plan.initialValues { fill(id, with: Float(value)) } }
+    }
+
+    /// Name, offset and size of every persistent buffer: equal for plans that can share a segment.
+    static func persistentLayout(_ plan: ExecutionPlan) -> [String] {
+        plan.buffers.compactMap { b in plan.persistentOffsets[b.id].map { "\(b.name)@\($0)+\(b.bytes)" } }
     }
 
     deinit {
@@ -123,14 +147,23 @@ public final class Executor: @unchecked Sendable {
         Array(UnsafeBufferPointer(start: pointer(id), count: plan[id].elements))
     }
 
+    /// The loss of the last step as Keras reports it: the data loss plus the regularization penalty.
+    public var loss: Double { dataLoss + penalty }
+
     /// The mean of the per-row losses of the last step.
-    public var loss: Double {
+    public var dataLoss: Double {
         guard let id = plan.loss else { return .nan }
         let p = pointer(id), n = plan[id].elements
         var sum = 0.0
         for i in 0..<n { sum += Double(p[i]) }
         return sum / Double(n)
     }
+
+    /// The last step's L1/L2 penalty (0 when the spec declares none).
+    public var penalty: Double { plan.penalty.map { Double(pointer($0).pointee) } ?? 0 }
+
+    /// The last step's global gradient norm before clipping (plans with `clip_norm` only).
+    public var gradientNorm: Double? { plan.gradientNorm.map { Double(pointer($0).pointee) } }
 
     /// Runs the plan's `prepare` instructions (folding batchnorm into weights); call after
     /// setting parameters.
@@ -156,6 +189,24 @@ public final class Executor: @unchecked Sendable {
     public func run(learningRate: Float = 0) {
         let offset = plan.prepare.count
         for i in plan.instructions.indices {
+            execute(plan.instructions[i], operandStart[offset + i], learningRate: learningRate)
+        }
+        if plan.options.mode == .training { steps += 1 }
+    }
+
+    /// The first half of a training step: forward and the loss, no parameter changed yet,
+    /// so a caller can look at the loss before deciding to go on (`runBackward`).
+    public func runForward() {
+        let end = lossInstruction.map { $0 + 1 } ?? plan.instructions.count
+        let offset = plan.prepare.count
+        for i in 0..<end { execute(plan.instructions[i], operandStart[offset + i], learningRate: 0) }
+    }
+
+    /// The second half of a training step after `runForward`: backward and the updates.
+    public func runBackward(learningRate: Float) {
+        let start = lossInstruction.map { $0 + 1 } ?? plan.instructions.count
+        let offset = plan.prepare.count
+        for i in start..<plan.instructions.count {
             execute(plan.instructions[i], operandStart[offset + i], learningRate: learningRate)
         }
         if plan.options.mode == .training { steps += 1 }

@@ -37,11 +37,18 @@ public final class ReferenceExecutor: @unchecked Sendable {
 
     public func read(_ id: BufferID) -> [Double] { Array(UnsafeBufferPointer(start: storage[id.rawValue], count: plan[id].elements)) }
 
-    public var loss: Double {
+    /// The data loss plus the regularization penalty, as `Executor.loss`.
+    public var loss: Double { dataLoss + penalty }
+
+    public var dataLoss: Double {
         guard let id = plan.loss else { return .nan }
         let values = read(id)
         return values.reduce(0, +) / Double(values.count)
     }
+
+    public var penalty: Double { plan.penalty.map { storage[$0.rawValue][0] } ?? 0 }
+
+    public var gradientNorm: Double? { plan.gradientNorm.map { storage[$0.rawValue][0] } }
 
     public func initializeParameters(seed: UInt64) {
         for (p, values) in zip(plan.parameters, ParameterInitializer.values(for: plan, seed: seed)) { write(p.buffer, values) }

@@ -182,6 +182,26 @@ extension ReferenceExecutor {
             loss(function, o, rows: rows, columns: columns, gradient: gradient)
         case .update(let rule, let n):
             update(rule, o, count: n, learningRate: learningRate)
+
+        // Regularization and learnable activations (ReferenceKernels+Regularization.swift).
+        case .penalty(let terms):
+            o[0][0] = terms.enumerated().reduce(0) { $0 + Self.penalty($1.element, o[1 + $1.offset]) }
+        case .penaltyGradient(let t):
+            for i in 0..<t.count { o[0][i] += t.l1 * Self.sign(o[1][i]) + 2 * t.l2 * o[1][i] }
+        case .clipByValue(let limit, let n):
+            for i in 0..<n { o[0][i] = min(max(o[0][i], -limit), limit) }
+        case .clipByGlobalNorm(let maxNorm, let counts):
+            Self.clipByGlobalNorm(maxNorm, counts, o)
+        case .weightDecay(let rate, let n):
+            for i in 0..<n { o[0][i] -= learningRate * rate * o[0][i] }
+        case .constrain(let constraint, let rows, let units):
+            Self.constrain(constraint, o[0], rows: rows, units: units)
+        case .swishLearnable(let n):
+            for i in 0..<n { o[0][i] = Self.activate(ActivationFunction(.swish, parameter: o[2][0]), o[1][i]) }
+        case .swishLearnableBackward(let n, let dx, let dBeta):
+            Self.swishBackward(o, count: n, inputGradient: dx, betaGradient: dBeta)
+
+        // Recurrent layers (ReferenceKernels+Recurrent.swift).
         case .recurrent(let s):
             recurrentForward(s, o)
         case .recurrentBackward(let s):

@@ -101,8 +101,9 @@ public struct SpecDecoder {
         default:
             diagnostics.error(.wrongType, "'\(schema.name)' must be a mapping, got \(node.kindDescription)", at: node.location)
         }
-        return RecordValue(schema: schema, location: node.location,
-                           values: attributes(given, schema.attributes, owner: "'\(schema.name)'", rank: 0, at: node.location))
+        let values = attributes(given, schema.attributes, owner: "'\(schema.name)'", rank: 0, at: node.location)
+        let rejected = given.map(\.key).filter { schema.attribute($0) != nil && values[$0] == nil }
+        return RecordValue(schema: schema, location: node.location, values: values, rejected: Set(rejected))
     }
 
     /// A record with nothing given: just its defaults.

@@ -81,11 +81,15 @@ public struct RecordValue: Sendable {
     public var schema: RecordSchema
     public var location: SourceLocation
     public var values: [String: AttributeValue]
+    /// Known keys that were given but did not decode (already reported), so later checks
+    /// do not report them as missing too.
+    public var rejected: Set<String>
 
-    public init(schema: RecordSchema, location: SourceLocation, values: [String: AttributeValue] = [:]) {
+    public init(schema: RecordSchema, location: SourceLocation, values: [String: AttributeValue] = [:], rejected: Set<String> = []) {
         self.schema = schema
         self.location = location
         self.values = values
+        self.rejected = rejected
     }
 
     public var orderedValues: [(Attribute, AttributeValue)] {

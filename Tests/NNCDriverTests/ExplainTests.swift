@@ -1,3 +1,4 @@
+import NNCData
 import NNCDriver
 import NNCSpec
 import Testing
@@ -5,15 +6,41 @@ import Testing
 /// Every code has an explanation whose bad example produces exactly that code and whose
 /// fixed example checks without any diagnostic.
 @Suite struct ExplainTests {
-    /// Codes whose examples can be checked: all but E0105, whose example is a file path.
-    static let runnable = DiagnosticCode.allCases.filter { $0.documentation.exampleKind != "path" }
+    /// Codes whose examples are models: all but E0105, whose example is a file path, the
+    /// data codes (E05xx), whose examples are data files, and the training-run codes (their
+    /// tests are in TrainingTests).
+    static let runnable = DiagnosticCode.allCases.filter {
+        !["path", "run"].contains($0.documentation.exampleKind) && !DataExample.kinds.contains($0.documentation.exampleKind)
+    }
+    static let dataCodes = DiagnosticCode.allCases.filter { DataExample.kinds.contains($0.documentation.exampleKind) }
 
     @Test(arguments: DiagnosticCode.allCases)
     func everyCodeIsDocumented(_ code: DiagnosticCode) {
         #expect(code.documentation.explanation.count > 80, "\(code.rawValue): explanation too short")
         #expect(!code.documentation.badExample.isEmpty && !code.documentation.fixedExample.isEmpty)
         #expect(code.documentation.badExample != code.documentation.fixedExample)
-        #expect(["yaml", "nn", "shorthand", "path", "plan"].contains(code.documentation.exampleKind))
+        #expect(["yaml", "nn", "shorthand", "path", "plan", "run"].contains(code.documentation.exampleKind) || Self.dataCodes.contains(code))
+    }
+
+    /// A data code's bad example, read as training reads data, gives exactly that code;
+    /// its fixed example reads cleanly (a data path relative to the repository).
+    @Test(arguments: dataCodes)
+    func dataExamplesTriggerExactlyTheirCode(_ code: DiagnosticCode) throws {
+        let doc = code.documentation
+        let bad = try #require(DataExample.diagnostics(doc.badExample, kind: doc.exampleKind, relativeTo: Repo.root.path))
+        #expect(bad.count == 1 && bad.allSatisfy { $0.code == code }, "\(code.rawValue): got \(bad.map { "\($0.code.rawValue) \($0.message)" })")
+        let fixed = try #require(DataExample.diagnostics(doc.fixedExample, kind: doc.exampleKind, relativeTo: Repo.root.path))
+        #expect(fixed.isEmpty, "\(code.rawValue) fixed: \(fixed.map(\.message))")
+        let text = Explain.render(code)
+        #expect(text.contains("[\(code.rawValue)]"), "\(code.rawValue): no rendered diagnostic in\n\(text)")
+    }
+
+    @Test func dataExplanationShowsTheLocatedRecord() {
+        #expect(Explain.render(.labelOutOfRange).contains("""
+            example.csv:3:1: error: class labels must lie in 0..<3 (the model has 3 classes); line 3 of 'example.csv' has label 3 [E0503]
+            3 | 3,6.3,3.3,6.0,2.5
+              | `- error: label 3
+            """))
     }
 
     @Test(arguments: runnable)

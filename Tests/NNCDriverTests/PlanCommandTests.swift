@@ -100,7 +100,8 @@ import Testing
 
     /// Golden plan dumps (timing left out): re-record with NNC_RECORD=1.
     @Test(arguments: [("iris_mlp.yaml", LoweringOptions.Mode.training, 8), ("lenet5.yaml", .training, 32),
-                      ("resnet_block.yaml", .inference, 4), ("lstm_classifier.yaml", .training, 16)])
+                      ("resnet_block.yaml", .inference, 4), ("imdb_bow_l2.yaml", .training, 4), ("hinton_dropout_mlp.yaml", .training, 4),
+                      ("lstm_classifier.yaml", .training, 16)])
     func planDumpMatchesGolden(model: String, mode: LoweringOptions.Mode, batch: Int) throws {
         let plan = try #require(try Driver.compile(path: modelPath(model), options: LoweringOptions(mode: mode, batch: batch)).plan)
         try Repo.expectGolden(PlanReport.text(plan, timing: false), "plans/\(model).\(mode.rawValue).\(batch).txt")

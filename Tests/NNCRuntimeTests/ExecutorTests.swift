@@ -128,12 +128,30 @@ import Testing
     @Test(arguments: ["lenet5.yaml", "resnet_block.yaml", "hinton_dropout_mlp.yaml", "lstm_classifier.yaml", "gru_classifier.yaml",
                       "imdb_embedding_bilstm.yaml"])
     func stepsAllocateNothing(model: String) throws {
+        try expectNoAllocations(model) { try plan(model, $0) }
+    }
+
+    /// Every regularization instruction and a learned swish β allocate nothing either.
+    @Test func regularizedStepsAllocateNothing() throws {
+        let yaml = """
+            input: [8]
+            layers:
+              - dense: {units: 16, activation: {swish: {learnable: true}}, bias_regularizer: {l1: 0.01}}
+              - activation: {swish: {learnable: true}}
+              - dense: {units: 4, activation: softmax, constraint: unit_norm}
+            loss: categorical_crossentropy
+            regularization: {l1: 0.0001, l2: 0.001, weight_decay: 0.001, max_norm: 3.0, clip_norm: 1.0}
+            """
+        try expectNoAllocations("regularized MLP") { try compile(yaml, $0) }
+    }
+
+    func expectNoAllocations(_ name: String, _ compile: (LoweringOptions) throws -> ExecutionPlan) throws {
         guard nnc_allocation_counter_active() != 0 || { _ = [Int](repeating: 0, count: 1000); return nnc_allocation_counter_active() != 0 }() else {
             Issue.record("the allocation counter is not active on this platform")
             return
         }
         for mode in [LoweringOptions.Mode.training, .inference] {
-            let executor = Executor(plan: try plan(model, LoweringOptions(mode: mode, batch: 16)), threads: 2)
+            let executor = Executor(plan: try compile(LoweringOptions(mode: mode, batch: 16)), threads: 2)
             executor.initializeParameters(seed: 1)
             feed(executor, seed: 1)
             executor.run(learningRate: 0.01)
@@ -143,7 +161,7 @@ import Testing
             for _ in 0..<5 { executor.run(learningRate: 0.01) }
             let allocations = nnc_allocation_counter_stop()
             untrack(executor.pool)
-            #expect(allocations == 0, "\(model) \(mode): \(allocations) allocations in 5 steps")
+            #expect(allocations == 0, "\(name) \(mode): \(allocations) allocations in 5 steps")
         }
     }
 

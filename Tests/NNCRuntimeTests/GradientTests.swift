@@ -103,6 +103,35 @@ import Testing
               - dense: {units: 2}
             loss: sum_of_squares
             """),
+        ("a frozen middle layer passes gradients through", """
+            input: [4]
+            layers:
+              - dense: {units: 5, activation: tanh}
+              - dense: {units: 5, activation: sigmoid, trainable: false}
+              - dense: {units: 2}
+            loss: mse
+            """),
+        // The checked loss includes the penalty, so its gradient terms are checked too.
+        ("l1 and l2 penalties on weights, embeddings and biases", """
+            input: [4]
+            layers:
+              - embedding: {input_dim: 6, output_dim: 3}
+              - flatten
+              - dense: {units: 5, activation: tanh, regularizer: {l1_l2: {l1: 0.05, l2: 0.2}}, bias_regularizer: {l1: 0.1}}
+              - conv1d: {filters: 2, kernel: 2, inputs: [embedding], bias_regularizer: {l2: 0.3}}
+              - flatten
+              - concat: {inputs: [dense, flatten_1]}
+              - dense: {units: 3, activation: softmax}
+            loss: categorical_crossentropy
+            regularization: {l1: 0.01, l2: 0.1}
+            """),
+        ("learnable swish beta in dense, conv and activation layers", """
+            input: [5, 5, 2]
+            layers:
+              - activation: {swish: {beta: 0.8, learnable: true}}
+              - conv2d: {filters: 3, kernel: 3, activation: {swish: {learnable: true}}}
+              - flatten
+              - dense: {units: 4, activation: {swish: {beta: 1.5, learnable: true}}}
         ("stacked lstm, gru (reset after and before) and simple_rnn with layernorm", """
             input: [6, 3]
             layers:
@@ -200,6 +229,16 @@ import Testing
         #expect(!report.allGradientsZero)
         #expect(report.worstRelativeError <= 1e-5, "\(model): \(report.worstRelativeError)")
         #expect(report.worstFloatError <= 1e-4, "\(model): float \(report.worstFloatError)")
+    }
+
+    /// Without its penalty gradient the check fails: the penalty is in the checked loss.
+    @Test func aMissingPenaltyGradientIsCaught() throws {
+        let yaml = Self.cases.first { $0.name.hasPrefix("l1 and l2") }!.yaml
+        var plan = try compile(yaml, LoweringOptions(mode: .training, batch: 3, updates: false))
+        #expect(plan.penalty != nil)
+        plan.instructions.removeAll { if case .penaltyGradient = $0.kernel { true } else { false } }
+        let report = GradientCheck.run(plan, seed: 7, perTensor: 4)
+        #expect(report.worstRelativeError > 1e-2)
     }
 
     /// A check that cannot fail proves nothing: a wrong derivative must be caught.

@@ -23,9 +23,10 @@ import Testing
                 #expect(plan.verify() == [], "\(model) \(mode) \(batch)")
                 let bound = plan.layout.lowerBoundBytes, arena = plan.arenaBytes
                 #expect(bound <= arena && arena <= plan.layout.naiveBytes)
-                // Goals: inference at the bound (never above 1.05×); training at most 1.02× except
-                // where noted in the closing note (LeNet-1 at batch 32: 1.046×), so 1.05× here.
-                #expect(Double(arena) <= 1.05 * Double(bound), "\(model) \(mode) batch \(batch): arena \(arena) vs bound \(bound)")
+                // Goals: training at most 1.02× the bound, inference at most 1.05× (every bundled
+                // model plans at the bound today, the 10,000-layer CNN's time sweep at 1.0001×).
+                let goal = mode == .training ? 1.02 : 1.05
+                #expect(Double(arena) <= goal * Double(bound), "\(model) \(mode) batch \(batch): arena \(arena) vs bound \(bound)")
             }
         }
     }

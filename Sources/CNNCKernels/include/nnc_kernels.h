@@ -11,6 +11,7 @@
 #include "nnc_losses.h"
 #include "nnc_optimizers.h"
 #include "nnc_layers.h"
+#include "nnc_regularization.h"
 #include "nnc_recurrent.h"
 
 #endif

@@ -16,6 +16,7 @@ extension Lowerer {
         var f = c.flatMap(ActivationFunction.init(spec:)) ?? .linear
         if lossTookActivation.contains(node.id) { f = .linear }
         let separate = f.kind != .linear && (isTraining || !options.optimize) && (!f.kind.backwardNeedsOnlyOutput || !options.optimize)
+            || hasLearnedBeta(node)
         return (f, separate, false)
     }
 
@@ -34,7 +35,11 @@ extension Lowerer {
             let z = buffer("\(node.name).preactivation", batched(node), .activation)
             emitLinear(&self, z, .linear)
             let y = output(node)
-            emit(.activation(plan.function, count: rows(node) * node.shape!.channels), [Operand(y, .write), Operand(z, .read)], layer: node.name)
+            if hasLearnedBeta(node) {
+                emitLearnedSwish(node, y: y, x: z, count: rows(node) * node.shape!.channels)
+            } else {
+                emit(.activation(plan.function, count: rows(node) * node.shape!.channels), [Operand(y, .write), Operand(z, .read)], layer: node.name)
+            }
             value[node.id] = y
             preActivation[node.id] = z
         } else {
@@ -55,6 +60,8 @@ extension Lowerer {
                  [Operand(dz, .write), Operand(dy, .read), Operand(value[node.id]!, .read)], layer: node.name)
         } else if plan.function.kind == .linear {
             return dy
+        } else if hasLearnedBeta(node) {
+            emitLearnedSwishGradient(node, dx: dz, dy: dy, x: preActivation[node.id]!, count: count)
         } else if plan.separate && !plan.function.kind.backwardNeedsOnlyOutput {
             emit(.activationBackward(plan.function, count: count, fromOutput: false),
                  [Operand(dz, .write), Operand(dy, .read), Operand(preActivation[node.id]!, .read)], layer: node.name)

@@ -59,7 +59,9 @@ extension Lowerer {
         }
         let y = output(node)
         value[node.id] = y
-        if let f = layerActivation(node) {
+        if hasLearnedBeta(node) {
+            emitLearnedSwish(node, y: y, x: x, count: elements(node))
+        } else if let f = layerActivation(node) {
             emit(.activation(f, count: elements(node)), [Operand(y, .write), Operand(x, .read)], layer: node.name)
         } else {
             emit(.softmax(rows: rows(node), columns: node.shape!.channels), [Operand(y, .write), Operand(x, .read)], layer: node.name)
@@ -72,6 +74,12 @@ extension Lowerer {
     }
 
     mutating func activationLayerGradient(_ node: Node) {
+        if hasLearnedBeta(node) {
+            let dx = wantsInputGradient(node) ? gradientBuffer(for: node.inputs[0]) : nil
+            emitLearnedSwishGradient(node, dx: dx, dy: gradient[node.id]!, x: value[node.inputs[0]]!, count: elements(node))
+            if let dx { addGradient(dx, to: node.inputs[0]) }
+            return
+        }
         guard wantsInputGradient(node) else { return }
         let dy = gradient[node.id]!
         if lossTookActivation.contains(node.id) {

@@ -3,7 +3,8 @@ import NNCGraph
 /// The loss: per-row losses and ∂loss/∂output in one instruction, averaged over the batch
 /// (and over timesteps for sequence outputs), so gradients are scaled by 1/rows.
 extension Lowerer {
-    mutating func lowerLoss(_ output: Node) {
+    /// The loss instruction; evaluation plans (inference with `evaluatesLoss`) omit ∂output.
+    mutating func lowerLoss(_ output: Node, gradient withGradient: Bool) {
         guard spec.loss != nil, let fusion = lossFusion else {
             diagnostics.error(.missingKey, "a training plan needs a 'loss'", at: spec.inputLocation,
                               help: "add e.g. `loss: categorical_crossentropy` (or compile with --inference)")
@@ -21,6 +22,11 @@ extension Lowerer {
         targetBuffer = target
         let loss = buffer("loss", [rows], .loss)
         lossBuffer = loss
+        guard withGradient else {
+            emit(.loss(fusion.function, rows: rows, columns: columns, gradient: false),
+                 [Operand(loss, .write), Operand(value[output.id]!, .read), Operand(target, .read)], layer: "loss")
+            return
+        }
         let dy = buffer("∂\(output.name)", batched(output), .gradient)
         emit(.loss(fusion.function, rows: rows, columns: columns, gradient: true),
              [Operand(loss, .write), Operand(dy, .write), Operand(value[output.id]!, .read), Operand(target, .read)], layer: "loss")

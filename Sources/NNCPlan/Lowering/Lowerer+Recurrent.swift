@@ -92,6 +92,8 @@ extension Lowerer {
                 functions.append(f)
                 continue
             }
+            // A learnable `activation` beta is a parameter, reported where parameters are made.
+            if node.parameters.contains(where: { $0.name == "swish_beta" }), key == "activation" { return nil }
             let what = c.kind.name == "softmax" ? "softmax" : "a learnable swish beta"
             diagnostics.error(.notCompilable, "\(what) cannot be the '\(key)' of a recurrent layer in a plan; its step kernel applies element-wise activations",
                               at: c.location, label: "not compilable",

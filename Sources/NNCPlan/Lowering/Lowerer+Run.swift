@@ -6,19 +6,22 @@ extension Lowerer {
     mutating func run() {
         computeNeedsGradient()
         if options.optimize { planFusions() }
-        if isTraining { planLossFusion() }
+        if isTraining || options.evaluatesLoss { planLossFusion() }
         for node in graph.nodes { makeParameters(node) }
         let input = graph.nodes[0]
         inputBuffer = buffer("input", batched(input), .input, type: input.isInteger ? .int32 : .float32)
         value[input.id] = inputBuffer
         phase = .forward
         for node in graph.nodes.dropFirst() { lowerForward(node) }
-        guard isTraining, let output = graph.output, diagnostics.errors.isEmpty else { return }
-        lowerLoss(graph[output])
+        guard isTraining || options.evaluatesLoss, let output = graph.output, diagnostics.errors.isEmpty else { return }
+        lowerLoss(graph[output], gradient: isTraining)
+        lowerPenalty()
+        guard isTraining else { return }
         phase = .backward
         for node in graph.nodes.dropFirst().reversed() where gradient[node.id] != nil {
             lowerGradient(node)
         }
+        emitDeferredUpdates()
     }
 
     /// A node needs gradients flowing into it when it or anything before it trains.
@@ -53,7 +56,7 @@ extension Lowerer {
                 end = bn
             }
             if let next = soleConsumer(end.id), next.op == .activation, let f = declaredActivation(next),
-               f.kind != .linear, !isTraining || f.kind.backwardNeedsOnlyOutput {
+               f.kind != .linear, !isTraining || f.kind.backwardNeedsOnlyOutput, !hasLearnedBeta(next) {
                 fusedInto[next.id] = node.id
                 epilogue[node.id] = f
             }
@@ -113,10 +116,10 @@ extension Lowerer {
         let c = layer.component
         let modelInit = spec.initDefaults
         for p in node.parameters {
-            if p.name == "swish_beta" {
+            if p.name == "swish_beta", [.simpleRNN, .lstm, .gru, .bidirectional].contains(node.op) {
                 let at = c.component("activation").map(\.location) ?? node.location
-                diagnostics.error(.notCompilable, "a learnable swish beta cannot be compiled to a plan yet", at: at,
-                                  label: "learnable: true", help: "use a fixed beta (learnable: false) to compile this model")
+                diagnostics.error(.notCompilable, "a learnable swish beta in a recurrent layer cannot be compiled to a plan yet", at: at,
+                                  label: "learnable: true", help: "use a fixed beta (learnable: false) in recurrent layers")
                 continue
             }
             let isStatistic = p.name.hasPrefix("moving_")
@@ -130,6 +133,7 @@ extension Lowerer {
             case "kernel", "embeddings": initializer = c.component("init") ?? modelInit?.component("weights")
             case "bias": initializer = c.component("bias_init") ?? modelInit?.component("bias")
             case "gamma", "moving_variance": initial = 1
+            case "swish_beta": initial = c.component("activation")?.double("beta") ?? 1
             default: break
             }
             let receptive = p.shape.count > 2 ? p.shape.dropLast(2).reduce(1, *) : 1

@@ -17,12 +17,16 @@ public struct LoweringOptions: Sendable {
     public var updates: Bool
     /// Run the fusion and in-place passes (off to measure what they save).
     public var optimize: Bool
+    /// Inference plans only: also compute the per-row loss (no gradient), for validation
+    /// and test metrics. Targets are then an input of the plan.
+    public var evaluatesLoss: Bool
 
-    public init(mode: Mode, batch: Int, updates: Bool = true, optimize: Bool = true) {
+    public init(mode: Mode, batch: Int, updates: Bool = true, optimize: Bool = true, evaluatesLoss: Bool = false) {
         self.mode = mode
         self.batch = batch
         self.updates = updates
         self.optimize = optimize
+        self.evaluatesLoss = evaluatesLoss
     }
 }
 
@@ -137,24 +141,30 @@ struct Lowerer {
         return buffer("∂\(n.name)", batched(n), .gradient)
     }
 
-    /// Emits optimizer updates for the trainable parameters of `node` whose gradients are ready.
+    /// Called when the gradients of `node`'s parameters `names` are complete: adds each one's
+    /// penalty gradient (also in plans without updates, so gradient checks see it), then
+    /// emits its update step, or defers it until every gradient exists (global-norm clipping).
     mutating func update(_ node: Node, _ names: [String]) {
-        guard let rule = optimizerRule, options.updates else { return }
-        let saved = phase
-        phase = .update
         for name in names {
-            guard let index = parameterIndex[node.id]?[name], let g = parameters[index].gradient else { continue }
-            let p = parameters[index]
-            var operands = [Operand(p.buffer, .readWrite), Operand(g, .read)]
-            for state in rule.stateNames {
-                let initial: Double = if case .adagrad(let a, _) = rule { a } else { 0 }
-                let s = buffer("\(node.name).\(name).\(state)", p.shape, .optimizerState)
-                initialValues[s] = initial
-                operands.append(Operand(s, .readWrite))
-            }
-            emit(.update(rule, count: p.shape.reduce(1, *)), operands, layer: node.name)
+            guard let index = parameterIndex[node.id]?[name], parameters[index].gradient != nil else { continue }
+            addPenaltyGradient(node, index)
+            guard options.updates else { continue }
+            if clipNorm != nil { deferredUpdates.append((node.id, index)) } else { emitUpdateStep(node, index) }
         }
-        phase = saved
+    }
+
+    /// The optimizer step of one parameter tensor, between the regularization steps around it.
+    mutating func emitOptimizerUpdate(_ node: Node, _ index: Int) {
+        let rule = optimizerRule
+        let p = parameters[index]
+        var operands = [Operand(p.buffer, .readWrite), Operand(p.gradient!, .read)]
+        for state in rule.stateNames {
+            let initial: Double = if case .adagrad(let a, _) = rule { a } else { 0 }
+            let s = buffer("\(node.name).\(p.name).\(state)", p.shape, .optimizerState)
+            initialValues[s] = initial
+            operands.append(Operand(s, .readWrite))
+        }
+        emit(.update(rule, count: p.shape.reduce(1, *)), operands, layer: node.name)
     }
 
     /// Persistent buffers that start at a value other than zero (adagrad's accumulator,
@@ -171,7 +181,28 @@ struct Lowerer {
     var recurrentDirections: [NodeID: [RecurrentDirection]] = [:]
     var sequenceMasks: [NodeID: BufferID] = [:]
 
-    var optimizerRule: OptimizerRule? { spec.optimizer.map(OptimizerRule.init(spec:)) ?? .sgd(momentum: 0, dampening: 0, nesterov: false) }
+    // Regularization (Lowerer+Regularization.swift).
+    /// Updates waiting for the global gradient norm: (node, parameter index), in gradient order.
+    var deferredUpdates: [(NodeID, Int)] = []
+    /// The step's L1/L2 penalty (1 float) and the global gradient norm before clipping (1 float).
+    var penaltyBuffer: BufferID?
+    var gradientNormBuffer: BufferID?
+
+
+    var optimizerRule: OptimizerRule {
+        var rule = spec.optimizer.map(OptimizerRule.init(spec:)) ?? .sgd(momentum: 0, dampening: 0, nesterov: false)
+        // A momentum schedule sets μ every step, so the velocity must exist even when the
+        // optimizer's own momentum is 0.
+        if let ramp = spec.momentumSchedule, ramp.kind.name == "linear" {
+            let scheduled = max(ramp.double("from") ?? 0, ramp.double("to") ?? 0)
+            switch rule {
+            case .sgd(let m, let d, let n) where m == 0: rule = .sgd(momentum: scheduled, dampening: d, nesterov: n)
+            case .rmsprop(let rho, let m, let e, let c) where m == 0: rule = .rmsprop(rho: rho, momentum: scheduled, epsilon: e, centered: c)
+            default: break
+            }
+        }
+        return rule
+    }
 }
 
 /// The output activation a loss absorbs: softmax into cross-entropy, sigmoid into binary

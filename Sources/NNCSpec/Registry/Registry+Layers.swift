@@ -114,7 +114,7 @@ extension Registry {
             Attribute("output_dim", .int(.atLeastOne), .required, "size of each embedding vector"),
             Attribute("padding_index", .int(.nonNegative), .unset(note: "none"), "an id whose vector stays zero and whose steps are masked"),
             Attribute("init", .component(initializers), .value("uniform"), "initializer of the table (Keras: uniform(−0.05, 0.05))"),
-            Attribute("regularizer", .component(regularizers), .unset(note: "none"), "penalty on the table"),
+            Attribute("regularizer", .component(regularizers), .unset(note: "the model's regularization"), "penalty on the table"),
         ]),
     ] + recurrentKinds + [
         ComponentKind("bidirectional", doc: "runs a recurrent layer forwards and backwards and merges the two", short: ["layer"], [

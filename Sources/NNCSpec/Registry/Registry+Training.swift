@@ -166,4 +166,24 @@ extension Registry {
             unit,
         ]),
     ])
+
+    /// Synthetic sequence tasks for `data.<split>.generate`, as their papers define them
+    /// (Grammar/README.md, section Data).
+    public static let sequenceTasks = Family(name: "sequence task", kinds: [
+        ComponentKind("adding", doc: "the adding problem (Hochreiter & Schmidhuber 1997; as Le et al. 2015 pose it): length steps of [value ∈ U(0, 1), marker], two markers, one in each half; the target is the sum of the marked values. Input [length, 2], one real target; answering 1 always has MSE 1/6",
+                      short: ["length"], [
+            Attribute("length", .int(Bounds(min: 2)), .required, "the number of steps"),
+            samples, taskSeed,
+        ]),
+        ComponentKind("copy", doc: "the copying memory task (Arjovsky et al. 2016): remember symbols, length − 1 blanks, a delimiter, remember blanks; reproduce the symbols after the delimiter. Input [length + 2·remember] token ids, one class per step",
+                      short: ["length"], [
+            Attribute("length", .int(.atLeastOne), .required, "the delay T between the symbols and the delimiter"),
+            samples, taskSeed,
+            Attribute("symbols", .int(.atLeastOne), .value("8"), "the number of data symbols: ids 1…symbols (0 is the blank, symbols + 1 the delimiter)"),
+            Attribute("remember", .int(.atLeastOne), .value("10"), "how many symbols to remember and reproduce"),
+        ]),
+    ])
+
+    static let samples = Attribute("samples", .int(.atLeastOne), .value("10000"), "how many samples")
+    static let taskSeed = Attribute("seed", .int(.nonNegative), .unset(note: "train.seed, mixed with the split's name"), "seed of the samples")
 }

@@ -4,7 +4,7 @@
 public enum Registry {
     /// All component families, for docs and schema generation.
     public static var families: [Family] {
-        [layers, activations, initializers, regularizers, constraints, losses, metrics, optimizers, schedules, momentumSchedules]
+        [layers, activations, initializers, regularizers, constraints, losses, metrics, optimizers, schedules, momentumSchedules, sequenceTasks]
     }
 
     /// Keys of a layer-list item that are not layer kinds: block uses and repeats.
@@ -20,12 +20,17 @@ extension Registry {
     ])
 
     public static let regularizationSection = RecordSchema(name: "regularization", doc: "model-wide regularization", attributes: [
-        Attribute("l1", .float(.nonNegative), .value("0.0"), "adds l1·Σ|w| over every weight matrix (not biases)"),
-        Attribute("l2", .float(.nonNegative), .value("0.0"), "adds l2·Σw² over every weight matrix (not biases)"),
-        Attribute("weight_decay", .float(.nonNegative), .value("0.0"), "decoupled decay w ← w − ε·λ·w after each step"),
-        Attribute("max_norm", .float(.positive), .unset(note: "no constraint"), "max-norm constraint on every unit's incoming weights"),
-        Attribute("clip_norm", .float(.positive), .unset(note: "no clipping"), "rescale the global gradient to at most this L2 norm"),
-        Attribute("clip_value", .float(.positive), .unset(note: "no clipping"), "clip each gradient element to [−v, v]"),
+        Attribute("l1", .float(.nonNegative), .value("0.0"),
+                  "adds l1·Σ|w| to the loss over every trainable weight matrix (kernels, recurrent kernels, embedding tables; not biases) without its own regularizer"),
+        Attribute("l2", .float(.nonNegative), .value("0.0"),
+                  "adds l2·Σw² to the loss (gradient 2·l2·w) over the same weight matrices"),
+        Attribute("weight_decay", .float(.nonNegative), .value("0.0"),
+                  "decoupled decay w ← w − ε·λ·w of every trainable parameter before each optimizer step (adamw has its own: not both)"),
+        Attribute("max_norm", .float(.positive), .unset(note: "no constraint"),
+                  "after each step, every weight matrix without its own constraint gets max_norm: each unit's incoming weights to L2 norm ≤ this"),
+        Attribute("clip_norm", .float(.positive), .unset(note: "no clipping"),
+                  "rescale all gradients together by c/max(‖g‖, c), ‖g‖ their global L2 norm (not with clip_value)"),
+        Attribute("clip_value", .float(.positive), .unset(note: "no clipping"), "clip each gradient element to [−v, v] (not with clip_norm)"),
     ])
 
     public static let earlyStoppingSection = RecordSchema(name: "early_stopping", doc: "stop when a metric stops improving", attributes: [
@@ -50,19 +55,24 @@ extension Registry {
         Attribute("seed", .int(.nonNegative), .value("0"), "seed of every random choice: init, shuffling, dropout, augmentation"),
         Attribute("shuffle", .bool, .value("true"), "shuffle the training data every epoch"),
         Attribute("drop_last", .bool, .value("false"), "drop the last partial batch of each epoch"),
-        Attribute("validation_split", .float(.unitOpen), .value("0.0"), "fraction of the training data held out for validation"),
+        Attribute("validation_split", .float(.unitOpen), .value("0.0"), "fraction of the training data held out for validation (stratified by class, seeded: not the file's last samples as in Keras)"),
         Attribute("early_stopping", .record(earlyStoppingSection), .unset(note: "off"), "stop when a metric stops improving"),
         Attribute("checkpoint", .record(checkpointSection), .unset(note: "off"), "periodic checkpoints"),
     ])
 
-    public static let datasetSection = RecordSchema(name: "dataset", doc: "one data split: IDX images and labels, a CSV file, or NPY arrays", attributes: [
-        Attribute("format", .choice(["idx", "csv", "npy"]), .unset(note: "inferred from the file extension"), "file format"),
-        Attribute("images", .path, .unset(note: "none"), "IDX or NPY file of inputs"),
+    public static let datasetSection = RecordSchema(name: "dataset", doc: "one data split: IDX images and labels, a CSV file, NPY arrays, a token or text file, or a generated task", attributes: [
+        Attribute("format", .choice(["idx", "csv", "npy", "tokens", "text"]), .unset(note: "inferred from the file names (.csv, .npy, else idx); tokens and text are always stated"), "file format"),
+        Attribute("images", .path, .unset(note: "none"), "IDX or NPY file of inputs (IDX plain or gzip-compressed, detected by its first bytes)"),
         Attribute("labels", .path, .unset(note: "none"), "IDX or NPY file of labels"),
-        Attribute("path", .path, .unset(note: "none"), "CSV file holding features and the label"),
+        Attribute("path", .path, .unset(note: "none"), "CSV file holding features and the label; tokens and text: one `label<TAB>sequence` per line"),
         Attribute("label_column", .int(.none), .value("0"), "CSV column of the label (0: the first, as in the bundled data; -1: the last)"),
+        Attribute("feature_columns", .list(.int(.none)), .unset(note: "every column but the label"), "CSV columns used as features, in this order (negative: from the end)"),
         Attribute("header", .bool, .value("false"), "the CSV's first row holds column names"),
-        Attribute("delimiter", .string, .value(","), "CSV field separator"),
+        Attribute("delimiter", .string, .value(","), "CSV field separator (one character)"),
+        Attribute("padding", .choice(["pre", "post"]), .value("pre"), "tokens and text: where a short sequence is padded to the model's input length T (as Keras's pad_sequences)"),
+        Attribute("truncating", .choice(["pre", "post"]), .value("pre"), "tokens and text: where a long sequence loses ids (pre: keeps its last T)"),
+        Attribute("pad_id", .int(.nonNegative), .value("0"), "tokens: the id padding is made of (text always pads with 0)"),
+        Attribute("generate", .component(sequenceTasks), .unset(note: "none"), "generate the samples of a sequence task instead of reading files: `{adding: 200}`, `{copy: {length: 100, samples: 5000}}`"),
     ])
 
     public static let preprocessSection = RecordSchema(name: "preprocess", doc: "transformations applied when data is loaded", attributes: [
@@ -81,7 +91,8 @@ extension Registry {
     public static let dataSection = RecordSchema(name: "data", doc: "where the data lives and how it is prepared", attributes: [
         Attribute("train", .record(datasetSection), .unset(note: "none"), "the training split"),
         Attribute("validation", .record(datasetSection), .unset(note: "train.validation_split of the training data"), "the validation split"),
-        Attribute("test", .record(datasetSection), .unset(note: "none"), "the test split, evaluated after training"),
+        Attribute("test", .record(datasetSection), .unset(note: "test_split of the training data, or none"), "the test split, evaluated after training"),
+        Attribute("test_split", .float(.unitOpen), .value("0.0"), "fraction of the training file held out as test data when data.test is not given (stratified by class, seeded by train.seed)"),
         Attribute("preprocess", .record(preprocessSection), .unset(note: "none"), "preprocessing"),
         Attribute("augment", .record(augmentSection), .unset(note: "none"), "augmentation of training samples"),
     ])

@@ -1,0 +1,2 @@
+// System zlib (Debian/Ubuntu: zlib1g-dev), for reading gzip-compressed data files.
+#include <zlib.h>

@@ -1,0 +1,52 @@
+/// Samples prepared for a model (see `Preprocessing.apply`): every sample has the model's
+/// input shape, and targets are checked against the encoding the loss wants. Batches are
+/// written from it by `BatchFiller`.
+public struct Dataset: Sendable {
+    public let name: String
+    /// The model's per-sample input shape.
+    public let sampleShape: [Int]
+    /// Prepared values, `count × storedWidth` (token ids as exact small integers).
+    public let features: [Float]
+    public let input: InputEncoding
+    public let targets: Targets
+    public let encoding: TargetEncoding
+
+    public var count: Int { features.count / max(storedWidth, 1) }
+
+    /// Values stored per sample (T for one-hot tokens, which expand when filled).
+    var storedWidth: Int {
+        if case .oneHotTokens(let vocabulary) = input { return sampleShape.reduce(1, *) / vocabulary }
+        return sampleShape.reduce(1, *)
+    }
+
+    /// Elements per sample in an input buffer: the product of `sampleShape`.
+    public var inputWidth: Int { sampleShape.reduce(1, *) }
+
+    /// Elements per sample in a target buffer: classes × steps for one-hot, steps for sparse
+    /// class ids, the value width for regression, 0 without targets.
+    public var targetWidth: Int {
+        switch encoding {
+        case .oneHot(let classes): classes * targets.width
+        case .sparse, .values, .none: targets.width
+        }
+    }
+
+    init(name: String, sampleShape: [Int], features: [Float], input: InputEncoding, targets: Targets, encoding: TargetEncoding) {
+        self.name = name
+        self.sampleShape = sampleShape
+        self.features = features
+        self.input = input
+        self.targets = targets
+        self.encoding = encoding
+    }
+}
+
+/// How a sample's values go into the model's input buffer.
+public enum InputEncoding: Sendable, Equatable {
+    /// Real values, as floats.
+    case real
+    /// Token ids (an embedding's input), as int32.
+    case tokenIDs(vocabulary: Int)
+    /// Token ids expanded to one-hot float vectors: input [T, vocabulary].
+    case oneHotTokens(vocabulary: Int)
+}

@@ -1,0 +1,69 @@
+import Foundation
+import NNCRuntime
+import NNCSpec
+
+/// `nnc schedule FILE`: the learning rate (and momentum, when a schedule moves it) at every
+/// epoch of the run the spec declares, as a table and a text chart, before any training.
+/// A plateau rule depends on the metrics, so it shows its starting rate and its rule.
+public struct ScheduleReport: Sendable {
+    public struct Row: Sendable {
+        /// 1-based epoch; the rate and momentum of its first step, and the range within it.
+        public var epoch: Int
+        public var firstStep: Int
+        public var learningRate: Double
+        public var lowest: Double, highest: Double
+        public var momentum: Double?
+    }
+
+    public var model: String
+    public var epochs: Int
+    public var stepsPerEpoch: Int
+    public var schedule: String
+    public var rows: [Row]
+    public var plateau: PlateauRule?
+
+    public init(spec: ModelSpec, options: TrainingOptions, stepsPerEpoch: Int) {
+        model = spec.name
+        epochs = options.epochs
+        self.stepsPerEpoch = stepsPerEpoch
+        schedule = spec.schedule?.kind.name ?? "constant"
+        plateau = options.schedule.plateauRule
+        let movesMomentum = options.momentumSchedule != .constant
+        rows = (0..<options.epochs).map { epoch in
+            let steps = (epoch * stepsPerEpoch)..<((epoch + 1) * stepsPerEpoch)
+            let rates = steps.map { options.rates(at: TrainingClock(step: $0, epoch: epoch), stepsPerEpoch: stepsPerEpoch, plateau: nil) }
+            return Row(epoch: epoch + 1, firstStep: steps.lowerBound, learningRate: rates.first!.learningRate,
+                       lowest: rates.map(\.learningRate).min()!, highest: rates.map(\.learningRate).max()!,
+                       momentum: movesMomentum ? rates.first!.momentum : nil)
+        }
+    }
+
+    /// The table and a chart: one line per epoch, the bar's length proportional to the rate.
+    public func render(width: Int = 40) -> String {
+        var out = "\(model): \(schedule) schedule over \(epochs) epochs of \(stepsPerEpoch) steps (\((epochs * stepsPerEpoch).grouped) steps)\n"
+        if let plateau {
+            out += "reduce_on_plateau: × \(plateau.factor) after \(plateau.patience) epochs without improvement of \(plateau.monitor) (cooldown \(plateau.cooldown), floor \(plateau.minimumRate)); the rates below are before any reduction\n"
+        }
+        let top = rows.map(\.highest).max() ?? 1
+        let hasMomentum = rows.contains { $0.momentum != nil }
+        out += "epoch      step   learning rate (first step; range)" + (hasMomentum ? "   momentum" : "") + "\n"
+        for r in rows {
+            let range = r.lowest == r.highest ? "" : String(format: " (%.4g–%.4g)", r.lowest, r.highest)
+            var line = String(format: "%5d  %8d   %-13.6g", r.epoch, r.firstStep, r.learningRate) + range.padding(toLength: 20, withPad: " ", startingAt: 0)
+            if let m = r.momentum { line += String(format: "  %.4f", m) }
+            let bar = top > 0 ? Int((r.learningRate / top * Double(width)).rounded()) : 0
+            out += line + "  |" + String(repeating: "█", count: bar) + "\n"
+        }
+        return out
+    }
+
+    public var json: [String: Any] {
+        ["model": model, "epochs": epochs, "steps_per_epoch": stepsPerEpoch, "schedule": schedule,
+         "rows": rows.map { r -> [String: Any] in
+             var o: [String: Any] = ["epoch": r.epoch, "first_step": r.firstStep, "learning_rate": r.learningRate,
+                                     "lowest": r.lowest, "highest": r.highest]
+             if let m = r.momentum { o["momentum"] = m }
+             return o
+         }]
+    }
+}

@@ -1,0 +1,141 @@
+import Foundation
+import NNCData
+import NNCPlan
+import NNCRuntime
+
+extension Trainer {
+    /// Trains until the last epoch, early stopping, or `shouldStop` (checked after every
+    /// batch: a signal handler sets it), writing the run folder as it goes.
+    public func run(observer: TrainingObserver, shouldStop: () -> Bool = { false }) throws(TrainingFailure) -> TrainingResult {
+        try prepareRunDirectory()
+        observer.runStarted(header)
+        let batches = order.batchCount
+        var trainedSamples = 0, trainedSeconds = 0.0
+        while state.epoch < options.epochs && !state.stopped {
+            let epoch = state.epoch
+            order.fill(&epochOrder, epoch: epoch)
+            var sums = MetricAccumulator(metrics: metrics, layout: MetricAccumulator.Layout(plan: executor.plan))
+            let earlier = state.partialEpoch
+            if let earlier { sums.resume(earlier) }
+            observer.epochStarted(epoch + 1, of: options.epochs, batches: batches)
+            let start = DispatchTime.now().uptimeNanoseconds
+            func elapsed() -> Double { Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9 }
+            let samplesBefore = sums.samples
+            var learningRate = 0.0
+            while state.batch < batches {
+                let positions = order.batch(state.batch)
+                let run = positions.count == executor.plan.options.batch ? executor : lastBatchExecutor!
+                fillTraining(run, positions, epoch: epoch)
+                let rates = options.rates(at: TrainingClock(step: state.step, epoch: epoch), stepsPerEpoch: batches, plateau: state.plateau)
+                learningRate = rates.learningRate
+                run.momentum = options.momentumSchedule == .constant ? nil : Float(rates.momentum)
+                run.steps = state.step
+                run.runForward()
+                let loss = run.loss
+                guard loss.isFinite else { throw diverged(run, loss: loss, learningRate: learningRate, epoch: epoch) }
+                let plan = run.plan
+                sums.add(valid: positions.count, loss: run.pointer(plan.loss!), penalty: run.penalty, output: run.pointer(plan.output),
+                         targets: UnsafeRawPointer(run.pointer(plan.target!)))
+                run.runBackward(learningRate: Float(learningRate))
+                state.step += 1
+                state.batch += 1
+                observer.batchFinished(state.batch, of: batches, samples: sums.samples, seconds: (earlier?.seconds ?? 0) + elapsed(),
+                                       loss: sums.loss ?? .nan, metrics: { sums.values })
+                if shouldStop() && state.batch < batches {
+                    state.partialEpoch = sums.partial(seconds: (earlier?.seconds ?? 0) + elapsed())
+                    try saveCheckpoint(force: true)
+                    observer.note("interrupted in epoch \(epoch + 1) after batch \(state.batch) of \(batches); checkpoint written to \(checkpointPath)")
+                    return result(test: nil, samples: trainedSamples, seconds: trainedSeconds, interrupted: true)
+                }
+            }
+            let seconds = (earlier?.seconds ?? 0) + elapsed()
+            trainedSamples += sums.samples - samplesBefore
+            trainedSeconds += elapsed()
+            var record = EpochRecord(epoch: epoch + 1, loss: sums.loss ?? .nan, metrics: Dictionary(uniqueKeysWithValues: sums.values),
+                                     validationLoss: nil, validationMetrics: [:], learningRate: learningRate,
+                                     samplesPerSecond: Double(sums.samples) / max(seconds, 1e-9), seconds: seconds)
+            if let validation = validationFiller, let evaluator {
+                evaluator.copyState(from: executor, buffers: evaluatorState)
+                let r = evaluator.evaluate(validation)
+                record.validationLoss = r.loss
+                record.validationMetrics = r.metrics
+            }
+            state.history.append(record)
+            state.epoch += 1
+            state.batch = 0
+            state.partialEpoch = nil
+            observer.epochFinished(record, of: options.epochs)
+            try endOfEpoch(record, observer: observer)
+            if shouldStop() && state.epoch < options.epochs {
+                try saveCheckpoint(force: true)
+                observer.note("interrupted after epoch \(epoch + 1); checkpoint written to \(checkpointPath)")
+                return result(test: nil, samples: trainedSamples, seconds: trainedSeconds, interrupted: true)
+            }
+        }
+        if let stopping = state.earlyStopping, stopping.restoreBest, !best.isEmpty, let bestEpoch = stopping.bestEpoch {
+            executor.restore(weightBuffers, from: best)
+            observer.note("restored the weights of epoch \(bestEpoch + 1), the best \(stopping.monitor.metric) (\(format(stopping.monitor.best ?? .nan)))")
+        }
+        try saveCheckpoint(force: true)
+        try saveWeights()
+        var test: SplitResult?
+        if let testFiller, let evaluator {
+            evaluator.copyState(from: executor, buffers: evaluatorState)
+            test = evaluator.evaluate(testFiller)
+            observer.testFinished(test!)
+        }
+        let outcome = result(test: test, samples: trainedSamples, seconds: trainedSeconds, interrupted: false)
+        try writeResults(outcome)
+        return outcome
+    }
+
+    /// The callbacks after an epoch: the plateau rule, early stopping, checkpoints, the log.
+    func endOfEpoch(_ record: EpochRecord, observer: TrainingObserver) throws(TrainingFailure) {
+        if let rule = options.schedule.plateauRule, var plateau = state.plateau {
+            if let value = record.value(of: rule.monitor) {
+                if plateau.endEpoch(value: value, rule: rule, baseRate: options.baseLearningRate) {
+                    observer.note("\(rule.monitor) has not improved for \(rule.patience) epochs: learning rate reduced to \(format(options.baseLearningRate * plateau.factor))")
+                }
+            }
+            state.plateau = plateau
+        }
+        if var stopping = state.earlyStopping, let value = record.value(of: stopping.monitor.metric) {
+            switch stopping.endEpoch(record.epoch - 1, value: value) {
+            case .improved:
+                if stopping.restoreBest { executor.copy(weightBuffers, into: &best) }
+            case .keepGoing:
+                break
+            case .stop:
+                state.stopped = true
+                observer.note("early stopping: \(stopping.monitor.metric) has not improved for \(stopping.wait) epoch\(stopping.wait == 1 ? "" : "s") (best \(format(stopping.monitor.best ?? .nan)) at epoch \((stopping.bestEpoch ?? 0) + 1))")
+            }
+            state.earlyStopping = stopping
+        }
+        try writeLog()
+        try saveCheckpoint(force: false)
+    }
+
+    /// Writes a training batch: inputs (augmented), targets.
+    func fillTraining(_ run: Executor, _ positions: Range<Int>, epoch: Int) {
+        let plan = run.plan
+        if plan[plan.input].type == .int32 {
+            filler.fillInputs(run.int32Pointer(plan.input), order: epochOrder, positions: positions)
+        } else {
+            filler.fillInputs(run.pointer(plan.input), order: epochOrder, positions: positions, epoch: epoch, augment: true)
+        }
+        let target = plan.target!
+        if plan[target].type == .int32 {
+            filler.fillTargets(run.int32Pointer(target), order: epochOrder, positions: positions)
+        } else {
+            filler.fillTargets(run.pointer(target), order: epochOrder, positions: positions)
+        }
+    }
+
+    func result(test: SplitResult?, samples: Int, seconds: Double, interrupted: Bool) -> TrainingResult {
+        TrainingResult(history: state.history, test: test, samplesPerSecond: Double(samples) / max(seconds, 1e-9),
+                       weightsPath: weightsPath, runDirectory: options.outputDirectory,
+                       stoppedEarly: state.stopped, interrupted: interrupted, state: state)
+    }
+
+    func format(_ v: Double) -> String { String(format: "%.4g", v) }
+}

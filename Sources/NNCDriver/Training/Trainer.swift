@@ -1,0 +1,181 @@
+import Foundation
+import NNCData
+import NNCGraph
+import NNCKernels
+import NNCPlan
+import NNCRuntime
+import NNCSpec
+
+/// The data of a run, prepared for the model.
+public struct TrainingData: Sendable {
+    public var train: Dataset
+    public var validation: Dataset?
+    public var test: Dataset?
+    public var preprocessing: Preprocessing
+    public var augmentation: Augmentation
+
+    public init(train: Dataset, validation: Dataset?, test: Dataset?, preprocessing: Preprocessing, augmentation: Augmentation) {
+        self.train = train
+        self.validation = validation
+        self.test = test
+        self.preprocessing = preprocessing
+        self.augmentation = augmentation
+    }
+}
+
+/// What a run produced.
+public struct TrainingResult: Sendable {
+    public var history: [EpochRecord]
+    public var test: SplitResult?
+    /// Training samples per second over this process's epochs (batches, data, metrics).
+    public var samplesPerSecond: Double
+    public var weightsPath: String
+    public var runDirectory: String
+    public var stoppedEarly: Bool
+    /// Stopped by a signal after a checkpoint was written.
+    public var interrupted: Bool
+    public var state: TrainingState
+}
+
+/// Why a run could not go on: diagnostics to print, exit status 1.
+public struct TrainingFailure: Error, Sendable {
+    public var diagnostics: [Diagnostic]
+    public init(_ diagnostics: [Diagnostic]) { self.diagnostics = diagnostics }
+}
+
+/// Trains a checked model on its data: compiles the training plan (and one for a short
+/// last batch, sharing the parameters), an evaluation plan for validation and test, and
+/// runs the epochs with the schedules, callbacks and checkpoints the spec declares.
+///
+/// Everything random derives from the seed and a position: initial weights from the seed,
+/// epoch orders from (seed, epoch), augmentation from (seed, epoch, position), dropout
+/// masks from (seed, step, layer). So a run resumed from a checkpoint continues bit for bit
+/// as if it had never stopped (with the same thread count).
+public final class Trainer {
+    public let spec: ModelSpec
+    public let graph: Graph
+    public let options: TrainingOptions
+    public let data: TrainingData
+    let order: EpochOrder
+    let pool: ThreadPool
+    /// The plan for full batches, and the one for a partial last batch.
+    public let executor: Executor
+    let lastBatchExecutor: Executor?
+    let evaluator: Evaluator?
+    let evaluatorState: [(from: BufferID, to: BufferID)]
+    let filler: BatchFiller
+    let validationFiller: BatchFiller?
+    let testFiller: BatchFiller?
+    let metrics: [MetricAccumulator.Metric]
+    public internal(set) var state: TrainingState
+    /// Parameters and statistics: what the weights file and the best-weights snapshot hold.
+    let weightBuffers: [PlanBuffer]
+    /// Optimizer state, which checkpoints hold besides the weights.
+    let optimizerBuffers: [PlanBuffer]
+    /// Early stopping's best weights (`restore_best`).
+    var best: [[Float]] = []
+    var epochOrder: [Int32] = []
+    /// Identifies the resolved spec (changes of any setting, not only of shapes).
+    public let specHash: String
+    /// When the latest checkpoint was written (uptime nanoseconds).
+    var lastCheckpoint: UInt64?
+    /// Seconds between the latest-state checkpoints of a run without a `checkpoint:` policy.
+    static let checkpointInterval = 5.0
+
+    public init(spec: ModelSpec, graph: Graph, data: TrainingData, options: TrainingOptions) throws(TrainingFailure) {
+        self.spec = spec
+        self.graph = graph
+        self.options = options
+        self.data = data
+        let count = data.train.count
+        order = EpochOrder(sampleCount: count, batchSize: options.batchSize, shuffle: options.shuffle,
+                           dropLast: options.dropLast, seed: options.seed)
+        guard order.batchCount > 0 else {
+            throw TrainingFailure([Diagnostic.error(.trainingDiverged, "training needs at least one batch; drop_last with \(count) samples and batch size \(options.batchSize) leaves none",
+                                                    at: spec.train?.valueLocation("drop_last") ?? spec.inputLocation,
+                                                    help: "lower batch_size or set drop_last: false")])
+        }
+        pool = ThreadPool(threads: options.threads)
+        let full = min(options.batchSize, count)
+        let trainingPlan = try Self.compile(graph, spec, LoweringOptions(mode: .training, batch: full))
+        executor = Executor(plan: trainingPlan, pool: pool)
+        if order.lastBatchSize != full {
+            let plan = try Self.compile(graph, spec, LoweringOptions(mode: .training, batch: order.lastBatchSize))
+            lastBatchExecutor = Executor(plan: plan, pool: pool, sharingParametersOf: executor)
+        } else {
+            lastBatchExecutor = nil
+        }
+        metrics = spec.metrics.map(MetricAccumulator.Metric.init(spec:))
+        let evaluated = [data.validation, data.test].compactMap { $0?.count }.max() ?? 0
+        if evaluated > 0 {
+            let batch = min(evaluated, max(256, options.batchSize))
+            let plan = try Self.compile(graph, spec, LoweringOptions(mode: .inference, batch: batch, evaluatesLoss: true))
+            let evaluator = Evaluator(plan: plan, pool: pool, metrics: metrics)
+            evaluatorState = evaluator.stateCorrespondence(with: executor)
+            self.evaluator = evaluator
+        } else {
+            evaluator = nil
+            evaluatorState = []
+        }
+        do throws(DataError) {
+            filler = try BatchFiller(data.train, augmentation: data.augmentation, seed: options.seed)
+            validationFiller = try data.validation.map { dataset throws(DataError) in try BatchFiller(dataset) }
+            testFiller = try data.test.map { dataset throws(DataError) in try BatchFiller(dataset) }
+        } catch {
+            throw TrainingFailure([error.diagnostic])
+        }
+        weightBuffers = executor.stateBuffers([.parameter, .statistic])
+        optimizerBuffers = executor.stateBuffers([.optimizerState])
+        specHash = Self.hash(ResolvedSpec.render(spec))
+        state = TrainingState(seed: options.seed, threads: pool.threads)
+        state.plateau = options.schedule.plateauRule.map(PlateauState.init(rule:))
+        state.earlyStopping = options.earlyStopping
+        executor.initializeParameters(seed: options.seed)
+        executor.seed = Self.dropoutSeed(options.seed)
+        lastBatchExecutor?.seed = executor.seed
+    }
+
+    static func compile(_ graph: Graph, _ spec: ModelSpec, _ options: LoweringOptions) throws(TrainingFailure) -> ExecutionPlan {
+        do {
+            return try ExecutionPlan.compile(graph, spec: spec, options: options)
+        } catch {
+            throw TrainingFailure(error.diagnostics.sorted)
+        }
+    }
+
+    /// Dropout masks use their own seed, derived from the run's, so they do not repeat the
+    /// initial weights' random numbers.
+    static func dropoutSeed(_ seed: UInt64) -> UInt64 {
+        var mix = SplitMix64(seed: seed ^ 0x6472_6F70_6F75_7421)
+        return mix.next()
+    }
+
+    /// FNV-1a, 64 bits, as 16 hex digits: a change detector, not a security hash.
+    static func hash(_ text: String) -> String {
+        var h: UInt64 = 0xcbf2_9ce4_8422_2325
+        for byte in text.utf8 { h = (h ^ UInt64(byte)) &* 0x100_0000_01b3 }
+        return String(h, radix: 16).leftPadded(to: 16)
+    }
+
+    public var stepsPerEpoch: Int { order.batchCount }
+
+    /// The header the observer prints before the first epoch.
+    public var header: RunHeader {
+        let optimizer = spec.optimizer?.kind.name ?? "sgd"
+        let schedule = spec.schedule?.kind.name ?? "constant"
+        let resumed = state.step > 0 ? "epoch \(state.epoch + 1), batch \(state.batch) (step \(state.step))" : nil
+        return RunHeader(model: spec.name, parameters: graph.totalParams, trainSamples: data.train.count,
+                         validationSamples: data.validation?.count ?? 0, testSamples: data.test?.count ?? 0,
+                         epochs: options.epochs, batchSize: options.batchSize, stepsPerEpoch: stepsPerEpoch,
+                         optimizer: optimizer, learningRate: options.baseLearningRate, schedule: schedule, seed: options.seed,
+                         threads: pool.threads, outputDirectory: options.outputDirectory, overridden: options.overridden.sorted(),
+                         resumedAt: resumed, memoryBytes: executor.arena.bytes + (lastBatchExecutor?.arena.bytes ?? 0) + (evaluator?.executor.arena.bytes ?? 0),
+                         persistentBytes: executor.plan.persistentBytes)
+    }
+}
+
+extension String {
+    func leftPadded(to width: Int, with pad: Character = "0") -> String {
+        count >= width ? self : String(repeating: pad, count: width - count) + self
+    }
+}

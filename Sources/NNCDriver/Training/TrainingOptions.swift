@@ -1,0 +1,89 @@
+import Foundation
+import NNCRuntime
+import NNCSpec
+
+/// How a run trains: the spec's `train`, `optimizer`, schedule and checkpoint settings,
+/// with the command line's overrides applied. Every value is visible in the run header.
+public struct TrainingOptions: Sendable {
+    public var epochs: Int
+    public var batchSize: Int
+    public var seed: UInt64
+    public var threads: Int
+    public var shuffle: Bool
+    public var dropLast: Bool
+    /// The run folder: checkpoints, the metrics log, the curves, the final weights.
+    public var outputDirectory: String
+    public var baseLearningRate: Double
+    public var schedule: LearningRateSchedule
+    public var momentumSchedule: MomentumSchedule
+    /// The optimizer's own momentum (what a constant momentum schedule keeps).
+    public var baseMomentum: Double
+    public var earlyStopping: EarlyStopping?
+    public var checkpoint: CheckpointPolicy?
+    /// Which quantities the command line set (printed as overrides in the header).
+    public var overridden: Set<String> = []
+
+    /// When and where checkpoints are written.
+    public struct CheckpointPolicy: Sendable {
+        public var every: Int
+        public var keep: Int
+        public var bestOnly: Bool
+        public var monitor: String
+    }
+
+    /// Overrides from the command line; nil keeps the spec's value.
+    public struct Overrides: Sendable {
+        public var epochs: Int?
+        public var batchSize: Int?
+        public var seed: UInt64?
+        public var threads: Int?
+        public var outputDirectory: String?
+        public init(epochs: Int? = nil, batchSize: Int? = nil, seed: UInt64? = nil, threads: Int? = nil, outputDirectory: String? = nil) {
+            self.epochs = epochs
+            self.batchSize = batchSize
+            self.seed = seed
+            self.threads = threads
+            self.outputDirectory = outputDirectory
+        }
+    }
+
+    public init(spec: ModelSpec, overrides: Overrides = Overrides()) {
+        let train = spec.train
+        epochs = overrides.epochs ?? train?.int("epochs") ?? 10
+        batchSize = overrides.batchSize ?? train?.int("batch_size") ?? 32
+        seed = overrides.seed ?? UInt64(train?.int("seed") ?? 0)
+        threads = overrides.threads ?? ProcessInfo.processInfo.activeProcessorCount
+        shuffle = train?.bool("shuffle") ?? true
+        dropLast = train?.bool("drop_last") ?? false
+        let checkpointSection = train?.record("checkpoint")
+        let base = spec.file.map { ($0.path as NSString).deletingLastPathComponent } ?? ""
+        let defaultFolder = "runs/\(spec.name)"
+        if let path = overrides.outputDirectory {
+            outputDirectory = path
+        } else if let dir = checkpointSection?.string("dir") {
+            outputDirectory = dir.hasPrefix("/") || base.isEmpty ? dir : base + "/" + dir
+        } else {
+            outputDirectory = defaultFolder
+        }
+        baseLearningRate = spec.optimizer?.double("learning_rate") ?? 0.01
+        schedule = LearningRateSchedule(spec: spec.schedule)
+        momentumSchedule = MomentumSchedule(spec: spec.momentumSchedule)
+        baseMomentum = spec.optimizer?.double("momentum") ?? 0
+        earlyStopping = train?.record("early_stopping").map(EarlyStopping.init(spec:))
+        checkpoint = checkpointSection.map {
+            CheckpointPolicy(every: $0.int("every") ?? 1, keep: $0.int("keep") ?? 3, bestOnly: $0.bool("best_only") ?? false,
+                             monitor: $0.string("monitor") ?? "val_loss")
+        }
+        if overrides.epochs != nil { overridden.insert("epochs") }
+        if overrides.batchSize != nil { overridden.insert("batch_size") }
+        if overrides.seed != nil { overridden.insert("seed") }
+        if overrides.threads != nil { overridden.insert("threads") }
+        if overrides.outputDirectory != nil { overridden.insert("out") }
+    }
+
+    /// The learning rate and momentum of one optimizer step.
+    public func rates(at clock: TrainingClock, stepsPerEpoch: Int, plateau: PlateauState?) -> (learningRate: Double, momentum: Double) {
+        let rate = schedule.rate(base: baseLearningRate, at: clock, stepsPerEpoch: stepsPerEpoch, plateauFactor: plateau?.factor ?? 1)
+        return (rate, momentumSchedule.momentum(base: baseMomentum, at: clock))
+    }
+}

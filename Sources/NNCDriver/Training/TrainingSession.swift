@@ -1,0 +1,62 @@
+import Foundation
+import NNCData
+import NNCGraph
+import NNCRuntime
+import NNCSpec
+
+/// `nnc train` up to the first epoch: read and check the spec (from its file, or from the
+/// checkpoint being resumed), load and prepare the data, build the trainer, initialize
+/// transferred layers, and restore a checkpoint.
+public struct TrainingSession {
+    public var trainer: Trainer
+    /// Warnings of the check (printed, not fatal).
+    public var warnings: [Diagnostic]
+    /// Lines worth printing before training: what resuming restored, what changed.
+    public var notes: [String]
+
+    public static func make(model: String?, resume: String?, overrides: TrainingOptions.Overrides) throws(TrainingFailure) -> TrainingSession {
+        let source = try sourceFile(model: model, resume: resume)
+        let checked = Driver.check(source)
+        guard !checked.hasErrors, let spec = checked.spec, let graph = checked.graph, graph.isComplete else {
+            throw TrainingFailure(checked.diagnostics)
+        }
+        guard spec.loss != nil else {
+            throw TrainingFailure([Diagnostic.error(.missingKey, "a model trains only with a 'loss'", at: spec.inputLocation,
+                                                    help: "add e.g. `loss: categorical_crossentropy`")])
+        }
+        var options = TrainingOptions(spec: spec, overrides: overrides)
+        if overrides.outputDirectory == nil, let resume, spec.train?.record("checkpoint")?.string("dir") == nil {
+            // Resuming writes on into the folder it resumes from.
+            var isDirectory: ObjCBool = false
+            let exists = FileManager.default.fileExists(atPath: resume, isDirectory: &isDirectory)
+            options.outputDirectory = exists && isDirectory.boolValue ? resume : (resume as NSString).deletingLastPathComponent
+        }
+        let data = try DataLoading.load(spec, graph: graph, seed: options.seed)
+        let trainer = try Trainer(spec: spec, graph: graph, data: data, options: options)
+        var notes: [String] = []
+        if resume == nil { notes += try Transfer.apply(spec, to: trainer) }
+        if let resume { notes += try trainer.resume(from: resume) }
+        return TrainingSession(trainer: trainer, warnings: checked.warnings, notes: notes)
+    }
+
+    /// The spec to train: the model file, or with only `--resume`, the text the checkpoint
+    /// kept (under its original path, so relative data paths still resolve).
+    static func sourceFile(model: String?, resume: String?) throws(TrainingFailure) -> SourceFile {
+        if let model {
+            do {
+                return try Driver.loadSource(model)
+            } catch {
+                let file = SourceFile(path: model, text: "")
+                throw TrainingFailure([Diagnostic.error(.unreadableFile, "a model file must be readable; \(error)",
+                                                        at: SourceLocation(file: file, line: 0, column: 0))])
+            }
+        }
+        let empty = SourceFile(path: resume!, text: "")
+        let checkpoint = try Trainer.readCheckpoint(resume!, file: empty)
+        guard let text = checkpoint.metadata["nnc.spec"], let path = checkpoint.metadata["nnc.spec_path"] else {
+            throw TrainingFailure([Diagnostic.error(.checkpointMismatch, "--resume without a model file needs a checkpoint that kept its spec; '\(resume!)' has none",
+                                                    at: SourceLocation(file: empty, line: 0, column: 0), help: "name the model file: nnc train MODEL --resume \(resume!)")])
+        }
+        return SourceFile(path: path, text: text)
+    }
+}

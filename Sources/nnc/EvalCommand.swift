@@ -1,0 +1,74 @@
+import ArgumentParser
+import Foundation
+import NNCData
+import NNCDriver
+import NNCSpec
+
+struct EvalCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "eval",
+        abstract: "Evaluate saved weights on a split of the spec's data: loss and metrics.",
+        discussion: """
+            Reads the weights and the preprocessing a training run saved (default: the run folder's \
+            weights.safetensors) and evaluates the inference plan (dropout off, batchnorm on its running \
+            statistics) on the test split, or on --split validation or train.
+            """)
+
+    @Argument(help: "The model file the weights were trained with.")
+    var model: String
+
+    @Option(help: "The weights file (default: runs/<model>/weights.safetensors, or train.checkpoint.dir).")
+    var weights: String?
+
+    @Option(help: "Which split: test, validation or train.")
+    var split: Split = .test
+
+    @Option(help: "Threads (default: all cores).")
+    var threads = ProcessInfo.processInfo.activeProcessorCount
+
+    @Option(help: "Output format: text or json.")
+    var format: OutputFormat = .text
+
+    enum Split: String, ExpressibleByArgument, CaseIterable { case test, validation, train }
+
+    func run() throws {
+        do throws(any Error) {
+            let session = try InferenceSession.make(model: model, weights: weights)
+            Terminal.report(session.warnings)
+            let data = try session.data(seed: TrainingOptions(spec: session.spec).seed)
+            let chosen: Dataset? = switch split {
+            case .test: data.test
+            case .validation: data.validation
+            case .train: data.train
+            }
+            guard let dataset = chosen else {
+                Terminal.printError("error: the spec's data has no \(split.rawValue) split (add data.\(split.rawValue)\(split == .train ? "" : " or a \(split.rawValue)_split"))")
+                throw ExitCode(1)
+            }
+            let evaluator = try session.evaluator(batch: min(dataset.count, 256), threads: threads, withLoss: true)
+            let result = evaluator.evaluate(try BatchFiller(dataset))
+            if format == .json {
+                var o: [String: Any] = ["split": split.rawValue, "samples": result.samples, "loss": result.loss, "weights": session.weightsPath]
+                for (k, v) in result.metrics { o[k] = v }
+                try printJSON(o)
+            } else {
+                let metrics = result.metrics.keys.sorted().map { " - \($0): \(String(format: "%.4f", result.metrics[$0]!))" }.joined()
+                print("\(session.spec.name) on \(split.rawValue) (\(result.samples.grouped) samples): loss: \(String(format: "%.4f", result.loss))\(metrics)")
+            }
+        } catch let failure as TrainingFailure {
+            Terminal.report(failure.diagnostics)
+            throw ExitCode(1)
+        } catch let error as DataError {
+            Terminal.report([error.diagnostic])
+            throw ExitCode(1)
+        }
+    }
+}
+
+extension Terminal {
+    static func report(_ diagnostics: [Diagnostic]) {
+        guard !diagnostics.isEmpty else { return }
+        let color = isatty(2) == 1 && ProcessInfo.processInfo.environment["NO_COLOR"] == nil
+        printError(DiagnosticRenderer(useColor: color).render(diagnostics))
+    }
+}

@@ -1,0 +1,47 @@
+import ArgumentParser
+import Foundation
+import NNCDriver
+
+struct ScheduleCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "schedule",
+        abstract: "Print the learning rate (and momentum) at every epoch of the run a spec declares, with a text chart.",
+        discussion: """
+            Reads the training data only to count the steps per epoch (after the validation and test splits, \
+            with the batch size and drop_last). --steps-per-epoch skips that.
+            """)
+
+    @OptionGroup var options: ModelOptions
+
+    @Option(help: "Epochs (overrides train.epochs).")
+    var epochs: Int?
+
+    @Option(name: .customLong("batch-size"), help: "Samples per step (overrides train.batch_size).")
+    var batchSize: Int?
+
+    @Option(name: .customLong("steps-per-epoch"), help: "Steps per epoch, instead of counting the training data.")
+    var stepsPerEpoch: Int?
+
+    func run() throws {
+        let result = options.check()
+        guard !result.hasErrors, let spec = result.spec, let graph = result.graph else {
+            options.report(result.diagnostics)
+            throw ExitCode(1)
+        }
+        let training = TrainingOptions(spec: spec, overrides: .init(epochs: epochs, batchSize: batchSize))
+        let steps: Int
+        if let stepsPerEpoch {
+            steps = stepsPerEpoch
+        } else {
+            do {
+                steps = try DataLoading.stepsPerEpoch(spec, graph: graph, options: training)
+            } catch {
+                options.report(error.diagnostics)
+                Terminal.printError("(give --steps-per-epoch N to print the schedule without the data)")
+                throw ExitCode(1)
+            }
+        }
+        let report = ScheduleReport(spec: spec, options: training, stepsPerEpoch: steps)
+        if options.format == .json { try printJSON(report.json) } else { print(report.render(), terminator: "") }
+    }
+}

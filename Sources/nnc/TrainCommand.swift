@@ -1,0 +1,107 @@
+import ArgumentParser
+import Foundation
+import NNCDriver
+import NNCSpec
+import Synchronization
+
+/// Set by SIGINT/SIGTERM: the run writes a checkpoint after the current batch and stops.
+let interruptRequested = Atomic<Bool>(false)
+
+struct TrainCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "train",
+        abstract: "Train a model on the data its spec names: progress, validation, checkpoints, test metrics.",
+        discussion: """
+            Compiles the training plan and trains with the spec's optimizer, schedule, regularization, \
+            early stopping and checkpoints. The run folder (default runs/<model>, or --out) receives \
+            checkpoint.safetensors (resume with --resume DIR), weights.safetensors (for nnc eval and \
+            nnc predict), metrics.jsonl (one line per epoch), curves.svg and results.json. \
+            Ctrl-C finishes the current batch, writes a checkpoint and exits with status 130; \
+            `nnc train --resume DIR` then continues exactly where the run stopped. \
+            Exit status: 0 trained, 1 spec, data or training errors, 64 usage errors, 130 interrupted.
+            """)
+
+    @Argument(help: "The model file (.yaml or .nn); optional with --resume, which keeps the spec the run started with.")
+    var model: String?
+
+    @Option(help: "Continue the run in this folder (or from this checkpoint file) exactly where it stopped.")
+    var resume: String?
+
+    @Option(help: "Epochs to train (overrides train.epochs).")
+    var epochs: Int?
+
+    @Option(name: .customLong("batch-size"), help: "Samples per step (overrides train.batch_size).")
+    var batchSize: Int?
+
+    @Option(help: "Seed of every random choice (overrides train.seed).")
+    var seed: UInt64?
+
+    @Option(help: "Threads (default: all cores).")
+    var threads: Int?
+
+    @Option(help: "The run folder (default: train.checkpoint.dir, or runs/<model>).")
+    var out: String?
+
+    @Flag(help: "Print nothing but errors (and the JSON with --format json).")
+    var quiet = false
+
+    @Option(help: "Output format: text or json (a final JSON object on stdout; progress goes to stderr).")
+    var format: OutputFormat = .text
+
+    @Flag(help: "Never color diagnostics.")
+    var noColor = false
+
+    func validate() throws {
+        if model == nil && resume == nil { throw ValidationError("give a model file, or --resume DIR") }
+        if let epochs, epochs < 1 { throw ValidationError("--epochs must be at least 1") }
+        if let batchSize, batchSize < 1 { throw ValidationError("--batch-size must be at least 1") }
+        if let threads, !(1...256).contains(threads) { throw ValidationError("--threads must be between 1 and 256") }
+    }
+
+    func run() throws {
+        let overrides = TrainingOptions.Overrides(epochs: epochs, batchSize: batchSize, seed: seed, threads: threads, outputDirectory: out)
+        let printer: TrainingObserver = quiet ? SilentObserver() : ProgressPrinter(toStandardError: format == .json)
+        let session: TrainingSession
+        do {
+            session = try TrainingSession.make(model: model, resume: resume, overrides: overrides)
+        } catch {
+            report(error.diagnostics)
+            throw ExitCode(1)
+        }
+        report(session.warnings)
+        for note in session.notes where !quiet { printer.note(note) }
+        installInterruptHandlers()
+        let result: TrainingResult
+        do {
+            result = try session.trainer.run(observer: printer) { interruptRequested.load(ordering: .relaxed) }
+        } catch {
+            report(error.diagnostics)
+            throw ExitCode(1)
+        }
+        if format == .json { print(TrainingReport.json(result)) }
+        if result.interrupted {
+            if !quiet { printer.note("resume with: nnc train --resume \(result.runDirectory)") }
+            throw ExitCode(130)
+        }
+        if !quiet, format == .text {
+            print("weights: \(result.weightsPath)   log: \(result.runDirectory)/metrics.jsonl   curves: \(result.runDirectory)/curves.svg")
+        }
+    }
+
+    func report(_ diagnostics: [Diagnostic]) {
+        guard !diagnostics.isEmpty else { return }
+        let color = !noColor && isatty(2) == 1 && ProcessInfo.processInfo.environment["NO_COLOR"] == nil
+        Terminal.printError(DiagnosticRenderer(useColor: color).render(diagnostics))
+    }
+
+    /// The first Ctrl-C (or SIGTERM) asks for a checkpoint and a clean stop; a second one
+    /// ends the process at once.
+    func installInterruptHandlers() {
+        for sig in [SIGINT, SIGTERM] {
+            signal(sig) { received in
+                interruptRequested.store(true, ordering: .relaxed)
+                signal(received, SIG_DFL)
+            }
+        }
+    }
+}
