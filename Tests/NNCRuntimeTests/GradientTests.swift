@@ -132,6 +132,9 @@ import Testing
               - conv2d: {filters: 3, kernel: 3, activation: {swish: {learnable: true}}}
               - flatten
               - dense: {units: 4, activation: {swish: {beta: 1.5, learnable: true}}}
+              - dense: 2
+            loss: mse
+            """),
         ("stacked lstm, gru (reset after and before) and simple_rnn with layernorm", """
             input: [6, 3]
             layers:

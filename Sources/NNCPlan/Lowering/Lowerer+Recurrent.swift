@@ -16,8 +16,9 @@ import NNCSpec
 /// which passes through layers that keep the time axis step by step (dropout, activation,
 /// softmax, layernorm, batchnorm, dense on [T, F], and recurrent layers returning
 /// sequences) to every recurrent layer it reaches. A padded step carries the state through,
-/// its output repeats the carried state (Keras's behaviour), and it passes no gradient to
-/// the weights, so padding a sequence changes neither its result nor its gradients.
+/// its output repeats the carried state (zeros in a bidirectional layer returning sequences:
+/// Keras's RNN and Bidirectional behaviours), and it passes no gradient to the weights, so
+/// padding a sequence changes neither its result nor its gradients.
 ///
 /// Dropout: one mask per sequence on the inputs ([batch, features]) and one on the state
 /// before each recurrent product ([batch, units]), the same at every timestep and shared by
