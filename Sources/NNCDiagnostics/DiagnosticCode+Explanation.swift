@@ -266,7 +266,7 @@ extension DiagnosticCode {
                 fixedExample: "input: [8]\nblocks:\n  unit:\n    layers: [{dense: 8}]\nlayers:\n  - block: unit\n  - dense: 1\n")
         case .missingDataFile:
             return Documentation(
-                explanation: "A file named in `data:` does not exist. Paths are relative to the model file. The model still checks, but it cannot train until the file is there.",
+                explanation: "A file named in `data:` (or the weights file of `transfer:`) does not exist. Paths are relative to the model file. The model still checks, but it cannot train until the file is there.",
                 badExample: "input: [4]\nlayers: [{dense: {units: 3, activation: softmax}}]\nloss: sparse_categorical_crossentropy\ndata: {train: {path: no-such-file.csv}}\n",
                 fixedExample: "input: [4]\nlayers: [{dense: {units: 3, activation: softmax}}]\nloss: sparse_categorical_crossentropy\n")
         }

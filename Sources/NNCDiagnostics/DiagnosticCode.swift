@@ -112,7 +112,7 @@ public enum DiagnosticCode: String, Sendable, CaseIterable, Codable {
         case .deepSigmoid: "a deep sigmoid or tanh stack with a small init will barely learn"
         case .softmaxThenLogits: "softmax output fed to a loss that expects logits"
         case .unusedBlock: "a block is defined but never used"
-        case .missingDataFile: "a data file named by the spec does not exist"
+        case .missingDataFile: "a file the spec names (data, transfer weights) does not exist"
         }
     }
 

@@ -17,6 +17,7 @@ struct TrainingChecker {
         checkMetrics()
         checkSchedules()
         checkData()
+        checkTransfer()
         checkRegularization()
     }
 

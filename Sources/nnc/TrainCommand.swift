@@ -97,6 +97,13 @@ struct TrainCommand: ParsableCommand {
     /// The first Ctrl-C (or SIGTERM) asks for a checkpoint and a clean stop; a second one
     /// ends the process at once.
     func installInterruptHandlers() {
+        // A parent may have started us with these signals blocked (test runners do); a
+        // blocked Ctrl-C would never reach the handler.
+        var unblock = sigset_t()
+        sigemptyset(&unblock)
+        sigaddset(&unblock, SIGINT)
+        sigaddset(&unblock, SIGTERM)
+        sigprocmask(SIG_UNBLOCK, &unblock, nil)
         for sig in [SIGINT, SIGTERM] {
             signal(sig) { received in
                 interruptRequested.store(true, ordering: .relaxed)

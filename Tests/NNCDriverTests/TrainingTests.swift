@@ -92,7 +92,9 @@ import Testing
         #expect(message.contains("[E0520]"))
         #expect(message.contains("learning rate 10"), "\(message)")
         #expect(message.contains("note: at step "), "\(message)")
-        #expect(message.contains("note: the first non-finite value is the output of 'dense"), "\(message)")
+        // The outputs grow past 1e19, so the loss squares them into infinity.
+        #expect(message.contains("note: the first non-finite value is the output of 'loss' (mse + gradient)"), "\(message)")
+        #expect(message.contains("note: its largest finite input magnitude is"), "\(message)")
         #expect(message.contains("diverge.yaml:7:"), "\(message)")
     }
 
@@ -173,5 +175,59 @@ import Testing
         let message = try #require(Training.failure { _ = try Training.run(spec, out: s.path("run")) })
         #expect(message.contains("bad.csv:2:"), "\(message)")
         #expect(message.contains("[E0502]"))
+    }
+
+    /// Transfer learning: LeNet-style layers trained on one model initialize another's,
+    /// frozen ones stay put, and a shape mismatch is reported at the layer.
+    @Test func transferInitializesAndFreezesNamedLayers() throws {
+        let s = try Scratch()
+        let source = try s.spec("source.yaml", """
+            model: source
+            input: [4]
+            layers:
+              - dense: {units: 8, activation: tanh, name: features}
+              - dense: {units: 3, activation: softmax, name: head}
+            loss: sparse_categorical_crossentropy
+            optimizer: {adam: 0.01}
+            train: {epochs: 3, batch_size: 32, seed: 1}
+            data: {train: {path: DATA/iris.csv}}
+            """)
+        _ = try Training.run(source, out: s.path("source"))
+        let trained = try Training.tensors(s.path("source/weights.safetensors"))
+        let target = try s.spec("target.yaml", """
+            model: target
+            input: [4]
+            layers:
+              - dense: {units: 8, activation: tanh, name: features, trainable: false}
+              - dense: {units: 3, activation: softmax, name: new_head}
+            transfer: {weights: source/weights.safetensors, layers: [features]}
+            loss: sparse_categorical_crossentropy
+            optimizer: {adam: 0.01}
+            train: {epochs: 2, batch_size: 32, seed: 2}
+            data: {train: {path: DATA/iris.csv}}
+            """)
+        let session = try TrainingSession.make(model: target, resume: nil, overrides: .init(outputDirectory: s.path("target")))
+        #expect(session.notes.contains("initialized 1 layer (40 parameters) from source/weights.safetensors: features"))
+        #expect(session.notes.contains("frozen (trainable: false): features"))
+        let result = try session.trainer.run(observer: SilentObserver())
+        let after = try Training.tensors(result.weightsPath)
+        #expect(after["features.kernel"] == trained["features.kernel"] && after["features.bias"] == trained["features.bias"])
+        // A layer of another shape is refused at its own line.
+        let wrong = try s.spec("wrong.yaml", try String(contentsOfFile: target, encoding: .utf8).replacingOccurrences(of: "units: 8", with: "units: 6"))
+        let message = try #require(Training.failure { _ = try TrainingSession.make(model: wrong, resume: nil, overrides: .init(outputDirectory: s.path("w"))) })
+        #expect(message.contains("wrong.yaml:4:5: error: transferred weights must have the layer's shapes; 'features.kernel' is [4, 8] in the file but [4, 6] in the model"), "\(message)")
+    }
+
+    @Test func unreadableWeightsAndUnwritableFoldersAreReported() throws {
+        let s = try Scratch()
+        let spec = try s.spec("iris.yaml", Self.iris)
+        let missing = try #require(Training.failure { _ = try InferenceSession.make(model: spec, weights: s.path("nope.safetensors")) })
+        #expect(missing.contains("error: a weights file must be a readable safetensors file;") && missing.contains("[E0522]"), "\(missing)")
+        let garbage = try s.write("garbage.safetensors", "not a safetensors file at all")
+        let damaged = try #require(Training.failure { _ = try InferenceSession.make(model: spec, weights: garbage) })
+        #expect(damaged.contains("the header claims") && damaged.contains("[E0522]"), "\(damaged)")
+        let blocked = try s.write("file", "a file where the run folder should be")
+        let unwritable = try #require(Training.failure { _ = try Training.run(spec, out: blocked + "/run") })
+        #expect(unwritable.contains("error: the run folder '\(blocked)/run' cannot be created") && unwritable.contains("[E0523]"), "\(unwritable)")
     }
 }

@@ -18,10 +18,11 @@ import Testing
 
     static let pinned: [Pinned] = [
         Pinned(file: "alvinn", total: 3_994, trainable: 3_994, nonTrainable: 0),
+        Pinned(file: "breast_cancer_mlp", total: 513, trainable: 513, nonTrainable: 0),
         Pinned(file: "causal_tcn", total: 12_673, trainable: 12_673, nonTrainable: 0),
         Pinned(file: "ciresan_mlp", total: 11_972_510, trainable: 11_972_510, nonTrainable: 0),
         Pinned(file: "deep_cnn_10000", total: 23_198_010, trainable: 23_198_010, nonTrainable: 0),
-        Pinned(file: "digits_mlp", total: 4_810, trainable: 4_810, nonTrainable: 0),
+        Pinned(file: "digits_mlp", total: 167_178, trainable: 167_178, nonTrainable: 0),
         Pinned(file: "fashion_mlp", total: 101_770, trainable: 101_770, nonTrainable: 0),
         Pinned(file: "gru_classifier", total: 61_962, trainable: 61_962, nonTrainable: 0, pytorch: 61_962),
         Pinned(file: "hinton_dropout_mlp", total: 648_010, trainable: 648_010, nonTrainable: 0),
@@ -29,11 +30,14 @@ import Testing
         Pinned(file: "imdb_bow_l2", total: 160_305, trainable: 160_305, nonTrainable: 0),
         Pinned(file: "imdb_embedding_bilstm", total: 664_897, trainable: 664_897, nonTrainable: 0, pytorch: 665_153),
         Pinned(file: "iris_mlp", total: 131, trainable: 131, nonTrainable: 0),
+        Pinned(file: "iris_regression", total: 161, trainable: 161, nonTrainable: 0),
         Pinned(file: "lenet1", total: 1_806, trainable: 1_806, nonTrainable: 0),
         Pinned(file: "lenet5", total: 61_706, trainable: 61_706, nonTrainable: 0),
+        Pinned(file: "mnist_mlp", total: 101_770, trainable: 101_770, nonTrainable: 0),
         Pinned(file: "lstm_classifier", total: 81_674, trainable: 81_674, nonTrainable: 0, pytorch: 82_186),
         Pinned(file: "nielsen_cnn", total: 1_672_570, trainable: 1_672_570, nonTrainable: 0),
         Pinned(file: "resnet_block", total: 25_018, trainable: 24_666, nonTrainable: 352),
+        Pinned(file: "wine_mlp", total: 275, trainable: 275, nonTrainable: 0),
     ]
 
     static let models = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()

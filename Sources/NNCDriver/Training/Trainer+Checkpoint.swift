@@ -67,6 +67,10 @@ extension Trainer {
         }
         var meta = metadata(format: "checkpoint")
         meta["nnc.state"] = Self.json(state)
+        var started = options.overrides
+        started.threads = pool.threads
+        started.outputDirectory = nil
+        meta["nnc.overrides"] = Self.json(started)
         let file = SafeTensors(tensors: tensors, metadata: meta)
         do {
             try file.write(to: checkpointPath)

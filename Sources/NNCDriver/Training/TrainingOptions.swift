@@ -31,8 +31,9 @@ public struct TrainingOptions: Sendable {
         public var monitor: String
     }
 
-    /// Overrides from the command line; nil keeps the spec's value.
-    public struct Overrides: Sendable {
+    /// Overrides from the command line; nil keeps the spec's value. A checkpoint keeps
+    /// them, so `--resume` continues the run that was started, not the spec's defaults.
+    public struct Overrides: Sendable, Codable, Equatable {
         public var epochs: Int?
         public var batchSize: Int?
         public var seed: UInt64?
@@ -45,9 +46,19 @@ public struct TrainingOptions: Sendable {
             self.threads = threads
             self.outputDirectory = outputDirectory
         }
+
+        /// These overrides, with `saved`'s filling the ones not given (the folder excepted).
+        public func resuming(_ saved: Overrides) -> Overrides {
+            Overrides(epochs: epochs ?? saved.epochs, batchSize: batchSize ?? saved.batchSize, seed: seed ?? saved.seed,
+                      threads: threads ?? saved.threads, outputDirectory: outputDirectory)
+        }
     }
 
+    /// The overrides this run was started with.
+    public var overrides: Overrides
+
     public init(spec: ModelSpec, overrides: Overrides = Overrides()) {
+        self.overrides = overrides
         let train = spec.train
         epochs = overrides.epochs ?? train?.int("epochs") ?? 10
         batchSize = overrides.batchSize ?? train?.int("batch_size") ?? 32

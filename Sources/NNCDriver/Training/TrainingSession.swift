@@ -14,8 +14,17 @@ public struct TrainingSession {
     /// Lines worth printing before training: what resuming restored, what changed.
     public var notes: [String]
 
-    public static func make(model: String?, resume: String?, overrides: TrainingOptions.Overrides) throws(TrainingFailure) -> TrainingSession {
+    public static func make(model: String?, resume: String?, overrides given: TrainingOptions.Overrides) throws(TrainingFailure) -> TrainingSession {
         let source = try sourceFile(model: model, resume: resume)
+        var overrides = given
+        if let resume {
+            // Continue the run as it was started: its epochs, batch size, seed and threads.
+            let checkpoint = try Trainer.readCheckpoint(resume, file: source)
+            if let text = checkpoint.metadata["nnc.overrides"],
+               let saved = try? JSONDecoder().decode(TrainingOptions.Overrides.self, from: Data(text.utf8)) {
+                overrides = given.resuming(saved)
+            }
+        }
         let checked = Driver.check(source)
         guard !checked.hasErrors, let spec = checked.spec, let graph = checked.graph, graph.isComplete else {
             throw TrainingFailure(checked.diagnostics)

@@ -25,7 +25,7 @@ public enum ReferenceDocs {
                 out += table(Registry.commonLayerAttributes)
             }
         }
-        for section in [Registry.initSection, Registry.regularizationSection, Registry.trainSection, Registry.earlyStoppingSection,
+        for section in [Registry.initSection, Registry.transferSection, Registry.regularizationSection, Registry.trainSection, Registry.earlyStoppingSection,
                         Registry.checkpointSection, Registry.dataSection, Registry.datasetSection, Registry.preprocessSection,
                         Registry.augmentSection] {
             out += "\n## Section `\(section.name)`\n\n\(section.doc)\n\n" + table(section.attributes)

@@ -33,6 +33,11 @@ extension Registry {
         Attribute("clip_value", .float(.positive), .unset(note: "no clipping"), "clip each gradient element to [−v, v] (not with clip_norm)"),
     ])
 
+    public static let transferSection = RecordSchema(name: "transfer", doc: "initialize layers from another model's saved weights (transfer learning)", attributes: [
+        Attribute("weights", .path, .required, "a safetensors file nnc train wrote (weights.safetensors), tensors named layer.parameter"),
+        Attribute("layers", .layerNames, .unset(note: "every layer whose tensors the file holds"), "the layers to initialize, matched by name"),
+    ])
+
     public static let earlyStoppingSection = RecordSchema(name: "early_stopping", doc: "stop when a metric stops improving", attributes: [
         Attribute("monitor", .string, .value("val_loss"), "the metric watched (loss, val_loss, accuracy, val_accuracy, …)"),
         Attribute("patience", .int(.nonNegative), .value("0"), "epochs without improvement before stopping"),
@@ -107,6 +112,7 @@ extension Registry {
                   "named, parameterized groups of layers used by `block:` items"),
         Attribute("layers", .list(.component(layers)), .unset(note: "required (read by the layer expander)"), "the layers, in order"),
         Attribute("init", .record(initSection), .value("{}"), "default initializers"),
+        Attribute("transfer", .record(transferSection), .unset(note: "none"), "layers initialized from another model's weights; freeze them with trainable: false"),
         Attribute("regularization", .record(regularizationSection), .value("{}"), "model-wide regularization"),
         Attribute("loss", .component(losses), .unset(note: "none: the model cannot train"), "the training loss"),
         Attribute("metrics", .list(.component(metrics)), .unset(note: "none"), "metrics reported during training"),
