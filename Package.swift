@@ -33,7 +33,7 @@ let package = Package(
         ]),
         .testTarget(name: "NNCSpecTests", dependencies: ["NNCSpec"]),
         .testTarget(name: "NNCGraphTests", dependencies: ["NNCGraph"]),
-        .testTarget(name: "NNCKernelsTests", dependencies: ["NNCKernels"]),
+        .testTarget(name: "NNCKernelsTests", dependencies: ["NNCKernels", "CNNCKernels"]),
         .testTarget(name: "NNCDataTests", dependencies: ["NNCData", "CAllocationCounter"]),
         .testTarget(name: "NNCPlanTests", dependencies: ["NNCPlan"]),
         .testTarget(name: "NNCRuntimeTests", dependencies: ["NNCRuntime", "NNCKernels", "NNCDriver", "NNCSpec", "CAllocationCounter"]),

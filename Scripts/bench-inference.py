@@ -62,19 +62,24 @@ def ort_samples_per_second(model_bytes, batch, threads, lenet):
     session = ort.InferenceSession(model_bytes, options, providers=["CPUExecutionProvider"])
     shape = (batch, 1, 28, 28) if lenet else (batch, 784)
     x = np.random.default_rng(2).standard_normal(shape).astype("float32")
+    return batch / median_seconds(lambda: session.run(None, {"x": x}))
+
+
+def median_seconds(run):
+    """The median time of `run()` over 7 timed batches of runs (~1.5 s in all), after a warm-up."""
     for _ in range(5):
-        session.run(None, {"x": x})
+        run()
     t0 = time.perf_counter(); n = 0
     while time.perf_counter() - t0 < 0.1:
-        session.run(None, {"x": x}); n += 1
+        run(); n += 1
     per = max(1, int(n * 1.5 / 7 / 0.1))
     times = []
     for _ in range(7):
         t0 = time.perf_counter()
         for _ in range(per):
-            session.run(None, {"x": x})
+            run()
         times.append((time.perf_counter() - t0) / per)
-    return batch / statistics.median(times)
+    return statistics.median(times)
 
 
 def nnc_samples_per_second(nnc, model, batch, threads):

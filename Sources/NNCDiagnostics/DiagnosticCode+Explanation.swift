@@ -181,9 +181,9 @@ extension DiagnosticCode {
                 fixedExample: "input: [8]\nlayers:\n  - repeat: 20\n    layers: [{dense: 8}]\n")
         case .notCompilable:
             return Documentation(
-                explanation: "`nnc check` and `nnc summary` understand every layer kind, but `nnc plan`, `nnc bench` and `nnc gradcheck` compile the model to an execution plan, and the recurrent layers (simple_rnn, lstm, gru, bidirectional), with a learnable swish beta inside them, cannot be compiled yet. Every feed-forward and convolutional layer, with every activation (a learnable swish beta included), can.",
-                badExample: "input: [28, 28]\nlayers:\n  - lstm: 32\n  - dense: {units: 10, activation: softmax}\nloss: categorical_crossentropy\n",
-                fixedExample: "input: [28, 28]\nlayers:\n  - conv1d: {filters: 32, kernel: 3, activation: relu}\n  - global_avgpool\n  - dense: {units: 10, activation: softmax}\nloss: categorical_crossentropy\n",
+                explanation: "`nnc check` and `nnc summary` understand every layer kind and option, but `nnc plan`, `nnc bench` and `nnc gradcheck` compile the model to an execution plan, and two things inside a recurrent layer (simple_rnn, lstm, gru, bidirectional) cannot be compiled yet: softmax as its `activation` or `recurrent_activation` (its fused step kernel applies element-wise activations; softmax is a row operation), and a learnable swish beta. Every layer kind compiles, feed-forward, convolutional and recurrent, with every other activation (a learnable swish beta included outside recurrent layers).",
+                badExample: "input: [28, 28]\nlayers:\n  - lstm: {units: 32, activation: softmax}\n  - dense: {units: 10, activation: softmax}\nloss: categorical_crossentropy\n",
+                fixedExample: "input: [28, 28]\nlayers:\n  - lstm: {units: 32, activation: tanh}\n  - dense: {units: 10, activation: softmax}\nloss: categorical_crossentropy\n",
                 exampleKind: "plan")
         case .unreadableData:
             return Documentation(

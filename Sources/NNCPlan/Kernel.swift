@@ -250,6 +250,34 @@ public enum Kernel: Sendable, Equatable {
     /// [dx out?, dβ out?, dy in, x in, β in].
     case swishLearnableBackward(count: Int, inputGradient: Bool, betaGradient: Bool)
 
+    // MARK: Recurrent layers (lowered in Lowerer+Recurrent.swift, run by Executor+Recurrent.swift)
+
+    /// Every timestep of one recurrent direction: per step one GEMM s·U (two for GRU reset
+    /// before) and one fused gate kernel, the batch split over the threads (rows are
+    /// independent, so no step waits for another thread). Operands per `RecurrentShape.ForwardSlot`.
+    case recurrent(RecurrentShape)
+    /// Backpropagation through time: per step (last to first) one fused gate-gradient kernel
+    /// and one GEMM dz·Uᵀ. Operands per `RecurrentShape.BackwardSlot`.
+    case recurrentBackward(RecurrentShape)
+    /// dU = Σₜ sₜᵀ·dzₜ as one GEMM over batch·steps rows (GRU reset before: one per column
+    /// block, the second over r⊙s), and the recurrent bias row db_r = Σ dzₜ:
+    /// [dU out, db inout?, states in, product gradient in, r⊙s in?].
+    case recurrentWeightsGradient(RecurrentShape)
+    /// U in GEMM panels, one block per product of the step: [U packed out, U in]; or
+    /// `transposed`, Uᵀ and its panels for backward: [Uᵀ out, Uᵀ packed out, U in].
+    case packRecurrentWeights(RecurrentShape, transposed: Bool)
+    /// m[rows×columns] ∈ {0, 1/(1 − rate)} from the counter hash of (step seed, salt, index):
+    /// one dropout mask a recurrent layer keeps for every timestep: [m out].
+    case dropoutMask(rate: Double, rows: Int, columns: Int, salt: UInt64)
+    /// y[b][t][f] = x[b][t][f]·m[b][f] (dropout on a sequence; also its own backward): [y out, x in, m in].
+    case scaleSteps(batch: Int, steps: Int, features: Int)
+    /// m[i] = 1 where ids[i] ≠ the padding id, else 0: [m out, ids in].
+    case sequenceMask(count: Int, paddingIndex: Int)
+    /// A bidirectional layer's two directions merged: [y out, a in, b in].
+    case merge(MergeMode, count: Int)
+    /// [da out, db out, dy in, a in?, b in?] (mul reads both directions' outputs).
+    case mergeBackward(MergeMode, count: Int)
+
     /// The short name `nnc plan` prints.
     public var name: String {
         switch self {
@@ -300,13 +328,22 @@ public enum Kernel: Sendable, Equatable {
         case .swishLearnable: "swish (learned β)"
         case .swishLearnableBackward(_, let dx, let dBeta):
             "swish backward (learned β)" + (dx ? " dx" : "") + (dBeta ? " dβ" : "")
+        case .recurrent(let s): "\(s.description) forward"
+        case .recurrentBackward(let s): "\(s.description) backward through time"
+        case .recurrentWeightsGradient(let s): "gemm dU=Σ sₜᵀ·dzₜ" + (s.recurrentBias ? " +db_r" : "")
+        case .packRecurrentWeights(_, let transposed): transposed ? "pack Uᵀ into GEMM panels" : "pack U into GEMM panels"
+        case .dropoutMask(let rate, _, _, _): "dropout mask(\(rate))"
+        case .scaleSteps: "scale every step by a mask"
+        case .sequenceMask(_, let padding): "sequence mask (padding id \(padding))"
+        case .merge(let mode, _): "merge \(mode.rawValue)"
+        case .mergeBackward(let mode, _): "merge \(mode.rawValue) backward"
         }
     }
 
     /// True when the kernel may write its first operand over its second (elementwise ops).
     public var canRunInPlace: Bool {
         switch self {
-        case .activation, .dropout, .dropoutBackward, .activationBackward: true
+        case .activation, .dropout, .dropoutBackward, .activationBackward, .scaleSteps: true
         default: false
         }
     }

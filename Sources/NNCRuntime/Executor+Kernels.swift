@@ -197,6 +197,34 @@ extension Executor {
             nnc_activation_forward(f(base, 0), f(base, 1), n, NNC_ACT_SWISH, f(base, 2).pointee)
         case .swishLearnableBackward(let n, let dx, let dBeta):
             swishBackward(base, count: n, inputGradient: dx, betaGradient: dBeta)
+
+        case .recurrent(let s):
+            recurrent(s, base, backward: false)
+
+        case .recurrentBackward(let s):
+            recurrent(s, base, backward: true)
+
+        case .recurrentWeightsGradient(let s):
+            recurrentWeightsGradient(s, base)
+
+        case .packRecurrentWeights(let s, let transposed):
+            packRecurrentWeights(s, base, transposed: transposed)
+
+        case .dropoutMask(let rate, let rows, let columns, let salt):
+            nnc_dropout_mask(f(base, 0), rows * columns, Float(rate), dropoutSeed(salt))
+
+        case .scaleSteps(let batch, let steps, let features):
+            nnc_scale_steps(f(base, 0), f(base, 1), f(base, 2), Int32(batch), Int32(steps), Int32(features))
+
+        case .sequenceMask(let n, let padding):
+            nnc_sequence_mask(f(base, 0), i32(base, 1), n, Int32(padding))
+
+        case .merge(let mode, let n):
+            nnc_merge(f(base, 0), f(base, 1), f(base, 2), n, mode.raw)
+
+        case .mergeBackward(let mode, let n):
+            let reads = mode == .mul
+            nnc_merge_backward(f(base, 0), f(base, 1), f(base, 2), reads ? f(base, 3) : nil, reads ? f(base, 4) : nil, n, mode.raw)
         }
     }
 
@@ -256,6 +284,17 @@ struct EpilogueJob {
     var rows: Int, columns: Int
     var activation: nnc_activation, parameter: Float
     var parts: Int
+}
+
+extension MergeMode {
+    /// nnc_merge's mode number.
+    var raw: Int32 {
+        switch self {
+        case .sum: 0
+        case .mul: 1
+        case .ave: 2
+        }
+    }
 }
 
 extension ActivationFunction {

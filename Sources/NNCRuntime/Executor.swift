@@ -110,6 +110,10 @@ public final class Executor: @unchecked Sendable {
                 most = max(most, Convolution.workspaceFloats(s.raw, threads: threads))
             case .convolutionMaxPool(let s, _, _, let pool, _):
                 most = max(most, Convolution.maxPoolWorkspaceFloats(s.raw, pool: pool.raw, threads: threads))
+            case .recurrent(let s), .recurrentBackward(let s):
+                most = max(most, recurrentParts(s, threads: threads) * recurrentPartFloats(s, threads: threads).total)
+            case .recurrentWeightsGradient(let s):
+                for k in 0..<s.products { need(s.units, s.productColumns(k).count, s.batch * s.steps) }
             default:
                 break
             }

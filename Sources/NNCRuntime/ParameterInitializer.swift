@@ -7,8 +7,15 @@ import NNCSpec
 /// normals redraw beyond two standard deviations (Keras's `TruncatedNormal`, whose
 /// stddev is corrected by 1/0.87962566103423978 so the variance is as stated).
 public enum ParameterInitializer {
-    /// Values for one parameter, drawn from `rng`.
+    /// Values for one parameter, drawn from `rng`; an LSTM's forget-gate bias then set to 1
+    /// (Keras's `unit_forget_bias`).
     public static func values(for p: ParameterBinding, rng: inout SplitMix64) -> [Double] {
+        var values = drawn(for: p, rng: &rng)
+        for i in p.forgetGateBias ?? 0..<0 { values[i] = 1 }
+        return values
+    }
+
+    static func drawn(for p: ParameterBinding, rng: inout SplitMix64) -> [Double] {
         let n = p.shape.reduce(1, *)
         guard let spec = p.initializer else { return Array(repeating: p.initialValue, count: n) }
         let fanIn = Double(p.fanIn), fanOut = Double(p.fanOut)

@@ -212,6 +212,39 @@ extension ReferenceExecutor {
             for i in 0..<n { o[0][i] = Self.activate(ActivationFunction(.swish, parameter: o[2][0]), o[1][i]) }
         case .swishLearnableBackward(let n, let dx, let dBeta):
             Self.swishBackward(o, count: n, inputGradient: dx, betaGradient: dBeta)
+
+        // Recurrent layers (ReferenceKernels+Recurrent.swift).
+        case .recurrent(let s):
+            recurrentForward(s, o)
+        case .recurrentBackward(let s):
+            recurrentBackward(s, o)
+        case .recurrentWeightsGradient(let s):
+            recurrentWeightsGradient(s, o)
+        case .packRecurrentWeights(let s, let transposed):
+            packRecurrentWeights(s, o, transposed: transposed)
+        case .dropoutMask(let rate, let rows, let columns, let salt):
+            let seed = dropoutSeed(salt)
+            for i in 0..<(rows * columns) { o[0][i] = nnc_dropout_keeps(seed, i, Float(rate)) != 0 ? 1 / (1 - rate) : 0 }
+        case .scaleSteps(let batch, let steps, let features):
+            for i in 0..<(batch * steps * features) { o[0][i] = o[1][i] * o[2][i / (steps * features) * features + i % features] }
+        case .sequenceMask(let n, let padding):
+            for i in 0..<n { o[0][i] = Int(o[1][i]) == padding ? 0 : 1 }
+        case .merge(let mode, let n):
+            for i in 0..<n {
+                o[0][i] = switch mode {
+                case .sum: o[1][i] + o[2][i]
+                case .mul: o[1][i] * o[2][i]
+                case .ave: (o[1][i] + o[2][i]) / 2
+                }
+            }
+        case .mergeBackward(let mode, let n):
+            for i in 0..<n {
+                switch mode {
+                case .sum: (o[0][i], o[1][i]) = (o[2][i], o[2][i])
+                case .mul: (o[0][i], o[1][i]) = (o[2][i] * o[4][i], o[2][i] * o[3][i])
+                case .ave: (o[0][i], o[1][i]) = (o[2][i] / 2, o[2][i] / 2)
+                }
+            }
         }
     }
 }

@@ -120,6 +120,30 @@ import Testing
         #expect(bad.status == 1)
     }
 
+    /// `nnc summary --convention pytorch` counts PyTorch's second bias row per gate, by hand:
+    /// bidirectional GRU (reset before) 16 units on 8 features: Keras 2·3·(16·(8 + 16) + 16) = 2,400,
+    ///   PyTorch 2·3·(16·24 + 2·16) = 2,496;
+    /// simple_rnn 8 on the 32 concatenated features: Keras 8·(32 + 8) + 8 = 328, PyTorch 320 + 16 = 336;
+    /// lstm 4 on 8: Keras 4·(4·(8 + 4) + 4) = 208, PyTorch 4·(48 + 8) = 224; dense (4 + 1)·3 = 15 in both.
+    @Test func pytorchConventionCountsTwoRecurrentBiases() throws {
+        let path = try write("""
+            input: [20, 8]
+            layers:
+              - bidirectional: {gru: {units: 16, reset_after: false, return_sequences: true}}
+              - simple_rnn: {units: 8, return_sequences: true}
+              - lstm: 4
+              - dense: 3
+            """, "stacked.yaml")
+        for (convention, total) in [("keras", 2_400 + 328 + 208 + 15), ("pytorch", 2_496 + 336 + 224 + 15)] {
+            let run = try Binary.run(["summary", path, "--format", "json", "--convention", convention])
+            #expect(run.status == 0, "\(run.stderr)")
+            let json = try #require(try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any])
+            #expect(json["total_params"] as? Int == total, "\(convention)")
+        }
+        let table = try Binary.run(["summary", path, "--convention", "pytorch"])
+        #expect(table.stdout.contains("(PyTorch parameter convention)"))
+    }
+
     @Test func resolvedDefaultsCheckToTheSameModel() throws {
         let path = try write(Self.lenet, "lenet.yaml")
         let run = try Binary.run(["check", path, "--defaults"])

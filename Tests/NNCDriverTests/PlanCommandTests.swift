@@ -27,10 +27,21 @@ import Testing
         #expect((object["instructions"] as? [[String: Any]])?.allSatisfy { ($0["phase"] as? String) == "forward" } == true)
     }
 
-    @Test func planOfARecurrentModelFailsWithE0402() throws {
-        let run = try Binary.run(["plan", modelPath("lstm_classifier.yaml")])
-        #expect(run.status == 1)
-        #expect(run.stderr.contains("[E0402]"))
+    @Test func planOfARecurrentModelNamesItsSteps() throws {
+        let run = try Binary.run(["plan", modelPath("lstm_classifier.yaml"), "--batch", "16"])
+        #expect(run.status == 0, "\(run.stderr)")
+        #expect(run.stdout.contains("lstm (28 steps, 128 units) forward  [lstm]"))
+        #expect(run.stdout.contains("lstm (28 steps, 128 units) backward through time  [lstm]"))
+        #expect(run.stdout.contains("gemm dU=Σ sₜᵀ·dzₜ  [lstm]"))
+        #expect(run.stdout.contains("lstm.states [16, 28, 128]"))
+        // What cannot be fused into a step kernel is still E0402.
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("nnc-softmax-\(UUID().uuidString).yaml")
+        try "input: [5, 2]\nlayers:\n  - lstm: {units: 3, activation: softmax}\n  - dense: 2\nloss: mse\n"
+            .write(to: path, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(at: path) }
+        let bad = try Binary.run(["plan", path.path])
+        #expect(bad.status == 1)
+        #expect(bad.stderr.contains("[E0402]"))
     }
 
     @Test func gradcheckPassesAndReportsEveryParameter() throws {
@@ -90,7 +101,8 @@ import Testing
 
     /// Golden plan dumps (timing left out): re-record with NNC_RECORD=1.
     @Test(arguments: [("iris_mlp.yaml", LoweringOptions.Mode.training, 8), ("lenet5.yaml", .training, 32),
-                      ("resnet_block.yaml", .inference, 4), ("imdb_bow_l2.yaml", .training, 4), ("hinton_dropout_mlp.yaml", .training, 4)])
+                      ("resnet_block.yaml", .inference, 4), ("imdb_bow_l2.yaml", .training, 4), ("hinton_dropout_mlp.yaml", .training, 4),
+                      ("lstm_classifier.yaml", .training, 16)])
     func planDumpMatchesGolden(model: String, mode: LoweringOptions.Mode, batch: Int) throws {
         let plan = try #require(try Driver.compile(path: modelPath(model), options: LoweringOptions(mode: mode, batch: batch)).plan)
         try Repo.expectGolden(PlanReport.text(plan, timing: false), "plans/\(model).\(mode.rawValue).\(batch).txt")

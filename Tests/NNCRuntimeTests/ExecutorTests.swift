@@ -125,7 +125,8 @@ import Testing
     }
 
     /// After warm-up, a training step (and an inference step) makes no heap allocation.
-    @Test(arguments: ["lenet5.yaml", "resnet_block.yaml", "hinton_dropout_mlp.yaml"])
+    @Test(arguments: ["lenet5.yaml", "resnet_block.yaml", "hinton_dropout_mlp.yaml", "lstm_classifier.yaml", "gru_classifier.yaml",
+                      "imdb_embedding_bilstm.yaml"])
     func stepsAllocateNothing(model: String) throws {
         try expectNoAllocations(model) { try plan(model, $0) }
     }

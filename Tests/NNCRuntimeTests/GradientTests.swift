@@ -135,6 +135,74 @@ import Testing
               - dense: 2
             loss: mse
             """),
+        ("stacked lstm, gru (reset after and before) and simple_rnn with layernorm", """
+            input: [6, 3]
+            layers:
+              - lstm: {units: 5, return_sequences: true}
+              - layernorm: {}
+              - gru: {units: 4, return_sequences: true}
+              - gru: {units: 4, reset_after: false, return_sequences: true}
+              - simple_rnn: 3
+              - dense: {units: 2, activation: softmax}
+            loss: categorical_crossentropy
+            """),
+        ("bidirectional concat, sum, mul and ave", """
+            input: [5, 3]
+            layers:
+              - bidirectional: {layer: {lstm: {units: 4, return_sequences: true}}, merge_mode: concat}
+              - bidirectional: {layer: {gru: {units: 3, return_sequences: true}}, merge_mode: sum}
+              - bidirectional: {layer: {gru: {units: 3, reset_after: false, return_sequences: true}}, merge_mode: mul}
+              - bidirectional: {layer: {simple_rnn: {units: 3}}, merge_mode: ave}
+              - dense: {units: 2, activation: sigmoid}
+            loss: binary_crossentropy
+            """),
+        ("embedding with padding masks recurrent layers", """
+            input: [8]
+            layers:
+              - embedding: {input_dim: 5, output_dim: 3, padding_index: 0}
+              - bidirectional: {layer: {lstm: {units: 4, return_sequences: true}}}
+              - dropout: 0.2
+              - gru: {units: 3, return_sequences: true}
+              - bidirectional: {layer: {gru: {units: 2, reset_after: false, return_sequences: true}}, merge_mode: sum}
+              - simple_rnn: 3
+              - dense: {units: 2, activation: softmax}
+            loss: categorical_crossentropy
+            """),
+        ("input and recurrent dropout", """
+            input: [6, 3]
+            layers:
+              - lstm: {units: 5, return_sequences: true, dropout: 0.3, recurrent_dropout: 0.4}
+              - gru: {units: 4, return_sequences: true, dropout: 0.2, recurrent_dropout: 0.3}
+              - gru: {units: 4, reset_after: false, return_sequences: true, dropout: 0.2, recurrent_dropout: 0.3}
+              - bidirectional: {layer: {simple_rnn: {units: 3, dropout: 0.2, recurrent_dropout: 0.5}}}
+              - dense: {units: 2, activation: softmax}
+            loss: categorical_crossentropy
+            """),
+        ("recurrent activations differentiated from their input, no bias", """
+            input: [5, 3]
+            layers:
+              - lstm: {units: 4, return_sequences: true, activation: {swish: 1.5}, recurrent_activation: softplus}
+              - gru: {units: 3, return_sequences: true, activation: {leaky_relu: 0.2}, use_bias: false}
+              - gru: {units: 3, reset_after: false, activation: elu, recurrent_activation: {leaky_relu: 0.1}, return_sequences: true}
+              - simple_rnn: {units: 3, activation: selu, use_bias: false}
+              - dense: {units: 2}
+            loss: mse
+            init: {bias: {normal: {std: 0.5}}}
+            """),
+        ("conv1d valid, same and causal with dilation, pools and layernorm over time", """
+            input: [16, 3]
+            layers:
+              - conv1d: {filters: 4, kernel: 3, padding: same, activation: tanh}
+              - layernorm: {}
+              - conv1d: {filters: 4, kernel: 2, padding: causal, dilation: 3}
+              - maxpool1d: {pool: 2}
+              - conv1d: {filters: 5, kernel: 2, dilation: 2, activation: elu}
+              - avgpool1d: {pool: 2, padding: same}
+              - lstm: {units: 3, return_sequences: true}
+              - global_avgpool
+              - dense: 2
+            loss: mse
+            """),
     ]
 
     @Test(arguments: cases.map(\.name))
@@ -152,8 +220,11 @@ import Testing
         }
     }
 
-    /// Whole bundled models (the small ones; the suite stays fast).
-    @Test(arguments: ["iris_mlp.yaml", "lenet5.yaml", "resnet_block.yaml", "causal_tcn.yaml", "imdb_bow_dropout.yaml"])
+    /// Whole bundled models (the small ones; the suite stays fast). The recurrent ones are
+    /// smooth, so they get the wider default step (see `GradientCheck.defaultStep`): the
+    /// 200-step IMDB model's smallest checked gradients (≈ 10⁻⁶) fail at h = 10⁻⁶ on round-off alone.
+    @Test(arguments: ["iris_mlp.yaml", "lenet5.yaml", "resnet_block.yaml", "causal_tcn.yaml", "imdb_bow_dropout.yaml",
+                      "lstm_classifier.yaml", "gru_classifier.yaml", "imdb_embedding_bilstm.yaml"])
     func bundledModelsMatchFiniteDifferences(model: String) throws {
         let result = try Driver.compile(path: modelPath(model), options: LoweringOptions(mode: .training, batch: 2, updates: false))
         let plan = try #require(result.plan)

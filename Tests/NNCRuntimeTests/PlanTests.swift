@@ -5,7 +5,7 @@ import NNCPlan
 import NNCRuntime
 import Testing
 
-/// Every compilable bundled model, both plans, batch 1, 32 and 128: the plan verifies (no
+/// Every bundled model, both plans, batch 1, 32 and 128: the plan verifies (no
 /// two live buffers overlap, every read follows a write, updates come last), the arena lies
 /// between the lower bound and the naive sum, and the planner meets its goals.
 @Suite struct PlanTests {
@@ -19,12 +19,7 @@ import Testing
         for mode in [LoweringOptions.Mode.training, .inference] {
             for batch in batches {
                 let result = try Driver.compile(path: modelPath(model), options: LoweringOptions(mode: mode, batch: batch))
-                if result.plan == nil {
-                    // Only recurrent models may fail, and only with E0402.
-                    #expect(!result.diagnostics.isEmpty && result.diagnostics.allSatisfy { $0.code == .notCompilable }, "\(model)")
-                    continue
-                }
-                let plan = result.plan!
+                let plan = try #require(result.plan, "\(model): \(result.diagnostics.map(\.message))")
                 #expect(plan.verify() == [], "\(model) \(mode) \(batch)")
                 let bound = plan.layout.lowerBoundBytes, arena = plan.arenaBytes
                 #expect(bound <= arena && arena <= plan.layout.naiveBytes)

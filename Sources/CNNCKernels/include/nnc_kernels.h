@@ -13,5 +13,6 @@
 #include "nnc_layers.h"
 #include "nnc_regularization.h"
 #include "nnc_conv.h"
+#include "nnc_recurrent.h"
 
 #endif

@@ -92,8 +92,8 @@ extension Lowerer {
     }
 
     /// A persistent copy of W in GEMM panels, filled by a `prepare` instruction.
-    mutating func packWeights(_ node: Node, _ w: BufferID, inputs: Int, units: Int) -> BufferID {
-        let packed = buffer("\(node.name).kernel (packed)", [PackedWeights.floats(inputs: inputs, units: units)], .folded)
+    mutating func packWeights(_ node: Node, _ w: BufferID, inputs: Int, units: Int, label: String? = nil) -> BufferID {
+        let packed = buffer("\(label ?? "\(node.name).kernel") (packed)", [PackedWeights.floats(inputs: inputs, units: units)], .folded)
         let saved = phase
         phase = .prepare
         emit(.packWeights(inputs: inputs, units: units), [Operand(packed, .write), Operand(w, .read)], layer: node.name)

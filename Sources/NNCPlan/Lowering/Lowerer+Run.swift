@@ -144,8 +144,10 @@ extension Lowerer {
             let id = buffer("\(node.name).\(p.name)", p.shape, isStatistic ? .statistic : .parameter)
             parameterBuffers[node.id, default: [:]][p.name] = id
             var initializer: ComponentSpec?
+            var forgetBias: Range<Int>?
             var initial = 0.0
             switch p.name {
+            case _ where node.op.isRecurrent: (initializer, forgetBias) = recurrentInitializer(node, p.name)
             case "kernel", "embeddings": initializer = c.component("init") ?? modelInit?.component("weights")
             case "bias": initializer = c.component("bias_init") ?? modelInit?.component("bias")
             case "gamma", "moving_variance": initial = 1
@@ -158,7 +160,7 @@ extension Lowerer {
             parameterIndex[node.id, default: [:]][p.name] = parameters.count
             parameters.append(ParameterBinding(layer: node.name, name: p.name, buffer: id, gradient: nil, shape: p.shape,
                                                trainable: p.trainable && !isStatistic, initializer: initializer,
-                                               initialValue: initial, fanIn: fanIn, fanOut: fanOut))
+                                               initialValue: initial, fanIn: fanIn, fanOut: fanOut, forgetGateBias: forgetBias))
             if isStatistic { initialValues[id] = initial }
         }
     }
@@ -195,11 +197,7 @@ extension Lowerer {
         case .embedding: lowerEmbedding(node)
         case .add: lowerAdd(node)
         case .concat: lowerConcat(node)
-        case .simpleRNN, .lstm, .gru, .bidirectional:
-            diagnostics.error(.notCompilable, "'\(node.typeName)' layers cannot be compiled to a plan yet; recurrent layers come with the sequence-model work",
-                              at: node.location, label: "not compilable yet",
-                              help: "use `nnc check` and `nnc summary` for this model; `nnc plan` covers feed-forward and convolutional layers")
-            value[node.id] = output(node)
+        case .simpleRNN, .lstm, .gru, .bidirectional: lowerRecurrent(node)
         }
     }
 
@@ -211,7 +209,8 @@ extension Lowerer {
             return
         }
         switch node.op {
-        case .input, .simpleRNN, .lstm, .gru, .bidirectional: break
+        case .input: break
+        case .simpleRNN, .lstm, .gru, .bidirectional: recurrentGradient(node)
         case .dense: denseGradient(node)
         case .conv1d, .conv2d: convolutionGradient(node)
         case .maxpool1d, .maxpool2d, .avgpool1d, .avgpool2d: poolGradient(node)

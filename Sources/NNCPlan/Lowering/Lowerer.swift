@@ -46,6 +46,8 @@ public struct ParameterBinding: Sendable {
     public var initialValue: Double
     /// Inputs and outputs per unit, for the scaled initializers (glorot, he, lecun).
     public var fanIn: Int, fanOut: Int
+    /// Elements set to 1 after initialization: an LSTM's forget-gate bias (Keras's `unit_forget_bias`).
+    public var forgetGateBias: Range<Int>? = nil
 }
 
 /// Builds an `ExecutionPlan`: forward rules in topological order, then (training) the loss
@@ -177,6 +179,10 @@ struct Lowerer {
     var saved: [NodeID: (BufferID, BufferID)] = [:]
     var savedArgmax: [NodeID: BufferID] = [:]
     var dropoutSalt: [NodeID: UInt64] = [:]
+    /// Recurrent layers' directions, for their gradient rules, and each value's mask of real
+    /// steps (see `Lowerer+Recurrent.swift`).
+    var recurrentDirections: [NodeID: [RecurrentDirection]] = [:]
+    var sequenceMasks: [NodeID: BufferID] = [:]
 
     // Regularization (Lowerer+Regularization.swift).
     /// Updates waiting for the global gradient norm: (node, parameter index), in gradient order.

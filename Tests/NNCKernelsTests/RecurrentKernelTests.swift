@@ -1,0 +1,112 @@
+import CNNCKernels
+import Foundation
+import NNCKernels
+import Testing
+
+/// The recurrent step kernels' pieces against their formulas in double precision, with
+/// the AVX2 and the portable paths, on lengths no vector width divides. (Whole layers,
+/// forward and backward, are compared with the double reference executor in NNCRuntimeTests.)
+@Suite(.serialized) struct RecurrentKernelTests {
+    static let isas: [GEMM.ISA] = GEMM.detectedISA == .avx2FMA ? [.portable, .avx2FMA] : [.portable]
+
+    static func sigmoid(_ x: Double) -> Double { 1 / (1 + exp(-x)) }
+
+    /// Vectorized sigmoid and tanh within a few float roundings (values in [−1, 1]); the
+    /// others as the scalar kernels compute them.
+    @Test(arguments: isas)
+    func activationsMatchTheirFormulas(isa: GEMM.ISA) {
+        GEMM.useISA(isa)
+        defer { GEMM.useISA(nil) }
+        let cases: [(nnc_activation, (Double) -> Double)] = [
+            (NNC_ACT_SIGMOID, Self.sigmoid), (NNC_ACT_TANH, { tanh($0) }), (NNC_ACT_RELU, { max(0, $0) }),
+            (NNC_ACT_SWISH, { $0 * Self.sigmoid($0) }), (NNC_ACT_SOFTPLUS, { log1p(exp($0)) }),
+        ]
+        for n in [1, 7, 8, 13, 100, 1001] {
+            // Spread over [−30, 30], densest near 0 where tanh switches formulas at 0.625.
+            let x: [Float] = (0..<n).map { i in
+                let u = Double(i) / Double(max(n - 1, 1)) * 2 - 1
+                return Float(30 * u * u * u)
+            }
+            for (act, formula) in cases {
+                var y = [Float](repeating: .nan, count: n)
+                nnc_rnn_activate(&y, x, Int32(n), act, 1)
+                let worst = zip(x, y).map { abs(Double($1) - formula(Double($0))) / max(1, abs(formula(Double($0)))) }.max()!
+                #expect(worst <= 3e-7, "\(act) n \(n) \(isa): \(worst)")
+            }
+        }
+    }
+
+    struct Rng {
+        var state: UInt64
+        mutating func next() -> Float {
+            state = state &* 6364136223846793005 &+ 1442695040888963407
+            return Float(Int((state >> 33) % 2001) - 1000) / 1000
+        }
+        mutating func array(_ n: Int) -> [Float] { (0..<n).map { _ in next() } }
+    }
+
+    /// An LSTM step and a GRU (reset after) step for 3 rows, the middle one padding, against
+    /// the formulas; the padded row carries its state and repeats it as output.
+    @Test(arguments: isas)
+    func stepsMatchTheirFormulas(isa: GEMM.ISA) {
+        GEMM.useISA(isa)
+        defer { GEMM.useISA(nil) }
+        var rng = Rng(state: 7)
+        for u in [1, 5, 13, 33] {
+            for lstm in [true, false] {
+                let g = (lstm ? 4 : 3) * u, rows = 3
+                var gates = rng.array(rows * g), product = rng.array(rows * g), bias = rng.array(g)
+                var h = rng.array(rows * u), c = rng.array(rows * u), y = [Float](repeating: .nan, count: rows * u)
+                var extra = [Float](repeating: 0, count: rows * u), work = [Float](repeating: 0, count: Int(nnc_rnn_work_floats(Int32(u))))
+                var mask: [Float] = [1, 0, 1]
+                let (g0, h0, c0) = (gates, h, c)
+                gates.withUnsafeMutableBufferPointer { gp in
+                    var s = nnc_rnn_forward()
+                    s.rows = Int32(rows)
+                    s.units = Int32(u)
+                    (s.act, s.ract, s.act_param, s.ract_param) = (NNC_ACT_TANH, NNC_ACT_SIGMOID, 0, 0)
+                    s.gates = gp.baseAddress
+                    s.ld_gates = Int32(g)
+                    product.withUnsafeMutableBufferPointer { s.product = UnsafePointer($0.baseAddress) }
+                    s.ld_product = Int32(g)
+                    bias.withUnsafeMutableBufferPointer { s.rbias = UnsafePointer($0.baseAddress) }
+                    h.withUnsafeMutableBufferPointer { hp in
+                        c.withUnsafeMutableBufferPointer { cp in
+                            y.withUnsafeMutableBufferPointer { yp in
+                                extra.withUnsafeMutableBufferPointer { ep in
+                                    work.withUnsafeMutableBufferPointer { wp in
+                                        mask.withUnsafeMutableBufferPointer { mp in
+                                            (s.h, s.c, s.y, s.ld_y, s.extra, s.ld_extra, s.work) =
+                                                (hp.baseAddress, cp.baseAddress, yp.baseAddress, Int32(u), ep.baseAddress, Int32(u), wp.baseAddress)
+                                            (s.step_mask, s.ld_step_mask) = (UnsafePointer(mp.baseAddress), 1)
+                                            if lstm { nnc_lstm_forward_step(&s) } else { nnc_gru_forward_step(&s) }
+                                        }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+                var worst = 0.0
+                for r in 0..<rows {
+                    for j in 0..<u {
+                        let padded = r == 1
+                        let at = { (k: Int) in Double(g0[r * g + k * u + j]) + Double(product[r * g + k * u + j]) + Double(bias[k * u + j]) }
+                        var hNew = Double(h0[r * u + j]), cNew = Double(c0[r * u + j])
+                        if !padded && lstm {
+                            cNew = Self.sigmoid(at(1)) * cNew + Self.sigmoid(at(0)) * tanh(at(2))
+                            hNew = Self.sigmoid(at(3)) * tanh(cNew)
+                        } else if !padded {
+                            let z = Self.sigmoid(at(0)), reset = Self.sigmoid(at(1))
+                            let candidate = tanh(Double(g0[r * g + 2 * u + j]) + reset * (Double(product[r * g + 2 * u + j]) + Double(bias[2 * u + j])))
+                            hNew = z * hNew + (1 - z) * candidate
+                        }
+                        worst = max(worst, abs(Double(h[r * u + j]) - hNew), abs(Double(y[r * u + j]) - hNew))
+                        if lstm { worst = max(worst, abs(Double(c[r * u + j]) - cNew)) }
+                    }
+                }
+                #expect(worst <= 2e-6, "\(lstm ? "lstm" : "gru") units \(u) \(isa): \(worst)")
+            }
+        }
+    }
+}
