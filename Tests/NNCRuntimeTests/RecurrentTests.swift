@@ -53,6 +53,8 @@ import Testing
     /// The same two sequences unpadded (5 steps) and padded to 8 and 12 steps at the end,
     /// the start and both ends give the same losses, outputs and gradients: exactly in
     /// double precision (padded steps only add zeros), to float rounding in the fast kernels.
+    /// A padded step leaking into the fast kernels moves a result by a whole step's share, far
+    /// above rounding.
     @Test func paddingChangesNothing() throws {
         let sequences = [[3, 1, 4, 1, 5], [2, 7, 1, 8, 2]]
         let layouts: [(steps: Int, before: Int)] = [(5, 0), (8, 0), (8, 3), (12, 4)]
@@ -73,7 +75,15 @@ import Testing
                 continue
             }
             #expect(result.reference == first.reference, "padded to \(layout.steps) (\(layout.before) before): double results differ")
-            #expect(worstRelative(result.fast, first.fast) < 1e-6, "padded to \(layout.steps): float results differ")
+            // Float sums over more (zero) rows round differently; where a gradient's terms cancel
+            // (a bias summed over steps) that rounding is large relative to the result, so each
+            // tensor may move by its own measured float error (unpadded fast vs double) besides 1e-6.
+            for k in first.fast.indices {
+                let moved = zip(result.fast[k], first.fast[k]).map { abs($0 - $1) }.max() ?? 0
+                let rounding = zip(first.fast[k], first.reference[k]).map { abs($0 - $1) }.max() ?? 0
+                let scale = first.reference[k].map(abs).max() ?? 0
+                #expect(moved <= 1e-6 * scale + 4 * rounding, "padded to \(layout.steps): float tensor \(k) moved by \(moved)")
+            }
         }
     }
 
