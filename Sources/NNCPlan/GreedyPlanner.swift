@@ -78,7 +78,8 @@ public struct GreedyPlanner: MemoryPlanner {
             if best.arenaBytes <= bound { return best }
         }
         // Still above: retry with jittered sizes (a fixed seed keeps plans reproducible).
-        let attempts = thorough ? min(randomAttempts, placements) : 0
+        // Each attempt also compacts (about 10 placements of work), so they share the budget.
+        let attempts = thorough ? min(randomAttempts, placements / 10) : 0
         let crowding = Self.crowding(buffers)
         var state: UInt64 = 0x5EED
         for attempt in 0..<attempts {
@@ -204,30 +205,33 @@ public struct GreedyPlanner: MemoryPlanner {
     /// time, until a pass moves nothing (at most 4 passes). O(n²) per pass.
     func compact(_ buffers: [BufferLifetime], _ placed: [BufferID: Int]) -> [BufferID: Int] {
         guard compacts else { return placed }
-        var offsets = placed
+        // Positions instead of ids, and each buffer's time-overlapping neighbours found once.
+        var offsets = buffers.map { placed[$0.id]! }
+        let sizes = buffers.map(\.alignedBytes)
+        let neighbours = buffers.indices.map { i in
+            buffers.indices.filter { j in j != i && buffers[j].first <= buffers[i].last && buffers[i].first <= buffers[j].last }
+        }
+        var taken: [(start: Int, end: Int)] = []
         for _ in 0..<4 {
             var moved = false
-            let order = buffers.sorted { (offsets[$0.id]! + $0.alignedBytes, $0.id) > (offsets[$1.id]! + $1.alignedBytes, $1.id) }
-            for b in order {
-                let size = b.alignedBytes
-                var taken: [(start: Int, end: Int)] = []
-                for other in buffers where other.id != b.id && other.first <= b.last && b.first <= other.last {
-                    taken.append((offsets[other.id]!, offsets[other.id]! + other.alignedBytes))
-                }
+            let order = buffers.indices.sorted { (offsets[$0] + sizes[$0], buffers[$0].id) > (offsets[$1] + sizes[$1], buffers[$1].id) }
+            for i in order {
+                taken.removeAll(keepingCapacity: true)
+                for j in neighbours[i] { taken.append((offsets[j], offsets[j] + sizes[j])) }
                 taken.sort { $0.start < $1.start }
                 var cursor = 0
                 for range in taken {
-                    if range.start - cursor >= size { break }
+                    if range.start - cursor >= sizes[i] { break }
                     cursor = max(cursor, range.end)
                 }
-                if cursor < offsets[b.id]! {
-                    offsets[b.id] = cursor
+                if cursor < offsets[i] {
+                    offsets[i] = cursor
                     moved = true
                 }
             }
             if !moved { break }
         }
-        return offsets
+        return Dictionary(uniqueKeysWithValues: zip(buffers.map(\.id), offsets))
     }
 
     /// A placed buffer: its byte range and its lifetime.
