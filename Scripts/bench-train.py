@@ -32,7 +32,7 @@ def variant(model, optimizer, extra_layers=""):
 
 
 def train(nnc, spec, threads, epochs, out):
-    stats = os.path.join(out, "time.txt")
+    stats = out + ".time"
     result = subprocess.run(["/usr/bin/time", "-f", "%M", "-o", stats, nnc, "train", spec, "--epochs", str(epochs),
                              "--threads", str(threads), "--quiet", "--format", "json", "--out", out],
                             check=True, capture_output=True, text=True)
