@@ -39,6 +39,13 @@ import Testing
         }.max() ?? 0
     }
 
+    /// max |a − b| over the largest |b| of all tensors: float rounding measured against the
+    /// magnitudes the step computes with, for tensors whose own values nearly cancel.
+    func worstRelativeToLargest(_ a: [[Double]], _ b: [[Double]]) -> Double {
+        let largest = b.joined().map(abs).max() ?? 0
+        return (zip(a, b).flatMap { zip($0, $1).map { abs($0 - $1) } }.max() ?? 0) / max(largest, 1e-12)
+    }
+
     static let paddedModel = """
         layers:
           - embedding: {input_dim: 9, output_dim: 4, padding_index: 0}
@@ -52,7 +59,11 @@ import Testing
 
     /// The same two sequences unpadded (5 steps) and padded to 8 and 12 steps at the end,
     /// the start and both ends give the same losses, outputs and gradients: exactly in
-    /// double precision (padded steps only add zeros), to float rounding in the fast kernels.
+    /// double precision (padded steps only add zeros), to float rounding in the fast kernels
+    /// (a longer sequence changes the GEMM shapes and so how the kernels group their sums;
+    /// one gradient tensor here is ~1e-6, a near-cancelling sum whose float error against
+    /// the double reference is a few percent of itself, so the bound is relative to the
+    /// step's largest value).
     @Test func paddingChangesNothing() throws {
         let sequences = [[3, 1, 4, 1, 5], [2, 7, 1, 8, 2]]
         let layouts: [(steps: Int, before: Int)] = [(5, 0), (8, 0), (8, 3), (12, 4)]
@@ -73,7 +84,7 @@ import Testing
                 continue
             }
             #expect(result.reference == first.reference, "padded to \(layout.steps) (\(layout.before) before): double results differ")
-            #expect(worstRelative(result.fast, first.fast) < 1e-6, "padded to \(layout.steps): float results differ")
+            #expect(worstRelativeToLargest(result.fast, first.fast) < 1e-6, "padded to \(layout.steps): float results differ")
         }
     }
 
