@@ -17,7 +17,9 @@ import Testing
     }
 
     static let pinned: [Pinned] = [
+        Pinned(file: "adding_lstm", total: 4_513, trainable: 4_513, nonTrainable: 0, pytorch: 4_641),
         Pinned(file: "alvinn", total: 3_994, trainable: 3_994, nonTrainable: 0),
+        Pinned(file: "bigru_classifier", total: 37_386, trainable: 37_386, nonTrainable: 0, pytorch: 37_386),
         Pinned(file: "breast_cancer_mlp", total: 513, trainable: 513, nonTrainable: 0),
         Pinned(file: "causal_tcn", total: 12_673, trainable: 12_673, nonTrainable: 0),
         Pinned(file: "ciresan_mlp", total: 11_972_510, trainable: 11_972_510, nonTrainable: 0),
@@ -37,6 +39,7 @@ import Testing
         Pinned(file: "lstm_classifier", total: 81_674, trainable: 81_674, nonTrainable: 0, pytorch: 82_186),
         Pinned(file: "nielsen_cnn", total: 1_672_570, trainable: 1_672_570, nonTrainable: 0),
         Pinned(file: "resnet_block", total: 25_018, trainable: 24_666, nonTrainable: 352),
+        Pinned(file: "stacked_lstm_layernorm", total: 57_610, trainable: 57_610, nonTrainable: 0, pytorch: 58_122),
         Pinned(file: "wine_mlp", total: 275, trainable: 275, nonTrainable: 0),
     ]
 
