@@ -65,7 +65,7 @@ struct BenchGEMMCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "gemm",
         abstract: "GEMM GFLOP/s on the shapes the models use (median of timed batches).",
-        discussion: "Scripts/bench-gemm.sh runs this interleaved with numpy's OpenBLAS on the same shapes.")
+        discussion: "Scripts/bench-gemm.py runs this interleaved with numpy's OpenBLAS on the same shapes.")
 
     @Option(help: "Threads splitting each multiply.")
     var threads = ProcessInfo.processInfo.activeProcessorCount
