@@ -32,11 +32,7 @@ public enum Convolution {
         run(&job, pool) { context, p in
             let j = context!.assumingMemoryBound(to: Job.self).pointee
             let (b0, b1) = j.samples(p)
-            var source = j.input
-            if j.cv.padded != 0, let scratch = j.scratch {
-                nnc_conv_pad(scratch, j.input, j.cv, b0, b1)
-                source = UnsafePointer(scratch)
-            }
+            let source = j.paddedInput(b0, b1)
             nnc_conv_forward(j.out, source, j.second, j.bias, j.cv, j.activation, j.parameter, b0, b1)
         }
     }
@@ -63,11 +59,7 @@ public enum Convolution {
         run(&job, pool) { context, p in
             let j = context!.assumingMemoryBound(to: Job.self).pointee
             let (b0, b1) = j.samples(p)
-            var source = j.input
-            if j.cv.padded != 0, let scratch = j.scratch {
-                nnc_conv_pad(scratch, j.input, j.cv, b0, b1)
-                source = UnsafePointer(scratch)
-            }
+            let source = j.paddedInput(b0, b1)
             nnc_conv_forward_maxpool(j.out, j.argmax, source, j.second, j.bias, j.cv, j.pool, j.activation, j.parameter, b0, b1,
                                      j.partials! + p * j.count)
         }
@@ -104,11 +96,7 @@ public enum Convolution {
         run(&job, pool) { context, p in
             let j = context!.assumingMemoryBound(to: Job.self).pointee
             let (b0, b1) = j.samples(p)
-            var source = j.input
-            if j.cv.padded != 0, let scratch = j.scratch {
-                nnc_conv_pad(scratch, j.input, j.cv, b0, b1)
-                source = UnsafePointer(scratch)
-            }
+            let source = j.paddedInput(b0, b1)
             nnc_conv_backward_weights(p == 0 ? j.out : j.partials! + (p - 1) * j.count, source, j.second, j.cv, b0, b1)
         }
         for p in 1..<max(1, job.parts) { nnc_accumulate(dw, workspace + (p - 1) * count, count) }
@@ -131,6 +119,14 @@ public enum Convolution {
         var count = 0
         var pool = nnc_window()
         var argmax: UnsafeMutablePointer<Int32>? = nil
+
+        /// The input samples [b0, b1) as the kernels read them: zero-padded into the scratch
+        /// copy when the convolution pads, else the input itself.
+        func paddedInput(_ b0: Int32, _ b1: Int32) -> UnsafePointer<Float> {
+            guard cv.padded != 0, let scratch else { return input }
+            nnc_conv_pad(scratch, input, cv, b0, b1)
+            return UnsafePointer(scratch)
+        }
 
         func samples(_ p: Int) -> (Int32, Int32) {
             let batch = Int(cv.g.batch)

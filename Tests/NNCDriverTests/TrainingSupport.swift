@@ -29,6 +29,30 @@ final class Scratch {
     }
 }
 
+/// A bundled example and the test result its comment promises, checked by training it for
+/// real with its own recipe and seed (ExampleResultsTests, SequenceExampleResultsTests).
+struct BundledExample: Sendable, CustomStringConvertible {
+    var model: String
+    /// The test metric and the bound it must reach (accuracy at least, loss at most).
+    var metric: String
+    var bound: Double
+    /// Epochs to train instead of the spec's own, or nil for the full recipe.
+    var epochs: Int? = nil
+    var description: String { model }
+
+    func trainsToItsResult() throws {
+        let s = try Scratch()
+        let result = try Training.run(Repo.models.appendingPathComponent("\(model).yaml").path, epochs: epochs, out: s.path("run"))
+        let test = try #require(result.test)
+        let value = try #require(metric == "loss" ? test.loss : test.metrics[metric])
+        if metric == "loss" {
+            #expect(value <= bound, "\(model): test loss \(value)")
+        } else {
+            #expect(value >= bound, "\(model): test \(metric) \(value)")
+        }
+    }
+}
+
 enum Training {
     /// Trains `model` to the end (or until `stopAfterBatches` batches of this process).
     static func run(_ model: String?, resume: String? = nil, epochs: Int? = nil, out: String, threads: Int = 2,
