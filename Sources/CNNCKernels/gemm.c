@@ -185,14 +185,23 @@ static void pack_b(float *bp, const float *b, int ldb, int kc, int nc, int trans
             bp += (size_t)NR * kc;
             continue;
         }
+        if (cols == NR) {
+            // The full panels row by row: each row of B is read once, front to back, which
+            // the prefetcher follows; walking panel by panel reads one line from each of kc
+            // rows per panel instead, too many streams to prefetch.
+            int full = (nc - p) / NR;
+            for (int q = 0; q < kc; q++) {
+                const float *row = b + (size_t)q * ldb + p;
+                for (int f = 0; f < full; f++) memcpy(bp + (size_t)f * NR * kc + q * NR, row + f * NR, NR * sizeof(float));
+            }
+            bp += (size_t)full * NR * kc;
+            p += (full - 1) * NR;
+            continue;
+        }
         for (int q = 0; q < kc; q++) {
             const float *row = b + (size_t)q * ldb + p;
-            if (cols == NR) {
-                memcpy(bp + q * NR, row, NR * sizeof(float));
-            } else {
-                for (int j = 0; j < cols; j++) bp[q * NR + j] = row[j];
-                for (int j = cols; j < NR; j++) bp[q * NR + j] = 0.0f;
-            }
+            for (int j = 0; j < cols; j++) bp[q * NR + j] = row[j];
+            for (int j = cols; j < NR; j++) bp[q * NR + j] = 0.0f;
         }
         bp += (size_t)NR * kc;
     }
