@@ -111,4 +111,32 @@ import Testing
         // The first Adam step moves each weight by about lr·sign(g).
         #expect(abs(Double(w[0]) - Double(Self.w0[0])) < 0.004)
     }
+
+    /// The vector loop (8 weights at a time) and the scalar tail compute the same update bit
+    /// for bit: 20 weights repeat the tiny problem five times, so weights 0–3 take the vector
+    /// path and 16–19 the tail (AMSGrad and AdamW included), and all match the formula.
+    @Test(arguments: [(false, 0.0), (true, 0.0), (false, 0.004)])
+    func adamVectorLoopAgreesWithTail(amsgrad: Bool, weightDecay: Double) {
+        let copies = 5, count = 4 * copies
+        var w = Array([[Float]](repeating: Self.w0, count: copies).joined())
+        var m = [Float](repeating: 0, count: count), v = m, vmax = m
+        for (t, g) in Self.grads.enumerated() {
+            let gradients = Array([[Float]](repeating: g, count: copies).joined())
+            vmax.withUnsafeMutableBufferPointer { vmaxBuffer in
+                OptimizerKernels.adam(w: &w, g: gradients, firstMoment: &m, secondMoment: &v,
+                                      maxSecondMoment: amsgrad ? vmaxBuffer.baseAddress : nil, count: count,
+                                      lr: 0.001, beta1: 0.9, beta2: 0.999, epsilon: 1e-7, weightDecay: Float(weightDecay), step: t + 1)
+            }
+        }
+        #expect(Array(w[0..<4]) == Array(w[16..<20]), "vector \(w[0..<4]) vs tail \(w[16..<20])")
+        var single = Self.w0, m1 = [Float](repeating: 0, count: 4), v1 = m1, vmax1 = m1
+        for (t, g) in Self.grads.enumerated() {
+            vmax1.withUnsafeMutableBufferPointer { vmaxBuffer in
+                OptimizerKernels.adam(w: &single, g: g, firstMoment: &m1, secondMoment: &v1,
+                                      maxSecondMoment: amsgrad ? vmaxBuffer.baseAddress : nil, count: 4,
+                                      lr: 0.001, beta1: 0.9, beta2: 0.999, epsilon: 1e-7, weightDecay: Float(weightDecay), step: t + 1)
+            }
+        }
+        #expect(Array(w[8..<12]) == single, "vector \(w[8..<12]) vs scalar \(single)")
+    }
 }
