@@ -12,6 +12,8 @@ times nnc's training step (`nnc bench MODEL --batch B`) for the figures PyTorch 
 
   python3 -m venv /tmp/ortenv && /tmp/ortenv/bin/pip install onnxruntime onnx numpy
   /tmp/ortenv/bin/python Scripts/bench-recurrent.py --nnc .build/release/nnc
+When the interpreter also imports torch, each round times PyTorch's eager inference of the
+same classifier too (`pip install torch` in the same venv).
 """
 import argparse, importlib.util, json, os, statistics, subprocess, sys
 
@@ -60,6 +62,21 @@ def ort_samples_per_second(model_bytes, batch, threads):
     return batch / inference.median_seconds(lambda: session.run(None, {"x": x}))
 
 
+def torch_samples_per_second(cell, batch, threads):
+    """PyTorch's eager inference of the same classifier (random weights), under inference_mode."""
+    import torch
+    torch.set_num_threads(threads)
+    rnn = (torch.nn.LSTM if cell == "lstm" else torch.nn.GRU)(FEATURES, UNITS, batch_first=True)
+    dense = torch.nn.Linear(UNITS, CLASSES)
+    x = torch.randn(batch, STEPS, FEATURES)
+
+    def run():
+        with torch.inference_mode():
+            states, _ = rnn(x)
+            return torch.softmax(dense(states[:, -1]), dim=1)
+    return batch / inference.median_seconds(run)
+
+
 def nnc_training_samples_per_second(nnc, model, batch, threads):
     out = subprocess.run([nnc, "bench", model, "--batch", str(batch), "--threads", str(threads), "--format", "json"],
                          check=True, capture_output=True, text=True).stdout
@@ -75,17 +92,27 @@ def main():
     parser.add_argument("--training", action="store_true", help="also time nnc's training step at batch 64")
     args = parser.parse_args()
     import onnxruntime
-    print(f"nnc vs ONNX Runtime {onnxruntime.__version__}, inference samples/s, median of {args.rounds} interleaved rounds")
+    try:
+        import torch
+        with_torch = f", PyTorch {torch.__version__}"
+    except ImportError:
+        with_torch = ""
+    print(f"nnc vs ONNX Runtime {onnxruntime.__version__}{with_torch}, inference samples/s, median of {args.rounds} interleaved rounds")
     for cell, model in MODELS.items():
         model_bytes = onnx_model(cell)
         for threads in args.threads:
             for batch in args.batches:
-                ours, theirs = [], []
+                ours, theirs, eager = [], [], []
                 for _ in range(args.rounds):
                     ours.append(inference.nnc_samples_per_second(args.nnc, model, batch, threads))
                     theirs.append(ort_samples_per_second(model_bytes, batch, threads))
+                    if with_torch:
+                        eager.append(torch_samples_per_second(cell, batch, threads))
                 a, b = statistics.median(ours), statistics.median(theirs)
-                print(f"  {cell:5s} threads {threads} batch {batch:4d}   nnc {a:10,.0f}   onnxruntime {b:10,.0f}   ratio {a / b:5.2f}")
+                line = f"  {cell:5s} threads {threads} batch {batch:4d}   nnc {a:10,.0f}   onnxruntime {b:10,.0f}   ratio {a / b:5.2f}"
+                if eager:
+                    line += f"   pytorch {statistics.median(eager):10,.0f}   ratio {a / statistics.median(eager):5.2f}"
+                print(line)
                 sys.stdout.flush()
     if args.training:
         print("nnc training step, batch 64, samples/s (median of rounds)")
