@@ -36,25 +36,23 @@ def variant(model, optimizer, extra_layers=""):
     return text
 
 
-def train(nnc, spec, threads, epochs, out):
-    stats = out + ".time"
-    result = subprocess.run(["/usr/bin/time", "-f", "%M", "-o", stats, nnc, "train", spec, "--epochs", str(epochs),
-                             "--threads", str(threads), "--quiet", "--format", "json", "--out", out],
-                            check=True, capture_output=True, text=True)
+def timed(command, stats):
+    """Runs one whole process: its JSON `samples_per_second` and its peak resident memory (MB)."""
+    result = subprocess.run(["/usr/bin/time", "-f", "%M", "-o", stats, *command], check=True, capture_output=True, text=True)
     with open(stats) as f:
         peak_kib = int(f.read().split()[-1])
     return json.loads(result.stdout)["samples_per_second"], peak_kib / 1024
+
+
+def train(nnc, spec, threads, epochs, out):
+    return timed([nnc, "train", spec, "--epochs", str(epochs), "--threads", str(threads), "--quiet", "--format", "json",
+                  "--out", out], out + ".time")
 
 
 def pytorch(python, model, optimizer, threads, epochs, out):
-    """The PyTorch reference's samples/s and peak resident memory (MB) for one run."""
-    stats = out + ".time"
+    """The PyTorch reference on the same model, recipe, threads and epochs."""
     script = os.path.join(ROOT, "Scripts", "pytorch_train_reference.py")
-    result = subprocess.run(["/usr/bin/time", "-f", "%M", "-o", stats, python, script, model, optimizer, str(threads), str(epochs)],
-                            check=True, capture_output=True, text=True)
-    with open(stats) as f:
-        peak_kib = int(f.read().split()[-1])
-    return json.loads(result.stdout)["samples_per_second"], peak_kib / 1024
+    return timed([python, script, model, optimizer, str(threads), str(epochs)], out + ".time")
 
 
 def main():
