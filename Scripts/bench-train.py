@@ -15,7 +15,7 @@ Scripts/pytorch_train_reference.py on the same model, recipe, threads and epochs
 table adds PyTorch's medians and nnc's ratio to them: the issue's goals are ratios, and a
 reference measured in the same rounds is the only fair one on a shared machine.
 Build first (`swift build -c release`), then
-  Scripts/bench-train.py [--rounds 5] [--epochs 3] [--nnc .build/release/nnc] [--pytorch PYTHON]
+  Scripts/bench-train.py [--rounds 5] [--epochs 3] [--nnc .build/release/nnc] [--pytorch PYTHON] [--only mlp,lstm]
 """
 import argparse, json, os, re, statistics, subprocess, tempfile
 

@@ -171,38 +171,35 @@ static void pack_a(float *ap, const float *a, int lda, int mc, int kc, int trans
 // Packs rows [0, kc) × columns [0, nc) of B into NR-wide panels, zero columns past nc.
 // With `trans`, B is stored transposed: B[q][j] = b[j*ldb + q].
 static void pack_b(float *bp, const float *b, int ldb, int kc, int nc, int trans) {
-    int avx2 = use_avx2();
-    for (int p = 0; p < nc; p += NR) {
-        int cols = nc - p < NR ? nc - p : NR;
-        if (trans) {
-            int done = avx2 && cols == NR ? pack_b_panel_t_avx2(bp, b + (size_t)p * ldb, ldb, kc) : 0;
-            for (int j = 0; j < cols; j++) {
-                const float *row = b + (size_t)(p + j) * ldb;
-                for (int q = done; q < kc; q++) bp[q * NR + j] = row[q];
-            }
-            for (int q = done; q < kc; q++)
-                for (int j = cols; j < NR; j++) bp[q * NR + j] = 0.0f;
-            bp += (size_t)NR * kc;
-            continue;
+    if (!trans) {
+        // The full panels row by row: each row of B is read once, front to back, which the
+        // prefetcher follows; panel by panel would read one line from each of kc rows per
+        // panel, too many streams to prefetch. Then the zero-padded edge panel, if any.
+        int full = nc / NR;
+        for (int q = 0; q < kc; q++) {
+            const float *row = b + (size_t)q * ldb;
+            for (int f = 0; f < full; f++) memcpy(bp + (size_t)f * NR * kc + q * NR, row + f * NR, NR * sizeof(float));
         }
-        if (cols == NR) {
-            // The full panels row by row: each row of B is read once, front to back, which
-            // the prefetcher follows; walking panel by panel reads one line from each of kc
-            // rows per panel instead, too many streams to prefetch.
-            int full = (nc - p) / NR;
-            for (int q = 0; q < kc; q++) {
-                const float *row = b + (size_t)q * ldb + p;
-                for (int f = 0; f < full; f++) memcpy(bp + (size_t)f * NR * kc + q * NR, row + f * NR, NR * sizeof(float));
-            }
-            bp += (size_t)full * NR * kc;
-            p += (full - 1) * NR;
-            continue;
-        }
+        bp += (size_t)full * NR * kc;
+        int p = full * NR, cols = nc - p;
+        if (cols == 0) return;
         for (int q = 0; q < kc; q++) {
             const float *row = b + (size_t)q * ldb + p;
             for (int j = 0; j < cols; j++) bp[q * NR + j] = row[j];
             for (int j = cols; j < NR; j++) bp[q * NR + j] = 0.0f;
         }
+        return;
+    }
+    int avx2 = use_avx2();
+    for (int p = 0; p < nc; p += NR) {
+        int cols = nc - p < NR ? nc - p : NR;
+        int done = avx2 && cols == NR ? pack_b_panel_t_avx2(bp, b + (size_t)p * ldb, ldb, kc) : 0;
+        for (int j = 0; j < cols; j++) {
+            const float *row = b + (size_t)(p + j) * ldb;
+            for (int q = done; q < kc; q++) bp[q * NR + j] = row[q];
+        }
+        for (int q = done; q < kc; q++)
+            for (int j = cols; j < NR; j++) bp[q * NR + j] = 0.0f;
         bp += (size_t)NR * kc;
     }
 }
