@@ -14,5 +14,6 @@
 #include "nnc_regularization.h"
 #include "nnc_conv.h"
 #include "nnc_recurrent.h"
+#include "nnc_pool.h"
 
 #endif
