@@ -3,6 +3,7 @@
 // step loads two B vectors and broadcasts six A values: 12 FMAs for 8 loads.
 
 #include "nnc_kernels.h"
+#include <stdatomic.h>
 
 void nnc_microkernel_rows_portable(int kc, const float *a, int lda, const float *bp, float *c, int ldc, int accumulate);
 void nnc_gemv_portable(float *y, const float *x, const float *b, int ldb, int n, int k, int accumulate);
@@ -163,12 +164,19 @@ void nnc_microkernel_portable(int kc, const float *ap, const float *bp, float *c
         for (int j = 0; j < 16; j++) c[(size_t)i * ldc + j] = (accumulate ? c[(size_t)i * ldc + j] : 0.0f) + tile[i][j];
 }
 
-static int detected = -1;
-static int override = -1;
+// The detected set is cached (an idempotent race, so a relaxed atomic); an override is the
+// calling thread's, and the pool hands the caller's to the threads that run its parts, so a
+// test forcing one path never changes the kernels another thread's work runs.
+static _Atomic int detected = -1;
+static _Thread_local int override = -1;
 
 nnc_isa nnc_detected_isa(void) {
-    if (detected < 0) detected = detect();
-    return detected ? NNC_ISA_AVX2_FMA : NNC_ISA_PORTABLE;
+    int d = atomic_load_explicit(&detected, memory_order_relaxed);
+    if (d < 0) {
+        d = detect();
+        atomic_store_explicit(&detected, d, memory_order_relaxed);
+    }
+    return d ? NNC_ISA_AVX2_FMA : NNC_ISA_PORTABLE;
 }
 
 nnc_isa nnc_active_isa(void) {
@@ -178,3 +186,6 @@ nnc_isa nnc_active_isa(void) {
 }
 
 void nnc_set_isa(nnc_isa isa) { override = (int)isa; }
+
+int nnc_isa_override(void) { return override; }
+void nnc_set_isa_override(int isa) { override = isa; }

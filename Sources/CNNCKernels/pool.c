@@ -20,6 +20,7 @@
 // counter; the caller runs parts itself, so with no worker awake it only loses the wait.
 
 #include "nnc_pool.h"
+#include "nnc_gemm.h"
 #include <pthread.h>
 #include <sched.h>
 #include <stdatomic.h>
@@ -43,6 +44,8 @@ struct nnc_pool {
     _Atomic int stopping;
     nnc_pool_task task;
     void *context;
+    /// The caller's instruction-set override, which its parts run with.
+    int isa;
     uint64_t generation;
     pthread_mutex_t lock;
     pthread_cond_t wake;
@@ -72,6 +75,7 @@ static void drain(nnc_pool *pool, uint64_t generation) {
     for (;;) {
         if (generation_of(w) != generation || next_of(w) >= parts_of(w)) return;
         if (!atomic_compare_exchange_weak_explicit(&pool->word, &w, w + 1, memory_order_acquire, memory_order_relaxed)) continue;
+        nnc_set_isa_override(pool->isa);
         pool->task(pool->context, (long)next_of(w));
         atomic_fetch_add_explicit(&pool->finished, 1, memory_order_release);
         w = atomic_load_explicit(&pool->word, memory_order_relaxed);
@@ -157,6 +161,7 @@ void nnc_pool_run(nnc_pool *pool, long parts, nnc_pool_task task, void *context)
     }
     pool->task = task;
     pool->context = context;
+    pool->isa = nnc_isa_override();
     atomic_store_explicit(&pool->finished, 0, memory_order_relaxed);
     pool->generation = (pool->generation + 1) & (UINT64_MAX >> GENERATION_SHIFT);
     uint64_t w = pool->generation << GENERATION_SHIFT | (uint64_t)parts << PART_BITS;

@@ -15,12 +15,13 @@ public enum GEMM {
     public static var detectedISA: ISA { nnc_detected_isa() == NNC_ISA_AVX2_FMA ? .avx2FMA : .portable }
     public static var activeISA: ISA { nnc_active_isa() == NNC_ISA_AVX2_FMA ? .avx2FMA : .portable }
 
-    /// Forces an instruction set (tests run both paths); `nil` restores the detected one.
+    /// Forces an instruction set for work started from the calling thread, pool parts included
+    /// (tests run both paths side by side); `nil` restores the detected one.
     public static func useISA(_ isa: ISA?) {
         switch isa {
         case .portable?: nnc_set_isa(NNC_ISA_PORTABLE)
         case .avx2FMA?: nnc_set_isa(NNC_ISA_AVX2_FMA)
-        case nil: nnc_set_isa(nnc_isa(rawValue: UInt32(bitPattern: -1)))
+        case nil: nnc_set_isa_override(-1)
         }
     }
 

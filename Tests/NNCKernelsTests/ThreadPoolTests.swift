@@ -89,6 +89,29 @@ import Testing
         #expect(bothRan)
     }
 
+    /// An instruction-set override belongs to the thread that set it and to the parts of the
+    /// jobs it starts: a test forcing the portable kernels cannot change another thread's
+    /// results (tests run in parallel), and a job's parts all use the same kernels.
+    @Test func partsRunWithTheCallersInstructionSet() throws {
+        guard GEMM.detectedISA == .avx2FMA else { return }
+        GEMM.useISA(.portable)
+        defer { GEMM.useISA(nil) }
+        let pool = ThreadPool(threads: 2)
+        let seen = UnsafeMutablePointer<Int32>.allocate(capacity: 64)
+        defer { seen.deallocate() }
+        pool.run(parts: 64, context: UnsafeMutableRawPointer(seen)) { context, p in
+            let end = DispatchTime.now().uptimeNanoseconds + 20_000
+            while DispatchTime.now().uptimeNanoseconds < end {}
+            context!.assumingMemoryBound(to: Int32.self)[p] = GEMM.activeISA == .portable ? 1 : 0
+        }
+        #expect(UnsafeBufferPointer(start: seen, count: 64).allSatisfy { $0 == 1 })
+        let otherThread = Mutex<GEMM.ISA?>(nil)
+        let thread = Thread { otherThread.withLock { $0 = GEMM.activeISA } }
+        thread.start()
+        while otherThread.withLock({ $0 }) == nil { Thread.sleep(forTimeInterval: 0.001) }
+        #expect(otherThread.withLock { $0 } == .avx2FMA)
+    }
+
     /// A pool can be made and dropped many times (workers stop and are joined).
     @Test func poolsStopCleanly() {
         for _ in 0..<50 {

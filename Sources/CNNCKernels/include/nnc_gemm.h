@@ -18,7 +18,13 @@ nnc_isa nnc_detected_isa(void);
 /// The instruction set the kernels use: the detected one unless overridden (tests
 /// exercise both paths). Setting an unsupported one falls back to portable.
 nnc_isa nnc_active_isa(void);
+/// Overrides the instruction set for work started from the calling thread (pool parts
+/// included); -1 (any negative value) restores the detected one.
 void nnc_set_isa(nnc_isa isa);
+/// The calling thread's override as set (negative: none), and setting it raw (the pool
+/// gives each part its caller's).
+int nnc_isa_override(void);
+void nnc_set_isa_override(int isa);
 
 /// Floats of workspace `nnc_sgemm` needs for these dimensions.
 size_t nnc_sgemm_workspace_floats(int m, int n, int k);
