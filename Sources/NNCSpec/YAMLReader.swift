@@ -4,6 +4,14 @@ import Yams
 /// Reads YAML text into a `SpecNode` tree with `Yams.compose`, which keeps every node's mark.
 public enum YAMLReader {
     public static func read(_ file: SourceFile, into diagnostics: inout Diagnostics) -> SpecNode? {
+        if let excess = YAMLNodeBudget.excess(in: file.text) {
+            diagnostics.error(.tooLarge, "a model file may stand for at most \(YAMLNodeBudget.limit.grouped) YAML nodes once its aliases are expanded; "
+                              + "it reaches \(excess.nodes.grouped) here", at: file.location(line: excess.line, column: excess.column),
+                              label: "\(excess.nodes.grouped) nodes so far",
+                              help: "an alias repeats its anchor's whole node, and aliases inside anchored nodes multiply; "
+                                  + "repeat layers with `repeat:` or `blocks:` instead")
+            return nil
+        }
         do {
             guard let node = try Yams.compose(yaml: file.text) else {
                 return SpecNode(.null, at: file.location(line: 1, column: 1))
