@@ -25,20 +25,32 @@ struct BenchModelCommand: ParsableCommand {
     @OptionGroup var options: ModelOptions
     @OptionGroup var plan: PlanOptions
 
-    @Option(help: "Threads (default: all cores).")
-    var threads = ProcessInfo.processInfo.activeProcessorCount
+    @Option(help: "Threads (default: all cores, at most 256).")
+    var threads: Int?
 
-    @Option(help: "Seconds of timed steps.")
+    @Option(help: "Seconds of timed steps (at most 3600).")
     var seconds = 1.5
 
     @Flag(help: "Also time every instruction (median) and list the slowest.")
     var profile = false
 
+    func validate() throws {
+        try OptionChecks.check(threads, "threads", in: OptionChecks.threads)
+        try OptionChecks.checkPositive(seconds, "seconds", atMost: 3600)
+    }
+
     func run() throws {
         let result = options.compile(plan.lowering)
         if options.format == .text { options.report(result.diagnostics) }
         guard let compiled = result.plan else { throw ExitCode(1) }
-        let r = ModelBenchmark.run(compiled, threads: threads, seconds: seconds, profile: profile)
+        if let spec = result.check.spec, let graph = result.check.graph,
+           let refusal = MemoryBudget.refusal(needing: compiled.totalBytes, what: "the \(compiled.options.mode.rawValue) plan",
+                                              mode: compiled.options.mode, batch: compiled.options.batch, graph: graph, spec: spec,
+                                              at: spec.inputLocation) {
+            options.report([refusal])
+            throw ExitCode(1)
+        }
+        let r = ModelBenchmark.run(compiled, threads: OptionChecks.threads(threads), seconds: seconds, profile: profile)
         if options.format == .json {
             try printJSON(["model": r.model, "mode": r.mode.rawValue, "batch": r.batch, "threads": r.threads,
                            "seconds_per_step": r.secondsPerStep, "samples_per_second": r.samplesPerSecond,
@@ -67,17 +79,18 @@ struct BenchGEMMCommand: ParsableCommand {
         abstract: "GEMM GFLOP/s on the shapes the models use (median of timed batches).",
         discussion: "Scripts/bench-gemm.py runs this interleaved with numpy's OpenBLAS on the same shapes.")
 
-    @Option(help: "Threads splitting each multiply.")
-    var threads = ProcessInfo.processInfo.activeProcessorCount
+    @Option(help: "Threads splitting each multiply (default: all cores, at most 256).")
+    var threads: Int?
 
     @Option(help: "Output format: text or json.")
     var format: OutputFormat = .text
 
     func validate() throws {
-        guard (1...256).contains(threads) else { throw ValidationError("--threads must be between 1 and 256") }
+        try OptionChecks.check(threads, "threads", in: OptionChecks.threads)
     }
 
     func run() throws {
+        let threads = OptionChecks.threads(threads)
         let results = GEMMBenchmark.shapes.map { GEMMBenchmark.run($0, threads: threads) }
         if format == .json {
             let rows = results.map { ["shape": $0.shape.name, "m": $0.shape.m, "n": $0.shape.n, "k": $0.shape.k,
@@ -99,8 +112,12 @@ struct BenchPlannerCommand: ParsableCommand {
         commandName: "planner",
         abstract: "Time the greedy memory planner on random training-step-like lifetimes.")
 
-    @Option(help: "Buffer counts to plan.")
+    @Option(help: "Buffer counts to plan (each 1 to 100,000).")
     var counts: [Int] = [100, 1000, 5000]
+
+    func validate() throws {
+        for count in counts { try OptionChecks.check(count, "counts", in: 1...100_000) }
+    }
 
     func run() throws {
         print("greedy planner, median of 7 runs")
