@@ -36,7 +36,7 @@ struct GradcheckCommand: ParsableCommand {
     var floatTolerance = 1e-3
 
     func validate() throws {
-        // The reference executor runs in double precision, one sample at a time per check.
+        // Every checked element reruns the whole batch in double precision: batches stay small.
         try OptionChecks.check(batch, "batch", in: 1...4096)
         try OptionChecks.check(perTensor, "per-tensor", in: 1...10_000)
         try OptionChecks.checkPositive(step, "step", atMost: 1)

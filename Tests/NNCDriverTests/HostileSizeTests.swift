@@ -12,7 +12,7 @@ import Testing
 @Suite struct HostileSizeTests {
     /// The largest accepted magnitude, its neighbours, and values whose squares or cubes
     /// pass 2³¹, 2³² and 2⁶³.
-    static let extremes = ["2147483648", "2147483647", "1073741824", "3037000500", "2097152", "65536", "46341"]
+    static let extremes = ["2147483648", "2147483647", "1073741824", "65536", "46341"]
     static let inputs = ["[6, 6, 2]", "[6, 2]", "[3]", "[32768, 32768, 1]", "[2147483648]", "[1073741824, 1]", "[65536, 65536]"]
 
     /// A small valid value for a required attribute of `type`.
