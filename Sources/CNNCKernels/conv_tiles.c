@@ -242,7 +242,7 @@ void nnc_conv_weights_tile(float *tile, int rows, int narrow, const float *xs, c
     else weights_tile_6x8_avx2(tile, xs, dz, off, cols, cv, r0, r1, masked);
 }
 
-int nnc_conv_have_avx2(void) { return nnc_active_isa() == NNC_ISA_AVX2_FMA; }
+int nnc_conv_have_avx2(void) { return nnc_has_avx2(); }
 #else
 int nnc_conv_have_avx2(void) { return 0; }
 #endif

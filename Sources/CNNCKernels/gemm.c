@@ -18,6 +18,7 @@
 #define MC 168
 
 void nnc_microkernel_avx2(int kc, const float *ap, const float *bp, float *c, int ldc, int accumulate);
+void nnc_microkernel_avx512(int kc, const float *ap, const float *bp, float *c, int ldc, int accumulate);
 void nnc_microkernel_portable(int kc, const float *ap, const float *bp, float *c, int ldc, int accumulate);
 void nnc_microkernel_avx2_rows(int kc, const float *a, int lda, const float *bp, float *c, int ldc, int accumulate);
 void nnc_microkernel_rows_portable(int kc, const float *a, int lda, const float *bp, float *c, int ldc, int accumulate);
@@ -32,6 +33,26 @@ static int round_up(int x, int to) { return (x + to - 1) / to * to; }
 // two vector loads read exactly one line. Workspace sizes include the 16 floats of slack.
 static float *align64(float *p) { return (float *)(((uintptr_t)p + 63) & ~(uintptr_t)63); }
 
+// C = act(C + bias) over a rows × cols block of C (bias already at the block's first column):
+// the epilogue of a finished tile, applied while it is in L1. Per element the arithmetic of a
+// separate pass over C.
+static void apply_epilogue(float *c, int ldc, int rows, int cols, const float *bias, const nnc_epilogue *ep) {
+    for (int i = 0; i < rows; i++) {
+        float *row = c + (size_t)i * ldc;
+        if (bias)
+            for (int j = 0; j < cols; j++) row[j] += bias[j];
+        if (ep->act != NNC_ACT_LINEAR) nnc_activation_forward(row, row, (size_t)cols, ep->act, ep->param);
+    }
+}
+
+// The epilogue of a part whose columns start at `col`: NULL when there is nothing to apply.
+static const nnc_epilogue *part_epilogue(nnc_epilogue *local, const nnc_epilogue *ep, int col) {
+    if (!ep || (!ep->bias && ep->act == NNC_ACT_LINEAR)) return NULL;
+    *local = *ep;
+    if (local->bias) local->bias += col;
+    return local;
+}
+
 // Depth of every K block but possibly a shallower last one: ceil(k / blocks), blocks = ceil(k / KC).
 static int kc_step(int k) {
     int blocks = (k + KC - 1) / KC;
@@ -45,7 +66,7 @@ static int mc_step(int rows) {
 }
 
 static microkernel active_kernel(void) {
-    return nnc_active_isa() == NNC_ISA_AVX2_FMA ? nnc_microkernel_avx2 : nnc_microkernel_portable;
+    return nnc_has_avx2() ? nnc_microkernel_avx2 : nnc_microkernel_portable;
 }
 
 // Rows of packed A any part of an m-row product needs (mc_step of any row count up to m).
@@ -136,7 +157,7 @@ NNC_AVX2 static int store_transposed_avx2(float *c, int ldc, const float *tile, 
     return j;
 }
 
-static int use_avx2(void) { return nnc_active_isa() == NNC_ISA_AVX2_FMA; }
+static int use_avx2(void) { return nnc_has_avx2(); }
 #else
 static int store_transposed_avx2(float *c, int ldc, const float *tile, int h, int w, int acc, const float *end) { return 0; }
 static int pack_a_panel_avx2(float *ap, const float *a, int lda, int kc) { return 0; }
@@ -208,24 +229,41 @@ static void pack_b(float *bp, const float *b, int ldb, int kc, int nc, int trans
 // B panels (`bp`, one NR-wide panel per kc rows). Edge tiles compute into a local tile and
 // keep the valid part, so the microkernel never branches.
 static void sweep_tiles(float *c, int ldc, const float *ap, const float *bp, int mc, int cols, int kc, int acc,
-                        void (*kernel)(int, const float *, const float *, float *, int, int)) {
+                        void (*kernel)(int, const float *, const float *, float *, int, int), const nnc_epilogue *ep) {
     float tile[MR * NR];
-    for (int jr = 0; jr < cols; jr += NR) {
-        int nr = cols - jr < NR ? cols - jr : NR;
-        for (int ir = 0; ir < mc; ir += MR) {
-            int mr = mc - ir < MR ? mc - ir : MR;
-            float *cij = c + (size_t)ir * ldc + jr;
-            const float *apanel = ap + (size_t)ir * kc, *bpanel = bp + (size_t)jr * kc;
-            if (mr == MR && nr == NR) {
-                kernel(kc, apanel, bpanel, cij, ldc, acc);
-            } else {
-                for (int i = 0; i < mr; i++)
-                    for (int j = 0; j < nr; j++) tile[i * NR + j] = acc ? cij[(size_t)i * ldc + j] : 0.0f;
-                kernel(kc, apanel, bpanel, tile, NR, 1);
-                for (int i = 0; i < mr; i++)
-                    for (int j = 0; j < nr; j++) cij[(size_t)i * ldc + j] = tile[i * NR + j];
+    // With AVX-512, pairs of full column panels take 12×32 tiles while two full row panels
+    // remain; the rest of the pair (and any single panel) takes 6×16 tiles.
+    int wide = nnc_active_isa() == NNC_ISA_AVX512 && kernel == nnc_microkernel_avx2;
+    for (int jr = 0; jr < cols;) {
+        // Rows of this step's panels done in 12×32 tiles; then the 6×16 tiles of the rest.
+        int done = 0;
+        if (wide && cols - jr >= 2 * NR)
+            for (; done + 2 * MR <= mc; done += 2 * MR) {
+                float *cij = c + (size_t)done * ldc + jr;
+                nnc_microkernel_avx512(kc, ap + (size_t)done * kc, bp + (size_t)jr * kc, cij, ldc, acc);
+                if (ep) apply_epilogue(cij, ldc, 2 * MR, 2 * NR, ep->bias ? ep->bias + jr : NULL, ep);
+            }
+        int panels = done > 0 ? 2 : 1;
+        for (int j = jr; j < jr + panels * NR && j < cols; j += NR) {
+            int nr = cols - j < NR ? cols - j : NR;
+            const float *bpanel = bp + (size_t)j * kc;
+            for (int ir = done; ir < mc; ir += MR) {
+                int mr = mc - ir < MR ? mc - ir : MR;
+                float *cij = c + (size_t)ir * ldc + j;
+                const float *apanel = ap + (size_t)ir * kc;
+                if (mr == MR && nr == NR) {
+                    kernel(kc, apanel, bpanel, cij, ldc, acc);
+                } else {
+                    for (int i = 0; i < mr; i++)
+                        for (int q = 0; q < nr; q++) tile[i * NR + q] = acc ? cij[(size_t)i * ldc + q] : 0.0f;
+                    kernel(kc, apanel, bpanel, tile, NR, 1);
+                    for (int i = 0; i < mr; i++)
+                        for (int q = 0; q < nr; q++) cij[(size_t)i * ldc + q] = tile[i * NR + q];
+                }
+                if (ep) apply_epilogue(cij, ldc, mr, nr, ep->bias ? ep->bias + j : NULL, ep);
             }
         }
+        jr += panels * NR;
     }
 }
 
@@ -235,7 +273,7 @@ static void sweep_tiles(float *c, int ldc, const float *ap, const float *bp, int
 // are packed transposed as the "B" panel; each tile is scattered back into C.
 static void sgemm_few_columns(float *c, int ldc, const float *a, int lda, const float *b, int ldb, int k, int accumulate,
                               int row_begin, int row_end, int col_begin, int cols, float *workspace,
-                              void (*kernel)(int, const float *, const float *, float *, int, int)) {
+                              void (*kernel)(int, const float *, const float *, float *, int, int), const nnc_epilogue *ep) {
     int step = kc_step(k);
     float *bt = workspace;                                 // round_up(cols, MR) × kc
     float *at = align64(workspace + (size_t)round_up(cols, MR) * step);   // NR × kc
@@ -267,6 +305,7 @@ static void sgemm_few_columns(float *c, int ldc, const float *a, int lda, const 
                     for (int i = 0; i < w; i++) crow[i] = (acc ? crow[i] : 0.0f) + tile[i * NR + j];
                 }
             }
+            if (ep && pc + kc == k) apply_epilogue(c + (size_t)r * ldc + col_begin, ldc, h, cols, ep->bias, ep);
         }
     }
 }
@@ -274,7 +313,7 @@ static void sgemm_few_columns(float *c, int ldc, const float *a, int lda, const 
 void nnc_sgemm(float *c, int ldc, const float *a, int lda, const float *b, int ldb,
                int m, int n, int k, int accumulate,
                int row_begin, int row_end, int col_begin, int col_end, float *workspace) {
-    nnc_sgemm_t(c, ldc, a, lda, 0, b, ldb, 0, m, n, k, accumulate, row_begin, row_end, col_begin, col_end, workspace);
+    nnc_sgemm_t(c, ldc, a, lda, 0, b, ldb, 0, m, n, k, accumulate, row_begin, row_end, col_begin, col_end, workspace, NULL);
 }
 
 // C = 0 over the part (k = 0 without accumulation).
@@ -286,41 +325,49 @@ static void clear_part(float *c, int ldc, int row_begin, int row_end, int col_be
 // in place by the rows microkernel when C has one column panel (each A panel would be read
 // once, so packing it would cost as much as the arithmetic), else packed into `ap`.
 static void block_rows(float *c, int ldc, const float *ablock, int lda, int trans_a, const float *bp, float *ap,
-                       int mc, int cols, int kc, int acc, microkernel kernel) {
+                       int mc, int cols, int kc, int acc, microkernel kernel, const nnc_epilogue *ep) {
     int full = 0;
     if (cols == NR && !trans_a) {
         void (*rows)(int, const float *, int, const float *, float *, int, int) =
             kernel == nnc_microkernel_avx2 ? nnc_microkernel_avx2_rows : nnc_microkernel_rows_portable;
         full = mc / MR * MR;
-        for (int ir = 0; ir < full; ir += MR) rows(kc, ablock + (size_t)ir * lda, lda, bp, c + (size_t)ir * ldc, ldc, acc);
+        for (int ir = 0; ir < full; ir += MR) {
+            float *cij = c + (size_t)ir * ldc;
+            rows(kc, ablock + (size_t)ir * lda, lda, bp, cij, ldc, acc);
+            if (ep) apply_epilogue(cij, ldc, MR, NR, ep->bias, ep);
+        }
         if (full == mc) return;
     }
     // The rest (all of it, or the leftover rows after the in-place tiles) is packed.
     pack_a(ap, trans_a ? ablock + full : ablock + (size_t)full * lda, lda, mc - full, kc, trans_a);
-    sweep_tiles(c + (size_t)full * ldc, ldc, ap, bp, mc - full, cols, kc, acc, kernel);
+    sweep_tiles(c + (size_t)full * ldc, ldc, ap, bp, mc - full, cols, kc, acc, kernel, ep);
 }
 
 void nnc_sgemm_t(float *c, int ldc, const float *a, int lda, int trans_a, const float *b, int ldb, int trans_b,
                  int m, int n, int k, int accumulate,
-                 int row_begin, int row_end, int col_begin, int col_end, float *workspace) {
+                 int row_begin, int row_end, int col_begin, int col_end, float *workspace, const nnc_epilogue *ep) {
     (void)n;
     int rows = row_end - row_begin, cols = col_end - col_begin;
     if (rows <= 0 || cols <= 0) return;
+    nnc_epilogue local;
+    ep = part_epilogue(&local, ep, col_begin);
     if (k == 0) {
         if (!accumulate) clear_part(c, ldc, row_begin, row_end, col_begin, cols);
+        if (ep) apply_epilogue(c + (size_t)row_begin * ldc + col_begin, ldc, rows, cols, ep->bias, ep);
         return;
     }
-    int avx2 = nnc_active_isa() == NNC_ISA_AVX2_FMA;
+    int avx2 = nnc_has_avx2();
     microkernel kernel = active_kernel();
     // Batch-1 inference: a matrix–vector product streams B once; packing would only add traffic.
     int plain = !trans_a && !trans_b;
     if (rows == 1 && plain) {
-        (avx2 ? nnc_gemv_avx2 : nnc_gemv_portable)(c + (size_t)row_begin * ldc + col_begin, a + (size_t)row_begin * lda,
-                                                   b + col_begin, ldb, cols, k, accumulate);
+        float *crow = c + (size_t)row_begin * ldc + col_begin;
+        (avx2 ? nnc_gemv_avx2 : nnc_gemv_portable)(crow, a + (size_t)row_begin * lda, b + col_begin, ldb, cols, k, accumulate);
+        if (ep) apply_epilogue(crow, ldc, 1, cols, ep->bias, ep);
         return;
     }
     if (cols < NR && rows >= 2 * NR && plain) {
-        sgemm_few_columns(c, ldc, a, lda, b, ldb, k, accumulate, row_begin, row_end, col_begin, cols, workspace, kernel);
+        sgemm_few_columns(c, ldc, a, lda, b, ldb, k, accumulate, row_begin, row_end, col_begin, cols, workspace, kernel, ep);
         return;
     }
     int step = kc_step(k), mstep = mc_step(rows);
@@ -334,7 +381,8 @@ void nnc_sgemm_t(float *c, int ldc, const float *a, int lda, int trans_a, const 
             int mc = rows - ic < mstep ? rows - ic : mstep;
             int i = row_begin + ic;
             const float *ablock = trans_a ? a + (size_t)pc * lda + i : a + (size_t)i * lda + pc;
-            block_rows(c + (size_t)i * ldc + col_begin, ldc, ablock, lda, trans_a, bp, ap, mc, cols, kc, acc, kernel);
+            block_rows(c + (size_t)i * ldc + col_begin, ldc, ablock, lda, trans_a, bp, ap, mc, cols, kc, acc, kernel,
+                       pc + kc == k ? ep : NULL);
         }
     }
 }
@@ -354,11 +402,15 @@ void nnc_sgemm_pack_b_t(float *bp, const float *b, int ldb, int trans_b, int n, 
 void nnc_sgemm_pack_b(float *bp, const float *b, int ldb, int n, int k) { nnc_sgemm_pack_b_t(bp, b, ldb, 0, n, k, 0, n); }
 
 void nnc_sgemm_packed_t(float *c, int ldc, const float *a, int lda, int trans_a, const float *bp, int n, int k,
-                        int accumulate, int row_begin, int row_end, int col_begin, int col_end, float *workspace) {
+                        int accumulate, int row_begin, int row_end, int col_begin, int col_end, float *workspace,
+                        const nnc_epilogue *ep) {
     int rows = row_end - row_begin, cols = col_end - col_begin;
     if (rows <= 0 || cols <= 0) return;
+    nnc_epilogue local;
+    ep = part_epilogue(&local, ep, col_begin);
     if (k == 0) {
         if (!accumulate) clear_part(c, ldc, row_begin, row_end, col_begin, cols);
+        if (ep) apply_epilogue(c + (size_t)row_begin * ldc + col_begin, ldc, rows, cols, ep->bias, ep);
         return;
     }
     microkernel kernel = active_kernel();
@@ -372,21 +424,22 @@ void nnc_sgemm_packed_t(float *c, int ldc, const float *a, int lda, int trans_a,
             int mc = rows - ic < mstep ? rows - ic : mstep;
             int i = row_begin + ic;
             const float *ablock = trans_a ? a + (size_t)pc * lda + i : a + (size_t)i * lda + pc;
-            block_rows(c + (size_t)i * ldc + col_begin, ldc, ablock, lda, trans_a, block, workspace, mc, cols, kc, acc, kernel);
+            block_rows(c + (size_t)i * ldc + col_begin, ldc, ablock, lda, trans_a, block, workspace, mc, cols, kc, acc, kernel,
+                       pc + kc == k ? ep : NULL);
         }
     }
 }
 
 void nnc_sgemm_prepacked(float *c, int ldc, const float *a, int lda, const float *b, int ldb, const float *bp,
                          int m, int n, int k, int accumulate,
-                         int row_begin, int row_end, int col_begin, int col_end, float *workspace) {
+                         int row_begin, int row_end, int col_begin, int col_end, float *workspace, const nnc_epilogue *ep) {
     // One row, no panels needed: the matrix–vector path streams B as stored; a column
     // range that is not on a panel edge cannot use the panels either.
     if (row_end - row_begin == 1 || k == 0 || col_begin % NR != 0) {
-        nnc_sgemm(c, ldc, a, lda, b, ldb, m, n, k, accumulate, row_begin, row_end, col_begin, col_end, workspace);
+        nnc_sgemm_t(c, ldc, a, lda, 0, b, ldb, 0, m, n, k, accumulate, row_begin, row_end, col_begin, col_end, workspace, ep);
         return;
     }
-    nnc_sgemm_packed_t(c, ldc, a, lda, 0, bp, n, k, accumulate, row_begin, row_end, col_begin, col_end, workspace);
+    nnc_sgemm_packed_t(c, ldc, a, lda, 0, bp, n, k, accumulate, row_begin, row_end, col_begin, col_end, workspace, ep);
 }
 
 void nnc_sgemm_reference(float *c, int ldc, const float *a, int lda, const float *b, int ldb,

@@ -5,15 +5,6 @@
 #include <math.h>
 #include <string.h>
 
-void nnc_bias_activation(float *y, const float *bias, int row_begin, int row_end, int cols, nnc_activation act, float param) {
-    for (int r = row_begin; r < row_end; r++) {
-        float *row = y + (size_t)r * cols;
-        if (bias)
-            for (int c = 0; c < cols; c++) row[c] += bias[c];
-        if (act != NNC_ACT_LINEAR) nnc_activation_forward(row, row, (size_t)cols, act, param);
-    }
-}
-
 void nnc_column_sums(float *restrict db, const float *restrict dy, int rows, int cols) {
     memset(db, 0, (size_t)cols * sizeof(float));
     int r = 0;

@@ -1,4 +1,5 @@
-// The MR×NR = 6×16 microkernels: C[6×16] (+)= Ap[6×kc]·Bp[kc×16] over packed panels.
+// The MR×NR = 6×16 microkernels: C[6×16] (+)= Ap[6×kc]·Bp[kc×16] over packed panels
+// (microkernel_avx512.c has the 12×32 one over two of each), and instruction-set selection.
 // The AVX2/FMA one keeps the tile in 12 ymm registers (6 rows × 2 vectors of 8) and per
 // step loads two B vectors and broadcasts six A values: 12 FMAs for 8 loads.
 
@@ -170,20 +171,25 @@ void nnc_microkernel_portable(int kc, const float *ap, const float *bp, float *c
 static _Atomic int detected = -1;
 static _Thread_local int override = -1;
 
+int nnc_cpu_has_avx512(void);
+
 nnc_isa nnc_detected_isa(void) {
     int d = atomic_load_explicit(&detected, memory_order_relaxed);
     if (d < 0) {
-        d = detect();
+        d = !detect() ? NNC_ISA_PORTABLE : nnc_cpu_has_avx512() ? NNC_ISA_AVX512 : NNC_ISA_AVX2_FMA;
         atomic_store_explicit(&detected, d, memory_order_relaxed);
     }
-    return d ? NNC_ISA_AVX2_FMA : NNC_ISA_PORTABLE;
+    return (nnc_isa)d;
 }
 
 nnc_isa nnc_active_isa(void) {
     nnc_isa best = nnc_detected_isa();
-    if (override < 0) return best;
-    return override == NNC_ISA_AVX2_FMA && best == NNC_ISA_AVX2_FMA ? NNC_ISA_AVX2_FMA : NNC_ISA_PORTABLE;
+    // An override picks a set at most as capable as the CPU's (the sets are ordered).
+    if (override < 0 || override >= (int)best) return best;
+    return (nnc_isa)override;
 }
+
+int nnc_has_avx2(void) { return nnc_active_isa() >= NNC_ISA_AVX2_FMA; }
 
 void nnc_set_isa(nnc_isa isa) { override = (int)isa; }
 

@@ -97,7 +97,7 @@ void nnc_adam_update(float *w, const float *g, float *m, float *v, float *vmax, 
     float c1 = (float)(1.0 - pow(beta1, (double)t)), c2 = (float)(1.0 - pow(beta2, (double)t));
     size_t i = 0;
 #if defined(__x86_64__) || defined(__i386__)
-    if (nnc_active_isa() == NNC_ISA_AVX2_FMA) i = adam_avx2(w, g, m, v, vmax, n, lr, beta1, beta2, eps, weight_decay, c1, c2);
+    if (nnc_has_avx2()) i = adam_avx2(w, g, m, v, vmax, n, lr, beta1, beta2, eps, weight_decay, c1, c2);
 #endif
     for (; i < n; i++) {
         if (weight_decay != 0.0f) w[i] -= lr * weight_decay * w[i];

@@ -38,7 +38,7 @@ void nnc_rnn_activate(float *y, const float *x, int n, nnc_activation act, float
         return;
     }
 #if defined(__x86_64__) || defined(__i386__)
-    if (nnc_active_isa() == NNC_ISA_AVX2_FMA) {
+    if (nnc_has_avx2()) {
         activate_avx2(y, x, n, act == NNC_ACT_TANH);
         return;
     }

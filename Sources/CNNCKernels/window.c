@@ -120,7 +120,7 @@ NNC_AVX2 static void pool_rows_avx2(float *y, int32_t *argmax, const float *x, i
 void nnc_maxpool_rows(float *y, int32_t *argmax, const float *x, int prows, int w, int c, int kh, int kw, int ow,
                       size_t index_base) {
 #if defined(__x86_64__) || defined(__i386__)
-    if (nnc_active_isa() == NNC_ISA_AVX2_FMA) {
+    if (nnc_has_avx2()) {
         pool_rows_avx2(y, argmax, x, prows, w, c, kh, kw, ow, index_base);
         return;
     }

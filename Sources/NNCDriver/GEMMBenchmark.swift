@@ -9,7 +9,8 @@ public enum GEMMBenchmark {
         public var flops: Double { 2 * Double(m) * Double(n) * Double(k) }
     }
 
-    /// (M×K)·(K×N): MLP layers at batch 128, and LeNet-5's im2col products at batch 64.
+    /// (M×K)·(K×N): MLP layers at batch 128, LeNet-5's im2col products at batch 64, batch-1
+    /// products, and the square 1024³ every BLAS is measured on.
     public static let shapes = [
         Shape(name: "mlp 128x784 . 784x128", m: 128, n: 128, k: 784),
         Shape(name: "mlp 128x500 . 500x500", m: 128, n: 500, k: 500),
@@ -18,6 +19,7 @@ public enum GEMMBenchmark {
         Shape(name: "lenet conv2 im2col 6400x150 . 150x16", m: 6_400, n: 16, k: 150),
         Shape(name: "batch-1 1x784 . 784x128", m: 1, n: 128, k: 784),
         Shape(name: "batch-1 1x500 . 500x500", m: 1, n: 500, k: 500),
+        Shape(name: "square 1024x1024 . 1024x1024", m: 1024, n: 1024, k: 1024),
     ]
 
     public struct Result: Sendable {

@@ -1,4 +1,5 @@
 import Foundation
+import NNCKernels
 import NNCPlan
 import NNCRuntime
 
@@ -18,6 +19,12 @@ public enum ModelBenchmark {
         public var workspaceBytes: Int
         /// Median seconds of each instruction (with `profile`).
         public var instructionSeconds: [Double] = []
+        /// The FMA peak of the executor's threads, measured before the profile (GFLOP/s).
+        public var peakGFLOPS: Double?
+        /// Multiply-adds of the whole step (its matrix products).
+        public var multiplyAdds: Int
+        /// GFLOP/s of the step's matrix products over the whole step.
+        public var gflops: Double { 2 * Double(multiplyAdds) / secondsPerStep / 1e9 }
     }
 
     /// Runs `plan` with random parameters and inputs: warm-up, then `samples` timed batches
@@ -43,8 +50,10 @@ public enum ModelBenchmark {
         times.sort()
         var result = Result(model: plan.model, mode: plan.options.mode, batch: plan.options.batch, threads: executor.pool.threads,
                             secondsPerStep: times[times.count / 2], arenaBytes: plan.arenaBytes, persistentBytes: plan.persistentBytes,
-                            workspaceBytes: executor.arena.workspaceBytes)
+                            workspaceBytes: executor.arena.workspaceBytes,
+                            multiplyAdds: plan.instructions.reduce(0) { $0 + $1.kernel.multiplyAdds })
         if profile {
+            result.peakGFLOPS = MachinePeak.measure(pool: executor.pool)
             let runs = (0..<max(3, min(25, perSample))).map { _ in executor.profile(learningRate: rate) }
             result.instructionSeconds = plan.instructions.indices.map { i in runs.map { $0[i] }.sorted()[runs.count / 2] }
         }

@@ -7,22 +7,33 @@ import CNNCKernels
 /// split C into disjoint column (or row) ranges on tile edges, so results are identical
 /// for a given thread count.
 public enum GEMM {
-    /// Instruction sets of the microkernel.
-    public enum ISA: String, Sendable {
-        case portable, avx2FMA = "avx2+fma"
+    /// Instruction sets of the kernels, each including the ones before it.
+    public enum ISA: String, Sendable, CaseIterable, Comparable {
+        case portable, avx2FMA = "avx2+fma", avx512 = "avx512f"
+
+        var c: nnc_isa {
+            switch self {
+            case .portable: NNC_ISA_PORTABLE
+            case .avx2FMA: NNC_ISA_AVX2_FMA
+            case .avx512: NNC_ISA_AVX512
+            }
+        }
+
+        init(_ isa: nnc_isa) { self = ISA.allCases.first { $0.c == isa } ?? .portable }
+
+        public static func < (a: ISA, b: ISA) -> Bool { a.c.rawValue < b.c.rawValue }
+
+        /// The sets this CPU runs: the detected one and those before it (tests run each).
+        public static var available: [ISA] { allCases.filter { $0 <= GEMM.detectedISA } }
     }
 
-    public static var detectedISA: ISA { nnc_detected_isa() == NNC_ISA_AVX2_FMA ? .avx2FMA : .portable }
-    public static var activeISA: ISA { nnc_active_isa() == NNC_ISA_AVX2_FMA ? .avx2FMA : .portable }
+    public static var detectedISA: ISA { ISA(nnc_detected_isa()) }
+    public static var activeISA: ISA { ISA(nnc_active_isa()) }
 
     /// Forces an instruction set for work started from the calling thread, pool parts included
-    /// (tests run both paths side by side); `nil` restores the detected one.
+    /// (tests run every path side by side); `nil` restores the detected one.
     public static func useISA(_ isa: ISA?) {
-        switch isa {
-        case .portable?: nnc_set_isa(NNC_ISA_PORTABLE)
-        case .avx2FMA?: nnc_set_isa(NNC_ISA_AVX2_FMA)
-        case nil: nnc_set_isa_override(-1)
-        }
+        nnc_set_isa_override(isa.map { Int32($0.c.rawValue) } ?? -1)
     }
 
     /// How a multiply is split among threads: ranges of C's rows, or of its columns when C
@@ -76,9 +87,10 @@ public enum GEMM {
 
     /// Multiply-adds below which a multiply runs on one thread (1×784·784×128 is 100,352).
     public static let minimumParallelWork = 262_144
-    /// The same for matrix–vector products (batch-1 inference), measured: 1×784·784×500
-    /// (392,000) ran at 20k samples/s on one thread and 11.6k split over two.
-    public static let minimumParallelVectorWork = 4_194_304
+    /// The same for matrix–vector products (batch-1 inference), which stream the weights once:
+    /// split by columns, each core streams its share from its own L2 (see the README's
+    /// batch-1 inference figures, `Scripts/bench.py`).
+    public static let minimumParallelVectorWork = 131_072
     /// The largest B packed once for all parts (4 MiB): beyond it each part packs its own.
     public static let maximumSharedPackedFloats = 1 << 20
 
@@ -98,14 +110,27 @@ public enum GEMM {
     /// The shared packed B, rounded up to 64 bytes (the parts' workspaces follow it).
     static func sharedPackedFloats(n: Int, k: Int) -> Int { (packedFloats(n: n, k: k) + 15) / 16 * 16 }
 
-    /// C[m×n] (+)= op(A)·op(B) with op(A) m×k and op(B) k×n, split over `pool` (or run on
-    /// the calling thread). `workspace` holds `workspaceFloats(…, threads: pool.threads)`.
-    /// Allocates nothing.
+    /// Bias (per column) and activation applied to each tile of C as it is finished, while it
+    /// is in the cache: C = f(C + bias). The same arithmetic per element as a pass over C.
+    public struct Epilogue {
+        public var bias: UnsafePointer<Float>?
+        public var activation: nnc_activation
+        public var parameter: Float
+        public init(bias: UnsafePointer<Float>?, activation: nnc_activation = NNC_ACT_LINEAR, parameter: Float = 0) {
+            self.bias = bias
+            self.activation = activation
+            self.parameter = parameter
+        }
+    }
+
+    /// C[m×n] (+)= op(A)·op(B) with op(A) m×k and op(B) k×n, then the epilogue if any, split
+    /// over `pool` (or run on the calling thread). `workspace` holds
+    /// `workspaceFloats(…, threads: pool.threads)`. Allocates nothing.
     public static func multiply(c: UnsafeMutablePointer<Float>, ldc: Int,
                                 a: UnsafePointer<Float>, lda: Int, transposeA: Bool = false,
                                 b: UnsafePointer<Float>, ldb: Int, transposeB: Bool = false,
                                 m: Int, n: Int, k: Int, accumulate: Bool = false, packedB: UnsafePointer<Float>? = nil,
-                                pool: ThreadPool? = nil, workspace: UnsafeMutablePointer<Float>) {
+                                epilogue: Epilogue? = nil, pool: ThreadPool? = nil, workspace: UnsafeMutablePointer<Float>) {
         precondition(packedB == nil || (!transposeA && !transposeB), "packed weights are for C = A·B")
         let split = Split(m: m, n: n, k: k, threads: pool?.threads ?? 1)
         let shared = split.sharesB && packedB == nil
@@ -113,6 +138,7 @@ public enum GEMM {
         let parts = shared ? workspace + sharedPackedFloats(n: n, k: k) : workspace
         var job = Job(split: split, c: c, ldc: ldc, a: a, lda: lda, transposeA: transposeA, b: b, ldb: ldb,
                       transposeB: transposeB, packedB: shared ? UnsafePointer(workspace) : packedB, k: k, accumulate: accumulate,
+                      epilogue: nnc_epilogue(bias: epilogue?.bias, act: epilogue?.activation ?? NNC_ACT_LINEAR, param: epilogue?.parameter ?? 0),
                       workspace: parts, stride: stride)
         if let pool, split.parts > 1 {
             if shared {
@@ -134,6 +160,8 @@ public enum GEMM {
         /// B in panels: the plan's pre-packed weights, or the shared copy `pack` fills.
         let packedB: UnsafePointer<Float>?
         let k: Int, accumulate: Bool
+        /// Applied when it has a bias or an activation (C is left as the product otherwise).
+        let epilogue: nnc_epilogue
         let workspace: UnsafeMutablePointer<Float>, stride: Int
 
         /// Packs part p's panels of the shared B.
@@ -148,15 +176,17 @@ public enum GEMM {
             let (r0, r1) = (Int32(range.rows.lowerBound), Int32(range.rows.upperBound))
             let (c0, c1) = (Int32(range.cols.lowerBound), Int32(range.cols.upperBound))
             let work = workspace + p * stride
-            if let packedB, !(transposeA || transposeB) {
-                nnc_sgemm_prepacked(c, Int32(ldc), a, Int32(lda), b, Int32(ldb), packedB, Int32(split.m), Int32(split.n), Int32(k),
-                                    accumulate ? 1 : 0, r0, r1, c0, c1, work)
-            } else if let packedB {
-                nnc_sgemm_packed_t(c, Int32(ldc), a, Int32(lda), transposeA ? 1 : 0, packedB, Int32(split.n), Int32(k),
-                                   accumulate ? 1 : 0, r0, r1, c0, c1, work)
-            } else {
-                nnc_sgemm_t(c, Int32(ldc), a, Int32(lda), transposeA ? 1 : 0, b, Int32(ldb), transposeB ? 1 : 0,
-                            Int32(split.m), Int32(split.n), Int32(k), accumulate ? 1 : 0, r0, r1, c0, c1, work)
+            withUnsafePointer(to: epilogue) { ep in
+                if let packedB, !(transposeA || transposeB) {
+                    nnc_sgemm_prepacked(c, Int32(ldc), a, Int32(lda), b, Int32(ldb), packedB, Int32(split.m), Int32(split.n), Int32(k),
+                                        accumulate ? 1 : 0, r0, r1, c0, c1, work, ep)
+                } else if let packedB {
+                    nnc_sgemm_packed_t(c, Int32(ldc), a, Int32(lda), transposeA ? 1 : 0, packedB, Int32(split.n), Int32(k),
+                                       accumulate ? 1 : 0, r0, r1, c0, c1, work, ep)
+                } else {
+                    nnc_sgemm_t(c, Int32(ldc), a, Int32(lda), transposeA ? 1 : 0, b, Int32(ldb), transposeB ? 1 : 0,
+                                Int32(split.m), Int32(split.n), Int32(k), accumulate ? 1 : 0, r0, r1, c0, c1, work, ep)
+                }
             }
         }
     }

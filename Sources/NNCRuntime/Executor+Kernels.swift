@@ -23,8 +23,7 @@ extension Executor {
         case .dense(let rows, let inputs, let units, let bias, let act, let packed):
             GEMM.multiply(c: f(base, 0), ldc: units, a: f(base, 1), lda: inputs, b: f(base, 2), ldb: units,
                           m: rows, n: units, k: inputs, packedB: packed ? UnsafePointer(f(base, bias ? 4 : 3)) : nil,
-                          pool: pool, workspace: workspace)
-            epilogue(f(base, 0), bias: bias ? f(base, 3) : nil, rows: rows, columns: units, act)
+                          epilogue: epilogue(bias: bias ? f(base, 3) : nil, act), pool: pool, workspace: workspace)
 
         case .denseBackwardData(let rows, let inputs, let units):
             GEMM.multiply(c: f(base, 0), ldc: inputs, a: f(base, 1), lda: units, b: f(base, 2), ldb: units, transposeB: true,
@@ -40,8 +39,7 @@ extension Executor {
             let y = f(base, 0), x = f(base, 1), w = f(base, 2), b = bias ? f(base, 3) : nil, scratch = f(base, bias ? 4 : 3)
             if s.isPointwise {
                 GEMM.multiply(c: y, ldc: s.filters, a: x, lda: s.patch, b: w, ldb: s.filters, m: s.window.positions, n: s.filters,
-                              k: s.patch, pool: pool, workspace: workspace)
-                epilogue(y, bias: b, rows: s.window.positions, columns: s.filters, act)
+                              k: s.patch, epilogue: epilogue(bias: b, act), pool: pool, workspace: workspace)
             } else {
                 Convolution.forward(y: y, x: x, w: w, bias: b, s.raw, activation: act.raw, parameter: Float(act.parameter),
                                     scratch: scratch, pool: pool, workspace: workspace)
@@ -228,16 +226,10 @@ extension Executor {
         }
     }
 
-    /// Bias and activation on C's rows: the GEMM epilogue (split by rows over the pool for big outputs).
-    func epilogue(_ y: UnsafeMutablePointer<Float>, bias: UnsafeMutablePointer<Float>?, rows: Int, columns: Int, _ act: ActivationFunction) {
-        guard bias != nil || act.kind != .linear else { return }
-        var job = EpilogueJob(y: y, bias: bias, rows: rows, columns: columns, activation: act.raw, parameter: Float(act.parameter),
-                              parts: rows * columns >= 65_536 ? pool.threads : 1)
-        pool.run(parts: job.parts, &job) { context, p in
-            let j = context!.assumingMemoryBound(to: EpilogueJob.self).pointee
-            nnc_bias_activation(j.y, j.bias, Int32(j.rows * p / j.parts), Int32(j.rows * (p + 1) / j.parts), Int32(j.columns),
-                                j.activation, j.parameter)
-        }
+    /// Bias and activation as the GEMM's epilogue, applied to each tile as it is finished.
+    func epilogue(bias: UnsafeMutablePointer<Float>?, _ act: ActivationFunction) -> GEMM.Epilogue? {
+        guard bias != nil || act.kind != .linear else { return nil }
+        return GEMM.Epilogue(bias: bias.map { UnsafePointer($0) }, activation: act.raw, parameter: Float(act.parameter))
     }
 
     func normalizationGradients(_ base: Int, scale: Bool, center: Bool)
@@ -276,14 +268,6 @@ extension Executor {
             if let dy { nnc_softmax_xent_backward(dy, y, labels, targets, r, c, scale, Float(smoothing)) }
         }
     }
-}
-
-/// The epilogue's arguments, split by rows over the pool.
-struct EpilogueJob {
-    var y: UnsafeMutablePointer<Float>, bias: UnsafeMutablePointer<Float>?
-    var rows: Int, columns: Int
-    var activation: nnc_activation, parameter: Float
-    var parts: Int
 }
 
 extension MergeMode {

@@ -1,4 +1,5 @@
 import Foundation
+import NNCDriver
 import NNCSpec
 import Testing
 
@@ -206,8 +207,26 @@ import Testing
         let gemm = try Binary.run(["bench", "gemm", "--threads", "1", "--format", "json"])
         #expect(gemm.status == 0)
         let rows = try #require(try JSONSerialization.jsonObject(with: Data(gemm.stdout.utf8)) as? [[String: Any]])
-        #expect(rows.count == 7)
+        #expect(rows.count == GEMMBenchmark.shapes.count)
         #expect(rows.allSatisfy { ($0["gflops"] as? Double ?? 0) > 0 })
         #expect(try Binary.run(["bench", "gemm", "--threads", "0"]).status == 64)
+        let list = try Binary.run(["bench", "gemm", "--list", "--format", "json"])
+        let shapes = try #require(try JSONSerialization.jsonObject(with: Data(list.stdout.utf8)) as? [[String: Any]])
+        #expect(shapes.map { $0["k"] as? Int } == GEMMBenchmark.shapes.map(\.k))
+        let peak = try Binary.run(["bench", "peak", "--threads", "1", "--seconds", "0.02", "--format", "json"])
+        let probe = try #require(try JSONSerialization.jsonObject(with: Data(peak.stdout.utf8)) as? [String: Any])
+        #expect((probe["gflops"] as? Double ?? 0) > 0)
+        #expect(try Binary.run(["bench", "peak", "--seconds", "nan"]).status == 64)
+        // The profile: every instruction with its multiply-adds, and the measured peak beside them.
+        let profile = try Binary.run(["bench", Repo.models.appendingPathComponent("mnist_mlp.yaml").path, "--batch", "8", "--threads", "1", "--seconds", "0.05",
+                                      "--profile", "--format", "json"])
+        let report = try #require(try JSONSerialization.jsonObject(with: Data(profile.stdout.utf8)) as? [String: Any])
+        let instructions = try #require(report["instructions"] as? [[String: Any]])
+        #expect((report["peak_gflops"] as? Double ?? 0) > 0)
+        // 784·128 + 128·10 multiply-adds per sample forward, the same for dW, and dx of the second layer only.
+        #expect(report["multiply_adds"] as? Int == 8 * (2 * (784 * 128 + 128 * 10) + 128 * 10))
+        #expect(instructions.reduce(0) { $0 + ($1["multiply_adds"] as? Int ?? 0) } == report["multiply_adds"] as? Int)
+        let text = try Binary.run(["bench", Repo.models.appendingPathComponent("mnist_mlp.yaml").path, "--batch", "8", "--threads", "1", "--seconds", "0.05", "--profile"])
+        #expect(text.stdout.contains("of peak") && text.stdout.contains("gemm+bias+relu [dense]"), "\(text.stdout)")
     }
 }

@@ -34,6 +34,15 @@ import Testing
             #expect(object[key] != nil, "\(key) missing from \(object.keys.sorted())")
         }
         #expect(object["epochs"] as? Int == 2)
+        // The per-epoch history, as metrics.jsonl has it.
+        let history = try #require(object["history"] as? [[String: Any]])
+        #expect(history.map { $0["epoch"] as? Int } == [1, 2])
+        for epoch in history {
+            for key in ["loss", "val_loss", "metrics", "learning_rate", "samples_per_second", "seconds"] {
+                #expect(epoch[key] != nil, "\(key) missing from an epoch: \(epoch.keys.sorted())")
+            }
+        }
+        #expect((history.last?["loss"] as? Double) == (object["train_loss"] as? Double))
         #expect(run.stderr.contains("Epoch 2/2"), "progress goes to stderr")
         let quiet = try Binary.run(["train", Self.iris, "--epochs", "1", "--quiet", "--out", s.path("quiet")])
         #expect(quiet.status == 0 && quiet.stdout.isEmpty && quiet.stderr.isEmpty)

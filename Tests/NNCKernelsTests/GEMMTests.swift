@@ -1,8 +1,10 @@
+import CNNCKernels
 import NNCKernels
 import Testing
 
 /// The fast GEMM against its naive reference on random odd sizes (not multiples of the
-/// 6×16 tile or the 256-deep K block), both instruction-set paths, 1–3 threads.
+/// 6×16 and 12×32 tiles or the 256-deep K block), every instruction set the CPU runs
+/// (portable, AVX2/FMA, AVX-512), 1–3 threads.
 /// Tolerance: |fast − reference| ≤ 1e-5 · Σ|a·b| per element, the rounding of float
 /// accumulation over k terms relative to the magnitude summed.
 @Suite(.serialized) struct GEMMTests {
@@ -50,9 +52,9 @@ import Testing
         #expect(worst <= 1e-5, "m \(m) n \(n) k \(k) threads \(threads): relative error \(worst)")
     }
 
-    @Test(arguments: [GEMM.ISA.portable, GEMM.ISA.avx2FMA])
+    @Test(arguments: GEMM.ISA.allCases)
     func fastMatchesReferenceOnOddSizes(isa: GEMM.ISA) {
-        guard isa == .portable || GEMM.detectedISA == .avx2FMA else { return }
+        guard GEMM.ISA.available.contains(isa) else { return }
         GEMM.useISA(isa)
         defer { GEMM.useISA(nil) }
         #expect(GEMM.activeISA == isa)
@@ -60,6 +62,8 @@ import Testing
         for (m, n, k) in [(1, 1, 1), (7, 17, 5), (13, 33, 300), (6, 16, 256), (25, 3, 513), (5, 40, 1), (64, 64, 64), (3, 70, 0),
                           (13, 16, 40), (20, 32, 7), (100, 6, 25), (77, 15, 300), (33, 1, 9),
                           (1, 77, 300), (1, 40, 5), (1, 500, 33),
+                          // Whole 12×32 tiles, and 12×32 tiles with 6×16 and partial tiles beside them.
+                          (24, 64, 256), (37, 97, 600),
                           // Large enough (≥ GEMM.minimumParallelWork) to split among threads, by columns and by rows.
                           (150, 90, 70), (301, 40, 50), (4001, 7, 40)] {
             for accumulate in [false, true] {
@@ -72,9 +76,9 @@ import Testing
     }
 
     /// The transposed operands of backward passes (Xᵀ·dY, dY·Wᵀ), every combination.
-    @Test(arguments: [GEMM.ISA.portable, GEMM.ISA.avx2FMA])
+    @Test(arguments: GEMM.ISA.allCases)
     func transposedOperandsMatchReference(isa: GEMM.ISA) {
-        guard isa == .portable || GEMM.detectedISA == .avx2FMA else { return }
+        guard GEMM.ISA.available.contains(isa) else { return }
         GEMM.useISA(isa)
         defer { GEMM.useISA(nil) }
         var seed: UInt64 = 900
@@ -117,9 +121,64 @@ import Testing
         }
     }
 
+    /// The epilogue (bias and activation on each finished tile) gives the bits of the product
+    /// followed by a separate pass over C, on every path: matrix–vector, few columns, one
+    /// column panel read in place, packed tiles with edges, K past one block, k = 0, packed
+    /// weights, transposed operands, accumulation, 1–3 threads, both instruction sets.
+    @Test(arguments: GEMM.ISA.allCases)
+    func epilogueMatchesASeparatePass(isa: GEMM.ISA) {
+        guard GEMM.ISA.available.contains(isa) else { return }
+        GEMM.useISA(isa)
+        defer { GEMM.useISA(nil) }
+        var rng = Rand(state: 4242)
+        let activations: [(nnc_activation, Float)] = [(NNC_ACT_RELU, 0), (NNC_ACT_TANH, 0), (NNC_ACT_LEAKY_RELU, 0.2), (NNC_ACT_LINEAR, 0)]
+        for (m, n, k) in [(1, 77, 300), (1, 500, 33), (100, 6, 25), (4001, 7, 40), (60, 16, 70), (13, 33, 300), (150, 90, 513),
+                          (7, 17, 0), (128, 128, 784)] {
+            for (index, (act, parameter)) in activations.enumerated() {
+                for threads in [1, 2, 3] {
+                    let transposeA = index == 1 && m > 1, transposeB = index == 2 && m > 1, packed = index == 3
+                    let accumulate = threads == 2
+                    let lda = (transposeA ? m : k) + 1, ldb = (transposeB ? k : n) + 2, ldc = n + 1
+                    let a = (0..<max(1, (transposeA ? k : m) * lda)).map { _ in rng.next() }
+                    let b = (0..<max(1, (transposeB ? n : k) * ldb)).map { _ in rng.next() }
+                    let bias = (0..<n).map { _ in rng.next() }
+                    let c0 = (0..<(m * ldc)).map { _ in rng.next() }
+                    var packedB = [Float](repeating: .nan, count: GEMM.packedFloats(n: n, k: k))
+                    if packed { packedB.withUnsafeMutableBufferPointer { GEMM.pack($0.baseAddress!, b: b, ldb: ldb, n: n, k: k) } }
+                    let pool = ThreadPool(threads: threads)
+                    var work = [Float](repeating: .nan, count: GEMM.workspaceFloats(m: m, n: n, k: k, threads: threads, packedB: packed))
+                    func product(_ epilogue: GEMM.Epilogue?) -> [Float] {
+                        var c = c0
+                        c.withUnsafeMutableBufferPointer { c in
+                            work.withUnsafeMutableBufferPointer { w in
+                                GEMM.multiply(c: c.baseAddress!, ldc: ldc, a: a, lda: lda, transposeA: transposeA, b: b, ldb: ldb,
+                                              transposeB: transposeB, m: m, n: n, k: k, accumulate: accumulate,
+                                              packedB: packed ? packedB : nil, epilogue: epilogue, pool: pool, workspace: w.baseAddress!)
+                            }
+                        }
+                        return c
+                    }
+                    let fused = bias.withUnsafeBufferPointer { product(GEMM.Epilogue(bias: $0.baseAddress!, activation: act, parameter: parameter)) }
+                    var separate = product(nil)
+                    for i in 0..<m {
+                        separate.withUnsafeMutableBufferPointer { c in
+                            let row = c.baseAddress! + i * ldc
+                            for j in 0..<n { row[j] += bias[j] }
+                            nnc_activation_forward(row, row, n, act, parameter)
+                        }
+                    }
+                    let differing = zip(fused, separate).filter { $0.bitPattern != $1.bitPattern }.count
+                    #expect(differing == 0, "m \(m) n \(n) k \(k) act \(act) threads \(threads): \(differing) elements differ")
+                }
+            }
+        }
+    }
+
     @Test func smallProductsStayOnOneThread() {
         #expect(GEMM.partition(m: 1, n: 128, k: 784, threads: 2).count == 1)
         #expect(GEMM.partition(m: 128, n: 128, k: 784, threads: 2).count == 2)
+        // Batch-1 products with weights past 512 KiB split their columns: each core streams half.
+        #expect(GEMM.partition(m: 1, n: 500, k: 784, threads: 2).map(\.cols) == [0..<256, 256..<500])
     }
 
     @Test func partitionsCoverCOnTileEdges() {

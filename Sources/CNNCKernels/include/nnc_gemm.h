@@ -5,19 +5,23 @@
 // distance in floats between consecutive rows.
 
 #include <stddef.h>
+#include "nnc_elementwise.h"
 
 #ifdef __cplusplus
 extern "C" {
 #endif
 
-/// Instruction sets the fast kernels can use.
-typedef enum { NNC_ISA_PORTABLE = 0, NNC_ISA_AVX2_FMA = 1 } nnc_isa;
+/// Instruction sets the fast kernels can use, each including the ones before it (AVX-512
+/// adds the 12×32 GEMM microkernel; every other kernel uses its AVX2 path there).
+typedef enum { NNC_ISA_PORTABLE = 0, NNC_ISA_AVX2_FMA = 1, NNC_ISA_AVX512 = 2 } nnc_isa;
 
 /// The best instruction set this CPU supports (checked once, at first call).
 nnc_isa nnc_detected_isa(void);
 /// The instruction set the kernels use: the detected one unless overridden (tests
 /// exercise both paths). Setting an unsupported one falls back to portable.
 nnc_isa nnc_active_isa(void);
+/// True when the active set includes AVX2 and FMA (the AVX2 paths of every kernel).
+int nnc_has_avx2(void);
 /// Overrides the instruction set for work started from the calling thread (pool parts
 /// included); -1 (any negative value) restores the detected one.
 void nnc_set_isa(nnc_isa isa);
@@ -25,6 +29,16 @@ void nnc_set_isa(nnc_isa isa);
 /// gives each part its caller's).
 int nnc_isa_override(void);
 void nnc_set_isa_override(int isa);
+
+/// Bias and activation applied to C's tiles as the last K block finishes each one, while it
+/// is still in the cache: C = act(C + bias), bias per column (optional). Per element the
+/// same arithmetic as a separate pass over C, so the results are identical; only the extra
+/// trip through memory is gone.
+typedef struct {
+    const float *bias;
+    nnc_activation act;
+    float param;
+} nnc_epilogue;
 
 /// Floats of workspace `nnc_sgemm` needs for these dimensions.
 size_t nnc_sgemm_workspace_floats(int m, int n, int k);
@@ -39,10 +53,10 @@ void nnc_sgemm(float *c, int ldc, const float *a, int lda, const float *b, int l
 
 /// op(A)·op(B) with either operand stored transposed (`trans_a`: A[i][q] = a[q*lda + i];
 /// `trans_b`: B[q][j] = b[j*ldb + q]), for backward passes (Xᵀ·dY, dY·Wᵀ). The transposes
-/// happen while packing, so they cost no extra memory.
+/// happen while packing, so they cost no extra memory. `ep` (or NULL) is applied to the part.
 void nnc_sgemm_t(float *c, int ldc, const float *a, int lda, int trans_a, const float *b, int ldb, int trans_b,
                  int m, int n, int k, int accumulate,
-                 int row_begin, int row_end, int col_begin, int col_end, float *workspace);
+                 int row_begin, int row_end, int col_begin, int col_end, float *workspace, const nnc_epilogue *ep);
 
 /// Weights packed once (inference plans pack them when the weights are set): B[k×n] in the
 /// panels the microkernel reads, for every K block; nnc_sgemm_packed_b_floats(n, k) floats.
@@ -56,12 +70,13 @@ size_t nnc_sgemm_packed_a_floats(int m, int k);
 /// C (+)= op(A)·B over rows [row_begin, row_end) and columns [col_begin, col_end) (col_begin on
 /// a 16-column edge) with B packed (`bp`, by nnc_sgemm_pack_b_t): only A is packed here.
 void nnc_sgemm_packed_t(float *c, int ldc, const float *a, int lda, int trans_a, const float *bp, int n, int k,
-                        int accumulate, int row_begin, int row_end, int col_begin, int col_end, float *workspace);
+                        int accumulate, int row_begin, int row_end, int col_begin, int col_end, float *workspace,
+                        const nnc_epilogue *ep);
 /// C (+)= A·B with B also given packed (`bp`): no per-call packing of B. One-row products
 /// use the matrix–vector path on B as stored. Column ranges must start on a 16-column edge.
 void nnc_sgemm_prepacked(float *c, int ldc, const float *a, int lda, const float *b, int ldb, const float *bp,
                          int m, int n, int k, int accumulate,
-                         int row_begin, int row_end, int col_begin, int col_end, float *workspace);
+                         int row_begin, int row_end, int col_begin, int col_end, float *workspace, const nnc_epilogue *ep);
 
 /// The naive reference twin: three loops, accumulating in double.
 void nnc_sgemm_reference(float *c, int ldc, const float *a, int lda, const float *b, int ldb,

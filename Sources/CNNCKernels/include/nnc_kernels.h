@@ -15,5 +15,6 @@
 #include "nnc_conv.h"
 #include "nnc_recurrent.h"
 #include "nnc_pool.h"
+#include "nnc_peak.h"
 
 #endif

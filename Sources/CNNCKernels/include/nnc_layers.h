@@ -8,8 +8,6 @@
 extern "C" {
 #endif
 
-/// The GEMM epilogue: y[r][c] = f(y[r][c] + bias[c]) for rows [row_begin, row_end); bias may be null.
-void nnc_bias_activation(float *y, const float *bias, int row_begin, int row_end, int cols, nnc_activation act, float param);
 /// db[c] = Σ_r dy[r][c] (overwrites db).
 void nnc_column_sums(float *db, const float *dy, int rows, int cols);
 /// y = Σ inputs[i], n elements each.
