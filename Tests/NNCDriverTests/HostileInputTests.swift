@@ -56,7 +56,8 @@ import Testing
     /// naming the option, before any work.
     @Test(arguments: [
         ["eval", "m.yaml", "--threads", "0"], ["predict", "m.yaml", "--threads", "0"], ["train", "m.yaml", "--threads", "257"],
-        ["bench", "m.yaml", "--threads", "0"], ["bench", "gemm", "--threads", "0"], ["bench", "planner", "--counts", "0"],
+        ["bench", "m.yaml", "--threads", "0"], ["bench", "gemm", "--threads", "0"], ["bench", "peak", "--threads", "0"], ["bench", "peak", "--seconds", "nan"],
+        ["bench", "planner", "--counts", "0"],
         ["train", "m.yaml", "--epochs", "0"], ["train", "m.yaml", "--batch-size", "0"], ["train", "m.yaml", "--epochs", "4294967296"],
         ["schedule", "m.yaml", "--steps-per-epoch", "0"], ["schedule", "m.yaml", "--steps-per-epoch", "9223372036854775807"],
         ["schedule", "m.yaml", "--epochs", "1000000"], ["schedule", "m.yaml", "--batch-size", "-1"],
@@ -212,7 +213,7 @@ import Testing
     /// its own default must not get a second one.
     @Test func helpStatesEachDefaultOnce() throws {
         for command in [["check"], ["summary"], ["train"], ["eval"], ["predict"], ["schedule"], ["plan"], ["gradcheck"], ["schema"],
-                        ["explain"], ["puzzle"], ["bench", "model"], ["bench", "gemm"], ["bench", "planner"]] {
+                        ["explain"], ["puzzle"], ["bench", "model"], ["bench", "gemm"], ["bench", "peak"], ["bench", "planner"]] {
             let help = try nnc(command + ["--help"]).stdout
             // One option's help runs until the next line that starts an option.
             var options: [String] = []

@@ -70,11 +70,13 @@ import Testing
               - repeat: 100000
                 layers: [dense: 1073741824]
             """)
+        // 2⁶⁰ multiply-adds per layer, each tensor within its limit: the FLOPs saturate.
         out.append("""
-            input: [46341, 46341]
+            input: [32768, 32768, 1]
             layers:
-              - repeat: 50000
-                layers: [{conv1d: {filters: 46341, kernel: 46341, padding: same}}]
+              - repeat: 16
+                layers: [{conv2d: {filters: 1, kernel: 32768, padding: same}}]
+            loss: mse
             """)
         return out
     }
