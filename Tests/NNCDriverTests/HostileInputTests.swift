@@ -150,12 +150,14 @@ import Testing
         #expect(refused.status == 1 && refused.stderr.contains("is 17,825,792 bytes; a model file may be at most 16,777,216 bytes"), "\(refused.stderr)")
     }
 
-    /// Fifty dense layers of 32768 × 32768 hold 200 GiB of parameters (800 GiB with Adam's
+    /// Fifty dense layers of 32768 × 32768 hold 200 GiB of parameters (600 GiB with Adam's
     /// state): refused with the plan's size before any allocation, under a 2 GB limit that
-    /// an allocation attempt would hit.
+    /// an allocation attempt would hit, by bench, gradcheck and train (on generated data).
     @Test func plansLargerThanMemoryAreRefusedBeforeAllocating() throws {
-        let model = try write("input: [32768]\nlayers:\n  - repeat: 50\n    layers: [dense: 32768]\nloss: mse\noptimizer: adam\n", "giant.yaml")
-        for arguments in [["bench", model, "--batch", "1", "--seconds", "0.1"], ["gradcheck", model, "--batch", "1"]] {
+        let model = try write("input: [16384, 2]\nlayers:\n  - flatten\n  - repeat: 50\n    layers: [dense: 32768]\n  - dense: 1\nloss: mse\n"
+                              + "optimizer: adam\ndata: {train: {generate: {adding: {length: 16384, samples: 4}}}}\n", "giant.yaml")
+        let run = Self.directory.appendingPathComponent("giant-run").path
+        for arguments in [["bench", model, "--batch", "1", "--seconds", "0.1"], ["gradcheck", model, "--batch", "1"], ["train", model, "--out", run]] {
             let run = try nnc(arguments)
             #expect(run.status == 1, "\(arguments): \(run.stderr)")
             #expect(run.stderr.contains("giant.yaml:1:8: error: a compiled plan must fit in the memory available;"), "\(run.stderr)")

@@ -104,9 +104,9 @@ public final class Trainer {
             : try Self.compile(graph, spec, LoweringOptions(mode: .inference, batch: min(evaluated, max(256, options.batchSize)), evaluatesLoss: true))
         // Every arena is allocated below: refuse first if they cannot all fit.
         let bytes = trainingPlan.totalBytes + (lastBatchPlan?.arenaBytes ?? 0) + (evaluationPlan?.totalBytes ?? 0)
-        if let refusal = MemoryBudget.refusal(needing: bytes, what: "training (with its evaluation plan)", mode: .training, batch: full,
-                                              graph: graph, spec: spec,
-                                              at: spec.train?.valueLocation("batch_size") ?? spec.inputLocation) {
+        let batchSize = spec.train.flatMap { $0.isExplicit("batch_size") ? $0.valueLocation("batch_size") : nil }
+        if let refusal = MemoryBudget.refusal(needing: bytes, what: evaluationPlan == nil ? "the training plan" : "the training and evaluation plans",
+                                              mode: .training, batch: full, graph: graph, spec: spec, at: batchSize ?? spec.inputLocation) {
             throw TrainingFailure([refusal])
         }
         pool = ThreadPool(threads: options.threads)
