@@ -188,8 +188,8 @@ extension DiagnosticCode {
         case .outOfMemory:
             return Documentation(
                 explanation: "A command that runs a model (train, eval, predict, bench, gradcheck) allocates one arena for its compiled plan: the persistent segment (parameters, optimizer state, statistics) and every transient buffer of a step at its batch size. When that is more than the machine has free (Linux's MemAvailable, and no more than an address-space limit such as `ulimit -v` leaves), the run is refused before anything is allocated, with the plan's size, the memory available and the largest batch whose plan fits. Lower the batch size (`train.batch_size`, `--batch-size`, or `--batch`), or make the model smaller; `nnc summary --memory 8GiB` prints the largest batch within a budget.",
-                badExample: "nnc bench models/lenet5.yaml --batch 1000000   # more than this machine's free memory",
-                fixedExample: "nnc bench models/lenet5.yaml --batch 64",
+                badExample: "ulimit -v 2000000; nnc bench models/mnist_mlp.yaml --batch 1000000   # 3.99 GiB in 1.84 GiB free",
+                fixedExample: "ulimit -v 2000000; nnc bench models/mnist_mlp.yaml --batch 100000",
                 exampleKind: "run")
         case .unreadableData:
             return Documentation(

@@ -23,7 +23,7 @@ public struct DiagnosticRenderer: Sendable {
         let omitted = diagnostics.dropFirst(Self.limit)
         if !omitted.isEmpty {
             let errors = omitted.count { $0.severity == .error }
-            out += "\nnote: \(omitted.count.grouped) more diagnostic\(omitted.count == 1 ? "" : "s") not shown "
+            out += "\nnote: \(omitted.count.counted("more diagnostic", plural: "more diagnostics")) not shown "
                 + "(\(errors.counted("error")), \((omitted.count - errors).counted("warning"))); fix the ones above first\n"
         }
         return out

@@ -13,8 +13,8 @@ extension GraphBuilder {
         }
         var tensors: [ParameterTensor] = []
         // Shapes first: each is checked against the tensor limit before any count or
-        // formula multiplies its sizes (a conv kernel of 2³¹ − 1 with 'same' padding fits
-        // its input, but its kernel tensor does not fit in memory or in an Int).
+        // formula multiplies its sizes (a 131072×131072 'same' kernel with 2³⁰ filters fits
+        // its input and its output, but its kernel tensor's count does not fit in an Int).
         switch node.op {
         case .input, .maxpool1d, .maxpool2d, .avgpool1d, .avgpool2d, .globalAvgpool, .flatten, .reshape, .dropout,
              .softmax, .add, .concat, .activation:
