@@ -30,7 +30,11 @@ let package = Package(
         .executableTarget(name: "nnc", dependencies: [
             "NNCDriver", "NNCData",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
-        ]),
+        ], plugins: ["GitRevision"]),
+        // `nnc --version` names the commit it was built from: the plugin runs the tool, which
+        // reads the checkout's .git files (no git program needed; nil outside a checkout).
+        .plugin(name: "GitRevision", capability: .buildTool(), dependencies: ["GitRevisionTool"]),
+        .executableTarget(name: "GitRevisionTool", path: "Plugins/GitRevisionTool"),
         .testTarget(name: "NNCSpecTests", dependencies: ["NNCSpec"]),
         .testTarget(name: "NNCGraphTests", dependencies: ["NNCGraph"]),
         .testTarget(name: "NNCKernelsTests", dependencies: ["NNCKernels", "CNNCKernels"]),

@@ -64,3 +64,29 @@ public struct Diagnostic: Sendable {
         Diagnostic(.warning, code, message, at: location, label: label, labels: labels, notes: notes, help: help)
     }
 }
+
+extension Diagnostic {
+    /// The longest message, label, note or help printed, in Unicode scalars. Messages quote
+    /// what the spec wrote, and a spec can write a name of a million characters.
+    public static let longestText = 1_000
+
+    /// This diagnostic with every text cut to `longestText` (ending in `…`).
+    public func clipped() -> Diagnostic {
+        var d = self
+        d.message = message.clipped(to: Self.longestText)
+        d.primaryLabel = primaryLabel.clipped(to: Self.longestText)
+        d.labels = labels.map { DiagnosticLabel($0.location, $0.message.clipped(to: Self.longestText), severity: $0.severity) }
+        d.notes = notes.map { $0.clipped(to: Self.longestText) }
+        d.help = help?.clipped(to: Self.longestText)
+        return d
+    }
+}
+
+extension String {
+    /// The first `limit` Unicode scalars and `…`, or the string itself when it is no longer.
+    public func clipped(to limit: Int) -> String {
+        let scalars = unicodeScalars
+        guard let end = scalars.index(scalars.startIndex, offsetBy: limit, limitedBy: scalars.endIndex), end < scalars.endIndex else { return self }
+        return String(String.UnicodeScalarView(scalars[..<end])) + "…"
+    }
+}

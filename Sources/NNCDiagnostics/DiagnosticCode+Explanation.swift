@@ -176,7 +176,7 @@ extension DiagnosticCode {
                 fixedExample: "input: [8]\nlayers: [{dense: {units: 5, activation: softmax}}]\nloss: categorical_crossentropy\nmetrics: [{top_k_accuracy: 3}]\n")
         case .tooLarge:
             return Documentation(
-                explanation: "The model exceeds a size limit that keeps nnc fast and its arithmetic exact: at most 1,000,000 layers after expanding repeats and blocks, at most 2³⁰ elements in any tensor, totals below 2⁶³. A limit hit is almost always a typo in a `repeat` count or a shape.",
+                explanation: "The model exceeds a size limit that keeps nnc fast and its arithmetic exact: at most 100,000 layers after expanding repeats and blocks, at most 1,000,000 YAML nodes once aliases are expanded (an alias repeats its anchor's whole node, so aliases inside anchored nodes multiply), at most 2³⁰ elements in any tensor of one sample, at most 2³¹ − 1 elements in any tensor of a compiled plan (the batch multiplies the per-sample sizes, and the kernels take 32-bit sizes; the message names the largest batch that fits), totals below 2⁶³. A limit hit is almost always a typo in a `repeat` count or a shape.",
                 badExample: "input: [8]\nlayers:\n  - repeat: 2000000\n    layers: [{dense: 8}]\n",
                 fixedExample: "input: [8]\nlayers:\n  - repeat: 20\n    layers: [{dense: 8}]\n")
         case .notCompilable:
@@ -185,6 +185,12 @@ extension DiagnosticCode {
                 badExample: "input: [28, 28]\nlayers:\n  - lstm: {units: 32, activation: softmax}\n  - dense: {units: 10, activation: softmax}\nloss: categorical_crossentropy\n",
                 fixedExample: "input: [28, 28]\nlayers:\n  - lstm: {units: 32, activation: tanh}\n  - dense: {units: 10, activation: softmax}\nloss: categorical_crossentropy\n",
                 exampleKind: "plan")
+        case .outOfMemory:
+            return Documentation(
+                explanation: "A command that runs a model (train, eval, predict, bench, gradcheck) allocates one arena for its compiled plan: the persistent segment (parameters, optimizer state, statistics) and every transient buffer of a step at its batch size. When that is more than the machine has free (Linux's MemAvailable, and no more than an address-space limit such as `ulimit -v` leaves), the run is refused before anything is allocated, with the plan's size, the memory available and the largest batch whose plan fits. Lower the batch size (`train.batch_size`, `--batch-size`, or `--batch`), or make the model smaller; `nnc summary --memory 8GiB` prints the largest batch within a budget.",
+                badExample: "ulimit -v 2000000; nnc bench models/mnist_mlp.yaml --batch 1000000   # 3.99 GiB in 1.84 GiB free",
+                fixedExample: "ulimit -v 2000000; nnc bench models/mnist_mlp.yaml --batch 100000",
+                exampleKind: "run")
         case .unreadableData:
             return Documentation(
                 explanation: "A data file named in `data:` cannot be read: it does not exist, is a folder, or may not be read. Paths in a model file are relative to the model file's folder. `nnc check` warns about a missing file (W0202); training stops with this error.",

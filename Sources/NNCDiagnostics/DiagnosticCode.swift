@@ -41,6 +41,7 @@ public enum DiagnosticCode: String, Sendable, CaseIterable, Codable {
     // Limits
     case tooLarge = "E0401"
     case notCompilable = "E0402"
+    case outOfMemory = "E0403"
 
     // Data
     case unreadableData = "E0501"
@@ -98,6 +99,7 @@ public enum DiagnosticCode: String, Sendable, CaseIterable, Codable {
         case .metricMismatch: "a metric does not fit the model's output"
         case .tooLarge: "the model exceeds a size limit"
         case .notCompilable: "a layer kind or option cannot be compiled to an execution plan yet"
+        case .outOfMemory: "a compiled plan needs more memory than is available"
         case .unreadableData: "a data file cannot be read"
         case .malformedRecord: "a record of a data file is malformed"
         case .labelOutOfRange: "a label or token id lies outside its range"

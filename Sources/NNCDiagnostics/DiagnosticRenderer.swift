@@ -10,11 +10,27 @@ public struct DiagnosticRenderer: Sendable {
 
     public init(useColor: Bool = false) { self.useColor = useColor }
 
+    /// At most this many diagnostics are printed (the first in file order); the rest are
+    /// counted. Fixing the first usually fixes many of the others, and a file of 50,000
+    /// unknown names must not print 50,000 messages.
+    public static let limit = 100
+    /// Quoted source lines longer than this (in Unicode scalars) are cut to a window
+    /// around their markers, so a 100 MB one-line file prints a short excerpt.
+    public static let lineWidth = 160
+
     public func render(_ diagnostics: [Diagnostic]) -> String {
-        diagnostics.map(render).joined(separator: "\n")
+        var out = diagnostics.prefix(Self.limit).map(render).joined(separator: "\n")
+        let omitted = diagnostics.dropFirst(Self.limit)
+        if !omitted.isEmpty {
+            let errors = omitted.count { $0.severity == .error }
+            out += "\nnote: \(omitted.count.counted("more diagnostic", plural: "more diagnostics")) not shown "
+                + "(\(errors.counted("error")), \((omitted.count - errors).counted("warning"))); fix the ones above first\n"
+        }
+        return out
     }
 
     public func render(_ d: Diagnostic) -> String {
+        let d = d.clipped()
         var out = "\(d.location): \(paint(d.severity.rawValue, d.severity)): \(d.message) [\(d.code.rawValue)]\n"
         var markers: [(location: SourceLocation, text: String, severity: Severity)] = []
         // Like swiftc, the primary marker repeats the message unless a shorter label is given.
@@ -42,19 +58,44 @@ public struct DiagnosticRenderer: Sendable {
         var out = ""
         for line in byLine.keys.sorted() {
             guard let text = file.line(line) else { continue }
-            out += "\(String(line).leftPadded(to: width)) | \(text)\n"
-            let columns = byLine[line]!.sorted { $0.location.column > $1.location.column }
+            let markers = byLine[line]!
+            let (excerpt, shift) = Self.excerpt(text, around: markers.map(\.location.column))
+            out += "\(String(line).leftPadded(to: width)) | \(excerpt)\n"
             // Columns are counted in Unicode scalars; indent by the same count.
+            let isCut = excerpt.unicodeScalars.count != text.unicodeScalars.count
+            let columns = markers.map { marker in
+                let column = marker.location.column - shift
+                return (column: isCut ? min(max(1, column), excerpt.unicodeScalars.count + 1) : column, text: marker.text, severity: marker.severity)
+            }.sorted { $0.column > $1.column }
             for (index, marker) in columns.enumerated() {
-                var row = [Character](repeating: " ", count: marker.location.column - 1)
-                for later in columns[(index + 1)...] where later.location.column - 1 < row.count {
-                    row[later.location.column - 1] = "|"
+                var row = [Character](repeating: " ", count: marker.column - 1)
+                for later in columns[(index + 1)...] where later.column - 1 < row.count {
+                    row[later.column - 1] = "|"
                 }
                 let message = marker.text.isEmpty ? "" : " \(marker.severity.rawValue): \(marker.text)"
                 out += "\(gutter) | \(String(row))`-\(message)\n"
             }
         }
         return out
+    }
+
+    /// The line as quoted: whole when it is short, else `lineWidth` scalars starting a little
+    /// before the leftmost marker, with `…` where it was cut. `shift` is what to subtract
+    /// from a column of the line to get its column in the excerpt.
+    static func excerpt(_ line: Substring, around columns: [Int]) -> (text: String, shift: Int) {
+        let scalars = line.unicodeScalars
+        guard scalars.count > lineWidth else { return (String(line), 0) }
+        let first = max(0, min((columns.min() ?? 1) - 1 - lineWidth / 4, scalars.count - lineWidth))
+        let start = scalars.index(scalars.startIndex, offsetBy: first)
+        let end = scalars.index(start, offsetBy: lineWidth)
+        var text = String(String.UnicodeScalarView(scalars[start..<end]))
+        var shift = first
+        if first > 0 {
+            text = "…" + text
+            shift -= 1
+        }
+        if end < scalars.endIndex { text += "…" }
+        return (text, shift)
     }
 
     private func paint(_ text: String, _ severity: Severity) -> String {

@@ -1,25 +1,35 @@
 /// The growing list of problems a pass found. Passes append and keep going.
 public struct Diagnostics: Sendable {
-    public internal(set) var all: [Diagnostic] = []
+    public private(set) var all: [Diagnostic] = []
+    /// The errors among `all`, counted as they come: passes compare counts before and after
+    /// a step, which must not rescan thousands of diagnostics each time.
+    public private(set) var errorCount = 0
 
     public init() {}
 
-    public mutating func append(_ diagnostic: Diagnostic) { all.append(diagnostic) }
-    public mutating func append(contentsOf other: Diagnostics) { all.append(contentsOf: other.all) }
+    public mutating func append(_ diagnostic: Diagnostic) {
+        all.append(diagnostic)
+        if diagnostic.severity == .error { errorCount += 1 }
+    }
+
+    public mutating func append(contentsOf other: Diagnostics) {
+        all.append(contentsOf: other.all)
+        errorCount += other.errorCount
+    }
 
     public mutating func error(_ code: DiagnosticCode, _ message: String, at location: SourceLocation,
                                label: String = "", labels: [DiagnosticLabel] = [], notes: [String] = [],
                                help: String? = nil) {
-        all.append(.error(code, message, at: location, label: label, labels: labels, notes: notes, help: help))
+        append(.error(code, message, at: location, label: label, labels: labels, notes: notes, help: help))
     }
 
     public mutating func warning(_ code: DiagnosticCode, _ message: String, at location: SourceLocation,
                                  label: String = "", labels: [DiagnosticLabel] = [], notes: [String] = [],
                                  help: String? = nil) {
-        all.append(.warning(code, message, at: location, label: label, labels: labels, notes: notes, help: help))
+        append(.warning(code, message, at: location, label: label, labels: labels, notes: notes, help: help))
     }
 
-    public var hasErrors: Bool { all.contains { $0.severity == .error } }
+    public var hasErrors: Bool { errorCount > 0 }
     public var errors: [Diagnostic] { all.filter { $0.severity == .error } }
     public var warnings: [Diagnostic] { all.filter { $0.severity == .warning } }
     public var isEmpty: Bool { all.isEmpty }
@@ -42,5 +52,6 @@ extension Diagnostics {
     public mutating func deduplicate() {
         var seen: Set<String> = []
         all = all.filter { seen.insert("\($0.code.rawValue)|\($0.location)|\($0.message)").inserted }
+        errorCount = all.count { $0.severity == .error }
     }
 }

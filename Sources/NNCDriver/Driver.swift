@@ -36,13 +36,7 @@ public enum Driver {
         if MLPShorthand.matches(argument), !FileManager.default.fileExists(atPath: argument) {
             return SourceFile(path: argument, text: argument)
         }
-        guard let data = FileManager.default.contents(atPath: argument) else {
-            var isDirectory: ObjCBool = false
-            if FileManager.default.fileExists(atPath: argument, isDirectory: &isDirectory), isDirectory.boolValue {
-                throw DriverError("'\(argument)' is a directory")
-            }
-            throw DriverError("'\(argument)' does not exist (expected a .yaml or .nn model, or an MLP shorthand like 784-128-10)")
-        }
+        let data = try ModelFile.read(argument)
         guard let text = String(data: data, encoding: .utf8) else {
             throw DriverError("'\(argument)' is not UTF-8 text")
         }

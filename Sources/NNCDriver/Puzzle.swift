@@ -53,7 +53,7 @@ public struct Puzzle: Sendable, Equatable {
     /// The question, in the lecture's words.
     public var question: String {
         let what = spatial.count == 2 ? "An input of \(Self.dims(input)) (height × width × channels)"
-            : "A sequence of \(input[0]) steps with \(input[1]) channel\(input[1] == 1 ? "" : "s")"
+            : "A sequence of \(input[0]) \(input[0].noun("step")) with \(input[1]) channel\(input[1] == 1 ? "" : "s")"
         var layerText: String
         if isConvolution {
             let k = spatial.count == 2 ? "\(kernel)×\(kernel)" : "\(kernel)"
@@ -85,7 +85,7 @@ public struct Puzzle: Sendable, Equatable {
         if let a = arithmetic.first, a.paddingMode == "same" {
             lines.append("'same' padding adds \(a.padLow) before and \(a.padHigh) after so the output is ⌈in/stride⌉")
         }
-        lines.append(isConvolution ? "channels: \(filters) filters → \(filters)" : "channels: pooling keeps them → \(channels)")
+        lines.append(isConvolution ? "channels: \(filters) \(filters.noun("filter")) → \(filters)" : "channels: pooling keeps them → \(channels)")
         lines.append("output: \(Self.dims(outputShape))")
         if isConvolution {
             let window = spatial.map { _ in String(kernel) }.joined(separator: "·")

@@ -56,10 +56,10 @@ extension GraphBuilder {
         case .avgpool1d, .avgpool2d:
             let k = TensorShape.checkedProduct(c.ints("pool")!) ?? Int.max
             flops = outputs.saturatingTimes(k)
-            text = "\(outputs.grouped) outputs × (\(k - 1) adds + 1 divide) = \(flops.grouped)"
+            text = "\(outputs.grouped) \(outputs.noun("output")) × (\(k - 1) \((k - 1).noun("add")) + 1 divide) = \(flops.grouped)"
         case .globalAvgpool:
             flops = x.elementCount
-            text = "\(x.elementCount.grouped) − \(y.channels) adds + \(y.channels) divides = \(flops.grouped)"
+            text = "\(x.elementCount.grouped) − \(y.channels) \(y.channels.noun("add")) + \(y.channels) \(y.channels.noun("divide")) = \(flops.grouped)"
         case .flatten, .reshape, .dropout, .concat, .embedding:
             text = "0 (no arithmetic at inference)"
         case .activation:
@@ -120,6 +120,6 @@ extension GraphBuilder {
             parts = "2·\(u)·(\(f) + \(u))\(bias ? " + \(u) bias" : "") + \(u)·\(a) act + \(u) sum"
         }
         let total = t.saturatingTimes(perStep)
-        return (t.saturatingTimes(macsPerStep), total, "\(t) steps × (\(parts)) = \(total.grouped)")
+        return (t.saturatingTimes(macsPerStep), total, "\(t) \(t.noun("step")) × (\(parts)) = \(total.grouped)")
     }
 }

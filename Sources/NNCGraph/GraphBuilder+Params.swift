@@ -12,68 +12,89 @@ extension GraphBuilder {
             ParameterTensor(name: name, shape: shape, trainable: t)
         }
         var tensors: [ParameterTensor] = []
-        var formula: String?
+        // Shapes first: each is checked against the tensor limit before any count or
+        // formula multiplies its sizes (a 131072×131072 'same' kernel with 2³⁰ filters fits
+        // its input and its output, but its kernel tensor's count does not fit in an Int).
         switch node.op {
         case .input, .maxpool1d, .maxpool2d, .avgpool1d, .avgpool2d, .globalAvgpool, .flatten, .reshape, .dropout,
-             .softmax, .add, .concat:
-            break
-        case .activation:
+             .softmax, .add, .concat, .activation:
             break
         case .dense:
-            let units = c.int("units")!, fanIn = x.channels, bias = c.bool("use_bias") ?? true
-            tensors = [tensor("kernel", [fanIn, units])] + (bias ? [tensor("bias", [units])] : [])
-            formula = bias ? "(\(fanIn) + 1) × \(units) = \(((fanIn + 1) * units).grouped)"
-                           : "\(fanIn) × \(units) = \((fanIn * units).grouped) (no bias)"
+            let units = c.int("units")!, bias = c.bool("use_bias") ?? true
+            tensors = [tensor("kernel", [x.channels, units])] + (bias ? [tensor("bias", [units])] : [])
         case .conv1d, .conv2d:
             let k = c.ints("kernel")!, filters = c.int("filters")!, groups = c.int("groups") ?? 1
-            let perGroup = x.channels / groups, bias = c.bool("use_bias") ?? true
-            let window = k.map(String.init).joined(separator: "·") + "·\(perGroup)"
-            let perFilter = k.reduce(1, *) * perGroup
-            tensors = [tensor("kernel", k + [perGroup, filters])] + (bias ? [tensor("bias", [filters])] : [])
-            formula = "(\(window)\(bias ? " + 1" : "")) × \(filters) = \(((perFilter + (bias ? 1 : 0)) * filters).grouped)"
-                + (groups > 1 ? " (\(groups) groups of \(perGroup) input channels)" : "")
+            let bias = c.bool("use_bias") ?? true
+            tensors = [tensor("kernel", k + [x.channels / groups, filters])] + (bias ? [tensor("bias", [filters])] : [])
         case .batchnorm:
             let ch = x.channels
             if c.bool("scale") != false { tensors.append(tensor("gamma", [ch])) }
             if c.bool("center") != false { tensors.append(tensor("beta", [ch])) }
             tensors += [tensor("moving_mean", [ch], trainable: false), tensor("moving_variance", [ch], trainable: false)]
-            formula = "\(tensors.count) × \(ch) = \((tensors.count * ch).grouped) (\(tensors.count - 2) × \(ch) trainable, 2 × \(ch) moving statistics)"
         case .layernorm:
             let ch = x.channels
             if c.bool("scale") != false { tensors.append(tensor("gamma", [ch])) }
             if c.bool("center") != false { tensors.append(tensor("beta", [ch])) }
-            formula = "\(tensors.count) × \(ch) = \((tensors.count * ch).grouped)"
         case .embedding:
-            let v = c.int("input_dim")!, d = c.int("output_dim")!
-            tensors = [tensor("embeddings", [v, d])]
-            formula = "\(v) × \(d) = \((v * d).grouped)"
+            tensors = [tensor("embeddings", [c.int("input_dim")!, c.int("output_dim")!])]
         case .simpleRNN, .lstm, .gru:
-            (tensors, formula) = recurrentParameters(c, features: x.channels, prefix: "", trainable: trainable)
+            tensors = recurrentParameters(c, features: x.channels, prefix: "", trainable: trainable)
         case .bidirectional:
             let inner = c.component("layer")!
-            let (forward, f) = recurrentParameters(inner, features: x.channels, prefix: "forward_", trainable: trainable)
-            let (backward, _) = recurrentParameters(inner, features: x.channels, prefix: "backward_", trainable: trainable)
-            tensors = forward + backward
-            formula = "2 × (\(f))"
+            tensors = recurrentParameters(inner, features: x.channels, prefix: "forward_", trainable: trainable)
+                + recurrentParameters(inner, features: x.channels, prefix: "backward_", trainable: trainable)
         }
         // A learnable swish beta is one more trainable scalar.
-        if let activation = c.component("activation"), activation.kind.name == "swish", activation.bool("learnable") == true {
-            tensors.append(tensor("swish_beta", [1]))
-            formula = (formula.map { "\($0) + " } ?? "") + "1 (learnable swish beta)"
-        }
+        let learnableSwish = c.component("activation").map { $0.kind.name == "swish" && $0.bool("learnable") == true } ?? false
+        if learnableSwish { tensors.append(tensor("swish_beta", [1])) }
         for t in tensors where !withinLimits(t.shape, what: "parameter '\(t.name)' of '\(layer.name)'", at: layer.location) {
             node.shape = nil
             return
         }
         node.parameters = tensors
+        var formula = parameterFormula(node.op, c, input: x)
+        if learnableSwish { formula = (formula.map { "\($0) + " } ?? "") + "1 (learnable swish beta)" }
         if let formula { node.explanations.insert(Explanation(topic: "params", text: formula), at: 0) }
     }
 
-    /// Gates × (input weights + recurrent weights + biases), per the convention.
-    private func recurrentParameters(_ c: ComponentSpec, features f: Int, prefix: String, trainable: Bool)
-        -> ([ParameterTensor], String) {
-        let u = c.int("units")!
-        let bias = c.bool("use_bias") ?? true
+    /// The count as `--explain` prints it, with the numbers filled in. Called once every
+    /// parameter tensor is within `TensorShape.maxElements`, so no product here overflows.
+    private func parameterFormula(_ op: Op, _ c: ComponentSpec, input x: TensorShape) -> String? {
+        switch op {
+        case .input, .maxpool1d, .maxpool2d, .avgpool1d, .avgpool2d, .globalAvgpool, .flatten, .reshape, .dropout,
+             .softmax, .add, .concat, .activation:
+            return nil
+        case .dense:
+            let units = c.int("units")!, fanIn = x.channels, bias = c.bool("use_bias") ?? true
+            return bias ? "(\(fanIn) + 1) × \(units) = \(((fanIn + 1) * units).grouped)"
+                        : "\(fanIn) × \(units) = \((fanIn * units).grouped) (no bias)"
+        case .conv1d, .conv2d:
+            let k = c.ints("kernel")!, filters = c.int("filters")!, groups = c.int("groups") ?? 1
+            let perGroup = x.channels / groups, bias = c.bool("use_bias") ?? true
+            let window = k.map(String.init).joined(separator: "·") + "·\(perGroup)"
+            let perFilter = k.reduce(1, *) * perGroup
+            return "(\(window)\(bias ? " + 1" : "")) × \(filters) = \(((perFilter + (bias ? 1 : 0)) * filters).grouped)"
+                + (groups > 1 ? " (\(groups) groups of \(perGroup) input channels)" : "")
+        case .batchnorm:
+            let ch = x.channels
+            let count = 2 + (c.bool("scale") != false ? 1 : 0) + (c.bool("center") != false ? 1 : 0)
+            return "\(count) × \(ch) = \((count * ch).grouped) (\(count - 2) × \(ch) trainable, 2 × \(ch) moving statistics)"
+        case .layernorm:
+            let ch = x.channels
+            let count = (c.bool("scale") != false ? 1 : 0) + (c.bool("center") != false ? 1 : 0)
+            return "\(count) × \(ch) = \((count * ch).grouped)"
+        case .embedding:
+            let v = c.int("input_dim")!, d = c.int("output_dim")!
+            return "\(v) × \(d) = \((v * d).grouped)"
+        case .simpleRNN, .lstm, .gru:
+            return recurrentFormula(c, features: x.channels)
+        case .bidirectional:
+            return "2 × (\(recurrentFormula(c.component("layer")!, features: x.channels)))"
+        }
+    }
+
+    /// Gates and bias rows of a recurrent layer, per the convention.
+    private func recurrentLayout(_ c: ComponentSpec) -> (gates: Int, biasRows: Int) {
         let gates: Int
         var biasRows: Int
         switch c.kind.name {
@@ -82,7 +103,14 @@ extension GraphBuilder {
         default: gates = 1; biasRows = 1
         }
         if convention == .pytorch { biasRows = 2 }
-        if !bias { biasRows = 0 }
+        if c.bool("use_bias") == false { biasRows = 0 }
+        return (gates, biasRows)
+    }
+
+    /// Input weights, recurrent weights and biases of a recurrent layer.
+    private func recurrentParameters(_ c: ComponentSpec, features f: Int, prefix: String, trainable: Bool) -> [ParameterTensor] {
+        let u = c.int("units")!
+        let (gates, biasRows) = recurrentLayout(c)
         var tensors = [
             ParameterTensor(name: prefix + "kernel", shape: [f, gates * u], trainable: trainable),
             ParameterTensor(name: prefix + "recurrent_kernel", shape: [u, gates * u], trainable: trainable),
@@ -90,9 +118,16 @@ extension GraphBuilder {
         if biasRows > 0 {
             tensors.append(ParameterTensor(name: prefix + "bias", shape: biasRows == 1 ? [gates * u] : [biasRows, gates * u], trainable: trainable))
         }
+        return tensors
+    }
+
+    /// Gates × (input weights + recurrent weights + biases) = total.
+    private func recurrentFormula(_ c: ComponentSpec, features f: Int) -> String {
+        let u = c.int("units")!
+        let (gates, biasRows) = recurrentLayout(c)
         let total = gates * (u * (f + u) + biasRows * u)
         let g = gates == 1 ? "" : "\(gates) × "
         let b = biasRows == 0 ? "" : biasRows == 1 ? " + \(u)" : " + \(biasRows)·\(u)"
-        return (tensors, "\(g)(\(u)·(\(f) + \(u))\(b)) = \(total.grouped)")
+        return "\(g)(\(u)·(\(f) + \(u))\(b)) = \(total.grouped)"
     }
 }

@@ -31,6 +31,13 @@ extension GraphBuilder {
                                   help: "put the embedding first and declare `input: [T]` with the sequence length T")
                 return nil
             }
+            // Ids run from 0 to input_dim − 1: a padding id past them would never occur.
+            if let padding = c.int("padding_index"), let vocabulary = c.int("input_dim"), padding >= vocabulary {
+                diagnostics.error(.outOfRange, "'padding_index' of 'embedding' must be an id below input_dim (\(vocabulary)); got \(padding)",
+                                  at: c.valueLocation("padding_index") ?? layer.location,
+                                  help: "ids run from 0 to \(vocabulary - 1); the padding id is usually 0")
+                return nil
+            }
             return TensorShape([x.dims[0], c.int("output_dim")!])
         case .simpleRNN, .lstm, .gru:
             return recurrent(c, x, layer: layer, input: inputs[0])

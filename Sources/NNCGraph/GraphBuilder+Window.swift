@@ -42,7 +42,7 @@ extension GraphBuilder {
         if op.isConvolution {
             let filters = c.int("filters")!, groups = c.int("groups") ?? 1
             if inChannels % groups != 0 || filters % groups != 0 {
-                let bad = inChannels % groups != 0 ? "the \(inChannels) input channels" : "the \(filters) filters"
+                let bad = inChannels % groups != 0 ? "the \(inChannels) input \(inChannels.noun("channel"))" : "the \(filters) \(filters.noun("filter"))"
                 diagnostics.error(.groups, "groups must divide the input channels and the filters; \(groups) does not divide \(bad)",
                                   at: c.valueLocation("groups") ?? layer.location, labels: [inputLabel(input, layer)],
                                   help: "choose groups among the common divisors of \(inChannels) and \(filters)")
@@ -61,6 +61,14 @@ extension GraphBuilder {
             let a = ConvArithmetic.make(input: x.dims[d], kernel: kernel[d], stride: stride[d], dilation: dilation[d],
                                         padding: padding, dimension: d, rounding: rounding)
             let axis = Self.axisNames[rank]![d]
+            // The kernels take window sizes, strides and offsets as 32-bit ints.
+            let extent = max(a.paddedInput, a.effectiveKernel, a.stride, (max(a.output, 1) - 1) * a.stride + a.effectiveKernel)
+            if extent > Int(Int32.max) {
+                diagnostics.error(.tooLarge, "a window's extent must stay below 2³¹ cells (the kernels' 32-bit sizes); along the \(axis), "
+                                  + "the padded input is \(a.paddedInput.grouped), the window \(a.effectiveKernel.grouped) and the stride \(a.stride.grouped)",
+                                  at: layer.location, help: "check the kernel, stride, dilation and padding")
+                return nil
+            }
             node.arithmetic.append(a)
             if !a.kernelFits {
                 tooSmall.append((axis, a))

@@ -93,17 +93,3 @@ public struct GraphBuilder {
         return nil
     }
 }
-
-extension Int {
-    /// a·b, or Int.max when it overflows (totals then saturate and are reported).
-    func saturatingTimes(_ b: Int) -> Int {
-        let (product, overflow) = multipliedReportingOverflow(by: b)
-        return overflow ? Int.max : product
-    }
-
-    /// a + b, or Int.max when it overflows.
-    func saturatingPlus(_ b: Int) -> Int {
-        let (sum, overflow) = addingReportingOverflow(b)
-        return overflow ? Int.max : sum
-    }
-}

@@ -62,8 +62,8 @@ struct TrainingChecker {
             checkClasses(loss, units: units)
         case "binary_crossentropy":
             if activation == "softmax" && units > 1 {
-                diagnostics.error(.lossMismatch, "binary cross-entropy treats each output as an independent probability; \(output) uses softmax over \(units) units",
-                                  at: loss.location, labels: [DiagnosticLabel(outputNode.location, "softmax over \(units) units")],
+                diagnostics.error(.lossMismatch, "binary cross-entropy treats each output as an independent probability; \(output) uses softmax over \(units) \(units.noun("unit"))",
+                                  at: loss.location, labels: [DiagnosticLabel(outputNode.location, "softmax over \(units) \(units.noun("unit"))")],
                                   help: "use categorical_crossentropy with softmax, or sigmoid outputs with binary_crossentropy")
             } else if logits, activation == "sigmoid" {
                 diagnostics.warning(.softmaxThenLogits, "from_logits: true expects raw scores, but \(output) already applies sigmoid",
@@ -86,9 +86,9 @@ struct TrainingChecker {
 
     private mutating func checkClasses(_ loss: ComponentSpec, units: Int) {
         guard let pre = spec.data?.record("preprocess"), let classes = pre.int("classes"), classes != units else { return }
-        diagnostics.error(.lossMismatch, "the output needs one unit per class; the data has \(classes) classes but '\(outputNode.name)' has \(units) units",
+        diagnostics.error(.lossMismatch, "the output needs one unit per class; the data has \(classes) \(classes.noun("class", plural: "classes")) but '\(outputNode.name)' has \(units) \(units.noun("unit"))",
                           at: pre.valueLocation("classes") ?? loss.location,
-                          labels: [DiagnosticLabel(outputNode.location, "\(units) units")],
+                          labels: [DiagnosticLabel(outputNode.location, "\(units) \(units.noun("unit"))")],
                           help: "set 'units: \(classes)' on '\(outputNode.name)'")
     }
 
@@ -101,7 +101,7 @@ struct TrainingChecker {
             case "top_k_accuracy":
                 let k = metric.int("k") ?? 5
                 if k >= units {
-                    diagnostics.error(.metricMismatch, "top-k accuracy needs k below the number of classes; k is \(k) but '\(outputNode.name)' has \(units) outputs",
+                    diagnostics.error(.metricMismatch, "top-k accuracy needs k below the number of classes; k is \(k) but '\(outputNode.name)' has \(units) \(units.noun("output"))",
                                       at: metric.valueLocation("k") ?? metric.location, help: "choose k < \(units); with k ≥ \(units) every prediction counts as correct")
                 }
             case "accuracy":
@@ -133,13 +133,13 @@ struct TrainingChecker {
         }
         if let duration = s.int("duration"), duration > epochs {
             let phase = s.kind.name == "warmup" ? "warm-up" : "\(s.kind.name) \(key == "schedule" ? "schedule" : "momentum ramp")"
-            diagnostics.error(.scheduleTooLong, "a \(phase) must fit in the training run; it lasts \(duration) epochs but training has \(epochs)",
+            diagnostics.error(.scheduleTooLong, "a \(phase) must fit in the training run; it lasts \(duration) \(duration.noun("epoch")) but training has \(epochs)",
                               at: s.valueLocation("duration") ?? s.location,
-                              labels: spec.train?.valueLocation("epochs").map { [DiagnosticLabel($0, "training runs \(epochs) epochs")] } ?? [],
+                              labels: spec.train?.valueLocation("epochs").map { [DiagnosticLabel($0, "training runs \(epochs) \(epochs.noun("epoch"))")] } ?? [],
                               help: "shorten the duration to at most \(epochs) or train longer")
         }
         if s.kind.name == "step", let every = s.int("every"), every >= epochs {
-            diagnostics.error(.scheduleMilestone, "a step schedule's first drop must come before the last epoch; every \(every) epochs never drops in \(epochs)",
+            diagnostics.error(.scheduleMilestone, "a step schedule's first drop must come before the last epoch; every \(every) \(every.noun("epoch")) never drops in \(epochs)",
                               at: s.valueLocation("every") ?? s.location, help: "use every < \(epochs)")
         }
         if s.kind.name == "warmup", let then = s.component("then") {
@@ -151,7 +151,7 @@ struct TrainingChecker {
         let boundaries = s.list("boundaries") ?? []
         let values = s.list("values") ?? []
         if values.count != boundaries.count + 1 {
-            diagnostics.error(.scheduleValues, "a piecewise schedule needs one more value than boundaries; got \(boundaries.count) boundaries and \(values.count) values",
+            diagnostics.error(.scheduleValues, "a piecewise schedule needs one more value than boundaries; got \(boundaries.count) \(boundaries.count.noun("boundary", plural: "boundaries")) and \(values.count) \(values.count.noun("value"))",
                               at: s.valueLocation("values") ?? s.location)
         }
         var previous = Int.min
@@ -160,7 +160,7 @@ struct TrainingChecker {
             if b <= previous {
                 diagnostics.error(.scheduleValues, "piecewise boundaries must increase; \(b) follows \(previous)", at: boundary.location)
             } else if s.string("unit") == "epochs", b >= epochs {
-                diagnostics.error(.scheduleMilestone, "a milestone must lie before the last epoch; \(b) is past a run of \(epochs) epochs",
+                diagnostics.error(.scheduleMilestone, "a milestone must lie before the last epoch; \(b) is past a run of \(epochs) \(epochs.noun("epoch"))",
                                   at: boundary.location, help: "use milestones below \(epochs), or train longer")
             }
             previous = b

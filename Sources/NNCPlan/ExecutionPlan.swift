@@ -62,6 +62,12 @@ extension ExecutionPlan {
         var lowerer = Lowerer(graph: graph, spec: spec, options: options)
         lowerer.run()
         if lowerer.diagnostics.hasErrors { throw LoweringFailure(diagnostics: lowerer.diagnostics) }
+        if let tooLarge = KernelSizeLimit.check(lowerer.buffers, lowerer.prepare + lowerer.instructions, graph: graph, spec: spec,
+                                                batch: options.batch) {
+            var diagnostics = Diagnostics()
+            diagnostics.append(tooLarge)
+            throw LoweringFailure(diagnostics: diagnostics)
+        }
         var buffers = lowerer.buffers
         let output = lowerer.value[graph.output!]!
         if options.optimize {

@@ -223,7 +223,7 @@ public struct RecurrentShape: Sendable, Equatable {
 
     /// What `nnc plan` prints.
     public var description: String {
-        var parts = ["\(steps) steps", "\(units) units"]
+        var parts = ["\(steps) \(steps.noun("step"))", "\(units) \(units.noun("unit"))"]
         if reverse { parts.append("reversed") }
         if returnSequences { parts.append("sequences") }
         if masked { parts.append("masked") }

@@ -11,7 +11,14 @@ extension LayerExpander {
                                       help: "start each layer with '- ', e.g. `- dense: 128`")
             return []
         }
-        return items.compactMap { decodeItem($0, blockStack: blockStack) }
+        var decoded: [Item] = []
+        for item in items {
+            decodedItems += 1
+            if decodedItems > Self.maxLayers { reportLimit(at: item.location) }
+            if limitReported { break }
+            if let value = decodeItem(item, blockStack: blockStack) { decoded.append(value) }
+        }
+        return decoded
     }
 
     private mutating func decodeItem(_ node: SpecNode, blockStack: [String]) -> Item? {
@@ -22,7 +29,7 @@ extension LayerExpander {
                     .map { .layer($0, name: nil, inputs: nil) }
             }
             let help = blocks[text] != nil ? "to use block '\(text)', write `- block: \(text)`"
-                : Suggestions.didYouMean(text, in: Registry.layers.allNames)
+                : Registry.layers.help(forUnknown: text)
             decoder.diagnostics.error(.unknownValue, "unknown layer kind '\(text)'", at: node.location, help: help)
             return nil
         case .mapping(let pairs):
@@ -51,7 +58,8 @@ extension LayerExpander {
             let first = unknown.first ?? pairs.first
             if let first {
                 decoder.diagnostics.error(.unknownValue, "unknown layer kind '\(first.key)'", at: first.keyLocation,
-                                          help: Suggestions.didYouMean(first.key, in: Registry.layers.allNames))
+                                          help: blocks[first.key] != nil ? "to use block '\(first.key)', write `- block: \(first.key)`"
+                                              : Registry.layers.help(forUnknown: first.key))
             } else {
                 decoder.diagnostics.error(.wrongType, "an empty mapping is not a layer", at: node.location)
             }
@@ -176,10 +184,10 @@ extension LayerExpander {
             }
         }
         guard ok else { return nil }
-        let errors = decoder.diagnostics.errors.count
+        let errors = decoder.diagnostics.errorCount
         let body = substitute(block.layers, values, block: name)
         // An unknown `$param` was reported; decoding the body would only add follow-on errors.
-        guard decoder.diagnostics.errors.count == errors else { return nil }
+        guard decoder.diagnostics.errorCount == errors else { return nil }
         return decodeList(body, blockStack: blockStack + [name])
     }
 

@@ -115,15 +115,20 @@ extension LayerExpander {
         return false
     }
 
-    /// True (reporting it once) when the expansion has reached `maxLayers`.
+    /// True (reporting it once) when the expansion has gone past `maxLayers`: a safety net,
+    /// since `exceedsLimit` counts the expansion before it is built.
     private mutating func reachedLimit(at location: SourceLocation) -> Bool {
-        guard layers.count >= Self.maxLayers else { return false }
-        if !limitReported {
-            limitReported = true
-            decoder.diagnostics.error(.tooLarge, "a model may have at most \(Self.maxLayers.grouped) layers after expanding repeats and blocks",
-                                      at: location, help: "check the 'repeat' counts")
-        }
+        guard layers.count > Self.maxLayers else { return false }
+        reportLimit(at: location)
         return true
+    }
+
+    /// Reports E0401 for the layer limit, once.
+    mutating func reportLimit(at location: SourceLocation) {
+        guard !limitReported else { return }
+        limitReported = true
+        decoder.diagnostics.error(.tooLarge, "a model may have at most \(Self.maxLayers.grouped) layers after expanding repeats and blocks",
+                                  at: location, help: "check the 'repeat' counts and how often blocks use other blocks")
     }
 
     private func location(of item: Item) -> SourceLocation {

@@ -18,7 +18,7 @@ public enum MLPShorthand {
         var column = 1
         for part in text.split(separator: "-", omittingEmptySubsequences: false) {
             let location = file.location(line: 1, column: column)
-            guard let size = Int(part.filter { $0 != "_" }), size >= 1 else {
+            guard let digits = SpecDecoder.plainNumber(String(part)), let size = Int(digits), size >= 1 else {
                 diagnostics.error(.mlpShorthand, "each size of an MLP shorthand must be a positive integer; got '\(part)'",
                                   at: location, help: "write sizes joined by '-', e.g. 784-128-10")
                 return nil

@@ -91,8 +91,8 @@ extension SpecDecoder {
         }
     }
 
-    private mutating func mismatch(_ node: SpecNode, _ type: ValueType, _ what: String) -> SpecValue? {
-        diagnostics.error(.wrongType, "\(what) must be \(type.description); got \(node.kindDescription)", at: node.location)
+    private mutating func mismatch(_ node: SpecNode, _ type: ValueType, _ what: String, help: String? = nil) -> SpecValue? {
+        diagnostics.error(.wrongType, "\(what) must be \(type.description); got \(node.kindDescription)", at: node.location, help: help)
         return nil
     }
 
@@ -106,9 +106,14 @@ extension SpecDecoder {
             _ = mismatch(node, .int(bounds), what)
             return nil
         }
-        let text = raw.replacingUnderscores()
+        guard let text = Self.plainNumber(raw) else {
+            _ = mismatch(node, .int(bounds), what, help: Self.numberHelp(raw))
+            return nil
+        }
         guard let value = Int(text) else {
-            if let real = Double(text), real.isFinite {
+            if !text.contains("."), !text.lowercased().contains("e") {
+                diagnostics.error(.outOfRange, "\(what) must be at most \(Self.largestInteger.grouped) in size; got \(raw.clipped(to: 40))", at: node.location)
+            } else if let real = Double(text), real.isFinite {
                 diagnostics.error(.wrongType, "\(what) must be an integer; got number \(raw)", at: node.location,
                                   help: Int(exactly: real).map { "write \($0)" })
             } else {
@@ -121,19 +126,20 @@ extension SpecDecoder {
             return nil
         }
         // Sizes beyond 2³¹ are never meant and would overflow shape arithmetic.
-        guard abs(value) <= Self.largestInteger else {
+        guard value.magnitude <= UInt(Self.largestInteger) else {
             diagnostics.error(.outOfRange, "\(what) must be at most \(Self.largestInteger.grouped) in size; got \(value)", at: node.location)
             return nil
         }
         return value
     }
 
-    /// The largest magnitude an integer attribute may have (2³¹).
-    static let largestInteger = 1 << 31
+    /// The largest magnitude an integer attribute may have (2³¹); command-line options that
+    /// override a spec value take the same range.
+    public static let largestInteger = 1 << 31
 
     mutating func number(_ node: SpecNode, _ bounds: Bounds, what: String) -> Double? {
         guard case .scalar(let raw, false) = node.kind, let value = Self.parseNumber(raw) else {
-            _ = mismatch(node, .float(bounds), what)
+            _ = mismatch(node, .float(bounds), what, help: node.scalarText.flatMap(Self.numberHelp))
             return nil
         }
         guard bounds.contains(value) else {
@@ -145,12 +151,67 @@ extension SpecDecoder {
 
     /// Numbers as people write them: `0.001`, `1e-3`, `10_000`, and fractions such as `1/255`.
     static func parseNumber(_ raw: String) -> Double? {
-        let text = raw.replacingUnderscores()
-        if let value = Double(text), value.isFinite { return value }
-        let parts = text.split(separator: "/", omittingEmptySubsequences: false)
-        if parts.count == 2, let a = Double(parts[0]), let b = Double(parts[1]), b != 0 {
+        if let text = plainNumber(raw) {
+            guard let value = Double(text), value.isFinite else { return nil }
+            return value
+        }
+        let parts = raw.split(separator: "/", omittingEmptySubsequences: false)
+        if parts.count == 2, let a = plainNumber(String(parts[0])).flatMap(Double.init),
+           let b = plainNumber(String(parts[1])).flatMap(Double.init), b != 0 {
             let value = a / b
             return value.isFinite ? value : nil
+        }
+        return nil
+    }
+
+    /// The text of a decimal number as YAML 1.2 writes one, with `_` allowed only between
+    /// two digits (`10_000`, as the grammar documents), without its underscores; nil for
+    /// anything else. Swift's own parsers accept more than the spec language means: `_1`
+    /// (once read as 1), hexadecimal `0x10`, `nan`, `inf`; YAML 1.1's octal `0o17`,
+    /// sexagesimal `1:30` and `.inf` are not numbers here either.
+    public static func plainNumber(_ raw: String) -> String? {
+        let bytes = Array(raw.utf8)
+        var i = 0
+        func isDigit(_ at: Int) -> Bool { at >= 0 && at < bytes.count && bytes[at] >= UInt8(ascii: "0") && bytes[at] <= UInt8(ascii: "9") }
+        /// Digits in groups joined by single underscores; false when there is no digit.
+        func digits() -> Bool {
+            guard isDigit(i) else { return false }
+            while isDigit(i) || (i < bytes.count && bytes[i] == UInt8(ascii: "_") && isDigit(i + 1) && isDigit(i - 1)) { i += 1 }
+            return true
+        }
+        if i < bytes.count, bytes[i] == UInt8(ascii: "-") || bytes[i] == UInt8(ascii: "+") { i += 1 }
+        let whole = digits()
+        var fraction = false
+        if i < bytes.count, bytes[i] == UInt8(ascii: ".") {
+            i += 1
+            fraction = digits()
+        }
+        guard whole || fraction else { return nil }
+        if i < bytes.count, bytes[i] == UInt8(ascii: "e") || bytes[i] == UInt8(ascii: "E") {
+            i += 1
+            if i < bytes.count, bytes[i] == UInt8(ascii: "-") || bytes[i] == UInt8(ascii: "+") { i += 1 }
+            guard isDigit(i) else { return nil }
+            while isDigit(i) { i += 1 }
+        }
+        guard i == bytes.count else { return nil }
+        return raw.contains("_") ? String(raw.filter { $0 != "_" }) : raw
+    }
+
+    /// What to write instead of a number the spec language does not read, when the text
+    /// looks like one.
+    static func numberHelp(_ raw: String) -> String? {
+        let lower = raw.lowercased()
+        if raw.contains("_"), plainNumber(raw.filter { $0 != "_" }) != nil {
+            return "`_` may only stand between two digits, as in 10_000"
+        }
+        if lower.hasPrefix("0x") || lower.hasPrefix("0o") || lower.hasPrefix("0b") || lower.contains("0x") {
+            return "write numbers in decimal; hexadecimal, octal and binary forms are not read"
+        }
+        if raw.contains(":"), raw.split(separator: ":").allSatisfy({ Int($0) != nil }) {
+            return "write one decimal number; YAML 1.1's base-60 form (1:30 for 90) is not read"
+        }
+        if ["nan", ".nan", "inf", ".inf", "-inf", "-.inf", "+inf", "+.inf", "infinity", "-infinity"].contains(lower) {
+            return "a value here must be a finite number"
         }
         return nil
     }
@@ -185,8 +246,8 @@ extension SpecDecoder {
             case "same": return .same
             case "causal": return .causal
             default:
-                if Int(text) == nil {
-                    diagnostics.error(.unknownValue, "\(what) must be valid, same, causal or a number of cells; got '\(text)'",
+                if Self.plainNumber(text) == nil {
+                    diagnostics.error(.unknownValue, "\(what) must be valid, same, causal or a number of cells; got '\(text.clipped(to: 40))'",
                                       at: node.location, help: Suggestions.didYouMean(text, in: ["valid", "same", "causal"]))
                     return nil
                 }
@@ -211,7 +272,7 @@ extension SpecDecoder {
         for item in items {
             if let pair = item.items {
                 guard pair.count == 2 else {
-                    diagnostics.error(.wrongArity, "each per-side padding must be [before, after]; got \(pair.count) values", at: item.location)
+                    diagnostics.error(.wrongArity, "each per-side padding must be [before, after]; got \(pair.count) \(pair.count.noun("value"))", at: item.location)
                     return nil
                 }
                 guard let lo = integer(pair[0], .nonNegative, what: what), let hi = integer(pair[1], .nonNegative, what: what) else { return nil }
@@ -222,11 +283,5 @@ extension SpecDecoder {
             }
         }
         return .explicit(pairs)
-    }
-}
-
-extension String {
-    func replacingUnderscores() -> String {
-        contains("_") ? String(filter { $0 != "_" }) : self
     }
 }

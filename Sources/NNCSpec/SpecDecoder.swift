@@ -77,17 +77,15 @@ public struct SpecDecoder {
 
     private mutating func finish(_ spec: ComponentSpec, given: [SpecNode.Pair], at location: SourceLocation) -> ComponentSpec {
         var spec = spec
-        let errorsBefore = diagnostics.errors.count
+        let errorsBefore = diagnostics.errorCount
         spec.values = attributes(given, spec.kind.attributes, owner: "'\(spec.kind.name)'", rank: spec.kind.spatialRank, at: location)
-        spec.isValid = diagnostics.errors.count == errorsBefore
+        spec.isValid = diagnostics.errorCount == errorsBefore
         return spec
     }
 
     private mutating func lookup(_ name: String, in family: Family, at location: SourceLocation) -> ComponentKind? {
         if let kind = family.kind(name) { return kind }
-        diagnostics.error(.unknownValue, "unknown \(family.name) '\(name)'", at: location,
-                          help: Suggestions.didYouMean(name, in: family.allNames)
-                              ?? "known: \(family.kinds.map(\.name).joined(separator: ", "))")
+        diagnostics.error(.unknownValue, "unknown \(family.name) '\(name)'", at: location, help: family.help(forUnknown: name))
         return nil
     }
 

@@ -46,7 +46,7 @@ public enum SpecLoader {
                                                    help: "add a layer under `layers:`, e.g. `- dense: 10`")
             }
             let items = layersPair.value.isNull ? [] : expander.decodeList(layersPair.value, blockStack: [])
-            if !expander.exceedsLimit(items) {
+            if !expander.limitReported, !expander.exceedsLimit(items) {
                 var scope = LayerExpander.Scope(prefix: "", inputName: ModelSpec.inputName, localNames: LayerExpander.localNames(items))
                 expander.instantiate(items, scope: &scope, previous: ModelSpec.inputName)
                 expander.resolveInstanceReferences()

@@ -65,11 +65,12 @@ public struct SpecNode: Sendable {
     public var kindDescription: String {
         switch kind {
         case .scalar(let text, let quoted):
-            if quoted { return "string \"\(text)\"" }
-            if Int(text) != nil { return "integer \(text)" }
-            if Double(text) != nil { return "number \(text)" }
+            // Long scalars are cut: the description goes into a message.
+            let shown = text.clipped(to: 60)
+            if quoted { return "string \"\(shown)\"" }
+            if let number = SpecDecoder.plainNumber(text) { return Int(number) != nil ? "integer \(shown)" : "number \(shown)" }
             if ["true", "false"].contains(text) { return "boolean \(text)" }
-            return "'\(text)'"
+            return "'\(shown)'"
         case .sequence: return "a list"
         case .mapping: return "a mapping"
         case .null: return "nothing"

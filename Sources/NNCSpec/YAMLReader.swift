@@ -1,11 +1,23 @@
 import NNCDiagnostics
 import Yams
 
-/// Reads YAML text into a `SpecNode` tree with `Yams.compose`, which keeps every node's mark.
+/// Reads YAML text into a `SpecNode` tree with `Yams.compose`, which keeps every node's mark,
+/// once `YAMLNodeBudget` has counted what its aliases expand to.
 public enum YAMLReader {
     public static func read(_ file: SourceFile, into diagnostics: inout Diagnostics) -> SpecNode? {
+        if let excess = YAMLNodeBudget.excess(in: file.text) {
+            diagnostics.error(.tooLarge, "a model file may stand for at most \(YAMLNodeBudget.limit.grouped) YAML nodes, each alias counted as "
+                              + "the nodes it repeats; it reaches \(excess.nodes.grouped) here", at: file.location(line: excess.line, column: excess.column),
+                              label: "\(excess.nodes.grouped) nodes so far",
+                              help: "an alias repeats its anchor's whole node, and aliases inside anchored nodes multiply; "
+                                  + "repeat layers with `repeat:` or `blocks:` instead")
+            return nil
+        }
         do {
-            guard let node = try Yams.compose(yaml: file.text) else {
+            // The basic resolver tags every plain scalar a string: the decoder reads scalars by
+            // the type the schema expects, and Yams's regular-expression tag resolution
+            // (run on every key it hashes for duplicates) was a third of checking a large file.
+            guard let node = try Yams.compose(yaml: file.text, .basic) else {
                 return SpecNode(.null, at: file.location(line: 1, column: 1))
             }
             return convert(node, file)

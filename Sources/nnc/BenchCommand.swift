@@ -26,20 +26,32 @@ struct BenchModelCommand: ParsableCommand {
     @OptionGroup var options: ModelOptions
     @OptionGroup var plan: PlanOptions
 
-    @Option(help: "Threads (default: all cores).")
-    var threads = ProcessInfo.processInfo.activeProcessorCount
+    @Option(help: "Threads (default: all cores, at most 256).")
+    var threads: Int?
 
-    @Option(help: "Seconds of timed steps.")
+    @Option(help: "Seconds of timed steps (at most 3600).")
     var seconds = 1.5
 
     @Flag(help: "Also time every instruction (median) and list the slowest.")
     var profile = false
 
+    func validate() throws {
+        try OptionChecks.check(threads, "threads", in: OptionChecks.threads)
+        try OptionChecks.checkPositive(seconds, "seconds", atMost: 3600)
+    }
+
     func run() throws {
         let result = options.compile(plan.lowering)
         if options.format == .text { options.report(result.diagnostics) }
         guard let compiled = result.plan else { throw ExitCode(1) }
-        let r = ModelBenchmark.run(compiled, threads: threads, seconds: seconds, profile: profile)
+        if let spec = result.check.spec, let graph = result.check.graph,
+           let refusal = MemoryBudget.refusal(needing: compiled.totalBytes, what: "the \(compiled.options.mode.rawValue) plan",
+                                              mode: compiled.options.mode, batch: compiled.options.batch, graph: graph, spec: spec,
+                                              at: spec.inputLocation) {
+            options.report([refusal])
+            throw ExitCode(1)
+        }
+        let r = ModelBenchmark.run(compiled, threads: OptionChecks.threads(threads), seconds: seconds, profile: profile)
         if options.format == .json {
             var report: [String: Any] = ["model": r.model, "mode": r.mode.rawValue, "batch": r.batch, "threads": r.threads,
                                          "seconds_per_step": r.secondsPerStep, "samples_per_second": r.samplesPerSecond,
@@ -89,8 +101,8 @@ struct BenchGEMMCommand: ParsableCommand {
         abstract: "GEMM GFLOP/s on the shapes the models use (median of timed batches).",
         discussion: "Scripts/bench.py runs this interleaved with numpy's OpenBLAS on the same shapes.")
 
-    @Option(help: "Threads splitting each multiply.")
-    var threads = ProcessInfo.processInfo.activeProcessorCount
+    @Option(help: "Threads splitting each multiply (default: all cores, at most 256).")
+    var threads: Int?
 
     @Option(help: "Output format: text or json.")
     var format: OutputFormat = .text
@@ -99,7 +111,7 @@ struct BenchGEMMCommand: ParsableCommand {
     var list = false
 
     func validate() throws {
-        guard (1...256).contains(threads) else { throw ValidationError("--threads must be between 1 and 256") }
+        try OptionChecks.check(threads, "threads", in: OptionChecks.threads)
     }
 
     func run() throws {
@@ -109,6 +121,7 @@ struct BenchGEMMCommand: ParsableCommand {
             for s in GEMMBenchmark.shapes { print("\(s.name)   m \(s.m), n \(s.n), k \(s.k)") }
             return
         }
+        let threads = OptionChecks.threads(threads)
         let results = GEMMBenchmark.shapes.map { GEMMBenchmark.run($0, threads: threads) }
         if format == .json {
             let rows = results.map { ["shape": $0.shape.name, "m": $0.shape.m, "n": $0.shape.n, "k": $0.shape.k,
@@ -135,21 +148,22 @@ struct BenchPeakCommand: ParsableCommand {
             where the kernels run rather than trusting a quoted figure.
             """)
 
-    @Option(help: "Threads (cores) probed at once.")
-    var threads = ProcessInfo.processInfo.activeProcessorCount
+    @Option(help: "Threads (cores) probed at once (default: all cores, at most 256).")
+    var threads: Int?
 
-    @Option(help: "Seconds of probing per thread.")
+    @Option(help: "Seconds of probing per thread (at most 60).")
     var seconds = 0.1
 
     @Option(help: "Output format: text or json.")
     var format: OutputFormat = .text
 
     func validate() throws {
-        guard (1...256).contains(threads) else { throw ValidationError("--threads must be between 1 and 256") }
-        guard seconds.isFinite, seconds > 0, seconds <= 60 else { throw ValidationError("--seconds must be more than 0 and at most 60") }
+        try OptionChecks.check(threads, "threads", in: OptionChecks.threads)
+        try OptionChecks.checkPositive(seconds, "seconds", atMost: 60)
     }
 
     func run() throws {
+        let threads = OptionChecks.threads(threads)
         let gflops = MachinePeak.measure(pool: ThreadPool(threads: threads), seconds: seconds)
         if format == .json { return try printJSON(["gflops": gflops, "threads": threads, "isa": GEMM.activeISA.rawValue]) }
         print(String(format: "FMA peak, %d thread%@ (%@): %.1f GFLOP/s", threads, threads == 1 ? "" : "s", GEMM.activeISA.rawValue, gflops))
@@ -161,8 +175,12 @@ struct BenchPlannerCommand: ParsableCommand {
         commandName: "planner",
         abstract: "Time the greedy memory planner on random training-step-like lifetimes.")
 
-    @Option(help: "Buffer counts to plan.")
+    @Option(help: "Buffer counts to plan (each 1 to 100,000).")
     var counts: [Int] = [100, 1000, 5000]
+
+    func validate() throws {
+        for count in counts { try OptionChecks.check(count, "counts", in: 1...100_000) }
+    }
 
     func run() throws {
         print("greedy planner, median of 7 runs")

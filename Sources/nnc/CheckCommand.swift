@@ -22,7 +22,7 @@ struct CheckCommand: ParsableCommand {
                 if defaults {
                     print(ResolvedSpec.render(spec), terminator: "")
                 } else {
-                    print("\(result.file.path): \(spec.name): \(graph.nodes.count - 1) layers, \(graph.totalParams.grouped) parameters")
+                    print("\(result.file.path): \(spec.name): \((graph.nodes.count - 1).counted("layer")), \(graph.totalParams.counted("parameter"))")
                     print(ShapeTrace.render(graph), terminator: "")
                 }
             }

@@ -23,13 +23,17 @@ struct EvalCommand: ParsableCommand {
     @Option(help: "Which split: test, validation or train.")
     var split: Split = .test
 
-    @Option(help: "Threads (default: all cores).")
-    var threads = ProcessInfo.processInfo.activeProcessorCount
+    @Option(help: "Threads (default: all cores, at most 256).")
+    var threads: Int?
 
     @Option(help: "Output format: text or json.")
     var format: OutputFormat = .text
 
     enum Split: String, ExpressibleByArgument, CaseIterable { case test, validation, train }
+
+    func validate() throws {
+        try OptionChecks.check(threads, "threads", in: OptionChecks.threads)
+    }
 
     func run() throws {
         do throws(any Error) {
@@ -45,7 +49,7 @@ struct EvalCommand: ParsableCommand {
                 Terminal.printError("error: the spec's data has no \(split.rawValue) split (add data.\(split.rawValue)\(split == .train ? "" : " or a \(split.rawValue)_split"))")
                 throw ExitCode(1)
             }
-            let evaluator = try session.evaluator(batch: min(dataset.count, 256), threads: threads, withLoss: true)
+            let evaluator = try session.evaluator(batch: min(dataset.count, 256), threads: OptionChecks.threads(threads), withLoss: true)
             let result = evaluator.evaluate(try BatchFiller(dataset))
             if format == .json {
                 var o: [String: Any] = ["split": split.rawValue, "samples": result.samples, "loss": result.loss, "weights": session.weightsPath]
@@ -53,7 +57,7 @@ struct EvalCommand: ParsableCommand {
                 try printJSON(o)
             } else {
                 let metrics = result.metrics.keys.sorted().map { " - \($0): \(String(format: "%.4f", result.metrics[$0]!))" }.joined()
-                print("\(session.spec.name) on \(split.rawValue) (\(result.samples.grouped) samples): loss: \(String(format: "%.4f", result.loss))\(metrics)")
+                print("\(session.spec.name) on \(split.rawValue) (\(result.samples.counted("sample"))): loss: \(String(format: "%.4f", result.loss))\(metrics)")
             }
         } catch let failure as TrainingFailure {
             Terminal.report(failure.diagnostics)

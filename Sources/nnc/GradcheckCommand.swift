@@ -23,7 +23,7 @@ struct GradcheckCommand: ParsableCommand {
     @Option(help: "Seed of the parameters and the random batch.")
     var seed: UInt64 = 1
 
-    @Option(help: "Elements checked per parameter tensor (spread over the tensor).")
+    @Option(help: "Elements checked per parameter tensor (spread over the tensor; at most 10,000).")
     var perTensor = 6
 
     @Option(help: "Finite-difference step h (default: 1e-5 for a smooth model, 1e-6 with relu-like kinks or max pooling).")
@@ -36,8 +36,12 @@ struct GradcheckCommand: ParsableCommand {
     var floatTolerance = 1e-3
 
     func validate() throws {
-        guard (1...4096).contains(batch) else { throw ValidationError("--batch must be between 1 and 4096") }
-        guard perTensor >= 1 else { throw ValidationError("--per-tensor must be at least 1") }
+        // Every checked element reruns the whole batch in double precision: batches stay small.
+        try OptionChecks.check(batch, "batch", in: 1...4096)
+        try OptionChecks.check(perTensor, "per-tensor", in: 1...10_000)
+        try OptionChecks.checkPositive(step, "step", atMost: 1)
+        try OptionChecks.checkNonNegative(tolerance, "tolerance")
+        try OptionChecks.checkNonNegative(floatTolerance, "float-tolerance")
     }
 
     func run() throws {
@@ -47,8 +51,17 @@ struct GradcheckCommand: ParsableCommand {
             if options.format == .json { print(JSONReports.check(result.check)) }
             throw ExitCode(1)
         }
+        // The double-precision reference holds every tensor at twice the size, beside the fast executor.
+        if let spec = result.check.spec, let graph = result.check.graph,
+           let refusal = MemoryBudget.refusal(needing: 3 * plan.totalBytes, what: "the gradient check (a double-precision copy of the training plan beside it)",
+                                              mode: .training, batch: batch, graph: graph, spec: spec, at: spec.inputLocation) {
+            options.report([refusal])
+            throw ExitCode(1)
+        }
         let report = GradientCheck.run(plan, seed: seed, perTensor: perTensor, h: step)
-        let failed = report.entries.filter { $0.worstRelativeError > tolerance || $0.floatRelativeError > floatTolerance }
+        // An error that is not a number (a step so large the loss overflowed) fails too.
+        func fails(_ e: GradientCheck.Entry) -> Bool { !(e.worstRelativeError <= tolerance) || !(e.floatRelativeError <= floatTolerance) }
+        let failed = report.entries.filter(fails)
         let ok = failed.isEmpty && !report.allGradientsZero && !report.entries.isEmpty
         if options.format == .json {
             try printJSON([
@@ -66,7 +79,7 @@ struct GradcheckCommand: ParsableCommand {
             print("  \("parameter".padding(toLength: width, withPad: " ", startingAt: 0))  checked  rel. error   |grad| max   float error")
             for e in report.entries {
                 let name = "\(e.layer).\(e.parameter)".padding(toLength: width, withPad: " ", startingAt: 0)
-                let flag = e.worstRelativeError > tolerance || e.floatRelativeError > floatTolerance ? "  FAIL" : ""
+                let flag = fails(e) ? "  FAIL" : ""
                 print("  \(name)  \(String(e.checked).leftAligned(7))  \(String(format: "%9.2e", e.worstRelativeError))  \(String(format: "%11.3e", e.largestGradient))  \(String(format: "%11.2e", e.floatRelativeError))\(flag)")
             }
             if report.entries.isEmpty { print("  (no trainable parameters)") }

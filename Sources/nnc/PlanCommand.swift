@@ -11,7 +11,7 @@ struct PlanOptions: ParsableArguments {
     var batch = 32
 
     func validate() throws {
-        guard (1...1_000_000).contains(batch) else { throw ValidationError("--batch must be between 1 and 1,000,000") }
+        try OptionChecks.check(batch, "batch", in: OptionChecks.batch)
     }
 
     var lowering: LoweringOptions { LoweringOptions(mode: inference ? .inference : .training, batch: batch) }

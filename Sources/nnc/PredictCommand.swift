@@ -27,13 +27,18 @@ struct PredictCommand: ParsableCommand {
     @Option(help: "Print at most this many samples in text format (0: all).")
     var limit = 20
 
-    @Option(help: "Threads (default: all cores).")
-    var threads = ProcessInfo.processInfo.activeProcessorCount
+    @Option(help: "Threads (default: all cores, at most 256).")
+    var threads: Int?
 
     @Option(help: "Output format: text, json or csv.")
     var format: Format = .text
 
     enum Format: String, ExpressibleByArgument, CaseIterable { case text, json, csv }
+
+    func validate() throws {
+        try OptionChecks.check(limit, "limit", in: 0...Int.max)
+        try OptionChecks.check(threads, "threads", in: OptionChecks.threads)
+    }
 
     func run() throws {
         do throws(any Error) {
@@ -44,7 +49,7 @@ struct PredictCommand: ParsableCommand {
                 Terminal.printError("error: the spec's data has no test split; name a file of inputs with --input")
                 throw ExitCode(1)
             }
-            let evaluator = try session.evaluator(batch: min(max(dataset.count, 1), 256), threads: threads, withLoss: false)
+            let evaluator = try session.evaluator(batch: min(max(dataset.count, 1), 256), threads: OptionChecks.threads(threads), withLoss: false)
             let outputs = evaluator.predict(try BatchFiller(dataset))
             let predictions = Prediction.make(outputs: outputs, dataset: dataset, classifier: session.isClassifier)
             switch format {

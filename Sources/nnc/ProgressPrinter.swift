@@ -20,10 +20,10 @@ final class ProgressPrinter: TrainingObserver {
     func write(_ text: String) { handle.write(Data(text.utf8)) }
 
     func runStarted(_ h: RunHeader) {
-        var lines = ["nnc train: \(h.model), \(h.parameters.grouped) parameters, \(h.trainSamples.grouped) training samples"
+        var lines = ["nnc train: \(h.model), \(h.parameters.counted("parameter")), \(h.trainSamples.counted("training sample"))"
             + (h.validationSamples > 0 ? ", \(h.validationSamples.grouped) validation" : "")
             + (h.testSamples > 0 ? ", \(h.testSamples.grouped) test" : "")]
-        lines.append("  \(h.epochs) epochs, batch \(h.batchSize) (\(h.stepsPerEpoch) steps per epoch), \(h.optimizer) learning rate \(h.learningRate), schedule \(h.schedule)")
+        lines.append("  \(h.epochs) \(h.epochs.noun("epoch")), batch \(h.batchSize) (\(h.stepsPerEpoch) \(h.stepsPerEpoch.noun("step")) per epoch), \(h.optimizer) learning rate \(h.learningRate), schedule \(h.schedule)")
         lines.append("  seed \(h.seed), \(h.threads) thread\(h.threads == 1 ? "" : "s"), memory \(SummaryTable.bytes(h.memoryBytes)), run folder \(h.outputDirectory)")
         if !h.overridden.isEmpty { lines.append("  set on the command line: \(h.overridden.joined(separator: ", "))") }
         if let at = h.resumedAt { lines.append("  resuming at \(at)") }
@@ -61,7 +61,7 @@ final class ProgressPrinter: TrainingObserver {
 
     func testFinished(_ result: SplitResult) {
         let parts = ["loss: \(value(result.loss))"] + result.metrics.keys.sorted().map { "\($0): \(value(result.metrics[$0]!))" }
-        write("Test (\(result.samples.grouped) samples): " + parts.joined(separator: " - ") + "\n")
+        write("Test (\(result.samples.counted("sample"))): " + parts.joined(separator: " - ") + "\n")
     }
 
     func bar(_ done: Int, _ total: Int) -> String {

@@ -13,8 +13,8 @@ struct PuzzleCommand: ParsableCommand {
             same set, so a teacher can hand one out.
             """)
 
-    @Option(help: "How many puzzles.")
-    var count = 5
+    @Option(help: "How many puzzles (default: 5, or with --from every convolution and pooling layer; at most 1000).")
+    var count: Int?
 
     @Option(help: "Seed of the puzzle set (a number, or 'random' to pick one and print it).")
     var seed = "1"
@@ -33,7 +33,7 @@ struct PuzzleCommand: ParsableCommand {
 
     func validate() throws {
         guard (1...3).contains(level) else { throw ValidationError("--level must be 1, 2 or 3") }
-        guard (1...1000).contains(count) else { throw ValidationError("--count must be between 1 and 1000") }
+        try OptionChecks.check(count, "count", in: 1...1000)
         guard seed == "random" || UInt64(seed) != nil else { throw ValidationError("--seed must be a non-negative integer or 'random'") }
     }
 
@@ -53,14 +53,18 @@ struct PuzzleCommand: ParsableCommand {
                 Terminal.printError(DiagnosticRenderer().render(result.diagnostics))
                 throw ExitCode(1)
             }
-            puzzles = PuzzleGenerator.fromModel(graph)
-            header = "Output-size puzzles from \(graph.name) (\(puzzles.count) convolution and pooling layers)"
-            if puzzles.isEmpty {
+            let all = PuzzleGenerator.fromModel(graph)
+            if all.isEmpty {
                 Terminal.printError("\(from): the model has no convolution or pooling layer with a square window to ask about")
                 throw ExitCode(1)
             }
+            // --count takes the first layers, in the model's order.
+            puzzles = Array(all.prefix(count ?? all.count))
+            header = puzzles.count == all.count
+                ? "Output-size puzzles from \(graph.name) (\(all.count.counted("convolution and pooling layer")))"
+                : "Output-size puzzles from \(graph.name) (the first \(puzzles.count) of its \(all.count.counted("convolution and pooling layer")))"
         } else {
-            puzzles = PuzzleGenerator.random(count: count, seed: seedValue, level: level)
+            puzzles = PuzzleGenerator.random(count: count ?? 5, seed: seedValue, level: level)
             header = "Output-size puzzles, level \(level), seed \(seedValue) (nnc puzzle --seed \(seedValue) --level \(level) repeats them)"
         }
         if format == .json {

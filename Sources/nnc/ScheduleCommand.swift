@@ -22,6 +22,12 @@ struct ScheduleCommand: ParsableCommand {
     @Option(name: .customLong("steps-per-epoch"), help: "Steps per epoch, instead of counting the training data.")
     var stepsPerEpoch: Int?
 
+    func validate() throws {
+        try OptionChecks.check(epochs, "epochs", in: 1...ScheduleReport.maxEpochs)
+        try OptionChecks.check(batchSize, "batch-size", in: OptionChecks.specInteger)
+        try OptionChecks.check(stepsPerEpoch, "steps-per-epoch", in: OptionChecks.specInteger)
+    }
+
     func run() throws {
         let result = options.check()
         guard !result.hasErrors, let spec = result.spec, let graph = result.graph else {
@@ -40,6 +46,10 @@ struct ScheduleCommand: ParsableCommand {
                 Terminal.printError("(give --steps-per-epoch N to print the schedule without the data)")
                 throw ExitCode(1)
             }
+        }
+        if let refusal = ScheduleReport.refusal(epochs: training.epochs, stepsPerEpoch: steps) {
+            Terminal.printError("error: \(refusal)")
+            throw ExitCode(1)
         }
         let report = ScheduleReport(spec: spec, options: training, stepsPerEpoch: steps)
         if options.format == .json { try printJSON(report.json) } else { print(report.render(), terminator: "") }

@@ -24,7 +24,7 @@ struct SummaryCommand: ParsableCommand {
     var memory: String?
 
     func validate() throws {
-        if let batch, !(1...1_000_000).contains(batch) { throw ValidationError("--batch must be between 1 and 1,000,000") }
+        try OptionChecks.check(batch, "batch", in: OptionChecks.batch)
         if let memory, MemoryReport.parseBytes(memory) == nil {
             throw ValidationError("--memory must be a size such as 2GiB, 512MiB, 1.5GB or a number of bytes; got '\(memory)'")
         }

@@ -36,7 +36,7 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Seed of every random choice (overrides train.seed).")
     var seed: UInt64?
 
-    @Option(help: "Threads (default: all cores).")
+    @Option(help: "Threads (default: all cores, at most 256).")
     var threads: Int?
 
     @Option(help: "The run folder (default: train.checkpoint.dir, or runs/<model>).")
@@ -53,9 +53,9 @@ struct TrainCommand: ParsableCommand {
 
     func validate() throws {
         if model == nil && resume == nil { throw ValidationError("give a model file, or --resume DIR") }
-        if let epochs, epochs < 1 { throw ValidationError("--epochs must be at least 1") }
-        if let batchSize, batchSize < 1 { throw ValidationError("--batch-size must be at least 1") }
-        if let threads, !(1...256).contains(threads) { throw ValidationError("--threads must be between 1 and 256") }
+        try OptionChecks.check(epochs, "epochs", in: OptionChecks.specInteger)
+        try OptionChecks.check(batchSize, "batch-size", in: OptionChecks.specInteger)
+        try OptionChecks.check(threads, "threads", in: OptionChecks.threads)
     }
 
     func run() throws {

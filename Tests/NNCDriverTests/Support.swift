@@ -24,6 +24,8 @@ enum Binary {
         var status: Int32
         var stdout: String
         var stderr: String
+        /// True when `run(_:seconds:memory:)` had to stop the process.
+        var timedOut = false
     }
 
     /// The `nnc` executable next to the test bundle (SwiftPM builds it because this test
@@ -62,6 +64,59 @@ enum Binary {
         process.waitUntilExit()
         return Run(status: process.terminationStatus, stdout: String(decoding: stdoutData, as: UTF8.self),
                    stderr: String(decoding: stderrData, as: UTF8.self))
+    }
+}
+
+extension Binary {
+    /// Runs `nnc` as `run` does, but stops it after `seconds` (`timedOut` is then true) and,
+    /// with `memory`, under an address-space limit of that many bytes (`ulimit -v`), so a
+    /// hang or a runaway allocation from hostile input fails the test, not the machine.
+    static func run(_ arguments: [String], seconds: Double, memory: Int? = nil, in directory: URL = Repo.root) throws -> Run {
+        let process = Process()
+        if let memory {
+            process.executableURL = URL(fileURLWithPath: "/bin/sh")
+            process.arguments = ["-c", "ulimit -v \(memory / 1024); exec \"$0\" \"$@\"", path] + arguments
+        } else {
+            process.executableURL = URL(fileURLWithPath: path)
+            process.arguments = arguments
+        }
+        process.currentDirectoryURL = directory
+        var environment = ProcessInfo.processInfo.environment
+        environment["NO_COLOR"] = "1"
+        process.environment = environment
+        let out = Pipe(), err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        process.standardInput = FileHandle.nullDevice
+        try process.run()
+        let stopped = Stopped()
+        let deadline = DispatchWorkItem {
+            guard process.isRunning else { return }
+            stopped.mark()
+            kill(process.processIdentifier, SIGKILL)
+        }
+        DispatchQueue.global().asyncAfter(deadline: .now() + seconds, execute: deadline)
+        // Read both pipes (concurrently) before waiting so a large output cannot block the child.
+        let stderrData = Output()
+        let group = DispatchGroup()
+        DispatchQueue.global().async(group: group) { stderrData.data = err.fileHandleForReading.readDataToEndOfFile() }
+        let stdoutData = out.fileHandleForReading.readDataToEndOfFile()
+        group.wait()
+        process.waitUntilExit()
+        deadline.cancel()
+        return Run(status: process.terminationStatus, stdout: String(decoding: stdoutData, as: UTF8.self),
+                   stderr: String(decoding: stderrData.data, as: UTF8.self), timedOut: stopped.value)
+    }
+
+    /// What the reading thread read (read after the group is waited for).
+    final class Output: @unchecked Sendable { var data = Data() }
+
+    /// A flag the deadline sets from another thread.
+    final class Stopped: @unchecked Sendable {
+        private let lock = NSLock()
+        private var stopped = false
+        func mark() { lock.withLock { stopped = true } }
+        var value: Bool { lock.withLock { stopped } }
     }
 }
 

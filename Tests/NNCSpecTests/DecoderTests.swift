@@ -75,6 +75,26 @@ import Testing
         #expect(abs(scale - 1.0 / 255.0) < 1e-15)
     }
 
+    /// Decimal as YAML 1.2 writes it, `_` only between digits; none of the forms Swift's
+    /// parsers or YAML 1.1 would also read.
+    @Test func numbersAreDecimalWithUnderscoresOnlyBetweenDigits() {
+        for text in ["1", "+1", "-1", "1_000", "1_0_0", ".5", "5.", "1.5e-3", "1E3", "2_5.0_1"] {
+            #expect(SpecDecoder.plainNumber(text) != nil, "\(text) should be a number")
+        }
+        for text in ["_1", "1_", "1__0", "1_.5", "1._5", "0x10", "0o17", "0b11", "1:30", ".inf", "nan", "inf", "1e", "1e_3", "-", ".", "", " 1", "1 ", "٣"] {
+            #expect(SpecDecoder.plainNumber(text) == nil, "\(text) should not be a number")
+        }
+        #expect(SpecDecoder.plainNumber("10_000") == "10000")
+    }
+
+    @Test func unknownNamesWithoutACloseMatchListTheVocabulary() {
+        let (_, diagnostics) = load("input: [4]\nlayers:\n  - qqqqqq: 3\noptimizer: zzzzzz\n")
+        let helps = diagnostics.sorted.compactMap(\.help)
+        #expect(helps.count == 2)
+        #expect(helps[0].hasPrefix("known layer kinds: dense, conv1d, conv2d,"), "\(helps[0])")
+        #expect(helps[1].hasPrefix("known optimizer kinds: sgd,"), "\(helps[1])")
+    }
+
     @Test func quotedNumbersAreStrings() {
         let (_, diagnostics) = load("input: [4]\nlayers: [{dense: \"10\"}]\n")
         #expect(codes(diagnostics) == ["E0202@2:18"])

@@ -35,6 +35,26 @@ import Testing
             """)
     }
 
+    /// A million-character line is quoted as a window around its marker, a message as its
+    /// first thousand characters, and past 100 diagnostics the rest are counted.
+    @Test func longLinesMessagesAndListsAreCut() {
+        let name = String(repeating: "x", count: 1_000_000)
+        let file = SourceFile(path: "m.yaml", text: "layers: [dense, " + name + "]\n")
+        let d = Diagnostic.error(.unknownValue, "unknown layer kind '\(name)'", at: file.location(line: 1, column: 17))
+        let text = DiagnosticRenderer().render(d)
+        #expect(text.utf8.count < 3 * (DiagnosticRenderer.lineWidth + Diagnostic.longestText), "\(text.utf8.count) bytes")
+        #expect(text.contains("1 | layers: [dense, xxx"))
+        #expect(text.contains("  |                 `- error: unknown layer kind 'xxx"))
+        let many = DiagnosticRenderer().render(Array(repeating: d, count: 150))
+        #expect(many.hasSuffix("note: 50 more diagnostics not shown (50 errors, 0 warnings); fix the ones above first\n"))
+    }
+
+    @Test func didYouMeanIsBoundedByTheCandidates() {
+        #expect(Suggestions.closest(to: String(repeating: "a", count: 1_000_000), in: ["dense", "relu"]) == nil)
+        #expect(Suggestions.closest(to: "relu", in: ["relu6", "dense"]) == "relu6")
+        #expect(Suggestions.closest(to: "denes", in: ["dense", "flatten"]) == "dense")
+    }
+
     @Test func didYouMeanCountsSwapsAsOneEdit() {
         #expect(Suggestions.editDistance("rleu", "relu") == 1)
         #expect(Suggestions.closest(to: "kernal", in: ["kernel", "stride"]) == "kernel")

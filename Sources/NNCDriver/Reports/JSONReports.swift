@@ -44,6 +44,8 @@ public enum JSONReports {
         var errors: Int
         var warnings: Int
         var diagnostics: [DiagnosticJSON]
+        /// Diagnostics past the printed limit (absent when none were left out).
+        var diagnostics_omitted: Int?
         var layers: [LayerJSON]
     }
 
@@ -60,10 +62,12 @@ public enum JSONReports {
         var activation_bytes_per_sample: Int
         var layers: [LayerJSON]
         var diagnostics: [DiagnosticJSON]
+        var diagnostics_omitted: Int?
     }
 
+    /// The first `DiagnosticRenderer.limit` diagnostics, their texts clipped as printed ones are.
     static func diagnostics(_ list: [Diagnostic]) -> [DiagnosticJSON] {
-        list.map { d in
+        list.prefix(DiagnosticRenderer.limit).map { $0.clipped() }.map { d in
             DiagnosticJSON(severity: d.severity.rawValue, code: d.code.rawValue, message: d.message,
                            file: d.location.file?.path, line: d.location.line, column: d.location.column,
                            labels: d.labels.map { .init(line: $0.location.line, column: $0.location.column,
@@ -94,7 +98,8 @@ public enum JSONReports {
     public static func check(_ result: CheckResult) -> String {
         encode(CheckJSON(file: result.file.path, model: result.spec?.name, ok: !result.hasErrors,
                          errors: result.errors.count, warnings: result.warnings.count,
-                         diagnostics: diagnostics(result.diagnostics), layers: layers(result.graph)))
+                         diagnostics: diagnostics(result.diagnostics), diagnostics_omitted: omitted(result.diagnostics),
+                         layers: layers(result.graph)))
     }
 
     public static func summary(_ result: CheckResult, convention: Convention) -> String {
@@ -104,7 +109,12 @@ public enum JSONReports {
                                   non_trainable_params: g?.nonTrainableParams ?? 0, macs: g?.macs ?? 0, flops: g?.flops ?? 0,
                                   parameter_bytes: g?.parameterBytes ?? 0,
                                   activation_bytes_per_sample: g?.activationBytesPerSample ?? 0,
-                                  layers: layers(g), diagnostics: diagnostics(result.diagnostics)))
+                                  layers: layers(g), diagnostics: diagnostics(result.diagnostics),
+                                  diagnostics_omitted: omitted(result.diagnostics)))
+    }
+
+    static func omitted(_ list: [Diagnostic]) -> Int? {
+        list.count > DiagnosticRenderer.limit ? list.count - DiagnosticRenderer.limit : nil
     }
 
     static func encode(_ value: some Encodable) -> String {

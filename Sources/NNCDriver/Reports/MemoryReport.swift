@@ -59,7 +59,7 @@ public enum MemoryReport {
         let trimmed = text.trimmingCharacters(in: .whitespaces)
         for (suffix, scale) in units where trimmed.lowercased().hasSuffix(suffix.lowercased()) {
             let number = trimmed.dropLast(suffix.count).trimmingCharacters(in: .whitespaces)
-            guard let value = Double(number), value > 0, value * scale < 9e18 else { return nil }
+            guard let value = Double(number), value * scale >= 1, value * scale < 9e18 else { return nil }
             return Int(value * scale)
         }
         guard let value = Int(trimmed), value > 0 else { return nil }

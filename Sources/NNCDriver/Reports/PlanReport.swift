@@ -33,7 +33,7 @@ public enum PlanReport {
         if !plan.prepare.isEmpty {
             out += "\nOnce, after the weights are set (\(plan.prepare.count)):\n" + listing(plan.prepare, first: 0)
         }
-        out += "\nEach step (\(plan.instructions.count) instructions):\n" + listing(plan.instructions, first: 0)
+        out += "\nEach step (\(plan.instructions.count) \(plan.instructions.count.noun("instruction"))):\n" + listing(plan.instructions, first: 0)
 
         // Transient buffers by offset, with their lifetime drawn over the steps.
         let steps = max(1, plan.instructions.count)
@@ -41,7 +41,7 @@ public enum PlanReport {
         let columns = (steps + scale - 1) / scale
         let placed = plan.layout.buffers.sorted { (plan.layout.offsets[$0.id] ?? 0, $0.id) < (plan.layout.offsets[$1.id] ?? 0, $1.id) }
         let nameWidth = min(34, placed.map { plan[$0.id].name.count }.max() ?? 4)
-        out += "\nArena (\(placed.count) buffers; one column per \(scale == 1 ? "step" : "\(scale) steps"), # live):\n"
+        out += "\nArena (\(placed.count) \(placed.count.noun("buffer")); one column per \(scale == 1 ? "step" : "\(scale) steps"), # live):\n"
         out += "  \("offset".leftPadded(12))  \("bytes".leftPadded(12))  \("buffer".padded(nameWidth))  steps\n"
         for b in placed {
             let life = lifetimes[b.id]!

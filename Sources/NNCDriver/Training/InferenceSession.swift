@@ -40,6 +40,10 @@ public struct InferenceSession {
     /// An evaluator for `batch` samples with these weights loaded (and folded, packed).
     public func evaluator(batch: Int, threads: Int, withLoss: Bool) throws(TrainingFailure) -> Evaluator {
         let plan = try Trainer.compile(graph, spec, LoweringOptions(mode: .inference, batch: batch, evaluatesLoss: withLoss))
+        if let refusal = MemoryBudget.refusal(needing: plan.totalBytes, what: "the inference plan", mode: .inference, batch: batch,
+                                              graph: graph, spec: spec, at: spec.inputLocation) {
+            throw TrainingFailure([refusal])
+        }
         let evaluator = Evaluator(plan: plan, pool: ThreadPool(threads: threads), metrics: spec.metrics.map(MetricAccumulator.Metric.init(spec:)))
         let mismatches = evaluator.executor.load(evaluator.stateBuffers, from: weights)
         guard mismatches.isEmpty else {

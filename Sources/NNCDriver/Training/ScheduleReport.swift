@@ -22,6 +22,22 @@ public struct ScheduleReport: Sendable {
     public var rows: [Row]
     public var plateau: PlateauRule?
 
+    /// The most epochs the report lists (one row each); longer runs are refused by the command.
+    public static let maxEpochs = 100_000
+    /// The most steps whose rates are computed in all: an epoch of more steps than its share
+    /// is sampled at evenly spaced steps (its first and last included), so the report takes
+    /// bounded time and memory whatever the step count.
+    static let evaluatedSteps = 4_000_000
+
+    /// Why the report cannot be made for `epochs` × `stepsPerEpoch`, or nil.
+    public static func refusal(epochs: Int, stepsPerEpoch: Int) -> String? {
+        if epochs < 1 || stepsPerEpoch < 1 { return "a schedule needs at least 1 epoch of at least 1 step" }
+        if epochs > maxEpochs {
+            return "nnc schedule lists one line per epoch, at most \(maxEpochs.grouped); this run has \(epochs.grouped) epochs (give --epochs N to list the first N)"
+        }
+        return nil
+    }
+
     public init(spec: ModelSpec, options: TrainingOptions, stepsPerEpoch: Int) {
         model = spec.name
         epochs = options.epochs
@@ -29,20 +45,25 @@ public struct ScheduleReport: Sendable {
         schedule = spec.schedule?.kind.name ?? "constant"
         plateau = options.schedule.plateauRule
         let movesMomentum = options.momentumSchedule != .constant
-        rows = (0..<options.epochs).map { epoch in
-            let steps = (epoch * stepsPerEpoch)..<((epoch + 1) * stepsPerEpoch)
-            let rates = steps.map { options.rates(at: TrainingClock(step: $0, epoch: epoch), stepsPerEpoch: stepsPerEpoch, plateau: nil) }
-            return Row(epoch: epoch + 1, firstStep: steps.lowerBound, learningRate: rates.first!.learningRate,
+        let listed = max(0, min(options.epochs, Self.maxEpochs))
+        let perEpoch = max(1, min(stepsPerEpoch, max(64, Self.evaluatedSteps / max(1, listed))))
+        rows = (0..<listed).map { epoch in
+            let first = epoch.saturatingTimes(stepsPerEpoch)
+            // Offsets 0 … stepsPerEpoch − 1: all of them, or `perEpoch` evenly spaced.
+            let offsets = perEpoch >= stepsPerEpoch ? Array(0..<stepsPerEpoch)
+                : (0..<perEpoch).map { Int((Double($0) * Double(stepsPerEpoch - 1) / Double(perEpoch - 1)).rounded()) }
+            let rates = offsets.map { options.rates(at: TrainingClock(step: first.saturatingPlus($0), epoch: epoch), stepsPerEpoch: stepsPerEpoch, plateau: nil) }
+            return Row(epoch: epoch + 1, firstStep: first, learningRate: rates[0].learningRate,
                        lowest: rates.map(\.learningRate).min()!, highest: rates.map(\.learningRate).max()!,
-                       momentum: movesMomentum ? rates.first!.momentum : nil)
+                       momentum: movesMomentum ? rates[0].momentum : nil)
         }
     }
 
     /// The table and a chart: one line per epoch, the bar's length proportional to the rate.
     public func render(width: Int = 40) -> String {
-        var out = "\(model): \(schedule) schedule over \(epochs) epochs of \(stepsPerEpoch) steps (\((epochs * stepsPerEpoch).grouped) steps)\n"
+        var out = "\(model): \(schedule) schedule over \(epochs.counted("epoch")) of \(stepsPerEpoch.counted("step")) (\(epochs.saturatingTimes(stepsPerEpoch).grouped) steps)\n"
         if let plateau {
-            out += "reduce_on_plateau: × \(plateau.factor) after \(plateau.patience) epochs without improvement of \(plateau.monitor) (cooldown \(plateau.cooldown), floor \(plateau.minimumRate)); the rates below are before any reduction\n"
+            out += "reduce_on_plateau: × \(plateau.factor) after \(plateau.patience) \(plateau.patience.noun("epoch")) without improvement of \(plateau.monitor) (cooldown \(plateau.cooldown), floor \(plateau.minimumRate)); the rates below are before any reduction\n"
         }
         let top = rows.map(\.highest).max() ?? 1
         let hasMomentum = rows.contains { $0.momentum != nil }

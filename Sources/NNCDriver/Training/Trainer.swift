@@ -91,25 +91,33 @@ public final class Trainer {
         order = EpochOrder(sampleCount: count, batchSize: options.batchSize, shuffle: options.shuffle,
                            dropLast: options.dropLast, seed: options.seed)
         guard order.batchCount > 0 else {
-            throw TrainingFailure([Diagnostic.error(.trainingDiverged, "training needs at least one batch; drop_last with \(count) samples and batch size \(options.batchSize) leaves none",
+            throw TrainingFailure([Diagnostic.error(.trainingDiverged, "training needs at least one batch; drop_last with \(count) \(count.noun("sample")) and batch size \(options.batchSize) leaves none",
                                                     at: spec.train?.valueLocation("drop_last") ?? spec.inputLocation,
                                                     help: "lower batch_size or set drop_last: false")])
         }
-        pool = ThreadPool(threads: options.threads)
         let full = min(options.batchSize, count)
         let trainingPlan = try Self.compile(graph, spec, LoweringOptions(mode: .training, batch: full))
+        let lastBatchPlan = order.lastBatchSize == full ? nil
+            : try Self.compile(graph, spec, LoweringOptions(mode: .training, batch: order.lastBatchSize))
+        let evaluated = [data.validation, data.test].compactMap { $0?.count }.max() ?? 0
+        let evaluationPlan = evaluated == 0 ? nil
+            : try Self.compile(graph, spec, LoweringOptions(mode: .inference, batch: min(evaluated, max(256, options.batchSize)), evaluatesLoss: true))
+        // Every arena is allocated below: refuse first if they cannot all fit.
+        let bytes = trainingPlan.totalBytes + (lastBatchPlan?.arenaBytes ?? 0) + (evaluationPlan?.totalBytes ?? 0)
+        let batchSize = spec.train.flatMap { $0.isExplicit("batch_size") ? $0.valueLocation("batch_size") : nil }
+        if let refusal = MemoryBudget.refusal(needing: bytes, what: evaluationPlan == nil ? "the training plan" : "the training and evaluation plans",
+                                              mode: .training, batch: full, graph: graph, spec: spec, at: batchSize ?? spec.inputLocation) {
+            throw TrainingFailure([refusal])
+        }
+        pool = ThreadPool(threads: options.threads)
         executor = Executor(plan: trainingPlan, pool: pool)
-        if order.lastBatchSize != full {
-            let plan = try Self.compile(graph, spec, LoweringOptions(mode: .training, batch: order.lastBatchSize))
-            lastBatchExecutor = Executor(plan: plan, pool: pool, sharingParametersOf: executor)
+        if let lastBatchPlan {
+            lastBatchExecutor = Executor(plan: lastBatchPlan, pool: pool, sharingParametersOf: executor)
         } else {
             lastBatchExecutor = nil
         }
         metrics = spec.metrics.map(MetricAccumulator.Metric.init(spec:))
-        let evaluated = [data.validation, data.test].compactMap { $0?.count }.max() ?? 0
-        if evaluated > 0 {
-            let batch = min(evaluated, max(256, options.batchSize))
-            let plan = try Self.compile(graph, spec, LoweringOptions(mode: .inference, batch: batch, evaluatesLoss: true))
+        if let plan = evaluationPlan {
             let evaluator = Evaluator(plan: plan, pool: pool, metrics: metrics)
             evaluatorState = evaluator.stateCorrespondence(with: executor)
             self.evaluator = evaluator

@@ -160,7 +160,7 @@ struct DSLParser {
         while index < lines.count, lines[index].indent > header.indent {
             let line = lines[index]
             if line.indent != indent {
-                fail(line, SyntaxError(column: line.indent + 1, message: "lines of one body share one indentation (\(indent) spaces)"))
+                fail(line, SyntaxError(column: line.indent + 1, message: "lines of one body share one indentation (\(indent) \(indent.noun("space")))"))
                 index += 1
                 continue
             }

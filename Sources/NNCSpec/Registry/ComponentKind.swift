@@ -1,3 +1,5 @@
+import NNCDiagnostics
+
 /// One kind of a family: `dense` among layers, `adam` among optimizers, `relu` among activations.
 public struct ComponentKind: Sendable {
     public var name: String
@@ -48,4 +50,12 @@ public final class Family: Sendable {
 
     /// Every accepted spelling, canonical names first.
     public var allNames: [String] { kinds.map(\.name) + kinds.flatMap(\.aliases) }
+
+    /// `layers`, `losses`, `momentum schedules`: the family's name for several kinds.
+    public var pluralName: String { name.hasSuffix("s") ? name + "es" : name + "s" }
+
+    /// Help for an unknown name: the closest spelling, or else every kind.
+    public func help(forUnknown word: String) -> String? {
+        Suggestions.help(word, in: allNames, known: kinds.map(\.name), what: "\(name) kinds")
+    }
 }

@@ -8,7 +8,7 @@ public enum ReferenceDocs {
         out += "Every component is written `name`, `{name: short-value}` or `{name: {key: value}}`.\n\n"
         out += "## Top-level sections\n\n" + table(Registry.modelSection.attributes)
         for family in Registry.families {
-            out += "\n## \(family.name.capitalizedFirst)s\n"
+            out += "\n## \(family.pluralName.capitalizedFirst)\n"
             for kind in family.kinds {
                 out += "\n### `\(kind.name)`\n\n\(kind.doc)."
                 if !kind.aliases.isEmpty { out += " Also spelled \(kind.aliases.map { "`\($0)`" }.joined(separator: ", "))." }

@@ -141,7 +141,7 @@ extension Registry {
     ])
 
     static let warmupSchedule = ComponentKind("warmup", aliases: ["linear_warmup"],
-                  doc: "Goyal et al. 2017: ε rises linearly from from·ε₀ to ε₀ over duration, then follows 'then'", [
+                  doc: "Goyal et al. 2017: ε rises linearly from ε₀·from to ε₀ over duration, then follows 'then'", [
         Attribute("duration", .int(.atLeastOne), .required, "length of the warm-up"),
         Attribute("from", .float(.unit), .value("0.0"), "starting fraction of ε₀"),
         Attribute("then", .component(afterWarmupSchedules), .value("constant"), "the schedule after the warm-up (t restarts at 0)"),

@@ -87,7 +87,7 @@ public indirect enum ValueType: Sendable {
 
     var pluralDescription: String {
         switch self {
-        case .component(let family): "\(family.name)s"
+        case .component(let family): family.pluralName
         case .int: "integers"
         case .float, .number: "numbers"
         case .string: "strings"
