@@ -8,9 +8,7 @@
 //                   input channel at unit column stride ("direct"), tiles of 6 filters × 16
 //                   consecutive positions of an output row, so few filters still fill the lanes.
 // backward weights: tiles of taps × filters summed over every position (A from the patches,
-//                   B the rows of dz): 6×16, or 12×8 and 6×8 for 8 filters or fewer; for a
-//                   direct convolution, lanes of 8 positions × (taps of a kernel row × 2
-//                   filters) in registers, folded at the end (conv_backward.c).
+//                   B the rows of dz): 6×16, or 12×8 and 6×8 for 8 filters or fewer.
 // backward data:    tiles of 6 positions × 16 taps (rows of dz times packed Wᵀ), each added
 //                   straight back into the patch it belongs to (col2im without the columns).
 //

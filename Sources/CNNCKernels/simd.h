@@ -30,13 +30,5 @@ NNC_AVX2 static inline void nnc_transpose8(__m256 r[8]) {
 NNC_AVX2 static inline __m256i nnc_lanes(int n) {
     return _mm256_cmpgt_epi32(_mm256_set1_epi32(n), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
 }
-
-/// The sum of the 8 lanes.
-NNC_AVX2 static inline float nnc_sum8(__m256 v) {
-    __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
-    s = _mm_add_ps(s, _mm_movehl_ps(s, s));
-    s = _mm_add_ss(s, _mm_movehdup_ps(s));
-    return _mm_cvtss_f32(s);
-}
 #endif
 #endif

@@ -20,7 +20,7 @@ struct BenchModelCommand: ParsableCommand {
             `nnc bench FILE --inference --batch 1` times the inference plan (forward only, weights pre-packed \
             where the plan allows, batchnorm folded); without --inference, one training step (forward, loss, \
             backward, optimizer update). The figure is the median of 7 timed batches of steps after a warm-up, \
-            inside one process; Scripts/bench.py compares it with ONNX Runtime and PyTorch.
+            inside one process; Scripts/bench-inference.sh compares whole processes against ONNX Runtime.
             """)
 
     @OptionGroup var options: ModelOptions
@@ -99,7 +99,7 @@ struct BenchGEMMCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "gemm",
         abstract: "GEMM GFLOP/s on the shapes the models use (median of timed batches).",
-        discussion: "Scripts/bench.py runs this interleaved with numpy's OpenBLAS on the same shapes.")
+        discussion: "Scripts/bench-gemm.py runs this interleaved with numpy's OpenBLAS on the same shapes.")
 
     @Option(help: "Threads splitting each multiply (default: all cores, at most 256).")
     var threads: Int?
