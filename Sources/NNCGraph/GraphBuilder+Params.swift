@@ -1,7 +1,9 @@
 import NNCSpec
 
 /// Parameter tensors of every op, with the formula `--explain` prints. Counts follow Keras;
-/// with `Convention.pytorch`, recurrent layers get PyTorch's two biases per gate.
+/// with `Convention.pytorch`, recurrent layers get PyTorch's two biases per gate and
+/// batchnorm's running statistics are buffers, not parameters. Every other kind counts the
+/// same in both (Linear, Conv, LayerNorm and Embedding hold what Keras's layers hold).
 extension GraphBuilder {
     mutating func countParameters(_ node: inout Node, inputs: [Node]) {
         guard let layer = node.layer else { return }
@@ -36,8 +38,15 @@ extension GraphBuilder {
             let ch = x.channels
             if c.bool("scale") != false { tensors.append(tensor("gamma", [ch])) }
             if c.bool("center") != false { tensors.append(tensor("beta", [ch])) }
-            tensors += [tensor("moving_mean", [ch], trainable: false), tensor("moving_variance", [ch], trainable: false)]
-            formula = "\(tensors.count) × \(ch) = \((tensors.count * ch).grouped) (\(tensors.count - 2) × \(ch) trainable, 2 × \(ch) moving statistics)"
+            let statistics = [tensor("moving_mean", [ch], trainable: false), tensor("moving_variance", [ch], trainable: false)]
+            if convention == .pytorch {
+                // PyTorch registers running_mean and running_var as buffers: not in parameters().
+                node.buffers = statistics
+                formula = "\(tensors.count) × \(ch) = \((tensors.count * ch).grouped) (running_mean and running_var: 2 × \(ch) buffers, not parameters)"
+            } else {
+                tensors += statistics
+                formula = "\(tensors.count) × \(ch) = \((tensors.count * ch).grouped) (\(tensors.count - 2) × \(ch) trainable, 2 × \(ch) moving statistics)"
+            }
         case .layernorm:
             let ch = x.channels
             if c.bool("scale") != false { tensors.append(tensor("gamma", [ch])) }
