@@ -56,7 +56,7 @@ struct PuzzleCommand: ParsableCommand {
             puzzles = PuzzleGenerator.fromModel(graph)
             header = "Output-size puzzles from \(graph.name) (\(puzzles.count) convolution and pooling layers)"
             if puzzles.isEmpty {
-                Terminal.printError("\(from): the model has no convolution or pooling layer with a square window to ask about")
+                Terminal.printError("\(from): the model has no convolution or pooling layer to ask about")
                 throw ExitCode(1)
             }
         } else {
