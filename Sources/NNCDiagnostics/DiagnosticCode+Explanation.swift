@@ -223,7 +223,7 @@ extension DiagnosticCode {
                 exampleKind: "idx")
         case .trainingDiverged:
             return Documentation(
-                explanation: "A training step produced a loss that is NaN or infinite, so training stopped before that step changed any weight. The message names the step, its learning rate and the first layer whose output went non-finite (and any parameter that already was, when an earlier update overflowed). The usual causes are a learning rate too large for the model, exploding gradients in a deep or recurrent network, or inputs that were not scaled. Lower the learning rate, clip gradients (`regularization: {clip_norm: 1.0}`) or scale the data; the last checkpoint in the run folder is the last good state.",
+                explanation: "A training step produced a loss that is NaN or infinite, or one more than 10,000 times the untrained model's (the first step's loss: a healthy run's loss falls from there; among the bundled examples only a learning rate of 10 spikes past 1.2 times it, to 173 times, and recovers), or the weights became NaN while the loss stayed finite (a ReLU maps NaN to 0 and hides it); training stopped before that step changed any weight. The message names the step, its learning rate and the first layer whose output went non-finite (and any parameter that already was, when an earlier update overflowed), or how far the loss grew. The usual causes are a learning rate too large for the model, exploding gradients in a deep or recurrent network, or inputs that were not scaled. Lower the learning rate, clip gradients (`regularization: {clip_norm: 1.0}`) or scale the data; the last checkpoint in the run folder is the last good state. NaN in the data itself is refused when the data are read.",
                 badExample: "nnc train models/iris_mlp.yaml   # with optimizer: {sgd: 1000000.0}",
                 fixedExample: "nnc train models/iris_mlp.yaml   # with optimizer: {sgd: 0.01}",
                 exampleKind: "run")
@@ -235,7 +235,7 @@ extension DiagnosticCode {
                 exampleKind: "run")
         case .unreadableWeights:
             return Documentation(
-                explanation: "A weights or checkpoint file (safetensors) could not be read: it does not exist, is truncated, its header is not valid JSON, or a tensor's byte range does not match its shape and dtype. nnc reads F32 and F64 tensors. Files written by `nnc train` are complete or absent, never half-written, since every write goes to a temporary file first.",
+                explanation: "A weights or checkpoint file (safetensors) could not be read: it does not exist or is not a regular file, is truncated, its header is longer than 100 MB or not strict JSON (a key twice in one object), a shape is not a list of whole numbers whose product fits, a dtype is unknown, a tensor's byte range does not match its shape and dtype or overlaps another tensor's, or a checkpoint's training state or settings are out of range (an epoch below 0, a batch past the epoch's end, a step past 2^53) or do not decode. The message names the file and the tensor or field. nnc reads F32 and F64 tensors. Files written by `nnc train` are complete or absent, never half-written, since every write goes to a temporary file first.",
                 badExample: "nnc eval models/lenet5.yaml --weights runs/lenet5/weights.safetensor",
                 fixedExample: "nnc eval models/lenet5.yaml --weights runs/lenet5/weights.safetensors",
                 exampleKind: "run")
@@ -244,6 +244,18 @@ extension DiagnosticCode {
                 explanation: "A file of the run folder (checkpoints, weights, the metrics log, the curves) could not be written: the folder is not writable, the disk is full, or the path names a file where a folder should be. Choose another folder with `--out DIR` or `train.checkpoint.dir`. The previous checkpoint stays intact because every file is written to a temporary name and then renamed.",
                 badExample: "nnc train models/lenet5.yaml --out /proc/nnc",
                 fixedExample: "nnc train models/lenet5.yaml --out runs/lenet5",
+                exampleKind: "run")
+        case .nonFiniteWeights:
+            return Documentation(
+                explanation: "A weights or checkpoint file (for `nnc eval`, `nnc predict`, `transfer:` or `--resume`) holds NaN or infinite values. A model loaded with them computes NaN, or, behind a ReLU that maps NaN to 0, trains and predicts on garbage without a word, so the file is refused and each damaged tensor is named with the first bad value's index. `nnc train` never writes such a file (a run whose loss or weights stop being finite stops with E0520 before its checkpoint): the file was damaged or written by another tool. Use an earlier checkpoint, or train again.",
+                badExample: "nnc eval models/iris_mlp.yaml --weights damaged/weights.safetensors",
+                fixedExample: "nnc eval models/iris_mlp.yaml --weights runs/iris_mlp/weights.safetensors",
+                exampleKind: "run")
+        case .runFolderInUse:
+            return Documentation(
+                explanation: "Every `nnc train` holds an advisory lock (flock) on its run folder's `.nnc-lock` file from start to end. A second run given the same folder would overwrite the first one's checkpoints and weights, or delete a checkpoint the first is about to rename, so it is refused at once with the process id of the run that holds the folder. Wait for that run to end (or stop it with Ctrl-C, which writes a checkpoint), or give the second run another folder with `--out DIR`. The lock ends with its process, so a killed run never leaves a folder locked.",
+                badExample: "nnc train models/lenet5.yaml --out runs/a &\nnnc train models/lenet5.yaml --out runs/a",
+                fixedExample: "nnc train models/lenet5.yaml --out runs/a &\nnnc train models/lenet5.yaml --out runs/b",
                 exampleKind: "run")
         case .strideDropsRows:
             return Documentation(

@@ -55,6 +55,8 @@ public enum DiagnosticCode: String, Sendable, CaseIterable, Codable {
     case checkpointMismatch = "E0521"
     case unreadableWeights = "E0522"
     case unwritableOutput = "E0523"
+    case nonFiniteWeights = "E0524"
+    case runFolderInUse = "E0525"
 
     // Warnings
     case strideDropsRows = "W0301"
@@ -105,10 +107,12 @@ public enum DiagnosticCode: String, Sendable, CaseIterable, Codable {
         case .labelOutOfRange: "a label or token id lies outside its range"
         case .dataSizeMismatch: "the data's sizes do not fit the model or each other"
         case .corruptData: "a binary data file is corrupt, truncated or in an unsupported layout"
-        case .trainingDiverged: "the training loss became NaN or infinite"
+        case .trainingDiverged: "the training loss became NaN or infinite, or grew by orders of magnitude"
         case .checkpointMismatch: "a checkpoint does not fit the model being trained"
         case .unreadableWeights: "a weights or checkpoint file cannot be read"
         case .unwritableOutput: "a file of the run folder cannot be written"
+        case .nonFiniteWeights: "a weights or checkpoint file holds NaN or infinite values"
+        case .runFolderInUse: "another training run is writing to the same run folder"
         case .strideDropsRows: "the stride does not tile the input: trailing rows or columns are dropped"
         case .deadBranch: "a layer's output reaches no model output"
         case .deepSigmoid: "a deep sigmoid or tanh stack with a small init will barely learn"

@@ -50,24 +50,27 @@ public enum PuzzleGenerator {
             let p = isConv ? rng.int(0...(kernel / 2 + 1)) : rng.int(0...(kernel / 2))
             padding = .explicit([PadPair](repeating: PadPair(p, p), count: input.count - 1))
         }
-        let dilation = level == 3 && isConv && rng.int(0...2) == 0 ? rng.pick([2, 3, 4]) : 1
+        var dilation = level == 3 && isConv && rng.int(0...2) == 0 ? rng.pick([2, 3, 4]) : 1
+        // 'same' with a stride and a dilation both above 1 is refused by Keras and PyTorch alike.
+        if padding == .same, stride > 1 { dilation = 1 }
         let rounding: ConvArithmetic.Rounding = level == 3 && !isConv && rng.int(0...1) == 0 ? .ceil : .floor
         let filters = isConv ? rng.pick([1, 4, 5, 6, 8, 10, 16, 32, 64, 96]) : 0
         return Puzzle(layer: layer, input: input, filters: filters, kernel: kernel, stride: stride, dilation: dilation,
                       padding: padding, rounding: rounding, source: nil)
     }
 
-    /// One puzzle per square-kernel convolution or pool of a checked model.
+    /// One puzzle per convolution or pool of a checked model, each with its own per-axis
+    /// kernel, stride, dilation and padding, groups and bias, exactly as the checker saw it.
     public static func fromModel(_ graph: Graph) -> [Puzzle] {
         graph.nodes.compactMap { node -> Puzzle? in
-            guard let layer = node.layer, let kind = Puzzle.Layer(rawValue: node.op.rawValue),
-                  let input = node.inputs.first.flatMap({ graph[$0].shape?.dims }), let first = node.arithmetic.first,
-                  node.arithmetic.allSatisfy({ $0.kernel == first.kernel && $0.stride == first.stride && $0.dilation == first.dilation })
+            guard let layer = node.layer, let kind = Puzzle.Layer(rawValue: node.op.rawValue), !node.arithmetic.isEmpty,
+                  let input = node.inputs.first.flatMap({ graph[$0].shape?.dims }), let first = node.arithmetic.first
             else { return nil }
             let c = layer.component
-            return Puzzle(layer: kind, input: input, filters: c.int("filters") ?? 0, kernel: first.kernel, stride: first.stride,
-                          dilation: first.dilation, padding: c.padding("padding") ?? .valid, rounding: first.rounding,
-                          source: "layer '\(node.name)' of \(graph.name)")
+            return Puzzle(layer: kind, input: input, filters: c.int("filters") ?? 0, kernels: node.arithmetic.map(\.kernel),
+                          strides: node.arithmetic.map(\.stride), dilations: node.arithmetic.map(\.dilation),
+                          padding: c.padding("padding") ?? .valid, rounding: first.rounding,
+                          source: "layer '\(node.name)' of \(graph.name)", groups: c.int("groups") ?? 1, bias: c.bool("use_bias") ?? true)
         }
     }
 

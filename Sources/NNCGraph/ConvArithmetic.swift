@@ -93,9 +93,9 @@ public struct ConvArithmetic: Sendable, Equatable {
         inner += dilation > 1 ? " − \(dilation)·(\(kernel) − 1) − 1" : " − \(kernel)"
         let (open, close) = rounding == .floor ? ("⌊", "⌋") : ("⌈", "⌉")
         let body = stride == 1 ? "(\(inner))" : "\(open)(\(inner))/\(stride)\(close)"
-        var text = "\(body) + 1 = \(output)"
-        if rounding == .ceil, output != plainCeil { text += " (last window would start in the right padding: −1)" }
-        return text
+        // Every formula shown evaluates to the answer: ceil mode's dropped window is a term of its own.
+        guard rounding == .ceil, output != plainCeil else { return "\(body) + 1 = \(output)" }
+        return "\(body) + 1 − 1 = \(output) (− 1: the last window would start in the right padding, so it is dropped)"
     }
 
     private var plainCeil: Int {

@@ -15,6 +15,8 @@ public struct Graph: Sendable {
     public var totalParams: Int { sum(\.paramCount) }
     public var trainableParams: Int { sum(\.trainableParams) }
     public var nonTrainableParams: Int { sum(\.nonTrainableParams) }
+    /// Values kept as buffers rather than parameters (see `Node.buffers`).
+    public var bufferCount: Int { sum(\.bufferCount) }
     public var macs: Int { sum(\.macs) }
     public var flops: Int { sum(\.flops) }
 

@@ -1,7 +1,9 @@
 import NNCSpec
 
 /// Parameter tensors of every op, with the formula `--explain` prints. Counts follow Keras;
-/// with `Convention.pytorch`, recurrent layers get PyTorch's two biases per gate.
+/// with `Convention.pytorch`, recurrent layers get PyTorch's two biases per gate and
+/// batchnorm's running statistics are buffers, not parameters. Every other kind counts the
+/// same in both (Linear, Conv, LayerNorm and Embedding hold what Keras's layers hold).
 extension GraphBuilder {
     mutating func countParameters(_ node: inout Node, inputs: [Node]) {
         guard let layer = node.layer else { return }
@@ -30,7 +32,9 @@ extension GraphBuilder {
             let ch = x.channels
             if c.bool("scale") != false { tensors.append(tensor("gamma", [ch])) }
             if c.bool("center") != false { tensors.append(tensor("beta", [ch])) }
-            tensors += [tensor("moving_mean", [ch], trainable: false), tensor("moving_variance", [ch], trainable: false)]
+            let statistics = [tensor("moving_mean", [ch], trainable: false), tensor("moving_variance", [ch], trainable: false)]
+            // PyTorch registers running_mean and running_var as buffers: not in parameters().
+            if convention == .pytorch { node.buffers = statistics } else { tensors += statistics }
         case .layernorm:
             let ch = x.channels
             if c.bool("scale") != false { tensors.append(tensor("gamma", [ch])) }
@@ -76,9 +80,12 @@ extension GraphBuilder {
             return "(\(window)\(bias ? " + 1" : "")) × \(filters) = \(((perFilter + (bias ? 1 : 0)) * filters).grouped)"
                 + (groups > 1 ? " (\(groups) groups of \(perGroup) input channels)" : "")
         case .batchnorm:
-            let ch = x.channels
-            let count = 2 + (c.bool("scale") != false ? 1 : 0) + (c.bool("center") != false ? 1 : 0)
-            return "\(count) × \(ch) = \((count * ch).grouped) (\(count - 2) × \(ch) trainable, 2 × \(ch) moving statistics)"
+            let ch = x.channels, learned = (c.bool("scale") != false ? 1 : 0) + (c.bool("center") != false ? 1 : 0)
+            if convention == .pytorch {
+                return "\(learned) × \(ch) = \((learned * ch).grouped) (running_mean and running_var: 2 × \(ch) buffers, not parameters)"
+            }
+            let count = learned + 2
+            return "\(count) × \(ch) = \((count * ch).grouped) (\(learned) × \(ch) trainable, 2 × \(ch) moving statistics)"
         case .layernorm:
             let ch = x.channels
             let count = (c.bool("scale") != false ? 1 : 0) + (c.bool("center") != false ? 1 : 0)

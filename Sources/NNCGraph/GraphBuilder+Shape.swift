@@ -68,6 +68,26 @@ extension GraphBuilder {
         return true
     }
 
+    /// The recurrent layer whose last-step output made `input` a single vector, followed back
+    /// through layers that apply per step once it returns sequences (dense, dropout,
+    /// normalization, activations); nil when the input is not such a collapsed sequence.
+    func collapsedSequence(_ input: Node) -> Node? {
+        var node = input
+        while node.shape?.rank == 1 {
+            if node.op.isRecurrent { return node }
+            guard [.dense, .dropout, .layernorm, .batchnorm, .activation, .softmax].contains(node.op), node.inputs.count == 1 else { return nil }
+            node = nodes[node.inputs[0].rawValue]
+        }
+        return nil
+    }
+
+    /// The fix for a layer that needs the steps a recurrent layer dropped: not a reshape of
+    /// its last step, but every step, which `return_sequences: true` returns.
+    func returnSequencesHelp(_ recurrent: Node) -> String {
+        let place = recurrent.op == .bidirectional ? "the recurrent layer inside '\(recurrent.name)'" : "'\(recurrent.name)'"
+        return "set `return_sequences: true` on \(place): it then outputs every step [timesteps, units], not only the last"
+    }
+
     /// A label at the place the layer names its input (or at the layer when implicit).
     func inputLabel(_ input: Node, _ layer: LayerSpec) -> DiagnosticLabel {
         let ref = layer.inputs.first { $0.name == input.name }
@@ -88,10 +108,17 @@ extension GraphBuilder {
 
     private mutating func recurrent(_ c: ComponentSpec, _ x: TensorShape, layer: LayerSpec, input: Node) -> TensorShape? {
         guard x.rank == 2 else {
-            let help = x.rank == 1 ? "reshape the input to [timesteps, features], e.g. `- reshape: [\(x.dims[0]), 1]`"
-                : x.rank == 3 ? "reshape images to rows as timesteps, e.g. `- reshape: [\(x.dims[0]), \(x.dims[1] * x.dims[2])]`" : nil
+            var labels = [inputLabel(input, layer)]
+            let help: String?
+            if x.rank == 1, let earlier = collapsedSequence(input) {
+                help = returnSequencesHelp(earlier)
+                if earlier.id != input.id { labels.append(DiagnosticLabel(earlier.location, "'\(earlier.name)' returns only its last step")) }
+            } else {
+                help = x.rank == 1 ? "reshape the input to [timesteps, features], e.g. `- reshape: [\(x.dims[0]), 1]`"
+                    : x.rank == 3 ? "reshape images to rows as timesteps, e.g. `- reshape: [\(x.dims[0]), \(x.dims[1] * x.dims[2])]`" : nil
+            }
             diagnostics.error(.inputRank, "'\(c.kind.name)' needs a sequence input [timesteps, features]; got \(x)",
-                              at: layer.location, labels: [inputLabel(input, layer)], help: help)
+                              at: layer.location, labels: labels, help: help)
             return nil
         }
         let units = c.int("units")!

@@ -17,6 +17,8 @@ extension GraphBuilder {
                 help = "reshape first: `- reshape: [\(side), \(side), 1]`"
             } else if rank == 2, x.rank == 2 {
                 help = "add a channel axis: `- reshape: [\(x.dims[0]), \(x.dims[1]), 1]`"
+            } else if rank == 1, x.rank == 1, let earlier = collapsedSequence(input) {
+                help = returnSequencesHelp(earlier)
             } else if rank == 1, x.rank == 1 {
                 help = "add a channel axis: `- reshape: [\(x.dims[0]), 1]`"
             }

@@ -1,10 +1,12 @@
 import NNCSpec
 
-/// Parameter-count conventions that differ between frameworks (recurrent biases).
+/// Parameter-count conventions that differ between frameworks (recurrent biases, batchnorm's
+/// running statistics).
 public enum Convention: String, Sendable, CaseIterable {
     /// One bias per gate (GRU with reset_after: two), as Keras counts.
     case keras
-    /// Two biases per gate (b_ih and b_hh), as PyTorch counts.
+    /// Two biases per gate (b_ih and b_hh), and batchnorm's running statistics as buffers
+    /// rather than parameters, as PyTorch counts.
     case pytorch
 }
 

@@ -49,6 +49,10 @@ public struct Node: Sendable {
     /// Token ids rather than real numbers (the model input of an embedding model).
     public var isInteger = false
     public var parameters: [ParameterTensor] = []
+    /// State a framework keeps beside the parameters, not among them: batchnorm's running
+    /// statistics under the PyTorch convention (its `register_buffer`). Empty for Keras,
+    /// which counts them as non-trainable parameters.
+    public var buffers: [ParameterTensor] = []
     /// Forward multiply-accumulates per sample (dense, conv and recurrent matmuls).
     public var macs = 0
     /// Forward floating-point operations per sample at inference (see `Op+Flops.swift`).
@@ -62,5 +66,6 @@ public struct Node: Sendable {
     public var trainableParams: Int { parameters.filter(\.trainable).reduce(0) { $0 + $1.count } }
     public var nonTrainableParams: Int { parameters.filter { !$0.trainable }.reduce(0) { $0 + $1.count } }
     public var paramCount: Int { parameters.reduce(0) { $0 + $1.count } }
+    public var bufferCount: Int { buffers.reduce(0) { $0 + $1.count } }
     public var typeName: String { layer?.kind.name ?? "input" }
 }

@@ -55,7 +55,7 @@ struct PuzzleCommand: ParsableCommand {
             }
             let all = PuzzleGenerator.fromModel(graph)
             if all.isEmpty {
-                Terminal.printError("\(from): the model has no convolution or pooling layer with a square window to ask about")
+                Terminal.printError("\(from): the model has no convolution or pooling layer to ask about")
                 throw ExitCode(1)
             }
             // --count takes the first layers, in the model's order.

@@ -14,7 +14,7 @@ struct SummaryCommand: ParsableCommand {
     @Flag(help: "Print each layer's formulas with the numbers filled in.")
     var explain = false
 
-    @Option(help: "Parameter-count convention where frameworks differ (recurrent biases): keras or pytorch.")
+    @Option(help: "Parameter-count convention where frameworks differ (recurrent biases, batchnorm statistics): keras or pytorch.")
     var convention: Convention = .keras
 
     @Option(help: "Batch size of the plan memory lines (default: the spec's train.batch_size, else 32).")
@@ -32,6 +32,8 @@ struct SummaryCommand: ParsableCommand {
 
     func run() throws {
         var result = options.check()
+        // The plans (memory lines) are always nnc's own, compiled from the Keras-convention graph.
+        let compiled = result.graph
         if convention != .keras, let spec = result.spec {
             var builder = GraphBuilder(spec: spec, convention: convention)
             result.graph = builder.build()
@@ -40,12 +42,12 @@ struct SummaryCommand: ParsableCommand {
             print(JSONReports.summary(result, convention: convention))
         } else if let graph = result.graph {
             print(SummaryTable.render(graph, explain: explain, convention: convention), terminator: "")
-            if !result.hasErrors, graph.isComplete, let spec = result.spec {
-                print(MemoryReport.lines(graph, spec, batch: batch ?? MemoryReport.defaultBatch(spec)), terminator: "")
+            if !result.hasErrors, let compiled, compiled.isComplete, graph.isComplete, let spec = result.spec {
+                print(MemoryReport.lines(compiled, spec, batch: batch ?? MemoryReport.defaultBatch(spec)), terminator: "")
                 if let memory, let budget = MemoryReport.parseBytes(memory) {
                     print("Largest batch within \(memory) (\(budget.grouped) bytes):")
                     for mode in [LoweringOptions.Mode.training, .inference] where mode == .inference || spec.loss != nil {
-                        let fit = MemoryReport.largestBatch(graph, spec, mode: mode, budget: budget)
+                        let fit = MemoryReport.largestBatch(compiled, spec, mode: mode, budget: budget)
                         let text = fit == 0 ? "none: batch 1 already needs more" : "batch \(fit.grouped)"
                         print("  \(mode == .training ? "training: " : "inference:") \(text)")
                     }

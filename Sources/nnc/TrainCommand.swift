@@ -15,10 +15,13 @@ struct TrainCommand: ParsableCommand {
             Compiles the training plan and trains with the spec's optimizer, schedule, regularization, \
             early stopping and checkpoints. The run folder (default runs/<model>, or --out) receives \
             checkpoint.safetensors (resume with --resume DIR), weights.safetensors (for nnc eval and \
-            nnc predict), metrics.jsonl (one line per epoch), curves.svg and results.json. \
+            nnc predict), metrics.jsonl (one line per epoch), curves.svg and results.json. One run at a \
+            time holds the folder (a second one is refused with the holder's pid), and the final weights \
+            are written before the optional files, so one that cannot be written costs only itself. \
             Ctrl-C finishes the current batch, writes a checkpoint and exits with status 130; \
             `nnc train --resume DIR` then continues exactly where the run stopped. \
-            Exit status: 0 trained, 1 spec, data or training errors, 64 usage errors, 130 interrupted.
+            Exit status: 0 trained, 1 spec, data or training errors (or a file of the run folder not \
+            written), 64 usage errors, 130 interrupted.
             """)
 
     @Argument(help: "The model file (.yaml or .nn); optional with --resume, which keeps the spec the run started with.")
@@ -79,6 +82,8 @@ struct TrainCommand: ParsableCommand {
             throw ExitCode(1)
         }
         if format == .json { print(TrainingReport.json(result)) }
+        // Files that could not be written although the run finished (its weights are saved).
+        report(result.unwritten)
         if result.interrupted {
             if !quiet { printer.note("resume with: nnc train --resume \(result.runDirectory)") }
             throw ExitCode(130)
@@ -86,6 +91,7 @@ struct TrainCommand: ParsableCommand {
         if !quiet, format == .text {
             print("weights: \(result.weightsPath)   log: \(result.runDirectory)/metrics.jsonl   curves: \(result.runDirectory)/curves.svg")
         }
+        if !result.unwritten.isEmpty { throw ExitCode(1) }
     }
 
     func report(_ diagnostics: [Diagnostic]) {

@@ -145,6 +145,24 @@ import Testing
         #expect(table.stdout.contains("(PyTorch parameter convention)"))
     }
 
+    /// PyTorch keeps batchnorm's running statistics as buffers, not parameters: resnet_block's
+    /// 352 moving means and variances leave its count, and the table says where they went.
+    /// The memory lines still describe the plan nnc runs.
+    @Test func pytorchConventionCountsBatchnormStatisticsAsBuffers() throws {
+        let model = Repo.models.appendingPathComponent("resnet_block.yaml").path
+        let json = try Binary.run(["summary", model, "--format", "json", "--convention", "pytorch"])
+        let p = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])
+        #expect(p["total_params"] as? Int == 24_666 && p["non_trainable_params"] as? Int == 0)
+        let table = try Binary.run(["summary", model, "--convention", "pytorch", "--explain"])
+        #expect(table.status == 0, "\(table.stderr)")
+        #expect(table.stdout.contains("Total params: 24,666"), "\(table.stdout)")
+        #expect(table.stdout.contains("Buffers: 352 (1.38 KiB): batchnorm running statistics, not parameters"), "\(table.stdout)")
+        #expect(table.stdout.contains("params: 2 × 16 = 32 (running_mean and running_var: 2 × 16 buffers, not parameters)"), "\(table.stdout)")
+        let keras = try Binary.run(["summary", model])
+        let memory = { (text: String) in text.split(separator: "\n").filter { $0.contains("training step:") || $0.contains("inference:") } }
+        #expect(memory(table.stdout) == memory(keras.stdout) && !memory(keras.stdout).isEmpty, "\(keras.stdout)")
+    }
+
     @Test func resolvedDefaultsCheckToTheSameModel() throws {
         let path = try write(Self.lenet, "lenet.yaml")
         let run = try Binary.run(["check", path, "--defaults"])

@@ -161,6 +161,26 @@ import Testing
         #expect(flat.first?.help == "reshape images to rows as timesteps, e.g. `- reshape: [28, 28]`")
     }
 
+    /// A recurrent layer (or a conv1d) after one that returns only its last step is told to
+    /// ask for every step, not to reshape the last one into a fake sequence.
+    @Test func stackedRecurrentLayersAreToldToReturnSequences() throws {
+        let (_, stacked) = check("input: [28, 28]\nlayers:\n  - lstm: {units: 32, name: first}\n  - lstm: 16\n")
+        #expect(codes(stacked) == ["E0306@4:5"])
+        #expect(stacked.first?.help == "set `return_sequences: true` on 'first': it then outputs every step [timesteps, units], not only the last")
+        // Through layers that work per step once it does, and with the layer named in a label.
+        let (_, through) = check("input: [28, 28]\nlayers:\n  - gru: {units: 32, name: first}\n  - dropout: 0.2\n  - layernorm\n  - simple_rnn: 8\n")
+        let d = try #require(through.first)
+        #expect(d.help?.hasPrefix("set `return_sequences: true` on 'first'") == true, "\(d.help ?? "")")
+        #expect(d.labels.map(\.message).contains("'first' returns only its last step"))
+        let (_, bidirectional) = check("input: [20, 8]\nlayers:\n  - bidirectional: {lstm: 8}\n  - lstm: 4\n")
+        #expect(bidirectional.first?.help?.hasPrefix("set `return_sequences: true` on the recurrent layer inside 'bidirectional'") == true)
+        let (_, convolution) = check("input: [20, 8]\nlayers:\n  - lstm: {units: 8, name: rnn}\n  - conv1d: [4, 3]\n")
+        #expect(convolution.first?.help?.hasPrefix("set `return_sequences: true` on 'rnn'") == true, "\(convolution.map(\.message))")
+        // A plain vector still gets the reshape.
+        let (_, vector) = check("input: [28]\nlayers: [{lstm: 8}]\n")
+        #expect(vector.first?.help == "reshape the input to [timesteps, features], e.g. `- reshape: [28, 1]`")
+    }
+
     @Test func dataSectionsMustBeComplete() {
         let (_, diagnostics) = check("""
             input: [4]

@@ -51,7 +51,78 @@ import Testing
         // third window would start at 6 ≥ 4 + 1 (in the right padding), so PyTorch gives 2.
         let dropped = ConvArithmetic(input: 4, kernel: 2, stride: 3, dilation: 1, padLow: 1, padHigh: 1, rounding: .ceil, paddingMode: "explicit")
         #expect(dropped.output == 2)
-        #expect(dropped.formula.contains("−1"))
+        #expect(dropped.formula == "⌈(4 + 2·1 − 2)/3⌉ + 1 − 1 = 2 (− 1: the last window would start in the right padding, so it is dropped)")
+        // The case: 5 with k 2, s 2, padding 1 in ceil mode is 3, and the formula says so.
+        let five = ConvArithmetic(input: 5, kernel: 2, stride: 2, dilation: 1, padLow: 1, padHigh: 1, rounding: .ceil, paddingMode: "explicit")
+        #expect(five.formula == "⌈(5 + 2·1 − 2)/2⌉ + 1 − 1 = 3 (− 1: the last window would start in the right padding, so it is dropped)")
+    }
+
+    /// Evaluates the left side of a shown formula: whole numbers, + − · /, ( ), ⌊ ⌋ and ⌈ ⌉.
+    struct FormulaEvaluator {
+        var characters: [Character]
+        var position = 0
+        init(_ text: String) { characters = Array(text.filter { $0 != " " }) }
+        var current: Character? { position < characters.count ? characters[position] : nil }
+        mutating func sum() -> Double? {
+            guard var value = product() else { return nil }
+            while let c = current, c == "+" || c == "−" {
+                position += 1
+                guard let next = product() else { return nil }
+                value = c == "+" ? value + next : value - next
+            }
+            return value
+        }
+        mutating func product() -> Double? {
+            guard var value = factor() else { return nil }
+            while let c = current, c == "·" || c == "/" {
+                position += 1
+                guard let next = factor() else { return nil }
+                value = c == "·" ? value * next : value / next
+            }
+            return value
+        }
+        mutating func factor() -> Double? {
+            let closing: [Character: Character] = ["(": ")", "⌊": "⌋", "⌈": "⌉"]
+            if let c = current, let close = closing[c] {
+                position += 1
+                guard let inner = sum(), current == close else { return nil }
+                position += 1
+                return c == "⌊" ? inner.rounded(.down) : c == "⌈" ? inner.rounded(.up) : inner
+            }
+            var digits = ""
+            while let c = current, c.isNumber { digits.append(c); position += 1 }
+            return Double(digits)
+        }
+    }
+
+    /// Every formula the trace, the summary and the puzzles show evaluates to the answer it
+    /// states, which is the answer the checker computes.
+    @Test func everyFormulaShownEvaluatesToItsAnswer() throws {
+        var checked = 0
+        for input in 1...9 {
+            for kernel in 1...4 {
+                for stride in 1...3 {
+                    for dilation in 1...2 {
+                        for (low, high) in [(0, 0), (1, 1), (0, 1), (2, 1)] {
+                            for rounding in [ConvArithmetic.Rounding.floor, .ceil] {
+                                let a = ConvArithmetic(input: input, kernel: kernel, stride: stride, dilation: dilation, padLow: low, padHigh: high,
+                                                       rounding: rounding, paddingMode: "explicit")
+                                guard a.kernelFits else { continue }
+                                let sides = a.formula.components(separatedBy: " = ")
+                                var evaluator = FormulaEvaluator(sides[0])
+                                let evaluated = evaluator.sum()
+                                let value = try #require(evaluated, "\(a.formula)")
+                                #expect(evaluator.position == evaluator.characters.count, "\(a.formula)")
+                                #expect(value == Double(a.output), "\(a.formula)")
+                                #expect(sides[1].hasPrefix("\(a.output)"), "\(a.formula)")
+                                checked += 1
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        #expect(checked > 1000)
     }
 
     @Test func formulaShowsTheNumbers() {

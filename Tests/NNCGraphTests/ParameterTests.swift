@@ -10,6 +10,8 @@ import Testing
         var total: Int
         var nonTrainable = 0
         var pytorch: Int?
+        /// PyTorch's non-trainable count where it differs (batchnorm's statistics are buffers).
+        var pytorchNonTrainable: Int?
         var description: String { layer }
     }
 
@@ -20,9 +22,15 @@ import Testing
         Case(input: "[14, 14, 6]", layer: "conv2d: [16, 5]", total: 2_416),
         Case(input: "[8, 8, 8]", layer: "conv2d: {filters: 16, kernel: 3, groups: 4}", total: 304),  // 3·3·2·16 + 16
         Case(input: "[100, 4]", layer: "conv1d: {filters: 8, kernel: 3, dilation: 2}", total: 104),   // 3·4·8 + 8
-        Case(input: "[8, 8, 64]", layer: "batchnorm", total: 256, nonTrainable: 128),
-        Case(input: "[8, 8, 64]", layer: "batchnorm: {center: false}", total: 192, nonTrainable: 128),
+        // Keras counts the moving statistics as non-trainable parameters; PyTorch keeps them as buffers.
+        Case(input: "[8, 8, 64]", layer: "batchnorm", total: 256, nonTrainable: 128, pytorch: 128, pytorchNonTrainable: 0),
+        Case(input: "[8, 8, 64]", layer: "batchnorm: {center: false}", total: 192, nonTrainable: 128, pytorch: 64, pytorchNonTrainable: 0),
+        Case(input: "[8, 8, 64]", layer: "batchnorm: {center: false, scale: false}", total: 128, nonTrainable: 128, pytorch: 0, pytorchNonTrainable: 0),
         Case(input: "[20, 32]", layer: "layernorm", total: 64),
+        Case(input: "[20, 32]", layer: "layernorm: {center: false}", total: 32),
+        Case(input: "[8, 8, 8]", layer: "conv2d: {filters: 16, kernel: 3, use_bias: false}", total: 1_152),
+        Case(input: "[10, 10]", layer: "simple_rnn: {units: 32, use_bias: false}", total: 1_344, pytorch: 1_344),
+        Case(input: "[28, 28]", layer: "lstm: {units: 8, trainable: false}", total: 1_184, nonTrainable: 1_184, pytorch: 1_216, pytorchNonTrainable: 1_216),
         Case(input: "[200]", layer: "embedding: [10000, 64]", total: 640_000),
         // Keras: h·(in + h) + h; PyTorch: two biases.
         Case(input: "[10, 10]", layer: "simple_rnn: 32", total: 1_376, pytorch: 1_408),
@@ -45,9 +53,68 @@ import Testing
             let g = try #require(graph)
             let expected = convention == .pytorch ? (c.pytorch ?? c.total) : c.total
             #expect(g.totalParams == expected, "\(convention)")
-            #expect(g.nonTrainableParams == c.nonTrainable)
+            #expect(g.nonTrainableParams == (convention == .pytorch ? (c.pytorchNonTrainable ?? c.nonTrainable) : c.nonTrainable), "\(convention)")
             #expect(g.trainableParams + g.nonTrainableParams == g.totalParams)
         }
+    }
+
+    /// torchvision's ResNet-18 (`sum(p.numel() for p in resnet18().parameters())` is
+    /// 11,689,512): batchnorm's 9,600 running means and variances are buffers there, which
+    /// Keras's count (11,699,112) includes as non-trainable parameters.
+    static let resnet18 = """
+        model: resnet18
+        input: [224, 224, 3]
+        blocks:
+          basic:
+            params: [filters]
+            layers:
+              - conv2d: {filters: $filters, kernel: 3, padding: 1, use_bias: false, name: conv1}
+              - batchnorm: {name: bn1}
+              - activation: relu
+              - conv2d: {filters: $filters, kernel: 3, padding: 1, use_bias: false, name: conv2}
+              - batchnorm: {name: bn2}
+              - add: {inputs: [input, bn2]}
+              - activation: relu
+          down:
+            params: [filters]
+            layers:
+              - conv2d: {filters: $filters, kernel: 3, stride: 2, padding: 1, use_bias: false, name: conv1}
+              - batchnorm: {name: bn1}
+              - activation: relu
+              - conv2d: {filters: $filters, kernel: 3, padding: 1, use_bias: false, name: conv2}
+              - batchnorm: {name: bn2}
+              - conv2d: {filters: $filters, kernel: 1, stride: 2, use_bias: false, inputs: [input], name: downsample}
+              - batchnorm: {name: downsample_bn}
+              - add: {inputs: [downsample_bn, bn2]}
+              - activation: relu
+        layers:
+          - conv2d: {filters: 64, kernel: 7, stride: 2, padding: 3, use_bias: false, name: conv1}
+          - batchnorm: {name: bn1}
+          - activation: relu
+          - maxpool2d: {pool: 3, stride: 2, padding: 1}
+          - {block: basic, name: layer1_0, args: {filters: 64}}
+          - {block: basic, name: layer1_1, args: {filters: 64}}
+          - {block: down, name: layer2_0, args: {filters: 128}}
+          - {block: basic, name: layer2_1, args: {filters: 128}}
+          - {block: down, name: layer3_0, args: {filters: 256}}
+          - {block: basic, name: layer3_1, args: {filters: 256}}
+          - {block: down, name: layer4_0, args: {filters: 512}}
+          - {block: basic, name: layer4_1, args: {filters: 512}}
+          - global_avgpool
+          - dense: {units: 1000, name: fc}
+        """
+
+    @Test func resnet18CountsAsTorchvisionAndKeras() throws {
+        let (keras, kerasDiagnostics) = check(Self.resnet18)
+        #expect(kerasDiagnostics.isEmpty, "\(codes(kerasDiagnostics))")
+        let k = try #require(keras)
+        #expect(k.nodes.last?.shape?.dims == [1000])
+        #expect(k.totalParams == 11_699_112 && k.nonTrainableParams == 9_600)
+        let (pytorch, _) = check(Self.resnet18, convention: .pytorch)
+        let p = try #require(pytorch)
+        #expect(p.totalParams == 11_689_512)
+        #expect(p.trainableParams == 11_689_512 && p.nonTrainableParams == 0)
+        #expect(p.bufferCount == 9_600)
     }
 
     @Test func frozenLayersCountAsNonTrainable() throws {

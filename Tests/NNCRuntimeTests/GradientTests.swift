@@ -244,6 +244,32 @@ import Testing
         #expect(report.worstRelativeError > 1e-2)
     }
 
+    /// ResNet-block at the command's default seed: ±h steps cross ReLU kinks (a unit of a
+    /// batch-normalized layer changing sign), where a central difference averages two slopes.
+    /// The check takes a smaller step there instead of failing a correct model.
+    @Test func kinksCrossedByTheStepAreSteppedAroundNotFailed() throws {
+        let result = try Driver.compile(path: modelPath("resnet_block.yaml"), options: LoweringOptions(mode: .training, batch: 2, updates: false))
+        let report = GradientCheck.run(try #require(result.plan))
+        #expect(report.kinksAvoided > 0, "the default seed crosses kinks: \(report.kinksAvoided)")
+        #expect(report.worstRelativeError <= 1e-5, "\(report.worstRelativeError)")
+        #expect(report.worstFloatError <= 1e-3, "\(report.worstFloatError)")
+        #expect(report.entries.allSatisfy { $0.checked == 6 })
+    }
+
+    /// ... and a wrong derivative in a model full of kinks is still caught.
+    @Test func aWrongReLUGradientIsCaughtDespiteKinks() throws {
+        var plan = try compile(Self.cases[0].yaml, LoweringOptions(mode: .training, batch: 2, updates: false))
+        let index = try #require(plan.instructions.firstIndex {
+            if case .activationBackward(let f, _, _) = $0.kernel { f.kind == .relu } else { false }
+        })
+        if case .activationBackward(_, let count, let fromOutput) = plan.instructions[index].kernel {
+            // tanh's derivative from the output, 1 − y²: 1 on dead units (where relu's is 0), below 1 on live ones.
+            plan.instructions[index].kernel = .activationBackward(ActivationFunction(.tanh), count: count, fromOutput: fromOutput)
+        }
+        let report = GradientCheck.run(plan, seed: 7, perTensor: 4)
+        #expect(report.worstRelativeError > 1e-2)
+    }
+
     /// A check that cannot fail proves nothing: a wrong derivative must be caught.
     @Test func aWrongGradientIsCaught() throws {
         var plan = try compile(Self.cases[0].yaml, LoweringOptions(mode: .training, batch: 2, updates: false))

@@ -53,6 +53,9 @@ public enum SummaryTable {
         out += "Total params: \(graph.totalParams.grouped) (\(bytes(graph.totalParams * 4)))\(incomplete)\n"
         out += "Trainable params: \(graph.trainableParams.grouped) (\(bytes(graph.trainableParams * 4)))\n"
         out += "Non-trainable params: \(graph.nonTrainableParams.grouped) (\(bytes(graph.nonTrainableParams * 4)))\n"
+        if graph.bufferCount > 0 {
+            out += "Buffers: \(graph.bufferCount.grouped) (\(bytes(graph.bufferCount * 4))): batchnorm running statistics, not parameters\n"
+        }
         out += String(repeating: "_", count: total) + "\n"
         out += "Parameter memory: \(graph.parameterBytes.grouped) bytes (\(bytes(graph.parameterBytes)), float32)\n"
         out += "Activation memory: \(graph.activationBytesPerSample.grouped) bytes per sample (\(bytes(graph.activationBytesPerSample)); every layer's output, float32)\n"

@@ -24,15 +24,11 @@ public struct InferenceSession {
             throw TrainingFailure(checked.diagnostics)
         }
         let path = weights ?? TrainingOptions(spec: spec).outputDirectory + "/weights.safetensors"
-        let file: SafeTensors
-        do {
-            file = try SafeTensors(contentsOf: path)
-        } catch {
-            throw TrainingFailure([Diagnostic.error(.unreadableWeights, "a weights file must be a readable safetensors file; '\(path)': \(error)",
-                                                    at: SourceLocation(file: source, line: 0, column: 0),
-                                                    help: weights == nil ? "train first (nnc train \(model)), or name the file with --weights" : nil)])
-        }
-        let preprocessing = file.metadata["nnc.preprocessing"].flatMap { try? JSONDecoder().decode(Preprocessing.self, from: Data($0.utf8)) }
+        let at = SourceLocation(file: source, line: 0, column: 0)
+        let file = try WeightsFile.read(path, role: "a weights file", at: at,
+                                        help: weights == nil ? "train first (nnc train \(model)), or name the file with --weights" : nil)
+        try WeightsFile.requireFinite(file, path: path, at: at, help: "use weights from an earlier checkpoint of the run, or train again")
+        let preprocessing = try WeightsFile.metadata(Preprocessing.self, "nnc.preprocessing", of: file, path: path, at: at)
         return InferenceSession(spec: spec, graph: graph, weights: file, weightsPath: path, preprocessing: preprocessing,
                                 warnings: checked.warnings)
     }

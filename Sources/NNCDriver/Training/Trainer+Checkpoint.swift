@@ -13,12 +13,9 @@ extension Trainer {
     public var checkpointPath: String { options.outputDirectory + "/checkpoint.safetensors" }
     public var weightsPath: String { options.outputDirectory + "/weights.safetensors" }
 
+    /// Creates and locks the run folder, unless the session already did.
     func prepareRunDirectory() throws(TrainingFailure) {
-        do {
-            try FileManager.default.createDirectory(atPath: options.outputDirectory, withIntermediateDirectories: true)
-        } catch {
-            throw ioFailure("the run folder '\(options.outputDirectory)' cannot be created", error)
-        }
+        if runLock == nil { runLock = try RunFolderLock.acquire(options.outputDirectory, at: SourceLocation(file: spec.file, line: 0, column: 0)) }
     }
 
     /// Metadata every file of the run carries: what model and preprocessing it belongs to.
@@ -91,32 +88,46 @@ extension Trainer {
         for name in names.dropLast(keep) { try FileManager.default.removeItem(atPath: options.outputDirectory + "/" + name) }
     }
 
-    func saveWeights() throws(TrainingFailure) {
+    /// Writes `weights.safetensors`: the current weights, or `snapshot` (early stopping's
+    /// best) in their place.
+    func saveWeights(_ snapshot: [[Float]]? = nil) throws(TrainingFailure) {
+        let tensors = snapshot.map { zip(weightBuffers, $0).map { SafeTensors.Tensor(name: $0.name, shape: $0.shape, values: $1) } }
+            ?? executor.tensors(weightBuffers)
         do {
-            try SafeTensors(tensors: executor.tensors(weightBuffers), metadata: metadata(format: "weights")).write(to: weightsPath)
+            try SafeTensors(tensors: tensors, metadata: metadata(format: "weights")).write(to: weightsPath)
         } catch {
             throw ioFailure("the weights must be written to '\(weightsPath)'", error)
         }
     }
 
     /// `metrics.jsonl` and `curves.svg`, rewritten from the history (so a resumed run's
-    /// log is exactly the uninterrupted run's).
-    func writeLog() throws(TrainingFailure) {
+    /// log is exactly the uninterrupted run's). Optional: a failure is kept for the end.
+    func writeLog() {
         let lines = state.history.map { Self.json($0) + "\n" }.joined()
+        optional("the metrics log", "metrics.jsonl", Data(lines.utf8))
+        optional("the learning curves", "curves.svg", Data(LearningCurves.svg(model: spec.name, history: state.history).utf8))
+    }
+
+    /// `results.json`. Optional: a failure is kept for the end.
+    func writeResults(_ result: TrainingResult) {
+        optional("the results", "results.json", Data((TrainingReport.json(result) + "\n").utf8))
+    }
+
+    /// Writes a file of the run folder that nothing else depends on; a failure is kept
+    /// (once per file) and reported when the run ends, after the weights are safe.
+    func optional(_ what: String, _ name: String, _ data: Data) {
+        let path = options.outputDirectory + "/" + name
         do {
-            try AtomicFile.write(Data(lines.utf8), to: options.outputDirectory + "/metrics.jsonl")
-            try AtomicFile.write(Data(LearningCurves.svg(model: spec.name, history: state.history).utf8),
-                                 to: options.outputDirectory + "/curves.svg")
+            try AtomicFile.write(data, to: path)
         } catch {
-            throw ioFailure("the metrics log must be written to '\(options.outputDirectory)'", error)
+            keep(ioFailure("\(what) must be written to '\(path)'", error))
         }
     }
 
-    func writeResults(_ result: TrainingResult) throws(TrainingFailure) {
-        do {
-            try AtomicFile.write(Data((TrainingReport.json(result) + "\n").utf8), to: options.outputDirectory + "/results.json")
-        } catch {
-            throw ioFailure("the results must be written to '\(options.outputDirectory)'", error)
+    /// Keeps the errors of a write that must not stop the run, each message once.
+    func keep(_ failure: TrainingFailure) {
+        for diagnostic in failure.diagnostics where !unwritten.contains(where: { $0.message == diagnostic.message }) {
+            unwritten.append(diagnostic)
         }
     }
 
@@ -132,10 +143,11 @@ extension Trainer {
     /// checkpoint's tensors do not fit this model. Returns notes worth printing.
     @discardableResult
     public func resume(from path: String) throws(TrainingFailure) -> [String] {
+        let checkpoint = Self.checkpointFile(path)
         let file = try Self.readCheckpoint(path, file: spec.file)
         let source = SourceLocation(file: spec.file, line: 0, column: 0)
-        guard file.metadata["nnc.format"] == "checkpoint", let stateText = file.metadata["nnc.state"],
-              let saved = try? JSONDecoder().decode(TrainingState.self, from: Data(stateText.utf8))
+        guard file.metadata["nnc.format"] == "checkpoint", file.metadata["nnc.state"] != nil,
+              let saved = try WeightsFile.metadata(TrainingState.self, "nnc.state", of: file, path: checkpoint, at: source)
         else {
             throw TrainingFailure([Diagnostic.error(.checkpointMismatch, "--resume needs a checkpoint written by nnc train; '\(path)' has no training state",
                                                     at: source, help: "a weights.safetensors file initializes a model but holds no optimizer state: resume from checkpoint.safetensors")])
@@ -143,6 +155,14 @@ extension Trainer {
         var mismatches = executor.load(weightBuffers, from: file) + executor.load(optimizerBuffers, from: file, prefix: "optimizer/")
         let known = Set(weightBuffers.map(\.name) + optimizerBuffers.map { "optimizer/" + $0.name })
         mismatches += file.tensors.map(\.name).filter { !$0.hasPrefix("best/") && !known.contains($0) }.map { .missing($0) }
+        // Early stopping's best weights so far, when the run keeps them: all or none.
+        let bestTensors = weightBuffers.map { file["best/" + $0.name] }
+        if bestTensors.contains(where: { $0 != nil }) {
+            for (buffer, tensor) in zip(weightBuffers, bestTensors) {
+                guard let tensor else { mismatches.append(.missing("best/" + buffer.name)); continue }
+                if tensor.shape != buffer.shape { mismatches.append(.shape("best/" + buffer.name, expected: buffer.shape, found: tensor.shape)) }
+            }
+        }
         guard mismatches.isEmpty else {
             // The parameters tell the story; their optimizer state differs with them.
             let state = mismatches.filter { $0.name.hasPrefix("optimizer/") }.count
@@ -153,11 +173,15 @@ extension Trainer {
                                                     at: source, notes: notes,
                                                     help: "train from scratch (without --resume), or resume with the spec the checkpoint was written with")])
         }
-        // Early stopping's best weights so far, when the run keeps them.
-        let bestTensors = weightBuffers.map { file["best/" + $0.name] }
-        best = bestTensors.contains(where: { $0 == nil }) ? [] : zip(weightBuffers, bestTensors).map { b, t in
-            t!.shape == b.shape ? t!.values : [Float](repeating: 0, count: b.elements)
+        let problems = saved.problems(batchesPerEpoch: order.batchCount, metrics: metrics.count)
+        guard problems.isEmpty else {
+            throw TrainingFailure([Diagnostic.error(.unreadableWeights, "a checkpoint's training state must be in range; \(problems.count) field\(problems.count == 1 ? "" : "s") of 'nnc.state' in '\(checkpoint)' \(problems.count == 1 ? "is" : "are") not",
+                                                    at: source, notes: problems,
+                                                    help: "resume from an earlier checkpoint of the run (checkpoint-epoch-*.safetensors), or train from scratch")])
         }
+        try WeightsFile.requireFinite(file, path: checkpoint, at: source,
+                                      help: "resume from an earlier checkpoint of the run (checkpoint-epoch-*.safetensors), or train from scratch")
+        best = bestTensors.contains(where: { $0 == nil }) ? [] : bestTensors.compactMap { $0?.values }
         state = saved
         state.threads = pool.threads
         var notes = ["resuming from \(path): epoch \(saved.epoch + 1), batch \(saved.batch), step \(saved.step)"]
@@ -180,17 +204,16 @@ extension Trainer {
 
     /// Reads a checkpoint file or the run folder's latest one.
     static func readCheckpoint(_ path: String, file source: SourceFile?) throws(TrainingFailure) -> SafeTensors {
+        try WeightsFile.read(checkpointFile(path), role: "a checkpoint", at: SourceLocation(file: source, line: 0, column: 0))
+    }
+
+    /// The checkpoint file `--resume` names: the file itself, or a run folder's latest one.
+    static func checkpointFile(_ path: String) -> String {
         var isDirectory: ObjCBool = false
-        var file = path
         if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue {
-            file = latestCheckpoint(in: path) ?? path + "/checkpoint.safetensors"
+            return latestCheckpoint(in: path) ?? path + "/checkpoint.safetensors"
         }
-        do {
-            return try SafeTensors(contentsOf: file)
-        } catch {
-            throw TrainingFailure([Diagnostic.error(.unreadableWeights, "a checkpoint must be a readable safetensors file; '\(file)' is not: \(error)",
-                                                    at: SourceLocation(file: source, line: 0, column: 0))])
-        }
+        return path
     }
 
     /// `checkpoint.safetensors`, or the newest numbered checkpoint, in a run folder.

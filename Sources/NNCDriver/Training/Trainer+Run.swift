@@ -11,6 +11,8 @@ extension Trainer {
         observer.runStarted(header)
         let batches = order.batchCount
         var trainedSamples = 0, trainedSeconds = 0.0
+        // The last epoch's files wait for the final weights, which are written first.
+        var finalEpochEnded = false
         while state.epoch < options.epochs && !state.stopped {
             let epoch = state.epoch
             order.fill(&epochOrder, epoch: epoch)
@@ -32,7 +34,7 @@ extension Trainer {
                 run.steps = state.step
                 run.runForward()
                 let loss = run.loss
-                guard loss.isFinite else { throw diverged(run, loss: loss, learningRate: learningRate, epoch: epoch) }
+                if let cause = divergence(loss: loss) { throw diverged(run, cause, loss: loss, learningRate: learningRate, epoch: epoch) }
                 let plan = run.plan
                 sums.add(valid: positions.count, loss: run.pointer(plan.loss!), penalty: run.penalty, output: run.pointer(plan.output),
                          targets: UnsafeRawPointer(run.pointer(plan.target!)))
@@ -60,36 +62,56 @@ extension Trainer {
                 record.validationLoss = r.loss
                 record.validationMetrics = r.metrics
             }
+            let broken = executor.nonFiniteParameters()
+            guard broken.isEmpty else { throw nonFiniteWeights(broken, epoch: epoch) }
             state.history.append(record)
             state.epoch += 1
             state.batch = 0
             state.partialEpoch = nil
             observer.epochFinished(record, of: options.epochs)
             try endOfEpoch(record, observer: observer)
+            if state.epoch >= options.epochs || state.stopped {
+                finalEpochEnded = true
+            } else {
+                try saveCheckpoint(force: false)
+                writeLog()
+            }
             if shouldStop() && state.epoch < options.epochs {
                 try saveCheckpoint(force: true)
                 observer.note("interrupted after epoch \(epoch + 1); checkpoint written to \(checkpointPath)")
                 return result(test: nil, samples: trainedSamples, seconds: trainedSeconds, interrupted: true)
             }
         }
+        // The final weights come first: no other file failing (or the disk filling) can cost them.
+        var restored: [[Float]]?
         if let stopping = state.earlyStopping, stopping.restoreBest, !best.isEmpty, let bestEpoch = stopping.bestEpoch {
-            executor.restore(weightBuffers, from: best)
+            restored = best
             observer.note("restored the weights of epoch \(bestEpoch + 1), the best \(stopping.monitor.metric) (\(format(stopping.monitor.best ?? .nan)))")
         }
-        try saveCheckpoint(force: true)
-        try saveWeights()
+        try saveWeights(restored)
+        do {
+            // The last epoch's checkpoint as its policy asks (with the weights as trained), then the final state.
+            if finalEpochEnded { try saveCheckpoint(force: false) }
+            if let restored { executor.restore(weightBuffers, from: restored) }
+            try saveCheckpoint(force: true)
+        } catch {
+            if let restored { executor.restore(weightBuffers, from: restored) }
+            keep(error)
+        }
         var test: SplitResult?
         if let testFiller, let evaluator {
             evaluator.copyState(from: executor, buffers: evaluatorState)
             test = evaluator.evaluate(testFiller)
             observer.testFinished(test!)
         }
-        let outcome = result(test: test, samples: trainedSamples, seconds: trainedSeconds, interrupted: false)
-        try writeResults(outcome)
+        writeLog()
+        var outcome = result(test: test, samples: trainedSamples, seconds: trainedSeconds, interrupted: false)
+        writeResults(outcome)
+        outcome.unwritten = unwritten
         return outcome
     }
 
-    /// The callbacks after an epoch: the plateau rule, early stopping, checkpoints, the log.
+    /// The callbacks after an epoch: the plateau rule and early stopping.
     func endOfEpoch(_ record: EpochRecord, observer: TrainingObserver) throws(TrainingFailure) {
         if let rule = options.schedule.plateauRule, var plateau = state.plateau {
             if let value = record.value(of: rule.monitor) {
@@ -111,8 +133,6 @@ extension Trainer {
             }
             state.earlyStopping = stopping
         }
-        try writeLog()
-        try saveCheckpoint(force: false)
     }
 
     /// Writes a training batch: inputs (augmented), targets.
@@ -134,7 +154,7 @@ extension Trainer {
     func result(test: SplitResult?, samples: Int, seconds: Double, interrupted: Bool) -> TrainingResult {
         TrainingResult(history: state.history, test: test, samplesPerSecond: Double(samples) / max(seconds, 1e-9),
                        weightsPath: weightsPath, runDirectory: options.outputDirectory,
-                       stoppedEarly: state.stopped, interrupted: interrupted, state: state)
+                       stoppedEarly: state.stopped, interrupted: interrupted, state: state, unwritten: unwritten)
     }
 
     func format(_ v: Double) -> String { String(format: "%.4g", v) }

@@ -35,6 +35,9 @@ public struct TrainingResult: Sendable {
     /// Stopped by a signal after a checkpoint was written.
     public var interrupted: Bool
     public var state: TrainingState
+    /// Errors about files of the run folder that could not be written although the run
+    /// completed (its weights are saved): the command reports them and exits with 1.
+    public var unwritten: [Diagnostic] = []
 }
 
 /// Why a run could not go on: diagnostics to print, exit status 1.
@@ -79,6 +82,11 @@ public final class Trainer {
     public let specHash: String
     /// When the latest checkpoint was written (uptime nanoseconds).
     var lastCheckpoint: UInt64?
+    /// The run folder's lock, held as long as the trainer lives.
+    public internal(set) var runLock: RunFolderLock?
+    /// Files of the run folder that could not be written but cost nothing else (the log,
+    /// the curves, the results; a checkpoint after the final weights): reported at the end.
+    var unwritten: [Diagnostic] = []
     /// Seconds between the latest-state checkpoints of a run without a `checkpoint:` policy.
     static let checkpointInterval = 5.0
 

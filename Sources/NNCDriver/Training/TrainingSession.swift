@@ -20,8 +20,14 @@ public struct TrainingSession {
         if let resume {
             // Continue the run as it was started: its epochs, batch size, seed and threads.
             let checkpoint = try Trainer.readCheckpoint(resume, file: source)
-            if let text = checkpoint.metadata["nnc.overrides"],
-               let saved = try? JSONDecoder().decode(TrainingOptions.Overrides.self, from: Data(text.utf8)) {
+            let path = Trainer.checkpointFile(resume)
+            let at = SourceLocation(file: source, line: 0, column: 0)
+            if let saved = try WeightsFile.metadata(TrainingOptions.Overrides.self, "nnc.overrides", of: checkpoint, path: path, at: at) {
+                let problems = saved.problems
+                guard problems.isEmpty else {
+                    throw TrainingFailure([Diagnostic.error(.unreadableWeights, "a checkpoint's settings must be in range; \(problems.count) field\(problems.count == 1 ? "" : "s") of 'nnc.overrides' in '\(path)' \(problems.count == 1 ? "is" : "are") not",
+                                                            at: at, notes: problems, help: "resume from an earlier checkpoint of the run, or train from scratch")])
+                }
                 overrides = given.resuming(saved)
             }
         }
@@ -40,12 +46,20 @@ public struct TrainingSession {
             let exists = FileManager.default.fileExists(atPath: resume, isDirectory: &isDirectory)
             options.outputDirectory = exists && isDirectory.boolValue ? resume : (resume as NSString).deletingLastPathComponent
         }
-        let data = try DataLoading.load(spec, graph: graph, seed: options.seed)
-        let trainer = try Trainer(spec: spec, graph: graph, data: data, options: options)
-        var notes: [String] = []
-        if resume == nil { notes += try Transfer.apply(spec, to: trainer) }
-        if let resume { notes += try trainer.resume(from: resume) }
-        return TrainingSession(trainer: trainer, warnings: checked.warnings, notes: notes)
+        // The folder is locked before the data are read, so a second run into it is refused at once.
+        let lock = try RunFolderLock.acquire(options.outputDirectory, at: SourceLocation(file: spec.file, line: 0, column: 0))
+        do throws(TrainingFailure) {
+            let data = try DataLoading.load(spec, graph: graph, seed: options.seed)
+            let trainer = try Trainer(spec: spec, graph: graph, data: data, options: options)
+            trainer.runLock = lock
+            var notes: [String] = []
+            if resume == nil { notes += try Transfer.apply(spec, to: trainer) }
+            if let resume { notes += try trainer.resume(from: resume) }
+            return TrainingSession(trainer: trainer, warnings: checked.warnings, notes: notes)
+        } catch {
+            lock.abandon()
+            throw error
+        }
     }
 
     /// The spec to train: the model file, or with only `--resume`, the text the checkpoint

@@ -54,6 +54,8 @@ public struct TrainingState: Sendable, Codable, Equatable {
     public var history: [EpochRecord] = []
     /// True once early stopping ended the run.
     public var stopped = false
+    /// The first step's loss (when positive): the scale a diverging loss is measured against.
+    public var initialLoss: Double?
 
     public init(seed: UInt64, threads: Int) {
         self.seed = seed

@@ -15,13 +15,7 @@ enum Transfer {
         let base = spec.file.map { ($0.path as NSString).deletingLastPathComponent } ?? ""
         let full = path.hasPrefix("/") || base.isEmpty ? path : base + "/" + path
         let at = section.valueLocation("weights") ?? section.location
-        let file: SafeTensors
-        do {
-            file = try SafeTensors(contentsOf: full)
-        } catch {
-            throw TrainingFailure([Diagnostic.error(.unreadableWeights, "transfer weights must be a readable safetensors file; '\(path)': \(error)",
-                                                    at: at, notes: ["paths are relative to the model file: looked for \(full)"])])
-        }
+        let file = try WeightsFile.read(full, role: "transfer weights", shown: path, at: at, notes: ["paths are relative to the model file: looked for \(full)"])
         let buffers = trainer.weightBuffers
         func own(_ layer: String) -> [PlanBuffer] {
             let parameters = trainer.executor.plan.parameters.filter { $0.layer == layer }.map(\.buffer)
@@ -48,6 +42,11 @@ enum Transfer {
                 errors.append(.error(.checkpointMismatch, "a transferred layer needs its tensors in the weights file; '\(path)' has none for '\(node.name)'",
                                      at: name.location, labels: [DiagnosticLabel(node.location, "'\(node.name)' is defined here")],
                                      notes: ["the file holds: " + file.tensors.prefix(8).map(\.name).joined(separator: ", ") + (file.tensors.count > 8 ? ", …" : "")]))
+                continue
+            }
+            if let damaged = WeightsFile.nonFinite(file, path: path, among: Set(targets.map(\.name)), at: name.location,
+                                                   help: "transfer from the weights of a run that trained without diverging") {
+                errors.append(damaged)
                 continue
             }
             let mismatches = trainer.executor.load(targets, from: file)
