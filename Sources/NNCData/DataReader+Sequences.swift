@@ -1,3 +1,6 @@
+import Foundation
+import NNCDiagnostics
+
 /// Token and text sequences: one sample per line, `label<TAB>body`.
 ///
 /// - Token files: the body is token ids in decimal, separated by spaces
@@ -17,8 +20,12 @@ extension DataReader {
         let scanner = TextScanner(text)
         let lines = try sequenceLines(scanner, mode: mode, format: format)
         let timesteps = options.timesteps
-        precondition(timesteps > 0, "sequences need at least one timestep")
-        var features = [Float](repeating: 0, count: lines.count * timesteps)
+        let memory = Int(clamping: ProcessInfo.processInfo.physicalMemory)
+        guard timesteps > 0, let total = NumericArray.product([lines.count, timesteps], 1), total <= memory / MemoryLayout<Float>.size else {
+            throw DataError(.dataSizeMismatch, "sequences of \(timesteps) ids must fit in memory; '\(path)' has \(lines.count.grouped) of them",
+                            file: path, help: "use a shorter input or fewer lines")
+        }
+        var features = [Float](repeating: 0, count: total)
         var vocabulary: CharacterVocabulary?
         var ids: [Int32] = []
         let size: Int
@@ -81,6 +88,10 @@ extension DataReader {
             let field = scanner.trimmed(line.lowerBound..<tab, keepTabs: true)
             let label = mode == .none ? 0 : try scanner.label(field, mode: mode, what: "sequence")
             lines.append(SequenceLine(label: label, labelOffset: field.lowerBound, body: (tab + 1)..<line.upperBound))
+            guard lines.count < ArrayHeader.maxRecords else {
+                throw DataError(.dataSizeMismatch, "a data file holds at most \(ArrayHeader.maxRecords.grouped) records; '\(scanner.file.path)' holds more",
+                                at: scanner.location(line.lowerBound), help: "split the data into several files")
+            }
         }
         guard !lines.isEmpty else {
             throw DataError(.dataSizeMismatch, "a data file holds at least one record; '\(scanner.file.path)' has none", file: scanner.file.path)

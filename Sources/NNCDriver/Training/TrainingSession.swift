@@ -25,7 +25,7 @@ public struct TrainingSession {
                 overrides = given.resuming(saved)
             }
         }
-        let checked = Driver.check(source)
+        let checked = Driver.check(source, readingData: true)
         guard !checked.hasErrors, let spec = checked.spec, let graph = checked.graph, graph.isComplete else {
             throw TrainingFailure(checked.diagnostics)
         }
@@ -40,7 +40,7 @@ public struct TrainingSession {
             let exists = FileManager.default.fileExists(atPath: resume, isDirectory: &isDirectory)
             options.outputDirectory = exists && isDirectory.boolValue ? resume : (resume as NSString).deletingLastPathComponent
         }
-        let data = try DataLoading.load(spec, graph: graph, seed: options.seed)
+        let data = try DataLoading.load(spec, graph: graph, seed: options.seed, purpose: .training)
         let trainer = try Trainer(spec: spec, graph: graph, data: data, options: options)
         var notes: [String] = []
         if resume == nil { notes += try Transfer.apply(spec, to: trainer) }
