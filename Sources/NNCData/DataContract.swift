@@ -181,7 +181,7 @@ extension DataContract {
         let at = location(declaredAt, file: data.labelFile)
         let file = "'\(data.labelFile)'"
         let holds = "\(file) holds \(perSample) label\(perSample == 1 ? "" : "s") per sample" + (data.labelShape!.count > 1 ? " (each \(Self.shape(data.labelShape!)))" : "")
-        let output = "'\(outputName)' \(outputShape)"
+        let described = "'\(outputName)' \(outputShape)"
         switch targets {
         case .classNumbers, .oneHot:
             let wants = rows == 1 ? "one class number per sample" : "one class number per output row (\(rows) per sample)"
@@ -189,19 +189,19 @@ extension DataContract {
             var notes: [String] = []
             if rows > 1 && perSample == 1 {
                 help = "for one class per sample the output must be [B, \(classes)]: add `- flatten` (or a global pooling layer) before the dense layers, which act on the last axis only"
-                notes = ["dense layers act on the last axis only: on the input \(Self.shape(input)) they keep its leading axes, so \(output) holds \(rows) rows of \(classes) scores"]
+                notes = ["dense layers act on the last axis only: on the input \(Self.shape(input)) they keep its leading axes, so \(described) holds \(rows) rows of \(classes) scores"]
             } else if perSample == classes {
                 help = "the labels look one-hot (\(classes) values per sample): save class numbers instead, e.g. numpy.save(path, y.argmax(axis=1))"
             } else {
                 help = "give the labels \(rows == 1 ? "one class number per sample" : "\(rows) class numbers per sample"), or change the output to \(perSample == 1 ? "[B, \(classes)]" : "[B, \(perSample), \(classes)]")"
             }
-            return .error(.labelMismatch, "\(lossName) compares \(wants) with the output \(output); \(holds)", at: at, notes: notes, help: help)
+            return .error(.labelMismatch, "\(lossName) compares \(wants) with the output \(described); \(holds)", at: at, notes: notes, help: help)
         case .probabilities, .values:
             let values = labelsPerSample
             let help = perSample == 1 && values > 1 && output.count == 1
                 ? "for one class number per sample use a softmax output with sparse_categorical_crossentropy; for one value per sample give '\(outputName)' 1 unit"
                 : "give '\(outputName)' \(perSample) unit\(perSample == 1 ? "" : "s") (an output of \(perSample) value\(perSample == 1 ? "" : "s") per sample), or use labels of \(values) value\(values == 1 ? "" : "s") per sample"
-            return .error(.labelMismatch, "\(lossName) compares one target with each output value, \(values) per sample for the output \(output); \(holds)", at: at, help: help)
+            return .error(.labelMismatch, "\(lossName) compares one target with each output value, \(values) per sample for the output \(described); \(holds)", at: at, help: help)
         case .none:
             preconditionFailure("a data set without targets has no label shape to compare")
         }

@@ -44,6 +44,22 @@ struct DataFile: Sendable {
                         storedSize: size, isCut: bytes.count > limit)
     }
 
+    /// The most bytes of text a data file may hold (decompressed): a quarter of this
+    /// machine's memory, since reading keeps the text, a copy to parse and the values.
+    static var textBudget: Int { Int(clamping: ProcessInfo.processInfo.physicalMemory / 4) }
+
+    /// A whole text data file (CSV, tokens, text), refused before it is read past
+    /// `textBudget`: a small gzip file cannot inflate to more than memory holds.
+    static func loadText(_ path: String) throws(DataError) -> DataFile {
+        let budget = textBudget
+        let file = try load(path, limit: budget)
+        guard !file.isCut else {
+            throw DataError(.dataSizeMismatch, "a text data file must fit in memory; '\(path)' holds more than \(ArrayHeader.bytes(budget, times: 1))\(file.wasCompressed ? " once decompressed" : ""), a quarter of this machine's memory",
+                            file: path, help: "use a smaller file, or split it")
+        }
+        return file
+    }
+
     /// The first `count` bytes of `path` (decompressed), or all of them when it holds fewer.
     /// A gzip file is read and inflated chunk by chunk until `count` bytes are out, so
     /// reading a header costs the header, not the file.

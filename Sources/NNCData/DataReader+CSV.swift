@@ -5,7 +5,7 @@ import NNCDiagnostics
 /// first (or the header); every feature must be a finite number.
 extension DataReader {
     static func readCSV(_ options: CSVOptions, mode: LabelMode) throws(DataError) -> RawDataset {
-        try readCSV(DataFile.load(options.path), options, mode: mode)
+        try readCSV(DataFile.loadText(options.path), options, mode: mode)
     }
 
     static func readCSV(_ file: DataFile, _ options: CSVOptions, mode: LabelMode) throws(DataError) -> RawDataset {

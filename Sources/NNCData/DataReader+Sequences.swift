@@ -15,7 +15,7 @@ extension DataReader {
     enum SequenceFormat { case tokens, text }
 
     static func readSequences(path: String, _ options: SequenceOptions, format: SequenceFormat, mode: LabelMode) throws(DataError) -> RawDataset {
-        let file = try DataFile.load(path)
+        let file = try DataFile.loadText(path)
         let text = TextFile(path: path, bytes: file.bytes)
         let scanner = TextScanner(text)
         let lines = try sequenceLines(scanner, mode: mode, format: format)
@@ -99,6 +99,10 @@ extension DataReader {
         return lines
     }
 
+    /// The largest token id stored exactly (token ids are kept as 32-bit floats until a
+    /// batch is filled): 2²⁴.
+    static let maxTokenID = 1 << 24
+
     /// The space-separated ids of `body`, each checked against the vocabulary.
     private static func tokenIDs(_ body: Range<Int>, scanner: TextScanner, vocabularySize: Int, into ids: inout [Int32]) throws(DataError) {
         var start = body.lowerBound
@@ -111,9 +115,10 @@ extension DataReader {
                 throw DataError(.malformedRecord, "token ids are whole numbers ≥ 0 separated by spaces; '\(text)' is not one",
                                 at: scanner.location(field.lowerBound), label: "not a token id")
             }
-            guard id < vocabularySize else {
-                throw DataError(.labelOutOfRange, "token ids must lie below the vocabulary size \(vocabularySize); got \(id)",
-                                at: scanner.location(field.lowerBound), label: "≥ \(vocabularySize)",
+            guard id < vocabularySize, id <= maxTokenID else {
+                let bound = min(vocabularySize, maxTokenID + 1)
+                throw DataError(.labelOutOfRange, "token ids must lie below the vocabulary size \(bound)\(bound < vocabularySize ? " (the largest vocabulary nnc reads)" : ""); got \(id)",
+                                at: scanner.location(field.lowerBound), label: "≥ \(bound)",
                                 help: "raise the embedding's input_dim above \(id), or map rare ids to an <unk> id")
             }
             ids.append(Int32(id))

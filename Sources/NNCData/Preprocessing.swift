@@ -91,7 +91,7 @@ public struct Preprocessing: Sendable, Equatable, Codable {
             let width = raw.featureCount
             let (location, record) = raw.inputOrigin.label(of: Int(raw.records[bad / width]), element: bad % width, perSample: width)
             throw DataError(.nonFiniteData, "prepared values must be finite numbers; \(record) of '\(raw.inputName)' holds \(raw.features[bad]), which preprocessing turns into \(features[bad])",
-                            at: location, help: "lower data.preprocess.scale, or rescale the data before training")
+                            at: location, label: "this record", help: "lower data.preprocess.scale, or rescale the data before training")
         }
         try checkTargets(raw)
         return Dataset(name: raw.name, inputName: raw.inputName, sampleShape: inputShape, features: features, input: input,

@@ -56,10 +56,11 @@ public struct RawDataset: Sendable {
     /// record). Samples already read as token ids are returned as they are.
     public func asTokenIDs(vocabulary: Int) throws(DataError) -> RawDataset {
         guard case .real = inputKind else { return self }
-        if let bad = features.firstIndex(where: { !($0 >= 0 && $0 == $0.rounded() && Double($0) < Double(vocabulary)) }) {
+        let bound = min(vocabulary, DataReader.maxTokenID + 1)
+        if let bad = features.firstIndex(where: { !($0 >= 0 && $0 == $0.rounded() && Double($0) < Double(bound)) }) {
             let width = featureCount
             let (location, record) = inputOrigin.label(of: Int(records[bad / width]), element: bad % width, perSample: width)
-            throw DataError(.labelOutOfRange, "an embedding reads token ids, whole numbers in 0..<\(vocabulary) (its input_dim); \(record) of '\(inputName)' holds \(features[bad])",
+            throw DataError(.labelOutOfRange, "an embedding reads token ids, whole numbers in 0..<\(bound) (\(bound < vocabulary ? "the largest vocabulary nnc reads" : "its input_dim")); \(record) of '\(inputName)' holds \(features[bad])",
                             at: location, help: features[bad] >= 0 && features[bad] == features[bad].rounded()
                                 ? "raise the embedding's input_dim above \(Int(features[bad])), or map rare ids to an <unk> id"
                                 : "give the embedding token ids, or remove it for real-valued inputs")
