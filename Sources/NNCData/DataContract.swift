@@ -203,7 +203,7 @@ extension DataContract {
                 : "give '\(outputName)' \(perSample) unit\(perSample == 1 ? "" : "s") (an output of \(perSample) value\(perSample == 1 ? "" : "s") per sample), or use labels of \(values) value\(values == 1 ? "" : "s") per sample"
             return .error(.labelMismatch, "\(lossName) compares one target with each output value, \(values) per sample for the output \(described); \(holds)", at: at, help: help)
         case .none:
-            preconditionFailure("a data set without targets has no label shape to compare")
+            return .error(.labelMismatch, "a model without a loss compares no labels; \(holds)", at: at)
         }
     }
 

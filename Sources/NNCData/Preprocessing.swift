@@ -59,11 +59,12 @@ public struct Preprocessing: Sendable, Equatable, Codable {
     }
 
     /// This preprocessing ready to apply without fitting, for preprocessing that computes no
-    /// statistics (no `standardize`): prediction on a file when no training data is at hand.
+    /// statistics: prediction on a file when no training data is at hand. Standardization
+    /// needs the training split's statistics, so with `standardize` it stays unfitted (and
+    /// `apply` refuses it).
     public func withoutStatistics() -> Preprocessing {
-        precondition(!standardize, "standardization is fitted on the training split")
         var ready = self
-        ready.isFitted = true
+        ready.isFitted = !standardize
         return ready
     }
 
@@ -189,14 +190,13 @@ public struct Preprocessing: Sendable, Equatable, Codable {
         switch (targets, raw.targets) {
         case (.sparse(let classes), .classes(let labels, _)), (.oneHot(let classes), .classes(let labels, _)):
             let problem = DataContract.classRangeProblem(labels, perSample: raw.targets.width, classes: classes, name: raw.name) { index, perSample in
-                let (location, record) = raw.origin.label(of: Int(raw.records[index / perSample]), element: index % perSample, perSample: perSample)
-                return (location, record)
+                raw.origin.label(of: Int(raw.records[index / perSample]), element: index % perSample, perSample: perSample)
             }
             if let problem { throw DataError(problem) }
         case (.values, .values), (_, .none), (.none, _):
             return
         case (.sparse, .values), (.oneHot, .values), (.values, .classes):
-            throw DataError(.labelMismatch, "\(targets.name) need \(raw.targets.width == 0 ? "labels" : "labels read as \(targets == .values ? "values" : "class numbers")"); those of '\(raw.name)' were read otherwise",
+            throw DataError(.labelMismatch, "the loss compares the output with \(targets.name); the labels of '\(raw.name)' were read as \(raw.targets.kindName)",
                             file: raw.name, help: "prepare data with the preprocessing of the run that trained on it")
         }
     }

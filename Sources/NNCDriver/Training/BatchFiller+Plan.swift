@@ -4,7 +4,7 @@ import NNCRuntime
 
 extension BatchFiller {
     /// Writes the batch at `positions` of `order` into `executor`'s input and target buffers
-    /// (targets when the plan has them and the data carries labels), as their types ask. Every
+    /// (targets when the plan has them: data without labels cannot fill them), as their types ask. Every
     /// write goes through the filler's checked fills, given each buffer's real size and the
     /// plan's batch, so data that does not fit the plan is refused, never written past a buffer.
     /// Rows after a short batch are zeroed when `zeroPad` (evaluation: they are not counted).
@@ -21,7 +21,7 @@ extension BatchFiller {
             try fillInputs(buffer, rows: rows, order: order, positions: positions, epoch: epoch, augment: augment)
             if zeroPad { Self.zero(buffer, after: positions.count, of: rows) }
         }
-        guard let target = plan.target, dataset.targetWidth > 0 else { return }
+        guard let target = plan.target else { return }
         if plan[target].type == .int32 {
             let buffer = UnsafeMutableBufferPointer(start: executor.int32Pointer(target), count: plan[target].elements)
             try fillTargets(buffer, rows: rows, order: order, positions: positions)
