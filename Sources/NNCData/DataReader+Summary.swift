@@ -13,13 +13,22 @@ extension DataReader {
             let head = try DataFile.prefix(options.path, count: budget + 1)
             if !head.isCut { return try readCSV(head, options, mode: mode).summary }
             return try csvSummary(head, options, mode: mode)
-        case .tokens(let path, let options), .text(let path, let options):
+        case .tokens(let path, let options):
             let head = try DataFile.prefix(path, count: budget + 1)
             if !head.isCut { return try read(source, labels: mode).summary }
-            let isText = if case .text = source { true } else { false }
-            // A text file's vocabulary is known only once it is read: no input shape to compare.
-            return DataSummary(inputFile: path, labelFile: path, sampleShape: isText ? nil : [options.timesteps],
+            return DataSummary(inputFile: path, labelFile: path, sampleShape: [options.timesteps],
                                inputKind: .tokens(vocabulary: options.vocabularySize), labelShape: mode == .none ? nil : [])
+        case .text(let path, var options):
+            // A text file's ids come from the training file's characters, which a check of
+            // another split does not know: its labels are read, its vocabulary left to training.
+            let head = try DataFile.prefix(path, count: budget + 1)
+            var summary = DataSummary(inputFile: path, labelFile: path, sampleShape: nil, labelShape: mode == .none ? nil : [])
+            if !head.isCut {
+                options.vocabulary = options.vocabulary ?? CharacterVocabulary([])
+                summary = try read(.text(path: path, options), labels: mode).summary
+                summary.sampleShape = nil
+            }
+            return summary
         case .generated(let task):
             try task.checkSizes()
             try task.checkLabels(mode)

@@ -229,6 +229,26 @@ import Testing
         #expect(run.stderr.contains("\(spec):12:8: error: training needs data, and '\(spec)' has no 'data' section [E0205]"), "\(run.stderr)")
     }
 
+    /// A text split other than the training one is encoded with the training file's
+    /// characters: check reads its labels, but does not build it a vocabulary of its own.
+    @Test func checkReadsTextLabelsWithoutTheirOwnVocabulary() throws {
+        let s = try Scratch()
+        _ = try s.write("train.txt", "0\tabab\n1\tbaba\n")
+        let validation = try s.write("valid.txt", "0\tabcdefgh\n1\txyz\n")
+        let model = try s.spec("text.yaml", """
+            input: [5]
+            layers: [{embedding: {input_dim: 6, output_dim: 2}}, flatten, {dense: {units: 2, activation: softmax}}]
+            loss: sparse_categorical_crossentropy
+            data:
+              train: {format: text, path: train.txt}
+              validation: {format: text, path: valid.txt}
+            """)
+        #expect(Driver.check(try Driver.loadSource(model), readingData: true).diagnostics.isEmpty)
+        try "0\tab\n7\tba\n".write(toFile: validation, atomically: true, encoding: .utf8)
+        let labels = Driver.check(try Driver.loadSource(model), readingData: true).diagnostics
+        #expect(labels.map { "\($0.location) \($0.code.rawValue)" } == ["\(validation):2:1 E0503"])
+    }
+
     /// Every bundled model, its data files read as `nnc check` reads them, checks clean.
     @Test(arguments: Repo.modelFiles)
     func bundledModelsCheckCleanlyWithTheirData(_ file: String) throws {
