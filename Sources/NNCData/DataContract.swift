@@ -188,8 +188,8 @@ extension DataContract {
             var help: String
             var notes: [String] = []
             if rows > 1 && perSample == 1 {
-                help = "for one class per sample the output must be [B, \(classes)]: add `- flatten` (or a global pooling layer) before the dense layers, which act on the last axis only"
-                notes = ["dense layers act on the last axis only: on the input \(Self.shape(input)) they keep its leading axes, so \(described) holds \(rows) rows of \(classes) scores"]
+                help = "for one class per sample the output must be [B, \(classes)]: add `- flatten` (or a global pooling layer) before the dense layers, which act on the last axis only, or end a recurrent stack with return_sequences: false"
+                notes = ["\(described) holds \(rows) rows of \(classes) scores: layers such as dense keep the leading axes of their input (the model's input is \(Self.shape(input)))"]
             } else if perSample == classes {
                 help = "the labels look one-hot (\(classes) values per sample): save class numbers instead, e.g. numpy.save(path, y.argmax(axis=1))"
             } else {
