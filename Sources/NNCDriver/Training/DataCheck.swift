@@ -20,9 +20,9 @@ public enum DataCheck {
             guard files(of: source).allSatisfy({ FileManager.default.fileExists(atPath: $0) }) else { continue }
             do throws(DataError) {
                 var summary = try DataReader.summary(source, labels: contract.targets == .none ? .none : mode)
-                if contract.vocabulary != nil, case .real = summary.inputKind {
+                if let ids = contract.vocabulary, case .real = summary.inputKind {
                     // Real values meet an embedding as token ids; their range is checked when read.
-                    summary.inputKind = .tokens(vocabulary: contract.vocabulary!)
+                    summary.inputKind = .tokens(vocabulary: ids)
                 }
                 found += contract.problems(with: summary, inputsAt: DataLoading.inputsLocation(set), labelsAt: DataLoading.labelsLocation(set))
             } catch {
