@@ -39,17 +39,22 @@ struct TextFile: Sendable {
     let path: String
     let bytes: [UInt8]
 
+    /// 3 when the file starts with a UTF-8 byte order mark (which spreadsheet programs write),
+    /// else 0: the text starts after it.
+    var bomSize: Int { bytes.starts(with: [0xEF, 0xBB, 0xBF]) ? 3 : 0 }
+
     /// The 1-based line and column (in Unicode scalars) of byte `offset`, in a
     /// `SourceFile` holding the text so the renderer can quote the line.
     func location(atByte offset: Int) -> SourceLocation {
-        let offset = min(offset, bytes.count)
-        var line = 1, lineStart = 0
-        for i in 0..<offset where bytes[i] == UInt8(ascii: "\n") {
+        let start = bomSize
+        let offset = max(min(offset, bytes.count), start)
+        var line = 1, lineStart = start
+        for i in start..<offset where bytes[i] == UInt8(ascii: "\n") {
             line += 1
             lineStart = i + 1
         }
         let column = String(decoding: bytes[lineStart..<offset], as: UTF8.self).unicodeScalars.count + 1
-        return SourceFile(path: path, text: String(decoding: bytes, as: UTF8.self)).location(line: line, column: column)
+        return SourceFile(path: path, text: String(decoding: bytes[start...], as: UTF8.self)).location(line: line, column: column)
     }
 
     /// The text from `start` to `end` (a field), for messages.

@@ -1,9 +1,11 @@
+import NNCDiagnostics
+
 /// CSV: one record per line, values separated by one delimiter character, the label in
 /// one column (negative: counted from the end). Every record holds as many values as the
 /// first (or the header); every feature must be a finite number.
 extension DataReader {
     static func readCSV(_ options: CSVOptions, mode: LabelMode) throws(DataError) -> RawDataset {
-        try readCSV(DataFile.load(options.path), options, mode: mode)
+        try readCSV(DataFile.loadText(options.path), options, mode: mode)
     }
 
     static func readCSV(_ file: DataFile, _ options: CSVOptions, mode: LabelMode) throws(DataError) -> RawDataset {
@@ -16,10 +18,10 @@ extension DataReader {
         if options.header, let line = scanner.next() {
             columns = fields(line, delimiter, in: scanner).count
         }
-        var layout: Layout?
+        var layout: CSVLayout?
         var features: [Float] = []
         var labels: [Double] = []
-        var labelOffsets: [Int] = []
+        var labelOffsets: [Int] = [], recordOffsets: [Int] = []
         var records = 0
         var fieldRanges: [Range<Int>] = []
         var reference = "the header (line 1)"
@@ -37,7 +39,7 @@ extension DataReader {
                                 at: scanner.location(at), label: short ? "\(expected - fieldRanges.count) missing" : "extra values start here",
                                 help: scanner.text(line).isEmpty ? "remove the blank line" : nil)
             }
-            if layout == nil { layout = try Layout(options, columns: expected, mode: mode, scanner: scanner, line: line) }
+            if layout == nil { layout = try CSVLayout(options, columns: expected, mode: mode, scanner: scanner, line: line) }
             let layout = layout!
             let base = features.count
             features.append(contentsOf: repeatElement(0, count: layout.featureCount))
@@ -51,12 +53,23 @@ extension DataReader {
                 guard slot >= 0 else { continue }
                 guard let value = scanner.float(field) else {
                     let shown = scanner.text(field)
-                    throw DataError(.malformedRecord, "CSV feature values are finite numbers; '\(shown)' is not", at: scanner.location(field.lowerBound),
-                                    label: shown.isEmpty ? "empty value" : "not a number")
+                    if let reading = scanner.nonFinite(field) {
+                        throw DataError(.nonFiniteData, "CSV feature values are finite decimal numbers; '\(shown)' is \(reading)",
+                                        at: scanner.location(field.lowerBound), label: "not finite",
+                                        help: "replace or drop the missing values before training (fill them with the column's mean, or remove the record)")
+                    }
+                    throw DataError(.malformedRecord, "CSV feature values are finite decimal numbers; '\(shown)' is not", at: scanner.location(field.lowerBound),
+                                    label: shown.isEmpty ? "empty value" : "not a number",
+                                    help: Self.hexadecimal(shown).map { "write the value in decimal digits: \(shown) is \($0)" })
                 }
                 features[base + slot] = value
             }
             records += 1
+            recordOffsets.append(line.lowerBound)
+            guard records < ArrayHeader.maxRecords else {
+                throw DataError(.dataSizeMismatch, "a data file holds at most \(ArrayHeader.maxRecords.grouped) records; '\(options.path)' holds more",
+                                at: scanner.location(line.lowerBound), help: "split the data into several files")
+            }
         }
         guard records > 0, let layout else {
             throw DataError(.dataSizeMismatch, "a data file holds at least one record; '\(options.path)' has none", file: options.path)
@@ -68,7 +81,16 @@ extension DataReader {
         case .none: .none
         }
         return RawDataset(name: options.path, sampleShape: [layout.featureCount], features: features, targets: targets,
-                          origin: origin, count: records)
+                          origin: origin, count: records, inputOrigin: DataOrigin(.text(text, labelOffsets: recordOffsets)))
+    }
+
+    /// The value of a field written in hexadecimal (`0x10`: 16), which C's strtod would
+    /// have read silently, for the help of its error.
+    static func hexadecimal(_ text: String) -> String? {
+        let sign = text.hasPrefix("-") ? "-" : ""
+        let unsigned = text.drop { $0 == "-" || $0 == "+" }.lowercased()
+        guard unsigned.hasPrefix("0x"), let value = UInt64(unsigned.dropFirst(2), radix: 16) else { return nil }
+        return sign + String(value)
     }
 
     /// The field ranges of `line`, split at every delimiter.
@@ -89,7 +111,7 @@ extension DataReader {
     }
 
     /// Which column holds the label and where each feature column goes in a sample.
-    private struct Layout {
+    struct CSVLayout {
         var label: Int
         /// slots[column]: the feature index the column fills, or -1 when it is not a feature.
         var slots: [Int]

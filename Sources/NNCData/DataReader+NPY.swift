@@ -1,11 +1,13 @@
+import NNCDiagnostics
+
 /// NPY, numpy's array file: the magic `\x93NUMPY`, a version, a little-endian header
 /// length, a Python dict literal `{'descr': '<f4', 'fortran_order': False, 'shape': (N, …), }`,
 /// then the values. Numeric arrays in C order only: Fortran order and object arrays are
 /// rejected with the numpy call that converts them.
 extension DataReader {
     static func readNPY(images: String, labels: String, mode: LabelMode) throws(DataError) -> RawDataset {
-        let inputs = try npyArray(DataFile.load(images))
-        let labelArray = mode == .none ? nil : try npyArray(DataFile.load(labels))
+        let inputs = try array(images, .npy)
+        let labelArray = mode == .none ? nil : try array(labels, .npy)
         return try pair(inputs, labelArray, mode: mode)
     }
 
@@ -16,7 +18,28 @@ extension DataReader {
         ">f4": .float32(bigEndian: true), ">f8": .float64(bigEndian: true),
     ]
 
+    /// The longest NPY header read: numpy itself refuses headers over 10,000 bytes unless
+    /// told otherwise, and a numeric array's header is about 128.
+    static let maxNPYHeader = 1 << 16
+
+    /// The array in an NPY file already in memory, its size checked against its header.
     static func npyArray(_ file: DataFile) throws(DataError) -> NumericArray {
+        let header = try npyHeader(file)
+        try header.checkDeclaredSize(storedSize: file.storedSize)
+        return try NumericArray(header, file)
+    }
+
+    /// The bytes of an NPY file up to the end of its header (from the length field), or nil
+    /// when `b` is too short to say.
+    static func npyHeaderSize(_ b: [UInt8]) -> Int? {
+        guard b.count >= 12, (1...3).contains(b[6]) else { return nil }
+        let lengthBytes = b[6] == 1 ? 2 : 4
+        let length = (0..<lengthBytes).reduce(0) { $0 | Int(b[8 + $1]) << (8 * $1) }
+        return length <= maxNPYHeader ? 8 + lengthBytes + length : nil
+    }
+
+    /// The header at the start of `file`'s bytes (which may be only the file's first bytes).
+    static func npyHeader(_ file: DataFile) throws(DataError) -> ArrayHeader {
         let b = file.bytes, path = file.path
         let magic: [UInt8] = [0x93, 0x4E, 0x55, 0x4D, 0x50, 0x59]
         guard b.count >= 10, Array(b[0..<6]) == magic else {
@@ -33,6 +56,10 @@ extension DataReader {
             throw DataError(.corruptData, "an NPY file holds its header length after the version; '\(path)' ends first", file: path)
         }
         let length = (0..<lengthBytes).reduce(0) { $0 | Int(b[8 + $1]) << (8 * $1) }
+        guard length <= maxNPYHeader else {
+            throw DataError(.corruptData, "an NPY header is at most \(maxNPYHeader.grouped) bytes (a numeric array's is about 128); '\(path)' declares \(length.grouped)",
+                            file: path, help: "the header is damaged: write the array again with numpy.save")
+        }
         guard b.count >= start + length else {
             throw DataError(.corruptData, "an NPY header is as long as its length field says; '\(path)' declares \(length) bytes but has \(b.count - start)",
                             file: path, help: "the file is truncated: download or copy it again")
@@ -57,9 +84,7 @@ extension DataReader {
             throw DataError(.corruptData, "NPY arrays must be in C order; '\(path)' is in Fortran order", file: path,
                             help: "save it in C order: numpy.save(path, numpy.ascontiguousarray(a))")
         }
-        let array = NumericArray(path: path, bytes: b, element: element, shape: shape, dataOffset: start + length)
-        try array.checkSize(format: "NPY")
-        return array
+        return ArrayHeader(format: "NPY", path: path, element: element, shape: shape, dataOffset: start + length, wasCompressed: file.wasCompressed)
     }
 }
 

@@ -1,3 +1,6 @@
+import Foundation
+import NNCDiagnostics
+
 /// Token and text sequences: one sample per line, `label<TAB>body`.
 ///
 /// - Token files: the body is token ids in decimal, separated by spaces
@@ -12,13 +15,17 @@ extension DataReader {
     enum SequenceFormat { case tokens, text }
 
     static func readSequences(path: String, _ options: SequenceOptions, format: SequenceFormat, mode: LabelMode) throws(DataError) -> RawDataset {
-        let file = try DataFile.load(path)
+        let file = try DataFile.loadText(path)
         let text = TextFile(path: path, bytes: file.bytes)
         let scanner = TextScanner(text)
         let lines = try sequenceLines(scanner, mode: mode, format: format)
         let timesteps = options.timesteps
-        precondition(timesteps > 0, "sequences need at least one timestep")
-        var features = [Float](repeating: 0, count: lines.count * timesteps)
+        let memory = Int(clamping: ProcessInfo.processInfo.physicalMemory)
+        guard timesteps > 0, let total = NumericArray.product([lines.count, timesteps], 1), total <= memory / MemoryLayout<Float>.size else {
+            throw DataError(.dataSizeMismatch, "sequences of \(timesteps) ids must fit in memory; '\(path)' has \(lines.count.grouped) of them",
+                            file: path, help: "use a shorter input or fewer lines")
+        }
+        var features = [Float](repeating: 0, count: total)
         var vocabulary: CharacterVocabulary?
         var ids: [Int32] = []
         let size: Int
@@ -81,12 +88,20 @@ extension DataReader {
             let field = scanner.trimmed(line.lowerBound..<tab, keepTabs: true)
             let label = mode == .none ? 0 : try scanner.label(field, mode: mode, what: "sequence")
             lines.append(SequenceLine(label: label, labelOffset: field.lowerBound, body: (tab + 1)..<line.upperBound))
+            guard lines.count < ArrayHeader.maxRecords else {
+                throw DataError(.dataSizeMismatch, "a data file holds at most \(ArrayHeader.maxRecords.grouped) records; '\(scanner.file.path)' holds more",
+                                at: scanner.location(line.lowerBound), help: "split the data into several files")
+            }
         }
         guard !lines.isEmpty else {
             throw DataError(.dataSizeMismatch, "a data file holds at least one record; '\(scanner.file.path)' has none", file: scanner.file.path)
         }
         return lines
     }
+
+    /// The largest token id stored exactly (token ids are kept as 32-bit floats until a
+    /// batch is filled): 2²⁴.
+    static let maxTokenID = 1 << 24
 
     /// The space-separated ids of `body`, each checked against the vocabulary.
     private static func tokenIDs(_ body: Range<Int>, scanner: TextScanner, vocabularySize: Int, into ids: inout [Int32]) throws(DataError) {
@@ -100,9 +115,10 @@ extension DataReader {
                 throw DataError(.malformedRecord, "token ids are whole numbers ≥ 0 separated by spaces; '\(text)' is not one",
                                 at: scanner.location(field.lowerBound), label: "not a token id")
             }
-            guard id < vocabularySize else {
-                throw DataError(.labelOutOfRange, "token ids must lie below the vocabulary size \(vocabularySize); got \(id)",
-                                at: scanner.location(field.lowerBound), label: "≥ \(vocabularySize)",
+            guard id < vocabularySize, id <= maxTokenID else {
+                let bound = min(vocabularySize, maxTokenID + 1)
+                throw DataError(.labelOutOfRange, "token ids must lie below the vocabulary size \(bound)\(bound < vocabularySize ? " (the largest vocabulary nnc reads)" : ""); got \(id)",
+                                at: scanner.location(field.lowerBound), label: "≥ \(bound)",
                                 help: "raise the embedding's input_dim above \(id), or map rare ids to an <unk> id")
             }
             ids.append(Int32(id))

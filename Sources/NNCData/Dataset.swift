@@ -2,7 +2,10 @@
 /// input shape, and targets are checked against the encoding the loss wants. Batches are
 /// written from it by `BatchFiller`.
 public struct Dataset: Sendable {
+    /// The file the samples come from (the labels file for pairs), for messages.
     public let name: String
+    /// The file the inputs come from (the images file for pairs), for messages about inputs.
+    public let inputName: String
     /// The model's per-sample input shape.
     public let sampleShape: [Int]
     /// Prepared values, `count × storedWidth` (token ids as exact small integers).
@@ -31,8 +34,9 @@ public struct Dataset: Sendable {
         }
     }
 
-    init(name: String, sampleShape: [Int], features: [Float], input: InputEncoding, targets: Targets, encoding: TargetEncoding) {
+    init(name: String, inputName: String, sampleShape: [Int], features: [Float], input: InputEncoding, targets: Targets, encoding: TargetEncoding) {
         self.name = name
+        self.inputName = inputName
         self.sampleShape = sampleShape
         self.features = features
         self.input = input

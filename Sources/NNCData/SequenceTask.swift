@@ -1,3 +1,6 @@
+import Foundation
+import NNCDiagnostics
+
 /// Synthetic sequence tasks defined by their papers, generated from a seed. Sample i
 /// depends only on (seed, i), so 1,000 samples are the first 1,000 of 10,000.
 ///
@@ -57,8 +60,29 @@ public struct SequenceTask: Sendable, Equatable {
     public var blank: Int32 { 0 }
     public var delimiter: Int32 { Int32(symbols + 1) }
 
-    func generate(mode: LabelMode) throws(DataError) -> RawDataset {
-        precondition(length >= (kind == .adding ? 2 : 1) && samples >= 1 && symbols >= 1 && remember >= 1, "invalid sequence task \(self)")
+    /// Refuses sizes the task cannot be generated with: below the smallest task, ids past
+    /// 32 bits, or more values than fit in memory (counted without overflow).
+    func checkSizes() throws(DataError) {
+        let name = "the \(kind.rawValue) task"
+        guard length >= (kind == .adding ? 2 : 1), samples >= 1, symbols >= 1, remember >= 1 else {
+            throw DataError(.dataSizeMismatch, "\(name) needs a length of at least \(kind == .adding ? 2 : 1) and at least one sample, symbol and remembered symbol; got length \(length), samples \(samples), symbols \(symbols), remember \(remember)",
+                            file: name)
+        }
+        guard symbols < Int(Int32.max) - 1 else {
+            throw DataError(.dataSizeMismatch, "token ids are 32-bit; \(name) asks for \(symbols.grouped) symbols", file: name)
+        }
+        let (twice, o1) = remember.multipliedReportingOverflow(by: 2)
+        let (steps, o2) = length.addingReportingOverflow(twice)
+        let perSample = kind == .adding ? NumericArray.product([length], 2) : (o1 || o2 ? nil : steps)
+        let memory = Int(clamping: ProcessInfo.processInfo.physicalMemory)
+        guard let perSample, let total = NumericArray.product([samples, perSample], 1), total <= memory / MemoryLayout<Float>.size else {
+            throw DataError(.dataSizeMismatch, "generated data must fit in memory; \(name) asks for \(samples.grouped) samples of \(kind == .adding ? "\(length.grouped)×2" : "\(length.grouped) + 2×\(remember.grouped)") values, more than this machine's \(ArrayHeader.bytes(memory, times: 1)) hold as 32-bit floats",
+                            file: name, help: "generate fewer samples or shorter sequences")
+        }
+    }
+
+    /// Refuses labels read another way than the task's targets are.
+    func checkLabels(_ mode: LabelMode) throws(DataError) {
         let name = "the \(kind.rawValue) task"
         switch (kind, mode) {
         case (.adding, .classes):
@@ -67,9 +91,24 @@ public struct SequenceTask: Sendable, Equatable {
         case (.copy, .values):
             throw DataError(.dataSizeMismatch, "the copy task's targets are symbols, one class per step; it needs a classification loss", file: name,
                             help: "use loss: sparse_categorical_crossentropy")
-        default:
+        case (.adding, .values), (.adding, .none), (.copy, .classes), (.copy, .none):
             break
         }
+    }
+
+    /// What the task's samples are, without generating them.
+    var summary: DataSummary {
+        let name = "the \(kind.rawValue) task"
+        return switch kind {
+        case .adding: DataSummary(inputFile: name, labelFile: name, sampleShape: sampleShape, labelShape: [])
+        case .copy: DataSummary(inputFile: name, labelFile: name, sampleShape: sampleShape, inputKind: .tokens(vocabulary: vocabulary), labelShape: sampleShape)
+        }
+    }
+
+    func generate(mode: LabelMode) throws(DataError) -> RawDataset {
+        try checkSizes()
+        try checkLabels(mode)
+        let name = "the \(kind.rawValue) task"
         let origin = DataOrigin(.generated(name: name))
         switch kind {
         case .adding:

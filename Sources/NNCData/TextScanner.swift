@@ -18,6 +18,7 @@ struct TextScanner {
         var terminated = [CChar](repeating: 0, count: file.bytes.count + 1)
         for i in file.bytes.indices { terminated[i] = CChar(bitPattern: file.bytes[i]) }
         self.terminated = terminated
+        position = file.bomSize
     }
 
     var bytes: [UInt8] { file.bytes }
@@ -56,9 +57,9 @@ struct TextScanner {
     }
 
     /// The field as a finite Float (correctly rounded, like Float("5.1")), or nil when it is
-    /// not exactly one number.
+    /// not exactly one decimal number (see `isDecimal`) or overflows a Float.
     func float(_ field: Range<Int>) -> Float? {
-        guard !field.isEmpty else { return nil }
+        guard isDecimal(field) else { return nil }
         return terminated.withUnsafeBufferPointer { p -> Float? in
             let start = p.baseAddress! + field.lowerBound
             var end: UnsafeMutablePointer<CChar>?
@@ -68,15 +69,52 @@ struct TextScanner {
         }
     }
 
-    /// The field as a finite Double, or nil.
+    /// The field as a finite Double, or nil when it is not one decimal number.
     func double(_ field: Range<Int>) -> Double? {
-        guard !field.isEmpty else { return nil }
+        guard isDecimal(field) else { return nil }
         return terminated.withUnsafeBufferPointer { p -> Double? in
             var end: UnsafeMutablePointer<CChar>?
             let value = strtod(p.baseAddress! + field.lowerBound, &end)
             guard let end, end == UnsafeMutablePointer(mutating: p.baseAddress! + field.upperBound), value.isFinite else { return nil }
             return value
         }
+    }
+
+    /// True when the field is written as one decimal number: an optional sign, digits with at
+    /// most one point, an optional exponent. C's strtod also reads hexadecimal (`0x10` as 16),
+    /// `inf`, `nan` and leading spaces; none of those is a CSV number here.
+    func isDecimal(_ field: Range<Int>) -> Bool {
+        let b = file.bytes
+        var i = field.lowerBound, digits = 0
+        func isDigit(_ c: UInt8) -> Bool { c >= UInt8(ascii: "0") && c <= UInt8(ascii: "9") }
+        if i < field.upperBound, b[i] == UInt8(ascii: "+") || b[i] == UInt8(ascii: "-") { i += 1 }
+        while i < field.upperBound, isDigit(b[i]) { i += 1; digits += 1 }
+        if i < field.upperBound, b[i] == UInt8(ascii: ".") {
+            i += 1
+            while i < field.upperBound, isDigit(b[i]) { i += 1; digits += 1 }
+        }
+        guard digits > 0 else { return false }
+        if i < field.upperBound, b[i] == UInt8(ascii: "e") || b[i] == UInt8(ascii: "E") {
+            i += 1
+            if i < field.upperBound, b[i] == UInt8(ascii: "+") || b[i] == UInt8(ascii: "-") { i += 1 }
+            var exponent = 0
+            while i < field.upperBound, isDigit(b[i]) { i += 1; exponent += 1 }
+            guard exponent > 0 else { return false }
+        }
+        return i == field.upperBound
+    }
+
+    /// How a field that is not a finite number reads when it spells a NaN or an infinity
+    /// (`nan`, `-inf`, `Infinity`) or a decimal beyond a Float's range (`1e39`): the
+    /// words for a message; nil for a field that is simply not a number.
+    func nonFinite(_ field: Range<Int>) -> String? {
+        let word = text(field).lowercased()
+        let unsigned = word.hasPrefix("-") || word.hasPrefix("+") ? String(word.dropFirst()) : word
+        if unsigned == "nan" { return "NaN" }
+        if unsigned == "inf" || unsigned == "infinity" { return word.hasPrefix("-") ? "-infinity" : "+infinity" }
+        if isDecimal(field), let value = double(field), !Float(value).isFinite { return "beyond the range of a 32-bit float" }
+        if isDecimal(field), double(field) == nil { return "beyond the range of a 64-bit float" }
+        return nil
     }
 
     /// The field as a whole number ≥ 0 written in decimal digits only, or nil.
@@ -102,8 +140,12 @@ extension TextScanner {
     /// values any finite number. `what` names the file's format in messages.
     func label(_ field: Range<Int>, mode: LabelMode, what: String) throws(DataError) -> Double {
         let text = self.text(field)
-        guard let value = double(field) else {
-            throw DataError(.malformedRecord, "\(what) labels must be numbers; '\(text)' is not", at: location(field.lowerBound),
+        guard let value = double(field), mode == .classes || Float(value).isFinite else {
+            if let reading = nonFinite(field) {
+                throw DataError(.nonFiniteData, "\(what) labels must be finite numbers; '\(text)' is \(reading)", at: location(field.lowerBound),
+                                label: "not finite", help: "replace or drop the records with missing labels")
+            }
+            throw DataError(.malformedRecord, "\(what) labels must be decimal numbers; '\(text)' is not", at: location(field.lowerBound),
                             label: text.isEmpty ? "the label is empty" : "not a number")
         }
         if mode == .classes {

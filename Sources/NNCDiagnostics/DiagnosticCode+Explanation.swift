@@ -12,8 +12,10 @@ extension DiagnosticCode {
         /// appears only when training runs: shown, not executed here; the training tests
         /// trigger each such code for real), or one of the data kinds, read by NNCData's
         /// `DataExample`: "csv" (the text of a CSV file, label first, 3 classes, for a model
-        /// with input [4]), "idx" (the bytes of an IDX file in hex) or "data path" (a data
-        /// file's path).
+        /// with input [4]), "idx" (the bytes of an IDX file in hex), "data path" (a data
+        /// file's path), "labels" (the shape of an NPY labels file, for a model with one
+        /// linear output and mse) or "preprocessing" (the JSON a weights file saves, for a
+        /// model with input [4] and 3 classes).
         public var exampleKind: String = "yaml"
     }
 
@@ -205,22 +207,40 @@ extension DiagnosticCode {
                 exampleKind: "csv")
         case .labelOutOfRange:
             return Documentation(
-                explanation: "A class label lies outside 0..<classes (the model's output units, or `preprocess.classes`), a label is negative, or a token id is not below the vocabulary size (the embedding's `input_dim`). Labels count from 0: three classes are 0, 1 and 2. Data labelled from 1 needs relabelling, or one more class.",
+                explanation: "A class label lies outside 0..<classes (the model's output units, or `preprocess.classes`), a label is negative or beyond 32 bits, a binary cross-entropy target lies outside [0, 1] (class numbers 0…9 need a softmax of 10 units and a sparse loss), or a token id is not below the vocabulary size (the embedding's `input_dim`). Labels count from 0: three classes are 0, 1 and 2. Data labelled from 1 needs relabelling, or one more class. `nnc check` reads small label files whole and reports these before training.",
                 badExample: "1,5.1,3.5,1.4,0.2\n2,7.0,3.2,4.7,1.4\n3,6.3,3.3,6.0,2.5\n",
                 fixedExample: "0,5.1,3.5,1.4,0.2\n1,7.0,3.2,4.7,1.4\n2,6.3,3.3,6.0,2.5\n",
                 exampleKind: "csv")
         case .dataSizeMismatch:
             return Documentation(
-                explanation: "The data's sizes do not fit: a sample holds a different number of values than the model's input shape (a reshape keeps the number of elements), an images file and its labels file hold different numbers of samples, a split leaves no training samples, a file holds no records, or augmentation is asked of samples that are not images ([H, W] or [H, W, C]).",
+                explanation: "The data's sizes do not fit: a sample holds a different number of values than the model's input shape (a reshape keeps the number of elements; the message names the file the inputs come from), token ids meet a model without an embedding or one-hot input, an images file and its labels file hold different numbers of samples, a split leaves no training samples, a file holds no records or more than 2³¹ − 1, the data would not fit in memory as 32-bit floats, or augmentation is asked of samples that are not images ([H, W] or [H, W, C]). `nnc check` compares the files' headers with the model; training compares what it read.",
                 badExample: "0,5.1,3.5,1.4,0.2,1.0\n1,7.0,3.2,4.7,1.4,1.0\n2,6.3,3.3,6.0,2.5,1.0\n",
                 fixedExample: "0,5.1,3.5,1.4,0.2\n1,7.0,3.2,4.7,1.4\n2,6.3,3.3,6.0,2.5\n",
                 exampleKind: "csv")
         case .corruptData:
             return Documentation(
-                explanation: "A binary data file is damaged or in a layout nnc does not read: an IDX or NPY file shorter or longer than its header declares (often an interrupted download), a wrong magic number (the file is not IDX or NPY, or is compressed in another way than gzip), a corrupt or truncated gzip stream, or an NPY array in Fortran order or of objects. IDX files start 00 00, a type byte (08 for bytes) and the number of dimensions, then one big-endian u32 size per dimension.",
+                explanation: "A binary data file is damaged or in a layout nnc does not read: an IDX or NPY file shorter or longer than its header declares (often an interrupted download; a gzip file is decompressed no further than its header declares, so one that inflates past it is refused at once), a header whose sizes overflow or exceed what the file can hold, a wrong magic number (the file is not IDX or NPY, or is compressed in another way than gzip), a corrupt or truncated gzip stream, or an NPY array in Fortran order or of objects. IDX files start 00 00, a type byte (08 for bytes) and the number of dimensions, then one big-endian u32 size per dimension.",
                 badExample: "00 00 08 01 00 00 00 05 00 01 02",
                 fixedExample: "00 00 08 01 00 00 00 03 00 01 02",
                 exampleKind: "idx")
+        case .nonFiniteData:
+            return Documentation(
+                explanation: "A value in a data file is NaN or infinite: a CSV field `nan`, `inf` or a number too large for a 32-bit float, or a NaN or infinity stored in an NPY or IDX float array (inputs or regression targets), or a value that scaling pushed past a float's range. One such value makes every loss and gradient it touches NaN, so nnc refuses the data before training, naming the file and the record, instead of letting the loss diverge (E0520). Fill the missing values (with the feature's mean, say) or drop their records.",
+                badExample: "0,5.1,3.5,1.4,0.2\n1,7.0,nan,4.7,1.4\n2,6.3,3.3,6.0,2.5\n",
+                fixedExample: "0,5.1,3.5,1.4,0.2\n1,7.0,3.2,4.7,1.4\n2,6.3,3.3,6.0,2.5\n",
+                exampleKind: "csv")
+        case .invalidPreprocessing:
+            return Documentation(
+                explanation: "A weights file carries the preprocessing its training run fitted (`nnc.preprocessing` in its metadata), and `nnc eval` and `nnc predict` prepare data with it. It is refused when it cannot be read, when it does not fit the model (another input shape, another number of classes, statistics for another number of features) or when its values cannot be applied: a scale or mean that is not finite, or a standard deviation that is not a positive finite number. nnc's own fit never saves a deviation of 0 (a constant feature is divided by 1, as scikit-learn's StandardScaler does); dividing by 0 would make the feature infinite, and clamping it to a tiny epsilon, as Keras's Normalization layer does, would multiply it by millions, so a 0 means the file was altered. Train again, or use the weights file the run wrote.",
+                badExample: "{\"inputShape\": [4], \"isFitted\": true, \"mean\": [5.8, 3.1, 3.8, 1.2], \"standardDeviation\": [0.8, 0.4, 0, 0.8], \"standardize\": true, \"targets\": {\"sparse\": {\"classes\": 3}}}",
+                fixedExample: "{\"inputShape\": [4], \"isFitted\": true, \"mean\": [5.8, 3.1, 3.8, 1.2], \"standardDeviation\": [0.8, 0.4, 1.8, 0.8], \"standardize\": true, \"targets\": {\"sparse\": {\"classes\": 3}}}",
+                exampleKind: "preprocessing")
+        case .labelMismatch:
+            return Documentation(
+                explanation: "The labels do not fit what the loss compares them with. The class losses want one class number per output row: one per sample for an output [B, classes], one per step for a sequence output [B, T, classes] (an output [B, 28, 10] from dense layers on [28, 28] images without a flatten wants 28). Regression losses and binary cross-entropy want one target per output value: labels of shape (N, 5000) cannot meet an output [B, 1]. Labels stored one-hot, (N, classes), meet a sparse loss that wants class numbers: save numpy.argmax(y, axis=1) instead. nnc compares the labels' shape with the output before anything is filled, from the files' headers when you run `nnc check` and from the data read when you train, evaluate or predict.",
+                badExample: "(64, 5000)",
+                fixedExample: "(64, 1)",
+                exampleKind: "labels")
         case .trainingDiverged:
             return Documentation(
                 explanation: "A training step produced a loss that is NaN or infinite, or one more than 10,000 times the untrained model's (the first step's loss: a healthy run's loss falls from there; among the bundled examples only a learning rate of 10 spikes past 1.2 times it, to 173 times, and recovers), or the weights became NaN while the loss stayed finite (a ReLU maps NaN to 0 and hides it); training stopped before that step changed any weight. The message names the step, its learning rate and the first layer whose output went non-finite (and any parameter that already was, when an earlier update overflowed), or how far the loss grew. The usual causes are a learning rate too large for the model, exploding gradients in a deep or recurrent network, or inputs that were not scaled. Lower the learning rate, clip gradients (`regularization: {clip_norm: 1.0}`) or scale the data; the last checkpoint in the run folder is the last good state. NaN in the data itself is refused when the data are read.",

@@ -49,6 +49,9 @@ public enum DiagnosticCode: String, Sendable, CaseIterable, Codable {
     case labelOutOfRange = "E0503"
     case dataSizeMismatch = "E0504"
     case corruptData = "E0505"
+    case nonFiniteData = "E0506"
+    case invalidPreprocessing = "E0507"
+    case labelMismatch = "E0508"
 
     // Training runs
     case trainingDiverged = "E0520"
@@ -107,6 +110,9 @@ public enum DiagnosticCode: String, Sendable, CaseIterable, Codable {
         case .labelOutOfRange: "a label or token id lies outside its range"
         case .dataSizeMismatch: "the data's sizes do not fit the model or each other"
         case .corruptData: "a binary data file is corrupt, truncated or in an unsupported layout"
+        case .nonFiniteData: "a data value is NaN or infinite"
+        case .invalidPreprocessing: "the preprocessing saved with the weights is invalid or does not fit the model"
+        case .labelMismatch: "the labels do not fit the model's output and loss"
         case .trainingDiverged: "the training loss became NaN or infinite, or grew by orders of magnitude"
         case .checkpointMismatch: "a checkpoint does not fit the model being trained"
         case .unreadableWeights: "a weights or checkpoint file cannot be read"

@@ -43,6 +43,18 @@ public enum Driver {
         return SourceFile(path: argument, text: text)
     }
 
+    /// Parses, decodes and checks a model; with `readingData`, a model that checks is
+    /// compared with its data files' headers too (`DataCheck`).
+    public static func check(_ file: SourceFile, readingData: Bool) -> CheckResult {
+        var result = check(file)
+        guard readingData, !result.hasErrors, let spec = result.spec, let graph = result.graph, graph.isComplete else { return result }
+        var diagnostics = Diagnostics()
+        for d in result.diagnostics { diagnostics.append(d) }
+        for d in DataCheck.diagnostics(spec, graph: graph) { diagnostics.append(d) }
+        result.diagnostics = diagnostics.sorted
+        return result
+    }
+
     /// Parses, decodes and checks a model.
     public static func check(_ file: SourceFile) -> CheckResult {
         var diagnostics = Diagnostics()

@@ -45,6 +45,14 @@ public enum Explain {
             out += "\nFor example, `data: {train: {path: \(doc.badExample)}}` when that file does not exist:\n\n"
             out += renderer.render(DataExample.diagnostics(doc.badExample, kind: doc.exampleKind) ?? [])
             out += "\nFixed: `path: \(doc.fixedExample)`\n"
+        case "labels":
+            out += "\nFor example, labels.npy of shape \(doc.badExample) for a model with input [4], an output `dense: 1` and `loss: mse`:\n\n"
+            out += renderer.render(DataExample.diagnostics(doc.badExample, kind: doc.exampleKind) ?? [])
+            out += "\nFixed: labels of shape \(doc.fixedExample)\n"
+        case "preprocessing":
+            out += "\nFor example, a weights file whose saved preprocessing, for a model with input [4] and 3 classes, is\n\n" + indent(doc.badExample) + "\n\n"
+            out += renderer.render(DataExample.diagnostics(doc.badExample, kind: doc.exampleKind) ?? [])
+            out += "\nFixed:\n\n" + indent(doc.fixedExample) + "\n"
         case "csv", "idx":
             let heading = doc.exampleKind == "csv" ? "example.csv, for a model with input [4] and 3 classes" : "the bytes of example.idx, in hex"
             out += "\nFor example (\(heading)):\n\n" + indent(doc.badExample) + (doc.badExample.hasSuffix("\n") ? "\n" : "\n\n")

@@ -31,6 +31,19 @@ extension TrainingChecker {
         checkTestSplit(data)
         checkTokenPreprocessing(data)
         checkLabelEncoding(data)
+        checkReshape(data)
+    }
+
+    /// `preprocess.reshape` gives samples the shape they fill the input with, so it must hold
+    /// as many values as the model's input (a batch row is exactly one input).
+    private mutating func checkReshape(_ data: RecordValue) {
+        guard let pre = data.record("preprocess"), let shape = pre.ints("reshape"), let input = spec.input,
+              let location = pre.valueLocation("reshape") else { return }
+        let have = TensorShape.checkedProduct(shape), want = TensorShape.checkedProduct(input)
+        guard have != want else { return }
+        diagnostics.error(.reshapeSize, "data.preprocess.reshape must keep the model's input size; \(TensorShape(shape).perSample) holds \(have.map { $0.grouped } ?? "too many") values and the input \(TensorShape(input).perSample) \(want.map { $0.grouped } ?? "too many")",
+                          at: location, labels: [DiagnosticLabel(spec.inputLocation, "input \(TensorShape(input).perSample)")],
+                          help: "reshape to a shape of \(want.map { $0.grouped } ?? "the input's") values, or remove reshape")
     }
 
     /// Token ids (token and text files, the copy task) are not scaled, standardized or

@@ -43,6 +43,15 @@ struct TrainingChecker {
         let activation = outputActivation
         let logits = loss.bool("from_logits") == true
         let output = "'\(outputNode.name)'"
+        if activation == "softmax", units == 1, !loss.kind.name.hasSuffix("categorical_crossentropy") {
+            // Keras only warns ("Did you mean to use a sigmoid instead?") when it first runs
+            // the layer; the model trains to its base rate all the same, so nnc refuses it.
+            diagnostics.error(.lossMismatch, "a softmax over one unit always outputs 1, so \(Self.lossName(loss)) has no gradient to train with; \(output) is a softmax over 1 unit",
+                              at: loss.location, labels: [DiagnosticLabel(outputNode.location, "softmax over 1 unit: always 1")],
+                              help: (outputNode.op == .softmax ? "replace the softmax layer by `activation: sigmoid` on the layer before it" : "use `activation: sigmoid` on \(output)")
+                                  + " for one probability (or 2 softmax units with sparse_categorical_crossentropy)")
+            return
+        }
         switch loss.kind.name {
         case "categorical_crossentropy", "sparse_categorical_crossentropy":
             if units < 2 {

@@ -14,7 +14,7 @@ struct CheckCommand: ParsableCommand {
     var defaults = false
 
     func run() throws {
-        let result = options.check()
+        let result = options.check(readingData: true)
         if options.format == .json {
             print(JSONReports.check(result))
         } else {

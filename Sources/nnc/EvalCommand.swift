@@ -50,7 +50,7 @@ struct EvalCommand: ParsableCommand {
                 throw ExitCode(1)
             }
             let evaluator = try session.evaluator(batch: min(dataset.count, 256), threads: OptionChecks.threads(threads), withLoss: true)
-            let result = evaluator.evaluate(try BatchFiller(dataset))
+            let result = try evaluator.evaluate(try BatchFiller(dataset))
             if format == .json {
                 var o: [String: Any] = ["split": split.rawValue, "samples": result.samples, "loss": result.loss, "weights": session.weightsPath]
                 for (k, v) in result.metrics { o[k] = v }

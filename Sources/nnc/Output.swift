@@ -21,10 +21,11 @@ struct ModelOptions: ParsableArguments {
     @Flag(help: "Never color diagnostics (default: color when stderr is a terminal).")
     var noColor = false
 
-    /// Loads and checks the model; an unreadable file becomes an E0105 diagnostic (exit 1).
-    func check() -> CheckResult {
+    /// Loads and checks the model (and, with `readingData`, compares it with its data
+    /// files' headers); an unreadable file becomes an E0105 diagnostic (exit 1).
+    func check(readingData: Bool = false) -> CheckResult {
         do {
-            return try Driver.check(path: model)
+            return Driver.check(try Driver.loadSource(model), readingData: readingData)
         } catch {
             let file = SourceFile(path: model, text: "")
             let d = Diagnostic.error(.unreadableFile, "a model file must be readable; \(error)",

@@ -42,15 +42,15 @@ struct PredictCommand: ParsableCommand {
 
     func run() throws {
         do throws(any Error) {
-            let session = try InferenceSession.make(model: model, weights: weights)
+            let session = try InferenceSession.make(model: model, weights: weights, readingData: input == nil)
             Terminal.report(session.warnings)
-            let dataset = try input.map { try session.inputs(from: $0) } ?? session.data(seed: TrainingOptions(spec: session.spec).seed).test
+            let dataset = try input.map { try session.inputs(from: $0) } ?? session.data(seed: TrainingOptions(spec: session.spec).seed, purpose: .prediction).test
             guard let dataset else {
                 Terminal.printError("error: the spec's data has no test split; name a file of inputs with --input")
                 throw ExitCode(1)
             }
             let evaluator = try session.evaluator(batch: min(max(dataset.count, 1), 256), threads: OptionChecks.threads(threads), withLoss: false)
-            let outputs = evaluator.predict(try BatchFiller(dataset))
+            let outputs = try evaluator.predict(try BatchFiller(dataset))
             let predictions = Prediction.make(outputs: outputs, dataset: dataset, classifier: session.isClassifier)
             switch format {
             case .json:

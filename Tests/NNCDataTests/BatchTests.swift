@@ -19,16 +19,16 @@ import Testing
         let order: [Int32] = [2, 0, 1]
         let sparse = try BatchFiller(small(.sparse(classes: 3)))
         var inputs = [Float](repeating: 0, count: 4), ids = [Int32](repeating: -1, count: 2)
-        sparse.fillInputs(&inputs, order: order, positions: 1..<3, epoch: 0, augment: false)
-        sparse.fillTargets(&ids, order: order, positions: 1..<3)
+        try sparse.fillInputs(&inputs, order: order, positions: 1..<3, epoch: 0, augment: false)
+        try sparse.fillTargets(&ids, order: order, positions: 1..<3)
         #expect(inputs == [1, 2, 3, 4] && ids == [2, 0])
         let oneHot = try BatchFiller(small(.oneHot(classes: 3)))
         var vectors = [Float](repeating: 7, count: 9)
-        oneHot.fillTargets(&vectors, order: order, positions: 0..<3)
+        try oneHot.fillTargets(&vectors, order: order, positions: 0..<3)
         #expect(vectors == [0, 1, 0, /**/ 0, 0, 1, /**/ 1, 0, 0])
         let values = try BatchFiller(small(.values, labels: .values))
         var reals = [Float](repeating: 0, count: 2)
-        values.fillTargets(&reals, order: order, positions: 0..<2)
+        try values.fillTargets(&reals, order: order, positions: 0..<2)
         #expect(reals == [1, 2])
     }
 
@@ -36,8 +36,8 @@ import Testing
         let raw = try DataReader.read(.generated(SequenceTask(.copy, length: 3, samples: 2, seed: 5, remember: 2)), labels: .classes)
         let filler = try BatchFiller(Preprocessing(inputShape: [7], targets: .sparse(classes: 10)).fit(on: raw).apply(to: raw))
         var ids = [Int32](repeating: -1, count: 7), targets = [Int32](repeating: -1, count: 7)
-        filler.fillInputs(&ids, order: [1, 0], positions: 0..<1)
-        filler.fillTargets(&targets, order: [1, 0], positions: 0..<1)
+        try filler.fillInputs(&ids, order: [1, 0], positions: 0..<1)
+        try filler.fillTargets(&targets, order: [1, 0], positions: 0..<1)
         #expect(ids == raw.features[7..<14].map { Int32($0) })
         #expect(ids[4] == 9 && Array(targets[5...]) == Array(ids[0..<2]))
     }
@@ -99,12 +99,12 @@ import Testing
         let order = EpochOrder(sampleCount: data.count, batchSize: 16, seed: 8)
         let epoch = order.order(epoch: 4), positions = order.batch(3)
         var batch = [Float](repeating: 0, count: 16 * 784), again = batch, plain = batch
-        filler.fillInputs(&batch, order: epoch, positions: positions, epoch: 4, augment: true)
+        try filler.fillInputs(&batch, order: epoch, positions: positions, epoch: 4, augment: true)
         // A fresh filler and order (a resumed run) write the same batch.
         try BatchFiller(data, augmentation: augmentation, seed: 8)
             .fillInputs(&again, order: EpochOrder(sampleCount: data.count, batchSize: 16, seed: 8).order(epoch: 4), positions: positions, epoch: 4, augment: true)
         #expect(batch == again)
-        filler.fillInputs(&plain, order: epoch, positions: positions, epoch: 4, augment: false)
+        try filler.fillInputs(&plain, order: epoch, positions: positions, epoch: 4, augment: false)
         for (row, p) in positions.enumerated() {
             let sample = Array(data.features[(Int(epoch[p]) * 784)..<(Int(epoch[p]) * 784 + 784)])
             #expect(Array(plain[(row * 784)..<(row * 784 + 784)]) == sample)
@@ -140,25 +140,25 @@ import Testing
         let filler = try BatchFiller(preprocessing.apply(to: raw), augmentation: Augmentation(shift: 2, flip: .both), seed: 1)
         let sparse = try BatchFiller(Preprocessing(inputShape: [784], targets: .sparse(classes: 10)).fit(on: raw).apply(to: raw))
         let epochs = EpochOrder(sampleCount: raw.count, batchSize: 64, seed: 1)
-        let inputs = UnsafeMutablePointer<Float>.allocate(capacity: 64 * 784), targets = UnsafeMutablePointer<Float>.allocate(capacity: 64 * 10)
-        let ids = UnsafeMutablePointer<Int32>.allocate(capacity: 64)
+        let inputs = UnsafeMutableBufferPointer<Float>.allocate(capacity: 64 * 784), targets = UnsafeMutableBufferPointer<Float>.allocate(capacity: 64 * 10)
+        let ids = UnsafeMutableBufferPointer<Int32>.allocate(capacity: 64)
         defer { inputs.deallocate(); targets.deallocate(); ids.deallocate() }
         var order: [Int32] = []
-        func run(epoch: Int) {
+        func run(epoch: Int) throws {
             epochs.fill(&order, epoch: epoch)
             for b in 0..<epochs.batchCount {
                 let positions = epochs.batch(b)
-                filler.fillInputs(inputs, order: order, positions: positions, epoch: epoch, augment: true)
-                filler.fillTargets(targets, order: order, positions: positions)
-                sparse.fillTargets(ids, order: order, positions: positions)
+                try filler.fillInputs(inputs, rows: 64, order: order, positions: positions, epoch: epoch, augment: true)
+                try filler.fillTargets(targets, rows: 64, order: order, positions: positions)
+                try sparse.fillTargets(ids, rows: 64, order: order, positions: positions)
             }
         }
-        run(epoch: 0)
+        try run(epoch: 0)
         nnc_allocation_counter_track_this_thread(1)
         defer { nnc_allocation_counter_track_this_thread(0) }
         nnc_allocation_counter_start()
-        run(epoch: 1)
-        run(epoch: 2)
+        try run(epoch: 1)
+        try run(epoch: 2)
         let allocations = nnc_allocation_counter_stop()
         #expect(allocations == 0, "\(allocations) allocations in two epochs of filling")
         // The counter counts: one array is one allocation at least.

@@ -110,8 +110,8 @@ import Testing
         #expect(dataset.input == .oneHotTokens(vocabulary: 5) && dataset.inputWidth == 45 && dataset.targetWidth == 45)
         let filler = try BatchFiller(dataset)
         var inputs = [Float](repeating: -1, count: 45), targets = [Float](repeating: -1, count: 45)
-        filler.fillInputs(&inputs, order: [0, 1, 2], positions: 1..<2, epoch: 0, augment: true)
-        filler.fillTargets(&targets, order: [0, 1, 2], positions: 1..<2)
+        try filler.fillInputs(&inputs, order: [0, 1, 2], positions: 1..<2, epoch: 0, augment: true)
+        try filler.fillTargets(&targets, order: [0, 1, 2], positions: 1..<2)
         let ids = raw.features[9..<18].map { Int($0) }
         for t in 0..<9 {
             #expect(inputs[(t * 5)..<(t * 5 + 5)] == ArraySlice((0..<5).map { $0 == ids[t] ? Float(1) : 0 }))

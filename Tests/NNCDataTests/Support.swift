@@ -73,3 +73,26 @@ func npy(_ header: String, _ body: [UInt8]) -> [UInt8] {
 func littleEndian(_ values: [Float]) -> [UInt8] {
     values.flatMap { v in withUnsafeBytes(of: v.bitPattern.littleEndian) { Array($0) } }
 }
+
+/// Array forms of the filler's checked fills for tests: the array holds `count / width` rows.
+extension BatchFiller {
+    func fillInputs(_ out: inout [Float], order: [Int32], positions: Range<Int>, epoch: Int, augment: Bool) throws {
+        let rows = out.count / max(dataset.inputWidth, 1)
+        try out.withUnsafeMutableBufferPointer { try fillInputs($0, rows: rows, order: order, positions: positions, epoch: epoch, augment: augment) }
+    }
+
+    func fillInputs(_ out: inout [Int32], order: [Int32], positions: Range<Int>) throws {
+        let rows = out.count / max(dataset.inputWidth, 1)
+        try out.withUnsafeMutableBufferPointer { try fillInputs($0, rows: rows, order: order, positions: positions) }
+    }
+
+    func fillTargets(_ out: inout [Float], order: [Int32], positions: Range<Int>) throws {
+        let rows = out.count / max(dataset.targetWidth, 1)
+        try out.withUnsafeMutableBufferPointer { try fillTargets($0, rows: rows, order: order, positions: positions) }
+    }
+
+    func fillTargets(_ out: inout [Int32], order: [Int32], positions: Range<Int>) throws {
+        let rows = out.count / max(dataset.targetWidth, 1)
+        try out.withUnsafeMutableBufferPointer { try fillTargets($0, rows: rows, order: order, positions: positions) }
+    }
+}

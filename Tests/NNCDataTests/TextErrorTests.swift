@@ -47,27 +47,28 @@ import Testing
 
     @Test func valuesThatAreNotNumbers() {
         #expect(csv("0,5.1,abc\n") == """
-            data.csv:1:7: error: CSV feature values are finite numbers; 'abc' is not [E0502]
+            data.csv:1:7: error: CSV feature values are finite decimal numbers; 'abc' is not [E0502]
             1 | 0,5.1,abc
               |       `- error: not a number
 
             """)
         #expect(csv("0,5.1,\n") == """
-            data.csv:1:7: error: CSV feature values are finite numbers; '' is not [E0502]
+            data.csv:1:7: error: CSV feature values are finite decimal numbers; '' is not [E0502]
             1 | 0,5.1,
               |       `- error: empty value
 
             """)
         #expect(csv("0,1e5x,nan\n") == """
-            data.csv:1:3: error: CSV feature values are finite numbers; '1e5x' is not [E0502]
+            data.csv:1:3: error: CSV feature values are finite decimal numbers; '1e5x' is not [E0502]
             1 | 0,1e5x,nan
               |   `- error: not a number
 
             """)
         #expect(csv("0,1,nan\n") == """
-            data.csv:1:5: error: CSV feature values are finite numbers; 'nan' is not [E0502]
+            data.csv:1:5: error: CSV feature values are finite decimal numbers; 'nan' is NaN [E0506]
             1 | 0,1,nan
-              |     `- error: not a number
+              |     `- error: not finite
+            help: replace or drop the missing values before training (fill them with the column's mean, or remove the record)
 
             """)
     }
@@ -87,7 +88,7 @@ import Testing
 
             """)
         #expect(csv("0,1,2\ncat,1,2\n") == """
-            data.csv:2:1: error: CSV labels must be numbers; 'cat' is not [E0502]
+            data.csv:2:1: error: CSV labels must be decimal numbers; 'cat' is not [E0502]
             2 | cat,1,2
               | `- error: not a number
 
@@ -154,7 +155,7 @@ import Testing
     @Test func columnsCountUnicodeScalars() {
         // Column 2 ('é', two bytes in UTF-8) is not a feature and never parsed.
         #expect(csv("0,1,é,x\n", options: { CSVOptions(path: $0, featureColumns: [1, 3]) }) == """
-            data.csv:1:7: error: CSV feature values are finite numbers; 'x' is not [E0502]
+            data.csv:1:7: error: CSV feature values are finite decimal numbers; 'x' is not [E0502]
             1 | 0,1,é,x
               |       `- error: not a number
 

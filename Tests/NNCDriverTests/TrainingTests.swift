@@ -144,7 +144,7 @@ import Testing
         let inference = try InferenceSession.make(model: spec, weights: result.weightsPath)
         let data = try inference.data(seed: 3)
         let evaluator = try inference.evaluator(batch: 30, threads: 2, withLoss: true)
-        let validation = evaluator.evaluate(try .init(data.validation!))
+        let validation = try evaluator.evaluate(try .init(data.validation!))
         #expect(abs(validation.loss - losses[best]) < 1e-6, "\(validation.loss) vs \(losses[best])")
     }
 

@@ -6,28 +6,39 @@ import NNCSpec
 /// The spec's `data` section mapped onto NNCData: where each split comes from, how labels
 /// are read (class numbers for cross-entropy, values for regression and binary
 /// cross-entropy), the validation and test splits, and the preprocessing fitted on the
-/// training split only.
+/// training split only. Every split is compared with the model (`DataContract`) as soon as
+/// it is read, before anything is prepared or a batch filled.
 public enum DataLoading {
-    public static func load(_ spec: ModelSpec, graph: Graph, seed: UInt64, fitted: Preprocessing? = nil) throws(TrainingFailure) -> TrainingData {
-        guard let data = spec.data, data.record("train") != nil else {
-            throw TrainingFailure([Diagnostic.error(.missingKey, "training needs data: a 'data' section with a 'train' split",
-                                                    at: spec.data?.location ?? spec.inputLocation,
-                                                    help: "e.g. `data: {train: {path: data/iris.csv}}` (paths are relative to the model file)")])
-        }
+    /// What the data is needed for, as the message for a spec without data says.
+    public enum Purpose: String, Sendable { case training, evaluation, prediction }
+
+    public static func load(_ spec: ModelSpec, graph: Graph, seed: UInt64, fitted: Preprocessing? = nil,
+                            purpose: Purpose = .training) throws(TrainingFailure) -> TrainingData {
+        guard let data = spec.data, data.record("train") != nil else { throw missingData(spec, purpose: purpose) }
         let mode = labelMode(spec)
+        let contract = contract(spec, graph: graph)
         let runSeed = UInt64(spec.train?.int("seed") ?? 0)
         var vocabulary: CharacterVocabulary?
-        func read(_ split: String) throws(DataError) -> RawDataset? {
+        func read(_ split: String) throws(TrainingFailure) -> RawDataset? {
             guard let set = data.record(split) else { return nil }
-            let raw = try DataReader.read(source(set, spec, split: split, seed: runSeed, vocabulary: vocabulary), labels: mode)
+            var raw: RawDataset
+            let source = source(set, spec, split: split, seed: runSeed, vocabulary: vocabulary)
+            do throws(DataError) {
+                raw = try DataReader.read(source, labels: mode)
+                if let ids = contract.vocabulary { raw = try raw.asTokenIDs(vocabulary: ids) }
+            } catch {
+                throw TrainingFailure([DataCheck.relocated(error.diagnostic, source: source, set: set)])
+            }
+            let problems = contract.problems(with: raw.summary, inputsAt: inputsLocation(set), labelsAt: labelsLocation(set))
+            guard problems.isEmpty else { throw TrainingFailure(problems) }
             // Text splits after the first use the training file's characters.
             if split == "train" { vocabulary = raw.vocabulary }
             return raw
         }
+        let raw = try read("train")!
+        let explicitValidation = try read("validation")
+        let explicitTest = try read("test")
         do throws(DataError) {
-            let raw = try read("train")!
-            let explicitValidation = try read("validation")
-            let explicitTest = try read("test")
             let validationFraction = explicitValidation == nil ? (spec.train?.double("validation_split") ?? 0) : 0
             let testFraction = explicitTest == nil ? (data.double("test_split") ?? 0) : 0
             let splits = try Splits(raw, validation: validationFraction, test: testFraction, seed: seed)
@@ -46,6 +57,34 @@ public enum DataLoading {
         }
     }
 
+    /// The error for a spec without a `data` section (or without its `train` split), which
+    /// only training, evaluation and prediction on the spec's data need. It points at the
+    /// `data` section when there is one, else at the `train` settings, else at the file.
+    static func missingData(_ spec: ModelSpec, purpose: Purpose) -> TrainingFailure {
+        let file = spec.file.map { "'\($0.path)'" } ?? "the model"
+        let what = spec.data == nil ? "\(file) has no 'data' section" : "its 'data' section has no 'train' split"
+        let location = spec.data?.location ?? spec.train?.location ?? SourceLocation(file: spec.file, line: 0, column: 0)
+        let example = "add the files to read, relative to the model file, e.g. `data: {train: {path: data/train.csv, label_column: 0}}` (CSV), or `{images: FILE, labels: FILE}` (IDX, NPY)"
+        let help = switch purpose {
+        case .training: example
+        case .evaluation: "evaluation measures the weights on the spec's data: " + example
+        case .prediction: "name a file of inputs: nnc predict \(spec.file?.path ?? "MODEL") --input FILE; or " + example
+        }
+        return TrainingFailure([Diagnostic.error(.missingKey, "\(purpose.rawValue) needs data, and \(what)", at: location,
+                                                 label: spec.data == nil && spec.train != nil && purpose == .training ? "training settings, but nothing to train on" : "",
+                                                 notes: ["check, summary and plan need no data; train, eval and predict without --input do"],
+                                                 help: help)])
+    }
+
+    /// Where a split names its inputs and its labels, for messages about them.
+    static func inputsLocation(_ set: RecordValue) -> SourceLocation {
+        set.valueLocation("images") ?? set.valueLocation("path") ?? set.valueLocation("generate") ?? set.location
+    }
+
+    static func labelsLocation(_ set: RecordValue) -> SourceLocation {
+        set.valueLocation("labels") ?? set.valueLocation("path") ?? set.valueLocation("generate") ?? set.location
+    }
+
     /// Optimizer steps per epoch of the run `options` describes (reads the training data).
     public static func stepsPerEpoch(_ spec: ModelSpec, graph: Graph, options: TrainingOptions) throws(TrainingFailure) -> Int {
         let data = try load(spec, graph: graph, seed: options.seed)
@@ -61,6 +100,32 @@ public enum DataLoading {
         }
     }
 
+    /// What the checked model needs of its data: its input (and the reshape samples get),
+    /// the vocabulary of an embedding reading the input, its output and how its loss reads
+    /// targets.
+    public static func contract(_ spec: ModelSpec, graph: Graph) -> DataContract {
+        let output = graph[graph.output!]
+        let targets: DataContract.TargetKind = switch spec.loss?.kind.name {
+        case nil: .none
+        case "sparse_categorical_crossentropy": .classNumbers
+        case "categorical_crossentropy": .oneHot
+        case "binary_crossentropy": .probabilities
+        default: .values
+        }
+        let lossName = (spec.loss?.kind.name ?? "no loss").replacingOccurrences(of: "_crossentropy", with: " cross-entropy")
+            .replacingOccurrences(of: "_", with: " ")
+        return DataContract(input: spec.input ?? [], sampleShape: spec.data?.record("preprocess")?.ints("reshape"),
+                            vocabulary: embeddingVocabulary(spec, graph: graph), output: output.shape!.dims, outputName: output.name,
+                            targets: targets, lossName: lossName)
+    }
+
+    /// The `input_dim` of the embedding that reads the model's input, if one does.
+    static func embeddingVocabulary(_ spec: ModelSpec, graph: Graph) -> Int? {
+        guard graph.nodes.first?.isInteger == true else { return nil }
+        let reader = graph.nodes.first { $0.layer?.kind.name == "embedding" && $0.inputs.contains(graph.nodes[0].id) }
+        return reader?.layer?.component.int("input_dim")
+    }
+
     /// How targets are written for the loss, and the preprocessing the spec declares.
     static func preprocessingSpec(_ spec: ModelSpec, graph: Graph) -> Preprocessing {
         let pre = spec.data?.record("preprocess")
@@ -69,6 +134,7 @@ public enum DataLoading {
         let targets: TargetEncoding = switch spec.loss?.kind.name {
         case "categorical_crossentropy": .oneHot(classes: classes)
         case "sparse_categorical_crossentropy": .sparse(classes: classes)
+        case nil: .none
         default: .values
         }
         return Preprocessing(scale: pre?.double("scale").map(Float.init), standardize: pre?.bool("standardize") ?? false,
@@ -81,8 +147,9 @@ public enum DataLoading {
     }
 
     /// A split's source, with paths resolved against the model file's folder. Sequence
-    /// files take their length from the model's input and their id range from a first
-    /// embedding layer; a generated task's seed is its own or the run's, mixed with the split.
+    /// files take their length from the model's input and their id range from the embedding
+    /// reading the input (or, for one-hot input [T, V], from V); a generated task's seed is
+    /// its own or the run's, mixed with the split.
     static func source(_ set: RecordValue, _ spec: ModelSpec, split: String, seed: UInt64, vocabulary: CharacterVocabulary?) -> DatasetSource {
         let base = spec.file.map { ($0.path as NSString).deletingLastPathComponent } ?? ""
         func path(_ key: String) -> String {
@@ -91,8 +158,9 @@ public enum DataLoading {
         }
         func sequences() -> SequenceOptions {
             let embedding = spec.layers.first { $0.kind.name == "embedding" }?.component
-            return SequenceOptions(timesteps: spec.input?.first ?? 1, vocabularySize: embedding?.int("input_dim") ?? Int(Int32.max),
-                                   paddingID: Int32(set.int("pad_id") ?? 0),
+            let oneHot = spec.input.flatMap { $0.count == 2 ? $0[1] : nil }
+            return SequenceOptions(timesteps: spec.input?.first ?? 1, vocabularySize: embedding?.int("input_dim") ?? oneHot ?? Int(Int32.max),
+                                   paddingID: Int32(clamping: set.int("pad_id") ?? 0),
                                    padding: SequenceOptions.End(rawValue: set.string("padding") ?? "pre") ?? .pre,
                                    truncating: SequenceOptions.End(rawValue: set.string("truncating") ?? "pre") ?? .pre,
                                    vocabulary: vocabulary)

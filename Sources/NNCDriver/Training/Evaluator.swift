@@ -45,9 +45,9 @@ public final class Evaluator {
     }
 
     /// The loss and metrics over a whole dataset.
-    public func evaluate(_ filler: BatchFiller) -> SplitResult {
+    public func evaluate(_ filler: BatchFiller) throws(DataError) -> SplitResult {
         var sums = MetricAccumulator(metrics: metrics, layout: MetricAccumulator.Layout(plan: plan))
-        forEachBatch(filler) { valid in
+        try forEachBatch(filler) { valid in
             let targets = UnsafeRawPointer(executor.pointer(plan.target!))
             sums.add(valid: valid, loss: executor.pointer(plan.loss!), penalty: executor.penalty, output: executor.pointer(plan.output), targets: targets)
         }
@@ -56,10 +56,10 @@ public final class Evaluator {
 
     /// The model's output for every sample, in file order: `count` rows of `plan.output`'s
     /// per-sample size (probabilities when the output ends in softmax or sigmoid).
-    public func predict(_ filler: BatchFiller) -> [[Float]] {
+    public func predict(_ filler: BatchFiller) throws(DataError) -> [[Float]] {
         var rows: [[Float]] = []
         let width = plan[plan.output].elements / batch
-        forEachBatch(filler) { valid in
+        try forEachBatch(filler) { valid in
             let out = executor.pointer(plan.output)
             for r in 0..<valid { rows.append(Array(UnsafeBufferPointer(start: out + r * width, count: width))) }
         }
@@ -67,42 +67,17 @@ public final class Evaluator {
     }
 
     /// Runs every batch of `filler`'s dataset in file order; `body(valid)` reads the outputs.
-    func forEachBatch(_ filler: BatchFiller, _ body: (Int) -> Void) {
+    /// A short last batch is padded with zeros.
+    func forEachBatch(_ filler: BatchFiller, _ body: (Int) -> Void) throws(DataError) {
         let count = filler.dataset.count
         if order.count != count { order = (0..<Int32(count)).map { $0 } }
         var start = 0
         while start < count {
             let positions = start..<min(count, start + batch)
-            fill(filler, positions)
+            try filler.fill(executor, order: order, positions: positions, epoch: 0, augment: false, zeroPad: true)
             executor.run()
             body(positions.count)
             start += batch
-        }
-    }
-
-    /// Writes inputs (and targets, when the plan has them) for `positions`, zero-padding a short batch.
-    func fill(_ filler: BatchFiller, _ positions: Range<Int>) {
-        let input = plan.input
-        let rowWidth = plan[input].elements / batch
-        if plan[input].type == .int32 {
-            let p = executor.int32Pointer(input)
-            filler.fillInputs(p, order: order, positions: positions)
-            (p + positions.count * rowWidth).update(repeating: 0, count: (batch - positions.count) * rowWidth)
-        } else {
-            let p = executor.pointer(input)
-            filler.fillInputs(p, order: order, positions: positions, epoch: 0, augment: false)
-            (p + positions.count * rowWidth).update(repeating: 0, count: (batch - positions.count) * rowWidth)
-        }
-        guard let target = plan.target, filler.dataset.targetWidth > 0 else { return }
-        let targetWidth = plan[target].elements / batch
-        if plan[target].type == .int32 {
-            let p = executor.int32Pointer(target)
-            filler.fillTargets(p, order: order, positions: positions)
-            (p + positions.count * targetWidth).update(repeating: 0, count: (batch - positions.count) * targetWidth)
-        } else {
-            let p = executor.pointer(target)
-            filler.fillTargets(p, order: order, positions: positions)
-            (p + positions.count * targetWidth).update(repeating: 0, count: (batch - positions.count) * targetWidth)
         }
     }
 }

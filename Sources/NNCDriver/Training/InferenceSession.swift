@@ -13,13 +13,16 @@ public struct InferenceSession {
     public var graph: Graph
     public var weights: SafeTensors
     public var weightsPath: String
+    /// The preprocessing the weights file carries, validated against the model.
     public var preprocessing: Preprocessing?
     public var warnings: [Diagnostic]
 
     /// Checks the model and reads its weights (default: the run folder's weights.safetensors).
-    public static func make(model: String, weights: String?) throws(TrainingFailure) -> InferenceSession {
+    /// With `readingData`, the spec's data files are compared with the model from their
+    /// headers first (`nnc eval`; `nnc predict --input` reads its own file instead).
+    public static func make(model: String, weights: String?, readingData: Bool = true) throws(TrainingFailure) -> InferenceSession {
         let source = try TrainingSession.sourceFile(model: model, resume: nil)
-        let checked = Driver.check(source)
+        let checked = Driver.check(source, readingData: readingData)
         guard !checked.hasErrors, let spec = checked.spec, let graph = checked.graph, graph.isComplete else {
             throw TrainingFailure(checked.diagnostics)
         }
@@ -28,7 +31,16 @@ public struct InferenceSession {
         let file = try WeightsFile.read(path, role: "a weights file", at: at,
                                         help: weights == nil ? "train first (nnc train \(model)), or name the file with --weights" : nil)
         try WeightsFile.requireFinite(file, path: path, at: at, help: "use weights from an earlier checkpoint of the run, or train again")
-        let preprocessing = try WeightsFile.metadata(Preprocessing.self, "nnc.preprocessing", of: file, path: path, at: at)
+        var preprocessing: Preprocessing?
+        if let saved = file.metadata["nnc.preprocessing"] {
+            do throws(DataError) {
+                let decoded = try Preprocessing.decode(saved, file: path)
+                try decoded.validate(against: DataLoading.contract(spec, graph: graph), file: path)
+                preprocessing = decoded
+            } catch {
+                throw TrainingFailure([error.diagnostic])
+            }
+        }
         return InferenceSession(spec: spec, graph: graph, weights: file, weightsPath: path, preprocessing: preprocessing,
                                 warnings: checked.warnings)
     }
@@ -57,7 +69,9 @@ public struct InferenceSession {
     }
 
     /// The samples of a file of inputs only (IDX or NPY images, or a CSV whose every column
-    /// is a feature), prepared with the saved preprocessing.
+    /// is a feature), compared with the model's input and prepared with the saved
+    /// preprocessing. Weights without saved preprocessing use the spec's: fitted on its
+    /// training split when it standardizes, else as declared (no data needed).
     public func inputs(from path: String) throws(TrainingFailure) -> Dataset {
         let source: DatasetSource = if path.hasSuffix(".csv") {
             .csv(CSVOptions(path: path))
@@ -66,22 +80,36 @@ public struct InferenceSession {
         } else {
             .idx(images: path, labels: "")
         }
-        do {
-            let raw = try DataReader.read(source, labels: .none)
-            let fitted = try preprocessing ?? DataLoading.load(spec, graph: graph, seed: 0).preprocessing
-            return try fitted.apply(to: raw)
-        } catch let error as DataError {
-            throw TrainingFailure([error.diagnostic])
-        } catch let error as TrainingFailure {
-            throw error
+        let contract = DataLoading.contract(spec, graph: graph)
+        let fitted: Preprocessing
+        if let preprocessing { fitted = preprocessing } else { fitted = try declaredPreprocessing() }
+        var raw: RawDataset
+        do throws(DataError) {
+            raw = try DataReader.read(source, labels: .none)
+            if let ids = contract.vocabulary { raw = try raw.asTokenIDs(vocabulary: ids) }
         } catch {
-            throw TrainingFailure([])
+            throw TrainingFailure([error.diagnostic])
         }
+        let problems = contract.problems(with: raw.summary)
+        guard problems.isEmpty else { throw TrainingFailure(problems) }
+        do throws(DataError) {
+            return try fitted.apply(to: raw)
+        } catch {
+            throw TrainingFailure([error.diagnostic])
+        }
+    }
+
+    /// The spec's own preprocessing, for weights that carry none: scaling and reshaping as
+    /// declared, standardization fitted again on the training split (which needs the data).
+    func declaredPreprocessing() throws(TrainingFailure) -> Preprocessing {
+        let declared = DataLoading.preprocessingSpec(spec, graph: graph)
+        guard declared.standardize else { return declared.withoutStatistics() }
+        return try DataLoading.load(spec, graph: graph, seed: 0, purpose: .prediction).preprocessing
     }
 
     /// The spec's data prepared as training prepared it: with the saved preprocessing, or,
     /// for weights that carry none, fitted again on the training split.
-    public func data(seed: UInt64) throws(TrainingFailure) -> TrainingData {
-        try DataLoading.load(spec, graph: graph, seed: seed, fitted: preprocessing)
+    public func data(seed: UInt64, purpose: DataLoading.Purpose = .evaluation) throws(TrainingFailure) -> TrainingData {
+        try DataLoading.load(spec, graph: graph, seed: seed, fitted: preprocessing, purpose: purpose)
     }
 }

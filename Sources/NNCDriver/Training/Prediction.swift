@@ -31,7 +31,7 @@ public struct Prediction: Sendable {
             case .classes(let labels, 1): p.label = Int(labels[i])
             case .values(let values, let width):
                 p.target = Array(values[(i * width)..<((i + 1) * width)])
-                if classifier, width == 1 { p.label = Int(values[i].rounded()) }
+                if classifier, width == 1, (0...1).contains(values[i]) { p.label = Int(values[i].rounded()) }
             default: break
             }
             return p

@@ -27,7 +27,7 @@ extension Trainer {
             while state.batch < batches {
                 let positions = order.batch(state.batch)
                 let run = positions.count == executor.plan.options.batch ? executor : lastBatchExecutor!
-                fillTraining(run, positions, epoch: epoch)
+                try fillTraining(run, positions, epoch: epoch)
                 let rates = options.rates(at: TrainingClock(step: state.step, epoch: epoch), stepsPerEpoch: batches, plateau: state.plateau)
                 learningRate = rates.learningRate
                 run.momentum = options.momentumSchedule == .constant ? nil : Float(rates.momentum)
@@ -58,7 +58,7 @@ extension Trainer {
                                      samplesPerSecond: Double(sums.samples) / max(seconds, 1e-9), seconds: seconds)
             if let validation = validationFiller, let evaluator {
                 evaluator.copyState(from: executor, buffers: evaluatorState)
-                let r = evaluator.evaluate(validation)
+                let r = try evaluate(evaluator, validation)
                 record.validationLoss = r.loss
                 record.validationMetrics = r.metrics
             }
@@ -101,7 +101,7 @@ extension Trainer {
         var test: SplitResult?
         if let testFiller, let evaluator {
             evaluator.copyState(from: executor, buffers: evaluatorState)
-            test = evaluator.evaluate(testFiller)
+            test = try evaluate(evaluator, testFiller)
             observer.testFinished(test!)
         }
         writeLog()
@@ -135,19 +135,22 @@ extension Trainer {
         }
     }
 
-    /// Writes a training batch: inputs (augmented), targets.
-    func fillTraining(_ run: Executor, _ positions: Range<Int>, epoch: Int) {
-        let plan = run.plan
-        if plan[plan.input].type == .int32 {
-            filler.fillInputs(run.int32Pointer(plan.input), order: epochOrder, positions: positions)
-        } else {
-            filler.fillInputs(run.pointer(plan.input), order: epochOrder, positions: positions, epoch: epoch, augment: true)
+    /// Writes a training batch: inputs (augmented), targets, through the filler's checked
+    /// fills (data that does not fit the plan is refused, never written past a buffer).
+    func fillTraining(_ run: Executor, _ positions: Range<Int>, epoch: Int) throws(TrainingFailure) {
+        do throws(DataError) {
+            try filler.fill(run, order: epochOrder, positions: positions, epoch: epoch, augment: true)
+        } catch {
+            throw TrainingFailure([error.diagnostic])
         }
-        let target = plan.target!
-        if plan[target].type == .int32 {
-            filler.fillTargets(run.int32Pointer(target), order: epochOrder, positions: positions)
-        } else {
-            filler.fillTargets(run.pointer(target), order: epochOrder, positions: positions)
+    }
+
+    /// A validation or test evaluation, its data errors as training failures.
+    func evaluate(_ evaluator: Evaluator, _ filler: BatchFiller) throws(TrainingFailure) -> SplitResult {
+        do throws(DataError) {
+            return try evaluator.evaluate(filler)
+        } catch {
+            throw TrainingFailure([error.diagnostic])
         }
     }
 

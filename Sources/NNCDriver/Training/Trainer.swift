@@ -95,6 +95,9 @@ public final class Trainer {
         self.graph = graph
         self.options = options
         self.data = data
+        let contract = DataLoading.contract(spec, graph: graph)
+        let misfits = [data.train, data.validation, data.test].compactMap { $0.flatMap(contract.problem(with:)) }
+        guard misfits.isEmpty else { throw TrainingFailure(misfits) }
         let count = data.train.count
         order = EpochOrder(sampleCount: count, batchSize: options.batchSize, shuffle: options.shuffle,
                            dropLast: options.dropLast, seed: options.seed)

@@ -31,7 +31,7 @@ public struct TrainingSession {
                 overrides = given.resuming(saved)
             }
         }
-        let checked = Driver.check(source)
+        let checked = Driver.check(source, readingData: true)
         guard !checked.hasErrors, let spec = checked.spec, let graph = checked.graph, graph.isComplete else {
             throw TrainingFailure(checked.diagnostics)
         }
@@ -49,7 +49,7 @@ public struct TrainingSession {
         // The folder is locked before the data are read, so a second run into it is refused at once.
         let lock = try RunFolderLock.acquire(options.outputDirectory, at: SourceLocation(file: spec.file, line: 0, column: 0))
         do throws(TrainingFailure) {
-            let data = try DataLoading.load(spec, graph: graph, seed: options.seed)
+            let data = try DataLoading.load(spec, graph: graph, seed: options.seed, purpose: .training)
             let trainer = try Trainer(spec: spec, graph: graph, data: data, options: options)
             trainer.runLock = lock
             var notes: [String] = []
