@@ -103,7 +103,8 @@ import Testing
         #expect(settings.contains("error: a checkpoint's settings must be in range; 1 field of 'nnc.overrides'") && settings.contains("'batchSize' is 0: at least 1"), "\(settings)")
         let weights = try corrupt("run/weights.safetensors", to: "pre.safetensors", metadata: { $0["nnc.preprocessing"] = "[1, 2" })
         let preprocessing = try #require(Training.failure { _ = try InferenceSession.make(model: spec, weights: weights) })
-        #expect(preprocessing.contains("error: the metadata 'nnc.preprocessing' of '\(weights)' is damaged: it is not valid JSON"), "\(preprocessing)")
+        #expect(preprocessing.contains("error: the preprocessing saved in '\(weights)' must be the JSON a training run writes")
+                && preprocessing.contains("[E0507]"), "\(preprocessing)")
     }
 
     /// Early stopping's best weights are all there in their shapes, or the checkpoint is refused
