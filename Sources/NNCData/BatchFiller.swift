@@ -16,14 +16,14 @@ public struct BatchFiller: Sendable {
         self.dataset = dataset
         self.augmentation = augmentation
         self.seed = seed
-        let shape = dataset.sampleShape
+        let shape = dataset.imageShape
         image = shape.count >= 2 ? (shape[0], shape[1], shape.dropFirst(2).reduce(1, *)) : (0, 0, 0)
         try Self.checkIndices(dataset)
         guard !augmentation.isNone else { return }
         let described = "[\(shape.map(String.init).joined(separator: ", "))]"
         guard dataset.input == .real, shape.count == 2 || shape.count == 3 else {
             throw DataError(.dataSizeMismatch, "augmentation shifts and flips images, [H, W] or [H, W, C]; the samples of '\(dataset.inputName)' are \(dataset.input == .real ? described : "token ids \(described)")",
-                            file: dataset.inputName, help: dataset.input == .real ? "give the model an image input such as [28, 28, 1]" : "remove data.augment")
+                            file: dataset.inputName, help: dataset.input == .real ? "give the model an image input such as [28, 28, 1], or read images from a file that stores them as [H, W]" : "remove data.augment")
         }
         guard augmentation.shift < min(shape[0], shape[1]) else {
             throw DataError(.dataSizeMismatch, "a shift moves an image by less than its size; \(augmentation.shift) pixels would empty the \(shape[0])×\(shape[1]) samples of '\(dataset.inputName)'",

@@ -8,6 +8,10 @@ public struct Dataset: Sendable {
     public let inputName: String
     /// The model's per-sample input shape.
     public let sampleShape: [Int]
+    /// The geometry augmentation shifts and flips: the model's input shape, or the samples'
+    /// shape in the file when the model reshapes images ([28, 28] in an IDX file) into a flat
+    /// input ([784]), as the deformed-MNIST MLPs do: the image is shifted, then read flat.
+    public let imageShape: [Int]
     /// Prepared values, `count × storedWidth` (token ids as exact small integers).
     public let features: [Float]
     public let input: InputEncoding
@@ -34,10 +38,14 @@ public struct Dataset: Sendable {
         }
     }
 
-    init(name: String, inputName: String, sampleShape: [Int], features: [Float], input: InputEncoding, targets: Targets, encoding: TargetEncoding) {
+    init(name: String, inputName: String, sampleShape: [Int], storedShape: [Int]? = nil, features: [Float], input: InputEncoding,
+         targets: Targets, encoding: TargetEncoding) {
         self.name = name
         self.inputName = inputName
         self.sampleShape = sampleShape
+        let stored = storedShape ?? sampleShape
+        let flat = sampleShape.count < 2 && stored.count >= 2 && stored.reduce(1, *) == sampleShape.reduce(1, *)
+        imageShape = flat ? stored : sampleShape
         self.features = features
         self.input = input
         self.targets = targets

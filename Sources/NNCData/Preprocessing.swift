@@ -95,7 +95,7 @@ public struct Preprocessing: Sendable, Equatable, Codable {
                             at: location, label: "this record", help: "lower data.preprocess.scale, or rescale the data before training")
         }
         try checkTargets(raw)
-        return Dataset(name: raw.name, inputName: raw.inputName, sampleShape: inputShape, features: features, input: input,
+        return Dataset(name: raw.name, inputName: raw.inputName, sampleShape: inputShape, storedShape: raw.sampleShape, features: features, input: input,
                        targets: raw.targets, encoding: targets)
     }
 

@@ -123,9 +123,27 @@ import Testing
         let data = try Preprocessing(inputShape: [4], targets: .sparse(classes: 3)).fit(on: iris).apply(to: iris)
         #expect(Bundled.relative(rendered { _ = try BatchFiller(data, augmentation: Augmentation(shift: 1)) }) == """
             models/data/iris.csv: error: augmentation shifts and flips images, [H, W] or [H, W, C]; the samples of 'models/data/iris.csv' are [4] [E0504]
-            help: give the model an image input such as [28, 28, 1]
+            help: give the model an image input such as [28, 28, 1], or read images from a file that stores them as [H, W]
 
             """)
+    }
+
+    /// Images stored as [28, 28] and fed to a flat [784] input (the deformed-MNIST MLPs) are
+    /// shifted as images, then read flat: the same values as with a [28, 28, 1] input.
+    @Test func flatInputsOfStoredImagesAreAugmentedAsImages() throws {
+        let raw = try DataReader.read(Bundled.mnistTrain, labels: .classes)
+        let preprocessing = Preprocessing(scale: 1.0 / 255, inputShape: [784], targets: .sparse(classes: 10))
+        let flat = try preprocessing.fit(on: raw).apply(to: raw)
+        #expect(flat.sampleShape == [784] && flat.imageShape == [28, 28])
+        let image = try Preprocessing(scale: 1.0 / 255, inputShape: [28, 28, 1], targets: .sparse(classes: 10)).fit(on: raw).apply(to: raw)
+        let augmentation = Augmentation(shift: 2)
+        let order = EpochOrder(sampleCount: flat.count, batchSize: 8, seed: 3)
+        var a = [Float](repeating: 0, count: 8 * 784), b = a, plain = a
+        try BatchFiller(flat, augmentation: augmentation, seed: 3).fillInputs(&a, order: order.order(epoch: 1), positions: order.batch(2), epoch: 1, augment: true)
+        try BatchFiller(image, augmentation: augmentation, seed: 3).fillInputs(&b, order: order.order(epoch: 1), positions: order.batch(2), epoch: 1, augment: true)
+        try BatchFiller(flat).fillInputs(&plain, order: order.order(epoch: 1), positions: order.batch(2), epoch: 1, augment: false)
+        #expect(a == b)
+        #expect(a != plain)
     }
 
     /// After warm-up, ordering an epoch and filling its batches (augmented inputs, one-hot
