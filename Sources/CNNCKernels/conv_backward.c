@@ -14,8 +14,15 @@ static int weights_chunk_rows(const nnc_conv *cv) {
 }
 
 void nnc_conv_backward_weights(float *dw, const float *xs, const float *dz, nnc_conv cv, int b0, int b1) {
+    int avx2 = nnc_conv_have_avx2();
+#if defined(__x86_64__) || defined(__i386__)
+    if (avx2 && nnc_conv_direct_weights_fits(&cv)) {
+        nnc_conv_direct_weights(dw, xs, dz, &cv, b0, b1);
+        return;
+    }
+#endif
     patch_runs r = runs_of(&cv);
-    int F = cv.filters, fg = F / cv.groups, avx2 = nnc_conv_have_avx2();
+    int F = cv.filters, fg = F / cv.groups;
     int narrow = fg <= 8, chunk = weights_chunk_rows(&cv);
     int first = b0 * cv.g.oh, last = b1 * cv.g.oh;
     float tile[96];

@@ -125,6 +125,11 @@ AVX2 int nnc_conv_direct_tile_avx2(float *tile, const float *src, const nnc_conv
 void nnc_conv_weights_tile(float *tile, int rows, int narrow, const float *xs, const float *dz, const size_t *off, int cols,
                          const nnc_conv *cv, int r0, int r1, int masked);
 AVX2 void nnc_conv_rows_tile_avx2(float *tile, const float *const ar[6], int k, const float *bp);
+
+/// Backward weights with positions along the lanes, for direct convolutions that fit its
+/// buffers (conv_weights_direct.c).
+int nnc_conv_direct_weights_fits(const nnc_conv *cv);
+AVX2 void nnc_conv_direct_weights(float *dw, const float *xs, const float *dz, const nnc_conv *cv, int b0, int b1);
 #endif
 
 #endif
