@@ -66,10 +66,10 @@ void nnc_adadelta_update(float *w, const float *g, float *eg2, float *ed2, size_
 // operations (so the two agree bit for bit); returns how many weights it updated.
 __attribute__((target("avx2,fma")))
 static size_t adam_avx2(float *w, const float *g, float *m, float *v, float *vmax, size_t n, float lr, float beta1,
-                        float beta2, float eps, float weight_decay, float c1, float c2) {
+                        float beta2, float eps, float weight_decay, float step_size, float root_c2_inverse) {
     __m256 b1 = _mm256_set1_ps(beta1), b1c = _mm256_set1_ps(1.0f - beta1), b2 = _mm256_set1_ps(beta2);
-    __m256 b2c = _mm256_set1_ps(1.0f - beta2), rate = _mm256_set1_ps(lr), decay = _mm256_set1_ps(lr * weight_decay);
-    __m256 k1 = _mm256_set1_ps(c1), k2 = _mm256_set1_ps(c2), e = _mm256_set1_ps(eps);
+    __m256 b2c = _mm256_set1_ps(1.0f - beta2), decay = _mm256_set1_ps(lr * weight_decay);
+    __m256 size = _mm256_set1_ps(step_size), k2 = _mm256_set1_ps(root_c2_inverse), e = _mm256_set1_ps(eps);
     size_t i = 0;
     for (; i + 8 <= n; i += 8) {
         __m256 wi = _mm256_loadu_ps(w + i), gi = _mm256_loadu_ps(g + i);
@@ -83,8 +83,8 @@ static size_t adam_avx2(float *w, const float *g, float *m, float *v, float *vma
             second = _mm256_max_ps(_mm256_loadu_ps(vmax + i), vi);
             _mm256_storeu_ps(vmax + i, second);
         }
-        __m256 denom = _mm256_add_ps(_mm256_sqrt_ps(_mm256_div_ps(second, k2)), e);
-        __m256 step = _mm256_div_ps(_mm256_mul_ps(rate, _mm256_div_ps(mi, k1)), denom);
+        __m256 denom = _mm256_add_ps(_mm256_mul_ps(_mm256_sqrt_ps(second), k2), e);
+        __m256 step = _mm256_div_ps(_mm256_mul_ps(size, mi), denom);
         _mm256_storeu_ps(w + i, _mm256_sub_ps(wi, step));
     }
     return i;
@@ -93,11 +93,14 @@ static size_t adam_avx2(float *w, const float *g, float *m, float *v, float *vma
 
 void nnc_adam_update(float *w, const float *g, float *m, float *v, float *vmax, size_t n, float lr, float beta1,
                      float beta2, float eps, float weight_decay, long t) {
-    // Bias corrections in double: β₂ᵗ stays accurate for long runs.
-    float c1 = (float)(1.0 - pow(beta1, (double)t)), c2 = (float)(1.0 - pow(beta2, (double)t));
+    // Bias corrections in double (β₂ᵗ stays accurate for long runs), folded as PyTorch's fused
+    // Adam folds them: lr/(1 − β₁ᵗ)·m / (√v/√(1 − β₂ᵗ) + ε), one square root and one division
+    // per weight (the unfolded form took three divisions, the update's cost).
+    float step_size = (float)(lr / (1.0 - pow(beta1, (double)t)));
+    float root_c2_inverse = (float)(1.0 / sqrt(1.0 - pow(beta2, (double)t)));
     size_t i = 0;
 #if defined(__x86_64__) || defined(__i386__)
-    if (nnc_has_avx2()) i = adam_avx2(w, g, m, v, vmax, n, lr, beta1, beta2, eps, weight_decay, c1, c2);
+    if (nnc_has_avx2()) i = adam_avx2(w, g, m, v, vmax, n, lr, beta1, beta2, eps, weight_decay, step_size, root_c2_inverse);
 #endif
     for (; i < n; i++) {
         if (weight_decay != 0.0f) w[i] -= lr * weight_decay * w[i];
@@ -108,6 +111,6 @@ void nnc_adam_update(float *w, const float *g, float *m, float *v, float *vmax, 
             vmax[i] = vmax[i] > v[i] ? vmax[i] : v[i];
             second = vmax[i];
         }
-        w[i] -= lr * (m[i] / c1) / (sqrtf(second / c2) + eps);
+        w[i] -= step_size * m[i] / (sqrtf(second) * root_c2_inverse + eps);
     }
 }

@@ -175,8 +175,8 @@ extension Executor {
             loss(function, base, rows: rows, columns: columns, gradient: gradient)
 
         case .update(let rule, let n):
-            inRanges(.update(rule, learningRate: learningRate, momentum: momentum, step: steps + 1), count: n, base,
-                     operandCount: count)
+            inRanges(.update(rule, learningRate: learningRate, momentum: momentum, step: steps + 1), count: n,
+                     work: RangeJob.work(of: rule, n), base, operandCount: count)
 
         // Regularization and learnable activations (Executor+Regularization.swift).
         case .penalty(let terms):

@@ -52,6 +52,15 @@ struct RangeJob {
         }
     }
 
+    /// An update's cost in elementwise operations per weight, for the split: the rules with a
+    /// square root and a division per weight cost about as much as 8 cheap elementwise ops.
+    static func work(of rule: OptimizerRule, _ n: Int) -> Int {
+        switch rule {
+        case .sgd: n
+        case .adagrad, .rmsprop, .adadelta, .adam: 8 * n
+        }
+    }
+
     /// One optimizer step over n weights; `state` holds the rule's state tensors in operand order.
     /// A declared momentum of zero keeps no velocity, so an override applies only where one is declared.
     static func update(_ rule: OptimizerRule, w: UnsafeMutablePointer<Float>, g: UnsafeMutablePointer<Float>,
