@@ -110,7 +110,7 @@ extension Driver {
             return CompileResult(check: checked, plan: nil, diagnostics: checked.diagnostics)
         }
         do {
-            let plan = try ExecutionPlan.compile(graph, spec: spec, options: options, planner: planner)
+            let plan = try ExecutionPlan.compile(graph, options: options, planner: planner)
             return CompileResult(check: checked, plan: plan, diagnostics: checked.diagnostics)
         } catch {
             var all = Diagnostics()

@@ -1,3 +1,4 @@
+import NNCGraph
 import NNCPlan
 import NNCRuntime
 

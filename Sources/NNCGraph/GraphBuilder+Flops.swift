@@ -27,7 +27,7 @@ extension GraphBuilder {
     }
 
     mutating func countFlops(_ node: inout Node, inputs: [Node]) {
-        guard let layer = node.layer, let y = node.shape else { return }
+        guard let layer = node.spec, let y = node.shape else { return }
         let c = layer.component
         let x = inputs[0].shape!
         let outputs = y.elementCount

@@ -29,10 +29,10 @@ struct TrainingChecker {
         let node = outputNode
         switch node.op {
         case .softmax: return "softmax"
-        case .activation, .dense, .conv1d, .conv2d: return node.layer?.component.component("activation")?.kind.name ?? "linear"
+        case .activation, .dense, .conv1d, .conv2d: return node.spec?.component.component("activation")?.kind.name ?? "linear"
         case .dropout:
             // Look through a trailing dropout.
-            return node.inputs.first.map { graph[$0].layer?.component.component("activation")?.kind.name ?? "linear" } ?? "linear"
+            return node.inputs.first.map { graph[$0].spec?.component.component("activation")?.kind.name ?? "linear" } ?? "linear"
         default: return "linear"
         }
     }

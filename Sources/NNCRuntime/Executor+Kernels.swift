@@ -1,4 +1,5 @@
 import CNNCKernels
+import NNCGraph
 import NNCKernels
 import NNCPlan
 

@@ -1,4 +1,5 @@
 import Foundation
+import NNCGraph
 import NNCPlan
 
 /// The formulas behind the reference kernels.

@@ -1,5 +1,6 @@
 import Foundation
 import NNCDriver
+import NNCGraph
 import NNCKernels
 import NNCPlan
 import NNCRuntime

@@ -9,7 +9,7 @@ public enum MemoryReport {
     /// Tensor bytes of one plan: the arena plus the persistent segment (GEMM workspace,
     /// which depends on the thread count, is extra and small).
     public static func bytes(_ graph: Graph, _ spec: ModelSpec, mode: LoweringOptions.Mode, batch: Int) -> ExecutionPlan? {
-        try? ExecutionPlan.compile(graph, spec: spec, options: LoweringOptions(mode: mode, batch: batch))
+        try? ExecutionPlan.compile(graph, options: LoweringOptions(mode: mode, batch: batch))
     }
 
     /// The batch `nnc summary` reports: the spec's `train.batch_size`, else 32.

@@ -52,7 +52,7 @@ public struct InferenceSession {
                                               graph: graph, spec: spec, at: spec.inputLocation) {
             throw TrainingFailure([refusal])
         }
-        let evaluator = Evaluator(plan: plan, pool: ThreadPool(threads: threads), metrics: spec.metrics.map(MetricAccumulator.Metric.init(spec:)))
+        let evaluator = Evaluator(plan: plan, pool: ThreadPool(threads: threads), metrics: spec.metrics.map(Metric.init(decoding:)))
         let mismatches = evaluator.executor.load(evaluator.stateBuffers, from: weights)
         guard mismatches.isEmpty else {
             throw TrainingFailure([Diagnostic.error(.checkpointMismatch, "weights load only into the model they were trained for; \(mismatches.count) tensor\(mismatches.count == 1 ? "" : "s") of '\(weightsPath)' differ",

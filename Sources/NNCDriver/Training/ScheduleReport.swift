@@ -1,4 +1,5 @@
 import Foundation
+import NNCGraph
 import NNCRuntime
 import NNCSpec
 

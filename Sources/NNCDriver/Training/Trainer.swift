@@ -127,7 +127,7 @@ public final class Trainer {
         } else {
             lastBatchExecutor = nil
         }
-        metrics = spec.metrics.map(MetricAccumulator.Metric.init(spec:))
+        metrics = spec.metrics.map(Metric.init(decoding:))
         if let plan = evaluationPlan {
             let evaluator = Evaluator(plan: plan, pool: pool, metrics: metrics)
             evaluatorState = evaluator.stateCorrespondence(with: executor)
@@ -156,7 +156,7 @@ public final class Trainer {
 
     static func compile(_ graph: Graph, _ spec: ModelSpec, _ options: LoweringOptions) throws(TrainingFailure) -> ExecutionPlan {
         do {
-            return try ExecutionPlan.compile(graph, spec: spec, options: options)
+            return try ExecutionPlan.compile(graph, options: options)
         } catch {
             throw TrainingFailure(error.diagnostics.sorted)
         }

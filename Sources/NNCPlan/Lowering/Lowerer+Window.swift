@@ -18,8 +18,8 @@ extension Lowerer {
     }
 
     func convolutionShape(_ node: Node) -> ConvolutionShape {
-        let c = node.layer!.component
-        return ConvolutionShape(window: window(node), filters: c.int("filters")!, groups: c.int("groups") ?? 1)
+        let c = convolution(node)
+        return ConvolutionShape(window: window(node), filters: c.filters, groups: c.groups)
     }
 
     /// Scratch for the zero-padded copy of x (or of dx) the kernels read (empty when they
@@ -116,7 +116,17 @@ extension Lowerer {
     }
 
     /// Average pooling divides by the whole window, padding included (PyTorch's default).
-    func countsPadding(_ node: Node) -> Bool { node.layer?.component.bool("count_padding") ?? false }
+    func countsPadding(_ node: Node) -> Bool {
+        if case .avgpool1d(let pool)? = node.layer { return pool.countPadding }
+        if case .avgpool2d(let pool)? = node.layer { return pool.countPadding }
+        return false
+    }
+
+    func convolution(_ node: Node) -> Convolution {
+        if case .conv1d(let c)? = node.layer { return c }
+        if case .conv2d(let c)? = node.layer { return c }
+        preconditionFailure("'\(node.name)' is not a convolution")
+    }
 
     mutating func lowerPool(_ node: Node) {
         let g = window(node)
