@@ -106,7 +106,7 @@ extension Driver {
     /// Checks and, when the model is clean, compiles it to an execution plan.
     public static func compile(_ file: SourceFile, options: LoweringOptions, planner: MemoryPlanner = GreedyPlanner()) -> CompileResult {
         let checked = check(file)
-        guard !checked.hasErrors, let graph = checked.graph, let spec = checked.spec, graph.isComplete else {
+        guard !checked.hasErrors, let graph = checked.graph, checked.spec != nil, graph.isComplete else {
             return CompileResult(check: checked, plan: nil, diagnostics: checked.diagnostics)
         }
         do {

@@ -32,8 +32,8 @@ public struct GraphBuilder {
         nodes = [input]
         // An empty layer list was reported by the spec stage (or every layer failed to decode).
         if spec.layers.isEmpty {
-            return Graph(name: spec.name, nodes: nodes, output: nil, isComplete: false, training: TrainingConfiguration(decoding: spec),
-                         layersLocation: spec.layersLocation)
+            return Graph(name: spec.name, nodes: nodes, output: nil, isComplete: false,
+                         training: TrainingConfiguration(decoding: spec), layersLocation: spec.layersLocation)
         }
         let order = resolveOrder()
         nodes[0].isInteger = order.contains { spec.layers[$0.index].kind.name == "embedding" && $0.inputs.contains(0) }

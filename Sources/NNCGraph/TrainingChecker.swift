@@ -33,7 +33,8 @@ struct TrainingChecker {
         case .dropout:
             // Look through a trailing dropout.
             return node.inputs.first.map { graph[$0].spec?.component.component("activation")?.kind.name ?? "linear" } ?? "linear"
-        default: return "linear"
+        case .input, .maxpool1d, .maxpool2d, .avgpool1d, .avgpool2d, .globalAvgpool, .flatten, .reshape,
+             .batchnorm, .layernorm, .embedding, .simpleRNN, .lstm, .gru, .bidirectional, .add, .concat: return "linear"
         }
     }
 

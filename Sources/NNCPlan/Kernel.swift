@@ -315,7 +315,15 @@ public enum Kernel: Sendable, Equatable {
     public var canRunInPlace: Bool {
         switch self {
         case .activation, .dropout, .dropoutBackward, .activationBackward, .scaleSteps: true
-        default: false
+        case .dense, .denseBackwardData, .denseBackwardWeights, .convolution, .convolutionBackwardData,
+             .convolutionBackwardWeights, .convolutionMaxPool, .maxPool, .maxPoolBackward, .averagePool,
+             .averagePoolBackward, .globalAveragePool, .globalAveragePoolBackward, .softmax, .softmaxBackward,
+             .batchNormTraining, .batchNormInference, .batchNormBackward, .packWeights, .foldBatchNorm,
+             .layerNorm, .layerNormBackward, .add, .accumulate, .concat, .concatBackward, .embedding,
+             .embeddingBackward, .loss, .update, .penalty, .penaltyGradient, .clipByValue, .clipByGlobalNorm,
+             .weightDecay, .constrain, .swishLearnable, .swishLearnableBackward, .recurrent,
+             .recurrentBackward, .recurrentWeightsGradient, .packRecurrentWeights, .dropoutMask, .sequenceMask,
+             .merge, .mergeBackward: false
         }
     }
 }

@@ -13,7 +13,7 @@ public enum MemoryReport {
     }
 
     /// The batch `nnc summary` reports: the spec's `train.batch_size`, else 32.
-    public static func defaultBatch(_ spec: ModelSpec) -> Int { spec.train?.int("batch_size") ?? 32 }
+    public static func defaultBatch(_ graph: Graph) -> Int { graph.training.train.batchSize }
 
     /// Lines for the summary: training and inference memory at `batch`.
     public static func lines(_ graph: Graph, _ spec: ModelSpec, batch: Int) -> String {

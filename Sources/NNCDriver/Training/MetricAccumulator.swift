@@ -36,7 +36,7 @@ public struct MetricAccumulator {
                 logits = plan.outputIsLogits && fromLogits ? .sigmoid : .none
             case .softmaxCrossEntropy?:
                 logits = plan.outputIsLogits ? .softmax : .none
-            default:
+            case .meanSquaredError?, .sumOfSquares?, .categoricalCrossEntropy?, nil:
                 break
             }
             if columns == 1 { binary = true }

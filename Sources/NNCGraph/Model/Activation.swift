@@ -10,6 +10,34 @@ public enum Activation: String, Sendable, CaseIterable {
         case .leakyRelu, .softplus, .swish: false
         }
     }
+
+    /// True when the derivative jumps somewhere (finite differences straddling it see two
+    /// slopes, so gradient checks take a smaller step and skip elements near it).
+    public var hasKink: Bool {
+        switch self {
+        case .relu, .leakyRelu, .elu, .selu: true
+        case .linear, .sigmoid, .tanh, .lecunTanh, .softplus, .swish: false
+        }
+    }
+
+    /// Forward FLOPs per element (exp, log and tanh count as one).
+    public var flops: Int {
+        switch self {
+        case .linear: 0
+        case .relu: 1          // max(0, x)
+        case .leakyRelu: 2     // compare, multiply
+        case .elu: 4           // compare, exp, subtract, multiply
+        case .selu: 5          // elu, scale
+        case .sigmoid: 4       // negate, exp, add, divide
+        case .tanh: 1
+        case .lecunTanh: 3     // multiply, tanh, multiply
+        case .softplus: 3      // exp, add, log
+        case .swish: 6         // multiply by beta, sigmoid, multiply by x
+        }
+    }
+
+    /// Forward FLOPs per element of softmax: max, subtract, exp, sum, divide.
+    public static let softmaxFlops = 5
 }
 
 /// An activation with its parameter (alpha of leaky_relu and elu, beta of swish).
@@ -24,7 +52,7 @@ public struct ActivationFunction: Sendable, Equatable, CustomStringConvertible {
     public var description: String {
         switch kind {
         case .leakyRelu, .elu, .swish: "\(kind.rawValue)(\(parameter))"
-        default: kind.rawValue
+        case .linear, .relu, .selu, .sigmoid, .tanh, .lecunTanh, .softplus: kind.rawValue
         }
     }
 }

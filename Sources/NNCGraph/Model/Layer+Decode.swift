@@ -6,7 +6,8 @@ extension Layer {
         switch op {
         case .input: self = .input
         case .dense:
-            self = .dense(Dense(units: c.integer("units"), activation: Self.activation(c), weights: Weights(decoding: c)))
+            self = .dense(Dense(units: c.integer("units"), activation: Self.activation(c),
+                                weights: Weights(decoding: c)))
         case .conv1d: self = .conv1d(Convolution(decoding: c))
         case .conv2d: self = .conv2d(Convolution(decoding: c))
         case .maxpool1d: self = .maxpool1d
@@ -18,9 +19,10 @@ extension Layer {
         case .reshape: self = .reshape
         case .dropout: self = .dropout(Dropout(rate: c.number("rate")))
         case .batchnorm:
-            self = .batchnorm(BatchNorm(momentum: c.number("momentum"), epsilon: c.number("epsilon"), center: c.flag("center"),
-                                        scale: c.flag("scale")))
-        case .layernorm: self = .layernorm(LayerNorm(epsilon: c.number("epsilon"), center: c.flag("center"), scale: c.flag("scale")))
+            self = .batchnorm(BatchNorm(momentum: c.number("momentum"), epsilon: c.number("epsilon"),
+                                        center: c.flag("center"), scale: c.flag("scale")))
+        case .layernorm:
+            self = .layernorm(LayerNorm(epsilon: c.number("epsilon"), center: c.flag("center"), scale: c.flag("scale")))
         case .activation: self = .activation(Self.activation(c))
         case .softmax: self = .softmax
         case .embedding:
@@ -31,7 +33,8 @@ extension Layer {
         case .gru: self = .gru(Recurrent(decoding: c))
         case .bidirectional:
             let inner = c.decodedComponent("layer") ?? defaultComponent(Registry.recurrentLayersFamily, "lstm")
-            self = .bidirectional(Bidirectional(layer: Recurrent(decoding: inner), merge: MergeMode(rawValue: c.text("merge_mode"))))
+            let merge = MergeMode(rawValue: c.text("merge_mode"))
+            self = .bidirectional(Bidirectional(layer: Recurrent(decoding: inner), merge: merge))
         case .add: self = .add
         case .concat: self = .concat(Concat(axis: c.integer("axis")))
         }
@@ -64,15 +67,18 @@ extension Convolution {
 extension Recurrent {
     init(decoding c: ComponentSpec) {
         let cell: Cell = switch c.kind.name {
+        case "simple_rnn": .simple
         case "lstm": .lstm(unitForgetBias: c.flag("unit_forget_bias"))
         case "gru": .gru(resetAfter: c.flag("reset_after"))
-        default: .simple
+        default: preconditionFailure("recurrent layer '\(c.kind.name)' has no case")
         }
+        // Both have registry defaults (tanh, sigmoid); simple_rnn has no gates to activate.
         let activation = c.decodedComponent("activation")
         let recurrentActivation = c.decodedComponent("recurrent_activation")
         self.init(cell: cell, units: c.integer("units"),
                   activation: activation.map(LayerActivation.init(decoding:)) ?? .function(ActivationFunction(.tanh)),
-                  recurrentActivation: recurrentActivation.map(LayerActivation.init(decoding:)) ?? .function(ActivationFunction(.sigmoid)),
+                  recurrentActivation: recurrentActivation.map(LayerActivation.init(decoding:))
+                      ?? .function(ActivationFunction(.sigmoid)),
                   activationLocation: activation?.location ?? c.location,
                   recurrentActivationLocation: recurrentActivation?.location ?? c.location,
                   returnSequences: c.flag("return_sequences"), dropout: c.number("dropout"),

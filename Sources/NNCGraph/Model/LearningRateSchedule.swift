@@ -94,6 +94,22 @@ public indirect enum LearningRateSchedule: Sendable, Equatable {
         }
     }
 
+    /// The registry's name (`constant`, `cosine`, …).
+    public var name: String {
+        switch self {
+        case .constant: "constant"
+        case .step: "step"
+        case .piecewise: "piecewise"
+        case .exponential: "exponential"
+        case .inverseTime: "inverse_time"
+        case .polynomial: "polynomial"
+        case .cosine: "cosine"
+        case .oneCycle: "one_cycle"
+        case .warmup: "warmup"
+        case .plateau: "reduce_on_plateau"
+        }
+    }
+
     /// The plateau rule, when the schedule is one.
     public var plateauRule: PlateauRule? {
         if case .plateau(let rule) = self { rule } else { nil }

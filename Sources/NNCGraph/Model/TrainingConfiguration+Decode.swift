@@ -15,20 +15,23 @@ extension TrainingConfiguration {
         momentumSchedule = MomentumSchedule(decoding: spec.momentumSchedule)
         let initDefaults = record(spec.initDefaults, Registry.initSection)
         func initializer(_ name: String) -> Initializer {
-            Initializer(decoding: initDefaults.decodedComponent(name) ?? defaultComponent(Registry.initializers, "zeros"))
+            Initializer(decoding: initDefaults.decodedComponent(name)
+                            ?? defaultComponent(Registry.initializers, "zeros"))
         }
-        initializers = ModelInitializers(weights: initializer("weights"), bias: initializer("bias"), recurrent: initializer("recurrent"))
+        initializers = ModelInitializers(weights: initializer("weights"), bias: initializer("bias"),
+                                         recurrent: initializer("recurrent"))
         let r = record(spec.regularization, Registry.regularizationSection)
-        regularization = Regularization(penalty: Regularizer(l1: r.number("l1"), l2: r.number("l2")), weightDecay: r.number("weight_decay"),
-                                        maxNorm: r.double("max_norm"), clipNorm: r.double("clip_norm"), clipValue: r.double("clip_value"))
+        regularization = Regularization(penalty: Regularizer(l1: r.number("l1"), l2: r.number("l2")),
+                                        weightDecay: r.number("weight_decay"), maxNorm: r.double("max_norm"),
+                                        clipNorm: r.double("clip_norm"), clipValue: r.double("clip_value"))
         train = TrainSettings(decoding: record(spec.train, Registry.trainSection))
     }
 }
 
 extension TrainSettings {
     init(decoding t: RecordValue) {
-        self.init(epochs: t.integer("epochs"), batchSize: t.integer("batch_size"), seed: t.integer("seed"), shuffle: t.flag("shuffle"),
-                  dropLast: t.flag("drop_last"), validationSplit: t.number("validation_split"),
+        self.init(epochs: t.integer("epochs"), batchSize: t.integer("batch_size"), seed: t.integer("seed"),
+                  shuffle: t.flag("shuffle"), dropLast: t.flag("drop_last"), validationSplit: t.number("validation_split"),
                   earlyStopping: t.record("early_stopping").map(EarlyStoppingSettings.init(decoding:)),
                   checkpoint: t.record("checkpoint").map(CheckpointSettings.init(decoding:)))
     }
@@ -43,8 +46,8 @@ extension EarlyStoppingSettings {
 
 extension CheckpointSettings {
     init(decoding r: RecordValue) {
-        self.init(directory: r.string("dir"), every: r.integer("every"), keep: r.integer("keep"), bestOnly: r.flag("best_only"),
-                  monitor: r.text("monitor"))
+        self.init(directory: r.string("dir"), every: r.integer("every"), keep: r.integer("keep"),
+                  bestOnly: r.flag("best_only"), monitor: r.text("monitor"))
     }
 }
 
@@ -54,9 +57,11 @@ extension Loss {
         switch c.kind.name {
         case "mse": self = .meanSquaredError
         case "sum_of_squares": self = .sumOfSquares
-        case "categorical_crossentropy": self = .categoricalCrossEntropy(fromLogits: fromLogits, smoothing: c.number("label_smoothing"))
+        case "categorical_crossentropy":
+            self = .categoricalCrossEntropy(fromLogits: fromLogits, smoothing: c.number("label_smoothing"))
         case "sparse_categorical_crossentropy": self = .sparseCategoricalCrossEntropy(fromLogits: fromLogits)
-        case "binary_crossentropy": self = .binaryCrossEntropy(fromLogits: fromLogits, smoothing: c.number("label_smoothing"))
+        case "binary_crossentropy":
+            self = .binaryCrossEntropy(fromLogits: fromLogits, smoothing: c.number("label_smoothing"))
         default: preconditionFailure("loss '\(c.kind.name)' has no case")
         }
     }
@@ -82,7 +87,8 @@ extension Optimizer {
         case "rmsprop": .rmsprop(rho: c.number("rho"), momentum: c.number("momentum"), epsilon: c.number("epsilon"),
                                  centered: c.flag("centered"))
         case "adadelta": .adadelta(rho: c.number("rho"), epsilon: c.number("epsilon"))
-        case "adam": .adam(beta1: c.number("beta_1"), beta2: c.number("beta_2"), epsilon: c.number("epsilon"), amsgrad: c.flag("amsgrad"))
+        case "adam": .adam(beta1: c.number("beta_1"), beta2: c.number("beta_2"), epsilon: c.number("epsilon"),
+                           amsgrad: c.flag("amsgrad"))
         case "adamw": .adamw(beta1: c.number("beta_1"), beta2: c.number("beta_2"), epsilon: c.number("epsilon"),
                              weightDecay: c.number("weight_decay"), amsgrad: c.flag("amsgrad"))
         default: preconditionFailure("optimizer '\(c.kind.name)' has no case")
@@ -100,7 +106,9 @@ extension LearningRateSchedule {
         case "constant": self = .constant
         case "step": self = .step(every: c.integer("every"), factor: c.number("factor"), unit: unit)
         case "piecewise":
-            let boundaries = (c.list("boundaries") ?? []).compactMap { if case .int(let v) = $0.value { v } else { nil } }
+            let boundaries = (c.list("boundaries") ?? []).compactMap { value -> Int? in
+                if case .int(let v) = value.value { v } else { nil }
+            }
             let values = (c.list("values") ?? []).compactMap { v -> Double? in
                 switch v.value {
                 case .float(let x): x
@@ -110,17 +118,21 @@ extension LearningRateSchedule {
             }
             self = .piecewise(boundaries: boundaries, values: values, unit: unit)
         case "exponential":
-            self = .exponential(rate: c.number("rate"), every: c.number("every"), staircase: c.flag("staircase"), unit: unit)
+            self = .exponential(rate: c.number("rate"), every: c.number("every"), staircase: c.flag("staircase"),
+                                unit: unit)
         case "inverse_time": self = .inverseTime(every: c.number("every"), rate: c.number("rate"), unit: unit)
         case "polynomial":
-            self = .polynomial(duration: c.integer("duration"), end: c.number("end_learning_rate"), power: c.number("power"), unit: unit)
-        case "cosine": self = .cosine(duration: c.integer("duration"), minimum: c.number("min_learning_rate"), unit: unit)
+            self = .polynomial(duration: c.integer("duration"), end: c.number("end_learning_rate"),
+                               power: c.number("power"), unit: unit)
+        case "cosine":
+            self = .cosine(duration: c.integer("duration"), minimum: c.number("min_learning_rate"), unit: unit)
         case "one_cycle":
-            self = .oneCycle(maximum: c.number("max_learning_rate"), duration: c.integer("duration"), pctStart: c.number("pct_start"),
-                             div: c.number("div_factor"), finalDiv: c.number("final_div_factor"), unit: unit)
+            self = .oneCycle(maximum: c.number("max_learning_rate"), duration: c.integer("duration"),
+                             pctStart: c.number("pct_start"), div: c.number("div_factor"),
+                             finalDiv: c.number("final_div_factor"), unit: unit)
         case "warmup":
-            self = .warmup(duration: c.integer("duration"), from: c.number("from"), then: LearningRateSchedule(decoding: c.decodedComponent("then")),
-                           unit: unit)
+            self = .warmup(duration: c.integer("duration"), from: c.number("from"),
+                           then: LearningRateSchedule(decoding: c.decodedComponent("then")), unit: unit)
         case "reduce_on_plateau": self = .plateau(PlateauRule(decoding: c))
         default: preconditionFailure("schedule '\(c.kind.name)' has no case")
         }
@@ -129,8 +141,9 @@ extension LearningRateSchedule {
 
 extension PlateauRule {
     init(decoding c: ComponentSpec) {
-        self.init(monitor: c.text("monitor"), factor: c.number("factor"), patience: c.integer("patience"), minDelta: c.number("min_delta"),
-                  cooldown: c.integer("cooldown"), minimumRate: c.number("min_learning_rate"))
+        self.init(monitor: c.text("monitor"), factor: c.number("factor"), patience: c.integer("patience"),
+                  minDelta: c.number("min_delta"), cooldown: c.integer("cooldown"),
+                  minimumRate: c.number("min_learning_rate"))
     }
 }
 

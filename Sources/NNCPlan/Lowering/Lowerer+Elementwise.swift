@@ -127,7 +127,9 @@ extension Lowerer {
     /// the axis, each input contributing its axis extent × the dimensions after it.
     func concatLayout(_ node: Node) -> (outer: Int, widths: [Int]) {
         let rank = node.shape!.rank
-        guard case .concat(let concat)? = node.layer else { preconditionFailure("'\(node.name)' is not a concat layer") }
+        guard case .concat(let concat)? = node.layer else {
+            preconditionFailure("'\(node.name)' is not a concat layer")
+        }
         var axis = concat.axis
         if axis < 0 { axis += rank }
         let outer = batch * node.shape!.dims[..<axis].reduce(1, *)

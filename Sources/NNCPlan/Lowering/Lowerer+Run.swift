@@ -125,7 +125,8 @@ extension Lowerer {
         let model = graph.training.initializers
         for p in node.parameters {
             if p.name == "swish_beta", node.op.isRecurrent {
-                let at = node.op == .bidirectional ? node.location : layer.recurrent?.activationLocation ?? node.location
+                let at = node.op == .bidirectional ? node.location
+                    : layer.recurrent?.activationLocation ?? node.location
                 diagnostics.error(.notCompilable, "a learnable swish beta in a recurrent layer cannot be compiled to a plan yet", at: at,
                                   label: "learnable: true", help: "use a fixed beta (learnable: false) in recurrent layers")
                 continue

@@ -217,7 +217,8 @@ extension OptimizerRule {
     /// The update rule of the spec's optimizer (adamw is adam with decoupled decay).
     init(_ optimizer: Optimizer) {
         switch optimizer.rule {
-        case .sgd(let momentum, let nesterov, let dampening): self = .sgd(momentum: momentum, dampening: dampening, nesterov: nesterov)
+        case .sgd(let momentum, let nesterov, let dampening):
+            self = .sgd(momentum: momentum, dampening: dampening, nesterov: nesterov)
         case .adagrad(let initial, let epsilon): self = .adagrad(initialAccumulator: initial, epsilon: epsilon)
         case .rmsprop(let rho, let momentum, let epsilon, let centered):
             self = .rmsprop(rho: rho, momentum: momentum, epsilon: epsilon, centered: centered)
