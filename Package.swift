@@ -14,36 +14,40 @@ let package = Package(
     targets: [
         .target(name: "NNCDiagnostics"),
         .target(name: "NNCSpec", dependencies: ["NNCDiagnostics", .product(name: "Yams", package: "Yams")]),
-        .target(name: "NNCGraph", dependencies: ["NNCSpec"]),
+        .target(name: "NNCGraph", dependencies: ["NNCDiagnostics", "NNCSpec"]),
         // Lowering to an execution plan over one arena: autodiff, fusion, liveness, memory planners.
-        .target(name: "NNCPlan", dependencies: ["NNCGraph"]),
+        .target(name: "NNCPlan", dependencies: ["NNCDiagnostics", "NNCGraph"]),
         // CPU kernels in C (AVX2/FMA chosen at run time, portable fallback) and their Swift face.
         .target(name: "CNNCKernels"),
         .target(name: "NNCKernels", dependencies: ["CNNCKernels"]),
         // The arena, the executor that runs a plan with the fast kernels, and its double-precision reference twin.
-        .target(name: "NNCRuntime", dependencies: ["NNCPlan", "NNCKernels", "CNNCKernels"]),
+        .target(name: "NNCRuntime", dependencies: ["NNCDiagnostics", "NNCGraph", "NNCPlan", "NNCKernels", "CNNCKernels"]),
         // System zlib (gzip-compressed data files), through a module map.
         .systemLibrary(name: "CZlib", path: "Sources/CZlib"),
         // Data set readers (IDX, CSV, NPY, token and text sequences, generated tasks), preprocessing, splits, batching.
         .target(name: "NNCData", dependencies: ["NNCDiagnostics", "CZlib"]),
         .target(name: "NNCDriver", dependencies: ["NNCDiagnostics", "NNCSpec", "NNCGraph", "NNCPlan", "NNCKernels", "NNCRuntime", "NNCData"]),
         .executableTarget(name: "nnc", dependencies: [
-            "NNCDriver", "NNCData",
+            "NNCDriver", "NNCData", "NNCSpec", "NNCGraph", "NNCPlan", "NNCKernels",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ], plugins: ["GitRevision"]),
         // `nnc --version` names the commit it was built from: the plugin runs the tool, which
         // reads the checkout's .git files (no git program needed; nil outside a checkout).
         .plugin(name: "GitRevision", capability: .buildTool(), dependencies: ["GitRevisionTool"]),
         .executableTarget(name: "GitRevisionTool", path: "Plugins/GitRevisionTool"),
-        .testTarget(name: "NNCSpecTests", dependencies: ["NNCSpec"]),
-        .testTarget(name: "NNCGraphTests", dependencies: ["NNCGraph"]),
-        .testTarget(name: "NNCKernelsTests", dependencies: ["NNCKernels", "CNNCKernels"]),
-        .testTarget(name: "NNCDataTests", dependencies: ["NNCData", "CAllocationCounter"]),
+        // What the test targets share: the repository's paths, golden files, a seeded generator.
+        .target(name: "NNCTestSupport", path: "Tests/NNCTestSupport"),
+        .testTarget(name: "NNCSpecTests", dependencies: ["NNCDiagnostics", "NNCSpec"]),
+        .testTarget(name: "NNCGraphTests", dependencies: ["NNCGraph", "NNCSpec", "NNCTestSupport"]),
+        .testTarget(name: "NNCKernelsTests", dependencies: ["NNCKernels", "CNNCKernels", "NNCGraph", "NNCRuntime"]),
+        .testTarget(name: "NNCDataTests", dependencies: ["NNCData", "NNCDiagnostics", "NNCTestSupport", "CAllocationCounter"]),
         .testTarget(name: "NNCPlanTests", dependencies: ["NNCPlan"]),
-        .testTarget(name: "NNCRuntimeTests", dependencies: ["NNCRuntime", "NNCKernels", "NNCDriver", "NNCSpec", "CAllocationCounter"]),
+        .testTarget(name: "NNCRuntimeTests", dependencies: ["NNCRuntime", "NNCKernels", "NNCDriver", "NNCSpec", "NNCGraph", "NNCPlan",
+                                                     "NNCTestSupport", "CAllocationCounter"]),
         // Counts heap allocations (malloc interposed in the test process) for the zero-allocation test.
         .target(name: "CAllocationCounter", path: "Tests/CAllocationCounter"),
         // Depends on the executable so `swift test` builds the `nnc` binary the end-to-end tests run.
-        .testTarget(name: "NNCDriverTests", dependencies: ["NNCDriver", "NNCPlan", "NNCRuntime", "NNCData", "nnc"]),
+        .testTarget(name: "NNCDriverTests", dependencies: ["NNCDriver", "NNCSpec", "NNCGraph", "NNCPlan", "NNCRuntime", "NNCData",
+                                                    "NNCTestSupport", "nnc"]),
     ]
 )

@@ -41,13 +41,6 @@ void nnc_activation_forward(float *y, const float *x, size_t n, nnc_activation a
     }
 }
 
-int nnc_activation_backward_needs_only_output(nnc_activation act) {
-    switch (act) {
-    case NNC_ACT_LEAKY_RELU: case NNC_ACT_SOFTPLUS: case NNC_ACT_SWISH: return 0;
-    default: return 1;
-    }
-}
-
 void nnc_activation_backward(float *dx, const float *dy, const float *x, const float *y, size_t n,
                              nnc_activation act, float p) {
     switch (act) {

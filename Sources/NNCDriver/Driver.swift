@@ -106,11 +106,11 @@ extension Driver {
     /// Checks and, when the model is clean, compiles it to an execution plan.
     public static func compile(_ file: SourceFile, options: LoweringOptions, planner: MemoryPlanner = GreedyPlanner()) -> CompileResult {
         let checked = check(file)
-        guard !checked.hasErrors, let graph = checked.graph, let spec = checked.spec, graph.isComplete else {
+        guard !checked.hasErrors, let graph = checked.graph, checked.spec != nil, graph.isComplete else {
             return CompileResult(check: checked, plan: nil, diagnostics: checked.diagnostics)
         }
         do {
-            let plan = try ExecutionPlan.compile(graph, spec: spec, options: options, planner: planner)
+            let plan = try ExecutionPlan.compile(graph, options: options, planner: planner)
             return CompileResult(check: checked, plan: plan, diagnostics: checked.diagnostics)
         } catch {
             var all = Diagnostics()

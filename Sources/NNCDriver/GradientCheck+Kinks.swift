@@ -1,3 +1,4 @@
+import NNCGraph
 import NNCPlan
 import NNCRuntime
 
@@ -44,7 +45,7 @@ extension GradientCheck {
         var winners: [(argmax: BufferID, output: BufferID)] = []
 
         init(_ plan: ExecutionPlan) {
-            func kinked(_ f: ActivationFunction) -> Bool { [.relu, .leakyRelu, .elu, .selu].contains(f.kind) }
+            func kinked(_ f: ActivationFunction) -> Bool { f.kind.hasKink }
             for instruction in plan.instructions where instruction.phase == .forward {
                 let outputs = instruction.operands.filter { $0.access != .read }.map(\.buffer)
                 switch instruction.kernel {
@@ -59,7 +60,15 @@ extension GradientCheck {
                 case .convolutionMaxPool(_, _, let f, _, let saved):
                     if kinked(f), let y = outputs.first { signs.append(y) }
                     if saved, outputs.count > 1 { winners.append((outputs[1], outputs[0])) }
-                default:
+                case .denseBackwardData, .denseBackwardWeights, .convolutionBackwardData,
+                     .convolutionBackwardWeights, .maxPoolBackward, .averagePool, .averagePoolBackward,
+                     .globalAveragePool, .globalAveragePoolBackward, .activationBackward, .softmax,
+                     .softmaxBackward, .dropout, .dropoutBackward, .batchNormTraining, .batchNormInference,
+                     .batchNormBackward, .packWeights, .foldBatchNorm, .layerNorm, .layerNormBackward, .add,
+                     .accumulate, .concat, .concatBackward, .embedding, .embeddingBackward, .loss, .update,
+                     .penalty, .penaltyGradient, .clipByValue, .clipByGlobalNorm, .weightDecay, .constrain,
+                     .swishLearnable, .swishLearnableBackward, .recurrentBackward, .recurrentWeightsGradient,
+                     .packRecurrentWeights, .dropoutMask, .scaleSteps, .sequenceMask, .merge, .mergeBackward:
                     break
                 }
             }

@@ -1,4 +1,5 @@
 import Foundation
+import NNCGraph
 import NNCPlan
 import NNCRuntime
 
@@ -83,13 +84,22 @@ public enum GradientCheck {
     /// precisely with the wider step, while central differences' truncation error, O(h²·f‴),
     /// stays near 10⁻¹⁰ (at 10⁻⁴ it reaches 10⁻⁵ of a tanh recurrence's gradients).
     public static func defaultStep(_ plan: ExecutionPlan) -> Double {
-        func kinked(_ f: ActivationFunction) -> Bool { [.relu, .leakyRelu, .elu, .selu].contains(f.kind) }
+        func kinked(_ f: ActivationFunction) -> Bool { f.kind.hasKink }
         let kinks = plan.instructions.contains { instruction in
             switch instruction.kernel {
             case .dense(_, _, _, _, let f, _), .convolution(_, _, let f), .activation(let f, _): kinked(f)
             case .recurrent(let s): kinked(s.activation) || kinked(s.recurrentActivation)
             case .maxPool: true
-            default: false
+            case .denseBackwardData, .denseBackwardWeights, .convolutionBackwardData,
+                 .convolutionBackwardWeights, .convolutionMaxPool, .maxPoolBackward, .averagePool,
+                 .averagePoolBackward, .globalAveragePool, .globalAveragePoolBackward, .activationBackward,
+                 .softmax, .softmaxBackward, .dropout, .dropoutBackward, .batchNormTraining,
+                 .batchNormInference, .batchNormBackward, .packWeights, .foldBatchNorm, .layerNorm,
+                 .layerNormBackward, .add, .accumulate, .concat, .concatBackward, .embedding,
+                 .embeddingBackward, .loss, .update, .penalty, .penaltyGradient, .clipByValue,
+                 .clipByGlobalNorm, .weightDecay, .constrain, .swishLearnable, .swishLearnableBackward,
+                 .recurrentBackward, .recurrentWeightsGradient, .packRecurrentWeights, .dropoutMask,
+                 .scaleSteps, .sequenceMask, .merge, .mergeBackward: false
             }
         }
         return kinks ? 1e-6 : 1e-5

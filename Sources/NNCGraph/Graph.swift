@@ -1,4 +1,4 @@
-import NNCSpec
+import NNCDiagnostics
 
 /// The checked model: nodes in topological order (node 0 is the input), every shape known
 /// for nodes that checked, parameters and costs counted.
@@ -9,6 +9,10 @@ public struct Graph: Sendable {
     public var output: NodeID?
     /// True when every layer checked and the model has no errors.
     public var isComplete: Bool
+    /// The loss, optimizer, schedules, regularization and training settings, typed.
+    public var training: TrainingConfiguration
+    /// Where the layer list was written (for messages about the model as a whole).
+    public var layersLocation: SourceLocation
 
     public subscript(id: NodeID) -> Node { nodes[id.rawValue] }
 

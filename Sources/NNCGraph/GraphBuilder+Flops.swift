@@ -9,25 +9,17 @@ import NNCSpec
 /// (off at inference), reshapes, concat and embedding lookups cost nothing.
 extension GraphBuilder {
     /// FLOPs per element of each activation.
+    /// FLOPs per element of the activation named `name` (a registry name; see `Activation.flops`).
     public static func activationFlops(_ name: String) -> Int {
-        switch name {
-        case "linear": 0
-        case "relu": 1          // max(0, x)
-        case "leaky_relu": 2    // compare, multiply
-        case "elu": 4           // compare, exp, subtract, multiply
-        case "selu": 5          // elu, scale
-        case "sigmoid": 4       // negate, exp, add, divide
-        case "tanh": 1
-        case "lecun_tanh": 3    // multiply, tanh, multiply
-        case "softplus": 3      // exp, add, log
-        case "swish": 6         // multiply by beta, sigmoid, multiply by x
-        case "softmax": 5       // max, subtract, exp, sum, divide
-        default: preconditionFailure("activation '\(name)' has no FLOP count")
+        if name == "softmax" { return Activation.softmaxFlops }
+        guard let activation = Activation(rawValue: name) else {
+            preconditionFailure("activation '\(name)' has no case")
         }
+        return activation.flops
     }
 
     mutating func countFlops(_ node: inout Node, inputs: [Node]) {
-        guard let layer = node.layer, let y = node.shape else { return }
+        guard let layer = node.spec, let y = node.shape else { return }
         let c = layer.component
         let x = inputs[0].shape!
         let outputs = y.elementCount

@@ -6,7 +6,7 @@ import NNCSpec
 /// same in both (Linear, Conv, LayerNorm and Embedding hold what Keras's layers hold).
 extension GraphBuilder {
     mutating func countParameters(_ node: inout Node, inputs: [Node]) {
-        guard let layer = node.layer else { return }
+        guard let layer = node.spec else { return }
         let c = layer.component
         let trainable = c.bool("trainable") ?? true
         let x = inputs[0].shape!

@@ -154,7 +154,7 @@ extension GraphBuilder {
             let labels = inputs.map { inputLabel($0, layer) }
             let primary = layer.inputs.first { $0.name == mismatched.name }?.location ?? layer.location
             var help: String?
-            if let last = mismatched.layer, last.kind.name == "dense", first.rank == mismatched.shape!.rank {
+            if let last = mismatched.spec, last.kind.name == "dense", first.rank == mismatched.shape!.rank {
                 help = "set 'units: \(first.channels)' on '\(mismatched.name)'"
             }
             diagnostics.append(.error(.mergeShapeMismatch,

@@ -29,7 +29,7 @@ extension GraphBuilder {
         let saturating: Set<String> = ["sigmoid", "tanh", "lecun_tanh"]
         let hidden = graph.nodes.filter { $0.id != graph.output && ($0.op == .dense || $0.op.isConvolution) }
         let stack = hidden.filter { node in
-            guard let c = node.layer?.component, let act = c.component("activation")?.kind.name else { return false }
+            guard let c = node.spec?.component, let act = c.component("activation")?.kind.name else { return false }
             return saturating.contains(act) && isSmallInit(c.component("init") ?? spec.initDefaults?.component("weights"))
         }
         guard stack.count > limit else { return }

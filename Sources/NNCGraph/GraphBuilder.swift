@@ -26,13 +26,14 @@ public struct GraphBuilder {
     }
 
     public mutating func build() -> Graph {
-        var input = Node(id: NodeID(0), name: ModelSpec.inputName, op: .input, layer: nil, inputs: [],
+        var input = Node(id: NodeID(0), name: ModelSpec.inputName, op: .input, spec: nil, layer: .input, inputs: [],
                          shape: spec.input.map(TensorShape.init), location: spec.inputLocation)
         if let dims = spec.input, !withinLimits(dims, what: "the input", at: spec.inputLocation) { input.shape = nil }
         nodes = [input]
         // An empty layer list was reported by the spec stage (or every layer failed to decode).
         if spec.layers.isEmpty {
-            return Graph(name: spec.name, nodes: nodes, output: nil, isComplete: false)
+            return Graph(name: spec.name, nodes: nodes, output: nil, isComplete: false,
+                         training: TrainingConfiguration(decoding: spec), layersLocation: spec.layersLocation)
         }
         let order = resolveOrder()
         nodes[0].isInteger = order.contains { spec.layers[$0.index].kind.name == "embedding" && $0.inputs.contains(0) }
@@ -41,7 +42,7 @@ public struct GraphBuilder {
             let layer = spec.layers[entry.index]
             let id = NodeID(nodes.count)
             nodeOfLayer[entry.index] = id
-            var node = Node(id: id, name: layer.name, op: Op(kind: layer.kind), layer: layer,
+            var node = Node(id: id, name: layer.name, op: Op(kind: layer.kind), spec: layer, layer: nil,
                             inputs: entry.inputs.map { $0 == 0 ? NodeID(0) : nodeOfLayer[$0 - 1]! },
                             shape: nil, location: layer.location)
             let inputNodes = node.inputs.map { nodes[$0.rawValue] }
@@ -54,6 +55,7 @@ public struct GraphBuilder {
                     countParameters(&node, inputs: inputNodes)
                 }
                 if node.shape != nil {
+                    node.layer = Layer(decoding: layer.component, op: node.op)
                     countFlops(&node, inputs: inputNodes)
                     node.receptiveField = receptiveField(of: node, inputs: inputNodes)
                 }
@@ -62,7 +64,8 @@ public struct GraphBuilder {
         }
         let output = resolveOutput(nodeOfLayer)
         var graph = Graph(name: spec.name, nodes: nodes, output: output,
-                          isComplete: nodes.allSatisfy { $0.shape != nil } && output != nil)
+                          isComplete: nodes.allSatisfy { $0.shape != nil } && output != nil,
+                          training: TrainingConfiguration(decoding: spec), layersLocation: spec.layersLocation)
         // With errors the output path itself may be wrong; dead-branch warnings would be noise.
         if !diagnostics.hasErrors { warnDeadBranches(graph) }
         warnDeepSaturatingStack(graph)

@@ -41,8 +41,12 @@ public struct Node: Sendable {
     public var id: NodeID
     public var name: String
     public var op: Op
-    /// The decoded layer (nil for the model input).
-    public var layer: LayerSpec?
+    /// The layer as the spec wrote it (nil for the model input): what the checker and the
+    /// reports read. Later stages read `layer`.
+    public var spec: LayerSpec?
+    /// The typed attributes, decoded once the layer has checked (nil until then, and for
+    /// layers that did not check).
+    public var layer: Layer?
     public var inputs: [NodeID]
     /// The output shape; nil when the layer could not be checked (its error is reported once).
     public var shape: TensorShape?
@@ -67,5 +71,5 @@ public struct Node: Sendable {
     public var nonTrainableParams: Int { parameters.filter { !$0.trainable }.reduce(0) { $0 + $1.count } }
     public var paramCount: Int { parameters.reduce(0) { $0 + $1.count } }
     public var bufferCount: Int { buffers.reduce(0) { $0 + $1.count } }
-    public var typeName: String { layer?.kind.name ?? "input" }
+    public var typeName: String { spec?.kind.name ?? "input" }
 }

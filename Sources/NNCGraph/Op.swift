@@ -29,7 +29,8 @@ public enum Op: String, Sendable, CaseIterable {
         switch self {
         case .conv1d, .maxpool1d, .avgpool1d: 1
         case .conv2d, .maxpool2d, .avgpool2d: 2
-        default: 0
+        case .input, .dense, .globalAvgpool, .flatten, .reshape, .dropout, .batchnorm, .layernorm, .activation,
+             .softmax, .embedding, .simpleRNN, .lstm, .gru, .bidirectional, .add, .concat: 0
         }
     }
 

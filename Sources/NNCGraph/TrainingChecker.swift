@@ -29,11 +29,12 @@ struct TrainingChecker {
         let node = outputNode
         switch node.op {
         case .softmax: return "softmax"
-        case .activation, .dense, .conv1d, .conv2d: return node.layer?.component.component("activation")?.kind.name ?? "linear"
+        case .activation, .dense, .conv1d, .conv2d: return node.spec?.component.component("activation")?.kind.name ?? "linear"
         case .dropout:
             // Look through a trailing dropout.
-            return node.inputs.first.map { graph[$0].layer?.component.component("activation")?.kind.name ?? "linear" } ?? "linear"
-        default: return "linear"
+            return node.inputs.first.map { graph[$0].spec?.component.component("activation")?.kind.name ?? "linear" } ?? "linear"
+        case .input, .maxpool1d, .maxpool2d, .avgpool1d, .avgpool2d, .globalAvgpool, .flatten, .reshape,
+             .batchnorm, .layernorm, .embedding, .simpleRNN, .lstm, .gru, .bidirectional, .add, .concat: return "linear"
         }
     }
 

@@ -1,6 +1,6 @@
 import Foundation
+import NNCDiagnostics
 import NNCGraph
-import NNCSpec
 
 /// A compiled model: instructions over typed buffers, the persistent segment (parameters,
 /// optimizer state, statistics) and the planned arena of everything transient.
@@ -55,14 +55,14 @@ public struct LoweringFailure: Error, Sendable {
 
 extension ExecutionPlan {
     /// Lowers a checked, complete graph and plans its memory with `planner`.
-    public static func compile(_ graph: Graph, spec: ModelSpec, options: LoweringOptions,
+    public static func compile(_ graph: Graph, options: LoweringOptions,
                                planner: MemoryPlanner = GreedyPlanner()) throws(LoweringFailure) -> ExecutionPlan {
         precondition(graph.isComplete, "compile a graph that checked without errors")
         precondition(options.batch >= 1, "a batch has at least one sample")
-        var lowerer = Lowerer(graph: graph, spec: spec, options: options)
+        var lowerer = Lowerer(graph: graph, options: options)
         lowerer.run()
         if lowerer.diagnostics.hasErrors { throw LoweringFailure(diagnostics: lowerer.diagnostics) }
-        if let tooLarge = KernelSizeLimit.check(lowerer.buffers, lowerer.prepare + lowerer.instructions, graph: graph, spec: spec,
+        if let tooLarge = KernelSizeLimit.check(lowerer.buffers, lowerer.prepare + lowerer.instructions, graph: graph,
                                                 batch: options.batch) {
             var diagnostics = Diagnostics()
             diagnostics.append(tooLarge)

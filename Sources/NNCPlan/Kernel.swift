@@ -1,33 +1,4 @@
-/// Activations of the spec language, by their registry names (softmax is a kernel of its own).
-public enum Activation: String, Sendable, CaseIterable {
-    case linear, relu, leakyRelu = "leaky_relu", elu, selu, sigmoid, tanh, lecunTanh = "lecun_tanh", softplus, swish
-
-    /// True when the derivative can be computed from the output alone (so backward keeps y,
-    /// and the activation can be fused into the producer's epilogue or run in place).
-    public var backwardNeedsOnlyOutput: Bool {
-        switch self {
-        case .linear, .relu, .sigmoid, .tanh, .lecunTanh, .elu, .selu: true
-        case .leakyRelu, .softplus, .swish: false
-        }
-    }
-}
-
-/// An activation with its parameter (alpha of leaky_relu and elu, beta of swish).
-public struct ActivationFunction: Sendable, Equatable, CustomStringConvertible {
-    public var kind: Activation
-    public var parameter: Double
-    public init(_ kind: Activation, parameter: Double = 0) {
-        self.kind = kind
-        self.parameter = parameter
-    }
-    public static let linear = ActivationFunction(.linear)
-    public var description: String {
-        switch kind {
-        case .leakyRelu, .elu, .swish: "\(kind.rawValue)(\(parameter))"
-        default: kind.rawValue
-        }
-    }
-}
+import NNCGraph
 
 /// The geometry of a convolution or pooling window over channels-last tensors
 /// [batch, h, w, c] (1-D ops use h = 1), with per-side padding and the output size.
@@ -344,7 +315,15 @@ public enum Kernel: Sendable, Equatable {
     public var canRunInPlace: Bool {
         switch self {
         case .activation, .dropout, .dropoutBackward, .activationBackward, .scaleSteps: true
-        default: false
+        case .dense, .denseBackwardData, .denseBackwardWeights, .convolution, .convolutionBackwardData,
+             .convolutionBackwardWeights, .convolutionMaxPool, .maxPool, .maxPoolBackward, .averagePool,
+             .averagePoolBackward, .globalAveragePool, .globalAveragePoolBackward, .softmax, .softmaxBackward,
+             .batchNormTraining, .batchNormInference, .batchNormBackward, .packWeights, .foldBatchNorm,
+             .layerNorm, .layerNormBackward, .add, .accumulate, .concat, .concatBackward, .embedding,
+             .embeddingBackward, .loss, .update, .penalty, .penaltyGradient, .clipByValue, .clipByGlobalNorm,
+             .weightDecay, .constrain, .swishLearnable, .swishLearnableBackward, .recurrent,
+             .recurrentBackward, .recurrentWeightsGradient, .packRecurrentWeights, .dropoutMask, .sequenceMask,
+             .merge, .mergeBackward: false
         }
     }
 }

@@ -1,5 +1,5 @@
+import NNCDiagnostics
 import NNCGraph
-import NNCSpec
 
 /// The kernels take sizes, counts and offsets as 32-bit C ints, so no tensor of a plan may
 /// hold more than 2³¹ − 1 elements: a larger one would trap in the conversion or wrap in C.
@@ -10,7 +10,7 @@ enum KernelSizeLimit {
 
     /// E0401 at the layer of the first buffer too large for the kernels, naming the largest
     /// batch whose buffers all fit; nil when every buffer fits.
-    static func check(_ buffers: [PlanBuffer], _ instructions: [Instruction], graph: Graph, spec: ModelSpec,
+    static func check(_ buffers: [PlanBuffer], _ instructions: [Instruction], graph: Graph,
                       batch: Int) -> Diagnostic? {
         var tooLarge: [(buffer: PlanBuffer, elements: Int?)] = []
         for buffer in buffers where buffer.viewOf == nil {
@@ -28,7 +28,7 @@ enum KernelSizeLimit {
             : "no batch fits: one sample's tensor is already too large; make \(isInput ? "the input" : "the layer") smaller"
         return .error(.tooLarge, "a tensor of a compiled plan may hold at most \(maxElements.grouped) elements (the kernels' 32-bit sizes); "
                       + "'\(first.buffer.name)' \(first.buffer.shapeText) holds \(count) at batch \(batch.grouped)",
-                      at: isInput ? spec.inputLocation : node?.location ?? spec.layersLocation, help: help)
+                      at: isInput ? graph.nodes[0].location : node?.location ?? graph.layersLocation, help: help)
     }
 
     /// The largest batch at which none of `buffers` is too large, taking each as growing in

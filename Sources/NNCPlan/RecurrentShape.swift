@@ -1,3 +1,5 @@
+import NNCGraph
+
 /// One direction of a recurrent layer as its kernels see it: the cell, the sizes, the
 /// activations, and which optional operands the instructions carry.
 ///
@@ -230,9 +232,4 @@ public struct RecurrentShape: Sendable, Equatable {
         if recurrentDropout { parts.append("recurrent dropout") }
         return "\(cell.name) (" + parts.joined(separator: ", ") + ")"
     }
-}
-
-/// How a bidirectional layer merges its two directions when not concatenating them.
-public enum MergeMode: String, Sendable, Equatable {
-    case sum, mul, ave
 }

@@ -12,28 +12,3 @@ public struct PenaltyTerm: Sendable, Equatable {
     }
 }
 
-/// A constraint applied to a weight tensor after every optimizer step (Keras's
-/// `kernel_constraint`). The tensor is seen as [rows][units] with units its last axis, so a
-/// unit's incoming weights are one column: for dense W[in×units] the column norms, for a
-/// convolution W[kh, kw, cin, filters] the norm over everything but the filter axis
-/// (Keras's documented `axis=[0, 1, 2]`; Keras's bare default axis=0 would take norms over
-/// the kernel rows only), for an embedding table [vocabulary, dim] each dimension's column.
-public enum WeightConstraint: Sendable, Equatable {
-    /// w ← w·clip(‖w‖, 0, m)/(ε + ‖w‖) per unit, ε = 1e-7 (Keras's MaxNorm).
-    case maxNorm(Double)
-    /// w ← max(w, 0) (Keras's NonNeg).
-    case nonNegative
-    /// w ← w/(ε + ‖w‖) per unit, ε = 1e-7 (Keras's UnitNorm).
-    case unitNorm
-
-    /// Keras's backend epsilon in the norm constraints.
-    public static let epsilon = 1e-7
-
-    public var name: String {
-        switch self {
-        case .maxNorm(let m): "max_norm(\(m))"
-        case .nonNegative: "non_neg"
-        case .unitNorm: "unit_norm"
-        }
-    }
-}

@@ -1,4 +1,5 @@
 import CNNCKernels
+import NNCGraph
 import NNCKernels
 import NNCPlan
 
@@ -281,9 +282,27 @@ extension MergeMode {
     }
 }
 
+extension Activation {
+    /// The C kernels' code of the activation (the one map between the two vocabularies).
+    public var kernel: nnc_activation {
+        switch self {
+        case .linear: NNC_ACT_LINEAR
+        case .relu: NNC_ACT_RELU
+        case .leakyRelu: NNC_ACT_LEAKY_RELU
+        case .elu: NNC_ACT_ELU
+        case .selu: NNC_ACT_SELU
+        case .sigmoid: NNC_ACT_SIGMOID
+        case .tanh: NNC_ACT_TANH
+        case .lecunTanh: NNC_ACT_LECUN_TANH
+        case .softplus: NNC_ACT_SOFTPLUS
+        case .swish: NNC_ACT_SWISH
+        }
+    }
+}
+
 extension ActivationFunction {
-    /// The C kernels' code: the plan's activations and the kernels' share their registry names.
-    var raw: nnc_activation { Elementwise.Activation(rawValue: kind.rawValue)!.c }
+    /// The C kernels' code of the function's activation.
+    var raw: nnc_activation { kind.kernel }
 }
 
 extension ConvolutionShape {

@@ -1,4 +1,5 @@
 import CNNCKernels
+import NNCGraph
 import NNCPlan
 
 /// The fast kernels of the regularization instructions and of swish with a learned β

@@ -114,7 +114,14 @@ public final class Executor: @unchecked Sendable {
                 most = max(most, recurrentParts(s, threads: threads) * recurrentPartFloats(s, threads: threads).total)
             case .recurrentWeightsGradient(let s):
                 for k in 0..<s.products { need(s.units, s.productColumns(k).count, s.batch * s.steps) }
-            default:
+            case .maxPool, .maxPoolBackward, .averagePool, .averagePoolBackward, .globalAveragePool,
+                 .globalAveragePoolBackward, .activation, .activationBackward, .softmax, .softmaxBackward,
+                 .dropout, .dropoutBackward, .batchNormTraining, .batchNormInference, .batchNormBackward,
+                 .packWeights, .foldBatchNorm, .layerNorm, .layerNormBackward, .add, .accumulate, .concat,
+                 .concatBackward, .embedding, .embeddingBackward, .loss, .update, .penalty, .penaltyGradient,
+                 .clipByValue, .clipByGlobalNorm, .weightDecay, .constrain, .swishLearnable,
+                 .swishLearnableBackward, .packRecurrentWeights, .dropoutMask, .scaleSteps, .sequenceMask,
+                 .merge, .mergeBackward:
                 break
             }
         }

@@ -1,6 +1,6 @@
 import Foundation
+import NNCGraph
 import NNCPlan
-import NNCSpec
 
 /// Initial parameter values from a seed, per the layer's (or the model's) initializer,
 /// with Keras's formulas: glorot/he/lecun scale by fan-in and fan-out, the truncated
@@ -17,7 +17,7 @@ public enum ParameterInitializer {
 
     static func drawn(for p: ParameterBinding, rng: inout SplitMix64) -> [Double] {
         let n = p.shape.reduce(1, *)
-        guard let spec = p.initializer else { return Array(repeating: p.initialValue, count: n) }
+        guard let initializer = p.initializer else { return Array(repeating: p.initialValue, count: n) }
         let fanIn = Double(p.fanIn), fanOut = Double(p.fanOut)
         func uniform(_ limit: Double) -> [Double] { (0..<n).map { _ in (rng.unit() * 2 - 1) * limit } }
         func truncated(_ std: Double) -> [Double] {
@@ -29,24 +29,19 @@ public enum ParameterInitializer {
                 }
             }
         }
-        switch spec.kind.name {
-        case "zeros": return Array(repeating: 0, count: n)
-        case "ones": return Array(repeating: 1, count: n)
-        case "constant": return Array(repeating: spec.double("value") ?? 0, count: n)
-        case "uniform":
-            let a = spec.double("a") ?? -0.05, b = spec.double("b") ?? 0.05
-            return (0..<n).map { _ in a + (b - a) * rng.unit() }
-        case "normal":
-            let mean = spec.double("mean") ?? 0, std = spec.double("std") ?? 0.05
-            return (0..<n).map { _ in mean + std * rng.normal() }
-        case "glorot_uniform": return uniform((6 / (fanIn + fanOut)).squareRoot())
-        case "glorot_normal": return truncated((2 / (fanIn + fanOut)).squareRoot())
-        case "he_uniform": return uniform((6 / fanIn).squareRoot())
-        case "he_normal": return truncated((2 / fanIn).squareRoot())
-        case "lecun_uniform": return uniform((3 / fanIn).squareRoot())
-        case "lecun_normal": return truncated((1 / fanIn).squareRoot())
-        case "orthogonal": return orthogonal(p.shape, gain: spec.double("gain") ?? 1, rng: &rng)
-        default: preconditionFailure("initializer '\(spec.kind.name)' has no formula")
+        switch initializer {
+        case .zeros: return Array(repeating: 0, count: n)
+        case .ones: return Array(repeating: 1, count: n)
+        case .constant(let value): return Array(repeating: value, count: n)
+        case .uniform(let a, let b): return (0..<n).map { _ in a + (b - a) * rng.unit() }
+        case .normal(let mean, let std): return (0..<n).map { _ in mean + std * rng.normal() }
+        case .glorotUniform: return uniform((6 / (fanIn + fanOut)).squareRoot())
+        case .glorotNormal: return truncated((2 / (fanIn + fanOut)).squareRoot())
+        case .heUniform: return uniform((6 / fanIn).squareRoot())
+        case .heNormal: return truncated((2 / fanIn).squareRoot())
+        case .lecunUniform: return uniform((3 / fanIn).squareRoot())
+        case .lecunNormal: return truncated((1 / fanIn).squareRoot())
+        case .orthogonal(let gain): return orthogonal(p.shape, gain: gain, rng: &rng)
         }
     }
 

@@ -1,5 +1,6 @@
 import CNNCKernels
 import Foundation
+import NNCGraph
 import NNCPlan
 
 /// Runs the same plan as `Executor` in double precision with naive kernels written from

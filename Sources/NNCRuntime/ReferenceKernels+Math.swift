@@ -1,4 +1,5 @@
 import Foundation
+import NNCGraph
 import NNCPlan
 
 /// The formulas behind the reference kernels.
@@ -7,6 +8,7 @@ extension ReferenceExecutor {
     static let lecunA = 1.7159, lecunB = 2.0 / 3.0
 
     static func sigmoid(_ x: Double) -> Double { 1 / (1 + exp(-x)) }
+    static func softplus(_ x: Double) -> Double { x > 0 ? x + log1p(exp(-x)) : log1p(exp(x)) }
 
     static func activate(_ f: ActivationFunction, _ x: Double) -> Double {
         let a = f.parameter
@@ -19,7 +21,7 @@ extension ReferenceExecutor {
         case .sigmoid: return sigmoid(x)
         case .tanh: return Foundation.tanh(x)
         case .lecunTanh: return lecunA * Foundation.tanh(lecunB * x)
-        case .softplus: return x > 0 ? x + log1p(exp(-x)) : log1p(exp(x))
+        case .softplus: return softplus(x)
         case .swish: return x * sigmoid(a * x)
         }
     }

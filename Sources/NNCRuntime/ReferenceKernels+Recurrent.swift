@@ -1,5 +1,6 @@
 import CNNCKernels
 import Foundation
+import NNCGraph
 import NNCPlan
 
 /// The recurrent layers in double precision, written from the formulas one sequence at a

@@ -1,4 +1,5 @@
 import Foundation
+import NNCGraph
 import NNCPlan
 
 /// The naive double-precision twins of the regularization kernels, from the formulas.

@@ -1,5 +1,6 @@
 import CNNCKernels
 import Foundation
+import NNCGraph
 import NNCPlan
 
 /// The naive double-precision kernel behind each instruction, written from the formulas.

@@ -43,7 +43,7 @@ struct SummaryCommand: ParsableCommand {
         } else if let graph = result.graph {
             print(SummaryTable.render(graph, explain: explain, convention: convention), terminator: "")
             if !result.hasErrors, let compiled, compiled.isComplete, graph.isComplete, let spec = result.spec {
-                print(MemoryReport.lines(compiled, spec, batch: batch ?? MemoryReport.defaultBatch(spec)), terminator: "")
+                print(MemoryReport.lines(compiled, spec, batch: batch ?? MemoryReport.defaultBatch(compiled)), terminator: "")
                 if let memory, let budget = MemoryReport.parseBytes(memory) {
                     print("Largest batch within \(memory) (\(budget.grouped) bytes):")
                     for mode in [LoweringOptions.Mode.training, .inference] where mode == .inference || spec.loss != nil {

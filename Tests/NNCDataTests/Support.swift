@@ -1,11 +1,12 @@
 import Foundation
 @testable import NNCData
 import NNCDiagnostics
+import NNCTestSupport
 import Testing
 
 /// The bundled data sets (models/data), found from this file so tests run from any directory.
 enum Bundled {
-    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    static let root = Repository.root
 
     static func path(_ name: String) -> String { root.appendingPathComponent("models/data/\(name)").path }
 

@@ -1,5 +1,6 @@
 import Foundation
 import NNCSpec
+import NNCTestSupport
 import Testing
 
 /// The committed Grammar/ files are exactly what the registry generates, so the schema
@@ -14,7 +15,11 @@ import Testing
         for (path, generate) in Self.files {
             let url = Repo.root.appendingPathComponent(path)
             let expected = generate()
-            if Repo.recording { try expected.write(to: url, atomically: true, encoding: .utf8) }
+            if Golden.recording {
+                try expected.write(to: url, atomically: true, encoding: .utf8)
+                Issue.record("recorded \(path); run again without NNC_RECORD=1 to check it")
+                continue
+            }
             let committed = try String(contentsOf: url, encoding: .utf8)
             let a = committed.split(separator: "\n", omittingEmptySubsequences: false)
             let b = expected.split(separator: "\n", omittingEmptySubsequences: false)

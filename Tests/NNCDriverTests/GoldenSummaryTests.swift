@@ -1,6 +1,7 @@
 import Foundation
 import NNCDriver
 import NNCGraph
+import NNCTestSupport
 import Testing
 
 /// Every model in models/ checks cleanly and its `nnc summary --explain` output equals
@@ -15,11 +16,11 @@ import Testing
         let result = try Driver.check(path: Repo.models.appendingPathComponent(file).path)
         #expect(result.diagnostics.isEmpty, "\(file): \(result.diagnostics.map { "\($0.location) \($0.code.rawValue) \($0.message)" })")
         let graph = try #require(result.graph)
-        try Repo.expectGolden(SummaryTable.render(graph, explain: true, convention: .keras), "summaries/\(file).txt")
+        try Golden.expect(SummaryTable.render(graph, explain: true, convention: .keras), "summaries/\(file).txt")
     }
 
     @Test func everyGoldenFileHasItsModel() throws {
-        let goldens = try FileManager.default.contentsOfDirectory(atPath: Repo.golden.appendingPathComponent("summaries").path)
+        let goldens = try FileManager.default.contentsOfDirectory(atPath: Repository.golden.appendingPathComponent("summaries").path)
         let expected = Set(Repo.modelFiles.map { "\($0).txt" })
         #expect(Set(goldens.filter { $0.hasSuffix(".txt") }) == expected)
     }

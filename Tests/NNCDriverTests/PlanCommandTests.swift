@@ -1,6 +1,7 @@
 import Foundation
 import NNCDriver
 import NNCPlan
+import NNCTestSupport
 import Testing
 
 /// `nnc plan`, `nnc gradcheck`, `nnc bench FILE` and `nnc summary --memory`, run as a user would.
@@ -105,6 +106,6 @@ import Testing
                       ("lstm_classifier.yaml", .training, 16)])
     func planDumpMatchesGolden(model: String, mode: LoweringOptions.Mode, batch: Int) throws {
         let plan = try #require(try Driver.compile(path: modelPath(model), options: LoweringOptions(mode: mode, batch: batch)).plan)
-        try Repo.expectGolden(PlanReport.text(plan, timing: false), "plans/\(model).\(mode.rawValue).\(batch).txt")
+        try Golden.expect(PlanReport.text(plan, timing: false), "plans/\(model).\(mode.rawValue).\(batch).txt")
     }
 }

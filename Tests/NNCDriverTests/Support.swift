@@ -1,21 +1,18 @@
 import Foundation
 import NNCDriver
+import NNCTestSupport
 import Testing
 
 /// Paths of the repository, found from this file so tests run from any directory.
 enum Repo {
-    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    static let root = Repository.root
     static let models = root.appendingPathComponent("models")
-    static let golden = root.appendingPathComponent("Tests/Golden")
 
     /// Every model file in models/ (YAML and DSL), sorted.
     static var modelFiles: [String] {
         let names = (try? FileManager.default.contentsOfDirectory(atPath: models.path)) ?? []
         return names.filter { $0.hasSuffix(".yaml") || $0.hasSuffix(".nn") }.sorted()
     }
-
-    /// True when golden files should be re-recorded instead of compared.
-    static var recording: Bool { ProcessInfo.processInfo.environment["NNC_RECORD"] == "1" }
 }
 
 /// Runs the built `nnc` binary as a user would.
@@ -117,19 +114,5 @@ extension Binary {
         private var stopped = false
         func mark() { lock.withLock { stopped = true } }
         var value: Bool { lock.withLock { stopped } }
-    }
-}
-
-extension Repo {
-    /// Compares `text` with the golden file at `relative` (under Tests/Golden), writing it
-    /// first when recording (NNC_RECORD=1).
-    static func expectGolden(_ text: String, _ relative: String, sourceLocation: Testing.SourceLocation = #_sourceLocation) throws {
-        let golden = Repo.golden.appendingPathComponent(relative)
-        if Repo.recording {
-            try FileManager.default.createDirectory(at: golden.deletingLastPathComponent(), withIntermediateDirectories: true)
-            try text.write(to: golden, atomically: true, encoding: .utf8)
-        }
-        let expected = try String(contentsOf: golden, encoding: .utf8)
-        #expect(text == expected, "differs from \(relative); re-record with NNC_RECORD=1", sourceLocation: sourceLocation)
     }
 }

@@ -1,5 +1,6 @@
 import NNCGraph
 import NNCSpec
+import NNCTestSupport
 import Testing
 
 @Suite struct ConvArithmeticTests {

@@ -1,12 +1,14 @@
+import CNNCKernels
 import Foundation
-import NNCKernels
+import NNCGraph
+import NNCRuntime
 import Testing
 
 /// Activations against double-precision formulas, backward against central finite
 /// differences of those formulas, and the fused softmax + cross-entropy against a naive
 /// softmax followed by −Σ t·log p.
 @Suite struct ElementwiseTests {
-    static func reference(_ act: Elementwise.Activation, _ x: Double, _ p: Double) -> Double {
+    static func reference(_ act: Activation, _ x: Double, _ p: Double) -> Double {
         let sigmoid = { (v: Double) in 1 / (1 + exp(-v)) }
         switch act {
         case .linear: return x
@@ -25,15 +27,15 @@ import Testing
     /// Inputs away from the kinks at 0 (where finite differences straddle two slopes).
     static let inputs: [Float] = (0..<201).map { Float($0 - 100) / 16 }.filter { abs($0) > 0.01 } + [-30, 30]
 
-    @Test(arguments: Elementwise.Activation.allCases)
-    func forwardAndBackwardMatchTheFormulas(_ act: Elementwise.Activation) {
+    @Test(arguments: Activation.allCases)
+    func forwardAndBackwardMatchTheFormulas(_ act: Activation) {
         let p: Float = act == .swish ? 1.5 : 0.2
         let x = Self.inputs
         var y = [Float](repeating: 0, count: x.count)
-        Elementwise.forward(act, param: p, y: &y, x: x, count: x.count)
+        nnc_activation_forward(&y, x, x.count, act.kernel, p)
         let dy = x.indices.map { Float($0 % 7) - 3 }
         var dx = [Float](repeating: 0, count: x.count)
-        Elementwise.backward(act, param: p, dx: &dx, dy: dy, x: x, y: y, count: x.count)
+        nnc_activation_backward(&dx, dy, x, y, x.count, act.kernel, p)
         for i in x.indices {
             let xi = Double(x[i]), expected = Self.reference(act, xi, Double(p))
             // Forward: relative 1e-5 (float rounding of the transcendental functions).
@@ -49,14 +51,14 @@ import Testing
     @Test func inPlaceAndOutputOnlyBackward() {
         var x: [Float] = [-2, -0.5, 0.5, 2]
         let original = x
-        x.withUnsafeMutableBufferPointer { Elementwise.forward(.sigmoid, y: $0.baseAddress!, x: $0.baseAddress!, count: 4) }
+        x.withUnsafeMutableBufferPointer { nnc_activation_forward($0.baseAddress!, $0.baseAddress!, 4, NNC_ACT_SIGMOID, 0) }
         #expect(x[2] == Float(1 / (1 + exp(-0.5))))
         // Sigmoid's backward reads only y: x may be gone.
         var d: [Float] = [1, 1, 1, 1]
-        d.withUnsafeMutableBufferPointer { Elementwise.backward(.sigmoid, dx: $0.baseAddress!, dy: $0.baseAddress!, x: nil, y: x, count: 4) }
+        d.withUnsafeMutableBufferPointer { nnc_activation_backward($0.baseAddress!, $0.baseAddress!, nil, x, 4, NNC_ACT_SIGMOID, 0) }
         #expect(abs(d[3] - x[3] * (1 - x[3])) < 1e-7)
-        #expect(Elementwise.Activation.sigmoid.backwardNeedsOnlyOutput)
-        #expect(!Elementwise.Activation.swish.backwardNeedsOnlyOutput)
+        #expect(Activation.sigmoid.backwardNeedsOnlyOutput)
+        #expect(!Activation.swish.backwardNeedsOnlyOutput)
         _ = original
     }
 
@@ -66,13 +68,13 @@ import Testing
         let logits: [Float] = [1, 2, 3, 4, 5, -3, 0.5, 2, 0, 1, 1000, 999, 998, -1000, 0]
         let labels: [Int32] = [4, 0, 1]
         var loss = [Float](repeating: 0, count: rows)
-        Elementwise.softmaxCrossEntropy(loss: &loss, logits: logits, labels: labels, targets: nil, rows: rows, cols: cols)
+        nnc_softmax_xent_forward(&loss, logits, labels, nil, Int32(rows), Int32(cols), 0)
         var targets = [Float](repeating: 0, count: rows * cols)
         for r in 0..<rows { targets[r * cols + Int(labels[r])] = 1 }
         var lossT = [Float](repeating: 0, count: rows)
-        Elementwise.softmaxCrossEntropy(loss: &lossT, logits: logits, labels: nil, targets: targets, rows: rows, cols: cols)
+        nnc_softmax_xent_forward(&lossT, logits, nil, targets, Int32(rows), Int32(cols), 0)
         var grad = [Float](repeating: 0, count: rows * cols)
-        Elementwise.softmaxCrossEntropyBackward(dlogits: &grad, logits: logits, labels: labels, targets: nil, rows: rows, cols: cols, scale: 0.5)
+        nnc_softmax_xent_backward(&grad, logits, labels, nil, Int32(rows), Int32(cols), 0.5, 0)
         for r in 0..<rows {
             let z = (0..<cols).map { Double(logits[r * cols + $0]) }
             let m = z.max()!

@@ -1,4 +1,5 @@
 import NNCDriver
+import NNCGraph
 import NNCPlan
 import Testing
 

@@ -145,7 +145,7 @@ import Testing
     static func pytorchPlan(_ yaml: String) throws -> ExecutionPlan {
         let spec = try #require(Driver.check(SourceFile(path: "t.yaml", text: yaml)).spec)
         var builder = GraphBuilder(spec: spec, convention: .pytorch)
-        return try ExecutionPlan.compile(builder.build(), spec: spec, options: LoweringOptions(mode: .training, batch: 2, updates: false))
+        return try ExecutionPlan.compile(builder.build(), options: LoweringOptions(mode: .training, batch: 2, updates: false))
     }
 
     /// An LSTM's two PyTorch bias rows act as their sum: the Keras plan with b = b_ih + b_hh agrees.

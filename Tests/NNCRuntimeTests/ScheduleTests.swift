@@ -1,5 +1,6 @@
 import Foundation
 import NNCDriver
+import NNCGraph
 import NNCRuntime
 import NNCSpec
 import Testing
@@ -13,7 +14,7 @@ import Testing
         let result = Driver.check(SourceFile(path: "s.yaml", text: yaml))
         #expect(!result.hasErrors, "\(DiagnosticRenderer().render(result.diagnostics))")
         let spec = try #require(result.spec)
-        return (LearningRateSchedule(spec: spec.schedule), spec)
+        return (LearningRateSchedule(decoding: spec.schedule), spec)
     }
 
     func rate(_ s: LearningRateSchedule, step: Int, stepsPerEpoch: Int = 10) -> Double {
@@ -115,7 +116,7 @@ import Testing
             loss: mse
             train: {early_stopping: {monitor: val_loss, patience: 2}}
             """)).spec)
-        var stopping = EarlyStopping(spec: try #require(spec.train?.record("early_stopping")))
+        var stopping = EarlyStopping(EarlyStoppingSettings(decoding: try #require(spec.train?.record("early_stopping"))))
         let verdicts = [1.0, 0.9, 0.95, 0.96].enumerated().map { stopping.endEpoch($0.offset, value: $0.element) }
         #expect(verdicts == [.improved, .improved, .keepGoing, .stop])
         #expect(stopping.bestEpoch == 1)
@@ -127,9 +128,9 @@ import Testing
     @Test func momentumRampsLinearly() throws {
         let yaml = "input: [4]\nlayers: [{dense: 2}]\nloss: mse\noptimizer: {sgd: {learning_rate: 0.1, momentum: 0.5}}\nmomentum_schedule: {linear: {from: 0.5, to: 0.9, duration: 10, unit: steps}}\ntrain: {epochs: 5}\n"
         let spec = try #require(Driver.check(SourceFile(path: "m.yaml", text: yaml)).spec)
-        let m = MomentumSchedule(spec: spec.momentumSchedule)
+        let m = MomentumSchedule(decoding: spec.momentumSchedule)
         #expect(close(m.momentum(base: 0.5, at: TrainingClock(step: 5, epoch: 0)), 0.7))
         #expect(close(m.momentum(base: 0.5, at: TrainingClock(step: 20, epoch: 2)), 0.9))
-        #expect(MomentumSchedule(spec: nil).momentum(base: 0.5, at: TrainingClock(step: 3, epoch: 0)) == 0.5)
+        #expect(MomentumSchedule(decoding: nil).momentum(base: 0.5, at: TrainingClock(step: 3, epoch: 0)) == 0.5)
     }
 }

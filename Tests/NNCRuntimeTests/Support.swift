@@ -2,9 +2,10 @@ import Foundation
 import NNCDriver
 import NNCPlan
 import NNCSpec
+import NNCTestSupport
 
 /// The repository root (for models/).
-let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+let repositoryRoot = Repository.root
 
 func modelPath(_ name: String) -> String { repositoryRoot.appendingPathComponent("models/\(name)").path }
 

@@ -6,7 +6,9 @@
 extern "C" {
 #endif
 
-/// The activations of the spec language. `param` is alpha (leaky_relu, elu) or beta (swish).
+/// The activations of the spec language (Swift's `Activation`, mapped here by
+/// `Activation.kernel` in NNCRuntime; which backward reads only y is
+/// `Activation.backwardNeedsOnlyOutput`). `param` is alpha (leaky_relu, elu) or beta (swish).
 typedef enum {
     NNC_ACT_LINEAR = 0, NNC_ACT_RELU, NNC_ACT_LEAKY_RELU, NNC_ACT_ELU, NNC_ACT_SELU, NNC_ACT_SIGMOID,
     NNC_ACT_TANH, NNC_ACT_LECUN_TANH, NNC_ACT_SOFTPLUS, NNC_ACT_SWISH
@@ -18,8 +20,6 @@ void nnc_activation_forward(float *y, const float *x, size_t n, nnc_activation a
 /// cheaper one; backward plans keep alive only what it reads). May run in place (dx == dy).
 void nnc_activation_backward(float *dx, const float *dy, const float *x, const float *y, size_t n,
                              nnc_activation act, float param);
-/// True when the backward of `act` reads only the output y (so x need not stay alive).
-int nnc_activation_backward_needs_only_output(nnc_activation act);
 
 /// Fused, numerically stable softmax + cross-entropy over `rows` rows of `cols` logits.
 /// Targets are class indices (`labels`, when non-null) or probability rows (`targets`).

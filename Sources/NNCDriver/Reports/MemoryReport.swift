@@ -9,11 +9,11 @@ public enum MemoryReport {
     /// Tensor bytes of one plan: the arena plus the persistent segment (GEMM workspace,
     /// which depends on the thread count, is extra and small).
     public static func bytes(_ graph: Graph, _ spec: ModelSpec, mode: LoweringOptions.Mode, batch: Int) -> ExecutionPlan? {
-        try? ExecutionPlan.compile(graph, spec: spec, options: LoweringOptions(mode: mode, batch: batch))
+        try? ExecutionPlan.compile(graph, options: LoweringOptions(mode: mode, batch: batch))
     }
 
     /// The batch `nnc summary` reports: the spec's `train.batch_size`, else 32.
-    public static func defaultBatch(_ spec: ModelSpec) -> Int { spec.train?.int("batch_size") ?? 32 }
+    public static func defaultBatch(_ graph: Graph) -> Int { graph.training.train.batchSize }
 
     /// Lines for the summary: training and inference memory at `batch`.
     public static func lines(_ graph: Graph, _ spec: ModelSpec, batch: Int) -> String {

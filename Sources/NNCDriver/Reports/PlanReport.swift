@@ -119,7 +119,8 @@ extension BufferRole {
         case .optimizerState: "optimizer state"
         case .statistic: "statistics"
         case .folded: "folded weights"
-        default: "\(rawValue)s"
+        case .input, .target, .activation, .saved, .gradient, .loss, .report, .parameterGradient, .scratch, .parameter:
+            "\(rawValue)s"
         }
     }
 }

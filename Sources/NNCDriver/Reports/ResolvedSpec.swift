@@ -22,7 +22,7 @@ public enum ResolvedSpec {
             switch value.value {
             case .record(let record):
                 out += "\(attribute.name):\n" + block(record, indent: "  ")
-            default:
+            case .int, .float, .bool, .string, .ints, .padding, .component, .list, .names:
                 out += "\(attribute.name): \(value.value.yamlText)\n"
             }
         }

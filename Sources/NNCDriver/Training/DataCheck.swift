@@ -12,7 +12,7 @@ public enum DataCheck {
     public static func diagnostics(_ spec: ModelSpec, graph: Graph) -> [Diagnostic] {
         guard let data = spec.data else { return [] }
         let contract = DataLoading.contract(spec, graph: graph)
-        let mode = DataLoading.labelMode(spec)
+        let mode = DataLoading.labelMode(graph.training.loss)
         var found: [Diagnostic] = []
         for split in ["train", "validation", "test"] {
             guard let set = data.record(split) else { continue }

@@ -15,9 +15,9 @@ public enum DataLoading {
     public static func load(_ spec: ModelSpec, graph: Graph, seed: UInt64, fitted: Preprocessing? = nil,
                             purpose: Purpose = .training) throws(TrainingFailure) -> TrainingData {
         guard let data = spec.data, data.record("train") != nil else { throw missingData(spec, purpose: purpose) }
-        let mode = labelMode(spec)
+        let mode = labelMode(graph.training.loss)
         let contract = contract(spec, graph: graph)
-        let runSeed = UInt64(spec.train?.int("seed") ?? 0)
+        let runSeed = UInt64(graph.training.train.seed)
         var vocabulary: CharacterVocabulary?
         func read(_ split: String) throws(TrainingFailure) -> RawDataset? {
             guard let set = data.record(split) else { return nil }
@@ -39,7 +39,7 @@ public enum DataLoading {
         let explicitValidation = try read("validation")
         let explicitTest = try read("test")
         do throws(DataError) {
-            let validationFraction = explicitValidation == nil ? (spec.train?.double("validation_split") ?? 0) : 0
+            let validationFraction = explicitValidation == nil ? graph.training.train.validationSplit : 0
             let testFraction = explicitTest == nil ? (data.double("test_split") ?? 0) : 0
             let splits = try Splits(raw, validation: validationFraction, test: testFraction, seed: seed)
             var preprocessing = preprocessingSpec(spec, graph: graph)
@@ -93,10 +93,10 @@ public enum DataLoading {
 
     /// Regression losses and binary cross-entropy compare with values; the categorical
     /// losses with class numbers.
-    static func labelMode(_ spec: ModelSpec) -> LabelMode {
-        switch spec.loss?.kind.name {
-        case "categorical_crossentropy", "sparse_categorical_crossentropy": .classes
-        default: .values
+    static func labelMode(_ loss: Loss?) -> LabelMode {
+        switch loss {
+        case .categoricalCrossEntropy?, .sparseCategoricalCrossEntropy?: .classes
+        case .meanSquaredError?, .sumOfSquares?, .binaryCrossEntropy?, nil: .values
         }
     }
 
@@ -105,14 +105,14 @@ public enum DataLoading {
     /// targets.
     public static func contract(_ spec: ModelSpec, graph: Graph) -> DataContract {
         let output = graph[graph.output!]
-        let targets: DataContract.TargetKind = switch spec.loss?.kind.name {
+        let targets: DataContract.TargetKind = switch graph.training.loss {
         case nil: .none
-        case "sparse_categorical_crossentropy": .classNumbers
-        case "categorical_crossentropy": .oneHot
-        case "binary_crossentropy": .probabilities
-        default: .values
+        case .sparseCategoricalCrossEntropy?: .classNumbers
+        case .categoricalCrossEntropy?: .oneHot
+        case .binaryCrossEntropy?: .probabilities
+        case .meanSquaredError?, .sumOfSquares?: .values
         }
-        let lossName = (spec.loss?.kind.name ?? "no loss").replacingOccurrences(of: "_crossentropy", with: " cross-entropy")
+        let lossName = (graph.training.loss?.name ?? "no loss").replacingOccurrences(of: "_crossentropy", with: " cross-entropy")
             .replacingOccurrences(of: "_", with: " ")
         return DataContract(input: spec.input ?? [], sampleShape: spec.data?.record("preprocess")?.ints("reshape"),
                             vocabulary: embeddingVocabulary(spec, graph: graph), output: output.shape!.dims, outputName: output.name,
@@ -122,8 +122,9 @@ public enum DataLoading {
     /// The `input_dim` of the embedding that reads the model's input, if one does.
     static func embeddingVocabulary(_ spec: ModelSpec, graph: Graph) -> Int? {
         guard graph.nodes.first?.isInteger == true else { return nil }
-        let reader = graph.nodes.first { $0.layer?.kind.name == "embedding" && $0.inputs.contains(graph.nodes[0].id) }
-        return reader?.layer?.component.int("input_dim")
+        let reader = graph.nodes.first { $0.op == .embedding && $0.inputs.contains(graph.nodes[0].id) }
+        guard case .embedding(let embedding)? = reader?.layer else { return nil }
+        return embedding.inputDim
     }
 
     /// How targets are written for the loss, and the preprocessing the spec declares.
@@ -131,11 +132,11 @@ public enum DataLoading {
         let pre = spec.data?.record("preprocess")
         let units = graph[graph.output!].shape!.channels
         let classes = pre?.int("classes") ?? units
-        let targets: TargetEncoding = switch spec.loss?.kind.name {
-        case "categorical_crossentropy": .oneHot(classes: classes)
-        case "sparse_categorical_crossentropy": .sparse(classes: classes)
+        let targets: TargetEncoding = switch graph.training.loss {
+        case .categoricalCrossEntropy?: .oneHot(classes: classes)
+        case .sparseCategoricalCrossEntropy?: .sparse(classes: classes)
         case nil: .none
-        default: .values
+        case .meanSquaredError?, .sumOfSquares?, .binaryCrossEntropy?: .values
         }
         return Preprocessing(scale: pre?.double("scale").map(Float.init), standardize: pre?.bool("standardize") ?? false,
                              inputShape: pre?.ints("reshape") ?? spec.input ?? [], targets: targets)

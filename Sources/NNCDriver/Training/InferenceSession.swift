@@ -52,7 +52,7 @@ public struct InferenceSession {
                                               graph: graph, spec: spec, at: spec.inputLocation) {
             throw TrainingFailure([refusal])
         }
-        let evaluator = Evaluator(plan: plan, pool: ThreadPool(threads: threads), metrics: spec.metrics.map(MetricAccumulator.Metric.init(spec:)))
+        let evaluator = Evaluator(plan: plan, pool: ThreadPool(threads: threads), metrics: graph.training.metrics)
         let mismatches = evaluator.executor.load(evaluator.stateBuffers, from: weights)
         guard mismatches.isEmpty else {
             throw TrainingFailure([Diagnostic.error(.checkpointMismatch, "weights load only into the model they were trained for; \(mismatches.count) tensor\(mismatches.count == 1 ? "" : "s") of '\(weightsPath)' differ",
@@ -64,8 +64,10 @@ public struct InferenceSession {
 
     /// True when the output is a softmax or sigmoid (predictions are classes).
     public var isClassifier: Bool {
-        let name = spec.loss?.kind.name ?? ""
-        return name.hasSuffix("crossentropy")
+        switch graph.training.loss {
+        case .categoricalCrossEntropy?, .sparseCategoricalCrossEntropy?, .binaryCrossEntropy?: true
+        case .meanSquaredError?, .sumOfSquares?, nil: false
+        }
     }
 
     /// The samples of a file of inputs only (IDX or NPY images, or a CSV whose every column

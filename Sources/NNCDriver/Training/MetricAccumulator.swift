@@ -1,33 +1,13 @@
 import Foundation
 import NNCPlan
-import NNCSpec
+import NNCGraph
 
 /// Sums a split's loss and metrics over its batches, as Keras reports them: the mean
 /// per-sample loss and each metric over all samples (for sequence outputs, over all
 /// timesteps). Reading a batch allocates nothing.
 public struct MetricAccumulator {
-    public enum Metric: Sendable, Equatable {
-        case accuracy, topK(Int), meanSquaredError, meanAbsoluteError
-
-        /// The name printed and logged (Keras's: accuracy, top_k_accuracy, mse, mae).
-        public var name: String {
-            switch self {
-            case .accuracy: "accuracy"
-            case .topK: "top_k_accuracy"
-            case .meanSquaredError: "mse"
-            case .meanAbsoluteError: "mae"
-            }
-        }
-
-        public init(spec c: ComponentSpec) {
-            switch c.kind.name {
-            case "top_k_accuracy": self = .topK(c.int("k") ?? 5)
-            case "mse": self = .meanSquaredError
-            case "mae": self = .meanAbsoluteError
-            default: self = .accuracy
-            }
-        }
-    }
+    /// The metrics of the spec language (one home: `NNCGraph.Metric`).
+    public typealias Metric = NNCGraph.Metric
 
     /// How to read the output: what the loss compares it with and what it holds.
     struct Layout {
@@ -56,7 +36,7 @@ public struct MetricAccumulator {
                 logits = plan.outputIsLogits && fromLogits ? .sigmoid : .none
             case .softmaxCrossEntropy?:
                 logits = plan.outputIsLogits ? .softmax : .none
-            default:
+            case .meanSquaredError?, .sumOfSquares?, .categoricalCrossEntropy?, nil:
                 break
             }
             if columns == 1 { binary = true }

@@ -32,7 +32,7 @@ public struct Prediction: Sendable {
             case .values(let values, let width):
                 p.target = Array(values[(i * width)..<((i + 1) * width)])
                 if classifier, width == 1, (0...1).contains(values[i]) { p.label = Int(values[i].rounded()) }
-            default: break
+            case .classes, .none: break
             }
             return p
         }

@@ -1,4 +1,5 @@
 import Foundation
+import NNCGraph
 import NNCRuntime
 import NNCSpec
 
@@ -42,7 +43,7 @@ public struct ScheduleReport: Sendable {
         model = spec.name
         epochs = options.epochs
         self.stepsPerEpoch = stepsPerEpoch
-        schedule = spec.schedule?.kind.name ?? "constant"
+        schedule = options.schedule.name
         plateau = options.schedule.plateauRule
         let movesMomentum = options.momentumSchedule != .constant
         let listed = max(0, min(options.epochs, Self.maxEpochs))

@@ -1,5 +1,6 @@
 import Foundation
 import NNCData
+import NNCGraph
 import NNCPlan
 import NNCRuntime
 

@@ -127,7 +127,7 @@ public final class Trainer {
         } else {
             lastBatchExecutor = nil
         }
-        metrics = spec.metrics.map(MetricAccumulator.Metric.init(spec:))
+        metrics = graph.training.metrics
         if let plan = evaluationPlan {
             let evaluator = Evaluator(plan: plan, pool: pool, metrics: metrics)
             evaluatorState = evaluator.stateCorrespondence(with: executor)
@@ -156,7 +156,7 @@ public final class Trainer {
 
     static func compile(_ graph: Graph, _ spec: ModelSpec, _ options: LoweringOptions) throws(TrainingFailure) -> ExecutionPlan {
         do {
-            return try ExecutionPlan.compile(graph, spec: spec, options: options)
+            return try ExecutionPlan.compile(graph, options: options)
         } catch {
             throw TrainingFailure(error.diagnostics.sorted)
         }
@@ -180,8 +180,8 @@ public final class Trainer {
 
     /// The header the observer prints before the first epoch.
     public var header: RunHeader {
-        let optimizer = spec.optimizer?.kind.name ?? "sgd"
-        let schedule = spec.schedule?.kind.name ?? "constant"
+        let optimizer = graph.training.optimizer.name
+        let schedule = options.schedule.name
         let resumed = state.step > 0 ? "epoch \(state.epoch + 1), batch \(state.batch) (step \(state.step))" : nil
         return RunHeader(model: spec.name, parameters: graph.totalParams, trainSamples: data.train.count,
                          validationSamples: data.validation?.count ?? 0, testSamples: data.test?.count ?? 0,

@@ -1,4 +1,5 @@
 import Foundation
+import NNCGraph
 import NNCRuntime
 import NNCSpec
 
@@ -59,31 +60,30 @@ public struct TrainingOptions: Sendable {
 
     public init(spec: ModelSpec, overrides: Overrides = Overrides()) {
         self.overrides = overrides
-        let train = spec.train
-        epochs = overrides.epochs ?? train?.int("epochs") ?? 10
-        batchSize = overrides.batchSize ?? train?.int("batch_size") ?? 32
-        seed = overrides.seed ?? UInt64(train?.int("seed") ?? 0)
+        let training = TrainingConfiguration(decoding: spec)
+        let train = training.train
+        epochs = overrides.epochs ?? train.epochs
+        batchSize = overrides.batchSize ?? train.batchSize
+        seed = overrides.seed ?? UInt64(train.seed)
         threads = overrides.threads ?? ProcessInfo.processInfo.activeProcessorCount
-        shuffle = train?.bool("shuffle") ?? true
-        dropLast = train?.bool("drop_last") ?? false
-        let checkpointSection = train?.record("checkpoint")
+        shuffle = train.shuffle
+        dropLast = train.dropLast
         let base = spec.file.map { ($0.path as NSString).deletingLastPathComponent } ?? ""
         let defaultFolder = "runs/\(spec.name)"
         if let path = overrides.outputDirectory {
             outputDirectory = path
-        } else if let dir = checkpointSection?.string("dir") {
+        } else if let dir = train.checkpoint?.directory {
             outputDirectory = dir.hasPrefix("/") || base.isEmpty ? dir : base + "/" + dir
         } else {
             outputDirectory = defaultFolder
         }
-        baseLearningRate = spec.optimizer?.double("learning_rate") ?? 0.01
-        schedule = LearningRateSchedule(spec: spec.schedule)
-        momentumSchedule = MomentumSchedule(spec: spec.momentumSchedule)
-        baseMomentum = spec.optimizer?.double("momentum") ?? 0
-        earlyStopping = train?.record("early_stopping").map(EarlyStopping.init(spec:))
-        checkpoint = checkpointSection.map {
-            CheckpointPolicy(every: $0.int("every") ?? 1, keep: $0.int("keep") ?? 3, bestOnly: $0.bool("best_only") ?? false,
-                             monitor: $0.string("monitor") ?? "val_loss")
+        baseLearningRate = training.optimizer.learningRate
+        schedule = training.schedule
+        momentumSchedule = training.momentumSchedule
+        baseMomentum = training.optimizer.momentum
+        earlyStopping = train.earlyStopping.map(EarlyStopping.init)
+        checkpoint = train.checkpoint.map {
+            CheckpointPolicy(every: $0.every, keep: $0.keep, bestOnly: $0.bestOnly, monitor: $0.monitor)
         }
         if overrides.epochs != nil { overridden.insert("epochs") }
         if overrides.batchSize != nil { overridden.insert("batch_size") }

@@ -11,9 +11,9 @@ extension Lowerer {
     /// instruction (training an activation whose derivative reads its input).
     func activationPlan(_ node: Node) -> (function: ActivationFunction, separate: Bool, softmax: Bool) {
         if let fused = epilogue[node.id] { return (fused, false, false) }
-        let c = node.layer?.component.component("activation")
-        if c?.kind.name == "softmax" { return (.linear, false, !lossTookActivation.contains(node.id)) }
-        var f = c.flatMap(ActivationFunction.init(spec:)) ?? .linear
+        let declared = node.layer?.activation ?? .function(.linear)
+        if declared == .softmax { return (.linear, false, !lossTookActivation.contains(node.id)) }
+        var f = declared.function ?? .linear
         if lossTookActivation.contains(node.id) { f = .linear }
         let separate = f.kind != .linear && (isTraining || !options.optimize) && (!f.kind.backwardNeedsOnlyOutput || !options.optimize)
             || hasLearnedBeta(node)
@@ -129,7 +129,7 @@ extension Lowerer {
     /// Emits (in `prepare`) the folded weights W′ = W·s and bias b′ = (b − μ)·s + β,
     /// s = γ/√(σ² + ε), per output channel; returns the persistent W′ and b′.
     mutating func fold(_ node: Node, weights w: BufferID, bias b: BufferID?, batchNorm bn: Node, channels: Int) -> (BufferID, BufferID) {
-        let c = bn.layer!.component
+        let epsilon = batchNorm(bn).epsilon
         let params = parameterBuffers[bn.id]!
         let gamma = params["gamma"], beta = params["beta"]
         let w2 = buffer("\(node.name).kernel⊙\(bn.name)", buffers[w.rawValue].shape, .folded)
@@ -141,7 +141,7 @@ extension Lowerer {
         if let beta { operands.append(Operand(beta, .read)) }
         let saved = phase
         phase = .prepare
-        emit(.foldBatchNorm(weights: buffers[w.rawValue].elements, channels: channels, epsilon: c.double("epsilon") ?? 1e-3,
+        emit(.foldBatchNorm(weights: buffers[w.rawValue].elements, channels: channels, epsilon: epsilon,
                             bias: b != nil, scale: gamma != nil, center: beta != nil), operands, layer: bn.name)
         phase = saved
         return (w2, b2)

@@ -28,6 +28,11 @@ extension Lowerer {
         addGradient(dx, to: input.id)
     }
 
+    func dropoutRate(_ node: Node) -> Double {
+        guard case .dropout(let d)? = node.layer else { preconditionFailure("'\(node.name)' is not a dropout layer") }
+        return d.rate
+    }
+
     mutating func lowerDropout(_ node: Node) {
         let x = value[node.inputs[0]]!
         guard isTraining else {
@@ -37,7 +42,7 @@ extension Lowerer {
         dropoutCount += 1
         dropoutSalt[node.id] = dropoutCount
         let y = output(node)
-        emit(.dropout(rate: node.layer!.component.double("rate")!, count: elements(node), salt: dropoutCount),
+        emit(.dropout(rate: dropoutRate(node), count: elements(node), salt: dropoutCount),
              [Operand(y, .write), Operand(x, .read)], layer: node.name)
         value[node.id] = y
     }
@@ -45,7 +50,7 @@ extension Lowerer {
     mutating func dropoutGradient(_ node: Node) {
         guard wantsInputGradient(node) else { return }
         let dx = gradientBuffer(for: node.inputs[0])
-        emit(.dropoutBackward(rate: node.layer!.component.double("rate")!, count: elements(node), salt: dropoutSalt[node.id]!),
+        emit(.dropoutBackward(rate: dropoutRate(node), count: elements(node), salt: dropoutSalt[node.id]!),
              [Operand(dx, .write), Operand(gradient[node.id]!, .read)], layer: node.name)
         addGradient(dx, to: node.inputs[0])
     }
@@ -70,7 +75,7 @@ extension Lowerer {
 
     /// The elementwise function of an activation layer; nil for softmax.
     func layerActivation(_ node: Node) -> ActivationFunction? {
-        node.op == .softmax ? nil : node.layer!.component.component("activation").flatMap(ActivationFunction.init(spec:))
+        node.layer?.activation?.function
     }
 
     mutating func activationLayerGradient(_ node: Node) {
@@ -122,7 +127,10 @@ extension Lowerer {
     /// the axis, each input contributing its axis extent × the dimensions after it.
     func concatLayout(_ node: Node) -> (outer: Int, widths: [Int]) {
         let rank = node.shape!.rank
-        var axis = node.layer!.component.int("axis") ?? -1
+        guard case .concat(let concat)? = node.layer else {
+            preconditionFailure("'\(node.name)' is not a concat layer")
+        }
+        var axis = concat.axis
         if axis < 0 { axis += rank }
         let outer = batch * node.shape!.dims[..<axis].reduce(1, *)
         let widths = node.inputs.map { graph[$0].shape!.dims[axis...].reduce(1, *) }
@@ -148,8 +156,8 @@ extension Lowerer {
     }
 
     func embeddingShape(_ node: Node) -> (rows: Int, vocabulary: Int, dimension: Int, padding: Int?) {
-        let c = node.layer!.component
-        return (batch * graph[node.inputs[0]].shape!.elementCount, c.int("input_dim")!, c.int("output_dim")!, c.int("padding_index"))
+        guard case .embedding(let e)? = node.layer else { preconditionFailure("'\(node.name)' is not an embedding") }
+        return (batch * graph[node.inputs[0]].shape!.elementCount, e.inputDim, e.outputDim, e.paddingIndex)
     }
 
     mutating func lowerEmbedding(_ node: Node) {

@@ -1,3 +1,4 @@
+import NNCDiagnostics
 import NNCGraph
 
 /// The loss: per-row losses and ∂loss/∂output in one instruction, averaged over the batch
@@ -5,8 +6,8 @@ import NNCGraph
 extension Lowerer {
     /// The loss instruction; evaluation plans (inference with `evaluatesLoss`) omit ∂output.
     mutating func lowerLoss(_ output: Node, gradient withGradient: Bool) {
-        guard spec.loss != nil, let fusion = lossFusion else {
-            diagnostics.error(.missingKey, "a training plan needs a 'loss'", at: spec.inputLocation,
+        guard graph.training.loss != nil, let fusion = lossFusion else {
+            diagnostics.error(.missingKey, "a training plan needs a 'loss'", at: graph.nodes[0].location,
                               help: "add e.g. `loss: categorical_crossentropy` (or compile with --inference)")
             return
         }
@@ -15,7 +16,7 @@ extension Lowerer {
         let rows = batch * dims.dropLast().reduce(1, *), columns = dims.last ?? 1
         let sparse: Bool = switch fusion.function {
         case .softmaxCrossEntropy(let s, _), .categoricalCrossEntropy(let s, _): s
-        default: false
+        case .meanSquaredError, .sumOfSquares, .binaryCrossEntropy: false
         }
         let target = sparse ? buffer("targets", [batch] + dims.dropLast(), .target, type: .int32)
                             : buffer("targets", batched(output), .target)

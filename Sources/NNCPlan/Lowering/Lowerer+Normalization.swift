@@ -5,8 +5,14 @@ import NNCGraph
 /// it follows a dense or convolution, is folded into that layer's weights (no instruction).
 extension Lowerer {
     func normalizationFlags(_ node: Node) -> (epsilon: Double, scale: Bool, center: Bool) {
-        let c = node.layer!.component
-        return (c.double("epsilon") ?? 1e-3, c.bool("scale") ?? true, c.bool("center") ?? true)
+        if case .batchnorm(let b)? = node.layer { return (b.epsilon, b.scale, b.center) }
+        if case .layernorm(let l)? = node.layer { return (l.epsilon, l.scale, l.center) }
+        preconditionFailure("'\(node.name)' is not a normalization layer")
+    }
+
+    func batchNorm(_ node: Node) -> BatchNorm {
+        guard case .batchnorm(let b)? = node.layer else { preconditionFailure("'\(node.name)' is not a batchnorm") }
+        return b
     }
 
     mutating func lowerBatchNorm(_ node: Node) {
@@ -26,7 +32,7 @@ extension Lowerer {
         let mean = buffer("\(node.name).batch_mean", [channels], .saved)
         let invStd = buffer("\(node.name).batch_inv_std", [channels], .saved)
         saved[node.id] = (mean, invStd)
-        emit(.batchNormTraining(rows: rows, channels: channels, momentum: node.layer!.component.double("momentum") ?? 0.99,
+        emit(.batchNormTraining(rows: rows, channels: channels, momentum: batchNorm(node).momentum,
                                 epsilon: f.epsilon, scale: f.scale, center: f.center),
              [Operand(y, .write), Operand(mean, .write), Operand(invStd, .write),
               Operand(p["moving_mean"]!, .readWrite), Operand(p["moving_variance"]!, .readWrite), Operand(x, .read)] + affine,

@@ -1,5 +1,5 @@
+import NNCDiagnostics
 import NNCGraph
-import NNCSpec
 
 /// simple_rnn, lstm, gru and bidirectional, forward and backpropagation through time.
 ///
@@ -39,42 +39,44 @@ extension Lowerer {
     }
 
     /// The recurrent layer inside a node (the node's own, or what `bidirectional` wraps).
-    func recurrentComponent(_ node: Node) -> ComponentSpec {
-        let c = node.layer!.component
-        return node.op == .bidirectional ? c.component("layer")! : c
+    func recurrentLayer(_ node: Node) -> Recurrent { node.layer!.recurrent! }
+
+    /// How a bidirectional layer merges its directions; nil concatenates (and for one direction).
+    func mergeMode(_ node: Node) -> MergeMode? {
+        if case .bidirectional(let b)? = node.layer { b.merge } else { nil }
     }
 
     mutating func lowerRecurrent(_ node: Node) {
-        let inner = recurrentComponent(node)
+        let inner = recurrentLayer(node)
         let y = output(node)
         value[node.id] = y
         guard let (activation, recurrentActivation) = recurrentActivations(node, inner) else { return }
         let xNode = graph[node.inputs[0]]
-        let steps = xNode.shape!.dims[0], units = inner.int("units")!
-        let cell: RecurrentShape.Cell = switch inner.kind.name {
-        case "lstm": .lstm
-        case "gru": .gru(resetAfter: inner.bool("reset_after") ?? true)
-        default: .simple
+        let steps = xNode.shape!.dims[0], units = inner.units
+        let cell: RecurrentShape.Cell = switch inner.cell {
+        case .simple: .simple
+        case .lstm: .lstm
+        case .gru(let resetAfter): .gru(resetAfter: resetAfter)
         }
-        let merge = node.op == .bidirectional ? (node.layer!.component.string("merge_mode") ?? "concat") : "concat"
+        let merge = mergeMode(node)
         let directions = node.op == .bidirectional ? [("forward_", false), ("backward_", true)] : [("", false)]
         let mask = sequenceMask(node.inputs[0])
         var outputs: [BufferID] = []
         for (k, (prefix, reverse)) in directions.enumerated() {
-            let out = merge == "concat" ? y : buffer("\(node.name).\(prefix)output", batched(node), .activation)
+            let out = merge == nil ? y : buffer("\(node.name).\(prefix)output", batched(node), .activation)
             let bias = parameterBuffers[node.id]![prefix + "bias"]
             let shape = RecurrentShape(
                 cell: cell, batch: batch, steps: steps, inputs: xNode.shape!.channels, units: units, activation: activation,
-                recurrentActivation: recurrentActivation, reverse: reverse, returnSequences: inner.bool("return_sequences") ?? false,
-                outputWidth: node.shape!.channels, outputColumn: merge == "concat" ? k * units : 0,
+                recurrentActivation: recurrentActivation, reverse: reverse, returnSequences: inner.returnSequences,
+                outputWidth: node.shape!.channels, outputColumn: merge == nil ? k * units : 0,
                 recurrentBias: bias.map { buffers[$0.rawValue].shape.count == 2 } ?? false, masked: mask != nil,
-                zeroPaddedOutput: mask != nil && node.op == .bidirectional && (inner.bool("return_sequences") ?? false),
-                recurrentDropout: isTraining && (inner.double("recurrent_dropout") ?? 0) > 0, training: isTraining,
+                zeroPaddedOutput: mask != nil && node.op == .bidirectional && inner.returnSequences,
+                recurrentDropout: isTraining && inner.recurrentDropout > 0, training: isTraining,
                 packed: isTraining || (options.optimize && batch > 1))
-            lowerDirection(node, inner, shape, prefix: prefix, output: out, first: k == 0 || merge != "concat", mask: mask)
+            lowerDirection(node, inner, shape, prefix: prefix, output: out, first: k == 0 || merge != nil, mask: mask)
             outputs.append(out)
         }
-        if merge != "concat", let mode = MergeMode(rawValue: merge) {
+        if let mode = merge {
             emit(.merge(mode, count: elements(node)), [Operand(y, .write), Operand(outputs[0], .read), Operand(outputs[1], .read)],
                  layer: node.name)
         }
@@ -82,24 +84,24 @@ extension Lowerer {
 
     /// The step's activations; softmax (a row operation) and a learnable swish beta cannot
     /// be fused into the step kernels and are reported.
-    mutating func recurrentActivations(_ node: Node, _ inner: ComponentSpec) -> (ActivationFunction, ActivationFunction)? {
+    mutating func recurrentActivations(_ node: Node, _ inner: Recurrent) -> (ActivationFunction, ActivationFunction)? {
         var functions: [ActivationFunction] = []
-        for key in ["activation", "recurrent_activation"] {
-            guard let c = inner.component(key) else {
-                functions.append(ActivationFunction(key == "activation" ? .tanh : .sigmoid))
-                continue
-            }
-            if let f = ActivationFunction(spec: c), c.bool("learnable") != true {
+        for (key, activation, location) in [("activation", inner.activation, inner.activationLocation),
+                                            ("recurrent_activation", inner.recurrentActivation, inner.recurrentActivationLocation)] {
+            let what: String
+            switch activation {
+            case .function(let f):
                 functions.append(f)
                 continue
+            case .softmax: what = "softmax"
+            case .learnedSwish: what = "a learnable swish beta"
             }
             // A learnable `activation` beta is a parameter, reported where parameters are made.
             if node.parameters.contains(where: { $0.name == "swish_beta" }), key == "activation" { return nil }
-            let what = c.kind.name == "softmax" ? "softmax" : "a learnable swish beta"
             diagnostics.error(.notCompilable, "\(what) cannot be the '\(key)' of a recurrent layer in a plan; its step kernel applies element-wise activations",
-                              at: c.location, label: "not compilable",
-                              help: c.kind.name == "softmax" ? "use tanh or sigmoid, and a dense softmax layer after the recurrent layer"
-                                                             : "use a fixed beta (learnable: false)")
+                              at: location, label: "not compilable",
+                              help: activation == .softmax ? "use tanh or sigmoid, and a dense softmax layer after the recurrent layer"
+                                                           : "use a fixed beta (learnable: false)")
             return nil
         }
         return (functions[0], functions[1])
@@ -113,14 +115,15 @@ extension Lowerer {
         return mask
     }
 
-    mutating func lowerDirection(_ node: Node, _ inner: ComponentSpec, _ shape: RecurrentShape, prefix: String, output: BufferID,
+    mutating func lowerDirection(_ node: Node, _ inner: Recurrent, _ shape: RecurrentShape, prefix: String, output: BufferID,
                                  first: Bool, mask: BufferID?) {
         let p = parameterBuffers[node.id]!
         let w = p[prefix + "kernel"]!, u = p[prefix + "recurrent_kernel"]!, b = p[prefix + "bias"]
         let name = "\(node.name).\(prefix)", s = shape
         var projected = value[node.inputs[0]]!
         var inputMask: BufferID?
-        if isTraining, let rate = inner.double("dropout"), rate > 0 {
+        if isTraining, inner.dropout > 0 {
+            let rate = inner.dropout
             let m = dropoutMask(name + "input_dropout_mask", rate: rate, rows: batch, columns: s.inputs, layer: node.name)
             let dropped = buffer(name + "dropped_input", [batch, s.steps, s.inputs], .activation)
             emit(.scaleSteps(batch: batch, steps: s.steps, features: s.inputs), [Operand(dropped, .write), Operand(projected, .read), Operand(m, .read)],
@@ -148,7 +151,7 @@ extension Lowerer {
         if let b, s.recurrentBias { slots[.bias] = b }
         if let mask { slots[.stepMask] = mask }
         if s.recurrentDropout {
-            slots[.recurrentMask] = dropoutMask(name + "recurrent_dropout_mask", rate: inner.double("recurrent_dropout")!,
+            slots[.recurrentMask] = dropoutMask(name + "recurrent_dropout_mask", rate: inner.recurrentDropout,
                                                 rows: batch, columns: s.units, layer: node.name)
         }
         typealias Slot = RecurrentShape.ForwardSlot
@@ -183,7 +186,7 @@ extension Lowerer {
         var mask: BufferID?
         switch node.op {
         case .embedding:
-            guard let padding = node.layer!.component.int("padding_index") else { return nil }
+            guard case .embedding(let embedding)? = node.layer, let padding = embedding.paddingIndex else { return nil }
             let m = buffer("\(node.name).mask", [batch, node.shape!.dims[0]], .saved)
             emit(.sequenceMask(count: batch * node.shape!.dims[0], paddingIndex: padding),
                  [Operand(m, .write), Operand(value[node.inputs[0]]!, .read)], layer: node.name)
@@ -191,7 +194,7 @@ extension Lowerer {
         case .dropout, .activation, .softmax, .layernorm, .batchnorm, .dense:
             mask = sequenceMask(node.inputs[0])
         case .simpleRNN, .lstm, .gru, .bidirectional:
-            mask = recurrentComponent(node).bool("return_sequences") == true ? sequenceMask(node.inputs[0]) : nil
+            mask = recurrentLayer(node).returnSequences ? sequenceMask(node.inputs[0]) : nil
         case .input, .conv1d, .conv2d, .maxpool1d, .maxpool2d, .avgpool1d, .avgpool2d, .globalAvgpool, .flatten, .reshape, .add, .concat:
             mask = nil
         }
@@ -205,8 +208,7 @@ extension Lowerer {
         guard trains || wantsInputGradient(node) else { return }
         let dy = gradient[node.id]!
         var outputGradients = [dy, dy]
-        let merge = node.op == .bidirectional ? (node.layer!.component.string("merge_mode") ?? "concat") : "concat"
-        if merge != "concat", let mode = MergeMode(rawValue: merge) {
+        if let mode = mergeMode(node) {
             let da = buffer("∂\(node.name).forward_output", batched(node), .gradient)
             let db = buffer("∂\(node.name).backward_output", batched(node), .gradient)
             let reads = mode == .mul ? [Operand(directions[0].output, .read), Operand(directions[1].output, .read)] : []
@@ -277,17 +279,16 @@ extension Lowerer {
     /// The initializer of a recurrent layer's parameter (kernel: init, recurrent kernel:
     /// recurrent_init, bias: bias_init, each defaulting to the model's `init:`), and the LSTM
     /// forget gate's bias elements that Keras's `unit_forget_bias` sets to 1 (of the first row).
-    func recurrentInitializer(_ node: Node, _ name: String) -> (ComponentSpec?, forgetBias: Range<Int>?) {
-        let c = recurrentComponent(node)
-        let modelInit = spec.initDefaults
+    func recurrentInitializer(_ node: Node, _ name: String) -> (Initializer, forgetBias: Range<Int>?) {
+        let c = recurrentLayer(node)
+        let model = graph.training.initializers
         let base = name.hasPrefix("forward_") ? String(name.dropFirst(8)) : name.hasPrefix("backward_") ? String(name.dropFirst(9)) : name
         switch base {
-        case "kernel": return (c.component("init") ?? modelInit?.component("weights"), nil)
-        case "recurrent_kernel": return (c.component("recurrent_init") ?? modelInit?.component("recurrent"), nil)
+        case "kernel": return (c.weights.initializer ?? model.weights, nil)
+        case "recurrent_kernel": return (c.weights.recurrentInitializer ?? model.recurrent, nil)
         default:
-            let units = c.int("units")!
-            let forget = c.kind.name == "lstm" && (c.bool("unit_forget_bias") ?? true) ? units..<(2 * units) : nil
-            return (c.component("bias_init") ?? modelInit?.component("bias"), forget)
+            let forget = c.cell == .lstm(unitForgetBias: true) ? c.units..<(2 * c.units) : nil
+            return (c.weights.biasInitializer ?? model.bias, forget)
         }
     }
 }

@@ -1,5 +1,4 @@
 import NNCGraph
-import NNCSpec
 
 /// Regularization in training plans, with Keras's semantics and order. Nothing here emits
 /// an instruction unless the spec asks for it, so an unregularized plan is unchanged.
@@ -20,16 +19,10 @@ import NNCSpec
 ///   move after the last gradient, behind one `clipByGlobalNorm` instruction; the gradient
 ///   buffers then live to the end of the step.
 extension Lowerer {
-    var regularization: RecordValue? { spec.regularization }
+    var regularization: Regularization { graph.training.regularization }
 
     /// The global-norm bound, when the plan applies updates.
-    var clipNorm: Double? { options.updates ? regularization?.double("clip_norm") : nil }
-
-    /// A parameter's attributes live on the layer (a bidirectional layer's on the layer it wraps).
-    func weightAttributes(_ node: Node) -> ComponentSpec? {
-        guard let c = node.layer?.component else { return nil }
-        return node.op == .bidirectional ? c.component("layer") ?? c : c
-    }
+    var clipNorm: Double? { options.updates ? regularization.clipNorm : nil }
 
     /// Kernels, recurrent kernels and embedding tables: what model-wide penalties and
     /// max_norm apply to.
@@ -38,16 +31,12 @@ extension Lowerer {
     /// The penalty on a trainable parameter, or nil when none applies (or every factor is 0).
     func penaltyTerm(_ node: Node, _ index: Int) -> PenaltyTerm? {
         let p = parameters[index]
-        guard p.trainable, let c = weightAttributes(node) else { return nil }
-        let factors: (l1: Double, l2: Double)
+        guard p.trainable, let weights = node.layer?.weights else { return nil }
+        let factors: Regularizer
         if Self.isWeightMatrix(p.name) {
-            if let r = c.component("regularizer") {
-                factors = (r.double("l1") ?? 0, r.double("l2") ?? 0)
-            } else {
-                factors = (regularization?.double("l1") ?? 0, regularization?.double("l2") ?? 0)
-            }
-        } else if p.name.hasSuffix("bias"), let r = c.component("bias_regularizer") {
-            factors = (r.double("l1") ?? 0, r.double("l2") ?? 0)
+            factors = weights.regularizer ?? regularization.penalty
+        } else if p.name.hasSuffix("bias"), let own = weights.biasRegularizer {
+            factors = own
         } else {
             return nil
         }
@@ -57,13 +46,8 @@ extension Lowerer {
 
     /// The constraint on a weight matrix: the layer's own, else the model-wide max_norm.
     func weightConstraint(_ node: Node, _ index: Int) -> WeightConstraint? {
-        guard Self.isWeightMatrix(parameters[index].name), let c = weightAttributes(node) else { return nil }
-        guard let own = c.component("constraint") else { return regularization?.double("max_norm").map(WeightConstraint.maxNorm) }
-        switch own.kind.name {
-        case "non_neg": return .nonNegative
-        case "unit_norm": return .unitNorm
-        default: return .maxNorm(own.double("value") ?? 2)
-        }
+        guard Self.isWeightMatrix(parameters[index].name), let weights = node.layer?.weights else { return nil }
+        return weights.constraint ?? regularization.maxNorm.map(WeightConstraint.maxNorm)
     }
 
     /// The penalty of the step, after the data loss: one instruction reading every penalized
@@ -95,12 +79,12 @@ extension Lowerer {
         let saved = phase
         phase = .update
         let p = parameters[index], count = p.shape.reduce(1, *)
-        if let limit = regularization?.double("clip_value") {
+        if let limit = regularization.clipValue {
             emit(.clipByValue(limit: limit, count: count), [Operand(p.gradient!, .readWrite)], layer: node.name)
         }
         // adamw decays inside its own step; the checker refuses both decays at once (E0206).
         let ownDecay: Bool = if case .adam(_, _, _, _, let decay) = optimizerRule { decay > 0 } else { false }
-        if let rate = regularization?.double("weight_decay"), rate > 0, !ownDecay {
+        if case let rate = regularization.weightDecay, rate > 0, !ownDecay {
             emit(.weightDecay(rate: rate, count: count), [Operand(p.buffer, .readWrite)], layer: node.name)
         }
         emitOptimizerUpdate(node, index)

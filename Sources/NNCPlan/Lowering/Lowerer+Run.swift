@@ -1,5 +1,5 @@
+import NNCDiagnostics
 import NNCGraph
-import NNCSpec
 
 extension Lowerer {
     /// Lowers the whole graph: parameters, forward, then (training) loss and backward.
@@ -39,8 +39,8 @@ extension Lowerer {
 
     /// The activation a layer declares (dense, conv) or is (activation layer); softmax is nil.
     func declaredActivation(_ node: Node) -> ActivationFunction? {
-        guard let c = node.layer?.component.component("activation") else { return .linear }
-        return ActivationFunction(spec: c)
+        guard let declared = node.layer?.activation else { return .linear }
+        return declared.function
     }
 
     /// Fusion decisions made before lowering: batchnorm folded into the preceding dense or
@@ -84,41 +84,32 @@ extension Lowerer {
     /// Picks the loss kernel: cross-entropy takes a final softmax (binary cross-entropy a
     /// final sigmoid) and works from logits, which is stable and needs no probabilities buffer.
     mutating func planLossFusion() {
-        guard let outputID = graph.output, let loss = spec.loss else { return }
+        guard let outputID = graph.output, let loss = graph.training.loss else { return }
         let output = graph[outputID]
-        let fromLogits = loss.bool("from_logits") ?? false
-        let smoothing = loss.double("label_smoothing") ?? 0
         // The output's final activation: its own (dense, conv) or the layer itself.
-        let finalSoftmax: Bool, finalSigmoid: Bool
-        switch output.op {
-        case .softmax:
-            finalSoftmax = true; finalSigmoid = false
-        case .dense, .conv1d, .conv2d, .activation:
-            let c = output.layer?.component.component("activation")
-            finalSoftmax = c?.kind.name == "softmax"
-            finalSigmoid = c?.kind.name == "sigmoid"
-        default:
-            finalSoftmax = false; finalSigmoid = false
-        }
+        let final: LayerActivation? = output.op == .softmax ? .softmax : output.layer?.activation
+        let finalSoftmax = final == .softmax
+        let finalSigmoid = if case .function(let f)? = final { f.kind == .sigmoid } else { false }
         let takes: Bool
         let function: LossFunction
-        switch loss.kind.name {
-        case "categorical_crossentropy", "sparse_categorical_crossentropy":
-            let sparse = loss.kind.name.hasPrefix("sparse")
+        func crossEntropy(sparse: Bool, fromLogits: Bool, smoothing: Double) -> (LossFunction, Bool) {
             if fromLogits || (finalSoftmax && options.optimize) {
-                function = .softmaxCrossEntropy(sparse: sparse, smoothing: smoothing)
-                takes = !fromLogits
-            } else {
-                function = .categoricalCrossEntropy(sparse: sparse, smoothing: smoothing)
-                takes = false
+                return (.softmaxCrossEntropy(sparse: sparse, smoothing: smoothing), !fromLogits)
             }
-        case "binary_crossentropy":
+            return (.categoricalCrossEntropy(sparse: sparse, smoothing: smoothing), false)
+        }
+        switch loss {
+        case .categoricalCrossEntropy(let fromLogits, let smoothing):
+            (function, takes) = crossEntropy(sparse: false, fromLogits: fromLogits, smoothing: smoothing)
+        case .sparseCategoricalCrossEntropy(let fromLogits):
+            (function, takes) = crossEntropy(sparse: true, fromLogits: fromLogits, smoothing: 0)
+        case .binaryCrossEntropy(let fromLogits, let smoothing):
             let fuse = !fromLogits && finalSigmoid && options.optimize
             function = .binaryCrossEntropy(fromLogits: fromLogits || fuse, smoothing: smoothing)
             takes = fuse
-        case "sum_of_squares":
+        case .sumOfSquares:
             function = .sumOfSquares; takes = false
-        default:
+        case .meanSquaredError:
             function = .meanSquaredError; takes = false
         }
         lossFusion = LossFusion(node: outputID, function: function)
@@ -131,11 +122,11 @@ extension Lowerer {
     /// Parameter buffers (persistent) and their bindings, with each one's initializer.
     mutating func makeParameters(_ node: Node) {
         guard let layer = node.layer, !node.parameters.isEmpty else { return }
-        let c = layer.component
-        let modelInit = spec.initDefaults
+        let model = graph.training.initializers
         for p in node.parameters {
-            if p.name == "swish_beta", [.simpleRNN, .lstm, .gru, .bidirectional].contains(node.op) {
-                let at = c.component("activation").map(\.location) ?? node.location
+            if p.name == "swish_beta", node.op.isRecurrent {
+                let at = node.op == .bidirectional ? node.location
+                    : layer.recurrent?.activationLocation ?? node.location
                 diagnostics.error(.notCompilable, "a learnable swish beta in a recurrent layer cannot be compiled to a plan yet", at: at,
                                   label: "learnable: true", help: "use a fixed beta (learnable: false) in recurrent layers")
                 continue
@@ -143,15 +134,16 @@ extension Lowerer {
             let isStatistic = p.name.hasPrefix("moving_")
             let id = buffer("\(node.name).\(p.name)", p.shape, isStatistic ? .statistic : .parameter)
             parameterBuffers[node.id, default: [:]][p.name] = id
-            var initializer: ComponentSpec?
+            var initializer: Initializer?
             var forgetBias: Range<Int>?
             var initial = 0.0
             switch p.name {
             case _ where node.op.isRecurrent: (initializer, forgetBias) = recurrentInitializer(node, p.name)
-            case "kernel", "embeddings": initializer = c.component("init") ?? modelInit?.component("weights")
-            case "bias": initializer = c.component("bias_init") ?? modelInit?.component("bias")
+            case "kernel", "embeddings": initializer = layer.weights?.initializer ?? model.weights
+            case "bias": initializer = layer.weights?.biasInitializer ?? model.bias
             case "gamma", "moving_variance": initial = 1
-            case "swish_beta": initial = c.component("activation")?.double("beta") ?? 1
+            case "swish_beta":
+                if case .learnedSwish(let beta)? = layer.activation { initial = beta } else { initial = 1 }
             default: break
             }
             let receptive = p.shape.count > 2 ? p.shape.dropLast(2).reduce(1, *) : 1
@@ -232,19 +224,4 @@ extension Lowerer {
 
 extension Node {
     var isConvolutionNode: Bool { op == .conv1d || op == .conv2d }
-}
-
-extension ActivationFunction {
-    /// The function of an `activation:` component; nil for softmax (a row op, not elementwise).
-    init?(spec c: ComponentSpec) {
-        if c.kind.name == "softmax" { return nil }
-        guard let kind = Activation(rawValue: c.kind.name) else { return nil }
-        let parameter: Double = switch kind {
-        case .leakyRelu: c.double("alpha") ?? 0.3
-        case .elu: c.double("alpha") ?? 1
-        case .swish: c.double("beta") ?? 1
-        default: 0
-        }
-        self.init(kind, parameter: parameter)
-    }
 }

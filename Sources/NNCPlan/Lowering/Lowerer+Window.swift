@@ -18,8 +18,8 @@ extension Lowerer {
     }
 
     func convolutionShape(_ node: Node) -> ConvolutionShape {
-        let c = node.layer!.component
-        return ConvolutionShape(window: window(node), filters: c.int("filters")!, groups: c.int("groups") ?? 1)
+        let c = convolution(node)
+        return ConvolutionShape(window: window(node), filters: c.filters, groups: c.groups)
     }
 
     /// Scratch for the zero-padded copy of x (or of dx) the kernels read (empty when they
@@ -116,15 +116,33 @@ extension Lowerer {
     }
 
     /// Average pooling divides by the whole window, padding included (PyTorch's default).
-    func countsPadding(_ node: Node) -> Bool { node.layer?.component.bool("count_padding") ?? false }
+    /// A pooling node's kind: max, or average (counting the padding or not).
+    enum Pooling { case max, average(countPadding: Bool) }
+
+    func pooling(_ node: Node) -> Pooling {
+        switch node.layer {
+        case .maxpool1d?, .maxpool2d?: return .max
+        case .avgpool1d(let pool)?, .avgpool2d(let pool)?: return .average(countPadding: pool.countPadding)
+        case .input?, .dense?, .conv1d?, .conv2d?, .globalAvgpool?, .flatten?, .reshape?, .dropout?, .batchnorm?,
+             .layernorm?, .activation?, .softmax?, .embedding?, .simpleRNN?, .lstm?, .gru?, .bidirectional?, .add?,
+             .concat?, nil:
+            preconditionFailure("'\(node.name)' is not a pooling layer")
+        }
+    }
+
+    func convolution(_ node: Node) -> Convolution {
+        if case .conv1d(let c)? = node.layer { return c }
+        if case .conv2d(let c)? = node.layer { return c }
+        preconditionFailure("'\(node.name)' is not a convolution")
+    }
 
     mutating func lowerPool(_ node: Node) {
         let g = window(node)
         let x = value[node.inputs[0]]!
         let y = output(node)
         value[node.id] = y
-        switch node.op {
-        case .maxpool1d, .maxpool2d:
+        switch pooling(node) {
+        case .max:
             if isTraining && wantsInputGradient(node) {
                 let argmax = buffer("\(node.name).argmax", batched(node), .saved, type: .int32)
                 emit(.maxPool(g, saveArgmax: true), [Operand(y, .write), Operand(argmax, .write), Operand(x, .read)], layer: node.name)
@@ -132,8 +150,8 @@ extension Lowerer {
             } else {
                 emit(.maxPool(g, saveArgmax: false), [Operand(y, .write), Operand(x, .read)], layer: node.name)
             }
-        default:
-            emit(.averagePool(g, countPadding: countsPadding(node)), [Operand(y, .write), Operand(x, .read)], layer: node.name)
+        case .average(let countPadding):
+            emit(.averagePool(g, countPadding: countPadding), [Operand(y, .write), Operand(x, .read)], layer: node.name)
         }
     }
 
@@ -142,11 +160,11 @@ extension Lowerer {
         let g = window(node)
         let dy = gradient[node.id]!
         let dx = gradientBuffer(for: node.inputs[0])
-        switch node.op {
-        case .maxpool1d, .maxpool2d:
+        switch pooling(node) {
+        case .max:
             emit(.maxPoolBackward(g), [Operand(dx, .write), Operand(dy, .read), Operand(savedArgmax[node.id]!, .read)], layer: node.name)
-        default:
-            emit(.averagePoolBackward(g, countPadding: countsPadding(node)), [Operand(dx, .write), Operand(dy, .read)], layer: node.name)
+        case .average(let countPadding):
+            emit(.averagePoolBackward(g, countPadding: countPadding), [Operand(dx, .write), Operand(dy, .read)], layer: node.name)
         }
         addGradient(dx, to: node.inputs[0])
     }

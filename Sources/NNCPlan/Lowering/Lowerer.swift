@@ -1,5 +1,5 @@
+import NNCDiagnostics
 import NNCGraph
-import NNCSpec
 
 /// What to compile a graph into.
 public struct LoweringOptions: Sendable {
@@ -41,7 +41,7 @@ public struct ParameterBinding: Sendable {
     public var shape: [Int]
     public var trainable: Bool
     /// How to initialize it: the layer's or the model's initializer; nil for batchnorm statistics.
-    public var initializer: ComponentSpec?
+    public var initializer: Initializer?
     /// The value statistics start at (moving mean 0, moving variance 1).
     public var initialValue: Double
     /// Inputs and outputs per unit, for the scaled initializers (glorot, he, lecun).
@@ -56,7 +56,6 @@ public struct ParameterBinding: Sendable {
 /// yet) come back as diagnostics.
 struct Lowerer {
     let graph: Graph
-    let spec: ModelSpec
     let options: LoweringOptions
     var buffers: [PlanBuffer] = []
     var instructions: [Instruction] = []
@@ -94,9 +93,8 @@ struct Lowerer {
     var lossBuffer: BufferID?
     var phase: Phase = .forward
 
-    init(graph: Graph, spec: ModelSpec, options: LoweringOptions) {
+    init(graph: Graph, options: LoweringOptions) {
         self.graph = graph
-        self.spec = spec
         self.options = options
         consumers = Array(repeating: [], count: graph.nodes.count)
         for node in graph.nodes { for input in node.inputs { consumers[input.rawValue].append(node.id) } }
@@ -193,15 +191,15 @@ struct Lowerer {
 
 
     var optimizerRule: OptimizerRule {
-        var rule = spec.optimizer.map(OptimizerRule.init(spec:)) ?? .sgd(momentum: 0, dampening: 0, nesterov: false)
+        var rule = OptimizerRule(graph.training.optimizer)
         // A momentum schedule sets μ every step, so the velocity must exist even when the
         // optimizer's own momentum is 0.
-        if let ramp = spec.momentumSchedule, ramp.kind.name == "linear" {
-            let scheduled = max(ramp.double("from") ?? 0, ramp.double("to") ?? 0)
+        if case .linear(let from, let to, _, _) = graph.training.momentumSchedule {
+            let scheduled = max(from, to)
             switch rule {
             case .sgd(let m, let d, let n) where m == 0: rule = .sgd(momentum: scheduled, dampening: d, nesterov: n)
             case .rmsprop(let rho, let m, let e, let c) where m == 0: rule = .rmsprop(rho: rho, momentum: scheduled, epsilon: e, centered: c)
-            default: break
+            case .sgd, .rmsprop, .adagrad, .adadelta, .adam: break
             }
         }
         return rule
@@ -216,19 +214,19 @@ struct LossFusion {
 }
 
 extension OptimizerRule {
-    /// The rule a spec's `optimizer:` declares.
-    init(spec c: ComponentSpec) {
-        let eps = c.double("epsilon") ?? 1e-7
-        switch c.kind.name {
-        case "adagrad": self = .adagrad(initialAccumulator: c.double("initial_accumulator") ?? 0.1, epsilon: eps)
-        case "rmsprop": self = .rmsprop(rho: c.double("rho") ?? 0.9, momentum: c.double("momentum") ?? 0, epsilon: eps,
-                                        centered: c.bool("centered") ?? false)
-        case "adadelta": self = .adadelta(rho: c.double("rho") ?? 0.95, epsilon: c.double("epsilon") ?? 1e-6)
-        case "adam", "adamw":
-            self = .adam(beta1: c.double("beta_1") ?? 0.9, beta2: c.double("beta_2") ?? 0.999, epsilon: eps,
-                         amsgrad: c.bool("amsgrad") ?? false, weightDecay: c.kind.name == "adamw" ? (c.double("weight_decay") ?? 0.004) : 0)
-        default:
-            self = .sgd(momentum: c.double("momentum") ?? 0, dampening: c.double("dampening") ?? 0, nesterov: c.bool("nesterov") ?? false)
+    /// The update rule of the spec's optimizer (adamw is adam with decoupled decay).
+    init(_ optimizer: Optimizer) {
+        switch optimizer.rule {
+        case .sgd(let momentum, let nesterov, let dampening):
+            self = .sgd(momentum: momentum, dampening: dampening, nesterov: nesterov)
+        case .adagrad(let initial, let epsilon): self = .adagrad(initialAccumulator: initial, epsilon: epsilon)
+        case .rmsprop(let rho, let momentum, let epsilon, let centered):
+            self = .rmsprop(rho: rho, momentum: momentum, epsilon: epsilon, centered: centered)
+        case .adadelta(let rho, let epsilon): self = .adadelta(rho: rho, epsilon: epsilon)
+        case .adam(let beta1, let beta2, let epsilon, let amsgrad):
+            self = .adam(beta1: beta1, beta2: beta2, epsilon: epsilon, amsgrad: amsgrad, weightDecay: 0)
+        case .adamw(let beta1, let beta2, let epsilon, let decay, let amsgrad):
+            self = .adam(beta1: beta1, beta2: beta2, epsilon: epsilon, amsgrad: amsgrad, weightDecay: decay)
         }
     }
 }

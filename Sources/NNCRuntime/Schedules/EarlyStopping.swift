@@ -1,4 +1,4 @@
-import NNCSpec
+import NNCGraph
 
 /// Early stopping as Keras's `EarlyStopping` callback does it: every epoch counts towards
 /// `patience` unless it improves on the best value of the monitored metric (by more than
@@ -12,11 +12,10 @@ public struct EarlyStopping: Sendable, Equatable, Codable {
     /// The 0-based epoch of the best value.
     public var bestEpoch: Int?
 
-    public init(spec r: RecordValue) {
-        monitor = MetricMonitor(metric: r.string("monitor") ?? "val_loss", mode: r.string("mode") ?? "auto",
-                                minDelta: r.double("min_delta") ?? 0)
-        patience = r.int("patience") ?? 0
-        restoreBest = r.bool("restore_best") ?? false
+    public init(_ settings: EarlyStoppingSettings) {
+        monitor = MetricMonitor(metric: settings.monitor, mode: settings.mode.rawValue, minDelta: settings.minDelta)
+        patience = settings.patience
+        restoreBest = settings.restoreBest
     }
 
     public enum Verdict: Sendable, Equatable {

@@ -1,4 +1,4 @@
-import NNCSpec
+import NNCGraph
 
 /// Watches one metric across epochs and says whether each new value improves on the best
 /// so far, as Keras's callbacks do: lower is better for losses and errors, higher for
@@ -36,25 +36,6 @@ public struct MetricMonitor: Sendable, Equatable, Codable {
     }
 }
 
-/// `reduce_on_plateau`'s settings.
-public struct PlateauRule: Sendable, Equatable {
-    public var monitor: String
-    public var factor: Double
-    public var patience: Int
-    public var minDelta: Double
-    public var cooldown: Int
-    public var minimumRate: Double
-
-    public init(spec c: ComponentSpec) {
-        monitor = c.string("monitor") ?? "val_loss"
-        factor = c.double("factor") ?? 0.1
-        patience = c.int("patience") ?? 10
-        minDelta = c.double("min_delta") ?? 1e-4
-        cooldown = c.int("cooldown") ?? 0
-        minimumRate = c.double("min_learning_rate") ?? 0
-    }
-}
-
 /// The state of a plateau rule between epochs, following Keras's `ReduceLROnPlateau`: after
 /// `patience` epochs without improvement the rate is multiplied by `factor` (never below the
 /// minimum), then `cooldown` epochs pass before waiting starts again.
@@ -88,28 +69,5 @@ public struct PlateauState: Sendable, Equatable, Codable {
         cooldownLeft = rule.cooldown
         wait = 0
         return true
-    }
-}
-
-/// A momentum schedule (SGD's and RMSprop's μ): constant, or a linear ramp.
-public enum MomentumSchedule: Sendable, Equatable {
-    case constant
-    case linear(from: Double, to: Double, duration: Int, unit: LearningRateSchedule.Unit)
-
-    public init(spec c: ComponentSpec?) {
-        guard let c, c.kind.name == "linear" else { self = .constant; return }
-        self = .linear(from: c.double("from") ?? 0, to: c.double("to") ?? 0, duration: c.int("duration") ?? 1,
-                       unit: LearningRateSchedule.Unit(rawValue: c.string("unit") ?? "steps") ?? .steps)
-    }
-
-    /// μ at `clock`; `base` is the optimizer's own momentum (what `constant` keeps).
-    public func momentum(base: Double, at clock: TrainingClock) -> Double {
-        switch self {
-        case .constant:
-            return base
-        case .linear(let from, let to, let duration, let unit):
-            let t = Double(unit == .steps ? clock.step : clock.epoch)
-            return from + (to - from) * min(t, Double(duration)) / Double(duration)
-        }
     }
 }

@@ -1,5 +1,4 @@
 import Foundation
-import NNCSpec
 
 /// Where training is: the optimizer step about to run (0-based) and its epoch. Schedules
 /// whose unit is epochs read `epoch`, the others `step`.
@@ -38,46 +37,6 @@ public indirect enum LearningRateSchedule: Sendable, Equatable {
     case warmup(duration: Int, from: Double, then: LearningRateSchedule, unit: Unit)
     /// ε₀ times the factor `PlateauState` has reached.
     case plateau(PlateauRule)
-
-    /// The schedule a spec's `schedule:` declares (constant when absent).
-    public init(spec c: ComponentSpec?) {
-        guard let c else { self = .constant; return }
-        let unit = Unit(rawValue: c.string("unit") ?? "steps") ?? .steps
-        switch c.kind.name {
-        case "step":
-            self = .step(every: c.int("every") ?? 1, factor: c.double("factor") ?? 0.1, unit: unit)
-        case "piecewise":
-            let boundaries = (c.list("boundaries") ?? []).compactMap { if case .int(let v) = $0.value { v } else { nil } }
-            let values = (c.list("values") ?? []).compactMap { v -> Double? in
-                switch v.value {
-                case .float(let x): x
-                case .int(let x): Double(x)
-                default: nil
-                }
-            }
-            self = .piecewise(boundaries: boundaries, values: values, unit: unit)
-        case "exponential":
-            self = .exponential(rate: c.double("rate") ?? 1, every: c.double("every") ?? 1, staircase: c.bool("staircase") ?? false, unit: unit)
-        case "inverse_time":
-            self = .inverseTime(every: c.double("every") ?? 1, rate: c.double("rate") ?? 1, unit: unit)
-        case "polynomial":
-            self = .polynomial(duration: c.int("duration") ?? 1, end: c.double("end_learning_rate") ?? 1e-4,
-                               power: c.double("power") ?? 1, unit: unit)
-        case "cosine":
-            self = .cosine(duration: c.int("duration") ?? 1, minimum: c.double("min_learning_rate") ?? 0, unit: unit)
-        case "one_cycle":
-            self = .oneCycle(maximum: c.double("max_learning_rate") ?? 0.1, duration: c.int("duration") ?? 1,
-                             pctStart: c.double("pct_start") ?? 0.3, div: c.double("div_factor") ?? 25,
-                             finalDiv: c.double("final_div_factor") ?? 1e4, unit: unit)
-        case "warmup":
-            self = .warmup(duration: c.int("duration") ?? 1, from: c.double("from") ?? 0,
-                           then: LearningRateSchedule(spec: c.component("then")), unit: unit)
-        case "reduce_on_plateau":
-            self = .plateau(PlateauRule(spec: c))
-        default:
-            self = .constant
-        }
-    }
 
     /// The learning rate at `clock`, for base rate ε₀ and `stepsPerEpoch` optimizer steps per
     /// epoch (which converts between the units where a warm-up hands over). `plateauFactor`
@@ -135,8 +94,51 @@ public indirect enum LearningRateSchedule: Sendable, Equatable {
         }
     }
 
+    /// The registry's name (`constant`, `cosine`, …).
+    public var name: String {
+        switch self {
+        case .constant: "constant"
+        case .step: "step"
+        case .piecewise: "piecewise"
+        case .exponential: "exponential"
+        case .inverseTime: "inverse_time"
+        case .polynomial: "polynomial"
+        case .cosine: "cosine"
+        case .oneCycle: "one_cycle"
+        case .warmup: "warmup"
+        case .plateau: "reduce_on_plateau"
+        }
+    }
+
     /// The plateau rule, when the schedule is one.
     public var plateauRule: PlateauRule? {
         if case .plateau(let rule) = self { rule } else { nil }
+    }
+}
+
+/// `reduce_on_plateau`'s settings.
+public struct PlateauRule: Sendable, Equatable {
+    public var monitor: String
+    public var factor: Double
+    public var patience: Int
+    public var minDelta: Double
+    public var cooldown: Int
+    public var minimumRate: Double
+}
+
+/// A momentum schedule (SGD's and RMSprop's μ): constant, or a linear ramp.
+public enum MomentumSchedule: Sendable, Equatable {
+    case constant
+    case linear(from: Double, to: Double, duration: Int, unit: LearningRateSchedule.Unit)
+
+    /// μ at `clock`; `base` is the optimizer's own momentum (what `constant` keeps).
+    public func momentum(base: Double, at clock: TrainingClock) -> Double {
+        switch self {
+        case .constant:
+            return base
+        case .linear(let from, let to, let duration, let unit):
+            let t = Double(unit == .steps ? clock.step : clock.epoch)
+            return from + (to - from) * min(t, Double(duration)) / Double(duration)
+        }
     }
 }
