@@ -35,6 +35,11 @@ let package = Package(
         // reads the checkout's .git files (no git program needed; nil outside a checkout).
         .plugin(name: "GitRevision", capability: .buildTool(), dependencies: ["GitRevisionTool"]),
         .executableTarget(name: "GitRevisionTool", path: "Plugins/GitRevisionTool"),
+        // Fuzz targets (spec loader, data readers, weights and checkpoints) and `nnc-fuzz`, which runs
+        // them under libFuzzer when built with -sanitize=fuzzer (Scripts/fuzz.sh) and otherwise replays a corpus.
+        .target(name: "NNCFuzz", dependencies: ["NNCDiagnostics", "NNCSpec", "NNCGraph", "NNCPlan", "NNCRuntime", "NNCData", "NNCDriver"]),
+        .target(name: "CNNCFuzz"),
+        .executableTarget(name: "nnc-fuzz", dependencies: ["NNCFuzz", "CNNCFuzz"]),
         .testTarget(name: "NNCSpecTests", dependencies: ["NNCSpec"]),
         .testTarget(name: "NNCGraphTests", dependencies: ["NNCGraph"]),
         .testTarget(name: "NNCKernelsTests", dependencies: ["NNCKernels", "CNNCKernels"]),
@@ -44,6 +49,6 @@ let package = Package(
         // Counts heap allocations (malloc interposed in the test process) for the zero-allocation test.
         .target(name: "CAllocationCounter", path: "Tests/CAllocationCounter"),
         // Depends on the executable so `swift test` builds the `nnc` binary the end-to-end tests run.
-        .testTarget(name: "NNCDriverTests", dependencies: ["NNCDriver", "NNCPlan", "NNCRuntime", "NNCData", "nnc"]),
+        .testTarget(name: "NNCDriverTests", dependencies: ["NNCDriver", "NNCPlan", "NNCRuntime", "NNCData", "NNCFuzz", "nnc"]),
     ]
 )
