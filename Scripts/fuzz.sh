@@ -17,11 +17,18 @@ targets=("$@")
 scratch=${NNC_FUZZ_SCRATCH:-.build-fuzz}
 work="$scratch/fuzz"
 
-swift build -c release --scratch-path "$scratch" --product nnc-fuzz -Xswiftc -sanitize=fuzzer,address
+# The build's log is kept: the linker warns about every ASan symbol, and SwiftPM also tries to
+# link the GitRevision plugin's tool with the fuzzer runtime, which fails without harm (nnc-fuzz
+# does not use the plugin; the build still succeeds).
+mkdir -p "$work"
+echo "building nnc-fuzz with -sanitize=fuzzer,address in $scratch (log: $work/build.log)"
+swift build -c release --scratch-path "$scratch" --product nnc-fuzz -Xswiftc -sanitize=fuzzer,address >"$work/build.log" 2>&1 \
+    || { tail -40 "$work/build.log"; exit 1; }
 binary="$scratch/release/nnc-fuzz"
 
 # The Swift runtime's backtracer would slow every crash report down; ASan and libFuzzer report.
 export SWIFT_BACKTRACE=enable=no
+export LSAN_OPTIONS="suppressions=$PWD/Tests/Fuzz/lsan.supp:print_suppressions=0"
 failed=()
 for target in "${targets[@]}"; do
     mkdir -p "$work/corpus/$target" "$work/crashes"

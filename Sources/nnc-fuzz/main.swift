@@ -18,13 +18,19 @@ guard arguments.count >= 2, let target = FuzzTarget(rawValue: arguments[1]) else
 /// The target libFuzzer's callback runs (a C function pointer cannot capture it).
 nonisolated(unsafe) var selected = target
 
-let callback: nnc_fuzz_callback = { data, size in
+/// libFuzzer's entry point. Defined under its C name too: the fuzzer runtime's own main,
+/// linked in whole, refers to it (this program's main runs instead and passes it along).
+@_cdecl("LLVMFuzzerTestOneInput")
+func fuzzOneInput(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
     selected.run(size == 0 ? [] : Array(UnsafeBufferPointer(start: data, count: size)))
     return 0
 }
 
+let callback: nnc_fuzz_callback = { data, size in fuzzOneInput(data, size) }
+
 // libFuzzer reads its own options and corpus folders from the rest of the line.
 arguments.remove(at: 1)
+target.warmUp()
 var argc = Int32(arguments.count)
 var cStrings: [UnsafeMutablePointer<CChar>?] = arguments.map { strdup($0) } + [nil]
 let status = cStrings.withUnsafeMutableBufferPointer { buffer -> Int32 in
