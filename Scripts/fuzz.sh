@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Builds nnc-fuzz with libFuzzer and AddressSanitizer and fuzzes each target for a bounded
+# Builds nnc-fuzz with libFuzzer and AddressSanitizer (Scripts/asan-build.sh) and fuzzes each target for a bounded
 # time. A crash, a trap, an ASan report, a leak, an input slower than -timeout or a process
 # above -rss_limit_mb fails the run; the input is saved under $work/crashes.
 #
@@ -14,21 +14,14 @@ seconds=${1:-60}
 shift || true
 targets=("$@")
 [ ${#targets[@]} -gt 0 ] || targets=(yaml dsl data weights)
-scratch=${NNC_FUZZ_SCRATCH:-.build-fuzz}
-work="$scratch/fuzz"
-
-# The build's log is kept: the linker warns about every ASan symbol, and SwiftPM also tries to
-# link the GitRevision plugin's tool with the fuzzer runtime, which fails without harm (nnc-fuzz
-# does not use the plugin; the build still succeeds).
+source Scripts/asan-build.sh
+work="$asan_scratch/fuzz"
 mkdir -p "$work"
-echo "building nnc-fuzz with -sanitize=fuzzer,address in $scratch (log: $work/build.log)"
-swift build -c release --scratch-path "$scratch" --product nnc-fuzz -Xswiftc -sanitize=fuzzer,address >"$work/build.log" 2>&1 \
-    || { tail -40 "$work/build.log"; exit 1; }
-binary="$scratch/release/nnc-fuzz"
+# The build's log is kept: the linker warns about every ASan symbol it cannot export.
+echo "building nnc-fuzz with AddressSanitizer and libFuzzer in $asan_scratch (log: $work/build.log)"
+swift build "${asan_flags[@]}" --product nnc-fuzz >"$work/build.log" 2>&1 || { grep -v "Cannot export" "$work/build.log" | tail -40; exit 1; }
+binary="$asan_scratch/release/nnc-fuzz"
 
-# The Swift runtime's backtracer would slow every crash report down; ASan and libFuzzer report.
-export SWIFT_BACKTRACE=enable=no
-export LSAN_OPTIONS="suppressions=$PWD/Tests/Fuzz/lsan.supp:print_suppressions=0"
 failed=()
 for target in "${targets[@]}"; do
     mkdir -p "$work/corpus/$target" "$work/crashes"

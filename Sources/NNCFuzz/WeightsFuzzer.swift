@@ -48,22 +48,23 @@ final class WeightsFuzzer: @unchecked Sendable {
     func run(_ bytes: [UInt8]) -> Bool {
         _ = try? SafeTensors(decoding: Data(bytes)).nonFinite()
         let path = FuzzWorkspace.write(bytes, to: "weights/input.safetensors")
-        var accepted = true
+        var loaded = false, resumed = false
         do {
             let session = try InferenceSession.make(model: modelPath, weights: path, readingData: false)
             _ = try session.evaluator(batch: 2, threads: 1, withLoss: true)
+            loaded = true
             FuzzTarget.trace("weights: loaded into an evaluator")
         } catch {
             FuzzTarget.trace("weights: \(FuzzTarget.describe(error))")
-            accepted = false
         }
         do {
             let notes = try trainer.resume(from: path)
+            resumed = true
             FuzzTarget.trace("checkpoint: resumed: \(notes)")
         } catch {
             FuzzTarget.trace("checkpoint: \(FuzzTarget.describe(error))")
-            accepted = false
         }
-        return accepted
+        // A weights file is no checkpoint; a checkpoint also loads as weights.
+        return loaded || resumed
     }
 }
