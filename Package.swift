@@ -37,6 +37,11 @@ let package = Package(
         .executableTarget(name: "GitRevisionTool", path: "Plugins/GitRevisionTool"),
         // What the test targets share: the repository's paths, golden files, a seeded generator.
         .target(name: "NNCTestSupport", path: "Tests/NNCTestSupport"),
+        // Fuzz targets (spec loader, data readers, weights and checkpoints) and `nnc-fuzz`, which runs
+        // them under libFuzzer when built with -sanitize=fuzzer (Scripts/fuzz.sh) and otherwise replays a corpus.
+        .target(name: "NNCFuzz", dependencies: ["NNCDiagnostics", "NNCSpec", "NNCGraph", "NNCPlan", "NNCRuntime", "NNCData", "NNCDriver"]),
+        .target(name: "CNNCFuzz"),
+        .executableTarget(name: "nnc-fuzz", dependencies: ["NNCFuzz", "CNNCFuzz"]),
         .testTarget(name: "NNCSpecTests", dependencies: ["NNCDiagnostics", "NNCSpec"]),
         .testTarget(name: "NNCGraphTests", dependencies: ["NNCGraph", "NNCSpec", "NNCTestSupport"]),
         .testTarget(name: "NNCKernelsTests", dependencies: ["NNCKernels", "CNNCKernels", "NNCGraph", "NNCRuntime"]),
@@ -48,6 +53,6 @@ let package = Package(
         .target(name: "CAllocationCounter", path: "Tests/CAllocationCounter"),
         // Depends on the executable so `swift test` builds the `nnc` binary the end-to-end tests run.
         .testTarget(name: "NNCDriverTests", dependencies: ["NNCDriver", "NNCSpec", "NNCGraph", "NNCPlan", "NNCRuntime", "NNCData",
-                                                    "NNCTestSupport", "nnc"]),
+                                                    "NNCFuzz", "NNCTestSupport", "nnc"]),
     ]
 )

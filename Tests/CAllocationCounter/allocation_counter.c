@@ -12,7 +12,14 @@ static _Thread_local int tracked;
 static atomic_uint_fast64_t allocations;
 static atomic_int interposed;
 
-#if defined(__linux__) && defined(__GLIBC__)
+#if defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define NNC_ADDRESS_SANITIZER 1
+#endif
+#endif
+
+// Not under AddressSanitizer, whose own malloc must see every allocation.
+#if defined(__linux__) && defined(__GLIBC__) && !defined(NNC_ADDRESS_SANITIZER)
 extern void *__libc_malloc(size_t);
 extern void *__libc_calloc(size_t, size_t);
 extern void *__libc_realloc(void *, size_t);
