@@ -296,6 +296,7 @@ extension Activation {
         case .lecunTanh: NNC_ACT_LECUN_TANH
         case .softplus: NNC_ACT_SOFTPLUS
         case .swish: NNC_ACT_SWISH
+        case .mish: NNC_ACT_MISH
         }
     }
 }

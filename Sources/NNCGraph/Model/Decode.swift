@@ -50,7 +50,7 @@ extension ActivationFunction {
         let parameter: Double = switch kind {
         case .leakyRelu, .elu: c.number("alpha")
         case .swish: c.number("beta")
-        case .linear, .relu, .selu, .sigmoid, .tanh, .lecunTanh, .softplus: 0
+        case .linear, .relu, .selu, .sigmoid, .tanh, .lecunTanh, .softplus, .mish: 0
         }
         self.init(kind, parameter: parameter)
     }
