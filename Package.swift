@@ -44,7 +44,7 @@ let package = Package(
         .executableTarget(name: "nnc-fuzz", dependencies: ["NNCFuzz", "CNNCFuzz"]),
         .testTarget(name: "NNCSpecTests", dependencies: ["NNCDiagnostics", "NNCSpec"]),
         .testTarget(name: "NNCGraphTests", dependencies: ["NNCGraph", "NNCSpec", "NNCTestSupport"]),
-        .testTarget(name: "NNCKernelsTests", dependencies: ["NNCKernels", "CNNCKernels", "NNCGraph", "NNCRuntime"]),
+        .testTarget(name: "NNCKernelsTests", dependencies: ["NNCKernels", "CNNCKernels", "NNCGraph", "NNCPlan", "NNCRuntime"]),
         .testTarget(name: "NNCDataTests", dependencies: ["NNCData", "NNCDiagnostics", "NNCTestSupport", "CAllocationCounter"]),
         .testTarget(name: "NNCPlanTests", dependencies: ["NNCPlan"]),
         .testTarget(name: "NNCRuntimeTests", dependencies: ["NNCRuntime", "NNCKernels", "NNCDriver", "NNCSpec", "NNCGraph", "NNCPlan",

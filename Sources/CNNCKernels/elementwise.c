@@ -1,6 +1,6 @@
 // Activations forward and backward, and the fused softmax + cross-entropy. Each reads
 // what its derivative needs: relu, sigmoid, tanh, lecun_tanh, elu and selu only the
-// output; leaky_relu, softplus and swish the input.
+// output; leaky_relu, softplus, swish and mish the input.
 
 #include "nnc_kernels.h"
 #include <math.h>
@@ -38,6 +38,7 @@ void nnc_activation_forward(float *y, const float *x, size_t n, nnc_activation a
     case NNC_ACT_LECUN_TANH: for (size_t i = 0; i < n; i++) y[i] = LECUN_A * tanhf(LECUN_B * x[i]); break;
     case NNC_ACT_SOFTPLUS: for (size_t i = 0; i < n; i++) y[i] = softplusf(x[i]); break;
     case NNC_ACT_SWISH: for (size_t i = 0; i < n; i++) y[i] = x[i] * sigmoidf(p * x[i]); break;
+    case NNC_ACT_MISH: for (size_t i = 0; i < n; i++) y[i] = x[i] * tanhf(softplusf(x[i])); break;
     }
 }
 
@@ -72,6 +73,13 @@ void nnc_activation_backward(float *dx, const float *dy, const float *x, const f
         for (size_t i = 0; i < n; i++) {
             float s = sigmoidf(p * x[i]);
             dx[i] = dy[i] * (s + p * x[i] * s * (1.0f - s));
+        }
+        break;
+    // x·tanh(softplus(x)): f' = t + x·(1 − t²)·σ(x), t = tanh(softplus(x)).
+    case NNC_ACT_MISH:
+        for (size_t i = 0; i < n; i++) {
+            float t = tanhf(softplusf(x[i]));
+            dx[i] = dy[i] * (t + x[i] * (1.0f - t * t) * sigmoidf(x[i]));
         }
         break;
     }

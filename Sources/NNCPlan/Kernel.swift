@@ -8,6 +8,14 @@ public struct WindowGeometry: Sendable, Equatable {
     public var padTop, padLeft, padBottom, padRight: Int
     public var oh, ow: Int
 
+    public init(batch: Int, h: Int, w: Int, c: Int, kh: Int, kw: Int, sh: Int, sw: Int, dh: Int = 1, dw: Int = 1,
+                padTop: Int = 0, padLeft: Int = 0, padBottom: Int = 0, padRight: Int = 0, oh: Int, ow: Int) {
+        (self.batch, self.h, self.w, self.c) = (batch, h, w, c)
+        (self.kh, self.kw, self.sh, self.sw, self.dh, self.dw) = (kh, kw, sh, sw, dh, dw)
+        (self.padTop, self.padLeft, self.padBottom, self.padRight) = (padTop, padLeft, padBottom, padRight)
+        (self.oh, self.ow) = (oh, ow)
+    }
+
     public var positions: Int { batch * oh * ow }
     public var inputElements: Int { batch * h * w * c }
 

@@ -296,6 +296,7 @@ extension Activation {
         case .lecunTanh: NNC_ACT_LECUN_TANH
         case .softplus: NNC_ACT_SOFTPLUS
         case .swish: NNC_ACT_SWISH
+        case .mish: NNC_ACT_MISH
         }
     }
 }
@@ -315,7 +316,8 @@ extension ConvolutionShape {
 }
 
 extension WindowGeometry {
-    var raw: nnc_window {
+    /// The C kernels' window (the one converter between the two).
+    public var raw: nnc_window {
         nnc_window(batch: Int32(batch), h: Int32(h), w: Int32(w), c: Int32(c), kh: Int32(kh), kw: Int32(kw),
                    sh: Int32(sh), sw: Int32(sw), dh: Int32(dh), dw: Int32(dw), pad_top: Int32(padTop),
                    pad_left: Int32(padLeft), pad_bottom: Int32(padBottom), pad_right: Int32(padRight),

@@ -23,6 +23,7 @@ extension ReferenceExecutor {
         case .lecunTanh: return lecunA * Foundation.tanh(lecunB * x)
         case .softplus: return softplus(x)
         case .swish: return x * sigmoid(a * x)
+        case .mish: return x * Foundation.tanh(softplus(x))
         }
     }
 
@@ -38,7 +39,7 @@ extension ReferenceExecutor {
             case .sigmoid: return v * (1 - v)
             case .tanh: return 1 - v * v
             case .lecunTanh: return lecunB * (lecunA - v * v / lecunA)
-            case .leakyRelu, .softplus, .swish: preconditionFailure("\(f.kind) differentiates from its input")
+            case .leakyRelu, .softplus, .swish, .mish: preconditionFailure("\(f.kind) differentiates from its input")
             }
         }
         switch f.kind {
@@ -52,6 +53,7 @@ extension ReferenceExecutor {
         case .lecunTanh: let t = Foundation.tanh(lecunB * v); return lecunA * lecunB * (1 - t * t)
         case .softplus: return sigmoid(v)
         case .swish: let s = sigmoid(a * v); return s + a * v * s * (1 - s)
+        case .mish: let t = Foundation.tanh(softplus(v)); return t + v * (1 - t * t) * sigmoid(v)
         }
     }
 

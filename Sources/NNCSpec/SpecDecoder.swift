@@ -96,7 +96,7 @@ public struct SpecDecoder {
         switch node.kind {
         case .mapping(let pairs): given = pairs
         case .null: break
-        default:
+        case .scalar, .sequence:
             diagnostics.error(.wrongType, "'\(schema.name)' must be a mapping, got \(node.kindDescription)", at: node.location)
         }
         let values = attributes(given, schema.attributes, owner: "'\(schema.name)'", rank: 0, at: node.location)

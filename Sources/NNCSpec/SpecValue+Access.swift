@@ -16,17 +16,17 @@ extension AttributeContainer {
 
     public func int(_ name: String) -> Int? {
         switch values[name]?.value {
-        case .int(let v): v
-        case .float(let v): Int(exactly: v)
-        default: nil
+        case .int(let v)?: v
+        case .float(let v)?: Int(exactly: v)
+        case .bool?, .string?, .ints?, .padding?, .component?, .list?, .names?, .record?, nil: nil
         }
     }
 
     public func double(_ name: String) -> Double? {
         switch values[name]?.value {
-        case .float(let v): v
-        case .int(let v): Double(v)
-        default: nil
+        case .float(let v)?: v
+        case .int(let v)?: Double(v)
+        case .bool?, .string?, .ints?, .padding?, .component?, .list?, .names?, .record?, nil: nil
         }
     }
 
@@ -42,9 +42,9 @@ extension AttributeContainer {
 
     public func ints(_ name: String) -> [Int]? {
         switch values[name]?.value {
-        case .ints(let v): v
-        case .int(let v): [v]
-        default: nil
+        case .ints(let v)?: v
+        case .int(let v)?: [v]
+        case .float?, .bool?, .string?, .padding?, .component?, .list?, .names?, .record?, nil: nil
         }
     }
 

@@ -1,5 +1,7 @@
 import CNNCKernels
 import NNCKernels
+import NNCPlan
+import NNCRuntime
 import Testing
 
 /// The in-place convolution kernels (forward, backward data, backward weights; implicit GEMM
@@ -13,7 +15,7 @@ import Testing
     typealias Rand = WindowTests.Rand
 
     struct Case {
-        var g: Window.Geometry
+        var g: WindowGeometry
         var groups: Int, filters: Int
         var taps: Int { g.kh * g.kw * g.c / groups }
     }
@@ -43,10 +45,10 @@ import Testing
 
     /// Convolutions big enough (≥ GEMM.minimumParallelWork multiply-adds) to split over two threads.
     static let large = [
-        Case(g: Window.Geometry(batch: 3, h: 14, w: 15, c: 6, kh: 5, kw: 5, sh: 1, sw: 1, oh: 10, ow: 11), groups: 1, filters: 16),
-        Case(g: Window.Geometry(batch: 4, h: 28, w: 28, c: 1, kh: 5, kw: 5, sh: 1, sw: 1, padTop: 2, padLeft: 2, padBottom: 2,
+        Case(g: WindowGeometry(batch: 3, h: 14, w: 15, c: 6, kh: 5, kw: 5, sh: 1, sw: 1, oh: 10, ow: 11), groups: 1, filters: 16),
+        Case(g: WindowGeometry(batch: 4, h: 28, w: 28, c: 1, kh: 5, kw: 5, sh: 1, sw: 1, padTop: 2, padLeft: 2, padBottom: 2,
                                 padRight: 2, oh: 28, ow: 28), groups: 1, filters: 6),
-        Case(g: Window.Geometry(batch: 6, h: 13, w: 13, c: 8, kh: 3, kw: 3, sh: 2, sw: 2, padTop: 1, padLeft: 1, padBottom: 1,
+        Case(g: WindowGeometry(batch: 6, h: 13, w: 13, c: 8, kh: 3, kw: 3, sh: 2, sw: 2, padTop: 1, padLeft: 1, padBottom: 1,
                                 padRight: 1, oh: 7, ow: 7), groups: 2, filters: 34),
         // Direct weight gradients with a kernel row wider than one block of 6 taps, odd filters and dilation.
         Case(g: Window.Geometry(batch: 5, h: 12, w: 40, c: 1, kh: 3, kw: 9, sh: 2, sw: 1, dh: 1, dw: 2, padTop: 1, padLeft: 3,
@@ -55,15 +57,15 @@ import Testing
 
     func check(_ c: Case, rng: inout Rand, threads: Int) {
         let g = c.g
-        let x = (0..<g.inputCount).map { _ in rng.float() }
+        let x = (0..<g.inputElements).map { _ in rng.float() }
         let w = (0..<(c.taps * c.filters)).map { _ in rng.float() }
         let bias = (0..<c.filters).map { _ in rng.float() }
         let dz = (0..<(g.positions * c.filters)).map { _ in rng.float() }
         let (ax, aw, ab, adz) = (x.map(abs), w.map(abs), bias.map(abs), dz.map(abs))
         var y = [Float](repeating: 0, count: g.positions * c.filters), yScale = y
-        Window.conv2dReference(y: &y, x: x, w: w, bias: bias, g, filters: c.filters, groups: c.groups)
-        Window.conv2dReference(y: &yScale, x: ax, w: aw, bias: ab, g, filters: c.filters, groups: c.groups)
-        var dx = [Float](repeating: 0, count: g.inputCount), dxScale = dx
+        nnc_conv2d_reference(&y, x, w, bias, g.raw, Int32(c.filters), Int32(c.groups))
+        nnc_conv2d_reference(&yScale, ax, aw, ab, g.raw, Int32(c.filters), Int32(c.groups))
+        var dx = [Float](repeating: 0, count: g.inputElements), dxScale = dx
         nnc_conv2d_backward_data_reference(&dx, dz, w, g.raw, Int32(c.filters), Int32(c.groups))
         nnc_conv2d_backward_data_reference(&dxScale, adz, aw, g.raw, Int32(c.filters), Int32(c.groups))
         var dw = [Float](repeating: 0, count: w.count), dwScale = dw
@@ -108,11 +110,11 @@ import Testing
         var rng = Rand(state: 13)
         for _ in 0..<60 {
             let c = Self.randomCase(&rng), g = c.g
-            let x = (0..<g.inputCount).map { _ in rng.float() }
+            let x = (0..<g.inputElements).map { _ in rng.float() }
             let w = (0..<(c.taps * c.filters)).map { _ in rng.float() }
             let dz = (0..<(g.positions * c.filters)).map { _ in rng.float() }
             var y = [Float](repeating: 0, count: dz.count), dx = x, dw = w
-            Window.conv2dReference(y: &y, x: x, w: w, bias: nil, g, filters: c.filters, groups: c.groups)
+            nnc_conv2d_reference(&y, x, w, nil, g.raw, Int32(c.filters), Int32(c.groups))
             nnc_conv2d_backward_data_reference(&dx, dz, w, g.raw, Int32(c.filters), Int32(c.groups))
             nnc_conv2d_backward_weights_reference(&dw, x, dz, g.raw, Int32(c.filters), Int32(c.groups))
             func dot(_ a: [Float], _ b: [Float]) -> Double { zip(a, b).reduce(0) { $0 + Double($1.0) * Double($1.1) } }

@@ -21,6 +21,7 @@ import Testing
         case .lecunTanh: return 1.7159 * Foundation.tanh(2.0 / 3.0 * x)
         case .softplus: return log(1 + exp(x))
         case .swish: return x * sigmoid(p * x)
+        case .mish: return x * Foundation.tanh(log(1 + exp(x)))
         }
     }
 

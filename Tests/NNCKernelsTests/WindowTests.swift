@@ -1,4 +1,7 @@
+import CNNCKernels
 import NNCKernels
+import NNCPlan
+import NNCRuntime
 import Testing
 
 /// Average-pool backward against its forward by the adjoint (dot-product) identity, max
@@ -15,14 +18,14 @@ import Testing
     }
 
     /// A random valid geometry: padding below the window, output size by the floor formula.
-    static func geometry(_ rng: inout Rand, channels: Int) -> Window.Geometry {
+    static func geometry(_ rng: inout Rand, channels: Int) -> WindowGeometry {
         while true {
             let h = rng.int(1...9), w = rng.int(1...11), kh = rng.int(1...4), kw = rng.int(1...4)
             let dh = rng.int(1...2), dw = rng.int(1...2), sh = rng.int(1...3), sw = rng.int(1...3)
             let pt = rng.int(0...kh - 1), pb = rng.int(0...kh - 1), pl = rng.int(0...kw - 1), pr = rng.int(0...kw - 1)
             let spanH = h + pt + pb - dh * (kh - 1) - 1, spanW = w + pl + pr - dw * (kw - 1) - 1
             guard spanH >= 0, spanW >= 0 else { continue }
-            return Window.Geometry(batch: rng.int(1...3), h: h, w: w, c: channels, kh: kh, kw: kw, sh: sh, sw: sw, dh: dh, dw: dw,
+            return WindowGeometry(batch: rng.int(1...3), h: h, w: w, c: channels, kh: kh, kw: kw, sh: sh, sw: sw, dh: dh, dw: dw,
                                    padTop: pt, padLeft: pl, padBottom: pb, padRight: pr, oh: spanH / sh + 1, ow: spanW / sw + 1)
         }
     }
@@ -31,10 +34,10 @@ import Testing
         var rng = Rand(state: 7)
         for _ in 0..<100 {
             let g = Self.geometry(&rng, channels: rng.int(1...4))
-            let x = (0..<g.inputCount).map { _ in rng.float() }
+            let x = (0..<g.inputElements).map { _ in rng.float() }
             var y = [Float](repeating: 0, count: g.positions * g.c)
             var argmax = [Int32](repeating: 0, count: y.count)
-            Window.maxPool(y: &y, argmax: &argmax, x: x, g)
+            nnc_maxpool_forward(&y, &argmax, x, g.raw)
             var o = 0
             for b in 0..<g.batch { for oy in 0..<g.oh { for ox in 0..<g.ow { for c in 0..<g.c {
                 var best: Float?
@@ -49,8 +52,8 @@ import Testing
                 o += 1
             } } } }
             let dy = y.indices.map { _ in rng.float() }
-            var dx = [Float](repeating: .nan, count: g.inputCount)
-            Window.maxPoolBackward(dx: &dx, dy: dy, argmax: argmax, g)
+            var dx = [Float](repeating: .nan, count: g.inputElements)
+            nnc_maxpool_backward(&dx, dy, argmax, g.positions * g.c, g.inputElements)
             let routed = zip(dy, argmax).filter { $0.1 >= 0 }.reduce(0.0) { $0 + Double($1.0) }
             #expect(abs(dx.reduce(0.0) { $0 + Double($1) } - routed) <= 1e-4)
         }
@@ -69,12 +72,12 @@ import Testing
         for _ in 0..<200 {
             let k = rng.int(1...3), l = rng.int(1...3)
             let h = rng.int(k...9), w = rng.int(l...9)
-            let g = Window.Geometry(batch: rng.int(1...3), h: h, w: w, c: rng.int(1...19), kh: k, kw: l, sh: k, sw: l,
+            let g = WindowGeometry(batch: rng.int(1...3), h: h, w: w, c: rng.int(1...19), kh: k, kw: l, sh: k, sw: l,
                                     oh: h / k, ow: w / l)
-            let x = (0..<g.inputCount).map { _ in Float(rng.int(0...4)) }
+            let x = (0..<g.inputElements).map { _ in Float(rng.int(0...4)) }
             var y = [Float](repeating: .nan, count: g.positions * g.c)
             var argmax = [Int32](repeating: -2, count: y.count)
-            Window.maxPool(y: &y, argmax: &argmax, x: x, g)
+            nnc_maxpool_forward(&y, &argmax, x, g.raw)
             var o = 0
             for b in 0..<g.batch { for oy in 0..<g.oh { for ox in 0..<g.ow { for c in 0..<g.c {
                 var best = -Float.infinity, at = -1
@@ -93,24 +96,24 @@ import Testing
         for round in 0..<100 {
             let g = Self.geometry(&rng, channels: rng.int(1...4))
             let countPadding = round % 2 == 0
-            let x = (0..<g.inputCount).map { _ in rng.float() }
+            let x = (0..<g.inputElements).map { _ in rng.float() }
             var y = [Float](repeating: 0, count: g.positions * g.c)
-            Window.avgPool(y: &y, x: x, g, countPadding: countPadding)
+            nnc_avgpool_forward(&y, x, g.raw, countPadding ? 1 : 0)
             let d = y.indices.map { _ in rng.float() }
-            var dx = [Float](repeating: .nan, count: g.inputCount)
-            Window.avgPoolBackward(dx: &dx, dy: d, g, countPadding: countPadding)
+            var dx = [Float](repeating: .nan, count: g.inputElements)
+            nnc_avgpool_backward(&dx, d, g.raw, countPadding ? 1 : 0)
             let lhs = zip(y, d).reduce(0.0) { $0 + Double($1.0) * Double($1.1) }
             let rhs = zip(x, dx).reduce(0.0) { $0 + Double($1.0) * Double($1.1) }
             #expect(abs(lhs - rhs) <= 1e-4 * max(1, abs(lhs)))
         }
         // 3×3 window, padding 1, on a 2×2 input of ones: the corner window sees 4 valid cells
         // of 9; Keras averages the valid ones (1), PyTorch's count_include_pad divides by 9.
-        let g = Window.Geometry(batch: 1, h: 2, w: 2, c: 1, kh: 3, kw: 3, sh: 1, sw: 1, padTop: 1, padLeft: 1,
+        let g = WindowGeometry(batch: 1, h: 2, w: 2, c: 1, kh: 3, kw: 3, sh: 1, sw: 1, padTop: 1, padLeft: 1,
                                 padBottom: 1, padRight: 1, oh: 2, ow: 2)
         var y = [Float](repeating: 0, count: 4)
-        Window.avgPool(y: &y, x: [1, 1, 1, 1], g, countPadding: false)
+        nnc_avgpool_forward(&y, [1, 1, 1, 1], g.raw, false ? 1 : 0)
         #expect(y == [1, 1, 1, 1])
-        Window.avgPool(y: &y, x: [1, 1, 1, 1], g, countPadding: true)
+        nnc_avgpool_forward(&y, [1, 1, 1, 1], g.raw, true ? 1 : 0)
         #expect(y.allSatisfy { abs($0 - 4.0 / 9.0) < 1e-7 })
     }
 }

@@ -21,6 +21,7 @@ import Testing
               - dense: {units: 4, activation: lecun_tanh}
               - dense: {units: 4, activation: softplus}
               - dense: {units: 4, activation: {swish: 1.5}}
+              - dense: {units: 4, activation: mish}
               - dense: {units: 3, activation: softmax}
             loss: categorical_crossentropy
             # Random biases keep every unit off the kinks of relu, leaky_relu and selu at 0.

@@ -11,7 +11,7 @@ extern "C" {
 /// `Activation.backwardNeedsOnlyOutput`). `param` is alpha (leaky_relu, elu) or beta (swish).
 typedef enum {
     NNC_ACT_LINEAR = 0, NNC_ACT_RELU, NNC_ACT_LEAKY_RELU, NNC_ACT_ELU, NNC_ACT_SELU, NNC_ACT_SIGMOID,
-    NNC_ACT_TANH, NNC_ACT_LECUN_TANH, NNC_ACT_SOFTPLUS, NNC_ACT_SWISH
+    NNC_ACT_TANH, NNC_ACT_LECUN_TANH, NNC_ACT_SOFTPLUS, NNC_ACT_SWISH, NNC_ACT_MISH
 } nnc_activation;
 
 /// y[i] = f(x[i]). May run in place (y == x).

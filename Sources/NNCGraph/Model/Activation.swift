@@ -1,13 +1,13 @@
 /// Activations of the spec language, by their registry names (softmax is a kernel of its own).
 public enum Activation: String, Sendable, CaseIterable {
-    case linear, relu, leakyRelu = "leaky_relu", elu, selu, sigmoid, tanh, lecunTanh = "lecun_tanh", softplus, swish
+    case linear, relu, leakyRelu = "leaky_relu", elu, selu, sigmoid, tanh, lecunTanh = "lecun_tanh", softplus, swish, mish
 
     /// True when the derivative can be computed from the output alone (so backward keeps y,
     /// and the activation can be fused into the producer's epilogue or run in place).
     public var backwardNeedsOnlyOutput: Bool {
         switch self {
         case .linear, .relu, .sigmoid, .tanh, .lecunTanh, .elu, .selu: true
-        case .leakyRelu, .softplus, .swish: false
+        case .leakyRelu, .softplus, .swish, .mish: false
         }
     }
 
@@ -16,7 +16,7 @@ public enum Activation: String, Sendable, CaseIterable {
     public var hasKink: Bool {
         switch self {
         case .relu, .leakyRelu, .elu, .selu: true
-        case .linear, .sigmoid, .tanh, .lecunTanh, .softplus, .swish: false
+        case .linear, .sigmoid, .tanh, .lecunTanh, .softplus, .swish, .mish: false
         }
     }
 
@@ -33,6 +33,7 @@ public enum Activation: String, Sendable, CaseIterable {
         case .lecunTanh: 3     // multiply, tanh, multiply
         case .softplus: 3      // exp, add, log
         case .swish: 6         // multiply by beta, sigmoid, multiply by x
+        case .mish: 5          // softplus, tanh, multiply by x
         }
     }
 
@@ -52,7 +53,7 @@ public struct ActivationFunction: Sendable, Equatable, CustomStringConvertible {
     public var description: String {
         switch kind {
         case .leakyRelu, .elu, .swish: "\(kind.rawValue)(\(parameter))"
-        case .linear, .relu, .selu, .sigmoid, .tanh, .lecunTanh, .softplus: kind.rawValue
+        case .linear, .relu, .selu, .sigmoid, .tanh, .lecunTanh, .softplus, .mish: kind.rawValue
         }
     }
 }

@@ -5,15 +5,20 @@ import NNCSpec
 /// every registry default into a valid component; a value is absent only where decoding
 /// failed (already reported, and such a graph never compiles), and then the registry's
 /// default is read here, so no other stage repeats a default.
-extension AttributeContainer {
-    fileprivate func attribute(_ name: String) -> Attribute? {
-        switch self {
-        case let c as ComponentSpec: c.kind.attribute(name)
-        case let r as RecordValue: r.schema.attribute(name)
-        default: nil
-        }
-    }
+protocol RegistryDecoded: AttributeContainer {
+    /// The registry's definition of the attribute `name`.
+    func attribute(_ name: String) -> Attribute?
+}
 
+extension ComponentSpec: RegistryDecoded {
+    func attribute(_ name: String) -> Attribute? { kind.attribute(name) }
+}
+
+extension RecordValue: RegistryDecoded {
+    func attribute(_ name: String) -> Attribute? { schema.attribute(name) }
+}
+
+extension RegistryDecoded {
     /// The registry's default of `name`, as written in the registry.
     fileprivate func defaultText(_ name: String) -> String? {
         if case .value(let text)? = attribute(name)?.default { text } else { nil }
@@ -50,7 +55,7 @@ extension ActivationFunction {
         let parameter: Double = switch kind {
         case .leakyRelu, .elu: c.number("alpha")
         case .swish: c.number("beta")
-        case .linear, .relu, .selu, .sigmoid, .tanh, .lecunTanh, .softplus: 0
+        case .linear, .relu, .selu, .sigmoid, .tanh, .lecunTanh, .softplus, .mish: 0
         }
         self.init(kind, parameter: parameter)
     }

@@ -19,6 +19,7 @@ extension Registry {
             Attribute("beta", .float(.none), .value("1.0"), "the slope inside the sigmoid"),
             Attribute("learnable", .bool, .value("false"), "learn beta as a trainable parameter"),
         ]),
+        ComponentKind("mish", doc: "f(x) = x·tanh(softplus(x)) (Misra 2019)"),
         ComponentKind("softmax", doc: "f(x)ᵢ = e^xᵢ / Σⱼ e^xⱼ over the last axis"),
     ])
 

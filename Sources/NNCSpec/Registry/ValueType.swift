@@ -91,7 +91,7 @@ public indirect enum ValueType: Sendable {
         case .int: "integers"
         case .float, .number: "numbers"
         case .string: "strings"
-        default: "values"
+        case .bool, .choice, .spatial, .shape, .reshapeTarget, .padding, .list, .layerNames, .path, .record: "values"
         }
     }
 }
