@@ -51,8 +51,8 @@ import Testing
         Case(g: WindowGeometry(batch: 6, h: 13, w: 13, c: 8, kh: 3, kw: 3, sh: 2, sw: 2, padTop: 1, padLeft: 1, padBottom: 1,
                                 padRight: 1, oh: 7, ow: 7), groups: 2, filters: 34),
         // Direct weight gradients with a kernel row wider than one block of 6 taps, odd filters and dilation.
-        Case(g: Window.Geometry(batch: 5, h: 12, w: 40, c: 1, kh: 3, kw: 9, sh: 2, sw: 1, dh: 1, dw: 2, padTop: 1, padLeft: 3,
-                                padBottom: 1, padRight: 2, oh: 6, ow: 29), groups: 1, filters: 9),
+        Case(g: WindowGeometry(batch: 5, h: 12, w: 40, c: 1, kh: 3, kw: 9, sh: 2, sw: 1, dh: 1, dw: 2, padTop: 1, padLeft: 3,
+                               padBottom: 1, padRight: 2, oh: 6, ow: 29), groups: 1, filters: 9),
     ]
 
     func check(_ c: Case, rng: inout Rand, threads: Int) {
