@@ -64,22 +64,19 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
         return "\(error)"
     }
 
-    /// Removes the files the targets wrote (in a folder of their own under the temporary directory).
-    public static func removeWorkspace() {
-        FuzzWorkspace.remove()
-    }
-
     /// Valid seeds for the data target, by kind: its selector byte, then a valid file.
     public static func dataSeeds() -> [(name: String, bytes: [UInt8])] {
         DataKind.all.enumerated().map { index, kind in (kind.name, [UInt8(index)] + kind.seed) }
     }
 }
 
-/// A private folder for the files a target writes (the readers take paths, as in `nnc`).
+/// A private folder for the files a target writes (the readers take paths, as in `nnc`),
+/// removed when the process exits (libFuzzer ends with exit too).
 enum FuzzWorkspace {
     static let root: String = {
         let path = (NSTemporaryDirectory() as NSString).appendingPathComponent("nnc-fuzz-\(getpid())")
         try? FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+        atexit { FuzzWorkspace.remove() }
         return path
     }()
 

@@ -66,5 +66,4 @@ for path in arguments.dropFirst() where !path.hasPrefix("-") {
         replayed += 1
     }
 }
-FuzzTarget.removeWorkspace()
 print("nnc-fuzz \(target.rawValue): replayed \(replayed) input\(replayed == 1 ? "" : "s") without a crash")
