@@ -5,7 +5,7 @@ import NNCDriver
 
 /// The fuzz targets: each takes one input's bytes through the path a user's file takes in
 /// `nnc` and must return, whatever the bytes, without a trap, a hang or unbounded memory.
-/// `nnc-fuzz` runs them under libFuzzer (built with `-sanitize=fuzzer`) or replays a corpus
+/// `nnc-fuzz` runs them under libFuzzer (Scripts/fuzz.sh) or replays a corpus
 /// with them; the test suite replays the corpus in Tests/Fuzz/corpus.
 public enum FuzzTarget: String, CaseIterable, Sendable {
     /// A YAML model spec through `nnc check` (load, decode, build the graph, check, compare with data, render).
@@ -19,7 +19,7 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
     case weights
 
     /// Runs one input; true when it went the whole way without a refusal (a model that
-    /// checks, data that fills a batch, weights that load and a checkpoint that resumes).
+    /// checks, data that fills a batch, weights that load or a checkpoint that resumes).
     @discardableResult
     public func run(_ bytes: [UInt8]) -> Bool {
         switch self {
@@ -64,22 +64,19 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
         return "\(error)"
     }
 
-    /// Removes the files the targets wrote (in a folder of their own under the temporary directory).
-    public static func removeWorkspace() {
-        FuzzWorkspace.remove()
-    }
-
     /// Valid seeds for the data target, by kind: its selector byte, then a valid file.
     public static func dataSeeds() -> [(name: String, bytes: [UInt8])] {
         DataKind.all.enumerated().map { index, kind in (kind.name, [UInt8(index)] + kind.seed) }
     }
 }
 
-/// A private folder for the files a target writes (the readers take paths, as in `nnc`).
+/// A private folder for the files a target writes (the readers take paths, as in `nnc`),
+/// removed when the process exits (libFuzzer ends with exit too).
 enum FuzzWorkspace {
     static let root: String = {
         let path = (NSTemporaryDirectory() as NSString).appendingPathComponent("nnc-fuzz-\(getpid())")
         try? FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+        atexit { FuzzWorkspace.remove() }
         return path
     }()
 

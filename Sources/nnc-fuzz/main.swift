@@ -1,8 +1,9 @@
 // nnc-fuzz TARGET [libFuzzer options] [CORPUS...]
 //
-// Built with `-sanitize=fuzzer` (Scripts/fuzz.sh), it runs libFuzzer on the target: `yaml`,
-// `dsl`, `data` or `weights` (FuzzTarget). In an ordinary build it replays the given files
-// and folders through the target, so a corpus is also a regression run:
+// Linked with libFuzzer's runtime (Scripts/fuzz.sh, through Scripts/asan-build.sh; or built with
+// `-sanitize=fuzzer`), it runs libFuzzer on the target: `yaml`, `dsl`, `data` or `weights`
+// (FuzzTarget). In an ordinary build it replays the given files and folders through the
+// target, so a corpus is also a regression run:
 //   swift run -c release nnc-fuzz yaml Tests/Fuzz/corpus/yaml
 // `nnc-fuzz data --write-seeds DIR` writes the data target's valid seeds.
 import CNNCFuzz
@@ -65,5 +66,4 @@ for path in arguments.dropFirst() where !path.hasPrefix("-") {
         replayed += 1
     }
 }
-FuzzTarget.removeWorkspace()
 print("nnc-fuzz \(target.rawValue): replayed \(replayed) input\(replayed == 1 ? "" : "s") without a crash")
