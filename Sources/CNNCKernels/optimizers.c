@@ -95,7 +95,7 @@ void nnc_adam_update(float *w, const float *g, float *m, float *v, float *vmax, 
                      float beta2, float eps, float weight_decay, long t) {
     // Bias corrections in double (β₂ᵗ stays accurate for long runs), folded as PyTorch's fused
     // Adam folds them: lr/(1 − β₁ᵗ)·m / (√v/√(1 − β₂ᵗ) + ε), one square root and one division
-    // per weight (the unfolded form took three divisions, the update's cost).
+    // per weight (the unfolded form took three divisions and a square root).
     float step_size = (float)(lr / (1.0 - pow(beta1, (double)t)));
     float root_c2_inverse = (float)(1.0 / sqrt(1.0 - pow(beta2, (double)t)));
     size_t i = 0;
