@@ -1,14 +1,5 @@
-/// A small deterministic generator for property tests (SplitMix64).
-public struct SeededRandom: RandomNumberGenerator, Sendable {
-    public var state: UInt64
+import NNCRuntime
 
-    public init(seed: UInt64) { state = seed }
-
-    public mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
+/// The tests' deterministic generator: the runtime's SplitMix64 (the one seeds reproduce
+/// weights and masks with), not a second copy of it.
+public typealias SeededRandom = SplitMix64
