@@ -1,5 +1,5 @@
 import Foundation
-import NNCKernels
+import CNNCKernels
 import Testing
 
 /// Each loss against its formula in double, and its gradient against central finite
@@ -31,14 +31,14 @@ import Testing
         let (r, c, t) = (Self.rows, Self.cols, Self.t)
         switch kind {
         case .mse, .sumOfSquares:
-            LossKernels.meanSquaredError(loss: &loss, y: y, t: t, rows: r, cols: c, halfSum: kind == .sumOfSquares)
-            LossKernels.meanSquaredErrorBackward(dy: &grad, y: y, t: t, rows: r, cols: c, halfSum: kind == .sumOfSquares, scale: 0.5)
+            nnc_mse_forward(&loss, y, t, Int32(r), Int32(c), kind == .sumOfSquares ? 1 : 0)
+            nnc_mse_backward(&grad, y, t, Int32(r), Int32(c), kind == .sumOfSquares ? 1 : 0, 0.5)
         case .bce, .bceLogits:
-            LossKernels.binaryCrossEntropy(loss: &loss, y: y, t: t, rows: r, cols: c, fromLogits: kind == .bceLogits)
-            LossKernels.binaryCrossEntropyBackward(dy: &grad, y: y, t: t, rows: r, cols: c, fromLogits: kind == .bceLogits, scale: 0.5)
+            nnc_bce_forward(&loss, y, t, Int32(r), Int32(c), kind == .bceLogits ? 1 : 0, 0)
+            nnc_bce_backward(&grad, y, t, Int32(r), Int32(c), kind == .bceLogits ? 1 : 0, 0.5, 0)
         case .cce:
-            LossKernels.categoricalCrossEntropy(loss: &loss, p: y, t: t, rows: r, cols: c)
-            LossKernels.categoricalCrossEntropyBackward(dp: &grad, p: y, t: t, rows: r, cols: c, scale: 0.5)
+            nnc_cce_forward(&loss, y, t, nil, Int32(r), Int32(c), 0)
+            nnc_cce_backward(&grad, y, t, nil, Int32(r), Int32(c), 0.5, 0)
         }
         return (loss, grad)
     }
@@ -62,8 +62,8 @@ import Testing
 
     @Test func extremeLogitsStayFinite() {
         var loss: [Float] = [0], grad: [Float] = [0, 0]
-        LossKernels.binaryCrossEntropy(loss: &loss, y: [1000, -1000], t: [0, 1], rows: 1, cols: 2, fromLogits: true)
-        LossKernels.binaryCrossEntropyBackward(dy: &grad, y: [1000, -1000], t: [0, 1], rows: 1, cols: 2, fromLogits: true, scale: 1)
+        nnc_bce_forward(&loss, [1000, -1000], [0, 1], 1, 2, 1, 0)
+        nnc_bce_backward(&grad, [1000, -1000], [0, 1], 1, 2, 1, 1, 0)
         #expect(loss[0] == 1000)
         #expect(grad == [0.5, -0.5])
     }

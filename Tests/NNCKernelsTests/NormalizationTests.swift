@@ -1,5 +1,6 @@
 import Foundation
-import NNCKernels
+import CNNCKernels
+import NNCTestSupport
 import Testing
 
 /// Normalization backward against central finite differences of a double-precision
@@ -23,11 +24,8 @@ import Testing
 
     func gradientCheck(perColumn: Bool) {
         let rows = 5, cols = 3, eps = 1e-3
-        var state: UInt64 = perColumn ? 1 : 2
-        func rand() -> Double {
-            state = state &* 6364136223846793005 &+ 1442695040888963407
-            return Double(Int((state >> 33) % 2001) - 1000) / 500
-        }
+        var rng = SeededRandom(seed: perColumn ? 1 : 2)
+        func rand() -> Double { Double(rng.float()) * 2 }
         let x = (0..<rows * cols).map { _ in rand() }, dy = (0..<rows * cols).map { _ in rand() }
         let gamma = (0..<cols).map { _ in 1 + rand() / 4 }, beta = (0..<cols).map { _ in rand() }
         let xf = x.map(Float.init), dyf = dy.map(Float.init), gf = gamma.map(Float.init), bf = beta.map(Float.init)
@@ -36,15 +34,11 @@ import Testing
         var mean = [Float](repeating: 0, count: stats), invStd = mean
         var dGamma = [Float](repeating: 0, count: cols), dBeta = dGamma
         if perColumn {
-            NormalizationKernels.batchNormTrain(y: &y, mean: &mean, invStd: &invStd, runningMean: nil, runningVar: nil, x: xf,
-                                                gamma: gf, beta: bf, rows: rows, channels: cols, momentum: 0.9, epsilon: Float(eps))
-            NormalizationKernels.batchNormBackward(dx: &dx, dGamma: &dGamma, dBeta: &dBeta, dy: dyf, x: xf, mean: mean, invStd: invStd,
-                                                   gamma: gf, rows: rows, channels: cols)
+            nnc_batchnorm_train_forward(&y, &mean, &invStd, nil, nil, xf, gf, bf, Int32(rows), Int32(cols), 0.9, Float(eps))
+            nnc_batchnorm_backward(&dx, &dGamma, &dBeta, dyf, xf, mean, invStd, gf, Int32(rows), Int32(cols))
         } else {
-            NormalizationKernels.layerNorm(y: &y, mean: &mean, invStd: &invStd, x: xf, gamma: gf, beta: bf, rows: rows, features: cols,
-                                           epsilon: Float(eps))
-            NormalizationKernels.layerNormBackward(dx: &dx, dGamma: &dGamma, dBeta: &dBeta, dy: dyf, x: xf, mean: mean, invStd: invStd,
-                                                   gamma: gf, rows: rows, features: cols)
+            nnc_layernorm_forward(&y, &mean, &invStd, xf, gf, bf, Int32(rows), Int32(cols), Float(eps))
+            nnc_layernorm_backward(&dx, &dGamma, &dBeta, dyf, xf, mean, invStd, gf, Int32(rows), Int32(cols))
         }
         let reference = Self.normalize(x, rows: rows, cols: cols, gamma: gamma, beta: beta, eps: eps, perColumn: perColumn)
         for i in y.indices { #expect(abs(Double(y[i]) - reference[i]) < 1e-5) }
@@ -74,15 +68,13 @@ import Testing
         let x: [Float] = [1, 10, 3, 20, 5, 30]  // 3 rows × 2 channels
         var y = [Float](repeating: 0, count: 6), mean: [Float] = [0, 0], invStd = mean
         var runningMean: [Float] = [0, 0], runningVar: [Float] = [1, 1]
-        NormalizationKernels.batchNormTrain(y: &y, mean: &mean, invStd: &invStd, runningMean: &runningMean, runningVar: &runningVar,
-                                            x: x, gamma: nil, beta: nil, rows: 3, channels: 2, momentum: 0.9, epsilon: 0)
+        nnc_batchnorm_train_forward(&y, &mean, &invStd, &runningMean, &runningVar, x, nil, nil, 3, 2, 0.9, 0)
         #expect(mean == [3, 20])
         // Unbiased variance 4 and 100 enter the running average.
         #expect(abs(runningMean[0] - 0.3) < 1e-6 && abs(runningVar[0] - (0.9 + 0.1 * 4)) < 1e-6)
         #expect(abs(runningVar[1] - (0.9 + 0.1 * 100)) < 1e-5)
         var out = [Float](repeating: 0, count: 6)
-        NormalizationKernels.batchNormInfer(y: &out, x: x, runningMean: [3, 20], runningVar: [4, 100], gamma: [2, 1], beta: [1, 0],
-                                            rows: 3, channels: 2, epsilon: 0)
+        nnc_batchnorm_infer(&out, x, [3, 20], [4, 100], [2, 1], [1, 0], 3, 2, 0)
         // Channel 0: (x − 3)/2·2 + 1; channel 1: (x − 20)/10.
         #expect(out == [-1, -1, 1, 0, 3, 1])
     }
@@ -91,9 +83,9 @@ import Testing
         let n = 100_000, rate: Float = 0.3
         let x = [Float](repeating: 1, count: n)
         var y = x, again = x, other = x
-        NormalizationKernels.dropout(y: &y, x: x, count: n, rate: rate, seed: 42)
-        NormalizationKernels.dropout(y: &again, x: x, count: n, rate: rate, seed: 42)
-        NormalizationKernels.dropout(y: &other, x: x, count: n, rate: rate, seed: 43)
+        nnc_dropout_forward(&y, x, n, rate, 42)
+        nnc_dropout_forward(&again, x, n, rate, 42)
+        nnc_dropout_forward(&other, x, n, rate, 43)
         #expect(y == again)
         #expect(y != other)
         let kept = y.filter { $0 != 0 }
@@ -101,7 +93,7 @@ import Testing
         #expect(abs(kept.count - 70_000) < 725)
         #expect(kept.allSatisfy { abs($0 - 1 / 0.7) < 1e-6 })
         var dx = x
-        NormalizationKernels.dropoutBackward(dx: &dx, dy: x, count: n, rate: rate, seed: 42)
+        nnc_dropout_backward(&dx, x, n, rate, 42)
         #expect(dx == y, "backward applies the forward's mask")
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
-import NNCKernels
+import CNNCKernels
+import NNCTestSupport
 import Testing
 
 /// The regularization kernels against their formulas written out in double precision, on
@@ -14,22 +15,18 @@ import Testing
         }
     }
 
-    func expectClose(_ a: Float, _ b: Double, _ what: String, tolerance: Double = 1e-6) {
-        #expect(abs(Double(a) - b) <= tolerance * max(1, abs(b)), "\(what): \(a) vs \(b)")
-    }
-
     @Test(arguments: [1, 13, 1_001])
     func penaltyAndItsGradient(n: Int) {
         let w = Self.values(n, seed: 1), g0 = Self.values(n, seed: 2)
         let l1: Float = 0.03, l2: Float = 0.2
-        let penalty = RegularizationKernels.penalty(w, count: n, l1: l1, l2: l2)
+        let penalty = nnc_penalty(w, n, l1, l2)
         let expected = w.reduce(0.0) { $0 + Double(l1) * abs(Double($1)) + Double(l2) * Double($1) * Double($1) }
         #expect(abs(penalty - expected) <= 1e-5 * max(1, expected))
         var g = g0
-        RegularizationKernels.penaltyGradient(&g, w: w, count: n, l1: l1, l2: l2)
+        nnc_penalty_gradient(&g, w, n, l1, l2)
         for i in 0..<n {
             let wi = Double(w[i]), sign: Double = wi > 0 ? 1 : wi < 0 ? -1 : 0
-            expectClose(g[i], Double(g0[i]) + Double(l1) * sign + 2 * Double(l2) * wi, "g[\(i)]")
+            expectClose(g[i], Double(g0[i]) + Double(l1) * sign + 2 * Double(l2) * wi, relative: 1e-6, "g[\(i)]")
         }
     }
 
@@ -37,16 +34,16 @@ import Testing
         let n = 37
         let g0 = Self.values(n, seed: 3)
         var g = g0
-        RegularizationKernels.clipByValue(&g, count: n, limit: 0.75)
+        nnc_clip_by_value(&g, n, 0.75)
         for i in 0..<n { #expect(g[i] == min(max(g0[i], -0.75), 0.75)) }
-        let squares = RegularizationKernels.sumOfSquares(g0, count: n)
+        let squares = nnc_sum_of_squares(g0, n)
         #expect(abs(squares - g0.reduce(0.0) { $0 + Double($1) * Double($1) }) <= 1e-9 * squares)
         g = g0
-        RegularizationKernels.scale(&g, count: n, by: 0.5)
+        nnc_scale(&g, n, 0.5)
         for i in 0..<n { #expect(g[i] == g0[i] * 0.5) }
         var w = g0
-        RegularizationKernels.weightDecay(&w, count: n, factor: 0.01)
-        for i in 0..<n { expectClose(w[i], Double(g0[i]) * (1 - 0.01), "decay[\(i)]") }
+        nnc_weight_decay(&w, n, 0.01)
+        for i in 0..<n { expectClose(w[i], Double(g0[i]) * (1 - 0.01), relative: 1e-6, "decay[\(i)]") }
     }
 
     /// Column norms of w[rows][units], in double.
@@ -60,14 +57,14 @@ import Testing
         let norms = Self.columnNorms(w0, rows: rows, units: units)
         let m = 1.5
         var capped = w0, unit = w0, nonNegative = w0
-        RegularizationKernels.maxNorm(&capped, rows: rows, units: units, maxValue: Float(m))
-        RegularizationKernels.unitNorm(&unit, rows: rows, units: units)
-        RegularizationKernels.nonNegative(&nonNegative, count: rows * units)
+        nnc_column_norm_constraint(&capped, Int32(rows), Int32(units), Float(m))
+        nnc_column_norm_constraint(&unit, Int32(rows), Int32(units), 0)  // unit_norm
+        nnc_non_negative(&nonNegative, rows * units)
         for r in 0..<rows {
             for u in 0..<units {
                 let i = r * units + u, wi = Double(w0[i]), norm = norms[u]
-                expectClose(capped[i], wi * min(norm, m) / (1e-7 + norm), "max_norm[\(r)][\(u)]")
-                expectClose(unit[i], wi / (1e-7 + norm), "unit_norm[\(r)][\(u)]")
+                expectClose(capped[i], wi * min(norm, m) / (1e-7 + norm), relative: 1e-6, "max_norm[\(r)][\(u)]")
+                expectClose(unit[i], wi / (1e-7 + norm), relative: 1e-6, "unit_norm[\(r)][\(u)]")
                 #expect(nonNegative[i] == max(w0[i], 0))
             }
         }
@@ -83,16 +80,16 @@ import Testing
         let x = Self.values(n, seed: 5), dy = Self.values(n, seed: 6)
         func swish(_ x: Double, _ b: Double) -> Double { x / (1 + exp(-b * x)) }
         var dx = [Float](repeating: 0, count: n)
-        let dBeta = RegularizationKernels.swishBetaBackward(dx: &dx, dy: dy, x: x, count: n, beta: beta)
+        let dBeta = nnc_swish_beta_backward(&dx, dy, x, n, beta)
         let h = 1e-5, b = Double(beta)
         var expected = 0.0
         for i in 0..<n {
             let xi = Double(x[i])
             expected += Double(dy[i]) * (swish(xi, b + h) - swish(xi, b - h)) / (2 * h)
             let slope = (swish(xi + h, b) - swish(xi - h, b)) / (2 * h)
-            expectClose(dx[i], Double(dy[i]) * slope, "dx[\(i)]", tolerance: 1e-5)
+            expectClose(dx[i], Double(dy[i]) * slope, relative: 1e-5, "dx[\(i)]")
         }
         #expect(abs(dBeta - expected) <= 1e-5 * max(1, abs(expected)), "dβ \(dBeta) vs \(expected)")
-        #expect(RegularizationKernels.swishBetaBackward(dx: nil, dy: dy, x: x, count: n, beta: beta) == dBeta)
+        #expect(nnc_swish_beta_backward(nil, dy, x, n, beta) == dBeta)
     }
 }
