@@ -44,9 +44,9 @@ let package = Package(
         .executableTarget(name: "nnc-fuzz", dependencies: ["NNCFuzz", "CNNCFuzz"]),
         .testTarget(name: "NNCSpecTests", dependencies: ["NNCDiagnostics", "NNCSpec"]),
         .testTarget(name: "NNCGraphTests", dependencies: ["NNCGraph", "NNCSpec", "NNCTestSupport"]),
-        .testTarget(name: "NNCKernelsTests", dependencies: ["NNCKernels", "CNNCKernels", "NNCGraph", "NNCPlan", "NNCRuntime"]),
+        .testTarget(name: "NNCKernelsTests", dependencies: ["NNCKernels", "CNNCKernels", "NNCGraph", "NNCPlan", "NNCRuntime", "NNCTestSupport"]),
         .testTarget(name: "NNCDataTests", dependencies: ["NNCData", "NNCDiagnostics", "NNCTestSupport", "CAllocationCounter"]),
-        .testTarget(name: "NNCPlanTests", dependencies: ["NNCPlan"]),
+        .testTarget(name: "NNCPlanTests", dependencies: ["NNCPlan", "NNCTestSupport"]),
         .testTarget(name: "NNCRuntimeTests", dependencies: ["NNCRuntime", "NNCKernels", "NNCDriver", "NNCSpec", "NNCGraph", "NNCPlan",
                                                      "NNCTestSupport", "CAllocationCounter"]),
         // Counts heap allocations (malloc interposed in the test process) for the zero-allocation test.

@@ -1,5 +1,6 @@
 import Foundation
 @testable import NNCData
+import NNCTestSupport
 import Testing
 
 /// Scaling, standardization fitted on the training split only, reshaping, label checks,
@@ -8,15 +9,14 @@ import Testing
     let scratch = Scratch()
 
     /// Relative closeness for statistics computed in a different order (float rounding).
-    func close(_ a: Double, _ b: Double, _ tolerance: Double = 1e-6) -> Bool { abs(a - b) <= tolerance * max(1, abs(b)) }
 
     @Test func standardizationMatchesNumpyOnTheWholeFile() throws {
         let iris = try DataReader.read(Bundled.csv("iris.csv"), labels: .classes)
         let fitted = try Preprocessing(standardize: true, inputShape: [4], targets: .sparse(classes: 3)).fit(on: iris)
         // python3: numpy.loadtxt('iris.csv', delimiter=',')[:, 1:].mean(0) and .std(0) (population)
         let mean = [5.84333333, 3.05733333, 3.758, 1.19933333], std = [0.82530129, 0.43441097, 1.75940407, 0.75969263]
-        #expect(zip(fitted.mean, mean).allSatisfy { close(Double($0), $1) }, "\(fitted.mean)")
-        #expect(zip(fitted.standardDeviation, std).allSatisfy { close(Double($0), $1) }, "\(fitted.standardDeviation)")
+        #expect(zip(fitted.mean, mean).allSatisfy { isClose(Double($0), $1, relative: 1e-6) }, "\(fitted.mean)")
+        #expect(zip(fitted.standardDeviation, std).allSatisfy { isClose(Double($0), $1, relative: 1e-6) }, "\(fitted.standardDeviation)")
     }
 
     @Test func statisticsComeFromTheTrainingSplitOnly() throws {
@@ -30,7 +30,7 @@ import Testing
             let column = (0..<n).map { Double(splits.train.features[$0 * 13 + j]) * 0.5 }
             let mean = column.reduce(0, +) / Double(n)
             let std = (column.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / Double(n)).squareRoot()
-            #expect(close(Double(fitted.mean[j]), mean) && close(Double(fitted.standardDeviation[j]), std))
+            #expect(isClose(Double(fitted.mean[j]), mean, relative: 1e-6) && isClose(Double(fitted.standardDeviation[j]), std, relative: 1e-6))
         }
         let train = try fitted.apply(to: splits.train), held = try fitted.apply(to: validation)
         for j in 0..<13 {
@@ -41,7 +41,7 @@ import Testing
         }
         // The whole file's mean differs: the statistics did not see the validation samples.
         let wholeMean = (0..<wine.count).map { Double(wine.features[$0 * 13]) * 0.5 }.reduce(0, +) / Double(wine.count)
-        #expect(!close(Double(fitted.mean[0]), wholeMean, 1e-7))
+        #expect(!isClose(Double(fitted.mean[0]), wholeMean, relative: 1e-7))
     }
 
     @Test func aConstantFeatureIsDividedByOne() throws {

@@ -2,6 +2,7 @@ import CNNCKernels
 import NNCKernels
 import NNCPlan
 import NNCRuntime
+import NNCTestSupport
 import Testing
 
 /// The in-place convolution kernels (forward, backward data, backward weights; implicit GEMM
@@ -12,7 +13,6 @@ import Testing
 /// patch or the positions, relative to the magnitude summed; Σ|terms| is the reference run on
 /// absolute values).
 @Suite(.serialized) struct ConvolutionTests {
-    typealias Rand = WindowTests.Rand
 
     struct Case {
         var g: WindowGeometry
@@ -37,7 +37,7 @@ import Testing
         return all
     }
 
-    static func randomCase(_ rng: inout Rand) -> Case {
+    static func randomCase(_ rng: inout SeededRandom) -> Case {
         let groups = rng.int(0...3) == 0 ? rng.int(2...3) : 1
         let cg = rng.int(0...2) == 0 ? 1 : rng.int(1...5), fg = [1, 3, 6, 7, 8, 9, 16, 17, 20][rng.int(0...8)]
         return Case(g: WindowTests.geometry(&rng, channels: groups * cg), groups: groups, filters: groups * fg)
@@ -55,7 +55,7 @@ import Testing
                                padBottom: 1, padRight: 2, oh: 6, ow: 29), groups: 1, filters: 9),
     ]
 
-    func check(_ c: Case, rng: inout Rand, threads: Int) {
+    func check(_ c: Case, rng: inout SeededRandom, threads: Int) {
         let g = c.g
         let x = (0..<g.inputElements).map { _ in rng.float() }
         let w = (0..<(c.taps * c.filters)).map { _ in rng.float() }
@@ -99,7 +99,7 @@ import Testing
         guard GEMM.ISA.available.contains(isa) else { return }
         GEMM.useISA(isa)
         defer { GEMM.useISA(nil) }
-        var rng = Rand(state: 11)
+        var rng = SeededRandom(seed: 11)
         for _ in 0..<150 { check(Self.randomCase(&rng), rng: &rng, threads: 1) }
         for c in Self.large { check(c, rng: &rng, threads: 2) }
     }
@@ -107,7 +107,7 @@ import Testing
     /// The reference twins agree with each other: ⟨conv(x), dz⟩ = ⟨x, dx⟩ = ⟨W, dW⟩ (the adjoint
     /// identities of a bilinear map), so a wrong twin cannot pass the test above alone.
     @Test func referencesAreAdjoint() {
-        var rng = Rand(state: 13)
+        var rng = SeededRandom(seed: 13)
         for _ in 0..<60 {
             let c = Self.randomCase(&rng), g = c.g
             let x = (0..<g.inputElements).map { _ in rng.float() }

@@ -1,5 +1,6 @@
 import CNNCKernels
 import NNCKernels
+import NNCTestSupport
 import Testing
 
 /// The fast GEMM against its naive reference on random odd sizes (not multiples of the
@@ -8,24 +9,16 @@ import Testing
 /// Tolerance: |fast − reference| ≤ 1e-5 · Σ|a·b| per element, the rounding of float
 /// accumulation over k terms relative to the magnitude summed.
 @Suite(.serialized) struct GEMMTests {
-    struct Rand {
-        var state: UInt64
-        mutating func next() -> Float {
-            state = state &* 6364136223846793005 &+ 1442695040888963407
-            return Float(Int64(bitPattern: state >> 11) % 2001 - 1000) / 1000
-        }
-    }
-
     /// One multiply; with `transposeA` A is stored k×m (lda ≥ m), with `transposeB` B is n×k.
     func check(m: Int, n: Int, k: Int, lda: Int, ldb: Int, ldc: Int, accumulate: Bool, threads: Int, seed: UInt64,
                transposeA: Bool = false, transposeB: Bool = false) {
-        var rng = Rand(state: seed)
-        let a = (0..<max(1, (transposeA ? k : m) * lda)).map { _ in rng.next() }
-        let b = (0..<max(1, (transposeB ? n : k) * ldb)).map { _ in rng.next() }
+        var rng = SeededRandom(seed: seed)
+        let a = (0..<max(1, (transposeA ? k : m) * lda)).map { _ in rng.float() }
+        let b = (0..<max(1, (transposeB ? n : k) * ldb)).map { _ in rng.float() }
         func aAt(_ i: Int, _ q: Int) -> Float { transposeA ? a[q * lda + i] : a[i * lda + q] }
         func bAt(_ q: Int, _ j: Int) -> Float { transposeB ? b[j * ldb + q] : b[q * ldb + j] }
         let pool = ThreadPool(threads: threads)
-        let c0 = (0..<max(1, m * ldc)).map { _ in rng.next() }
+        let c0 = (0..<max(1, m * ldc)).map { _ in rng.float() }
         var fast = c0, slow = c0
         var work = [Float](repeating: .nan, count: GEMM.workspaceFloats(m: m, n: n, k: k, threads: threads))
         fast.withUnsafeMutableBufferPointer { c in
@@ -96,9 +89,9 @@ import Testing
     /// Weights packed once give the same products as packing on every call (bit for bit:
     /// the same panels in the same order), for odd sizes, K past one block, 1–3 threads.
     @Test func prepackedWeightsGiveTheSameProducts() {
-        var rng = Rand(state: 77)
+        var rng = SeededRandom(seed: 77)
         for (m, n, k) in [(7, 17, 5), (40, 10, 300), (128, 128, 784), (2, 33, 513), (1, 20, 9), (301, 40, 50)] {
-            let a = (0..<(m * k)).map { _ in rng.next() }, b = (0..<(k * n)).map { _ in rng.next() }
+            let a = (0..<(m * k)).map { _ in rng.float() }, b = (0..<(k * n)).map { _ in rng.float() }
             var packed = [Float](repeating: .nan, count: GEMM.packedFloats(n: n, k: k))
             packed.withUnsafeMutableBufferPointer { GEMM.pack($0.baseAddress!, b: b, ldb: n, n: n, k: k) }
             for threads in [1, 2, 3] {
@@ -130,7 +123,7 @@ import Testing
         guard GEMM.ISA.available.contains(isa) else { return }
         GEMM.useISA(isa)
         defer { GEMM.useISA(nil) }
-        var rng = Rand(state: 4242)
+        var rng = SeededRandom(seed: 4242)
         let activations: [(nnc_activation, Float)] = [(NNC_ACT_RELU, 0), (NNC_ACT_TANH, 0), (NNC_ACT_LEAKY_RELU, 0.2), (NNC_ACT_LINEAR, 0)]
         for (m, n, k) in [(1, 77, 300), (1, 500, 33), (100, 6, 25), (4001, 7, 40), (60, 16, 70), (13, 33, 300), (150, 90, 513),
                           (7, 17, 0), (128, 128, 784)] {
@@ -139,10 +132,10 @@ import Testing
                     let transposeA = index == 1 && m > 1, transposeB = index == 2 && m > 1, packed = index == 3
                     let accumulate = threads == 2
                     let lda = (transposeA ? m : k) + 1, ldb = (transposeB ? k : n) + 2, ldc = n + 1
-                    let a = (0..<max(1, (transposeA ? k : m) * lda)).map { _ in rng.next() }
-                    let b = (0..<max(1, (transposeB ? n : k) * ldb)).map { _ in rng.next() }
-                    let bias = (0..<n).map { _ in rng.next() }
-                    let c0 = (0..<(m * ldc)).map { _ in rng.next() }
+                    let a = (0..<max(1, (transposeA ? k : m) * lda)).map { _ in rng.float() }
+                    let b = (0..<max(1, (transposeB ? n : k) * ldb)).map { _ in rng.float() }
+                    let bias = (0..<n).map { _ in rng.float() }
+                    let c0 = (0..<(m * ldc)).map { _ in rng.float() }
                     var packedB = [Float](repeating: .nan, count: GEMM.packedFloats(n: n, k: k))
                     if packed { packedB.withUnsafeMutableBufferPointer { GEMM.pack($0.baseAddress!, b: b, ldb: ldb, n: n, k: k) } }
                     let pool = ThreadPool(threads: threads)

@@ -1,6 +1,7 @@
 import CNNCKernels
 import Foundation
 import NNCKernels
+import NNCTestSupport
 import Testing
 
 /// The recurrent step kernels' pieces against their formulas in double precision, with
@@ -36,27 +37,18 @@ import Testing
         }
     }
 
-    struct Rng {
-        var state: UInt64
-        mutating func next() -> Float {
-            state = state &* 6364136223846793005 &+ 1442695040888963407
-            return Float(Int((state >> 33) % 2001) - 1000) / 1000
-        }
-        mutating func array(_ n: Int) -> [Float] { (0..<n).map { _ in next() } }
-    }
-
     /// An LSTM step and a GRU (reset after) step for 3 rows, the middle one padding, against
     /// the formulas; the padded row carries its state and repeats it as output.
     @Test(arguments: isas)
     func stepsMatchTheirFormulas(isa: GEMM.ISA) {
         GEMM.useISA(isa)
         defer { GEMM.useISA(nil) }
-        var rng = Rng(state: 7)
+        var rng = SeededRandom(seed: 7)
         for u in [1, 5, 13, 33] {
             for lstm in [true, false] {
                 let g = (lstm ? 4 : 3) * u, rows = 3
-                var gates = rng.array(rows * g), product = rng.array(rows * g), bias = rng.array(g)
-                var h = rng.array(rows * u), c = rng.array(rows * u), y = [Float](repeating: .nan, count: rows * u)
+                var gates = rng.floats(rows * g), product = rng.floats(rows * g), bias = rng.floats(g)
+                var h = rng.floats(rows * u), c = rng.floats(rows * u), y = [Float](repeating: .nan, count: rows * u)
                 var extra = [Float](repeating: 0, count: rows * u), work = [Float](repeating: 0, count: Int(nnc_rnn_work_floats(Int32(u))))
                 var mask: [Float] = [1, 0, 1]
                 let (g0, h0, c0) = (gates, h, c)

@@ -2,23 +2,15 @@ import CNNCKernels
 import NNCKernels
 import NNCPlan
 import NNCRuntime
+import NNCTestSupport
 import Testing
 
 /// Average-pool backward against its forward by the adjoint (dot-product) identity, max
 /// pooling against a naive maximum, on random odd geometries (the convolutions are in
 /// ConvolutionTests).
 @Suite(.serialized) struct WindowTests {
-    struct Rand {
-        var state: UInt64
-        mutating func int(_ r: ClosedRange<Int>) -> Int {
-            state = state &* 6364136223846793005 &+ 1442695040888963407
-            return r.lowerBound + Int((state >> 33) % UInt64(r.count))
-        }
-        mutating func float() -> Float { Float(int(0...2000) - 1000) / 1000 }
-    }
-
     /// A random valid geometry: padding below the window, output size by the floor formula.
-    static func geometry(_ rng: inout Rand, channels: Int) -> WindowGeometry {
+    static func geometry(_ rng: inout SeededRandom, channels: Int) -> WindowGeometry {
         while true {
             let h = rng.int(1...9), w = rng.int(1...11), kh = rng.int(1...4), kw = rng.int(1...4)
             let dh = rng.int(1...2), dw = rng.int(1...2), sh = rng.int(1...3), sw = rng.int(1...3)
@@ -31,7 +23,7 @@ import Testing
     }
 
     @Test func maxPoolingTakesTheLargestValidCellAndRoutesItsGradient() {
-        var rng = Rand(state: 7)
+        var rng = SeededRandom(seed: 7)
         for _ in 0..<100 {
             let g = Self.geometry(&rng, channels: rng.int(1...4))
             let x = (0..<g.inputElements).map { _ in rng.float() }
@@ -68,7 +60,7 @@ import Testing
         guard GEMM.ISA.available.contains(isa) else { return }
         GEMM.useISA(isa)
         defer { GEMM.useISA(nil) }
-        var rng = Rand(state: 17)
+        var rng = SeededRandom(seed: 17)
         for _ in 0..<200 {
             let k = rng.int(1...3), l = rng.int(1...3)
             let h = rng.int(k...9), w = rng.int(l...9)
@@ -92,7 +84,7 @@ import Testing
     }
 
     @Test func averagePoolingBackwardIsItsAdjoint() {
-        var rng = Rand(state: 11)
+        var rng = SeededRandom(seed: 11)
         for round in 0..<100 {
             let g = Self.geometry(&rng, channels: rng.int(1...4))
             let countPadding = round % 2 == 0

@@ -1,4 +1,5 @@
 import NNCPlan
+import NNCTestSupport
 import Testing
 
 @Suite struct PlannerTests {
@@ -56,11 +57,8 @@ import Testing
 
     /// Random lifetimes: never an overlap, and lower bound ≤ greedy ≤ linear = naive.
     @Test func randomLifetimesNeverOverlap() {
-        var state: UInt64 = 12345
-        func next(_ n: Int) -> Int {
-            state = state &* 6364136223846793005 &+ 1442695040888963407
-            return Int((state >> 33) % UInt64(n))
-        }
+        var rng = SeededRandom(seed: 12345)
+        func next(_ n: Int) -> Int { rng.int(0...n - 1) }
         var atBound = 0
         for round in 0..<300 {
             let count = 1 + next(60)

@@ -3,6 +3,7 @@ import NNCDriver
 import NNCGraph
 import NNCRuntime
 import NNCSpec
+import NNCTestSupport
 import Testing
 
 /// Schedules against values computed by hand from their formulas (ε₀ = 0.1 throughout),
@@ -21,7 +22,7 @@ import Testing
         s.rate(base: 0.1, at: TrainingClock(step: step, epoch: step / stepsPerEpoch), stepsPerEpoch: stepsPerEpoch)
     }
 
-    func close(_ a: Double, _ b: Double) -> Bool { abs(a - b) <= 1e-12 * max(1, abs(b)) }
+    func close(_ a: Double, _ b: Double) -> Bool { isClose(a, b, relative: 1e-12) }
 
     @Test func stepDropsByTheFactorEveryPeriod() throws {
         let (s, _) = try schedule("{step: {every: 3, factor: 0.5, unit: epochs}}")
