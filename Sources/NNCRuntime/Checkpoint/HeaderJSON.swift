@@ -19,7 +19,8 @@ enum HeaderJSON: Equatable {
         case (.string(let x), .string(let y)), (.number(let x), .number(let y)): x == y
         case (.bool(let x), .bool(let y)): x == y
         case (.null, .null): true
-        default: false
+        // Different kinds (listed, not `default:`, so a new kind must be added above).
+        case (.object, _), (.array, _), (.string, _), (.number, _), (.bool, _), (.null, _): false
         }
     }
 
