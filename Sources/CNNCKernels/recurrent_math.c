@@ -75,24 +75,24 @@ void nnc_sequence_mask(float *m, const int32_t *ids, size_t n, int padding_index
     for (size_t i = 0; i < n; i++) m[i] = ids[i] != padding_index ? 1.0f : 0.0f;
 }
 
-void nnc_merge(float *y, const float *a, const float *b, size_t n, int mode) {
+void nnc_merge(float *y, const float *a, const float *b, size_t n, nnc_merge_mode mode) {
     switch (mode) {
-    case 0: for (size_t i = 0; i < n; i++) y[i] = a[i] + b[i]; break;
-    case 1: for (size_t i = 0; i < n; i++) y[i] = a[i] * b[i]; break;
-    default: for (size_t i = 0; i < n; i++) y[i] = 0.5f * (a[i] + b[i]); break;
+    case NNC_MERGE_SUM: for (size_t i = 0; i < n; i++) y[i] = a[i] + b[i]; break;
+    case NNC_MERGE_MUL: for (size_t i = 0; i < n; i++) y[i] = a[i] * b[i]; break;
+    case NNC_MERGE_AVERAGE: for (size_t i = 0; i < n; i++) y[i] = 0.5f * (a[i] + b[i]); break;
     }
 }
 
-void nnc_merge_backward(float *da, float *db, const float *dy, const float *a, const float *b, size_t n, int mode) {
+void nnc_merge_backward(float *da, float *db, const float *dy, const float *a, const float *b, size_t n, nnc_merge_mode mode) {
     switch (mode) {
-    case 0: for (size_t i = 0; i < n; i++) da[i] = db[i] = dy[i]; break;
-    case 1:
+    case NNC_MERGE_SUM: for (size_t i = 0; i < n; i++) da[i] = db[i] = dy[i]; break;
+    case NNC_MERGE_MUL:
         for (size_t i = 0; i < n; i++) {
             da[i] = dy[i] * b[i];
             db[i] = dy[i] * a[i];
         }
         break;
-    default: for (size_t i = 0; i < n; i++) da[i] = db[i] = 0.5f * dy[i]; break;
+    case NNC_MERGE_AVERAGE: for (size_t i = 0; i < n; i++) da[i] = db[i] = 0.5f * dy[i]; break;
     }
 }
 

@@ -272,12 +272,11 @@ extension Executor {
 }
 
 extension MergeMode {
-    /// nnc_merge's mode number.
-    var raw: Int32 {
+    var raw: nnc_merge_mode {
         switch self {
-        case .sum: 0
-        case .mul: 1
-        case .ave: 2
+        case .sum: NNC_MERGE_SUM
+        case .mul: NNC_MERGE_MUL
+        case .ave: NNC_MERGE_AVERAGE
         }
     }
 }

@@ -125,10 +125,12 @@ void nnc_sequence_mask(float *m, const int32_t *ids, size_t n, int padding_index
 /// Prefetches `rows` rows of `floats` floats (row stride ld) for writing.
 void nnc_prefetch_rows(const float *base, int ld, int rows, int floats);
 
-/// Bidirectional merges: 0 sum, 1 mul, 2 ave.
-void nnc_merge(float *y, const float *a, const float *b, size_t n, int mode);
+/// How a bidirectional layer merges its directions (when it does not concatenate them).
+typedef enum { NNC_MERGE_SUM = 0, NNC_MERGE_MUL = 1, NNC_MERGE_AVERAGE = 2 } nnc_merge_mode;
+
+void nnc_merge(float *y, const float *a, const float *b, size_t n, nnc_merge_mode mode);
 /// da, db from dy (mul reads a and b; the others may pass NULL).
-void nnc_merge_backward(float *da, float *db, const float *dy, const float *a, const float *b, size_t n, int mode);
+void nnc_merge_backward(float *da, float *db, const float *dy, const float *a, const float *b, size_t n, nnc_merge_mode mode);
 
 #ifdef __cplusplus
 }
