@@ -12,7 +12,8 @@ extension Node {
 extension Op {
     /// The op of a layer as the spec decoder read it: every attribute is there with the
     /// registry's defaults filled in, except one that failed to decode (reported; the layer
-    /// is then not checked), which reads as its registry default.
+    /// is then not checked), which reads as its registry default, or as 0 or empty when
+    /// the attribute is required. No value the registry admits traps here.
     init(decoding c: ComponentSpec) {
         guard let kind = Kind(rawValue: c.kind.name) else { preconditionFailure("layer kind '\(c.kind.name)' has no Op case") }
         switch kind {
