@@ -63,14 +63,15 @@ public enum PuzzleGenerator {
     /// kernel, stride, dilation and padding, groups and bias, exactly as the checker saw it.
     public static func fromModel(_ graph: Graph) -> [Puzzle] {
         graph.nodes.compactMap { node -> Puzzle? in
-            guard let layer = node.spec, let kind = Puzzle.Layer(rawValue: node.op.rawValue), !node.arithmetic.isEmpty,
+            guard let window = node.op.window, let kind = Puzzle.Layer(rawValue: node.op.kind.rawValue), !node.arithmetic.isEmpty,
                   let input = node.inputs.first.flatMap({ graph[$0].shape?.dims }), let first = node.arithmetic.first
             else { return nil }
-            let c = layer.component
-            return Puzzle(layer: kind, input: input, filters: c.int("filters") ?? 0, kernels: node.arithmetic.map(\.kernel),
+            // A pool has no filters, one group and no bias of its own.
+            let convolution: Convolution? = if case .conv1d(let c) = node.op { c } else if case .conv2d(let c) = node.op { c } else { nil }
+            return Puzzle(layer: kind, input: input, filters: convolution?.filters ?? 0, kernels: node.arithmetic.map(\.kernel),
                           strides: node.arithmetic.map(\.stride), dilations: node.arithmetic.map(\.dilation),
-                          padding: c.padding("padding") ?? .valid, rounding: first.rounding,
-                          source: "layer '\(node.name)' of \(graph.name)", groups: c.int("groups") ?? 1, bias: c.bool("use_bias") ?? true)
+                          padding: window.padding, rounding: first.rounding, source: "layer '\(node.name)' of \(graph.name)",
+                          groups: convolution?.groups ?? 1, bias: convolution?.useBias ?? true)
         }
     }
 

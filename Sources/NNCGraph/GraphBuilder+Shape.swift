@@ -4,55 +4,61 @@ import NNCSpec
 /// and where each came from; a failed layer returns nil and its consumers stay silent.
 extension GraphBuilder {
     mutating func inferShape(_ node: inout Node, layer: LayerSpec, inputs: [Node]) -> TensorShape? {
-        let c = layer.component
-        guard checkInputCount(node.op, layer: layer, count: inputs.count) else { return nil }
+        guard checkInputCount(node.op.kind, layer: layer, count: inputs.count) else { return nil }
         let x = inputs[0].shape!
         switch node.op {
         case .input:
             preconditionFailure("the input node is not built from a layer")
-        case .dense:
+        case .dense(let d):
             guard requireRank(x, atLeast: 1, layer, inputs[0], expected: "[features]") else { return nil }
-            return TensorShape(x.dims.dropLast() + [c.int("units")!])
-        case .conv1d, .conv2d, .maxpool1d, .maxpool2d, .avgpool1d, .avgpool2d:
-            return windowed(&node, layer: layer, input: inputs[0])
+            return TensorShape(x.dims.dropLast() + [d.units])
+        case .conv1d(let c), .conv2d(let c):
+            return windowed(&node, c.window, convolution: c, layer: layer, input: inputs[0])
+        case .maxpool1d(let p), .maxpool2d(let p):
+            return windowed(&node, p.window, convolution: nil, layer: layer, input: inputs[0])
+        case .avgpool1d(let p), .avgpool2d(let p):
+            return windowed(&node, p.window, convolution: nil, layer: layer, input: inputs[0])
         case .globalAvgpool:
             guard requireRank(x, atLeast: 2, layer, inputs[0], expected: "[..., channels]") else { return nil }
             return TensorShape([x.channels])
         case .flatten:
             return TensorShape([x.elementCount])
-        case .reshape:
-            return reshape(x, layer: layer, input: inputs[0])
+        case .reshape(let r):
+            return reshape(x, r, layer: layer, input: inputs[0])
         case .dropout, .activation, .softmax, .batchnorm, .layernorm:
             return x
-        case .embedding:
-            guard x.rank == 1, inputs[0].op == .input else {
+        case .embedding(let e):
+            guard x.rank == 1, inputs[0].op.kind == .input else {
                 diagnostics.error(.inputRank, "'embedding' reads integer token ids, so its input must be the model input of shape [T]; got \(x) from '\(inputs[0].name)'",
                                   at: layer.location, labels: [inputLabel(inputs[0], layer)],
                                   help: "put the embedding first and declare `input: [T]` with the sequence length T")
                 return nil
             }
             // Ids run from 0 to input_dim − 1: a padding id past them would never occur.
-            if let padding = c.int("padding_index"), let vocabulary = c.int("input_dim"), padding >= vocabulary {
+            if let padding = e.paddingIndex, padding >= e.inputDim {
+                let vocabulary = e.inputDim
                 diagnostics.error(.outOfRange, "'padding_index' of 'embedding' must be an id below input_dim (\(vocabulary)); got \(padding)",
-                                  at: c.valueLocation("padding_index") ?? layer.location,
+                                  at: e.paddingIndexLocation ?? layer.location,
                                   help: "ids run from 0 to \(vocabulary - 1); the padding id is usually 0")
                 return nil
             }
-            return TensorShape([x.dims[0], c.int("output_dim")!])
-        case .simpleRNN, .lstm, .gru:
-            return recurrent(c, x, layer: layer, input: inputs[0])
-        case .bidirectional:
-            guard let inner = c.component("layer"), let one = recurrent(inner, x, layer: layer, input: inputs[0]) else { return nil }
-            let merge = c.string("merge_mode") ?? "concat"
-            return merge == "concat" ? TensorShape(one.dims.dropLast() + [one.channels * 2]) : one
+            return TensorShape([x.dims[0], e.outputDim])
+        case .simpleRNN(let r), .lstm(let r), .gru(let r):
+            return recurrent(r, x, layer: layer, input: inputs[0])
+        case .bidirectional(let b):
+            guard let one = recurrent(b.layer, x, layer: layer, input: inputs[0]) else { return nil }
+            switch b.merge {
+            case .concat: return TensorShape(one.dims.dropLast() + [one.channels * 2])
+            case .elementwise: return one
+            }
         case .add:
             return add(inputs, layer: layer)
-        case .concat:
-            return concat(inputs, layer: layer)
+        case .concat(let c):
+            return concat(inputs, c, layer: layer)
         }
     }
 
-    private mutating func checkInputCount(_ op: Op, layer: LayerSpec, count: Int) -> Bool {
+    private mutating func checkInputCount(_ op: Op.Kind, layer: LayerSpec, count: Int) -> Bool {
         let isMerge = op == .add || op == .concat
         if isMerge, count < 2 {
             diagnostics.error(.inputCount, "'\(op.rawValue)' merges two or more inputs; '\(layer.name)' has \(count)",
@@ -61,7 +67,7 @@ extension GraphBuilder {
         }
         if !isMerge, count > 1 {
             let where_ = layer.inputs.count > 1 ? layer.inputs[1].location : layer.location
-            diagnostics.error(.inputCount, "'\(layer.kind.name)' takes exactly one input; '\(layer.name)' lists \(count)",
+            diagnostics.error(.inputCount, "'\(op.rawValue)' takes exactly one input; '\(layer.name)' lists \(count)",
                               at: where_, help: "merge them first with an `add` or `concat` layer")
             return false
         }
@@ -74,8 +80,8 @@ extension GraphBuilder {
     func collapsedSequence(_ input: Node) -> Node? {
         var node = input
         while node.shape?.rank == 1 {
-            if node.op.isRecurrent { return node }
-            guard [.dense, .dropout, .layernorm, .batchnorm, .activation, .softmax].contains(node.op), node.inputs.count == 1 else { return nil }
+            if node.op.kind.isRecurrent { return node }
+            guard [.dense, .dropout, .layernorm, .batchnorm, .activation, .softmax].contains(node.op.kind), node.inputs.count == 1 else { return nil }
             node = nodes[node.inputs[0].rawValue]
         }
         return nil
@@ -84,7 +90,7 @@ extension GraphBuilder {
     /// The fix for a layer that needs the steps a recurrent layer dropped: not a reshape of
     /// its last step, but every step, which `return_sequences: true` returns.
     func returnSequencesHelp(_ recurrent: Node) -> String {
-        let place = recurrent.op == .bidirectional ? "the recurrent layer inside '\(recurrent.name)'" : "'\(recurrent.name)'"
+        let place = recurrent.op.kind == .bidirectional ? "the recurrent layer inside '\(recurrent.name)'" : "'\(recurrent.name)'"
         return "set `return_sequences: true` on \(place): it then outputs every step [timesteps, units], not only the last"
     }
 
@@ -93,7 +99,7 @@ extension GraphBuilder {
         let ref = layer.inputs.first { $0.name == input.name }
         let location = layer.hasExplicitInputs ? (ref?.location ?? layer.location) : input.location
         let shape = input.shape.map(\.description) ?? "unknown"
-        let what = input.op == .input ? "the model input is \(shape)" : "'\(input.name)' outputs \(shape)"
+        let what = input.op.kind == .input ? "the model input is \(shape)" : "'\(input.name)' outputs \(shape)"
         return DiagnosticLabel(location, what)
     }
 
@@ -106,7 +112,7 @@ extension GraphBuilder {
         return true
     }
 
-    private mutating func recurrent(_ c: ComponentSpec, _ x: TensorShape, layer: LayerSpec, input: Node) -> TensorShape? {
+    private mutating func recurrent(_ r: Recurrent, _ x: TensorShape, layer: LayerSpec, input: Node) -> TensorShape? {
         guard x.rank == 2 else {
             var labels = [inputLabel(input, layer)]
             let help: String?
@@ -117,16 +123,15 @@ extension GraphBuilder {
                 help = x.rank == 1 ? "reshape the input to [timesteps, features], e.g. `- reshape: [\(x.dims[0]), 1]`"
                     : x.rank == 3 ? "reshape images to rows as timesteps, e.g. `- reshape: [\(x.dims[0]), \(x.dims[1] * x.dims[2])]`" : nil
             }
-            diagnostics.error(.inputRank, "'\(c.kind.name)' needs a sequence input [timesteps, features]; got \(x)",
+            diagnostics.error(.inputRank, "'\(r.kind.rawValue)' needs a sequence input [timesteps, features]; got \(x)",
                               at: layer.location, labels: labels, help: help)
             return nil
         }
-        let units = c.int("units")!
-        return c.bool("return_sequences") == true ? TensorShape([x.dims[0], units]) : TensorShape([units])
+        return r.returnSequences ? TensorShape([x.dims[0], r.units]) : TensorShape([r.units])
     }
 
-    private mutating func reshape(_ x: TensorShape, layer: LayerSpec, input: Node) -> TensorShape? {
-        var target = layer.component.ints("shape")!
+    private mutating func reshape(_ x: TensorShape, _ r: Reshape, layer: LayerSpec, input: Node) -> TensorShape? {
+        var target = r.target
         guard let known = TensorShape.checkedProduct(target.filter { $0 != -1 }) else {
             _ = withinLimits(target.filter { $0 != -1 }, what: "the reshape target of '\(layer.name)'", at: layer.location)
             return nil
@@ -134,13 +139,13 @@ extension GraphBuilder {
         if let slot = target.firstIndex(of: -1) {
             guard x.elementCount % known == 0 else {
                 diagnostics.error(.reshapeSize, "a reshape must keep the number of elements; \(x.elementCount) is not divisible by \(known)",
-                                  at: layer.component.valueLocation("shape") ?? layer.location, labels: [inputLabel(input, layer)])
+                                  at: r.targetLocation ?? layer.location, labels: [inputLabel(input, layer)])
                 return nil
             }
             target[slot] = x.elementCount / known
         } else if known != x.elementCount {
             diagnostics.error(.reshapeSize, "a reshape must keep the number of elements; \(TensorShape(target).perSample) has \(known.grouped), the input \(x.elementCount.grouped)",
-                              at: layer.component.valueLocation("shape") ?? layer.location, labels: [inputLabel(input, layer)],
+                              at: r.targetLocation ?? layer.location, labels: [inputLabel(input, layer)],
                               help: "use -1 for one dimension to infer it")
             return nil
         }
@@ -154,7 +159,7 @@ extension GraphBuilder {
             let labels = inputs.map { inputLabel($0, layer) }
             let primary = layer.inputs.first { $0.name == mismatched.name }?.location ?? layer.location
             var help: String?
-            if let last = mismatched.spec, last.kind.name == "dense", first.rank == mismatched.shape!.rank {
+            if mismatched.op.kind == .dense, first.rank == mismatched.shape!.rank {
                 help = "set 'units: \(first.channels)' on '\(mismatched.name)'"
             }
             diagnostics.append(.error(.mergeShapeMismatch,
@@ -169,13 +174,13 @@ extension GraphBuilder {
         return first
     }
 
-    private mutating func concat(_ inputs: [Node], layer: LayerSpec) -> TensorShape? {
+    private mutating func concat(_ inputs: [Node], _ c: Concat, layer: LayerSpec) -> TensorShape? {
         let first = inputs[0].shape!
-        let rawAxis = layer.component.int("axis") ?? -1
+        let rawAxis = c.axis
         let axis = rawAxis < 0 ? first.rank + rawAxis : rawAxis
         guard axis >= 0, axis < first.rank else {
             diagnostics.error(.concatShapeMismatch, "'concat' axis must lie within the per-sample rank \(first.rank); got \(rawAxis)",
-                              at: layer.component.valueLocation("axis") ?? layer.location,
+                              at: c.axisLocation ?? layer.location,
                               help: "per-sample axes run from 0 to \(first.rank - 1) (or -1 for the last); the batch axis is not counted")
             return nil
         }

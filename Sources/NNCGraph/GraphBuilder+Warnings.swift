@@ -1,4 +1,4 @@
-import NNCSpec
+import NNCDiagnostics
 
 /// Legal but suspicious models: dead branches and deep saturating stacks.
 extension GraphBuilder {
@@ -26,11 +26,11 @@ extension GraphBuilder {
     /// gradients shrink at every such layer and the stack barely learns (Glorot & Bengio 2010).
     mutating func warnDeepSaturatingStack(_ graph: Graph) {
         let limit = 3
-        let saturating: Set<String> = ["sigmoid", "tanh", "lecun_tanh"]
-        let hidden = graph.nodes.filter { $0.id != graph.output && ($0.op == .dense || $0.op.isConvolution) }
+        let saturating: Set<Activation> = [.sigmoid, .tanh, .lecunTanh]
+        let hidden = graph.nodes.filter { $0.id != graph.output && ($0.op.kind == .dense || $0.op.kind.isConvolution) }
         let stack = hidden.filter { node in
-            guard let c = node.spec?.component, let act = c.component("activation")?.kind.name else { return false }
-            return saturating.contains(act) && isSmallInit(c.component("init") ?? spec.initDefaults?.component("weights"))
+            guard case .function(let f)? = node.op.activation, saturating.contains(f.kind) else { return false }
+            return isSmallInit(node.op.weights?.initializer ?? graph.training.initializers.weights)
         }
         guard stack.count > limit else { return }
         let first = stack[0]
@@ -41,13 +41,13 @@ extension GraphBuilder {
                             help: "use glorot_uniform or lecun_normal init, relu activations, or batchnorm between layers")
     }
 
-    private func isSmallInit(_ c: ComponentSpec?) -> Bool {
-        guard let c else { return false }
-        switch c.kind.name {
-        case "uniform": return max(abs(c.double("a") ?? 0), abs(c.double("b") ?? 0)) <= 0.01
-        case "normal": return (c.double("std") ?? 1) <= 0.01
-        case "zeros", "ones", "constant": return c.kind.name != "ones" && abs(c.double("value") ?? 0) <= 0.01
-        default: return false
+    private func isSmallInit(_ initializer: Initializer) -> Bool {
+        switch initializer {
+        case .uniform(let a, let b): max(abs(a), abs(b)) <= 0.01
+        case .normal(_, let std): std <= 0.01
+        case .zeros: true
+        case .constant(let value): abs(value) <= 0.01
+        case .ones, .glorotUniform, .glorotNormal, .heUniform, .heNormal, .lecunUniform, .lecunNormal, .orthogonal: false
         }
     }
 }

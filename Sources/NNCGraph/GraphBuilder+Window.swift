@@ -5,9 +5,10 @@ import NNCSpec
 extension GraphBuilder {
     static let axisNames = [1: ["length"], 2: ["height", "width"]]
 
-    mutating func windowed(_ node: inout Node, layer: LayerSpec, input: Node) -> TensorShape? {
-        let c = layer.component
-        let op = node.op
+    /// `convolution` is the op's when it is one (filters and groups), nil for pools.
+    mutating func windowed(_ node: inout Node, _ window: Window, convolution: Convolution?, layer: LayerSpec,
+                           input: Node) -> TensorShape? {
+        let op = node.op.kind
         let rank = op.spatialRank
         let x = input.shape!
         guard x.rank == rank + 1 else {
@@ -26,36 +27,33 @@ extension GraphBuilder {
                               at: layer.location, labels: [inputLabel(input, layer)], help: help)
             return nil
         }
-        let padding = c.padding("padding") ?? .valid
+        let padding = window.padding
         if padding == .causal, op != .conv1d {
             diagnostics.error(.badPadding, "causal padding applies only to conv1d; '\(op.rawValue)' is \(rank == 2 ? "2-D" : "a pool")",
-                              at: c.valueLocation("padding") ?? layer.location, help: "use valid, same or explicit padding")
+                              at: window.paddingLocation ?? layer.location, help: "use valid, same or explicit padding")
             return nil
         }
-        if op.isPooling, case .explicit(let pairs) = padding, let pool = c.ints("pool"),
-           let bad = zip(pairs, pool).first(where: { pad, k in max(pad.low, pad.high) > k / 2 }) {
+        if op.isPooling, case .explicit(let pairs) = padding,
+           let bad = zip(pairs, window.size).first(where: { pad, k in max(pad.low, pad.high) > k / 2 }) {
             diagnostics.error(.badPadding, "a pool may pad at most half its window; padding \(max(bad.0.low, bad.0.high)) exceeds \(bad.1)/2",
-                              at: c.valueLocation("padding") ?? layer.location,
+                              at: window.paddingLocation ?? layer.location,
                               help: "windows made mostly of padding see no input; use padding ≤ \(bad.1 / 2) or padding: same")
             return nil
         }
         let inChannels = x.channels
         var outChannels = inChannels
-        if op.isConvolution {
-            let filters = c.int("filters")!, groups = c.int("groups") ?? 1
+        if let convolution {
+            let filters = convolution.filters, groups = convolution.groups
             if inChannels % groups != 0 || filters % groups != 0 {
                 let bad = inChannels % groups != 0 ? "the \(inChannels) input \(inChannels.noun("channel"))" : "the \(filters) \(filters.noun("filter"))"
                 diagnostics.error(.groups, "groups must divide the input channels and the filters; \(groups) does not divide \(bad)",
-                                  at: c.valueLocation("groups") ?? layer.location, labels: [inputLabel(input, layer)],
+                                  at: convolution.groupsLocation ?? layer.location, labels: [inputLabel(input, layer)],
                                   help: "choose groups among the common divisors of \(inChannels) and \(filters)")
                 return nil
             }
             outChannels = filters
         }
-        let kernel = c.ints(op.isConvolution ? "kernel" : "pool")!
-        let stride = c.ints("stride") ?? kernel
-        let dilation = c.ints("dilation") ?? [Int](repeating: 1, count: rank)
-        let rounding: ConvArithmetic.Rounding = c.string("rounding") == "ceil" ? .ceil : .floor
+        let kernel = window.size, stride = window.stride, dilation = window.dilation, rounding = window.rounding
         var out: [Int] = []
         var tooSmall: [(axis: String, arithmetic: ConvArithmetic)] = []
         var dropped: [(axis: String, arithmetic: ConvArithmetic)] = []
@@ -82,12 +80,12 @@ extension GraphBuilder {
             out.append(a.output)
         }
         if let (axis, a) = tooSmall.first {
-            let window = a.dilation > 1 ? "the dilated window spans \(a.effectiveKernel) = \(a.dilation)·(\(a.kernel) − 1) + 1" : "the window is \(a.kernel)"
+            let span = a.dilation > 1 ? "the dilated window spans \(a.effectiveKernel) = \(a.dilation)·(\(a.kernel) − 1) + 1" : "the window is \(a.kernel)"
             let axes = tooSmall.count == 1 ? "\(axis) is" : tooSmall.map(\.axis).joined(separator: " and ") + " are"
             let sizes = tooSmall.map { String($0.arithmetic.paddedInput) }.joined(separator: " and ")
             diagnostics.error(.kernelTooLarge,
-                              "a \(op.isConvolution ? "kernel" : "pool window") must fit inside its padded input; \(window) but the padded \(axes) \(sizes)",
-                              at: c.valueLocation(op.isConvolution ? "kernel" : "pool") ?? layer.location,
+                              "a \(op.isConvolution ? "kernel" : "pool window") must fit inside its padded input; \(span) but the padded \(axes) \(sizes)",
+                              at: window.sizeLocation ?? layer.location,
                               labels: [inputLabel(input, layer)],
                               notes: tooSmall.map { "\($0.axis): \($0.arithmetic.generalFormula) → \($0.arithmetic.input) + \($0.arithmetic.padLow) + \($0.arithmetic.padHigh) − \($0.arithmetic.effectiveKernel) < 0" },
                               help: "use a smaller \(op.isConvolution ? "kernel" : "pool"), padding: same, or remove a downsampling layer before it")
@@ -102,7 +100,7 @@ extension GraphBuilder {
             let stride = dropped.map { String($0.arithmetic.stride) }.joined(separator: "×")
             diagnostics.warning(.strideDropsRows,
                                 "a stride should tile its input; with stride \(stride), \(parts.joined(separator: " and ")) \(dropped.count == 1 && dropped[0].arithmetic.droppedCells == 1 ? "is" : "are") never read",
-                                at: c.valueLocation("stride") ?? c.valueLocation(op.isConvolution ? "kernel" : "pool") ?? layer.location,
+                                at: window.strideLocation ?? window.sizeLocation ?? layer.location,
                                 notes: dropped.map { "\($0.axis): \($0.arithmetic.formula); (\($0.arithmetic.paddedInput) − \($0.arithmetic.effectiveKernel)) mod \($0.arithmetic.stride) = \(($0.arithmetic.paddedInput - $0.arithmetic.effectiveKernel) % $0.arithmetic.stride)" },
                                 help: "use padding: same, or pad so that (in + padding − kernel) is a multiple of the stride")
         }
@@ -112,7 +110,7 @@ extension GraphBuilder {
     /// Receptive field of `node` in input cells, for spatial models; nil once a layer mixes everything.
     func receptiveField(of node: Node, inputs: [Node]) -> ReceptiveField? {
         guard let first = inputs.first else { return nil }
-        let previous: ReceptiveField? = first.op == .input
+        let previous: ReceptiveField? = first.op.kind == .input
             ? first.shape.flatMap { $0.rank >= 2 ? ReceptiveField(size: Array(repeating: 1, count: $0.rank - 1), jump: Array(repeating: 1, count: $0.rank - 1)) : nil }
             : first.receptiveField
         switch node.op {
@@ -130,7 +128,7 @@ extension GraphBuilder {
         case .dense:
             return node.shape!.rank >= 2 ? previous : nil
         case .add, .concat:
-            let fields = inputs.compactMap { $0.op == .input ? previous : $0.receptiveField }
+            let fields = inputs.compactMap { $0.op.kind == .input ? previous : $0.receptiveField }
             guard fields.count == inputs.count, let widest = fields.max(by: { $0.size.reduce(0, +) < $1.size.reduce(0, +) }) else { return nil }
             return widest
         case .input, .globalAvgpool, .flatten, .reshape, .embedding, .simpleRNN, .lstm, .gru, .bidirectional:

@@ -26,7 +26,7 @@ public struct GraphBuilder {
     }
 
     public mutating func build() -> Graph {
-        var input = Node(id: NodeID(0), name: ModelSpec.inputName, op: .input, spec: nil, layer: .input, inputs: [],
+        var input = Node(id: NodeID(0), name: ModelSpec.inputName, op: .input, inputs: [],
                          shape: spec.input.map(TensorShape.init), location: spec.inputLocation)
         if let dims = spec.input, !withinLimits(dims, what: "the input", at: spec.inputLocation) { input.shape = nil }
         nodes = [input]
@@ -36,15 +36,12 @@ public struct GraphBuilder {
                          training: TrainingConfiguration(decoding: spec), layersLocation: spec.layersLocation)
         }
         let order = resolveOrder()
-        nodes[0].isInteger = order.contains { spec.layers[$0.index].kind.name == "embedding" && $0.inputs.contains(0) }
         var nodeOfLayer = [Int: NodeID]()
         for entry in order {
             let layer = spec.layers[entry.index]
             let id = NodeID(nodes.count)
             nodeOfLayer[entry.index] = id
-            var node = Node(id: id, name: layer.name, op: Op(kind: layer.kind), spec: layer, layer: nil,
-                            inputs: entry.inputs.map { $0 == 0 ? NodeID(0) : nodeOfLayer[$0 - 1]! },
-                            shape: nil, location: layer.location)
+            var node = Node(decoding: layer, id: id, inputs: entry.inputs.map { $0 == 0 ? NodeID(0) : nodeOfLayer[$0 - 1]! })
             let inputNodes = node.inputs.map { nodes[$0.rawValue] }
             if entry.valid, inputNodes.allSatisfy({ $0.shape != nil }) {
                 node.shape = inferShape(&node, layer: layer, inputs: inputNodes)
@@ -55,13 +52,14 @@ public struct GraphBuilder {
                     countParameters(&node, inputs: inputNodes)
                 }
                 if node.shape != nil {
-                    node.layer = Layer(decoding: layer.component, op: node.op)
                     countFlops(&node, inputs: inputNodes)
                     node.receptiveField = receptiveField(of: node, inputs: inputNodes)
                 }
             }
             nodes.append(node)
         }
+        // An embedding reading the model input makes it token ids.
+        nodes[0].isInteger = nodes.contains { $0.op.kind == .embedding && $0.inputs.contains(NodeID(0)) }
         let output = resolveOutput(nodeOfLayer)
         var graph = Graph(name: spec.name, nodes: nodes, output: output,
                           isComplete: nodes.allSatisfy { $0.shape != nil } && output != nil,

@@ -1,4 +1,4 @@
-import NNCSpec
+import NNCDiagnostics
 
 /// Typed id of a node in a `Graph` (its index in topological order).
 public struct NodeID: Hashable, Sendable, Comparable, CustomStringConvertible {
@@ -40,13 +40,10 @@ public struct ReceptiveField: Sendable, Equatable {
 public struct Node: Sendable {
     public var id: NodeID
     public var name: String
+    /// The operation with its attributes, decoded once when the node is made.
     public var op: Op
-    /// The layer as the spec wrote it (nil for the model input): what the checker and the
-    /// reports read. Later stages read `layer`.
-    public var spec: LayerSpec?
-    /// The typed attributes, decoded once the layer has checked (nil until then, and for
-    /// layers that did not check).
-    public var layer: Layer?
+    /// False freezes the layer's parameters (`trainable:`, a key of every layer).
+    public var trainable = true
     public var inputs: [NodeID]
     /// The output shape; nil when the layer could not be checked (its error is reported once).
     public var shape: TensorShape?
@@ -59,7 +56,7 @@ public struct Node: Sendable {
     public var buffers: [ParameterTensor] = []
     /// Forward multiply-accumulates per sample (dense, conv and recurrent matmuls).
     public var macs = 0
-    /// Forward floating-point operations per sample at inference (see `Op+Flops.swift`).
+    /// Forward floating-point operations per sample at inference (see `GraphBuilder+Flops.swift`).
     public var flops = 0
     /// Per spatial dimension, for convolutions and pools.
     public var arithmetic: [ConvArithmetic] = []
@@ -71,5 +68,5 @@ public struct Node: Sendable {
     public var nonTrainableParams: Int { parameters.filter { !$0.trainable }.reduce(0) { $0 + $1.count } }
     public var paramCount: Int { parameters.reduce(0) { $0 + $1.count } }
     public var bufferCount: Int { buffers.reduce(0) { $0 + $1.count } }
-    public var typeName: String { spec?.kind.name ?? "input" }
+    public var typeName: String { op.kind.rawValue }
 }

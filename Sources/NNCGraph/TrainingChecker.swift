@@ -29,10 +29,13 @@ struct TrainingChecker {
         let node = outputNode
         switch node.op {
         case .softmax: return "softmax"
-        case .activation, .dense, .conv1d, .conv2d: return node.spec?.component.component("activation")?.kind.name ?? "linear"
+        case .dense(let d): return d.activation.name
+        case .conv1d(let c), .conv2d(let c): return c.activation.name
+        case .activation(let a): return a.name
         case .dropout:
-            // Look through a trailing dropout.
-            return node.inputs.first.map { graph[$0].spec?.component.component("activation")?.kind.name ?? "linear" } ?? "linear"
+            // Look through a trailing dropout, to its input's own `activation:` (if it has one).
+            guard let input = node.inputs.first, let activation = graph[input].op.activationAttribute else { return "linear" }
+            return activation.name
         case .input, .maxpool1d, .maxpool2d, .avgpool1d, .avgpool2d, .globalAvgpool, .flatten, .reshape,
              .batchnorm, .layernorm, .embedding, .simpleRNN, .lstm, .gru, .bidirectional, .add, .concat: return "linear"
         }
@@ -49,7 +52,7 @@ struct TrainingChecker {
             // the layer; the model trains to its base rate all the same, so nnc refuses it.
             diagnostics.error(.lossMismatch, "a softmax over one unit always outputs 1, so \(Self.lossName(loss)) has no gradient to train with; \(output) is a softmax over 1 unit",
                               at: loss.location, labels: [DiagnosticLabel(outputNode.location, "softmax over 1 unit: always 1")],
-                              help: (outputNode.op == .softmax ? "replace the softmax layer by `activation: sigmoid` on the layer before it" : "use `activation: sigmoid` on \(output)")
+                              help: (outputNode.op.kind == .softmax ? "replace the softmax layer by `activation: sigmoid` on the layer before it" : "use `activation: sigmoid` on \(output)")
                                   + " for one probability (or 2 softmax units with sparse_categorical_crossentropy)")
             return
         }

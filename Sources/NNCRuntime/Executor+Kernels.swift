@@ -42,13 +42,13 @@ extension Executor {
                 GEMM.multiply(c: y, ldc: s.filters, a: x, lda: s.patch, b: w, ldb: s.filters, m: s.window.positions, n: s.filters,
                               k: s.patch, epilogue: epilogue(bias: b, act), pool: pool, workspace: workspace)
             } else {
-                Convolution.forward(y: y, x: x, w: w, bias: b, s.raw, activation: act.raw, parameter: Float(act.parameter),
+                ConvolutionKernel.forward(y: y, x: x, w: w, bias: b, s.raw, activation: act.raw, parameter: Float(act.parameter),
                                     scratch: scratch, pool: pool, workspace: workspace)
             }
 
         case .convolutionMaxPool(let s, let bias, let act, let window, let save):
             let k = save ? 2 : 1
-            Convolution.forwardMaxPool(y: f(base, 0), argmax: save ? i32(base, 1) : nil, x: f(base, k), w: f(base, k + 1),
+            ConvolutionKernel.forwardMaxPool(y: f(base, 0), argmax: save ? i32(base, 1) : nil, x: f(base, k), w: f(base, k + 1),
                                        bias: bias ? f(base, k + 2) : nil, s.raw, pool: window.raw, activation: act.raw,
                                        parameter: Float(act.parameter), scratch: f(base, bias ? k + 3 : k + 2), pool: pool,
                                        workspace: workspace)
@@ -59,7 +59,7 @@ extension Executor {
                 GEMM.multiply(c: dx, ldc: s.patch, a: dz, lda: s.filters, b: w, ldb: s.filters, transposeB: true,
                               m: s.window.positions, n: s.patch, k: s.filters, pool: pool, workspace: workspace)
             } else {
-                Convolution.backwardData(dx: dx, dz: dz, w: w, s.raw, scratch: scratch, pool: pool, workspace: workspace)
+                ConvolutionKernel.backwardData(dx: dx, dz: dz, w: w, s.raw, scratch: scratch, pool: pool, workspace: workspace)
             }
 
         case .convolutionBackwardWeights(let s, let bias):
@@ -68,7 +68,7 @@ extension Executor {
                 GEMM.multiply(c: dw, ldc: s.filters, a: x, lda: s.patch, transposeA: true, b: dz, ldb: s.filters,
                               m: s.patch, n: s.filters, k: s.window.positions, pool: pool, workspace: workspace)
             } else {
-                Convolution.backwardWeights(dw: dw, x: x, dz: dz, s.raw, scratch: scratch, pool: pool, workspace: workspace)
+                ConvolutionKernel.backwardWeights(dw: dw, x: x, dz: dz, s.raw, scratch: scratch, pool: pool, workspace: workspace)
             }
             if bias { nnc_column_sums(f(base, 1), dz, Int32(s.window.positions), Int32(s.filters)) }
 

@@ -107,9 +107,9 @@ public final class Executor: @unchecked Sendable {
             case .convolutionBackwardWeights(let s, _) where s.isPointwise:
                 need(s.patch, s.filters, s.window.positions)
             case .convolution(let s, _, _), .convolutionBackwardData(let s), .convolutionBackwardWeights(let s, _):
-                most = max(most, Convolution.workspaceFloats(s.raw, threads: threads))
+                most = max(most, ConvolutionKernel.workspaceFloats(s.raw, threads: threads))
             case .convolutionMaxPool(let s, _, _, let pool, _):
-                most = max(most, Convolution.maxPoolWorkspaceFloats(s.raw, pool: pool.raw, threads: threads))
+                most = max(most, ConvolutionKernel.maxPoolWorkspaceFloats(s.raw, pool: pool.raw, threads: threads))
             case .recurrent(let s), .recurrentBackward(let s):
                 most = max(most, recurrentParts(s, threads: threads) * recurrentPartFloats(s, threads: threads).total)
             case .recurrentWeightsGradient(let s):

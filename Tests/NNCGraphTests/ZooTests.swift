@@ -82,6 +82,6 @@ import Testing
 
     @Test func deepModelHasTenThousandConvolutions() throws {
         let (graph, _) = try Self.graph("deep_cnn_10000")
-        #expect(graph.nodes.filter { $0.op == .conv2d }.count == 10_000)
+        #expect(graph.nodes.filter { $0.op.kind == .conv2d }.count == 10_000)
     }
 }

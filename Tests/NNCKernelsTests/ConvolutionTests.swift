@@ -74,16 +74,16 @@ import Testing
         let pool = ThreadPool(threads: threads)
         for cv in Self.descriptions(c) {
             let label = "\(g) groups \(c.groups) filters \(c.filters) direct \(cv.direct) padded \(cv.padded) threads \(threads)"
-            var work = [Float](repeating: .nan, count: Convolution.workspaceFloats(cv, threads: threads))
+            var work = [Float](repeating: .nan, count: ConvolutionKernel.workspaceFloats(cv, threads: threads))
             var scratch = [Float](repeating: .nan, count: max(1, Int(cv.g.batch * cv.hp * cv.wp * cv.g.c)))
             var fast = [Float](repeating: .nan, count: y.count)
-            Convolution.forward(y: &fast, x: x, w: w, bias: bias, cv, scratch: &scratch, pool: pool, workspace: &work)
+            ConvolutionKernel.forward(y: &fast, x: x, w: w, bias: bias, cv, scratch: &scratch, pool: pool, workspace: &work)
             expectClose(fast, y, yScale, label + " forward")
             var fastDx = [Float](repeating: .nan, count: dx.count)
-            Convolution.backwardData(dx: &fastDx, dz: dz, w: w, cv, scratch: &scratch, pool: pool, workspace: &work)
+            ConvolutionKernel.backwardData(dx: &fastDx, dz: dz, w: w, cv, scratch: &scratch, pool: pool, workspace: &work)
             expectClose(fastDx, dx, dxScale, label + " backward data")
             var fastDw = [Float](repeating: .nan, count: dw.count)
-            Convolution.backwardWeights(dw: &fastDw, x: x, dz: dz, cv, scratch: &scratch, pool: pool, workspace: &work)
+            ConvolutionKernel.backwardWeights(dw: &fastDw, x: x, dz: dz, cv, scratch: &scratch, pool: pool, workspace: &work)
             expectClose(fastDw, dw, dwScale, label + " backward weights")
         }
     }

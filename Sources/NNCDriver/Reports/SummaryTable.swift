@@ -17,7 +17,7 @@ public enum SummaryTable {
                 shape = stopped ? "?" : "? ◀ stopped here (see below)"
                 stopped = true
             }
-            let params = node.shape == nil && node.op != .input ? "?" : node.paramCount.grouped
+            let params = node.shape == nil && node.op.kind != .input ? "?" : node.paramCount.grouped
             var row = ["\(node.name) (\(node.typeName))", shape, params]
             if connected { row.append(node.inputs.map { graph[$0].name }.joined(separator: ", ")) }
             rows.append(row)

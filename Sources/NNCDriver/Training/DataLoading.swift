@@ -122,8 +122,8 @@ public enum DataLoading {
     /// The `input_dim` of the embedding that reads the model's input, if one does.
     static func embeddingVocabulary(_ spec: ModelSpec, graph: Graph) -> Int? {
         guard graph.nodes.first?.isInteger == true else { return nil }
-        let reader = graph.nodes.first { $0.op == .embedding && $0.inputs.contains(graph.nodes[0].id) }
-        guard case .embedding(let embedding)? = reader?.layer else { return nil }
+        let reader = graph.nodes.first { $0.op.kind == .embedding && $0.inputs.contains(graph.nodes[0].id) }
+        guard case .embedding(let embedding)? = reader?.op else { return nil }
         return embedding.inputDim
     }
 

@@ -61,7 +61,7 @@ enum Transfer {
         }
         guard errors.isEmpty else { throw TrainingFailure(errors) }
         trainer.executor.prepare()
-        let frozen = loaded.filter { nodes[$0]?.spec?.component.bool("trainable") == false }
+        let frozen = loaded.filter { nodes[$0]?.trainable == false }
         var notes = ["initialized \(loaded.count) layer\(loaded.count == 1 ? "" : "s") (\(count.counted("parameter"))) from \(path): \(loaded.joined(separator: ", "))"]
         if !frozen.isEmpty { notes.append("frozen (trainable: false): \(frozen.joined(separator: ", "))") }
         return notes

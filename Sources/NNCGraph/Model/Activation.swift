@@ -74,4 +74,22 @@ public enum LayerActivation: Sendable, Equatable {
         case .softmax: nil
         }
     }
+
+    /// The registry's name (`relu`, `swish`, `softmax`, …).
+    public var name: String {
+        switch self {
+        case .function(let f): f.kind.rawValue
+        case .learnedSwish: Activation.swish.rawValue
+        case .softmax: "softmax"
+        }
+    }
+
+    /// Forward FLOPs per element (a learned β costs nothing extra).
+    public var flops: Int {
+        switch self {
+        case .function(let f): f.kind.flops
+        case .learnedSwish: Activation.swish.flops
+        case .softmax: Activation.softmaxFlops
+        }
+    }
 }

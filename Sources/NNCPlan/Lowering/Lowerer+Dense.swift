@@ -11,7 +11,7 @@ extension Lowerer {
     /// instruction (training an activation whose derivative reads its input).
     func activationPlan(_ node: Node) -> (function: ActivationFunction, separate: Bool, softmax: Bool) {
         if let fused = epilogue[node.id] { return (fused, false, false) }
-        let declared = node.layer?.activation ?? .function(.linear)
+        let declared = node.op.activation ?? .function(.linear)
         if declared == .softmax { return (.linear, false, !lossTookActivation.contains(node.id)) }
         var f = declared.function ?? .linear
         if lossTookActivation.contains(node.id) { f = .linear }

@@ -29,7 +29,7 @@ extension Lowerer {
     }
 
     func dropoutRate(_ node: Node) -> Double {
-        guard case .dropout(let d)? = node.layer else { preconditionFailure("'\(node.name)' is not a dropout layer") }
+        guard case .dropout(let d) = node.op else { preconditionFailure("'\(node.name)' is not a dropout layer") }
         return d.rate
     }
 
@@ -75,7 +75,7 @@ extension Lowerer {
 
     /// The elementwise function of an activation layer; nil for softmax.
     func layerActivation(_ node: Node) -> ActivationFunction? {
-        node.layer?.activation?.function
+        node.op.activation?.function
     }
 
     mutating func activationLayerGradient(_ node: Node) {
@@ -127,7 +127,7 @@ extension Lowerer {
     /// the axis, each input contributing its axis extent × the dimensions after it.
     func concatLayout(_ node: Node) -> (outer: Int, widths: [Int]) {
         let rank = node.shape!.rank
-        guard case .concat(let concat)? = node.layer else {
+        guard case .concat(let concat) = node.op else {
             preconditionFailure("'\(node.name)' is not a concat layer")
         }
         var axis = concat.axis
@@ -156,7 +156,7 @@ extension Lowerer {
     }
 
     func embeddingShape(_ node: Node) -> (rows: Int, vocabulary: Int, dimension: Int, padding: Int?) {
-        guard case .embedding(let e)? = node.layer else { preconditionFailure("'\(node.name)' is not an embedding") }
+        guard case .embedding(let e) = node.op else { preconditionFailure("'\(node.name)' is not an embedding") }
         return (batch * graph[node.inputs[0]].shape!.elementCount, e.inputDim, e.outputDim, e.paddingIndex)
     }
 

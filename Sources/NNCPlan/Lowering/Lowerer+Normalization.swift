@@ -5,13 +5,13 @@ import NNCGraph
 /// it follows a dense or convolution, is folded into that layer's weights (no instruction).
 extension Lowerer {
     func normalizationFlags(_ node: Node) -> (epsilon: Double, scale: Bool, center: Bool) {
-        if case .batchnorm(let b)? = node.layer { return (b.epsilon, b.scale, b.center) }
-        if case .layernorm(let l)? = node.layer { return (l.epsilon, l.scale, l.center) }
+        if case .batchnorm(let b) = node.op { return (b.epsilon, b.scale, b.center) }
+        if case .layernorm(let l) = node.op { return (l.epsilon, l.scale, l.center) }
         preconditionFailure("'\(node.name)' is not a normalization layer")
     }
 
     func batchNorm(_ node: Node) -> BatchNorm {
-        guard case .batchnorm(let b)? = node.layer else { preconditionFailure("'\(node.name)' is not a batchnorm") }
+        guard case .batchnorm(let b) = node.op else { preconditionFailure("'\(node.name)' is not a batchnorm") }
         return b
     }
 

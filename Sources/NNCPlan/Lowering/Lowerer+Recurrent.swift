@@ -39,11 +39,11 @@ extension Lowerer {
     }
 
     /// The recurrent layer inside a node (the node's own, or what `bidirectional` wraps).
-    func recurrentLayer(_ node: Node) -> Recurrent { node.layer!.recurrent! }
+    func recurrentLayer(_ node: Node) -> Recurrent { node.op.recurrent! }
 
     /// How a bidirectional layer merges its directions; nil concatenates (and for one direction).
     func mergeMode(_ node: Node) -> MergeMode? {
-        if case .bidirectional(let b)? = node.layer { b.merge } else { nil }
+        if case .bidirectional(let b) = node.op, case .elementwise(let mode) = b.merge { mode } else { nil }
     }
 
     mutating func lowerRecurrent(_ node: Node) {
@@ -59,7 +59,7 @@ extension Lowerer {
         case .gru(let resetAfter): .gru(resetAfter: resetAfter)
         }
         let merge = mergeMode(node)
-        let directions = node.op == .bidirectional ? [("forward_", false), ("backward_", true)] : [("", false)]
+        let directions = node.op.kind == .bidirectional ? [("forward_", false), ("backward_", true)] : [("", false)]
         let mask = sequenceMask(node.inputs[0])
         var outputs: [BufferID] = []
         for (k, (prefix, reverse)) in directions.enumerated() {
@@ -70,7 +70,7 @@ extension Lowerer {
                 recurrentActivation: recurrentActivation, reverse: reverse, returnSequences: inner.returnSequences,
                 outputWidth: node.shape!.channels, outputColumn: merge == nil ? k * units : 0,
                 recurrentBias: bias.map { buffers[$0.rawValue].shape.count == 2 } ?? false, masked: mask != nil,
-                zeroPaddedOutput: mask != nil && node.op == .bidirectional && inner.returnSequences,
+                zeroPaddedOutput: mask != nil && node.op.kind == .bidirectional && inner.returnSequences,
                 recurrentDropout: isTraining && inner.recurrentDropout > 0, training: isTraining,
                 packed: isTraining || (options.optimize && batch > 1))
             lowerDirection(node, inner, shape, prefix: prefix, output: out, first: k == 0 || merge != nil, mask: mask)
@@ -186,7 +186,7 @@ extension Lowerer {
         var mask: BufferID?
         switch node.op {
         case .embedding:
-            guard case .embedding(let embedding)? = node.layer, let padding = embedding.paddingIndex else { return nil }
+            guard case .embedding(let embedding) = node.op, let padding = embedding.paddingIndex else { return nil }
             let m = buffer("\(node.name).mask", [batch, node.shape!.dims[0]], .saved)
             emit(.sequenceMask(count: batch * node.shape!.dims[0], paddingIndex: padding),
                  [Operand(m, .write), Operand(value[node.inputs[0]]!, .read)], layer: node.name)

@@ -31,7 +31,7 @@ extension Lowerer {
     /// The penalty on a trainable parameter, or nil when none applies (or every factor is 0).
     func penaltyTerm(_ node: Node, _ index: Int) -> PenaltyTerm? {
         let p = parameters[index]
-        guard p.trainable, let weights = node.layer?.weights else { return nil }
+        guard p.trainable, let weights = node.op.weights else { return nil }
         let factors: Regularizer
         if Self.isWeightMatrix(p.name) {
             factors = weights.regularizer ?? regularization.penalty
@@ -46,7 +46,7 @@ extension Lowerer {
 
     /// The constraint on a weight matrix: the layer's own, else the model-wide max_norm.
     func weightConstraint(_ node: Node, _ index: Int) -> WeightConstraint? {
-        guard Self.isWeightMatrix(parameters[index].name), let weights = node.layer?.weights else { return nil }
+        guard Self.isWeightMatrix(parameters[index].name), let weights = node.op.weights else { return nil }
         return weights.constraint ?? regularization.maxNorm.map(WeightConstraint.maxNorm)
     }
 

@@ -39,7 +39,7 @@ extension Lowerer {
 
     /// The activation a layer declares (dense, conv) or is (activation layer); softmax is nil.
     func declaredActivation(_ node: Node) -> ActivationFunction? {
-        guard let declared = node.layer?.activation else { return .linear }
+        guard let declared = node.op.activation else { return .linear }
         return declared.function
     }
 
@@ -47,15 +47,15 @@ extension Lowerer {
     /// convolution (inference), and an activation layer made the producer's GEMM epilogue
     /// (in training only when its derivative reads just the output, which the producer keeps).
     mutating func planFusions() {
-        for node in graph.nodes where node.op == .dense || node.isConvolutionNode {
+        for node in graph.nodes where node.op.kind == .dense || node.isConvolutionNode {
             guard let own = declaredActivation(node), own == .linear else { continue }
             var end = node
-            if !isTraining, let bn = soleConsumer(node.id), bn.op == .batchnorm {
+            if !isTraining, let bn = soleConsumer(node.id), bn.op.kind == .batchnorm {
                 foldedBatchNorm[bn.id] = node.id
                 foldedInto[node.id] = bn.id
                 end = bn
             }
-            if let next = soleConsumer(end.id), next.op == .activation, let f = declaredActivation(next),
+            if let next = soleConsumer(end.id), next.op.kind == .activation, let f = declaredActivation(next),
                f.kind != .linear, !isTraining || f.kind.backwardNeedsOnlyOutput, !hasLearnedBeta(next) {
                 fusedInto[next.id] = node.id
                 epilogue[node.id] = f
@@ -74,7 +74,7 @@ extension Lowerer {
             var end = node
             if let bn = foldedInto[node.id] { end = graph[bn] }
             if let next = soleConsumer(end.id), fusedInto[next.id] == node.id { end = next }
-            guard let pool = soleConsumer(end.id), pool.op == .maxpool1d || pool.op == .maxpool2d,
+            guard let pool = soleConsumer(end.id), pool.op.kind == .maxpool1d || pool.op.kind == .maxpool2d,
                   window(pool).tilesWithoutOverlap else { continue }
             pooledBy[node.id] = pool.id
             fusedInto[pool.id] = node.id
@@ -87,7 +87,7 @@ extension Lowerer {
         guard let outputID = graph.output, let loss = graph.training.loss else { return }
         let output = graph[outputID]
         // The output's final activation: its own (dense, conv) or the layer itself.
-        let final: LayerActivation? = output.op == .softmax ? .softmax : output.layer?.activation
+        let final: LayerActivation? = output.op.kind == .softmax ? .softmax : output.op.activation
         let finalSoftmax = final == .softmax
         let finalSigmoid = if case .function(let f)? = final { f.kind == .sigmoid } else { false }
         let takes: Bool
@@ -121,11 +121,12 @@ extension Lowerer {
 
     /// Parameter buffers (persistent) and their bindings, with each one's initializer.
     mutating func makeParameters(_ node: Node) {
-        guard let layer = node.layer, !node.parameters.isEmpty else { return }
+        guard !node.parameters.isEmpty else { return }
+        let layer = node.op
         let model = graph.training.initializers
         for p in node.parameters {
-            if p.name == "swish_beta", node.op.isRecurrent {
-                let at = node.op == .bidirectional ? node.location
+            if p.name == "swish_beta", node.op.kind.isRecurrent {
+                let at = node.op.kind == .bidirectional ? node.location
                     : layer.recurrent?.activationLocation ?? node.location
                 diagnostics.error(.notCompilable, "a learnable swish beta in a recurrent layer cannot be compiled to a plan yet", at: at,
                                   label: "learnable: true", help: "use a fixed beta (learnable: false) in recurrent layers")
@@ -138,7 +139,7 @@ extension Lowerer {
             var forgetBias: Range<Int>?
             var initial = 0.0
             switch p.name {
-            case _ where node.op.isRecurrent: (initializer, forgetBias) = recurrentInitializer(node, p.name)
+            case _ where node.op.kind.isRecurrent: (initializer, forgetBias) = recurrentInitializer(node, p.name)
             case "kernel", "embeddings": initializer = layer.weights?.initializer ?? model.weights
             case "bias": initializer = layer.weights?.biasInitializer ?? model.bias
             case "gamma", "moving_variance": initial = 1
@@ -223,5 +224,5 @@ extension Lowerer {
 }
 
 extension Node {
-    var isConvolutionNode: Bool { op == .conv1d || op == .conv2d }
+    var isConvolutionNode: Bool { op.kind.isConvolution }
 }

@@ -120,19 +120,19 @@ extension Lowerer {
     enum Pooling { case max, average(countPadding: Bool) }
 
     func pooling(_ node: Node) -> Pooling {
-        switch node.layer {
-        case .maxpool1d?, .maxpool2d?: return .max
-        case .avgpool1d(let pool)?, .avgpool2d(let pool)?: return .average(countPadding: pool.countPadding)
-        case .input?, .dense?, .conv1d?, .conv2d?, .globalAvgpool?, .flatten?, .reshape?, .dropout?, .batchnorm?,
-             .layernorm?, .activation?, .softmax?, .embedding?, .simpleRNN?, .lstm?, .gru?, .bidirectional?, .add?,
-             .concat?, nil:
+        switch node.op {
+        case .maxpool1d, .maxpool2d: return .max
+        case .avgpool1d(let pool), .avgpool2d(let pool): return .average(countPadding: pool.countPadding)
+        case .input, .dense, .conv1d, .conv2d, .globalAvgpool, .flatten, .reshape, .dropout, .batchnorm,
+             .layernorm, .activation, .softmax, .embedding, .simpleRNN, .lstm, .gru, .bidirectional, .add,
+             .concat:
             preconditionFailure("'\(node.name)' is not a pooling layer")
         }
     }
 
     func convolution(_ node: Node) -> Convolution {
-        if case .conv1d(let c)? = node.layer { return c }
-        if case .conv2d(let c)? = node.layer { return c }
+        if case .conv1d(let c) = node.op { return c }
+        if case .conv2d(let c) = node.op { return c }
         preconditionFailure("'\(node.name)' is not a convolution")
     }
 

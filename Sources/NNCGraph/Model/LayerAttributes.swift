@@ -1,62 +1,5 @@
 import NNCDiagnostics
-
-/// A checked layer's attributes, decoded once from the spec with the registry's defaults
-/// (`Layer+Decode.swift`): one case per `Op`, so later stages switch over typed values and
-/// never read an attribute by name.
-public enum Layer: Sendable {
-    case input
-    case dense(Dense)
-    case conv1d(Convolution), conv2d(Convolution)
-    case maxpool1d, maxpool2d
-    case avgpool1d(AveragePool), avgpool2d(AveragePool)
-    case globalAvgpool, flatten, reshape
-    case dropout(Dropout)
-    case batchnorm(BatchNorm)
-    case layernorm(LayerNorm)
-    case activation(LayerActivation)
-    case softmax
-    case embedding(Embedding)
-    case simpleRNN(Recurrent), lstm(Recurrent), gru(Recurrent)
-    case bidirectional(Bidirectional)
-    case add
-    case concat(Concat)
-
-    /// The activation the layer declares (dense, convolutions) or is (activation layers);
-    /// nil for every other layer, softmax layers included.
-    public var activation: LayerActivation? {
-        switch self {
-        case .dense(let d): d.activation
-        case .conv1d(let c), .conv2d(let c): c.activation
-        case .activation(let a): a
-        case .input, .maxpool1d, .maxpool2d, .avgpool1d, .avgpool2d, .globalAvgpool, .flatten, .reshape, .dropout,
-             .batchnorm, .layernorm, .softmax, .embedding, .simpleRNN, .lstm, .gru, .bidirectional, .add, .concat: nil
-        }
-    }
-
-    /// The recurrent layer inside (its own, or what `bidirectional` wraps).
-    public var recurrent: Recurrent? {
-        switch self {
-        case .simpleRNN(let r), .lstm(let r), .gru(let r): r
-        case .bidirectional(let b): b.layer
-        case .input, .dense, .conv1d, .conv2d, .maxpool1d, .maxpool2d, .avgpool1d, .avgpool2d, .globalAvgpool, .flatten,
-             .reshape, .dropout, .batchnorm, .layernorm, .activation, .softmax, .embedding, .add, .concat: nil
-        }
-    }
-
-    /// What the layer's weights are initialized, penalized and constrained with (a
-    /// bidirectional layer's are those of the layer it wraps); nil for layers without weights.
-    public var weights: Weights? {
-        switch self {
-        case .dense(let d): d.weights
-        case .conv1d(let c), .conv2d(let c): c.weights
-        case .embedding(let e): e.weights
-        case .simpleRNN(let r), .lstm(let r), .gru(let r): r.weights
-        case .bidirectional(let b): b.layer.weights
-        case .input, .maxpool1d, .maxpool2d, .avgpool1d, .avgpool2d, .globalAvgpool, .flatten, .reshape, .dropout,
-             .batchnorm, .layernorm, .activation, .softmax, .add, .concat: nil
-        }
-    }
-}
+import NNCSpec
 
 /// The initializers, penalties and constraint of a layer's weights. Nil members fall back
 /// to the model's: `init:` for initializers, `regularization:` for the weights' penalty and
@@ -72,20 +15,57 @@ public struct Weights: Sendable, Equatable {
 
 public struct Dense: Sendable, Equatable {
     public var units: Int
+    public var useBias: Bool
     public var activation: LayerActivation
     public var weights: Weights
+}
+
+/// The window a convolution or pool slides over its input, one entry per spatial dimension.
+public struct Window: Sendable, Equatable {
+    /// The kernel (convolutions) or the pool (pools).
+    public var size: [Int]
+    /// A pool's is its size unless given.
+    public var stride: [Int]
+    /// 1 for pools.
+    public var dilation: [Int]
+    public var padding: Padding
+    /// How the output size rounds when windows do not tile the input (floor for convolutions).
+    public var rounding: ConvArithmetic.Rounding
+    /// Where the size, the stride and the padding were written, for messages (a value the
+    /// registry filled in has an unknown location; an unset stride has none).
+    public var sizeLocation: SourceLocation?
+    public var strideLocation: SourceLocation?
+    public var paddingLocation: SourceLocation?
 }
 
 public struct Convolution: Sendable, Equatable {
     public var filters: Int
+    public var window: Window
+    /// Channel groups: each filter reads input channels / groups of the input channels.
     public var groups: Int
+    /// Where `groups` was written, for messages.
+    public var groupsLocation: SourceLocation?
+    public var useBias: Bool
     public var activation: LayerActivation
     public var weights: Weights
 }
 
+/// maxpool1d or maxpool2d.
+public struct Pool: Sendable, Equatable {
+    public var window: Window
+}
+
 public struct AveragePool: Sendable, Equatable {
+    public var window: Window
     /// Divide by the whole window, padding included (PyTorch), rather than the valid cells (Keras).
     public var countPadding: Bool
+}
+
+public struct Reshape: Sendable, Equatable {
+    /// The per-sample shape; one dimension may be -1 (inferred).
+    public var target: [Int]
+    /// Where the shape was written, for messages.
+    public var targetLocation: SourceLocation?
 }
 
 public struct Dropout: Sendable, Equatable {
@@ -109,6 +89,8 @@ public struct Embedding: Sendable, Equatable {
     public var inputDim: Int
     public var outputDim: Int
     public var paddingIndex: Int?
+    /// Where `padding_index` was written, for messages.
+    public var paddingIndexLocation: SourceLocation?
     public var weights: Weights
 }
 
@@ -124,6 +106,7 @@ public struct Recurrent: Sendable, Equatable {
 
     public var cell: Cell
     public var units: Int
+    public var useBias: Bool
     public var activation: LayerActivation
     /// The gates' activation (simple_rnn has no gates: sigmoid, unused).
     public var recurrentActivation: LayerActivation
@@ -134,15 +117,31 @@ public struct Recurrent: Sendable, Equatable {
     public var dropout: Double
     public var recurrentDropout: Double
     public var weights: Weights
+
+    /// The layer kind of the cell (simple_rnn, lstm or gru).
+    public var kind: Op.Kind {
+        switch cell {
+        case .simple: .simpleRNN
+        case .lstm: .lstm
+        case .gru: .gru
+        }
+    }
 }
 
 public struct Bidirectional: Sendable, Equatable {
+    /// How the two directions combine.
+    public enum Merge: Sendable, Equatable {
+        /// Side by side: [..., 2 × units].
+        case concat
+        /// Element by element: [..., units].
+        case elementwise(MergeMode)
+    }
+
     public var layer: Recurrent
-    /// How the directions combine; nil concatenates them.
-    public var merge: MergeMode?
+    public var merge: Merge
 }
 
-/// How a bidirectional layer merges its two directions when not concatenating them.
+/// How a bidirectional layer merges its two directions element by element.
 public enum MergeMode: String, Sendable, Equatable {
     case sum, mul, ave
 }
@@ -150,4 +149,6 @@ public enum MergeMode: String, Sendable, Equatable {
 public struct Concat: Sendable, Equatable {
     /// The per-sample axis, -1 being the last.
     public var axis: Int
+    /// Where `axis` was written, for messages.
+    public var axisLocation: SourceLocation?
 }

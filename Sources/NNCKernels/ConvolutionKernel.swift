@@ -7,7 +7,7 @@ import CNNCKernels
 ///
 /// `scratch` is the zero-padded copy of the input (or, backward, of its gradient) when the
 /// geometry says the kernels read one (`padded`), else unused.
-public enum Convolution {
+public enum ConvolutionKernel {
     /// Parts (sample ranges) a convolution splits into: one below GEMM's threshold of work.
     public static func parts(_ cv: nnc_conv, threads: Int) -> Int {
         let g = cv.g

@@ -1,0 +1,31 @@
+extension Op {
+    /// An op without its attributes: one per layer kind of the registry (by its canonical
+    /// name) plus the model input.
+    public enum Kind: String, Sendable, CaseIterable {
+        case input
+        case dense
+        case conv1d, conv2d
+        case maxpool1d, maxpool2d, avgpool1d, avgpool2d
+        case globalAvgpool = "global_avgpool"
+        case flatten, reshape, dropout
+        case batchnorm, layernorm
+        case activation, softmax
+        case embedding
+        case simpleRNN = "simple_rnn", lstm, gru, bidirectional
+        case add, concat
+
+        /// Spatial rank of convolutions and pools; 0 for everything else.
+        public var spatialRank: Int {
+            switch self {
+            case .conv1d, .maxpool1d, .avgpool1d: 1
+            case .conv2d, .maxpool2d, .avgpool2d: 2
+            case .input, .dense, .globalAvgpool, .flatten, .reshape, .dropout, .batchnorm, .layernorm, .activation,
+                 .softmax, .embedding, .simpleRNN, .lstm, .gru, .bidirectional, .add, .concat: 0
+            }
+        }
+
+        public var isPooling: Bool { [.maxpool1d, .maxpool2d, .avgpool1d, .avgpool2d].contains(self) }
+        public var isConvolution: Bool { self == .conv1d || self == .conv2d }
+        public var isRecurrent: Bool { [.simpleRNN, .lstm, .gru, .bidirectional].contains(self) }
+    }
+}

@@ -1,0 +1,110 @@
+/// A checked layer's operation with its attributes, decoded once from the spec, with the
+/// registry's defaults, when its node is made (`Op+Decode.swift`). Each concern (shape,
+/// parameters, FLOPs, lowering) is one exhaustive `switch` over this enum in its own file,
+/// so adding an op makes the compiler list every place to touch. `kind` is the op without
+/// its attributes.
+public enum Op: Sendable, Equatable {
+    case input
+    case dense(Dense)
+    case conv1d(Convolution), conv2d(Convolution)
+    case maxpool1d(Pool), maxpool2d(Pool)
+    case avgpool1d(AveragePool), avgpool2d(AveragePool)
+    case globalAvgpool, flatten
+    case reshape(Reshape)
+    case dropout(Dropout)
+    case batchnorm(BatchNorm)
+    case layernorm(LayerNorm)
+    case activation(LayerActivation)
+    case softmax
+    case embedding(Embedding)
+    case simpleRNN(Recurrent), lstm(Recurrent), gru(Recurrent)
+    case bidirectional(Bidirectional)
+    case add
+    case concat(Concat)
+
+    public var kind: Kind {
+        switch self {
+        case .input: .input
+        case .dense: .dense
+        case .conv1d: .conv1d
+        case .conv2d: .conv2d
+        case .maxpool1d: .maxpool1d
+        case .maxpool2d: .maxpool2d
+        case .avgpool1d: .avgpool1d
+        case .avgpool2d: .avgpool2d
+        case .globalAvgpool: .globalAvgpool
+        case .flatten: .flatten
+        case .reshape: .reshape
+        case .dropout: .dropout
+        case .batchnorm: .batchnorm
+        case .layernorm: .layernorm
+        case .activation: .activation
+        case .softmax: .softmax
+        case .embedding: .embedding
+        case .simpleRNN: .simpleRNN
+        case .lstm: .lstm
+        case .gru: .gru
+        case .bidirectional: .bidirectional
+        case .add: .add
+        case .concat: .concat
+        }
+    }
+
+    /// The activation the layer declares (dense, convolutions) or is (activation layers);
+    /// nil for every other layer, softmax and recurrent layers included.
+    public var activation: LayerActivation? {
+        switch self {
+        case .dense(let d): d.activation
+        case .conv1d(let c), .conv2d(let c): c.activation
+        case .activation(let a): a
+        case .input, .maxpool1d, .maxpool2d, .avgpool1d, .avgpool2d, .globalAvgpool, .flatten, .reshape, .dropout,
+             .batchnorm, .layernorm, .softmax, .embedding, .simpleRNN, .lstm, .gru, .bidirectional, .add, .concat: nil
+        }
+    }
+
+    /// The value of the layer's own `activation:` key: `activation`, and a recurrent layer's
+    /// (a bidirectional layer has none of its own; the layer it wraps has).
+    public var activationAttribute: LayerActivation? {
+        switch self {
+        case .simpleRNN(let r), .lstm(let r), .gru(let r): r.activation
+        case .input, .dense, .conv1d, .conv2d, .maxpool1d, .maxpool2d, .avgpool1d, .avgpool2d, .globalAvgpool, .flatten,
+             .reshape, .dropout, .batchnorm, .layernorm, .activation, .softmax, .embedding, .bidirectional, .add, .concat:
+            activation
+        }
+    }
+
+    /// The recurrent layer inside (its own, or what `bidirectional` wraps).
+    public var recurrent: Recurrent? {
+        switch self {
+        case .simpleRNN(let r), .lstm(let r), .gru(let r): r
+        case .bidirectional(let b): b.layer
+        case .input, .dense, .conv1d, .conv2d, .maxpool1d, .maxpool2d, .avgpool1d, .avgpool2d, .globalAvgpool, .flatten,
+             .reshape, .dropout, .batchnorm, .layernorm, .activation, .softmax, .embedding, .add, .concat: nil
+        }
+    }
+
+    /// What the layer's weights are initialized, penalized and constrained with (a
+    /// bidirectional layer's are those of the layer it wraps); nil for layers without weights.
+    public var weights: Weights? {
+        switch self {
+        case .dense(let d): d.weights
+        case .conv1d(let c), .conv2d(let c): c.weights
+        case .embedding(let e): e.weights
+        case .simpleRNN(let r), .lstm(let r), .gru(let r): r.weights
+        case .bidirectional(let b): b.layer.weights
+        case .input, .maxpool1d, .maxpool2d, .avgpool1d, .avgpool2d, .globalAvgpool, .flatten, .reshape, .dropout,
+             .batchnorm, .layernorm, .activation, .softmax, .add, .concat: nil
+        }
+    }
+
+    /// The window of a convolution or pool; nil for every other layer.
+    public var window: Window? {
+        switch self {
+        case .conv1d(let c), .conv2d(let c): c.window
+        case .maxpool1d(let p), .maxpool2d(let p): p.window
+        case .avgpool1d(let p), .avgpool2d(let p): p.window
+        case .input, .dense, .globalAvgpool, .flatten, .reshape, .dropout, .batchnorm, .layernorm, .activation,
+             .softmax, .embedding, .simpleRNN, .lstm, .gru, .bidirectional, .add, .concat: nil
+        }
+    }
+}
