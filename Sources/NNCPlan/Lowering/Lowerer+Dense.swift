@@ -132,7 +132,7 @@ extension Lowerer {
         let epsilon = batchNorm(bn).epsilon
         let params = parameterBuffers[bn.id]!
         let gamma = params["gamma"], beta = params["beta"]
-        let w2 = buffer("\(node.name).kernel⊙\(bn.name)", buffers[w.rawValue].shape, .folded)
+        let w2 = buffer("\(node.name).kernel⊙\(bn.name)", builder[w].shape, .folded)
         let b2 = buffer("\(node.name).bias⊙\(bn.name)", [channels], .folded)
         var operands = [Operand(w2, .write), Operand(b2, .write), Operand(w, .read)]
         if let b { operands.append(Operand(b, .read)) }
@@ -141,7 +141,7 @@ extension Lowerer {
         if let beta { operands.append(Operand(beta, .read)) }
         let saved = phase
         phase = .prepare
-        emit(.foldBatchNorm(weights: buffers[w.rawValue].elements, channels: channels, epsilon: epsilon,
+        emit(.foldBatchNorm(weights: builder[w].elements, channels: channels, epsilon: epsilon,
                             bias: b != nil, scale: gamma != nil, center: beta != nil), operands, layer: bn.name)
         phase = saved
         return (w2, b2)

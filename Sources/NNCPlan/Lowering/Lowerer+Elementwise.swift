@@ -7,8 +7,8 @@ extension Lowerer {
 
     mutating func lowerView(_ node: Node) {
         let x = value[node.inputs[0]]!
-        let root = buffers[x.rawValue].viewOf ?? x
-        value[node.id] = buffer(node.name, batched(node), buffers[x.rawValue].role, type: buffers[x.rawValue].type,
+        let root = builder[x].viewOf ?? x
+        value[node.id] = buffer(node.name, batched(node), builder[x].role, type: builder[x].type,
                                 viewOf: options.optimize ? root : nil)
         if !options.optimize {
             // Unoptimized plans copy, to measure what views save.
@@ -20,7 +20,7 @@ extension Lowerer {
         guard wantsInputGradient(node) else { return }
         let dy = gradient[node.id]!
         let input = graph[node.inputs[0]]
-        let root = buffers[dy.rawValue].viewOf ?? dy
+        let root = builder[dy].viewOf ?? dy
         let dx = buffer("∂\(input.name)", batched(input), .gradient, viewOf: options.optimize ? root : nil)
         if !options.optimize {
             emit(.activation(.linear, count: elements(node)), [Operand(dx, .write), Operand(dy, .read)], layer: node.name)

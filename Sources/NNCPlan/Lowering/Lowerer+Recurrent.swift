@@ -69,7 +69,7 @@ extension Lowerer {
                 cell: cell, batch: batch, steps: steps, inputs: xNode.shape!.channels, units: units, activation: activation,
                 recurrentActivation: recurrentActivation, reverse: reverse, returnSequences: inner.returnSequences,
                 outputWidth: node.shape!.channels, outputColumn: merge == nil ? k * units : 0,
-                recurrentBias: bias.map { buffers[$0.rawValue].shape.count == 2 } ?? false, masked: mask != nil,
+                recurrentBias: bias.map { builder[$0].shape.count == 2 } ?? false, masked: mask != nil,
                 zeroPaddedOutput: mask != nil && node.op == .bidirectional && inner.returnSequences,
                 recurrentDropout: isTraining && inner.recurrentDropout > 0, training: isTraining,
                 packed: isTraining || (options.optimize && batch > 1))

@@ -102,7 +102,7 @@ extension Lowerer {
         let gradients = deferredUpdates.map { parameters[$0.1].gradient! }
         let norm = buffer("gradient_norm", [1], .report)
         gradientNormBuffer = norm
-        emit(.clipByGlobalNorm(maxNorm: c, counts: gradients.map { buffers[$0.rawValue].elements }),
+        emit(.clipByGlobalNorm(maxNorm: c, counts: gradients.map { builder[$0].elements }),
              [Operand(norm, .write)] + gradients.map { Operand($0, .readWrite) }, layer: "optimizer")
         for (node, index) in deferredUpdates { emitUpdateStep(graph[node], index) }
     }

@@ -153,7 +153,7 @@ extension Lowerer {
             parameters.append(ParameterBinding(layer: node.name, name: p.name, buffer: id, gradient: nil, shape: p.shape,
                                                trainable: p.trainable && !isStatistic, initializer: initializer,
                                                initialValue: initial, fanIn: fanIn, fanOut: fanOut, forgetGateBias: forgetBias))
-            if isStatistic { initialValues[id] = initial }
+            if isStatistic { builder.initialValues[id] = initial }
         }
     }
 

@@ -57,9 +57,7 @@ public struct ParameterBinding: Sendable {
 struct Lowerer {
     let graph: Graph
     let options: LoweringOptions
-    var buffers: [PlanBuffer] = []
-    var instructions: [Instruction] = []
-    var prepare: [Instruction] = []
+    var builder = PlanBuilder()
     var diagnostics = Diagnostics()
     /// What each node's consumers read.
     var value: [NodeID: BufferID] = [:]
@@ -105,16 +103,15 @@ struct Lowerer {
 
     // MARK: Building blocks
 
+    /// A new buffer of the plan.
     mutating func buffer(_ name: String, _ shape: [Int], _ role: BufferRole, type: ElementType = .float32,
                          viewOf: BufferID? = nil) -> BufferID {
-        let id = BufferID(buffers.count)
-        buffers.append(PlanBuffer(id: id, name: name, shape: shape, type: type, role: role, viewOf: viewOf))
-        return id
+        builder.buffer(name, shape, role, type: type, viewOf: viewOf)
     }
 
+    /// An instruction of the phase the emitter is in.
     mutating func emit(_ kernel: Kernel, _ operands: [Operand], layer: String) {
-        let instruction = Instruction(kernel, operands, layer: layer, phase: phase)
-        if phase == .prepare { prepare.append(instruction) } else { instructions.append(instruction) }
+        builder.emit(kernel, operands, layer: layer, phase: phase)
     }
 
     /// [batch] + the node's per-sample shape.
@@ -129,7 +126,7 @@ struct Lowerer {
     /// ones are accumulated into it.
     mutating func addGradient(_ contribution: BufferID, to node: NodeID) {
         if let existing = gradient[node] {
-            emit(.accumulate(count: buffers[existing.rawValue].elements), [Operand(existing, .readWrite), Operand(contribution, .read)],
+            emit(.accumulate(count: builder[existing].elements), [Operand(existing, .readWrite), Operand(contribution, .read)],
                  layer: graph[node].name)
         } else {
             gradient[node] = contribution
@@ -162,15 +159,12 @@ struct Lowerer {
         for state in rule.stateNames {
             let initial: Double = if case .adagrad(let a, _) = rule { a } else { 0 }
             let s = buffer("\(node.name).\(p.name).\(state)", p.shape, .optimizerState)
-            initialValues[s] = initial
+            builder.initialValues[s] = initial
             operands.append(Operand(s, .readWrite))
         }
         emit(.update(rule, count: p.shape.reduce(1, *)), operands, layer: node.name)
     }
 
-    /// Persistent buffers that start at a value other than zero (adagrad's accumulator,
-    /// moving variances).
-    var initialValues: [BufferID: Double] = [:]
     /// What backward rules read besides values: pre-activations kept for activations whose
     /// derivative needs the input, batch statistics, argmax indices, dropout salts.
     var preActivation: [NodeID: BufferID] = [:]
