@@ -81,10 +81,10 @@ extension ExecutionPlan {
             next += ArenaLayout.align(b.bytes)
         }
         // Without updates the parameter gradients are the plan's results: they stay live to the end.
-        let results = options.updates ? [] : lowerer.parameters.compactMap(\.gradient)
+        let results = options.updates ? [] : lowerer.parameters.bindings.compactMap(\.gradient)
         // The input and targets stay live for the whole step too: what the caller wrote is
         // still there for the next step (a benchmark or a repeated batch writes it once).
-        let reported = [lowerer.penaltyBuffer, lowerer.gradientNormBuffer].compactMap { $0 }
+        let reported = [lowerer.updates.penalty, lowerer.updates.gradientNorm].compactMap { $0 }
         let lifetimes = Liveness.lifetimes(buffers, lowerer.builder.instructions,
                                            liveToEnd: [output, lowerer.lossBuffer, lowerer.inputBuffer, lowerer.targetBuffer].compactMap { $0 }
                                                + results + reported)
@@ -92,11 +92,11 @@ extension ExecutionPlan {
         let layout = planner.plan(lifetimes)
         let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
         return ExecutionPlan(model: graph.name, options: options, buffers: buffers, prepare: lowerer.builder.prepare,
-                             instructions: lowerer.builder.instructions, parameters: lowerer.parameters, input: lowerer.inputBuffer,
+                             instructions: lowerer.builder.instructions, parameters: lowerer.parameters.bindings, input: lowerer.inputBuffer,
                              output: output, target: lowerer.targetBuffer, loss: lowerer.lossBuffer,
                              lossFunction: lowerer.lossBuffer == nil ? nil : lowerer.lossFusion?.function,
                              outputIsLogits: lowerer.lossBuffer != nil && !lowerer.lossTookActivation.isEmpty,
-                             penalty: lowerer.penaltyBuffer, gradientNorm: lowerer.gradientNormBuffer,
+                             penalty: lowerer.updates.penalty, gradientNorm: lowerer.updates.gradientNorm,
                              initialValues: lowerer.builder.initialValues, persistentOffsets: persistentOffsets, persistentBytes: next,
                              layout: layout, planningSeconds: seconds)
     }

@@ -74,8 +74,8 @@ extension Lowerer {
 
     mutating func lowerDense(_ node: Node) {
         let x = value[node.inputs[0]]!
-        var w = parameterBuffers[node.id]!["kernel"]!
-        var b = parameterBuffers[node.id]!["bias"]
+        var w = parameters.buffers[node.id]!["kernel"]!
+        var b = parameters.buffers[node.id]!["bias"]
         let inputs = graph[node.inputs[0]].shape!.channels, units = node.shape!.channels, rows = rows(node)
         if let bn = foldedBatchNormConsumer(node) {
             (w, b) = fold(node, weights: w, bias: b, batchNorm: bn, channels: units)
@@ -104,10 +104,10 @@ extension Lowerer {
     mutating func denseGradient(_ node: Node) {
         let dz = linearGradient(node)
         let x = value[node.inputs[0]]!
-        let w = parameterBuffers[node.id]!["kernel"]!
+        let w = parameters.buffers[node.id]!["kernel"]!
         let inputs = graph[node.inputs[0]].shape!.channels, units = node.shape!.channels, rows = rows(node)
         if let dw = parameterGradient(node, "kernel") {
-            let db = parameterBuffers[node.id]!["bias"] != nil ? parameterGradient(node, "bias") : nil
+            let db = parameters.buffers[node.id]!["bias"] != nil ? parameterGradient(node, "bias") : nil
             emit(.denseBackwardWeights(rows: rows, inputs: inputs, units: units, bias: db != nil),
                  [Operand(dw, .write)] + (db.map { [Operand($0, .write)] } ?? []) + [Operand(x, .read), Operand(dz, .read)], layer: node.name)
         }
@@ -130,7 +130,7 @@ extension Lowerer {
     /// s = γ/√(σ² + ε), per output channel; returns the persistent W′ and b′.
     mutating func fold(_ node: Node, weights w: BufferID, bias b: BufferID?, batchNorm bn: Node, channels: Int) -> (BufferID, BufferID) {
         let epsilon = batchNorm(bn).epsilon
-        let params = parameterBuffers[bn.id]!
+        let params = parameters.buffers[bn.id]!
         let gamma = params["gamma"], beta = params["beta"]
         let w2 = buffer("\(node.name).kernel⊙\(bn.name)", builder[w].shape, .folded)
         let b2 = buffer("\(node.name).bias⊙\(bn.name)", [channels], .folded)

@@ -164,7 +164,7 @@ extension Lowerer {
         let s = embeddingShape(node)
         let y = output(node)
         emit(.embedding(rows: s.rows, vocabulary: s.vocabulary, dimension: s.dimension, paddingIndex: s.padding),
-             [Operand(y, .write), Operand(value[node.inputs[0]]!, .read), Operand(parameterBuffers[node.id]!["embeddings"]!, .read)],
+             [Operand(y, .write), Operand(value[node.inputs[0]]!, .read), Operand(parameters.buffers[node.id]!["embeddings"]!, .read)],
              layer: node.name)
         value[node.id] = y
     }

@@ -2,12 +2,11 @@ import NNCDiagnostics
 import NNCGraph
 
 extension Lowerer {
-    /// Lowers the whole graph: parameters, forward, then (training) loss and backward.
+    /// Lowers the whole graph: forward, then (training) loss and backward.
     mutating func run() {
         computeNeedsGradient()
         if options.optimize { planFusions() }
         if isTraining || options.evaluatesLoss { planLossFusion() }
-        for node in graph.nodes { makeParameters(node) }
         let input = graph.nodes[0]
         inputBuffer = buffer("input", batched(input), .input, type: input.isInteger ? .int32 : .float32)
         value[input.id] = inputBuffer
@@ -15,13 +14,13 @@ extension Lowerer {
         for node in graph.nodes.dropFirst() { lowerForward(node) }
         guard isTraining || options.evaluatesLoss, let output = graph.output, diagnostics.errors.isEmpty else { return }
         lowerLoss(graph[output], gradient: isTraining)
-        lowerPenalty()
+        updates.lowerPenalty(graph, parameters, &builder)
         guard isTraining else { return }
         phase = .backward
         for node in graph.nodes.dropFirst().reversed() where gradient[node.id] != nil {
             lowerGradient(node)
         }
-        emitDeferredUpdates()
+        updates.emitDeferredUpdates(&builder)
     }
 
     /// A node needs gradients flowing into it when it or anything before it trains.
@@ -117,52 +116,6 @@ extension Lowerer {
         lossTookActivation.insert(outputID)
         // An output activation layer the loss takes is no longer its producer's epilogue.
         if let producer = fusedInto.removeValue(forKey: outputID) { epilogue[producer] = nil }
-    }
-
-    /// Parameter buffers (persistent) and their bindings, with each one's initializer.
-    mutating func makeParameters(_ node: Node) {
-        guard let layer = node.layer, !node.parameters.isEmpty else { return }
-        let model = graph.training.initializers
-        for p in node.parameters {
-            if p.name == "swish_beta", node.op.isRecurrent {
-                let at = node.op == .bidirectional ? node.location
-                    : layer.recurrent?.activationLocation ?? node.location
-                diagnostics.error(.notCompilable, "a learnable swish beta in a recurrent layer cannot be compiled to a plan yet", at: at,
-                                  label: "learnable: true", help: "use a fixed beta (learnable: false) in recurrent layers")
-                continue
-            }
-            let isStatistic = p.name.hasPrefix("moving_")
-            let id = buffer("\(node.name).\(p.name)", p.shape, isStatistic ? .statistic : .parameter)
-            parameterBuffers[node.id, default: [:]][p.name] = id
-            var initializer: Initializer?
-            var forgetBias: Range<Int>?
-            var initial = 0.0
-            switch p.name {
-            case _ where node.op.isRecurrent: (initializer, forgetBias) = recurrentInitializer(node, p.name)
-            case "kernel", "embeddings": initializer = layer.weights?.initializer ?? model.weights
-            case "bias": initializer = layer.weights?.biasInitializer ?? model.bias
-            case "gamma", "moving_variance": initial = 1
-            case "swish_beta":
-                if case .learnedSwish(let beta)? = layer.activation { initial = beta } else { initial = 1 }
-            default: break
-            }
-            let receptive = p.shape.count > 2 ? p.shape.dropLast(2).reduce(1, *) : 1
-            let fanIn = p.shape.count >= 2 ? receptive * p.shape[p.shape.count - 2] : p.shape.first ?? 1
-            let fanOut = p.shape.count >= 2 ? receptive * p.shape[p.shape.count - 1] : p.shape.first ?? 1
-            parameterIndex[node.id, default: [:]][p.name] = parameters.count
-            parameters.append(ParameterBinding(layer: node.name, name: p.name, buffer: id, gradient: nil, shape: p.shape,
-                                               trainable: p.trainable && !isStatistic, initializer: initializer,
-                                               initialValue: initial, fanIn: fanIn, fanOut: fanOut, forgetGateBias: forgetBias))
-            if isStatistic { builder.initialValues[id] = initial }
-        }
-    }
-
-    /// A gradient buffer for a trainable parameter, or nil when it is frozen.
-    mutating func parameterGradient(_ node: Node, _ name: String) -> BufferID? {
-        guard let index = parameterIndex[node.id]?[name], parameters[index].trainable else { return nil }
-        let g = buffer("∂\(node.name).\(name)", parameters[index].shape, .parameterGradient)
-        parameters[index].gradient = g
-        return g
     }
 
     /// The forward rule of each op (one exhaustive switch; the rules live with their gradients).

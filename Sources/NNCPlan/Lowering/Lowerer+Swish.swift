@@ -11,7 +11,7 @@ extension Lowerer {
 
     /// y = x·σ(βx), `count` elements.
     mutating func emitLearnedSwish(_ node: Node, y: BufferID, x: BufferID, count: Int) {
-        emit(.swishLearnable(count: count), [Operand(y, .write), Operand(x, .read), Operand(parameterBuffers[node.id]!["swish_beta"]!, .read)],
+        emit(.swishLearnable(count: count), [Operand(y, .write), Operand(x, .read), Operand(parameters.buffers[node.id]!["swish_beta"]!, .read)],
              layer: node.name)
     }
 
@@ -21,7 +21,7 @@ extension Lowerer {
         guard dx != nil || dBeta != nil else { return }
         var operands = dx.map { [Operand($0, .write)] } ?? []
         if let dBeta { operands.append(Operand(dBeta, .write)) }
-        operands += [Operand(dy, .read), Operand(x, .read), Operand(parameterBuffers[node.id]!["swish_beta"]!, .read)]
+        operands += [Operand(dy, .read), Operand(x, .read), Operand(parameters.buffers[node.id]!["swish_beta"]!, .read)]
         emit(.swishLearnableBackward(count: count, inputGradient: dx != nil, betaGradient: dBeta != nil), operands, layer: node.name)
         update(node, ["swish_beta"])
     }

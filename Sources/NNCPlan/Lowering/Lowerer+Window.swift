@@ -32,8 +32,8 @@ extension Lowerer {
     mutating func lowerConvolution(_ node: Node) {
         let s = convolutionShape(node)
         let x = value[node.inputs[0]]!
-        let w = parameterBuffers[node.id]!["kernel"]!
-        let b = parameterBuffers[node.id]!["bias"]
+        let w = parameters.buffers[node.id]!["kernel"]!
+        let b = parameters.buffers[node.id]!["bias"]
         let scratch = paddedScratch(node, s)
         if let pool = pooledBy[node.id].map({ graph[$0] }) {
             var (w, b) = (w, b)
@@ -96,9 +96,9 @@ extension Lowerer {
         let s = convolutionShape(node)
         let dz = pooledBy[node.id].map { pooledLinearGradient(node, graph[$0]) } ?? linearGradient(node)
         let x = value[node.inputs[0]]!
-        let w = parameterBuffers[node.id]!["kernel"]!
+        let w = parameters.buffers[node.id]!["kernel"]!
         if let dw = parameterGradient(node, "kernel") {
-            let db = parameterBuffers[node.id]!["bias"] != nil ? parameterGradient(node, "bias") : nil
+            let db = parameters.buffers[node.id]!["bias"] != nil ? parameterGradient(node, "bias") : nil
             let scratch = paddedScratch(node, s)
             emit(.convolutionBackwardWeights(s, bias: db != nil),
                  [Operand(dw, .write)] + (db.map { [Operand($0, .write)] } ?? [])

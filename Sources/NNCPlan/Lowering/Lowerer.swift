@@ -30,35 +30,19 @@ public struct LoweringOptions: Sendable {
     }
 }
 
-/// A parameter tensor of the model and where it lives: what `nnc plan` lists, what the
-/// runtime initializes and checkpoints, and what gradient checks perturb.
-public struct ParameterBinding: Sendable {
-    public var layer: String
-    public var name: String
-    public var buffer: BufferID
-    /// ∂loss/∂parameter (training plans, trainable parameters only).
-    public var gradient: BufferID?
-    public var shape: [Int]
-    public var trainable: Bool
-    /// How to initialize it: the layer's or the model's initializer; nil for batchnorm statistics.
-    public var initializer: Initializer?
-    /// The value statistics start at (moving mean 0, moving variance 1).
-    public var initialValue: Double
-    /// Inputs and outputs per unit, for the scaled initializers (glorot, he, lecun).
-    public var fanIn: Int, fanOut: Int
-    /// Elements set to 1 after initialization: an LSTM's forget-gate bias (Keras's `unit_forget_bias`).
-    public var forgetGateBias: Range<Int>? = nil
-}
-
 /// Builds an `ExecutionPlan`: forward rules in topological order, then (training) the loss
 /// and the gradient rules in reverse order, each op's forward and gradient rule together in
-/// its family's `Lowerer+….swift`. Problems the checker cannot see (an op nnc cannot compile
-/// yet) come back as diagnostics.
+/// its family's `Lowerer+….swift`. Each parameter's buffer comes from `ParameterBinder`; what
+/// happens to a complete parameter gradient (penalty, clipping, decay, the optimizer step)
+/// is `UpdateLowering`'s. Problems the checker cannot see (an op nnc cannot compile yet)
+/// come back as diagnostics.
 struct Lowerer {
     let graph: Graph
     let options: LoweringOptions
-    var builder = PlanBuilder()
-    var diagnostics = Diagnostics()
+    var builder: PlanBuilder
+    var parameters: ParameterBinder
+    var updates: UpdateLowering
+    var diagnostics: Diagnostics
     /// What each node's consumers read.
     var value: [NodeID: BufferID] = [:]
     /// ∂loss/∂value, as the gradient rules produce it.
@@ -79,10 +63,6 @@ struct Lowerer {
     var pooledBy: [NodeID: NodeID] = [:]
     /// The output node's softmax or sigmoid, taken by the loss.
     var lossFusion: LossFusion?
-    var parameters: [ParameterBinding] = []
-    /// Where each node's parameters are in `parameters`, by name.
-    var parameterIndex: [NodeID: [String: Int]] = [:]
-    var parameterBuffers: [NodeID: [String: BufferID]] = [:]
     var needsGradient: [Bool] = []
     var consumers: [[NodeID]] = []
     var dropoutCount: UInt64 = 0
@@ -91,9 +71,16 @@ struct Lowerer {
     var lossBuffer: BufferID?
     var phase: Phase = .forward
 
+    /// Binds the parameters: their buffers are the plan's first.
     init(graph: Graph, options: LoweringOptions) {
         self.graph = graph
         self.options = options
+        var builder = PlanBuilder()
+        var diagnostics = Diagnostics()
+        parameters = ParameterBinder(graph, builder: &builder, diagnostics: &diagnostics)
+        self.builder = builder
+        self.diagnostics = diagnostics
+        updates = UpdateLowering(graph.training, options: options)
         consumers = Array(repeating: [], count: graph.nodes.count)
         for node in graph.nodes { for input in node.inputs { consumers[input.rawValue].append(node.id) } }
     }
@@ -139,30 +126,15 @@ struct Lowerer {
         return buffer("∂\(n.name)", batched(n), .gradient)
     }
 
-    /// Called when the gradients of `node`'s parameters `names` are complete: adds each one's
-    /// penalty gradient (also in plans without updates, so gradient checks see it), then
-    /// emits its update step, or defers it until every gradient exists (global-norm clipping).
+    /// Called when the gradients of `node`'s parameters `names` are complete: hands them to
+    /// the update lowering (penalty gradient, then the update step now or after the last gradient).
     mutating func update(_ node: Node, _ names: [String]) {
-        for name in names {
-            guard let index = parameterIndex[node.id]?[name], parameters[index].gradient != nil else { continue }
-            addPenaltyGradient(node, index)
-            guard options.updates else { continue }
-            if clipNorm != nil { deferredUpdates.append((node.id, index)) } else { emitUpdateStep(node, index) }
-        }
+        updates.gradientsComplete(node, names.compactMap { parameters.binding(node.id, $0) }, &builder)
     }
 
-    /// The optimizer step of one parameter tensor, between the regularization steps around it.
-    mutating func emitOptimizerUpdate(_ node: Node, _ index: Int) {
-        let rule = optimizerRule
-        let p = parameters[index]
-        var operands = [Operand(p.buffer, .readWrite), Operand(p.gradient!, .read)]
-        for state in rule.stateNames {
-            let initial: Double = if case .adagrad(let a, _) = rule { a } else { 0 }
-            let s = buffer("\(node.name).\(p.name).\(state)", p.shape, .optimizerState)
-            builder.initialValues[s] = initial
-            operands.append(Operand(s, .readWrite))
-        }
-        emit(.update(rule, count: p.shape.reduce(1, *)), operands, layer: node.name)
+    /// A gradient buffer for a trainable parameter, or nil when it is frozen.
+    mutating func parameterGradient(_ node: Node, _ name: String) -> BufferID? {
+        parameters.gradient(node, name, builder: &builder)
     }
 
     /// What backward rules read besides values: pre-activations kept for activations whose
@@ -175,29 +147,6 @@ struct Lowerer {
     /// steps (see `Lowerer+Recurrent.swift`).
     var recurrentDirections: [NodeID: [RecurrentDirection]] = [:]
     var sequenceMasks: [NodeID: BufferID] = [:]
-
-    // Regularization (Lowerer+Regularization.swift).
-    /// Updates waiting for the global gradient norm: (node, parameter index), in gradient order.
-    var deferredUpdates: [(NodeID, Int)] = []
-    /// The step's L1/L2 penalty (1 float) and the global gradient norm before clipping (1 float).
-    var penaltyBuffer: BufferID?
-    var gradientNormBuffer: BufferID?
-
-
-    var optimizerRule: OptimizerRule {
-        var rule = OptimizerRule(graph.training.optimizer)
-        // A momentum schedule sets μ every step, so the velocity must exist even when the
-        // optimizer's own momentum is 0.
-        if case .linear(let from, let to, _, _) = graph.training.momentumSchedule {
-            let scheduled = max(from, to)
-            switch rule {
-            case .sgd(let m, let d, let n) where m == 0: rule = .sgd(momentum: scheduled, dampening: d, nesterov: n)
-            case .rmsprop(let rho, let m, let e, let c) where m == 0: rule = .rmsprop(rho: rho, momentum: scheduled, epsilon: e, centered: c)
-            case .sgd, .rmsprop, .adagrad, .adadelta, .adam: break
-            }
-        }
-        return rule
-    }
 }
 
 /// The output activation a loss absorbs: softmax into cross-entropy, sigmoid into binary
@@ -205,22 +154,4 @@ struct Lowerer {
 struct LossFusion {
     var node: NodeID
     var function: LossFunction
-}
-
-extension OptimizerRule {
-    /// The update rule of the spec's optimizer (adamw is adam with decoupled decay).
-    init(_ optimizer: Optimizer) {
-        switch optimizer.rule {
-        case .sgd(let momentum, let nesterov, let dampening):
-            self = .sgd(momentum: momentum, dampening: dampening, nesterov: nesterov)
-        case .adagrad(let initial, let epsilon): self = .adagrad(initialAccumulator: initial, epsilon: epsilon)
-        case .rmsprop(let rho, let momentum, let epsilon, let centered):
-            self = .rmsprop(rho: rho, momentum: momentum, epsilon: epsilon, centered: centered)
-        case .adadelta(let rho, let epsilon): self = .adadelta(rho: rho, epsilon: epsilon)
-        case .adam(let beta1, let beta2, let epsilon, let amsgrad):
-            self = .adam(beta1: beta1, beta2: beta2, epsilon: epsilon, amsgrad: amsgrad, weightDecay: 0)
-        case .adamw(let beta1, let beta2, let epsilon, let decay, let amsgrad):
-            self = .adam(beta1: beta1, beta2: beta2, epsilon: epsilon, amsgrad: amsgrad, weightDecay: decay)
-        }
-    }
 }
