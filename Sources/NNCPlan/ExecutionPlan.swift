@@ -94,8 +94,8 @@ extension ExecutionPlan {
         return ExecutionPlan(model: graph.name, options: options, buffers: buffers, prepare: lowerer.builder.prepare,
                              instructions: lowerer.builder.instructions, parameters: lowerer.parameters.bindings, input: lowerer.inputBuffer,
                              output: output, target: lowerer.targetBuffer, loss: lowerer.lossBuffer,
-                             lossFunction: lowerer.lossBuffer == nil ? nil : lowerer.lossFusion?.function,
-                             outputIsLogits: lowerer.lossBuffer != nil && !lowerer.lossTookActivation.isEmpty,
+                             lossFunction: lowerer.lossBuffer == nil ? nil : lowerer.fusion.loss?.function,
+                             outputIsLogits: lowerer.lossBuffer != nil && lowerer.fusion.loss?.takesActivation == true,
                              penalty: lowerer.updates.penalty, gradientNorm: lowerer.updates.gradientNorm,
                              initialValues: lowerer.builder.initialValues, persistentOffsets: persistentOffsets, persistentBytes: next,
                              layout: layout, planningSeconds: seconds)

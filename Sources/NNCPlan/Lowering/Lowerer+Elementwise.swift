@@ -58,13 +58,13 @@ extension Lowerer {
     /// `activation` and `softmax` layers (unless fused into their producer or taken by the loss).
     mutating func lowerActivationLayer(_ node: Node) {
         let x = value[node.inputs[0]]!
-        if lossTookActivation.contains(node.id) {
+        if fusion.lossTakesActivation(of: node.id) {
             value[node.id] = x
             return
         }
         let y = output(node)
         value[node.id] = y
-        if hasLearnedBeta(node) {
+        if node.hasLearnedBeta {
             emitLearnedSwish(node, y: y, x: x, count: elements(node))
         } else if let f = layerActivation(node) {
             emit(.activation(f, count: elements(node)), [Operand(y, .write), Operand(x, .read)], layer: node.name)
@@ -79,7 +79,7 @@ extension Lowerer {
     }
 
     mutating func activationLayerGradient(_ node: Node) {
-        if hasLearnedBeta(node) {
+        if node.hasLearnedBeta {
             let dx = wantsInputGradient(node) ? gradientBuffer(for: node.inputs[0]) : nil
             emitLearnedSwishGradient(node, dx: dx, dy: gradient[node.id]!, x: value[node.inputs[0]]!, count: elements(node))
             if let dx { addGradient(dx, to: node.inputs[0]) }
@@ -87,7 +87,7 @@ extension Lowerer {
         }
         guard wantsInputGradient(node) else { return }
         let dy = gradient[node.id]!
-        if lossTookActivation.contains(node.id) {
+        if fusion.lossTakesActivation(of: node.id) {
             addGradient(dy, to: node.inputs[0])
             return
         }

@@ -30,59 +30,66 @@ public struct LoweringOptions: Sendable {
     }
 }
 
-/// Builds an `ExecutionPlan`: forward rules in topological order, then (training) the loss
-/// and the gradient rules in reverse order, each op's forward and gradient rule together in
-/// its family's `Lowerer+….swift`. Each parameter's buffer comes from `ParameterBinder`; what
-/// happens to a complete parameter gradient (penalty, clipping, decay, the optimizer step)
-/// is `UpdateLowering`'s. Problems the checker cannot see (an op nnc cannot compile yet)
-/// come back as diagnostics.
+/// The emitter: builds a plan's instructions from the rules of each op, forward rules in
+/// topological order, then (training) the loss and the gradient rules in reverse order, each
+/// op's forward and gradient rule together in its family's `Lowerer+….swift`. What the rules
+/// read was decided before: which work is fused where (`Fusion`, passes over the graph) and
+/// each parameter's buffer (`ParameterBinder`); what happens to a complete parameter
+/// gradient (penalty, clipping, decay, the optimizer step) is `UpdateLowering`'s. Problems
+/// the checker cannot see (an op nnc cannot compile yet) come back as diagnostics.
 struct Lowerer {
     let graph: Graph
     let options: LoweringOptions
+    let fusion: Fusion
     var builder: PlanBuilder
     var parameters: ParameterBinder
     var updates: UpdateLowering
     var diagnostics: Diagnostics
+    /// The phase of the instructions being emitted.
+    var phase: Phase = .forward
+    /// A node needs gradients flowing into it when it or anything before it trains.
+    let needsGradient: [Bool]
     /// What each node's consumers read.
     var value: [NodeID: BufferID] = [:]
     /// ∂loss/∂value, as the gradient rules produce it.
     var gradient: [NodeID: BufferID] = [:]
-    /// The node's activation epilogue (its own, or a following activation layer's) and
-    /// whether backward should apply it (false when the loss already took the gradient
-    /// past it, as fused softmax + cross-entropy does).
-    var epilogue: [NodeID: ActivationFunction] = [:]
-    var lossTookActivation: Set<NodeID> = []
-    /// Nodes whose work another node does: an activation layer fused into its producer, a
-    /// batchnorm folded into the preceding layer (inference).
-    var fusedInto: [NodeID: NodeID] = [:]
-    var foldedBatchNorm: [NodeID: NodeID] = [:]
-    /// The inverse: the batchnorm folded into a dense or convolution.
-    var foldedInto: [NodeID: NodeID] = [:]
-    /// A convolution's max pool computed inside the convolution's kernel (the pool is also in
-    /// `fusedInto`): convolution → pool.
-    var pooledBy: [NodeID: NodeID] = [:]
-    /// The output node's softmax or sigmoid, taken by the loss.
-    var lossFusion: LossFusion?
-    var needsGradient: [Bool] = []
-    var consumers: [[NodeID]] = []
-    var dropoutCount: UInt64 = 0
     var inputBuffer = BufferID(0)
     var targetBuffer: BufferID?
     var lossBuffer: BufferID?
-    var phase: Phase = .forward
+    /// What backward rules read besides values: pre-activations kept for activations whose
+    /// derivative needs the input, batch statistics, argmax indices, dropout salts.
+    var preActivation: [NodeID: BufferID] = [:]
+    var saved: [NodeID: (BufferID, BufferID)] = [:]
+    var savedArgmax: [NodeID: BufferID] = [:]
+    var dropoutSalt: [NodeID: UInt64] = [:]
+    /// Dropout instructions and masks so far: each one's salt is the next count.
+    var dropoutCount: UInt64 = 0
+    /// Recurrent layers' directions, for their gradient rules, and each value's mask of real
+    /// steps (see `Lowerer+Recurrent.swift`).
+    var recurrentDirections: [NodeID: [RecurrentDirection]] = [:]
+    var sequenceMasks: [NodeID: BufferID] = [:]
 
-    /// Binds the parameters: their buffers are the plan's first.
+    /// Runs the fusion passes and binds the parameters (the plan's first buffers).
     init(graph: Graph, options: LoweringOptions) {
         self.graph = graph
         self.options = options
+        needsGradient = Self.needsGradient(graph)
+        fusion = Fusion(graph, options)
         var builder = PlanBuilder()
         var diagnostics = Diagnostics()
         parameters = ParameterBinder(graph, builder: &builder, diagnostics: &diagnostics)
         self.builder = builder
         self.diagnostics = diagnostics
         updates = UpdateLowering(graph.training, options: options)
-        consumers = Array(repeating: [], count: graph.nodes.count)
-        for node in graph.nodes { for input in node.inputs { consumers[input.rawValue].append(node.id) } }
+    }
+
+    /// Per node: whether it or anything before it has trainable parameters.
+    static func needsGradient(_ graph: Graph) -> [Bool] {
+        var needsGradient = Array(repeating: false, count: graph.nodes.count)
+        for node in graph.nodes {
+            needsGradient[node.id.rawValue] = node.trainableParams > 0 || node.inputs.contains { needsGradient[$0.rawValue] }
+        }
+        return needsGradient
     }
 
     var isTraining: Bool { options.mode == .training }
@@ -136,22 +143,4 @@ struct Lowerer {
     mutating func parameterGradient(_ node: Node, _ name: String) -> BufferID? {
         parameters.gradient(node, name, builder: &builder)
     }
-
-    /// What backward rules read besides values: pre-activations kept for activations whose
-    /// derivative needs the input, batch statistics, argmax indices, dropout salts.
-    var preActivation: [NodeID: BufferID] = [:]
-    var saved: [NodeID: (BufferID, BufferID)] = [:]
-    var savedArgmax: [NodeID: BufferID] = [:]
-    var dropoutSalt: [NodeID: UInt64] = [:]
-    /// Recurrent layers' directions, for their gradient rules, and each value's mask of real
-    /// steps (see `Lowerer+Recurrent.swift`).
-    var recurrentDirections: [NodeID: [RecurrentDirection]] = [:]
-    var sequenceMasks: [NodeID: BufferID] = [:]
-}
-
-/// The output activation a loss absorbs: softmax into cross-entropy, sigmoid into binary
-/// cross-entropy, both computed from logits in one stable kernel.
-struct LossFusion {
-    var node: NodeID
-    var function: LossFunction
 }
