@@ -46,7 +46,7 @@ let package = Package(
         .testTarget(name: "NNCGraphTests", dependencies: ["NNCGraph", "NNCSpec", "NNCTestSupport"]),
         .testTarget(name: "NNCKernelsTests", dependencies: ["NNCKernels", "CNNCKernels", "NNCGraph", "NNCPlan", "NNCRuntime", "NNCTestSupport"]),
         .testTarget(name: "NNCDataTests", dependencies: ["NNCData", "NNCDiagnostics", "NNCTestSupport", "CAllocationCounter"]),
-        .testTarget(name: "NNCPlanTests", dependencies: ["NNCPlan", "NNCTestSupport"]),
+        .testTarget(name: "NNCPlanTests", dependencies: ["NNCPlan", "NNCGraph", "NNCSpec", "NNCDiagnostics", "NNCTestSupport"]),
         .testTarget(name: "NNCRuntimeTests", dependencies: ["NNCRuntime", "NNCKernels", "NNCDriver", "NNCSpec", "NNCGraph", "NNCPlan",
                                                      "NNCTestSupport", "CAllocationCounter"]),
         // Counts heap allocations (malloc interposed in the test process) for the zero-allocation test.

@@ -62,16 +62,16 @@ extension ExecutionPlan {
         var lowerer = Lowerer(graph: graph, options: options)
         lowerer.run()
         if lowerer.diagnostics.hasErrors { throw LoweringFailure(diagnostics: lowerer.diagnostics) }
-        if let tooLarge = KernelSizeLimit.check(lowerer.buffers, lowerer.prepare + lowerer.instructions, graph: graph,
+        if let tooLarge = KernelSizeLimit.check(lowerer.builder.buffers, lowerer.builder.prepare + lowerer.builder.instructions, graph: graph,
                                                 batch: options.batch) {
             var diagnostics = Diagnostics()
             diagnostics.append(tooLarge)
             throw LoweringFailure(diagnostics: diagnostics)
         }
-        var buffers = lowerer.buffers
+        var buffers = lowerer.builder.buffers
         let output = lowerer.value[graph.output!]!
         if options.optimize {
-            InPlacePass.run(&buffers, lowerer.instructions, keep: [output, lowerer.lossBuffer, lowerer.inputBuffer, lowerer.targetBuffer].compactMap { $0 })
+            InPlacePass.run(&buffers, lowerer.builder.instructions, keep: [output, lowerer.lossBuffer, lowerer.inputBuffer, lowerer.targetBuffer].compactMap { $0 })
         }
         // Persistent segment: in buffer order, each aligned.
         var persistentOffsets: [BufferID: Int] = [:]
@@ -81,23 +81,23 @@ extension ExecutionPlan {
             next += ArenaLayout.align(b.bytes)
         }
         // Without updates the parameter gradients are the plan's results: they stay live to the end.
-        let results = options.updates ? [] : lowerer.parameters.compactMap(\.gradient)
+        let results = options.updates ? [] : lowerer.parameters.bindings.compactMap(\.gradient)
         // The input and targets stay live for the whole step too: what the caller wrote is
         // still there for the next step (a benchmark or a repeated batch writes it once).
-        let reported = [lowerer.penaltyBuffer, lowerer.gradientNormBuffer].compactMap { $0 }
-        let lifetimes = Liveness.lifetimes(buffers, lowerer.instructions,
+        let reported = [lowerer.updates.penalty, lowerer.updates.gradientNorm].compactMap { $0 }
+        let lifetimes = Liveness.lifetimes(buffers, lowerer.builder.instructions,
                                            liveToEnd: [output, lowerer.lossBuffer, lowerer.inputBuffer, lowerer.targetBuffer].compactMap { $0 }
                                                + results + reported)
         let start = DispatchTime.now().uptimeNanoseconds
         let layout = planner.plan(lifetimes)
         let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
-        return ExecutionPlan(model: graph.name, options: options, buffers: buffers, prepare: lowerer.prepare,
-                             instructions: lowerer.instructions, parameters: lowerer.parameters, input: lowerer.inputBuffer,
+        return ExecutionPlan(model: graph.name, options: options, buffers: buffers, prepare: lowerer.builder.prepare,
+                             instructions: lowerer.builder.instructions, parameters: lowerer.parameters.bindings, input: lowerer.inputBuffer,
                              output: output, target: lowerer.targetBuffer, loss: lowerer.lossBuffer,
-                             lossFunction: lowerer.lossBuffer == nil ? nil : lowerer.lossFusion?.function,
-                             outputIsLogits: lowerer.lossBuffer != nil && !lowerer.lossTookActivation.isEmpty,
-                             penalty: lowerer.penaltyBuffer, gradientNorm: lowerer.gradientNormBuffer,
-                             initialValues: lowerer.initialValues, persistentOffsets: persistentOffsets, persistentBytes: next,
+                             lossFunction: lowerer.lossBuffer == nil ? nil : lowerer.fusion.loss?.function,
+                             outputIsLogits: lowerer.lossBuffer != nil && lowerer.fusion.loss?.takesActivation == true,
+                             penalty: lowerer.updates.penalty, gradientNorm: lowerer.updates.gradientNorm,
+                             initialValues: lowerer.builder.initialValues, persistentOffsets: persistentOffsets, persistentBytes: next,
                              layout: layout, planningSeconds: seconds)
     }
 }

@@ -204,7 +204,7 @@ public enum Kernel: Sendable, Equatable {
 
     // MARK: Regularization, gradient clipping, weight decay and constraints (training plans)
     // A parameter's step runs: gradient, penalty gradient, clip, decay, update, constraint,
-    // Keras's order (`BaseOptimizer.apply`). See `Regularization.swift` for the formulas.
+    // Keras's order (`BaseOptimizer.apply`), lowered by `UpdateLowering`. See `Regularization.swift` for the formulas.
 
     /// The step's regularization penalty Σₖ l1ₖ·Σ|wₖ| + l2ₖ·Σwₖ², part of the reported loss:
     /// [penalty out (1 float), w₁ in, …, wₙ in], one term per operand.

@@ -7,23 +7,10 @@ extension Lowerer {
     /// Rows of a layer acting on the last axis: batch × every other per-sample dimension.
     func rows(_ node: Node) -> Int { batch * node.shape!.dims.dropLast().reduce(1, *) }
 
-    /// The activation to apply after the linear part, and whether it must be a separate
-    /// instruction (training an activation whose derivative reads its input).
-    func activationPlan(_ node: Node) -> (function: ActivationFunction, separate: Bool, softmax: Bool) {
-        if let fused = epilogue[node.id] { return (fused, false, false) }
-        let declared = node.op.activation ?? .function(.linear)
-        if declared == .softmax { return (.linear, false, !lossTookActivation.contains(node.id)) }
-        var f = declared.function ?? .linear
-        if lossTookActivation.contains(node.id) { f = .linear }
-        let separate = f.kind != .linear && (isTraining || !options.optimize) && (!f.kind.backwardNeedsOnlyOutput || !options.optimize)
-            || hasLearnedBeta(node)
-        return (f, separate, false)
-    }
-
     /// Emits `linear` into the node's value, applying the activation plan: in the epilogue,
     /// or as its own instruction on a kept pre-activation, or a softmax over rows.
     mutating func finishActivation(_ node: Node, emitLinear: (inout Lowerer, BufferID, ActivationFunction) -> Void) {
-        let plan = activationPlan(node)
+        let plan = fusion.activations.plan(node)
         if plan.softmax {
             let logits = buffer("\(node.name).logits", batched(node), .activation)
             emitLinear(&self, logits, .linear)
@@ -35,7 +22,7 @@ extension Lowerer {
             let z = buffer("\(node.name).preactivation", batched(node), .activation)
             emitLinear(&self, z, .linear)
             let y = output(node)
-            if hasLearnedBeta(node) {
+            if node.hasLearnedBeta {
                 emitLearnedSwish(node, y: y, x: z, count: rows(node) * node.shape!.channels)
             } else {
                 emit(.activation(plan.function, count: rows(node) * node.shape!.channels), [Operand(y, .write), Operand(z, .read)], layer: node.name)
@@ -52,7 +39,7 @@ extension Lowerer {
     /// ∂(linear output) from ∂value: undoes the activation plan's function.
     mutating func linearGradient(_ node: Node) -> BufferID {
         let dy = gradient[node.id]!
-        let plan = activationPlan(node)
+        let plan = fusion.activations.plan(node)
         let count = rows(node) * node.shape!.channels
         let dz = buffer("∂\(node.name).linear", batched(node), .gradient)
         if plan.softmax {
@@ -60,7 +47,7 @@ extension Lowerer {
                  [Operand(dz, .write), Operand(dy, .read), Operand(value[node.id]!, .read)], layer: node.name)
         } else if plan.function.kind == .linear {
             return dy
-        } else if hasLearnedBeta(node) {
+        } else if node.hasLearnedBeta {
             emitLearnedSwishGradient(node, dx: dz, dy: dy, x: preActivation[node.id]!, count: count)
         } else if plan.separate && !plan.function.kind.backwardNeedsOnlyOutput {
             emit(.activationBackward(plan.function, count: count, fromOutput: false),
@@ -74,8 +61,8 @@ extension Lowerer {
 
     mutating func lowerDense(_ node: Node) {
         let x = value[node.inputs[0]]!
-        var w = parameterBuffers[node.id]!["kernel"]!
-        var b = parameterBuffers[node.id]!["bias"]
+        var w = parameters.buffers[node.id]!["kernel"]!
+        var b = parameters.buffers[node.id]!["bias"]
         let inputs = graph[node.inputs[0]].shape!.channels, units = node.shape!.channels, rows = rows(node)
         if let bn = foldedBatchNormConsumer(node) {
             (w, b) = fold(node, weights: w, bias: b, batchNorm: bn, channels: units)
@@ -104,10 +91,10 @@ extension Lowerer {
     mutating func denseGradient(_ node: Node) {
         let dz = linearGradient(node)
         let x = value[node.inputs[0]]!
-        let w = parameterBuffers[node.id]!["kernel"]!
+        let w = parameters.buffers[node.id]!["kernel"]!
         let inputs = graph[node.inputs[0]].shape!.channels, units = node.shape!.channels, rows = rows(node)
         if let dw = parameterGradient(node, "kernel") {
-            let db = parameterBuffers[node.id]!["bias"] != nil ? parameterGradient(node, "bias") : nil
+            let db = parameters.buffers[node.id]!["bias"] != nil ? parameterGradient(node, "bias") : nil
             emit(.denseBackwardWeights(rows: rows, inputs: inputs, units: units, bias: db != nil),
                  [Operand(dw, .write)] + (db.map { [Operand($0, .write)] } ?? []) + [Operand(x, .read), Operand(dz, .read)], layer: node.name)
         }
@@ -123,16 +110,16 @@ extension Lowerer {
 
     /// The batchnorm folded into this dense or convolution, if any.
     func foldedBatchNormConsumer(_ node: Node) -> Node? {
-        foldedInto[node.id].map { graph[$0] }
+        fusion.batchNorms.folded[node.id].map { graph[$0] }
     }
 
     /// Emits (in `prepare`) the folded weights W′ = W·s and bias b′ = (b − μ)·s + β,
     /// s = γ/√(σ² + ε), per output channel; returns the persistent W′ and b′.
     mutating func fold(_ node: Node, weights w: BufferID, bias b: BufferID?, batchNorm bn: Node, channels: Int) -> (BufferID, BufferID) {
         let epsilon = batchNorm(bn).epsilon
-        let params = parameterBuffers[bn.id]!
+        let params = parameters.buffers[bn.id]!
         let gamma = params["gamma"], beta = params["beta"]
-        let w2 = buffer("\(node.name).kernel⊙\(bn.name)", buffers[w.rawValue].shape, .folded)
+        let w2 = buffer("\(node.name).kernel⊙\(bn.name)", builder[w].shape, .folded)
         let b2 = buffer("\(node.name).bias⊙\(bn.name)", [channels], .folded)
         var operands = [Operand(w2, .write), Operand(b2, .write), Operand(w, .read)]
         if let b { operands.append(Operand(b, .read)) }
@@ -141,7 +128,7 @@ extension Lowerer {
         if let beta { operands.append(Operand(beta, .read)) }
         let saved = phase
         phase = .prepare
-        emit(.foldBatchNorm(weights: buffers[w.rawValue].elements, channels: channels, epsilon: epsilon,
+        emit(.foldBatchNorm(weights: builder[w].elements, channels: channels, epsilon: epsilon,
                             bias: b != nil, scale: gamma != nil, center: beta != nil), operands, layer: bn.name)
         phase = saved
         return (w2, b2)

@@ -7,8 +7,8 @@ extension Lowerer {
 
     mutating func lowerView(_ node: Node) {
         let x = value[node.inputs[0]]!
-        let root = buffers[x.rawValue].viewOf ?? x
-        value[node.id] = buffer(node.name, batched(node), buffers[x.rawValue].role, type: buffers[x.rawValue].type,
+        let root = builder[x].viewOf ?? x
+        value[node.id] = buffer(node.name, batched(node), builder[x].role, type: builder[x].type,
                                 viewOf: options.optimize ? root : nil)
         if !options.optimize {
             // Unoptimized plans copy, to measure what views save.
@@ -20,7 +20,7 @@ extension Lowerer {
         guard wantsInputGradient(node) else { return }
         let dy = gradient[node.id]!
         let input = graph[node.inputs[0]]
-        let root = buffers[dy.rawValue].viewOf ?? dy
+        let root = builder[dy].viewOf ?? dy
         let dx = buffer("∂\(input.name)", batched(input), .gradient, viewOf: options.optimize ? root : nil)
         if !options.optimize {
             emit(.activation(.linear, count: elements(node)), [Operand(dx, .write), Operand(dy, .read)], layer: node.name)
@@ -58,13 +58,13 @@ extension Lowerer {
     /// `activation` and `softmax` layers (unless fused into their producer or taken by the loss).
     mutating func lowerActivationLayer(_ node: Node) {
         let x = value[node.inputs[0]]!
-        if lossTookActivation.contains(node.id) {
+        if fusion.lossTakesActivation(of: node.id) {
             value[node.id] = x
             return
         }
         let y = output(node)
         value[node.id] = y
-        if hasLearnedBeta(node) {
+        if node.hasLearnedBeta {
             emitLearnedSwish(node, y: y, x: x, count: elements(node))
         } else if let f = layerActivation(node) {
             emit(.activation(f, count: elements(node)), [Operand(y, .write), Operand(x, .read)], layer: node.name)
@@ -79,7 +79,7 @@ extension Lowerer {
     }
 
     mutating func activationLayerGradient(_ node: Node) {
-        if hasLearnedBeta(node) {
+        if node.hasLearnedBeta {
             let dx = wantsInputGradient(node) ? gradientBuffer(for: node.inputs[0]) : nil
             emitLearnedSwishGradient(node, dx: dx, dy: gradient[node.id]!, x: value[node.inputs[0]]!, count: elements(node))
             if let dx { addGradient(dx, to: node.inputs[0]) }
@@ -87,7 +87,7 @@ extension Lowerer {
         }
         guard wantsInputGradient(node) else { return }
         let dy = gradient[node.id]!
-        if lossTookActivation.contains(node.id) {
+        if fusion.lossTakesActivation(of: node.id) {
             addGradient(dy, to: node.inputs[0])
             return
         }
@@ -164,7 +164,7 @@ extension Lowerer {
         let s = embeddingShape(node)
         let y = output(node)
         emit(.embedding(rows: s.rows, vocabulary: s.vocabulary, dimension: s.dimension, paddingIndex: s.padding),
-             [Operand(y, .write), Operand(value[node.inputs[0]]!, .read), Operand(parameterBuffers[node.id]!["embeddings"]!, .read)],
+             [Operand(y, .write), Operand(value[node.inputs[0]]!, .read), Operand(parameters.buffers[node.id]!["embeddings"]!, .read)],
              layer: node.name)
         value[node.id] = y
     }

@@ -6,7 +6,7 @@ import NNCGraph
 extension Lowerer {
     /// The loss instruction; evaluation plans (inference with `evaluatesLoss`) omit ∂output.
     mutating func lowerLoss(_ output: Node, gradient withGradient: Bool) {
-        guard graph.training.loss != nil, let fusion = lossFusion else {
+        guard graph.training.loss != nil, let fusion = self.fusion.loss else {
             diagnostics.error(.missingKey, "a training plan needs a 'loss'", at: graph.nodes[0].location,
                               help: "add e.g. `loss: categorical_crossentropy` (or compile with --inference)")
             return

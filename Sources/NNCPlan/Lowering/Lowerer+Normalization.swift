@@ -17,7 +17,7 @@ extension Lowerer {
 
     mutating func lowerBatchNorm(_ node: Node) {
         let f = normalizationFlags(node)
-        let p = parameterBuffers[node.id]!
+        let p = parameters.buffers[node.id]!
         let x = value[node.inputs[0]]!
         let channels = node.shape!.channels, rows = elements(node) / channels
         let y = output(node)
@@ -47,7 +47,7 @@ extension Lowerer {
 
     mutating func lowerLayerNorm(_ node: Node) {
         let f = normalizationFlags(node)
-        let p = parameterBuffers[node.id] ?? [:]
+        let p = parameters.buffers[node.id] ?? [:]
         let features = node.shape!.channels, rows = elements(node) / features
         let y = output(node)
         value[node.id] = y
@@ -70,7 +70,7 @@ extension Lowerer {
     /// The kernel always computes dx; frozen γ/β get no gradient.
     mutating func normalizationGradient(_ node: Node, _ f: (epsilon: Double, scale: Bool, center: Bool), rows: Int, features: Int,
                                  kernel: (Bool, Bool) -> Kernel) {
-        let p = parameterBuffers[node.id] ?? [:]
+        let p = parameters.buffers[node.id] ?? [:]
         let dGamma = p["gamma"] != nil ? parameterGradient(node, "gamma") : nil
         let dBeta = p["beta"] != nil ? parameterGradient(node, "beta") : nil
         guard dGamma != nil || dBeta != nil || wantsInputGradient(node) else { return }

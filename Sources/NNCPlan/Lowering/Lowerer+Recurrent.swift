@@ -64,12 +64,12 @@ extension Lowerer {
         var outputs: [BufferID] = []
         for (k, (prefix, reverse)) in directions.enumerated() {
             let out = merge == nil ? y : buffer("\(node.name).\(prefix)output", batched(node), .activation)
-            let bias = parameterBuffers[node.id]![prefix + "bias"]
+            let bias = parameters.buffers[node.id]![prefix + "bias"]
             let shape = RecurrentShape(
                 cell: cell, batch: batch, steps: steps, inputs: xNode.shape!.channels, units: units, activation: activation,
                 recurrentActivation: recurrentActivation, reverse: reverse, returnSequences: inner.returnSequences,
                 outputWidth: node.shape!.channels, outputColumn: merge == nil ? k * units : 0,
-                recurrentBias: bias.map { buffers[$0.rawValue].shape.count == 2 } ?? false, masked: mask != nil,
+                recurrentBias: bias.map { builder[$0].shape.count == 2 } ?? false, masked: mask != nil,
                 zeroPaddedOutput: mask != nil && node.op.kind == .bidirectional && inner.returnSequences,
                 recurrentDropout: isTraining && inner.recurrentDropout > 0, training: isTraining,
                 packed: isTraining || (options.optimize && batch > 1))
@@ -117,7 +117,7 @@ extension Lowerer {
 
     mutating func lowerDirection(_ node: Node, _ inner: Recurrent, _ shape: RecurrentShape, prefix: String, output: BufferID,
                                  first: Bool, mask: BufferID?) {
-        let p = parameterBuffers[node.id]!
+        let p = parameters.buffers[node.id]!
         let w = p[prefix + "kernel"]!, u = p[prefix + "recurrent_kernel"]!, b = p[prefix + "bias"]
         let name = "\(node.name).\(prefix)", s = shape
         var projected = value[node.inputs[0]]!
@@ -221,7 +221,7 @@ extension Lowerer {
 
     mutating func directionGradient(_ node: Node, _ d: RecurrentDirection, outputGradient dy: BufferID) {
         let s = d.shape, name = "\(node.name).\(d.prefix)"
-        let p = parameterBuffers[node.id]!
+        let p = parameters.buffers[node.id]!
         let w = p[d.prefix + "kernel"]!, u = p[d.prefix + "recurrent_kernel"]!
         let ut = buffer(name + "recurrent_kernelᵀ", [s.gateWidth, s.units], .scratch)
         let utPacked = buffer(name + "recurrent_kernelᵀ (packed)", [s.packedFloats(transposed: true)], .scratch)
@@ -274,21 +274,5 @@ extension Lowerer {
         }
         // After dx and the step GEMMs: the updates overwrite W and U, which they read.
         update(node, [d.prefix + "kernel", d.prefix + "recurrent_kernel", d.prefix + "bias"])
-    }
-
-    /// The initializer of a recurrent layer's parameter (kernel: init, recurrent kernel:
-    /// recurrent_init, bias: bias_init, each defaulting to the model's `init:`), and the LSTM
-    /// forget gate's bias elements that Keras's `unit_forget_bias` sets to 1 (of the first row).
-    func recurrentInitializer(_ node: Node, _ name: String) -> (Initializer, forgetBias: Range<Int>?) {
-        let c = recurrentLayer(node)
-        let model = graph.training.initializers
-        let base = name.hasPrefix("forward_") ? String(name.dropFirst(8)) : name.hasPrefix("backward_") ? String(name.dropFirst(9)) : name
-        switch base {
-        case "kernel": return (c.weights.initializer ?? model.weights, nil)
-        case "recurrent_kernel": return (c.weights.recurrentInitializer ?? model.recurrent, nil)
-        default:
-            let forget = c.cell == .lstm(unitForgetBias: true) ? c.units..<(2 * c.units) : nil
-            return (c.weights.biasInitializer ?? model.bias, forget)
-        }
     }
 }

@@ -1,13 +1,12 @@
 import NNCDiagnostics
 import NNCGraph
 
+/// The order of emission (every forward rule, the loss and its penalty, every gradient rule
+/// in reverse, the deferred updates) and the two exhaustive switches that send each op to
+/// its rules: a new op is an error in both until it has them.
 extension Lowerer {
-    /// Lowers the whole graph: parameters, forward, then (training) loss and backward.
+    /// Lowers the whole graph: forward, then (training) loss and backward.
     mutating func run() {
-        computeNeedsGradient()
-        if options.optimize { planFusions() }
-        if isTraining || options.evaluatesLoss { planLossFusion() }
-        for node in graph.nodes { makeParameters(node) }
         let input = graph.nodes[0]
         inputBuffer = buffer("input", batched(input), .input, type: input.isInteger ? .int32 : .float32)
         value[input.id] = inputBuffer
@@ -15,164 +14,22 @@ extension Lowerer {
         for node in graph.nodes.dropFirst() { lowerForward(node) }
         guard isTraining || options.evaluatesLoss, let output = graph.output, diagnostics.errors.isEmpty else { return }
         lowerLoss(graph[output], gradient: isTraining)
-        lowerPenalty()
+        updates.lowerPenalty(graph, parameters, &builder)
         guard isTraining else { return }
         phase = .backward
         for node in graph.nodes.dropFirst().reversed() where gradient[node.id] != nil {
             lowerGradient(node)
         }
-        emitDeferredUpdates()
-    }
-
-    /// A node needs gradients flowing into it when it or anything before it trains.
-    mutating func computeNeedsGradient() {
-        needsGradient = Array(repeating: false, count: graph.nodes.count)
-        for node in graph.nodes {
-            needsGradient[node.id.rawValue] = node.trainableParams > 0 || node.inputs.contains { needsGradient[$0.rawValue] }
-        }
-    }
-
-    /// The node's single consumer, if it has exactly one.
-    func soleConsumer(_ id: NodeID) -> Node? {
-        consumers[id.rawValue].count == 1 && graph.output != id ? graph[consumers[id.rawValue][0]] : nil
-    }
-
-    /// The activation a layer declares (dense, conv) or is (activation layer); softmax is nil.
-    func declaredActivation(_ node: Node) -> ActivationFunction? {
-        guard let declared = node.op.activation else { return .linear }
-        return declared.function
-    }
-
-    /// Fusion decisions made before lowering: batchnorm folded into the preceding dense or
-    /// convolution (inference), and an activation layer made the producer's GEMM epilogue
-    /// (in training only when its derivative reads just the output, which the producer keeps).
-    mutating func planFusions() {
-        for node in graph.nodes where node.op.kind == .dense || node.isConvolutionNode {
-            guard let own = declaredActivation(node), own == .linear else { continue }
-            var end = node
-            if !isTraining, let bn = soleConsumer(node.id), bn.op.kind == .batchnorm {
-                foldedBatchNorm[bn.id] = node.id
-                foldedInto[node.id] = bn.id
-                end = bn
-            }
-            if let next = soleConsumer(end.id), next.op.kind == .activation, let f = declaredActivation(next),
-               f.kind != .linear, !isTraining || f.kind.backwardNeedsOnlyOutput, !hasLearnedBeta(next) {
-                fusedInto[next.id] = node.id
-                epilogue[node.id] = f
-            }
-        }
-        planPoolFusions()
-    }
-
-    /// A max pool whose windows tile a convolution's output (after its folded batchnorm and
-    /// activation) runs inside the convolution's kernel, so that output is never stored; its
-    /// backward routes the gradient through the activation at the pooled size first.
-    mutating func planPoolFusions() {
-        for node in graph.nodes where node.isConvolutionNode {
-            let plan = activationPlan(node)
-            guard !plan.separate, !plan.softmax else { continue }
-            var end = node
-            if let bn = foldedInto[node.id] { end = graph[bn] }
-            if let next = soleConsumer(end.id), fusedInto[next.id] == node.id { end = next }
-            guard let pool = soleConsumer(end.id), pool.op.kind == .maxpool1d || pool.op.kind == .maxpool2d,
-                  window(pool).tilesWithoutOverlap else { continue }
-            pooledBy[node.id] = pool.id
-            fusedInto[pool.id] = node.id
-        }
-    }
-
-    /// Picks the loss kernel: cross-entropy takes a final softmax (binary cross-entropy a
-    /// final sigmoid) and works from logits, which is stable and needs no probabilities buffer.
-    mutating func planLossFusion() {
-        guard let outputID = graph.output, let loss = graph.training.loss else { return }
-        let output = graph[outputID]
-        // The output's final activation: its own (dense, conv) or the layer itself.
-        let final: LayerActivation? = output.op.kind == .softmax ? .softmax : output.op.activation
-        let finalSoftmax = final == .softmax
-        let finalSigmoid = if case .function(let f)? = final { f.kind == .sigmoid } else { false }
-        let takes: Bool
-        let function: LossFunction
-        func crossEntropy(sparse: Bool, fromLogits: Bool, smoothing: Double) -> (LossFunction, Bool) {
-            if fromLogits || (finalSoftmax && options.optimize) {
-                return (.softmaxCrossEntropy(sparse: sparse, smoothing: smoothing), !fromLogits)
-            }
-            return (.categoricalCrossEntropy(sparse: sparse, smoothing: smoothing), false)
-        }
-        switch loss {
-        case .categoricalCrossEntropy(let fromLogits, let smoothing):
-            (function, takes) = crossEntropy(sparse: false, fromLogits: fromLogits, smoothing: smoothing)
-        case .sparseCategoricalCrossEntropy(let fromLogits):
-            (function, takes) = crossEntropy(sparse: true, fromLogits: fromLogits, smoothing: 0)
-        case .binaryCrossEntropy(let fromLogits, let smoothing):
-            let fuse = !fromLogits && finalSigmoid && options.optimize
-            function = .binaryCrossEntropy(fromLogits: fromLogits || fuse, smoothing: smoothing)
-            takes = fuse
-        case .sumOfSquares:
-            function = .sumOfSquares; takes = false
-        case .meanSquaredError:
-            function = .meanSquaredError; takes = false
-        }
-        lossFusion = LossFusion(node: outputID, function: function)
-        guard takes else { return }
-        lossTookActivation.insert(outputID)
-        // An output activation layer the loss takes is no longer its producer's epilogue.
-        if let producer = fusedInto.removeValue(forKey: outputID) { epilogue[producer] = nil }
-    }
-
-    /// Parameter buffers (persistent) and their bindings, with each one's initializer.
-    mutating func makeParameters(_ node: Node) {
-        guard !node.parameters.isEmpty else { return }
-        let layer = node.op
-        let model = graph.training.initializers
-        for p in node.parameters {
-            if p.name == "swish_beta", node.op.kind.isRecurrent {
-                let at = node.op.kind == .bidirectional ? node.location
-                    : layer.recurrent?.activationLocation ?? node.location
-                diagnostics.error(.notCompilable, "a learnable swish beta in a recurrent layer cannot be compiled to a plan yet", at: at,
-                                  label: "learnable: true", help: "use a fixed beta (learnable: false) in recurrent layers")
-                continue
-            }
-            let isStatistic = p.name.hasPrefix("moving_")
-            let id = buffer("\(node.name).\(p.name)", p.shape, isStatistic ? .statistic : .parameter)
-            parameterBuffers[node.id, default: [:]][p.name] = id
-            var initializer: Initializer?
-            var forgetBias: Range<Int>?
-            var initial = 0.0
-            switch p.name {
-            case _ where node.op.kind.isRecurrent: (initializer, forgetBias) = recurrentInitializer(node, p.name)
-            case "kernel", "embeddings": initializer = layer.weights?.initializer ?? model.weights
-            case "bias": initializer = layer.weights?.biasInitializer ?? model.bias
-            case "gamma", "moving_variance": initial = 1
-            case "swish_beta":
-                if case .learnedSwish(let beta)? = layer.activation { initial = beta } else { initial = 1 }
-            default: break
-            }
-            let receptive = p.shape.count > 2 ? p.shape.dropLast(2).reduce(1, *) : 1
-            let fanIn = p.shape.count >= 2 ? receptive * p.shape[p.shape.count - 2] : p.shape.first ?? 1
-            let fanOut = p.shape.count >= 2 ? receptive * p.shape[p.shape.count - 1] : p.shape.first ?? 1
-            parameterIndex[node.id, default: [:]][p.name] = parameters.count
-            parameters.append(ParameterBinding(layer: node.name, name: p.name, buffer: id, gradient: nil, shape: p.shape,
-                                               trainable: p.trainable && !isStatistic, initializer: initializer,
-                                               initialValue: initial, fanIn: fanIn, fanOut: fanOut, forgetGateBias: forgetBias))
-            if isStatistic { initialValues[id] = initial }
-        }
-    }
-
-    /// A gradient buffer for a trainable parameter, or nil when it is frozen.
-    mutating func parameterGradient(_ node: Node, _ name: String) -> BufferID? {
-        guard let index = parameterIndex[node.id]?[name], parameters[index].trainable else { return nil }
-        let g = buffer("∂\(node.name).\(name)", parameters[index].shape, .parameterGradient)
-        parameters[index].gradient = g
-        return g
+        updates.emitDeferredUpdates(&builder)
     }
 
     /// The forward rule of each op (one exhaustive switch; the rules live with their gradients).
     mutating func lowerForward(_ node: Node) {
-        if let producer = fusedInto[node.id] {
+        if let producer = fusion.producer(of: node.id) {
             value[node.id] = value[producer]
             return
         }
-        if let producer = foldedBatchNorm[node.id] {
+        if let producer = fusion.batchNorms.layerOf[node.id] {
             value[node.id] = value[producer]
             return
         }
@@ -197,7 +54,7 @@ extension Lowerer {
     /// The gradient rule of each op: reads ∂value, writes ∂inputs and ∂parameters, and
     /// schedules the parameter updates right after their gradients.
     mutating func lowerGradient(_ node: Node) {
-        if let producer = fusedInto[node.id] {
+        if let producer = fusion.producer(of: node.id) {
             addGradient(gradient[node.id]!, to: producer)
             return
         }
@@ -221,8 +78,4 @@ extension Lowerer {
 
     /// True when the gradient with respect to input i must be computed.
     func wantsInputGradient(_ node: Node, _ i: Int = 0) -> Bool { needsGradient[node.inputs[i].rawValue] }
-}
-
-extension Node {
-    var isConvolutionNode: Bool { op.kind.isConvolution }
 }

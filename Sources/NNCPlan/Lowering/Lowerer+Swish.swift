@@ -5,13 +5,15 @@ import NNCGraph
 /// (never a GEMM epilogue, whose parameter is fixed when the plan is built), reading β from
 /// the parameter; its backward gives dx = dy·(σ + βx·σ(1 − σ)) and
 /// dβ = Σ dy·x²·σ(1 − σ) over every element, σ = σ(βx), and β's update follows at once.
-extension Lowerer {
+extension Node {
     /// True when the layer's activation is swish with a learnable β.
-    func hasLearnedBeta(_ node: Node) -> Bool { node.parameters.contains { $0.name == "swish_beta" } }
+    var hasLearnedBeta: Bool { parameters.contains { $0.name == "swish_beta" } }
+}
 
+extension Lowerer {
     /// y = x·σ(βx), `count` elements.
     mutating func emitLearnedSwish(_ node: Node, y: BufferID, x: BufferID, count: Int) {
-        emit(.swishLearnable(count: count), [Operand(y, .write), Operand(x, .read), Operand(parameterBuffers[node.id]!["swish_beta"]!, .read)],
+        emit(.swishLearnable(count: count), [Operand(y, .write), Operand(x, .read), Operand(parameters.buffers[node.id]!["swish_beta"]!, .read)],
              layer: node.name)
     }
 
@@ -21,7 +23,7 @@ extension Lowerer {
         guard dx != nil || dBeta != nil else { return }
         var operands = dx.map { [Operand($0, .write)] } ?? []
         if let dBeta { operands.append(Operand(dBeta, .write)) }
-        operands += [Operand(dy, .read), Operand(x, .read), Operand(parameterBuffers[node.id]!["swish_beta"]!, .read)]
+        operands += [Operand(dy, .read), Operand(x, .read), Operand(parameters.buffers[node.id]!["swish_beta"]!, .read)]
         emit(.swishLearnableBackward(count: count, inputGradient: dx != nil, betaGradient: dBeta != nil), operands, layer: node.name)
         update(node, ["swish_beta"])
     }

@@ -3,19 +3,8 @@ import NNCGraph
 /// Convolutions (patches read in place, bias and activation in the epilogue) and pooling. Backward
 /// of a convolution keeps x and W; max pooling keeps its int32 argmax, not its input.
 extension Lowerer {
-    /// The window geometry of a conv or pool node from the checker's arithmetic.
-    func window(_ node: Node) -> WindowGeometry {
-        let x = graph[node.inputs[0]].shape!.dims
-        let a = node.arithmetic
-        if a.count == 1 {
-            return WindowGeometry(batch: batch, h: 1, w: x[0], c: x[1], kh: 1, kw: a[0].kernel, sh: 1, sw: a[0].stride,
-                                  dh: 1, dw: a[0].dilation, padTop: 0, padLeft: a[0].padLow, padBottom: 0, padRight: a[0].padHigh,
-                                  oh: 1, ow: a[0].output)
-        }
-        return WindowGeometry(batch: batch, h: x[0], w: x[1], c: x[2], kh: a[0].kernel, kw: a[1].kernel, sh: a[0].stride,
-                              sw: a[1].stride, dh: a[0].dilation, dw: a[1].dilation, padTop: a[0].padLow, padLeft: a[1].padLow,
-                              padBottom: a[0].padHigh, padRight: a[1].padHigh, oh: a[0].output, ow: a[1].output)
-    }
+    /// The window geometry of a conv or pool node.
+    func window(_ node: Node) -> WindowGeometry { WindowGeometry(node, in: graph, batch: batch) }
 
     func convolutionShape(_ node: Node) -> ConvolutionShape {
         let c = convolution(node)
@@ -32,10 +21,10 @@ extension Lowerer {
     mutating func lowerConvolution(_ node: Node) {
         let s = convolutionShape(node)
         let x = value[node.inputs[0]]!
-        let w = parameterBuffers[node.id]!["kernel"]!
-        let b = parameterBuffers[node.id]!["bias"]
+        let w = parameters.buffers[node.id]!["kernel"]!
+        let b = parameters.buffers[node.id]!["bias"]
         let scratch = paddedScratch(node, s)
-        if let pool = pooledBy[node.id].map({ graph[$0] }) {
+        if let pool = fusion.pools.pool[node.id].map({ graph[$0] }) {
             var (w, b) = (w, b)
             if let bn = foldedBatchNormConsumer(node) { (w, b) = fold(node, weights: w, bias: b, batchNorm: bn, channels: s.filters) }
             lowerConvolutionMaxPool(node, pool, s, x: x, w: w, b: b, scratch: scratch)
@@ -69,7 +58,7 @@ extension Lowerer {
             operands.append(Operand(argmax, .write))
         }
         operands += [Operand(x, .read), Operand(w, .read)] + (b.map { [Operand($0, .read)] } ?? []) + [Operand(scratch, .write)]
-        emit(.convolutionMaxPool(s, bias: b != nil, activation: activationPlan(node).function, pool: window(pool), saveArgmax: save),
+        emit(.convolutionMaxPool(s, bias: b != nil, activation: fusion.activations.plan(node).function, pool: window(pool), saveArgmax: save),
              operands, layer: node.name)
         value[node.id] = y
     }
@@ -80,7 +69,7 @@ extension Lowerer {
     mutating func pooledLinearGradient(_ node: Node, _ pool: Node) -> BufferID {
         let g = window(pool)
         var dy = gradient[node.id]!
-        let f = activationPlan(node).function
+        let f = fusion.activations.plan(node).function
         if f.kind != .linear {
             let dp = buffer("∂\(pool.name).linear", batched(pool), .gradient)
             emit(.activationBackward(f, count: g.positions * g.c, fromOutput: true),
@@ -94,11 +83,11 @@ extension Lowerer {
 
     mutating func convolutionGradient(_ node: Node) {
         let s = convolutionShape(node)
-        let dz = pooledBy[node.id].map { pooledLinearGradient(node, graph[$0]) } ?? linearGradient(node)
+        let dz = fusion.pools.pool[node.id].map { pooledLinearGradient(node, graph[$0]) } ?? linearGradient(node)
         let x = value[node.inputs[0]]!
-        let w = parameterBuffers[node.id]!["kernel"]!
+        let w = parameters.buffers[node.id]!["kernel"]!
         if let dw = parameterGradient(node, "kernel") {
-            let db = parameterBuffers[node.id]!["bias"] != nil ? parameterGradient(node, "bias") : nil
+            let db = parameters.buffers[node.id]!["bias"] != nil ? parameterGradient(node, "bias") : nil
             let scratch = paddedScratch(node, s)
             emit(.convolutionBackwardWeights(s, bias: db != nil),
                  [Operand(dw, .write)] + (db.map { [Operand($0, .write)] } ?? [])
@@ -190,5 +179,22 @@ extension Lowerer {
         emit(.globalAveragePoolBackward(batch: s.batch, positions: s.positions, channels: s.channels),
              [Operand(dx, .write), Operand(gradient[node.id]!, .read)], layer: node.name)
         addGradient(dx, to: node.inputs[0])
+    }
+}
+
+extension WindowGeometry {
+    /// The window geometry of a conv or pool node from the checker's arithmetic.
+    init(_ node: Node, in graph: Graph, batch: Int) {
+        let x = graph[node.inputs[0]].shape!.dims
+        let a = node.arithmetic
+        if a.count == 1 {
+            self.init(batch: batch, h: 1, w: x[0], c: x[1], kh: 1, kw: a[0].kernel, sh: 1, sw: a[0].stride,
+                      dh: 1, dw: a[0].dilation, padTop: 0, padLeft: a[0].padLow, padBottom: 0, padRight: a[0].padHigh,
+                      oh: 1, ow: a[0].output)
+            return
+        }
+        self.init(batch: batch, h: x[0], w: x[1], c: x[2], kh: a[0].kernel, kw: a[1].kernel, sh: a[0].stride,
+                  sw: a[1].stride, dh: a[0].dilation, dw: a[1].dilation, padTop: a[0].padLow, padLeft: a[1].padLow,
+                  padBottom: a[0].padHigh, padRight: a[1].padHigh, oh: a[0].output, ow: a[1].output)
     }
 }

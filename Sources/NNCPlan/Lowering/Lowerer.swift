@@ -30,74 +30,66 @@ public struct LoweringOptions: Sendable {
     }
 }
 
-/// A parameter tensor of the model and where it lives: what `nnc plan` lists, what the
-/// runtime initializes and checkpoints, and what gradient checks perturb.
-public struct ParameterBinding: Sendable {
-    public var layer: String
-    public var name: String
-    public var buffer: BufferID
-    /// ∂loss/∂parameter (training plans, trainable parameters only).
-    public var gradient: BufferID?
-    public var shape: [Int]
-    public var trainable: Bool
-    /// How to initialize it: the layer's or the model's initializer; nil for batchnorm statistics.
-    public var initializer: Initializer?
-    /// The value statistics start at (moving mean 0, moving variance 1).
-    public var initialValue: Double
-    /// Inputs and outputs per unit, for the scaled initializers (glorot, he, lecun).
-    public var fanIn: Int, fanOut: Int
-    /// Elements set to 1 after initialization: an LSTM's forget-gate bias (Keras's `unit_forget_bias`).
-    public var forgetGateBias: Range<Int>? = nil
-}
-
-/// Builds an `ExecutionPlan`: forward rules in topological order, then (training) the loss
-/// and the gradient rules in reverse order, each op's forward and gradient rule together in
-/// its family's `Lowerer+….swift`. Problems the checker cannot see (an op nnc cannot compile
-/// yet) come back as diagnostics.
+/// The emitter: builds a plan's instructions from the rules of each op, forward rules in
+/// topological order, then (training) the loss and the gradient rules in reverse order, each
+/// op's forward and gradient rule together in its family's `Lowerer+….swift`. What the rules
+/// read was decided before: which work is fused where (`Fusion`, passes over the graph) and
+/// each parameter's buffer (`ParameterBinder`); what happens to a complete parameter
+/// gradient (penalty, clipping, decay, the optimizer step) is `UpdateLowering`'s. Problems
+/// the checker cannot see (an op nnc cannot compile yet) come back as diagnostics.
 struct Lowerer {
     let graph: Graph
     let options: LoweringOptions
-    var buffers: [PlanBuffer] = []
-    var instructions: [Instruction] = []
-    var prepare: [Instruction] = []
-    var diagnostics = Diagnostics()
+    let fusion: Fusion
+    var builder: PlanBuilder
+    var parameters: ParameterBinder
+    var updates: UpdateLowering
+    var diagnostics: Diagnostics
+    /// The phase of the instructions being emitted.
+    var phase: Phase = .forward
+    /// A node needs gradients flowing into it when it or anything before it trains.
+    let needsGradient: [Bool]
     /// What each node's consumers read.
     var value: [NodeID: BufferID] = [:]
     /// ∂loss/∂value, as the gradient rules produce it.
     var gradient: [NodeID: BufferID] = [:]
-    /// The node's activation epilogue (its own, or a following activation layer's) and
-    /// whether backward should apply it (false when the loss already took the gradient
-    /// past it, as fused softmax + cross-entropy does).
-    var epilogue: [NodeID: ActivationFunction] = [:]
-    var lossTookActivation: Set<NodeID> = []
-    /// Nodes whose work another node does: an activation layer fused into its producer, a
-    /// batchnorm folded into the preceding layer (inference).
-    var fusedInto: [NodeID: NodeID] = [:]
-    var foldedBatchNorm: [NodeID: NodeID] = [:]
-    /// The inverse: the batchnorm folded into a dense or convolution.
-    var foldedInto: [NodeID: NodeID] = [:]
-    /// A convolution's max pool computed inside the convolution's kernel (the pool is also in
-    /// `fusedInto`): convolution → pool.
-    var pooledBy: [NodeID: NodeID] = [:]
-    /// The output node's softmax or sigmoid, taken by the loss.
-    var lossFusion: LossFusion?
-    var parameters: [ParameterBinding] = []
-    /// Where each node's parameters are in `parameters`, by name.
-    var parameterIndex: [NodeID: [String: Int]] = [:]
-    var parameterBuffers: [NodeID: [String: BufferID]] = [:]
-    var needsGradient: [Bool] = []
-    var consumers: [[NodeID]] = []
-    var dropoutCount: UInt64 = 0
     var inputBuffer = BufferID(0)
     var targetBuffer: BufferID?
     var lossBuffer: BufferID?
-    var phase: Phase = .forward
+    /// What backward rules read besides values: pre-activations kept for activations whose
+    /// derivative needs the input, batch statistics, argmax indices, dropout salts.
+    var preActivation: [NodeID: BufferID] = [:]
+    var saved: [NodeID: (BufferID, BufferID)] = [:]
+    var savedArgmax: [NodeID: BufferID] = [:]
+    var dropoutSalt: [NodeID: UInt64] = [:]
+    /// Dropout instructions and masks so far: each one's salt is the next count.
+    var dropoutCount: UInt64 = 0
+    /// Recurrent layers' directions, for their gradient rules, and each value's mask of real
+    /// steps (see `Lowerer+Recurrent.swift`).
+    var recurrentDirections: [NodeID: [RecurrentDirection]] = [:]
+    var sequenceMasks: [NodeID: BufferID] = [:]
 
+    /// Runs the fusion passes and binds the parameters (the plan's first buffers).
     init(graph: Graph, options: LoweringOptions) {
         self.graph = graph
         self.options = options
-        consumers = Array(repeating: [], count: graph.nodes.count)
-        for node in graph.nodes { for input in node.inputs { consumers[input.rawValue].append(node.id) } }
+        needsGradient = Self.needsGradient(graph)
+        fusion = Fusion(graph, options)
+        var builder = PlanBuilder()
+        var diagnostics = Diagnostics()
+        parameters = ParameterBinder(graph, builder: &builder, diagnostics: &diagnostics)
+        self.builder = builder
+        self.diagnostics = diagnostics
+        updates = UpdateLowering(graph.training, options: options)
+    }
+
+    /// Per node: whether it or anything before it has trainable parameters.
+    static func needsGradient(_ graph: Graph) -> [Bool] {
+        var needsGradient = Array(repeating: false, count: graph.nodes.count)
+        for node in graph.nodes {
+            needsGradient[node.id.rawValue] = node.trainableParams > 0 || node.inputs.contains { needsGradient[$0.rawValue] }
+        }
+        return needsGradient
     }
 
     var isTraining: Bool { options.mode == .training }
@@ -105,16 +97,15 @@ struct Lowerer {
 
     // MARK: Building blocks
 
+    /// A new buffer of the plan.
     mutating func buffer(_ name: String, _ shape: [Int], _ role: BufferRole, type: ElementType = .float32,
                          viewOf: BufferID? = nil) -> BufferID {
-        let id = BufferID(buffers.count)
-        buffers.append(PlanBuffer(id: id, name: name, shape: shape, type: type, role: role, viewOf: viewOf))
-        return id
+        builder.buffer(name, shape, role, type: type, viewOf: viewOf)
     }
 
+    /// An instruction of the phase the emitter is in.
     mutating func emit(_ kernel: Kernel, _ operands: [Operand], layer: String) {
-        let instruction = Instruction(kernel, operands, layer: layer, phase: phase)
-        if phase == .prepare { prepare.append(instruction) } else { instructions.append(instruction) }
+        builder.emit(kernel, operands, layer: layer, phase: phase)
     }
 
     /// [batch] + the node's per-sample shape.
@@ -129,7 +120,7 @@ struct Lowerer {
     /// ones are accumulated into it.
     mutating func addGradient(_ contribution: BufferID, to node: NodeID) {
         if let existing = gradient[node] {
-            emit(.accumulate(count: buffers[existing.rawValue].elements), [Operand(existing, .readWrite), Operand(contribution, .read)],
+            emit(.accumulate(count: builder[existing].elements), [Operand(existing, .readWrite), Operand(contribution, .read)],
                  layer: graph[node].name)
         } else {
             gradient[node] = contribution
@@ -142,91 +133,14 @@ struct Lowerer {
         return buffer("∂\(n.name)", batched(n), .gradient)
     }
 
-    /// Called when the gradients of `node`'s parameters `names` are complete: adds each one's
-    /// penalty gradient (also in plans without updates, so gradient checks see it), then
-    /// emits its update step, or defers it until every gradient exists (global-norm clipping).
+    /// Called when the gradients of `node`'s parameters `names` are complete: hands them to
+    /// the update lowering (penalty gradient, then the update step now or after the last gradient).
     mutating func update(_ node: Node, _ names: [String]) {
-        for name in names {
-            guard let index = parameterIndex[node.id]?[name], parameters[index].gradient != nil else { continue }
-            addPenaltyGradient(node, index)
-            guard options.updates else { continue }
-            if clipNorm != nil { deferredUpdates.append((node.id, index)) } else { emitUpdateStep(node, index) }
-        }
+        updates.gradientsComplete(node, names.compactMap { parameters.binding(node.id, $0) }, &builder)
     }
 
-    /// The optimizer step of one parameter tensor, between the regularization steps around it.
-    mutating func emitOptimizerUpdate(_ node: Node, _ index: Int) {
-        let rule = optimizerRule
-        let p = parameters[index]
-        var operands = [Operand(p.buffer, .readWrite), Operand(p.gradient!, .read)]
-        for state in rule.stateNames {
-            let initial: Double = if case .adagrad(let a, _) = rule { a } else { 0 }
-            let s = buffer("\(node.name).\(p.name).\(state)", p.shape, .optimizerState)
-            initialValues[s] = initial
-            operands.append(Operand(s, .readWrite))
-        }
-        emit(.update(rule, count: p.shape.reduce(1, *)), operands, layer: node.name)
-    }
-
-    /// Persistent buffers that start at a value other than zero (adagrad's accumulator,
-    /// moving variances).
-    var initialValues: [BufferID: Double] = [:]
-    /// What backward rules read besides values: pre-activations kept for activations whose
-    /// derivative needs the input, batch statistics, argmax indices, dropout salts.
-    var preActivation: [NodeID: BufferID] = [:]
-    var saved: [NodeID: (BufferID, BufferID)] = [:]
-    var savedArgmax: [NodeID: BufferID] = [:]
-    var dropoutSalt: [NodeID: UInt64] = [:]
-    /// Recurrent layers' directions, for their gradient rules, and each value's mask of real
-    /// steps (see `Lowerer+Recurrent.swift`).
-    var recurrentDirections: [NodeID: [RecurrentDirection]] = [:]
-    var sequenceMasks: [NodeID: BufferID] = [:]
-
-    // Regularization (Lowerer+Regularization.swift).
-    /// Updates waiting for the global gradient norm: (node, parameter index), in gradient order.
-    var deferredUpdates: [(NodeID, Int)] = []
-    /// The step's L1/L2 penalty (1 float) and the global gradient norm before clipping (1 float).
-    var penaltyBuffer: BufferID?
-    var gradientNormBuffer: BufferID?
-
-
-    var optimizerRule: OptimizerRule {
-        var rule = OptimizerRule(graph.training.optimizer)
-        // A momentum schedule sets μ every step, so the velocity must exist even when the
-        // optimizer's own momentum is 0.
-        if case .linear(let from, let to, _, _) = graph.training.momentumSchedule {
-            let scheduled = max(from, to)
-            switch rule {
-            case .sgd(let m, let d, let n) where m == 0: rule = .sgd(momentum: scheduled, dampening: d, nesterov: n)
-            case .rmsprop(let rho, let m, let e, let c) where m == 0: rule = .rmsprop(rho: rho, momentum: scheduled, epsilon: e, centered: c)
-            case .sgd, .rmsprop, .adagrad, .adadelta, .adam: break
-            }
-        }
-        return rule
-    }
-}
-
-/// The output activation a loss absorbs: softmax into cross-entropy, sigmoid into binary
-/// cross-entropy, both computed from logits in one stable kernel.
-struct LossFusion {
-    var node: NodeID
-    var function: LossFunction
-}
-
-extension OptimizerRule {
-    /// The update rule of the spec's optimizer (adamw is adam with decoupled decay).
-    init(_ optimizer: Optimizer) {
-        switch optimizer.rule {
-        case .sgd(let momentum, let nesterov, let dampening):
-            self = .sgd(momentum: momentum, dampening: dampening, nesterov: nesterov)
-        case .adagrad(let initial, let epsilon): self = .adagrad(initialAccumulator: initial, epsilon: epsilon)
-        case .rmsprop(let rho, let momentum, let epsilon, let centered):
-            self = .rmsprop(rho: rho, momentum: momentum, epsilon: epsilon, centered: centered)
-        case .adadelta(let rho, let epsilon): self = .adadelta(rho: rho, epsilon: epsilon)
-        case .adam(let beta1, let beta2, let epsilon, let amsgrad):
-            self = .adam(beta1: beta1, beta2: beta2, epsilon: epsilon, amsgrad: amsgrad, weightDecay: 0)
-        case .adamw(let beta1, let beta2, let epsilon, let decay, let amsgrad):
-            self = .adam(beta1: beta1, beta2: beta2, epsilon: epsilon, amsgrad: amsgrad, weightDecay: decay)
-        }
+    /// A gradient buffer for a trainable parameter, or nil when it is frozen.
+    mutating func parameterGradient(_ node: Node, _ name: String) -> BufferID? {
+        parameters.gradient(node, name, builder: &builder)
     }
 }
