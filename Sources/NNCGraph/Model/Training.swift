@@ -128,7 +128,7 @@ public struct TrainSettings: Sendable, Equatable {
 }
 
 /// Everything of a spec besides its layers that training needs, decoded once with the
-/// registry's defaults (`TrainingConfiguration+Decode.swift`).
+/// registry's defaults (`TrainingConfiguration+Decode.swift`, `DataConfiguration+Decode.swift`).
 public struct TrainingConfiguration: Sendable {
     /// Nil when the spec declares none (the model cannot train).
     public var loss: Loss?
@@ -139,4 +139,5 @@ public struct TrainingConfiguration: Sendable {
     public var initializers: ModelInitializers
     public var regularization: Regularization
     public var train: TrainSettings
+    public var data: DataConfiguration
 }
