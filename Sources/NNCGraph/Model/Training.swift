@@ -20,6 +20,17 @@ public enum Loss: Sendable, Equatable {
         case .binaryCrossEntropy: "binary_crossentropy"
         }
     }
+
+    /// The name in messages: "sparse categorical cross-entropy", "sum of squares".
+    public var phrase: String {
+        switch self {
+        case .meanSquaredError: "mse"
+        case .sumOfSquares: "sum of squares"
+        case .categoricalCrossEntropy: "categorical cross-entropy"
+        case .sparseCategoricalCrossEntropy: "sparse categorical cross-entropy"
+        case .binaryCrossEntropy: "binary cross-entropy"
+        }
+    }
 }
 
 /// A metric reported during training and evaluation.
