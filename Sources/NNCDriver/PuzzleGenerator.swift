@@ -63,14 +63,21 @@ public enum PuzzleGenerator {
     /// kernel, stride, dilation and padding, groups and bias, exactly as the checker saw it.
     public static func fromModel(_ graph: Graph) -> [Puzzle] {
         graph.nodes.compactMap { node -> Puzzle? in
-            guard let layer = node.spec, let kind = Puzzle.Layer(rawValue: node.op.rawValue), !node.arithmetic.isEmpty,
-                  let input = node.inputs.first.flatMap({ graph[$0].shape?.dims }), let first = node.arithmetic.first
+            guard let kind = Puzzle.Layer(rawValue: node.op.rawValue), let layer = node.layer, !node.arithmetic.isEmpty,
+                  let input = node.inputs.first.flatMap({ graph[$0].shape?.dims }), let first = node.arithmetic.first,
+                  let padding = node.spec?.component.padding("padding")
             else { return nil }
-            let c = layer.component
-            return Puzzle(layer: kind, input: input, filters: c.int("filters") ?? 0, kernels: node.arithmetic.map(\.kernel),
-                          strides: node.arithmetic.map(\.stride), dilations: node.arithmetic.map(\.dilation),
-                          padding: c.padding("padding") ?? .valid, rounding: first.rounding,
-                          source: "layer '\(node.name)' of \(graph.name)", groups: c.int("groups") ?? 1, bias: c.bool("use_bias") ?? true)
+            var puzzle = Puzzle(layer: kind, input: input, filters: 0, kernels: node.arithmetic.map(\.kernel),
+                                strides: node.arithmetic.map(\.stride), dilations: node.arithmetic.map(\.dilation),
+                                padding: padding, rounding: first.rounding, source: "layer '\(node.name)' of \(graph.name)")
+            // A convolution's filters, groups and bias (as its parameters were counted); a pool has none.
+            let convolution: Convolution? = if case .conv1d(let c) = layer { c } else if case .conv2d(let c) = layer { c } else { nil }
+            if let convolution {
+                puzzle.filters = convolution.filters
+                puzzle.groups = convolution.groups
+                puzzle.bias = node.parameters.contains { $0.name == "bias" }
+            }
+            return puzzle
         }
     }
 
