@@ -38,7 +38,7 @@ final class WeightsFuzzer: @unchecked Sendable {
             let checked = Driver.check(source)
             guard let spec = checked.spec, let graph = checked.graph, !checked.hasErrors else { throw DriverError("the weights model does not check") }
             let data = try DataLoading.load(spec, graph: graph, seed: 1)
-            let options = TrainingOptions(spec: spec, overrides: .init(threads: 1, outputDirectory: FuzzWorkspace.root + "/weights/run"))
+            let options = TrainingOptions(graph: graph, modelFile: spec.file, overrides: .init(threads: 1, outputDirectory: FuzzWorkspace.root + "/weights/run"))
             trainer = try Trainer(spec: spec, graph: graph, data: data, options: options)
         } catch {
             fatalError("the weights fuzzer's model does not train: \(error)")

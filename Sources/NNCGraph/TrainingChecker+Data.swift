@@ -1,28 +1,17 @@
 import Foundation
 import NNCSpec
 
-/// The format of one data split: explicit, inferred from its file names, or `generate`.
-public enum DataFormat {
-    public static func of(_ set: RecordValue) -> String? {
-        if set.has("generate") { return "generate" }
-        if let format = set.string("format") { return format }
-        if let path = set.string("path"), path.hasSuffix(".csv") { return "csv" }
-        let files = [set.string("images"), set.string("labels")].compactMap { $0 }
-        if files.contains(where: { $0.hasSuffix(".npy") }) { return "npy" }
-        if !files.isEmpty { return "idx" }
-        return set.has("path") ? "csv" : nil
-    }
-}
-
 /// Checks of the `data` section: each split names the files its format needs, the
 /// validation data is given once, labels are encoded as the loss expects, and files exist.
+/// Which keys a split gives is read from the spec as written; the values from the typed
+/// `DataConfiguration`.
 extension TrainingChecker {
     mutating func checkData() {
         guard let data = spec.data else { return }
         for split in ["train", "validation", "test"] {
             if let set = data.record(split) { checkDataset(set, split: split) }
         }
-        if let validation = data.record("validation"), let fraction = spec.train?.double("validation_split"), fraction > 0 {
+        if let validation = data.record("validation"), graph.training.train.validationSplit > 0 {
             diagnostics.error(.conflictingKeys, "validation data is given once: either 'data.validation' or 'train.validation_split'",
                               at: spec.train?.valueLocation("validation_split") ?? validation.location,
                               labels: [DiagnosticLabel(validation.location, "validation data given here")],
@@ -37,8 +26,8 @@ extension TrainingChecker {
     /// `preprocess.reshape` gives samples the shape they fill the input with, so it must hold
     /// as many values as the model's input (a batch row is exactly one input).
     private mutating func checkReshape(_ data: RecordValue) {
-        guard let pre = data.record("preprocess"), let shape = pre.ints("reshape"), let input = spec.input,
-              let location = pre.valueLocation("reshape") else { return }
+        guard let shape = graph.training.data.preprocess.reshape, let input = spec.input,
+              let location = data.record("preprocess")?.valueLocation("reshape") else { return }
         let have = TensorShape.checkedProduct(shape), want = TensorShape.checkedProduct(input)
         guard have != want else { return }
         diagnostics.error(.reshapeSize, "data.preprocess.reshape must keep the model's input size; \(TensorShape(shape).perSample) holds \(have.map { $0.grouped } ?? "too many") values and the input \(TensorShape(input).perSample) \(want.map { $0.grouped } ?? "too many")",
@@ -49,9 +38,13 @@ extension TrainingChecker {
     /// Token ids (token and text files, the copy task) are not scaled, standardized or
     /// shifted: those act on real values and images.
     private mutating func checkTokenPreprocessing(_ data: RecordValue) {
-        guard let train = data.record("train") else { return }
-        let format = Self.format(of: train)
-        guard format == "tokens" || format == "text" || train.component("generate")?.kind.name == "copy" else { return }
+        guard let train = data.record("train"), let format = DataConfiguration.Format(of: train) else { return }
+        let tokenIDs = switch format {
+        case .tokens, .text: true
+        case .generate: graph.training.data.train?.source.isTokenIDs == true
+        case .idx, .csv, .npy: false
+        }
+        guard tokenIDs else { return }
         let given = [("preprocess", ["scale", "standardize"]), ("augment", ["shift", "flip"])].flatMap { section, keys in
             keys.compactMap { key in data.record(section).flatMap { $0.isExplicit(key) ? ($0, key) : nil } }
         }
@@ -64,52 +57,43 @@ extension TrainingChecker {
     /// `test_split` holds test data out of the training file, so it excludes `data.test`,
     /// and together with `validation_split` it must leave training data.
     private mutating func checkTestSplit(_ data: RecordValue) {
-        guard let fraction = data.double("test_split"), fraction > 0, let location = data.valueLocation("test_split") else { return }
+        let fraction = graph.training.data.testSplit
+        guard fraction > 0, let location = data.valueLocation("test_split") else { return }
+        let validation = graph.training.train.validationSplit
         if let test = data.record("test") {
             diagnostics.error(.conflictingKeys, "test data is given once: either 'data.test' or 'data.test_split'", at: location,
                               labels: [DiagnosticLabel(test.location, "test data given here")],
                               help: "remove test_split, or remove data.test")
-        } else if let validation = spec.train?.double("validation_split"), validation + fraction >= 1 {
+        } else if validation + fraction >= 1 {
             diagnostics.error(.outOfRange, "validation_split and test_split together must stay below 1 to leave training data; they add up to \(validation + fraction)",
                               at: location, labels: spec.train?.valueLocation("validation_split").map { [DiagnosticLabel($0, "validation_split")] } ?? [])
         }
     }
 
-    static func format(of set: RecordValue) -> String? { DataFormat.of(set) }
-
-    /// The keys each format needs, and the keys that belong to other formats.
-    static func keys(of format: String) -> (needed: [String], foreign: [String]) {
-        let csv = ["label_column", "feature_columns", "header", "delimiter"], sequences = ["padding", "truncating", "pad_id"]
-        switch format {
-        case "csv": return (["path"], ["images", "labels"] + sequences)
-        case "tokens": return (["path"], ["images", "labels"] + csv)
-        case "text": return (["path"], ["images", "labels", "pad_id"] + csv)
-        case "generate": return ([], ["format", "images", "labels", "path"] + csv + sequences)
-        default: return (["images", "labels"], ["path"] + csv + sequences)
-        }
-    }
-
     private mutating func checkDataset(_ set: RecordValue, split: String) {
-        guard let format = Self.format(of: set) else {
+        guard let format = DataConfiguration.Format(of: set) else {
             // A file or task given but invalid was reported where it stands.
             guard set.rejected.isDisjoint(with: ["format", "images", "labels", "path", "generate"]) else { return }
             diagnostics.error(.missingKey, "data.\(split) needs its files: 'images' and 'labels' (IDX or NPY), 'path' (CSV, tokens, text), or 'generate'",
                               at: set.location, help: "e.g. `\(split): {path: data/iris.csv}`")
             return
         }
-        let (needed, foreign) = Self.keys(of: format)
+        let (needed, foreign) = format.keys
         for key in needed where !set.has(key) {
-            diagnostics.error(.missingKey, "data.\(split) in \(format) format needs '\(key)'", at: set.location,
+            diagnostics.error(.missingKey, "data.\(split) in \(format.rawValue) format needs '\(key)'", at: set.location,
                               help: needed == ["path"] ? "add `path: FILE`" : "add `images: FILE` and `labels: FILE`")
         }
         for key in foreign where set.isExplicit(key) {
-            diagnostics.error(.conflictingKeys, format == "generate" ? "'\(key)' does not apply to generated data" : "'\(key)' does not apply to \(format) data",
-                              at: set.valueLocation(key) ?? set.location,
-                              help: format == "csv" ? "CSV data is one file: use 'path' and 'label_column'"
-                                  : format == "generate" ? "generated data reads no file: remove '\(key)'"
-                                  : ["idx", "npy"].contains(format) ? "set `format: csv` for a CSV file, or `format: tokens` or `text` for sequences"
-                                  : "sequence files are `label<TAB>sequence` lines: remove '\(key)'")
+            let help = switch format {
+            case .csv: "CSV data is one file: use 'path' and 'label_column'"
+            case .generate: "generated data reads no file: remove '\(key)'"
+            case .idx, .npy: "set `format: csv` for a CSV file, or `format: tokens` or `text` for sequences"
+            case .tokens, .text: "sequence files are `label<TAB>sequence` lines: remove '\(key)'"
+            }
+            diagnostics.error(.conflictingKeys, format == .generate ? "'\(key)' does not apply to generated data" : "'\(key)' does not apply to \(format.rawValue) data",
+                              at: set.valueLocation(key) ?? set.location, help: help)
         }
+        // Any split may state a delimiter (a foreign key for all but CSV): it is read as written.
         if let delimiter = set.string("delimiter"), set.isExplicit("delimiter"), delimiter.count != 1 || !delimiter.first!.isASCII {
             diagnostics.error(.outOfRange, "a CSV delimiter is one ASCII character; got '\(delimiter)'", at: set.valueLocation("delimiter") ?? set.location,
                               help: "for tab-separated values write `delimiter: \"\\t\"`")
@@ -120,17 +104,17 @@ extension TrainingChecker {
     /// Categorical cross-entropy compares with one-hot vectors; the sparse loss with integer
     /// labels. Data files hold integer labels, so `one_hot` must agree with the loss.
     private mutating func checkLabelEncoding(_ data: RecordValue) {
-        guard let loss = spec.loss, data.record("train") != nil else { return }
-        let oneHot = data.record("preprocess")?.bool("one_hot") ?? false
-        let location = data.record("preprocess")?.valueLocation("one_hot")
-        switch loss.kind.name {
-        case "categorical_crossentropy" where !oneHot:
+        guard let loss = graph.training.loss, let written = spec.loss, data.record("train") != nil else { return }
+        let oneHot = graph.training.data.preprocess.oneHot
+        switch loss {
+        case .categoricalCrossEntropy where !oneHot:
             diagnostics.error(.lossMismatch, "categorical cross-entropy compares with one-hot targets, but the data's labels are class numbers",
-                              at: loss.location, help: "add `preprocess: {one_hot: true}` under data, or use sparse_categorical_crossentropy")
-        case "sparse_categorical_crossentropy" where oneHot:
+                              at: written.location, help: "add `preprocess: {one_hot: true}` under data, or use sparse_categorical_crossentropy")
+        case .sparseCategoricalCrossEntropy where oneHot:
             diagnostics.error(.lossMismatch, "sparse categorical cross-entropy takes class numbers, but one_hot: true turns them into vectors",
-                              at: location ?? loss.location, help: "remove one_hot, or use categorical_crossentropy")
-        default:
+                              at: data.record("preprocess")?.valueLocation("one_hot") ?? written.location,
+                              help: "remove one_hot, or use categorical_crossentropy")
+        case .categoricalCrossEntropy, .sparseCategoricalCrossEntropy, .meanSquaredError, .sumOfSquares, .binaryCrossEntropy:
             break
         }
     }
@@ -158,6 +142,17 @@ extension TrainingChecker {
                                     at: set.valueLocation(key) ?? set.location,
                                     notes: ["paths are relative to the model file: looked for \(full)"])
             }
+        }
+    }
+}
+
+extension DataConfiguration.Source {
+    /// Token ids: token and text files, and the copy task.
+    var isTokenIDs: Bool {
+        switch self {
+        case .tokens, .text: true
+        case .generated(let task): if case .copy = task.kind { true } else { false }
+        case .idx, .npy, .csv: false
         }
     }
 }

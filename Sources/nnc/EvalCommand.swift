@@ -39,7 +39,7 @@ struct EvalCommand: ParsableCommand {
         do throws(any Error) {
             let session = try InferenceSession.make(model: model, weights: weights)
             Terminal.report(session.warnings)
-            let data = try session.data(seed: TrainingOptions(spec: session.spec).seed)
+            let data = try session.data(seed: TrainingOptions(graph: session.graph, modelFile: session.spec.file).seed)
             let chosen: Dataset? = switch split {
             case .test: data.test
             case .validation: data.validation

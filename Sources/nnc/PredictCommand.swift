@@ -44,7 +44,7 @@ struct PredictCommand: ParsableCommand {
         do throws(any Error) {
             let session = try InferenceSession.make(model: model, weights: weights, readingData: input == nil)
             Terminal.report(session.warnings)
-            let dataset = try input.map { try session.inputs(from: $0) } ?? session.data(seed: TrainingOptions(spec: session.spec).seed, purpose: .prediction).test
+            let dataset = try input.map { try session.inputs(from: $0) } ?? session.data(seed: TrainingOptions(graph: session.graph, modelFile: session.spec.file).seed, purpose: .prediction).test
             guard let dataset else {
                 Terminal.printError("error: the spec's data has no test split; name a file of inputs with --input")
                 throw ExitCode(1)

@@ -34,7 +34,7 @@ struct ScheduleCommand: ParsableCommand {
             options.report(result.diagnostics)
             throw ExitCode(1)
         }
-        let training = TrainingOptions(spec: spec, overrides: .init(epochs: epochs, batchSize: batchSize))
+        let training = TrainingOptions(graph: graph, modelFile: spec.file, overrides: .init(epochs: epochs, batchSize: batchSize))
         let steps: Int
         if let stepsPerEpoch {
             steps = stepsPerEpoch

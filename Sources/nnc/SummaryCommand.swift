@@ -46,7 +46,7 @@ struct SummaryCommand: ParsableCommand {
                 print(MemoryReport.lines(compiled, spec, batch: batch ?? MemoryReport.defaultBatch(compiled)), terminator: "")
                 if let memory, let budget = MemoryReport.parseBytes(memory) {
                     print("Largest batch within \(memory) (\(budget.grouped) bytes):")
-                    for mode in [LoweringOptions.Mode.training, .inference] where mode == .inference || spec.loss != nil {
+                    for mode in [LoweringOptions.Mode.training, .inference] where mode == .inference || compiled.training.loss != nil {
                         let fit = MemoryReport.largestBatch(compiled, spec, mode: mode, budget: budget)
                         let text = fit == 0 ? "none: batch 1 already needs more" : "batch \(fit.grouped)"
                         print("  \(mode == .training ? "training: " : "inference:") \(text)")

@@ -14,8 +14,7 @@ import Testing
         let yaml = "input: [4]\nlayers:\n  - dense: 2\nloss: mse\noptimizer: \(optimizer)\nschedule: \(text)\ntrain: {epochs: 100}\n"
         let result = Driver.check(SourceFile(path: "s.yaml", text: yaml))
         #expect(!result.hasErrors, "\(DiagnosticRenderer().render(result.diagnostics))")
-        let spec = try #require(result.spec)
-        return (LearningRateSchedule(decoding: spec.schedule), spec)
+        return (try #require(result.graph).training.schedule, try #require(result.spec))
     }
 
     func rate(_ s: LearningRateSchedule, step: Int, stepsPerEpoch: Int = 10) -> Double {
@@ -111,13 +110,13 @@ import Testing
     }
 
     @Test func earlyStoppingWaitsPatienceEpochs() throws {
-        let spec = try #require(Driver.check(SourceFile(path: "e.yaml", text: """
+        let graph = try #require(Driver.check(SourceFile(path: "e.yaml", text: """
             input: [4]
             layers: [{dense: 2}]
             loss: mse
             train: {early_stopping: {monitor: val_loss, patience: 2}}
-            """)).spec)
-        var stopping = EarlyStopping(EarlyStoppingSettings(decoding: try #require(spec.train?.record("early_stopping"))))
+            """)).graph)
+        var stopping = EarlyStopping(try #require(graph.training.train.earlyStopping))
         let verdicts = [1.0, 0.9, 0.95, 0.96].enumerated().map { stopping.endEpoch($0.offset, value: $0.element) }
         #expect(verdicts == [.improved, .improved, .keepGoing, .stop])
         #expect(stopping.bestEpoch == 1)
@@ -128,10 +127,9 @@ import Testing
 
     @Test func momentumRampsLinearly() throws {
         let yaml = "input: [4]\nlayers: [{dense: 2}]\nloss: mse\noptimizer: {sgd: {learning_rate: 0.1, momentum: 0.5}}\nmomentum_schedule: {linear: {from: 0.5, to: 0.9, duration: 10, unit: steps}}\ntrain: {epochs: 5}\n"
-        let spec = try #require(Driver.check(SourceFile(path: "m.yaml", text: yaml)).spec)
-        let m = MomentumSchedule(decoding: spec.momentumSchedule)
+        let m = try #require(Driver.check(SourceFile(path: "m.yaml", text: yaml)).graph).training.momentumSchedule
         #expect(close(m.momentum(base: 0.5, at: TrainingClock(step: 5, epoch: 0)), 0.7))
         #expect(close(m.momentum(base: 0.5, at: TrainingClock(step: 20, epoch: 2)), 0.9))
-        #expect(MomentumSchedule(decoding: nil).momentum(base: 0.5, at: TrainingClock(step: 3, epoch: 0)) == 0.5)
+        #expect(MomentumSchedule.constant.momentum(base: 0.5, at: TrainingClock(step: 3, epoch: 0)) == 0.5)
     }
 }

@@ -21,7 +21,7 @@ public enum MemoryReport {
             return "Plan memory: not available, the model has layers that cannot be compiled yet (nnc explain E0402)\n"
         }
         var out = "Plan memory at batch \(batch) (exact, from the compiled plans; nnc plan shows every buffer):\n"
-        if spec.loss != nil, let training = bytes(graph, spec, mode: .training, batch: batch) {
+        if graph.training.loss != nil, let training = bytes(graph, spec, mode: .training, batch: batch) {
             out += "  training step: \(SummaryTable.bytes(training.totalBytes)) (arena \(SummaryTable.bytes(training.arenaBytes)), "
                 + "parameters and optimizer state \(SummaryTable.bytes(training.persistentBytes)))\n"
         }

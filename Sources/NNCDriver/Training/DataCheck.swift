@@ -10,13 +10,13 @@ import NNCSpec
 /// the W0202 warning; the data is read in full, and compared again, when training starts.
 public enum DataCheck {
     public static func diagnostics(_ spec: ModelSpec, graph: Graph) -> [Diagnostic] {
-        guard let data = spec.data else { return [] }
+        let data = graph.training.data
         let contract = DataLoading.contract(spec, graph: graph)
         let mode = DataLoading.labelMode(graph.training.loss)
         var found: [Diagnostic] = []
-        for split in ["train", "validation", "test"] {
-            guard let set = data.record(split) else { continue }
-            let source = DataLoading.source(set, spec, split: split, seed: 0, vocabulary: nil)
+        for (name, split) in [("train", data.train), ("validation", data.validation), ("test", data.test)] {
+            guard let split else { continue }
+            let source = DataLoading.source(split.source, spec, graph: graph, split: name, seed: 0, vocabulary: nil)
             guard files(of: source).allSatisfy({ FileManager.default.fileExists(atPath: $0) }) else { continue }
             do throws(DataError) {
                 var summary = try DataReader.summary(source, labels: contract.targets == .none ? .none : mode)
@@ -24,9 +24,9 @@ public enum DataCheck {
                     // Real values meet an embedding as token ids; their range is checked when read.
                     summary.inputKind = .tokens(vocabulary: ids)
                 }
-                found += contract.problems(with: summary, inputsAt: DataLoading.inputsLocation(set), labelsAt: DataLoading.labelsLocation(set))
+                found += contract.problems(with: summary, inputsAt: split.inputsLocation, labelsAt: split.labelsLocation)
             } catch {
-                found.append(relocated(error.diagnostic, source: source, set: set))
+                found.append(relocated(error.diagnostic, source: source, split: split))
             }
         }
         return found
@@ -49,12 +49,12 @@ public enum DataCheck {
     }
 
     /// A reading error of a binary file (located at the file alone) moved to the line of
-    /// `set` naming the file; errors with a line in a text file keep it.
-    static func relocated(_ diagnostic: Diagnostic, source: DatasetSource, set: RecordValue) -> Diagnostic {
+    /// `split` naming the file; errors with a line in a text file keep it.
+    static func relocated(_ diagnostic: Diagnostic, source: DatasetSource, split: DataConfiguration.Split) -> Diagnostic {
         guard !diagnostic.location.isKnown else { return diagnostic }
         var moved = diagnostic
         let isLabels = diagnostic.location.file?.path == labelFile(source)
-        moved.location = isLabels ? DataLoading.labelsLocation(set) : DataLoading.inputsLocation(set)
+        moved.location = isLabels ? split.labelsLocation : split.inputsLocation
         return moved
     }
 }

@@ -3,7 +3,7 @@ import NNCData
 import NNCGraph
 import NNCSpec
 
-/// The spec's `data` section mapped onto NNCData: where each split comes from, how labels
+/// The graph's typed `data` settings mapped onto NNCData: where each split comes from, how labels
 /// are read (class numbers for cross-entropy, values for regression and binary
 /// cross-entropy), the validation and test splits, and the preprocessing fitted on the
 /// training split only. Every split is compared with the model (`DataContract`) as soon as
@@ -14,33 +14,34 @@ public enum DataLoading {
 
     public static func load(_ spec: ModelSpec, graph: Graph, seed: UInt64, fitted: Preprocessing? = nil,
                             purpose: Purpose = .training) throws(TrainingFailure) -> TrainingData {
-        guard let data = spec.data, data.record("train") != nil else { throw missingData(spec, purpose: purpose) }
+        let data = graph.training.data
+        guard let train = data.train else { throw missingData(spec, purpose: purpose) }
         let mode = labelMode(graph.training.loss)
         let contract = contract(spec, graph: graph)
         let runSeed = UInt64(graph.training.train.seed)
         var vocabulary: CharacterVocabulary?
-        func read(_ split: String) throws(TrainingFailure) -> RawDataset? {
-            guard let set = data.record(split) else { return nil }
+        func read(_ split: DataConfiguration.Split?, name: String) throws(TrainingFailure) -> RawDataset? {
+            guard let split else { return nil }
             var raw: RawDataset
-            let source = source(set, spec, split: split, seed: runSeed, vocabulary: vocabulary)
+            let source = source(split.source, spec, graph: graph, split: name, seed: runSeed, vocabulary: vocabulary)
             do throws(DataError) {
                 raw = try DataReader.read(source, labels: mode)
                 if let ids = contract.vocabulary { raw = try raw.asTokenIDs(vocabulary: ids) }
             } catch {
-                throw TrainingFailure([DataCheck.relocated(error.diagnostic, source: source, set: set)])
+                throw TrainingFailure([DataCheck.relocated(error.diagnostic, source: source, split: split)])
             }
-            let problems = contract.problems(with: raw.summary, inputsAt: inputsLocation(set), labelsAt: labelsLocation(set))
+            let problems = contract.problems(with: raw.summary, inputsAt: split.inputsLocation, labelsAt: split.labelsLocation)
             guard problems.isEmpty else { throw TrainingFailure(problems) }
             // Text splits after the first use the training file's characters.
-            if split == "train" { vocabulary = raw.vocabulary }
+            if name == "train" { vocabulary = raw.vocabulary }
             return raw
         }
-        let raw = try read("train")!
-        let explicitValidation = try read("validation")
-        let explicitTest = try read("test")
+        let raw = try read(train, name: "train")!
+        let explicitValidation = try read(data.validation, name: "validation")
+        let explicitTest = try read(data.test, name: "test")
         do throws(DataError) {
             let validationFraction = explicitValidation == nil ? graph.training.train.validationSplit : 0
-            let testFraction = explicitTest == nil ? (data.double("test_split") ?? 0) : 0
+            let testFraction = explicitTest == nil ? data.testSplit : 0
             let splits = try Splits(raw, validation: validationFraction, test: testFraction, seed: seed)
             var preprocessing = preprocessingSpec(spec, graph: graph)
             if let fitted { preprocessing = fitted } else { preprocessing = try preprocessing.fit(on: splits.train) }
@@ -51,7 +52,7 @@ public enum DataLoading {
             return TrainingData(train: try preprocessing.apply(to: splits.train),
                                 validation: try prepare(explicitValidation ?? splits.validation),
                                 test: try prepare(explicitTest ?? splits.test),
-                                preprocessing: preprocessing, augmentation: augmentation(data))
+                                preprocessing: preprocessing, augmentation: augmentation(data.augment))
         } catch {
             throw TrainingFailure([error.diagnostic])
         }
@@ -74,15 +75,6 @@ public enum DataLoading {
                                                  label: spec.data == nil && spec.train != nil && purpose == .training ? "training settings, but nothing to train on" : "",
                                                  notes: ["check, summary and plan need no data; train, eval and predict without --input do"],
                                                  help: help)])
-    }
-
-    /// Where a split names its inputs and its labels, for messages about them.
-    static func inputsLocation(_ set: RecordValue) -> SourceLocation {
-        set.valueLocation("images") ?? set.valueLocation("path") ?? set.valueLocation("generate") ?? set.location
-    }
-
-    static func labelsLocation(_ set: RecordValue) -> SourceLocation {
-        set.valueLocation("labels") ?? set.valueLocation("path") ?? set.valueLocation("generate") ?? set.location
     }
 
     /// Optimizer steps per epoch of the run `options` describes (reads the training data).
@@ -112,15 +104,13 @@ public enum DataLoading {
         case .binaryCrossEntropy?: .probabilities
         case .meanSquaredError?, .sumOfSquares?: .values
         }
-        let lossName = (graph.training.loss?.name ?? "no loss").replacingOccurrences(of: "_crossentropy", with: " cross-entropy")
-            .replacingOccurrences(of: "_", with: " ")
-        return DataContract(input: spec.input ?? [], sampleShape: spec.data?.record("preprocess")?.ints("reshape"),
-                            vocabulary: embeddingVocabulary(spec, graph: graph), output: output.shape!.dims, outputName: output.name,
-                            targets: targets, lossName: lossName)
+        return DataContract(input: spec.input ?? [], sampleShape: graph.training.data.preprocess.reshape,
+                            vocabulary: embeddingVocabulary(graph), output: output.shape!.dims, outputName: output.name,
+                            targets: targets, lossName: graph.training.loss?.phrase ?? "no loss")
     }
 
     /// The `input_dim` of the embedding that reads the model's input, if one does.
-    static func embeddingVocabulary(_ spec: ModelSpec, graph: Graph) -> Int? {
+    static func embeddingVocabulary(_ graph: Graph) -> Int? {
         guard graph.nodes.first?.isInteger == true else { return nil }
         let reader = graph.nodes.first { $0.op.kind == .embedding && $0.inputs.contains(graph.nodes[0].id) }
         guard case .embedding(let embedding)? = reader?.op else { return nil }
@@ -129,63 +119,77 @@ public enum DataLoading {
 
     /// How targets are written for the loss, and the preprocessing the spec declares.
     static func preprocessingSpec(_ spec: ModelSpec, graph: Graph) -> Preprocessing {
-        let pre = spec.data?.record("preprocess")
-        let units = graph[graph.output!].shape!.channels
-        let classes = pre?.int("classes") ?? units
+        let pre = graph.training.data.preprocess
+        // Without `classes`, one class per output unit.
+        let classes = pre.classes ?? graph[graph.output!].shape!.channels
         let targets: TargetEncoding = switch graph.training.loss {
         case .categoricalCrossEntropy?: .oneHot(classes: classes)
         case .sparseCategoricalCrossEntropy?: .sparse(classes: classes)
         case nil: .none
         case .meanSquaredError?, .sumOfSquares?, .binaryCrossEntropy?: .values
         }
-        return Preprocessing(scale: pre?.double("scale").map(Float.init), standardize: pre?.bool("standardize") ?? false,
-                             inputShape: pre?.ints("reshape") ?? spec.input ?? [], targets: targets)
+        // Without `reshape`, samples keep the model's input shape.
+        return Preprocessing(scale: pre.scale.map(Float.init), standardize: pre.standardize,
+                             inputShape: pre.reshape ?? spec.input ?? [], targets: targets)
     }
 
-    static func augmentation(_ data: RecordValue) -> Augmentation {
-        guard let a = data.record("augment") else { return .none }
-        return Augmentation(shift: a.int("shift") ?? 0, flip: Augmentation.Flip(rawValue: a.string("flip") ?? "none") ?? .none)
+    /// The spec's augmentation as the batch filler's.
+    static func augmentation(_ augment: DataConfiguration.Augment) -> Augmentation {
+        let flip: Augmentation.Flip = switch augment.flip {
+        case .none: .none
+        case .horizontal: .horizontal
+        case .vertical: .vertical
+        case .both: .both
+        }
+        return Augmentation(shift: augment.shift, flip: flip)
     }
 
     /// A split's source, with paths resolved against the model file's folder. Sequence
     /// files take their length from the model's input and their id range from the embedding
-    /// reading the input (or, for one-hot input [T, V], from V); a generated task's seed is
-    /// its own or the run's, mixed with the split.
-    static func source(_ set: RecordValue, _ spec: ModelSpec, split: String, seed: UInt64, vocabulary: CharacterVocabulary?) -> DatasetSource {
+    /// reading the input (every embedding does; or, for one-hot input [T, V], from V); a
+    /// generated task's seed is its own or the run's, mixed with the split.
+    static func source(_ source: DataConfiguration.Source, _ spec: ModelSpec, graph: Graph, split: String, seed: UInt64,
+                       vocabulary: CharacterVocabulary?) -> DatasetSource {
         let base = spec.file.map { ($0.path as NSString).deletingLastPathComponent } ?? ""
-        func path(_ key: String) -> String {
-            let p = set.string(key) ?? ""
-            return p.hasPrefix("/") || base.isEmpty ? p : base + "/" + p
+        func resolved(_ path: String) -> String {
+            path.hasPrefix("/") || base.isEmpty ? path : base + "/" + path
         }
-        func sequences() -> SequenceOptions {
-            let embedding = spec.layers.first { $0.kind.name == "embedding" }?.component
+        func sequences(_ layout: DataConfiguration.SequenceLayout) -> SequenceOptions {
             let oneHot = spec.input.flatMap { $0.count == 2 ? $0[1] : nil }
-            return SequenceOptions(timesteps: spec.input?.first ?? 1, vocabularySize: embedding?.int("input_dim") ?? oneHot ?? Int(Int32.max),
-                                   paddingID: Int32(clamping: set.int("pad_id") ?? 0),
-                                   padding: SequenceOptions.End(rawValue: set.string("padding") ?? "pre") ?? .pre,
-                                   truncating: SequenceOptions.End(rawValue: set.string("truncating") ?? "pre") ?? .pre,
-                                   vocabulary: vocabulary)
+            return SequenceOptions(timesteps: spec.input?.first ?? 1,
+                                   vocabularySize: embeddingVocabulary(graph) ?? oneHot ?? Int(Int32.max),
+                                   paddingID: Int32(clamping: layout.paddingID), padding: end(layout.padding),
+                                   truncating: end(layout.truncating), vocabulary: vocabulary)
         }
-        switch DataFormat.of(set) {
-        case "generate":
-            let task = set.component("generate")!
-            let kind = SequenceTask.Kind(rawValue: task.kind.name) ?? .adding
-            let taskSeed = task.int("seed").map(UInt64.init) ?? SequenceTask.seed(run: seed, split: split)
-            return .generated(SequenceTask(kind, length: task.int("length") ?? 50, samples: task.int("samples") ?? 10_000, seed: taskSeed,
-                                           symbols: task.int("symbols") ?? 8, remember: task.int("remember") ?? 10))
-        case "csv":
-            let delimiter = set.string("delimiter")?.first ?? ","
-            let columns = set.list("feature_columns")?.compactMap { v -> Int? in if case .int(let i) = v.value { i } else { nil } }
-            return .csv(CSVOptions(path: path("path"), labelColumn: set.int("label_column") ?? 0, header: set.bool("header") ?? false,
-                                   delimiter: delimiter, featureColumns: columns))
-        case "npy":
-            return .npy(images: path("images"), labels: path("labels"))
-        case "tokens":
-            return .tokens(path: path("path"), sequences())
-        case "text":
-            return .text(path: path("path"), sequences())
-        default:
-            return .idx(images: path("images"), labels: path("labels"))
+        switch source {
+        case .generated(let task):
+            let taskSeed = task.seed.map(UInt64.init) ?? SequenceTask.seed(run: seed, split: split)
+            let generated: SequenceTask = switch task.kind {
+            case .adding: SequenceTask(.adding, length: task.length, samples: task.samples, seed: taskSeed)
+            case .copy(let symbols, let remember):
+                SequenceTask(.copy, length: task.length, samples: task.samples, seed: taskSeed, symbols: symbols, remember: remember)
+            }
+            return .generated(generated)
+        case .csv(let path, let layout):
+            // One ASCII character: the checker refuses any other delimiter.
+            return .csv(CSVOptions(path: resolved(path), labelColumn: layout.labelColumn, header: layout.header,
+                                   delimiter: Character(layout.delimiter), featureColumns: layout.featureColumns))
+        case .npy(let images, let labels):
+            return .npy(images: resolved(images), labels: resolved(labels))
+        case .tokens(let path, let layout):
+            return .tokens(path: resolved(path), sequences(layout))
+        case .text(let path, let layout):
+            return .text(path: resolved(path), sequences(layout))
+        case .idx(let images, let labels):
+            return .idx(images: resolved(images), labels: resolved(labels))
+        }
+    }
+
+    /// The spec's end of a sequence as the reader's.
+    static func end(_ end: DataConfiguration.End) -> SequenceOptions.End {
+        switch end {
+        case .pre: .pre
+        case .post: .post
         }
     }
 }

@@ -26,7 +26,7 @@ public struct InferenceSession {
         guard !checked.hasErrors, let spec = checked.spec, let graph = checked.graph, graph.isComplete else {
             throw TrainingFailure(checked.diagnostics)
         }
-        let path = weights ?? TrainingOptions(spec: spec).outputDirectory + "/weights.safetensors"
+        let path = weights ?? TrainingOptions(graph: graph, modelFile: spec.file).outputDirectory + "/weights.safetensors"
         let at = SourceLocation(file: source, line: 0, column: 0)
         let file = try WeightsFile.read(path, role: "a weights file", at: at,
                                         help: weights == nil ? "train first (nnc train \(model)), or name the file with --weights" : nil)

@@ -1,10 +1,10 @@
 import Foundation
+import NNCDiagnostics
 import NNCGraph
 import NNCRuntime
-import NNCSpec
 
-/// How a run trains: the spec's `train`, `optimizer`, schedule and checkpoint settings,
-/// with the command line's overrides applied. Every value is visible in the run header.
+/// How a run trains: the graph's typed `train`, `optimizer`, schedule and checkpoint
+/// settings, with the command line's overrides applied. Every value is visible in the run header.
 public struct TrainingOptions: Sendable {
     public var epochs: Int
     public var batchSize: Int
@@ -58,9 +58,11 @@ public struct TrainingOptions: Sendable {
     /// The overrides this run was started with.
     public var overrides: Overrides
 
-    public init(spec: ModelSpec, overrides: Overrides = Overrides()) {
+    /// The settings of `graph`, whose model was read from `modelFile` (a relative
+    /// checkpoint folder is resolved against its folder).
+    public init(graph: Graph, modelFile: SourceFile?, overrides: Overrides = Overrides()) {
         self.overrides = overrides
-        let training = TrainingConfiguration(decoding: spec)
+        let training = graph.training
         let train = training.train
         epochs = overrides.epochs ?? train.epochs
         batchSize = overrides.batchSize ?? train.batchSize
@@ -68,8 +70,8 @@ public struct TrainingOptions: Sendable {
         threads = overrides.threads ?? ProcessInfo.processInfo.activeProcessorCount
         shuffle = train.shuffle
         dropLast = train.dropLast
-        let base = spec.file.map { ($0.path as NSString).deletingLastPathComponent } ?? ""
-        let defaultFolder = "runs/\(spec.name)"
+        let base = modelFile.map { ($0.path as NSString).deletingLastPathComponent } ?? ""
+        let defaultFolder = "runs/\(graph.name)"
         if let path = overrides.outputDirectory {
             outputDirectory = path
         } else if let dir = train.checkpoint?.directory {

@@ -35,12 +35,12 @@ public struct TrainingSession {
         guard !checked.hasErrors, let spec = checked.spec, let graph = checked.graph, graph.isComplete else {
             throw TrainingFailure(checked.diagnostics)
         }
-        guard spec.loss != nil else {
+        guard graph.training.loss != nil else {
             throw TrainingFailure([Diagnostic.error(.missingKey, "a model trains only with a 'loss'", at: spec.inputLocation,
                                                     help: "add e.g. `loss: categorical_crossentropy`")])
         }
-        var options = TrainingOptions(spec: spec, overrides: overrides)
-        if overrides.outputDirectory == nil, let resume, spec.train?.record("checkpoint")?.string("dir") == nil {
+        var options = TrainingOptions(graph: graph, modelFile: spec.file, overrides: overrides)
+        if overrides.outputDirectory == nil, let resume, graph.training.train.checkpoint?.directory == nil {
             // Resuming writes on into the folder it resumes from.
             var isDirectory: ObjCBool = false
             let exists = FileManager.default.fileExists(atPath: resume, isDirectory: &isDirectory)

@@ -29,12 +29,34 @@ extension RegistryDecoded {
     func flag(_ name: String) -> Bool { bool(name) ?? (defaultText(name) == "true") }
     func text(_ name: String) -> String { string(name) ?? defaultText(name) ?? "" }
 
+    /// A `choice` attribute with a registry default, as its case: the decoder admits only
+    /// the registry's choices, and a value that failed to decode reads as the default.
+    func choice<Choice: RawRepresentable>(_ name: String) -> Choice where Choice.RawValue == String {
+        guard let value = Choice(rawValue: text(name)) else {
+            preconditionFailure("'\(text(name))' of '\(name)' has no case in \(Choice.self)")
+        }
+        return value
+    }
+
     /// A component attribute: given, the registry's default kind, or nil when it has none.
     func decodedComponent(_ name: String) -> ComponentSpec? {
         if let c = component(name) { return c }
         guard case .component(let family)? = attribute(name)?.type, let text = defaultText(name),
               let kind = family.kind(text) else { return nil }
         return ComponentSpec(kind: kind, location: SourceLocation(file: nil, line: 0, column: 0))
+    }
+
+    /// A component attribute the registry gives a default: given, or the default kind.
+    func defaultedComponent(_ name: String) -> ComponentSpec {
+        guard let c = decodedComponent(name) else { preconditionFailure("the registry gives '\(name)' no default") }
+        return c
+    }
+}
+
+extension RecordValue {
+    /// A section the spec left out (or that failed to decode): every value reads as the registry's default.
+    static func defaults(_ schema: RecordSchema) -> RecordValue {
+        RecordValue(schema: schema, location: SourceLocation(file: nil, line: 0, column: 0))
     }
 }
 

@@ -20,6 +20,17 @@ public enum Loss: Sendable, Equatable {
         case .binaryCrossEntropy: "binary_crossentropy"
         }
     }
+
+    /// The name in messages: "sparse categorical cross-entropy", "sum of squares".
+    public var phrase: String {
+        switch self {
+        case .meanSquaredError: "mse"
+        case .sumOfSquares: "sum of squares"
+        case .categoricalCrossEntropy: "categorical cross-entropy"
+        case .sparseCategoricalCrossEntropy: "sparse categorical cross-entropy"
+        case .binaryCrossEntropy: "binary cross-entropy"
+        }
+    }
 }
 
 /// A metric reported during training and evaluation.
@@ -128,7 +139,7 @@ public struct TrainSettings: Sendable, Equatable {
 }
 
 /// Everything of a spec besides its layers that training needs, decoded once with the
-/// registry's defaults (`TrainingConfiguration+Decode.swift`).
+/// registry's defaults (`TrainingConfiguration+Decode.swift`, `DataConfiguration+Decode.swift`).
 public struct TrainingConfiguration: Sendable {
     /// Nil when the spec declares none (the model cannot train).
     public var loss: Loss?
@@ -139,4 +150,5 @@ public struct TrainingConfiguration: Sendable {
     public var initializers: ModelInitializers
     public var regularization: Regularization
     public var train: TrainSettings
+    public var data: DataConfiguration
 }

@@ -1,30 +1,25 @@
 import NNCSpec
 
 extension TrainingConfiguration {
-    /// The spec's training sections, typed. A section that failed to decode (already
-    /// reported) reads as the registry's defaults.
-    public init(decoding spec: ModelSpec) {
-        let none = SourceLocation(file: nil, line: 0, column: 0)
-        func record(_ value: RecordValue?, _ schema: RecordSchema) -> RecordValue {
-            value ?? RecordValue(schema: schema, location: none)
-        }
+    /// The spec's training and data sections, typed. A section or component that failed to
+    /// decode (already reported) reads as the registry's defaults.
+    init(decoding spec: ModelSpec) {
+        let sections = spec.sections
         loss = spec.loss.map(Loss.init(decoding:))
         metrics = spec.metrics.map(Metric.init(decoding:))
-        optimizer = Optimizer(decoding: spec.optimizer ?? defaultComponent(Registry.optimizers, "sgd"))
-        schedule = LearningRateSchedule(decoding: spec.schedule)
-        momentumSchedule = MomentumSchedule(decoding: spec.momentumSchedule)
-        let initDefaults = record(spec.initDefaults, Registry.initSection)
-        func initializer(_ name: String) -> Initializer {
-            Initializer(decoding: initDefaults.decodedComponent(name)
-                            ?? defaultComponent(Registry.initializers, "zeros"))
-        }
+        optimizer = Optimizer(decoding: sections.defaultedComponent("optimizer"))
+        schedule = LearningRateSchedule(decoding: sections.defaultedComponent("schedule"))
+        momentumSchedule = MomentumSchedule(decoding: sections.defaultedComponent("momentum_schedule"))
+        let initDefaults = spec.initDefaults ?? .defaults(Registry.initSection)
+        func initializer(_ name: String) -> Initializer { Initializer(decoding: initDefaults.defaultedComponent(name)) }
         initializers = ModelInitializers(weights: initializer("weights"), bias: initializer("bias"),
                                          recurrent: initializer("recurrent"))
-        let r = record(spec.regularization, Registry.regularizationSection)
+        let r = spec.regularization ?? .defaults(Registry.regularizationSection)
         regularization = Regularization(penalty: Regularizer(l1: r.number("l1"), l2: r.number("l2")),
                                         weightDecay: r.number("weight_decay"), maxNorm: r.double("max_norm"),
                                         clipNorm: r.double("clip_norm"), clipValue: r.double("clip_value"))
-        train = TrainSettings(decoding: record(spec.train, Registry.trainSection))
+        train = TrainSettings(decoding: spec.train ?? .defaults(Registry.trainSection))
+        data = DataConfiguration(decoding: spec.data ?? .defaults(Registry.dataSection))
     }
 }
 
@@ -38,9 +33,9 @@ extension TrainSettings {
 }
 
 extension EarlyStoppingSettings {
-    public init(decoding r: RecordValue) {
+    init(decoding r: RecordValue) {
         self.init(monitor: r.text("monitor"), patience: r.integer("patience"), minDelta: r.number("min_delta"),
-                  mode: Mode(rawValue: r.text("mode")) ?? .auto, restoreBest: r.flag("restore_best"))
+                  mode: r.choice("mode"), restoreBest: r.flag("restore_best"))
     }
 }
 
@@ -68,7 +63,7 @@ extension Loss {
 }
 
 extension Metric {
-    public init(decoding c: ComponentSpec) {
+    init(decoding c: ComponentSpec) {
         switch c.kind.name {
         case "accuracy": self = .accuracy
         case "top_k_accuracy": self = .topK(c.integer("k"))
@@ -98,14 +93,14 @@ extension Optimizer {
 }
 
 extension LearningRateSchedule {
-    /// The schedule a spec's `schedule:` declares (constant when absent).
-    public init(decoding c: ComponentSpec?) {
-        guard let c else { self = .constant; return }
-        let unit = Unit(rawValue: c.text("unit")) ?? .steps
+    /// The schedule a spec's `schedule:` declares.
+    init(decoding c: ComponentSpec) {
+        let unit = Unit(decoding: c)
         switch c.kind.name {
         case "constant": self = .constant
         case "step": self = .step(every: c.integer("every"), factor: c.number("factor"), unit: unit)
         case "piecewise":
+            // Both are required: a list that failed to decode (reported) reads as empty.
             let boundaries = (c.list("boundaries") ?? []).compactMap { value -> Int? in
                 if case .int(let v) = value.value { v } else { nil }
             }
@@ -132,7 +127,7 @@ extension LearningRateSchedule {
                              finalDiv: c.number("final_div_factor"), unit: unit)
         case "warmup":
             self = .warmup(duration: c.integer("duration"), from: c.number("from"),
-                           then: LearningRateSchedule(decoding: c.decodedComponent("then")), unit: unit)
+                           then: LearningRateSchedule(decoding: c.defaultedComponent("then")), unit: unit)
         case "reduce_on_plateau": self = .plateau(PlateauRule(decoding: c))
         default: preconditionFailure("schedule '\(c.kind.name)' has no case")
         }
@@ -148,15 +143,22 @@ extension PlateauRule {
 }
 
 extension MomentumSchedule {
-    /// The spec's `momentum_schedule:` (constant when absent).
-    public init(decoding c: ComponentSpec?) {
-        guard let c else { self = .constant; return }
+    /// The spec's `momentum_schedule:`.
+    init(decoding c: ComponentSpec) {
         switch c.kind.name {
         case "constant": self = .constant
         case "linear":
             self = .linear(from: c.number("from"), to: c.number("to"), duration: c.integer("duration"),
-                           unit: LearningRateSchedule.Unit(rawValue: c.text("unit")) ?? .steps)
+                           unit: LearningRateSchedule.Unit(decoding: c))
         default: preconditionFailure("momentum schedule '\(c.kind.name)' has no case")
         }
+    }
+}
+
+extension LearningRateSchedule.Unit {
+    /// A schedule's `unit`, which the registry requires: one that is missing or failed to
+    /// decode (reported) reads as steps.
+    init(decoding c: ComponentSpec) {
+        self = c.string("unit").flatMap(Self.init(rawValue:)) ?? .steps
     }
 }
