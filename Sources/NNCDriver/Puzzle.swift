@@ -6,7 +6,24 @@ import NNCSpec
 /// Kernel, stride, dilation and padding may differ per spatial axis (a 5×3 kernel, padding
 /// 2 on the height and 1 on the width), and the question states every axis it answers.
 public struct Puzzle: Sendable, Equatable {
-    public enum Layer: String, Sendable { case conv1d, conv2d, maxpool1d, maxpool2d, avgpool1d, avgpool2d }
+    public enum Layer: String, Sendable {
+        case conv1d, conv2d, maxpool1d, maxpool2d, avgpool1d, avgpool2d
+
+        /// The puzzle of a model's window layer; nil for the ops without a window.
+        init?(_ kind: Op.Kind) {
+            switch kind {
+            case .conv1d: self = .conv1d
+            case .conv2d: self = .conv2d
+            case .maxpool1d: self = .maxpool1d
+            case .maxpool2d: self = .maxpool2d
+            case .avgpool1d: self = .avgpool1d
+            case .avgpool2d: self = .avgpool2d
+            case .input, .dense, .globalAvgpool, .flatten, .reshape, .dropout, .batchnorm, .layernorm, .activation,
+                 .softmax, .embedding, .simpleRNN, .lstm, .gru, .bidirectional, .add, .concat:
+                return nil
+            }
+        }
+    }
 
     public var layer: Layer
     /// Per-sample input: [H, W, C] for 2-D layers, [L, C] for 1-D ones.

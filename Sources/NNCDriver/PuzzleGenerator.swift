@@ -63,7 +63,7 @@ public enum PuzzleGenerator {
     /// kernel, stride, dilation and padding, groups and bias, exactly as the checker saw it.
     public static func fromModel(_ graph: Graph) -> [Puzzle] {
         graph.nodes.compactMap { node -> Puzzle? in
-            guard let window = node.op.window, let kind = Puzzle.Layer(rawValue: node.op.kind.rawValue), !node.arithmetic.isEmpty,
+            guard let window = node.op.window, let kind = Puzzle.Layer(node.op.kind), !node.arithmetic.isEmpty,
                   let input = node.inputs.first.flatMap({ graph[$0].shape?.dims }), let first = node.arithmetic.first
             else { return nil }
             // A pool has no filters, one group and no bias of its own.

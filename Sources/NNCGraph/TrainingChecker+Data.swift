@@ -122,26 +122,30 @@ extension TrainingChecker {
     /// `transfer:` names layers of this model and a weights file that exists (its tensors
     /// are matched when training starts).
     mutating func checkTransfer() {
-        guard let transfer = spec.sections.record("transfer") else { return }
+        guard let transfer = graph.training.transfer else { return }
         let names = graph.nodes.dropFirst().map(\.name)
-        for layer in transfer.names("layers") ?? [] where !names.contains(layer.name) {
+        for layer in transfer.layers ?? [] where !names.contains(layer.name) {
             diagnostics.error(.unknownLayerName, "transfer initializes layers of this model; '\(layer.name)' is not one", at: layer.location,
                               help: Suggestions.closest(to: layer.name, in: names).map { "did you mean '\($0)'?" })
         }
-        checkFilesExist(transfer, keys: ["weights"], what: "transfer weights")
+        checkFileExists(transfer.weights, at: transfer.weightsLocation, what: "transfer weights")
     }
 
     private mutating func checkFilesExist(_ set: RecordValue, keys: [String], what: String = "data files") {
-        guard let file = spec.file else { return }
-        let base = (file.path as NSString).deletingLastPathComponent
         for key in keys {
             guard let path = set.string(key) else { continue }
-            let full = path.hasPrefix("/") || base.isEmpty ? path : base + "/" + path
-            if !FileManager.default.fileExists(atPath: full) {
-                diagnostics.warning(.missingDataFile, "\(what) must exist to train; '\(path)' was not found",
-                                    at: set.valueLocation(key) ?? set.location,
-                                    notes: ["paths are relative to the model file: looked for \(full)"])
-            }
+            checkFileExists(path, at: set.valueLocation(key) ?? set.location, what: what)
+        }
+    }
+
+    /// A file a spec names, relative to the model file's folder.
+    private mutating func checkFileExists(_ path: String, at location: SourceLocation, what: String) {
+        guard let file = spec.file else { return }
+        let base = (file.path as NSString).deletingLastPathComponent
+        let full = path.hasPrefix("/") || base.isEmpty ? path : base + "/" + path
+        if !FileManager.default.fileExists(atPath: full) {
+            diagnostics.warning(.missingDataFile, "\(what) must exist to train; '\(path)' was not found", at: location,
+                                notes: ["paths are relative to the model file: looked for \(full)"])
         }
     }
 }

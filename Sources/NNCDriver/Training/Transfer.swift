@@ -1,4 +1,5 @@
 import Foundation
+import NNCGraph
 import NNCPlan
 import NNCRuntime
 import NNCSpec
@@ -11,10 +12,11 @@ import NNCSpec
 /// lacks, a layer the file has no tensors for, a tensor of another shape.
 enum Transfer {
     static func apply(_ spec: ModelSpec, to trainer: Trainer) throws(TrainingFailure) -> [String] {
-        guard let section = spec.sections.record("transfer"), let path = section.string("weights") else { return [] }
+        guard let transfer = trainer.graph.training.transfer else { return [] }
+        let path = transfer.weights
         let base = spec.file.map { ($0.path as NSString).deletingLastPathComponent } ?? ""
         let full = path.hasPrefix("/") || base.isEmpty ? path : base + "/" + path
-        let at = section.valueLocation("weights") ?? section.location
+        let at = transfer.weightsLocation
         let file = try WeightsFile.read(full, role: "transfer weights", shown: path, at: at, notes: ["paths are relative to the model file: looked for \(full)"])
         let buffers = trainer.weightBuffers
         func own(_ layer: String) -> [PlanBuffer] {
@@ -22,11 +24,11 @@ enum Transfer {
             return buffers.filter { parameters.contains($0.id) }
         }
         let nodes = Dictionary(trainer.graph.nodes.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
-        var requested: [LocatedName] = section.names("layers") ?? []
+        var requested = transfer.layers ?? []
         if requested.isEmpty {
             // Every layer with parameters whose tensors the file has.
             requested = trainer.graph.nodes.filter { node in !own(node.name).isEmpty && own(node.name).contains { file[$0.name] != nil } }
-                .map { LocatedName($0.name, at: at) }
+                .map { TransferSettings.Layer(name: $0.name, location: at) }
         }
         var errors: [Diagnostic] = []
         var loaded: [String] = []

@@ -151,4 +151,25 @@ public struct TrainingConfiguration: Sendable {
     public var regularization: Regularization
     public var train: TrainSettings
     public var data: DataConfiguration
+    /// Nil when the spec has no `transfer:` (or its weights file failed to decode).
+    public var transfer: TransferSettings?
+}
+
+/// `transfer:`: layers initialized from another model's saved weights, matched by name.
+public struct TransferSettings: Sendable {
+    public struct Layer: Sendable {
+        public var name: String
+        public var location: SourceLocation
+
+        public init(name: String, location: SourceLocation) {
+            self.name = name
+            self.location = location
+        }
+    }
+
+    /// The weights file as written (relative to the model file), and where.
+    public var weights: String
+    public var weightsLocation: SourceLocation
+    /// The layers named; nil initializes every layer whose tensors the file holds.
+    public var layers: [Layer]?
 }

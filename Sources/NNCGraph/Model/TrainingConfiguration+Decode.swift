@@ -20,6 +20,16 @@ extension TrainingConfiguration {
                                         clipNorm: r.double("clip_norm"), clipValue: r.double("clip_value"))
         train = TrainSettings(decoding: spec.train ?? .defaults(Registry.trainSection))
         data = DataConfiguration(decoding: spec.data ?? .defaults(Registry.dataSection))
+        transfer = sections.record("transfer").flatMap(TransferSettings.init(decoding:))
+    }
+}
+
+extension TransferSettings {
+    /// Nil when `weights` (required) failed to decode; that is reported already.
+    init?(decoding t: RecordValue) {
+        guard let weights = t.string("weights") else { return nil }
+        self.init(weights: weights, weightsLocation: t.valueLocation("weights") ?? t.location,
+                  layers: t.names("layers")?.map { Layer(name: $0.name, location: $0.location) })
     }
 }
 

@@ -176,18 +176,19 @@ struct DSLParser {
         var stream = TokenStream(line: line, file: file, start: 0)
         do throws(SyntaxError) {
             let head = line.tokens[0]
-            switch head.kind {
-            case .word("repeat") where line.tokens.count > 1 && line.tokens[1].kind != .symbol(":"):
+            // `repeat …` and `use …` are statements unless the word is a key (`repeat: …`).
+            let isStatement = line.tokens.count > 1 && line.tokens[1].kind != .symbol(":")
+            if isStatement, head.kind == .word("repeat") {
                 stream.position = 1
                 return try parseRepeat(&stream, line)
-            case .word("use") where line.tokens.count > 1 && line.tokens[1].kind != .symbol(":"):
+            }
+            if isStatement, head.kind == .word("use") {
                 stream.position = 1
                 let item = try parseUse(&stream, at: location(line, head.column), pairs: [])
                 try stream.expectEnd()
                 return item
-            default:
-                return try stream.layer()
             }
+            return try stream.layer()
         } catch {
             fail(line, error)
             return nil
