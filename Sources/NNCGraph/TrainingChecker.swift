@@ -24,20 +24,18 @@ struct TrainingChecker {
     var outputNode: Node { graph[graph.output!] }
 
     /// The activation the output ends in: a layer's own activation, a standalone activation
-    /// or softmax layer, or linear.
-    var outputActivation: String {
-        let node = outputNode
+    /// or softmax layer, what a trailing dropout's input ends in, or linear.
+    var outputActivation: String { endingActivation(outputNode) }
+
+    private func endingActivation(_ node: Node) -> String {
         switch node.op {
-        case .softmax: return "softmax"
-        case .dense(let d): return d.activation.name
-        case .conv1d(let c), .conv2d(let c): return c.activation.name
-        case .activation(let a): return a.name
-        case .dropout:
-            // Look through a trailing dropout, to its input's own `activation:` (if it has one).
-            guard let input = node.inputs.first, let activation = graph[input].op.activationAttribute else { return "linear" }
-            return activation.name
+        case .softmax: "softmax"
+        case .dense(let d): d.activation.name
+        case .conv1d(let c), .conv2d(let c): c.activation.name
+        case .activation(let a): a.name
+        case .dropout: node.inputs.first.map { endingActivation(graph[$0]) } ?? "linear"
         case .input, .maxpool1d, .maxpool2d, .avgpool1d, .avgpool2d, .globalAvgpool, .flatten, .reshape,
-             .batchnorm, .layernorm, .embedding, .simpleRNN, .lstm, .gru, .bidirectional, .add, .concat: return "linear"
+             .batchnorm, .layernorm, .embedding, .simpleRNN, .lstm, .gru, .bidirectional, .add, .concat: "linear"
         }
     }
 

@@ -20,6 +20,23 @@ import Testing
         #expect(d.help == "set 'units: 128' on 'fc2'")
     }
 
+    /// A trailing dropout passes on what its input ends in: a softmax before it suits
+    /// cross-entropy, and a recurrent layer's own tanh is not taken for the output's.
+    @Test func theOutputActivationIsReadThroughATrailingDropout() {
+        let softmax = check("""
+            input: [4]
+            layers: [{dense: 3}, softmax, {dropout: 0.5}]
+            loss: categorical_crossentropy
+            """).1
+        #expect(codes(softmax) == [])
+        let recurrent = check("""
+            input: [5, 4]
+            layers: [{lstm: 3}, {dropout: 0.5}]
+            loss: categorical_crossentropy
+            """).1
+        #expect(recurrent.map(\.message).contains("categorical cross-entropy expects probabilities from a softmax output; 'dropout' ends in linear"))
+    }
+
     @Test func oneBadLayerGivesOneError() {
         let (_, diagnostics) = check("""
             input: [28, 28, 1]
