@@ -5,7 +5,7 @@ let package = Package(
     name: "nnc",
     platforms: [.macOS(.v13)],
     products: [
-        .executable(name: "nnc", targets: ["nnc"]),
+        .executable(name: "nnc", targets: ["nnc"])
     ],
     dependencies: [
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
@@ -21,16 +21,21 @@ let package = Package(
         .target(name: "CNNCKernels"),
         .target(name: "NNCKernels", dependencies: ["CNNCKernels"]),
         // The arena, the executor that runs a plan with the fast kernels, and its double-precision reference twin.
-        .target(name: "NNCRuntime", dependencies: ["NNCDiagnostics", "NNCGraph", "NNCPlan", "NNCKernels", "CNNCKernels"]),
+        .target(
+            name: "NNCRuntime", dependencies: ["NNCDiagnostics", "NNCGraph", "NNCPlan", "NNCKernels", "CNNCKernels"]),
         // System zlib (gzip-compressed data files), through a module map.
         .systemLibrary(name: "CZlib", path: "Sources/CZlib"),
         // Data set readers (IDX, CSV, NPY, token and text sequences, generated tasks), preprocessing, splits, batching.
         .target(name: "NNCData", dependencies: ["NNCDiagnostics", "CZlib"]),
-        .target(name: "NNCDriver", dependencies: ["NNCDiagnostics", "NNCSpec", "NNCGraph", "NNCPlan", "NNCKernels", "NNCRuntime", "NNCData"]),
-        .executableTarget(name: "nnc", dependencies: [
-            "NNCDriver", "NNCData", "NNCSpec", "NNCGraph", "NNCPlan", "NNCKernels",
-            .product(name: "ArgumentParser", package: "swift-argument-parser"),
-        ], plugins: ["GitRevision"]),
+        .target(
+            name: "NNCDriver",
+            dependencies: ["NNCDiagnostics", "NNCSpec", "NNCGraph", "NNCPlan", "NNCKernels", "NNCRuntime", "NNCData"]),
+        .executableTarget(
+            name: "nnc",
+            dependencies: [
+                "NNCDriver", "NNCData", "NNCSpec", "NNCGraph", "NNCPlan", "NNCKernels",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ], plugins: ["GitRevision"]),
         // `nnc --version` names the commit it was built from: the plugin runs the tool, which
         // reads the checkout's .git files (no git program needed; nil outside a checkout).
         .plugin(name: "GitRevision", capability: .buildTool(), dependencies: ["GitRevisionTool"]),
@@ -39,20 +44,34 @@ let package = Package(
         .target(name: "NNCTestSupport", dependencies: ["NNCRuntime"], path: "Tests/NNCTestSupport"),
         // Fuzz targets (spec loader, data readers, weights and checkpoints) and `nnc-fuzz`, which runs
         // them under libFuzzer when built with -sanitize=fuzzer (Scripts/fuzz.sh) and otherwise replays a corpus.
-        .target(name: "NNCFuzz", dependencies: ["NNCDiagnostics", "NNCSpec", "NNCGraph", "NNCPlan", "NNCRuntime", "NNCData", "NNCDriver"]),
+        .target(
+            name: "NNCFuzz",
+            dependencies: ["NNCDiagnostics", "NNCSpec", "NNCGraph", "NNCPlan", "NNCRuntime", "NNCData", "NNCDriver"]),
         .target(name: "CNNCFuzz"),
         .executableTarget(name: "nnc-fuzz", dependencies: ["NNCFuzz", "CNNCFuzz"]),
         .testTarget(name: "NNCSpecTests", dependencies: ["NNCDiagnostics", "NNCSpec"]),
         .testTarget(name: "NNCGraphTests", dependencies: ["NNCGraph", "NNCSpec", "NNCTestSupport"]),
-        .testTarget(name: "NNCKernelsTests", dependencies: ["NNCKernels", "CNNCKernels", "NNCGraph", "NNCPlan", "NNCRuntime", "NNCTestSupport"]),
-        .testTarget(name: "NNCDataTests", dependencies: ["NNCData", "NNCDiagnostics", "NNCTestSupport", "CAllocationCounter"]),
-        .testTarget(name: "NNCPlanTests", dependencies: ["NNCPlan", "NNCGraph", "NNCSpec", "NNCDiagnostics", "NNCTestSupport"]),
-        .testTarget(name: "NNCRuntimeTests", dependencies: ["NNCRuntime", "NNCKernels", "NNCDriver", "NNCSpec", "NNCGraph", "NNCPlan",
-                                                     "NNCTestSupport", "CAllocationCounter"]),
+        .testTarget(
+            name: "NNCKernelsTests",
+            dependencies: ["NNCKernels", "CNNCKernels", "NNCGraph", "NNCPlan", "NNCRuntime", "NNCTestSupport"]),
+        .testTarget(
+            name: "NNCDataTests", dependencies: ["NNCData", "NNCDiagnostics", "NNCTestSupport", "CAllocationCounter"]),
+        .testTarget(
+            name: "NNCPlanTests", dependencies: ["NNCPlan", "NNCGraph", "NNCSpec", "NNCDiagnostics", "NNCTestSupport"]),
+        .testTarget(
+            name: "NNCRuntimeTests",
+            dependencies: [
+                "NNCRuntime", "NNCKernels", "NNCDriver", "NNCSpec", "NNCGraph", "NNCPlan",
+                "NNCTestSupport", "CAllocationCounter",
+            ]),
         // Counts heap allocations (malloc interposed in the test process) for the zero-allocation test.
         .target(name: "CAllocationCounter", path: "Tests/CAllocationCounter"),
         // Depends on the executable so `swift test` builds the `nnc` binary the end-to-end tests run.
-        .testTarget(name: "NNCDriverTests", dependencies: ["NNCDriver", "NNCSpec", "NNCGraph", "NNCPlan", "NNCRuntime", "NNCData",
-                                                    "NNCFuzz", "NNCTestSupport", "nnc"]),
+        .testTarget(
+            name: "NNCDriverTests",
+            dependencies: [
+                "NNCDriver", "NNCSpec", "NNCGraph", "NNCPlan", "NNCRuntime", "NNCData",
+                "NNCFuzz", "NNCTestSupport", "nnc",
+            ]),
     ]
 )

@@ -10,11 +10,14 @@ struct GitRevisionPlugin: BuildToolPlugin {
     func createBuildCommands(context: PluginContext, target: Target) throws -> [Command] {
         let root = context.package.directoryURL
         let output = context.pluginWorkDirectoryURL.appending(path: "GitRevision.swift")
-        return [.buildCommand(displayName: "Reading the git revision for nnc --version",
-                              executable: try context.tool(named: "GitRevisionTool").url,
-                              arguments: [root.path, output.path],
-                              inputFiles: Self.watchedFiles(root),
-                              outputFiles: [output])]
+        return [
+            .buildCommand(
+                displayName: "Reading the git revision for nnc --version",
+                executable: try context.tool(named: "GitRevisionTool").url,
+                arguments: [root.path, output.path],
+                inputFiles: Self.watchedFiles(root),
+                outputFiles: [output])
+        ]
     }
 
     /// HEAD, the branch ref it names and packed-refs, those that exist.

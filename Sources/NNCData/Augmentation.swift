@@ -31,15 +31,18 @@ public struct Augmentation: Sendable, Equatable, Codable {
     public func choice(seed: UInt64, epoch: Int, position: Int) -> Choice {
         var random = CounterRandom(seed: seed, stream: .augment, counter: UInt64(epoch), UInt64(position))
         let span = 2 * shift + 1
-        let dy = random.below(span) - shift, dx = random.below(span) - shift
+        let dy = random.below(span) - shift
+        let dx = random.below(span) - shift
         let columns = (flip == .horizontal || flip == .both) && random.coin()
         let rows = (flip == .vertical || flip == .both) && random.coin()
         return Choice(dy: dy, dx: dx, mirrorRows: rows, mirrorColumns: columns)
     }
 
     /// Writes `source` ([height, width, channels]) changed by `choice` into `out`.
-    static func apply(_ choice: Choice, _ out: UnsafeMutablePointer<Float>, _ source: UnsafePointer<Float>,
-                      height: Int, width: Int, channels: Int) {
+    static func apply(
+        _ choice: Choice, _ out: UnsafeMutablePointer<Float>, _ source: UnsafePointer<Float>,
+        height: Int, width: Int, channels: Int
+    ) {
         for y in 0..<height {
             // Output row y shows row yy of the shifted image, which is source row yy − dy.
             let sy = (choice.mirrorRows ? height - 1 - y : y) - choice.dy

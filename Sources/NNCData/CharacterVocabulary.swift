@@ -21,7 +21,8 @@ public struct CharacterVocabulary: Sendable, Equatable, Codable {
 
     /// The id of `scalar`: its place among the known characters, or `unknown`.
     public func id(of scalar: Unicode.Scalar) -> Int32 {
-        var lo = 0, hi = scalars.count
+        var lo = 0
+        var hi = scalars.count
         while lo < hi {
             let mid = (lo + hi) / 2
             if scalars[mid] < scalar { lo = mid + 1 } else { hi = mid }

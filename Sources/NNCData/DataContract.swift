@@ -35,8 +35,10 @@ public struct DataContract: Sendable, Equatable {
     /// The loss as messages name it ("sparse categorical cross-entropy", "mse").
     public var lossName: String
 
-    public init(input: [Int], sampleShape: [Int]? = nil, vocabulary: Int? = nil, output: [Int], outputName: String,
-                targets: TargetKind, lossName: String) {
+    public init(
+        input: [Int], sampleShape: [Int]? = nil, vocabulary: Int? = nil, output: [Int], outputName: String,
+        targets: TargetKind, lossName: String
+    ) {
         self.input = input
         self.sampleShape = sampleShape ?? input
         self.vocabulary = vocabulary
@@ -92,7 +94,9 @@ public struct DataSummary: Sendable {
     var origin: DataOrigin?
     var records: [Int32] = []
 
-    public init(inputFile: String, labelFile: String, sampleShape: [Int]?, inputKind: InputKind = .real, labelShape: [Int]?) {
+    public init(
+        inputFile: String, labelFile: String, sampleShape: [Int]?, inputKind: InputKind = .real, labelShape: [Int]?
+    ) {
         self.inputFile = inputFile
         self.labelFile = labelFile
         self.sampleShape = sampleShape
@@ -104,8 +108,9 @@ public struct DataSummary: Sendable {
 extension RawDataset {
     /// Everything known about these samples, for `DataContract.problems(with:)`.
     public var summary: DataSummary {
-        var summary = DataSummary(inputFile: inputName, labelFile: name, sampleShape: sampleShape, inputKind: inputKind,
-                                  labelShape: targets == .none ? nil : labelShape)
+        var summary = DataSummary(
+            inputFile: inputName, labelFile: name, sampleShape: sampleShape, inputKind: inputKind,
+            labelShape: targets == .none ? nil : labelShape)
         summary.targets = targets == .none ? nil : targets
         summary.origin = origin
         summary.records = records
@@ -120,7 +125,9 @@ extension DataContract {
     /// the spec names the files (its `data:` lines): shape problems point there, naming the
     /// file; without them (a file given on the command line) they point at the file. A bad
     /// label points at its record in a text file.
-    public func problems(with data: DataSummary, inputsAt: SourceLocation? = nil, labelsAt: SourceLocation? = nil) -> [Diagnostic] {
+    public func problems(with data: DataSummary, inputsAt: SourceLocation? = nil, labelsAt: SourceLocation? = nil)
+        -> [Diagnostic]
+    {
         var found: [Diagnostic] = []
         if let problem = inputProblem(data, inputsAt) { found.append(problem) }
         guard targets != .none, let labelShape = data.labelShape else { return found }
@@ -138,19 +145,24 @@ extension DataContract {
     /// classes), or nil. Data sets prepared from checked data always fit; this guards data
     /// sets made another way before a trainer or evaluator fills a batch from them.
     public func problem(with dataset: Dataset) -> Diagnostic? {
-        let inputFits = switch dataset.input {
-        case .tokenIDs: vocabulary != nil
-        case .real, .oneHotTokens: vocabulary == nil
-        }
-        let classesFit = switch (dataset.encoding, targets) {
-        case (.sparse(let n), .classNumbers), (.oneHot(let n), .oneHot): n == classes
-        case (.values, .values), (.values, .probabilities), (_, .none): true
-        case (.none, _), (.sparse, _), (.oneHot, _), (.values, _): dataset.targetWidth == 0
-        }
+        let inputFits =
+            switch dataset.input {
+            case .tokenIDs: vocabulary != nil
+            case .real, .oneHotTokens: vocabulary == nil
+            }
+        let classesFit =
+            switch (dataset.encoding, targets) {
+            case (.sparse(let n), .classNumbers), (.oneHot(let n), .oneHot): n == classes
+            case (.values, .values), (.values, .probabilities), (_, .none): true
+            case (.none, _), (.sparse, _), (.oneHot, _), (.values, _): dataset.targetWidth == 0
+            }
         let targetsFit = targets == .none || dataset.targetWidth == 0 || dataset.targetWidth == targetWidth
         guard !(inputFits && classesFit && targetsFit && dataset.inputWidth == input.reduce(1, *)) else { return nil }
-        return .error(.dataSizeMismatch, "prepared samples fill the model's buffers exactly; '\(dataset.name)' has \(dataset.inputWidth) input values (\(dataset.input)) and \(dataset.targetWidth) target values (\(dataset.encoding)) per sample, and the model takes \(input.reduce(1, *)) input values\(vocabulary.map { " (token ids below \($0))" } ?? "") and \(targetWidth) target values (\(lossName) on \(outputShape))",
-                      at: .file(dataset.name), help: "prepare the data for this model (its data section and preprocessing), or run `nnc check` on it")
+        return .error(
+            .dataSizeMismatch,
+            "prepared samples fill the model's buffers exactly; '\(dataset.name)' has \(dataset.inputWidth) input values (\(dataset.input)) and \(dataset.targetWidth) target values (\(dataset.encoding)) per sample, and the model takes \(input.reduce(1, *)) input values\(vocabulary.map { " (token ids below \($0))" } ?? "") and \(targetWidth) target values (\(lossName) on \(outputShape))",
+            at: .file(dataset.name),
+            help: "prepare the data for this model (its data section and preprocessing), or run `nnc check` on it")
     }
 
     /// The location of a data problem: the spec's data line, or the file.
@@ -160,54 +172,79 @@ extension DataContract {
 
     private func inputProblem(_ data: DataSummary, _ declaredAt: SourceLocation?) -> Diagnostic? {
         guard let shape = data.sampleShape else { return nil }
-        let have = NumericArray.product(shape, 1), want = sampleShape.reduce(1, *)
-        let target = Self.shape(sampleShape), described = Self.shape(shape)
+        let have = NumericArray.product(shape, 1)
+        let want = sampleShape.reduce(1, *)
+        let target = Self.shape(sampleShape)
+        let described = Self.shape(shape)
         let at = location(declaredAt, file: data.inputFile)
         if case .tokens(let ids) = data.inputKind {
             if vocabulary != nil, have == want { return nil }
             if vocabulary == nil, sampleShape == shape + [ids] { return nil }
             if vocabulary == nil {
-                return .error(.dataSizeMismatch, "token ids feed an embedding layer (input [T]) or one-hot vectors (input [T, \(ids)]); the model's input \(target) reads real values and '\(data.inputFile)' holds token ids \(described)",
-                              at: at, help: "start the model with an embedding layer (input_dim: \(ids)), or set the input to \(Self.shape(shape + [ids]))")
+                return .error(
+                    .dataSizeMismatch,
+                    "token ids feed an embedding layer (input [T]) or one-hot vectors (input [T, \(ids)]); the model's input \(target) reads real values and '\(data.inputFile)' holds token ids \(described)",
+                    at: at,
+                    help:
+                        "start the model with an embedding layer (input_dim: \(ids)), or set the input to \(Self.shape(shape + [ids]))"
+                )
             }
         } else if have == want {
             return nil
         }
-        return .error(.dataSizeMismatch, "samples must hold as many values as the model's input \(target) (\(want)); the samples of '\(data.inputFile)' are \(described) (\(have.map { String($0) } ?? "too many") values)",
-                      at: at, help: "set the model's input to \(described), or reshape inside the model")
+        return .error(
+            .dataSizeMismatch,
+            "samples must hold as many values as the model's input \(target) (\(want)); the samples of '\(data.inputFile)' are \(described) (\(have.map { String($0) } ?? "too many") values)",
+            at: at, help: "set the model's input to \(described), or reshape inside the model")
     }
 
     private func labelShapeProblem(_ data: DataSummary, perSample: Int, _ declaredAt: SourceLocation?) -> Diagnostic {
         let at = location(declaredAt, file: data.labelFile)
         let file = "'\(data.labelFile)'"
-        let holds = "\(file) holds \(perSample) label\(perSample == 1 ? "" : "s") per sample" + (data.labelShape!.count > 1 ? " (each \(Self.shape(data.labelShape!)))" : "")
+        let holds =
+            "\(file) holds \(perSample) label\(perSample == 1 ? "" : "s") per sample"
+            + (data.labelShape!.count > 1 ? " (each \(Self.shape(data.labelShape!)))" : "")
         let described = "'\(outputName)' \(outputShape)"
         switch targets {
         case .classNumbers, .oneHot:
-            let wants = rows == 1 ? "one class number per sample" : "one class number per output row (\(rows) per sample)"
+            let wants =
+                rows == 1 ? "one class number per sample" : "one class number per output row (\(rows) per sample)"
             var help: String
             var notes: [String] = []
             if rows > 1 && perSample == 1 {
-                help = "for one class per sample the output must be [B, \(classes)]: add `- flatten` (or a global pooling layer) before the dense layers, which act on the last axis only, or end a recurrent stack with return_sequences: false"
-                notes = ["\(described) holds \(rows) rows of \(classes) scores: layers such as dense keep the leading axes of their input (the model's input is \(Self.shape(input)))"]
+                help =
+                    "for one class per sample the output must be [B, \(classes)]: add `- flatten` (or a global pooling layer) before the dense layers, which act on the last axis only, or end a recurrent stack with return_sequences: false"
+                notes = [
+                    "\(described) holds \(rows) rows of \(classes) scores: layers such as dense keep the leading axes of their input (the model's input is \(Self.shape(input)))"
+                ]
             } else if perSample == classes {
-                help = "the labels look one-hot (\(classes) values per sample): save class numbers instead, e.g. numpy.save(path, y.argmax(axis=1))"
+                help =
+                    "the labels look one-hot (\(classes) values per sample): save class numbers instead, e.g. numpy.save(path, y.argmax(axis=1))"
             } else {
-                help = "give the labels \(rows == 1 ? "one class number per sample" : "\(rows) class numbers per sample"), or change the output to \(perSample == 1 ? "[B, \(classes)]" : "[B, \(perSample), \(classes)]")"
+                help =
+                    "give the labels \(rows == 1 ? "one class number per sample" : "\(rows) class numbers per sample"), or change the output to \(perSample == 1 ? "[B, \(classes)]" : "[B, \(perSample), \(classes)]")"
             }
-            return .error(.labelMismatch, "\(lossName) compares \(wants) with the output \(described); \(holds)", at: at, notes: notes, help: help)
+            return .error(
+                .labelMismatch, "\(lossName) compares \(wants) with the output \(described); \(holds)", at: at,
+                notes: notes, help: help)
         case .probabilities, .values:
             let values = labelsPerSample
-            let help = perSample == 1 && values > 1 && output.count == 1
+            let help =
+                perSample == 1 && values > 1 && output.count == 1
                 ? "for one class number per sample use a softmax output with sparse_categorical_crossentropy; for one value per sample give '\(outputName)' 1 unit"
                 : "give '\(outputName)' \(perSample) unit\(perSample == 1 ? "" : "s") (an output of \(perSample) value\(perSample == 1 ? "" : "s") per sample), or use labels of \(values) value\(values == 1 ? "" : "s") per sample"
-            return .error(.labelMismatch, "\(lossName) compares one target with each output value, \(values) per sample for the output \(described); \(holds)", at: at, help: help)
+            return .error(
+                .labelMismatch,
+                "\(lossName) compares one target with each output value, \(values) per sample for the output \(described); \(holds)",
+                at: at, help: help)
         case .none:
             return .error(.labelMismatch, "a model without a loss compares no labels; \(holds)", at: at)
         }
     }
 
-    private func labelValueProblem(_ labels: NNCData.Targets, _ data: DataSummary, _ declaredAt: SourceLocation?) -> Diagnostic? {
+    private func labelValueProblem(_ labels: NNCData.Targets, _ data: DataSummary, _ declaredAt: SourceLocation?)
+        -> Diagnostic?
+    {
         guard let origin = data.origin else { return nil }
         func locate(_ index: Int, perSample: Int) -> (SourceLocation, String) {
             let record = data.records.isEmpty ? index / perSample : Int(data.records[index / perSample])
@@ -216,43 +253,56 @@ extension DataContract {
         }
         switch (targets, labels) {
         case (.classNumbers, .classes(let values, let perSample)), (.oneHot, .classes(let values, let perSample)):
-            return Self.classRangeProblem(values, perSample: perSample, classes: classes, name: data.labelFile, locate: locate)
+            return Self.classRangeProblem(
+                values, perSample: perSample, classes: classes, name: data.labelFile, locate: locate)
         case (.probabilities, .values(let values, let width)):
             guard let bad = values.firstIndex(where: { !(0...1).contains($0) }) else { return nil }
             let (at, record) = locate(bad, perSample: width)
             let inFile = at.file?.path == data.labelFile
             let largest = values.max() ?? 0
             let whole = values.allSatisfy { $0 == $0.rounded() }
-            let help = whole && largest >= 2 && largest < 1e6
+            let help =
+                whole && largest >= 2 && largest < 1e6
                 ? "the labels look like class numbers 0…\(Int(largest)): for \(Int(largest) + 1) classes use a softmax output of \(Int(largest) + 1) units with sparse_categorical_crossentropy"
                 : "scale the targets into [0, 1], or use a regression loss (mse) for other values"
-            return .error(.labelOutOfRange, "\(lossName) compares with probabilities in [0, 1]; \(record) of '\(data.labelFile)' holds \(Self.number(values[bad]))",
-                          at: at, label: inFile && at.isKnown ? "\(Self.number(values[bad]))" : "", help: help)
+            return .error(
+                .labelOutOfRange,
+                "\(lossName) compares with probabilities in [0, 1]; \(record) of '\(data.labelFile)' holds \(Self.number(values[bad]))",
+                at: at, label: inFile && at.isKnown ? "\(Self.number(values[bad]))" : "", help: help)
         case (.classNumbers, .values), (.oneHot, .values), (.probabilities, .classes), (.values, .classes):
             // Labels are read as the loss asks (class numbers for the class losses, values
             // otherwise), so these meet only through saved preprocessing of another loss.
-            return .error(.labelMismatch, "\(lossName) needs \(targets == .classNumbers || targets == .oneHot ? "class numbers" : "real-valued targets"); the labels of '\(data.labelFile)' were read as \(targets == .classNumbers || targets == .oneHot ? "values" : "class numbers")",
-                          at: location(declaredAt, file: data.labelFile))
+            return .error(
+                .labelMismatch,
+                "\(lossName) needs \(targets == .classNumbers || targets == .oneHot ? "class numbers" : "real-valued targets"); the labels of '\(data.labelFile)' were read as \(targets == .classNumbers || targets == .oneHot ? "values" : "class numbers")",
+                at: location(declaredAt, file: data.labelFile))
         case (_, .none), (.values, .values), (.none, _):
             return nil
         }
     }
 
     /// The error for the first class label of `labels` outside 0..<classes (nil: all fit).
-    static func classRangeProblem(_ labels: [Int32], perSample: Int, classes: Int, name: String,
-                                  locate: (Int, Int) -> (SourceLocation, String)) -> Diagnostic? {
+    static func classRangeProblem(
+        _ labels: [Int32], perSample: Int, classes: Int, name: String,
+        locate: (Int, Int) -> (SourceLocation, String)
+    ) -> Diagnostic? {
         guard let bad = labels.firstIndex(where: { $0 < 0 || Int($0) >= classes }) else { return nil }
         let (location, record) = locate(bad, perSample)
-        let label = labels[bad], largest = Int(labels.max() ?? 0)
+        let label = labels[bad]
+        let largest = Int(labels.max() ?? 0)
         let help: String
         if labels.contains(0) {
-            help = largest < 100_000 ? "give the model \(largest + 1) output units, or relabel the data"
+            help =
+                largest < 100_000
+                ? "give the model \(largest + 1) output units, or relabel the data"
                 : "class labels count the classes from 0; \(largest) is no class number of a \(classes)-class model: relabel the data"
         } else {
             help = "labels count from 0: subtract 1 from every label, or give the model one more output unit"
         }
-        return .error(.labelOutOfRange, "class labels must lie in 0..<\(classes) (the model has \(classes) classes); \(record) of '\(name)' has label \(label)",
-                      at: location, label: location.isKnown && location.file?.path == name ? "label \(label)" : "", help: help)
+        return .error(
+            .labelOutOfRange,
+            "class labels must lie in 0..<\(classes) (the model has \(classes) classes); \(record) of '\(name)' has label \(label)",
+            at: location, label: location.isKnown && location.file?.path == name ? "label \(label)" : "", help: help)
     }
 
     /// 0.5, 9, 1e+30: a label as messages show it.

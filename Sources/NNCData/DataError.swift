@@ -9,14 +9,17 @@ public struct DataError: Error, Sendable, CustomStringConvertible {
 
     public init(_ diagnostic: Diagnostic) { self.diagnostic = diagnostic }
 
-    public init(_ code: DiagnosticCode, _ message: String, at location: SourceLocation, label: String = "",
-                notes: [String] = [], help: String? = nil) {
+    public init(
+        _ code: DiagnosticCode, _ message: String, at location: SourceLocation, label: String = "",
+        notes: [String] = [], help: String? = nil
+    ) {
         diagnostic = .error(code, message, at: location, label: label, notes: notes, help: help)
     }
 
     /// An error about a whole file (or a binary file, where lines mean nothing): the
     /// location prints as the path alone.
-    public init(_ code: DiagnosticCode, _ message: String, file path: String, notes: [String] = [], help: String? = nil) {
+    public init(_ code: DiagnosticCode, _ message: String, file path: String, notes: [String] = [], help: String? = nil)
+    {
         self.init(code, message, at: SourceLocation.file(path), notes: notes, help: help)
     }
 

@@ -7,10 +7,12 @@ public enum DataExample {
     public static let kinds: Set<String> = ["csv", "idx", "data path", "labels", "preprocessing"]
 
     /// The model the "csv" and "preprocessing" examples are read for: input [4], 3 classes.
-    static let classifier = DataContract(input: [4], output: [3], outputName: "dense", targets: .classNumbers,
-                                         lossName: "sparse categorical cross-entropy")
+    static let classifier = DataContract(
+        input: [4], output: [3], outputName: "dense", targets: .classNumbers,
+        lossName: "sparse categorical cross-entropy")
     /// The model the "labels" example is read for: input [4], one linear output, mse.
-    static let regression = DataContract(input: [4], output: [1], outputName: "dense", targets: .values, lossName: "mse")
+    static let regression = DataContract(
+        input: [4], output: [1], outputName: "dense", targets: .values, lossName: "mse")
 
     /// The diagnostics reading `example` gives (empty when it reads cleanly), or nil when
     /// `kind` is not a data kind.
@@ -23,23 +25,29 @@ public enum DataExample {
     ///   sample for a model with input [4], one linear output and mse.
     /// - "preprocessing": the JSON a weights file saves, checked for a model with input [4]
     ///   and 3 classes.
-    public static func diagnostics(_ example: String, kind: String, relativeTo directory: String? = nil) -> [Diagnostic]? {
+    public static func diagnostics(_ example: String, kind: String, relativeTo directory: String? = nil)
+        -> [Diagnostic]?
+    {
         do throws(DataError) {
             switch kind {
             case "csv":
                 let options = CSVOptions(path: "example.csv")
-                let raw = try DataReader.readCSV(DataFile(path: options.path, contents: Array(example.utf8)), options, mode: .classes)
+                let raw = try DataReader.readCSV(
+                    DataFile(path: options.path, contents: Array(example.utf8)), options, mode: .classes)
                 let problems = classifier.problems(with: raw.summary)
                 guard problems.isEmpty else { return problems }
                 _ = try Preprocessing(inputShape: [4], targets: .sparse(classes: 3)).fit(on: raw).apply(to: raw)
             case "labels":
                 let shape = example.split(whereSeparator: { !$0.isNumber }).compactMap { Int($0) }
-                guard let count = shape.first, count <= 1 << 16, let elements = NumericArray.product(shape, 1), elements <= 1 << 24 else { return nil }
+                guard let count = shape.first, count <= 1 << 16, let elements = NumericArray.product(shape, 1),
+                    elements <= 1 << 24
+                else { return nil }
                 let inputs = try DataReader.npyArray(DataFile(path: "inputs.npy", contents: npy(shape: [count, 4])))
                 let labels = try DataReader.npyArray(DataFile(path: "labels.npy", contents: npy(shape: shape)))
                 return regression.problems(with: try DataReader.pair(inputs, labels, mode: .values).summary)
             case "preprocessing":
-                try Preprocessing.decode(example, file: "weights.safetensors").validate(against: classifier, file: "weights.safetensors")
+                try Preprocessing.decode(example, file: "weights.safetensors").validate(
+                    against: classifier, file: "weights.safetensors")
             case "idx":
                 let bytes = example.split(separator: " ").compactMap { UInt8($0, radix: 16) }
                 _ = try DataReader.idxArray(DataFile(path: "example.idx", contents: bytes))

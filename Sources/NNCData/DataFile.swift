@@ -28,20 +28,23 @@ struct DataFile: Sendable {
     static func load(_ path: String, limit: Int = Int.max) throws(DataError) -> DataFile {
         try checkReadable(path)
         guard let handle = FileHandle(forReadingAtPath: path) else {
-            throw DataError(.unreadableData, "data files must be readable; '\(path)' could not be read", file: path,
-                            help: "check the file's permissions")
+            throw DataError(
+                .unreadableData, "data files must be readable; '\(path)' could not be read", file: path,
+                help: "check the file's permissions")
         }
         defer { try? handle.close() }
         let magic = read(handle, 2, path: path)
         if Gzip.isCompressed(magic) {
             let compressed = magic + read(handle, Int.max, path: path)
             let bytes = try Gzip.decompress(compressed, path: path, limit: limit)
-            return DataFile(path: path, bytes: bytes, wasCompressed: true, storedSize: compressed.count, isCut: bytes.count > limit)
+            return DataFile(
+                path: path, bytes: bytes, wasCompressed: true, storedSize: compressed.count, isCut: bytes.count > limit)
         }
         let size = fileSize(path) ?? 0
         let bytes = magic + read(handle, limit == Int.max ? Int.max : max(limit + 1 - magic.count, 0), path: path)
-        return DataFile(path: path, bytes: Array(bytes.prefix(limit == Int.max ? bytes.count : limit + 1)), wasCompressed: false,
-                        storedSize: size, isCut: bytes.count > limit)
+        return DataFile(
+            path: path, bytes: Array(bytes.prefix(limit == Int.max ? bytes.count : limit + 1)), wasCompressed: false,
+            storedSize: size, isCut: bytes.count > limit)
     }
 
     /// The most bytes of text a data file may hold (decompressed): a quarter of this
@@ -54,8 +57,10 @@ struct DataFile: Sendable {
         let budget = textBudget
         let file = try load(path, limit: budget)
         guard !file.isCut else {
-            throw DataError(.dataSizeMismatch, "a text data file must fit in memory; '\(path)' holds more than \(ArrayHeader.bytes(budget, times: 1))\(file.wasCompressed ? " once decompressed" : ""), a quarter of this machine's memory",
-                            file: path, help: "use a smaller file, or split it")
+            throw DataError(
+                .dataSizeMismatch,
+                "a text data file must fit in memory; '\(path)' holds more than \(ArrayHeader.bytes(budget, times: 1))\(file.wasCompressed ? " once decompressed" : ""), a quarter of this machine's memory",
+                file: path, help: "use a smaller file, or split it")
         }
         return file
     }
@@ -66,19 +71,23 @@ struct DataFile: Sendable {
     static func prefix(_ path: String, count: Int) throws(DataError) -> DataFile {
         try checkReadable(path)
         guard let handle = FileHandle(forReadingAtPath: path) else {
-            throw DataError(.unreadableData, "data files must be readable; '\(path)' could not be read", file: path,
-                            help: "check the file's permissions")
+            throw DataError(
+                .unreadableData, "data files must be readable; '\(path)' could not be read", file: path,
+                help: "check the file's permissions")
         }
         defer { try? handle.close() }
         let size = fileSize(path) ?? 0
         let magic = read(handle, 2, path: path)
         guard Gzip.isCompressed(magic) else {
             let bytes = magic + read(handle, max(count - magic.count, 0), path: path)
-            return DataFile(path: path, bytes: Array(bytes.prefix(count)), wasCompressed: false, storedSize: size, isCut: size > count)
+            return DataFile(
+                path: path, bytes: Array(bytes.prefix(count)), wasCompressed: false, storedSize: size,
+                isCut: size > count)
         }
         let inflater = try Gzip.Inflater(path: path)
         var output: [UInt8] = []
-        var chunk = magic, read = 0
+        var chunk = magic
+        var read = 0
         var status = Gzip.Inflater.Status.needsInput
         repeat {
             read += chunk.count
@@ -89,13 +98,16 @@ struct DataFile: Sendable {
             chunk = Self.read(handle, 1 << 16, path: path)
         } while !chunk.isEmpty
         if status == .needsInput { throw inflater.truncated(inputCount: read, produced: output.count) }
-        return DataFile(path: path, bytes: output, wasCompressed: true, storedSize: size, isCut: status == .limitReached)
+        return DataFile(
+            path: path, bytes: output, wasCompressed: true, storedSize: size, isCut: status == .limitReached)
     }
 
     /// Wraps bytes already in memory (tests, `nnc explain`), gunzipping if needed.
     init(path: String, contents: [UInt8]) throws(DataError) {
         if Gzip.isCompressed(contents) {
-            self.init(path: path, bytes: try Gzip.decompress(contents, path: path), wasCompressed: true, storedSize: contents.count)
+            self.init(
+                path: path, bytes: try Gzip.decompress(contents, path: path), wasCompressed: true,
+                storedSize: contents.count)
         } else {
             self.init(path: path, bytes: contents, wasCompressed: false)
         }
@@ -104,8 +116,9 @@ struct DataFile: Sendable {
     private static func checkReadable(_ path: String) throws(DataError) {
         var info = stat()
         guard stat(path, &info) == 0 else {
-            throw DataError(.unreadableData, "data files must exist; '\(path)' was not found", file: path,
-                            help: "paths in a model's data section are relative to the model file")
+            throw DataError(
+                .unreadableData, "data files must exist; '\(path)' was not found", file: path,
+                help: "paths in a model's data section are relative to the model file")
         }
         switch info.st_mode & S_IFMT {
         case S_IFREG:
@@ -113,8 +126,10 @@ struct DataFile: Sendable {
         case S_IFDIR:
             throw DataError(.unreadableData, "a data path must name a file; '\(path)' is a directory", file: path)
         default:
-            throw DataError(.unreadableData, "a data path must name a regular file; '\(path)' is a device, pipe or socket", file: path,
-                            help: "copy the data into a file and name that file")
+            throw DataError(
+                .unreadableData, "a data path must name a regular file; '\(path)' is a device, pipe or socket",
+                file: path,
+                help: "copy the data into a file and name that file")
         }
     }
 

@@ -48,13 +48,15 @@ struct TextFile: Sendable {
     func location(atByte offset: Int) -> SourceLocation {
         let start = bomSize
         let offset = max(min(offset, bytes.count), start)
-        var line = 1, lineStart = start
+        var line = 1
+        var lineStart = start
         for i in start..<offset where bytes[i] == UInt8(ascii: "\n") {
             line += 1
             lineStart = i + 1
         }
         let column = String(decoding: bytes[lineStart..<offset], as: UTF8.self).unicodeScalars.count + 1
-        return SourceFile(path: path, text: String(decoding: bytes[start...], as: UTF8.self)).location(line: line, column: column)
+        return SourceFile(path: path, text: String(decoding: bytes[start...], as: UTF8.self)).location(
+            line: line, column: column)
     }
 
     /// The text from `start` to `end` (a field), for messages.

@@ -35,7 +35,9 @@ extension DataReader {
             header = try npyHeader(prefix)
         }
         try header.checkDeclaredSize(storedSize: prefix.storedSize)
-        if !prefix.wasCompressed { try header.checkSize(available: max(prefix.storedSize - header.dataOffset, 0), isCut: false) }
+        if !prefix.wasCompressed {
+            try header.checkSize(available: max(prefix.storedSize - header.dataOffset, 0), isCut: false)
+        }
         return header
     }
 
@@ -55,23 +57,32 @@ extension DataReader {
         ]
         guard b.count >= 4, b[0] == 0, b[1] == 0, let element = types[b[2]], b[3] > 0 else {
             let start = b.prefix(4).map { hex($0) }.joined(separator: " ")
-            throw DataError(.corruptData, "IDX files start with two zero bytes, a type byte and the number of dimensions; '\(file.path)' starts with \(start.isEmpty ? "nothing (it is empty)" : start)",
-                            file: file.path,
-                            notes: ["type bytes: 08 u8, 09 i8, 0b i16, 0c i32, 0d f32, 0e f64; MNIST images start 00 00 08 03, labels 00 00 08 01"]
-                                + (file.wasCompressed ? ["the file was gzip-compressed; these are its first decompressed bytes"] : []))
+            throw DataError(
+                .corruptData,
+                "IDX files start with two zero bytes, a type byte and the number of dimensions; '\(file.path)' starts with \(start.isEmpty ? "nothing (it is empty)" : start)",
+                file: file.path,
+                notes: [
+                    "type bytes: 08 u8, 09 i8, 0b i16, 0c i32, 0d f32, 0e f64; MNIST images start 00 00 08 03, labels 00 00 08 01"
+                ]
+                    + (file.wasCompressed
+                        ? ["the file was gzip-compressed; these are its first decompressed bytes"] : []))
         }
         let rank = Int(b[3])
         let header = 4 + 4 * rank
         guard b.count >= header else {
-            throw DataError(.corruptData, "an IDX header holds a size for each dimension; '\(file.path)' declares \(rank) dimensions (a \(header)-byte header) but has only \(b.count) bytes",
-                            file: file.path, help: "the file is truncated: download or copy it again")
+            throw DataError(
+                .corruptData,
+                "an IDX header holds a size for each dimension; '\(file.path)' declares \(rank) dimensions (a \(header)-byte header) but has only \(b.count) bytes",
+                file: file.path, help: "the file is truncated: download or copy it again")
         }
         // Sizes are unsigned 32-bit, so each fits an Int; their product is checked later.
         let shape = (0..<rank).map { d in
             let at = 4 + 4 * d
             return Int(b[at]) << 24 | Int(b[at + 1]) << 16 | Int(b[at + 2]) << 8 | Int(b[at + 3])
         }
-        return ArrayHeader(format: "IDX", path: file.path, element: element, shape: shape, dataOffset: header, wasCompressed: file.wasCompressed)
+        return ArrayHeader(
+            format: "IDX", path: file.path, element: element, shape: shape, dataOffset: header,
+            wasCompressed: file.wasCompressed)
     }
 
     static func hex(_ byte: UInt8) -> String {
@@ -84,7 +95,8 @@ extension DataReader {
     /// in 0...Int32.max, compared exactly for integer files.
     static func pair(_ inputs: NumericArray, _ labels: NumericArray?, mode: LabelMode) throws(DataError) -> RawDataset {
         let sampleShape = inputs.shape.count == 1 ? [1] : Array(inputs.shape.dropFirst())
-        let inputOrigin = DataOrigin(.binary(path: inputs.path, headerSize: inputs.dataOffset, recordSize: inputs.element.size))
+        let inputOrigin = DataOrigin(
+            .binary(path: inputs.path, headerSize: inputs.dataOffset, recordSize: inputs.element.size))
         if let bad = inputs.firstNonFinite() {
             throw nonFinite(inputs, bad, origin: inputOrigin, what: "input")
         }
@@ -92,18 +104,25 @@ extension DataReader {
         let targets: Targets
         if let labels {
             guard labels.count == inputs.count else {
-                throw DataError(.dataSizeMismatch, "inputs and labels come in pairs; '\(inputs.path)' holds \(inputs.count) samples but '\(labels.path)' holds \(labels.count) labels",
-                                file: labels.path, help: "the two files must come from the same data set and split")
+                throw DataError(
+                    .dataSizeMismatch,
+                    "inputs and labels come in pairs; '\(inputs.path)' holds \(inputs.count) samples but '\(labels.path)' holds \(labels.count) labels",
+                    file: labels.path, help: "the two files must come from the same data set and split")
             }
-            origin = DataOrigin(.binary(path: labels.path, headerSize: labels.dataOffset, recordSize: labels.element.size))
+            origin = DataOrigin(
+                .binary(path: labels.path, headerSize: labels.dataOffset, recordSize: labels.element.size))
             targets = try binaryTargets(labels, mode: mode, origin: origin)
         } else {
-            origin = DataOrigin(.binary(path: inputs.path, headerSize: inputs.dataOffset, recordSize: inputs.element.size * inputs.recordWidth))
+            origin = DataOrigin(
+                .binary(
+                    path: inputs.path, headerSize: inputs.dataOffset,
+                    recordSize: inputs.element.size * inputs.recordWidth))
             targets = .none
         }
-        return RawDataset(name: labels?.path ?? inputs.path, sampleShape: sampleShape, features: inputs.floats(),
-                          targets: targets, origin: origin, count: inputs.count,
-                          inputName: inputs.path, inputOrigin: inputOrigin, labelShape: labels.map { Array($0.shape.dropFirst()) })
+        return RawDataset(
+            name: labels?.path ?? inputs.path, sampleShape: sampleShape, features: inputs.floats(),
+            targets: targets, origin: origin, count: inputs.count,
+            inputName: inputs.path, inputOrigin: inputOrigin, labelShape: labels.map { Array($0.shape.dropFirst()) })
     }
 
     /// The error for element `index` of `array`, which is NaN or infinite.
@@ -111,14 +130,21 @@ extension DataReader {
         let width = array.recordWidth
         let (location, record) = origin.label(of: index / width, element: index % width, perSample: width)
         let value = array.value(index)
-        let shown = value.isNaN ? "NaN" : value.isInfinite ? (value > 0 ? "+infinity" : "-infinity") : "\(value), beyond the range of a 32-bit float"
+        let shown =
+            value.isNaN
+            ? "NaN"
+            : value.isInfinite
+                ? (value > 0 ? "+infinity" : "-infinity") : "\(value), beyond the range of a 32-bit float"
         let element = width > 1 ? ", element \(index % width)," : ""
-        return DataError(.nonFiniteData, "data values must be finite numbers; \(record)\(element) of '\(array.path)' holds \(shown)", at: location,
-                         notes: ["a NaN or infinite \(what) makes every loss and gradient it touches NaN"],
-                         help: "replace or drop the missing values before training (e.g. numpy.nan_to_num, or remove the record)")
+        return DataError(
+            .nonFiniteData, "data values must be finite numbers; \(record)\(element) of '\(array.path)' holds \(shown)",
+            at: location,
+            notes: ["a NaN or infinite \(what) makes every loss and gradient it touches NaN"],
+            help: "replace or drop the missing values before training (e.g. numpy.nan_to_num, or remove the record)")
     }
 
-    static func binaryTargets(_ labels: NumericArray, mode: LabelMode, origin: DataOrigin) throws(DataError) -> Targets {
+    static func binaryTargets(_ labels: NumericArray, mode: LabelMode, origin: DataOrigin) throws(DataError) -> Targets
+    {
         let width = labels.recordWidth
         switch mode {
         case .none:
@@ -129,7 +155,8 @@ extension DataReader {
         case .classes:
             var classes = [Int32](repeating: 0, count: labels.elementCount)
             for i in 0..<labels.elementCount {
-                let exact = labels.integer(i), value = labels.value(i)
+                let exact = labels.integer(i)
+                let value = labels.value(i)
                 if let exact, let label = Int32(exactly: exact), label >= 0 {
                     classes[i] = label
                     continue
@@ -142,9 +169,15 @@ extension DataReader {
                 let (location, record) = origin.label(of: i / width, element: i % width, perSample: width)
                 let shown = exact.map { String($0) } ?? String(value)
                 throw exact != nil || value == value.rounded()
-                    ? DataError(.labelOutOfRange, "class labels are whole numbers \(value < 0 ? "≥ 0" : "from 0 to \(Int(Int32.max).grouped)"); \(record) of '\(labels.path)' holds \(shown)", at: location)
-                    : DataError(.malformedRecord, "class labels are whole numbers ≥ 0; \(record) of '\(labels.path)' holds \(shown)", at: location,
-                                help: "for real-valued targets use a regression loss (mse, mae)")
+                    ? DataError(
+                        .labelOutOfRange,
+                        "class labels are whole numbers \(value < 0 ? "≥ 0" : "from 0 to \(Int(Int32.max).grouped)"); \(record) of '\(labels.path)' holds \(shown)",
+                        at: location)
+                    : DataError(
+                        .malformedRecord,
+                        "class labels are whole numbers ≥ 0; \(record) of '\(labels.path)' holds \(shown)",
+                        at: location,
+                        help: "for real-valued targets use a regression loss (mse, mae)")
             }
             return .classes(classes, perSample: width)
         }

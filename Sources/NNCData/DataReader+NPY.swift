@@ -40,51 +40,70 @@ extension DataReader {
 
     /// The header at the start of `file`'s bytes (which may be only the file's first bytes).
     static func npyHeader(_ file: DataFile) throws(DataError) -> ArrayHeader {
-        let b = file.bytes, path = file.path
+        let b = file.bytes
+        let path = file.path
         let magic: [UInt8] = [0x93, 0x4E, 0x55, 0x4D, 0x50, 0x59]
         guard b.count >= 10, Array(b[0..<6]) == magic else {
-            throw DataError(.corruptData, "NPY files start with the bytes 93 'NUMPY'; '\(path)' starts with \(b.prefix(6).map { hex($0) }.joined(separator: " "))",
-                            file: path, help: "write the array with numpy.save")
+            throw DataError(
+                .corruptData,
+                "NPY files start with the bytes 93 'NUMPY'; '\(path)' starts with \(b.prefix(6).map { hex($0) }.joined(separator: " "))",
+                file: path, help: "write the array with numpy.save")
         }
         let major = b[6]
         guard (1...3).contains(major) else {
-            throw DataError(.corruptData, "NPY format versions 1 to 3 are known; '\(path)' is version \(major).\(b[7])", file: path)
+            throw DataError(
+                .corruptData, "NPY format versions 1 to 3 are known; '\(path)' is version \(major).\(b[7])", file: path)
         }
         let lengthBytes = major == 1 ? 2 : 4
         let start = 8 + lengthBytes
         guard b.count >= start else {
-            throw DataError(.corruptData, "an NPY file holds its header length after the version; '\(path)' ends first", file: path)
+            throw DataError(
+                .corruptData, "an NPY file holds its header length after the version; '\(path)' ends first", file: path)
         }
         let length = (0..<lengthBytes).reduce(0) { $0 | Int(b[8 + $1]) << (8 * $1) }
         guard length <= maxNPYHeader else {
-            throw DataError(.corruptData, "an NPY header is at most \(maxNPYHeader.grouped) bytes (a numeric array's is about 128); '\(path)' declares \(length.grouped)",
-                            file: path, help: "the header is damaged: write the array again with numpy.save")
+            throw DataError(
+                .corruptData,
+                "an NPY header is at most \(maxNPYHeader.grouped) bytes (a numeric array's is about 128); '\(path)' declares \(length.grouped)",
+                file: path, help: "the header is damaged: write the array again with numpy.save")
         }
         guard b.count >= start + length else {
-            throw DataError(.corruptData, "an NPY header is as long as its length field says; '\(path)' declares \(length) bytes but has \(b.count - start)",
-                            file: path, help: "the file is truncated: download or copy it again")
+            throw DataError(
+                .corruptData,
+                "an NPY header is as long as its length field says; '\(path)' declares \(length) bytes but has \(b.count - start)",
+                file: path, help: "the file is truncated: download or copy it again")
         }
         let text = String(decoding: b[start..<(start + length)], as: UTF8.self)
         var parser = PythonLiteral(text)
         guard let header = parser.dictionary(), let descr = header["descr"]?.string,
-              let fortran = header["fortran_order"]?.bool, let shape = header["shape"]?.tuple else {
-            throw DataError(.corruptData, "an NPY header is a Python dict with 'descr', 'fortran_order' and 'shape'; '\(path)' has \(text.trimmingSpaces)",
-                            file: path)
+            let fortran = header["fortran_order"]?.bool, let shape = header["shape"]?.tuple
+        else {
+            throw DataError(
+                .corruptData,
+                "an NPY header is a Python dict with 'descr', 'fortran_order' and 'shape'; '\(path)' has \(text.trimmingSpaces)",
+                file: path)
         }
         guard let element = npyTypes[descr] else {
             let supported = "supported: |u1, |i1, <i2, <i4, <i8, <f4, <f8 (and big-endian >…)"
             if descr.contains("O") {
-                throw DataError(.corruptData, "NPY arrays must hold numbers; '\(path)' holds Python objects (dtype '\(descr)')", file: path,
-                                notes: [supported], help: "save a numeric array: numpy.save(path, a.astype(numpy.float32))")
+                throw DataError(
+                    .corruptData, "NPY arrays must hold numbers; '\(path)' holds Python objects (dtype '\(descr)')",
+                    file: path,
+                    notes: [supported], help: "save a numeric array: numpy.save(path, a.astype(numpy.float32))")
             }
-            throw DataError(.corruptData, "NPY arrays must have a numeric dtype nnc reads; '\(path)' has dtype '\(descr)'", file: path,
-                            notes: [supported], help: "convert it: numpy.save(path, a.astype(numpy.float32))")
+            throw DataError(
+                .corruptData, "NPY arrays must have a numeric dtype nnc reads; '\(path)' has dtype '\(descr)'",
+                file: path,
+                notes: [supported], help: "convert it: numpy.save(path, a.astype(numpy.float32))")
         }
         guard !fortran else {
-            throw DataError(.corruptData, "NPY arrays must be in C order; '\(path)' is in Fortran order", file: path,
-                            help: "save it in C order: numpy.save(path, numpy.ascontiguousarray(a))")
+            throw DataError(
+                .corruptData, "NPY arrays must be in C order; '\(path)' is in Fortran order", file: path,
+                help: "save it in C order: numpy.save(path, numpy.ascontiguousarray(a))")
         }
-        return ArrayHeader(format: "NPY", path: path, element: element, shape: shape, dataOffset: start + length, wasCompressed: file.wasCompressed)
+        return ArrayHeader(
+            format: "NPY", path: path, element: element, shape: shape, dataOffset: start + length,
+            wasCompressed: file.wasCompressed)
     }
 }
 
@@ -124,7 +143,10 @@ struct PythonLiteral {
         while !take(")") {
             skipSpaces()
             var digits = ""
-            while at < characters.count, characters[at].isASCII, characters[at].isNumber { digits.append(characters[at]); at += 1 }
+            while at < characters.count, characters[at].isASCII, characters[at].isNumber {
+                digits.append(characters[at])
+                at += 1
+            }
             guard let n = Int(digits) else { return nil }
             items.append(n)
             if !take(",") { return take(")") ? .tuple(items) : nil }
@@ -138,7 +160,10 @@ struct PythonLiteral {
         let quote = characters[at]
         at += 1
         var s = ""
-        while at < characters.count, characters[at] != quote { s.append(characters[at]); at += 1 }
+        while at < characters.count, characters[at] != quote {
+            s.append(characters[at])
+            at += 1
+        }
         guard at < characters.count else { return nil }
         at += 1
         return s

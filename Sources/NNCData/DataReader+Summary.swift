@@ -5,7 +5,9 @@
 extension DataReader {
     /// The summary of `source`, its labels read as `mode` asks. Files of at most `budget`
     /// bytes are read whole; larger ones only as far as their header or first record.
-    public static func summary(_ source: DatasetSource, labels mode: LabelMode, budget: Int = 4 << 20) throws(DataError) -> DataSummary {
+    public static func summary(_ source: DatasetSource, labels mode: LabelMode, budget: Int = 4 << 20) throws(DataError)
+        -> DataSummary
+    {
         switch source {
         case .idx(let images, let labels): return try binarySummary(images, labels, .idx, mode: mode, budget: budget)
         case .npy(let images, let labels): return try binarySummary(images, labels, .npy, mode: mode, budget: budget)
@@ -16,13 +18,15 @@ extension DataReader {
         case .tokens(let path, let options):
             let head = try DataFile.prefix(path, count: budget + 1)
             if !head.isCut { return try read(source, labels: mode).summary }
-            return DataSummary(inputFile: path, labelFile: path, sampleShape: [options.timesteps],
-                               inputKind: .tokens(vocabulary: options.vocabularySize), labelShape: mode == .none ? nil : [])
+            return DataSummary(
+                inputFile: path, labelFile: path, sampleShape: [options.timesteps],
+                inputKind: .tokens(vocabulary: options.vocabularySize), labelShape: mode == .none ? nil : [])
         case .text(let path, var options):
             // A text file's ids come from the training file's characters, which a check of
             // another split does not know: its labels are read, its vocabulary left to training.
             let head = try DataFile.prefix(path, count: budget + 1)
-            var summary = DataSummary(inputFile: path, labelFile: path, sampleShape: nil, labelShape: mode == .none ? nil : [])
+            var summary = DataSummary(
+                inputFile: path, labelFile: path, sampleShape: nil, labelShape: mode == .none ? nil : [])
             if !head.isCut {
                 options.vocabulary = options.vocabulary ?? CharacterVocabulary([])
                 summary = try read(.text(path: path, options), labels: mode).summary
@@ -40,16 +44,21 @@ extension DataReader {
 
     /// Inputs from the header of `images`; labels from the header of `labels`, or all of
     /// them when the file is small.
-    private static func binarySummary(_ images: String, _ labels: String, _ format: ArrayFormat, mode: LabelMode, budget: Int) throws(DataError) -> DataSummary {
+    private static func binarySummary(
+        _ images: String, _ labels: String, _ format: ArrayFormat, mode: LabelMode, budget: Int
+    ) throws(DataError) -> DataSummary {
         let inputs = try header(images, format)
         let sampleShape = inputs.shape.count == 1 ? [1] : Array(inputs.shape.dropFirst())
         var summary = DataSummary(inputFile: images, labelFile: labels, sampleShape: sampleShape, labelShape: nil)
         guard mode != .none else { return summary }
         let labelHeader = try header(labels, format)
-        let count = inputs.shape.first ?? 0, labelCount = labelHeader.shape.first ?? 0
+        let count = inputs.shape.first ?? 0
+        let labelCount = labelHeader.shape.first ?? 0
         guard labelCount == count else {
-            throw DataError(.dataSizeMismatch, "inputs and labels come in pairs; '\(images)' holds \(count) samples but '\(labels)' holds \(labelCount) labels",
-                            file: labels, help: "the two files must come from the same data set and split")
+            throw DataError(
+                .dataSizeMismatch,
+                "inputs and labels come in pairs; '\(images)' holds \(count) samples but '\(labels)' holds \(labelCount) labels",
+                file: labels, help: "the two files must come from the same data set and split")
         }
         summary.labelShape = Array(labelHeader.shape.dropFirst())
         if let total = labelHeader.totalBytes, total <= budget {
@@ -62,20 +71,28 @@ extension DataReader {
     }
 
     /// The shape of a large CSV file's samples, from its header line and first record.
-    private static func csvSummary(_ head: DataFile, _ options: CSVOptions, mode: LabelMode) throws(DataError) -> DataSummary {
+    private static func csvSummary(_ head: DataFile, _ options: CSVOptions, mode: LabelMode) throws(DataError)
+        -> DataSummary
+    {
         let text = TextFile(path: options.path, bytes: head.bytes)
         guard let delimiter = options.delimiter.asciiValue else {
-            throw DataError(.malformedRecord, "a CSV delimiter is one ASCII character; got '\(options.delimiter)'", file: options.path)
+            throw DataError(
+                .malformedRecord, "a CSV delimiter is one ASCII character; got '\(options.delimiter)'",
+                file: options.path)
         }
         var scanner = TextScanner(text)
         var columns: Int?
         if options.header, let line = scanner.next() { columns = fields(line, delimiter, in: scanner).count }
         // The prefix may end inside a line: only a line followed by a line break is whole.
         guard let line = scanner.next(), line.upperBound < head.bytes.count else {
-            return DataSummary(inputFile: options.path, labelFile: options.path, sampleShape: nil, labelShape: mode == .none ? nil : [])
+            return DataSummary(
+                inputFile: options.path, labelFile: options.path, sampleShape: nil, labelShape: mode == .none ? nil : []
+            )
         }
         let count = columns ?? fields(line, delimiter, in: scanner).count
         let layout = try CSVLayout(options, columns: count, mode: mode, scanner: scanner, line: line)
-        return DataSummary(inputFile: options.path, labelFile: options.path, sampleShape: [layout.featureCount], labelShape: mode == .none ? nil : [])
+        return DataSummary(
+            inputFile: options.path, labelFile: options.path, sampleShape: [layout.featureCount],
+            labelShape: mode == .none ? nil : [])
     }
 }

@@ -38,8 +38,11 @@ public struct Dataset: Sendable {
         }
     }
 
-    init(name: String, inputName: String, sampleShape: [Int], storedShape: [Int]? = nil, features: [Float], input: InputEncoding,
-         targets: Targets, encoding: TargetEncoding) {
+    init(
+        name: String, inputName: String, sampleShape: [Int], storedShape: [Int]? = nil, features: [Float],
+        input: InputEncoding,
+        targets: Targets, encoding: TargetEncoding
+    ) {
         self.name = name
         self.inputName = inputName
         self.sampleShape = sampleShape

@@ -39,7 +39,10 @@ public struct CSVOptions: Sendable, Equatable {
     /// The feature columns, in this order (negative from the end); nil: every column but the label.
     public var featureColumns: [Int]?
 
-    public init(path: String, labelColumn: Int = 0, header: Bool = false, delimiter: Character = ",", featureColumns: [Int]? = nil) {
+    public init(
+        path: String, labelColumn: Int = 0, header: Bool = false, delimiter: Character = ",",
+        featureColumns: [Int]? = nil
+    ) {
         self.path = path
         self.labelColumn = labelColumn
         self.header = header
@@ -68,8 +71,10 @@ public struct SequenceOptions: Sendable, Equatable {
     /// (do that for the training split only, then pass `Preprocessing.vocabulary`).
     public var vocabulary: CharacterVocabulary?
 
-    public init(timesteps: Int, vocabularySize: Int = Int(Int32.max), paddingID: Int32 = 0, padding: End = .pre,
-                truncating: End = .pre, vocabulary: CharacterVocabulary? = nil) {
+    public init(
+        timesteps: Int, vocabularySize: Int = Int(Int32.max), paddingID: Int32 = 0, padding: End = .pre,
+        truncating: End = .pre, vocabulary: CharacterVocabulary? = nil
+    ) {
         self.timesteps = timesteps
         self.vocabularySize = vocabularySize
         self.paddingID = paddingID

@@ -57,8 +57,11 @@ enum Gzip {
         init(path: String) throws(DataError) {
             self.path = path
             // 16 + 15: a gzip wrapper around a deflate stream with the largest window.
-            guard inflateInit2_(&stream, 16 + MAX_WBITS, zlibVersion(), Int32(MemoryLayout<z_stream>.size)) == Z_OK else {
-                throw DataError(.corruptData, "gzip decompression could not start (zlib \(String(cString: zlibVersion())))", file: path)
+            guard inflateInit2_(&stream, 16 + MAX_WBITS, zlibVersion(), Int32(MemoryLayout<z_stream>.size)) == Z_OK
+            else {
+                throw DataError(
+                    .corruptData, "gzip decompression could not start (zlib \(String(cString: zlibVersion())))",
+                    file: path)
             }
         }
 
@@ -66,7 +69,9 @@ enum Gzip {
 
         /// Decompresses `input` (all of it, unless the output reaches `limit` bytes first),
         /// appending to `output`.
-        func inflate(_ input: UnsafeBufferPointer<UInt8>, into output: inout [UInt8], limit: Int) throws(DataError) -> Status {
+        func inflate(_ input: UnsafeBufferPointer<UInt8>, into output: inout [UInt8], limit: Int) throws(DataError)
+            -> Status
+        {
             guard !input.isEmpty else { return memberEnded ? .ended : .needsInput }
             stream.next_in = UnsafeMutablePointer(mutating: input.baseAddress)
             stream.avail_in = UInt32(input.count)
@@ -74,8 +79,10 @@ enum Gzip {
             if memberEnded {
                 // Another member follows the last one, or garbage does.
                 guard input.count < 2 || (input[0] == 0x1F && input[1] == 0x8B) else {
-                    throw DataError(.corruptData, "a gzip file must end with its compressed stream; '\(path)' has more bytes after it (from byte offset \(consumed))",
-                                    file: path)
+                    throw DataError(
+                        .corruptData,
+                        "a gzip file must end with its compressed stream; '\(path)' has more bytes after it (from byte offset \(consumed))",
+                        file: path)
                 }
                 inflateReset(&stream)
                 memberEnded = false
@@ -100,8 +107,10 @@ enum Gzip {
                     let next = stream.next_in!
                     guard stream.avail_in >= 2, next[0] == 0x1F, next[1] == 0x8B else {
                         let at = consumed + input.count - Int(stream.avail_in)
-                        throw DataError(.corruptData, "a gzip file must end with its compressed stream; '\(path)' has \(stream.avail_in) more bytes after it (from byte offset \(at))",
-                                        file: path)
+                        throw DataError(
+                            .corruptData,
+                            "a gzip file must end with its compressed stream; '\(path)' has \(stream.avail_in) more bytes after it (from byte offset \(at))",
+                            file: path)
                     }
                     inflateReset(&stream)
                 case Z_OK:
@@ -111,17 +120,21 @@ enum Gzip {
                 default:
                     let at = consumed + input.count - Int(stream.avail_in)
                     let reason = stream.msg.map { String(cString: $0) } ?? "zlib error \(status)"
-                    throw DataError(.corruptData, "gzip data must decompress cleanly; '\(path)' is corrupt near compressed byte offset \(at) (\(reason))",
-                                    file: path, help: "the file is damaged: download or copy it again")
+                    throw DataError(
+                        .corruptData,
+                        "gzip data must decompress cleanly; '\(path)' is corrupt near compressed byte offset \(at) (\(reason))",
+                        file: path, help: "the file is damaged: download or copy it again")
                 }
             }
         }
 
         /// The error for input that ended inside the compressed stream.
         func truncated(inputCount: Int, produced: Int) -> DataError {
-            DataError(.corruptData, "gzip data must be complete; '\(path)' ends after \(inputCount) bytes, in the middle of its compressed stream",
-                      file: path, notes: ["\(produced) bytes were decompressed before the end"],
-                      help: "the file is truncated: download or copy it again")
+            DataError(
+                .corruptData,
+                "gzip data must be complete; '\(path)' ends after \(inputCount) bytes, in the middle of its compressed stream",
+                file: path, notes: ["\(produced) bytes were decompressed before the end"],
+                help: "the file is truncated: download or copy it again")
         }
     }
 }

@@ -22,7 +22,9 @@ struct ArrayHeader: Sendable {
     var valueBytes: Int? { NumericArray.product(shape, element.size) }
 
     /// The whole file's declared size: header and values, nil when it overflows.
-    var totalBytes: Int? { valueBytes.flatMap { $0.addingReportingOverflow(dataOffset).overflow ? nil : $0 + dataOffset } }
+    var totalBytes: Int? {
+        valueBytes.flatMap { $0.addingReportingOverflow(dataOffset).overflow ? nil : $0 + dataOffset }
+    }
 
     /// The largest number of records a data set holds (sample indices are 32-bit).
     static let maxRecords = Int(Int32.max)
@@ -33,21 +35,29 @@ struct ArrayHeader: Sendable {
     /// this machine's memory.
     func checkDeclaredSize(storedSize: Int) throws(DataError) {
         guard let total = totalBytes, let elements = NumericArray.product(shape, 1) else {
-            throw DataError(.corruptData, "\(format) headers declare sizes a file can hold; '\(path)' declares \(declared) \(element.name) values, a number too large to address",
-                            file: path, help: "the header is damaged: download or copy the file again")
+            throw DataError(
+                .corruptData,
+                "\(format) headers declare sizes a file can hold; '\(path)' declares \(declared) \(element.name) values, a number too large to address",
+                file: path, help: "the header is damaged: download or copy the file again")
         }
         if let count = shape.first, count > Self.maxRecords {
-            throw DataError(.dataSizeMismatch, "a data file holds at most \(Self.maxRecords.grouped) records; '\(path)' declares \(count.grouped)",
-                            file: path, help: "split the data into several files")
+            throw DataError(
+                .dataSizeMismatch,
+                "a data file holds at most \(Self.maxRecords.grouped) records; '\(path)' declares \(count.grouped)",
+                file: path, help: "split the data into several files")
         }
         if wasCompressed, total / Gzip.maxRatio > storedSize {
-            throw DataError(.corruptData, "\(format) files hold exactly the values their header declares; '\(path)' declares \(declared) \(element.name) values (\(total.grouped) bytes with the header), but a gzip file of \(storedSize.grouped) bytes inflates to at most \(storedSize.multipliedReportingOverflow(by: Gzip.maxRatio).partialValue.grouped)",
-                            file: path, help: "the header is damaged or the file truncated: download or copy it again")
+            throw DataError(
+                .corruptData,
+                "\(format) files hold exactly the values their header declares; '\(path)' declares \(declared) \(element.name) values (\(total.grouped) bytes with the header), but a gzip file of \(storedSize.grouped) bytes inflates to at most \(storedSize.multipliedReportingOverflow(by: Gzip.maxRatio).partialValue.grouped)",
+                file: path, help: "the header is damaged or the file truncated: download or copy it again")
         }
         let memory = Int(clamping: ProcessInfo.processInfo.physicalMemory)
         if elements > memory / MemoryLayout<Float>.size {
-            throw DataError(.dataSizeMismatch, "data must fit in memory as 32-bit floats; '\(path)' declares \(declared) values, \(Self.bytes(elements, times: 4)) as floats, and this machine has \(Self.bytes(memory, times: 1))",
-                            file: path, help: "use a smaller file, or a machine with more memory")
+            throw DataError(
+                .dataSizeMismatch,
+                "data must fit in memory as 32-bit floats; '\(path)' declares \(declared) values, \(Self.bytes(elements, times: 4)) as floats, and this machine has \(Self.bytes(memory, times: 1))",
+                file: path, help: "use a smaller file, or a machine with more memory")
         }
     }
 
@@ -60,20 +70,32 @@ struct ArrayHeader: Sendable {
                 let record = available / recordBytes
                 notes = ["the data stops inside record \(record) (byte offset \(dataOffset + record * recordBytes))"]
             }
-            throw DataError(.corruptData, "\(format) files hold exactly the values their header declares; '\(path)' declares \(declared) \(element.name) values (\(valueBytes.map { "\($0) bytes after the \(dataOffset)-byte header" } ?? "more than fit in memory")) but has \(available) bytes",
-                            file: path, notes: notes, help: "the file is truncated: download or copy it again")
+            throw DataError(
+                .corruptData,
+                "\(format) files hold exactly the values their header declares; '\(path)' declares \(declared) \(element.name) values (\(valueBytes.map { "\($0) bytes after the \(dataOffset)-byte header" } ?? "more than fit in memory")) but has \(available) bytes",
+                file: path, notes: notes, help: "the file is truncated: download or copy it again")
         }
         if isCut {
-            throw DataError(.corruptData, "\(format) files hold exactly the values their header declares; '\(path)' declares \(declared) \(element.name) values (\(needed) bytes after the \(dataOffset)-byte header) but holds more",
-                            file: path, notes: ["decompression stopped after \(dataOffset + available) bytes, past the declared \(dataOffset + needed)"],
-                            help: "the header does not describe the file: download or copy it again")
+            throw DataError(
+                .corruptData,
+                "\(format) files hold exactly the values their header declares; '\(path)' declares \(declared) \(element.name) values (\(needed) bytes after the \(dataOffset)-byte header) but holds more",
+                file: path,
+                notes: [
+                    "decompression stopped after \(dataOffset + available) bytes, past the declared \(dataOffset + needed)"
+                ],
+                help: "the header does not describe the file: download or copy it again")
         }
         if needed < available {
-            throw DataError(.corruptData, "\(format) files hold exactly the values their header declares; '\(path)' declares \(declared) \(element.name) values (\(needed) bytes after the \(dataOffset)-byte header) but has \(available - needed) bytes more",
-                            file: path, notes: ["the extra bytes start at byte offset \(dataOffset + needed)"])
+            throw DataError(
+                .corruptData,
+                "\(format) files hold exactly the values their header declares; '\(path)' declares \(declared) \(element.name) values (\(needed) bytes after the \(dataOffset)-byte header) but has \(available - needed) bytes more",
+                file: path, notes: ["the extra bytes start at byte offset \(dataOffset + needed)"])
         }
         if shape.isEmpty || shape.contains(0) {
-            throw DataError(.dataSizeMismatch, "a data file holds at least one record of at least one value; '\(path)' declares \(shape.isEmpty ? "a single value" : declared)", file: path)
+            throw DataError(
+                .dataSizeMismatch,
+                "a data file holds at least one record of at least one value; '\(path)' declares \(shape.isEmpty ? "a single value" : declared)",
+                file: path)
         }
     }
 
@@ -81,8 +103,12 @@ struct ArrayHeader: Sendable {
     static func bytes(_ count: Int, times size: Int) -> String {
         let total = Double(count) * Double(size)
         let units = ["bytes", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"]
-        var value = total, unit = 0
-        while value >= 1024 && unit < units.count - 1 { value /= 1024; unit += 1 }
+        var value = total
+        var unit = 0
+        while value >= 1024 && unit < units.count - 1 {
+            value /= 1024
+            unit += 1
+        }
         return unit == 0 ? "\(Int(total)) bytes" : String(format: "%.1f %@", value, units[unit])
     }
 }
@@ -158,8 +184,10 @@ struct NumericArray: Sendable {
         recordWidth = shape.dropFirst().reduce(1, *)
         elementCount = count * recordWidth
         if count > ArrayHeader.maxRecords {
-            throw DataError(.dataSizeMismatch, "a data file holds at most \(ArrayHeader.maxRecords.grouped) records; '\(path)' holds \(count.grouped)",
-                            file: path, help: "split the data into several files")
+            throw DataError(
+                .dataSizeMismatch,
+                "a data file holds at most \(ArrayHeader.maxRecords.grouped) records; '\(path)' holds \(count.grouped)",
+                file: path, help: "split the data into several files")
         }
     }
 
@@ -202,7 +230,8 @@ struct NumericArray: Sendable {
     }
 
     private func load(_ index: Int, _ bigEndian: Bool) -> UInt64 {
-        let at = dataOffset + index * element.size, size = element.size
+        let at = dataOffset + index * element.size
+        let size = element.size
         var result: UInt64 = 0
         for i in 0..<size {
             let byte = UInt64(bytes[at + (bigEndian ? i : size - 1 - i)])

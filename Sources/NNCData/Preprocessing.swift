@@ -40,11 +40,13 @@ public struct Preprocessing: Sendable, Equatable, Codable {
         fitted.isFitted = true
         guard standardize else { return fitted }
         try checkReal(training)
-        let width = training.featureCount, n = training.count
+        let width = training.featureCount
+        let n = training.count
         let factor = Double(scale ?? 1)
         func x(_ i: Int, _ j: Int) -> Double { Double(training.features[i * width + j]) * factor }
         // Two passes (mean, then squared deviations) so a constant feature's deviation is exactly 0.
-        var mean = [Double](repeating: 0, count: width), squares = [Double](repeating: 0, count: width)
+        var mean = [Double](repeating: 0, count: width)
+        var squares = [Double](repeating: 0, count: width)
         for i in 0..<n { for j in 0..<width { mean[j] += x(i, j) } }
         for j in 0..<width { mean[j] /= Double(n) }
         for i in 0..<n { for j in 0..<width { squares[j] += (x(i, j) - mean[j]) * (x(i, j) - mean[j]) } }
@@ -72,7 +74,10 @@ public struct Preprocessing: Sendable, Equatable, Codable {
     /// scaling pushes past a float's range are refused (E0506), naming their record.
     public func apply(to raw: RawDataset) throws(DataError) -> Dataset {
         guard isFitted else {
-            throw DataError(.invalidPreprocessing, "preprocessing is fitted on the training split before it is applied; this one never was", file: raw.name)
+            throw DataError(
+                .invalidPreprocessing,
+                "preprocessing is fitted on the training split before it is applied; this one never was", file: raw.name
+            )
         }
         let input = try inputEncoding(raw)
         var features = raw.features
@@ -81,22 +86,32 @@ public struct Preprocessing: Sendable, Equatable, Codable {
         if standardize {
             let width = raw.featureCount
             guard mean.count == width, standardDeviation.count == width else {
-                throw DataError(.invalidPreprocessing, "standardization holds a mean and a deviation per feature; it was fitted on \(mean.count) features and '\(raw.inputName)' has \(width)",
-                                file: raw.inputName, help: "prepare data with the preprocessing of the run that trained on it")
+                throw DataError(
+                    .invalidPreprocessing,
+                    "standardization holds a mean and a deviation per feature; it was fitted on \(mean.count) features and '\(raw.inputName)' has \(width)",
+                    file: raw.inputName, help: "prepare data with the preprocessing of the run that trained on it")
             }
             for i in 0..<raw.count {
-                for j in 0..<width { features[i * width + j] = (features[i * width + j] - mean[j]) / standardDeviation[j] }
+                for j in 0..<width {
+                    features[i * width + j] = (features[i * width + j] - mean[j]) / standardDeviation[j]
+                }
             }
         }
         if scale != nil || standardize, let bad = features.firstIndex(where: { !$0.isFinite }) {
             let width = raw.featureCount
-            let (location, record) = raw.inputOrigin.label(of: Int(raw.records[bad / width]), element: bad % width, perSample: width)
-            throw DataError(.nonFiniteData, "prepared values must be finite numbers; \(record) of '\(raw.inputName)' holds \(raw.features[bad]), which preprocessing turns into \(features[bad])",
-                            at: location, label: "this record", help: "lower data.preprocess.scale, or rescale the data before training")
+            let (location, record) = raw.inputOrigin.label(
+                of: Int(raw.records[bad / width]), element: bad % width, perSample: width)
+            throw DataError(
+                .nonFiniteData,
+                "prepared values must be finite numbers; \(record) of '\(raw.inputName)' holds \(raw.features[bad]), which preprocessing turns into \(features[bad])",
+                at: location, label: "this record",
+                help: "lower data.preprocess.scale, or rescale the data before training")
         }
         try checkTargets(raw)
-        return Dataset(name: raw.name, inputName: raw.inputName, sampleShape: inputShape, storedShape: raw.sampleShape, features: features, input: input,
-                       targets: raw.targets, encoding: targets)
+        return Dataset(
+            name: raw.name, inputName: raw.inputName, sampleShape: inputShape, storedShape: raw.sampleShape,
+            features: features, input: input,
+            targets: raw.targets, encoding: targets)
     }
 
     /// The preprocessing a training run saved as JSON (a weights file's `nnc.preprocessing`),
@@ -104,12 +119,15 @@ public struct Preprocessing: Sendable, Equatable, Codable {
     /// validated (see `validate`).
     public static func decode(_ json: String, file: String) throws(DataError) -> Preprocessing {
         let decoder = JSONDecoder()
-        decoder.nonConformingFloatDecodingStrategy = .convertFromString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+        decoder.nonConformingFloatDecodingStrategy = .convertFromString(
+            positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
         do {
             return try decoder.decode(Preprocessing.self, from: Data(json.utf8))
         } catch {
-            throw DataError(.invalidPreprocessing, "the preprocessing saved in '\(file)' must be the JSON a training run writes; it cannot be read (\(Self.reason(error)))",
-                            file: file, help: "train again, or use the weights file the training run wrote")
+            throw DataError(
+                .invalidPreprocessing,
+                "the preprocessing saved in '\(file)' must be the JSON a training run writes; it cannot be read (\(Self.reason(error)))",
+                file: file, help: "train again, or use the weights file the training run wrote")
         }
     }
 
@@ -118,7 +136,8 @@ public struct Preprocessing: Sendable, Equatable, Codable {
         switch error as? DecodingError {
         case .keyNotFound(let key, _): "'\(key.stringValue)' is missing"
         case .typeMismatch(_, let context), .valueNotFound(_, let context), .dataCorrupted(let context):
-            context.codingPath.isEmpty ? context.debugDescription
+            context.codingPath.isEmpty
+                ? context.debugDescription
                 : "at '\(context.codingPath.map { $0.intValue.map(String.init) ?? $0.stringValue }.joined(separator: "."))': \(context.debugDescription)"
         default: "\(error)"
         }
@@ -132,33 +151,45 @@ public struct Preprocessing: Sendable, Equatable, Codable {
     /// would multiply the feature by millions.
     public func validate(against contract: DataContract, file: String) throws(DataError) {
         func refuse(_ message: String) -> DataError {
-            DataError(.invalidPreprocessing, "the preprocessing saved in '\(file)' \(message)", file: file,
-                      help: "train again, or use the weights file the training run wrote")
+            DataError(
+                .invalidPreprocessing, "the preprocessing saved in '\(file)' \(message)", file: file,
+                help: "train again, or use the weights file the training run wrote")
         }
         guard isFitted else { throw refuse("was never fitted") }
         let elements = NumericArray.product(inputShape, 1)
         guard elements == NumericArray.product(contract.sampleShape, 1) else {
-            throw refuse("reshapes samples to \(DataContract.shape(inputShape)), and the model's input is \(DataContract.shape(contract.input))")
+            throw refuse(
+                "reshapes samples to \(DataContract.shape(inputShape)), and the model's input is \(DataContract.shape(contract.input))"
+            )
         }
         switch (targets, contract.targets) {
         case (.sparse(let classes), .classNumbers), (.oneHot(let classes), .oneHot):
             guard classes == contract.classes else {
-                throw refuse("encodes \(classes) classes, and the model's output '\(contract.outputName)' has \(contract.classes)")
+                throw refuse(
+                    "encodes \(classes) classes, and the model's output '\(contract.outputName)' has \(contract.classes)"
+                )
             }
         case (.values, .values), (.values, .probabilities), (_, .none), (.none, _):
             break
         case (.sparse, _), (.oneHot, _), (.values, _):
-            throw refuse("encodes targets as \(targets.name), and the model's loss, \(contract.lossName), wants \(contract.targets == .classNumbers ? "class numbers" : contract.targets == .oneHot ? "one-hot vectors" : "values")")
+            throw refuse(
+                "encodes targets as \(targets.name), and the model's loss, \(contract.lossName), wants \(contract.targets == .classNumbers ? "class numbers" : contract.targets == .oneHot ? "one-hot vectors" : "values")"
+            )
         }
         if let scale, !scale.isFinite || scale == 0 { throw refuse("scales inputs by \(scale)") }
         guard standardize else { return }
         let width = elements ?? 0
         guard mean.count == width, standardDeviation.count == width else {
-            throw refuse("holds \(mean.count) means and \(standardDeviation.count) deviations for an input of \(width) values")
+            throw refuse(
+                "holds \(mean.count) means and \(standardDeviation.count) deviations for an input of \(width) values")
         }
-        if let j = mean.firstIndex(where: { !$0.isFinite }) { throw refuse("has a mean of \(mean[j]) for feature \(j)") }
+        if let j = mean.firstIndex(where: { !$0.isFinite }) {
+            throw refuse("has a mean of \(mean[j]) for feature \(j)")
+        }
         if let j = standardDeviation.firstIndex(where: { !($0.isFinite && $0 > 0) }) {
-            throw refuse("has a standard deviation of \(standardDeviation[j]) for feature \(j); deviations are positive (a constant feature is saved as 1)")
+            throw refuse(
+                "has a standard deviation of \(standardDeviation[j]) for feature \(j); deviations are positive (a constant feature is saved as 1)"
+            )
         }
     }
 
@@ -176,28 +207,37 @@ public struct Preprocessing: Sendable, Equatable, Codable {
         if case .tokens(let vocabulary) = raw.inputKind {
             notes = ["token ids meet an input of [T] as ids or [T, \(vocabulary)] as one-hot vectors"]
         }
-        throw DataError(.dataSizeMismatch, "samples must hold as many values as the model's input \(target) (\(elements.map(String.init) ?? "too many")); the samples of '\(raw.inputName)' are \(shape) (\(raw.featureCount) values)",
-                        file: raw.inputName, notes: notes, help: "set the model's input to \(shape), or reshape inside the model")
+        throw DataError(
+            .dataSizeMismatch,
+            "samples must hold as many values as the model's input \(target) (\(elements.map(String.init) ?? "too many")); the samples of '\(raw.inputName)' are \(shape) (\(raw.featureCount) values)",
+            file: raw.inputName, notes: notes, help: "set the model's input to \(shape), or reshape inside the model")
     }
 
     private func checkReal(_ raw: RawDataset) throws(DataError) {
         guard case .tokens = raw.inputKind else { return }
-        throw DataError(.dataSizeMismatch, "scale and standardize apply to real-valued inputs; '\(raw.inputName)' holds token ids", file: raw.inputName,
-                        help: "remove scale and standardize from data.preprocess")
+        throw DataError(
+            .dataSizeMismatch, "scale and standardize apply to real-valued inputs; '\(raw.inputName)' holds token ids",
+            file: raw.inputName,
+            help: "remove scale and standardize from data.preprocess")
     }
 
     private func checkTargets(_ raw: RawDataset) throws(DataError) {
         switch (targets, raw.targets) {
         case (.sparse(let classes), .classes(let labels, _)), (.oneHot(let classes), .classes(let labels, _)):
-            let problem = DataContract.classRangeProblem(labels, perSample: raw.targets.width, classes: classes, name: raw.name) { index, perSample in
-                raw.origin.label(of: Int(raw.records[index / perSample]), element: index % perSample, perSample: perSample)
+            let problem = DataContract.classRangeProblem(
+                labels, perSample: raw.targets.width, classes: classes, name: raw.name
+            ) { index, perSample in
+                raw.origin.label(
+                    of: Int(raw.records[index / perSample]), element: index % perSample, perSample: perSample)
             }
             if let problem { throw DataError(problem) }
         case (.values, .values), (_, .none), (.none, _):
             return
         case (.sparse, .values), (.oneHot, .values), (.values, .classes):
-            throw DataError(.labelMismatch, "the loss compares the output with \(targets.name); the labels of '\(raw.name)' were read as \(raw.targets.kindName)",
-                            file: raw.name, help: "prepare data with the preprocessing of the run that trained on it")
+            throw DataError(
+                .labelMismatch,
+                "the loss compares the output with \(targets.name); the labels of '\(raw.name)' were read as \(raw.targets.kindName)",
+                file: raw.name, help: "prepare data with the preprocessing of the run that trained on it")
         }
     }
 }

@@ -25,9 +25,11 @@ public struct RawDataset: Sendable {
     public var count: Int { records.count }
     public var featureCount: Int { sampleShape.reduce(1, *) }
 
-    init(name: String, sampleShape: [Int], features: [Float], inputKind: InputKind = .real, targets: Targets,
-         vocabulary: CharacterVocabulary? = nil, origin: DataOrigin, count: Int,
-         inputName: String? = nil, inputOrigin: DataOrigin? = nil, labelShape: [Int]? = nil) {
+    init(
+        name: String, sampleShape: [Int], features: [Float], inputKind: InputKind = .real, targets: Targets,
+        vocabulary: CharacterVocabulary? = nil, origin: DataOrigin, count: Int,
+        inputName: String? = nil, inputOrigin: DataOrigin? = nil, labelShape: [Int]? = nil
+    ) {
         self.name = name
         self.inputName = inputName ?? name
         self.sampleShape = sampleShape
@@ -47,8 +49,9 @@ public struct RawDataset: Sendable {
     public init(name: String, sampleShape: [Int], features: [Float], inputKind: InputKind = .real, targets: Targets) {
         let width = sampleShape.reduce(1, *)
         precondition(width > 0 && features.count % width == 0, "features must hold whole samples of \(sampleShape)")
-        self.init(name: name, sampleShape: sampleShape, features: features, inputKind: inputKind, targets: targets,
-                  origin: DataOrigin(.generated(name: name)), count: features.count / width)
+        self.init(
+            name: name, sampleShape: sampleShape, features: features, inputKind: inputKind, targets: targets,
+            origin: DataOrigin(.generated(name: name)), count: features.count / width)
     }
 
     /// These samples as token ids below `vocabulary`, for a model whose input feeds an
@@ -59,11 +62,15 @@ public struct RawDataset: Sendable {
         let bound = min(vocabulary, DataReader.maxTokenID + 1)
         if let bad = features.firstIndex(where: { !($0 >= 0 && $0 == $0.rounded() && Double($0) < Double(bound)) }) {
             let width = featureCount
-            let (location, record) = inputOrigin.label(of: Int(records[bad / width]), element: bad % width, perSample: width)
-            throw DataError(.labelOutOfRange, "an embedding reads token ids, whole numbers in 0..<\(bound) (\(bound < vocabulary ? "the largest vocabulary nnc reads" : "its input_dim")); \(record) of '\(inputName)' holds \(features[bad])",
-                            at: location, help: features[bad] >= 0 && features[bad] == features[bad].rounded()
-                                ? "raise the embedding's input_dim above \(Int(features[bad])), or map rare ids to an <unk> id"
-                                : "give the embedding token ids, or remove it for real-valued inputs")
+            let (location, record) = inputOrigin.label(
+                of: Int(records[bad / width]), element: bad % width, perSample: width)
+            throw DataError(
+                .labelOutOfRange,
+                "an embedding reads token ids, whole numbers in 0..<\(bound) (\(bound < vocabulary ? "the largest vocabulary nnc reads" : "its input_dim")); \(record) of '\(inputName)' holds \(features[bad])",
+                at: location,
+                help: features[bad] >= 0 && features[bad] == features[bad].rounded()
+                    ? "raise the embedding's input_dim above \(Int(features[bad])), or map rare ids to an <unk> id"
+                    : "give the embedding token ids, or remove it for real-valued inputs")
         }
         var result = self
         result.inputKind = .tokens(vocabulary: vocabulary)

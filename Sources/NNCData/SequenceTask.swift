@@ -65,19 +65,26 @@ public struct SequenceTask: Sendable, Equatable {
     func checkSizes() throws(DataError) {
         let name = "the \(kind.rawValue) task"
         guard length >= (kind == .adding ? 2 : 1), samples >= 1, symbols >= 1, remember >= 1 else {
-            throw DataError(.dataSizeMismatch, "\(name) needs a length of at least \(kind == .adding ? 2 : 1) and at least one sample, symbol and remembered symbol; got length \(length), samples \(samples), symbols \(symbols), remember \(remember)",
-                            file: name)
+            throw DataError(
+                .dataSizeMismatch,
+                "\(name) needs a length of at least \(kind == .adding ? 2 : 1) and at least one sample, symbol and remembered symbol; got length \(length), samples \(samples), symbols \(symbols), remember \(remember)",
+                file: name)
         }
         guard symbols < Int(Int32.max) - 1 else {
-            throw DataError(.dataSizeMismatch, "token ids are 32-bit; \(name) asks for \(symbols.grouped) symbols", file: name)
+            throw DataError(
+                .dataSizeMismatch, "token ids are 32-bit; \(name) asks for \(symbols.grouped) symbols", file: name)
         }
         let (twice, o1) = remember.multipliedReportingOverflow(by: 2)
         let (steps, o2) = length.addingReportingOverflow(twice)
         let perSample = kind == .adding ? NumericArray.product([length], 2) : (o1 || o2 ? nil : steps)
         let memory = Int(clamping: ProcessInfo.processInfo.physicalMemory)
-        guard let perSample, let total = NumericArray.product([samples, perSample], 1), total <= memory / MemoryLayout<Float>.size else {
-            throw DataError(.dataSizeMismatch, "generated data must fit in memory; \(name) asks for \(samples.grouped) samples of \(kind == .adding ? "\(length.grouped)×2" : "\(length.grouped) + 2×\(remember.grouped)") values, more than this machine's \(ArrayHeader.bytes(memory, times: 1)) hold as 32-bit floats",
-                            file: name, help: "generate fewer samples or shorter sequences")
+        guard let perSample, let total = NumericArray.product([samples, perSample], 1),
+            total <= memory / MemoryLayout<Float>.size
+        else {
+            throw DataError(
+                .dataSizeMismatch,
+                "generated data must fit in memory; \(name) asks for \(samples.grouped) samples of \(kind == .adding ? "\(length.grouped)×2" : "\(length.grouped) + 2×\(remember.grouped)") values, more than this machine's \(ArrayHeader.bytes(memory, times: 1)) hold as 32-bit floats",
+                file: name, help: "generate fewer samples or shorter sequences")
         }
     }
 
@@ -86,11 +93,15 @@ public struct SequenceTask: Sendable, Equatable {
         let name = "the \(kind.rawValue) task"
         switch (kind, mode) {
         case (.adding, .classes):
-            throw DataError(.dataSizeMismatch, "the adding task's targets are real numbers (a sum); it needs a regression loss", file: name,
-                            help: "use loss: mse")
+            throw DataError(
+                .dataSizeMismatch, "the adding task's targets are real numbers (a sum); it needs a regression loss",
+                file: name,
+                help: "use loss: mse")
         case (.copy, .values):
-            throw DataError(.dataSizeMismatch, "the copy task's targets are symbols, one class per step; it needs a classification loss", file: name,
-                            help: "use loss: sparse_categorical_crossentropy")
+            throw DataError(
+                .dataSizeMismatch,
+                "the copy task's targets are symbols, one class per step; it needs a classification loss", file: name,
+                help: "use loss: sparse_categorical_crossentropy")
         case (.adding, .values), (.adding, .none), (.copy, .classes), (.copy, .none):
             break
         }
@@ -101,7 +112,10 @@ public struct SequenceTask: Sendable, Equatable {
         let name = "the \(kind.rawValue) task"
         return switch kind {
         case .adding: DataSummary(inputFile: name, labelFile: name, sampleShape: sampleShape, labelShape: [])
-        case .copy: DataSummary(inputFile: name, labelFile: name, sampleShape: sampleShape, inputKind: .tokens(vocabulary: vocabulary), labelShape: sampleShape)
+        case .copy:
+            DataSummary(
+                inputFile: name, labelFile: name, sampleShape: sampleShape, inputKind: .tokens(vocabulary: vocabulary),
+                labelShape: sampleShape)
         }
     }
 
@@ -117,7 +131,8 @@ public struct SequenceTask: Sendable, Equatable {
             for i in 0..<samples {
                 var random = CounterRandom(seed: seed, stream: .generate, counter: UInt64(i))
                 let half = length / 2
-                let first = random.below(half), second = half + random.below(length - half)
+                let first = random.below(half)
+                let second = half + random.below(length - half)
                 var sum: Float = 0
                 for t in 0..<length {
                     let value = random.unitFloat()
@@ -129,8 +144,9 @@ public struct SequenceTask: Sendable, Equatable {
                 }
                 targets[i] = sum
             }
-            return RawDataset(name: name, sampleShape: sampleShape, features: features,
-                              targets: mode == .none ? .none : .values(targets, width: 1), origin: origin, count: samples)
+            return RawDataset(
+                name: name, sampleShape: sampleShape, features: features,
+                targets: mode == .none ? .none : .values(targets, width: 1), origin: origin, count: samples)
         case .copy:
             let steps = length + 2 * remember
             var features = [Float](repeating: Float(blank), count: samples * steps)
@@ -144,8 +160,9 @@ public struct SequenceTask: Sendable, Equatable {
                 }
                 features[i * steps + remember + length - 1] = Float(delimiter)
             }
-            return RawDataset(name: name, sampleShape: sampleShape, features: features, inputKind: .tokens(vocabulary: vocabulary),
-                              targets: mode == .none ? .none : .classes(targets, perSample: steps), origin: origin, count: samples)
+            return RawDataset(
+                name: name, sampleShape: sampleShape, features: features, inputKind: .tokens(vocabulary: vocabulary),
+                targets: mode == .none ? .none : .classes(targets, perSample: steps), origin: origin, count: samples)
         }
     }
 }

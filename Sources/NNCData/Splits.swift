@@ -17,10 +17,13 @@ public struct Splits: Sendable {
     public init(_ data: RawDataset, validation: Double, test: Double, seed: UInt64) throws(DataError) {
         precondition((0..<1).contains(validation) && (0..<1).contains(test), "split fractions must lie in [0, 1)")
         let n = data.count
-        let testCount = Self.heldOut(test, of: n), validationCount = Self.heldOut(validation, of: n)
+        let testCount = Self.heldOut(test, of: n)
+        let validationCount = Self.heldOut(validation, of: n)
         guard testCount + validationCount < n else {
-            throw DataError(.dataSizeMismatch, "splits must leave training samples; '\(data.name)' has \(n) samples, and holding out \(testCount) for test and \(validationCount) for validation leaves none",
-                            file: data.name, help: "lower validation_split or test_split, or use more data")
+            throw DataError(
+                .dataSizeMismatch,
+                "splits must leave training samples; '\(data.name)' has \(n) samples, and holding out \(testCount) for test and \(validationCount) for validation leaves none",
+                file: data.name, help: "lower validation_split or test_split, or use more data")
         }
         var groups: [[Int]]
         if case .classes(let labels, 1) = data.targets {
@@ -37,8 +40,9 @@ public struct Splits: Sendable {
         }
         let sizes = groups.map(\.count)
         let testShare = Self.allocate(testCount, fraction: test, sizes: sizes, capacity: sizes)
-        let validationShare = Self.allocate(validationCount, fraction: validation, sizes: sizes,
-                                            capacity: zip(sizes, testShare).map { $0 - $1 })
+        let validationShare = Self.allocate(
+            validationCount, fraction: validation, sizes: sizes,
+            capacity: zip(sizes, testShare).map { $0 - $1 })
         var parts: [[Int]] = [[], [], []]
         for (g, group) in groups.enumerated() {
             parts[2] += group[..<testShare[g]]
@@ -67,7 +71,8 @@ public struct Splits: Sendable {
         while left > 0 {
             // Largest remainder first; equal remainders in group order.
             let order = result.indices.filter { result[$0] < capacity[$0] }.sorted { a, b in
-                let ra = shares[a] - Double(result[a]), rb = shares[b] - Double(result[b])
+                let ra = shares[a] - Double(result[a])
+                let rb = shares[b] - Double(result[b])
                 return ra != rb ? ra > rb : a < b
             }
             guard !order.isEmpty else { break }

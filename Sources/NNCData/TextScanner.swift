@@ -32,7 +32,8 @@ struct TextScanner {
         var end = start
         while end < b.count, b[end] != UInt8(ascii: "\n") { end += 1 }
         if b[start..<end].allSatisfy(Self.isBlank),
-           b[end...].allSatisfy({ Self.isBlank($0) || $0 == UInt8(ascii: "\n") }) {
+            b[end...].allSatisfy({ Self.isBlank($0) || $0 == UInt8(ascii: "\n") })
+        {
             position = b.count
             return nil
         }
@@ -42,17 +43,23 @@ struct TextScanner {
         return start..<end
     }
 
-    private static func isBlank(_ c: UInt8) -> Bool { c == UInt8(ascii: " ") || c == UInt8(ascii: "\r") || c == UInt8(ascii: "\t") }
+    private static func isBlank(_ c: UInt8) -> Bool {
+        c == UInt8(ascii: " ") || c == UInt8(ascii: "\r") || c == UInt8(ascii: "\t")
+    }
 
     /// The field `range` with surrounding spaces (and tabs, unless `keepTabs`) and one pair
     /// of double quotes removed.
     func trimmed(_ range: Range<Int>, keepTabs: Bool = false) -> Range<Int> {
         let b = file.bytes
         func isSpace(_ c: UInt8) -> Bool { c == UInt8(ascii: " ") || (!keepTabs && c == UInt8(ascii: "\t")) }
-        var lo = range.lowerBound, hi = range.upperBound
+        var lo = range.lowerBound
+        var hi = range.upperBound
         while lo < hi, isSpace(b[lo]) { lo += 1 }
         while hi > lo, isSpace(b[hi - 1]) { hi -= 1 }
-        if hi - lo >= 2, b[lo] == UInt8(ascii: "\""), b[hi - 1] == UInt8(ascii: "\"") { lo += 1; hi -= 1 }
+        if hi - lo >= 2, b[lo] == UInt8(ascii: "\""), b[hi - 1] == UInt8(ascii: "\"") {
+            lo += 1
+            hi -= 1
+        }
         return lo..<hi
     }
 
@@ -64,7 +71,8 @@ struct TextScanner {
             let start = p.baseAddress! + field.lowerBound
             var end: UnsafeMutablePointer<CChar>?
             let value = strtof(start, &end)
-            guard let end, end == UnsafeMutablePointer(mutating: p.baseAddress! + field.upperBound), value.isFinite else { return nil }
+            guard let end, end == UnsafeMutablePointer(mutating: p.baseAddress! + field.upperBound), value.isFinite
+            else { return nil }
             return value
         }
     }
@@ -75,7 +83,8 @@ struct TextScanner {
         return terminated.withUnsafeBufferPointer { p -> Double? in
             var end: UnsafeMutablePointer<CChar>?
             let value = strtod(p.baseAddress! + field.lowerBound, &end)
-            guard let end, end == UnsafeMutablePointer(mutating: p.baseAddress! + field.upperBound), value.isFinite else { return nil }
+            guard let end, end == UnsafeMutablePointer(mutating: p.baseAddress! + field.upperBound), value.isFinite
+            else { return nil }
             return value
         }
     }
@@ -85,20 +94,30 @@ struct TextScanner {
     /// `inf`, `nan` and leading spaces; none of those is a CSV number here.
     func isDecimal(_ field: Range<Int>) -> Bool {
         let b = file.bytes
-        var i = field.lowerBound, digits = 0
+        var i = field.lowerBound
+        var digits = 0
         func isDigit(_ c: UInt8) -> Bool { c >= UInt8(ascii: "0") && c <= UInt8(ascii: "9") }
         if i < field.upperBound, b[i] == UInt8(ascii: "+") || b[i] == UInt8(ascii: "-") { i += 1 }
-        while i < field.upperBound, isDigit(b[i]) { i += 1; digits += 1 }
+        while i < field.upperBound, isDigit(b[i]) {
+            i += 1
+            digits += 1
+        }
         if i < field.upperBound, b[i] == UInt8(ascii: ".") {
             i += 1
-            while i < field.upperBound, isDigit(b[i]) { i += 1; digits += 1 }
+            while i < field.upperBound, isDigit(b[i]) {
+                i += 1
+                digits += 1
+            }
         }
         guard digits > 0 else { return false }
         if i < field.upperBound, b[i] == UInt8(ascii: "e") || b[i] == UInt8(ascii: "E") {
             i += 1
             if i < field.upperBound, b[i] == UInt8(ascii: "+") || b[i] == UInt8(ascii: "-") { i += 1 }
             var exponent = 0
-            while i < field.upperBound, isDigit(b[i]) { i += 1; exponent += 1 }
+            while i < field.upperBound, isDigit(b[i]) {
+                i += 1
+                exponent += 1
+            }
             guard exponent > 0 else { return false }
         }
         return i == field.upperBound
@@ -112,7 +131,9 @@ struct TextScanner {
         let unsigned = word.hasPrefix("-") || word.hasPrefix("+") ? String(word.dropFirst()) : word
         if unsigned == "nan" { return "NaN" }
         if unsigned == "inf" || unsigned == "infinity" { return word.hasPrefix("-") ? "-infinity" : "+infinity" }
-        if isDecimal(field), let value = double(field), !Float(value).isFinite { return "beyond the range of a 32-bit float" }
+        if isDecimal(field), let value = double(field), !Float(value).isFinite {
+            return "beyond the range of a 32-bit float"
+        }
         if isDecimal(field), double(field) == nil { return "beyond the range of a 64-bit float" }
         return nil
     }
@@ -142,20 +163,28 @@ extension TextScanner {
         let text = self.text(field)
         guard let value = double(field), mode == .classes || Float(value).isFinite else {
             if let reading = nonFinite(field) {
-                throw DataError(.nonFiniteData, "\(what) labels must be finite numbers; '\(text)' is \(reading)", at: location(field.lowerBound),
-                                label: "not finite", help: "replace or drop the records with missing labels")
+                throw DataError(
+                    .nonFiniteData, "\(what) labels must be finite numbers; '\(text)' is \(reading)",
+                    at: location(field.lowerBound),
+                    label: "not finite", help: "replace or drop the records with missing labels")
             }
-            throw DataError(.malformedRecord, "\(what) labels must be decimal numbers; '\(text)' is not", at: location(field.lowerBound),
-                            label: text.isEmpty ? "the label is empty" : "not a number")
+            throw DataError(
+                .malformedRecord, "\(what) labels must be decimal numbers; '\(text)' is not",
+                at: location(field.lowerBound),
+                label: text.isEmpty ? "the label is empty" : "not a number")
         }
         if mode == .classes {
             guard value == value.rounded() else {
-                throw DataError(.malformedRecord, "class labels are whole numbers ≥ 0; got '\(text)'", at: location(field.lowerBound),
-                                label: "not a whole number", help: "for real-valued targets use a regression loss (mse, mae)")
+                throw DataError(
+                    .malformedRecord, "class labels are whole numbers ≥ 0; got '\(text)'",
+                    at: location(field.lowerBound),
+                    label: "not a whole number", help: "for real-valued targets use a regression loss (mse, mae)")
             }
             guard value >= 0, value <= Double(Int32.max) else {
-                throw DataError(.labelOutOfRange, "class labels are whole numbers ≥ 0; got '\(text)'", at: location(field.lowerBound),
-                                label: "outside 0..<\(Int32.max)")
+                throw DataError(
+                    .labelOutOfRange, "class labels are whole numbers ≥ 0; got '\(text)'",
+                    at: location(field.lowerBound),
+                    label: "outside 0..<\(Int32.max)")
             }
         }
         return value

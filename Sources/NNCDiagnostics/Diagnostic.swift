@@ -40,8 +40,10 @@ public struct Diagnostic: Sendable {
     /// A suggested fix, printed after `help:`.
     public var help: String?
 
-    public init(_ severity: Severity, _ code: DiagnosticCode, _ message: String, at location: SourceLocation,
-                label: String = "", labels: [DiagnosticLabel] = [], notes: [String] = [], help: String? = nil) {
+    public init(
+        _ severity: Severity, _ code: DiagnosticCode, _ message: String, at location: SourceLocation,
+        label: String = "", labels: [DiagnosticLabel] = [], notes: [String] = [], help: String? = nil
+    ) {
         self.severity = severity
         self.code = code
         self.message = message
@@ -52,15 +54,19 @@ public struct Diagnostic: Sendable {
         self.help = help
     }
 
-    public static func error(_ code: DiagnosticCode, _ message: String, at location: SourceLocation,
-                             label: String = "", labels: [DiagnosticLabel] = [], notes: [String] = [],
-                             help: String? = nil) -> Diagnostic {
+    public static func error(
+        _ code: DiagnosticCode, _ message: String, at location: SourceLocation,
+        label: String = "", labels: [DiagnosticLabel] = [], notes: [String] = [],
+        help: String? = nil
+    ) -> Diagnostic {
         Diagnostic(.error, code, message, at: location, label: label, labels: labels, notes: notes, help: help)
     }
 
-    public static func warning(_ code: DiagnosticCode, _ message: String, at location: SourceLocation,
-                               label: String = "", labels: [DiagnosticLabel] = [], notes: [String] = [],
-                               help: String? = nil) -> Diagnostic {
+    public static func warning(
+        _ code: DiagnosticCode, _ message: String, at location: SourceLocation,
+        label: String = "", labels: [DiagnosticLabel] = [], notes: [String] = [],
+        help: String? = nil
+    ) -> Diagnostic {
         Diagnostic(.warning, code, message, at: location, label: label, labels: labels, notes: notes, help: help)
     }
 }
@@ -75,7 +81,9 @@ extension Diagnostic {
         var d = self
         d.message = message.clipped(to: Self.longestText)
         d.primaryLabel = primaryLabel.clipped(to: Self.longestText)
-        d.labels = labels.map { DiagnosticLabel($0.location, $0.message.clipped(to: Self.longestText), severity: $0.severity) }
+        d.labels = labels.map {
+            DiagnosticLabel($0.location, $0.message.clipped(to: Self.longestText), severity: $0.severity)
+        }
         d.notes = notes.map { $0.clipped(to: Self.longestText) }
         d.help = help?.clipped(to: Self.longestText)
         return d
@@ -86,7 +94,9 @@ extension String {
     /// The first `limit` Unicode scalars and `…`, or the string itself when it is no longer.
     public func clipped(to limit: Int) -> String {
         let scalars = unicodeScalars
-        guard let end = scalars.index(scalars.startIndex, offsetBy: limit, limitedBy: scalars.endIndex), end < scalars.endIndex else { return self }
+        guard let end = scalars.index(scalars.startIndex, offsetBy: limit, limitedBy: scalars.endIndex),
+            end < scalars.endIndex
+        else { return self }
         return String(String.UnicodeScalarView(scalars[..<end])) + "…"
     }
 }

@@ -19,294 +19,402 @@ extension DiagnosticCode {
         public var exampleKind: String = "yaml"
     }
 
-    static let mlp = "input: [784]\nlayers:\n  - dense: {units: 128, activation: relu}\n  - dense: {units: 10, activation: softmax}\n"
+    static let mlp =
+        "input: [784]\nlayers:\n  - dense: {units: 128, activation: relu}\n  - dense: {units: 10, activation: softmax}\n"
 
     public var documentation: Documentation {
         switch self {
         case .yamlSyntax:
             return Documentation(
-                explanation: "The file could not be read as YAML. nnc points at the character where the YAML parser gave up; the mistake is often just before it: an unclosed bracket or quote, a missing space after ':', or a tab used for indentation (YAML allows only spaces).",
+                explanation:
+                    "The file could not be read as YAML. nnc points at the character where the YAML parser gave up; the mistake is often just before it: an unclosed bracket or quote, a missing space after ':', or a tab used for indentation (YAML allows only spaces).",
                 badExample: "input: [28, 28\nlayers:\n  - dense: 10\n",
                 fixedExample: "input: [28, 28]\nlayers:\n  - dense: 10\n")
         case .dslSyntax:
             return Documentation(
-                explanation: "The file could not be read as the nnc DSL (a `.nn` file). Each line is a statement: a section (`model`, `input`, `loss`, …) or a layer (`dense 128 activation=relu`). Values are numbers, words, quoted strings, lists `[a, b]` or components `name(key=value)`. See Grammar/nnc-dsl.ebnf.",
+                explanation:
+                    "The file could not be read as the nnc DSL (a `.nn` file). Each line is a statement: a section (`model`, `input`, `loss`, …) or a layer (`dense 128 activation=relu`). Values are numbers, words, quoted strings, lists `[a, b]` or components `name(key=value)`. See Grammar/nnc-dsl.ebnf.",
                 badExample: "input 784\ndense units=\n",
                 fixedExample: "input 784\ndense units=10\n",
                 exampleKind: "nn")
         case .duplicateKey:
             return Documentation(
-                explanation: "A key appears twice in one mapping. YAML would silently keep one of the values, so nnc refuses the file: one of the two is surely a mistake.",
+                explanation:
+                    "A key appears twice in one mapping. YAML would silently keep one of the values, so nnc refuses the file: one of the two is surely a mistake.",
                 badExample: Self.mlp + "loss: mse\nloss: categorical_crossentropy\n",
                 fixedExample: Self.mlp + "loss: categorical_crossentropy\n")
         case .mlpShorthand:
             return Documentation(
-                explanation: "The MLP shorthand lists layer sizes joined by '-': the input size, each hidden layer, then the output (`784-500-500-10`). Hidden layers use ReLU, the output softmax. Every size must be a positive integer.",
+                explanation:
+                    "The MLP shorthand lists layer sizes joined by '-': the input size, each hidden layer, then the output (`784-500-500-10`). Hidden layers use ReLU, the output softmax. Every size must be a positive integer.",
                 badExample: "784-12x-10",
                 fixedExample: "784-128-10",
                 exampleKind: "shorthand")
         case .unreadableFile:
             return Documentation(
-                explanation: "The model argument names no readable file: it does not exist, is a directory, or is not UTF-8 text. Paths are relative to the current directory. An argument made only of digits and dashes is read as the MLP shorthand instead.",
+                explanation:
+                    "The model argument names no readable file: it does not exist, is a directory, or is not UTF-8 text. Paths are relative to the current directory. An argument made only of digits and dashes is read as the MLP shorthand instead.",
                 badExample: "models/lenet-5.yaml",
                 fixedExample: "models/lenet5.yaml",
                 exampleKind: "path")
         case .unknownKey:
             return Documentation(
-                explanation: "A key is not known where it stands. nnc is strict: a misspelt key would otherwise be ignored and its default used without anyone noticing. The help names the closest known key; `Grammar/reference.md` lists every key of every layer and section.",
+                explanation:
+                    "A key is not known where it stands. nnc is strict: a misspelt key would otherwise be ignored and its default used without anyone noticing. The help names the closest known key; `Grammar/reference.md` lists every key of every layer and section.",
                 badExample: "input: [28, 28, 1]\nlayers:\n  - conv2d: {filters: 6, kernal: 5}\n",
                 fixedExample: "input: [28, 28, 1]\nlayers:\n  - conv2d: {filters: 6, kernel: 5}\n")
         case .wrongType:
             return Documentation(
-                explanation: "A value has the wrong type: a word where a number belongs, a fraction where an integer is needed, a list where a single value is expected. Quoted values are always strings, so `\"10\"` is not a number.",
+                explanation:
+                    "A value has the wrong type: a word where a number belongs, a fraction where an integer is needed, a list where a single value is expected. Quoted values are always strings, so `\"10\"` is not a number.",
                 badExample: "input: [784]\nlayers:\n  - dense: {units: 12.5}\n",
                 fixedExample: "input: [784]\nlayers:\n  - dense: {units: 12}\n")
         case .outOfRange:
             return Documentation(
-                explanation: "A number lies outside its allowed range: a dropout rate must be in [0, 1), a learning rate above 0, a unit count at least 1. The message states the range.",
+                explanation:
+                    "A number lies outside its allowed range: a dropout rate must be in [0, 1), a learning rate above 0, a unit count at least 1. The message states the range.",
                 badExample: "input: [784]\nlayers:\n  - dropout: 1.5\n  - dense: 10\n",
                 fixedExample: "input: [784]\nlayers:\n  - dropout: 0.5\n  - dense: 10\n")
         case .unknownValue:
             return Documentation(
-                explanation: "A name is not known: a layer kind, an activation, an initializer, an optimizer, a loss, a schedule, or one of the words a key accepts (padding valid/same/causal). The help names the closest known one.",
+                explanation:
+                    "A name is not known: a layer kind, an activation, an initializer, an optimizer, a loss, a schedule, or one of the words a key accepts (padding valid/same/causal). The help names the closest known one.",
                 badExample: "input: [784]\nlayers:\n  - dense: {units: 10, activation: softmx}\n",
                 fixedExample: "input: [784]\nlayers:\n  - dense: {units: 10, activation: softmax}\n")
         case .missingKey:
             return Documentation(
-                explanation: "A required key is missing: a dense layer needs `units`, a convolution `filters` and `kernel`, a model `input` and `layers`, a schedule its `unit` (steps or epochs, always stated), a data split its files.",
+                explanation:
+                    "A required key is missing: a dense layer needs `units`, a convolution `filters` and `kernel`, a model `input` and `layers`, a schedule its `unit` (steps or epochs, always stated), a data split its files.",
                 badExample: "input: [28, 28, 1]\nlayers:\n  - conv2d: {filters: 6}\n",
                 fixedExample: "input: [28, 28, 1]\nlayers:\n  - conv2d: {filters: 6, kernel: 5}\n")
         case .conflictingKeys:
             return Documentation(
-                explanation: "Two keys cannot be used together: a layer item names one layer kind, validation data is given either as `data.validation` or as `train.validation_split`, a CSV split has `path` while IDX and NPY splits have `images` and `labels`, gradients are clipped by `clip_norm` or by `clip_value` (Keras too allows one), and decoupled weight decay is declared once: as `regularization.weight_decay` or as adamw's own `weight_decay`, which is the same rule.",
+                explanation:
+                    "Two keys cannot be used together: a layer item names one layer kind, validation data is given either as `data.validation` or as `train.validation_split`, a CSV split has `path` while IDX and NPY splits have `images` and `labels`, gradients are clipped by `clip_norm` or by `clip_value` (Keras too allows one), and decoupled weight decay is declared once: as `regularization.weight_decay` or as adamw's own `weight_decay`, which is the same rule.",
                 badExample: "input: [784]\nlayers:\n  - dense: 128\n    conv2d: 3\n",
                 fixedExample: "input: [784]\nlayers:\n  - dense: 128\n")
         case .badBlock:
             return Documentation(
-                explanation: "A block definition or use is invalid: the block is not defined, it uses itself, an argument is not one of its `params`, a required parameter has no argument, or the body refers to `$name` that is not a parameter.",
-                badExample: "input: [784]\nblocks:\n  mlp:\n    params: [units]\n    layers: [{dense: $units}]\nlayers:\n  - block: mlp\n",
-                fixedExample: "input: [784]\nblocks:\n  mlp:\n    params: [units]\n    layers: [{dense: $units}]\nlayers:\n  - block: mlp\n    args: {units: 64}\n")
+                explanation:
+                    "A block definition or use is invalid: the block is not defined, it uses itself, an argument is not one of its `params`, a required parameter has no argument, or the body refers to `$name` that is not a parameter.",
+                badExample:
+                    "input: [784]\nblocks:\n  mlp:\n    params: [units]\n    layers: [{dense: $units}]\nlayers:\n  - block: mlp\n",
+                fixedExample:
+                    "input: [784]\nblocks:\n  mlp:\n    params: [units]\n    layers: [{dense: $units}]\nlayers:\n  - block: mlp\n    args: {units: 64}\n"
+            )
         case .wrongArity:
             return Documentation(
-                explanation: "A list has the wrong number of elements: a conv2d kernel takes one value or two (height, width), a conv1d kernel one, explicit padding one entry per spatial dimension, a short form at most as many values as it has slots.",
+                explanation:
+                    "A list has the wrong number of elements: a conv2d kernel takes one value or two (height, width), a conv1d kernel one, explicit padding one entry per spatial dimension, a short form at most as many values as it has slots.",
                 badExample: "input: [28, 28, 1]\nlayers:\n  - conv2d: {filters: 6, kernel: [5, 5, 5]}\n",
                 fixedExample: "input: [28, 28, 1]\nlayers:\n  - conv2d: {filters: 6, kernel: [5, 5]}\n")
         case .scheduleTooLong:
             return Documentation(
-                explanation: "A schedule phase measured in epochs is longer than the training run: a warm-up, a one-cycle, cosine or polynomial decay, or a momentum ramp whose duration exceeds `train.epochs` never completes. (Durations in steps are checked when the data size is known, at training time.)",
-                badExample: Self.mlp + "loss: categorical_crossentropy\nschedule: {warmup: {duration: 20, unit: epochs}}\ntrain: {epochs: 10}\n",
-                fixedExample: Self.mlp + "loss: categorical_crossentropy\nschedule: {warmup: {duration: 2, unit: epochs}}\ntrain: {epochs: 10}\n")
+                explanation:
+                    "A schedule phase measured in epochs is longer than the training run: a warm-up, a one-cycle, cosine or polynomial decay, or a momentum ramp whose duration exceeds `train.epochs` never completes. (Durations in steps are checked when the data size is known, at training time.)",
+                badExample: Self.mlp
+                    + "loss: categorical_crossentropy\nschedule: {warmup: {duration: 20, unit: epochs}}\ntrain: {epochs: 10}\n",
+                fixedExample: Self.mlp
+                    + "loss: categorical_crossentropy\nschedule: {warmup: {duration: 2, unit: epochs}}\ntrain: {epochs: 10}\n"
+            )
         case .scheduleMilestone:
             return Documentation(
-                explanation: "A learning-rate milestone lies at or after the last epoch, so the drop it describes never happens: a piecewise boundary ≥ `train.epochs`, or a step schedule whose period is not shorter than the run.",
-                badExample: Self.mlp + "loss: categorical_crossentropy\nschedule: {piecewise: {boundaries: [5, 15], values: [0.1, 0.01, 0.001], unit: epochs}}\ntrain: {epochs: 10}\n",
-                fixedExample: Self.mlp + "loss: categorical_crossentropy\nschedule: {piecewise: {boundaries: [5, 8], values: [0.1, 0.01, 0.001], unit: epochs}}\ntrain: {epochs: 10}\n")
+                explanation:
+                    "A learning-rate milestone lies at or after the last epoch, so the drop it describes never happens: a piecewise boundary ≥ `train.epochs`, or a step schedule whose period is not shorter than the run.",
+                badExample: Self.mlp
+                    + "loss: categorical_crossentropy\nschedule: {piecewise: {boundaries: [5, 15], values: [0.1, 0.01, 0.001], unit: epochs}}\ntrain: {epochs: 10}\n",
+                fixedExample: Self.mlp
+                    + "loss: categorical_crossentropy\nschedule: {piecewise: {boundaries: [5, 8], values: [0.1, 0.01, 0.001], unit: epochs}}\ntrain: {epochs: 10}\n"
+            )
         case .scheduleValues:
             return Documentation(
-                explanation: "A piecewise schedule holds one learning rate per interval: n boundaries split time into n + 1 intervals, so it needs n + 1 values, and the boundaries must increase.",
-                badExample: Self.mlp + "loss: categorical_crossentropy\nschedule: {piecewise: {boundaries: [3, 6], values: [0.1, 0.01], unit: epochs}}\ntrain: {epochs: 10}\n",
-                fixedExample: Self.mlp + "loss: categorical_crossentropy\nschedule: {piecewise: {boundaries: [3, 6], values: [0.1, 0.01, 0.001], unit: epochs}}\ntrain: {epochs: 10}\n")
+                explanation:
+                    "A piecewise schedule holds one learning rate per interval: n boundaries split time into n + 1 intervals, so it needs n + 1 values, and the boundaries must increase.",
+                badExample: Self.mlp
+                    + "loss: categorical_crossentropy\nschedule: {piecewise: {boundaries: [3, 6], values: [0.1, 0.01], unit: epochs}}\ntrain: {epochs: 10}\n",
+                fixedExample: Self.mlp
+                    + "loss: categorical_crossentropy\nschedule: {piecewise: {boundaries: [3, 6], values: [0.1, 0.01, 0.001], unit: epochs}}\ntrain: {epochs: 10}\n"
+            )
         case .mergeShapeMismatch:
             return Documentation(
-                explanation: "`add` sums its inputs element by element, so every operand must have exactly the same per-sample shape. The message gives each operand's shape and where it came from; usually one branch needs a different `units`/`filters` or a projection (a 1×1 convolution) to match.",
-                badExample: "input: [784]\nlayers:\n  - dense: {units: 128, name: fc1}\n  - dense: {units: 64, name: fc2, inputs: [input]}\n  - add: {inputs: [fc1, fc2]}\n",
-                fixedExample: "input: [784]\nlayers:\n  - dense: {units: 128, name: fc1}\n  - dense: {units: 128, name: fc2, inputs: [input]}\n  - add: {inputs: [fc1, fc2]}\n")
+                explanation:
+                    "`add` sums its inputs element by element, so every operand must have exactly the same per-sample shape. The message gives each operand's shape and where it came from; usually one branch needs a different `units`/`filters` or a projection (a 1×1 convolution) to match.",
+                badExample:
+                    "input: [784]\nlayers:\n  - dense: {units: 128, name: fc1}\n  - dense: {units: 64, name: fc2, inputs: [input]}\n  - add: {inputs: [fc1, fc2]}\n",
+                fixedExample:
+                    "input: [784]\nlayers:\n  - dense: {units: 128, name: fc1}\n  - dense: {units: 128, name: fc2, inputs: [input]}\n  - add: {inputs: [fc1, fc2]}\n"
+            )
         case .concatShapeMismatch:
             return Documentation(
-                explanation: "`concat` joins its inputs along one axis (default: the last, the channels). On every other axis their sizes must agree: two feature maps of 16×16 and 8×8 cannot be stacked channel-wise.",
-                badExample: "input: [16, 16, 3]\nlayers:\n  - conv2d: {filters: 8, kernel: 3, padding: same, name: a}\n  - conv2d: {filters: 8, kernel: 3, stride: 2, padding: same, inputs: [input], name: b}\n  - concat: {inputs: [a, b]}\n",
-                fixedExample: "input: [16, 16, 3]\nlayers:\n  - conv2d: {filters: 8, kernel: 3, padding: same, name: a}\n  - conv2d: {filters: 8, kernel: 3, padding: same, inputs: [input], name: b}\n  - concat: {inputs: [a, b]}\n")
+                explanation:
+                    "`concat` joins its inputs along one axis (default: the last, the channels). On every other axis their sizes must agree: two feature maps of 16×16 and 8×8 cannot be stacked channel-wise.",
+                badExample:
+                    "input: [16, 16, 3]\nlayers:\n  - conv2d: {filters: 8, kernel: 3, padding: same, name: a}\n  - conv2d: {filters: 8, kernel: 3, stride: 2, padding: same, inputs: [input], name: b}\n  - concat: {inputs: [a, b]}\n",
+                fixedExample:
+                    "input: [16, 16, 3]\nlayers:\n  - conv2d: {filters: 8, kernel: 3, padding: same, name: a}\n  - conv2d: {filters: 8, kernel: 3, padding: same, inputs: [input], name: b}\n  - concat: {inputs: [a, b]}\n"
+            )
         case .unknownLayerName:
             return Documentation(
-                explanation: "`inputs` (or `output`) names a layer that does not exist. Names are the ones written with `name:` or generated as Keras does (dense, dense_1, …); inside blocks they are qualified (`stage2.block1.conv1`); `input` is the model input. `nnc check` lists every layer's name in its shape trace.",
-                badExample: "input: [784]\nlayers:\n  - dense: {units: 64, name: hidden}\n  - dense: {units: 10, inputs: [hiden]}\n",
-                fixedExample: "input: [784]\nlayers:\n  - dense: {units: 64, name: hidden}\n  - dense: {units: 10, inputs: [hidden]}\n")
+                explanation:
+                    "`inputs` (or `output`) names a layer that does not exist. Names are the ones written with `name:` or generated as Keras does (dense, dense_1, …); inside blocks they are qualified (`stage2.block1.conv1`); `input` is the model input. `nnc check` lists every layer's name in its shape trace.",
+                badExample:
+                    "input: [784]\nlayers:\n  - dense: {units: 64, name: hidden}\n  - dense: {units: 10, inputs: [hiden]}\n",
+                fixedExample:
+                    "input: [784]\nlayers:\n  - dense: {units: 64, name: hidden}\n  - dense: {units: 10, inputs: [hidden]}\n"
+            )
         case .duplicateLayerName:
             return Documentation(
-                explanation: "Two layers have the same name, so `inputs` could not tell them apart. Every name must be unique, and `input` is reserved for the model input.",
-                badExample: "input: [784]\nlayers:\n  - dense: {units: 64, name: fc}\n  - dense: {units: 10, name: fc}\n",
-                fixedExample: "input: [784]\nlayers:\n  - dense: {units: 64, name: fc1}\n  - dense: {units: 10, name: fc2}\n")
+                explanation:
+                    "Two layers have the same name, so `inputs` could not tell them apart. Every name must be unique, and `input` is reserved for the model input.",
+                badExample:
+                    "input: [784]\nlayers:\n  - dense: {units: 64, name: fc}\n  - dense: {units: 10, name: fc}\n",
+                fixedExample:
+                    "input: [784]\nlayers:\n  - dense: {units: 64, name: fc1}\n  - dense: {units: 10, name: fc2}\n")
         case .cycle:
             return Documentation(
-                explanation: "Following `inputs` leads back to where it started (or a layer lists itself), so no layer of the loop could ever run first. Recurrent behaviour belongs to the recurrent layers (simple_rnn, lstm, gru), not to cycles between layers.",
-                badExample: "input: [8]\nlayers:\n  - dense: {units: 8, name: a, inputs: [b]}\n  - dense: {units: 8, name: b, inputs: [a]}\n",
-                fixedExample: "input: [8]\nlayers:\n  - dense: {units: 8, name: a, inputs: [input]}\n  - dense: {units: 8, name: b, inputs: [a]}\n")
+                explanation:
+                    "Following `inputs` leads back to where it started (or a layer lists itself), so no layer of the loop could ever run first. Recurrent behaviour belongs to the recurrent layers (simple_rnn, lstm, gru), not to cycles between layers.",
+                badExample:
+                    "input: [8]\nlayers:\n  - dense: {units: 8, name: a, inputs: [b]}\n  - dense: {units: 8, name: b, inputs: [a]}\n",
+                fixedExample:
+                    "input: [8]\nlayers:\n  - dense: {units: 8, name: a, inputs: [input]}\n  - dense: {units: 8, name: b, inputs: [a]}\n"
+            )
         case .inputRank:
             return Documentation(
-                explanation: "A layer received an input with the wrong number of axes. Shapes are per sample and channels last: conv2d and 2-D pools need [height, width, channels], conv1d and recurrent layers [timesteps, features], embedding the model input of token ids [T]. dense applies to the last axis of any rank (on [T, F] it maps every step), and flatten accepts any rank. The help suggests the reshape that fixes it.",
+                explanation:
+                    "A layer received an input with the wrong number of axes. Shapes are per sample and channels last: conv2d and 2-D pools need [height, width, channels], conv1d and recurrent layers [timesteps, features], embedding the model input of token ids [T]. dense applies to the last axis of any rank (on [T, F] it maps every step), and flatten accepts any rank. The help suggests the reshape that fixes it.",
                 badExample: "input: [784]\nlayers:\n  - conv2d: [6, 5]\n",
                 fixedExample: "input: [784]\nlayers:\n  - reshape: [28, 28, 1]\n  - conv2d: [6, 5]\n")
         case .kernelTooLarge:
             return Documentation(
-                explanation: "A convolution kernel or pooling window must fit inside its padded input. Per spatial dimension nnc computes out = ⌊(in + pad_before + pad_after − dilation·(kernel − 1) − 1)/stride⌋ + 1; when the dilated window is larger than the padded input this is ≤ 0 and the layer has no output. Use a smaller kernel, padding: same, or fewer downsampling layers before it.",
-                badExample: "input: [32, 32, 3]\nlayers:\n  - maxpool2d: 4\n  - maxpool2d: 4\n  - conv2d: {filters: 8, kernel: 3}\n",
+                explanation:
+                    "A convolution kernel or pooling window must fit inside its padded input. Per spatial dimension nnc computes out = ⌊(in + pad_before + pad_after − dilation·(kernel − 1) − 1)/stride⌋ + 1; when the dilated window is larger than the padded input this is ≤ 0 and the layer has no output. Use a smaller kernel, padding: same, or fewer downsampling layers before it.",
+                badExample:
+                    "input: [32, 32, 3]\nlayers:\n  - maxpool2d: 4\n  - maxpool2d: 4\n  - conv2d: {filters: 8, kernel: 3}\n",
                 fixedExample: "input: [32, 32, 3]\nlayers:\n  - maxpool2d: 4\n  - conv2d: {filters: 8, kernel: 3}\n")
         case .reshapeSize:
             return Documentation(
-                explanation: "A reshape reinterprets the same numbers with another shape, so the number of elements per sample must not change. One dimension may be -1 to have nnc compute it.",
+                explanation:
+                    "A reshape reinterprets the same numbers with another shape, so the number of elements per sample must not change. One dimension may be -1 to have nnc compute it.",
                 badExample: "input: [784]\nlayers:\n  - reshape: [28, 27, 1]\n",
                 fixedExample: "input: [784]\nlayers:\n  - reshape: [28, -1, 1]\n")
         case .groups:
             return Documentation(
-                explanation: "A grouped convolution splits the input channels and the filters into `groups` equal parts, each filter seeing only its group's channels; both counts must therefore be divisible by `groups` (groups = channels is a depthwise convolution).",
+                explanation:
+                    "A grouped convolution splits the input channels and the filters into `groups` equal parts, each filter seeing only its group's channels; both counts must therefore be divisible by `groups` (groups = channels is a depthwise convolution).",
                 badExample: "input: [32, 32, 6]\nlayers:\n  - conv2d: {filters: 8, kernel: 3, groups: 4}\n",
                 fixedExample: "input: [32, 32, 6]\nlayers:\n  - conv2d: {filters: 8, kernel: 3, groups: 2}\n")
         case .lossMismatch:
             return Documentation(
-                explanation: "The loss does not fit the model's output or labels: categorical cross-entropy needs a softmax over at least two classes (or raw scores with from_logits: true); binary cross-entropy needs independent sigmoid outputs, not a softmax; the number of classes in the data must equal the output units; one-hot targets go with categorical and class numbers with sparse categorical cross-entropy.",
-                badExample: "input: [20]\nlayers:\n  - dense: {units: 3, activation: softmax}\nloss: binary_crossentropy\n",
-                fixedExample: "input: [20]\nlayers:\n  - dense: {units: 3, activation: softmax}\nloss: categorical_crossentropy\n")
+                explanation:
+                    "The loss does not fit the model's output or labels: categorical cross-entropy needs a softmax over at least two classes (or raw scores with from_logits: true); binary cross-entropy needs independent sigmoid outputs, not a softmax; the number of classes in the data must equal the output units; one-hot targets go with categorical and class numbers with sparse categorical cross-entropy.",
+                badExample:
+                    "input: [20]\nlayers:\n  - dense: {units: 3, activation: softmax}\nloss: binary_crossentropy\n",
+                fixedExample:
+                    "input: [20]\nlayers:\n  - dense: {units: 3, activation: softmax}\nloss: categorical_crossentropy\n"
+            )
         case .badPadding:
             return Documentation(
-                explanation: "A padding does not suit the layer. `causal` padding puts all padding before the sequence so each output sees only the present and the past; that is defined for conv1d over time only, not for 2-D convolutions or pools. A pool may pad at most half its window on each side (padding ≤ ⌊pool/2⌋): a window made mostly of padding sees almost no input. `same` is always allowed, with any stride.",
+                explanation:
+                    "A padding does not suit the layer. `causal` padding puts all padding before the sequence so each output sees only the present and the past; that is defined for conv1d over time only, not for 2-D convolutions or pools. A pool may pad at most half its window on each side (padding ≤ ⌊pool/2⌋): a window made mostly of padding sees almost no input. `same` is always allowed, with any stride.",
                 badExample: "input: [28, 28, 1]\nlayers:\n  - conv2d: {filters: 4, kernel: 3, padding: causal}\n",
                 fixedExample: "input: [28, 28, 1]\nlayers:\n  - conv2d: {filters: 4, kernel: 3, padding: same}\n")
         case .inputCount:
             return Documentation(
-                explanation: "`add` and `concat` merge two or more inputs; every other layer reads exactly one. Merge branches first, then feed the result on.",
-                badExample: "input: [8]\nlayers:\n  - dense: {units: 8, name: a}\n  - dense: {units: 8, inputs: [a, input]}\n",
-                fixedExample: "input: [8]\nlayers:\n  - dense: {units: 8, name: a}\n  - add: {inputs: [a, input]}\n  - dense: 8\n")
+                explanation:
+                    "`add` and `concat` merge two or more inputs; every other layer reads exactly one. Merge branches first, then feed the result on.",
+                badExample:
+                    "input: [8]\nlayers:\n  - dense: {units: 8, name: a}\n  - dense: {units: 8, inputs: [a, input]}\n",
+                fixedExample:
+                    "input: [8]\nlayers:\n  - dense: {units: 8, name: a}\n  - add: {inputs: [a, input]}\n  - dense: 8\n"
+            )
         case .noLayers:
             return Documentation(
-                explanation: "A model needs at least one layer under `layers:`: the input alone computes nothing, has no parameters to train and no output for a loss to compare with.",
+                explanation:
+                    "A model needs at least one layer under `layers:`: the input alone computes nothing, has no parameters to train and no output for a loss to compare with.",
                 badExample: "input: [8]\nlayers: []\n",
                 fixedExample: "input: [8]\nlayers: [{dense: 1}]\n")
         case .metricMismatch:
             return Documentation(
-                explanation: "A metric does not fit the output: accuracy compares predicted classes, so it needs a classifier (a softmax or sigmoid output, or a cross-entropy loss); top-k accuracy needs k below the number of classes, or every prediction counts as correct.",
-                badExample: "input: [8]\nlayers: [{dense: {units: 5, activation: softmax}}]\nloss: categorical_crossentropy\nmetrics: [{top_k_accuracy: 5}]\n",
-                fixedExample: "input: [8]\nlayers: [{dense: {units: 5, activation: softmax}}]\nloss: categorical_crossentropy\nmetrics: [{top_k_accuracy: 3}]\n")
+                explanation:
+                    "A metric does not fit the output: accuracy compares predicted classes, so it needs a classifier (a softmax or sigmoid output, or a cross-entropy loss); top-k accuracy needs k below the number of classes, or every prediction counts as correct.",
+                badExample:
+                    "input: [8]\nlayers: [{dense: {units: 5, activation: softmax}}]\nloss: categorical_crossentropy\nmetrics: [{top_k_accuracy: 5}]\n",
+                fixedExample:
+                    "input: [8]\nlayers: [{dense: {units: 5, activation: softmax}}]\nloss: categorical_crossentropy\nmetrics: [{top_k_accuracy: 3}]\n"
+            )
         case .tooLarge:
             return Documentation(
-                explanation: "The model exceeds a size limit that keeps nnc fast and its arithmetic exact: at most 100,000 layers after expanding repeats and blocks, at most 1,000,000 YAML nodes once aliases are expanded (an alias repeats its anchor's whole node, so aliases inside anchored nodes multiply), at most 2³⁰ elements in any tensor of one sample, at most 2³¹ − 1 elements in any tensor of a compiled plan (the batch multiplies the per-sample sizes, and the kernels take 32-bit sizes; the message names the largest batch that fits), totals below 2⁶³. A limit hit is almost always a typo in a `repeat` count or a shape.",
+                explanation:
+                    "The model exceeds a size limit that keeps nnc fast and its arithmetic exact: at most 100,000 layers after expanding repeats and blocks, at most 1,000,000 YAML nodes once aliases are expanded (an alias repeats its anchor's whole node, so aliases inside anchored nodes multiply), at most 2³⁰ elements in any tensor of one sample, at most 2³¹ − 1 elements in any tensor of a compiled plan (the batch multiplies the per-sample sizes, and the kernels take 32-bit sizes; the message names the largest batch that fits), totals below 2⁶³. A limit hit is almost always a typo in a `repeat` count or a shape.",
                 badExample: "input: [8]\nlayers:\n  - repeat: 2000000\n    layers: [{dense: 8}]\n",
                 fixedExample: "input: [8]\nlayers:\n  - repeat: 20\n    layers: [{dense: 8}]\n")
         case .notCompilable:
             return Documentation(
-                explanation: "`nnc check` and `nnc summary` understand every layer kind and option, but `nnc plan`, `nnc bench` and `nnc gradcheck` compile the model to an execution plan, and two things inside a recurrent layer (simple_rnn, lstm, gru, bidirectional) cannot be compiled yet: softmax as its `activation` or `recurrent_activation` (its fused step kernel applies element-wise activations; softmax is a row operation), and a learnable swish beta. Every layer kind compiles, feed-forward, convolutional and recurrent, with every other activation (a learnable swish beta included outside recurrent layers).",
-                badExample: "input: [28, 28]\nlayers:\n  - lstm: {units: 32, activation: softmax}\n  - dense: {units: 10, activation: softmax}\nloss: categorical_crossentropy\n",
-                fixedExample: "input: [28, 28]\nlayers:\n  - lstm: {units: 32, activation: tanh}\n  - dense: {units: 10, activation: softmax}\nloss: categorical_crossentropy\n",
+                explanation:
+                    "`nnc check` and `nnc summary` understand every layer kind and option, but `nnc plan`, `nnc bench` and `nnc gradcheck` compile the model to an execution plan, and two things inside a recurrent layer (simple_rnn, lstm, gru, bidirectional) cannot be compiled yet: softmax as its `activation` or `recurrent_activation` (its fused step kernel applies element-wise activations; softmax is a row operation), and a learnable swish beta. Every layer kind compiles, feed-forward, convolutional and recurrent, with every other activation (a learnable swish beta included outside recurrent layers).",
+                badExample:
+                    "input: [28, 28]\nlayers:\n  - lstm: {units: 32, activation: softmax}\n  - dense: {units: 10, activation: softmax}\nloss: categorical_crossentropy\n",
+                fixedExample:
+                    "input: [28, 28]\nlayers:\n  - lstm: {units: 32, activation: tanh}\n  - dense: {units: 10, activation: softmax}\nloss: categorical_crossentropy\n",
                 exampleKind: "plan")
         case .outOfMemory:
             return Documentation(
-                explanation: "A command that runs a model (train, eval, predict, bench, gradcheck) allocates one arena for its compiled plan: the persistent segment (parameters, optimizer state, statistics) and every transient buffer of a step at its batch size. When that is more than the machine has free (Linux's MemAvailable, and no more than an address-space limit such as `ulimit -v` leaves), the run is refused before anything is allocated, with the plan's size, the memory available and the largest batch whose plan fits. Lower the batch size (`train.batch_size`, `--batch-size`, or `--batch`), or make the model smaller; `nnc summary --memory 8GiB` prints the largest batch within a budget.",
-                badExample: "ulimit -v 2000000; nnc bench models/mnist_mlp.yaml --batch 1000000   # 3.99 GiB in 1.84 GiB free",
+                explanation:
+                    "A command that runs a model (train, eval, predict, bench, gradcheck) allocates one arena for its compiled plan: the persistent segment (parameters, optimizer state, statistics) and every transient buffer of a step at its batch size. When that is more than the machine has free (Linux's MemAvailable, and no more than an address-space limit such as `ulimit -v` leaves), the run is refused before anything is allocated, with the plan's size, the memory available and the largest batch whose plan fits. Lower the batch size (`train.batch_size`, `--batch-size`, or `--batch`), or make the model smaller; `nnc summary --memory 8GiB` prints the largest batch within a budget.",
+                badExample:
+                    "ulimit -v 2000000; nnc bench models/mnist_mlp.yaml --batch 1000000   # 3.99 GiB in 1.84 GiB free",
                 fixedExample: "ulimit -v 2000000; nnc bench models/mnist_mlp.yaml --batch 100000",
                 exampleKind: "run")
         case .unreadableData:
             return Documentation(
-                explanation: "A data file named in `data:` cannot be read: it does not exist, is a folder, or may not be read. Paths in a model file are relative to the model file's folder. `nnc check` warns about a missing file (W0202); training stops with this error.",
+                explanation:
+                    "A data file named in `data:` cannot be read: it does not exist, is a folder, or may not be read. Paths in a model file are relative to the model file's folder. `nnc check` warns about a missing file (W0202); training stops with this error.",
                 badExample: "models/data/iris.cvs",
                 fixedExample: "models/data/iris.csv",
                 exampleKind: "data path")
         case .malformedRecord:
             return Documentation(
-                explanation: "A record of a text data file does not have the expected form: a CSV line with more or fewer values than the others, a value that is not a finite number, a class label that is not a whole number, or a token or text line without the tab between label and sequence. nnc never skips a bad row; the message points at the line and column. A blank line in the middle of a file is a record too.",
+                explanation:
+                    "A record of a text data file does not have the expected form: a CSV line with more or fewer values than the others, a value that is not a finite number, a class label that is not a whole number, or a token or text line without the tab between label and sequence. nnc never skips a bad row; the message points at the line and column. A blank line in the middle of a file is a record too.",
                 badExample: "0,5.1,3.5,1.4,0.2\n1,7.0,3.2,4.7\n2,6.3,3.3,6.0,2.5\n",
                 fixedExample: "0,5.1,3.5,1.4,0.2\n1,7.0,3.2,4.7,1.4\n2,6.3,3.3,6.0,2.5\n",
                 exampleKind: "csv")
         case .labelOutOfRange:
             return Documentation(
-                explanation: "A class label lies outside 0..<classes (the model's output units, or `preprocess.classes`), a label is negative or beyond 32 bits, a binary cross-entropy target lies outside [0, 1] (class numbers 0…9 need a softmax of 10 units and a sparse loss), or a token id is not below the vocabulary size (the embedding's `input_dim`). Labels count from 0: three classes are 0, 1 and 2. Data labelled from 1 needs relabelling, or one more class. `nnc check` reads small label files whole and reports these before training.",
+                explanation:
+                    "A class label lies outside 0..<classes (the model's output units, or `preprocess.classes`), a label is negative or beyond 32 bits, a binary cross-entropy target lies outside [0, 1] (class numbers 0…9 need a softmax of 10 units and a sparse loss), or a token id is not below the vocabulary size (the embedding's `input_dim`). Labels count from 0: three classes are 0, 1 and 2. Data labelled from 1 needs relabelling, or one more class. `nnc check` reads small label files whole and reports these before training.",
                 badExample: "1,5.1,3.5,1.4,0.2\n2,7.0,3.2,4.7,1.4\n3,6.3,3.3,6.0,2.5\n",
                 fixedExample: "0,5.1,3.5,1.4,0.2\n1,7.0,3.2,4.7,1.4\n2,6.3,3.3,6.0,2.5\n",
                 exampleKind: "csv")
         case .dataSizeMismatch:
             return Documentation(
-                explanation: "The data's sizes do not fit: a sample holds a different number of values than the model's input shape (a reshape keeps the number of elements; the message names the file the inputs come from), token ids meet a model without an embedding or one-hot input, an images file and its labels file hold different numbers of samples, a split leaves no training samples, a file holds no records or more than 2³¹ − 1, the data would not fit in memory as 32-bit floats, or augmentation is asked of samples that are not images ([H, W] or [H, W, C]). `nnc check` compares the files' headers with the model; training compares what it read.",
+                explanation:
+                    "The data's sizes do not fit: a sample holds a different number of values than the model's input shape (a reshape keeps the number of elements; the message names the file the inputs come from), token ids meet a model without an embedding or one-hot input, an images file and its labels file hold different numbers of samples, a split leaves no training samples, a file holds no records or more than 2³¹ − 1, the data would not fit in memory as 32-bit floats, or augmentation is asked of samples that are not images ([H, W] or [H, W, C]). `nnc check` compares the files' headers with the model; training compares what it read.",
                 badExample: "0,5.1,3.5,1.4,0.2,1.0\n1,7.0,3.2,4.7,1.4,1.0\n2,6.3,3.3,6.0,2.5,1.0\n",
                 fixedExample: "0,5.1,3.5,1.4,0.2\n1,7.0,3.2,4.7,1.4\n2,6.3,3.3,6.0,2.5\n",
                 exampleKind: "csv")
         case .corruptData:
             return Documentation(
-                explanation: "A binary data file is damaged or in a layout nnc does not read: an IDX or NPY file shorter or longer than its header declares (often an interrupted download; a gzip file is decompressed no further than its header declares, so one that inflates past it is refused at once), a header whose sizes overflow or exceed what the file can hold, a wrong magic number (the file is not IDX or NPY, or is compressed in another way than gzip), a corrupt or truncated gzip stream, or an NPY array in Fortran order or of objects. IDX files start 00 00, a type byte (08 for bytes) and the number of dimensions, then one big-endian u32 size per dimension.",
+                explanation:
+                    "A binary data file is damaged or in a layout nnc does not read: an IDX or NPY file shorter or longer than its header declares (often an interrupted download; a gzip file is decompressed no further than its header declares, so one that inflates past it is refused at once), a header whose sizes overflow or exceed what the file can hold, a wrong magic number (the file is not IDX or NPY, or is compressed in another way than gzip), a corrupt or truncated gzip stream, or an NPY array in Fortran order or of objects. IDX files start 00 00, a type byte (08 for bytes) and the number of dimensions, then one big-endian u32 size per dimension.",
                 badExample: "00 00 08 01 00 00 00 05 00 01 02",
                 fixedExample: "00 00 08 01 00 00 00 03 00 01 02",
                 exampleKind: "idx")
         case .nonFiniteData:
             return Documentation(
-                explanation: "A value in a data file is NaN or infinite: a CSV field `nan`, `inf` or a number too large for a 32-bit float, or a NaN or infinity stored in an NPY or IDX float array (inputs or regression targets), or a value that scaling pushed past a float's range. One such value makes every loss and gradient it touches NaN, so nnc refuses the data before training, naming the file and the record, instead of letting the loss diverge (E0520). Fill the missing values (with the feature's mean, say) or drop their records.",
+                explanation:
+                    "A value in a data file is NaN or infinite: a CSV field `nan`, `inf` or a number too large for a 32-bit float, or a NaN or infinity stored in an NPY or IDX float array (inputs or regression targets), or a value that scaling pushed past a float's range. One such value makes every loss and gradient it touches NaN, so nnc refuses the data before training, naming the file and the record, instead of letting the loss diverge (E0520). Fill the missing values (with the feature's mean, say) or drop their records.",
                 badExample: "0,5.1,3.5,1.4,0.2\n1,7.0,nan,4.7,1.4\n2,6.3,3.3,6.0,2.5\n",
                 fixedExample: "0,5.1,3.5,1.4,0.2\n1,7.0,3.2,4.7,1.4\n2,6.3,3.3,6.0,2.5\n",
                 exampleKind: "csv")
         case .invalidPreprocessing:
             return Documentation(
-                explanation: "A weights file carries the preprocessing its training run fitted (`nnc.preprocessing` in its metadata), and `nnc eval` and `nnc predict` prepare data with it. It is refused when it cannot be read, when it does not fit the model (another input shape, another number of classes, statistics for another number of features) or when its values cannot be applied: a scale or mean that is not finite, or a standard deviation that is not a positive finite number. nnc's own fit never saves a deviation of 0 (a constant feature is divided by 1, as scikit-learn's StandardScaler does); dividing by 0 would make the feature infinite, and clamping it to a tiny epsilon, as Keras's Normalization layer does, would multiply it by millions, so a 0 means the file was altered. Train again, or use the weights file the run wrote.",
-                badExample: "{\"inputShape\": [4], \"isFitted\": true, \"mean\": [5.8, 3.1, 3.8, 1.2], \"standardDeviation\": [0.8, 0.4, 0, 0.8], \"standardize\": true, \"targets\": {\"sparse\": {\"classes\": 3}}}",
-                fixedExample: "{\"inputShape\": [4], \"isFitted\": true, \"mean\": [5.8, 3.1, 3.8, 1.2], \"standardDeviation\": [0.8, 0.4, 1.8, 0.8], \"standardize\": true, \"targets\": {\"sparse\": {\"classes\": 3}}}",
+                explanation:
+                    "A weights file carries the preprocessing its training run fitted (`nnc.preprocessing` in its metadata), and `nnc eval` and `nnc predict` prepare data with it. It is refused when it cannot be read, when it does not fit the model (another input shape, another number of classes, statistics for another number of features) or when its values cannot be applied: a scale or mean that is not finite, or a standard deviation that is not a positive finite number. nnc's own fit never saves a deviation of 0 (a constant feature is divided by 1, as scikit-learn's StandardScaler does); dividing by 0 would make the feature infinite, and clamping it to a tiny epsilon, as Keras's Normalization layer does, would multiply it by millions, so a 0 means the file was altered. Train again, or use the weights file the run wrote.",
+                badExample:
+                    "{\"inputShape\": [4], \"isFitted\": true, \"mean\": [5.8, 3.1, 3.8, 1.2], \"standardDeviation\": [0.8, 0.4, 0, 0.8], \"standardize\": true, \"targets\": {\"sparse\": {\"classes\": 3}}}",
+                fixedExample:
+                    "{\"inputShape\": [4], \"isFitted\": true, \"mean\": [5.8, 3.1, 3.8, 1.2], \"standardDeviation\": [0.8, 0.4, 1.8, 0.8], \"standardize\": true, \"targets\": {\"sparse\": {\"classes\": 3}}}",
                 exampleKind: "preprocessing")
         case .labelMismatch:
             return Documentation(
-                explanation: "The labels do not fit what the loss compares them with. The class losses want one class number per output row: one per sample for an output [B, classes], one per step for a sequence output [B, T, classes] (an output [B, 28, 10] from dense layers on [28, 28] images without a flatten wants 28). Regression losses and binary cross-entropy want one target per output value: labels of shape (N, 5000) cannot meet an output [B, 1]. Labels stored one-hot, (N, classes), meet a sparse loss that wants class numbers: save numpy.argmax(y, axis=1) instead. nnc compares the labels' shape with the output before anything is filled, from the files' headers when you run `nnc check` and from the data read when you train, evaluate or predict.",
+                explanation:
+                    "The labels do not fit what the loss compares them with. The class losses want one class number per output row: one per sample for an output [B, classes], one per step for a sequence output [B, T, classes] (an output [B, 28, 10] from dense layers on [28, 28] images without a flatten wants 28). Regression losses and binary cross-entropy want one target per output value: labels of shape (N, 5000) cannot meet an output [B, 1]. Labels stored one-hot, (N, classes), meet a sparse loss that wants class numbers: save numpy.argmax(y, axis=1) instead. nnc compares the labels' shape with the output before anything is filled, from the files' headers when you run `nnc check` and from the data read when you train, evaluate or predict.",
                 badExample: "(64, 5000)",
                 fixedExample: "(64, 1)",
                 exampleKind: "labels")
         case .trainingDiverged:
             return Documentation(
-                explanation: "A training step produced a loss that is NaN or infinite, or one more than 10,000 times the untrained model's (the first step's loss: a healthy run's loss falls from there; among the bundled examples only a learning rate of 10 spikes past 1.2 times it, to 173 times, and recovers), or the weights became NaN while the loss stayed finite (a ReLU maps NaN to 0 and hides it); training stopped before that step changed any weight. The message names the step, its learning rate and the first layer whose output went non-finite (and any parameter that already was, when an earlier update overflowed), or how far the loss grew. The usual causes are a learning rate too large for the model, exploding gradients in a deep or recurrent network, or inputs that were not scaled. Lower the learning rate, clip gradients (`regularization: {clip_norm: 1.0}`) or scale the data; the last checkpoint in the run folder is the last good state. NaN in the data itself is refused when the data are read.",
+                explanation:
+                    "A training step produced a loss that is NaN or infinite, or one more than 10,000 times the untrained model's (the first step's loss: a healthy run's loss falls from there; among the bundled examples only a learning rate of 10 spikes past 1.2 times it, to 173 times, and recovers), or the weights became NaN while the loss stayed finite (a ReLU maps NaN to 0 and hides it); training stopped before that step changed any weight. The message names the step, its learning rate and the first layer whose output went non-finite (and any parameter that already was, when an earlier update overflowed), or how far the loss grew. The usual causes are a learning rate too large for the model, exploding gradients in a deep or recurrent network, or inputs that were not scaled. Lower the learning rate, clip gradients (`regularization: {clip_norm: 1.0}`) or scale the data; the last checkpoint in the run folder is the last good state. NaN in the data itself is refused when the data are read.",
                 badExample: "nnc train models/iris_mlp.yaml   # with optimizer: {sgd: 1000000.0}",
                 fixedExample: "nnc train models/iris_mlp.yaml   # with optimizer: {sgd: 0.01}",
                 exampleKind: "run")
         case .checkpointMismatch:
             return Documentation(
-                explanation: "`nnc train --resume` continues a run from its checkpoint, which holds every parameter and optimizer state tensor by layer name and shape. When the spec changed so that a tensor is missing, has another shape, or the checkpoint has tensors the model lacks, resuming would continue a different model, so it is refused and every difference is listed. Settings that do not change shapes (epochs, learning rate, schedule) may change: the run continues with them and says so. A `weights.safetensors` file holds no training state and cannot be resumed.",
+                explanation:
+                    "`nnc train --resume` continues a run from its checkpoint, which holds every parameter and optimizer state tensor by layer name and shape. When the spec changed so that a tensor is missing, has another shape, or the checkpoint has tensors the model lacks, resuming would continue a different model, so it is refused and every difference is listed. Settings that do not change shapes (epochs, learning rate, schedule) may change: the run continues with them and says so. A `weights.safetensors` file holds no training state and cannot be resumed.",
                 badExample: "nnc train models/lenet5.yaml --resume runs/lenet1",
                 fixedExample: "nnc train models/lenet5.yaml --resume runs/lenet5",
                 exampleKind: "run")
         case .unreadableWeights:
             return Documentation(
-                explanation: "A weights or checkpoint file (safetensors) could not be read: it does not exist or is not a regular file, is truncated, its header is longer than 100 MB or not strict JSON (a key twice in one object), a shape is not a list of whole numbers whose product fits, a dtype is unknown, a tensor's byte range does not match its shape and dtype or overlaps another tensor's, or a checkpoint's training state or settings are out of range (an epoch below 0, a batch past the epoch's end, a step past 2^53) or do not decode. The message names the file and the tensor or field. nnc reads F32 and F64 tensors. Files written by `nnc train` are complete or absent, never half-written, since every write goes to a temporary file first.",
+                explanation:
+                    "A weights or checkpoint file (safetensors) could not be read: it does not exist or is not a regular file, is truncated, its header is longer than 100 MB or not strict JSON (a key twice in one object), a shape is not a list of whole numbers whose product fits, a dtype is unknown, a tensor's byte range does not match its shape and dtype or overlaps another tensor's, or a checkpoint's training state or settings are out of range (an epoch below 0, a batch past the epoch's end, a step past 2^53) or do not decode. The message names the file and the tensor or field. nnc reads F32 and F64 tensors. Files written by `nnc train` are complete or absent, never half-written, since every write goes to a temporary file first.",
                 badExample: "nnc eval models/lenet5.yaml --weights runs/lenet5/weights.safetensor",
                 fixedExample: "nnc eval models/lenet5.yaml --weights runs/lenet5/weights.safetensors",
                 exampleKind: "run")
         case .unwritableOutput:
             return Documentation(
-                explanation: "A file of the run folder (checkpoints, weights, the metrics log, the curves) could not be written: the folder is not writable, the disk is full, or the path names a file where a folder should be. Choose another folder with `--out DIR` or `train.checkpoint.dir`. The previous checkpoint stays intact because every file is written to a temporary name and then renamed.",
+                explanation:
+                    "A file of the run folder (checkpoints, weights, the metrics log, the curves) could not be written: the folder is not writable, the disk is full, or the path names a file where a folder should be. Choose another folder with `--out DIR` or `train.checkpoint.dir`. The previous checkpoint stays intact because every file is written to a temporary name and then renamed.",
                 badExample: "nnc train models/lenet5.yaml --out /proc/nnc",
                 fixedExample: "nnc train models/lenet5.yaml --out runs/lenet5",
                 exampleKind: "run")
         case .nonFiniteWeights:
             return Documentation(
-                explanation: "A weights or checkpoint file (for `nnc eval`, `nnc predict`, `transfer:` or `--resume`) holds NaN or infinite values. A model loaded with them computes NaN, or, behind a ReLU that maps NaN to 0, trains and predicts on garbage without a word, so the file is refused and each damaged tensor is named with the first bad value's index. `nnc train` never writes such a file (a run whose loss or weights stop being finite stops with E0520 before its checkpoint): the file was damaged or written by another tool. Use an earlier checkpoint, or train again.",
+                explanation:
+                    "A weights or checkpoint file (for `nnc eval`, `nnc predict`, `transfer:` or `--resume`) holds NaN or infinite values. A model loaded with them computes NaN, or, behind a ReLU that maps NaN to 0, trains and predicts on garbage without a word, so the file is refused and each damaged tensor is named with the first bad value's index. `nnc train` never writes such a file (a run whose loss or weights stop being finite stops with E0520 before its checkpoint): the file was damaged or written by another tool. Use an earlier checkpoint, or train again.",
                 badExample: "nnc eval models/iris_mlp.yaml --weights damaged/weights.safetensors",
                 fixedExample: "nnc eval models/iris_mlp.yaml --weights runs/iris_mlp/weights.safetensors",
                 exampleKind: "run")
         case .runFolderInUse:
             return Documentation(
-                explanation: "Every `nnc train` holds an advisory lock (flock) on its run folder's `.nnc-lock` file from start to end. A second run given the same folder would overwrite the first one's checkpoints and weights, or delete a checkpoint the first is about to rename, so it is refused at once with the process id of the run that holds the folder. Wait for that run to end (or stop it with Ctrl-C, which writes a checkpoint), or give the second run another folder with `--out DIR`. The lock ends with its process, so a killed run never leaves a folder locked.",
+                explanation:
+                    "Every `nnc train` holds an advisory lock (flock) on its run folder's `.nnc-lock` file from start to end. A second run given the same folder would overwrite the first one's checkpoints and weights, or delete a checkpoint the first is about to rename, so it is refused at once with the process id of the run that holds the folder. Wait for that run to end (or stop it with Ctrl-C, which writes a checkpoint), or give the second run another folder with `--out DIR`. The lock ends with its process, so a killed run never leaves a folder locked.",
                 badExample: "nnc train models/lenet5.yaml --out runs/a &\nnnc train models/lenet5.yaml --out runs/a",
                 fixedExample: "nnc train models/lenet5.yaml --out runs/a &\nnnc train models/lenet5.yaml --out runs/b",
                 exampleKind: "run")
         case .strideDropsRows:
             return Documentation(
-                explanation: "Per spatial dimension out = ⌊(in + pad_before + pad_after − dilation·(kernel − 1) − 1)/stride⌋ + 1. With floor rounding, a window that would run past the end is not computed: when the span in + pad_before + pad_after − dilation·(kernel − 1) − 1 is not a multiple of the stride, the last (span mod stride) cells are never read; when some of them are input rows or columns rather than padding, nnc warns. The model still works, but those pixels are silently ignored. padding: same, or padding that makes the span a multiple of the stride, reads everything. A window smaller than its stride (a 1×1 stride-2 shortcut) skips cells by design and is not reported.",
+                explanation:
+                    "Per spatial dimension out = ⌊(in + pad_before + pad_after − dilation·(kernel − 1) − 1)/stride⌋ + 1. With floor rounding, a window that would run past the end is not computed: when the span in + pad_before + pad_after − dilation·(kernel − 1) − 1 is not a multiple of the stride, the last (span mod stride) cells are never read; when some of them are input rows or columns rather than padding, nnc warns. The model still works, but those pixels are silently ignored. padding: same, or padding that makes the span a multiple of the stride, reads everything. A window smaller than its stride (a 1×1 stride-2 shortcut) skips cells by design and is not reported.",
                 badExample: "input: [28, 28, 1]\nlayers:\n  - conv2d: {filters: 4, kernel: 3, stride: 2}\n",
-                fixedExample: "input: [28, 28, 1]\nlayers:\n  - conv2d: {filters: 4, kernel: 3, stride: 2, padding: same}\n")
+                fixedExample:
+                    "input: [28, 28, 1]\nlayers:\n  - conv2d: {filters: 4, kernel: 3, stride: 2, padding: same}\n")
         case .deadBranch:
             return Documentation(
-                explanation: "A layer's output reaches no model output: nothing reads it and it is not the `output` layer, so it and the layers only it reads are computed for nothing and never trained. Wire it into the output path, choose it with `output:`, or delete it.",
-                badExample: "input: [8]\nlayers:\n  - dense: {units: 8, name: trunk}\n  - dense: {units: 4, name: side}\n  - dense: {units: 2, inputs: [trunk]}\n",
-                fixedExample: "input: [8]\nlayers:\n  - dense: {units: 8, name: trunk}\n  - dense: {units: 4, name: side}\n  - dense: {units: 2, inputs: [side]}\n")
+                explanation:
+                    "A layer's output reaches no model output: nothing reads it and it is not the `output` layer, so it and the layers only it reads are computed for nothing and never trained. Wire it into the output path, choose it with `output:`, or delete it.",
+                badExample:
+                    "input: [8]\nlayers:\n  - dense: {units: 8, name: trunk}\n  - dense: {units: 4, name: side}\n  - dense: {units: 2, inputs: [trunk]}\n",
+                fixedExample:
+                    "input: [8]\nlayers:\n  - dense: {units: 8, name: trunk}\n  - dense: {units: 4, name: side}\n  - dense: {units: 2, inputs: [side]}\n"
+            )
         case .deepSigmoid:
             return Documentation(
-                explanation: "More than three hidden layers with sigmoid or tanh units and a small initialization (uniform or normal with scale ≤ 0.01): each layer shrinks the gradient, so the lower layers barely learn (Glorot & Bengio 2010). Use a scaled initialization (glorot_uniform, lecun_normal), ReLU units, or batch normalization.",
-                badExample: "input: [8]\ninit: {weights: {normal: {std: 0.01}}}\nlayers:\n  - dense: {units: 32, activation: sigmoid}\n  - dense: {units: 32, activation: sigmoid}\n  - dense: {units: 32, activation: sigmoid}\n  - dense: {units: 32, activation: sigmoid}\n  - dense: 1\n",
-                fixedExample: "input: [8]\ninit: {weights: glorot_uniform}\nlayers:\n  - dense: {units: 32, activation: sigmoid}\n  - dense: {units: 32, activation: sigmoid}\n  - dense: {units: 32, activation: sigmoid}\n  - dense: {units: 32, activation: sigmoid}\n  - dense: 1\n")
+                explanation:
+                    "More than three hidden layers with sigmoid or tanh units and a small initialization (uniform or normal with scale ≤ 0.01): each layer shrinks the gradient, so the lower layers barely learn (Glorot & Bengio 2010). Use a scaled initialization (glorot_uniform, lecun_normal), ReLU units, or batch normalization.",
+                badExample:
+                    "input: [8]\ninit: {weights: {normal: {std: 0.01}}}\nlayers:\n  - dense: {units: 32, activation: sigmoid}\n  - dense: {units: 32, activation: sigmoid}\n  - dense: {units: 32, activation: sigmoid}\n  - dense: {units: 32, activation: sigmoid}\n  - dense: 1\n",
+                fixedExample:
+                    "input: [8]\ninit: {weights: glorot_uniform}\nlayers:\n  - dense: {units: 32, activation: sigmoid}\n  - dense: {units: 32, activation: sigmoid}\n  - dense: {units: 32, activation: sigmoid}\n  - dense: {units: 32, activation: sigmoid}\n  - dense: 1\n"
+            )
         case .softmaxThenLogits:
             return Documentation(
-                explanation: "`from_logits: true` tells the loss that the output holds raw scores and that it should apply softmax (or sigmoid) itself. If the output layer already applies it, the function is applied twice and the loss learns from squashed values.",
-                badExample: "input: [8]\nlayers: [{dense: {units: 3, activation: softmax}}]\nloss: {categorical_crossentropy: {from_logits: true}}\n",
-                fixedExample: "input: [8]\nlayers: [{dense: 3}]\nloss: {categorical_crossentropy: {from_logits: true}}\n")
+                explanation:
+                    "`from_logits: true` tells the loss that the output holds raw scores and that it should apply softmax (or sigmoid) itself. If the output layer already applies it, the function is applied twice and the loss learns from squashed values.",
+                badExample:
+                    "input: [8]\nlayers: [{dense: {units: 3, activation: softmax}}]\nloss: {categorical_crossentropy: {from_logits: true}}\n",
+                fixedExample:
+                    "input: [8]\nlayers: [{dense: 3}]\nloss: {categorical_crossentropy: {from_logits: true}}\n")
         case .unusedBlock:
             return Documentation(
-                explanation: "A block is defined under `blocks:` but no `block:` item uses it: probably a name mistyped in a use, or a leftover.",
+                explanation:
+                    "A block is defined under `blocks:` but no `block:` item uses it: probably a name mistyped in a use, or a leftover.",
                 badExample: "input: [8]\nblocks:\n  unit:\n    layers: [{dense: 8}]\nlayers:\n  - dense: 1\n",
-                fixedExample: "input: [8]\nblocks:\n  unit:\n    layers: [{dense: 8}]\nlayers:\n  - block: unit\n  - dense: 1\n")
+                fixedExample:
+                    "input: [8]\nblocks:\n  unit:\n    layers: [{dense: 8}]\nlayers:\n  - block: unit\n  - dense: 1\n")
         case .missingDataFile:
             return Documentation(
-                explanation: "A file named in `data:` (or the weights file of `transfer:`) does not exist. Paths are relative to the model file. The model still checks, but it cannot train until the file is there.",
-                badExample: "input: [4]\nlayers: [{dense: {units: 3, activation: softmax}}]\nloss: sparse_categorical_crossentropy\ndata: {train: {path: no-such-file.csv}}\n",
-                fixedExample: "input: [4]\nlayers: [{dense: {units: 3, activation: softmax}}]\nloss: sparse_categorical_crossentropy\n")
+                explanation:
+                    "A file named in `data:` (or the weights file of `transfer:`) does not exist. Paths are relative to the model file. The model still checks, but it cannot train until the file is there.",
+                badExample:
+                    "input: [4]\nlayers: [{dense: {units: 3, activation: softmax}}]\nloss: sparse_categorical_crossentropy\ndata: {train: {path: no-such-file.csv}}\n",
+                fixedExample:
+                    "input: [4]\nlayers: [{dense: {units: 3, activation: softmax}}]\nloss: sparse_categorical_crossentropy\n"
+            )
         }
     }
 }

@@ -23,7 +23,8 @@ public struct DiagnosticRenderer: Sendable {
         let omitted = diagnostics.dropFirst(Self.limit)
         if !omitted.isEmpty {
             let errors = omitted.count { $0.severity == .error }
-            out += "\nnote: \(omitted.count.counted("more diagnostic", plural: "more diagnostics")) not shown "
+            out +=
+                "\nnote: \(omitted.count.counted("more diagnostic", plural: "more diagnostics")) not shown "
                 + "(\(errors.counted("error")), \((omitted.count - errors).counted("warning"))); fix the ones above first\n"
         }
         return out
@@ -65,7 +66,10 @@ public struct DiagnosticRenderer: Sendable {
             let isCut = excerpt.unicodeScalars.count != text.unicodeScalars.count
             let columns = markers.map { marker in
                 let column = marker.location.column - shift
-                return (column: isCut ? min(max(1, column), excerpt.unicodeScalars.count + 1) : column, text: marker.text, severity: marker.severity)
+                return (
+                    column: isCut ? min(max(1, column), excerpt.unicodeScalars.count + 1) : column, text: marker.text,
+                    severity: marker.severity
+                )
             }.sorted { $0.column > $1.column }
             for (index, marker) in columns.enumerated() {
                 var row = [Character](repeating: " ", count: marker.column - 1)
@@ -100,11 +104,12 @@ public struct DiagnosticRenderer: Sendable {
 
     private func paint(_ text: String, _ severity: Severity) -> String {
         guard useColor else { return text }
-        let code = switch severity {
-        case .error: "\u{1B}[1;31m"
-        case .warning: "\u{1B}[1;33m"
-        case .note: "\u{1B}[1;36m"
-        }
+        let code =
+            switch severity {
+            case .error: "\u{1B}[1;31m"
+            case .warning: "\u{1B}[1;33m"
+            case .note: "\u{1B}[1;36m"
+            }
         return code + text + "\u{1B}[0m"
     }
 }

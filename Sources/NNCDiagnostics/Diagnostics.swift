@@ -17,15 +17,19 @@ public struct Diagnostics: Sendable {
         errorCount += other.errorCount
     }
 
-    public mutating func error(_ code: DiagnosticCode, _ message: String, at location: SourceLocation,
-                               label: String = "", labels: [DiagnosticLabel] = [], notes: [String] = [],
-                               help: String? = nil) {
+    public mutating func error(
+        _ code: DiagnosticCode, _ message: String, at location: SourceLocation,
+        label: String = "", labels: [DiagnosticLabel] = [], notes: [String] = [],
+        help: String? = nil
+    ) {
         append(.error(code, message, at: location, label: label, labels: labels, notes: notes, help: help))
     }
 
-    public mutating func warning(_ code: DiagnosticCode, _ message: String, at location: SourceLocation,
-                                 label: String = "", labels: [DiagnosticLabel] = [], notes: [String] = [],
-                                 help: String? = nil) {
+    public mutating func warning(
+        _ code: DiagnosticCode, _ message: String, at location: SourceLocation,
+        label: String = "", labels: [DiagnosticLabel] = [], notes: [String] = [],
+        help: String? = nil
+    ) {
         append(.warning(code, message, at: location, label: label, labels: labels, notes: notes, help: help))
     }
 
@@ -38,7 +42,8 @@ public struct Diagnostics: Sendable {
     /// Diagnostics in file order (stable for equal locations), as they are printed.
     public var sorted: [Diagnostic] {
         all.enumerated().sorted { a, b in
-            let la = a.element.location, lb = b.element.location
+            let la = a.element.location
+            let lb = b.element.location
             if la.line != lb.line { return la.line < lb.line }
             if la.column != lb.column { return la.column < lb.column }
             return a.offset < b.offset

@@ -49,7 +49,9 @@ public enum Suggestions {
             if distance <= limit, best == nil || distance < best!.1 { best = (candidate, distance) }
         }
         if let (candidate, _) = best { return candidate }
-        if scalars.count >= 3, let prefix = candidates.first(where: { $0.hasPrefix(lower) || lower.hasPrefix($0) && $0.count >= 3 }) {
+        if scalars.count >= 3,
+            let prefix = candidates.first(where: { $0.hasPrefix(lower) || lower.hasPrefix($0) && $0.count >= 3 })
+        {
             return prefix
         }
         return nil
@@ -63,7 +65,9 @@ public enum Suggestions {
     /// "did you mean 'x'?", or else the whole vocabulary: `known layer kinds: dense, conv2d, …`.
     /// Every unknown name of a closed vocabulary (the registry's kinds, keys, choices) gets
     /// one or the other, so a name with no close match still shows what would be accepted.
-    public static func help(_ word: String, in candidates: some Sequence<String>, known: [String], what: String) -> String? {
+    public static func help(_ word: String, in candidates: some Sequence<String>, known: [String], what: String)
+        -> String?
+    {
         if let suggestion = didYouMean(word, in: candidates) { return suggestion }
         return known.isEmpty ? nil : "known \(what): \(known.joined(separator: ", "))"
     }

@@ -47,7 +47,9 @@ public enum Driver {
     /// compared with its data files' headers too (`DataCheck`).
     public static func check(_ file: SourceFile, readingData: Bool) -> CheckResult {
         var result = check(file)
-        guard readingData, !result.hasErrors, let spec = result.spec, let graph = result.graph, graph.isComplete else { return result }
+        guard readingData, !result.hasErrors, let spec = result.spec, let graph = result.graph, graph.isComplete else {
+            return result
+        }
         var diagnostics = Diagnostics()
         for d in result.diagnostics { diagnostics.append(d) }
         for d in DataCheck.diagnostics(spec, graph: graph) { diagnostics.append(d) }
@@ -104,7 +106,9 @@ public struct CompileResult: Sendable {
 
 extension Driver {
     /// Checks and, when the model is clean, compiles it to an execution plan.
-    public static func compile(_ file: SourceFile, options: LoweringOptions, planner: MemoryPlanner = GreedyPlanner()) -> CompileResult {
+    public static func compile(_ file: SourceFile, options: LoweringOptions, planner: MemoryPlanner = GreedyPlanner())
+        -> CompileResult
+    {
         let checked = check(file)
         guard !checked.hasErrors, let graph = checked.graph, checked.spec != nil, graph.isComplete else {
             return CompileResult(check: checked, plan: nil, diagnostics: checked.diagnostics)
@@ -120,7 +124,9 @@ extension Driver {
         }
     }
 
-    public static func compile(path argument: String, options: LoweringOptions, planner: MemoryPlanner = GreedyPlanner()) throws -> CompileResult {
+    public static func compile(
+        path argument: String, options: LoweringOptions, planner: MemoryPlanner = GreedyPlanner()
+    ) throws -> CompileResult {
         compile(try loadSource(argument), options: options, planner: planner)
     }
 }

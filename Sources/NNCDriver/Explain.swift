@@ -18,7 +18,8 @@ public enum Explain {
         case "shorthand": return Driver.check(SourceFile(path: example, text: example))
         case "plan":
             // Problems only compiling finds: the result carries the lowering's diagnostics too.
-            let compiled = Driver.compile(SourceFile(path: "example.yaml", text: example), options: LoweringOptions(mode: .training, batch: 1))
+            let compiled = Driver.compile(
+                SourceFile(path: "example.yaml", text: example), options: LoweringOptions(mode: .training, batch: 1))
             var result = compiled.check
             result.diagnostics = compiled.diagnostics
             return result
@@ -32,7 +33,8 @@ public enum Explain {
         let renderer = DiagnosticRenderer()
         switch doc.exampleKind {
         case "path":
-            out += "\nFor example, `nnc check \(doc.badExample)` when that file does not exist; `nnc check \(doc.fixedExample)` works.\n"
+            out +=
+                "\nFor example, `nnc check \(doc.badExample)` when that file does not exist; `nnc check \(doc.fixedExample)` works.\n"
         case "run":
             out += "\nFor example:\n\n" + indent(doc.badExample) + "\n\nFixed:\n\n" + indent(doc.fixedExample) + "\n"
         case "shorthand":
@@ -46,16 +48,23 @@ public enum Explain {
             out += renderer.render(DataExample.diagnostics(doc.badExample, kind: doc.exampleKind) ?? [])
             out += "\nFixed: `path: \(doc.fixedExample)`\n"
         case "labels":
-            out += "\nFor example, labels.npy of shape \(doc.badExample) for a model with input [4], an output `dense: 1` and `loss: mse`:\n\n"
+            out +=
+                "\nFor example, labels.npy of shape \(doc.badExample) for a model with input [4], an output `dense: 1` and `loss: mse`:\n\n"
             out += renderer.render(DataExample.diagnostics(doc.badExample, kind: doc.exampleKind) ?? [])
             out += "\nFixed: labels of shape \(doc.fixedExample)\n"
         case "preprocessing":
-            out += "\nFor example, a weights file whose saved preprocessing, for a model with input [4] and 3 classes, is\n\n" + indent(doc.badExample) + "\n\n"
+            out +=
+                "\nFor example, a weights file whose saved preprocessing, for a model with input [4] and 3 classes, is\n\n"
+                + indent(doc.badExample) + "\n\n"
             out += renderer.render(DataExample.diagnostics(doc.badExample, kind: doc.exampleKind) ?? [])
             out += "\nFixed:\n\n" + indent(doc.fixedExample) + "\n"
         case "csv", "idx":
-            let heading = doc.exampleKind == "csv" ? "example.csv, for a model with input [4] and 3 classes" : "the bytes of example.idx, in hex"
-            out += "\nFor example (\(heading)):\n\n" + indent(doc.badExample) + (doc.badExample.hasSuffix("\n") ? "\n" : "\n\n")
+            let heading =
+                doc.exampleKind == "csv"
+                ? "example.csv, for a model with input [4] and 3 classes" : "the bytes of example.idx, in hex"
+            out +=
+                "\nFor example (\(heading)):\n\n" + indent(doc.badExample)
+                + (doc.badExample.hasSuffix("\n") ? "\n" : "\n\n")
             out += renderer.render(DataExample.diagnostics(doc.badExample, kind: doc.exampleKind) ?? [])
             out += "\nFixed:\n\n" + indent(doc.fixedExample) + (doc.fixedExample.hasSuffix("\n") ? "" : "\n")
         default:
@@ -70,7 +79,8 @@ public enum Explain {
     }
 
     static func indent(_ text: String) -> String {
-        text.split(separator: "\n", omittingEmptySubsequences: false).map { $0.isEmpty ? "" : "    \($0)" }.joined(separator: "\n")
+        text.split(separator: "\n", omittingEmptySubsequences: false).map { $0.isEmpty ? "" : "    \($0)" }.joined(
+            separator: "\n")
     }
 
     /// Wraps prose at 88 columns.

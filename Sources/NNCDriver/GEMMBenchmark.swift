@@ -35,17 +35,23 @@ public enum GEMMBenchmark {
     /// Times `shape`: warm-up, then `samples` batches of enough multiplies to last about
     /// 20 ms each; returns the median time per multiply.
     public static func run(_ shape: Shape, threads: Int, samples: Int = 9) -> Result {
-        let a = [Float](repeating: 0.5, count: shape.m * shape.k).enumerated().map { Float($0.offset % 7) * 0.25 - $0.element }
-        let b = [Float](repeating: 0.25, count: shape.k * shape.n).enumerated().map { Float($0.offset % 5) * 0.5 - $0.element }
+        let a = [Float](repeating: 0.5, count: shape.m * shape.k).enumerated().map {
+            Float($0.offset % 7) * 0.25 - $0.element
+        }
+        let b = [Float](repeating: 0.25, count: shape.k * shape.n).enumerated().map {
+            Float($0.offset % 5) * 0.5 - $0.element
+        }
         var c = [Float](repeating: 0, count: shape.m * shape.n)
-        var work = [Float](repeating: 0, count: GEMM.workspaceFloats(m: shape.m, n: shape.n, k: shape.k, threads: threads))
+        var work = [Float](
+            repeating: 0, count: GEMM.workspaceFloats(m: shape.m, n: shape.n, k: shape.k, threads: threads))
         let pool = ThreadPool(threads: threads)
         func multiply(_ times: Int) {
             c.withUnsafeMutableBufferPointer { c in
                 work.withUnsafeMutableBufferPointer { w in
                     for _ in 0..<times {
-                        GEMM.multiply(c: c.baseAddress!, ldc: shape.n, a: a, lda: shape.k, b: b, ldb: shape.n,
-                                      m: shape.m, n: shape.n, k: shape.k, pool: pool, workspace: w.baseAddress!)
+                        GEMM.multiply(
+                            c: c.baseAddress!, ldc: shape.n, a: a, lda: shape.k, b: b, ldb: shape.n,
+                            m: shape.m, n: shape.n, k: shape.k, pool: pool, workspace: w.baseAddress!)
                     }
                 }
             }

@@ -18,7 +18,8 @@ extension GradientCheck {
 
     /// A reference executor at the check's point for `seed`: initialized parameters (with a
     /// little noise on constant tensors), prepared, with random inputs and targets written.
-    static func point(_ plan: ExecutionPlan, seed: UInt64) -> (ReferenceExecutor, (input: [Double], target: [Double]?)) {
+    static func point(_ plan: ExecutionPlan, seed: UInt64) -> (ReferenceExecutor, (input: [Double], target: [Double]?))
+    {
         let reference = ReferenceExecutor(plan: plan)
         reference.initializeParameters(seed: seed)
         // Constant-initialized tensors (zero biases, unit γ) would put units exactly on the
@@ -61,14 +62,14 @@ extension GradientCheck {
                     if kinked(f), let y = outputs.first { signs.append(y) }
                     if saved, outputs.count > 1 { winners.append((outputs[1], outputs[0])) }
                 case .denseBackwardData, .denseBackwardWeights, .convolutionBackwardData,
-                     .convolutionBackwardWeights, .maxPoolBackward, .averagePool, .averagePoolBackward,
-                     .globalAveragePool, .globalAveragePoolBackward, .activationBackward, .softmax,
-                     .softmaxBackward, .dropout, .dropoutBackward, .batchNormTraining, .batchNormInference,
-                     .batchNormBackward, .packWeights, .foldBatchNorm, .layerNorm, .layerNormBackward, .add,
-                     .accumulate, .concat, .concatBackward, .embedding, .embeddingBackward, .loss, .update,
-                     .penalty, .penaltyGradient, .clipByValue, .clipByGlobalNorm, .weightDecay, .constrain,
-                     .swishLearnable, .swishLearnableBackward, .recurrentBackward, .recurrentWeightsGradient,
-                     .packRecurrentWeights, .dropoutMask, .scaleSteps, .sequenceMask, .merge, .mergeBackward:
+                    .convolutionBackwardWeights, .maxPoolBackward, .averagePool, .averagePoolBackward,
+                    .globalAveragePool, .globalAveragePoolBackward, .activationBackward, .softmax,
+                    .softmaxBackward, .dropout, .dropoutBackward, .batchNormTraining, .batchNormInference,
+                    .batchNormBackward, .packWeights, .foldBatchNorm, .layerNorm, .layerNormBackward, .add,
+                    .accumulate, .concat, .concatBackward, .embedding, .embeddingBackward, .loss, .update,
+                    .penalty, .penaltyGradient, .clipByValue, .clipByGlobalNorm, .weightDecay, .constrain,
+                    .swishLearnable, .swishLearnableBackward, .recurrentBackward, .recurrentWeightsGradient,
+                    .packRecurrentWeights, .dropoutMask, .scaleSteps, .sequenceMask, .merge, .mergeBackward:
                     break
                 }
             }
@@ -87,11 +88,15 @@ extension GradientCheck {
         /// Units on which a float forward pass took the other branch than the reference, and
         /// whether every such unit sits within round-off of its kink (both outputs near 0 for
         /// a sign, near-equal outputs for a max pool's winner) rather than being a wrong value.
-        func flips(_ fast: Executor, _ plan: ExecutionPlan, _ reference: ReferenceExecutor) -> (count: Int, roundOffOnly: Bool) {
-            var count = 0, roundOff = true
+        func flips(_ fast: Executor, _ plan: ExecutionPlan, _ reference: ReferenceExecutor) -> (
+            count: Int, roundOffOnly: Bool
+        ) {
+            var count = 0
+            var roundOff = true
             func near(_ scale: Double) -> Double { 1e-4 * max(scale, 1e-30) }
             for id in signs {
-                let double = reference.read(id), single = fast.read(id)
+                let double = reference.read(id)
+                let single = fast.read(id)
                 let scale = double.map(abs).max() ?? 0
                 for (d, f) in zip(double, single) where (d > 0) != (f > 0) {
                     count += 1
@@ -99,7 +104,9 @@ extension GradientCheck {
                 }
             }
             for w in winners where plan[w.argmax].type == .int32 {
-                let double = reference.read(w.argmax), output = reference.read(w.output), single = fast.read(w.output)
+                let double = reference.read(w.argmax)
+                let output = reference.read(w.output)
+                let single = fast.read(w.output)
                 let scale = output.map(abs).max() ?? 0
                 let index = fast.int32Pointer(w.argmax)
                 for i in double.indices where Int(double[i]) != Int(index[i]) {
@@ -120,8 +127,10 @@ extension GradientCheck {
         var roundOffOnly: Bool
     }
 
-    static func compareFloat(_ plan: ExecutionPlan, _ reference: ReferenceExecutor, _ data: (input: [Double], target: [Double]?),
-                             kinks: KinkPattern, threads: Int) -> FloatComparison {
+    static func compareFloat(
+        _ plan: ExecutionPlan, _ reference: ReferenceExecutor, _ data: (input: [Double], target: [Double]?),
+        kinks: KinkPattern, threads: Int
+    ) -> FloatComparison {
         let trainable = plan.parameters.filter { $0.gradient != nil }
         let fast = Executor(plan: plan, threads: threads)
         for p in plan.parameters { fast.write(p.buffer, reference.read(p.buffer).map(Float.init)) }
@@ -132,7 +141,8 @@ extension GradientCheck {
         fast.runForward()
         let (flips, roundOffOnly) = kinks.flips(fast, plan, reference)
         fast.runBackward(learningRate: 0)
-        return FloatComparison(double: trainable.map { reference.read($0.gradient!) }, single: trainable.map { fast.read($0.gradient!) },
-                               flips: flips, roundOffOnly: roundOffOnly)
+        return FloatComparison(
+            double: trainable.map { reference.read($0.gradient!) }, single: trainable.map { fast.read($0.gradient!) },
+            flips: flips, roundOffOnly: roundOffOnly)
     }
 }

@@ -56,13 +56,16 @@ public enum GradientCheck {
     public static func randomData(for plan: ExecutionPlan, seed: UInt64) -> (input: [Double], target: [Double]?) {
         var rng = SplitMix64(seed: seed)
         let input = plan[plan.input]
-        let vocabulary = plan.instructions.compactMap { if case .embedding(_, let v, _, _) = $0.kernel { v } else { nil } }.min()
+        let vocabulary = plan.instructions.compactMap {
+            if case .embedding(_, let v, _, _) = $0.kernel { v } else { nil }
+        }.min()
         let x: [Double] = (0..<input.elements).map { _ in
             if let vocabulary { return Double(Int(rng.next() % UInt64(vocabulary))) }
             return rng.unit() * 2 - 1
         }
         guard let target = plan.target, let lossKernel = plan.instructions.first(where: { $0.phase == .loss })?.kernel,
-              case .loss(let function, let rows, let columns, _) = lossKernel else { return (x, nil) }
+            case .loss(let function, let rows, let columns, _) = lossKernel
+        else { return (x, nil) }
         var t = [Double](repeating: 0, count: plan[target].elements)
         switch function {
         case .softmaxCrossEntropy(let sparse, _), .categoricalCrossEntropy(let sparse, _):
@@ -91,15 +94,16 @@ public enum GradientCheck {
             case .recurrent(let s): kinked(s.activation) || kinked(s.recurrentActivation)
             case .maxPool: true
             case .denseBackwardData, .denseBackwardWeights, .convolutionBackwardData,
-                 .convolutionBackwardWeights, .convolutionMaxPool, .maxPoolBackward, .averagePool,
-                 .averagePoolBackward, .globalAveragePool, .globalAveragePoolBackward, .activationBackward,
-                 .softmax, .softmaxBackward, .dropout, .dropoutBackward, .batchNormTraining,
-                 .batchNormInference, .batchNormBackward, .packWeights, .foldBatchNorm, .layerNorm,
-                 .layerNormBackward, .add, .accumulate, .concat, .concatBackward, .embedding,
-                 .embeddingBackward, .loss, .update, .penalty, .penaltyGradient, .clipByValue,
-                 .clipByGlobalNorm, .weightDecay, .constrain, .swishLearnable, .swishLearnableBackward,
-                 .recurrentBackward, .recurrentWeightsGradient, .packRecurrentWeights, .dropoutMask,
-                 .scaleSteps, .sequenceMask, .merge, .mergeBackward: false
+                .convolutionBackwardWeights, .convolutionMaxPool, .maxPoolBackward, .averagePool,
+                .averagePoolBackward, .globalAveragePool, .globalAveragePoolBackward, .activationBackward,
+                .softmax, .softmaxBackward, .dropout, .dropoutBackward, .batchNormTraining,
+                .batchNormInference, .batchNormBackward, .packWeights, .foldBatchNorm, .layerNorm,
+                .layerNormBackward, .add, .accumulate, .concat, .concatBackward, .embedding,
+                .embeddingBackward, .loss, .update, .penalty, .penaltyGradient, .clipByValue,
+                .clipByGlobalNorm, .weightDecay, .constrain, .swishLearnable, .swishLearnableBackward,
+                .recurrentBackward, .recurrentWeightsGradient, .packRecurrentWeights, .dropoutMask,
+                .scaleSteps, .sequenceMask, .merge, .mergeBackward:
+                false
             }
         }
         return kinks ? 1e-6 : 1e-5
@@ -108,8 +112,12 @@ public enum GradientCheck {
     /// Checks up to `perTensor` elements of every trainable parameter (spread over the
     /// tensor) with step `h` (by default `defaultStep`). `plan` must be a training plan
     /// compiled without updates.
-    public static func run(_ plan: ExecutionPlan, seed: UInt64 = 1, perTensor: Int = 6, h step: Double? = nil, threads: Int = 1) -> Report {
-        precondition(plan.options.mode == .training && !plan.options.updates, "gradient checks need a training plan without updates")
+    public static func run(
+        _ plan: ExecutionPlan, seed: UInt64 = 1, perTensor: Int = 6, h step: Double? = nil, threads: Int = 1
+    ) -> Report {
+        precondition(
+            plan.options.mode == .training && !plan.options.updates,
+            "gradient checks need a training plan without updates")
         let h = step ?? defaultStep(plan)
         let (reference, data) = point(plan, seed: seed)
         func loss() -> Double {
@@ -118,7 +126,9 @@ public enum GradientCheck {
             return reference.loss
         }
         let kinks = KinkPattern(plan)
-        let absolutePenalty = plan.instructions.contains { if case .penalty(let terms) = $0.kernel { terms.contains { $0.l1 > 0 } } else { false } }
+        let absolutePenalty = plan.instructions.contains {
+            if case .penalty(let terms) = $0.kernel { terms.contains { $0.l1 > 0 } } else { false }
+        }
         let baseLoss = loss()
         let basePattern = kinks.read(reference)
         // Analytic gradients first (the finite-difference runs overwrite the gradient buffers).
@@ -160,7 +170,10 @@ public enum GradientCheck {
             let picked = Set(picks)
             var spares = (0..<n).lazy.filter { !picked.contains($0) }.makeIterator()
             var queue = picks[...]
-            var worst = 0.0, checked = 0, avoided = 0, skipped = 0
+            var worst = 0.0
+            var checked = 0
+            var avoided = 0
+            var skipped = 0
             let w = reference.pointer(p.buffer)
             /// The central difference at element i with step `step`, and the round-off it may
             /// carry (the loss's last bits over 2·step); nil when its points straddle a kink.
@@ -174,7 +187,8 @@ public enum GradientCheck {
                 let minus = loss()
                 let minusSide = kinks.isEmpty || kinks.read(reference) == basePattern
                 // The weight's own sign, under an L1 penalty: |w| has a kink at 0.
-                let ownSide = !absolutePenalty || ((saved + step > 0) == (saved > 0) && (saved - step > 0) == (saved > 0))
+                let ownSide =
+                    !absolutePenalty || ((saved + step > 0) == (saved > 0) && (saved - step > 0) == (saved > 0))
                 guard plusSide, minusSide, ownSide else { return nil }
                 return ((plus - minus) / (2 * step), Self.lossRoundOff * max(abs(plus), abs(minus)) / (2 * step))
             }
@@ -198,14 +212,19 @@ public enum GradientCheck {
                 worst = max(worst, error)
             }
             let largest = gradient.map(abs).max() ?? 0
-            let double = float.double[k], single = float.single[k]
+            let double = float.double[k]
+            let single = float.single[k]
             var floatError = 0.0
             for i in 0..<n { floatError = max(floatError, abs(Double(single[i]) - double[i])) }
             let floatLargest = double.map(abs).max() ?? 0
-            entries.append(Entry(layer: p.layer, parameter: p.name, checked: checked, worstRelativeError: worst,
-                                 largestGradient: largest, floatRelativeError: floatError / max(floatLargest, floatFloor),
-                                 kinksAvoided: avoided, skipped: skipped))
+            entries.append(
+                Entry(
+                    layer: p.layer, parameter: p.name, checked: checked, worstRelativeError: worst,
+                    largestGradient: largest, floatRelativeError: floatError / max(floatLargest, floatFloor),
+                    kinksAvoided: avoided, skipped: skipped))
         }
-        return Report(entries: entries, loss: baseLoss, batch: plan.options.batch, step: h, floatSeed: floatSeed, floatFlips: floatFlips)
+        return Report(
+            entries: entries, loss: baseLoss, batch: plan.options.batch, step: h, floatSeed: floatSeed,
+            floatFlips: floatFlips)
     }
 }

@@ -24,16 +24,21 @@ public enum MemoryBudget {
 
     /// E0403 when `bytes` (every plan allocated together) exceed `available`: the size, what
     /// is free, and the largest batch whose `mode` plan fits; nil when they fit.
-    public static func refusal(needing bytes: Int, what: String, mode: LoweringOptions.Mode, batch: Int, graph: Graph, spec: ModelSpec,
-                               at location: SourceLocation, available: Int = availableBytes()) -> Diagnostic? {
+    public static func refusal(
+        needing bytes: Int, what: String, mode: LoweringOptions.Mode, batch: Int, graph: Graph, spec: ModelSpec,
+        at location: SourceLocation, available: Int = availableBytes()
+    ) -> Diagnostic? {
         guard bytes > available else { return nil }
         let fit = MemoryReport.largestBatch(graph, spec, mode: mode, budget: available, limit: max(1, batch - 1))
-        let help = fit > 0
+        let help =
+            fit > 0
             ? "the largest batch whose \(mode.rawValue) plan fits is \(fit.grouped); use a smaller batch size"
             : "even batch 1 needs more; the model is too large for this machine's free memory"
-        return .error(.outOfMemory, "a compiled plan must fit in the memory available; \(what) at batch \(batch.grouped) needs "
-                      + "\(SummaryTable.bytes(bytes)) (\(bytes.grouped) bytes) but \(SummaryTable.bytes(available)) are available",
-                      at: location, notes: ["`nnc summary --memory SIZE` prints the largest batch within a budget"], help: help)
+        return .error(
+            .outOfMemory,
+            "a compiled plan must fit in the memory available; \(what) at batch \(batch.grouped) needs "
+                + "\(SummaryTable.bytes(bytes)) (\(bytes.grouped) bytes) but \(SummaryTable.bytes(available)) are available",
+            at: location, notes: ["`nnc summary --memory SIZE` prints the largest batch within a budget"], help: help)
     }
 
     /// Linux's MemAvailable: free memory plus what the kernel can reclaim without swapping.
@@ -50,16 +55,19 @@ public enum MemoryBudget {
     /// The process's mapped size (Linux's /proc/self/statm), or 0 where it cannot be read.
     static func mappedBytes() -> Int {
         guard let text = try? String(contentsOfFile: "/proc/self/statm", encoding: .utf8),
-              let pages = text.split(separator: " ").first.flatMap({ Int($0) }) else { return 0 }
+            let pages = text.split(separator: " ").first.flatMap({ Int($0) })
+        else { return 0 }
         return pages * Int(getpagesize())
     }
 
     #if canImport(Glibc)
-    /// RLIM_INFINITY, which Swift does not import from Glibc (it is `(rlim_t) -1`).
-    static let unlimited = rlim_t.max
-    static func resourceArgument(_ resource: __rlimit_resource) -> __rlimit_resource_t { __rlimit_resource_t(resource.rawValue) }
+        /// RLIM_INFINITY, which Swift does not import from Glibc (it is `(rlim_t) -1`).
+        static let unlimited = rlim_t.max
+        static func resourceArgument(_ resource: __rlimit_resource) -> __rlimit_resource_t {
+            __rlimit_resource_t(resource.rawValue)
+        }
     #else
-    static let unlimited = RLIM_INFINITY
-    static func resourceArgument(_ resource: Int32) -> Int32 { resource }
+        static let unlimited = RLIM_INFINITY
+        static func resourceArgument(_ resource: Int32) -> Int32 { resource }
     #endif
 }

@@ -29,7 +29,9 @@ public enum ModelBenchmark {
 
     /// Runs `plan` with random parameters and inputs: warm-up, then `samples` timed batches
     /// of steps lasting about `seconds` / `samples` each.
-    public static func run(_ plan: ExecutionPlan, threads: Int, samples: Int = 7, seconds: Double = 1.5, profile: Bool = false) -> Result {
+    public static func run(
+        _ plan: ExecutionPlan, threads: Int, samples: Int = 7, seconds: Double = 1.5, profile: Bool = false
+    ) -> Result {
         let executor = Executor(plan: plan, threads: threads)
         executor.initializeParameters(seed: 1)
         let data = GradientCheck.randomData(for: plan, seed: 2)
@@ -48,14 +50,16 @@ public enum ModelBenchmark {
         var times: [Double] = []
         for _ in 0..<samples { times.append(steps(perSample) / Double(perSample)) }
         times.sort()
-        var result = Result(model: plan.model, mode: plan.options.mode, batch: plan.options.batch, threads: executor.pool.threads,
-                            secondsPerStep: times[times.count / 2], arenaBytes: plan.arenaBytes, persistentBytes: plan.persistentBytes,
-                            workspaceBytes: executor.arena.workspaceBytes,
-                            multiplyAdds: plan.instructions.reduce(0) { $0 + $1.kernel.multiplyAdds })
+        var result = Result(
+            model: plan.model, mode: plan.options.mode, batch: plan.options.batch, threads: executor.pool.threads,
+            secondsPerStep: times[times.count / 2], arenaBytes: plan.arenaBytes, persistentBytes: plan.persistentBytes,
+            workspaceBytes: executor.arena.workspaceBytes,
+            multiplyAdds: plan.instructions.reduce(0) { $0 + $1.kernel.multiplyAdds })
         if profile {
             result.peakGFLOPS = MachinePeak.measure(pool: executor.pool)
             let runs = (0..<max(3, min(25, perSample))).map { _ in executor.profile(learningRate: rate) }
-            result.instructionSeconds = plan.instructions.indices.map { i in runs.map { $0[i] }.sorted()[runs.count / 2] }
+            result.instructionSeconds = plan.instructions.indices.map { i in runs.map { $0[i] }.sorted()[runs.count / 2]
+            }
         }
         return result
     }

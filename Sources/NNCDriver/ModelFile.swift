@@ -14,12 +14,18 @@ enum ModelFile {
         guard fd >= 0 else { throw DriverError(openFailure(path, errno: errno)) }
         defer { close(fd) }
         var info = stat()
-        guard fstat(fd, &info) == 0 else { throw DriverError("'\(path)' cannot be read: \(String(cString: strerror(errno)))") }
+        guard fstat(fd, &info) == 0 else {
+            throw DriverError("'\(path)' cannot be read: \(String(cString: strerror(errno)))")
+        }
         if let kind = nonRegularKind(info.st_mode) {
-            throw DriverError("'\(path)' is \(kind), not a model file (expected a .yaml or .nn file, or an MLP shorthand like 784-128-10)")
+            throw DriverError(
+                "'\(path)' is \(kind), not a model file (expected a .yaml or .nn file, or an MLP shorthand like 784-128-10)"
+            )
         }
         if Int(info.st_size) > largestSize {
-            throw DriverError("'\(path)' is \(Int(info.st_size).grouped) bytes; a model file may be at most \(largestSize.grouped) bytes (16 MiB)")
+            throw DriverError(
+                "'\(path)' is \(Int(info.st_size).grouped) bytes; a model file may be at most \(largestSize.grouped) bytes (16 MiB)"
+            )
         }
         var data = Data()
         var chunk = [UInt8](repeating: 0, count: 1 << 16)
@@ -31,7 +37,9 @@ enum ModelFile {
             data.append(contentsOf: chunk[..<count])
             // The file may have grown since it was measured.
             if data.count > largestSize {
-                throw DriverError("'\(path)' is more than \(largestSize.grouped) bytes; a model file may be at most \(largestSize.grouped) bytes (16 MiB)")
+                throw DriverError(
+                    "'\(path)' is more than \(largestSize.grouped) bytes; a model file may be at most \(largestSize.grouped) bytes (16 MiB)"
+                )
             }
         }
     }

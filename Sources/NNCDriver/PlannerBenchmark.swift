@@ -37,7 +37,8 @@ public enum PlannerBenchmark {
             times.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6)
         }
         let l = layout!
-        return Result(buffers: count, milliseconds: times.sorted()[times.count / 2], arenaBytes: l.arenaBytes,
-                      lowerBoundBytes: l.lowerBoundBytes, naiveBytes: l.naiveBytes)
+        return Result(
+            buffers: count, milliseconds: times.sorted()[times.count / 2], arenaBytes: l.arenaBytes,
+            lowerBoundBytes: l.lowerBoundBytes, naiveBytes: l.naiveBytes)
     }
 }

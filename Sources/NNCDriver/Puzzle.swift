@@ -19,7 +19,7 @@ public struct Puzzle: Sendable, Equatable {
             case .avgpool1d: self = .avgpool1d
             case .avgpool2d: self = .avgpool2d
             case .input, .dense, .globalAvgpool, .flatten, .reshape, .dropout, .batchnorm, .layernorm, .activation,
-                 .softmax, .embedding, .simpleRNN, .lstm, .gru, .bidirectional, .add, .concat:
+                .softmax, .embedding, .simpleRNN, .lstm, .gru, .bidirectional, .add, .concat:
                 return nil
             }
         }
@@ -43,16 +43,21 @@ public struct Puzzle: Sendable, Equatable {
     public var bias: Bool
 
     /// A puzzle whose window is the same along every axis.
-    public init(layer: Layer, input: [Int], filters: Int, kernel: Int, stride: Int, dilation: Int, padding: Padding,
-                rounding: ConvArithmetic.Rounding, source: String?, groups: Int = 1, bias: Bool = true) {
+    public init(
+        layer: Layer, input: [Int], filters: Int, kernel: Int, stride: Int, dilation: Int, padding: Padding,
+        rounding: ConvArithmetic.Rounding, source: String?, groups: Int = 1, bias: Bool = true
+    ) {
         let rank = max(input.count - 1, 1)
-        self.init(layer: layer, input: input, filters: filters, kernels: Array(repeating: kernel, count: rank),
-                  strides: Array(repeating: stride, count: rank), dilations: Array(repeating: dilation, count: rank),
-                  padding: padding, rounding: rounding, source: source, groups: groups, bias: bias)
+        self.init(
+            layer: layer, input: input, filters: filters, kernels: Array(repeating: kernel, count: rank),
+            strides: Array(repeating: stride, count: rank), dilations: Array(repeating: dilation, count: rank),
+            padding: padding, rounding: rounding, source: source, groups: groups, bias: bias)
     }
 
-    public init(layer: Layer, input: [Int], filters: Int, kernels: [Int], strides: [Int], dilations: [Int], padding: Padding,
-                rounding: ConvArithmetic.Rounding, source: String?, groups: Int = 1, bias: Bool = true) {
+    public init(
+        layer: Layer, input: [Int], filters: Int, kernels: [Int], strides: [Int], dilations: [Int], padding: Padding,
+        rounding: ConvArithmetic.Rounding, source: String?, groups: Int = 1, bias: Bool = true
+    ) {
         self.layer = layer
         self.input = input
         self.filters = filters
@@ -79,8 +84,9 @@ public struct Puzzle: Sendable, Equatable {
     /// Per spatial dimension, as the checker computes it.
     public var arithmetic: [ConvArithmetic] {
         spatial.enumerated().map { d, size in
-            ConvArithmetic.make(input: size, kernel: kernels[d], stride: strides[d], dilation: dilations[d], padding: padding,
-                                dimension: d, rounding: rounding)
+            ConvArithmetic.make(
+                input: size, kernel: kernels[d], stride: strides[d], dilation: dilations[d], padding: padding,
+                dimension: d, rounding: rounding)
         }
     }
 
@@ -98,7 +104,9 @@ public struct Puzzle: Sendable, Equatable {
 
     /// The question, in the lecture's words.
     public var question: String {
-        let what = spatial.count == 2 ? "An input of \(Self.dims(input)) (height × width × channels)"
+        let what =
+            spatial.count == 2
+            ? "An input of \(Self.dims(input)) (height × width × channels)"
             : "A sequence of \(input[0]) \(input[0].noun("step")) with \(input[1]) channel\(input[1] == 1 ? "" : "s")"
         var layerText: String
         if isConvolution {
@@ -111,10 +119,15 @@ public struct Puzzle: Sendable, Equatable {
         }
         layerText += ", stride \(Self.dims(Set(strides).count == 1 ? [stride] : strides))"
         layerText += paddingText
-        if dilations.contains(where: { $0 > 1 }) { layerText += ", dilation \(Self.dims(Set(dilations).count == 1 ? [dilation] : dilations))" }
+        if dilations.contains(where: { $0 > 1 }) {
+            layerText += ", dilation \(Self.dims(Set(dilations).count == 1 ? [dilation] : dilations))"
+        }
         if rounding == .ceil { layerText += ", rounding up (ceil mode)" }
         var text = "\(source.map { "In \($0): " } ?? "")\(what), \(layerText). What is the output shape"
-        text += isConvolution ? ", how many parameters does each filter have (\(bias ? "with its bias" : "it has no bias")), and how many does the layer have?" : "?"
+        text +=
+            isConvolution
+            ? ", how many parameters does each filter have (\(bias ? "with its bias" : "it has no bias")), and how many does the layer have?"
+            : "?"
         return text
     }
 
@@ -125,7 +138,9 @@ public struct Puzzle: Sendable, Equatable {
         case .same: return ", 'same' padding"
         case .causal: return ", causal padding"
         case .explicit:
-            func amount(_ a: ConvArithmetic) -> String { a.padLow == a.padHigh ? "\(a.padLow)" : "\(a.padLow) before and \(a.padHigh) after" }
+            func amount(_ a: ConvArithmetic) -> String {
+                a.padLow == a.padHigh ? "\(a.padLow)" : "\(a.padLow) before and \(a.padHigh) after"
+            }
             let pads = arithmetic
             if pads.allSatisfy({ $0.padLow == pads[0].padLow && $0.padHigh == pads[0].padHigh }) {
                 return ", padding \(amount(pads[0]))"
@@ -139,12 +154,17 @@ public struct Puzzle: Sendable, Equatable {
         var lines = zip(axes, arithmetic).map { axis, a in "\(axis): \(a.formula)" }
         let same = arithmetic.filter { $0.paddingMode == "same" }
         if let a = same.first {
-            let pads = same.allSatisfy({ $0.padLow == a.padLow && $0.padHigh == a.padHigh })
+            let pads =
+                same.allSatisfy({ $0.padLow == a.padLow && $0.padHigh == a.padHigh })
                 ? "\(a.padLow) before and \(a.padHigh) after"
-                : zip(axes, same).map { "\($1.padLow) before and \($1.padHigh) after on the \($0)" }.joined(separator: ", ")
+                : zip(axes, same).map { "\($1.padLow) before and \($1.padHigh) after on the \($0)" }.joined(
+                    separator: ", ")
             lines.append("'same' padding adds \(pads) so the output is ⌈in/stride⌉")
         }
-        lines.append(isConvolution ? "channels: \(filters) \(filters.noun("filter")) → \(filters)" : "channels: pooling keeps them → \(channels)")
+        lines.append(
+            isConvolution
+                ? "channels: \(filters) \(filters.noun("filter")) → \(filters)"
+                : "channels: pooling keeps them → \(channels)")
         lines.append("output: \(Self.dims(outputShape))")
         if isConvolution {
             let taps = kernels.map(String.init).joined(separator: "·")

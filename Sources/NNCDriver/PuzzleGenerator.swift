@@ -27,14 +27,16 @@ public enum PuzzleGenerator {
     }
 
     static func candidate(_ rng: inout SplitMix64, level: Int) -> Puzzle {
-        let layers: [Puzzle.Layer] = level == 1 ? [.conv2d, .conv2d, .maxpool2d] : [.conv2d, .conv2d, .maxpool2d, .avgpool2d, .conv1d]
+        let layers: [Puzzle.Layer] =
+            level == 1 ? [.conv2d, .conv2d, .maxpool2d] : [.conv2d, .conv2d, .maxpool2d, .avgpool2d, .conv1d]
         let layer = rng.pick(layers)
         let size = rng.pick(level == 1 ? [8, 16, 28, 32, 64] : [7, 13, 15, 28, 31, 32, 56, 100, 224, 227])
         let channels = rng.pick([1, 3, 3, 16, 32, 64])
         let input = layer == .conv1d ? [size, channels] : [size, size, channels]
         let isConv = layer == .conv1d || layer == .conv2d
         let kernel = isConv ? rng.pick(level == 1 ? [1, 3, 5] : [1, 2, 3, 5, 7, 11]) : rng.pick([2, 3])
-        let stride = isConv ? rng.pick(level == 1 ? [1, 2] : [1, 2, 3, 4]) : (level == 1 ? kernel : rng.pick([1, 2, 3]))
+        let stride =
+            isConv ? rng.pick(level == 1 ? [1, 2] : [1, 2, 3, 4]) : (level == 1 ? kernel : rng.pick([1, 2, 3]))
         var padding: Padding
         switch (level, rng.int(0...3)) {
         case (1, 0), (1, 1): padding = .valid
@@ -45,7 +47,8 @@ public enum PuzzleGenerator {
         case (3, 2):
             // Pools pad at most half their window (PyTorch's rule, checked by nnc too).
             let most = isConv ? 2 : kernel / 2
-            padding = .explicit([PadPair](repeating: PadPair(rng.int(0...most), rng.int(0...most)), count: input.count - 1))
+            padding = .explicit(
+                [PadPair](repeating: PadPair(rng.int(0...most), rng.int(0...most)), count: input.count - 1))
         default:
             let p = isConv ? rng.int(0...(kernel / 2 + 1)) : rng.int(0...(kernel / 2))
             padding = .explicit([PadPair](repeating: PadPair(p, p), count: input.count - 1))
@@ -55,8 +58,9 @@ public enum PuzzleGenerator {
         if padding == .same, stride > 1 { dilation = 1 }
         let rounding: ConvArithmetic.Rounding = level == 3 && !isConv && rng.int(0...1) == 0 ? .ceil : .floor
         let filters = isConv ? rng.pick([1, 4, 5, 6, 8, 10, 16, 32, 64, 96]) : 0
-        return Puzzle(layer: layer, input: input, filters: filters, kernel: kernel, stride: stride, dilation: dilation,
-                      padding: padding, rounding: rounding, source: nil)
+        return Puzzle(
+            layer: layer, input: input, filters: filters, kernel: kernel, stride: stride, dilation: dilation,
+            padding: padding, rounding: rounding, source: nil)
     }
 
     /// One puzzle per convolution or pool of a checked model, each with its own per-axis
@@ -64,14 +68,16 @@ public enum PuzzleGenerator {
     public static func fromModel(_ graph: Graph) -> [Puzzle] {
         graph.nodes.compactMap { node -> Puzzle? in
             guard let window = node.op.window, let kind = Puzzle.Layer(node.op.kind), !node.arithmetic.isEmpty,
-                  let input = node.inputs.first.flatMap({ graph[$0].shape?.dims }), let first = node.arithmetic.first
+                let input = node.inputs.first.flatMap({ graph[$0].shape?.dims }), let first = node.arithmetic.first
             else { return nil }
             // A pool has no filters, one group and no bias of its own.
-            let convolution: Convolution? = if case .conv1d(let c) = node.op { c } else if case .conv2d(let c) = node.op { c } else { nil }
-            return Puzzle(layer: kind, input: input, filters: convolution?.filters ?? 0, kernels: node.arithmetic.map(\.kernel),
-                          strides: node.arithmetic.map(\.stride), dilations: node.arithmetic.map(\.dilation),
-                          padding: window.padding, rounding: first.rounding, source: "layer '\(node.name)' of \(graph.name)",
-                          groups: convolution?.groups ?? 1, bias: convolution?.useBias ?? true)
+            let convolution: Convolution? =
+                if case .conv1d(let c) = node.op { c } else if case .conv2d(let c) = node.op { c } else { nil }
+            return Puzzle(
+                layer: kind, input: input, filters: convolution?.filters ?? 0, kernels: node.arithmetic.map(\.kernel),
+                strides: node.arithmetic.map(\.stride), dilations: node.arithmetic.map(\.dilation),
+                padding: window.padding, rounding: first.rounding, source: "layer '\(node.name)' of \(graph.name)",
+                groups: convolution?.groups ?? 1, bias: convolution?.useBias ?? true)
         }
     }
 

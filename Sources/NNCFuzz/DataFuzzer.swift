@@ -30,8 +30,11 @@ final class DataFuzzer: @unchecked Sendable {
             let file = SourceFile(path: FuzzWorkspace.root + "/" + folder + "/model.yaml", text: kind.spec)
             let checked = Driver.check(file)
             guard !checked.hasErrors, let spec = checked.spec, let graph = checked.graph,
-                  let plan = try? ExecutionPlan.compile(graph, options: LoweringOptions(mode: .training, batch: 2))
-            else { fatalError("data kind '\(kind.name)' does not check: \(DiagnosticRenderer().render(checked.diagnostics))") }
+                let plan = try? ExecutionPlan.compile(graph, options: LoweringOptions(mode: .training, batch: 2))
+            else {
+                fatalError(
+                    "data kind '\(kind.name)' does not check: \(DiagnosticRenderer().render(checked.diagnostics))")
+            }
             return Prepared(kind: kind, spec: spec, graph: graph, plan: plan)
         }
     }
@@ -48,7 +51,8 @@ final class DataFuzzer: @unchecked Sendable {
             FuzzTarget.trace("\(prepared.kind.name): read and filled a batch; check: \(FuzzTarget.describe(checked))")
             return checked.isEmpty
         } catch {
-            FuzzTarget.trace("\(prepared.kind.name): check: \(FuzzTarget.describe(checked)) load: \(FuzzTarget.describe(error))")
+            FuzzTarget.trace(
+                "\(prepared.kind.name): check: \(FuzzTarget.describe(checked)) load: \(FuzzTarget.describe(error))")
             return false
         }
     }

@@ -36,7 +36,10 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
     public func warmUp() {
         switch self {
         case .yaml:
-            run(Array("input: [4]\nlayers: [{dense: {units: 2, activation: softmax}}]\nloss: sparse_categorical_crossentropy\n".utf8))
+            run(
+                Array(
+                    "input: [4]\nlayers: [{dense: {units: 2, activation: softmax}}]\nloss: sparse_categorical_crossentropy\n"
+                        .utf8))
         case .dsl:
             run(Array("input 4\ndense 2 activation=softmax\nloss sparse_categorical_crossentropy\n".utf8))
         case .data:

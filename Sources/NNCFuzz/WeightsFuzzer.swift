@@ -25,7 +25,8 @@ final class WeightsFuzzer: @unchecked Sendable {
           preprocess: {standardize: true, classes: 3}
 
         """
-    static let csv = "0,5.1,3.5,1.4,0.2\n1,7.0,3.2,4.7,1.4\n2,6.3,3.3,6.0,2.5\n0,4.9,3.0,1.4,0.2\n1,6.4,3.2,4.5,1.5\n2,5.8,2.7,5.1,1.9\n"
+    static let csv =
+        "0,5.1,3.5,1.4,0.2\n1,7.0,3.2,4.7,1.4\n2,6.3,3.3,6.0,2.5\n0,4.9,3.0,1.4,0.2\n1,6.4,3.2,4.5,1.5\n2,5.8,2.7,5.1,1.9\n"
 
     let modelPath: String
     let trainer: Trainer
@@ -36,9 +37,13 @@ final class WeightsFuzzer: @unchecked Sendable {
         do {
             let source = try Driver.loadSource(modelPath)
             let checked = Driver.check(source)
-            guard let spec = checked.spec, let graph = checked.graph, !checked.hasErrors else { throw DriverError("the weights model does not check") }
+            guard let spec = checked.spec, let graph = checked.graph, !checked.hasErrors else {
+                throw DriverError("the weights model does not check")
+            }
             let data = try DataLoading.load(spec, graph: graph, seed: 1)
-            let options = TrainingOptions(graph: graph, modelFile: spec.file, overrides: .init(threads: 1, outputDirectory: FuzzWorkspace.root + "/weights/run"))
+            let options = TrainingOptions(
+                graph: graph, modelFile: spec.file,
+                overrides: .init(threads: 1, outputDirectory: FuzzWorkspace.root + "/weights/run"))
             trainer = try Trainer(spec: spec, graph: graph, data: data, options: options)
         } catch {
             fatalError("the weights fuzzer's model does not train: \(error)")
@@ -48,7 +53,8 @@ final class WeightsFuzzer: @unchecked Sendable {
     func run(_ bytes: [UInt8]) -> Bool {
         _ = try? SafeTensors(decoding: Data(bytes)).nonFinite()
         let path = FuzzWorkspace.write(bytes, to: "weights/input.safetensors")
-        var loaded = false, resumed = false
+        var loaded = false
+        var resumed = false
         do {
             let session = try InferenceSession.make(model: modelPath, weights: path, readingData: false)
             _ = try session.evaluator(batch: 2, threads: 1, withLoss: true)

@@ -15,8 +15,10 @@ public struct ConvArithmetic: Sendable, Equatable {
     /// How the padding was chosen ("valid", "same", "causal", "explicit").
     public var paddingMode: String
 
-    public init(input: Int, kernel: Int, stride: Int, dilation: Int, padLow: Int, padHigh: Int,
-                rounding: Rounding, paddingMode: String) {
+    public init(
+        input: Int, kernel: Int, stride: Int, dilation: Int, padLow: Int, padHigh: Int,
+        rounding: Rounding, paddingMode: String
+    ) {
         self.input = input
         self.kernel = kernel
         self.stride = stride
@@ -56,10 +58,14 @@ public struct ConvArithmetic: Sendable, Equatable {
     public var kernelFits: Bool { paddedInput >= effectiveKernel }
 
     /// Builds the arithmetic for one dimension from a decoded padding.
-    public static func make(input: Int, kernel: Int, stride: Int, dilation: Int, padding: Padding, dimension: Int,
-                            rounding: Rounding = .floor) -> ConvArithmetic {
+    public static func make(
+        input: Int, kernel: Int, stride: Int, dilation: Int, padding: Padding, dimension: Int,
+        rounding: Rounding = .floor
+    ) -> ConvArithmetic {
         let effective = dilation * (kernel - 1) + 1
-        var low = 0, high = 0, mode = "valid"
+        var low = 0
+        var high = 0
+        var mode = "valid"
         switch padding {
         case .valid:
             break
@@ -78,8 +84,9 @@ public struct ConvArithmetic: Sendable, Equatable {
             high = pair.high
             mode = "explicit"
         }
-        return ConvArithmetic(input: input, kernel: kernel, stride: stride, dilation: dilation, padLow: low, padHigh: high,
-                              rounding: rounding, paddingMode: mode)
+        return ConvArithmetic(
+            input: input, kernel: kernel, stride: stride, dilation: dilation, padLow: low, padHigh: high,
+            rounding: rounding, paddingMode: mode)
     }
 
     /// The formula with the numbers filled in, e.g. `⌊(32 + 2·1 − 3)/2⌋ + 1 = 16`.

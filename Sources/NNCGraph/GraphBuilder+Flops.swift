@@ -12,22 +12,30 @@ extension GraphBuilder {
         guard let y = node.shape else { return }
         let x = inputs[0].shape!
         let outputs = y.elementCount
-        var macs = 0, flops = 0
+        var macs = 0
+        var flops = 0
         var text: String
         switch node.op {
         case .input:
             return
         case .dense(let d):
-            let units = y.channels, positions = outputs / units, bias = d.useBias ? 1 : 0, act = d.activation.flops
+            let units = y.channels
+            let positions = outputs / units
+            let bias = d.useBias ? 1 : 0
+            let act = d.activation.flops
             macs = positions * x.channels * units
             flops = 2 * macs + outputs * (bias + act)
-            text = "2 × \(macs.grouped) MACs + \(outputs.grouped) × (\(bias) bias + \(act) activation) = \(flops.grouped)"
+            text =
+                "2 × \(macs.grouped) MACs + \(outputs.grouped) × (\(bias) bias + \(act) activation) = \(flops.grouped)"
         case .conv1d(let c), .conv2d(let c):
-            let k = c.window.size.reduce(1, *), groups = c.groups
-            let bias = c.useBias ? 1 : 0, act = c.activation.flops
+            let k = c.window.size.reduce(1, *)
+            let groups = c.groups
+            let bias = c.useBias ? 1 : 0
+            let act = c.activation.flops
             macs = outputs * k * (x.channels / groups)
             flops = 2 * macs + outputs * (bias + act)
-            text = "MACs = \(outputs.grouped) outputs × \(k)·\(x.channels / groups) = \(macs.grouped); "
+            text =
+                "MACs = \(outputs.grouped) outputs × \(k)·\(x.channels / groups) = \(macs.grouped); "
                 + "2 × MACs + \(outputs.grouped) × (\(bias) bias + \(act) activation) = \(flops.grouped)"
         case .maxpool1d(let p), .maxpool2d(let p):
             let k = TensorShape.checkedProduct(p.window.size) ?? Int.max
@@ -36,10 +44,12 @@ extension GraphBuilder {
         case .avgpool1d(let p), .avgpool2d(let p):
             let k = TensorShape.checkedProduct(p.window.size) ?? Int.max
             flops = outputs.saturatingTimes(k)
-            text = "\(outputs.grouped) \(outputs.noun("output")) × (\(k - 1) \((k - 1).noun("add")) + 1 divide) = \(flops.grouped)"
+            text =
+                "\(outputs.grouped) \(outputs.noun("output")) × (\(k - 1) \((k - 1).noun("add")) + 1 divide) = \(flops.grouped)"
         case .globalAvgpool:
             flops = x.elementCount
-            text = "\(x.elementCount.grouped) − \(y.channels) \(y.channels.noun("add")) + \(y.channels) \(y.channels.noun("divide")) = \(flops.grouped)"
+            text =
+                "\(x.elementCount.grouped) − \(y.channels) \(y.channels.noun("add")) + \(y.channels) \(y.channels.noun("divide")) = \(flops.grouped)"
         case .flatten, .reshape, .dropout, .concat, .embedding:
             text = "0 (no arithmetic at inference)"
         case .activation(let a):
@@ -54,7 +64,8 @@ extension GraphBuilder {
         case .layernorm(let l):
             let per = 6 + (l.scale ? 1 : 0) + (l.center ? 1 : 0)
             flops = per * outputs
-            text = "\(outputs.grouped) × \(per) (mean, variance, normalize\(per > 6 ? ", scale/shift" : "")) = \(flops.grouped)"
+            text =
+                "\(outputs.grouped) × \(per) (mean, variance, normalize\(per > 6 ? ", scale/shift" : "")) = \(flops.grouped)"
         case .add:
             flops = (inputs.count - 1) * outputs
             text = "(\(inputs.count) − 1) × \(outputs.grouped) = \(flops.grouped)"
@@ -62,11 +73,12 @@ extension GraphBuilder {
             (macs, flops, text) = recurrentFlops(r, steps: x.dims[0], features: x.channels)
         case .bidirectional(let b):
             let (m, f, t) = recurrentFlops(b.layer, steps: x.dims[0], features: x.channels)
-            let mergeFlops = switch b.merge {
-            case .concat: 0
-            case .elementwise(.ave): 2 * outputs
-            case .elementwise(.sum), .elementwise(.mul): outputs
-            }
+            let mergeFlops =
+                switch b.merge {
+                case .concat: 0
+                case .elementwise(.ave): 2 * outputs
+                case .elementwise(.sum), .elementwise(.mul): outputs
+                }
             macs = m.saturatingTimes(2)
             flops = f.saturatingTimes(2) == Int.max ? Int.max : 2 * f + mergeFlops
             text = "2 × (\(t)) + \(mergeFlops.grouped) merge = \(flops.grouped)"
@@ -81,20 +93,25 @@ extension GraphBuilder {
     /// nonlinearities, and the state update's element-wise products and sums.
     private func recurrentFlops(_ layer: Recurrent, steps t: Int, features f: Int) -> (Int, Int, String) {
         let u = layer.units
-        let a = layer.activation.flops, r = layer.recurrentActivation.flops
+        let a = layer.activation.flops
+        let r = layer.recurrentActivation.flops
         let bias = layer.useBias
-        let perStep: Int, macsPerStep: Int, parts: String
+        let perStep: Int
+        let macsPerStep: Int
+        let parts: String
         switch layer.cell {
         case .lstm:
             macsPerStep = 4 * u * (f + u)
             // c = f·c + i·g (3 per unit), h = o·act(c) (1 per unit + act)
             perStep = 2 * macsPerStep + (bias ? 4 * u : 0) + 3 * u * r + 2 * u * a + 4 * u
-            parts = "2·4·\(u)·(\(f) + \(u))\(bias ? " + 4·\(u) bias" : "") + 3·\(u)·\(r) gates + 2·\(u)·\(a) act + 4·\(u) state"
+            parts =
+                "2·4·\(u)·(\(f) + \(u))\(bias ? " + 4·\(u) bias" : "") + 3·\(u)·\(r) gates + 2·\(u)·\(a) act + 4·\(u) state"
         case .gru(let after):
             macsPerStep = 3 * u * (f + u)
             // r·(hU) or r·h (1 per unit), h = z·h + (1 − z)·ĥ (4 per unit)
             perStep = 2 * macsPerStep + (bias ? (after ? 6 : 3) * u : 0) + 2 * u * r + u * a + 5 * u
-            parts = "2·3·\(u)·(\(f) + \(u))\(bias ? " + \(after ? 6 : 3)·\(u) bias" : "") + 2·\(u)·\(r) gates + \(u)·\(a) act + 5·\(u) state"
+            parts =
+                "2·3·\(u)·(\(f) + \(u))\(bias ? " + \(after ? 6 : 3)·\(u) bias" : "") + 2·\(u)·\(r) gates + \(u)·\(a) act + 5·\(u) state"
         case .simple:
             macsPerStep = u * (f + u)
             perStep = 2 * macsPerStep + (bias ? u : 0) + u * a + u

@@ -19,16 +19,18 @@ extension GraphBuilder {
         for (i, layer) in layers.enumerated() {
             if !layer.component.isValid { valid[i] = false }
             if layer.name == ModelSpec.inputName {
-                diagnostics.error(.duplicateLayerName, "'input' is the model input's name and cannot name a layer",
-                                  at: layer.nameLocation, help: "choose another name")
+                diagnostics.error(
+                    .duplicateLayerName, "'input' is the model input's name and cannot name a layer",
+                    at: layer.nameLocation, help: "choose another name")
                 continue
             }
             if let first = indexOfName[layer.name] {
                 let origin = layer.origin.map { [$0] } ?? []
-                diagnostics.error(.duplicateLayerName, "layer names must be unique; '\(layer.name)' is already used",
-                                  at: layer.nameLocation, label: "second '\(layer.name)'",
-                                  labels: [DiagnosticLabel(layers[first].nameLocation, "first '\(layer.name)'")],
-                                  notes: origin, help: "rename one of them")
+                diagnostics.error(
+                    .duplicateLayerName, "layer names must be unique; '\(layer.name)' is already used",
+                    at: layer.nameLocation, label: "second '\(layer.name)'",
+                    labels: [DiagnosticLabel(layers[first].nameLocation, "first '\(layer.name)'")],
+                    notes: origin, help: "rename one of them")
                 valid[i] = false
                 continue
             }
@@ -41,16 +43,19 @@ extension GraphBuilder {
                     inputs[i].append(0)
                 } else if let j = indexOfName[ref.name] {
                     if j == i {
-                        diagnostics.error(.cycle, "a layer cannot read its own output; '\(layer.name)' lists itself in 'inputs'",
-                                          at: ref.location)
+                        diagnostics.error(
+                            .cycle, "a layer cannot read its own output; '\(layer.name)' lists itself in 'inputs'",
+                            at: ref.location)
                         valid[i] = false
                     }
                     inputs[i].append(j + 1)
                 } else {
                     let names = [ModelSpec.inputName] + layers.map(\.name)
-                    diagnostics.error(.unknownLayerName, "'inputs' must name a layer defined in the model; there is no layer '\(ref.name)'",
-                                      at: ref.location, notes: layer.origin.map { [$0] } ?? [],
-                                      help: Suggestions.didYouMean(ref.name, in: names))
+                    diagnostics.error(
+                        .unknownLayerName,
+                        "'inputs' must name a layer defined in the model; there is no layer '\(ref.name)'",
+                        at: ref.location, notes: layer.origin.map { [$0] } ?? [],
+                        help: Suggestions.didYouMean(ref.name, in: names))
                     valid[i] = false
                 }
             }
@@ -88,7 +93,9 @@ extension GraphBuilder {
         let stuck = (0..<n).filter { !placed[$0] }
         if !stuck.isEmpty { reportCycle(stuck, inputs: inputs) }
         // Layers in a cycle still appear (unchecked) so summaries can list them.
-        for i in stuck { order.append(OrderedLayer(index: i, inputs: inputs[i].filter { $0 == 0 || placed[$0 - 1] }, valid: false)) }
+        for i in stuck {
+            order.append(OrderedLayer(index: i, inputs: inputs[i].filter { $0 == 0 || placed[$0 - 1] }, valid: false))
+        }
         return order
     }
 
@@ -106,13 +113,18 @@ extension GraphBuilder {
         }
         // Walking inputs goes against the data flow: reverse, then start at the first layer written.
         var cycle = Array((seenAt[current].map { Array(path[$0...]) } ?? path).reversed())
-        if let first = cycle.indices.min(by: { cycle[$0] < cycle[$1] }) { cycle = Array(cycle[first...] + cycle[..<first]) }
+        if let first = cycle.indices.min(by: { cycle[$0] < cycle[$1] }) {
+            cycle = Array(cycle[first...] + cycle[..<first])
+        }
         let names = cycle.map { spec.layers[$0].name }
         let first = spec.layers[cycle.first!]
-        diagnostics.error(.cycle, "layers must not form a cycle; \((names + [names[0]]).map { "'\($0)'" }.joined(separator: " → "))",
-                          at: first.location,
-                          labels: cycle.dropFirst().map { DiagnosticLabel(spec.layers[$0].location, "'\(spec.layers[$0].name)' is part of the cycle") },
-                          help: "one of these layers must read an earlier layer instead")
+        diagnostics.error(
+            .cycle, "layers must not form a cycle; \((names + [names[0]]).map { "'\($0)'" }.joined(separator: " → "))",
+            at: first.location,
+            labels: cycle.dropFirst().map {
+                DiagnosticLabel(spec.layers[$0].location, "'\(spec.layers[$0].name)' is part of the cycle")
+            },
+            help: "one of these layers must read an earlier layer instead")
     }
 }
 
@@ -138,7 +150,8 @@ struct MinHeap {
             items[0] = last
             var i = 0
             while true {
-                let l = 2 * i + 1, r = l + 1
+                let l = 2 * i + 1
+                let r = l + 1
                 var m = i
                 if l < items.count, items[l] < items[m] { m = l }
                 if r < items.count, items[r] < items[m] { m = r }

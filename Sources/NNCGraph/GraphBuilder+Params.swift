@@ -17,18 +17,21 @@ extension GraphBuilder {
         // its input and its output, but its kernel tensor's count does not fit in an Int).
         switch node.op {
         case .input, .maxpool1d, .maxpool2d, .avgpool1d, .avgpool2d, .globalAvgpool, .flatten, .reshape, .dropout,
-             .softmax, .add, .concat, .activation:
+            .softmax, .add, .concat, .activation:
             break
         case .dense(let d):
             tensors = [tensor("kernel", [x.channels, d.units])] + (d.useBias ? [tensor("bias", [d.units])] : [])
         case .conv1d(let c), .conv2d(let c):
-            tensors = [tensor("kernel", c.window.size + [x.channels / c.groups, c.filters])]
+            tensors =
+                [tensor("kernel", c.window.size + [x.channels / c.groups, c.filters])]
                 + (c.useBias ? [tensor("bias", [c.filters])] : [])
         case .batchnorm(let b):
             let ch = x.channels
             if b.scale { tensors.append(tensor("gamma", [ch])) }
             if b.center { tensors.append(tensor("beta", [ch])) }
-            let statistics = [tensor("moving_mean", [ch], trainable: false), tensor("moving_variance", [ch], trainable: false)]
+            let statistics = [
+                tensor("moving_mean", [ch], trainable: false), tensor("moving_variance", [ch], trainable: false),
+            ]
             // PyTorch registers running_mean and running_var as buffers: not in parameters().
             if convention == .pytorch { node.buffers = statistics } else { tensors += statistics }
         case .layernorm(let l):
@@ -40,13 +43,15 @@ extension GraphBuilder {
         case .simpleRNN(let r), .lstm(let r), .gru(let r):
             tensors = recurrentParameters(r, features: x.channels, prefix: "", trainable: trainable)
         case .bidirectional(let b):
-            tensors = recurrentParameters(b.layer, features: x.channels, prefix: "forward_", trainable: trainable)
+            tensors =
+                recurrentParameters(b.layer, features: x.channels, prefix: "forward_", trainable: trainable)
                 + recurrentParameters(b.layer, features: x.channels, prefix: "backward_", trainable: trainable)
         }
         // A learnable swish beta is one more trainable scalar.
         let learnableSwish = if case .learnedSwish? = node.op.activationAttribute { true } else { false }
         if learnableSwish { tensors.append(tensor("swish_beta", [1])) }
-        for t in tensors where !withinLimits(t.shape, what: "parameter '\(t.name)' of '\(node.name)'", at: node.location) {
+        for t in tensors
+        where !withinLimits(t.shape, what: "parameter '\(t.name)' of '\(node.name)'", at: node.location) {
             node.shape = nil
             return
         }
@@ -61,32 +66,41 @@ extension GraphBuilder {
     private func parameterFormula(_ op: Op, input x: TensorShape) -> String? {
         switch op {
         case .input, .maxpool1d, .maxpool2d, .avgpool1d, .avgpool2d, .globalAvgpool, .flatten, .reshape, .dropout,
-             .softmax, .add, .concat, .activation:
+            .softmax, .add, .concat, .activation:
             return nil
         case .dense(let d):
-            let units = d.units, fanIn = x.channels
-            return d.useBias ? "(\(fanIn) + 1) × \(units) = \(((fanIn + 1) * units).grouped)"
-                             : "\(fanIn) × \(units) = \((fanIn * units).grouped) (no bias)"
+            let units = d.units
+            let fanIn = x.channels
+            return d.useBias
+                ? "(\(fanIn) + 1) × \(units) = \(((fanIn + 1) * units).grouped)"
+                : "\(fanIn) × \(units) = \((fanIn * units).grouped) (no bias)"
         case .conv1d(let c), .conv2d(let c):
-            let k = c.window.size, filters = c.filters, groups = c.groups
-            let perGroup = x.channels / groups, bias = c.useBias
+            let k = c.window.size
+            let filters = c.filters
+            let groups = c.groups
+            let perGroup = x.channels / groups
+            let bias = c.useBias
             let window = k.map(String.init).joined(separator: "·") + "·\(perGroup)"
             let perFilter = k.reduce(1, *) * perGroup
             return "(\(window)\(bias ? " + 1" : "")) × \(filters) = \(((perFilter + (bias ? 1 : 0)) * filters).grouped)"
                 + (groups > 1 ? " (\(groups) groups of \(perGroup) input channels)" : "")
         case .batchnorm(let b):
-            let ch = x.channels, learned = (b.scale ? 1 : 0) + (b.center ? 1 : 0)
+            let ch = x.channels
+            let learned = (b.scale ? 1 : 0) + (b.center ? 1 : 0)
             if convention == .pytorch {
-                return "\(learned) × \(ch) = \((learned * ch).grouped) (running_mean and running_var: 2 × \(ch) buffers, not parameters)"
+                return
+                    "\(learned) × \(ch) = \((learned * ch).grouped) (running_mean and running_var: 2 × \(ch) buffers, not parameters)"
             }
             let count = learned + 2
-            return "\(count) × \(ch) = \((count * ch).grouped) (\(learned) × \(ch) trainable, 2 × \(ch) moving statistics)"
+            return
+                "\(count) × \(ch) = \((count * ch).grouped) (\(learned) × \(ch) trainable, 2 × \(ch) moving statistics)"
         case .layernorm(let l):
             let ch = x.channels
             let count = (l.scale ? 1 : 0) + (l.center ? 1 : 0)
             return "\(count) × \(ch) = \((count * ch).grouped)"
         case .embedding(let e):
-            let v = e.inputDim, d = e.outputDim
+            let v = e.inputDim
+            let d = e.outputDim
             return "\(v) × \(d) = \((v * d).grouped)"
         case .simpleRNN(let r), .lstm(let r), .gru(let r):
             return recurrentFormula(r, features: x.channels)
@@ -100,9 +114,15 @@ extension GraphBuilder {
         let gates: Int
         var biasRows: Int
         switch r.cell {
-        case .simple: gates = 1; biasRows = 1
-        case .lstm: gates = 4; biasRows = 1
-        case .gru(let resetAfter): gates = 3; biasRows = resetAfter ? 2 : 1
+        case .simple:
+            gates = 1
+            biasRows = 1
+        case .lstm:
+            gates = 4
+            biasRows = 1
+        case .gru(let resetAfter):
+            gates = 3
+            biasRows = resetAfter ? 2 : 1
         }
         if convention == .pytorch { biasRows = 2 }
         if !r.useBias { biasRows = 0 }
@@ -110,7 +130,9 @@ extension GraphBuilder {
     }
 
     /// Input weights, recurrent weights and biases of a recurrent layer.
-    private func recurrentParameters(_ r: Recurrent, features f: Int, prefix: String, trainable: Bool) -> [ParameterTensor] {
+    private func recurrentParameters(_ r: Recurrent, features f: Int, prefix: String, trainable: Bool)
+        -> [ParameterTensor]
+    {
         let u = r.units
         let (gates, biasRows) = recurrentLayout(r)
         var tensors = [
@@ -118,7 +140,10 @@ extension GraphBuilder {
             ParameterTensor(name: prefix + "recurrent_kernel", shape: [u, gates * u], trainable: trainable),
         ]
         if biasRows > 0 {
-            tensors.append(ParameterTensor(name: prefix + "bias", shape: biasRows == 1 ? [gates * u] : [biasRows, gates * u], trainable: trainable))
+            tensors.append(
+                ParameterTensor(
+                    name: prefix + "bias", shape: biasRows == 1 ? [gates * u] : [biasRows, gates * u],
+                    trainable: trainable))
         }
         return tensors
     }

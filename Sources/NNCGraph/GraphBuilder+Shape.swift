@@ -29,17 +29,21 @@ extension GraphBuilder {
             return x
         case .embedding(let e):
             guard x.rank == 1, inputs[0].op.kind == .input else {
-                diagnostics.error(.inputRank, "'embedding' reads integer token ids, so its input must be the model input of shape [T]; got \(x) from '\(inputs[0].name)'",
-                                  at: layer.location, labels: [inputLabel(inputs[0], layer)],
-                                  help: "put the embedding first and declare `input: [T]` with the sequence length T")
+                diagnostics.error(
+                    .inputRank,
+                    "'embedding' reads integer token ids, so its input must be the model input of shape [T]; got \(x) from '\(inputs[0].name)'",
+                    at: layer.location, labels: [inputLabel(inputs[0], layer)],
+                    help: "put the embedding first and declare `input: [T]` with the sequence length T")
                 return nil
             }
             // Ids run from 0 to input_dim − 1: a padding id past them would never occur.
             if let padding = e.paddingIndex, padding >= e.inputDim {
                 let vocabulary = e.inputDim
-                diagnostics.error(.outOfRange, "'padding_index' of 'embedding' must be an id below input_dim (\(vocabulary)); got \(padding)",
-                                  at: e.paddingIndexLocation ?? layer.location,
-                                  help: "ids run from 0 to \(vocabulary - 1); the padding id is usually 0")
+                diagnostics.error(
+                    .outOfRange,
+                    "'padding_index' of 'embedding' must be an id below input_dim (\(vocabulary)); got \(padding)",
+                    at: e.paddingIndexLocation ?? layer.location,
+                    help: "ids run from 0 to \(vocabulary - 1); the padding id is usually 0")
                 return nil
             }
             return TensorShape([x.dims[0], e.outputDim])
@@ -61,14 +65,16 @@ extension GraphBuilder {
     private mutating func checkInputCount(_ op: Op.Kind, layer: LayerSpec, count: Int) -> Bool {
         let isMerge = op == .add || op == .concat
         if isMerge, count < 2 {
-            diagnostics.error(.inputCount, "'\(op.rawValue)' merges two or more inputs; '\(layer.name)' has \(count)",
-                              at: layer.location, help: "list the layers to merge: `inputs: [a, b]`")
+            diagnostics.error(
+                .inputCount, "'\(op.rawValue)' merges two or more inputs; '\(layer.name)' has \(count)",
+                at: layer.location, help: "list the layers to merge: `inputs: [a, b]`")
             return false
         }
         if !isMerge, count > 1 {
             let where_ = layer.inputs.count > 1 ? layer.inputs[1].location : layer.location
-            diagnostics.error(.inputCount, "'\(op.rawValue)' takes exactly one input; '\(layer.name)' lists \(count)",
-                              at: where_, help: "merge them first with an `add` or `concat` layer")
+            diagnostics.error(
+                .inputCount, "'\(op.rawValue)' takes exactly one input; '\(layer.name)' lists \(count)",
+                at: where_, help: "merge them first with an `add` or `concat` layer")
             return false
         }
         return true
@@ -81,7 +87,9 @@ extension GraphBuilder {
         var node = input
         while node.shape?.rank == 1 {
             if node.op.kind.isRecurrent { return node }
-            guard [.dense, .dropout, .layernorm, .batchnorm, .activation, .softmax].contains(node.op.kind), node.inputs.count == 1 else { return nil }
+            guard [.dense, .dropout, .layernorm, .batchnorm, .activation, .softmax].contains(node.op.kind),
+                node.inputs.count == 1
+            else { return nil }
             node = nodes[node.inputs[0].rawValue]
         }
         return nil
@@ -90,8 +98,11 @@ extension GraphBuilder {
     /// The fix for a layer that needs the steps a recurrent layer dropped: not a reshape of
     /// its last step, but every step, which `return_sequences: true` returns.
     func returnSequencesHelp(_ recurrent: Node) -> String {
-        let place = recurrent.op.kind == .bidirectional ? "the recurrent layer inside '\(recurrent.name)'" : "'\(recurrent.name)'"
-        return "set `return_sequences: true` on \(place): it then outputs every step [timesteps, units], not only the last"
+        let place =
+            recurrent.op.kind == .bidirectional
+            ? "the recurrent layer inside '\(recurrent.name)'" : "'\(recurrent.name)'"
+        return
+            "set `return_sequences: true` on \(place): it then outputs every step [timesteps, units], not only the last"
     }
 
     /// A label at the place the layer names its input (or at the layer when implicit).
@@ -103,10 +114,13 @@ extension GraphBuilder {
         return DiagnosticLabel(location, what)
     }
 
-    private mutating func requireRank(_ x: TensorShape, atLeast rank: Int, _ layer: LayerSpec, _ input: Node, expected: String) -> Bool {
+    private mutating func requireRank(
+        _ x: TensorShape, atLeast rank: Int, _ layer: LayerSpec, _ input: Node, expected: String
+    ) -> Bool {
         guard x.rank >= rank else {
-            diagnostics.error(.inputRank, "'\(layer.kind.name)' needs an input of rank ≥ \(rank) \(expected); got \(x)",
-                              at: layer.location, labels: [inputLabel(input, layer)])
+            diagnostics.error(
+                .inputRank, "'\(layer.kind.name)' needs an input of rank ≥ \(rank) \(expected); got \(x)",
+                at: layer.location, labels: [inputLabel(input, layer)])
             return false
         }
         return true
@@ -118,13 +132,20 @@ extension GraphBuilder {
             let help: String?
             if x.rank == 1, let earlier = collapsedSequence(input) {
                 help = returnSequencesHelp(earlier)
-                if earlier.id != input.id { labels.append(DiagnosticLabel(earlier.location, "'\(earlier.name)' returns only its last step")) }
+                if earlier.id != input.id {
+                    labels.append(DiagnosticLabel(earlier.location, "'\(earlier.name)' returns only its last step"))
+                }
             } else {
-                help = x.rank == 1 ? "reshape the input to [timesteps, features], e.g. `- reshape: [\(x.dims[0]), 1]`"
-                    : x.rank == 3 ? "reshape images to rows as timesteps, e.g. `- reshape: [\(x.dims[0]), \(x.dims[1] * x.dims[2])]`" : nil
+                help =
+                    x.rank == 1
+                    ? "reshape the input to [timesteps, features], e.g. `- reshape: [\(x.dims[0]), 1]`"
+                    : x.rank == 3
+                        ? "reshape images to rows as timesteps, e.g. `- reshape: [\(x.dims[0]), \(x.dims[1] * x.dims[2])]`"
+                        : nil
             }
-            diagnostics.error(.inputRank, "'\(r.kind.rawValue)' needs a sequence input [timesteps, features]; got \(x)",
-                              at: layer.location, labels: labels, help: help)
+            diagnostics.error(
+                .inputRank, "'\(r.kind.rawValue)' needs a sequence input [timesteps, features]; got \(x)",
+                at: layer.location, labels: labels, help: help)
             return nil
         }
         return r.returnSequences ? TensorShape([x.dims[0], r.units]) : TensorShape([r.units])
@@ -133,20 +154,25 @@ extension GraphBuilder {
     private mutating func reshape(_ x: TensorShape, _ r: Reshape, layer: LayerSpec, input: Node) -> TensorShape? {
         var target = r.target
         guard let known = TensorShape.checkedProduct(target.filter { $0 != -1 }) else {
-            _ = withinLimits(target.filter { $0 != -1 }, what: "the reshape target of '\(layer.name)'", at: layer.location)
+            _ = withinLimits(
+                target.filter { $0 != -1 }, what: "the reshape target of '\(layer.name)'", at: layer.location)
             return nil
         }
         if let slot = target.firstIndex(of: -1) {
             guard x.elementCount % known == 0 else {
-                diagnostics.error(.reshapeSize, "a reshape must keep the number of elements; \(x.elementCount) is not divisible by \(known)",
-                                  at: r.targetLocation ?? layer.location, labels: [inputLabel(input, layer)])
+                diagnostics.error(
+                    .reshapeSize,
+                    "a reshape must keep the number of elements; \(x.elementCount) is not divisible by \(known)",
+                    at: r.targetLocation ?? layer.location, labels: [inputLabel(input, layer)])
                 return nil
             }
             target[slot] = x.elementCount / known
         } else if known != x.elementCount {
-            diagnostics.error(.reshapeSize, "a reshape must keep the number of elements; \(TensorShape(target).perSample) has \(known.grouped), the input \(x.elementCount.grouped)",
-                              at: r.targetLocation ?? layer.location, labels: [inputLabel(input, layer)],
-                              help: "use -1 for one dimension to infer it")
+            diagnostics.error(
+                .reshapeSize,
+                "a reshape must keep the number of elements; \(TensorShape(target).perSample) has \(known.grouped), the input \(x.elementCount.grouped)",
+                at: r.targetLocation ?? layer.location, labels: [inputLabel(input, layer)],
+                help: "use -1 for one dimension to infer it")
             return nil
         }
         return TensorShape(target)
@@ -162,13 +188,16 @@ extension GraphBuilder {
             if mismatched.op.kind == .dense, first.rank == mismatched.shape!.rank {
                 help = "set 'units: \(first.channels)' on '\(mismatched.name)'"
             }
-            diagnostics.append(.error(.mergeShapeMismatch,
-                                      "'add' operands must have identical shapes; got \(inputs.map { $0.shape!.description }.joined(separator: " and "))",
-                                      at: primary, label: "", labels: labels.map { label in
-                                          var label = label
-                                          label.severity = label.location == primary ? .error : .note
-                                          return label
-                                      }, help: help))
+            diagnostics.append(
+                .error(
+                    .mergeShapeMismatch,
+                    "'add' operands must have identical shapes; got \(inputs.map { $0.shape!.description }.joined(separator: " and "))",
+                    at: primary, label: "",
+                    labels: labels.map { label in
+                        var label = label
+                        label.severity = label.location == primary ? .error : .note
+                        return label
+                    }, help: help))
             return nil
         }
         return first
@@ -179,20 +208,25 @@ extension GraphBuilder {
         let rawAxis = c.axis
         let axis = rawAxis < 0 ? first.rank + rawAxis : rawAxis
         guard axis >= 0, axis < first.rank else {
-            diagnostics.error(.concatShapeMismatch, "'concat' axis must lie within the per-sample rank \(first.rank); got \(rawAxis)",
-                              at: c.axisLocation ?? layer.location,
-                              help: "per-sample axes run from 0 to \(first.rank - 1) (or -1 for the last); the batch axis is not counted")
+            diagnostics.error(
+                .concatShapeMismatch, "'concat' axis must lie within the per-sample rank \(first.rank); got \(rawAxis)",
+                at: c.axisLocation ?? layer.location,
+                help:
+                    "per-sample axes run from 0 to \(first.rank - 1) (or -1 for the last); the batch axis is not counted"
+            )
             return nil
         }
         var dims = first.dims
         for input in inputs.dropFirst() {
             let s = input.shape!
-            let compatible = s.rank == first.rank && (0..<s.rank).allSatisfy { $0 == axis || s.dims[$0] == first.dims[$0] }
+            let compatible =
+                s.rank == first.rank && (0..<s.rank).allSatisfy { $0 == axis || s.dims[$0] == first.dims[$0] }
             guard compatible else {
-                diagnostics.error(.concatShapeMismatch,
-                                  "'concat' operands must agree on every axis but axis \(rawAxis); got \(first) and \(s)",
-                                  at: layer.inputs.first { $0.name == input.name }?.location ?? layer.location,
-                                  labels: inputs.map { inputLabel($0, layer) })
+                diagnostics.error(
+                    .concatShapeMismatch,
+                    "'concat' operands must agree on every axis but axis \(rawAxis); got \(first) and \(s)",
+                    at: layer.inputs.first { $0.name == input.name }?.location ?? layer.location,
+                    labels: inputs.map { inputLabel($0, layer) })
                 return nil
             }
             dims[axis] += s.dims[axis]

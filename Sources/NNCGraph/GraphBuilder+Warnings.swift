@@ -15,10 +15,13 @@ extension GraphBuilder {
         var consumed = [Bool](repeating: false, count: graph.nodes.count)
         for node in graph.nodes { for input in node.inputs { consumed[input.rawValue] = true } }
         for node in graph.nodes.dropFirst() where !live[node.id.rawValue] && !consumed[node.id.rawValue] {
-            diagnostics.warning(.deadBranch, "every layer should lead to the model output; nothing reads '\(node.name)'",
-                                at: node.location,
-                                notes: ["the output is '\(graph[output].name)'; '\(node.name)' and the layers only it reads are computed for nothing"],
-                                help: "feed '\(node.name)' into the output path (e.g. an add or concat), set `output:`, or remove it")
+            diagnostics.warning(
+                .deadBranch, "every layer should lead to the model output; nothing reads '\(node.name)'",
+                at: node.location,
+                notes: [
+                    "the output is '\(graph[output].name)'; '\(node.name)' and the layers only it reads are computed for nothing"
+                ],
+                help: "feed '\(node.name)' into the output path (e.g. an add or concat), set `output:`, or remove it")
         }
     }
 
@@ -34,11 +37,12 @@ extension GraphBuilder {
         }
         guard stack.count > limit else { return }
         let first = stack[0]
-        diagnostics.warning(.deepSigmoid,
-                            "\(stack.count) hidden sigmoid/tanh layers with a small init will barely learn: gradients shrink at every layer",
-                            at: first.location,
-                            labels: stack.dropFirst().prefix(3).map { DiagnosticLabel($0.location, "'\($0.name)'") },
-                            help: "use glorot_uniform or lecun_normal init, relu activations, or batchnorm between layers")
+        diagnostics.warning(
+            .deepSigmoid,
+            "\(stack.count) hidden sigmoid/tanh layers with a small init will barely learn: gradients shrink at every layer",
+            at: first.location,
+            labels: stack.dropFirst().prefix(3).map { DiagnosticLabel($0.location, "'\($0.name)'") },
+            help: "use glorot_uniform or lecun_normal init, relu activations, or batchnorm between layers")
     }
 
     private func isSmallInit(_ initializer: Initializer) -> Bool {
@@ -47,7 +51,8 @@ extension GraphBuilder {
         case .normal(_, let std): std <= 0.01
         case .zeros: true
         case .constant(let value): abs(value) <= 0.01
-        case .ones, .glorotUniform, .glorotNormal, .heUniform, .heNormal, .lecunUniform, .lecunNormal, .orthogonal: false
+        case .ones, .glorotUniform, .glorotNormal, .heUniform, .heNormal, .lecunUniform, .lecunNormal, .orthogonal:
+            false
         }
     }
 }

@@ -12,10 +12,11 @@ extension TrainingChecker {
             if let set = data.record(split) { checkDataset(set, split: split) }
         }
         if let validation = data.record("validation"), graph.training.train.validationSplit > 0 {
-            diagnostics.error(.conflictingKeys, "validation data is given once: either 'data.validation' or 'train.validation_split'",
-                              at: spec.train?.valueLocation("validation_split") ?? validation.location,
-                              labels: [DiagnosticLabel(validation.location, "validation data given here")],
-                              help: "remove validation_split, or remove data.validation")
+            diagnostics.error(
+                .conflictingKeys, "validation data is given once: either 'data.validation' or 'train.validation_split'",
+                at: spec.train?.valueLocation("validation_split") ?? validation.location,
+                labels: [DiagnosticLabel(validation.location, "validation data given here")],
+                help: "remove validation_split, or remove data.validation")
         }
         checkTestSplit(data)
         checkTokenPreprocessing(data)
@@ -27,30 +28,38 @@ extension TrainingChecker {
     /// as many values as the model's input (a batch row is exactly one input).
     private mutating func checkReshape(_ data: RecordValue) {
         guard let shape = graph.training.data.preprocess.reshape, let input = spec.input,
-              let location = data.record("preprocess")?.valueLocation("reshape") else { return }
-        let have = TensorShape.checkedProduct(shape), want = TensorShape.checkedProduct(input)
+            let location = data.record("preprocess")?.valueLocation("reshape")
+        else { return }
+        let have = TensorShape.checkedProduct(shape)
+        let want = TensorShape.checkedProduct(input)
         guard have != want else { return }
-        diagnostics.error(.reshapeSize, "data.preprocess.reshape must keep the model's input size; \(TensorShape(shape).perSample) holds \(have.map { $0.grouped } ?? "too many") values and the input \(TensorShape(input).perSample) \(want.map { $0.grouped } ?? "too many")",
-                          at: location, labels: [DiagnosticLabel(spec.inputLocation, "input \(TensorShape(input).perSample)")],
-                          help: "reshape to a shape of \(want.map { $0.grouped } ?? "the input's") values, or remove reshape")
+        diagnostics.error(
+            .reshapeSize,
+            "data.preprocess.reshape must keep the model's input size; \(TensorShape(shape).perSample) holds \(have.map { $0.grouped } ?? "too many") values and the input \(TensorShape(input).perSample) \(want.map { $0.grouped } ?? "too many")",
+            at: location, labels: [DiagnosticLabel(spec.inputLocation, "input \(TensorShape(input).perSample)")],
+            help: "reshape to a shape of \(want.map { $0.grouped } ?? "the input's") values, or remove reshape")
     }
 
     /// Token ids (token and text files, the copy task) are not scaled, standardized or
     /// shifted: those act on real values and images.
     private mutating func checkTokenPreprocessing(_ data: RecordValue) {
         guard let train = data.record("train"), let format = DataConfiguration.Format(of: train) else { return }
-        let tokenIDs = switch format {
-        case .tokens, .text: true
-        case .generate: graph.training.data.train?.source.isTokenIDs == true
-        case .idx, .csv, .npy: false
-        }
+        let tokenIDs =
+            switch format {
+            case .tokens, .text: true
+            case .generate: graph.training.data.train?.source.isTokenIDs == true
+            case .idx, .csv, .npy: false
+            }
         guard tokenIDs else { return }
-        let given = [("preprocess", ["scale", "standardize"]), ("augment", ["shift", "flip"])].flatMap { section, keys in
+        let given = [("preprocess", ["scale", "standardize"]), ("augment", ["shift", "flip"])].flatMap {
+            section, keys in
             keys.compactMap { key in data.record(section).flatMap { $0.isExplicit(key) ? ($0, key) : nil } }
         }
         for (section, key) in given {
-            diagnostics.error(.conflictingKeys, "'\(key)' applies to real-valued inputs and images, not to token ids", at: section.valueLocation(key) ?? section.location,
-                              labels: [DiagnosticLabel(train.location, "the training data are token ids")], help: "remove '\(key)'")
+            diagnostics.error(
+                .conflictingKeys, "'\(key)' applies to real-valued inputs and images, not to token ids",
+                at: section.valueLocation(key) ?? section.location,
+                labels: [DiagnosticLabel(train.location, "the training data are token ids")], help: "remove '\(key)'")
         }
     }
 
@@ -61,12 +70,17 @@ extension TrainingChecker {
         guard fraction > 0, let location = data.valueLocation("test_split") else { return }
         let validation = graph.training.train.validationSplit
         if let test = data.record("test") {
-            diagnostics.error(.conflictingKeys, "test data is given once: either 'data.test' or 'data.test_split'", at: location,
-                              labels: [DiagnosticLabel(test.location, "test data given here")],
-                              help: "remove test_split, or remove data.test")
+            diagnostics.error(
+                .conflictingKeys, "test data is given once: either 'data.test' or 'data.test_split'", at: location,
+                labels: [DiagnosticLabel(test.location, "test data given here")],
+                help: "remove test_split, or remove data.test")
         } else if validation + fraction >= 1 {
-            diagnostics.error(.outOfRange, "validation_split and test_split together must stay below 1 to leave training data; they add up to \(validation + fraction)",
-                              at: location, labels: spec.train?.valueLocation("validation_split").map { [DiagnosticLabel($0, "validation_split")] } ?? [])
+            diagnostics.error(
+                .outOfRange,
+                "validation_split and test_split together must stay below 1 to leave training data; they add up to \(validation + fraction)",
+                at: location,
+                labels: spec.train?.valueLocation("validation_split").map { [DiagnosticLabel($0, "validation_split")] }
+                    ?? [])
         }
     }
 
@@ -74,29 +88,41 @@ extension TrainingChecker {
         guard let format = DataConfiguration.Format(of: set) else {
             // A file or task given but invalid was reported where it stands.
             guard set.rejected.isDisjoint(with: ["format", "images", "labels", "path", "generate"]) else { return }
-            diagnostics.error(.missingKey, "data.\(split) needs its files: 'images' and 'labels' (IDX or NPY), 'path' (CSV, tokens, text), or 'generate'",
-                              at: set.location, help: "e.g. `\(split): {path: data/iris.csv}`")
+            diagnostics.error(
+                .missingKey,
+                "data.\(split) needs its files: 'images' and 'labels' (IDX or NPY), 'path' (CSV, tokens, text), or 'generate'",
+                at: set.location, help: "e.g. `\(split): {path: data/iris.csv}`")
             return
         }
         let (needed, foreign) = format.keys
         for key in needed where !set.has(key) {
-            diagnostics.error(.missingKey, "data.\(split) in \(format.rawValue) format needs '\(key)'", at: set.location,
-                              help: needed == ["path"] ? "add `path: FILE`" : "add `images: FILE` and `labels: FILE`")
+            diagnostics.error(
+                .missingKey, "data.\(split) in \(format.rawValue) format needs '\(key)'", at: set.location,
+                help: needed == ["path"] ? "add `path: FILE`" : "add `images: FILE` and `labels: FILE`")
         }
         for key in foreign where set.isExplicit(key) {
-            let help = switch format {
-            case .csv: "CSV data is one file: use 'path' and 'label_column'"
-            case .generate: "generated data reads no file: remove '\(key)'"
-            case .idx, .npy: "set `format: csv` for a CSV file, or `format: tokens` or `text` for sequences"
-            case .tokens, .text: "sequence files are `label<TAB>sequence` lines: remove '\(key)'"
-            }
-            diagnostics.error(.conflictingKeys, format == .generate ? "'\(key)' does not apply to generated data" : "'\(key)' does not apply to \(format.rawValue) data",
-                              at: set.valueLocation(key) ?? set.location, help: help)
+            let help =
+                switch format {
+                case .csv: "CSV data is one file: use 'path' and 'label_column'"
+                case .generate: "generated data reads no file: remove '\(key)'"
+                case .idx, .npy: "set `format: csv` for a CSV file, or `format: tokens` or `text` for sequences"
+                case .tokens, .text: "sequence files are `label<TAB>sequence` lines: remove '\(key)'"
+                }
+            diagnostics.error(
+                .conflictingKeys,
+                format == .generate
+                    ? "'\(key)' does not apply to generated data"
+                    : "'\(key)' does not apply to \(format.rawValue) data",
+                at: set.valueLocation(key) ?? set.location, help: help)
         }
         // Any split may state a delimiter (a foreign key for all but CSV): it is read as written.
-        if let delimiter = set.string("delimiter"), set.isExplicit("delimiter"), delimiter.count != 1 || !delimiter.first!.isASCII {
-            diagnostics.error(.outOfRange, "a CSV delimiter is one ASCII character; got '\(delimiter)'", at: set.valueLocation("delimiter") ?? set.location,
-                              help: "for tab-separated values write `delimiter: \"\\t\"`")
+        if let delimiter = set.string("delimiter"), set.isExplicit("delimiter"),
+            delimiter.count != 1 || !delimiter.first!.isASCII
+        {
+            diagnostics.error(
+                .outOfRange, "a CSV delimiter is one ASCII character; got '\(delimiter)'",
+                at: set.valueLocation("delimiter") ?? set.location,
+                help: "for tab-separated values write `delimiter: \"\\t\"`")
         }
         checkFilesExist(set, keys: needed)
     }
@@ -108,13 +134,19 @@ extension TrainingChecker {
         let oneHot = graph.training.data.preprocess.oneHot
         switch loss {
         case .categoricalCrossEntropy where !oneHot:
-            diagnostics.error(.lossMismatch, "categorical cross-entropy compares with one-hot targets, but the data's labels are class numbers",
-                              at: written.location, help: "add `preprocess: {one_hot: true}` under data, or use sparse_categorical_crossentropy")
+            diagnostics.error(
+                .lossMismatch,
+                "categorical cross-entropy compares with one-hot targets, but the data's labels are class numbers",
+                at: written.location,
+                help: "add `preprocess: {one_hot: true}` under data, or use sparse_categorical_crossentropy")
         case .sparseCategoricalCrossEntropy where oneHot:
-            diagnostics.error(.lossMismatch, "sparse categorical cross-entropy takes class numbers, but one_hot: true turns them into vectors",
-                              at: data.record("preprocess")?.valueLocation("one_hot") ?? written.location,
-                              help: "remove one_hot, or use categorical_crossentropy")
-        case .categoricalCrossEntropy, .sparseCategoricalCrossEntropy, .meanSquaredError, .sumOfSquares, .binaryCrossEntropy:
+            diagnostics.error(
+                .lossMismatch,
+                "sparse categorical cross-entropy takes class numbers, but one_hot: true turns them into vectors",
+                at: data.record("preprocess")?.valueLocation("one_hot") ?? written.location,
+                help: "remove one_hot, or use categorical_crossentropy")
+        case .categoricalCrossEntropy, .sparseCategoricalCrossEntropy, .meanSquaredError, .sumOfSquares,
+            .binaryCrossEntropy:
             break
         }
     }
@@ -125,8 +157,10 @@ extension TrainingChecker {
         guard let transfer = graph.training.transfer else { return }
         let names = graph.nodes.dropFirst().map(\.name)
         for layer in transfer.layers ?? [] where !names.contains(layer.name) {
-            diagnostics.error(.unknownLayerName, "transfer initializes layers of this model; '\(layer.name)' is not one", at: layer.location,
-                              help: Suggestions.closest(to: layer.name, in: names).map { "did you mean '\($0)'?" })
+            diagnostics.error(
+                .unknownLayerName, "transfer initializes layers of this model; '\(layer.name)' is not one",
+                at: layer.location,
+                help: Suggestions.closest(to: layer.name, in: names).map { "did you mean '\($0)'?" })
         }
         checkFileExists(transfer.weights, at: transfer.weightsLocation, what: "transfer weights")
     }
@@ -144,8 +178,9 @@ extension TrainingChecker {
         let base = (file.path as NSString).deletingLastPathComponent
         let full = path.hasPrefix("/") || base.isEmpty ? path : base + "/" + path
         if !FileManager.default.fileExists(atPath: full) {
-            diagnostics.warning(.missingDataFile, "\(what) must exist to train; '\(path)' was not found", at: location,
-                                notes: ["paths are relative to the model file: looked for \(full)"])
+            diagnostics.warning(
+                .missingDataFile, "\(what) must exist to train; '\(path)' was not found", at: location,
+                notes: ["paths are relative to the model file: looked for \(full)"])
         }
     }
 }

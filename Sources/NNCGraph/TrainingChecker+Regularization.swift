@@ -7,19 +7,25 @@ extension TrainingChecker {
     mutating func checkRegularization() {
         guard let r = spec.regularization else { return }
         let regularization = graph.training.regularization
-        if regularization.clipNorm != nil, regularization.clipValue != nil, let valueAt = r.valueLocation("clip_value") {
-            diagnostics.error(.conflictingKeys, "gradients are clipped one way: by 'clip_norm' or by 'clip_value'", at: valueAt,
-                              labels: r.valueLocation("clip_norm").map { [DiagnosticLabel($0, "clip_norm set here")] } ?? [],
-                              help: "remove clip_value (clip_norm rescales all gradients together) or remove clip_norm")
+        if regularization.clipNorm != nil, regularization.clipValue != nil, let valueAt = r.valueLocation("clip_value")
+        {
+            diagnostics.error(
+                .conflictingKeys, "gradients are clipped one way: by 'clip_norm' or by 'clip_value'", at: valueAt,
+                labels: r.valueLocation("clip_norm").map { [DiagnosticLabel($0, "clip_norm set here")] } ?? [],
+                help: "remove clip_value (clip_norm rescales all gradients together) or remove clip_norm")
         }
         // An adamw weight_decay that failed to decode (reported) is not compared.
         if regularization.weightDecay > 0, case .adamw(_, _, _, let decay, _) = graph.training.optimizer.rule,
-           let optimizer = spec.optimizer, optimizer.has("weight_decay"), decay > 0 {
-            let adamwAt = optimizer.isExplicit("weight_decay") ? optimizer.valueLocation("weight_decay") ?? optimizer.location : optimizer.location
-            diagnostics.error(.conflictingKeys, "decoupled weight decay is declared once: adamw already decays the weights",
-                              at: r.valueLocation("weight_decay") ?? r.location,
-                              labels: [DiagnosticLabel(adamwAt, "adamw decays by its weight_decay (\(decay))")],
-                              help: "set the rate as adamw's weight_decay and remove regularization.weight_decay, or use adam")
+            let optimizer = spec.optimizer, optimizer.has("weight_decay"), decay > 0
+        {
+            let adamwAt =
+                optimizer.isExplicit("weight_decay")
+                ? optimizer.valueLocation("weight_decay") ?? optimizer.location : optimizer.location
+            diagnostics.error(
+                .conflictingKeys, "decoupled weight decay is declared once: adamw already decays the weights",
+                at: r.valueLocation("weight_decay") ?? r.location,
+                labels: [DiagnosticLabel(adamwAt, "adamw decays by its weight_decay (\(decay))")],
+                help: "set the rate as adamw's weight_decay and remove regularization.weight_decay, or use adam")
         }
     }
 }

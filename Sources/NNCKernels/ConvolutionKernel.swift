@@ -21,14 +21,17 @@ public enum ConvolutionKernel {
     }
 
     /// y = f(conv(x, W) + bias).
-    public static func forward(y: UnsafeMutablePointer<Float>, x: UnsafePointer<Float>, w: UnsafePointer<Float>,
-                               bias: UnsafePointer<Float>?, _ cv: nnc_conv, activation: nnc_activation = NNC_ACT_LINEAR,
-                               parameter: Float = 0, scratch: UnsafeMutablePointer<Float>?, pool: ThreadPool?,
-                               workspace: UnsafeMutablePointer<Float>) {
+    public static func forward(
+        y: UnsafeMutablePointer<Float>, x: UnsafePointer<Float>, w: UnsafePointer<Float>,
+        bias: UnsafePointer<Float>?, _ cv: nnc_conv, activation: nnc_activation = NNC_ACT_LINEAR,
+        parameter: Float = 0, scratch: UnsafeMutablePointer<Float>?, pool: ThreadPool?,
+        workspace: UnsafeMutablePointer<Float>
+    ) {
         let packed = aligned(workspace)
         nnc_conv_pack_weights(packed, w, cv)
-        var job = Job(cv: cv, parts: parts(cv, threads: pool?.threads ?? 1), out: y, input: x, second: UnsafePointer(packed),
-                      bias: bias, activation: activation, parameter: parameter, scratch: scratch)
+        var job = Job(
+            cv: cv, parts: parts(cv, threads: pool?.threads ?? 1), out: y, input: x, second: UnsafePointer(packed),
+            bias: bias, activation: activation, parameter: parameter, scratch: scratch)
         run(&job, pool) { context, p in
             let j = context!.assumingMemoryBound(to: Job.self).pointee
             let (b0, b1) = j.samples(p)
@@ -45,34 +48,41 @@ public enum ConvolutionKernel {
     /// y = maxpool(f(conv(x, W) + bias)) for a pool whose windows tile the convolution's output
     /// (kernel = stride, no padding), without storing that output; `argmax` (when given)
     /// indexes it, as a separate max pool's would.
-    public static func forwardMaxPool(y: UnsafeMutablePointer<Float>, argmax: UnsafeMutablePointer<Int32>?,
-                                      x: UnsafePointer<Float>, w: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
-                                      _ cv: nnc_conv, pool window: nnc_window, activation: nnc_activation = NNC_ACT_LINEAR,
-                                      parameter: Float = 0, scratch: UnsafeMutablePointer<Float>?, pool: ThreadPool?,
-                                      workspace: UnsafeMutablePointer<Float>) {
+    public static func forwardMaxPool(
+        y: UnsafeMutablePointer<Float>, argmax: UnsafeMutablePointer<Int32>?,
+        x: UnsafePointer<Float>, w: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
+        _ cv: nnc_conv, pool window: nnc_window, activation: nnc_activation = NNC_ACT_LINEAR,
+        parameter: Float = 0, scratch: UnsafeMutablePointer<Float>?, pool: ThreadPool?,
+        workspace: UnsafeMutablePointer<Float>
+    ) {
         let packed = aligned(workspace)
         nnc_conv_pack_weights(packed, w, cv)
         let buffers = packed + (Int(nnc_conv_packed_floats(cv)) + 15) / 16 * 16
-        var job = Job(cv: cv, parts: parts(cv, threads: pool?.threads ?? 1), out: y, input: x, second: UnsafePointer(packed),
-                      bias: bias, activation: activation, parameter: parameter, scratch: scratch, partials: buffers,
-                      count: (Int(nnc_conv_maxpool_buffer_floats(cv, window)) + 15) / 16 * 16, pool: window, argmax: argmax)
+        var job = Job(
+            cv: cv, parts: parts(cv, threads: pool?.threads ?? 1), out: y, input: x, second: UnsafePointer(packed),
+            bias: bias, activation: activation, parameter: parameter, scratch: scratch, partials: buffers,
+            count: (Int(nnc_conv_maxpool_buffer_floats(cv, window)) + 15) / 16 * 16, pool: window, argmax: argmax)
         run(&job, pool) { context, p in
             let j = context!.assumingMemoryBound(to: Job.self).pointee
             let (b0, b1) = j.samples(p)
             let source = j.paddedInput(b0, b1)
-            nnc_conv_forward_maxpool(j.out, j.argmax, source, j.second, j.bias, j.cv, j.pool, j.activation, j.parameter, b0, b1,
-                                     j.partials! + p * j.count)
+            nnc_conv_forward_maxpool(
+                j.out, j.argmax, source, j.second, j.bias, j.cv, j.pool, j.activation, j.parameter, b0, b1,
+                j.partials! + p * j.count)
         }
     }
 
     /// dx = the adjoint of the forward with respect to x, for dz = ∂loss/∂y (before the activation).
-    public static func backwardData(dx: UnsafeMutablePointer<Float>, dz: UnsafePointer<Float>, w: UnsafePointer<Float>,
-                                    _ cv: nnc_conv, scratch: UnsafeMutablePointer<Float>?, pool: ThreadPool?,
-                                    workspace: UnsafeMutablePointer<Float>) {
+    public static func backwardData(
+        dx: UnsafeMutablePointer<Float>, dz: UnsafePointer<Float>, w: UnsafePointer<Float>,
+        _ cv: nnc_conv, scratch: UnsafeMutablePointer<Float>?, pool: ThreadPool?,
+        workspace: UnsafeMutablePointer<Float>
+    ) {
         let packed = aligned(workspace)
         nnc_conv_pack_weights_t(packed, w, cv)
-        var job = Job(cv: cv, parts: parts(cv, threads: pool?.threads ?? 1), out: dx, input: dz, second: UnsafePointer(packed),
-                      scratch: scratch)
+        var job = Job(
+            cv: cv, parts: parts(cv, threads: pool?.threads ?? 1), out: dx, input: dz, second: UnsafePointer(packed),
+            scratch: scratch)
         run(&job, pool) { context, p in
             let j = context!.assumingMemoryBound(to: Job.self).pointee
             let (b0, b1) = j.samples(p)
@@ -87,12 +97,15 @@ public enum ConvolutionKernel {
 
     /// dW = Σ over positions of patchᵀ·dz: each part sums its samples (part 0 into dw, the
     /// others into the workspace), then the parts' sums are added in order.
-    public static func backwardWeights(dw: UnsafeMutablePointer<Float>, x: UnsafePointer<Float>, dz: UnsafePointer<Float>,
-                                       _ cv: nnc_conv, scratch: UnsafeMutablePointer<Float>?, pool: ThreadPool?,
-                                       workspace: UnsafeMutablePointer<Float>) {
+    public static func backwardWeights(
+        dw: UnsafeMutablePointer<Float>, x: UnsafePointer<Float>, dz: UnsafePointer<Float>,
+        _ cv: nnc_conv, scratch: UnsafeMutablePointer<Float>?, pool: ThreadPool?,
+        workspace: UnsafeMutablePointer<Float>
+    ) {
         let count = Int(cv.g.kh * cv.g.kw * cv.g.c / cv.groups * cv.filters)
-        var job = Job(cv: cv, parts: parts(cv, threads: pool?.threads ?? 1), out: dw, input: x, second: dz, scratch: scratch,
-                      partials: workspace, count: count)
+        var job = Job(
+            cv: cv, parts: parts(cv, threads: pool?.threads ?? 1), out: dw, input: x, second: dz, scratch: scratch,
+            partials: workspace, count: count)
         run(&job, pool) { context, p in
             let j = context!.assumingMemoryBound(to: Job.self).pointee
             let (b0, b1) = j.samples(p)
@@ -134,11 +147,15 @@ public enum ConvolutionKernel {
         }
     }
 
-    static func run(_ job: inout Job, _ pool: ThreadPool?, _ task: @convention(c) (UnsafeMutableRawPointer?, Int) -> Void) {
+    static func run(
+        _ job: inout Job, _ pool: ThreadPool?, _ task: @convention(c) (UnsafeMutableRawPointer?, Int) -> Void
+    ) {
         if let pool {
             pool.run(parts: job.parts, &job, task)
         } else {
-            withUnsafeMutablePointer(to: &job) { for p in 0..<$0.pointee.parts { task(UnsafeMutableRawPointer($0), p) } }
+            withUnsafeMutablePointer(to: &job) {
+                for p in 0..<$0.pointee.parts { task(UnsafeMutableRawPointer($0), p) }
+            }
         }
     }
 

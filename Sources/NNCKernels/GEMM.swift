@@ -57,18 +57,23 @@ public enum GEMM {
             // Rows while every part gets at least two row tiles (each part then packs only its
             // own A); a short, wide C (few rows) splits its columns instead.
             byRows = m >= 2 * n || m >= 2 * 6 * threads
-            let extent = byRows ? m : n, tile = byRows ? 6 : 16
+            let extent = byRows ? m : n
+            let tile = byRows ? 6 : 16
             parts = min(threads, max(1, (extent + tile - 1) / tile))
-            sharesB = parts > 1 && byRows && n > 16 && Double((n + 15) / 16 * 16) * Double(k) <= Double(maximumSharedPackedFloats)
+            sharesB =
+                parts > 1 && byRows && n > 16
+                && Double((n + 15) / 16 * 16) * Double(k) <= Double(maximumSharedPackedFloats)
             self.m = m
             self.n = n
         }
 
         /// The rows and columns of C that part p computes.
         public func part(_ p: Int) -> (rows: Range<Int>, cols: Range<Int>) {
-            let extent = byRows ? m : n, tile = byRows ? 6 : 16
+            let extent = byRows ? m : n
+            let tile = byRows ? 6 : 16
             let tiles = (extent + tile - 1) / tile
-            let lo = min(extent, tiles * p / parts * tile), hi = min(extent, tiles * (p + 1) / parts * tile)
+            let lo = min(extent, tiles * p / parts * tile)
+            let hi = min(extent, tiles * (p + 1) / parts * tile)
             return byRows ? (rows: lo..<hi, cols: 0..<n) : (rows: 0..<m, cols: lo..<hi)
         }
 
@@ -80,7 +85,8 @@ public enum GEMM {
     }
 
     /// The parts of a multiply, as a list (for tests and reports).
-    public static func partition(m: Int, n: Int, k: Int = .max, threads: Int) -> [(rows: Range<Int>, cols: Range<Int>)] {
+    public static func partition(m: Int, n: Int, k: Int = .max, threads: Int) -> [(rows: Range<Int>, cols: Range<Int>)]
+    {
         let split = Split(m: m, n: n, k: k, threads: threads)
         return (0..<split.parts).map(split.part)
     }
@@ -126,25 +132,32 @@ public enum GEMM {
     /// C[m×n] (+)= op(A)·op(B) with op(A) m×k and op(B) k×n, then the epilogue if any, split
     /// over `pool` (or run on the calling thread). `workspace` holds
     /// `workspaceFloats(…, threads: pool.threads)`. Allocates nothing.
-    public static func multiply(c: UnsafeMutablePointer<Float>, ldc: Int,
-                                a: UnsafePointer<Float>, lda: Int, transposeA: Bool = false,
-                                b: UnsafePointer<Float>, ldb: Int, transposeB: Bool = false,
-                                m: Int, n: Int, k: Int, accumulate: Bool = false, packedB: UnsafePointer<Float>? = nil,
-                                epilogue: Epilogue? = nil, pool: ThreadPool? = nil, workspace: UnsafeMutablePointer<Float>) {
+    public static func multiply(
+        c: UnsafeMutablePointer<Float>, ldc: Int,
+        a: UnsafePointer<Float>, lda: Int, transposeA: Bool = false,
+        b: UnsafePointer<Float>, ldb: Int, transposeB: Bool = false,
+        m: Int, n: Int, k: Int, accumulate: Bool = false, packedB: UnsafePointer<Float>? = nil,
+        epilogue: Epilogue? = nil, pool: ThreadPool? = nil, workspace: UnsafeMutablePointer<Float>
+    ) {
         precondition(packedB == nil || (!transposeA && !transposeB), "packed weights are for C = A·B")
         let split = Split(m: m, n: n, k: k, threads: pool?.threads ?? 1)
         let shared = split.sharesB && packedB == nil
         let stride = perThreadWorkspace(m: m, n: n, k: k)
         let parts = shared ? workspace + sharedPackedFloats(n: n, k: k) : workspace
-        var job = Job(split: split, c: c, ldc: ldc, a: a, lda: lda, transposeA: transposeA, b: b, ldb: ldb,
-                      transposeB: transposeB, packedB: shared ? UnsafePointer(workspace) : packedB, k: k, accumulate: accumulate,
-                      epilogue: nnc_epilogue(bias: epilogue?.bias, act: epilogue?.activation ?? NNC_ACT_LINEAR, param: epilogue?.parameter ?? 0),
-                      workspace: parts, stride: stride)
+        var job = Job(
+            split: split, c: c, ldc: ldc, a: a, lda: lda, transposeA: transposeA, b: b, ldb: ldb,
+            transposeB: transposeB, packedB: shared ? UnsafePointer(workspace) : packedB, k: k, accumulate: accumulate,
+            epilogue: nnc_epilogue(
+                bias: epilogue?.bias, act: epilogue?.activation ?? NNC_ACT_LINEAR, param: epilogue?.parameter ?? 0),
+            workspace: parts, stride: stride)
         if let pool, split.parts > 1 {
             if shared {
-                pool.run(parts: split.parts, &job) { context, p in context!.assumingMemoryBound(to: Job.self).pointee.pack(p) }
+                pool.run(parts: split.parts, &job) { context, p in
+                    context!.assumingMemoryBound(to: Job.self).pointee.pack(p)
+                }
             }
-            pool.run(parts: split.parts, &job) { context, p in context!.assumingMemoryBound(to: Job.self).pointee.run(p) }
+            pool.run(parts: split.parts, &job) { context, p in context!.assumingMemoryBound(to: Job.self).pointee.run(p)
+            }
         } else {
             for p in 0..<split.parts { job.run(p) }
         }
@@ -167,8 +180,9 @@ public enum GEMM {
         /// Packs part p's panels of the shared B.
         func pack(_ p: Int) {
             let cols = split.packedColumns(p)
-            nnc_sgemm_pack_b_t(UnsafeMutablePointer(mutating: packedB!), b, Int32(ldb), transposeB ? 1 : 0, Int32(split.n), Int32(k),
-                               Int32(cols.lowerBound), Int32(cols.upperBound))
+            nnc_sgemm_pack_b_t(
+                UnsafeMutablePointer(mutating: packedB!), b, Int32(ldb), transposeB ? 1 : 0, Int32(split.n), Int32(k),
+                Int32(cols.lowerBound), Int32(cols.upperBound))
         }
 
         func run(_ p: Int) {
@@ -178,14 +192,17 @@ public enum GEMM {
             let work = workspace + p * stride
             withUnsafePointer(to: epilogue) { ep in
                 if let packedB, !(transposeA || transposeB) {
-                    nnc_sgemm_prepacked(c, Int32(ldc), a, Int32(lda), b, Int32(ldb), packedB, Int32(split.m), Int32(split.n), Int32(k),
-                                        accumulate ? 1 : 0, r0, r1, c0, c1, work, ep)
+                    nnc_sgemm_prepacked(
+                        c, Int32(ldc), a, Int32(lda), b, Int32(ldb), packedB, Int32(split.m), Int32(split.n), Int32(k),
+                        accumulate ? 1 : 0, r0, r1, c0, c1, work, ep)
                 } else if let packedB {
-                    nnc_sgemm_packed_t(c, Int32(ldc), a, Int32(lda), transposeA ? 1 : 0, packedB, Int32(split.n), Int32(k),
-                                       accumulate ? 1 : 0, r0, r1, c0, c1, work, ep)
+                    nnc_sgemm_packed_t(
+                        c, Int32(ldc), a, Int32(lda), transposeA ? 1 : 0, packedB, Int32(split.n), Int32(k),
+                        accumulate ? 1 : 0, r0, r1, c0, c1, work, ep)
                 } else {
-                    nnc_sgemm_t(c, Int32(ldc), a, Int32(lda), transposeA ? 1 : 0, b, Int32(ldb), transposeB ? 1 : 0,
-                                Int32(split.m), Int32(split.n), Int32(k), accumulate ? 1 : 0, r0, r1, c0, c1, work, ep)
+                    nnc_sgemm_t(
+                        c, Int32(ldc), a, Int32(lda), transposeA ? 1 : 0, b, Int32(ldb), transposeB ? 1 : 0,
+                        Int32(split.m), Int32(split.n), Int32(k), accumulate ? 1 : 0, r0, r1, c0, c1, work, ep)
                 }
             }
         }
@@ -200,11 +217,14 @@ public enum GEMM {
     }
 
     /// The naive reference twin (double accumulation), for tests.
-    public static func reference(c: UnsafeMutablePointer<Float>, ldc: Int,
-                                 a: UnsafePointer<Float>, lda: Int, transposeA: Bool = false,
-                                 b: UnsafePointer<Float>, ldb: Int, transposeB: Bool = false,
-                                 m: Int, n: Int, k: Int, accumulate: Bool = false) {
-        nnc_sgemm_reference_t(c, Int32(ldc), a, Int32(lda), transposeA ? 1 : 0, b, Int32(ldb), transposeB ? 1 : 0,
-                              Int32(m), Int32(n), Int32(k), accumulate ? 1 : 0)
+    public static func reference(
+        c: UnsafeMutablePointer<Float>, ldc: Int,
+        a: UnsafePointer<Float>, lda: Int, transposeA: Bool = false,
+        b: UnsafePointer<Float>, ldb: Int, transposeB: Bool = false,
+        m: Int, n: Int, k: Int, accumulate: Bool = false
+    ) {
+        nnc_sgemm_reference_t(
+            c, Int32(ldc), a, Int32(lda), transposeA ? 1 : 0, b, Int32(ldb), transposeB ? 1 : 0,
+            Int32(m), Int32(n), Int32(k), accumulate ? 1 : 0)
     }
 }

@@ -41,7 +41,9 @@ public enum MachinePeak {
         func run(part: Int) {
             arrived.add(1, ordering: .sequentiallyConsistent)
             let deadline = DispatchTime.now().uptimeNanoseconds + 1_000_000_000
-            while arrived.load(ordering: .sequentiallyConsistent) < parts && DispatchTime.now().uptimeNanoseconds < deadline {}
+            while arrived.load(ordering: .sequentiallyConsistent) < parts
+                && DispatchTime.now().uptimeNanoseconds < deadline
+            {}
             results[part] = (0..<5).map { _ in nnc_fma_peak_gflops(seconds / 5) }.max()!
         }
 

@@ -45,8 +45,10 @@ public final class ThreadPool: @unchecked Sendable {
     }
 
     /// Runs `task(&arguments, p)` for p in 0..<parts; `arguments` lives on the caller's stack.
-    public func run<Arguments>(parts: Int, _ arguments: inout Arguments,
-                               _ task: @convention(c) (UnsafeMutableRawPointer?, Int) -> Void) {
+    public func run<Arguments>(
+        parts: Int, _ arguments: inout Arguments,
+        _ task: @convention(c) (UnsafeMutableRawPointer?, Int) -> Void
+    ) {
         withUnsafeMutablePointer(to: &arguments) { run(parts: parts, context: UnsafeMutableRawPointer($0), task: task) }
     }
 }

@@ -39,7 +39,9 @@ public struct ArenaLayout: Sendable {
         }
         // At equal steps, frees (negative) come first: a buffer ending at s − 1 is dead at s.
         events.sort { $0.step != $1.step ? $0.step < $1.step : $0.delta < $1.delta }
-        var live = 0, best = 0, bestStep = 0
+        var live = 0
+        var best = 0
+        var bestStep = 0
         for e in events {
             live += e.delta
             if live > best {
@@ -59,17 +61,23 @@ public struct ArenaLayout: Sendable {
                 problems.append("\(b.id) has no offset")
                 continue
             }
-            if offset % Self.alignment != 0 { problems.append("\(b.id) at \(offset) is not \(Self.alignment)-byte aligned") }
+            if offset % Self.alignment != 0 {
+                problems.append("\(b.id) at \(offset) is not \(Self.alignment)-byte aligned")
+            }
         }
         // Sort by offset; any overlap in bytes between time-overlapping buffers is an error.
-        let placed = buffers.filter { offsets[$0.id] != nil && $0.bytes > 0 }.sorted { offsets[$0.id]! < offsets[$1.id]! }
+        let placed = buffers.filter { offsets[$0.id] != nil && $0.bytes > 0 }.sorted {
+            offsets[$0.id]! < offsets[$1.id]!
+        }
         for (i, a) in placed.enumerated() {
             let aEnd = offsets[a.id]! + a.bytes
             for b in placed[(i + 1)...] {
                 let bStart = offsets[b.id]!
                 if bStart >= aEnd { break }
                 if a.overlapsInTime(b) {
-                    problems.append("\(a.id) [\(offsets[a.id]!), \(aEnd)) and \(b.id) [\(bStart), \(bStart + b.bytes)) overlap while both live (steps \(max(a.first, b.first))–\(min(a.last, b.last)))")
+                    problems.append(
+                        "\(a.id) [\(offsets[a.id]!), \(aEnd)) and \(b.id) [\(bStart), \(bStart + b.bytes)) overlap while both live (steps \(max(a.first, b.first))–\(min(a.last, b.last)))"
+                    )
                 }
             }
         }
@@ -84,11 +92,13 @@ public struct ArenaLayout: Sendable {
         for b in buffers.sorted(by: { (offsets[$0.id] ?? 0, $0.id) < (offsets[$1.id] ?? 0, $1.id) }) {
             var row = ""
             for column in 0..<((steps + scale - 1) / scale) {
-                let lo = column * scale, hi = lo + scale - 1
+                let lo = column * scale
+                let hi = lo + scale - 1
                 row += lo <= b.last && b.first <= hi ? "#" : "."
             }
             let offset = offsets[b.id].map(String.init) ?? "?"
-            out += "\(String(describing: b.id).padding(toLength: 6, withPad: " ", startingAt: 0)) @\(offset.padding(toLength: 10, withPad: " ", startingAt: 0)) \(row)\n"
+            out +=
+                "\(String(describing: b.id).padding(toLength: 6, withPad: " ", startingAt: 0)) @\(offset.padding(toLength: 10, withPad: " ", startingAt: 0)) \(row)\n"
         }
         return out
     }

@@ -55,15 +55,19 @@ public struct LoweringFailure: Error, Sendable {
 
 extension ExecutionPlan {
     /// Lowers a checked, complete graph and plans its memory with `planner`.
-    public static func compile(_ graph: Graph, options: LoweringOptions,
-                               planner: MemoryPlanner = GreedyPlanner()) throws(LoweringFailure) -> ExecutionPlan {
+    public static func compile(
+        _ graph: Graph, options: LoweringOptions,
+        planner: MemoryPlanner = GreedyPlanner()
+    ) throws(LoweringFailure) -> ExecutionPlan {
         precondition(graph.isComplete, "compile a graph that checked without errors")
         precondition(options.batch >= 1, "a batch has at least one sample")
         var lowerer = Lowerer(graph: graph, options: options)
         lowerer.run()
         if lowerer.diagnostics.hasErrors { throw LoweringFailure(diagnostics: lowerer.diagnostics) }
-        if let tooLarge = KernelSizeLimit.check(lowerer.builder.buffers, lowerer.builder.prepare + lowerer.builder.instructions, graph: graph,
-                                                batch: options.batch) {
+        if let tooLarge = KernelSizeLimit.check(
+            lowerer.builder.buffers, lowerer.builder.prepare + lowerer.builder.instructions, graph: graph,
+            batch: options.batch)
+        {
             var diagnostics = Diagnostics()
             diagnostics.append(tooLarge)
             throw LoweringFailure(diagnostics: diagnostics)
@@ -71,7 +75,9 @@ extension ExecutionPlan {
         var buffers = lowerer.builder.buffers
         let output = lowerer.value[graph.output!]!
         if options.optimize {
-            InPlacePass.run(&buffers, lowerer.builder.instructions, keep: [output, lowerer.lossBuffer, lowerer.inputBuffer, lowerer.targetBuffer].compactMap { $0 })
+            InPlacePass.run(
+                &buffers, lowerer.builder.instructions,
+                keep: [output, lowerer.lossBuffer, lowerer.inputBuffer, lowerer.targetBuffer].compactMap { $0 })
         }
         // Persistent segment: in buffer order, each aligned.
         var persistentOffsets: [BufferID: Int] = [:]
@@ -85,19 +91,22 @@ extension ExecutionPlan {
         // The input and targets stay live for the whole step too: what the caller wrote is
         // still there for the next step (a benchmark or a repeated batch writes it once).
         let reported = [lowerer.updates.penalty, lowerer.updates.gradientNorm].compactMap { $0 }
-        let lifetimes = Liveness.lifetimes(buffers, lowerer.builder.instructions,
-                                           liveToEnd: [output, lowerer.lossBuffer, lowerer.inputBuffer, lowerer.targetBuffer].compactMap { $0 }
-                                               + results + reported)
+        let lifetimes = Liveness.lifetimes(
+            buffers, lowerer.builder.instructions,
+            liveToEnd: [output, lowerer.lossBuffer, lowerer.inputBuffer, lowerer.targetBuffer].compactMap { $0 }
+                + results + reported)
         let start = DispatchTime.now().uptimeNanoseconds
         let layout = planner.plan(lifetimes)
         let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
-        return ExecutionPlan(model: graph.name, options: options, buffers: buffers, prepare: lowerer.builder.prepare,
-                             instructions: lowerer.builder.instructions, parameters: lowerer.parameters.bindings, input: lowerer.inputBuffer,
-                             output: output, target: lowerer.targetBuffer, loss: lowerer.lossBuffer,
-                             lossFunction: lowerer.lossBuffer == nil ? nil : lowerer.fusion.loss?.function,
-                             outputIsLogits: lowerer.lossBuffer != nil && lowerer.fusion.loss?.takesActivation == true,
-                             penalty: lowerer.updates.penalty, gradientNorm: lowerer.updates.gradientNorm,
-                             initialValues: lowerer.builder.initialValues, persistentOffsets: persistentOffsets, persistentBytes: next,
-                             layout: layout, planningSeconds: seconds)
+        return ExecutionPlan(
+            model: graph.name, options: options, buffers: buffers, prepare: lowerer.builder.prepare,
+            instructions: lowerer.builder.instructions, parameters: lowerer.parameters.bindings,
+            input: lowerer.inputBuffer,
+            output: output, target: lowerer.targetBuffer, loss: lowerer.lossBuffer,
+            lossFunction: lowerer.lossBuffer == nil ? nil : lowerer.fusion.loss?.function,
+            outputIsLogits: lowerer.lossBuffer != nil && lowerer.fusion.loss?.takesActivation == true,
+            penalty: lowerer.updates.penalty, gradientNorm: lowerer.updates.gradientNorm,
+            initialValues: lowerer.builder.initialValues, persistentOffsets: persistentOffsets, persistentBytes: next,
+            layout: layout, planningSeconds: seconds)
     }
 }

@@ -32,7 +32,9 @@ public struct GreedyPlanner: MemoryPlanner {
     /// Run the local search over the best ordering when the orderings miss the bound.
     public var climbs: Bool
 
-    public init(orderings: [Ordering] = Ordering.allCases, randomAttempts: Int = 200, compacts: Bool = true, climbs: Bool = true) {
+    public init(
+        orderings: [Ordering] = Ordering.allCases, randomAttempts: Int = 200, compacts: Bool = true, climbs: Bool = true
+    ) {
         self.orderings = orderings
         self.randomAttempts = randomAttempts
         self.compacts = compacts
@@ -55,14 +57,16 @@ public struct GreedyPlanner: MemoryPlanner {
         // local search and jittered retries; bigger ones the three orderings that win most
         // often, so 1,000 buffers plan in a few milliseconds.
         let thorough = buffers.count <= Self.thoroughLimit
-        let tried = thorough ? orderings : orderings.filter { [.largestFirst, .crowdedFirst, .largestAreaFirst].contains($0) }
+        let tried =
+            thorough ? orderings : orderings.filter { [.largestFirst, .crowdedFirst, .largestAreaFirst].contains($0) }
         var best: ArenaLayout?
         var bestOrder: [BufferLifetime] = []
         for ordering in tried {
             let order = sorted(buffers, ordering)
             var layout = ArenaLayout(buffers: buffers, offsets: place(order), planner: "\(name) (\(ordering.rawValue))")
             if thorough, layout.arenaBytes > bound {
-                layout = ArenaLayout(buffers: buffers, offsets: compact(buffers, layout.offsets), planner: layout.planner)
+                layout = ArenaLayout(
+                    buffers: buffers, offsets: compact(buffers, layout.offsets), planner: layout.planner)
             }
             if best == nil || layout.arenaBytes < best!.arenaBytes { (best, bestOrder) = (layout, order) }
             if best!.arenaBytes <= bound { return best! }
@@ -73,7 +77,8 @@ public struct GreedyPlanner: MemoryPlanner {
         // Still above the bound: a local search over the best ordering's sequence.
         if thorough, climbs {
             let order = climb(bestOrder, bound: bound, evaluations: placements)
-            let layout = ArenaLayout(buffers: buffers, offsets: compact(buffers, place(order)), planner: "\(name) (local search)")
+            let layout = ArenaLayout(
+                buffers: buffers, offsets: compact(buffers, place(order)), planner: "\(name) (local search)")
             if layout.arenaBytes < best.arenaBytes { best = layout }
             if best.arenaBytes <= bound { return best }
         }
@@ -85,14 +90,16 @@ public struct GreedyPlanner: MemoryPlanner {
         for attempt in 0..<attempts {
             var keyed: [(key: Double, buffer: BufferLifetime)] = []
             for b in buffers {
-                state = state &* 6364136223846793005 &+ 1442695040888963407
+                state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
                 let jitter = 0.5 + Double(state >> 11) * 0x1p-53
-                let weight = attempt % 2 == 0 ? Double(b.alignedBytes) : Double(crowding[b.id]!) + Double(b.alignedBytes) * 1e-3
+                let weight =
+                    attempt % 2 == 0 ? Double(b.alignedBytes) : Double(crowding[b.id]!) + Double(b.alignedBytes) * 1e-3
                 keyed.append((-weight * jitter, b))
             }
             keyed.sort { $0.key != $1.key ? $0.key < $1.key : $0.buffer.id < $1.buffer.id }
-            let layout = ArenaLayout(buffers: buffers, offsets: compact(buffers, place(keyed.map(\.buffer))),
-                                     planner: "\(name) (jittered #\(attempt + 1))")
+            let layout = ArenaLayout(
+                buffers: buffers, offsets: compact(buffers, place(keyed.map(\.buffer))),
+                planner: "\(name) (jittered #\(attempt + 1))")
             if layout.arenaBytes < best.arenaBytes { best = layout }
             if best.arenaBytes <= bound { break }
         }
@@ -155,7 +162,9 @@ public struct GreedyPlanner: MemoryPlanner {
     func sweep(_ buffers: [BufferLifetime]) -> [BufferID: Int] {
         // Among buffers starting together, the longest-lived first: short-lived scratch goes
         // last, into what is left, and is freed before it fragments anything.
-        let starts = buffers.sorted { ($0.first, -$0.last, -$0.alignedBytes, $0.id) < ($1.first, -$1.last, -$1.alignedBytes, $1.id) }
+        let starts = buffers.sorted {
+            ($0.first, -$0.last, -$0.alignedBytes, $0.id) < ($1.first, -$1.last, -$1.alignedBytes, $1.id)
+        }
         let ends = buffers.sorted { ($0.last, $0.id) < ($1.last, $1.id) }
         var offsets: [BufferID: Int] = [:]
         offsets.reserveCapacity(buffers.count)
@@ -163,14 +172,23 @@ public struct GreedyPlanner: MemoryPlanner {
         var top = 0
         var nextEnd = 0
         func free(_ start: Int, _ end: Int) {
-            var lo = 0, hi = gaps.count
+            var lo = 0
+            var hi = gaps.count
             while lo < hi {
                 let mid = (lo + hi) / 2
                 if gaps[mid].start < start { lo = mid + 1 } else { hi = mid }
             }
-            var gap = (start: start, end: end), at = lo
-            if at < gaps.count, gaps[at].start == gap.end { gap.end = gaps[at].end; gaps.remove(at: at) }
-            if at > 0, gaps[at - 1].end == gap.start { gap.start = gaps[at - 1].start; gaps.remove(at: at - 1); at -= 1 }
+            var gap = (start: start, end: end)
+            var at = lo
+            if at < gaps.count, gaps[at].start == gap.end {
+                gap.end = gaps[at].end
+                gaps.remove(at: at)
+            }
+            if at > 0, gaps[at - 1].end == gap.start {
+                gap.start = gaps[at - 1].start
+                gaps.remove(at: at - 1)
+                at -= 1
+            }
             if gap.end == top {
                 top = gap.start
             } else {
@@ -209,12 +227,16 @@ public struct GreedyPlanner: MemoryPlanner {
         var offsets = buffers.map { placed[$0.id]! }
         let sizes = buffers.map(\.alignedBytes)
         let neighbours = buffers.indices.map { i in
-            buffers.indices.filter { j in j != i && buffers[j].first <= buffers[i].last && buffers[i].first <= buffers[j].last }
+            buffers.indices.filter { j in
+                j != i && buffers[j].first <= buffers[i].last && buffers[i].first <= buffers[j].last
+            }
         }
         var taken: [(start: Int, end: Int)] = []
         for _ in 0..<4 {
             var moved = false
-            let order = buffers.indices.sorted { (offsets[$0] + sizes[$0], buffers[$0].id) > (offsets[$1] + sizes[$1], buffers[$1].id) }
+            let order = buffers.indices.sorted {
+                (offsets[$0] + sizes[$0], buffers[$0].id) > (offsets[$1] + sizes[$1], buffers[$1].id)
+            }
             for i in order {
                 taken.removeAll(keepingCapacity: true)
                 for j in neighbours[i] { taken.append((offsets[j], offsets[j] + sizes[j])) }
@@ -241,7 +263,8 @@ public struct GreedyPlanner: MemoryPlanner {
 
     /// Best-fit placement in the given order.
     func place(_ order: [BufferLifetime]) -> [BufferID: Int] {
-        var slots: [Slot] = [], offsets: [Int] = []
+        var slots: [Slot] = []
+        var offsets: [Int] = []
         _ = bestFit(order, limit: .max, slots: &slots, offsets: &offsets)
         return Dictionary(uniqueKeysWithValues: zip(order.map(\.id), offsets))
     }
@@ -253,7 +276,8 @@ public struct GreedyPlanner: MemoryPlanner {
     /// the bound, a few hundred moves reach it.)
     func climb(_ start: [BufferLifetime], bound: Int, evaluations budget: Int) -> [BufferLifetime] {
         var order = start
-        var slots: [Slot] = [], offsets: [Int] = []
+        var slots: [Slot] = []
+        var offsets: [Int] = []
         var arena = bestFit(order, limit: .max, slots: &slots, offsets: &offsets)!
         var evaluations = 1
         var improved = true
@@ -301,7 +325,8 @@ public struct GreedyPlanner: MemoryPlanner {
             if arena >= limit { return nil }
             offsets.append(offset)
             // Insert keeping `slots` sorted by start (binary search for the position).
-            var lo = 0, hi = slots.count
+            var lo = 0
+            var hi = slots.count
             while lo < hi {
                 let mid = (lo + hi) / 2
                 if slots[mid].start <= offset { lo = mid + 1 } else { hi = mid }

@@ -8,19 +8,22 @@ extension Kernel {
     public var multiplyAdds: Int {
         switch self {
         case .dense(let rows, let inputs, let units, _, _, _), .denseBackwardData(let rows, let inputs, let units),
-             .denseBackwardWeights(let rows, let inputs, let units, _):
+            .denseBackwardWeights(let rows, let inputs, let units, _):
             rows * inputs * units
         case .convolution(let s, _, _), .convolutionBackwardData(let s), .convolutionBackwardWeights(let s, _),
-             .convolutionMaxPool(let s, _, _, _, _):
+            .convolutionMaxPool(let s, _, _, _, _):
             s.window.positions * s.patch * s.filters
         case .recurrent(let s), .recurrentBackward(let s), .recurrentWeightsGradient(let s):
             s.batch * s.steps * s.units * s.gateWidth
-        case .maxPool, .maxPoolBackward, .averagePool, .averagePoolBackward, .globalAveragePool, .globalAveragePoolBackward,
-             .activation, .activationBackward, .softmax, .softmaxBackward, .dropout, .dropoutBackward, .batchNormTraining,
-             .batchNormInference, .batchNormBackward, .packWeights, .foldBatchNorm, .layerNorm, .layerNormBackward, .add,
-             .accumulate, .concat, .concatBackward, .embedding, .embeddingBackward, .loss, .update, .penalty, .penaltyGradient,
-             .clipByValue, .clipByGlobalNorm, .weightDecay, .constrain, .swishLearnable, .swishLearnableBackward,
-             .packRecurrentWeights, .dropoutMask, .scaleSteps, .sequenceMask, .merge, .mergeBackward:
+        case .maxPool, .maxPoolBackward, .averagePool, .averagePoolBackward, .globalAveragePool,
+            .globalAveragePoolBackward,
+            .activation, .activationBackward, .softmax, .softmaxBackward, .dropout, .dropoutBackward,
+            .batchNormTraining,
+            .batchNormInference, .batchNormBackward, .packWeights, .foldBatchNorm, .layerNorm, .layerNormBackward, .add,
+            .accumulate, .concat, .concatBackward, .embedding, .embeddingBackward, .loss, .update, .penalty,
+            .penaltyGradient,
+            .clipByValue, .clipByGlobalNorm, .weightDecay, .constrain, .swishLearnable, .swishLearnableBackward,
+            .packRecurrentWeights, .dropoutMask, .scaleSteps, .sequenceMask, .merge, .mergeBackward:
             0
         }
     }

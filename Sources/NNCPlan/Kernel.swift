@@ -8,8 +8,10 @@ public struct WindowGeometry: Sendable, Equatable {
     public var padTop, padLeft, padBottom, padRight: Int
     public var oh, ow: Int
 
-    public init(batch: Int, h: Int, w: Int, c: Int, kh: Int, kw: Int, sh: Int, sw: Int, dh: Int = 1, dw: Int = 1,
-                padTop: Int = 0, padLeft: Int = 0, padBottom: Int = 0, padRight: Int = 0, oh: Int, ow: Int) {
+    public init(
+        batch: Int, h: Int, w: Int, c: Int, kh: Int, kw: Int, sh: Int, sw: Int, dh: Int = 1, dw: Int = 1,
+        padTop: Int = 0, padLeft: Int = 0, padBottom: Int = 0, padRight: Int = 0, oh: Int, ow: Int
+    ) {
         (self.batch, self.h, self.w, self.c) = (batch, h, w, c)
         (self.kh, self.kw, self.sh, self.sw, self.dh, self.dw) = (kh, kw, sh, sw, dh, dw)
         (self.padTop, self.padLeft, self.padBottom, self.padRight) = (padTop, padLeft, padBottom, padRight)
@@ -23,7 +25,8 @@ public struct WindowGeometry: Sendable, Equatable {
     /// dilation or padding, floor rounding): a max pool of this shape can run inside the
     /// kernel that produces its input.
     public var tilesWithoutOverlap: Bool {
-        kh == sh && kw == sw && dh == 1 && dw == 1 && padTop + padLeft + padBottom + padRight == 0 && oh * sh <= h && ow * sw <= w
+        kh == sh && kw == sw && dh == 1 && dw == 1 && padTop + padLeft + padBottom + padRight == 0 && oh * sh <= h
+            && ow * sw <= w
     }
 }
 
@@ -45,7 +48,8 @@ public struct ConvolutionShape: Sendable, Equatable {
     /// A 1×1, stride-1, unpadded convolution over one group is a GEMM on x itself: no columns.
     public var isPointwise: Bool {
         let g = window
-        return g.kh == 1 && g.kw == 1 && g.sh == 1 && g.sw == 1 && g.padTop + g.padBottom + g.padLeft + g.padRight == 0 && groups == 1
+        return g.kh == 1 && g.kw == 1 && g.sh == 1 && g.sw == 1 && g.padTop + g.padBottom + g.padLeft + g.padRight == 0
+            && groups == 1
     }
 
     /// How the fast executor computes the convolution: a GEMM on x (pointwise), or kernels that
@@ -106,7 +110,8 @@ public enum OptimizerRule: Sendable, Equatable {
         switch self {
         case .sgd(let momentum, _, _): momentum > 0 ? ["velocity"] : []
         case .adagrad: ["accumulator"]
-        case .rmsprop(_, let momentum, _, let centered): ["mean_square"] + (centered ? ["mean_gradient"] : []) + (momentum > 0 ? ["momentum"] : [])
+        case .rmsprop(_, let momentum, _, let centered):
+            ["mean_square"] + (centered ? ["mean_gradient"] : []) + (momentum > 0 ? ["momentum"] : [])
         case .adadelta: ["mean_square_gradient", "mean_square_update"]
         case .adam(_, _, _, let amsgrad, _): ["m", "v"] + (amsgrad ? ["v_max"] : [])
         }
@@ -142,7 +147,8 @@ public enum Kernel: Sendable, Equatable {
     /// y = maxpool(f(conv(x, W) + b)) for a max pool whose windows tile the convolution's
     /// output, which is never stored; the argmax (training) indexes it, as the pool's own would:
     /// [y out, argmax out?, x in, W in, b in?, padded x scratch].
-    case convolutionMaxPool(ConvolutionShape, bias: Bool, activation: ActivationFunction, pool: WindowGeometry, saveArgmax: Bool)
+    case convolutionMaxPool(
+        ConvolutionShape, bias: Bool, activation: ActivationFunction, pool: WindowGeometry, saveArgmax: Bool)
     /// [y out, argmax out?, x in]; the argmax (int32) is kept for backward when training.
     case maxPool(WindowGeometry, saveArgmax: Bool)
     /// [dx out, dy in, argmax in].
@@ -266,11 +272,14 @@ public enum Kernel: Sendable, Equatable {
         case .denseBackwardData: "gemm dx=dy·Wᵀ"
         case .denseBackwardWeights(_, _, _, let bias): "gemm dW=xᵀ·dy" + (bias ? " +db" : "")
         case .convolution(let s, let bias, let act):
-            "conv\(s.window.h == 1 && s.window.kh == 1 ? "1d" : "2d") \(s.method.rawValue)" + (bias ? "+bias" : "") + (act.kind == .linear ? "" : "+\(act)")
+            "conv\(s.window.h == 1 && s.window.kh == 1 ? "1d" : "2d") \(s.method.rawValue)" + (bias ? "+bias" : "")
+                + (act.kind == .linear ? "" : "+\(act)")
         case .convolutionMaxPool(let s, let bias, let act, _, let save):
             Kernel.convolution(s, bias: bias, activation: act).name + "+maxpool" + (save ? "+argmax" : "")
-        case .convolutionBackwardData(let s): s.isPointwise ? "conv dx=dy·Wᵀ (gemm)" : "conv dx=col2im(dy·Wᵀ) (in place)"
-        case .convolutionBackwardWeights(let s, let bias): "conv dW=patchesᵀ·dy" + (s.isPointwise ? " (gemm)" : "") + (bias ? " +db" : "")
+        case .convolutionBackwardData(let s):
+            s.isPointwise ? "conv dx=dy·Wᵀ (gemm)" : "conv dx=col2im(dy·Wᵀ) (in place)"
+        case .convolutionBackwardWeights(let s, let bias):
+            "conv dW=patchesᵀ·dy" + (s.isPointwise ? " (gemm)" : "") + (bias ? " +db" : "")
         case .maxPool(_, let save): save ? "maxpool+argmax" : "maxpool"
         case .maxPoolBackward: "maxpool backward"
         case .averagePool: "avgpool"
@@ -299,7 +308,8 @@ public enum Kernel: Sendable, Equatable {
             "\(f.name)" + (gradient ? " + gradient" : "")
         case .update(let rule, _): "\(rule.name) update"
         case .penalty(let terms): "l1/l2 penalty ×\(terms.count)"
-        case .penaltyGradient(let t): "penalty gradient" + (t.l1 > 0 ? " +l1·sign(w)" : "") + (t.l2 > 0 ? " +2·l2·w" : "")
+        case .penaltyGradient(let t):
+            "penalty gradient" + (t.l1 > 0 ? " +l1·sign(w)" : "") + (t.l2 > 0 ? " +2·l2·w" : "")
         case .clipByValue(let limit, _): "clip gradient to ±\(limit)"
         case .clipByGlobalNorm(let c, let counts): "clip \(counts.count) gradients to global norm \(c)"
         case .weightDecay(let rate, _): "weight decay (λ = \(rate))"
@@ -310,7 +320,8 @@ public enum Kernel: Sendable, Equatable {
         case .recurrent(let s): "\(s.description) forward"
         case .recurrentBackward(let s): "\(s.description) backward through time"
         case .recurrentWeightsGradient(let s): "gemm dU=Σ sₜᵀ·dzₜ" + (s.recurrentBias ? " +db_r" : "")
-        case .packRecurrentWeights(_, let transposed): transposed ? "pack Uᵀ into GEMM panels" : "pack U into GEMM panels"
+        case .packRecurrentWeights(_, let transposed):
+            transposed ? "pack Uᵀ into GEMM panels" : "pack U into GEMM panels"
         case .dropoutMask(let rate, _, _, _): "dropout mask(\(rate))"
         case .scaleSteps: "scale every step by a mask"
         case .sequenceMask(_, let padding): "sequence mask (padding id \(padding))"
@@ -324,14 +335,15 @@ public enum Kernel: Sendable, Equatable {
         switch self {
         case .activation, .dropout, .dropoutBackward, .activationBackward, .scaleSteps: true
         case .dense, .denseBackwardData, .denseBackwardWeights, .convolution, .convolutionBackwardData,
-             .convolutionBackwardWeights, .convolutionMaxPool, .maxPool, .maxPoolBackward, .averagePool,
-             .averagePoolBackward, .globalAveragePool, .globalAveragePoolBackward, .softmax, .softmaxBackward,
-             .batchNormTraining, .batchNormInference, .batchNormBackward, .packWeights, .foldBatchNorm,
-             .layerNorm, .layerNormBackward, .add, .accumulate, .concat, .concatBackward, .embedding,
-             .embeddingBackward, .loss, .update, .penalty, .penaltyGradient, .clipByValue, .clipByGlobalNorm,
-             .weightDecay, .constrain, .swishLearnable, .swishLearnableBackward, .recurrent,
-             .recurrentBackward, .recurrentWeightsGradient, .packRecurrentWeights, .dropoutMask, .sequenceMask,
-             .merge, .mergeBackward: false
+            .convolutionBackwardWeights, .convolutionMaxPool, .maxPool, .maxPoolBackward, .averagePool,
+            .averagePoolBackward, .globalAveragePool, .globalAveragePoolBackward, .softmax, .softmaxBackward,
+            .batchNormTraining, .batchNormInference, .batchNormBackward, .packWeights, .foldBatchNorm,
+            .layerNorm, .layerNormBackward, .add, .accumulate, .concat, .concatBackward, .embedding,
+            .embeddingBackward, .loss, .update, .penalty, .penaltyGradient, .clipByValue, .clipByGlobalNorm,
+            .weightDecay, .constrain, .swishLearnable, .swishLearnableBackward, .recurrent,
+            .recurrentBackward, .recurrentWeightsGradient, .packRecurrentWeights, .dropoutMask, .sequenceMask,
+            .merge, .mergeBackward:
+            false
         }
     }
 }

@@ -10,8 +10,10 @@ enum KernelSizeLimit {
 
     /// E0401 at the layer of the first buffer too large for the kernels, naming the largest
     /// batch whose buffers all fit; nil when every buffer fits.
-    static func check(_ buffers: [PlanBuffer], _ instructions: [Instruction], graph: Graph,
-                      batch: Int) -> Diagnostic? {
+    static func check(
+        _ buffers: [PlanBuffer], _ instructions: [Instruction], graph: Graph,
+        batch: Int
+    ) -> Diagnostic? {
         var tooLarge: [(buffer: PlanBuffer, elements: Int?)] = []
         for buffer in buffers where buffer.viewOf == nil {
             let elements = TensorShape.checkedProduct(buffer.shape)
@@ -23,12 +25,15 @@ enum KernelSizeLimit {
         let layer = instructions.first { $0.operands.contains { $0.buffer == first.buffer.id } }?.layer
         let node = layer.flatMap { name in graph.nodes.first { $0.name == name } }
         let count = first.elements.map { $0.grouped } ?? "more than 2⁶³"
-        let help = fit > 0
+        let help =
+            fit > 0
             ? "the largest batch whose tensors all fit is \(fit.grouped); use a smaller batch (or make \(isInput ? "the input" : "the layer") smaller)"
             : "no batch fits: one sample's tensor is already too large; make \(isInput ? "the input" : "the layer") smaller"
-        return .error(.tooLarge, "a tensor of a compiled plan may hold at most \(maxElements.grouped) elements (the kernels' 32-bit sizes); "
-                      + "'\(first.buffer.name)' \(first.buffer.shapeText) holds \(count) at batch \(batch.grouped)",
-                      at: isInput ? graph.nodes[0].location : node?.location ?? graph.layersLocation, help: help)
+        return .error(
+            .tooLarge,
+            "a tensor of a compiled plan may hold at most \(maxElements.grouped) elements (the kernels' 32-bit sizes); "
+                + "'\(first.buffer.name)' \(first.buffer.shapeText) holds \(count) at batch \(batch.grouped)",
+            at: isInput ? graph.nodes[0].location : node?.location ?? graph.layersLocation, help: help)
     }
 
     /// The largest batch at which none of `buffers` is too large, taking each as growing in

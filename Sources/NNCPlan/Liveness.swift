@@ -3,7 +3,9 @@
 /// (the caller writes them before the step); the buffers in `liveToEnd` (output, loss,
 /// input and targets) stay live to the last step.
 enum Liveness {
-    static func lifetimes(_ buffers: [PlanBuffer], _ instructions: [Instruction], liveToEnd: [BufferID]) -> [BufferLifetime] {
+    static func lifetimes(_ buffers: [PlanBuffer], _ instructions: [Instruction], liveToEnd: [BufferID])
+        -> [BufferLifetime]
+    {
         var first = [Int](repeating: .max, count: buffers.count)
         var last = [Int](repeating: -1, count: buffers.count)
         func root(_ id: BufferID) -> Int { (buffers[id.rawValue].viewOf ?? id).rawValue }
@@ -47,12 +49,16 @@ enum InPlacePass {
         var views: [BufferID: [Int]] = [:]
         for b in buffers { if let owner = b.viewOf { views[owner, default: []].append(b.id.rawValue) } }
         for (step, instruction) in instructions.enumerated() where instruction.kernel.canRunInPlace {
-            let y = instruction.operands[0].buffer, x = instruction.operands[1].buffer
-            let ry = root(y), rx = root(x)
+            let y = instruction.operands[0].buffer
+            let x = instruction.operands[1].buffer
+            let ry = root(y)
+            let rx = root(x)
             guard ry != rx, ry == y, !pinned.contains(rx), !pinned.contains(ry),
-                  !buffers[rx.rawValue].role.isPersistent, buffers[rx.rawValue].role != .input, buffers[rx.rawValue].role != .target,
-                  last[rx.rawValue] == step, first[ry.rawValue] == step,
-                  buffers[rx.rawValue].bytes == buffers[ry.rawValue].bytes, buffers[rx.rawValue].type == buffers[ry.rawValue].type
+                !buffers[rx.rawValue].role.isPersistent, buffers[rx.rawValue].role != .input,
+                buffers[rx.rawValue].role != .target,
+                last[rx.rawValue] == step, first[ry.rawValue] == step,
+                buffers[rx.rawValue].bytes == buffers[ry.rawValue].bytes,
+                buffers[rx.rawValue].type == buffers[ry.rawValue].type
             else { continue }
             // y (and every view of y) now shares x's bytes.
             let moved = views.removeValue(forKey: ry) ?? []

@@ -66,10 +66,12 @@ public struct RecurrentShape: Sendable, Equatable {
     /// which multiply by U as stored).
     public var packed: Bool
 
-    public init(cell: Cell, batch: Int, steps: Int, inputs: Int, units: Int, activation: ActivationFunction,
-                recurrentActivation: ActivationFunction, reverse: Bool = false, returnSequences: Bool = false,
-                outputWidth: Int? = nil, outputColumn: Int = 0, recurrentBias: Bool = false, masked: Bool = false,
-                zeroPaddedOutput: Bool = false, recurrentDropout: Bool = false, training: Bool = true, packed: Bool = true) {
+    public init(
+        cell: Cell, batch: Int, steps: Int, inputs: Int, units: Int, activation: ActivationFunction,
+        recurrentActivation: ActivationFunction, reverse: Bool = false, returnSequences: Bool = false,
+        outputWidth: Int? = nil, outputColumn: Int = 0, recurrentBias: Bool = false, masked: Bool = false,
+        zeroPaddedOutput: Bool = false, recurrentDropout: Bool = false, training: Bool = true, packed: Bool = true
+    ) {
         self.cell = cell
         self.batch = batch
         self.steps = steps
@@ -100,7 +102,9 @@ public struct RecurrentShape: Sendable, Equatable {
     /// Activations whose derivative reads their input (leaky_relu, softplus, swish) make
     /// training keep the pre-activations too.
     public var keepsPreactivations: Bool {
-        training && (!activation.kind.backwardNeedsOnlyOutput || (cell != .simple && !recurrentActivation.kind.backwardNeedsOnlyOutput))
+        training
+            && (!activation.kind.backwardNeedsOnlyOutput
+                || (cell != .simple && !recurrentActivation.kind.backwardNeedsOnlyOutput))
     }
     /// Recurrent products per step: two for GRU reset before (s·U_zr, then (r⊙s)·U_h), else one.
     public var products: Int { splitsProduct ? 2 : 1 }
@@ -169,7 +173,8 @@ public struct RecurrentShape: Sendable, Equatable {
 
     /// How many present slots come before `slot`: a loop, not `allCases` (an array), since
     /// executors ask every step and a step allocates nothing.
-    static func position<Slot: RawRepresentable>(of slot: Slot, present: (Slot) -> Bool) -> Int where Slot.RawValue == Int {
+    static func position<Slot: RawRepresentable>(of slot: Slot, present: (Slot) -> Bool) -> Int
+    where Slot.RawValue == Int {
         precondition(present(slot), "\(slot) is not an operand of this recurrent instruction")
         var index = 0
         for raw in 0..<slot.rawValue where present(Slot(rawValue: raw)!) { index += 1 }
@@ -196,7 +201,8 @@ public struct RecurrentShape: Sendable, Equatable {
 
     public func has(_ slot: BackwardSlot) -> Bool {
         switch slot {
-        case .gatesGradient, .outputGradient, .gates, .states, .stateGradient, .sGradient, .transposedKernel, .packedTransposedKernel:
+        case .gatesGradient, .outputGradient, .gates, .states, .stateGradient, .sGradient, .transposedKernel,
+            .packedTransposedKernel:
             return true
         case .productGradient: return separateRecurrentGradient
         case .cells: return has(ForwardSlot.cells)
@@ -220,7 +226,8 @@ public struct RecurrentShape: Sendable, Equatable {
     /// Floats of product k's panel block (blocks follow each other).
     public func packedFloats(product k: Int, transposed: Bool) -> Int {
         let columns = productColumns(k).count
-        return transposed ? PackedWeights.floats(inputs: columns, units: units) : PackedWeights.floats(inputs: units, units: columns)
+        return transposed
+            ? PackedWeights.floats(inputs: columns, units: units) : PackedWeights.floats(inputs: units, units: columns)
     }
 
     /// What `nnc plan` prints.

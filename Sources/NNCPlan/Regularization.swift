@@ -11,4 +11,3 @@ public struct PenaltyTerm: Sendable, Equatable {
         self.l2 = l2
     }
 }
-

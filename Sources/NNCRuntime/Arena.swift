@@ -22,7 +22,9 @@ public final class Arena: @unchecked Sendable {
         self.persistentBytes = ArenaLayout.align(persistentBytes)
         self.arenaBytes = ArenaLayout.align(arenaBytes)
         self.workspaceBytes = ArenaLayout.align(workspaceBytes)
-        precondition(lender == nil || lender!.persistentBytes == self.persistentBytes, "a borrowed persistent segment has the same size")
+        precondition(
+            lender == nil || lender!.persistentBytes == self.persistentBytes,
+            "a borrowed persistent segment has the same size")
         self.lender = lender
         let own = lender == nil ? self.persistentBytes : 0
         bytes = max(ArenaLayout.alignment, own + self.arenaBytes + self.workspaceBytes)

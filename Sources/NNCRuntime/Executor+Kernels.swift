@@ -22,53 +22,74 @@ extension Executor {
         let count = instruction.operands.count
         switch instruction.kernel {
         case .dense(let rows, let inputs, let units, let bias, let act, let packed):
-            GEMM.multiply(c: f(base, 0), ldc: units, a: f(base, 1), lda: inputs, b: f(base, 2), ldb: units,
-                          m: rows, n: units, k: inputs, packedB: packed ? UnsafePointer(f(base, bias ? 4 : 3)) : nil,
-                          epilogue: epilogue(bias: bias ? f(base, 3) : nil, act), pool: pool, workspace: workspace)
+            GEMM.multiply(
+                c: f(base, 0), ldc: units, a: f(base, 1), lda: inputs, b: f(base, 2), ldb: units,
+                m: rows, n: units, k: inputs, packedB: packed ? UnsafePointer(f(base, bias ? 4 : 3)) : nil,
+                epilogue: epilogue(bias: bias ? f(base, 3) : nil, act), pool: pool, workspace: workspace)
 
         case .denseBackwardData(let rows, let inputs, let units):
-            GEMM.multiply(c: f(base, 0), ldc: inputs, a: f(base, 1), lda: units, b: f(base, 2), ldb: units, transposeB: true,
-                          m: rows, n: inputs, k: units, pool: pool, workspace: workspace)
+            GEMM.multiply(
+                c: f(base, 0), ldc: inputs, a: f(base, 1), lda: units, b: f(base, 2), ldb: units, transposeB: true,
+                m: rows, n: inputs, k: units, pool: pool, workspace: workspace)
 
         case .denseBackwardWeights(let rows, let inputs, let units, let bias):
-            let x = f(base, bias ? 2 : 1), dz = f(base, bias ? 3 : 2)
-            GEMM.multiply(c: f(base, 0), ldc: units, a: x, lda: inputs, transposeA: true, b: dz, ldb: units,
-                          m: inputs, n: units, k: rows, pool: pool, workspace: workspace)
+            let x = f(base, bias ? 2 : 1)
+            let dz = f(base, bias ? 3 : 2)
+            GEMM.multiply(
+                c: f(base, 0), ldc: units, a: x, lda: inputs, transposeA: true, b: dz, ldb: units,
+                m: inputs, n: units, k: rows, pool: pool, workspace: workspace)
             if bias { nnc_column_sums(f(base, 1), dz, Int32(rows), Int32(units)) }
 
         case .convolution(let s, let bias, let act):
-            let y = f(base, 0), x = f(base, 1), w = f(base, 2), b = bias ? f(base, 3) : nil, scratch = f(base, bias ? 4 : 3)
+            let y = f(base, 0)
+            let x = f(base, 1)
+            let w = f(base, 2)
+            let b = bias ? f(base, 3) : nil
+            let scratch = f(base, bias ? 4 : 3)
             if s.isPointwise {
-                GEMM.multiply(c: y, ldc: s.filters, a: x, lda: s.patch, b: w, ldb: s.filters, m: s.window.positions, n: s.filters,
-                              k: s.patch, epilogue: epilogue(bias: b, act), pool: pool, workspace: workspace)
+                GEMM.multiply(
+                    c: y, ldc: s.filters, a: x, lda: s.patch, b: w, ldb: s.filters, m: s.window.positions, n: s.filters,
+                    k: s.patch, epilogue: epilogue(bias: b, act), pool: pool, workspace: workspace)
             } else {
-                ConvolutionKernel.forward(y: y, x: x, w: w, bias: b, s.raw, activation: act.raw, parameter: Float(act.parameter),
-                                    scratch: scratch, pool: pool, workspace: workspace)
+                ConvolutionKernel.forward(
+                    y: y, x: x, w: w, bias: b, s.raw, activation: act.raw, parameter: Float(act.parameter),
+                    scratch: scratch, pool: pool, workspace: workspace)
             }
 
         case .convolutionMaxPool(let s, let bias, let act, let window, let save):
             let k = save ? 2 : 1
-            ConvolutionKernel.forwardMaxPool(y: f(base, 0), argmax: save ? i32(base, 1) : nil, x: f(base, k), w: f(base, k + 1),
-                                       bias: bias ? f(base, k + 2) : nil, s.raw, pool: window.raw, activation: act.raw,
-                                       parameter: Float(act.parameter), scratch: f(base, bias ? k + 3 : k + 2), pool: pool,
-                                       workspace: workspace)
+            ConvolutionKernel.forwardMaxPool(
+                y: f(base, 0), argmax: save ? i32(base, 1) : nil, x: f(base, k), w: f(base, k + 1),
+                bias: bias ? f(base, k + 2) : nil, s.raw, pool: window.raw, activation: act.raw,
+                parameter: Float(act.parameter), scratch: f(base, bias ? k + 3 : k + 2), pool: pool,
+                workspace: workspace)
 
         case .convolutionBackwardData(let s):
-            let dx = f(base, 0), dz = f(base, 1), w = f(base, 2), scratch = f(base, 3)
+            let dx = f(base, 0)
+            let dz = f(base, 1)
+            let w = f(base, 2)
+            let scratch = f(base, 3)
             if s.isPointwise {
-                GEMM.multiply(c: dx, ldc: s.patch, a: dz, lda: s.filters, b: w, ldb: s.filters, transposeB: true,
-                              m: s.window.positions, n: s.patch, k: s.filters, pool: pool, workspace: workspace)
+                GEMM.multiply(
+                    c: dx, ldc: s.patch, a: dz, lda: s.filters, b: w, ldb: s.filters, transposeB: true,
+                    m: s.window.positions, n: s.patch, k: s.filters, pool: pool, workspace: workspace)
             } else {
-                ConvolutionKernel.backwardData(dx: dx, dz: dz, w: w, s.raw, scratch: scratch, pool: pool, workspace: workspace)
+                ConvolutionKernel.backwardData(
+                    dx: dx, dz: dz, w: w, s.raw, scratch: scratch, pool: pool, workspace: workspace)
             }
 
         case .convolutionBackwardWeights(let s, let bias):
-            let dw = f(base, 0), x = f(base, bias ? 2 : 1), dz = f(base, bias ? 3 : 2), scratch = f(base, bias ? 4 : 3)
+            let dw = f(base, 0)
+            let x = f(base, bias ? 2 : 1)
+            let dz = f(base, bias ? 3 : 2)
+            let scratch = f(base, bias ? 4 : 3)
             if s.isPointwise {
-                GEMM.multiply(c: dw, ldc: s.filters, a: x, lda: s.patch, transposeA: true, b: dz, ldb: s.filters,
-                              m: s.patch, n: s.filters, k: s.window.positions, pool: pool, workspace: workspace)
+                GEMM.multiply(
+                    c: dw, ldc: s.filters, a: x, lda: s.patch, transposeA: true, b: dz, ldb: s.filters,
+                    m: s.patch, n: s.filters, k: s.window.positions, pool: pool, workspace: workspace)
             } else {
-                ConvolutionKernel.backwardWeights(dw: dw, x: x, dz: dz, s.raw, scratch: scratch, pool: pool, workspace: workspace)
+                ConvolutionKernel.backwardWeights(
+                    dw: dw, x: x, dz: dz, s.raw, scratch: scratch, pool: pool, workspace: workspace)
             }
             if bias { nnc_column_sums(f(base, 1), dz, Int32(s.window.positions), Int32(s.filters)) }
 
@@ -109,21 +130,31 @@ extension Executor {
             nnc_dropout_backward(f(base, 0), f(base, 1), n, Float(rate), dropoutSeed(salt))
 
         case .batchNormTraining(let rows, let channels, let momentum, let epsilon, let scale, let center):
-            let gamma = scale ? f(base, 6) : nil, beta = center ? f(base, scale ? 7 : 6) : nil
-            nnc_batchnorm_train_forward(f(base, 0), f(base, 1), f(base, 2), f(base, 3), f(base, 4), f(base, 5), gamma, beta,
-                                        Int32(rows), Int32(channels), Float(momentum), Float(epsilon))
+            let gamma = scale ? f(base, 6) : nil
+            let beta = center ? f(base, scale ? 7 : 6) : nil
+            nnc_batchnorm_train_forward(
+                f(base, 0), f(base, 1), f(base, 2), f(base, 3), f(base, 4), f(base, 5), gamma, beta,
+                Int32(rows), Int32(channels), Float(momentum), Float(epsilon))
 
         case .batchNormInference(let rows, let channels, let epsilon, let scale, let center):
-            let gamma = scale ? f(base, 4) : nil, beta = center ? f(base, scale ? 5 : 4) : nil
-            nnc_batchnorm_infer(f(base, 0), f(base, 1), f(base, 2), f(base, 3), gamma, beta, Int32(rows), Int32(channels), Float(epsilon))
+            let gamma = scale ? f(base, 4) : nil
+            let beta = center ? f(base, scale ? 5 : 4) : nil
+            nnc_batchnorm_infer(
+                f(base, 0), f(base, 1), f(base, 2), f(base, 3), gamma, beta, Int32(rows), Int32(channels),
+                Float(epsilon))
 
-        case .batchNormBackward(let rows, let width, let scale, let center), .layerNormBackward(let rows, let width, let scale, let center):
+        case .batchNormBackward(let rows, let width, let scale, let center),
+            .layerNormBackward(let rows, let width, let scale, let center):
             // Both: [dx, dγ?, dβ?, dy, x, mean, invStd, γ?]; batchnorm normalizes columns, layernorm rows.
             let (dGamma, dBeta, rest) = normalizationGradients(base, scale: scale, center: center)
             let gamma = count > rest + 4 ? f(base, rest + 4) : nil
-            let backward = if case .batchNormBackward = instruction.kernel { nnc_batchnorm_backward } else { nnc_layernorm_backward }
-            backward(f(base, 0), dGamma, dBeta, f(base, rest), f(base, rest + 1), f(base, rest + 2), f(base, rest + 3),
-                     gamma, Int32(rows), Int32(width))
+            let backward =
+                if case .batchNormBackward = instruction.kernel { nnc_batchnorm_backward } else {
+                    nnc_layernorm_backward
+                }
+            backward(
+                f(base, 0), dGamma, dBeta, f(base, rest), f(base, rest + 1), f(base, rest + 2), f(base, rest + 3),
+                gamma, Int32(rows), Int32(width))
 
         case .packWeights(let inputs, let units):
             GEMM.pack(f(base, 0), b: f(base, 1), ldb: units, n: units, k: inputs)
@@ -132,16 +163,22 @@ extension Executor {
             var k = 3
             let b = bias ? f(base, k) : nil
             if bias { k += 1 }
-            let mean = f(base, k), variance = f(base, k + 1)
+            let mean = f(base, k)
+            let variance = f(base, k + 1)
             k += 2
             let gamma = scale ? f(base, k) : nil
             if scale { k += 1 }
             let beta = center ? f(base, k) : nil
-            nnc_fold_batchnorm(f(base, 0), f(base, 1), f(base, 2), b, mean, variance, gamma, beta, weights, Int32(channels), Float(epsilon))
+            nnc_fold_batchnorm(
+                f(base, 0), f(base, 1), f(base, 2), b, mean, variance, gamma, beta, weights, Int32(channels),
+                Float(epsilon))
 
         case .layerNorm(let rows, let features, let epsilon, let scale, let center):
-            let gamma = scale ? f(base, 4) : nil, beta = center ? f(base, scale ? 5 : 4) : nil
-            nnc_layernorm_forward(f(base, 0), f(base, 1), f(base, 2), f(base, 3), gamma, beta, Int32(rows), Int32(features), Float(epsilon))
+            let gamma = scale ? f(base, 4) : nil
+            let beta = center ? f(base, scale ? 5 : 4) : nil
+            nnc_layernorm_forward(
+                f(base, 0), f(base, 1), f(base, 2), f(base, 3), gamma, beta, Int32(rows), Int32(features),
+                Float(epsilon))
 
         case .add(let n, let inputs):
             for k in 0..<inputs { addInputs[k] = UnsafePointer(f(base, 1 + k)) }
@@ -154,30 +191,36 @@ extension Executor {
             let total = widths.reduce(0, +)
             var column = 0
             for (k, width) in widths.enumerated() {
-                let y = f(base, 0), x = f(base, 1 + k)
+                let y = f(base, 0)
+                let x = f(base, 1 + k)
                 for r in 0..<outer { (y + r * total + column).update(from: x + r * width, count: width) }
                 column += width
             }
 
         case .concatBackward(let outer, let widths, let index):
-            let total = widths.reduce(0, +), width = widths[index]
+            let total = widths.reduce(0, +)
+            let width = widths[index]
             let column = widths[..<index].reduce(0, +)
-            let dx = f(base, 0), dy = f(base, 1)
+            let dx = f(base, 0)
+            let dy = f(base, 1)
             for r in 0..<outer { (dx + r * width).update(from: dy + r * total + column, count: width) }
 
         case .embedding(let rows, _, let dimension, let padding):
-            nnc_embedding_forward(f(base, 0), i32(base, 1), f(base, 2), Int32(rows), Int32(dimension), Int32(padding ?? -1))
+            nnc_embedding_forward(
+                f(base, 0), i32(base, 1), f(base, 2), Int32(rows), Int32(dimension), Int32(padding ?? -1))
 
         case .embeddingBackward(let rows, let vocabulary, let dimension, let padding):
-            nnc_embedding_backward(f(base, 0), i32(base, 1), f(base, 2), Int32(rows), Int32(vocabulary), Int32(dimension),
-                                   Int32(padding ?? -1))
+            nnc_embedding_backward(
+                f(base, 0), i32(base, 1), f(base, 2), Int32(rows), Int32(vocabulary), Int32(dimension),
+                Int32(padding ?? -1))
 
         case .loss(let function, let rows, let columns, let gradient):
             loss(function, base, rows: rows, columns: columns, gradient: gradient)
 
         case .update(let rule, let n):
-            inRanges(.update(rule, learningRate: learningRate, momentum: momentum, step: steps + 1), count: n,
-                     work: RangeJob.work(of: rule, n), base, operandCount: count)
+            inRanges(
+                .update(rule, learningRate: learningRate, momentum: momentum, step: steps + 1), count: n,
+                work: RangeJob.work(of: rule, n), base, operandCount: count)
 
         // Regularization and learnable activations (Executor+Regularization.swift).
         case .penalty(let terms):
@@ -223,7 +266,8 @@ extension Executor {
 
         case .mergeBackward(let mode, let n):
             let reads = mode == .mul
-            nnc_merge_backward(f(base, 0), f(base, 1), f(base, 2), reads ? f(base, 3) : nil, reads ? f(base, 4) : nil, n, mode.raw)
+            nnc_merge_backward(
+                f(base, 0), f(base, 1), f(base, 2), reads ? f(base, 3) : nil, reads ? f(base, 4) : nil, n, mode.raw)
         }
     }
 
@@ -234,7 +278,8 @@ extension Executor {
     }
 
     func normalizationGradients(_ base: Int, scale: Bool, center: Bool)
-        -> (UnsafeMutablePointer<Float>?, UnsafeMutablePointer<Float>?, Int) {
+        -> (UnsafeMutablePointer<Float>?, UnsafeMutablePointer<Float>?, Int)
+    {
         var k = 1
         let dGamma = scale ? f(base, k) : nil
         if scale { k += 1 }
@@ -250,7 +295,8 @@ extension Executor {
         let y = f(base, gradient ? 2 : 1)
         let t = gradient ? 3 : 2
         let scale = 1 / Float(rows)
-        let r = Int32(rows), c = Int32(columns)
+        let r = Int32(rows)
+        let c = Int32(columns)
         switch function {
         case .meanSquaredError, .sumOfSquares:
             let half: Int32 = function == .sumOfSquares ? 1 : 0
@@ -260,11 +306,13 @@ extension Executor {
             nnc_bce_forward(loss, y, f(base, t), r, c, logits ? 1 : 0, Float(smoothing))
             if let dy { nnc_bce_backward(dy, y, f(base, t), r, c, logits ? 1 : 0, scale, Float(smoothing)) }
         case .categoricalCrossEntropy(let sparse, let smoothing):
-            let labels = sparse ? i32(base, t) : nil, targets = sparse ? nil : f(base, t)
+            let labels = sparse ? i32(base, t) : nil
+            let targets = sparse ? nil : f(base, t)
             nnc_cce_forward(loss, y, targets, labels, r, c, Float(smoothing))
             if let dy { nnc_cce_backward(dy, y, targets, labels, r, c, scale, Float(smoothing)) }
         case .softmaxCrossEntropy(let sparse, let smoothing):
-            let labels = sparse ? i32(base, t) : nil, targets = sparse ? nil : f(base, t)
+            let labels = sparse ? i32(base, t) : nil
+            let targets = sparse ? nil : f(base, t)
             nnc_softmax_xent_forward(loss, y, labels, targets, r, c, Float(smoothing))
             if let dy { nnc_softmax_xent_backward(dy, y, labels, targets, r, c, scale, Float(smoothing)) }
         }
@@ -309,17 +357,19 @@ extension ConvolutionShape {
     /// The C kernels' description: the geometry of the tensor they read and the method.
     var raw: nnc_conv {
         let padded = paddedInput
-        return nnc_conv(g: window.raw, filters: Int32(filters), groups: Int32(groups), hp: Int32(padded?.h ?? window.h),
-                        wp: Int32(padded?.w ?? window.w), padded: padded == nil ? 0 : 1, direct: method == .direct ? 1 : 0)
+        return nnc_conv(
+            g: window.raw, filters: Int32(filters), groups: Int32(groups), hp: Int32(padded?.h ?? window.h),
+            wp: Int32(padded?.w ?? window.w), padded: padded == nil ? 0 : 1, direct: method == .direct ? 1 : 0)
     }
 }
 
 extension WindowGeometry {
     /// The C kernels' window (the one converter between the two).
     public var raw: nnc_window {
-        nnc_window(batch: Int32(batch), h: Int32(h), w: Int32(w), c: Int32(c), kh: Int32(kh), kw: Int32(kw),
-                   sh: Int32(sh), sw: Int32(sw), dh: Int32(dh), dw: Int32(dw), pad_top: Int32(padTop),
-                   pad_left: Int32(padLeft), pad_bottom: Int32(padBottom), pad_right: Int32(padRight),
-                   oh: Int32(oh), ow: Int32(ow))
+        nnc_window(
+            batch: Int32(batch), h: Int32(h), w: Int32(w), c: Int32(c), kh: Int32(kh), kw: Int32(kw),
+            sh: Int32(sh), sw: Int32(sw), dh: Int32(dh), dw: Int32(dw), pad_top: Int32(padTop),
+            pad_left: Int32(padLeft), pad_bottom: Int32(padBottom), pad_right: Int32(padRight),
+            oh: Int32(oh), ow: Int32(ow))
     }
 }

@@ -45,8 +45,9 @@ extension Executor {
                 for k in 0..<plan[id].elements where p[k].isFinite { largest = max(largest, abs(p[k])) }
             }
             let own = plan.parameters.filter { $0.layer == instruction.layer && bad.contains("\($0.layer).\($0.name)") }
-            return NonFiniteSource(layer: instruction.layer, instruction: instruction.kernel.name,
-                                   nonFiniteParameters: own.map { "\($0.layer).\($0.name)" }, largestInput: largest)
+            return NonFiniteSource(
+                layer: instruction.layer, instruction: instruction.kernel.name,
+                nonFiniteParameters: own.map { "\($0.layer).\($0.name)" }, largestInput: largest)
         }
         return nil
     }

@@ -22,8 +22,11 @@ struct RangeJob {
     var count: Int
     var parts = 1
     /// The instruction's operands in its order (nil past its last).
-    var operands: (UnsafeMutableRawPointer?, UnsafeMutableRawPointer?, UnsafeMutableRawPointer?, UnsafeMutableRawPointer?,
-                   UnsafeMutableRawPointer?)
+    var operands:
+        (
+            UnsafeMutableRawPointer?, UnsafeMutableRawPointer?, UnsafeMutableRawPointer?, UnsafeMutableRawPointer?,
+            UnsafeMutableRawPointer?
+        )
 
     /// Elements below which one thread does it all (a second costs more to wake than it saves).
     static let minimumParallelElements = 65_536
@@ -33,7 +36,8 @@ struct RangeJob {
     }
 
     func run(_ part: Int) {
-        let lo = count * part / parts, n = count * (part + 1) / parts - lo
+        let lo = count * part / parts
+        let n = count * (part + 1) / parts - lo
         let (a, b, c, d, e) = operands
         switch kind {
         case .activation(let act, let parameter):
@@ -44,11 +48,13 @@ struct RangeJob {
         case .accumulate:
             nnc_accumulate(float(a, lo)!, float(b, lo)!, n)
         case .update(let rule, let rate, let momentum, let step):
-            Self.update(rule, w: float(a, lo)!, g: float(b, lo)!, state: (float(c, lo), float(d, lo), float(e, lo)), n,
-                        learningRate: rate, momentum: momentum, step: step)
+            Self.update(
+                rule, w: float(a, lo)!, g: float(b, lo)!, state: (float(c, lo), float(d, lo), float(e, lo)), n,
+                learningRate: rate, momentum: momentum, step: step)
         case .maxPoolBackward(let g):
-            nnc_maxpool_backward_samples(float(a, 0)!, float(b, 0)!, c!.assumingMemoryBound(to: Int32.self), g, Int32(lo),
-                                         Int32(lo + n))
+            nnc_maxpool_backward_samples(
+                float(a, 0)!, float(b, 0)!, c!.assumingMemoryBound(to: Int32.self), g, Int32(lo),
+                Int32(lo + n))
         }
     }
 
@@ -63,9 +69,11 @@ struct RangeJob {
 
     /// One optimizer step over n weights; `state` holds the rule's state tensors in operand order.
     /// A declared momentum of zero keeps no velocity, so an override applies only where one is declared.
-    static func update(_ rule: OptimizerRule, w: UnsafeMutablePointer<Float>, g: UnsafeMutablePointer<Float>,
-                       state s: (UnsafeMutablePointer<Float>?, UnsafeMutablePointer<Float>?, UnsafeMutablePointer<Float>?),
-                       _ n: Int, learningRate lr: Float, momentum override: Float?, step: Int) {
+    static func update(
+        _ rule: OptimizerRule, w: UnsafeMutablePointer<Float>, g: UnsafeMutablePointer<Float>,
+        state s: (UnsafeMutablePointer<Float>?, UnsafeMutablePointer<Float>?, UnsafeMutablePointer<Float>?),
+        _ n: Int, learningRate lr: Float, momentum override: Float?, step: Int
+    ) {
         switch rule {
         case .sgd(let declared, let dampening, let nesterov):
             let momentum = declared > 0 ? (override ?? Float(declared)) : 0
@@ -80,8 +88,9 @@ struct RangeJob {
         case .adadelta(let rho, let epsilon):
             nnc_adadelta_update(w, g, s.0, s.1, n, lr, Float(rho), Float(epsilon))
         case .adam(let beta1, let beta2, let epsilon, let amsgrad, let decay):
-            nnc_adam_update(w, g, s.0, s.1, amsgrad ? s.2 : nil, n, lr, Float(beta1), Float(beta2), Float(epsilon), Float(decay),
-                            step)
+            nnc_adam_update(
+                w, g, s.0, s.1, amsgrad ? s.2 : nil, n, lr, Float(beta1), Float(beta2), Float(epsilon), Float(decay),
+                step)
         }
     }
 }
@@ -93,6 +102,7 @@ extension Executor {
         func at(_ k: Int) -> UnsafeMutableRawPointer? { k < operandCount ? operands[base + k] : nil }
         var job = RangeJob(kind: kind, count: count, operands: (at(0), at(1), at(2), at(3), at(4)))
         job.parts = (work ?? count) >= RangeJob.minimumParallelElements ? min(pool.threads, count) : 1
-        pool.run(parts: job.parts, &job) { context, p in context!.assumingMemoryBound(to: RangeJob.self).pointee.run(p) }
+        pool.run(parts: job.parts, &job) { context, p in context!.assumingMemoryBound(to: RangeJob.self).pointee.run(p)
+        }
     }
 }

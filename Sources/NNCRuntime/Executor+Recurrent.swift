@@ -17,8 +17,9 @@ extension Executor {
         var gemm = 0
         for k in 0..<s.products {
             let columns = s.productColumns(k).count
-            gemm = max(gemm, GEMM.workspaceFloats(m: rows, n: columns, k: s.units, threads: 1),
-                       GEMM.workspaceFloats(m: rows, n: s.units, k: columns, threads: 1))
+            gemm = max(
+                gemm, GEMM.workspaceFloats(m: rows, n: columns, k: s.units, threads: 1),
+                GEMM.workspaceFloats(m: rows, n: s.units, k: columns, threads: 1))
         }
         gemm = (gemm + 15) / 16 * 16
         return (gemm, gemm + (Int(nnc_rnn_work_floats(Int32(s.units))) + 15) / 16 * 16)
@@ -27,32 +28,43 @@ extension Executor {
     func recurrent(_ s: RecurrentShape, _ base: Int, backward: Bool) {
         let parts = Self.recurrentParts(s, threads: pool.threads)
         let floats = Self.recurrentPartFloats(s, threads: pool.threads)
-        var job = RecurrentJob(shape: s, operands: operands + base, parts: parts, workspace: workspace, partFloats: floats.total,
-                               gemmFloats: floats.gemm)
+        var job = RecurrentJob(
+            shape: s, operands: operands + base, parts: parts, workspace: workspace, partFloats: floats.total,
+            gemmFloats: floats.gemm)
         if backward {
-            pool.run(parts: parts, &job) { context, p in RecurrentJob.backward(context!.assumingMemoryBound(to: RecurrentJob.self).pointee, p) }
+            pool.run(parts: parts, &job) { context, p in
+                RecurrentJob.backward(context!.assumingMemoryBound(to: RecurrentJob.self).pointee, p)
+            }
         } else {
-            pool.run(parts: parts, &job) { context, p in RecurrentJob.forward(context!.assumingMemoryBound(to: RecurrentJob.self).pointee, p) }
+            pool.run(parts: parts, &job) { context, p in
+                RecurrentJob.forward(context!.assumingMemoryBound(to: RecurrentJob.self).pointee, p)
+            }
         }
     }
 
     /// [dU, db?, states, product gradient, r⊙s?]: dU = Σ sₜᵀ·dzₜ over all batch·steps rows.
     func recurrentWeightsGradient(_ s: RecurrentShape, _ base: Int) {
-        let u = s.units, g = s.gateWidth, rows = s.batch * s.steps
+        let u = s.units
+        let g = s.gateWidth
+        let rows = s.batch * s.steps
         let rest = s.recurrentBias ? 2 : 1
-        let dU = f(base, 0), states = f(base, rest), dz = f(base, rest + 1)
+        let dU = f(base, 0)
+        let states = f(base, rest)
+        let dz = f(base, rest + 1)
         for k in 0..<s.products {
             let columns = s.productColumns(k)
             let a = k == 0 ? states : f(base, rest + 2)
-            GEMM.multiply(c: dU + columns.lowerBound, ldc: g, a: a, lda: u, transposeA: true, b: dz + columns.lowerBound, ldb: g,
-                          m: u, n: columns.count, k: rows, pool: pool, workspace: workspace)
+            GEMM.multiply(
+                c: dU + columns.lowerBound, ldc: g, a: a, lda: u, transposeA: true, b: dz + columns.lowerBound, ldb: g,
+                m: u, n: columns.count, k: rows, pool: pool, workspace: workspace)
         }
         if s.recurrentBias { nnc_column_sums(f(base, 1) + g, dz, Int32(rows), Int32(g)) }
     }
 
     /// [U packed, U] or [Uᵀ, Uᵀ packed, U]: one panel block per product of the step.
     func packRecurrentWeights(_ s: RecurrentShape, _ base: Int, transposed: Bool) {
-        let u = s.units, g = s.gateWidth
+        let u = s.units
+        let g = s.gateWidth
         if !transposed {
             var packed = f(base, 0)
             for k in 0..<s.products {
@@ -93,8 +105,10 @@ struct RecurrentJob {
 
     /// The fields both step kernels' operands begin with: rows, units, the activations.
     func stepFields(rows: Int) -> (Int32, Int32, nnc_activation, nnc_activation, Float, Float) {
-        (Int32(rows), Int32(shape.units), shape.activation.raw, shape.recurrentActivation.raw,
-         Float(shape.activation.parameter), Float(shape.recurrentActivation.parameter))
+        (
+            Int32(rows), Int32(shape.units), shape.activation.raw, shape.recurrentActivation.raw,
+            Float(shape.activation.parameter), Float(shape.recurrentActivation.parameter)
+        )
     }
 
     func rows(_ p: Int) -> Range<Int> { (shape.batch * p / parts)..<(shape.batch * (p + 1) / parts) }
@@ -112,24 +126,37 @@ struct RecurrentJob {
 
     /// Where step t's output rows of b0 go (every step's with return_sequences, else the last's),
     /// and their row stride.
-    func outputRows(_ y: UnsafeMutablePointer<Float>?, _ b0: Int, _ t: Int, last: Bool) -> (UnsafeMutablePointer<Float>?, Int32) {
+    func outputRows(_ y: UnsafeMutablePointer<Float>?, _ b0: Int, _ t: Int, last: Bool) -> (
+        UnsafeMutablePointer<Float>?, Int32
+    ) {
         let s = shape
         guard let y else { return (nil, 0) }
-        if s.returnSequences { return (y + (b0 * s.steps + t) * s.outputWidth + s.outputColumn, Int32(s.steps * s.outputWidth)) }
+        if s.returnSequences {
+            return (y + (b0 * s.steps + t) * s.outputWidth + s.outputColumn, Int32(s.steps * s.outputWidth))
+        }
         return last ? (y + b0 * s.outputWidth + s.outputColumn, Int32(s.outputWidth)) : (nil, 0)
     }
 
     static func forward(_ j: RecurrentJob, _ p: Int) {
-        let s = j.shape, range = j.rows(p)
+        let s = j.shape
+        let range = j.rows(p)
         guard !range.isEmpty else { return }
-        let b0 = range.lowerBound, rows = range.count, u = s.units, g = s.gateWidth, steps = s.steps
+        let b0 = range.lowerBound
+        let rows = range.count
+        let u = s.units
+        let g = s.gateWidth
+        let steps = s.steps
         let workspace = j.workspace + p * j.partFloats
-        let h = j.fw(.state)! + b0 * u, c = j.fw(.cell).map { $0 + b0 * u }
+        let h = j.fw(.state)! + b0 * u
+        let c = j.fw(.cell).map { $0 + b0 * u }
         h.update(repeating: 0, count: rows * u)
         c?.update(repeating: 0, count: rows * u)
         let product = j.fw(.product)! + b0 * g
-        let kernel = j.fw(.recurrentKernel)!, packed = j.fw(.packedKernel)
-        let states = j.fw(.states), extra = j.fw(.extra), mask = j.fw(.stepMask)
+        let kernel = j.fw(.recurrentKernel)!
+        let packed = j.fw(.packedKernel)
+        let states = j.fw(.states)
+        let extra = j.fw(.extra)
+        let mask = j.fw(.stepMask)
         let ld = Int32(steps * u)
         var step = nnc_rnn_forward()
         (step.rows, step.units, step.act, step.ract, step.act_param, step.ract_param) = j.stepFields(rows: rows)
@@ -149,18 +176,21 @@ struct RecurrentJob {
         for position in 0..<steps {
             let t = s.step(position)
             // sₜ: the state this step's product reads (times the recurrent dropout mask).
-            var a = h, lda = u
+            var a = h
+            var lda = u
             if let states {
                 a = states + (b0 * steps + t) * u
                 lda = steps * u
-                nnc_rnn_state_input(a, Int32(lda), h, j.fw(.recurrentMask).map { UnsafePointer($0 + b0 * u) }, Int32(rows), Int32(u))
+                nnc_rnn_state_input(
+                    a, Int32(lda), h, j.fw(.recurrentMask).map { UnsafePointer($0 + b0 * u) }, Int32(rows), Int32(u))
             }
             let first = s.productColumns(0)
             // The step's rows of the big per-step buffers come in while the GEMM runs.
             j.prefetch(j.fw(.gates), b0, t, g, rows: rows)
             j.prefetch(j.fw(.cells), b0, t, u, rows: rows)
-            GEMM.multiply(c: product, ldc: g, a: a, lda: lda, b: kernel, ldb: g, m: rows, n: first.count, k: u,
-                          packedB: packed.map { UnsafePointer($0) }, workspace: workspace)
+            GEMM.multiply(
+                c: product, ldc: g, a: a, lda: lda, b: kernel, ldb: g, m: rows, n: first.count, k: u,
+                packedB: packed.map { UnsafePointer($0) }, workspace: workspace)
             step.gates = j.at(j.fw(.gates), b0, t, g)
             step.pre = j.at(j.fw(.preactivations), b0, t, g)
             step.c_out = j.at(j.fw(.cells), b0, t, u)
@@ -177,28 +207,41 @@ struct RecurrentJob {
             case .gru(resetAfter: false):
                 nnc_gru_reset_step(&step)
                 let second = s.productColumns(1)
-                GEMM.multiply(c: product + second.lowerBound, ldc: g, a: step.extra!, lda: Int(step.ld_extra), b: kernel + second.lowerBound,
-                              ldb: g, m: rows, n: second.count, k: u,
-                              packedB: packed.map { UnsafePointer($0 + s.packedFloats(product: 0, transposed: false)) },
-                              workspace: workspace)
+                GEMM.multiply(
+                    c: product + second.lowerBound, ldc: g, a: step.extra!, lda: Int(step.ld_extra),
+                    b: kernel + second.lowerBound,
+                    ldb: g, m: rows, n: second.count, k: u,
+                    packedB: packed.map { UnsafePointer($0 + s.packedFloats(product: 0, transposed: false)) },
+                    workspace: workspace)
                 nnc_gru_candidate_step(&step)
             }
         }
     }
 
     static func backward(_ j: RecurrentJob, _ p: Int) {
-        let s = j.shape, range = j.rows(p)
+        let s = j.shape
+        let range = j.rows(p)
         guard !range.isEmpty else { return }
-        let b0 = range.lowerBound, rows = range.count, u = s.units, g = s.gateWidth, steps = s.steps
+        let b0 = range.lowerBound
+        let rows = range.count
+        let u = s.units
+        let g = s.gateWidth
+        let steps = s.steps
         let workspace = j.workspace + p * j.partFloats
-        let dh = j.bw(.stateGradient)! + b0 * u, dc = j.bw(.cellGradient).map { $0 + b0 * u }, ds = j.bw(.sGradient)! + b0 * u
+        let dh = j.bw(.stateGradient)! + b0 * u
+        let dc = j.bw(.cellGradient).map { $0 + b0 * u }
+        let ds = j.bw(.sGradient)! + b0 * u
         dh.update(repeating: 0, count: rows * u)
         ds.update(repeating: 0, count: rows * u)
         dc?.update(repeating: 0, count: rows * u)
         let drs = j.bw(.resetGradient).map { $0 + b0 * u }
-        let ut = j.bw(.transposedKernel)!, packed = j.bw(.packedTransposedKernel)!
-        let dz = j.bw(.gatesGradient)!, dProduct = j.bw(.productGradient)
-        let states = j.bw(.states)!, cells = j.bw(.cells), mask = j.bw(.stepMask)
+        let ut = j.bw(.transposedKernel)!
+        let packed = j.bw(.packedTransposedKernel)!
+        let dz = j.bw(.gatesGradient)!
+        let dProduct = j.bw(.productGradient)
+        let states = j.bw(.states)!
+        let cells = j.bw(.cells)
+        let mask = j.bw(.stepMask)
         let ld = Int32(steps * u)
         var step = nnc_rnn_backward()
         (step.rows, step.units, step.act, step.ract, step.act_param, step.ract_param) = j.stepFields(rows: rows)
@@ -231,7 +274,8 @@ struct RecurrentJob {
             step.h_prev = j.at(j.bw(.previous) ?? states, b0, t, u).map { UnsafePointer($0) }
             step.step_mask = mask.map { UnsafePointer($0 + b0 * steps + t) }
             // The rows of this step's gradients, as the GEMM's A (row stride steps·g).
-            let dRows = (dProduct ?? dz) + (b0 * steps + t) * g, ldd = steps * g
+            let dRows = (dProduct ?? dz) + (b0 * steps + t) * g
+            let ldd = steps * g
             switch s.cell {
             case .simple: nnc_simple_rnn_backward_step(&step)
             case .lstm: nnc_lstm_backward_step(&step)
@@ -239,14 +283,18 @@ struct RecurrentJob {
             case .gru(resetAfter: false):
                 // ∂(r⊙s) = ∂p_h·U_hᵀ is needed at every step (it gives ∂r); ∂s only before the first.
                 nnc_gru_candidate_backward_step(&step)
-                let second = s.productColumns(1), first = s.productColumns(0)
-                GEMM.multiply(c: drs!, ldc: u, a: dRows + second.lowerBound, lda: ldd, b: ut + second.lowerBound * u, ldb: u,
-                              m: rows, n: u, k: second.count,
-                              packedB: UnsafePointer(packed + s.packedFloats(product: 0, transposed: true)), workspace: workspace)
+                let second = s.productColumns(1)
+                let first = s.productColumns(0)
+                GEMM.multiply(
+                    c: drs!, ldc: u, a: dRows + second.lowerBound, lda: ldd, b: ut + second.lowerBound * u, ldb: u,
+                    m: rows, n: u, k: second.count,
+                    packedB: UnsafePointer(packed + s.packedFloats(product: 0, transposed: true)), workspace: workspace)
                 nnc_gru_reset_backward_step(&step)
                 if position > 0 {
-                    GEMM.multiply(c: ds, ldc: u, a: dRows, lda: ldd, b: ut, ldb: u, m: rows, n: u, k: first.count, accumulate: true,
-                                  packedB: UnsafePointer(packed), workspace: workspace)
+                    GEMM.multiply(
+                        c: ds, ldc: u, a: dRows, lda: ldd, b: ut, ldb: u, m: rows, n: u, k: first.count,
+                        accumulate: true,
+                        packedB: UnsafePointer(packed), workspace: workspace)
                 }
                 continue
             }
@@ -259,8 +307,9 @@ struct RecurrentJob {
                 j.prefetch(cells, b0, next, u, rows: rows)
                 j.prefetch(j.bw(.extra), b0, next, u, rows: rows)
                 j.prefetch(j.bw(.previous) ?? states, b0, next, u, rows: rows)
-                GEMM.multiply(c: ds, ldc: u, a: dRows, lda: ldd, b: ut, ldb: u, m: rows, n: u, k: g,
-                              packedB: UnsafePointer(packed), workspace: workspace)
+                GEMM.multiply(
+                    c: ds, ldc: u, a: dRows, lda: ldd, b: ut, ldb: u, m: rows, n: u, k: g,
+                    packedB: UnsafePointer(packed), workspace: workspace)
             }
         }
     }

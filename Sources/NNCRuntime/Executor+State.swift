@@ -29,7 +29,8 @@ extension Executor {
         public var description: String {
             switch self {
             case .missing(let name): "'\(name)' is not in the file"
-            case .shape(let name, let expected, let found): "'\(name)' is \(found) in the file but \(expected) in the model"
+            case .shape(let name, let expected, let found):
+                "'\(name)' is \(found) in the file but \(expected) in the model"
             }
         }
     }
@@ -42,7 +43,10 @@ extension Executor {
         for t in file.tensors { byName[t.name] = t }
         var mismatches: [Mismatch] = []
         for b in buffers {
-            guard let t = byName[prefix + b.name] else { mismatches.append(.missing(prefix + b.name)); continue }
+            guard let t = byName[prefix + b.name] else {
+                mismatches.append(.missing(prefix + b.name))
+                continue
+            }
             if t.shape != b.shape { mismatches.append(.shape(prefix + b.name, expected: b.shape, found: t.shape)) }
         }
         guard mismatches.isEmpty else { return mismatches }
@@ -54,7 +58,9 @@ extension Executor {
     public func copy(_ buffers: [PlanBuffer], into snapshot: inout [[Float]]) {
         if snapshot.count != buffers.count { snapshot = buffers.map { [Float](repeating: 0, count: $0.elements) } }
         for (i, b) in buffers.enumerated() {
-            snapshot[i].withUnsafeMutableBufferPointer { $0.baseAddress!.update(from: pointer(b.id), count: b.elements) }
+            snapshot[i].withUnsafeMutableBufferPointer {
+                $0.baseAddress!.update(from: pointer(b.id), count: b.elements)
+            }
         }
     }
 

@@ -40,12 +40,14 @@ public final class Executor: @unchecked Sendable {
         self.plan = plan
         self.pool = pool
         if let other {
-            precondition(Self.persistentLayout(plan) == Self.persistentLayout(other.plan),
-                         "plans that share parameters have the same persistent segment")
+            precondition(
+                Self.persistentLayout(plan) == Self.persistentLayout(other.plan),
+                "plans that share parameters have the same persistent segment")
         }
         let workspace = Self.workspaceFloats(plan, threads: pool.threads)
-        arena = Arena(persistentBytes: plan.persistentBytes, arenaBytes: plan.arenaBytes, workspaceBytes: workspace * 4,
-                      borrowingFrom: other?.arena)
+        arena = Arena(
+            persistentBytes: plan.persistentBytes, arenaBytes: plan.arenaBytes, workspaceBytes: workspace * 4,
+            borrowingFrom: other?.arena)
         var addresses: [UnsafeMutableRawPointer] = []
         for b in plan.buffers {
             let root = plan.root(b.id)
@@ -115,13 +117,13 @@ public final class Executor: @unchecked Sendable {
             case .recurrentWeightsGradient(let s):
                 for k in 0..<s.products { need(s.units, s.productColumns(k).count, s.batch * s.steps) }
             case .maxPool, .maxPoolBackward, .averagePool, .averagePoolBackward, .globalAveragePool,
-                 .globalAveragePoolBackward, .activation, .activationBackward, .softmax, .softmaxBackward,
-                 .dropout, .dropoutBackward, .batchNormTraining, .batchNormInference, .batchNormBackward,
-                 .packWeights, .foldBatchNorm, .layerNorm, .layerNormBackward, .add, .accumulate, .concat,
-                 .concatBackward, .embedding, .embeddingBackward, .loss, .update, .penalty, .penaltyGradient,
-                 .clipByValue, .clipByGlobalNorm, .weightDecay, .constrain, .swishLearnable,
-                 .swishLearnableBackward, .packRecurrentWeights, .dropoutMask, .scaleSteps, .sequenceMask,
-                 .merge, .mergeBackward:
+                .globalAveragePoolBackward, .activation, .activationBackward, .softmax, .softmaxBackward,
+                .dropout, .dropoutBackward, .batchNormTraining, .batchNormInference, .batchNormBackward,
+                .packWeights, .foldBatchNorm, .layerNorm, .layerNormBackward, .add, .accumulate, .concat,
+                .concatBackward, .embedding, .embeddingBackward, .loss, .update, .penalty, .penaltyGradient,
+                .clipByValue, .clipByGlobalNorm, .weightDecay, .constrain, .swishLearnable,
+                .swishLearnableBackward, .packRecurrentWeights, .dropoutMask, .scaleSteps, .sequenceMask,
+                .merge, .mergeBackward:
                 break
             }
         }
@@ -143,12 +145,16 @@ public final class Executor: @unchecked Sendable {
 
     /// Copies values into a float buffer (counts must match).
     public func write(_ id: BufferID, _ values: [Float]) {
-        precondition(values.count == plan[id].elements, "\(plan[id].name) holds \(plan[id].elements) values, got \(values.count)")
+        precondition(
+            values.count == plan[id].elements, "\(plan[id].name) holds \(plan[id].elements) values, got \(values.count)"
+        )
         values.withUnsafeBufferPointer { pointer(id).update(from: $0.baseAddress!, count: values.count) }
     }
 
     public func write(_ id: BufferID, _ values: [Int32]) {
-        precondition(values.count == plan[id].elements, "\(plan[id].name) holds \(plan[id].elements) values, got \(values.count)")
+        precondition(
+            values.count == plan[id].elements, "\(plan[id].name) holds \(plan[id].elements) values, got \(values.count)"
+        )
         values.withUnsafeBufferPointer { int32Pointer(id).update(from: $0.baseAddress!, count: values.count) }
     }
 
@@ -167,7 +173,8 @@ public final class Executor: @unchecked Sendable {
     /// The mean of the per-row losses of the last step.
     public var dataLoss: Double {
         guard let id = plan.loss else { return .nan }
-        let p = pointer(id), n = plan[id].elements
+        let p = pointer(id)
+        let n = plan[id].elements
         var sum = 0.0
         for i in 0..<n { sum += Double(p[i]) }
         return sum / Double(n)

@@ -18,7 +18,8 @@ public enum ParameterInitializer {
     static func drawn(for p: ParameterBinding, rng: inout SplitMix64) -> [Double] {
         let n = p.shape.reduce(1, *)
         guard let initializer = p.initializer else { return Array(repeating: p.initialValue, count: n) }
-        let fanIn = Double(p.fanIn), fanOut = Double(p.fanOut)
+        let fanIn = Double(p.fanIn)
+        let fanOut = Double(p.fanOut)
         func uniform(_ limit: Double) -> [Double] { (0..<n).map { _ in (rng.unit() * 2 - 1) * limit } }
         func truncated(_ std: Double) -> [Double] {
             let s = std / 0.87962566103423978
@@ -48,7 +49,8 @@ public enum ParameterInitializer {
     /// A (rows × cols) matrix with orthonormal rows or columns (Gram–Schmidt on a normal
     /// matrix), the last axis being the columns, times gain (Saxe et al. 2014).
     static func orthogonal(_ shape: [Int], gain: Double, rng: inout SplitMix64) -> [Double] {
-        let cols = shape.last ?? 1, rows = shape.reduce(1, *) / max(cols, 1)
+        let cols = shape.last ?? 1
+        let rows = shape.reduce(1, *) / max(cols, 1)
         let tall = rows >= cols
         let (r, c) = tall ? (rows, cols) : (cols, rows)
         // Orthonormal columns of an r × c matrix (r ≥ c), stored column by column.

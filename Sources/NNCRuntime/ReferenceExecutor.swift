@@ -32,11 +32,15 @@ public final class ReferenceExecutor: @unchecked Sendable {
     public func pointer(_ id: BufferID) -> UnsafeMutablePointer<Double> { storage[id.rawValue] }
 
     public func write(_ id: BufferID, _ values: [Double]) {
-        precondition(values.count == plan[id].elements, "\(plan[id].name) holds \(plan[id].elements) values, got \(values.count)")
+        precondition(
+            values.count == plan[id].elements, "\(plan[id].name) holds \(plan[id].elements) values, got \(values.count)"
+        )
         for (i, v) in values.enumerated() { storage[id.rawValue][i] = v }
     }
 
-    public func read(_ id: BufferID) -> [Double] { Array(UnsafeBufferPointer(start: storage[id.rawValue], count: plan[id].elements)) }
+    public func read(_ id: BufferID) -> [Double] {
+        Array(UnsafeBufferPointer(start: storage[id.rawValue], count: plan[id].elements))
+    }
 
     /// The data loss plus the regularization penalty, as `Executor.loss`.
     public var loss: Double { dataLoss + penalty }
@@ -52,7 +56,9 @@ public final class ReferenceExecutor: @unchecked Sendable {
     public var gradientNorm: Double? { plan.gradientNorm.map { storage[$0.rawValue][0] } }
 
     public func initializeParameters(seed: UInt64) {
-        for (p, values) in zip(plan.parameters, ParameterInitializer.values(for: plan, seed: seed)) { write(p.buffer, values) }
+        for (p, values) in zip(plan.parameters, ParameterInitializer.values(for: plan, seed: seed)) {
+            write(p.buffer, values)
+        }
         prepare()
     }
 

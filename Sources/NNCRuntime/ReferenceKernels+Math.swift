@@ -48,30 +48,47 @@ extension ReferenceExecutor {
         case .leakyRelu: return v > 0 ? 1 : a
         case .elu: return v > 0 ? 1 : a * exp(v)
         case .selu: return v > 0 ? seluLambda : seluLambda * seluAlpha * exp(v)
-        case .sigmoid: let s = sigmoid(v); return s * (1 - s)
-        case .tanh: let t = Foundation.tanh(v); return 1 - t * t
-        case .lecunTanh: let t = Foundation.tanh(lecunB * v); return lecunA * lecunB * (1 - t * t)
+        case .sigmoid:
+            let s = sigmoid(v)
+            return s * (1 - s)
+        case .tanh:
+            let t = Foundation.tanh(v)
+            return 1 - t * t
+        case .lecunTanh:
+            let t = Foundation.tanh(lecunB * v)
+            return lecunA * lecunB * (1 - t * t)
         case .softplus: return sigmoid(v)
-        case .swish: let s = sigmoid(a * v); return s + a * v * s * (1 - s)
-        case .mish: let t = Foundation.tanh(softplus(v)); return t + v * (1 - t * t) * sigmoid(v)
+        case .swish:
+            let s = sigmoid(a * v)
+            return s + a * v * s * (1 - s)
+        case .mish:
+            let t = Foundation.tanh(softplus(v))
+            return t + v * (1 - t * t) * sigmoid(v)
         }
     }
 
     static func softmax(_ x: UnsafeMutablePointer<Double>, into y: UnsafeMutablePointer<Double>, _ n: Int) {
         let m = (0..<n).map { x[$0] }.max()!
         var sum = 0.0
-        for j in 0..<n { y[j] = exp(x[j] - m); sum += y[j] }
+        for j in 0..<n {
+            y[j] = exp(x[j] - m)
+            sum += y[j]
+        }
         for j in 0..<n { y[j] /= sum }
     }
 
-    static func columnSums(_ out: UnsafeMutablePointer<Double>, _ x: UnsafeMutablePointer<Double>, rows: Int, columns: Int) {
+    static func columnSums(
+        _ out: UnsafeMutablePointer<Double>, _ x: UnsafeMutablePointer<Double>, rows: Int, columns: Int
+    ) {
         for c in 0..<columns { out[c] = (0..<rows).reduce(0) { $0 + x[$1 * columns + c] } }
     }
 
     /// Every (output, input, weight) index triple of a convolution where the input cell is
     /// inside the unpadded input (padding contributes zeros).
     static func convolutionTaps(_ s: ConvolutionShape, _ body: (Int, Int, Int) -> Void) {
-        let g = s.window, cg = g.c / s.groups, fg = s.filters / s.groups
+        let g = s.window
+        let cg = g.c / s.groups
+        let fg = s.filters / s.groups
         for b in 0..<g.batch {
             for oy in 0..<g.oh {
                 for ox in 0..<g.ow {
@@ -85,7 +102,9 @@ extension ReferenceExecutor {
                                 let ix = ox * g.sw - g.padLeft + j * g.dw
                                 guard ix >= 0 && ix < g.w else { continue }
                                 for cc in 0..<cg {
-                                    body(out, ((b * g.h + iy) * g.w + ix) * g.c + group * cg + cc, ((i * g.kw + j) * cg + cc) * s.filters + f)
+                                    body(
+                                        out, ((b * g.h + iy) * g.w + ix) * g.c + group * cg + cc,
+                                        ((i * g.kw + j) * cg + cc) * s.filters + f)
                                 }
                             }
                         }
@@ -113,8 +132,14 @@ extension ReferenceExecutor {
                             let iy = oy * g.sh - g.padTop + i * g.dh
                             for j in 0..<g.kw {
                                 let ix = ox * g.sw - g.padLeft + j * g.dw
-                                if iy >= -g.padTop && iy < g.h + g.padBottom && ix >= -g.padLeft && ix < g.w + g.padRight { padded += 1 }
-                                if iy >= 0 && iy < g.h && ix >= 0 && ix < g.w { cells.append(((b * g.h + iy) * g.w + ix) * g.c + c) }
+                                if iy >= -g.padTop && iy < g.h + g.padBottom && ix >= -g.padLeft
+                                    && ix < g.w + g.padRight
+                                {
+                                    padded += 1
+                                }
+                                if iy >= 0 && iy < g.h && ix >= 0 && ix < g.w {
+                                    cells.append(((b * g.h + iy) * g.w + ix) * g.c + c)
+                                }
                             }
                         }
                         body(((b * g.oh + oy) * g.ow + ox) * g.c + c, cells, countPadding ? padded : cells.count)
@@ -127,22 +152,29 @@ extension ReferenceExecutor {
     /// Backward of a normalization over `groups` groups of `size` elements each, with
     /// x̂ = (x − μ)·s and g = dy·γ: dx = s/N·(N·g − Σg − x̂·Σ(g·x̂)), dγ = Σ dy·x̂, dβ = Σ dy.
     /// Operands: [dx, dγ?, dβ?, dy, x, mean, invStd, γ?].
-    func normalizationBackward(_ o: [UnsafeMutablePointer<Double>], scale: Bool, center: Bool, groups: Int, size: Int,
-                               index: (Int, Int) -> Int, parameter: (Int, Int) -> Int, parameters: Int) {
+    func normalizationBackward(
+        _ o: [UnsafeMutablePointer<Double>], scale: Bool, center: Bool, groups: Int, size: Int,
+        index: (Int, Int) -> Int, parameter: (Int, Int) -> Int, parameters: Int
+    ) {
         var k = 1
         let dGamma = scale ? o[k] : nil
         if scale { k += 1 }
         let dBeta = center ? o[k] : nil
         if center { k += 1 }
-        let dy = o[k], x = o[k + 1], mean = o[k + 2], invStd = o[k + 3]
+        let dy = o[k]
+        let x = o[k + 1]
+        let mean = o[k + 2]
+        let invStd = o[k + 3]
         let gamma = o.count > k + 4 ? o[k + 4] : nil
         dGamma?.update(repeating: 0, count: parameters)
         dBeta?.update(repeating: 0, count: parameters)
         let n = Double(size)
         for g in 0..<groups {
-            var sum = 0.0, dot = 0.0
+            var sum = 0.0
+            var dot = 0.0
             for e in 0..<size {
-                let i = index(g, e), p = parameter(g, e)
+                let i = index(g, e)
+                let p = parameter(g, e)
                 let xhat = (x[i] - mean[g]) * invStd[g]
                 let gi = dy[i] * (gamma?[p] ?? 1)
                 sum += gi
@@ -151,7 +183,8 @@ extension ReferenceExecutor {
                 dBeta?[p] += dy[i]
             }
             for e in 0..<size {
-                let i = index(g, e), p = parameter(g, e)
+                let i = index(g, e)
+                let p = parameter(g, e)
                 let xhat = (x[i] - mean[g]) * invStd[g]
                 o[0][i] = invStd[g] / n * (n * dy[i] * (gamma?[p] ?? 1) - sum - xhat * dot)
             }
@@ -160,9 +193,11 @@ extension ReferenceExecutor {
 
     /// [loss, dy?, y, targets]: per-row losses and the gradient of their mean.
     func loss(_ function: LossFunction, _ o: [UnsafeMutablePointer<Double>], rows: Int, columns: Int, gradient: Bool) {
-        let y = o[gradient ? 2 : 1], t = o[gradient ? 3 : 2]
+        let y = o[gradient ? 2 : 1]
+        let t = o[gradient ? 3 : 2]
         let dy = gradient ? o[1] : nil
-        let scale = 1 / Double(rows), eps = 1e-7
+        let scale = 1 / Double(rows)
+        let eps = 1e-7
         func clamp(_ p: Double) -> Double { min(max(p, eps), 1 - eps) }
         for r in 0..<rows {
             var total = 0.0
@@ -214,12 +249,16 @@ extension ReferenceExecutor {
 
     /// [w, g, state…]: the optimizer formulas (see nnc_optimizers.h).
     func update(_ rule: OptimizerRule, _ o: [UnsafeMutablePointer<Double>], count n: Int, learningRate lr: Double) {
-        let w = o[0], g = o[1]
+        let w = o[0]
+        let g = o[1]
         let t = Double(steps + 1)
         for i in 0..<n {
             switch rule {
             case .sgd(let mu, let dampening, let nesterov):
-                if mu == 0 { w[i] -= lr * g[i]; continue }
+                if mu == 0 {
+                    w[i] -= lr * g[i]
+                    continue
+                }
                 o[2][i] = mu * o[2][i] + (1 - dampening) * g[i]
                 w[i] -= lr * (nesterov ? g[i] + mu * o[2][i] : o[2][i])
             case .adagrad(_, let eps):
@@ -249,7 +288,10 @@ extension ReferenceExecutor {
                 o[2][i] = b1 * o[2][i] + (1 - b1) * g[i]
                 o[3][i] = b2 * o[3][i] + (1 - b2) * g[i] * g[i]
                 var second = o[3][i]
-                if amsgrad { o[4][i] = max(o[4][i], o[3][i]); second = o[4][i] }
+                if amsgrad {
+                    o[4][i] = max(o[4][i], o[3][i])
+                    second = o[4][i]
+                }
                 w[i] -= lr * (o[2][i] / (1 - pow(b1, t))) / ((second / (1 - pow(b2, t))).squareRoot() + eps)
             }
         }

@@ -12,29 +12,45 @@ extension ReferenceExecutor {
     struct RecurrentOperands {
         let shape: RecurrentShape
         let o: [UnsafeMutablePointer<Double>]
-        subscript(_ slot: RecurrentShape.ForwardSlot) -> UnsafeMutablePointer<Double>? { shape.has(slot) ? o[shape.index(slot)] : nil }
-        subscript(_ slot: RecurrentShape.BackwardSlot) -> UnsafeMutablePointer<Double>? { shape.has(slot) ? o[shape.index(slot)] : nil }
+        subscript(_ slot: RecurrentShape.ForwardSlot) -> UnsafeMutablePointer<Double>? {
+            shape.has(slot) ? o[shape.index(slot)] : nil
+        }
+        subscript(_ slot: RecurrentShape.BackwardSlot) -> UnsafeMutablePointer<Double>? {
+            shape.has(slot) ? o[shape.index(slot)] : nil
+        }
     }
 
     func recurrentForward(_ s: RecurrentShape, _ o: [UnsafeMutablePointer<Double>]) {
         let x = RecurrentOperands(shape: s, o: o)
-        let u = s.units, g = s.gateWidth, steps = s.steps
-        let kernel = x[ForwardSlot.recurrentKernel]!, gates = x[ForwardSlot.gates]!
+        let u = s.units
+        let g = s.gateWidth
+        let steps = s.steps
+        let kernel = x[ForwardSlot.recurrentKernel]!
+        let gates = x[ForwardSlot.gates]!
         let bias = x[ForwardSlot.bias]
         // Column j of v·U (plus the recurrent bias).
-        func product(_ v: [Double], _ j: Int) -> Double { (0..<u).reduce(bias?[g + j] ?? 0) { $0 + v[$1] * kernel[$1 * g + j] } }
+        func product(_ v: [Double], _ j: Int) -> Double {
+            (0..<u).reduce(bias?[g + j] ?? 0) { $0 + v[$1] * kernel[$1 * g + j] }
+        }
         for b in 0..<s.batch {
-            var h = [Double](repeating: 0, count: u), c = h
+            var h = [Double](repeating: 0, count: u)
+            var c = h
             for position in 0..<steps {
-                let t = s.step(position), row = b * steps + t
+                let t = s.step(position)
+                let row = b * steps + t
                 let state = (0..<u).map { h[$0] * (x[ForwardSlot.recurrentMask]?[b * u + $0] ?? 1) }
                 if let states = x[ForwardSlot.states] { for j in 0..<u { states[row * u + j] = state[j] } }
-                let z = gates + row * g, pre = x[ForwardSlot.preactivations].map { $0 + row * g }
+                let z = gates + row * g
+                let pre = x[ForwardSlot.preactivations].map { $0 + row * g }
                 if x[ForwardSlot.stepMask].map({ $0[row] == 0 }) ?? false {
                     if let cells = x[ForwardSlot.cells] { for j in 0..<u { cells[row * u + j] = c[j] } }
-                    if s.splitsProduct, let extra = x[ForwardSlot.extra] { for j in 0..<u { extra[(s.training ? row : b) * u + j] = 0 } }
+                    if s.splitsProduct, let extra = x[ForwardSlot.extra] {
+                        for j in 0..<u { extra[(s.training ? row : b) * u + j] = 0 }
+                    }
                     let zeros = [Double](repeating: 0, count: u)
-                    writeOutput(s, x[ForwardSlot.output]!, s.zeroPaddedOutput ? zeros : h, b: b, t: t, last: position == steps - 1)
+                    writeOutput(
+                        s, x[ForwardSlot.output]!, s.zeroPaddedOutput ? zeros : h, b: b, t: t,
+                        last: position == steps - 1)
                     continue
                 }
                 func activate(_ j: Int, _ f: ActivationFunction) {
@@ -43,7 +59,11 @@ extension ReferenceExecutor {
                 }
                 switch s.cell {
                 case .simple:
-                    for j in 0..<u { z[j] += product(state, j); activate(j, s.activation); h[j] = z[j] }
+                    for j in 0..<u {
+                        z[j] += product(state, j)
+                        activate(j, s.activation)
+                        h[j] = z[j]
+                    }
                 case .lstm:
                     for j in 0..<g { z[j] += product(state, j) }
                     for j in 0..<g { activate(j, j / u == 2 ? s.activation : s.recurrentActivation) }
@@ -54,7 +74,10 @@ extension ReferenceExecutor {
                     for j in 0..<u { x[ForwardSlot.cells]?[row * u + j] = c[j] }
                 case .gru(let after):
                     if let previous = x[ForwardSlot.previous] { for j in 0..<u { previous[row * u + j] = h[j] } }
-                    for j in 0..<(2 * u) { z[j] += product(state, j); activate(j, s.recurrentActivation) }
+                    for j in 0..<(2 * u) {
+                        z[j] += product(state, j)
+                        activate(j, s.recurrentActivation)
+                    }
                     if after {
                         let candidate = (0..<u).map { product(state, 2 * u + $0) }
                         for j in 0..<u {
@@ -80,7 +103,9 @@ extension ReferenceExecutor {
     private typealias BackwardSlot = RecurrentShape.BackwardSlot
 
     /// hₜ into the output: every step's with return_sequences, else the last step's.
-    private func writeOutput(_ s: RecurrentShape, _ y: UnsafeMutablePointer<Double>, _ h: [Double], b: Int, t: Int, last: Bool) {
+    private func writeOutput(
+        _ s: RecurrentShape, _ y: UnsafeMutablePointer<Double>, _ h: [Double], b: Int, t: Int, last: Bool
+    ) {
         let start = s.returnSequences ? (b * s.steps + t) * s.outputWidth : b * s.outputWidth
         guard s.returnSequences || last else { return }
         for j in 0..<s.units { y[start + s.outputColumn + j] = h[j] }
@@ -93,24 +118,37 @@ extension ReferenceExecutor {
 
     func recurrentBackward(_ s: RecurrentShape, _ o: [UnsafeMutablePointer<Double>]) {
         let x = RecurrentOperands(shape: s, o: o)
-        let u = s.units, g = s.gateWidth, steps = s.steps
-        let ut = x[BackwardSlot.transposedKernel]!, gates = x[BackwardSlot.gates]!, dz = x[BackwardSlot.gatesGradient]!
-        let states = x[BackwardSlot.states]!, dy = x[BackwardSlot.outputGradient]!
+        let u = s.units
+        let g = s.gateWidth
+        let steps = s.steps
+        let ut = x[BackwardSlot.transposedKernel]!
+        let gates = x[BackwardSlot.gates]!
+        let dz = x[BackwardSlot.gatesGradient]!
+        let states = x[BackwardSlot.states]!
+        let dy = x[BackwardSlot.outputGradient]!
         for b in 0..<s.batch {
-            var dh = [Double](repeating: 0, count: u), dc = dh, ds = dh
+            var dh = [Double](repeating: 0, count: u)
+            var dc = dh
+            var ds = dh
             for position in stride(from: steps - 1, through: 0, by: -1) {
-                let t = s.step(position), row = b * steps + t
+                let t = s.step(position)
+                let row = b * steps + t
                 var d = (0..<u).map { dh[$0] + (x[BackwardSlot.recurrentMask]?[b * u + $0] ?? 1) * ds[$0] }
                 let padded = x[BackwardSlot.stepMask].map { $0[row] == 0 } ?? false
                 if (s.returnSequences || position == steps - 1) && !(padded && s.zeroPaddedOutput) {
                     let start = (s.returnSequences ? row : b) * s.outputWidth + s.outputColumn
                     for j in 0..<u { d[j] += dy[start + j] }
                 }
-                let z = gates + row * g, pre = x[BackwardSlot.preactivations].map { $0 + row * g }
-                let dzr = dz + row * g, dp = x[BackwardSlot.productGradient].map { $0 + row * g }
+                let z = gates + row * g
+                let pre = x[BackwardSlot.preactivations].map { $0 + row * g }
+                let dzr = dz + row * g
+                let dp = x[BackwardSlot.productGradient].map { $0 + row * g }
                 func slope(_ j: Int, _ f: ActivationFunction) -> Double { Self.slope(f, y: z[j], pre: pre?[j]) }
                 if padded {
-                    for j in 0..<g { dzr[j] = 0; dp?[j] = 0 }
+                    for j in 0..<g {
+                        dzr[j] = 0
+                        dp?[j] = 0
+                    }
                     dh = d
                     ds = [Double](repeating: 0, count: u)
                     continue
@@ -134,7 +172,8 @@ extension ReferenceExecutor {
                     }
                 case .gru(let after):
                     let previous = (x[BackwardSlot.previous] ?? states) + row * u
-                    let extra = x[BackwardSlot.extra]! + row * u, state = states + row * u
+                    let extra = x[BackwardSlot.extra]! + row * u
+                    let state = states + row * u
                     for j in 0..<u {
                         dzr[j] = d[j] * (previous[j] - z[2 * u + j]) * slope(j, s.recurrentActivation)
                         dzr[2 * u + j] = d[j] * (1 - z[j]) * slope(2 * u + j, s.activation)
@@ -148,7 +187,9 @@ extension ReferenceExecutor {
                         for j in 0..<(2 * u) { dp![j] = dzr[j] }
                     } else {
                         // ∂(r⊙s) = ∂p_h·U_hᵀ.
-                        let drs = (0..<u).map { i in (0..<u).reduce(0.0) { $0 + dzr[2 * u + $1] * ut[(2 * u + $1) * u + i] } }
+                        let drs = (0..<u).map { i in
+                            (0..<u).reduce(0.0) { $0 + dzr[2 * u + $1] * ut[(2 * u + $1) * u + i] }
+                        }
                         for j in 0..<u { dzr[u + j] = drs[j] * state[j] * slope(u + j, s.recurrentActivation) }
                         resetGradient = (0..<u).map { drs[$0] * z[u + $0] }
                     }
@@ -156,16 +197,21 @@ extension ReferenceExecutor {
                 // ∂s = dz·Uᵀ (GRU reset before: its z, r columns plus the path through r⊙s).
                 let rowsOfUt = s.splitsProduct ? 2 * u : g
                 let source = dp ?? dzr
-                ds = (0..<u).map { i in (0..<rowsOfUt).reduce(resetGradient?[i] ?? 0) { $0 + source[$1] * ut[$1 * u + i] } }
+                ds = (0..<u).map { i in
+                    (0..<rowsOfUt).reduce(resetGradient?[i] ?? 0) { $0 + source[$1] * ut[$1 * u + i] }
+                }
             }
         }
     }
 
     /// [dU, db?, states, dz, r⊙s?]: dU = Σ sₜᵀ·dzₜ; db's second row Σ dzₜ.
     func recurrentWeightsGradient(_ s: RecurrentShape, _ o: [UnsafeMutablePointer<Double>]) {
-        let u = s.units, g = s.gateWidth, rows = s.batch * s.steps
+        let u = s.units
+        let g = s.gateWidth
+        let rows = s.batch * s.steps
         let rest = s.recurrentBias ? 2 : 1
-        let states = o[rest], dz = o[rest + 1]
+        let states = o[rest]
+        let dz = o[rest + 1]
         for i in 0..<u {
             for j in 0..<g {
                 let a = s.splitsProduct && j >= 2 * u ? o[rest + 2] : states
@@ -180,7 +226,8 @@ extension ReferenceExecutor {
     /// Writes Uᵀ when `transposed` (the panels are the fast kernels' concern).
     func packRecurrentWeights(_ s: RecurrentShape, _ o: [UnsafeMutablePointer<Double>], transposed: Bool) {
         guard transposed else { return }
-        let u = s.units, g = s.gateWidth
+        let u = s.units
+        let g = s.gateWidth
         for i in 0..<u { for j in 0..<g { o[0][j * u + i] = o[2][i * g + j] } }
     }
 }

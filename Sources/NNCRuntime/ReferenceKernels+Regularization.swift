@@ -36,9 +36,13 @@ extension ReferenceExecutor {
     }
 
     /// [dx out?, dβ out?, dy in, x in, β in]: y = x·σ(βx), ∂y/∂x = σ + βx·σ(1 − σ), ∂y/∂β = x²·σ(1 − σ).
-    static func swishBackward(_ o: [UnsafeMutablePointer<Double>], count n: Int, inputGradient: Bool, betaGradient: Bool) {
+    static func swishBackward(
+        _ o: [UnsafeMutablePointer<Double>], count n: Int, inputGradient: Bool, betaGradient: Bool
+    ) {
         let k = (inputGradient ? 1 : 0) + (betaGradient ? 1 : 0)
-        let dy = o[k], x = o[k + 1], beta = o[k + 2][0]
+        let dy = o[k]
+        let x = o[k + 1]
+        let beta = o[k + 2][0]
         var dBeta = 0.0
         for i in 0..<n {
             let s = sigmoid(beta * x[i])

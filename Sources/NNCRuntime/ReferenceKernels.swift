@@ -26,7 +26,8 @@ extension ReferenceExecutor {
                 }
             }
         case .denseBackwardWeights(let rows, let inputs, let units, let bias):
-            let x = o[bias ? 2 : 1], dz = o[bias ? 3 : 2]
+            let x = o[bias ? 2 : 1]
+            let dz = o[bias ? 3 : 2]
             for i in 0..<inputs {
                 for u in 0..<units {
                     var s = 0.0
@@ -42,13 +43,19 @@ extension ReferenceExecutor {
             for i in 0..<n { o[0][i] = Self.activate(act, o[0][i]) }
         case .convolutionMaxPool(let s, let bias, let act, let pool, let save):
             // The convolution's output (no plan buffer holds it), then the max pool over it.
-            let x = o[save ? 2 : 1], w = o[save ? 3 : 2], b = bias ? o[save ? 4 : 3] : nil
+            let x = o[save ? 2 : 1]
+            let w = o[save ? 3 : 2]
+            let b = bias ? o[save ? 4 : 3] : nil
             var z = (0..<(s.window.positions * s.filters)).map { b?[$0 % s.filters] ?? 0 }
             Self.convolutionTaps(s) { out, input, weight in z[out] += x[input] * w[weight] }
             z = z.map { Self.activate(act, $0) }
             Self.windows(pool) { out, cells in
-                var best = -Double.infinity, at = -1
-                for cell in cells where z[cell] > best { best = z[cell]; at = cell }
+                var best = -Double.infinity
+                var at = -1
+                for cell in cells where z[cell] > best {
+                    best = z[cell]
+                    at = cell
+                }
                 o[0][out] = at < 0 ? 0 : best
                 if save { o[1][out] = Double(at) }
             }
@@ -56,15 +63,20 @@ extension ReferenceExecutor {
             o[0].update(repeating: 0, count: s.window.inputElements)
             Self.convolutionTaps(s) { out, input, weight in o[0][input] += o[1][out] * o[2][weight] }
         case .convolutionBackwardWeights(let s, let bias):
-            let x = o[bias ? 2 : 1], dz = o[bias ? 3 : 2]
+            let x = o[bias ? 2 : 1]
+            let dz = o[bias ? 3 : 2]
             o[0].update(repeating: 0, count: s.patch * s.filters)
             Self.convolutionTaps(s) { out, input, weight in o[0][weight] += dz[out] * x[input] }
             if bias { Self.columnSums(o[1], dz, rows: s.window.positions, columns: s.filters) }
         case .maxPool(let g, let save):
             let x = o[save ? 2 : 1]
             Self.windows(g) { out, cells in
-                var best = -Double.infinity, at = -1
-                for cell in cells where x[cell] > best { best = x[cell]; at = cell }
+                var best = -Double.infinity
+                var at = -1
+                for cell in cells where x[cell] > best {
+                    best = x[cell]
+                    at = cell
+                }
                 o[0][out] = at < 0 ? 0 : best
                 if save { o[1][out] = Double(at) }
             }
@@ -91,7 +103,9 @@ extension ReferenceExecutor {
         case .globalAveragePoolBackward(let batch, let positions, let channels):
             for b in 0..<batch {
                 for p in 0..<positions {
-                    for c in 0..<channels { o[0][(b * positions + p) * channels + c] = o[1][b * channels + c] / Double(positions) }
+                    for c in 0..<channels {
+                        o[0][(b * positions + p) * channels + c] = o[1][b * channels + c] / Double(positions)
+                    }
                 }
             }
         case .activation(let act, let n):
@@ -110,9 +124,11 @@ extension ReferenceExecutor {
             let s = dropoutSeed(salt)
             for i in 0..<n { o[0][i] = nnc_dropout_keeps(s, i, Float(rate)) != 0 ? o[1][i] / (1 - rate) : 0 }
         case .batchNormTraining(let rows, let channels, let momentum, let epsilon, let scale, let center):
-            let gamma = scale ? o[6] : nil, beta = center ? o[scale ? 7 : 6] : nil
+            let gamma = scale ? o[6] : nil
+            let beta = center ? o[scale ? 7 : 6] : nil
             for c in 0..<channels {
-                var mean = 0.0, variance = 0.0
+                var mean = 0.0
+                var variance = 0.0
                 for r in 0..<rows { mean += o[5][r * channels + c] }
                 mean /= Double(rows)
                 for r in 0..<rows { variance += (o[5][r * channels + c] - mean) * (o[5][r * channels + c] - mean) }
@@ -123,26 +139,32 @@ extension ReferenceExecutor {
                 o[3][c] = momentum * o[3][c] + (1 - momentum) * mean
                 o[4][c] = momentum * o[4][c] + (1 - momentum) * variance * Double(rows) / Double(max(rows - 1, 1))
                 for r in 0..<rows {
-                    o[0][r * channels + c] = (gamma?[c] ?? 1) * (o[5][r * channels + c] - mean) * invStd + (beta?[c] ?? 0)
+                    o[0][r * channels + c] =
+                        (gamma?[c] ?? 1) * (o[5][r * channels + c] - mean) * invStd + (beta?[c] ?? 0)
                 }
             }
         case .batchNormInference(let rows, let channels, let epsilon, let scale, let center):
-            let gamma = scale ? o[4] : nil, beta = center ? o[scale ? 5 : 4] : nil
+            let gamma = scale ? o[4] : nil
+            let beta = center ? o[scale ? 5 : 4] : nil
             for r in 0..<rows {
                 for c in 0..<channels {
-                    o[0][r * channels + c] = (gamma?[c] ?? 1) * (o[1][r * channels + c] - o[2][c]) / (o[3][c] + epsilon).squareRoot() + (beta?[c] ?? 0)
+                    o[0][r * channels + c] =
+                        (gamma?[c] ?? 1) * (o[1][r * channels + c] - o[2][c]) / (o[3][c] + epsilon).squareRoot()
+                        + (beta?[c] ?? 0)
                 }
             }
         case .batchNormBackward(let rows, let channels, let scale, let center):
-            normalizationBackward(o, scale: scale, center: center, groups: channels, size: rows,
-                                  index: { g, k in k * channels + g }, parameter: { g, _ in g }, parameters: channels)
+            normalizationBackward(
+                o, scale: scale, center: center, groups: channels, size: rows,
+                index: { g, k in k * channels + g }, parameter: { g, _ in g }, parameters: channels)
         case .packWeights:
             break  // nothing to pack: the reference multiplies with W itself
         case .foldBatchNorm(let weights, let channels, let epsilon, let bias, let scale, let center):
             var k = 3
             let b = bias ? o[k] : nil
             if bias { k += 1 }
-            let mean = o[k], variance = o[k + 1]
+            let mean = o[k]
+            let variance = o[k + 1]
             k += 2
             let gamma = scale ? o[k] : nil
             if scale { k += 1 }
@@ -151,9 +173,12 @@ extension ReferenceExecutor {
                 let s = (gamma?[c] ?? 1) / (variance[c] + epsilon).squareRoot()
                 o[1][c] = ((b?[c] ?? 0) - mean[c]) * s + (beta?[c] ?? 0)
             }
-            for i in 0..<weights { o[0][i] = o[2][i] * (gamma?[i % channels] ?? 1) / (variance[i % channels] + epsilon).squareRoot() }
+            for i in 0..<weights {
+                o[0][i] = o[2][i] * (gamma?[i % channels] ?? 1) / (variance[i % channels] + epsilon).squareRoot()
+            }
         case .layerNorm(let rows, let features, let epsilon, let scale, let center):
-            let gamma = scale ? o[4] : nil, beta = center ? o[scale ? 5 : 4] : nil
+            let gamma = scale ? o[4] : nil
+            let beta = center ? o[scale ? 5 : 4] : nil
             for r in 0..<rows {
                 let x = o[3] + r * features
                 let mean = (0..<features).reduce(0) { $0 + x[$1] } / Double(features)
@@ -161,12 +186,15 @@ extension ReferenceExecutor {
                 let invStd = 1 / (variance + epsilon).squareRoot()
                 o[1][r] = mean
                 o[2][r] = invStd
-                for j in 0..<features { o[0][r * features + j] = (gamma?[j] ?? 1) * (x[j] - mean) * invStd + (beta?[j] ?? 0) }
+                for j in 0..<features {
+                    o[0][r * features + j] = (gamma?[j] ?? 1) * (x[j] - mean) * invStd + (beta?[j] ?? 0)
+                }
             }
         case .layerNormBackward(let rows, let features, let scale, let center):
             // Groups are rows here, normalized over the features; γ and β are per feature.
-            normalizationBackward(o, scale: scale, center: center, groups: rows, size: features,
-                                  index: { r, j in r * features + j }, parameter: { _, j in j }, parameters: features)
+            normalizationBackward(
+                o, scale: scale, center: center, groups: rows, size: features,
+                index: { r, j in r * features + j }, parameter: { _, j in j }, parameters: features)
         case .add(let n, let inputs):
             for i in 0..<n { o[0][i] = (1...inputs).reduce(0) { $0 + o[$1][i] } }
         case .accumulate(let n):
@@ -179,7 +207,9 @@ extension ReferenceExecutor {
                 column += width
             }
         case .concatBackward(let outer, let widths, let index):
-            let total = widths.reduce(0, +), width = widths[index], column = widths[..<index].reduce(0, +)
+            let total = widths.reduce(0, +)
+            let width = widths[index]
+            let column = widths[..<index].reduce(0, +)
             for r in 0..<outer { for j in 0..<width { o[0][r * width + j] = o[1][r * total + column + j] } }
         case .embedding(let rows, _, let dimension, let padding):
             for r in 0..<rows {
@@ -225,18 +255,23 @@ extension ReferenceExecutor {
             packRecurrentWeights(s, o, transposed: transposed)
         case .dropoutMask(let rate, let rows, let columns, let salt):
             let seed = dropoutSeed(salt)
-            for i in 0..<(rows * columns) { o[0][i] = nnc_dropout_keeps(seed, i, Float(rate)) != 0 ? 1 / (1 - rate) : 0 }
+            for i in 0..<(rows * columns) {
+                o[0][i] = nnc_dropout_keeps(seed, i, Float(rate)) != 0 ? 1 / (1 - rate) : 0
+            }
         case .scaleSteps(let batch, let steps, let features):
-            for i in 0..<(batch * steps * features) { o[0][i] = o[1][i] * o[2][i / (steps * features) * features + i % features] }
+            for i in 0..<(batch * steps * features) {
+                o[0][i] = o[1][i] * o[2][i / (steps * features) * features + i % features]
+            }
         case .sequenceMask(let n, let padding):
             for i in 0..<n { o[0][i] = Int(o[1][i]) == padding ? 0 : 1 }
         case .merge(let mode, let n):
             for i in 0..<n {
-                o[0][i] = switch mode {
-                case .sum: o[1][i] + o[2][i]
-                case .mul: o[1][i] * o[2][i]
-                case .ave: (o[1][i] + o[2][i]) / 2
-                }
+                o[0][i] =
+                    switch mode {
+                    case .sum: o[1][i] + o[2][i]
+                    case .mul: o[1][i] * o[2][i]
+                    case .ave: (o[1][i] + o[2][i]) / 2
+                    }
             }
         case .mergeBackward(let mode, let n):
             for i in 0..<n {

@@ -7,8 +7,9 @@ extension LayerExpander {
 
     mutating func decodeList(_ node: SpecNode, blockStack: [String]) -> [Item] {
         guard let items = node.items else {
-            decoder.diagnostics.error(.wrongType, "'layers' must be a list of layers; got \(node.kindDescription)", at: node.location,
-                                      help: "start each layer with '- ', e.g. `- dense: 128`")
+            decoder.diagnostics.error(
+                .wrongType, "'layers' must be a list of layers; got \(node.kindDescription)", at: node.location,
+                help: "start each layer with '- ', e.g. `- dense: 128`")
             return []
         }
         var decoded: [Item] = []
@@ -28,7 +29,9 @@ extension LayerExpander {
                 return decoder.body(SpecNode(.null, at: node.location), kind: kind, at: node.location)
                     .map { .layer($0, name: nil, inputs: nil) }
             }
-            let help = blocks[text] != nil ? "to use block '\(text)', write `- block: \(text)`"
+            let help =
+                blocks[text] != nil
+                ? "to use block '\(text)', write `- block: \(text)`"
                 : Registry.layers.help(forUnknown: text)
             decoder.diagnostics.error(.unknownValue, "unknown layer kind '\(text)'", at: node.location, help: help)
             return nil
@@ -38,8 +41,10 @@ extension LayerExpander {
             }
             return decodeLayer(node, pairs)
         case .sequence, .null:
-            decoder.diagnostics.error(.wrongType, "a layer must be a kind (`flatten`) or a mapping (`dense: 128`); got \(node.kindDescription)",
-                                      at: node.location)
+            decoder.diagnostics.error(
+                .wrongType,
+                "a layer must be a kind (`flatten`) or a mapping (`dense: 128`); got \(node.kindDescription)",
+                at: node.location)
             return nil
         }
     }
@@ -49,27 +54,33 @@ extension LayerExpander {
         let siblings = pairs.filter { Self.siblingKeys.contains($0.key) }
         let unknown = pairs.filter { Registry.layers.kind($0.key) == nil && !Self.siblingKeys.contains($0.key) }
         if kinds.count > 1 {
-            decoder.diagnostics.error(.conflictingKeys, "a layer item names exactly one layer kind; found '\(kinds[0].key)' and '\(kinds[1].key)'",
-                                      at: kinds[1].keyLocation, labels: [DiagnosticLabel(kinds[0].keyLocation, "first kind")],
-                                      help: "start a new list item with '- ' for the second layer")
+            decoder.diagnostics.error(
+                .conflictingKeys,
+                "a layer item names exactly one layer kind; found '\(kinds[0].key)' and '\(kinds[1].key)'",
+                at: kinds[1].keyLocation, labels: [DiagnosticLabel(kinds[0].keyLocation, "first kind")],
+                help: "start a new list item with '- ' for the second layer")
             return nil
         }
         guard let kindPair = kinds.first else {
             let first = unknown.first ?? pairs.first
             if let first {
-                decoder.diagnostics.error(.unknownValue, "unknown layer kind '\(first.key)'", at: first.keyLocation,
-                                          help: blocks[first.key] != nil ? "to use block '\(first.key)', write `- block: \(first.key)`"
-                                              : Registry.layers.help(forUnknown: first.key))
+                decoder.diagnostics.error(
+                    .unknownValue, "unknown layer kind '\(first.key)'", at: first.keyLocation,
+                    help: blocks[first.key] != nil
+                        ? "to use block '\(first.key)', write `- block: \(first.key)`"
+                        : Registry.layers.help(forUnknown: first.key))
             } else {
                 decoder.diagnostics.error(.wrongType, "an empty mapping is not a layer", at: node.location)
             }
             return nil
         }
         for extra in unknown {
-            decoder.diagnostics.error(.unknownKey, "unknown key '\(extra.key)' beside layer '\(kindPair.key)'", at: extra.keyLocation,
-                                      help: Suggestions.didYouMean(extra.key, in: Array(Self.siblingKeys))
-                                          .map { "\($0) (layer attributes go inside `\(kindPair.key): {…}`)" }
-                                          ?? "layer attributes go inside `\(kindPair.key): {…}`; only name, inputs and trainable may stand beside it")
+            decoder.diagnostics.error(
+                .unknownKey, "unknown key '\(extra.key)' beside layer '\(kindPair.key)'", at: extra.keyLocation,
+                help: Suggestions.didYouMean(extra.key, in: Array(Self.siblingKeys))
+                    .map { "\($0) (layer attributes go inside `\(kindPair.key): {…}`)" }
+                    ?? "layer attributes go inside `\(kindPair.key): {…}`; only name, inputs and trainable may stand beside it"
+            )
         }
         let kind = Registry.layers.kind(kindPair.key)!
         guard let component = decoder.body(kindPair.value, kind: kind, at: kindPair.keyLocation, extra: siblings)
@@ -79,8 +90,9 @@ extension LayerExpander {
     }
 
     private mutating func decodeGroup(_ node: SpecNode, _ pairs: [SpecNode.Pair], blockStack: [String]) -> Item? {
-        var group = Group(baseName: "repeat", nameLocation: node.location, hasExplicitName: false, count: 1, isRepeat: false,
-                          blockName: nil, inputs: nil, body: [], location: node.location)
+        var group = Group(
+            baseName: "repeat", nameLocation: node.location, hasExplicitName: false, count: 1, isRepeat: false,
+            blockName: nil, inputs: nil, body: [], location: node.location)
         var layersNode: SpecNode?
         var argsNode: SpecNode?
         var blockNode: (name: String, location: SourceLocation)?
@@ -97,7 +109,9 @@ extension LayerExpander {
                 }
             case "block":
                 guard let name = pair.value.scalarText else {
-                    decoder.diagnostics.error(.wrongType, "'block' must name a block; got \(pair.value.kindDescription)", at: pair.value.location)
+                    decoder.diagnostics.error(
+                        .wrongType, "'block' must name a block; got \(pair.value.kindDescription)",
+                        at: pair.value.location)
                     ok = false
                     continue
                 }
@@ -112,22 +126,31 @@ extension LayerExpander {
                     group.nameLocation = pair.value.location
                 }
             case "inputs":
-                if case .names(let names)? = decoder.decode(pair.value, as: .layerNames, rank: 0, what: "'inputs'") { group.inputs = names }
+                if case .names(let names)? = decoder.decode(pair.value, as: .layerNames, rank: 0, what: "'inputs'") {
+                    group.inputs = names
+                }
             default:
-                decoder.diagnostics.error(.unknownKey, "unknown key '\(pair.key)' in a \(group.isRepeat ? "repeat" : "block use")",
-                                          at: pair.keyLocation,
-                                          help: Suggestions.didYouMean(pair.key, in: Array(Self.groupKeys)) ?? "known keys: block, args, repeat, layers, name, inputs")
+                decoder.diagnostics.error(
+                    .unknownKey, "unknown key '\(pair.key)' in a \(group.isRepeat ? "repeat" : "block use")",
+                    at: pair.keyLocation,
+                    help: Suggestions.didYouMean(pair.key, in: Array(Self.groupKeys))
+                        ?? "known keys: block, args, repeat, layers, name, inputs")
                 ok = false
             }
         }
         if let blockNode {
             if layersNode != nil {
-                decoder.diagnostics.error(.conflictingKeys, "an item uses either a 'block' or its own 'layers', not both", at: blockNode.location)
+                decoder.diagnostics.error(
+                    .conflictingKeys, "an item uses either a 'block' or its own 'layers', not both",
+                    at: blockNode.location)
                 return nil
             }
             if !group.hasExplicitName { group.baseName = blockNode.name }
             group.blockName = blockNode.name
-            guard let body = instantiateBlock(blockNode.name, at: blockNode.location, args: argsNode, blockStack: blockStack) else { return nil }
+            guard
+                let body = instantiateBlock(
+                    blockNode.name, at: blockNode.location, args: argsNode, blockStack: blockStack)
+            else { return nil }
             group.body = body
         } else {
             if argsNode != nil {
@@ -135,7 +158,8 @@ extension LayerExpander {
                 ok = false
             }
             guard let layersNode else {
-                decoder.diagnostics.error(.missingKey, "'repeat' needs the 'layers' (or the 'block') to repeat", at: group.location)
+                decoder.diagnostics.error(
+                    .missingKey, "'repeat' needs the 'layers' (or the 'block') to repeat", at: group.location)
                 return nil
             }
             group.body = decodeList(layersNode, blockStack: blockStack)
@@ -145,41 +169,52 @@ extension LayerExpander {
     }
 
     /// Substitutes the arguments into a block's layer list and decodes it.
-    private mutating func instantiateBlock(_ name: String, at location: SourceLocation, args: SpecNode?, blockStack: [String]) -> [Item]? {
+    private mutating func instantiateBlock(
+        _ name: String, at location: SourceLocation, args: SpecNode?, blockStack: [String]
+    ) -> [Item]? {
         guard let block = blocks[name] else {
-            decoder.diagnostics.error(.badBlock, "unknown block '\(name)'", at: location,
-                                      help: Suggestions.didYouMean(name, in: blocks.keys)
-                                          ?? (blocks.isEmpty ? "define it under `blocks:`" : "defined blocks: \(blocks.keys.sorted().joined(separator: ", "))"))
+            decoder.diagnostics.error(
+                .badBlock, "unknown block '\(name)'", at: location,
+                help: Suggestions.didYouMean(name, in: blocks.keys)
+                    ?? (blocks.isEmpty
+                        ? "define it under `blocks:`"
+                        : "defined blocks: \(blocks.keys.sorted().joined(separator: ", "))"))
             return nil
         }
         usedBlocks.insert(name)
         if blockStack.contains(name) {
-            decoder.diagnostics.error(.badBlock, "block '\(name)' uses itself (\((blockStack + [name]).joined(separator: " → ")))",
-                                      at: location, help: "a block cannot contain itself, directly or through another block")
+            decoder.diagnostics.error(
+                .badBlock, "block '\(name)' uses itself (\((blockStack + [name]).joined(separator: " → ")))",
+                at: location, help: "a block cannot contain itself, directly or through another block")
             return nil
         }
         var values: [String: SpecNode] = [:]
         var ok = true
         for pair in args?.pairs ?? [] {
             guard block.params.contains(where: { $0.name == pair.key }) else {
-                decoder.diagnostics.error(.badBlock, "block '\(name)' has no parameter '\(pair.key)'", at: pair.keyLocation,
-                                          help: Suggestions.didYouMean(pair.key, in: block.params.map(\.name))
-                                              ?? (block.params.isEmpty ? "it takes no parameters" : "its parameters: \(block.params.map(\.name).joined(separator: ", "))"))
+                decoder.diagnostics.error(
+                    .badBlock, "block '\(name)' has no parameter '\(pair.key)'", at: pair.keyLocation,
+                    help: Suggestions.didYouMean(pair.key, in: block.params.map(\.name))
+                        ?? (block.params.isEmpty
+                            ? "it takes no parameters"
+                            : "its parameters: \(block.params.map(\.name).joined(separator: ", "))"))
                 ok = false
                 continue
             }
             values[pair.key] = pair.value
         }
         if let args, args.pairs == nil, !args.isNull {
-            decoder.diagnostics.error(.wrongType, "'args' must be a mapping of parameter names to values", at: args.location)
+            decoder.diagnostics.error(
+                .wrongType, "'args' must be a mapping of parameter names to values", at: args.location)
             ok = false
         }
         for param in block.params where values[param.name] == nil {
             if let value = param.default {
                 values[param.name] = value
             } else {
-                decoder.diagnostics.error(.badBlock, "block '\(name)' needs the argument '\(param.name)'", at: location,
-                                          help: "add `args: {\(param.name): …}`")
+                decoder.diagnostics.error(
+                    .badBlock, "block '\(name)' needs the argument '\(param.name)'", at: location,
+                    help: "add `args: {\(param.name): …}`")
                 ok = false
             }
         }
@@ -197,17 +232,21 @@ extension LayerExpander {
         case .scalar(let text, _) where text.hasPrefix("$"):
             let param = String(text.dropFirst())
             if let value = values[param] { return value }
-            decoder.diagnostics.error(.badBlock, "block '\(block)' has no parameter '\(param)'", at: node.location,
-                                      help: Suggestions.didYouMean(param, in: values.keys) ?? "declare it under the block's `params:`")
+            decoder.diagnostics.error(
+                .badBlock, "block '\(block)' has no parameter '\(param)'", at: node.location,
+                help: Suggestions.didYouMean(param, in: values.keys) ?? "declare it under the block's `params:`")
             return node
         case .scalar, .null:
             return node
         case .sequence(let items):
             return SpecNode(.sequence(items.map { substitute($0, values, block: block) }), at: node.location)
         case .mapping(let pairs):
-            return SpecNode(.mapping(pairs.map {
-                SpecNode.Pair(key: $0.key, keyLocation: $0.keyLocation, value: substitute($0.value, values, block: block))
-            }), at: node.location)
+            return SpecNode(
+                .mapping(
+                    pairs.map {
+                        SpecNode.Pair(
+                            key: $0.key, keyLocation: $0.keyLocation, value: substitute($0.value, values, block: block))
+                    }), at: node.location)
         }
     }
 }

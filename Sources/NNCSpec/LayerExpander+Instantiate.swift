@@ -61,9 +61,11 @@ extension LayerExpander {
                 let local = name?.name ?? scope.generate(component.kind.name)
                 let qualified = scope.qualify(local)
                 let refs = inputs.map { $0.map(scope.resolve) } ?? [LocatedName(previous, at: component.location)]
-                layers.append(LayerSpec(name: qualified, nameLocation: name?.location ?? component.location,
-                                        hasExplicitName: name != nil, inputs: refs, hasExplicitInputs: inputs != nil,
-                                        component: component, location: component.location, origin: scope.origin))
+                layers.append(
+                    LayerSpec(
+                        name: qualified, nameLocation: name?.location ?? component.location,
+                        hasExplicitName: name != nil, inputs: refs, hasExplicitInputs: inputs != nil,
+                        component: component, location: component.location, origin: scope.origin))
                 previous = qualified
             case .group(let group):
                 let input = group.inputs.map { $0.map(scope.resolve).first!.name } ?? previous
@@ -73,8 +75,9 @@ extension LayerExpander {
                 for i in 1...group.count {
                     let local = group.isRepeat ? "\(base)\(i)" : base
                     let instanceInput = group.isRepeat && i > 1 ? previous : input
-                    var inner = Scope(prefix: scope.qualify(local), inputName: instanceInput, localNames: bodyNames,
-                                      origin: "in \(what) '\(scope.qualify(local))' (written at \(group.location))")
+                    var inner = Scope(
+                        prefix: scope.qualify(local), inputName: instanceInput, localNames: bodyNames,
+                        origin: "in \(what) '\(scope.qualify(local))' (written at \(group.location))")
                     previous = instantiate(group.body, scope: &inner, previous: instanceInput)
                     instanceOutputs[scope.qualify(local)] = previous
                     if reachedLimit(at: group.location) { return previous }
@@ -107,8 +110,10 @@ extension LayerExpander {
             total = min(total + Self.expandedCount([item]), Int.max / 4)
             if total > Self.maxLayers {
                 limitReported = true
-                decoder.diagnostics.error(.tooLarge, "a model may have at most \(Self.maxLayers.grouped) layers after expanding repeats and blocks; this expands to \(total >= Int.max / 4 ? "more" : total.grouped)",
-                                          at: location(of: item), help: "check the 'repeat' counts")
+                decoder.diagnostics.error(
+                    .tooLarge,
+                    "a model may have at most \(Self.maxLayers.grouped) layers after expanding repeats and blocks; this expands to \(total >= Int.max / 4 ? "more" : total.grouped)",
+                    at: location(of: item), help: "check the 'repeat' counts")
                 return true
             }
         }
@@ -127,8 +132,9 @@ extension LayerExpander {
     mutating func reportLimit(at location: SourceLocation) {
         guard !limitReported else { return }
         limitReported = true
-        decoder.diagnostics.error(.tooLarge, "a model may have at most \(Self.maxLayers.grouped) layers after expanding repeats and blocks",
-                                  at: location, help: "check the 'repeat' counts and how often blocks use other blocks")
+        decoder.diagnostics.error(
+            .tooLarge, "a model may have at most \(Self.maxLayers.grouped) layers after expanding repeats and blocks",
+            at: location, help: "check the 'repeat' counts and how often blocks use other blocks")
     }
 
     private func location(of item: Item) -> SourceLocation {

@@ -56,21 +56,24 @@ struct LayerExpander {
     mutating func readBlocks(_ node: SpecNode) {
         guard let pairs = node.pairs else {
             if !node.isNull {
-                decoder.diagnostics.error(.wrongType, "'blocks' must be a mapping of block names to definitions; got \(node.kindDescription)",
-                                          at: node.location)
+                decoder.diagnostics.error(
+                    .wrongType, "'blocks' must be a mapping of block names to definitions; got \(node.kindDescription)",
+                    at: node.location)
             }
             return
         }
         for pair in pairs {
             let name = LocatedName(pair.key, at: pair.keyLocation)
             if Registry.layers.kind(pair.key) != nil {
-                decoder.diagnostics.error(.badBlock, "a block may not be named like a layer kind; '\(pair.key)' is a layer",
-                                          at: pair.keyLocation, help: "rename the block, e.g. '\(pair.key)_block'")
+                decoder.diagnostics.error(
+                    .badBlock, "a block may not be named like a layer kind; '\(pair.key)' is a layer",
+                    at: pair.keyLocation, help: "rename the block, e.g. '\(pair.key)_block'")
                 continue
             }
             guard let body = pair.value.pairs else {
-                decoder.diagnostics.error(.badBlock, "block '\(pair.key)' must be a mapping with 'layers' (and optional 'params')",
-                                          at: pair.value.location)
+                decoder.diagnostics.error(
+                    .badBlock, "block '\(pair.key)' must be a mapping with 'layers' (and optional 'params')",
+                    at: pair.value.location)
                 continue
             }
             var params: [(String, SpecNode?)] = []
@@ -80,12 +83,15 @@ struct LayerExpander {
                 case "layers": layerList = entry.value
                 case "params": params = readParams(entry.value)
                 default:
-                    decoder.diagnostics.error(.unknownKey, "unknown key '\(entry.key)' in block '\(pair.key)'", at: entry.keyLocation,
-                                              help: Suggestions.didYouMean(entry.key, in: ["layers", "params"]) ?? "a block has 'layers' and 'params'")
+                    decoder.diagnostics.error(
+                        .unknownKey, "unknown key '\(entry.key)' in block '\(pair.key)'", at: entry.keyLocation,
+                        help: Suggestions.didYouMean(entry.key, in: ["layers", "params"])
+                            ?? "a block has 'layers' and 'params'")
                 }
             }
             guard let layerList, let items = layerList.items, !items.isEmpty else {
-                decoder.diagnostics.error(.badBlock, "block '\(pair.key)' needs a non-empty 'layers' list", at: pair.keyLocation)
+                decoder.diagnostics.error(
+                    .badBlock, "block '\(pair.key)' needs a non-empty 'layers' list", at: pair.keyLocation)
                 continue
             }
             blocks[pair.key] = BlockDefinition(name: name, params: params, layers: layerList)
@@ -100,7 +106,8 @@ struct LayerExpander {
         if let pairs = node.pairs {
             return pairs.map { ($0.key, $0.value.isNull ? nil : $0.value) }
         }
-        decoder.diagnostics.error(.wrongType, "'params' must be a list of names or a mapping of names to defaults", at: node.location)
+        decoder.diagnostics.error(
+            .wrongType, "'params' must be a list of names or a mapping of names to defaults", at: node.location)
         return []
     }
 

@@ -19,35 +19,44 @@ public enum MLPShorthand {
         for part in text.split(separator: "-", omittingEmptySubsequences: false) {
             let location = file.location(line: 1, column: column)
             guard let digits = SpecDecoder.plainNumber(String(part)), let size = Int(digits), size >= 1 else {
-                diagnostics.error(.mlpShorthand, "each size of an MLP shorthand must be a positive integer; got '\(part)'",
-                                  at: location, help: "write sizes joined by '-', e.g. 784-128-10")
+                diagnostics.error(
+                    .mlpShorthand, "each size of an MLP shorthand must be a positive integer; got '\(part)'",
+                    at: location, help: "write sizes joined by '-', e.g. 784-128-10")
                 return nil
             }
             sizes.append((size, location))
             column += part.unicodeScalars.count + 1
         }
         guard sizes.count >= 2 else {
-            diagnostics.error(.mlpShorthand, "an MLP shorthand needs an input size and at least one layer size",
-                              at: file.location(line: 1, column: 1), help: "e.g. 784-128-10")
+            diagnostics.error(
+                .mlpShorthand, "an MLP shorthand needs an input size and at least one layer size",
+                at: file.location(line: 1, column: 1), help: "e.g. 784-128-10")
             return nil
         }
         let start = file.location(line: 1, column: 1)
         func scalar(_ text: String, _ at: SourceLocation) -> SpecNode { .scalar(text, at: at) }
-        func pair(_ key: String, _ value: SpecNode) -> SpecNode.Pair { SpecNode.Pair(key: key, keyLocation: value.location, value: value) }
+        func pair(_ key: String, _ value: SpecNode) -> SpecNode.Pair {
+            SpecNode.Pair(key: key, keyLocation: value.location, value: value)
+        }
         var layers: [SpecNode] = []
         for (index, (size, location)) in sizes.enumerated().dropFirst() {
             let activation = index == sizes.count - 1 ? "softmax" : "relu"
-            let body = SpecNode(.mapping([pair("units", scalar(String(size), location)), pair("activation", scalar(activation, location))]),
-                                at: location)
-            layers.append(SpecNode(.mapping([SpecNode.Pair(key: "dense", keyLocation: location, value: body)]), at: location))
+            let body = SpecNode(
+                .mapping([
+                    pair("units", scalar(String(size), location)), pair("activation", scalar(activation, location)),
+                ]),
+                at: location)
+            layers.append(
+                SpecNode(.mapping([SpecNode.Pair(key: "dense", keyLocation: location, value: body)]), at: location))
         }
-        return SpecNode(.mapping([
-            pair("model", scalar("mlp-\(text)", start)),
-            pair("input", SpecNode(.sequence([scalar(String(sizes[0].0), sizes[0].1)]), at: sizes[0].1)),
-            pair("layers", SpecNode(.sequence(layers), at: start)),
-            pair("loss", scalar("categorical_crossentropy", start)),
-            pair("metrics", SpecNode(.sequence([scalar("accuracy", start)]), at: start)),
-        ]), at: start)
+        return SpecNode(
+            .mapping([
+                pair("model", scalar("mlp-\(text)", start)),
+                pair("input", SpecNode(.sequence([scalar(String(sizes[0].0), sizes[0].1)]), at: sizes[0].1)),
+                pair("layers", SpecNode(.sequence(layers), at: start)),
+                pair("loss", scalar("categorical_crossentropy", start)),
+                pair("metrics", SpecNode(.sequence([scalar("accuracy", start)]), at: start)),
+            ]), at: start)
     }
 }
 

@@ -24,8 +24,9 @@ extension SpecDecoder {
         case .choice(let options):
             guard case .scalar(let text, _) = node.kind else { return mismatch(node, type, what) }
             guard options.contains(text) else {
-                diagnostics.error(.unknownValue, "\(what) must be one of \(options.joined(separator: ", ")); got '\(text)'",
-                                  at: node.location, help: Suggestions.didYouMean(text, in: options))
+                diagnostics.error(
+                    .unknownValue, "\(what) must be one of \(options.joined(separator: ", ")); got '\(text)'",
+                    at: node.location, help: Suggestions.didYouMean(text, in: options))
                 return nil
             }
             return .string(text)
@@ -52,13 +53,15 @@ extension SpecDecoder {
                 guard let d = integer(item, .none, what: "each dimension of \(what)") else { return nil }
                 if d == -1 {
                     if let first = inferred {
-                        diagnostics.error(.outOfRange, "\(what) may infer only one dimension with -1", at: item.location,
-                                          labels: [DiagnosticLabel(first.location, "first -1")])
+                        diagnostics.error(
+                            .outOfRange, "\(what) may infer only one dimension with -1", at: item.location,
+                            labels: [DiagnosticLabel(first.location, "first -1")])
                         return nil
                     }
                     inferred = item
                 } else if d < 1 {
-                    diagnostics.error(.outOfRange, "each dimension of \(what) must be ≥ 1 or -1; got \(d)", at: item.location)
+                    diagnostics.error(
+                        .outOfRange, "each dimension of \(what) must be ≥ 1 or -1; got \(d)", at: item.location)
                     return nil
                 }
                 dims.append(d)
@@ -81,7 +84,9 @@ extension SpecDecoder {
             let items = node.items ?? [node]
             var names: [LocatedName] = []
             for item in items {
-                guard case .scalar(let text, _) = item.kind else { return mismatch(item, .string, "each name in \(what)") }
+                guard case .scalar(let text, _) = item.kind else {
+                    return mismatch(item, .string, "each name in \(what)")
+                }
                 names.append(LocatedName(text, at: item.location))
             }
             if names.isEmpty { return empty(node, what) }
@@ -91,8 +96,12 @@ extension SpecDecoder {
         }
     }
 
-    private mutating func mismatch(_ node: SpecNode, _ type: ValueType, _ what: String, help: String? = nil) -> SpecValue? {
-        diagnostics.error(.wrongType, "\(what) must be \(type.description); got \(node.kindDescription)", at: node.location, help: help)
+    private mutating func mismatch(_ node: SpecNode, _ type: ValueType, _ what: String, help: String? = nil)
+        -> SpecValue?
+    {
+        diagnostics.error(
+            .wrongType, "\(what) must be \(type.description); got \(node.kindDescription)", at: node.location,
+            help: help)
         return nil
     }
 
@@ -112,10 +121,14 @@ extension SpecDecoder {
         }
         guard let value = Int(text) else {
             if !text.contains("."), !text.lowercased().contains("e") {
-                diagnostics.error(.outOfRange, "\(what) must be at most \(Self.largestInteger.grouped) in size; got \(raw.clipped(to: 40))", at: node.location)
+                diagnostics.error(
+                    .outOfRange,
+                    "\(what) must be at most \(Self.largestInteger.grouped) in size; got \(raw.clipped(to: 40))",
+                    at: node.location)
             } else if let real = Double(text), real.isFinite {
-                diagnostics.error(.wrongType, "\(what) must be an integer; got number \(raw)", at: node.location,
-                                  help: Int(exactly: real).map { "write \($0)" })
+                diagnostics.error(
+                    .wrongType, "\(what) must be an integer; got number \(raw)", at: node.location,
+                    help: Int(exactly: real).map { "write \($0)" })
             } else {
                 _ = mismatch(node, .int(bounds), what)
             }
@@ -127,7 +140,9 @@ extension SpecDecoder {
         }
         // Sizes beyond 2³¹ are never meant and would overflow shape arithmetic.
         guard value.magnitude <= UInt(Self.largestInteger) else {
-            diagnostics.error(.outOfRange, "\(what) must be at most \(Self.largestInteger.grouped) in size; got \(value)", at: node.location)
+            diagnostics.error(
+                .outOfRange, "\(what) must be at most \(Self.largestInteger.grouped) in size; got \(value)",
+                at: node.location)
             return nil
         }
         return value
@@ -157,7 +172,8 @@ extension SpecDecoder {
         }
         let parts = raw.split(separator: "/", omittingEmptySubsequences: false)
         if parts.count == 2, let a = plainNumber(String(parts[0])).flatMap(Double.init),
-           let b = plainNumber(String(parts[1])).flatMap(Double.init), b != 0 {
+            let b = plainNumber(String(parts[1])).flatMap(Double.init), b != 0
+        {
             let value = a / b
             return value.isFinite ? value : nil
         }
@@ -172,11 +188,15 @@ extension SpecDecoder {
     public static func plainNumber(_ raw: String) -> String? {
         let bytes = Array(raw.utf8)
         var i = 0
-        func isDigit(_ at: Int) -> Bool { at >= 0 && at < bytes.count && bytes[at] >= UInt8(ascii: "0") && bytes[at] <= UInt8(ascii: "9") }
+        func isDigit(_ at: Int) -> Bool {
+            at >= 0 && at < bytes.count && bytes[at] >= UInt8(ascii: "0") && bytes[at] <= UInt8(ascii: "9")
+        }
         /// Digits in groups joined by single underscores; false when there is no digit.
         func digits() -> Bool {
             guard isDigit(i) else { return false }
-            while isDigit(i) || (i < bytes.count && bytes[i] == UInt8(ascii: "_") && isDigit(i + 1) && isDigit(i - 1)) { i += 1 }
+            while isDigit(i) || (i < bytes.count && bytes[i] == UInt8(ascii: "_") && isDigit(i + 1) && isDigit(i - 1)) {
+                i += 1
+            }
             return true
         }
         if i < bytes.count, bytes[i] == UInt8(ascii: "-") || bytes[i] == UInt8(ascii: "+") { i += 1 }
@@ -226,8 +246,10 @@ extension SpecDecoder {
             return nil
         }
         guard items.count == rank else {
-            diagnostics.error(.wrongArity, "\(what) needs 1 or \(rank) value\(rank == 1 ? "" : "s") (one per spatial dimension); got \(items.count)",
-                              at: node.location)
+            diagnostics.error(
+                .wrongArity,
+                "\(what) needs 1 or \(rank) value\(rank == 1 ? "" : "s") (one per spatial dimension); got \(items.count)",
+                at: node.location)
             return nil
         }
         var values: [Int] = []
@@ -247,11 +269,15 @@ extension SpecDecoder {
             case "causal": return .causal
             default:
                 if Self.plainNumber(text) == nil {
-                    diagnostics.error(.unknownValue, "\(what) must be valid, same, causal or a number of cells; got '\(text.clipped(to: 40))'",
-                                      at: node.location, help: Suggestions.didYouMean(text, in: ["valid", "same", "causal"]))
+                    diagnostics.error(
+                        .unknownValue,
+                        "\(what) must be valid, same, causal or a number of cells; got '\(text.clipped(to: 40))'",
+                        at: node.location, help: Suggestions.didYouMean(text, in: ["valid", "same", "causal"]))
                     return nil
                 }
-                return integer(node, .nonNegative, what: what).map { .explicit([PadPair](repeating: PadPair($0, $0), count: rank)) }
+                return integer(node, .nonNegative, what: what).map {
+                    .explicit([PadPair](repeating: PadPair($0, $0), count: rank))
+                }
             }
         }
         guard let items = node.items else {
@@ -260,22 +286,34 @@ extension SpecDecoder {
         }
         // 1-D: [lo, hi]. N-D: one int per dimension, or one [lo, hi] pair per dimension.
         if rank == 1, items.count == 2, items.allSatisfy({ $0.scalarText != nil }) {
-            guard let lo = integer(items[0], .nonNegative, what: what), let hi = integer(items[1], .nonNegative, what: what) else { return nil }
+            guard let lo = integer(items[0], .nonNegative, what: what),
+                let hi = integer(items[1], .nonNegative, what: what)
+            else { return nil }
             return .explicit([PadPair(lo, hi)])
         }
         guard items.count == rank else {
-            diagnostics.error(.wrongArity, "\(what) needs one entry per spatial dimension (\(rank)); got \(items.count)",
-                              at: node.location, help: rank == 1 ? "write `[before, after]`" : "write `[\(Array(repeating: "p", count: rank).joined(separator: ", "))]` or `[[before, after], …]`")
+            diagnostics.error(
+                .wrongArity, "\(what) needs one entry per spatial dimension (\(rank)); got \(items.count)",
+                at: node.location,
+                help: rank == 1
+                    ? "write `[before, after]`"
+                    : "write `[\(Array(repeating: "p", count: rank).joined(separator: ", "))]` or `[[before, after], …]`"
+            )
             return nil
         }
         var pairs: [PadPair] = []
         for item in items {
             if let pair = item.items {
                 guard pair.count == 2 else {
-                    diagnostics.error(.wrongArity, "each per-side padding must be [before, after]; got \(pair.count) \(pair.count.noun("value"))", at: item.location)
+                    diagnostics.error(
+                        .wrongArity,
+                        "each per-side padding must be [before, after]; got \(pair.count) \(pair.count.noun("value"))",
+                        at: item.location)
                     return nil
                 }
-                guard let lo = integer(pair[0], .nonNegative, what: what), let hi = integer(pair[1], .nonNegative, what: what) else { return nil }
+                guard let lo = integer(pair[0], .nonNegative, what: what),
+                    let hi = integer(pair[1], .nonNegative, what: what)
+                else { return nil }
                 pairs.append(PadPair(lo, hi))
             } else {
                 guard let p = integer(item, .nonNegative, what: what) else { return nil }

@@ -20,24 +20,28 @@ public struct SpecDecoder {
             return finish(ComponentSpec(kind: kind, location: node.location), given: [], at: node.location)
         case .mapping(let pairs):
             guard pairs.count == 1 else {
-                diagnostics.error(.wrongType, "\(what ?? family.name) must name one \(family.name) kind; found \(pairs.count) keys",
-                                  at: node.location, label: pairs.isEmpty ? "empty mapping" : "",
-                                  help: "write it as `name` or `{name: {key: value}}`")
+                diagnostics.error(
+                    .wrongType, "\(what ?? family.name) must name one \(family.name) kind; found \(pairs.count) keys",
+                    at: node.location, label: pairs.isEmpty ? "empty mapping" : "",
+                    help: "write it as `name` or `{name: {key: value}}`")
                 return nil
             }
             let pair = pairs[0]
             guard let kind = lookup(pair.key, in: family, at: pair.keyLocation) else { return nil }
             return body(pair.value, kind: kind, at: pair.keyLocation)
         case .sequence, .null:
-            diagnostics.error(.wrongType, "expected \(family.article) \(family.name), got \(node.kindDescription)", at: node.location,
-                              help: "write a \(family.name) as a name, e.g. `\(family.kinds[0].name)`")
+            diagnostics.error(
+                .wrongType, "expected \(family.article) \(family.name), got \(node.kindDescription)", at: node.location,
+                help: "write a \(family.name) as a name, e.g. `\(family.kinds[0].name)`")
             return nil
         }
     }
 
     /// Decodes the value under a kind key: null (all defaults), a short form, or a mapping of attributes.
-    public mutating func body(_ node: SpecNode, kind: ComponentKind, at location: SourceLocation,
-                              extra: [SpecNode.Pair] = []) -> ComponentSpec? {
+    public mutating func body(
+        _ node: SpecNode, kind: ComponentKind, at location: SourceLocation,
+        extra: [SpecNode.Pair] = []
+    ) -> ComponentSpec? {
         var given: [SpecNode.Pair] = []
         switch node.kind {
         case .null:
@@ -46,15 +50,19 @@ public struct SpecDecoder {
             given = pairs
         case .scalar, .sequence, .mapping:
             guard !kind.shortForm.isEmpty else {
-                diagnostics.error(.wrongType, "'\(kind.name)' has no short form; got \(node.kindDescription)", at: node.location,
-                                  help: kind.attributes.isEmpty ? "write just `\(kind.name)`"
-                                      : "use the full form `\(kind.name): {\(kind.attributes[0].name): …}`")
+                diagnostics.error(
+                    .wrongType, "'\(kind.name)' has no short form; got \(node.kindDescription)", at: node.location,
+                    help: kind.attributes.isEmpty
+                        ? "write just `\(kind.name)`"
+                        : "use the full form `\(kind.name): {\(kind.attributes[0].name): …}`")
                 return nil
             }
             if kind.shortForm.count > 1, let items = node.items {
                 guard items.count <= kind.shortForm.count else {
-                    diagnostics.error(.wrongArity, "the short form of '\(kind.name)' takes at most \(kind.shortForm.count) values "
-                                      + "(\(kind.shortForm.joined(separator: ", "))); got \(items.count)", at: node.location)
+                    diagnostics.error(
+                        .wrongArity,
+                        "the short form of '\(kind.name)' takes at most \(kind.shortForm.count) values "
+                            + "(\(kind.shortForm.joined(separator: ", "))); got \(items.count)", at: node.location)
                     return nil
                 }
                 for (name, item) in zip(kind.shortForm, items) {
@@ -71,21 +79,26 @@ public struct SpecDecoder {
     /// short-form attribute is that component, not the kind's own attributes.
     static func isComponentShortForm(_ pairs: [SpecNode.Pair], _ kind: ComponentKind) -> Bool {
         guard pairs.count == 1, kind.attribute(pairs[0].key) == nil, kind.shortForm.count == 1,
-              let attribute = kind.attribute(kind.shortForm[0]), case .component(let family) = attribute.type else { return false }
+            let attribute = kind.attribute(kind.shortForm[0]), case .component(let family) = attribute.type
+        else { return false }
         return family.kind(pairs[0].key) != nil
     }
 
-    private mutating func finish(_ spec: ComponentSpec, given: [SpecNode.Pair], at location: SourceLocation) -> ComponentSpec {
+    private mutating func finish(_ spec: ComponentSpec, given: [SpecNode.Pair], at location: SourceLocation)
+        -> ComponentSpec
+    {
         var spec = spec
         let errorsBefore = diagnostics.errorCount
-        spec.values = attributes(given, spec.kind.attributes, owner: "'\(spec.kind.name)'", rank: spec.kind.spatialRank, at: location)
+        spec.values = attributes(
+            given, spec.kind.attributes, owner: "'\(spec.kind.name)'", rank: spec.kind.spatialRank, at: location)
         spec.isValid = diagnostics.errorCount == errorsBefore
         return spec
     }
 
     private mutating func lookup(_ name: String, in family: Family, at location: SourceLocation) -> ComponentKind? {
         if let kind = family.kind(name) { return kind }
-        diagnostics.error(.unknownValue, "unknown \(family.name) '\(name)'", at: location, help: family.help(forUnknown: name))
+        diagnostics.error(
+            .unknownValue, "unknown \(family.name) '\(name)'", at: location, help: family.help(forUnknown: name))
         return nil
     }
 
@@ -97,7 +110,8 @@ public struct SpecDecoder {
         case .mapping(let pairs): given = pairs
         case .null: break
         case .scalar, .sequence:
-            diagnostics.error(.wrongType, "'\(schema.name)' must be a mapping, got \(node.kindDescription)", at: node.location)
+            diagnostics.error(
+                .wrongType, "'\(schema.name)' must be a mapping, got \(node.kindDescription)", at: node.location)
         }
         let values = attributes(given, schema.attributes, owner: "'\(schema.name)'", rank: 0, at: node.location)
         let rejected = given.map(\.key).filter { schema.attribute($0) != nil && values[$0] == nil }
@@ -106,15 +120,18 @@ public struct SpecDecoder {
 
     /// A record with nothing given: just its defaults.
     public mutating func defaults(_ schema: RecordSchema, at location: SourceLocation) -> RecordValue {
-        RecordValue(schema: schema, location: location,
-                    values: attributes([], schema.attributes, owner: schema.name, rank: 0, at: location))
+        RecordValue(
+            schema: schema, location: location,
+            values: attributes([], schema.attributes, owner: schema.name, rank: 0, at: location))
     }
 
     // MARK: Attributes
 
     /// Checks keys against `schema`, decodes each value, reports missing required keys and fills defaults.
-    mutating func attributes(_ given: [SpecNode.Pair], _ schema: [Attribute], owner: String, rank: Int,
-                             at location: SourceLocation) -> [String: AttributeValue] {
+    mutating func attributes(
+        _ given: [SpecNode.Pair], _ schema: [Attribute], owner: String, rank: Int,
+        at location: SourceLocation
+    ) -> [String: AttributeValue] {
         var values: [String: AttributeValue] = [:]
         var seen: [String: SourceLocation] = [:]
         var suggested: Set<String> = []
@@ -122,15 +139,18 @@ public struct SpecDecoder {
             guard let attribute = schema.first(where: { $0.name == pair.key }) else {
                 let suggestion = Suggestions.closest(to: pair.key, in: schema.map(\.name))
                 if let suggestion { suggested.insert(suggestion) }
-                diagnostics.error(.unknownKey, "unknown key '\(pair.key)' in \(owner)", at: pair.keyLocation,
-                                  help: suggestion.map { "did you mean '\($0)'?" }
-                                      ?? (schema.isEmpty ? "\(owner) takes no keys"
-                                          : "known keys: \(schema.map(\.name).joined(separator: ", "))"))
+                diagnostics.error(
+                    .unknownKey, "unknown key '\(pair.key)' in \(owner)", at: pair.keyLocation,
+                    help: suggestion.map { "did you mean '\($0)'?" }
+                        ?? (schema.isEmpty
+                            ? "\(owner) takes no keys"
+                            : "known keys: \(schema.map(\.name).joined(separator: ", "))"))
                 continue
             }
             if let first = seen[pair.key] {
-                diagnostics.error(.duplicateKey, "a key may appear only once in a mapping; '\(pair.key)' is repeated",
-                                  at: pair.keyLocation, labels: [DiagnosticLabel(first, "first given here")])
+                diagnostics.error(
+                    .duplicateKey, "a key may appear only once in a mapping; '\(pair.key)' is repeated",
+                    at: pair.keyLocation, labels: [DiagnosticLabel(first, "first given here")])
                 continue
             }
             seen[pair.key] = pair.keyLocation
@@ -143,8 +163,9 @@ public struct SpecDecoder {
             case .required:
                 // A misspelling of this key was already reported with "did you mean".
                 guard !suggested.contains(attribute.name) else { continue }
-                diagnostics.error(.missingKey, "\(owner) needs '\(attribute.name)'", at: location,
-                                  help: "add `\(attribute.name): …` (\(attribute.type.description))")
+                diagnostics.error(
+                    .missingKey, "\(owner) needs '\(attribute.name)'", at: location,
+                    help: "add `\(attribute.name): …` (\(attribute.type.description))")
             case .value(let text):
                 if let value = defaultValue(text, attribute, rank: rank) { values[attribute.name] = value }
             case .unset:
@@ -158,8 +179,10 @@ public struct SpecDecoder {
         let key = "\(attribute.name)|\(text)|\(rank)|\(attribute.type.description)"
         if let cached = defaultCache[key] { return cached }
         var inner = SpecDecoder()
-        guard let value = inner.decode(Self.parseDefault(text), as: attribute.type, rank: rank, what: attribute.name) else {
-            preconditionFailure("registry default '\(text)' of '\(attribute.name)' does not decode: \(inner.diagnostics.all)")
+        guard let value = inner.decode(Self.parseDefault(text), as: attribute.type, rank: rank, what: attribute.name)
+        else {
+            preconditionFailure(
+                "registry default '\(text)' of '\(attribute.name)' does not decode: \(inner.diagnostics.all)")
         }
         let result = AttributeValue(value, at: .unknown, isDefault: true)
         defaultCache[key] = result
@@ -178,4 +201,3 @@ public struct SpecDecoder {
         return .scalar(text, at: .unknown)
     }
 }
-

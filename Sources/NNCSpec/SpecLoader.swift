@@ -26,11 +26,15 @@ public enum SpecLoader {
     }
 
     /// Decodes a model tree (from YAML, the DSL or the MLP shorthand).
-    public static func decodeModel(_ root: SpecNode, file: SourceFile?, defaultName: String) -> (ModelSpec?, Diagnostics) {
+    public static func decodeModel(_ root: SpecNode, file: SourceFile?, defaultName: String) -> (
+        ModelSpec?, Diagnostics
+    ) {
         var decoder = SpecDecoder()
         guard let pairs = root.pairs else {
-            decoder.diagnostics.error(.wrongType, "a model file must be a mapping with at least 'input' and 'layers'; got \(root.kindDescription)",
-                                      at: root.location, help: "start with `input: [28, 28, 1]` and `layers:`")
+            decoder.diagnostics.error(
+                .wrongType,
+                "a model file must be a mapping with at least 'input' and 'layers'; got \(root.kindDescription)",
+                at: root.location, help: "start with `input: [28, 28, 1]` and `layers:`")
             return (nil, decoder.diagnostics)
         }
         // Everything but layers and blocks goes through the generic record decoder. Top-level
@@ -42,23 +46,27 @@ public enum SpecLoader {
         let layersPair = pairs.first { $0.key == "layers" }
         if let layersPair {
             if layersPair.value.items?.isEmpty == true || layersPair.value.isNull {
-                expander.decoder.diagnostics.error(.noLayers, "a model needs at least one layer", at: layersPair.value.location,
-                                                   help: "add a layer under `layers:`, e.g. `- dense: 10`")
+                expander.decoder.diagnostics.error(
+                    .noLayers, "a model needs at least one layer", at: layersPair.value.location,
+                    help: "add a layer under `layers:`, e.g. `- dense: 10`")
             }
             let items = layersPair.value.isNull ? [] : expander.decodeList(layersPair.value, blockStack: [])
             if !expander.limitReported, !expander.exceedsLimit(items) {
-                var scope = LayerExpander.Scope(prefix: "", inputName: ModelSpec.inputName, localNames: LayerExpander.localNames(items))
+                var scope = LayerExpander.Scope(
+                    prefix: "", inputName: ModelSpec.inputName, localNames: LayerExpander.localNames(items))
                 expander.instantiate(items, scope: &scope, previous: ModelSpec.inputName)
                 expander.resolveInstanceReferences()
             }
         } else {
-            expander.decoder.diagnostics.error(.missingKey, "a model needs 'layers'", at: root.location,
-                                               help: "add `layers:` with at least one layer, e.g. `- dense: 10`")
+            expander.decoder.diagnostics.error(
+                .missingKey, "a model needs 'layers'", at: root.location,
+                help: "add `layers:` with at least one layer, e.g. `- dense: 10`")
         }
         var diagnostics = expander.decoder.diagnostics
         for block in expander.unusedBlocks {
-            diagnostics.warning(.unusedBlock, "every block should be used; no `block:` item uses '\(block.name)'", at: block.location,
-                                help: "use it with `- block: \(block.name)`, or delete it")
+            diagnostics.warning(
+                .unusedBlock, "every block should be used; no `block:` item uses '\(block.name)'", at: block.location,
+                help: "use it with `- block: \(block.name)`, or delete it")
         }
         diagnostics.deduplicate()
         let spec = ModelSpec(

@@ -68,7 +68,9 @@ public struct SpecNode: Sendable {
             // Long scalars are cut: the description goes into a message.
             let shown = text.clipped(to: 60)
             if quoted { return "string \"\(shown)\"" }
-            if let number = SpecDecoder.plainNumber(text) { return Int(number) != nil ? "integer \(shown)" : "number \(shown)" }
+            if let number = SpecDecoder.plainNumber(text) {
+                return Int(number) != nil ? "integer \(shown)" : "number \(shown)"
+            }
             if ["true", "false"].contains(text) { return "boolean \(text)" }
             return "'\(shown)'"
         case .sequence: return "a list"

@@ -15,12 +15,14 @@ extension SpecValue {
             case .valid: return "valid"
             case .same: return "same"
             case .causal: return "causal"
-            case .explicit(let pairs): return "[" + pairs.map { "[\($0.low), \($0.high)]" }.joined(separator: ", ") + "]"
+            case .explicit(let pairs):
+                return "[" + pairs.map { "[\($0.low), \($0.high)]" }.joined(separator: ", ") + "]"
             }
         case .component(let c): return c.yamlText
         case .list(let items): return "[" + items.map(\.value.yamlText).joined(separator: ", ") + "]"
         case .names(let names): return "[" + names.map { Self.quoteIfNeeded($0.name) }.joined(separator: ", ") + "]"
-        case .record(let r): return "{" + r.orderedValues.map { "\($0.0.name): \($0.1.value.yamlText)" }.joined(separator: ", ") + "}"
+        case .record(let r):
+            return "{" + r.orderedValues.map { "\($0.0.name): \($0.1.value.yamlText)" }.joined(separator: ", ") + "}"
         }
     }
 
@@ -31,9 +33,12 @@ extension SpecValue {
     }
 
     static func quoteIfNeeded(_ s: String) -> String {
-        let plain = !s.isEmpty && s.allSatisfy { $0.isLetter || $0.isNumber || "_-./".contains($0) }
+        let plain =
+            !s.isEmpty && s.allSatisfy { $0.isLetter || $0.isNumber || "_-./".contains($0) }
             && Double(s) == nil && !["true", "false", "null", "~"].contains(s)
-        return plain ? s : "\"" + s.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\""
+        return plain
+            ? s
+            : "\"" + s.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\""
     }
 }
 

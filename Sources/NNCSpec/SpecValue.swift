@@ -4,7 +4,10 @@ import NNCDiagnostics
 public struct PadPair: Sendable, Equatable {
     public var low: Int
     public var high: Int
-    public init(_ low: Int, _ high: Int) { self.low = low; self.high = high }
+    public init(_ low: Int, _ high: Int) {
+        self.low = low
+        self.high = high
+    }
 }
 
 /// A decoded padding attribute.
@@ -36,7 +39,10 @@ public indirect enum SpecValue: Sendable {
 public struct LocatedName: Sendable {
     public var name: String
     public var location: SourceLocation
-    public init(_ name: String, at location: SourceLocation) { self.name = name; self.location = location }
+    public init(_ name: String, at location: SourceLocation) {
+        self.name = name
+        self.location = location
+    }
 }
 
 /// A value plus where it came from; `isDefault` values were filled in from the registry.
@@ -85,7 +91,10 @@ public struct RecordValue: Sendable {
     /// do not report them as missing too.
     public var rejected: Set<String>
 
-    public init(schema: RecordSchema, location: SourceLocation, values: [String: AttributeValue] = [:], rejected: Set<String> = []) {
+    public init(
+        schema: RecordSchema, location: SourceLocation, values: [String: AttributeValue] = [:],
+        rejected: Set<String> = []
+    ) {
         self.schema = schema
         self.location = location
         self.values = values

@@ -6,11 +6,14 @@ import Yams
 public enum YAMLReader {
     public static func read(_ file: SourceFile, into diagnostics: inout Diagnostics) -> SpecNode? {
         if let excess = YAMLNodeBudget.excess(in: file.text) {
-            diagnostics.error(.tooLarge, "a model file may stand for at most \(YAMLNodeBudget.limit.grouped) YAML nodes, each alias counted as "
-                              + "the nodes it repeats; it reaches \(excess.nodes.grouped) here", at: file.location(line: excess.line, column: excess.column),
-                              label: "\(excess.nodes.grouped) nodes so far",
-                              help: "an alias repeats its anchor's whole node, and aliases inside anchored nodes multiply; "
-                                  + "repeat layers with `repeat:` or `blocks:` instead")
+            diagnostics.error(
+                .tooLarge,
+                "a model file may stand for at most \(YAMLNodeBudget.limit.grouped) YAML nodes, each alias counted as "
+                    + "the nodes it repeats; it reaches \(excess.nodes.grouped) here",
+                at: file.location(line: excess.line, column: excess.column),
+                label: "\(excess.nodes.grouped) nodes so far",
+                help: "an alias repeats its anchor's whole node, and aliases inside anchored nodes multiply; "
+                    + "repeat layers with `repeat:` or `blocks:` instead")
             return nil
         }
         do {
@@ -24,7 +27,8 @@ public enum YAMLReader {
         } catch let error as YamlError {
             diagnostics.append(diagnostic(for: error, in: file))
         } catch {
-            diagnostics.error(.yamlSyntax, "the file is not valid YAML: \(error)", at: file.location(line: 1, column: 1))
+            diagnostics.error(
+                .yamlSyntax, "the file is not valid YAML: \(error)", at: file.location(line: 1, column: 1))
         }
         return nil
     }
@@ -50,9 +54,11 @@ public enum YAMLReader {
                     for source in sources.items ?? [sources] { merged += source.pairs ?? [] }
                     continue
                 }
-                pairs.append(SpecNode.Pair(key: key.string ?? "\(key)",
-                                           keyLocation: key.mark.map { file.location(line: $0.line, column: $0.column) } ?? location,
-                                           value: convert(value, file)))
+                pairs.append(
+                    SpecNode.Pair(
+                        key: key.string ?? "\(key)",
+                        keyLocation: key.mark.map { file.location(line: $0.line, column: $0.column) } ?? location,
+                        value: convert(value, file)))
             }
             for pair in merged where !pairs.contains(where: { $0.key == pair.key }) { pairs.append(pair) }
             return SpecNode(.mapping(pairs), at: location)
@@ -65,20 +71,22 @@ public enum YAMLReader {
         func at(_ mark: Mark) -> SourceLocation { file.location(line: mark.line, column: mark.column) }
         switch error {
         case .scanner(let context, let problem, let mark, _),
-             .parser(let context, let problem, let mark, _),
-             .composer(let context, let problem, let mark, _):
+            .parser(let context, let problem, let mark, _),
+            .composer(let context, let problem, let mark, _):
             var labels: [DiagnosticLabel] = []
             if let context, context.mark.line != mark.line || context.mark.column != mark.column {
                 labels.append(DiagnosticLabel(at(context.mark), context.text))
             }
-            return .error(.yamlSyntax, "yaml syntax: \(problem)", at: at(mark), label: problem, labels: labels,
-                          help: yamlHelp(problem))
+            return .error(
+                .yamlSyntax, "yaml syntax: \(problem)", at: at(mark), label: problem, labels: labels,
+                help: yamlHelp(problem))
         case .duplicatedKeysInMapping(let duplicates, let context):
             let key = duplicates.first ?? "?"
             let location = duplicateLocation(of: key, in: file) ?? at(context.mark)
-            return .error(.duplicateKey, "a key may appear only once in a mapping; '\(key)' is repeated",
-                          at: location, label: "second '\(key)'",
-                          help: "remove one of the '\(key)' entries or merge them")
+            return .error(
+                .duplicateKey, "a key may appear only once in a mapping; '\(key)' is repeated",
+                at: location, label: "second '\(key)'",
+                help: "remove one of the '\(key)' entries or merge them")
         case .reader(let problem, _, _, _):
             return .error(.yamlSyntax, "yaml syntax: \(problem)", at: file.location(line: 1, column: 1))
         default:

@@ -12,7 +12,10 @@ import NNCFuzz
 
 var arguments = CommandLine.arguments
 guard arguments.count >= 2, let target = FuzzTarget(rawValue: arguments[1]) else {
-    FileHandle.standardError.write(Data("usage: nnc-fuzz \(FuzzTarget.allCases.map(\.rawValue).joined(separator: "|")) [libFuzzer options] [corpus files or folders...]\n".utf8))
+    FileHandle.standardError.write(
+        Data(
+            "usage: nnc-fuzz \(FuzzTarget.allCases.map(\.rawValue).joined(separator: "|")) [libFuzzer options] [corpus files or folders...]\n"
+                .utf8))
     exit(64)
 }
 
@@ -42,7 +45,10 @@ if status != -1 { exit(status) }
 
 // An ordinary build: replay.
 if arguments.count >= 3, arguments[1] == "--write-seeds" {
-    guard target == .data else { print("only the data target has generated seeds"); exit(64) }
+    guard target == .data else {
+        print("only the data target has generated seeds")
+        exit(64)
+    }
     let folder = arguments[2]
     try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
     for (name, bytes) in FuzzTarget.dataSeeds() {
@@ -57,7 +63,8 @@ for path in arguments.dropFirst() where !path.hasPrefix("-") {
         print("nnc-fuzz: no such file or folder: \(path)")
         exit(1)
     }
-    let files = isDirectory.boolValue
+    let files =
+        isDirectory.boolValue
         ? ((try? FileManager.default.contentsOfDirectory(atPath: path)) ?? []).sorted().map { path + "/" + $0 }
         : [path]
     for file in files {

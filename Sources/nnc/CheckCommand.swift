@@ -5,8 +5,10 @@ import NNCSpec
 struct CheckCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "check",
-        abstract: "Check a model: every error at once with its location, or the shape trace with the conv/pool arithmetic.",
-        discussion: "Exit status: 0 when the model checks (warnings allowed), 1 when it has errors, 64 on usage errors.")
+        abstract:
+            "Check a model: every error at once with its location, or the shape trace with the conv/pool arithmetic.",
+        discussion: "Exit status: 0 when the model checks (warnings allowed), 1 when it has errors, 64 on usage errors."
+    )
 
     @OptionGroup var options: ModelOptions
 
@@ -22,7 +24,9 @@ struct CheckCommand: ParsableCommand {
                 if defaults {
                     print(ResolvedSpec.render(spec), terminator: "")
                 } else {
-                    print("\(result.file.path): \(spec.name): \((graph.nodes.count - 1).counted("layer")), \(graph.totalParams.counted("parameter"))")
+                    print(
+                        "\(result.file.path): \(spec.name): \((graph.nodes.count - 1).counted("layer")), \(graph.totalParams.counted("parameter"))"
+                    )
                     print(ShapeTrace.render(graph), terminator: "")
                 }
             }

@@ -40,24 +40,35 @@ struct EvalCommand: ParsableCommand {
             let session = try InferenceSession.make(model: model, weights: weights)
             Terminal.report(session.warnings)
             let data = try session.data(seed: TrainingOptions(graph: session.graph, modelFile: session.spec.file).seed)
-            let chosen: Dataset? = switch split {
-            case .test: data.test
-            case .validation: data.validation
-            case .train: data.train
-            }
+            let chosen: Dataset? =
+                switch split {
+                case .test: data.test
+                case .validation: data.validation
+                case .train: data.train
+                }
             guard let dataset = chosen else {
-                Terminal.printError("error: the spec's data has no \(split.rawValue) split (add data.\(split.rawValue)\(split == .train ? "" : " or a \(split.rawValue)_split"))")
+                Terminal.printError(
+                    "error: the spec's data has no \(split.rawValue) split (add data.\(split.rawValue)\(split == .train ? "" : " or a \(split.rawValue)_split"))"
+                )
                 throw ExitCode(1)
             }
-            let evaluator = try session.evaluator(batch: min(dataset.count, 256), threads: OptionChecks.threads(threads), withLoss: true)
+            let evaluator = try session.evaluator(
+                batch: min(dataset.count, 256), threads: OptionChecks.threads(threads), withLoss: true)
             let result = try evaluator.evaluate(try BatchFiller(dataset))
             if format == .json {
-                var o: [String: Any] = ["split": split.rawValue, "samples": result.samples, "loss": result.loss, "weights": session.weightsPath]
+                var o: [String: Any] = [
+                    "split": split.rawValue, "samples": result.samples, "loss": result.loss,
+                    "weights": session.weightsPath,
+                ]
                 for (k, v) in result.metrics { o[k] = v }
                 try printJSON(o)
             } else {
-                let metrics = result.metrics.keys.sorted().map { " - \($0): \(String(format: "%.4f", result.metrics[$0]!))" }.joined()
-                print("\(session.spec.name) on \(split.rawValue) (\(result.samples.counted("sample"))): loss: \(String(format: "%.4f", result.loss))\(metrics)")
+                let metrics = result.metrics.keys.sorted().map {
+                    " - \($0): \(String(format: "%.4f", result.metrics[$0]!))"
+                }.joined()
+                print(
+                    "\(session.spec.name) on \(split.rawValue) (\(result.samples.counted("sample"))): loss: \(String(format: "%.4f", result.loss))\(metrics)"
+                )
             }
         } catch let failure as TrainingFailure {
             Terminal.report(failure.diagnostics)

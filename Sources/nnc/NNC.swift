@@ -6,11 +6,15 @@ import NNCSpec
 struct NNC: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "nnc",
-        abstract: "A declarative neural-network model compiler: check, summarize, compile, train and run network specs.",
+        abstract:
+            "A declarative neural-network model compiler: check, summarize, compile, train and run network specs.",
         version: Version.text,
-        subcommands: [CheckCommand.self, SummaryCommand.self, TrainCommand.self, EvalCommand.self, PredictCommand.self, ScheduleCommand.self,
-                      PlanCommand.self, GradcheckCommand.self, SchemaCommand.self, ExplainCommand.self, PuzzleCommand.self,
-                      BenchCommand.self])
+        subcommands: [
+            CheckCommand.self, SummaryCommand.self, TrainCommand.self, EvalCommand.self, PredictCommand.self,
+            ScheduleCommand.self,
+            PlanCommand.self, GradcheckCommand.self, SchemaCommand.self, ExplainCommand.self, PuzzleCommand.self,
+            BenchCommand.self,
+        ])
 
     /// ArgumentParser calls a mistyped subcommand an "unexpected argument"; name it and the
     /// closest command instead, then parse as usual.

@@ -21,7 +21,8 @@ enum OptionChecks {
     /// Throws unless `value` (when given) lies in `range`.
     static func check(_ value: Int?, _ option: String, in range: ClosedRange<Int>) throws {
         guard let value, !range.contains(value) else { return }
-        throw ValidationError("--\(option) must be between \(range.lowerBound.grouped) and \(range.upperBound.grouped); got \(value)")
+        throw ValidationError(
+            "--\(option) must be between \(range.lowerBound.grouped) and \(range.upperBound.grouped); got \(value)")
     }
 
     /// Throws unless `value` (when given) is a finite number above 0 and at most `largest`.
@@ -29,14 +30,17 @@ enum OptionChecks {
     static func checkPositive(_ value: Double?, _ option: String, atMost largest: Double) throws {
         guard let value else { return }
         guard value.isFinite, value > 0, value <= largest else {
-            throw ValidationError("--\(option) must be a finite number above 0 and at most \(largest.optionText); got \(value)")
+            throw ValidationError(
+                "--\(option) must be a finite number above 0 and at most \(largest.optionText); got \(value)")
         }
     }
 
     /// Throws unless `value` (when given) is a finite number of at least 0.
     static func checkNonNegative(_ value: Double?, _ option: String) throws {
         guard let value else { return }
-        guard value.isFinite, value >= 0 else { throw ValidationError("--\(option) must be a finite number of at least 0; got \(value)") }
+        guard value.isFinite, value >= 0 else {
+            throw ValidationError("--\(option) must be a finite number of at least 0; got \(value)")
+        }
     }
 }
 

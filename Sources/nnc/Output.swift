@@ -28,8 +28,9 @@ struct ModelOptions: ParsableArguments {
             return Driver.check(try Driver.loadSource(model), readingData: readingData)
         } catch {
             let file = SourceFile(path: model, text: "")
-            let d = Diagnostic.error(.unreadableFile, "a model file must be readable; \(error)",
-                                     at: SourceLocation(file: file, line: 0, column: 0))
+            let d = Diagnostic.error(
+                .unreadableFile, "a model file must be readable; \(error)",
+                at: SourceLocation(file: file, line: 0, column: 0))
             return CheckResult(file: file, spec: nil, graph: nil, diagnostics: [d])
         }
     }

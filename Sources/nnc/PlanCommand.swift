@@ -4,7 +4,8 @@ import NNCPlan
 
 /// Options of the commands that compile a model: mode and batch size.
 struct PlanOptions: ParsableArguments {
-    @Flag(help: "Compile the inference plan (forward only, dropout off, batchnorm folded) instead of the training step.")
+    @Flag(
+        help: "Compile the inference plan (forward only, dropout off, batchnorm folded) instead of the training step.")
     var inference = false
 
     @Option(help: "Batch size the plan is compiled for.")

@@ -44,12 +44,17 @@ struct PredictCommand: ParsableCommand {
         do throws(any Error) {
             let session = try InferenceSession.make(model: model, weights: weights, readingData: input == nil)
             Terminal.report(session.warnings)
-            let dataset = try input.map { try session.inputs(from: $0) } ?? session.data(seed: TrainingOptions(graph: session.graph, modelFile: session.spec.file).seed, purpose: .prediction).test
+            let dataset =
+                try input.map { try session.inputs(from: $0) }
+                ?? session.data(
+                    seed: TrainingOptions(graph: session.graph, modelFile: session.spec.file).seed, purpose: .prediction
+                ).test
             guard let dataset else {
                 Terminal.printError("error: the spec's data has no test split; name a file of inputs with --input")
                 throw ExitCode(1)
             }
-            let evaluator = try session.evaluator(batch: min(max(dataset.count, 1), 256), threads: OptionChecks.threads(threads), withLoss: false)
+            let evaluator = try session.evaluator(
+                batch: min(max(dataset.count, 1), 256), threads: OptionChecks.threads(threads), withLoss: false)
             let outputs = try evaluator.predict(try BatchFiller(dataset))
             let predictions = Prediction.make(outputs: outputs, dataset: dataset, classifier: session.isClassifier)
             switch format {
@@ -61,9 +66,13 @@ struct PredictCommand: ParsableCommand {
             case .text:
                 let shown = limit > 0 ? predictions.prefix(limit) : predictions[...]
                 for p in shown { print(p.text) }
-                if shown.count < predictions.count { print("… \((predictions.count - shown.count).grouped) more (--limit 0 prints all)") }
+                if shown.count < predictions.count {
+                    print("… \((predictions.count - shown.count).grouped) more (--limit 0 prints all)")
+                }
                 if let accuracy = Prediction.accuracy(predictions) {
-                    print("accuracy on the \(predictions.count.grouped) labelled samples: \(String(format: "%.4f", accuracy))")
+                    print(
+                        "accuracy on the \(predictions.count.grouped) labelled samples: \(String(format: "%.4f", accuracy))"
+                    )
                 }
             }
         } catch let failure as TrainingFailure {

@@ -19,7 +19,10 @@ struct PuzzleCommand: ParsableCommand {
     @Option(help: "Seed of the puzzle set (a number, or 'random' to pick one and print it).")
     var seed = "1"
 
-    @Option(help: "Difficulty: 1 (stride and padding), 2 (same padding, pools, 1-D), 3 (dilation, ceil mode, asymmetric padding).")
+    @Option(
+        help:
+            "Difficulty: 1 (stride and padding), 2 (same padding, pools, 1-D), 3 (dilation, ceil mode, asymmetric padding)."
+    )
     var level = 1
 
     @Option(help: "Draw the puzzles from a model's convolution and pooling layers instead.")
@@ -34,7 +37,9 @@ struct PuzzleCommand: ParsableCommand {
     func validate() throws {
         guard (1...3).contains(level) else { throw ValidationError("--level must be 1, 2 or 3") }
         try OptionChecks.check(count, "count", in: 1...1000)
-        guard seed == "random" || UInt64(seed) != nil else { throw ValidationError("--seed must be a non-negative integer or 'random'") }
+        guard seed == "random" || UInt64(seed) != nil else {
+            throw ValidationError("--seed must be a non-negative integer or 'random'")
+        }
     }
 
     func run() throws {
@@ -60,18 +65,22 @@ struct PuzzleCommand: ParsableCommand {
             }
             // --count takes the first layers, in the model's order.
             puzzles = Array(all.prefix(count ?? all.count))
-            header = puzzles.count == all.count
+            header =
+                puzzles.count == all.count
                 ? "Output-size puzzles from \(graph.name) (\(all.count.counted("convolution and pooling layer")))"
                 : "Output-size puzzles from \(graph.name) (the first \(puzzles.count) of its \(all.count.counted("convolution and pooling layer")))"
         } else {
             puzzles = PuzzleGenerator.random(count: count ?? 5, seed: seedValue, level: level)
-            header = "Output-size puzzles, level \(level), seed \(seedValue) (nnc puzzle --seed \(seedValue) --level \(level) repeats them)"
+            header =
+                "Output-size puzzles, level \(level), seed \(seedValue) (nnc puzzle --seed \(seedValue) --level \(level) repeats them)"
         }
         if format == .json {
             let objects = puzzles.map { p -> [String: Any] in
-                ["question": p.question, "input": p.input, "layer": p.layer.rawValue, "output_shape": p.outputShape,
-                 "params_per_filter": p.isConvolution ? p.paramsPerFilter : 0, "total_params": p.totalParams,
-                 "solution": p.solution]
+                [
+                    "question": p.question, "input": p.input, "layer": p.layer.rawValue, "output_shape": p.outputShape,
+                    "params_per_filter": p.isConvolution ? p.paramsPerFilter : 0, "total_params": p.totalParams,
+                    "solution": p.solution,
+                ]
             }
             let data = try JSONSerialization.data(withJSONObject: objects, options: [.prettyPrinted, .sortedKeys])
             print(String(decoding: data, as: UTF8.self))
@@ -91,7 +100,8 @@ struct PuzzleCommand: ParsableCommand {
 
     /// Asks each question on the terminal, checks the answer and shows the solution when wrong.
     func quiz(_ puzzles: [Puzzle]) {
-        var score = 0, asked = 0
+        var score = 0
+        var asked = 0
         for (i, puzzle) in puzzles.enumerated() {
             print("\(i + 1). \(puzzle.question)")
             print("   output shape (e.g. \(Puzzle.dimsExample(puzzle))): ", terminator: "")

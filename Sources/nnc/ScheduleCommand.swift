@@ -5,7 +5,8 @@ import NNCDriver
 struct ScheduleCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "schedule",
-        abstract: "Print the learning rate (and momentum) at every epoch of the run a spec declares, with a text chart.",
+        abstract:
+            "Print the learning rate (and momentum) at every epoch of the run a spec declares, with a text chart.",
         discussion: """
             Reads the training data only to count the steps per epoch (after the validation and test splits, \
             with the batch size and drop_last). --steps-per-epoch skips that.
@@ -34,7 +35,8 @@ struct ScheduleCommand: ParsableCommand {
             options.report(result.diagnostics)
             throw ExitCode(1)
         }
-        let training = TrainingOptions(graph: graph, modelFile: spec.file, overrides: .init(epochs: epochs, batchSize: batchSize))
+        let training = TrainingOptions(
+            graph: graph, modelFile: spec.file, overrides: .init(epochs: epochs, batchSize: batchSize))
         let steps: Int
         if let stepsPerEpoch {
             steps = stepsPerEpoch

@@ -14,19 +14,24 @@ struct SummaryCommand: ParsableCommand {
     @Flag(help: "Print each layer's formulas with the numbers filled in.")
     var explain = false
 
-    @Option(help: "Parameter-count convention where frameworks differ (recurrent biases, batchnorm statistics): keras or pytorch.")
+    @Option(
+        help:
+            "Parameter-count convention where frameworks differ (recurrent biases, batchnorm statistics): keras or pytorch."
+    )
     var convention: Convention = .keras
 
     @Option(help: "Batch size of the plan memory lines (default: the spec's train.batch_size, else 32).")
     var batch: Int?
 
-    @Option(help: "A memory budget such as 2GiB or 512MB: print the largest batch whose training and inference plans fit.")
+    @Option(
+        help: "A memory budget such as 2GiB or 512MB: print the largest batch whose training and inference plans fit.")
     var memory: String?
 
     func validate() throws {
         try OptionChecks.check(batch, "batch", in: OptionChecks.batch)
         if let memory, MemoryReport.parseBytes(memory) == nil {
-            throw ValidationError("--memory must be a size such as 2GiB, 512MiB, 1.5GB or a number of bytes; got '\(memory)'")
+            throw ValidationError(
+                "--memory must be a size such as 2GiB, 512MiB, 1.5GB or a number of bytes; got '\(memory)'")
         }
     }
 
@@ -43,10 +48,13 @@ struct SummaryCommand: ParsableCommand {
         } else if let graph = result.graph {
             print(SummaryTable.render(graph, explain: explain, convention: convention), terminator: "")
             if !result.hasErrors, let compiled, compiled.isComplete, graph.isComplete, let spec = result.spec {
-                print(MemoryReport.lines(compiled, spec, batch: batch ?? MemoryReport.defaultBatch(compiled)), terminator: "")
+                print(
+                    MemoryReport.lines(compiled, spec, batch: batch ?? MemoryReport.defaultBatch(compiled)),
+                    terminator: "")
                 if let memory, let budget = MemoryReport.parseBytes(memory) {
                     print("Largest batch within \(memory) (\(budget.grouped) bytes):")
-                    for mode in [LoweringOptions.Mode.training, .inference] where mode == .inference || compiled.training.loss != nil {
+                    for mode in [LoweringOptions.Mode.training, .inference]
+                    where mode == .inference || compiled.training.loss != nil {
                         let fit = MemoryReport.largestBatch(compiled, spec, mode: mode, budget: budget)
                         let text = fit == 0 ? "none: batch 1 already needs more" : "batch \(fit.grouped)"
                         print("  \(mode == .training ? "training: " : "inference:") \(text)")

@@ -62,7 +62,8 @@ struct TrainCommand: ParsableCommand {
     }
 
     func run() throws {
-        let overrides = TrainingOptions.Overrides(epochs: epochs, batchSize: batchSize, seed: seed, threads: threads, outputDirectory: out)
+        let overrides = TrainingOptions.Overrides(
+            epochs: epochs, batchSize: batchSize, seed: seed, threads: threads, outputDirectory: out)
         let printer: TrainingObserver = quiet ? SilentObserver() : ProgressPrinter(toStandardError: format == .json)
         let session: TrainingSession
         do {
@@ -89,7 +90,9 @@ struct TrainCommand: ParsableCommand {
             throw ExitCode(130)
         }
         if !quiet, format == .text {
-            print("weights: \(result.weightsPath)   log: \(result.runDirectory)/metrics.jsonl   curves: \(result.runDirectory)/curves.svg")
+            print(
+                "weights: \(result.weightsPath)   log: \(result.runDirectory)/metrics.jsonl   curves: \(result.runDirectory)/curves.svg"
+            )
         }
         if !result.unwritten.isEmpty { throw ExitCode(1) }
     }

@@ -1,6 +1,7 @@
 import Foundation
-@testable import NNCData
 import Testing
+
+@testable import NNCData
 
 /// Every reader on the bundled real files. Expected counts, labels and pixel sums were
 /// computed independently with python3 (gzip + struct, csv, numpy), not by this code.
@@ -9,7 +10,10 @@ import Testing
         let data = try DataReader.read(Bundled.mnistTrain, labels: .classes)
         #expect(data.count == 4000)
         #expect(data.sampleShape == [28, 28])
-        guard case .classes(let labels, perSample: 1) = data.targets else { Issue.record("no class labels"); return }
+        guard case .classes(let labels, perSample: 1) = data.targets else {
+            Issue.record("no class labels")
+            return
+        }
         #expect(Array(labels.prefix(12)) == [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 0, 1])
         #expect(data.features.reduce(0.0) { $0 + Double($1) } == 104_646_036)
         #expect(data.features[0..<784].reduce(0, +) == 31095)
@@ -18,16 +22,20 @@ import Testing
     }
 
     @Test func mnist5kTestSet() throws {
-        let data = try DataReader.read(.idx(images: Bundled.path("mnist5k-test-images-idx3-ubyte.gz"),
-                                            labels: Bundled.path("mnist5k-test-labels-idx1-ubyte.gz")), labels: .classes)
+        let data = try DataReader.read(
+            .idx(
+                images: Bundled.path("mnist5k-test-images-idx3-ubyte.gz"),
+                labels: Bundled.path("mnist5k-test-labels-idx1-ubyte.gz")), labels: .classes)
         #expect(data.count == 1000)
         #expect(data.features.reduce(0.0) { $0 + Double($1) } == 26_621_066)
         #expect(data.features[0..<784].reduce(0, +) == 30960)
     }
 
     @Test func digitsIDXAndCSVHoldTheSameSamples() throws {
-        let idx = try DataReader.read(.idx(images: Bundled.path("digits-train-images-idx3-ubyte.gz"),
-                                           labels: Bundled.path("digits-train-labels-idx1-ubyte.gz")), labels: .classes)
+        let idx = try DataReader.read(
+            .idx(
+                images: Bundled.path("digits-train-images-idx3-ubyte.gz"),
+                labels: Bundled.path("digits-train-labels-idx1-ubyte.gz")), labels: .classes)
         let csv = try DataReader.read(Bundled.csv("digits_train.csv"), labels: .classes)
         #expect(idx.count == 1437 && csv.count == 1437)
         #expect(idx.sampleShape == [8, 8] && csv.sampleShape == [64])
@@ -37,13 +45,19 @@ import Testing
         #expect(idx.targets == csv.targets)
     }
 
-    @Test(arguments: [("iris.csv", 150, 4, [50, 50, 50]), ("wine.csv", 178, 13, [59, 71, 48]),
-                      ("breast_cancer.csv", 569, 30, [212, 357]), ("digits_test.csv", 360, 64, [35, 36, 35, 37, 37, 37, 37, 36, 33, 37])])
+    @Test(arguments: [
+        ("iris.csv", 150, 4, [50, 50, 50]), ("wine.csv", 178, 13, [59, 71, 48]),
+        ("breast_cancer.csv", 569, 30, [212, 357]),
+        ("digits_test.csv", 360, 64, [35, 36, 35, 37, 37, 37, 37, 36, 33, 37]),
+    ])
     func bundledCSVFiles(name: String, count: Int, features: Int, perClass: [Int]) throws {
         let data = try DataReader.read(Bundled.csv(name), labels: .classes)
         #expect(data.count == count)
         #expect(data.sampleShape == [features])
-        guard case .classes(let labels, perSample: 1) = data.targets else { Issue.record("no class labels"); return }
+        guard case .classes(let labels, perSample: 1) = data.targets else {
+            Issue.record("no class labels")
+            return
+        }
         #expect((0..<perClass.count).map { c in labels.filter { $0 == c }.count } == perClass)
     }
 
@@ -58,7 +72,8 @@ import Testing
 
     @Test func gzipAndPlainIDXGiveIdenticalData() throws {
         let scratch = Scratch()
-        let images = Bundled.path("mnist5k-test-images-idx3-ubyte.gz"), labels = Bundled.path("mnist5k-test-labels-idx1-ubyte.gz")
+        let images = Bundled.path("mnist5k-test-images-idx3-ubyte.gz")
+        let labels = Bundled.path("mnist5k-test-labels-idx1-ubyte.gz")
         let plainImages = scratch.write("images.idx", try DataFile.load(images).bytes)
         let plainLabels = scratch.write("labels", try DataFile.load(labels).bytes)
         #expect(try DataFile.load(plainImages).wasCompressed == false)
@@ -71,10 +86,12 @@ import Testing
     @Test func csvOptionsLabelColumnFromTheEndHeaderDelimiterAndFeatureSelection() throws {
         let scratch = Scratch()
         let path = scratch.write("t.csv", text: "a;b;y\n1;2;0\r\n3; 4 ;1\n\n")
-        let last = try DataReader.read(.csv(CSVOptions(path: path, labelColumn: -1, header: true, delimiter: ";")), labels: .classes)
+        let last = try DataReader.read(
+            .csv(CSVOptions(path: path, labelColumn: -1, header: true, delimiter: ";")), labels: .classes)
         #expect(last.features == [1, 2, 3, 4] && last.targets == .classes([0, 1], perSample: 1))
-        let chosen = try DataReader.read(.csv(CSVOptions(path: path, labelColumn: 2, header: true, delimiter: ";", featureColumns: [1])),
-                                         labels: .values)
+        let chosen = try DataReader.read(
+            .csv(CSVOptions(path: path, labelColumn: 2, header: true, delimiter: ";", featureColumns: [1])),
+            labels: .values)
         #expect(chosen.features == [2, 4] && chosen.targets == .values([0, 1], width: 1))
         let unlabeled = try DataReader.read(.csv(CSVOptions(path: path, header: true, delimiter: ";")), labels: .none)
         #expect(unlabeled.sampleShape == [3] && unlabeled.targets == .none)
@@ -82,14 +99,26 @@ import Testing
 
     @Test func npyInputsAndLabelsOfEveryDtype() throws {
         let scratch = Scratch()
-        let images = scratch.write("x.npy", npy("{'descr': '<f4', 'fortran_order': False, 'shape': (2, 3), }", littleEndian([1, 2, 3, 4, 5, 6.5])))
-        let bytes = scratch.write("b.npy", npy("{'descr': '|u1', 'fortran_order': False, 'shape': (2, 3), }", [1, 2, 3, 4, 5, 255]))
-        let doubles = scratch.write("d.npy", npy("{'descr': '<f8', 'fortran_order': False, 'shape': (2,), }",
-                                                 [0.25, -1.5].flatMap { v in withUnsafeBytes(of: v.bitPattern.littleEndian) { Array($0) } }))
-        let int32 = scratch.write("i.npy", npy("{'descr': '<i4', 'fortran_order': False, 'shape': (2,), }", [1, 0, 0, 0, 2, 0, 0, 0]))
-        let int64 = scratch.write("l.npy", npy("{'descr': '<i8', 'fortran_order': False, 'shape': (2,), }", [7, 0, 0, 0, 0, 0, 0, 0] + [0, 1, 0, 0, 0, 0, 0, 0]))
+        let images = scratch.write(
+            "x.npy",
+            npy("{'descr': '<f4', 'fortran_order': False, 'shape': (2, 3), }", littleEndian([1, 2, 3, 4, 5, 6.5])))
+        let bytes = scratch.write(
+            "b.npy", npy("{'descr': '|u1', 'fortran_order': False, 'shape': (2, 3), }", [1, 2, 3, 4, 5, 255]))
+        let doubles = scratch.write(
+            "d.npy",
+            npy(
+                "{'descr': '<f8', 'fortran_order': False, 'shape': (2,), }",
+                [0.25, -1.5].flatMap { v in withUnsafeBytes(of: v.bitPattern.littleEndian) { Array($0) } }))
+        let int32 = scratch.write(
+            "i.npy", npy("{'descr': '<i4', 'fortran_order': False, 'shape': (2,), }", [1, 0, 0, 0, 2, 0, 0, 0]))
+        let int64 = scratch.write(
+            "l.npy",
+            npy(
+                "{'descr': '<i8', 'fortran_order': False, 'shape': (2,), }",
+                [7, 0, 0, 0, 0, 0, 0, 0] + [0, 1, 0, 0, 0, 0, 0, 0]))
         let a = try DataReader.read(.npy(images: images, labels: int32), labels: .classes)
-        #expect(a.sampleShape == [3] && a.features == [1, 2, 3, 4, 5, 6.5] && a.targets == .classes([1, 2], perSample: 1))
+        #expect(
+            a.sampleShape == [3] && a.features == [1, 2, 3, 4, 5, 6.5] && a.targets == .classes([1, 2], perSample: 1))
         let b = try DataReader.read(.npy(images: bytes, labels: int64), labels: .classes)
         #expect(b.features == [1, 2, 3, 4, 5, 255] && b.targets == .classes([7, 256], perSample: 1))
         let c = try DataReader.read(.npy(images: bytes, labels: doubles), labels: .values)
@@ -101,7 +130,8 @@ import Testing
         let floats = scratch.write("f.idx", idx(type: 0x0D, [2, 1], [0x3F, 0x80, 0, 0, 0xC0, 0, 0, 0]))
         let shorts = scratch.write("s.idx", idx(type: 0x0B, [2], [0x01, 0x00, 0x00, 0x02]))
         let data = try DataReader.read(.idx(images: floats, labels: shorts), labels: .classes)
-        #expect(data.features == [1, -2] && data.sampleShape == [1] && data.targets == .classes([256, 2], perSample: 1))
+        #expect(
+            data.features == [1, -2] && data.sampleShape == [1] && data.targets == .classes([256, 2], perSample: 1))
     }
 
     /// The loading time of MNIST 5k (gz), printed with NNC_DATA_TIMING=1 (a measurement,

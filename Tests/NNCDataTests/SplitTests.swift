@@ -1,6 +1,7 @@
 import Foundation
-@testable import NNCData
 import Testing
+
+@testable import NNCData
 
 /// Seeded, stratified hold-outs, and the epoch orders and batches training walks.
 @Suite struct SplitTests {
@@ -15,7 +16,8 @@ import Testing
         #expect(classCounts(splits.validation, 3) == [10, 10, 10])
         #expect(classCounts(splits.train, 3) == [40, 40, 40])
         #expect(splits.test == nil)
-        let held = Set(splits.validation!.records), kept = Set(splits.train.records)
+        let held = Set(splits.validation!.records)
+        let kept = Set(splits.train.records)
         #expect(held.isDisjoint(with: kept) && held.union(kept) == Set(0..<150))
         // Each part keeps file order.
         #expect(splits.train.records == splits.train.records.sorted())
@@ -29,45 +31,54 @@ import Testing
         #expect(classCounts(splits.validation, 3) == [12, 14, 10])
         #expect(splits.train.count == 178 - 18 - 36)
         let parts = [splits.train, splits.validation!, splits.test!].map { Set($0.records) }
-        #expect(parts[0].isDisjoint(with: parts[1]) && parts[0].isDisjoint(with: parts[2]) && parts[1].isDisjoint(with: parts[2]))
+        #expect(
+            parts[0].isDisjoint(with: parts[1]) && parts[0].isDisjoint(with: parts[2])
+                && parts[1].isDisjoint(with: parts[2]))
     }
 
     @Test func splitsAreSeeded() throws {
         let iris = try DataReader.read(Bundled.csv("iris.csv"), labels: .classes)
-        let a = try Splits(iris, validation: 0.2, test: 0, seed: 5), b = try Splits(iris, validation: 0.2, test: 0, seed: 5)
+        let a = try Splits(iris, validation: 0.2, test: 0, seed: 5)
+        let b = try Splits(iris, validation: 0.2, test: 0, seed: 5)
         let c = try Splits(iris, validation: 0.2, test: 0, seed: 6)
         #expect(a.validation!.records == b.validation!.records && a.validation!.features == b.validation!.features)
         #expect(a.validation!.records != c.validation!.records)
     }
 
     @Test func regressionTargetsSplitPlainly() throws {
-        let data = try DataReader.read(.generated(SequenceTask(.adding, length: 10, samples: 101, seed: 1)), labels: .values)
+        let data = try DataReader.read(
+            .generated(SequenceTask(.adding, length: 10, samples: 101, seed: 1)), labels: .values)
         let splits = try Splits(data, validation: 0.1, test: 0, seed: 3)
         #expect(splits.validation!.count == 11 && splits.train.count == 90)
         #expect(Set(splits.validation!.records).isDisjoint(with: Set(splits.train.records)))
     }
 
     @Test func samplesMadeInMemorySplitAndNameTheirIndex() throws {
-        let data = RawDataset(name: "memory", sampleShape: [1], features: [0, 1, 2, 3, 4, 5], targets: .classes([0, 0, 0, 1, 1, 7], perSample: 1))
+        let data = RawDataset(
+            name: "memory", sampleShape: [1], features: [0, 1, 2, 3, 4, 5],
+            targets: .classes([0, 0, 0, 1, 1, 7], perSample: 1))
         let splits = try Splits(data, validation: 0.3, test: 0, seed: 1)
         #expect(classCounts(splits.validation, 2) == [1, 1] && splits.train.count == 4)
         let encoding = try Preprocessing(inputShape: [1], targets: .sparse(classes: 2)).fit(on: data)
-        #expect(rendered { _ = try encoding.apply(to: data) } == """
-            memory: error: class labels must lie in 0..<2 (the model has 2 classes); sample 5 of 'memory' has label 7 [E0503]
-            help: give the model 8 output units, or relabel the data
+        #expect(
+            rendered { _ = try encoding.apply(to: data) } == """
+                memory: error: class labels must lie in 0..<2 (the model has 2 classes); sample 5 of 'memory' has label 7 [E0503]
+                help: give the model 8 output units, or relabel the data
 
-            """)
+                """)
     }
 
     @Test func aSplitMustLeaveTrainingSamples() throws {
         let scratch = Scratch()
         let path = scratch.write("two.csv", text: "0,1\n1,2\n")
         let data = try DataReader.read(.csv(CSVOptions(path: path)), labels: .classes)
-        #expect(rendered { _ = try Splits(data, validation: 0.5, test: 0.5, seed: 1) }.replacingOccurrences(of: path, with: "two.csv") == """
-            two.csv: error: splits must leave training samples; 'two.csv' has 2 samples, and holding out 1 for test and 1 for validation leaves none [E0504]
-            help: lower validation_split or test_split, or use more data
+        #expect(
+            rendered { _ = try Splits(data, validation: 0.5, test: 0.5, seed: 1) }.replacingOccurrences(
+                of: path, with: "two.csv") == """
+                    two.csv: error: splits must leave training samples; 'two.csv' has 2 samples, and holding out 1 for test and 1 for validation leaves none [E0504]
+                    help: lower validation_split or test_split, or use more data
 
-            """)
+                    """)
     }
 
     @Test func largestRemainderAllocation() {
@@ -76,7 +87,8 @@ import Testing
         #expect(Splits.allocate(2, fraction: 0.5, sizes: [1, 1, 1], capacity: [1, 1, 1]) == [1, 1, 0])
         // A full group passes its share on.
         #expect(Splits.allocate(3, fraction: 0.5, sizes: [4, 2], capacity: [4, 0]) == [3, 0])
-        #expect(Splits.heldOut(0.2, of: 150) == 30 && Splits.heldOut(0.1, of: 150) == 15 && Splits.heldOut(0.1, of: 5) == 1)
+        #expect(
+            Splits.heldOut(0.2, of: 150) == 30 && Splits.heldOut(0.1, of: 150) == 15 && Splits.heldOut(0.1, of: 5) == 1)
     }
 
     @Test func epochOrdersArePermutationsReproducibleFromSeedAndEpoch() {

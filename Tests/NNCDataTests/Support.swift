@@ -1,8 +1,9 @@
 import Foundation
-@testable import NNCData
 import NNCDiagnostics
 import NNCTestSupport
 import Testing
+
+@testable import NNCData
 
 /// The bundled data sets (models/data), found from this file so tests run from any directory.
 enum Bundled {
@@ -79,7 +80,9 @@ func littleEndian(_ values: [Float]) -> [UInt8] {
 extension BatchFiller {
     func fillInputs(_ out: inout [Float], order: [Int32], positions: Range<Int>, epoch: Int, augment: Bool) throws {
         let rows = out.count / max(dataset.inputWidth, 1)
-        try out.withUnsafeMutableBufferPointer { try fillInputs($0, rows: rows, order: order, positions: positions, epoch: epoch, augment: augment) }
+        try out.withUnsafeMutableBufferPointer {
+            try fillInputs($0, rows: rows, order: order, positions: positions, epoch: epoch, augment: augment)
+        }
     }
 
     func fillInputs(_ out: inout [Int32], order: [Int32], positions: Range<Int>) throws {

@@ -20,7 +20,8 @@ import Testing
         for (index, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
             for marker in ["# expect-error", "# expect-warning"] {
                 guard let range = line.range(of: marker) else { continue }
-                for code in line[range.upperBound...].split(separator: " ") where code.first == "E" || code.first == "W" {
+                for code in line[range.upperBound...].split(separator: " ") where code.first == "E" || code.first == "W"
+                {
                     expected.append("\(code)@\(index + 1)")
                 }
             }
@@ -38,14 +39,17 @@ import Testing
             let argument = String(text.prefix { $0 != " " && $0 != "\n" })
             result = Driver.check(SourceFile(path: argument, text: argument))
         } else if name.hasSuffix(".plan.yaml") {
-            let compiled = Driver.compile(SourceFile(path: url.path, text: text), options: LoweringOptions(mode: .training, batch: 2))
+            let compiled = Driver.compile(
+                SourceFile(path: url.path, text: text), options: LoweringOptions(mode: .training, batch: 2))
             result = compiled.check
             result.diagnostics = compiled.diagnostics
         } else {
             result = Driver.check(SourceFile(path: url.path, text: text))
         }
         let actual = result.diagnostics.map { "\($0.code.rawValue)@\($0.location.line)" }.sorted()
-        #expect(actual == Self.expectations(text), "\(name): \(result.diagnostics.map { "\($0.location) \($0.code.rawValue) \($0.message)" })")
+        #expect(
+            actual == Self.expectations(text),
+            "\(name): \(result.diagnostics.map { "\($0.location) \($0.code.rawValue) \($0.message)" })")
     }
 
     @Test func everyCodeHasAFixture() throws {
@@ -58,9 +62,11 @@ import Testing
         // not checking specs) and the training-run codes (E052x) are tested by their
         // rendered text in NNCDataTests, ExplainTests and TrainingTests instead.
         let exempt = DiagnosticCode.allCases.filter {
-            $0 == .unreadableFile || DataExample.kinds.contains($0.documentation.exampleKind) || $0.documentation.exampleKind == "run"
+            $0 == .unreadableFile || DataExample.kinds.contains($0.documentation.exampleKind)
+                || $0.documentation.exampleKind == "run"
         }
-        let missing = DiagnosticCode.allCases.filter { !covered.contains($0.rawValue) && !exempt.contains($0) }.map(\.rawValue)
+        let missing = DiagnosticCode.allCases.filter { !covered.contains($0.rawValue) && !exempt.contains($0) }.map(
+            \.rawValue)
         #expect(missing.isEmpty, "codes without a fixture: \(missing)")
     }
 }

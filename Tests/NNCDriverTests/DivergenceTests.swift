@@ -29,7 +29,9 @@ import Testing
         let spec = try s.spec("blowup.yaml", Self.iris)
         let run = try Binary.run(["train", spec, "--out", s.path("run"), "--threads", "2", "--quiet"])
         #expect(run.status == 1)
-        #expect(run.stderr.contains("error: training stops when the loss grows by orders of magnitude; the loss reached"), "\(run.stderr)")
+        #expect(
+            run.stderr.contains("error: training stops when the loss grows by orders of magnitude; the loss reached"),
+            "\(run.stderr)")
         #expect(run.stderr.contains("times the untrained model's"), "\(run.stderr)")
         #expect(run.stderr.contains("note: at step 2 (epoch 1, batch 2 of 10), learning rate 1e+06"), "\(run.stderr)")
         #expect(run.stderr.contains("blowup.yaml:7:18:") && run.stderr.contains("[E0520]"), "\(run.stderr)")
@@ -63,13 +65,17 @@ import Testing
     @Test func weightsTurnedNaNBehindAReLUStopTheRun() throws {
         let s = try Scratch()
         let spec = try s.spec("hidden.yaml", Self.iris.replacingOccurrences(of: "sgd: 1000000.0", with: "sgd: 0.01"))
-        let session = try TrainingSession.make(model: spec, resume: nil, overrides: .init(epochs: 2, threads: 2, outputDirectory: s.path("run")))
+        let session = try TrainingSession.make(
+            model: spec, resume: nil, overrides: .init(epochs: 2, threads: 2, outputDirectory: s.path("run")))
         let exec = session.trainer.executor
         let kernel = try #require(exec.stateBuffers([.parameter]).first { $0.name == "dense.kernel" })
         exec.write(kernel.id, [Float](repeating: .nan, count: kernel.elements))
         let message = try #require(Training.failure { _ = try session.trainer.run(observer: SilentObserver()) })
         #expect(message.contains("[E0520]"), "\(message)")
-        #expect(message.contains("error: training stops when the weights are not finite; 1 parameter tensor became NaN or infinite"), "\(message)")
+        #expect(
+            message.contains(
+                "error: training stops when the weights are not finite; 1 parameter tensor became NaN or infinite"),
+            "\(message)")
         #expect(message.contains("note: after epoch 1 (step 10): 'dense.kernel'"), "\(message)")
     }
 }

@@ -55,7 +55,9 @@ import Testing
         let path = try write(Self.broken, "broken.yaml")
         let run = try Binary.run(["check", path])
         #expect(run.status == 1)
-        #expect(run.stderr.contains("\(path):6:25: error: 'add' operands must have identical shapes; got [B, 128] and [B, 64] [E0301]"))
+        #expect(
+            run.stderr.contains(
+                "\(path):6:25: error: 'add' operands must have identical shapes; got [B, 128] and [B, 64] [E0301]"))
         #expect(run.stderr.contains("\(path):7:36: error: unknown activation 'softmx' [E0204]"))
         #expect(run.stderr.contains("\(path):8:19: error: unknown key 'momentun' in 'sgd' [E0201]"))
         #expect(run.stderr.contains("help: did you mean 'momentum'?"))
@@ -110,7 +112,8 @@ import Testing
         let run = try Binary.run(["summary", "784-500-500-10", "--format", "json"])
         let json = try #require(try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any])
         #expect(json["total_params"] as? Int == 785 * 500 + 501 * 500 + 501 * 10)
-        let lstm = try write("input: [28, 28]\nlayers: [{lstm: 128}, {dense: {units: 10, activation: softmax}}]\n", "lstm.yaml")
+        let lstm = try write(
+            "input: [28, 28]\nlayers: [{lstm: 128}, {dense: {units: 10, activation: softmax}}]\n", "lstm.yaml")
         let keras = try Binary.run(["summary", lstm, "--format", "json"])
         let pytorch = try Binary.run(["summary", lstm, "--format", "json", "--convention", "pytorch"])
         let k = try #require(try JSONSerialization.jsonObject(with: Data(keras.stdout.utf8)) as? [String: Any])
@@ -127,7 +130,8 @@ import Testing
     /// simple_rnn 8 on the 32 concatenated features: Keras 8·(32 + 8) + 8 = 328, PyTorch 320 + 16 = 336;
     /// lstm 4 on 8: Keras 4·(4·(8 + 4) + 4) = 208, PyTorch 4·(48 + 8) = 224; dense (4 + 1)·3 = 15 in both.
     @Test func pytorchConventionCountsTwoRecurrentBiases() throws {
-        let path = try write("""
+        let path = try write(
+            """
             input: [20, 8]
             layers:
               - bidirectional: {gru: {units: 16, reset_after: false, return_sequences: true}}
@@ -156,10 +160,16 @@ import Testing
         let table = try Binary.run(["summary", model, "--convention", "pytorch", "--explain"])
         #expect(table.status == 0, "\(table.stderr)")
         #expect(table.stdout.contains("Total params: 24,666"), "\(table.stdout)")
-        #expect(table.stdout.contains("Buffers: 352 (1.38 KiB): batchnorm running statistics, not parameters"), "\(table.stdout)")
-        #expect(table.stdout.contains("params: 2 × 16 = 32 (running_mean and running_var: 2 × 16 buffers, not parameters)"), "\(table.stdout)")
+        #expect(
+            table.stdout.contains("Buffers: 352 (1.38 KiB): batchnorm running statistics, not parameters"),
+            "\(table.stdout)")
+        #expect(
+            table.stdout.contains("params: 2 × 16 = 32 (running_mean and running_var: 2 × 16 buffers, not parameters)"),
+            "\(table.stdout)")
         let keras = try Binary.run(["summary", model])
-        let memory = { (text: String) in text.split(separator: "\n").filter { $0.contains("training step:") || $0.contains("inference:") } }
+        let memory = { (text: String) in
+            text.split(separator: "\n").filter { $0.contains("training step:") || $0.contains("inference:") }
+        }
         #expect(memory(table.stdout) == memory(keras.stdout) && !memory(keras.stdout).isEmpty, "\(keras.stdout)")
     }
 
@@ -178,7 +188,10 @@ import Testing
     @Test func schemaPrintsTheCommittedSchema() throws {
         let run = try Binary.run(["schema"])
         #expect(run.status == 0)
-        #expect(run.stdout == (try String(contentsOf: Repo.root.appendingPathComponent("Grammar/nnc.schema.json"), encoding: .utf8)))
+        #expect(
+            run.stdout
+                == (try String(contentsOf: Repo.root.appendingPathComponent("Grammar/nnc.schema.json"), encoding: .utf8))
+        )
     }
 
     @Test func usageErrorsExit64AndMissingFilesExit1() throws {
@@ -236,15 +249,21 @@ import Testing
         #expect((probe["gflops"] as? Double ?? 0) > 0)
         #expect(try Binary.run(["bench", "peak", "--seconds", "nan"]).status == 64)
         // The profile: every instruction with its multiply-adds, and the measured peak beside them.
-        let profile = try Binary.run(["bench", Repo.models.appendingPathComponent("mnist_mlp.yaml").path, "--batch", "8", "--threads", "1", "--seconds", "0.05",
-                                      "--profile", "--format", "json"])
+        let profile = try Binary.run([
+            "bench", Repo.models.appendingPathComponent("mnist_mlp.yaml").path, "--batch", "8", "--threads", "1",
+            "--seconds", "0.05",
+            "--profile", "--format", "json",
+        ])
         let report = try #require(try JSONSerialization.jsonObject(with: Data(profile.stdout.utf8)) as? [String: Any])
         let instructions = try #require(report["instructions"] as? [[String: Any]])
         #expect((report["peak_gflops"] as? Double ?? 0) > 0)
         // 784·128 + 128·10 multiply-adds per sample forward, the same for dW, and dx of the second layer only.
         #expect(report["multiply_adds"] as? Int == 8 * (2 * (784 * 128 + 128 * 10) + 128 * 10))
         #expect(instructions.reduce(0) { $0 + ($1["multiply_adds"] as? Int ?? 0) } == report["multiply_adds"] as? Int)
-        let text = try Binary.run(["bench", Repo.models.appendingPathComponent("mnist_mlp.yaml").path, "--batch", "8", "--threads", "1", "--seconds", "0.05", "--profile"])
+        let text = try Binary.run([
+            "bench", Repo.models.appendingPathComponent("mnist_mlp.yaml").path, "--batch", "8", "--threads", "1",
+            "--seconds", "0.05", "--profile",
+        ])
         #expect(text.stdout.contains("of peak") && text.stdout.contains("gemm+bias+relu [dense]"), "\(text.stdout)")
     }
 }

@@ -27,7 +27,10 @@ import Testing
     @Test func dataSeedsAreInTheCorpus() throws {
         for (name, bytes) in FuzzTarget.dataSeeds() {
             let stored = try Data(contentsOf: Self.corpus.appendingPathComponent("data/" + name))
-            #expect(Array(stored) == bytes, "Tests/Fuzz/corpus/data/\(name) differs from the data target's seed: nnc-fuzz data --write-seeds Tests/Fuzz/corpus/data")
+            #expect(
+                Array(stored) == bytes,
+                "Tests/Fuzz/corpus/data/\(name) differs from the data target's seed: nnc-fuzz data --write-seeds Tests/Fuzz/corpus/data"
+            )
         }
     }
 }
@@ -37,11 +40,15 @@ extension FuzzCorpusTests {
     /// deepest code (a seed refused at its first byte would fuzz only the refusal).
     @Test func validSeedsGoTheWholeWay() {
         for (name, bytes) in FuzzTarget.dataSeeds() {
-            #expect(FuzzTarget.data.run(bytes), "data seed \(name) is refused (NNC_FUZZ_TRACE=1 nnc-fuzz data Tests/Fuzz/corpus/data/\(name))")
+            #expect(
+                FuzzTarget.data.run(bytes),
+                "data seed \(name) is refused (NNC_FUZZ_TRACE=1 nnc-fuzz data Tests/Fuzz/corpus/data/\(name))")
         }
         for name in ["weights", "checkpoint"] {
             let path = Self.corpus.appendingPathComponent("weights/" + name).path
-            #expect(FuzzTarget.weights.run(Array(FileManager.default.contents(atPath: path) ?? Data())), "weights seed \(name) is refused")
+            #expect(
+                FuzzTarget.weights.run(Array(FileManager.default.contents(atPath: path) ?? Data())),
+                "weights seed \(name) is refused")
         }
     }
 }

@@ -13,7 +13,9 @@ import Testing
         mutating func below(_ n: Int) -> Int { n <= 0 ? 0 : Int(rng.next() % UInt64(n)) }
 
         static let alphabet = Array(":{}[],-#  \n\t\"'$0123456789abcxyz_./|>&*!%@")
-        static let numbers = ["0", "-1", "1e309", "99999999999999999999", "1/0", "0.5", "3", "-0", "nan", "2147483648", "1_0"]
+        static let numbers = [
+            "0", "-1", "1e309", "99999999999999999999", "1/0", "0.5", "3", "-0", "nan", "2147483648", "1_0",
+        ]
 
         mutating func mutate(_ text: String) -> String {
             var chars = Array(text)
@@ -22,15 +24,19 @@ import Testing
             case 7:  // make a layer read itself or a later layer: cycles the text rarely forms by chance
                 let named = lines.indices.filter { lines[$0].contains("name: ") }
                 guard named.count >= 1 else { return text }
-                let i = named[below(named.count)], j = named[below(named.count)]
-                let name = lines[j].components(separatedBy: "name: ")[1].prefix { $0.isLetter || $0.isNumber || $0 == "_" }
+                let i = named[below(named.count)]
+                let j = named[below(named.count)]
+                let name = lines[j].components(separatedBy: "name: ")[1].prefix {
+                    $0.isLetter || $0.isNumber || $0 == "_"
+                }
                 if lines[i].contains("inputs: [") {
                     lines[i] = lines[i].replacingOccurrences(of: "inputs: [", with: "inputs: [\(name), ")
                 } else if let brace = lines[i].lastIndex(of: "}") {
                     lines[i].insert(contentsOf: ", inputs: [\(name)]", at: brace)
                 }
             case 0 where !chars.isEmpty:  // delete a run of characters
-                let start = below(chars.count), length = 1 + below(8)
+                let start = below(chars.count)
+                let length = 1 + below(8)
                 chars.removeSubrange(start..<min(chars.count, start + length))
                 return String(chars)
             case 1:  // insert a character
@@ -71,7 +77,8 @@ import Testing
             let result = Driver.check(SourceFile(path: url.path, text: text))
             // Either it checks (possibly with warnings) or it says why not, with a location.
             if result.hasErrors {
-                #expect(result.errors.allSatisfy { $0.location.file != nil }, "round \(round): an error without a location")
+                #expect(
+                    result.errors.allSatisfy { $0.location.file != nil }, "round \(round): an error without a location")
             } else {
                 #expect(result.graph != nil, "round \(round): no errors but no graph")
             }

@@ -24,7 +24,9 @@ import Testing
             let a = committed.split(separator: "\n", omittingEmptySubsequences: false)
             let b = expected.split(separator: "\n", omittingEmptySubsequences: false)
             let line = zip(a, b).enumerated().first { $0.element.0 != $0.element.1 }?.offset ?? min(a.count, b.count)
-            #expect(a == b, """
+            #expect(
+                a == b,
+                """
                 \(path) is stale from line \(line + 1): committed '\(line < a.count ? a[line] : "<end>")', generated '\(line < b.count ? b[line] : "<end>")'; \
                 re-record with NNC_RECORD=1 swift test
                 """)

@@ -14,13 +14,16 @@ import Testing
     @Test(arguments: Repo.modelFiles)
     func summaryMatchesGolden(_ file: String) throws {
         let result = try Driver.check(path: Repo.models.appendingPathComponent(file).path)
-        #expect(result.diagnostics.isEmpty, "\(file): \(result.diagnostics.map { "\($0.location) \($0.code.rawValue) \($0.message)" })")
+        #expect(
+            result.diagnostics.isEmpty,
+            "\(file): \(result.diagnostics.map { "\($0.location) \($0.code.rawValue) \($0.message)" })")
         let graph = try #require(result.graph)
         try Golden.expect(SummaryTable.render(graph, explain: true, convention: .keras), "summaries/\(file).txt")
     }
 
     @Test func everyGoldenFileHasItsModel() throws {
-        let goldens = try FileManager.default.contentsOfDirectory(atPath: Repository.golden.appendingPathComponent("summaries").path)
+        let goldens = try FileManager.default.contentsOfDirectory(
+            atPath: Repository.golden.appendingPathComponent("summaries").path)
         let expected = Set(Repo.modelFiles.map { "\($0).txt" })
         #expect(Set(goldens.filter { $0.hasSuffix(".txt") }) == expected)
     }

@@ -8,12 +8,18 @@ import Testing
 /// six steps over three epochs. The final weights must equal the optimizer's formula
 /// stepped in double precision with the schedule's rate and momentum at each step.
 @Suite struct OptimizerTrainingTests {
-    static let rows: [(t: Double, x: [Double])] = [(1.0, [0.5, -1.0]), (-0.5, [1.5, 0.25]), (2.0, [-0.75, 2.0]), (0.25, [1.0, 1.0]), (-1.5, [-2.0, 0.5])]
+    static let rows: [(t: Double, x: [Double])] = [
+        (1.0, [0.5, -1.0]), (-0.5, [1.5, 0.25]), (2.0, [-0.75, 2.0]), (0.25, [1.0, 1.0]), (-1.5, [-2.0, 0.5]),
+    ]
 
-    func train(_ optimizer: String, schedule: String = "constant", momentumSchedule: String = "constant") throws -> [Float] {
+    func train(_ optimizer: String, schedule: String = "constant", momentumSchedule: String = "constant") throws
+        -> [Float]
+    {
         let s = try Scratch()
         let csv = try s.write("d.csv", Self.rows.map { "\($0.t),\($0.x[0]),\($0.x[1])" }.joined(separator: "\n") + "\n")
-        let spec = try s.spec("m.yaml", """
+        let spec = try s.spec(
+            "m.yaml",
+            """
             input: [2]
             layers:
               - dense: {units: 1, init: {constant: 0.5}, bias_init: zeros}
@@ -44,7 +50,8 @@ import Testing
 
     /// Steps `update(parameters, gradient, step, epoch)` over the run's six batches.
     func expected(_ update: (inout [Double], [Double], Int, Int) -> Void) -> [Double] {
-        var p = [0.5, 0.5, 0.0], step = 0
+        var p = [0.5, 0.5, 0.0]
+        var step = 0
         for epoch in 0..<3 {
             for batch in [0..<3, 3..<5] {
                 update(&p, gradient(p, batch: batch), step, epoch)
@@ -62,65 +69,82 @@ import Testing
     /// SGD with a momentum ramp and a step schedule: rate 0.1, halved each epoch; μ from 0.5
     /// to 0.9 over 4 steps.
     @Test func sgdFollowsItsRateAndMomentumSchedules() throws {
-        let weights = try train("{sgd: {learning_rate: 0.1, momentum: 0.5}}", schedule: "{step: {every: 1, factor: 0.5, unit: epochs}}",
-                                momentumSchedule: "{linear: {from: 0.5, to: 0.9, duration: 4, unit: steps}}")
+        let weights = try train(
+            "{sgd: {learning_rate: 0.1, momentum: 0.5}}", schedule: "{step: {every: 1, factor: 0.5, unit: epochs}}",
+            momentumSchedule: "{linear: {from: 0.5, to: 0.9, duration: 4, unit: steps}}")
         var v = [0.0, 0.0, 0.0]
-        expectWeights(weights, expected { p, g, step, epoch in
-            let rate = 0.1 * pow(0.5, Double(epoch)), mu = 0.5 + 0.4 * Double(min(step, 4)) / 4
-            for i in 0..<3 {
-                v[i] = mu * v[i] + g[i]
-                p[i] -= rate * v[i]
-            }
-        })
+        expectWeights(
+            weights,
+            expected { p, g, step, epoch in
+                let rate = 0.1 * pow(0.5, Double(epoch))
+                let mu = 0.5 + 0.4 * Double(min(step, 4)) / 4
+                for i in 0..<3 {
+                    v[i] = mu * v[i] + g[i]
+                    p[i] -= rate * v[i]
+                }
+            })
     }
 
     /// Adam's bias corrections count optimizer steps across epochs and the short batches.
     @Test func adamCountsEveryStep() throws {
         let weights = try train("{adam: {learning_rate: 0.05}}")
-        var m = [0.0, 0.0, 0.0], v = [0.0, 0.0, 0.0]
-        expectWeights(weights, expected { p, g, step, _ in
-            let t = Double(step + 1)
-            for i in 0..<3 {
-                m[i] = 0.9 * m[i] + 0.1 * g[i]
-                v[i] = 0.999 * v[i] + 0.001 * g[i] * g[i]
-                p[i] -= 0.05 * (m[i] / (1 - pow(0.9, t))) / ((v[i] / (1 - pow(0.999, t))).squareRoot() + 1e-7)
-            }
-        })
+        var m = [0.0, 0.0, 0.0]
+        var v = [0.0, 0.0, 0.0]
+        expectWeights(
+            weights,
+            expected { p, g, step, _ in
+                let t = Double(step + 1)
+                for i in 0..<3 {
+                    m[i] = 0.9 * m[i] + 0.1 * g[i]
+                    v[i] = 0.999 * v[i] + 0.001 * g[i] * g[i]
+                    p[i] -= 0.05 * (m[i] / (1 - pow(0.9, t))) / ((v[i] / (1 - pow(0.999, t))).squareRoot() + 1e-7)
+                }
+            })
     }
 
     /// Centered RMSprop with momentum under a cosine decay counted in steps.
     @Test func rmspropWithACosineSchedule() throws {
-        let weights = try train("{rmsprop: {learning_rate: 0.01, centered: true, momentum: 0.5}}",
-                                schedule: "{cosine: {duration: 6, unit: steps}}")
-        var ms = [0.0, 0.0, 0.0], mg = [0.0, 0.0, 0.0], mom = [0.0, 0.0, 0.0]
-        expectWeights(weights, expected { p, g, step, _ in
-            let rate = 0.01 * (1 + cos(.pi * Double(step) / 6)) / 2
-            for i in 0..<3 {
-                ms[i] = 0.9 * ms[i] + 0.1 * g[i] * g[i]
-                mg[i] = 0.9 * mg[i] + 0.1 * g[i]
-                mom[i] = 0.5 * mom[i] + rate * g[i] / (ms[i] - mg[i] * mg[i] + 1e-7).squareRoot()
-                p[i] -= mom[i]
-            }
-        })
+        let weights = try train(
+            "{rmsprop: {learning_rate: 0.01, centered: true, momentum: 0.5}}",
+            schedule: "{cosine: {duration: 6, unit: steps}}")
+        var ms = [0.0, 0.0, 0.0]
+        var mg = [0.0, 0.0, 0.0]
+        var mom = [0.0, 0.0, 0.0]
+        expectWeights(
+            weights,
+            expected { p, g, step, _ in
+                let rate = 0.01 * (1 + cos(.pi * Double(step) / 6)) / 2
+                for i in 0..<3 {
+                    ms[i] = 0.9 * ms[i] + 0.1 * g[i] * g[i]
+                    mg[i] = 0.9 * mg[i] + 0.1 * g[i]
+                    mom[i] = 0.5 * mom[i] + rate * g[i] / (ms[i] - mg[i] * mg[i] + 1e-7).squareRoot()
+                    p[i] -= mom[i]
+                }
+            })
     }
 
     /// Adagrad and Adadelta, whose state starts non-zero (accumulator 0.1) or has two moments.
     @Test func adagradAndAdadelta() throws {
         var acc = [0.1, 0.1, 0.1]
-        expectWeights(try train("{adagrad: {learning_rate: 0.1}}"), expected { p, g, _, _ in
-            for i in 0..<3 {
-                acc[i] += g[i] * g[i]
-                p[i] -= 0.1 * g[i] / (acc[i].squareRoot() + 1e-7)
-            }
-        })
-        var eg = [0.0, 0.0, 0.0], ed = [0.0, 0.0, 0.0]
-        expectWeights(try train("{adadelta: {learning_rate: 1.0}}"), expected { p, g, _, _ in
-            for i in 0..<3 {
-                eg[i] = 0.95 * eg[i] + 0.05 * g[i] * g[i]
-                let delta = (ed[i] + 1e-6).squareRoot() / (eg[i] + 1e-6).squareRoot() * g[i]
-                ed[i] = 0.95 * ed[i] + 0.05 * delta * delta
-                p[i] -= delta
-            }
-        })
+        expectWeights(
+            try train("{adagrad: {learning_rate: 0.1}}"),
+            expected { p, g, _, _ in
+                for i in 0..<3 {
+                    acc[i] += g[i] * g[i]
+                    p[i] -= 0.1 * g[i] / (acc[i].squareRoot() + 1e-7)
+                }
+            })
+        var eg = [0.0, 0.0, 0.0]
+        var ed = [0.0, 0.0, 0.0]
+        expectWeights(
+            try train("{adadelta: {learning_rate: 1.0}}"),
+            expected { p, g, _, _ in
+                for i in 0..<3 {
+                    eg[i] = 0.95 * eg[i] + 0.05 * g[i] * g[i]
+                    let delta = (ed[i] + 1e-6).squareRoot() / (eg[i] + 1e-6).squareRoot() * g[i]
+                    ed[i] = 0.95 * ed[i] + 0.05 * delta * delta
+                    p[i] -= delta
+                }
+            })
     }
 }

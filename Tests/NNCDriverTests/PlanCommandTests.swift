@@ -25,7 +25,8 @@ import Testing
         // Inference keeps only the parameters persistent: 61,706 floats, each tensor 64-byte aligned.
         let persistent = object["persistent_bytes"] as? Int ?? 0
         #expect(persistent >= 61_706 * 4 && persistent < 61_706 * 4 + 10 * 64)
-        #expect((object["instructions"] as? [[String: Any]])?.allSatisfy { ($0["phase"] as? String) == "forward" } == true)
+        #expect(
+            (object["instructions"] as? [[String: Any]])?.allSatisfy { ($0["phase"] as? String) == "forward" } == true)
     }
 
     @Test func planOfARecurrentModelNamesItsSteps() throws {
@@ -36,7 +37,8 @@ import Testing
         #expect(run.stdout.contains("gemm dU=Σ sₜᵀ·dzₜ  [lstm]"))
         #expect(run.stdout.contains("lstm.states [16, 28, 128]"))
         // What cannot be fused into a step kernel is still E0402.
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("nnc-softmax-\(UUID().uuidString).yaml")
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "nnc-softmax-\(UUID().uuidString).yaml")
         try "input: [5, 2]\nlayers:\n  - lstm: {units: 3, activation: softmax}\n  - dense: 2\nloss: mse\n"
             .write(to: path, atomically: true, encoding: .utf8)
         defer { try? FileManager.default.removeItem(at: path) }
@@ -57,12 +59,12 @@ import Testing
     @Test func gradcheckFailsWhenAllGradientsAreZero() throws {
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("nnc-zero-\(UUID().uuidString).yaml")
         try """
-            input: [4]
-            layers:
-              - dense: {units: 3, init: zeros, bias_init: {constant: -10.0}, activation: relu}
-              - dense: {units: 2, trainable: false}
-            loss: mse
-            """.write(to: path, atomically: true, encoding: .utf8)
+        input: [4]
+        layers:
+          - dense: {units: 3, init: zeros, bias_init: {constant: -10.0}, activation: relu}
+          - dense: {units: 2, trainable: false}
+        loss: mse
+        """.write(to: path, atomically: true, encoding: .utf8)
         defer { try? FileManager.default.removeItem(at: path) }
         let run = try Binary.run(["gradcheck", path.path])
         #expect(run.status == 1)
@@ -70,7 +72,9 @@ import Testing
     }
 
     @Test func benchReportsSamplesPerSecond() throws {
-        let run = try Binary.run(["bench", "784-128-10", "--inference", "--batch", "4", "--seconds", "0.05", "--format", "json"])
+        let run = try Binary.run([
+            "bench", "784-128-10", "--inference", "--batch", "4", "--seconds", "0.05", "--format", "json",
+        ])
         #expect(run.status == 0)
         let object = try #require(try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any])
         #expect((object["samples_per_second"] as? Double ?? 0) > 0)
@@ -89,7 +93,8 @@ import Testing
     /// The largest batch is the largest: it fits and one more does not.
     @Test func largestBatchIsExact() throws {
         let result = try Driver.check(path: modelPath("lenet5.yaml"))
-        let graph = try #require(result.graph), spec = try #require(result.spec)
+        let graph = try #require(result.graph)
+        let spec = try #require(result.spec)
         let budget = 8 << 20
         let batch = MemoryReport.largestBatch(graph, spec, mode: .training, budget: budget)
         #expect(batch > 1)
@@ -101,11 +106,15 @@ import Testing
     }
 
     /// Golden plan dumps (timing left out): re-record with NNC_RECORD=1.
-    @Test(arguments: [("iris_mlp.yaml", LoweringOptions.Mode.training, 8), ("lenet5.yaml", .training, 32),
-                      ("resnet_block.yaml", .inference, 4), ("imdb_bow_l2.yaml", .training, 4), ("hinton_dropout_mlp.yaml", .training, 4),
-                      ("lstm_classifier.yaml", .training, 16)])
+    @Test(arguments: [
+        ("iris_mlp.yaml", LoweringOptions.Mode.training, 8), ("lenet5.yaml", .training, 32),
+        ("resnet_block.yaml", .inference, 4), ("imdb_bow_l2.yaml", .training, 4),
+        ("hinton_dropout_mlp.yaml", .training, 4),
+        ("lstm_classifier.yaml", .training, 16),
+    ])
     func planDumpMatchesGolden(model: String, mode: LoweringOptions.Mode, batch: Int) throws {
-        let plan = try #require(try Driver.compile(path: modelPath(model), options: LoweringOptions(mode: mode, batch: batch)).plan)
+        let plan = try #require(
+            try Driver.compile(path: modelPath(model), options: LoweringOptions(mode: mode, batch: batch)).plan)
         try Golden.expect(PlanReport.text(plan, timing: false), "plans/\(model).\(mode.rawValue).\(batch).txt")
     }
 }

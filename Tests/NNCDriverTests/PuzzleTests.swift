@@ -34,35 +34,46 @@ import Testing
     }
 
     @Test func theLectureExample() {
-        let p = Puzzle(layer: .conv2d, input: [32, 32, 3], filters: 5, kernel: 3, stride: 2, dilation: 1,
-                       padding: .explicit([PadPair(1, 1), PadPair(1, 1)]), rounding: .floor, source: nil)
+        let p = Puzzle(
+            layer: .conv2d, input: [32, 32, 3], filters: 5, kernel: 3, stride: 2, dilation: 1,
+            padding: .explicit([PadPair(1, 1), PadPair(1, 1)]), rounding: .floor, source: nil)
         #expect(p.outputShape == [16, 16, 5])
         #expect(p.paramsPerFilter == 28)
-        #expect(p.solution == [
-            "height: ⌊(32 + 2·1 − 3)/2⌋ + 1 = 16",
-            "width: ⌊(32 + 2·1 − 3)/2⌋ + 1 = 16",
-            "channels: 5 filters → 5",
-            "output: 16×16×5",
-            "per filter: 3·3·3 + 1 = 28",
-            "layer: 28 × 5 = 140",
-        ])
-        #expect(p.question == "An input of 32×32×3 (height × width × channels), 5 filters of 3×3, stride 2, padding 1. What is the output shape, how many parameters does each filter have (with its bias), and how many does the layer have?")
+        #expect(
+            p.solution == [
+                "height: ⌊(32 + 2·1 − 3)/2⌋ + 1 = 16",
+                "width: ⌊(32 + 2·1 − 3)/2⌋ + 1 = 16",
+                "channels: 5 filters → 5",
+                "output: 16×16×5",
+                "per filter: 3·3·3 + 1 = 28",
+                "layer: 28 × 5 = 140",
+            ])
+        #expect(
+            p.question
+                == "An input of 32×32×3 (height × width × channels), 5 filters of 3×3, stride 2, padding 1. What is the output shape, how many parameters does each filter have (with its bias), and how many does the layer have?"
+        )
     }
 
     @Test func sameSeedSameSetDifferentSeedDifferentSet() {
-        #expect(PuzzleGenerator.random(count: 10, seed: 7, level: 2) == PuzzleGenerator.random(count: 10, seed: 7, level: 2))
-        #expect(PuzzleGenerator.random(count: 10, seed: 7, level: 2) != PuzzleGenerator.random(count: 10, seed: 8, level: 2))
+        #expect(
+            PuzzleGenerator.random(count: 10, seed: 7, level: 2) == PuzzleGenerator.random(count: 10, seed: 7, level: 2)
+        )
+        #expect(
+            PuzzleGenerator.random(count: 10, seed: 7, level: 2) != PuzzleGenerator.random(count: 10, seed: 8, level: 2)
+        )
     }
 
     @Test(arguments: [1, 2, 3])
     func everyPuzzleIsValidAndItsAnswerMatchesSlidingWindows(level: Int) {
-        var ceilSeen = false, dilationSeen = false
+        var ceilSeen = false
+        var dilationSeen = false
         for seed in UInt64(0)..<200 {
             for p in PuzzleGenerator.random(count: 5, seed: seed, level: level) {
                 for (d, a) in p.arithmetic.enumerated() {
                     let (low, high) = Self.pads(p, a)
-                    let expected = Self.naive(p.input[d], kernel: p.kernel, stride: p.stride, dilation: p.dilation,
-                                              low: low, high: high, ceil: p.rounding == .ceil)
+                    let expected = Self.naive(
+                        p.input[d], kernel: p.kernel, stride: p.stride, dilation: p.dilation,
+                        low: low, high: high, ceil: p.rounding == .ceil)
                     #expect(a.output == expected, "\(p.question)")
                     #expect(a.output >= 1)
                 }
@@ -94,44 +105,56 @@ import Testing
     /// Every convolution and pool of a model is asked about, rectangular and 1-D ones too,
     /// and the question states what the answer uses: padding per axis, groups, no bias.
     @Test func puzzlesFromAModelStateEveryAxisTheyAnswer() throws {
-        let source = SourceFile(path: "rect.yaml", text: """
-            model: rect
-            input: [32, 24, 4]
-            layers:
-              - conv2d: {filters: 6, kernel: [5, 3], stride: [2, 1], padding: [[2, 2], [1, 1]], groups: 2, use_bias: false}
-              - maxpool2d: {pool: [2, 3], stride: [2, 3]}
-              - reshape: [-1, 6]
-              - conv1d: {filters: 4, kernel: 3, padding: causal}
-              - maxpool1d: 2
-            """)
+        let source = SourceFile(
+            path: "rect.yaml",
+            text: """
+                model: rect
+                input: [32, 24, 4]
+                layers:
+                  - conv2d: {filters: 6, kernel: [5, 3], stride: [2, 1], padding: [[2, 2], [1, 1]], groups: 2, use_bias: false}
+                  - maxpool2d: {pool: [2, 3], stride: [2, 3]}
+                  - reshape: [-1, 6]
+                  - conv1d: {filters: 4, kernel: 3, padding: causal}
+                  - maxpool1d: 2
+                """)
         let result = Driver.check(source)
         let puzzles = PuzzleGenerator.fromModel(try #require(result.graph))
         #expect(puzzles.map(\.layer) == [.conv2d, .maxpool2d, .conv1d, .maxpool1d])
         let conv = puzzles[0]
-        #expect(conv.question.contains("6 filters of 5×3 in 2 groups without bias, stride 2×1, padding 2 on the height and 1 on the width."), "\(conv.question)")
-        #expect(conv.solution == [
-            "height: ⌊(32 + 2·2 − 5)/2⌋ + 1 = 16",
-            "width: (24 + 2·1 − 3) + 1 = 24",
-            "channels: 6 filters → 6",
-            "output: 16×24×6",
-            "per filter: 5·3·4/2 = 30",
-            "layer: 30 × 6 = 180",
-        ])
+        #expect(
+            conv.question.contains(
+                "6 filters of 5×3 in 2 groups without bias, stride 2×1, padding 2 on the height and 1 on the width."),
+            "\(conv.question)")
+        #expect(
+            conv.solution == [
+                "height: ⌊(32 + 2·2 − 5)/2⌋ + 1 = 16",
+                "width: (24 + 2·1 − 3) + 1 = 24",
+                "channels: 6 filters → 6",
+                "output: 16×24×6",
+                "per filter: 5·3·4/2 = 30",
+                "layer: 30 × 6 = 180",
+            ])
         #expect(conv.outputShape == (result.graph?.nodes[1].shape?.dims ?? []))
         #expect(conv.totalParams == result.graph?.nodes[1].paramCount)
-        #expect(puzzles[1].question.contains("max pooling over 2×3 windows, stride 2×3, no padding"), "\(puzzles[1].question)")
+        #expect(
+            puzzles[1].question.contains("max pooling over 2×3 windows, stride 2×3, no padding"),
+            "\(puzzles[1].question)")
         #expect(puzzles[1].outputShape == [8, 8, 6])
         #expect(puzzles[3].outputShape == (result.graph?.nodes[5].shape?.dims ?? []))
         // Asymmetric padding that differs per axis.
-        let asymmetric = Puzzle(layer: .conv2d, input: [9, 9, 1], filters: 1, kernel: 3, stride: 1, dilation: 1,
-                                padding: .explicit([PadPair(0, 1), PadPair(2, 2)]), rounding: .floor, source: nil)
-        #expect(asymmetric.question.contains("padding 0 before and 1 after on the height and 2 on the width"), "\(asymmetric.question)")
+        let asymmetric = Puzzle(
+            layer: .conv2d, input: [9, 9, 1], filters: 1, kernel: 3, stride: 1, dilation: 1,
+            padding: .explicit([PadPair(0, 1), PadPair(2, 2)]), rounding: .floor, source: nil)
+        #expect(
+            asymmetric.question.contains("padding 0 before and 1 after on the height and 2 on the width"),
+            "\(asymmetric.question)")
     }
 
     /// 'same' padding with a stride and a dilation both above 1 is refused by Keras and
     /// PyTorch, so no puzzle asks it.
     @Test func noPuzzleAsksSamePaddingWithStrideAndDilation() {
-        var same = 0, dilated = 0
+        var same = 0
+        var dilated = 0
         for seed in UInt64(0)..<400 {
             for p in PuzzleGenerator.random(count: 5, seed: seed, level: 3) {
                 if p.padding == .same, p.stride > 1 { same += 1 }
@@ -164,7 +187,8 @@ import Testing
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/script")
         process.arguments = ["-q", "-c", "\(Binary.path) puzzle --count 3 --seed 1", "/dev/null"]
-        let input = Pipe(), output = Pipe()
+        let input = Pipe()
+        let output = Pipe()
         process.standardInput = input
         process.standardOutput = output
         process.standardError = output

@@ -24,21 +24,27 @@ import Testing
         defer { if first.isRunning { first.terminate() } }
         // The lock file names its holder once the first run has locked the folder.
         let lockFile = s.path("run/\(RunFolderLock.fileName)")
-        var holder = "", polls = 0
+        var holder = ""
+        var polls = 0
         while holder != "\(first.processIdentifier)", polls < 6000, first.isRunning {
             usleep(10_000)
             polls += 1
-            holder = ((try? String(contentsOfFile: lockFile, encoding: .utf8)) ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
+            holder = ((try? String(contentsOfFile: lockFile, encoding: .utf8)) ?? "").trimmingCharacters(
+                in: .whitespacesAndNewlines)
         }
         #expect(holder == "\(first.processIdentifier)")
         let second = try Binary.run(["train", spec, "--threads", "1", "--quiet", "--out", s.path("run")])
         #expect(second.status == 1)
-        #expect(second.stderr.contains("error: a run folder takes one run at a time; '\(s.path("run"))' is in use by another nnc train (pid \(first.processIdentifier))"), "\(second.stderr)")
+        #expect(
+            second.stderr.contains(
+                "error: a run folder takes one run at a time; '\(s.path("run"))' is in use by another nnc train (pid \(first.processIdentifier))"
+            ), "\(second.stderr)")
         #expect(second.stderr.contains("[E0525]"))
         kill(first.processIdentifier, SIGINT)
         first.waitUntilExit()
         #expect(first.terminationStatus == 130)
-        #expect(try SafeTensors(contentsOf: s.path("run/checkpoint.safetensors")).metadata["nnc.format"] == "checkpoint")
+        #expect(
+            try SafeTensors(contentsOf: s.path("run/checkpoint.safetensors")).metadata["nnc.format"] == "checkpoint")
         // Once the holder is gone, the folder is free again.
         let resumed = try Binary.run(["train", "--resume", s.path("run"), "--epochs", "1", "--threads", "1", "--quiet"])
         #expect(resumed.status == 0, "\(resumed.stderr)")
@@ -47,13 +53,21 @@ import Testing
     @Test func theLockIsHeldForTheTrainersLifeAndRefusesInProcess() throws {
         let s = try Scratch()
         let spec = try s.spec("iris.yaml", Self.iris)
-        let session = try TrainingSession.make(model: spec, resume: nil, overrides: .init(threads: 2, outputDirectory: s.path("run")))
-        let message = try #require(Training.failure { _ = try TrainingSession.make(model: spec, resume: nil, overrides: .init(outputDirectory: s.path("run"))) })
-        #expect(message.contains("is in use by another nnc train (pid \(getpid()))") && message.contains("[E0525]"), "\(message)")
+        let session = try TrainingSession.make(
+            model: spec, resume: nil, overrides: .init(threads: 2, outputDirectory: s.path("run")))
+        let message = try #require(
+            Training.failure {
+                _ = try TrainingSession.make(model: spec, resume: nil, overrides: .init(outputDirectory: s.path("run")))
+            })
+        #expect(
+            message.contains("is in use by another nnc train (pid \(getpid()))") && message.contains("[E0525]"),
+            "\(message)")
         _ = try session.trainer.run(observer: SilentObserver())
         // A run that fails before writing anything gives back the folder it created.
         let broken = try s.spec("broken.yaml", Self.iris.replacingOccurrences(of: "DATA/iris.csv", with: "missing.csv"))
-        _ = Training.failure { _ = try TrainingSession.make(model: broken, resume: nil, overrides: .init(outputDirectory: s.path("fresh"))) }
+        _ = Training.failure {
+            _ = try TrainingSession.make(model: broken, resume: nil, overrides: .init(outputDirectory: s.path("fresh")))
+        }
         #expect(!FileManager.default.fileExists(atPath: s.path("fresh")))
     }
 
@@ -63,10 +77,13 @@ import Testing
     @Test func aFailingOptionalFileAtTheEndStillLeavesTheWeights() throws {
         let s = try Scratch()
         let spec = try s.spec("iris.yaml", Self.iris)
-        try FileManager.default.createDirectory(atPath: s.path("run/curves.svg/blocked"), withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(
+            atPath: s.path("run/curves.svg/blocked"), withIntermediateDirectories: true)
         let run = try Binary.run(["train", spec, "--threads", "2", "--quiet", "--out", s.path("run")])
         #expect(run.status == 1)
-        #expect(run.stderr.contains("error: the learning curves must be written to '\(s.path("run"))/curves.svg'"), "\(run.stderr)")
+        #expect(
+            run.stderr.contains("error: the learning curves must be written to '\(s.path("run"))/curves.svg'"),
+            "\(run.stderr)")
         #expect(run.stderr.contains("[E0523]"))
         let weights = try SafeTensors(contentsOf: s.path("run/weights.safetensors"))
         #expect(weights.metadata["nnc.format"] == "weights")
@@ -80,8 +97,10 @@ import Testing
     @Test func theWeightsComeBeforeTheFinalCheckpoint() throws {
         let s = try Scratch()
         let spec = try s.spec("iris.yaml", Self.iris)
-        try FileManager.default.createDirectory(atPath: s.path("run/checkpoint.safetensors/blocked"), withIntermediateDirectories: true)
-        try FileManager.default.createDirectory(atPath: s.path("run/results.json/blocked"), withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(
+            atPath: s.path("run/checkpoint.safetensors/blocked"), withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(
+            atPath: s.path("run/results.json/blocked"), withIntermediateDirectories: true)
         let result = try Training.run(spec, out: s.path("run"))
         #expect(try SafeTensors(contentsOf: result.weightsPath).tensors.count == 8)
         let messages = result.unwritten.map(\.message)
@@ -94,11 +113,17 @@ import Testing
     /// the weights as trained, after the final weights.
     @Test func theLastNumberedCheckpointIsStillWritten() throws {
         let s = try Scratch()
-        let spec = try s.spec("iris.yaml", TrainingTests.iris.replacingOccurrences(
-            of: "validation_split: 0.2}", with: "validation_split: 0.2, checkpoint: {every: 2, keep: 5}}"))
+        let spec = try s.spec(
+            "iris.yaml",
+            TrainingTests.iris.replacingOccurrences(
+                of: "validation_split: 0.2}", with: "validation_split: 0.2, checkpoint: {every: 2, keep: 5}}"))
         _ = try Training.run(spec, out: s.path("run"))
-        let names = try FileManager.default.contentsOfDirectory(atPath: s.path("run")).filter { $0.hasPrefix("checkpoint-epoch-") }.sorted()
+        let names = try FileManager.default.contentsOfDirectory(atPath: s.path("run")).filter {
+            $0.hasPrefix("checkpoint-epoch-")
+        }.sorted()
         #expect(names == ["checkpoint-epoch-0002.safetensors", "checkpoint-epoch-0004.safetensors"])
-        #expect(try Training.tensors(s.path("run/checkpoint-epoch-0004.safetensors")) == Training.tensors(s.path("run/checkpoint.safetensors")))
+        #expect(
+            try Training.tensors(s.path("run/checkpoint-epoch-0004.safetensors"))
+                == Training.tensors(s.path("run/checkpoint.safetensors")))
     }
 }

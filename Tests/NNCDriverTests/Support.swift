@@ -48,7 +48,9 @@ enum Binary {
         var environment = ProcessInfo.processInfo.environment
         environment["NO_COLOR"] = "1"
         process.environment = environment
-        let out = Pipe(), err = Pipe(), input = Pipe()
+        let out = Pipe()
+        let err = Pipe()
+        let input = Pipe()
         process.standardOutput = out
         process.standardError = err
         process.standardInput = input
@@ -59,8 +61,9 @@ enum Binary {
         let stdoutData = out.fileHandleForReading.readDataToEndOfFile()
         let stderrData = err.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
-        return Run(status: process.terminationStatus, stdout: String(decoding: stdoutData, as: UTF8.self),
-                   stderr: String(decoding: stderrData, as: UTF8.self))
+        return Run(
+            status: process.terminationStatus, stdout: String(decoding: stdoutData, as: UTF8.self),
+            stderr: String(decoding: stderrData, as: UTF8.self))
     }
 }
 
@@ -68,7 +71,9 @@ extension Binary {
     /// Runs `nnc` as `run` does, but stops it after `seconds` (`timedOut` is then true) and,
     /// with `memory`, under an address-space limit of that many bytes (`ulimit -v`), so a
     /// hang or a runaway allocation from hostile input fails the test, not the machine.
-    static func run(_ arguments: [String], seconds: Double, memory: Int? = nil, in directory: URL = Repo.root) throws -> Run {
+    static func run(_ arguments: [String], seconds: Double, memory: Int? = nil, in directory: URL = Repo.root) throws
+        -> Run
+    {
         let process = Process()
         // Not under AddressSanitizer (Scripts/test-asan.sh), which reserves terabytes of address
         // space for its shadow memory at start: the ordinary run checks the memory bound.
@@ -83,7 +88,8 @@ extension Binary {
         var environment = ProcessInfo.processInfo.environment
         environment["NO_COLOR"] = "1"
         process.environment = environment
-        let out = Pipe(), err = Pipe()
+        let out = Pipe()
+        let err = Pipe()
         process.standardOutput = out
         process.standardError = err
         process.standardInput = FileHandle.nullDevice
@@ -103,8 +109,9 @@ extension Binary {
         group.wait()
         process.waitUntilExit()
         deadline.cancel()
-        return Run(status: process.terminationStatus, stdout: String(decoding: stdoutData, as: UTF8.self),
-                   stderr: String(decoding: stderrData.data, as: UTF8.self), timedOut: stopped.value)
+        return Run(
+            status: process.terminationStatus, stdout: String(decoding: stdoutData, as: UTF8.self),
+            stderr: String(decoding: stderrData.data, as: UTF8.self), timedOut: stopped.value)
     }
 
     /// What the reading thread read (read after the group is waited for).

@@ -8,10 +8,14 @@ import Testing
 
     @Test func trainPrintsKerasStyleProgressAndTheTestFigures() throws {
         let s = try Scratch()
-        let run = try Binary.run(["train", Self.iris, "--epochs", "3", "--seed", "4", "--threads", "1", "--out", s.path("run")])
+        let run = try Binary.run([
+            "train", Self.iris, "--epochs", "3", "--seed", "4", "--threads", "1", "--out", s.path("run"),
+        ])
         #expect(run.status == 0, "\(run.stderr)")
         let lines = run.stdout.split(separator: "\n").map(String.init)
-        #expect(lines[0] == "nnc train: iris_mlp, 131 parameters, 96 training samples, 24 validation, 30 test", "\(lines[0])")
+        #expect(
+            lines[0] == "nnc train: iris_mlp, 131 parameters, 96 training samples, 24 validation, 30 test",
+            "\(lines[0])")
         #expect(lines.contains("  set on the command line: epochs, out, seed, threads"))
         #expect(lines.contains("Epoch 3/3"))
         // Not a terminal: one line per epoch, with every figure Keras prints.
@@ -52,13 +56,17 @@ import Testing
         let s = try Scratch()
         let train = try Binary.run(["train", Self.iris, "--epochs", "20", "--format", "json", "--out", s.path("run")])
         let trained = try #require(try JSONSerialization.jsonObject(with: Data(train.stdout.utf8)) as? [String: Any])
-        let eval = try Binary.run(["eval", Self.iris, "--weights", s.path("run/weights.safetensors"), "--format", "json"])
+        let eval = try Binary.run([
+            "eval", Self.iris, "--weights", s.path("run/weights.safetensors"), "--format", "json",
+        ])
         #expect(eval.status == 0, "\(eval.stderr)")
         let evaluated = try #require(try JSONSerialization.jsonObject(with: Data(eval.stdout.utf8)) as? [String: Any])
         #expect(evaluated["samples"] as? Int == 30)
         #expect(evaluated["accuracy"] as? Double == trained["test_accuracy"] as? Double)
         #expect(abs((evaluated["loss"] as? Double ?? 0) - (trained["test_loss"] as? Double ?? 1)) < 1e-9)
-        let predict = try Binary.run(["predict", Self.iris, "--weights", s.path("run/weights.safetensors"), "--limit", "3"])
+        let predict = try Binary.run([
+            "predict", Self.iris, "--weights", s.path("run/weights.safetensors"), "--limit", "3",
+        ])
         #expect(predict.status == 0, "\(predict.stderr)")
         let rows = predict.stdout.split(separator: "\n")
         #expect(rows.count == 5, "\(predict.stdout)")
@@ -66,7 +74,9 @@ import Testing
         #expect(rows.last!.hasPrefix("accuracy on the 30 labelled samples: "))
         // A file of inputs only: every CSV column a feature, standardized as in training.
         let inputs = try s.write("flowers.csv", "5.1,3.5,1.4,0.2\n6.3,3.3,6.0,2.5\n")
-        let own = try Binary.run(["predict", Self.iris, "--weights", s.path("run/weights.safetensors"), "--input", inputs, "--format", "csv"])
+        let own = try Binary.run([
+            "predict", Self.iris, "--weights", s.path("run/weights.safetensors"), "--input", inputs, "--format", "csv",
+        ])
         #expect(own.status == 0, "\(own.stderr)")
         #expect(own.stdout.hasPrefix("index,class,probability,output_0,output_1,output_2\n"), "\(own.stdout)")
         let classes = own.stdout.split(separator: "\n").dropFirst().map { $0.split(separator: ",")[1] }
@@ -75,7 +85,9 @@ import Testing
 
     @Test func scheduleDrawsTheLearningRateOfEveryEpoch() throws {
         let s = try Scratch()
-        let spec = try s.write("sched.yaml", """
+        let spec = try s.write(
+            "sched.yaml",
+            """
             input: [4]
             layers: [{dense: {units: 3, activation: softmax}}]
             loss: sparse_categorical_crossentropy
@@ -88,8 +100,12 @@ import Testing
         #expect(run.status == 0, "\(run.stderr)")
         let lines = run.stdout.split(separator: "\n").map(String.init)
         #expect(lines[0].hasSuffix("step schedule over 5 epochs of 10 steps (50 steps)"))
-        #expect(lines[2].hasPrefix("    1         0   0.1 ") && lines[2].contains("0.5000") && lines[2].hasSuffix("|" + String(repeating: "█", count: 40)))
-        #expect(lines[4].hasPrefix("    3        20   0.05 ") && lines[4].contains("0.7000") && lines[4].hasSuffix("|" + String(repeating: "█", count: 20)))
+        #expect(
+            lines[2].hasPrefix("    1         0   0.1 ") && lines[2].contains("0.5000")
+                && lines[2].hasSuffix("|" + String(repeating: "█", count: 40)))
+        #expect(
+            lines[4].hasPrefix("    3        20   0.05 ") && lines[4].contains("0.7000")
+                && lines[4].hasSuffix("|" + String(repeating: "█", count: 20)))
         #expect(lines[6].hasPrefix("    5        40   0.025 ") && lines[6].contains("0.9000"))
         // Without --steps-per-epoch the steps come from the data (iris: 96 samples, batch 16).
         let counted = try Binary.run(["schedule", Self.iris, "--format", "json"])
@@ -113,7 +129,9 @@ import Testing
     @Test func anInterruptedRunResumesToTheSameWeights() throws {
         let s = try Scratch()
         let model = Repo.models.appendingPathComponent("mnist_mlp.yaml").path
-        let straight = try Binary.run(["train", model, "--epochs", "3", "--threads", "2", "--quiet", "--out", s.path("straight")])
+        let straight = try Binary.run([
+            "train", model, "--epochs", "3", "--threads", "2", "--quiet", "--out", s.path("straight"),
+        ])
         #expect(straight.status == 0, "\(straight.stderr)")
         let process = Process()
         process.executableURL = URL(fileURLWithPath: Binary.path)
@@ -136,6 +154,8 @@ import Testing
         #expect(seen.contains("checkpoint written to") && seen.contains("resume with: nnc train --resume"), "\(seen)")
         let resumed = try Binary.run(["train", "--resume", s.path("cut"), "--threads", "2", "--quiet"])
         #expect(resumed.status == 0, "\(resumed.stderr)")
-        #expect(try Training.tensors(s.path("straight/weights.safetensors")) == Training.tensors(s.path("cut/weights.safetensors")))
+        #expect(
+            try Training.tensors(s.path("straight/weights.safetensors"))
+                == Training.tensors(s.path("cut/weights.safetensors")))
     }
 }

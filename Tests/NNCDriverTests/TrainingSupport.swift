@@ -42,7 +42,8 @@ struct BundledExample: Sendable, CustomStringConvertible {
 
     func trainsToItsResult() throws {
         let s = try Scratch()
-        let result = try Training.run(Repo.models.appendingPathComponent("\(model).yaml").path, epochs: epochs, out: s.path("run"))
+        let result = try Training.run(
+            Repo.models.appendingPathComponent("\(model).yaml").path, epochs: epochs, out: s.path("run"))
         let test = try #require(result.test)
         let value = try #require(metric == "loss" ? test.loss : test.metrics[metric])
         if metric == "loss" {
@@ -55,10 +56,13 @@ struct BundledExample: Sendable, CustomStringConvertible {
 
 enum Training {
     /// Trains `model` to the end (or until `stopAfterBatches` batches of this process).
-    static func run(_ model: String?, resume: String? = nil, epochs: Int? = nil, out: String, threads: Int = 2,
-                    stopAfterBatches: Int? = nil) throws -> TrainingResult {
-        let session = try TrainingSession.make(model: model, resume: resume,
-                                               overrides: .init(epochs: epochs, threads: threads, outputDirectory: out))
+    static func run(
+        _ model: String?, resume: String? = nil, epochs: Int? = nil, out: String, threads: Int = 2,
+        stopAfterBatches: Int? = nil
+    ) throws -> TrainingResult {
+        let session = try TrainingSession.make(
+            model: model, resume: resume,
+            overrides: .init(epochs: epochs, threads: threads, outputDirectory: out))
         var batches = 0
         let counter = BatchCounter()
         return try session.trainer.run(observer: counter) {
@@ -92,7 +96,9 @@ final class BatchCounter: TrainingObserver {
     var records: [EpochRecord] = []
     func runStarted(_ header: RunHeader) {}
     func epochStarted(_ epoch: Int, of epochs: Int, batches: Int) {}
-    func batchFinished(_ batch: Int, of batches: Int, samples: Int, seconds: Double, loss: Double, metrics: () -> [(String, Double)]) {
+    func batchFinished(
+        _ batch: Int, of batches: Int, samples: Int, seconds: Double, loss: Double, metrics: () -> [(String, Double)]
+    ) {
         self.batches += 1
     }
     func epochFinished(_ record: EpochRecord, of epochs: Int) { records.append(record) }

@@ -5,7 +5,8 @@ import Testing
 /// The checker's errors and warnings: where they point and what they say.
 @Suite struct CheckerTests {
     @Test func addMismatchNamesBothShapesAndWhereTheyCameFrom() throws {
-        let (_, diagnostics) = check("""
+        let (_, diagnostics) = check(
+            """
             input: [784]
             layers:
               - dense: {units: 128, name: fc1}
@@ -23,22 +24,29 @@ import Testing
     /// A trailing dropout passes on what its input ends in: a softmax before it suits
     /// cross-entropy, and a recurrent layer's own tanh is not taken for the output's.
     @Test func theOutputActivationIsReadThroughATrailingDropout() {
-        let softmax = check("""
+        let softmax = check(
+            """
             input: [4]
             layers: [{dense: 3}, softmax, {dropout: 0.5}]
             loss: categorical_crossentropy
-            """).1
+            """
+        ).1
         #expect(codes(softmax) == [])
-        let recurrent = check("""
+        let recurrent = check(
+            """
             input: [5, 4]
             layers: [{lstm: 3}, {dropout: 0.5}]
             loss: categorical_crossentropy
-            """).1
-        #expect(recurrent.map(\.message).contains("categorical cross-entropy expects probabilities from a softmax output; 'dropout' ends in linear"))
+            """
+        ).1
+        #expect(
+            recurrent.map(\.message).contains(
+                "categorical cross-entropy expects probabilities from a softmax output; 'dropout' ends in linear"))
     }
 
     @Test func oneBadLayerGivesOneError() {
-        let (_, diagnostics) = check("""
+        let (_, diagnostics) = check(
+            """
             input: [28, 28, 1]
             layers:
               - conv2d: {filters: 8, kernel: 30}
@@ -51,7 +59,8 @@ import Testing
     }
 
     @Test func independentErrorsAreAllReported() {
-        let (_, diagnostics) = check("""
+        let (_, diagnostics) = check(
+            """
             input: [32, 32, 3]
             layers:
               - conv2d: {filters: 8, kernel: 3, name: a}
@@ -70,7 +79,8 @@ import Testing
     }
 
     @Test func cyclesAndDuplicatesAndSelfReferences() {
-        let (_, cycle) = check("""
+        let (_, cycle) = check(
+            """
             input: [4]
             layers:
               - dense: {units: 4, name: a, inputs: [c]}
@@ -79,12 +89,14 @@ import Testing
             """)
         #expect(codes(cycle) == ["E0305@3:5"])
         #expect(cycle.first?.message == "layers must not form a cycle; 'a' → 'b' → 'c' → 'a'")
-        let (_, duplicate) = check("input: [4]\nlayers:\n  - dense: {units: 4, name: a}\n  - dense: {units: 4, name: a}\n")
+        let (_, duplicate) = check(
+            "input: [4]\nlayers:\n  - dense: {units: 4, name: a}\n  - dense: {units: 4, name: a}\n")
         #expect(codes(duplicate) == ["E0304@4:29"])
     }
 
     @Test func wrongInputCounts() {
-        let (_, diagnostics) = check("""
+        let (_, diagnostics) = check(
+            """
             input: [4]
             layers:
               - dense: {units: 4, name: a}
@@ -95,13 +107,15 @@ import Testing
     }
 
     @Test func stridesThatDropRowsWarn() {
-        let (_, diagnostics) = check("input: [28, 28, 1]\nlayers:\n  - conv2d: {filters: 4, kernel: 3, stride: 2}\n  - flatten\n  - dense: 10\n")
+        let (_, diagnostics) = check(
+            "input: [28, 28, 1]\nlayers:\n  - conv2d: {filters: 4, kernel: 3, stride: 2}\n  - flatten\n  - dense: 10\n")
         #expect(codes(diagnostics) == ["W0301@3:45"])
         #expect(diagnostics.allSatisfy { $0.severity == .warning })
     }
 
     @Test func deadBranchesWarnOncePerBranch() {
-        let (_, diagnostics) = check("""
+        let (_, diagnostics) = check(
+            """
             input: [8]
             layers:
               - dense: {units: 8, name: trunk}
@@ -113,29 +127,39 @@ import Testing
     }
 
     @Test func lossMustFitTheOutput() {
-        let (_, softmaxBinary) = check("input: [8]\nlayers: [{dense: {units: 3, activation: softmax}}]\nloss: binary_crossentropy\n")
+        let (_, softmaxBinary) = check(
+            "input: [8]\nlayers: [{dense: {units: 3, activation: softmax}}]\nloss: binary_crossentropy\n")
         #expect(codes(softmaxBinary) == ["E0310@3:7"])
-        let (_, oneUnit) = check("input: [8]\nlayers: [{dense: {units: 1, activation: softmax}}]\nloss: categorical_crossentropy\n")
+        let (_, oneUnit) = check(
+            "input: [8]\nlayers: [{dense: {units: 1, activation: softmax}}]\nloss: categorical_crossentropy\n")
         #expect(codes(oneUnit) == ["E0310@3:7"])
         let (_, linear) = check("input: [8]\nlayers: [{dense: 3}]\nloss: categorical_crossentropy\n")
         #expect(codes(linear) == ["E0310@3:7"])
-        let (_, logits) = check("input: [8]\nlayers: [{dense: 3}]\nloss: {categorical_crossentropy: {from_logits: true}}\n")
+        let (_, logits) = check(
+            "input: [8]\nlayers: [{dense: 3}]\nloss: {categorical_crossentropy: {from_logits: true}}\n")
         #expect(logits.isEmpty)
-        let (_, doubleSoftmax) = check("input: [8]\nlayers: [{dense: {units: 3, activation: softmax}}]\nloss: {categorical_crossentropy: {from_logits: true}}\n")
+        let (_, doubleSoftmax) = check(
+            "input: [8]\nlayers: [{dense: {units: 3, activation: softmax}}]\nloss: {categorical_crossentropy: {from_logits: true}}\n"
+        )
         #expect(codes(doubleSoftmax) == ["W0304@3:48"])
-        let (_, classes) = check("input: [8]\nlayers: [{dense: {units: 3, activation: softmax}}]\nloss: categorical_crossentropy\ndata: {preprocess: {classes: 10}}\n")
+        let (_, classes) = check(
+            "input: [8]\nlayers: [{dense: {units: 3, activation: softmax}}]\nloss: categorical_crossentropy\ndata: {preprocess: {classes: 10}}\n"
+        )
         #expect(codes(classes) == ["E0310@4:30"])
     }
 
     @Test func metricsMustFitTheOutput() {
-        let (_, diagnostics) = check("input: [8]\nlayers: [{dense: {units: 5, activation: softmax}}]\nloss: categorical_crossentropy\nmetrics: [{top_k_accuracy: 5}]\n")
+        let (_, diagnostics) = check(
+            "input: [8]\nlayers: [{dense: {units: 5, activation: softmax}}]\nloss: categorical_crossentropy\nmetrics: [{top_k_accuracy: 5}]\n"
+        )
         #expect(codes(diagnostics) == ["E0314@4:28"])
         let (_, regression) = check("input: [8]\nlayers: [{dense: 1}]\nloss: mse\nmetrics: [accuracy, mae]\n")
         #expect(codes(regression) == ["E0314@4:11"])
     }
 
     @Test func schedulesMustFitTheRun() {
-        let (_, diagnostics) = check("""
+        let (_, diagnostics) = check(
+            """
             input: [8]
             layers: [{dense: 1}]
             loss: mse
@@ -144,7 +168,8 @@ import Testing
             train: {epochs: 10}
             """)
         #expect(codes(diagnostics) == ["E0209@4:31"])
-        let (_, piecewise) = check("""
+        let (_, piecewise) = check(
+            """
             input: [8]
             layers: [{dense: 1}]
             schedule: {piecewise: {boundaries: [5, 3, 12], values: [0.1, 0.01], unit: epochs}}
@@ -155,14 +180,16 @@ import Testing
 
     @Test func deepSigmoidStacksWithTinyInitWarn() {
         let layers = (0..<5).map { _ in "  - dense: {units: 32, activation: sigmoid}" }.joined(separator: "\n")
-        let (_, diagnostics) = check("input: [8]\ninit: {weights: {normal: {std: 0.01}}}\nlayers:\n\(layers)\n  - dense: 1\n")
+        let (_, diagnostics) = check(
+            "input: [8]\ninit: {weights: {normal: {std: 0.01}}}\nlayers:\n\(layers)\n  - dense: 1\n")
         #expect(codes(diagnostics) == ["W0303@4:5"])
         let (_, fine) = check("input: [8]\nlayers:\n\(layers)\n  - dense: 1\n")
         #expect(fine.isEmpty)
     }
 
     @Test func recurrentAndEmbeddingShapes() throws {
-        let (graph, diagnostics) = check("""
+        let (graph, diagnostics) = check(
+            """
             input: [200]
             layers:
               - embedding: [10000, 64]
@@ -183,23 +210,33 @@ import Testing
     @Test func stackedRecurrentLayersAreToldToReturnSequences() throws {
         let (_, stacked) = check("input: [28, 28]\nlayers:\n  - lstm: {units: 32, name: first}\n  - lstm: 16\n")
         #expect(codes(stacked) == ["E0306@4:5"])
-        #expect(stacked.first?.help == "set `return_sequences: true` on 'first': it then outputs every step [timesteps, units], not only the last")
+        #expect(
+            stacked.first?.help
+                == "set `return_sequences: true` on 'first': it then outputs every step [timesteps, units], not only the last"
+        )
         // Through layers that work per step once it does, and with the layer named in a label.
-        let (_, through) = check("input: [28, 28]\nlayers:\n  - gru: {units: 32, name: first}\n  - dropout: 0.2\n  - layernorm\n  - simple_rnn: 8\n")
+        let (_, through) = check(
+            "input: [28, 28]\nlayers:\n  - gru: {units: 32, name: first}\n  - dropout: 0.2\n  - layernorm\n  - simple_rnn: 8\n"
+        )
         let d = try #require(through.first)
         #expect(d.help?.hasPrefix("set `return_sequences: true` on 'first'") == true, "\(d.help ?? "")")
         #expect(d.labels.map(\.message).contains("'first' returns only its last step"))
         let (_, bidirectional) = check("input: [20, 8]\nlayers:\n  - bidirectional: {lstm: 8}\n  - lstm: 4\n")
-        #expect(bidirectional.first?.help?.hasPrefix("set `return_sequences: true` on the recurrent layer inside 'bidirectional'") == true)
+        #expect(
+            bidirectional.first?.help?.hasPrefix(
+                "set `return_sequences: true` on the recurrent layer inside 'bidirectional'") == true)
         let (_, convolution) = check("input: [20, 8]\nlayers:\n  - lstm: {units: 8, name: rnn}\n  - conv1d: [4, 3]\n")
-        #expect(convolution.first?.help?.hasPrefix("set `return_sequences: true` on 'rnn'") == true, "\(convolution.map(\.message))")
+        #expect(
+            convolution.first?.help?.hasPrefix("set `return_sequences: true` on 'rnn'") == true,
+            "\(convolution.map(\.message))")
         // A plain vector still gets the reshape.
         let (_, vector) = check("input: [28]\nlayers: [{lstm: 8}]\n")
         #expect(vector.first?.help == "reshape the input to [timesteps, features], e.g. `- reshape: [28, 1]`")
     }
 
     @Test func dataSectionsMustBeComplete() {
-        let (_, diagnostics) = check("""
+        let (_, diagnostics) = check(
+            """
             input: [4]
             layers: [{dense: {units: 3, activation: softmax}}]
             loss: categorical_crossentropy
@@ -208,8 +245,10 @@ import Testing
               train: {path: iris.csv, images: x}
               validation: {images: a-ubyte}
             """)
-        #expect(codes(diagnostics) == ["E0310@3:7", "E0206@4:27", "W0202@6:17", "E0206@6:35", "E0205@7:15", "W0202@7:24"])
-        let (_, sparse) = check("""
+        #expect(
+            codes(diagnostics) == ["E0310@3:7", "E0206@4:27", "W0202@6:17", "E0206@6:35", "E0205@7:15", "W0202@7:24"])
+        let (_, sparse) = check(
+            """
             input: [4]
             layers: [{dense: {units: 3, activation: softmax}}]
             loss: sparse_categorical_crossentropy

@@ -21,12 +21,17 @@ import Testing
     @Test func closedFormMatchesSlidingWindowOnRandomCases() {
         var rng = SeededRandom(seed: 42)
         for _ in 0..<5000 {
-            let input = Int.random(in: 1...40, using: &rng), kernel = Int.random(in: 1...7, using: &rng)
-            let stride = Int.random(in: 1...5, using: &rng), dilation = Int.random(in: 1...3, using: &rng)
-            let low = Int.random(in: 0...3, using: &rng), high = Int.random(in: 0...3, using: &rng)
-            let a = ConvArithmetic.make(input: input, kernel: kernel, stride: stride, dilation: dilation,
-                                        padding: .explicit([PadPair(low, high)]), dimension: 0)
-            let expected = Self.naiveOutput(input: input, kernel: kernel, stride: stride, dilation: dilation, low: low, high: high)
+            let input = Int.random(in: 1...40, using: &rng)
+            let kernel = Int.random(in: 1...7, using: &rng)
+            let stride = Int.random(in: 1...5, using: &rng)
+            let dilation = Int.random(in: 1...3, using: &rng)
+            let low = Int.random(in: 0...3, using: &rng)
+            let high = Int.random(in: 0...3, using: &rng)
+            let a = ConvArithmetic.make(
+                input: input, kernel: kernel, stride: stride, dilation: dilation,
+                padding: .explicit([PadPair(low, high)]), dimension: 0)
+            let expected = Self.naiveOutput(
+                input: input, kernel: kernel, stride: stride, dilation: dilation, low: low, high: high)
             #expect(a.output == expected, "in \(input) k \(kernel) s \(stride) d \(dilation) pad \(low),\(high)")
             #expect(a.kernelFits == (expected > 0))
         }
@@ -36,9 +41,12 @@ import Testing
         for input in 1...30 {
             for stride in 1...4 {
                 for kernel in 1...6 {
-                    let a = ConvArithmetic.make(input: input, kernel: kernel, stride: stride, dilation: 1, padding: .same, dimension: 0)
+                    let a = ConvArithmetic.make(
+                        input: input, kernel: kernel, stride: stride, dilation: 1, padding: .same, dimension: 0)
                     #expect(a.output == (input + stride - 1) / stride)
-                    #expect(a.padHigh - a.padLow == 0 || a.padHigh - a.padLow == 1, "extra cell goes after, as in TensorFlow")
+                    #expect(
+                        a.padHigh - a.padLow == 0 || a.padHigh - a.padLow == 1,
+                        "extra cell goes after, as in TensorFlow")
                 }
             }
         }
@@ -46,16 +54,34 @@ import Testing
 
     @Test func ceilModeFollowsPyTorch() {
         // torch.nn.MaxPool2d(2, 2, ceil_mode=True) on 5 → 3; floor → 2.
-        #expect(ConvArithmetic(input: 5, kernel: 2, stride: 2, dilation: 1, padLow: 0, padHigh: 0, rounding: .ceil, paddingMode: "valid").output == 3)
-        #expect(ConvArithmetic(input: 5, kernel: 2, stride: 2, dilation: 1, padLow: 0, padHigh: 0, rounding: .floor, paddingMode: "valid").output == 2)
+        #expect(
+            ConvArithmetic(
+                input: 5, kernel: 2, stride: 2, dilation: 1, padLow: 0, padHigh: 0, rounding: .ceil,
+                paddingMode: "valid"
+            ).output == 3)
+        #expect(
+            ConvArithmetic(
+                input: 5, kernel: 2, stride: 2, dilation: 1, padLow: 0, padHigh: 0, rounding: .floor,
+                paddingMode: "valid"
+            ).output == 2)
         // MaxPool1d(2, stride 3, padding 1, ceil_mode=True) on 4: the plain ceiling gives 3, but the
         // third window would start at 6 ≥ 4 + 1 (in the right padding), so PyTorch gives 2.
-        let dropped = ConvArithmetic(input: 4, kernel: 2, stride: 3, dilation: 1, padLow: 1, padHigh: 1, rounding: .ceil, paddingMode: "explicit")
+        let dropped = ConvArithmetic(
+            input: 4, kernel: 2, stride: 3, dilation: 1, padLow: 1, padHigh: 1, rounding: .ceil, paddingMode: "explicit"
+        )
         #expect(dropped.output == 2)
-        #expect(dropped.formula == "⌈(4 + 2·1 − 2)/3⌉ + 1 − 1 = 2 (− 1: the last window would start in the right padding, so it is dropped)")
+        #expect(
+            dropped.formula
+                == "⌈(4 + 2·1 − 2)/3⌉ + 1 − 1 = 2 (− 1: the last window would start in the right padding, so it is dropped)"
+        )
         // The case: 5 with k 2, s 2, padding 1 in ceil mode is 3, and the formula says so.
-        let five = ConvArithmetic(input: 5, kernel: 2, stride: 2, dilation: 1, padLow: 1, padHigh: 1, rounding: .ceil, paddingMode: "explicit")
-        #expect(five.formula == "⌈(5 + 2·1 − 2)/2⌉ + 1 − 1 = 3 (− 1: the last window would start in the right padding, so it is dropped)")
+        let five = ConvArithmetic(
+            input: 5, kernel: 2, stride: 2, dilation: 1, padLow: 1, padHigh: 1, rounding: .ceil, paddingMode: "explicit"
+        )
+        #expect(
+            five.formula
+                == "⌈(5 + 2·1 − 2)/2⌉ + 1 − 1 = 3 (− 1: the last window would start in the right padding, so it is dropped)"
+        )
     }
 
     /// Evaluates the left side of a shown formula: whole numbers, + − · /, ( ), ⌊ ⌋ and ⌈ ⌉.
@@ -91,7 +117,10 @@ import Testing
                 return c == "⌊" ? inner.rounded(.down) : c == "⌈" ? inner.rounded(.up) : inner
             }
             var digits = ""
-            while let c = current, c.isNumber { digits.append(c); position += 1 }
+            while let c = current, c.isNumber {
+                digits.append(c)
+                position += 1
+            }
             return Double(digits)
         }
     }
@@ -106,8 +135,10 @@ import Testing
                     for dilation in 1...2 {
                         for (low, high) in [(0, 0), (1, 1), (0, 1), (2, 1)] {
                             for rounding in [ConvArithmetic.Rounding.floor, .ceil] {
-                                let a = ConvArithmetic(input: input, kernel: kernel, stride: stride, dilation: dilation, padLow: low, padHigh: high,
-                                                       rounding: rounding, paddingMode: "explicit")
+                                let a = ConvArithmetic(
+                                    input: input, kernel: kernel, stride: stride, dilation: dilation, padLow: low,
+                                    padHigh: high,
+                                    rounding: rounding, paddingMode: "explicit")
                                 guard a.kernelFits else { continue }
                                 let sides = a.formula.components(separatedBy: " = ")
                                 var evaluator = FormulaEvaluator(sides[0])
@@ -127,7 +158,8 @@ import Testing
     }
 
     @Test func formulaShowsTheNumbers() {
-        let a = ConvArithmetic.make(input: 32, kernel: 3, stride: 2, dilation: 1, padding: .explicit([PadPair(1, 1)]), dimension: 0)
+        let a = ConvArithmetic.make(
+            input: 32, kernel: 3, stride: 2, dilation: 1, padding: .explicit([PadPair(1, 1)]), dimension: 0)
         #expect(a.formula == "⌊(32 + 2·1 − 3)/2⌋ + 1 = 16")
         let d = ConvArithmetic.make(input: 20, kernel: 3, stride: 1, dilation: 4, padding: .causal, dimension: 0)
         #expect(d.formula == "(20 + 8 + 0 − 4·(3 − 1) − 1) + 1 = 20")
@@ -135,9 +167,16 @@ import Testing
 
     @Test func droppedRowsAreCountedOnlyWhenInputIsLost() {
         // 28 with k 3 s 2: (28 − 3) mod 2 = 1 row never read.
-        #expect(ConvArithmetic.make(input: 28, kernel: 3, stride: 2, dilation: 1, padding: .valid, dimension: 0).droppedCells == 1)
-        #expect(ConvArithmetic.make(input: 27, kernel: 3, stride: 2, dilation: 1, padding: .valid, dimension: 0).droppedCells == 0)
+        #expect(
+            ConvArithmetic.make(input: 28, kernel: 3, stride: 2, dilation: 1, padding: .valid, dimension: 0)
+                .droppedCells == 1)
+        #expect(
+            ConvArithmetic.make(input: 27, kernel: 3, stride: 2, dilation: 1, padding: .valid, dimension: 0)
+                .droppedCells == 0)
         // The leftover is padding only: nothing real is lost.
-        #expect(ConvArithmetic.make(input: 28, kernel: 3, stride: 2, dilation: 1, padding: .explicit([PadPair(0, 1)]), dimension: 0).droppedCells == 0)
+        #expect(
+            ConvArithmetic.make(
+                input: 28, kernel: 3, stride: 2, dilation: 1, padding: .explicit([PadPair(0, 1)]), dimension: 0
+            ).droppedCells == 0)
     }
 }

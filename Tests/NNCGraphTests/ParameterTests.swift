@@ -16,21 +16,29 @@ import Testing
     }
 
     static let cases: [Case] = [
-        Case(input: "[784]", layer: "dense: 128", total: 100_480),                           // (784 + 1) × 128
+        Case(input: "[784]", layer: "dense: 128", total: 100_480),  // (784 + 1) × 128
         Case(input: "[784]", layer: "dense: {units: 128, use_bias: false}", total: 100_352),
-        Case(input: "[28, 28, 1]", layer: "conv2d: [6, 5]", total: 156),                       // (5·5·1 + 1) × 6
+        Case(input: "[28, 28, 1]", layer: "conv2d: [6, 5]", total: 156),  // (5·5·1 + 1) × 6
         Case(input: "[14, 14, 6]", layer: "conv2d: [16, 5]", total: 2_416),
         Case(input: "[8, 8, 8]", layer: "conv2d: {filters: 16, kernel: 3, groups: 4}", total: 304),  // 3·3·2·16 + 16
-        Case(input: "[100, 4]", layer: "conv1d: {filters: 8, kernel: 3, dilation: 2}", total: 104),   // 3·4·8 + 8
+        Case(input: "[100, 4]", layer: "conv1d: {filters: 8, kernel: 3, dilation: 2}", total: 104),  // 3·4·8 + 8
         // Keras counts the moving statistics as non-trainable parameters; PyTorch keeps them as buffers.
-        Case(input: "[8, 8, 64]", layer: "batchnorm", total: 256, nonTrainable: 128, pytorch: 128, pytorchNonTrainable: 0),
-        Case(input: "[8, 8, 64]", layer: "batchnorm: {center: false}", total: 192, nonTrainable: 128, pytorch: 64, pytorchNonTrainable: 0),
-        Case(input: "[8, 8, 64]", layer: "batchnorm: {center: false, scale: false}", total: 128, nonTrainable: 128, pytorch: 0, pytorchNonTrainable: 0),
+        Case(
+            input: "[8, 8, 64]", layer: "batchnorm", total: 256, nonTrainable: 128, pytorch: 128, pytorchNonTrainable: 0
+        ),
+        Case(
+            input: "[8, 8, 64]", layer: "batchnorm: {center: false}", total: 192, nonTrainable: 128, pytorch: 64,
+            pytorchNonTrainable: 0),
+        Case(
+            input: "[8, 8, 64]", layer: "batchnorm: {center: false, scale: false}", total: 128, nonTrainable: 128,
+            pytorch: 0, pytorchNonTrainable: 0),
         Case(input: "[20, 32]", layer: "layernorm", total: 64),
         Case(input: "[20, 32]", layer: "layernorm: {center: false}", total: 32),
         Case(input: "[8, 8, 8]", layer: "conv2d: {filters: 16, kernel: 3, use_bias: false}", total: 1_152),
         Case(input: "[10, 10]", layer: "simple_rnn: {units: 32, use_bias: false}", total: 1_344, pytorch: 1_344),
-        Case(input: "[28, 28]", layer: "lstm: {units: 8, trainable: false}", total: 1_184, nonTrainable: 1_184, pytorch: 1_216, pytorchNonTrainable: 1_216),
+        Case(
+            input: "[28, 28]", layer: "lstm: {units: 8, trainable: false}", total: 1_184, nonTrainable: 1_184,
+            pytorch: 1_216, pytorchNonTrainable: 1_216),
         Case(input: "[200]", layer: "embedding: [10000, 64]", total: 640_000),
         // Keras: h·(in + h) + h; PyTorch: two biases.
         Case(input: "[10, 10]", layer: "simple_rnn: 32", total: 1_376, pytorch: 1_408),
@@ -53,7 +61,10 @@ import Testing
             let g = try #require(graph)
             let expected = convention == .pytorch ? (c.pytorch ?? c.total) : c.total
             #expect(g.totalParams == expected, "\(convention)")
-            #expect(g.nonTrainableParams == (convention == .pytorch ? (c.pytorchNonTrainable ?? c.nonTrainable) : c.nonTrainable), "\(convention)")
+            #expect(
+                g.nonTrainableParams
+                    == (convention == .pytorch ? (c.pytorchNonTrainable ?? c.nonTrainable) : c.nonTrainable),
+                "\(convention)")
             #expect(g.trainableParams + g.nonTrainableParams == g.totalParams)
         }
     }
@@ -134,7 +145,8 @@ import Testing
     }
 
     @Test func lenet5ShapesAndFlops() throws {
-        let (graph, diagnostics) = check("""
+        let (graph, diagnostics) = check(
+            """
             input: [28, 28, 1]
             layers:
               - conv2d: {filters: 6, kernel: 5, padding: same, activation: relu}
@@ -148,7 +160,10 @@ import Testing
             """)
         #expect(diagnostics.isEmpty)
         let g = try #require(graph)
-        #expect(g.nodes.map { $0.shape?.dims ?? [] } == [[28, 28, 1], [28, 28, 6], [14, 14, 6], [10, 10, 16], [5, 5, 16], [400], [120], [84], [10]])
+        #expect(
+            g.nodes.map { $0.shape?.dims ?? [] } == [
+                [28, 28, 1], [28, 28, 6], [14, 14, 6], [10, 10, 16], [5, 5, 16], [400], [120], [84], [10],
+            ])
         #expect(g.totalParams == 61_706)
         // MACs: 28·28·6·25 + 10·10·16·150 + 400·120 + 120·84 + 84·10
         #expect(g.macs == 117_600 + 240_000 + 48_000 + 10_080 + 840)

@@ -1,6 +1,7 @@
-@testable import NNCGraph
 import NNCSpec
 import Testing
+
+@testable import NNCGraph
 
 /// Every kind the registry admits decodes to a typed value with its defaults. The decoders
 /// map a registry name to a case by string (the one place names meet cases), so a kind added
@@ -39,9 +40,15 @@ import Testing
     }
 
     @Test func everyWeightComponentAndTaskDecodes() {
-        for name in Self.names(Registry.initializers) { _ = Initializer(decoding: defaultComponent(Registry.initializers, name)) }
-        for name in Self.names(Registry.regularizers) { _ = Regularizer(decoding: defaultComponent(Registry.regularizers, name)) }
-        for name in Self.names(Registry.constraints) { _ = WeightConstraint(decoding: defaultComponent(Registry.constraints, name)) }
+        for name in Self.names(Registry.initializers) {
+            _ = Initializer(decoding: defaultComponent(Registry.initializers, name))
+        }
+        for name in Self.names(Registry.regularizers) {
+            _ = Regularizer(decoding: defaultComponent(Registry.regularizers, name))
+        }
+        for name in Self.names(Registry.constraints) {
+            _ = WeightConstraint(decoding: defaultComponent(Registry.constraints, name))
+        }
         for name in Self.names(Registry.sequenceTasks) {
             _ = DataConfiguration.GeneratedTask(decoding: defaultComponent(Registry.sequenceTasks, name))
         }

@@ -48,7 +48,8 @@ import Testing
 
     static func graph(_ file: String, convention: Convention = .keras) throws -> (Graph, Diagnostics) {
         let url = models.appendingPathComponent("\(file).yaml")
-        let (spec, decoded) = SpecLoader.load(SourceFile(path: url.path, text: try String(contentsOf: url, encoding: .utf8)))
+        let (spec, decoded) = SpecLoader.load(
+            SourceFile(path: url.path, text: try String(contentsOf: url, encoding: .utf8)))
         var builder = GraphBuilder(spec: try #require(spec), convention: convention)
         let graph = builder.build()
         var all = decoded
@@ -76,8 +77,11 @@ import Testing
 
     @Test func lenet5LayerShapes() throws {
         let (graph, _) = try Self.graph("lenet5")
-        #expect(graph.nodes.map { $0.shape?.perSample ?? "?" } ==
-                ["[28, 28, 1]", "[28, 28, 6]", "[14, 14, 6]", "[10, 10, 16]", "[5, 5, 16]", "[400]", "[120]", "[84]", "[10]"])
+        #expect(
+            graph.nodes.map { $0.shape?.perSample ?? "?" } == [
+                "[28, 28, 1]", "[28, 28, 6]", "[14, 14, 6]", "[10, 10, 16]", "[5, 5, 16]", "[400]", "[120]", "[84]",
+                "[10]",
+            ])
     }
 
     @Test func deepModelHasTenThousandConvolutions() throws {

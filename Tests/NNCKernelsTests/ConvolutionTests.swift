@@ -24,13 +24,17 @@ import Testing
     /// itself when nothing pads, and direct tiles when there is one channel at unit column stride.
     static func descriptions(_ c: Case) -> [nnc_conv] {
         let g = c.g
-        let h = g.h + g.padTop + g.padBottom, w = g.w + g.padLeft + g.padRight
+        let h = g.h + g.padTop + g.padBottom
+        let w = g.w + g.padLeft + g.padRight
         func conv(hp: Int, wp: Int, padded: Bool, direct: Bool) -> nnc_conv {
-            nnc_conv(g: g.raw, filters: Int32(c.filters), groups: Int32(c.groups), hp: Int32(hp), wp: Int32(wp),
-                     padded: padded ? 1 : 0, direct: direct ? 1 : 0)
+            nnc_conv(
+                g: g.raw, filters: Int32(c.filters), groups: Int32(c.groups), hp: Int32(hp), wp: Int32(wp),
+                padded: padded ? 1 : 0, direct: direct ? 1 : 0)
         }
         var all = [conv(hp: h, wp: w, padded: true, direct: false)]
-        if g.padTop + g.padBottom + g.padLeft + g.padRight == 0 { all.append(conv(hp: g.h, wp: g.w, padded: false, direct: false)) }
+        if g.padTop + g.padBottom + g.padLeft + g.padRight == 0 {
+            all.append(conv(hp: g.h, wp: g.w, padded: false, direct: false))
+        }
         if g.c == 1 && c.groups == 1 && g.sw == 1 {
             all.append(conv(hp: h, wp: max(w, (g.ow + 15) / 16 * 16 + (g.kw - 1) * g.dw), padded: true, direct: true))
         }
@@ -39,20 +43,29 @@ import Testing
 
     static func randomCase(_ rng: inout SeededRandom) -> Case {
         let groups = rng.int(0...3) == 0 ? rng.int(2...3) : 1
-        let cg = rng.int(0...2) == 0 ? 1 : rng.int(1...5), fg = [1, 3, 6, 7, 8, 9, 16, 17, 20][rng.int(0...8)]
+        let cg = rng.int(0...2) == 0 ? 1 : rng.int(1...5)
+        let fg = [1, 3, 6, 7, 8, 9, 16, 17, 20][rng.int(0...8)]
         return Case(g: WindowTests.geometry(&rng, channels: groups * cg), groups: groups, filters: groups * fg)
     }
 
     /// Convolutions big enough (≥ GEMM.minimumParallelWork multiply-adds) to split over two threads.
     static let large = [
-        Case(g: WindowGeometry(batch: 3, h: 14, w: 15, c: 6, kh: 5, kw: 5, sh: 1, sw: 1, oh: 10, ow: 11), groups: 1, filters: 16),
-        Case(g: WindowGeometry(batch: 4, h: 28, w: 28, c: 1, kh: 5, kw: 5, sh: 1, sw: 1, padTop: 2, padLeft: 2, padBottom: 2,
-                                padRight: 2, oh: 28, ow: 28), groups: 1, filters: 6),
-        Case(g: WindowGeometry(batch: 6, h: 13, w: 13, c: 8, kh: 3, kw: 3, sh: 2, sw: 2, padTop: 1, padLeft: 1, padBottom: 1,
-                                padRight: 1, oh: 7, ow: 7), groups: 2, filters: 34),
+        Case(
+            g: WindowGeometry(batch: 3, h: 14, w: 15, c: 6, kh: 5, kw: 5, sh: 1, sw: 1, oh: 10, ow: 11), groups: 1,
+            filters: 16),
+        Case(
+            g: WindowGeometry(
+                batch: 4, h: 28, w: 28, c: 1, kh: 5, kw: 5, sh: 1, sw: 1, padTop: 2, padLeft: 2, padBottom: 2,
+                padRight: 2, oh: 28, ow: 28), groups: 1, filters: 6),
+        Case(
+            g: WindowGeometry(
+                batch: 6, h: 13, w: 13, c: 8, kh: 3, kw: 3, sh: 2, sw: 2, padTop: 1, padLeft: 1, padBottom: 1,
+                padRight: 1, oh: 7, ow: 7), groups: 2, filters: 34),
         // Direct weight gradients with a kernel row wider than one block of 6 taps, odd filters and dilation.
-        Case(g: WindowGeometry(batch: 5, h: 12, w: 40, c: 1, kh: 3, kw: 9, sh: 2, sw: 1, dh: 1, dw: 2, padTop: 1, padLeft: 3,
-                               padBottom: 1, padRight: 2, oh: 6, ow: 29), groups: 1, filters: 9),
+        Case(
+            g: WindowGeometry(
+                batch: 5, h: 12, w: 40, c: 1, kh: 3, kw: 9, sh: 2, sw: 1, dh: 1, dw: 2, padTop: 1, padLeft: 3,
+                padBottom: 1, padRight: 2, oh: 6, ow: 29), groups: 1, filters: 9),
     ]
 
     func check(_ c: Case, rng: inout SeededRandom, threads: Int) {
@@ -62,28 +75,35 @@ import Testing
         let bias = (0..<c.filters).map { _ in rng.float() }
         let dz = (0..<(g.positions * c.filters)).map { _ in rng.float() }
         let (ax, aw, ab, adz) = (x.map(abs), w.map(abs), bias.map(abs), dz.map(abs))
-        var y = [Float](repeating: 0, count: g.positions * c.filters), yScale = y
+        var y = [Float](repeating: 0, count: g.positions * c.filters)
+        var yScale = y
         nnc_conv2d_reference(&y, x, w, bias, g.raw, Int32(c.filters), Int32(c.groups))
         nnc_conv2d_reference(&yScale, ax, aw, ab, g.raw, Int32(c.filters), Int32(c.groups))
-        var dx = [Float](repeating: 0, count: g.inputElements), dxScale = dx
+        var dx = [Float](repeating: 0, count: g.inputElements)
+        var dxScale = dx
         nnc_conv2d_backward_data_reference(&dx, dz, w, g.raw, Int32(c.filters), Int32(c.groups))
         nnc_conv2d_backward_data_reference(&dxScale, adz, aw, g.raw, Int32(c.filters), Int32(c.groups))
-        var dw = [Float](repeating: 0, count: w.count), dwScale = dw
+        var dw = [Float](repeating: 0, count: w.count)
+        var dwScale = dw
         nnc_conv2d_backward_weights_reference(&dw, x, dz, g.raw, Int32(c.filters), Int32(c.groups))
         nnc_conv2d_backward_weights_reference(&dwScale, ax, adz, g.raw, Int32(c.filters), Int32(c.groups))
         let pool = ThreadPool(threads: threads)
         for cv in Self.descriptions(c) {
-            let label = "\(g) groups \(c.groups) filters \(c.filters) direct \(cv.direct) padded \(cv.padded) threads \(threads)"
+            let label =
+                "\(g) groups \(c.groups) filters \(c.filters) direct \(cv.direct) padded \(cv.padded) threads \(threads)"
             var work = [Float](repeating: .nan, count: ConvolutionKernel.workspaceFloats(cv, threads: threads))
             var scratch = [Float](repeating: .nan, count: max(1, Int(cv.g.batch * cv.hp * cv.wp * cv.g.c)))
             var fast = [Float](repeating: .nan, count: y.count)
-            ConvolutionKernel.forward(y: &fast, x: x, w: w, bias: bias, cv, scratch: &scratch, pool: pool, workspace: &work)
+            ConvolutionKernel.forward(
+                y: &fast, x: x, w: w, bias: bias, cv, scratch: &scratch, pool: pool, workspace: &work)
             expectClose(fast, y, yScale, label + " forward")
             var fastDx = [Float](repeating: .nan, count: dx.count)
-            ConvolutionKernel.backwardData(dx: &fastDx, dz: dz, w: w, cv, scratch: &scratch, pool: pool, workspace: &work)
+            ConvolutionKernel.backwardData(
+                dx: &fastDx, dz: dz, w: w, cv, scratch: &scratch, pool: pool, workspace: &work)
             expectClose(fastDx, dx, dxScale, label + " backward data")
             var fastDw = [Float](repeating: .nan, count: dw.count)
-            ConvolutionKernel.backwardWeights(dw: &fastDw, x: x, dz: dz, cv, scratch: &scratch, pool: pool, workspace: &work)
+            ConvolutionKernel.backwardWeights(
+                dw: &fastDw, x: x, dz: dz, cv, scratch: &scratch, pool: pool, workspace: &work)
             expectClose(fastDw, dw, dwScale, label + " backward weights")
         }
     }
@@ -109,11 +129,14 @@ import Testing
     @Test func referencesAreAdjoint() {
         var rng = SeededRandom(seed: 13)
         for _ in 0..<60 {
-            let c = Self.randomCase(&rng), g = c.g
+            let c = Self.randomCase(&rng)
+            let g = c.g
             let x = (0..<g.inputElements).map { _ in rng.float() }
             let w = (0..<(c.taps * c.filters)).map { _ in rng.float() }
             let dz = (0..<(g.positions * c.filters)).map { _ in rng.float() }
-            var y = [Float](repeating: 0, count: dz.count), dx = x, dw = w
+            var y = [Float](repeating: 0, count: dz.count)
+            var dx = x
+            var dw = w
             nnc_conv2d_reference(&y, x, w, nil, g.raw, Int32(c.filters), Int32(c.groups))
             nnc_conv2d_backward_data_reference(&dx, dz, w, g.raw, Int32(c.filters), Int32(c.groups))
             nnc_conv2d_backward_weights_reference(&dw, x, dz, g.raw, Int32(c.filters), Int32(c.groups))

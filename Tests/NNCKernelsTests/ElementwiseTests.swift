@@ -38,7 +38,8 @@ import Testing
         var dx = [Float](repeating: 0, count: x.count)
         nnc_activation_backward(&dx, dy, x, y, x.count, act.kernel, p)
         for i in x.indices {
-            let xi = Double(x[i]), expected = Self.reference(act, xi, Double(p))
+            let xi = Double(x[i])
+            let expected = Self.reference(act, xi, Double(p))
             // Forward: relative 1e-5 (float rounding of the transcendental functions).
             #expect(abs(Double(y[i]) - expected) <= 1e-5 * max(1, abs(expected)), "\(act) f(\(xi))")
             // Backward: central difference in double, h = 1e-4, relative 1e-3.
@@ -52,11 +53,15 @@ import Testing
     @Test func inPlaceAndOutputOnlyBackward() {
         var x: [Float] = [-2, -0.5, 0.5, 2]
         let original = x
-        x.withUnsafeMutableBufferPointer { nnc_activation_forward($0.baseAddress!, $0.baseAddress!, 4, NNC_ACT_SIGMOID, 0) }
+        x.withUnsafeMutableBufferPointer {
+            nnc_activation_forward($0.baseAddress!, $0.baseAddress!, 4, NNC_ACT_SIGMOID, 0)
+        }
         #expect(x[2] == Float(1 / (1 + exp(-0.5))))
         // Sigmoid's backward reads only y: x may be gone.
         var d: [Float] = [1, 1, 1, 1]
-        d.withUnsafeMutableBufferPointer { nnc_activation_backward($0.baseAddress!, $0.baseAddress!, nil, x, 4, NNC_ACT_SIGMOID, 0) }
+        d.withUnsafeMutableBufferPointer {
+            nnc_activation_backward($0.baseAddress!, $0.baseAddress!, nil, x, 4, NNC_ACT_SIGMOID, 0)
+        }
         #expect(abs(d[3] - x[3] * (1 - x[3])) < 1e-7)
         #expect(Activation.sigmoid.backwardNeedsOnlyOutput)
         #expect(!Activation.swish.backwardNeedsOnlyOutput)
@@ -64,7 +69,8 @@ import Testing
     }
 
     @Test func softmaxCrossEntropyIsStableAndCorrect() {
-        let rows = 3, cols = 5
+        let rows = 3
+        let cols = 5
         // Huge logits would overflow a naive exp: the fused kernel subtracts the maximum.
         let logits: [Float] = [1, 2, 3, 4, 5, -3, 0.5, 2, 0, 1, 1000, 999, 998, -1000, 0]
         let labels: [Int32] = [4, 0, 1]

@@ -10,8 +10,10 @@ import Testing
 /// accumulation over k terms relative to the magnitude summed.
 @Suite(.serialized) struct GEMMTests {
     /// One multiply; with `transposeA` A is stored k×m (lda ≥ m), with `transposeB` B is n×k.
-    func check(m: Int, n: Int, k: Int, lda: Int, ldb: Int, ldc: Int, accumulate: Bool, threads: Int, seed: UInt64,
-               transposeA: Bool = false, transposeB: Bool = false) {
+    func check(
+        m: Int, n: Int, k: Int, lda: Int, ldb: Int, ldc: Int, accumulate: Bool, threads: Int, seed: UInt64,
+        transposeA: Bool = false, transposeB: Bool = false
+    ) {
         var rng = SeededRandom(seed: seed)
         let a = (0..<max(1, (transposeA ? k : m) * lda)).map { _ in rng.float() }
         let b = (0..<max(1, (transposeB ? n : k) * ldb)).map { _ in rng.float() }
@@ -19,18 +21,21 @@ import Testing
         func bAt(_ q: Int, _ j: Int) -> Float { transposeB ? b[j * ldb + q] : b[q * ldb + j] }
         let pool = ThreadPool(threads: threads)
         let c0 = (0..<max(1, m * ldc)).map { _ in rng.float() }
-        var fast = c0, slow = c0
+        var fast = c0
+        var slow = c0
         var work = [Float](repeating: .nan, count: GEMM.workspaceFloats(m: m, n: n, k: k, threads: threads))
         fast.withUnsafeMutableBufferPointer { c in
             work.withUnsafeMutableBufferPointer { w in
-                GEMM.multiply(c: c.baseAddress!, ldc: ldc, a: a, lda: lda, transposeA: transposeA, b: b, ldb: ldb,
-                              transposeB: transposeB, m: m, n: n, k: k, accumulate: accumulate, pool: pool,
-                              workspace: w.baseAddress!)
+                GEMM.multiply(
+                    c: c.baseAddress!, ldc: ldc, a: a, lda: lda, transposeA: transposeA, b: b, ldb: ldb,
+                    transposeB: transposeB, m: m, n: n, k: k, accumulate: accumulate, pool: pool,
+                    workspace: w.baseAddress!)
             }
         }
         slow.withUnsafeMutableBufferPointer { c in
-            GEMM.reference(c: c.baseAddress!, ldc: ldc, a: a, lda: lda, transposeA: transposeA, b: b, ldb: ldb,
-                           transposeB: transposeB, m: m, n: n, k: k, accumulate: accumulate)
+            GEMM.reference(
+                c: c.baseAddress!, ldc: ldc, a: a, lda: lda, transposeA: transposeA, b: b, ldb: ldb,
+                transposeB: transposeB, m: m, n: n, k: k, accumulate: accumulate)
         }
         var worst: Float = 0
         for i in 0..<m {
@@ -52,16 +57,20 @@ import Testing
         defer { GEMM.useISA(nil) }
         #expect(GEMM.activeISA == isa)
         var seed: UInt64 = 1
-        for (m, n, k) in [(1, 1, 1), (7, 17, 5), (13, 33, 300), (6, 16, 256), (25, 3, 513), (5, 40, 1), (64, 64, 64), (3, 70, 0),
-                          (13, 16, 40), (20, 32, 7), (100, 6, 25), (77, 15, 300), (33, 1, 9),
-                          (1, 77, 300), (1, 40, 5), (1, 500, 33),
-                          // Whole 12×32 tiles, and 12×32 tiles with 6×16 and partial tiles beside them.
-                          (24, 64, 256), (37, 97, 600),
-                          // Large enough (≥ GEMM.minimumParallelWork) to split among threads, by columns and by rows.
-                          (150, 90, 70), (301, 40, 50), (4001, 7, 40)] {
+        for (m, n, k) in [
+            (1, 1, 1), (7, 17, 5), (13, 33, 300), (6, 16, 256), (25, 3, 513), (5, 40, 1), (64, 64, 64), (3, 70, 0),
+            (13, 16, 40), (20, 32, 7), (100, 6, 25), (77, 15, 300), (33, 1, 9),
+            (1, 77, 300), (1, 40, 5), (1, 500, 33),
+            // Whole 12×32 tiles, and 12×32 tiles with 6×16 and partial tiles beside them.
+            (24, 64, 256), (37, 97, 600),
+            // Large enough (≥ GEMM.minimumParallelWork) to split among threads, by columns and by rows.
+            (150, 90, 70), (301, 40, 50), (4001, 7, 40),
+        ] {
             for accumulate in [false, true] {
                 for threads in [1, 2, 3] {
-                    check(m: m, n: n, k: k, lda: k + 3, ldb: n + 1, ldc: n + 2, accumulate: accumulate, threads: threads, seed: seed)
+                    check(
+                        m: m, n: n, k: k, lda: k + 3, ldb: n + 1, ldc: n + 2, accumulate: accumulate, threads: threads,
+                        seed: seed)
                     seed += 1
                 }
             }
@@ -75,11 +84,14 @@ import Testing
         GEMM.useISA(isa)
         defer { GEMM.useISA(nil) }
         var seed: UInt64 = 900
-        for (m, n, k) in [(1, 1, 1), (7, 17, 5), (13, 33, 300), (25, 3, 513), (1, 40, 37), (100, 6, 25), (150, 90, 70)] {
+        for (m, n, k) in [(1, 1, 1), (7, 17, 5), (13, 33, 300), (25, 3, 513), (1, 40, 37), (100, 6, 25), (150, 90, 70)]
+        {
             for (ta, tb) in [(true, false), (false, true), (true, true)] {
                 for threads in [1, 2] {
-                    check(m: m, n: n, k: k, lda: (ta ? m : k) + 3, ldb: (tb ? k : n) + 1, ldc: n + 2, accumulate: seed % 2 == 0,
-                          threads: threads, seed: seed, transposeA: ta, transposeB: tb)
+                    check(
+                        m: m, n: n, k: k, lda: (ta ? m : k) + 3, ldb: (tb ? k : n) + 1, ldc: n + 2,
+                        accumulate: seed % 2 == 0,
+                        threads: threads, seed: seed, transposeA: ta, transposeB: tb)
                     seed += 1
                 }
             }
@@ -91,22 +103,27 @@ import Testing
     @Test func prepackedWeightsGiveTheSameProducts() {
         var rng = SeededRandom(seed: 77)
         for (m, n, k) in [(7, 17, 5), (40, 10, 300), (128, 128, 784), (2, 33, 513), (1, 20, 9), (301, 40, 50)] {
-            let a = (0..<(m * k)).map { _ in rng.float() }, b = (0..<(k * n)).map { _ in rng.float() }
+            let a = (0..<(m * k)).map { _ in rng.float() }
+            let b = (0..<(k * n)).map { _ in rng.float() }
             var packed = [Float](repeating: .nan, count: GEMM.packedFloats(n: n, k: k))
             packed.withUnsafeMutableBufferPointer { GEMM.pack($0.baseAddress!, b: b, ldb: n, n: n, k: k) }
             for threads in [1, 2, 3] {
                 let pool = ThreadPool(threads: threads)
                 var work = [Float](repeating: .nan, count: GEMM.workspaceFloats(m: m, n: n, k: k, threads: threads))
-                var plain = [Float](repeating: 0, count: m * n), fromPacked = plain
+                var plain = [Float](repeating: 0, count: m * n)
+                var fromPacked = plain
                 plain.withUnsafeMutableBufferPointer { c in
                     work.withUnsafeMutableBufferPointer { w in
-                        GEMM.multiply(c: c.baseAddress!, ldc: n, a: a, lda: k, b: b, ldb: n, m: m, n: n, k: k, pool: pool, workspace: w.baseAddress!)
+                        GEMM.multiply(
+                            c: c.baseAddress!, ldc: n, a: a, lda: k, b: b, ldb: n, m: m, n: n, k: k, pool: pool,
+                            workspace: w.baseAddress!)
                     }
                 }
                 fromPacked.withUnsafeMutableBufferPointer { c in
                     work.withUnsafeMutableBufferPointer { w in
-                        GEMM.multiply(c: c.baseAddress!, ldc: n, a: a, lda: k, b: b, ldb: n, m: m, n: n, k: k, packedB: packed,
-                                      pool: pool, workspace: w.baseAddress!)
+                        GEMM.multiply(
+                            c: c.baseAddress!, ldc: n, a: a, lda: k, b: b, ldb: n, m: m, n: n, k: k, packedB: packed,
+                            pool: pool, workspace: w.baseAddress!)
                     }
                 }
                 #expect(plain == fromPacked, "m \(m) n \(n) k \(k) threads \(threads)")
@@ -124,34 +141,52 @@ import Testing
         GEMM.useISA(isa)
         defer { GEMM.useISA(nil) }
         var rng = SeededRandom(seed: 4242)
-        let activations: [(nnc_activation, Float)] = [(NNC_ACT_RELU, 0), (NNC_ACT_TANH, 0), (NNC_ACT_LEAKY_RELU, 0.2), (NNC_ACT_LINEAR, 0)]
-        for (m, n, k) in [(1, 77, 300), (1, 500, 33), (100, 6, 25), (4001, 7, 40), (60, 16, 70), (13, 33, 300), (150, 90, 513),
-                          (7, 17, 0), (128, 128, 784)] {
+        let activations: [(nnc_activation, Float)] = [
+            (NNC_ACT_RELU, 0), (NNC_ACT_TANH, 0), (NNC_ACT_LEAKY_RELU, 0.2), (NNC_ACT_LINEAR, 0),
+        ]
+        for (m, n, k) in [
+            (1, 77, 300), (1, 500, 33), (100, 6, 25), (4001, 7, 40), (60, 16, 70), (13, 33, 300), (150, 90, 513),
+            (7, 17, 0), (128, 128, 784),
+        ] {
             for (index, (act, parameter)) in activations.enumerated() {
                 for threads in [1, 2, 3] {
-                    let transposeA = index == 1 && m > 1, transposeB = index == 2 && m > 1, packed = index == 3
+                    let transposeA = index == 1 && m > 1
+                    let transposeB = index == 2 && m > 1
+                    let packed = index == 3
                     let accumulate = threads == 2
-                    let lda = (transposeA ? m : k) + 1, ldb = (transposeB ? k : n) + 2, ldc = n + 1
+                    let lda = (transposeA ? m : k) + 1
+                    let ldb = (transposeB ? k : n) + 2
+                    let ldc = n + 1
                     let a = (0..<max(1, (transposeA ? k : m) * lda)).map { _ in rng.float() }
                     let b = (0..<max(1, (transposeB ? n : k) * ldb)).map { _ in rng.float() }
                     let bias = (0..<n).map { _ in rng.float() }
                     let c0 = (0..<(m * ldc)).map { _ in rng.float() }
                     var packedB = [Float](repeating: .nan, count: GEMM.packedFloats(n: n, k: k))
-                    if packed { packedB.withUnsafeMutableBufferPointer { GEMM.pack($0.baseAddress!, b: b, ldb: ldb, n: n, k: k) } }
+                    if packed {
+                        packedB.withUnsafeMutableBufferPointer {
+                            GEMM.pack($0.baseAddress!, b: b, ldb: ldb, n: n, k: k)
+                        }
+                    }
                     let pool = ThreadPool(threads: threads)
-                    var work = [Float](repeating: .nan, count: GEMM.workspaceFloats(m: m, n: n, k: k, threads: threads, packedB: packed))
+                    var work = [Float](
+                        repeating: .nan,
+                        count: GEMM.workspaceFloats(m: m, n: n, k: k, threads: threads, packedB: packed))
                     func product(_ epilogue: GEMM.Epilogue?) -> [Float] {
                         var c = c0
                         c.withUnsafeMutableBufferPointer { c in
                             work.withUnsafeMutableBufferPointer { w in
-                                GEMM.multiply(c: c.baseAddress!, ldc: ldc, a: a, lda: lda, transposeA: transposeA, b: b, ldb: ldb,
-                                              transposeB: transposeB, m: m, n: n, k: k, accumulate: accumulate,
-                                              packedB: packed ? packedB : nil, epilogue: epilogue, pool: pool, workspace: w.baseAddress!)
+                                GEMM.multiply(
+                                    c: c.baseAddress!, ldc: ldc, a: a, lda: lda, transposeA: transposeA, b: b, ldb: ldb,
+                                    transposeB: transposeB, m: m, n: n, k: k, accumulate: accumulate,
+                                    packedB: packed ? packedB : nil, epilogue: epilogue, pool: pool,
+                                    workspace: w.baseAddress!)
                             }
                         }
                         return c
                     }
-                    let fused = bias.withUnsafeBufferPointer { product(GEMM.Epilogue(bias: $0.baseAddress!, activation: act, parameter: parameter)) }
+                    let fused = bias.withUnsafeBufferPointer {
+                        product(GEMM.Epilogue(bias: $0.baseAddress!, activation: act, parameter: parameter))
+                    }
                     var separate = product(nil)
                     for i in 0..<m {
                         separate.withUnsafeMutableBufferPointer { c in
@@ -161,7 +196,9 @@ import Testing
                         }
                     }
                     let differing = zip(fused, separate).filter { $0.bitPattern != $1.bitPattern }.count
-                    #expect(differing == 0, "m \(m) n \(n) k \(k) act \(act) threads \(threads): \(differing) elements differ")
+                    #expect(
+                        differing == 0,
+                        "m \(m) n \(n) k \(k) act \(act) threads \(threads): \(differing) elements differ")
                 }
             }
         }

@@ -1,5 +1,5 @@
-import Foundation
 import CNNCKernels
+import Foundation
 import Testing
 
 /// Each loss against its formula in double, and its gradient against central finite
@@ -20,14 +20,18 @@ import Testing
             case .sumOfSquares: return 0.5 * idx.reduce(0) { $0 + pow(y[$1] - t[$1], 2) }
             case .bce: return idx.reduce(0) { $0 - (t[$1] * log(y[$1]) + (1 - t[$1]) * log(1 - y[$1])) } / Double(cols)
             case .bceLogits:
-                return idx.reduce(0) { s, i in let p = 1 / (1 + exp(-y[i])); return s - (t[i] * log(p) + (1 - t[i]) * log(1 - p)) } / Double(cols)
+                return idx.reduce(0) { s, i in
+                    let p = 1 / (1 + exp(-y[i]))
+                    return s - (t[i] * log(p) + (1 - t[i]) * log(1 - p))
+                } / Double(cols)
             case .cce: return idx.reduce(0) { $0 - t[$1] * log(y[$1]) }
             }
         }
     }
 
     func run(_ kind: Kind, _ y: [Float]) -> (loss: [Float], grad: [Float]) {
-        var loss = [Float](repeating: 0, count: Self.rows), grad = [Float](repeating: 0, count: y.count)
+        var loss = [Float](repeating: 0, count: Self.rows)
+        var grad = [Float](repeating: 0, count: y.count)
         let (r, c, t) = (Self.rows, Self.cols, Self.t)
         switch kind {
         case .mse, .sumOfSquares:
@@ -47,21 +51,28 @@ import Testing
     func lossesAndGradientsMatchTheFormulas(_ kind: Kind) {
         let y = kind == .bceLogits ? Self.logits : Self.y
         let (loss, grad) = run(kind, y)
-        let yd = y.map(Double.init), td = Self.t.map(Double.init)
+        let yd = y.map(Double.init)
+        let td = Self.t.map(Double.init)
         let expected = Self.reference(kind, yd, td)
-        for r in 0..<Self.rows { #expect(abs(Double(loss[r]) - expected[r]) <= 1e-5 * max(1, expected[r]), "\(kind) row \(r)") }
+        for r in 0..<Self.rows {
+            #expect(abs(Double(loss[r]) - expected[r]) <= 1e-5 * max(1, expected[r]), "\(kind) row \(r)")
+        }
         let h = 1e-6
         for i in y.indices {
-            var up = yd, down = yd
+            var up = yd
+            var down = yd
             up[i] += h
             down[i] -= h
-            let numeric = 0.5 * (Self.reference(kind, up, td).reduce(0, +) - Self.reference(kind, down, td).reduce(0, +)) / (2 * h)
+            let numeric =
+                0.5 * (Self.reference(kind, up, td).reduce(0, +) - Self.reference(kind, down, td).reduce(0, +))
+                / (2 * h)
             #expect(abs(Double(grad[i]) - numeric) <= 1e-3 * max(1, abs(numeric)), "\(kind) ∂/∂y[\(i)]")
         }
     }
 
     @Test func extremeLogitsStayFinite() {
-        var loss: [Float] = [0], grad: [Float] = [0, 0]
+        var loss: [Float] = [0]
+        var grad: [Float] = [0, 0]
         nnc_bce_forward(&loss, [1000, -1000], [0, 1], 1, 2, 1, 0)
         nnc_bce_backward(&grad, [1000, -1000], [0, 1], 1, 2, 1, 1, 0)
         #expect(loss[0] == 1000)

@@ -1,5 +1,5 @@
-import Foundation
 import CNNCKernels
+import Foundation
 import NNCTestSupport
 import Testing
 
@@ -11,14 +11,19 @@ import Testing
 
     @Test(arguments: [(0.0, 0.0, false), (0.9, 0.0, false), (0.9, 0.1, false), (0.9, 0.0, true)])
     func sgd(momentum: Double, dampening: Double, nesterov: Bool) {
-        var w = Self.w0, v = [Float](repeating: 0, count: 4)
-        var ew = Self.w0.map(Double.init), ev = [Double](repeating: 0, count: 4)
+        var w = Self.w0
+        var v = [Float](repeating: 0, count: 4)
+        var ew = Self.w0.map(Double.init)
+        var ev = [Double](repeating: 0, count: 4)
         let lr = 0.1
         for g in Self.grads {
             nnc_sgd_update(&w, g, &v, 4, Float(lr), Float(momentum), Float(dampening), nesterov ? 1 : 0)
             for i in 0..<4 {
                 let gi = Double(g[i])
-                if momentum == 0 { ew[i] -= lr * gi; continue }
+                if momentum == 0 {
+                    ew[i] -= lr * gi
+                    continue
+                }
                 ev[i] = momentum * ev[i] + (1 - dampening) * gi
                 ew[i] -= lr * (nesterov ? gi + momentum * ev[i] : ev[i])
             }
@@ -27,8 +32,10 @@ import Testing
     }
 
     @Test func adagrad() {
-        var w = Self.w0, acc = [Float](repeating: 0.1, count: 4)
-        var ew = Self.w0.map(Double.init), eacc = [Double](repeating: 0.1, count: 4)
+        var w = Self.w0
+        var acc = [Float](repeating: 0.1, count: 4)
+        var ew = Self.w0.map(Double.init)
+        var eacc = [Double](repeating: 0.1, count: 4)
         for g in Self.grads {
             nnc_adagrad_update(&w, g, &acc, 4, 0.01, 1e-7)
             for i in 0..<4 {
@@ -42,11 +49,20 @@ import Testing
 
     @Test(arguments: [(false, 0.0), (true, 0.0), (false, 0.9), (true, 0.5)])
     func rmsprop(centered: Bool, momentum: Double) {
-        var w = Self.w0, ms = [Float](repeating: 0, count: 4), mg = ms, mom = ms
-        var ew = Self.w0.map(Double.init), ems = [Double](repeating: 0, count: 4), emg = ems, emom = ems
-        let lr = 0.001, rho = 0.9, eps = 1e-7
+        var w = Self.w0
+        var ms = [Float](repeating: 0, count: 4)
+        var mg = ms
+        var mom = ms
+        var ew = Self.w0.map(Double.init)
+        var ems = [Double](repeating: 0, count: 4)
+        var emg = ems
+        var emom = ems
+        let lr = 0.001
+        let rho = 0.9
+        let eps = 1e-7
         for g in Self.grads {
-            nnc_rmsprop_update(&w, g, &ms, &mg, &mom, 4, Float(lr), Float(rho), Float(momentum), Float(eps), centered ? 1 : 0)
+            nnc_rmsprop_update(
+                &w, g, &ms, &mg, &mom, 4, Float(lr), Float(rho), Float(momentum), Float(eps), centered ? 1 : 0)
             for i in 0..<4 {
                 let gi = Double(g[i])
                 ems[i] = rho * ems[i] + (1 - rho) * gi * gi
@@ -56,7 +72,10 @@ import Testing
                     denom = (ems[i] - emg[i] * emg[i] + eps).squareRoot()
                 }
                 var step = lr * gi / denom
-                if momentum > 0 { emom[i] = momentum * emom[i] + step; step = emom[i] }
+                if momentum > 0 {
+                    emom[i] = momentum * emom[i] + step
+                    step = emom[i]
+                }
                 ew[i] -= step
             }
         }
@@ -64,9 +83,14 @@ import Testing
     }
 
     @Test func adadelta() {
-        var w = Self.w0, eg = [Float](repeating: 0, count: 4), ed = eg
-        var ew = Self.w0.map(Double.init), eeg = [Double](repeating: 0, count: 4), eed = eeg
-        let rho = 0.95, eps = 1e-6
+        var w = Self.w0
+        var eg = [Float](repeating: 0, count: 4)
+        var ed = eg
+        var ew = Self.w0.map(Double.init)
+        var eeg = [Double](repeating: 0, count: 4)
+        var eed = eeg
+        let rho = 0.95
+        let eps = 1e-6
         for g in Self.grads {
             nnc_adadelta_update(&w, g, &eg, &ed, 4, 1, Float(rho), Float(eps))
             for i in 0..<4 {
@@ -82,13 +106,24 @@ import Testing
 
     @Test(arguments: [(false, 0.0), (true, 0.0), (false, 0.004)])
     func adam(amsgrad: Bool, weightDecay: Double) {
-        var w = Self.w0, m = [Float](repeating: 0, count: 4), v = m, vmax = m
-        var ew = Self.w0.map(Double.init), em = [Double](repeating: 0, count: 4), ev = em, evmax = em
-        let lr = 0.001, b1 = 0.9, b2 = 0.999, eps = 1e-7
+        var w = Self.w0
+        var m = [Float](repeating: 0, count: 4)
+        var v = m
+        var vmax = m
+        var ew = Self.w0.map(Double.init)
+        var em = [Double](repeating: 0, count: 4)
+        var ev = em
+        var evmax = em
+        let lr = 0.001
+        let b1 = 0.9
+        let b2 = 0.999
+        let eps = 1e-7
         for (t, g) in Self.grads.enumerated() {
             vmax.withUnsafeMutableBufferPointer { vmaxBuffer in
-                nnc_adam_update(&w, g, &m, &v, amsgrad ? vmaxBuffer.baseAddress : nil, 4, Float(lr), Float(b1), Float(b2), Float(eps),
-                                Float(weightDecay), t + 1)
+                nnc_adam_update(
+                    &w, g, &m, &v, amsgrad ? vmaxBuffer.baseAddress : nil, 4, Float(lr), Float(b1), Float(b2),
+                    Float(eps),
+                    Float(weightDecay), t + 1)
             }
             for i in 0..<4 {
                 let gi = Double(g[i])
@@ -96,7 +131,8 @@ import Testing
                 em[i] = b1 * em[i] + (1 - b1) * gi
                 ev[i] = b2 * ev[i] + (1 - b2) * gi * gi
                 evmax[i] = max(evmax[i], ev[i])
-                let mh = em[i] / (1 - pow(b1, Double(t + 1))), vh = (amsgrad ? evmax[i] : ev[i]) / (1 - pow(b2, Double(t + 1)))
+                let mh = em[i] / (1 - pow(b1, Double(t + 1)))
+                let vh = (amsgrad ? evmax[i] : ev[i]) / (1 - pow(b2, Double(t + 1)))
                 ew[i] -= lr * mh / (vh.squareRoot() + eps)
             }
         }
@@ -110,22 +146,30 @@ import Testing
     /// path and 16–19 the tail (AMSGrad and AdamW included), and all match the formula.
     @Test(arguments: [(false, 0.0), (true, 0.0), (false, 0.004)])
     func adamVectorLoopAgreesWithTail(amsgrad: Bool, weightDecay: Double) {
-        let copies = 5, count = 4 * copies
+        let copies = 5
+        let count = 4 * copies
         var w = Array([[Float]](repeating: Self.w0, count: copies).joined())
-        var m = [Float](repeating: 0, count: count), v = m, vmax = m
+        var m = [Float](repeating: 0, count: count)
+        var v = m
+        var vmax = m
         for (t, g) in Self.grads.enumerated() {
             let gradients = Array([[Float]](repeating: g, count: copies).joined())
             vmax.withUnsafeMutableBufferPointer { vmaxBuffer in
-                nnc_adam_update(&w, gradients, &m, &v, amsgrad ? vmaxBuffer.baseAddress : nil, count, 0.001, 0.9, 0.999, 1e-7,
-                                Float(weightDecay), t + 1)
+                nnc_adam_update(
+                    &w, gradients, &m, &v, amsgrad ? vmaxBuffer.baseAddress : nil, count, 0.001, 0.9, 0.999, 1e-7,
+                    Float(weightDecay), t + 1)
             }
         }
         #expect(Array(w[0..<4]) == Array(w[16..<20]), "vector \(w[0..<4]) vs tail \(w[16..<20])")
-        var single = Self.w0, m1 = [Float](repeating: 0, count: 4), v1 = m1, vmax1 = m1
+        var single = Self.w0
+        var m1 = [Float](repeating: 0, count: 4)
+        var v1 = m1
+        var vmax1 = m1
         for (t, g) in Self.grads.enumerated() {
             vmax1.withUnsafeMutableBufferPointer { vmaxBuffer in
-                nnc_adam_update(&single, g, &m1, &v1, amsgrad ? vmaxBuffer.baseAddress : nil, 4, 0.001, 0.9, 0.999, 1e-7,
-                                Float(weightDecay), t + 1)
+                nnc_adam_update(
+                    &single, g, &m1, &v1, amsgrad ? vmaxBuffer.baseAddress : nil, 4, 0.001, 0.9, 0.999, 1e-7,
+                    Float(weightDecay), t + 1)
             }
         }
         #expect(Array(w[8..<12]) == single, "vector \(w[8..<12]) vs scalar \(single)")

@@ -31,7 +31,8 @@ import Testing
             for (act, formula) in cases {
                 var y = [Float](repeating: .nan, count: n)
                 nnc_rnn_activate(&y, x, Int32(n), act, 1)
-                let worst = zip(x, y).map { abs(Double($1) - formula(Double($0))) / max(1, abs(formula(Double($0)))) }.max()!
+                let worst = zip(x, y).map { abs(Double($1) - formula(Double($0))) / max(1, abs(formula(Double($0)))) }
+                    .max()!
                 #expect(worst <= 3e-7, "\(act) n \(n) \(isa): \(worst)")
             }
         }
@@ -46,10 +47,16 @@ import Testing
         var rng = SeededRandom(seed: 7)
         for u in [1, 5, 13, 33] {
             for lstm in [true, false] {
-                let g = (lstm ? 4 : 3) * u, rows = 3
-                var gates = rng.floats(rows * g), product = rng.floats(rows * g), bias = rng.floats(g)
-                var h = rng.floats(rows * u), c = rng.floats(rows * u), y = [Float](repeating: .nan, count: rows * u)
-                var extra = [Float](repeating: 0, count: rows * u), work = [Float](repeating: 0, count: Int(nnc_rnn_work_floats(Int32(u))))
+                let g = (lstm ? 4 : 3) * u
+                let rows = 3
+                var gates = rng.floats(rows * g)
+                var product = rng.floats(rows * g)
+                var bias = rng.floats(g)
+                var h = rng.floats(rows * u)
+                var c = rng.floats(rows * u)
+                var y = [Float](repeating: .nan, count: rows * u)
+                var extra = [Float](repeating: 0, count: rows * u)
+                var work = [Float](repeating: 0, count: Int(nnc_rnn_work_floats(Int32(u))))
                 var mask: [Float] = [1, 0, 1]
                 let (g0, h0, c0) = (gates, h, c)
                 gates.withUnsafeMutableBufferPointer { gp in
@@ -69,7 +76,10 @@ import Testing
                                     work.withUnsafeMutableBufferPointer { wp in
                                         mask.withUnsafeMutableBufferPointer { mp in
                                             (s.h, s.c, s.y, s.ld_y, s.extra, s.ld_extra, s.work) =
-                                                (hp.baseAddress, cp.baseAddress, yp.baseAddress, Int32(u), ep.baseAddress, Int32(u), wp.baseAddress)
+                                                (
+                                                    hp.baseAddress, cp.baseAddress, yp.baseAddress, Int32(u),
+                                                    ep.baseAddress, Int32(u), wp.baseAddress
+                                                )
                                             (s.step_mask, s.ld_step_mask) = (UnsafePointer(mp.baseAddress), 1)
                                             if lstm { nnc_lstm_forward_step(&s) } else { nnc_gru_forward_step(&s) }
                                         }
@@ -83,14 +93,20 @@ import Testing
                 for r in 0..<rows {
                     for j in 0..<u {
                         let padded = r == 1
-                        let at = { (k: Int) in Double(g0[r * g + k * u + j]) + Double(product[r * g + k * u + j]) + Double(bias[k * u + j]) }
-                        var hNew = Double(h0[r * u + j]), cNew = Double(c0[r * u + j])
+                        let at = { (k: Int) in
+                            Double(g0[r * g + k * u + j]) + Double(product[r * g + k * u + j]) + Double(bias[k * u + j])
+                        }
+                        var hNew = Double(h0[r * u + j])
+                        var cNew = Double(c0[r * u + j])
                         if !padded && lstm {
                             cNew = Self.sigmoid(at(1)) * cNew + Self.sigmoid(at(0)) * tanh(at(2))
                             hNew = Self.sigmoid(at(3)) * tanh(cNew)
                         } else if !padded {
-                            let z = Self.sigmoid(at(0)), reset = Self.sigmoid(at(1))
-                            let candidate = tanh(Double(g0[r * g + 2 * u + j]) + reset * (Double(product[r * g + 2 * u + j]) + Double(bias[2 * u + j])))
+                            let z = Self.sigmoid(at(0))
+                            let reset = Self.sigmoid(at(1))
+                            let candidate = tanh(
+                                Double(g0[r * g + 2 * u + j]) + reset
+                                    * (Double(product[r * g + 2 * u + j]) + Double(bias[2 * u + j])))
                             hNew = z * hNew + (1 - z) * candidate
                         }
                         worst = max(worst, abs(Double(h[r * u + j]) - hNew), abs(Double(y[r * u + j]) - hNew))

@@ -1,5 +1,5 @@
-import Foundation
 import CNNCKernels
+import Foundation
 import NNCTestSupport
 import Testing
 
@@ -17,15 +17,18 @@ import Testing
 
     @Test(arguments: [1, 13, 1_001])
     func penaltyAndItsGradient(n: Int) {
-        let w = Self.values(n, seed: 1), g0 = Self.values(n, seed: 2)
-        let l1: Float = 0.03, l2: Float = 0.2
+        let w = Self.values(n, seed: 1)
+        let g0 = Self.values(n, seed: 2)
+        let l1: Float = 0.03
+        let l2: Float = 0.2
         let penalty = nnc_penalty(w, n, l1, l2)
         let expected = w.reduce(0.0) { $0 + Double(l1) * abs(Double($1)) + Double(l2) * Double($1) * Double($1) }
         #expect(abs(penalty - expected) <= 1e-5 * max(1, expected))
         var g = g0
         nnc_penalty_gradient(&g, w, n, l1, l2)
         for i in 0..<n {
-            let wi = Double(w[i]), sign: Double = wi > 0 ? 1 : wi < 0 ? -1 : 0
+            let wi = Double(w[i])
+            let sign: Double = wi > 0 ? 1 : wi < 0 ? -1 : 0
             expectClose(g[i], Double(g0[i]) + Double(l1) * sign + 2 * Double(l2) * wi, relative: 1e-6, "g[\(i)]")
         }
     }
@@ -48,7 +51,9 @@ import Testing
 
     /// Column norms of w[rows][units], in double.
     static func columnNorms(_ w: [Float], rows: Int, units: Int) -> [Double] {
-        (0..<units).map { u in (0..<rows).reduce(0.0) { $0 + Double(w[$1 * units + u]) * Double(w[$1 * units + u]) }.squareRoot() }
+        (0..<units).map { u in
+            (0..<rows).reduce(0.0) { $0 + Double(w[$1 * units + u]) * Double(w[$1 * units + u]) }.squareRoot()
+        }
     }
 
     @Test(arguments: [(1, 1), (5, 3), (3, 130)])
@@ -56,13 +61,17 @@ import Testing
         let w0 = Self.values(rows * units, seed: 4)
         let norms = Self.columnNorms(w0, rows: rows, units: units)
         let m = 1.5
-        var capped = w0, unit = w0, nonNegative = w0
+        var capped = w0
+        var unit = w0
+        var nonNegative = w0
         nnc_column_norm_constraint(&capped, Int32(rows), Int32(units), Float(m))
         nnc_column_norm_constraint(&unit, Int32(rows), Int32(units), 0)  // unit_norm
         nnc_non_negative(&nonNegative, rows * units)
         for r in 0..<rows {
             for u in 0..<units {
-                let i = r * units + u, wi = Double(w0[i]), norm = norms[u]
+                let i = r * units + u
+                let wi = Double(w0[i])
+                let norm = norms[u]
                 expectClose(capped[i], wi * min(norm, m) / (1e-7 + norm), relative: 1e-6, "max_norm[\(r)][\(u)]")
                 expectClose(unit[i], wi / (1e-7 + norm), relative: 1e-6, "unit_norm[\(r)][\(u)]")
                 #expect(nonNegative[i] == max(w0[i], 0))
@@ -76,12 +85,15 @@ import Testing
 
     /// Swish with a learned β: dx and dβ against central differences of x·σ(βx) in double.
     @Test func swishBetaBackwardMatchesFiniteDifferences() {
-        let n = 29, beta: Float = 1.3
-        let x = Self.values(n, seed: 5), dy = Self.values(n, seed: 6)
+        let n = 29
+        let beta: Float = 1.3
+        let x = Self.values(n, seed: 5)
+        let dy = Self.values(n, seed: 6)
         func swish(_ x: Double, _ b: Double) -> Double { x / (1 + exp(-b * x)) }
         var dx = [Float](repeating: 0, count: n)
         let dBeta = nnc_swish_beta_backward(&dx, dy, x, n, beta)
-        let h = 1e-5, b = Double(beta)
+        let h = 1e-5
+        let b = Double(beta)
         var expected = 0.0
         for i in 0..<n {
             let xi = Double(x[i])

@@ -82,8 +82,12 @@ import Testing
             m.arrived.pointee.add(1, ordering: .sequentiallyConsistent)
             // Wait up to 5 s for the other part (a caller alone would wait forever).
             let end = DispatchTime.now().uptimeNanoseconds + 5_000_000_000
-            while m.arrived.pointee.load(ordering: .sequentiallyConsistent) < 2 && DispatchTime.now().uptimeNanoseconds < end {}
-            if m.arrived.pointee.load(ordering: .sequentiallyConsistent) == 2 { m.met.pointee.store(true, ordering: .relaxed) }
+            while m.arrived.pointee.load(ordering: .sequentiallyConsistent) < 2
+                && DispatchTime.now().uptimeNanoseconds < end
+            {}
+            if m.arrived.pointee.load(ordering: .sequentiallyConsistent) == 2 {
+                m.met.pointee.store(true, ordering: .relaxed)
+            }
         }
         let bothRan = met.pointee.load(ordering: .relaxed)
         #expect(bothRan)

@@ -12,13 +12,24 @@ import Testing
     /// A random valid geometry: padding below the window, output size by the floor formula.
     static func geometry(_ rng: inout SeededRandom, channels: Int) -> WindowGeometry {
         while true {
-            let h = rng.int(1...9), w = rng.int(1...11), kh = rng.int(1...4), kw = rng.int(1...4)
-            let dh = rng.int(1...2), dw = rng.int(1...2), sh = rng.int(1...3), sw = rng.int(1...3)
-            let pt = rng.int(0...kh - 1), pb = rng.int(0...kh - 1), pl = rng.int(0...kw - 1), pr = rng.int(0...kw - 1)
-            let spanH = h + pt + pb - dh * (kh - 1) - 1, spanW = w + pl + pr - dw * (kw - 1) - 1
+            let h = rng.int(1...9)
+            let w = rng.int(1...11)
+            let kh = rng.int(1...4)
+            let kw = rng.int(1...4)
+            let dh = rng.int(1...2)
+            let dw = rng.int(1...2)
+            let sh = rng.int(1...3)
+            let sw = rng.int(1...3)
+            let pt = rng.int(0...kh - 1)
+            let pb = rng.int(0...kh - 1)
+            let pl = rng.int(0...kw - 1)
+            let pr = rng.int(0...kw - 1)
+            let spanH = h + pt + pb - dh * (kh - 1) - 1
+            let spanW = w + pl + pr - dw * (kw - 1) - 1
             guard spanH >= 0, spanW >= 0 else { continue }
-            return WindowGeometry(batch: rng.int(1...3), h: h, w: w, c: channels, kh: kh, kw: kw, sh: sh, sw: sw, dh: dh, dw: dw,
-                                   padTop: pt, padLeft: pl, padBottom: pb, padRight: pr, oh: spanH / sh + 1, ow: spanW / sw + 1)
+            return WindowGeometry(
+                batch: rng.int(1...3), h: h, w: w, c: channels, kh: kh, kw: kw, sh: sh, sw: sw, dh: dh, dw: dw,
+                padTop: pt, padLeft: pl, padBottom: pb, padRight: pr, oh: spanH / sh + 1, ow: spanW / sw + 1)
         }
     }
 
@@ -31,18 +42,27 @@ import Testing
             var argmax = [Int32](repeating: 0, count: y.count)
             nnc_maxpool_forward(&y, &argmax, x, g.raw)
             var o = 0
-            for b in 0..<g.batch { for oy in 0..<g.oh { for ox in 0..<g.ow { for c in 0..<g.c {
-                var best: Float?
-                for i in 0..<g.kh { for j in 0..<g.kw {
-                    let iy = oy * g.sh - g.padTop + i * g.dh, ix = ox * g.sw - g.padLeft + j * g.dw
-                    guard iy >= 0, iy < g.h, ix >= 0, ix < g.w else { continue }
-                    let v = x[((b * g.h + iy) * g.w + ix) * g.c + c]
-                    best = max(best ?? v, v)
-                } }
-                #expect(y[o] == (best ?? 0))
-                if best != nil { #expect(x[Int(argmax[o])] == y[o]) }
-                o += 1
-            } } } }
+            for b in 0..<g.batch {
+                for oy in 0..<g.oh {
+                    for ox in 0..<g.ow {
+                        for c in 0..<g.c {
+                            var best: Float?
+                            for i in 0..<g.kh {
+                                for j in 0..<g.kw {
+                                    let iy = oy * g.sh - g.padTop + i * g.dh
+                                    let ix = ox * g.sw - g.padLeft + j * g.dw
+                                    guard iy >= 0, iy < g.h, ix >= 0, ix < g.w else { continue }
+                                    let v = x[((b * g.h + iy) * g.w + ix) * g.c + c]
+                                    best = max(best ?? v, v)
+                                }
+                            }
+                            #expect(y[o] == (best ?? 0))
+                            if best != nil { #expect(x[Int(argmax[o])] == y[o]) }
+                            o += 1
+                        }
+                    }
+                }
+            }
             let dy = y.indices.map { _ in rng.float() }
             var dx = [Float](repeating: .nan, count: g.inputElements)
             nnc_maxpool_backward(&dx, dy, argmax, g.positions * g.c, g.inputElements)
@@ -62,24 +82,39 @@ import Testing
         defer { GEMM.useISA(nil) }
         var rng = SeededRandom(seed: 17)
         for _ in 0..<200 {
-            let k = rng.int(1...3), l = rng.int(1...3)
-            let h = rng.int(k...9), w = rng.int(l...9)
-            let g = WindowGeometry(batch: rng.int(1...3), h: h, w: w, c: rng.int(1...19), kh: k, kw: l, sh: k, sw: l,
-                                    oh: h / k, ow: w / l)
+            let k = rng.int(1...3)
+            let l = rng.int(1...3)
+            let h = rng.int(k...9)
+            let w = rng.int(l...9)
+            let g = WindowGeometry(
+                batch: rng.int(1...3), h: h, w: w, c: rng.int(1...19), kh: k, kw: l, sh: k, sw: l,
+                oh: h / k, ow: w / l)
             let x = (0..<g.inputElements).map { _ in Float(rng.int(0...4)) }
             var y = [Float](repeating: .nan, count: g.positions * g.c)
             var argmax = [Int32](repeating: -2, count: y.count)
             nnc_maxpool_forward(&y, &argmax, x, g.raw)
             var o = 0
-            for b in 0..<g.batch { for oy in 0..<g.oh { for ox in 0..<g.ow { for c in 0..<g.c {
-                var best = -Float.infinity, at = -1
-                for i in 0..<k { for j in 0..<l {
-                    let cell = ((b * h + oy * k + i) * w + ox * l + j) * g.c + c
-                    if x[cell] > best { best = x[cell]; at = cell }
-                } }
-                #expect(y[o] == best && Int(argmax[o]) == at, "\(g) output \(o)")
-                o += 1
-            } } } }
+            for b in 0..<g.batch {
+                for oy in 0..<g.oh {
+                    for ox in 0..<g.ow {
+                        for c in 0..<g.c {
+                            var best = -Float.infinity
+                            var at = -1
+                            for i in 0..<k {
+                                for j in 0..<l {
+                                    let cell = ((b * h + oy * k + i) * w + ox * l + j) * g.c + c
+                                    if x[cell] > best {
+                                        best = x[cell]
+                                        at = cell
+                                    }
+                                }
+                            }
+                            #expect(y[o] == best && Int(argmax[o]) == at, "\(g) output \(o)")
+                            o += 1
+                        }
+                    }
+                }
+            }
         }
     }
 
@@ -100,8 +135,9 @@ import Testing
         }
         // 3×3 window, padding 1, on a 2×2 input of ones: the corner window sees 4 valid cells
         // of 9; Keras averages the valid ones (1), PyTorch's count_include_pad divides by 9.
-        let g = WindowGeometry(batch: 1, h: 2, w: 2, c: 1, kh: 3, kw: 3, sh: 1, sw: 1, padTop: 1, padLeft: 1,
-                                padBottom: 1, padRight: 1, oh: 2, ow: 2)
+        let g = WindowGeometry(
+            batch: 1, h: 2, w: 2, c: 1, kh: 3, kw: 3, sh: 1, sw: 1, padTop: 1, padLeft: 1,
+            padBottom: 1, padRight: 1, oh: 2, ow: 2)
         var y = [Float](repeating: 0, count: 4)
         nnc_avgpool_forward(&y, [1, 1, 1, 1], g.raw, false ? 1 : 0)
         #expect(y == [1, 1, 1, 1])

@@ -1,8 +1,9 @@
 import NNCDiagnostics
 import NNCGraph
-@testable import NNCPlan
 import NNCSpec
 import Testing
+
+@testable import NNCPlan
 
 /// The fusion passes on their own: for a model and the lowering options, which nodes' work
 /// each pass moves where. Layers carry their default names (`dense`, `dense_1`, …).
@@ -16,7 +17,9 @@ import Testing
         return graph
     }
 
-    func fusion(_ graph: Graph, _ mode: LoweringOptions.Mode, optimize: Bool = true, evaluatesLoss: Bool = false) -> Fusion {
+    func fusion(_ graph: Graph, _ mode: LoweringOptions.Mode, optimize: Bool = true, evaluatesLoss: Bool = false)
+        -> Fusion
+    {
         Fusion(graph, LoweringOptions(mode: mode, batch: 4, optimize: optimize, evaluatesLoss: evaluatesLoss))
     }
 
@@ -31,7 +34,8 @@ import Testing
     /// has no activation of its own; in training only when its derivative reads the output
     /// alone (relu, not softplus); a learnable swish β never. Unoptimized plans fuse nothing.
     @Test func activationLayersFuseIntoEpilogues() throws {
-        let g = try graph("""
+        let g = try graph(
+            """
             input: [8]
             layers:
               - dense: 6
@@ -48,7 +52,9 @@ import Testing
         let training = fusion(g, .training)
         #expect(names(training.epilogues.fusedInto, g) == ["activation": "dense"])
         #expect(training.epilogues.epilogue[try node(g, "dense").id]?.kind == .relu)
-        #expect(training.activations.plan(try node(g, "dense_1")) == ActivationPlan(function: .linear, separate: false, softmax: false))
+        #expect(
+            training.activations.plan(try node(g, "dense_1"))
+                == ActivationPlan(function: .linear, separate: false, softmax: false))
         let inference = fusion(g, .inference)
         #expect(names(inference.epilogues.fusedInto, g) == ["activation": "dense", "activation_1": "dense_1"])
         #expect(inference.activations.plan(try node(g, "dense_1")).function.kind == .softplus)
@@ -59,7 +65,8 @@ import Testing
     /// Cross-entropy takes the output's softmax and works from logits (not when unoptimized,
     /// nor in inference plans that compute no loss); the dense's plan then has no softmax.
     @Test func theLossTakesTheOutputSoftmax() throws {
-        let g = try graph("""
+        let g = try graph(
+            """
             input: [8]
             layers:
               - dense: {units: 3, activation: softmax}
@@ -82,7 +89,8 @@ import Testing
     /// An output sigmoid layer that binary cross-entropy takes is no one's epilogue in
     /// training (the loss applies it); an inference plan, which has no loss, fuses it.
     @Test func anActivationTheLossTakesIsNotAnEpilogue() throws {
-        let g = try graph("""
+        let g = try graph(
+            """
             input: [8]
             layers:
               - dense: 1
@@ -103,7 +111,8 @@ import Testing
     /// separate instruction in training (softplus) keeps its own output; overlapping
     /// windows never fuse.
     @Test func batchNormFoldsAndPoolsRunInsideConvolutions() throws {
-        let g = try graph("""
+        let g = try graph(
+            """
             input: [12, 12, 3]
             layers:
               - conv2d: {filters: 4, kernel: 3, padding: same}
@@ -124,7 +133,10 @@ import Testing
         #expect(names(inference.batchNorms.layerOf, g) == ["batchnorm": "conv2d"])
         #expect(names(inference.batchNorms.folded, g) == ["conv2d": "batchnorm"])
         #expect(names(inference.epilogues.fusedInto, g) == ["activation": "conv2d"])
-        #expect(names(inference.pools.pool, g) == ["conv2d": "maxpool2d", "conv2d_1": "maxpool2d_1", "conv2d_2": "maxpool2d_2"])
+        #expect(
+            names(inference.pools.pool, g) == [
+                "conv2d": "maxpool2d", "conv2d_1": "maxpool2d_1", "conv2d_2": "maxpool2d_2",
+            ])
         #expect(inference.producer(of: try node(g, "maxpool2d").id) == (try node(g, "conv2d")).id)
         let training = fusion(g, .training)
         #expect(training.batchNorms.layerOf.isEmpty)

@@ -94,7 +94,9 @@ import Testing
         let withSearch = GreedyPlanner(randomAttempts: 0).plan(buffers)
         #expect(withoutSearch.verify().isEmpty && withSearch.verify().isEmpty)
         #expect(withoutSearch.arenaBytes > withoutSearch.lowerBoundBytes)
-        #expect(withSearch.arenaBytes == withSearch.lowerBoundBytes, "\(withSearch.arenaBytes) vs \(withSearch.lowerBoundBytes)")
+        #expect(
+            withSearch.arenaBytes == withSearch.lowerBoundBytes,
+            "\(withSearch.arenaBytes) vs \(withSearch.lowerBoundBytes)")
         #expect(withSearch.planner == "greedy (local search)")
     }
 

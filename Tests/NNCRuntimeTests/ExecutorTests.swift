@@ -8,7 +8,9 @@ import Testing
 /// The fast executor against the reference executor, across planners and thread counts,
 /// and its allocation behaviour.
 @Suite(.serialized) struct ExecutorTests {
-    func plan(_ model: String, _ options: LoweringOptions, planner: MemoryPlanner = GreedyPlanner()) throws -> ExecutionPlan {
+    func plan(_ model: String, _ options: LoweringOptions, planner: MemoryPlanner = GreedyPlanner()) throws
+        -> ExecutionPlan
+    {
         try #require(try Driver.compile(path: modelPath(model), options: options, planner: planner).plan)
     }
 
@@ -26,7 +28,8 @@ import Testing
     @Test func plannersGiveIdenticalResults() throws {
         var results: [[[Float]]] = []
         for planner in [GreedyPlanner(), LinearPlanner()] as [MemoryPlanner] {
-            let executor = Executor(plan: try plan("lenet5.yaml", LoweringOptions(mode: .training, batch: 8), planner: planner), threads: 2)
+            let executor = Executor(
+                plan: try plan("lenet5.yaml", LoweringOptions(mode: .training, batch: 8), planner: planner), threads: 2)
             executor.initializeParameters(seed: 5)
             for step in 0..<3 {
                 feed(executor, seed: UInt64(step))
@@ -41,7 +44,8 @@ import Testing
     /// Same seed and thread count: bit-identical. One thread and two agree to float rounding.
     @Test func sameSeedAndThreadsAreBitIdentical() throws {
         func train(threads: Int) throws -> [[Float]] {
-            let executor = Executor(plan: try plan("resnet_block.yaml", LoweringOptions(mode: .training, batch: 4)), threads: threads)
+            let executor = Executor(
+                plan: try plan("resnet_block.yaml", LoweringOptions(mode: .training, batch: 4)), threads: threads)
             executor.initializeParameters(seed: 9)
             for step in 0..<2 {
                 feed(executor, seed: UInt64(step))
@@ -49,7 +53,9 @@ import Testing
             }
             return parameters(executor)
         }
-        let a = try train(threads: 2), b = try train(threads: 2), c = try train(threads: 1)
+        let a = try train(threads: 2)
+        let b = try train(threads: 2)
+        let c = try train(threads: 1)
         #expect(zip(a.joined(), b.joined()).allSatisfy { $0 == $1 })
         var worst: Float = 0
         for (x, y) in zip(a.joined(), c.joined()) { worst = max(worst, abs(x - y)) }
@@ -57,9 +63,11 @@ import Testing
     }
 
     /// Updates: a few fast Adam and SGD-momentum steps follow the reference executor's double-precision steps.
-    @Test(arguments: ["{adam: 0.01}", "{sgd: {learning_rate: 0.1, momentum: 0.9, nesterov: true}}",
-                      "{rmsprop: {learning_rate: 0.01, centered: true, momentum: 0.5}}", "{adagrad: 0.1}", "{adadelta: 1.0}",
-                      "{adamw: {learning_rate: 0.01, amsgrad: true}}"])
+    @Test(arguments: [
+        "{adam: 0.01}", "{sgd: {learning_rate: 0.1, momentum: 0.9, nesterov: true}}",
+        "{rmsprop: {learning_rate: 0.01, centered: true, momentum: 0.5}}", "{adagrad: 0.1}", "{adadelta: 1.0}",
+        "{adamw: {learning_rate: 0.01, amsgrad: true}}",
+    ])
     func updatesFollowTheReference(optimizer: String) throws {
         let yaml = """
             input: [6]
@@ -87,7 +95,8 @@ import Testing
             #expect(abs(fast.loss - reference.loss) < 1e-5, "step \(step)")
         }
         for p in plan.parameters {
-            let a = fast.read(p.buffer), b = reference.read(p.buffer)
+            let a = fast.read(p.buffer)
+            let b = reference.read(p.buffer)
             let worst = zip(a, b).map { abs(Double($0) - $1) }.max() ?? 0
             #expect(worst < 1e-5, "\(p.layer).\(p.name): \(worst)")
         }
@@ -119,14 +128,17 @@ import Testing
         reference.write(plain.input, input)
         fast.run()
         reference.run()
-        let a = fast.read(folded.output), b = reference.read(plain.output)
+        let a = fast.read(folded.output)
+        let b = reference.read(plain.output)
         let worst = zip(a, b).map { abs(Double($0) - $1) }.max() ?? 1
         #expect(worst < 1e-5, "folded vs unfolded: \(worst)")
     }
 
     /// After warm-up, a training step (and an inference step) makes no heap allocation.
-    @Test(arguments: ["lenet5.yaml", "resnet_block.yaml", "hinton_dropout_mlp.yaml", "lstm_classifier.yaml", "gru_classifier.yaml",
-                      "imdb_embedding_bilstm.yaml"])
+    @Test(arguments: [
+        "lenet5.yaml", "resnet_block.yaml", "hinton_dropout_mlp.yaml", "lstm_classifier.yaml", "gru_classifier.yaml",
+        "imdb_embedding_bilstm.yaml",
+    ])
     func stepsAllocateNothing(model: String) throws {
         try expectNoAllocations(model) { try plan(model, $0) }
     }
@@ -146,7 +158,13 @@ import Testing
     }
 
     func expectNoAllocations(_ name: String, _ compile: (LoweringOptions) throws -> ExecutionPlan) throws {
-        guard nnc_allocation_counter_active() != 0 || { _ = [Int](repeating: 0, count: 1000); return nnc_allocation_counter_active() != 0 }() else {
+        guard
+            nnc_allocation_counter_active() != 0
+                || {
+                    _ = [Int](repeating: 0, count: 1000)
+                    return nnc_allocation_counter_active() != 0
+                }()
+        else {
             Issue.record("the allocation counter is not active on this platform")
             return
         }
@@ -181,7 +199,8 @@ import Testing
     /// Inputs and targets written once stay valid for every later step (the arena never
     /// reuses their bytes): with a zero learning rate every step gives the same loss.
     @Test func inputsWrittenOnceStayValid() throws {
-        let executor = Executor(plan: try plan("iris_mlp.yaml", LoweringOptions(mode: .training, batch: 16)), threads: 2)
+        let executor = Executor(
+            plan: try plan("iris_mlp.yaml", LoweringOptions(mode: .training, batch: 16)), threads: 2)
         executor.initializeParameters(seed: 3)
         feed(executor, seed: 3)
         var losses: [Double] = []

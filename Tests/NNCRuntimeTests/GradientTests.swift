@@ -9,7 +9,9 @@ import Testing
 /// (≤ 1e-4 of the tensor's largest gradient). Each also asserts the gradients are not all zero.
 @Suite struct GradientTests {
     static let cases: [(name: String, yaml: String)] = [
-        ("dense with every activation", """
+        (
+            "dense with every activation",
+            """
             input: [5]
             layers:
               - dense: {units: 4, activation: relu}
@@ -26,8 +28,11 @@ import Testing
             loss: categorical_crossentropy
             # Random biases keep every unit off the kinks of relu, leaky_relu and selu at 0.
             init: {bias: {normal: {std: 0.5}}}
-            """),
-        ("activation layers, fused and standalone", """
+            """
+        ),
+        (
+            "activation layers, fused and standalone",
+            """
             input: [6]
             layers:
               - dense: 5
@@ -39,8 +44,11 @@ import Testing
               - dense: 3
               - softmax
             loss: sparse_categorical_crossentropy
-            """),
-        ("conv2d stride, padding, dilation, groups and pools", """
+            """
+        ),
+        (
+            "conv2d stride, padding, dilation, groups and pools",
+            """
             input: [9, 8, 4]
             layers:
               - conv2d: {filters: 6, kernel: 3, padding: same, activation: relu}
@@ -51,8 +59,11 @@ import Testing
               - flatten
               - dense: 3
             loss: mse
-            """),
-        ("conv1d causal and 1-D pools", """
+            """
+        ),
+        (
+            "conv1d causal and 1-D pools",
+            """
             input: [12, 3]
             layers:
               - conv1d: {filters: 5, kernel: 3, padding: causal, dilation: 2, activation: elu}
@@ -62,8 +73,11 @@ import Testing
               - global_avgpool
               - dense: {units: 2, activation: sigmoid}
             loss: binary_crossentropy
-            """),
-        ("batchnorm, layernorm and dropout", """
+            """
+        ),
+        (
+            "batchnorm, layernorm and dropout",
+            """
             input: [6, 6, 2]
             layers:
               - conv2d: {filters: 4, kernel: 3}
@@ -77,8 +91,11 @@ import Testing
               - batchnorm: {center: false}
               - dense: 3
             loss: {categorical_crossentropy: {from_logits: true, label_smoothing: 0.1}}
-            """),
-        ("residual add, concat on a middle axis, reshape", """
+            """
+        ),
+        (
+            "residual add, concat on a middle axis, reshape",
+            """
             input: [4, 6]
             layers:
               - dense: {units: 6, activation: tanh, name: a}
@@ -89,32 +106,44 @@ import Testing
               - reshape: [36]
               - dense: {units: 4, activation: softmax}
             loss: {categorical_crossentropy: {label_smoothing: 0.2}}
-            """),
-        ("embedding with a padding index", """
+            """
+        ),
+        (
+            "embedding with a padding index",
+            """
             input: [5]
             layers:
               - embedding: {input_dim: 7, output_dim: 3, padding_index: 0}
               - flatten
               - dense: {units: 2, activation: sigmoid}
             loss: {binary_crossentropy: {label_smoothing: 0.1}}
-            """),
-        ("sum of squares and a frozen layer", """
+            """
+        ),
+        (
+            "sum of squares and a frozen layer",
+            """
             input: [4]
             layers:
               - dense: {units: 5, activation: sigmoid, trainable: false}
               - dense: {units: 2}
             loss: sum_of_squares
-            """),
-        ("a frozen middle layer passes gradients through", """
+            """
+        ),
+        (
+            "a frozen middle layer passes gradients through",
+            """
             input: [4]
             layers:
               - dense: {units: 5, activation: tanh}
               - dense: {units: 5, activation: sigmoid, trainable: false}
               - dense: {units: 2}
             loss: mse
-            """),
+            """
+        ),
         // The checked loss includes the penalty, so its gradient terms are checked too.
-        ("l1 and l2 penalties on weights, embeddings and biases", """
+        (
+            "l1 and l2 penalties on weights, embeddings and biases",
+            """
             input: [4]
             layers:
               - embedding: {input_dim: 6, output_dim: 3}
@@ -126,8 +155,11 @@ import Testing
               - dense: {units: 3, activation: softmax}
             loss: categorical_crossentropy
             regularization: {l1: 0.01, l2: 0.1}
-            """),
-        ("learnable swish beta in dense, conv and activation layers", """
+            """
+        ),
+        (
+            "learnable swish beta in dense, conv and activation layers",
+            """
             input: [5, 5, 2]
             layers:
               - activation: {swish: {beta: 0.8, learnable: true}}
@@ -136,8 +168,11 @@ import Testing
               - dense: {units: 4, activation: {swish: {beta: 1.5, learnable: true}}}
               - dense: 2
             loss: mse
-            """),
-        ("stacked lstm, gru (reset after and before) and simple_rnn with layernorm", """
+            """
+        ),
+        (
+            "stacked lstm, gru (reset after and before) and simple_rnn with layernorm",
+            """
             input: [6, 3]
             layers:
               - lstm: {units: 5, return_sequences: true}
@@ -147,8 +182,11 @@ import Testing
               - simple_rnn: 3
               - dense: {units: 2, activation: softmax}
             loss: categorical_crossentropy
-            """),
-        ("bidirectional concat, sum, mul and ave", """
+            """
+        ),
+        (
+            "bidirectional concat, sum, mul and ave",
+            """
             input: [5, 3]
             layers:
               - bidirectional: {layer: {lstm: {units: 4, return_sequences: true}}, merge_mode: concat}
@@ -157,8 +195,11 @@ import Testing
               - bidirectional: {layer: {simple_rnn: {units: 3}}, merge_mode: ave}
               - dense: {units: 2, activation: sigmoid}
             loss: binary_crossentropy
-            """),
-        ("embedding with padding masks recurrent layers", """
+            """
+        ),
+        (
+            "embedding with padding masks recurrent layers",
+            """
             input: [8]
             layers:
               - embedding: {input_dim: 5, output_dim: 3, padding_index: 0}
@@ -169,8 +210,11 @@ import Testing
               - simple_rnn: 3
               - dense: {units: 2, activation: softmax}
             loss: categorical_crossentropy
-            """),
-        ("input and recurrent dropout", """
+            """
+        ),
+        (
+            "input and recurrent dropout",
+            """
             input: [6, 3]
             layers:
               - lstm: {units: 5, return_sequences: true, dropout: 0.3, recurrent_dropout: 0.4}
@@ -179,8 +223,11 @@ import Testing
               - bidirectional: {layer: {simple_rnn: {units: 3, dropout: 0.2, recurrent_dropout: 0.5}}}
               - dense: {units: 2, activation: softmax}
             loss: categorical_crossentropy
-            """),
-        ("recurrent activations differentiated from their input, no bias", """
+            """
+        ),
+        (
+            "recurrent activations differentiated from their input, no bias",
+            """
             input: [5, 3]
             layers:
               - lstm: {units: 4, return_sequences: true, activation: {swish: 1.5}, recurrent_activation: softplus}
@@ -190,8 +237,11 @@ import Testing
               - dense: {units: 2}
             loss: mse
             init: {bias: {normal: {std: 0.5}}}
-            """),
-        ("conv1d valid, same and causal with dilation, pools and layernorm over time", """
+            """
+        ),
+        (
+            "conv1d valid, same and causal with dilation, pools and layernorm over time",
+            """
             input: [16, 3]
             layers:
               - conv1d: {filters: 4, kernel: 3, padding: same, activation: tanh}
@@ -204,7 +254,8 @@ import Testing
               - global_avgpool
               - dense: 2
             loss: mse
-            """),
+            """
+        ),
     ]
 
     @Test(arguments: cases.map(\.name))
@@ -216,8 +267,11 @@ import Testing
         #expect(!report.entries.isEmpty)
         #expect(!report.allGradientsZero)
         for e in report.entries {
-            #expect(e.worstRelativeError <= 1e-5, "\(name): \(e.layer).\(e.parameter) relative error \(e.worstRelativeError)")
-            #expect(e.floatRelativeError <= 1e-4, "\(name): \(e.layer).\(e.parameter) float error \(e.floatRelativeError)")
+            #expect(
+                e.worstRelativeError <= 1e-5,
+                "\(name): \(e.layer).\(e.parameter) relative error \(e.worstRelativeError)")
+            #expect(
+                e.floatRelativeError <= 1e-4, "\(name): \(e.layer).\(e.parameter) float error \(e.floatRelativeError)")
             #expect(e.largestGradient > 0, "\(name): \(e.layer).\(e.parameter) has an all-zero gradient")
         }
     }
@@ -225,10 +279,13 @@ import Testing
     /// Whole bundled models (the small ones; the suite stays fast). The recurrent ones are
     /// smooth, so they get the wider default step (see `GradientCheck.defaultStep`): the
     /// 200-step IMDB model's smallest checked gradients (≈ 10⁻⁶) fail at h = 10⁻⁶ on round-off alone.
-    @Test(arguments: ["iris_mlp.yaml", "lenet5.yaml", "resnet_block.yaml", "causal_tcn.yaml", "imdb_bow_dropout.yaml",
-                      "lstm_classifier.yaml", "gru_classifier.yaml", "imdb_embedding_bilstm.yaml"])
+    @Test(arguments: [
+        "iris_mlp.yaml", "lenet5.yaml", "resnet_block.yaml", "causal_tcn.yaml", "imdb_bow_dropout.yaml",
+        "lstm_classifier.yaml", "gru_classifier.yaml", "imdb_embedding_bilstm.yaml",
+    ])
     func bundledModelsMatchFiniteDifferences(model: String) throws {
-        let result = try Driver.compile(path: modelPath(model), options: LoweringOptions(mode: .training, batch: 2, updates: false))
+        let result = try Driver.compile(
+            path: modelPath(model), options: LoweringOptions(mode: .training, batch: 2, updates: false))
         let plan = try #require(result.plan)
         let report = GradientCheck.run(plan, seed: 3, perTensor: 3)
         #expect(!report.allGradientsZero)
@@ -250,7 +307,8 @@ import Testing
     /// batch-normalized layer changing sign), where a central difference averages two slopes.
     /// The check takes a smaller step there instead of failing a correct model.
     @Test func kinksCrossedByTheStepAreSteppedAroundNotFailed() throws {
-        let result = try Driver.compile(path: modelPath("resnet_block.yaml"), options: LoweringOptions(mode: .training, batch: 2, updates: false))
+        let result = try Driver.compile(
+            path: modelPath("resnet_block.yaml"), options: LoweringOptions(mode: .training, batch: 2, updates: false))
         let report = GradientCheck.run(try #require(result.plan))
         #expect(report.kinksAvoided > 0, "the default seed crosses kinks: \(report.kinksAvoided)")
         #expect(report.worstRelativeError <= 1e-5, "\(report.worstRelativeError)")
@@ -261,12 +319,14 @@ import Testing
     /// ... and a wrong derivative in a model full of kinks is still caught.
     @Test func aWrongReLUGradientIsCaughtDespiteKinks() throws {
         var plan = try compile(Self.cases[0].yaml, LoweringOptions(mode: .training, batch: 2, updates: false))
-        let index = try #require(plan.instructions.firstIndex {
-            if case .activationBackward(let f, _, _) = $0.kernel { f.kind == .relu } else { false }
-        })
+        let index = try #require(
+            plan.instructions.firstIndex {
+                if case .activationBackward(let f, _, _) = $0.kernel { f.kind == .relu } else { false }
+            })
         if case .activationBackward(_, let count, let fromOutput) = plan.instructions[index].kernel {
             // tanh's derivative from the output, 1 − y²: 1 on dead units (where relu's is 0), below 1 on live ones.
-            plan.instructions[index].kernel = .activationBackward(ActivationFunction(.tanh), count: count, fromOutput: fromOutput)
+            plan.instructions[index].kernel = .activationBackward(
+                ActivationFunction(.tanh), count: count, fromOutput: fromOutput)
         }
         let report = GradientCheck.run(plan, seed: 7, perTensor: 4)
         #expect(report.worstRelativeError > 1e-2)
@@ -276,11 +336,13 @@ import Testing
     @Test func aWrongGradientIsCaught() throws {
         var plan = try compile(Self.cases[0].yaml, LoweringOptions(mode: .training, batch: 2, updates: false))
         // Make the sigmoid layer's backward use tanh's derivative.
-        let index = try #require(plan.instructions.firstIndex {
-            if case .activationBackward(let f, _, true) = $0.kernel { f.kind == .sigmoid } else { false }
-        })
+        let index = try #require(
+            plan.instructions.firstIndex {
+                if case .activationBackward(let f, _, true) = $0.kernel { f.kind == .sigmoid } else { false }
+            })
         if case .activationBackward(_, let count, let fromOutput) = plan.instructions[index].kernel {
-            plan.instructions[index].kernel = .activationBackward(ActivationFunction(.tanh), count: count, fromOutput: fromOutput)
+            plan.instructions[index].kernel = .activationBackward(
+                ActivationFunction(.tanh), count: count, fromOutput: fromOutput)
         }
         let report = GradientCheck.run(plan, seed: 7, perTensor: 4)
         #expect(report.worstRelativeError > 1e-2)

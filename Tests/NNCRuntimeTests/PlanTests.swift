@@ -11,7 +11,9 @@ import Testing
 /// two live buffers overlap, every read follows a write, updates come last), the arena lies
 /// between the lower bound and the naive sum, and the planner meets its goals.
 @Suite struct PlanTests {
-    static let models: [String] = ((try? FileManager.default.contentsOfDirectory(atPath: repositoryRoot.appendingPathComponent("models").path)) ?? [])
+    static let models: [String] =
+        ((try? FileManager.default.contentsOfDirectory(atPath: repositoryRoot.appendingPathComponent("models").path))
+        ?? [])
         .filter { $0.hasSuffix(".yaml") }.sorted()
 
     @Test(arguments: models)
@@ -20,15 +22,19 @@ import Testing
         let batches = model.hasPrefix("deep_cnn") ? [1] : [1, 32, 128]
         for mode in [LoweringOptions.Mode.training, .inference] {
             for batch in batches {
-                let result = try Driver.compile(path: modelPath(model), options: LoweringOptions(mode: mode, batch: batch))
+                let result = try Driver.compile(
+                    path: modelPath(model), options: LoweringOptions(mode: mode, batch: batch))
                 let plan = try #require(result.plan, "\(model): \(result.diagnostics.map(\.message))")
                 #expect(plan.verify() == [], "\(model) \(mode) \(batch)")
-                let bound = plan.layout.lowerBoundBytes, arena = plan.arenaBytes
+                let bound = plan.layout.lowerBoundBytes
+                let arena = plan.arenaBytes
                 #expect(bound <= arena && arena <= plan.layout.naiveBytes)
                 // Goals: training at most 1.02× the bound, inference at most 1.05× (every bundled
                 // model plans at the bound today, the 10,000-layer CNN's time sweep at 1.0001×).
                 let goal = mode == .training ? 1.02 : 1.05
-                #expect(Double(arena) <= goal * Double(bound), "\(model) \(mode) batch \(batch): arena \(arena) vs bound \(bound)")
+                #expect(
+                    Double(arena) <= goal * Double(bound),
+                    "\(model) \(mode) batch \(batch): arena \(arena) vs bound \(bound)")
             }
         }
     }
@@ -49,7 +55,10 @@ import Testing
     /// Inference plans have no backward, no loss and no dropout; batchnorm after a
     /// convolution is folded into its weights.
     @Test func inferencePlansFoldBatchNorm() throws {
-        let plan = try #require(try Driver.compile(path: modelPath("resnet_block.yaml"), options: LoweringOptions(mode: .inference, batch: 4)).plan)
+        let plan = try #require(
+            try Driver.compile(
+                path: modelPath("resnet_block.yaml"), options: LoweringOptions(mode: .inference, batch: 4)
+            ).plan)
         #expect(plan.instructions.allSatisfy { $0.phase == .forward })
         #expect(!plan.instructions.contains { if case .batchNormInference = $0.kernel { true } else { false } })
         #expect(plan.prepare.contains { if case .foldBatchNorm = $0.kernel { true } else { false } })
@@ -59,8 +68,13 @@ import Testing
     /// What the passes save, measured: views, in-place, epilogues and fused loss make the
     /// optimized training arena of LeNet-5 smaller than the unoptimized one, with fewer instructions.
     @Test func passesSaveMemoryAndInstructions() throws {
-        let optimized = try #require(try Driver.compile(path: modelPath("lenet5.yaml"), options: LoweringOptions(mode: .training, batch: 32)).plan)
-        let plain = try #require(try Driver.compile(path: modelPath("lenet5.yaml"), options: LoweringOptions(mode: .training, batch: 32, optimize: false)).plan)
+        let optimized = try #require(
+            try Driver.compile(path: modelPath("lenet5.yaml"), options: LoweringOptions(mode: .training, batch: 32))
+                .plan)
+        let plain = try #require(
+            try Driver.compile(
+                path: modelPath("lenet5.yaml"), options: LoweringOptions(mode: .training, batch: 32, optimize: false)
+            ).plan)
         #expect(plain.verify() == [])
         #expect(optimized.instructions.count < plain.instructions.count)
         #expect(optimized.layout.lowerBoundBytes < plain.layout.lowerBoundBytes)
@@ -68,7 +82,8 @@ import Testing
 
     /// The in-place pass: a standalone activation whose input dies there writes over it.
     @Test func elementwiseOpsRunInPlaceWhenTheirInputDies() throws {
-        let plan = try compile("""
+        let plan = try compile(
+            """
             input: [8]
             layers:
               - dense: 6
@@ -88,7 +103,8 @@ import Testing
     /// Planning time stays small: 1,000-buffer plans in well under 10 ms (release); the
     /// 10,000-layer model's training plan (about 60,000 buffers) plans at all.
     @Test func largePlansPlan() throws {
-        let result = try Driver.compile(path: modelPath("deep_cnn_10000.yaml"), options: LoweringOptions(mode: .training, batch: 1))
+        let result = try Driver.compile(
+            path: modelPath("deep_cnn_10000.yaml"), options: LoweringOptions(mode: .training, batch: 1))
         let plan = try #require(result.plan)
         #expect(plan.layout.buffers.count > 50_000)
         #expect(plan.layout.offsets.count == plan.layout.buffers.count)

@@ -13,38 +13,41 @@ import Testing
 @Suite struct RecurrentKerasTests {
     static let models: [String: String] = [
         "lstm_stack": "input: [6, 3]\nlayers:\n  - lstm: {units: 5, return_sequences: true}\n  - lstm: 4\n",
-        "gru_after_before": "input: [6, 3]\nlayers:\n  - gru: {units: 5, return_sequences: true}\n  - gru: {units: 4, reset_after: false}\n",
-        "simple_rnn": "input: [6, 3]\nlayers:\n  - simple_rnn: {units: 4, activation: relu, return_sequences: true}\n  - simple_rnn: 3\n",
+        "gru_after_before":
+            "input: [6, 3]\nlayers:\n  - gru: {units: 5, return_sequences: true}\n  - gru: {units: 4, reset_after: false}\n",
+        "simple_rnn":
+            "input: [6, 3]\nlayers:\n  - simple_rnn: {units: 4, activation: relu, return_sequences: true}\n  - simple_rnn: 3\n",
         "bidirectional_merges": """
-            input: [6, 3]
-            layers:
-              - bidirectional: {layer: {lstm: {units: 3, return_sequences: true}}, merge_mode: concat}
-              - bidirectional: {layer: {gru: {units: 3, return_sequences: true}}, merge_mode: sum}
-              - bidirectional: {layer: {gru: {units: 2, reset_after: false, return_sequences: true}}, merge_mode: mul}
-              - bidirectional: {layer: {simple_rnn: 2}, merge_mode: ave}
-            """,
+        input: [6, 3]
+        layers:
+          - bidirectional: {layer: {lstm: {units: 3, return_sequences: true}}, merge_mode: concat}
+          - bidirectional: {layer: {gru: {units: 3, return_sequences: true}}, merge_mode: sum}
+          - bidirectional: {layer: {gru: {units: 2, reset_after: false, return_sequences: true}}, merge_mode: mul}
+          - bidirectional: {layer: {simple_rnn: 2}, merge_mode: ave}
+        """,
         "activations": """
-            input: [6, 3]
-            layers:
-              - lstm: {units: 3, activation: elu, recurrent_activation: softplus, return_sequences: true}
-              - gru: {units: 3, activation: {swish: 1.5}, recurrent_activation: {leaky_relu: 0.3}, return_sequences: true}
-              - gru: {units: 2, activation: selu, reset_after: false, use_bias: false}
-            """,
+        input: [6, 3]
+        layers:
+          - lstm: {units: 3, activation: elu, recurrent_activation: softplus, return_sequences: true}
+          - gru: {units: 3, activation: {swish: 1.5}, recurrent_activation: {leaky_relu: 0.3}, return_sequences: true}
+          - gru: {units: 2, activation: selu, reset_after: false, use_bias: false}
+        """,
         "masked_stack": """
-            input: [6]
-            layers:
-              - embedding: {input_dim: 7, output_dim: 3, padding_index: 0}
-              - bidirectional: {lstm: {units: 3, return_sequences: true}}
-              - gru: {units: 3, return_sequences: true}
-              - simple_rnn: 2
-            """,
-        "masked_sequences": "input: [6]\nlayers:\n  - embedding: {input_dim: 7, output_dim: 3, padding_index: 0}\n  - lstm: {units: 3, return_sequences: true}\n",
+        input: [6]
+        layers:
+          - embedding: {input_dim: 7, output_dim: 3, padding_index: 0}
+          - bidirectional: {lstm: {units: 3, return_sequences: true}}
+          - gru: {units: 3, return_sequences: true}
+          - simple_rnn: 2
+        """,
+        "masked_sequences":
+            "input: [6]\nlayers:\n  - embedding: {input_dim: 7, output_dim: 3, padding_index: 0}\n  - lstm: {units: 3, return_sequences: true}\n",
         "masked_bidirectional_sequences": """
-            input: [6]
-            layers:
-              - embedding: {input_dim: 7, output_dim: 3, padding_index: 0}
-              - bidirectional: {gru: {units: 2, return_sequences: true}}
-            """,
+        input: [6]
+        layers:
+          - embedding: {input_dim: 7, output_dim: 3, padding_index: 0}
+          - bidirectional: {gru: {units: 2, return_sequences: true}}
+        """,
     ]
 
     /// Keras's outputs, by case.
@@ -61,7 +64,9 @@ import Testing
 
     /// The script's inputs and weights (see keras_recurrent.py).
     static let tokens: [Double] = [0, 0, 3, 1, 4, 2, 5, 2, 0, 6, 0, 0]
-    static func parameter(_ k: Int, count: Int) -> [Double] { (0..<count).map { 0.3 * sin(0.37 * Double($0) + 1.1 * Double(k) + 0.2) } }
+    static func parameter(_ k: Int, count: Int) -> [Double] {
+        (0..<count).map { 0.3 * sin(0.37 * Double($0) + 1.1 * Double(k) + 0.2) }
+    }
     static func input(_ count: Int) -> [Double] { (0..<count).map { 0.8 * cos(0.91 * Double($0) + 0.3) } }
 
     @Test func everyCaseHasKerasNumbers() {
@@ -93,12 +98,14 @@ import Testing
             }
             fast.run()
             reference.run()
-            let a = fast.read(plan.output), b = reference.read(plan.output)
+            let a = fast.read(plan.output)
+            let b = reference.read(plan.output)
             try #require(a.count == expected.count, "\(name): \(a.count) outputs, Keras \(expected.count)")
             // Keras computes in float32: agreement to a few float roundings of values below 1.
             let fastError = zip(a, expected).map { abs(Double($0) - $1) }.max()!
             let referenceError = zip(b, expected).map { abs($0 - $1) }.max()!
-            #expect(fastError < 2e-6, "\(name) \(mode) \(threads) threads: fast kernels differ from Keras by \(fastError)")
+            #expect(
+                fastError < 2e-6, "\(name) \(mode) \(threads) threads: fast kernels differ from Keras by \(fastError)")
             #expect(referenceError < 2e-6, "\(name) \(mode): the reference differs from Keras by \(referenceError)")
         }
     }

@@ -13,7 +13,8 @@ import Testing
     /// Runs one training step (no updates) of `plan` with the given parameters and input on
     /// both executors; returns (fast, reference) of the loss rows, the output and every gradient.
     func run(_ plan: ExecutionPlan, parameters: [[Double]], input: [Double], target: [Double], threads: Int = 1)
-        -> (fast: [[Double]], reference: [[Double]]) {
+        -> (fast: [[Double]], reference: [[Double]])
+    {
         let fast = Executor(plan: plan, threads: threads)
         let reference = ReferenceExecutor(plan: plan)
         for (p, values) in zip(plan.parameters, parameters) {
@@ -61,7 +62,9 @@ import Testing
         var baseline: (fast: [[Double]], reference: [[Double]])?
         var parameters: [[Double]] = []
         for layout in layouts {
-            let plan = try compile("input: [\(layout.steps)]\n" + Self.paddedModel, LoweringOptions(mode: .training, batch: 2, updates: false))
+            let plan = try compile(
+                "input: [\(layout.steps)]\n" + Self.paddedModel,
+                LoweringOptions(mode: .training, batch: 2, updates: false))
             if parameters.isEmpty { parameters = ParameterInitializer.values(for: plan, seed: 5) }
             var ids: [Double] = []
             for s in sequences {
@@ -71,10 +74,13 @@ import Testing
             let result = run(plan, parameters: parameters, input: ids, target: [1, 0, 0, 1])
             guard let first = baseline else {
                 baseline = result
-                #expect(result.reference.dropFirst(2).allSatisfy { $0.contains { $0 != 0 } }, "every gradient is nonzero")
+                #expect(
+                    result.reference.dropFirst(2).allSatisfy { $0.contains { $0 != 0 } }, "every gradient is nonzero")
                 continue
             }
-            #expect(result.reference == first.reference, "padded to \(layout.steps) (\(layout.before) before): double results differ")
+            #expect(
+                result.reference == first.reference,
+                "padded to \(layout.steps) (\(layout.before) before): double results differ")
             // Float sums over more (zero) rows round differently; where a gradient's terms cancel
             // (a bias summed over steps) that rounding is large relative to the result, so each
             // tensor may move by its own measured float error (unpadded fast vs double) besides 1e-6.
@@ -82,7 +88,9 @@ import Testing
                 let moved = zip(result.fast[k], first.fast[k]).map { abs($0 - $1) }.max() ?? 0
                 let rounding = zip(first.fast[k], first.reference[k]).map { abs($0 - $1) }.max() ?? 0
                 let scale = first.reference[k].map(abs).max() ?? 0
-                #expect(moved <= 1e-6 * scale + 4 * rounding, "padded to \(layout.steps): float tensor \(k) moved by \(moved)")
+                #expect(
+                    moved <= 1e-6 * scale + 4 * rounding,
+                    "padded to \(layout.steps): float tensor \(k) moved by \(moved)")
             }
         }
     }
@@ -93,7 +101,10 @@ import Testing
         ("lstm", "lstm: {units: UNITS, return_sequences: SEQUENCES}"),
         ("gru", "gru: {units: UNITS, return_sequences: SEQUENCES}"),
         ("gru reset before", "gru: {units: UNITS, reset_after: false, return_sequences: SEQUENCES}"),
-        ("bidirectional lstm", "bidirectional: {layer: {lstm: {units: UNITS, return_sequences: SEQUENCES}}, merge_mode: ave}"),
+        (
+            "bidirectional lstm",
+            "bidirectional: {layer: {lstm: {units: UNITS, return_sequences: SEQUENCES}}, merge_mode: ave}"
+        ),
     ]
 
     static func layer(_ cell: String, units: Int, sequences: Bool) -> String {
@@ -105,13 +116,15 @@ import Testing
     /// both) against the double reference on sizes no unroll divides, with one and two threads.
     @Test(arguments: cells.map(\.name))
     func fastKernelsMatchTheReferenceOnOddSizes(cell: String) throws {
-        let yaml = "input: [7, 3]\nlayers:\n  - \(Self.layer(cell, units: 13, sequences: true))\n  - \(Self.layer(cell, units: 5, sequences: false))\n"
+        let yaml =
+            "input: [7, 3]\nlayers:\n  - \(Self.layer(cell, units: 13, sequences: true))\n  - \(Self.layer(cell, units: 5, sequences: false))\n"
             + "  - dense: 2\nloss: mse\n"
         let plan = try compile(yaml, LoweringOptions(mode: .training, batch: 5, updates: false))
         let data = GradientCheck.randomData(for: plan, seed: 3)
         for threads in [1, 2] {
-            let (fast, reference) = run(plan, parameters: ParameterInitializer.values(for: plan, seed: 4), input: data.input,
-                                        target: data.target!, threads: threads)
+            let (fast, reference) = run(
+                plan, parameters: ParameterInitializer.values(for: plan, seed: 4), input: data.input,
+                target: data.target!, threads: threads)
             #expect(worstRelative(fast, reference) < 1e-5, "\(cell), \(threads) threads")
         }
     }
@@ -120,38 +133,50 @@ import Testing
     /// inputs in [−1, 1], Keras's default initializers) and nothing vanishes or explodes.
     @Test(arguments: cells.map(\.name))
     func longSequencesCheckOut(cell: String) throws {
-        let yaml = "input: [100, 3]\nlayers:\n  - \(Self.layer(cell, units: 6, sequences: true))\n  - global_avgpool\n  - dense: 2\nloss: mse\n"
+        let yaml =
+            "input: [100, 3]\nlayers:\n  - \(Self.layer(cell, units: 6, sequences: true))\n  - global_avgpool\n  - dense: 2\nloss: mse\n"
         let plan = try compile(yaml, LoweringOptions(mode: .training, batch: 2, updates: false))
         let report = GradientCheck.run(plan, seed: 11, perTensor: 5)
         #expect(!report.allGradientsZero)
         for e in report.entries {
             #expect(e.largestGradient > 0 && e.largestGradient.isFinite, "\(cell): \(e.parameter)")
-            #expect(e.worstRelativeError <= 1e-5, "\(cell): \(e.layer).\(e.parameter) relative error \(e.worstRelativeError)")
-            #expect(e.floatRelativeError <= 1e-4, "\(cell): \(e.layer).\(e.parameter) float error \(e.floatRelativeError)")
+            #expect(
+                e.worstRelativeError <= 1e-5,
+                "\(cell): \(e.layer).\(e.parameter) relative error \(e.worstRelativeError)")
+            #expect(
+                e.floatRelativeError <= 1e-4, "\(cell): \(e.layer).\(e.parameter) float error \(e.floatRelativeError)")
         }
     }
 
     /// Graphs built with PyTorch's convention (two bias rows per gate) compile and check too.
     @Test(arguments: cells.map(\.name))
     func pytorchConventionCompiles(cell: String) throws {
-        let yaml = "input: [6, 3]\nlayers:\n  - \(Self.layer(cell, units: 4, sequences: false))\n  - dense: 2\nloss: mse\n"
+        let yaml =
+            "input: [6, 3]\nlayers:\n  - \(Self.layer(cell, units: 4, sequences: false))\n  - dense: 2\nloss: mse\n"
         let plan = try Self.pytorchPlan(yaml)
-        #expect(plan.parameters.filter { $0.name.hasSuffix("bias") && $0.layer != "dense" }.allSatisfy { $0.shape == [2, $0.shape[1]] })
+        #expect(
+            plan.parameters.filter { $0.name.hasSuffix("bias") && $0.layer != "dense" }.allSatisfy {
+                $0.shape == [2, $0.shape[1]]
+            })
         let report = GradientCheck.run(plan, seed: 2, perTensor: 5)
         #expect(!report.allGradientsZero)
-        #expect(report.worstRelativeError <= 1e-5 && report.worstFloatError <= 1e-4, "\(report.worstRelativeError) \(report.worstFloatError)")
+        #expect(
+            report.worstRelativeError <= 1e-5 && report.worstFloatError <= 1e-4,
+            "\(report.worstRelativeError) \(report.worstFloatError)")
     }
 
     static func pytorchPlan(_ yaml: String) throws -> ExecutionPlan {
         let spec = try #require(Driver.check(SourceFile(path: "t.yaml", text: yaml)).spec)
         var builder = GraphBuilder(spec: spec, convention: .pytorch)
-        return try ExecutionPlan.compile(builder.build(), options: LoweringOptions(mode: .training, batch: 2, updates: false))
+        return try ExecutionPlan.compile(
+            builder.build(), options: LoweringOptions(mode: .training, batch: 2, updates: false))
     }
 
     /// An LSTM's two PyTorch bias rows act as their sum: the Keras plan with b = b_ih + b_hh agrees.
     @Test func pytorchBiasRowsAddUp() throws {
         let yaml = "input: [6, 3]\nlayers:\n  - lstm: 4\n  - dense: 2\nloss: mse\n"
-        let torch = try Self.pytorchPlan(yaml), keras = try compile(yaml, LoweringOptions(mode: .training, batch: 2, updates: false))
+        let torch = try Self.pytorchPlan(yaml)
+        let keras = try compile(yaml, LoweringOptions(mode: .training, batch: 2, updates: false))
         var rng = SplitMix64(seed: 8)
         let values = torch.parameters.map { p in (0..<p.shape.reduce(1, *)).map { _ in rng.normal() * 0.4 } }
         let summed = zip(torch.parameters, values).map { p, v in
@@ -165,11 +190,13 @@ import Testing
 
     /// Keras's unit_forget_bias: the LSTM forget gate's bias starts at 1, the rest from bias_init.
     @Test func unitForgetBiasStartsTheForgetGateAtOne() throws {
-        let plan = try compile("input: [4, 2]\nlayers:\n  - bidirectional: {lstm: 3}\n  - lstm: {units: 2, inputs: [input], unit_forget_bias: false, name: plain}\n  - concat: {inputs: [bidirectional, plain]}\nloss: mse\n",
-                               LoweringOptions(mode: .inference, batch: 1))
+        let plan = try compile(
+            "input: [4, 2]\nlayers:\n  - bidirectional: {lstm: 3}\n  - lstm: {units: 2, inputs: [input], unit_forget_bias: false, name: plain}\n  - concat: {inputs: [bidirectional, plain]}\nloss: mse\n",
+            LoweringOptions(mode: .inference, batch: 1))
         let values = ParameterInitializer.values(for: plan, seed: 1)
         for (p, v) in zip(plan.parameters, values) where p.name.hasSuffix("bias") {
-            let expected: [Double] = p.layer == "plain" ? Array(repeating: 0, count: 8) : [0, 0, 0, 1, 1, 1, 0, 0, 0, 0, 0, 0]
+            let expected: [Double] =
+                p.layer == "plain" ? Array(repeating: 0, count: 8) : [0, 0, 0, 1, 1, 1, 0, 0, 0, 0, 0, 0]
             #expect(v == expected, "\(p.layer).\(p.name): \(v)")
         }
         let recurrent = try #require(zip(plan.parameters, values).first { $0.0.name == "forward_recurrent_kernel" }?.1)
@@ -185,7 +212,8 @@ import Testing
     /// Input and recurrent dropout masks: the same seed and thread count give identical
     /// results, masks change from step to step, and inference has none.
     @Test func dropoutMasksAreDeterministic() throws {
-        let yaml = "input: [6, 3]\nlayers:\n  - gru: {units: 8, dropout: 0.3, recurrent_dropout: 0.3, return_sequences: true}\n"
+        let yaml =
+            "input: [6, 3]\nlayers:\n  - gru: {units: 8, dropout: 0.3, recurrent_dropout: 0.3, return_sequences: true}\n"
             + "  - lstm: {units: 8, recurrent_dropout: 0.5}\n  - dense: 2\nloss: mse\noptimizer: {sgd: 0.1}\n"
         let plan = try compile(yaml, LoweringOptions(mode: .training, batch: 16))
         func train(threads: Int, rate: Float) -> ([Double], [Float]) {
@@ -201,7 +229,9 @@ import Testing
             }
             return (losses, plan.parameters.flatMap { executor.read($0.buffer) })
         }
-        let a = train(threads: 2, rate: 0.1), b = train(threads: 2, rate: 0.1), c = train(threads: 1, rate: 0.1)
+        let a = train(threads: 2, rate: 0.1)
+        let b = train(threads: 2, rate: 0.1)
+        let c = train(threads: 1, rate: 0.1)
         #expect(a.0 == b.0 && a.1 == b.1)
         #expect(zip(a.1, c.1).allSatisfy { abs($0 - $1) < 1e-4 })
         // Unchanged weights and data: only the masks make the losses differ.
@@ -214,12 +244,15 @@ import Testing
     /// The mask of real steps passes per-step layers and stops at layers that mix timesteps.
     @Test func masksReachRecurrentLayersThroughPerStepLayers() throws {
         func masked(_ between: String, padding: String = ", padding_index: 0") throws -> Bool {
-            let plan = try compile("input: [10]\nlayers:\n  - embedding: {input_dim: 6, output_dim: 4\(padding)}\n\(between)  - lstm: 3\nloss: mse\n",
-                                   LoweringOptions(mode: .inference, batch: 2))
+            let plan = try compile(
+                "input: [10]\nlayers:\n  - embedding: {input_dim: 6, output_dim: 4\(padding)}\n\(between)  - lstm: 3\nloss: mse\n",
+                LoweringOptions(mode: .inference, batch: 2))
             return plan.instructions.contains { if case .recurrent(let s) = $0.kernel { s.masked } else { false } }
         }
         #expect(try masked(""))
-        #expect(try masked("  - dense: 5\n  - dropout: 0.5\n  - layernorm: {}\n  - gru: {units: 4, return_sequences: true}\n"))
+        #expect(
+            try masked(
+                "  - dense: 5\n  - dropout: 0.5\n  - layernorm: {}\n  - gru: {units: 4, return_sequences: true}\n"))
         #expect(try !masked("  - conv1d: {filters: 4, kernel: 3}\n"))
         #expect(try !masked("", padding: ""))
     }

@@ -15,7 +15,9 @@ import Testing
         let fast: Executor
         let reference: ReferenceExecutor
 
-        init(_ yaml: String, parameters: [String: [Double]], input: [Double], target: [Double], updates: Bool = true) throws {
+        init(_ yaml: String, parameters: [String: [Double]], input: [Double], target: [Double], updates: Bool = true)
+            throws
+        {
             plan = try compile(yaml, LoweringOptions(mode: .training, batch: 1, updates: updates))
             #expect(plan.verify() == [])
             fast = Executor(plan: plan, threads: 1)
@@ -42,16 +44,22 @@ import Testing
         func expect(_ name: String, _ expected: [Double], sourceLocation: SourceLocation = #_sourceLocation) {
             let p = plan.parameters.first { "\($0.layer).\($0.name)" == name }!
             for (i, (f, r)) in zip(fast.read(p.buffer), reference.read(p.buffer)).enumerated() {
-                #expect(abs(Double(f) - expected[i]) <= 1e-6 * max(1, abs(expected[i])), "fast \(name)[\(i)]: \(f) vs \(expected[i])",
-                        sourceLocation: sourceLocation)
-                #expect(abs(r - expected[i]) <= 1e-12 * max(1, abs(expected[i])), "reference \(name)[\(i)]: \(r) vs \(expected[i])",
-                        sourceLocation: sourceLocation)
+                #expect(
+                    abs(Double(f) - expected[i]) <= 1e-6 * max(1, abs(expected[i])),
+                    "fast \(name)[\(i)]: \(f) vs \(expected[i])",
+                    sourceLocation: sourceLocation)
+                #expect(
+                    abs(r - expected[i]) <= 1e-12 * max(1, abs(expected[i])),
+                    "reference \(name)[\(i)]: \(r) vs \(expected[i])",
+                    sourceLocation: sourceLocation)
             }
         }
     }
 
     /// y = x·W + b for one sample and the mse gradients: dy = 2(y − t)/units, dW = xᵀ·dy, db = dy.
-    static func denseMSE(w: [Double], b: [Double], x: [Double], t: [Double]) -> (dW: [Double], db: [Double], loss: Double) {
+    static func denseMSE(w: [Double], b: [Double], x: [Double], t: [Double]) -> (
+        dW: [Double], db: [Double], loss: Double
+    ) {
         let units = t.count
         let y = (0..<units).map { u in b[u] + x.indices.reduce(0) { $0 + x[$1] * w[$1 * units + u] } }
         let dy = (0..<units).map { 2 * (y[$0] - t[$0]) / Double(units) }
@@ -85,7 +93,9 @@ import Testing
         let f = try fixture(Self.layer(", regularizer: {l1_l2: {l1: 0.05, l2: 0.1}}, bias_regularizer: {l2: 0.2}"))
         f.step(learningRate: 0.1)
         let (dW, db, data) = Self.denseMSE(w: Self.w, b: Self.b, x: Self.x, t: Self.t)
-        f.expect("dense.kernel", Self.w.indices.map { Self.w[$0] - 0.1 * (dW[$0] + 0.05 * Self.sign(Self.w[$0]) + 0.2 * Self.w[$0]) })
+        f.expect(
+            "dense.kernel",
+            Self.w.indices.map { Self.w[$0] - 0.1 * (dW[$0] + 0.05 * Self.sign(Self.w[$0]) + 0.2 * Self.w[$0]) })
         f.expect("dense.bias", Self.b.indices.map { Self.b[$0] - 0.1 * (db[$0] + 0.4 * Self.b[$0]) })
         let penalty = Self.w.reduce(0) { $0 + 0.05 * abs($1) + 0.1 * $1 * $1 } + Self.b.reduce(0) { $0 + 0.2 * $1 * $1 }
         #expect(abs(f.reference.penalty - penalty) <= 1e-12 && abs(f.fast.penalty - penalty) <= 1e-6)
@@ -113,12 +123,14 @@ import Testing
     }
 
     /// W = 0, x = (3, 4), t = 1: y = 0, dy = −2, dW = (−6, −8), so the global norm is 10.
-    static let normCase = "input: [2]\nlayers:\n  - dense: {units: 1, use_bias: false}\nloss: mse\noptimizer: {sgd: 1.0}\n"
+    static let normCase =
+        "input: [2]\nlayers:\n  - dense: {units: 1, use_bias: false}\nloss: mse\noptimizer: {sgd: 1.0}\n"
 
     @Test func clipNormRescalesByTheGlobalNorm() throws {
         for (c, scale) in [(1.0, 0.1), (20.0, 1.0)] {
-            let f = try Fixture(Self.normCase + "regularization: {clip_norm: \(c)}", parameters: ["dense.kernel": [0, 0]],
-                                input: [3, 4], target: [1])
+            let f = try Fixture(
+                Self.normCase + "regularization: {clip_norm: \(c)}", parameters: ["dense.kernel": [0, 0]],
+                input: [3, 4], target: [1])
             f.step(learningRate: 1)
             #expect(f.reference.gradientNorm == 10)
             #expect(abs(f.fast.gradientNorm! - 10) <= 1e-6)
@@ -138,13 +150,17 @@ import Testing
         ]
         for (constraint, expected) in cases {
             let start: [Double] = constraint == "non_neg" ? [3, -4] : [3, 4]
-            let f = try Fixture(Self.normCase.replacingOccurrences(of: "use_bias: false", with: "use_bias: false, constraint: \(constraint)"),
-                                parameters: ["dense.kernel": start], input: [0, 0], target: [0])
+            let f = try Fixture(
+                Self.normCase.replacingOccurrences(
+                    of: "use_bias: false", with: "use_bias: false, constraint: \(constraint)"),
+                parameters: ["dense.kernel": start], input: [0, 0], target: [0])
             f.step(learningRate: 0)
             f.expect("dense.kernel", expected)
         }
         // After a real step: (0, 0) − 1·(−6, −8) = (6, 8), norm 10, capped at the model-wide 0.5.
-        let f = try Fixture(Self.normCase + "regularization: {max_norm: 0.5}", parameters: ["dense.kernel": [0, 0]], input: [3, 4], target: [1])
+        let f = try Fixture(
+            Self.normCase + "regularization: {max_norm: 0.5}", parameters: ["dense.kernel": [0, 0]], input: [3, 4],
+            target: [1])
         f.step(learningRate: 1)
         f.expect("dense.kernel", [6 * 0.5 / (10 + 1e-7), 8 * 0.5 / (10 + 1e-7)])
         let w = f.fast.read(f.plan.parameters[0].buffer)
@@ -155,7 +171,8 @@ import Testing
     /// weight matrix (embedding tables too), a layer's own regularizer or constraint instead,
     /// bias_regularizer on biases, nothing on frozen layers.
     @Test func penaltiesAndConstraintsFollowTheSpec() throws {
-        let plan = try compile("""
+        let plan = try compile(
+            """
             input: [4]
             layers:
               - embedding: {input_dim: 5, output_dim: 3}
@@ -176,13 +193,18 @@ import Testing
         let constraints = plan.instructions.compactMap { i -> String? in
             if case .constrain(let c, _, _) = i.kernel { "\(plan[i.operands[0].buffer].name) \(c.name)" } else { nil }
         }
-        #expect(constraints == ["dense_1.kernel max_norm(3.0)", "dense.kernel non_neg", "embedding.embeddings max_norm(3.0)"])
+        #expect(
+            constraints == [
+                "dense_1.kernel max_norm(3.0)", "dense.kernel non_neg", "embedding.embeddings max_norm(3.0)",
+            ])
         #expect(!plan.instructions.contains { $0.layer == "dense_2" && $0.phase == .update })
     }
 
     /// Nothing declared, nothing emitted: the plan has none of the regularization kernels.
     @Test func unregularizedPlansAreUnchanged() throws {
-        let plan = try #require(try Driver.compile(path: modelPath("lenet5.yaml"), options: LoweringOptions(mode: .training, batch: 4)).plan)
+        let plan = try #require(
+            try Driver.compile(path: modelPath("lenet5.yaml"), options: LoweringOptions(mode: .training, batch: 4)).plan
+        )
         #expect(plan.penalty == nil && plan.gradientNorm == nil)
         for i in plan.instructions {
             switch i.kernel {
@@ -196,10 +218,13 @@ import Testing
     /// With clip_norm every update waits for the last gradient: one norm instruction, then
     /// the updates; the gradients stay live until them and the plan still verifies.
     @Test func clipNormDefersEveryUpdate() throws {
-        let yaml = try String(contentsOfFile: modelPath("lenet5.yaml"), encoding: .utf8) + "\nregularization: {clip_norm: 1.0}\n"
+        let yaml =
+            try String(contentsOfFile: modelPath("lenet5.yaml"), encoding: .utf8)
+            + "\nregularization: {clip_norm: 1.0}\n"
         let plan = try compile(yaml, LoweringOptions(mode: .training, batch: 8))
         #expect(plan.verify() == [])
-        let clip = try #require(plan.instructions.firstIndex { if case .clipByGlobalNorm = $0.kernel { true } else { false } })
+        let clip = try #require(
+            plan.instructions.firstIndex { if case .clipByGlobalNorm = $0.kernel { true } else { false } })
         #expect(plan.instructions[..<clip].allSatisfy { $0.phase != .update })
         #expect(plan.instructions[clip...].allSatisfy { $0.phase == .update })
         let gradients = plan.parameters.compactMap(\.gradient)

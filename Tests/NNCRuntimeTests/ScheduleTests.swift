@@ -11,7 +11,8 @@ import Testing
 @Suite struct ScheduleTests {
     /// The schedule a spec with `schedule: <text>` declares.
     func schedule(_ text: String, optimizer: String = "{sgd: 0.1}") throws -> (LearningRateSchedule, ModelSpec) {
-        let yaml = "input: [4]\nlayers:\n  - dense: 2\nloss: mse\noptimizer: \(optimizer)\nschedule: \(text)\ntrain: {epochs: 100}\n"
+        let yaml =
+            "input: [4]\nlayers:\n  - dense: 2\nloss: mse\noptimizer: \(optimizer)\nschedule: \(text)\ntrain: {epochs: 100}\n"
         let result = Driver.check(SourceFile(path: "s.yaml", text: yaml))
         #expect(!result.hasErrors, "\(DiagnosticRenderer().render(result.diagnostics))")
         return (try #require(result.graph).training.schedule, try #require(result.spec))
@@ -25,9 +26,9 @@ import Testing
 
     @Test func stepDropsByTheFactorEveryPeriod() throws {
         let (s, _) = try schedule("{step: {every: 3, factor: 0.5, unit: epochs}}")
-        #expect(close(rate(s, step: 29), 0.1))      // epoch 2
-        #expect(close(rate(s, step: 30), 0.05))     // epoch 3
-        #expect(close(rate(s, step: 65), 0.025))    // epoch 6
+        #expect(close(rate(s, step: 29), 0.1))  // epoch 2
+        #expect(close(rate(s, step: 30), 0.05))  // epoch 3
+        #expect(close(rate(s, step: 65), 0.025))  // epoch 6
         #expect(!s.changesPerStep)
     }
 
@@ -66,7 +67,8 @@ import Testing
         let (s, _) = try schedule("{one_cycle: {max_learning_rate: 1.0, duration: 100, unit: steps}}")
         #expect(close(rate(s, step: 0), 1.0 / 25))
         #expect(close(rate(s, step: 29), 1.0))
-        let initial = 1.0 / 25, final = initial / 10_000
+        let initial = 1.0 / 25
+        let final = initial / 10_000
         #expect(close(rate(s, step: 64), final + (1 - final) / 2))
         #expect(close(rate(s, step: 99), final))
         // Half-way up: the cosine's midpoint between initial and maximum.
@@ -74,21 +76,24 @@ import Testing
     }
 
     @Test func warmupRisesLinearlyThenHandsOverWithItsClockRestarted() throws {
-        let (s, _) = try schedule("{warmup: {duration: 10, from: 0.1, then: {cosine: {duration: 90, unit: steps}}, unit: steps}}")
+        let (s, _) = try schedule(
+            "{warmup: {duration: 10, from: 0.1, then: {cosine: {duration: 90, unit: steps}}, unit: steps}}")
         #expect(close(rate(s, step: 0), 0.01))
         #expect(close(rate(s, step: 5), 0.1 * (0.1 + 0.9 * 0.5)))
         #expect(close(rate(s, step: 10), 0.1))
         #expect(close(rate(s, step: 55), 0.05))
         // A warm-up in epochs hands over to a schedule in steps: 2 epochs × 10 steps.
-        let (mixed, _) = try schedule("{warmup: {duration: 2, then: {exponential: {rate: 0.5, every: 10, unit: steps}}, unit: epochs}}")
-        #expect(close(rate(mixed, step: 10), 0.05))   // epoch 1 of 2: half-way
-        #expect(close(rate(mixed, step: 20), 0.1))    // then's t = 0
-        #expect(close(rate(mixed, step: 30), 0.05))   // then's t = 10
+        let (mixed, _) = try schedule(
+            "{warmup: {duration: 2, then: {exponential: {rate: 0.5, every: 10, unit: steps}}, unit: epochs}}")
+        #expect(close(rate(mixed, step: 10), 0.05))  // epoch 1 of 2: half-way
+        #expect(close(rate(mixed, step: 20), 0.1))  // then's t = 0
+        #expect(close(rate(mixed, step: 30), 0.05))  // then's t = 10
     }
 
     /// Keras's ReduceLROnPlateau, traced by hand with patience 2, factor 0.5, cooldown 1.
     @Test func plateauReducesAfterPatienceThenCoolsDown() throws {
-        let (s, _) = try schedule("{reduce_on_plateau: {monitor: val_loss, factor: 0.5, patience: 2, cooldown: 1, min_delta: 0.0}}")
+        let (s, _) = try schedule(
+            "{reduce_on_plateau: {monitor: val_loss, factor: 0.5, patience: 2, cooldown: 1, min_delta: 0.0}}")
         let rule = try #require(s.plateauRule)
         var state = PlateauState(rule: rule)
         let values = [1.0, 0.9, 0.95, 0.96, 0.97, 0.98, 0.99, 0.5]
@@ -98,7 +103,10 @@ import Testing
         // 0.98: wait 2 → reduce; 0.99: cooldown ends, wait 1; 0.5 improves.
         #expect(reduced == [false, false, false, true, false, true, false, false])
         #expect(close(state.factor, 0.25))
-        #expect(close(s.rate(base: 0.1, at: TrainingClock(step: 0, epoch: 0), stepsPerEpoch: 1, plateauFactor: state.factor), 0.025))
+        #expect(
+            close(
+                s.rate(base: 0.1, at: TrainingClock(step: 0, epoch: 0), stepsPerEpoch: 1, plateauFactor: state.factor),
+                0.025))
     }
 
     @Test func plateauNeverGoesBelowTheMinimum() throws {
@@ -110,12 +118,17 @@ import Testing
     }
 
     @Test func earlyStoppingWaitsPatienceEpochs() throws {
-        let graph = try #require(Driver.check(SourceFile(path: "e.yaml", text: """
-            input: [4]
-            layers: [{dense: 2}]
-            loss: mse
-            train: {early_stopping: {monitor: val_loss, patience: 2}}
-            """)).graph)
+        let graph = try #require(
+            Driver.check(
+                SourceFile(
+                    path: "e.yaml",
+                    text: """
+                        input: [4]
+                        layers: [{dense: 2}]
+                        loss: mse
+                        train: {early_stopping: {monitor: val_loss, patience: 2}}
+                        """)
+            ).graph)
         var stopping = EarlyStopping(try #require(graph.training.train.earlyStopping))
         let verdicts = [1.0, 0.9, 0.95, 0.96].enumerated().map { stopping.endEpoch($0.offset, value: $0.element) }
         #expect(verdicts == [.improved, .improved, .keepGoing, .stop])
@@ -126,7 +139,8 @@ import Testing
     }
 
     @Test func momentumRampsLinearly() throws {
-        let yaml = "input: [4]\nlayers: [{dense: 2}]\nloss: mse\noptimizer: {sgd: {learning_rate: 0.1, momentum: 0.5}}\nmomentum_schedule: {linear: {from: 0.5, to: 0.9, duration: 10, unit: steps}}\ntrain: {epochs: 5}\n"
+        let yaml =
+            "input: [4]\nlayers: [{dense: 2}]\nloss: mse\noptimizer: {sgd: {learning_rate: 0.1, momentum: 0.5}}\nmomentum_schedule: {linear: {from: 0.5, to: 0.9, duration: 10, unit: steps}}\ntrain: {epochs: 5}\n"
         let m = try #require(Driver.check(SourceFile(path: "m.yaml", text: yaml)).graph).training.momentumSchedule
         #expect(close(m.momentum(base: 0.5, at: TrainingClock(step: 5, epoch: 0)), 0.7))
         #expect(close(m.momentum(base: 0.5, at: TrainingClock(step: 20, epoch: 2)), 0.9))

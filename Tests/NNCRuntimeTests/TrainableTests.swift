@@ -19,7 +19,8 @@ import Testing
     /// buffers, no instruction writes it, it is unchanged after steps, and the layer before it
     /// still trains (its gradient flows through the frozen one).
     @Test func frozenLayersStayFixedWhileGradientsFlowThroughThem() throws {
-        let plan = try compile("""
+        let plan = try compile(
+            """
             input: [4]
             layers:
               - dense: {units: 5, activation: tanh}
@@ -34,7 +35,9 @@ import Testing
         #expect(frozen.count == 2 && frozen.allSatisfy { !$0.trainable && $0.gradient == nil })
         let frozenBuffers = Set(frozen.map(\.buffer))
         #expect(!plan.instructions.contains { $0.writes.contains { frozenBuffers.contains($0) } })
-        #expect(!plan.buffers.contains { $0.name.hasPrefix("dense_1.kernel.") || $0.name.hasPrefix("dense_1.bias.") }, "no optimizer state")
+        #expect(
+            !plan.buffers.contains { $0.name.hasPrefix("dense_1.kernel.") || $0.name.hasPrefix("dense_1.bias.") },
+            "no optimizer state")
 
         let fast = Executor(plan: plan, threads: 1)
         let reference = ReferenceExecutor(plan: plan)
@@ -48,7 +51,8 @@ import Testing
             reference.run(learningRate: 0.1)
         }
         for (k, p) in plan.parameters.enumerated() {
-            let now = fast.read(p.buffer), old = before[k]
+            let now = fast.read(p.buffer)
+            let old = before[k]
             if p.layer == "dense_1" {
                 #expect(now == old, "\(p.layer).\(p.name) is frozen")
                 #expect(reference.read(p.buffer) == referenceBefore[k])
@@ -65,7 +69,8 @@ import Testing
         "{l2: 0.02, clip_value: 0.05}",
     ])
     func regularizedStepsFollowTheReference(regularization: String) throws {
-        let plan = try compile("""
+        let plan = try compile(
+            """
             input: [6]
             layers:
               - dense: {units: 5, activation: {swish: {learnable: true}}, bias_regularizer: {l1_l2: {l1: 0.01, l2: 0.01}}}

@@ -16,7 +16,10 @@ import Testing
         init(pool: @escaping () -> ThreadPool) { self.pool = pool }
         func runStarted(_ header: RunHeader) {}
         func epochStarted(_ epoch: Int, of epochs: Int, batches: Int) { self.epoch = epoch }
-        func batchFinished(_ batch: Int, of batches: Int, samples: Int, seconds: Double, loss: Double, metrics: () -> [(String, Double)]) {
+        func batchFinished(
+            _ batch: Int, of batches: Int, samples: Int, seconds: Double, loss: Double,
+            metrics: () -> [(String, Double)]
+        ) {
             guard epoch == 2 else { return }
             if batch == 2 {
                 ExecutorTests().track(pool())
@@ -32,14 +35,21 @@ import Testing
     }
 
     @Test func batchesOfARealRunMakeNoHeapAllocations() throws {
-        guard nnc_allocation_counter_active() != 0 || { _ = [Int](repeating: 0, count: 1000); return nnc_allocation_counter_active() != 0 }() else {
+        guard
+            nnc_allocation_counter_active() != 0
+                || {
+                    _ = [Int](repeating: 0, count: 1000)
+                    return nnc_allocation_counter_active() != 0
+                }()
+        else {
             Issue.record("the allocation counter is not active on this platform")
             return
         }
         let out = FileManager.default.temporaryDirectory.appendingPathComponent("nnc-alloc-\(UUID().uuidString)").path
         defer { try? FileManager.default.removeItem(atPath: out) }
-        let session = try TrainingSession.make(model: modelPath("mnist_mlp.yaml"), resume: nil,
-                                               overrides: .init(epochs: 2, threads: 2, outputDirectory: out))
+        let session = try TrainingSession.make(
+            model: modelPath("mnist_mlp.yaml"), resume: nil,
+            overrides: .init(epochs: 2, threads: 2, outputDirectory: out))
         let observer = Counting { session.trainer.executor.pool }
         _ = try session.trainer.run(observer: observer)
         let allocations = try #require(observer.allocations)

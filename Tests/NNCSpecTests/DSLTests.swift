@@ -13,7 +13,8 @@ import Testing
     }
 
     @Test func spellsTheSameModelAsYAML() {
-        let (yaml, d1) = load("""
+        let (yaml, d1) = load(
+            """
             model: m
             input: [32, 32, 3]
             init: {weights: {normal: {std: 0.02}}}
@@ -40,7 +41,8 @@ import Testing
             train: {epochs: 10, batch_size: 64, early_stopping: {patience: 3, restore_best: true}}
             data: {train: {path: x.csv, label_column: 0}, preprocess: {standardize: true}}
             """)
-        let (nn, d2) = dsl("""
+        let (nn, d2) = dsl(
+            """
             model m
             input [32, 32, 3]
             init weights=normal(std=0.02)
@@ -80,7 +82,8 @@ import Testing
     }
 
     @Test func syntaxErrorsAreLocatedAndAllReported() {
-        let (spec, diagnostics) = dsl("""
+        let (spec, diagnostics) = dsl(
+            """
             input 784
             dense units=
             dense 10 activation=relu)
@@ -90,13 +93,14 @@ import Testing
             """)
         #expect(spec == nil)
         #expect(codes(diagnostics) == ["E0102@2:13", "E0102@3:25", "E0102@4:1", "E0102@5:7", "E0102@6:3"])
-        #expect(diagnostics.sorted.map(\.message) == [
-            "expected a value after 'units='",
-            "expected the end of the statement; found ')'",
-            "indent and separate with spaces; tabs are not allowed",
-            "a string must end on the line it starts; add the closing \"",
-            "only the body of a 'block' or 'repeat' is indented",
-        ])
+        #expect(
+            diagnostics.sorted.map(\.message) == [
+                "expected a value after 'units='",
+                "expected the end of the statement; found ')'",
+                "indent and separate with spaces; tabs are not allowed",
+                "a string must end on the line it starts; add the closing \"",
+                "only the body of a 'block' or 'repeat' is indented",
+            ])
     }
 
     @Test func schemaErrorsComeFromTheSharedDecoder() {

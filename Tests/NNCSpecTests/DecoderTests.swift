@@ -3,14 +3,16 @@ import Testing
 
 @Suite struct DecoderTests {
     @Test func shortAndFullFormsDecodeAlike() throws {
-        let (short, d1) = load("""
+        let (short, d1) = load(
+            """
             input: [28, 28, 1]
             layers:
               - conv2d: [6, 5]
               - maxpool2d: 2
               - dense: 10
             """)
-        let (full, d2) = load("""
+        let (full, d2) = load(
+            """
             input: [28, 28, 1]
             layers:
               - conv2d: {filters: 6, kernel: [5, 5]}
@@ -18,7 +20,8 @@ import Testing
               - dense: {units: 10, activation: linear}
             """)
         #expect(d1.isEmpty && d2.isEmpty)
-        let a = try #require(short), b = try #require(full)
+        let a = try #require(short)
+        let b = try #require(full)
         for (x, y) in zip(a.layers, b.layers) {
             #expect(x.component.yamlText == y.component.yamlText)
         }
@@ -39,7 +42,8 @@ import Testing
     }
 
     @Test func unknownKeySuggestsTheClosestAndSuppressesTheMissingOne() {
-        let (_, diagnostics) = load("""
+        let (_, diagnostics) = load(
+            """
             input: [28, 28, 1]
             layers:
               - conv2d: {filters: 6, kernal: 5}
@@ -49,7 +53,8 @@ import Testing
     }
 
     @Test func wrongTypesAndRangesAreLocated() {
-        let (_, diagnostics) = load("""
+        let (_, diagnostics) = load(
+            """
             input: [28, 28, 1]
             layers:
               - dense: {units: 12.5}
@@ -58,13 +63,16 @@ import Testing
             optimizer: {sgd: {momentum: 1.0}}
             train: {epochs: 0, shuffle: maybe}
             """)
-        #expect(codes(diagnostics) == ["E0202@3:20", "E0203@4:14", "E0202@5:20", "E0203@6:29", "E0203@7:17", "E0202@7:29"])
+        #expect(
+            codes(diagnostics) == ["E0202@3:20", "E0203@4:14", "E0202@5:20", "E0203@6:29", "E0203@7:17", "E0202@7:29"])
     }
 
     @Test func unknownKindsSuggestKnownOnes() {
-        let (_, diagnostics) = load("input: [4]\nlayers:\n  - dens: 3\n  - dense: {units: 2, activation: rleu}\nloss: mse\noptimizer: adamm\n")
+        let (_, diagnostics) = load(
+            "input: [4]\nlayers:\n  - dens: 3\n  - dense: {units: 2, activation: rleu}\nloss: mse\noptimizer: adamm\n")
         #expect(codes(diagnostics) == ["E0204@3:5", "E0204@4:35", "E0204@6:12"])
-        #expect(diagnostics.sorted.map(\.help) == ["did you mean 'dense'?", "did you mean 'relu'?", "did you mean 'adam'?"])
+        #expect(
+            diagnostics.sorted.map(\.help) == ["did you mean 'dense'?", "did you mean 'relu'?", "did you mean 'adam'?"])
     }
 
     @Test func numbersAcceptFractionsAndUnderscores() throws {
@@ -81,7 +89,10 @@ import Testing
         for text in ["1", "+1", "-1", "1_000", "1_0_0", ".5", "5.", "1.5e-3", "1E3", "2_5.0_1"] {
             #expect(SpecDecoder.plainNumber(text) != nil, "\(text) should be a number")
         }
-        for text in ["_1", "1_", "1__0", "1_.5", "1._5", "0x10", "0o17", "0b11", "1:30", ".inf", "nan", "inf", "1e", "1e_3", "-", ".", "", " 1", "1 ", "٣"] {
+        for text in [
+            "_1", "1_", "1__0", "1_.5", "1._5", "0x10", "0o17", "0b11", "1:30", ".inf", "nan", "inf", "1e", "1e_3", "-",
+            ".", "", " 1", "1 ", "٣",
+        ] {
             #expect(SpecDecoder.plainNumber(text) == nil, "\(text) should not be a number")
         }
         #expect(SpecDecoder.plainNumber("10_000") == "10000")
@@ -118,7 +129,8 @@ import Testing
     }
 
     @Test func blocksExpandWithQualifiedNamesAndArguments() throws {
-        let (spec, diagnostics) = load("""
+        let (spec, diagnostics) = load(
+            """
             input: [8, 8, 4]
             blocks:
               unit:
@@ -138,8 +150,11 @@ import Testing
             """)
         #expect(diagnostics.isEmpty, "\(codes(diagnostics))")
         let names = try #require(spec?.layers.map(\.name))
-        #expect(names == ["stage2.block1.conv1", "stage2.block1.add", "stage2.block2.conv1", "stage2.block2.add",
-                          "stage2.block3.conv1", "stage2.block3.add", "dense"])
+        #expect(
+            names == [
+                "stage2.block1.conv1", "stage2.block1.add", "stage2.block2.conv1", "stage2.block2.add",
+                "stage2.block3.conv1", "stage2.block3.add", "dense",
+            ])
         // Each block's `input` is the previous block's output; `stage2` means its last layer.
         #expect(spec?.layers[3].inputs.map(\.name) == ["stage2.block1.add", "stage2.block2.conv1"])
         #expect(spec?.layers[6].inputs.map(\.name) == ["stage2.block3.add"])
@@ -147,7 +162,8 @@ import Testing
     }
 
     @Test func blockMistakesAreReported() {
-        let (_, diagnostics) = load("""
+        let (_, diagnostics) = load(
+            """
             input: [4]
             blocks:
               loop:
@@ -172,7 +188,8 @@ import Testing
     }
 
     @Test func expansionLimitStopsRunawayRepeats() {
-        let (_, diagnostics) = load("input: [8]\nlayers:\n  - repeat: 2000\n    layers:\n      - repeat: 2000\n        layers: [flatten]\n")
+        let (_, diagnostics) = load(
+            "input: [8]\nlayers:\n  - repeat: 2000\n    layers:\n      - repeat: 2000\n        layers: [flatten]\n")
         #expect(codes(diagnostics) == ["E0401@3:5"])
     }
 
@@ -189,7 +206,8 @@ import Testing
     }
 
     @Test func paddingForms() throws {
-        let (spec, diagnostics) = load("""
+        let (spec, diagnostics) = load(
+            """
             input: [9, 9, 1]
             layers:
               - conv2d: {filters: 1, kernel: 3, padding: 1}
@@ -205,7 +223,8 @@ import Testing
     }
 
     @Test func anchorsAliasesAndMergeKeys() throws {
-        let (spec, diagnostics) = load("""
+        let (spec, diagnostics) = load(
+            """
             input: [8]
             x-hidden: &hidden {activation: relu, init: he_normal}
             layers:

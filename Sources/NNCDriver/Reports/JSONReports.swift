@@ -5,7 +5,12 @@ import NNCSpec
 /// The `--format json` shapes of check and summary results, for tools and scripts.
 public enum JSONReports {
     struct DiagnosticJSON: Encodable {
-        struct Label: Encodable { var line: Int; var column: Int; var severity: String; var message: String }
+        struct Label: Encodable {
+            var line: Int
+            var column: Int
+            var severity: String
+            var message: String
+        }
         var severity: String
         var code: String
         var message: String
@@ -68,11 +73,15 @@ public enum JSONReports {
     /// The first `DiagnosticRenderer.limit` diagnostics, their texts clipped as printed ones are.
     static func diagnostics(_ list: [Diagnostic]) -> [DiagnosticJSON] {
         list.prefix(DiagnosticRenderer.limit).map { $0.clipped() }.map { d in
-            DiagnosticJSON(severity: d.severity.rawValue, code: d.code.rawValue, message: d.message,
-                           file: d.location.file?.path, line: d.location.line, column: d.location.column,
-                           labels: d.labels.map { .init(line: $0.location.line, column: $0.location.column,
-                                                        severity: $0.severity.rawValue, message: $0.message) },
-                           notes: d.notes, help: d.help)
+            DiagnosticJSON(
+                severity: d.severity.rawValue, code: d.code.rawValue, message: d.message,
+                file: d.location.file?.path, line: d.location.line, column: d.location.column,
+                labels: d.labels.map {
+                    .init(
+                        line: $0.location.line, column: $0.location.column,
+                        severity: $0.severity.rawValue, message: $0.message)
+                },
+                notes: d.notes, help: d.help)
         }
     }
 
@@ -80,37 +89,46 @@ public enum JSONReports {
         guard let graph else { return [] }
         return graph.nodes.map { node in
             var explanations: [String: String] = [:]
-            for e in node.explanations { explanations[e.topic] = explanations[e.topic].map { $0 + "; " + e.text } ?? e.text }
+            for e in node.explanations {
+                explanations[e.topic] = explanations[e.topic].map { $0 + "; " + e.text } ?? e.text
+            }
             return LayerJSON(
                 name: node.name, type: node.typeName, output_shape: node.shape?.dims, params: node.paramCount,
                 trainable_params: node.trainableParams, non_trainable_params: node.nonTrainableParams,
                 macs: node.macs, flops: node.flops, connected_to: node.inputs.map { graph[$0].name },
-                arithmetic: node.arithmetic.isEmpty ? nil : node.arithmetic.map {
-                    ArithmeticJSON(input: $0.input, kernel: $0.kernel, stride: $0.stride, dilation: $0.dilation,
-                                   pad_low: $0.padLow, pad_high: $0.padHigh, rounding: $0.rounding.rawValue,
-                                   padding: $0.paddingMode, output: $0.output, formula: $0.formula)
-                },
+                arithmetic: node.arithmetic.isEmpty
+                    ? nil
+                    : node.arithmetic.map {
+                        ArithmeticJSON(
+                            input: $0.input, kernel: $0.kernel, stride: $0.stride, dilation: $0.dilation,
+                            pad_low: $0.padLow, pad_high: $0.padHigh, rounding: $0.rounding.rawValue,
+                            padding: $0.paddingMode, output: $0.output, formula: $0.formula)
+                    },
                 receptive_field: node.arithmetic.isEmpty ? nil : node.receptiveField?.size,
                 explanations: explanations)
         }
     }
 
     public static func check(_ result: CheckResult) -> String {
-        encode(CheckJSON(file: result.file.path, model: result.spec?.name, ok: !result.hasErrors,
-                         errors: result.errors.count, warnings: result.warnings.count,
-                         diagnostics: diagnostics(result.diagnostics), diagnostics_omitted: omitted(result.diagnostics),
-                         layers: layers(result.graph)))
+        encode(
+            CheckJSON(
+                file: result.file.path, model: result.spec?.name, ok: !result.hasErrors,
+                errors: result.errors.count, warnings: result.warnings.count,
+                diagnostics: diagnostics(result.diagnostics), diagnostics_omitted: omitted(result.diagnostics),
+                layers: layers(result.graph)))
     }
 
     public static func summary(_ result: CheckResult, convention: Convention) -> String {
         let g = result.graph
-        return encode(SummaryJSON(model: result.spec?.name, complete: !result.hasErrors, convention: convention.rawValue,
-                                  total_params: g?.totalParams ?? 0, trainable_params: g?.trainableParams ?? 0,
-                                  non_trainable_params: g?.nonTrainableParams ?? 0, macs: g?.macs ?? 0, flops: g?.flops ?? 0,
-                                  parameter_bytes: g?.parameterBytes ?? 0,
-                                  activation_bytes_per_sample: g?.activationBytesPerSample ?? 0,
-                                  layers: layers(g), diagnostics: diagnostics(result.diagnostics),
-                                  diagnostics_omitted: omitted(result.diagnostics)))
+        return encode(
+            SummaryJSON(
+                model: result.spec?.name, complete: !result.hasErrors, convention: convention.rawValue,
+                total_params: g?.totalParams ?? 0, trainable_params: g?.trainableParams ?? 0,
+                non_trainable_params: g?.nonTrainableParams ?? 0, macs: g?.macs ?? 0, flops: g?.flops ?? 0,
+                parameter_bytes: g?.parameterBytes ?? 0,
+                activation_bytes_per_sample: g?.activationBytesPerSample ?? 0,
+                layers: layers(g), diagnostics: diagnostics(result.diagnostics),
+                diagnostics_omitted: omitted(result.diagnostics)))
     }
 
     static func omitted(_ list: [Diagnostic]) -> Int? {

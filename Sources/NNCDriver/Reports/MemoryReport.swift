@@ -8,7 +8,9 @@ import NNCSpec
 public enum MemoryReport {
     /// Tensor bytes of one plan: the arena plus the persistent segment (GEMM workspace,
     /// which depends on the thread count, is extra and small).
-    public static func bytes(_ graph: Graph, _ spec: ModelSpec, mode: LoweringOptions.Mode, batch: Int) -> ExecutionPlan? {
+    public static func bytes(_ graph: Graph, _ spec: ModelSpec, mode: LoweringOptions.Mode, batch: Int)
+        -> ExecutionPlan?
+    {
         try? ExecutionPlan.compile(graph, options: LoweringOptions(mode: mode, batch: batch))
     }
 
@@ -22,21 +24,26 @@ public enum MemoryReport {
         }
         var out = "Plan memory at batch \(batch) (exact, from the compiled plans; nnc plan shows every buffer):\n"
         if graph.training.loss != nil, let training = bytes(graph, spec, mode: .training, batch: batch) {
-            out += "  training step: \(SummaryTable.bytes(training.totalBytes)) (arena \(SummaryTable.bytes(training.arenaBytes)), "
+            out +=
+                "  training step: \(SummaryTable.bytes(training.totalBytes)) (arena \(SummaryTable.bytes(training.arenaBytes)), "
                 + "parameters and optimizer state \(SummaryTable.bytes(training.persistentBytes)))\n"
         }
-        out += "  inference:     \(SummaryTable.bytes(inference.totalBytes)) (arena \(SummaryTable.bytes(inference.arenaBytes)), "
+        out +=
+            "  inference:     \(SummaryTable.bytes(inference.totalBytes)) (arena \(SummaryTable.bytes(inference.arenaBytes)), "
             + "parameters and weights packed or folded for inference \(SummaryTable.bytes(inference.persistentBytes)))\n"
         return out
     }
 
     /// The largest batch whose plan fits in `budget` bytes (0 when even batch 1 does not),
     /// by doubling then bisection; at most about 2·log₂(batch) compilations.
-    public static func largestBatch(_ graph: Graph, _ spec: ModelSpec, mode: LoweringOptions.Mode, budget: Int,
-                                    limit: Int = 1 << 20) -> Int {
+    public static func largestBatch(
+        _ graph: Graph, _ spec: ModelSpec, mode: LoweringOptions.Mode, budget: Int,
+        limit: Int = 1 << 20
+    ) -> Int {
         func fits(_ batch: Int) -> Bool { (bytes(graph, spec, mode: mode, batch: batch)?.totalBytes ?? .max) <= budget }
         guard fits(1) else { return 0 }
-        var lo = 1, hi = 2
+        var lo = 1
+        var hi = 2
         while hi <= limit, fits(hi) {
             lo = hi
             hi *= 2
@@ -53,9 +60,11 @@ public enum MemoryReport {
     /// decimal ones of 1000.
     public static func parseBytes(_ text: String) -> Int? {
         let kibi = 1024.0
-        let units: [(String, Double)] = [("KiB", kibi), ("MiB", kibi * kibi), ("GiB", kibi * kibi * kibi), ("TiB", kibi * kibi * kibi * kibi),
-                                         ("KB", 1e3), ("MB", 1e6), ("GB", 1e9), ("TB", 1e12), ("K", kibi), ("M", kibi * kibi),
-                                         ("G", kibi * kibi * kibi), ("B", 1)]
+        let units: [(String, Double)] = [
+            ("KiB", kibi), ("MiB", kibi * kibi), ("GiB", kibi * kibi * kibi), ("TiB", kibi * kibi * kibi * kibi),
+            ("KB", 1e3), ("MB", 1e6), ("GB", 1e9), ("TB", 1e12), ("K", kibi), ("M", kibi * kibi),
+            ("G", kibi * kibi * kibi), ("B", 1),
+        ]
         let trimmed = text.trimmingCharacters(in: .whitespaces)
         for (suffix, scale) in units where trimmed.lowercased().hasSuffix(suffix.lowercased()) {
             let number = trimmed.dropLast(suffix.count).trimmingCharacters(in: .whitespaces)

@@ -34,10 +34,13 @@ public enum ShapeTrace {
 
     /// "floor rounding, same padding (2 before, 2 after), stride 1, dilation 1".
     static func convention(_ a: ConvArithmetic, all: [ConvArithmetic]) -> String {
-        let pads = all.map { $0.padLow == $0.padHigh ? "\($0.padLow)" : "\($0.padLow)+\($0.padHigh)" }.joined(separator: ", ")
+        let pads = all.map { $0.padLow == $0.padHigh ? "\($0.padLow)" : "\($0.padLow)+\($0.padHigh)" }.joined(
+            separator: ", ")
         var parts = ["\(a.rounding.rawValue) rounding", "\(a.paddingMode) padding (\(pads))"]
         parts.append("stride \(all.map { String($0.stride) }.joined(separator: "×"))")
-        if all.contains(where: { $0.dilation > 1 }) { parts.append("dilation \(all.map { String($0.dilation) }.joined(separator: "×"))") }
+        if all.contains(where: { $0.dilation > 1 }) {
+            parts.append("dilation \(all.map { String($0.dilation) }.joined(separator: "×"))")
+        }
         return parts.joined(separator: ", ")
     }
 }

@@ -38,7 +38,8 @@ public enum SummaryTable {
         for row in rows { for (i, cell) in row.enumerated() { widths[i] = max(widths[i], min(cell.count, 48)) } }
         let total = widths.reduce(0, +) + 3 * (widths.count - 1) + 2
         func line(_ cells: [String]) -> String {
-            " " + cells.enumerated().map { i, c in i == 2 ? c.leftPadded(widths[i]) : c.padded(widths[i]) }
+            " "
+                + cells.enumerated().map { i, c in i == 2 ? c.leftPadded(widths[i]) : c.padded(widths[i]) }
                 .joined(separator: "   ").trimmingTrailing() + "\n"
         }
         var out = "Model: \"\(graph.name)\"\(convention == .pytorch ? " (PyTorch parameter convention)" : "")\n"
@@ -54,15 +55,19 @@ public enum SummaryTable {
         out += "Trainable params: \(graph.trainableParams.grouped) (\(bytes(graph.trainableParams * 4)))\n"
         out += "Non-trainable params: \(graph.nonTrainableParams.grouped) (\(bytes(graph.nonTrainableParams * 4)))\n"
         if graph.bufferCount > 0 {
-            out += "Buffers: \(graph.bufferCount.grouped) (\(bytes(graph.bufferCount * 4))): batchnorm running statistics, not parameters\n"
+            out +=
+                "Buffers: \(graph.bufferCount.grouped) (\(bytes(graph.bufferCount * 4))): batchnorm running statistics, not parameters\n"
         }
         out += String(repeating: "_", count: total) + "\n"
         out += "Parameter memory: \(graph.parameterBytes.grouped) bytes (\(bytes(graph.parameterBytes)), float32)\n"
-        out += "Activation memory: \(graph.activationBytesPerSample.grouped) bytes per sample (\(bytes(graph.activationBytesPerSample)); every layer's output, float32)\n"
+        out +=
+            "Activation memory: \(graph.activationBytesPerSample.grouped) bytes per sample (\(bytes(graph.activationBytesPerSample)); every layer's output, float32)\n"
         out += "Forward cost: \(graph.macs.grouped) MACs, \(graph.flops.grouped) FLOPs per sample\n"
         if explain {
-            out += "\nFormulas: dense (in + 1) × units; conv (k·k·C_in/groups + 1) × filters; batchnorm 4 × C (2 × C moving statistics);\n"
-            out += "recurrent gates × (units·(in + units) + biases·units); FLOPs = 2 × MACs + bias + activation per output.\n"
+            out +=
+                "\nFormulas: dense (in + 1) × units; conv (k·k·C_in/groups + 1) × filters; batchnorm 4 × C (2 × C moving statistics);\n"
+            out +=
+                "recurrent gates × (units·(in + units) + biases·units); FLOPs = 2 × MACs + bias + activation per output.\n"
         }
         return out
     }

@@ -8,9 +8,12 @@ extension BatchFiller {
     /// write goes through the filler's checked fills, given each buffer's real size and the
     /// plan's batch, so data that does not fit the plan is refused, never written past a buffer.
     /// Rows after a short batch are zeroed when `zeroPad` (evaluation: they are not counted).
-    func fill(_ executor: Executor, order: [Int32], positions: Range<Int>, epoch: Int, augment: Bool,
-              zeroPad: Bool = false) throws(DataError) {
-        let plan = executor.plan, rows = plan.options.batch
+    func fill(
+        _ executor: Executor, order: [Int32], positions: Range<Int>, epoch: Int, augment: Bool,
+        zeroPad: Bool = false
+    ) throws(DataError) {
+        let plan = executor.plan
+        let rows = plan.options.batch
         let input = plan.input
         if plan[input].type == .int32 {
             let buffer = UnsafeMutableBufferPointer(start: executor.int32Pointer(input), count: plan[input].elements)

@@ -24,7 +24,8 @@ public enum DataCheck {
                     // Real values meet an embedding as token ids; their range is checked when read.
                     summary.inputKind = .tokens(vocabulary: ids)
                 }
-                found += contract.problems(with: summary, inputsAt: split.inputsLocation, labelsAt: split.labelsLocation)
+                found += contract.problems(
+                    with: summary, inputsAt: split.inputsLocation, labelsAt: split.labelsLocation)
             } catch {
                 found.append(relocated(error.diagnostic, source: source, split: split))
             }
@@ -50,7 +51,8 @@ public enum DataCheck {
 
     /// A reading error of a binary file (located at the file alone) moved to the line of
     /// `split` naming the file; errors with a line in a text file keep it.
-    static func relocated(_ diagnostic: Diagnostic, source: DatasetSource, split: DataConfiguration.Split) -> Diagnostic {
+    static func relocated(_ diagnostic: Diagnostic, source: DatasetSource, split: DataConfiguration.Split) -> Diagnostic
+    {
         guard !diagnostic.location.isKnown else { return diagnostic }
         var moved = diagnostic
         let isLabels = diagnostic.location.file?.path == labelFile(source)

@@ -12,8 +12,10 @@ public enum DataLoading {
     /// What the data is needed for, as the message for a spec without data says.
     public enum Purpose: String, Sendable { case training, evaluation, prediction }
 
-    public static func load(_ spec: ModelSpec, graph: Graph, seed: UInt64, fitted: Preprocessing? = nil,
-                            purpose: Purpose = .training) throws(TrainingFailure) -> TrainingData {
+    public static func load(
+        _ spec: ModelSpec, graph: Graph, seed: UInt64, fitted: Preprocessing? = nil,
+        purpose: Purpose = .training
+    ) throws(TrainingFailure) -> TrainingData {
         let data = graph.training.data
         guard let train = data.train else { throw missingData(spec, purpose: purpose) }
         let mode = labelMode(graph.training.loss)
@@ -30,7 +32,8 @@ public enum DataLoading {
             } catch {
                 throw TrainingFailure([DataCheck.relocated(error.diagnostic, source: source, split: split)])
             }
-            let problems = contract.problems(with: raw.summary, inputsAt: split.inputsLocation, labelsAt: split.labelsLocation)
+            let problems = contract.problems(
+                with: raw.summary, inputsAt: split.inputsLocation, labelsAt: split.labelsLocation)
             guard problems.isEmpty else { throw TrainingFailure(problems) }
             // Text splits after the first use the training file's characters.
             if name == "train" { vocabulary = raw.vocabulary }
@@ -49,10 +52,11 @@ public enum DataLoading {
                 guard let raw else { return nil }
                 return try preprocessing.apply(to: raw)
             }
-            return TrainingData(train: try preprocessing.apply(to: splits.train),
-                                validation: try prepare(explicitValidation ?? splits.validation),
-                                test: try prepare(explicitTest ?? splits.test),
-                                preprocessing: preprocessing, augmentation: augmentation(data.augment))
+            return TrainingData(
+                train: try preprocessing.apply(to: splits.train),
+                validation: try prepare(explicitValidation ?? splits.validation),
+                test: try prepare(explicitTest ?? splits.test),
+                preprocessing: preprocessing, augmentation: augmentation(data.augment))
         } catch {
             throw TrainingFailure([error.diagnostic])
         }
@@ -64,23 +68,35 @@ public enum DataLoading {
     static func missingData(_ spec: ModelSpec, purpose: Purpose) -> TrainingFailure {
         let file = spec.file.map { "'\($0.path)'" } ?? "the model"
         let what = spec.data == nil ? "\(file) has no 'data' section" : "its 'data' section has no 'train' split"
-        let location = spec.data?.location ?? spec.train?.location ?? SourceLocation(file: spec.file, line: 0, column: 0)
-        let example = "add the files to read, relative to the model file, e.g. `data: {train: {path: data/train.csv, label_column: 0}}` (CSV), or `{images: FILE, labels: FILE}` (IDX, NPY)"
-        let help = switch purpose {
-        case .training: example
-        case .evaluation: "evaluation measures the weights on the spec's data: " + example
-        case .prediction: "name a file of inputs: nnc predict \(spec.file?.path ?? "MODEL") --input FILE; or " + example
-        }
-        return TrainingFailure([Diagnostic.error(.missingKey, "\(purpose.rawValue) needs data, and \(what)", at: location,
-                                                 label: spec.data == nil && spec.train != nil && purpose == .training ? "training settings, but nothing to train on" : "",
-                                                 notes: ["check, summary and plan need no data; train, eval and predict without --input do"],
-                                                 help: help)])
+        let location =
+            spec.data?.location ?? spec.train?.location ?? SourceLocation(file: spec.file, line: 0, column: 0)
+        let example =
+            "add the files to read, relative to the model file, e.g. `data: {train: {path: data/train.csv, label_column: 0}}` (CSV), or `{images: FILE, labels: FILE}` (IDX, NPY)"
+        let help =
+            switch purpose {
+            case .training: example
+            case .evaluation: "evaluation measures the weights on the spec's data: " + example
+            case .prediction:
+                "name a file of inputs: nnc predict \(spec.file?.path ?? "MODEL") --input FILE; or " + example
+            }
+        return TrainingFailure([
+            Diagnostic.error(
+                .missingKey, "\(purpose.rawValue) needs data, and \(what)", at: location,
+                label: spec.data == nil && spec.train != nil && purpose == .training
+                    ? "training settings, but nothing to train on" : "",
+                notes: ["check, summary and plan need no data; train, eval and predict without --input do"],
+                help: help)
+        ])
     }
 
     /// Optimizer steps per epoch of the run `options` describes (reads the training data).
-    public static func stepsPerEpoch(_ spec: ModelSpec, graph: Graph, options: TrainingOptions) throws(TrainingFailure) -> Int {
+    public static func stepsPerEpoch(_ spec: ModelSpec, graph: Graph, options: TrainingOptions) throws(TrainingFailure)
+        -> Int
+    {
         let data = try load(spec, graph: graph, seed: options.seed)
-        return EpochOrder(sampleCount: data.train.count, batchSize: options.batchSize, dropLast: options.dropLast, seed: options.seed).batchCount
+        return EpochOrder(
+            sampleCount: data.train.count, batchSize: options.batchSize, dropLast: options.dropLast, seed: options.seed
+        ).batchCount
     }
 
     /// Regression losses and binary cross-entropy compare with values; the categorical
@@ -97,16 +113,18 @@ public enum DataLoading {
     /// targets.
     public static func contract(_ spec: ModelSpec, graph: Graph) -> DataContract {
         let output = graph[graph.output!]
-        let targets: DataContract.TargetKind = switch graph.training.loss {
-        case nil: .none
-        case .sparseCategoricalCrossEntropy?: .classNumbers
-        case .categoricalCrossEntropy?: .oneHot
-        case .binaryCrossEntropy?: .probabilities
-        case .meanSquaredError?, .sumOfSquares?: .values
-        }
-        return DataContract(input: spec.input ?? [], sampleShape: graph.training.data.preprocess.reshape,
-                            vocabulary: embeddingVocabulary(graph), output: output.shape!.dims, outputName: output.name,
-                            targets: targets, lossName: graph.training.loss?.phrase ?? "no loss")
+        let targets: DataContract.TargetKind =
+            switch graph.training.loss {
+            case nil: .none
+            case .sparseCategoricalCrossEntropy?: .classNumbers
+            case .categoricalCrossEntropy?: .oneHot
+            case .binaryCrossEntropy?: .probabilities
+            case .meanSquaredError?, .sumOfSquares?: .values
+            }
+        return DataContract(
+            input: spec.input ?? [], sampleShape: graph.training.data.preprocess.reshape,
+            vocabulary: embeddingVocabulary(graph), output: output.shape!.dims, outputName: output.name,
+            targets: targets, lossName: graph.training.loss?.phrase ?? "no loss")
     }
 
     /// The `input_dim` of the embedding that reads the model's input, if one does.
@@ -122,25 +140,28 @@ public enum DataLoading {
         let pre = graph.training.data.preprocess
         // Without `classes`, one class per output unit.
         let classes = pre.classes ?? graph[graph.output!].shape!.channels
-        let targets: TargetEncoding = switch graph.training.loss {
-        case .categoricalCrossEntropy?: .oneHot(classes: classes)
-        case .sparseCategoricalCrossEntropy?: .sparse(classes: classes)
-        case nil: .none
-        case .meanSquaredError?, .sumOfSquares?, .binaryCrossEntropy?: .values
-        }
+        let targets: TargetEncoding =
+            switch graph.training.loss {
+            case .categoricalCrossEntropy?: .oneHot(classes: classes)
+            case .sparseCategoricalCrossEntropy?: .sparse(classes: classes)
+            case nil: .none
+            case .meanSquaredError?, .sumOfSquares?, .binaryCrossEntropy?: .values
+            }
         // Without `reshape`, samples keep the model's input shape.
-        return Preprocessing(scale: pre.scale.map(Float.init), standardize: pre.standardize,
-                             inputShape: pre.reshape ?? spec.input ?? [], targets: targets)
+        return Preprocessing(
+            scale: pre.scale.map(Float.init), standardize: pre.standardize,
+            inputShape: pre.reshape ?? spec.input ?? [], targets: targets)
     }
 
     /// The spec's augmentation as the batch filler's.
     static func augmentation(_ augment: DataConfiguration.Augment) -> Augmentation {
-        let flip: Augmentation.Flip = switch augment.flip {
-        case .none: .none
-        case .horizontal: .horizontal
-        case .vertical: .vertical
-        case .both: .both
-        }
+        let flip: Augmentation.Flip =
+            switch augment.flip {
+            case .none: .none
+            case .horizontal: .horizontal
+            case .vertical: .vertical
+            case .both: .both
+            }
         return Augmentation(shift: augment.shift, flip: flip)
     }
 
@@ -148,32 +169,40 @@ public enum DataLoading {
     /// files take their length from the model's input and their id range from the embedding
     /// reading the input (every embedding does; or, for one-hot input [T, V], from V); a
     /// generated task's seed is its own or the run's, mixed with the split.
-    static func source(_ source: DataConfiguration.Source, _ spec: ModelSpec, graph: Graph, split: String, seed: UInt64,
-                       vocabulary: CharacterVocabulary?) -> DatasetSource {
+    static func source(
+        _ source: DataConfiguration.Source, _ spec: ModelSpec, graph: Graph, split: String, seed: UInt64,
+        vocabulary: CharacterVocabulary?
+    ) -> DatasetSource {
         let base = spec.file.map { ($0.path as NSString).deletingLastPathComponent } ?? ""
         func resolved(_ path: String) -> String {
             path.hasPrefix("/") || base.isEmpty ? path : base + "/" + path
         }
         func sequences(_ layout: DataConfiguration.SequenceLayout) -> SequenceOptions {
             let oneHot = spec.input.flatMap { $0.count == 2 ? $0[1] : nil }
-            return SequenceOptions(timesteps: spec.input?.first ?? 1,
-                                   vocabularySize: embeddingVocabulary(graph) ?? oneHot ?? Int(Int32.max),
-                                   paddingID: Int32(clamping: layout.paddingID), padding: end(layout.padding),
-                                   truncating: end(layout.truncating), vocabulary: vocabulary)
+            return SequenceOptions(
+                timesteps: spec.input?.first ?? 1,
+                vocabularySize: embeddingVocabulary(graph) ?? oneHot ?? Int(Int32.max),
+                paddingID: Int32(clamping: layout.paddingID), padding: end(layout.padding),
+                truncating: end(layout.truncating), vocabulary: vocabulary)
         }
         switch source {
         case .generated(let task):
             let taskSeed = task.seed.map(UInt64.init) ?? SequenceTask.seed(run: seed, split: split)
-            let generated: SequenceTask = switch task.kind {
-            case .adding: SequenceTask(.adding, length: task.length, samples: task.samples, seed: taskSeed)
-            case .copy(let symbols, let remember):
-                SequenceTask(.copy, length: task.length, samples: task.samples, seed: taskSeed, symbols: symbols, remember: remember)
-            }
+            let generated: SequenceTask =
+                switch task.kind {
+                case .adding: SequenceTask(.adding, length: task.length, samples: task.samples, seed: taskSeed)
+                case .copy(let symbols, let remember):
+                    SequenceTask(
+                        .copy, length: task.length, samples: task.samples, seed: taskSeed, symbols: symbols,
+                        remember: remember)
+                }
             return .generated(generated)
         case .csv(let path, let layout):
             // One ASCII character: the checker refuses any other delimiter.
-            return .csv(CSVOptions(path: resolved(path), labelColumn: layout.labelColumn, header: layout.header,
-                                   delimiter: Character(layout.delimiter), featureColumns: layout.featureColumns))
+            return .csv(
+                CSVOptions(
+                    path: resolved(path), labelColumn: layout.labelColumn, header: layout.header,
+                    delimiter: Character(layout.delimiter), featureColumns: layout.featureColumns))
         case .npy(let images, let labels):
             return .npy(images: resolved(images), labels: resolved(labels))
         case .tokens(let path, let layout):

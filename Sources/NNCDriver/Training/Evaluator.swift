@@ -49,9 +49,12 @@ public final class Evaluator {
         var sums = MetricAccumulator(metrics: metrics, layout: MetricAccumulator.Layout(plan: plan))
         try forEachBatch(filler) { valid in
             let targets = UnsafeRawPointer(executor.pointer(plan.target!))
-            sums.add(valid: valid, loss: executor.pointer(plan.loss!), penalty: executor.penalty, output: executor.pointer(plan.output), targets: targets)
+            sums.add(
+                valid: valid, loss: executor.pointer(plan.loss!), penalty: executor.penalty,
+                output: executor.pointer(plan.output), targets: targets)
         }
-        return SplitResult(samples: sums.samples, loss: sums.loss ?? .nan, metrics: Dictionary(uniqueKeysWithValues: sums.values))
+        return SplitResult(
+            samples: sums.samples, loss: sums.loss ?? .nan, metrics: Dictionary(uniqueKeysWithValues: sums.values))
     }
 
     /// The model's output for every sample, in file order: `count` rows of `plan.output`'s

@@ -20,17 +20,22 @@ public struct InferenceSession {
     /// Checks the model and reads its weights (default: the run folder's weights.safetensors).
     /// With `readingData`, the spec's data files are compared with the model from their
     /// headers first (`nnc eval`; `nnc predict --input` reads its own file instead).
-    public static func make(model: String, weights: String?, readingData: Bool = true) throws(TrainingFailure) -> InferenceSession {
+    public static func make(model: String, weights: String?, readingData: Bool = true) throws(TrainingFailure)
+        -> InferenceSession
+    {
         let source = try TrainingSession.sourceFile(model: model, resume: nil)
         let checked = Driver.check(source, readingData: readingData)
         guard !checked.hasErrors, let spec = checked.spec, let graph = checked.graph, graph.isComplete else {
             throw TrainingFailure(checked.diagnostics)
         }
-        let path = weights ?? TrainingOptions(graph: graph, modelFile: spec.file).outputDirectory + "/weights.safetensors"
+        let path =
+            weights ?? TrainingOptions(graph: graph, modelFile: spec.file).outputDirectory + "/weights.safetensors"
         let at = SourceLocation(file: source, line: 0, column: 0)
-        let file = try WeightsFile.read(path, role: "a weights file", at: at,
-                                        help: weights == nil ? "train first (nnc train \(model)), or name the file with --weights" : nil)
-        try WeightsFile.requireFinite(file, path: path, at: at, help: "use weights from an earlier checkpoint of the run, or train again")
+        let file = try WeightsFile.read(
+            path, role: "a weights file", at: at,
+            help: weights == nil ? "train first (nnc train \(model)), or name the file with --weights" : nil)
+        try WeightsFile.requireFinite(
+            file, path: path, at: at, help: "use weights from an earlier checkpoint of the run, or train again")
         var preprocessing: Preprocessing?
         if let saved = file.metadata["nnc.preprocessing"] {
             do throws(DataError) {
@@ -41,22 +46,30 @@ public struct InferenceSession {
                 throw TrainingFailure([error.diagnostic])
             }
         }
-        return InferenceSession(spec: spec, graph: graph, weights: file, weightsPath: path, preprocessing: preprocessing,
-                                warnings: checked.warnings)
+        return InferenceSession(
+            spec: spec, graph: graph, weights: file, weightsPath: path, preprocessing: preprocessing,
+            warnings: checked.warnings)
     }
 
     /// An evaluator for `batch` samples with these weights loaded (and folded, packed).
     public func evaluator(batch: Int, threads: Int, withLoss: Bool) throws(TrainingFailure) -> Evaluator {
-        let plan = try Trainer.compile(graph, spec, LoweringOptions(mode: .inference, batch: batch, evaluatesLoss: withLoss))
-        if let refusal = MemoryBudget.refusal(needing: plan.totalBytes, what: "the inference plan", mode: .inference, batch: batch,
-                                              graph: graph, spec: spec, at: spec.inputLocation) {
+        let plan = try Trainer.compile(
+            graph, spec, LoweringOptions(mode: .inference, batch: batch, evaluatesLoss: withLoss))
+        if let refusal = MemoryBudget.refusal(
+            needing: plan.totalBytes, what: "the inference plan", mode: .inference, batch: batch,
+            graph: graph, spec: spec, at: spec.inputLocation)
+        {
             throw TrainingFailure([refusal])
         }
         let evaluator = Evaluator(plan: plan, pool: ThreadPool(threads: threads), metrics: graph.training.metrics)
         let mismatches = evaluator.executor.load(evaluator.stateBuffers, from: weights)
         guard mismatches.isEmpty else {
-            throw TrainingFailure([Diagnostic.error(.checkpointMismatch, "weights load only into the model they were trained for; \(mismatches.count) tensor\(mismatches.count == 1 ? "" : "s") of '\(weightsPath)' differ",
-                                                    at: SourceLocation(file: spec.file, line: 0, column: 0), notes: mismatches.map(\.description))])
+            throw TrainingFailure([
+                Diagnostic.error(
+                    .checkpointMismatch,
+                    "weights load only into the model they were trained for; \(mismatches.count) tensor\(mismatches.count == 1 ? "" : "s") of '\(weightsPath)' differ",
+                    at: SourceLocation(file: spec.file, line: 0, column: 0), notes: mismatches.map(\.description))
+            ])
         }
         evaluator.executor.prepare()
         return evaluator
@@ -75,13 +88,14 @@ public struct InferenceSession {
     /// preprocessing. Weights without saved preprocessing use the spec's: fitted on its
     /// training split when it standardizes, else as declared (no data needed).
     public func inputs(from path: String) throws(TrainingFailure) -> Dataset {
-        let source: DatasetSource = if path.hasSuffix(".csv") {
-            .csv(CSVOptions(path: path))
-        } else if path.hasSuffix(".npy") {
-            .npy(images: path, labels: "")
-        } else {
-            .idx(images: path, labels: "")
-        }
+        let source: DatasetSource =
+            if path.hasSuffix(".csv") {
+                .csv(CSVOptions(path: path))
+            } else if path.hasSuffix(".npy") {
+                .npy(images: path, labels: "")
+            } else {
+                .idx(images: path, labels: "")
+            }
         let contract = DataLoading.contract(spec, graph: graph)
         let fitted: Preprocessing
         if let preprocessing { fitted = preprocessing } else { fitted = try declaredPreprocessing() }

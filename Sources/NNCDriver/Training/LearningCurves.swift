@@ -11,16 +11,30 @@ public enum LearningCurves {
     }
 
     public static func svg(model: String, history: [EpochRecord]) -> String {
-        let width = 900.0, height = 360.0
-        var panels: [(String, [Series])] = [("loss", [
-            Series(label: "training", values: history.map(\.loss), dashed: false, color: "#1f77b4"),
-            Series(label: "validation", values: history.map(\.validationLoss), dashed: true, color: "#d62728"),
-        ])]
+        let width = 900.0
+        let height = 360.0
+        var panels: [(String, [Series])] = [
+            (
+                "loss",
+                [
+                    Series(label: "training", values: history.map(\.loss), dashed: false, color: "#1f77b4"),
+                    Series(label: "validation", values: history.map(\.validationLoss), dashed: true, color: "#d62728"),
+                ]
+            )
+        ]
         if let metric = history.first?.metrics.keys.sorted().first {
-            panels.append((metric, [
-                Series(label: "training", values: history.map { $0.metrics[metric] }, dashed: false, color: "#1f77b4"),
-                Series(label: "validation", values: history.map { $0.validationMetrics[metric] }, dashed: true, color: "#d62728"),
-            ]))
+            panels.append(
+                (
+                    metric,
+                    [
+                        Series(
+                            label: "training", values: history.map { $0.metrics[metric] }, dashed: false,
+                            color: "#1f77b4"),
+                        Series(
+                            label: "validation", values: history.map { $0.validationMetrics[metric] }, dashed: true,
+                            color: "#d62728"),
+                    ]
+                ))
         }
         let panelWidth = width / Double(panels.count)
         var out = """
@@ -30,27 +44,38 @@ public enum LearningCurves {
 
             """
         for (i, panel) in panels.enumerated() {
-            out += plot(title: panel.0, series: panel.1.filter { $0.values.contains { $0 != nil } }, epochs: history.map(\.epoch),
-                        x: Double(i) * panelWidth, width: panelWidth, height: height)
+            out += plot(
+                title: panel.0, series: panel.1.filter { $0.values.contains { $0 != nil } },
+                epochs: history.map(\.epoch),
+                x: Double(i) * panelWidth, width: panelWidth, height: height)
         }
         return out + "</svg>\n"
     }
 
     /// One panel: axes with ticks, a polyline per series, a legend.
-    static func plot(title: String, series: [Series], epochs: [Int], x: Double, width: Double, height: Double) -> String {
-        let left = x + 60, right = x + width - 20, top = 40.0, bottom = height - 45
+    static func plot(title: String, series: [Series], epochs: [Int], x: Double, width: Double, height: Double) -> String
+    {
+        let left = x + 60
+        let right = x + width - 20
+        let top = 40.0
+        let bottom = height - 45
         let values = series.flatMap { $0.values.compactMap { $0 } }.filter(\.isFinite)
-        guard let low = values.min(), let high = values.max(), let first = epochs.first, let last = epochs.last else { return "" }
+        guard let low = values.min(), let high = values.max(), let first = epochs.first, let last = epochs.last else {
+            return ""
+        }
         let span = high > low ? high - low : max(abs(high), 1) * 0.1
-        let yMin = low - 0.05 * span, yMax = high + 0.05 * span
+        let yMin = low - 0.05 * span
+        let yMax = high + 0.05 * span
         let xSpan = Double(max(1, last - first))
         func px(_ e: Int) -> Double { left + (right - left) * Double(e - first) / xSpan }
         func py(_ v: Double) -> Double { bottom - (bottom - top) * (v - yMin) / (yMax - yMin) }
-        var out = "<g>\n<text x=\"\((left + right) / 2)\" y=\"\(top - 8)\" text-anchor=\"middle\">\(escape(title))</text>\n"
+        var out =
+            "<g>\n<text x=\"\((left + right) / 2)\" y=\"\(top - 8)\" text-anchor=\"middle\">\(escape(title))</text>\n"
         out += "<line x1=\"\(left)\" y1=\"\(bottom)\" x2=\"\(right)\" y2=\"\(bottom)\" stroke=\"black\"/>\n"
         out += "<line x1=\"\(left)\" y1=\"\(top)\" x2=\"\(left)\" y2=\"\(bottom)\" stroke=\"black\"/>\n"
         for k in 0...4 {
-            let v = yMin + (yMax - yMin) * Double(k) / 4, y = py(v)
+            let v = yMin + (yMax - yMin) * Double(k) / 4
+            let y = py(v)
             out += "<line x1=\"\(left - 4)\" y1=\"\(format(y))\" x2=\"\(right)\" y2=\"\(format(y))\" stroke=\"#ddd\"/>"
             out += "<text x=\"\(left - 6)\" y=\"\(format(y + 4))\" text-anchor=\"end\">\(label(v))</text>\n"
         }
@@ -60,11 +85,15 @@ public enum LearningCurves {
         }
         out += "<text x=\"\((left + right) / 2)\" y=\"\(bottom + 34)\" text-anchor=\"middle\">epoch</text>\n"
         for (i, s) in series.enumerated() {
-            let points = zip(epochs, s.values).compactMap { e, v in v.flatMap { $0.isFinite ? "\(format(px(e))),\(format(py($0)))" : nil } }
+            let points = zip(epochs, s.values).compactMap { e, v in
+                v.flatMap { $0.isFinite ? "\(format(px(e))),\(format(py($0)))" : nil }
+            }
             let dash = s.dashed ? " stroke-dasharray=\"6 4\"" : ""
-            out += "<polyline fill=\"none\" stroke=\"\(s.color)\" stroke-width=\"2\"\(dash) points=\"\(points.joined(separator: " "))\"/>\n"
+            out +=
+                "<polyline fill=\"none\" stroke=\"\(s.color)\" stroke-width=\"2\"\(dash) points=\"\(points.joined(separator: " "))\"/>\n"
             let ly = top + 14 + Double(i) * 16
-            out += "<line x1=\"\(right - 110)\" y1=\"\(ly - 4)\" x2=\"\(right - 86)\" y2=\"\(ly - 4)\" stroke=\"\(s.color)\" stroke-width=\"2\"\(dash)/>"
+            out +=
+                "<line x1=\"\(right - 110)\" y1=\"\(ly - 4)\" x2=\"\(right - 86)\" y2=\"\(ly - 4)\" stroke=\"\(s.color)\" stroke-width=\"2\"\(dash)/>"
             out += "<text x=\"\(right - 80)\" y=\"\(ly)\">\(s.label)</text>\n"
         }
         return out + "</g>\n"
@@ -81,6 +110,7 @@ public enum LearningCurves {
     }
 
     static func escape(_ s: String) -> String {
-        s.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;").replacingOccurrences(of: ">", with: "&gt;")
+        s.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;").replacingOccurrences(
+            of: ">", with: "&gt;")
     }
 }

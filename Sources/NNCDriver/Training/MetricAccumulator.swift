@@ -1,6 +1,6 @@
 import Foundation
-import NNCPlan
 import NNCGraph
+import NNCPlan
 
 /// Sums a split's loss and metrics over its batches, as Keras reports them: the mean
 /// per-sample loss and each metric over all samples (for sequence outputs, over all
@@ -59,7 +59,8 @@ public struct MetricAccumulator {
 
     /// The running sums, for a checkpoint taken in the middle of an epoch.
     func partial(seconds: Double) -> TrainingState.PartialEpoch {
-        TrainingState.PartialEpoch(samples: samples, lossSum: lossSum, metricSums: metricSums, metricCounts: metricCounts, seconds: seconds)
+        TrainingState.PartialEpoch(
+            samples: samples, lossSum: lossSum, metricSums: metricSums, metricCounts: metricCounts, seconds: seconds)
     }
 
     /// Continues from sums a checkpoint kept.
@@ -76,13 +77,18 @@ public struct MetricAccumulator {
 
     /// Each metric's value by name.
     var values: [(String, Double)] {
-        metrics.indices.map { (metrics[$0].name, metricCounts[$0] > 0 ? metricSums[$0] / Double(metricCounts[$0]) : .nan) }
+        metrics.indices.map {
+            (metrics[$0].name, metricCounts[$0] > 0 ? metricSums[$0] / Double(metricCounts[$0]) : .nan)
+        }
     }
 
     /// Adds the first `valid` samples of a batch: `loss` holds per-row losses, `output` the
     /// model's output rows, `targets` int32 class ids or float rows as the layout says.
     /// `penalty` is the batch's regularization penalty, which Keras's reported loss includes.
-    mutating func add(valid: Int, loss: UnsafePointer<Float>?, penalty: Double = 0, output: UnsafePointer<Float>, targets: UnsafeRawPointer) {
+    mutating func add(
+        valid: Int, loss: UnsafePointer<Float>?, penalty: Double = 0, output: UnsafePointer<Float>,
+        targets: UnsafeRawPointer
+    ) {
         let rowsPerSample = layout.rowsPerSample
         let rows = valid * rowsPerSample
         if let loss {
@@ -98,9 +104,12 @@ public struct MetricAccumulator {
         }
     }
 
-    private func measure(_ metric: Metric, rows: Int, output: UnsafePointer<Float>, targets: UnsafeRawPointer) -> (Double, Int) {
+    private func measure(_ metric: Metric, rows: Int, output: UnsafePointer<Float>, targets: UnsafeRawPointer) -> (
+        Double, Int
+    ) {
         let c = layout.columns
-        let labels = targets.assumingMemoryBound(to: Int32.self), values = targets.assumingMemoryBound(to: Float.self)
+        let labels = targets.assumingMemoryBound(to: Int32.self)
+        let values = targets.assumingMemoryBound(to: Float.self)
         func label(_ r: Int) -> Int {
             if layout.sparse { return Int(labels[r]) }
             return argmax(values + r * c, c)
@@ -121,7 +130,8 @@ public struct MetricAccumulator {
         case .topK(let k):
             var hits = 0
             for r in 0..<rows {
-                let row = output + r * c, truth = label(r)
+                let row = output + r * c
+                let truth = label(r)
                 var above = 0
                 for j in 0..<c where row[j] > row[truth] { above += 1 }
                 if above < k { hits += 1 }
@@ -132,17 +142,19 @@ public struct MetricAccumulator {
             for r in 0..<rows {
                 let row = output + r * c
                 // Compare probabilities, not logits, when the loss took the activation.
-                var maximum = -Float.infinity, total: Float = 0
+                var maximum = -Float.infinity
+                var total: Float = 0
                 if layout.logits == .softmax {
                     for j in 0..<c { maximum = max(maximum, row[j]) }
                     for j in 0..<c { total += exp(row[j] - maximum) }
                 }
                 for j in 0..<c {
-                    let y: Float = switch layout.logits {
-                    case .none: row[j]
-                    case .sigmoid: 1 / (1 + exp(-row[j]))
-                    case .softmax: exp(row[j] - maximum) / total
-                    }
+                    let y: Float =
+                        switch layout.logits {
+                        case .none: row[j]
+                        case .sigmoid: 1 / (1 + exp(-row[j]))
+                        case .softmax: exp(row[j] - maximum) / total
+                        }
                     let t: Float = layout.sparse ? (Int(labels[r]) == j ? 1 : 0) : values[r * c + j]
                     let e = Double(y - t)
                     sum += metric == .meanSquaredError ? e * e : abs(e)

@@ -23,32 +23,50 @@ public final class RunFolderLock: @unchecked Sendable {
 
     /// Creates the folder if needed and locks it; E0523 when the folder cannot be created or
     /// the lock file written, E0525 naming the holder's pid when another process holds it.
-    public static func acquire(_ directory: String, at location: SourceLocation) throws(TrainingFailure) -> RunFolderLock {
+    public static func acquire(_ directory: String, at location: SourceLocation) throws(TrainingFailure)
+        -> RunFolderLock
+    {
         let existed = FileManager.default.fileExists(atPath: directory)
         do {
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         } catch {
-            throw TrainingFailure([Diagnostic.error(.unwritableOutput, "the run folder '\(directory)' cannot be created", at: location, notes: ["\(error)"])])
+            throw TrainingFailure([
+                Diagnostic.error(
+                    .unwritableOutput, "the run folder '\(directory)' cannot be created", at: location,
+                    notes: ["\(error)"])
+            ])
         }
         let path = directory + "/" + fileName
         let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
         guard fd >= 0 else {
-            throw TrainingFailure([Diagnostic.error(.unwritableOutput, "the run folder '\(directory)' must be writable to hold its lock file \(fileName)",
-                                                    at: location, notes: [String(cString: strerror(errno))])])
+            throw TrainingFailure([
+                Diagnostic.error(
+                    .unwritableOutput,
+                    "the run folder '\(directory)' must be writable to hold its lock file \(fileName)",
+                    at: location, notes: [String(cString: strerror(errno))])
+            ])
         }
         guard flock(fd, LOCK_EX | LOCK_NB) == 0 else {
             let failure = errno
             let holder = holderPid(fd)
             close(fd)
             guard failure == EWOULDBLOCK else {
-                throw TrainingFailure([Diagnostic.error(.unwritableOutput, "the run folder '\(directory)' cannot be locked",
-                                                        at: location, notes: [String(cString: strerror(failure))])])
+                throw TrainingFailure([
+                    Diagnostic.error(
+                        .unwritableOutput, "the run folder '\(directory)' cannot be locked",
+                        at: location, notes: [String(cString: strerror(failure))])
+                ])
             }
             let who = holder.map { "another nnc train (pid \($0))" } ?? "another nnc train"
-            throw TrainingFailure([Diagnostic.error(.runFolderInUse, "a run folder takes one run at a time; '\(directory)' is in use by \(who)",
-                                                    at: location,
-                                                    notes: ["two runs in one folder overwrite each other's checkpoints and weights"],
-                                                    help: "wait for that run to end (Ctrl-C there writes a checkpoint), or give this run another folder with --out DIR")])
+            throw TrainingFailure([
+                Diagnostic.error(
+                    .runFolderInUse, "a run folder takes one run at a time; '\(directory)' is in use by \(who)",
+                    at: location,
+                    notes: ["two runs in one folder overwrite each other's checkpoints and weights"],
+                    help:
+                        "wait for that run to end (Ctrl-C there writes a checkpoint), or give this run another folder with --out DIR"
+                )
+            ])
         }
         let pid = Array("\(getpid())\n".utf8)
         _ = ftruncate(fd, 0)

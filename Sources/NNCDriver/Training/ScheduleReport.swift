@@ -34,7 +34,8 @@ public struct ScheduleReport: Sendable {
     public static func refusal(epochs: Int, stepsPerEpoch: Int) -> String? {
         if epochs < 1 || stepsPerEpoch < 1 { return "a schedule needs at least 1 epoch of at least 1 step" }
         if epochs > maxEpochs {
-            return "nnc schedule lists one line per epoch, at most \(maxEpochs.grouped); this run has \(epochs.grouped) epochs (give --epochs N to list the first N)"
+            return
+                "nnc schedule lists one line per epoch, at most \(maxEpochs.grouped); this run has \(epochs.grouped) epochs (give --epochs N to list the first N)"
         }
         return nil
     }
@@ -51,27 +52,38 @@ public struct ScheduleReport: Sendable {
         rows = (0..<listed).map { epoch in
             let first = epoch.saturatingTimes(stepsPerEpoch)
             // Offsets 0 … stepsPerEpoch − 1: all of them, or `perEpoch` evenly spaced.
-            let offsets = perEpoch >= stepsPerEpoch ? Array(0..<stepsPerEpoch)
+            let offsets =
+                perEpoch >= stepsPerEpoch
+                ? Array(0..<stepsPerEpoch)
                 : (0..<perEpoch).map { Int((Double($0) * Double(stepsPerEpoch - 1) / Double(perEpoch - 1)).rounded()) }
-            let rates = offsets.map { options.rates(at: TrainingClock(step: first.saturatingPlus($0), epoch: epoch), stepsPerEpoch: stepsPerEpoch, plateau: nil) }
-            return Row(epoch: epoch + 1, firstStep: first, learningRate: rates[0].learningRate,
-                       lowest: rates.map(\.learningRate).min()!, highest: rates.map(\.learningRate).max()!,
-                       momentum: movesMomentum ? rates[0].momentum : nil)
+            let rates = offsets.map {
+                options.rates(
+                    at: TrainingClock(step: first.saturatingPlus($0), epoch: epoch), stepsPerEpoch: stepsPerEpoch,
+                    plateau: nil)
+            }
+            return Row(
+                epoch: epoch + 1, firstStep: first, learningRate: rates[0].learningRate,
+                lowest: rates.map(\.learningRate).min()!, highest: rates.map(\.learningRate).max()!,
+                momentum: movesMomentum ? rates[0].momentum : nil)
         }
     }
 
     /// The table and a chart: one line per epoch, the bar's length proportional to the rate.
     public func render(width: Int = 40) -> String {
-        var out = "\(model): \(schedule) schedule over \(epochs.counted("epoch")) of \(stepsPerEpoch.counted("step")) (\(epochs.saturatingTimes(stepsPerEpoch).grouped) steps)\n"
+        var out =
+            "\(model): \(schedule) schedule over \(epochs.counted("epoch")) of \(stepsPerEpoch.counted("step")) (\(epochs.saturatingTimes(stepsPerEpoch).grouped) steps)\n"
         if let plateau {
-            out += "reduce_on_plateau: × \(plateau.factor) after \(plateau.patience) \(plateau.patience.noun("epoch")) without improvement of \(plateau.monitor) (cooldown \(plateau.cooldown), floor \(plateau.minimumRate)); the rates below are before any reduction\n"
+            out +=
+                "reduce_on_plateau: × \(plateau.factor) after \(plateau.patience) \(plateau.patience.noun("epoch")) without improvement of \(plateau.monitor) (cooldown \(plateau.cooldown), floor \(plateau.minimumRate)); the rates below are before any reduction\n"
         }
         let top = rows.map(\.highest).max() ?? 1
         let hasMomentum = rows.contains { $0.momentum != nil }
         out += "epoch      step   learning rate (first step; range)" + (hasMomentum ? "   momentum" : "") + "\n"
         for r in rows {
             let range = r.lowest == r.highest ? "" : String(format: " (%.4g–%.4g)", r.lowest, r.highest)
-            var line = String(format: "%5d  %8d   %-13.6g", r.epoch, r.firstStep, r.learningRate) + range.padding(toLength: 20, withPad: " ", startingAt: 0)
+            var line =
+                String(format: "%5d  %8d   %-13.6g", r.epoch, r.firstStep, r.learningRate)
+                + range.padding(toLength: 20, withPad: " ", startingAt: 0)
             if let m = r.momentum { line += String(format: "  %.4f", m) }
             let bar = top > 0 ? Int((r.learningRate / top * Double(width)).rounded()) : 0
             out += line + "  |" + String(repeating: "█", count: bar) + "\n"
@@ -80,12 +92,16 @@ public struct ScheduleReport: Sendable {
     }
 
     public var json: [String: Any] {
-        ["model": model, "epochs": epochs, "steps_per_epoch": stepsPerEpoch, "schedule": schedule,
-         "rows": rows.map { r -> [String: Any] in
-             var o: [String: Any] = ["epoch": r.epoch, "first_step": r.firstStep, "learning_rate": r.learningRate,
-                                     "lowest": r.lowest, "highest": r.highest]
-             if let m = r.momentum { o["momentum"] = m }
-             return o
-         }]
+        [
+            "model": model, "epochs": epochs, "steps_per_epoch": stepsPerEpoch, "schedule": schedule,
+            "rows": rows.map { r -> [String: Any] in
+                var o: [String: Any] = [
+                    "epoch": r.epoch, "first_step": r.firstStep, "learning_rate": r.learningRate,
+                    "lowest": r.lowest, "highest": r.highest,
+                ]
+                if let m = r.momentum { o["momentum"] = m }
+                return o
+            },
+        ]
     }
 }

@@ -15,13 +15,18 @@ extension Trainer {
 
     /// Creates and locks the run folder, unless the session already did.
     func prepareRunDirectory() throws(TrainingFailure) {
-        if runLock == nil { runLock = try RunFolderLock.acquire(options.outputDirectory, at: SourceLocation(file: spec.file, line: 0, column: 0)) }
+        if runLock == nil {
+            runLock = try RunFolderLock.acquire(
+                options.outputDirectory, at: SourceLocation(file: spec.file, line: 0, column: 0))
+        }
     }
 
     /// Metadata every file of the run carries: what model and preprocessing it belongs to.
     func metadata(format: String) -> [String: String] {
-        var m = ["nnc.format": format, "nnc.model": spec.name, "nnc.spec_hash": specHash,
-                 "nnc.preprocessing": Self.json(data.preprocessing)]
+        var m = [
+            "nnc.format": format, "nnc.model": spec.name, "nnc.spec_hash": specHash,
+            "nnc.preprocessing": Self.json(data.preprocessing),
+        ]
         if let file = spec.file {
             m["nnc.spec_path"] = file.path
             m["nnc.spec"] = file.text
@@ -32,7 +37,8 @@ extension Trainer {
     static func json<T: Encodable>(_ value: T) -> String {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
-        encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+        encoder.nonConformingFloatEncodingStrategy = .convertToString(
+            positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
         return String(decoding: (try? encoder.encode(value)) ?? Data(), as: UTF8.self)
     }
 
@@ -46,7 +52,10 @@ extension Trainer {
         var numbered: String?
         let now = DispatchTime.now().uptimeNanoseconds
         if !force, options.checkpoint == nil, let last = lastCheckpoint,
-           Double(now - last) / 1e9 < Self.checkpointInterval { return }
+            Double(now - last) / 1e9 < Self.checkpointInterval
+        {
+            return
+        }
         if !force, let policy = options.checkpoint {
             guard state.epoch % policy.every == 0 else { return }
             if policy.bestOnly {
@@ -56,11 +65,14 @@ extension Trainer {
                 state.checkpointMonitor = monitor
                 guard improved else { return }
             }
-            numbered = options.outputDirectory + "/checkpoint-epoch-\(String(state.epoch).leftPadded(to: 4)).safetensors"
+            numbered =
+                options.outputDirectory + "/checkpoint-epoch-\(String(state.epoch).leftPadded(to: 4)).safetensors"
         }
         var tensors = executor.tensors(weightBuffers) + executor.tensors(optimizerBuffers, prefix: "optimizer/")
         if !best.isEmpty {
-            tensors += zip(weightBuffers, best).map { SafeTensors.Tensor(name: "best/" + $0.name, shape: $0.shape, values: $1) }
+            tensors += zip(weightBuffers, best).map {
+                SafeTensors.Tensor(name: "best/" + $0.name, shape: $0.shape, values: $1)
+            }
         }
         var meta = metadata(format: "checkpoint")
         meta["nnc.state"] = Self.json(state)
@@ -85,13 +97,18 @@ extension Trainer {
     func pruneCheckpoints(keep: Int) throws {
         let names = try FileManager.default.contentsOfDirectory(atPath: options.outputDirectory)
             .filter { $0.hasPrefix("checkpoint-epoch-") && $0.hasSuffix(".safetensors") }.sorted()
-        for name in names.dropLast(keep) { try FileManager.default.removeItem(atPath: options.outputDirectory + "/" + name) }
+        for name in names.dropLast(keep) {
+            try FileManager.default.removeItem(atPath: options.outputDirectory + "/" + name)
+        }
     }
 
     /// Writes `weights.safetensors`: the current weights, or `snapshot` (early stopping's
     /// best) in their place.
     func saveWeights(_ snapshot: [[Float]]? = nil) throws(TrainingFailure) {
-        let tensors = snapshot.map { zip(weightBuffers, $0).map { SafeTensors.Tensor(name: $0.name, shape: $0.shape, values: $1) } }
+        let tensors =
+            snapshot.map {
+                zip(weightBuffers, $0).map { SafeTensors.Tensor(name: $0.name, shape: $0.shape, values: $1) }
+            }
             ?? executor.tensors(weightBuffers)
         do {
             try SafeTensors(tensors: tensors, metadata: metadata(format: "weights")).write(to: weightsPath)
@@ -105,7 +122,9 @@ extension Trainer {
     func writeLog() {
         let lines = state.history.map { Self.json($0) + "\n" }.joined()
         optional("the metrics log", "metrics.jsonl", Data(lines.utf8))
-        optional("the learning curves", "curves.svg", Data(LearningCurves.svg(model: spec.name, history: state.history).utf8))
+        optional(
+            "the learning curves", "curves.svg", Data(LearningCurves.svg(model: spec.name, history: state.history).utf8)
+        )
     }
 
     /// `results.json`. Optional: a failure is kept for the end.
@@ -132,8 +151,11 @@ extension Trainer {
     }
 
     func ioFailure(_ message: String, _ error: Error) -> TrainingFailure {
-        TrainingFailure([Diagnostic.error(.unwritableOutput, message, at: SourceLocation(file: spec.file, line: 0, column: 0),
-                                          notes: ["\(error)"])])
+        TrainingFailure([
+            Diagnostic.error(
+                .unwritableOutput, message, at: SourceLocation(file: spec.file, line: 0, column: 0),
+                notes: ["\(error)"])
+        ])
     }
 
     // MARK: Resuming
@@ -147,20 +169,36 @@ extension Trainer {
         let file = try Self.readCheckpoint(path, file: spec.file)
         let source = SourceLocation(file: spec.file, line: 0, column: 0)
         guard file.metadata["nnc.format"] == "checkpoint", file.metadata["nnc.state"] != nil,
-              let saved = try WeightsFile.metadata(TrainingState.self, "nnc.state", of: file, path: checkpoint, at: source)
+            let saved = try WeightsFile.metadata(
+                TrainingState.self, "nnc.state", of: file, path: checkpoint, at: source)
         else {
-            throw TrainingFailure([Diagnostic.error(.checkpointMismatch, "--resume needs a checkpoint written by nnc train; '\(path)' has no training state",
-                                                    at: source, help: "a weights.safetensors file initializes a model but holds no optimizer state: resume from checkpoint.safetensors")])
+            throw TrainingFailure([
+                Diagnostic.error(
+                    .checkpointMismatch,
+                    "--resume needs a checkpoint written by nnc train; '\(path)' has no training state",
+                    at: source,
+                    help:
+                        "a weights.safetensors file initializes a model but holds no optimizer state: resume from checkpoint.safetensors"
+                )
+            ])
         }
-        var mismatches = executor.load(weightBuffers, from: file) + executor.load(optimizerBuffers, from: file, prefix: "optimizer/")
+        var mismatches =
+            executor.load(weightBuffers, from: file) + executor.load(optimizerBuffers, from: file, prefix: "optimizer/")
         let known = Set(weightBuffers.map(\.name) + optimizerBuffers.map { "optimizer/" + $0.name })
-        mismatches += file.tensors.map(\.name).filter { !$0.hasPrefix("best/") && !known.contains($0) }.map { .missing($0) }
+        mismatches += file.tensors.map(\.name).filter { !$0.hasPrefix("best/") && !known.contains($0) }.map {
+            .missing($0)
+        }
         // Early stopping's best weights so far, when the run keeps them: all or none.
         let bestTensors = weightBuffers.map { file["best/" + $0.name] }
         if bestTensors.contains(where: { $0 != nil }) {
             for (buffer, tensor) in zip(weightBuffers, bestTensors) {
-                guard let tensor else { mismatches.append(.missing("best/" + buffer.name)); continue }
-                if tensor.shape != buffer.shape { mismatches.append(.shape("best/" + buffer.name, expected: buffer.shape, found: tensor.shape)) }
+                guard let tensor else {
+                    mismatches.append(.missing("best/" + buffer.name))
+                    continue
+                }
+                if tensor.shape != buffer.shape {
+                    mismatches.append(.shape("best/" + buffer.name, expected: buffer.shape, found: tensor.shape))
+                }
             }
         }
         guard mismatches.isEmpty else {
@@ -169,18 +207,32 @@ extension Trainer {
             let weights = mismatches.filter { !$0.name.hasPrefix("optimizer/") }
             var notes = weights.map { Self.describe($0, extraIn: file) }
             if state > 0 { notes.append("and \(state) tensor\(state == 1 ? "" : "s") of optimizer state") }
-            throw TrainingFailure([Diagnostic.error(.checkpointMismatch, "a checkpoint resumes only the model it was written for; \(weights.count) parameter tensor\(weights.count == 1 ? "" : "s") of '\(path)' differ from this spec",
-                                                    at: source, notes: notes,
-                                                    help: "train from scratch (without --resume), or resume with the spec the checkpoint was written with")])
+            throw TrainingFailure([
+                Diagnostic.error(
+                    .checkpointMismatch,
+                    "a checkpoint resumes only the model it was written for; \(weights.count) parameter tensor\(weights.count == 1 ? "" : "s") of '\(path)' differ from this spec",
+                    at: source, notes: notes,
+                    help:
+                        "train from scratch (without --resume), or resume with the spec the checkpoint was written with"
+                )
+            ])
         }
         let problems = saved.problems(batchesPerEpoch: order.batchCount, metrics: metrics.count)
         guard problems.isEmpty else {
-            throw TrainingFailure([Diagnostic.error(.unreadableWeights, "a checkpoint's training state must be in range; \(problems.count) field\(problems.count == 1 ? "" : "s") of 'nnc.state' in '\(checkpoint)' \(problems.count == 1 ? "is" : "are") not",
-                                                    at: source, notes: problems,
-                                                    help: "resume from an earlier checkpoint of the run (checkpoint-epoch-*.safetensors), or train from scratch")])
+            throw TrainingFailure([
+                Diagnostic.error(
+                    .unreadableWeights,
+                    "a checkpoint's training state must be in range; \(problems.count) field\(problems.count == 1 ? "" : "s") of 'nnc.state' in '\(checkpoint)' \(problems.count == 1 ? "is" : "are") not",
+                    at: source, notes: problems,
+                    help:
+                        "resume from an earlier checkpoint of the run (checkpoint-epoch-*.safetensors), or train from scratch"
+                )
+            ])
         }
-        try WeightsFile.requireFinite(file, path: checkpoint, at: source,
-                                      help: "resume from an earlier checkpoint of the run (checkpoint-epoch-*.safetensors), or train from scratch")
+        try WeightsFile.requireFinite(
+            file, path: checkpoint, at: source,
+            help: "resume from an earlier checkpoint of the run (checkpoint-epoch-*.safetensors), or train from scratch"
+        )
         best = bestTensors.contains(where: { $0 == nil }) ? [] : bestTensors.compactMap { $0?.values }
         state = saved
         state.threads = pool.threads
@@ -189,7 +241,9 @@ extension Trainer {
             notes.append("the spec changed since the checkpoint (its shapes did not): continuing with the new settings")
         }
         if saved.threads != pool.threads {
-            notes.append("the checkpoint was written with \(saved.threads) thread\(saved.threads == 1 ? "" : "s"); with \(pool.threads) the run continues correctly but not bit for bit")
+            notes.append(
+                "the checkpoint was written with \(saved.threads) thread\(saved.threads == 1 ? "" : "s"); with \(pool.threads) the run continues correctly but not bit for bit"
+            )
         }
         if saved.seed != options.seed {
             notes.append("the checkpoint's seed \(saved.seed) is kept (the spec now says \(options.seed))")
@@ -198,13 +252,16 @@ extension Trainer {
     }
 
     static func describe(_ m: Executor.Mismatch, extraIn file: SafeTensors) -> String {
-        if case .missing(let name) = m, file[name] != nil { return "'\(name)' is in the checkpoint but not in this model" }
+        if case .missing(let name) = m, file[name] != nil {
+            return "'\(name)' is in the checkpoint but not in this model"
+        }
         return m.description.replacingOccurrences(of: "in the file", with: "in the checkpoint")
     }
 
     /// Reads a checkpoint file or the run folder's latest one.
     static func readCheckpoint(_ path: String, file source: SourceFile?) throws(TrainingFailure) -> SafeTensors {
-        try WeightsFile.read(checkpointFile(path), role: "a checkpoint", at: SourceLocation(file: source, line: 0, column: 0))
+        try WeightsFile.read(
+            checkpointFile(path), role: "a checkpoint", at: SourceLocation(file: source, line: 0, column: 0))
     }
 
     /// The checkpoint file `--resume` names: the file itself, or a run folder's latest one.
@@ -221,6 +278,8 @@ extension Trainer {
         let latest = directory + "/checkpoint.safetensors"
         if FileManager.default.fileExists(atPath: latest) { return latest }
         let names = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
-        return names.filter { $0.hasPrefix("checkpoint-epoch-") && $0.hasSuffix(".safetensors") }.sorted().last.map { directory + "/" + $0 }
+        return names.filter { $0.hasPrefix("checkpoint-epoch-") && $0.hasSuffix(".safetensors") }.sorted().last.map {
+            directory + "/" + $0
+        }
     }
 }

@@ -33,8 +33,12 @@ extension Trainer {
     /// first NaN or infinity came from (found by replaying the forward pass on the same
     /// batch) or how far the loss grew. The step stopped before backward, so no weight took
     /// the bad step; the run folder's last checkpoint is the last good state.
-    func diverged(_ run: Executor, _ cause: Divergence, loss: Double, learningRate: Double, epoch: Int) -> TrainingFailure {
-        var notes = ["at step \(state.step + 1) (epoch \(epoch + 1), batch \(state.batch + 1) of \(order.batchCount)), learning rate \(format(learningRate))"]
+    func diverged(_ run: Executor, _ cause: Divergence, loss: Double, learningRate: Double, epoch: Int)
+        -> TrainingFailure
+    {
+        var notes = [
+            "at step \(state.step + 1) (epoch \(epoch + 1), batch \(state.batch + 1) of \(order.batchCount)), learning rate \(format(learningRate))"
+        ]
         let message: String
         switch cause {
         case .nonFinite:
@@ -42,8 +46,11 @@ extension Trainer {
             message = "training stops when the loss is not finite; the loss became \(value)"
             notes += nonFiniteNotes(run)
         case .grew(let initial):
-            message = "training stops when the loss grows by orders of magnitude; the loss reached \(format(loss)), \(format(loss / initial)) times the untrained model's \(format(initial))"
-            notes.append("the run stops once a step's loss passes \(format(Self.divergenceGrowth)) times the first step's: a healthy run's loss falls from where it started")
+            message =
+                "training stops when the loss grows by orders of magnitude; the loss reached \(format(loss)), \(format(loss / initial)) times the untrained model's \(format(initial))"
+            notes.append(
+                "the run stops once a step's loss passes \(format(Self.divergenceGrowth)) times the first step's: a healthy run's loss falls from where it started"
+            )
         }
         if FileManager.default.fileExists(atPath: checkpointPath) {
             notes.append("the last good checkpoint is \(checkpointPath) (epoch \(state.history.count))")
@@ -51,7 +58,9 @@ extension Trainer {
         if case .nonFinite = cause, !inputsAreFinite(run) {
             // Not the dynamics: the data. Its readers refuse NaN, so only a transform can get here.
             notes.insert("the batch's inputs hold NaN or infinite values, so no learning rate can help", at: 1)
-            return failure(message, notes: notes, help: "check the data and its preprocessing: every input value must be a finite number")
+            return failure(
+                message, notes: notes,
+                help: "check the data and its preprocessing: every input value must be a finite number")
         }
         return failure(message, notes: notes)
     }
@@ -65,9 +74,14 @@ extension Trainer {
     /// The diagnostic for weights that went NaN or infinite while every step's loss stayed
     /// finite (a ReLU maps NaN to 0, so a broken layer can hide behind it for ever).
     func nonFiniteWeights(_ names: [String], epoch: Int) -> TrainingFailure {
-        var notes = ["after epoch \(epoch + 1) (step \(state.step)): \(names.prefix(5).map { "'\($0)'" }.joined(separator: ", "))\(names.count > 5 ? ", …" : "")"]
-        notes.append("an update overflowed; the loss stayed finite because the layers after them hide NaN (a ReLU maps it to 0)")
-        return failure("training stops when the weights are not finite; \(names.count) parameter tensor\(names.count == 1 ? "" : "s") became NaN or infinite", notes: notes)
+        var notes = [
+            "after epoch \(epoch + 1) (step \(state.step)): \(names.prefix(5).map { "'\($0)'" }.joined(separator: ", "))\(names.count > 5 ? ", …" : "")"
+        ]
+        notes.append(
+            "an update overflowed; the loss stayed finite because the layers after them hide NaN (a ReLU maps it to 0)")
+        return failure(
+            "training stops when the weights are not finite; \(names.count) parameter tensor\(names.count == 1 ? "" : "s") became NaN or infinite",
+            notes: notes)
     }
 
     /// Notes on where a non-finite loss came from.
@@ -77,7 +91,9 @@ extension Trainer {
         if let source {
             notes.append("the first non-finite value is the output of '\(source.layer)' (\(source.instruction))")
             if !source.nonFiniteParameters.isEmpty {
-                notes.append("its parameters \(source.nonFiniteParameters.map { "'\($0)'" }.joined(separator: ", ")) are already non-finite: an earlier update overflowed")
+                notes.append(
+                    "its parameters \(source.nonFiniteParameters.map { "'\($0)'" }.joined(separator: ", ")) are already non-finite: an earlier update overflowed"
+                )
             } else if source.largestInput > 0 {
                 notes.append("its largest finite input magnitude is \(format(Double(source.largestInput)))")
             }
@@ -91,11 +107,18 @@ extension Trainer {
 
     /// E0520 at the learning rate, with help about the training dynamics (NaN in the data
     /// is refused when the data are read, by its own diagnostic).
-    func failure(_ message: String, notes: [String],
-                 help: String = "lower the learning rate, clip gradients with `regularization: {clip_norm: 1.0}`, or scale the inputs (`preprocess: {standardize: true}`)") -> TrainingFailure {
+    func failure(
+        _ message: String, notes: [String],
+        help: String =
+            "lower the learning rate, clip gradients with `regularization: {clip_norm: 1.0}`, or scale the inputs (`preprocess: {standardize: true}`)"
+    ) -> TrainingFailure {
         let rate = spec.optimizer?.valueLocation("learning_rate") ?? spec.optimizer?.location ?? spec.inputLocation
-        return TrainingFailure([Diagnostic.error(.trainingDiverged, message,
-                                                 at: rate, label: "learning rate \(format(options.baseLearningRate))", notes: notes,
-                                                 help: help)] + unwritten)
+        return TrainingFailure(
+            [
+                Diagnostic.error(
+                    .trainingDiverged, message,
+                    at: rate, label: "learning rate \(format(options.baseLearningRate))", notes: notes,
+                    help: help)
+            ] + unwritten)
     }
 }

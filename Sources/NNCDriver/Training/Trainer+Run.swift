@@ -7,11 +7,14 @@ import NNCRuntime
 extension Trainer {
     /// Trains until the last epoch, early stopping, or `shouldStop` (checked after every
     /// batch: a signal handler sets it), writing the run folder as it goes.
-    public func run(observer: TrainingObserver, shouldStop: () -> Bool = { false }) throws(TrainingFailure) -> TrainingResult {
+    public func run(observer: TrainingObserver, shouldStop: () -> Bool = { false }) throws(TrainingFailure)
+        -> TrainingResult
+    {
         try prepareRunDirectory()
         observer.runStarted(header)
         let batches = order.batchCount
-        var trainedSamples = 0, trainedSeconds = 0.0
+        var trainedSamples = 0
+        var trainedSeconds = 0.0
         // The last epoch's files wait for the final weights, which are written first.
         var finalEpochEnded = false
         while state.epoch < options.epochs && !state.stopped {
@@ -29,34 +32,43 @@ extension Trainer {
                 let positions = order.batch(state.batch)
                 let run = positions.count == executor.plan.options.batch ? executor : lastBatchExecutor!
                 try fillTraining(run, positions, epoch: epoch)
-                let rates = options.rates(at: TrainingClock(step: state.step, epoch: epoch), stepsPerEpoch: batches, plateau: state.plateau)
+                let rates = options.rates(
+                    at: TrainingClock(step: state.step, epoch: epoch), stepsPerEpoch: batches, plateau: state.plateau)
                 learningRate = rates.learningRate
                 run.momentum = options.momentumSchedule == .constant ? nil : Float(rates.momentum)
                 run.steps = state.step
                 run.runForward()
                 let loss = run.loss
-                if let cause = divergence(loss: loss) { throw diverged(run, cause, loss: loss, learningRate: learningRate, epoch: epoch) }
+                if let cause = divergence(loss: loss) {
+                    throw diverged(run, cause, loss: loss, learningRate: learningRate, epoch: epoch)
+                }
                 let plan = run.plan
-                sums.add(valid: positions.count, loss: run.pointer(plan.loss!), penalty: run.penalty, output: run.pointer(plan.output),
-                         targets: UnsafeRawPointer(run.pointer(plan.target!)))
+                sums.add(
+                    valid: positions.count, loss: run.pointer(plan.loss!), penalty: run.penalty,
+                    output: run.pointer(plan.output),
+                    targets: UnsafeRawPointer(run.pointer(plan.target!)))
                 run.runBackward(learningRate: Float(learningRate))
                 state.step += 1
                 state.batch += 1
-                observer.batchFinished(state.batch, of: batches, samples: sums.samples, seconds: (earlier?.seconds ?? 0) + elapsed(),
-                                       loss: sums.loss ?? .nan, metrics: { sums.values })
+                observer.batchFinished(
+                    state.batch, of: batches, samples: sums.samples, seconds: (earlier?.seconds ?? 0) + elapsed(),
+                    loss: sums.loss ?? .nan, metrics: { sums.values })
                 if shouldStop() && state.batch < batches {
                     state.partialEpoch = sums.partial(seconds: (earlier?.seconds ?? 0) + elapsed())
                     try saveCheckpoint(force: true)
-                    observer.note("interrupted in epoch \(epoch + 1) after batch \(state.batch) of \(batches); checkpoint written to \(checkpointPath)")
+                    observer.note(
+                        "interrupted in epoch \(epoch + 1) after batch \(state.batch) of \(batches); checkpoint written to \(checkpointPath)"
+                    )
                     return result(test: nil, samples: trainedSamples, seconds: trainedSeconds, interrupted: true)
                 }
             }
             let seconds = (earlier?.seconds ?? 0) + elapsed()
             trainedSamples += sums.samples - samplesBefore
             trainedSeconds += elapsed()
-            var record = EpochRecord(epoch: epoch + 1, loss: sums.loss ?? .nan, metrics: Dictionary(uniqueKeysWithValues: sums.values),
-                                     validationLoss: nil, validationMetrics: [:], learningRate: learningRate,
-                                     samplesPerSecond: Double(sums.samples) / max(seconds, 1e-9), seconds: seconds)
+            var record = EpochRecord(
+                epoch: epoch + 1, loss: sums.loss ?? .nan, metrics: Dictionary(uniqueKeysWithValues: sums.values),
+                validationLoss: nil, validationMetrics: [:], learningRate: learningRate,
+                samplesPerSecond: Double(sums.samples) / max(seconds, 1e-9), seconds: seconds)
             if let validation = validationFiller, let evaluator {
                 evaluator.copyState(from: executor, buffers: evaluatorState)
                 let r = try evaluate(evaluator, validation)
@@ -87,7 +99,9 @@ extension Trainer {
         var restored: [[Float]]?
         if let stopping = state.earlyStopping, stopping.restoreBest, !best.isEmpty, let bestEpoch = stopping.bestEpoch {
             restored = best
-            observer.note("restored the weights of epoch \(bestEpoch + 1), the best \(stopping.monitor.metric) (\(format(stopping.monitor.best ?? .nan)))")
+            observer.note(
+                "restored the weights of epoch \(bestEpoch + 1), the best \(stopping.monitor.metric) (\(format(stopping.monitor.best ?? .nan)))"
+            )
         }
         try saveWeights(restored)
         do {
@@ -117,7 +131,9 @@ extension Trainer {
         if let rule = options.schedule.plateauRule, var plateau = state.plateau {
             if let value = record.value(of: rule.monitor) {
                 if plateau.endEpoch(value: value, rule: rule, baseRate: options.baseLearningRate) {
-                    observer.note("\(rule.monitor) has not improved for \(rule.patience) epoch\(rule.patience == 1 ? "" : "s"): learning rate reduced to \(format(options.baseLearningRate * plateau.factor))")
+                    observer.note(
+                        "\(rule.monitor) has not improved for \(rule.patience) epoch\(rule.patience == 1 ? "" : "s"): learning rate reduced to \(format(options.baseLearningRate * plateau.factor))"
+                    )
                 }
             }
             state.plateau = plateau
@@ -130,7 +146,9 @@ extension Trainer {
                 break
             case .stop:
                 state.stopped = true
-                observer.note("early stopping: \(stopping.monitor.metric) has not improved for \(stopping.wait) epoch\(stopping.wait == 1 ? "" : "s") (best \(format(stopping.monitor.best ?? .nan)) at epoch \((stopping.bestEpoch ?? 0) + 1))")
+                observer.note(
+                    "early stopping: \(stopping.monitor.metric) has not improved for \(stopping.wait) epoch\(stopping.wait == 1 ? "" : "s") (best \(format(stopping.monitor.best ?? .nan)) at epoch \((stopping.bestEpoch ?? 0) + 1))"
+                )
             }
             state.earlyStopping = stopping
         }
@@ -156,9 +174,10 @@ extension Trainer {
     }
 
     func result(test: SplitResult?, samples: Int, seconds: Double, interrupted: Bool) -> TrainingResult {
-        TrainingResult(history: state.history, test: test, samplesPerSecond: Double(samples) / max(seconds, 1e-9),
-                       weightsPath: weightsPath, runDirectory: options.outputDirectory,
-                       stoppedEarly: state.stopped, interrupted: interrupted, state: state, unwritten: unwritten)
+        TrainingResult(
+            history: state.history, test: test, samplesPerSecond: Double(samples) / max(seconds, 1e-9),
+            weightsPath: weightsPath, runDirectory: options.outputDirectory,
+            stoppedEarly: state.stopped, interrupted: interrupted, state: state, unwritten: unwritten)
     }
 
     func format(_ v: Double) -> String { String(format: "%.4g", v) }

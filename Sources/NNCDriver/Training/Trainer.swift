@@ -14,7 +14,9 @@ public struct TrainingData: Sendable {
     public var preprocessing: Preprocessing
     public var augmentation: Augmentation
 
-    public init(train: Dataset, validation: Dataset?, test: Dataset?, preprocessing: Preprocessing, augmentation: Augmentation) {
+    public init(
+        train: Dataset, validation: Dataset?, test: Dataset?, preprocessing: Preprocessing, augmentation: Augmentation
+    ) {
         self.train = train
         self.validation = validation
         self.test = test
@@ -99,25 +101,39 @@ public final class Trainer {
         let misfits = [data.train, data.validation, data.test].compactMap { $0.flatMap(contract.problem(with:)) }
         guard misfits.isEmpty else { throw TrainingFailure(misfits) }
         let count = data.train.count
-        order = EpochOrder(sampleCount: count, batchSize: options.batchSize, shuffle: options.shuffle,
-                           dropLast: options.dropLast, seed: options.seed)
+        order = EpochOrder(
+            sampleCount: count, batchSize: options.batchSize, shuffle: options.shuffle,
+            dropLast: options.dropLast, seed: options.seed)
         guard order.batchCount > 0 else {
-            throw TrainingFailure([Diagnostic.error(.trainingDiverged, "training needs at least one batch; drop_last with \(count) \(count.noun("sample")) and batch size \(options.batchSize) leaves none",
-                                                    at: spec.train?.valueLocation("drop_last") ?? spec.inputLocation,
-                                                    help: "lower batch_size or set drop_last: false")])
+            throw TrainingFailure([
+                Diagnostic.error(
+                    .trainingDiverged,
+                    "training needs at least one batch; drop_last with \(count) \(count.noun("sample")) and batch size \(options.batchSize) leaves none",
+                    at: spec.train?.valueLocation("drop_last") ?? spec.inputLocation,
+                    help: "lower batch_size or set drop_last: false")
+            ])
         }
         let full = min(options.batchSize, count)
         let trainingPlan = try Self.compile(graph, spec, LoweringOptions(mode: .training, batch: full))
-        let lastBatchPlan = order.lastBatchSize == full ? nil
+        let lastBatchPlan =
+            order.lastBatchSize == full
+            ? nil
             : try Self.compile(graph, spec, LoweringOptions(mode: .training, batch: order.lastBatchSize))
         let evaluated = [data.validation, data.test].compactMap { $0?.count }.max() ?? 0
-        let evaluationPlan = evaluated == 0 ? nil
-            : try Self.compile(graph, spec, LoweringOptions(mode: .inference, batch: min(evaluated, max(256, options.batchSize)), evaluatesLoss: true))
+        let evaluationPlan =
+            evaluated == 0
+            ? nil
+            : try Self.compile(
+                graph, spec,
+                LoweringOptions(
+                    mode: .inference, batch: min(evaluated, max(256, options.batchSize)), evaluatesLoss: true))
         // Every arena is allocated below: refuse first if they cannot all fit.
         let bytes = trainingPlan.totalBytes + (lastBatchPlan?.arenaBytes ?? 0) + (evaluationPlan?.totalBytes ?? 0)
         let batchSize = spec.train.flatMap { $0.isExplicit("batch_size") ? $0.valueLocation("batch_size") : nil }
-        if let refusal = MemoryBudget.refusal(needing: bytes, what: evaluationPlan == nil ? "the training plan" : "the training and evaluation plans",
-                                              mode: .training, batch: full, graph: graph, spec: spec, at: batchSize ?? spec.inputLocation) {
+        if let refusal = MemoryBudget.refusal(
+            needing: bytes, what: evaluationPlan == nil ? "the training plan" : "the training and evaluation plans",
+            mode: .training, batch: full, graph: graph, spec: spec, at: batchSize ?? spec.inputLocation)
+        {
             throw TrainingFailure([refusal])
         }
         pool = ThreadPool(threads: options.threads)
@@ -154,7 +170,9 @@ public final class Trainer {
         lastBatchExecutor?.seed = executor.seed
     }
 
-    static func compile(_ graph: Graph, _ spec: ModelSpec, _ options: LoweringOptions) throws(TrainingFailure) -> ExecutionPlan {
+    static func compile(_ graph: Graph, _ spec: ModelSpec, _ options: LoweringOptions) throws(TrainingFailure)
+        -> ExecutionPlan
+    {
         do {
             return try ExecutionPlan.compile(graph, options: options)
         } catch {
@@ -183,13 +201,16 @@ public final class Trainer {
         let optimizer = graph.training.optimizer.name
         let schedule = options.schedule.name
         let resumed = state.step > 0 ? "epoch \(state.epoch + 1), batch \(state.batch) (step \(state.step))" : nil
-        return RunHeader(model: spec.name, parameters: graph.totalParams, trainSamples: data.train.count,
-                         validationSamples: data.validation?.count ?? 0, testSamples: data.test?.count ?? 0,
-                         epochs: options.epochs, batchSize: options.batchSize, stepsPerEpoch: stepsPerEpoch,
-                         optimizer: optimizer, learningRate: options.baseLearningRate, schedule: schedule, seed: options.seed,
-                         threads: pool.threads, outputDirectory: options.outputDirectory, overridden: options.overridden.sorted(),
-                         resumedAt: resumed, memoryBytes: executor.arena.bytes + (lastBatchExecutor?.arena.bytes ?? 0) + (evaluator?.executor.arena.bytes ?? 0),
-                         persistentBytes: executor.plan.persistentBytes)
+        return RunHeader(
+            model: spec.name, parameters: graph.totalParams, trainSamples: data.train.count,
+            validationSamples: data.validation?.count ?? 0, testSamples: data.test?.count ?? 0,
+            epochs: options.epochs, batchSize: options.batchSize, stepsPerEpoch: stepsPerEpoch,
+            optimizer: optimizer, learningRate: options.baseLearningRate, schedule: schedule, seed: options.seed,
+            threads: pool.threads, outputDirectory: options.outputDirectory, overridden: options.overridden.sorted(),
+            resumedAt: resumed,
+            memoryBytes: executor.arena.bytes + (lastBatchExecutor?.arena.bytes ?? 0)
+                + (evaluator?.executor.arena.bytes ?? 0),
+            persistentBytes: executor.plan.persistentBytes)
     }
 }
 

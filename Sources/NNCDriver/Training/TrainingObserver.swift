@@ -5,8 +5,9 @@ public protocol TrainingObserver: AnyObject {
     func epochStarted(_ epoch: Int, of epochs: Int, batches: Int)
     /// After every batch (cheap to ignore): the running mean loss of the epoch, and its
     /// metrics on demand (computing them allocates, so only ask when drawing).
-    func batchFinished(_ batch: Int, of batches: Int, samples: Int, seconds: Double, loss: Double,
-                       metrics: () -> [(String, Double)])
+    func batchFinished(
+        _ batch: Int, of batches: Int, samples: Int, seconds: Double, loss: Double,
+        metrics: () -> [(String, Double)])
     func epochFinished(_ record: EpochRecord, of epochs: Int)
     /// Things worth a line: a reduced learning rate, early stopping, restored weights.
     func note(_ text: String)
@@ -39,8 +40,10 @@ public final class SilentObserver: TrainingObserver {
     public init() {}
     public func runStarted(_ header: RunHeader) {}
     public func epochStarted(_ epoch: Int, of epochs: Int, batches: Int) {}
-    public func batchFinished(_ batch: Int, of batches: Int, samples: Int, seconds: Double, loss: Double,
-                              metrics: () -> [(String, Double)]) {}
+    public func batchFinished(
+        _ batch: Int, of batches: Int, samples: Int, seconds: Double, loss: Double,
+        metrics: () -> [(String, Double)]
+    ) {}
     public func epochFinished(_ record: EpochRecord, of epochs: Int) {}
     public func note(_ text: String) {}
     public func testFinished(_ result: SplitResult) {}

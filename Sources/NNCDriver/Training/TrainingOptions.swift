@@ -40,7 +40,10 @@ public struct TrainingOptions: Sendable {
         public var seed: UInt64?
         public var threads: Int?
         public var outputDirectory: String?
-        public init(epochs: Int? = nil, batchSize: Int? = nil, seed: UInt64? = nil, threads: Int? = nil, outputDirectory: String? = nil) {
+        public init(
+            epochs: Int? = nil, batchSize: Int? = nil, seed: UInt64? = nil, threads: Int? = nil,
+            outputDirectory: String? = nil
+        ) {
             self.epochs = epochs
             self.batchSize = batchSize
             self.seed = seed
@@ -50,8 +53,9 @@ public struct TrainingOptions: Sendable {
 
         /// These overrides, with `saved`'s filling the ones not given (the folder excepted).
         public func resuming(_ saved: Overrides) -> Overrides {
-            Overrides(epochs: epochs ?? saved.epochs, batchSize: batchSize ?? saved.batchSize, seed: seed ?? saved.seed,
-                      threads: threads ?? saved.threads, outputDirectory: outputDirectory)
+            Overrides(
+                epochs: epochs ?? saved.epochs, batchSize: batchSize ?? saved.batchSize, seed: seed ?? saved.seed,
+                threads: threads ?? saved.threads, outputDirectory: outputDirectory)
         }
     }
 
@@ -95,8 +99,11 @@ public struct TrainingOptions: Sendable {
     }
 
     /// The learning rate and momentum of one optimizer step.
-    public func rates(at clock: TrainingClock, stepsPerEpoch: Int, plateau: PlateauState?) -> (learningRate: Double, momentum: Double) {
-        let rate = schedule.rate(base: baseLearningRate, at: clock, stepsPerEpoch: stepsPerEpoch, plateauFactor: plateau?.factor ?? 1)
+    public func rates(at clock: TrainingClock, stepsPerEpoch: Int, plateau: PlateauState?) -> (
+        learningRate: Double, momentum: Double
+    ) {
+        let rate = schedule.rate(
+            base: baseLearningRate, at: clock, stepsPerEpoch: stepsPerEpoch, plateauFactor: plateau?.factor ?? 1)
         return (rate, momentumSchedule.momentum(base: baseMomentum, at: clock))
     }
 }

@@ -33,15 +33,18 @@ public enum TrainingReport {
     }
 
     public static func json(_ r: TrainingResult) -> String {
-        let data = (try? JSONSerialization.data(withJSONObject: object(r), options: [.prettyPrinted, .sortedKeys])) ?? Data()
+        let data =
+            (try? JSONSerialization.data(withJSONObject: object(r), options: [.prettyPrinted, .sortedKeys])) ?? Data()
         return String(decoding: data, as: UTF8.self)
     }
 
     /// One epoch as the metrics log writes it (non-finite values become null).
     static func epoch(_ record: EpochRecord) -> Any {
-        var o: [String: Any] = ["epoch": record.epoch, "loss": number(record.loss), "learning_rate": record.learningRate,
-                                "samples_per_second": number(record.samplesPerSecond), "seconds": number(record.seconds),
-                                "metrics": record.metrics.mapValues(number)]
+        var o: [String: Any] = [
+            "epoch": record.epoch, "loss": number(record.loss), "learning_rate": record.learningRate,
+            "samples_per_second": number(record.samplesPerSecond), "seconds": number(record.seconds),
+            "metrics": record.metrics.mapValues(number),
+        ]
         if let v = record.validationLoss { o["val_loss"] = number(v) }
         if !record.validationMetrics.isEmpty { o["val_metrics"] = record.validationMetrics.mapValues(number) }
         return o

@@ -14,7 +14,9 @@ public struct TrainingSession {
     /// Lines worth printing before training: what resuming restored, what changed.
     public var notes: [String]
 
-    public static func make(model: String?, resume: String?, overrides given: TrainingOptions.Overrides) throws(TrainingFailure) -> TrainingSession {
+    public static func make(model: String?, resume: String?, overrides given: TrainingOptions.Overrides)
+        throws(TrainingFailure) -> TrainingSession
+    {
         let source = try sourceFile(model: model, resume: resume)
         var overrides = given
         if let resume {
@@ -22,11 +24,18 @@ public struct TrainingSession {
             let checkpoint = try Trainer.readCheckpoint(resume, file: source)
             let path = Trainer.checkpointFile(resume)
             let at = SourceLocation(file: source, line: 0, column: 0)
-            if let saved = try WeightsFile.metadata(TrainingOptions.Overrides.self, "nnc.overrides", of: checkpoint, path: path, at: at) {
+            if let saved = try WeightsFile.metadata(
+                TrainingOptions.Overrides.self, "nnc.overrides", of: checkpoint, path: path, at: at)
+            {
                 let problems = saved.problems
                 guard problems.isEmpty else {
-                    throw TrainingFailure([Diagnostic.error(.unreadableWeights, "a checkpoint's settings must be in range; \(problems.count) field\(problems.count == 1 ? "" : "s") of 'nnc.overrides' in '\(path)' \(problems.count == 1 ? "is" : "are") not",
-                                                            at: at, notes: problems, help: "resume from an earlier checkpoint of the run, or train from scratch")])
+                    throw TrainingFailure([
+                        Diagnostic.error(
+                            .unreadableWeights,
+                            "a checkpoint's settings must be in range; \(problems.count) field\(problems.count == 1 ? "" : "s") of 'nnc.overrides' in '\(path)' \(problems.count == 1 ? "is" : "are") not",
+                            at: at, notes: problems,
+                            help: "resume from an earlier checkpoint of the run, or train from scratch")
+                    ])
                 }
                 overrides = given.resuming(saved)
             }
@@ -36,18 +45,23 @@ public struct TrainingSession {
             throw TrainingFailure(checked.diagnostics)
         }
         guard graph.training.loss != nil else {
-            throw TrainingFailure([Diagnostic.error(.missingKey, "a model trains only with a 'loss'", at: spec.inputLocation,
-                                                    help: "add e.g. `loss: categorical_crossentropy`")])
+            throw TrainingFailure([
+                Diagnostic.error(
+                    .missingKey, "a model trains only with a 'loss'", at: spec.inputLocation,
+                    help: "add e.g. `loss: categorical_crossentropy`")
+            ])
         }
         var options = TrainingOptions(graph: graph, modelFile: spec.file, overrides: overrides)
         if overrides.outputDirectory == nil, let resume, graph.training.train.checkpoint?.directory == nil {
             // Resuming writes on into the folder it resumes from.
             var isDirectory: ObjCBool = false
             let exists = FileManager.default.fileExists(atPath: resume, isDirectory: &isDirectory)
-            options.outputDirectory = exists && isDirectory.boolValue ? resume : (resume as NSString).deletingLastPathComponent
+            options.outputDirectory =
+                exists && isDirectory.boolValue ? resume : (resume as NSString).deletingLastPathComponent
         }
         // The folder is locked before the data are read, so a second run into it is refused at once.
-        let lock = try RunFolderLock.acquire(options.outputDirectory, at: SourceLocation(file: spec.file, line: 0, column: 0))
+        let lock = try RunFolderLock.acquire(
+            options.outputDirectory, at: SourceLocation(file: spec.file, line: 0, column: 0))
         do throws(TrainingFailure) {
             let data = try DataLoading.load(spec, graph: graph, seed: options.seed, purpose: .training)
             let trainer = try Trainer(spec: spec, graph: graph, data: data, options: options)
@@ -70,15 +84,23 @@ public struct TrainingSession {
                 return try Driver.loadSource(model)
             } catch {
                 let file = SourceFile(path: model, text: "")
-                throw TrainingFailure([Diagnostic.error(.unreadableFile, "a model file must be readable; \(error)",
-                                                        at: SourceLocation(file: file, line: 0, column: 0))])
+                throw TrainingFailure([
+                    Diagnostic.error(
+                        .unreadableFile, "a model file must be readable; \(error)",
+                        at: SourceLocation(file: file, line: 0, column: 0))
+                ])
             }
         }
         let empty = SourceFile(path: resume!, text: "")
         let checkpoint = try Trainer.readCheckpoint(resume!, file: empty)
         guard let text = checkpoint.metadata["nnc.spec"], let path = checkpoint.metadata["nnc.spec_path"] else {
-            throw TrainingFailure([Diagnostic.error(.checkpointMismatch, "--resume without a model file needs a checkpoint that kept its spec; '\(resume!)' has none",
-                                                    at: SourceLocation(file: empty, line: 0, column: 0), help: "name the model file: nnc train MODEL --resume \(resume!)")])
+            throw TrainingFailure([
+                Diagnostic.error(
+                    .checkpointMismatch,
+                    "--resume without a model file needs a checkpoint that kept its spec; '\(resume!)' has none",
+                    at: SourceLocation(file: empty, line: 0, column: 0),
+                    help: "name the model file: nnc train MODEL --resume \(resume!)")
+            ])
         }
         return SourceFile(path: path, text: text)
     }

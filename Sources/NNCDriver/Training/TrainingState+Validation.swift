@@ -15,31 +15,48 @@ extension TrainingState {
     func problems(batchesPerEpoch batches: Int, metrics: Int) -> [String] {
         var problems: [String] = []
         func require(_ ok: Bool, _ message: @autoclosure () -> String) { if !ok { problems.append(message()) } }
-        require(epoch >= 0 && epoch == history.count,
-                "'epoch' is \(epoch): it counts the finished epochs, which the checkpoint's history holds \(history.count) of")
-        require((0..<batches).contains(batch),
-                "'batch' is \(batch): it counts the batches of the current epoch already trained, from 0 to \(batches - 1) in this run (\(batches) batch\(batches == 1 ? "" : "es") per epoch)")
+        require(
+            epoch >= 0 && epoch == history.count,
+            "'epoch' is \(epoch): it counts the finished epochs, which the checkpoint's history holds \(history.count) of"
+        )
+        require(
+            (0..<batches).contains(batch),
+            "'batch' is \(batch): it counts the batches of the current epoch already trained, from 0 to \(batches - 1) in this run (\(batches) batch\(batches == 1 ? "" : "es") per epoch)"
+        )
         require((0...Self.maximumStep).contains(step), "'step' is \(step): optimizer steps count from 0 to 2^53")
-        require(initialLoss.map { $0.isFinite && $0 > 0 } ?? true, "'initialLoss' is \(initialLoss ?? 0): the first step's loss is a positive number")
+        require(
+            initialLoss.map { $0.isFinite && $0 > 0 } ?? true,
+            "'initialLoss' is \(initialLoss ?? 0): the first step's loss is a positive number")
         require(threads >= 1, "'threads' is \(threads): a run has at least 1 thread")
         for (i, record) in history.enumerated() where record.epoch != i + 1 {
-            problems.append("'history[\(i)].epoch' is \(record.epoch), not \(i + 1): the history lists the epochs in order")
+            problems.append(
+                "'history[\(i)].epoch' is \(record.epoch), not \(i + 1): the history lists the epochs in order")
             break
         }
         if let partial = partialEpoch {
             require(batch > 0, "'partialEpoch' holds the sums of an epoch in progress but 'batch' is 0")
-            require(partial.samples >= 0 && partial.lossSum.isFinite && partial.seconds.isFinite && partial.seconds >= 0,
-                    "'partialEpoch' has \(partial.samples) samples, loss sum \(partial.lossSum) and \(partial.seconds) s: counts are 0 or more and sums finite")
-            require(partial.metricSums.count == metrics && partial.metricCounts.count == metrics && partial.metricCounts.allSatisfy { $0 >= 0 },
-                    "'partialEpoch' has sums of \(partial.metricSums.count) metrics and counts of \(partial.metricCounts.count); this run has \(metrics)")
+            require(
+                partial.samples >= 0 && partial.lossSum.isFinite && partial.seconds.isFinite && partial.seconds >= 0,
+                "'partialEpoch' has \(partial.samples) samples, loss sum \(partial.lossSum) and \(partial.seconds) s: counts are 0 or more and sums finite"
+            )
+            require(
+                partial.metricSums.count == metrics && partial.metricCounts.count == metrics
+                    && partial.metricCounts.allSatisfy { $0 >= 0 },
+                "'partialEpoch' has sums of \(partial.metricSums.count) metrics and counts of \(partial.metricCounts.count); this run has \(metrics)"
+            )
         }
         if let plateau {
-            require(plateau.factor.isFinite && plateau.factor > 0 && plateau.wait >= 0 && plateau.cooldownLeft >= 0,
-                    "'plateau' has factor \(plateau.factor), wait \(plateau.wait) and cooldown \(plateau.cooldownLeft): the factor is above 0 and the counts 0 or more")
+            require(
+                plateau.factor.isFinite && plateau.factor > 0 && plateau.wait >= 0 && plateau.cooldownLeft >= 0,
+                "'plateau' has factor \(plateau.factor), wait \(plateau.wait) and cooldown \(plateau.cooldownLeft): the factor is above 0 and the counts 0 or more"
+            )
         }
         if let stopping = earlyStopping {
-            require(stopping.wait >= 0 && stopping.patience >= 0 && (stopping.bestEpoch.map { (0..<epoch).contains($0) } ?? true),
-                    "'earlyStopping' has wait \(stopping.wait), patience \(stopping.patience) and best epoch \(stopping.bestEpoch.map(String.init) ?? "none"): counts are 0 or more and the best epoch one of the \(epoch) finished")
+            require(
+                stopping.wait >= 0 && stopping.patience >= 0
+                    && (stopping.bestEpoch.map { (0..<epoch).contains($0) } ?? true),
+                "'earlyStopping' has wait \(stopping.wait), patience \(stopping.patience) and best epoch \(stopping.bestEpoch.map(String.init) ?? "none"): counts are 0 or more and the best epoch one of the \(epoch) finished"
+            )
         }
         return problems
     }

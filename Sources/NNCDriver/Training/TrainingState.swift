@@ -16,7 +16,7 @@ public struct EpochRecord: Sendable, Codable, Equatable {
 
     enum CodingKeys: String, CodingKey {
         case epoch, loss, metrics, validationLoss = "val_loss", validationMetrics = "val_metrics",
-             learningRate = "learning_rate", samplesPerSecond = "samples_per_second", seconds
+            learningRate = "learning_rate", samplesPerSecond = "samples_per_second", seconds
     }
 
     /// Value of a monitored quantity by its Keras name: loss, val_loss, accuracy, val_accuracy, …

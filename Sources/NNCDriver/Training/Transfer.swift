@@ -17,7 +17,9 @@ enum Transfer {
         let base = spec.file.map { ($0.path as NSString).deletingLastPathComponent } ?? ""
         let full = path.hasPrefix("/") || base.isEmpty ? path : base + "/" + path
         let at = transfer.weightsLocation
-        let file = try WeightsFile.read(full, role: "transfer weights", shown: path, at: at, notes: ["paths are relative to the model file: looked for \(full)"])
+        let file = try WeightsFile.read(
+            full, role: "transfer weights", shown: path, at: at,
+            notes: ["paths are relative to the model file: looked for \(full)"])
         let buffers = trainer.weightBuffers
         func own(_ layer: String) -> [PlanBuffer] {
             let parameters = trainer.executor.plan.parameters.filter { $0.layer == layer }.map(\.buffer)
@@ -27,27 +29,41 @@ enum Transfer {
         var requested = transfer.layers ?? []
         if requested.isEmpty {
             // Every layer with parameters whose tensors the file has.
-            requested = trainer.graph.nodes.filter { node in !own(node.name).isEmpty && own(node.name).contains { file[$0.name] != nil } }
-                .map { TransferSettings.Layer(name: $0.name, location: at) }
+            requested = trainer.graph.nodes.filter { node in
+                !own(node.name).isEmpty && own(node.name).contains { file[$0.name] != nil }
+            }
+            .map { TransferSettings.Layer(name: $0.name, location: at) }
         }
         var errors: [Diagnostic] = []
         var loaded: [String] = []
         var count = 0
         for name in requested {
             guard let node = nodes[name.name] else {
-                errors.append(.error(.unknownLayerName, "transfer names layers of this model; '\(name.name)' is not one", at: name.location,
-                                     help: Suggestions.closest(to: name.name, in: Array(nodes.keys)).map { "did you mean '\($0)'?" }))
+                errors.append(
+                    .error(
+                        .unknownLayerName, "transfer names layers of this model; '\(name.name)' is not one",
+                        at: name.location,
+                        help: Suggestions.closest(to: name.name, in: Array(nodes.keys)).map { "did you mean '\($0)'?" })
+                )
                 continue
             }
             let targets = own(node.name)
             if targets.isEmpty || !targets.contains(where: { file[$0.name] != nil }) {
-                errors.append(.error(.checkpointMismatch, "a transferred layer needs its tensors in the weights file; '\(path)' has none for '\(node.name)'",
-                                     at: name.location, labels: [DiagnosticLabel(node.location, "'\(node.name)' is defined here")],
-                                     notes: ["the file holds: " + file.tensors.prefix(8).map(\.name).joined(separator: ", ") + (file.tensors.count > 8 ? ", …" : "")]))
+                errors.append(
+                    .error(
+                        .checkpointMismatch,
+                        "a transferred layer needs its tensors in the weights file; '\(path)' has none for '\(node.name)'",
+                        at: name.location, labels: [DiagnosticLabel(node.location, "'\(node.name)' is defined here")],
+                        notes: [
+                            "the file holds: " + file.tensors.prefix(8).map(\.name).joined(separator: ", ")
+                                + (file.tensors.count > 8 ? ", …" : "")
+                        ]))
                 continue
             }
-            if let damaged = WeightsFile.nonFinite(file, path: path, among: Set(targets.map(\.name)), at: name.location,
-                                                   help: "transfer from the weights of a run that trained without diverging") {
+            if let damaged = WeightsFile.nonFinite(
+                file, path: path, among: Set(targets.map(\.name)), at: name.location,
+                help: "transfer from the weights of a run that trained without diverging")
+            {
                 errors.append(damaged)
                 continue
             }
@@ -56,15 +72,21 @@ enum Transfer {
                 loaded.append(node.name)
                 count += targets.reduce(0) { $0 + $1.elements }
             } else {
-                errors.append(.error(.checkpointMismatch, "transferred weights must have the layer's shapes; \(mismatches.map(\.description).joined(separator: "; "))",
-                                     at: node.location, label: "'\(node.name)' declared here",
-                                     labels: name.location == at ? [] : [DiagnosticLabel(name.location, "transferred from '\(path)'")]))
+                errors.append(
+                    .error(
+                        .checkpointMismatch,
+                        "transferred weights must have the layer's shapes; \(mismatches.map(\.description).joined(separator: "; "))",
+                        at: node.location, label: "'\(node.name)' declared here",
+                        labels: name.location == at
+                            ? [] : [DiagnosticLabel(name.location, "transferred from '\(path)'")]))
             }
         }
         guard errors.isEmpty else { throw TrainingFailure(errors) }
         trainer.executor.prepare()
         let frozen = loaded.filter { nodes[$0]?.trainable == false }
-        var notes = ["initialized \(loaded.count) layer\(loaded.count == 1 ? "" : "s") (\(count.counted("parameter"))) from \(path): \(loaded.joined(separator: ", "))"]
+        var notes = [
+            "initialized \(loaded.count) layer\(loaded.count == 1 ? "" : "s") (\(count.counted("parameter"))) from \(path): \(loaded.joined(separator: ", "))"
+        ]
         if !frozen.isEmpty { notes.append("frozen (trainable: false): \(frozen.joined(separator: ", "))") }
         return notes
     }

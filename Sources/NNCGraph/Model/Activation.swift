@@ -1,6 +1,7 @@
 /// Activations of the spec language, by their registry names (softmax is a kernel of its own).
 public enum Activation: String, Sendable, CaseIterable {
-    case linear, relu, leakyRelu = "leaky_relu", elu, selu, sigmoid, tanh, lecunTanh = "lecun_tanh", softplus, swish, mish
+    case linear, relu, leakyRelu = "leaky_relu", elu, selu, sigmoid, tanh, lecunTanh = "lecun_tanh", softplus, swish,
+        mish
 
     /// True when the derivative can be computed from the output alone (so backward keeps y,
     /// and the activation can be fused into the producer's epilogue or run in place).
@@ -24,16 +25,16 @@ public enum Activation: String, Sendable, CaseIterable {
     public var flops: Int {
         switch self {
         case .linear: 0
-        case .relu: 1          // max(0, x)
-        case .leakyRelu: 2     // compare, multiply
-        case .elu: 4           // compare, exp, subtract, multiply
-        case .selu: 5          // elu, scale
-        case .sigmoid: 4       // negate, exp, add, divide
+        case .relu: 1  // max(0, x)
+        case .leakyRelu: 2  // compare, multiply
+        case .elu: 4  // compare, exp, subtract, multiply
+        case .selu: 5  // elu, scale
+        case .sigmoid: 4  // negate, exp, add, divide
         case .tanh: 1
-        case .lecunTanh: 3     // multiply, tanh, multiply
-        case .softplus: 3      // exp, add, log
-        case .swish: 6         // multiply by beta, sigmoid, multiply by x
-        case .mish: 5          // softplus, tanh, multiply by x
+        case .lecunTanh: 3  // multiply, tanh, multiply
+        case .softplus: 3  // exp, add, log
+        case .swish: 6  // multiply by beta, sigmoid, multiply by x
+        case .mish: 5  // softplus, tanh, multiply by x
         }
     }
 

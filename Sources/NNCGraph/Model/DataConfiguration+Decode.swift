@@ -18,19 +18,35 @@ extension DataConfiguration {
         case idx, csv, npy, tokens, text, generate
 
         init?(of set: RecordValue) {
-            if set.has("generate") { self = .generate; return }
-            if let stated = set.string("format").flatMap(Format.init(rawValue:)) { self = stated; return }
-            if let path = set.string("path"), path.hasSuffix(".csv") { self = .csv; return }
+            if set.has("generate") {
+                self = .generate
+                return
+            }
+            if let stated = set.string("format").flatMap(Format.init(rawValue:)) {
+                self = stated
+                return
+            }
+            if let path = set.string("path"), path.hasSuffix(".csv") {
+                self = .csv
+                return
+            }
             let files = [set.string("images"), set.string("labels")].compactMap { $0 }
-            if files.contains(where: { $0.hasSuffix(".npy") }) { self = .npy; return }
-            if !files.isEmpty { self = .idx; return }
+            if files.contains(where: { $0.hasSuffix(".npy") }) {
+                self = .npy
+                return
+            }
+            if !files.isEmpty {
+                self = .idx
+                return
+            }
             guard set.has("path") else { return nil }
             self = .csv
         }
 
         /// The keys the format needs, and the keys that belong to other formats.
         var keys: (needed: [String], foreign: [String]) {
-            let csv = ["label_column", "feature_columns", "header", "delimiter"], sequences = ["padding", "truncating", "pad_id"]
+            let csv = ["label_column", "feature_columns", "header", "delimiter"]
+            let sequences = ["padding", "truncating", "pad_id"]
             return switch self {
             case .csv: (["path"], ["images", "labels"] + sequences)
             case .tokens: (["path"], ["images", "labels"] + csv)
@@ -47,9 +63,10 @@ extension DataConfiguration.Split {
     init?(decoding set: RecordValue) {
         guard let source = DataConfiguration.Source(decoding: set) else { return nil }
         let task = set.valueLocation("generate")
-        self.init(source: source,
-                  inputsLocation: set.valueLocation("images") ?? set.valueLocation("path") ?? task ?? set.location,
-                  labelsLocation: set.valueLocation("labels") ?? set.valueLocation("path") ?? task ?? set.location)
+        self.init(
+            source: source,
+            inputsLocation: set.valueLocation("images") ?? set.valueLocation("path") ?? task ?? set.location,
+            labelsLocation: set.valueLocation("labels") ?? set.valueLocation("path") ?? task ?? set.location)
     }
 }
 
@@ -62,13 +79,19 @@ extension DataConfiguration.Source {
             self = format == .idx ? .idx(images: images, labels: labels) : .npy(images: images, labels: labels)
         case .csv:
             guard let path = set.string("path") else { return nil }
-            let columns = set.list("feature_columns")?.compactMap { v -> Int? in if case .int(let i) = v.value { i } else { nil } }
-            self = .csv(path: path, DataConfiguration.CSVLayout(labelColumn: set.integer("label_column"), featureColumns: columns,
-                                                                header: set.flag("header"), delimiter: set.text("delimiter")))
+            let columns = set.list("feature_columns")?.compactMap { v -> Int? in
+                if case .int(let i) = v.value { i } else { nil }
+            }
+            self = .csv(
+                path: path,
+                DataConfiguration.CSVLayout(
+                    labelColumn: set.integer("label_column"), featureColumns: columns,
+                    header: set.flag("header"), delimiter: set.text("delimiter")))
         case .tokens, .text:
             guard let path = set.string("path") else { return nil }
-            let layout = DataConfiguration.SequenceLayout(padding: set.choice("padding"), truncating: set.choice("truncating"),
-                                                          paddingID: set.integer("pad_id"))
+            let layout = DataConfiguration.SequenceLayout(
+                padding: set.choice("padding"), truncating: set.choice("truncating"),
+                paddingID: set.integer("pad_id"))
             self = format == .tokens ? .tokens(path: path, layout) : .text(path: path, layout)
         case .generate:
             guard let task = set.component("generate") else { return nil }
@@ -79,19 +102,21 @@ extension DataConfiguration.Source {
 
 extension DataConfiguration.GeneratedTask {
     init(decoding c: ComponentSpec) {
-        let kind: Kind = switch c.kind.name {
-        case "adding": .adding
-        case "copy": .copy(symbols: c.integer("symbols"), remember: c.integer("remember"))
-        default: preconditionFailure("sequence task '\(c.kind.name)' has no case")
-        }
+        let kind: Kind =
+            switch c.kind.name {
+            case "adding": .adding
+            case "copy": .copy(symbols: c.integer("symbols"), remember: c.integer("remember"))
+            default: preconditionFailure("sequence task '\(c.kind.name)' has no case")
+            }
         self.init(kind: kind, length: c.integer("length"), samples: c.integer("samples"), seed: c.int("seed"))
     }
 }
 
 extension DataConfiguration.Preprocess {
     init(decoding p: RecordValue) {
-        self.init(scale: p.double("scale"), standardize: p.flag("standardize"), oneHot: p.flag("one_hot"),
-                  classes: p.int("classes"), reshape: p.ints("reshape"))
+        self.init(
+            scale: p.double("scale"), standardize: p.flag("standardize"), oneHot: p.flag("one_hot"),
+            classes: p.int("classes"), reshape: p.ints("reshape"))
     }
 }
 

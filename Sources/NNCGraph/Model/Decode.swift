@@ -42,7 +42,8 @@ extension RegistryDecoded {
     func decodedComponent(_ name: String) -> ComponentSpec? {
         if let c = component(name) { return c }
         guard case .component(let family)? = attribute(name)?.type, let text = defaultText(name),
-              let kind = family.kind(text) else { return nil }
+            let kind = family.kind(text)
+        else { return nil }
         return ComponentSpec(kind: kind, location: SourceLocation(file: nil, line: 0, column: 0))
     }
 
@@ -74,11 +75,12 @@ extension ActivationFunction {
         guard let kind = Activation(rawValue: c.kind.name) else {
             preconditionFailure("activation '\(c.kind.name)' has no case")
         }
-        let parameter: Double = switch kind {
-        case .leakyRelu, .elu: c.number("alpha")
-        case .swish: c.number("beta")
-        case .linear, .relu, .selu, .sigmoid, .tanh, .lecunTanh, .softplus, .mish: 0
-        }
+        let parameter: Double =
+            switch kind {
+            case .leakyRelu, .elu: c.number("alpha")
+            case .swish: c.number("beta")
+            case .linear, .relu, .selu, .sigmoid, .tanh, .lecunTanh, .softplus, .mish: 0
+            }
         self.init(kind, parameter: parameter)
     }
 }
@@ -116,8 +118,9 @@ extension Initializer {
 extension Regularizer {
     /// l1, l2 or l1_l2 (a factor the kind does not have is 0).
     init(decoding c: ComponentSpec) {
-        self.init(l1: c.has("l1") || c.kind.attribute("l1") != nil ? c.number("l1") : 0,
-                  l2: c.has("l2") || c.kind.attribute("l2") != nil ? c.number("l2") : 0)
+        self.init(
+            l1: c.has("l1") || c.kind.attribute("l1") != nil ? c.number("l1") : 0,
+            l2: c.has("l2") || c.kind.attribute("l2") != nil ? c.number("l2") : 0)
     }
 }
 

@@ -41,7 +41,8 @@ public indirect enum LearningRateSchedule: Sendable, Equatable {
     /// The learning rate at `clock`, for base rate ε₀ and `stepsPerEpoch` optimizer steps per
     /// epoch (which converts between the units where a warm-up hands over). `plateauFactor`
     /// is the product of the reductions a plateau rule has made so far.
-    public func rate(base e0: Double, at clock: TrainingClock, stepsPerEpoch: Int, plateauFactor: Double = 1) -> Double {
+    public func rate(base e0: Double, at clock: TrainingClock, stepsPerEpoch: Int, plateauFactor: Double = 1) -> Double
+    {
         func t(_ unit: Unit) -> Double { Double(unit == .steps ? clock.step : clock.epoch) }
         switch self {
         case .constant:
@@ -63,11 +64,15 @@ public indirect enum LearningRateSchedule: Sendable, Equatable {
             let fraction = min(t(unit), Double(duration)) / Double(duration)
             return minimum + (e0 - minimum) * (1 + cos(.pi * fraction)) / 2
         case .oneCycle(let maximum, let duration, let pctStart, let div, let finalDiv, let unit):
-            let initial = maximum / div, final = initial / finalDiv
+            let initial = maximum / div
+            let final = initial / finalDiv
             // PyTorch's phase ends: step pct·d − 1 reaches the maximum, step d − 1 the final rate.
-            let peak = pctStart * Double(duration) - 1, last = Double(duration) - 1
+            let peak = pctStart * Double(duration) - 1
+            let last = Double(duration) - 1
             let now = min(t(unit), last)
-            func anneal(_ from: Double, _ to: Double, _ fraction: Double) -> Double { to + (from - to) * (1 + cos(.pi * fraction)) / 2 }
+            func anneal(_ from: Double, _ to: Double, _ fraction: Double) -> Double {
+                to + (from - to) * (1 + cos(.pi * fraction)) / 2
+            }
             if now <= peak { return anneal(initial, maximum, peak > 0 ? now / peak : 1) }
             return anneal(maximum, final, last > peak ? (now - peak) / (last - peak) : 1)
         case .warmup(let duration, let from, let then, let unit):
@@ -88,7 +93,7 @@ public indirect enum LearningRateSchedule: Sendable, Equatable {
         switch self {
         case .constant, .plateau: false
         case .step(_, _, let u), .piecewise(_, _, let u), .exponential(_, _, _, let u), .inverseTime(_, _, let u),
-             .polynomial(_, _, _, let u), .cosine(_, _, let u), .oneCycle(_, _, _, _, _, let u):
+            .polynomial(_, _, _, let u), .cosine(_, _, let u), .oneCycle(_, _, _, _, _, let u):
             u == .steps
         case .warmup(_, _, let then, let u): u == .steps || then.changesPerStep
         }

@@ -4,8 +4,9 @@ extension Node {
     /// The node of a layer, its attributes decoded once (`trainable`, a key of every layer,
     /// and the op's). Shape, parameters and costs come from the checks that follow.
     init(decoding layer: LayerSpec, id: NodeID, inputs: [NodeID]) {
-        self.init(id: id, name: layer.name, op: Op(decoding: layer.component), trainable: layer.component.flag("trainable"),
-                  inputs: inputs, location: layer.location)
+        self.init(
+            id: id, name: layer.name, op: Op(decoding: layer.component), trainable: layer.component.flag("trainable"),
+            inputs: inputs, location: layer.location)
     }
 }
 
@@ -15,12 +16,16 @@ extension Op {
     /// is then not checked), which reads as its registry default, or as 0 or empty when
     /// the attribute is required. No value the registry admits traps here.
     init(decoding c: ComponentSpec) {
-        guard let kind = Kind(rawValue: c.kind.name) else { preconditionFailure("layer kind '\(c.kind.name)' has no Op case") }
+        guard let kind = Kind(rawValue: c.kind.name) else {
+            preconditionFailure("layer kind '\(c.kind.name)' has no Op case")
+        }
         switch kind {
         case .input: preconditionFailure("the model input is not a layer")
         case .dense:
-            self = .dense(Dense(units: c.integer("units"), useBias: c.flag("use_bias"), activation: Self.activation(c),
-                                weights: Weights(decoding: c)))
+            self = .dense(
+                Dense(
+                    units: c.integer("units"), useBias: c.flag("use_bias"), activation: Self.activation(c),
+                    weights: Weights(decoding: c)))
         case .conv1d: self = .conv1d(Convolution(decoding: c, rank: 1))
         case .conv2d: self = .conv2d(Convolution(decoding: c, rank: 2))
         case .maxpool1d: self = .maxpool1d(Pool(window: Window(decoding: c, size: "pool", rank: 1)))
@@ -32,16 +37,20 @@ extension Op {
         case .reshape: self = .reshape(Reshape(target: c.ints("shape") ?? [], targetLocation: c.valueLocation("shape")))
         case .dropout: self = .dropout(Dropout(rate: c.number("rate")))
         case .batchnorm:
-            self = .batchnorm(BatchNorm(momentum: c.number("momentum"), epsilon: c.number("epsilon"),
-                                        center: c.flag("center"), scale: c.flag("scale")))
+            self = .batchnorm(
+                BatchNorm(
+                    momentum: c.number("momentum"), epsilon: c.number("epsilon"),
+                    center: c.flag("center"), scale: c.flag("scale")))
         case .layernorm:
             self = .layernorm(LayerNorm(epsilon: c.number("epsilon"), center: c.flag("center"), scale: c.flag("scale")))
         case .activation: self = .activation(Self.activation(c))
         case .softmax: self = .softmax
         case .embedding:
-            self = .embedding(Embedding(inputDim: c.integer("input_dim"), outputDim: c.integer("output_dim"),
-                                        paddingIndex: c.int("padding_index"), paddingIndexLocation: c.valueLocation("padding_index"),
-                                        weights: Weights(decoding: c)))
+            self = .embedding(
+                Embedding(
+                    inputDim: c.integer("input_dim"), outputDim: c.integer("output_dim"),
+                    paddingIndex: c.int("padding_index"), paddingIndexLocation: c.valueLocation("padding_index"),
+                    weights: Weights(decoding: c)))
         case .simpleRNN: self = .simpleRNN(Recurrent(decoding: c))
         case .lstm: self = .lstm(Recurrent(decoding: c))
         case .gru: self = .gru(Recurrent(decoding: c))
@@ -64,13 +73,14 @@ extension Window {
     /// `size` names the window's key: "kernel" or "pool".
     init(decoding c: ComponentSpec, size key: String, rank: Int) {
         let size = c.spatial(key, rank: rank)
-        self.init(size: size,
-                  stride: c.ints("stride") ?? size,  // a pool's stride is unset: its size
-                  dilation: c.ints("dilation") ?? [Int](repeating: 1, count: rank),  // pools have none
-                  padding: c.padding("padding") ?? .valid,  // the registry's default of every padding
-                  rounding: ConvArithmetic.Rounding(rawValue: c.text("rounding")) ?? .floor,  // convolutions have none
-                  sizeLocation: c.valueLocation(key), strideLocation: c.valueLocation("stride"),
-                  paddingLocation: c.valueLocation("padding"))
+        self.init(
+            size: size,
+            stride: c.ints("stride") ?? size,  // a pool's stride is unset: its size
+            dilation: c.ints("dilation") ?? [Int](repeating: 1, count: rank),  // pools have none
+            padding: c.padding("padding") ?? .valid,  // the registry's default of every padding
+            rounding: ConvArithmetic.Rounding(rawValue: c.text("rounding")) ?? .floor,  // convolutions have none
+            sizeLocation: c.valueLocation(key), strideLocation: c.valueLocation("stride"),
+            paddingLocation: c.valueLocation("padding"))
     }
 }
 
@@ -83,20 +93,22 @@ extension ComponentSpec {
 
 extension Weights {
     init(decoding c: ComponentSpec) {
-        self.init(initializer: c.decodedComponent("init").map(Initializer.init(decoding:)),
-                  biasInitializer: c.component("bias_init").map(Initializer.init(decoding:)),
-                  recurrentInitializer: c.component("recurrent_init").map(Initializer.init(decoding:)),
-                  regularizer: c.component("regularizer").map(Regularizer.init(decoding:)),
-                  biasRegularizer: c.component("bias_regularizer").map(Regularizer.init(decoding:)),
-                  constraint: c.component("constraint").map(WeightConstraint.init(decoding:)))
+        self.init(
+            initializer: c.decodedComponent("init").map(Initializer.init(decoding:)),
+            biasInitializer: c.component("bias_init").map(Initializer.init(decoding:)),
+            recurrentInitializer: c.component("recurrent_init").map(Initializer.init(decoding:)),
+            regularizer: c.component("regularizer").map(Regularizer.init(decoding:)),
+            biasRegularizer: c.component("bias_regularizer").map(Regularizer.init(decoding:)),
+            constraint: c.component("constraint").map(WeightConstraint.init(decoding:)))
     }
 }
 
 extension Convolution {
     init(decoding c: ComponentSpec, rank: Int) {
-        self.init(filters: c.integer("filters"), window: Window(decoding: c, size: "kernel", rank: rank),
-                  groups: c.integer("groups"), groupsLocation: c.valueLocation("groups"), useBias: c.flag("use_bias"),
-                  activation: Op.activation(c), weights: Weights(decoding: c))
+        self.init(
+            filters: c.integer("filters"), window: Window(decoding: c, size: "kernel", rank: rank),
+            groups: c.integer("groups"), groupsLocation: c.valueLocation("groups"), useBias: c.flag("use_bias"),
+            activation: Op.activation(c), weights: Weights(decoding: c))
     }
 }
 
@@ -108,22 +120,24 @@ extension AveragePool {
 
 extension Recurrent {
     init(decoding c: ComponentSpec) {
-        let cell: Cell = switch c.kind.name {
-        case "simple_rnn": .simple
-        case "lstm": .lstm(unitForgetBias: c.flag("unit_forget_bias"))
-        case "gru": .gru(resetAfter: c.flag("reset_after"))
-        default: preconditionFailure("recurrent layer '\(c.kind.name)' has no case")
-        }
+        let cell: Cell =
+            switch c.kind.name {
+            case "simple_rnn": .simple
+            case "lstm": .lstm(unitForgetBias: c.flag("unit_forget_bias"))
+            case "gru": .gru(resetAfter: c.flag("reset_after"))
+            default: preconditionFailure("recurrent layer '\(c.kind.name)' has no case")
+            }
         // Both have registry defaults (tanh, sigmoid); simple_rnn has no gates to activate.
         let activation = c.decodedComponent("activation")
         let recurrentActivation = c.decodedComponent("recurrent_activation")
-        self.init(cell: cell, units: c.integer("units"), useBias: c.flag("use_bias"),
-                  activation: activation.map(LayerActivation.init(decoding:)) ?? .function(ActivationFunction(.tanh)),
-                  recurrentActivation: recurrentActivation.map(LayerActivation.init(decoding:))
-                      ?? .function(ActivationFunction(.sigmoid)),
-                  activationLocation: activation?.location ?? c.location,
-                  recurrentActivationLocation: recurrentActivation?.location ?? c.location,
-                  returnSequences: c.flag("return_sequences"), dropout: c.number("dropout"),
-                  recurrentDropout: c.number("recurrent_dropout"), weights: Weights(decoding: c))
+        self.init(
+            cell: cell, units: c.integer("units"), useBias: c.flag("use_bias"),
+            activation: activation.map(LayerActivation.init(decoding:)) ?? .function(ActivationFunction(.tanh)),
+            recurrentActivation: recurrentActivation.map(LayerActivation.init(decoding:))
+                ?? .function(ActivationFunction(.sigmoid)),
+            activationLocation: activation?.location ?? c.location,
+            recurrentActivationLocation: recurrentActivation?.location ?? c.location,
+            returnSequences: c.flag("return_sequences"), dropout: c.number("dropout"),
+            recurrentDropout: c.number("recurrent_dropout"), weights: Weights(decoding: c))
     }
 }

@@ -20,7 +20,8 @@ extension Op {
             case .conv1d, .maxpool1d, .avgpool1d: 1
             case .conv2d, .maxpool2d, .avgpool2d: 2
             case .input, .dense, .globalAvgpool, .flatten, .reshape, .dropout, .batchnorm, .layernorm, .activation,
-                 .softmax, .embedding, .simpleRNN, .lstm, .gru, .bidirectional, .add, .concat: 0
+                .softmax, .embedding, .simpleRNN, .lstm, .gru, .bidirectional, .add, .concat:
+                0
             }
         }
 

@@ -58,7 +58,8 @@ public enum Op: Sendable, Equatable {
         case .conv1d(let c), .conv2d(let c): c.activation
         case .activation(let a): a
         case .input, .maxpool1d, .maxpool2d, .avgpool1d, .avgpool2d, .globalAvgpool, .flatten, .reshape, .dropout,
-             .batchnorm, .layernorm, .softmax, .embedding, .simpleRNN, .lstm, .gru, .bidirectional, .add, .concat: nil
+            .batchnorm, .layernorm, .softmax, .embedding, .simpleRNN, .lstm, .gru, .bidirectional, .add, .concat:
+            nil
         }
     }
 
@@ -68,7 +69,8 @@ public enum Op: Sendable, Equatable {
         switch self {
         case .simpleRNN(let r), .lstm(let r), .gru(let r): r.activation
         case .input, .dense, .conv1d, .conv2d, .maxpool1d, .maxpool2d, .avgpool1d, .avgpool2d, .globalAvgpool, .flatten,
-             .reshape, .dropout, .batchnorm, .layernorm, .activation, .softmax, .embedding, .bidirectional, .add, .concat:
+            .reshape, .dropout, .batchnorm, .layernorm, .activation, .softmax, .embedding, .bidirectional, .add,
+            .concat:
             activation
         }
     }
@@ -79,7 +81,8 @@ public enum Op: Sendable, Equatable {
         case .simpleRNN(let r), .lstm(let r), .gru(let r): r
         case .bidirectional(let b): b.layer
         case .input, .dense, .conv1d, .conv2d, .maxpool1d, .maxpool2d, .avgpool1d, .avgpool2d, .globalAvgpool, .flatten,
-             .reshape, .dropout, .batchnorm, .layernorm, .activation, .softmax, .embedding, .add, .concat: nil
+            .reshape, .dropout, .batchnorm, .layernorm, .activation, .softmax, .embedding, .add, .concat:
+            nil
         }
     }
 
@@ -93,7 +96,8 @@ public enum Op: Sendable, Equatable {
         case .simpleRNN(let r), .lstm(let r), .gru(let r): r.weights
         case .bidirectional(let b): b.layer.weights
         case .input, .maxpool1d, .maxpool2d, .avgpool1d, .avgpool2d, .globalAvgpool, .flatten, .reshape, .dropout,
-             .batchnorm, .layernorm, .activation, .softmax, .add, .concat: nil
+            .batchnorm, .layernorm, .activation, .softmax, .add, .concat:
+            nil
         }
     }
 
@@ -104,7 +108,8 @@ public enum Op: Sendable, Equatable {
         case .maxpool1d(let p), .maxpool2d(let p): p.window
         case .avgpool1d(let p), .avgpool2d(let p): p.window
         case .input, .dense, .globalAvgpool, .flatten, .reshape, .dropout, .batchnorm, .layernorm, .activation,
-             .softmax, .embedding, .simpleRNN, .lstm, .gru, .bidirectional, .add, .concat: nil
+            .softmax, .embedding, .simpleRNN, .lstm, .gru, .bidirectional, .add, .concat:
+            nil
         }
     }
 }

@@ -12,12 +12,14 @@ extension TrainingConfiguration {
         momentumSchedule = MomentumSchedule(decoding: sections.defaultedComponent("momentum_schedule"))
         let initDefaults = spec.initDefaults ?? .defaults(Registry.initSection)
         func initializer(_ name: String) -> Initializer { Initializer(decoding: initDefaults.defaultedComponent(name)) }
-        initializers = ModelInitializers(weights: initializer("weights"), bias: initializer("bias"),
-                                         recurrent: initializer("recurrent"))
+        initializers = ModelInitializers(
+            weights: initializer("weights"), bias: initializer("bias"),
+            recurrent: initializer("recurrent"))
         let r = spec.regularization ?? .defaults(Registry.regularizationSection)
-        regularization = Regularization(penalty: Regularizer(l1: r.number("l1"), l2: r.number("l2")),
-                                        weightDecay: r.number("weight_decay"), maxNorm: r.double("max_norm"),
-                                        clipNorm: r.double("clip_norm"), clipValue: r.double("clip_value"))
+        regularization = Regularization(
+            penalty: Regularizer(l1: r.number("l1"), l2: r.number("l2")),
+            weightDecay: r.number("weight_decay"), maxNorm: r.double("max_norm"),
+            clipNorm: r.double("clip_norm"), clipValue: r.double("clip_value"))
         train = TrainSettings(decoding: spec.train ?? .defaults(Registry.trainSection))
         data = DataConfiguration(decoding: spec.data ?? .defaults(Registry.dataSection))
         transfer = sections.record("transfer").flatMap(TransferSettings.init(decoding:))
@@ -28,31 +30,35 @@ extension TransferSettings {
     /// Nil when `weights` (required) failed to decode; that is reported already.
     init?(decoding t: RecordValue) {
         guard let weights = t.string("weights") else { return nil }
-        self.init(weights: weights, weightsLocation: t.valueLocation("weights") ?? t.location,
-                  layers: t.names("layers")?.map { Layer(name: $0.name, location: $0.location) })
+        self.init(
+            weights: weights, weightsLocation: t.valueLocation("weights") ?? t.location,
+            layers: t.names("layers")?.map { Layer(name: $0.name, location: $0.location) })
     }
 }
 
 extension TrainSettings {
     init(decoding t: RecordValue) {
-        self.init(epochs: t.integer("epochs"), batchSize: t.integer("batch_size"), seed: t.integer("seed"),
-                  shuffle: t.flag("shuffle"), dropLast: t.flag("drop_last"), validationSplit: t.number("validation_split"),
-                  earlyStopping: t.record("early_stopping").map(EarlyStoppingSettings.init(decoding:)),
-                  checkpoint: t.record("checkpoint").map(CheckpointSettings.init(decoding:)))
+        self.init(
+            epochs: t.integer("epochs"), batchSize: t.integer("batch_size"), seed: t.integer("seed"),
+            shuffle: t.flag("shuffle"), dropLast: t.flag("drop_last"), validationSplit: t.number("validation_split"),
+            earlyStopping: t.record("early_stopping").map(EarlyStoppingSettings.init(decoding:)),
+            checkpoint: t.record("checkpoint").map(CheckpointSettings.init(decoding:)))
     }
 }
 
 extension EarlyStoppingSettings {
     init(decoding r: RecordValue) {
-        self.init(monitor: r.text("monitor"), patience: r.integer("patience"), minDelta: r.number("min_delta"),
-                  mode: r.choice("mode"), restoreBest: r.flag("restore_best"))
+        self.init(
+            monitor: r.text("monitor"), patience: r.integer("patience"), minDelta: r.number("min_delta"),
+            mode: r.choice("mode"), restoreBest: r.flag("restore_best"))
     }
 }
 
 extension CheckpointSettings {
     init(decoding r: RecordValue) {
-        self.init(directory: r.string("dir"), every: r.integer("every"), keep: r.integer("keep"),
-                  bestOnly: r.flag("best_only"), monitor: r.text("monitor"))
+        self.init(
+            directory: r.string("dir"), every: r.integer("every"), keep: r.integer("keep"),
+            bestOnly: r.flag("best_only"), monitor: r.text("monitor"))
     }
 }
 
@@ -86,18 +92,26 @@ extension Metric {
 
 extension Optimizer {
     init(decoding c: ComponentSpec) {
-        let rule: Rule = switch c.kind.name {
-        case "sgd": .sgd(momentum: c.number("momentum"), nesterov: c.flag("nesterov"), dampening: c.number("dampening"))
-        case "adagrad": .adagrad(initialAccumulator: c.number("initial_accumulator"), epsilon: c.number("epsilon"))
-        case "rmsprop": .rmsprop(rho: c.number("rho"), momentum: c.number("momentum"), epsilon: c.number("epsilon"),
-                                 centered: c.flag("centered"))
-        case "adadelta": .adadelta(rho: c.number("rho"), epsilon: c.number("epsilon"))
-        case "adam": .adam(beta1: c.number("beta_1"), beta2: c.number("beta_2"), epsilon: c.number("epsilon"),
-                           amsgrad: c.flag("amsgrad"))
-        case "adamw": .adamw(beta1: c.number("beta_1"), beta2: c.number("beta_2"), epsilon: c.number("epsilon"),
-                             weightDecay: c.number("weight_decay"), amsgrad: c.flag("amsgrad"))
-        default: preconditionFailure("optimizer '\(c.kind.name)' has no case")
-        }
+        let rule: Rule =
+            switch c.kind.name {
+            case "sgd":
+                .sgd(momentum: c.number("momentum"), nesterov: c.flag("nesterov"), dampening: c.number("dampening"))
+            case "adagrad": .adagrad(initialAccumulator: c.number("initial_accumulator"), epsilon: c.number("epsilon"))
+            case "rmsprop":
+                .rmsprop(
+                    rho: c.number("rho"), momentum: c.number("momentum"), epsilon: c.number("epsilon"),
+                    centered: c.flag("centered"))
+            case "adadelta": .adadelta(rho: c.number("rho"), epsilon: c.number("epsilon"))
+            case "adam":
+                .adam(
+                    beta1: c.number("beta_1"), beta2: c.number("beta_2"), epsilon: c.number("epsilon"),
+                    amsgrad: c.flag("amsgrad"))
+            case "adamw":
+                .adamw(
+                    beta1: c.number("beta_1"), beta2: c.number("beta_2"), epsilon: c.number("epsilon"),
+                    weightDecay: c.number("weight_decay"), amsgrad: c.flag("amsgrad"))
+            default: preconditionFailure("optimizer '\(c.kind.name)' has no case")
+            }
         self.init(rule: rule, learningRate: c.number("learning_rate"))
     }
 }
@@ -123,21 +137,25 @@ extension LearningRateSchedule {
             }
             self = .piecewise(boundaries: boundaries, values: values, unit: unit)
         case "exponential":
-            self = .exponential(rate: c.number("rate"), every: c.number("every"), staircase: c.flag("staircase"),
-                                unit: unit)
+            self = .exponential(
+                rate: c.number("rate"), every: c.number("every"), staircase: c.flag("staircase"),
+                unit: unit)
         case "inverse_time": self = .inverseTime(every: c.number("every"), rate: c.number("rate"), unit: unit)
         case "polynomial":
-            self = .polynomial(duration: c.integer("duration"), end: c.number("end_learning_rate"),
-                               power: c.number("power"), unit: unit)
+            self = .polynomial(
+                duration: c.integer("duration"), end: c.number("end_learning_rate"),
+                power: c.number("power"), unit: unit)
         case "cosine":
             self = .cosine(duration: c.integer("duration"), minimum: c.number("min_learning_rate"), unit: unit)
         case "one_cycle":
-            self = .oneCycle(maximum: c.number("max_learning_rate"), duration: c.integer("duration"),
-                             pctStart: c.number("pct_start"), div: c.number("div_factor"),
-                             finalDiv: c.number("final_div_factor"), unit: unit)
+            self = .oneCycle(
+                maximum: c.number("max_learning_rate"), duration: c.integer("duration"),
+                pctStart: c.number("pct_start"), div: c.number("div_factor"),
+                finalDiv: c.number("final_div_factor"), unit: unit)
         case "warmup":
-            self = .warmup(duration: c.integer("duration"), from: c.number("from"),
-                           then: LearningRateSchedule(decoding: c.defaultedComponent("then")), unit: unit)
+            self = .warmup(
+                duration: c.integer("duration"), from: c.number("from"),
+                then: LearningRateSchedule(decoding: c.defaultedComponent("then")), unit: unit)
         case "reduce_on_plateau": self = .plateau(PlateauRule(decoding: c))
         default: preconditionFailure("schedule '\(c.kind.name)' has no case")
         }
@@ -146,9 +164,10 @@ extension LearningRateSchedule {
 
 extension PlateauRule {
     init(decoding c: ComponentSpec) {
-        self.init(monitor: c.text("monitor"), factor: c.number("factor"), patience: c.integer("patience"),
-                  minDelta: c.number("min_delta"), cooldown: c.integer("cooldown"),
-                  minimumRate: c.number("min_learning_rate"))
+        self.init(
+            monitor: c.text("monitor"), factor: c.number("factor"), patience: c.integer("patience"),
+            minDelta: c.number("min_delta"), cooldown: c.integer("cooldown"),
+            minimumRate: c.number("min_learning_rate"))
     }
 }
 
@@ -158,8 +177,9 @@ extension MomentumSchedule {
         switch c.kind.name {
         case "constant": self = .constant
         case "linear":
-            self = .linear(from: c.number("from"), to: c.number("to"), duration: c.integer("duration"),
-                           unit: LearningRateSchedule.Unit(decoding: c))
+            self = .linear(
+                from: c.number("from"), to: c.number("to"), duration: c.integer("duration"),
+                unit: LearningRateSchedule.Unit(decoding: c))
         default: preconditionFailure("momentum schedule '\(c.kind.name)' has no case")
         }
     }

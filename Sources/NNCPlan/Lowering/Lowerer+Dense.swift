@@ -15,7 +15,9 @@ extension Lowerer {
             let logits = buffer("\(node.name).logits", batched(node), .activation)
             emitLinear(&self, logits, .linear)
             let y = output(node)
-            emit(.softmax(rows: rows(node), columns: node.shape!.channels), [Operand(y, .write), Operand(logits, .read)], layer: node.name)
+            emit(
+                .softmax(rows: rows(node), columns: node.shape!.channels),
+                [Operand(y, .write), Operand(logits, .read)], layer: node.name)
             value[node.id] = y
             preActivation[node.id] = logits
         } else if plan.separate {
@@ -25,7 +27,9 @@ extension Lowerer {
             if node.hasLearnedBeta {
                 emitLearnedSwish(node, y: y, x: z, count: rows(node) * node.shape!.channels)
             } else {
-                emit(.activation(plan.function, count: rows(node) * node.shape!.channels), [Operand(y, .write), Operand(z, .read)], layer: node.name)
+                emit(
+                    .activation(plan.function, count: rows(node) * node.shape!.channels),
+                    [Operand(y, .write), Operand(z, .read)], layer: node.name)
             }
             value[node.id] = y
             preActivation[node.id] = z
@@ -43,18 +47,21 @@ extension Lowerer {
         let count = rows(node) * node.shape!.channels
         let dz = buffer("∂\(node.name).linear", batched(node), .gradient)
         if plan.softmax {
-            emit(.softmaxBackward(rows: rows(node), columns: node.shape!.channels),
-                 [Operand(dz, .write), Operand(dy, .read), Operand(value[node.id]!, .read)], layer: node.name)
+            emit(
+                .softmaxBackward(rows: rows(node), columns: node.shape!.channels),
+                [Operand(dz, .write), Operand(dy, .read), Operand(value[node.id]!, .read)], layer: node.name)
         } else if plan.function.kind == .linear {
             return dy
         } else if node.hasLearnedBeta {
             emitLearnedSwishGradient(node, dx: dz, dy: dy, x: preActivation[node.id]!, count: count)
         } else if plan.separate && !plan.function.kind.backwardNeedsOnlyOutput {
-            emit(.activationBackward(plan.function, count: count, fromOutput: false),
-                 [Operand(dz, .write), Operand(dy, .read), Operand(preActivation[node.id]!, .read)], layer: node.name)
+            emit(
+                .activationBackward(plan.function, count: count, fromOutput: false),
+                [Operand(dz, .write), Operand(dy, .read), Operand(preActivation[node.id]!, .read)], layer: node.name)
         } else {
-            emit(.activationBackward(plan.function, count: count, fromOutput: true),
-                 [Operand(dz, .write), Operand(dy, .read), Operand(value[node.id]!, .read)], layer: node.name)
+            emit(
+                .activationBackward(plan.function, count: count, fromOutput: true),
+                [Operand(dz, .write), Operand(dy, .read), Operand(value[node.id]!, .read)], layer: node.name)
         }
         return dz
     }
@@ -63,27 +70,33 @@ extension Lowerer {
         let x = value[node.inputs[0]]!
         var w = parameters.buffers[node.id]!["kernel"]!
         var b = parameters.buffers[node.id]!["bias"]
-        let inputs = graph[node.inputs[0]].shape!.channels, units = node.shape!.channels, rows = rows(node)
+        let inputs = graph[node.inputs[0]].shape!.channels
+        let units = node.shape!.channels
+        let rows = rows(node)
         if let bn = foldedBatchNormConsumer(node) {
             (w, b) = fold(node, weights: w, bias: b, batchNorm: bn, channels: units)
         }
         // Inference weights never change during a run: pack them into GEMM panels once.
         // (One-row products read W as stored, so batch-1 plans skip the packed copy.)
         // Measured on 784-500-500-10 at batch 16, one thread: 37k → 54k samples/s.
-        let packed = !isTraining && options.optimize && rows > 1 ? packWeights(node, w, inputs: inputs, units: units) : nil
+        let packed =
+            !isTraining && options.optimize && rows > 1 ? packWeights(node, w, inputs: inputs, units: units) : nil
         finishActivation(node) { l, y, f in
-            l.emit(.dense(rows: rows, inputs: inputs, units: units, bias: b != nil, activation: f, packed: packed != nil),
-                   [Operand(y, .write), Operand(x, .read), Operand(w, .read)] + (b.map { [Operand($0, .read)] } ?? [])
-                   + (packed.map { [Operand($0, .read)] } ?? []), layer: node.name)
+            l.emit(
+                .dense(rows: rows, inputs: inputs, units: units, bias: b != nil, activation: f, packed: packed != nil),
+                [Operand(y, .write), Operand(x, .read), Operand(w, .read)] + (b.map { [Operand($0, .read)] } ?? [])
+                    + (packed.map { [Operand($0, .read)] } ?? []), layer: node.name)
         }
     }
 
     /// A persistent copy of W in GEMM panels, filled by a `prepare` instruction.
     mutating func packWeights(_ node: Node, _ w: BufferID, inputs: Int, units: Int, label: String? = nil) -> BufferID {
-        let packed = buffer("\(label ?? "\(node.name).kernel") (packed)", [PackedWeights.floats(inputs: inputs, units: units)], .folded)
+        let packed = buffer(
+            "\(label ?? "\(node.name).kernel") (packed)", [PackedWeights.floats(inputs: inputs, units: units)], .folded)
         let saved = phase
         phase = .prepare
-        emit(.packWeights(inputs: inputs, units: units), [Operand(packed, .write), Operand(w, .read)], layer: node.name)
+        emit(
+            .packWeights(inputs: inputs, units: units), [Operand(packed, .write), Operand(w, .read)], layer: node.name)
         phase = saved
         return packed
     }
@@ -92,16 +105,22 @@ extension Lowerer {
         let dz = linearGradient(node)
         let x = value[node.inputs[0]]!
         let w = parameters.buffers[node.id]!["kernel"]!
-        let inputs = graph[node.inputs[0]].shape!.channels, units = node.shape!.channels, rows = rows(node)
+        let inputs = graph[node.inputs[0]].shape!.channels
+        let units = node.shape!.channels
+        let rows = rows(node)
         if let dw = parameterGradient(node, "kernel") {
             let db = parameters.buffers[node.id]!["bias"] != nil ? parameterGradient(node, "bias") : nil
-            emit(.denseBackwardWeights(rows: rows, inputs: inputs, units: units, bias: db != nil),
-                 [Operand(dw, .write)] + (db.map { [Operand($0, .write)] } ?? []) + [Operand(x, .read), Operand(dz, .read)], layer: node.name)
+            emit(
+                .denseBackwardWeights(rows: rows, inputs: inputs, units: units, bias: db != nil),
+                [Operand(dw, .write)] + (db.map { [Operand($0, .write)] } ?? []) + [
+                    Operand(x, .read), Operand(dz, .read),
+                ], layer: node.name)
         }
         if wantsInputGradient(node) {
             let dx = gradientBuffer(for: node.inputs[0])
-            emit(.denseBackwardData(rows: rows, inputs: inputs, units: units),
-                 [Operand(dx, .write), Operand(dz, .read), Operand(w, .read)], layer: node.name)
+            emit(
+                .denseBackwardData(rows: rows, inputs: inputs, units: units),
+                [Operand(dx, .write), Operand(dz, .read), Operand(w, .read)], layer: node.name)
             addGradient(dx, to: node.inputs[0])
         }
         // After dx: the update overwrites W, which dx = dz·Wᵀ reads.
@@ -115,10 +134,13 @@ extension Lowerer {
 
     /// Emits (in `prepare`) the folded weights W′ = W·s and bias b′ = (b − μ)·s + β,
     /// s = γ/√(σ² + ε), per output channel; returns the persistent W′ and b′.
-    mutating func fold(_ node: Node, weights w: BufferID, bias b: BufferID?, batchNorm bn: Node, channels: Int) -> (BufferID, BufferID) {
+    mutating func fold(_ node: Node, weights w: BufferID, bias b: BufferID?, batchNorm bn: Node, channels: Int) -> (
+        BufferID, BufferID
+    ) {
         let epsilon = batchNorm(bn).epsilon
         let params = parameters.buffers[bn.id]!
-        let gamma = params["gamma"], beta = params["beta"]
+        let gamma = params["gamma"]
+        let beta = params["beta"]
         let w2 = buffer("\(node.name).kernel⊙\(bn.name)", builder[w].shape, .folded)
         let b2 = buffer("\(node.name).bias⊙\(bn.name)", [channels], .folded)
         var operands = [Operand(w2, .write), Operand(b2, .write), Operand(w, .read)]
@@ -128,8 +150,10 @@ extension Lowerer {
         if let beta { operands.append(Operand(beta, .read)) }
         let saved = phase
         phase = .prepare
-        emit(.foldBatchNorm(weights: builder[w].elements, channels: channels, epsilon: epsilon,
-                            bias: b != nil, scale: gamma != nil, center: beta != nil), operands, layer: bn.name)
+        emit(
+            .foldBatchNorm(
+                weights: builder[w].elements, channels: channels, epsilon: epsilon,
+                bias: b != nil, scale: gamma != nil, center: beta != nil), operands, layer: bn.name)
         phase = saved
         return (w2, b2)
     }

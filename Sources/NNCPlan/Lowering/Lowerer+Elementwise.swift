@@ -8,11 +8,14 @@ extension Lowerer {
     mutating func lowerView(_ node: Node) {
         let x = value[node.inputs[0]]!
         let root = builder[x].viewOf ?? x
-        value[node.id] = buffer(node.name, batched(node), builder[x].role, type: builder[x].type,
-                                viewOf: options.optimize ? root : nil)
+        value[node.id] = buffer(
+            node.name, batched(node), builder[x].role, type: builder[x].type,
+            viewOf: options.optimize ? root : nil)
         if !options.optimize {
             // Unoptimized plans copy, to measure what views save.
-            emit(.activation(.linear, count: elements(node)), [Operand(value[node.id]!, .write), Operand(x, .read)], layer: node.name)
+            emit(
+                .activation(.linear, count: elements(node)), [Operand(value[node.id]!, .write), Operand(x, .read)],
+                layer: node.name)
         }
     }
 
@@ -23,7 +26,9 @@ extension Lowerer {
         let root = builder[dy].viewOf ?? dy
         let dx = buffer("∂\(input.name)", batched(input), .gradient, viewOf: options.optimize ? root : nil)
         if !options.optimize {
-            emit(.activation(.linear, count: elements(node)), [Operand(dx, .write), Operand(dy, .read)], layer: node.name)
+            emit(
+                .activation(.linear, count: elements(node)), [Operand(dx, .write), Operand(dy, .read)], layer: node.name
+            )
         }
         addGradient(dx, to: input.id)
     }
@@ -42,16 +47,18 @@ extension Lowerer {
         dropoutCount += 1
         dropoutSalt[node.id] = dropoutCount
         let y = output(node)
-        emit(.dropout(rate: dropoutRate(node), count: elements(node), salt: dropoutCount),
-             [Operand(y, .write), Operand(x, .read)], layer: node.name)
+        emit(
+            .dropout(rate: dropoutRate(node), count: elements(node), salt: dropoutCount),
+            [Operand(y, .write), Operand(x, .read)], layer: node.name)
         value[node.id] = y
     }
 
     mutating func dropoutGradient(_ node: Node) {
         guard wantsInputGradient(node) else { return }
         let dx = gradientBuffer(for: node.inputs[0])
-        emit(.dropoutBackward(rate: dropoutRate(node), count: elements(node), salt: dropoutSalt[node.id]!),
-             [Operand(dx, .write), Operand(gradient[node.id]!, .read)], layer: node.name)
+        emit(
+            .dropoutBackward(rate: dropoutRate(node), count: elements(node), salt: dropoutSalt[node.id]!),
+            [Operand(dx, .write), Operand(gradient[node.id]!, .read)], layer: node.name)
         addGradient(dx, to: node.inputs[0])
     }
 
@@ -69,7 +76,9 @@ extension Lowerer {
         } else if let f = layerActivation(node) {
             emit(.activation(f, count: elements(node)), [Operand(y, .write), Operand(x, .read)], layer: node.name)
         } else {
-            emit(.softmax(rows: rows(node), columns: node.shape!.channels), [Operand(y, .write), Operand(x, .read)], layer: node.name)
+            emit(
+                .softmax(rows: rows(node), columns: node.shape!.channels), [Operand(y, .write), Operand(x, .read)],
+                layer: node.name)
         }
     }
 
@@ -81,7 +90,8 @@ extension Lowerer {
     mutating func activationLayerGradient(_ node: Node) {
         if node.hasLearnedBeta {
             let dx = wantsInputGradient(node) ? gradientBuffer(for: node.inputs[0]) : nil
-            emitLearnedSwishGradient(node, dx: dx, dy: gradient[node.id]!, x: value[node.inputs[0]]!, count: elements(node))
+            emitLearnedSwishGradient(
+                node, dx: dx, dy: gradient[node.id]!, x: value[node.inputs[0]]!, count: elements(node))
             if let dx { addGradient(dx, to: node.inputs[0]) }
             return
         }
@@ -94,20 +104,26 @@ extension Lowerer {
         let dx = gradientBuffer(for: node.inputs[0])
         if let f = layerActivation(node) {
             let fromOutput = f.kind.backwardNeedsOnlyOutput
-            emit(.activationBackward(f, count: elements(node), fromOutput: fromOutput),
-                 [Operand(dx, .write), Operand(dy, .read), Operand(fromOutput ? value[node.id]! : value[node.inputs[0]]!, .read)],
-                 layer: node.name)
+            emit(
+                .activationBackward(f, count: elements(node), fromOutput: fromOutput),
+                [
+                    Operand(dx, .write), Operand(dy, .read),
+                    Operand(fromOutput ? value[node.id]! : value[node.inputs[0]]!, .read),
+                ],
+                layer: node.name)
         } else {
-            emit(.softmaxBackward(rows: rows(node), columns: node.shape!.channels),
-                 [Operand(dx, .write), Operand(dy, .read), Operand(value[node.id]!, .read)], layer: node.name)
+            emit(
+                .softmaxBackward(rows: rows(node), columns: node.shape!.channels),
+                [Operand(dx, .write), Operand(dy, .read), Operand(value[node.id]!, .read)], layer: node.name)
         }
         addGradient(dx, to: node.inputs[0])
     }
 
     mutating func lowerAdd(_ node: Node) {
         let y = output(node)
-        emit(.add(count: elements(node), inputs: node.inputs.count),
-             [Operand(y, .write)] + node.inputs.map { Operand(value[$0]!, .read) }, layer: node.name)
+        emit(
+            .add(count: elements(node), inputs: node.inputs.count),
+            [Operand(y, .write)] + node.inputs.map { Operand(value[$0]!, .read) }, layer: node.name)
         value[node.id] = y
     }
 
@@ -140,8 +156,10 @@ extension Lowerer {
     mutating func lowerConcat(_ node: Node) {
         let (outer, widths) = concatLayout(node)
         let y = output(node)
-        emit(.concat(outer: outer, widths: widths), [Operand(y, .write)] + node.inputs.map { Operand(value[$0]!, .read) },
-             layer: node.name)
+        emit(
+            .concat(outer: outer, widths: widths),
+            [Operand(y, .write)] + node.inputs.map { Operand(value[$0]!, .read) },
+            layer: node.name)
         value[node.id] = y
     }
 
@@ -149,8 +167,10 @@ extension Lowerer {
         let (outer, widths) = concatLayout(node)
         for (i, input) in node.inputs.enumerated() where wantsInputGradient(node, i) {
             let dx = gradientBuffer(for: input)
-            emit(.concatBackward(outer: outer, widths: widths, index: i), [Operand(dx, .write), Operand(gradient[node.id]!, .read)],
-                 layer: node.name)
+            emit(
+                .concatBackward(outer: outer, widths: widths, index: i),
+                [Operand(dx, .write), Operand(gradient[node.id]!, .read)],
+                layer: node.name)
             addGradient(dx, to: input)
         }
     }
@@ -163,17 +183,23 @@ extension Lowerer {
     mutating func lowerEmbedding(_ node: Node) {
         let s = embeddingShape(node)
         let y = output(node)
-        emit(.embedding(rows: s.rows, vocabulary: s.vocabulary, dimension: s.dimension, paddingIndex: s.padding),
-             [Operand(y, .write), Operand(value[node.inputs[0]]!, .read), Operand(parameters.buffers[node.id]!["embeddings"]!, .read)],
-             layer: node.name)
+        emit(
+            .embedding(rows: s.rows, vocabulary: s.vocabulary, dimension: s.dimension, paddingIndex: s.padding),
+            [
+                Operand(y, .write), Operand(value[node.inputs[0]]!, .read),
+                Operand(parameters.buffers[node.id]!["embeddings"]!, .read),
+            ],
+            layer: node.name)
         value[node.id] = y
     }
 
     mutating func embeddingGradient(_ node: Node) {
         guard let dTable = parameterGradient(node, "embeddings") else { return }
         let s = embeddingShape(node)
-        emit(.embeddingBackward(rows: s.rows, vocabulary: s.vocabulary, dimension: s.dimension, paddingIndex: s.padding),
-             [Operand(dTable, .write), Operand(value[node.inputs[0]]!, .read), Operand(gradient[node.id]!, .read)], layer: node.name)
+        emit(
+            .embeddingBackward(rows: s.rows, vocabulary: s.vocabulary, dimension: s.dimension, paddingIndex: s.padding),
+            [Operand(dTable, .write), Operand(value[node.inputs[0]]!, .read), Operand(gradient[node.id]!, .read)],
+            layer: node.name)
         update(node, ["embeddings"])
     }
 }

@@ -19,67 +19,95 @@ extension Lowerer {
         let f = normalizationFlags(node)
         let p = parameters.buffers[node.id]!
         let x = value[node.inputs[0]]!
-        let channels = node.shape!.channels, rows = elements(node) / channels
+        let channels = node.shape!.channels
+        let rows = elements(node) / channels
         let y = output(node)
         value[node.id] = y
         let affine = (p["gamma"].map { [Operand($0, .read)] } ?? []) + (p["beta"].map { [Operand($0, .read)] } ?? [])
         guard isTraining else {
-            emit(.batchNormInference(rows: rows, channels: channels, epsilon: f.epsilon, scale: f.scale, center: f.center),
-                 [Operand(y, .write), Operand(x, .read), Operand(p["moving_mean"]!, .read), Operand(p["moving_variance"]!, .read)] + affine,
-                 layer: node.name)
+            emit(
+                .batchNormInference(
+                    rows: rows, channels: channels, epsilon: f.epsilon, scale: f.scale, center: f.center),
+                [
+                    Operand(y, .write), Operand(x, .read), Operand(p["moving_mean"]!, .read),
+                    Operand(p["moving_variance"]!, .read),
+                ] + affine,
+                layer: node.name)
             return
         }
         let mean = buffer("\(node.name).batch_mean", [channels], .saved)
         let invStd = buffer("\(node.name).batch_inv_std", [channels], .saved)
         saved[node.id] = (mean, invStd)
-        emit(.batchNormTraining(rows: rows, channels: channels, momentum: batchNorm(node).momentum,
-                                epsilon: f.epsilon, scale: f.scale, center: f.center),
-             [Operand(y, .write), Operand(mean, .write), Operand(invStd, .write),
-              Operand(p["moving_mean"]!, .readWrite), Operand(p["moving_variance"]!, .readWrite), Operand(x, .read)] + affine,
-             layer: node.name)
+        emit(
+            .batchNormTraining(
+                rows: rows, channels: channels, momentum: batchNorm(node).momentum,
+                epsilon: f.epsilon, scale: f.scale, center: f.center),
+            [
+                Operand(y, .write), Operand(mean, .write), Operand(invStd, .write),
+                Operand(p["moving_mean"]!, .readWrite), Operand(p["moving_variance"]!, .readWrite), Operand(x, .read),
+            ] + affine,
+            layer: node.name)
     }
 
     mutating func batchNormGradient(_ node: Node) {
         let f = normalizationFlags(node)
-        let channels = node.shape!.channels, rows = elements(node) / channels
-        normalizationGradient(node, f, rows: rows, features: channels) { .batchNormBackward(rows: rows, channels: channels, scale: $0, center: $1) }
+        let channels = node.shape!.channels
+        let rows = elements(node) / channels
+        normalizationGradient(node, f, rows: rows, features: channels) {
+            .batchNormBackward(rows: rows, channels: channels, scale: $0, center: $1)
+        }
     }
 
     mutating func lowerLayerNorm(_ node: Node) {
         let f = normalizationFlags(node)
         let p = parameters.buffers[node.id] ?? [:]
-        let features = node.shape!.channels, rows = elements(node) / features
+        let features = node.shape!.channels
+        let rows = elements(node) / features
         let y = output(node)
         value[node.id] = y
         let mean = buffer("\(node.name).row_mean", [rows], .saved)
         let invStd = buffer("\(node.name).row_inv_std", [rows], .saved)
         saved[node.id] = (mean, invStd)
-        emit(.layerNorm(rows: rows, features: features, epsilon: f.epsilon, scale: f.scale, center: f.center),
-             [Operand(y, .write), Operand(mean, .write), Operand(invStd, .write), Operand(value[node.inputs[0]]!, .read)]
-             + (p["gamma"].map { [Operand($0, .read)] } ?? []) + (p["beta"].map { [Operand($0, .read)] } ?? []),
-             layer: node.name)
+        emit(
+            .layerNorm(rows: rows, features: features, epsilon: f.epsilon, scale: f.scale, center: f.center),
+            [
+                Operand(y, .write), Operand(mean, .write), Operand(invStd, .write),
+                Operand(value[node.inputs[0]]!, .read),
+            ]
+                + (p["gamma"].map { [Operand($0, .read)] } ?? []) + (p["beta"].map { [Operand($0, .read)] } ?? []),
+            layer: node.name)
     }
 
     mutating func layerNormGradient(_ node: Node) {
         let f = normalizationFlags(node)
-        let features = node.shape!.channels, rows = elements(node) / features
-        normalizationGradient(node, f, rows: rows, features: features) { .layerNormBackward(rows: rows, features: features, scale: $0, center: $1) }
+        let features = node.shape!.channels
+        let rows = elements(node) / features
+        normalizationGradient(node, f, rows: rows, features: features) {
+            .layerNormBackward(rows: rows, features: features, scale: $0, center: $1)
+        }
     }
 
     /// The shared backward of both normalizations: [dx, dγ?, dβ?, dy, x, mean, invStd, γ?].
     /// The kernel always computes dx; frozen γ/β get no gradient.
-    mutating func normalizationGradient(_ node: Node, _ f: (epsilon: Double, scale: Bool, center: Bool), rows: Int, features: Int,
-                                 kernel: (Bool, Bool) -> Kernel) {
+    mutating func normalizationGradient(
+        _ node: Node, _ f: (epsilon: Double, scale: Bool, center: Bool), rows: Int, features: Int,
+        kernel: (Bool, Bool) -> Kernel
+    ) {
         let p = parameters.buffers[node.id] ?? [:]
         let dGamma = p["gamma"] != nil ? parameterGradient(node, "gamma") : nil
         let dBeta = p["beta"] != nil ? parameterGradient(node, "beta") : nil
         guard dGamma != nil || dBeta != nil || wantsInputGradient(node) else { return }
         let dx = gradientBuffer(for: node.inputs[0])
         let (mean, invStd) = saved[node.id]!
-        emit(kernel(dGamma != nil, dBeta != nil),
-             [Operand(dx, .write)] + (dGamma.map { [Operand($0, .write)] } ?? []) + (dBeta.map { [Operand($0, .write)] } ?? [])
-             + [Operand(gradient[node.id]!, .read), Operand(value[node.inputs[0]]!, .read), Operand(mean, .read), Operand(invStd, .read)]
-             + (p["gamma"].map { [Operand($0, .read)] } ?? []), layer: node.name)
+        emit(
+            kernel(dGamma != nil, dBeta != nil),
+            [Operand(dx, .write)] + (dGamma.map { [Operand($0, .write)] } ?? [])
+                + (dBeta.map { [Operand($0, .write)] } ?? [])
+                + [
+                    Operand(gradient[node.id]!, .read), Operand(value[node.inputs[0]]!, .read), Operand(mean, .read),
+                    Operand(invStd, .read),
+                ]
+                + (p["gamma"].map { [Operand($0, .read)] } ?? []), layer: node.name)
         update(node, ["gamma", "beta"])
         if wantsInputGradient(node) { addGradient(dx, to: node.inputs[0]) }
     }

@@ -52,12 +52,14 @@ extension Lowerer {
         value[node.id] = y
         guard let (activation, recurrentActivation) = recurrentActivations(node, inner) else { return }
         let xNode = graph[node.inputs[0]]
-        let steps = xNode.shape!.dims[0], units = inner.units
-        let cell: RecurrentShape.Cell = switch inner.cell {
-        case .simple: .simple
-        case .lstm: .lstm
-        case .gru(let resetAfter): .gru(resetAfter: resetAfter)
-        }
+        let steps = xNode.shape!.dims[0]
+        let units = inner.units
+        let cell: RecurrentShape.Cell =
+            switch inner.cell {
+            case .simple: .simple
+            case .lstm: .lstm
+            case .gru(let resetAfter): .gru(resetAfter: resetAfter)
+            }
         let merge = mergeMode(node)
         let directions = node.op.kind == .bidirectional ? [("forward_", false), ("backward_", true)] : [("", false)]
         let mask = sequenceMask(node.inputs[0])
@@ -66,7 +68,8 @@ extension Lowerer {
             let out = merge == nil ? y : buffer("\(node.name).\(prefix)output", batched(node), .activation)
             let bias = parameters.buffers[node.id]![prefix + "bias"]
             let shape = RecurrentShape(
-                cell: cell, batch: batch, steps: steps, inputs: xNode.shape!.channels, units: units, activation: activation,
+                cell: cell, batch: batch, steps: steps, inputs: xNode.shape!.channels, units: units,
+                activation: activation,
                 recurrentActivation: recurrentActivation, reverse: reverse, returnSequences: inner.returnSequences,
                 outputWidth: node.shape!.channels, outputColumn: merge == nil ? k * units : 0,
                 recurrentBias: bias.map { builder[$0].shape.count == 2 } ?? false, masked: mask != nil,
@@ -77,8 +80,10 @@ extension Lowerer {
             outputs.append(out)
         }
         if let mode = merge {
-            emit(.merge(mode, count: elements(node)), [Operand(y, .write), Operand(outputs[0], .read), Operand(outputs[1], .read)],
-                 layer: node.name)
+            emit(
+                .merge(mode, count: elements(node)),
+                [Operand(y, .write), Operand(outputs[0], .read), Operand(outputs[1], .read)],
+                layer: node.name)
         }
     }
 
@@ -86,8 +91,10 @@ extension Lowerer {
     /// be fused into the step kernels and are reported.
     mutating func recurrentActivations(_ node: Node, _ inner: Recurrent) -> (ActivationFunction, ActivationFunction)? {
         var functions: [ActivationFunction] = []
-        for (key, activation, location) in [("activation", inner.activation, inner.activationLocation),
-                                            ("recurrent_activation", inner.recurrentActivation, inner.recurrentActivationLocation)] {
+        for (key, activation, location) in [
+            ("activation", inner.activation, inner.activationLocation),
+            ("recurrent_activation", inner.recurrentActivation, inner.recurrentActivationLocation),
+        ] {
             let what: String
             switch activation {
             case .function(let f):
@@ -98,10 +105,13 @@ extension Lowerer {
             }
             // A learnable `activation` beta is a parameter, reported where parameters are made.
             if node.parameters.contains(where: { $0.name == "swish_beta" }), key == "activation" { return nil }
-            diagnostics.error(.notCompilable, "\(what) cannot be the '\(key)' of a recurrent layer in a plan; its step kernel applies element-wise activations",
-                              at: location, label: "not compilable",
-                              help: activation == .softmax ? "use tanh or sigmoid, and a dense softmax layer after the recurrent layer"
-                                                           : "use a fixed beta (learnable: false)")
+            diagnostics.error(
+                .notCompilable,
+                "\(what) cannot be the '\(key)' of a recurrent layer in a plan; its step kernel applies element-wise activations",
+                at: location, label: "not compilable",
+                help: activation == .softmax
+                    ? "use tanh or sigmoid, and a dense softmax layer after the recurrent layer"
+                    : "use a fixed beta (learnable: false)")
             return nil
         }
         return (functions[0], functions[1])
@@ -111,70 +121,99 @@ extension Lowerer {
     mutating func dropoutMask(_ name: String, rate: Double, rows: Int, columns: Int, layer: String) -> BufferID {
         dropoutCount += 1
         let mask = buffer(name, [rows, columns], .saved)
-        emit(.dropoutMask(rate: rate, rows: rows, columns: columns, salt: dropoutCount), [Operand(mask, .write)], layer: layer)
+        emit(
+            .dropoutMask(rate: rate, rows: rows, columns: columns, salt: dropoutCount), [Operand(mask, .write)],
+            layer: layer)
         return mask
     }
 
-    mutating func lowerDirection(_ node: Node, _ inner: Recurrent, _ shape: RecurrentShape, prefix: String, output: BufferID,
-                                 first: Bool, mask: BufferID?) {
+    mutating func lowerDirection(
+        _ node: Node, _ inner: Recurrent, _ shape: RecurrentShape, prefix: String, output: BufferID,
+        first: Bool, mask: BufferID?
+    ) {
         let p = parameters.buffers[node.id]!
-        let w = p[prefix + "kernel"]!, u = p[prefix + "recurrent_kernel"]!, b = p[prefix + "bias"]
-        let name = "\(node.name).\(prefix)", s = shape
+        let w = p[prefix + "kernel"]!
+        let u = p[prefix + "recurrent_kernel"]!
+        let b = p[prefix + "bias"]
+        let name = "\(node.name).\(prefix)"
+        let s = shape
         var projected = value[node.inputs[0]]!
         var inputMask: BufferID?
         if isTraining, inner.dropout > 0 {
             let rate = inner.dropout
-            let m = dropoutMask(name + "input_dropout_mask", rate: rate, rows: batch, columns: s.inputs, layer: node.name)
+            let m = dropoutMask(
+                name + "input_dropout_mask", rate: rate, rows: batch, columns: s.inputs, layer: node.name)
             let dropped = buffer(name + "dropped_input", [batch, s.steps, s.inputs], .activation)
-            emit(.scaleSteps(batch: batch, steps: s.steps, features: s.inputs), [Operand(dropped, .write), Operand(projected, .read), Operand(m, .read)],
-                 layer: node.name)
+            emit(
+                .scaleSteps(batch: batch, steps: s.steps, features: s.inputs),
+                [Operand(dropped, .write), Operand(projected, .read), Operand(m, .read)],
+                layer: node.name)
             projected = dropped
             inputMask = m
         }
         // The input projection of every timestep: one GEMM over batch·steps rows.
         let rows = batch * s.steps
         let gates = buffer(name + "gates", [batch, s.steps, s.gateWidth], isTraining ? .saved : .activation)
-        let packedW = !isTraining && options.optimize && rows > 1 ? packWeights(node, w, inputs: s.inputs, units: s.gateWidth, label: name + "kernel") : nil
-        emit(.dense(rows: rows, inputs: s.inputs, units: s.gateWidth, bias: b != nil, activation: .linear, packed: packedW != nil),
-             [Operand(gates, .write), Operand(projected, .read), Operand(w, .read)] + (b.map { [Operand($0, .read)] } ?? [])
-             + (packedW.map { [Operand($0, .read)] } ?? []), layer: node.name)
+        let packedW =
+            !isTraining && options.optimize && rows > 1
+            ? packWeights(node, w, inputs: s.inputs, units: s.gateWidth, label: name + "kernel") : nil
+        emit(
+            .dense(
+                rows: rows, inputs: s.inputs, units: s.gateWidth, bias: b != nil, activation: .linear,
+                packed: packedW != nil),
+            [Operand(gates, .write), Operand(projected, .read), Operand(w, .read)]
+                + (b.map { [Operand($0, .read)] } ?? [])
+                + (packedW.map { [Operand($0, .read)] } ?? []), layer: node.name)
 
         var slots: [RecurrentShape.ForwardSlot: BufferID] = [.output: output, .gates: gates, .recurrentKernel: u]
         if s.packed {
-            let packed = buffer(name + "recurrent_kernel (packed)", [s.packedFloats(transposed: false)], isTraining ? .scratch : .folded)
+            let packed = buffer(
+                name + "recurrent_kernel (packed)", [s.packedFloats(transposed: false)], isTraining ? .scratch : .folded
+            )
             let saved = phase
             if !isTraining { phase = .prepare }
-            emit(.packRecurrentWeights(s, transposed: false), [Operand(packed, .write), Operand(u, .read)], layer: node.name)
+            emit(
+                .packRecurrentWeights(s, transposed: false), [Operand(packed, .write), Operand(u, .read)],
+                layer: node.name)
             phase = saved
             slots[.packedKernel] = packed
         }
         if let b, s.recurrentBias { slots[.bias] = b }
         if let mask { slots[.stepMask] = mask }
         if s.recurrentDropout {
-            slots[.recurrentMask] = dropoutMask(name + "recurrent_dropout_mask", rate: inner.recurrentDropout,
-                                                rows: batch, columns: s.units, layer: node.name)
+            slots[.recurrentMask] = dropoutMask(
+                name + "recurrent_dropout_mask", rate: inner.recurrentDropout,
+                rows: batch, columns: s.units, layer: node.name)
         }
         typealias Slot = RecurrentShape.ForwardSlot
         let perStep = [batch, s.steps, s.units]
         if s.has(Slot.states) { slots[.states] = buffer(name + "states", perStep, .saved) }
         if s.has(Slot.cells) { slots[.cells] = buffer(name + "cells", perStep, .saved) }
         if s.has(Slot.extra) {
-            slots[.extra] = isTraining ? buffer(name + (s.splitsProduct ? "reset_states" : "candidate_recurrent"), perStep, .saved)
-                                       : buffer(name + "reset_state", [batch, s.units], .scratch)
+            slots[.extra] =
+                isTraining
+                ? buffer(name + (s.splitsProduct ? "reset_states" : "candidate_recurrent"), perStep, .saved)
+                : buffer(name + "reset_state", [batch, s.units], .scratch)
         }
         if s.has(Slot.previous) { slots[.previous] = buffer(name + "previous_states", perStep, .saved) }
-        if s.has(Slot.preactivations) { slots[.preactivations] = buffer(name + "preactivations", [batch, s.steps, s.gateWidth], .saved) }
+        if s.has(Slot.preactivations) {
+            slots[.preactivations] = buffer(name + "preactivations", [batch, s.steps, s.gateWidth], .saved)
+        }
         slots[.state] = buffer(name + "state", [batch, s.units], .scratch)
         if s.has(Slot.cell) { slots[.cell] = buffer(name + "cell", [batch, s.units], .scratch) }
         slots[.product] = buffer(name + "recurrent_product", [batch, s.gateWidth], .scratch)
-        let writes: Set<RecurrentShape.ForwardSlot> = [.output, .states, .cells, .extra, .previous, .preactivations, .state, .cell, .product]
+        let writes: Set<RecurrentShape.ForwardSlot> = [
+            .output, .states, .cells, .extra, .previous, .preactivations, .state, .cell, .product,
+        ]
         let operands = RecurrentShape.ForwardSlot.allCases.filter(s.has).map { slot in
-            let access: Access = slot == .gates || (slot == .output && !first) ? .readWrite : writes.contains(slot) ? .write : .read
+            let access: Access =
+                slot == .gates || (slot == .output && !first) ? .readWrite : writes.contains(slot) ? .write : .read
             return Operand(slots[slot]!, access)
         }
         emit(.recurrent(s), operands, layer: node.name)
         recurrentDirections[node.id, default: []].append(
-            RecurrentDirection(shape: s, prefix: prefix, projected: projected, inputMask: inputMask, output: output, operands: slots))
+            RecurrentDirection(
+                shape: s, prefix: prefix, projected: projected, inputMask: inputMask, output: output, operands: slots))
     }
 
     /// The mask of real steps reaching `id`'s value, made from the padding ids the first time
@@ -188,14 +227,16 @@ extension Lowerer {
         case .embedding:
             guard case .embedding(let embedding) = node.op, let padding = embedding.paddingIndex else { return nil }
             let m = buffer("\(node.name).mask", [batch, node.shape!.dims[0]], .saved)
-            emit(.sequenceMask(count: batch * node.shape!.dims[0], paddingIndex: padding),
-                 [Operand(m, .write), Operand(value[node.inputs[0]]!, .read)], layer: node.name)
+            emit(
+                .sequenceMask(count: batch * node.shape!.dims[0], paddingIndex: padding),
+                [Operand(m, .write), Operand(value[node.inputs[0]]!, .read)], layer: node.name)
             mask = m
         case .dropout, .activation, .softmax, .layernorm, .batchnorm, .dense:
             mask = sequenceMask(node.inputs[0])
         case .simpleRNN, .lstm, .gru, .bidirectional:
             mask = recurrentLayer(node).returnSequences ? sequenceMask(node.inputs[0]) : nil
-        case .input, .conv1d, .conv2d, .maxpool1d, .maxpool2d, .avgpool1d, .avgpool2d, .globalAvgpool, .flatten, .reshape, .add, .concat:
+        case .input, .conv1d, .conv2d, .maxpool1d, .maxpool2d, .avgpool1d, .avgpool2d, .globalAvgpool, .flatten,
+            .reshape, .add, .concat:
             mask = nil
         }
         if let mask { sequenceMasks[id] = mask }
@@ -211,21 +252,30 @@ extension Lowerer {
         if let mode = mergeMode(node) {
             let da = buffer("∂\(node.name).forward_output", batched(node), .gradient)
             let db = buffer("∂\(node.name).backward_output", batched(node), .gradient)
-            let reads = mode == .mul ? [Operand(directions[0].output, .read), Operand(directions[1].output, .read)] : []
-            emit(.mergeBackward(mode, count: elements(node)), [Operand(da, .write), Operand(db, .write), Operand(dy, .read)] + reads,
-                 layer: node.name)
+            let reads =
+                mode == .mul ? [Operand(directions[0].output, .read), Operand(directions[1].output, .read)] : []
+            emit(
+                .mergeBackward(mode, count: elements(node)),
+                [Operand(da, .write), Operand(db, .write), Operand(dy, .read)] + reads,
+                layer: node.name)
             outputGradients = [da, db]
         }
-        for (k, direction) in directions.enumerated() { directionGradient(node, direction, outputGradient: outputGradients[k]) }
+        for (k, direction) in directions.enumerated() {
+            directionGradient(node, direction, outputGradient: outputGradients[k])
+        }
     }
 
     mutating func directionGradient(_ node: Node, _ d: RecurrentDirection, outputGradient dy: BufferID) {
-        let s = d.shape, name = "\(node.name).\(d.prefix)"
+        let s = d.shape
+        let name = "\(node.name).\(d.prefix)"
         let p = parameters.buffers[node.id]!
-        let w = p[d.prefix + "kernel"]!, u = p[d.prefix + "recurrent_kernel"]!
+        let w = p[d.prefix + "kernel"]!
+        let u = p[d.prefix + "recurrent_kernel"]!
         let ut = buffer(name + "recurrent_kernelᵀ", [s.gateWidth, s.units], .scratch)
         let utPacked = buffer(name + "recurrent_kernelᵀ (packed)", [s.packedFloats(transposed: true)], .scratch)
-        emit(.packRecurrentWeights(s, transposed: true), [Operand(ut, .write), Operand(utPacked, .write), Operand(u, .read)], layer: node.name)
+        emit(
+            .packRecurrentWeights(s, transposed: true),
+            [Operand(ut, .write), Operand(utPacked, .write), Operand(u, .read)], layer: node.name)
 
         let perStep = [batch, s.steps, s.gateWidth]
         let dz = buffer("∂" + name + "gates", perStep, .gradient)
@@ -241,33 +291,44 @@ extension Lowerer {
         ]
         for (slot, forward) in kept where s.has(slot) { slots[slot] = Operand(d.operands[forward]!, .read) }
         let scratch: [(RecurrentShape.BackwardSlot, String)] = [
-            (.stateGradient, "∂state"), (.cellGradient, "∂cell"), (.sGradient, "∂product_state"), (.resetGradient, "∂reset_state"),
+            (.stateGradient, "∂state"), (.cellGradient, "∂cell"), (.sGradient, "∂product_state"),
+            (.resetGradient, "∂reset_state"),
         ]
         for (slot, label) in scratch where s.has(slot) {
             slots[slot] = Operand(buffer("\(label) \(name.dropLast())", [batch, s.units], .scratch), .write)
         }
-        emit(.recurrentBackward(s), RecurrentShape.BackwardSlot.allCases.filter(s.has).map { slots[$0]! }, layer: node.name)
+        emit(
+            .recurrentBackward(s), RecurrentShape.BackwardSlot.allCases.filter(s.has).map { slots[$0]! },
+            layer: node.name)
 
         let rows = batch * s.steps
         if let dW = parameterGradient(node, d.prefix + "kernel") {
             let db = p[d.prefix + "bias"] != nil ? parameterGradient(node, d.prefix + "bias") : nil
-            emit(.denseBackwardWeights(rows: rows, inputs: s.inputs, units: s.gateWidth, bias: db != nil),
-                 [Operand(dW, .write)] + (db.map { [Operand($0, .write)] } ?? []) + [Operand(d.projected, .read), Operand(dz, .read)],
-                 layer: node.name)
+            emit(
+                .denseBackwardWeights(rows: rows, inputs: s.inputs, units: s.gateWidth, bias: db != nil),
+                [Operand(dW, .write)] + (db.map { [Operand($0, .write)] } ?? []) + [
+                    Operand(d.projected, .read), Operand(dz, .read),
+                ],
+                layer: node.name)
             let dU = parameterGradient(node, d.prefix + "recurrent_kernel")!
-            emit(.recurrentWeightsGradient(s),
-                 [Operand(dU, .write)] + (s.recurrentBias ? [Operand(db!, .readWrite)] : [])
-                 + [Operand(d.operands[.states]!, .read), Operand(dProduct ?? dz, .read)]
-                 + (s.splitsProduct ? [Operand(d.operands[.extra]!, .read)] : []), layer: node.name)
+            emit(
+                .recurrentWeightsGradient(s),
+                [Operand(dU, .write)] + (s.recurrentBias ? [Operand(db!, .readWrite)] : [])
+                    + [Operand(d.operands[.states]!, .read), Operand(dProduct ?? dz, .read)]
+                    + (s.splitsProduct ? [Operand(d.operands[.extra]!, .read)] : []), layer: node.name)
         }
         if wantsInputGradient(node) {
             var dx = gradientBuffer(for: node.inputs[0])
-            emit(.denseBackwardData(rows: rows, inputs: s.inputs, units: s.gateWidth), [Operand(dx, .write), Operand(dz, .read), Operand(w, .read)],
-                 layer: node.name)
+            emit(
+                .denseBackwardData(rows: rows, inputs: s.inputs, units: s.gateWidth),
+                [Operand(dx, .write), Operand(dz, .read), Operand(w, .read)],
+                layer: node.name)
             if let m = d.inputMask {
                 let undropped = gradientBuffer(for: node.inputs[0])
-                emit(.scaleSteps(batch: batch, steps: s.steps, features: s.inputs), [Operand(undropped, .write), Operand(dx, .read), Operand(m, .read)],
-                     layer: node.name)
+                emit(
+                    .scaleSteps(batch: batch, steps: s.steps, features: s.inputs),
+                    [Operand(undropped, .write), Operand(dx, .read), Operand(m, .read)],
+                    layer: node.name)
                 dx = undropped
             }
             addGradient(dx, to: node.inputs[0])

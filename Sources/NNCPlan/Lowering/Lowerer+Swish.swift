@@ -13,8 +13,10 @@ extension Node {
 extension Lowerer {
     /// y = x·σ(βx), `count` elements.
     mutating func emitLearnedSwish(_ node: Node, y: BufferID, x: BufferID, count: Int) {
-        emit(.swishLearnable(count: count), [Operand(y, .write), Operand(x, .read), Operand(parameters.buffers[node.id]!["swish_beta"]!, .read)],
-             layer: node.name)
+        emit(
+            .swishLearnable(count: count),
+            [Operand(y, .write), Operand(x, .read), Operand(parameters.buffers[node.id]!["swish_beta"]!, .read)],
+            layer: node.name)
     }
 
     /// dx (when given) and dβ (when β trains) from dy and the swish input x, then β's update.
@@ -23,8 +25,12 @@ extension Lowerer {
         guard dx != nil || dBeta != nil else { return }
         var operands = dx.map { [Operand($0, .write)] } ?? []
         if let dBeta { operands.append(Operand(dBeta, .write)) }
-        operands += [Operand(dy, .read), Operand(x, .read), Operand(parameters.buffers[node.id]!["swish_beta"]!, .read)]
-        emit(.swishLearnableBackward(count: count, inputGradient: dx != nil, betaGradient: dBeta != nil), operands, layer: node.name)
+        operands += [
+            Operand(dy, .read), Operand(x, .read), Operand(parameters.buffers[node.id]!["swish_beta"]!, .read),
+        ]
+        emit(
+            .swishLearnableBackward(count: count, inputGradient: dx != nil, betaGradient: dBeta != nil), operands,
+            layer: node.name)
         update(node, ["swish_beta"])
     }
 }

@@ -26,29 +26,38 @@ extension Lowerer {
         let scratch = paddedScratch(node, s)
         if let pool = fusion.pools.pool[node.id].map({ graph[$0] }) {
             var (w, b) = (w, b)
-            if let bn = foldedBatchNormConsumer(node) { (w, b) = fold(node, weights: w, bias: b, batchNorm: bn, channels: s.filters) }
+            if let bn = foldedBatchNormConsumer(node) {
+                (w, b) = fold(node, weights: w, bias: b, batchNorm: bn, channels: s.filters)
+            }
             lowerConvolutionMaxPool(node, pool, s, x: x, w: w, b: b, scratch: scratch)
             return
         }
         if let bn = foldedBatchNormConsumer(node) {
             let (w2, b2) = fold(node, weights: w, bias: b, batchNorm: bn, channels: s.filters)
             finishActivation(node) { l, y, f in
-                l.emit(.convolution(s, bias: true, activation: f),
-                       [Operand(y, .write), Operand(x, .read), Operand(w2, .read), Operand(b2, .read), Operand(scratch, .write)],
-                       layer: node.name)
+                l.emit(
+                    .convolution(s, bias: true, activation: f),
+                    [
+                        Operand(y, .write), Operand(x, .read), Operand(w2, .read), Operand(b2, .read),
+                        Operand(scratch, .write),
+                    ],
+                    layer: node.name)
             }
             return
         }
         finishActivation(node) { l, y, f in
-            l.emit(.convolution(s, bias: b != nil, activation: f),
-                   [Operand(y, .write), Operand(x, .read), Operand(w, .read)] + (b.map { [Operand($0, .read)] } ?? [])
-                   + [Operand(scratch, .write)], layer: node.name)
+            l.emit(
+                .convolution(s, bias: b != nil, activation: f),
+                [Operand(y, .write), Operand(x, .read), Operand(w, .read)] + (b.map { [Operand($0, .read)] } ?? [])
+                    + [Operand(scratch, .write)], layer: node.name)
         }
     }
 
     /// The fused convolution + max pool: the pool's output is the convolution's value.
-    mutating func lowerConvolutionMaxPool(_ node: Node, _ pool: Node, _ s: ConvolutionShape, x: BufferID, w: BufferID,
-                                          b: BufferID?, scratch: BufferID) {
+    mutating func lowerConvolutionMaxPool(
+        _ node: Node, _ pool: Node, _ s: ConvolutionShape, x: BufferID, w: BufferID,
+        b: BufferID?, scratch: BufferID
+    ) {
         let y = output(pool)
         let save = isTraining && wantsInputGradient(pool)
         var operands = [Operand(y, .write)]
@@ -57,9 +66,13 @@ extension Lowerer {
             savedArgmax[pool.id] = argmax
             operands.append(Operand(argmax, .write))
         }
-        operands += [Operand(x, .read), Operand(w, .read)] + (b.map { [Operand($0, .read)] } ?? []) + [Operand(scratch, .write)]
-        emit(.convolutionMaxPool(s, bias: b != nil, activation: fusion.activations.plan(node).function, pool: window(pool), saveArgmax: save),
-             operands, layer: node.name)
+        operands +=
+            [Operand(x, .read), Operand(w, .read)] + (b.map { [Operand($0, .read)] } ?? []) + [Operand(scratch, .write)]
+        emit(
+            .convolutionMaxPool(
+                s, bias: b != nil, activation: fusion.activations.plan(node).function, pool: window(pool),
+                saveArgmax: save),
+            operands, layer: node.name)
         value[node.id] = y
     }
 
@@ -72,12 +85,15 @@ extension Lowerer {
         let f = fusion.activations.plan(node).function
         if f.kind != .linear {
             let dp = buffer("∂\(pool.name).linear", batched(pool), .gradient)
-            emit(.activationBackward(f, count: g.positions * g.c, fromOutput: true),
-                 [Operand(dp, .write), Operand(dy, .read), Operand(value[node.id]!, .read)], layer: node.name)
+            emit(
+                .activationBackward(f, count: g.positions * g.c, fromOutput: true),
+                [Operand(dp, .write), Operand(dy, .read), Operand(value[node.id]!, .read)], layer: node.name)
             dy = dp
         }
         let dz = buffer("∂\(node.name).linear", batched(node), .gradient)
-        emit(.maxPoolBackward(g), [Operand(dz, .write), Operand(dy, .read), Operand(savedArgmax[pool.id]!, .read)], layer: pool.name)
+        emit(
+            .maxPoolBackward(g), [Operand(dz, .write), Operand(dy, .read), Operand(savedArgmax[pool.id]!, .read)],
+            layer: pool.name)
         return dz
     }
 
@@ -89,15 +105,18 @@ extension Lowerer {
         if let dw = parameterGradient(node, "kernel") {
             let db = parameters.buffers[node.id]!["bias"] != nil ? parameterGradient(node, "bias") : nil
             let scratch = paddedScratch(node, s)
-            emit(.convolutionBackwardWeights(s, bias: db != nil),
-                 [Operand(dw, .write)] + (db.map { [Operand($0, .write)] } ?? [])
-                 + [Operand(x, .read), Operand(dz, .read), Operand(scratch, .write)], layer: node.name)
+            emit(
+                .convolutionBackwardWeights(s, bias: db != nil),
+                [Operand(dw, .write)] + (db.map { [Operand($0, .write)] } ?? [])
+                    + [Operand(x, .read), Operand(dz, .read), Operand(scratch, .write)], layer: node.name)
         }
         if wantsInputGradient(node) {
             let dx = gradientBuffer(for: node.inputs[0])
             let scratch = paddedScratch(node, s)
-            emit(.convolutionBackwardData(s), [Operand(dx, .write), Operand(dz, .read), Operand(w, .read), Operand(scratch, .write)],
-                 layer: node.name)
+            emit(
+                .convolutionBackwardData(s),
+                [Operand(dx, .write), Operand(dz, .read), Operand(w, .read), Operand(scratch, .write)],
+                layer: node.name)
             addGradient(dx, to: node.inputs[0])
         }
         // After dx: the update overwrites W, which dx = dz·Wᵀ reads.
@@ -113,8 +132,8 @@ extension Lowerer {
         case .maxpool1d, .maxpool2d: return .max
         case .avgpool1d(let pool), .avgpool2d(let pool): return .average(countPadding: pool.countPadding)
         case .input, .dense, .conv1d, .conv2d, .globalAvgpool, .flatten, .reshape, .dropout, .batchnorm,
-             .layernorm, .activation, .softmax, .embedding, .simpleRNN, .lstm, .gru, .bidirectional, .add,
-             .concat:
+            .layernorm, .activation, .softmax, .embedding, .simpleRNN, .lstm, .gru, .bidirectional, .add,
+            .concat:
             preconditionFailure("'\(node.name)' is not a pooling layer")
         }
     }
@@ -134,13 +153,16 @@ extension Lowerer {
         case .max:
             if isTraining && wantsInputGradient(node) {
                 let argmax = buffer("\(node.name).argmax", batched(node), .saved, type: .int32)
-                emit(.maxPool(g, saveArgmax: true), [Operand(y, .write), Operand(argmax, .write), Operand(x, .read)], layer: node.name)
+                emit(
+                    .maxPool(g, saveArgmax: true), [Operand(y, .write), Operand(argmax, .write), Operand(x, .read)],
+                    layer: node.name)
                 savedArgmax[node.id] = argmax
             } else {
                 emit(.maxPool(g, saveArgmax: false), [Operand(y, .write), Operand(x, .read)], layer: node.name)
             }
         case .average(let countPadding):
-            emit(.averagePool(g, countPadding: countPadding), [Operand(y, .write), Operand(x, .read)], layer: node.name)
+            emit(
+                .averagePool(g, countPadding: countPadding), [Operand(y, .write), Operand(x, .read)], layer: node.name)
         }
     }
 
@@ -151,9 +173,13 @@ extension Lowerer {
         let dx = gradientBuffer(for: node.inputs[0])
         switch pooling(node) {
         case .max:
-            emit(.maxPoolBackward(g), [Operand(dx, .write), Operand(dy, .read), Operand(savedArgmax[node.id]!, .read)], layer: node.name)
+            emit(
+                .maxPoolBackward(g), [Operand(dx, .write), Operand(dy, .read), Operand(savedArgmax[node.id]!, .read)],
+                layer: node.name)
         case .average(let countPadding):
-            emit(.averagePoolBackward(g, countPadding: countPadding), [Operand(dx, .write), Operand(dy, .read)], layer: node.name)
+            emit(
+                .averagePoolBackward(g, countPadding: countPadding), [Operand(dx, .write), Operand(dy, .read)],
+                layer: node.name)
         }
         addGradient(dx, to: node.inputs[0])
     }
@@ -167,8 +193,9 @@ extension Lowerer {
     mutating func lowerGlobalAveragePool(_ node: Node) {
         let s = globalShape(node)
         let y = output(node)
-        emit(.globalAveragePool(batch: s.batch, positions: s.positions, channels: s.channels),
-             [Operand(y, .write), Operand(value[node.inputs[0]]!, .read)], layer: node.name)
+        emit(
+            .globalAveragePool(batch: s.batch, positions: s.positions, channels: s.channels),
+            [Operand(y, .write), Operand(value[node.inputs[0]]!, .read)], layer: node.name)
         value[node.id] = y
     }
 
@@ -176,8 +203,9 @@ extension Lowerer {
         guard wantsInputGradient(node) else { return }
         let s = globalShape(node)
         let dx = gradientBuffer(for: node.inputs[0])
-        emit(.globalAveragePoolBackward(batch: s.batch, positions: s.positions, channels: s.channels),
-             [Operand(dx, .write), Operand(gradient[node.id]!, .read)], layer: node.name)
+        emit(
+            .globalAveragePoolBackward(batch: s.batch, positions: s.positions, channels: s.channels),
+            [Operand(dx, .write), Operand(gradient[node.id]!, .read)], layer: node.name)
         addGradient(dx, to: node.inputs[0])
     }
 }
@@ -188,13 +216,15 @@ extension WindowGeometry {
         let x = graph[node.inputs[0]].shape!.dims
         let a = node.arithmetic
         if a.count == 1 {
-            self.init(batch: batch, h: 1, w: x[0], c: x[1], kh: 1, kw: a[0].kernel, sh: 1, sw: a[0].stride,
-                      dh: 1, dw: a[0].dilation, padTop: 0, padLeft: a[0].padLow, padBottom: 0, padRight: a[0].padHigh,
-                      oh: 1, ow: a[0].output)
+            self.init(
+                batch: batch, h: 1, w: x[0], c: x[1], kh: 1, kw: a[0].kernel, sh: 1, sw: a[0].stride,
+                dh: 1, dw: a[0].dilation, padTop: 0, padLeft: a[0].padLow, padBottom: 0, padRight: a[0].padHigh,
+                oh: 1, ow: a[0].output)
             return
         }
-        self.init(batch: batch, h: x[0], w: x[1], c: x[2], kh: a[0].kernel, kw: a[1].kernel, sh: a[0].stride,
-                  sw: a[1].stride, dh: a[0].dilation, dw: a[1].dilation, padTop: a[0].padLow, padLeft: a[1].padLow,
-                  padBottom: a[0].padHigh, padRight: a[1].padHigh, oh: a[0].output, ow: a[1].output)
+        self.init(
+            batch: batch, h: x[0], w: x[1], c: x[2], kh: a[0].kernel, kw: a[1].kernel, sh: a[0].stride,
+            sw: a[1].stride, dh: a[0].dilation, dw: a[1].dilation, padTop: a[0].padLow, padLeft: a[1].padLow,
+            padBottom: a[0].padHigh, padRight: a[1].padHigh, oh: a[0].output, ow: a[1].output)
     }
 }

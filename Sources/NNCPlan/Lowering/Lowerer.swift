@@ -87,7 +87,8 @@ struct Lowerer {
     static func needsGradient(_ graph: Graph) -> [Bool] {
         var needsGradient = Array(repeating: false, count: graph.nodes.count)
         for node in graph.nodes {
-            needsGradient[node.id.rawValue] = node.trainableParams > 0 || node.inputs.contains { needsGradient[$0.rawValue] }
+            needsGradient[node.id.rawValue] =
+                node.trainableParams > 0 || node.inputs.contains { needsGradient[$0.rawValue] }
         }
         return needsGradient
     }
@@ -98,8 +99,10 @@ struct Lowerer {
     // MARK: Building blocks
 
     /// A new buffer of the plan.
-    mutating func buffer(_ name: String, _ shape: [Int], _ role: BufferRole, type: ElementType = .float32,
-                         viewOf: BufferID? = nil) -> BufferID {
+    mutating func buffer(
+        _ name: String, _ shape: [Int], _ role: BufferRole, type: ElementType = .float32,
+        viewOf: BufferID? = nil
+    ) -> BufferID {
         builder.buffer(name, shape, role, type: type, viewOf: viewOf)
     }
 
@@ -120,8 +123,10 @@ struct Lowerer {
     /// ones are accumulated into it.
     mutating func addGradient(_ contribution: BufferID, to node: NodeID) {
         if let existing = gradient[node] {
-            emit(.accumulate(count: builder[existing].elements), [Operand(existing, .readWrite), Operand(contribution, .read)],
-                 layer: graph[node].name)
+            emit(
+                .accumulate(count: builder[existing].elements),
+                [Operand(existing, .readWrite), Operand(contribution, .read)],
+                layer: graph[node].name)
         } else {
             gradient[node] = contribution
         }

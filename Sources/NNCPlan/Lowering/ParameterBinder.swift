@@ -49,16 +49,22 @@ struct ParameterBinder {
     }
 
     /// Parameter buffers (persistent) and their bindings, with each one's initializer.
-    private mutating func bind(_ node: Node, _ model: ModelInitializers, _ builder: inout PlanBuilder,
-                               _ diagnostics: inout Diagnostics) {
+    private mutating func bind(
+        _ node: Node, _ model: ModelInitializers, _ builder: inout PlanBuilder,
+        _ diagnostics: inout Diagnostics
+    ) {
         guard !node.parameters.isEmpty else { return }
         let layer = node.op
         for p in node.parameters {
             if p.name == "swish_beta", node.op.kind.isRecurrent {
-                let at = node.op.kind == .bidirectional ? node.location
+                let at =
+                    node.op.kind == .bidirectional
+                    ? node.location
                     : layer.recurrent?.activationLocation ?? node.location
-                diagnostics.error(.notCompilable, "a learnable swish beta in a recurrent layer cannot be compiled to a plan yet", at: at,
-                                  label: "learnable: true", help: "use a fixed beta (learnable: false) in recurrent layers")
+                diagnostics.error(
+                    .notCompilable, "a learnable swish beta in a recurrent layer cannot be compiled to a plan yet",
+                    at: at,
+                    label: "learnable: true", help: "use a fixed beta (learnable: false) in recurrent layers")
                 continue
             }
             let isStatistic = p.name.hasPrefix("moving_")
@@ -68,7 +74,8 @@ struct ParameterBinder {
             var forgetBias: Range<Int>?
             var initial = 0.0
             switch p.name {
-            case _ where node.op.kind.isRecurrent: (initializer, forgetBias) = Self.recurrentInitializer(layer.recurrent!, model, p.name)
+            case _ where node.op.kind.isRecurrent:
+                (initializer, forgetBias) = Self.recurrentInitializer(layer.recurrent!, model, p.name)
             case "kernel", "embeddings": initializer = layer.weights?.initializer ?? model.weights
             case "bias": initializer = layer.weights?.biasInitializer ?? model.bias
             case "gamma", "moving_variance": initial = 1
@@ -80,9 +87,11 @@ struct ParameterBinder {
             let fanIn = p.shape.count >= 2 ? receptive * p.shape[p.shape.count - 2] : p.shape.first ?? 1
             let fanOut = p.shape.count >= 2 ? receptive * p.shape[p.shape.count - 1] : p.shape.first ?? 1
             index[node.id, default: [:]][p.name] = bindings.count
-            bindings.append(ParameterBinding(layer: node.name, name: p.name, buffer: id, gradient: nil, shape: p.shape,
-                                             trainable: p.trainable && !isStatistic, initializer: initializer,
-                                             initialValue: initial, fanIn: fanIn, fanOut: fanOut, forgetGateBias: forgetBias))
+            bindings.append(
+                ParameterBinding(
+                    layer: node.name, name: p.name, buffer: id, gradient: nil, shape: p.shape,
+                    trainable: p.trainable && !isStatistic, initializer: initializer,
+                    initialValue: initial, fanIn: fanIn, fanOut: fanOut, forgetGateBias: forgetBias))
             if isStatistic { builder.initialValues[id] = initial }
         }
     }
@@ -91,8 +100,11 @@ struct ParameterBinder {
     /// recurrent_init, bias: bias_init, each defaulting to the model's `init:`), and the LSTM
     /// forget gate's bias elements that Keras's `unit_forget_bias` sets to 1 (of the first row).
     private static func recurrentInitializer(_ c: Recurrent, _ model: ModelInitializers, _ name: String)
-        -> (Initializer, forgetBias: Range<Int>?) {
-        let base = name.hasPrefix("forward_") ? String(name.dropFirst(8)) : name.hasPrefix("backward_") ? String(name.dropFirst(9)) : name
+        -> (Initializer, forgetBias: Range<Int>?)
+    {
+        let base =
+            name.hasPrefix("forward_")
+            ? String(name.dropFirst(8)) : name.hasPrefix("backward_") ? String(name.dropFirst(9)) : name
         switch base {
         case "kernel": return (c.weights.initializer ?? model.weights, nil)
         case "recurrent_kernel": return (c.weights.recurrentInitializer ?? model.recurrent, nil)

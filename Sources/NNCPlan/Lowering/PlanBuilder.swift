@@ -13,8 +13,10 @@ struct PlanBuilder {
     var initialValues: [BufferID: Double] = [:]
 
     /// A new buffer; its id is the next index.
-    mutating func buffer(_ name: String, _ shape: [Int], _ role: BufferRole, type: ElementType = .float32,
-                         viewOf: BufferID? = nil) -> BufferID {
+    mutating func buffer(
+        _ name: String, _ shape: [Int], _ role: BufferRole, type: ElementType = .float32,
+        viewOf: BufferID? = nil
+    ) -> BufferID {
         let id = BufferID(buffers.count)
         buffers.append(PlanBuffer(id: id, name: name, shape: shape, type: type, role: role, viewOf: viewOf))
         return id

@@ -41,7 +41,8 @@ struct UpdateLowering {
             let scheduled = max(from, to)
             switch rule {
             case .sgd(let m, let d, let n) where m == 0: rule = .sgd(momentum: scheduled, dampening: d, nesterov: n)
-            case .rmsprop(let rho, let m, let e, let c) where m == 0: rule = .rmsprop(rho: rho, momentum: scheduled, epsilon: e, centered: c)
+            case .rmsprop(let rho, let m, let e, let c) where m == 0:
+                rule = .rmsprop(rho: rho, momentum: scheduled, epsilon: e, centered: c)
             case .sgd, .rmsprop, .adagrad, .adadelta, .adam: break
             }
         }
@@ -85,7 +86,9 @@ struct UpdateLowering {
         var operands: [Operand] = []
         for node in graph.nodes {
             for p in node.parameters {
-                guard let binding = parameters.binding(node.id, p.name), let term = penaltyTerm(node, binding) else { continue }
+                guard let binding = parameters.binding(node.id, p.name), let term = penaltyTerm(node, binding) else {
+                    continue
+                }
                 terms.append(term)
                 operands.append(Operand(binding.buffer, .read))
             }
@@ -110,25 +113,33 @@ struct UpdateLowering {
     /// g += l1·sign(w) + 2·l2·w on a complete parameter gradient (backward phase).
     private func addPenaltyGradient(_ node: Node, _ p: ParameterBinding, _ builder: inout PlanBuilder) {
         guard let term = penaltyTerm(node, p), let g = p.gradient else { return }
-        builder.emit(.penaltyGradient(term), [Operand(g, .readWrite), Operand(p.buffer, .read)], layer: node.name, phase: .backward)
+        builder.emit(
+            .penaltyGradient(term), [Operand(g, .readWrite), Operand(p.buffer, .read)], layer: node.name,
+            phase: .backward)
     }
 
     /// Clip, decay, optimizer step and constraint of one parameter tensor.
     private func emitUpdateStep(_ node: Node, _ p: ParameterBinding, _ builder: inout PlanBuilder) {
         let count = p.shape.reduce(1, *)
         if let limit = regularization.clipValue {
-            builder.emit(.clipByValue(limit: limit, count: count), [Operand(p.gradient!, .readWrite)], layer: node.name, phase: .update)
+            builder.emit(
+                .clipByValue(limit: limit, count: count), [Operand(p.gradient!, .readWrite)], layer: node.name,
+                phase: .update)
         }
         // adamw decays inside its own step; the checker refuses both decays at once (E0206).
         let ownDecay: Bool = if case .adam(_, _, _, _, let decay) = rule { decay > 0 } else { false }
         if case let rate = regularization.weightDecay, rate > 0, !ownDecay {
-            builder.emit(.weightDecay(rate: rate, count: count), [Operand(p.buffer, .readWrite)], layer: node.name, phase: .update)
+            builder.emit(
+                .weightDecay(rate: rate, count: count), [Operand(p.buffer, .readWrite)], layer: node.name,
+                phase: .update)
         }
         emitOptimizerUpdate(node, p, &builder)
         if let constraint = weightConstraint(node, p) {
             let units = p.shape.last ?? 1
-            builder.emit(.constrain(constraint, rows: count / units, units: units), [Operand(p.buffer, .readWrite)], layer: node.name,
-                         phase: .update)
+            builder.emit(
+                .constrain(constraint, rows: count / units, units: units), [Operand(p.buffer, .readWrite)],
+                layer: node.name,
+                phase: .update)
         }
     }
 
@@ -150,8 +161,9 @@ struct UpdateLowering {
         let gradients = deferred.map { $0.parameter.gradient! }
         let norm = builder.buffer("gradient_norm", [1], .report)
         gradientNorm = norm
-        builder.emit(.clipByGlobalNorm(maxNorm: c, counts: gradients.map { builder[$0].elements }),
-                     [Operand(norm, .write)] + gradients.map { Operand($0, .readWrite) }, layer: "optimizer", phase: .update)
+        builder.emit(
+            .clipByGlobalNorm(maxNorm: c, counts: gradients.map { builder[$0].elements }),
+            [Operand(norm, .write)] + gradients.map { Operand($0, .readWrite) }, layer: "optimizer", phase: .update)
         for (node, p) in deferred { emitUpdateStep(node, p, &builder) }
     }
 }

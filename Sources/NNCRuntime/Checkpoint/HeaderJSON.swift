@@ -14,7 +14,8 @@ enum HeaderJSON: Equatable {
 
     static func == (a: HeaderJSON, b: HeaderJSON) -> Bool {
         switch (a, b) {
-        case (.object(let x), .object(let y)): x.count == y.count && zip(x, y).allSatisfy { $0.key == $1.key && $0.value == $1.value }
+        case (.object(let x), .object(let y)):
+            x.count == y.count && zip(x, y).allSatisfy { $0.key == $1.key && $0.value == $1.value }
         case (.array(let x), .array(let y)): x == y
         case (.string(let x), .string(let y)), (.number(let x), .number(let y)): x == y
         case (.bool(let x), .bool(let y)): x == y
@@ -40,15 +41,20 @@ enum HeaderJSON: Equatable {
         reader.skipWhitespace()
         let value = try reader.value(depth: 0)
         reader.skipWhitespace()
-        guard reader.position == bytes.count else { throw SyntaxError(message: "text after the JSON object", offset: reader.position) }
+        guard reader.position == bytes.count else {
+            throw SyntaxError(message: "text after the JSON object", offset: reader.position)
+        }
         return value
     }
 
     /// A short text of the value, for messages (`[128.5]`, `"F32"`).
     var text: String {
         switch self {
-        case .object(let entries): "{" + entries.prefix(4).map { "\"\($0.key)\": \($0.value.text)" }.joined(separator: ", ") + (entries.count > 4 ? ", …}" : "}")
-        case .array(let items): "[" + items.prefix(8).map(\.text).joined(separator: ", ") + (items.count > 8 ? ", …]" : "]")
+        case .object(let entries):
+            "{" + entries.prefix(4).map { "\"\($0.key)\": \($0.value.text)" }.joined(separator: ", ")
+                + (entries.count > 4 ? ", …}" : "}")
+        case .array(let items):
+            "[" + items.prefix(8).map(\.text).joined(separator: ", ") + (items.count > 8 ? ", …]" : "]")
         case .string(let s): "\"" + (s.count > 40 ? s.prefix(40) + "…" : s) + "\""
         case .number(let n): n.count > 40 ? n.prefix(40) + "…" : n
         case .bool(let b): b ? "true" : "false"
@@ -76,15 +82,24 @@ enum HeaderJSON: Equatable {
         }
 
         mutating func value(depth: Int) throws(SyntaxError) -> HeaderJSON {
-            guard depth < HeaderJSON.maximumDepth else { throw error("nested deeper than \(HeaderJSON.maximumDepth) levels") }
+            guard depth < HeaderJSON.maximumDepth else {
+                throw error("nested deeper than \(HeaderJSON.maximumDepth) levels")
+            }
             switch current {
             case UInt8(ascii: "{"): return try object(depth: depth)
             case UInt8(ascii: "["): return try array(depth: depth)
             case UInt8(ascii: "\""): return .string(try string())
-            case UInt8(ascii: "t"): try expect("true"); return .bool(true)
-            case UInt8(ascii: "f"): try expect("false"); return .bool(false)
-            case UInt8(ascii: "n"): try expect("null"); return .null
-            case let c? where c == UInt8(ascii: "-") || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(c): return .number(try number())
+            case UInt8(ascii: "t"):
+                try expect("true")
+                return .bool(true)
+            case UInt8(ascii: "f"):
+                try expect("false")
+                return .bool(false)
+            case UInt8(ascii: "n"):
+                try expect("null")
+                return .null
+            case let c? where c == UInt8(ascii: "-") || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(c):
+                return .number(try number())
             case nil: throw error("the header ends where a value should be")
             default: throw error("unexpected character")
             }
@@ -95,7 +110,10 @@ enum HeaderJSON: Equatable {
             var entries: [(key: String, value: HeaderJSON)] = []
             var seen: Set<String> = []
             skipWhitespace()
-            if current == UInt8(ascii: "}") { position += 1; return .object(entries) }
+            if current == UInt8(ascii: "}") {
+                position += 1
+                return .object(entries)
+            }
             while true {
                 skipWhitespace()
                 guard current == UInt8(ascii: "\"") else { throw error("expected a key in quotes") }
@@ -109,7 +127,10 @@ enum HeaderJSON: Equatable {
                 skipWhitespace()
                 entries.append((key, try value(depth: depth + 1)))
                 skipWhitespace()
-                if current == UInt8(ascii: ",") { position += 1; continue }
+                if current == UInt8(ascii: ",") {
+                    position += 1
+                    continue
+                }
                 try expect("}")
                 return .object(entries)
             }
@@ -119,12 +140,18 @@ enum HeaderJSON: Equatable {
             position += 1
             var items: [HeaderJSON] = []
             skipWhitespace()
-            if current == UInt8(ascii: "]") { position += 1; return .array(items) }
+            if current == UInt8(ascii: "]") {
+                position += 1
+                return .array(items)
+            }
             while true {
                 skipWhitespace()
                 items.append(try value(depth: depth + 1))
                 skipWhitespace()
-                if current == UInt8(ascii: ",") { position += 1; continue }
+                if current == UInt8(ascii: ",") {
+                    position += 1
+                    continue
+                }
                 try expect("]")
                 return .array(items)
             }
@@ -159,7 +186,8 @@ enum HeaderJSON: Equatable {
             var run = position
             func flush(_ end: Int) throws(SyntaxError) {
                 guard end > run else { return }
-                guard let text = String(validating: UnsafeRawBufferPointer(rebasing: bytes[run..<end]), as: UTF8.self) else {
+                guard let text = String(validating: UnsafeRawBufferPointer(rebasing: bytes[run..<end]), as: UTF8.self)
+                else {
                     throw SyntaxError(message: "a string is not valid UTF-8", offset: run)
                 }
                 scalars.append(contentsOf: text.unicodeScalars)
@@ -214,7 +242,9 @@ enum HeaderJSON: Equatable {
         mutating func hex4() throws(SyntaxError) -> UInt32 {
             var value: UInt32 = 0
             for _ in 0..<4 {
-                guard let c = current, let digit = Character(Unicode.Scalar(c)).hexDigitValue else { throw error("\\u needs four hex digits") }
+                guard let c = current, let digit = Character(Unicode.Scalar(c)).hexDigitValue else {
+                    throw error("\\u needs four hex digits")
+                }
                 value = value << 4 | UInt32(digit)
                 position += 1
             }

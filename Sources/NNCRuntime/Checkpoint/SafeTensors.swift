@@ -14,7 +14,8 @@ public struct SafeTensors: Sendable, Equatable {
         public var shape: [Int]
         public var values: [Float]
         public init(name: String, shape: [Int], values: [Float]) {
-            precondition(shape.reduce(1, *) == values.count, "\(name): shape \(shape) does not hold \(values.count) values")
+            precondition(
+                shape.reduce(1, *) == values.count, "\(name): shape \(shape) does not hold \(values.count) values")
             self.name = name
             self.shape = shape
             self.values = values
@@ -44,7 +45,9 @@ public struct SafeTensors: Sendable, Equatable {
         var offset = 0
         for t in tensors {
             let bytes = t.values.count * 4
-            entries.append("\(Self.quoted(t.name)):{\"dtype\":\"F32\",\"shape\":[\(t.shape.map(String.init).joined(separator: ","))],\"data_offsets\":[\(offset),\(offset + bytes)]}")
+            entries.append(
+                "\(Self.quoted(t.name)):{\"dtype\":\"F32\",\"shape\":[\(t.shape.map(String.init).joined(separator: ","))],\"data_offsets\":[\(offset),\(offset + bytes)]}"
+            )
             offset += bytes
         }
         if !metadata.isEmpty {
@@ -60,8 +63,10 @@ public struct SafeTensors: Sendable, Equatable {
         for t in tensors {
             t.values.withUnsafeBufferPointer { buffer in
                 if Int(littleEndian: 1) == 1 {
-                    data.append(UnsafeBufferPointer(start: UnsafeRawPointer(buffer.baseAddress!).assumingMemoryBound(to: UInt8.self),
-                                                    count: buffer.count * 4))
+                    data.append(
+                        UnsafeBufferPointer(
+                            start: UnsafeRawPointer(buffer.baseAddress!).assumingMemoryBound(to: UInt8.self),
+                            count: buffer.count * 4))
                 } else {
                     for v in buffer { withUnsafeBytes(of: v.bitPattern.littleEndian) { data.append(contentsOf: $0) } }
                 }
@@ -99,32 +104,46 @@ public struct SafeTensors: Sendable, Equatable {
     /// is the shape's size, and no two tensors share a byte. F32 and F64 tensors are read
     /// (F64 converted to float); other dtypes are reported.
     public init(decoding data: Data) throws(FormatError) {
-        guard data.count >= 8 else { throw FormatError("the file is \(data.count) bytes; a safetensors file starts with an 8-byte header length") }
-        let headerLength = data.prefix(8).enumerated().reduce(UInt64(0)) { $0 | UInt64($1.element) << (8 * UInt64($1.offset)) }
+        guard data.count >= 8 else {
+            throw FormatError("the file is \(data.count) bytes; a safetensors file starts with an 8-byte header length")
+        }
+        let headerLength = data.prefix(8).enumerated().reduce(UInt64(0)) {
+            $0 | UInt64($1.element) << (8 * UInt64($1.offset))
+        }
         guard headerLength <= UInt64(data.count - 8) else {
-            throw FormatError("the header claims \(headerLength) bytes but the file has \(data.count - 8) after the length")
+            throw FormatError(
+                "the header claims \(headerLength) bytes but the file has \(data.count - 8) after the length")
         }
         guard headerLength <= UInt64(Self.maximumHeaderBytes) else {
-            throw FormatError("the header claims \(Int(headerLength).grouped) bytes; a safetensors header has at most \(Self.maximumHeaderBytes.grouped)")
+            throw FormatError(
+                "the header claims \(Int(headerLength).grouped) bytes; a safetensors header has at most \(Self.maximumHeaderBytes.grouped)"
+            )
         }
         let headerEnd = 8 + Int(headerLength)
-        let parsed = Array(data[data.startIndex + 8 ..< data.startIndex + headerEnd]).withUnsafeBytes { bytes in
+        let parsed = Array(data[data.startIndex + 8..<data.startIndex + headerEnd]).withUnsafeBytes { bytes in
             Result { () throws(HeaderJSON.SyntaxError) in try HeaderJSON.parse(bytes) }
         }
         let json: HeaderJSON
         switch parsed {
         case .success(let value): json = value
-        case .failure(let error): throw FormatError("the header is not valid JSON: \(error.message) (header byte \(error.offset))")
+        case .failure(let error):
+            throw FormatError("the header is not valid JSON: \(error.message) (header byte \(error.offset))")
         }
-        guard case .object(let header) = json else { throw FormatError("the header is not a JSON object but \(json.text)") }
+        guard case .object(let header) = json else {
+            throw FormatError("the header is not a JSON object but \(json.text)")
+        }
         let body = data.count - headerEnd
         var entries: [Entry] = []
         var metadata: [String: String] = [:]
         for (name, value) in header {
             if name == "__metadata__" {
-                guard case .object(let map) = value else { throw FormatError("__metadata__ is \(value.text), not an object of strings") }
+                guard case .object(let map) = value else {
+                    throw FormatError("__metadata__ is \(value.text), not an object of strings")
+                }
                 for (key, item) in map {
-                    guard case .string(let text) = item else { throw FormatError("metadata '\(key)' is \(item.text), not a string") }
+                    guard case .string(let text) = item else {
+                        throw FormatError("metadata '\(key)' is \(item.text), not a string")
+                    }
                     metadata[key] = text
                 }
                 continue
@@ -137,9 +156,14 @@ public struct SafeTensors: Sendable, Equatable {
                 let start = headerEnd + entry.begin
                 let values: [Float] = (0..<entry.count).map { i in
                     if entry.width == 4 {
-                        Float(bitPattern: UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: start + 4 * i, as: UInt32.self)))
+                        Float(
+                            bitPattern: UInt32(
+                                littleEndian: raw.loadUnaligned(fromByteOffset: start + 4 * i, as: UInt32.self)))
                     } else {
-                        Float(Double(bitPattern: UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: start + 8 * i, as: UInt64.self))))
+                        Float(
+                            Double(
+                                bitPattern: UInt64(
+                                    littleEndian: raw.loadUnaligned(fromByteOffset: start + 8 * i, as: UInt64.self))))
                     }
                 }
                 return Tensor(name: entry.name, shape: entry.shape, values: values)
@@ -170,21 +194,34 @@ public struct SafeTensors: Sendable, Equatable {
                 throw FormatError("tensor '\(name)' is \(value.text), not an object with dtype, shape and data_offsets")
             }
             func field(_ key: String) throws(FormatError) -> HeaderJSON {
-                guard let found = fields.first(where: { $0.key == key }) else { throw FormatError("tensor '\(name)' has no \(key)") }
+                guard let found = fields.first(where: { $0.key == key }) else {
+                    throw FormatError("tensor '\(name)' has no \(key)")
+                }
                 return found.value
             }
-            let dtypeValue = try field("dtype"), shapeValue = try field("shape"), offsetsValue = try field("data_offsets")
-            guard case .string(let dtype) = dtypeValue else { throw FormatError("tensor '\(name)' has dtype \(dtypeValue.text), not a name like \"F32\"") }
-            guard let known = SafeTensors.dtypeWidths[dtype] else {
-                throw FormatError("tensor '\(name)' has dtype \"\(dtype)\", which is not a safetensors dtype; nnc reads F32 and F64")
+            let dtypeValue = try field("dtype")
+            let shapeValue = try field("shape")
+            let offsetsValue = try field("data_offsets")
+            guard case .string(let dtype) = dtypeValue else {
+                throw FormatError("tensor '\(name)' has dtype \(dtypeValue.text), not a name like \"F32\"")
             }
-            guard dtype == "F32" || dtype == "F64" else { throw FormatError("tensor '\(name)' has dtype \(dtype); nnc reads F32 and F64") }
+            guard let known = SafeTensors.dtypeWidths[dtype] else {
+                throw FormatError(
+                    "tensor '\(name)' has dtype \"\(dtype)\", which is not a safetensors dtype; nnc reads F32 and F64")
+            }
+            guard dtype == "F32" || dtype == "F64" else {
+                throw FormatError("tensor '\(name)' has dtype \(dtype); nnc reads F32 and F64")
+            }
             width = known
-            guard case .array(let dims) = shapeValue else { throw FormatError("tensor '\(name)' has shape \(shapeValue.text), not a list of sizes") }
+            guard case .array(let dims) = shapeValue else {
+                throw FormatError("tensor '\(name)' has shape \(shapeValue.text), not a list of sizes")
+            }
             var shape: [Int] = []
             for dim in dims {
                 guard let size = Self.wholeNumber(dim) else {
-                    throw FormatError("tensor '\(name)' has shape \(shapeValue.text); each size must be a whole number from 0 to \(Int.max)")
+                    throw FormatError(
+                        "tensor '\(name)' has shape \(shapeValue.text); each size must be a whole number from 0 to \(Int.max)"
+                    )
                 }
                 shape.append(size)
             }
@@ -192,24 +229,33 @@ public struct SafeTensors: Sendable, Equatable {
             var count = 1
             for size in shape {
                 let (product, overflow) = count.multipliedReportingOverflow(by: size)
-                guard !overflow else { throw FormatError("tensor '\(name)' has shape \(shapeValue.text), whose element count overflows") }
+                guard !overflow else {
+                    throw FormatError("tensor '\(name)' has shape \(shapeValue.text), whose element count overflows")
+                }
                 count = product
             }
             self.count = count
             guard case .array(let offsets) = offsetsValue, offsets.count == 2,
-                  let begin = Self.wholeNumber(offsets[0]), let end = Self.wholeNumber(offsets[1])
-            else { throw FormatError("tensor '\(name)' has data_offsets \(offsetsValue.text); they must be two whole numbers [begin, end]") }
+                let begin = Self.wholeNumber(offsets[0]), let end = Self.wholeNumber(offsets[1])
+            else {
+                throw FormatError(
+                    "tensor '\(name)' has data_offsets \(offsetsValue.text); they must be two whole numbers [begin, end]"
+                )
+            }
             self.begin = begin
             self.end = end
             let (bytes, overflow) = count.multipliedReportingOverflow(by: width)
             guard !overflow, begin <= end, end <= body, end - begin == bytes else {
-                throw FormatError("tensor '\(name)' has byte range [\(begin), \(end)] for shape \(shape) in \(body) data bytes")
+                throw FormatError(
+                    "tensor '\(name)' has byte range [\(begin), \(end)] for shape \(shape) in \(body) data bytes")
             }
         }
 
         /// A JSON integer from 0 to Int.max: no sign, point or exponent.
         static func wholeNumber(_ value: HeaderJSON) -> Int? {
-            guard case .number(let text) = value, text.utf8.allSatisfy({ (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) }) else { return nil }
+            guard case .number(let text) = value,
+                text.utf8.allSatisfy({ (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) })
+            else { return nil }
             return Int(text)
         }
     }
@@ -219,7 +265,9 @@ public struct SafeTensors: Sendable, Equatable {
     static func checkDisjoint(_ entries: [Entry]) throws(FormatError) {
         let ranges = entries.filter { $0.begin < $0.end }.sorted { ($0.begin, $0.end) < ($1.begin, $1.end) }
         for (a, b) in zip(ranges, ranges.dropFirst()) where b.begin < a.end {
-            throw FormatError("tensors '\(a.name)' (bytes [\(a.begin), \(a.end)]) and '\(b.name)' (bytes [\(b.begin), \(b.end)]) overlap; each tensor needs bytes of its own")
+            throw FormatError(
+                "tensors '\(a.name)' (bytes [\(a.begin), \(a.end)]) and '\(b.name)' (bytes [\(b.begin), \(b.end)]) overlap; each tensor needs bytes of its own"
+            )
         }
     }
 
@@ -234,7 +282,9 @@ public struct SafeTensors: Sendable, Equatable {
 
         public var description: String {
             let what = first.isNaN ? "NaN" : (first > 0 ? "+infinity" : "-infinity")
-            let all = count == total ? "all \(total.grouped) of its values are" : "\(count.grouped) of its \(total.grouped) values are"
+            let all =
+                count == total
+                ? "all \(total.grouped) of its values are" : "\(count.grouped) of its \(total.grouped) values are"
             return "'\(name)': \(all) NaN or infinite (the first, \(what), at \(index))"
         }
     }
@@ -242,15 +292,18 @@ public struct SafeTensors: Sendable, Equatable {
     /// The tensors (of `names`, or all) that hold NaN or infinite values.
     public func nonFinite(among names: Set<String>? = nil) -> [NonFinite] {
         tensors.compactMap { t in
-            guard names?.contains(t.name) ?? true, let first = t.values.firstIndex(where: { !$0.isFinite }) else { return nil }
+            guard names?.contains(t.name) ?? true, let first = t.values.firstIndex(where: { !$0.isFinite }) else {
+                return nil
+            }
             var index: [Int] = []
             var rest = first
             for size in t.shape.reversed() {
                 index.insert(size > 0 ? rest % size : 0, at: 0)
                 rest = size > 0 ? rest / size : 0
             }
-            return NonFinite(name: t.name, count: t.values.reduce(0) { $0 + ($1.isFinite ? 0 : 1) }, total: t.values.count,
-                             first: t.values[first], index: index)
+            return NonFinite(
+                name: t.name, count: t.values.reduce(0) { $0 + ($1.isFinite ? 0 : 1) }, total: t.values.count,
+                first: t.values[first], index: index)
         }
     }
 
@@ -267,7 +320,9 @@ public struct SafeTensors: Sendable, Equatable {
         guard fd >= 0 else { throw FormatError("the file cannot be opened: \(String(cString: strerror(errno)))") }
         defer { close(fd) }
         var info = stat()
-        guard fstat(fd, &info) == 0 else { throw FormatError("the file cannot be read: \(String(cString: strerror(errno)))") }
+        guard fstat(fd, &info) == 0 else {
+            throw FormatError("the file cannot be read: \(String(cString: strerror(errno)))")
+        }
         switch info.st_mode & S_IFMT {
         case S_IFREG: break
         case S_IFDIR: throw FormatError("it is a folder, not a file")

@@ -35,13 +35,20 @@ struct DSLLexer {
         var tokens: [DSLToken] = []
         var i = 0
         func isWordStart(_ c: Unicode.Scalar) -> Bool { c.properties.isAlphabetic || c == "_" || c == "$" }
-        func isWordPart(_ c: Unicode.Scalar) -> Bool { c.properties.isAlphabetic || c == "_" || c == "." || ("0"..."9").contains(c) }
+        func isWordPart(_ c: Unicode.Scalar) -> Bool {
+            c.properties.isAlphabetic || c == "_" || c == "." || ("0"..."9").contains(c)
+        }
         func isDigit(_ c: Unicode.Scalar) -> Bool { ("0"..."9").contains(c) }
         while i < chars.count {
             let c = chars[i]
             let column = i + 1
-            if c == " " { i += 1; continue }
-            if c == "\t" { throw Failure(column: column, message: "indent and separate with spaces; tabs are not allowed") }
+            if c == " " {
+                i += 1
+                continue
+            }
+            if c == "\t" {
+                throw Failure(column: column, message: "indent and separate with spaces; tabs are not allowed")
+            }
             if c == "#" { break }
             if c == "<", i + 1 < chars.count, chars[i + 1] == "-" {
                 tokens.append(DSLToken(kind: .symbol("<-"), column: column))
@@ -61,7 +68,10 @@ struct DSLLexer {
                     text.unicodeScalars.append(chars[j])
                     j += 1
                 }
-                guard j < chars.count else { throw Failure(column: column, message: "a string must end on the line it starts; add the closing \(c)") }
+                guard j < chars.count else {
+                    throw Failure(
+                        column: column, message: "a string must end on the line it starts; add the closing \(c)")
+                }
                 tokens.append(DSLToken(kind: .string(text), column: column))
                 i = j + 1
                 continue
@@ -72,7 +82,9 @@ struct DSLLexer {
                 while j < chars.count {
                     let d = chars[j]
                     let exponentSign = (d == "-" || d == "+") && (chars[j - 1] == "e" || chars[j - 1] == "E")
-                    guard isDigit(d) || d == "." || d == "_" || d == "e" || d == "E" || d == "/" || exponentSign else { break }
+                    guard isDigit(d) || d == "." || d == "_" || d == "e" || d == "E" || d == "/" || exponentSign else {
+                        break
+                    }
                     j += 1
                 }
                 tokens.append(DSLToken(kind: .number(String(String.UnicodeScalarView(chars[i..<j]))), column: column))

@@ -56,8 +56,11 @@ struct DSLParser {
         while index < lines.count {
             let line = lines[index]
             if line.indent > 0 {
-                fail(line, SyntaxError(column: line.indent + 1, message: "only the body of a 'block' or 'repeat' is indented",
-                                       help: "remove the indentation, or end the line above with ':'"))
+                fail(
+                    line,
+                    SyntaxError(
+                        column: line.indent + 1, message: "only the body of a 'block' or 'repeat' is indented",
+                        help: "remove the indentation, or end the line above with ':'"))
                 index += 1
                 continue
             }
@@ -68,7 +71,8 @@ struct DSLParser {
                 continue
             }
             if case .word(let word) = head.kind, Self.keywords.contains(word), word != "use", word != "repeat",
-               line.tokens.count == 1 || line.tokens[1].kind != .symbol(":") {
+                line.tokens.count == 1 || line.tokens[1].kind != .symbol(":")
+            {
                 index += 1
                 do throws(SyntaxError) {
                     pairs.append(try parseSection(word, line))
@@ -80,8 +84,14 @@ struct DSLParser {
             layersAt = layersAt ?? location(line, head.column)
             if let item = parseLayerItem() { layers.append(item) }
         }
-        if let blocksAt { pairs.append(SpecNode.Pair(key: "blocks", keyLocation: blocksAt, value: SpecNode(.mapping(blocks), at: blocksAt))) }
-        if let layersAt { pairs.append(SpecNode.Pair(key: "layers", keyLocation: layersAt, value: SpecNode(.sequence(layers), at: layersAt))) }
+        if let blocksAt {
+            pairs.append(
+                SpecNode.Pair(key: "blocks", keyLocation: blocksAt, value: SpecNode(.mapping(blocks), at: blocksAt)))
+        }
+        if let layersAt {
+            pairs.append(
+                SpecNode.Pair(key: "layers", keyLocation: layersAt, value: SpecNode(.sequence(layers), at: layersAt)))
+        }
         return SpecNode(.mapping(pairs), at: start)
     }
 
@@ -132,15 +142,21 @@ struct DSLParser {
             if stream.peek(symbol: "(") {
                 let params = try stream.arguments(allowPositional: true)
                 let mapped = params.map { arg in
-                    SpecNode.Pair(key: arg.key ?? arg.value.scalarText ?? "?", keyLocation: arg.keyAt,
-                                  value: arg.key == nil ? SpecNode(.null, at: arg.value.location) : arg.value)
+                    SpecNode.Pair(
+                        key: arg.key ?? arg.value.scalarText ?? "?", keyLocation: arg.keyAt,
+                        value: arg.key == nil ? SpecNode(.null, at: arg.value.location) : arg.value)
                 }
-                pairs.append(SpecNode.Pair(key: "params", keyLocation: nameAt, value: SpecNode(.mapping(mapped), at: nameAt)))
+                pairs.append(
+                    SpecNode.Pair(key: "params", keyLocation: nameAt, value: SpecNode(.mapping(mapped), at: nameAt)))
             }
-            guard stream.consume(":") else { throw SyntaxError(column: stream.column, message: "a block definition ends with ':' and an indented body") }
+            guard stream.consume(":") else {
+                throw SyntaxError(
+                    column: stream.column, message: "a block definition ends with ':' and an indented body")
+            }
             try stream.expectEnd()
             let body = parseBody(after: line)
-            pairs.append(SpecNode.Pair(key: "layers", keyLocation: nameAt, value: SpecNode(.sequence(body), at: nameAt)))
+            pairs.append(
+                SpecNode.Pair(key: "layers", keyLocation: nameAt, value: SpecNode(.sequence(body), at: nameAt)))
             return SpecNode.Pair(key: name, keyLocation: nameAt, value: SpecNode(.mapping(pairs), at: nameAt))
         } catch {
             fail(line, error)
@@ -152,7 +168,9 @@ struct DSLParser {
     /// The lines indented deeper than `header`, parsed as layer items.
     mutating func parseBody(after header: Line) -> [SpecNode] {
         guard index < lines.count, lines[index].indent > header.indent else {
-            diagnostics.error(.dslSyntax, "a body must follow on indented lines", at: location(header, header.tokens.last!.column + 1))
+            diagnostics.error(
+                .dslSyntax, "a body must follow on indented lines", at: location(header, header.tokens.last!.column + 1)
+            )
             return []
         }
         let indent = lines[index].indent
@@ -160,7 +178,11 @@ struct DSLParser {
         while index < lines.count, lines[index].indent > header.indent {
             let line = lines[index]
             if line.indent != indent {
-                fail(line, SyntaxError(column: line.indent + 1, message: "lines of one body share one indentation (\(indent) \(indent.noun("space")))"))
+                fail(
+                    line,
+                    SyntaxError(
+                        column: line.indent + 1,
+                        message: "lines of one body share one indentation (\(indent) \(indent.noun("space")))"))
                 index += 1
                 continue
             }
@@ -196,7 +218,9 @@ struct DSLParser {
     }
 
     /// `use BLOCK [as NAME] [key=value …] [<- inputs]`.
-    mutating func parseUse(_ stream: inout TokenStream, at location: SourceLocation, pairs: [SpecNode.Pair]) throws(SyntaxError) -> SpecNode {
+    mutating func parseUse(_ stream: inout TokenStream, at location: SourceLocation, pairs: [SpecNode.Pair])
+        throws(SyntaxError) -> SpecNode
+    {
         let (block, blockAt) = try stream.word("a block name")
         var pairs = pairs + [SpecNode.Pair(key: "block", keyLocation: location, value: .scalar(block, at: blockAt))]
         if let name = try stream.asName() { pairs.append(name) }
@@ -207,7 +231,12 @@ struct DSLParser {
             }
             args.append(arg)
         }
-        if !args.isEmpty { pairs.append(SpecNode.Pair(key: "args", keyLocation: args[0].keyLocation, value: SpecNode(.mapping(args), at: args[0].keyLocation))) }
+        if !args.isEmpty {
+            pairs.append(
+                SpecNode.Pair(
+                    key: "args", keyLocation: args[0].keyLocation,
+                    value: SpecNode(.mapping(args), at: args[0].keyLocation)))
+        }
         if let inputs = try stream.inputs() { pairs.append(inputs) }
         return SpecNode(.mapping(pairs), at: location)
     }
@@ -223,7 +252,11 @@ struct DSLParser {
             return try parseUse(&stream, at: at, pairs: pairs)
         }
         if let inputs = try stream.inputs() { pairs.append(inputs) }
-        guard stream.consume(":") else { throw SyntaxError(column: stream.column, message: "a repeat ends with ':' and an indented body, or names a block with 'use'") }
+        guard stream.consume(":") else {
+            throw SyntaxError(
+                column: stream.column,
+                message: "a repeat ends with ':' and an indented body, or names a block with 'use'")
+        }
         try stream.expectEnd()
         let body = parseBody(after: line)
         pairs.append(SpecNode.Pair(key: "layers", keyLocation: at, value: SpecNode(.sequence(body), at: at)))

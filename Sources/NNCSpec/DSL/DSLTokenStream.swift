@@ -36,17 +36,24 @@ struct TokenStream {
 
     mutating func expect(_ symbol: String, _ what: String) throws(SyntaxError) {
         guard consume(symbol) else {
-            throw SyntaxError(column: column, message: "expected '\(symbol)' \(what)\(current.map { "; found '\($0.text)'" } ?? " at the end of the line")")
+            throw SyntaxError(
+                column: column,
+                message:
+                    "expected '\(symbol)' \(what)\(current.map { "; found '\($0.text)'" } ?? " at the end of the line")"
+            )
         }
     }
 
     func expectEnd() throws(SyntaxError) {
-        if let token = current { throw SyntaxError(column: token.column, message: "expected the end of the statement; found '\(token.text)'") }
+        if let token = current {
+            throw SyntaxError(column: token.column, message: "expected the end of the statement; found '\(token.text)'")
+        }
     }
 
     mutating func word(_ what: String) throws(SyntaxError) -> (String, SourceLocation) {
         guard let token = current, case .word(let text) = token.kind else {
-            throw SyntaxError(column: column, message: "expected \(what)\(current.map { "; found '\($0.text)'" } ?? "")")
+            throw SyntaxError(
+                column: column, message: "expected \(what)\(current.map { "; found '\($0.text)'" } ?? "")")
         }
         position += 1
         return (text, location(token.column))
@@ -56,7 +63,9 @@ struct TokenStream {
 
     /// number | string | word | word '(' args ')' | '[' values ']'
     mutating func value() throws(SyntaxError) -> SpecNode {
-        guard let token = current else { throw SyntaxError(column: column, message: "expected a value at the end of the line") }
+        guard let token = current else {
+            throw SyntaxError(column: column, message: "expected a value at the end of the line")
+        }
         let at = location(token.column)
         switch token.kind {
         case .number(let text):
@@ -134,15 +143,22 @@ struct TokenStream {
     /// short-form names when positional and named values are mixed.
     static func body(for kind: String, _ args: [Argument], at: SourceLocation) throws(SyntaxError) -> SpecNode {
         let positional = args.filter { $0.key == nil }.map(\.value)
-        let named = args.compactMap { arg in arg.key.map { SpecNode.Pair(key: $0, keyLocation: arg.keyAt, value: arg.value) } }
+        let named = args.compactMap { arg in
+            arg.key.map { SpecNode.Pair(key: $0, keyLocation: arg.keyAt, value: arg.value) }
+        }
         if positional.isEmpty { return named.isEmpty ? SpecNode(.null, at: at) : SpecNode(.mapping(named), at: at) }
-        if named.isEmpty { return positional.count == 1 ? positional[0] : SpecNode(.sequence(positional), at: positional[0].location) }
+        if named.isEmpty {
+            return positional.count == 1 ? positional[0] : SpecNode(.sequence(positional), at: positional[0].location)
+        }
         let short = Registry.families.lazy.compactMap { $0.kind(kind)?.shortForm }.first ?? []
         guard positional.count <= short.count else {
             let extra = positional[short.count].location
-            throw SyntaxError(column: extra.column,
-                              message: short.isEmpty ? "'\(kind)' takes no positional values; write key=value"
-                                  : "'\(kind)' takes at most \(short.count) positional value\(short.count == 1 ? "" : "s") (\(short.joined(separator: ", ")))")
+            throw SyntaxError(
+                column: extra.column,
+                message: short.isEmpty
+                    ? "'\(kind)' takes no positional values; write key=value"
+                    : "'\(kind)' takes at most \(short.count) positional value\(short.count == 1 ? "" : "s") (\(short.joined(separator: ", ")))"
+            )
         }
         let pairs = zip(short, positional).map { SpecNode.Pair(key: $0, keyLocation: $1.location, value: $1) }
         return SpecNode(.mapping(pairs + named), at: at)
@@ -157,7 +173,9 @@ struct TokenStream {
         let args = try items(until: nil)
         try expectEnd()
         if args.isEmpty { return .scalar(kind, at: at) }
-        return SpecNode(.mapping([SpecNode.Pair(key: kind, keyLocation: at, value: try Self.body(for: kind, args, at: at))]), at: at)
+        return SpecNode(
+            .mapping([SpecNode.Pair(key: kind, keyLocation: at, value: try Self.body(for: kind, args, at: at))]), at: at
+        )
     }
 
     /// Positional values and key=value pairs up to the end of the line or `stop`.
@@ -171,7 +189,9 @@ struct TokenStream {
                 args.append((pair.key, pair.keyLocation, pair.value))
                 sawKey = true
             } else {
-                if sawKey { throw SyntaxError(column: column, message: "positional values come before key=value pairs") }
+                if sawKey {
+                    throw SyntaxError(column: column, message: "positional values come before key=value pairs")
+                }
                 let value = try value()
                 args.append((nil, value.location, value))
             }
@@ -188,7 +208,9 @@ struct TokenStream {
                 continue
             }
             let (key, keyAt) = try word("key=value or key(…)")
-            guard peek(symbol: "(") else { throw SyntaxError(column: column, message: "expected '=' or '(' after '\(key)'") }
+            guard peek(symbol: "(") else {
+                throw SyntaxError(column: column, message: "expected '=' or '(' after '\(key)'")
+            }
             let args = try arguments(allowPositional: false)
             let nested = args.map { SpecNode.Pair(key: $0.key!, keyLocation: $0.keyAt, value: $0.value) }
             pairs.append(SpecNode.Pair(key: key, keyLocation: keyAt, value: SpecNode(.mapping(nested), at: keyAt)))
@@ -210,7 +232,9 @@ struct TokenStream {
         if let inputs = try inputs() { args.append((inputs.key, inputs.keyLocation, inputs.value)) }
         try expectEnd()
         if args.isEmpty { return .scalar(kind, at: at) }
-        return SpecNode(.mapping([SpecNode.Pair(key: kind, keyLocation: at, value: try Self.body(for: kind, args, at: at))]), at: at)
+        return SpecNode(
+            .mapping([SpecNode.Pair(key: kind, keyLocation: at, value: try Self.body(for: kind, args, at: at))]), at: at
+        )
     }
 
     /// `as NAME`, or nil.

@@ -12,8 +12,10 @@ public struct ComponentKind: Sendable {
     /// Spatial dimensions for `.spatial` attributes: 1 for conv1d, 2 for conv2d, 0 elsewhere.
     public var spatialRank: Int
 
-    public init(_ name: String, aliases: [String] = [], doc: String, short: [String] = [],
-                spatialRank: Int = 0, _ attributes: [Attribute] = []) {
+    public init(
+        _ name: String, aliases: [String] = [], doc: String, short: [String] = [],
+        spatialRank: Int = 0, _ attributes: [Attribute] = []
+    ) {
         self.name = name
         self.aliases = aliases
         self.doc = doc

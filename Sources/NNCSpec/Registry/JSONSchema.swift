@@ -6,11 +6,14 @@ import Foundation
 public enum JSONSchema {
     public static func generate() -> String {
         var defs: [String: Any] = [:]
-        for family in Registry.families + [Registry.recurrentLayersFamily, Registry.afterWarmupSchedules] where family !== Registry.layers {
+        for family in Registry.families + [Registry.recurrentLayersFamily, Registry.afterWarmupSchedules]
+        where family !== Registry.layers {
             defs[key(family)] = componentSchema(family)
         }
-        defs["param"] = ["type": "string", "pattern": "^\\$[A-Za-z_][A-Za-z0-9_]*$",
-                         "description": "a block parameter, replaced by its argument"]
+        defs["param"] = [
+            "type": "string", "pattern": "^\\$[A-Za-z_][A-Za-z0-9_]*$",
+            "description": "a block parameter, replaced by its argument",
+        ]
         defs["layer"] = layerSchema()
         defs["layerList"] = ["type": "array", "items": ["$ref": "#/$defs/layer"]]
         var root = recordSchema(Registry.modelSection)
@@ -26,20 +29,24 @@ public enum JSONSchema {
             "additionalProperties": [
                 "type": "object", "additionalProperties": false, "required": ["layers"],
                 "properties": [
-                    "params": ["description": "parameter names (required) or names with defaults",
-                               "anyOf": [["type": "array", "items": ["type": "string"]], ["type": "object"]]],
+                    "params": [
+                        "description": "parameter names (required) or names with defaults",
+                        "anyOf": [["type": "array", "items": ["type": "string"]], ["type": "object"]],
+                    ],
                     "layers": ["$ref": "#/$defs/layerList"],
                 ] as [String: Any],
             ] as [String: Any],
         ]
         root["properties"] = properties
         root["$defs"] = defs
-        let data = try! JSONSerialization.data(withJSONObject: root, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])
+        let data = try! JSONSerialization.data(
+            withJSONObject: root, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])
         return String(decoding: data, as: UTF8.self) + "\n"
     }
 
     static func key(_ family: Family) -> String {
-        family === Registry.afterWarmupSchedules ? "scheduleAfterWarmup" : family.name.replacingOccurrences(of: " ", with: "_")
+        family === Registry.afterWarmupSchedules
+            ? "scheduleAfterWarmup" : family.name.replacingOccurrences(of: " ", with: "_")
     }
 
     /// A scalar type, or a block parameter standing in for it.
@@ -58,29 +65,56 @@ public enum JSONSchema {
         switch type {
         case .int(let b): return orParam(numeric("integer", b))
         case .float(let b), .number(let b):
-            return ["anyOf": [numeric("number", b), ["type": "string", "pattern": "^[0-9.eE+-]+/[0-9.eE+-]+$"], ["$ref": "#/$defs/param"]]]
+            return [
+                "anyOf": [
+                    numeric("number", b), ["type": "string", "pattern": "^[0-9.eE+-]+/[0-9.eE+-]+$"],
+                    ["$ref": "#/$defs/param"],
+                ]
+            ]
         case .bool: return orParam(["type": "boolean"])
         case .string, .path: return ["type": "string"]
         case .choice(let options): return orParam(["enum": options])
         case .spatial(let b):
             let n = max(rank, 1)
-            return orParam(["anyOf": [numeric("integer", b),
-                                      ["type": "array", "items": numeric("integer", b), "minItems": n, "maxItems": n]]])
+            return orParam([
+                "anyOf": [
+                    numeric("integer", b),
+                    ["type": "array", "items": numeric("integer", b), "minItems": n, "maxItems": n],
+                ]
+            ])
         case .shape:
-            return orParam(["anyOf": [["type": "integer", "minimum": 1],
-                                      ["type": "array", "items": ["type": "integer", "minimum": 1], "minItems": 1]]])
+            return orParam([
+                "anyOf": [
+                    ["type": "integer", "minimum": 1],
+                    ["type": "array", "items": ["type": "integer", "minimum": 1], "minItems": 1],
+                ]
+            ])
         case .reshapeTarget:
             return orParam(["type": "array", "items": ["type": "integer"], "minItems": 1])
         case .padding:
-            return orParam(["anyOf": [["enum": ["valid", "same", "causal"]], ["type": "integer", "minimum": 0],
-                                      ["type": "array", "items": ["anyOf": [["type": "integer", "minimum": 0],
-                                                                            ["type": "array", "items": ["type": "integer", "minimum": 0],
-                                                                             "minItems": 2, "maxItems": 2]]]]]])
+            return orParam([
+                "anyOf": [
+                    ["enum": ["valid", "same", "causal"]], ["type": "integer", "minimum": 0],
+                    [
+                        "type": "array",
+                        "items": [
+                            "anyOf": [
+                                ["type": "integer", "minimum": 0],
+                                [
+                                    "type": "array", "items": ["type": "integer", "minimum": 0],
+                                    "minItems": 2, "maxItems": 2,
+                                ],
+                            ]
+                        ],
+                    ],
+                ]
+            ])
         case .component(let family): return ["$ref": "#/$defs/\(key(family))"]
         case .list(let element):
             let item = valueSchema(element, rank: rank)
             return ["anyOf": [["type": "array", "items": item], item]]
-        case .layerNames: return ["anyOf": [["type": "string"], ["type": "array", "items": ["type": "string"], "minItems": 1]]]
+        case .layerNames:
+            return ["anyOf": [["type": "string"], ["type": "array", "items": ["type": "string"], "minItems": 1]]]
         case .record(let schema): return recordSchema(schema)
         }
     }
@@ -104,8 +138,10 @@ public enum JSONSchema {
     }
 
     static func recordSchema(_ schema: RecordSchema) -> [String: Any] {
-        var s: [String: Any] = ["type": "object", "additionalProperties": false, "description": schema.doc,
-                                "properties": properties(schema.attributes, rank: 0)]
+        var s: [String: Any] = [
+            "type": "object", "additionalProperties": false, "description": schema.doc,
+            "properties": properties(schema.attributes, rank: 0),
+        ]
         let required = schema.attributes.filter(\.isRequired).map(\.name)
         if !required.isEmpty { s["required"] = required }
         return s
@@ -113,8 +149,10 @@ public enum JSONSchema {
 
     /// The body under a kind key: null, its short form, or a mapping of attributes.
     static func bodySchema(_ kind: ComponentKind, attributes: [Attribute]) -> [String: Any] {
-        var full: [String: Any] = ["type": "object", "additionalProperties": false,
-                                   "properties": properties(attributes, rank: kind.spatialRank)]
+        var full: [String: Any] = [
+            "type": "object", "additionalProperties": false,
+            "properties": properties(attributes, rank: kind.spatialRank),
+        ]
         let required = attributes.filter(\.isRequired).map(\.name)
         if !required.isEmpty { full["required"] = required }
         var options: [[String: Any]] = [full]
@@ -127,30 +165,40 @@ public enum JSONSchema {
     }
 
     static func componentSchema(_ family: Family) -> [String: Any] {
-        let bare = family.kinds.filter { !$0.attributes.contains(where: \.isRequired) }.flatMap { [$0.name] + $0.aliases }
+        let bare = family.kinds.filter { !$0.attributes.contains(where: \.isRequired) }.flatMap {
+            [$0.name] + $0.aliases
+        }
         var options: [[String: Any]] = []
         if !bare.isEmpty { options.append(["enum": bare]) }
         for kind in family.kinds {
             for name in [kind.name] + kind.aliases {
-                options.append(["type": "object", "additionalProperties": false, "required": [name],
-                                "description": kind.doc,
-                                "properties": [name: bodySchema(kind, attributes: kind.attributes)]])
+                options.append([
+                    "type": "object", "additionalProperties": false, "required": [name],
+                    "description": kind.doc,
+                    "properties": [name: bodySchema(kind, attributes: kind.attributes)],
+                ])
             }
         }
-        return ["description": "\(family.article) \(family.name): a name, or {name: short-value}, or {name: {key: value}}",
-                "anyOf": options]
+        return [
+            "description": "\(family.article) \(family.name): a name, or {name: short-value}, or {name: {key: value}}",
+            "anyOf": options,
+        ]
     }
 
     static func layerSchema() -> [String: Any] {
-        let bare = Registry.layers.kinds.filter { !$0.attributes.contains(where: \.isRequired) }.flatMap { [$0.name] + $0.aliases }
+        let bare = Registry.layers.kinds.filter { !$0.attributes.contains(where: \.isRequired) }.flatMap {
+            [$0.name] + $0.aliases
+        }
         var options: [[String: Any]] = [["enum": bare]]
         let siblings = properties(Registry.commonLayerAttributes, rank: 0)
         for kind in Registry.layers.kinds {
             for name in [kind.name] + kind.aliases {
                 var props = siblings
                 props[name] = bodySchema(kind, attributes: kind.attributes)
-                options.append(["type": "object", "additionalProperties": false, "required": [name],
-                                "description": kind.doc, "properties": props])
+                options.append([
+                    "type": "object", "additionalProperties": false, "required": [name],
+                    "description": kind.doc, "properties": props,
+                ])
             }
         }
         let groupProps: [String: Any] = [
@@ -164,8 +212,12 @@ public enum JSONSchema {
         repeatGroup["repeat"] = orParam(["type": "integer", "minimum": 1])
         repeatGroup["block"] = ["type": "string"]
         repeatGroup["layers"] = ["$ref": "#/$defs/layerList"]
-        options.append(["type": "object", "additionalProperties": false, "required": ["repeat"], "properties": repeatGroup])
-        return ["description": "a layer: a kind, {kind: short-value}, {kind: {key: value}}, a block use or a repeat",
-                "anyOf": options]
+        options.append([
+            "type": "object", "additionalProperties": false, "required": ["repeat"], "properties": repeatGroup,
+        ])
+        return [
+            "description": "a layer: a kind, {kind: short-value}, {kind: {key: value}}, a block use or a repeat",
+            "anyOf": options,
+        ]
     }
 }

@@ -11,13 +11,18 @@ public enum ReferenceDocs {
             out += "\n## \(family.pluralName.capitalizedFirst)\n"
             for kind in family.kinds {
                 out += "\n### `\(kind.name)`\n\n\(kind.doc)."
-                if !kind.aliases.isEmpty { out += " Also spelled \(kind.aliases.map { "`\($0)`" }.joined(separator: ", "))." }
+                if !kind.aliases.isEmpty {
+                    out += " Also spelled \(kind.aliases.map { "`\($0)`" }.joined(separator: ", "))."
+                }
                 out += "\n"
                 if !kind.shortForm.isEmpty {
-                    out += "\nShort form: `\(kind.name): \(kind.shortForm.count == 1 ? kind.shortForm[0] : "[" + kind.shortForm.joined(separator: ", ") + "]")`\n"
+                    out +=
+                        "\nShort form: `\(kind.name): \(kind.shortForm.count == 1 ? kind.shortForm[0] : "[" + kind.shortForm.joined(separator: ", ") + "]")`\n"
                 }
-                let attributes = family === Registry.layers
-                    ? kind.attributes.filter { a in !Registry.commonLayerAttributes.contains { $0.name == a.name } } : kind.attributes
+                let attributes =
+                    family === Registry.layers
+                    ? kind.attributes.filter { a in !Registry.commonLayerAttributes.contains { $0.name == a.name } }
+                    : kind.attributes
                 if !attributes.isEmpty { out += "\n" + table(attributes) }
             }
             if family === Registry.layers {
@@ -25,9 +30,12 @@ public enum ReferenceDocs {
                 out += table(Registry.commonLayerAttributes)
             }
         }
-        for section in [Registry.initSection, Registry.transferSection, Registry.regularizationSection, Registry.trainSection, Registry.earlyStoppingSection,
-                        Registry.checkpointSection, Registry.dataSection, Registry.datasetSection, Registry.preprocessSection,
-                        Registry.augmentSection] {
+        for section in [
+            Registry.initSection, Registry.transferSection, Registry.regularizationSection, Registry.trainSection,
+            Registry.earlyStoppingSection,
+            Registry.checkpointSection, Registry.dataSection, Registry.datasetSection, Registry.preprocessSection,
+            Registry.augmentSection,
+        ] {
             out += "\n## Section `\(section.name)`\n\n\(section.doc)\n\n" + table(section.attributes)
         }
         return out
@@ -42,7 +50,8 @@ public enum ReferenceDocs {
             case .value(let v): def = "`\(v)`"
             case .unset(let note): def = note
             }
-            out += "| `\(a.name)` | \(a.type.description.replacingOccurrences(of: "|", with: "\\|")) | \(def) | \(a.doc.replacingOccurrences(of: "|", with: "\\|")) |\n"
+            out +=
+                "| `\(a.name)` | \(a.type.description.replacingOccurrences(of: "|", with: "\\|")) | \(def) | \(a.doc.replacingOccurrences(of: "|", with: "\\|")) |\n"
         }
         return out
     }

@@ -2,44 +2,61 @@
 extension Registry {
     /// Keys every layer accepts, in its full form or beside its kind key.
     public static let commonLayerAttributes: [Attribute] = [
-        Attribute("name", .string, .unset(note: "generated: the kind plus a counter, as in Keras (dense, dense_1, …)"),
-                  "the layer's name, used by 'inputs' and in messages"),
-        Attribute("inputs", .layerNames, .unset(note: "the previous layer"), "the layers (or 'input') this layer reads"),
+        Attribute(
+            "name", .string, .unset(note: "generated: the kind plus a counter, as in Keras (dense, dense_1, …)"),
+            "the layer's name, used by 'inputs' and in messages"),
+        Attribute(
+            "inputs", .layerNames, .unset(note: "the previous layer"), "the layers (or 'input') this layer reads"),
         Attribute("trainable", .bool, .value("true"), "false freezes the layer's parameters"),
     ]
 
     static func weights(bias: Bool = true) -> [Attribute] {
         var attributes = [
-            Attribute("init", .component(initializers), .unset(note: "the model's init.weights"), "initializer of the weights"),
-            Attribute("regularizer", .component(regularizers), .unset(note: "the model's regularization"), "penalty on the weights"),
-            Attribute("constraint", .component(constraints), .unset(note: "the model's regularization.max_norm"), "constraint on the weights"),
+            Attribute(
+                "init", .component(initializers), .unset(note: "the model's init.weights"), "initializer of the weights"
+            ),
+            Attribute(
+                "regularizer", .component(regularizers), .unset(note: "the model's regularization"),
+                "penalty on the weights"),
+            Attribute(
+                "constraint", .component(constraints), .unset(note: "the model's regularization.max_norm"),
+                "constraint on the weights"),
         ]
         if bias {
             attributes += [
                 Attribute("use_bias", .bool, .value("true"), "whether the layer adds a bias"),
-                Attribute("bias_init", .component(initializers), .unset(note: "the model's init.bias"), "initializer of the bias"),
+                Attribute(
+                    "bias_init", .component(initializers), .unset(note: "the model's init.bias"),
+                    "initializer of the bias"),
                 Attribute("bias_regularizer", .component(regularizers), .unset(note: "none"), "penalty on the bias"),
             ]
         }
         return attributes
     }
 
-    static let activation = Attribute("activation", .component(activations), .value("linear"),
-                                      "activation applied to the output")
+    static let activation = Attribute(
+        "activation", .component(activations), .value("linear"),
+        "activation applied to the output")
 
     static func convolution(_ rank: Int) -> ComponentKind {
-        ComponentKind("conv\(rank)d", doc: "\(rank)-D convolution (cross-correlation), channels last",
-                      short: ["filters", "kernel"], spatialRank: rank, [
-            Attribute("filters", .int(.atLeastOne), .required, "number of output channels"),
-            Attribute("kernel", .spatial(.atLeastOne), .required, "window size, one int or one per spatial dimension"),
-            Attribute("stride", .spatial(.atLeastOne), .value("1"), "step between windows"),
-            Attribute("padding", .padding, .value("valid"),
-                      rank == 1 ? "valid, same, causal (left only), an int, or per-side [lo, hi]"
-                                : "valid, same, an int, one int per dimension, or [[top, bottom], [left, right]]"),
-            Attribute("dilation", .spatial(.atLeastOne), .value("1"), "spacing between kernel taps"),
-            Attribute("groups", .int(.atLeastOne), .value("1"), "channel groups; must divide input channels and filters"),
-            activation,
-        ] + weights())
+        ComponentKind(
+            "conv\(rank)d", doc: "\(rank)-D convolution (cross-correlation), channels last",
+            short: ["filters", "kernel"], spatialRank: rank,
+            [
+                Attribute("filters", .int(.atLeastOne), .required, "number of output channels"),
+                Attribute(
+                    "kernel", .spatial(.atLeastOne), .required, "window size, one int or one per spatial dimension"),
+                Attribute("stride", .spatial(.atLeastOne), .value("1"), "step between windows"),
+                Attribute(
+                    "padding", .padding, .value("valid"),
+                    rank == 1
+                        ? "valid, same, causal (left only), an int, or per-side [lo, hi]"
+                        : "valid, same, an int, one int per dimension, or [[top, bottom], [left, right]]"),
+                Attribute("dilation", .spatial(.atLeastOne), .value("1"), "spacing between kernel taps"),
+                Attribute(
+                    "groups", .int(.atLeastOne), .value("1"), "channel groups; must divide input channels and filters"),
+                activation,
+            ] + weights())
     }
 
     static func pooling(_ op: String, _ rank: Int) -> ComponentKind {
@@ -47,102 +64,158 @@ extension Registry {
             Attribute("pool", .spatial(.atLeastOne), .value("2"), "window size"),
             Attribute("stride", .spatial(.atLeastOne), .unset(note: "the pool size"), "step between windows"),
             Attribute("padding", .padding, .value("valid"), "valid, same, an int, or per dimension"),
-            Attribute("rounding", .choice(["floor", "ceil"]), .value("floor"),
-                      "how the output size rounds when windows do not tile the input (ceil: PyTorch's ceil_mode)"),
+            Attribute(
+                "rounding", .choice(["floor", "ceil"]), .value("floor"),
+                "how the output size rounds when windows do not tile the input (ceil: PyTorch's ceil_mode)"),
         ]
         if op == "avg" {
-            attributes.append(Attribute("count_padding", .bool, .value("false"),
-                                        "divide by the full window including padding (PyTorch's default) rather than the valid cells (Keras)"))
+            attributes.append(
+                Attribute(
+                    "count_padding", .bool, .value("false"),
+                    "divide by the full window including padding (PyTorch's default) rather than the valid cells (Keras)"
+                ))
         }
         let word = op == "max" ? "maximum" : "average"
-        return ComponentKind("\(op)pool\(rank)d", aliases: rank == 2 ? ["\(op)_pooling2d"] : ["\(op)_pooling1d"],
-                             doc: "\(rank)-D \(word) pooling", short: ["pool"], spatialRank: rank, attributes)
+        return ComponentKind(
+            "\(op)pool\(rank)d", aliases: rank == 2 ? ["\(op)_pooling2d"] : ["\(op)_pooling1d"],
+            doc: "\(rank)-D \(word) pooling", short: ["pool"], spatialRank: rank, attributes)
     }
 
     static func recurrent(_ name: String, doc: String, _ extra: [Attribute]) -> ComponentKind {
-        ComponentKind(name, doc: doc, short: ["units"], [
-            Attribute("units", .int(.atLeastOne), .required, "size of the hidden state"),
-            Attribute("activation", .component(activations), .value("tanh"), "activation of the candidate / output"),
-        ] + extra + [
-            Attribute("return_sequences", .bool, .value("false"), "output every timestep [T, units] instead of the last [units]"),
-            Attribute("dropout", .float(.unitOpen), .value("0.0"), "dropout on the inputs"),
-            Attribute("recurrent_dropout", .float(.unitOpen), .value("0.0"), "dropout on the recurrent state"),
-            Attribute("recurrent_init", .component(initializers), .unset(note: "the model's init.recurrent"),
-                      "initializer of the recurrent weights"),
-        ] + weights())
+        ComponentKind(
+            name, doc: doc, short: ["units"],
+            [
+                Attribute("units", .int(.atLeastOne), .required, "size of the hidden state"),
+                Attribute(
+                    "activation", .component(activations), .value("tanh"), "activation of the candidate / output"),
+            ] + extra + [
+                Attribute(
+                    "return_sequences", .bool, .value("false"),
+                    "output every timestep [T, units] instead of the last [units]"),
+                Attribute("dropout", .float(.unitOpen), .value("0.0"), "dropout on the inputs"),
+                Attribute("recurrent_dropout", .float(.unitOpen), .value("0.0"), "dropout on the recurrent state"),
+                Attribute(
+                    "recurrent_init", .component(initializers), .unset(note: "the model's init.recurrent"),
+                    "initializer of the recurrent weights"),
+            ] + weights())
     }
 
-    static let recurrentActivation = Attribute("recurrent_activation", .component(activations), .value("sigmoid"),
-                                               "activation of the gates")
+    static let recurrentActivation = Attribute(
+        "recurrent_activation", .component(activations), .value("sigmoid"),
+        "activation of the gates")
 
-    public static let layers = Family(name: "layer", kinds: ([
-        ComponentKind("dense", doc: "fully connected: y = f(x·W + b)",
-                      short: ["units"], [
-            Attribute("units", .int(.atLeastOne), .required, "number of outputs"),
-            activation,
-        ] + weights()),
-        convolution(1),
-        convolution(2),
-        pooling("max", 1), pooling("max", 2), pooling("avg", 1), pooling("avg", 2),
-        ComponentKind("global_avgpool", aliases: ["global_average_pooling1d", "global_average_pooling2d"],
-                      doc: "average over every axis but the channels: [..., C] → [C]"),
-        ComponentKind("flatten", doc: "[d₁, …, dₙ] → [d₁·…·dₙ], a free reshape"),
-        ComponentKind("reshape", doc: "reinterprets the per-sample shape; the element count must not change", short: ["shape"], [
-            Attribute("shape", .reshapeTarget, .required, "the new per-sample shape; one dimension may be -1"),
-        ]),
-        ComponentKind("dropout", doc: "zeroes each input with probability rate while training (inverted: survivors scale by 1/(1−rate))",
-                      short: ["rate"], [
-            Attribute("rate", .float(.unitOpen), .required, "probability of dropping a unit"),
-        ]),
-        ComponentKind("batchnorm", aliases: ["batch_normalization"], doc: "normalizes each channel over the batch, then scales and shifts", [
-            Attribute("momentum", .float(.unit), .value("0.99"), "moving-average momentum of the running statistics"),
-            Attribute("epsilon", .float(.positive), .value("0.001"), "added to the variance"),
-            Attribute("center", .bool, .value("true"), "learn a shift beta"),
-            Attribute("scale", .bool, .value("true"), "learn a scale gamma"),
-        ]),
-        ComponentKind("layernorm", aliases: ["layer_normalization"], doc: "normalizes each sample over its last axis, then scales and shifts", [
-            Attribute("epsilon", .float(.positive), .value("0.001"), "added to the variance"),
-            Attribute("center", .bool, .value("true"), "learn a shift beta"),
-            Attribute("scale", .bool, .value("true"), "learn a scale gamma"),
-        ]),
-        ComponentKind("activation", doc: "applies an activation function element by element", short: ["activation"], [
-            Attribute("activation", .component(activations), .required, "the function"),
-        ]),
-        ComponentKind("softmax", doc: "softmax over the last axis", []),
-        ComponentKind("embedding", doc: "maps integer token ids [T] to vectors [T, output_dim]", short: ["input_dim", "output_dim"], [
-            Attribute("input_dim", .int(.atLeastOne), .required, "vocabulary size: ids run from 0 to input_dim − 1"),
-            Attribute("output_dim", .int(.atLeastOne), .required, "size of each embedding vector"),
-            Attribute("padding_index", .int(.nonNegative), .unset(note: "none"), "an id whose vector stays zero and whose steps are masked"),
-            Attribute("init", .component(initializers), .value("uniform"), "initializer of the table (Keras: uniform(−0.05, 0.05))"),
-            Attribute("regularizer", .component(regularizers), .unset(note: "the model's regularization"), "penalty on the table"),
-        ]),
-    ] + recurrentKinds + [
-        ComponentKind("bidirectional", doc: "runs a recurrent layer forwards and backwards and merges the two", short: ["layer"], [
-            Attribute("layer", .component(recurrentLayersFamily), .required, "the recurrent layer (simple_rnn, lstm or gru)"),
-            Attribute("merge_mode", .choice(["concat", "sum", "mul", "ave"]), .value("concat"), "how the two directions combine"),
-        ]),
-        ComponentKind("add", doc: "element-wise sum of two or more inputs of identical shape"),
-        ComponentKind("concat", aliases: ["concatenate"], doc: "joins inputs along an axis", short: ["axis"], [
-            Attribute("axis", .int(.none), .value("-1"), "the axis to join along (per sample; -1 is the last)"),
-        ]),
-    ] as [ComponentKind]).map { kind in
-        var kind = kind
-        kind.attributes += commonLayerAttributes
-        return kind
-    })
+    public static let layers = Family(
+        name: "layer",
+        kinds: ([
+            ComponentKind(
+                "dense", doc: "fully connected: y = f(x·W + b)",
+                short: ["units"],
+                [
+                    Attribute("units", .int(.atLeastOne), .required, "number of outputs"),
+                    activation,
+                ] + weights()),
+            convolution(1),
+            convolution(2),
+            pooling("max", 1), pooling("max", 2), pooling("avg", 1), pooling("avg", 2),
+            ComponentKind(
+                "global_avgpool", aliases: ["global_average_pooling1d", "global_average_pooling2d"],
+                doc: "average over every axis but the channels: [..., C] → [C]"),
+            ComponentKind("flatten", doc: "[d₁, …, dₙ] → [d₁·…·dₙ], a free reshape"),
+            ComponentKind(
+                "reshape", doc: "reinterprets the per-sample shape; the element count must not change",
+                short: ["shape"],
+                [
+                    Attribute("shape", .reshapeTarget, .required, "the new per-sample shape; one dimension may be -1")
+                ]),
+            ComponentKind(
+                "dropout",
+                doc: "zeroes each input with probability rate while training (inverted: survivors scale by 1/(1−rate))",
+                short: ["rate"],
+                [
+                    Attribute("rate", .float(.unitOpen), .required, "probability of dropping a unit")
+                ]),
+            ComponentKind(
+                "batchnorm", aliases: ["batch_normalization"],
+                doc: "normalizes each channel over the batch, then scales and shifts",
+                [
+                    Attribute(
+                        "momentum", .float(.unit), .value("0.99"), "moving-average momentum of the running statistics"),
+                    Attribute("epsilon", .float(.positive), .value("0.001"), "added to the variance"),
+                    Attribute("center", .bool, .value("true"), "learn a shift beta"),
+                    Attribute("scale", .bool, .value("true"), "learn a scale gamma"),
+                ]),
+            ComponentKind(
+                "layernorm", aliases: ["layer_normalization"],
+                doc: "normalizes each sample over its last axis, then scales and shifts",
+                [
+                    Attribute("epsilon", .float(.positive), .value("0.001"), "added to the variance"),
+                    Attribute("center", .bool, .value("true"), "learn a shift beta"),
+                    Attribute("scale", .bool, .value("true"), "learn a scale gamma"),
+                ]),
+            ComponentKind(
+                "activation", doc: "applies an activation function element by element", short: ["activation"],
+                [
+                    Attribute("activation", .component(activations), .required, "the function")
+                ]),
+            ComponentKind("softmax", doc: "softmax over the last axis", []),
+            ComponentKind(
+                "embedding", doc: "maps integer token ids [T] to vectors [T, output_dim]",
+                short: ["input_dim", "output_dim"],
+                [
+                    Attribute(
+                        "input_dim", .int(.atLeastOne), .required, "vocabulary size: ids run from 0 to input_dim − 1"),
+                    Attribute("output_dim", .int(.atLeastOne), .required, "size of each embedding vector"),
+                    Attribute(
+                        "padding_index", .int(.nonNegative), .unset(note: "none"),
+                        "an id whose vector stays zero and whose steps are masked"),
+                    Attribute(
+                        "init", .component(initializers), .value("uniform"),
+                        "initializer of the table (Keras: uniform(−0.05, 0.05))"),
+                    Attribute(
+                        "regularizer", .component(regularizers), .unset(note: "the model's regularization"),
+                        "penalty on the table"),
+                ]),
+        ] + recurrentKinds + [
+            ComponentKind(
+                "bidirectional", doc: "runs a recurrent layer forwards and backwards and merges the two",
+                short: ["layer"],
+                [
+                    Attribute(
+                        "layer", .component(recurrentLayersFamily), .required,
+                        "the recurrent layer (simple_rnn, lstm or gru)"),
+                    Attribute(
+                        "merge_mode", .choice(["concat", "sum", "mul", "ave"]), .value("concat"),
+                        "how the two directions combine"),
+                ]),
+            ComponentKind("add", doc: "element-wise sum of two or more inputs of identical shape"),
+            ComponentKind(
+                "concat", aliases: ["concatenate"], doc: "joins inputs along an axis", short: ["axis"],
+                [
+                    Attribute("axis", .int(.none), .value("-1"), "the axis to join along (per sample; -1 is the last)")
+                ]),
+        ] as [ComponentKind]).map { kind in
+            var kind = kind
+            kind.attributes += commonLayerAttributes
+            return kind
+        })
 
     /// The recurrent kinds, shared by `layers` and the family `bidirectional` wraps.
     static let recurrentKinds: [ComponentKind] = [
         recurrent("simple_rnn", doc: "Elman recurrent layer: hₜ = f(xₜW + hₜ₋₁U + b)", []),
-        recurrent("lstm", doc: "long short-term memory (Hochreiter & Schmidhuber 1997), gates i, f, c, o", [
-            recurrentActivation,
-            Attribute("unit_forget_bias", .bool, .value("true"), "initialize the forget-gate bias to 1"),
-        ]),
-        recurrent("gru", doc: "gated recurrent unit (Cho et al. 2014), gates z, r, h", [
-            recurrentActivation,
-            Attribute("reset_after", .bool, .value("true"),
-                      "apply the reset gate after the recurrent matmul (Keras 2+ and PyTorch; two biases per gate)"),
-        ]),
+        recurrent(
+            "lstm", doc: "long short-term memory (Hochreiter & Schmidhuber 1997), gates i, f, c, o",
+            [
+                recurrentActivation,
+                Attribute("unit_forget_bias", .bool, .value("true"), "initialize the forget-gate bias to 1"),
+            ]),
+        recurrent(
+            "gru", doc: "gated recurrent unit (Cho et al. 2014), gates z, r, h",
+            [
+                recurrentActivation,
+                Attribute(
+                    "reset_after", .bool, .value("true"),
+                    "apply the reset gate after the recurrent matmul (Keras 2+ and PyTorch; two biases per gate)"),
+            ]),
     ]
 
     /// The kinds a `bidirectional` layer may wrap (without the common layer keys).

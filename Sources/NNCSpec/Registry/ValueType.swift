@@ -29,9 +29,10 @@ public struct Bounds: Sendable {
     public var description: String {
         func fmt(_ v: Double) -> String { v == v.rounded() && abs(v) < 1e15 ? String(Int(v)) : String(v) }
         switch (min, max) {
-        case let (lo?, hi?): return "in \(minExclusive ? "(" : "[")\(fmt(lo)), \(fmt(hi))\(maxExclusive ? ")" : "]")"
-        case let (lo?, nil): return "\(minExclusive ? ">" : "≥") \(fmt(lo))"
-        case let (nil, hi?): return "\(maxExclusive ? "<" : "≤") \(fmt(hi))"
+        case (let lo?, let hi?):
+            return "in \(minExclusive ? "(" : "[")\(fmt(lo)), \(fmt(hi))\(maxExclusive ? ")" : "]")"
+        case (let lo?, nil): return "\(minExclusive ? ">" : "≥") \(fmt(lo))"
+        case (nil, let hi?): return "\(maxExclusive ? "<" : "≤") \(fmt(hi))"
         case (nil, nil): return "any value"
         }
     }

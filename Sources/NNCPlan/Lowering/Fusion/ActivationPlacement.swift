@@ -12,19 +12,26 @@ struct ActivationPlacement {
     init(_ graph: Graph, _ options: LoweringOptions, _ epilogues: EpilogueFusion, _ loss: LossFusion?) {
         for node in graph.nodes where node.op.kind == .dense || node.isConvolutionNode {
             let lossTookActivation = loss?.tookActivation(of: node.id) ?? false
-            plans[node.id] = Self.place(node, options, epilogue: epilogues.epilogue[node.id], lossTookActivation: lossTookActivation)
+            plans[node.id] = Self.place(
+                node, options, epilogue: epilogues.epilogue[node.id], lossTookActivation: lossTookActivation)
         }
     }
 
-    private static func place(_ node: Node, _ options: LoweringOptions, epilogue: ActivationFunction?,
-                              lossTookActivation: Bool) -> ActivationPlan {
+    private static func place(
+        _ node: Node, _ options: LoweringOptions, epilogue: ActivationFunction?,
+        lossTookActivation: Bool
+    ) -> ActivationPlan {
         if let fused = epilogue { return ActivationPlan(function: fused, separate: false, softmax: false) }
         let declared = node.op.activation ?? .function(.linear)
-        if declared == .softmax { return ActivationPlan(function: .linear, separate: false, softmax: !lossTookActivation) }
+        if declared == .softmax {
+            return ActivationPlan(function: .linear, separate: false, softmax: !lossTookActivation)
+        }
         var f = declared.function ?? .linear
         if lossTookActivation { f = .linear }
         let isTraining = options.mode == .training
-        let separate = f.kind != .linear && (isTraining || !options.optimize) && (!f.kind.backwardNeedsOnlyOutput || !options.optimize)
+        let separate =
+            f.kind != .linear && (isTraining || !options.optimize)
+            && (!f.kind.backwardNeedsOnlyOutput || !options.optimize)
             || node.hasLearnedBeta
         return ActivationPlan(function: f, separate: separate, softmax: false)
     }

@@ -13,15 +13,19 @@ struct EpilogueFusion {
     /// Activation layer → the dense or convolution that applies it.
     private(set) var fusedInto: [NodeID: NodeID] = [:]
 
-    init(_ graph: Graph, _ options: LoweringOptions, _ readers: Readers, _ batchNorms: BatchNormFolding, _ loss: LossFusion?) {
+    init(
+        _ graph: Graph, _ options: LoweringOptions, _ readers: Readers, _ batchNorms: BatchNormFolding,
+        _ loss: LossFusion?
+    ) {
         guard options.optimize else { return }
         let isTraining = options.mode == .training
         for node in graph.nodes where node.op.kind == .dense || node.isConvolutionNode {
             guard let own = node.declaredActivation, own == .linear else { continue }
             let end = batchNorms.folded[node.id].map { graph[$0] } ?? node
             if let next = readers.sole(end.id), next.op.kind == .activation, let f = next.declaredActivation,
-               f.kind != .linear, !isTraining || f.kind.backwardNeedsOnlyOutput, !next.hasLearnedBeta,
-               loss?.tookActivation(of: next.id) != true {
+                f.kind != .linear, !isTraining || f.kind.backwardNeedsOnlyOutput, !next.hasLearnedBeta,
+                loss?.tookActivation(of: next.id) != true
+            {
                 fusedInto[next.id] = node.id
                 epilogue[node.id] = f
             }

@@ -16,7 +16,8 @@ struct LossFusion {
     /// Nil when the plan computes no loss (inference) or the spec declares none.
     init?(_ graph: Graph, _ options: LoweringOptions) {
         guard options.mode == .training || options.evaluatesLoss, let outputID = graph.output,
-              let loss = graph.training.loss else { return nil }
+            let loss = graph.training.loss
+        else { return nil }
         let output = graph[outputID]
         // The output's final activation: its own (dense, conv) or the layer itself.
         let final: LayerActivation? = output.op.kind == .softmax ? .softmax : output.op.activation
@@ -40,9 +41,11 @@ struct LossFusion {
             function = .binaryCrossEntropy(fromLogits: fromLogits || fuse, smoothing: smoothing)
             takes = fuse
         case .sumOfSquares:
-            function = .sumOfSquares; takes = false
+            function = .sumOfSquares
+            takes = false
         case .meanSquaredError:
-            function = .meanSquaredError; takes = false
+            function = .meanSquaredError
+            takes = false
         }
         self.init(node: outputID, function: function, takesActivation: takes)
     }

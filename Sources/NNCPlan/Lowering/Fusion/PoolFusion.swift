@@ -13,8 +13,10 @@ struct PoolFusion {
     /// Max pool → the convolution that computes it.
     private(set) var fusedInto: [NodeID: NodeID] = [:]
 
-    init(_ graph: Graph, _ options: LoweringOptions, _ readers: Readers, _ batchNorms: BatchNormFolding,
-         _ epilogues: EpilogueFusion, _ activations: ActivationPlacement) {
+    init(
+        _ graph: Graph, _ options: LoweringOptions, _ readers: Readers, _ batchNorms: BatchNormFolding,
+        _ epilogues: EpilogueFusion, _ activations: ActivationPlacement
+    ) {
         guard options.optimize else { return }
         for node in graph.nodes where node.isConvolutionNode {
             let plan = activations.plan(node)
@@ -23,7 +25,8 @@ struct PoolFusion {
             if let bn = batchNorms.folded[node.id] { end = graph[bn] }
             if let next = readers.sole(end.id), epilogues.fusedInto[next.id] == node.id { end = next }
             guard let pool = readers.sole(end.id), pool.op.kind == .maxpool1d || pool.op.kind == .maxpool2d,
-                  WindowGeometry(pool, in: graph, batch: options.batch).tilesWithoutOverlap else { continue }
+                WindowGeometry(pool, in: graph, batch: options.batch).tilesWithoutOverlap
+            else { continue }
             self.pool[node.id] = pool.id
             fusedInto[pool.id] = node.id
         }
