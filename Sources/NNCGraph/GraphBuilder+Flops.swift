@@ -50,6 +50,10 @@ extension GraphBuilder {
             flops = x.elementCount
             text =
                 "\(x.elementCount.grouped) − \(y.channels) \(y.channels.noun("add")) + \(y.channels) \(y.channels.noun("divide")) = \(flops.grouped)"
+        case .globalMaxpool1d, .globalMaxpool2d:
+            let positions = x.elementCount / x.channels
+            flops = x.channels * (positions - 1)
+            text = "\(x.channels) \(x.channels.noun("channel")) × (\(positions) − 1) comparisons = \(flops.grouped)"
         case .flatten, .reshape, .dropout, .concat, .embedding:
             text = "0 (no arithmetic at inference)"
         case .activation(let a):

@@ -16,7 +16,8 @@ extension GraphBuilder {
         // formula multiplies its sizes (a 131072×131072 'same' kernel with 2³⁰ filters fits
         // its input and its output, but its kernel tensor's count does not fit in an Int).
         switch node.op {
-        case .input, .maxpool1d, .maxpool2d, .avgpool1d, .avgpool2d, .globalAvgpool, .flatten, .reshape, .dropout,
+        case .input, .maxpool1d, .maxpool2d, .avgpool1d, .avgpool2d, .globalAvgpool, .globalMaxpool1d, .globalMaxpool2d,
+            .flatten, .reshape, .dropout,
             .softmax, .add, .concat, .activation:
             break
         case .dense(let d):
@@ -65,7 +66,8 @@ extension GraphBuilder {
     /// parameter tensor is within `TensorShape.maxElements`, so no product here overflows.
     private func parameterFormula(_ op: Op, input x: TensorShape) -> String? {
         switch op {
-        case .input, .maxpool1d, .maxpool2d, .avgpool1d, .avgpool2d, .globalAvgpool, .flatten, .reshape, .dropout,
+        case .input, .maxpool1d, .maxpool2d, .avgpool1d, .avgpool2d, .globalAvgpool, .globalMaxpool1d, .globalMaxpool2d,
+            .flatten, .reshape, .dropout,
             .softmax, .add, .concat, .activation:
             return nil
         case .dense(let d):

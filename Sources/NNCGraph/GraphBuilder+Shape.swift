@@ -21,6 +21,10 @@ extension GraphBuilder {
         case .globalAvgpool:
             guard requireRank(x, atLeast: 2, layer, inputs[0], expected: "[..., channels]") else { return nil }
             return TensorShape([x.channels])
+        case .globalMaxpool1d(let g):
+            return globalMaxPool(&node, g, rank: 1, layer: layer, input: inputs[0])
+        case .globalMaxpool2d(let g):
+            return globalMaxPool(&node, g, rank: 2, layer: layer, input: inputs[0])
         case .flatten:
             return TensorShape([x.elementCount])
         case .reshape(let r):
@@ -112,6 +116,46 @@ extension GraphBuilder {
         let shape = input.shape.map(\.description) ?? "unknown"
         let what = input.op.kind == .input ? "the model input is \(shape)" : "'\(input.name)' outputs \(shape)"
         return DiagnosticLabel(location, what)
+    }
+
+    /// [steps, C] or [H, W, C] → [C] ([1, C], [1, 1, C] with keepdims): the input's rank is
+    /// exactly the spatial rank plus the channels, as Keras requires.
+    private mutating func globalMaxPool(
+        _ node: inout Node, _ g: GlobalPool, rank: Int, layer: LayerSpec, input: Node
+    ) -> TensorShape? {
+        let x = input.shape!
+        guard x.rank == rank + 1 else {
+            let kind = layer.kind.name
+            let expected = rank == 1 ? "[steps, channels]" : "[height, width, channels]"
+            let help: String
+            switch x.rank {
+            case 1:
+                help =
+                    "each sample is one vector of \(x.channels) features, with no positions to pool over: drop the layer"
+            case 2:
+                help = "a [steps, channels] input pools with `global_maxpool1d`"
+            case 3:
+                help = "a [height, width, channels] input pools with `global_maxpool2d`"
+            default:
+                help = "reshape the input to \(expected) first, or use `global_avgpool`, which takes any rank"
+            }
+            diagnostics.error(
+                .inputRank, "'\(kind)' needs an input of rank \(rank + 1) \(expected); got \(x)",
+                at: layer.location, labels: [inputLabel(input, layer)], help: help)
+            return nil
+        }
+        let positions = x.dims.dropLast()
+        let count = positions.map(String.init).joined(separator: "×")
+        let kept = g.keepdims ? positions.map { _ in 1 } + [x.channels] : [x.channels]
+        let y = TensorShape(kept)
+        let n = x.elementCount / x.channels
+        let cells = (positions.count > 1 ? "\(count) = \(n)" : "\(n)") + " " + n.noun("position")
+        node.explanations.append(
+            Explanation(
+                topic: "output",
+                text: "\(x) → the maximum of each of the \(x.channels) channels over its \(cells) → \(y)"
+                    + (g.keepdims ? " (keepdims)" : "")))
+        return y
     }
 
     private mutating func requireRank(

@@ -34,7 +34,8 @@ struct TrainingChecker {
         case .conv1d(let c), .conv2d(let c): c.activation.name
         case .activation(let a): a.name
         case .dropout: node.inputs.first.map { endingActivation(graph[$0]) } ?? "linear"
-        case .input, .maxpool1d, .maxpool2d, .avgpool1d, .avgpool2d, .globalAvgpool, .flatten, .reshape,
+        case .input, .maxpool1d, .maxpool2d, .avgpool1d, .avgpool2d, .globalAvgpool, .globalMaxpool1d, .globalMaxpool2d,
+            .flatten, .reshape,
             .batchnorm, .layernorm, .embedding, .simpleRNN, .lstm, .gru, .bidirectional, .add, .concat:
             "linear"
         }

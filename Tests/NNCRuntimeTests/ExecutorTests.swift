@@ -157,6 +157,24 @@ import Testing
         try expectNoAllocations("regularized MLP") { try compile(yaml, $0) }
     }
 
+    /// A text CNN's global max pools (1-D and 2-D, argmax saved for backward) allocate nothing.
+    @Test func globalMaxPoolStepsAllocateNothing() throws {
+        let yaml = """
+            input: [40]
+            layers:
+              - embedding: {input_dim: 50, output_dim: 8}
+              - conv1d: {filters: 6, kernel: 3, activation: relu, name: c}
+              - global_max_pooling1d: {name: p1}
+              - reshape: {shape: [19, 2, 6], inputs: [c]}
+              - global_maxpool2d: {keepdims: true}
+              - flatten: {name: p2}
+              - concat: {inputs: [p1, p2]}
+              - dense: {units: 3, activation: softmax}
+            loss: categorical_crossentropy
+            """
+        try expectNoAllocations("text CNN with global max pooling") { try compile(yaml, $0) }
+    }
+
     func expectNoAllocations(_ name: String, _ compile: (LoweringOptions) throws -> ExecutionPlan) throws {
         guard
             nnc_allocation_counter_active() != 0

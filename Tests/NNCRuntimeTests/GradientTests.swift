@@ -76,6 +76,23 @@ import Testing
             """
         ),
         (
+            "global max pooling, 1-D and 2-D, with keepdims",
+            """
+            input: [6, 5, 2]
+            layers:
+              - conv2d: {filters: 3, kernel: 2, activation: tanh, name: c}
+              - global_max_pooling2d: {keepdims: true}
+              - reshape: [1, 3]
+              - global_maxpool1d: {name: p1}
+              - reshape: {shape: [20, 3], inputs: [c], name: steps}
+              - global_maxpool1d: {name: p2}
+              - global_maxpool2d: {inputs: [c], name: p3}
+              - concat: {inputs: [p1, p2, p3]}
+              - dense: 2
+            loss: mse
+            """
+        ),
+        (
             "batchnorm, layernorm and dropout",
             """
             input: [6, 6, 2]

@@ -55,6 +55,12 @@ public struct Pool: Sendable, Equatable {
     public var window: Window
 }
 
+/// global_maxpool1d or global_maxpool2d: the maximum over every position of each channel.
+public struct GlobalPool: Sendable, Equatable {
+    /// Keep the pooled axes with size 1 ([1, C], [1, 1, C]) rather than drop them ([C]).
+    public var keepdims: Bool
+}
+
 public struct AveragePool: Sendable, Equatable {
     public var window: Window
     /// Divide by the whole window, padding included (PyTorch), rather than the valid cells (Keras).

@@ -33,6 +33,8 @@ extension Op {
         case .avgpool1d: self = .avgpool1d(AveragePool(decoding: c, rank: 1))
         case .avgpool2d: self = .avgpool2d(AveragePool(decoding: c, rank: 2))
         case .globalAvgpool: self = .globalAvgpool
+        case .globalMaxpool1d: self = .globalMaxpool1d(GlobalPool(keepdims: c.flag("keepdims")))
+        case .globalMaxpool2d: self = .globalMaxpool2d(GlobalPool(keepdims: c.flag("keepdims")))
         case .flatten: self = .flatten
         case .reshape: self = .reshape(Reshape(target: c.ints("shape") ?? [], targetLocation: c.valueLocation("shape")))
         case .dropout: self = .dropout(Dropout(rate: c.number("rate")))

@@ -7,6 +7,7 @@ extension Op {
         case conv1d, conv2d
         case maxpool1d, maxpool2d, avgpool1d, avgpool2d
         case globalAvgpool = "global_avgpool"
+        case globalMaxpool1d = "global_maxpool1d", globalMaxpool2d = "global_maxpool2d"
         case flatten, reshape, dropout
         case batchnorm, layernorm
         case activation, softmax
@@ -19,7 +20,8 @@ extension Op {
             switch self {
             case .conv1d, .maxpool1d, .avgpool1d: 1
             case .conv2d, .maxpool2d, .avgpool2d: 2
-            case .input, .dense, .globalAvgpool, .flatten, .reshape, .dropout, .batchnorm, .layernorm, .activation,
+            case .input, .dense, .globalAvgpool, .globalMaxpool1d, .globalMaxpool2d, .flatten, .reshape, .dropout,
+                .batchnorm, .layernorm, .activation,
                 .softmax, .embedding, .simpleRNN, .lstm, .gru, .bidirectional, .add, .concat:
                 0
             }

@@ -10,6 +10,7 @@ public enum Op: Sendable, Equatable {
     case maxpool1d(Pool), maxpool2d(Pool)
     case avgpool1d(AveragePool), avgpool2d(AveragePool)
     case globalAvgpool, flatten
+    case globalMaxpool1d(GlobalPool), globalMaxpool2d(GlobalPool)
     case reshape(Reshape)
     case dropout(Dropout)
     case batchnorm(BatchNorm)
@@ -33,6 +34,8 @@ public enum Op: Sendable, Equatable {
         case .avgpool1d: .avgpool1d
         case .avgpool2d: .avgpool2d
         case .globalAvgpool: .globalAvgpool
+        case .globalMaxpool1d: .globalMaxpool1d
+        case .globalMaxpool2d: .globalMaxpool2d
         case .flatten: .flatten
         case .reshape: .reshape
         case .dropout: .dropout
@@ -57,7 +60,8 @@ public enum Op: Sendable, Equatable {
         case .dense(let d): d.activation
         case .conv1d(let c), .conv2d(let c): c.activation
         case .activation(let a): a
-        case .input, .maxpool1d, .maxpool2d, .avgpool1d, .avgpool2d, .globalAvgpool, .flatten, .reshape, .dropout,
+        case .input, .maxpool1d, .maxpool2d, .avgpool1d, .avgpool2d, .globalAvgpool, .globalMaxpool1d, .globalMaxpool2d,
+            .flatten, .reshape, .dropout,
             .batchnorm, .layernorm, .softmax, .embedding, .simpleRNN, .lstm, .gru, .bidirectional, .add, .concat:
             nil
         }
@@ -68,7 +72,8 @@ public enum Op: Sendable, Equatable {
     public var activationAttribute: LayerActivation? {
         switch self {
         case .simpleRNN(let r), .lstm(let r), .gru(let r): r.activation
-        case .input, .dense, .conv1d, .conv2d, .maxpool1d, .maxpool2d, .avgpool1d, .avgpool2d, .globalAvgpool, .flatten,
+        case .input, .dense, .conv1d, .conv2d, .maxpool1d, .maxpool2d, .avgpool1d, .avgpool2d, .globalAvgpool,
+            .globalMaxpool1d, .globalMaxpool2d, .flatten,
             .reshape, .dropout, .batchnorm, .layernorm, .activation, .softmax, .embedding, .bidirectional, .add,
             .concat:
             activation
@@ -80,7 +85,8 @@ public enum Op: Sendable, Equatable {
         switch self {
         case .simpleRNN(let r), .lstm(let r), .gru(let r): r
         case .bidirectional(let b): b.layer
-        case .input, .dense, .conv1d, .conv2d, .maxpool1d, .maxpool2d, .avgpool1d, .avgpool2d, .globalAvgpool, .flatten,
+        case .input, .dense, .conv1d, .conv2d, .maxpool1d, .maxpool2d, .avgpool1d, .avgpool2d, .globalAvgpool,
+            .globalMaxpool1d, .globalMaxpool2d, .flatten,
             .reshape, .dropout, .batchnorm, .layernorm, .activation, .softmax, .embedding, .add, .concat:
             nil
         }
@@ -95,7 +101,8 @@ public enum Op: Sendable, Equatable {
         case .embedding(let e): e.weights
         case .simpleRNN(let r), .lstm(let r), .gru(let r): r.weights
         case .bidirectional(let b): b.layer.weights
-        case .input, .maxpool1d, .maxpool2d, .avgpool1d, .avgpool2d, .globalAvgpool, .flatten, .reshape, .dropout,
+        case .input, .maxpool1d, .maxpool2d, .avgpool1d, .avgpool2d, .globalAvgpool, .globalMaxpool1d, .globalMaxpool2d,
+            .flatten, .reshape, .dropout,
             .batchnorm, .layernorm, .activation, .softmax, .add, .concat:
             nil
         }
@@ -107,7 +114,8 @@ public enum Op: Sendable, Equatable {
         case .conv1d(let c), .conv2d(let c): c.window
         case .maxpool1d(let p), .maxpool2d(let p): p.window
         case .avgpool1d(let p), .avgpool2d(let p): p.window
-        case .input, .dense, .globalAvgpool, .flatten, .reshape, .dropout, .batchnorm, .layernorm, .activation,
+        case .input, .dense, .globalAvgpool, .globalMaxpool1d, .globalMaxpool2d, .flatten, .reshape, .dropout,
+            .batchnorm, .layernorm, .activation,
             .softmax, .embedding, .simpleRNN, .lstm, .gru, .bidirectional, .add, .concat:
             nil
         }

@@ -129,7 +129,7 @@ extension Lowerer {
 
     func pooling(_ node: Node) -> Pooling {
         switch node.op {
-        case .maxpool1d, .maxpool2d: return .max
+        case .maxpool1d, .maxpool2d, .globalMaxpool1d, .globalMaxpool2d: return .max
         case .avgpool1d(let pool), .avgpool2d(let pool): return .average(countPadding: pool.countPadding)
         case .input, .dense, .conv1d, .conv2d, .globalAvgpool, .flatten, .reshape, .dropout, .batchnorm,
             .layernorm, .activation, .softmax, .embedding, .simpleRNN, .lstm, .gru, .bidirectional, .add,
@@ -211,10 +211,18 @@ extension Lowerer {
 }
 
 extension WindowGeometry {
-    /// The window geometry of a conv or pool node from the checker's arithmetic.
+    /// The window geometry of a conv or pool node from the checker's arithmetic; a global
+    /// max pool's one window is its whole input (stride = window, so the kernel's tiling path).
     init(_ node: Node, in graph: Graph, batch: Int) {
         let x = graph[node.inputs[0]].shape!.dims
         let a = node.arithmetic
+        if a.isEmpty {
+            let (h, w) = x.count == 3 ? (x[0], x[1]) : (1, x[0])
+            self.init(
+                batch: batch, h: h, w: w, c: x.last!, kh: h, kw: w, sh: h, sw: w, dh: 1, dw: 1, padTop: 0, padLeft: 0,
+                padBottom: 0, padRight: 0, oh: 1, ow: 1)
+            return
+        }
         if a.count == 1 {
             self.init(
                 batch: batch, h: 1, w: x[0], c: x[1], kh: 1, kw: a[0].kernel, sh: 1, sw: a[0].stride,

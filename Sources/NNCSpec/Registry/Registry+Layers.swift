@@ -81,6 +81,17 @@ extension Registry {
             doc: "\(rank)-D \(word) pooling", short: ["pool"], spatialRank: rank, attributes)
     }
 
+    static func globalMaxPooling(_ rank: Int) -> ComponentKind {
+        let (input, kept) = rank == 1 ? ("[steps, C]", "[1, C]") : ("[H, W, C]", "[1, 1, C]")
+        return ComponentKind(
+            "global_maxpool\(rank)d", aliases: ["global_max_pooling\(rank)d"],
+            doc: "maximum over every position of each channel: \(input) → [C]",
+            [
+                Attribute(
+                    "keepdims", .bool, .value("false"), "keep the pooled axes with size 1: \(input) → \(kept)")
+            ])
+    }
+
     static func recurrent(_ name: String, doc: String, _ extra: [Attribute]) -> ComponentKind {
         ComponentKind(
             name, doc: doc, short: ["units"],
@@ -120,6 +131,7 @@ extension Registry {
             ComponentKind(
                 "global_avgpool", aliases: ["global_average_pooling1d", "global_average_pooling2d"],
                 doc: "average over every axis but the channels: [..., C] → [C]"),
+            globalMaxPooling(1), globalMaxPooling(2),
             ComponentKind("flatten", doc: "[d₁, …, dₙ] → [d₁·…·dₙ], a free reshape"),
             ComponentKind(
                 "reshape", doc: "reinterprets the per-sample shape; the element count must not change",
