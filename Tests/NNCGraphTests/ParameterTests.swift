@@ -144,6 +144,36 @@ import Testing
         #expect(dense.flops == 2 * 100_352 + 128 * 2)
     }
 
+    /// Shapes as Keras 3's GlobalMaxPooling1D/2D give them (keepdims too), no parameters, and
+    /// C × (positions − 1) comparisons with the arithmetic `summary --explain` shows.
+    @Test func globalMaxPoolShapesAndFlops() throws {
+        let (graph, diagnostics) = check(
+            """
+            input: [5, 4, 3]
+            layers:
+              - global_maxpool2d: {name: a}
+              - global_max_pooling2d: {keepdims: true, inputs: [input], name: b}
+              - reshape: {shape: [20, 3], inputs: [input], name: steps}
+              - global_maxpool1d: {name: c}
+              - global_max_pooling1d: {keepdims: true, inputs: [steps], name: d}
+            """)
+        // Only the warnings that a, b and c lead nowhere.
+        #expect(diagnostics.allSatisfy { $0.severity == .warning }, "\(codes(diagnostics))")
+        let g = try #require(graph)
+        let shapes = Dictionary(uniqueKeysWithValues: g.nodes.map { ($0.name, $0.shape?.dims ?? []) })
+        #expect(shapes["a"] == [3] && shapes["b"] == [1, 1, 3] && shapes["c"] == [3] && shapes["d"] == [1, 3])
+        #expect(g.totalParams == 0)
+        let a = try #require(g.nodes.first { $0.name == "a" })
+        #expect(a.flops == 3 * 19 && a.macs == 0)
+        #expect(
+            a.explanations == [
+                Explanation(
+                    topic: "output",
+                    text: "[B, 5, 4, 3] → the maximum of each of the 3 channels over its 5×4 = 20 positions → [B, 3]"),
+                Explanation(topic: "flops", text: "3 channels × (20 − 1) comparisons = 57"),
+            ])
+    }
+
     @Test func lenet5ShapesAndFlops() throws {
         let (graph, diagnostics) = check(
             """
