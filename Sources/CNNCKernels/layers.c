@@ -36,6 +36,31 @@ void nnc_add(float *y, const float *const *inputs, int count, size_t n) {
     for (int k = 2; k < count; k++) nnc_accumulate(y, inputs[k], n);
 }
 
+void nnc_combine(float *y, const float *const *inputs, int count, size_t n, nnc_combine_op op) {
+    const float *a = inputs[0];
+    switch (op) {
+    case NNC_COMBINE_SUBTRACT: {
+        const float *b = inputs[1];
+        for (size_t i = 0; i < n; i++) y[i] = a[i] - b[i];
+        break;
+    }
+    }
+    (void)count;
+}
+
+void nnc_combine_backward(float *dx, const float *dy, const float *const *inputs, int count, int index, size_t n,
+                          nnc_combine_op op) {
+    switch (op) {
+    case NNC_COMBINE_SUBTRACT: {
+        const float sign = index == 0 ? 1.0f : -1.0f;
+        for (size_t i = 0; i < n; i++) dx[i] = sign * dy[i];
+        break;
+    }
+    }
+    (void)inputs;
+    (void)count;
+}
+
 void nnc_accumulate(float *y, const float *x, size_t n) {
     for (size_t i = 0; i < n; i++) y[i] += x[i];
 }

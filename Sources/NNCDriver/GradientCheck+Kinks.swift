@@ -69,7 +69,8 @@ extension GradientCheck {
                     .accumulate, .concat, .concatBackward, .embedding, .embeddingBackward, .loss, .update,
                     .penalty, .penaltyGradient, .clipByValue, .clipByGlobalNorm, .weightDecay, .constrain,
                     .swishLearnable, .swishLearnableBackward, .recurrentBackward, .recurrentWeightsGradient,
-                    .packRecurrentWeights, .dropoutMask, .scaleSteps, .sequenceMask, .merge, .mergeBackward:
+                    .packRecurrentWeights, .dropoutMask, .scaleSteps, .sequenceMask, .merge, .mergeBackward, .combine,
+                    .combineBackward:
                     break
                 }
             }

@@ -157,6 +157,21 @@ import Testing
         try expectNoAllocations("regularized MLP") { try compile(yaml, $0) }
     }
 
+    /// The elementwise merges (their n-ary kernels take their input pointers from one array
+    /// made when the executor is) allocate nothing either.
+    @Test func mergeStepsAllocateNothing() throws {
+        let yaml = """
+            input: [8]
+            layers:
+              - dense: {units: 6, activation: tanh, name: a}
+              - dense: {units: 6, name: b, inputs: [input]}
+              - subtract: {inputs: [a, b], name: difference}
+              - dense: {units: 4, activation: softmax}
+            loss: categorical_crossentropy
+            """
+        try expectNoAllocations("merges") { try compile(yaml, $0) }
+    }
+
     func expectNoAllocations(_ name: String, _ compile: (LoweringOptions) throws -> ExecutionPlan) throws {
         guard
             nnc_allocation_counter_active() != 0

@@ -109,6 +109,19 @@ import Testing
             """
         ),
         (
+            "elementwise merges: subtract",
+            """
+            input: [5]
+            layers:
+              - dense: {units: 4, activation: tanh, name: a}
+              - dense: {units: 4, name: b, inputs: [input]}
+              - subtract: {inputs: [a, b], name: difference}
+              - subtract: {inputs: [b, difference], name: back}
+              - dense: {units: 3, activation: softmax}
+            loss: categorical_crossentropy
+            """
+        ),
+        (
             "embedding with a padding index",
             """
             input: [5]

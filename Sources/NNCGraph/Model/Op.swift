@@ -19,7 +19,7 @@ public enum Op: Sendable, Equatable {
     case embedding(Embedding)
     case simpleRNN(Recurrent), lstm(Recurrent), gru(Recurrent)
     case bidirectional(Bidirectional)
-    case add
+    case add, subtract
     case concat(Concat)
 
     public var kind: Kind {
@@ -46,6 +46,7 @@ public enum Op: Sendable, Equatable {
         case .gru: .gru
         case .bidirectional: .bidirectional
         case .add: .add
+        case .subtract: .subtract
         case .concat: .concat
         }
     }
@@ -58,7 +59,8 @@ public enum Op: Sendable, Equatable {
         case .conv1d(let c), .conv2d(let c): c.activation
         case .activation(let a): a
         case .input, .maxpool1d, .maxpool2d, .avgpool1d, .avgpool2d, .globalAvgpool, .flatten, .reshape, .dropout,
-            .batchnorm, .layernorm, .softmax, .embedding, .simpleRNN, .lstm, .gru, .bidirectional, .add, .concat:
+            .batchnorm, .layernorm, .softmax, .embedding, .simpleRNN, .lstm, .gru, .bidirectional, .add, .subtract,
+            .concat:
             nil
         }
     }
@@ -70,6 +72,7 @@ public enum Op: Sendable, Equatable {
         case .simpleRNN(let r), .lstm(let r), .gru(let r): r.activation
         case .input, .dense, .conv1d, .conv2d, .maxpool1d, .maxpool2d, .avgpool1d, .avgpool2d, .globalAvgpool, .flatten,
             .reshape, .dropout, .batchnorm, .layernorm, .activation, .softmax, .embedding, .bidirectional, .add,
+            .subtract,
             .concat:
             activation
         }
@@ -81,7 +84,7 @@ public enum Op: Sendable, Equatable {
         case .simpleRNN(let r), .lstm(let r), .gru(let r): r
         case .bidirectional(let b): b.layer
         case .input, .dense, .conv1d, .conv2d, .maxpool1d, .maxpool2d, .avgpool1d, .avgpool2d, .globalAvgpool, .flatten,
-            .reshape, .dropout, .batchnorm, .layernorm, .activation, .softmax, .embedding, .add, .concat:
+            .reshape, .dropout, .batchnorm, .layernorm, .activation, .softmax, .embedding, .add, .subtract, .concat:
             nil
         }
     }
@@ -96,7 +99,7 @@ public enum Op: Sendable, Equatable {
         case .simpleRNN(let r), .lstm(let r), .gru(let r): r.weights
         case .bidirectional(let b): b.layer.weights
         case .input, .maxpool1d, .maxpool2d, .avgpool1d, .avgpool2d, .globalAvgpool, .flatten, .reshape, .dropout,
-            .batchnorm, .layernorm, .activation, .softmax, .add, .concat:
+            .batchnorm, .layernorm, .activation, .softmax, .add, .subtract, .concat:
             nil
         }
     }
@@ -108,7 +111,7 @@ public enum Op: Sendable, Equatable {
         case .maxpool1d(let p), .maxpool2d(let p): p.window
         case .avgpool1d(let p), .avgpool2d(let p): p.window
         case .input, .dense, .globalAvgpool, .flatten, .reshape, .dropout, .batchnorm, .layernorm, .activation,
-            .softmax, .embedding, .simpleRNN, .lstm, .gru, .bidirectional, .add, .concat:
+            .softmax, .embedding, .simpleRNN, .lstm, .gru, .bidirectional, .add, .subtract, .concat:
             nil
         }
     }

@@ -46,6 +46,7 @@ extension Lowerer {
         case .activation, .softmax: lowerActivationLayer(node)
         case .embedding: lowerEmbedding(node)
         case .add: lowerAdd(node)
+        case .subtract: lowerCombine(node, .subtract)
         case .concat: lowerConcat(node)
         case .simpleRNN, .lstm, .gru, .bidirectional: lowerRecurrent(node)
         }
@@ -72,6 +73,7 @@ extension Lowerer {
         case .activation, .softmax: activationLayerGradient(node)
         case .embedding: embeddingGradient(node)
         case .add: addGradient(node)
+        case .subtract: combineGradient(node, .subtract)
         case .concat: concatGradient(node)
         }
     }

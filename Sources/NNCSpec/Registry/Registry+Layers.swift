@@ -189,6 +189,10 @@ extension Registry {
                 ]),
             ComponentKind("add", doc: "element-wise sum of two or more inputs of identical shape"),
             ComponentKind(
+                "subtract",
+                doc: "element-wise difference of exactly two inputs of identical shape: the first minus the second"
+            ),
+            ComponentKind(
                 "concat", aliases: ["concatenate"], doc: "joins inputs along an axis", short: ["axis"],
                 [
                     Attribute("axis", .int(.none), .value("-1"), "the axis to join along (per sample; -1 is the last)")

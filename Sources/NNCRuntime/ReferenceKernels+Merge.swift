@@ -1,0 +1,19 @@
+import NNCPlan
+
+/// The elementwise merges in double precision, one element at a time: the twins of
+/// `nnc_combine` and `nnc_combine_backward`.
+extension ReferenceExecutor {
+    /// y for one element of each input.
+    static func combine(_ operation: ElementwiseMerge, _ x: [Double]) -> Double {
+        switch operation {
+        case .subtract: x[0] - x[1]
+        }
+    }
+
+    /// ∂y/∂x[index] at one element; `x` is empty when the operation's gradient reads only ∂y.
+    static func combineDerivative(_ operation: ElementwiseMerge, _ x: [Double], _ index: Int) -> Double {
+        switch operation {
+        case .subtract: index == 0 ? 1 : -1
+        }
+    }
+}
