@@ -44,8 +44,24 @@ void nnc_combine(float *y, const float *const *inputs, int count, size_t n, nnc_
         for (size_t i = 0; i < n; i++) y[i] = a[i] - b[i];
         break;
     }
+    case NNC_COMBINE_MULTIPLY: {
+        const float *b = inputs[1];
+        for (size_t i = 0; i < n; i++) y[i] = a[i] * b[i];
+        for (int k = 2; k < count; k++) {
+            const float *x = inputs[k];
+            for (size_t i = 0; i < n; i++) y[i] *= x[i];
+        }
+        break;
     }
-    (void)count;
+    case NNC_COMBINE_AVERAGE: {
+        const float *b = inputs[1];
+        const float scale = 1.0f / (float)count;
+        for (size_t i = 0; i < n; i++) y[i] = a[i] + b[i];
+        for (int k = 2; k < count; k++) nnc_accumulate(y, inputs[k], n);
+        for (size_t i = 0; i < n; i++) y[i] *= scale;
+        break;
+    }
+    }
 }
 
 void nnc_combine_backward(float *dx, const float *dy, const float *const *inputs, int count, int index, size_t n,
@@ -56,9 +72,22 @@ void nnc_combine_backward(float *dx, const float *dy, const float *const *inputs
         for (size_t i = 0; i < n; i++) dx[i] = sign * dy[i];
         break;
     }
+    case NNC_COMBINE_MULTIPLY: {
+        // dx = dy · Π_{k ≠ index} x_k.
+        memcpy(dx, dy, n * sizeof(float));
+        for (int k = 0; k < count; k++) {
+            if (k == index) continue;
+            const float *x = inputs[k];
+            for (size_t i = 0; i < n; i++) dx[i] *= x[i];
+        }
+        break;
     }
-    (void)inputs;
-    (void)count;
+    case NNC_COMBINE_AVERAGE: {
+        const float scale = 1.0f / (float)count;
+        for (size_t i = 0; i < n; i++) dx[i] = scale * dy[i];
+        break;
+    }
+    }
 }
 
 void nnc_accumulate(float *y, const float *x, size_t n) {

@@ -19,7 +19,8 @@ public struct Puzzle: Sendable, Equatable {
             case .avgpool1d: self = .avgpool1d
             case .avgpool2d: self = .avgpool2d
             case .input, .dense, .globalAvgpool, .flatten, .reshape, .dropout, .batchnorm, .layernorm, .activation,
-                .softmax, .embedding, .simpleRNN, .lstm, .gru, .bidirectional, .add, .subtract, .concat:
+                .softmax, .embedding, .simpleRNN, .lstm, .gru, .bidirectional, .add, .subtract, .multiply, .average,
+                .concat:
                 return nil
             }
         }

@@ -35,7 +35,8 @@ struct TrainingChecker {
         case .activation(let a): a.name
         case .dropout: node.inputs.first.map { endingActivation(graph[$0]) } ?? "linear"
         case .input, .maxpool1d, .maxpool2d, .avgpool1d, .avgpool2d, .globalAvgpool, .flatten, .reshape,
-            .batchnorm, .layernorm, .embedding, .simpleRNN, .lstm, .gru, .bidirectional, .add, .subtract, .concat:
+            .batchnorm, .layernorm, .embedding, .simpleRNN, .lstm, .gru, .bidirectional, .add, .subtract, .multiply,
+            .average, .concat:
             "linear"
         }
     }

@@ -132,11 +132,16 @@ public enum OptimizerRule: Sendable, Equatable {
 public enum ElementwiseMerge: String, Sendable, Equatable {
     /// y = x₁ − x₂ (exactly two inputs).
     case subtract
+    /// y = x₁ · x₂ · … · xₙ; ∂y/∂x_i is the product of the other inputs.
+    case multiply
+    /// y = (x₁ + … + xₙ) / n; ∂y/∂x_i = 1/n.
+    case average
 
     /// True when an input's gradient needs the inputs' values, not just ∂y.
     public var backwardReadsInputs: Bool {
         switch self {
-        case .subtract: false
+        case .subtract, .average: false
+        case .multiply: true
         }
     }
 
@@ -144,6 +149,7 @@ public enum ElementwiseMerge: String, Sendable, Equatable {
     public func passesGradientUnchanged(to index: Int) -> Bool {
         switch self {
         case .subtract: index == 0
+        case .multiply, .average: false
         }
     }
 }

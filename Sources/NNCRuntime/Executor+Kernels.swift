@@ -343,6 +343,8 @@ extension ElementwiseMerge {
     var raw: nnc_combine_op {
         switch self {
         case .subtract: NNC_COMBINE_SUBTRACT
+        case .multiply: NNC_COMBINE_MULTIPLY
+        case .average: NNC_COMBINE_AVERAGE
         }
     }
 }

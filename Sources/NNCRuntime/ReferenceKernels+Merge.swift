@@ -7,13 +7,17 @@ extension ReferenceExecutor {
     static func combine(_ operation: ElementwiseMerge, _ x: [Double]) -> Double {
         switch operation {
         case .subtract: x[0] - x[1]
+        case .multiply: x.reduce(1, *)
+        case .average: x.reduce(0, +) / Double(x.count)
         }
     }
 
     /// ∂y/∂x[index] at one element; `x` is empty when the operation's gradient reads only ∂y.
-    static func combineDerivative(_ operation: ElementwiseMerge, _ x: [Double], _ index: Int) -> Double {
+    static func combineDerivative(_ operation: ElementwiseMerge, _ x: [Double], inputs: Int, _ index: Int) -> Double {
         switch operation {
         case .subtract: index == 0 ? 1 : -1
+        case .multiply: x.indices.reduce(1) { $1 == index ? $0 : $0 * x[$1] }
+        case .average: 1 / Double(inputs)
         }
     }
 }

@@ -287,7 +287,9 @@ extension ReferenceExecutor {
             let reads = operation.backwardReadsInputs
             for i in 0..<n {
                 o[0][i] =
-                    o[1][i] * Self.combineDerivative(operation, reads ? (2..<2 + inputs).map { o[$0][i] } : [], index)
+                    o[1][i]
+                    * Self.combineDerivative(
+                        operation, reads ? (2..<2 + inputs).map { o[$0][i] } : [], inputs: inputs, index)
             }
         }
     }

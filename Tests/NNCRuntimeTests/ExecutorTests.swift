@@ -166,6 +166,8 @@ import Testing
               - dense: {units: 6, activation: tanh, name: a}
               - dense: {units: 6, name: b, inputs: [input]}
               - subtract: {inputs: [a, b], name: difference}
+              - multiply: {inputs: [a, b, difference], name: product}
+              - average: {inputs: [product, a], name: mean}
               - dense: {units: 4, activation: softmax}
             loss: categorical_crossentropy
             """

@@ -109,7 +109,7 @@ import Testing
             """
         ),
         (
-            "elementwise merges: subtract",
+            "elementwise merges: subtract, multiply, average",
             """
             input: [5]
             layers:
@@ -117,6 +117,9 @@ import Testing
               - dense: {units: 4, name: b, inputs: [input]}
               - subtract: {inputs: [a, b], name: difference}
               - subtract: {inputs: [b, difference], name: back}
+              - multiply: {inputs: [a, back, difference], name: product}
+              - average: {inputs: [product, a, b], name: mean}
+              - multiply: {inputs: [mean, mean], name: square}
               - dense: {units: 3, activation: softmax}
             loss: categorical_crossentropy
             """

@@ -15,7 +15,7 @@ void nnc_add(float *y, const float *const *inputs, int count, size_t n);
 /// y += x.
 void nnc_accumulate(float *y, const float *x, size_t n);
 /// The elementwise merges other than add (NNCPlan's `ElementwiseMerge`).
-typedef enum { NNC_COMBINE_SUBTRACT = 0 } nnc_combine_op;
+typedef enum { NNC_COMBINE_SUBTRACT = 0, NNC_COMBINE_MULTIPLY = 1, NNC_COMBINE_AVERAGE = 2 } nnc_combine_op;
 /// y = inputs merged element by element by `op`, n elements each (subtract: inputs[0] − inputs[1]).
 void nnc_combine(float *y, const float *const *inputs, int count, size_t n, nnc_combine_op op);
 /// dx = ∂y/∂inputs[index] · dy; `inputs` may be NULL for ops whose gradient reads only dy.

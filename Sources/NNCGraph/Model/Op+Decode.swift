@@ -60,6 +60,8 @@ extension Op {
             self = .bidirectional(Bidirectional(layer: Recurrent(decoding: inner), merge: merge))
         case .add: self = .add
         case .subtract: self = .subtract
+        case .multiply: self = .multiply
+        case .average: self = .average
         case .concat: self = .concat(Concat(axis: c.integer("axis"), axisLocation: c.valueLocation("axis")))
         }
     }

@@ -12,7 +12,7 @@ extension Op {
         case activation, softmax
         case embedding
         case simpleRNN = "simple_rnn", lstm, gru, bidirectional
-        case add, subtract, concat
+        case add, subtract, multiply, average, concat
 
         /// Spatial rank of convolutions and pools; 0 for everything else.
         public var spatialRank: Int {
@@ -20,7 +20,8 @@ extension Op {
             case .conv1d, .maxpool1d, .avgpool1d: 1
             case .conv2d, .maxpool2d, .avgpool2d: 2
             case .input, .dense, .globalAvgpool, .flatten, .reshape, .dropout, .batchnorm, .layernorm, .activation,
-                .softmax, .embedding, .simpleRNN, .lstm, .gru, .bidirectional, .add, .subtract, .concat:
+                .softmax, .embedding, .simpleRNN, .lstm, .gru, .bidirectional, .add, .subtract, .multiply, .average,
+                .concat:
                 0
             }
         }

@@ -19,7 +19,7 @@ public enum Op: Sendable, Equatable {
     case embedding(Embedding)
     case simpleRNN(Recurrent), lstm(Recurrent), gru(Recurrent)
     case bidirectional(Bidirectional)
-    case add, subtract
+    case add, subtract, multiply, average
     case concat(Concat)
 
     public var kind: Kind {
@@ -47,6 +47,8 @@ public enum Op: Sendable, Equatable {
         case .bidirectional: .bidirectional
         case .add: .add
         case .subtract: .subtract
+        case .multiply: .multiply
+        case .average: .average
         case .concat: .concat
         }
     }
@@ -60,6 +62,7 @@ public enum Op: Sendable, Equatable {
         case .activation(let a): a
         case .input, .maxpool1d, .maxpool2d, .avgpool1d, .avgpool2d, .globalAvgpool, .flatten, .reshape, .dropout,
             .batchnorm, .layernorm, .softmax, .embedding, .simpleRNN, .lstm, .gru, .bidirectional, .add, .subtract,
+            .multiply, .average,
             .concat:
             nil
         }
@@ -72,8 +75,7 @@ public enum Op: Sendable, Equatable {
         case .simpleRNN(let r), .lstm(let r), .gru(let r): r.activation
         case .input, .dense, .conv1d, .conv2d, .maxpool1d, .maxpool2d, .avgpool1d, .avgpool2d, .globalAvgpool, .flatten,
             .reshape, .dropout, .batchnorm, .layernorm, .activation, .softmax, .embedding, .bidirectional, .add,
-            .subtract,
-            .concat:
+            .subtract, .multiply, .average, .concat:
             activation
         }
     }
@@ -84,7 +86,8 @@ public enum Op: Sendable, Equatable {
         case .simpleRNN(let r), .lstm(let r), .gru(let r): r
         case .bidirectional(let b): b.layer
         case .input, .dense, .conv1d, .conv2d, .maxpool1d, .maxpool2d, .avgpool1d, .avgpool2d, .globalAvgpool, .flatten,
-            .reshape, .dropout, .batchnorm, .layernorm, .activation, .softmax, .embedding, .add, .subtract, .concat:
+            .reshape, .dropout, .batchnorm, .layernorm, .activation, .softmax, .embedding, .add, .subtract, .multiply,
+            .average, .concat:
             nil
         }
     }
@@ -99,7 +102,7 @@ public enum Op: Sendable, Equatable {
         case .simpleRNN(let r), .lstm(let r), .gru(let r): r.weights
         case .bidirectional(let b): b.layer.weights
         case .input, .maxpool1d, .maxpool2d, .avgpool1d, .avgpool2d, .globalAvgpool, .flatten, .reshape, .dropout,
-            .batchnorm, .layernorm, .activation, .softmax, .add, .subtract, .concat:
+            .batchnorm, .layernorm, .activation, .softmax, .add, .subtract, .multiply, .average, .concat:
             nil
         }
     }
@@ -111,7 +114,8 @@ public enum Op: Sendable, Equatable {
         case .maxpool1d(let p), .maxpool2d(let p): p.window
         case .avgpool1d(let p), .avgpool2d(let p): p.window
         case .input, .dense, .globalAvgpool, .flatten, .reshape, .dropout, .batchnorm, .layernorm, .activation,
-            .softmax, .embedding, .simpleRNN, .lstm, .gru, .bidirectional, .add, .subtract, .concat:
+            .softmax, .embedding, .simpleRNN, .lstm, .gru, .bidirectional, .add, .subtract, .multiply, .average,
+            .concat:
             nil
         }
     }

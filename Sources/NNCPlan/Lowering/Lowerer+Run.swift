@@ -47,6 +47,8 @@ extension Lowerer {
         case .embedding: lowerEmbedding(node)
         case .add: lowerAdd(node)
         case .subtract: lowerCombine(node, .subtract)
+        case .multiply: lowerCombine(node, .multiply)
+        case .average: lowerCombine(node, .average)
         case .concat: lowerConcat(node)
         case .simpleRNN, .lstm, .gru, .bidirectional: lowerRecurrent(node)
         }
@@ -74,6 +76,8 @@ extension Lowerer {
         case .embedding: embeddingGradient(node)
         case .add: addGradient(node)
         case .subtract: combineGradient(node, .subtract)
+        case .multiply: combineGradient(node, .multiply)
+        case .average: combineGradient(node, .average)
         case .concat: concatGradient(node)
         }
     }

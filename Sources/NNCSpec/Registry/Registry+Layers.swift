@@ -192,6 +192,8 @@ extension Registry {
                 "subtract",
                 doc: "element-wise difference of exactly two inputs of identical shape: the first minus the second"
             ),
+            ComponentKind("multiply", doc: "element-wise product of two or more inputs of identical shape"),
+            ComponentKind("average", doc: "element-wise mean of two or more inputs of identical shape"),
             ComponentKind(
                 "concat", aliases: ["concatenate"], doc: "joins inputs along an axis", short: ["axis"],
                 [
