@@ -61,6 +61,15 @@ void nnc_combine(float *y, const float *const *inputs, int count, size_t n, nnc_
         for (size_t i = 0; i < n; i++) y[i] *= scale;
         break;
     }
+    case NNC_COMBINE_MAXIMUM: {
+        const float *b = inputs[1];
+        for (size_t i = 0; i < n; i++) y[i] = b[i] > a[i] ? b[i] : a[i];
+        for (int k = 2; k < count; k++) {
+            const float *x = inputs[k];
+            for (size_t i = 0; i < n; i++) y[i] = x[i] > y[i] ? x[i] : y[i];
+        }
+        break;
+    }
     }
 }
 
@@ -85,6 +94,16 @@ void nnc_combine_backward(float *dx, const float *dy, const float *const *inputs
     case NNC_COMBINE_AVERAGE: {
         const float scale = 1.0f / (float)count;
         for (size_t i = 0; i < n; i++) dx[i] = scale * dy[i];
+        break;
+    }
+    case NNC_COMBINE_MAXIMUM: {
+        // The first input holding the largest value wins (strictly larger replaces it).
+        for (size_t i = 0; i < n; i++) {
+            int winner = 0;
+            for (int k = 1; k < count; k++)
+                if (inputs[k][i] > inputs[winner][i]) winner = k;
+            dx[i] = winner == index ? dy[i] : 0.0f;
+        }
         break;
     }
     }

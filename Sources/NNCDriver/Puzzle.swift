@@ -20,6 +20,7 @@ public struct Puzzle: Sendable, Equatable {
             case .avgpool2d: self = .avgpool2d
             case .input, .dense, .globalAvgpool, .flatten, .reshape, .dropout, .batchnorm, .layernorm, .activation,
                 .softmax, .embedding, .simpleRNN, .lstm, .gru, .bidirectional, .add, .subtract, .multiply, .average,
+                .maximum,
                 .concat:
                 return nil
             }

@@ -17,7 +17,7 @@ extension GraphBuilder {
         // its input and its output, but its kernel tensor's count does not fit in an Int).
         switch node.op {
         case .input, .maxpool1d, .maxpool2d, .avgpool1d, .avgpool2d, .globalAvgpool, .flatten, .reshape, .dropout,
-            .softmax, .add, .subtract, .multiply, .average, .concat, .activation:
+            .softmax, .add, .subtract, .multiply, .average, .maximum, .concat, .activation:
             break
         case .dense(let d):
             tensors = [tensor("kernel", [x.channels, d.units])] + (d.useBias ? [tensor("bias", [d.units])] : [])
@@ -66,7 +66,7 @@ extension GraphBuilder {
     private func parameterFormula(_ op: Op, input x: TensorShape) -> String? {
         switch op {
         case .input, .maxpool1d, .maxpool2d, .avgpool1d, .avgpool2d, .globalAvgpool, .flatten, .reshape, .dropout,
-            .softmax, .add, .subtract, .multiply, .average, .concat, .activation:
+            .softmax, .add, .subtract, .multiply, .average, .maximum, .concat, .activation:
             return nil
         case .dense(let d):
             let units = d.units

@@ -55,7 +55,7 @@ extension GraphBuilder {
             case .concat: return TensorShape(one.dims.dropLast() + [one.channels * 2])
             case .elementwise: return one
             }
-        case .add, .subtract, .multiply, .average:
+        case .add, .subtract, .multiply, .average, .maximum:
             return identical(inputs, node.op.kind, layer: layer)
         case .concat(let c):
             return concat(inputs, c, layer: layer)
@@ -63,7 +63,7 @@ extension GraphBuilder {
     }
 
     private mutating func checkInputCount(_ op: Op.Kind, layer: LayerSpec, count: Int) -> Bool {
-        let isMerge = [.add, .subtract, .multiply, .average, .concat].contains(op)
+        let isMerge = [.add, .subtract, .multiply, .average, .maximum, .concat].contains(op)
         if op == .subtract, count != 2 {
             let where_ = layer.inputs.count > 2 ? layer.inputs[2].location : layer.location
             diagnostics.error(

@@ -36,7 +36,7 @@ struct TrainingChecker {
         case .dropout: node.inputs.first.map { endingActivation(graph[$0]) } ?? "linear"
         case .input, .maxpool1d, .maxpool2d, .avgpool1d, .avgpool2d, .globalAvgpool, .flatten, .reshape,
             .batchnorm, .layernorm, .embedding, .simpleRNN, .lstm, .gru, .bidirectional, .add, .subtract, .multiply,
-            .average, .concat:
+            .average, .maximum, .concat:
             "linear"
         }
     }

@@ -136,12 +136,14 @@ public enum ElementwiseMerge: String, Sendable, Equatable {
     case multiply
     /// y = (x₁ + … + xₙ) / n; ∂y/∂x_i = 1/n.
     case average
+    /// y = max(x₁, …, xₙ); ∂y reaches only the largest input, on a tie the first listed.
+    case maximum
 
     /// True when an input's gradient needs the inputs' values, not just ∂y.
     public var backwardReadsInputs: Bool {
         switch self {
         case .subtract, .average: false
-        case .multiply: true
+        case .multiply, .maximum: true
         }
     }
 
@@ -149,7 +151,7 @@ public enum ElementwiseMerge: String, Sendable, Equatable {
     public func passesGradientUnchanged(to index: Int) -> Bool {
         switch self {
         case .subtract: index == 0
-        case .multiply, .average: false
+        case .multiply, .average, .maximum: false
         }
     }
 }

@@ -345,6 +345,7 @@ extension ElementwiseMerge {
         case .subtract: NNC_COMBINE_SUBTRACT
         case .multiply: NNC_COMBINE_MULTIPLY
         case .average: NNC_COMBINE_AVERAGE
+        case .maximum: NNC_COMBINE_MAXIMUM
         }
     }
 }

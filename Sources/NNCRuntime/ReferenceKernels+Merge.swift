@@ -9,7 +9,13 @@ extension ReferenceExecutor {
         case .subtract: x[0] - x[1]
         case .multiply: x.reduce(1, *)
         case .average: x.reduce(0, +) / Double(x.count)
+        case .maximum: x.max()!
         }
+    }
+
+    /// The input a maximum's gradient goes to: the largest, on a tie the first.
+    public static func winner(_ x: [Double]) -> Int {
+        x.indices.reduce(0) { x[$1] > x[$0] ? $1 : $0 }
     }
 
     /// ∂y/∂x[index] at one element; `x` is empty when the operation's gradient reads only ∂y.
@@ -18,6 +24,7 @@ extension ReferenceExecutor {
         case .subtract: index == 0 ? 1 : -1
         case .multiply: x.indices.reduce(1) { $1 == index ? $0 : $0 * x[$1] }
         case .average: 1 / Double(inputs)
+        case .maximum: winner(x) == index ? 1 : 0
         }
     }
 }

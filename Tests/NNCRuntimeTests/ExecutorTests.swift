@@ -168,6 +168,7 @@ import Testing
               - subtract: {inputs: [a, b], name: difference}
               - multiply: {inputs: [a, b, difference], name: product}
               - average: {inputs: [product, a], name: mean}
+              - maximum: {inputs: [mean, b, difference], name: largest}
               - dense: {units: 4, activation: softmax}
             loss: categorical_crossentropy
             """

@@ -109,7 +109,7 @@ import Testing
             """
         ),
         (
-            "elementwise merges: subtract, multiply, average",
+            "elementwise merges: subtract, multiply, average, maximum",
             """
             input: [5]
             layers:
@@ -120,6 +120,7 @@ import Testing
               - multiply: {inputs: [a, back, difference], name: product}
               - average: {inputs: [product, a, b], name: mean}
               - multiply: {inputs: [mean, mean], name: square}
+              - maximum: {inputs: [square, difference, b], name: largest}
               - dense: {units: 3, activation: softmax}
             loss: categorical_crossentropy
             """

@@ -62,6 +62,7 @@ extension Op {
         case .subtract: self = .subtract
         case .multiply: self = .multiply
         case .average: self = .average
+        case .maximum: self = .maximum
         case .concat: self = .concat(Concat(axis: c.integer("axis"), axisLocation: c.valueLocation("axis")))
         }
     }

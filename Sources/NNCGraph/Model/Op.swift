@@ -19,7 +19,7 @@ public enum Op: Sendable, Equatable {
     case embedding(Embedding)
     case simpleRNN(Recurrent), lstm(Recurrent), gru(Recurrent)
     case bidirectional(Bidirectional)
-    case add, subtract, multiply, average
+    case add, subtract, multiply, average, maximum
     case concat(Concat)
 
     public var kind: Kind {
@@ -49,6 +49,7 @@ public enum Op: Sendable, Equatable {
         case .subtract: .subtract
         case .multiply: .multiply
         case .average: .average
+        case .maximum: .maximum
         case .concat: .concat
         }
     }
@@ -62,7 +63,7 @@ public enum Op: Sendable, Equatable {
         case .activation(let a): a
         case .input, .maxpool1d, .maxpool2d, .avgpool1d, .avgpool2d, .globalAvgpool, .flatten, .reshape, .dropout,
             .batchnorm, .layernorm, .softmax, .embedding, .simpleRNN, .lstm, .gru, .bidirectional, .add, .subtract,
-            .multiply, .average,
+            .multiply, .average, .maximum,
             .concat:
             nil
         }
@@ -75,7 +76,7 @@ public enum Op: Sendable, Equatable {
         case .simpleRNN(let r), .lstm(let r), .gru(let r): r.activation
         case .input, .dense, .conv1d, .conv2d, .maxpool1d, .maxpool2d, .avgpool1d, .avgpool2d, .globalAvgpool, .flatten,
             .reshape, .dropout, .batchnorm, .layernorm, .activation, .softmax, .embedding, .bidirectional, .add,
-            .subtract, .multiply, .average, .concat:
+            .subtract, .multiply, .average, .maximum, .concat:
             activation
         }
     }
@@ -87,7 +88,7 @@ public enum Op: Sendable, Equatable {
         case .bidirectional(let b): b.layer
         case .input, .dense, .conv1d, .conv2d, .maxpool1d, .maxpool2d, .avgpool1d, .avgpool2d, .globalAvgpool, .flatten,
             .reshape, .dropout, .batchnorm, .layernorm, .activation, .softmax, .embedding, .add, .subtract, .multiply,
-            .average, .concat:
+            .average, .maximum, .concat:
             nil
         }
     }
@@ -102,7 +103,7 @@ public enum Op: Sendable, Equatable {
         case .simpleRNN(let r), .lstm(let r), .gru(let r): r.weights
         case .bidirectional(let b): b.layer.weights
         case .input, .maxpool1d, .maxpool2d, .avgpool1d, .avgpool2d, .globalAvgpool, .flatten, .reshape, .dropout,
-            .batchnorm, .layernorm, .activation, .softmax, .add, .subtract, .multiply, .average, .concat:
+            .batchnorm, .layernorm, .activation, .softmax, .add, .subtract, .multiply, .average, .maximum, .concat:
             nil
         }
     }
@@ -115,6 +116,7 @@ public enum Op: Sendable, Equatable {
         case .avgpool1d(let p), .avgpool2d(let p): p.window
         case .input, .dense, .globalAvgpool, .flatten, .reshape, .dropout, .batchnorm, .layernorm, .activation,
             .softmax, .embedding, .simpleRNN, .lstm, .gru, .bidirectional, .add, .subtract, .multiply, .average,
+            .maximum,
             .concat:
             nil
         }

@@ -236,7 +236,7 @@ extension Lowerer {
         case .simpleRNN, .lstm, .gru, .bidirectional:
             mask = recurrentLayer(node).returnSequences ? sequenceMask(node.inputs[0]) : nil
         case .input, .conv1d, .conv2d, .maxpool1d, .maxpool2d, .avgpool1d, .avgpool2d, .globalAvgpool, .flatten,
-            .reshape, .add, .subtract, .multiply, .average, .concat:
+            .reshape, .add, .subtract, .multiply, .average, .maximum, .concat:
             mask = nil
         }
         if let mask { sequenceMasks[id] = mask }

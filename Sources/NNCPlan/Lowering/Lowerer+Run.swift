@@ -49,6 +49,7 @@ extension Lowerer {
         case .subtract: lowerCombine(node, .subtract)
         case .multiply: lowerCombine(node, .multiply)
         case .average: lowerCombine(node, .average)
+        case .maximum: lowerCombine(node, .maximum)
         case .concat: lowerConcat(node)
         case .simpleRNN, .lstm, .gru, .bidirectional: lowerRecurrent(node)
         }
@@ -78,6 +79,7 @@ extension Lowerer {
         case .subtract: combineGradient(node, .subtract)
         case .multiply: combineGradient(node, .multiply)
         case .average: combineGradient(node, .average)
+        case .maximum: combineGradient(node, .maximum)
         case .concat: concatGradient(node)
         }
     }
