@@ -36,6 +36,79 @@ void nnc_add(float *y, const float *const *inputs, int count, size_t n) {
     for (int k = 2; k < count; k++) nnc_accumulate(y, inputs[k], n);
 }
 
+void nnc_combine(float *y, const float *const *inputs, int count, size_t n, nnc_combine_op op) {
+    const float *a = inputs[0];
+    switch (op) {
+    case NNC_COMBINE_SUBTRACT: {
+        const float *b = inputs[1];
+        for (size_t i = 0; i < n; i++) y[i] = a[i] - b[i];
+        break;
+    }
+    case NNC_COMBINE_MULTIPLY: {
+        const float *b = inputs[1];
+        for (size_t i = 0; i < n; i++) y[i] = a[i] * b[i];
+        for (int k = 2; k < count; k++) {
+            const float *x = inputs[k];
+            for (size_t i = 0; i < n; i++) y[i] *= x[i];
+        }
+        break;
+    }
+    case NNC_COMBINE_AVERAGE: {
+        const float *b = inputs[1];
+        const float scale = 1.0f / (float)count;
+        for (size_t i = 0; i < n; i++) y[i] = a[i] + b[i];
+        for (int k = 2; k < count; k++) nnc_accumulate(y, inputs[k], n);
+        for (size_t i = 0; i < n; i++) y[i] *= scale;
+        break;
+    }
+    case NNC_COMBINE_MAXIMUM: {
+        const float *b = inputs[1];
+        for (size_t i = 0; i < n; i++) y[i] = b[i] > a[i] ? b[i] : a[i];
+        for (int k = 2; k < count; k++) {
+            const float *x = inputs[k];
+            for (size_t i = 0; i < n; i++) y[i] = x[i] > y[i] ? x[i] : y[i];
+        }
+        break;
+    }
+    }
+}
+
+void nnc_combine_backward(float *dx, const float *dy, const float *const *inputs, int count, int index, size_t n,
+                          nnc_combine_op op) {
+    switch (op) {
+    case NNC_COMBINE_SUBTRACT: {
+        const float sign = index == 0 ? 1.0f : -1.0f;
+        for (size_t i = 0; i < n; i++) dx[i] = sign * dy[i];
+        break;
+    }
+    case NNC_COMBINE_MULTIPLY: {
+        // dx = dy · Π_{k ≠ index} x_k.
+        memcpy(dx, dy, n * sizeof(float));
+        for (int k = 0; k < count; k++) {
+            if (k == index) continue;
+            const float *x = inputs[k];
+            for (size_t i = 0; i < n; i++) dx[i] *= x[i];
+        }
+        break;
+    }
+    case NNC_COMBINE_AVERAGE: {
+        const float scale = 1.0f / (float)count;
+        for (size_t i = 0; i < n; i++) dx[i] = scale * dy[i];
+        break;
+    }
+    case NNC_COMBINE_MAXIMUM: {
+        // The first input holding the largest value wins (strictly larger replaces it).
+        for (size_t i = 0; i < n; i++) {
+            int winner = 0;
+            for (int k = 1; k < count; k++)
+                if (inputs[k][i] > inputs[winner][i]) winner = k;
+            dx[i] = winner == index ? dy[i] : 0.0f;
+        }
+        break;
+    }
+    }
+}
+
 void nnc_accumulate(float *y, const float *x, size_t n) {
     for (size_t i = 0; i < n; i++) y[i] += x[i];
 }

@@ -138,7 +138,7 @@ extension DiagnosticCode {
         case .mergeShapeMismatch:
             return Documentation(
                 explanation:
-                    "`add` sums its inputs element by element, so every operand must have exactly the same per-sample shape. The message gives each operand's shape and where it came from; usually one branch needs a different `units`/`filters` or a projection (a 1×1 convolution) to match.",
+                    "`add`, `multiply`, `average` and `maximum` sum, multiply, average and take the largest of their inputs element by element and `subtract` takes the second from the first, so every operand must have exactly the same per-sample shape (nnc does not broadcast). The message gives each operand's shape and where it came from; usually one branch needs a different `units`/`filters` or a projection (a 1×1 convolution) to match.",
                 badExample:
                     "input: [784]\nlayers:\n  - dense: {units: 128, name: fc1}\n  - dense: {units: 64, name: fc2, inputs: [input]}\n  - add: {inputs: [fc1, fc2]}\n",
                 fixedExample:
@@ -222,7 +222,7 @@ extension DiagnosticCode {
         case .inputCount:
             return Documentation(
                 explanation:
-                    "`add` and `concat` merge two or more inputs; every other layer reads exactly one. Merge branches first, then feed the result on.",
+                    "`add`, `multiply`, `average`, `maximum` and `concat` merge two or more inputs, `subtract` exactly two; every other layer reads exactly one. Merge branches first, then feed the result on.",
                 badExample:
                     "input: [8]\nlayers:\n  - dense: {units: 8, name: a}\n  - dense: {units: 8, inputs: [a, input]}\n",
                 fixedExample:

@@ -88,7 +88,8 @@ public enum DiagnosticCode: String, Sendable, CaseIterable, Codable {
         case .scheduleTooLong: "a schedule phase is longer than the training run"
         case .scheduleMilestone: "a schedule milestone lies past the end of training"
         case .scheduleValues: "a schedule's boundaries and values do not fit together"
-        case .mergeShapeMismatch: "'add' operands must have identical shapes"
+        case .mergeShapeMismatch:
+            "the operands of an elementwise merge (add, subtract, multiply, average, maximum) must have identical shapes"
         case .concatShapeMismatch: "'concat' operands must agree on every axis but the concatenation axis"
         case .unknownLayerName: "'inputs' names a layer that does not exist"
         case .duplicateLayerName: "two layers have the same name"

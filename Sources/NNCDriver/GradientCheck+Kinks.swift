@@ -44,6 +44,9 @@ extension GradientCheck {
         var signs: [BufferID] = []
         /// Max pools' argmax buffers, with their outputs (to tell a tie from a wrong kernel).
         var winners: [(argmax: BufferID, output: BufferID)] = []
+        /// The inputs of each `maximum` layer: which one wins each element. (Only the finite
+        /// differences read these; the float comparison does not look for ties there.)
+        var choices: [[BufferID]] = []
 
         init(_ plan: ExecutionPlan) {
             func kinked(_ f: ActivationFunction) -> Bool { f.kind.hasKink }
@@ -58,6 +61,8 @@ extension GradientCheck {
                     }
                 case .maxPool(_, let saved):
                     if saved, outputs.count > 1 { winners.append((outputs[1], outputs[0])) }
+                case .combine(.maximum, _, _):
+                    choices.append(instruction.operands.filter { $0.access == .read }.map(\.buffer))
                 case .convolutionMaxPool(_, _, let f, _, let saved):
                     if kinked(f), let y = outputs.first { signs.append(y) }
                     if saved, outputs.count > 1 { winners.append((outputs[1], outputs[0])) }
@@ -69,19 +74,24 @@ extension GradientCheck {
                     .accumulate, .concat, .concatBackward, .embedding, .embeddingBackward, .loss, .update,
                     .penalty, .penaltyGradient, .clipByValue, .clipByGlobalNorm, .weightDecay, .constrain,
                     .swishLearnable, .swishLearnableBackward, .recurrentBackward, .recurrentWeightsGradient,
-                    .packRecurrentWeights, .dropoutMask, .scaleSteps, .sequenceMask, .merge, .mergeBackward:
+                    .packRecurrentWeights, .dropoutMask, .scaleSteps, .sequenceMask, .merge, .mergeBackward, .combine,
+                    .combineBackward:
                     break
                 }
             }
         }
 
-        var isEmpty: Bool { signs.isEmpty && winners.isEmpty }
+        var isEmpty: Bool { signs.isEmpty && winners.isEmpty && choices.isEmpty }
 
         /// The pattern of the reference executor's last forward pass.
         func read(_ reference: ReferenceExecutor) -> [Double] {
             var pattern: [Double] = []
             for id in signs { pattern += reference.read(id).map { $0 > 0 ? 1 : 0 } }
             for w in winners { pattern += reference.read(w.argmax) }
+            for inputs in choices {
+                let x = inputs.map { reference.read($0) }
+                pattern += x[0].indices.map { i in Double(ReferenceExecutor.winner(x.map { $0[i] })) }
+            }
             return pattern
         }
 

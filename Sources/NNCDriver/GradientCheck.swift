@@ -92,7 +92,7 @@ public enum GradientCheck {
             switch instruction.kernel {
             case .dense(_, _, _, _, let f, _), .convolution(_, _, let f), .activation(let f, _): kinked(f)
             case .recurrent(let s): kinked(s.activation) || kinked(s.recurrentActivation)
-            case .maxPool: true
+            case .maxPool, .combine(.maximum, _, _): true
             case .denseBackwardData, .denseBackwardWeights, .convolutionBackwardData,
                 .convolutionBackwardWeights, .convolutionMaxPool, .maxPoolBackward, .averagePool,
                 .averagePoolBackward, .globalAveragePool, .globalAveragePoolBackward, .activationBackward,
@@ -102,7 +102,7 @@ public enum GradientCheck {
                 .embeddingBackward, .loss, .update, .penalty, .penaltyGradient, .clipByValue,
                 .clipByGlobalNorm, .weightDecay, .constrain, .swishLearnable, .swishLearnableBackward,
                 .recurrentBackward, .recurrentWeightsGradient, .packRecurrentWeights, .dropoutMask,
-                .scaleSteps, .sequenceMask, .merge, .mergeBackward:
+                .scaleSteps, .sequenceMask, .merge, .mergeBackward, .combine, .combineBackward:
                 false
             }
         }

@@ -20,7 +20,8 @@ public struct Puzzle: Sendable, Equatable {
             case .avgpool2d: self = .avgpool2d
             case .input, .dense, .globalAvgpool, .globalMaxpool1d, .globalMaxpool2d, .flatten, .reshape, .dropout,
                 .batchnorm, .layernorm, .activation,
-                .softmax, .embedding, .simpleRNN, .lstm, .gru, .bidirectional, .add, .concat:
+                .softmax, .embedding, .simpleRNN, .lstm, .gru, .bidirectional, .add, .subtract, .multiply, .average,
+                .maximum, .concat:
                 return nil
             }
         }

@@ -5,7 +5,7 @@ import NNCDiagnostics
 /// bias add 1 per output, each activation a fixed number per element
 /// (`LayerActivation.flops`, where exp, log and tanh count as one), pools one comparison or add
 /// per window cell, batchnorm 2 per element (folded scale and shift), layernorm 6 per
-/// element plus 1 each for scale and shift, add one per element per extra operand; dropout
+/// element plus 1 each for scale and shift, add and multiply one per element per extra operand (subtract one per element, average one more, maximum one comparison per extra operand); dropout
 /// (off at inference), reshapes, concat and embedding lookups cost nothing.
 extension GraphBuilder {
     mutating func countFlops(_ node: inout Node, inputs: [Node]) {
@@ -73,6 +73,18 @@ extension GraphBuilder {
         case .add:
             flops = (inputs.count - 1) * outputs
             text = "(\(inputs.count) − 1) × \(outputs.grouped) = \(flops.grouped)"
+        case .subtract:
+            flops = outputs
+            text = "1 × \(outputs.grouped) = \(flops.grouped)"
+        case .multiply:
+            flops = (inputs.count - 1) * outputs
+            text = "(\(inputs.count) − 1) × \(outputs.grouped) = \(flops.grouped)"
+        case .average:
+            flops = inputs.count * outputs
+            text = "(\(inputs.count) − 1 adds + 1 multiply) × \(outputs.grouped) = \(flops.grouped)"
+        case .maximum:
+            flops = (inputs.count - 1) * outputs
+            text = "(\(inputs.count) − 1 comparisons) × \(outputs.grouped) = \(flops.grouped)"
         case .simpleRNN(let r), .lstm(let r), .gru(let r):
             (macs, flops, text) = recurrentFlops(r, steps: x.dims[0], features: x.channels)
         case .bidirectional(let b):

@@ -59,15 +59,23 @@ extension GraphBuilder {
             case .concat: return TensorShape(one.dims.dropLast() + [one.channels * 2])
             case .elementwise: return one
             }
-        case .add:
-            return add(inputs, layer: layer)
+        case .add, .subtract, .multiply, .average, .maximum:
+            return identical(inputs, node.op.kind, layer: layer)
         case .concat(let c):
             return concat(inputs, c, layer: layer)
         }
     }
 
     private mutating func checkInputCount(_ op: Op.Kind, layer: LayerSpec, count: Int) -> Bool {
-        let isMerge = op == .add || op == .concat
+        let isMerge = [.add, .subtract, .multiply, .average, .maximum, .concat].contains(op)
+        if op == .subtract, count != 2 {
+            let where_ = layer.inputs.count > 2 ? layer.inputs[2].location : layer.location
+            diagnostics.error(
+                .inputCount,
+                "'subtract' takes exactly two inputs, the first minus the second; '\(layer.name)' has \(count)",
+                at: where_, help: "list two layers: `inputs: [a, b]` (subtract b from a)")
+            return false
+        }
         if isMerge, count < 2 {
             diagnostics.error(
                 .inputCount, "'\(op.rawValue)' merges two or more inputs; '\(layer.name)' has \(count)",
@@ -222,7 +230,8 @@ extension GraphBuilder {
         return TensorShape(target)
     }
 
-    private mutating func add(_ inputs: [Node], layer: LayerSpec) -> TensorShape? {
+    /// The elementwise merges (add, subtract, …) take inputs of one shape: the output's.
+    private mutating func identical(_ inputs: [Node], _ kind: Op.Kind, layer: LayerSpec) -> TensorShape? {
         let first = inputs[0].shape!
         guard inputs.allSatisfy({ $0.shape == first }) else {
             let mismatched = inputs.first { $0.shape != first }!
@@ -235,7 +244,7 @@ extension GraphBuilder {
             diagnostics.append(
                 .error(
                     .mergeShapeMismatch,
-                    "'add' operands must have identical shapes; got \(inputs.map { $0.shape!.description }.joined(separator: " and "))",
+                    "'\(kind.rawValue)' operands must have identical shapes; got \(inputs.map { $0.shape!.description }.joined(separator: " and "))",
                     at: primary, label: "",
                     labels: labels.map { label in
                         var label = label

@@ -167,7 +167,7 @@ extension GraphBuilder {
             return previous
         case .dense:
             return node.shape!.rank >= 2 ? previous : nil
-        case .add, .concat:
+        case .add, .subtract, .multiply, .average, .maximum, .concat:
             let fields = inputs.compactMap { $0.op.kind == .input ? previous : $0.receptiveField }
             guard fields.count == inputs.count,
                 let widest = fields.max(by: { $0.size.reduce(0, +) < $1.size.reduce(0, +) })

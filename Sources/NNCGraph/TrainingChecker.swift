@@ -36,7 +36,8 @@ struct TrainingChecker {
         case .dropout: node.inputs.first.map { endingActivation(graph[$0]) } ?? "linear"
         case .input, .maxpool1d, .maxpool2d, .avgpool1d, .avgpool2d, .globalAvgpool, .globalMaxpool1d, .globalMaxpool2d,
             .flatten, .reshape,
-            .batchnorm, .layernorm, .embedding, .simpleRNN, .lstm, .gru, .bidirectional, .add, .concat:
+            .batchnorm, .layernorm, .embedding, .simpleRNN, .lstm, .gru, .bidirectional, .add, .subtract, .multiply,
+            .average, .maximum, .concat:
             "linear"
         }
     }

@@ -23,7 +23,8 @@ extension Kernel {
             .accumulate, .concat, .concatBackward, .embedding, .embeddingBackward, .loss, .update, .penalty,
             .penaltyGradient,
             .clipByValue, .clipByGlobalNorm, .weightDecay, .constrain, .swishLearnable, .swishLearnableBackward,
-            .packRecurrentWeights, .dropoutMask, .scaleSteps, .sequenceMask, .merge, .mergeBackward:
+            .packRecurrentWeights, .dropoutMask, .scaleSteps, .sequenceMask, .merge, .mergeBackward, .combine,
+            .combineBackward:
             0
         }
     }

@@ -128,6 +128,34 @@ public enum OptimizerRule: Sendable, Equatable {
     }
 }
 
+/// The elementwise merge layers other than `add`, over inputs of one shape.
+public enum ElementwiseMerge: String, Sendable, Equatable {
+    /// y = x₁ − x₂ (exactly two inputs).
+    case subtract
+    /// y = x₁ · x₂ · … · xₙ; ∂y/∂x_i is the product of the other inputs.
+    case multiply
+    /// y = (x₁ + … + xₙ) / n; ∂y/∂x_i = 1/n.
+    case average
+    /// y = max(x₁, …, xₙ); ∂y reaches only the largest input, on a tie the first listed.
+    case maximum
+
+    /// True when an input's gradient needs the inputs' values, not just ∂y.
+    public var backwardReadsInputs: Bool {
+        switch self {
+        case .subtract, .average: false
+        case .multiply, .maximum: true
+        }
+    }
+
+    /// True when input `index`'s gradient is ∂y itself, shared rather than computed.
+    public func passesGradientUnchanged(to index: Int) -> Bool {
+        switch self {
+        case .subtract: index == 0
+        case .multiply, .average, .maximum: false
+        }
+    }
+}
+
 /// What an instruction computes. Operands are listed outputs first, in the order given
 /// with each case; `?` marks an operand present only when the flag says so.
 public enum Kernel: Sendable, Equatable {
@@ -262,6 +290,11 @@ public enum Kernel: Sendable, Equatable {
     case merge(MergeMode, count: Int)
     /// [da out, db out, dy in, a in?, b in?] (mul reads both directions' outputs).
     case mergeBackward(MergeMode, count: Int)
+    /// y = the inputs merged element by element (`ElementwiseMerge`): [y out, x₁ in, …, xₙ in].
+    case combine(ElementwiseMerge, count: Int, inputs: Int)
+    /// The gradient of input `index` of a `combine`: [dx out, dy in, x₁ in?, …, xₙ in?] (the
+    /// inputs only when `ElementwiseMerge.backwardReadsInputs`).
+    case combineBackward(ElementwiseMerge, count: Int, inputs: Int, index: Int)
 
     /// The short name `nnc plan` prints.
     public var name: String {
@@ -327,6 +360,8 @@ public enum Kernel: Sendable, Equatable {
         case .sequenceMask(_, let padding): "sequence mask (padding id \(padding))"
         case .merge(let mode, _): "merge \(mode.rawValue)"
         case .mergeBackward(let mode, _): "merge \(mode.rawValue) backward"
+        case .combine(let operation, _, let n): "\(operation.rawValue) ×\(n)"
+        case .combineBackward(let operation, _, _, let i): "\(operation.rawValue) backward (input \(i))"
         }
     }
 
@@ -342,7 +377,7 @@ public enum Kernel: Sendable, Equatable {
             .embeddingBackward, .loss, .update, .penalty, .penaltyGradient, .clipByValue, .clipByGlobalNorm,
             .weightDecay, .constrain, .swishLearnable, .swishLearnableBackward, .recurrent,
             .recurrentBackward, .recurrentWeightsGradient, .packRecurrentWeights, .dropoutMask, .sequenceMask,
-            .merge, .mergeBackward:
+            .merge, .mergeBackward, .combine, .combineBackward:
             false
         }
     }

@@ -268,6 +268,16 @@ extension Executor {
             let reads = mode == .mul
             nnc_merge_backward(
                 f(base, 0), f(base, 1), f(base, 2), reads ? f(base, 3) : nil, reads ? f(base, 4) : nil, n, mode.raw)
+
+        case .combine(let operation, let n, let inputs):
+            for k in 0..<inputs { addInputs[k] = UnsafePointer(f(base, 1 + k)) }
+            nnc_combine(f(base, 0), addInputs, Int32(inputs), n, operation.raw)
+
+        case .combineBackward(let operation, let n, let inputs, let index):
+            let reads = operation.backwardReadsInputs
+            if reads { for k in 0..<inputs { addInputs[k] = UnsafePointer(f(base, 2 + k)) } }
+            nnc_combine_backward(
+                f(base, 0), f(base, 1), reads ? addInputs : nil, Int32(inputs), Int32(index), n, operation.raw)
         }
     }
 
@@ -325,6 +335,17 @@ extension MergeMode {
         case .sum: NNC_MERGE_SUM
         case .mul: NNC_MERGE_MUL
         case .ave: NNC_MERGE_AVERAGE
+        }
+    }
+}
+
+extension ElementwiseMerge {
+    var raw: nnc_combine_op {
+        switch self {
+        case .subtract: NNC_COMBINE_SUBTRACT
+        case .multiply: NNC_COMBINE_MULTIPLY
+        case .average: NNC_COMBINE_AVERAGE
+        case .maximum: NNC_COMBINE_MAXIMUM
         }
     }
 }

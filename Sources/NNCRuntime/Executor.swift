@@ -15,7 +15,7 @@ public final class Executor: @unchecked Sendable {
     /// Operand addresses of each instruction, flattened, and where each instruction's begin.
     let operands: UnsafeMutablePointer<UnsafeMutableRawPointer>
     let operandStart: [Int]
-    /// Input pointers for n-ary adds (filled per instruction, never reallocated).
+    /// Input pointers for n-ary adds and merges (filled per instruction, never reallocated).
     let addInputs: UnsafeMutablePointer<UnsafePointer<Float>?>
     let maxAddInputs: Int
     /// Optimizer steps taken: Adam's t, and the dropout masks' step number.
@@ -71,7 +71,13 @@ public final class Executor: @unchecked Sendable {
             }
         }
         operandStart = start
-        maxAddInputs = all.map { if case .add(_, let n) = $0.kernel { n } else { 0 } }.max() ?? 0
+        maxAddInputs =
+            all.map {
+                switch $0.kernel {
+                case .add(_, let n), .combine(_, _, let n), .combineBackward(_, _, let n, _): n
+                default: 0
+                }
+            }.max() ?? 0
         addInputs = .allocate(capacity: max(1, maxAddInputs))
         lossInstruction = plan.instructions.lastIndex { $0.phase == .loss }
         if other == nil { for (id, value) in plan.initialValues { fill(id, with: Float(value)) } }
@@ -123,7 +129,7 @@ public final class Executor: @unchecked Sendable {
                 .concatBackward, .embedding, .embeddingBackward, .loss, .update, .penalty, .penaltyGradient,
                 .clipByValue, .clipByGlobalNorm, .weightDecay, .constrain, .swishLearnable,
                 .swishLearnableBackward, .packRecurrentWeights, .dropoutMask, .scaleSteps, .sequenceMask,
-                .merge, .mergeBackward:
+                .merge, .mergeBackward, .combine, .combineBackward:
                 break
             }
         }

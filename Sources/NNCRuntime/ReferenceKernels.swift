@@ -281,6 +281,16 @@ extension ReferenceExecutor {
                 case .ave: (o[0][i], o[1][i]) = (o[2][i] / 2, o[2][i] / 2)
                 }
             }
+        case .combine(let operation, let n, let inputs):
+            for i in 0..<n { o[0][i] = Self.combine(operation, (1...inputs).map { o[$0][i] }) }
+        case .combineBackward(let operation, let n, let inputs, let index):
+            let reads = operation.backwardReadsInputs
+            for i in 0..<n {
+                o[0][i] =
+                    o[1][i]
+                    * Self.combineDerivative(
+                        operation, reads ? (2..<2 + inputs).map { o[$0][i] } : [], inputs: inputs, index)
+            }
         }
     }
 }

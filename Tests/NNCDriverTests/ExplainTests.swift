@@ -83,7 +83,10 @@ import Testing
 
     @Test func renderedExplanationShowsTheRealDiagnostic() {
         let text = Explain.render(.mergeShapeMismatch)
-        #expect(text.hasPrefix("E0301: 'add' operands must have identical shapes\n"))
+        #expect(
+            text.hasPrefix(
+                "E0301: the operands of an elementwise merge (add, subtract, multiply, average, maximum) must have identical shapes\n"
+            ))
         #expect(
             text.contains(
                 "example.yaml:5:25: error: 'add' operands must have identical shapes; got [B, 128] and [B, 64] [E0301]")

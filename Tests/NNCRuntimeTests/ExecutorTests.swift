@@ -175,6 +175,24 @@ import Testing
         try expectNoAllocations("text CNN with global max pooling") { try compile(yaml, $0) }
     }
 
+    /// The elementwise merges (their n-ary kernels take their input pointers from one array
+    /// made when the executor is) allocate nothing either.
+    @Test func mergeStepsAllocateNothing() throws {
+        let yaml = """
+            input: [8]
+            layers:
+              - dense: {units: 6, activation: tanh, name: a}
+              - dense: {units: 6, name: b, inputs: [input]}
+              - subtract: {inputs: [a, b], name: difference}
+              - multiply: {inputs: [a, b, difference], name: product}
+              - average: {inputs: [product, a], name: mean}
+              - maximum: {inputs: [mean, b, difference], name: largest}
+              - dense: {units: 4, activation: softmax}
+            loss: categorical_crossentropy
+            """
+        try expectNoAllocations("merges") { try compile(yaml, $0) }
+    }
+
     func expectNoAllocations(_ name: String, _ compile: (LoweringOptions) throws -> ExecutionPlan) throws {
         guard
             nnc_allocation_counter_active() != 0

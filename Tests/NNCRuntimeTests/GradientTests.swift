@@ -126,6 +126,23 @@ import Testing
             """
         ),
         (
+            "elementwise merges: subtract, multiply, average, maximum",
+            """
+            input: [5]
+            layers:
+              - dense: {units: 4, activation: tanh, name: a}
+              - dense: {units: 4, name: b, inputs: [input]}
+              - subtract: {inputs: [a, b], name: difference}
+              - subtract: {inputs: [b, difference], name: back}
+              - multiply: {inputs: [a, back, difference], name: product}
+              - average: {inputs: [product, a, b], name: mean}
+              - multiply: {inputs: [mean, mean], name: square}
+              - maximum: {inputs: [square, difference, b], name: largest}
+              - dense: {units: 3, activation: softmax}
+            loss: categorical_crossentropy
+            """
+        ),
+        (
             "embedding with a padding index",
             """
             input: [5]

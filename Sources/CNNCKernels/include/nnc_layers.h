@@ -14,6 +14,13 @@ void nnc_column_sums(float *db, const float *dy, int rows, int cols);
 void nnc_add(float *y, const float *const *inputs, int count, size_t n);
 /// y += x.
 void nnc_accumulate(float *y, const float *x, size_t n);
+/// The elementwise merges other than add (NNCPlan's `ElementwiseMerge`).
+typedef enum { NNC_COMBINE_SUBTRACT = 0, NNC_COMBINE_MULTIPLY = 1, NNC_COMBINE_AVERAGE = 2, NNC_COMBINE_MAXIMUM = 3 } nnc_combine_op;
+/// y = inputs merged element by element by `op`, n elements each (subtract: inputs[0] − inputs[1]).
+void nnc_combine(float *y, const float *const *inputs, int count, size_t n, nnc_combine_op op);
+/// dx = ∂y/∂inputs[index] · dy (maximum: dy where inputs[index] is the largest, on a tie the first, else 0); `inputs` may be NULL for ops whose gradient reads only dy.
+void nnc_combine_backward(float *dx, const float *dy, const float *const *inputs, int count, int index, size_t n,
+                          nnc_combine_op op);
 /// Row softmax over x[rows][cols] (max-subtracted); may run in place.
 void nnc_softmax_forward(float *y, const float *x, int rows, int cols);
 /// dx = y·(dy − Σ dy·y) per row.

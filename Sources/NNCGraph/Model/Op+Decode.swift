@@ -61,6 +61,10 @@ extension Op {
             let merge = MergeMode(rawValue: c.text("merge_mode")).map(Bidirectional.Merge.elementwise) ?? .concat
             self = .bidirectional(Bidirectional(layer: Recurrent(decoding: inner), merge: merge))
         case .add: self = .add
+        case .subtract: self = .subtract
+        case .multiply: self = .multiply
+        case .average: self = .average
+        case .maximum: self = .maximum
         case .concat: self = .concat(Concat(axis: c.integer("axis"), axisLocation: c.valueLocation("axis")))
         }
     }

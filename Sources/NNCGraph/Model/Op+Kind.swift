@@ -13,7 +13,7 @@ extension Op {
         case activation, softmax
         case embedding
         case simpleRNN = "simple_rnn", lstm, gru, bidirectional
-        case add, concat
+        case add, subtract, multiply, average, maximum, concat
 
         /// Spatial rank of convolutions and pools; 0 for everything else.
         public var spatialRank: Int {
@@ -22,7 +22,8 @@ extension Op {
             case .conv2d, .maxpool2d, .avgpool2d: 2
             case .input, .dense, .globalAvgpool, .globalMaxpool1d, .globalMaxpool2d, .flatten, .reshape, .dropout,
                 .batchnorm, .layernorm, .activation,
-                .softmax, .embedding, .simpleRNN, .lstm, .gru, .bidirectional, .add, .concat:
+                .softmax, .embedding, .simpleRNN, .lstm, .gru, .bidirectional, .add, .subtract, .multiply, .average,
+                .maximum, .concat:
                 0
             }
         }

@@ -20,7 +20,7 @@ public enum Op: Sendable, Equatable {
     case embedding(Embedding)
     case simpleRNN(Recurrent), lstm(Recurrent), gru(Recurrent)
     case bidirectional(Bidirectional)
-    case add
+    case add, subtract, multiply, average, maximum
     case concat(Concat)
 
     public var kind: Kind {
@@ -49,6 +49,10 @@ public enum Op: Sendable, Equatable {
         case .gru: .gru
         case .bidirectional: .bidirectional
         case .add: .add
+        case .subtract: .subtract
+        case .multiply: .multiply
+        case .average: .average
+        case .maximum: .maximum
         case .concat: .concat
         }
     }
@@ -62,7 +66,8 @@ public enum Op: Sendable, Equatable {
         case .activation(let a): a
         case .input, .maxpool1d, .maxpool2d, .avgpool1d, .avgpool2d, .globalAvgpool, .globalMaxpool1d, .globalMaxpool2d,
             .flatten, .reshape, .dropout,
-            .batchnorm, .layernorm, .softmax, .embedding, .simpleRNN, .lstm, .gru, .bidirectional, .add, .concat:
+            .batchnorm, .layernorm, .softmax, .embedding, .simpleRNN, .lstm, .gru, .bidirectional, .add, .subtract,
+            .multiply, .average, .maximum, .concat:
             nil
         }
     }
@@ -75,7 +80,7 @@ public enum Op: Sendable, Equatable {
         case .input, .dense, .conv1d, .conv2d, .maxpool1d, .maxpool2d, .avgpool1d, .avgpool2d, .globalAvgpool,
             .globalMaxpool1d, .globalMaxpool2d, .flatten,
             .reshape, .dropout, .batchnorm, .layernorm, .activation, .softmax, .embedding, .bidirectional, .add,
-            .concat:
+            .subtract, .multiply, .average, .maximum, .concat:
             activation
         }
     }
@@ -87,7 +92,8 @@ public enum Op: Sendable, Equatable {
         case .bidirectional(let b): b.layer
         case .input, .dense, .conv1d, .conv2d, .maxpool1d, .maxpool2d, .avgpool1d, .avgpool2d, .globalAvgpool,
             .globalMaxpool1d, .globalMaxpool2d, .flatten,
-            .reshape, .dropout, .batchnorm, .layernorm, .activation, .softmax, .embedding, .add, .concat:
+            .reshape, .dropout, .batchnorm, .layernorm, .activation, .softmax, .embedding, .add, .subtract, .multiply,
+            .average, .maximum, .concat:
             nil
         }
     }
@@ -103,7 +109,7 @@ public enum Op: Sendable, Equatable {
         case .bidirectional(let b): b.layer.weights
         case .input, .maxpool1d, .maxpool2d, .avgpool1d, .avgpool2d, .globalAvgpool, .globalMaxpool1d, .globalMaxpool2d,
             .flatten, .reshape, .dropout,
-            .batchnorm, .layernorm, .activation, .softmax, .add, .concat:
+            .batchnorm, .layernorm, .activation, .softmax, .add, .subtract, .multiply, .average, .maximum, .concat:
             nil
         }
     }
@@ -116,7 +122,8 @@ public enum Op: Sendable, Equatable {
         case .avgpool1d(let p), .avgpool2d(let p): p.window
         case .input, .dense, .globalAvgpool, .globalMaxpool1d, .globalMaxpool2d, .flatten, .reshape, .dropout,
             .batchnorm, .layernorm, .activation,
-            .softmax, .embedding, .simpleRNN, .lstm, .gru, .bidirectional, .add, .concat:
+            .softmax, .embedding, .simpleRNN, .lstm, .gru, .bidirectional, .add, .subtract, .multiply, .average,
+            .maximum, .concat:
             nil
         }
     }

@@ -46,6 +46,10 @@ extension Lowerer {
         case .activation, .softmax: lowerActivationLayer(node)
         case .embedding: lowerEmbedding(node)
         case .add: lowerAdd(node)
+        case .subtract: lowerCombine(node, .subtract)
+        case .multiply: lowerCombine(node, .multiply)
+        case .average: lowerCombine(node, .average)
+        case .maximum: lowerCombine(node, .maximum)
         case .concat: lowerConcat(node)
         case .simpleRNN, .lstm, .gru, .bidirectional: lowerRecurrent(node)
         }
@@ -72,6 +76,10 @@ extension Lowerer {
         case .activation, .softmax: activationLayerGradient(node)
         case .embedding: embeddingGradient(node)
         case .add: addGradient(node)
+        case .subtract: combineGradient(node, .subtract)
+        case .multiply: combineGradient(node, .multiply)
+        case .average: combineGradient(node, .average)
+        case .maximum: combineGradient(node, .maximum)
         case .concat: concatGradient(node)
         }
     }

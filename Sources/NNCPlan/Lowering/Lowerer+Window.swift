@@ -132,7 +132,8 @@ extension Lowerer {
         case .maxpool1d, .maxpool2d, .globalMaxpool1d, .globalMaxpool2d: return .max
         case .avgpool1d(let pool), .avgpool2d(let pool): return .average(countPadding: pool.countPadding)
         case .input, .dense, .conv1d, .conv2d, .globalAvgpool, .flatten, .reshape, .dropout, .batchnorm,
-            .layernorm, .activation, .softmax, .embedding, .simpleRNN, .lstm, .gru, .bidirectional, .add,
+            .layernorm, .activation, .softmax, .embedding, .simpleRNN, .lstm, .gru, .bidirectional, .add, .subtract,
+            .multiply, .average, .maximum,
             .concat:
             preconditionFailure("'\(node.name)' is not a pooling layer")
         }

@@ -201,6 +201,17 @@ extension Registry {
                 ]),
             ComponentKind("add", doc: "element-wise sum of two or more inputs of identical shape"),
             ComponentKind(
+                "subtract",
+                doc: "element-wise difference of exactly two inputs of identical shape: the first minus the second"
+            ),
+            ComponentKind("multiply", doc: "element-wise product of two or more inputs of identical shape"),
+            ComponentKind("average", doc: "element-wise mean of two or more inputs of identical shape"),
+            ComponentKind(
+                "maximum",
+                doc:
+                    "element-wise maximum of two or more inputs of identical shape; the gradient goes to the largest input, on a tie to the first listed"
+            ),
+            ComponentKind(
                 "concat", aliases: ["concatenate"], doc: "joins inputs along an axis", short: ["axis"],
                 [
                     Attribute("axis", .int(.none), .value("-1"), "the axis to join along (per sample; -1 is the last)")
