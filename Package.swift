@@ -41,7 +41,8 @@ let package = Package(
         .plugin(name: "GitRevision", capability: .buildTool(), dependencies: ["GitRevisionTool"]),
         .executableTarget(name: "GitRevisionTool", path: "Plugins/GitRevisionTool"),
         // What the test targets share: the repository's paths, golden files, a seeded generator.
-        .target(name: "NNCTestSupport", dependencies: ["NNCRuntime"], path: "Tests/NNCTestSupport"),
+        .target(
+            name: "NNCTestSupport", dependencies: ["NNCRuntime", "CAllocationCounter"], path: "Tests/NNCTestSupport"),
         // Fuzz targets (spec loader, data readers, weights and checkpoints) and `nnc-fuzz`, which runs
         // them under libFuzzer when built with -sanitize=fuzzer (Scripts/fuzz.sh) and otherwise replays a corpus.
         .target(

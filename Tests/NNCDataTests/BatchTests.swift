@@ -1,5 +1,6 @@
 import CAllocationCounter
 import Foundation
+import NNCTestSupport
 import Testing
 
 @testable import NNCData
@@ -194,16 +195,7 @@ import Testing
     /// After warm-up, ordering an epoch and filling its batches (augmented inputs, one-hot
     /// and sparse targets) makes no heap allocation.
     @Test func fillingAllocatesNothing() throws {
-        guard
-            nnc_allocation_counter_active() != 0
-                || {
-                    _ = [Int](repeating: 0, count: 1000)
-                    return nnc_allocation_counter_active() != 0
-                }()
-        else {
-            Issue.record("the allocation counter is not active on this platform")
-            return
-        }
+        guard allocationCounterIsActive() else { return }
         let raw = try DataReader.read(Bundled.mnistTrain, labels: .classes)
         let preprocessing = try Preprocessing(scale: 1.0 / 255, inputShape: [28, 28, 1], targets: .oneHot(classes: 10))
             .fit(on: raw)

@@ -3,6 +3,7 @@ import NNCDriver
 import NNCKernels
 import NNCPlan
 import NNCRuntime
+import NNCTestSupport
 import Testing
 
 /// The fast executor against the reference executor, across planners and thread counts,
@@ -194,16 +195,7 @@ import Testing
     }
 
     func expectNoAllocations(_ name: String, _ compile: (LoweringOptions) throws -> ExecutionPlan) throws {
-        guard
-            nnc_allocation_counter_active() != 0
-                || {
-                    _ = [Int](repeating: 0, count: 1000)
-                    return nnc_allocation_counter_active() != 0
-                }()
-        else {
-            Issue.record("the allocation counter is not active on this platform")
-            return
-        }
+        guard allocationCounterIsActive() else { return }
         for mode in [LoweringOptions.Mode.training, .inference] {
             let executor = Executor(plan: try compile(LoweringOptions(mode: mode, batch: 16)), threads: 2)
             executor.initializeParameters(seed: 1)

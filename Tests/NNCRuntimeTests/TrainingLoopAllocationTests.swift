@@ -2,6 +2,7 @@ import CAllocationCounter
 import Foundation
 import NNCDriver
 import NNCKernels
+import NNCTestSupport
 import Testing
 
 /// The training loop around the plan allocates nothing per batch either: filling the batch
@@ -35,16 +36,7 @@ import Testing
     }
 
     @Test func batchesOfARealRunMakeNoHeapAllocations() throws {
-        guard
-            nnc_allocation_counter_active() != 0
-                || {
-                    _ = [Int](repeating: 0, count: 1000)
-                    return nnc_allocation_counter_active() != 0
-                }()
-        else {
-            Issue.record("the allocation counter is not active on this platform")
-            return
-        }
+        guard allocationCounterIsActive() else { return }
         let out = FileManager.default.temporaryDirectory.appendingPathComponent("nnc-alloc-\(UUID().uuidString)").path
         defer { try? FileManager.default.removeItem(atPath: out) }
         let session = try TrainingSession.make(
