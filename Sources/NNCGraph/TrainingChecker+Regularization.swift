@@ -28,4 +28,27 @@ extension TrainingChecker {
                 help: "set the rate as adamw's weight_decay and remove regularization.weight_decay, or use adam")
         }
     }
+
+    /// SGD's dampening is a number or the momentum itself, not both; and it dampens a velocity,
+    /// which needs a momentum (declared or scheduled).
+    mutating func checkDampening() {
+        guard case .sgd(let momentum, _, let dampening, true) = graph.training.optimizer.rule,
+            let optimizer = spec.optimizer, let at = optimizer.valueLocation("dampening_from_momentum")
+        else { return }
+        if dampening > 0 {
+            diagnostics.error(
+                .conflictingKeys, "SGD's dampening is given once: as a number or taken from the momentum", at: at,
+                labels: optimizer.valueLocation("dampening").map { [DiagnosticLabel($0, "dampening \(dampening)")] }
+                    ?? [],
+                help: "remove dampening (dampening_from_momentum uses each step's momentum) or dampening_from_momentum")
+        }
+        if momentum == 0, graph.training.momentumSchedule == .constant {
+            diagnostics.error(
+                .conflictingKeys, "dampening_from_momentum dampens the velocity, but this SGD keeps none (momentum 0)",
+                at: at,
+                help:
+                    "declare a momentum (e.g. `momentum: 0.9`) or a momentum_schedule, or remove dampening_from_momentum"
+            )
+        }
+    }
 }

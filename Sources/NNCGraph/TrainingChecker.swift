@@ -19,6 +19,7 @@ struct TrainingChecker {
         checkData()
         checkTransfer()
         checkRegularization()
+        checkDampening()
     }
 
     var outputNode: Node { graph[graph.output!] }

@@ -99,7 +99,9 @@ public enum LossFunction: Sendable, Equatable {
 
 /// An optimizer and its hyperparameters (the learning rate comes with each step).
 public enum OptimizerRule: Sendable, Equatable {
-    case sgd(momentum: Double, dampening: Double, nesterov: Bool)
+    /// With `dampeningFromMomentum` the dampening is each step's momentum μ (a scheduled one
+    /// included): v = μ·v + (1 − μ)·g, Hinton et al. 2012's Δw = μ·Δw − (1 − μ)·ε·g.
+    case sgd(momentum: Double, dampening: Double, nesterov: Bool, dampeningFromMomentum: Bool)
     case adagrad(initialAccumulator: Double, epsilon: Double)
     case rmsprop(rho: Double, momentum: Double, epsilon: Double, centered: Bool)
     case adadelta(rho: Double, epsilon: Double)
@@ -108,7 +110,7 @@ public enum OptimizerRule: Sendable, Equatable {
     /// Names of the state tensors kept per parameter, in operand order.
     public var stateNames: [String] {
         switch self {
-        case .sgd(let momentum, _, _): momentum > 0 ? ["velocity"] : []
+        case .sgd(let momentum, _, _, _): momentum > 0 ? ["velocity"] : []
         case .adagrad: ["accumulator"]
         case .rmsprop(_, let momentum, _, let centered):
             ["mean_square"] + (centered ? ["mean_gradient"] : []) + (momentum > 0 ? ["momentum"] : [])

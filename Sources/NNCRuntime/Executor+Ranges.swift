@@ -75,9 +75,10 @@ struct RangeJob {
         _ n: Int, learningRate lr: Float, momentum override: Float?, step: Int
     ) {
         switch rule {
-        case .sgd(let declared, let dampening, let nesterov):
+        case .sgd(let declared, let dampening, let nesterov, let tied):
             let momentum = declared > 0 ? (override ?? Float(declared)) : 0
-            nnc_sgd_update(w, g, declared > 0 ? s.0 : nil, n, lr, momentum, Float(dampening), nesterov ? 1 : 0)
+            nnc_sgd_update(
+                w, g, declared > 0 ? s.0 : nil, n, lr, momentum, tied ? momentum : Float(dampening), nesterov ? 1 : 0)
         case .adagrad(_, let epsilon):
             nnc_adagrad_update(w, g, s.0, n, lr, Float(epsilon))
         case .rmsprop(let rho, let declared, let epsilon, let centered):

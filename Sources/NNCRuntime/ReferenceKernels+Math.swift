@@ -254,12 +254,12 @@ extension ReferenceExecutor {
         let t = Double(steps + 1)
         for i in 0..<n {
             switch rule {
-            case .sgd(let mu, let dampening, let nesterov):
+            case .sgd(let mu, let dampening, let nesterov, let tied):
                 if mu == 0 {
                     w[i] -= lr * g[i]
                     continue
                 }
-                o[2][i] = mu * o[2][i] + (1 - dampening) * g[i]
+                o[2][i] = mu * o[2][i] + (1 - (tied ? mu : dampening)) * g[i]
                 w[i] -= lr * (nesterov ? g[i] + mu * o[2][i] : o[2][i])
             case .adagrad(_, let eps):
                 o[2][i] += g[i] * g[i]

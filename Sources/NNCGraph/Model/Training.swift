@@ -54,7 +54,8 @@ public enum Metric: Sendable, Equatable {
 /// The optimizer a spec declares, with its base learning rate.
 public struct Optimizer: Sendable, Equatable {
     public enum Rule: Sendable, Equatable {
-        case sgd(momentum: Double, nesterov: Bool, dampening: Double)
+        /// `dampeningFromMomentum`: the dampening is the (scheduled) momentum of each step.
+        case sgd(momentum: Double, nesterov: Bool, dampening: Double, dampeningFromMomentum: Bool)
         case adagrad(initialAccumulator: Double, epsilon: Double)
         case rmsprop(rho: Double, momentum: Double, epsilon: Double, centered: Bool)
         case adadelta(rho: Double, epsilon: Double)
@@ -81,7 +82,7 @@ public struct Optimizer: Sendable, Equatable {
     /// The optimizer's own momentum μ (what a constant momentum schedule keeps); 0 without one.
     public var momentum: Double {
         switch rule {
-        case .sgd(let m, _, _), .rmsprop(_, let m, _, _): m
+        case .sgd(let m, _, _, _), .rmsprop(_, let m, _, _): m
         case .adagrad, .adadelta, .adam, .adamw: 0
         }
     }

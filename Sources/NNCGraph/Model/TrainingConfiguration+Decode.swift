@@ -95,7 +95,9 @@ extension Optimizer {
         let rule: Rule =
             switch c.kind.name {
             case "sgd":
-                .sgd(momentum: c.number("momentum"), nesterov: c.flag("nesterov"), dampening: c.number("dampening"))
+                .sgd(
+                    momentum: c.number("momentum"), nesterov: c.flag("nesterov"), dampening: c.number("dampening"),
+                    dampeningFromMomentum: c.flag("dampening_from_momentum"))
             case "adagrad": .adagrad(initialAccumulator: c.number("initial_accumulator"), epsilon: c.number("epsilon"))
             case "rmsprop":
                 .rmsprop(

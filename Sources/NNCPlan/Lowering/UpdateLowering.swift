@@ -40,7 +40,8 @@ struct UpdateLowering {
         if case .linear(let from, let to, _, _) = training.momentumSchedule {
             let scheduled = max(from, to)
             switch rule {
-            case .sgd(let m, let d, let n) where m == 0: rule = .sgd(momentum: scheduled, dampening: d, nesterov: n)
+            case .sgd(let m, let d, let n, let tied) where m == 0:
+                rule = .sgd(momentum: scheduled, dampening: d, nesterov: n, dampeningFromMomentum: tied)
             case .rmsprop(let rho, let m, let e, let c) where m == 0:
                 rule = .rmsprop(rho: rho, momentum: scheduled, epsilon: e, centered: c)
             case .sgd, .rmsprop, .adagrad, .adadelta, .adam: break
@@ -172,8 +173,8 @@ extension OptimizerRule {
     /// The update rule of the spec's optimizer (adamw is adam with decoupled decay).
     init(_ optimizer: Optimizer) {
         switch optimizer.rule {
-        case .sgd(let momentum, let nesterov, let dampening):
-            self = .sgd(momentum: momentum, dampening: dampening, nesterov: nesterov)
+        case .sgd(let momentum, let nesterov, let dampening, let tied):
+            self = .sgd(momentum: momentum, dampening: dampening, nesterov: nesterov, dampeningFromMomentum: tied)
         case .adagrad(let initial, let epsilon): self = .adagrad(initialAccumulator: initial, epsilon: epsilon)
         case .rmsprop(let rho, let momentum, let epsilon, let centered):
             self = .rmsprop(rho: rho, momentum: momentum, epsilon: epsilon, centered: centered)

@@ -58,6 +58,10 @@ extension Registry {
                     Attribute(
                         "dampening", .float(.unit), .value("0.0"),
                         "scales the new gradient in the velocity by (1 − dampening)"),
+                    Attribute(
+                        "dampening_from_momentum", .bool, .value("false"),
+                        "dampening equal to each step's momentum μ, scheduled or not: v = μ·v + (1 − μ)·g, Hinton et al. 2012's Δw = μ·Δw − (1 − μ)·ε·g, whose steps stay ε·g on average however μ grows"
+                    ),
                 ]),
             ComponentKind(
                 "adagrad", doc: "per-weight steps scaled by the root of summed squared gradients (Duchi et al. 2011)",
