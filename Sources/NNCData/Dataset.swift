@@ -65,3 +65,20 @@ public enum InputEncoding: Sendable, Equatable {
     /// Token ids expanded to one-hot float vectors: input [T, vocabulary].
     case oneHotTokens(vocabulary: Int)
 }
+
+extension Dataset {
+    /// The samples at `indices`, in that order, prepared as they are (`nnc doctor`'s tiny batch).
+    public func subset(_ indices: [Int]) -> Dataset {
+        let width = storedWidth
+        var values: [Float] = []
+        values.reserveCapacity(indices.count * width)
+        for i in indices { values += features[(i * width)..<((i + 1) * width)] }
+        return Dataset(
+            name: name, inputName: inputName, sampleShape: sampleShape,
+            storedShape: imageShape == sampleShape ? nil : imageShape, features: values, input: input,
+            targets: targets.subset(indices), encoding: encoding)
+    }
+
+    /// Sample `i`'s stored values (token ids for token inputs).
+    public func sample(_ i: Int) -> ArraySlice<Float> { features[(i * storedWidth)..<((i + 1) * storedWidth)] }
+}

@@ -7,10 +7,10 @@ extension DiagnosticCode {
         public var badExample: String
         public var fixedExample: String
         /// How the examples are read: "yaml", "nn" (the DSL), "shorthand", "path", "plan"
-        /// How the examples are read: "yaml", "nn" (the DSL), "shorthand", "path", "plan"
         /// (YAML that checks cleanly but fails to compile), "run" (a command whose problem
         /// appears only when training runs: shown, not executed here; the training tests
-        /// trigger each such code for real), or one of the data kinds, read by NNCData's
+        /// trigger each such code for real), "doctor" (a finding of `nnc doctor`: shown, not
+        /// executed here; the fixtures in Tests/Fixtures/doctor trigger each for real), or one of the data kinds, read by NNCData's
         /// `DataExample`: "csv" (the text of a CSV file, label first, 3 classes, for a model
         /// with input [4]), "idx" (the bytes of an IDX file in hex), "data path" (a data
         /// file's path), "labels" (the shape of an NPY labels file, for a model with one
@@ -327,7 +327,7 @@ extension DiagnosticCode {
         case .trainingDiverged:
             return Documentation(
                 explanation:
-                    "A training step produced a loss that is NaN or infinite, or one more than 10,000 times the untrained model's (the first step's loss: a healthy run's loss falls from there; among the bundled examples only a learning rate of 10 spikes past 1.2 times it, to 173 times, and recovers), or the weights became NaN while the loss stayed finite (a ReLU maps NaN to 0 and hides it); training stopped before that step changed any weight. The message names the step, its learning rate and the first layer whose output went non-finite (and any parameter that already was, when an earlier update overflowed), or how far the loss grew. The usual causes are a learning rate too large for the model, exploding gradients in a deep or recurrent network, or inputs that were not scaled. Lower the learning rate, clip gradients (`regularization: {clip_norm: 1.0}`) or scale the data; the last checkpoint in the run folder is the last good state. NaN in the data itself is refused when the data are read.",
+                    "A training step produced a loss that is NaN or infinite, or one more than 10,000 times the untrained model's (the first step's loss: a healthy run's loss falls from there; among the bundled examples only hinton_dropout_mlp's learning rate of 10 goes past 1.2 times it, to 9.1 times, and recovers), or the weights became NaN while the loss stayed finite (a ReLU maps NaN to 0 and hides it); training stopped before that step changed any weight. The message names the step, its learning rate and the first layer whose output went non-finite (and any parameter that already was, when an earlier update overflowed), or how far the loss grew. The usual causes are a learning rate too large for the model, exploding gradients in a deep or recurrent network, or inputs that were not scaled. Lower the learning rate, clip gradients (`regularization: {clip_norm: 1.0}`) or scale the data; the last checkpoint in the run folder is the last good state. NaN in the data itself is refused when the data are read.",
                 badExample: "nnc train models/iris_mlp.yaml   # with optimizer: {sgd: 1000000.0}",
                 fixedExample: "nnc train models/iris_mlp.yaml   # with optimizer: {sgd: 0.01}",
                 exampleKind: "run")
@@ -366,6 +366,111 @@ extension DiagnosticCode {
                 badExample: "nnc train models/lenet5.yaml --out runs/a &\nnnc train models/lenet5.yaml --out runs/a",
                 fixedExample: "nnc train models/lenet5.yaml --out runs/a &\nnnc train models/lenet5.yaml --out runs/b",
                 exampleKind: "run")
+        case .doctorInitialLoss:
+            return Documentation(
+                explanation:
+                    "Before any training, a model's predictions carry no information, so its loss has a known value: ln C for C-class cross-entropy (a uniform guess), ln 2 per output for binary cross-entropy, about the mean squared label for a regression output that starts near 0. `nnc doctor` compares the untrained model's loss on its first batch with that value; more than twice it (four times for regression) means the untrained outputs are already confident, usually because the initial weights or the inputs are too large; less than half means the model already knows the labels, which suggests they leak into the inputs.",
+                badExample: "nnc doctor model.yaml   # init: {weights: {normal: {std: 1.0}}}",
+                fixedExample: "nnc doctor model.yaml   # init: {weights: glorot_uniform}",
+                exampleKind: "doctor")
+        case .doctorDiverged:
+            return Documentation(
+                explanation:
+                    "`nnc doctor` trains the untrained model on one batch of the spec's size (the same number of samples per class), as the spec trains, at its first learning rate. The loss rose above ten times its start, or became NaN or infinite: the learning rate is too large for this model. With SGD momentum μ the effective step is lr/(1 − μ), so a rate taken from a paper that scales its steps by (1 − μ) (Hinton et al. 2012: Δw = μ·Δw − (1 − μ)·ε·g) must be multiplied by (1 − μ) here.",
+                badExample: "nnc doctor model.yaml   # optimizer: {sgd: {learning_rate: 10.0, momentum: 0.5}}",
+                fixedExample: "nnc doctor model.yaml   # optimizer: {sgd: {learning_rate: 0.1, momentum: 0.5}}",
+                exampleKind: "doctor")
+        case .doctorCannotOverfit:
+            return Documentation(
+                explanation:
+                    "A working model learns one batch by heart: trained alone on one batch of the spec's size (the same number of samples per class), as the spec trains and at its first learning rate, its loss must fall below a tenth of where it started within the step budget (`--steps`, 500 by default). When it does not, something is wrong before any question of data or generalization: the loss does not suit the output (a linear output under cross-entropy), a path is frozen or cut off, or the learning rate is far too small. Dropout and penalties slow this down but should not stop it (they stay on: some recipes need their noise).",
+                badExample: "nnc doctor model.yaml   # optimizer: {sgd: 0.00001}",
+                fixedExample: "nnc doctor model.yaml   # optimizer: {sgd: 0.1}",
+                exampleKind: "doctor")
+        case .doctorUnchangedWeights:
+            return Documentation(
+                explanation:
+                    "After one training step on the first batch, every trainable tensor should differ from its initial value. One that did not either received a gradient of exactly 0 (nothing downstream depends on it: a layer whose ReLU units are all dead, a branch cut off from the loss) or a step too small to change a float32 value (a learning rate of 0 or close to it).",
+                badExample: "nnc doctor model.yaml   # optimizer: {sgd: 0.0}",
+                fixedExample: "nnc doctor model.yaml   # optimizer: {sgd: 0.01}",
+                exampleKind: "doctor")
+        case .doctorNothingTrains:
+            return Documentation(
+                explanation:
+                    "Every layer of the model is frozen (`trainable: false`), so training cannot change it: the loss stays where it starts. Freezing is for transfer learning, where some layers keep pretrained weights while others learn.",
+                badExample: "nnc doctor model.yaml   # every layer with trainable: false",
+                fixedExample: "nnc doctor model.yaml   # the last layer trainable",
+                exampleKind: "doctor")
+        case .doctorFrozenChanged:
+            return Documentation(
+                explanation:
+                    "One training step changed a tensor of a layer declared `trainable: false`. nnc gives frozen tensors no gradient and no update, so this would be a bug in nnc itself; please report it with the spec.",
+                badExample: "nnc doctor model.yaml   # a frozen layer changed by a step",
+                fixedExample: "nnc doctor model.yaml   # the same spec after the bug is fixed",
+                exampleKind: "doctor")
+        case .doctorLargeStep:
+            return Documentation(
+                explanation:
+                    "The first training step changed a weight tensor by more than its own size (‖Δw‖/‖w‖ > 1), or a gradient was not finite. Healthy training changes weights by about a thousandth of their size per step; a step as large as the weights throws away what they held and usually diverges within a few steps. Lower the learning rate; with SGD momentum μ remember the effective step lr/(1 − μ).",
+                badExample: "nnc doctor model.yaml   # optimizer: {sgd: 10.0}",
+                fixedExample: "nnc doctor model.yaml   # optimizer: {sgd: 0.01}",
+                exampleKind: "doctor")
+        case .doctorVanishingGradient:
+            return Documentation(
+                explanation:
+                    "On the first batch, one weight tensor's gradient is more than 10,000 times smaller than another's: it will barely learn while the others do. Typical of deep stacks of sigmoid or tanh layers, whose derivatives (at most ¼ and 1) multiply layer by layer, and of poorly scaled initial weights. ReLU-like activations, batch or layer normalization, residual connections and He or Glorot initialization keep gradients comparable.",
+                badExample: "nnc doctor model.yaml   # ten sigmoid layers",
+                fixedExample: "nnc doctor model.yaml   # ten relu layers with he_normal",
+                exampleKind: "doctor")
+        case .doctorDeadUnits:
+            return Documentation(
+                explanation:
+                    "More than half of a ReLU layer's units output 0 for every sample of the first batch. A unit that is 0 everywhere passes no gradient to its weights, so it may never recover: capacity lost before training starts. Usually large negative biases, a large learning rate that pushed units into the negative range, or unscaled inputs. He initialization, a smaller learning rate, leaky_relu or scaled inputs help.",
+                badExample: "nnc doctor model.yaml   # bias initializer {constant: -5}",
+                fixedExample: "nnc doctor model.yaml   # bias initializer zeros",
+                exampleKind: "doctor")
+        case .doctorSaturatedUnits:
+            return Documentation(
+                explanation:
+                    "More than half of a sigmoid or tanh layer's outputs on the first batch are within 0.01 of the function's bounds, where its derivative is nearly 0: those units learn very slowly. Usually inputs that are not scaled or initial weights that are too large.",
+                badExample: "nnc doctor model.yaml   # tanh layer on pixels 0-255",
+                fixedExample: "nnc doctor model.yaml   # preprocess: {scale: 1/255}",
+                exampleKind: "doctor")
+        case .doctorMissingClass:
+            return Documentation(
+                explanation:
+                    "The output has C classes but some class number never appears among the training labels. A missing class 0 with labels 1…C usually means the labels count from 1; nnc's class numbers run from 0 to C − 1. Otherwise the output may have more units than there are classes, or a split lost a class.",
+                badExample: "nnc doctor model.yaml   # labels 1..3 with a 4-unit output",
+                fixedExample: "nnc doctor model.yaml   # labels 0..2 with a 3-unit output",
+                exampleKind: "doctor")
+        case .doctorImbalancedClasses:
+            return Documentation(
+                explanation:
+                    "One class has more than ten times the training samples of another. A model can then score a high accuracy by favouring the common classes; per-class metrics tell the truth, and resampling the rare classes or weighting the loss counters it.",
+                badExample: "nnc doctor model.yaml   # 1,000 samples of class 0, 20 of class 1",
+                fixedExample: "nnc doctor model.yaml   # classes resampled to similar counts",
+                exampleKind: "doctor")
+        case .doctorInputScale:
+            return Documentation(
+                explanation:
+                    "After preprocessing, the inputs' mean or standard deviation exceeds 5 in magnitude (or every value is the same). Large inputs make large first-layer outputs and gradients: sigmoid and tanh units saturate and the learning rate that suits one layer is too large for another. Scale pixels to [0, 1] with `preprocess: {scale: 1/255}`, standardize other features with `preprocess: {standardize: true}`.",
+                badExample: "nnc doctor model.yaml   # MNIST pixels 0-255",
+                fixedExample: "nnc doctor model.yaml   # preprocess: {scale: 1/255}",
+                exampleKind: "doctor")
+        case .doctorSharedSamples:
+            return Documentation(
+                explanation:
+                    "Some validation or test samples have exactly the same inputs as training samples. Their score then measures memory rather than generalization, and looks better than the model is. Remove duplicates before splitting the data.",
+                badExample: "nnc doctor model.yaml   # test.csv contains rows of train.csv",
+                fixedExample: "nnc doctor model.yaml   # duplicates removed before the split",
+                exampleKind: "doctor")
+        case .doctorBatchScaling:
+            return Documentation(
+                explanation:
+                    "`--batch-size` changed the batch size the spec's learning rate was chosen for. Averaged over a larger batch, each gradient is less noisy and the linear-scaling rule (Goyal et al. 2017) multiplies the learning rate by the same factor as the batch (with a few epochs of warm-up when it grows); keeping the rate makes a larger batch learn more slowly per sample.",
+                badExample: "nnc doctor model.yaml --batch-size 256   # spec: batch_size 32, learning rate 0.01",
+                fixedExample: "nnc doctor model.yaml --batch-size 256   # with the learning rate 0.08",
+                exampleKind: "doctor")
         case .strideDropsRows:
             return Documentation(
                 explanation:

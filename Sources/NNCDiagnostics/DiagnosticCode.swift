@@ -1,5 +1,5 @@
 /// The catalog of stable diagnostic codes. E01xx syntax, E02xx schema, E03xx shapes and
-/// graph, E04xx limits, E05xx data and runtime, W… warnings. A code never changes meaning;
+/// graph, E04xx limits, E05xx data and runtime, W… warnings, D… `nnc doctor`'s findings. A code never changes meaning;
 /// `nnc explain CODE` prints `explanation` (see `DiagnosticCode+Explanation.swift`).
 public enum DiagnosticCode: String, Sendable, CaseIterable, Codable {
     // Syntax
@@ -61,6 +61,24 @@ public enum DiagnosticCode: String, Sendable, CaseIterable, Codable {
     case nonFiniteWeights = "E0524"
     case runFolderInUse = "E0525"
 
+    // nnc doctor's findings: D01xx the untrained loss, D02xx learning, D03xx gradients and
+    // activations, D04xx the data, D05xx settings.
+    case doctorInitialLoss = "D0101"
+    case doctorDiverged = "D0201"
+    case doctorCannotOverfit = "D0202"
+    case doctorUnchangedWeights = "D0203"
+    case doctorNothingTrains = "D0204"
+    case doctorFrozenChanged = "D0205"
+    case doctorLargeStep = "D0301"
+    case doctorVanishingGradient = "D0302"
+    case doctorDeadUnits = "D0303"
+    case doctorSaturatedUnits = "D0304"
+    case doctorMissingClass = "D0401"
+    case doctorImbalancedClasses = "D0402"
+    case doctorInputScale = "D0403"
+    case doctorSharedSamples = "D0404"
+    case doctorBatchScaling = "D0501"
+
     // Warnings
     case strideDropsRows = "W0301"
     case deadBranch = "W0302"
@@ -120,6 +138,21 @@ public enum DiagnosticCode: String, Sendable, CaseIterable, Codable {
         case .unwritableOutput: "a file of the run folder cannot be written"
         case .nonFiniteWeights: "a weights or checkpoint file holds NaN or infinite values"
         case .runFolderInUse: "another training run is writing to the same run folder"
+        case .doctorInitialLoss: "the untrained model's loss is far from its expected value"
+        case .doctorDiverged: "the loss of a single batch diverged at the spec's learning rate"
+        case .doctorCannotOverfit: "the model cannot learn a single batch by heart"
+        case .doctorUnchangedWeights: "a training step left a trainable tensor unchanged"
+        case .doctorNothingTrains: "no parameter of the model is trainable"
+        case .doctorFrozenChanged: "a training step changed a frozen tensor"
+        case .doctorLargeStep: "the first step changed weights by more than their size, or a gradient is not finite"
+        case .doctorVanishingGradient: "one tensor's gradient is orders of magnitude smaller than another's"
+        case .doctorDeadUnits: "most of a ReLU layer's units are dead on the first batch"
+        case .doctorSaturatedUnits: "most of a sigmoid or tanh layer's outputs are saturated"
+        case .doctorMissingClass: "a class of the output never appears in the training labels"
+        case .doctorImbalancedClasses: "the training classes are strongly imbalanced"
+        case .doctorInputScale: "the inputs are far from unit scale after preprocessing"
+        case .doctorSharedSamples: "validation or test samples also appear in the training data"
+        case .doctorBatchScaling: "the batch size changed but the learning rate did not"
         case .strideDropsRows: "the stride does not tile the input: trailing rows or columns are dropped"
         case .deadBranch: "a layer's output reaches no model output"
         case .deepSigmoid: "a deep sigmoid or tanh stack with a small init will barely learn"

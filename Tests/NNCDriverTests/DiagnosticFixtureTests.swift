@@ -63,7 +63,7 @@ import Testing
         // rendered text in NNCDataTests, ExplainTests and TrainingTests instead.
         let exempt = DiagnosticCode.allCases.filter {
             $0 == .unreadableFile || DataExample.kinds.contains($0.documentation.exampleKind)
-                || $0.documentation.exampleKind == "run"
+                || ["run", "doctor"].contains($0.documentation.exampleKind)
         }
         let missing = DiagnosticCode.allCases.filter { !covered.contains($0.rawValue) && !exempt.contains($0) }.map(
             \.rawValue)

@@ -7,10 +7,10 @@ import Testing
 /// fixed example checks without any diagnostic.
 @Suite struct ExplainTests {
     /// Codes whose examples are models: all but E0105, whose example is a file path, the
-    /// data codes (E05xx), whose examples are data files, and the training-run codes (their
-    /// tests are in TrainingTests).
+    /// data codes (E05xx), whose examples are data files, the training-run codes (their
+    /// tests are in TrainingTests) and the doctor's findings (Tests/Fixtures/doctor).
     static let runnable = DiagnosticCode.allCases.filter {
-        !["path", "run"].contains($0.documentation.exampleKind)
+        !["path", "run", "doctor"].contains($0.documentation.exampleKind)
             && !DataExample.kinds.contains($0.documentation.exampleKind)
     }
     static let dataCodes = DiagnosticCode.allCases.filter { DataExample.kinds.contains($0.documentation.exampleKind) }
@@ -21,7 +21,7 @@ import Testing
         #expect(!code.documentation.badExample.isEmpty && !code.documentation.fixedExample.isEmpty)
         #expect(code.documentation.badExample != code.documentation.fixedExample)
         #expect(
-            ["yaml", "nn", "shorthand", "path", "plan", "run"].contains(code.documentation.exampleKind)
+            ["yaml", "nn", "shorthand", "path", "plan", "run", "doctor"].contains(code.documentation.exampleKind)
                 || Self.dataCodes.contains(code))
     }
 

@@ -4,7 +4,7 @@ import NNCSpec
 
 /// The `--format json` shapes of check and summary results, for tools and scripts.
 public enum JSONReports {
-    struct DiagnosticJSON: Encodable {
+    public struct DiagnosticJSON: Encodable {
         struct Label: Encodable {
             var line: Int
             var column: Int
@@ -71,7 +71,7 @@ public enum JSONReports {
     }
 
     /// The first `DiagnosticRenderer.limit` diagnostics, their texts clipped as printed ones are.
-    static func diagnostics(_ list: [Diagnostic]) -> [DiagnosticJSON] {
+    public static func diagnostics(_ list: [Diagnostic]) -> [DiagnosticJSON] {
         list.prefix(DiagnosticRenderer.limit).map { $0.clipped() }.map { d in
             DiagnosticJSON(
                 severity: d.severity.rawValue, code: d.code.rawValue, message: d.message,
@@ -135,7 +135,7 @@ public enum JSONReports {
         list.count > DiagnosticRenderer.limit ? list.count - DiagnosticRenderer.limit : nil
     }
 
-    static func encode(_ value: some Encodable) -> String {
+    public static func encode(_ value: some Encodable) -> String {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         let data = (try? encoder.encode(value)) ?? Data("{}".utf8)
