@@ -57,7 +57,8 @@ extension Examination {
                     at: dataLocation,
                     help: "report per-class metrics, resample the rare classes, or weight the loss"))
         }
-        return "\(counts.count) classes, \(fewest.grouped)–\(most.grouped) samples each"
+        let each = fewest == most ? most.grouped : "\(fewest.grouped)–\(most.grouped)"
+        return "\(counts.count) classes, \(each) samples each"
     }
 
     /// D0403: inputs far from unit scale after preprocessing (or all the same).
