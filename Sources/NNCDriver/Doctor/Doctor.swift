@@ -162,20 +162,9 @@ struct Examination {
         checks.append(Doctor.Check(name: name, verdict: verdict, summary: summary))
     }
 
-    /// A training executor of `model` (the spec's graph by default) for `batch` samples, with
-    /// the spec's initial weights and dropout seed.
-    func executor(batch: Int, of model: Graph? = nil) throws(TrainingFailure) -> Executor {
-        let plan = try Trainer.compile(model ?? graph, spec, LoweringOptions(mode: .training, batch: batch))
-        if let refusal = MemoryBudget.refusal(
-            needing: plan.totalBytes, what: "the training plan", mode: .training, batch: batch, graph: graph,
-            spec: spec, at: spec.train?.valueLocation("batch_size") ?? spec.inputLocation)
-        {
-            throw TrainingFailure([refusal])
-        }
-        let executor = Executor(plan: plan, pool: pool)
-        executor.initializeParameters(seed: options.seed)
-        executor.seed = Trainer.dropoutSeed(options.seed)
-        return executor
+    /// A training executor for `batch` samples with the spec's initial weights and dropout seed.
+    func executor(batch: Int) throws(TrainingFailure) -> Executor {
+        try Trainer.freshExecutor(graph, spec, batch: batch, options: options, pool: pool)
     }
 
     /// Fills `executor` with the samples of `dataset` at `positions` of the epoch `order`.
