@@ -86,6 +86,7 @@ public enum DiagnosticCode: String, Sendable, CaseIterable, Codable {
     case softmaxThenLogits = "W0304"
     case unusedBlock = "W0201"
     case missingDataFile = "W0202"
+    case scheduleIgnoresRate = "W0203"
 
     /// A one-line title, for `nnc explain --list` and docs.
     public var title: String {
@@ -159,6 +160,7 @@ public enum DiagnosticCode: String, Sendable, CaseIterable, Codable {
         case .softmaxThenLogits: "softmax output fed to a loss that expects logits"
         case .unusedBlock: "a block is defined but never used"
         case .missingDataFile: "a file the spec names (data, transfer weights) does not exist"
+        case .scheduleIgnoresRate: "the schedule sets every rate itself: the optimizer's learning_rate is not used"
         }
     }
 

@@ -162,7 +162,10 @@ struct TrainingChecker {
     /// location and was reported already: it is not compared.
     private mutating func checkSchedules() {
         let epochs = graph.training.train.epochs
-        if let written = spec.schedule { checkSchedule(graph.training.schedule, written: written, epochs: epochs) }
+        if let written = spec.schedule {
+            checkSchedule(graph.training.schedule, written: written, epochs: epochs)
+            checkIgnoredRate(graph.training.schedule, written: written)
+        }
         if let written = spec.momentumSchedule,
             case .linear(_, _, let duration, .epochs) = graph.training.momentumSchedule
         {
@@ -193,6 +196,30 @@ struct TrainingChecker {
                 checkSchedule(then, written: writtenThen, epochs: unit == .epochs ? epochs - duration : epochs)
             }
         }
+    }
+
+    /// W0203: one_cycle and piecewise set every rate themselves (after a warm-up, too), so a
+    /// learning_rate written in the optimizer is never used.
+    private mutating func checkIgnoredRate(_ schedule: LearningRateSchedule, written: ComponentSpec) {
+        var setsEveryRate: LearningRateSchedule = schedule
+        if case .warmup(_, _, let then, _) = schedule { setsEveryRate = then }
+        let what: String
+        switch setsEveryRate {
+        case .oneCycle(let maximum, _, _, let div, _, _):
+            what = "one_cycle sets every step's rate from max_learning_rate (\(maximum / div) up to \(maximum))"
+        case .piecewise:
+            what = "piecewise sets every step's rate to one of its values"
+        case .constant, .step, .exponential, .inverseTime, .polynomial, .cosine, .warmup, .plateau:
+            return
+        }
+        guard let optimizer = spec.optimizer, optimizer.isExplicit("learning_rate"),
+            let at = optimizer.valueLocation("learning_rate")
+        else { return }
+        diagnostics.warning(
+            .scheduleIgnoresRate,
+            "\(what), so the optimizer's learning_rate \(graph.training.optimizer.learningRate) is never used",
+            at: at, labels: [DiagnosticLabel(written.location, "the schedule")],
+            help: "remove the optimizer's learning_rate, or set the rates in the schedule")
     }
 
     private mutating func checkDuration(_ duration: Int, of phase: String, written s: ComponentSpec, epochs: Int) {
