@@ -37,6 +37,15 @@ extension GraphBuilder {
             text =
                 "MACs = \(outputs.grouped) outputs × \(k)·\(x.channels / groups) = \(macs.grouped); "
                 + "2 × MACs + \(outputs.grouped) × (\(bias) bias + \(act) activation) = \(flops.grouped)"
+        case .depthwiseConv2d(let d):
+            let k = d.window.size.reduce(1, *)
+            let bias = d.useBias ? 1 : 0
+            let act = d.activation.flops
+            macs = outputs * k
+            flops = 2 * macs + outputs * (bias + act)
+            text =
+                "MACs = \(outputs.grouped) outputs × \(k)·1 (each reads one input channel) = \(macs.grouped); "
+                + "2 × MACs + \(outputs.grouped) × (\(bias) bias + \(act) activation) = \(flops.grouped)"
         case .maxpool1d(let p), .maxpool2d(let p):
             let k = TensorShape.checkedProduct(p.window.size) ?? Int.max
             flops = outputs.saturatingTimes(k - 1)

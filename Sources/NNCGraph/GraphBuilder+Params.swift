@@ -26,6 +26,11 @@ extension GraphBuilder {
             tensors =
                 [tensor("kernel", c.window.size + [x.channels / c.groups, c.filters])]
                 + (c.useBias ? [tensor("bias", [c.filters])] : [])
+        case .depthwiseConv2d(let d):
+            // Keras's [kh, kw, C, multiplier]; the output (checked) holds its C·multiplier channels.
+            tensors =
+                [tensor("kernel", d.window.size + [x.channels, d.depthMultiplier])]
+                + (d.useBias ? [tensor("bias", [x.channels * d.depthMultiplier])] : [])
         case .batchnorm(let b):
             let ch = x.channels
             if b.scale { tensors.append(tensor("gamma", [ch])) }
@@ -86,6 +91,19 @@ extension GraphBuilder {
             let perFilter = k.reduce(1, *) * perGroup
             return "(\(window)\(bias ? " + 1" : "")) × \(filters) = \(((perFilter + (bias ? 1 : 0)) * filters).grouped)"
                 + (groups > 1 ? " (\(groups) groups of \(perGroup) input channels)" : "")
+        case .depthwiseConv2d(let d):
+            let k = d.window.size
+            let channels = x.channels
+            let m = d.depthMultiplier
+            let bias = d.useBias
+            let window = k.map(String.init).joined(separator: "·")
+            let count = (k.reduce(1, *) + (bias ? 1 : 0)) * channels * m
+            let pytorch =
+                convention == .pytorch
+                ? "; PyTorch: Conv2d(\(channels), \(channels * m), (\(k.map(String.init).joined(separator: ", "))), groups=\(channels)), weight [\(channels * m), 1, \(k.map(String.init).joined(separator: ", "))]"
+                : ""
+            return "(\(window)\(bias ? " + 1" : "")) × \(channels)·\(m) = \(count.grouped) "
+                + "(\(channels) \(channels.noun("channel")) × depth multiplier \(m), one \(k.map(String.init).joined(separator: "×")) filter each\(pytorch))"
         case .batchnorm(let b):
             let ch = x.channels
             let learned = (b.scale ? 1 : 0) + (b.center ? 1 : 0)

@@ -14,6 +14,9 @@ extension GraphBuilder {
             return TensorShape(x.dims.dropLast() + [d.units])
         case .conv1d(let c), .conv2d(let c):
             return windowed(&node, c.window, convolution: c, layer: layer, input: inputs[0])
+        case .depthwiseConv2d(let d):
+            return windowed(
+                &node, d.window, convolution: d.grouped(channels: x.channels), layer: layer, input: inputs[0])
         case .maxpool1d(let p), .maxpool2d(let p):
             return windowed(&node, p.window, convolution: nil, layer: layer, input: inputs[0])
         case .avgpool1d(let p), .avgpool2d(let p):

@@ -49,6 +49,10 @@ import Testing
         Case(input: "[28, 28]", layer: "gru: {units: 128, reset_after: false}", total: 60_288, pytorch: 60_672),
         Case(input: "[200, 64]", layer: "bidirectional: {lstm: 32}", total: 24_832, pytorch: 25_088),
         Case(input: "[16]", layer: "dense: {units: 4, activation: {swish: {learnable: true}}}", total: 69),
+        // Keras 3's DepthwiseConv2D: kh·kw·C·multiplier + C·multiplier; PyTorch's Conv2d(groups=C) the same.
+        Case(input: "[9, 9, 3]", layer: "depthwise_conv2d: {kernel: 3, padding: same, depth_multiplier: 2}", total: 60),
+        Case(input: "[9, 9, 6]", layer: "depthwise_conv2d: {kernel: [5, 3], stride: 2, use_bias: false}", total: 90),
+        Case(input: "[3, 3, 6]", layer: "depthwise_conv2d: {kernel: 2, dilation: 2, depth_multiplier: 3}", total: 90),
         Case(input: "[28, 28, 1]", layer: "maxpool2d: 2", total: 0),
         Case(input: "[28, 28, 1]", layer: "flatten", total: 0),
     ]
@@ -172,6 +176,34 @@ import Testing
                     text: "[B, 5, 4, 3] → the maximum of each of the 3 channels over its 5×4 = 20 positions → [B, 3]"),
                 Explanation(topic: "flops", text: "3 channels × (20 − 1) comparisons = 57"),
             ])
+    }
+
+    /// Keras 3's DepthwiseConv2D shapes (9×9×3 → 9×9×6 → 3×4×6 → 1×2×18), its kernel
+    /// [kh, kw, C, multiplier], and the FLOPs of one tap per output and kernel cell.
+    @Test func depthwiseShapesParametersAndFlops() throws {
+        let (graph, diagnostics) = check(
+            """
+            input: [9, 9, 3]
+            layers:
+              - depthwise_conv2d: {kernel: 3, padding: same, depth_multiplier: 2, name: a}
+              - depthwise_conv2d: {kernel: [5, 3], stride: 2, use_bias: false, name: b}
+              - depthwise_conv2d: {kernel: 2, dilation: 2, depth_multiplier: 3, activation: relu, name: c}
+            """)
+        #expect(diagnostics.isEmpty, "\(codes(diagnostics))")
+        let g = try #require(graph)
+        let node = Dictionary(uniqueKeysWithValues: g.nodes.map { ($0.name, $0) })
+        #expect(node["a"]?.shape?.dims == [9, 9, 6] && node["b"]?.shape?.dims == [3, 4, 6])
+        #expect(node["c"]?.shape?.dims == [1, 2, 18])
+        #expect(node["a"]?.parameters.map(\.shape) == [[3, 3, 3, 2], [6]])
+        #expect(node["b"]?.parameters.map(\.shape) == [[5, 3, 6, 1]])
+        #expect(g.totalParams == 60 + 90 + 90)
+        let c = try #require(node["c"])
+        #expect(c.macs == 36 * 4 && c.flops == 2 * 144 + 36 * 2)
+        #expect(
+            c.explanations.first
+                == Explanation(
+                    topic: "params",
+                    text: "(2·2 + 1) × 6·3 = 90 (6 channels × depth multiplier 3, one 2×2 filter each)"))
     }
 
     @Test func lenet5ShapesAndFlops() throws {

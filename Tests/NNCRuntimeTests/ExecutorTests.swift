@@ -194,6 +194,23 @@ import Testing
         try expectNoAllocations("merges") { try compile(yaml, $0) }
     }
 
+    /// A MobileNet-style block's depthwise convolutions (the grouped kernels) allocate nothing.
+    @Test func depthwiseStepsAllocateNothing() throws {
+        let yaml = """
+            input: [12, 12, 3]
+            layers:
+              - conv2d: {filters: 8, kernel: 3, padding: same, activation: relu}
+              - depthwise_conv2d: {kernel: 3, padding: same, use_bias: false}
+              - batchnorm: {}
+              - activation: relu
+              - depthwise_conv2d: {kernel: 3, stride: 2, depth_multiplier: 2, activation: relu}
+              - global_avgpool
+              - dense: {units: 3, activation: softmax}
+            loss: categorical_crossentropy
+            """
+        try expectNoAllocations("depthwise convolutions") { try compile(yaml, $0) }
+    }
+
     func expectNoAllocations(_ name: String, _ compile: (LoweringOptions) throws -> ExecutionPlan) throws {
         guard allocationCounterIsActive() else { return }
         for mode in [LoweringOptions.Mode.training, .inference] {

@@ -93,6 +93,22 @@ import Testing
             """
         ),
         (
+            "depthwise_conv2d: multiplier, stride, same and dilated, no bias, with batchnorm and relu",
+            """
+            input: [7, 6, 2]
+            layers:
+              - depthwise_conv2d: {kernel: 3, depth_multiplier: 2, stride: 2, padding: same, activation: tanh}
+              - depthwise_conv2d: {kernel: 2, dilation: [1, 2], use_bias: false}
+              - batchnorm: {}
+              - activation: relu
+              - depthwise_conv2d: {kernel: [2, 1], depth_multiplier: 3}
+              - flatten
+              - dense: 2
+            loss: mse
+            init: {bias: {normal: {std: 0.5}}}
+            """
+        ),
+        (
             "batchnorm, layernorm and dropout",
             """
             input: [6, 6, 2]

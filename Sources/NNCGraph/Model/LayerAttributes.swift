@@ -50,6 +50,27 @@ public struct Convolution: Sendable, Equatable {
     public var weights: Weights
 }
 
+/// depthwise_conv2d (Keras's DepthwiseConv2D): each input channel convolved with its own
+/// `depthMultiplier` filters.
+public struct DepthwiseConvolution: Sendable, Equatable {
+    public var depthMultiplier: Int
+    public var window: Window
+    public var useBias: Bool
+    public var activation: LayerActivation
+    public var weights: Weights
+
+    /// The grouped convolution it is over `channels` input channels: groups = channels and
+    /// filters = channels × multiplier, output channel c·m + j being group c's j-th filter, as
+    /// in Keras. The kernel [kh, kw, channels, m] is, in memory, the grouped kernel
+    /// [kh, kw, 1, channels·m]. (The filters saturate; the checker refuses a product past
+    /// the tensor limit.)
+    public func grouped(channels: Int) -> Convolution {
+        Convolution(
+            filters: channels.saturatingTimes(depthMultiplier), window: window, groups: channels, groupsLocation: nil,
+            useBias: useBias, activation: activation, weights: weights)
+    }
+}
+
 /// maxpool1d or maxpool2d.
 public struct Pool: Sendable, Equatable {
     public var window: Window

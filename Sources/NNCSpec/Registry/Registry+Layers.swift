@@ -59,6 +59,23 @@ extension Registry {
             ] + weights())
     }
 
+    /// The window keys of a 2-D convolution (kernel, stride, padding, dilation) and its depth multiplier.
+    static let depthwiseWindow: [Attribute] = [
+        Attribute("kernel", .spatial(.atLeastOne), .required, "window size, one int or one per spatial dimension"),
+        Attribute("stride", .spatial(.atLeastOne), .value("1"), "step between windows"),
+        Attribute(
+            "padding", .padding, .value("valid"),
+            "valid, same, an int, one int per dimension, or [[top, bottom], [left, right]]"),
+        Attribute("depth_multiplier", .int(.atLeastOne), .value("1"), "filters per input channel"),
+        Attribute("dilation", .spatial(.atLeastOne), .value("1"), "spacing between kernel taps"),
+    ]
+
+    static let depthwiseConvolution = ComponentKind(
+        "depthwise_conv2d",
+        doc:
+            "2-D depthwise convolution (Keras's DepthwiseConv2D): each input channel convolved with its own depth_multiplier filters, [H, W, C] → [H′, W′, C·depth_multiplier]; the grouped conv2d with groups = C",
+        short: ["kernel"], spatialRank: 2, depthwiseWindow + [activation] + weights())
+
     static func pooling(_ op: String, _ rank: Int) -> ComponentKind {
         var attributes = [
             Attribute("pool", .spatial(.atLeastOne), .value("2"), "window size"),
@@ -127,6 +144,7 @@ extension Registry {
                 ] + weights()),
             convolution(1),
             convolution(2),
+            depthwiseConvolution,
             pooling("max", 1), pooling("max", 2), pooling("avg", 1), pooling("avg", 2),
             ComponentKind(
                 "global_avgpool", aliases: ["global_average_pooling1d", "global_average_pooling2d"],
