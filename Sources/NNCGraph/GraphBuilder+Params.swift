@@ -31,6 +31,14 @@ extension GraphBuilder {
             tensors =
                 [tensor("kernel", d.window.size + [x.channels, d.depthMultiplier])]
                 + (d.useBias ? [tensor("bias", [x.channels * d.depthMultiplier])] : [])
+        case .separableConv2d(let s):
+            // Keras's names and shapes; the depthwise output (checked) holds C·multiplier channels.
+            let middle = x.channels * s.depthMultiplier
+            tensors =
+                [
+                    tensor("depthwise_kernel", s.window.size + [x.channels, s.depthMultiplier]),
+                    tensor("pointwise_kernel", [1, 1, middle, s.filters]),
+                ] + (s.useBias ? [tensor("bias", [s.filters])] : [])
         case .batchnorm(let b):
             let ch = x.channels
             if b.scale { tensors.append(tensor("gamma", [ch])) }
@@ -104,6 +112,21 @@ extension GraphBuilder {
                 : ""
             return "(\(window)\(bias ? " + 1" : "")) × \(channels)·\(m) = \(count.grouped) "
                 + "(\(channels) \(channels.noun("channel")) × depth multiplier \(m), one \(k.map(String.init).joined(separator: "×")) filter each\(pytorch))"
+        case .separableConv2d(let s):
+            let k = s.window.size
+            let channels = x.channels
+            let m = s.depthMultiplier
+            let middle = channels * m
+            let depthwise = k.reduce(1, *) * middle
+            let pointwise = middle * s.filters
+            let bias = s.useBias ? s.filters : 0
+            let sizes = k.map(String.init)
+            let pytorch =
+                convention == .pytorch
+                ? "; PyTorch has no separable layer: Conv2d(\(channels), \(middle), (\(sizes.joined(separator: ", "))), groups=\(channels), bias=False) then Conv2d(\(middle), \(s.filters), 1), the same count"
+                : ""
+            return "\(sizes.joined(separator: "·"))·\(channels)·\(m) depthwise + \(middle)·\(s.filters) pointwise"
+                + (s.useBias ? " + \(s.filters) bias" : "") + " = \((depthwise + pointwise + bias).grouped)\(pytorch)"
         case .batchnorm(let b):
             let ch = x.channels
             let learned = (b.scale ? 1 : 0) + (b.center ? 1 : 0)

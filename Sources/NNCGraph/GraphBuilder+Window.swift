@@ -153,7 +153,7 @@ extension GraphBuilder {
             }
             : first.receptiveField
         switch node.op {
-        case .conv1d, .conv2d, .depthwiseConv2d, .maxpool1d, .maxpool2d, .avgpool1d, .avgpool2d:
+        case .conv1d, .conv2d, .depthwiseConv2d, .separableConv2d, .maxpool1d, .maxpool2d, .avgpool1d, .avgpool2d:
             guard let previous, previous.size.count == node.arithmetic.count else { return nil }
             var field = previous
             for (d, a) in node.arithmetic.enumerated() {

@@ -53,6 +53,14 @@ import Testing
         Case(input: "[9, 9, 3]", layer: "depthwise_conv2d: {kernel: 3, padding: same, depth_multiplier: 2}", total: 60),
         Case(input: "[9, 9, 6]", layer: "depthwise_conv2d: {kernel: [5, 3], stride: 2, use_bias: false}", total: 90),
         Case(input: "[3, 3, 6]", layer: "depthwise_conv2d: {kernel: 2, dilation: 2, depth_multiplier: 3}", total: 90),
+        // Keras 3's SeparableConv2D: kh·kw·C·multiplier + C·multiplier·filters + filters (PyTorch: two Conv2d, the same).
+        Case(
+            input: "[9, 9, 3]", layer: "separable_conv2d: {filters: 4, kernel: 3, padding: same, depth_multiplier: 2}",
+            total: 82),
+        Case(
+            input: "[9, 9, 4]", layer: "separable_conv2d: {filters: 8, kernel: [5, 3], stride: 2, use_bias: false}",
+            total: 92),
+        Case(input: "[32, 32, 32]", layer: "separable_conv2d: [64, 3]", total: 2_400),
         Case(input: "[28, 28, 1]", layer: "maxpool2d: 2", total: 0),
         Case(input: "[28, 28, 1]", layer: "flatten", total: 0),
     ]
@@ -204,6 +212,41 @@ import Testing
                 == Explanation(
                     topic: "params",
                     text: "(2·2 + 1) × 6·3 = 90 (6 channels × depth multiplier 3, one 2×2 filter each)"))
+    }
+
+    /// Keras 3's SeparableConv2D: shapes (9×9×3 → 9×9×4 → 3×4×8 → 1×2×5), its three tensors
+    /// with Keras's names and shapes, and the FLOPs of both parts.
+    @Test func separableShapesParametersAndFlops() throws {
+        let (graph, diagnostics) = check(
+            """
+            input: [9, 9, 3]
+            layers:
+              - separable_conv2d: {filters: 4, kernel: 3, padding: same, depth_multiplier: 2, name: a}
+              - separable_conv2d: {filters: 8, kernel: [5, 3], stride: 2, use_bias: false, name: b}
+              - separable_conv2d: {filters: 5, kernel: 2, dilation: 2, depth_multiplier: 3, activation: relu, name: c}
+            """)
+        #expect(diagnostics.isEmpty, "\(codes(diagnostics))")
+        let g = try #require(graph)
+        let node = Dictionary(uniqueKeysWithValues: g.nodes.map { ($0.name, $0) })
+        #expect(node["a"]?.shape?.dims == [9, 9, 4] && node["b"]?.shape?.dims == [3, 4, 8])
+        #expect(node["c"]?.shape?.dims == [1, 2, 5])
+        #expect(node["a"]?.parameters.map(\.name) == ["depthwise_kernel", "pointwise_kernel", "bias"])
+        #expect(node["a"]?.parameters.map(\.shape) == [[3, 3, 3, 2], [1, 1, 6, 4], [4]])
+        #expect(node["b"]?.parameters.map(\.shape) == [[5, 3, 4, 1], [1, 1, 4, 8]])
+        #expect(g.totalParams == 82 + 92 + 221)
+        let c = try #require(node["c"])
+        // Depthwise: 1·2·24 outputs × 4 taps; pointwise: 1·2·5 outputs × 24 inputs.
+        #expect(c.macs == 48 * 4 + 10 * 24 && c.flops == 2 * (192 + 240) + 10 * 2)
+        #expect(
+            c.explanations.first
+                == Explanation(topic: "params", text: "2·2·8·3 depthwise + 24·5 pointwise + 5 bias = 221"))
+        #expect(
+            c.explanations.last
+                == Explanation(
+                    topic: "flops",
+                    text:
+                        "depthwise MACs = 48 outputs × 4·1 = 192; pointwise MACs = 10 outputs × 24 = 240; 2 × 432 MACs + 10 × (1 bias + 1 activation) = 884"
+                ))
     }
 
     @Test func lenet5ShapesAndFlops() throws {

@@ -8,8 +8,8 @@ import Testing
 /// builds the same models in Keras (numpy backend), sets the same deterministic weights, and
 /// its printed outputs are pinned in keras_convolution.txt. Agreement checks what gradient
 /// checks cannot: Keras's kernel layouts (a depthwise kernel [kh, kw, C, multiplier] read as
-/// the grouped kernel [kh, kw, 1, C·multiplier]) and output channel order, so Keras weights
-/// carry over.
+/// the grouped kernel [kh, kw, 1, C·multiplier]; a separable convolution's depthwise_kernel,
+/// pointwise_kernel and bias) and output channel order, so Keras weights carry over.
 @Suite struct ConvolutionKerasTests {
     static let models: [String: String] = [
         "depthwise_same_strided": """
@@ -27,6 +27,17 @@ import Testing
         layers:
           - depthwise_conv2d: {kernel: 3, padding: same, activation: relu}
           - depthwise_conv2d: {kernel: 2, stride: 2, depth_multiplier: 2}
+        """,
+        "separable_same": """
+        input: [6, 5, 3]
+        layers:
+          - separable_conv2d: {filters: 4, kernel: 3, padding: same, depth_multiplier: 2, activation: tanh}
+        """,
+        "separable_strided_dilated_no_bias": """
+        input: [7, 7, 2]
+        layers:
+          - separable_conv2d: {filters: 3, kernel: [3, 2], stride: 2, use_bias: false}
+          - separable_conv2d: {filters: 5, kernel: 2, dilation: [1, 2], depth_multiplier: 3}
         """,
     ]
 

@@ -194,7 +194,8 @@ import Testing
         try expectNoAllocations("merges") { try compile(yaml, $0) }
     }
 
-    /// A MobileNet-style block's depthwise convolutions (the grouped kernels) allocate nothing.
+    /// A MobileNet-style block's depthwise and separable convolutions (the grouped kernels and
+    /// the separable one's intermediate) allocate nothing.
     @Test func depthwiseStepsAllocateNothing() throws {
         let yaml = """
             input: [12, 12, 3]
@@ -204,11 +205,12 @@ import Testing
               - batchnorm: {}
               - activation: relu
               - depthwise_conv2d: {kernel: 3, stride: 2, depth_multiplier: 2, activation: relu}
+              - separable_conv2d: {filters: 12, kernel: 3, padding: same, activation: relu}
               - global_avgpool
               - dense: {units: 3, activation: softmax}
             loss: categorical_crossentropy
             """
-        try expectNoAllocations("depthwise convolutions") { try compile(yaml, $0) }
+        try expectNoAllocations("depthwise and separable convolutions") { try compile(yaml, $0) }
     }
 
     func expectNoAllocations(_ name: String, _ compile: (LoweringOptions) throws -> ExecutionPlan) throws {

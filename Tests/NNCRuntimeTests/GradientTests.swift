@@ -109,6 +109,23 @@ import Testing
             """
         ),
         (
+            "separable_conv2d: multiplier, stride, same and dilated, no bias, frozen, with batchnorm and relu",
+            """
+            input: [7, 6, 2]
+            layers:
+              - separable_conv2d: {filters: 3, kernel: 3, depth_multiplier: 2, stride: 2, padding: same, activation: tanh}
+              - separable_conv2d: {filters: 4, kernel: 2, dilation: [1, 2], use_bias: false}
+              - batchnorm: {}
+              - activation: relu
+              - separable_conv2d: {filters: 2, kernel: [2, 1], depth_multiplier: 3, activation: elu}
+              - separable_conv2d: {filters: 3, kernel: 1, trainable: false}
+              - flatten
+              - dense: 2
+            loss: mse
+            init: {bias: {normal: {std: 0.5}}}
+            """
+        ),
+        (
             "batchnorm, layernorm and dropout",
             """
             input: [6, 6, 2]

@@ -1,7 +1,8 @@
 # Runs small convolution models in real Keras 3 (numpy backend; `pip install keras jax`)
 # with deterministic weights and inputs and prints their outputs: the numbers
 # ConvolutionKerasTests compares nnc's compiled plans against (the depthwise kernel's
-# [kh, kw, C, multiplier] layout and output channel order c·multiplier + m).
+# [kh, kw, C, multiplier] layout and output channel order c·multiplier + m; a separable
+# convolution's depthwise_kernel, pointwise_kernel and bias).
 # Run: python3 models/verify/keras_convolution.py > models/verify/keras_convolution.txt
 #
 # Parameters: element i of the k-th weight tensor (in model.weights order, which is nnc's
@@ -42,6 +43,10 @@ CASES = {
         (6, 7, 2), L.DepthwiseConv2D((2, 3), dilation_rate=2, depth_multiplier=3, use_bias=False)),
     "depthwise_stack": lambda: seq(
         (6, 6, 3), L.DepthwiseConv2D(3, padding="same", activation="relu"), L.DepthwiseConv2D(2, strides=2, depth_multiplier=2)),
+    "separable_same": lambda: seq(
+        (6, 5, 3), L.SeparableConv2D(4, 3, padding="same", depth_multiplier=2, activation="tanh")),
+    "separable_strided_dilated_no_bias": lambda: seq(
+        (7, 7, 2), L.SeparableConv2D(3, (3, 2), strides=2, use_bias=False), L.SeparableConv2D(5, 2, dilation_rate=(1, 2), depth_multiplier=3)),
 }
 
 for name, make in CASES.items():

@@ -71,6 +71,25 @@ public struct DepthwiseConvolution: Sendable, Equatable {
     }
 }
 
+/// separable_conv2d (Keras's SeparableConv2D): the depthwise convolution without a bias, then
+/// a 1×1 convolution to `filters` channels with the bias and the activation.
+public struct SeparableConvolution: Sendable, Equatable {
+    public var filters: Int
+    public var depthMultiplier: Int
+    public var window: Window
+    public var useBias: Bool
+    public var activation: LayerActivation
+    /// Both kernels'.
+    public var weights: Weights
+
+    /// The first part: no bias, linear.
+    public var depthwise: DepthwiseConvolution {
+        DepthwiseConvolution(
+            depthMultiplier: depthMultiplier, window: window, useBias: false, activation: .function(.linear),
+            weights: weights)
+    }
+}
+
 /// maxpool1d or maxpool2d.
 public struct Pool: Sendable, Equatable {
     public var window: Window

@@ -34,6 +34,12 @@ extension Op {
                     depthMultiplier: c.integer("depth_multiplier"),
                     window: Window(decoding: c, size: "kernel", rank: 2),
                     useBias: c.flag("use_bias"), activation: Self.activation(c), weights: Weights(decoding: c)))
+        case .separableConv2d:
+            self = .separableConv2d(
+                SeparableConvolution(
+                    filters: c.integer("filters"), depthMultiplier: c.integer("depth_multiplier"),
+                    window: Window(decoding: c, size: "kernel", rank: 2), useBias: c.flag("use_bias"),
+                    activation: Self.activation(c), weights: Weights(decoding: c)))
         case .maxpool1d: self = .maxpool1d(Pool(window: Window(decoding: c, size: "pool", rank: 1)))
         case .maxpool2d: self = .maxpool2d(Pool(window: Window(decoding: c, size: "pool", rank: 2)))
         case .avgpool1d: self = .avgpool1d(AveragePool(decoding: c, rank: 1))

@@ -37,6 +37,7 @@ extension Lowerer {
         case .input: break
         case .dense: lowerDense(node)
         case .conv1d, .conv2d, .depthwiseConv2d: lowerConvolution(node)
+        case .separableConv2d: lowerSeparableConvolution(node)
         case .maxpool1d, .maxpool2d, .avgpool1d, .avgpool2d, .globalMaxpool1d, .globalMaxpool2d: lowerPool(node)
         case .globalAvgpool: lowerGlobalAveragePool(node)
         case .flatten, .reshape: lowerView(node)
@@ -67,6 +68,7 @@ extension Lowerer {
         case .simpleRNN, .lstm, .gru, .bidirectional: recurrentGradient(node)
         case .dense: denseGradient(node)
         case .conv1d, .conv2d, .depthwiseConv2d: convolutionGradient(node)
+        case .separableConv2d: separableConvolutionGradient(node)
         case .maxpool1d, .maxpool2d, .avgpool1d, .avgpool2d, .globalMaxpool1d, .globalMaxpool2d: poolGradient(node)
         case .globalAvgpool: globalAveragePoolGradient(node)
         case .flatten, .reshape: viewGradient(node)

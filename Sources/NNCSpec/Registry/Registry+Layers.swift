@@ -76,6 +76,14 @@ extension Registry {
             "2-D depthwise convolution (Keras's DepthwiseConv2D): each input channel convolved with its own depth_multiplier filters, [H, W, C] → [H′, W′, C·depth_multiplier]; the grouped conv2d with groups = C",
         short: ["kernel"], spatialRank: 2, depthwiseWindow + [activation] + weights())
 
+    static let separableConvolution = ComponentKind(
+        "separable_conv2d",
+        doc:
+            "2-D depthwise separable convolution (Keras's SeparableConv2D): a depthwise convolution (depth_multiplier filters per input channel, no bias), then a 1×1 convolution to `filters` channels with the bias and activation; `init`, `regularizer` and `constraint` apply to both kernels",
+        short: ["filters", "kernel"], spatialRank: 2,
+        [Attribute("filters", .int(.atLeastOne), .required, "number of output channels (of the 1×1 convolution)")]
+            + depthwiseWindow + [activation] + weights())
+
     static func pooling(_ op: String, _ rank: Int) -> ComponentKind {
         var attributes = [
             Attribute("pool", .spatial(.atLeastOne), .value("2"), "window size"),
@@ -145,6 +153,7 @@ extension Registry {
             convolution(1),
             convolution(2),
             depthwiseConvolution,
+            separableConvolution,
             pooling("max", 1), pooling("max", 2), pooling("avg", 1), pooling("avg", 2),
             ComponentKind(
                 "global_avgpool", aliases: ["global_average_pooling1d", "global_average_pooling2d"],
