@@ -18,7 +18,8 @@ public struct Puzzle: Sendable, Equatable {
             case .maxpool2d: self = .maxpool2d
             case .avgpool1d: self = .avgpool1d
             case .avgpool2d: self = .avgpool2d
-            case .input, .dense, .depthwiseConv2d, .separableConv2d, .globalAvgpool, .globalMaxpool1d, .globalMaxpool2d,
+            case .input, .dense, .depthwiseConv2d, .separableConv2d, .conv2dTranspose, .globalAvgpool, .globalMaxpool1d,
+                .globalMaxpool2d,
                 .flatten,
                 .reshape, .dropout,
                 .batchnorm, .layernorm, .activation,

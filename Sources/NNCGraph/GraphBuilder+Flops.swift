@@ -46,6 +46,17 @@ extension GraphBuilder {
             text =
                 "MACs = \(outputs.grouped) outputs × \(k)·1 (each reads one input channel) = \(macs.grouped); "
                 + "2 × MACs + \(outputs.grouped) × (\(bias) bias + \(act) activation) = \(flops.grouped)"
+        case .conv2dTranspose(let t):
+            // Each input cell scatters kh·kw·filters products of each of its C channels.
+            let k = t.window.size.reduce(1, *)
+            let cells = x.elementCount / x.channels
+            let bias = t.useBias ? 1 : 0
+            let act = t.activation.flops
+            macs = cells * x.channels * k * t.filters
+            flops = 2 * macs + outputs * (bias + act)
+            text =
+                "MACs = \(cells.grouped) input cells × \(x.channels)·\(k)·\(t.filters) = \(macs.grouped); "
+                + "2 × MACs + \(outputs.grouped) × (\(bias) bias + \(act) activation) = \(flops.grouped)"
         case .separableConv2d(let s):
             let k = s.window.size.reduce(1, *)
             let middle = outputs / s.filters * x.channels * s.depthMultiplier

@@ -31,6 +31,11 @@ extension GraphBuilder {
             tensors =
                 [tensor("kernel", d.window.size + [x.channels, d.depthMultiplier])]
                 + (d.useBias ? [tensor("bias", [x.channels * d.depthMultiplier])] : [])
+        case .conv2dTranspose(let t):
+            // Keras's [kh, kw, filters, C]: the kernel of the convolution from the output back.
+            tensors =
+                [tensor("kernel", t.window.size + [t.filters, x.channels])]
+                + (t.useBias ? [tensor("bias", [t.filters])] : [])
         case .separableConv2d(let s):
             // Keras's names and shapes; the depthwise output (checked) holds C·multiplier channels.
             let middle = x.channels * s.depthMultiplier
@@ -112,6 +117,16 @@ extension GraphBuilder {
                 : ""
             return "(\(window)\(bias ? " + 1" : "")) × \(channels)·\(m) = \(count.grouped) "
                 + "(\(channels) \(channels.noun("channel")) × depth multiplier \(m), one \(k.map(String.init).joined(separator: "×")) filter each\(pytorch))"
+        case .conv2dTranspose(let t):
+            let k = t.window.size
+            let channels = x.channels
+            let count = k.reduce(1, *) * t.filters * channels + (t.useBias ? t.filters : 0)
+            let pytorch =
+                convention == .pytorch
+                ? "; PyTorch: ConvTranspose2d(\(channels), \(t.filters), (\(k.map(String.init).joined(separator: ", ")))), weight [\(channels), \(t.filters), \(k.map(String.init).joined(separator: ", "))]"
+                : ""
+            return "\(k.map(String.init).joined(separator: "·"))·\(t.filters)·\(channels)"
+                + (t.useBias ? " + \(t.filters)" : "") + " = \(count.grouped) (kernel [kh, kw, filters, C]\(pytorch))"
         case .separableConv2d(let s):
             let k = s.window.size
             let channels = x.channels

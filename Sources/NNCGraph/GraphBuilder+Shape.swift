@@ -32,6 +32,8 @@ extension GraphBuilder {
                         "channels: \(x.channels) × depth multiplier \(s.depthwise.depthMultiplier) = \(middle.channels) (depthwise), then 1×1 to \(s.filters) filters"
                 ))
             return TensorShape(middle.dims.dropLast() + [s.filters])
+        case .conv2dTranspose(let t):
+            return transposed(&node, t, layer: layer, input: inputs[0])
         case .maxpool1d(let p), .maxpool2d(let p):
             return windowed(&node, p.window, convolution: nil, layer: layer, input: inputs[0])
         case .avgpool1d(let p), .avgpool2d(let p):

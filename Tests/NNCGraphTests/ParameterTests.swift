@@ -61,6 +61,10 @@ import Testing
             input: "[9, 9, 4]", layer: "separable_conv2d: {filters: 8, kernel: [5, 3], stride: 2, use_bias: false}",
             total: 92),
         Case(input: "[32, 32, 32]", layer: "separable_conv2d: [64, 3]", total: 2_400),
+        // Keras 3's Conv2DTranspose: kh·kw·filters·C + filters; PyTorch's ConvTranspose2d the same.
+        Case(input: "[4, 3, 2]", layer: "conv2d_transpose: {filters: 3, kernel: 3, stride: 2}", total: 57),
+        Case(
+            input: "[7, 7, 16]", layer: "conv2d_transpose: {filters: 8, kernel: [3, 4], use_bias: false}", total: 1_536),
         Case(input: "[28, 28, 1]", layer: "maxpool2d: 2", total: 0),
         Case(input: "[28, 28, 1]", layer: "flatten", total: 0),
     ]
@@ -247,6 +251,43 @@ import Testing
                     text:
                         "depthwise MACs = 48 outputs × 4·1 = 192; pointwise MACs = 10 outputs × 24 = 240; 2 × 432 MACs + 10 × (1 bias + 1 activation) = 884"
                 ))
+    }
+
+    /// Keras 3's Conv2DTranspose output sizes (valid, same, output_padding, a kernel below its
+    /// stride, dilation), its kernel [kh, kw, filters, C], and Keras's formula in summary --explain.
+    @Test func transposedShapesParametersAndFormulas() throws {
+        let (graph, diagnostics) = check(
+            """
+            input: [3, 4, 3]
+            layers:
+              - conv2d_transpose: {filters: 2, kernel: [3, 4], stride: [2, 3], padding: same, output_padding: [1, 2], name: a}
+              - conv2d_transpose: {filters: 3, kernel: 4, stride: 2, padding: same, use_bias: false, name: b}
+              - conv2d_transpose: {filters: 2, kernel: 2, stride: 3, name: c}
+              - conv2d_transpose: {filters: 3, kernel: [2, 3], stride: 2, output_padding: [1, 0], name: d}
+              - conv2d_transpose: {filters: 3, kernel: 3, dilation: 2, padding: same, name: e}
+              - conv2d_transpose: {filters: 2, kernel: 2, dilation: [1, 2], name: f}
+            """)
+        #expect(diagnostics.isEmpty, "\(codes(diagnostics))")
+        let g = try #require(graph)
+        let node = Dictionary(uniqueKeysWithValues: g.nodes.map { ($0.name, $0) })
+        // Keras 3: (6, 11, 2), (12, 22, 3), (36, 66, 2), (73, 133, 3), (73, 133, 3), (74, 135, 2).
+        #expect(node["a"]?.shape?.dims == [6, 11, 2] && node["b"]?.shape?.dims == [12, 22, 3])
+        #expect(node["c"]?.shape?.dims == [36, 66, 2] && node["d"]?.shape?.dims == [73, 133, 3])
+        #expect(node["e"]?.shape?.dims == [73, 133, 3] && node["f"]?.shape?.dims == [74, 135, 2])
+        #expect(node["a"]?.parameters.map(\.shape) == [[3, 4, 2, 3], [2]])
+        #expect(node["a"]?.parameters.first.map { $0.shape.reduce(1, *) } == 72)
+        // Keras 3's count_params: 74, 96, 26, 39, 84, 26.
+        #expect(g.totalParams == 345)
+        let a = try #require(node["a"])
+        #expect(
+            a.explanations.filter { $0.topic == "output" }.map(\.text) == [
+                "height: (in − 1)·stride + kernel − 2·⌊kernel/2⌋ + output_padding = (3 − 1)·2 + 3 − 2·1 + 1 = 6 (same)",
+                "width: (in − 1)·stride + kernel − 2·⌊kernel/2⌋ + output_padding = (4 − 1)·3 + 4 − 2·2 + 2 = 11 (same)",
+            ])
+        #expect(
+            node["c"]?.explanations.filter { $0.topic == "output" }.first?.text
+                == "height: in·stride + max(kernel − stride, 0) = 12·3 + max(2 − 3, 0) = 36")
+        #expect(a.macs == 12 * 3 * 12 * 2)
     }
 
     @Test func lenet5ShapesAndFlops() throws {

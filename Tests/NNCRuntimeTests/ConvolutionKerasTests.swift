@@ -9,7 +9,9 @@ import Testing
 /// its printed outputs are pinned in keras_convolution.txt. Agreement checks what gradient
 /// checks cannot: Keras's kernel layouts (a depthwise kernel [kh, kw, C, multiplier] read as
 /// the grouped kernel [kh, kw, 1, C·multiplier]; a separable convolution's depthwise_kernel,
-/// pointwise_kernel and bias) and output channel order, so Keras weights carry over.
+/// pointwise_kernel and bias; a transposed convolution's kernel [kh, kw, filters, C]) and
+/// output channel order, so Keras weights carry over, and Keras's transposed output sizes
+/// and placement (valid and same, output_padding, a kernel smaller than its stride, dilation).
 @Suite struct ConvolutionKerasTests {
     static let models: [String: String] = [
         "depthwise_same_strided": """
@@ -38,6 +40,29 @@ import Testing
         layers:
           - separable_conv2d: {filters: 3, kernel: [3, 2], stride: 2, use_bias: false}
           - separable_conv2d: {filters: 5, kernel: 2, dilation: [1, 2], depth_multiplier: 3}
+        """,
+        "transpose_valid_strided": """
+        input: [4, 3, 2]
+        layers:
+          - conv2d_transpose: {filters: 3, kernel: 3, stride: 2, activation: tanh}
+        """,
+        "transpose_same_output_padding": """
+        input: [3, 4, 3]
+        layers:
+          - conv2d_transpose: {filters: 2, kernel: [3, 4], stride: [2, 3], padding: same, output_padding: [1, 2]}
+          - conv2d_transpose: {filters: 3, kernel: 4, stride: 2, padding: same, use_bias: false}
+        """,
+        "transpose_valid_output_padding_small_kernel": """
+        input: [3, 3, 2]
+        layers:
+          - conv2d_transpose: {filters: 2, kernel: 2, stride: 3}
+          - conv2d_transpose: {filters: 3, kernel: [2, 3], stride: 2, output_padding: [1, 0]}
+        """,
+        "transpose_dilated": """
+        input: [4, 4, 2]
+        layers:
+          - conv2d_transpose: {filters: 3, kernel: 3, dilation: 2, padding: same}
+          - conv2d_transpose: {filters: 2, kernel: 2, dilation: [1, 2]}
         """,
     ]
 

@@ -213,6 +213,21 @@ import Testing
         try expectNoAllocations("depthwise and separable convolutions") { try compile(yaml, $0) }
     }
 
+    /// A decoder's transposed convolutions (backward-data, bias pass and column sums) allocate nothing.
+    @Test func transposedConvolutionStepsAllocateNothing() throws {
+        let yaml = """
+            input: [6, 6, 4]
+            layers:
+              - conv2d_transpose: {filters: 8, kernel: 3, stride: 2, padding: same, activation: relu}
+              - conv2d_transpose: {filters: 4, kernel: 2, stride: 2, use_bias: false}
+              - conv2d_transpose: {filters: 2, kernel: 3, output_padding: 0}
+              - global_avgpool
+              - dense: {units: 3, activation: softmax}
+            loss: categorical_crossentropy
+            """
+        try expectNoAllocations("transposed convolutions") { try compile(yaml, $0) }
+    }
+
     func expectNoAllocations(_ name: String, _ compile: (LoweringOptions) throws -> ExecutionPlan) throws {
         guard allocationCounterIsActive() else { return }
         for mode in [LoweringOptions.Mode.training, .inference] {

@@ -126,6 +126,22 @@ import Testing
             """
         ),
         (
+            "conv2d_transpose: valid, same, output_padding, kernel below the stride, dilation, no bias, fused relu",
+            """
+            input: [3, 4, 2]
+            layers:
+              - conv2d_transpose: {filters: 3, kernel: 3, stride: 2, activation: tanh}
+              - conv2d_transpose: {filters: 2, kernel: [3, 2], stride: [2, 3], padding: same, output_padding: [1, 2]}
+              - conv2d_transpose: {filters: 2, kernel: 2, stride: 3, use_bias: false}
+              - activation: relu
+              - conv2d_transpose: {filters: 2, kernel: 3, dilation: 2, padding: same, activation: elu}
+              - global_avgpool
+              - dense: 2
+            loss: mse
+            init: {bias: {normal: {std: 0.5}}}
+            """
+        ),
+        (
             "batchnorm, layernorm and dropout",
             """
             input: [6, 6, 2]

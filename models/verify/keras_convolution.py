@@ -2,7 +2,8 @@
 # with deterministic weights and inputs and prints their outputs: the numbers
 # ConvolutionKerasTests compares nnc's compiled plans against (the depthwise kernel's
 # [kh, kw, C, multiplier] layout and output channel order c·multiplier + m; a separable
-# convolution's depthwise_kernel, pointwise_kernel and bias).
+# convolution's depthwise_kernel, pointwise_kernel and bias; a transposed convolution's
+# kernel [kh, kw, filters, C], output sizes and placement, output_padding included).
 # Run: python3 models/verify/keras_convolution.py > models/verify/keras_convolution.txt
 #
 # Parameters: element i of the k-th weight tensor (in model.weights order, which is nnc's
@@ -47,6 +48,15 @@ CASES = {
         (6, 5, 3), L.SeparableConv2D(4, 3, padding="same", depth_multiplier=2, activation="tanh")),
     "separable_strided_dilated_no_bias": lambda: seq(
         (7, 7, 2), L.SeparableConv2D(3, (3, 2), strides=2, use_bias=False), L.SeparableConv2D(5, 2, dilation_rate=(1, 2), depth_multiplier=3)),
+    "transpose_valid_strided": lambda: seq(
+        (4, 3, 2), L.Conv2DTranspose(3, 3, strides=2, activation="tanh")),
+    "transpose_same_output_padding": lambda: seq(
+        (3, 4, 3), L.Conv2DTranspose(2, (3, 4), strides=(2, 3), padding="same", output_padding=(1, 2)),
+        L.Conv2DTranspose(3, 4, strides=2, padding="same", use_bias=False)),
+    "transpose_valid_output_padding_small_kernel": lambda: seq(
+        (3, 3, 2), L.Conv2DTranspose(2, 2, strides=3), L.Conv2DTranspose(3, (2, 3), strides=2, output_padding=(1, 0))),
+    "transpose_dilated": lambda: seq(
+        (4, 4, 2), L.Conv2DTranspose(3, 3, dilation_rate=2, padding="same"), L.Conv2DTranspose(2, 2, dilation_rate=(1, 2))),
 }
 
 for name, make in CASES.items():

@@ -90,6 +90,29 @@ public struct SeparableConvolution: Sendable, Equatable {
     }
 }
 
+/// conv2d_transpose (Keras's Conv2DTranspose): the data gradient of the convolution from its
+/// output back to its input, with kernel [kh, kw, filters, C].
+public struct TransposedConvolution: Sendable, Equatable {
+    public var filters: Int
+    /// Kernel, stride, dilation; padding valid or same.
+    public var window: Window
+    /// Keras's output_padding, one per dimension; nil for Keras's default output size.
+    public var outputPadding: [Int]?
+    public var outputPaddingLocation: SourceLocation?
+    public var useBias: Bool
+    public var activation: LayerActivation
+    public var weights: Weights
+
+    /// Each spatial dimension's arithmetic over an input of `sizes` (height, width).
+    public func arithmetic(input sizes: [Int]) -> [TransposedArithmetic] {
+        sizes.indices.map { d in
+            TransposedArithmetic(
+                input: sizes[d], kernel: window.size[d], stride: window.stride[d], dilation: window.dilation[d],
+                same: window.padding == .same, outputPadding: outputPadding?[d])
+        }
+    }
+}
+
 /// maxpool1d or maxpool2d.
 public struct Pool: Sendable, Equatable {
     public var window: Window

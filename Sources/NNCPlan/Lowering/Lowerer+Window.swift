@@ -131,7 +131,8 @@ extension Lowerer {
         switch node.op {
         case .maxpool1d, .maxpool2d, .globalMaxpool1d, .globalMaxpool2d: return .max
         case .avgpool1d(let pool), .avgpool2d(let pool): return .average(countPadding: pool.countPadding)
-        case .input, .dense, .conv1d, .conv2d, .depthwiseConv2d, .separableConv2d, .globalAvgpool, .flatten, .reshape,
+        case .input, .dense, .conv1d, .conv2d, .depthwiseConv2d, .separableConv2d, .conv2dTranspose, .globalAvgpool,
+            .flatten, .reshape,
             .dropout,
             .batchnorm,
             .layernorm, .activation, .softmax, .embedding, .simpleRNN, .lstm, .gru, .bidirectional, .add, .subtract,

@@ -61,7 +61,9 @@ extension Node {
     var isConvolutionNode: Bool { [.conv1d, .conv2d, .depthwiseConv2d].contains(op.kind) }
 
     /// A dense or convolution layer whose last kernel applies its activation (its epilogue).
-    var hasActivationEpilogue: Bool { op.kind == .dense || isConvolutionNode || op.kind == .separableConv2d }
+    var hasActivationEpilogue: Bool {
+        op.kind == .dense || isConvolutionNode || op.kind == .separableConv2d || op.kind == .conv2dTranspose
+    }
 
     /// The activation a layer declares (dense, conv) or is (activation layer); softmax is nil.
     var declaredActivation: ActivationFunction? {
