@@ -105,10 +105,12 @@ import Testing
     }
 
     /// Inference with batchnorm folded into the convolutions equals the reference run of the
-    /// unfolded plan (batchnorm on running statistics as its own instruction).
-    @Test func foldedInferenceMatchesUnfolded() throws {
-        let folded = try plan("resnet_block.yaml", LoweringOptions(mode: .inference, batch: 2))
-        let plain = try plan("resnet_block.yaml", LoweringOptions(mode: .inference, batch: 2, optimize: false))
+    /// unfolded plan (batchnorm on running statistics as its own instruction); in the
+    /// MobileNet-style model, folded into depthwise kernels too.
+    @Test(arguments: ["resnet_block.yaml", "mobilenet_block.yaml"])
+    func foldedInferenceMatchesUnfolded(model: String) throws {
+        let folded = try plan(model, LoweringOptions(mode: .inference, batch: 2))
+        let plain = try plan(model, LoweringOptions(mode: .inference, batch: 2, optimize: false))
         let fast = Executor(plan: folded, threads: 2)
         let reference = ReferenceExecutor(plan: plain)
         // Non-trivial statistics so folding matters.
@@ -138,7 +140,7 @@ import Testing
     /// After warm-up, a training step (and an inference step) makes no heap allocation.
     @Test(arguments: [
         "lenet5.yaml", "resnet_block.yaml", "hinton_dropout_mlp.yaml", "lstm_classifier.yaml", "gru_classifier.yaml",
-        "imdb_embedding_bilstm.yaml",
+        "imdb_embedding_bilstm.yaml", "mobilenet_block.yaml",
     ])
     func stepsAllocateNothing(model: String) throws {
         try expectNoAllocations(model) { try plan(model, $0) }

@@ -363,7 +363,8 @@ import Testing
     /// smooth, so they get the wider default step (see `GradientCheck.defaultStep`): the
     /// 200-step IMDB model's smallest checked gradients (≈ 10⁻⁶) fail at h = 10⁻⁶ on round-off alone.
     @Test(arguments: [
-        "iris_mlp.yaml", "lenet5.yaml", "resnet_block.yaml", "causal_tcn.yaml", "imdb_bow_dropout.yaml",
+        "iris_mlp.yaml", "lenet5.yaml", "resnet_block.yaml", "mobilenet_block.yaml", "causal_tcn.yaml",
+        "imdb_bow_dropout.yaml",
         "lstm_classifier.yaml", "gru_classifier.yaml", "imdb_embedding_bilstm.yaml",
     ])
     func bundledModelsMatchFiniteDifferences(model: String) throws {
