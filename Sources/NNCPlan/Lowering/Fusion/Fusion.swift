@@ -60,7 +60,8 @@ extension Node {
     /// convolution's two are not: no batchnorm folds into it, no pool runs inside it).
     var isConvolutionNode: Bool { [.conv1d, .conv2d, .depthwiseConv2d].contains(op.kind) }
 
-    /// A dense or convolution layer whose last kernel applies its activation (its epilogue).
+    /// A dense or convolution layer whose last instruction applies its activation: the GEMM's
+    /// or convolution's epilogue, a transposed convolution's bias pass.
     var hasActivationEpilogue: Bool {
         op.kind == .dense || isConvolutionNode || op.kind == .separableConv2d || op.kind == .conv2dTranspose
     }
