@@ -109,6 +109,16 @@ void nnc_combine_backward(float *dx, const float *dy, const float *const *inputs
     }
 }
 
+void nnc_bias_activation(float *y, const float *x, const float *bias, int rows, int cols, nnc_activation act,
+                         float param) {
+    for (int r = 0; r < rows; r++) {
+        float *yr = y + (size_t)r * cols;
+        const float *xr = x + (size_t)r * cols;
+        for (int c = 0; c < cols; c++) yr[c] = xr[c] + bias[c];
+    }
+    if (act != NNC_ACT_LINEAR) nnc_activation_forward(y, y, (size_t)rows * cols, act, param);
+}
+
 void nnc_accumulate(float *y, const float *x, size_t n) {
     for (size_t i = 0; i < n; i++) y[i] += x[i];
 }

@@ -53,7 +53,8 @@ extension GradientCheck {
             for instruction in plan.instructions where instruction.phase == .forward {
                 let outputs = instruction.operands.filter { $0.access != .read }.map(\.buffer)
                 switch instruction.kernel {
-                case .dense(_, _, _, _, let f, _), .convolution(_, _, let f), .activation(let f, _):
+                case .dense(_, _, _, _, let f, _), .convolution(_, _, let f), .activation(let f, _),
+                    .biasActivation(_, _, let f):
                     if kinked(f), let y = outputs.first { signs.append(y) }
                 case .recurrent(let shape):
                     if kinked(shape.activation) || kinked(shape.recurrentActivation) {
@@ -66,7 +67,7 @@ extension GradientCheck {
                 case .convolutionMaxPool(_, _, let f, _, let saved):
                     if kinked(f), let y = outputs.first { signs.append(y) }
                     if saved, outputs.count > 1 { winners.append((outputs[1], outputs[0])) }
-                case .denseBackwardData, .denseBackwardWeights, .convolutionBackwardData,
+                case .columnSums, .denseBackwardData, .denseBackwardWeights, .convolutionBackwardData,
                     .convolutionBackwardWeights, .maxPoolBackward, .averagePool, .averagePoolBackward,
                     .globalAveragePool, .globalAveragePoolBackward, .activationBackward, .softmax,
                     .softmaxBackward, .dropout, .dropoutBackward, .batchNormTraining, .batchNormInference,

@@ -90,10 +90,12 @@ public enum GradientCheck {
         func kinked(_ f: ActivationFunction) -> Bool { f.kind.hasKink }
         let kinks = plan.instructions.contains { instruction in
             switch instruction.kernel {
-            case .dense(_, _, _, _, let f, _), .convolution(_, _, let f), .activation(let f, _): kinked(f)
+            case .dense(_, _, _, _, let f, _), .convolution(_, _, let f), .activation(let f, _),
+                .biasActivation(_, _, let f):
+                kinked(f)
             case .recurrent(let s): kinked(s.activation) || kinked(s.recurrentActivation)
             case .maxPool, .combine(.maximum, _, _): true
-            case .denseBackwardData, .denseBackwardWeights, .convolutionBackwardData,
+            case .columnSums, .denseBackwardData, .denseBackwardWeights, .convolutionBackwardData,
                 .convolutionBackwardWeights, .convolutionMaxPool, .maxPoolBackward, .averagePool,
                 .averagePoolBackward, .globalAveragePool, .globalAveragePoolBackward, .activationBackward,
                 .softmax, .softmaxBackward, .dropout, .dropoutBackward, .batchNormTraining,

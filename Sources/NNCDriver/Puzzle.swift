@@ -18,7 +18,10 @@ public struct Puzzle: Sendable, Equatable {
             case .maxpool2d: self = .maxpool2d
             case .avgpool1d: self = .avgpool1d
             case .avgpool2d: self = .avgpool2d
-            case .input, .dense, .globalAvgpool, .globalMaxpool1d, .globalMaxpool2d, .flatten, .reshape, .dropout,
+            case .input, .dense, .depthwiseConv2d, .separableConv2d, .conv2dTranspose, .globalAvgpool, .globalMaxpool1d,
+                .globalMaxpool2d,
+                .flatten,
+                .reshape, .dropout,
                 .batchnorm, .layernorm, .activation,
                 .softmax, .embedding, .simpleRNN, .lstm, .gru, .bidirectional, .add, .subtract, .multiply, .average,
                 .maximum, .concat:

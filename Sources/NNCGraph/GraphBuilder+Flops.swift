@@ -37,6 +37,39 @@ extension GraphBuilder {
             text =
                 "MACs = \(outputs.grouped) outputs × \(k)·\(x.channels / groups) = \(macs.grouped); "
                 + "2 × MACs + \(outputs.grouped) × (\(bias) bias + \(act) activation) = \(flops.grouped)"
+        case .depthwiseConv2d(let d):
+            let k = d.window.size.reduce(1, *)
+            let bias = d.useBias ? 1 : 0
+            let act = d.activation.flops
+            macs = outputs * k
+            flops = 2 * macs + outputs * (bias + act)
+            text =
+                "MACs = \(outputs.grouped) outputs × \(k)·1 (each reads one input channel) = \(macs.grouped); "
+                + "2 × MACs + \(outputs.grouped) × (\(bias) bias + \(act) activation) = \(flops.grouped)"
+        case .conv2dTranspose(let t):
+            // Each input cell scatters kh·kw·filters products of each of its C channels.
+            let k = t.window.size.reduce(1, *)
+            let cells = x.elementCount / x.channels
+            let bias = t.useBias ? 1 : 0
+            let act = t.activation.flops
+            macs = cells * x.channels * k * t.filters
+            flops = 2 * macs + outputs * (bias + act)
+            text =
+                "MACs = \(cells.grouped) input cells × \(x.channels)·\(k)·\(t.filters) = \(macs.grouped); "
+                + "2 × MACs + \(outputs.grouped) × (\(bias) bias + \(act) activation) = \(flops.grouped)"
+        case .separableConv2d(let s):
+            let k = s.window.size.reduce(1, *)
+            let middle = outputs / s.filters * x.channels * s.depthMultiplier
+            let bias = s.useBias ? 1 : 0
+            let act = s.activation.flops
+            let depthwise = middle * k
+            let pointwise = middle * s.filters
+            macs = depthwise + pointwise
+            flops = 2 * macs + outputs * (bias + act)
+            text =
+                "depthwise MACs = \(middle.grouped) outputs × \(k)·1 = \(depthwise.grouped); "
+                + "pointwise MACs = \(outputs.grouped) outputs × \(x.channels * s.depthMultiplier) = \(pointwise.grouped); "
+                + "2 × \(macs.grouped) MACs + \(outputs.grouped) × (\(bias) bias + \(act) activation) = \(flops.grouped)"
         case .maxpool1d(let p), .maxpool2d(let p):
             let k = TensorShape.checkedProduct(p.window.size) ?? Int.max
             flops = outputs.saturatingTimes(k - 1)

@@ -26,6 +26,24 @@ extension GraphBuilder {
             tensors =
                 [tensor("kernel", c.window.size + [x.channels / c.groups, c.filters])]
                 + (c.useBias ? [tensor("bias", [c.filters])] : [])
+        case .depthwiseConv2d(let d):
+            // Keras's [kh, kw, C, multiplier]; the output (checked) holds its C·multiplier channels.
+            tensors =
+                [tensor("kernel", d.window.size + [x.channels, d.depthMultiplier])]
+                + (d.useBias ? [tensor("bias", [x.channels * d.depthMultiplier])] : [])
+        case .conv2dTranspose(let t):
+            // Keras's [kh, kw, filters, C]: the kernel of the convolution from the output back.
+            tensors =
+                [tensor("kernel", t.window.size + [t.filters, x.channels])]
+                + (t.useBias ? [tensor("bias", [t.filters])] : [])
+        case .separableConv2d(let s):
+            // Keras's names and shapes; the depthwise output (checked) holds C·multiplier channels.
+            let middle = x.channels * s.depthMultiplier
+            tensors =
+                [
+                    tensor("depthwise_kernel", s.window.size + [x.channels, s.depthMultiplier]),
+                    tensor("pointwise_kernel", [1, 1, middle, s.filters]),
+                ] + (s.useBias ? [tensor("bias", [s.filters])] : [])
         case .batchnorm(let b):
             let ch = x.channels
             if b.scale { tensors.append(tensor("gamma", [ch])) }
@@ -86,6 +104,44 @@ extension GraphBuilder {
             let perFilter = k.reduce(1, *) * perGroup
             return "(\(window)\(bias ? " + 1" : "")) × \(filters) = \(((perFilter + (bias ? 1 : 0)) * filters).grouped)"
                 + (groups > 1 ? " (\(groups) groups of \(perGroup) input channels)" : "")
+        case .depthwiseConv2d(let d):
+            let k = d.window.size
+            let channels = x.channels
+            let m = d.depthMultiplier
+            let bias = d.useBias
+            let window = k.map(String.init).joined(separator: "·")
+            let count = (k.reduce(1, *) + (bias ? 1 : 0)) * channels * m
+            let pytorch =
+                convention == .pytorch
+                ? "; PyTorch: Conv2d(\(channels), \(channels * m), (\(k.map(String.init).joined(separator: ", "))), groups=\(channels)), weight [\(channels * m), 1, \(k.map(String.init).joined(separator: ", "))]"
+                : ""
+            return "(\(window)\(bias ? " + 1" : "")) × \(channels)·\(m) = \(count.grouped) "
+                + "(\(channels) \(channels.noun("channel")) × depth multiplier \(m), one \(k.map(String.init).joined(separator: "×")) filter each\(pytorch))"
+        case .conv2dTranspose(let t):
+            let k = t.window.size
+            let channels = x.channels
+            let count = k.reduce(1, *) * t.filters * channels + (t.useBias ? t.filters : 0)
+            let pytorch =
+                convention == .pytorch
+                ? "; PyTorch: ConvTranspose2d(\(channels), \(t.filters), (\(k.map(String.init).joined(separator: ", ")))), weight [\(channels), \(t.filters), \(k.map(String.init).joined(separator: ", "))]"
+                : ""
+            return "\(k.map(String.init).joined(separator: "·"))·\(t.filters)·\(channels)"
+                + (t.useBias ? " + \(t.filters)" : "") + " = \(count.grouped) (kernel [kh, kw, filters, C]\(pytorch))"
+        case .separableConv2d(let s):
+            let k = s.window.size
+            let channels = x.channels
+            let m = s.depthMultiplier
+            let middle = channels * m
+            let depthwise = k.reduce(1, *) * middle
+            let pointwise = middle * s.filters
+            let bias = s.useBias ? s.filters : 0
+            let sizes = k.map(String.init)
+            let pytorch =
+                convention == .pytorch
+                ? "; PyTorch has no separable layer: Conv2d(\(channels), \(middle), (\(sizes.joined(separator: ", "))), groups=\(channels), bias=False) then Conv2d(\(middle), \(s.filters), 1), the same count"
+                : ""
+            return "\(sizes.joined(separator: "·"))·\(channels)·\(m) depthwise + \(middle)·\(s.filters) pointwise"
+                + (s.useBias ? " + \(s.filters) bias" : "") + " = \((depthwise + pointwise + bias).grouped)\(pytorch)"
         case .batchnorm(let b):
             let ch = x.channels
             let learned = (b.scale ? 1 : 0) + (b.center ? 1 : 0)

@@ -14,6 +14,26 @@ extension GraphBuilder {
             return TensorShape(x.dims.dropLast() + [d.units])
         case .conv1d(let c), .conv2d(let c):
             return windowed(&node, c.window, convolution: c, layer: layer, input: inputs[0])
+        case .depthwiseConv2d(let d):
+            return windowed(
+                &node, d.window, convolution: d.grouped(channels: x.channels), layer: layer, input: inputs[0])
+        case .separableConv2d(let s):
+            // The depthwise part's output [H′, W′, C·multiplier], then the 1×1 convolution's.
+            guard
+                let middle = windowed(
+                    &node, s.window, convolution: s.depthwise.grouped(channels: x.channels), layer: layer,
+                    input: inputs[0]),
+                withinLimits(middle.dims, what: "the depthwise output of '\(layer.name)'", at: layer.location)
+            else { return nil }
+            node.explanations.append(
+                Explanation(
+                    topic: "output",
+                    text:
+                        "channels: \(x.channels) × depth multiplier \(s.depthwise.depthMultiplier) = \(middle.channels) (depthwise), then 1×1 to \(s.filters) filters"
+                ))
+            return TensorShape(middle.dims.dropLast() + [s.filters])
+        case .conv2dTranspose(let t):
+            return transposed(&node, t, layer: layer, input: inputs[0])
         case .maxpool1d(let p), .maxpool2d(let p):
             return windowed(&node, p.window, convolution: nil, layer: layer, input: inputs[0])
         case .avgpool1d(let p), .avgpool2d(let p):

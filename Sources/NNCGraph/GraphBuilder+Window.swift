@@ -153,7 +153,7 @@ extension GraphBuilder {
             }
             : first.receptiveField
         switch node.op {
-        case .conv1d, .conv2d, .maxpool1d, .maxpool2d, .avgpool1d, .avgpool2d:
+        case .conv1d, .conv2d, .depthwiseConv2d, .separableConv2d, .maxpool1d, .maxpool2d, .avgpool1d, .avgpool2d:
             guard let previous, previous.size.count == node.arithmetic.count else { return nil }
             var field = previous
             for (d, a) in node.arithmetic.enumerated() {
@@ -173,7 +173,8 @@ extension GraphBuilder {
                 let widest = fields.max(by: { $0.size.reduce(0, +) < $1.size.reduce(0, +) })
             else { return nil }
             return widest
-        case .input, .globalAvgpool, .globalMaxpool1d, .globalMaxpool2d, .flatten, .reshape, .embedding, .simpleRNN,
+        case .input, .conv2dTranspose, .globalAvgpool, .globalMaxpool1d, .globalMaxpool2d, .flatten, .reshape,
+            .embedding, .simpleRNN,
             .lstm, .gru, .bidirectional:
             return nil
         }

@@ -33,6 +33,9 @@ struct TrainingChecker {
         case .softmax: "softmax"
         case .dense(let d): d.activation.name
         case .conv1d(let c), .conv2d(let c): c.activation.name
+        case .depthwiseConv2d(let d): d.activation.name
+        case .separableConv2d(let s): s.activation.name
+        case .conv2dTranspose(let t): t.activation.name
         case .activation(let a): a.name
         case .dropout: node.inputs.first.map { endingActivation(graph[$0]) } ?? "linear"
         case .input, .maxpool1d, .maxpool2d, .avgpool1d, .avgpool2d, .globalAvgpool, .globalMaxpool1d, .globalMaxpool2d,

@@ -15,7 +15,8 @@ extension Kernel {
             s.window.positions * s.patch * s.filters
         case .recurrent(let s), .recurrentBackward(let s), .recurrentWeightsGradient(let s):
             s.batch * s.steps * s.units * s.gateWidth
-        case .maxPool, .maxPoolBackward, .averagePool, .averagePoolBackward, .globalAveragePool,
+        case .biasActivation, .columnSums, .maxPool, .maxPoolBackward, .averagePool, .averagePoolBackward,
+            .globalAveragePool,
             .globalAveragePoolBackward,
             .activation, .activationBackward, .softmax, .softmaxBackward, .dropout, .dropoutBackward,
             .batchNormTraining,

@@ -179,6 +179,11 @@ public enum Kernel: Sendable, Equatable {
     /// [y out, argmax out?, x in, W in, b in?, padded x scratch].
     case convolutionMaxPool(
         ConvolutionShape, bias: Bool, activation: ActivationFunction, pool: WindowGeometry, saveArgmax: Bool)
+    /// y = f(x + b) over rows of x[rows][columns], b per column (a transposed convolution's
+    /// bias and activation): [y out, x in, b in]; may run in place.
+    case biasActivation(rows: Int, columns: Int, activation: ActivationFunction)
+    /// db = Σ rows dy (a bias's gradient): [db out, dy in].
+    case columnSums(rows: Int, columns: Int)
     /// [y out, argmax out?, x in]; the argmax (int32) is kept for backward when training.
     case maxPool(WindowGeometry, saveArgmax: Bool)
     /// [dx out, dy in, argmax in].
@@ -315,6 +320,8 @@ public enum Kernel: Sendable, Equatable {
             s.isPointwise ? "conv dx=dy·Wᵀ (gemm)" : "conv dx=col2im(dy·Wᵀ) (in place)"
         case .convolutionBackwardWeights(let s, let bias):
             "conv dW=patchesᵀ·dy" + (s.isPointwise ? " (gemm)" : "") + (bias ? " +db" : "")
+        case .biasActivation(_, _, let act): "bias" + (act.kind == .linear ? "" : "+\(act)")
+        case .columnSums: "bias gradient db=Σ dy"
         case .maxPool(_, let save): save ? "maxpool+argmax" : "maxpool"
         case .maxPoolBackward: "maxpool backward"
         case .averagePool: "avgpool"
@@ -370,9 +377,9 @@ public enum Kernel: Sendable, Equatable {
     /// True when the kernel may write its first operand over its second (elementwise ops).
     public var canRunInPlace: Bool {
         switch self {
-        case .activation, .dropout, .dropoutBackward, .activationBackward, .scaleSteps: true
+        case .activation, .dropout, .dropoutBackward, .activationBackward, .scaleSteps, .biasActivation: true
         case .dense, .denseBackwardData, .denseBackwardWeights, .convolution, .convolutionBackwardData,
-            .convolutionBackwardWeights, .convolutionMaxPool, .maxPool, .maxPoolBackward, .averagePool,
+            .convolutionBackwardWeights, .convolutionMaxPool, .columnSums, .maxPool, .maxPoolBackward, .averagePool,
             .averagePoolBackward, .globalAveragePool, .globalAveragePoolBackward, .softmax, .softmaxBackward,
             .batchNormTraining, .batchNormInference, .batchNormBackward, .packWeights, .foldBatchNorm,
             .layerNorm, .layerNormBackward, .add, .accumulate, .concat, .concatBackward, .embedding,

@@ -105,6 +105,13 @@ extension Executor {
         case .averagePoolBackward(let g, let countPadding):
             nnc_avgpool_backward(f(base, 0), f(base, 1), g.raw, countPadding ? 1 : 0)
 
+        case .biasActivation(let rows, let columns, let act):
+            nnc_bias_activation(
+                f(base, 0), f(base, 1), f(base, 2), Int32(rows), Int32(columns), act.raw, Float(act.parameter))
+
+        case .columnSums(let rows, let columns):
+            nnc_column_sums(f(base, 0), f(base, 1), Int32(rows), Int32(columns))
+
         case .globalAveragePool(let batch, let positions, let channels):
             nnc_global_avgpool_forward(f(base, 0), f(base, 1), Int32(batch), Int32(positions), Int32(channels))
 

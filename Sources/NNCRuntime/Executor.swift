@@ -122,8 +122,9 @@ public final class Executor: @unchecked Sendable {
                 most = max(most, recurrentParts(s, threads: threads) * recurrentPartFloats(s, threads: threads).total)
             case .recurrentWeightsGradient(let s):
                 for k in 0..<s.products { need(s.units, s.productColumns(k).count, s.batch * s.steps) }
-            case .maxPool, .maxPoolBackward, .averagePool, .averagePoolBackward, .globalAveragePool,
-                .globalAveragePoolBackward, .activation, .activationBackward, .softmax, .softmaxBackward,
+            case .biasActivation, .columnSums, .maxPool, .maxPoolBackward, .averagePool, .averagePoolBackward,
+                .globalAveragePool, .globalAveragePoolBackward, .activation, .activationBackward, .softmax,
+                .softmaxBackward,
                 .dropout, .dropoutBackward, .batchNormTraining, .batchNormInference, .batchNormBackward,
                 .packWeights, .foldBatchNorm, .layerNorm, .layerNormBackward, .add, .accumulate, .concat,
                 .concatBackward, .embedding, .embeddingBackward, .loss, .update, .penalty, .penaltyGradient,

@@ -92,6 +92,14 @@ extension ReferenceExecutor {
             Self.windows(g, countPadding: countPadding) { out, cells, divisor in
                 for cell in cells { o[0][cell] += o[1][out] / Double(max(divisor, 1)) }
             }
+        case .biasActivation(let rows, let columns, let act):
+            for r in 0..<rows {
+                for c in 0..<columns {
+                    o[0][r * columns + c] = Self.activate(act, o[1][r * columns + c] + o[2][c])
+                }
+            }
+        case .columnSums(let rows, let columns):
+            Self.columnSums(o[0], o[1], rows: rows, columns: columns)
         case .globalAveragePool(let batch, let positions, let channels):
             for b in 0..<batch {
                 for c in 0..<channels {

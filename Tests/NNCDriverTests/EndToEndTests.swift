@@ -51,6 +51,24 @@ import Testing
         #expect(run.stdout.hasSuffix("ok\n"))
     }
 
+    /// A transposed convolution's output sizes by Keras's formula, in the shape trace.
+    @Test func checkPrintsTheTransposedConvolutionArithmetic() throws {
+        let decoder = """
+            input: [7, 7, 8]
+            layers:
+              - conv2d_transpose: {filters: 4, kernel: 3, stride: 2, padding: same, output_padding: 1}
+              - conv2d_transpose: {filters: 1, kernel: 2, stride: 3}
+            """
+        let run = try Binary.run(["check", try write(decoder, "decoder.yaml")])
+        #expect(run.status == 0, "\(run.stderr)")
+        #expect(run.stdout.contains("conv2d_transpose_1  conv2d_transpose  [B, 42, 42, 1]"))
+        #expect(
+            run.stdout.contains(
+                "height (in − 1)·stride + kernel − 2·⌊kernel/2⌋ + output_padding = (7 − 1)·2 + 3 − 2·1 + 1 = 14 (same)")
+        )
+        #expect(run.stdout.contains("width  in·stride + max(kernel − stride, 0) = 14·3 + max(2 − 3, 0) = 42"))
+    }
+
     @Test func checkReportsEveryErrorWithLocationAndExitsOne() throws {
         let path = try write(Self.broken, "broken.yaml")
         let run = try Binary.run(["check", path])

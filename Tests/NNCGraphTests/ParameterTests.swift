@@ -49,6 +49,22 @@ import Testing
         Case(input: "[28, 28]", layer: "gru: {units: 128, reset_after: false}", total: 60_288, pytorch: 60_672),
         Case(input: "[200, 64]", layer: "bidirectional: {lstm: 32}", total: 24_832, pytorch: 25_088),
         Case(input: "[16]", layer: "dense: {units: 4, activation: {swish: {learnable: true}}}", total: 69),
+        // Keras 3's DepthwiseConv2D: kh·kw·C·multiplier + C·multiplier; PyTorch's Conv2d(groups=C) the same.
+        Case(input: "[9, 9, 3]", layer: "depthwise_conv2d: {kernel: 3, padding: same, depth_multiplier: 2}", total: 60),
+        Case(input: "[9, 9, 6]", layer: "depthwise_conv2d: {kernel: [5, 3], stride: 2, use_bias: false}", total: 90),
+        Case(input: "[3, 3, 6]", layer: "depthwise_conv2d: {kernel: 2, dilation: 2, depth_multiplier: 3}", total: 90),
+        // Keras 3's SeparableConv2D: kh·kw·C·multiplier + C·multiplier·filters + filters (PyTorch: two Conv2d, the same).
+        Case(
+            input: "[9, 9, 3]", layer: "separable_conv2d: {filters: 4, kernel: 3, padding: same, depth_multiplier: 2}",
+            total: 82),
+        Case(
+            input: "[9, 9, 4]", layer: "separable_conv2d: {filters: 8, kernel: [5, 3], stride: 2, use_bias: false}",
+            total: 92),
+        Case(input: "[32, 32, 32]", layer: "separable_conv2d: [64, 3]", total: 2_400),
+        // Keras 3's Conv2DTranspose: kh·kw·filters·C + filters; PyTorch's ConvTranspose2d the same.
+        Case(input: "[4, 3, 2]", layer: "conv2d_transpose: {filters: 3, kernel: 3, stride: 2}", total: 57),
+        Case(
+            input: "[7, 7, 16]", layer: "conv2d_transpose: {filters: 8, kernel: [3, 4], use_bias: false}", total: 1_536),
         Case(input: "[28, 28, 1]", layer: "maxpool2d: 2", total: 0),
         Case(input: "[28, 28, 1]", layer: "flatten", total: 0),
     ]
@@ -172,6 +188,106 @@ import Testing
                     text: "[B, 5, 4, 3] → the maximum of each of the 3 channels over its 5×4 = 20 positions → [B, 3]"),
                 Explanation(topic: "flops", text: "3 channels × (20 − 1) comparisons = 57"),
             ])
+    }
+
+    /// Keras 3's DepthwiseConv2D shapes (9×9×3 → 9×9×6 → 3×4×6 → 1×2×18), its kernel
+    /// [kh, kw, C, multiplier], and the FLOPs of one tap per output and kernel cell.
+    @Test func depthwiseShapesParametersAndFlops() throws {
+        let (graph, diagnostics) = check(
+            """
+            input: [9, 9, 3]
+            layers:
+              - depthwise_conv2d: {kernel: 3, padding: same, depth_multiplier: 2, name: a}
+              - depthwise_conv2d: {kernel: [5, 3], stride: 2, use_bias: false, name: b}
+              - depthwise_conv2d: {kernel: 2, dilation: 2, depth_multiplier: 3, activation: relu, name: c}
+            """)
+        #expect(diagnostics.isEmpty, "\(codes(diagnostics))")
+        let g = try #require(graph)
+        let node = Dictionary(uniqueKeysWithValues: g.nodes.map { ($0.name, $0) })
+        #expect(node["a"]?.shape?.dims == [9, 9, 6] && node["b"]?.shape?.dims == [3, 4, 6])
+        #expect(node["c"]?.shape?.dims == [1, 2, 18])
+        #expect(node["a"]?.parameters.map(\.shape) == [[3, 3, 3, 2], [6]])
+        #expect(node["b"]?.parameters.map(\.shape) == [[5, 3, 6, 1]])
+        #expect(g.totalParams == 60 + 90 + 90)
+        let c = try #require(node["c"])
+        #expect(c.macs == 36 * 4 && c.flops == 2 * 144 + 36 * 2)
+        #expect(
+            c.explanations.first
+                == Explanation(
+                    topic: "params",
+                    text: "(2·2 + 1) × 6·3 = 90 (6 channels × depth multiplier 3, one 2×2 filter each)"))
+    }
+
+    /// Keras 3's SeparableConv2D: shapes (9×9×3 → 9×9×4 → 3×4×8 → 1×2×5), its three tensors
+    /// with Keras's names and shapes, and the FLOPs of both parts.
+    @Test func separableShapesParametersAndFlops() throws {
+        let (graph, diagnostics) = check(
+            """
+            input: [9, 9, 3]
+            layers:
+              - separable_conv2d: {filters: 4, kernel: 3, padding: same, depth_multiplier: 2, name: a}
+              - separable_conv2d: {filters: 8, kernel: [5, 3], stride: 2, use_bias: false, name: b}
+              - separable_conv2d: {filters: 5, kernel: 2, dilation: 2, depth_multiplier: 3, activation: relu, name: c}
+            """)
+        #expect(diagnostics.isEmpty, "\(codes(diagnostics))")
+        let g = try #require(graph)
+        let node = Dictionary(uniqueKeysWithValues: g.nodes.map { ($0.name, $0) })
+        #expect(node["a"]?.shape?.dims == [9, 9, 4] && node["b"]?.shape?.dims == [3, 4, 8])
+        #expect(node["c"]?.shape?.dims == [1, 2, 5])
+        #expect(node["a"]?.parameters.map(\.name) == ["depthwise_kernel", "pointwise_kernel", "bias"])
+        #expect(node["a"]?.parameters.map(\.shape) == [[3, 3, 3, 2], [1, 1, 6, 4], [4]])
+        #expect(node["b"]?.parameters.map(\.shape) == [[5, 3, 4, 1], [1, 1, 4, 8]])
+        #expect(g.totalParams == 82 + 92 + 221)
+        let c = try #require(node["c"])
+        // Depthwise: 1·2·24 outputs × 4 taps; pointwise: 1·2·5 outputs × 24 inputs.
+        #expect(c.macs == 48 * 4 + 10 * 24 && c.flops == 2 * (192 + 240) + 10 * 2)
+        #expect(
+            c.explanations.first
+                == Explanation(topic: "params", text: "2·2·8·3 depthwise + 24·5 pointwise + 5 bias = 221"))
+        #expect(
+            c.explanations.last
+                == Explanation(
+                    topic: "flops",
+                    text:
+                        "depthwise MACs = 48 outputs × 4·1 = 192; pointwise MACs = 10 outputs × 24 = 240; 2 × 432 MACs + 10 × (1 bias + 1 activation) = 884"
+                ))
+    }
+
+    /// Keras 3's Conv2DTranspose output sizes (valid, same, output_padding, a kernel below its
+    /// stride, dilation), its kernel [kh, kw, filters, C], and Keras's formula in summary --explain.
+    @Test func transposedShapesParametersAndFormulas() throws {
+        let (graph, diagnostics) = check(
+            """
+            input: [3, 4, 3]
+            layers:
+              - conv2d_transpose: {filters: 2, kernel: [3, 4], stride: [2, 3], padding: same, output_padding: [1, 2], name: a}
+              - conv2d_transpose: {filters: 3, kernel: 4, stride: 2, padding: same, use_bias: false, name: b}
+              - conv2d_transpose: {filters: 2, kernel: 2, stride: 3, name: c}
+              - conv2d_transpose: {filters: 3, kernel: [2, 3], stride: 2, output_padding: [1, 0], name: d}
+              - conv2d_transpose: {filters: 3, kernel: 3, dilation: 2, padding: same, name: e}
+              - conv2d_transpose: {filters: 2, kernel: 2, dilation: [1, 2], name: f}
+            """)
+        #expect(diagnostics.isEmpty, "\(codes(diagnostics))")
+        let g = try #require(graph)
+        let node = Dictionary(uniqueKeysWithValues: g.nodes.map { ($0.name, $0) })
+        // Keras 3: (6, 11, 2), (12, 22, 3), (36, 66, 2), (73, 133, 3), (73, 133, 3), (74, 135, 2).
+        #expect(node["a"]?.shape?.dims == [6, 11, 2] && node["b"]?.shape?.dims == [12, 22, 3])
+        #expect(node["c"]?.shape?.dims == [36, 66, 2] && node["d"]?.shape?.dims == [73, 133, 3])
+        #expect(node["e"]?.shape?.dims == [73, 133, 3] && node["f"]?.shape?.dims == [74, 135, 2])
+        #expect(node["a"]?.parameters.map(\.shape) == [[3, 4, 2, 3], [2]])
+        #expect(node["a"]?.parameters.first.map { $0.shape.reduce(1, *) } == 72)
+        // Keras 3's count_params: 74, 96, 26, 39, 84, 26.
+        #expect(g.totalParams == 345)
+        let a = try #require(node["a"])
+        #expect(
+            a.explanations.filter { $0.topic == "output" }.map(\.text) == [
+                "height: (in − 1)·stride + kernel − 2·⌊kernel/2⌋ + output_padding = (3 − 1)·2 + 3 − 2·1 + 1 = 6 (same)",
+                "width: (in − 1)·stride + kernel − 2·⌊kernel/2⌋ + output_padding = (4 − 1)·3 + 4 − 2·2 + 2 = 11 (same)",
+            ])
+        #expect(
+            node["c"]?.explanations.filter { $0.topic == "output" }.first?.text
+                == "height: in·stride + max(kernel − stride, 0) = 12·3 + max(2 − 3, 0) = 36")
+        #expect(a.macs == 12 * 3 * 12 * 2)
     }
 
     @Test func lenet5ShapesAndFlops() throws {

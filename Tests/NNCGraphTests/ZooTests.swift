@@ -35,6 +35,7 @@ import Testing
         Pinned(file: "iris_regression", total: 161, trainable: 161, nonTrainable: 0),
         Pinned(file: "lenet1", total: 1_806, trainable: 1_806, nonTrainable: 0),
         Pinned(file: "lenet5", total: 61_706, trainable: 61_706, nonTrainable: 0),
+        Pinned(file: "mobilenet_block", total: 9_610, trainable: 9_034, nonTrainable: 576, pytorch: 9_034),
         Pinned(file: "mnist_mlp", total: 101_770, trainable: 101_770, nonTrainable: 0),
         Pinned(file: "lstm_classifier", total: 81_674, trainable: 81_674, nonTrainable: 0, pytorch: 82_186),
         Pinned(file: "nielsen_cnn", total: 1_672_570, trainable: 1_672_570, nonTrainable: 0),

@@ -105,10 +105,12 @@ import Testing
     }
 
     /// Inference with batchnorm folded into the convolutions equals the reference run of the
-    /// unfolded plan (batchnorm on running statistics as its own instruction).
-    @Test func foldedInferenceMatchesUnfolded() throws {
-        let folded = try plan("resnet_block.yaml", LoweringOptions(mode: .inference, batch: 2))
-        let plain = try plan("resnet_block.yaml", LoweringOptions(mode: .inference, batch: 2, optimize: false))
+    /// unfolded plan (batchnorm on running statistics as its own instruction); in the
+    /// MobileNet-style model, folded into depthwise kernels too.
+    @Test(arguments: ["resnet_block.yaml", "mobilenet_block.yaml"])
+    func foldedInferenceMatchesUnfolded(model: String) throws {
+        let folded = try plan(model, LoweringOptions(mode: .inference, batch: 2))
+        let plain = try plan(model, LoweringOptions(mode: .inference, batch: 2, optimize: false))
         let fast = Executor(plan: folded, threads: 2)
         let reference = ReferenceExecutor(plan: plain)
         // Non-trivial statistics so folding matters.
@@ -138,7 +140,7 @@ import Testing
     /// After warm-up, a training step (and an inference step) makes no heap allocation.
     @Test(arguments: [
         "lenet5.yaml", "resnet_block.yaml", "hinton_dropout_mlp.yaml", "lstm_classifier.yaml", "gru_classifier.yaml",
-        "imdb_embedding_bilstm.yaml",
+        "imdb_embedding_bilstm.yaml", "mobilenet_block.yaml",
     ])
     func stepsAllocateNothing(model: String) throws {
         try expectNoAllocations(model) { try plan(model, $0) }
@@ -192,6 +194,40 @@ import Testing
             loss: categorical_crossentropy
             """
         try expectNoAllocations("merges") { try compile(yaml, $0) }
+    }
+
+    /// A MobileNet-style block's depthwise and separable convolutions (the grouped kernels and
+    /// the separable one's intermediate) allocate nothing.
+    @Test func depthwiseStepsAllocateNothing() throws {
+        let yaml = """
+            input: [12, 12, 3]
+            layers:
+              - conv2d: {filters: 8, kernel: 3, padding: same, activation: relu}
+              - depthwise_conv2d: {kernel: 3, padding: same, use_bias: false}
+              - batchnorm: {}
+              - activation: relu
+              - depthwise_conv2d: {kernel: 3, stride: 2, depth_multiplier: 2, activation: relu}
+              - separable_conv2d: {filters: 12, kernel: 3, padding: same, activation: relu}
+              - global_avgpool
+              - dense: {units: 3, activation: softmax}
+            loss: categorical_crossentropy
+            """
+        try expectNoAllocations("depthwise and separable convolutions") { try compile(yaml, $0) }
+    }
+
+    /// A decoder's transposed convolutions (backward-data, bias pass and column sums) allocate nothing.
+    @Test func transposedConvolutionStepsAllocateNothing() throws {
+        let yaml = """
+            input: [6, 6, 4]
+            layers:
+              - conv2d_transpose: {filters: 8, kernel: 3, stride: 2, padding: same, activation: relu}
+              - conv2d_transpose: {filters: 4, kernel: 2, stride: 2, use_bias: false}
+              - conv2d_transpose: {filters: 2, kernel: 3, output_padding: 0}
+              - global_avgpool
+              - dense: {units: 3, activation: softmax}
+            loss: categorical_crossentropy
+            """
+        try expectNoAllocations("transposed convolutions") { try compile(yaml, $0) }
     }
 
     func expectNoAllocations(_ name: String, _ compile: (LoweringOptions) throws -> ExecutionPlan) throws {

@@ -93,6 +93,55 @@ import Testing
             """
         ),
         (
+            "depthwise_conv2d: multiplier, stride, same and dilated, no bias, with batchnorm and relu",
+            """
+            input: [7, 6, 2]
+            layers:
+              - depthwise_conv2d: {kernel: 3, depth_multiplier: 2, stride: 2, padding: same, activation: tanh}
+              - depthwise_conv2d: {kernel: 2, dilation: [1, 2], use_bias: false}
+              - batchnorm: {}
+              - activation: relu
+              - depthwise_conv2d: {kernel: [2, 1], depth_multiplier: 3}
+              - flatten
+              - dense: 2
+            loss: mse
+            init: {bias: {normal: {std: 0.5}}}
+            """
+        ),
+        (
+            "separable_conv2d: multiplier, stride, same and dilated, no bias, frozen, with batchnorm and relu",
+            """
+            input: [7, 6, 2]
+            layers:
+              - separable_conv2d: {filters: 3, kernel: 3, depth_multiplier: 2, stride: 2, padding: same, activation: tanh}
+              - separable_conv2d: {filters: 4, kernel: 2, dilation: [1, 2], use_bias: false}
+              - batchnorm: {}
+              - activation: relu
+              - separable_conv2d: {filters: 2, kernel: [2, 1], depth_multiplier: 3, activation: elu}
+              - separable_conv2d: {filters: 3, kernel: 1, trainable: false}
+              - flatten
+              - dense: 2
+            loss: mse
+            init: {bias: {normal: {std: 0.5}}}
+            """
+        ),
+        (
+            "conv2d_transpose: valid, same, output_padding, kernel below the stride, dilation, no bias, fused relu",
+            """
+            input: [3, 4, 2]
+            layers:
+              - conv2d_transpose: {filters: 3, kernel: 3, stride: 2, activation: tanh}
+              - conv2d_transpose: {filters: 2, kernel: [3, 2], stride: [2, 3], padding: same, output_padding: [1, 2]}
+              - conv2d_transpose: {filters: 2, kernel: 2, stride: 3, use_bias: false}
+              - activation: relu
+              - conv2d_transpose: {filters: 2, kernel: 3, dilation: 2, padding: same, activation: elu}
+              - global_avgpool
+              - dense: 2
+            loss: mse
+            init: {bias: {normal: {std: 0.5}}}
+            """
+        ),
+        (
             "batchnorm, layernorm and dropout",
             """
             input: [6, 6, 2]
@@ -314,7 +363,8 @@ import Testing
     /// smooth, so they get the wider default step (see `GradientCheck.defaultStep`): the
     /// 200-step IMDB model's smallest checked gradients (≈ 10⁻⁶) fail at h = 10⁻⁶ on round-off alone.
     @Test(arguments: [
-        "iris_mlp.yaml", "lenet5.yaml", "resnet_block.yaml", "causal_tcn.yaml", "imdb_bow_dropout.yaml",
+        "iris_mlp.yaml", "lenet5.yaml", "resnet_block.yaml", "mobilenet_block.yaml", "causal_tcn.yaml",
+        "imdb_bow_dropout.yaml",
         "lstm_classifier.yaml", "gru_classifier.yaml", "imdb_embedding_bilstm.yaml",
     ])
     func bundledModelsMatchFiniteDifferences(model: String) throws {

@@ -38,6 +38,15 @@ def resnet():
     y=L.GlobalAveragePooling2D()(y); y=L.Dense(10)(y)
     return keras.Model(x,y)
 M['resnet_block']=resnet()
+def mobilenet():
+    x=keras.Input((28,28,1))
+    y=L.Conv2D(16,3,strides=2,padding='same',use_bias=False)(x); y=L.BatchNormalization()(y); y=L.Activation('relu')(y)
+    for f,s in [(32,1),(64,2),(64,1)]:
+        y=L.DepthwiseConv2D(3,strides=s,padding='same',use_bias=False)(y); y=L.BatchNormalization()(y); y=L.Activation('relu')(y)
+        y=L.Conv2D(f,1,use_bias=False)(y); y=L.BatchNormalization()(y); y=L.Activation('relu')(y)
+    y=L.GlobalAveragePooling2D()(y); y=L.Dense(10,activation='softmax')(y)
+    return keras.Model(x,y)
+M['mobilenet_block']=mobilenet()
 M['lstm_classifier']=seq((28,28),L.LSTM(128),L.Dense(10))
 M['gru_classifier']=seq((28,28),L.GRU(128,reset_after=True),L.Dense(10))
 M['causal_tcn']=seq((200,2),*[L.Conv1D(32,2,padding='causal',dilation_rate=d) for d in [1,2,4,8,16,32,64]],L.GlobalAveragePooling1D(),L.Dense(1))

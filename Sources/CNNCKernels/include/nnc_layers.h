@@ -10,6 +10,9 @@ extern "C" {
 
 /// db[c] = Σ_r dy[r][c] (overwrites db).
 void nnc_column_sums(float *db, const float *dy, int rows, int cols);
+/// y = f(x + bias) over rows of x[rows][cols], bias per column; may run in place (y = x).
+void nnc_bias_activation(float *y, const float *x, const float *bias, int rows, int cols, nnc_activation act,
+                         float param);
 /// y = Σ inputs[i], n elements each.
 void nnc_add(float *y, const float *const *inputs, int count, size_t n);
 /// y += x.

@@ -3,7 +3,7 @@ import NNCSpec
 
 /// The shape trace `nnc check` prints on success: each layer's output shape and, for
 /// every convolution and pool, the output-size arithmetic with the numbers filled in,
-/// the convention used and the receptive field so far.
+/// the convention used and the receptive field so far (a transposed convolution: Keras's formula).
 public enum ShapeTrace {
     public static func render(_ graph: Graph) -> String {
         let nameWidth = min(max(graph.nodes.map(\.name.count).max() ?? 5, 5), 40)
@@ -18,6 +18,12 @@ public enum ShapeTrace {
                 out += indent + "\(axis.padded(6)) \(a.formula)\n"
                 if d == node.arithmetic.count - 1 {
                     out += indent + "       " + convention(a, all: node.arithmetic) + "\n"
+                }
+            }
+            // A transposed convolution's output sizes, by Keras's formula.
+            if case .conv2dTranspose(let t) = node.op, node.shape != nil, let x = graph[node.inputs[0]].shape {
+                for (d, a) in t.arithmetic(input: Array(x.dims.dropLast())).enumerated() {
+                    out += indent + "\((d == 0 ? "height" : "width").padded(6)) \(a.formula)\n"
                 }
             }
             if let field = node.receptiveField, !node.arithmetic.isEmpty {

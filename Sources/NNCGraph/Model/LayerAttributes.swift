@@ -50,6 +50,69 @@ public struct Convolution: Sendable, Equatable {
     public var weights: Weights
 }
 
+/// depthwise_conv2d (Keras's DepthwiseConv2D): each input channel convolved with its own
+/// `depthMultiplier` filters.
+public struct DepthwiseConvolution: Sendable, Equatable {
+    public var depthMultiplier: Int
+    public var window: Window
+    public var useBias: Bool
+    public var activation: LayerActivation
+    public var weights: Weights
+
+    /// The grouped convolution it is over `channels` input channels: groups = channels and
+    /// filters = channels × multiplier, output channel c·m + j being group c's j-th filter, as
+    /// in Keras. The kernel [kh, kw, channels, m] is, in memory, the grouped kernel
+    /// [kh, kw, 1, channels·m]. (The filters saturate; the checker refuses a product past
+    /// the tensor limit.)
+    public func grouped(channels: Int) -> Convolution {
+        Convolution(
+            filters: channels.saturatingTimes(depthMultiplier), window: window, groups: channels, groupsLocation: nil,
+            useBias: useBias, activation: activation, weights: weights)
+    }
+}
+
+/// separable_conv2d (Keras's SeparableConv2D): the depthwise convolution without a bias, then
+/// a 1×1 convolution to `filters` channels with the bias and the activation.
+public struct SeparableConvolution: Sendable, Equatable {
+    public var filters: Int
+    public var depthMultiplier: Int
+    public var window: Window
+    public var useBias: Bool
+    public var activation: LayerActivation
+    /// Both kernels'.
+    public var weights: Weights
+
+    /// The first part: no bias, linear.
+    public var depthwise: DepthwiseConvolution {
+        DepthwiseConvolution(
+            depthMultiplier: depthMultiplier, window: window, useBias: false, activation: .function(.linear),
+            weights: weights)
+    }
+}
+
+/// conv2d_transpose (Keras's Conv2DTranspose): the data gradient of the convolution from its
+/// output back to its input, with kernel [kh, kw, filters, C].
+public struct TransposedConvolution: Sendable, Equatable {
+    public var filters: Int
+    /// Kernel, stride, dilation; padding valid or same.
+    public var window: Window
+    /// Keras's output_padding, one per dimension; nil for Keras's default output size.
+    public var outputPadding: [Int]?
+    public var outputPaddingLocation: SourceLocation?
+    public var useBias: Bool
+    public var activation: LayerActivation
+    public var weights: Weights
+
+    /// Each spatial dimension's arithmetic over an input of `sizes` (height, width).
+    public func arithmetic(input sizes: [Int]) -> [TransposedArithmetic] {
+        sizes.indices.map { d in
+            TransposedArithmetic(
+                input: sizes[d], kernel: window.size[d], stride: window.stride[d], dilation: window.dilation[d],
+                same: window.padding == .same, outputPadding: outputPadding?[d])
+        }
+    }
+}
+
 /// maxpool1d or maxpool2d.
 public struct Pool: Sendable, Equatable {
     public var window: Window

@@ -28,6 +28,27 @@ extension Op {
                     weights: Weights(decoding: c)))
         case .conv1d: self = .conv1d(Convolution(decoding: c, rank: 1))
         case .conv2d: self = .conv2d(Convolution(decoding: c, rank: 2))
+        case .depthwiseConv2d:
+            self = .depthwiseConv2d(
+                DepthwiseConvolution(
+                    depthMultiplier: c.integer("depth_multiplier"),
+                    window: Window(decoding: c, size: "kernel", rank: 2),
+                    useBias: c.flag("use_bias"), activation: Self.activation(c), weights: Weights(decoding: c)))
+        case .separableConv2d:
+            self = .separableConv2d(
+                SeparableConvolution(
+                    filters: c.integer("filters"), depthMultiplier: c.integer("depth_multiplier"),
+                    window: Window(decoding: c, size: "kernel", rank: 2), useBias: c.flag("use_bias"),
+                    activation: Self.activation(c), weights: Weights(decoding: c)))
+        case .conv2dTranspose:
+            var window = Window(decoding: c, size: "kernel", rank: 2)
+            window.padding = c.text("padding") == "same" ? .same : .valid
+            let outputPadding = c.ints("output_padding").map { $0.count == 1 ? [$0[0], $0[0]] : $0 }
+            self = .conv2dTranspose(
+                TransposedConvolution(
+                    filters: c.integer("filters"), window: window, outputPadding: outputPadding,
+                    outputPaddingLocation: c.valueLocation("output_padding"), useBias: c.flag("use_bias"),
+                    activation: Self.activation(c), weights: Weights(decoding: c)))
         case .maxpool1d: self = .maxpool1d(Pool(window: Window(decoding: c, size: "pool", rank: 1)))
         case .maxpool2d: self = .maxpool2d(Pool(window: Window(decoding: c, size: "pool", rank: 2)))
         case .avgpool1d: self = .avgpool1d(AveragePool(decoding: c, rank: 1))

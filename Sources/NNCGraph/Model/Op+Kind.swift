@@ -5,6 +5,8 @@ extension Op {
         case input
         case dense
         case conv1d, conv2d
+        case depthwiseConv2d = "depthwise_conv2d", separableConv2d = "separable_conv2d"
+        case conv2dTranspose = "conv2d_transpose"
         case maxpool1d, maxpool2d, avgpool1d, avgpool2d
         case globalAvgpool = "global_avgpool"
         case globalMaxpool1d = "global_maxpool1d", globalMaxpool2d = "global_maxpool2d"
@@ -19,7 +21,7 @@ extension Op {
         public var spatialRank: Int {
             switch self {
             case .conv1d, .maxpool1d, .avgpool1d: 1
-            case .conv2d, .maxpool2d, .avgpool2d: 2
+            case .conv2d, .depthwiseConv2d, .separableConv2d, .conv2dTranspose, .maxpool2d, .avgpool2d: 2
             case .input, .dense, .globalAvgpool, .globalMaxpool1d, .globalMaxpool2d, .flatten, .reshape, .dropout,
                 .batchnorm, .layernorm, .activation,
                 .softmax, .embedding, .simpleRNN, .lstm, .gru, .bidirectional, .add, .subtract, .multiply, .average,
@@ -29,7 +31,10 @@ extension Op {
         }
 
         public var isPooling: Bool { [.maxpool1d, .maxpool2d, .avgpool1d, .avgpool2d].contains(self) }
-        public var isConvolution: Bool { self == .conv1d || self == .conv2d }
+        /// conv1d, conv2d, depthwise_conv2d (the grouped conv2d), separable_conv2d and conv2d_transpose.
+        public var isConvolution: Bool {
+            [.conv1d, .conv2d, .depthwiseConv2d, .separableConv2d, .conv2dTranspose].contains(self)
+        }
         public var isRecurrent: Bool { [.simpleRNN, .lstm, .gru, .bidirectional].contains(self) }
     }
 }

@@ -7,6 +7,9 @@ public enum Op: Sendable, Equatable {
     case input
     case dense(Dense)
     case conv1d(Convolution), conv2d(Convolution)
+    case depthwiseConv2d(DepthwiseConvolution)
+    case separableConv2d(SeparableConvolution)
+    case conv2dTranspose(TransposedConvolution)
     case maxpool1d(Pool), maxpool2d(Pool)
     case avgpool1d(AveragePool), avgpool2d(AveragePool)
     case globalAvgpool, flatten
@@ -29,6 +32,9 @@ public enum Op: Sendable, Equatable {
         case .dense: .dense
         case .conv1d: .conv1d
         case .conv2d: .conv2d
+        case .depthwiseConv2d: .depthwiseConv2d
+        case .separableConv2d: .separableConv2d
+        case .conv2dTranspose: .conv2dTranspose
         case .maxpool1d: .maxpool1d
         case .maxpool2d: .maxpool2d
         case .avgpool1d: .avgpool1d
@@ -63,6 +69,9 @@ public enum Op: Sendable, Equatable {
         switch self {
         case .dense(let d): d.activation
         case .conv1d(let c), .conv2d(let c): c.activation
+        case .depthwiseConv2d(let d): d.activation
+        case .separableConv2d(let s): s.activation
+        case .conv2dTranspose(let t): t.activation
         case .activation(let a): a
         case .input, .maxpool1d, .maxpool2d, .avgpool1d, .avgpool2d, .globalAvgpool, .globalMaxpool1d, .globalMaxpool2d,
             .flatten, .reshape, .dropout,
@@ -77,7 +86,10 @@ public enum Op: Sendable, Equatable {
     public var activationAttribute: LayerActivation? {
         switch self {
         case .simpleRNN(let r), .lstm(let r), .gru(let r): r.activation
-        case .input, .dense, .conv1d, .conv2d, .maxpool1d, .maxpool2d, .avgpool1d, .avgpool2d, .globalAvgpool,
+        case .input, .dense, .conv1d, .conv2d, .depthwiseConv2d, .separableConv2d, .conv2dTranspose, .maxpool1d,
+            .maxpool2d, .avgpool1d,
+            .avgpool2d,
+            .globalAvgpool,
             .globalMaxpool1d, .globalMaxpool2d, .flatten,
             .reshape, .dropout, .batchnorm, .layernorm, .activation, .softmax, .embedding, .bidirectional, .add,
             .subtract, .multiply, .average, .maximum, .concat:
@@ -90,7 +102,10 @@ public enum Op: Sendable, Equatable {
         switch self {
         case .simpleRNN(let r), .lstm(let r), .gru(let r): r
         case .bidirectional(let b): b.layer
-        case .input, .dense, .conv1d, .conv2d, .maxpool1d, .maxpool2d, .avgpool1d, .avgpool2d, .globalAvgpool,
+        case .input, .dense, .conv1d, .conv2d, .depthwiseConv2d, .separableConv2d, .conv2dTranspose, .maxpool1d,
+            .maxpool2d, .avgpool1d,
+            .avgpool2d,
+            .globalAvgpool,
             .globalMaxpool1d, .globalMaxpool2d, .flatten,
             .reshape, .dropout, .batchnorm, .layernorm, .activation, .softmax, .embedding, .add, .subtract, .multiply,
             .average, .maximum, .concat:
@@ -104,6 +119,9 @@ public enum Op: Sendable, Equatable {
         switch self {
         case .dense(let d): d.weights
         case .conv1d(let c), .conv2d(let c): c.weights
+        case .depthwiseConv2d(let d): d.weights
+        case .separableConv2d(let s): s.weights
+        case .conv2dTranspose(let t): t.weights
         case .embedding(let e): e.weights
         case .simpleRNN(let r), .lstm(let r), .gru(let r): r.weights
         case .bidirectional(let b): b.layer.weights
@@ -118,6 +136,9 @@ public enum Op: Sendable, Equatable {
     public var window: Window? {
         switch self {
         case .conv1d(let c), .conv2d(let c): c.window
+        case .depthwiseConv2d(let d): d.window
+        case .separableConv2d(let s): s.window
+        case .conv2dTranspose(let t): t.window
         case .maxpool1d(let p), .maxpool2d(let p): p.window
         case .avgpool1d(let p), .avgpool2d(let p): p.window
         case .input, .dense, .globalAvgpool, .globalMaxpool1d, .globalMaxpool2d, .flatten, .reshape, .dropout,

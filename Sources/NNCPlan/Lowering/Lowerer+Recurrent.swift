@@ -235,7 +235,10 @@ extension Lowerer {
             mask = sequenceMask(node.inputs[0])
         case .simpleRNN, .lstm, .gru, .bidirectional:
             mask = recurrentLayer(node).returnSequences ? sequenceMask(node.inputs[0]) : nil
-        case .input, .conv1d, .conv2d, .maxpool1d, .maxpool2d, .avgpool1d, .avgpool2d, .globalAvgpool, .globalMaxpool1d,
+        case .input, .conv1d, .conv2d, .depthwiseConv2d, .separableConv2d, .conv2dTranspose, .maxpool1d, .maxpool2d,
+            .avgpool1d,
+            .avgpool2d, .globalAvgpool,
+            .globalMaxpool1d,
             .globalMaxpool2d, .flatten,
             .reshape, .add, .subtract, .multiply, .average, .maximum, .concat:
             mask = nil

@@ -36,7 +36,9 @@ extension Lowerer {
         switch node.op {
         case .input: break
         case .dense: lowerDense(node)
-        case .conv1d, .conv2d: lowerConvolution(node)
+        case .conv1d, .conv2d, .depthwiseConv2d: lowerConvolution(node)
+        case .separableConv2d: lowerSeparableConvolution(node)
+        case .conv2dTranspose: lowerTransposedConvolution(node)
         case .maxpool1d, .maxpool2d, .avgpool1d, .avgpool2d, .globalMaxpool1d, .globalMaxpool2d: lowerPool(node)
         case .globalAvgpool: lowerGlobalAveragePool(node)
         case .flatten, .reshape: lowerView(node)
@@ -66,7 +68,9 @@ extension Lowerer {
         case .input: break
         case .simpleRNN, .lstm, .gru, .bidirectional: recurrentGradient(node)
         case .dense: denseGradient(node)
-        case .conv1d, .conv2d: convolutionGradient(node)
+        case .conv1d, .conv2d, .depthwiseConv2d: convolutionGradient(node)
+        case .separableConv2d: separableConvolutionGradient(node)
+        case .conv2dTranspose: transposedConvolutionGradient(node)
         case .maxpool1d, .maxpool2d, .avgpool1d, .avgpool2d, .globalMaxpool1d, .globalMaxpool2d: poolGradient(node)
         case .globalAvgpool: globalAveragePoolGradient(node)
         case .flatten, .reshape: viewGradient(node)

@@ -131,7 +131,10 @@ extension Lowerer {
         switch node.op {
         case .maxpool1d, .maxpool2d, .globalMaxpool1d, .globalMaxpool2d: return .max
         case .avgpool1d(let pool), .avgpool2d(let pool): return .average(countPadding: pool.countPadding)
-        case .input, .dense, .conv1d, .conv2d, .globalAvgpool, .flatten, .reshape, .dropout, .batchnorm,
+        case .input, .dense, .conv1d, .conv2d, .depthwiseConv2d, .separableConv2d, .conv2dTranspose, .globalAvgpool,
+            .flatten, .reshape,
+            .dropout,
+            .batchnorm,
             .layernorm, .activation, .softmax, .embedding, .simpleRNN, .lstm, .gru, .bidirectional, .add, .subtract,
             .multiply, .average, .maximum,
             .concat:
@@ -139,9 +142,12 @@ extension Lowerer {
         }
     }
 
+    /// The convolution a node computes; a depthwise convolution's is the grouped convolution
+    /// with one group per input channel (its kernel is that convolution's, in memory).
     func convolution(_ node: Node) -> Convolution {
         if case .conv1d(let c) = node.op { return c }
         if case .conv2d(let c) = node.op { return c }
+        if case .depthwiseConv2d(let d) = node.op { return d.grouped(channels: graph[node.inputs[0]].shape!.channels) }
         preconditionFailure("'\(node.name)' is not a convolution")
     }
 

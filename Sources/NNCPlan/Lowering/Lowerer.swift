@@ -61,6 +61,8 @@ struct Lowerer {
     var preActivation: [NodeID: BufferID] = [:]
     var saved: [NodeID: (BufferID, BufferID)] = [:]
     var savedArgmax: [NodeID: BufferID] = [:]
+    /// A separable convolution's depthwise output, the 1×1 convolution's input.
+    var depthwiseOutput: [NodeID: BufferID] = [:]
     var dropoutSalt: [NodeID: UInt64] = [:]
     /// Dropout instructions and masks so far: each one's salt is the next count.
     var dropoutCount: UInt64 = 0

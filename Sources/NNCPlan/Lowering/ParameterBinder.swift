@@ -76,7 +76,8 @@ struct ParameterBinder {
             switch p.name {
             case _ where node.op.kind.isRecurrent:
                 (initializer, forgetBias) = Self.recurrentInitializer(layer.recurrent!, model, p.name)
-            case "kernel", "embeddings": initializer = layer.weights?.initializer ?? model.weights
+            case "kernel", "depthwise_kernel", "pointwise_kernel", "embeddings":
+                initializer = layer.weights?.initializer ?? model.weights
             case "bias": initializer = layer.weights?.biasInitializer ?? model.bias
             case "gamma", "moving_variance": initial = 1
             case "swish_beta":

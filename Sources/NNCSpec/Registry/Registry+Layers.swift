@@ -59,6 +59,52 @@ extension Registry {
             ] + weights())
     }
 
+    /// The window keys of a 2-D convolution (kernel, stride, padding, dilation) and its depth multiplier.
+    static let depthwiseWindow: [Attribute] = [
+        Attribute("kernel", .spatial(.atLeastOne), .required, "window size, one int or one per spatial dimension"),
+        Attribute("stride", .spatial(.atLeastOne), .value("1"), "step between windows"),
+        Attribute(
+            "padding", .padding, .value("valid"),
+            "valid, same, an int, one int per dimension, or [[top, bottom], [left, right]]"),
+        Attribute("depth_multiplier", .int(.atLeastOne), .value("1"), "filters per input channel"),
+        Attribute("dilation", .spatial(.atLeastOne), .value("1"), "spacing between kernel taps"),
+    ]
+
+    static let depthwiseConvolution = ComponentKind(
+        "depthwise_conv2d",
+        doc:
+            "2-D depthwise convolution (Keras's DepthwiseConv2D): each input channel convolved with its own depth_multiplier filters, [H, W, C] → [H′, W′, C·depth_multiplier]; the grouped conv2d with groups = C",
+        short: ["kernel"], spatialRank: 2, depthwiseWindow + [activation] + weights())
+
+    static let separableConvolution = ComponentKind(
+        "separable_conv2d",
+        doc:
+            "2-D depthwise separable convolution (Keras's SeparableConv2D): a depthwise convolution (depth_multiplier filters per input channel, no bias), then a 1×1 convolution to `filters` channels with the bias and activation; `init`, `regularizer` and `constraint` apply to both kernels",
+        short: ["filters", "kernel"], spatialRank: 2,
+        [Attribute("filters", .int(.atLeastOne), .required, "number of output channels (of the 1×1 convolution)")]
+            + depthwiseWindow + [activation] + weights())
+
+    static let transposedConvolution = ComponentKind(
+        "conv2d_transpose",
+        doc:
+            "2-D transposed convolution (Keras's Conv2DTranspose), the data gradient of a convolution: each input cell scatters kernel·x into a stride-spaced output window; kernel [kh, kw, filters, C]",
+        short: ["filters", "kernel"], spatialRank: 2,
+        [
+            Attribute("filters", .int(.atLeastOne), .required, "number of output channels"),
+            Attribute("kernel", .spatial(.atLeastOne), .required, "window size, one int or one per spatial dimension"),
+            Attribute(
+                "stride", .spatial(.atLeastOne), .value("1"), "step between the input cells' windows in the output"),
+            Attribute(
+                "padding", .choice(["valid", "same"]), .value("valid"),
+                "valid: output in·stride + max(kernel − stride, 0); same: in·stride (Keras)"),
+            Attribute(
+                "output_padding", .spatial(.nonNegative), .unset(note: "Keras's output size for the padding"),
+                "cells added after the output (less than the stride): output (in − 1)·stride + kernel − 2·pad + output_padding, pad = ⌊kernel/2⌋ for same, 0 for valid"
+            ),
+            Attribute("dilation", .spatial(.atLeastOne), .value("1"), "spacing between kernel taps"),
+            activation,
+        ] + weights())
+
     static func pooling(_ op: String, _ rank: Int) -> ComponentKind {
         var attributes = [
             Attribute("pool", .spatial(.atLeastOne), .value("2"), "window size"),
@@ -127,6 +173,9 @@ extension Registry {
                 ] + weights()),
             convolution(1),
             convolution(2),
+            depthwiseConvolution,
+            separableConvolution,
+            transposedConvolution,
             pooling("max", 1), pooling("max", 2), pooling("avg", 1), pooling("avg", 2),
             ComponentKind(
                 "global_avgpool", aliases: ["global_average_pooling1d", "global_average_pooling2d"],

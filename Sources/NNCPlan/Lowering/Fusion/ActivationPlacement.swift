@@ -10,7 +10,7 @@ struct ActivationPlacement {
     private(set) var plans: [NodeID: ActivationPlan] = [:]
 
     init(_ graph: Graph, _ options: LoweringOptions, _ epilogues: EpilogueFusion, _ loss: LossFusion?) {
-        for node in graph.nodes where node.op.kind == .dense || node.isConvolutionNode {
+        for node in graph.nodes where node.hasActivationEpilogue {
             let lossTookActivation = loss?.tookActivation(of: node.id) ?? false
             plans[node.id] = Self.place(
                 node, options, epilogue: epilogues.epilogue[node.id], lossTookActivation: lossTookActivation)

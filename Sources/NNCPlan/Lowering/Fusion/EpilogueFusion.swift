@@ -19,7 +19,7 @@ struct EpilogueFusion {
     ) {
         guard options.optimize else { return }
         let isTraining = options.mode == .training
-        for node in graph.nodes where node.op.kind == .dense || node.isConvolutionNode {
+        for node in graph.nodes where node.hasActivationEpilogue {
             guard let own = node.declaredActivation, own == .linear else { continue }
             let end = batchNorms.folded[node.id].map { graph[$0] } ?? node
             if let next = readers.sole(end.id), next.op.kind == .activation, let f = next.declaredActivation,

@@ -56,7 +56,15 @@ struct Readers {
 }
 
 extension Node {
-    var isConvolutionNode: Bool { op.kind.isConvolution }
+    /// A convolution lowered to one convolution instruction over its `kernel` (a separable
+    /// convolution's two are not: no batchnorm folds into it, no pool runs inside it).
+    var isConvolutionNode: Bool { [.conv1d, .conv2d, .depthwiseConv2d].contains(op.kind) }
+
+    /// A dense or convolution layer whose last instruction applies its activation: the GEMM's
+    /// or convolution's epilogue, a transposed convolution's bias pass.
+    var hasActivationEpilogue: Bool {
+        op.kind == .dense || isConvolutionNode || op.kind == .separableConv2d || op.kind == .conv2dTranspose
+    }
 
     /// The activation a layer declares (dense, conv) or is (activation layer); softmax is nil.
     var declaredActivation: ActivationFunction? {
