@@ -174,7 +174,7 @@ extension GraphBuilder {
             else { return nil }
             return widest
         case .input, .globalAvgpool, .globalMaxpool1d, .globalMaxpool2d, .flatten, .reshape, .embedding, .simpleRNN,
-            .lstm, .gru, .bidirectional:
+            .lstm, .gru, .bidirectional, .multiHeadAttention:
             return nil
         }
     }

@@ -15,6 +15,7 @@ extension Kernel {
             s.window.positions * s.patch * s.filters
         case .recurrent(let s), .recurrentBackward(let s), .recurrentWeightsGradient(let s):
             s.batch * s.steps * s.units * s.gateWidth
+        case .headProduct(let p): p.multiplyAdds
         case .maxPool, .maxPoolBackward, .averagePool, .averagePoolBackward, .globalAveragePool,
             .globalAveragePoolBackward,
             .activation, .activationBackward, .softmax, .softmaxBackward, .dropout, .dropoutBackward,
@@ -24,7 +25,7 @@ extension Kernel {
             .penaltyGradient,
             .clipByValue, .clipByGlobalNorm, .weightDecay, .constrain, .swishLearnable, .swishLearnableBackward,
             .packRecurrentWeights, .dropoutMask, .scaleSteps, .sequenceMask, .merge, .mergeBackward, .combine,
-            .combineBackward:
+            .combineBackward, .attentionMask:
             0
         }
     }

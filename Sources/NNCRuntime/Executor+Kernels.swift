@@ -278,6 +278,12 @@ extension Executor {
             if reads { for k in 0..<inputs { addInputs[k] = UnsafePointer(f(base, 2 + k)) } }
             nnc_combine_backward(
                 f(base, 0), f(base, 1), reads ? addInputs : nil, Int32(inputs), Int32(index), n, operation.raw)
+
+        case .headProduct(let p):
+            headProducts(p, c: f(base, 0), a: f(base, 1), b: f(base, 2))
+
+        case .attentionMask(let m, let fill):
+            attentionMask(m, fill: fill, base)
         }
     }
 

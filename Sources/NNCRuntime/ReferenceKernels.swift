@@ -291,6 +291,10 @@ extension ReferenceExecutor {
                     * Self.combineDerivative(
                         operation, reads ? (2..<2 + inputs).map { o[$0][i] } : [], inputs: inputs, index)
             }
+        case .headProduct(let p):
+            Self.headProduct(p, c: o[0], a: o[1], b: o[2])
+        case .attentionMask(let m, let fill):
+            Self.attentionMask(m, fill: fill, o)
         }
     }
 }

@@ -14,6 +14,7 @@ extension Op {
         case embedding
         case simpleRNN = "simple_rnn", lstm, gru, bidirectional
         case add, subtract, multiply, average, maximum, concat
+        case multiHeadAttention = "multi_head_attention"
 
         /// Spatial rank of convolutions and pools; 0 for everything else.
         public var spatialRank: Int {
@@ -23,7 +24,7 @@ extension Op {
             case .input, .dense, .globalAvgpool, .globalMaxpool1d, .globalMaxpool2d, .flatten, .reshape, .dropout,
                 .batchnorm, .layernorm, .activation,
                 .softmax, .embedding, .simpleRNN, .lstm, .gru, .bidirectional, .add, .subtract, .multiply, .average,
-                .maximum, .concat:
+                .maximum, .concat, .multiHeadAttention:
                 0
             }
         }

@@ -22,6 +22,7 @@ public enum Op: Sendable, Equatable {
     case bidirectional(Bidirectional)
     case add, subtract, multiply, average, maximum
     case concat(Concat)
+    case multiHeadAttention(MultiHeadAttention)
 
     public var kind: Kind {
         switch self {
@@ -54,6 +55,7 @@ public enum Op: Sendable, Equatable {
         case .average: .average
         case .maximum: .maximum
         case .concat: .concat
+        case .multiHeadAttention: .multiHeadAttention
         }
     }
 
@@ -67,7 +69,7 @@ public enum Op: Sendable, Equatable {
         case .input, .maxpool1d, .maxpool2d, .avgpool1d, .avgpool2d, .globalAvgpool, .globalMaxpool1d, .globalMaxpool2d,
             .flatten, .reshape, .dropout,
             .batchnorm, .layernorm, .softmax, .embedding, .simpleRNN, .lstm, .gru, .bidirectional, .add, .subtract,
-            .multiply, .average, .maximum, .concat:
+            .multiply, .average, .maximum, .concat, .multiHeadAttention:
             nil
         }
     }
@@ -80,7 +82,7 @@ public enum Op: Sendable, Equatable {
         case .input, .dense, .conv1d, .conv2d, .maxpool1d, .maxpool2d, .avgpool1d, .avgpool2d, .globalAvgpool,
             .globalMaxpool1d, .globalMaxpool2d, .flatten,
             .reshape, .dropout, .batchnorm, .layernorm, .activation, .softmax, .embedding, .bidirectional, .add,
-            .subtract, .multiply, .average, .maximum, .concat:
+            .subtract, .multiply, .average, .maximum, .concat, .multiHeadAttention:
             activation
         }
     }
@@ -93,7 +95,7 @@ public enum Op: Sendable, Equatable {
         case .input, .dense, .conv1d, .conv2d, .maxpool1d, .maxpool2d, .avgpool1d, .avgpool2d, .globalAvgpool,
             .globalMaxpool1d, .globalMaxpool2d, .flatten,
             .reshape, .dropout, .batchnorm, .layernorm, .activation, .softmax, .embedding, .add, .subtract, .multiply,
-            .average, .maximum, .concat:
+            .average, .maximum, .concat, .multiHeadAttention:
             nil
         }
     }
@@ -107,6 +109,7 @@ public enum Op: Sendable, Equatable {
         case .embedding(let e): e.weights
         case .simpleRNN(let r), .lstm(let r), .gru(let r): r.weights
         case .bidirectional(let b): b.layer.weights
+        case .multiHeadAttention(let m): m.weights
         case .input, .maxpool1d, .maxpool2d, .avgpool1d, .avgpool2d, .globalAvgpool, .globalMaxpool1d, .globalMaxpool2d,
             .flatten, .reshape, .dropout,
             .batchnorm, .layernorm, .activation, .softmax, .add, .subtract, .multiply, .average, .maximum, .concat:
@@ -123,7 +126,7 @@ public enum Op: Sendable, Equatable {
         case .input, .dense, .globalAvgpool, .globalMaxpool1d, .globalMaxpool2d, .flatten, .reshape, .dropout,
             .batchnorm, .layernorm, .activation,
             .softmax, .embedding, .simpleRNN, .lstm, .gru, .bidirectional, .add, .subtract, .multiply, .average,
-            .maximum, .concat:
+            .maximum, .concat, .multiHeadAttention:
             nil
         }
     }

@@ -235,6 +235,8 @@ extension Lowerer {
             mask = sequenceMask(node.inputs[0])
         case .simpleRNN, .lstm, .gru, .bidirectional:
             mask = recurrentLayer(node).returnSequences ? sequenceMask(node.inputs[0]) : nil
+        case .multiHeadAttention:
+            mask = sequenceMask(node.inputs[0])  // Keras: the query's mask
         case .input, .conv1d, .conv2d, .maxpool1d, .maxpool2d, .avgpool1d, .avgpool2d, .globalAvgpool, .globalMaxpool1d,
             .globalMaxpool2d, .flatten,
             .reshape, .add, .subtract, .multiply, .average, .maximum, .concat:

@@ -51,6 +51,7 @@ extension Lowerer {
         case .average: lowerCombine(node, .average)
         case .maximum: lowerCombine(node, .maximum)
         case .concat: lowerConcat(node)
+        case .multiHeadAttention: lowerAttention(node)
         case .simpleRNN, .lstm, .gru, .bidirectional: lowerRecurrent(node)
         }
     }
@@ -81,6 +82,7 @@ extension Lowerer {
         case .average: combineGradient(node, .average)
         case .maximum: combineGradient(node, .maximum)
         case .concat: concatGradient(node)
+        case .multiHeadAttention: attentionGradient(node)
         }
     }
 

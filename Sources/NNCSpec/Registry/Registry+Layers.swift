@@ -212,6 +212,23 @@ extension Registry {
                     "element-wise maximum of two or more inputs of identical shape; the gradient goes to the largest input, on a tie to the first listed"
             ),
             ComponentKind(
+                "multi_head_attention", aliases: ["multihead_attention"],
+                doc:
+                    "Keras's MultiHeadAttention: inputs query [Tq, dq], value [Tk, dv] (default: the query) and key [Tk, dk] (default: the value); per head softmax(Q·Kᵀ/√key_dim)·V, joined by an output projection: [Tq, output_shape]",
+                short: ["num_heads", "key_dim"],
+                [
+                    Attribute("num_heads", .int(.atLeastOne), .required, "number of attention heads"),
+                    Attribute("key_dim", .int(.atLeastOne), .required, "size of each head's queries and keys"),
+                    Attribute("value_dim", .int(.atLeastOne), .unset(note: "key_dim"), "size of each head's values"),
+                    Attribute(
+                        "output_shape", .int(.atLeastOne), .unset(note: "the query's last axis"),
+                        "size of the output's last axis"),
+                    Attribute("dropout", .float(.unitOpen), .value("0.0"), "dropout on the attention weights"),
+                    Attribute(
+                        "use_causal_mask", .bool, .value("false"),
+                        "each query attends only to keys at its own position or before (decoders)"),
+                ] + weights()),
+            ComponentKind(
                 "concat", aliases: ["concatenate"], doc: "joins inputs along an axis", short: ["axis"],
                 [
                     Attribute("axis", .int(.none), .value("-1"), "the axis to join along (per sample; -1 is the last)")
