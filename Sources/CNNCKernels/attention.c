@@ -1,4 +1,6 @@
 #include "nnc_kernels.h"
+#include <math.h>
+#include <string.h>
 
 size_t nnc_head_product_workspace_floats(const nnc_head_product *p) {
     return nnc_sgemm_workspace_floats(p->m, p->n, p->k);
@@ -35,5 +37,33 @@ void nnc_attention_mask(float *s, const float *query_mask, const float *key_mask
                 }
             }
         }
+    }
+}
+
+void nnc_add_positions(float *y, const float *x, const float *table, int batch, int steps, int features,
+                       double max_wavelength) {
+    for (int t = 0; t < steps; t++) {
+        for (int f = 0; f < features; f++) {
+            float p;
+            if (table) {
+                p = table[(size_t)t * features + f];
+            } else {
+                double angle = t * pow(1.0 / max_wavelength, (double)(2 * (f / 2)) / features);
+                p = (float)(f % 2 == 0 ? sin(angle) : cos(angle));
+            }
+            for (int b = 0; b < batch; b++) {
+                size_t at = ((size_t)b * steps + t) * features + f;
+                y[at] = x[at] + p;
+            }
+        }
+    }
+}
+
+void nnc_add_positions_backward(float *dtable, const float *dy, int batch, int steps, int features, int rows) {
+    size_t n = (size_t)steps * features;
+    memset(dtable, 0, (size_t)rows * features * sizeof(float));
+    for (int b = 0; b < batch; b++) {
+        const float *row = dy + (size_t)b * n;
+        for (size_t i = 0; i < n; i++) dtable[i] += row[i];
     }
 }

@@ -103,7 +103,7 @@ public enum GradientCheck {
                 .clipByGlobalNorm, .weightDecay, .constrain, .swishLearnable, .swishLearnableBackward,
                 .recurrentBackward, .recurrentWeightsGradient, .packRecurrentWeights, .dropoutMask,
                 .scaleSteps, .sequenceMask, .merge, .mergeBackward, .combine, .combineBackward, .headProduct,
-                .attentionMask:
+                .attentionMask, .addPositions, .addPositionsBackward:
                 false
             }
         }

@@ -1,3 +1,4 @@
+import NNCDiagnostics
 import NNCSpec
 
 /// Multi-head attention's shape rule (Keras's MultiHeadAttention): query [Tq, dq], value
@@ -50,5 +51,36 @@ extension GraphBuilder {
                     + (m.causal ? " (causal: query i sees keys 0…i)" : "")
                     + " · V → [\(tq), \(h)×\(m.valueDim)] · W_o → \(y)"))
         return y
+    }
+
+    /// Position embeddings add one vector per step to a sequence [T, features]; a learned
+    /// table has `length` rows, of which the input's T must fit.
+    mutating func positions(
+        _ node: inout Node, length: Int?, at location: SourceLocation?, layer: LayerSpec, input: Node
+    ) -> TensorShape? {
+        let x = input.shape!
+        guard x.rank == 2 else {
+            diagnostics.error(
+                .inputRank, "'\(layer.kind.name)' needs a sequence [steps, features]; got \(x)",
+                at: layer.location, labels: [inputLabel(input, layer)],
+                help: x.rank == 1 && input.op.kind == .input
+                    ? "token ids go through an `embedding` first" : "reshape the input to [steps, features] first")
+            return nil
+        }
+        if let length, x.dims[0] > length {
+            diagnostics.error(
+                .outOfRange,
+                "'sequence_length' of '\(layer.name)' must be at least the input's \(x.dims[0]) steps; got \(length)",
+                at: location ?? layer.location, labels: [inputLabel(input, layer)],
+                help: "set `sequence_length: \(x.dims[0])` (or more, for longer sequences)")
+            return nil
+        }
+        node.explanations.append(
+            Explanation(
+                topic: "output",
+                text:
+                    "\(x) + one \(length == nil ? "sinusoidal" : "learned") vector of \(x.channels) per step (\(x.dims[0]) \(x.dims[0].noun("step"))) → \(x)"
+            ))
+        return x
     }
 }

@@ -87,6 +87,9 @@ extension GraphBuilder {
             text = "(\(inputs.count) − 1 comparisons) × \(outputs.grouped) = \(flops.grouped)"
         case .simpleRNN(let r), .lstm(let r), .gru(let r):
             (macs, flops, text) = recurrentFlops(r, steps: x.dims[0], features: x.channels)
+        case .positionEmbedding, .sinusoidalPositionEmbedding:
+            flops = outputs
+            text = "\(outputs.grouped) adds (one vector per step, a fixed table at inference) = \(flops.grouped)"
         case .multiHeadAttention(let m):
             (macs, flops, text) = attentionFlops(m, inputs: inputs.map { $0.shape! }, output: y)
         case .bidirectional(let b):

@@ -18,7 +18,8 @@ extension GraphBuilder {
         switch node.op {
         case .input, .maxpool1d, .maxpool2d, .avgpool1d, .avgpool2d, .globalAvgpool, .globalMaxpool1d, .globalMaxpool2d,
             .flatten, .reshape, .dropout,
-            .softmax, .add, .subtract, .multiply, .average, .maximum, .concat, .activation:
+            .softmax, .add, .subtract, .multiply, .average, .maximum, .concat, .activation,
+            .sinusoidalPositionEmbedding:
             break
         case .dense(let d):
             tensors = [tensor("kernel", [x.channels, d.units])] + (d.useBias ? [tensor("bias", [d.units])] : [])
@@ -43,6 +44,8 @@ extension GraphBuilder {
             tensors = [tensor("embeddings", [e.inputDim, e.outputDim])]
         case .simpleRNN(let r), .lstm(let r), .gru(let r):
             tensors = recurrentParameters(r, features: x.channels, prefix: "", trainable: trainable)
+        case .positionEmbedding(let p):
+            tensors = [tensor("embeddings", [p.sequenceLength, x.channels])]
         case .multiHeadAttention(let m):
             let (query, value) = (x.channels, inputs.count > 1 ? inputs[1].shape!.channels : x.channels)
             let key = inputs.count > 2 ? inputs[2].shape!.channels : value
@@ -81,7 +84,8 @@ extension GraphBuilder {
         switch op {
         case .input, .maxpool1d, .maxpool2d, .avgpool1d, .avgpool2d, .globalAvgpool, .globalMaxpool1d, .globalMaxpool2d,
             .flatten, .reshape, .dropout,
-            .softmax, .add, .subtract, .multiply, .average, .maximum, .concat, .activation:
+            .softmax, .add, .subtract, .multiply, .average, .maximum, .concat, .activation,
+            .sinusoidalPositionEmbedding:
             return nil
         case .dense(let d):
             let units = d.units
@@ -119,6 +123,8 @@ extension GraphBuilder {
             return "\(v) × \(d) = \((v * d).grouped)"
         case .simpleRNN(let r), .lstm(let r), .gru(let r):
             return recurrentFormula(r, features: x.channels)
+        case .positionEmbedding(let p):
+            return "\(p.sequenceLength) × \(x.channels) = \((p.sequenceLength * x.channels).grouped)"
         case .multiHeadAttention(let m):
             let query = x.channels
             let value = others.first?.channels ?? query

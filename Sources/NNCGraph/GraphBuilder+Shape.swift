@@ -65,6 +65,11 @@ extension GraphBuilder {
             return concat(inputs, c, layer: layer)
         case .multiHeadAttention(let m):
             return attention(&node, m, layer: layer, inputs: inputs)
+        case .positionEmbedding(let p):
+            return positions(
+                &node, length: p.sequenceLength, at: p.sequenceLengthLocation, layer: layer, input: inputs[0])
+        case .sinusoidalPositionEmbedding:
+            return positions(&node, length: nil, at: nil, layer: layer, input: inputs[0])
         }
     }
 

@@ -52,3 +52,15 @@ public struct AttentionMask: Sendable, Equatable {
     /// masked gets equal weights, as in Keras). Mirrors NNC_ATTENTION_MASKED_SCORE.
     public static let maskedScore = -1e9
 }
+
+/// A position embedding over x[batch][steps][features]: a learned table of `rows` ≥ steps
+/// vectors (the first `steps` used), or the sinusoidal encoding (`maxWavelength`, no table).
+public struct PositionShape: Sendable, Equatable {
+    public var batch, steps, features, rows: Int
+    public var maxWavelength: Double?
+
+    public init(batch: Int, steps: Int, features: Int, rows: Int, maxWavelength: Double?) {
+        (self.batch, self.steps, self.features, self.rows) = (batch, steps, features, rows)
+        self.maxWavelength = maxWavelength
+    }
+}

@@ -25,7 +25,7 @@ extension Kernel {
             .penaltyGradient,
             .clipByValue, .clipByGlobalNorm, .weightDecay, .constrain, .swishLearnable, .swishLearnableBackward,
             .packRecurrentWeights, .dropoutMask, .scaleSteps, .sequenceMask, .merge, .mergeBackward, .combine,
-            .combineBackward, .attentionMask:
+            .combineBackward, .attentionMask, .addPositions, .addPositionsBackward:
             0
         }
     }

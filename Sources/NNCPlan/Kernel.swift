@@ -304,6 +304,11 @@ public enum Kernel: Sendable, Equatable {
     /// Masked pairs set to `fill`: the scores to `AttentionMask.maskedScore` before the
     /// softmax, the weights and their gradient to 0 after it: [S inout, query mask in?, key mask in?].
     case attentionMask(AttentionMask, fill: Double)
+    /// y[b][t][f] = x[b][t][f] + p[t][f], p a learned table's first rows or the sinusoidal
+    /// encoding: [y out, x in, table in?].
+    case addPositions(PositionShape)
+    /// dTable[t][f] = Σ_b dy[b][t][f], rows past the steps 0: [dTable out, dy in].
+    case addPositionsBackward(PositionShape)
 
     /// The short name `nnc plan` prints.
     public var name: String {
@@ -377,6 +382,8 @@ public enum Kernel: Sendable, Equatable {
         case .attentionMask(let m, let fill):
             "attention mask" + (m.causal ? " causal" : "") + (m.queryMask || m.keyMask ? " padding" : "")
                 + (fill == 0 ? " (zero)" : "")
+        case .addPositions(let s): s.maxWavelength == nil ? "add learned positions" : "add sinusoidal positions"
+        case .addPositionsBackward: "position table gradient (sum over the batch)"
         }
     }
 
@@ -392,7 +399,8 @@ public enum Kernel: Sendable, Equatable {
             .embeddingBackward, .loss, .update, .penalty, .penaltyGradient, .clipByValue, .clipByGlobalNorm,
             .weightDecay, .constrain, .swishLearnable, .swishLearnableBackward, .recurrent,
             .recurrentBackward, .recurrentWeightsGradient, .packRecurrentWeights, .dropoutMask, .sequenceMask,
-            .merge, .mergeBackward, .combine, .combineBackward, .headProduct, .attentionMask:
+            .merge, .mergeBackward, .combine, .combineBackward, .headProduct, .attentionMask, .addPositions,
+            .addPositionsBackward:
             false
         }
     }

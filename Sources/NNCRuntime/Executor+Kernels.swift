@@ -284,6 +284,15 @@ extension Executor {
 
         case .attentionMask(let m, let fill):
             attentionMask(m, fill: fill, base)
+
+        case .addPositions(let s):
+            nnc_add_positions(
+                f(base, 0), f(base, 1), s.maxWavelength == nil ? f(base, 2) : nil, Int32(s.batch), Int32(s.steps),
+                Int32(s.features), s.maxWavelength ?? 0)
+
+        case .addPositionsBackward(let s):
+            nnc_add_positions_backward(
+                f(base, 0), f(base, 1), Int32(s.batch), Int32(s.steps), Int32(s.features), Int32(s.rows))
         }
     }
 

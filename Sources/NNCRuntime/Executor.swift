@@ -131,7 +131,8 @@ public final class Executor: @unchecked Sendable {
                 .concatBackward, .embedding, .embeddingBackward, .loss, .update, .penalty, .penaltyGradient,
                 .clipByValue, .clipByGlobalNorm, .weightDecay, .constrain, .swishLearnable,
                 .swishLearnableBackward, .packRecurrentWeights, .dropoutMask, .scaleSteps, .sequenceMask,
-                .merge, .mergeBackward, .combine, .combineBackward, .attentionMask:
+                .merge, .mergeBackward, .combine, .combineBackward, .attentionMask, .addPositions,
+                .addPositionsBackward:
                 break
             }
         }

@@ -1,3 +1,4 @@
+import Foundation
 import NNCPlan
 
 /// Attention's kernels in double precision, from the formulas: the twins of
@@ -44,5 +45,12 @@ extension ReferenceExecutor {
                 }
             }
         }
+    }
+
+    /// keras_hub's SinePositionEncoding at step t, feature i of d: sin(t·ω) for even i, cos for
+    /// odd, ω = max_wavelength^(−2⌊i/2⌋/d).
+    static func sinusoid(_ t: Int, _ i: Int, _ d: Int, _ maxWavelength: Double) -> Double {
+        let angle = Double(t) * pow(1 / maxWavelength, Double(2 * (i / 2)) / Double(d))
+        return i % 2 == 0 ? sin(angle) : cos(angle)
     }
 }

@@ -218,6 +218,24 @@ import Testing
                     text: "query (32 + 1)·4·8 + key (32 + 1)·4·8 + value (32 + 1)·4·8 + output 4·8·32 + 32 = 4,224"))
     }
 
+    /// keras_hub's PositionEmbedding holds sequence_length × features (a table longer than the
+    /// input is allowed); SinePositionEncoding none. Both add one vector per step.
+    @Test func positionEmbeddingsCountAsKerasHub() throws {
+        let (graph, diagnostics) = check(
+            """
+            input: [12, 64]
+            layers:
+              - position_embedding: {sequence_length: 16, name: learned}
+              - sinusoidal_position_embedding: {name: sine}
+            """)
+        #expect(diagnostics.allSatisfy { $0.severity == .warning }, "\(codes(diagnostics))")
+        let g = try #require(graph)
+        #expect(g.totalParams == 16 * 64)
+        let learned = try #require(g.nodes.first { $0.name == "learned" })
+        #expect(learned.parameters.map(\.shape) == [[16, 64]] && learned.shape?.dims == [12, 64])
+        #expect(learned.flops == 12 * 64 && learned.explanations.first?.text == "16 × 64 = 1,024")
+    }
+
     @Test func lenet5ShapesAndFlops() throws {
         let (graph, diagnostics) = check(
             """

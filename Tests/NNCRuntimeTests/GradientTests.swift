@@ -171,6 +171,20 @@ import Testing
             """
         ),
         (
+            "position embeddings: learned (a longer table) and sinusoidal, before attention",
+            """
+            input: [6]
+            layers:
+              - embedding: {input_dim: 5, output_dim: 4, padding_index: 0}
+              - position_embedding: 8
+              - sinusoidal_position_embedding: {max_wavelength: 50}
+              - multi_head_attention: {num_heads: 2, key_dim: 3}
+              - global_avgpool
+              - dense: {units: 2, activation: softmax}
+            loss: sparse_categorical_crossentropy
+            """
+        ),
+        (
             "embedding with a padding index",
             """
             input: [5]

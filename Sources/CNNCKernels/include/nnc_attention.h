@@ -44,6 +44,14 @@ void nnc_head_products(float *c, const float *a, const float *b, const nnc_head_
 void nnc_attention_mask(float *s, const float *query_mask, const float *key_mask, int batch, int heads,
                         int queries, int keys, int causal, float fill);
 
+/// y[b][t][f] = x[b][t][f] + p[t][f] over x[batch][steps][features]: p the first rows of a
+/// learned table, or (table NULL) keras_hub's SinePositionEncoding, sin(t·ω) on even f and
+/// cos(t·ω) on odd f with ω = max_wavelength^(−2⌊f/2⌋/features), computed in double.
+void nnc_add_positions(float *y, const float *x, const float *table, int batch, int steps, int features,
+                       double max_wavelength);
+/// dtable[t][f] = Σ_b dy[b][t][f] for t < steps; rows [steps, rows) are 0.
+void nnc_add_positions_backward(float *dtable, const float *dy, int batch, int steps, int features, int rows);
+
 #ifdef __cplusplus
 }
 #endif

@@ -176,3 +176,19 @@ public struct MultiHeadAttention: Sendable, Equatable {
     public var causal: Bool
     public var weights: Weights
 }
+
+/// keras_hub's PositionEmbedding, added to its input: a learned vector per position
+/// (`embeddings` [sequence_length, features]; an input of T ≤ sequence_length steps uses
+/// the first T).
+public struct PositionEmbedding: Sendable, Equatable {
+    public var sequenceLength: Int
+    /// Where `sequence_length` was written, for messages.
+    public var sequenceLengthLocation: SourceLocation?
+    public var weights: Weights
+}
+
+/// keras_hub's SinePositionEncoding, added to its input: sin(t·ω_i) on even features and
+/// cos(t·ω_i) on odd ones, ω_i = max_wavelength^(−2⌊i/2⌋/features). No parameters.
+public struct SinusoidalPositionEmbedding: Sendable, Equatable {
+    public var maxWavelength: Double
+}

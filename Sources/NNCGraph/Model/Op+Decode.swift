@@ -66,6 +66,13 @@ extension Op {
         case .average: self = .average
         case .maximum: self = .maximum
         case .concat: self = .concat(Concat(axis: c.integer("axis"), axisLocation: c.valueLocation("axis")))
+        case .positionEmbedding:
+            self = .positionEmbedding(
+                PositionEmbedding(
+                    sequenceLength: c.integer("sequence_length"),
+                    sequenceLengthLocation: c.valueLocation("sequence_length"), weights: Weights(decoding: c)))
+        case .sinusoidalPositionEmbedding:
+            self = .sinusoidalPositionEmbedding(SinusoidalPositionEmbedding(maxWavelength: c.number("max_wavelength")))
         case .multiHeadAttention:
             self = .multiHeadAttention(
                 MultiHeadAttention(

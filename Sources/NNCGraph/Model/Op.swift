@@ -23,6 +23,8 @@ public enum Op: Sendable, Equatable {
     case add, subtract, multiply, average, maximum
     case concat(Concat)
     case multiHeadAttention(MultiHeadAttention)
+    case positionEmbedding(PositionEmbedding)
+    case sinusoidalPositionEmbedding(SinusoidalPositionEmbedding)
 
     public var kind: Kind {
         switch self {
@@ -56,6 +58,8 @@ public enum Op: Sendable, Equatable {
         case .maximum: .maximum
         case .concat: .concat
         case .multiHeadAttention: .multiHeadAttention
+        case .positionEmbedding: .positionEmbedding
+        case .sinusoidalPositionEmbedding: .sinusoidalPositionEmbedding
         }
     }
 
@@ -69,7 +73,8 @@ public enum Op: Sendable, Equatable {
         case .input, .maxpool1d, .maxpool2d, .avgpool1d, .avgpool2d, .globalAvgpool, .globalMaxpool1d, .globalMaxpool2d,
             .flatten, .reshape, .dropout,
             .batchnorm, .layernorm, .softmax, .embedding, .simpleRNN, .lstm, .gru, .bidirectional, .add, .subtract,
-            .multiply, .average, .maximum, .concat, .multiHeadAttention:
+            .multiply, .average, .maximum, .concat, .multiHeadAttention, .positionEmbedding,
+            .sinusoidalPositionEmbedding:
             nil
         }
     }
@@ -82,7 +87,8 @@ public enum Op: Sendable, Equatable {
         case .input, .dense, .conv1d, .conv2d, .maxpool1d, .maxpool2d, .avgpool1d, .avgpool2d, .globalAvgpool,
             .globalMaxpool1d, .globalMaxpool2d, .flatten,
             .reshape, .dropout, .batchnorm, .layernorm, .activation, .softmax, .embedding, .bidirectional, .add,
-            .subtract, .multiply, .average, .maximum, .concat, .multiHeadAttention:
+            .subtract, .multiply, .average, .maximum, .concat, .multiHeadAttention, .positionEmbedding,
+            .sinusoidalPositionEmbedding:
             activation
         }
     }
@@ -95,7 +101,7 @@ public enum Op: Sendable, Equatable {
         case .input, .dense, .conv1d, .conv2d, .maxpool1d, .maxpool2d, .avgpool1d, .avgpool2d, .globalAvgpool,
             .globalMaxpool1d, .globalMaxpool2d, .flatten,
             .reshape, .dropout, .batchnorm, .layernorm, .activation, .softmax, .embedding, .add, .subtract, .multiply,
-            .average, .maximum, .concat, .multiHeadAttention:
+            .average, .maximum, .concat, .multiHeadAttention, .positionEmbedding, .sinusoidalPositionEmbedding:
             nil
         }
     }
@@ -110,9 +116,11 @@ public enum Op: Sendable, Equatable {
         case .simpleRNN(let r), .lstm(let r), .gru(let r): r.weights
         case .bidirectional(let b): b.layer.weights
         case .multiHeadAttention(let m): m.weights
+        case .positionEmbedding(let p): p.weights
         case .input, .maxpool1d, .maxpool2d, .avgpool1d, .avgpool2d, .globalAvgpool, .globalMaxpool1d, .globalMaxpool2d,
             .flatten, .reshape, .dropout,
-            .batchnorm, .layernorm, .activation, .softmax, .add, .subtract, .multiply, .average, .maximum, .concat:
+            .batchnorm, .layernorm, .activation, .softmax, .add, .subtract, .multiply, .average, .maximum, .concat,
+            .sinusoidalPositionEmbedding:
             nil
         }
     }
@@ -126,7 +134,7 @@ public enum Op: Sendable, Equatable {
         case .input, .dense, .globalAvgpool, .globalMaxpool1d, .globalMaxpool2d, .flatten, .reshape, .dropout,
             .batchnorm, .layernorm, .activation,
             .softmax, .embedding, .simpleRNN, .lstm, .gru, .bidirectional, .add, .subtract, .multiply, .average,
-            .maximum, .concat, .multiHeadAttention:
+            .maximum, .concat, .multiHeadAttention, .positionEmbedding, .sinusoidalPositionEmbedding:
             nil
         }
     }

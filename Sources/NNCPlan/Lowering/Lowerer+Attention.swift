@@ -214,4 +214,40 @@ extension Lowerer {
             addGradient(dx, to: node.inputs[input])
         }
     }
+
+    // MARK: Position embeddings: y = x + one vector per step; ∂x = ∂y, ∂table = Σ over the batch.
+
+    func positionShape(_ node: Node) -> PositionShape {
+        let x = graph[node.inputs[0]].shape!
+        if case .positionEmbedding(let p) = node.op {
+            return PositionShape(
+                batch: batch, steps: x.dims[0], features: x.channels, rows: p.sequenceLength, maxWavelength: nil)
+        }
+        if case .sinusoidalPositionEmbedding(let s) = node.op {
+            return PositionShape(
+                batch: batch, steps: x.dims[0], features: x.channels, rows: 0, maxWavelength: s.maxWavelength)
+        }
+        preconditionFailure("'\(node.name)' is not a position embedding")
+    }
+
+    mutating func lowerPositions(_ node: Node) {
+        let y = output(node)
+        let table = parameters.buffers[node.id]?["embeddings"]
+        emit(
+            .addPositions(positionShape(node)),
+            [Operand(y, .write), Operand(value[node.inputs[0]]!, .read)] + (table.map { [Operand($0, .read)] } ?? []),
+            layer: node.name)
+        value[node.id] = y
+    }
+
+    mutating func positionsGradient(_ node: Node) {
+        let dy = gradient[node.id]!
+        if parameters.buffers[node.id]?["embeddings"] != nil, let dTable = parameterGradient(node, "embeddings") {
+            emit(
+                .addPositionsBackward(positionShape(node)), [Operand(dTable, .write), Operand(dy, .read)],
+                layer: node.name)
+            update(node, ["embeddings"])
+        }
+        if wantsInputGradient(node) { addGradient(dy, to: node.inputs[0]) }
+    }
 }

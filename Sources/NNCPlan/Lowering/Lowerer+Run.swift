@@ -52,6 +52,7 @@ extension Lowerer {
         case .maximum: lowerCombine(node, .maximum)
         case .concat: lowerConcat(node)
         case .multiHeadAttention: lowerAttention(node)
+        case .positionEmbedding, .sinusoidalPositionEmbedding: lowerPositions(node)
         case .simpleRNN, .lstm, .gru, .bidirectional: lowerRecurrent(node)
         }
     }
@@ -83,6 +84,7 @@ extension Lowerer {
         case .maximum: combineGradient(node, .maximum)
         case .concat: concatGradient(node)
         case .multiHeadAttention: attentionGradient(node)
+        case .positionEmbedding, .sinusoidalPositionEmbedding: positionsGradient(node)
         }
     }
 

@@ -134,7 +134,7 @@ extension Lowerer {
         case .input, .dense, .conv1d, .conv2d, .globalAvgpool, .flatten, .reshape, .dropout, .batchnorm,
             .layernorm, .activation, .softmax, .embedding, .simpleRNN, .lstm, .gru, .bidirectional, .add, .subtract,
             .multiply, .average, .maximum,
-            .concat, .multiHeadAttention:
+            .concat, .multiHeadAttention, .positionEmbedding, .sinusoidalPositionEmbedding:
             preconditionFailure("'\(node.name)' is not a pooling layer")
         }
     }
