@@ -19,15 +19,20 @@ import NNCDiagnostics
 ///   [length + 2·remember] token ids (vocabulary symbols + 2), one class per step. Always
 ///   answering blank and then a uniform guess has a cross-entropy of
 ///   remember·ln(symbols) / (length + 2·remember), the memoryless baseline.
+/// - `reverse`: reversal of a digit sequence, the standard first exercise for attention
+///   (every output step must look up one other position): `length` digits drawn uniformly
+///   as ids 1...symbols (0 is left for padding), the target the same digits in reverse
+///   order, one class per step. Input [length] token ids (vocabulary symbols + 1); a
+///   model that ignores positions guesses 1/symbols of the digits.
 public struct SequenceTask: Sendable, Equatable {
-    public enum Kind: String, Sendable, CaseIterable { case adding, copy }
+    public enum Kind: String, Sendable, CaseIterable { case adding, copy, reverse }
 
     public var kind: Kind
     /// The adding problem's number of steps; the copy task's delay T.
     public var length: Int
     public var samples: Int
     public var seed: UInt64
-    /// Copy task: the number of data symbols (8 in the paper).
+    /// Copy and reverse tasks: the number of data symbols (8 in the copy paper).
     public var symbols: Int
     /// Copy task: the number of symbols to remember (10 in the paper).
     public var remember: Int
@@ -52,11 +57,12 @@ public struct SequenceTask: Sendable, Equatable {
         switch kind {
         case .adding: [length, 2]
         case .copy: [length + 2 * remember]
+        case .reverse: [length]
         }
     }
 
-    /// Token ids of the copy task's inputs and classes of its targets.
-    public var vocabulary: Int { symbols + 2 }
+    /// Token ids of the copy and reverse tasks' inputs and classes of their targets.
+    public var vocabulary: Int { kind == .reverse ? symbols + 1 : symbols + 2 }
     public var blank: Int32 { 0 }
     public var delimiter: Int32 { Int32(symbols + 1) }
 
@@ -76,14 +82,19 @@ public struct SequenceTask: Sendable, Equatable {
         }
         let (twice, o1) = remember.multipliedReportingOverflow(by: 2)
         let (steps, o2) = length.addingReportingOverflow(twice)
-        let perSample = kind == .adding ? NumericArray.product([length], 2) : (o1 || o2 ? nil : steps)
+        let perSample =
+            switch kind {
+            case .adding: NumericArray.product([length], 2)
+            case .copy: o1 || o2 ? nil : steps
+            case .reverse: length
+            }
         let memory = Int(clamping: ProcessInfo.processInfo.physicalMemory)
         guard let perSample, let total = NumericArray.product([samples, perSample], 1),
             total <= memory / MemoryLayout<Float>.size
         else {
             throw DataError(
                 .dataSizeMismatch,
-                "generated data must fit in memory; \(name) asks for \(samples.grouped) samples of \(kind == .adding ? "\(length.grouped)×2" : "\(length.grouped) + 2×\(remember.grouped)") values, more than this machine's \(ArrayHeader.bytes(memory, times: 1)) hold as 32-bit floats",
+                "generated data must fit in memory; \(name) asks for \(samples.grouped) samples of \(kind == .adding ? "\(length.grouped)×2" : kind == .copy ? "\(length.grouped) + 2×\(remember.grouped)" : length.grouped) values, more than this machine's \(ArrayHeader.bytes(memory, times: 1)) hold as 32-bit floats",
                 file: name, help: "generate fewer samples or shorter sequences")
         }
     }
@@ -97,12 +108,14 @@ public struct SequenceTask: Sendable, Equatable {
                 .dataSizeMismatch, "the adding task's targets are real numbers (a sum); it needs a regression loss",
                 file: name,
                 help: "use loss: mse")
-        case (.copy, .values):
+        case (.copy, .values), (.reverse, .values):
             throw DataError(
                 .dataSizeMismatch,
-                "the copy task's targets are symbols, one class per step; it needs a classification loss", file: name,
+                "the \(kind.rawValue) task's targets are symbols, one class per step; it needs a classification loss",
+                file: name,
                 help: "use loss: sparse_categorical_crossentropy")
-        case (.adding, .values), (.adding, .none), (.copy, .classes), (.copy, .none):
+        case (.adding, .values), (.adding, .none), (.copy, .classes), (.copy, .none), (.reverse, .classes),
+            (.reverse, .none):
             break
         }
     }
@@ -112,7 +125,7 @@ public struct SequenceTask: Sendable, Equatable {
         let name = "the \(kind.rawValue) task"
         return switch kind {
         case .adding: DataSummary(inputFile: name, labelFile: name, sampleShape: sampleShape, labelShape: [])
-        case .copy:
+        case .copy, .reverse:
             DataSummary(
                 inputFile: name, labelFile: name, sampleShape: sampleShape, inputKind: .tokens(vocabulary: vocabulary),
                 labelShape: sampleShape)
@@ -163,6 +176,20 @@ public struct SequenceTask: Sendable, Equatable {
             return RawDataset(
                 name: name, sampleShape: sampleShape, features: features, inputKind: .tokens(vocabulary: vocabulary),
                 targets: mode == .none ? .none : .classes(targets, perSample: steps), origin: origin, count: samples)
+        case .reverse:
+            var features = [Float](repeating: 0, count: samples * length)
+            var targets = [Int32](repeating: 0, count: samples * length)
+            for i in 0..<samples {
+                var random = CounterRandom(seed: seed, stream: .generate, counter: UInt64(i))
+                for t in 0..<length {
+                    let digit = Int32(1 + random.below(symbols))
+                    features[i * length + t] = Float(digit)
+                    targets[i * length + length - 1 - t] = digit
+                }
+            }
+            return RawDataset(
+                name: name, sampleShape: sampleShape, features: features, inputKind: .tokens(vocabulary: vocabulary),
+                targets: mode == .none ? .none : .classes(targets, perSample: length), origin: origin, count: samples)
         }
     }
 }

@@ -138,7 +138,7 @@ extension DiagnosticCode {
         case .mergeShapeMismatch:
             return Documentation(
                 explanation:
-                    "`add`, `multiply`, `average` and `maximum` sum, multiply, average and take the largest of their inputs element by element and `subtract` takes the second from the first, so every operand must have exactly the same per-sample shape (nnc does not broadcast). The message gives each operand's shape and where it came from; usually one branch needs a different `units`/`filters` or a projection (a 1×1 convolution) to match.",
+                    "`add`, `multiply`, `average` and `maximum` sum, multiply, average and take the largest of their inputs element by element and `subtract` takes the second from the first, so every operand must have exactly the same per-sample shape (nnc does not broadcast). The message gives each operand's shape and where it came from; usually one branch needs a different `units`/`filters` or a projection (a 1×1 convolution) to match. `multi_head_attention` given a separate key needs one key per value: as many steps in both.",
                 badExample:
                     "input: [784]\nlayers:\n  - dense: {units: 128, name: fc1}\n  - dense: {units: 64, name: fc2, inputs: [input]}\n  - add: {inputs: [fc1, fc2]}\n",
                 fixedExample:
@@ -182,7 +182,7 @@ extension DiagnosticCode {
         case .inputRank:
             return Documentation(
                 explanation:
-                    "A layer received an input with the wrong number of axes. Shapes are per sample and channels last: conv2d and 2-D pools need [height, width, channels], conv1d and recurrent layers [timesteps, features], embedding the model input of token ids [T]. dense applies to the last axis of any rank (on [T, F] it maps every step), and flatten accepts any rank. The help suggests the reshape that fixes it.",
+                    "A layer received an input with the wrong number of axes. Shapes are per sample and channels last: conv2d and 2-D pools need [height, width, channels], conv1d and recurrent layers [timesteps, features], embedding the model input of token ids [T], multi_head_attention a sequence [steps, features] for each of its inputs. dense applies to the last axis of any rank (on [T, F] it maps every step), and flatten accepts any rank. The help suggests the reshape that fixes it.",
                 badExample: "input: [784]\nlayers:\n  - conv2d: [6, 5]\n",
                 fixedExample: "input: [784]\nlayers:\n  - reshape: [28, 28, 1]\n  - conv2d: [6, 5]\n")
         case .kernelTooLarge:
@@ -222,7 +222,7 @@ extension DiagnosticCode {
         case .inputCount:
             return Documentation(
                 explanation:
-                    "`add`, `multiply`, `average`, `maximum` and `concat` merge two or more inputs, `subtract` exactly two; every other layer reads exactly one. Merge branches first, then feed the result on.",
+                    "`add`, `multiply`, `average`, `maximum` and `concat` merge two or more inputs, `subtract` exactly two; `multi_head_attention` reads one to three (query, value, key); every other layer reads exactly one. Merge branches first, then feed the result on.",
                 badExample:
                     "input: [8]\nlayers:\n  - dense: {units: 8, name: a}\n  - dense: {units: 8, inputs: [a, input]}\n",
                 fixedExample:

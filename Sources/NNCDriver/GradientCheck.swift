@@ -104,7 +104,8 @@ public enum GradientCheck {
                 .embeddingBackward, .loss, .update, .penalty, .penaltyGradient, .clipByValue,
                 .clipByGlobalNorm, .weightDecay, .constrain, .swishLearnable, .swishLearnableBackward,
                 .recurrentBackward, .recurrentWeightsGradient, .packRecurrentWeights, .dropoutMask,
-                .scaleSteps, .sequenceMask, .merge, .mergeBackward, .combine, .combineBackward:
+                .scaleSteps, .sequenceMask, .merge, .mergeBackward, .combine, .combineBackward, .headProduct,
+                .attentionMask, .addPositions, .addPositionsBackward:
                 false
             }
         }

@@ -24,7 +24,8 @@ public struct Puzzle: Sendable, Equatable {
                 .reshape, .dropout,
                 .batchnorm, .layernorm, .activation,
                 .softmax, .embedding, .simpleRNN, .lstm, .gru, .bidirectional, .add, .subtract, .multiply, .average,
-                .maximum, .concat:
+                .maximum, .concat, .multiHeadAttention, .positionEmbedding,
+                .sinusoidalPositionEmbedding:
                 return nil
             }
         }

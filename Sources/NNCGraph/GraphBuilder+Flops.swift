@@ -120,6 +120,11 @@ extension GraphBuilder {
             text = "(\(inputs.count) − 1 comparisons) × \(outputs.grouped) = \(flops.grouped)"
         case .simpleRNN(let r), .lstm(let r), .gru(let r):
             (macs, flops, text) = recurrentFlops(r, steps: x.dims[0], features: x.channels)
+        case .positionEmbedding, .sinusoidalPositionEmbedding:
+            flops = outputs
+            text = "\(outputs.grouped) adds (one vector per step, a fixed table at inference) = \(flops.grouped)"
+        case .multiHeadAttention(let m):
+            (macs, flops, text) = attentionFlops(m, inputs: inputs.map { $0.shape! }, output: y)
         case .bidirectional(let b):
             let (m, f, t) = recurrentFlops(b.layer, steps: x.dims[0], features: x.channels)
             let mergeFlops =
@@ -168,5 +173,32 @@ extension GraphBuilder {
         }
         let total = t.saturatingTimes(perStep)
         return (t.saturatingTimes(macsPerStep), total, "\(t) \(t.noun("step")) × (\(parts)) = \(total.grouped)")
+    }
+
+    /// Projections (2 FLOPs per MAC, a bias add per output), per head the scores Q·Kᵀ with
+    /// their scale, the softmax over each query's keys (5 per score, as the softmax layer
+    /// counts) and the weighted values, then the output projection.
+    private func attentionFlops(_ m: MultiHeadAttention, inputs: [TensorShape], output y: TensorShape)
+        -> (Int, Int, String)
+    {
+        let query = inputs[0]
+        let value = inputs.count > 1 ? inputs[1] : query
+        let key = inputs.count > 2 ? inputs[2] : value
+        let (tq, tk, h, k, v) = (query.dims[0], value.dims[0], m.heads, m.keyDim, m.valueDim)
+        // Each factor pair is a checked tensor (≤ 2³⁰ elements); the sums saturate.
+        func times(_ a: Int, _ b: Int) -> Int { a.saturatingTimes(b) }
+        let projections = times(tq * query.channels, h * k).saturatingPlus(times(tk * key.channels, h * k))
+            .saturatingPlus(times(tk * value.channels, h * v))
+        let scores = h * tq * tk
+        let products = times(scores, k + v)
+        let out = times(tq * h * v, y.channels)
+        let macs = projections.saturatingPlus(products).saturatingPlus(out)
+        let biases = m.useBias ? tq * h * k + tk * h * k + tk * h * v + y.elementCount : 0
+        let flops = times(2, macs).saturatingPlus(biases).saturatingPlus(
+            times(scores, 1 + LayerActivation.softmax.flops))
+        let text =
+            "MACs = projections \(projections.grouped) + scores and values \(h)·\(tq)·\(tk)·(\(k) + \(v)) + output \(out.grouped) = \(macs.grouped); "
+            + "2 × MACs + \(biases.grouped) bias + \(scores.grouped) scores × (1 scale + \(LayerActivation.softmax.flops) softmax) = \(flops.grouped)"
+        return (macs, flops, text)
     }
 }

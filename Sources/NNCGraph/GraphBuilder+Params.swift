@@ -18,7 +18,8 @@ extension GraphBuilder {
         switch node.op {
         case .input, .maxpool1d, .maxpool2d, .avgpool1d, .avgpool2d, .globalAvgpool, .globalMaxpool1d, .globalMaxpool2d,
             .flatten, .reshape, .dropout,
-            .softmax, .add, .subtract, .multiply, .average, .maximum, .concat, .activation:
+            .softmax, .add, .subtract, .multiply, .average, .maximum, .concat, .activation,
+            .sinusoidalPositionEmbedding:
             break
         case .dense(let d):
             tensors = [tensor("kernel", [x.channels, d.units])] + (d.useBias ? [tensor("bias", [d.units])] : [])
@@ -61,6 +62,21 @@ extension GraphBuilder {
             tensors = [tensor("embeddings", [e.inputDim, e.outputDim])]
         case .simpleRNN(let r), .lstm(let r), .gru(let r):
             tensors = recurrentParameters(r, features: x.channels, prefix: "", trainable: trainable)
+        case .positionEmbedding(let p):
+            tensors = [tensor("embeddings", [p.sequenceLength, x.channels])]
+        case .multiHeadAttention(let m):
+            let (query, value) = (x.channels, inputs.count > 1 ? inputs[1].shape!.channels : x.channels)
+            let key = inputs.count > 2 ? inputs[2].shape!.channels : value
+            let output = m.outputDim ?? query
+            let h = m.heads
+            for (name, features, size) in [
+                ("query", query, m.keyDim), ("key", key, m.keyDim), ("value", value, m.valueDim),
+            ] {
+                tensors.append(tensor("\(name)_kernel", [features, h, size]))
+                if m.useBias { tensors.append(tensor("\(name)_bias", [h, size])) }
+            }
+            tensors.append(tensor("output_kernel", [h, m.valueDim, output]))
+            if m.useBias { tensors.append(tensor("output_bias", [output])) }
         case .bidirectional(let b):
             tensors =
                 recurrentParameters(b.layer, features: x.channels, prefix: "forward_", trainable: trainable)
@@ -75,18 +91,19 @@ extension GraphBuilder {
             return
         }
         node.parameters = tensors
-        var formula = parameterFormula(node.op, input: x)
+        var formula = parameterFormula(node.op, input: x, others: inputs.dropFirst().map { $0.shape! })
         if learnableSwish { formula = (formula.map { "\($0) + " } ?? "") + "1 (learnable swish beta)" }
         if let formula { node.explanations.insert(Explanation(topic: "params", text: formula), at: 0) }
     }
 
     /// The count as `--explain` prints it, with the numbers filled in. Called once every
     /// parameter tensor is within `TensorShape.maxElements`, so no product here overflows.
-    private func parameterFormula(_ op: Op, input x: TensorShape) -> String? {
+    private func parameterFormula(_ op: Op, input x: TensorShape, others: [TensorShape]) -> String? {
         switch op {
         case .input, .maxpool1d, .maxpool2d, .avgpool1d, .avgpool2d, .globalAvgpool, .globalMaxpool1d, .globalMaxpool2d,
             .flatten, .reshape, .dropout,
-            .softmax, .add, .subtract, .multiply, .average, .maximum, .concat, .activation:
+            .softmax, .add, .subtract, .multiply, .average, .maximum, .concat, .activation,
+            .sinusoidalPositionEmbedding:
             return nil
         case .dense(let d):
             let units = d.units
@@ -162,6 +179,21 @@ extension GraphBuilder {
             return "\(v) × \(d) = \((v * d).grouped)"
         case .simpleRNN(let r), .lstm(let r), .gru(let r):
             return recurrentFormula(r, features: x.channels)
+        case .positionEmbedding(let p):
+            return "\(p.sequenceLength) × \(x.channels) = \((p.sequenceLength * x.channels).grouped)"
+        case .multiHeadAttention(let m):
+            let query = x.channels
+            let value = others.first?.channels ?? query
+            let key = others.count > 1 ? others[1].channels : value
+            let output = m.outputDim ?? query
+            let (h, k, v) = (m.heads, m.keyDim, m.valueDim)
+            func fanIn(_ n: Int) -> String { m.useBias ? "(\(n) + 1)" : "\(n)" }
+            let one = m.useBias ? 1 : 0
+            let total =
+                (query + one) * h * k + (key + one) * h * k + (value + one) * h * v + h * v * output
+                + one * output
+            return "query \(fanIn(query))·\(h)·\(k) + key \(fanIn(key))·\(h)·\(k) + value \(fanIn(value))·\(h)·\(v)"
+                + " + output \(h)·\(v)·\(output)\(m.useBias ? " + \(output)" : "") = \(total.grouped)"
         case .bidirectional(let b):
             return "2 × (\(recurrentFormula(b.layer, features: x.channels)))"
         }

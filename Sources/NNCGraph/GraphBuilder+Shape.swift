@@ -83,6 +83,13 @@ extension GraphBuilder {
             return identical(inputs, node.op.kind, layer: layer)
         case .concat(let c):
             return concat(inputs, c, layer: layer)
+        case .multiHeadAttention(let m):
+            return attention(&node, m, layer: layer, inputs: inputs)
+        case .positionEmbedding(let p):
+            return positions(
+                &node, length: p.sequenceLength, at: p.sequenceLengthLocation, layer: layer, input: inputs[0])
+        case .sinusoidalPositionEmbedding:
+            return positions(&node, length: nil, at: nil, layer: layer, input: inputs[0])
         }
     }
 
@@ -102,7 +109,14 @@ extension GraphBuilder {
                 at: layer.location, help: "list the layers to merge: `inputs: [a, b]`")
             return false
         }
-        if !isMerge, count > 1 {
+        if op == .multiHeadAttention, count > 3 {
+            diagnostics.error(
+                .inputCount,
+                "'multi_head_attention' reads one to three inputs (query, value, key); '\(layer.name)' lists \(count)",
+                at: layer.inputs[3].location, help: "list `inputs: [query, value]` or `inputs: [query, value, key]`")
+            return false
+        }
+        if !isMerge, op != .multiHeadAttention, count > 1 {
             let where_ = layer.inputs.count > 1 ? layer.inputs[1].location : layer.location
             diagnostics.error(
                 .inputCount, "'\(op.rawValue)' takes exactly one input; '\(layer.name)' lists \(count)",

@@ -163,7 +163,7 @@ extension GraphBuilder {
                 field.jump[d] = previous.jump[d].saturatingTimes(a.stride)
             }
             return field
-        case .dropout, .activation, .softmax, .batchnorm, .layernorm:
+        case .dropout, .activation, .softmax, .batchnorm, .layernorm, .positionEmbedding, .sinusoidalPositionEmbedding:
             return previous
         case .dense:
             return node.shape!.rank >= 2 ? previous : nil
@@ -174,8 +174,7 @@ extension GraphBuilder {
             else { return nil }
             return widest
         case .input, .conv2dTranspose, .globalAvgpool, .globalMaxpool1d, .globalMaxpool2d, .flatten, .reshape,
-            .embedding, .simpleRNN,
-            .lstm, .gru, .bidirectional:
+            .embedding, .simpleRNN, .lstm, .gru, .bidirectional, .multiHeadAttention:
             return nil
         }
     }

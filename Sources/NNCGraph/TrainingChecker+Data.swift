@@ -190,7 +190,11 @@ extension DataConfiguration.Source {
     var isTokenIDs: Bool {
         switch self {
         case .tokens, .text: true
-        case .generated(let task): if case .copy = task.kind { true } else { false }
+        case .generated(let task):
+            switch task.kind {
+            case .adding: false
+            case .copy, .reverse: true
+            }
         case .idx, .npy, .csv: false
         }
     }

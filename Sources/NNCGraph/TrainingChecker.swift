@@ -41,7 +41,7 @@ struct TrainingChecker {
         case .input, .maxpool1d, .maxpool2d, .avgpool1d, .avgpool2d, .globalAvgpool, .globalMaxpool1d, .globalMaxpool2d,
             .flatten, .reshape,
             .batchnorm, .layernorm, .embedding, .simpleRNN, .lstm, .gru, .bidirectional, .add, .subtract, .multiply,
-            .average, .maximum, .concat:
+            .average, .maximum, .concat, .multiHeadAttention, .positionEmbedding, .sinusoidalPositionEmbedding:
             "linear"
         }
     }

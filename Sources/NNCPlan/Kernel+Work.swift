@@ -15,6 +15,7 @@ extension Kernel {
             s.window.positions * s.patch * s.filters
         case .recurrent(let s), .recurrentBackward(let s), .recurrentWeightsGradient(let s):
             s.batch * s.steps * s.units * s.gateWidth
+        case .headProduct(let p): p.multiplyAdds
         case .biasActivation, .columnSums, .maxPool, .maxPoolBackward, .averagePool, .averagePoolBackward,
             .globalAveragePool,
             .globalAveragePoolBackward,
@@ -25,7 +26,7 @@ extension Kernel {
             .penaltyGradient,
             .clipByValue, .clipByGlobalNorm, .weightDecay, .constrain, .swishLearnable, .swishLearnableBackward,
             .packRecurrentWeights, .dropoutMask, .scaleSteps, .sequenceMask, .merge, .mergeBackward, .combine,
-            .combineBackward:
+            .combineBackward, .attentionMask, .addPositions, .addPositionsBackward:
             0
         }
     }

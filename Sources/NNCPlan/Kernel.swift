@@ -1,3 +1,4 @@
+import Foundation
 import NNCGraph
 
 /// The geometry of a convolution or pooling window over channels-last tensors
@@ -303,6 +304,19 @@ public enum Kernel: Sendable, Equatable {
     /// inputs only when `ElementwiseMerge.backwardReadsInputs`).
     case combineBackward(ElementwiseMerge, count: Int, inputs: Int, index: Int)
 
+    // MARK: Multi-head attention (lowered in Lowerer+Attention.swift)
+
+    /// C_bh = scale·op(A_bh)·op(B_bh) for every sample and head: [C out, A in, B in].
+    case headProduct(HeadProduct)
+    /// Masked pairs set to `fill`: the scores to `AttentionMask.maskedScore` before the
+    /// softmax, the weights and their gradient to 0 after it: [S inout, query mask in?, key mask in?].
+    case attentionMask(AttentionMask, fill: Double)
+    /// y[b][t][f] = x[b][t][f] + p[t][f], p a learned table's first rows or the sinusoidal
+    /// encoding: [y out, x in, table in?].
+    case addPositions(PositionShape)
+    /// dTable[t][f] = Σ_b dy[b][t][f], rows past the steps 0: [dTable out, dy in].
+    case addPositionsBackward(PositionShape)
+
     /// The short name `nnc plan` prints.
     public var name: String {
         switch self {
@@ -371,6 +385,14 @@ public enum Kernel: Sendable, Equatable {
         case .mergeBackward(let mode, _): "merge \(mode.rawValue) backward"
         case .combine(let operation, _, let n): "\(operation.rawValue) ×\(n)"
         case .combineBackward(let operation, _, _, let i): "\(operation.rawValue) backward (input \(i))"
+        case .headProduct(let p):
+            "gemm per head \(p.transposeA ? "Aᵀ" : "A")·\(p.transposeB ? "Bᵀ" : "B")"
+                + (p.scale == 1 ? "" : " ×\(String(format: "%.4g", p.scale))")
+        case .attentionMask(let m, let fill):
+            "attention mask" + (m.causal ? " causal" : "") + (m.queryMask || m.keyMask ? " padding" : "")
+                + (fill == 0 ? " (zero)" : "")
+        case .addPositions(let s): s.maxWavelength == nil ? "add learned positions" : "add sinusoidal positions"
+        case .addPositionsBackward: "position table gradient (sum over the batch)"
         }
     }
 
@@ -386,7 +408,8 @@ public enum Kernel: Sendable, Equatable {
             .embeddingBackward, .loss, .update, .penalty, .penaltyGradient, .clipByValue, .clipByGlobalNorm,
             .weightDecay, .constrain, .swishLearnable, .swishLearnableBackward, .recurrent,
             .recurrentBackward, .recurrentWeightsGradient, .packRecurrentWeights, .dropoutMask, .sequenceMask,
-            .merge, .mergeBackward, .combine, .combineBackward:
+            .merge, .mergeBackward, .combine, .combineBackward, .headProduct, .attentionMask, .addPositions,
+            .addPositionsBackward:
             false
         }
     }

@@ -285,6 +285,21 @@ extension Executor {
             if reads { for k in 0..<inputs { addInputs[k] = UnsafePointer(f(base, 2 + k)) } }
             nnc_combine_backward(
                 f(base, 0), f(base, 1), reads ? addInputs : nil, Int32(inputs), Int32(index), n, operation.raw)
+
+        case .headProduct(let p):
+            headProducts(p, c: f(base, 0), a: f(base, 1), b: f(base, 2))
+
+        case .attentionMask(let m, let fill):
+            attentionMask(m, fill: fill, base)
+
+        case .addPositions(let s):
+            nnc_add_positions(
+                f(base, 0), f(base, 1), s.maxWavelength == nil ? f(base, 2) : nil, Int32(s.batch), Int32(s.steps),
+                Int32(s.features), s.maxWavelength ?? 0)
+
+        case .addPositionsBackward(let s):
+            nnc_add_positions_backward(
+                f(base, 0), f(base, 1), Int32(s.batch), Int32(s.steps), Int32(s.features), Int32(s.rows))
         }
     }
 

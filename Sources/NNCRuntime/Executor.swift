@@ -120,6 +120,8 @@ public final class Executor: @unchecked Sendable {
                 most = max(most, ConvolutionKernel.maxPoolWorkspaceFloats(s.raw, pool: pool.raw, threads: threads))
             case .recurrent(let s), .recurrentBackward(let s):
                 most = max(most, recurrentParts(s, threads: threads) * recurrentPartFloats(s, threads: threads).total)
+            case .headProduct(let p):
+                most = max(most, p.workspaceFloats(threads: threads))
             case .recurrentWeightsGradient(let s):
                 for k in 0..<s.products { need(s.units, s.productColumns(k).count, s.batch * s.steps) }
             case .biasActivation, .columnSums, .maxPool, .maxPoolBackward, .averagePool, .averagePoolBackward,
@@ -130,7 +132,8 @@ public final class Executor: @unchecked Sendable {
                 .concatBackward, .embedding, .embeddingBackward, .loss, .update, .penalty, .penaltyGradient,
                 .clipByValue, .clipByGlobalNorm, .weightDecay, .constrain, .swishLearnable,
                 .swishLearnableBackward, .packRecurrentWeights, .dropoutMask, .scaleSteps, .sequenceMask,
-                .merge, .mergeBackward, .combine, .combineBackward:
+                .merge, .mergeBackward, .combine, .combineBackward, .attentionMask, .addPositions,
+                .addPositionsBackward:
                 break
             }
         }

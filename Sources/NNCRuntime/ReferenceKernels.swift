@@ -299,6 +299,25 @@ extension ReferenceExecutor {
                     * Self.combineDerivative(
                         operation, reads ? (2..<2 + inputs).map { o[$0][i] } : [], inputs: inputs, index)
             }
+        case .headProduct(let p):
+            Self.headProduct(p, c: o[0], a: o[1], b: o[2])
+        case .attentionMask(let m, let fill):
+            Self.attentionMask(m, fill: fill, o)
+        case .addPositions(let s):
+            for b in 0..<s.batch {
+                for t in 0..<s.steps {
+                    for i in 0..<s.features {
+                        let p = s.maxWavelength.map { Self.sinusoid(t, i, s.features, $0) } ?? o[2][t * s.features + i]
+                        let at = (b * s.steps + t) * s.features + i
+                        o[0][at] = o[1][at] + p
+                    }
+                }
+            }
+        case .addPositionsBackward(let s):
+            for i in 0..<(s.rows * s.features) { o[0][i] = 0 }
+            for b in 0..<s.batch {
+                for i in 0..<(s.steps * s.features) { o[0][i] += o[1][b * s.steps * s.features + i] }
+            }
         }
     }
 }

@@ -104,6 +104,27 @@ import Testing
         #expect(counts[0] == 0 && counts[9] == 0)
     }
 
+    /// Digit reversal: ids 1...symbols drawn uniformly, the target the input reversed, and a
+    /// regression loss refused.
+    @Test func reverseTask() throws {
+        let task = SequenceTask(.reverse, length: 8, samples: 2_000, seed: 3, symbols: 10)
+        let data = try DataReader.read(.generated(task), labels: .classes)
+        #expect(data.sampleShape == [8] && data.inputKind == .tokens(vocabulary: 11))
+        guard case .classes(let targets, perSample: 8) = data.targets else {
+            Issue.record("no per-step classes")
+            return
+        }
+        var counts = [Int](repeating: 0, count: 11)
+        for i in 0..<data.count {
+            let input = data.features[(i * 8)..<((i + 1) * 8)].map { Int32($0) }
+            #expect(Array(targets[(i * 8)..<((i + 1) * 8)]) == input.reversed())
+            for d in input { counts[Int(d)] += 1 }
+        }
+        // 16,000 uniform draws over 10 digits: 1,600 each, standard deviation 38; allow 5.
+        #expect(counts[0] == 0 && counts[1...10].allSatisfy { abs($0 - 1600) < 190 }, "\(counts)")
+        #expect(throws: DataError.self) { try DataReader.read(.generated(task), labels: .values) }
+    }
+
     @Test func generatedSamplesDependOnlyOnSeedAndIndex() throws {
         let small = try DataReader.read(
             .generated(SequenceTask(.adding, length: 50, samples: 100, seed: 1)), labels: .values)

@@ -15,6 +15,8 @@ import Testing
         // The adding problem: answering 1 always scores MSE 1/6 ≈ 0.167.
         BundledExample(model: "adding_lstm", metric: "loss", bound: 0.002),
         BundledExample(model: "causal_tcn", metric: "loss", bound: 0.01, epochs: 5),
+        // Digit reversal: ignoring positions guesses 1 digit in 10.
+        BundledExample(model: "transformer_reverse", metric: "accuracy", bound: 0.99),
     ]
 
     @Test(arguments: examples)

@@ -288,6 +288,67 @@ import Testing
             node["c"]?.explanations.filter { $0.topic == "output" }.first?.text
                 == "height: in·stride + max(kernel − stride, 0) = 12·3 + max(2 − 3, 0) = 36")
         #expect(a.macs == 12 * 3 * 12 * 2)
+
+    /// Keras 3's MultiHeadAttention (models/verify/keras_attention.py): output shapes,
+    /// parameter tensors in its layout, counts, and the arithmetic `summary --explain` shows.
+    @Test func multiHeadAttentionMatchesKeras() throws {
+        let (graph, diagnostics) = check(
+            """
+            input: [10, 32]
+            layers:
+              - multi_head_attention: {num_heads: 4, key_dim: 8, name: self}
+              - dense: {units: 10, inputs: [input], name: v}
+              - dense: {units: 11, inputs: [input], name: k}
+              - reshape: {shape: [5, 64], inputs: [input], name: q}
+              - multi_head_attention: {num_heads: 2, key_dim: 6, value_dim: 5, inputs: [q, v, k], name: cross}
+              - multi_head_attention: {num_heads: 2, key_dim: 6, output_shape: 20, use_bias: false, inputs: [q, v], name: nobias}
+            """)
+        #expect(diagnostics.allSatisfy { $0.severity == .warning }, "\(codes(diagnostics))")
+        let g = try #require(graph)
+        func node(_ name: String) throws -> Node { try #require(g.nodes.first { $0.name == name }) }
+        let attention = try node("self")
+        #expect(attention.shape?.dims == [10, 32] && attention.paramCount == 4_224)
+        #expect(
+            attention.parameters.map(\.name) == [
+                "query_kernel", "query_bias", "key_kernel", "key_bias", "value_kernel", "value_bias", "output_kernel",
+                "output_bias",
+            ])
+        #expect(
+            attention.parameters.map(\.shape) == [
+                [32, 4, 8], [4, 8], [32, 4, 8], [4, 8], [32, 4, 8], [4, 8], [4, 8, 32], [32],
+            ])
+        let cross = try node("cross")
+        #expect(cross.shape?.dims == [5, 64] && cross.paramCount == 1_738)
+        #expect(
+            cross.parameters.map(\.shape) == [
+                [64, 2, 6], [2, 6], [11, 2, 6], [2, 6], [10, 2, 5], [2, 5], [2, 5, 64], [64],
+            ])
+        let nobias = try node("nobias")
+        #expect(nobias.shape?.dims == [5, 20] && nobias.paramCount == 1_248)
+        #expect(attention.macs == 3 * 10 * 32 * 32 + 4 * 10 * 10 * 16 + 10 * 32 * 32)
+        #expect(
+            attention.explanations.first
+                == Explanation(
+                    topic: "params",
+                    text: "query (32 + 1)·4·8 + key (32 + 1)·4·8 + value (32 + 1)·4·8 + output 4·8·32 + 32 = 4,224"))
+    }
+
+    /// keras_hub's PositionEmbedding holds sequence_length × features (a table longer than the
+    /// input is allowed); SinePositionEncoding none. Both add one vector per step.
+    @Test func positionEmbeddingsCountAsKerasHub() throws {
+        let (graph, diagnostics) = check(
+            """
+            input: [12, 64]
+            layers:
+              - position_embedding: {sequence_length: 16, name: learned}
+              - sinusoidal_position_embedding: {name: sine}
+            """)
+        #expect(diagnostics.allSatisfy { $0.severity == .warning }, "\(codes(diagnostics))")
+        let g = try #require(graph)
+        #expect(g.totalParams == 16 * 64)
+        let learned = try #require(g.nodes.first { $0.name == "learned" })
+        #expect(learned.parameters.map(\.shape) == [[16, 64]] && learned.shape?.dims == [12, 64])
+        #expect(learned.flops == 12 * 64 && learned.explanations.first?.text == "16 × 64 = 1,024")
     }
 
     @Test func lenet5ShapesAndFlops() throws {

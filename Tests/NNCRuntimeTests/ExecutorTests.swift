@@ -228,6 +228,22 @@ import Testing
             loss: categorical_crossentropy
             """
         try expectNoAllocations("transposed convolutions") { try compile(yaml, $0) }
+
+    /// Position embeddings and multi-head attention with padding and causal masks and dropout, its per-head products
+    /// large enough to split over the pool's threads, allocates nothing either.
+    @Test func attentionStepsAllocateNothing() throws {
+        let yaml = """
+            input: [32]
+            layers:
+              - embedding: {input_dim: 20, output_dim: 32, padding_index: 0}
+              - position_embedding: 40
+              - sinusoidal_position_embedding
+              - multi_head_attention: {num_heads: 4, key_dim: 16, dropout: 0.1, use_causal_mask: true}
+              - global_avgpool
+              - dense: {units: 4, activation: softmax}
+            loss: sparse_categorical_crossentropy
+            """
+        try expectNoAllocations("multi-head attention") { try compile(yaml, $0) }
     }
 
     func expectNoAllocations(_ name: String, _ compile: (LoweringOptions) throws -> ExecutionPlan) throws {

@@ -192,6 +192,48 @@ import Testing
             """
         ),
         (
+            "multi_head_attention: self, cross with a key, causal, no bias, dropout",
+            """
+            input: [6, 4]
+            layers:
+              - dense: {units: 3, name: v}
+              - dense: {units: 5, inputs: [input], name: k}
+              - multi_head_attention: {num_heads: 2, key_dim: 3, value_dim: 2, output_shape: 5, inputs: [input, v, k], use_causal_mask: true, name: cross}
+              - multi_head_attention: {num_heads: 3, key_dim: 2, use_bias: false, inputs: [cross, input], name: nobias}
+              - multi_head_attention: {num_heads: 2, key_dim: 2, dropout: 0.25, name: self}
+              - flatten
+              - dense: {units: 3, activation: softmax}
+            loss: categorical_crossentropy
+            """
+        ),
+        (
+            "multi_head_attention with an embedding's padding mask (padding queries attend to nothing)",
+            """
+            input: [6]
+            layers:
+              - embedding: {input_dim: 4, output_dim: 4, padding_index: 0}
+              - multi_head_attention: {num_heads: 2, key_dim: 3, use_causal_mask: true}
+              - multi_head_attention: {num_heads: 2, key_dim: 2}
+              - global_avgpool
+              - dense: {units: 2, activation: softmax}
+            loss: sparse_categorical_crossentropy
+            """
+        ),
+        (
+            "position embeddings: learned (a longer table) and sinusoidal, before attention",
+            """
+            input: [6]
+            layers:
+              - embedding: {input_dim: 5, output_dim: 4, padding_index: 0}
+              - position_embedding: 8
+              - sinusoidal_position_embedding: {max_wavelength: 50}
+              - multi_head_attention: {num_heads: 2, key_dim: 3}
+              - global_avgpool
+              - dense: {units: 2, activation: softmax}
+            loss: sparse_categorical_crossentropy
+            """
+        ),
+        (
             "embedding with a padding index",
             """
             input: [5]

@@ -56,6 +56,17 @@ M['stacked_lstm_layernorm']=seq((28,28),L.LSTM(64,return_sequences=True),L.Layer
 M['adding_lstm']=seq((50,2),L.LSTM(32),L.Dense(1))
 M['digits_mlp']=seq((8,8),L.Flatten(),L.Dense(64),L.Dense(10))
 M['iris_mlp']=seq((4,),L.Dense(16),L.Dense(3))
+class PositionEmbedding(L.Layer):  # keras_hub's: sequence_length × features learned vectors
+    def __init__(self, length): super().__init__(); self.length = length
+    def build(self, shape): self.embeddings = self.add_weight(shape=(self.length, shape[-1]), name='embeddings')
+    def call(self, x): return x + self.embeddings[:x.shape[1]]
+def transformer_reverse():
+    x=keras.Input((8,)); y=L.Embedding(11,32)(x); y=PositionEmbedding(8)(y)
+    # keras_hub's TransformerEncoder(intermediate_dim=64, num_heads=4), post-norm
+    a=L.MultiHeadAttention(4,8)(y,y); y=L.LayerNormalization(epsilon=1e-5)(L.Add()([y,a]))
+    f=L.Dense(32)(L.Dense(64,activation='relu')(y)); y=L.LayerNormalization(epsilon=1e-5)(L.Add()([y,f]))
+    return keras.Model(x,L.Dense(11,activation='softmax')(y))
+M['transformer_reverse']=transformer_reverse()
 # 10,000 conv layers of 16→16 3x3: count one and multiply (building 10,000 Keras layers is slow).
 one=seq((28,28,16),L.Conv2D(16,3,padding='same'))
 stem=seq((28,28,1),L.Conv2D(16,3,padding='same'))

@@ -16,5 +16,6 @@
 #include "nnc_recurrent.h"
 #include "nnc_pool.h"
 #include "nnc_peak.h"
+#include "nnc_attention.h"
 
 #endif

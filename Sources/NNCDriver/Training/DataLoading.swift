@@ -195,6 +195,8 @@ public enum DataLoading {
                     SequenceTask(
                         .copy, length: task.length, samples: task.samples, seed: taskSeed, symbols: symbols,
                         remember: remember)
+                case .reverse(let symbols):
+                    SequenceTask(.reverse, length: task.length, samples: task.samples, seed: taskSeed, symbols: symbols)
                 }
             return .generated(generated)
         case .csv(let path, let layout):

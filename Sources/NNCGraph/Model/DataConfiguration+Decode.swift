@@ -106,6 +106,7 @@ extension DataConfiguration.GeneratedTask {
             switch c.kind.name {
             case "adding": .adding
             case "copy": .copy(symbols: c.integer("symbols"), remember: c.integer("remember"))
+            case "reverse": .reverse(symbols: c.integer("symbols"))
             default: preconditionFailure("sequence task '\(c.kind.name)' has no case")
             }
         self.init(kind: kind, length: c.integer("length"), samples: c.integer("samples"), seed: c.int("seed"))

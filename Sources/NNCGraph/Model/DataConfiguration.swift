@@ -58,6 +58,7 @@ public struct DataConfiguration: Sendable, Equatable {
         public enum Kind: Sendable, Equatable {
             case adding
             case copy(symbols: Int, remember: Int)
+            case reverse(symbols: Int)
         }
 
         public var kind: Kind

@@ -221,3 +221,37 @@ public struct Concat: Sendable, Equatable {
     /// Where `axis` was written, for messages.
     public var axisLocation: SourceLocation?
 }
+
+/// Keras's MultiHeadAttention: query, key and value projections to `heads` heads, scaled
+/// dot-product attention per head, and an output projection. Inputs: the query, then the
+/// value (default: the query), then the key (default: the value).
+public struct MultiHeadAttention: Sendable, Equatable {
+    public var heads: Int
+    public var keyDim: Int
+    /// Per head size of the values (Keras: key_dim unless given).
+    public var valueDim: Int
+    /// Size of the output's last axis; nil: the query's.
+    public var outputDim: Int?
+    public var useBias: Bool
+    /// Dropout on the attention weights while training.
+    public var dropout: Double
+    /// Each query sees only keys at its own position or before.
+    public var causal: Bool
+    public var weights: Weights
+}
+
+/// keras_hub's PositionEmbedding, added to its input: a learned vector per position
+/// (`embeddings` [sequence_length, features]; an input of T ≤ sequence_length steps uses
+/// the first T).
+public struct PositionEmbedding: Sendable, Equatable {
+    public var sequenceLength: Int
+    /// Where `sequence_length` was written, for messages.
+    public var sequenceLengthLocation: SourceLocation?
+    public var weights: Weights
+}
+
+/// keras_hub's SinePositionEncoding, added to its input: sin(t·ω_i) on even features and
+/// cos(t·ω_i) on odd ones, ω_i = max_wavelength^(−2⌊i/2⌋/features). No parameters.
+public struct SinusoidalPositionEmbedding: Sendable, Equatable {
+    public var maxWavelength: Double
+}

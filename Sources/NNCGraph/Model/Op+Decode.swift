@@ -87,6 +87,20 @@ extension Op {
         case .average: self = .average
         case .maximum: self = .maximum
         case .concat: self = .concat(Concat(axis: c.integer("axis"), axisLocation: c.valueLocation("axis")))
+        case .positionEmbedding:
+            self = .positionEmbedding(
+                PositionEmbedding(
+                    sequenceLength: c.integer("sequence_length"),
+                    sequenceLengthLocation: c.valueLocation("sequence_length"), weights: Weights(decoding: c)))
+        case .sinusoidalPositionEmbedding:
+            self = .sinusoidalPositionEmbedding(SinusoidalPositionEmbedding(maxWavelength: c.number("max_wavelength")))
+        case .multiHeadAttention:
+            self = .multiHeadAttention(
+                MultiHeadAttention(
+                    heads: c.integer("num_heads"), keyDim: c.integer("key_dim"),
+                    valueDim: c.int("value_dim") ?? c.integer("key_dim"), outputDim: c.int("output_shape"),
+                    useBias: c.flag("use_bias"), dropout: c.number("dropout"), causal: c.flag("use_causal_mask"),
+                    weights: Weights(decoding: c)))
         }
     }
 

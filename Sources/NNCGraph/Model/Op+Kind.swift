@@ -16,6 +16,9 @@ extension Op {
         case embedding
         case simpleRNN = "simple_rnn", lstm, gru, bidirectional
         case add, subtract, multiply, average, maximum, concat
+        case multiHeadAttention = "multi_head_attention"
+        case positionEmbedding = "position_embedding"
+        case sinusoidalPositionEmbedding = "sinusoidal_position_embedding"
 
         /// Spatial rank of convolutions and pools; 0 for everything else.
         public var spatialRank: Int {
@@ -25,7 +28,7 @@ extension Op {
             case .input, .dense, .globalAvgpool, .globalMaxpool1d, .globalMaxpool2d, .flatten, .reshape, .dropout,
                 .batchnorm, .layernorm, .activation,
                 .softmax, .embedding, .simpleRNN, .lstm, .gru, .bidirectional, .add, .subtract, .multiply, .average,
-                .maximum, .concat:
+                .maximum, .concat, .multiHeadAttention, .positionEmbedding, .sinusoidalPositionEmbedding:
                 0
             }
         }

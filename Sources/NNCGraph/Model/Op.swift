@@ -25,6 +25,9 @@ public enum Op: Sendable, Equatable {
     case bidirectional(Bidirectional)
     case add, subtract, multiply, average, maximum
     case concat(Concat)
+    case multiHeadAttention(MultiHeadAttention)
+    case positionEmbedding(PositionEmbedding)
+    case sinusoidalPositionEmbedding(SinusoidalPositionEmbedding)
 
     public var kind: Kind {
         switch self {
@@ -60,6 +63,9 @@ public enum Op: Sendable, Equatable {
         case .average: .average
         case .maximum: .maximum
         case .concat: .concat
+        case .multiHeadAttention: .multiHeadAttention
+        case .positionEmbedding: .positionEmbedding
+        case .sinusoidalPositionEmbedding: .sinusoidalPositionEmbedding
         }
     }
 
@@ -76,7 +82,8 @@ public enum Op: Sendable, Equatable {
         case .input, .maxpool1d, .maxpool2d, .avgpool1d, .avgpool2d, .globalAvgpool, .globalMaxpool1d, .globalMaxpool2d,
             .flatten, .reshape, .dropout,
             .batchnorm, .layernorm, .softmax, .embedding, .simpleRNN, .lstm, .gru, .bidirectional, .add, .subtract,
-            .multiply, .average, .maximum, .concat:
+            .multiply, .average, .maximum, .concat, .multiHeadAttention, .positionEmbedding,
+            .sinusoidalPositionEmbedding:
             nil
         }
     }
@@ -92,7 +99,8 @@ public enum Op: Sendable, Equatable {
             .globalAvgpool,
             .globalMaxpool1d, .globalMaxpool2d, .flatten,
             .reshape, .dropout, .batchnorm, .layernorm, .activation, .softmax, .embedding, .bidirectional, .add,
-            .subtract, .multiply, .average, .maximum, .concat:
+            .subtract, .multiply, .average, .maximum, .concat, .multiHeadAttention, .positionEmbedding,
+            .sinusoidalPositionEmbedding:
             activation
         }
     }
@@ -108,7 +116,7 @@ public enum Op: Sendable, Equatable {
             .globalAvgpool,
             .globalMaxpool1d, .globalMaxpool2d, .flatten,
             .reshape, .dropout, .batchnorm, .layernorm, .activation, .softmax, .embedding, .add, .subtract, .multiply,
-            .average, .maximum, .concat:
+            .average, .maximum, .concat, .multiHeadAttention, .positionEmbedding, .sinusoidalPositionEmbedding:
             nil
         }
     }
@@ -125,9 +133,12 @@ public enum Op: Sendable, Equatable {
         case .embedding(let e): e.weights
         case .simpleRNN(let r), .lstm(let r), .gru(let r): r.weights
         case .bidirectional(let b): b.layer.weights
+        case .multiHeadAttention(let m): m.weights
+        case .positionEmbedding(let p): p.weights
         case .input, .maxpool1d, .maxpool2d, .avgpool1d, .avgpool2d, .globalAvgpool, .globalMaxpool1d, .globalMaxpool2d,
             .flatten, .reshape, .dropout,
-            .batchnorm, .layernorm, .activation, .softmax, .add, .subtract, .multiply, .average, .maximum, .concat:
+            .batchnorm, .layernorm, .activation, .softmax, .add, .subtract, .multiply, .average, .maximum, .concat,
+            .sinusoidalPositionEmbedding:
             nil
         }
     }
@@ -144,7 +155,7 @@ public enum Op: Sendable, Equatable {
         case .input, .dense, .globalAvgpool, .globalMaxpool1d, .globalMaxpool2d, .flatten, .reshape, .dropout,
             .batchnorm, .layernorm, .activation,
             .softmax, .embedding, .simpleRNN, .lstm, .gru, .bidirectional, .add, .subtract, .multiply, .average,
-            .maximum, .concat:
+            .maximum, .concat, .multiHeadAttention, .positionEmbedding, .sinusoidalPositionEmbedding:
             nil
         }
     }

@@ -231,14 +231,15 @@ extension Lowerer {
                 .sequenceMask(count: batch * node.shape!.dims[0], paddingIndex: padding),
                 [Operand(m, .write), Operand(value[node.inputs[0]]!, .read)], layer: node.name)
             mask = m
-        case .dropout, .activation, .softmax, .layernorm, .batchnorm, .dense:
+        case .dropout, .activation, .softmax, .layernorm, .batchnorm, .dense, .positionEmbedding,
+            .sinusoidalPositionEmbedding:
             mask = sequenceMask(node.inputs[0])
         case .simpleRNN, .lstm, .gru, .bidirectional:
             mask = recurrentLayer(node).returnSequences ? sequenceMask(node.inputs[0]) : nil
+        case .multiHeadAttention:
+            mask = sequenceMask(node.inputs[0])  // Keras: the query's mask
         case .input, .conv1d, .conv2d, .depthwiseConv2d, .separableConv2d, .conv2dTranspose, .maxpool1d, .maxpool2d,
-            .avgpool1d,
-            .avgpool2d, .globalAvgpool,
-            .globalMaxpool1d,
+            .avgpool1d, .avgpool2d, .globalAvgpool, .globalMaxpool1d,
             .globalMaxpool2d, .flatten,
             .reshape, .add, .subtract, .multiply, .average, .maximum, .concat:
             mask = nil

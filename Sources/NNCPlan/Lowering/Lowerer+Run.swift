@@ -53,6 +53,8 @@ extension Lowerer {
         case .average: lowerCombine(node, .average)
         case .maximum: lowerCombine(node, .maximum)
         case .concat: lowerConcat(node)
+        case .multiHeadAttention: lowerAttention(node)
+        case .positionEmbedding, .sinusoidalPositionEmbedding: lowerPositions(node)
         case .simpleRNN, .lstm, .gru, .bidirectional: lowerRecurrent(node)
         }
     }
@@ -85,6 +87,8 @@ extension Lowerer {
         case .average: combineGradient(node, .average)
         case .maximum: combineGradient(node, .maximum)
         case .concat: concatGradient(node)
+        case .multiHeadAttention: attentionGradient(node)
+        case .positionEmbedding, .sinusoidalPositionEmbedding: positionsGradient(node)
         }
     }
 

@@ -137,7 +137,7 @@ extension Lowerer {
             .batchnorm,
             .layernorm, .activation, .softmax, .embedding, .simpleRNN, .lstm, .gru, .bidirectional, .add, .subtract,
             .multiply, .average, .maximum,
-            .concat:
+            .concat, .multiHeadAttention, .positionEmbedding, .sinusoidalPositionEmbedding:
             preconditionFailure("'\(node.name)' is not a pooling layer")
         }
     }

@@ -70,6 +70,10 @@ struct Lowerer {
     /// steps (see `Lowerer+Recurrent.swift`).
     var recurrentDirections: [NodeID: [RecurrentDirection]] = [:]
     var sequenceMasks: [NodeID: BufferID] = [:]
+    /// Attention layers' projections and weights, for their gradient rules.
+    var attentionValues: [NodeID: AttentionValues] = [:]
+    /// The padding masks of attention layers that have them, for the weights' gradient.
+    var attentionMasks: [NodeID: (AttentionMask, [Operand])] = [:]
 
     /// Runs the fusion passes and binds the parameters (the plan's first buffers).
     init(graph: Graph, options: LoweringOptions) {

@@ -74,6 +74,10 @@ struct ParameterBinder {
             var forgetBias: Range<Int>?
             var initial = 0.0
             switch p.name {
+            case _ where node.op.kind == .multiHeadAttention:
+                initializer =
+                    p.name.hasSuffix("bias")
+                    ? layer.weights?.biasInitializer ?? model.bias : layer.weights?.initializer ?? model.weights
             case _ where node.op.kind.isRecurrent:
                 (initializer, forgetBias) = Self.recurrentInitializer(layer.recurrent!, model, p.name)
             case "kernel", "depthwise_kernel", "pointwise_kernel", "embeddings":

@@ -261,6 +261,47 @@ extension Registry {
                     "element-wise maximum of two or more inputs of identical shape; the gradient goes to the largest input, on a tie to the first listed"
             ),
             ComponentKind(
+                "position_embedding",
+                doc:
+                    "keras_hub's PositionEmbedding, added to its input: a learned vector per position, [T, features] → [T, features] (T ≤ sequence_length)",
+                short: ["sequence_length"],
+                [
+                    Attribute(
+                        "sequence_length", .int(.atLeastOne), .required,
+                        "the most steps an input may have: one learned vector each"),
+                    Attribute(
+                        "init", .component(initializers), .value("glorot_uniform"),
+                        "initializer of the position vectors (keras_hub: glorot_uniform)"),
+                    Attribute(
+                        "regularizer", .component(regularizers), .unset(note: "the model's regularization"),
+                        "penalty on the position vectors"),
+                ]),
+            ComponentKind(
+                "sinusoidal_position_embedding", aliases: ["sine_position_encoding"],
+                doc:
+                    "keras_hub's SinePositionEncoding, added to its input: feature i of step t gets sin(t·ω) (i even) or cos(t·ω) (i odd), ω = max_wavelength^(−2⌊i/2⌋/features); no parameters",
+                [
+                    Attribute(
+                        "max_wavelength", .float(.positive), .value("10000"), "the longest wavelength of the encoding")
+                ]),
+            ComponentKind(
+                "multi_head_attention", aliases: ["multihead_attention"],
+                doc:
+                    "Keras's MultiHeadAttention: inputs query [Tq, dq], value [Tk, dv] (default: the query) and key [Tk, dk] (default: the value); per head softmax(Q·Kᵀ/√key_dim)·V, joined by an output projection: [Tq, output_shape]",
+                short: ["num_heads", "key_dim"],
+                [
+                    Attribute("num_heads", .int(.atLeastOne), .required, "number of attention heads"),
+                    Attribute("key_dim", .int(.atLeastOne), .required, "size of each head's queries and keys"),
+                    Attribute("value_dim", .int(.atLeastOne), .unset(note: "key_dim"), "size of each head's values"),
+                    Attribute(
+                        "output_shape", .int(.atLeastOne), .unset(note: "the query's last axis"),
+                        "size of the output's last axis"),
+                    Attribute("dropout", .float(.unitOpen), .value("0.0"), "dropout on the attention weights"),
+                    Attribute(
+                        "use_causal_mask", .bool, .value("false"),
+                        "each query attends only to keys at its own position or before (decoders)"),
+                ] + weights()),
+            ComponentKind(
                 "concat", aliases: ["concatenate"], doc: "joins inputs along an axis", short: ["axis"],
                 [
                     Attribute("axis", .int(.none), .value("-1"), "the axis to join along (per sample; -1 is the last)")

@@ -275,6 +275,17 @@ extension Registry {
                     Attribute(
                         "remember", .int(.atLeastOne), .value("10"), "how many symbols to remember and reproduce"),
                 ]),
+            ComponentKind(
+                "reverse",
+                doc:
+                    "reversal of a digit sequence: length digits (ids 1…symbols, 0 left for padding); the target is the same digits in reverse order. Input [length] token ids, one class per step; ignoring positions guesses 1/symbols",
+                short: ["length"],
+                [
+                    Attribute("length", .int(.atLeastOne), .required, "the number of digits"),
+                    samples, taskSeed,
+                    Attribute(
+                        "symbols", .int(.atLeastOne), .value("10"), "the number of distinct digits: ids 1…symbols"),
+                ]),
         ])
 
     static let samples = Attribute("samples", .int(.atLeastOne), .value("10000"), "how many samples")
