@@ -109,6 +109,28 @@ void nnc_combine_backward(float *dx, const float *dy, const float *const *inputs
     }
 }
 
+void nnc_reframe(float *y, const float *x, int batch, int h, int w, int c, int oh, int ow, int top, int left) {
+    // The output columns j whose source column j + left lies inside x.
+    int j0 = left < 0 ? -left : 0;
+    int j1 = w - left < ow ? w - left : ow;
+    if (j1 < j0) j1 = j0;
+    size_t row = (size_t)ow * c;
+    for (int b = 0; b < batch; b++) {
+        for (int i = 0; i < oh; i++) {
+            float *out = y + ((size_t)b * oh + i) * row;
+            int si = i + top;
+            if (si < 0 || si >= h) {
+                memset(out, 0, row * sizeof(float));
+                continue;
+            }
+            const float *in = x + (((size_t)b * h + si) * w) * c;
+            memset(out, 0, (size_t)j0 * c * sizeof(float));
+            if (j1 > j0) memcpy(out + (size_t)j0 * c, in + (size_t)(j0 + left) * c, (size_t)(j1 - j0) * c * sizeof(float));
+            memset(out + (size_t)j1 * c, 0, (size_t)(ow - j1) * c * sizeof(float));
+        }
+    }
+}
+
 void nnc_accumulate(float *y, const float *x, size_t n) {
     for (size_t i = 0; i < n; i++) y[i] += x[i];
 }

@@ -99,7 +99,7 @@ public enum DiagnosticCode: String, Sendable, CaseIterable, Codable {
         case .reshapeSize: "a reshape must keep the number of elements"
         case .groups: "groups must divide both input channels and filters"
         case .lossMismatch: "the loss does not fit the model's output"
-        case .badPadding: "a padding is not valid for this layer"
+        case .badPadding: "a padding or cropping is not valid for this layer"
         case .inputCount: "a layer received the wrong number of inputs"
         case .noLayers: "the model has no layers"
         case .metricMismatch: "a metric does not fit the model's output"

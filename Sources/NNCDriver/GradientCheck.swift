@@ -102,7 +102,7 @@ public enum GradientCheck {
                 .embeddingBackward, .loss, .update, .penalty, .penaltyGradient, .clipByValue,
                 .clipByGlobalNorm, .weightDecay, .constrain, .swishLearnable, .swishLearnableBackward,
                 .recurrentBackward, .recurrentWeightsGradient, .packRecurrentWeights, .dropoutMask,
-                .scaleSteps, .sequenceMask, .merge, .mergeBackward, .combine, .combineBackward:
+                .scaleSteps, .sequenceMask, .merge, .mergeBackward, .combine, .combineBackward, .reframe:
                 false
             }
         }

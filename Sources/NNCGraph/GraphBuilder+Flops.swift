@@ -6,7 +6,7 @@ import NNCDiagnostics
 /// (`LayerActivation.flops`, where exp, log and tanh count as one), pools one comparison or add
 /// per window cell, batchnorm 2 per element (folded scale and shift), layernorm 6 per
 /// element plus 1 each for scale and shift, add and multiply one per element per extra operand (subtract one per element, average one more, maximum one comparison per extra operand); dropout
-/// (off at inference), reshapes, concat and embedding lookups cost nothing.
+/// (off at inference), reshapes, concat, zero padding, cropping and embedding lookups cost nothing.
 extension GraphBuilder {
     mutating func countFlops(_ node: inout Node, inputs: [Node]) {
         guard let y = node.shape else { return }
@@ -56,6 +56,8 @@ extension GraphBuilder {
             text = "\(x.channels) \(x.channels.noun("channel")) × (\(positions) − 1) comparisons = \(flops.grouped)"
         case .flatten, .reshape, .dropout, .concat, .embedding:
             text = "0 (no arithmetic at inference)"
+        case .zeroPadding2d, .cropping2d:
+            text = "0 (a copy: no arithmetic)"
         case .activation(let a):
             flops = outputs * a.flops
             text = "\(outputs.grouped) × \(a.flops) = \(flops.grouped)"

@@ -27,6 +27,10 @@ extension GraphBuilder {
             return globalMaxPool(&node, g, rank: 2, layer: layer, input: inputs[0])
         case .flatten:
             return TensorShape([x.elementCount])
+        case .zeroPadding2d(let m):
+            return margins(&node, m, crop: false, layer: layer, input: inputs[0])
+        case .cropping2d(let m):
+            return margins(&node, m, crop: true, layer: layer, input: inputs[0])
         case .reshape(let r):
             return reshape(x, r, layer: layer, input: inputs[0])
         case .dropout, .activation, .softmax, .batchnorm, .layernorm:
@@ -163,6 +167,43 @@ extension GraphBuilder {
                 topic: "output",
                 text: "\(x) → the maximum of each of the \(x.channels) channels over its \(cells) → \(y)"
                     + (g.keepdims ? " (keepdims)" : "")))
+        return y
+    }
+
+    /// zero_padding2d and cropping2d: [H, W, C] → [H ± t ± b, W ± l ± r, C]; a cropping
+    /// that leaves no row or column is refused with its arithmetic.
+    private mutating func margins(_ node: inout Node, _ m: Margins, crop: Bool, layer: LayerSpec, input: Node)
+        -> TensorShape?
+    {
+        let x = input.shape!
+        let kind = layer.kind.name
+        guard x.rank == 3 else {
+            diagnostics.error(
+                .inputRank, "'\(kind)' needs an image input [height, width, channels]; got \(x)",
+                at: layer.location, labels: [inputLabel(input, layer)],
+                help: x.rank == 2
+                    ? "reshape a sequence to an image first, e.g. `- reshape: [\(x.dims[0]), \(x.dims[1]), 1]`"
+                    : "reshape the input to [height, width, channels] first")
+            return nil
+        }
+        let sign = crop ? "−" : "+"
+        let (h, w) = (x.dims[0], x.dims[1])
+        let rows = crop ? h - m.top - m.bottom : h + m.top + m.bottom
+        let columns = crop ? w - m.left - m.right : w + m.left + m.right
+        let rowText = "\(h) \(sign) \(m.top) \(sign) \(m.bottom) = \(rows)"
+        let columnText = "\(w) \(sign) \(m.left) \(sign) \(m.right) = \(columns)"
+        if rows < 1 || columns < 1 {
+            let axes = [rows < 1 ? "rows \(rowText)" : nil, columns < 1 ? "columns \(columnText)" : nil]
+            diagnostics.error(
+                .badPadding,
+                "'\(kind)' would leave an empty image: \(axes.compactMap { $0 }.joined(separator: ", "))",
+                at: m.location ?? layer.location, labels: [inputLabel(input, layer)],
+                help: "crop fewer than \(h) rows and \(w) columns in all (top + bottom < \(h), left + right < \(w))")
+            return nil
+        }
+        let y = TensorShape([rows, columns, x.channels])
+        node.explanations.append(
+            Explanation(topic: "output", text: "\(x) → rows \(rowText), columns \(columnText) → \(y)"))
         return y
     }
 

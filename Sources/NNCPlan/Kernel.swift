@@ -79,6 +79,25 @@ public struct ConvolutionShape: Sendable, Equatable {
     }
 }
 
+/// A rectangle of an image copied into a new frame: y[b][i][j][c] = x[b][i + top][j + left][c],
+/// zero where that cell lies outside x. Zero padding reads from a negative offset (top = −pad),
+/// cropping from a positive one; each is the other's gradient.
+public struct Reframe: Sendable, Equatable {
+    public var batch, h, w, c: Int
+    public var oh, ow: Int
+    public var top, left: Int
+
+    public init(batch: Int, h: Int, w: Int, c: Int, oh: Int, ow: Int, top: Int, left: Int) {
+        (self.batch, self.h, self.w, self.c, self.oh, self.ow, self.top, self.left) =
+            (batch, h, w, c, oh, ow, top, left)
+    }
+
+    /// The gradient's frame: the same copy backwards, from y's shape to x's.
+    public var reversed: Reframe {
+        Reframe(batch: batch, h: oh, w: ow, c: c, oh: h, ow: w, top: -top, left: -left)
+    }
+}
+
 /// The algorithms of the fast convolution kernels (`ConvolutionShape.method`).
 public enum ConvolutionMethod: String, Sendable {
     case pointwise = "gemm", implicitGEMM = "implicit gemm", direct = "direct"
@@ -290,6 +309,8 @@ public enum Kernel: Sendable, Equatable {
     case merge(MergeMode, count: Int)
     /// [da out, db out, dy in, a in?, b in?] (mul reads both directions' outputs).
     case mergeBackward(MergeMode, count: Int)
+    /// zero_padding2d, cropping2d and their gradients (`Reframe`): [y out, x in].
+    case reframe(Reframe)
     /// y = the inputs merged element by element (`ElementwiseMerge`): [y out, x₁ in, …, xₙ in].
     case combine(ElementwiseMerge, count: Int, inputs: Int)
     /// The gradient of input `index` of a `combine`: [dx out, dy in, x₁ in?, …, xₙ in?] (the
@@ -362,6 +383,8 @@ public enum Kernel: Sendable, Equatable {
         case .mergeBackward(let mode, _): "merge \(mode.rawValue) backward"
         case .combine(let operation, _, let n): "\(operation.rawValue) ×\(n)"
         case .combineBackward(let operation, _, _, let i): "\(operation.rawValue) backward (input \(i))"
+        case .reframe(let r):
+            r.oh >= r.h && r.ow >= r.w ? "zero pad" : r.oh <= r.h && r.ow <= r.w ? "crop" : "crop and zero pad"
         }
     }
 
@@ -377,7 +400,7 @@ public enum Kernel: Sendable, Equatable {
             .embeddingBackward, .loss, .update, .penalty, .penaltyGradient, .clipByValue, .clipByGlobalNorm,
             .weightDecay, .constrain, .swishLearnable, .swishLearnableBackward, .recurrent,
             .recurrentBackward, .recurrentWeightsGradient, .packRecurrentWeights, .dropoutMask, .sequenceMask,
-            .merge, .mergeBackward, .combine, .combineBackward:
+            .merge, .mergeBackward, .combine, .combineBackward, .reframe:
             false
         }
     }

@@ -269,6 +269,11 @@ extension Executor {
             nnc_merge_backward(
                 f(base, 0), f(base, 1), f(base, 2), reads ? f(base, 3) : nil, reads ? f(base, 4) : nil, n, mode.raw)
 
+        case .reframe(let r):
+            nnc_reframe(
+                f(base, 0), f(base, 1), Int32(r.batch), Int32(r.h), Int32(r.w), Int32(r.c), Int32(r.oh), Int32(r.ow),
+                Int32(r.top), Int32(r.left))
+
         case .combine(let operation, let n, let inputs):
             for k in 0..<inputs { addInputs[k] = UnsafePointer(f(base, 1 + k)) }
             nnc_combine(f(base, 0), addInputs, Int32(inputs), n, operation.raw)

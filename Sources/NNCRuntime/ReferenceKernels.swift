@@ -281,6 +281,19 @@ extension ReferenceExecutor {
                 case .ave: (o[0][i], o[1][i]) = (o[2][i] / 2, o[2][i] / 2)
                 }
             }
+        case .reframe(let r):
+            for b in 0..<r.batch {
+                for i in 0..<r.oh {
+                    for j in 0..<r.ow {
+                        let (si, sj) = (i + r.top, j + r.left)
+                        let inside = si >= 0 && si < r.h && sj >= 0 && sj < r.w
+                        for c in 0..<r.c {
+                            o[0][((b * r.oh + i) * r.ow + j) * r.c + c] =
+                                inside ? o[1][((b * r.h + si) * r.w + sj) * r.c + c] : 0
+                        }
+                    }
+                }
+            }
         case .combine(let operation, let n, let inputs):
             for i in 0..<n { o[0][i] = Self.combine(operation, (1...inputs).map { o[$0][i] }) }
         case .combineBackward(let operation, let n, let inputs, let index):

@@ -174,6 +174,34 @@ import Testing
             ])
     }
 
+    /// Shapes as Keras 3's ZeroPadding2D and Cropping2D give them for each form of the padding
+    /// (an int, [h, w], [[top, bottom], [left, right]]): no parameters, no FLOPs.
+    @Test func paddingAndCroppingShapes() throws {
+        let (graph, diagnostics) = check(
+            """
+            input: [6, 5, 3]
+            layers:
+              - zero_padding2d: {padding: [[2, 0], [1, 3]], name: a}
+              - zero_padding2d: {inputs: [input], name: b}
+              - zero_padding2d: {padding: [1, 2], inputs: [input], name: c}
+              - cropping2d: {cropping: [[1, 0], [0, 2]], inputs: [input], name: d}
+              - cropping2d: {cropping: 1, inputs: [input], name: e}
+              - cropping2d: {cropping: [1, 2], inputs: [input], name: f}
+            """)
+        #expect(diagnostics.allSatisfy { $0.severity == .warning }, "\(codes(diagnostics))")
+        let g = try #require(graph)
+        let shapes = Dictionary(uniqueKeysWithValues: g.nodes.map { ($0.name, $0.shape?.dims ?? []) })
+        // keras.layers.ZeroPadding2D / Cropping2D on (6, 5, 3), models/verify style.
+        #expect(shapes["a"] == [8, 9, 3] && shapes["b"] == [8, 7, 3] && shapes["c"] == [8, 9, 3])
+        #expect(shapes["d"] == [5, 3, 3] && shapes["e"] == [4, 3, 3] && shapes["f"] == [4, 1, 3])
+        #expect(g.totalParams == 0 && g.nodes.allSatisfy { $0.flops == 0 })
+        let f = try #require(g.nodes.first { $0.name == "f" })
+        #expect(
+            f.explanations.first
+                == Explanation(
+                    topic: "output", text: "[B, 6, 5, 3] → rows 6 − 1 − 1 = 4, columns 5 − 2 − 2 = 1 → [B, 4, 1, 3]"))
+    }
+
     @Test func lenet5ShapesAndFlops() throws {
         let (graph, diagnostics) = check(
             """

@@ -194,6 +194,21 @@ import Testing
         try expectNoAllocations("merges") { try compile(yaml, $0) }
     }
 
+    /// The image layers that move pixels (zero padding, cropping) allocate nothing.
+    @Test func imageLayerStepsAllocateNothing() throws {
+        let yaml = """
+            input: [8, 8, 2]
+            layers:
+              - zero_padding2d: [[1, 2], [0, 1]]
+              - conv2d: {filters: 4, kernel: 3, activation: relu}
+              - cropping2d: 1
+              - flatten
+              - dense: {units: 3, activation: softmax}
+            loss: categorical_crossentropy
+            """
+        try expectNoAllocations("image layers") { try compile(yaml, $0) }
+    }
+
     func expectNoAllocations(_ name: String, _ compile: (LoweringOptions) throws -> ExecutionPlan) throws {
         guard allocationCounterIsActive() else { return }
         for mode in [LoweringOptions.Mode.training, .inference] {

@@ -93,6 +93,22 @@ import Testing
             """
         ),
         (
+            "zero padding and cropping: each forms, and as each other's gradient",
+            """
+            input: [5, 4, 2]
+            layers:
+              - conv2d: {filters: 3, kernel: 2, activation: tanh}
+              - zero_padding2d: [[2, 0], [1, 3]]
+              - conv2d: {filters: 2, kernel: 3, activation: tanh}
+              - cropping2d: [[1, 0], [0, 2]]
+              - zero_padding2d: 1
+              - cropping2d: [1, 2]
+              - flatten
+              - dense: 2
+            loss: mse
+            """
+        ),
+        (
             "batchnorm, layernorm and dropout",
             """
             input: [6, 6, 2]

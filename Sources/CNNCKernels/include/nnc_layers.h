@@ -21,6 +21,9 @@ void nnc_combine(float *y, const float *const *inputs, int count, size_t n, nnc_
 /// dx = ∂y/∂inputs[index] · dy (maximum: dy where inputs[index] is the largest, on a tie the first, else 0); `inputs` may be NULL for ops whose gradient reads only dy.
 void nnc_combine_backward(float *dx, const float *dy, const float *const *inputs, int count, int index, size_t n,
                           nnc_combine_op op);
+/// y[b][i][j][:] = x[b][i + top][j + left][:] for y [batch][oh][ow][c], zero outside x [batch][h][w][c]
+/// (zero padding: negative offsets; cropping: positive; each is the other's gradient).
+void nnc_reframe(float *y, const float *x, int batch, int h, int w, int c, int oh, int ow, int top, int left);
 /// Row softmax over x[rows][cols] (max-subtracted); may run in place.
 void nnc_softmax_forward(float *y, const float *x, int rows, int cols);
 /// dx = y·(dy − Σ dy·y) per row.

@@ -67,6 +67,13 @@ public struct AveragePool: Sendable, Equatable {
     public var countPadding: Bool
 }
 
+/// zero_padding2d's rows and columns added, or cropping2d's removed, at each side of an image.
+public struct Margins: Sendable, Equatable {
+    public var top, bottom, left, right: Int
+    /// Where the padding or cropping was written, for messages.
+    public var location: SourceLocation?
+}
+
 public struct Reshape: Sendable, Equatable {
     /// The per-sample shape; one dimension may be -1 (inferred).
     public var target: [Int]

@@ -36,6 +36,8 @@ extension Op {
         case .globalMaxpool1d: self = .globalMaxpool1d(GlobalPool(keepdims: c.flag("keepdims")))
         case .globalMaxpool2d: self = .globalMaxpool2d(GlobalPool(keepdims: c.flag("keepdims")))
         case .flatten: self = .flatten
+        case .zeroPadding2d: self = .zeroPadding2d(Margins(decoding: c, "padding"))
+        case .cropping2d: self = .cropping2d(Margins(decoding: c, "cropping"))
         case .reshape: self = .reshape(Reshape(target: c.ints("shape") ?? [], targetLocation: c.valueLocation("shape")))
         case .dropout: self = .dropout(Dropout(rate: c.number("rate")))
         case .batchnorm:
@@ -115,6 +117,21 @@ extension Convolution {
             filters: c.integer("filters"), window: Window(decoding: c, size: "kernel", rank: rank),
             groups: c.integer("groups"), groupsLocation: c.valueLocation("groups"), useBias: c.flag("use_bias"),
             activation: Op.activation(c), weights: Weights(decoding: c))
+    }
+}
+
+extension Margins {
+    /// `key`: "padding" or "cropping" (the registry's `.margins` always decodes to explicit pairs).
+    init(decoding c: ComponentSpec, _ key: String) {
+        let pairs: [PadPair]
+        if case .explicit(let given)? = c.padding(key), given.count == 2 {
+            pairs = given
+        } else {
+            pairs = [PadPair(0, 0), PadPair(0, 0)]
+        }
+        self.init(
+            top: pairs[0].low, bottom: pairs[0].high, left: pairs[1].low, right: pairs[1].high,
+            location: c.valueLocation(key))
     }
 }
 

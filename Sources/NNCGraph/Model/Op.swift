@@ -10,6 +10,7 @@ public enum Op: Sendable, Equatable {
     case maxpool1d(Pool), maxpool2d(Pool)
     case avgpool1d(AveragePool), avgpool2d(AveragePool)
     case globalAvgpool, flatten
+    case zeroPadding2d(Margins), cropping2d(Margins)
     case globalMaxpool1d(GlobalPool), globalMaxpool2d(GlobalPool)
     case reshape(Reshape)
     case dropout(Dropout)
@@ -37,6 +38,8 @@ public enum Op: Sendable, Equatable {
         case .globalMaxpool1d: .globalMaxpool1d
         case .globalMaxpool2d: .globalMaxpool2d
         case .flatten: .flatten
+        case .zeroPadding2d: .zeroPadding2d
+        case .cropping2d: .cropping2d
         case .reshape: .reshape
         case .dropout: .dropout
         case .batchnorm: .batchnorm
@@ -67,7 +70,7 @@ public enum Op: Sendable, Equatable {
         case .input, .maxpool1d, .maxpool2d, .avgpool1d, .avgpool2d, .globalAvgpool, .globalMaxpool1d, .globalMaxpool2d,
             .flatten, .reshape, .dropout,
             .batchnorm, .layernorm, .softmax, .embedding, .simpleRNN, .lstm, .gru, .bidirectional, .add, .subtract,
-            .multiply, .average, .maximum, .concat:
+            .multiply, .average, .maximum, .zeroPadding2d, .cropping2d, .concat:
             nil
         }
     }
@@ -80,7 +83,7 @@ public enum Op: Sendable, Equatable {
         case .input, .dense, .conv1d, .conv2d, .maxpool1d, .maxpool2d, .avgpool1d, .avgpool2d, .globalAvgpool,
             .globalMaxpool1d, .globalMaxpool2d, .flatten,
             .reshape, .dropout, .batchnorm, .layernorm, .activation, .softmax, .embedding, .bidirectional, .add,
-            .subtract, .multiply, .average, .maximum, .concat:
+            .subtract, .multiply, .average, .maximum, .zeroPadding2d, .cropping2d, .concat:
             activation
         }
     }
@@ -93,7 +96,7 @@ public enum Op: Sendable, Equatable {
         case .input, .dense, .conv1d, .conv2d, .maxpool1d, .maxpool2d, .avgpool1d, .avgpool2d, .globalAvgpool,
             .globalMaxpool1d, .globalMaxpool2d, .flatten,
             .reshape, .dropout, .batchnorm, .layernorm, .activation, .softmax, .embedding, .add, .subtract, .multiply,
-            .average, .maximum, .concat:
+            .average, .maximum, .zeroPadding2d, .cropping2d, .concat:
             nil
         }
     }
@@ -109,7 +112,8 @@ public enum Op: Sendable, Equatable {
         case .bidirectional(let b): b.layer.weights
         case .input, .maxpool1d, .maxpool2d, .avgpool1d, .avgpool2d, .globalAvgpool, .globalMaxpool1d, .globalMaxpool2d,
             .flatten, .reshape, .dropout,
-            .batchnorm, .layernorm, .activation, .softmax, .add, .subtract, .multiply, .average, .maximum, .concat:
+            .batchnorm, .layernorm, .activation, .softmax, .add, .subtract, .multiply, .average, .maximum,
+            .zeroPadding2d, .cropping2d, .concat:
             nil
         }
     }
@@ -123,7 +127,7 @@ public enum Op: Sendable, Equatable {
         case .input, .dense, .globalAvgpool, .globalMaxpool1d, .globalMaxpool2d, .flatten, .reshape, .dropout,
             .batchnorm, .layernorm, .activation,
             .softmax, .embedding, .simpleRNN, .lstm, .gru, .bidirectional, .add, .subtract, .multiply, .average,
-            .maximum, .concat:
+            .maximum, .zeroPadding2d, .cropping2d, .concat:
             nil
         }
     }

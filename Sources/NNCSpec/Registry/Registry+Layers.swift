@@ -132,6 +132,25 @@ extension Registry {
                 "global_avgpool", aliases: ["global_average_pooling1d", "global_average_pooling2d"],
                 doc: "average over every axis but the channels: [..., C] → [C]"),
             globalMaxPooling(1), globalMaxPooling(2),
+            ComponentKind(
+                "zero_padding2d", doc: "pads an image [H, W, C] with zero rows and columns: [H + t + b, W + l + r, C]",
+                short: ["padding"], spatialRank: 2,
+                [
+                    Attribute(
+                        "padding", .margins, .value("1"),
+                        "rows and columns added: an int (every side), [h, w] (top and bottom, left and right), or [[top, bottom], [left, right]]"
+                    )
+                ]),
+            ComponentKind(
+                "cropping2d",
+                doc: "removes rows and columns from the edges of an image [H, W, C]: [H − t − b, W − l − r, C]",
+                short: ["cropping"], spatialRank: 2,
+                [
+                    Attribute(
+                        "cropping", .margins, .value("0"),
+                        "rows and columns removed: an int (every side), [h, w] (top and bottom, left and right), or [[top, bottom], [left, right]]"
+                    )
+                ]),
             ComponentKind("flatten", doc: "[d₁, …, dₙ] → [d₁·…·dₙ], a free reshape"),
             ComponentKind(
                 "reshape", doc: "reinterprets the per-sample shape; the element count must not change",
