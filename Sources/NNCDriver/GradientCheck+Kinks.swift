@@ -75,7 +75,7 @@ extension GradientCheck {
                     .penalty, .penaltyGradient, .clipByValue, .clipByGlobalNorm, .weightDecay, .constrain,
                     .swishLearnable, .swishLearnableBackward, .recurrentBackward, .recurrentWeightsGradient,
                     .packRecurrentWeights, .dropoutMask, .scaleSteps, .sequenceMask, .merge, .mergeBackward, .combine,
-                    .combineBackward, .reframe:
+                    .combineBackward, .reframe, .upsample, .upsampleBackward:
                     break
                 }
             }

@@ -102,7 +102,8 @@ public enum GradientCheck {
                 .embeddingBackward, .loss, .update, .penalty, .penaltyGradient, .clipByValue,
                 .clipByGlobalNorm, .weightDecay, .constrain, .swishLearnable, .swishLearnableBackward,
                 .recurrentBackward, .recurrentWeightsGradient, .packRecurrentWeights, .dropoutMask,
-                .scaleSteps, .sequenceMask, .merge, .mergeBackward, .combine, .combineBackward, .reframe:
+                .scaleSteps, .sequenceMask, .merge, .mergeBackward, .combine, .combineBackward, .reframe, .upsample,
+                .upsampleBackward:
                 false
             }
         }

@@ -6,7 +6,8 @@ import NNCDiagnostics
 /// (`LayerActivation.flops`, where exp, log and tanh count as one), pools one comparison or add
 /// per window cell, batchnorm 2 per element (folded scale and shift), layernorm 6 per
 /// element plus 1 each for scale and shift, add and multiply one per element per extra operand (subtract one per element, average one more, maximum one comparison per extra operand); dropout
-/// (off at inference), reshapes, concat, zero padding, cropping and embedding lookups cost nothing.
+/// (off at inference), reshapes, concat, zero padding, cropping, nearest upsampling and embedding lookups cost nothing; bilinear
+/// upsampling 7 per output (4 multiplies + 3 adds).
 extension GraphBuilder {
     mutating func countFlops(_ node: inout Node, inputs: [Node]) {
         guard let y = node.shape else { return }
@@ -58,6 +59,14 @@ extension GraphBuilder {
             text = "0 (no arithmetic at inference)"
         case .zeroPadding2d, .cropping2d:
             text = "0 (a copy: no arithmetic)"
+        case .upsampling2d(let u):
+            switch u.interpolation {
+            case .nearest:
+                text = "0 (nearest: a copy, no arithmetic)"
+            case .bilinear:
+                flops = 7 * outputs
+                text = "\(outputs.grouped) × 7 (bilinear: 4 weighted taps, 4 multiplies + 3 adds) = \(flops.grouped)"
+            }
         case .activation(let a):
             flops = outputs * a.flops
             text = "\(outputs.grouped) × \(a.flops) = \(flops.grouped)"

@@ -18,7 +18,8 @@ extension GraphBuilder {
         switch node.op {
         case .input, .maxpool1d, .maxpool2d, .avgpool1d, .avgpool2d, .globalAvgpool, .globalMaxpool1d, .globalMaxpool2d,
             .flatten, .reshape, .dropout,
-            .softmax, .add, .subtract, .multiply, .average, .maximum, .zeroPadding2d, .cropping2d, .concat, .activation:
+            .softmax, .add, .subtract, .multiply, .average, .maximum, .zeroPadding2d, .cropping2d, .upsampling2d,
+            .concat, .activation:
             break
         case .dense(let d):
             tensors = [tensor("kernel", [x.channels, d.units])] + (d.useBias ? [tensor("bias", [d.units])] : [])
@@ -68,7 +69,8 @@ extension GraphBuilder {
         switch op {
         case .input, .maxpool1d, .maxpool2d, .avgpool1d, .avgpool2d, .globalAvgpool, .globalMaxpool1d, .globalMaxpool2d,
             .flatten, .reshape, .dropout,
-            .softmax, .add, .subtract, .multiply, .average, .maximum, .zeroPadding2d, .cropping2d, .concat, .activation:
+            .softmax, .add, .subtract, .multiply, .average, .maximum, .zeroPadding2d, .cropping2d, .upsampling2d,
+            .concat, .activation:
             return nil
         case .dense(let d):
             let units = d.units

@@ -31,6 +31,8 @@ extension GraphBuilder {
             return margins(&node, m, crop: false, layer: layer, input: inputs[0])
         case .cropping2d(let m):
             return margins(&node, m, crop: true, layer: layer, input: inputs[0])
+        case .upsampling2d(let u):
+            return upsampling(&node, u, layer: layer, input: inputs[0])
         case .reshape(let r):
             return reshape(x, r, layer: layer, input: inputs[0])
         case .dropout, .activation, .softmax, .batchnorm, .layernorm:
@@ -204,6 +206,33 @@ extension GraphBuilder {
         let y = TensorShape([rows, columns, x.channels])
         node.explanations.append(
             Explanation(topic: "output", text: "\(x) → rows \(rowText), columns \(columnText) → \(y)"))
+        return y
+    }
+
+    /// upsampling2d: [H, W, C] → [H·size_h, W·size_w, C].
+    private mutating func upsampling(_ node: inout Node, _ u: Upsampling, layer: LayerSpec, input: Node)
+        -> TensorShape?
+    {
+        let x = input.shape!
+        guard x.rank == 3 else {
+            diagnostics.error(
+                .inputRank, "'\(layer.kind.name)' needs an image input [height, width, channels]; got \(x)",
+                at: layer.location, labels: [inputLabel(input, layer)],
+                help: "reshape the input to [height, width, channels] first")
+            return nil
+        }
+        let dims = [x.dims[0], x.dims[1]]
+        let rows = dims[0].saturatingTimes(u.rows)
+        let columns = dims[1].saturatingTimes(u.columns)
+        guard withinLimits([rows, columns, x.channels], what: "the output of '\(layer.name)'", at: layer.location)
+        else { return nil }
+        let y = TensorShape([rows, columns, x.channels])
+        node.explanations.append(
+            Explanation(
+                topic: "output",
+                text:
+                    "\(x) → rows \(dims[0]) × \(u.rows) = \(rows), columns \(dims[1]) × \(u.columns) = \(columns) → \(y) (\(u.interpolation.rawValue))"
+            ))
         return y
     }
 

@@ -173,7 +173,8 @@ extension GraphBuilder {
                 let widest = fields.max(by: { $0.size.reduce(0, +) < $1.size.reduce(0, +) })
             else { return nil }
             return widest
-        case .input, .globalAvgpool, .globalMaxpool1d, .globalMaxpool2d, .flatten, .reshape, .embedding, .simpleRNN,
+        case .input, .upsampling2d, .globalAvgpool, .globalMaxpool1d, .globalMaxpool2d, .flatten, .reshape, .embedding,
+            .simpleRNN,
             .lstm, .gru, .bidirectional:
             return nil
         }

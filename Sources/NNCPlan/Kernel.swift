@@ -98,6 +98,18 @@ public struct Reframe: Sendable, Equatable {
     }
 }
 
+/// upsampling2d over channels-last images x [batch][h][w][c] → y [batch][h·sh][w·sw][c].
+public struct Upsample: Sendable, Equatable {
+    public var batch, h, w, c: Int
+    public var sh, sw: Int
+    public var interpolation: Interpolation
+
+    public init(batch: Int, h: Int, w: Int, c: Int, sh: Int, sw: Int, interpolation: Interpolation) {
+        (self.batch, self.h, self.w, self.c, self.sh, self.sw) = (batch, h, w, c, sh, sw)
+        self.interpolation = interpolation
+    }
+}
+
 /// The algorithms of the fast convolution kernels (`ConvolutionShape.method`).
 public enum ConvolutionMethod: String, Sendable {
     case pointwise = "gemm", implicitGEMM = "implicit gemm", direct = "direct"
@@ -311,6 +323,10 @@ public enum Kernel: Sendable, Equatable {
     case mergeBackward(MergeMode, count: Int)
     /// zero_padding2d, cropping2d and their gradients (`Reframe`): [y out, x in].
     case reframe(Reframe)
+    /// upsampling2d: [y out, x in].
+    case upsample(Upsample)
+    /// Each output's gradient added back to the input pixels it read: [dx out, dy in].
+    case upsampleBackward(Upsample)
     /// y = the inputs merged element by element (`ElementwiseMerge`): [y out, x₁ in, …, xₙ in].
     case combine(ElementwiseMerge, count: Int, inputs: Int)
     /// The gradient of input `index` of a `combine`: [dx out, dy in, x₁ in?, …, xₙ in?] (the
@@ -383,6 +399,8 @@ public enum Kernel: Sendable, Equatable {
         case .mergeBackward(let mode, _): "merge \(mode.rawValue) backward"
         case .combine(let operation, _, let n): "\(operation.rawValue) ×\(n)"
         case .combineBackward(let operation, _, _, let i): "\(operation.rawValue) backward (input \(i))"
+        case .upsample(let u): "upsample \(u.sh)×\(u.sw) \(u.interpolation.rawValue)"
+        case .upsampleBackward(let u): "upsample \(u.interpolation.rawValue) backward"
         case .reframe(let r):
             r.oh >= r.h && r.ow >= r.w ? "zero pad" : r.oh <= r.h && r.ow <= r.w ? "crop" : "crop and zero pad"
         }
@@ -400,7 +418,7 @@ public enum Kernel: Sendable, Equatable {
             .embeddingBackward, .loss, .update, .penalty, .penaltyGradient, .clipByValue, .clipByGlobalNorm,
             .weightDecay, .constrain, .swishLearnable, .swishLearnableBackward, .recurrent,
             .recurrentBackward, .recurrentWeightsGradient, .packRecurrentWeights, .dropoutMask, .sequenceMask,
-            .merge, .mergeBackward, .combine, .combineBackward, .reframe:
+            .merge, .mergeBackward, .combine, .combineBackward, .reframe, .upsample, .upsampleBackward:
             false
         }
     }

@@ -269,6 +269,16 @@ extension Executor {
             nnc_merge_backward(
                 f(base, 0), f(base, 1), f(base, 2), reads ? f(base, 3) : nil, reads ? f(base, 4) : nil, n, mode.raw)
 
+        case .upsample(let u):
+            nnc_upsample(
+                f(base, 0), f(base, 1), Int32(u.batch), Int32(u.h), Int32(u.w), Int32(u.c), Int32(u.sh), Int32(u.sw),
+                u.interpolation == .bilinear ? 1 : 0)
+
+        case .upsampleBackward(let u):
+            nnc_upsample_backward(
+                f(base, 0), f(base, 1), Int32(u.batch), Int32(u.h), Int32(u.w), Int32(u.c), Int32(u.sh), Int32(u.sw),
+                u.interpolation == .bilinear ? 1 : 0)
+
         case .reframe(let r):
             nnc_reframe(
                 f(base, 0), f(base, 1), Int32(r.batch), Int32(r.h), Int32(r.w), Int32(r.c), Int32(r.oh), Int32(r.ow),

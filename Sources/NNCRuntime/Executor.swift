@@ -129,7 +129,7 @@ public final class Executor: @unchecked Sendable {
                 .concatBackward, .embedding, .embeddingBackward, .loss, .update, .penalty, .penaltyGradient,
                 .clipByValue, .clipByGlobalNorm, .weightDecay, .constrain, .swishLearnable,
                 .swishLearnableBackward, .packRecurrentWeights, .dropoutMask, .scaleSteps, .sequenceMask,
-                .merge, .mergeBackward, .combine, .combineBackward, .reframe:
+                .merge, .mergeBackward, .combine, .combineBackward, .reframe, .upsample, .upsampleBackward:
                 break
             }
         }

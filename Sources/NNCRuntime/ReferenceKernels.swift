@@ -281,6 +281,12 @@ extension ReferenceExecutor {
                 case .ave: (o[0][i], o[1][i]) = (o[2][i] / 2, o[2][i] / 2)
                 }
             }
+        case .upsample(let u):
+            for i in 0..<(u.batch * u.h * u.sh * u.w * u.sw * u.c) { o[0][i] = 0 }
+            Self.upsampleTaps(u) { out, input, weight in o[0][out] += weight * o[1][input] }
+        case .upsampleBackward(let u):
+            for i in 0..<(u.batch * u.h * u.w * u.c) { o[0][i] = 0 }
+            Self.upsampleTaps(u) { out, input, weight in o[0][input] += weight * o[1][out] }
         case .reframe(let r):
             for b in 0..<r.batch {
                 for i in 0..<r.oh {

@@ -202,6 +202,31 @@ import Testing
                     topic: "output", text: "[B, 6, 5, 3] → rows 6 − 1 − 1 = 4, columns 5 − 2 − 2 = 1 → [B, 4, 1, 3]"))
     }
 
+    /// Keras 3's UpSampling2D shapes (size 2 and [2, 3]), no parameters, and FLOPs: nearest is a
+    /// copy, bilinear 7 per output (4 weighted taps).
+    @Test func upsamplingShapesAndFlops() throws {
+        let (graph, diagnostics) = check(
+            """
+            input: [3, 4, 2]
+            layers:
+              - upsampling2d: {name: a}
+              - up_sampling2d: {size: [2, 3], interpolation: bilinear, inputs: [input], name: b}
+            """)
+        #expect(diagnostics.allSatisfy { $0.severity == .warning }, "\(codes(diagnostics))")
+        let g = try #require(graph)
+        let a = try #require(g.nodes.first { $0.name == "a" })
+        let b = try #require(g.nodes.first { $0.name == "b" })
+        #expect(a.shape?.dims == [6, 8, 2] && b.shape?.dims == [6, 12, 2] && g.totalParams == 0)
+        #expect(a.flops == 0 && b.flops == 7 * 144)
+        #expect(
+            b.explanations == [
+                Explanation(
+                    topic: "output",
+                    text: "[B, 3, 4, 2] → rows 3 × 2 = 6, columns 4 × 3 = 12 → [B, 6, 12, 2] (bilinear)"),
+                Explanation(topic: "flops", text: "144 × 7 (bilinear: 4 weighted taps, 4 multiplies + 3 adds) = 1,008"),
+            ])
+    }
+
     @Test func lenet5ShapesAndFlops() throws {
         let (graph, diagnostics) = check(
             """

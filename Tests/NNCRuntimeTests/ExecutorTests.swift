@@ -202,6 +202,8 @@ import Testing
               - zero_padding2d: [[1, 2], [0, 1]]
               - conv2d: {filters: 4, kernel: 3, activation: relu}
               - cropping2d: 1
+              - upsampling2d: 2
+              - upsampling2d: {size: [1, 2], interpolation: bilinear}
               - flatten
               - dense: {units: 3, activation: softmax}
             loss: categorical_crossentropy

@@ -109,6 +109,21 @@ import Testing
             """
         ),
         (
+            "upsampling, nearest and bilinear",
+            """
+            input: [3, 4, 2]
+            layers:
+              - conv2d: {filters: 3, kernel: 2, activation: tanh}
+              - upsampling2d: {size: [2, 3], interpolation: bilinear}
+              - conv2d: {filters: 2, kernel: 3, stride: 2, activation: tanh}
+              - upsampling2d: 2
+              - upsampling2d: {size: [3, 1], interpolation: bilinear}
+              - flatten
+              - dense: 2
+            loss: mse
+            """
+        ),
+        (
             "batchnorm, layernorm and dropout",
             """
             input: [6, 6, 2]

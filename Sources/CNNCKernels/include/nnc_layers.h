@@ -24,6 +24,11 @@ void nnc_combine_backward(float *dx, const float *dy, const float *const *inputs
 /// y[b][i][j][:] = x[b][i + top][j + left][:] for y [batch][oh][ow][c], zero outside x [batch][h][w][c]
 /// (zero padding: negative offsets; cropping: positive; each is the other's gradient).
 void nnc_reframe(float *y, const float *x, int batch, int h, int w, int c, int oh, int ow, int top, int left);
+/// upsampling2d: y [batch][h·sh][w·sw][c] from x [batch][h][w][c], nearest (each pixel repeated) or
+/// bilinear (output i reads (i + ½)/s − ½ clamped to [0, size − 1], half-pixel centers as jax.image.resize).
+void nnc_upsample(float *y, const float *x, int batch, int h, int w, int c, int sh, int sw, int bilinear);
+/// dx = each output's gradient added to the input pixels it read (overwrites dx).
+void nnc_upsample_backward(float *dx, const float *dy, int batch, int h, int w, int c, int sh, int sw, int bilinear);
 /// Row softmax over x[rows][cols] (max-subtracted); may run in place.
 void nnc_softmax_forward(float *y, const float *x, int rows, int cols);
 /// dx = y·(dy − Σ dy·y) per row.

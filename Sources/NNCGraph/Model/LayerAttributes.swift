@@ -74,6 +74,21 @@ public struct Margins: Sendable, Equatable {
     public var location: SourceLocation?
 }
 
+/// How upsampling2d fills the new pixels.
+public enum Interpolation: String, Sendable, Equatable {
+    /// Each pixel repeated size_h × size_w times.
+    case nearest
+    /// Output pixel i reads the input at (i + ½)/size − ½ (half-pixel centers), clamped to the
+    /// image, weighting its two neighbours on each axis (Keras's jax.image.resize, TensorFlow's resize).
+    case bilinear
+}
+
+/// upsampling2d's factors.
+public struct Upsampling: Sendable, Equatable {
+    public var rows, columns: Int
+    public var interpolation: Interpolation
+}
+
 public struct Reshape: Sendable, Equatable {
     /// The per-sample shape; one dimension may be -1 (inferred).
     public var target: [Int]

@@ -38,6 +38,12 @@ extension Op {
         case .flatten: self = .flatten
         case .zeroPadding2d: self = .zeroPadding2d(Margins(decoding: c, "padding"))
         case .cropping2d: self = .cropping2d(Margins(decoding: c, "cropping"))
+        case .upsampling2d:
+            let size = c.ints("size") ?? [2, 2]
+            self = .upsampling2d(
+                Upsampling(
+                    rows: size[0], columns: size.count > 1 ? size[1] : size[0],
+                    interpolation: Interpolation(rawValue: c.text("interpolation")) ?? .nearest))
         case .reshape: self = .reshape(Reshape(target: c.ints("shape") ?? [], targetLocation: c.valueLocation("shape")))
         case .dropout: self = .dropout(Dropout(rate: c.number("rate")))
         case .batchnorm:

@@ -11,6 +11,7 @@ public enum Op: Sendable, Equatable {
     case avgpool1d(AveragePool), avgpool2d(AveragePool)
     case globalAvgpool, flatten
     case zeroPadding2d(Margins), cropping2d(Margins)
+    case upsampling2d(Upsampling)
     case globalMaxpool1d(GlobalPool), globalMaxpool2d(GlobalPool)
     case reshape(Reshape)
     case dropout(Dropout)
@@ -40,6 +41,7 @@ public enum Op: Sendable, Equatable {
         case .flatten: .flatten
         case .zeroPadding2d: .zeroPadding2d
         case .cropping2d: .cropping2d
+        case .upsampling2d: .upsampling2d
         case .reshape: .reshape
         case .dropout: .dropout
         case .batchnorm: .batchnorm
@@ -70,7 +72,7 @@ public enum Op: Sendable, Equatable {
         case .input, .maxpool1d, .maxpool2d, .avgpool1d, .avgpool2d, .globalAvgpool, .globalMaxpool1d, .globalMaxpool2d,
             .flatten, .reshape, .dropout,
             .batchnorm, .layernorm, .softmax, .embedding, .simpleRNN, .lstm, .gru, .bidirectional, .add, .subtract,
-            .multiply, .average, .maximum, .zeroPadding2d, .cropping2d, .concat:
+            .multiply, .average, .maximum, .zeroPadding2d, .cropping2d, .upsampling2d, .concat:
             nil
         }
     }
@@ -83,7 +85,7 @@ public enum Op: Sendable, Equatable {
         case .input, .dense, .conv1d, .conv2d, .maxpool1d, .maxpool2d, .avgpool1d, .avgpool2d, .globalAvgpool,
             .globalMaxpool1d, .globalMaxpool2d, .flatten,
             .reshape, .dropout, .batchnorm, .layernorm, .activation, .softmax, .embedding, .bidirectional, .add,
-            .subtract, .multiply, .average, .maximum, .zeroPadding2d, .cropping2d, .concat:
+            .subtract, .multiply, .average, .maximum, .zeroPadding2d, .cropping2d, .upsampling2d, .concat:
             activation
         }
     }
@@ -96,7 +98,7 @@ public enum Op: Sendable, Equatable {
         case .input, .dense, .conv1d, .conv2d, .maxpool1d, .maxpool2d, .avgpool1d, .avgpool2d, .globalAvgpool,
             .globalMaxpool1d, .globalMaxpool2d, .flatten,
             .reshape, .dropout, .batchnorm, .layernorm, .activation, .softmax, .embedding, .add, .subtract, .multiply,
-            .average, .maximum, .zeroPadding2d, .cropping2d, .concat:
+            .average, .maximum, .zeroPadding2d, .cropping2d, .upsampling2d, .concat:
             nil
         }
     }
@@ -113,7 +115,7 @@ public enum Op: Sendable, Equatable {
         case .input, .maxpool1d, .maxpool2d, .avgpool1d, .avgpool2d, .globalAvgpool, .globalMaxpool1d, .globalMaxpool2d,
             .flatten, .reshape, .dropout,
             .batchnorm, .layernorm, .activation, .softmax, .add, .subtract, .multiply, .average, .maximum,
-            .zeroPadding2d, .cropping2d, .concat:
+            .zeroPadding2d, .cropping2d, .upsampling2d, .concat:
             nil
         }
     }
@@ -127,7 +129,7 @@ public enum Op: Sendable, Equatable {
         case .input, .dense, .globalAvgpool, .globalMaxpool1d, .globalMaxpool2d, .flatten, .reshape, .dropout,
             .batchnorm, .layernorm, .activation,
             .softmax, .embedding, .simpleRNN, .lstm, .gru, .bidirectional, .add, .subtract, .multiply, .average,
-            .maximum, .zeroPadding2d, .cropping2d, .concat:
+            .maximum, .zeroPadding2d, .cropping2d, .upsampling2d, .concat:
             nil
         }
     }

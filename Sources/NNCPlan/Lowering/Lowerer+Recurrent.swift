@@ -237,7 +237,8 @@ extension Lowerer {
             mask = recurrentLayer(node).returnSequences ? sequenceMask(node.inputs[0]) : nil
         case .input, .conv1d, .conv2d, .maxpool1d, .maxpool2d, .avgpool1d, .avgpool2d, .globalAvgpool, .globalMaxpool1d,
             .globalMaxpool2d, .flatten,
-            .reshape, .add, .subtract, .multiply, .average, .maximum, .zeroPadding2d, .cropping2d, .concat:
+            .reshape, .add, .subtract, .multiply, .average, .maximum, .zeroPadding2d, .cropping2d, .upsampling2d,
+            .concat:
             mask = nil
         }
         if let mask { sequenceMasks[id] = mask }

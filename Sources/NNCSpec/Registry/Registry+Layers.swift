@@ -151,6 +151,17 @@ extension Registry {
                         "rows and columns removed: an int (every side), [h, w] (top and bottom, left and right), or [[top, bottom], [left, right]]"
                     )
                 ]),
+            ComponentKind(
+                "upsampling2d", aliases: ["up_sampling2d"],
+                doc: "repeats (nearest) or interpolates (bilinear) an image [H, W, C] to [H·size_h, W·size_w, C]",
+                short: ["size"], spatialRank: 2,
+                [
+                    Attribute("size", .spatial(.atLeastOne), .value("2"), "the factor of the rows and of the columns"),
+                    Attribute(
+                        "interpolation", .choice(["nearest", "bilinear"]), .value("nearest"),
+                        "nearest repeats each pixel; bilinear interpolates with half-pixel centers, clamped at the edges (Keras's jax.image.resize, TensorFlow's resize)"
+                    ),
+                ]),
             ComponentKind("flatten", doc: "[d₁, …, dₙ] → [d₁·…·dₙ], a free reshape"),
             ComponentKind(
                 "reshape", doc: "reinterprets the per-sample shape; the element count must not change",
