@@ -210,6 +210,49 @@ void nnc_upsample_backward(float *dx, const float *dy, int batch, int h, int w, 
     }
 }
 
+static size_t prelu_alpha_index(size_t e, int runs, const ptrdiff_t *extents, const bool *kept) {
+    size_t index = 0, stride = 1;
+    for (int k = runs - 1; k >= 0; k--) {
+        size_t extent = (size_t)extents[k], digit = e % extent;
+        e /= extent;
+        if (kept[k]) {
+            index += digit * stride;
+            stride *= extent;
+        }
+    }
+    return index;
+}
+
+void nnc_prelu_forward(float *y, const float *x, const float *alpha, int batch, size_t n, int runs,
+                       const ptrdiff_t *extents, const bool *kept) {
+    for (int b = 0; b < batch; b++) {
+        const float *xb = x + (size_t)b * n;
+        float *yb = y + (size_t)b * n;
+        for (size_t e = 0; e < n; e++) {
+            float v = xb[e];
+            yb[e] = v > 0 ? v : alpha[prelu_alpha_index(e, runs, extents, kept)] * v;
+        }
+    }
+}
+
+void nnc_prelu_backward(float *dx, float *dalpha, const float *dy, const float *x, const float *alpha, int batch,
+                        size_t n, size_t alphas, int runs, const ptrdiff_t *extents, const bool *kept) {
+    if (dalpha) memset(dalpha, 0, alphas * sizeof(float));
+    for (int b = 0; b < batch; b++) {
+        const float *xb = x + (size_t)b * n, *gb = dy + (size_t)b * n;
+        for (size_t e = 0; e < n; e++) {
+            float v = xb[e];
+            if (v > 0) {
+                if (dx) dx[(size_t)b * n + e] = gb[e];
+                continue;
+            }
+            size_t a = prelu_alpha_index(e, runs, extents, kept);
+            if (dx) dx[(size_t)b * n + e] = gb[e] * alpha[a];
+            if (dalpha) dalpha[a] += gb[e] * v;
+        }
+    }
+}
+
 void nnc_accumulate(float *y, const float *x, size_t n) {
     for (size_t i = 0; i < n; i++) y[i] += x[i];
 }

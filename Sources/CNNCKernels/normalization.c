@@ -123,6 +123,15 @@ void nnc_dropout_forward(float *y, const float *x, size_t n, float rate, uint64_
     for (size_t i = 0; i < n; i++) y[i] = nnc_dropout_keeps(seed, i, rate) ? x[i] * scale : 0.0f;
 }
 
+void nnc_alpha_dropout_forward(float *y, const float *x, size_t n, float rate, float a, float b, float alpha_prime,
+                               uint64_t seed) {
+    for (size_t i = 0; i < n; i++) y[i] = a * (nnc_dropout_keeps(seed, i, rate) ? x[i] : alpha_prime) + b;
+}
+
+void nnc_alpha_dropout_backward(float *dx, const float *dy, size_t n, float rate, float a, uint64_t seed) {
+    for (size_t i = 0; i < n; i++) dx[i] = nnc_dropout_keeps(seed, i, rate) ? a * dy[i] : 0.0f;
+}
+
 void nnc_dropout_backward(float *dx, const float *dy, size_t n, float rate, uint64_t seed) {
     float scale = 1.0f / (1.0f - rate);
     for (size_t i = 0; i < n; i++) dx[i] = nnc_dropout_keeps(seed, i, rate) ? dy[i] * scale : 0.0f;

@@ -61,6 +61,9 @@ extension GradientCheck {
                     }
                 case .maxPool(_, let saved):
                     if saved, outputs.count > 1 { winners.append((outputs[1], outputs[0])) }
+                case .prelu:
+                    // The kink is at x = 0 whatever α is: the input's signs.
+                    if let x = instruction.operands.first(where: { $0.access == .read }) { signs.append(x.buffer) }
                 case .combine(.maximum, _, _):
                     choices.append(instruction.operands.filter { $0.access == .read }.map(\.buffer))
                 case .convolutionMaxPool(_, _, let f, _, let saved):
@@ -75,7 +78,8 @@ extension GradientCheck {
                     .penalty, .penaltyGradient, .clipByValue, .clipByGlobalNorm, .weightDecay, .constrain,
                     .swishLearnable, .swishLearnableBackward, .recurrentBackward, .recurrentWeightsGradient,
                     .packRecurrentWeights, .dropoutMask, .scaleSteps, .sequenceMask, .merge, .mergeBackward, .combine,
-                    .combineBackward, .reframe, .upsample, .upsampleBackward:
+                    .combineBackward, .reframe, .upsample, .upsampleBackward, .alphaDropout, .alphaDropoutBackward,
+                    .preluBackward:
                     break
                 }
             }

@@ -92,7 +92,7 @@ public enum GradientCheck {
             switch instruction.kernel {
             case .dense(_, _, _, _, let f, _), .convolution(_, _, let f), .activation(let f, _): kinked(f)
             case .recurrent(let s): kinked(s.activation) || kinked(s.recurrentActivation)
-            case .maxPool, .combine(.maximum, _, _): true
+            case .maxPool, .combine(.maximum, _, _), .prelu: true
             case .denseBackwardData, .denseBackwardWeights, .convolutionBackwardData,
                 .convolutionBackwardWeights, .convolutionMaxPool, .maxPoolBackward, .averagePool,
                 .averagePoolBackward, .globalAveragePool, .globalAveragePoolBackward, .activationBackward,
@@ -103,7 +103,7 @@ public enum GradientCheck {
                 .clipByGlobalNorm, .weightDecay, .constrain, .swishLearnable, .swishLearnableBackward,
                 .recurrentBackward, .recurrentWeightsGradient, .packRecurrentWeights, .dropoutMask,
                 .scaleSteps, .sequenceMask, .merge, .mergeBackward, .combine, .combineBackward, .reframe, .upsample,
-                .upsampleBackward:
+                .upsampleBackward, .alphaDropout, .alphaDropoutBackward, .preluBackward:
                 false
             }
         }

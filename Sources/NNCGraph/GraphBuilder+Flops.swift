@@ -55,7 +55,10 @@ extension GraphBuilder {
             let positions = x.elementCount / x.channels
             flops = x.channels * (positions - 1)
             text = "\(x.channels) \(x.channels.noun("channel")) × (\(positions) − 1) comparisons = \(flops.grouped)"
-        case .flatten, .reshape, .dropout, .concat, .embedding:
+        case .prelu:
+            flops = 2 * outputs
+            text = "\(outputs.grouped) × 2 (a comparison and a multiply) = \(flops.grouped)"
+        case .flatten, .reshape, .dropout, .alphaDropout, .concat, .embedding:
             text = "0 (no arithmetic at inference)"
         case .zeroPadding2d, .cropping2d:
             text = "0 (a copy: no arithmetic)"

@@ -19,6 +19,7 @@ extension GraphBuilder {
         case .input, .maxpool1d, .maxpool2d, .avgpool1d, .avgpool2d, .globalAvgpool, .globalMaxpool1d, .globalMaxpool2d,
             .flatten, .reshape, .dropout,
             .softmax, .add, .subtract, .multiply, .average, .maximum, .zeroPadding2d, .cropping2d, .upsampling2d,
+            .alphaDropout,
             .concat, .activation:
             break
         case .dense(let d):
@@ -42,6 +43,8 @@ extension GraphBuilder {
             if l.center { tensors.append(tensor("beta", [ch])) }
         case .embedding(let e):
             tensors = [tensor("embeddings", [e.inputDim, e.outputDim])]
+        case .prelu(let p):
+            tensors = [tensor("alpha", p.alphaShape(x.dims))]
         case .simpleRNN(let r), .lstm(let r), .gru(let r):
             tensors = recurrentParameters(r, features: x.channels, prefix: "", trainable: trainable)
         case .bidirectional(let b):
@@ -70,6 +73,7 @@ extension GraphBuilder {
         case .input, .maxpool1d, .maxpool2d, .avgpool1d, .avgpool2d, .globalAvgpool, .globalMaxpool1d, .globalMaxpool2d,
             .flatten, .reshape, .dropout,
             .softmax, .add, .subtract, .multiply, .average, .maximum, .zeroPadding2d, .cropping2d, .upsampling2d,
+            .alphaDropout,
             .concat, .activation:
             return nil
         case .dense(let d):
@@ -102,6 +106,20 @@ extension GraphBuilder {
             let ch = x.channels
             let count = (l.scale ? 1 : 0) + (l.center ? 1 : 0)
             return "\(count) × \(ch) = \((count * ch).grouped)"
+        case .prelu(let p):
+            let shape = p.alphaShape(x.dims)
+            let count = shape.reduce(1, *)
+            let shared =
+                p.sharedAxes.isEmpty
+                ? "no shared axes" : "shared axes \(p.sharedAxes.sorted().map(String.init).joined(separator: ", "))"
+            var text =
+                "\(shape.map(String.init).joined(separator: " × ")) = \(count.grouped) (α over \(TensorShape(x.dims).perSample), \(shared))"
+            if convention == .pytorch {
+                let channels = x.channels
+                text +=
+                    "; PyTorch's nn.PReLU() holds 1 α shared by every element, nn.PReLU(\(channels)) one per channel (shared_axes: every axis but the last), and has no α per element"
+            }
+            return text
         case .embedding(let e):
             let v = e.inputDim
             let d = e.outputDim

@@ -35,7 +35,19 @@ extension GraphBuilder {
             return upsampling(&node, u, layer: layer, input: inputs[0])
         case .reshape(let r):
             return reshape(x, r, layer: layer, input: inputs[0])
-        case .dropout, .activation, .softmax, .batchnorm, .layernorm:
+        case .dropout, .alphaDropout, .activation, .softmax, .batchnorm, .layernorm:
+            return x
+        case .prelu(let p):
+            if let bad = p.sharedAxes.first(where: { $0 > x.rank }) {
+                diagnostics.error(
+                    .outOfRange,
+                    "'shared_axes' of 'prelu' counts the input's \(x.rank) per-sample \(x.rank.noun("axis", plural: "axes")) from 1 (axis 0 is the batch); got \(bad) for \(x)",
+                    at: p.sharedAxesLocation ?? layer.location, labels: [inputLabel(inputs[0], layer)],
+                    help: x.rank == 3
+                        ? "on [height, width, channels], shared_axes: [1, 2] gives one α per channel"
+                        : "use axes 1 to \(x.rank)")
+                return nil
+            }
             return x
         case .embedding(let e):
             guard x.rank == 1, inputs[0].op.kind == .input else {
@@ -105,7 +117,8 @@ extension GraphBuilder {
         var node = input
         while node.shape?.rank == 1 {
             if node.op.kind.isRecurrent { return node }
-            guard [.dense, .dropout, .layernorm, .batchnorm, .activation, .softmax].contains(node.op.kind),
+            guard
+                [.dense, .dropout, .alphaDropout, .layernorm, .batchnorm, .activation, .softmax].contains(node.op.kind),
                 node.inputs.count == 1
             else { return nil }
             node = nodes[node.inputs[0].rawValue]

@@ -163,7 +163,8 @@ extension GraphBuilder {
                 field.jump[d] = previous.jump[d].saturatingTimes(a.stride)
             }
             return field
-        case .dropout, .activation, .softmax, .batchnorm, .layernorm, .zeroPadding2d, .cropping2d:
+        case .dropout, .alphaDropout, .prelu, .activation, .softmax, .batchnorm, .layernorm, .zeroPadding2d,
+            .cropping2d:
             return previous
         case .dense:
             return node.shape!.rank >= 2 ? previous : nil

@@ -33,11 +33,11 @@ struct TrainingChecker {
         case .dense(let d): d.activation.name
         case .conv1d(let c), .conv2d(let c): c.activation.name
         case .activation(let a): a.name
-        case .dropout: node.inputs.first.map { endingActivation(graph[$0]) } ?? "linear"
+        case .dropout, .alphaDropout: node.inputs.first.map { endingActivation(graph[$0]) } ?? "linear"
         case .input, .maxpool1d, .maxpool2d, .avgpool1d, .avgpool2d, .globalAvgpool, .globalMaxpool1d, .globalMaxpool2d,
             .flatten, .reshape,
             .batchnorm, .layernorm, .embedding, .simpleRNN, .lstm, .gru, .bidirectional, .add, .subtract, .multiply,
-            .average, .maximum, .zeroPadding2d, .cropping2d, .upsampling2d, .concat:
+            .average, .maximum, .zeroPadding2d, .cropping2d, .upsampling2d, .prelu, .concat:
             "linear"
         }
     }

@@ -24,7 +24,8 @@ extension Kernel {
             .penaltyGradient,
             .clipByValue, .clipByGlobalNorm, .weightDecay, .constrain, .swishLearnable, .swishLearnableBackward,
             .packRecurrentWeights, .dropoutMask, .scaleSteps, .sequenceMask, .merge, .mergeBackward, .combine,
-            .combineBackward, .reframe, .upsample, .upsampleBackward:
+            .combineBackward, .reframe, .upsample, .upsampleBackward, .alphaDropout, .alphaDropoutBackward, .prelu,
+            .preluBackward:
             0
         }
     }

@@ -110,6 +110,49 @@ public struct Upsample: Sendable, Equatable {
     }
 }
 
+/// prelu over x [batch][n] seen per sample as axes grouped into runs that α keeps or shares
+/// (adjacent axes of one kind merged): α's index of element e is e's digits in the kept runs.
+public struct PReLUShape: Sendable, Equatable {
+    public var batch: Int
+    /// Per-sample elements.
+    public var count: Int
+    /// The runs of axes, outermost first, and whether α varies along each.
+    public var extents: [Int]
+    public var kept: [Bool]
+    /// α's elements.
+    public var alphas: Int { zip(extents, kept).reduce(1) { $1.1 ? $0 * $1.0 : $0 } }
+
+    public init(batch: Int, input: [Int], alpha: [Int]) {
+        self.batch = batch
+        count = input.reduce(1, *)
+        var extents: [Int] = []
+        var kept: [Bool] = []
+        for (d, a) in zip(input, alpha) where d > 1 {
+            let keeps = a == d
+            if kept.last == keeps {
+                extents[extents.count - 1] *= d
+            } else {
+                (extents, kept) = (extents + [d], kept + [keeps])
+            }
+        }
+        (self.extents, self.kept) = (extents.isEmpty ? [1] : extents, kept.isEmpty ? [true] : kept)
+    }
+
+    /// α's index of per-sample element e.
+    public func alphaIndex(_ e: Int) -> Int {
+        var (rest, index, stride) = (e, 0, 1)
+        for k in extents.indices.reversed() {
+            let digit = rest % extents[k]
+            rest /= extents[k]
+            if kept[k] {
+                index += digit * stride
+                stride *= extents[k]
+            }
+        }
+        return index
+    }
+}
+
 /// The algorithms of the fast convolution kernels (`ConvolutionShape.method`).
 public enum ConvolutionMethod: String, Sendable {
     case pointwise = "gemm", implicitGEMM = "implicit gemm", direct = "direct"
@@ -232,6 +275,15 @@ public enum Kernel: Sendable, Equatable {
     case dropout(rate: Double, count: Int, salt: UInt64)
     /// [dx out, dy in].
     case dropoutBackward(rate: Double, count: Int, salt: UInt64)
+    /// alpha_dropout (`Dropout.alphaScale`, `alphaShift`) with dropout's mask: [y out, x in].
+    case alphaDropout(rate: Double, count: Int, salt: UInt64)
+    /// dx = a·keep·dy: [dx out, dy in].
+    case alphaDropoutBackward(rate: Double, count: Int, salt: UInt64)
+    /// y = x > 0 ? x : α·x: [y out, x in, α in].
+    case prelu(PReLUShape)
+    /// dx = dy·(x > 0 ? 1 : α), dα = Σ dy·x over the elements with x ≤ 0 sharing each α:
+    /// [dx out?, dα out?, dy in, x in, α in].
+    case preluBackward(PReLUShape, inputGradient: Bool, alphaGradient: Bool)
     /// Training batchnorm over x[rows][channels]:
     /// [y out, mean out, invStd out, runningMean inout, runningVariance inout, x in, γ in?, β in?].
     case batchNormTraining(rows: Int, channels: Int, momentum: Double, epsilon: Double, scale: Bool, center: Bool)
@@ -362,6 +414,10 @@ public enum Kernel: Sendable, Equatable {
         case .softmaxBackward: "softmax backward"
         case .dropout(let rate, _, _): "dropout(\(rate))"
         case .dropoutBackward: "dropout backward (mask recomputed)"
+        case .alphaDropout(let rate, _, _): "alpha dropout(\(rate))"
+        case .alphaDropoutBackward: "alpha dropout backward (mask recomputed)"
+        case .prelu(let s): "prelu (\(s.alphas) α)"
+        case .preluBackward(_, let dx, let dAlpha): "prelu backward" + (dx ? " dx" : "") + (dAlpha ? " dα" : "")
         case .batchNormTraining: "batchnorm (batch statistics)"
         case .batchNormInference: "batchnorm (running statistics)"
         case .batchNormBackward: "batchnorm backward"
@@ -409,7 +465,9 @@ public enum Kernel: Sendable, Equatable {
     /// True when the kernel may write its first operand over its second (elementwise ops).
     public var canRunInPlace: Bool {
         switch self {
-        case .activation, .dropout, .dropoutBackward, .activationBackward, .scaleSteps: true
+        case .activation, .dropout, .dropoutBackward, .activationBackward, .scaleSteps, .alphaDropout,
+            .alphaDropoutBackward:
+            true
         case .dense, .denseBackwardData, .denseBackwardWeights, .convolution, .convolutionBackwardData,
             .convolutionBackwardWeights, .convolutionMaxPool, .maxPool, .maxPoolBackward, .averagePool,
             .averagePoolBackward, .globalAveragePool, .globalAveragePoolBackward, .softmax, .softmaxBackward,
@@ -418,7 +476,8 @@ public enum Kernel: Sendable, Equatable {
             .embeddingBackward, .loss, .update, .penalty, .penaltyGradient, .clipByValue, .clipByGlobalNorm,
             .weightDecay, .constrain, .swishLearnable, .swishLearnableBackward, .recurrent,
             .recurrentBackward, .recurrentWeightsGradient, .packRecurrentWeights, .dropoutMask, .sequenceMask,
-            .merge, .mergeBackward, .combine, .combineBackward, .reframe, .upsample, .upsampleBackward:
+            .merge, .mergeBackward, .combine, .combineBackward, .reframe, .upsample, .upsampleBackward, .alphaDropout,
+            .alphaDropoutBackward, .prelu, .preluBackward:
             false
         }
     }

@@ -129,6 +129,36 @@ extension Executor {
         case .dropoutBackward(let rate, let n, let salt):
             nnc_dropout_backward(f(base, 0), f(base, 1), n, Float(rate), dropoutSeed(salt))
 
+        case .alphaDropout(let rate, let n, let salt):
+            let d = Dropout(rate: rate)
+            nnc_alpha_dropout_forward(
+                f(base, 0), f(base, 1), n, Float(rate), Float(d.alphaScale), Float(d.alphaShift),
+                Float(Dropout.alphaPrime), dropoutSeed(salt))
+
+        case .alphaDropoutBackward(let rate, let n, let salt):
+            nnc_alpha_dropout_backward(
+                f(base, 0), f(base, 1), n, Float(rate), Float(Dropout(rate: rate).alphaScale), dropoutSeed(salt))
+
+        case .prelu(let s):
+            s.extents.withUnsafeBufferPointer { extents in
+                s.kept.withUnsafeBufferPointer { kept in
+                    nnc_prelu_forward(
+                        f(base, 0), f(base, 1), f(base, 2), Int32(s.batch), s.count, Int32(s.extents.count),
+                        extents.baseAddress, kept.baseAddress)
+                }
+            }
+
+        case .preluBackward(let s, let input, let alpha):
+            let k = (input ? 1 : 0) + (alpha ? 1 : 0)
+            s.extents.withUnsafeBufferPointer { extents in
+                s.kept.withUnsafeBufferPointer { kept in
+                    nnc_prelu_backward(
+                        input ? f(base, 0) : nil, alpha ? f(base, input ? 1 : 0) : nil, f(base, k), f(base, k + 1),
+                        f(base, k + 2), Int32(s.batch), s.count, s.alphas, Int32(s.extents.count), extents.baseAddress,
+                        kept.baseAddress)
+                }
+            }
+
         case .batchNormTraining(let rows, let channels, let momentum, let epsilon, let scale, let center):
             let gamma = scale ? f(base, 6) : nil
             let beta = center ? f(base, scale ? 7 : 6) : nil

@@ -129,7 +129,8 @@ public final class Executor: @unchecked Sendable {
                 .concatBackward, .embedding, .embeddingBackward, .loss, .update, .penalty, .penaltyGradient,
                 .clipByValue, .clipByGlobalNorm, .weightDecay, .constrain, .swishLearnable,
                 .swishLearnableBackward, .packRecurrentWeights, .dropoutMask, .scaleSteps, .sequenceMask,
-                .merge, .mergeBackward, .combine, .combineBackward, .reframe, .upsample, .upsampleBackward:
+                .merge, .mergeBackward, .combine, .combineBackward, .reframe, .upsample, .upsampleBackward,
+                .alphaDropout, .alphaDropoutBackward, .prelu, .preluBackward:
                 break
             }
         }

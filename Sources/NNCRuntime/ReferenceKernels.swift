@@ -123,6 +123,34 @@ extension ReferenceExecutor {
         case .dropout(let rate, let n, let salt), .dropoutBackward(let rate, let n, let salt):
             let s = dropoutSeed(salt)
             for i in 0..<n { o[0][i] = nnc_dropout_keeps(s, i, Float(rate)) != 0 ? o[1][i] / (1 - rate) : 0 }
+        case .alphaDropout(let rate, let n, let salt):
+            let (s, d) = (dropoutSeed(salt), Dropout(rate: rate))
+            for i in 0..<n {
+                let kept = nnc_dropout_keeps(s, i, Float(rate)) != 0 ? o[1][i] : Dropout.alphaPrime
+                o[0][i] = d.alphaScale * kept + d.alphaShift
+            }
+        case .alphaDropoutBackward(let rate, let n, let salt):
+            let (s, a) = (dropoutSeed(salt), Dropout(rate: rate).alphaScale)
+            for i in 0..<n { o[0][i] = nnc_dropout_keeps(s, i, Float(rate)) != 0 ? a * o[1][i] : 0 }
+        case .prelu(let s):
+            for b in 0..<s.batch {
+                for e in 0..<s.count {
+                    let x = o[1][b * s.count + e]
+                    o[0][b * s.count + e] = x > 0 ? x : o[2][s.alphaIndex(e)] * x
+                }
+            }
+        case .preluBackward(let s, let input, let alpha):
+            let k = (input ? 1 : 0) + (alpha ? 1 : 0)
+            let (dy, x, a) = (o[k], o[k + 1], o[k + 2])
+            if alpha { for j in 0..<s.alphas { o[input ? 1 : 0][j] = 0 } }
+            for b in 0..<s.batch {
+                for e in 0..<s.count {
+                    let i = b * s.count + e
+                    // At x = 0 exactly, the derivative is taken from the left (α), as in the fast kernel.
+                    if input { o[0][i] = x[i] > 0 ? dy[i] : dy[i] * a[s.alphaIndex(e)] }
+                    if alpha, x[i] <= 0 { o[input ? 1 : 0][s.alphaIndex(e)] += dy[i] * x[i] }
+                }
+            }
         case .batchNormTraining(let rows, let channels, let momentum, let epsilon, let scale, let center):
             let gamma = scale ? o[6] : nil
             let beta = center ? o[scale ? 7 : 6] : nil

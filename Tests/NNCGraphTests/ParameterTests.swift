@@ -227,6 +227,34 @@ import Testing
             ])
     }
 
+    /// Keras 3's PReLU counts: one α per input element unless shared ([6, 5, 3] → 90; shared
+    /// axes [1, 2] → 3, [3] → 30), and AlphaDropout none; under the PyTorch convention the count
+    /// stays and the formula names nn.PReLU's layouts.
+    @Test func preluAndAlphaDropoutCounts() throws {
+        let yaml = """
+            input: [6, 5, 3]
+            layers:
+              - prelu: {name: a}
+              - prelu: {shared_axes: [1, 2], name: b}
+              - prelu: {shared_axes: 3, name: c}
+              - alpha_dropout: {rate: 0.1, name: d}
+            """
+        let (graph, diagnostics) = check(yaml)
+        #expect(diagnostics.allSatisfy { $0.severity == .warning }, "\(codes(diagnostics))")
+        let g = try #require(graph)
+        let counts = Dictionary(uniqueKeysWithValues: g.nodes.map { ($0.name, $0.trainableParams) })
+        #expect(counts["a"] == 90 && counts["b"] == 3 && counts["c"] == 30 && counts["d"] == 0)
+        let b = try #require(g.nodes.first { $0.name == "b" })
+        #expect(b.parameters.map(\.shape) == [[1, 1, 3]] && b.flops == 2 * 90)
+        #expect(
+            b.explanations.first
+                == Explanation(topic: "params", text: "1 × 1 × 3 = 3 (α over [6, 5, 3], shared axes 1, 2)"))
+        let (pytorch, _) = check(yaml, convention: .pytorch)
+        let p = try #require(pytorch?.nodes.first { $0.name == "b" })
+        #expect(p.trainableParams == 3)
+        #expect(p.explanations.first?.text.contains("nn.PReLU() holds 1 α") == true)
+    }
+
     @Test func lenet5ShapesAndFlops() throws {
         let (graph, diagnostics) = check(
             """

@@ -211,6 +211,24 @@ import Testing
         try expectNoAllocations("image layers") { try compile(yaml, $0) }
     }
 
+    /// The self-normalizing pieces: prelu (its α index runs read from the plan's arrays) and
+    /// alpha dropout allocate nothing.
+    @Test func preluAndAlphaDropoutStepsAllocateNothing() throws {
+        let yaml = """
+            input: [6, 5, 2]
+            layers:
+              - conv2d: {filters: 4, kernel: 3}
+              - prelu: {shared_axes: [1, 2]}
+              - alpha_dropout: 0.1
+              - flatten
+              - dense: {units: 8, activation: selu, init: lecun_normal}
+              - prelu
+              - dense: {units: 3, activation: softmax}
+            loss: categorical_crossentropy
+            """
+        try expectNoAllocations("prelu and alpha dropout") { try compile(yaml, $0) }
+    }
+
     func expectNoAllocations(_ name: String, _ compile: (LoweringOptions) throws -> ExecutionPlan) throws {
         guard allocationCounterIsActive() else { return }
         for mode in [LoweringOptions.Mode.training, .inference] {

@@ -124,6 +124,24 @@ import Testing
             """
         ),
         (
+            "prelu per element, per channel and shared by steps; alpha dropout",
+            """
+            input: [4, 3, 2]
+            layers:
+              - conv2d: {filters: 3, kernel: 2, padding: same}
+              - prelu: {init: {constant: 0.25}}
+              - prelu: {shared_axes: [1, 2], init: {uniform: [-0.5, 0.5]}}
+              - alpha_dropout: 0.2
+              - reshape: [12, 3]
+              - prelu: {shared_axes: 1, init: {uniform: [0.1, 0.9]}}
+              - flatten
+              - alpha_dropout: 0.3
+              - dense: 2
+            loss: mse
+            init: {bias: {normal: {std: 0.5}}}
+            """
+        ),
+        (
             "batchnorm, layernorm and dropout",
             """
             input: [6, 6, 2]

@@ -36,6 +36,11 @@ void nnc_dropout_forward(float *y, const float *x, size_t n, float rate, uint64_
 void nnc_dropout_backward(float *dx, const float *dy, size_t n, float rate, uint64_t seed);
 /// 1 when element `index` is kept.
 int nnc_dropout_keeps(uint64_t seed, size_t index, float rate);
+/// Alpha dropout with dropout's mask: y = a·(keep ? x : alpha′) + b.
+void nnc_alpha_dropout_forward(float *y, const float *x, size_t n, float rate, float a, float b, float alpha_prime,
+                               uint64_t seed);
+/// dx = keep ? a·dy : 0.
+void nnc_alpha_dropout_backward(float *dx, const float *dy, size_t n, float rate, float a, uint64_t seed);
 
 #ifdef __cplusplus
 }

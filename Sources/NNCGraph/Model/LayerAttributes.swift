@@ -5,6 +5,15 @@ import NNCSpec
 /// to the model's: `init:` for initializers, `regularization:` for the weights' penalty and
 /// constraint (biases have no model-wide penalty).
 public struct Weights: Sendable, Equatable {
+    public init(
+        initializer: Initializer? = nil, biasInitializer: Initializer? = nil, recurrentInitializer: Initializer? = nil,
+        regularizer: Regularizer? = nil, biasRegularizer: Regularizer? = nil, constraint: WeightConstraint? = nil
+    ) {
+        (self.initializer, self.biasInitializer, self.recurrentInitializer) =
+            (initializer, biasInitializer, recurrentInitializer)
+        (self.regularizer, self.biasRegularizer, self.constraint) = (regularizer, biasRegularizer, constraint)
+    }
+
     public var initializer: Initializer?
     public var biasInitializer: Initializer?
     public var recurrentInitializer: Initializer?
@@ -98,6 +107,33 @@ public struct Reshape: Sendable, Equatable {
 
 public struct Dropout: Sendable, Equatable {
     public var rate: Double
+    public init(rate: Double) { self.rate = rate }
+}
+
+/// alpha_dropout's constants (Keras's AlphaDropout): dropped units become α′, then y = a·x + b.
+extension Dropout {
+    /// −λα of selu: the value selu tends to for large negative inputs.
+    public static let alphaPrime = -1.7580993408473766
+    /// a = ((1 − rate)(1 + rate·α′²))^−½.
+    public var alphaScale: Double { 1 / ((1 - rate) * (1 + rate * Self.alphaPrime * Self.alphaPrime)).squareRoot() }
+    /// b = −a·α′·rate.
+    public var alphaShift: Double { -alphaScale * Self.alphaPrime * rate }
+}
+
+/// prelu: y = x for x > 0, α·x otherwise, α of the input's per-sample shape with each shared
+/// axis set to 1.
+public struct PReLU: Sendable, Equatable {
+    /// Per-sample axes counted from 1 (Keras's numbering: axis 0 is the batch).
+    public var sharedAxes: [Int]
+    /// Where shared_axes was written, for messages.
+    public var sharedAxesLocation: SourceLocation?
+    /// Only the initializer of α is used.
+    public var weights: Weights
+
+    /// α's shape for a per-sample input shape.
+    public func alphaShape(_ input: [Int]) -> [Int] {
+        input.indices.map { sharedAxes.contains($0 + 1) ? 1 : input[$0] }
+    }
 }
 
 public struct BatchNorm: Sendable, Equatable {

@@ -46,6 +46,13 @@ extension Op {
                     interpolation: Interpolation(rawValue: c.text("interpolation")) ?? .nearest))
         case .reshape: self = .reshape(Reshape(target: c.ints("shape") ?? [], targetLocation: c.valueLocation("shape")))
         case .dropout: self = .dropout(Dropout(rate: c.number("rate")))
+        case .alphaDropout: self = .alphaDropout(Dropout(rate: c.number("rate")))
+        case .prelu:
+            let axes = c.list("shared_axes")?.compactMap { if case .int(let a) = $0.value { a } else { nil } }
+            self = .prelu(
+                PReLU(
+                    sharedAxes: axes ?? [], sharedAxesLocation: c.valueLocation("shared_axes"),
+                    weights: Weights(initializer: c.decodedComponent("init").map(Initializer.init(decoding:)))))
         case .batchnorm:
             self = .batchnorm(
                 BatchNorm(

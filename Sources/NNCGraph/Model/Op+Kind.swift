@@ -9,6 +9,7 @@ extension Op {
         case globalAvgpool = "global_avgpool"
         case globalMaxpool1d = "global_maxpool1d", globalMaxpool2d = "global_maxpool2d"
         case flatten, reshape, dropout
+        case alphaDropout = "alpha_dropout", prelu
         case zeroPadding2d = "zero_padding2d", cropping2d, upsampling2d
         case batchnorm, layernorm
         case activation, softmax
@@ -24,7 +25,7 @@ extension Op {
             case .input, .dense, .globalAvgpool, .globalMaxpool1d, .globalMaxpool2d, .flatten, .reshape, .dropout,
                 .batchnorm, .layernorm, .activation,
                 .softmax, .embedding, .simpleRNN, .lstm, .gru, .bidirectional, .add, .subtract, .multiply, .average,
-                .maximum, .zeroPadding2d, .cropping2d, .upsampling2d, .concat:
+                .maximum, .zeroPadding2d, .cropping2d, .upsampling2d, .alphaDropout, .prelu, .concat:
                 0
             }
         }

@@ -14,7 +14,8 @@ public enum Op: Sendable, Equatable {
     case upsampling2d(Upsampling)
     case globalMaxpool1d(GlobalPool), globalMaxpool2d(GlobalPool)
     case reshape(Reshape)
-    case dropout(Dropout)
+    case dropout(Dropout), alphaDropout(Dropout)
+    case prelu(PReLU)
     case batchnorm(BatchNorm)
     case layernorm(LayerNorm)
     case activation(LayerActivation)
@@ -44,6 +45,8 @@ public enum Op: Sendable, Equatable {
         case .upsampling2d: .upsampling2d
         case .reshape: .reshape
         case .dropout: .dropout
+        case .alphaDropout: .alphaDropout
+        case .prelu: .prelu
         case .batchnorm: .batchnorm
         case .layernorm: .layernorm
         case .activation: .activation
@@ -72,7 +75,7 @@ public enum Op: Sendable, Equatable {
         case .input, .maxpool1d, .maxpool2d, .avgpool1d, .avgpool2d, .globalAvgpool, .globalMaxpool1d, .globalMaxpool2d,
             .flatten, .reshape, .dropout,
             .batchnorm, .layernorm, .softmax, .embedding, .simpleRNN, .lstm, .gru, .bidirectional, .add, .subtract,
-            .multiply, .average, .maximum, .zeroPadding2d, .cropping2d, .upsampling2d, .concat:
+            .multiply, .average, .maximum, .zeroPadding2d, .cropping2d, .upsampling2d, .alphaDropout, .prelu, .concat:
             nil
         }
     }
@@ -85,7 +88,8 @@ public enum Op: Sendable, Equatable {
         case .input, .dense, .conv1d, .conv2d, .maxpool1d, .maxpool2d, .avgpool1d, .avgpool2d, .globalAvgpool,
             .globalMaxpool1d, .globalMaxpool2d, .flatten,
             .reshape, .dropout, .batchnorm, .layernorm, .activation, .softmax, .embedding, .bidirectional, .add,
-            .subtract, .multiply, .average, .maximum, .zeroPadding2d, .cropping2d, .upsampling2d, .concat:
+            .subtract, .multiply, .average, .maximum, .zeroPadding2d, .cropping2d, .upsampling2d, .alphaDropout, .prelu,
+            .concat:
             activation
         }
     }
@@ -98,7 +102,7 @@ public enum Op: Sendable, Equatable {
         case .input, .dense, .conv1d, .conv2d, .maxpool1d, .maxpool2d, .avgpool1d, .avgpool2d, .globalAvgpool,
             .globalMaxpool1d, .globalMaxpool2d, .flatten,
             .reshape, .dropout, .batchnorm, .layernorm, .activation, .softmax, .embedding, .add, .subtract, .multiply,
-            .average, .maximum, .zeroPadding2d, .cropping2d, .upsampling2d, .concat:
+            .average, .maximum, .zeroPadding2d, .cropping2d, .upsampling2d, .alphaDropout, .prelu, .concat:
             nil
         }
     }
@@ -110,12 +114,13 @@ public enum Op: Sendable, Equatable {
         case .dense(let d): d.weights
         case .conv1d(let c), .conv2d(let c): c.weights
         case .embedding(let e): e.weights
+        case .prelu(let p): p.weights
         case .simpleRNN(let r), .lstm(let r), .gru(let r): r.weights
         case .bidirectional(let b): b.layer.weights
         case .input, .maxpool1d, .maxpool2d, .avgpool1d, .avgpool2d, .globalAvgpool, .globalMaxpool1d, .globalMaxpool2d,
             .flatten, .reshape, .dropout,
             .batchnorm, .layernorm, .activation, .softmax, .add, .subtract, .multiply, .average, .maximum,
-            .zeroPadding2d, .cropping2d, .upsampling2d, .concat:
+            .zeroPadding2d, .cropping2d, .upsampling2d, .alphaDropout, .concat:
             nil
         }
     }
@@ -129,7 +134,7 @@ public enum Op: Sendable, Equatable {
         case .input, .dense, .globalAvgpool, .globalMaxpool1d, .globalMaxpool2d, .flatten, .reshape, .dropout,
             .batchnorm, .layernorm, .activation,
             .softmax, .embedding, .simpleRNN, .lstm, .gru, .bidirectional, .add, .subtract, .multiply, .average,
-            .maximum, .zeroPadding2d, .cropping2d, .upsampling2d, .concat:
+            .maximum, .zeroPadding2d, .cropping2d, .upsampling2d, .alphaDropout, .prelu, .concat:
             nil
         }
     }

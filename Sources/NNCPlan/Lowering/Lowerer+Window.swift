@@ -133,7 +133,7 @@ extension Lowerer {
         case .avgpool1d(let pool), .avgpool2d(let pool): return .average(countPadding: pool.countPadding)
         case .input, .dense, .conv1d, .conv2d, .globalAvgpool, .flatten, .reshape, .dropout, .batchnorm,
             .layernorm, .activation, .softmax, .embedding, .simpleRNN, .lstm, .gru, .bidirectional, .add, .subtract,
-            .multiply, .average, .maximum, .zeroPadding2d, .cropping2d, .upsampling2d,
+            .multiply, .average, .maximum, .zeroPadding2d, .cropping2d, .upsampling2d, .alphaDropout, .prelu,
             .concat:
             preconditionFailure("'\(node.name)' is not a pooling layer")
         }

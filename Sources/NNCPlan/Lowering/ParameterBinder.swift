@@ -79,6 +79,7 @@ struct ParameterBinder {
             case "kernel", "embeddings": initializer = layer.weights?.initializer ?? model.weights
             case "bias": initializer = layer.weights?.biasInitializer ?? model.bias
             case "gamma", "moving_variance": initial = 1
+            case "alpha": initializer = layer.weights?.initializer ?? .zeros
             case "swish_beta":
                 if case .learnedSwish(let beta)? = layer.activation { initial = beta } else { initial = 1 }
             default: break

@@ -177,6 +177,27 @@ extension Registry {
                     Attribute("rate", .float(.unitOpen), .required, "probability of dropping a unit")
                 ]),
             ComponentKind(
+                "alpha_dropout",
+                doc:
+                    "dropout that keeps a self-normalizing network's mean and variance (Klambauer et al. 2017): dropped units take selu's negative saturation α′ = −λα ≈ −1.7581, then y = a·x + b with a = ((1 − rate)(1 + rate·α′²))^−½, b = −a·α′·rate; identity at inference",
+                short: ["rate"],
+                [
+                    Attribute("rate", .float(.unitOpen), .required, "probability of dropping a unit")
+                ]),
+            ComponentKind(
+                "prelu",
+                doc:
+                    "parametric ReLU (He et al. 2015): y = x for x > 0, α·x otherwise, with α learned per element of the input (Keras's default) or shared along shared_axes",
+                [
+                    Attribute(
+                        "init", .component(initializers), .value("zeros"),
+                        "initializer of α (Keras: zeros; PyTorch: constant 0.25)"),
+                    Attribute(
+                        "shared_axes", .list(.int(.atLeastOne)), .unset(note: "none: one α per input element"),
+                        "axes along which α is shared, counted as Keras does (1 is the first axis after the batch): [1, 2] on [H, W, C] gives one α per channel"
+                    ),
+                ]),
+            ComponentKind(
                 "batchnorm", aliases: ["batch_normalization"],
                 doc: "normalizes each channel over the batch, then scales and shifts",
                 [
