@@ -201,7 +201,7 @@ extension DiagnosticCode {
         case .groups:
             return Documentation(
                 explanation:
-                    "A grouped convolution splits the input channels and the filters into `groups` equal parts, each filter seeing only its group's channels; both counts must therefore be divisible by `groups` (groups = channels is a depthwise convolution).",
+                    "A grouped convolution splits the input channels and the filters into `groups` equal parts, each filter seeing only its group's channels; both counts must therefore be divisible by `groups` (groups = channels is a depthwise convolution). A `groupnorm` likewise normalizes `groups` equal groups of channels, so its groups must divide the channels; its default, 32 as in Keras, needs a multiple of 32 channels.",
                 badExample: "input: [32, 32, 6]\nlayers:\n  - conv2d: {filters: 8, kernel: 3, groups: 4}\n",
                 fixedExample: "input: [32, 32, 6]\nlayers:\n  - conv2d: {filters: 8, kernel: 3, groups: 2}\n")
         case .lossMismatch:

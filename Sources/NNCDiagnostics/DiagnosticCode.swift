@@ -97,7 +97,7 @@ public enum DiagnosticCode: String, Sendable, CaseIterable, Codable {
         case .inputRank: "a layer received an input of the wrong rank"
         case .kernelTooLarge: "a kernel or pool window is larger than its padded input"
         case .reshapeSize: "a reshape must keep the number of elements"
-        case .groups: "groups must divide both input channels and filters"
+        case .groups: "groups must divide both input channels and filters (a groupnorm's: the channels)"
         case .lossMismatch: "the loss does not fit the model's output"
         case .badPadding: "a padding or cropping is not valid for this layer"
         case .inputCount: "a layer received the wrong number of inputs"

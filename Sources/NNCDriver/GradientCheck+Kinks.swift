@@ -79,7 +79,7 @@ extension GradientCheck {
                     .swishLearnable, .swishLearnableBackward, .recurrentBackward, .recurrentWeightsGradient,
                     .packRecurrentWeights, .dropoutMask, .scaleSteps, .sequenceMask, .merge, .mergeBackward, .combine,
                     .combineBackward, .reframe, .upsample, .upsampleBackward, .alphaDropout, .alphaDropoutBackward,
-                    .preluBackward:
+                    .preluBackward, .groupNorm, .groupNormBackward, .l2Pool, .l2PoolBackward:
                     break
                 }
             }

@@ -103,7 +103,8 @@ public enum GradientCheck {
                 .clipByGlobalNorm, .weightDecay, .constrain, .swishLearnable, .swishLearnableBackward,
                 .recurrentBackward, .recurrentWeightsGradient, .packRecurrentWeights, .dropoutMask,
                 .scaleSteps, .sequenceMask, .merge, .mergeBackward, .combine, .combineBackward, .reframe, .upsample,
-                .upsampleBackward, .alphaDropout, .alphaDropoutBackward, .preluBackward:
+                .upsampleBackward, .alphaDropout, .alphaDropoutBackward, .preluBackward, .groupNorm, .groupNormBackward,
+                .l2Pool, .l2PoolBackward:
                 false
             }
         }

@@ -21,7 +21,8 @@ public struct Puzzle: Sendable, Equatable {
             case .input, .dense, .globalAvgpool, .globalMaxpool1d, .globalMaxpool2d, .flatten, .reshape, .dropout,
                 .batchnorm, .layernorm, .activation,
                 .softmax, .embedding, .simpleRNN, .lstm, .gru, .bidirectional, .add, .subtract, .multiply, .average,
-                .maximum, .zeroPadding2d, .cropping2d, .upsampling2d, .alphaDropout, .prelu, .concat:
+                .maximum, .zeroPadding2d, .cropping2d, .upsampling2d, .alphaDropout, .prelu, .groupnorm, .l2pool2d,
+                .concat:
                 return nil
             }
         }

@@ -79,6 +79,16 @@ extension GraphBuilder {
         case .batchnorm:
             flops = 2 * outputs
             text = "\(outputs.grouped) × 2 (scale and shift, statistics folded) = \(flops.grouped)"
+        case .l2pool2d(let p):
+            let k = TensorShape.checkedProduct(p.window.size) ?? Int.max
+            flops = outputs.saturatingTimes(k.saturatingTimes(2).saturatingPlus(1))
+            text =
+                "\(outputs.grouped) \(outputs.noun("output")) × (\(k) squares + \(k - 1) adds + 1 divide + 1 square root) = \(flops.grouped)"
+        case .groupnorm(let l):
+            let per = 6 + (l.scale ? 1 : 0) + (l.center ? 1 : 0)
+            flops = per * outputs
+            text =
+                "\(outputs.grouped) × \(per) (mean, variance, normalize\(per > 6 ? ", scale/shift" : "")) = \(flops.grouped)"
         case .layernorm(let l):
             let per = 6 + (l.scale ? 1 : 0) + (l.center ? 1 : 0)
             flops = per * outputs

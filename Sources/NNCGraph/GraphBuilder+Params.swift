@@ -19,7 +19,7 @@ extension GraphBuilder {
         case .input, .maxpool1d, .maxpool2d, .avgpool1d, .avgpool2d, .globalAvgpool, .globalMaxpool1d, .globalMaxpool2d,
             .flatten, .reshape, .dropout,
             .softmax, .add, .subtract, .multiply, .average, .maximum, .zeroPadding2d, .cropping2d, .upsampling2d,
-            .alphaDropout,
+            .alphaDropout, .l2pool2d,
             .concat, .activation:
             break
         case .dense(let d):
@@ -41,6 +41,10 @@ extension GraphBuilder {
             let ch = x.channels
             if l.scale { tensors.append(tensor("gamma", [ch])) }
             if l.center { tensors.append(tensor("beta", [ch])) }
+        case .groupnorm(let g):
+            let ch = x.channels
+            if g.scale { tensors.append(tensor("gamma", [ch])) }
+            if g.center { tensors.append(tensor("beta", [ch])) }
         case .embedding(let e):
             tensors = [tensor("embeddings", [e.inputDim, e.outputDim])]
         case .prelu(let p):
@@ -73,7 +77,7 @@ extension GraphBuilder {
         case .input, .maxpool1d, .maxpool2d, .avgpool1d, .avgpool2d, .globalAvgpool, .globalMaxpool1d, .globalMaxpool2d,
             .flatten, .reshape, .dropout,
             .softmax, .add, .subtract, .multiply, .average, .maximum, .zeroPadding2d, .cropping2d, .upsampling2d,
-            .alphaDropout,
+            .alphaDropout, .l2pool2d,
             .concat, .activation:
             return nil
         case .dense(let d):
@@ -106,6 +110,14 @@ extension GraphBuilder {
             let ch = x.channels
             let count = (l.scale ? 1 : 0) + (l.center ? 1 : 0)
             return "\(count) × \(ch) = \((count * ch).grouped)"
+        case .groupnorm(let g):
+            let ch = x.channels
+            let count = (g.scale ? 1 : 0) + (g.center ? 1 : 0)
+            let pytorch =
+                convention == .pytorch
+                ? " (nn.GroupNorm(\(g.groups), \(ch)) holds the same; its eps defaults to 1e-5, Keras's epsilon to 1e-3)"
+                : ""
+            return "\(count) × \(ch) = \((count * ch).grouped)" + pytorch
         case .prelu(let p):
             let shape = p.alphaShape(x.dims)
             let count = shape.reduce(1, *)

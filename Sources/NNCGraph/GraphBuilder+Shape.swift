@@ -16,6 +16,31 @@ extension GraphBuilder {
             return windowed(&node, c.window, convolution: c, layer: layer, input: inputs[0])
         case .maxpool1d(let p), .maxpool2d(let p):
             return windowed(&node, p.window, convolution: nil, layer: layer, input: inputs[0])
+        case .l2pool2d(let p):
+            return windowed(&node, p.window, convolution: nil, layer: layer, input: inputs[0])
+        case .groupnorm(let g):
+            guard requireRank(x, atLeast: 1, layer, inputs[0], expected: "[..., channels]") else { return nil }
+            guard x.channels % g.groups == 0 else {
+                // The registry's default (32) has no location of its own: point at the layer.
+                let written = g.groupsLocation.flatMap { $0.file != nil ? $0 : nil }
+                let c = x.channels
+                let small = (1...Int(Double(c).squareRoot())).filter { c % $0 == 0 }
+                let divisors = Array(Set(small + small.map { c / $0 }).sorted().prefix(12)).map(String.init)
+                diagnostics.error(
+                    .groups,
+                    "'groupnorm' splits the channels into groups of equal size, so groups must divide them; \(x.channels) \(x.channels.noun("channel")) do not split into \(g.groups) groups (\(x.channels) mod \(g.groups) = \(x.channels % g.groups))",
+                    at: written ?? layer.location, labels: [inputLabel(inputs[0], layer)],
+                    help: "use groups: one of \(divisors.joined(separator: ", "))"
+                        + (written == nil ? " (the default is 32, as in Keras)" : ""))
+                return nil
+            }
+            node.explanations.append(
+                Explanation(
+                    topic: "output",
+                    text:
+                        "\(x): \(g.groups) \(g.groups.noun("group")) of \(x.channels) / \(g.groups) = \(x.channels / g.groups) \((x.channels / g.groups).noun("channel")), each normalized over \(x.elementCount / g.groups) elements per sample"
+                ))
+            return x
         case .avgpool1d(let p), .avgpool2d(let p):
             return windowed(&node, p.window, convolution: nil, layer: layer, input: inputs[0])
         case .globalAvgpool:

@@ -153,7 +153,7 @@ extension GraphBuilder {
             }
             : first.receptiveField
         switch node.op {
-        case .conv1d, .conv2d, .maxpool1d, .maxpool2d, .avgpool1d, .avgpool2d:
+        case .conv1d, .conv2d, .maxpool1d, .maxpool2d, .avgpool1d, .avgpool2d, .l2pool2d:
             guard let previous, previous.size.count == node.arithmetic.count else { return nil }
             var field = previous
             for (d, a) in node.arithmetic.enumerated() {
@@ -163,7 +163,7 @@ extension GraphBuilder {
                 field.jump[d] = previous.jump[d].saturatingTimes(a.stride)
             }
             return field
-        case .dropout, .alphaDropout, .prelu, .activation, .softmax, .batchnorm, .layernorm, .zeroPadding2d,
+        case .dropout, .alphaDropout, .prelu, .groupnorm, .activation, .softmax, .batchnorm, .layernorm, .zeroPadding2d,
             .cropping2d:
             return previous
         case .dense:

@@ -37,7 +37,7 @@ struct TrainingChecker {
         case .input, .maxpool1d, .maxpool2d, .avgpool1d, .avgpool2d, .globalAvgpool, .globalMaxpool1d, .globalMaxpool2d,
             .flatten, .reshape,
             .batchnorm, .layernorm, .embedding, .simpleRNN, .lstm, .gru, .bidirectional, .add, .subtract, .multiply,
-            .average, .maximum, .zeroPadding2d, .cropping2d, .upsampling2d, .prelu, .concat:
+            .average, .maximum, .zeroPadding2d, .cropping2d, .upsampling2d, .prelu, .groupnorm, .l2pool2d, .concat:
             "linear"
         }
     }

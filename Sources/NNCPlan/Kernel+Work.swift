@@ -25,7 +25,7 @@ extension Kernel {
             .clipByValue, .clipByGlobalNorm, .weightDecay, .constrain, .swishLearnable, .swishLearnableBackward,
             .packRecurrentWeights, .dropoutMask, .scaleSteps, .sequenceMask, .merge, .mergeBackward, .combine,
             .combineBackward, .reframe, .upsample, .upsampleBackward, .alphaDropout, .alphaDropoutBackward, .prelu,
-            .preluBackward:
+            .preluBackward, .groupNorm, .groupNormBackward, .l2Pool, .l2PoolBackward:
             0
         }
     }

@@ -301,6 +301,15 @@ public enum Kernel: Sendable, Equatable {
     case layerNorm(rows: Int, features: Int, epsilon: Double, scale: Bool, center: Bool)
     /// [dx out, dγ out?, dβ out?, dy in, x in, mean in, invStd in, γ in?].
     case layerNormBackward(rows: Int, features: Int, scale: Bool, center: Bool)
+    /// Per sample and group of channels over every position of x[batch][positions][channels]:
+    /// [y out, mean out, invStd out (batch·groups each), x in, γ in?, β in?].
+    case groupNorm(batch: Int, positions: Int, channels: Int, groups: Int, epsilon: Double, scale: Bool, center: Bool)
+    /// [dx out, dγ out?, dβ out?, dy in, x in, mean in, invStd in, γ in?].
+    case groupNormBackward(batch: Int, positions: Int, channels: Int, groups: Int, scale: Bool, center: Bool)
+    /// y = √(mean of x² over the window's cells inside x): [y out, x in].
+    case l2Pool(WindowGeometry)
+    /// dx = Σ over windows dy·x/(n·y), 0 where y = 0: [dx out, dy in, x in, y in].
+    case l2PoolBackward(WindowGeometry)
     /// y = Σ inputs: [y out, x₁ in, …, xₙ in].
     case add(count: Int, inputs: Int)
     /// y += x: [y inout, x in] (gradients of a value read by several layers).
@@ -424,6 +433,10 @@ public enum Kernel: Sendable, Equatable {
         case .foldBatchNorm: "fold batchnorm into weights"
         case .layerNorm: "layernorm"
         case .layerNormBackward: "layernorm backward"
+        case .groupNorm(_, _, _, let groups, _, _, _): "groupnorm (\(groups) groups)"
+        case .groupNormBackward: "groupnorm backward"
+        case .l2Pool: "l2pool"
+        case .l2PoolBackward: "l2pool backward"
         case .add(_, let n): "add ×\(n)"
         case .accumulate: "accumulate"
         case .concat: "concat"
@@ -477,7 +490,7 @@ public enum Kernel: Sendable, Equatable {
             .weightDecay, .constrain, .swishLearnable, .swishLearnableBackward, .recurrent,
             .recurrentBackward, .recurrentWeightsGradient, .packRecurrentWeights, .dropoutMask, .sequenceMask,
             .merge, .mergeBackward, .combine, .combineBackward, .reframe, .upsample, .upsampleBackward, .alphaDropout,
-            .alphaDropoutBackward, .prelu, .preluBackward:
+            .alphaDropoutBackward, .prelu, .preluBackward, .groupNorm, .groupNormBackward, .l2Pool, .l2PoolBackward:
             false
         }
     }

@@ -210,6 +210,26 @@ extension Executor {
                 f(base, 0), f(base, 1), f(base, 2), f(base, 3), gamma, beta, Int32(rows), Int32(features),
                 Float(epsilon))
 
+        case .groupNorm(let batch, let positions, let channels, let groups, let epsilon, let scale, let center):
+            let gamma = scale ? f(base, 4) : nil
+            let beta = center ? f(base, scale ? 5 : 4) : nil
+            nnc_groupnorm_forward(
+                f(base, 0), f(base, 1), f(base, 2), f(base, 3), gamma, beta, Int32(batch), Int32(positions),
+                Int32(channels), Int32(groups), Float(epsilon))
+
+        case .groupNormBackward(let batch, let positions, let channels, let groups, let scale, let center):
+            let (dGamma, dBeta, rest) = normalizationGradients(base, scale: scale, center: center)
+            nnc_groupnorm_backward(
+                f(base, 0), dGamma, dBeta, f(base, rest), f(base, rest + 1), f(base, rest + 2), f(base, rest + 3),
+                count > rest + 4 ? f(base, rest + 4) : nil, Int32(batch), Int32(positions), Int32(channels),
+                Int32(groups))
+
+        case .l2Pool(let g):
+            nnc_l2pool_forward(f(base, 0), f(base, 1), g.raw)
+
+        case .l2PoolBackward(let g):
+            nnc_l2pool_backward(f(base, 0), f(base, 1), f(base, 2), f(base, 3), g.raw)
+
         case .add(let n, let inputs):
             for k in 0..<inputs { addInputs[k] = UnsafePointer(f(base, 1 + k)) }
             nnc_add(f(base, 0), addInputs, Int32(inputs), n)

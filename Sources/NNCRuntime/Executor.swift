@@ -130,7 +130,8 @@ public final class Executor: @unchecked Sendable {
                 .clipByValue, .clipByGlobalNorm, .weightDecay, .constrain, .swishLearnable,
                 .swishLearnableBackward, .packRecurrentWeights, .dropoutMask, .scaleSteps, .sequenceMask,
                 .merge, .mergeBackward, .combine, .combineBackward, .reframe, .upsample, .upsampleBackward,
-                .alphaDropout, .alphaDropoutBackward, .prelu, .preluBackward:
+                .alphaDropout, .alphaDropoutBackward, .prelu, .preluBackward, .groupNorm, .groupNormBackward, .l2Pool,
+                .l2PoolBackward:
                 break
             }
         }

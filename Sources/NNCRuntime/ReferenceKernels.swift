@@ -223,6 +223,49 @@ extension ReferenceExecutor {
             normalizationBackward(
                 o, scale: scale, center: center, groups: rows, size: features,
                 index: { r, j in r * features + j }, parameter: { _, j in j }, parameters: features)
+        case .groupNorm(let batch, let positions, let channels, let groups, let epsilon, let scale, let center):
+            let gamma = scale ? o[4] : nil
+            let beta = center ? o[scale ? 5 : 4] : nil
+            let per = channels / groups
+            let size = positions * per
+            func index(_ group: Int, _ e: Int) -> Int {
+                let (b, g) = (group / groups, group % groups)
+                return (b * positions + e / per) * channels + g * per + e % per
+            }
+            for group in 0..<(batch * groups) {
+                let mean = (0..<size).reduce(0) { $0 + o[3][index(group, $1)] } / Double(size)
+                let variance =
+                    (0..<size).reduce(0) { $0 + (o[3][index(group, $1)] - mean) * (o[3][index(group, $1)] - mean) }
+                    / Double(size)
+                let invStd = 1 / (variance + epsilon).squareRoot()
+                o[1][group] = mean
+                o[2][group] = invStd
+                for e in 0..<size {
+                    let c = (group % groups) * per + e % per
+                    o[0][index(group, e)] = (gamma?[c] ?? 1) * (o[3][index(group, e)] - mean) * invStd + (beta?[c] ?? 0)
+                }
+            }
+        case .groupNormBackward(let batch, let positions, let channels, let groups, let scale, let center):
+            let per = channels / groups
+            normalizationBackward(
+                o, scale: scale, center: center, groups: batch * groups, size: positions * per,
+                index: { group, e in
+                    (group / groups * positions + e / per) * channels + group % groups * per + e % per
+                },
+                parameter: { group, e in group % groups * per + e % per }, parameters: channels)
+        case .l2Pool(let g):
+            Self.windows(g) { out, cells in
+                o[0][out] =
+                    cells.isEmpty
+                    ? 0 : (cells.reduce(0) { $0 + o[1][$1] * o[1][$1] } / Double(cells.count)).squareRoot()
+            }
+        case .l2PoolBackward(let g):
+            o[0].update(repeating: 0, count: g.inputElements)
+            Self.windows(g) { out, cells in
+                // √ has no derivative at 0: an all-zero window passes no gradient (defined as 0).
+                guard !cells.isEmpty, o[3][out] > 0 else { return }
+                for cell in cells { o[0][cell] += o[1][out] * o[2][cell] / (Double(cells.count) * o[3][out]) }
+            }
         case .add(let n, let inputs):
             for i in 0..<n { o[0][i] = (1...inputs).reduce(0) { $0 + o[$1][i] } }
         case .accumulate(let n):

@@ -255,6 +255,29 @@ import Testing
         #expect(p.explanations.first?.text.contains("nn.PReLU() holds 1 α") == true)
     }
 
+    /// Keras 3's GroupNormalization counts 2 × C (gamma, beta); L2 pooling has MaxPooling2D's
+    /// shapes and no parameters.
+    @Test func groupNormAndL2PoolCounts() throws {
+        let yaml = """
+            input: [6, 5, 64]
+            layers:
+              - groupnorm: {name: a}
+              - groupnorm: {groups: 8, center: false, name: b}
+              - l2pool2d: {name: c}
+              - l2pool2d: {pool: 3, stride: 2, padding: same, inputs: [b], name: d}
+            """
+        let (graph, diagnostics) = check(yaml)
+        #expect(diagnostics.allSatisfy { $0.severity == .warning }, "\(codes(diagnostics))")
+        let g = try #require(graph)
+        let node = Dictionary(uniqueKeysWithValues: g.nodes.map { ($0.name, $0) })
+        #expect(node["a"]?.trainableParams == 128 && node["b"]?.trainableParams == 64)
+        #expect(node["c"]?.shape?.dims == [3, 2, 64] && node["d"]?.shape?.dims == [3, 3, 64])
+        #expect(node["c"]?.flops == 3 * 2 * 64 * (2 * 4 + 1))
+        let (pytorch, _) = check(yaml, convention: .pytorch)
+        let a = try #require(pytorch?.nodes.first { $0.name == "a" })
+        #expect(a.trainableParams == 128 && a.explanations.first?.text.contains("eps defaults to 1e-5") == true)
+    }
+
     @Test func lenet5ShapesAndFlops() throws {
         let (graph, diagnostics) = check(
             """

@@ -70,4 +70,20 @@ import Testing
         ReferenceExecutor.upsampleTaps(u) { out, input, weight in reference[input] += weight * Double(g[out]) }
         for i in 0..<24 { #expect(abs(Double(dx[i]) - reference[i]) < 1e-4) }
     }
+
+    /// l2pool2d: √(mean of squares); PyTorch's LPPool2d(2) is √(sum), √(window) times larger
+    /// (torch.nn.LPPool2d(2, 2) on [[3, 4], [0, 0]] gives 5). A window of zeros passes no gradient.
+    @Test func l2PoolIsTheRootMeanSquareAndZeroWindowsPassNoGradient() {
+        // One sample, 2×4 pixels, one channel: windows [[3, 4], [0, 0]] and [[0, 0], [0, 0]].
+        let x: [Float] = [3, 4, 0, 0, 0, 0, 0, 0]
+        let g = WindowGeometry(batch: 1, h: 2, w: 4, c: 1, kh: 2, kw: 2, sh: 2, sw: 2, oh: 1, ow: 2)
+        var y = [Float](repeating: .nan, count: 2)
+        nnc_l2pool_forward(&y, x, g.raw)
+        #expect(y == [2.5, 0])
+        #expect(y[0] * Float(4).squareRoot() == 5)
+        var dx = [Float](repeating: .nan, count: 8)
+        nnc_l2pool_backward(&dx, [1, 1], x, y, g.raw)
+        // ∂y/∂x = x/(n·y): 3/10 and 4/10; the zero window's cells get 0, not NaN.
+        #expect(abs(dx[0] - 0.3) < 1e-6 && abs(dx[1] - 0.4) < 1e-6 && dx[2...].allSatisfy { $0 == 0 })
+    }
 }

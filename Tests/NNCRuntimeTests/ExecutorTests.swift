@@ -229,6 +229,21 @@ import Testing
         try expectNoAllocations("prelu and alpha dropout") { try compile(yaml, $0) }
     }
 
+    /// Group normalization and L2 pooling allocate nothing.
+    @Test func groupNormAndL2PoolStepsAllocateNothing() throws {
+        let yaml = """
+            input: [8, 8, 3]
+            layers:
+              - conv2d: {filters: 8, kernel: 3, padding: same}
+              - groupnorm: {groups: 4}
+              - l2pool2d: 2
+              - flatten
+              - dense: {units: 3, activation: softmax}
+            loss: categorical_crossentropy
+            """
+        try expectNoAllocations("groupnorm and l2 pooling") { try compile(yaml, $0) }
+    }
+
     func expectNoAllocations(_ name: String, _ compile: (LoweringOptions) throws -> ExecutionPlan) throws {
         guard allocationCounterIsActive() else { return }
         for mode in [LoweringOptions.Mode.training, .inference] {

@@ -142,6 +142,22 @@ import Testing
             """
         ),
         (
+            "groupnorm (with and without scale and center) and l2 pooling",
+            """
+            input: [6, 5, 4]
+            layers:
+              - conv2d: {filters: 6, kernel: 2, activation: tanh}
+              - groupnorm: {groups: 3}
+              - l2pool2d: {pool: 2, stride: 1, padding: same}
+              - groupnorm: {groups: 2, scale: false, epsilon: 0.01}
+              - l2pool2d: {pool: [2, 3], stride: 2}
+              - reshape: [12]
+              - groupnorm: {groups: 4, center: false}
+              - dense: 2
+            loss: mse
+            """
+        ),
+        (
             "batchnorm, layernorm and dropout",
             """
             input: [6, 6, 2]

@@ -28,6 +28,15 @@ void nnc_layernorm_forward(float *y, float *mean, float *inv_std, const float *x
 void nnc_layernorm_backward(float *dx, float *dgamma, float *dbeta, const float *dy, const float *x, const float *mean,
                             const float *inv_std, const float *gamma, int rows, int features);
 
+/// Group normalization of x[batch][positions][channels]: per sample and group of channels/groups
+/// consecutive channels, over every position; mean and inv_std [batch][groups].
+void nnc_groupnorm_forward(float *y, float *mean, float *inv_std, const float *x, const float *gamma,
+                           const float *beta, int batch, int positions, int channels, int groups, float eps);
+/// dx, and dγ, dβ accumulated over samples and positions (overwritten; may be null).
+void nnc_groupnorm_backward(float *dx, float *dgamma, float *dbeta, const float *dy, const float *x, const float *mean,
+                            const float *inv_std, const float *gamma, int batch, int positions, int channels,
+                            int groups);
+
 /// Inverted dropout: keep each element with probability 1 − rate, scaled by 1/(1 − rate).
 /// The mask comes from a counter-based hash of (seed, index), so it is the same for any
 /// thread count and can be recomputed in backward instead of stored.

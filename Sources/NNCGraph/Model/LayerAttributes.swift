@@ -149,6 +149,17 @@ public struct LayerNorm: Sendable, Equatable {
     public var scale: Bool
 }
 
+/// groupnorm: statistics per sample and group of channels, over every position (Keras's
+/// GroupNormalization with axis −1).
+public struct GroupNorm: Sendable, Equatable {
+    public var groups: Int
+    /// Where `groups` was written, for messages.
+    public var groupsLocation: SourceLocation?
+    public var epsilon: Double
+    public var center: Bool
+    public var scale: Bool
+}
+
 public struct Embedding: Sendable, Equatable {
     public var inputDim: Int
     public var outputDim: Int

@@ -58,6 +58,13 @@ extension Op {
                 BatchNorm(
                     momentum: c.number("momentum"), epsilon: c.number("epsilon"),
                     center: c.flag("center"), scale: c.flag("scale")))
+        case .groupnorm:
+            self = .groupnorm(
+                GroupNorm(
+                    groups: c.integer("groups"), groupsLocation: c.valueLocation("groups"),
+                    epsilon: c.number("epsilon"),
+                    center: c.flag("center"), scale: c.flag("scale")))
+        case .l2pool2d: self = .l2pool2d(Pool(window: Window(decoding: c, size: "pool", rank: 2)))
         case .layernorm:
             self = .layernorm(LayerNorm(epsilon: c.number("epsilon"), center: c.flag("center"), scale: c.flag("scale")))
         case .activation: self = .activation(Self.activation(c))

@@ -11,7 +11,8 @@ extension Op {
         case flatten, reshape, dropout
         case alphaDropout = "alpha_dropout", prelu
         case zeroPadding2d = "zero_padding2d", cropping2d, upsampling2d
-        case batchnorm, layernorm
+        case batchnorm, layernorm, groupnorm
+        case l2pool2d
         case activation, softmax
         case embedding
         case simpleRNN = "simple_rnn", lstm, gru, bidirectional
@@ -21,16 +22,16 @@ extension Op {
         public var spatialRank: Int {
             switch self {
             case .conv1d, .maxpool1d, .avgpool1d: 1
-            case .conv2d, .maxpool2d, .avgpool2d: 2
+            case .conv2d, .maxpool2d, .avgpool2d, .l2pool2d: 2
             case .input, .dense, .globalAvgpool, .globalMaxpool1d, .globalMaxpool2d, .flatten, .reshape, .dropout,
                 .batchnorm, .layernorm, .activation,
                 .softmax, .embedding, .simpleRNN, .lstm, .gru, .bidirectional, .add, .subtract, .multiply, .average,
-                .maximum, .zeroPadding2d, .cropping2d, .upsampling2d, .alphaDropout, .prelu, .concat:
+                .maximum, .zeroPadding2d, .cropping2d, .upsampling2d, .alphaDropout, .prelu, .groupnorm, .concat:
                 0
             }
         }
 
-        public var isPooling: Bool { [.maxpool1d, .maxpool2d, .avgpool1d, .avgpool2d].contains(self) }
+        public var isPooling: Bool { [.maxpool1d, .maxpool2d, .avgpool1d, .avgpool2d, .l2pool2d].contains(self) }
         public var isConvolution: Bool { self == .conv1d || self == .conv2d }
         public var isRecurrent: Bool { [.simpleRNN, .lstm, .gru, .bidirectional].contains(self) }
     }

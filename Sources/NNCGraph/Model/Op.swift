@@ -9,6 +9,7 @@ public enum Op: Sendable, Equatable {
     case conv1d(Convolution), conv2d(Convolution)
     case maxpool1d(Pool), maxpool2d(Pool)
     case avgpool1d(AveragePool), avgpool2d(AveragePool)
+    case l2pool2d(Pool)
     case globalAvgpool, flatten
     case zeroPadding2d(Margins), cropping2d(Margins)
     case upsampling2d(Upsampling)
@@ -18,6 +19,7 @@ public enum Op: Sendable, Equatable {
     case prelu(PReLU)
     case batchnorm(BatchNorm)
     case layernorm(LayerNorm)
+    case groupnorm(GroupNorm)
     case activation(LayerActivation)
     case softmax
     case embedding(Embedding)
@@ -49,6 +51,8 @@ public enum Op: Sendable, Equatable {
         case .prelu: .prelu
         case .batchnorm: .batchnorm
         case .layernorm: .layernorm
+        case .groupnorm: .groupnorm
+        case .l2pool2d: .l2pool2d
         case .activation: .activation
         case .softmax: .softmax
         case .embedding: .embedding
@@ -75,7 +79,8 @@ public enum Op: Sendable, Equatable {
         case .input, .maxpool1d, .maxpool2d, .avgpool1d, .avgpool2d, .globalAvgpool, .globalMaxpool1d, .globalMaxpool2d,
             .flatten, .reshape, .dropout,
             .batchnorm, .layernorm, .softmax, .embedding, .simpleRNN, .lstm, .gru, .bidirectional, .add, .subtract,
-            .multiply, .average, .maximum, .zeroPadding2d, .cropping2d, .upsampling2d, .alphaDropout, .prelu, .concat:
+            .multiply, .average, .maximum, .zeroPadding2d, .cropping2d, .upsampling2d, .alphaDropout, .prelu,
+            .groupnorm, .l2pool2d, .concat:
             nil
         }
     }
@@ -89,6 +94,7 @@ public enum Op: Sendable, Equatable {
             .globalMaxpool1d, .globalMaxpool2d, .flatten,
             .reshape, .dropout, .batchnorm, .layernorm, .activation, .softmax, .embedding, .bidirectional, .add,
             .subtract, .multiply, .average, .maximum, .zeroPadding2d, .cropping2d, .upsampling2d, .alphaDropout, .prelu,
+            .groupnorm, .l2pool2d,
             .concat:
             activation
         }
@@ -102,7 +108,8 @@ public enum Op: Sendable, Equatable {
         case .input, .dense, .conv1d, .conv2d, .maxpool1d, .maxpool2d, .avgpool1d, .avgpool2d, .globalAvgpool,
             .globalMaxpool1d, .globalMaxpool2d, .flatten,
             .reshape, .dropout, .batchnorm, .layernorm, .activation, .softmax, .embedding, .add, .subtract, .multiply,
-            .average, .maximum, .zeroPadding2d, .cropping2d, .upsampling2d, .alphaDropout, .prelu, .concat:
+            .average, .maximum, .zeroPadding2d, .cropping2d, .upsampling2d, .alphaDropout, .prelu, .groupnorm,
+            .l2pool2d, .concat:
             nil
         }
     }
@@ -120,7 +127,7 @@ public enum Op: Sendable, Equatable {
         case .input, .maxpool1d, .maxpool2d, .avgpool1d, .avgpool2d, .globalAvgpool, .globalMaxpool1d, .globalMaxpool2d,
             .flatten, .reshape, .dropout,
             .batchnorm, .layernorm, .activation, .softmax, .add, .subtract, .multiply, .average, .maximum,
-            .zeroPadding2d, .cropping2d, .upsampling2d, .alphaDropout, .concat:
+            .zeroPadding2d, .cropping2d, .upsampling2d, .alphaDropout, .groupnorm, .l2pool2d, .concat:
             nil
         }
     }
@@ -129,12 +136,12 @@ public enum Op: Sendable, Equatable {
     public var window: Window? {
         switch self {
         case .conv1d(let c), .conv2d(let c): c.window
-        case .maxpool1d(let p), .maxpool2d(let p): p.window
+        case .maxpool1d(let p), .maxpool2d(let p), .l2pool2d(let p): p.window
         case .avgpool1d(let p), .avgpool2d(let p): p.window
         case .input, .dense, .globalAvgpool, .globalMaxpool1d, .globalMaxpool2d, .flatten, .reshape, .dropout,
             .batchnorm, .layernorm, .activation,
             .softmax, .embedding, .simpleRNN, .lstm, .gru, .bidirectional, .add, .subtract, .multiply, .average,
-            .maximum, .zeroPadding2d, .cropping2d, .upsampling2d, .alphaDropout, .prelu, .concat:
+            .maximum, .zeroPadding2d, .cropping2d, .upsampling2d, .alphaDropout, .prelu, .groupnorm, .concat:
             nil
         }
     }

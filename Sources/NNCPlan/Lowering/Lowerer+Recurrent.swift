@@ -231,7 +231,8 @@ extension Lowerer {
                 .sequenceMask(count: batch * node.shape!.dims[0], paddingIndex: padding),
                 [Operand(m, .write), Operand(value[node.inputs[0]]!, .read)], layer: node.name)
             mask = m
-        case .dropout, .alphaDropout, .prelu, .activation, .softmax, .layernorm, .batchnorm, .dense:
+        case .dropout, .alphaDropout, .prelu, .groupnorm, .l2pool2d, .activation, .softmax, .layernorm, .batchnorm,
+            .dense:
             mask = sequenceMask(node.inputs[0])
         case .simpleRNN, .lstm, .gru, .bidirectional:
             mask = recurrentLayer(node).returnSequences ? sequenceMask(node.inputs[0]) : nil

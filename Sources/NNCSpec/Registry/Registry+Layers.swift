@@ -129,6 +129,21 @@ extension Registry {
             convolution(2),
             pooling("max", 1), pooling("max", 2), pooling("avg", 1), pooling("avg", 2),
             ComponentKind(
+                "l2pool2d", aliases: ["l2_pooling2d"],
+                doc:
+                    "2-D L2 pooling: the square root of the mean of the squares over each window (PyTorch's LPPool2d(2) takes the square root of the sum: √(window cells) times this); a window of zeros has gradient 0",
+                short: ["pool"], spatialRank: 2,
+                [
+                    Attribute("pool", .spatial(.atLeastOne), .value("2"), "window size"),
+                    Attribute("stride", .spatial(.atLeastOne), .unset(note: "the pool size"), "step between windows"),
+                    Attribute(
+                        "padding", .padding, .value("valid"),
+                        "valid, same, an int, or per dimension (the mean is over the cells inside the input)"),
+                    Attribute(
+                        "rounding", .choice(["floor", "ceil"]), .value("floor"),
+                        "how the output size rounds when windows do not tile the input"),
+                ]),
+            ComponentKind(
                 "global_avgpool", aliases: ["global_average_pooling1d", "global_average_pooling2d"],
                 doc: "average over every axis but the channels: [..., C] → [C]"),
             globalMaxPooling(1), globalMaxPooling(2),
@@ -211,6 +226,18 @@ extension Registry {
                 "layernorm", aliases: ["layer_normalization"],
                 doc: "normalizes each sample over its last axis, then scales and shifts",
                 [
+                    Attribute("epsilon", .float(.positive), .value("0.001"), "added to the variance"),
+                    Attribute("center", .bool, .value("true"), "learn a shift beta"),
+                    Attribute("scale", .bool, .value("true"), "learn a scale gamma"),
+                ]),
+            ComponentKind(
+                "groupnorm", aliases: ["group_normalization"],
+                doc:
+                    "normalizes each sample over its positions and each group of channels (channels last), then scales and shifts per channel (PyTorch's nn.GroupNorm has the same 2 × C parameters; its eps defaults to 1e-5)",
+                short: ["groups"],
+                [
+                    Attribute(
+                        "groups", .int(.atLeastOne), .value("32"), "channel groups; must divide the channels"),
                     Attribute("epsilon", .float(.positive), .value("0.001"), "added to the variance"),
                     Attribute("center", .bool, .value("true"), "learn a shift beta"),
                     Attribute("scale", .bool, .value("true"), "learn a scale gamma"),
