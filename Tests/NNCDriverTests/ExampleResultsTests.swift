@@ -13,6 +13,7 @@ import Testing
         BundledExample(model: "wine_mlp", metric: "accuracy", bound: 0.90),
         BundledExample(model: "breast_cancer_mlp", metric: "accuracy", bound: 0.95),
         BundledExample(model: "iris_regression", metric: "loss", bound: 0.06),
+        BundledExample(model: "snn_mlp", metric: "accuracy", bound: 0.90),
     ]
 
     @Test(arguments: examples)

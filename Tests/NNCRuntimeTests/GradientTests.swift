@@ -380,7 +380,7 @@ import Testing
     /// 200-step IMDB model's smallest checked gradients (≈ 10⁻⁶) fail at h = 10⁻⁶ on round-off alone.
     @Test(arguments: [
         "iris_mlp.yaml", "lenet5.yaml", "resnet_block.yaml", "causal_tcn.yaml", "imdb_bow_dropout.yaml",
-        "lstm_classifier.yaml", "gru_classifier.yaml", "imdb_embedding_bilstm.yaml",
+        "lstm_classifier.yaml", "gru_classifier.yaml", "imdb_embedding_bilstm.yaml", "snn_mlp.yaml",
     ])
     func bundledModelsMatchFiniteDifferences(model: String) throws {
         let result = try Driver.compile(

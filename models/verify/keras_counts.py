@@ -47,6 +47,7 @@ M['stacked_lstm_layernorm']=seq((28,28),L.LSTM(64,return_sequences=True),L.Layer
 M['adding_lstm']=seq((50,2),L.LSTM(32),L.Dense(1))
 M['digits_mlp']=seq((8,8),L.Flatten(),L.Dense(64),L.Dense(10))
 M['iris_mlp']=seq((4,),L.Dense(16),L.Dense(3))
+M['snn_mlp']=seq((8,8),L.Flatten(),L.Dense(128,activation='selu',kernel_initializer='lecun_normal'),L.AlphaDropout(0.05),L.Dense(128,activation='selu',kernel_initializer='lecun_normal'),L.AlphaDropout(0.05),L.Dense(10,activation='softmax'))
 # 10,000 conv layers of 16→16 3x3: count one and multiply (building 10,000 Keras layers is slow).
 one=seq((28,28,16),L.Conv2D(16,3,padding='same'))
 stem=seq((28,28,1),L.Conv2D(16,3,padding='same'))
