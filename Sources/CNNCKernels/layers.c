@@ -117,6 +117,148 @@ void nnc_bias_activation(float *y, const float *x, const float *bias, int rows, 
         for (int c = 0; c < cols; c++) yr[c] = xr[c] + bias[c];
     }
     if (act != NNC_ACT_LINEAR) nnc_activation_forward(y, y, (size_t)rows * cols, act, param);
+void nnc_reframe(float *y, const float *x, int batch, int h, int w, int c, int oh, int ow, int top, int left) {
+    // The output columns j whose source column j + left lies inside x.
+    int j0 = left < 0 ? -left : 0;
+    int j1 = w - left < ow ? w - left : ow;
+    if (j1 < j0) j1 = j0;
+    size_t row = (size_t)ow * c;
+    for (int b = 0; b < batch; b++) {
+        for (int i = 0; i < oh; i++) {
+            float *out = y + ((size_t)b * oh + i) * row;
+            int si = i + top;
+            if (si < 0 || si >= h) {
+                memset(out, 0, row * sizeof(float));
+                continue;
+            }
+            const float *in = x + (((size_t)b * h + si) * w) * c;
+            memset(out, 0, (size_t)j0 * c * sizeof(float));
+            if (j1 > j0) memcpy(out + (size_t)j0 * c, in + (size_t)(j0 + left) * c, (size_t)(j1 - j0) * c * sizeof(float));
+            memset(out + (size_t)j1 * c, 0, (size_t)(ow - j1) * c * sizeof(float));
+        }
+    }
+}
+
+// The two input cells output index i reads on an axis of n cells upsampled by s, and the second one's weight.
+static void upsample_taps(int i, int s, int n, int *lo, int *hi, float *t) {
+    float source = ((float)i + 0.5f) / (float)s - 0.5f;
+    if (source < 0.0f) source = 0.0f;
+    int a = (int)source;
+    if (a > n - 1) a = n - 1;
+    *lo = a;
+    *hi = a + 1 < n ? a + 1 : n - 1;
+    *t = source - (float)a;
+}
+
+void nnc_upsample(float *y, const float *x, int batch, int h, int w, int c, int sh, int sw, int bilinear) {
+    int oh = h * sh, ow = w * sw;
+    for (int b = 0; b < batch; b++) {
+        const float *xb = x + (size_t)b * h * w * c;
+        for (int i = 0; i < oh; i++) {
+            float *row = y + ((size_t)b * oh + i) * ow * c;
+            if (!bilinear) {
+                const float *in = xb + (size_t)(i / sh) * w * c;
+                for (int j = 0; j < ow; j++) memcpy(row + (size_t)j * c, in + (size_t)(j / sw) * c, (size_t)c * sizeof(float));
+                continue;
+            }
+            int i0, i1;
+            float ty;
+            upsample_taps(i, sh, h, &i0, &i1, &ty);
+            const float *r0 = xb + (size_t)i0 * w * c, *r1 = xb + (size_t)i1 * w * c;
+            for (int j = 0; j < ow; j++) {
+                int j0, j1;
+                float tx;
+                upsample_taps(j, sw, w, &j0, &j1, &tx);
+                float w00 = (1 - ty) * (1 - tx), w01 = (1 - ty) * tx, w10 = ty * (1 - tx), w11 = ty * tx;
+                const float *a = r0 + (size_t)j0 * c, *bb = r0 + (size_t)j1 * c, *cc = r1 + (size_t)j0 * c,
+                            *d = r1 + (size_t)j1 * c;
+                float *out = row + (size_t)j * c;
+                for (int k = 0; k < c; k++) out[k] = w00 * a[k] + w01 * bb[k] + w10 * cc[k] + w11 * d[k];
+            }
+        }
+    }
+}
+
+void nnc_upsample_backward(float *dx, const float *dy, int batch, int h, int w, int c, int sh, int sw, int bilinear) {
+    int oh = h * sh, ow = w * sw;
+    memset(dx, 0, (size_t)batch * h * w * c * sizeof(float));
+    for (int b = 0; b < batch; b++) {
+        float *db = dx + (size_t)b * h * w * c;
+        for (int i = 0; i < oh; i++) {
+            const float *row = dy + ((size_t)b * oh + i) * ow * c;
+            if (!bilinear) {
+                float *in = db + (size_t)(i / sh) * w * c;
+                for (int j = 0; j < ow; j++) {
+                    float *cell = in + (size_t)(j / sw) * c;
+                    const float *g = row + (size_t)j * c;
+                    for (int k = 0; k < c; k++) cell[k] += g[k];
+                }
+                continue;
+            }
+            int i0, i1;
+            float ty;
+            upsample_taps(i, sh, h, &i0, &i1, &ty);
+            float *r0 = db + (size_t)i0 * w * c, *r1 = db + (size_t)i1 * w * c;
+            for (int j = 0; j < ow; j++) {
+                int j0, j1;
+                float tx;
+                upsample_taps(j, sw, w, &j0, &j1, &tx);
+                float w00 = (1 - ty) * (1 - tx), w01 = (1 - ty) * tx, w10 = ty * (1 - tx), w11 = ty * tx;
+                const float *g = row + (size_t)j * c;
+                float *a = r0 + (size_t)j0 * c, *bb = r0 + (size_t)j1 * c, *cc = r1 + (size_t)j0 * c,
+                      *d = r1 + (size_t)j1 * c;
+                for (int k = 0; k < c; k++) {
+                    a[k] += w00 * g[k];
+                    bb[k] += w01 * g[k];
+                    cc[k] += w10 * g[k];
+                    d[k] += w11 * g[k];
+                }
+            }
+        }
+    }
+}
+
+static size_t prelu_alpha_index(size_t e, int runs, const ptrdiff_t *extents, const bool *kept) {
+    size_t index = 0, stride = 1;
+    for (int k = runs - 1; k >= 0; k--) {
+        size_t extent = (size_t)extents[k], digit = e % extent;
+        e /= extent;
+        if (kept[k]) {
+            index += digit * stride;
+            stride *= extent;
+        }
+    }
+    return index;
+}
+
+void nnc_prelu_forward(float *y, const float *x, const float *alpha, int batch, size_t n, int runs,
+                       const ptrdiff_t *extents, const bool *kept) {
+    for (int b = 0; b < batch; b++) {
+        const float *xb = x + (size_t)b * n;
+        float *yb = y + (size_t)b * n;
+        for (size_t e = 0; e < n; e++) {
+            float v = xb[e];
+            yb[e] = v > 0 ? v : alpha[prelu_alpha_index(e, runs, extents, kept)] * v;
+        }
+    }
+}
+
+void nnc_prelu_backward(float *dx, float *dalpha, const float *dy, const float *x, const float *alpha, int batch,
+                        size_t n, size_t alphas, int runs, const ptrdiff_t *extents, const bool *kept) {
+    if (dalpha) memset(dalpha, 0, alphas * sizeof(float));
+    for (int b = 0; b < batch; b++) {
+        const float *xb = x + (size_t)b * n, *gb = dy + (size_t)b * n;
+        for (size_t e = 0; e < n; e++) {
+            float v = xb[e];
+            if (v > 0) {
+                if (dx) dx[(size_t)b * n + e] = gb[e];
+                continue;
+            }
+            size_t a = prelu_alpha_index(e, runs, extents, kept);
+            if (dx) dx[(size_t)b * n + e] = gb[e] * alpha[a];
+            if (dalpha) dalpha[a] += gb[e] * v;
+        }
+    }
 }
 
 void nnc_accumulate(float *y, const float *x, size_t n) {

@@ -112,6 +112,69 @@ static uint64_t mix(uint64_t seed, uint64_t index) {
     return z ^ (z >> 31);
 }
 
+void nnc_groupnorm_forward(float *y, float *mean, float *inv_std, const float *x, const float *gamma,
+                           const float *beta, int batch, int positions, int channels, int groups, float eps) {
+    int per = channels / groups;
+    double n = (double)positions * per;
+    for (int b = 0; b < batch; b++) {
+        const float *xb = x + (size_t)b * positions * channels;
+        float *yb = y + (size_t)b * positions * channels;
+        for (int g = 0; g < groups; g++) {
+            double sum = 0, sq = 0;
+            for (int p = 0; p < positions; p++)
+                for (int c = g * per; c < (g + 1) * per; c++) sum += xb[(size_t)p * channels + c];
+            double mu = sum / n;
+            for (int p = 0; p < positions; p++)
+                for (int c = g * per; c < (g + 1) * per; c++) {
+                    double d = xb[(size_t)p * channels + c] - mu;
+                    sq += d * d;
+                }
+            float s = (float)(1.0 / sqrt(sq / n + eps)), m = (float)mu;
+            mean[b * groups + g] = m;
+            inv_std[b * groups + g] = s;
+            for (int p = 0; p < positions; p++)
+                for (int c = g * per; c < (g + 1) * per; c++) {
+                    size_t i = (size_t)p * channels + c;
+                    float v = (xb[i] - m) * s;
+                    yb[i] = (gamma ? gamma[c] : 1.0f) * v + (beta ? beta[c] : 0.0f);
+                }
+        }
+    }
+}
+
+void nnc_groupnorm_backward(float *dx, float *dgamma, float *dbeta, const float *dy, const float *x, const float *mean,
+                            const float *inv_std, const float *gamma, int batch, int positions, int channels,
+                            int groups) {
+    int per = channels / groups;
+    double n = (double)positions * per;
+    if (dgamma) memset(dgamma, 0, (size_t)channels * sizeof(float));
+    if (dbeta) memset(dbeta, 0, (size_t)channels * sizeof(float));
+    for (int b = 0; b < batch; b++) {
+        size_t base = (size_t)b * positions * channels;
+        for (int g = 0; g < groups; g++) {
+            float m = mean[b * groups + g], s = inv_std[b * groups + g];
+            double sum = 0, dot = 0;
+            for (int p = 0; p < positions; p++)
+                for (int c = g * per; c < (g + 1) * per; c++) {
+                    size_t i = base + (size_t)p * channels + c;
+                    float xhat = (x[i] - m) * s;
+                    float gi = dy[i] * (gamma ? gamma[c] : 1.0f);
+                    sum += gi;
+                    dot += gi * xhat;
+                    if (dgamma) dgamma[c] += dy[i] * xhat;
+                    if (dbeta) dbeta[c] += dy[i];
+                }
+            for (int p = 0; p < positions; p++)
+                for (int c = g * per; c < (g + 1) * per; c++) {
+                    size_t i = base + (size_t)p * channels + c;
+                    float xhat = (x[i] - m) * s;
+                    float gi = dy[i] * (gamma ? gamma[c] : 1.0f);
+                    dx[i] = (float)(s / n * (n * gi - sum - xhat * dot));
+                }
+        }
+    }
+}
+
 int nnc_dropout_keeps(uint64_t seed, size_t index, float rate) {
     // The top 24 bits as a uniform number in [0, 1).
     float u = (float)(mix(seed, index) >> 40) * (1.0f / 16777216.0f);
@@ -121,6 +184,15 @@ int nnc_dropout_keeps(uint64_t seed, size_t index, float rate) {
 void nnc_dropout_forward(float *y, const float *x, size_t n, float rate, uint64_t seed) {
     float scale = 1.0f / (1.0f - rate);
     for (size_t i = 0; i < n; i++) y[i] = nnc_dropout_keeps(seed, i, rate) ? x[i] * scale : 0.0f;
+}
+
+void nnc_alpha_dropout_forward(float *y, const float *x, size_t n, float rate, float a, float b, float alpha_prime,
+                               uint64_t seed) {
+    for (size_t i = 0; i < n; i++) y[i] = a * (nnc_dropout_keeps(seed, i, rate) ? x[i] : alpha_prime) + b;
+}
+
+void nnc_alpha_dropout_backward(float *dx, const float *dy, size_t n, float rate, float a, uint64_t seed) {
+    for (size_t i = 0; i < n; i++) dx[i] = nnc_dropout_keeps(seed, i, rate) ? a * dy[i] : 0.0f;
 }
 
 void nnc_dropout_backward(float *dx, const float *dy, size_t n, float rate, uint64_t seed) {

@@ -3,6 +3,7 @@
 
 #include "nnc_kernels.h"
 #include <float.h>
+#include <math.h>
 #include <string.h>
 
 static size_t in_index(nnc_window g, int b, int y, int x, int c) {
@@ -247,6 +248,56 @@ void nnc_avgpool_backward(float *dx, const float *dy, nnc_window g, int count_pa
                         for (int j = 0; j < g.kw; j++) {
                             int ix = ox * g.sw - g.pad_left + j * g.dw;
                             if (ix >= 0 && ix < g.w) dx[in_index(g, b, iy, ix, c)] += share;
+                        }
+                    }
+                }
+            }
+}
+
+void nnc_l2pool_forward(float *y, const float *x, nnc_window g) {
+    size_t o = 0;
+    for (int b = 0; b < g.batch; b++)
+        for (int oy = 0; oy < g.oh; oy++)
+            for (int ox = 0; ox < g.ow; ox++) {
+                int n = avg_count(g, oy, ox, 0);
+                for (int c = 0; c < g.c; c++, o++) {
+                    float sum = 0.0f;
+                    for (int i = 0; i < g.kh; i++) {
+                        int iy = oy * g.sh - g.pad_top + i * g.dh;
+                        if (iy < 0 || iy >= g.h) continue;
+                        for (int j = 0; j < g.kw; j++) {
+                            int ix = ox * g.sw - g.pad_left + j * g.dw;
+                            if (ix >= 0 && ix < g.w) {
+                                float v = x[in_index(g, b, iy, ix, c)];
+                                sum += v * v;
+                            }
+                        }
+                    }
+                    y[o] = n ? sqrtf(sum / n) : 0.0f;
+                }
+            }
+}
+
+void nnc_l2pool_backward(float *dx, const float *dy, const float *x, const float *y, nnc_window g) {
+    memset(dx, 0, (size_t)g.batch * g.h * g.w * g.c * sizeof(float));
+    size_t o = 0;
+    for (int b = 0; b < g.batch; b++)
+        for (int oy = 0; oy < g.oh; oy++)
+            for (int ox = 0; ox < g.ow; ox++) {
+                int n = avg_count(g, oy, ox, 0);
+                for (int c = 0; c < g.c; c++, o++) {
+                    // √ has no derivative at 0: an all-zero window passes no gradient (defined as 0).
+                    if (!n || y[o] <= 0.0f) continue;
+                    float share = dy[o] / (n * y[o]);
+                    for (int i = 0; i < g.kh; i++) {
+                        int iy = oy * g.sh - g.pad_top + i * g.dh;
+                        if (iy < 0 || iy >= g.h) continue;
+                        for (int j = 0; j < g.kw; j++) {
+                            int ix = ox * g.sw - g.pad_left + j * g.dw;
+                            if (ix >= 0 && ix < g.w) {
+                                size_t k = in_index(g, b, iy, ix, c);
+                                dx[k] += share * x[k];
+                            }
                         }
                     }
                 }

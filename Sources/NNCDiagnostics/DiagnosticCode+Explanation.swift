@@ -201,7 +201,7 @@ extension DiagnosticCode {
         case .groups:
             return Documentation(
                 explanation:
-                    "A grouped convolution splits the input channels and the filters into `groups` equal parts, each filter seeing only its group's channels; both counts must therefore be divisible by `groups` (groups = channels is a depthwise convolution).",
+                    "A grouped convolution splits the input channels and the filters into `groups` equal parts, each filter seeing only its group's channels; both counts must therefore be divisible by `groups` (groups = channels is a depthwise convolution). A `groupnorm` likewise normalizes `groups` equal groups of channels, so its groups must divide the channels; its default, 32 as in Keras, needs a multiple of 32 channels.",
                 badExample: "input: [32, 32, 6]\nlayers:\n  - conv2d: {filters: 8, kernel: 3, groups: 4}\n",
                 fixedExample: "input: [32, 32, 6]\nlayers:\n  - conv2d: {filters: 8, kernel: 3, groups: 2}\n")
         case .lossMismatch:
@@ -216,7 +216,7 @@ extension DiagnosticCode {
         case .badPadding:
             return Documentation(
                 explanation:
-                    "A padding does not suit the layer. `causal` padding puts all padding before the sequence so each output sees only the present and the past; that is defined for conv1d over time only, not for 2-D convolutions or pools. A pool may pad at most half its window on each side (padding ≤ ⌊pool/2⌋): a window made mostly of padding sees almost no input. `same` is always allowed, with any stride.",
+                    "A padding does not suit the layer. `causal` padding puts all padding before the sequence so each output sees only the present and the past; that is defined for conv1d over time only, not for 2-D convolutions or pools. A pool may pad at most half its window on each side (padding ≤ ⌊pool/2⌋): a window made mostly of padding sees almost no input. `same` is always allowed, with any stride. A `cropping2d` must leave at least one row and one column: top + bottom below the height, left + right below the width (as Keras requires).",
                 badExample: "input: [28, 28, 1]\nlayers:\n  - conv2d: {filters: 4, kernel: 3, padding: causal}\n",
                 fixedExample: "input: [28, 28, 1]\nlayers:\n  - conv2d: {filters: 4, kernel: 3, padding: same}\n")
         case .inputCount:

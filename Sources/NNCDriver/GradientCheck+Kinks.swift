@@ -62,6 +62,9 @@ extension GradientCheck {
                     }
                 case .maxPool(_, let saved):
                     if saved, outputs.count > 1 { winners.append((outputs[1], outputs[0])) }
+                case .prelu:
+                    // The kink is at x = 0 whatever α is: the input's signs.
+                    if let x = instruction.operands.first(where: { $0.access == .read }) { signs.append(x.buffer) }
                 case .combine(.maximum, _, _):
                     choices.append(instruction.operands.filter { $0.access == .read }.map(\.buffer))
                 case .convolutionMaxPool(_, _, let f, _, let saved):
@@ -76,7 +79,9 @@ extension GradientCheck {
                     .penalty, .penaltyGradient, .clipByValue, .clipByGlobalNorm, .weightDecay, .constrain,
                     .swishLearnable, .swishLearnableBackward, .recurrentBackward, .recurrentWeightsGradient,
                     .packRecurrentWeights, .dropoutMask, .scaleSteps, .sequenceMask, .merge, .mergeBackward, .combine,
-                    .combineBackward, .headProduct, .attentionMask, .addPositions, .addPositionsBackward:
+                    .combineBackward, .headProduct, .attentionMask, .addPositions, .addPositionsBackward, .reframe,
+                    .upsample, .upsampleBackward, .alphaDropout, .alphaDropoutBackward, .preluBackward, .groupNorm,
+                    .groupNormBackward, .l2Pool, .l2PoolBackward:
                     break
                 }
             }

@@ -94,7 +94,7 @@ public enum GradientCheck {
                 .biasActivation(_, _, let f):
                 kinked(f)
             case .recurrent(let s): kinked(s.activation) || kinked(s.recurrentActivation)
-            case .maxPool, .combine(.maximum, _, _): true
+            case .maxPool, .combine(.maximum, _, _), .prelu: true
             case .columnSums, .denseBackwardData, .denseBackwardWeights, .convolutionBackwardData,
                 .convolutionBackwardWeights, .convolutionMaxPool, .maxPoolBackward, .averagePool,
                 .averagePoolBackward, .globalAveragePool, .globalAveragePoolBackward, .activationBackward,
@@ -105,7 +105,9 @@ public enum GradientCheck {
                 .clipByGlobalNorm, .weightDecay, .constrain, .swishLearnable, .swishLearnableBackward,
                 .recurrentBackward, .recurrentWeightsGradient, .packRecurrentWeights, .dropoutMask,
                 .scaleSteps, .sequenceMask, .merge, .mergeBackward, .combine, .combineBackward, .headProduct,
-                .attentionMask, .addPositions, .addPositionsBackward:
+                .attentionMask, .addPositions, .addPositionsBackward, .reframe, .upsample, .upsampleBackward,
+                .alphaDropout, .alphaDropoutBackward, .preluBackward, .groupNorm, .groupNormBackward, .l2Pool,
+                .l2PoolBackward:
                 false
             }
         }

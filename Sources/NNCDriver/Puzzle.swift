@@ -25,7 +25,8 @@ public struct Puzzle: Sendable, Equatable {
                 .batchnorm, .layernorm, .activation,
                 .softmax, .embedding, .simpleRNN, .lstm, .gru, .bidirectional, .add, .subtract, .multiply, .average,
                 .maximum, .concat, .multiHeadAttention, .positionEmbedding,
-                .sinusoidalPositionEmbedding:
+                .sinusoidalPositionEmbedding, .zeroPadding2d, .cropping2d, .upsampling2d, .alphaDropout, .prelu,
+                .groupnorm, .l2pool2d:
                 return nil
             }
         }

@@ -6,7 +6,8 @@ import NNCDiagnostics
 /// (`LayerActivation.flops`, where exp, log and tanh count as one), pools one comparison or add
 /// per window cell, batchnorm 2 per element (folded scale and shift), layernorm 6 per
 /// element plus 1 each for scale and shift, add and multiply one per element per extra operand (subtract one per element, average one more, maximum one comparison per extra operand); dropout
-/// (off at inference), reshapes, concat and embedding lookups cost nothing.
+/// (off at inference), reshapes, concat, zero padding, cropping, nearest upsampling and embedding lookups cost nothing; bilinear
+/// upsampling 7 per output (4 multiplies + 3 adds).
 extension GraphBuilder {
     mutating func countFlops(_ node: inout Node, inputs: [Node]) {
         guard let y = node.shape else { return }
@@ -87,8 +88,21 @@ extension GraphBuilder {
             let positions = x.elementCount / x.channels
             flops = x.channels * (positions - 1)
             text = "\(x.channels) \(x.channels.noun("channel")) × (\(positions) − 1) comparisons = \(flops.grouped)"
-        case .flatten, .reshape, .dropout, .concat, .embedding:
+        case .prelu:
+            flops = 2 * outputs
+            text = "\(outputs.grouped) × 2 (a comparison and a multiply) = \(flops.grouped)"
+        case .flatten, .reshape, .dropout, .alphaDropout, .concat, .embedding:
             text = "0 (no arithmetic at inference)"
+        case .zeroPadding2d, .cropping2d:
+            text = "0 (a copy: no arithmetic)"
+        case .upsampling2d(let u):
+            switch u.interpolation {
+            case .nearest:
+                text = "0 (nearest: a copy, no arithmetic)"
+            case .bilinear:
+                flops = 7 * outputs
+                text = "\(outputs.grouped) × 7 (bilinear: 4 weighted taps, 4 multiplies + 3 adds) = \(flops.grouped)"
+            }
         case .activation(let a):
             flops = outputs * a.flops
             text = "\(outputs.grouped) × \(a.flops) = \(flops.grouped)"
@@ -98,6 +112,16 @@ extension GraphBuilder {
         case .batchnorm:
             flops = 2 * outputs
             text = "\(outputs.grouped) × 2 (scale and shift, statistics folded) = \(flops.grouped)"
+        case .l2pool2d(let p):
+            let k = TensorShape.checkedProduct(p.window.size) ?? Int.max
+            flops = outputs.saturatingTimes(k.saturatingTimes(2).saturatingPlus(1))
+            text =
+                "\(outputs.grouped) \(outputs.noun("output")) × (\(k) squares + \(k - 1) adds + 1 divide + 1 square root) = \(flops.grouped)"
+        case .groupnorm(let l):
+            let per = 6 + (l.scale ? 1 : 0) + (l.center ? 1 : 0)
+            flops = per * outputs
+            text =
+                "\(outputs.grouped) × \(per) (mean, variance, normalize\(per > 6 ? ", scale/shift" : "")) = \(flops.grouped)"
         case .layernorm(let l):
             let per = 6 + (l.scale ? 1 : 0) + (l.center ? 1 : 0)
             flops = per * outputs

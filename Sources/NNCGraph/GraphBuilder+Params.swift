@@ -19,7 +19,7 @@ extension GraphBuilder {
         case .input, .maxpool1d, .maxpool2d, .avgpool1d, .avgpool2d, .globalAvgpool, .globalMaxpool1d, .globalMaxpool2d,
             .flatten, .reshape, .dropout,
             .softmax, .add, .subtract, .multiply, .average, .maximum, .concat, .activation,
-            .sinusoidalPositionEmbedding:
+            .sinusoidalPositionEmbedding, .zeroPadding2d, .cropping2d, .upsampling2d, .alphaDropout, .l2pool2d:
             break
         case .dense(let d):
             tensors = [tensor("kernel", [x.channels, d.units])] + (d.useBias ? [tensor("bias", [d.units])] : [])
@@ -58,8 +58,14 @@ extension GraphBuilder {
             let ch = x.channels
             if l.scale { tensors.append(tensor("gamma", [ch])) }
             if l.center { tensors.append(tensor("beta", [ch])) }
+        case .groupnorm(let g):
+            let ch = x.channels
+            if g.scale { tensors.append(tensor("gamma", [ch])) }
+            if g.center { tensors.append(tensor("beta", [ch])) }
         case .embedding(let e):
             tensors = [tensor("embeddings", [e.inputDim, e.outputDim])]
+        case .prelu(let p):
+            tensors = [tensor("alpha", p.alphaShape(x.dims))]
         case .simpleRNN(let r), .lstm(let r), .gru(let r):
             tensors = recurrentParameters(r, features: x.channels, prefix: "", trainable: trainable)
         case .positionEmbedding(let p):
@@ -103,7 +109,7 @@ extension GraphBuilder {
         case .input, .maxpool1d, .maxpool2d, .avgpool1d, .avgpool2d, .globalAvgpool, .globalMaxpool1d, .globalMaxpool2d,
             .flatten, .reshape, .dropout,
             .softmax, .add, .subtract, .multiply, .average, .maximum, .concat, .activation,
-            .sinusoidalPositionEmbedding:
+            .sinusoidalPositionEmbedding, .zeroPadding2d, .cropping2d, .upsampling2d, .alphaDropout, .l2pool2d:
             return nil
         case .dense(let d):
             let units = d.units
@@ -173,6 +179,28 @@ extension GraphBuilder {
             let ch = x.channels
             let count = (l.scale ? 1 : 0) + (l.center ? 1 : 0)
             return "\(count) × \(ch) = \((count * ch).grouped)"
+        case .groupnorm(let g):
+            let ch = x.channels
+            let count = (g.scale ? 1 : 0) + (g.center ? 1 : 0)
+            let pytorch =
+                convention == .pytorch
+                ? " (nn.GroupNorm(\(g.groups), \(ch)) holds the same; its eps defaults to 1e-5, Keras's epsilon to 1e-3)"
+                : ""
+            return "\(count) × \(ch) = \((count * ch).grouped)" + pytorch
+        case .prelu(let p):
+            let shape = p.alphaShape(x.dims)
+            let count = shape.reduce(1, *)
+            let shared =
+                p.sharedAxes.isEmpty
+                ? "no shared axes" : "shared axes \(p.sharedAxes.sorted().map(String.init).joined(separator: ", "))"
+            var text =
+                "\(shape.map(String.init).joined(separator: " × ")) = \(count.grouped) (α over \(TensorShape(x.dims).perSample), \(shared))"
+            if convention == .pytorch {
+                let channels = x.channels
+                text +=
+                    "; PyTorch's nn.PReLU() holds 1 α shared by every element, nn.PReLU(\(channels)) one per channel (shared_axes: every axis but the last), and has no α per element"
+            }
+            return text
         case .embedding(let e):
             let v = e.inputDim
             let d = e.outputDim

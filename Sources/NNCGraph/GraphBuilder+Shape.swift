@@ -36,6 +36,31 @@ extension GraphBuilder {
             return transposed(&node, t, layer: layer, input: inputs[0])
         case .maxpool1d(let p), .maxpool2d(let p):
             return windowed(&node, p.window, convolution: nil, layer: layer, input: inputs[0])
+        case .l2pool2d(let p):
+            return windowed(&node, p.window, convolution: nil, layer: layer, input: inputs[0])
+        case .groupnorm(let g):
+            guard requireRank(x, atLeast: 1, layer, inputs[0], expected: "[..., channels]") else { return nil }
+            guard x.channels % g.groups == 0 else {
+                // The registry's default (32) has no location of its own: point at the layer.
+                let written = g.groupsLocation.flatMap { $0.file != nil ? $0 : nil }
+                let c = x.channels
+                let small = (1...Int(Double(c).squareRoot())).filter { c % $0 == 0 }
+                let divisors = Array(Set(small + small.map { c / $0 }).sorted().prefix(12)).map(String.init)
+                diagnostics.error(
+                    .groups,
+                    "'groupnorm' splits the channels into groups of equal size, so groups must divide them; \(x.channels) \(x.channels.noun("channel")) do not split into \(g.groups) groups (\(x.channels) mod \(g.groups) = \(x.channels % g.groups))",
+                    at: written ?? layer.location, labels: [inputLabel(inputs[0], layer)],
+                    help: "use groups: one of \(divisors.joined(separator: ", "))"
+                        + (written == nil ? " (the default is 32, as in Keras)" : ""))
+                return nil
+            }
+            node.explanations.append(
+                Explanation(
+                    topic: "output",
+                    text:
+                        "\(x): \(g.groups) \(g.groups.noun("group")) of \(x.channels) / \(g.groups) = \(x.channels / g.groups) \((x.channels / g.groups).noun("channel")), each normalized over \(x.elementCount / g.groups) elements per sample"
+                ))
+            return x
         case .avgpool1d(let p), .avgpool2d(let p):
             return windowed(&node, p.window, convolution: nil, layer: layer, input: inputs[0])
         case .globalAvgpool:
@@ -47,9 +72,27 @@ extension GraphBuilder {
             return globalMaxPool(&node, g, rank: 2, layer: layer, input: inputs[0])
         case .flatten:
             return TensorShape([x.elementCount])
+        case .zeroPadding2d(let m):
+            return margins(&node, m, crop: false, layer: layer, input: inputs[0])
+        case .cropping2d(let m):
+            return margins(&node, m, crop: true, layer: layer, input: inputs[0])
+        case .upsampling2d(let u):
+            return upsampling(&node, u, layer: layer, input: inputs[0])
         case .reshape(let r):
             return reshape(x, r, layer: layer, input: inputs[0])
-        case .dropout, .activation, .softmax, .batchnorm, .layernorm:
+        case .dropout, .alphaDropout, .activation, .softmax, .batchnorm, .layernorm:
+            return x
+        case .prelu(let p):
+            if let bad = p.sharedAxes.first(where: { $0 > x.rank }) {
+                diagnostics.error(
+                    .outOfRange,
+                    "'shared_axes' of 'prelu' counts the input's \(x.rank) per-sample \(x.rank.noun("axis", plural: "axes")) from 1 (axis 0 is the batch); got \(bad) for \(x)",
+                    at: p.sharedAxesLocation ?? layer.location, labels: [inputLabel(inputs[0], layer)],
+                    help: x.rank == 3
+                        ? "on [height, width, channels], shared_axes: [1, 2] gives one α per channel"
+                        : "use axes 1 to \(x.rank)")
+                return nil
+            }
             return x
         case .embedding(let e):
             guard x.rank == 1, inputs[0].op.kind == .input else {
@@ -133,7 +176,8 @@ extension GraphBuilder {
         var node = input
         while node.shape?.rank == 1 {
             if node.op.kind.isRecurrent { return node }
-            guard [.dense, .dropout, .layernorm, .batchnorm, .activation, .softmax].contains(node.op.kind),
+            guard
+                [.dense, .dropout, .alphaDropout, .layernorm, .batchnorm, .activation, .softmax].contains(node.op.kind),
                 node.inputs.count == 1
             else { return nil }
             node = nodes[node.inputs[0].rawValue]
@@ -197,6 +241,70 @@ extension GraphBuilder {
                 topic: "output",
                 text: "\(x) → the maximum of each of the \(x.channels) channels over its \(cells) → \(y)"
                     + (g.keepdims ? " (keepdims)" : "")))
+        return y
+    }
+
+    /// zero_padding2d and cropping2d: [H, W, C] → [H ± t ± b, W ± l ± r, C]; a cropping
+    /// that leaves no row or column is refused with its arithmetic.
+    private mutating func margins(_ node: inout Node, _ m: Margins, crop: Bool, layer: LayerSpec, input: Node)
+        -> TensorShape?
+    {
+        let x = input.shape!
+        let kind = layer.kind.name
+        guard x.rank == 3 else {
+            diagnostics.error(
+                .inputRank, "'\(kind)' needs an image input [height, width, channels]; got \(x)",
+                at: layer.location, labels: [inputLabel(input, layer)],
+                help: x.rank == 2
+                    ? "reshape a sequence to an image first, e.g. `- reshape: [\(x.dims[0]), \(x.dims[1]), 1]`"
+                    : "reshape the input to [height, width, channels] first")
+            return nil
+        }
+        let sign = crop ? "−" : "+"
+        let (h, w) = (x.dims[0], x.dims[1])
+        let rows = crop ? h - m.top - m.bottom : h + m.top + m.bottom
+        let columns = crop ? w - m.left - m.right : w + m.left + m.right
+        let rowText = "\(h) \(sign) \(m.top) \(sign) \(m.bottom) = \(rows)"
+        let columnText = "\(w) \(sign) \(m.left) \(sign) \(m.right) = \(columns)"
+        if rows < 1 || columns < 1 {
+            let axes = [rows < 1 ? "rows \(rowText)" : nil, columns < 1 ? "columns \(columnText)" : nil]
+            diagnostics.error(
+                .badPadding,
+                "'\(kind)' would leave an empty image: \(axes.compactMap { $0 }.joined(separator: ", "))",
+                at: m.location ?? layer.location, labels: [inputLabel(input, layer)],
+                help: "crop fewer than \(h) rows and \(w) columns in all (top + bottom < \(h), left + right < \(w))")
+            return nil
+        }
+        let y = TensorShape([rows, columns, x.channels])
+        node.explanations.append(
+            Explanation(topic: "output", text: "\(x) → rows \(rowText), columns \(columnText) → \(y)"))
+        return y
+    }
+
+    /// upsampling2d: [H, W, C] → [H·size_h, W·size_w, C].
+    private mutating func upsampling(_ node: inout Node, _ u: Upsampling, layer: LayerSpec, input: Node)
+        -> TensorShape?
+    {
+        let x = input.shape!
+        guard x.rank == 3 else {
+            diagnostics.error(
+                .inputRank, "'\(layer.kind.name)' needs an image input [height, width, channels]; got \(x)",
+                at: layer.location, labels: [inputLabel(input, layer)],
+                help: "reshape the input to [height, width, channels] first")
+            return nil
+        }
+        let dims = [x.dims[0], x.dims[1]]
+        let rows = dims[0].saturatingTimes(u.rows)
+        let columns = dims[1].saturatingTimes(u.columns)
+        guard withinLimits([rows, columns, x.channels], what: "the output of '\(layer.name)'", at: layer.location)
+        else { return nil }
+        let y = TensorShape([rows, columns, x.channels])
+        node.explanations.append(
+            Explanation(
+                topic: "output",
+                text:
+                    "\(x) → rows \(dims[0]) × \(u.rows) = \(rows), columns \(dims[1]) × \(u.columns) = \(columns) → \(y) (\(u.interpolation.rawValue))"
+            ))
         return y
     }
 

@@ -153,7 +153,8 @@ extension GraphBuilder {
             }
             : first.receptiveField
         switch node.op {
-        case .conv1d, .conv2d, .depthwiseConv2d, .separableConv2d, .maxpool1d, .maxpool2d, .avgpool1d, .avgpool2d:
+        case .conv1d, .conv2d, .depthwiseConv2d, .separableConv2d, .maxpool1d, .maxpool2d, .avgpool1d, .avgpool2d,
+            .l2pool2d:
             guard let previous, previous.size.count == node.arithmetic.count else { return nil }
             var field = previous
             for (d, a) in node.arithmetic.enumerated() {
@@ -163,7 +164,8 @@ extension GraphBuilder {
                 field.jump[d] = previous.jump[d].saturatingTimes(a.stride)
             }
             return field
-        case .dropout, .activation, .softmax, .batchnorm, .layernorm, .positionEmbedding, .sinusoidalPositionEmbedding:
+        case .dropout, .activation, .softmax, .batchnorm, .layernorm, .positionEmbedding, .sinusoidalPositionEmbedding,
+            .alphaDropout, .prelu, .groupnorm, .zeroPadding2d, .cropping2d:
             return previous
         case .dense:
             return node.shape!.rank >= 2 ? previous : nil
@@ -174,7 +176,7 @@ extension GraphBuilder {
             else { return nil }
             return widest
         case .input, .conv2dTranspose, .globalAvgpool, .globalMaxpool1d, .globalMaxpool2d, .flatten, .reshape,
-            .embedding, .simpleRNN, .lstm, .gru, .bidirectional, .multiHeadAttention:
+            .embedding, .simpleRNN, .lstm, .gru, .bidirectional, .multiHeadAttention, .upsampling2d:
             return nil
         }
     }

@@ -37,11 +37,12 @@ struct TrainingChecker {
         case .separableConv2d(let s): s.activation.name
         case .conv2dTranspose(let t): t.activation.name
         case .activation(let a): a.name
-        case .dropout: node.inputs.first.map { endingActivation(graph[$0]) } ?? "linear"
+        case .dropout, .alphaDropout: node.inputs.first.map { endingActivation(graph[$0]) } ?? "linear"
         case .input, .maxpool1d, .maxpool2d, .avgpool1d, .avgpool2d, .globalAvgpool, .globalMaxpool1d, .globalMaxpool2d,
             .flatten, .reshape,
             .batchnorm, .layernorm, .embedding, .simpleRNN, .lstm, .gru, .bidirectional, .add, .subtract, .multiply,
-            .average, .maximum, .concat, .multiHeadAttention, .positionEmbedding, .sinusoidalPositionEmbedding:
+            .average, .maximum, .concat, .multiHeadAttention, .positionEmbedding, .sinusoidalPositionEmbedding,
+            .zeroPadding2d, .cropping2d, .upsampling2d, .prelu, .groupnorm, .l2pool2d:
             "linear"
         }
     }

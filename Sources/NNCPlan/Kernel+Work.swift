@@ -26,7 +26,9 @@ extension Kernel {
             .penaltyGradient,
             .clipByValue, .clipByGlobalNorm, .weightDecay, .constrain, .swishLearnable, .swishLearnableBackward,
             .packRecurrentWeights, .dropoutMask, .scaleSteps, .sequenceMask, .merge, .mergeBackward, .combine,
-            .combineBackward, .attentionMask, .addPositions, .addPositionsBackward:
+            .combineBackward, .attentionMask, .addPositions, .addPositionsBackward, .reframe, .upsample,
+            .upsampleBackward, .alphaDropout, .alphaDropoutBackward, .prelu, .preluBackward, .groupNorm,
+            .groupNormBackward, .l2Pool, .l2PoolBackward:
             0
         }
     }

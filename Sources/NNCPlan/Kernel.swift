@@ -80,6 +80,80 @@ public struct ConvolutionShape: Sendable, Equatable {
     }
 }
 
+/// A rectangle of an image copied into a new frame: y[b][i][j][c] = x[b][i + top][j + left][c],
+/// zero where that cell lies outside x. Zero padding reads from a negative offset (top = −pad),
+/// cropping from a positive one; each is the other's gradient.
+public struct Reframe: Sendable, Equatable {
+    public var batch, h, w, c: Int
+    public var oh, ow: Int
+    public var top, left: Int
+
+    public init(batch: Int, h: Int, w: Int, c: Int, oh: Int, ow: Int, top: Int, left: Int) {
+        (self.batch, self.h, self.w, self.c, self.oh, self.ow, self.top, self.left) =
+            (batch, h, w, c, oh, ow, top, left)
+    }
+
+    /// The gradient's frame: the same copy backwards, from y's shape to x's.
+    public var reversed: Reframe {
+        Reframe(batch: batch, h: oh, w: ow, c: c, oh: h, ow: w, top: -top, left: -left)
+    }
+}
+
+/// upsampling2d over channels-last images x [batch][h][w][c] → y [batch][h·sh][w·sw][c].
+public struct Upsample: Sendable, Equatable {
+    public var batch, h, w, c: Int
+    public var sh, sw: Int
+    public var interpolation: Interpolation
+
+    public init(batch: Int, h: Int, w: Int, c: Int, sh: Int, sw: Int, interpolation: Interpolation) {
+        (self.batch, self.h, self.w, self.c, self.sh, self.sw) = (batch, h, w, c, sh, sw)
+        self.interpolation = interpolation
+    }
+}
+
+/// prelu over x [batch][n] seen per sample as axes grouped into runs that α keeps or shares
+/// (adjacent axes of one kind merged): α's index of element e is e's digits in the kept runs.
+public struct PReLUShape: Sendable, Equatable {
+    public var batch: Int
+    /// Per-sample elements.
+    public var count: Int
+    /// The runs of axes, outermost first, and whether α varies along each.
+    public var extents: [Int]
+    public var kept: [Bool]
+    /// α's elements.
+    public var alphas: Int { zip(extents, kept).reduce(1) { $1.1 ? $0 * $1.0 : $0 } }
+
+    public init(batch: Int, input: [Int], alpha: [Int]) {
+        self.batch = batch
+        count = input.reduce(1, *)
+        var extents: [Int] = []
+        var kept: [Bool] = []
+        for (d, a) in zip(input, alpha) where d > 1 {
+            let keeps = a == d
+            if kept.last == keeps {
+                extents[extents.count - 1] *= d
+            } else {
+                (extents, kept) = (extents + [d], kept + [keeps])
+            }
+        }
+        (self.extents, self.kept) = (extents.isEmpty ? [1] : extents, kept.isEmpty ? [true] : kept)
+    }
+
+    /// α's index of per-sample element e.
+    public func alphaIndex(_ e: Int) -> Int {
+        var (rest, index, stride) = (e, 0, 1)
+        for k in extents.indices.reversed() {
+            let digit = rest % extents[k]
+            rest /= extents[k]
+            if kept[k] {
+                index += digit * stride
+                stride *= extents[k]
+            }
+        }
+        return index
+    }
+}
+
 /// The algorithms of the fast convolution kernels (`ConvolutionShape.method`).
 public enum ConvolutionMethod: String, Sendable {
     case pointwise = "gemm", implicitGEMM = "implicit gemm", direct = "direct"
@@ -209,6 +283,15 @@ public enum Kernel: Sendable, Equatable {
     case dropout(rate: Double, count: Int, salt: UInt64)
     /// [dx out, dy in].
     case dropoutBackward(rate: Double, count: Int, salt: UInt64)
+    /// alpha_dropout (`Dropout.alphaScale`, `alphaShift`) with dropout's mask: [y out, x in].
+    case alphaDropout(rate: Double, count: Int, salt: UInt64)
+    /// dx = a·keep·dy: [dx out, dy in].
+    case alphaDropoutBackward(rate: Double, count: Int, salt: UInt64)
+    /// y = x > 0 ? x : α·x: [y out, x in, α in].
+    case prelu(PReLUShape)
+    /// dx = dy·(x > 0 ? 1 : α), dα = Σ dy·x over the elements with x ≤ 0 sharing each α:
+    /// [dx out?, dα out?, dy in, x in, α in].
+    case preluBackward(PReLUShape, inputGradient: Bool, alphaGradient: Bool)
     /// Training batchnorm over x[rows][channels]:
     /// [y out, mean out, invStd out, runningMean inout, runningVariance inout, x in, γ in?, β in?].
     case batchNormTraining(rows: Int, channels: Int, momentum: Double, epsilon: Double, scale: Bool, center: Bool)
@@ -226,6 +309,15 @@ public enum Kernel: Sendable, Equatable {
     case layerNorm(rows: Int, features: Int, epsilon: Double, scale: Bool, center: Bool)
     /// [dx out, dγ out?, dβ out?, dy in, x in, mean in, invStd in, γ in?].
     case layerNormBackward(rows: Int, features: Int, scale: Bool, center: Bool)
+    /// Per sample and group of channels over every position of x[batch][positions][channels]:
+    /// [y out, mean out, invStd out (batch·groups each), x in, γ in?, β in?].
+    case groupNorm(batch: Int, positions: Int, channels: Int, groups: Int, epsilon: Double, scale: Bool, center: Bool)
+    /// [dx out, dγ out?, dβ out?, dy in, x in, mean in, invStd in, γ in?].
+    case groupNormBackward(batch: Int, positions: Int, channels: Int, groups: Int, scale: Bool, center: Bool)
+    /// y = √(mean of x² over the window's cells inside x): [y out, x in].
+    case l2Pool(WindowGeometry)
+    /// dx = Σ over windows dy·x/(n·y), 0 where y = 0: [dx out, dy in, x in, y in].
+    case l2PoolBackward(WindowGeometry)
     /// y = Σ inputs: [y out, x₁ in, …, xₙ in].
     case add(count: Int, inputs: Int)
     /// y += x: [y inout, x in] (gradients of a value read by several layers).
@@ -298,6 +390,12 @@ public enum Kernel: Sendable, Equatable {
     case merge(MergeMode, count: Int)
     /// [da out, db out, dy in, a in?, b in?] (mul reads both directions' outputs).
     case mergeBackward(MergeMode, count: Int)
+    /// zero_padding2d, cropping2d and their gradients (`Reframe`): [y out, x in].
+    case reframe(Reframe)
+    /// upsampling2d: [y out, x in].
+    case upsample(Upsample)
+    /// Each output's gradient added back to the input pixels it read: [dx out, dy in].
+    case upsampleBackward(Upsample)
     /// y = the inputs merged element by element (`ElementwiseMerge`): [y out, x₁ in, …, xₙ in].
     case combine(ElementwiseMerge, count: Int, inputs: Int)
     /// The gradient of input `index` of a `combine`: [dx out, dy in, x₁ in?, …, xₙ in?] (the
@@ -348,12 +446,20 @@ public enum Kernel: Sendable, Equatable {
         case .softmaxBackward: "softmax backward"
         case .dropout(let rate, _, _): "dropout(\(rate))"
         case .dropoutBackward: "dropout backward (mask recomputed)"
+        case .alphaDropout(let rate, _, _): "alpha dropout(\(rate))"
+        case .alphaDropoutBackward: "alpha dropout backward (mask recomputed)"
+        case .prelu(let s): "prelu (\(s.alphas) α)"
+        case .preluBackward(_, let dx, let dAlpha): "prelu backward" + (dx ? " dx" : "") + (dAlpha ? " dα" : "")
         case .batchNormTraining: "batchnorm (batch statistics)"
         case .batchNormInference: "batchnorm (running statistics)"
         case .batchNormBackward: "batchnorm backward"
         case .foldBatchNorm: "fold batchnorm into weights"
         case .layerNorm: "layernorm"
         case .layerNormBackward: "layernorm backward"
+        case .groupNorm(_, _, _, let groups, _, _, _): "groupnorm (\(groups) groups)"
+        case .groupNormBackward: "groupnorm backward"
+        case .l2Pool: "l2pool"
+        case .l2PoolBackward: "l2pool backward"
         case .add(_, let n): "add ×\(n)"
         case .accumulate: "accumulate"
         case .concat: "concat"
@@ -393,13 +499,19 @@ public enum Kernel: Sendable, Equatable {
                 + (fill == 0 ? " (zero)" : "")
         case .addPositions(let s): s.maxWavelength == nil ? "add learned positions" : "add sinusoidal positions"
         case .addPositionsBackward: "position table gradient (sum over the batch)"
+        case .upsample(let u): "upsample \(u.sh)×\(u.sw) \(u.interpolation.rawValue)"
+        case .upsampleBackward(let u): "upsample \(u.interpolation.rawValue) backward"
+        case .reframe(let r):
+            r.oh >= r.h && r.ow >= r.w ? "zero pad" : r.oh <= r.h && r.ow <= r.w ? "crop" : "crop and zero pad"
         }
     }
 
     /// True when the kernel may write its first operand over its second (elementwise ops).
     public var canRunInPlace: Bool {
         switch self {
-        case .activation, .dropout, .dropoutBackward, .activationBackward, .scaleSteps, .biasActivation: true
+        case .activation, .dropout, .dropoutBackward, .activationBackward, .scaleSteps, .biasActivation, .alphaDropout,
+            .alphaDropoutBackward:
+            true
         case .dense, .denseBackwardData, .denseBackwardWeights, .convolution, .convolutionBackwardData,
             .convolutionBackwardWeights, .convolutionMaxPool, .columnSums, .maxPool, .maxPoolBackward, .averagePool,
             .averagePoolBackward, .globalAveragePool, .globalAveragePoolBackward, .softmax, .softmaxBackward,
@@ -409,7 +521,8 @@ public enum Kernel: Sendable, Equatable {
             .weightDecay, .constrain, .swishLearnable, .swishLearnableBackward, .recurrent,
             .recurrentBackward, .recurrentWeightsGradient, .packRecurrentWeights, .dropoutMask, .sequenceMask,
             .merge, .mergeBackward, .combine, .combineBackward, .headProduct, .attentionMask, .addPositions,
-            .addPositionsBackward:
+            .addPositionsBackward, .reframe, .upsample, .upsampleBackward, .alphaDropout, .alphaDropoutBackward, .prelu,
+            .preluBackward, .groupNorm, .groupNormBackward, .l2Pool, .l2PoolBackward:
             false
         }
     }

@@ -136,6 +136,36 @@ extension Executor {
         case .dropoutBackward(let rate, let n, let salt):
             nnc_dropout_backward(f(base, 0), f(base, 1), n, Float(rate), dropoutSeed(salt))
 
+        case .alphaDropout(let rate, let n, let salt):
+            let d = Dropout(rate: rate)
+            nnc_alpha_dropout_forward(
+                f(base, 0), f(base, 1), n, Float(rate), Float(d.alphaScale), Float(d.alphaShift),
+                Float(Dropout.alphaPrime), dropoutSeed(salt))
+
+        case .alphaDropoutBackward(let rate, let n, let salt):
+            nnc_alpha_dropout_backward(
+                f(base, 0), f(base, 1), n, Float(rate), Float(Dropout(rate: rate).alphaScale), dropoutSeed(salt))
+
+        case .prelu(let s):
+            s.extents.withUnsafeBufferPointer { extents in
+                s.kept.withUnsafeBufferPointer { kept in
+                    nnc_prelu_forward(
+                        f(base, 0), f(base, 1), f(base, 2), Int32(s.batch), s.count, Int32(s.extents.count),
+                        extents.baseAddress, kept.baseAddress)
+                }
+            }
+
+        case .preluBackward(let s, let input, let alpha):
+            let k = (input ? 1 : 0) + (alpha ? 1 : 0)
+            s.extents.withUnsafeBufferPointer { extents in
+                s.kept.withUnsafeBufferPointer { kept in
+                    nnc_prelu_backward(
+                        input ? f(base, 0) : nil, alpha ? f(base, input ? 1 : 0) : nil, f(base, k), f(base, k + 1),
+                        f(base, k + 2), Int32(s.batch), s.count, s.alphas, Int32(s.extents.count), extents.baseAddress,
+                        kept.baseAddress)
+                }
+            }
+
         case .batchNormTraining(let rows, let channels, let momentum, let epsilon, let scale, let center):
             let gamma = scale ? f(base, 6) : nil
             let beta = center ? f(base, scale ? 7 : 6) : nil
@@ -186,6 +216,26 @@ extension Executor {
             nnc_layernorm_forward(
                 f(base, 0), f(base, 1), f(base, 2), f(base, 3), gamma, beta, Int32(rows), Int32(features),
                 Float(epsilon))
+
+        case .groupNorm(let batch, let positions, let channels, let groups, let epsilon, let scale, let center):
+            let gamma = scale ? f(base, 4) : nil
+            let beta = center ? f(base, scale ? 5 : 4) : nil
+            nnc_groupnorm_forward(
+                f(base, 0), f(base, 1), f(base, 2), f(base, 3), gamma, beta, Int32(batch), Int32(positions),
+                Int32(channels), Int32(groups), Float(epsilon))
+
+        case .groupNormBackward(let batch, let positions, let channels, let groups, let scale, let center):
+            let (dGamma, dBeta, rest) = normalizationGradients(base, scale: scale, center: center)
+            nnc_groupnorm_backward(
+                f(base, 0), dGamma, dBeta, f(base, rest), f(base, rest + 1), f(base, rest + 2), f(base, rest + 3),
+                count > rest + 4 ? f(base, rest + 4) : nil, Int32(batch), Int32(positions), Int32(channels),
+                Int32(groups))
+
+        case .l2Pool(let g):
+            nnc_l2pool_forward(f(base, 0), f(base, 1), g.raw)
+
+        case .l2PoolBackward(let g):
+            nnc_l2pool_backward(f(base, 0), f(base, 1), f(base, 2), f(base, 3), g.raw)
 
         case .add(let n, let inputs):
             for k in 0..<inputs { addInputs[k] = UnsafePointer(f(base, 1 + k)) }
@@ -275,6 +325,21 @@ extension Executor {
             let reads = mode == .mul
             nnc_merge_backward(
                 f(base, 0), f(base, 1), f(base, 2), reads ? f(base, 3) : nil, reads ? f(base, 4) : nil, n, mode.raw)
+
+        case .upsample(let u):
+            nnc_upsample(
+                f(base, 0), f(base, 1), Int32(u.batch), Int32(u.h), Int32(u.w), Int32(u.c), Int32(u.sh), Int32(u.sw),
+                u.interpolation == .bilinear ? 1 : 0)
+
+        case .upsampleBackward(let u):
+            nnc_upsample_backward(
+                f(base, 0), f(base, 1), Int32(u.batch), Int32(u.h), Int32(u.w), Int32(u.c), Int32(u.sh), Int32(u.sw),
+                u.interpolation == .bilinear ? 1 : 0)
+
+        case .reframe(let r):
+            nnc_reframe(
+                f(base, 0), f(base, 1), Int32(r.batch), Int32(r.h), Int32(r.w), Int32(r.c), Int32(r.oh), Int32(r.ow),
+                Int32(r.top), Int32(r.left))
 
         case .combine(let operation, let n, let inputs):
             for k in 0..<inputs { addInputs[k] = UnsafePointer(f(base, 1 + k)) }

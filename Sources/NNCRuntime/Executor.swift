@@ -133,7 +133,8 @@ public final class Executor: @unchecked Sendable {
                 .clipByValue, .clipByGlobalNorm, .weightDecay, .constrain, .swishLearnable,
                 .swishLearnableBackward, .packRecurrentWeights, .dropoutMask, .scaleSteps, .sequenceMask,
                 .merge, .mergeBackward, .combine, .combineBackward, .attentionMask, .addPositions,
-                .addPositionsBackward:
+                .addPositionsBackward, .reframe, .upsample, .upsampleBackward, .alphaDropout, .alphaDropoutBackward,
+                .prelu, .preluBackward, .groupNorm, .groupNormBackward, .l2Pool, .l2PoolBackward:
                 break
             }
         }

@@ -131,6 +131,34 @@ extension ReferenceExecutor {
         case .dropout(let rate, let n, let salt), .dropoutBackward(let rate, let n, let salt):
             let s = dropoutSeed(salt)
             for i in 0..<n { o[0][i] = nnc_dropout_keeps(s, i, Float(rate)) != 0 ? o[1][i] / (1 - rate) : 0 }
+        case .alphaDropout(let rate, let n, let salt):
+            let (s, d) = (dropoutSeed(salt), Dropout(rate: rate))
+            for i in 0..<n {
+                let kept = nnc_dropout_keeps(s, i, Float(rate)) != 0 ? o[1][i] : Dropout.alphaPrime
+                o[0][i] = d.alphaScale * kept + d.alphaShift
+            }
+        case .alphaDropoutBackward(let rate, let n, let salt):
+            let (s, a) = (dropoutSeed(salt), Dropout(rate: rate).alphaScale)
+            for i in 0..<n { o[0][i] = nnc_dropout_keeps(s, i, Float(rate)) != 0 ? a * o[1][i] : 0 }
+        case .prelu(let s):
+            for b in 0..<s.batch {
+                for e in 0..<s.count {
+                    let x = o[1][b * s.count + e]
+                    o[0][b * s.count + e] = x > 0 ? x : o[2][s.alphaIndex(e)] * x
+                }
+            }
+        case .preluBackward(let s, let input, let alpha):
+            let k = (input ? 1 : 0) + (alpha ? 1 : 0)
+            let (dy, x, a) = (o[k], o[k + 1], o[k + 2])
+            if alpha { for j in 0..<s.alphas { o[input ? 1 : 0][j] = 0 } }
+            for b in 0..<s.batch {
+                for e in 0..<s.count {
+                    let i = b * s.count + e
+                    // At x = 0 exactly, the derivative is taken from the left (α), as in the fast kernel.
+                    if input { o[0][i] = x[i] > 0 ? dy[i] : dy[i] * a[s.alphaIndex(e)] }
+                    if alpha, x[i] <= 0 { o[input ? 1 : 0][s.alphaIndex(e)] += dy[i] * x[i] }
+                }
+            }
         case .batchNormTraining(let rows, let channels, let momentum, let epsilon, let scale, let center):
             let gamma = scale ? o[6] : nil
             let beta = center ? o[scale ? 7 : 6] : nil
@@ -203,6 +231,49 @@ extension ReferenceExecutor {
             normalizationBackward(
                 o, scale: scale, center: center, groups: rows, size: features,
                 index: { r, j in r * features + j }, parameter: { _, j in j }, parameters: features)
+        case .groupNorm(let batch, let positions, let channels, let groups, let epsilon, let scale, let center):
+            let gamma = scale ? o[4] : nil
+            let beta = center ? o[scale ? 5 : 4] : nil
+            let per = channels / groups
+            let size = positions * per
+            func index(_ group: Int, _ e: Int) -> Int {
+                let (b, g) = (group / groups, group % groups)
+                return (b * positions + e / per) * channels + g * per + e % per
+            }
+            for group in 0..<(batch * groups) {
+                let mean = (0..<size).reduce(0) { $0 + o[3][index(group, $1)] } / Double(size)
+                let variance =
+                    (0..<size).reduce(0) { $0 + (o[3][index(group, $1)] - mean) * (o[3][index(group, $1)] - mean) }
+                    / Double(size)
+                let invStd = 1 / (variance + epsilon).squareRoot()
+                o[1][group] = mean
+                o[2][group] = invStd
+                for e in 0..<size {
+                    let c = (group % groups) * per + e % per
+                    o[0][index(group, e)] = (gamma?[c] ?? 1) * (o[3][index(group, e)] - mean) * invStd + (beta?[c] ?? 0)
+                }
+            }
+        case .groupNormBackward(let batch, let positions, let channels, let groups, let scale, let center):
+            let per = channels / groups
+            normalizationBackward(
+                o, scale: scale, center: center, groups: batch * groups, size: positions * per,
+                index: { group, e in
+                    (group / groups * positions + e / per) * channels + group % groups * per + e % per
+                },
+                parameter: { group, e in group % groups * per + e % per }, parameters: channels)
+        case .l2Pool(let g):
+            Self.windows(g) { out, cells in
+                o[0][out] =
+                    cells.isEmpty
+                    ? 0 : (cells.reduce(0) { $0 + o[1][$1] * o[1][$1] } / Double(cells.count)).squareRoot()
+            }
+        case .l2PoolBackward(let g):
+            o[0].update(repeating: 0, count: g.inputElements)
+            Self.windows(g) { out, cells in
+                // √ has no derivative at 0: an all-zero window passes no gradient (defined as 0).
+                guard !cells.isEmpty, o[3][out] > 0 else { return }
+                for cell in cells { o[0][cell] += o[1][out] * o[2][cell] / (Double(cells.count) * o[3][out]) }
+            }
         case .add(let n, let inputs):
             for i in 0..<n { o[0][i] = (1...inputs).reduce(0) { $0 + o[$1][i] } }
         case .accumulate(let n):
@@ -287,6 +358,25 @@ extension ReferenceExecutor {
                 case .sum: (o[0][i], o[1][i]) = (o[2][i], o[2][i])
                 case .mul: (o[0][i], o[1][i]) = (o[2][i] * o[4][i], o[2][i] * o[3][i])
                 case .ave: (o[0][i], o[1][i]) = (o[2][i] / 2, o[2][i] / 2)
+                }
+            }
+        case .upsample(let u):
+            for i in 0..<(u.batch * u.h * u.sh * u.w * u.sw * u.c) { o[0][i] = 0 }
+            Self.upsampleTaps(u) { out, input, weight in o[0][out] += weight * o[1][input] }
+        case .upsampleBackward(let u):
+            for i in 0..<(u.batch * u.h * u.w * u.c) { o[0][i] = 0 }
+            Self.upsampleTaps(u) { out, input, weight in o[0][input] += weight * o[1][out] }
+        case .reframe(let r):
+            for b in 0..<r.batch {
+                for i in 0..<r.oh {
+                    for j in 0..<r.ow {
+                        let (si, sj) = (i + r.top, j + r.left)
+                        let inside = si >= 0 && si < r.h && sj >= 0 && sj < r.w
+                        for c in 0..<r.c {
+                            o[0][((b * r.oh + i) * r.ow + j) * r.c + c] =
+                                inside ? o[1][((b * r.h + si) * r.w + sj) * r.c + c] : 0
+                        }
+                    }
                 }
             }
         case .combine(let operation, let n, let inputs):

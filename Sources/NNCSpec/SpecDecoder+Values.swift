@@ -69,6 +69,9 @@ extension SpecDecoder {
             return .ints(dims)
         case .padding:
             return padding(node, rank: rank, what: what).map { .padding($0) }
+        case .margins:
+            if let text = node.scalarText, Self.plainNumber(text) == nil { return mismatch(node, type, what) }
+            return padding(node, rank: rank, what: what).map { .padding($0) }
         case .component(let family):
             return component(node, family, what: what).map { .component($0) }
         case .list(let element):

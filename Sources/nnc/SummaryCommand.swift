@@ -16,7 +16,7 @@ struct SummaryCommand: ParsableCommand {
 
     @Option(
         help:
-            "Parameter-count convention where frameworks differ (recurrent biases, batchnorm statistics): keras or pytorch."
+            "Parameter-count convention where frameworks differ (recurrent biases, batchnorm statistics; prelu's α layouts noted): keras or pytorch."
     )
     var convention: Convention = .keras
 

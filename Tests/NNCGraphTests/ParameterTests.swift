@@ -349,6 +349,108 @@ import Testing
         let learned = try #require(g.nodes.first { $0.name == "learned" })
         #expect(learned.parameters.map(\.shape) == [[16, 64]] && learned.shape?.dims == [12, 64])
         #expect(learned.flops == 12 * 64 && learned.explanations.first?.text == "16 × 64 = 1,024")
+    /// Shapes as Keras 3's ZeroPadding2D and Cropping2D give them for each form of the padding
+    /// (an int, [h, w], [[top, bottom], [left, right]]): no parameters, no FLOPs.
+    @Test func paddingAndCroppingShapes() throws {
+        let (graph, diagnostics) = check(
+            """
+            input: [6, 5, 3]
+            layers:
+              - zero_padding2d: {padding: [[2, 0], [1, 3]], name: a}
+              - zero_padding2d: {inputs: [input], name: b}
+              - zero_padding2d: {padding: [1, 2], inputs: [input], name: c}
+              - cropping2d: {cropping: [[1, 0], [0, 2]], inputs: [input], name: d}
+              - cropping2d: {cropping: 1, inputs: [input], name: e}
+              - cropping2d: {cropping: [1, 2], inputs: [input], name: f}
+            """)
+        #expect(diagnostics.allSatisfy { $0.severity == .warning }, "\(codes(diagnostics))")
+        let g = try #require(graph)
+        let shapes = Dictionary(uniqueKeysWithValues: g.nodes.map { ($0.name, $0.shape?.dims ?? []) })
+        // keras.layers.ZeroPadding2D / Cropping2D on (6, 5, 3), models/verify style.
+        #expect(shapes["a"] == [8, 9, 3] && shapes["b"] == [8, 7, 3] && shapes["c"] == [8, 9, 3])
+        #expect(shapes["d"] == [5, 3, 3] && shapes["e"] == [4, 3, 3] && shapes["f"] == [4, 1, 3])
+        #expect(g.totalParams == 0 && g.nodes.allSatisfy { $0.flops == 0 })
+        let f = try #require(g.nodes.first { $0.name == "f" })
+        #expect(
+            f.explanations.first
+                == Explanation(
+                    topic: "output", text: "[B, 6, 5, 3] → rows 6 − 1 − 1 = 4, columns 5 − 2 − 2 = 1 → [B, 4, 1, 3]"))
+    }
+
+    /// Keras 3's UpSampling2D shapes (size 2 and [2, 3]), no parameters, and FLOPs: nearest is a
+    /// copy, bilinear 7 per output (4 weighted taps).
+    @Test func upsamplingShapesAndFlops() throws {
+        let (graph, diagnostics) = check(
+            """
+            input: [3, 4, 2]
+            layers:
+              - upsampling2d: {name: a}
+              - up_sampling2d: {size: [2, 3], interpolation: bilinear, inputs: [input], name: b}
+            """)
+        #expect(diagnostics.allSatisfy { $0.severity == .warning }, "\(codes(diagnostics))")
+        let g = try #require(graph)
+        let a = try #require(g.nodes.first { $0.name == "a" })
+        let b = try #require(g.nodes.first { $0.name == "b" })
+        #expect(a.shape?.dims == [6, 8, 2] && b.shape?.dims == [6, 12, 2] && g.totalParams == 0)
+        #expect(a.flops == 0 && b.flops == 7 * 144)
+        #expect(
+            b.explanations == [
+                Explanation(
+                    topic: "output",
+                    text: "[B, 3, 4, 2] → rows 3 × 2 = 6, columns 4 × 3 = 12 → [B, 6, 12, 2] (bilinear)"),
+                Explanation(topic: "flops", text: "144 × 7 (bilinear: 4 weighted taps, 4 multiplies + 3 adds) = 1,008"),
+            ])
+    }
+
+    /// Keras 3's PReLU counts: one α per input element unless shared ([6, 5, 3] → 90; shared
+    /// axes [1, 2] → 3, [3] → 30), and AlphaDropout none; under the PyTorch convention the count
+    /// stays and the formula names nn.PReLU's layouts.
+    @Test func preluAndAlphaDropoutCounts() throws {
+        let yaml = """
+            input: [6, 5, 3]
+            layers:
+              - prelu: {name: a}
+              - prelu: {shared_axes: [1, 2], name: b}
+              - prelu: {shared_axes: 3, name: c}
+              - alpha_dropout: {rate: 0.1, name: d}
+            """
+        let (graph, diagnostics) = check(yaml)
+        #expect(diagnostics.allSatisfy { $0.severity == .warning }, "\(codes(diagnostics))")
+        let g = try #require(graph)
+        let counts = Dictionary(uniqueKeysWithValues: g.nodes.map { ($0.name, $0.trainableParams) })
+        #expect(counts["a"] == 90 && counts["b"] == 3 && counts["c"] == 30 && counts["d"] == 0)
+        let b = try #require(g.nodes.first { $0.name == "b" })
+        #expect(b.parameters.map(\.shape) == [[1, 1, 3]] && b.flops == 2 * 90)
+        #expect(
+            b.explanations.first
+                == Explanation(topic: "params", text: "1 × 1 × 3 = 3 (α over [6, 5, 3], shared axes 1, 2)"))
+        let (pytorch, _) = check(yaml, convention: .pytorch)
+        let p = try #require(pytorch?.nodes.first { $0.name == "b" })
+        #expect(p.trainableParams == 3)
+        #expect(p.explanations.first?.text.contains("nn.PReLU() holds 1 α") == true)
+    }
+
+    /// Keras 3's GroupNormalization counts 2 × C (gamma, beta); L2 pooling has MaxPooling2D's
+    /// shapes and no parameters.
+    @Test func groupNormAndL2PoolCounts() throws {
+        let yaml = """
+            input: [6, 5, 64]
+            layers:
+              - groupnorm: {name: a}
+              - groupnorm: {groups: 8, center: false, name: b}
+              - l2pool2d: {name: c}
+              - l2pool2d: {pool: 3, stride: 2, padding: same, inputs: [b], name: d}
+            """
+        let (graph, diagnostics) = check(yaml)
+        #expect(diagnostics.allSatisfy { $0.severity == .warning }, "\(codes(diagnostics))")
+        let g = try #require(graph)
+        let node = Dictionary(uniqueKeysWithValues: g.nodes.map { ($0.name, $0) })
+        #expect(node["a"]?.trainableParams == 128 && node["b"]?.trainableParams == 64)
+        #expect(node["c"]?.shape?.dims == [3, 2, 64] && node["d"]?.shape?.dims == [3, 3, 64])
+        #expect(node["c"]?.flops == 3 * 2 * 64 * (2 * 4 + 1))
+        let (pytorch, _) = check(yaml, convention: .pytorch)
+        let a = try #require(pytorch?.nodes.first { $0.name == "a" })
+        #expect(a.trainableParams == 128 && a.explanations.first?.text.contains("eps defaults to 1e-5") == true)
     }
 
     @Test func lenet5ShapesAndFlops() throws {

@@ -141,6 +141,7 @@ import Testing
     @Test(arguments: [
         "lenet5.yaml", "resnet_block.yaml", "hinton_dropout_mlp.yaml", "lstm_classifier.yaml", "gru_classifier.yaml",
         "imdb_embedding_bilstm.yaml", "mobilenet_block.yaml",
+        "imdb_embedding_bilstm.yaml", "snn_mlp.yaml",
     ])
     func stepsAllocateNothing(model: String) throws {
         try expectNoAllocations(model) { try plan(model, $0) }
@@ -244,6 +245,54 @@ import Testing
             loss: sparse_categorical_crossentropy
             """
         try expectNoAllocations("multi-head attention") { try compile(yaml, $0) }
+    /// The image layers that move pixels (zero padding, cropping) allocate nothing.
+    @Test func imageLayerStepsAllocateNothing() throws {
+        let yaml = """
+            input: [8, 8, 2]
+            layers:
+              - zero_padding2d: [[1, 2], [0, 1]]
+              - conv2d: {filters: 4, kernel: 3, activation: relu}
+              - cropping2d: 1
+              - upsampling2d: 2
+              - upsampling2d: {size: [1, 2], interpolation: bilinear}
+              - flatten
+              - dense: {units: 3, activation: softmax}
+            loss: categorical_crossentropy
+            """
+        try expectNoAllocations("image layers") { try compile(yaml, $0) }
+    }
+
+    /// The self-normalizing pieces: prelu (its α index runs read from the plan's arrays) and
+    /// alpha dropout allocate nothing.
+    @Test func preluAndAlphaDropoutStepsAllocateNothing() throws {
+        let yaml = """
+            input: [6, 5, 2]
+            layers:
+              - conv2d: {filters: 4, kernel: 3}
+              - prelu: {shared_axes: [1, 2]}
+              - alpha_dropout: 0.1
+              - flatten
+              - dense: {units: 8, activation: selu, init: lecun_normal}
+              - prelu
+              - dense: {units: 3, activation: softmax}
+            loss: categorical_crossentropy
+            """
+        try expectNoAllocations("prelu and alpha dropout") { try compile(yaml, $0) }
+    }
+
+    /// Group normalization and L2 pooling allocate nothing.
+    @Test func groupNormAndL2PoolStepsAllocateNothing() throws {
+        let yaml = """
+            input: [8, 8, 3]
+            layers:
+              - conv2d: {filters: 8, kernel: 3, padding: same}
+              - groupnorm: {groups: 4}
+              - l2pool2d: 2
+              - flatten
+              - dense: {units: 3, activation: softmax}
+            loss: categorical_crossentropy
+            """
+        try expectNoAllocations("groupnorm and l2 pooling") { try compile(yaml, $0) }
     }
 
     func expectNoAllocations(_ name: String, _ compile: (LoweringOptions) throws -> ExecutionPlan) throws {

@@ -136,9 +136,68 @@ import Testing
               - activation: relu
               - conv2d_transpose: {filters: 2, kernel: 3, dilation: 2, padding: same, activation: elu}
               - global_avgpool
+            "zero padding and cropping: each forms, and as each other's gradient",
+            """
+            input: [5, 4, 2]
+            layers:
+              - conv2d: {filters: 3, kernel: 2, activation: tanh}
+              - zero_padding2d: [[2, 0], [1, 3]]
+              - conv2d: {filters: 2, kernel: 3, activation: tanh}
+              - cropping2d: [[1, 0], [0, 2]]
+              - zero_padding2d: 1
+              - cropping2d: [1, 2]
+              - flatten
+              - dense: 2
+            loss: mse
+            """
+        ),
+        (
+            "upsampling, nearest and bilinear",
+            """
+            input: [3, 4, 2]
+            layers:
+              - conv2d: {filters: 3, kernel: 2, activation: tanh}
+              - upsampling2d: {size: [2, 3], interpolation: bilinear}
+              - conv2d: {filters: 2, kernel: 3, stride: 2, activation: tanh}
+              - upsampling2d: 2
+              - upsampling2d: {size: [3, 1], interpolation: bilinear}
+              - flatten
+              - dense: 2
+            loss: mse
+            """
+        ),
+        (
+            "prelu per element, per channel and shared by steps; alpha dropout",
+            """
+            input: [4, 3, 2]
+            layers:
+              - conv2d: {filters: 3, kernel: 2, padding: same}
+              - prelu: {init: {constant: 0.25}}
+              - prelu: {shared_axes: [1, 2], init: {uniform: [-0.5, 0.5]}}
+              - alpha_dropout: 0.2
+              - reshape: [12, 3]
+              - prelu: {shared_axes: 1, init: {uniform: [0.1, 0.9]}}
+              - flatten
+              - alpha_dropout: 0.3
               - dense: 2
             loss: mse
             init: {bias: {normal: {std: 0.5}}}
+            """
+        ),
+        (
+            "groupnorm (with and without scale and center) and l2 pooling",
+            """
+            input: [6, 5, 4]
+            layers:
+              - conv2d: {filters: 6, kernel: 2, activation: tanh}
+              - groupnorm: {groups: 3}
+              - l2pool2d: {pool: 2, stride: 1, padding: same}
+              - groupnorm: {groups: 2, scale: false, epsilon: 0.01}
+              - l2pool2d: {pool: [2, 3], stride: 2}
+              - reshape: [12]
+              - groupnorm: {groups: 4, center: false}
+              - dense: 2
+            loss: mse
             """
         ),
         (
@@ -408,6 +467,8 @@ import Testing
         "iris_mlp.yaml", "lenet5.yaml", "resnet_block.yaml", "mobilenet_block.yaml", "causal_tcn.yaml",
         "imdb_bow_dropout.yaml",
         "lstm_classifier.yaml", "gru_classifier.yaml", "imdb_embedding_bilstm.yaml",
+        "iris_mlp.yaml", "lenet5.yaml", "resnet_block.yaml", "causal_tcn.yaml", "imdb_bow_dropout.yaml",
+        "lstm_classifier.yaml", "gru_classifier.yaml", "imdb_embedding_bilstm.yaml", "snn_mlp.yaml",
     ])
     func bundledModelsMatchFiniteDifferences(model: String) throws {
         let result = try Driver.compile(

@@ -67,6 +67,7 @@ def transformer_reverse():
     f=L.Dense(32)(L.Dense(64,activation='relu')(y)); y=L.LayerNormalization(epsilon=1e-5)(L.Add()([y,f]))
     return keras.Model(x,L.Dense(11,activation='softmax')(y))
 M['transformer_reverse']=transformer_reverse()
+M['snn_mlp']=seq((8,8),L.Flatten(),L.Dense(128,activation='selu',kernel_initializer='lecun_normal'),L.AlphaDropout(0.05),L.Dense(128,activation='selu',kernel_initializer='lecun_normal'),L.AlphaDropout(0.05),L.Dense(10,activation='softmax'))
 # 10,000 conv layers of 16→16 3x3: count one and multiply (building 10,000 Keras layers is slow).
 one=seq((28,28,16),L.Conv2D(16,3,padding='same'))
 stem=seq((28,28,1),L.Conv2D(16,3,padding='same'))

@@ -1,6 +1,7 @@
 #ifndef NNC_KERNELS_LAYERS_H
 #define NNC_KERNELS_LAYERS_H
 #include <stdint.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include "nnc_elementwise.h"
 
@@ -24,6 +25,22 @@ void nnc_combine(float *y, const float *const *inputs, int count, size_t n, nnc_
 /// dx = ∂y/∂inputs[index] · dy (maximum: dy where inputs[index] is the largest, on a tie the first, else 0); `inputs` may be NULL for ops whose gradient reads only dy.
 void nnc_combine_backward(float *dx, const float *dy, const float *const *inputs, int count, int index, size_t n,
                           nnc_combine_op op);
+/// y[b][i][j][:] = x[b][i + top][j + left][:] for y [batch][oh][ow][c], zero outside x [batch][h][w][c]
+/// (zero padding: negative offsets; cropping: positive; each is the other's gradient).
+void nnc_reframe(float *y, const float *x, int batch, int h, int w, int c, int oh, int ow, int top, int left);
+/// upsampling2d: y [batch][h·sh][w·sw][c] from x [batch][h][w][c], nearest (each pixel repeated) or
+/// bilinear (output i reads (i + ½)/s − ½ clamped to [0, size − 1], half-pixel centers as jax.image.resize).
+void nnc_upsample(float *y, const float *x, int batch, int h, int w, int c, int sh, int sw, int bilinear);
+/// dx = each output's gradient added to the input pixels it read (overwrites dx).
+void nnc_upsample_backward(float *dx, const float *dy, int batch, int h, int w, int c, int sh, int sw, int bilinear);
+/// α's index of per-sample element e of a prelu: x per sample as `runs` runs of axes (outermost
+/// first) of sizes extents[k], α varying along the runs with kept[k] ≠ 0.
+/// y = x > 0 ? x : α·x over batch samples of n elements.
+void nnc_prelu_forward(float *y, const float *x, const float *alpha, int batch, size_t n, int runs,
+                       const ptrdiff_t *extents, const bool *kept);
+/// dx = dy·(x > 0 ? 1 : α) (dx may be NULL); dα = Σ dy·x over x ≤ 0 (overwritten; may be NULL).
+void nnc_prelu_backward(float *dx, float *dalpha, const float *dy, const float *x, const float *alpha, int batch,
+                        size_t n, size_t alphas, int runs, const ptrdiff_t *extents, const bool *kept);
 /// Row softmax over x[rows][cols] (max-subtracted); may run in place.
 void nnc_softmax_forward(float *y, const float *x, int rows, int cols);
 /// dx = y·(dy − Σ dy·y) per row.

@@ -39,6 +39,10 @@ void nnc_maxpool_backward_samples(float *dx, const float *dy, const int32_t *arg
 void nnc_avgpool_forward(float *y, const float *x, nnc_window g, int count_padding);
 /// dx = 0, then each output's gradient spread evenly over the cells it averaged.
 void nnc_avgpool_backward(float *dx, const float *dy, nnc_window g, int count_padding);
+/// L2 pooling: y = √(Σ x² / n) over the n window cells inside x.
+void nnc_l2pool_forward(float *y, const float *x, nnc_window g);
+/// dx = 0, then each cell gets dy·x/(n·y) from each window holding it; a window with y = 0 gives 0.
+void nnc_l2pool_backward(float *dx, const float *dy, const float *x, const float *y, nnc_window g);
 
 #ifdef __cplusplus
 }

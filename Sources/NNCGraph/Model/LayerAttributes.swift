@@ -5,6 +5,15 @@ import NNCSpec
 /// to the model's: `init:` for initializers, `regularization:` for the weights' penalty and
 /// constraint (biases have no model-wide penalty).
 public struct Weights: Sendable, Equatable {
+    public init(
+        initializer: Initializer? = nil, biasInitializer: Initializer? = nil, recurrentInitializer: Initializer? = nil,
+        regularizer: Regularizer? = nil, biasRegularizer: Regularizer? = nil, constraint: WeightConstraint? = nil
+    ) {
+        (self.initializer, self.biasInitializer, self.recurrentInitializer) =
+            (initializer, biasInitializer, recurrentInitializer)
+        (self.regularizer, self.biasRegularizer, self.constraint) = (regularizer, biasRegularizer, constraint)
+    }
+
     public var initializer: Initializer?
     public var biasInitializer: Initializer?
     public var recurrentInitializer: Initializer?
@@ -130,6 +139,28 @@ public struct AveragePool: Sendable, Equatable {
     public var countPadding: Bool
 }
 
+/// zero_padding2d's rows and columns added, or cropping2d's removed, at each side of an image.
+public struct Margins: Sendable, Equatable {
+    public var top, bottom, left, right: Int
+    /// Where the padding or cropping was written, for messages.
+    public var location: SourceLocation?
+}
+
+/// How upsampling2d fills the new pixels.
+public enum Interpolation: String, Sendable, Equatable {
+    /// Each pixel repeated size_h × size_w times.
+    case nearest
+    /// Output pixel i reads the input at (i + ½)/size − ½ (half-pixel centers), clamped to the
+    /// image, weighting its two neighbours on each axis (Keras's jax.image.resize, TensorFlow's resize).
+    case bilinear
+}
+
+/// upsampling2d's factors.
+public struct Upsampling: Sendable, Equatable {
+    public var rows, columns: Int
+    public var interpolation: Interpolation
+}
+
 public struct Reshape: Sendable, Equatable {
     /// The per-sample shape; one dimension may be -1 (inferred).
     public var target: [Int]
@@ -139,6 +170,33 @@ public struct Reshape: Sendable, Equatable {
 
 public struct Dropout: Sendable, Equatable {
     public var rate: Double
+    public init(rate: Double) { self.rate = rate }
+}
+
+/// alpha_dropout's constants (Keras's AlphaDropout): dropped units become α′, then y = a·x + b.
+extension Dropout {
+    /// −λα of selu: the value selu tends to for large negative inputs.
+    public static let alphaPrime = -1.7580993408473766
+    /// a = ((1 − rate)(1 + rate·α′²))^−½.
+    public var alphaScale: Double { 1 / ((1 - rate) * (1 + rate * Self.alphaPrime * Self.alphaPrime)).squareRoot() }
+    /// b = −a·α′·rate.
+    public var alphaShift: Double { -alphaScale * Self.alphaPrime * rate }
+}
+
+/// prelu: y = x for x > 0, α·x otherwise, α of the input's per-sample shape with each shared
+/// axis set to 1.
+public struct PReLU: Sendable, Equatable {
+    /// Per-sample axes counted from 1 (Keras's numbering: axis 0 is the batch).
+    public var sharedAxes: [Int]
+    /// Where shared_axes was written, for messages.
+    public var sharedAxesLocation: SourceLocation?
+    /// Only the initializer of α is used.
+    public var weights: Weights
+
+    /// α's shape for a per-sample input shape.
+    public func alphaShape(_ input: [Int]) -> [Int] {
+        input.indices.map { sharedAxes.contains($0 + 1) ? 1 : input[$0] }
+    }
 }
 
 public struct BatchNorm: Sendable, Equatable {
@@ -149,6 +207,17 @@ public struct BatchNorm: Sendable, Equatable {
 }
 
 public struct LayerNorm: Sendable, Equatable {
+    public var epsilon: Double
+    public var center: Bool
+    public var scale: Bool
+}
+
+/// groupnorm: statistics per sample and group of channels, over every position (Keras's
+/// GroupNormalization with axis −1).
+public struct GroupNorm: Sendable, Equatable {
+    public var groups: Int
+    /// Where `groups` was written, for messages.
+    public var groupsLocation: SourceLocation?
     public var epsilon: Double
     public var center: Bool
     public var scale: Bool

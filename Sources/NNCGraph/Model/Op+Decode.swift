@@ -57,13 +57,35 @@ extension Op {
         case .globalMaxpool1d: self = .globalMaxpool1d(GlobalPool(keepdims: c.flag("keepdims")))
         case .globalMaxpool2d: self = .globalMaxpool2d(GlobalPool(keepdims: c.flag("keepdims")))
         case .flatten: self = .flatten
+        case .zeroPadding2d: self = .zeroPadding2d(Margins(decoding: c, "padding"))
+        case .cropping2d: self = .cropping2d(Margins(decoding: c, "cropping"))
+        case .upsampling2d:
+            let size = c.ints("size") ?? [2, 2]
+            self = .upsampling2d(
+                Upsampling(
+                    rows: size[0], columns: size.count > 1 ? size[1] : size[0],
+                    interpolation: Interpolation(rawValue: c.text("interpolation")) ?? .nearest))
         case .reshape: self = .reshape(Reshape(target: c.ints("shape") ?? [], targetLocation: c.valueLocation("shape")))
         case .dropout: self = .dropout(Dropout(rate: c.number("rate")))
+        case .alphaDropout: self = .alphaDropout(Dropout(rate: c.number("rate")))
+        case .prelu:
+            let axes = c.list("shared_axes")?.compactMap { if case .int(let a) = $0.value { a } else { nil } }
+            self = .prelu(
+                PReLU(
+                    sharedAxes: axes ?? [], sharedAxesLocation: c.valueLocation("shared_axes"),
+                    weights: Weights(initializer: c.decodedComponent("init").map(Initializer.init(decoding:)))))
         case .batchnorm:
             self = .batchnorm(
                 BatchNorm(
                     momentum: c.number("momentum"), epsilon: c.number("epsilon"),
                     center: c.flag("center"), scale: c.flag("scale")))
+        case .groupnorm:
+            self = .groupnorm(
+                GroupNorm(
+                    groups: c.integer("groups"), groupsLocation: c.valueLocation("groups"),
+                    epsilon: c.number("epsilon"),
+                    center: c.flag("center"), scale: c.flag("scale")))
+        case .l2pool2d: self = .l2pool2d(Pool(window: Window(decoding: c, size: "pool", rank: 2)))
         case .layernorm:
             self = .layernorm(LayerNorm(epsilon: c.number("epsilon"), center: c.flag("center"), scale: c.flag("scale")))
         case .activation: self = .activation(Self.activation(c))
@@ -150,6 +172,21 @@ extension Convolution {
             filters: c.integer("filters"), window: Window(decoding: c, size: "kernel", rank: rank),
             groups: c.integer("groups"), groupsLocation: c.valueLocation("groups"), useBias: c.flag("use_bias"),
             activation: Op.activation(c), weights: Weights(decoding: c))
+    }
+}
+
+extension Margins {
+    /// `key`: "padding" or "cropping" (the registry's `.margins` always decodes to explicit pairs).
+    init(decoding c: ComponentSpec, _ key: String) {
+        let pairs: [PadPair]
+        if case .explicit(let given)? = c.padding(key), given.count == 2 {
+            pairs = given
+        } else {
+            pairs = [PadPair(0, 0), PadPair(0, 0)]
+        }
+        self.init(
+            top: pairs[0].low, bottom: pairs[0].high, left: pairs[1].low, right: pairs[1].high,
+            location: c.valueLocation(key))
     }
 }
 

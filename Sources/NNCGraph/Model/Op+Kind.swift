@@ -11,7 +11,10 @@ extension Op {
         case globalAvgpool = "global_avgpool"
         case globalMaxpool1d = "global_maxpool1d", globalMaxpool2d = "global_maxpool2d"
         case flatten, reshape, dropout
-        case batchnorm, layernorm
+        case alphaDropout = "alpha_dropout", prelu
+        case zeroPadding2d = "zero_padding2d", cropping2d, upsampling2d
+        case batchnorm, layernorm, groupnorm
+        case l2pool2d
         case activation, softmax
         case embedding
         case simpleRNN = "simple_rnn", lstm, gru, bidirectional
@@ -24,16 +27,17 @@ extension Op {
         public var spatialRank: Int {
             switch self {
             case .conv1d, .maxpool1d, .avgpool1d: 1
-            case .conv2d, .depthwiseConv2d, .separableConv2d, .conv2dTranspose, .maxpool2d, .avgpool2d: 2
+            case .conv2d, .depthwiseConv2d, .separableConv2d, .conv2dTranspose, .maxpool2d, .avgpool2d, .l2pool2d: 2
             case .input, .dense, .globalAvgpool, .globalMaxpool1d, .globalMaxpool2d, .flatten, .reshape, .dropout,
                 .batchnorm, .layernorm, .activation,
                 .softmax, .embedding, .simpleRNN, .lstm, .gru, .bidirectional, .add, .subtract, .multiply, .average,
-                .maximum, .concat, .multiHeadAttention, .positionEmbedding, .sinusoidalPositionEmbedding:
+                .maximum, .concat, .multiHeadAttention, .positionEmbedding, .sinusoidalPositionEmbedding,
+                .zeroPadding2d, .cropping2d, .upsampling2d, .alphaDropout, .prelu, .groupnorm:
                 0
             }
         }
 
-        public var isPooling: Bool { [.maxpool1d, .maxpool2d, .avgpool1d, .avgpool2d].contains(self) }
+        public var isPooling: Bool { [.maxpool1d, .maxpool2d, .avgpool1d, .avgpool2d, .l2pool2d].contains(self) }
         /// conv1d, conv2d, depthwise_conv2d (the grouped conv2d), separable_conv2d and conv2d_transpose.
         public var isConvolution: Bool {
             [.conv1d, .conv2d, .depthwiseConv2d, .separableConv2d, .conv2dTranspose].contains(self)

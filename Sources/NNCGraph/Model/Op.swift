@@ -12,12 +12,17 @@ public enum Op: Sendable, Equatable {
     case conv2dTranspose(TransposedConvolution)
     case maxpool1d(Pool), maxpool2d(Pool)
     case avgpool1d(AveragePool), avgpool2d(AveragePool)
+    case l2pool2d(Pool)
     case globalAvgpool, flatten
+    case zeroPadding2d(Margins), cropping2d(Margins)
+    case upsampling2d(Upsampling)
     case globalMaxpool1d(GlobalPool), globalMaxpool2d(GlobalPool)
     case reshape(Reshape)
-    case dropout(Dropout)
+    case dropout(Dropout), alphaDropout(Dropout)
+    case prelu(PReLU)
     case batchnorm(BatchNorm)
     case layernorm(LayerNorm)
+    case groupnorm(GroupNorm)
     case activation(LayerActivation)
     case softmax
     case embedding(Embedding)
@@ -46,10 +51,17 @@ public enum Op: Sendable, Equatable {
         case .globalMaxpool1d: .globalMaxpool1d
         case .globalMaxpool2d: .globalMaxpool2d
         case .flatten: .flatten
+        case .zeroPadding2d: .zeroPadding2d
+        case .cropping2d: .cropping2d
+        case .upsampling2d: .upsampling2d
         case .reshape: .reshape
         case .dropout: .dropout
+        case .alphaDropout: .alphaDropout
+        case .prelu: .prelu
         case .batchnorm: .batchnorm
         case .layernorm: .layernorm
+        case .groupnorm: .groupnorm
+        case .l2pool2d: .l2pool2d
         case .activation: .activation
         case .softmax: .softmax
         case .embedding: .embedding
@@ -83,7 +95,8 @@ public enum Op: Sendable, Equatable {
             .flatten, .reshape, .dropout,
             .batchnorm, .layernorm, .softmax, .embedding, .simpleRNN, .lstm, .gru, .bidirectional, .add, .subtract,
             .multiply, .average, .maximum, .concat, .multiHeadAttention, .positionEmbedding,
-            .sinusoidalPositionEmbedding:
+            .sinusoidalPositionEmbedding, .zeroPadding2d, .cropping2d, .upsampling2d, .alphaDropout, .prelu, .groupnorm,
+            .l2pool2d:
             nil
         }
     }
@@ -100,7 +113,8 @@ public enum Op: Sendable, Equatable {
             .globalMaxpool1d, .globalMaxpool2d, .flatten,
             .reshape, .dropout, .batchnorm, .layernorm, .activation, .softmax, .embedding, .bidirectional, .add,
             .subtract, .multiply, .average, .maximum, .concat, .multiHeadAttention, .positionEmbedding,
-            .sinusoidalPositionEmbedding:
+            .sinusoidalPositionEmbedding, .zeroPadding2d, .cropping2d, .upsampling2d, .alphaDropout, .prelu, .groupnorm,
+            .l2pool2d:
             activation
         }
     }
@@ -116,7 +130,8 @@ public enum Op: Sendable, Equatable {
             .globalAvgpool,
             .globalMaxpool1d, .globalMaxpool2d, .flatten,
             .reshape, .dropout, .batchnorm, .layernorm, .activation, .softmax, .embedding, .add, .subtract, .multiply,
-            .average, .maximum, .concat, .multiHeadAttention, .positionEmbedding, .sinusoidalPositionEmbedding:
+            .average, .maximum, .concat, .multiHeadAttention, .positionEmbedding, .sinusoidalPositionEmbedding,
+            .zeroPadding2d, .cropping2d, .upsampling2d, .alphaDropout, .prelu, .groupnorm, .l2pool2d:
             nil
         }
     }
@@ -131,6 +146,7 @@ public enum Op: Sendable, Equatable {
         case .separableConv2d(let s): s.weights
         case .conv2dTranspose(let t): t.weights
         case .embedding(let e): e.weights
+        case .prelu(let p): p.weights
         case .simpleRNN(let r), .lstm(let r), .gru(let r): r.weights
         case .bidirectional(let b): b.layer.weights
         case .multiHeadAttention(let m): m.weights
@@ -138,7 +154,8 @@ public enum Op: Sendable, Equatable {
         case .input, .maxpool1d, .maxpool2d, .avgpool1d, .avgpool2d, .globalAvgpool, .globalMaxpool1d, .globalMaxpool2d,
             .flatten, .reshape, .dropout,
             .batchnorm, .layernorm, .activation, .softmax, .add, .subtract, .multiply, .average, .maximum, .concat,
-            .sinusoidalPositionEmbedding:
+            .sinusoidalPositionEmbedding, .zeroPadding2d, .cropping2d, .upsampling2d, .alphaDropout, .groupnorm,
+            .l2pool2d:
             nil
         }
     }
@@ -150,12 +167,13 @@ public enum Op: Sendable, Equatable {
         case .depthwiseConv2d(let d): d.window
         case .separableConv2d(let s): s.window
         case .conv2dTranspose(let t): t.window
-        case .maxpool1d(let p), .maxpool2d(let p): p.window
+        case .maxpool1d(let p), .maxpool2d(let p), .l2pool2d(let p): p.window
         case .avgpool1d(let p), .avgpool2d(let p): p.window
         case .input, .dense, .globalAvgpool, .globalMaxpool1d, .globalMaxpool2d, .flatten, .reshape, .dropout,
             .batchnorm, .layernorm, .activation,
             .softmax, .embedding, .simpleRNN, .lstm, .gru, .bidirectional, .add, .subtract, .multiply, .average,
-            .maximum, .concat, .multiHeadAttention, .positionEmbedding, .sinusoidalPositionEmbedding:
+            .maximum, .concat, .multiHeadAttention, .positionEmbedding, .sinusoidalPositionEmbedding, .zeroPadding2d,
+            .cropping2d, .upsampling2d, .alphaDropout, .prelu, .groupnorm:
             nil
         }
     }

@@ -62,6 +62,67 @@ extension Lowerer {
         addGradient(dx, to: node.inputs[0])
     }
 
+    /// alpha_dropout: the dropout mask (salted like dropout's), dropped units at α′, then a·x + b.
+    mutating func lowerAlphaDropout(_ node: Node) {
+        guard case .alphaDropout(let d) = node.op else { preconditionFailure("'\(node.name)' is not alpha_dropout") }
+        let x = value[node.inputs[0]]!
+        guard isTraining else {
+            value[node.id] = x
+            return
+        }
+        dropoutCount += 1
+        dropoutSalt[node.id] = dropoutCount
+        let y = output(node)
+        emit(
+            .alphaDropout(rate: d.rate, count: elements(node), salt: dropoutCount),
+            [Operand(y, .write), Operand(x, .read)], layer: node.name)
+        value[node.id] = y
+    }
+
+    mutating func alphaDropoutGradient(_ node: Node) {
+        guard case .alphaDropout(let d) = node.op else { preconditionFailure("'\(node.name)' is not alpha_dropout") }
+        guard wantsInputGradient(node) else { return }
+        let dx = gradientBuffer(for: node.inputs[0])
+        emit(
+            .alphaDropoutBackward(rate: d.rate, count: elements(node), salt: dropoutSalt[node.id]!),
+            [Operand(dx, .write), Operand(gradient[node.id]!, .read)], layer: node.name)
+        addGradient(dx, to: node.inputs[0])
+    }
+
+    func preluShape(_ node: Node) -> PReLUShape {
+        guard case .prelu(let p) = node.op else { preconditionFailure("'\(node.name)' is not prelu") }
+        let x = graph[node.inputs[0]].shape!.dims
+        return PReLUShape(batch: batch, input: x, alpha: p.alphaShape(x))
+    }
+
+    mutating func lowerPReLU(_ node: Node) {
+        let y = output(node)
+        emit(
+            .prelu(preluShape(node)),
+            [
+                Operand(y, .write), Operand(value[node.inputs[0]]!, .read),
+                Operand(parameters.buffers[node.id]!["alpha"]!, .read),
+            ],
+            layer: node.name)
+        value[node.id] = y
+    }
+
+    mutating func preluGradient(_ node: Node) {
+        let dAlpha = parameterGradient(node, "alpha")
+        let dx = wantsInputGradient(node) ? gradientBuffer(for: node.inputs[0]) : nil
+        if dx != nil || dAlpha != nil {
+            emit(
+                .preluBackward(preluShape(node), inputGradient: dx != nil, alphaGradient: dAlpha != nil),
+                (dx.map { [Operand($0, .write)] } ?? []) + (dAlpha.map { [Operand($0, .write)] } ?? [])
+                    + [
+                        Operand(gradient[node.id]!, .read), Operand(value[node.inputs[0]]!, .read),
+                        Operand(parameters.buffers[node.id]!["alpha"]!, .read),
+                    ], layer: node.name)
+        }
+        if let dx { addGradient(dx, to: node.inputs[0]) }
+        update(node, ["alpha"])
+    }
+
     /// `activation` and `softmax` layers (unless fused into their producer or taken by the loss).
     mutating func lowerActivationLayer(_ node: Node) {
         let x = value[node.inputs[0]]!

@@ -7,6 +7,7 @@ extension Lowerer {
     func normalizationFlags(_ node: Node) -> (epsilon: Double, scale: Bool, center: Bool) {
         if case .batchnorm(let b) = node.op { return (b.epsilon, b.scale, b.center) }
         if case .layernorm(let l) = node.op { return (l.epsilon, l.scale, l.center) }
+        if case .groupnorm(let g) = node.op { return (g.epsilon, g.scale, g.center) }
         preconditionFailure("'\(node.name)' is not a normalization layer")
     }
 
@@ -84,6 +85,44 @@ extension Lowerer {
         let rows = elements(node) / features
         normalizationGradient(node, f, rows: rows, features: features) {
             .layerNormBackward(rows: rows, features: features, scale: $0, center: $1)
+        }
+    }
+
+    /// [B, …, C] as (positions, channels, groups).
+    func groupNormShape(_ node: Node) -> (positions: Int, channels: Int, groups: Int) {
+        guard case .groupnorm(let g) = node.op else { preconditionFailure("'\(node.name)' is not a groupnorm") }
+        let channels = node.shape!.channels
+        return (node.shape!.elementCount / channels, channels, g.groups)
+    }
+
+    mutating func lowerGroupNorm(_ node: Node) {
+        let f = normalizationFlags(node)
+        let p = parameters.buffers[node.id] ?? [:]
+        let s = groupNormShape(node)
+        let y = output(node)
+        value[node.id] = y
+        let mean = buffer("\(node.name).group_mean", [batch, s.groups], .saved)
+        let invStd = buffer("\(node.name).group_inv_std", [batch, s.groups], .saved)
+        saved[node.id] = (mean, invStd)
+        emit(
+            .groupNorm(
+                batch: batch, positions: s.positions, channels: s.channels, groups: s.groups, epsilon: f.epsilon,
+                scale: f.scale, center: f.center),
+            [
+                Operand(y, .write), Operand(mean, .write), Operand(invStd, .write),
+                Operand(value[node.inputs[0]]!, .read),
+            ]
+                + (p["gamma"].map { [Operand($0, .read)] } ?? []) + (p["beta"].map { [Operand($0, .read)] } ?? []),
+            layer: node.name)
+    }
+
+    mutating func groupNormGradient(_ node: Node) {
+        let f = normalizationFlags(node)
+        let s = groupNormShape(node)
+        let b = batch
+        normalizationGradient(node, f, rows: b * s.positions, features: s.channels) {
+            .groupNormBackward(
+                batch: b, positions: s.positions, channels: s.channels, groups: s.groups, scale: $0, center: $1)
         }
     }
 

@@ -232,7 +232,7 @@ extension Lowerer {
                 [Operand(m, .write), Operand(value[node.inputs[0]]!, .read)], layer: node.name)
             mask = m
         case .dropout, .activation, .softmax, .layernorm, .batchnorm, .dense, .positionEmbedding,
-            .sinusoidalPositionEmbedding:
+            .sinusoidalPositionEmbedding, .alphaDropout, .prelu, .groupnorm, .l2pool2d:
             mask = sequenceMask(node.inputs[0])
         case .simpleRNN, .lstm, .gru, .bidirectional:
             mask = recurrentLayer(node).returnSequences ? sequenceMask(node.inputs[0]) : nil
@@ -241,7 +241,8 @@ extension Lowerer {
         case .input, .conv1d, .conv2d, .depthwiseConv2d, .separableConv2d, .conv2dTranspose, .maxpool1d, .maxpool2d,
             .avgpool1d, .avgpool2d, .globalAvgpool, .globalMaxpool1d,
             .globalMaxpool2d, .flatten,
-            .reshape, .add, .subtract, .multiply, .average, .maximum, .concat:
+            .reshape, .add, .subtract, .multiply, .average, .maximum, .zeroPadding2d, .cropping2d, .upsampling2d,
+            .concat:
             mask = nil
         }
         if let mask { sequenceMasks[id] = mask }

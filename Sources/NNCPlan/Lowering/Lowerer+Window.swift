@@ -137,7 +137,8 @@ extension Lowerer {
             .batchnorm,
             .layernorm, .activation, .softmax, .embedding, .simpleRNN, .lstm, .gru, .bidirectional, .add, .subtract,
             .multiply, .average, .maximum,
-            .concat, .multiHeadAttention, .positionEmbedding, .sinusoidalPositionEmbedding:
+            .concat, .multiHeadAttention, .positionEmbedding, .sinusoidalPositionEmbedding, .zeroPadding2d, .cropping2d,
+            .upsampling2d, .alphaDropout, .prelu, .groupnorm, .l2pool2d:
             preconditionFailure("'\(node.name)' is not a pooling layer")
         }
     }
@@ -204,6 +205,24 @@ extension Lowerer {
             .globalAveragePool(batch: s.batch, positions: s.positions, channels: s.channels),
             [Operand(y, .write), Operand(value[node.inputs[0]]!, .read)], layer: node.name)
         value[node.id] = y
+    }
+
+    mutating func lowerL2Pool(_ node: Node) {
+        let y = output(node)
+        emit(.l2Pool(window(node)), [Operand(y, .write), Operand(value[node.inputs[0]]!, .read)], layer: node.name)
+        value[node.id] = y
+    }
+
+    mutating func l2PoolGradient(_ node: Node) {
+        guard wantsInputGradient(node) else { return }
+        let dx = gradientBuffer(for: node.inputs[0])
+        emit(
+            .l2PoolBackward(window(node)),
+            [
+                Operand(dx, .write), Operand(gradient[node.id]!, .read), Operand(value[node.inputs[0]]!, .read),
+                Operand(value[node.id]!, .read),
+            ], layer: node.name)
+        addGradient(dx, to: node.inputs[0])
     }
 
     mutating func globalAveragePoolGradient(_ node: Node) {

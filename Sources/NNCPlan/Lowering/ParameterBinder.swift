@@ -84,6 +84,7 @@ struct ParameterBinder {
                 initializer = layer.weights?.initializer ?? model.weights
             case "bias": initializer = layer.weights?.biasInitializer ?? model.bias
             case "gamma", "moving_variance": initial = 1
+            case "alpha": initializer = layer.weights?.initializer ?? .zeros
             case "swish_beta":
                 if case .learnedSwish(let beta)? = layer.activation { initial = beta } else { initial = 1 }
             default: break

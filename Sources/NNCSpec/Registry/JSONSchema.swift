@@ -109,6 +109,24 @@ public enum JSONSchema {
                     ],
                 ]
             ])
+        case .margins:
+            return orParam([
+                "anyOf": [
+                    ["type": "integer", "minimum": 0],
+                    [
+                        "type": "array", "minItems": rank, "maxItems": rank,
+                        "items": [
+                            "anyOf": [
+                                ["type": "integer", "minimum": 0],
+                                [
+                                    "type": "array", "items": ["type": "integer", "minimum": 0],
+                                    "minItems": 2, "maxItems": 2,
+                                ],
+                            ]
+                        ],
+                    ],
+                ]
+            ])
         case .component(let family): return ["$ref": "#/$defs/\(key(family))"]
         case .list(let element):
             let item = valueSchema(element, rank: rank)

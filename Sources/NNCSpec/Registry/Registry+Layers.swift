@@ -178,9 +178,54 @@ extension Registry {
             transposedConvolution,
             pooling("max", 1), pooling("max", 2), pooling("avg", 1), pooling("avg", 2),
             ComponentKind(
+                "l2pool2d", aliases: ["l2_pooling2d"],
+                doc:
+                    "2-D L2 pooling: the square root of the mean of the squares over each window (PyTorch's LPPool2d(2) takes the square root of the sum: √(window cells) times this); a window of zeros has gradient 0",
+                short: ["pool"], spatialRank: 2,
+                [
+                    Attribute("pool", .spatial(.atLeastOne), .value("2"), "window size"),
+                    Attribute("stride", .spatial(.atLeastOne), .unset(note: "the pool size"), "step between windows"),
+                    Attribute(
+                        "padding", .padding, .value("valid"),
+                        "valid, same, an int, or per dimension (the mean is over the cells inside the input)"),
+                    Attribute(
+                        "rounding", .choice(["floor", "ceil"]), .value("floor"),
+                        "how the output size rounds when windows do not tile the input"),
+                ]),
+            ComponentKind(
                 "global_avgpool", aliases: ["global_average_pooling1d", "global_average_pooling2d"],
                 doc: "average over every axis but the channels: [..., C] → [C]"),
             globalMaxPooling(1), globalMaxPooling(2),
+            ComponentKind(
+                "zero_padding2d", doc: "pads an image [H, W, C] with zero rows and columns: [H + t + b, W + l + r, C]",
+                short: ["padding"], spatialRank: 2,
+                [
+                    Attribute(
+                        "padding", .margins, .value("1"),
+                        "rows and columns added: an int (every side), [h, w] (top and bottom, left and right), or [[top, bottom], [left, right]]"
+                    )
+                ]),
+            ComponentKind(
+                "cropping2d",
+                doc: "removes rows and columns from the edges of an image [H, W, C]: [H − t − b, W − l − r, C]",
+                short: ["cropping"], spatialRank: 2,
+                [
+                    Attribute(
+                        "cropping", .margins, .value("0"),
+                        "rows and columns removed: an int (every side), [h, w] (top and bottom, left and right), or [[top, bottom], [left, right]]"
+                    )
+                ]),
+            ComponentKind(
+                "upsampling2d", aliases: ["up_sampling2d"],
+                doc: "repeats (nearest) or interpolates (bilinear) an image [H, W, C] to [H·size_h, W·size_w, C]",
+                short: ["size"], spatialRank: 2,
+                [
+                    Attribute("size", .spatial(.atLeastOne), .value("2"), "the factor of the rows and of the columns"),
+                    Attribute(
+                        "interpolation", .choice(["nearest", "bilinear"]), .value("nearest"),
+                        "nearest repeats each pixel; bilinear interpolates with half-pixel centers, clamped at the edges (Keras's jax.image.resize, TensorFlow's resize)"
+                    ),
+                ]),
             ComponentKind("flatten", doc: "[d₁, …, dₙ] → [d₁·…·dₙ], a free reshape"),
             ComponentKind(
                 "reshape", doc: "reinterprets the per-sample shape; the element count must not change",
@@ -196,6 +241,27 @@ extension Registry {
                     Attribute("rate", .float(.unitOpen), .required, "probability of dropping a unit")
                 ]),
             ComponentKind(
+                "alpha_dropout",
+                doc:
+                    "dropout that keeps a self-normalizing network's mean and variance (Klambauer et al. 2017): dropped units take selu's negative saturation α′ = −λα ≈ −1.7581, then y = a·x + b with a = ((1 − rate)(1 + rate·α′²))^−½, b = −a·α′·rate; identity at inference",
+                short: ["rate"],
+                [
+                    Attribute("rate", .float(.unitOpen), .required, "probability of dropping a unit")
+                ]),
+            ComponentKind(
+                "prelu",
+                doc:
+                    "parametric ReLU (He et al. 2015): y = x for x > 0, α·x otherwise, with α learned per element of the input (Keras's default) or shared along shared_axes",
+                [
+                    Attribute(
+                        "init", .component(initializers), .value("zeros"),
+                        "initializer of α (Keras: zeros; PyTorch: constant 0.25)"),
+                    Attribute(
+                        "shared_axes", .list(.int(.atLeastOne)), .unset(note: "none: one α per input element"),
+                        "axes along which α is shared, counted as Keras does (1 is the first axis after the batch): [1, 2] on [H, W, C] gives one α per channel"
+                    ),
+                ]),
+            ComponentKind(
                 "batchnorm", aliases: ["batch_normalization"],
                 doc: "normalizes each channel over the batch, then scales and shifts",
                 [
@@ -209,6 +275,18 @@ extension Registry {
                 "layernorm", aliases: ["layer_normalization"],
                 doc: "normalizes each sample over its last axis, then scales and shifts",
                 [
+                    Attribute("epsilon", .float(.positive), .value("0.001"), "added to the variance"),
+                    Attribute("center", .bool, .value("true"), "learn a shift beta"),
+                    Attribute("scale", .bool, .value("true"), "learn a scale gamma"),
+                ]),
+            ComponentKind(
+                "groupnorm", aliases: ["group_normalization"],
+                doc:
+                    "normalizes each sample over its positions and each group of channels (channels last), then scales and shifts per channel (PyTorch's nn.GroupNorm has the same 2 × C parameters; its eps defaults to 1e-5)",
+                short: ["groups"],
+                [
+                    Attribute(
+                        "groups", .int(.atLeastOne), .value("32"), "channel groups; must divide the channels"),
                     Attribute("epsilon", .float(.positive), .value("0.001"), "added to the variance"),
                     Attribute("center", .bool, .value("true"), "learn a shift beta"),
                     Attribute("scale", .bool, .value("true"), "learn a scale gamma"),

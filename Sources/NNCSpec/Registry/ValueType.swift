@@ -54,6 +54,9 @@ public indirect enum ValueType: Sendable {
     case reshapeTarget
     /// `valid`, `same`, `causal`, one int, one int per spatial dimension, or `[lo, hi]` per dimension.
     case padding
+    /// Cells added or removed at each side: one int, one int per spatial dimension, or `[lo, hi]`
+    /// per dimension (zero_padding2d, cropping2d), never a keyword.
+    case margins
     /// A named component (an activation, an initializer, …) in its short or full form.
     case component(Family)
     case list(ValueType)
@@ -78,6 +81,7 @@ public indirect enum ValueType: Sendable {
         case .shape: "a shape: a list of positive integers"
         case .reshapeTarget: "a shape: a list of positive integers, at most one -1"
         case .padding: "valid, same, causal, an integer, or a list of integers"
+        case .margins: "an integer, one per spatial dimension, or [[before, after], …]"
         case .component(let family): "\(family.article) \(family.name)"
         case .list(let element): "a list of \(element.pluralDescription)"
         case .layerNames: "a layer name or a list of layer names"
@@ -92,7 +96,8 @@ public indirect enum ValueType: Sendable {
         case .int: "integers"
         case .float, .number: "numbers"
         case .string: "strings"
-        case .bool, .choice, .spatial, .shape, .reshapeTarget, .padding, .list, .layerNames, .path, .record: "values"
+        case .bool, .choice, .spatial, .shape, .reshapeTarget, .padding, .margins, .list, .layerNames, .path, .record:
+            "values"
         }
     }
 }
