@@ -117,6 +117,8 @@ void nnc_bias_activation(float *y, const float *x, const float *bias, int rows, 
         for (int c = 0; c < cols; c++) yr[c] = xr[c] + bias[c];
     }
     if (act != NNC_ACT_LINEAR) nnc_activation_forward(y, y, (size_t)rows * cols, act, param);
+}
+
 void nnc_reframe(float *y, const float *x, int batch, int h, int w, int c, int oh, int ow, int top, int left) {
     // The output columns j whose source column j + left lies inside x.
     int j0 = left < 0 ? -left : 0;

@@ -288,6 +288,7 @@ import Testing
             node["c"]?.explanations.filter { $0.topic == "output" }.first?.text
                 == "height: in·stride + max(kernel − stride, 0) = 12·3 + max(2 − 3, 0) = 36")
         #expect(a.macs == 12 * 3 * 12 * 2)
+    }
 
     /// Keras 3's MultiHeadAttention (models/verify/keras_attention.py): output shapes,
     /// parameter tensors in its layout, counts, and the arithmetic `summary --explain` shows.
@@ -349,6 +350,8 @@ import Testing
         let learned = try #require(g.nodes.first { $0.name == "learned" })
         #expect(learned.parameters.map(\.shape) == [[16, 64]] && learned.shape?.dims == [12, 64])
         #expect(learned.flops == 12 * 64 && learned.explanations.first?.text == "16 × 64 = 1,024")
+    }
+
     /// Shapes as Keras 3's ZeroPadding2D and Cropping2D give them for each form of the padding
     /// (an int, [h, w], [[top, bottom], [left, right]]): no parameters, no FLOPs.
     @Test func paddingAndCroppingShapes() throws {

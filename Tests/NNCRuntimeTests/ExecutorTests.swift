@@ -140,8 +140,7 @@ import Testing
     /// After warm-up, a training step (and an inference step) makes no heap allocation.
     @Test(arguments: [
         "lenet5.yaml", "resnet_block.yaml", "hinton_dropout_mlp.yaml", "lstm_classifier.yaml", "gru_classifier.yaml",
-        "imdb_embedding_bilstm.yaml", "mobilenet_block.yaml",
-        "imdb_embedding_bilstm.yaml", "snn_mlp.yaml",
+        "imdb_embedding_bilstm.yaml", "mobilenet_block.yaml", "snn_mlp.yaml",
     ])
     func stepsAllocateNothing(model: String) throws {
         try expectNoAllocations(model) { try plan(model, $0) }
@@ -229,6 +228,7 @@ import Testing
             loss: categorical_crossentropy
             """
         try expectNoAllocations("transposed convolutions") { try compile(yaml, $0) }
+    }
 
     /// Position embeddings and multi-head attention with padding and causal masks and dropout, its per-head products
     /// large enough to split over the pool's threads, allocates nothing either.
@@ -245,6 +245,8 @@ import Testing
             loss: sparse_categorical_crossentropy
             """
         try expectNoAllocations("multi-head attention") { try compile(yaml, $0) }
+    }
+
     /// The image layers that move pixels (zero padding, cropping) allocate nothing.
     @Test func imageLayerStepsAllocateNothing() throws {
         let yaml = """

@@ -136,6 +136,12 @@ import Testing
               - activation: relu
               - conv2d_transpose: {filters: 2, kernel: 3, dilation: 2, padding: same, activation: elu}
               - global_avgpool
+              - dense: 2
+            loss: mse
+            init: {bias: {normal: {std: 0.5}}}
+            """
+        ),
+        (
             "zero padding and cropping: each forms, and as each other's gradient",
             """
             input: [5, 4, 2]
@@ -466,8 +472,6 @@ import Testing
     @Test(arguments: [
         "iris_mlp.yaml", "lenet5.yaml", "resnet_block.yaml", "mobilenet_block.yaml", "causal_tcn.yaml",
         "imdb_bow_dropout.yaml",
-        "lstm_classifier.yaml", "gru_classifier.yaml", "imdb_embedding_bilstm.yaml",
-        "iris_mlp.yaml", "lenet5.yaml", "resnet_block.yaml", "causal_tcn.yaml", "imdb_bow_dropout.yaml",
         "lstm_classifier.yaml", "gru_classifier.yaml", "imdb_embedding_bilstm.yaml", "snn_mlp.yaml",
     ])
     func bundledModelsMatchFiniteDifferences(model: String) throws {
