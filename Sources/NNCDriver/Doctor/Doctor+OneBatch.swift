@@ -100,7 +100,7 @@ extension Examination {
 
     /// Dropout and penalties keep a loss from reaching 0: said when the target is missed.
     var regularizationNote: String? {
-        let dropout = graph.nodes.contains { $0.op.kind == .dropout }
+        let dropout = graph.nodes.contains { [.dropout, .alphaDropout].contains($0.op.kind) }
         let regularization = graph.training.regularization.penalty
         let penalty = regularization.l1 > 0 || regularization.l2 > 0
         guard dropout || penalty else { return nil }
