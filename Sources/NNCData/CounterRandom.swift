@@ -6,7 +6,7 @@
 struct CounterRandom {
     /// Independent uses of one seed.
     enum Stream: UInt64 {
-        case split = 1, shuffle, augment, generate
+        case split = 1, shuffle, augment, generate, bootstrap
     }
 
     private var state: UInt64

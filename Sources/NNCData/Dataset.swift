@@ -82,3 +82,12 @@ extension Dataset {
     /// Sample `i`'s stored values (token ids for token inputs).
     public func sample(_ i: Int) -> ArraySlice<Float> { features[(i * storedWidth)..<((i + 1) * storedWidth)] }
 }
+
+extension Dataset {
+    /// A bootstrap sample: `count` samples drawn uniformly with replacement (about 63% of them
+    /// distinct), from `seed` alone (bagging: each ensemble member its own sample).
+    public func bootstrap(seed: UInt64) -> Dataset {
+        var random = CounterRandom(seed: seed, stream: .bootstrap, counter: 0)
+        return subset((0..<count).map { _ in random.below(count) })
+    }
+}

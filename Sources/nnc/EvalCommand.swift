@@ -17,8 +17,14 @@ struct EvalCommand: ParsableCommand {
     @Argument(help: "The model file the weights were trained with.")
     var model: String
 
-    @Option(help: "The weights file (default: runs/<model>/weights.safetensors, or train.checkpoint.dir).")
-    var weights: String?
+    @Option(
+        help:
+            "The weights file (default: runs/<model>/weights.safetensors, or train.checkpoint.dir). Repeat it, or name an ensemble folder (nnc train --seeds), to evaluate a committee."
+    )
+    var weights: [String] = []
+
+    @Flag(help: "With several weights: a majority vote of the members' classes instead of their mean probabilities.")
+    var vote = false
 
     @Option(help: "Which split: test, validation or train.")
     var split: Split = .test
@@ -37,7 +43,9 @@ struct EvalCommand: ParsableCommand {
 
     func run() throws {
         do throws(any Error) {
-            let session = try InferenceSession.make(model: model, weights: weights)
+            let files = try Ensemble.weightsFiles(weights)
+            if files.count > 1 { return try evaluateEnsemble(files) }
+            let session = try InferenceSession.make(model: model, weights: files.first)
             Terminal.report(session.warnings)
             let data = try session.data(seed: TrainingOptions(graph: session.graph, modelFile: session.spec.file).seed)
             let chosen: Dataset? =
@@ -78,6 +86,30 @@ struct EvalCommand: ParsableCommand {
             throw ExitCode(1)
         }
     }
+
+    /// Each member and their committee on the split.
+    func evaluateEnsemble(_ files: [String]) throws {
+        let evaluation = try Ensemble.evaluate(
+            model: model, weights: files, rule: vote ? .vote : .mean, threads: OptionChecks.threads(threads),
+            split: split.rawValue
+        ) { session throws(TrainingFailure) in
+            let data = try session.data(seed: TrainingOptions(graph: session.graph, modelFile: session.spec.file).seed)
+            let chosen: Dataset? =
+                switch split {
+                case .test: data.test
+                case .validation: data.validation
+                case .train: data.train
+                }
+            guard let chosen else {
+                throw TrainingFailure([
+                    Diagnostic.error(
+                        .missingKey, "the spec's data has no \(split.rawValue) split", at: session.spec.inputLocation)
+                ])
+            }
+            return chosen
+        }
+        print(format == .json ? evaluation.json : evaluation.text)
+    }
 }
 
 extension Terminal {
@@ -86,4 +118,5 @@ extension Terminal {
         let color = isatty(2) == 1 && ProcessInfo.processInfo.environment["NO_COLOR"] == nil
         printError(DiagnosticRenderer(useColor: color).render(diagnostics))
     }
+
 }

@@ -18,8 +18,14 @@ struct PredictCommand: ParsableCommand {
     @Argument(help: "The model file the weights were trained with.")
     var model: String
 
-    @Option(help: "The weights file (default: runs/<model>/weights.safetensors).")
-    var weights: String?
+    @Option(
+        help:
+            "The weights file (default: runs/<model>/weights.safetensors). Repeat it, or name an ensemble folder (nnc train --seeds), to predict with a committee."
+    )
+    var weights: [String] = []
+
+    @Flag(help: "With several weights: a majority vote of the members' classes instead of their mean probabilities.")
+    var vote = false
 
     @Option(help: "A file of inputs to predict (default: the spec's test split).")
     var input: String?
@@ -42,45 +48,64 @@ struct PredictCommand: ParsableCommand {
 
     func run() throws {
         do throws(any Error) {
-            let session = try InferenceSession.make(model: model, weights: weights, readingData: input == nil)
-            Terminal.report(session.warnings)
-            let dataset =
-                try input.map { try session.inputs(from: $0) }
-                ?? session.data(
-                    seed: TrainingOptions(graph: session.graph, modelFile: session.spec.file).seed, purpose: .prediction
-                ).test
-            guard let dataset else {
-                Terminal.printError("error: the spec's data has no test split; name a file of inputs with --input")
-                throw ExitCode(1)
+            let files = try Ensemble.weightsFiles(weights)
+            if files.count > 1 {
+                let committee = try Ensemble.evaluate(
+                    model: model, weights: files, rule: vote ? .vote : .mean, threads: OptionChecks.threads(threads),
+                    split: input ?? "test", readingData: input == nil, prepare: samples)
+                return try show(
+                    Prediction.make(
+                        outputs: committee.combined, dataset: committee.dataset, classifier: committee.isClassifier))
             }
+            let session = try InferenceSession.make(model: model, weights: files.first, readingData: input == nil)
+            Terminal.report(session.warnings)
+            let dataset = try samples(session)
             let evaluator = try session.evaluator(
                 batch: min(max(dataset.count, 1), 256), threads: OptionChecks.threads(threads), withLoss: false)
             let outputs = try evaluator.predict(try BatchFiller(dataset))
-            let predictions = Prediction.make(outputs: outputs, dataset: dataset, classifier: session.isClassifier)
-            switch format {
-            case .json:
-                try printJSON(predictions.map(\.json))
-            case .csv:
-                print(Prediction.csvHeader(predictions))
-                for p in predictions { print(p.csv) }
-            case .text:
-                let shown = limit > 0 ? predictions.prefix(limit) : predictions[...]
-                for p in shown { print(p.text) }
-                if shown.count < predictions.count {
-                    print("… \((predictions.count - shown.count).grouped) more (--limit 0 prints all)")
-                }
-                if let accuracy = Prediction.accuracy(predictions) {
-                    print(
-                        "accuracy on the \(predictions.count.grouped) labelled samples: \(String(format: "%.4f", accuracy))"
-                    )
-                }
-            }
+            try show(Prediction.make(outputs: outputs, dataset: dataset, classifier: session.isClassifier))
         } catch let failure as TrainingFailure {
             Terminal.report(failure.diagnostics)
             throw ExitCode(1)
         } catch let error as DataError {
             Terminal.report([error.diagnostic])
             throw ExitCode(1)
+        }
+    }
+
+    /// The samples to predict: the --input file's, else the spec's test split.
+    func samples(_ session: InferenceSession) throws(TrainingFailure) -> Dataset {
+        if let input { return try session.inputs(from: input) }
+        let seed = TrainingOptions(graph: session.graph, modelFile: session.spec.file).seed
+        guard let test = try session.data(seed: seed, purpose: .prediction).test else {
+            throw TrainingFailure([
+                Diagnostic.error(
+                    .missingKey, "the spec's data has no test split; name a file of inputs with --input",
+                    at: session.spec.inputLocation)
+            ])
+        }
+        return test
+    }
+
+    /// Prints the predictions in the chosen format.
+    func show(_ predictions: [Prediction]) throws {
+        switch format {
+        case .json:
+            try printJSON(predictions.map(\.json))
+        case .csv:
+            print(Prediction.csvHeader(predictions))
+            for p in predictions { print(p.csv) }
+        case .text:
+            let shown = limit > 0 ? predictions.prefix(limit) : predictions[...]
+            for p in shown { print(p.text) }
+            if shown.count < predictions.count {
+                print("… \((predictions.count - shown.count).grouped) more (--limit 0 prints all)")
+            }
+            if let accuracy = Prediction.accuracy(predictions) {
+                print(
+                    "accuracy on the \(predictions.count.grouped) labelled samples: \(String(format: "%.4f", accuracy))"
+                )
+            }
         }
     }
 }

@@ -54,16 +54,37 @@ struct TrainCommand: ParsableCommand {
     @Flag(help: "Never color diagnostics.")
     var noColor = false
 
+    @Option(
+        help:
+            "Train an ensemble of this many members (seeds seed, seed + 1, …), each in its own run folder (member-1, …) under the run folder, then score the committee on the test split."
+    )
+    var seeds: Int?
+
+    @Flag(help: "With --seeds: each member trains on its own bootstrap sample of the training data (bagging).")
+    var bagging = false
+
     func validate() throws {
         if model == nil && resume == nil { throw ValidationError("give a model file, or --resume DIR") }
         try OptionChecks.check(epochs, "epochs", in: OptionChecks.specInteger)
         try OptionChecks.check(batchSize, "batch-size", in: OptionChecks.specInteger)
         try OptionChecks.check(threads, "threads", in: OptionChecks.threads)
+        try OptionChecks.check(seeds, "seeds", in: 2...1000)
+        if bagging && seeds == nil { throw ValidationError("--bagging trains ensemble members: give --seeds N") }
+        if seeds != nil && (resume != nil || model == nil) {
+            throw ValidationError("--seeds trains a new ensemble; resume a member with --resume FOLDER/member-K")
+        }
     }
 
     func run() throws {
-        let overrides = TrainingOptions.Overrides(
-            epochs: epochs, batchSize: batchSize, seed: seed, threads: threads, outputDirectory: out)
+        if let seeds { return try trainEnsemble(members: seeds) }
+        _ = try train(
+            TrainingOptions.Overrides(
+                epochs: epochs, batchSize: batchSize, seed: seed, threads: threads, outputDirectory: out))
+    }
+
+    /// One run with `overrides`; its result, or the exit the run ends with. An ensemble's
+    /// members print no JSON of their own: the ensemble's object is the one.
+    func train(_ overrides: TrainingOptions.Overrides, printsJSON: Bool = true) throws -> TrainingResult {
         let printer: TrainingObserver = quiet ? SilentObserver() : ProgressPrinter(toStandardError: format == .json)
         let session: TrainingSession
         do {
@@ -82,7 +103,7 @@ struct TrainCommand: ParsableCommand {
             report(error.diagnostics)
             throw ExitCode(1)
         }
-        if format == .json { print(TrainingReport.json(result)) }
+        if format == .json && printsJSON { print(TrainingReport.json(result)) }
         // Files that could not be written although the run finished (its weights are saved).
         report(result.unwritten)
         if result.interrupted {
@@ -95,6 +116,58 @@ struct TrainCommand: ParsableCommand {
             )
         }
         if !result.unwritten.isEmpty { throw ExitCode(1) }
+        return result
+    }
+
+    /// `--seeds N`: N runs into member-1 … member-N of the run folder, the manifest, and the
+    /// committee scored on the test split beside each member.
+    func trainEnsemble(members: Int) throws {
+        let folder: (path: String, seed: UInt64, name: String)
+        do {
+            folder = try Ensemble.folder(model: model!, out: out, seed: seed)
+        } catch {
+            report(error.diagnostics)
+            throw ExitCode(1)
+        }
+        var weights: [String] = []
+        var seeds: [UInt64] = []
+        for k in 0..<members {
+            let memberSeed = folder.seed &+ UInt64(k)
+            if !quiet { Terminal.printError("ensemble member \(k + 1) of \(members), seed \(memberSeed)") }
+            let result = try train(
+                TrainingOptions.Overrides(
+                    epochs: epochs, batchSize: batchSize, seed: memberSeed, threads: threads,
+                    outputDirectory: (folder.path as NSString).appendingPathComponent("member-\(k + 1)"),
+                    bagging: bagging ? true : nil), printsJSON: false)
+            weights.append(result.weightsPath)
+            seeds.append(memberSeed)
+        }
+        let manifest = Ensemble.Manifest(
+            model: folder.name, members: (1...members).map { "member-\($0)/weights.safetensors" }, seeds: seeds,
+            bagging: bagging)
+        do {
+            try Ensemble.write(manifest, in: folder.path)
+        } catch {
+            Terminal.printError("error: the ensemble's manifest could not be written in '\(folder.path)': \(error)")
+            throw ExitCode(1)
+        }
+        do {
+            let evaluation = try Ensemble.evaluate(
+                model: model!, weights: weights, rule: .mean, threads: OptionChecks.threads(threads), split: "test"
+            ) { session throws(TrainingFailure) in
+                guard let test = try session.data(seed: folder.seed).test else {
+                    throw TrainingFailure([])
+                }
+                return test
+            }
+            if format == .json { print(evaluation.json) } else if !quiet { print(evaluation.text) }
+        } catch  where error.diagnostics.isEmpty {
+            if !quiet { print("ensemble: \(folder.path) (no test split to score it on)") }
+        } catch {
+            report(error.diagnostics)
+            throw ExitCode(1)
+        }
+        if !quiet, format == .text { print("ensemble: \(folder.path)/\(Ensemble.manifestName)") }
     }
 
     func report(_ diagnostics: [Diagnostic]) {

@@ -40,22 +40,26 @@ public struct TrainingOptions: Sendable {
         public var seed: UInt64?
         public var threads: Int?
         public var outputDirectory: String?
+        /// Train on a bootstrap sample of the training data, drawn from the seed (an
+        /// ensemble member with `--bagging`); a checkpoint keeps it, so a resume draws the same.
+        public var bagging: Bool?
         public init(
             epochs: Int? = nil, batchSize: Int? = nil, seed: UInt64? = nil, threads: Int? = nil,
-            outputDirectory: String? = nil
+            outputDirectory: String? = nil, bagging: Bool? = nil
         ) {
             self.epochs = epochs
             self.batchSize = batchSize
             self.seed = seed
             self.threads = threads
             self.outputDirectory = outputDirectory
+            self.bagging = bagging
         }
 
         /// These overrides, with `saved`'s filling the ones not given (the folder excepted).
         public func resuming(_ saved: Overrides) -> Overrides {
             Overrides(
                 epochs: epochs ?? saved.epochs, batchSize: batchSize ?? saved.batchSize, seed: seed ?? saved.seed,
-                threads: threads ?? saved.threads, outputDirectory: outputDirectory)
+                threads: threads ?? saved.threads, outputDirectory: outputDirectory, bagging: bagging ?? saved.bagging)
         }
     }
 
@@ -96,6 +100,7 @@ public struct TrainingOptions: Sendable {
         if overrides.seed != nil { overridden.insert("seed") }
         if overrides.threads != nil { overridden.insert("threads") }
         if overrides.outputDirectory != nil { overridden.insert("out") }
+        if overrides.bagging == true { overridden.insert("bagging") }
     }
 
     /// The learning rate and momentum of one optimizer step.

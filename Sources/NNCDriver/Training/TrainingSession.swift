@@ -63,7 +63,8 @@ public struct TrainingSession {
         let lock = try RunFolderLock.acquire(
             options.outputDirectory, at: SourceLocation(file: spec.file, line: 0, column: 0))
         do throws(TrainingFailure) {
-            let data = try DataLoading.load(spec, graph: graph, seed: options.seed, purpose: .training)
+            var data = try DataLoading.load(spec, graph: graph, seed: options.seed, purpose: .training)
+            if overrides.bagging == true { data.train = data.train.bootstrap(seed: options.seed) }
             let trainer = try Trainer(spec: spec, graph: graph, data: data, options: options)
             trainer.runLock = lock
             var notes: [String] = []
