@@ -21,21 +21,12 @@ struct DoctorCommand: ParsableCommand {
 
     @OptionGroup var options: ModelOptions
 
-    @Option(name: .customLong("batch-size"), help: "Samples per step (overrides train.batch_size).")
-    var batchSize: Int?
-
-    @Option(help: "Seed of every random choice (overrides train.seed).")
-    var seed: UInt64?
-
-    @Option(help: "Threads (default: all cores, at most 256).")
-    var threads: Int?
+    @OptionGroup var settings: RunOptions
 
     @Option(help: "Most steps the single batch may take to be learned by heart.")
     var steps = 500
 
     func validate() throws {
-        try OptionChecks.check(batchSize, "batch-size", in: OptionChecks.specInteger)
-        try OptionChecks.check(threads, "threads", in: OptionChecks.threads)
         try OptionChecks.check(steps, "steps", in: 1...100_000)
     }
 
@@ -51,7 +42,9 @@ struct DoctorCommand: ParsableCommand {
         let report: Doctor.Report
         do {
             report = try Doctor.examine(
-                source, settings: Doctor.Settings(batchSize: batchSize, seed: seed, threads: threads, steps: steps))
+                source,
+                settings: Doctor.Settings(
+                    batchSize: settings.batchSize, seed: settings.seed, threads: settings.threads, steps: steps))
         } catch {
             // Spec and data errors go to stderr, as `train` reports them, in either format.
             options.report(error.diagnostics)

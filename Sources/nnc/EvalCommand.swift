@@ -35,7 +35,18 @@ struct EvalCommand: ParsableCommand {
     @Option(help: "Output format: text or json.")
     var format: OutputFormat = .text
 
-    enum Split: String, ExpressibleByArgument, CaseIterable { case test, validation, train }
+    enum Split: String, ExpressibleByArgument, CaseIterable {
+        case test, validation, train
+
+        /// This split of the data, if it has one.
+        func of(_ data: TrainingData) -> Dataset? {
+            switch self {
+            case .test: data.test
+            case .validation: data.validation
+            case .train: data.train
+            }
+        }
+    }
 
     func validate() throws {
         try OptionChecks.check(threads, "threads", in: OptionChecks.threads)
@@ -48,13 +59,7 @@ struct EvalCommand: ParsableCommand {
             let session = try InferenceSession.make(model: model, weights: files.first)
             Terminal.report(session.warnings)
             let data = try session.data(seed: TrainingOptions(graph: session.graph, modelFile: session.spec.file).seed)
-            let chosen: Dataset? =
-                switch split {
-                case .test: data.test
-                case .validation: data.validation
-                case .train: data.train
-                }
-            guard let dataset = chosen else {
+            guard let dataset = split.of(data) else {
                 Terminal.printError(
                     "error: the spec's data has no \(split.rawValue) split (add data.\(split.rawValue)\(split == .train ? "" : " or a \(split.rawValue)_split"))"
                 )
@@ -94,13 +99,7 @@ struct EvalCommand: ParsableCommand {
             split: split.rawValue
         ) { session throws(TrainingFailure) in
             let data = try session.data(seed: TrainingOptions(graph: session.graph, modelFile: session.spec.file).seed)
-            let chosen: Dataset? =
-                switch split {
-                case .test: data.test
-                case .validation: data.validation
-                case .train: data.train
-                }
-            guard let chosen else {
+            guard let chosen = split.of(data) else {
                 throw TrainingFailure([
                     Diagnostic.error(
                         .missingKey, "the spec's data has no \(split.rawValue) split", at: session.spec.inputLocation)

@@ -32,14 +32,7 @@ struct LRFindCommand: ParsableCommand {
     @Option(help: "Training samples to cycle through (default: all).")
     var subset: Int?
 
-    @Option(name: .customLong("batch-size"), help: "Samples per step (overrides train.batch_size).")
-    var batchSize: Int?
-
-    @Option(help: "Seed of every random choice (overrides train.seed).")
-    var seed: UInt64?
-
-    @Option(help: "Threads (default: all cores, at most 256).")
-    var threads: Int?
+    @OptionGroup var settings: RunOptions
 
     @Option(help: "Where to write the SVG curve (default: runs/<model>/lr-find.svg).")
     var svg: String?
@@ -50,8 +43,6 @@ struct LRFindCommand: ParsableCommand {
         if end <= start { throw ValidationError("--end must be larger than --start") }
         try OptionChecks.check(steps, "steps", in: 2...100_000)
         try OptionChecks.check(subset, "subset", in: 1...OptionChecks.specInteger.upperBound)
-        try OptionChecks.check(batchSize, "batch-size", in: OptionChecks.specInteger)
-        try OptionChecks.check(threads, "threads", in: OptionChecks.threads)
     }
 
     func run() throws {
@@ -67,8 +58,9 @@ struct LRFindCommand: ParsableCommand {
             result = try RateFinder.run(
                 source,
                 settings: RateFinder.Settings(
-                    start: start, end: end, steps: steps, subset: subset, batchSize: batchSize, seed: seed,
-                    threads: threads))
+                    start: start, end: end, steps: steps, subset: subset, batchSize: settings.batchSize,
+                    seed: settings.seed,
+                    threads: settings.threads))
         } catch {
             options.report(error.diagnostics)
             throw ExitCode(1)

@@ -94,17 +94,7 @@ public enum Doctor {
     /// Examines the model in `source`. Spec and data errors (what `check` and `train` would
     /// refuse) are thrown; everything the doctor finds is in the report.
     public static func examine(_ source: SourceFile, settings: Settings) throws(TrainingFailure) -> Report {
-        let checked = Driver.check(source, readingData: true)
-        guard !checked.hasErrors, let spec = checked.spec, let graph = checked.graph, graph.isComplete else {
-            throw TrainingFailure(checked.diagnostics)
-        }
-        guard graph.training.loss != nil else {
-            throw TrainingFailure([
-                Diagnostic.error(
-                    .missingKey, "the doctor trains the model, which needs a 'loss'", at: spec.inputLocation,
-                    help: "add e.g. `loss: categorical_crossentropy`")
-            ])
-        }
+        let (spec, graph, _) = try TrainingSession.trainable(source)
         let overrides = TrainingOptions.Overrides(
             batchSize: settings.batchSize, seed: settings.seed, threads: settings.threads)
         let options = TrainingOptions(graph: graph, modelFile: spec.file, overrides: overrides)

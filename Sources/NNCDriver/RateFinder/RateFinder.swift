@@ -69,17 +69,7 @@ public enum RateFinder {
     static let explosion = 4.0
 
     public static func run(_ source: SourceFile, settings: Settings) throws(TrainingFailure) -> Result {
-        let checked = Driver.check(source, readingData: true)
-        guard !checked.hasErrors, let spec = checked.spec, let graph = checked.graph, graph.isComplete else {
-            throw TrainingFailure(checked.diagnostics)
-        }
-        guard graph.training.loss != nil else {
-            throw TrainingFailure([
-                Diagnostic.error(
-                    .missingKey, "the range test trains the model, which needs a 'loss'", at: spec.inputLocation,
-                    help: "add e.g. `loss: categorical_crossentropy`")
-            ])
-        }
+        let (spec, graph, _) = try TrainingSession.trainable(source)
         let overrides = TrainingOptions.Overrides(
             batchSize: settings.batchSize, seed: settings.seed, threads: settings.threads)
         let options = TrainingOptions(graph: graph, modelFile: spec.file, overrides: overrides)

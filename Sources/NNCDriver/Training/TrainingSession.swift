@@ -40,17 +40,7 @@ public struct TrainingSession {
                 overrides = given.resuming(saved)
             }
         }
-        let checked = Driver.check(source, readingData: true)
-        guard !checked.hasErrors, let spec = checked.spec, let graph = checked.graph, graph.isComplete else {
-            throw TrainingFailure(checked.diagnostics)
-        }
-        guard graph.training.loss != nil else {
-            throw TrainingFailure([
-                Diagnostic.error(
-                    .missingKey, "a model trains only with a 'loss'", at: spec.inputLocation,
-                    help: "add e.g. `loss: categorical_crossentropy`")
-            ])
-        }
+        let (spec, graph, checked) = try trainable(source)
         var options = TrainingOptions(graph: graph, modelFile: spec.file, overrides: overrides)
         if overrides.outputDirectory == nil, let resume, graph.training.train.checkpoint?.directory == nil {
             // Resuming writes on into the folder it resumes from.
@@ -75,6 +65,23 @@ public struct TrainingSession {
             lock.abandon()
             throw error
         }
+    }
+
+    /// The checked spec and graph of a model to train (with its data headers compared), or
+    /// what stops it: a check error or no loss. `train`, `doctor` and `lr-find` start here.
+    static func trainable(_ source: SourceFile) throws(TrainingFailure) -> (ModelSpec, Graph, CheckResult) {
+        let checked = Driver.check(source, readingData: true)
+        guard !checked.hasErrors, let spec = checked.spec, let graph = checked.graph, graph.isComplete else {
+            throw TrainingFailure(checked.diagnostics)
+        }
+        guard graph.training.loss != nil else {
+            throw TrainingFailure([
+                Diagnostic.error(
+                    .missingKey, "a model trains only with a 'loss'", at: spec.inputLocation,
+                    help: "add e.g. `loss: categorical_crossentropy`")
+            ])
+        }
+        return (spec, graph, checked)
     }
 
     /// The spec to train: the model file, or with only `--resume`, the text the checkpoint

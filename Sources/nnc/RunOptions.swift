@@ -1,0 +1,19 @@
+import ArgumentParser
+
+/// The run settings the tools that train a copy of the model share with `train` (`doctor`,
+/// `lr-find`): each overrides the spec's value when given.
+struct RunOptions: ParsableArguments {
+    @Option(name: .customLong("batch-size"), help: "Samples per step (overrides train.batch_size).")
+    var batchSize: Int?
+
+    @Option(help: "Seed of every random choice (overrides train.seed).")
+    var seed: UInt64?
+
+    @Option(help: "Threads (default: all cores, at most 256).")
+    var threads: Int?
+
+    func validate() throws {
+        try OptionChecks.check(batchSize, "batch-size", in: OptionChecks.specInteger)
+        try OptionChecks.check(threads, "threads", in: OptionChecks.threads)
+    }
+}
