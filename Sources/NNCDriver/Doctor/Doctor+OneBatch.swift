@@ -12,7 +12,7 @@ extension Examination {
     /// The loss must fall below this fraction of its first value.
     static let overfitTarget = 0.1
     /// A loss this many times its first value has diverged for good (`train`'s E0520 rule:
-    /// a large but sound learning rate can spike the loss a few hundred times and recover).
+    /// a large but sound learning rate can spike the loss and recover).
     static let explosion = 10_000.0
 
     mutating func examineOneBatch() throws(TrainingFailure) {
@@ -50,12 +50,14 @@ extension Examination {
             return
         }
         let regularized = regularizationNote
-        let dead = forward(run).filter { ($0.deadFraction ?? 0) > 0.5 }.map {
-            "after these steps \(percent($0.deadFraction!)) of the ReLU units of '\($0.layer)' output 0 on every sample: steps too large pushed them below zero, where they receive no gradient"
-        }
         let highest = losses.filter(\.isFinite).max() ?? .nan
         // Diverged: blew up, rose past ten times its start, or ended at twice it or more.
-        if !last.isFinite || highest > 10 * first || last > 2 * first {
+        let diverged = !last.isFinite || highest > 10 * first || last > 2 * first
+        let dead = forward(run).filter { ($0.deadFraction ?? 0) > 0.5 }.map {
+            "after these steps \(percent($0.deadFraction!)) of the ReLU units of '\($0.layer)' output 0 on every sample"
+                + (diverged ? ": steps too large pushed them below zero" : "") + ", where they receive no gradient"
+        }
+        if diverged {
             findings.append(
                 Diagnostic.error(
                     .doctorDiverged,
@@ -67,7 +69,7 @@ extension Examination {
             findings.append(
                 Diagnostic.error(
                     .doctorCannotOverfit,
-                    "trained alone on \(what) for \(losses.count) steps, the loss only went from \(format(first)) to \(format(last)) (the target is \(format(Self.overfitTarget * first))): a model that cannot learn a handful of samples by heart will not learn the data",
+                    "trained alone on \(what) for \(losses.count) steps, the loss only went from \(format(first)) to \(format(last)) (the target is \(format(Self.overfitTarget * first))): a model that cannot learn one batch by heart will not learn the data",
                     at: learningRateLocation, label: rate, notes: dead + (regularized.map { [$0] } ?? []),
                     help:
                         "check that the loss suits the output (softmax with categorical cross-entropy, sigmoid with binary), that no layer is frozen or cut off, and that the learning rate is not far too small; `--steps` gives it more steps"
