@@ -31,20 +31,10 @@ struct DoctorCommand: ParsableCommand {
     }
 
     func run() throws {
-        let source: SourceFile
-        do {
-            source = try Driver.loadSource(options.model)
-        } catch {
-            let result = options.check()
-            options.report(result.diagnostics)
-            throw ExitCode(1)
-        }
+        let source = try options.source()
         let report: Doctor.Report
         do {
-            report = try Doctor.examine(
-                source,
-                settings: Doctor.Settings(
-                    batchSize: settings.batchSize, seed: settings.seed, threads: settings.threads, steps: steps))
+            report = try Doctor.examine(source, settings: Doctor.Settings(overrides: settings.overrides, steps: steps))
         } catch {
             // Spec and data errors go to stderr, as `train` reports them, in either format.
             options.report(error.diagnostics)

@@ -46,21 +46,13 @@ struct LRFindCommand: ParsableCommand {
     }
 
     func run() throws {
-        let source: SourceFile
-        do {
-            source = try Driver.loadSource(options.model)
-        } catch {
-            options.report(options.check().diagnostics)
-            throw ExitCode(1)
-        }
+        let source = try options.source()
         let result: RateFinder.Result
         do {
             result = try RateFinder.run(
                 source,
                 settings: RateFinder.Settings(
-                    start: start, end: end, steps: steps, subset: subset, batchSize: settings.batchSize,
-                    seed: settings.seed,
-                    threads: settings.threads))
+                    start: start, end: end, steps: steps, subset: subset, overrides: settings.overrides))
         } catch {
             options.report(error.diagnostics)
             throw ExitCode(1)

@@ -35,6 +35,16 @@ struct ModelOptions: ParsableArguments {
         }
     }
 
+    /// The model file's text; an unreadable file is reported (E0105) and exits with 1.
+    func source() throws -> SourceFile {
+        do {
+            return try Driver.loadSource(model)
+        } catch {
+            report(check().diagnostics)
+            throw ExitCode(1)
+        }
+    }
+
     /// Loads, checks and compiles the model; diagnostics as `check` gives them.
     func compile(_ options: LoweringOptions) -> CompileResult {
         do {

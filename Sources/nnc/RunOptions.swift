@@ -1,4 +1,5 @@
 import ArgumentParser
+import NNCDriver
 
 /// The run settings the tools that train a copy of the model share with `train` (`doctor`,
 /// `lr-find`): each overrides the spec's value when given.
@@ -11,6 +12,8 @@ struct RunOptions: ParsableArguments {
 
     @Option(help: "Threads (default: all cores, at most 256).")
     var threads: Int?
+
+    var overrides: TrainingOptions.Overrides { .init(batchSize: batchSize, seed: seed, threads: threads) }
 
     func validate() throws {
         try OptionChecks.check(batchSize, "batch-size", in: OptionChecks.specInteger)

@@ -27,12 +27,12 @@ import Testing
 
     /// The settings of a `# doctor --steps N --batch-size N` first line.
     static func settings(_ text: String) -> Doctor.Settings {
-        var settings = Doctor.Settings(threads: 2)
+        var settings = Doctor.Settings(overrides: .init(threads: 2))
         guard let first = text.split(separator: "\n").first, first.hasPrefix("# doctor ") else { return settings }
         let words = first.dropFirst("# doctor ".count).split(separator: " ").map(String.init)
         for (flag, value) in zip(words, words.dropFirst()) {
             if flag == "--steps" { settings.steps = Int(value)! }
-            if flag == "--batch-size" { settings.batchSize = Int(value)! }
+            if flag == "--batch-size" { settings.overrides.batchSize = Int(value)! }
         }
         return settings
     }
@@ -78,7 +78,8 @@ import Testing
         let options = TrainingOptions(graph: graph, modelFile: source)
         let data = try DataLoading.load(spec, graph: graph, seed: options.seed)
         var examination = Examination(
-            spec: spec, graph: graph, options: options, data: data, settings: Doctor.Settings(threads: 1))
+            spec: spec, graph: graph, options: options, data: data,
+            settings: Doctor.Settings(overrides: .init(threads: 1)))
         func tensor(changed: Bool) -> Doctor.TensorStatistics {
             Doctor.TensorStatistics(
                 layer: "dense", name: "kernel", trainable: false, weightNorm: 1, gradientNorm: nil,
@@ -99,7 +100,7 @@ import Testing
     func bundledModelsAreHealthy(_ model: String) throws {
         let path = Repo.models.appendingPathComponent(model).path
         let report = try Doctor.examine(
-            try Driver.loadSource(path), settings: Doctor.Settings(threads: 2))
+            try Driver.loadSource(path), settings: Doctor.Settings(overrides: .init(threads: 2)))
         #expect(!report.hasErrors, "\(model): \(report.findings.map { "\($0.code.rawValue) \($0.message)" })")
         #expect(
             report.checks.map(\.name) == [

@@ -34,7 +34,8 @@ import Testing
     ])
     func theSuggestionTrainsTheModel(_ model: String, _ optimizer: String, _ bound: Double) throws {
         let path = Repo.models.appendingPathComponent("\(model).yaml").path
-        let found = try RateFinder.run(try Driver.loadSource(path), settings: RateFinder.Settings(threads: 2))
+        let found = try RateFinder.run(
+            try Driver.loadSource(path), settings: RateFinder.Settings(overrides: .init(threads: 2)))
         let rate = try #require(found.steepest)
         #expect(rate > found.points.first!.learningRate && rate < found.lowest!.learningRate)
         let s = try Scratch()

@@ -141,7 +141,7 @@ extension Examination {
         let start = findings.count
         let given = graph.training.train.batchSize
         let rate = options.baseLearningRate
-        guard let batch = settings.batchSize, batch != given else {
+        guard let batch = settings.overrides.batchSize, batch != given else {
             record("learning rate", since: start, "\(format(rate)) at batch \(options.batchSize) (the spec's)")
             return
         }

@@ -78,15 +78,12 @@ public enum Doctor {
 
     /// The command line's settings.
     public struct Settings: Sendable {
-        public var batchSize: Int?
-        public var seed: UInt64?
-        public var threads: Int?
+        /// Batch size, seed and threads instead of the spec's.
+        public var overrides: TrainingOptions.Overrides
         /// The single batch's step budget.
         public var steps: Int
-        public init(batchSize: Int? = nil, seed: UInt64? = nil, threads: Int? = nil, steps: Int = 500) {
-            self.batchSize = batchSize
-            self.seed = seed
-            self.threads = threads
+        public init(overrides: TrainingOptions.Overrides = .init(), steps: Int = 500) {
+            self.overrides = overrides
             self.steps = steps
         }
     }
@@ -94,11 +91,7 @@ public enum Doctor {
     /// Examines the model in `source`. Spec and data errors (what `check` and `train` would
     /// refuse) are thrown; everything the doctor finds is in the report.
     public static func examine(_ source: SourceFile, settings: Settings) throws(TrainingFailure) -> Report {
-        let (spec, graph, _) = try TrainingSession.trainable(source)
-        let overrides = TrainingOptions.Overrides(
-            batchSize: settings.batchSize, seed: settings.seed, threads: settings.threads)
-        let options = TrainingOptions(graph: graph, modelFile: spec.file, overrides: overrides)
-        let data = try DataLoading.load(spec, graph: graph, seed: options.seed, purpose: .training)
+        let (spec, graph, options, data) = try TrainingSession.copyOfRun(source, overrides: settings.overrides)
         var examination = Examination(spec: spec, graph: graph, options: options, data: data, settings: settings)
         try examination.run()
         return Report(

@@ -22,20 +22,17 @@ public enum RateFinder {
         public var steps: Int
         /// Training samples to cycle through (nil: all of them).
         public var subset: Int?
-        public var batchSize: Int?
-        public var seed: UInt64?
-        public var threads: Int?
+        /// Batch size, seed and threads instead of the spec's.
+        public var overrides: TrainingOptions.Overrides
         public init(
-            start: Double = 1e-7, end: Double = 10, steps: Int = 200, subset: Int? = nil, batchSize: Int? = nil,
-            seed: UInt64? = nil, threads: Int? = nil
+            start: Double = 1e-7, end: Double = 10, steps: Int = 200, subset: Int? = nil,
+            overrides: TrainingOptions.Overrides = .init()
         ) {
             self.start = start
             self.end = end
             self.steps = steps
             self.subset = subset
-            self.batchSize = batchSize
-            self.seed = seed
-            self.threads = threads
+            self.overrides = overrides
         }
     }
 
@@ -69,11 +66,7 @@ public enum RateFinder {
     static let explosion = 4.0
 
     public static func run(_ source: SourceFile, settings: Settings) throws(TrainingFailure) -> Result {
-        let (spec, graph, _) = try TrainingSession.trainable(source)
-        let overrides = TrainingOptions.Overrides(
-            batchSize: settings.batchSize, seed: settings.seed, threads: settings.threads)
-        let options = TrainingOptions(graph: graph, modelFile: spec.file, overrides: overrides)
-        let data = try DataLoading.load(spec, graph: graph, seed: options.seed, purpose: .training)
+        let (spec, graph, options, data) = try TrainingSession.copyOfRun(source, overrides: settings.overrides)
         var train = data.train
         if let subset = settings.subset, subset < train.count { train = train.subset(Array(0..<subset)) }
         let batch = min(options.batchSize, train.count)

@@ -84,6 +84,17 @@ public struct TrainingSession {
         return (spec, graph, checked)
     }
 
+    /// A trainable model with its options and prepared data, for the tools that train a copy
+    /// of it without a run folder (`doctor`, `lr-find`).
+    static func copyOfRun(_ source: SourceFile, overrides: TrainingOptions.Overrides) throws(TrainingFailure) -> (
+        spec: ModelSpec, graph: Graph, options: TrainingOptions, data: TrainingData
+    ) {
+        let (spec, graph, _) = try trainable(source)
+        let options = TrainingOptions(graph: graph, modelFile: spec.file, overrides: overrides)
+        let data = try DataLoading.load(spec, graph: graph, seed: options.seed, purpose: .training)
+        return (spec, graph, options, data)
+    }
+
     /// The spec to train: the model file, or with only `--resume`, the text the checkpoint
     /// kept (under its original path, so relative data paths still resolve).
     static func sourceFile(model: String?, resume: String?) throws(TrainingFailure) -> SourceFile {
