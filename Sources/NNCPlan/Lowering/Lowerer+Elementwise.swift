@@ -38,7 +38,10 @@ extension Lowerer {
         return d.rate
     }
 
-    mutating func lowerDropout(_ node: Node) {
+    /// A layer that multiplies by a seeded mask in training (dropout, alpha_dropout) and is the
+    /// identity at inference: each gets a salt of its own, so its masks differ from every other
+    /// layer's, and its gradient rule draws the same mask again from that salt.
+    mutating func lowerMasked(_ node: Node, _ kernel: (_ salt: UInt64) -> Kernel) {
         let x = value[node.inputs[0]]!
         guard isTraining else {
             value[node.id] = x
@@ -47,46 +50,43 @@ extension Lowerer {
         dropoutCount += 1
         dropoutSalt[node.id] = dropoutCount
         let y = output(node)
-        emit(
-            .dropout(rate: dropoutRate(node), count: elements(node), salt: dropoutCount),
-            [Operand(y, .write), Operand(x, .read)], layer: node.name)
+        emit(kernel(dropoutCount), [Operand(y, .write), Operand(x, .read)], layer: node.name)
         value[node.id] = y
     }
 
-    mutating func dropoutGradient(_ node: Node) {
+    mutating func maskedGradient(_ node: Node, _ kernel: (_ salt: UInt64) -> Kernel) {
         guard wantsInputGradient(node) else { return }
         let dx = gradientBuffer(for: node.inputs[0])
         emit(
-            .dropoutBackward(rate: dropoutRate(node), count: elements(node), salt: dropoutSalt[node.id]!),
-            [Operand(dx, .write), Operand(gradient[node.id]!, .read)], layer: node.name)
+            kernel(dropoutSalt[node.id]!), [Operand(dx, .write), Operand(gradient[node.id]!, .read)],
+            layer: node.name)
         addGradient(dx, to: node.inputs[0])
+    }
+
+    mutating func lowerDropout(_ node: Node) {
+        let (rate, count) = (dropoutRate(node), elements(node))
+        lowerMasked(node) { .dropout(rate: rate, count: count, salt: $0) }
+    }
+
+    mutating func dropoutGradient(_ node: Node) {
+        let (rate, count) = (dropoutRate(node), elements(node))
+        maskedGradient(node) { .dropoutBackward(rate: rate, count: count, salt: $0) }
+    }
+
+    func alphaDropoutRate(_ node: Node) -> Double {
+        guard case .alphaDropout(let d) = node.op else { preconditionFailure("'\(node.name)' is not alpha_dropout") }
+        return d.rate
     }
 
     /// alpha_dropout: the dropout mask (salted like dropout's), dropped units at α′, then a·x + b.
     mutating func lowerAlphaDropout(_ node: Node) {
-        guard case .alphaDropout(let d) = node.op else { preconditionFailure("'\(node.name)' is not alpha_dropout") }
-        let x = value[node.inputs[0]]!
-        guard isTraining else {
-            value[node.id] = x
-            return
-        }
-        dropoutCount += 1
-        dropoutSalt[node.id] = dropoutCount
-        let y = output(node)
-        emit(
-            .alphaDropout(rate: d.rate, count: elements(node), salt: dropoutCount),
-            [Operand(y, .write), Operand(x, .read)], layer: node.name)
-        value[node.id] = y
+        let (rate, count) = (alphaDropoutRate(node), elements(node))
+        lowerMasked(node) { .alphaDropout(rate: rate, count: count, salt: $0) }
     }
 
     mutating func alphaDropoutGradient(_ node: Node) {
-        guard case .alphaDropout(let d) = node.op else { preconditionFailure("'\(node.name)' is not alpha_dropout") }
-        guard wantsInputGradient(node) else { return }
-        let dx = gradientBuffer(for: node.inputs[0])
-        emit(
-            .alphaDropoutBackward(rate: d.rate, count: elements(node), salt: dropoutSalt[node.id]!),
-            [Operand(dx, .write), Operand(gradient[node.id]!, .read)], layer: node.name)
-        addGradient(dx, to: node.inputs[0])
+        let (rate, count) = (alphaDropoutRate(node), elements(node))
+        maskedGradient(node) { .alphaDropoutBackward(rate: rate, count: count, salt: $0) }
     }
 
     func preluShape(_ node: Node) -> PReLUShape {
