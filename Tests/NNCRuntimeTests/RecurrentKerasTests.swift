@@ -50,24 +50,11 @@ import Testing
         """,
     ]
 
-    /// Keras's outputs, by case.
-    static let keras: [String: [Double]] = {
-        let path = repositoryRoot.appendingPathComponent("models/verify/keras_recurrent.txt").path
-        let text = (try? String(contentsOfFile: path, encoding: .utf8)) ?? ""
-        var cases: [String: [Double]] = [:]
-        for line in text.split(separator: "\n") {
-            let fields = line.split(separator: " ")
-            cases[String(fields[0])] = fields.dropFirst().compactMap { Double($0) }
-        }
-        return cases
-    }()
+    /// Keras's outputs, by case (the script's weights and real inputs are KerasPins').
+    static let keras = KerasPins.outputs("keras_recurrent.txt")
 
-    /// The script's inputs and weights (see keras_recurrent.py).
+    /// The script's token ids for the masked cases (see keras_recurrent.py).
     static let tokens: [Double] = [0, 0, 3, 1, 4, 2, 5, 2, 0, 6, 0, 0]
-    static func parameter(_ k: Int, count: Int) -> [Double] {
-        (0..<count).map { 0.3 * sin(0.37 * Double($0) + 1.1 * Double(k) + 0.2) }
-    }
-    static func input(_ count: Int) -> [Double] { (0..<count).map { 0.8 * cos(0.91 * Double($0) + 0.3) } }
 
     @Test func everyCaseHasKerasNumbers() {
         #expect(Set(Self.keras.keys) == Set(Self.models.keys))
@@ -80,33 +67,11 @@ import Testing
         for (mode, threads) in [(LoweringOptions.Mode.inference, 1), (.inference, 2), (.training, 2)] {
             let yaml = Self.models[name]! + "\nloss: mse\n"
             let plan = try compile(yaml, LoweringOptions(mode: mode, batch: 2, updates: false))
-            let fast = Executor(plan: plan, threads: threads)
-            let reference = ReferenceExecutor(plan: plan)
-            for (k, p) in plan.parameters.enumerated() {
-                let values = Self.parameter(k, count: p.shape.reduce(1, *))
-                fast.write(p.buffer, values.map(Float.init))
-                reference.write(p.buffer, values)
-            }
-            fast.prepare()
-            reference.prepare()
-            let x = name.hasPrefix("masked") ? Self.tokens : Self.input(plan[plan.input].elements)
-            fast.write(plan.input, numbers: x)
-            reference.write(plan.input, x)
-            if let target = plan.target {
-                fast.write(target, numbers: Array(repeating: 0, count: plan[target].elements))
-                reference.write(target, Array(repeating: 0, count: plan[target].elements))
-            }
-            fast.run()
-            reference.run()
-            let a = fast.read(plan.output)
-            let b = reference.read(plan.output)
-            try #require(a.count == expected.count, "\(name): \(a.count) outputs, Keras \(expected.count)")
+            let x = name.hasPrefix("masked") ? Self.tokens : KerasPins.input(plan[plan.input].elements)
             // Keras computes in float32: agreement to a few float roundings of values below 1.
-            let fastError = zip(a, expected).map { abs(Double($0) - $1) }.max()!
-            let referenceError = zip(b, expected).map { abs($0 - $1) }.max()!
-            #expect(
-                fastError < 2e-6, "\(name) \(mode) \(threads) threads: fast kernels differ from Keras by \(fastError)")
-            #expect(referenceError < 2e-6, "\(name) \(mode): the reference differs from Keras by \(referenceError)")
+            try KerasPins.expectAgreement(
+                KerasPins.run(plan, threads: threads, input: x), with: expected, tolerance: 2e-6,
+                "\(name) \(mode) \(threads) threads")
         }
     }
 }
