@@ -92,8 +92,26 @@ import Testing
         #expect(alone.status == 64 && alone.stderr.contains("--bagging trains ensemble members"), "\(alone.stderr)")
         let one = try Binary.run(["train", "models/iris_mlp.yaml", "--seeds", "1"])
         #expect(one.status == 64, "\(one.stderr)")
+        let resumed = try Binary.run(["train", "models/iris_mlp.yaml", "--seeds", "2", "--resume", s.path("bag")])
+        #expect(resumed.status == 64 && resumed.stderr.contains("resume a member with --resume FOLDER/member-K"))
         try FileManager.default.createDirectory(atPath: s.path("empty"), withIntermediateDirectories: true)
         let empty = try Binary.run(["eval", "models/iris_mlp.yaml", "--weights", s.path("empty")])
         #expect(empty.status == 1 && empty.stderr.contains("must be an ensemble folder"), "\(empty.stderr)")
+        // A damaged manifest, or one without members, is refused by name; so is a member it
+        // names that is missing.
+        for text in [
+            "{\"model\": \"iris_mlp\", \"members\": [",
+            #"{"model": "m", "members": [], "seeds": [], "bagging": false}"#,
+        ] {
+            try text.write(toFile: s.path("empty/ensemble.json"), atomically: true, encoding: .utf8)
+            let damaged = try Binary.run(["eval", "models/iris_mlp.yaml", "--weights", s.path("empty")])
+            #expect(
+                damaged.status == 1 && damaged.stderr.contains("must list the ensemble's members"), "\(damaged.stderr)")
+        }
+        try
+            #"{"model": "m", "members": ["a/weights.safetensors", "b/weights.safetensors"], "seeds": [1, 2], "bagging": false}"#
+            .write(toFile: s.path("empty/ensemble.json"), atomically: true, encoding: .utf8)
+        let missing = try Binary.run(["eval", "models/iris_mlp.yaml", "--weights", s.path("empty")])
+        #expect(missing.status == 1 && missing.stderr.contains("a/weights.safetensors"), "\(missing.stderr)")
     }
 }

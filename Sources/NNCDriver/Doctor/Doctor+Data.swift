@@ -122,7 +122,7 @@ extension Examination {
             findings.append(
                 Diagnostic.warning(
                     .doctorSharedSamples,
-                    "\(shared.grouped) of the \(split.count.grouped) \(name) samples (\(percent(Double(shared) / Double(split.count)))) are also training samples: their \(name) score measures memory, not generalization",
+                    "\(shared.grouped) of the \(split.count.grouped) \(name) samples (\(percent(Double(shared) / Double(split.count)))) \(shared == 1 ? "is also a training sample" : "are also training samples"): their \(name) score measures memory, not generalization",
                     at: spec.data?.valueLocation(name) ?? dataLocation,
                     help: "remove the duplicates from one side before splitting"))
         }
