@@ -5,8 +5,9 @@
 //
 // K is cut into blocks of equal depth (at most KC) and a part's rows into blocks of equal
 // height (at most MC, whole tiles): a thin last block would pay C's loads and stores, or a
-// pass over B, for few multiply-adds. Threads can share one packed B (nnc_sgemm_pack_b_t
-// on column ranges, then nnc_sgemm_packed_t on row ranges), so no operand is packed twice.
+// pass over B, for few multiply-adds. Threads split C and pack their own panels: sharing one
+// packed B between cores measured slower (see Split in GEMM.swift). Weights packed once for
+// inference (nnc_sgemm_pack_b) are shared read-only by nnc_sgemm_prepacked.
 
 #include "nnc_kernels.h"
 #include <stdint.h>

@@ -38,13 +38,14 @@ public enum GEMM {
 
     /// How a multiply is split among threads: ranges of C's rows, or of its columns when C
     /// has too few rows to give every part a few tiles. Split points fall on microkernel tile
-    /// edges. A row split whose B spans several column panels packs B once, shared: every
-    /// part packs a range of its panels, then each part packs only its own rows of A.
+    /// edges. Every part packs the panels it reads into its own workspace, B included: a B
+    /// packed once and shared makes each core write lines the other has cached and read lines
+    /// the other has written, which measured slower than packing B twice on every product
+    /// shape of the bundled models (128×784·784×128 at 2 threads: 171 → 193 GFLOP/s; see
+    /// the README's Speed section).
     public struct Split: Sendable, Equatable {
         public var parts: Int
         public var byRows: Bool
-        /// B is packed once into the shared workspace before the parts run.
-        public var sharesB: Bool
         public var m: Int, n: Int
 
         public init(m: Int, n: Int, k: Int, threads: Int) {
@@ -60,9 +61,6 @@ public enum GEMM {
             let extent = byRows ? m : n
             let tile = byRows ? 6 : 16
             parts = min(threads, max(1, (extent + tile - 1) / tile))
-            sharesB =
-                parts > 1 && byRows && n > 16
-                && Double((n + 15) / 16 * 16) * Double(k) <= Double(maximumSharedPackedFloats)
             self.m = m
             self.n = n
         }
@@ -75,12 +73,6 @@ public enum GEMM {
             let lo = min(extent, tiles * p / parts * tile)
             let hi = min(extent, tiles * (p + 1) / parts * tile)
             return byRows ? (rows: lo..<hi, cols: 0..<n) : (rows: 0..<m, cols: lo..<hi)
-        }
-
-        /// The 16-column panels of B that part p packs into the shared copy.
-        func packedColumns(_ p: Int) -> Range<Int> {
-            let panels = (n + 15) / 16
-            return min(n, panels * p / parts * 16)..<min(n, panels * (p + 1) / parts * 16)
         }
     }
 
@@ -97,24 +89,17 @@ public enum GEMM {
     /// split by columns, each core streams its share from its own L2 (see the README's
     /// batch-1 inference figures, `Scripts/bench.py`).
     public static let minimumParallelVectorWork = 131_072
-    /// The largest B packed once for all parts (4 MiB): beyond it each part packs its own.
-    public static let maximumSharedPackedFloats = 1 << 20
 
-    /// Floats of workspace a multiply of these dimensions needs with `threads` threads
-    /// (`packedB`: B comes pre-packed, so no shared copy is made).
-    public static func workspaceFloats(m: Int, n: Int, k: Int, threads: Int, packedB: Bool = false) -> Int {
-        let split = Split(m: m, n: n, k: k, threads: threads)
-        let shared = split.sharesB && !packedB ? sharedPackedFloats(n: n, k: k) : 0
-        return shared + split.parts * perThreadWorkspace(m: m, n: n, k: k)
+    /// Floats of workspace a multiply of these dimensions needs with `threads` threads (the
+    /// same whether B comes pre-packed or not).
+    public static func workspaceFloats(m: Int, n: Int, k: Int, threads: Int) -> Int {
+        Split(m: m, n: n, k: k, threads: threads).parts * perThreadWorkspace(m: m, n: n, k: k)
     }
 
     static func perThreadWorkspace(m: Int, n: Int, k: Int) -> Int {
         // Rounded up to 64 bytes so threads do not share cache lines.
         (Int(nnc_sgemm_workspace_floats(Int32(m), Int32(n), Int32(k))) + 15) / 16 * 16
     }
-
-    /// The shared packed B, rounded up to 64 bytes (the parts' workspaces follow it).
-    static func sharedPackedFloats(n: Int, k: Int) -> Int { (packedFloats(n: n, k: k) + 15) / 16 * 16 }
 
     /// Bias (per column) and activation applied to each tile of C as it is finished, while it
     /// is in the cache: C = f(C + bias). The same arithmetic per element as a pass over C.
@@ -141,21 +126,13 @@ public enum GEMM {
     ) {
         precondition(packedB == nil || (!transposeA && !transposeB), "packed weights are for C = A·B")
         let split = Split(m: m, n: n, k: k, threads: pool?.threads ?? 1)
-        let shared = split.sharesB && packedB == nil
-        let stride = perThreadWorkspace(m: m, n: n, k: k)
-        let parts = shared ? workspace + sharedPackedFloats(n: n, k: k) : workspace
         var job = Job(
             split: split, c: c, ldc: ldc, a: a, lda: lda, transposeA: transposeA, b: b, ldb: ldb,
-            transposeB: transposeB, packedB: shared ? UnsafePointer(workspace) : packedB, k: k, accumulate: accumulate,
+            transposeB: transposeB, packedB: packedB, k: k, accumulate: accumulate,
             epilogue: nnc_epilogue(
                 bias: epilogue?.bias, act: epilogue?.activation ?? NNC_ACT_LINEAR, param: epilogue?.parameter ?? 0),
-            workspace: parts, stride: stride)
+            workspace: workspace, stride: perThreadWorkspace(m: m, n: n, k: k))
         if let pool, split.parts > 1 {
-            if shared {
-                pool.run(parts: split.parts, &job) { context, p in
-                    context!.assumingMemoryBound(to: Job.self).pointee.pack(p)
-                }
-            }
             pool.run(parts: split.parts, &job) { context, p in context!.assumingMemoryBound(to: Job.self).pointee.run(p)
             }
         } else {
@@ -163,27 +140,18 @@ public enum GEMM {
         }
     }
 
-    /// One multiply's operands; threads compute disjoint parts of C with their own workspace
-    /// (after packing disjoint panels of a shared B, when the split shares it).
+    /// One multiply's operands; threads compute disjoint parts of C with their own workspace.
     struct Job {
         let split: Split
         let c: UnsafeMutablePointer<Float>, ldc: Int
         let a: UnsafePointer<Float>, lda: Int, transposeA: Bool
         let b: UnsafePointer<Float>, ldb: Int, transposeB: Bool
-        /// B in panels: the plan's pre-packed weights, or the shared copy `pack` fills.
+        /// B in panels: the plan's pre-packed weights (C = A·B only).
         let packedB: UnsafePointer<Float>?
         let k: Int, accumulate: Bool
         /// Applied when it has a bias or an activation (C is left as the product otherwise).
         let epilogue: nnc_epilogue
         let workspace: UnsafeMutablePointer<Float>, stride: Int
-
-        /// Packs part p's panels of the shared B.
-        func pack(_ p: Int) {
-            let cols = split.packedColumns(p)
-            nnc_sgemm_pack_b_t(
-                UnsafeMutablePointer(mutating: packedB!), b, Int32(ldb), transposeB ? 1 : 0, Int32(split.n), Int32(k),
-                Int32(cols.lowerBound), Int32(cols.upperBound))
-        }
 
         func run(_ p: Int) {
             let range = split.part(p)
@@ -191,13 +159,9 @@ public enum GEMM {
             let (c0, c1) = (Int32(range.cols.lowerBound), Int32(range.cols.upperBound))
             let work = workspace + p * stride
             withUnsafePointer(to: epilogue) { ep in
-                if let packedB, !(transposeA || transposeB) {
+                if let packedB {
                     nnc_sgemm_prepacked(
                         c, Int32(ldc), a, Int32(lda), b, Int32(ldb), packedB, Int32(split.m), Int32(split.n), Int32(k),
-                        accumulate ? 1 : 0, r0, r1, c0, c1, work, ep)
-                } else if let packedB {
-                    nnc_sgemm_packed_t(
-                        c, Int32(ldc), a, Int32(lda), transposeA ? 1 : 0, packedB, Int32(split.n), Int32(k),
                         accumulate ? 1 : 0, r0, r1, c0, c1, work, ep)
                 } else {
                     nnc_sgemm_t(

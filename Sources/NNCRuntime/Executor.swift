@@ -97,13 +97,13 @@ public final class Executor: @unchecked Sendable {
     /// of the plan needs with `threads` threads.
     static func workspaceFloats(_ plan: ExecutionPlan, threads: Int) -> Int {
         var most = 0
-        func need(_ m: Int, _ n: Int, _ k: Int, packed: Bool = false) {
-            most = max(most, GEMM.workspaceFloats(m: m, n: n, k: k, threads: threads, packedB: packed))
+        func need(_ m: Int, _ n: Int, _ k: Int) {
+            most = max(most, GEMM.workspaceFloats(m: m, n: n, k: k, threads: threads))
         }
         for instruction in plan.prepare + plan.instructions {
             switch instruction.kernel {
-            case .dense(let rows, let inputs, let units, _, _, let packed):
-                need(rows, units, inputs, packed: packed)
+            case .dense(let rows, let inputs, let units, _, _, _):
+                need(rows, units, inputs)
             case .denseBackwardData(let rows, let inputs, let units):
                 need(rows, inputs, units)
             case .denseBackwardWeights(let rows, let inputs, let units, _):

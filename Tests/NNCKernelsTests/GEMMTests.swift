@@ -170,7 +170,7 @@ import Testing
                     let pool = ThreadPool(threads: threads)
                     var work = [Float](
                         repeating: .nan,
-                        count: GEMM.workspaceFloats(m: m, n: n, k: k, threads: threads, packedB: packed))
+                        count: GEMM.workspaceFloats(m: m, n: n, k: k, threads: threads))
                     func product(_ epilogue: GEMM.Epilogue?) -> [Float] {
                         var c = c0
                         c.withUnsafeMutableBufferPointer { c in

@@ -63,7 +63,7 @@ void nnc_sgemm_t(float *c, int ldc, const float *a, int lda, int trans_a, const 
 size_t nnc_sgemm_packed_b_floats(int n, int k);
 void nnc_sgemm_pack_b(float *bp, const float *b, int ldb, int n, int k);
 /// Packs columns [col_begin, col_end) of op(B) (col_begin on a 16-column edge) into the same
-/// layout, so threads can pack disjoint column ranges of one shared copy.
+/// layout.
 void nnc_sgemm_pack_b_t(float *bp, const float *b, int ldb, int trans_b, int n, int k, int col_begin, int col_end);
 /// Floats of workspace nnc_sgemm_packed_t needs for a part of an m-row product (its A panels).
 size_t nnc_sgemm_packed_a_floats(int m, int k);
