@@ -13,7 +13,9 @@ extension Kernel {
         case .convolution(let s, _, _), .convolutionBackwardData(let s), .convolutionBackwardWeights(let s, _),
             .convolutionMaxPool(let s, _, _, _, _):
             s.window.positions * s.patch * s.filters
-        case .recurrent(let s), .recurrentBackward(let s), .recurrentWeightsGradient(let s):
+        case .recurrent(let s):
+            s.batch * s.steps * (s.units + (s.fusedProjection ? s.inputs : 0)) * s.gateWidth
+        case .recurrentBackward(let s), .recurrentWeightsGradient(let s):
             s.batch * s.steps * s.units * s.gateWidth
         case .headProduct(let p): p.multiplyAdds
         case .biasActivation, .columnSums, .maxPool, .maxPoolBackward, .averagePool, .averagePoolBackward,

@@ -366,7 +366,7 @@ public enum Kernel: Sendable, Equatable {
     // MARK: Recurrent layers (lowered in Lowerer+Recurrent.swift, run by Executor+Recurrent.swift)
 
     /// Every timestep of one recurrent direction: per step one GEMM s·U (two for GRU reset
-    /// before) and one fused gate kernel, the batch split over the threads (rows are
+    /// before; one more, xₜ·W + b, with `fusedProjection`) and one fused gate kernel, the batch split over the threads (rows are
     /// independent, so no step waits for another thread). Operands per `RecurrentShape.ForwardSlot`.
     case recurrent(RecurrentShape)
     /// Backpropagation through time: per step (last to first) one fused gate-gradient kernel

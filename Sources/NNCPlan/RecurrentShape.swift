@@ -65,12 +65,21 @@ public struct RecurrentShape: Sendable, Equatable {
     /// The recurrent kernel is passed pre-packed in GEMM panels (not for one-row batches,
     /// which multiply by U as stored).
     public var packed: Bool
+    /// Inference: each step multiplies its own rows of the input by W (pre-packed) into a
+    /// [batch, gates·units] scratch, instead of one GEMM writing every step's projection
+    /// before the loop. At batch 256 that buffer is 28·256·512 floats (14.7 MB) for the
+    /// LSTM over MNIST rows: written once and read back from memory; per step it stays in
+    /// the cache. Training keeps the single GEMM (backward reads every step's gates).
+    public var fusedProjection: Bool
+    /// The layer has a bias, whose first row the fused projection adds.
+    public var projectionBias: Bool
 
     public init(
         cell: Cell, batch: Int, steps: Int, inputs: Int, units: Int, activation: ActivationFunction,
         recurrentActivation: ActivationFunction, reverse: Bool = false, returnSequences: Bool = false,
         outputWidth: Int? = nil, outputColumn: Int = 0, recurrentBias: Bool = false, masked: Bool = false,
-        zeroPaddedOutput: Bool = false, recurrentDropout: Bool = false, training: Bool = true, packed: Bool = true
+        zeroPaddedOutput: Bool = false, recurrentDropout: Bool = false, training: Bool = true, packed: Bool = true,
+        fusedProjection: Bool = false, projectionBias: Bool = false
     ) {
         self.cell = cell
         self.batch = batch
@@ -89,6 +98,8 @@ public struct RecurrentShape: Sendable, Equatable {
         self.recurrentDropout = recurrentDropout
         self.training = training
         self.packed = packed
+        self.fusedProjection = fusedProjection
+        self.projectionBias = projectionBias
     }
 
     public var gates: Int { cell.gates }
@@ -123,7 +134,8 @@ public struct RecurrentShape: Sendable, Equatable {
         /// out: hₜ for every step [batch, steps, outputWidth] or the last [batch, outputWidth].
         case output
         /// inout [batch, steps, gates·units]: in, x·W + b (the input projection of every
-        /// timestep, one GEMM); out, the activated gates.
+        /// timestep, one GEMM); out, the activated gates. With `fusedProjection`, a scratch
+        /// [batch, gates·units] the loop fills with each step's projection.
         case gates
         /// Training, out [batch, steps, units]: sₜ, the state the step's recurrent product
         /// reads (hₜ₋₁, times the recurrent dropout mask), stacked for dU = Σ sₜᵀ·dzₜ.
@@ -149,6 +161,9 @@ public struct RecurrentShape: Sendable, Equatable {
         case stepMask
         /// in [batch, units]: the recurrent dropout mask.
         case recurrentMask
+        /// With `fusedProjection`, in: the layer's input [batch, steps, inputs], W
+        /// [inputs, gates·units] and its GEMM panels, and the bias (its first row is added).
+        case input, inputKernel, packedInputKernel, inputBias
     }
 
     public func has(_ slot: ForwardSlot) -> Bool {
@@ -165,6 +180,8 @@ public struct RecurrentShape: Sendable, Equatable {
         case .bias: return recurrentBias
         case .stepMask: return masked
         case .recurrentMask: return recurrentDropout
+        case .input, .inputKernel, .packedInputKernel: return fusedProjection
+        case .inputBias: return fusedProjection && projectionBias
         }
     }
 
@@ -237,6 +254,7 @@ public struct RecurrentShape: Sendable, Equatable {
         if returnSequences { parts.append("sequences") }
         if masked { parts.append("masked") }
         if recurrentDropout { parts.append("recurrent dropout") }
+        if fusedProjection { parts.append("input projection per step") }
         return "\(cell.name) (" + parts.joined(separator: ", ") + ")"
     }
 }

@@ -21,6 +21,9 @@ extension Executor {
                 gemm, GEMM.workspaceFloats(m: rows, n: columns, k: s.units, threads: 1),
                 GEMM.workspaceFloats(m: rows, n: s.units, k: columns, threads: 1))
         }
+        if s.fusedProjection {
+            gemm = max(gemm, GEMM.workspaceFloats(m: rows, n: s.gateWidth, k: s.inputs, threads: 1))
+        }
         gemm = (gemm + 15) / 16 * 16
         return (gemm, gemm + (Int(nnc_rnn_work_floats(Int32(s.units))) + 15) / 16 * 16)
     }
@@ -160,7 +163,7 @@ struct RecurrentJob {
         let ld = Int32(steps * u)
         var step = nnc_rnn_forward()
         (step.rows, step.units, step.act, step.ract, step.act_param, step.ract_param) = j.stepFields(rows: rows)
-        step.ld_gates = Int32(steps * g)
+        step.ld_gates = Int32(s.fusedProjection ? g : steps * g)
         step.ld_pre = Int32(steps * g)
         step.product = UnsafePointer(product)
         step.ld_product = Int32(g)
@@ -185,13 +188,14 @@ struct RecurrentJob {
                     a, Int32(lda), h, j.fw(.recurrentMask).map { UnsafePointer($0 + b0 * u) }, Int32(rows), Int32(u))
             }
             let first = s.productColumns(0)
+            if s.fusedProjection { j.project(b0, rows: rows, t: t, workspace: workspace) }
             // The step's rows of the big per-step buffers come in while the GEMM runs.
-            j.prefetch(j.fw(.gates), b0, t, g, rows: rows)
+            if !s.fusedProjection { j.prefetch(j.fw(.gates), b0, t, g, rows: rows) }
             j.prefetch(j.fw(.cells), b0, t, u, rows: rows)
             GEMM.multiply(
                 c: product, ldc: g, a: a, lda: lda, b: kernel, ldb: g, m: rows, n: first.count, k: u,
                 packedB: packed.map { UnsafePointer($0) }, workspace: workspace)
-            step.gates = j.at(j.fw(.gates), b0, t, g)
+            step.gates = s.fusedProjection ? j.fw(.gates)! + b0 * g : j.at(j.fw(.gates), b0, t, g)
             step.pre = j.at(j.fw(.preactivations), b0, t, g)
             step.c_out = j.at(j.fw(.cells), b0, t, u)
             step.extra = s.training ? j.at(extra, b0, t, u) : extra.map { $0 + b0 * u }
@@ -216,6 +220,17 @@ struct RecurrentJob {
                 nnc_gru_candidate_step(&step)
             }
         }
+    }
+
+    /// Step t's input projection of rows b0..<b0+rows into the gates scratch: xₜ·W + b.
+    func project(_ b0: Int, rows: Int, t: Int, workspace: UnsafeMutablePointer<Float>) {
+        let s = shape
+        let g = s.gateWidth
+        GEMM.multiply(
+            c: fw(.gates)! + b0 * g, ldc: g, a: at(fw(.input), b0, t, s.inputs)!, lda: s.steps * s.inputs,
+            b: fw(.inputKernel)!, ldb: g, m: rows, n: g, k: s.inputs,
+            packedB: UnsafePointer(fw(.packedInputKernel)!),
+            epilogue: fw(.inputBias).map { GEMM.Epilogue(bias: UnsafePointer($0)) }, workspace: workspace)
     }
 
     static func backward(_ j: RecurrentJob, _ p: Int) {
@@ -247,7 +262,7 @@ struct RecurrentJob {
         (step.rows, step.units, step.act, step.ract, step.act_param, step.ract_param) = j.stepFields(rows: rows)
         step.ld_dgates = Int32(steps * g)
         step.ld_dproduct = Int32(steps * g)
-        step.ld_gates = Int32(steps * g)
+        step.ld_gates = Int32(s.fusedProjection ? g : steps * g)
         step.ld_pre = Int32(steps * g)
         (step.ld_c, step.ld_c_prev, step.ld_extra, step.ld_h_prev, step.ld_s) = (ld, ld, ld, ld, ld)
         step.dh = dh

@@ -40,7 +40,17 @@ extension ReferenceExecutor {
                 let row = b * steps + t
                 let state = (0..<u).map { h[$0] * (x[ForwardSlot.recurrentMask]?[b * u + $0] ?? 1) }
                 if let states = x[ForwardSlot.states] { for j in 0..<u { states[row * u + j] = state[j] } }
-                let z = gates + row * g
+                let z = s.fusedProjection ? gates + b * g : gates + row * g
+                if s.fusedProjection {
+                    // This step's input projection xₜ·W + b (the first bias row), computed here.
+                    let input = x[ForwardSlot.input]! + row * s.inputs
+                    let w = x[ForwardSlot.inputKernel]!
+                    for j in 0..<g {
+                        z[j] = (0..<s.inputs).reduce(x[ForwardSlot.inputBias]?[j] ?? 0) {
+                            $0 + input[$1] * w[$1 * g + j]
+                        }
+                    }
+                }
                 let pre = x[ForwardSlot.preactivations].map { $0 + row * g }
                 if x[ForwardSlot.stepMask].map({ $0[row] == 0 }) ?? false {
                     if let cells = x[ForwardSlot.cells] { for j in 0..<u { cells[row * u + j] = c[j] } }
@@ -139,7 +149,17 @@ extension ReferenceExecutor {
                     let start = (s.returnSequences ? row : b) * s.outputWidth + s.outputColumn
                     for j in 0..<u { d[j] += dy[start + j] }
                 }
-                let z = gates + row * g
+                let z = s.fusedProjection ? gates + b * g : gates + row * g
+                if s.fusedProjection {
+                    // This step's input projection xₜ·W + b (the first bias row), computed here.
+                    let input = x[ForwardSlot.input]! + row * s.inputs
+                    let w = x[ForwardSlot.inputKernel]!
+                    for j in 0..<g {
+                        z[j] = (0..<s.inputs).reduce(x[ForwardSlot.inputBias]?[j] ?? 0) {
+                            $0 + input[$1] * w[$1 * g + j]
+                        }
+                    }
+                }
                 let pre = x[BackwardSlot.preactivations].map { $0 + row * g }
                 let dzr = dz + row * g
                 let dp = x[BackwardSlot.productGradient].map { $0 + row * g }

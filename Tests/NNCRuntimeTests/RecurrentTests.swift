@@ -129,6 +129,59 @@ import Testing
         }
     }
 
+    /// Inference plans project each step's rows inside the loop (no buffer of every step's
+    /// projection): the fast kernels with one and two threads against the double reference,
+    /// and against an unoptimized inference plan, which projects all steps first. The padded
+    /// model checks that masked steps still skip their projected rows.
+    @Test(arguments: cells.map(\.name) + ["padded"])
+    func inferenceProjectsEachStepLikeTraining(cell: String) throws {
+        let padded = cell == "padded"
+        let yaml =
+            padded
+            ? "input: [6]\n" + Self.paddedModel
+            : "input: [7, 3]\nlayers:\n  - \(Self.layer(cell, units: 13, sequences: true))\n  - \(Self.layer(cell, units: 5, sequences: false))\n"
+                + "  - dense: 2\nloss: mse\n"
+        let fused = try compile(yaml, LoweringOptions(mode: .inference, batch: 5))
+        let unfused = try compile(yaml, LoweringOptions(mode: .inference, batch: 5, optimize: false))
+        func recurrent(_ plan: ExecutionPlan) -> [RecurrentShape] {
+            plan.instructions.compactMap { if case .recurrent(let s) = $0.kernel { s } else { nil } }
+        }
+        #expect(!recurrent(fused).isEmpty && recurrent(fused).allSatisfy(\.fusedProjection))
+        #expect(recurrent(unfused).allSatisfy { !$0.fusedProjection })
+        #expect(!fused.buffers.contains { $0.name.hasSuffix("gates") && $0.shape.count == 3 })
+        // Biases start at zero: move every parameter a little so a dropped bias shows.
+        let parameters = ParameterInitializer.values(for: fused, seed: 4).enumerated().map { i, values in
+            values.enumerated().map { j, v in v + 0.1 * sin(Double(131 * i + j)) }
+        }
+        let input =
+            padded
+            ? [3, 1, 4, 0, 0, 0, 0, 2, 7, 1, 8, 0, 5, 9, 2, 6, 5, 3, 0, 0, 0, 0, 0, 1, 4, 4, 4, 0, 0, 0].map(
+                Double.init)
+            : GradientCheck.randomData(for: fused, seed: 3).input
+        func outputs(_ plan: ExecutionPlan, threads: Int) -> (fast: [Double], reference: [Double]) {
+            let fast = Executor(plan: plan, threads: threads)
+            let reference = ReferenceExecutor(plan: plan)
+            for (p, values) in zip(plan.parameters, parameters) {
+                fast.write(p.buffer, values.map(Float.init))
+                reference.write(p.buffer, values)
+            }
+            fast.prepare()
+            reference.prepare()
+            fast.write(plan.input, numbers: input)
+            reference.write(plan.input, input)
+            fast.run()
+            reference.run()
+            return (fast.read(plan.output).map(Double.init), reference.read(plan.output))
+        }
+        let stepsFirst = outputs(unfused, threads: 1)
+        for threads in [1, 2] {
+            let (fast, reference) = outputs(fused, threads: threads)
+            #expect(worstRelative([fast], [reference]) < 1e-5, "\(cell), \(threads) threads")
+            #expect(worstRelative([fast], [stepsFirst.fast]) < 1e-5, "\(cell), \(threads) threads: projected first")
+            #expect(worstRelative([reference], [stepsFirst.reference]) < 1e-12, "\(cell): double references")
+        }
+    }
+
     /// 100 steps: the check stays meaningful (errors relative to the model's largest gradient,
     /// inputs in [−1, 1], Keras's default initializers) and nothing vanishes or explodes.
     @Test(arguments: cells.map(\.name))

@@ -7,6 +7,8 @@ import NNCGraph
 /// the gates buffer (x·W + b over batch·steps rows), then one `recurrent` instruction that
 /// loops over the timesteps with one GEMM s·U (U packed into panels once per step of
 /// training, once at `prepare` for inference) and one fused gate kernel per timestep.
+/// Inference plans with packed weights project inside the loop instead, step by step, so
+/// no buffer holds every step's projection (`RecurrentShape.fusedProjection`).
 /// Training keeps every step's gates, the states the products read, and LSTM's cells: plan
 /// buffers the memory planner places like any other. Backward runs the steps last to first
 /// (one gate-gradient kernel and one GEMM dz·Uᵀ each), then the weight gradients as single
@@ -75,7 +77,8 @@ extension Lowerer {
                 recurrentBias: bias.map { builder[$0].shape.count == 2 } ?? false, masked: mask != nil,
                 zeroPaddedOutput: mask != nil && node.op.kind == .bidirectional && inner.returnSequences,
                 recurrentDropout: isTraining && inner.recurrentDropout > 0, training: isTraining,
-                packed: isTraining || (options.optimize && batch > 1))
+                packed: isTraining || (options.optimize && batch > 1),
+                fusedProjection: !isTraining && options.optimize && batch > 1, projectionBias: bias != nil)
             lowerDirection(node, inner, shape, prefix: prefix, output: out, first: k == 0 || merge != nil, mask: mask)
             outputs.append(out)
         }
@@ -151,21 +154,31 @@ extension Lowerer {
             projected = dropped
             inputMask = m
         }
-        // The input projection of every timestep: one GEMM over batch·steps rows.
-        let rows = batch * s.steps
-        let gates = buffer(name + "gates", [batch, s.steps, s.gateWidth], isTraining ? .saved : .activation)
-        let packedW =
-            !isTraining && options.optimize && rows > 1
-            ? packWeights(node, w, inputs: s.inputs, units: s.gateWidth, label: name + "kernel") : nil
-        emit(
-            .dense(
-                rows: rows, inputs: s.inputs, units: s.gateWidth, bias: b != nil, activation: .linear,
-                packed: packedW != nil),
-            [Operand(gates, .write), Operand(projected, .read), Operand(w, .read)]
-                + (b.map { [Operand($0, .read)] } ?? [])
-                + (packedW.map { [Operand($0, .read)] } ?? []), layer: node.name)
-
-        var slots: [RecurrentShape.ForwardSlot: BufferID] = [.output: output, .gates: gates, .recurrentKernel: u]
+        var slots: [RecurrentShape.ForwardSlot: BufferID] = [.output: output, .recurrentKernel: u]
+        if s.fusedProjection {
+            // Each step projects its own rows inside the loop (see `RecurrentShape.fusedProjection`).
+            slots[.gates] = buffer(name + "gates", [batch, s.gateWidth], .scratch)
+            slots[.input] = projected
+            slots[.inputKernel] = w
+            slots[.packedInputKernel] = packWeights(
+                node, w, inputs: s.inputs, units: s.gateWidth, label: name + "kernel")
+            if let b { slots[.inputBias] = b }
+        } else {
+            // The input projection of every timestep: one GEMM over batch·steps rows.
+            let rows = batch * s.steps
+            let gates = buffer(name + "gates", [batch, s.steps, s.gateWidth], isTraining ? .saved : .activation)
+            let packedW =
+                !isTraining && options.optimize && rows > 1
+                ? packWeights(node, w, inputs: s.inputs, units: s.gateWidth, label: name + "kernel") : nil
+            emit(
+                .dense(
+                    rows: rows, inputs: s.inputs, units: s.gateWidth, bias: b != nil, activation: .linear,
+                    packed: packedW != nil),
+                [Operand(gates, .write), Operand(projected, .read), Operand(w, .read)]
+                    + (b.map { [Operand($0, .read)] } ?? [])
+                    + (packedW.map { [Operand($0, .read)] } ?? []), layer: node.name)
+            slots[.gates] = gates
+        }
         if s.packed {
             let packed = buffer(
                 name + "recurrent_kernel (packed)", [s.packedFloats(transposed: false)], isTraining ? .scratch : .folded
@@ -207,7 +220,8 @@ extension Lowerer {
         ]
         let operands = RecurrentShape.ForwardSlot.allCases.filter(s.has).map { slot in
             let access: Access =
-                slot == .gates || (slot == .output && !first) ? .readWrite : writes.contains(slot) ? .write : .read
+                (slot == .gates && !s.fusedProjection) || (slot == .output && !first)
+                ? .readWrite : writes.contains(slot) || slot == .gates ? .write : .read
             return Operand(slots[slot]!, access)
         }
         emit(.recurrent(s), operands, layer: node.name)
