@@ -245,6 +245,45 @@ void nnc_prelu_forward(float *y, const float *x, const float *alpha, int batch, 
     }
 }
 
+// The innermost run in one pass when it is kept (a contiguous copy) or shared (one value
+// repeated); the index arithmetic then runs once per innermost run, not per element.
+void nnc_broadcast_forward(float *y, const float *x, int batch, size_t n, size_t kept, int runs,
+                           const ptrdiff_t *extents, const bool *keeps) {
+    size_t inner = (size_t)extents[runs - 1];
+    for (int b = 0; b < batch; b++) {
+        const float *xb = x + (size_t)b * kept;
+        float *yb = y + (size_t)b * n;
+        for (size_t e = 0; e < n; e += inner) {
+            const float *from = xb + prelu_alpha_index(e, runs, extents, keeps);
+            if (keeps[runs - 1]) {
+                memcpy(yb + e, from, inner * sizeof(float));
+            } else {
+                for (size_t i = 0; i < inner; i++) yb[e + i] = *from;
+            }
+        }
+    }
+}
+
+void nnc_broadcast_backward(float *dx, const float *dy, int batch, size_t n, size_t kept, int runs,
+                            const ptrdiff_t *extents, const bool *keeps) {
+    size_t inner = (size_t)extents[runs - 1];
+    memset(dx, 0, (size_t)batch * kept * sizeof(float));
+    for (int b = 0; b < batch; b++) {
+        float *db = dx + (size_t)b * kept;
+        const float *gb = dy + (size_t)b * n;
+        for (size_t e = 0; e < n; e += inner) {
+            float *to = db + prelu_alpha_index(e, runs, extents, keeps);
+            if (keeps[runs - 1]) {
+                for (size_t i = 0; i < inner; i++) to[i] += gb[e + i];
+            } else {
+                float sum = 0;
+                for (size_t i = 0; i < inner; i++) sum += gb[e + i];
+                *to += sum;
+            }
+        }
+    }
+}
+
 void nnc_prelu_backward(float *dx, float *dalpha, const float *dy, const float *x, const float *alpha, int batch,
                         size_t n, size_t alphas, int runs, const ptrdiff_t *extents, const bool *kept) {
     if (dalpha) memset(dalpha, 0, alphas * sizeof(float));

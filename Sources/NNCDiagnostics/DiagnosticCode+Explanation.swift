@@ -138,7 +138,7 @@ extension DiagnosticCode {
         case .mergeShapeMismatch:
             return Documentation(
                 explanation:
-                    "`add`, `multiply`, `average` and `maximum` sum, multiply, average and take the largest of their inputs element by element and `subtract` takes the second from the first, so every operand must have exactly the same per-sample shape (nnc does not broadcast). The message gives each operand's shape and where it came from; usually one branch needs a different `units`/`filters` or a projection (a 1×1 convolution) to match. `multi_head_attention` given a separate key needs one key per value: as many steps in both.",
+                    "`add`, `multiply`, `average` and `maximum` sum, multiply, average and take the largest of their inputs element by element and `subtract` takes the second from the first, so the operands' per-sample shapes must match axis by axis, aligned at their last axes, where an operand of size 1 on an axis (or without it) repeats along it, as in Keras: a squeeze-and-excitation block multiplies [H, W, C] by [1, 1, C]. The message gives each operand's shape and where it came from; usually one branch needs a different `units`/`filters` or a projection (a 1×1 convolution) to match. `multi_head_attention` given a separate key needs one key per value: as many steps in both.",
                 badExample:
                     "input: [784]\nlayers:\n  - dense: {units: 128, name: fc1}\n  - dense: {units: 64, name: fc2, inputs: [input]}\n  - add: {inputs: [fc1, fc2]}\n",
                 fixedExample:

@@ -108,7 +108,7 @@ public enum DiagnosticCode: String, Sendable, CaseIterable, Codable {
         case .scheduleMilestone: "a schedule milestone lies past the end of training"
         case .scheduleValues: "a schedule's boundaries and values do not fit together"
         case .mergeShapeMismatch:
-            "the operands of an elementwise merge (add, subtract, multiply, average, maximum) must have identical shapes"
+            "the operands of an elementwise merge (add, subtract, multiply, average, maximum) must have broadcastable shapes"
         case .concatShapeMismatch: "'concat' operands must agree on every axis but the concatenation axis"
         case .unknownLayerName: "'inputs' names a layer that does not exist"
         case .duplicateLayerName: "two layers have the same name"

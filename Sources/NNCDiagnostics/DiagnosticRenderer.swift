@@ -1,6 +1,6 @@
 /// Renders diagnostics in swiftc's layout:
 ///
-///     models/bad.yaml:12:19: error: 'add' operands must have identical shapes [E0301]
+///     models/bad.yaml:12:19: error: 'add' operands must have equal sizes, or 1 where they differ [E0301]
 ///     12 |     inputs: [fc1, fc2]
 ///        |              |    `- error: 'fc2' is [B, 64]
 ///        |              `- note: 'fc1' is [B, 128]

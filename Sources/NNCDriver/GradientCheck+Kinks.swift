@@ -80,7 +80,8 @@ extension GradientCheck {
                     .swishLearnable, .swishLearnableBackward, .recurrentBackward, .recurrentWeightsGradient,
                     .packRecurrentWeights, .dropoutMask, .scaleSteps, .sequenceMask, .merge, .mergeBackward, .combine,
                     .combineBackward, .headProduct, .attentionMask, .addPositions, .addPositionsBackward, .reframe,
-                    .upsample, .upsampleBackward, .alphaDropout, .alphaDropoutBackward, .preluBackward, .groupNorm,
+                    .upsample, .upsampleBackward, .alphaDropout, .alphaDropoutBackward, .preluBackward, .broadcast,
+                    .broadcastBackward, .groupNorm,
                     .groupNormBackward, .l2Pool, .l2PoolBackward:
                     break
                 }

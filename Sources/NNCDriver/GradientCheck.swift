@@ -106,7 +106,8 @@ public enum GradientCheck {
                 .recurrentBackward, .recurrentWeightsGradient, .packRecurrentWeights, .dropoutMask,
                 .scaleSteps, .sequenceMask, .merge, .mergeBackward, .combine, .combineBackward, .headProduct,
                 .attentionMask, .addPositions, .addPositionsBackward, .reframe, .upsample, .upsampleBackward,
-                .alphaDropout, .alphaDropoutBackward, .preluBackward, .groupNorm, .groupNormBackward, .l2Pool,
+                .alphaDropout, .alphaDropoutBackward, .preluBackward, .broadcast, .broadcastBackward, .groupNorm,
+                .groupNormBackward, .l2Pool,
                 .l2PoolBackward:
                 false
             }

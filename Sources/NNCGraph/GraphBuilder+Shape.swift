@@ -123,7 +123,7 @@ extension GraphBuilder {
             case .elementwise: return one
             }
         case .add, .subtract, .multiply, .average, .maximum:
-            return identical(inputs, node.op.kind, layer: layer)
+            return broadcast(inputs, node.op.kind, layer: layer)
         case .concat(let c):
             return concat(inputs, c, layer: layer)
         case .multiHeadAttention(let m):
@@ -372,30 +372,44 @@ extension GraphBuilder {
         return TensorShape(target)
     }
 
-    /// The elementwise merges (add, subtract, …) take inputs of one shape: the output's.
-    private mutating func identical(_ inputs: [Node], _ kind: Op.Kind, layer: LayerSpec) -> TensorShape? {
-        let first = inputs[0].shape!
-        guard inputs.allSatisfy({ $0.shape == first }) else {
-            let mismatched = inputs.first { $0.shape != first }!
-            let labels = inputs.map { inputLabel($0, layer) }
-            let primary = layer.inputs.first { $0.name == mismatched.name }?.location ?? layer.location
-            var help: String?
-            if mismatched.op.kind == .dense, first.rank == mismatched.shape!.rank {
-                help = "set 'units: \(first.channels)' on '\(mismatched.name)'"
+    /// The elementwise merges (add, subtract, …) broadcast as Keras's do: shapes aligned at
+    /// their last axes, each axis equal or 1 in all but one input (an SE block's [1, 1, C]
+    /// scales [H, W, C]); the output takes the larger size of each axis.
+    static func broadcastShape(_ shapes: [TensorShape]) -> TensorShape? {
+        let rank = shapes.map(\.rank).max() ?? 0
+        var dims = [Int](repeating: 1, count: rank)
+        for shape in shapes {
+            for (k, d) in shape.dims.enumerated() {
+                let axis = rank - shape.rank + k
+                if d == dims[axis] || d == 1 { continue }
+                guard dims[axis] == 1 else { return nil }
+                dims[axis] = d
             }
-            diagnostics.append(
-                .error(
-                    .mergeShapeMismatch,
-                    "'\(kind.rawValue)' operands must have identical shapes; got \(inputs.map { $0.shape!.description }.joined(separator: " and "))",
-                    at: primary, label: "",
-                    labels: labels.map { label in
-                        var label = label
-                        label.severity = label.location == primary ? .error : .note
-                        return label
-                    }, help: help))
-            return nil
         }
-        return first
+        return TensorShape(dims)
+    }
+
+    private mutating func broadcast(_ inputs: [Node], _ kind: Op.Kind, layer: LayerSpec) -> TensorShape? {
+        if let shape = Self.broadcastShape(inputs.map { $0.shape! }) { return shape }
+        let first = inputs[0].shape!
+        let mismatched = inputs.first { Self.broadcastShape([first, $0.shape!]) == nil } ?? inputs.last!
+        let labels = inputs.map { inputLabel($0, layer) }
+        let primary = layer.inputs.first { $0.name == mismatched.name }?.location ?? layer.location
+        var help: String?
+        if mismatched.op.kind == .dense, first.rank == mismatched.shape!.rank {
+            help = "set 'units: \(first.channels)' on '\(mismatched.name)'"
+        }
+        diagnostics.append(
+            .error(
+                .mergeShapeMismatch,
+                "'\(kind.rawValue)' operands must have equal sizes, or 1 where they differ; got \(inputs.map { $0.shape!.description }.joined(separator: " and "))",
+                at: primary, label: "",
+                labels: labels.map { label in
+                    var label = label
+                    label.severity = label.location == primary ? .error : .note
+                    return label
+                }, help: help))
+        return nil
     }
 
     private mutating func concat(_ inputs: [Node], _ c: Concat, layer: LayerSpec) -> TensorShape? {

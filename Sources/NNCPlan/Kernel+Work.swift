@@ -29,7 +29,8 @@ extension Kernel {
             .clipByValue, .clipByGlobalNorm, .weightDecay, .constrain, .swishLearnable, .swishLearnableBackward,
             .packRecurrentWeights, .dropoutMask, .scaleSteps, .sequenceMask, .merge, .mergeBackward, .combine,
             .combineBackward, .attentionMask, .addPositions, .addPositionsBackward, .reframe, .upsample,
-            .upsampleBackward, .alphaDropout, .alphaDropoutBackward, .prelu, .preluBackward, .groupNorm,
+            .upsampleBackward, .alphaDropout, .alphaDropoutBackward, .prelu, .preluBackward, .broadcast,
+            .broadcastBackward, .groupNorm,
             .groupNormBackward, .l2Pool, .l2PoolBackward:
             0
         }

@@ -111,24 +111,27 @@ public struct Upsample: Sendable, Equatable {
     }
 }
 
-/// prelu over x [batch][n] seen per sample as axes grouped into runs that α keeps or shares
-/// (adjacent axes of one kind merged): α's index of element e is e's digits in the kept runs.
-public struct PReLUShape: Sendable, Equatable {
+/// A per-sample tensor "full" seen against a smaller "kept" tensor that repeats along some of
+/// its axes (size 1 there): prelu's α against its input, a merge operand broadcast to the
+/// merge's output. Full's axes are grouped into runs that the kept tensor keeps or shares
+/// (adjacent axes of one kind merged): the kept index of element e is e's digits in the kept runs.
+public struct BroadcastShape: Sendable, Equatable {
     public var batch: Int
-    /// Per-sample elements.
+    /// Per-sample elements of the full tensor.
     public var count: Int
-    /// The runs of axes, outermost first, and whether α varies along each.
+    /// The runs of axes, outermost first, and whether the kept tensor varies along each.
     public var extents: [Int]
     public var kept: [Bool]
-    /// α's elements.
-    public var alphas: Int { zip(extents, kept).reduce(1) { $1.1 ? $0 * $1.0 : $0 } }
+    /// Per-sample elements of the kept tensor.
+    public var keptCount: Int { zip(extents, kept).reduce(1) { $1.1 ? $0 * $1.0 : $0 } }
 
-    public init(batch: Int, input: [Int], alpha: [Int]) {
+    /// `kept` has full's rank, 1 on every axis it repeats along and full's size elsewhere.
+    public init(batch: Int, full: [Int], kept keptDims: [Int]) {
         self.batch = batch
-        count = input.reduce(1, *)
+        count = full.reduce(1, *)
         var extents: [Int] = []
         var kept: [Bool] = []
-        for (d, a) in zip(input, alpha) where d > 1 {
+        for (d, a) in zip(full, keptDims) where d > 1 {
             let keeps = a == d
             if kept.last == keeps {
                 extents[extents.count - 1] *= d
@@ -139,8 +142,8 @@ public struct PReLUShape: Sendable, Equatable {
         (self.extents, self.kept) = (extents.isEmpty ? [1] : extents, kept.isEmpty ? [true] : kept)
     }
 
-    /// α's index of per-sample element e.
-    public func alphaIndex(_ e: Int) -> Int {
+    /// The kept tensor's index of per-sample element e.
+    public func keptIndex(_ e: Int) -> Int {
         var (rest, index, stride) = (e, 0, 1)
         for k in extents.indices.reversed() {
             let digit = rest % extents[k]
@@ -288,10 +291,16 @@ public enum Kernel: Sendable, Equatable {
     /// dx = a·keep·dy: [dx out, dy in].
     case alphaDropoutBackward(rate: Double, count: Int, salt: UInt64)
     /// y = x > 0 ? x : α·x: [y out, x in, α in].
-    case prelu(PReLUShape)
+    case prelu(BroadcastShape)
     /// dx = dy·(x > 0 ? 1 : α), dα = Σ dy·x over the elements with x ≤ 0 sharing each α:
     /// [dx out?, dα out?, dy in, x in, α in].
-    case preluBackward(PReLUShape, inputGradient: Bool, alphaGradient: Bool)
+    case preluBackward(BroadcastShape, inputGradient: Bool, alphaGradient: Bool)
+    /// A merge operand repeated along the axes it has size 1 on, to the merge's output shape
+    /// (Keras's broadcasting): [y out (full), x in (kept)].
+    case broadcast(BroadcastShape)
+    /// Its gradient: each kept element gets the sum of the full gradient over its repeats:
+    /// [dx out (kept), dy in (full)].
+    case broadcastBackward(BroadcastShape)
     /// Training batchnorm over x[rows][channels]:
     /// [y out, mean out, invStd out, runningMean inout, runningVariance inout, x in, γ in?, β in?].
     case batchNormTraining(rows: Int, channels: Int, momentum: Double, epsilon: Double, scale: Bool, center: Bool)
@@ -448,7 +457,9 @@ public enum Kernel: Sendable, Equatable {
         case .dropoutBackward: "dropout backward (mask recomputed)"
         case .alphaDropout(let rate, _, _): "alpha dropout(\(rate))"
         case .alphaDropoutBackward: "alpha dropout backward (mask recomputed)"
-        case .prelu(let s): "prelu (\(s.alphas) α)"
+        case .prelu(let s): "prelu (\(s.keptCount) α)"
+        case .broadcast(let s): "broadcast \(s.keptCount) → \(s.count) per sample"
+        case .broadcastBackward(let s): "broadcast backward: sum \(s.count) → \(s.keptCount) per sample"
         case .preluBackward(_, let dx, let dAlpha): "prelu backward" + (dx ? " dx" : "") + (dAlpha ? " dα" : "")
         case .batchNormTraining: "batchnorm (batch statistics)"
         case .batchNormInference: "batchnorm (running statistics)"
@@ -522,7 +533,7 @@ public enum Kernel: Sendable, Equatable {
             .recurrentBackward, .recurrentWeightsGradient, .packRecurrentWeights, .dropoutMask, .sequenceMask,
             .merge, .mergeBackward, .combine, .combineBackward, .headProduct, .attentionMask, .addPositions,
             .addPositionsBackward, .reframe, .upsample, .upsampleBackward, .alphaDropout, .alphaDropoutBackward, .prelu,
-            .preluBackward, .groupNorm, .groupNormBackward, .l2Pool, .l2PoolBackward:
+            .preluBackward, .broadcast, .broadcastBackward, .groupNorm, .groupNormBackward, .l2Pool, .l2PoolBackward:
             false
         }
     }

@@ -161,8 +161,19 @@ extension Executor {
                 s.kept.withUnsafeBufferPointer { kept in
                     nnc_prelu_backward(
                         input ? f(base, 0) : nil, alpha ? f(base, input ? 1 : 0) : nil, f(base, k), f(base, k + 1),
-                        f(base, k + 2), Int32(s.batch), s.count, s.alphas, Int32(s.extents.count), extents.baseAddress,
+                        f(base, k + 2), Int32(s.batch), s.count, s.keptCount, Int32(s.extents.count),
+                        extents.baseAddress,
                         kept.baseAddress)
+                }
+            }
+
+        case .broadcast(let s), .broadcastBackward(let s):
+            let forward = if case .broadcast = instruction.kernel { true } else { false }
+            s.extents.withUnsafeBufferPointer { extents in
+                s.kept.withUnsafeBufferPointer { kept in
+                    (forward ? nnc_broadcast_forward : nnc_broadcast_backward)(
+                        f(base, 0), f(base, 1), Int32(s.batch), s.count, s.keptCount, Int32(s.extents.count),
+                        extents.baseAddress, kept.baseAddress)
                 }
             }
 

@@ -134,7 +134,8 @@ public final class Executor: @unchecked Sendable {
                 .swishLearnableBackward, .packRecurrentWeights, .dropoutMask, .scaleSteps, .sequenceMask,
                 .merge, .mergeBackward, .combine, .combineBackward, .attentionMask, .addPositions,
                 .addPositionsBackward, .reframe, .upsample, .upsampleBackward, .alphaDropout, .alphaDropoutBackward,
-                .prelu, .preluBackward, .groupNorm, .groupNormBackward, .l2Pool, .l2PoolBackward:
+                .prelu, .preluBackward, .broadcast, .broadcastBackward, .groupNorm, .groupNormBackward, .l2Pool,
+                .l2PoolBackward:
                 break
             }
         }

@@ -144,20 +144,29 @@ extension ReferenceExecutor {
             for b in 0..<s.batch {
                 for e in 0..<s.count {
                     let x = o[1][b * s.count + e]
-                    o[0][b * s.count + e] = x > 0 ? x : o[2][s.alphaIndex(e)] * x
+                    o[0][b * s.count + e] = x > 0 ? x : o[2][s.keptIndex(e)] * x
                 }
             }
         case .preluBackward(let s, let input, let alpha):
             let k = (input ? 1 : 0) + (alpha ? 1 : 0)
             let (dy, x, a) = (o[k], o[k + 1], o[k + 2])
-            if alpha { for j in 0..<s.alphas { o[input ? 1 : 0][j] = 0 } }
+            if alpha { for j in 0..<s.keptCount { o[input ? 1 : 0][j] = 0 } }
             for b in 0..<s.batch {
                 for e in 0..<s.count {
                     let i = b * s.count + e
                     // At x = 0 exactly, the derivative is taken from the left (α), as in the fast kernel.
-                    if input { o[0][i] = x[i] > 0 ? dy[i] : dy[i] * a[s.alphaIndex(e)] }
-                    if alpha, x[i] <= 0 { o[input ? 1 : 0][s.alphaIndex(e)] += dy[i] * x[i] }
+                    if input { o[0][i] = x[i] > 0 ? dy[i] : dy[i] * a[s.keptIndex(e)] }
+                    if alpha, x[i] <= 0 { o[input ? 1 : 0][s.keptIndex(e)] += dy[i] * x[i] }
                 }
+            }
+        case .broadcast(let s):
+            for b in 0..<s.batch {
+                for e in 0..<s.count { o[0][b * s.count + e] = o[1][b * s.keptCount + s.keptIndex(e)] }
+            }
+        case .broadcastBackward(let s):
+            for i in 0..<(s.batch * s.keptCount) { o[0][i] = 0 }
+            for b in 0..<s.batch {
+                for e in 0..<s.count { o[0][b * s.keptCount + s.keptIndex(e)] += o[1][b * s.count + e] }
             }
         case .batchNormTraining(let rows, let channels, let momentum, let epsilon, let scale, let center):
             let gamma = scale ? o[6] : nil

@@ -75,7 +75,8 @@ import Testing
         #expect(run.status == 1)
         #expect(
             run.stderr.contains(
-                "\(path):6:25: error: 'add' operands must have identical shapes; got [B, 128] and [B, 64] [E0301]"))
+                "\(path):6:25: error: 'add' operands must have equal sizes, or 1 where they differ; got [B, 128] and [B, 64] [E0301]"
+            ))
         #expect(run.stderr.contains("\(path):7:36: error: unknown activation 'softmx' [E0204]"))
         #expect(run.stderr.contains("\(path):8:19: error: unknown key 'momentun' in 'sgd' [E0201]"))
         #expect(run.stderr.contains("help: did you mean 'momentum'?"))

@@ -10,6 +10,7 @@ import Testing
         BundledExample(model: "mnist_mlp", metric: "accuracy", bound: 0.91),
         BundledExample(model: "lenet5", metric: "accuracy", bound: 0.95),
         BundledExample(model: "mobilenet_block", metric: "accuracy", bound: 0.95),
+        BundledExample(model: "se_cnn", metric: "accuracy", bound: 0.95),
         BundledExample(model: "iris_mlp", metric: "accuracy", bound: 0.90),
         BundledExample(model: "wine_mlp", metric: "accuracy", bound: 0.90),
         BundledExample(model: "breast_cancer_mlp", metric: "accuracy", bound: 0.95),

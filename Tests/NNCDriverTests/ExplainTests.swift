@@ -85,11 +85,12 @@ import Testing
         let text = Explain.render(.mergeShapeMismatch)
         #expect(
             text.hasPrefix(
-                "E0301: the operands of an elementwise merge (add, subtract, multiply, average, maximum) must have identical shapes\n"
+                "E0301: the operands of an elementwise merge (add, subtract, multiply, average, maximum) must have broadcastable shapes\n"
             ))
         #expect(
             text.contains(
-                "example.yaml:5:25: error: 'add' operands must have identical shapes; got [B, 128] and [B, 64] [E0301]")
+                "example.yaml:5:25: error: 'add' operands must have equal sizes, or 1 where they differ; got [B, 128] and [B, 64] [E0301]"
+            )
         )
         #expect(text.contains("Fixed:"))
     }

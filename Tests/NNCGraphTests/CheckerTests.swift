@@ -15,10 +15,33 @@ import Testing
             """)
         #expect(codes(diagnostics) == ["E0301@5:25"])
         let d = try #require(diagnostics.first)
-        #expect(d.message == "'add' operands must have identical shapes; got [B, 128] and [B, 64]")
+        #expect(d.message == "'add' operands must have equal sizes, or 1 where they differ; got [B, 128] and [B, 64]")
         #expect(d.labels.map(\.message) == ["'fc1' outputs [B, 128]", "'fc2' outputs [B, 64]"])
         #expect(d.labels.map(\.location.column) == [20, 25])
         #expect(d.help == "set 'units: 128' on 'fc2'")
+    }
+
+    /// Merges broadcast as Keras's do: aligned at the last axes, size 1 (or a missing axis)
+    /// repeats; sizes that differ with neither 1 are E0301, naming the operand that cannot fit.
+    @Test func mergesBroadcastSizeOneAxes() throws {
+        func merged(_ second: String, _ kind: String = "multiply") -> (String?, [String]) {
+            let (graph, diagnostics) = check(
+                """
+                input: [4, 6, 8]
+                layers:
+                  - conv2d: {filters: 8, kernel: 1, name: x}
+                  - \(second)
+                  - \(kind): {inputs: [x, other], name: merged}
+                """)
+            let shape = graph?.nodes.first { $0.name == "merged" }?.shape?.description
+            return (shape, codes(diagnostics))
+        }
+        #expect(
+            merged("global_avgpool: {inputs: [x]}\n  - reshape: {shape: [1, 1, 8], name: other}").0 == "[B, 4, 6, 8]")
+        #expect(merged("global_avgpool: {inputs: [x], name: other}", "add").0 == "[B, 4, 6, 8]")
+        #expect(merged("conv2d: {filters: 1, kernel: 1, inputs: [x], name: other}", "maximum").0 == "[B, 4, 6, 8]")
+        let mismatched = merged("conv2d: {filters: 4, kernel: 1, inputs: [x], name: other}").1
+        #expect(mismatched.count == 1 && mismatched[0].hasPrefix("E0301"))
     }
 
     /// A trailing dropout passes on what its input ends in: a softmax before it suits

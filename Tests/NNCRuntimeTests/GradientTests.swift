@@ -257,6 +257,26 @@ import Testing
             """
         ),
         (
+            "broadcast merges: squeeze-and-excitation, a channel vector, a spatial map",
+            """
+            input: [3, 4, 2]
+            layers:
+              - conv2d: {filters: 4, kernel: 1, activation: tanh, name: x}
+              - global_avgpool: {name: pooled}
+              - dense: {units: 4, activation: sigmoid, name: gate}
+              - reshape: {shape: [1, 1, 4], name: gate4}
+              - multiply: {inputs: [x, gate4], name: excited}
+              - add: {inputs: [excited, gate], name: shifted}
+              - conv2d: {filters: 1, kernel: 1, inputs: [input], name: spatial}
+              - subtract: {inputs: [spatial, shifted], name: difference}
+              - maximum: {inputs: [difference, gate4, spatial], name: largest}
+              - average: {inputs: [gate, largest], name: mean}
+              - flatten
+              - dense: {units: 3, activation: softmax}
+            loss: categorical_crossentropy
+            """
+        ),
+        (
             "multi_head_attention: self, cross with a key, causal, no bias, dropout",
             """
             input: [6, 4]
@@ -472,7 +492,7 @@ import Testing
     @Test(arguments: [
         "iris_mlp.yaml", "lenet5.yaml", "resnet_block.yaml", "mobilenet_block.yaml", "causal_tcn.yaml",
         "imdb_bow_dropout.yaml",
-        "lstm_classifier.yaml", "gru_classifier.yaml", "imdb_embedding_bilstm.yaml", "snn_mlp.yaml",
+        "lstm_classifier.yaml", "gru_classifier.yaml", "imdb_embedding_bilstm.yaml", "snn_mlp.yaml", "se_cnn.yaml",
     ])
     func bundledModelsMatchFiniteDifferences(model: String) throws {
         let result = try Driver.compile(

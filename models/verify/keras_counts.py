@@ -47,6 +47,15 @@ def mobilenet():
     y=L.GlobalAveragePooling2D()(y); y=L.Dense(10,activation='softmax')(y)
     return keras.Model(x,y)
 M['mobilenet_block']=mobilenet()
+def se_cnn():
+    x=keras.Input((28,28,1))
+    y=L.Conv2D(16,3,padding='same',activation='relu')(x); y=L.MaxPooling2D(2)(y)
+    f=L.Conv2D(32,3,padding='same',activation='relu')(y)
+    g=L.GlobalAveragePooling2D()(f); g=L.Dense(8,activation='relu')(g); g=L.Dense(32,activation='sigmoid')(g)
+    g=L.Reshape((1,1,32))(g); y=L.Multiply()([f,g])  # broadcasts [14,14,32] × [1,1,32]
+    y=L.MaxPooling2D(2)(y); y=L.Flatten()(y); y=L.Dense(10,activation='softmax')(y)
+    return keras.Model(x,y)
+M['se_cnn']=se_cnn()
 M['lstm_classifier']=seq((28,28),L.LSTM(128),L.Dense(10))
 M['gru_classifier']=seq((28,28),L.GRU(128,reset_after=True),L.Dense(10))
 M['causal_tcn']=seq((200,2),*[L.Conv1D(32,2,padding='causal',dilation_rate=d) for d in [1,2,4,8,16,32,64]],L.GlobalAveragePooling1D(),L.Dense(1))

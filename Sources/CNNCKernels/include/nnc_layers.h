@@ -41,6 +41,13 @@ void nnc_prelu_forward(float *y, const float *x, const float *alpha, int batch, 
 /// dx = dy·(x > 0 ? 1 : α) (dx may be NULL); dα = Σ dy·x over x ≤ 0 (overwritten; may be NULL).
 void nnc_prelu_backward(float *dx, float *dalpha, const float *dy, const float *x, const float *alpha, int batch,
                         size_t n, size_t alphas, int runs, const ptrdiff_t *extents, const bool *kept);
+/// A merge operand broadcast: y [batch][n] from x [batch][kept], where kept is x's per-sample
+/// size and element e of y reads x's element at e's digits in the kept runs (as prelu's α).
+void nnc_broadcast_forward(float *y, const float *x, int batch, size_t n, size_t kept, int runs,
+                           const ptrdiff_t *extents, const bool *keeps);
+/// Its gradient: dx [batch][kept] = Σ of dy over the elements that read each x (overwrites dx).
+void nnc_broadcast_backward(float *dx, const float *dy, int batch, size_t n, size_t kept, int runs,
+                            const ptrdiff_t *extents, const bool *keeps);
 /// Row softmax over x[rows][cols] (max-subtracted); may run in place.
 void nnc_softmax_forward(float *y, const float *x, int rows, int cols);
 /// dx = y·(dy − Σ dy·y) per row.

@@ -89,10 +89,10 @@ extension Lowerer {
         maskedGradient(node) { .alphaDropoutBackward(rate: rate, count: count, salt: $0) }
     }
 
-    func preluShape(_ node: Node) -> PReLUShape {
+    func preluShape(_ node: Node) -> BroadcastShape {
         guard case .prelu(let p) = node.op else { preconditionFailure("'\(node.name)' is not prelu") }
         let x = graph[node.inputs[0]].shape!.dims
-        return PReLUShape(batch: batch, input: x, alpha: p.alphaShape(x))
+        return BroadcastShape(batch: batch, full: x, kept: p.alphaShape(x))
     }
 
     mutating func lowerPReLU(_ node: Node) {
@@ -182,22 +182,18 @@ extension Lowerer {
 
     mutating func lowerAdd(_ node: Node) {
         let y = output(node)
+        let operands = broadcastOperands(node)
         emit(
             .add(count: elements(node), inputs: node.inputs.count),
-            [Operand(y, .write)] + node.inputs.map { Operand(value[$0]!, .read) }, layer: node.name)
+            [Operand(y, .write)] + operands.map { Operand($0, .read) }, layer: node.name)
         value[node.id] = y
     }
 
-    /// The gradient of a sum reaches every input unchanged: each shares ∂y.
+    /// The gradient of a sum reaches every input unchanged: each shares ∂y (summed over the
+    /// repeats of a broadcast input).
     mutating func addGradient(_ node: Node) {
         let dy = gradient[node.id]!
-        for (i, input) in node.inputs.enumerated() where wantsInputGradient(node, i) {
-            if gradient[input] == nil {
-                gradient[input] = dy
-            } else {
-                addGradient(dy, to: input)
-            }
-        }
+        for i in node.inputs.indices where wantsInputGradient(node, i) { mergeInputGradient(node, i, dy) }
     }
 
     /// Concatenation along any axis is joining rows: outer = batch × the dimensions before

@@ -70,6 +70,8 @@ struct Lowerer {
     /// steps (see `Lowerer+Recurrent.swift`).
     var recurrentDirections: [NodeID: [RecurrentDirection]] = [:]
     var sequenceMasks: [NodeID: BufferID] = [:]
+    /// An elementwise merge's operands at its output's shape (inputs broadcast into buffers).
+    var mergeOperands: [NodeID: [BufferID]] = [:]
     /// Attention layers' projections and weights, for their gradient rules.
     var attentionValues: [NodeID: AttentionValues] = [:]
     /// The padding masks of attention layers that have them, for the weights' gradient.

@@ -326,17 +326,22 @@ extension Registry {
                         "merge_mode", .choice(["concat", "sum", "mul", "ave"]), .value("concat"),
                         "how the two directions combine"),
                 ]),
-            ComponentKind("add", doc: "element-wise sum of two or more inputs of identical shape"),
+            ComponentKind(
+                "add", doc: "element-wise sum of two or more inputs (shapes broadcast as Keras's: size 1 repeats)"),
             ComponentKind(
                 "subtract",
-                doc: "element-wise difference of exactly two inputs of identical shape: the first minus the second"
+                doc:
+                    "element-wise difference of exactly two inputs (shapes broadcast as Keras's: size 1 repeats): the first minus the second"
             ),
-            ComponentKind("multiply", doc: "element-wise product of two or more inputs of identical shape"),
-            ComponentKind("average", doc: "element-wise mean of two or more inputs of identical shape"),
+            ComponentKind(
+                "multiply",
+                doc: "element-wise product of two or more inputs (shapes broadcast as Keras's: size 1 repeats)"),
+            ComponentKind(
+                "average", doc: "element-wise mean of two or more inputs (shapes broadcast as Keras's: size 1 repeats)"),
             ComponentKind(
                 "maximum",
                 doc:
-                    "element-wise maximum of two or more inputs of identical shape; the gradient goes to the largest input, on a tie to the first listed"
+                    "element-wise maximum of two or more inputs (shapes broadcast as Keras's: size 1 repeats); the gradient goes to the largest input, on a tie to the first listed"
             ),
             ComponentKind(
                 "position_embedding",
