@@ -30,6 +30,7 @@ import Testing
         Pinned(file: "hinton_dropout_mlp", total: 648_010, trainable: 648_010, nonTrainable: 0),
         Pinned(file: "imdb_bow_dropout", total: 160_305, trainable: 160_305, nonTrainable: 0),
         Pinned(file: "imdb_bow_l2", total: 160_305, trainable: 160_305, nonTrainable: 0),
+        Pinned(file: "imdb_text_cnn", total: 350_751, trainable: 350_751, nonTrainable: 0),
         Pinned(file: "imdb_embedding_bilstm", total: 664_897, trainable: 664_897, nonTrainable: 0, pytorch: 665_153),
         Pinned(file: "iris_mlp", total: 131, trainable: 131, nonTrainable: 0),
         Pinned(file: "iris_regression", total: 161, trainable: 161, nonTrainable: 0),
@@ -44,6 +45,7 @@ import Testing
         Pinned(file: "snn_mlp", total: 26_122, trainable: 26_122, nonTrainable: 0),
         Pinned(file: "stacked_lstm_layernorm", total: 57_610, trainable: 57_610, nonTrainable: 0, pytorch: 58_122),
         Pinned(file: "transformer_reverse", total: 9_515, trainable: 9_515, nonTrainable: 0),
+        Pinned(file: "unet_small", total: 116_753, trainable: 116_753, nonTrainable: 0),
         Pinned(file: "wine_mlp", total: 275, trainable: 275, nonTrainable: 0),
     ]
 

@@ -140,7 +140,8 @@ import Testing
     /// After warm-up, a training step (and an inference step) makes no heap allocation.
     @Test(arguments: [
         "lenet5.yaml", "resnet_block.yaml", "hinton_dropout_mlp.yaml", "lstm_classifier.yaml", "gru_classifier.yaml",
-        "imdb_embedding_bilstm.yaml", "mobilenet_block.yaml", "snn_mlp.yaml", "se_cnn.yaml",
+        "imdb_embedding_bilstm.yaml", "mobilenet_block.yaml", "snn_mlp.yaml", "se_cnn.yaml", "unet_small.yaml",
+        "imdb_text_cnn.yaml",
     ])
     func stepsAllocateNothing(model: String) throws {
         try expectNoAllocations(model) { try plan(model, $0) }

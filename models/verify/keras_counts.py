@@ -56,6 +56,16 @@ def se_cnn():
     y=L.MaxPooling2D(2)(y); y=L.Flatten()(y); y=L.Dense(10,activation='softmax')(y)
     return keras.Model(x,y)
 M['se_cnn']=se_cnn()
+M['imdb_text_cnn']=seq((400,),L.Embedding(5000,50),L.Dropout(0.2),L.Conv1D(250,3,activation='relu'),L.GlobalMaxPooling1D(),
+                      L.Dense(250,activation='relu'),L.Dropout(0.2),L.Dense(1,activation='sigmoid'))
+def unet_small():
+    x=keras.Input((32,32,1))
+    def twice(y,f): return L.Conv2D(f,3,padding='same',activation='relu')(L.Conv2D(f,3,padding='same',activation='relu')(y))
+    e1=twice(x,16); e2=twice(L.MaxPooling2D(2)(e1),32); b=twice(L.MaxPooling2D(2)(e2),64)
+    d2=twice(L.Concatenate()([L.Conv2DTranspose(32,2,strides=2)(b),e2]),32)
+    d1=twice(L.Concatenate()([L.Conv2DTranspose(16,2,strides=2)(d2),e1]),16)
+    return keras.Model(x,L.Conv2D(1,1,activation='sigmoid')(d1))
+M['unet_small']=unet_small()
 M['lstm_classifier']=seq((28,28),L.LSTM(128),L.Dense(10))
 M['gru_classifier']=seq((28,28),L.GRU(128,reset_after=True),L.Dense(10))
 M['causal_tcn']=seq((200,2),*[L.Conv1D(32,2,padding='causal',dilation_rate=d) for d in [1,2,4,8,16,32,64]],L.GlobalAveragePooling1D(),L.Dense(1))
