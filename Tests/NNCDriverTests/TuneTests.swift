@@ -164,6 +164,29 @@ import Testing
         #expect(run.stdout.components(separatedBy: "  cut").count - 1 == 4, "\(run.stdout)")
     }
 
+    /// `--parallel 2`: the trials train in two worker processes at a time (the binary started
+    /// with `--worker`), with halving's rungs resumed there too, and end exactly as one after
+    /// another in this process (the same thread count each). Rungs at 1, 2 and 3 epochs:
+    /// 2 of 4 trials cut after 1, 1 of 2 after 2, one finished.
+    @Test func parallelWorkersTrainTheSameTrials() throws {
+        let s = try Scratch()
+        let spec = try Self.spec(s)
+        var scores: [[Double]] = []
+        for (name, parallel) in [("one", "1"), ("two", "2")] {
+            let run = try Binary.run([
+                "tune", spec, "--trials", "4", "--halving", "--eta", "2", "--threads", "1", "--parallel", parallel,
+                "-o", s.path(name), "--format", "json",
+            ])
+            #expect(run.status == 0, "\(run.stderr)")
+            let object = try #require(try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any])
+            let ranked = try #require(object["ranked"] as? [[String: Any]])
+            scores.append(ranked.flatMap { ($0["metric"] as? [Double]) ?? [] })
+            let events = try Self.events(s.path(name))
+            #expect(Self.count(events, "cut") == 3 && Self.count(events, "finished") == 1, "\(events)")
+        }
+        #expect(scores[0] == scores[1] && scores[0].count == 3 + 2 + 1 + 1, "\(scores)")
+    }
+
     /// Located errors: a range seen by check and train (E0540), malformed ranges (E0541), a
     /// spec without ranges (E0542), a spec without validation data (E0544).
     @Test func markersAndSearchesThatCannotRunAreLocatedErrors() throws {

@@ -31,14 +31,6 @@ struct TrialRunner {
         metric = settings.metric
     }
 
-    enum Outcome {
-        /// The metric after every epoch so far; `reachedEnd` when the run ended (its last
-        /// epoch, or early stopping) rather than stopping at a rung.
-        case trained(metric: [Double?], reachedEnd: Bool)
-        case failed(String)
-        case interrupted
-    }
-
     func trialFolder(_ k: Int) -> String { folder + "/trial-" + String(k).leftPadded(to: 3) }
 
     /// The values of trial `k` by range name, as its spec writes them.
@@ -53,7 +45,7 @@ struct TrialRunner {
     /// Trains trial `k` until epoch `until` (nil: to the end), from scratch or from its
     /// checkpoint. Problems of the trial (its spec, divergence) fail the trial; a spec that
     /// cannot rank trials (no validation data, an unknown `--metric`) stops the search.
-    mutating func train(_ k: Int, until: Int?, resume: Bool) throws(TrainingFailure) -> Outcome {
+    mutating func train(_ k: Int, until: Int?, resume: Bool) throws(TrainingFailure) -> TrialReport {
         let path = trialFolder(k)
         if !resume { try? FileManager.default.removeItem(atPath: path) }
         let session: TrainingSession
@@ -63,7 +55,7 @@ struct TrialRunner {
                 overrides: TrainingOptions.Overrides(
                     epochs: settings.epochs, threads: settings.threads, outputDirectory: path))
         } catch {
-            return .failed(Self.summary(error.diagnostics))
+            return TrialReport(failed: Self.summary(error.diagnostics))
         }
         let trainer = session.trainer
         guard trainer.data.validation != nil else {
@@ -80,10 +72,10 @@ struct TrialRunner {
         do {
             result = try trainer.run(observer: watcher) { interrupted() || watcher.reached }
         } catch {
-            return .failed(Self.summary(error.diagnostics))
+            return TrialReport(failed: Self.summary(error.diagnostics))
         }
-        if result.interrupted && !watcher.reached { return .interrupted }
-        guard let first = result.history.first else { return .failed("no epoch was trained") }
+        if result.interrupted && !watcher.reached { return TrialReport(interrupted: true) }
+        guard let first = result.history.first else { return TrialReport(failed: "no epoch was trained") }
         let name = metric ?? first.validationMetrics.keys.sorted().first.map { "val_" + $0 } ?? "val_loss"
         guard first.value(of: name) != nil else {
             let known =
@@ -98,7 +90,7 @@ struct TrialRunner {
         }
         metric = name
         let values = result.history.map { $0.value(of: name).flatMap { $0.isFinite ? $0 : nil } }
-        return .trained(metric: values, reachedEnd: !result.interrupted)
+        return TrialReport(metric: values, reached_end: !result.interrupted, ranked_by: name)
     }
 
     /// The best of a trial's per-epoch values (what early stopping's restore_best keeps).
@@ -127,6 +119,39 @@ struct TrialRunner {
             return "the trial stopped"
         }
         return "\(first.message) [\(first.code.rawValue)]"
+    }
+}
+
+/// One trial's next stretch: from scratch or from its checkpoint, to epoch `until` (nil: the end).
+public struct TrialWork: Sendable, Codable, Equatable {
+    public var trial: Int
+    public var until: Int?
+    public var resume: Bool
+    public init(trial: Int, until: Int?, resume: Bool) {
+        self.trial = trial
+        self.until = until
+        self.resume = resume
+    }
+}
+
+/// How a trial's stretch ended (a worker process prints it as one JSON line): the metric
+/// after every epoch so far, `reached_end` when the run ended (its last epoch, or early
+/// stopping) rather than at a rung; or why it failed; or that Ctrl-C stopped it.
+public struct TrialReport: Sendable, Codable, Equatable {
+    public var metric: [Double?]?
+    public var reached_end: Bool?
+    public var ranked_by: String?
+    public var failed: String?
+    public var interrupted: Bool?
+    public init(
+        metric: [Double?]? = nil, reached_end: Bool? = nil, ranked_by: String? = nil, failed: String? = nil,
+        interrupted: Bool? = nil
+    ) {
+        self.metric = metric
+        self.reached_end = reached_end
+        self.ranked_by = ranked_by
+        self.failed = failed
+        self.interrupted = interrupted
     }
 }
 

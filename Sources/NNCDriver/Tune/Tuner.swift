@@ -5,14 +5,14 @@ import NNCSpec
 
 /// `nnc tune`: random search over the spec's search ranges. Trial k trains the spec with the
 /// values sampled for (seed, k), in-process and one at a time (each trial's trainer uses every
-/// thread it is given), in its own run folder `trial-k` of the search folder, with the spec's
+/// thread it is given; or `parallel` at a time in worker processes), in its own run folder `trial-k` of the search folder, with the spec's
 /// epochs (or `--epochs`) and training seed, and is ranked by the best value of a validation
 /// metric over its epochs. With halving (η), all trials train 1 epoch, the best 1/η of them go
 /// on to η epochs, the best 1/η of those to η², …, and the last rung trains the full epochs;
 /// a trial cut at a rung keeps its figures so far. Every event goes to `trials.jsonl`, so the
 /// same command on the same folder resumes the search.
 public enum Tuner {
-    public struct Settings: Sendable {
+    public struct Settings {
         public var trials: Int
         /// The search's seed (which values each trial gets); nil: the spec's train.seed.
         public var seed: UInt64?
@@ -24,6 +24,12 @@ public enum Tuner {
         public var halving: Int?
         public var threads: Int?
         public var outputDirectory: String?
+        /// Trials trained at once, each in a worker process that `workers` starts.
+        public var parallel = 1
+        /// Trains a rung's trials in worker processes, at most `parallel` at a time, given the
+        /// search's seed, folder and ranked metric (when known); their reports in the order
+        /// given (`nnc tune` starts itself with `--worker`).
+        public var workers: (([TrialWork], Workers) throws(TrainingFailure) -> [TrialReport])?
         public init(
             trials: Int, seed: UInt64? = nil, epochs: Int? = nil, metric: String? = nil, halving: Int? = nil,
             threads: Int? = nil, outputDirectory: String? = nil
@@ -108,32 +114,51 @@ public enum Tuner {
         let rungs = settings.halving.map { halvingRungs(epochs: epochs, eta: $0) } ?? [epochs]
         var alive = (1...settings.trials).filter { !ended.contains(log.latest[$0]?.event ?? "") }
         rungLoop: for (index, rung) in rungs.enumerated() {
-            for k in alive {
+            // This rung's work: each trial goes on from its rung's checkpoint, or starts
+            // (again, when it was cut short).
+            let work = alive.compactMap { k -> TrialWork? in
                 let latest = log.latest[k]
-                if let latest, latest.event == "rung", (latest.epochs ?? 0) >= rung { continue }
-                // A trial goes on from its rung's checkpoint, or starts (again, when it was cut short).
-                let resume = latest?.event == "rung"
-                if !resume {
-                    try log.append(TrialLog.Event(trial: k, event: "started", values: runner.named(k)), at: at)
-                }
-                let outcome = try runner.train(k, until: rung == epochs ? nil : rung, resume: resume)
-                switch outcome {
-                case .interrupted:
+                if let latest, latest.event == "rung", (latest.epochs ?? 0) >= rung { return nil }
+                return TrialWork(trial: k, until: rung == epochs ? nil : rung, resume: latest?.event == "rung")
+            }
+            let batches: [[TrialWork]] =
+                settings.parallel > 1 && settings.workers != nil ? [work] : work.map { [$0] }
+            for batch in batches {
+                if interrupted() {
                     stopped = true
                     break rungLoop
-                case .failed(let message):
-                    try log.append(
-                        TrialLog.Event(trial: k, event: "failed", values: runner.named(k), error: message), at: at)
-                    progress("trial \(k) of \(settings.trials) failed: \(message)")
-                case .trained(let metric, let reachedEnd):
-                    let event = TrialLog.Event(
-                        trial: k, event: reachedEnd ? "finished" : "rung", values: runner.named(k), metric: metric,
-                        score: runner.score(metric), epochs: metric.count, ranked_by: runner.metric)
-                    try log.append(event, at: at)
-                    progress(
-                        "trial \(k) of \(settings.trials): \(runner.metric ?? "metric") \(format(event.score)) after \(metric.count) epoch\(metric.count == 1 ? "" : "s") (\(runner.describe(k)))"
-                    )
                 }
+                for task in batch where !task.resume {
+                    try log.append(
+                        TrialLog.Event(trial: task.trial, event: "started", values: runner.named(task.trial)), at: at)
+                }
+                let reports: [TrialReport]
+                if let workers = settings.workers, settings.parallel > 1 {
+                    reports = try workers(batch, Workers(seed: seed, folder: folder, metric: runner.metric))
+                } else {
+                    reports = [try runner.train(batch[0].trial, until: batch[0].until, resume: batch[0].resume)]
+                }
+                for (task, report) in zip(batch, reports) {
+                    let k = task.trial
+                    if runner.metric == nil { runner.metric = report.ranked_by }
+                    if report.interrupted == true {
+                        stopped = true
+                    } else if let message = report.failed {
+                        try log.append(
+                            TrialLog.Event(trial: k, event: "failed", values: runner.named(k), error: message), at: at)
+                        progress("trial \(k) of \(settings.trials) failed: \(message)")
+                    } else if let metric = report.metric {
+                        let event = TrialLog.Event(
+                            trial: k, event: report.reached_end == true ? "finished" : "rung", values: runner.named(k),
+                            metric: metric, score: runner.score(metric), epochs: metric.count,
+                            ranked_by: runner.metric)
+                        try log.append(event, at: at)
+                        progress(
+                            "trial \(k) of \(settings.trials): \(runner.metric ?? "metric") \(format(event.score)) after \(metric.count) epoch\(metric.count == 1 ? "" : "s") (\(runner.describe(k)))"
+                        )
+                    }
+                }
+                if stopped { break rungLoop }
             }
             alive = alive.filter { !ended.contains(log.latest[$0]?.event ?? "") }
             guard index + 1 < rungs.count, let eta = settings.halving else { continue }
@@ -191,6 +216,27 @@ public enum Tuner {
         }
         try write(result.svg, plotName, "the scatter plot")
         return result
+    }
+
+    /// What a worker process needs besides the command's own options: the search's resolved settings.
+    public struct Workers: Sendable {
+        public var seed: UInt64
+        public var folder: String
+        public var metric: String?
+    }
+
+    /// One stretch of one trial, in a worker process of a search with `settings` (its seed
+    /// and folder resolved by the search): no lock and no log, which the search keeps.
+    public static func work(
+        _ file: SourceFile, settings: Settings, task: TrialWork, interrupted: @escaping () -> Bool
+    ) throws(TrainingFailure) -> TrialReport {
+        let space = try SearchSpace.read(file)
+        let values = (1...task.trial).map { space.sample(trial: $0, seed: settings.seed ?? 0) }
+        var runner = TrialRunner(
+            space: space, values: values, settings: settings, epochs: settings.epochs ?? 0,
+            folder: settings.outputDirectory ?? ".", at: SourceLocation(file: file, line: 0, column: 0),
+            interrupted: interrupted)
+        return try runner.train(task.trial, until: task.until, resume: task.resume)
     }
 
     /// The epochs after which halving ranks the trials: 1, η, η², … below `epochs`, then `epochs`.
