@@ -188,7 +188,8 @@ import Testing
     }
 
     /// Located errors: a range seen by check and train (E0540), malformed ranges (E0541), a
-    /// spec without ranges (E0542), a spec without validation data (E0544).
+    /// spec without ranges (E0542), a spec without validation data (E0544); a trial that
+    /// diverges fails alone.
     @Test func markersAndSearchesThatCannotRunAreLocatedErrors() throws {
         let s = try Scratch()
         let spec = try Self.spec(s)
@@ -204,6 +205,15 @@ import Testing
         #expect(
             bad.status == 1 && bad.stderr.contains("iris.yaml:9:33: error: a log_uniform range must lie above 0")
                 && bad.stderr.contains("[E0541]"), "\(bad.stderr)")
+        // Trials that diverge fail with their error and the search goes on; with none finished, exit 1.
+        let diverging = try Binary.run([
+            "tune", try Self.spec(s, rate: "{log_uniform: [1e5, 1e6]}"), "--trials", "2", "--threads", "2", "-o",
+            s.path("diverging"),
+        ])
+        #expect(
+            diverging.status == 1 && diverging.stdout.contains("best: none (no trial finished)"), "\(diverging.stdout)")
+        #expect(diverging.stdout.contains("failed: ") && diverging.stdout.contains("[E0520]"), "\(diverging.stdout)")
+        #expect(Self.count(try Self.events(s.path("diverging")), "failed") == 2)
         let none = try Binary.run(["tune", "models/iris_mlp.yaml", "-o", s.path("none")])
         #expect(none.status == 1 && none.stderr.contains("[E0542]"), "\(none.stderr)")
         let unvalidated = try Binary.run([

@@ -10,7 +10,6 @@ struct TrialRunner {
     var space: SearchSpace
     var values: [[SearchSpace.Value]]
     var settings: Tuner.Settings
-    var epochs: Int
     var folder: String
     var at: SourceLocation
     var interrupted: () -> Bool
@@ -18,13 +17,12 @@ struct TrialRunner {
     var metric: String?
 
     init(
-        space: SearchSpace, values: [[SearchSpace.Value]], settings: Tuner.Settings, epochs: Int, folder: String,
+        space: SearchSpace, values: [[SearchSpace.Value]], settings: Tuner.Settings, folder: String,
         at: SourceLocation, interrupted: @escaping () -> Bool
     ) {
         self.space = space
         self.values = values
         self.settings = settings
-        self.epochs = epochs
         self.folder = folder
         self.at = at
         self.interrupted = interrupted

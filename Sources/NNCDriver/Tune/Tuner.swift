@@ -4,78 +4,14 @@ import NNCRuntime
 import NNCSpec
 
 /// `nnc tune`: random search over the spec's search ranges. Trial k trains the spec with the
-/// values sampled for (seed, k), in-process and one at a time (each trial's trainer uses every
-/// thread it is given; or `parallel` at a time in worker processes), in its own run folder `trial-k` of the search folder, with the spec's
-/// epochs (or `--epochs`) and training seed, and is ranked by the best value of a validation
-/// metric over its epochs. With halving (η), all trials train 1 epoch, the best 1/η of them go
-/// on to η epochs, the best 1/η of those to η², …, and the last rung trains the full epochs;
-/// a trial cut at a rung keeps its figures so far. Every event goes to `trials.jsonl`, so the
-/// same command on the same folder resumes the search.
+/// values sampled for (seed, k) in its own run folder `trial-k` of the search folder: in this
+/// process, one at a time (each trial's trainer uses every thread it is given), or `parallel`
+/// at a time in worker processes; with the spec's epochs (or `--epochs`) and training seed;
+/// ranked by the best value of a validation metric over its epochs. With halving (η), all
+/// trials train 1 epoch, the best 1/η of them go on to η epochs, the best 1/η of those to η²,
+/// …, and the last rung trains the full epochs; a trial cut at a rung keeps its figures so
+/// far. Every event goes to `trials.jsonl`, so the same command on the same folder resumes.
 public enum Tuner {
-    public struct Settings {
-        public var trials: Int
-        /// The search's seed (which values each trial gets); nil: the spec's train.seed.
-        public var seed: UInt64?
-        public var epochs: Int?
-        /// The ranked metric (`val_accuracy`, `val_loss`, …); nil: the spec's first metric on
-        /// the validation data, or the validation loss.
-        public var metric: String?
-        /// Successive halving's η (nil: every trial trains every epoch).
-        public var halving: Int?
-        public var threads: Int?
-        public var outputDirectory: String?
-        /// Trials trained at once, each in a worker process that `workers` starts.
-        public var parallel = 1
-        /// Trains a rung's trials in worker processes, at most `parallel` at a time, given the
-        /// search's seed, folder and ranked metric (when known); their reports in the order
-        /// given (`nnc tune` starts itself with `--worker`).
-        public var workers: (([TrialWork], Workers) throws(TrainingFailure) -> [TrialReport])?
-        public init(
-            trials: Int, seed: UInt64? = nil, epochs: Int? = nil, metric: String? = nil, halving: Int? = nil,
-            threads: Int? = nil, outputDirectory: String? = nil
-        ) {
-            self.trials = trials
-            self.seed = seed
-            self.epochs = epochs
-            self.metric = metric
-            self.halving = halving
-            self.threads = threads
-            self.outputDirectory = outputDirectory
-        }
-    }
-
-    public enum Status: String, Sendable { case finished, cut, failed }
-
-    /// One trial as the search ended it.
-    public struct Trial: Sendable {
-        public var number: Int
-        public var values: [SearchSpace.Value]
-        public var status: Status
-        /// The metric after each epoch (nil where not finite).
-        public var metric: [Double?]
-        public var score: Double?
-        public var error: String?
-    }
-
-    public struct Result: Sendable {
-        public var space: SearchSpace
-        public var metric: String
-        public var higherIsBetter: Bool
-        public var epochs: Int
-        public var halving: Int?
-        public var seed: UInt64
-        /// Every trial the search asked for that ended, best first (failed ones last).
-        public var ranked: [Trial]
-        /// Trials read back from an earlier run of the search.
-        public var reused: Int
-        public var folder: String
-        /// Where the best trial's spec was written (nil when no trial finished).
-        public var bestSpec: String?
-        /// Stopped by Ctrl-C: the search resumes with the same command.
-        public var interrupted: Bool
-        public var best: Trial? { ranked.first { $0.status == .finished } }
-    }
-
     public static let logName = "trials.jsonl"
     public static let bestName = "best.yaml"
     public static let plotName = "scatter.svg"
@@ -106,7 +42,7 @@ public enum Tuner {
             progress("resuming: \(reused) of \(settings.trials) trials already ended in \(folder)/\(logName)")
         }
         var runner = TrialRunner(
-            space: space, values: values, settings: settings, epochs: epochs, folder: folder, at: at,
+            space: space, values: values, settings: settings, folder: folder, at: at,
             interrupted: interrupted)
         // A resumed search ranks by what its trials were ranked by.
         runner.metric = runner.metric ?? log.events.lazy.compactMap(\.ranked_by).first
@@ -218,13 +154,6 @@ public enum Tuner {
         return result
     }
 
-    /// What a worker process needs besides the command's own options: the search's resolved settings.
-    public struct Workers: Sendable {
-        public var seed: UInt64
-        public var folder: String
-        public var metric: String?
-    }
-
     /// One stretch of one trial, in a worker process of a search with `settings` (its seed
     /// and folder resolved by the search): no lock and no log, which the search keeps.
     public static func work(
@@ -233,8 +162,8 @@ public enum Tuner {
         let space = try SearchSpace.read(file)
         let values = (1...task.trial).map { space.sample(trial: $0, seed: settings.seed ?? 0) }
         var runner = TrialRunner(
-            space: space, values: values, settings: settings, epochs: settings.epochs ?? 0,
-            folder: settings.outputDirectory ?? ".", at: SourceLocation(file: file, line: 0, column: 0),
+            space: space, values: values, settings: settings, folder: settings.outputDirectory ?? ".",
+            at: SourceLocation(file: file, line: 0, column: 0),
             interrupted: interrupted)
         return try runner.train(task.trial, until: task.until, resume: task.resume)
     }
