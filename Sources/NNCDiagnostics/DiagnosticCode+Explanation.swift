@@ -392,7 +392,7 @@ extension DiagnosticCode {
         case .tuneFolderMismatch:
             return Documentation(
                 explanation:
-                    "A search folder's `trials.jsonl` starts with the search it belongs to: the spec's text, the seed, the trial epochs, the metric and halving. Rerunning the same command resumes the search (finished trials are kept, an interrupted one is trained again); a different spec, search space, seed or setting would mix trials that cannot be compared, so it is refused. Give the new search its own folder with `-o DIR`, or delete the old one.",
+                    "A search folder's `trials.jsonl` starts with the search it belongs to: the spec's text, the seed, the trial epochs, the metric and halving. Rerunning the same command resumes the search (finished trials are kept, an interrupted one is trained again); a different spec, search space, seed or setting would mix trials that cannot be compared, so it is refused once a trial of the folder's search has ended (a search stopped by an error before that is started afresh). Give the new search its own folder with `-o DIR`, or delete the old one.",
                 badExample: "nnc tune model.yaml --seed 1 -o runs/t\nnc tune model.yaml --seed 2 -o runs/t",
                 fixedExample: "nnc tune model.yaml --seed 1 -o runs/t\nnc tune model.yaml --seed 2 -o runs/t2",
                 exampleKind: "run")

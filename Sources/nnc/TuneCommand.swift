@@ -43,7 +43,7 @@ struct TuneCommand: ParsableCommand {
     @Option(help: "With --halving: keep the best 1/η of the trials at each rung.")
     var eta = 3
 
-    @Option(help: "Threads of each trial (default: all cores, at most 256).")
+    @Option(help: "Threads of each trial (default: all cores, at most 256, divided among --parallel trials).")
     var threads: Int?
 
     @Option(name: [.customShort("o"), .customLong("out")], help: "The search folder (default: runs/<model>-tune).")

@@ -222,5 +222,8 @@ import Testing
         #expect(
             unvalidated.status == 1 && unvalidated.stderr.contains("[E0544]")
                 && unvalidated.stderr.contains("validation_split"), "\(unvalidated.stderr)")
+        // Fixed, the spec searches in the same folder: no trial of the refused search ended.
+        let fixed = try Binary.run(["tune", try Self.spec(s), "--trials", "1", "--threads", "2", "-o", s.path("nv")])
+        #expect(fixed.status == 0, "\(fixed.stderr)")
     }
 }

@@ -37,15 +37,20 @@ public struct TrialLog: Sendable {
     public var search: Search
     public private(set) var events: [Event] = []
 
-    /// Opens the log of `folder`, or starts one; E0543 when the folder holds another search.
+    /// Opens the log of `folder`, or starts one; E0543 when the folder holds another search
+    /// with a trial that ended (one whose trials all stopped before that, on an error of the
+    /// spec or the command, say, is started afresh).
     static func open(folder: String, search: Search, at location: SourceLocation) throws(TrainingFailure) -> TrialLog {
         var log = TrialLog(path: folder + "/trials.jsonl", search: search)
-        guard let text = try? String(contentsOfFile: log.path, encoding: .utf8) else {
+        let text = try? String(contentsOfFile: log.path, encoding: .utf8)
+        let lines = text?.split(separator: "\n") ?? []
+        let decoder = JSONDecoder()
+        let events = lines.dropFirst().compactMap { try? decoder.decode(Event.self, from: Data($0.utf8)) }
+        guard text != nil, events.contains(where: { ["finished", "cut", "failed"].contains($0.event) }) else {
+            try? FileManager.default.removeItem(atPath: log.path)
             try log.append(line: ["search": search], at: location)
             return log
         }
-        let lines = text.split(separator: "\n")
-        let decoder = JSONDecoder()
         guard let first = lines.first,
             let saved = try? decoder.decode([String: Search].self, from: Data(first.utf8))["search"]
         else {
@@ -83,7 +88,7 @@ public struct TrialLog: Sendable {
             ])
         }
         // A line cut short by a killed process is dropped (its trial is trained again).
-        log.events = lines.dropFirst().compactMap { try? decoder.decode(Event.self, from: Data($0.utf8)) }
+        log.events = events
         return log
     }
 
