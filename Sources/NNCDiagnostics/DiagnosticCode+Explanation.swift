@@ -366,6 +366,43 @@ extension DiagnosticCode {
                 badExample: "nnc train models/lenet5.yaml --out runs/a &\nnnc train models/lenet5.yaml --out runs/a",
                 fixedExample: "nnc train models/lenet5.yaml --out runs/a &\nnnc train models/lenet5.yaml --out runs/b",
                 exampleKind: "run")
+        case .searchRangeOutsideTune:
+            return Documentation(
+                explanation:
+                    "A value written as a search range (`{log_uniform: [low, high]}`, `{uniform: [low, high]}`, `{int_uniform: [low, high]}` or `{choice: [a, b, …]}`) marks a hyperparameter for `nnc tune`, which trains one trial per sampled value set and writes the best as a plain spec (`best.yaml`). Every other command needs one value there: train the best spec tune wrote, or write a value in place of the range. `check` goes on with the range's low bound (or first choice) so the rest of the spec is still checked.",
+                badExample:
+                    "input: [4]\nlayers:\n  - dense: {units: 3, activation: softmax}\nloss: categorical_crossentropy\noptimizer: {adam: {log_uniform: [1e-4, 1e-1]}}\n",
+                fixedExample:
+                    "input: [4]\nlayers:\n  - dense: {units: 3, activation: softmax}\nloss: categorical_crossentropy\noptimizer: {adam: 0.001}\n"
+            )
+        case .invalidSearchRange:
+            return Documentation(
+                explanation:
+                    "A numeric search range is a list of two numbers, low before high: `uniform` samples evenly between them, `log_uniform` evenly on the log scale (both bounds above 0), `int_uniform` whole numbers from low to high inclusive (whole bounds). A `choice` is a non-empty list of values, each written as the spec would write it.",
+                badExample: "nnc tune model.yaml   # optimizer: {adam: {log_uniform: [0, 1e-1]}}",
+                fixedExample: "nnc tune model.yaml   # optimizer: {adam: {log_uniform: [1e-4, 1e-1]}}",
+                exampleKind: "run")
+        case .noSearchRange:
+            return Documentation(
+                explanation:
+                    "`nnc tune` samples the search ranges written in a YAML spec in place of values; a spec without one has nothing to search (the DSL has no search ranges). Mark at least one value with a range.",
+                badExample: "nnc tune model.yaml   # optimizer: {adam: 0.001}",
+                fixedExample: "nnc tune model.yaml   # optimizer: {adam: {log_uniform: [1e-4, 1e-1]}}",
+                exampleKind: "run")
+        case .tuneFolderMismatch:
+            return Documentation(
+                explanation:
+                    "A search folder's `trials.jsonl` starts with the search it belongs to: the spec's text, the seed, the trial epochs, the metric and halving. Rerunning the same command resumes the search (finished trials are kept, an interrupted one is trained again); a different spec, search space, seed or setting would mix trials that cannot be compared, so it is refused once a trial of the folder's search has ended (a search stopped by an error before that is started afresh). Give the new search its own folder with `-o DIR`, or delete the old one.",
+                badExample: "nnc tune model.yaml --seed 1 -o runs/t\nnc tune model.yaml --seed 2 -o runs/t",
+                fixedExample: "nnc tune model.yaml --seed 1 -o runs/t\nnc tune model.yaml --seed 2 -o runs/t2",
+                exampleKind: "run")
+        case .tuneNeedsValidation:
+            return Documentation(
+                explanation:
+                    "`nnc tune` ranks trials by a validation metric (the spec's first metric on the validation data, or the validation loss, or `--metric`): the test split stays untouched for the final judgment of the best spec. A spec without validation data, or a `--metric` the runs do not record, cannot rank its trials. Hold out part of the training data with `validation_split` under `train:`, or name a validation set under `data:`.",
+                badExample: "nnc tune model.yaml   # train: {epochs: 10, batch_size: 16}",
+                fixedExample: "nnc tune model.yaml   # train: {epochs: 10, batch_size: 16, validation_split: 0.2}",
+                exampleKind: "run")
         case .doctorInitialLoss:
             return Documentation(
                 explanation:

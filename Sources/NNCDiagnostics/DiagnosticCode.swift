@@ -61,6 +61,13 @@ public enum DiagnosticCode: String, Sendable, CaseIterable, Codable {
     case nonFiniteWeights = "E0524"
     case runFolderInUse = "E0525"
 
+    // nnc tune
+    case searchRangeOutsideTune = "E0540"
+    case invalidSearchRange = "E0541"
+    case noSearchRange = "E0542"
+    case tuneFolderMismatch = "E0543"
+    case tuneNeedsValidation = "E0544"
+
     // nnc doctor's findings: D01xx the untrained loss, D02xx learning, D03xx gradients and
     // activations, D04xx the data, D05xx settings.
     case doctorInitialLoss = "D0101"
@@ -139,6 +146,11 @@ public enum DiagnosticCode: String, Sendable, CaseIterable, Codable {
         case .unwritableOutput: "a file of the run folder cannot be written"
         case .nonFiniteWeights: "a weights or checkpoint file holds NaN or infinite values"
         case .runFolderInUse: "another training run is writing to the same run folder"
+        case .searchRangeOutsideTune: "a search range is read only by `nnc tune`"
+        case .invalidSearchRange: "a search range's values do not make a range"
+        case .noSearchRange: "`nnc tune` needs a spec with at least one search range"
+        case .tuneFolderMismatch: "a search folder belongs to another spec, search space, seed or setting"
+        case .tuneNeedsValidation: "`nnc tune` ranks trials by a validation metric the spec does not have"
         case .doctorInitialLoss: "the untrained model's loss is far from its expected value"
         case .doctorDiverged: "the loss of a single batch diverged at the spec's learning rate"
         case .doctorCannotOverfit: "the model cannot learn a single batch by heart"

@@ -38,6 +38,8 @@ public struct ModelSpec: Sendable {
     public var layersLocation: SourceLocation
     /// The layer list was not expanded because it exceeds the size limit (already reported).
     public var isTruncated = false
+    /// The search ranges written in place of values, once each, in file order (`nnc tune`).
+    public var searchRanges: [SearchRange] = []
 
     public var loss: ComponentSpec? { sections.component("loss") }
     public var metrics: [ComponentSpec] { sections.components("metrics") }

@@ -6,6 +6,9 @@ import NNCDiagnostics
 /// and absent attributes get their registry defaults.
 public struct SpecDecoder {
     public var diagnostics = Diagnostics()
+    /// The search ranges met in place of values (`nnc tune` samples them; every other
+    /// command reports them, E0540).
+    public var searchRanges: [SearchRange] = []
     private var defaultCache: [String: AttributeValue] = [:]
 
     public init() {}
@@ -46,7 +49,7 @@ public struct SpecDecoder {
         switch node.kind {
         case .null:
             break
-        case .mapping(let pairs) where !Self.isComponentShortForm(pairs, kind):
+        case .mapping(let pairs) where !Self.isComponentShortForm(pairs, kind) && SearchRange.marker(node) == nil:
             given = pairs
         case .scalar, .sequence, .mapping:
             guard !kind.shortForm.isEmpty else {
@@ -154,7 +157,14 @@ public struct SpecDecoder {
                 continue
             }
             seen[pair.key] = pair.keyLocation
-            if let value = decode(pair.value, as: attribute.type, rank: rank, what: "'\(pair.key)' of \(owner)") {
+            var node = pair.value
+            if let marker = SearchRange.marker(node), !attribute.type.namesKind(marker.kind.rawValue) {
+                guard let representative = searchRange(node, key: pair.key, owner: owner, type: attribute.type) else {
+                    continue
+                }
+                node = representative
+            }
+            if let value = decode(node, as: attribute.type, rank: rank, what: "'\(pair.key)' of \(owner)") {
                 values[pair.key] = AttributeValue(value, at: pair.value.location)
             }
         }
@@ -173,6 +183,24 @@ public struct SpecDecoder {
             }
         }
         return values
+    }
+
+    /// Records the search range `node` stands for and reports it (a valid one with E0540:
+    /// only `nnc tune` reads it); the value to check in its place, nil when it is malformed.
+    private mutating func searchRange(_ node: SpecNode, key: String, owner: String, type: ValueType) -> SpecNode? {
+        var isInteger = false
+        if case .int = type { isInteger = true }
+        let name = owner.replacingOccurrences(of: "'", with: "") + "." + key
+        guard let range = SearchRange.read(node, name: name, isInteger: isInteger, into: &diagnostics) else {
+            return nil
+        }
+        searchRanges.append(range)
+        diagnostics.error(
+            .searchRangeOutsideTune,
+            "a search range is read only by `nnc tune`; '\(name)' is a \(range.kind.rawValue) range here",
+            at: range.location, label: "search range",
+            help: "search it with `nnc tune \(range.location.file?.path ?? "FILE")`, or write one value for `\(key)`")
+        return SearchRange.representative(node)
     }
 
     private mutating func defaultValue(_ text: String, _ attribute: Attribute, rank: Int) -> AttributeValue? {

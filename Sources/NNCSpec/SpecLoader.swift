@@ -79,6 +79,13 @@ public enum SpecLoader {
             sections: sections,
             layersLocation: layersPair?.keyLocation ?? root.location,
             isTruncated: expander.limitReported)
-        return (spec, diagnostics)
+        var withRanges = spec
+        // A block's layers are decoded once per use; an anchored marker once per alias.
+        for range in expander.decoder.searchRanges
+        where !withRanges.searchRanges.contains(where: { $0.location == range.location }) {
+            withRanges.searchRanges.append(range)
+        }
+        withRanges.searchRanges.sort { $0.location < $1.location }
+        return (withRanges, diagnostics)
     }
 }

@@ -17,7 +17,13 @@ public struct TrainingSession {
     public static func make(model: String?, resume: String?, overrides given: TrainingOptions.Overrides)
         throws(TrainingFailure) -> TrainingSession
     {
-        let source = try sourceFile(model: model, resume: resume)
+        try make(source: try sourceFile(model: model, resume: resume), resume: resume, overrides: given)
+    }
+
+    /// A session of the spec `source` (a tuning trial's, which has no file of its own).
+    public static func make(source: SourceFile, resume: String?, overrides given: TrainingOptions.Overrides)
+        throws(TrainingFailure) -> TrainingSession
+    {
         var overrides = given
         if let resume {
             // Continue the run as it was started: its epochs, batch size, seed and threads.
