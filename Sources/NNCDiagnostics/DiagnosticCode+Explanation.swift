@@ -523,7 +523,7 @@ extension DiagnosticCode {
         case .scheduleIgnoresRate:
             return Documentation(
                 explanation:
-                    "Most schedules scale the optimizer's learning_rate ε₀ (step, exponential, cosine, warm-up, …). Two set every rate themselves: one_cycle runs from max_learning_rate/div_factor up to max_learning_rate and down again, and piecewise takes its values as the rates. A learning_rate written in the optimizer beside them is never used, which usually means the rate the author had in mind is not the one training gets. Remove it, or make the schedule's own values the rates you want.",
+                    "Most schedules scale the optimizer's learning_rate ε₀ (step, exponential, cosine, warm-up, …). Three set every rate themselves: one_cycle and linear_one_cycle run from max_learning_rate/div_factor up to max_learning_rate and down again, and piecewise takes its values as the rates. A learning_rate written in the optimizer beside them is never used, which usually means the rate the author had in mind is not the one training gets. Remove it, or make the schedule's own values the rates you want.",
                 badExample: Self.mlp
                     + "loss: categorical_crossentropy\noptimizer: {sgd: {learning_rate: 0.1}}\nschedule: {one_cycle: {max_learning_rate: 0.01, duration: 10, unit: epochs}}\ntrain: {epochs: 10}\n",
                 fixedExample: Self.mlp

@@ -9,7 +9,8 @@ extension TrainingConfiguration {
         metrics = spec.metrics.map(Metric.init(decoding:))
         optimizer = Optimizer(decoding: sections.defaultedComponent("optimizer"))
         schedule = LearningRateSchedule(decoding: sections.defaultedComponent("schedule"))
-        momentumSchedule = MomentumSchedule(decoding: sections.defaultedComponent("momentum_schedule"))
+        momentumSchedule = MomentumSchedule(
+            decoding: sections.defaultedComponent("momentum_schedule"), mirroring: schedule)
         let initDefaults = spec.initDefaults ?? .defaults(Registry.initSection)
         func initializer(_ name: String) -> Initializer { Initializer(decoding: initDefaults.defaultedComponent(name)) }
         initializers = ModelInitializers(
@@ -154,6 +155,12 @@ extension LearningRateSchedule {
                 maximum: c.number("max_learning_rate"), duration: c.integer("duration"),
                 pctStart: c.number("pct_start"), div: c.number("div_factor"),
                 finalDiv: c.number("final_div_factor"), unit: unit)
+        case "linear_one_cycle":
+            self = .linearOneCycle(
+                LinearOneCycle(
+                    maximum: c.number("max_learning_rate"), duration: c.integer("duration"),
+                    pctStart: c.number("pct_start"), div: c.number("div_factor"),
+                    finalDiv: c.number("final_div_factor"), unit: unit))
         case "warmup":
             self = .warmup(
                 duration: c.integer("duration"), from: c.number("from"),
@@ -174,14 +181,21 @@ extension PlateauRule {
 }
 
 extension MomentumSchedule {
-    /// The spec's `momentum_schedule:`.
-    init(decoding c: ComponentSpec) {
+    /// The spec's `momentum_schedule:`; `cycle` mirrors `schedule` (a cycle beside any other
+    /// schedule is reported by the checker and reads as constant).
+    init(decoding c: ComponentSpec, mirroring schedule: LearningRateSchedule) {
         switch c.kind.name {
         case "constant": self = .constant
         case "linear":
             self = .linear(
                 from: c.number("from"), to: c.number("to"), duration: c.integer("duration"),
                 unit: LearningRateSchedule.Unit(decoding: c))
+        case "cycle":
+            if case .linearOneCycle(let cycle) = schedule {
+                self = .cycle(high: c.number("max_momentum"), low: c.number("min_momentum"), cycle)
+            } else {
+                self = .constant
+            }
         default: preconditionFailure("momentum schedule '\(c.kind.name)' has no case")
         }
     }
