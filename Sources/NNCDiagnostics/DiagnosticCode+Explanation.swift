@@ -366,6 +366,14 @@ extension DiagnosticCode {
                 badExample: "nnc train models/lenet5.yaml --out runs/a &\nnnc train models/lenet5.yaml --out runs/a",
                 fixedExample: "nnc train models/lenet5.yaml --out runs/a &\nnnc train models/lenet5.yaml --out runs/b",
                 exampleKind: "run")
+        case .batchLargerThanData:
+            return Documentation(
+                explanation:
+                    "A `batch_schedule` grows the batch size by epoch, and nnc compiles one plan for each size it lists. A size larger than the training data would hold every sample in one batch and still be compiled (and allocated) for the size written, so it is refused when the data is loaded, with the number of training samples (after validation_split). Lower the size to at most that number, or drop the change.",
+                badExample:
+                    "train: {epochs: 10, batch_size: 32, batch_schedule: {epochs: [5], sizes: [4096]}}   # 96 training samples",
+                fixedExample: "train: {epochs: 10, batch_size: 32, batch_schedule: {epochs: [5], sizes: [96]}}",
+                exampleKind: "run")
         case .doctorInitialLoss:
             return Documentation(
                 explanation:

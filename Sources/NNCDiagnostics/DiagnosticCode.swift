@@ -60,6 +60,7 @@ public enum DiagnosticCode: String, Sendable, CaseIterable, Codable {
     case unwritableOutput = "E0523"
     case nonFiniteWeights = "E0524"
     case runFolderInUse = "E0525"
+    case batchLargerThanData = "E0550"
 
     // nnc doctor's findings: D01xx the untrained loss, D02xx learning, D03xx gradients and
     // activations, D04xx the data, D05xx settings.
@@ -139,6 +140,7 @@ public enum DiagnosticCode: String, Sendable, CaseIterable, Codable {
         case .unwritableOutput: "a file of the run folder cannot be written"
         case .nonFiniteWeights: "a weights or checkpoint file holds NaN or infinite values"
         case .runFolderInUse: "another training run is writing to the same run folder"
+        case .batchLargerThanData: "a batch schedule's size is larger than the training data"
         case .doctorInitialLoss: "the untrained model's loss is far from its expected value"
         case .doctorDiverged: "the loss of a single batch diverged at the spec's learning rate"
         case .doctorCannotOverfit: "the model cannot learn a single batch by heart"

@@ -16,6 +16,7 @@ struct TrainingChecker {
         checkLoss()
         checkMetrics()
         checkSchedules()
+        checkBatchSchedule()
         checkData()
         checkTransfer()
         checkRegularization()

@@ -137,6 +137,11 @@ public struct TrainSettings: Sendable, Equatable {
     public var validationSplit: Double
     public var earlyStopping: EarlyStoppingSettings?
     public var checkpoint: CheckpointSettings?
+    /// Nil without `batch_schedule:` (every epoch uses `batchSize`).
+    public var batchSchedule: BatchSchedule?
+
+    /// The largest batch any epoch uses: what plans and memory reports are sized for.
+    public var largestBatch: Int { batchSchedule.map { ($0.sizes + [batchSize]).max()! } ?? batchSize }
 }
 
 /// Everything of a spec besides its layers that training needs, decoded once with the

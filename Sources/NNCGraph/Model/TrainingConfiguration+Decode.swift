@@ -43,7 +43,19 @@ extension TrainSettings {
             epochs: t.integer("epochs"), batchSize: t.integer("batch_size"), seed: t.integer("seed"),
             shuffle: t.flag("shuffle"), dropLast: t.flag("drop_last"), validationSplit: t.number("validation_split"),
             earlyStopping: t.record("early_stopping").map(EarlyStoppingSettings.init(decoding:)),
-            checkpoint: t.record("checkpoint").map(CheckpointSettings.init(decoding:)))
+            checkpoint: t.record("checkpoint").map(CheckpointSettings.init(decoding:)),
+            batchSchedule: t.record("batch_schedule").map(BatchSchedule.init(decoding:)))
+    }
+}
+
+extension BatchSchedule {
+    /// Lists that failed to decode (reported) read as empty; the checker reports lists of
+    /// different lengths, and the trainer only reads the pairs.
+    init(decoding r: RecordValue) {
+        func integers(_ name: String) -> [Int] {
+            (r.list(name) ?? []).compactMap { if case .int(let v) = $0.value { v } else { nil } }
+        }
+        self.init(epochs: integers("epochs"), sizes: integers("sizes"))
     }
 }
 

@@ -107,6 +107,19 @@ extension Registry {
                 "early_stopping", .record(earlyStoppingSection), .unset(note: "off"),
                 "stop when a metric stops improving"),
             Attribute("checkpoint", .record(checkpointSection), .unset(note: "off"), "periodic checkpoints"),
+            Attribute(
+                "batch_schedule", .record(batchScheduleSection), .unset(note: "off"),
+                "grow the batch size by epoch instead of decaying the learning rate"),
+        ])
+
+    public static let batchScheduleSection = RecordSchema(
+        name: "batch_schedule",
+        doc:
+            "the batch size by epoch: after epochs[i] epochs, batches of sizes[i] (batch_size before the first change)",
+        attributes: [
+            Attribute(
+                "epochs", .list(.int(.atLeastOne)), .required, "increasing epoch counts after which the size changes"),
+            Attribute("sizes", .list(.int(.atLeastOne)), .required, "the batch size from each of those epochs on"),
         ])
 
     public static let datasetSection = RecordSchema(
