@@ -46,6 +46,10 @@ import Testing
         let straight = try Training.run(spec, out: s.path("straight"))
         #expect(straight.history.map(\.batchSize) == [16, 16, 40, 40])
         _ = try Training.run(spec, epochs: 2, out: s.path("split"))
+        // Resuming the finished 2-epoch run checks its checkpoint against epoch 2's batch
+        // size, one this run never compiled, and has nothing left to train.
+        let finished = try Training.run(nil, resume: s.path("split"), out: s.path("split"))
+        #expect(finished.history.map(\.batchSize) == [16, 16] && finished.state.step == 16)
         let resumed = try Training.run(spec, resume: s.path("split"), epochs: 4, out: s.path("split"))
         let stopped = try Training.run(spec, out: s.path("cut"), stopAfterBatches: 8 + 8 + 2)
         #expect(stopped.interrupted && stopped.state.epoch == 2 && stopped.state.batch == 2)

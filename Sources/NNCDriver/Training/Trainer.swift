@@ -49,8 +49,9 @@ public struct TrainingFailure: Error, Sendable {
 }
 
 /// Trains a checked model on its data: compiles the training plan (and one for a short
-/// last batch and for each other size a `batch_schedule` uses, sharing the parameters), an evaluation plan for validation and test, and
-/// runs the epochs with the schedules, callbacks and checkpoints the spec declares.
+/// last batch and for each other size a `batch_schedule` uses, sharing the parameters), an
+/// evaluation plan for validation and test, and runs the epochs with the schedules,
+/// callbacks and checkpoints the spec declares.
 ///
 /// Everything random derives from the seed and a position: initial weights from the seed,
 /// epoch orders from (seed, epoch), augmentation from (seed, epoch, position), dropout
@@ -210,8 +211,15 @@ public final class Trainer {
         return String(h, radix: 16).leftPadded(to: 16)
     }
 
-    /// The data order of 0-based `epoch`, whose batch size a batch schedule may change.
-    func order(epoch: Int) -> EpochOrder { orders[options.batchSize(epoch: epoch)]! }
+    /// The data order of 0-based `epoch`, whose batch size a batch schedule may change. An
+    /// epoch past the run (a checkpoint's, being validated) gets an order made on the spot.
+    func order(epoch: Int) -> EpochOrder {
+        let size = options.batchSize(epoch: epoch)
+        return orders[size]
+            ?? EpochOrder(
+                sampleCount: data.train.count, batchSize: size, shuffle: options.shuffle, dropLast: options.dropLast,
+                seed: options.seed)
+    }
 
     /// Steps of the first epoch (every epoch's without a batch schedule).
     public var stepsPerEpoch: Int { order(epoch: 0).batchCount }
