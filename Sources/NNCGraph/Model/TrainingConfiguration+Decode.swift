@@ -24,6 +24,9 @@ extension TrainingConfiguration {
         train = TrainSettings(decoding: spec.train ?? .defaults(Registry.trainSection))
         data = DataConfiguration(decoding: spec.data ?? .defaults(Registry.dataSection))
         transfer = sections.record("transfer").flatMap(TransferSettings.init(decoding:))
+        ensemble = sections.record("ensemble").map {
+            EnsembleSettings(members: $0.integer("members"), bagging: $0.flag("bagging"))
+        }
     }
 }
 

@@ -35,7 +35,7 @@ public enum ReferenceDocs {
             Registry.earlyStoppingSection,
             Registry.checkpointSection, Registry.batchScheduleSection, Registry.dataSection, Registry.datasetSection,
             Registry.preprocessSection,
-            Registry.augmentSection,
+            Registry.augmentSection, Registry.ensembleSection,
         ] {
             out += "\n## Section `\(section.name)`\n\n\(section.doc)\n\n" + table(section.attributes)
         }
