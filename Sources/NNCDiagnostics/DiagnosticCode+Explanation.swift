@@ -403,6 +403,14 @@ extension DiagnosticCode {
                 badExample: "nnc tune model.yaml   # train: {epochs: 10, batch_size: 16}",
                 fixedExample: "nnc tune model.yaml   # train: {epochs: 10, batch_size: 16, validation_split: 0.2}",
                 exampleKind: "run")
+        case .batchLargerThanData:
+            return Documentation(
+                explanation:
+                    "A `batch_schedule` grows the batch size by epoch, and nnc compiles one plan for each size it lists. A size larger than the training data would hold every sample in one batch and still be compiled (and allocated) for the size written, so it is refused when the data is loaded, with the number of training samples (after validation_split). Lower the size to at most that number, or drop the change.",
+                badExample:
+                    "train: {epochs: 10, batch_size: 32, batch_schedule: {epochs: [5], sizes: [4096]}}   # 96 training samples",
+                fixedExample: "train: {epochs: 10, batch_size: 32, batch_schedule: {epochs: [5], sizes: [96]}}",
+                exampleKind: "run")
         case .doctorInitialLoss:
             return Documentation(
                 explanation:
@@ -560,7 +568,7 @@ extension DiagnosticCode {
         case .scheduleIgnoresRate:
             return Documentation(
                 explanation:
-                    "Most schedules scale the optimizer's learning_rate ε₀ (step, exponential, cosine, warm-up, …). Two set every rate themselves: one_cycle runs from max_learning_rate/div_factor up to max_learning_rate and down again, and piecewise takes its values as the rates. A learning_rate written in the optimizer beside them is never used, which usually means the rate the author had in mind is not the one training gets. Remove it, or make the schedule's own values the rates you want.",
+                    "Most schedules scale the optimizer's learning_rate ε₀ (step, exponential, cosine, warm-up, …). Three set every rate themselves: one_cycle and linear_one_cycle run from max_learning_rate/div_factor up to max_learning_rate and down again, and piecewise takes its values as the rates. A learning_rate written in the optimizer beside them is never used, which usually means the rate the author had in mind is not the one training gets. Remove it, or make the schedule's own values the rates you want.",
                 badExample: Self.mlp
                     + "loss: categorical_crossentropy\noptimizer: {sgd: {learning_rate: 0.1}}\nschedule: {one_cycle: {max_learning_rate: 0.01, duration: 10, unit: epochs}}\ntrain: {epochs: 10}\n",
                 fixedExample: Self.mlp

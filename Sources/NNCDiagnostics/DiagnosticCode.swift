@@ -60,6 +60,7 @@ public enum DiagnosticCode: String, Sendable, CaseIterable, Codable {
     case unwritableOutput = "E0523"
     case nonFiniteWeights = "E0524"
     case runFolderInUse = "E0525"
+    case batchLargerThanData = "E0550"
 
     // nnc tune
     case searchRangeOutsideTune = "E0540"
@@ -151,6 +152,7 @@ public enum DiagnosticCode: String, Sendable, CaseIterable, Codable {
         case .noSearchRange: "`nnc tune` needs a spec with at least one search range"
         case .tuneFolderMismatch: "a search folder belongs to another spec, search space, seed or setting"
         case .tuneNeedsValidation: "`nnc tune` ranks trials by a validation metric the spec does not have"
+        case .batchLargerThanData: "a batch schedule's size is larger than the training data"
         case .doctorInitialLoss: "the untrained model's loss is far from its expected value"
         case .doctorDiverged: "the loss of a single batch diverged at the spec's learning rate"
         case .doctorCannotOverfit: "the model cannot learn a single batch by heart"

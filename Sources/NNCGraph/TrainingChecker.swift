@@ -16,6 +16,7 @@ struct TrainingChecker {
         checkLoss()
         checkMetrics()
         checkSchedules()
+        checkBatchSchedule()
         checkData()
         checkTransfer()
         checkRegularization()
@@ -175,6 +176,20 @@ struct TrainingChecker {
         {
             checkDuration(duration, of: "linear momentum ramp", written: written, epochs: epochs)
         }
+        checkMomentumCycle()
+    }
+
+    /// A `cycle` momentum mirrors a linear 1cycle's rate, so it needs one to mirror.
+    private mutating func checkMomentumCycle() {
+        guard let written = spec.momentumSchedule, written.kind.name == "cycle" else { return }
+        if case .linearOneCycle = graph.training.schedule { return }
+        diagnostics.error(
+            .conflictingKeys,
+            "a cycle momentum schedule mirrors a linear_one_cycle learning rate, but the schedule is \(graph.training.schedule.name)",
+            at: written.location,
+            labels: spec.schedule.map { [DiagnosticLabel($0.location, "the schedule")] } ?? [],
+            help:
+                "use `schedule: {linear_one_cycle: {...}}`, or a linear momentum_schedule with this schedule")
     }
 
     private mutating func checkSchedule(_ schedule: LearningRateSchedule, written s: ComponentSpec, epochs: Int) {
@@ -193,6 +208,10 @@ struct TrainingChecker {
         case .polynomial(let duration, _, _, let unit), .cosine(let duration, _, let unit),
             .oneCycle(_, let duration, _, _, _, let unit):
             if unit == .epochs { checkDuration(duration, of: "\(schedule.name) schedule", written: s, epochs: epochs) }
+        case .linearOneCycle(let cycle):
+            if cycle.unit == .epochs {
+                checkDuration(cycle.duration, of: "linear_one_cycle schedule", written: s, epochs: epochs)
+            }
         case .warmup(let duration, _, let then, let unit):
             if unit == .epochs { checkDuration(duration, of: "warm-up", written: s, epochs: epochs) }
             // What follows a warm-up in epochs has the epochs after it.
@@ -202,7 +221,7 @@ struct TrainingChecker {
         }
     }
 
-    /// W0203: one_cycle and piecewise set every rate themselves (after a warm-up, too), so a
+    /// W0203: one_cycle, linear_one_cycle and piecewise set every rate themselves (after a warm-up, too), so a
     /// learning_rate written in the optimizer is never used.
     private mutating func checkIgnoredRate(_ schedule: LearningRateSchedule, written: ComponentSpec) {
         var setsEveryRate: LearningRateSchedule = schedule
@@ -211,6 +230,9 @@ struct TrainingChecker {
         switch setsEveryRate {
         case .oneCycle(let maximum, _, _, let div, _, _):
             what = "one_cycle sets every step's rate from max_learning_rate (\(maximum / div) up to \(maximum))"
+        case .linearOneCycle(let cycle):
+            what =
+                "linear_one_cycle sets every step's rate from max_learning_rate (\(cycle.start) up to \(cycle.maximum))"
         case .piecewise:
             what = "piecewise sets every step's rate to one of its values"
         case .constant, .step, .exponential, .inverseTime, .polynomial, .cosine, .warmup, .plateau:

@@ -31,6 +31,7 @@ final class ProgressPrinter: TrainingObserver {
         lines.append(
             "  seed \(h.seed), \(h.threads) thread\(h.threads == 1 ? "" : "s"), memory \(SummaryTable.bytes(h.memoryBytes)), run folder \(h.outputDirectory)"
         )
+        if let growth = h.batchSchedule { lines.append("  batch schedule: \(growth)") }
         if !h.overridden.isEmpty { lines.append("  set on the command line: \(h.overridden.joined(separator: ", "))") }
         if let at = h.resumedAt { lines.append("  resuming at \(at)") }
         write(lines.joined(separator: "\n") + "\n")
@@ -65,6 +66,7 @@ final class ProgressPrinter: TrainingObserver {
         if let v = r.validationLoss { parts.append("val_loss: \(value(v))") }
         parts += r.validationMetrics.keys.sorted().map { "val_\($0): \(value(r.validationMetrics[$0]!))" }
         parts.append("lr: \(String(format: "%.4g", r.learningRate))")
+        if let b = r.batchSize { parts.append("batch: \(b)") }
         let line = parts.joined(separator: " - ")
         write(
             (live ? "\r" : "") + line + String(repeating: " ", count: live ? max(0, lastWidth - line.count) : 0) + "\n")

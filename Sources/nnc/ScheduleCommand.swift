@@ -9,7 +9,8 @@ struct ScheduleCommand: ParsableCommand {
             "Print the learning rate (and momentum) at every epoch of the run a spec declares, with a text chart.",
         discussion: """
             Reads the training data only to count the steps per epoch (after the validation and test splits, \
-            with the batch size and drop_last). --steps-per-epoch skips that.
+            with the batch size and drop_last, and a batch_schedule's sizes). --steps-per-epoch skips \
+            that (every epoch then has that many).
             """)
 
     @OptionGroup var options: ModelOptions
@@ -38,11 +39,14 @@ struct ScheduleCommand: ParsableCommand {
         let training = TrainingOptions(
             graph: graph, modelFile: spec.file, overrides: .init(epochs: epochs, batchSize: batchSize))
         let steps: Int
+        var samples: Int?
         if let stepsPerEpoch {
             steps = stepsPerEpoch
         } else {
             do {
-                steps = try DataLoading.stepsPerEpoch(spec, graph: graph, options: training)
+                let count = try DataLoading.trainingSamples(spec, graph: graph, options: training)
+                samples = count
+                steps = DataLoading.stepsPerEpoch(samples: count, options: training)
             } catch {
                 options.report(error.diagnostics)
                 Terminal.printError("(give --steps-per-epoch N to print the schedule without the data)")
@@ -53,7 +57,7 @@ struct ScheduleCommand: ParsableCommand {
             Terminal.printError("error: \(refusal)")
             throw ExitCode(1)
         }
-        let report = ScheduleReport(spec: spec, options: training, stepsPerEpoch: steps)
+        let report = ScheduleReport(spec: spec, options: training, stepsPerEpoch: steps, trainingSamples: samples)
         if options.format == .json { try printJSON(report.json) } else { print(report.render(), terminator: "") }
     }
 }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import NNCDriver
+import NNCGraph
 import NNCSpec
 import Synchronization
 
@@ -56,11 +57,14 @@ struct TrainCommand: ParsableCommand {
 
     @Option(
         help:
-            "Train an ensemble of this many members (seeds seed, seed + 1, …), each in its own run folder (member-1, …) under the run folder, then score the committee on the test split."
+            "Train an ensemble of this many members (seeds seed, seed + 1, …), each in its own run folder (member-1, …) under the run folder, then score the committee on the test split (overrides the spec's ensemble.members)."
     )
     var seeds: Int?
 
-    @Flag(help: "With --seeds: each member trains on its own bootstrap sample of the training data (bagging).")
+    @Flag(
+        help:
+            "With --seeds or the spec's ensemble: each member trains on its own bootstrap sample of the training data (bagging)."
+    )
     var bagging = false
 
     func validate() throws {
@@ -69,14 +73,19 @@ struct TrainCommand: ParsableCommand {
         try OptionChecks.check(batchSize, "batch-size", in: OptionChecks.specInteger)
         try OptionChecks.check(threads, "threads", in: OptionChecks.threads)
         try OptionChecks.check(seeds, "seeds", in: 2...1000)
-        if bagging && seeds == nil { throw ValidationError("--bagging trains ensemble members: give --seeds N") }
         if seeds != nil && (resume != nil || model == nil) {
             throw ValidationError("--seeds trains a new ensemble; resume a member with --resume FOLDER/member-K")
         }
     }
 
     func run() throws {
-        if let seeds { return try trainEnsemble(members: seeds) }
+        if let resume,
+            FileManager.default.fileExists(atPath: (resume as NSString).appendingPathComponent(Ensemble.manifestName))
+        {
+            throw ValidationError(
+                "'\(resume)' is an ensemble's folder, not one run; resume a member with --resume \(resume)/member-K")
+        }
+        if let ensemble = try ensemble() { return try trainEnsemble(ensemble) }
         _ = try train(
             TrainingOptions.Overrides(
                 epochs: epochs, batchSize: batchSize, seed: seed, threads: threads, outputDirectory: out))
@@ -119,9 +128,33 @@ struct TrainCommand: ParsableCommand {
         return result
     }
 
-    /// `--seeds N`: N runs into member-1 … member-N of the run folder, the manifest, and the
-    /// committee scored on the test split beside each member.
-    func trainEnsemble(members: Int) throws {
+    /// The ensemble this command trains: `--seeds N [--bagging]`, else the spec's `ensemble:`
+    /// (with `--bagging` turning bagging on), else nil. A resume continues one member, so the
+    /// spec's key does not apply to it; `--bagging` without an ensemble is a usage error.
+    func ensemble() throws -> EnsembleSettings? {
+        var declared: EnsembleSettings?
+        if resume == nil, let model, let source = try? Driver.loadSource(model) {
+            // A spec with errors has no ensemble: the run reports them as it always did.
+            let checked = Driver.check(source)
+            if !checked.hasErrors { declared = checked.graph?.training.ensemble }
+        }
+        if let seeds { return EnsembleSettings(members: seeds, bagging: bagging || declared?.bagging == true) }
+        if var declared {
+            declared.bagging = declared.bagging || bagging
+            return declared
+        }
+        if bagging {
+            throw ValidationError(
+                "--bagging trains ensemble members: give --seeds N, or declare `ensemble: {members: N}` in the spec")
+        }
+        return nil
+    }
+
+    /// `--seeds N` or the spec's `ensemble:`: N runs into member-1 … member-N of the run
+    /// folder, the manifest, and the committee scored on the test split beside each member.
+    func trainEnsemble(_ ensemble: EnsembleSettings) throws {
+        let members = ensemble.members
+        let bagging = ensemble.bagging
         let folder: (path: String, seed: UInt64, name: String)
         do {
             folder = try Ensemble.folder(model: model!, out: out, seed: seed)

@@ -114,4 +114,47 @@ import Testing
         let missing = try Binary.run(["eval", "models/iris_mlp.yaml", "--weights", s.path("empty")])
         #expect(missing.status == 1 && missing.stderr.contains("a/weights.safetensors"), "\(missing.stderr)")
     }
+
+    /// `ensemble: {members: 2, bagging: true}` in the spec trains what `--seeds 2 --bagging`
+    /// does, into the same folder layout; `--seeds` overrides the key; a resume of the
+    /// ensemble's folder, a committee of one and `--bagging` alone are refused clearly.
+    @Test func theSpecDeclaresTheEnsemble() throws {
+        let s = try Scratch()
+        let iris = try String(contentsOf: Repo.models.appendingPathComponent("iris_mlp.yaml"), encoding: .utf8)
+            .replacingOccurrences(of: "path: data/", with: "path: DATA/")
+        let spec = try s.spec("iris.yaml", iris + "ensemble: {members: 2, bagging: true}\n")
+        let declared = try Binary.run(["train", spec, "--epochs", "5", "--out", s.path("spec"), "--quiet"])
+        #expect(declared.status == 0, "\(declared.stderr)")
+        let options = try Binary.run([
+            "train", "models/iris_mlp.yaml", "--seeds", "2", "--bagging", "--epochs", "5", "--out", s.path("cli"),
+            "--quiet",
+        ])
+        #expect(options.status == 0, "\(options.stderr)")
+        let manifest = try Ensemble.manifest(in: s.path("spec"))
+        #expect(manifest.bagging && manifest.seeds == [1, 2])
+        #expect(manifest.members == ["member-1/weights.safetensors", "member-2/weights.safetensors"])
+        for member in ["member-1", "member-2"] {
+            #expect(
+                try Training.tensors(s.path("spec/\(member)/weights.safetensors"))
+                    == Training.tensors(s.path("cli/\(member)/weights.safetensors")), "\(member)")
+        }
+        let overridden = try Binary.run([
+            "train", spec, "--seeds", "3", "--epochs", "1", "--out", s.path("three"), "--quiet",
+        ])
+        #expect(overridden.status == 0, "\(overridden.stderr)")
+        #expect(try Ensemble.manifest(in: s.path("three")).members.count == 3)
+        // A member resumes as one run; the ensemble's folder is not one.
+        let member = try Binary.run(["train", spec, "--resume", s.path("spec/member-2"), "--epochs", "6", "--quiet"])
+        #expect(member.status == 0, "\(member.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: s.path("spec/member-2/member-1")))
+        let whole = try Binary.run(["train", spec, "--resume", s.path("spec")])
+        #expect(
+            whole.status == 64 && whole.stderr.contains("is an ensemble's folder, not one run; resume a member with"),
+            "\(whole.stderr)")
+        let single = try s.spec("one.yaml", iris + "ensemble: {members: 1}\n")
+        let one = try Binary.run(["check", single])
+        #expect(one.status == 1 && one.stderr.contains("[E0203]"), "\(one.stderr)")
+        let alone = try Binary.run(["train", "models/iris_mlp.yaml", "--bagging"])
+        #expect(alone.status == 64 && alone.stderr.contains("or declare `ensemble: {members: N}`"), "\(alone.stderr)")
+    }
 }

@@ -85,6 +85,30 @@ import Testing
             })
     }
 
+    /// The notes' linear 1cycle over the six steps, momentum mirrored: peak at step
+    /// 0.45·6 − 1 = 1.7, back at the start rate at 3.4, annihilated at step 5; the optimizer's
+    /// momentum 0 still gets a velocity.
+    @Test func sgdFollowsTheLinearOneCycleWithMirroredMomentum() throws {
+        let weights = try train(
+            "sgd", schedule: "{linear_one_cycle: {max_learning_rate: 0.2, duration: 6, unit: steps}}",
+            momentumSchedule: "{cycle: {max_momentum: 0.95, min_momentum: 0.85}}")
+        let heights = [0, 1 / 1.7, 1 - 0.3 / 1.7, 1 - 1.3 / 1.7, 0, 0]
+        let annihilated = [0, 0, 0, 0, 0.6 / 1.6, 1]
+        var v = [0.0, 0.0, 0.0]
+        expectWeights(
+            weights,
+            expected { p, g, step, _ in
+                let rate =
+                    annihilated[step] > 0
+                    ? 0.02 + (0.0002 - 0.02) * annihilated[step] : 0.02 + (0.2 - 0.02) * heights[step]
+                let mu = 0.95 - 0.1 * heights[step]
+                for i in 0..<3 {
+                    v[i] = mu * v[i] + g[i]
+                    p[i] -= rate * v[i]
+                }
+            })
+    }
+
     /// Adam's bias corrections count optimizer steps across epochs and the short batches.
     @Test func adamCountsEveryStep() throws {
         let weights = try train("{adam: {learning_rate: 0.05}}")

@@ -113,6 +113,31 @@ import Testing
         #expect(object["steps_per_epoch"] as? Int == 6)
     }
 
+    /// The notes' linear 1cycle over 10 epochs: 0.1 up to 1 (peak at epoch 3.5), back to 0.1
+    /// at epoch 7, annihilated to 0.001 at epoch 9; the mirrored momentum beside it.
+    @Test func scheduleDrawsTheLinearOneCycle() throws {
+        let s = try Scratch()
+        let spec = try s.write(
+            "cycle.yaml",
+            """
+            input: [4]
+            layers: [{dense: {units: 3, activation: softmax}}]
+            loss: sparse_categorical_crossentropy
+            optimizer: {sgd: {momentum: 0.9}}
+            schedule: {linear_one_cycle: {max_learning_rate: 1.0, duration: 10, unit: epochs}}
+            momentum_schedule: cycle
+            train: {epochs: 10}
+            """)
+        let run = try Binary.run(["schedule", spec, "--steps-per-epoch", "10"])
+        #expect(run.status == 0, "\(run.stderr)")
+        let lines = run.stdout.split(separator: "\n").map(String.init)
+        #expect(lines[0].hasSuffix("linear_one_cycle schedule over 10 epochs of 10 steps (100 steps)"), "\(run.stdout)")
+        #expect(lines[2].hasPrefix("    1         0   0.1 ") && lines[2].contains("0.9500"), "\(run.stdout)")
+        #expect(lines[6].hasPrefix("    5        40   0.871429 ") && lines[6].contains("0.8643"), "\(run.stdout)")
+        #expect(lines[9].hasPrefix("    8        70   0.1 ") && lines[9].contains("0.9500"), "\(run.stdout)")
+        #expect(lines[11].hasPrefix("   10        90   0.001 ") && lines[11].contains("0.9500"), "\(run.stdout)")
+    }
+
     @Test func usageAndSpecErrorsExitAsDocumented() throws {
         #expect(try Binary.run(["train"]).status == 64)
         #expect(try Binary.run(["train", Self.iris, "--epochs", "0"]).status == 64)

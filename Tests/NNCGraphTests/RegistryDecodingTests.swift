@@ -35,7 +35,7 @@ import Testing
         // Metrics print Keras's names and momentum schedules have none: decoding must not trap.
         for name in Self.names(Registry.metrics) { _ = Metric(decoding: defaultComponent(Registry.metrics, name)) }
         for name in Self.names(Registry.momentumSchedules) {
-            _ = MomentumSchedule(decoding: defaultComponent(Registry.momentumSchedules, name))
+            _ = MomentumSchedule(decoding: defaultComponent(Registry.momentumSchedules, name), mirroring: .constant)
         }
     }
 

@@ -75,6 +75,59 @@ import Testing
         #expect(close(rate(s, step: 14), 1 + (initial - 1) * (1 + cos(.pi * 14 / 29)) / 2))
     }
 
+    /// The notes' linear 1cycle: 0.1 → 1 by step 0.45·100 − 1 = 44, back to 0.1 by step 88,
+    /// then annihilated to 0.1/100 at step 99; the cycle momentum mirrors it.
+    @Test func linearOneCycleRisesFallsAndAnnihilates() throws {
+        let yaml =
+            "input: [4]\nlayers: [{dense: 2}]\nloss: mse\noptimizer: {sgd: {momentum: 0.9}}\nschedule: {linear_one_cycle: {max_learning_rate: 1.0, duration: 100, unit: steps}}\nmomentum_schedule: cycle\ntrain: {epochs: 100}\n"
+        let result = Driver.check(SourceFile(path: "c.yaml", text: yaml))
+        #expect(result.diagnostics.isEmpty, "\(DiagnosticRenderer().render(result.diagnostics))")
+        let training = try #require(result.graph).training
+        let s = training.schedule
+        #expect(close(rate(s, step: 0), 0.1))
+        #expect(close(rate(s, step: 22), 0.55))
+        #expect(close(rate(s, step: 44), 1.0))
+        #expect(close(rate(s, step: 66), 0.55))
+        #expect(close(rate(s, step: 88), 0.1))
+        #expect(close(rate(s, step: 99), 0.001))
+        #expect(close(rate(s, step: 500), 0.001))
+        #expect(close(rate(s, step: 94), 0.1 + (0.001 - 0.1) * 6 / 11))
+        #expect(s.changesPerStep)
+        let m = training.momentumSchedule
+        func momentum(_ step: Int) -> Double { m.momentum(base: 0.9, at: TrainingClock(step: step, epoch: 0)) }
+        #expect(close(momentum(0), 0.95))
+        #expect(close(momentum(22), 0.9))
+        #expect(close(momentum(44), 0.85))
+        #expect(close(momentum(66), 0.9))
+        #expect(close(momentum(88), 0.95))
+        #expect(close(momentum(99), 0.95))
+    }
+
+    /// A cycle momentum has no cycle to mirror beside another schedule; the linear cycle's
+    /// stated maximum makes the optimizer's rate unused (W0203).
+    @Test func cycleMomentumNeedsTheLinearCycle() throws {
+        let base = "input: [4]\nlayers: [{dense: 2}]\nloss: mse\ntrain: {epochs: 10}\n"
+        let lone = Driver.check(
+            SourceFile(
+                path: "c.yaml",
+                text: base + "schedule: {cosine: {duration: 10, unit: epochs}}\nmomentum_schedule: cycle\n"))
+        #expect(lone.diagnostics.map(\.code) == [.conflictingKeys])
+        #expect(lone.diagnostics.first?.message.contains("but the schedule is cosine") == true)
+        let ignored = Driver.check(
+            SourceFile(
+                path: "c.yaml",
+                text: base
+                    + "optimizer: {sgd: {learning_rate: 0.3}}\nschedule: {linear_one_cycle: {max_learning_rate: 1.0, duration: 10, unit: epochs}}\n"
+            ))
+        #expect(ignored.diagnostics.map(\.code) == [.scheduleIgnoresRate])
+        #expect(ignored.diagnostics.first?.message.contains("0.1 up to 1.0") == true)
+        let tooLong = Driver.check(
+            SourceFile(
+                path: "c.yaml",
+                text: base + "schedule: {linear_one_cycle: {max_learning_rate: 1.0, duration: 11, unit: epochs}}\n"))
+        #expect(tooLong.diagnostics.map(\.code) == [.scheduleTooLong])
+    }
+
     @Test func warmupRisesLinearlyThenHandsOverWithItsClockRestarted() throws {
         let (s, _) = try schedule(
             "{warmup: {duration: 10, from: 0.1, then: {cosine: {duration: 90, unit: steps}}, unit: steps}}")

@@ -14,8 +14,9 @@ public enum MemoryReport {
         try? ExecutionPlan.compile(graph, options: LoweringOptions(mode: mode, batch: batch))
     }
 
-    /// The batch `nnc summary` reports: the spec's `train.batch_size`, else 32.
-    public static func defaultBatch(_ graph: Graph) -> Int { graph.training.train.batchSize }
+    /// The batch `nnc summary` reports: the spec's `train.batch_size` (else 32), or the
+    /// largest size its `batch_schedule` reaches (the plan a run allocates for all sizes).
+    public static func defaultBatch(_ graph: Graph) -> Int { graph.training.train.largestBatch }
 
     /// Lines for the summary: training and inference memory at `batch`.
     public static func lines(_ graph: Graph, _ spec: ModelSpec, batch: Int) -> String {

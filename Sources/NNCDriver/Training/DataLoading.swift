@@ -93,10 +93,20 @@ public enum DataLoading {
     public static func stepsPerEpoch(_ spec: ModelSpec, graph: Graph, options: TrainingOptions) throws(TrainingFailure)
         -> Int
     {
-        let data = try load(spec, graph: graph, seed: options.seed)
-        return EpochOrder(
-            sampleCount: data.train.count, batchSize: options.batchSize, dropLast: options.dropLast, seed: options.seed
-        ).batchCount
+        stepsPerEpoch(samples: try trainingSamples(spec, graph: graph, options: options), options: options)
+    }
+
+    /// Optimizer steps of the first epoch over `samples` training samples.
+    public static func stepsPerEpoch(samples: Int, options: TrainingOptions) -> Int {
+        EpochOrder(sampleCount: samples, batchSize: options.batchSize, dropLast: options.dropLast, seed: options.seed)
+            .batchCount
+    }
+
+    /// Training samples of the run `options` describes (after validation_split; reads the data).
+    public static func trainingSamples(_ spec: ModelSpec, graph: Graph, options: TrainingOptions)
+        throws(TrainingFailure) -> Int
+    {
+        try load(spec, graph: graph, seed: options.seed).train.count
     }
 
     /// Regression losses and binary cross-entropy compare with values; the categorical

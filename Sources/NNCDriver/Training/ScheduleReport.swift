@@ -1,4 +1,5 @@
 import Foundation
+import NNCData
 import NNCGraph
 import NNCRuntime
 import NNCSpec
@@ -14,10 +15,14 @@ public struct ScheduleReport: Sendable {
         public var learningRate: Double
         public var lowest: Double, highest: Double
         public var momentum: Double?
+        /// The epoch's batch size under a `batch_schedule`.
+        public var batchSize: Int?
+        public var steps: Int
     }
 
     public var model: String
     public var epochs: Int
+    /// The first epoch's steps (every epoch's without a batch schedule).
     public var stepsPerEpoch: Int
     public var schedule: String
     public var rows: [Row]
@@ -40,7 +45,9 @@ public struct ScheduleReport: Sendable {
         return nil
     }
 
-    public init(spec: ModelSpec, options: TrainingOptions, stepsPerEpoch: Int) {
+    /// The report for `stepsPerEpoch` steps in every epoch, or, with `trainingSamples`, the
+    /// steps each epoch's batch size (a `batch_schedule`'s) makes of them.
+    public init(spec: ModelSpec, options: TrainingOptions, stepsPerEpoch: Int, trainingSamples: Int? = nil) {
         model = spec.name
         epochs = options.epochs
         self.stepsPerEpoch = stepsPerEpoch
@@ -48,9 +55,19 @@ public struct ScheduleReport: Sendable {
         plateau = options.schedule.plateauRule
         let movesMomentum = options.momentumSchedule != .constant
         let listed = max(0, min(options.epochs, Self.maxEpochs))
-        let perEpoch = max(1, min(stepsPerEpoch, max(64, Self.evaluatedSteps / max(1, listed))))
+        let scheduled = options.batchSchedule != nil
+        func steps(_ epoch: Int) -> Int {
+            guard scheduled, let samples = trainingSamples else { return stepsPerEpoch }
+            return EpochOrder(
+                sampleCount: samples, batchSize: options.batchSize(epoch: epoch), dropLast: options.dropLast,
+                seed: options.seed
+            ).batchCount
+        }
+        var first = 0
         rows = (0..<listed).map { epoch in
-            let first = epoch.saturatingTimes(stepsPerEpoch)
+            let stepsPerEpoch = steps(epoch)
+            defer { first = first.saturatingPlus(stepsPerEpoch) }
+            let perEpoch = max(1, min(stepsPerEpoch, max(64, Self.evaluatedSteps / max(1, listed))))
             // Offsets 0 … stepsPerEpoch − 1: all of them, or `perEpoch` evenly spaced.
             let offsets =
                 perEpoch >= stepsPerEpoch
@@ -64,27 +81,40 @@ public struct ScheduleReport: Sendable {
             return Row(
                 epoch: epoch + 1, firstStep: first, learningRate: rates[0].learningRate,
                 lowest: rates.map(\.learningRate).min()!, highest: rates.map(\.learningRate).max()!,
-                momentum: movesMomentum ? rates[0].momentum : nil)
+                momentum: movesMomentum ? rates[0].momentum : nil,
+                batchSize: scheduled ? options.batchSize(epoch: epoch) : nil, steps: stepsPerEpoch)
         }
+    }
+
+    /// Steps of the whole run.
+    var totalSteps: Int {
+        rows.last.map { $0.firstStep.saturatingPlus($0.steps) } ?? epochs.saturatingTimes(stepsPerEpoch)
     }
 
     /// The table and a chart: one line per epoch, the bar's length proportional to the rate.
     public func render(width: Int = 40) -> String {
+        let fewest = rows.map(\.steps).min() ?? stepsPerEpoch
+        let most = rows.map(\.steps).max() ?? stepsPerEpoch
+        let perEpoch = fewest == most ? most.counted("step") : "\(most) to \(fewest) steps"
         var out =
-            "\(model): \(schedule) schedule over \(epochs.counted("epoch")) of \(stepsPerEpoch.counted("step")) (\(epochs.saturatingTimes(stepsPerEpoch).grouped) steps)\n"
+            "\(model): \(schedule) schedule over \(epochs.counted("epoch")) of \(perEpoch) (\(totalSteps.grouped) steps)\n"
         if let plateau {
             out +=
                 "reduce_on_plateau: × \(plateau.factor) after \(plateau.patience) \(plateau.patience.noun("epoch")) without improvement of \(plateau.monitor) (cooldown \(plateau.cooldown), floor \(plateau.minimumRate)); the rates below are before any reduction\n"
         }
         let top = rows.map(\.highest).max() ?? 1
         let hasMomentum = rows.contains { $0.momentum != nil }
-        out += "epoch      step   learning rate (first step; range)" + (hasMomentum ? "   momentum" : "") + "\n"
+        let hasBatch = rows.contains { $0.batchSize != nil }
+        out +=
+            "epoch      step   learning rate (first step; range)" + (hasMomentum ? "   momentum" : "")
+            + (hasBatch ? "   batch" : "") + "\n"
         for r in rows {
             let range = r.lowest == r.highest ? "" : String(format: " (%.4g–%.4g)", r.lowest, r.highest)
             var line =
                 String(format: "%5d  %8d   %-13.6g", r.epoch, r.firstStep, r.learningRate)
                 + range.padding(toLength: 20, withPad: " ", startingAt: 0)
             if let m = r.momentum { line += String(format: "  %.4f", m) }
+            if let b = r.batchSize { line += String(format: hasMomentum ? "  %6d" : "  %5d", b) }
             let bar = top > 0 ? Int((r.learningRate / top * Double(width)).rounded()) : 0
             out += line + "  |" + String(repeating: "█", count: bar) + "\n"
         }
@@ -100,6 +130,10 @@ public struct ScheduleReport: Sendable {
                     "lowest": r.lowest, "highest": r.highest,
                 ]
                 if let m = r.momentum { o["momentum"] = m }
+                if let b = r.batchSize {
+                    o["batch_size"] = b
+                    o["steps"] = r.steps
+                }
                 return o
             },
         ]

@@ -217,7 +217,8 @@ extension Trainer {
                 )
             ])
         }
-        let problems = saved.problems(batchesPerEpoch: order.batchCount, metrics: metrics.count)
+        let problems = saved.problems(
+            batchesPerEpoch: order(epoch: max(0, saved.epoch)).batchCount, metrics: metrics.count)
         guard problems.isEmpty else {
             throw TrainingFailure([
                 Diagnostic.error(

@@ -37,7 +37,7 @@ extension Trainer {
         -> TrainingFailure
     {
         var notes = [
-            "at step \(state.step + 1) (epoch \(epoch + 1), batch \(state.batch + 1) of \(order.batchCount)), learning rate \(format(learningRate))"
+            "at step \(state.step + 1) (epoch \(epoch + 1), batch \(state.batch + 1) of \(order(epoch: epoch).batchCount)), learning rate \(format(learningRate))"
         ]
         let message: String
         switch cause {

@@ -12,13 +12,14 @@ extension Trainer {
     {
         try prepareRunDirectory()
         observer.runStarted(header)
-        let batches = order.batchCount
         var trainedSamples = 0
         var trainedSeconds = 0.0
         // The last epoch's files wait for the final weights, which are written first.
         var finalEpochEnded = false
         while state.epoch < options.epochs && !state.stopped {
             let epoch = state.epoch
+            let order = order(epoch: epoch)
+            let batches = order.batchCount
             order.fill(&epochOrder, epoch: epoch)
             var sums = MetricAccumulator(metrics: metrics, layout: MetricAccumulator.Layout(plan: executor.plan))
             let earlier = state.partialEpoch
@@ -30,7 +31,7 @@ extension Trainer {
             var learningRate = 0.0
             while state.batch < batches {
                 let positions = order.batch(state.batch)
-                let run = positions.count == executor.plan.options.batch ? executor : lastBatchExecutor!
+                let run = executors[positions.count]!
                 try fillTraining(run, positions, epoch: epoch)
                 let rates = options.rates(
                     at: TrainingClock(step: state.step, epoch: epoch), stepsPerEpoch: batches, plateau: state.plateau)
@@ -68,7 +69,8 @@ extension Trainer {
             var record = EpochRecord(
                 epoch: epoch + 1, loss: sums.loss ?? .nan, metrics: Dictionary(uniqueKeysWithValues: sums.values),
                 validationLoss: nil, validationMetrics: [:], learningRate: learningRate,
-                samplesPerSecond: Double(sums.samples) / max(seconds, 1e-9), seconds: seconds)
+                samplesPerSecond: Double(sums.samples) / max(seconds, 1e-9), seconds: seconds,
+                batchSize: options.batchSchedule == nil ? nil : order.batchSize)
             if let validation = validationFiller, let evaluator {
                 evaluator.copyState(from: executor, buffers: evaluatorState)
                 let r = try evaluate(evaluator, validation)

@@ -49,8 +49,9 @@ public struct TrainingFailure: Error, Sendable {
 }
 
 /// Trains a checked model on its data: compiles the training plan (and one for a short
-/// last batch, sharing the parameters), an evaluation plan for validation and test, and
-/// runs the epochs with the schedules, callbacks and checkpoints the spec declares.
+/// last batch and for each other size a `batch_schedule` uses, sharing the parameters), an
+/// evaluation plan for validation and test, and runs the epochs with the schedules,
+/// callbacks and checkpoints the spec declares.
 ///
 /// Everything random derives from the seed and a position: initial weights from the seed,
 /// epoch orders from (seed, epoch), augmentation from (seed, epoch, position), dropout
@@ -61,11 +62,15 @@ public final class Trainer {
     public let graph: Graph
     public let options: TrainingOptions
     public let data: TrainingData
-    let order: EpochOrder
+    /// The data order of each batch size the run uses (one without a batch schedule).
+    let orders: [Int: EpochOrder]
     let pool: ThreadPool
-    /// The plan for full batches, and the one for a partial last batch.
+    /// The plan for the largest batch, which owns the parameters and optimizer state.
     public let executor: Executor
-    let lastBatchExecutor: Executor?
+    /// Every plan a training batch runs on, by the samples it holds: the largest batch's,
+    /// each other scheduled size's, and partial last batches', all sharing `executor`'s
+    /// parameters. Each has its own arena, allocated once.
+    let executors: [Int: Executor]
     let evaluator: Evaluator?
     let evaluatorState: [(from: BufferID, to: BufferID)]
     let filler: BatchFiller
@@ -101,10 +106,10 @@ public final class Trainer {
         let misfits = [data.train, data.validation, data.test].compactMap { $0.flatMap(contract.problem(with:)) }
         guard misfits.isEmpty else { throw TrainingFailure(misfits) }
         let count = data.train.count
-        order = EpochOrder(
+        let first = EpochOrder(
             sampleCount: count, batchSize: options.batchSize, shuffle: options.shuffle,
             dropLast: options.dropLast, seed: options.seed)
-        guard order.batchCount > 0 else {
+        guard first.batchCount > 0 else {
             throw TrainingFailure([
                 Diagnostic.error(
                     .trainingDiverged,
@@ -113,12 +118,23 @@ public final class Trainer {
                     help: "lower batch_size or set drop_last: false")
             ])
         }
-        let full = min(options.batchSize, count)
+        if let refusal = Self.oversizedBatch(options, spec: spec, samples: count) { throw TrainingFailure([refusal]) }
+        let sizes = options.batchSchedule?.sizes(initial: options.batchSize, epochs: options.epochs) ?? []
+        var orders = [options.batchSize: first]
+        for size in sizes where orders[size] == nil {
+            orders[size] = EpochOrder(
+                sampleCount: count, batchSize: size, shuffle: options.shuffle, dropLast: options.dropLast,
+                seed: options.seed)
+        }
+        self.orders = orders
+        // One plan per number of samples a batch holds, the largest first.
+        let held = Set(orders.values.flatMap { [min($0.batchSize, count), $0.lastBatchSize] }).sorted(by: >)
+        let full = held[0]
         let trainingPlan = try Self.compile(graph, spec, LoweringOptions(mode: .training, batch: full))
-        let lastBatchPlan =
-            order.lastBatchSize == full
-            ? nil
-            : try Self.compile(graph, spec, LoweringOptions(mode: .training, batch: order.lastBatchSize))
+        var otherPlans: [ExecutionPlan] = []
+        for batch in held.dropFirst() {
+            otherPlans.append(try Self.compile(graph, spec, LoweringOptions(mode: .training, batch: batch)))
+        }
         let evaluated = [data.validation, data.test].compactMap { $0?.count }.max() ?? 0
         let evaluationPlan =
             evaluated == 0
@@ -128,7 +144,8 @@ public final class Trainer {
                 LoweringOptions(
                     mode: .inference, batch: min(evaluated, max(256, options.batchSize)), evaluatesLoss: true))
         // Every arena is allocated below: refuse first if they cannot all fit.
-        let bytes = trainingPlan.totalBytes + (lastBatchPlan?.arenaBytes ?? 0) + (evaluationPlan?.totalBytes ?? 0)
+        let bytes =
+            trainingPlan.totalBytes + otherPlans.reduce(0) { $0 + $1.arenaBytes } + (evaluationPlan?.totalBytes ?? 0)
         let batchSize = spec.train.flatMap { $0.isExplicit("batch_size") ? $0.valueLocation("batch_size") : nil }
         if let refusal = MemoryBudget.refusal(
             needing: bytes, what: evaluationPlan == nil ? "the training plan" : "the training and evaluation plans",
@@ -138,11 +155,11 @@ public final class Trainer {
         }
         pool = ThreadPool(threads: options.threads)
         executor = Executor(plan: trainingPlan, pool: pool)
-        if let lastBatchPlan {
-            lastBatchExecutor = Executor(plan: lastBatchPlan, pool: pool, sharingParametersOf: executor)
-        } else {
-            lastBatchExecutor = nil
+        var executors = [full: executor]
+        for plan in otherPlans {
+            executors[plan.options.batch] = Executor(plan: plan, pool: pool, sharingParametersOf: executor)
         }
+        self.executors = executors
         metrics = graph.training.metrics
         if let plan = evaluationPlan {
             let evaluator = Evaluator(plan: plan, pool: pool, metrics: metrics)
@@ -167,7 +184,7 @@ public final class Trainer {
         state.earlyStopping = options.earlyStopping
         executor.initializeParameters(seed: options.seed)
         executor.seed = Self.dropoutSeed(options.seed)
-        lastBatchExecutor?.seed = executor.seed
+        for other in executors.values { other.seed = executor.seed }
     }
 
     static func compile(_ graph: Graph, _ spec: ModelSpec, _ options: LoweringOptions) throws(TrainingFailure)
@@ -194,7 +211,18 @@ public final class Trainer {
         return String(h, radix: 16).leftPadded(to: 16)
     }
 
-    public var stepsPerEpoch: Int { order.batchCount }
+    /// The data order of 0-based `epoch`, whose batch size a batch schedule may change. An
+    /// epoch past the run (a checkpoint's, being validated) gets an order made on the spot.
+    func order(epoch: Int) -> EpochOrder {
+        let size = options.batchSize(epoch: epoch)
+        return orders[size]
+            ?? EpochOrder(
+                sampleCount: data.train.count, batchSize: size, shuffle: options.shuffle, dropLast: options.dropLast,
+                seed: options.seed)
+    }
+
+    /// Steps of the first epoch (every epoch's without a batch schedule).
+    public var stepsPerEpoch: Int { order(epoch: 0).batchCount }
 
     /// The header the observer prints before the first epoch.
     public var header: RunHeader {
@@ -205,11 +233,11 @@ public final class Trainer {
             model: spec.name, parameters: graph.totalParams, trainSamples: data.train.count,
             validationSamples: data.validation?.count ?? 0, testSamples: data.test?.count ?? 0,
             epochs: options.epochs, batchSize: options.batchSize, stepsPerEpoch: stepsPerEpoch,
+            batchSchedule: batchGrowth,
             optimizer: optimizer, learningRate: options.baseLearningRate, schedule: schedule, seed: options.seed,
             threads: pool.threads, outputDirectory: options.outputDirectory, overridden: options.overridden.sorted(),
             resumedAt: resumed,
-            memoryBytes: executor.arena.bytes + (lastBatchExecutor?.arena.bytes ?? 0)
-                + (evaluator?.executor.arena.bytes ?? 0),
+            memoryBytes: executors.values.reduce(0) { $0 + $1.arena.bytes } + (evaluator?.executor.arena.bytes ?? 0),
             persistentBytes: executor.plan.persistentBytes)
     }
 }

@@ -20,6 +20,8 @@ public struct RunHeader: Sendable {
     public var parameters: Int
     public var trainSamples: Int, validationSamples: Int, testSamples: Int
     public var epochs: Int, batchSize: Int, stepsPerEpoch: Int
+    /// "64 after 3 epochs, 128 after 5 epochs" under a `batch_schedule`.
+    public var batchSchedule: String? = nil
     public var optimizer: String
     public var learningRate: Double
     public var schedule: String

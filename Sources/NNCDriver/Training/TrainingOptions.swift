@@ -7,7 +7,10 @@ import NNCRuntime
 /// settings, with the command line's overrides applied. Every value is visible in the run header.
 public struct TrainingOptions: Sendable {
     public var epochs: Int
+    /// The batch size of the first epochs (all of them without a batch schedule).
     public var batchSize: Int
+    /// `train.batch_schedule`: later epochs' batch sizes.
+    public var batchSchedule: BatchSchedule?
     public var seed: UInt64
     public var threads: Int
     public var shuffle: Bool
@@ -74,6 +77,7 @@ public struct TrainingOptions: Sendable {
         let train = training.train
         epochs = overrides.epochs ?? train.epochs
         batchSize = overrides.batchSize ?? train.batchSize
+        batchSchedule = train.batchSchedule
         seed = overrides.seed ?? UInt64(train.seed)
         threads = overrides.threads ?? ProcessInfo.processInfo.activeProcessorCount
         shuffle = train.shuffle
@@ -102,6 +106,9 @@ public struct TrainingOptions: Sendable {
         if overrides.outputDirectory != nil { overridden.insert("out") }
         if overrides.bagging == true { overridden.insert("bagging") }
     }
+
+    /// The batch size of 0-based `epoch`.
+    public func batchSize(epoch: Int) -> Int { batchSchedule?.size(epoch: epoch, initial: batchSize) ?? batchSize }
 
     /// The learning rate and momentum of one optimizer step.
     public func rates(at clock: TrainingClock, stepsPerEpoch: Int, plateau: PlateauState?) -> (

@@ -3,7 +3,8 @@ import Foundation
 /// The final JSON object of `nnc train --format json` (also `results.json` in the run
 /// folder): the last epoch's training and validation figures, the test figures, the
 /// throughput and where the weights are, and `history`: every epoch as `metrics.jsonl` has
-/// it (loss, metrics, validation figures, learning rate, samples/s, seconds). Metric keys
+/// it (loss, metrics, validation figures, learning rate, samples/s, seconds, and the batch size
+/// under a `batch_schedule`). Metric keys
 /// follow Keras: `accuracy`, `val_accuracy`, `test_accuracy`.
 public enum TrainingReport {
     public static func object(_ r: TrainingResult) -> [String: Any] {
@@ -46,6 +47,7 @@ public enum TrainingReport {
             "metrics": record.metrics.mapValues(number),
         ]
         if let v = record.validationLoss { o["val_loss"] = number(v) }
+        if let b = record.batchSize { o["batch_size"] = b }
         if !record.validationMetrics.isEmpty { o["val_metrics"] = record.validationMetrics.mapValues(number) }
         return o
     }

@@ -13,10 +13,14 @@ public struct EpochRecord: Sendable, Codable, Equatable {
     public var learningRate: Double
     public var samplesPerSecond: Double
     public var seconds: Double
+    /// The epoch's batch size, recorded when a `batch_schedule` changes it (nil otherwise,
+    /// so runs without one log what they always did).
+    public var batchSize: Int?
 
     enum CodingKeys: String, CodingKey {
         case epoch, loss, metrics, validationLoss = "val_loss", validationMetrics = "val_metrics",
-            learningRate = "learning_rate", samplesPerSecond = "samples_per_second", seconds
+            learningRate = "learning_rate", samplesPerSecond = "samples_per_second", seconds,
+            batchSize = "batch_size"
     }
 
     /// Value of a monitored quantity by its Keras name: loss, val_loss, accuracy, val_accuracy, …

@@ -33,6 +33,8 @@ public indirect enum LearningRateSchedule: Sendable, Equatable {
     /// Smith's one-cycle with cosine annealing (PyTorch's OneCycleLR, `three_phase=False`):
     /// from max/div up to max over pct·d, then down to max/(div·finalDiv) at d.
     case oneCycle(maximum: Double, duration: Int, pctStart: Double, div: Double, finalDiv: Double, unit: Unit)
+    /// The notes' linear 1cycle: up, down, annihilation (`LinearOneCycle`).
+    case linearOneCycle(LinearOneCycle)
     /// Linear from from·ε₀ to ε₀ over the warm-up, then `then` with t restarting at 0.
     case warmup(duration: Int, from: Double, then: LearningRateSchedule, unit: Unit)
     /// ε₀ times the factor `PlateauState` has reached.
@@ -75,6 +77,8 @@ public indirect enum LearningRateSchedule: Sendable, Equatable {
             }
             if now <= peak { return anneal(initial, maximum, peak > 0 ? now / peak : 1) }
             return anneal(maximum, final, last > peak ? (now - peak) / (last - peak) : 1)
+        case .linearOneCycle(let cycle):
+            return cycle.rate(at: t(cycle.unit))
         case .warmup(let duration, let from, let then, let unit):
             let elapsed = t(unit)
             if elapsed < Double(duration) { return e0 * (from + (1 - from) * elapsed / Double(duration)) }
@@ -95,6 +99,7 @@ public indirect enum LearningRateSchedule: Sendable, Equatable {
         case .step(_, _, let u), .piecewise(_, _, let u), .exponential(_, _, _, let u), .inverseTime(_, _, let u),
             .polynomial(_, _, _, let u), .cosine(_, _, let u), .oneCycle(_, _, _, _, _, let u):
             u == .steps
+        case .linearOneCycle(let cycle): cycle.unit == .steps
         case .warmup(_, _, let then, let u): u == .steps || then.changesPerStep
         }
     }
@@ -110,6 +115,7 @@ public indirect enum LearningRateSchedule: Sendable, Equatable {
         case .polynomial: "polynomial"
         case .cosine: "cosine"
         case .oneCycle: "one_cycle"
+        case .linearOneCycle: "linear_one_cycle"
         case .warmup: "warmup"
         case .plateau: "reduce_on_plateau"
         }
@@ -131,10 +137,23 @@ public struct PlateauRule: Sendable, Equatable {
     public var minimumRate: Double
 }
 
-/// A momentum schedule (SGD's and RMSprop's μ): constant, or a linear ramp.
+/// A momentum schedule (SGD's and RMSprop's μ): constant, a linear ramp, or the mirror of a
+/// linear 1cycle's rate.
 public enum MomentumSchedule: Sendable, Equatable {
     case constant
     case linear(from: Double, to: Double, duration: Int, unit: LearningRateSchedule.Unit)
+    /// High → low → high against the cycle's rate (the cycle is copied from the `schedule:`).
+    case cycle(high: Double, low: Double, LinearOneCycle)
+
+    /// The largest μ the schedule sets, or nil for a constant one (the velocity must exist
+    /// when it moves, even when the optimizer's own momentum is 0).
+    public var largest: Double? {
+        switch self {
+        case .constant: nil
+        case .linear(let from, let to, _, _): max(from, to)
+        case .cycle(let high, let low, _): max(high, low)
+        }
+    }
 
     /// μ at `clock`; `base` is the optimizer's own momentum (what `constant` keeps).
     public func momentum(base: Double, at clock: TrainingClock) -> Double {
@@ -144,6 +163,8 @@ public enum MomentumSchedule: Sendable, Equatable {
         case .linear(let from, let to, let duration, let unit):
             let t = Double(unit == .steps ? clock.step : clock.epoch)
             return from + (to - from) * min(t, Double(duration)) / Double(duration)
+        case .cycle(let high, let low, let cycle):
+            return cycle.momentum(at: Double(cycle.unit == .steps ? clock.step : clock.epoch), high: high, low: low)
         }
     }
 }

@@ -137,6 +137,11 @@ public struct TrainSettings: Sendable, Equatable {
     public var validationSplit: Double
     public var earlyStopping: EarlyStoppingSettings?
     public var checkpoint: CheckpointSettings?
+    /// Nil without `batch_schedule:` (every epoch uses `batchSize`).
+    public var batchSchedule: BatchSchedule?
+
+    /// The largest batch any epoch uses: what plans and memory reports are sized for.
+    public var largestBatch: Int { batchSchedule.map { ($0.sizes + [batchSize]).max()! } ?? batchSize }
 }
 
 /// Everything of a spec besides its layers that training needs, decoded once with the
@@ -154,6 +159,21 @@ public struct TrainingConfiguration: Sendable {
     public var data: DataConfiguration
     /// Nil when the spec has no `transfer:` (or its weights file failed to decode).
     public var transfer: TransferSettings?
+    /// Nil when the spec has no `ensemble:` (`nnc train` then trains one model).
+    public var ensemble: EnsembleSettings?
+}
+
+/// `ensemble:`: `nnc train` trains this many members, seeds seed, seed + 1, …, as
+/// `--seeds N [--bagging]` does (which override it).
+public struct EnsembleSettings: Sendable, Equatable {
+    public var members: Int
+    /// Each member trains on its own bootstrap sample of the training data.
+    public var bagging: Bool
+
+    public init(members: Int, bagging: Bool) {
+        self.members = members
+        self.bagging = bagging
+    }
 }
 
 /// `transfer:`: layers initialized from another model's saved weights, matched by name.

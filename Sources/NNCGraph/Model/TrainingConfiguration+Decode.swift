@@ -9,7 +9,8 @@ extension TrainingConfiguration {
         metrics = spec.metrics.map(Metric.init(decoding:))
         optimizer = Optimizer(decoding: sections.defaultedComponent("optimizer"))
         schedule = LearningRateSchedule(decoding: sections.defaultedComponent("schedule"))
-        momentumSchedule = MomentumSchedule(decoding: sections.defaultedComponent("momentum_schedule"))
+        momentumSchedule = MomentumSchedule(
+            decoding: sections.defaultedComponent("momentum_schedule"), mirroring: schedule)
         let initDefaults = spec.initDefaults ?? .defaults(Registry.initSection)
         func initializer(_ name: String) -> Initializer { Initializer(decoding: initDefaults.defaultedComponent(name)) }
         initializers = ModelInitializers(
@@ -23,6 +24,9 @@ extension TrainingConfiguration {
         train = TrainSettings(decoding: spec.train ?? .defaults(Registry.trainSection))
         data = DataConfiguration(decoding: spec.data ?? .defaults(Registry.dataSection))
         transfer = sections.record("transfer").flatMap(TransferSettings.init(decoding:))
+        ensemble = sections.record("ensemble").map {
+            EnsembleSettings(members: $0.integer("members"), bagging: $0.flag("bagging"))
+        }
     }
 }
 
@@ -42,7 +46,19 @@ extension TrainSettings {
             epochs: t.integer("epochs"), batchSize: t.integer("batch_size"), seed: t.integer("seed"),
             shuffle: t.flag("shuffle"), dropLast: t.flag("drop_last"), validationSplit: t.number("validation_split"),
             earlyStopping: t.record("early_stopping").map(EarlyStoppingSettings.init(decoding:)),
-            checkpoint: t.record("checkpoint").map(CheckpointSettings.init(decoding:)))
+            checkpoint: t.record("checkpoint").map(CheckpointSettings.init(decoding:)),
+            batchSchedule: t.record("batch_schedule").map(BatchSchedule.init(decoding:)))
+    }
+}
+
+extension BatchSchedule {
+    /// Lists that failed to decode (reported) read as empty; the checker reports lists of
+    /// different lengths, and the trainer only reads the pairs.
+    init(decoding r: RecordValue) {
+        func integers(_ name: String) -> [Int] {
+            (r.list(name) ?? []).compactMap { if case .int(let v) = $0.value { v } else { nil } }
+        }
+        self.init(epochs: integers("epochs"), sizes: integers("sizes"))
     }
 }
 
@@ -154,6 +170,12 @@ extension LearningRateSchedule {
                 maximum: c.number("max_learning_rate"), duration: c.integer("duration"),
                 pctStart: c.number("pct_start"), div: c.number("div_factor"),
                 finalDiv: c.number("final_div_factor"), unit: unit)
+        case "linear_one_cycle":
+            self = .linearOneCycle(
+                LinearOneCycle(
+                    maximum: c.number("max_learning_rate"), duration: c.integer("duration"),
+                    pctStart: c.number("pct_start"), div: c.number("div_factor"),
+                    finalDiv: c.number("final_div_factor"), unit: unit))
         case "warmup":
             self = .warmup(
                 duration: c.integer("duration"), from: c.number("from"),
@@ -174,14 +196,21 @@ extension PlateauRule {
 }
 
 extension MomentumSchedule {
-    /// The spec's `momentum_schedule:`.
-    init(decoding c: ComponentSpec) {
+    /// The spec's `momentum_schedule:`; `cycle` mirrors `schedule` (a cycle beside any other
+    /// schedule is reported by the checker and reads as constant).
+    init(decoding c: ComponentSpec, mirroring schedule: LearningRateSchedule) {
         switch c.kind.name {
         case "constant": self = .constant
         case "linear":
             self = .linear(
                 from: c.number("from"), to: c.number("to"), duration: c.integer("duration"),
                 unit: LearningRateSchedule.Unit(decoding: c))
+        case "cycle":
+            if case .linearOneCycle(let cycle) = schedule {
+                self = .cycle(high: c.number("max_momentum"), low: c.number("min_momentum"), cycle)
+            } else {
+                self = .constant
+            }
         default: preconditionFailure("momentum schedule '\(c.kind.name)' has no case")
         }
     }

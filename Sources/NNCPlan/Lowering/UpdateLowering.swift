@@ -37,8 +37,7 @@ struct UpdateLowering {
         var rule = OptimizerRule(training.optimizer)
         // A momentum schedule sets μ every step, so the velocity must exist even when the
         // optimizer's own momentum is 0.
-        if case .linear(let from, let to, _, _) = training.momentumSchedule {
-            let scheduled = max(from, to)
+        if let scheduled = training.momentumSchedule.largest {
             switch rule {
             case .sgd(let m, let d, let n, let tied) where m == 0:
                 rule = .sgd(momentum: scheduled, dampening: d, nesterov: n, dampeningFromMomentum: tied)

@@ -33,8 +33,9 @@ public enum ReferenceDocs {
         for section in [
             Registry.initSection, Registry.transferSection, Registry.regularizationSection, Registry.trainSection,
             Registry.earlyStoppingSection,
-            Registry.checkpointSection, Registry.dataSection, Registry.datasetSection, Registry.preprocessSection,
-            Registry.augmentSection,
+            Registry.checkpointSection, Registry.batchScheduleSection, Registry.dataSection, Registry.datasetSection,
+            Registry.preprocessSection,
+            Registry.augmentSection, Registry.ensembleSection,
         ] {
             out += "\n## Section `\(section.name)`\n\n\(section.doc)\n\n" + table(section.attributes)
         }

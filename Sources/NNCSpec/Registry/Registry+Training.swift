@@ -125,7 +125,9 @@ extension Registry {
         name: "schedule",
         kinds: [
             constantSchedule, stepSchedule, piecewiseSchedule, exponentialSchedule,
-            inverseTimeSchedule, polynomialSchedule, cosineSchedule, oneCycleSchedule, warmupSchedule, plateauSchedule,
+            inverseTimeSchedule, polynomialSchedule, cosineSchedule, oneCycleSchedule, linearOneCycleSchedule,
+            warmupSchedule,
+            plateauSchedule,
         ])
 
     /// What a warm-up hands over to: every schedule but a nested warm-up or a plateau rule.
@@ -205,6 +207,25 @@ extension Registry {
             unit,
         ])
 
+    /// The lecture notes' 1cycle (Smith 2018, PyTorch's OneCycleLR with `three_phase=True` and
+    /// linear annealing): up, down the same way, then a short annihilation.
+    static let linearOneCycleSchedule = ComponentKind(
+        "linear_one_cycle", aliases: ["linear_1cycle"],
+        doc:
+            "Smith 2018 as the notes give it: linear from max_learning_rate/div_factor up to max_learning_rate, linearly back down as long, then a short annihilation to 1/final_div_factor of the start",
+        [
+            Attribute("max_learning_rate", .float(.positive), .required, "peak learning rate"),
+            Attribute("duration", .int(.atLeastOne), .required, "length of the whole cycle"),
+            Attribute(
+                "pct_start", .float(Bounds(min: 0, max: 0.5, minExclusive: true, maxExclusive: true)),
+                .value("0.45"), "fraction of the cycle spent rising (falling takes as long; annihilation the rest)"),
+            Attribute("div_factor", .float(.positive), .value("10.0"), "starting rate = max / div_factor"),
+            Attribute(
+                "final_div_factor", .float(.positive), .value("100.0"),
+                "the annihilation ends at start / final_div_factor"),
+            unit,
+        ])
+
     static let warmupSchedule = ComponentKind(
         "warmup", aliases: ["linear_warmup"],
         doc: "Goyal et al. 2017: ε rises linearly from ε₀·from to ε₀ over duration, then follows 'then'",
@@ -243,6 +264,15 @@ extension Registry {
                     Attribute("to", .float(.unitOpen), .required, "momentum from t = duration on"),
                     Attribute("duration", .int(.atLeastOne), .required, "length of the ramp"),
                     unit,
+                ]),
+            ComponentKind(
+                "cycle", aliases: ["one_cycle"],
+                doc:
+                    "μ mirrors a linear_one_cycle rate: max_momentum while the rate is lowest, min_momentum at its peak, linear between, max_momentum through the annihilation",
+                [
+                    Attribute(
+                        "max_momentum", .float(.unitOpen), .value("0.95"), "momentum at the cycle's lowest rates"),
+                    Attribute("min_momentum", .float(.unitOpen), .value("0.85"), "momentum at the peak rate"),
                 ]),
         ])
 

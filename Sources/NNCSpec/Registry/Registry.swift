@@ -107,6 +107,19 @@ extension Registry {
                 "early_stopping", .record(earlyStoppingSection), .unset(note: "off"),
                 "stop when a metric stops improving"),
             Attribute("checkpoint", .record(checkpointSection), .unset(note: "off"), "periodic checkpoints"),
+            Attribute(
+                "batch_schedule", .record(batchScheduleSection), .unset(note: "off"),
+                "grow the batch size by epoch instead of decaying the learning rate"),
+        ])
+
+    public static let batchScheduleSection = RecordSchema(
+        name: "batch_schedule",
+        doc:
+            "the batch size by epoch: after epochs[i] epochs, batches of sizes[i] (batch_size before the first change)",
+        attributes: [
+            Attribute(
+                "epochs", .list(.int(.atLeastOne)), .required, "increasing epoch counts after which the size changes"),
+            Attribute("sizes", .list(.int(.atLeastOne)), .required, "the batch size from each of those epochs on"),
         ])
 
     public static let datasetSection = RecordSchema(
@@ -218,5 +231,19 @@ extension Registry {
                 "momentum schedule (SGD, RMSprop)"),
             Attribute("train", .record(trainSection), .value("{}"), "how training runs"),
             Attribute("data", .record(dataSection), .unset(note: "none"), "the data"),
+            Attribute(
+                "ensemble", .record(ensembleSection), .unset(note: "none: one model"),
+                "nnc train trains a committee (as --seeds N [--bagging], which override it)"),
+        ])
+
+    public static let ensembleSection = RecordSchema(
+        name: "ensemble",
+        doc:
+            "an ensemble: nnc train trains members with seeds seed, seed + 1, … into member-1, … of the run folder and scores the committee",
+        attributes: [
+            Attribute("members", .int(Bounds(min: 2, max: 1000)), .required, "how many members (2 to 1000)"),
+            Attribute(
+                "bagging", .bool, .value("false"), "each member trains on its own bootstrap sample of the training data"
+            ),
         ])
 }
