@@ -149,17 +149,7 @@ extension ReferenceExecutor {
                     let start = (s.returnSequences ? row : b) * s.outputWidth + s.outputColumn
                     for j in 0..<u { d[j] += dy[start + j] }
                 }
-                let z = s.fusedProjection ? gates + b * g : gates + row * g
-                if s.fusedProjection {
-                    // This step's input projection xₜ·W + b (the first bias row), computed here.
-                    let input = x[ForwardSlot.input]! + row * s.inputs
-                    let w = x[ForwardSlot.inputKernel]!
-                    for j in 0..<g {
-                        z[j] = (0..<s.inputs).reduce(x[ForwardSlot.inputBias]?[j] ?? 0) {
-                            $0 + input[$1] * w[$1 * g + j]
-                        }
-                    }
-                }
+                let z = gates + row * g
                 let pre = x[BackwardSlot.preactivations].map { $0 + row * g }
                 let dzr = dz + row * g
                 let dp = x[BackwardSlot.productGradient].map { $0 + row * g }
