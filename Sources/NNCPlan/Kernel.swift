@@ -532,8 +532,8 @@ public enum Kernel: Sendable, Equatable {
             .weightDecay, .constrain, .swishLearnable, .swishLearnableBackward, .recurrent,
             .recurrentBackward, .recurrentWeightsGradient, .packRecurrentWeights, .dropoutMask, .sequenceMask,
             .merge, .mergeBackward, .combine, .combineBackward, .headProduct, .attentionMask, .addPositions,
-            .addPositionsBackward, .reframe, .upsample, .upsampleBackward, .alphaDropout, .alphaDropoutBackward, .prelu,
-            .preluBackward, .broadcast, .broadcastBackward, .groupNorm, .groupNormBackward, .l2Pool, .l2PoolBackward:
+            .addPositionsBackward, .reframe, .upsample, .upsampleBackward, .prelu, .preluBackward, .broadcast,
+            .broadcastBackward, .groupNorm, .groupNormBackward, .l2Pool, .l2PoolBackward:
             false
         }
     }
