@@ -120,6 +120,7 @@ struct TrainCommand: ParsableCommand {
             throw ExitCode(130)
         }
         if !quiet, format == .text {
+            for line in LearningCurves.text(history: result.history) { print(line) }
             print(
                 "weights: \(result.weightsPath)   log: \(result.runDirectory)/metrics.jsonl   curves: \(result.runDirectory)/curves.svg"
             )

@@ -24,6 +24,18 @@ import Testing
             #expect(epoch.contains(part), "\(epoch)")
         }
         #expect(lines.contains { $0.hasPrefix("Test (30 samples): loss: ") && $0.contains(" - accuracy: ") })
+        // The loss curves as text: ten rows, one column per epoch, both series, the axis labelled.
+        let legend = try #require(lines.firstIndex { $0.hasSuffix("epochs 1–3; • training loss, ◦ validation loss") })
+        let chart = lines[(legend - 11)..<(legend - 1)]
+        #expect(chart.allSatisfy { $0.count <= 13 && $0.dropFirst(9).first == "|" }, "\(chart)")
+        #expect(chart.joined().filter { $0 == "•" }.count == 3)
+        #expect(lines[legend - 1] == String(repeating: " ", count: 9) + "+---")
+        let history = try String(contentsOfFile: s.path("run/metrics.jsonl"), encoding: .utf8)
+            .split(separator: "\n").compactMap {
+                try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]
+            }
+        let losses = history.compactMap { $0["loss"] as? Double } + history.compactMap { $0["val_loss"] as? Double }
+        #expect(chart.first!.hasPrefix(String(format: "%-9.4g", losses.max()!)), "\(chart.first!)")
         for file in ["weights.safetensors", "checkpoint.safetensors", "metrics.jsonl", "curves.svg", "results.json"] {
             #expect(FileManager.default.fileExists(atPath: s.path("run/\(file)")), "\(file)")
         }
