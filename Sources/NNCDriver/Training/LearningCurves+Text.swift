@@ -1,6 +1,6 @@
 import Foundation
 
-/// The loss curves as a text chart, printed at the end of a run on the terminal: one column
+/// The loss curves as a text chart, printed at the end of `nnc train`'s text output: one column
 /// per epoch (a run longer than the width shares columns), training as `•`, validation as
 /// `◦` (`•` wins where both fall), the loss axis labelled at the top and bottom; rows end
 /// at their last mark.
