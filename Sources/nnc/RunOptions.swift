@@ -1,7 +1,7 @@
 import ArgumentParser
 import NNCDriver
 
-/// The run settings the tools that train a copy of the model share with `train` (`doctor`,
+/// The run settings `train` shares with the tools that train a copy of the model (`doctor`,
 /// `lr-find`): each overrides the spec's value when given.
 struct RunOptions: ParsableArguments {
     @Option(name: .customLong("batch-size"), help: "Samples per step (overrides train.batch_size).")

@@ -16,8 +16,8 @@ struct TrainCommand: ParsableCommand {
             Compiles the training plan and trains with the spec's optimizer, schedule, regularization, \
             early stopping and checkpoints. The run folder (default runs/<model>, or --out) receives \
             checkpoint.safetensors (resume with --resume DIR), weights.safetensors (for nnc eval and \
-            nnc predict), metrics.jsonl (one line per epoch), curves.svg and results.json. One run at a \
-            time holds the folder (a second one is refused with the holder's pid), and the final weights \
+            nnc predict), metrics.jsonl (one line per epoch), curves.svg and results.json; the loss \
+            curves are also drawn as text at the end of the run. One run at a time holds the folder (a second one is refused with the holder's pid), and the final weights \
             are written before the optional files, so one that cannot be written costs only itself. \
             Ctrl-C finishes the current batch, writes a checkpoint and exits with status 130; \
             `nnc train --resume DIR` then continues exactly where the run stopped. \
@@ -34,14 +34,7 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Epochs to train (overrides train.epochs).")
     var epochs: Int?
 
-    @Option(name: .customLong("batch-size"), help: "Samples per step (overrides train.batch_size).")
-    var batchSize: Int?
-
-    @Option(help: "Seed of every random choice (overrides train.seed).")
-    var seed: UInt64?
-
-    @Option(help: "Threads (default: all cores, at most 256).")
-    var threads: Int?
+    @OptionGroup var settings: RunOptions
 
     @Option(help: "The run folder (default: train.checkpoint.dir, or runs/<model>).")
     var out: String?
@@ -70,8 +63,6 @@ struct TrainCommand: ParsableCommand {
     func validate() throws {
         if model == nil && resume == nil { throw ValidationError("give a model file, or --resume DIR") }
         try OptionChecks.check(epochs, "epochs", in: OptionChecks.specInteger)
-        try OptionChecks.check(batchSize, "batch-size", in: OptionChecks.specInteger)
-        try OptionChecks.check(threads, "threads", in: OptionChecks.threads)
         try OptionChecks.check(seeds, "seeds", in: 2...1000)
         if seeds != nil && (resume != nil || model == nil) {
             throw ValidationError("--seeds trains a new ensemble; resume a member with --resume FOLDER/member-K")
@@ -88,7 +79,8 @@ struct TrainCommand: ParsableCommand {
         if let ensemble = try ensemble() { return try trainEnsemble(ensemble) }
         _ = try train(
             TrainingOptions.Overrides(
-                epochs: epochs, batchSize: batchSize, seed: seed, threads: threads, outputDirectory: out))
+                epochs: epochs, batchSize: settings.batchSize, seed: settings.seed, threads: settings.threads,
+                outputDirectory: out))
     }
 
     /// One run with `overrides`; its result, or the exit the run ends with. An ensemble's
@@ -158,7 +150,7 @@ struct TrainCommand: ParsableCommand {
         let bagging = ensemble.bagging
         let folder: (path: String, seed: UInt64, name: String)
         do {
-            folder = try Ensemble.folder(model: model!, out: out, seed: seed)
+            folder = try Ensemble.folder(model: model!, out: out, seed: settings.seed)
         } catch {
             report(error.diagnostics)
             throw ExitCode(1)
@@ -170,7 +162,7 @@ struct TrainCommand: ParsableCommand {
             if !quiet { Terminal.printError("ensemble member \(k + 1) of \(members), seed \(memberSeed)") }
             let result = try train(
                 TrainingOptions.Overrides(
-                    epochs: epochs, batchSize: batchSize, seed: memberSeed, threads: threads,
+                    epochs: epochs, batchSize: settings.batchSize, seed: memberSeed, threads: settings.threads,
                     outputDirectory: (folder.path as NSString).appendingPathComponent("member-\(k + 1)"),
                     bagging: bagging ? true : nil), printsJSON: false)
             weights.append(result.weightsPath)
@@ -187,7 +179,8 @@ struct TrainCommand: ParsableCommand {
         }
         do {
             let evaluation = try Ensemble.evaluate(
-                model: model!, weights: weights, rule: .mean, threads: OptionChecks.threads(threads), split: "test"
+                model: model!, weights: weights, rule: .mean, threads: OptionChecks.threads(settings.threads),
+                split: "test"
             ) { session throws(TrainingFailure) in
                 guard let test = try session.data(seed: folder.seed).test else {
                     throw TrainingFailure([])

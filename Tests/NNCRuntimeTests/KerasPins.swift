@@ -30,23 +30,10 @@ enum KerasPins {
     /// The plan's output with the scripts' weights, `input` and zero targets, from the fast
     /// kernels on `threads` threads and from the reference executor.
     static func run(_ plan: ExecutionPlan, threads: Int, input: [Double]) -> (fast: [Float], reference: [Double]) {
-        let fast = Executor(plan: plan, threads: threads)
-        let reference = ReferenceExecutor(plan: plan)
-        for (k, p) in plan.parameters.enumerated() {
-            let values = parameter(k, count: p.shape.reduce(1, *))
-            fast.write(p.buffer, values.map(Float.init))
-            reference.write(p.buffer, values)
-        }
-        fast.prepare()
-        reference.prepare()
-        fast.write(plan.input, numbers: input)
-        reference.write(plan.input, input)
-        if let target = plan.target {
-            fast.write(target, numbers: Array(repeating: 0, count: plan[target].elements))
-            reference.write(target, Array(repeating: 0, count: plan[target].elements))
-        }
-        fast.run()
-        reference.run()
+        let parameters = plan.parameters.enumerated().map { k, p in parameter(k, count: p.shape.reduce(1, *)) }
+        let (fast, reference) = runBothExecutors(
+            plan, parameters: parameters, input: input,
+            target: plan.target.map { Array(repeating: 0, count: plan[$0].elements) }, threads: threads)
         return (fast.read(plan.output), reference.read(plan.output))
     }
 

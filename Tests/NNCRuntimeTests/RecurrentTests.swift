@@ -15,32 +15,10 @@ import Testing
     func run(_ plan: ExecutionPlan, parameters: [[Double]], input: [Double], target: [Double], threads: Int = 1)
         -> (fast: [[Double]], reference: [[Double]])
     {
-        let (fast, reference) = executed(plan, parameters: parameters, input: input, target: target, threads: threads)
+        let (fast, reference) = runBothExecutors(
+            plan, parameters: parameters, input: input, target: target, threads: threads)
         let ids = [plan.loss!, plan.output] + plan.parameters.compactMap(\.gradient)
         return (ids.map { fast.read($0).map(Double.init) }, ids.map { reference.read($0) })
-    }
-
-    /// Both executors after one run of `plan` (a training step, or inference without a target).
-    func executed(_ plan: ExecutionPlan, parameters: [[Double]], input: [Double], target: [Double]?, threads: Int)
-        -> (Executor, ReferenceExecutor)
-    {
-        let fast = Executor(plan: plan, threads: threads)
-        let reference = ReferenceExecutor(plan: plan)
-        for (p, values) in zip(plan.parameters, parameters) {
-            fast.write(p.buffer, values.map(Float.init))
-            reference.write(p.buffer, values)
-        }
-        fast.prepare()
-        reference.prepare()
-        fast.write(plan.input, numbers: input)
-        reference.write(plan.input, input)
-        if let target {
-            fast.write(plan.target!, numbers: target)
-            reference.write(plan.target!, target)
-        }
-        fast.run()
-        reference.run()
-        return (fast, reference)
     }
 
     /// max |a − b| over max |b| (or 1e-12), per tensor; the worst.
@@ -170,7 +148,8 @@ import Testing
                 Double.init)
             : GradientCheck.randomData(for: fused, seed: 3).input
         func outputs(_ plan: ExecutionPlan, threads: Int) -> (fast: [Double], reference: [Double]) {
-            let (fast, reference) = executed(plan, parameters: parameters, input: input, target: nil, threads: threads)
+            let (fast, reference) = runBothExecutors(
+                plan, parameters: parameters, input: input, target: nil, threads: threads)
             return (fast.read(plan.output).map(Double.init), reference.read(plan.output))
         }
         let stepsFirst = outputs(unfused, threads: 1)

@@ -1,6 +1,7 @@
 import Foundation
 import NNCDriver
 import NNCPlan
+import NNCRuntime
 import NNCSpec
 import NNCTestSupport
 
@@ -21,3 +22,27 @@ func compile(_ yaml: String, _ options: LoweringOptions, planner: MemoryPlanner 
 }
 
 struct CompileFailure: Error, CustomStringConvertible { var description: String }
+
+/// The fast and reference executors after one run of `plan` with the same parameters (in plan
+/// order), input and target (none for inference, or when the plan has none).
+func runBothExecutors(
+    _ plan: ExecutionPlan, parameters: [[Double]], input: [Double], target: [Double]?, threads: Int
+) -> (Executor, ReferenceExecutor) {
+    let fast = Executor(plan: plan, threads: threads)
+    let reference = ReferenceExecutor(plan: plan)
+    for (p, values) in zip(plan.parameters, parameters) {
+        fast.write(p.buffer, values.map(Float.init))
+        reference.write(p.buffer, values)
+    }
+    fast.prepare()
+    reference.prepare()
+    fast.write(plan.input, numbers: input)
+    reference.write(plan.input, input)
+    if let target {
+        fast.write(plan.target!, numbers: target)
+        reference.write(plan.target!, target)
+    }
+    fast.run()
+    reference.run()
+    return (fast, reference)
+}
