@@ -41,9 +41,7 @@ public enum GEMM {
     /// edges. Every part packs the panels it reads into its own workspace, B included: a B
     /// packed once and shared makes each core write lines the other has cached and read lines
     /// the other has written, which measured slower than packing B twice on every product
-    /// shape of the bundled models (128×784·784×128 at 2 threads, the C kernels timed alone:
-    /// 171 → 193 GFLOP/s; 109 → 170 while the cores pay more for moving lines, see the
-    /// README's Speed section).
+    /// shape of the bundled models (the README's Speed section has the GEMM table).
     public struct Split: Sendable, Equatable {
         public var parts: Int
         public var byRows: Bool
