@@ -10,6 +10,7 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-protobuf", from: "1.39.0"),
     ],
     targets: [
         .target(name: "NNCDiagnostics"),
@@ -27,9 +28,15 @@ let package = Package(
         .systemLibrary(name: "CZlib", path: "Sources/CZlib"),
         // Data set readers (IDX, CSV, NPY, token and text sequences, generated tasks), preprocessing, splits, batching.
         .target(name: "NNCData", dependencies: ["NNCDiagnostics", "CZlib"]),
+        // Protocol-buffer messages of the formats nnc writes (ONNX models, TensorBoard event files),
+        // generated once from their schemas by Scripts/generate-protos.sh and committed.
+        .target(name: "NNCProtobuf", dependencies: [.product(name: "SwiftProtobuf", package: "swift-protobuf")]),
         .target(
             name: "NNCDriver",
-            dependencies: ["NNCDiagnostics", "NNCSpec", "NNCGraph", "NNCPlan", "NNCKernels", "NNCRuntime", "NNCData"]),
+            dependencies: [
+                "NNCDiagnostics", "NNCSpec", "NNCGraph", "NNCPlan", "NNCKernels", "NNCRuntime", "NNCData",
+                "NNCProtobuf",
+            ]),
         .executableTarget(
             name: "nnc",
             dependencies: [

@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# The README's test command. Some tests check nnc's files with the readers people use them with:
+# ONNX Runtime and onnx's checker run exported models, TensorBoard's reader loads event files.
+# Those Python packages are installed here when missing (pinned, from PyPI); then the whole suite
+# runs in release, where the numeric tests (gradient checks, training steps) are fast enough.
+# Arguments pass through to `swift test` (for example --filter SuiteName).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+packages=(onnx==1.23.2 onnxruntime==1.32.0 tensorboard==2.21.0)
+if ! python3 -c 'import onnx, onnxruntime, tensorboard' 2>/dev/null; then
+    python3 -m pip install --quiet --disable-pip-version-check "${packages[@]}"
+fi
+swift test -c release -Xswiftc -enable-testing "$@"
