@@ -27,7 +27,9 @@ let package = Package(
         // System zlib (gzip-compressed data files), through a module map.
         .systemLibrary(name: "CZlib", path: "Sources/CZlib"),
         // Data set readers (IDX, CSV, NPY, token and text sequences, generated tasks), preprocessing, splits, batching.
-        .target(name: "NNCData", dependencies: ["NNCDiagnostics", "CZlib"]),
+        // PNG decoding with the system's libpng, loaded at run time (dlopen): not needed to build.
+        .target(name: "CNNCImage", linkerSettings: [.linkedLibrary("dl")]),
+        .target(name: "NNCData", dependencies: ["NNCDiagnostics", "CZlib", "CNNCImage"]),
         // Protocol-buffer messages of the formats nnc writes (ONNX models, TensorBoard event files),
         // generated once from their schemas by Scripts/generate-protos.sh and committed.
         .target(name: "NNCProtobuf", dependencies: [.product(name: "SwiftProtobuf", package: "swift-protobuf")]),

@@ -11,6 +11,8 @@ final class DataOrigin: Sendable {
         case binary(path: String, headerSize: Int, recordSize: Int)
         /// Generated samples: no file.
         case generated(name: String)
+        /// One file per record (an image folder): record r is `paths[r]`.
+        case files([String])
     }
 
     let layout: Layout
@@ -29,6 +31,8 @@ final class DataOrigin: Sendable {
             return (.file(path), "record \(record) (byte offset \(offset))")
         case .generated(let name):
             return (.file(name), "sample \(record)")
+        case .files(let paths):
+            return (.file(paths[record]), "image '\(paths[record])'")
         }
     }
 }

@@ -39,6 +39,25 @@ extension DataReader {
             var summary = task.summary
             if mode == .none { summary.labelShape = nil }
             return summary
+        case .imageFolder(let options):
+            // The folder names every label; images are decoded (and their sizes met) when read.
+            let (_, files) = try imageFiles(options)
+            var summary = DataSummary(
+                inputFile: options.path, labelFile: options.path,
+                sampleShape: [options.height, options.width, options.channels], labelShape: mode == .none ? nil : [])
+            if mode != .none {
+                summary.targets = .classes(files.map { Int32($0.label) }, perSample: 1)
+                summary.origin = DataOrigin(.files(files.map(\.path)))
+                summary.records = (0..<Int32(files.count)).map { $0 }
+            }
+            return summary
+        case .cifar(let options):
+            let head = try DataFile.prefix(options.path, count: budget + 1)
+            if !head.isCut { return try read(source, labels: mode).summary }
+            if !head.wasCompressed { _ = try cifarRecordCount(head.storedSize, options) }
+            return DataSummary(
+                inputFile: options.path, labelFile: options.path, sampleShape: [32, 32, 3],
+                labelShape: mode == .none ? nil : [])
         }
     }
 

@@ -12,6 +12,8 @@ public enum DataReader {
         case .tokens(let path, let options): try readSequences(path: path, options, format: .tokens, mode: labels)
         case .text(let path, let options): try readSequences(path: path, options, format: .text, mode: labels)
         case .generated(let task): try task.generate(mode: labels)
+        case .imageFolder(let options): try readImageFolder(options, mode: labels)
+        case .cifar(let options): try readCIFAR(options, mode: labels)
         }
     }
 }

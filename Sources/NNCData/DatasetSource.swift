@@ -14,6 +14,10 @@ public enum DatasetSource: Sendable, Equatable {
     case text(path: String, SequenceOptions)
     /// A synthetic sequence task, generated from its seed.
     case generated(SequenceTask)
+    /// A folder of class subfolders of PNG images (`DataReader+ImageFolder.swift`).
+    case imageFolder(ImageFolderOptions)
+    /// A CIFAR-10 or CIFAR-100 binary batch file.
+    case cifar(CIFAROptions)
 
     /// The file the labels come from (or the task's name), for messages.
     public var name: String {
@@ -22,6 +26,8 @@ public enum DatasetSource: Sendable, Equatable {
         case .csv(let options): options.path
         case .tokens(let path, _), .text(let path, _): path
         case .generated(let task): "\(task.kind.rawValue) task"
+        case .imageFolder(let options): options.path
+        case .cifar(let options): options.path
         }
     }
 }

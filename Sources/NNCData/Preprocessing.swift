@@ -23,6 +23,9 @@ public struct Preprocessing: Sendable, Equatable, Codable {
     public private(set) var standardDeviation: [Float] = []
     /// Text data: the training file's characters, to encode other splits and predictions.
     public private(set) var vocabulary: CharacterVocabulary?
+    /// Image folders: the training folder's class names (class i is `classNames[i]`), so
+    /// predictions name their classes.
+    public private(set) var classNames: [String]?
     public private(set) var isFitted = false
 
     public init(scale: Float? = nil, standardize: Bool = false, inputShape: [Int], targets: TargetEncoding) {
@@ -37,6 +40,7 @@ public struct Preprocessing: Sendable, Equatable, Codable {
     public func fit(on training: RawDataset) throws(DataError) -> Preprocessing {
         var fitted = self
         fitted.vocabulary = training.vocabulary
+        fitted.classNames = training.classNames
         fitted.isFitted = true
         guard standardize else { return fitted }
         try checkReal(training)

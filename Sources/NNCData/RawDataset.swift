@@ -12,6 +12,8 @@ public struct RawDataset: Sendable {
     public var targets: Targets
     /// Text files: the character ids the features were encoded with.
     public var vocabulary: CharacterVocabulary?
+    /// Image folders: class i's name (its subfolder's), so predictions can name classes.
+    public var classNames: [String]?
     /// Each sample's labels as the file shapes them (NPY labels [N, 28] → [28]; [] for one
     /// label per sample), for messages.
     public var labelShape: [Int]

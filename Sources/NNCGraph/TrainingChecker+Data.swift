@@ -48,7 +48,7 @@ extension TrainingChecker {
             switch format {
             case .tokens, .text: true
             case .generate: graph.training.data.train?.source.isTokenIDs == true
-            case .idx, .csv, .npy: false
+            case .idx, .csv, .npy, .imageFolder, .cifar10, .cifar100: false
             }
         guard tokenIDs else { return }
         let given = [("preprocess", ["scale", "standardize"]), ("augment", ["shift", "flip"])].flatMap {
@@ -98,7 +98,9 @@ extension TrainingChecker {
         for key in needed where !set.has(key) {
             diagnostics.error(
                 .missingKey, "data.\(split) in \(format.rawValue) format needs '\(key)'", at: set.location,
-                help: needed == ["path"] ? "add `path: FILE`" : "add `images: FILE` and `labels: FILE`")
+                help: needed == ["path"]
+                    ? "add `path: FILE`"
+                    : needed == ["images"] ? "add `images: FOLDER`" : "add `images: FILE` and `labels: FILE`")
         }
         for key in foreign where set.isExplicit(key) {
             let help =
@@ -107,6 +109,8 @@ extension TrainingChecker {
                 case .generate: "generated data reads no file: remove '\(key)'"
                 case .idx, .npy: "set `format: csv` for a CSV file, or `format: tokens` or `text` for sequences"
                 case .tokens, .text: "sequence files are `label<TAB>sequence` lines: remove '\(key)'"
+                case .imageFolder: "an image folder's labels are its subfolders: remove '\(key)'"
+                case .cifar10, .cifar100: "a CIFAR file holds images and labels: give it as 'path'"
                 }
             diagnostics.error(
                 .conflictingKeys,
@@ -124,7 +128,20 @@ extension TrainingChecker {
                 at: set.valueLocation("delimiter") ?? set.location,
                 help: "for tab-separated values write `delimiter: \"\\t\"`")
         }
+        if format == .imageFolder { checkImageInput(set) }
         checkFilesExist(set, keys: needed)
+    }
+
+    /// Images are read at the model's input size, so the input must be [height, width,
+    /// channels] with 1 (grayscale), 3 (RGB) or 4 (RGBA) channels.
+    private mutating func checkImageInput(_ set: RecordValue) {
+        guard let input = spec.input, input.count != 3 || ![1, 3, 4].contains(input[2]) else { return }
+        diagnostics.error(
+            .inputRank,
+            "an image folder feeds a model whose input is [height, width, channels] with 1, 3 or 4 channels; the input is \(TensorShape(input).perSample)",
+            at: set.valueLocation("images") ?? set.location,
+            labels: [DiagnosticLabel(spec.inputLocation, "input \(TensorShape(input).perSample)")],
+            help: "declare the input as the images are, e.g. `input: [28, 28, 1]`, and flatten inside the model")
     }
 
     /// Categorical cross-entropy compares with one-hot vectors; the sparse loss with integer
@@ -195,7 +212,7 @@ extension DataConfiguration.Source {
             case .adding: false
             case .copy, .reverse: true
             }
-        case .idx, .npy, .csv: false
+        case .idx, .npy, .csv, .imageFolder, .cifar: false
         }
     }
 }

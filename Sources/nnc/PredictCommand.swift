@@ -55,7 +55,8 @@ struct PredictCommand: ParsableCommand {
                     split: input ?? "test", readingData: input == nil, prepare: samples)
                 return try show(
                     Prediction.make(
-                        outputs: committee.combined, dataset: committee.dataset, classifier: committee.isClassifier))
+                        outputs: committee.combined, dataset: committee.dataset, classifier: committee.isClassifier,
+                        classNames: committee.classNames))
             }
             let session = try InferenceSession.make(model: model, weights: files.first, readingData: input == nil)
             Terminal.report(session.warnings)
@@ -63,7 +64,10 @@ struct PredictCommand: ParsableCommand {
             let evaluator = try session.evaluator(
                 batch: min(max(dataset.count, 1), 256), threads: OptionChecks.threads(threads), withLoss: false)
             let outputs = try evaluator.predict(try BatchFiller(dataset))
-            try show(Prediction.make(outputs: outputs, dataset: dataset, classifier: session.isClassifier))
+            try show(
+                Prediction.make(
+                    outputs: outputs, dataset: dataset, classifier: session.isClassifier,
+                    classNames: session.classNames))
         } catch let failure as TrainingFailure {
             Terminal.report(failure.diagnostics)
             throw ExitCode(1)

@@ -51,6 +51,8 @@ public enum Ensemble {
         public var combined: [[Float]]
         public var dataset: Dataset
         public var isClassifier: Bool
+        /// The first member's class names (image folders), for predictions.
+        public var classNames: [String]?
     }
 
     /// The weights files named: each file as given, each ensemble folder as its members.
@@ -133,7 +135,7 @@ public enum Ensemble {
             members: members,
             ensemble: score(
                 combined, dataset: dataset, classifier: classifier, weights: "ensemble", withLoss: rule == .mean),
-            combined: combined, dataset: dataset, isClassifier: classifier)
+            combined: combined, dataset: dataset, isClassifier: classifier, classNames: session.classNames)
     }
 
     /// The mean of the members' rows; with `vote`, each member's most probable class counts

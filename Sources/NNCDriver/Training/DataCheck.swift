@@ -40,6 +40,8 @@ public enum DataCheck {
         case .csv(let options): [options.path]
         case .tokens(let path, _), .text(let path, _): [path]
         case .generated: []
+        case .imageFolder(let options): [options.path]
+        case .cifar(let options): [options.path]
         }
     }
 

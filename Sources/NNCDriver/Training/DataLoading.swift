@@ -22,10 +22,13 @@ public enum DataLoading {
         let contract = contract(spec, graph: graph)
         let runSeed = UInt64(graph.training.train.seed)
         var vocabulary: CharacterVocabulary?
+        var classNames: [String]?
         func read(_ split: DataConfiguration.Split?, name: String) throws(TrainingFailure) -> RawDataset? {
             guard let split else { return nil }
             var raw: RawDataset
-            let source = source(split.source, spec, graph: graph, split: name, seed: runSeed, vocabulary: vocabulary)
+            let source = source(
+                split.source, spec, graph: graph, split: name, seed: runSeed, vocabulary: vocabulary,
+                classNames: classNames)
             do throws(DataError) {
                 raw = try DataReader.read(source, labels: mode)
                 if let ids = contract.vocabulary { raw = try raw.asTokenIDs(vocabulary: ids) }
@@ -35,8 +38,11 @@ public enum DataLoading {
             let problems = contract.problems(
                 with: raw.summary, inputsAt: split.inputsLocation, labelsAt: split.labelsLocation)
             guard problems.isEmpty else { throw TrainingFailure(problems) }
-            // Text splits after the first use the training file's characters.
-            if name == "train" { vocabulary = raw.vocabulary }
+            // Text splits after the first use the training file's characters, image folders its classes.
+            if name == "train" {
+                vocabulary = raw.vocabulary
+                classNames = raw.classNames
+            }
             return raw
         }
         let raw = try read(train, name: "train")!
@@ -178,10 +184,12 @@ public enum DataLoading {
     /// A split's source, with paths resolved against the model file's folder. Sequence
     /// files take their length from the model's input and their id range from the embedding
     /// reading the input (every embedding does; or, for one-hot input [T, V], from V); a
-    /// generated task's seed is its own or the run's, mixed with the split.
+    /// generated task's seed is its own or the run's, mixed with the split. Image folders are
+    /// read at the model's input [height, width, channels], numbered by `classNames` when given
+    /// (the training folder's).
     static func source(
         _ source: DataConfiguration.Source, _ spec: ModelSpec, graph: Graph, split: String, seed: UInt64,
-        vocabulary: CharacterVocabulary?
+        vocabulary: CharacterVocabulary?, classNames: [String]? = nil
     ) -> DatasetSource {
         let base = spec.file.map { ($0.path as NSString).deletingLastPathComponent } ?? ""
         func resolved(_ path: String) -> String {
@@ -223,6 +231,26 @@ public enum DataLoading {
             return .text(path: resolved(path), sequences(layout))
         case .idx(let images, let labels):
             return .idx(images: resolved(images), labels: resolved(labels))
+        case .imageFolder(let path, let resize):
+            // The checker requires an input of [height, width, 1, 3 or 4] for image folders.
+            let input = spec.input ?? []
+            let shape = input.count == 3 ? input : [input.first ?? 1, 1, 1]
+            return .imageFolder(
+                ImageFolderOptions(
+                    path: resolved(path), height: shape[0], width: shape[1], channels: shape[2],
+                    resize: imageResize(resize), classNames: classNames))
+        case .cifar(let path, let fineLabels):
+            return .cifar(
+                CIFAROptions(path: resolved(path), variant: fineLabels.map { .hundred(fine: $0) } ?? .ten))
+        }
+    }
+
+    /// The spec's resizing as the reader's.
+    static func imageResize(_ resize: DataConfiguration.ImageResize) -> ImageResize {
+        switch resize {
+        case .bilinear: .bilinear
+        case .nearest: .nearest
+        case .none: .none
         }
     }
 

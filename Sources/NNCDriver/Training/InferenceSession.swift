@@ -51,6 +51,9 @@ public struct InferenceSession {
             warnings: checked.warnings)
     }
 
+    /// The class names the training data gave (image folders' subfolders), saved with the weights.
+    public var classNames: [String]? { preprocessing?.classNames }
+
     /// An evaluator for `batch` samples with these weights loaded (and folded, packed).
     public func evaluator(batch: Int, threads: Int, withLoss: Bool) throws(TrainingFailure) -> Evaluator {
         let plan = try Trainer.compile(

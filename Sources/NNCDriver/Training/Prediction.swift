@@ -6,6 +6,8 @@ public struct Prediction: Sendable {
     public var index: Int
     /// Classifiers: the most probable class and its probability.
     public var predictedClass: Int?
+    /// The predicted class's name, when the training data named its classes (image folders).
+    public var className: String?
     public var probability: Float?
     /// The model's output values (probabilities for classifiers, predictions for regression).
     public var values: [Float]
@@ -13,8 +15,11 @@ public struct Prediction: Sendable {
     public var label: Int?
     public var target: [Float]?
 
-    /// Predictions from output rows; `classifier` when the output is a softmax or sigmoid.
-    public static func make(outputs: [[Float]], dataset: Dataset, classifier: Bool) -> [Prediction] {
+    /// Predictions from output rows; `classifier` when the output is a softmax or sigmoid;
+    /// `classNames` name the classes when the training data did.
+    public static func make(outputs: [[Float]], dataset: Dataset, classifier: Bool, classNames: [String]? = nil)
+        -> [Prediction]
+    {
         outputs.enumerated().map { i, row in
             var p = Prediction(index: i, values: row)
             if classifier {
@@ -25,6 +30,9 @@ public struct Prediction: Sendable {
                     let best = row.indices.max { row[$0] < row[$1] } ?? 0
                     p.predictedClass = best
                     p.probability = row[best]
+                }
+                if let classNames, let c = p.predictedClass, classNames.indices.contains(c) {
+                    p.className = classNames[c]
                 }
             }
             switch dataset.targets {
@@ -48,7 +56,7 @@ public struct Prediction: Sendable {
     public var text: String {
         var line = "\(String(index).leftPadded(to: 6, with: " "))  "
         if let c = predictedClass, let p = probability {
-            line += "class \(c)  p=\(String(format: "%.4f", p))"
+            line += "class \(c)" + (className.map { " (\($0))" } ?? "") + "  p=\(String(format: "%.4f", p))"
             if let label { line += "  label \(label)" + (label == c ? "" : "  ✗") }
         } else {
             line += values.map { String(format: "%.5g", $0) }.joined(separator: " ")
@@ -60,6 +68,7 @@ public struct Prediction: Sendable {
     public var json: [String: Any] {
         var o: [String: Any] = ["index": index, "output": values.map(Double.init)]
         if let predictedClass { o["class"] = predictedClass }
+        if let className { o["class_name"] = className }
         if let probability { o["probability"] = Double(probability) }
         if let label { o["label"] = label }
         if let target { o["target"] = target.map(Double.init) }
@@ -69,7 +78,9 @@ public struct Prediction: Sendable {
     public static func csvHeader(_ predictions: [Prediction]) -> String {
         guard let first = predictions.first else { return "index" }
         var columns = ["index"]
-        if first.predictedClass != nil { columns += ["class", "probability"] }
+        if first.predictedClass != nil {
+            columns += ["class"] + (first.className == nil ? [] : ["class_name"]) + ["probability"]
+        }
         columns += first.values.indices.map { "output_\($0)" }
         if first.label != nil { columns.append("label") }
         return columns.joined(separator: ",")
@@ -77,9 +88,19 @@ public struct Prediction: Sendable {
 
     public var csv: String {
         var fields = [String(index)]
-        if let predictedClass, let probability { fields += [String(predictedClass), "\(probability)"] }
+        if let predictedClass, let probability {
+            fields.append(String(predictedClass))
+            if let className { fields.append(Self.csvField(className)) }
+            fields.append("\(probability)")
+        }
         fields += values.map { "\($0)" }
         if let label { fields.append(String(label)) }
         return fields.joined(separator: ",")
+    }
+
+    /// A CSV field: quoted (quotes doubled) when it holds a comma, quote or line break (RFC 4180).
+    static func csvField(_ text: String) -> String {
+        guard text.contains(where: { $0 == "," || $0 == "\"" || $0.isNewline }) else { return text }
+        return "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\""
     }
 }

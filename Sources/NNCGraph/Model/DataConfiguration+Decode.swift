@@ -16,6 +16,8 @@ extension DataConfiguration {
     /// `.npy`, else IDX), or `generate`; nil when the split names no files.
     enum Format: String {
         case idx, csv, npy, tokens, text, generate
+        case imageFolder = "image_folder"
+        case cifar10, cifar100
 
         init?(of set: RecordValue) {
             if set.has("generate") {
@@ -35,6 +37,10 @@ extension DataConfiguration {
                 self = .npy
                 return
             }
+            if set.has("images"), !set.has("labels") {
+                self = .imageFolder
+                return
+            }
             if !files.isEmpty {
                 self = .idx
                 return
@@ -47,12 +53,16 @@ extension DataConfiguration {
         var keys: (needed: [String], foreign: [String]) {
             let csv = ["label_column", "feature_columns", "header", "delimiter"]
             let sequences = ["padding", "truncating", "pad_id"]
+            let images = ["resize", "label_mode"]
             return switch self {
-            case .csv: (["path"], ["images", "labels"] + sequences)
-            case .tokens: (["path"], ["images", "labels"] + csv)
-            case .text: (["path"], ["images", "labels", "pad_id"] + csv)
-            case .generate: ([], ["format", "images", "labels", "path"] + csv + sequences)
-            case .idx, .npy: (["images", "labels"], ["path"] + csv + sequences)
+            case .csv: (["path"], ["images", "labels"] + sequences + images)
+            case .tokens: (["path"], ["images", "labels"] + csv + images)
+            case .text: (["path"], ["images", "labels", "pad_id"] + csv + images)
+            case .generate: ([], ["format", "images", "labels", "path"] + csv + sequences + images)
+            case .idx, .npy: (["images", "labels"], ["path"] + csv + sequences + images)
+            case .imageFolder: (["images"], ["labels", "path", "label_mode"] + csv + sequences)
+            case .cifar10: (["path"], ["images", "labels", "resize", "label_mode"] + csv + sequences)
+            case .cifar100: (["path"], ["images", "labels", "resize"] + csv + sequences)
             }
         }
     }
@@ -96,6 +106,12 @@ extension DataConfiguration.Source {
         case .generate:
             guard let task = set.component("generate") else { return nil }
             self = .generated(DataConfiguration.GeneratedTask(decoding: task))
+        case .imageFolder:
+            guard let path = set.string("images") else { return nil }
+            self = .imageFolder(path: path, resize: set.choice("resize"))
+        case .cifar10, .cifar100:
+            guard let path = set.string("path") else { return nil }
+            self = .cifar(path: path, fineLabels: format == .cifar10 ? nil : set.string("label_mode") != "coarse")
         }
     }
 }

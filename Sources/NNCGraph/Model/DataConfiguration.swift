@@ -29,7 +29,14 @@ public struct DataConfiguration: Sendable, Equatable {
         case tokens(path: String, SequenceLayout)
         case text(path: String, SequenceLayout)
         case generated(GeneratedTask)
+        /// A folder of class subfolders of images, resized to the model's input as `resize` says.
+        case imageFolder(path: String, resize: ImageResize)
+        /// A CIFAR-10 (`fineLabels` nil) or CIFAR-100 binary batch file.
+        case cifar(path: String, fineLabels: Bool?)
     }
+
+    /// How images of another size than the model's input are resized.
+    public enum ImageResize: String, Sendable { case bilinear, nearest, none }
 
     /// How a CSV file is laid out.
     public struct CSVLayout: Sendable, Equatable {

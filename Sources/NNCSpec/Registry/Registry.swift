@@ -124,19 +124,32 @@ extension Registry {
 
     public static let datasetSection = RecordSchema(
         name: "dataset",
-        doc: "one data split: IDX images and labels, a CSV file, NPY arrays, a token or text file, or a generated task",
+        doc:
+            "one data split: IDX images and labels, a CSV file, NPY arrays, a token or text file, an image folder, a CIFAR file, or a generated task",
         attributes: [
             Attribute(
-                "format", .choice(["idx", "csv", "npy", "tokens", "text"]),
-                .unset(note: "inferred from the file names (.csv, .npy, else idx); tokens and text are always stated"),
+                "format", .choice(["idx", "csv", "npy", "tokens", "text", "image_folder", "cifar10", "cifar100"]),
+                .unset(
+                    note:
+                        "inferred from the file names (.csv, .npy, `images` without `labels`: image_folder, else idx); tokens, text and cifar are always stated"
+                ),
                 "file format"),
             Attribute(
                 "images", .path, .unset(note: "none"),
-                "IDX or NPY file of inputs (IDX plain or gzip-compressed, detected by its first bytes)"),
+                "IDX or NPY file of inputs (IDX plain or gzip-compressed, detected by its first bytes); without `labels`: a folder of class subfolders of PNG images"
+            ),
             Attribute("labels", .path, .unset(note: "none"), "IDX or NPY file of labels"),
             Attribute(
                 "path", .path, .unset(note: "none"),
-                "CSV file holding features and the label; tokens and text: one `label<TAB>sequence` per line"),
+                "CSV file holding features and the label; tokens and text: one `label<TAB>sequence` per line; cifar10 and cifar100: a binary batch file"
+            ),
+            Attribute(
+                "resize", .choice(["bilinear", "nearest", "none"]), .value("bilinear"),
+                "image folders: how images of another size become the model's input height and width (none: refuse them)"
+            ),
+            Attribute(
+                "label_mode", .choice(["fine", "coarse"]), .value("fine"),
+                "cifar100: the 100 fine classes or the 20 coarse ones"),
             Attribute(
                 "label_column", .int(.none), .value("0"),
                 "CSV column of the label (0: the first, as in the bundled data; -1: the last)"),
