@@ -1,7 +1,7 @@
 import Foundation
 
 /// An image folder as Keras's `image_dataset_from_directory` reads one: one subfolder per
-/// class, holding that class's images.
+/// class, holding that class's PNG and JPEG images.
 public struct ImageFolderOptions: Sendable, Equatable {
     public var path: String
     /// Every sample's shape: [height, width, channels] (1 grayscale, 3 RGB, 4 RGBA).
@@ -39,7 +39,7 @@ extension DataReader {
         features.reserveCapacity(files.count * sampleSize)
         var labels: [Int32] = []
         for (label, path) in files {
-            let image = try ImageDecoding.png(DataFile.load(path).bytes, channels: options.channels, path: path)
+            let image = try ImageDecoding.decode(DataFile.load(path).bytes, channels: options.channels, path: path)
             if options.resize == .none, image.height != options.height || image.width != options.width {
                 throw DataError(
                     .dataSizeMismatch,
@@ -97,8 +97,8 @@ extension DataReader {
         }
         guard !files.isEmpty else {
             throw DataError(
-                .unreadableData, "the class folders of '\(root)' hold no PNG images", file: root,
-                help: "image folders are read for .png files")
+                .unreadableData, "the class folders of '\(root)' hold no PNG or JPEG images", file: root,
+                help: "image folders are read for .png, .jpg and .jpeg files")
         }
         return (classNames, files)
     }

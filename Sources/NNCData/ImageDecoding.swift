@@ -9,24 +9,27 @@ struct DecodedImage {
     var pixels: [UInt8]
 }
 
-/// Image files decoded by system libraries loaded at run time (libpng for PNG), so building
-/// nnc needs none of them; a missing library is an error naming the package to install.
+/// Image files decoded by system libraries loaded at run time (libpng for PNG, libjpeg-turbo's
+/// TurboJPEG for JPEG), so building nnc needs none of them; a missing library is an error
+/// naming the package to install.
 enum ImageDecoding {
     /// Larger images are refused before their pixels are decoded (a hostile header cannot
     /// make nnc allocate more than 64 MiB per channel).
     static let maxPixels = 1 << 26
 
     /// The file names an image folder reads, by extension.
-    static let extensions: Set<String> = ["png"]
+    static let extensions: Set<String> = ["png", "jpg", "jpeg"]
 
-    /// The PNG in `bytes` (the file `path`, for messages) as `channels` 8-bit samples per pixel.
-    static func png(_ bytes: [UInt8], channels: Int, path: String) throws(DataError) -> DecodedImage {
+    /// The image in `bytes` (the file `path`, for messages) as `channels` 8-bit samples per
+    /// pixel: a PNG or JPEG file by its first bytes, whatever its extension says.
+    static func decode(_ bytes: [UInt8], channels: Int, path: String) throws(DataError) -> DecodedImage {
+        let isJPEG = bytes.starts(with: [0xFF, 0xD8, 0xFF])
         var pixels: UnsafeMutablePointer<UInt8>?
         var width: UInt32 = 0
         var height: UInt32 = 0
         var message = [CChar](repeating: 0, count: 160)
         let status = bytes.withUnsafeBytes { raw in
-            nnc_png_decode(
+            (isJPEG ? nnc_jpeg_decode : nnc_png_decode)(
                 raw.baseAddress, raw.count, Int32(channels), UInt64(maxPixels), &pixels, &width, &height, &message,
                 message.count)
         }
@@ -35,7 +38,9 @@ enum ImageDecoding {
             if status == 1 {
                 throw DataError(
                     .unreadableData, "'\(path)' cannot be decoded: \(reason)", file: path,
-                    help: "install libpng (Debian and Ubuntu: apt-get install libpng16-16)")
+                    help: isJPEG
+                        ? "install libjpeg-turbo's TurboJPEG (Debian and Ubuntu: apt-get install libturbojpeg0)"
+                        : "install libpng (Debian and Ubuntu: apt-get install libpng16-16)")
             }
             throw DataError(
                 .corruptData, "'\(path)' cannot be decoded: \(reason)", file: path,

@@ -101,16 +101,30 @@ struct ImageFolderTests {
         }
     }
 
+    /// libjpeg-turbo (TurboJPEG, as the test script installs it) decodes a JPEG to the same
+    /// pixels as Pillow: accurate integer DCT and fancy upsampling on both sides.
+    @Test func jpegDecodesAsPillowDecodesIt() throws {
+        let folder = ImageFolder([
+            "a/1.jpg": Self.fixture("gradient-16x16.jpg"), "a/2.png": Self.fixture("gradient-16x16-pillow.png"),
+        ])
+        let data = try Self.read(folder, [16, 16, 3])
+        let size = 16 * 16 * 3
+        #expect(Array(data.features[0..<size]) == Array(data.features[size..<(2 * size)]))
+        #expect(Array(data.features[3..<6]) == [9, 3, 7])
+    }
+
     @Test func aDamagedImageIsNamed() {
-        var damaged = Self.fixture("gray-2x2.png")
-        damaged.removeLast(20)
-        let folder = ImageFolder(["c/good.png": Self.fixture("gray-2x2.png"), "c/bad.png": damaged])
-        do {
-            _ = try Self.read(folder, [2, 2, 1])
-            Issue.record("a truncated PNG was read")
-        } catch {
-            #expect(error.diagnostic.code == .corruptData)
-            #expect(error.description.contains("c/bad.png"))
+        for (name, fixture) in [("bad.png", "gray-2x2.png"), ("bad.jpg", "gradient-16x16.jpg")] {
+            var damaged = Self.fixture(fixture)
+            damaged.removeLast(damaged.count / 3)
+            let folder = ImageFolder(["c/good.png": Self.fixture("gray-2x2.png"), "c/\(name)": damaged])
+            do {
+                _ = try Self.read(folder, [2, 2, 1])
+                Issue.record("a truncated \(name) was read")
+            } catch {
+                #expect(error.diagnostic.code == .corruptData)
+                #expect(error.description.contains("c/\(name)"))
+            }
         }
     }
 

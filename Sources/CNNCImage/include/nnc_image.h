@@ -14,4 +14,11 @@
 int nnc_png_decode(const void *data, size_t size, int channels, uint64_t max_pixels, uint8_t **pixels,
                    uint32_t *width, uint32_t *height, char *error, size_t error_size);
 
+/// Decodes a baseline or progressive JPEG file held in memory with the system's TurboJPEG
+/// library (libjpeg-turbo's libturbojpeg), loaded at run time; the same contract as
+/// `nnc_png_decode` (4 channels give RGB with alpha 255). Accurate integer DCT and fancy
+/// upsampling: libjpeg's defaults, as Pillow decodes.
+int nnc_jpeg_decode(const void *data, size_t size, int channels, uint64_t max_pixels, uint8_t **pixels,
+                    uint32_t *width, uint32_t *height, char *error, size_t error_size);
+
 #endif

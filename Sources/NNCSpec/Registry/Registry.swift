@@ -136,7 +136,7 @@ extension Registry {
                 "file format"),
             Attribute(
                 "images", .path, .unset(note: "none"),
-                "IDX or NPY file of inputs (IDX plain or gzip-compressed, detected by its first bytes); without `labels`: a folder of class subfolders of PNG images"
+                "IDX or NPY file of inputs (IDX plain or gzip-compressed, detected by its first bytes); without `labels`: a folder of class subfolders of PNG and JPEG images"
             ),
             Attribute("labels", .path, .unset(note: "none"), "IDX or NPY file of labels"),
             Attribute(
