@@ -9,54 +9,60 @@ struct DataKind {
     var seed: [UInt8]
 
     /// The kinds, by the input's first byte (modulo their count): keep the order, the corpus depends on it.
-    static let all: [DataKind] = [
-        DataKind(
-            name: "idx-images", fuzzed: "images.idx", companions: ["labels.idx": idxLabels],
-            spec: imageModel(loss: "sparse_categorical_crossentropy", preprocess: "{scale: 1/255}"), seed: idxImages),
-        DataKind(
-            name: "idx-labels-one-hot", fuzzed: "labels.idx", companions: ["images.idx": idxImages],
-            spec: imageModel(loss: "categorical_crossentropy", preprocess: "{scale: 1/255, one_hot: true}"),
-            seed: idxLabels),
-        DataKind(
-            name: "npy-inputs", fuzzed: "x.npy", companions: ["y.npy": npy("<i8", [6], int64s([0, 1, 2, 0, 1, 2]))],
-            spec: vectorModel(
-                units: 3, activation: "softmax", loss: "sparse_categorical_crossentropy",
-                train: "{images: x.npy, labels: y.npy}", preprocess: "{standardize: true}"),
-            seed: npyInputs),
-        DataKind(
-            name: "npy-regression-labels", fuzzed: "y.npy", companions: ["x.npy": npyInputs],
-            spec: vectorModel(
-                units: 2, activation: "linear", loss: "mse", train: "{images: x.npy, labels: y.npy}", preprocess: nil),
-            seed: npy("<f4", [6, 2], float32s([0.5, -1, 2, 0, 1, 1, 3, 0.25, -2, 1, 0, 0]))),
-        DataKind(
-            name: "npy-binary-labels", fuzzed: "y.npy", companions: ["x.npy": npyInputs],
-            spec: vectorModel(
-                units: 1, activation: "sigmoid", loss: "binary_crossentropy", train: "{images: x.npy, labels: y.npy}",
-                preprocess: nil),
-            seed: npy("<f4", [6], float32s([0, 1, 1, 0, 1, 0]))),
-        DataKind(
-            name: "csv-classes", fuzzed: "data.csv", companions: [:],
-            spec: vectorModel(
-                units: 3, activation: "softmax", loss: "sparse_categorical_crossentropy",
-                train: "{path: data.csv, label_column: 0}", preprocess: "{standardize: true, classes: 3}"),
-            seed: Array(
-                "0,5.1,3.5,1.4,0.2\n1,7.0,3.2,4.7,1.4\n2,6.3,3.3,6.0,2.5\n0,4.9,3.0,1.4,0.2\n1,6.4,3.2,4.5,1.5\n2,5.8,2.7,5.1,1.9\n"
-                    .utf8)),
-        DataKind(
-            name: "csv-header-regression", fuzzed: "data.csv", companions: [:],
-            spec: vectorModel(
-                units: 1, activation: "linear", loss: "mse",
-                train: "{path: data.csv, header: true, label_column: -1, delimiter: ';'}", preprocess: nil),
-            seed: Array("a;b;c;d;y\n1;2;3;4;0.5\n-1;0;2.5;1e3;7\n0;0;0;0;0\n1;1;1;1;-1\n2;2;2;2;2\n3;3;3;3;3\n".utf8)),
-        DataKind(
-            name: "tokens", fuzzed: "tokens.txt", companions: [:],
-            spec: sequenceModel(format: "tokens", vocabulary: 20),
-            seed: Array("1\t3 4 5\n0\t7 8\n1\t1 2 3 4 5 6 7\n0\t19\n1\t9 9\n0\t2\n".utf8)),
-        DataKind(
-            name: "text", fuzzed: "text.txt", companions: [:],
-            spec: sequenceModel(format: "text", vocabulary: 64),
-            seed: Array("1\tgood film\n0\tbad\n1\tfine, fine\n0\tno\n1\tyes!\n0\tmeh\n".utf8)),
-    ]
+    static let all: [DataKind] =
+        [
+            DataKind(
+                name: "idx-images", fuzzed: "images.idx", companions: ["labels.idx": idxLabels],
+                spec: imageModel(loss: "sparse_categorical_crossentropy", preprocess: "{scale: 1/255}"), seed: idxImages
+            ),
+            DataKind(
+                name: "idx-labels-one-hot", fuzzed: "labels.idx", companions: ["images.idx": idxImages],
+                spec: imageModel(loss: "categorical_crossentropy", preprocess: "{scale: 1/255, one_hot: true}"),
+                seed: idxLabels),
+            DataKind(
+                name: "npy-inputs", fuzzed: "x.npy",
+                companions: ["y.npy": npy("<i8", [6], int64s([0, 1, 2, 0, 1, 2]))],
+                spec: vectorModel(
+                    units: 3, activation: "softmax", loss: "sparse_categorical_crossentropy",
+                    train: "{images: x.npy, labels: y.npy}", preprocess: "{standardize: true}"),
+                seed: npyInputs),
+            DataKind(
+                name: "npy-regression-labels", fuzzed: "y.npy", companions: ["x.npy": npyInputs],
+                spec: vectorModel(
+                    units: 2, activation: "linear", loss: "mse", train: "{images: x.npy, labels: y.npy}",
+                    preprocess: nil),
+                seed: npy("<f4", [6, 2], float32s([0.5, -1, 2, 0, 1, 1, 3, 0.25, -2, 1, 0, 0]))),
+            DataKind(
+                name: "npy-binary-labels", fuzzed: "y.npy", companions: ["x.npy": npyInputs],
+                spec: vectorModel(
+                    units: 1, activation: "sigmoid", loss: "binary_crossentropy",
+                    train: "{images: x.npy, labels: y.npy}",
+                    preprocess: nil),
+                seed: npy("<f4", [6], float32s([0, 1, 1, 0, 1, 0]))),
+            DataKind(
+                name: "csv-classes", fuzzed: "data.csv", companions: [:],
+                spec: vectorModel(
+                    units: 3, activation: "softmax", loss: "sparse_categorical_crossentropy",
+                    train: "{path: data.csv, label_column: 0}", preprocess: "{standardize: true, classes: 3}"),
+                seed: Array(
+                    "0,5.1,3.5,1.4,0.2\n1,7.0,3.2,4.7,1.4\n2,6.3,3.3,6.0,2.5\n0,4.9,3.0,1.4,0.2\n1,6.4,3.2,4.5,1.5\n2,5.8,2.7,5.1,1.9\n"
+                        .utf8)),
+            DataKind(
+                name: "csv-header-regression", fuzzed: "data.csv", companions: [:],
+                spec: vectorModel(
+                    units: 1, activation: "linear", loss: "mse",
+                    train: "{path: data.csv, header: true, label_column: -1, delimiter: ';'}", preprocess: nil),
+                seed: Array(
+                    "a;b;c;d;y\n1;2;3;4;0.5\n-1;0;2.5;1e3;7\n0;0;0;0;0\n1;1;1;1;-1\n2;2;2;2;2\n3;3;3;3;3\n".utf8)),
+            DataKind(
+                name: "tokens", fuzzed: "tokens.txt", companions: [:],
+                spec: sequenceModel(format: "tokens", vocabulary: 20),
+                seed: Array("1\t3 4 5\n0\t7 8\n1\t1 2 3 4 5 6 7\n0\t19\n1\t9 9\n0\t2\n".utf8)),
+            DataKind(
+                name: "text", fuzzed: "text.txt", companions: [:],
+                spec: sequenceModel(format: "text", vocabulary: 64),
+                seed: Array("1\tgood film\n0\tbad\n1\tfine, fine\n0\tno\n1\tyes!\n0\tmeh\n".utf8)),
+        ] + imageKinds
 
     static func imageModel(loss: String, preprocess: String) -> String {
         """
