@@ -29,7 +29,9 @@ let package = Package(
         .target(name: "NNCData", dependencies: ["NNCDiagnostics", "CZlib"]),
         .target(
             name: "NNCDriver",
-            dependencies: ["NNCDiagnostics", "NNCSpec", "NNCGraph", "NNCPlan", "NNCKernels", "NNCRuntime", "NNCData"]),
+            dependencies: [
+                "NNCDiagnostics", "NNCSpec", "NNCGraph", "NNCPlan", "NNCKernels", "NNCRuntime", "NNCData", "CZlib",
+            ]),
         .executableTarget(
             name: "nnc",
             dependencies: [
@@ -72,7 +74,7 @@ let package = Package(
             name: "NNCDriverTests",
             dependencies: [
                 "NNCDriver", "NNCSpec", "NNCGraph", "NNCPlan", "NNCRuntime", "NNCData",
-                "NNCFuzz", "NNCTestSupport", "nnc",
+                "NNCFuzz", "NNCTestSupport", "nnc", "CZlib",
             ]),
     ]
 )
