@@ -69,6 +69,29 @@ import Testing
         #expect(decoded[2, 1] == [255, 0, 10] && decoded[0, 0] == [64, 64, 64])
     }
 
+    /// A conv2d kernel [kh, kw, cin, filters] reading 3 channels: one RGB tile per filter; reading
+    /// 2: a row per filter, a gray tile per input channel; each value where its index says.
+    @Test func filterLayoutsFollowTheInputChannels() {
+        func kernel(_ cin: Int) -> SafeTensors.Tensor {
+            let shape = [2, 3, cin, 4]
+            return SafeTensors.Tensor(
+                name: "k", shape: shape, values: (0..<shape.reduce(1, *)).map { Float($0) })
+        }
+        let (rgbWords, rgb) = Pictures.filters(kernel(3), .shared)
+        #expect(rgb.tiles.count == 4 && rgb.tiles.allSatisfy { $0.channels == 3 && $0.width == 3 && $0.height == 2 })
+        #expect(rgbWords.contains("RGB") && rgb.columns == 2)
+        // Filter 1, y 1, x 2, channel 2: index ((1·3 + 2)·3 + 2)·4 + 1.
+        #expect(rgb.tiles[1].values[(1 * 3 + 2) * 3 + 2] == Float(((1 * 3 + 2) * 3 + 2) * 4 + 1))
+        let (words, perChannel) = Pictures.filters(kernel(2), .tile)
+        #expect(perChannel.tiles.count == 8 && perChannel.columns == 2 && perChannel.rows == 4)
+        #expect(words.contains("a row per filter"))
+        // Row 3 (filter 3), column 1 (channel 1), y 0, x 1.
+        #expect(perChannel.tiles[3 * 2 + 1].values[1] == Float(((0 * 3 + 1) * 2 + 1) * 4 + 3))
+        // Per-tile min–max: the tile's smallest value black, its largest white.
+        let colors = perChannel.colors(perChannel.tiles[0], bound: 0)
+        #expect(colors.first! == (0, 0, 0) && colors.last! == (255, 255, 255))
+    }
+
     /// The MLP on MNIST after one epoch: its first layer's 128 units as 28×28 tiles (the model's
     /// input is [784]; the IDX file's images are 28×28), each pixel the unit's weight on that
     /// pixel in the shared diverging map; the output layer as a heat map.
