@@ -37,7 +37,7 @@ let package = Package(
             name: "NNCDriver",
             dependencies: [
                 "NNCDiagnostics", "NNCSpec", "NNCGraph", "NNCPlan", "NNCKernels", "NNCRuntime", "NNCData",
-                "NNCProtobuf",
+                "NNCProtobuf", "CNNCImage",
             ]),
         .executableTarget(
             name: "nnc",
@@ -81,7 +81,7 @@ let package = Package(
             name: "NNCDriverTests",
             dependencies: [
                 "NNCDriver", "NNCSpec", "NNCGraph", "NNCPlan", "NNCRuntime", "NNCData",
-                "NNCFuzz", "NNCTestSupport", "nnc",
+                "NNCFuzz", "NNCTestSupport", "nnc", "CZlib",
             ]),
     ]
 )

@@ -403,6 +403,27 @@ extension DiagnosticCode {
                 badExample: "nnc tune model.yaml   # train: {epochs: 10, batch_size: 16}",
                 fixedExample: "nnc tune model.yaml   # train: {epochs: 10, batch_size: 16, validation_split: 0.2}",
                 exampleKind: "run")
+        case .showUnknownLayer:
+            return Documentation(
+                explanation:
+                    "`nnc show weights` and `nnc show activations` draw one layer, named with `--layer` as `nnc summary` names it (a layer's `name:`, or its type with a number, such as `conv2d_1`); without `--layer` they draw the first layer with trainable weights. A name the model does not have is refused with the model's layer names and the closest one.",
+                badExample: "nnc show weights models/lenet5.yaml --layer conv1",
+                fixedExample: "nnc show weights models/lenet5.yaml --layer conv2d",
+                exampleKind: "run")
+        case .showUndrawableLayer:
+            return Documentation(
+                explanation:
+                    "`nnc show weights` draws a conv2d layer's filters and a dense layer's weights (as images when the layer reads an image, else as a heat map of its matrix); other layers have no kernel it can lay out as pictures. `nnc show activations` draws an output of rank 1 (a strip), 2 (a heat map) or 3 (one tile per channel); a layer whose output has another rank, or that the compiled plan does not compute separately, cannot be drawn. Name a drawable layer with `--layer`.",
+                badExample: "nnc show weights models/lenet5.yaml --layer maxpool2d",
+                fixedExample: "nnc show weights models/lenet5.yaml --layer conv2d",
+                exampleKind: "run")
+        case .showSampleOutOfRange:
+            return Documentation(
+                explanation:
+                    "`nnc show activations` runs one sample of the spec's data through the trained model: the test split's (else the validation split's, else the training split's), split as training split it, numbered from 0. A `--sample` at or past the split's size names no sample; the message gives the size.",
+                badExample: "nnc show activations models/lenet5.yaml --sample 1000   # 1,000 test samples",
+                fixedExample: "nnc show activations models/lenet5.yaml --sample 999",
+                exampleKind: "run")
         case .batchLargerThanData:
             return Documentation(
                 explanation:

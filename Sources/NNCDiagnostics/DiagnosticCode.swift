@@ -69,6 +69,11 @@ public enum DiagnosticCode: String, Sendable, CaseIterable, Codable {
     case tuneFolderMismatch = "E0543"
     case tuneNeedsValidation = "E0544"
 
+    // nnc show
+    case showUnknownLayer = "E0560"
+    case showUndrawableLayer = "E0561"
+    case showSampleOutOfRange = "E0562"
+
     // nnc doctor's findings: D01xx the untrained loss, D02xx learning, D03xx gradients and
     // activations, D04xx the data, D05xx settings.
     case doctorInitialLoss = "D0101"
@@ -152,6 +157,9 @@ public enum DiagnosticCode: String, Sendable, CaseIterable, Codable {
         case .noSearchRange: "`nnc tune` needs a spec with at least one search range"
         case .tuneFolderMismatch: "a search folder belongs to another spec, search space, seed or setting"
         case .tuneNeedsValidation: "`nnc tune` ranks trials by a validation metric the spec does not have"
+        case .showUnknownLayer: "`nnc show --layer` names no layer of the model"
+        case .showUndrawableLayer: "`nnc show` cannot draw the layer's weights or outputs"
+        case .showSampleOutOfRange: "`nnc show activations --sample` is past the end of the split"
         case .batchLargerThanData: "a batch schedule's size is larger than the training data"
         case .doctorInitialLoss: "the untrained model's loss is far from its expected value"
         case .doctorDiverged: "the loss of a single batch diverged at the spec's learning rate"

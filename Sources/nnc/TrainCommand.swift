@@ -16,7 +16,8 @@ struct TrainCommand: ParsableCommand {
             Compiles the training plan and trains with the spec's optimizer, schedule, regularization, \
             early stopping and checkpoints. The run folder (default runs/<model>, or --out) receives \
             checkpoint.safetensors (resume with --resume DIR), weights.safetensors (for nnc eval and \
-            nnc predict), metrics.jsonl (one line per epoch), curves.svg and results.json; the loss \
+            nnc predict), metrics.jsonl (one line per epoch), curves.svg and results.json (and \
+            monitor.jsonl with --monitor); the loss \
             curves are also drawn as text at the end of the run. One run at a time holds the folder (a second one is refused with the holder's pid), and the final weights \
             are written before the optional files, so one that cannot be written costs only itself. \
             Ctrl-C finishes the current batch, writes a checkpoint and exits with status 130; \
@@ -60,7 +61,25 @@ struct TrainCommand: ParsableCommand {
     )
     var bagging = false
 
+    @Flag(
+        help:
+            "Per-layer statistics at the end of every epoch: weight and gradient norms, update/weight ratio (about 1e-3 is healthy), activation mean and std, dead ReLU or saturated sigmoid/tanh fractions; printed as a table and written to monitor.jsonl in the run folder."
+    )
+    var monitor = false
+
+    @Option(
+        name: .customLong("monitor-every"), help: "With --monitor (implied): report every N steps instead, from step 0."
+    )
+    var monitorEvery: Int?
+
+    /// The monitor of one run, when asked for.
+    var trainingMonitor: TrainingMonitor? {
+        if let monitorEvery { return TrainingMonitor(every: .steps(monitorEvery)) }
+        return monitor ? TrainingMonitor(every: .epoch) : nil
+    }
+
     func validate() throws {
+        try OptionChecks.check(monitorEvery, "monitor-every", in: OptionChecks.specInteger)
         if model == nil && resume == nil { throw ValidationError("give a model file, or --resume DIR") }
         try OptionChecks.check(epochs, "epochs", in: OptionChecks.specInteger)
         try OptionChecks.check(seeds, "seeds", in: 2...1000)
@@ -95,6 +114,7 @@ struct TrainCommand: ParsableCommand {
             throw ExitCode(1)
         }
         report(session.warnings)
+        session.trainer.monitor = trainingMonitor
         for note in session.notes where !quiet { printer.note(note) }
         installInterruptHandlers()
         let result: TrainingResult

@@ -14,6 +14,13 @@
 int nnc_png_decode(const void *data, size_t size, int channels, uint64_t max_pixels, uint8_t **pixels,
                    uint32_t *width, uint32_t *height, char *error, size_t error_size);
 
+/// Encodes `width` × `height` 8-bit pixels of `channels` (1 gray, 3 RGB, 4 RGBA), row-major,
+/// as a PNG file with libpng (loaded at run time). On success returns 0 with `*png` (`*size`
+/// bytes, free() it); on failure non-zero with the reason in `error`: 1 libpng is not installed,
+/// 2 libpng refused the image.
+int nnc_png_encode(const uint8_t *pixels, uint32_t width, uint32_t height, int channels, uint8_t **png, size_t *size,
+                   char *error, size_t error_size);
+
 /// Decodes a baseline or progressive JPEG file held in memory with the system's TurboJPEG
 /// library (libjpeg-turbo's libturbojpeg), loaded at run time; the same contract as
 /// `nnc_png_decode` (4 channels give RGB with alpha 255). Accurate integer DCT and fancy

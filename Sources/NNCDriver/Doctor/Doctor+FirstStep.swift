@@ -25,17 +25,9 @@ extension Examination {
         let loss = run.dataLoss
         examineInitialLoss(loss, run)
 
-        // Backward: each gradient just before the first update-phase instruction reads it.
-        var gradientNorms: [BufferID: Double] = [:]
-        let gradients = Set(plan.parameters.compactMap(\.gradient))
         let rates = firstRates
         run.momentum = options.momentumSchedule == .constant ? nil : Float(rates.momentum)
-        run.runBackward(learningRate: Float(rates.learningRate)) { instruction in
-            guard instruction.phase == .update else { return }
-            for id in instruction.reads where gradients.contains(id) && gradientNorms[id] == nil {
-                gradientNorms[id] = Self.norm(run.read(id))
-            }
-        }
+        let gradientNorms = Self.backward(run, learningRate: Float(rates.learningRate))
         tensors = zip(plan.parameters, before).compactMap { binding, old in
             // Batchnorm's moving statistics change in every training forward pass: not weights.
             guard binding.initializer != nil else { return nil }
@@ -54,7 +46,10 @@ extension Examination {
 
     /// Runs the forward pass and returns each layer's output statistics, taken right after the
     /// last instruction that writes the layer's output (the arena reuses its memory later).
-    func forward(_ run: Executor) -> [Doctor.LayerStatistics] {
+    func forward(_ run: Executor) -> [Doctor.LayerStatistics] { Self.forward(run, graph) }
+
+    /// `forward` for any training executor of `graph` (`nnc train --monitor` reads it too).
+    static func forward(_ run: Executor, _ graph: Graph) -> [Doctor.LayerStatistics] {
         let plan = run.plan
         let nodes = Dictionary(graph.nodes.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
         var outputs: [String: Doctor.LayerStatistics] = [:]
@@ -65,10 +60,24 @@ extension Examination {
                 if outputs[node.name] == nil { order.append(node.name) }
                 // A softmax output fused into the loss holds logits: its activation was not applied.
                 let logits = plan.outputIsLogits && id == plan.output
-                outputs[node.name] = Self.statistics(of: node, run.read(id), shape: plan[id].shape, logits: logits)
+                outputs[node.name] = statistics(of: node, run.read(id), shape: plan[id].shape, logits: logits)
             }
         }
         return order.compactMap { outputs[$0] }
+    }
+
+    /// Runs the backward pass and the updates, and returns each parameter gradient's norm, taken
+    /// just before the first update-phase instruction reads it.
+    static func backward(_ run: Executor, learningRate: Float) -> [BufferID: Double] {
+        var gradientNorms: [BufferID: Double] = [:]
+        let gradients = Set(run.plan.parameters.compactMap(\.gradient))
+        run.runBackward(learningRate: learningRate) { instruction in
+            guard instruction.phase == .update else { return }
+            for id in instruction.reads where gradients.contains(id) && gradientNorms[id] == nil {
+                gradientNorms[id] = norm(run.read(id))
+            }
+        }
+        return gradientNorms
     }
 
     /// D0101: the first batch's loss against what an untrained model should score.

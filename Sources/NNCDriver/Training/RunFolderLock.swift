@@ -46,7 +46,7 @@ public final class RunFolderLock: @unchecked Sendable {
                     at: location, notes: [String(cString: strerror(errno))])
             ])
         }
-        guard flock(fd, LOCK_EX | LOCK_NB) == 0 else {
+        guard lock(fd) == 0 else {
             let failure = errno
             let holder = holderPid(fd)
             close(fd)
@@ -72,6 +72,21 @@ public final class RunFolderLock: @unchecked Sendable {
         _ = ftruncate(fd, 0)
         _ = pid.withUnsafeBytes { pwrite(fd, $0.baseAddress, $0.count, 0) }
         return RunFolderLock(directory: directory, descriptor: fd, createdFolder: !existed)
+    }
+
+    /// `flock` without waiting for another process. A lock this process itself released can
+    /// still look held for a moment: a child it forks (a test starting a process) shares the
+    /// open file until its exec closes it. So when the file names this process, the lock is
+    /// tried again for up to 2 s before it counts as held.
+    private static func lock(_ fd: Int32) -> Int32 {
+        var status = flock(fd, LOCK_EX | LOCK_NB)
+        var tries = 0
+        while status != 0, errno == EWOULDBLOCK, holderPid(fd) == getpid(), tries < 200 {
+            usleep(10_000)
+            tries += 1
+            status = flock(fd, LOCK_EX | LOCK_NB)
+        }
+        return status
     }
 
     /// The pid the lock file names (written by its holder right after locking).

@@ -11,6 +11,7 @@ extension Trainer {
         -> TrainingResult
     {
         try prepareRunDirectory()
+        resumeMonitorLog()
         observer.runStarted(header)
         var trainedSamples = 0
         var trainedSeconds = 0.0
@@ -38,7 +39,8 @@ extension Trainer {
                 learningRate = rates.learningRate
                 run.momentum = options.momentumSchedule == .constant ? nil : Float(rates.momentum)
                 run.steps = state.step
-                run.runForward()
+                let watched = monitor?.isDue(step: state.step, batch: state.batch, batches: batches) == true
+                let layers = forward(run, watched: watched)
                 let loss = run.loss
                 if let cause = divergence(loss: loss) {
                     throw diverged(run, cause, loss: loss, learningRate: learningRate, epoch: epoch)
@@ -48,7 +50,7 @@ extension Trainer {
                     valid: positions.count, loss: run.pointer(plan.loss!), penalty: run.penalty,
                     output: run.pointer(plan.output),
                     targets: UnsafeRawPointer(run.pointer(plan.target!)))
-                run.runBackward(learningRate: Float(learningRate))
+                backward(run, learningRate: learningRate, layers: layers, epoch: epoch, loss: loss, observer: observer)
                 state.step += 1
                 state.batch += 1
                 observer.batchFinished(

@@ -94,6 +94,8 @@ public final class Trainer {
     /// Files of the run folder that could not be written but cost nothing else (the log,
     /// the curves, the results; a checkpoint after the final weights): reported at the end.
     var unwritten: [Diagnostic] = []
+    /// `nnc train --monitor`: per-layer statistics at its report points, into monitor.jsonl.
+    public var monitor: TrainingMonitor?
     /// Seconds between the latest-state checkpoints of a run without a `checkpoint:` policy.
     static let checkpointInterval = 5.0
 
