@@ -51,6 +51,10 @@ extension Trainer {
                 run.runBackward(learningRate: Float(learningRate))
                 state.step += 1
                 state.batch += 1
+                if let tensorboard, tensorboard.logsBatch(step: state.step) {
+                    tensorboard.batchFinished(
+                        step: state.step, loss: sums.loss ?? .nan, metrics: sums.values, learningRate: learningRate)
+                }
                 observer.batchFinished(
                     state.batch, of: batches, samples: sums.samples, seconds: (earlier?.seconds ?? 0) + elapsed(),
                     loss: sums.loss ?? .nan, metrics: { sums.values })
@@ -80,6 +84,11 @@ extension Trainer {
             let broken = executor.nonFiniteParameters()
             guard broken.isEmpty else { throw nonFiniteWeights(broken, epoch: epoch) }
             state.history.append(record)
+            if let tensorboard {
+                tensorboard.epochFinished(
+                    record, epoch: epoch, step: state.step,
+                    weights: tensorboard.logsHistograms(epoch: epoch) ? executor.tensors(weightBuffers) : [])
+            }
             state.epoch += 1
             state.batch = 0
             state.partialEpoch = nil
@@ -115,6 +124,8 @@ extension Trainer {
             if let restored { executor.restore(weightBuffers, from: restored) }
             keep(error)
         }
+        // Normally flushed with the final checkpoint already; not when that failed.
+        flushEvents()
         var test: SplitResult?
         if let testFiller, let evaluator {
             evaluator.copyState(from: executor, buffers: evaluatorState)

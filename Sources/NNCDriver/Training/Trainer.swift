@@ -94,6 +94,9 @@ public final class Trainer {
     /// Files of the run folder that could not be written but cost nothing else (the log,
     /// the curves, the results; a checkpoint after the final weights): reported at the end.
     var unwritten: [Diagnostic] = []
+    /// The TensorBoard event files (`--tensorboard`), opened by `openTensorBoard`; nil after
+    /// one failed to be written (the run goes on, the failure is reported at the end).
+    var tensorboard: TensorBoardLog?
     /// Seconds between the latest-state checkpoints of a run without a `checkpoint:` policy.
     static let checkpointInterval = 5.0
 
