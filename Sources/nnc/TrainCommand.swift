@@ -73,14 +73,16 @@ struct TrainCommand: ParsableCommand {
 
     @Option(
         name: .customLong("histogram-freq"),
-        help: "With --tensorboard: epochs between weight histograms, 0 for none (default 1; Keras's histogram_freq).")
+        help: ArgumentHelp(
+            "With --tensorboard: epochs between weight histograms, 0 for none (default 1; Keras's histogram_freq).",
+            valueName: "k"))
     var histogramFrequency: Int?
 
     @Option(
         name: .customLong("update-freq"),
-        help:
-            "With --tensorboard: also write batch_loss, batch_<metric> and batch_learning_rate every N steps (default: per epoch only; Keras's update_freq)."
-    )
+        help: ArgumentHelp(
+            "With --tensorboard: also write batch_loss, batch_<metric> and batch_learning_rate every N steps (default: per epoch only; Keras's update_freq).",
+            valueName: "n"))
     var updateFrequency: Int?
 
     func validate() throws {
