@@ -366,6 +366,13 @@ extension DiagnosticCode {
                 badExample: "nnc train models/lenet5.yaml --out runs/a &\nnnc train models/lenet5.yaml --out runs/a",
                 fixedExample: "nnc train models/lenet5.yaml --out runs/a &\nnnc train models/lenet5.yaml --out runs/b",
                 exampleKind: "run")
+        case .unwritableEventFiles:
+            return Documentation(
+                explanation:
+                    "`nnc train --tensorboard [DIR]` writes TensorBoard event files into DIR/train and DIR/validation (DIR defaults to `tensorboard` in the run folder). The folders and a first event file are created before the first training step, so a folder that cannot be created or written (no permission, a file where a folder should be, a read-only disk) stops the run at once with exit 1, before any work is done. If writing fails later (a full disk), training goes on, the weights and checkpoints are written as usual, no more events are written, and the error is reported at the end (exit 1). Give `--tensorboard` a folder you can write, or leave DIR out.",
+                badExample: "nnc train models/iris_mlp.yaml --tensorboard /proc/nnc-logs",
+                fixedExample: "nnc train models/iris_mlp.yaml --tensorboard runs/logs",
+                exampleKind: "run")
         case .searchRangeOutsideTune:
             return Documentation(
                 explanation:

@@ -61,6 +61,7 @@ public enum DiagnosticCode: String, Sendable, CaseIterable, Codable {
     case nonFiniteWeights = "E0524"
     case runFolderInUse = "E0525"
     case batchLargerThanData = "E0550"
+    case unwritableEventFiles = "E0570"
 
     // nnc tune
     case searchRangeOutsideTune = "E0540"
@@ -152,6 +153,7 @@ public enum DiagnosticCode: String, Sendable, CaseIterable, Codable {
         case .unwritableOutput: "a file of the run folder cannot be written"
         case .nonFiniteWeights: "a weights or checkpoint file holds NaN or infinite values"
         case .runFolderInUse: "another training run is writing to the same run folder"
+        case .unwritableEventFiles: "the TensorBoard event files cannot be written"
         case .searchRangeOutsideTune: "a search range is read only by `nnc tune`"
         case .invalidSearchRange: "a search range's values do not make a range"
         case .noSearchRange: "`nnc tune` needs a spec with at least one search range"

@@ -24,7 +24,24 @@ struct NNC: ParsableCommand {
             Terminal.printError("Error: \(message)\nUsage: nnc <subcommand>\n  See 'nnc --help' for more information.")
             Foundation.exit(ExitCode.validationFailure.rawValue)
         }
-        main(arguments)
+        main(optionalTensorBoardFolder(arguments))
+    }
+
+    /// `train --tensorboard` takes its folder optionally, which ArgumentParser's options
+    /// cannot: a bare `--tensorboard` (last, or before another option, or before the model
+    /// file, an existing file) becomes the hidden flag for the run folder's own.
+    static func optionalTensorBoardFolder(_ arguments: [String]) -> [String] {
+        guard arguments.first == "train" else { return arguments }
+        var rewritten = arguments
+        for (i, argument) in arguments.enumerated() where argument == "--tensorboard" {
+            let next = i + 1 < arguments.count ? arguments[i + 1] : nil
+            var isDirectory: ObjCBool = false
+            let namesFile = next.map {
+                FileManager.default.fileExists(atPath: $0, isDirectory: &isDirectory) && !isDirectory.boolValue
+            }
+            if next == nil || next!.hasPrefix("-") || namesFile == true { rewritten[i] = "--tensorboard-in-run-folder" }
+        }
+        return rewritten
     }
 
     /// "unknown command 'chek'; did you mean 'check'?" when the first argument is not an

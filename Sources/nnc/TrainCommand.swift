@@ -78,8 +78,43 @@ struct TrainCommand: ParsableCommand {
         return monitor ? TrainingMonitor(every: .epoch) : nil
     }
 
+    @Option(
+        name: .customLong("tensorboard"),
+        help: ArgumentHelp(
+            "Write TensorBoard event files (scalars, weight histograms) into DIR/train and DIR/validation, as Keras's TensorBoard callback does; DIR may be left out: 'tensorboard' in the run folder.",
+            valueName: "dir"))
+    var tensorboard: String?
+
+    /// A bare `--tensorboard`, as `NNC.optionalTensorBoardFolder` rewrites it.
+    @Flag(name: .customLong("tensorboard-in-run-folder"), help: .hidden)
+    var tensorboardInRunFolder = false
+
+    @Option(
+        name: .customLong("histogram-freq"),
+        help: ArgumentHelp(
+            "With --tensorboard: epochs between weight histograms, 0 for none (default 1; Keras's histogram_freq).",
+            valueName: "k"))
+    var histogramFrequency: Int?
+
+    @Option(
+        name: .customLong("update-freq"),
+        help: ArgumentHelp(
+            "With --tensorboard: also write batch_loss, batch_<metric> and batch_learning_rate every N steps (default: per epoch only; Keras's update_freq).",
+            valueName: "n"))
+    var updateFrequency: Int?
+
     func validate() throws {
         try OptionChecks.check(monitorEvery, "monitor-every", in: OptionChecks.specInteger)
+        try OptionChecks.check(histogramFrequency, "histogram-freq", in: 0...OptionChecks.specInteger.upperBound)
+        try OptionChecks.check(updateFrequency, "update-freq", in: 1...OptionChecks.specInteger.upperBound)
+        if tensorboard != nil && tensorboardInRunFolder {
+            throw ValidationError("give --tensorboard once")
+        }
+        if (histogramFrequency != nil || updateFrequency != nil) && tensorboard == nil && !tensorboardInRunFolder
+            && resume == nil
+        {
+            throw ValidationError("--histogram-freq and --update-freq set what --tensorboard writes: add --tensorboard")
+        }
         if model == nil && resume == nil { throw ValidationError("give a model file, or --resume DIR") }
         try OptionChecks.check(epochs, "epochs", in: OptionChecks.specInteger)
         try OptionChecks.check(seeds, "seeds", in: 2...1000)
@@ -99,7 +134,8 @@ struct TrainCommand: ParsableCommand {
         _ = try train(
             TrainingOptions.Overrides(
                 epochs: epochs, batchSize: settings.batchSize, seed: settings.seed, threads: settings.threads,
-                outputDirectory: out))
+                outputDirectory: out, tensorboard: tensorboardFolder(member: nil),
+                histogramFrequency: histogramFrequency, updateFrequency: updateFrequency))
     }
 
     /// One run with `overrides`; its result, or the exit the run ends with. An ensemble's
@@ -136,9 +172,24 @@ struct TrainCommand: ParsableCommand {
             print(
                 "weights: \(result.weightsPath)   log: \(result.runDirectory)/metrics.jsonl   curves: \(result.runDirectory)/curves.svg"
             )
+            if let events = session.trainer.options.tensorboard {
+                print("tensorboard: tensorboard --logdir \(events.directory)")
+            }
         }
         if !result.unwritten.isEmpty { throw ExitCode(1) }
         return result
+    }
+
+    /// `--tensorboard`'s folder for the overrides: "" for the run folder's own, else DIR made
+    /// absolute (a checkpoint keeps it; a resume may start elsewhere), with an ensemble
+    /// member's own subfolder `member-K` so that TensorBoard shows each member as a run.
+    func tensorboardFolder(member: Int?) -> String? {
+        if tensorboardInRunFolder { return "" }
+        guard let tensorboard else { return nil }
+        if tensorboard.isEmpty { return "" }
+        var folder = URL(fileURLWithPath: tensorboard).standardizedFileURL.path
+        if let member { folder += "/member-\(member)" }
+        return folder
     }
 
     /// The ensemble this command trains: `--seeds N [--bagging]`, else the spec's `ensemble:`
@@ -184,7 +235,8 @@ struct TrainCommand: ParsableCommand {
                 TrainingOptions.Overrides(
                     epochs: epochs, batchSize: settings.batchSize, seed: memberSeed, threads: settings.threads,
                     outputDirectory: (folder.path as NSString).appendingPathComponent("member-\(k + 1)"),
-                    bagging: bagging ? true : nil), printsJSON: false)
+                    bagging: bagging ? true : nil, tensorboard: tensorboardFolder(member: k + 1),
+                    histogramFrequency: histogramFrequency, updateFrequency: updateFrequency), printsJSON: false)
             weights.append(result.weightsPath)
             seeds.append(memberSeed)
         }

@@ -91,6 +91,8 @@ extension Trainer {
         } catch {
             throw ioFailure("a checkpoint must be written to '\(numbered ?? checkpointPath)'", error)
         }
+        // The events up to this state, after it: a kill in between loses them, never repeats them.
+        flushEvents()
     }
 
     /// Deletes all but the newest `keep` numbered checkpoints.

@@ -53,6 +53,10 @@ extension Trainer {
                 backward(run, learningRate: learningRate, layers: layers, epoch: epoch, loss: loss, observer: observer)
                 state.step += 1
                 state.batch += 1
+                if let tensorboard, tensorboard.logsBatch(step: state.step) {
+                    tensorboard.batchFinished(
+                        step: state.step, loss: sums.loss ?? .nan, metrics: sums.values, learningRate: learningRate)
+                }
                 observer.batchFinished(
                     state.batch, of: batches, samples: sums.samples, seconds: (earlier?.seconds ?? 0) + elapsed(),
                     loss: sums.loss ?? .nan, metrics: { sums.values })
@@ -82,6 +86,11 @@ extension Trainer {
             let broken = executor.nonFiniteParameters()
             guard broken.isEmpty else { throw nonFiniteWeights(broken, epoch: epoch) }
             state.history.append(record)
+            if let tensorboard {
+                tensorboard.epochFinished(
+                    record, epoch: epoch, step: state.step,
+                    weights: tensorboard.logsHistograms(epoch: epoch) ? executor.tensors(weightBuffers) : [])
+            }
             state.epoch += 1
             state.batch = 0
             state.partialEpoch = nil
@@ -117,6 +126,8 @@ extension Trainer {
             if let restored { executor.restore(weightBuffers, from: restored) }
             keep(error)
         }
+        // Normally flushed with the final checkpoint already; not when that failed.
+        flushEvents()
         var test: SplitResult?
         if let testFiller, let evaluator {
             evaluator.copyState(from: executor, buffers: evaluatorState)

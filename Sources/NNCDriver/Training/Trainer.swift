@@ -96,6 +96,9 @@ public final class Trainer {
     var unwritten: [Diagnostic] = []
     /// `nnc train --monitor`: per-layer statistics at its report points, into monitor.jsonl.
     public var monitor: TrainingMonitor?
+    /// The TensorBoard event files (`--tensorboard`), opened by `openTensorBoard`; nil after
+    /// one failed to be written (the run goes on, the failure is reported at the end).
+    var tensorboard: TensorBoardLog?
     /// Seconds between the latest-state checkpoints of a run without a `checkpoint:` policy.
     static let checkpointInterval = 5.0
 

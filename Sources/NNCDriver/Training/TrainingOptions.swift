@@ -46,9 +46,16 @@ public struct TrainingOptions: Sendable {
         /// Train on a bootstrap sample of the training data, drawn from the seed (an
         /// ensemble member with `--bagging`); a checkpoint keeps it, so a resume draws the same.
         public var bagging: Bool?
+        /// `--tensorboard [DIR]`: the event files' folder ("": `tensorboard` in the run
+        /// folder); a checkpoint keeps it, so a resume writes on into the same folders.
+        public var tensorboard: String?
+        /// `--histogram-freq` and `--update-freq` (see `TensorBoardLog.Settings`).
+        public var histogramFrequency: Int?
+        public var updateFrequency: Int?
         public init(
             epochs: Int? = nil, batchSize: Int? = nil, seed: UInt64? = nil, threads: Int? = nil,
-            outputDirectory: String? = nil, bagging: Bool? = nil
+            outputDirectory: String? = nil, bagging: Bool? = nil, tensorboard: String? = nil,
+            histogramFrequency: Int? = nil, updateFrequency: Int? = nil
         ) {
             self.epochs = epochs
             self.batchSize = batchSize
@@ -56,13 +63,30 @@ public struct TrainingOptions: Sendable {
             self.threads = threads
             self.outputDirectory = outputDirectory
             self.bagging = bagging
+            self.tensorboard = tensorboard
+            self.histogramFrequency = histogramFrequency
+            self.updateFrequency = updateFrequency
         }
 
         /// These overrides, with `saved`'s filling the ones not given (the folder excepted).
         public func resuming(_ saved: Overrides) -> Overrides {
             Overrides(
                 epochs: epochs ?? saved.epochs, batchSize: batchSize ?? saved.batchSize, seed: seed ?? saved.seed,
-                threads: threads ?? saved.threads, outputDirectory: outputDirectory, bagging: bagging ?? saved.bagging)
+                threads: threads ?? saved.threads, outputDirectory: outputDirectory, bagging: bagging ?? saved.bagging,
+                tensorboard: tensorboard ?? saved.tensorboard,
+                histogramFrequency: histogramFrequency ?? saved.histogramFrequency,
+                updateFrequency: updateFrequency ?? saved.updateFrequency)
+        }
+    }
+
+    /// The TensorBoard event files the run writes, if any: `--tensorboard DIR`, or with no
+    /// DIR `tensorboard` in the run folder; histograms every epoch unless `--histogram-freq`
+    /// says otherwise, batch scalars only with `--update-freq`.
+    public var tensorboard: TensorBoardLog.Settings? {
+        overrides.tensorboard.map {
+            TensorBoardLog.Settings(
+                directory: $0.isEmpty ? outputDirectory + "/tensorboard" : $0,
+                histogramFrequency: overrides.histogramFrequency ?? 1, updateFrequency: overrides.updateFrequency ?? 0)
         }
     }
 

@@ -66,6 +66,12 @@ public struct TrainingSession {
             var notes: [String] = []
             if resume == nil { notes += try Transfer.apply(spec, to: trainer) }
             if let resume { notes += try trainer.resume(from: resume) }
+            try trainer.openTensorBoard()
+            if let settings = trainer.options.tensorboard {
+                notes.append(
+                    "TensorBoard event files in \(settings.directory) (view with: tensorboard --logdir \(settings.directory))"
+                )
+            }
             return TrainingSession(trainer: trainer, warnings: checked.warnings, notes: notes)
         } catch {
             lock.abandon()

@@ -70,6 +70,12 @@ extension TrainingOptions.Overrides {
         if let epochs, epochs < 1 { problems.append("'epochs' is \(epochs): at least 1") }
         if let batchSize, batchSize < 1 { problems.append("'batchSize' is \(batchSize): at least 1") }
         if let threads, !(1...256).contains(threads) { problems.append("'threads' is \(threads): from 1 to 256") }
+        if let histogramFrequency, histogramFrequency < 0 {
+            problems.append("'histogramFrequency' is \(histogramFrequency): at least 0")
+        }
+        if let updateFrequency, updateFrequency < 0 {
+            problems.append("'updateFrequency' is \(updateFrequency): at least 0")
+        }
         return problems
     }
 }
