@@ -593,6 +593,36 @@ extension DiagnosticCode {
                 fixedExample:
                     "input: [4]\nlayers: [{dense: {units: 3, activation: softmax}}]\nloss: sparse_categorical_crossentropy\n"
             )
+        case .unsupportedKerasLayer:
+            return Documentation(
+                explanation:
+                    "`nnc import` turns a Keras model's architecture (model.to_json()) into an nnc spec, layer by layer. A layer kind nnc has no layer for (a Lambda, a custom layer, a second input, a layer called twice) cannot be written, and is reported at its place in the JSON file; nothing is written until every layer imports. Replace the layer in Keras with one nnc has (`nnc schema --reference` lists them), or write that part of the spec by hand.",
+                badExample: "nnc import model.json   # {\"class_name\": \"Lambda\", …}",
+                fixedExample:
+                    "nnc import model.json   # {\"class_name\": \"Activation\", \"config\": {\"activation\": \"relu\"}}",
+                exampleKind: "run")
+        case .unsupportedKerasSetting:
+            return Documentation(
+                explanation:
+                    "A Keras layer nnc has can still use a setting nnc cannot express: channels_first data, a batch normalization over another axis than the last, a recurrent layer that returns its state or runs backwards, a ReLU with a maximum. Importing it without the setting would change the model, so it is refused at the setting's place in the JSON file.",
+                badExample: "nnc import model.json   # Conv2D with \"data_format\": \"channels_first\"",
+                fixedExample: "nnc import model.json   # Conv2D with \"data_format\": \"channels_last\"",
+                exampleKind: "run")
+        case .notAKerasModel:
+            return Documentation(
+                explanation:
+                    "`nnc import` reads the JSON that Keras's model.to_json() writes: class_name Sequential or Functional, with config.layers, and the input's shape (an InputLayer, or the first layer's batch_shape). Another JSON file, or a model built without an input shape, has nothing to import.",
+                badExample: "nnc import weights.json",
+                fixedExample: "nnc import model.json   # open(\"model.json\", \"w\").write(model.to_json())",
+                exampleKind: "run")
+        case .importApproximation:
+            return Documentation(
+                explanation:
+                    "nnc writes Keras's common initializers (Glorot, He, LeCun, uniform, normal, orthogonal, constant), the L1 and L2 regularizers and the max-norm, non-negative and unit-norm constraints. Another one (a truncated normal, variance scaling with custom arguments, a custom class, an activity regularizer) is left out and the layer keeps nnc's default: the architecture and parameter counts are the same, training starts differently. Set an nnc equivalent in the imported spec if it matters.",
+                badExample:
+                    "nnc import model.json   # \"kernel_initializer\": {\"class_name\": \"TruncatedNormal\", …}",
+                fixedExample: "nnc import model.json   # \"kernel_initializer\": {\"class_name\": \"HeNormal\", …}",
+                exampleKind: "run")
         case .scheduleIgnoresRate:
             return Documentation(
                 explanation:

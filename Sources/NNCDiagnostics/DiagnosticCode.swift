@@ -75,6 +75,11 @@ public enum DiagnosticCode: String, Sendable, CaseIterable, Codable {
     case showUndrawableLayer = "E0561"
     case showSampleOutOfRange = "E0562"
 
+    // nnc import
+    case unsupportedKerasLayer = "E0620"
+    case unsupportedKerasSetting = "E0621"
+    case notAKerasModel = "E0622"
+
     // nnc doctor's findings: D01xx the untrained loss, D02xx learning, D03xx gradients and
     // activations, D04xx the data, D05xx settings.
     case doctorInitialLoss = "D0101"
@@ -101,6 +106,7 @@ public enum DiagnosticCode: String, Sendable, CaseIterable, Codable {
     case unusedBlock = "W0201"
     case missingDataFile = "W0202"
     case scheduleIgnoresRate = "W0203"
+    case importApproximation = "W0204"
 
     /// A one-line title, for `nnc explain --list` and docs.
     public var title: String {
@@ -162,6 +168,9 @@ public enum DiagnosticCode: String, Sendable, CaseIterable, Codable {
         case .showUnknownLayer: "`nnc show --layer` names no layer of the model"
         case .showUndrawableLayer: "`nnc show` cannot draw the layer's weights or outputs"
         case .showSampleOutOfRange: "`nnc show activations --sample` is past the end of the split"
+        case .unsupportedKerasLayer: "a Keras layer has no nnc equivalent"
+        case .unsupportedKerasSetting: "a Keras layer's setting has no nnc equivalent"
+        case .notAKerasModel: "the file is not a Keras model's JSON configuration"
         case .batchLargerThanData: "a batch schedule's size is larger than the training data"
         case .doctorInitialLoss: "the untrained model's loss is far from its expected value"
         case .doctorDiverged: "the loss of a single batch diverged at the spec's learning rate"
@@ -185,6 +194,7 @@ public enum DiagnosticCode: String, Sendable, CaseIterable, Codable {
         case .unusedBlock: "a block is defined but never used"
         case .missingDataFile: "a file the spec names (data, transfer weights) does not exist"
         case .scheduleIgnoresRate: "the schedule sets every rate itself: the optimizer's learning_rate is not used"
+        case .importApproximation: "an imported initializer, regularizer or constraint has no nnc spelling"
         }
     }
 
