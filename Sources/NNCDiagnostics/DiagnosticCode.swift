@@ -1,5 +1,5 @@
 /// The catalog of stable diagnostic codes. E01xx syntax, E02xx schema, E03xx shapes and
-/// graph, E04xx limits, E05xx data and runtime, W… warnings, D… `nnc doctor`'s findings. A code never changes meaning;
+/// graph, E04xx limits, E05xx data and runtime, E06xx export, W… warnings, D… `nnc doctor`'s findings. A code never changes meaning;
 /// `nnc explain CODE` prints `explanation` (see `DiagnosticCode+Explanation.swift`).
 public enum DiagnosticCode: String, Sendable, CaseIterable, Codable {
     // Syntax
@@ -68,6 +68,10 @@ public enum DiagnosticCode: String, Sendable, CaseIterable, Codable {
     case noSearchRange = "E0542"
     case tuneFolderMismatch = "E0543"
     case tuneNeedsValidation = "E0544"
+
+    // nnc export
+    case exportUnsupportedLayer = "E0600"
+    case exportUnsupportedOption = "E0601"
 
     // nnc doctor's findings: D01xx the untrained loss, D02xx learning, D03xx gradients and
     // activations, D04xx the data, D05xx settings.
@@ -153,6 +157,8 @@ public enum DiagnosticCode: String, Sendable, CaseIterable, Codable {
         case .tuneFolderMismatch: "a search folder belongs to another spec, search space, seed or setting"
         case .tuneNeedsValidation: "`nnc tune` ranks trials by a validation metric the spec does not have"
         case .batchLargerThanData: "a batch schedule's size is larger than the training data"
+        case .exportUnsupportedLayer: "a layer kind has no form in the export format"
+        case .exportUnsupportedOption: "a layer's option has no form in the export format"
         case .doctorInitialLoss: "the untrained model's loss is far from its expected value"
         case .doctorDiverged: "the loss of a single batch diverged at the spec's learning rate"
         case .doctorCannotOverfit: "the model cannot learn a single batch by heart"

@@ -13,7 +13,7 @@ struct NNC: ParsableCommand {
             CheckCommand.self, SummaryCommand.self, TrainCommand.self, EvalCommand.self, PredictCommand.self,
             ScheduleCommand.self,
             PlanCommand.self, GradcheckCommand.self, SchemaCommand.self, ExplainCommand.self, PuzzleCommand.self,
-            BenchCommand.self, DoctorCommand.self, LRFindCommand.self, TuneCommand.self,
+            BenchCommand.self, DoctorCommand.self, LRFindCommand.self, TuneCommand.self, ExportCommand.self,
         ])
 
     /// ArgumentParser calls a mistyped subcommand an "unexpected argument"; name it and the
