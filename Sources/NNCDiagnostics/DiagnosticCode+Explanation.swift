@@ -414,16 +414,8 @@ extension DiagnosticCode {
         case .exportUnsupportedLayer:
             return Documentation(
                 explanation:
-                    "`nnc export --format onnx` writes each layer as ONNX operators; a layer kind nnc does not yet write as ONNX operators (multi_head_attention; simple_rnn, lstm, gru and bidirectional) is refused, located at the layer and naming it, and nothing is written. Every refused layer of the model is listed at once. Export a model without the layer, or keep the model in nnc and share its weights as the run's safetensors file. `nnc explain E0600` and the README's \"Export to ONNX\" list the refused kinds.",
-                badExample:
-                    "nnc export model.yaml --format onnx   # layers: [..., {multi_head_attention: {heads: 2, key_dim: 8}}, ...]",
-                fixedExample: "nnc export model.yaml --format onnx   # layers: [..., {dense: {units: 16}}, ...]",
-                exampleKind: "run")
-        case .exportUnsupportedOption:
-            return Documentation(
-                explanation:
-                    "The layer's kind exports to ONNX, but one of its settings has no ONNX form: an average pool that counts padding (count_padding: true) and rounds its output size up (ONNX would count the extra cells too), a recurrent layer whose activation ONNX's LSTM, GRU and RNN operators do not offer (selu, swish, mish), or a recurrent layer that a padding mask reaches (an embedding's padding_index: ONNX's recurrent operators take sequence lengths, not masks). The error is located at the layer and names the setting; change it and train again to export.",
-                badExample: "nnc export model.yaml --format onnx   # lstm: {units: 32, activation: swish}",
+                    "`nnc export --format onnx` writes each layer as ONNX operators. Every layer kind nnc compiles has an ONNX form, but some settings have none: a recurrent layer whose activation ONNX's LSTM, GRU and RNN operators do not offer (selu, swish, mish), a recurrent or attention layer that a padding mask reaches (an embedding's padding_index: ONNX's recurrent operators take sequence lengths, not masks), an average pool that counts padding (count_padding: true) and rounds its output size up (ONNX would count the extra cells too). The error is located at the layer and names it, its kind and the setting; every such layer of the model is listed at once, and nothing is written. Change the setting and train again to export.",
+                badExample: "nnc export model.yaml --format onnx   # lstm: {units: 32, activation: selu}",
                 fixedExample: "nnc export model.yaml --format onnx   # lstm: {units: 32, activation: tanh}",
                 exampleKind: "run")
         case .doctorInitialLoss:

@@ -71,7 +71,6 @@ public enum DiagnosticCode: String, Sendable, CaseIterable, Codable {
 
     // nnc export
     case exportUnsupportedLayer = "E0600"
-    case exportUnsupportedOption = "E0601"
 
     // nnc doctor's findings: D01xx the untrained loss, D02xx learning, D03xx gradients and
     // activations, D04xx the data, D05xx settings.
@@ -157,8 +156,7 @@ public enum DiagnosticCode: String, Sendable, CaseIterable, Codable {
         case .tuneFolderMismatch: "a search folder belongs to another spec, search space, seed or setting"
         case .tuneNeedsValidation: "`nnc tune` ranks trials by a validation metric the spec does not have"
         case .batchLargerThanData: "a batch schedule's size is larger than the training data"
-        case .exportUnsupportedLayer: "a layer kind has no form in the export format"
-        case .exportUnsupportedOption: "a layer's option has no form in the export format"
+        case .exportUnsupportedLayer: "a layer, or one of its settings, has no form in the export format"
         case .doctorInitialLoss: "the untrained model's loss is far from its expected value"
         case .doctorDiverged: "the loss of a single batch diverged at the spec's learning rate"
         case .doctorCannotOverfit: "the model cannot learn a single batch by heart"

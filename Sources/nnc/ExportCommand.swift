@@ -11,7 +11,7 @@ struct ExportCommand: ParsableCommand {
             Writes the inference graph (dropout left out, batchnorm folded into a scale and shift) with \
             the trained weights and the run's input preprocessing, opset \(ONNXExport.opset), a symbolic \
             batch dimension N, nodes named after the spec's layers. A layer that cannot be exported is \
-            refused with an error located at it (E0600, E0601), and nothing is written.
+            refused with an error located at it (E0600), and nothing is written.
             """)
 
     @Argument(help: "The model file the weights were trained with.")

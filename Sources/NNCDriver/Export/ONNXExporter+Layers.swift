@@ -32,7 +32,7 @@ extension ONNXExporter {
                 refuse(
                     node,
                     "an average that counts padding (count_padding: true) and rounds up has no ONNX AveragePool: ONNX would count the extra cells",
-                    option: true, help: "use count_padding: false, or a pool whose windows tile the input")
+                    help: "use count_padding: false, or a pool whose windows tile the input")
                 y = input(node)
             } else {
                 y = pool(node, "AveragePool", p.window, countPadding: p.countPadding)
@@ -93,9 +93,8 @@ extension ONNXExporter {
         case .embedding:
             y = writer.op("Gather", [initializer(node, "embeddings"), input(node)], name: "\(name)/Gather")
         case .simpleRNN, .lstm, .gru, .bidirectional:
-            refuse(
-                node, "recurrent layers are not exported yet", help: "export a model without recurrent layers")
-            y = input(node)
+            // A refused layer passes its input on (nothing is written then).
+            y = recurrent(node) ?? input(node)
         case .add:
             y = writer.op("Sum", node.inputs.indices.map { input(node, $0) }, name: "\(name)/Sum")
         case .subtract:
@@ -114,11 +113,8 @@ extension ONNXExporter {
             y = writer.op(
                 "Concat", node.inputs.indices.map { input(node, $0) }, name: "\(name)/Concat",
                 [ONNXAttribute.int("axis", axis)])
-        case .multiHeadAttention:
-            refuse(
-                node, "attention is not exported yet",
-                help: "export a model without multi_head_attention, or save its weights as safetensors")
-            y = input(node)
+        case .multiHeadAttention(let m):
+            y = attention(node, m) ?? input(node)
         case .positionEmbedding:
             // The first T rows of the table, T the input's (static) steps.
             let steps = inputShape(node)[0]

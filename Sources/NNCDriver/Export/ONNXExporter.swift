@@ -73,11 +73,11 @@ struct ONNXExporter {
         return t
     }
 
-    /// Refuses `node`: its kind (or `what` of it) has no ONNX form here.
-    mutating func refuse(_ node: Node, _ why: String, option: Bool = false, help: String) {
+    /// Refuses `node`: its kind, or `why` (one of its settings), has no ONNX form here.
+    mutating func refuse(_ node: Node, _ why: String, help: String) {
         refusals.append(
             Diagnostic.error(
-                option ? .exportUnsupportedOption : .exportUnsupportedLayer,
+                .exportUnsupportedLayer,
                 "layer '\(node.name)' (\(node.op.kind.rawValue)) cannot be exported to ONNX: \(why)",
                 at: node.location, label: "no ONNX form", help: help))
     }
