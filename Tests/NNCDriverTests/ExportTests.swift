@@ -99,8 +99,8 @@ import Testing
     }
 
     /// Specs beyond the bundled models, for what they do not use: every recurrent cell,
-    /// activation and merge of ONNX's recurrent operators, and the image layers' forms. Their
-    /// outputs are linear, so a wrong element anywhere moves them.
+    /// activation and merge of ONNX's recurrent operators, the image layers' forms, attention
+    /// and the 1-D layers. Their outputs are linear, so a wrong element anywhere moves them.
     static let variants: [(name: String, range: ClosedRange<Double>, yaml: String)] = [
         (
             "recurrent", -2...2,
@@ -185,6 +185,30 @@ import Testing
               train: {generate: {adding: {length: 6, samples: 64}}}
             """
         ),
+        (
+            "sequences", -2...2,
+            """
+            input: [12, 2]
+            layers:
+              - conv1d: {filters: 4, kernel: 3, stride: 2, dilation: 1, padding: same, activation: {swish: {beta: 1.5, learnable: true}}, name: a}
+              - maxpool1d: {pool: 3, stride: 1, padding: same, name: b}
+              - avgpool1d: {pool: 3, stride: 1, padding: same, count_padding: true, inputs: a, name: c}
+              - add: {inputs: [b, c]}
+              - conv1d: {filters: 3, kernel: 2, dilation: 2, padding: causal, activation: tanh}
+              - softmax: {name: s}
+              - global_maxpool1d: {keepdims: true, name: g}
+              - flatten: {name: f}
+              - global_avgpool: {inputs: s, name: h}
+              - concat: {inputs: [f, h]}
+              - dense: 1
+            init: {weights: {normal: [0, 0.7]}, bias: {normal: [0, 0.3]}}
+            loss: mse
+            optimizer: {adam: 0.01}
+            train: {epochs: 1, batch_size: 16, seed: 1}
+            data:
+              train: {generate: {adding: {length: 12, samples: 64}}}
+            """
+        ),
     ]
 
     @Test(arguments: variants.indices)
@@ -239,6 +263,20 @@ import Testing
               train: {generate: {reverse: {length: 8, samples: 64}}}
             """,
             "multi_head_attention", "a padding mask (an embedding's padding_index) reaches it"
+        ),
+        (
+            """
+            input: [12, 2]
+            layers:
+              - avgpool1d: {pool: 3, stride: 2, rounding: ceil, count_padding: true}
+              - flatten
+              - dense: 1
+            loss: mse
+            train: {batch_size: 16}
+            data:
+              train: {generate: {adding: {length: 12, samples: 64}}}
+            """,
+            "avgpool1d", "an average that counts padding (count_padding: true) and rounds up"
         ),
     ]
 

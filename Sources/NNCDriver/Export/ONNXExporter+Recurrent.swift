@@ -7,8 +7,8 @@ import NNCGraph
 /// [dirs, gates·u, F] and R [dirs, gates·u, u], transposed and with the gate blocks reordered:
 /// Keras's LSTM gates i, f, c, o are ONNX's i, o, f, c; GRU's z, r, h are the same in both.
 /// ONNX's B [dirs, 2·gates·u] holds the input bias then the recurrent bias: one bias row
-/// goes to the first and zeros to the second, two rows (gru with reset_after, PyTorch's
-/// convention) to both. reset_after is ONNX's linear_before_reset = 1. A bidirectional
+/// goes to the first and zeros to the second, two rows (gru with reset_after) to
+/// both. reset_after is ONNX's linear_before_reset = 1. A bidirectional
 /// layer is one operator with direction bidirectional, its two outputs merged as nnc does
 /// (concat forward then backward, or sum, mul, ave).
 extension ONNXExporter {
