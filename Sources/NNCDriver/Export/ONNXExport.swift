@@ -75,7 +75,8 @@ public enum ONNXExport {
         file.opsetImport = [opset]
         file.producerName = "nnc"
         file.producerVersion = producerVersion
-        file.docString = "\(graph.name), exported by nnc from \(session.spec.file) with \(session.weightsPath)"
+        file.docString =
+            "\(graph.name), exported by nnc from \(session.spec.file?.path ?? "the spec") with \(session.weightsPath)"
         file.graph = onnxGraph
 
         let path = output ?? (session.weightsPath as NSString).deletingLastPathComponent + "/model.onnx"
