@@ -439,6 +439,13 @@ extension DiagnosticCode {
                     "train: {epochs: 10, batch_size: 32, batch_schedule: {epochs: [5], sizes: [4096]}}   # 96 training samples",
                 fixedExample: "train: {epochs: 10, batch_size: 32, batch_schedule: {epochs: [5], sizes: [96]}}",
                 exampleKind: "run")
+        case .exportUnsupportedLayer:
+            return Documentation(
+                explanation:
+                    "`nnc export --format onnx` writes each layer as ONNX operators. Every layer kind nnc compiles has an ONNX form, but some settings have none: a recurrent layer whose activation ONNX's LSTM, GRU and RNN operators do not offer (selu, swish, mish), a recurrent or attention layer that a padding mask reaches (an embedding's padding_index: ONNX's recurrent operators take sequence lengths, not masks), an average pool that counts padding (count_padding: true) and rounds its output size up (ONNX would count the extra cells too). The error is located at the layer and names it, its kind and the setting; every such layer of the model is listed at once, and nothing is written. Change the setting and train again to export.",
+                badExample: "nnc export model.yaml --format onnx   # lstm: {units: 32, activation: selu}",
+                fixedExample: "nnc export model.yaml --format onnx   # lstm: {units: 32, activation: tanh}",
+                exampleKind: "run")
         case .doctorInitialLoss:
             return Documentation(
                 explanation:

@@ -1,5 +1,5 @@
 /// The catalog of stable diagnostic codes. E01xx syntax, E02xx schema, E03xx shapes and
-/// graph, E04xx limits, E05xx data and runtime, W… warnings, D… `nnc doctor`'s findings. A code never changes meaning;
+/// graph, E04xx limits, E05xx data and runtime, E06xx export, W… warnings, D… `nnc doctor`'s findings. A code never changes meaning;
 /// `nnc explain CODE` prints `explanation` (see `DiagnosticCode+Explanation.swift`).
 public enum DiagnosticCode: String, Sendable, CaseIterable, Codable {
     // Syntax
@@ -74,6 +74,9 @@ public enum DiagnosticCode: String, Sendable, CaseIterable, Codable {
     case showUnknownLayer = "E0560"
     case showUndrawableLayer = "E0561"
     case showSampleOutOfRange = "E0562"
+
+    // nnc export
+    case exportUnsupportedLayer = "E0600"
 
     // nnc import
     case unsupportedKerasLayer = "E0620"
@@ -172,6 +175,7 @@ public enum DiagnosticCode: String, Sendable, CaseIterable, Codable {
         case .unsupportedKerasSetting: "a Keras layer's setting has no nnc equivalent"
         case .notAKerasModel: "the file is not a Keras model's JSON configuration"
         case .batchLargerThanData: "a batch schedule's size is larger than the training data"
+        case .exportUnsupportedLayer: "a layer, or one of its settings, has no form in the export format"
         case .doctorInitialLoss: "the untrained model's loss is far from its expected value"
         case .doctorDiverged: "the loss of a single batch diverged at the spec's learning rate"
         case .doctorCannotOverfit: "the model cannot learn a single batch by heart"

@@ -14,7 +14,7 @@ struct NNC: ParsableCommand {
             ScheduleCommand.self,
             PlanCommand.self, GradcheckCommand.self, SchemaCommand.self, ExplainCommand.self, PuzzleCommand.self,
             BenchCommand.self, DoctorCommand.self, LRFindCommand.self, TuneCommand.self, ShowCommand.self,
-            ImportCommand.self,
+            ImportCommand.self, ExportCommand.self,
         ])
 
     /// ArgumentParser calls a mistyped subcommand an "unexpected argument"; name it and the

@@ -266,10 +266,15 @@ import Testing
             train: {validation_split: 0.1}
             data:
               train: {path: iris.csv, images: x}
-              validation: {images: a-ubyte}
+              validation: {format: idx, images: a-ubyte}
+              test: {images: faces}
             """)
+        // `images` without `labels` is an image folder, whose model input must be [h, w, channels].
         #expect(
-            codes(diagnostics) == ["E0310@3:7", "E0206@4:27", "W0202@6:17", "E0206@6:35", "E0205@7:15", "W0202@7:24"])
+            codes(diagnostics) == [
+                "E0310@3:7", "E0206@4:27", "W0202@6:17", "E0206@6:35", "E0205@7:15", "W0202@7:37", "E0306@8:18",
+                "W0202@8:18",
+            ])
         let (_, sparse) = check(
             """
             input: [4]

@@ -79,7 +79,7 @@ import Testing
             """
               train: {format: tokens}
               validation: {label_column: 2}
-              test: {images: a.idx}
+              test: {format: npy, images: a.idx}
               test_split: 2
               preprocess: {classes: x, standardize: 3}
               augment: {flip: sideways, shift: -1}

@@ -42,6 +42,7 @@ import Testing
         Pinned(file: "nielsen_cnn", total: 1_672_570, trainable: 1_672_570, nonTrainable: 0),
         Pinned(file: "resnet_block", total: 25_018, trainable: 24_666, nonTrainable: 352, pytorch: 24_666),
         Pinned(file: "se_cnn", total: 21_042, trainable: 21_042, nonTrainable: 0),
+        Pinned(file: "lfw_faces_cnn", total: 5_490, trainable: 5_490, nonTrainable: 0),
         Pinned(file: "snn_mlp", total: 26_122, trainable: 26_122, nonTrainable: 0),
         Pinned(file: "stacked_lstm_layernorm", total: 57_610, trainable: 57_610, nonTrainable: 0, pytorch: 58_122),
         Pinned(file: "transformer_reverse", total: 9_515, trainable: 9_515, nonTrainable: 0),

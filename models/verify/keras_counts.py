@@ -56,6 +56,8 @@ def se_cnn():
     y=L.MaxPooling2D(2)(y); y=L.Flatten()(y); y=L.Dense(10,activation='softmax')(y)
     return keras.Model(x,y)
 M['se_cnn']=se_cnn()
+M['lfw_faces_cnn']=seq((25,25,1),L.Conv2D(16,4,activation='relu'),L.MaxPooling2D(2),L.Conv2D(32,3,activation='relu'),
+                      L.MaxPooling2D(3),L.Flatten(),L.Dropout(0.25),L.Dense(2,activation='softmax'))
 M['imdb_text_cnn']=seq((400,),L.Embedding(5000,50),L.Dropout(0.2),L.Conv1D(250,3,activation='relu'),L.GlobalMaxPooling1D(),
                       L.Dense(250,activation='relu'),L.Dropout(0.2),L.Dense(1,activation='sigmoid'))
 def unet_small():

@@ -1,0 +1,62 @@
+import ArgumentParser
+import Foundation
+import NNCDriver
+import NNCSpec
+
+struct ExportCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "export",
+        abstract: "Export the trained model's inference graph with its weights to another format: ONNX.",
+        discussion: """
+            Writes the inference graph (dropout left out, batchnorm folded into a scale and shift) with \
+            the trained weights and the run's input preprocessing, opset \(ONNXExport.opset), a symbolic \
+            batch dimension N, nodes named after the spec's layers. A layer that cannot be exported is \
+            refused with an error located at it (E0600), and nothing is written.
+            """)
+
+    @Argument(help: "The model file the weights were trained with.")
+    var model: String
+
+    @Option(help: "The format to write: onnx.")
+    var format: Format
+
+    enum Format: String, ExpressibleByArgument, CaseIterable { case onnx }
+
+    @Option(help: "The weights file (default: runs/<model>/weights.safetensors, or train.checkpoint.dir).")
+    var weights: String?
+
+    @Option(name: .customLong("run"), help: "A run folder (nnc train --out) whose weights.safetensors to export.")
+    var runFolder: String?
+
+    @Option(name: .shortAndLong, help: "The file to write (default: model.onnx beside the weights).")
+    var output: String?
+
+    func validate() throws {
+        if weights != nil, runFolder != nil {
+            throw ValidationError("give --weights or --run, not both: --run DIR exports DIR/weights.safetensors")
+        }
+    }
+
+    func run() throws {
+        do throws(TrainingFailure) {
+            let file = weights ?? runFolder.map { ($0 as NSString).appendingPathComponent("weights.safetensors") }
+            let summary = try ONNXExport.export(
+                model: model, weights: file, output: output, producerVersion: Version.number)
+            func shape(_ dims: [Int]) -> String { "[" + (["N"] + dims.map(String.init)).joined(separator: ", ") + "]" }
+            print(
+                "wrote \(summary.path): ONNX opset \(ONNXExport.opset), \(summary.nodes.grouped) nodes, \(summary.parameters.grouped) parameters"
+            )
+            print("  input  '\(summary.input)' \(shape(summary.inputShape))")
+            print("  output '\(summary.output)' \(shape(summary.outputShape))")
+            if !summary.preprocessing.isEmpty {
+                print("  preprocessing in the graph: \(summary.preprocessing.joined(separator: ", "))")
+            }
+            if !summary.dropped.isEmpty {
+                print("  left out (inference): \(summary.dropped.joined(separator: ", "))")
+            }
+        } catch {
+            Terminal.report(error.diagnostics)
+            throw ExitCode(1)
+        }
+    }
+}
