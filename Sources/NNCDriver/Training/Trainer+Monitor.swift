@@ -14,24 +14,36 @@ extension Trainer {
     }
 
     /// A step's backward pass and updates; with `layers` (a watched forward), one instruction at a
-    /// time, and the monitor's report of the step recorded, printed and written.
+    /// time, and the monitor's report of the step recorded, printed and written. With
+    /// `keepingGradients` (TensorBoard's histogram epochs), also one instruction at a time,
+    /// returning each trainable tensor's gradient, named as its weights are ("dense.kernel").
+    @discardableResult
     func backward(
         _ run: Executor, learningRate: Double, layers: [Doctor.LayerStatistics]?, epoch: Int, loss: Double,
-        observer: TrainingObserver
-    ) {
-        guard let layers, let monitor else {
+        observer: TrainingObserver, keepingGradients: Bool = false
+    ) -> [SafeTensors.Tensor] {
+        let monitored = layers != nil && monitor != nil
+        guard monitored || keepingGradients else {
             run.runBackward(learningRate: Float(learningRate))
-            return
+            return []
         }
         let tensors = run.plan.parameters.filter { $0.trainable && $0.initializer != nil }
-        let before = tensors.map { run.read($0.buffer) }
-        let gradients = Examination.backward(run, learningRate: Float(learningRate))
+        let before = monitored ? tensors.map { run.read($0.buffer) } : []
+        let gradients = Examination.gradients(run, learningRate: Float(learningRate))
+        let kept =
+            keepingGradients
+            ? tensors.compactMap { binding in
+                binding.gradient.flatMap { gradients[$0] }.map {
+                    SafeTensors.Tensor(name: run.plan[binding.buffer].name, shape: binding.shape, values: $0)
+                }
+            } : []
+        guard let layers, let monitor else { return kept }
         var sums: [String: (weight: Double, gradient: Double, change: Double)] = [:]
         for (binding, old) in zip(tensors, before) {
             let new = run.read(binding.buffer)
             var s = sums[binding.layer] ?? (0, 0, 0)
-            s.weight += old.reduce(0) { $0 + Double($1) * Double($1) }
-            s.gradient += binding.gradient.flatMap { gradients[$0] }.map { $0 * $0 } ?? 0
+            s.weight += Self.sumOfSquares(old)
+            s.gradient += binding.gradient.flatMap { gradients[$0] }.map(Self.sumOfSquares) ?? 0
             s.change += zip(new, old).reduce(0) { $0 + Double($1.0 - $1.1) * Double($1.0 - $1.1) }
             sums[binding.layer] = s
         }
@@ -52,7 +64,10 @@ extension Trainer {
         monitor.record(report)
         observer.note(report.text)
         optional("the monitor log", "monitor.jsonl", Data(monitor.lines.joined().utf8))
+        return kept
     }
+
+    static func sumOfSquares(_ values: [Float]) -> Double { values.reduce(0) { $0 + Double($1) * Double($1) } }
 
     /// A resumed run's monitor keeps the reports its earlier part wrote.
     func resumeMonitorLog() {
