@@ -285,7 +285,8 @@ extension Examination {
         values.reduce(0) { $0 + Double($1) * Double($1) }.squareRoot()
     }
 
-    /// Mean, standard deviation, and the dead or saturated fraction a node's activation has.
+    /// Mean, standard deviation, the dead or saturated fraction, the zeros and the histogram of a
+    /// node's activation.
     static func statistics(of node: Node, _ values: [Float], shape: [Int], logits: Bool) -> Doctor.LayerStatistics {
         let n = Double(max(values.count, 1))
         let mean = values.reduce(0) { $0 + Double($1) } / n
@@ -309,6 +310,7 @@ extension Examination {
         }
         return Doctor.LayerStatistics(
             layer: node.name, activation: logits ? "logits" : node.op.activation?.name ?? node.typeName, mean: mean,
-            std: variance.squareRoot(), deadFraction: dead, saturatedFraction: saturated)
+            std: variance.squareRoot(), deadFraction: dead, saturatedFraction: saturated,
+            zeroFraction: Double(values.filter { $0 == 0 }.count) / n, histogram: ValueHistogram(values))
     }
 }

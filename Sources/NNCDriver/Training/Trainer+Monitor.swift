@@ -39,11 +39,14 @@ extension Trainer {
             } : []
         guard let layers, let monitor else { return kept }
         var sums: [String: (weight: Double, gradient: Double, change: Double)] = [:]
+        var gradientValues: [String: [Float]] = [:]
         for (binding, old) in zip(tensors, before) {
             let new = run.read(binding.buffer)
             var s = sums[binding.layer] ?? (0, 0, 0)
             s.weight += Self.sumOfSquares(old)
-            s.gradient += binding.gradient.flatMap { gradients[$0] }.map(Self.sumOfSquares) ?? 0
+            let gradient = binding.gradient.flatMap { gradients[$0] } ?? []
+            s.gradient += Self.sumOfSquares(gradient)
+            gradientValues[binding.layer, default: []] += gradient
             s.change += zip(new, old).reduce(0) { $0 + Double($1.0 - $1.1) * Double($1.0 - $1.1) }
             sums[binding.layer] = s
         }
@@ -53,10 +56,13 @@ extension Trainer {
             let weight = s.weight.squareRoot()
             let ratio = weight > 0 ? s.change.squareRoot() / weight : nil
             let output = outputs[node.name]
+            let g = Self.moments(gradientValues[node.name] ?? [])
             return TrainingMonitor.Layer(
-                layer: node.name, weight_norm: weight, gradient_norm: s.gradient.squareRoot(), update_ratio: ratio,
+                layer: node.name, weight_norm: weight, gradient_norm: s.gradient.squareRoot(), gradient_mean: g.mean,
+                gradient_std: g.std, gradient_zero_fraction: g.zeros, update_ratio: ratio,
                 flag: TrainingMonitor.flag(ratio), activation: output?.activation, mean: output?.mean,
-                std: output?.std, dead_fraction: output?.deadFraction, saturated_fraction: output?.saturatedFraction)
+                std: output?.std, dead_fraction: output?.deadFraction, saturated_fraction: output?.saturatedFraction,
+                zero_fraction: output?.zeroFraction, histogram: output?.histogram)
         }
         let report = TrainingMonitor.Report(
             epoch: epoch + 1, step: state.step, batch: state.batch, loss: loss, learning_rate: learningRate,
@@ -65,6 +71,14 @@ extension Trainer {
         observer.note(report.text)
         optional("the monitor log", "monitor.jsonl", Data(monitor.lines.joined().utf8))
         return kept
+    }
+
+    /// Mean, standard deviation and the fraction of exact zeros of `values` (0 for none).
+    static func moments(_ values: [Float]) -> (mean: Double, std: Double, zeros: Double) {
+        let n = Double(max(values.count, 1))
+        let mean = values.reduce(0) { $0 + Double($1) } / n
+        let variance = values.reduce(0) { $0 + (Double($1) - mean) * (Double($1) - mean) } / n
+        return (mean, variance.squareRoot(), Double(values.filter { $0 == 0 }.count) / n)
     }
 
     static func sumOfSquares(_ values: [Float]) -> Double { values.reduce(0) { $0 + Double($1) * Double($1) } }
