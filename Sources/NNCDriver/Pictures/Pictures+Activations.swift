@@ -7,8 +7,8 @@ import NNCRuntime
 extension Pictures {
     /// One sample of the spec's data (the test split, else validation, else train, split as
     /// training split it) or of an `--input` file run through the trained model, and a layer's
-    /// output drawn: feature
-    /// maps [H, W, C] as C gray tiles, a vector as a strip, a sequence [T, F] as a heat map.
+    /// output drawn: feature maps [H, W, C] as C gray tiles, a vector as a strip, a sequence
+    /// [T, F] as a heat map.
     /// Default normalization: each tile's own min–max.
     public static func activations(model: String, settings: Settings) throws(TrainingFailure) -> Picture {
         let loaded = try load(model: model, settings: settings)
@@ -27,7 +27,7 @@ extension Pictures {
                         ?? session.spec.data?.valueLocation(split) ?? session.spec.data?.location
                         ?? session.spec.inputLocation,
                     help: dataset.count == 0
-                        ? "give a file with samples" : "choose --sample from 0 to \(dataset.count - 1)")
+                        ? "give a file that holds samples" : "choose --sample from 0 to \(dataset.count - 1)")
             ])
         }
         let run = loaded.executor

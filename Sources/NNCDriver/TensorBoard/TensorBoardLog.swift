@@ -20,7 +20,7 @@ public final class TensorBoardLog {
     public struct Settings: Sendable, Equatable {
         /// The log folder (`train/` and `validation/` go inside).
         public var directory: String
-        /// Epochs between weight histograms (0: none), Keras's `histogram_freq`.
+        /// Epochs between weight and gradient histograms and first-layer images (0: none), Keras's `histogram_freq`.
         public var histogramFrequency: Int
         /// Optimizer steps between batch-level scalars (0: none, Keras's `update_freq='epoch'`).
         public var updateFrequency: Int
@@ -41,7 +41,7 @@ public final class TensorBoardLog {
     /// Whether optimizer step `step` (1-based) writes batch-level scalars.
     func logsBatch(step: Int) -> Bool { settings.updateFrequency > 0 && step % settings.updateFrequency == 0 }
 
-    /// Whether 0-based `epoch` writes weight histograms.
+    /// Whether 0-based `epoch` writes histograms and the first layer's image.
     func logsHistograms(epoch: Int) -> Bool {
         settings.histogramFrequency > 0 && epoch % settings.histogramFrequency == 0
     }

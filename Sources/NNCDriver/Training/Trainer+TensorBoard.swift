@@ -47,7 +47,7 @@ extension Trainer {
                 TrainingFailure([
                     Diagnostic.error(
                         .unwritableEventFiles,
-                        "the TensorBoard image of layer '\(node.name)''s weights cannot be encoded: \(error.description)",
+                        "the TensorBoard image of the weights of layer '\(node.name)' cannot be encoded: \(error.description)",
                         at: SourceLocation(file: spec.file, line: 0, column: 0),
                         help: error.libraryMissing
                             ? "install libpng (Debian and Ubuntu: apt-get install libpng16-16)" : nil)
