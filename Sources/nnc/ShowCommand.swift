@@ -43,10 +43,11 @@ struct PictureOptions: ParsableArguments {
         try OptionChecks.check(threads, "threads", in: OptionChecks.threads)
     }
 
-    func settings(sample: Int = 0) -> Pictures.Settings {
+    func settings(sample: Int = 0, input: String? = nil) -> Pictures.Settings {
         Pictures.Settings(
             weights: weights ?? run.map { ($0 as NSString).appendingPathComponent("weights.safetensors") },
-            layer: layer, normalization: normalize, sample: sample, threads: OptionChecks.threads(threads))
+            layer: layer, normalization: normalize, sample: sample, threads: OptionChecks.threads(threads),
+            input: input)
     }
 
     /// Draws with `make`, writes the PNG and prints what was drawn; diagnostics on stderr, exit 1.
@@ -94,7 +95,9 @@ struct ShowActivations: ParsableCommand {
         abstract: "Draw a layer's outputs for one sample of the spec's data through the trained model.",
         discussion: """
             The sample (--sample, from 0) comes from the test split, else the validation split, else the \
-            training split, prepared as training prepared it. The layer (default: the first layer with \
+            training split, prepared as training prepared it; with --input FILE, from a file of inputs only \
+            (IDX or NPY images, or a CSV whose every column is a feature), read and prepared as \
+            `nnc predict --input` reads it. The layer (default: the first layer with \
             trainable weights, the first hidden layer) is drawn from its output: feature maps [H, W, C] as C \
             gray tiles, a vector as a strip, a sequence as a heat map. Default normalization: tile (each \
             feature map's own min–max). Exit status: 0 drawn, 1 spec, data, weights or layer errors, 64 usage \
@@ -103,8 +106,12 @@ struct ShowActivations: ParsableCommand {
 
     @OptionGroup var options: PictureOptions
 
-    @Option(help: "The sample to run, numbered from 0 in its split.")
+    @Option(help: "The sample to run, numbered from 0 in its split (or in the --input file).")
     var sample = 0
+
+    @Option(
+        help: "A file of inputs to take the sample from, as `nnc predict --input` reads it (default: the spec's data).")
+    var input: String?
 
     func validate() throws {
         try OptionChecks.check(sample, "sample", in: 0...OptionChecks.specInteger.upperBound)
@@ -112,7 +119,8 @@ struct ShowActivations: ParsableCommand {
 
     func run() throws {
         try options.draw { () throws(TrainingFailure) in
-            try Pictures.activations(model: options.model.model, settings: options.settings(sample: sample))
+            try Pictures.activations(
+                model: options.model.model, settings: options.settings(sample: sample, input: input))
         }
     }
 }

@@ -81,7 +81,7 @@ struct TrainCommand: ParsableCommand {
     @Option(
         name: .customLong("tensorboard"),
         help: ArgumentHelp(
-            "Write TensorBoard event files (scalars, weight histograms) into DIR/train and DIR/validation, as Keras's TensorBoard callback does; DIR may be left out: 'tensorboard' in the run folder.",
+            "Write TensorBoard event files (scalars, weight and gradient histograms, the first layer's weights as an image) into DIR/train and DIR/validation, as Keras's TensorBoard callback does; DIR may be left out: 'tensorboard' in the run folder.",
             valueName: "dir"))
     var tensorboard: String?
 
@@ -92,7 +92,7 @@ struct TrainCommand: ParsableCommand {
     @Option(
         name: .customLong("histogram-freq"),
         help: ArgumentHelp(
-            "With --tensorboard: epochs between weight histograms, 0 for none (default 1; Keras's histogram_freq).",
+            "With --tensorboard: epochs between weight and gradient histograms and first-layer images, 0 for none (default 1; Keras's histogram_freq).",
             valueName: "k"))
     var histogramFrequency: Int?
 

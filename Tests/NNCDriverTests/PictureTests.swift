@@ -207,6 +207,24 @@ import Testing
             #expect(levels.contains([0, 0, 0]) && levels.contains([255, 255, 255]), "feature map \(tile)")
             #expect(levels.allSatisfy { $0[0] == $0[1] && $0[1] == $0[2] }, "gray")
         }
+        // The same digit read from a file of inputs, as `nnc predict --input` reads it: the same picture.
+        let images = "models/data/mnist5k-test-images-idx3-ubyte.gz"
+        let fromFile = try Binary.run([
+            "show", "activations", "models/lenet5.yaml", "--run", out, "--input", images, "--sample", "3", "-o",
+            s.path("b.png"), "--format", "json",
+        ])
+        try #require(fromFile.status == 0, "\(fromFile.stderr)")
+        let fileSample = try #require(try Self.json(fromFile)["sample"] as? [String: Any])
+        #expect(fileSample["split"] as? String == "input" && fileSample["file"] as? String == images)
+        #expect(fileSample["index"] as? Int == 3 && fileSample["count"] as? Int == 1000 && fileSample["label"] == nil)
+        #expect(
+            try Data(contentsOf: URL(fileURLWithPath: s.path("b.png"))) == Data(contentsOf: URL(fileURLWithPath: png)))
+        let fileText = try Binary.run([
+            "show", "activations", "models/lenet5.yaml", "--run", out, "--input", images, "--sample", "7", "-o",
+            s.path("c.png"),
+        ])
+        #expect(fileText.stdout.contains("sample 7 of 1000 in \(images)\n"), "\(fileText.stdout)")
+
         let strip = try Binary.run([
             "show", "activations", "models/lenet5.yaml", "--run", out, "--layer", "dense_2", "-o", png,
         ])
@@ -222,6 +240,12 @@ import Testing
         try fails(["weights", lenet, "--run", out, "--layer", "conv2d_9"], "[E0560]", "did you mean 'conv2d_1'?")
         try fails(["weights", lenet, "--run", out, "--layer", "maxpool2d"], "[E0561]", "it has no kernel")
         try fails(["activations", lenet, "--run", out, "--sample", "1000"], "[E0562]", "which has 1000 samples")
+        try fails(
+            ["activations", lenet, "--run", out, "--input", images, "--sample", "1000"], "[E0562]",
+            "sample 1000 is not in '\(images)', which has 1000 samples")
+        try fails(
+            ["activations", lenet, "--run", out, "--input", "models/data/iris.csv"], "[E0504]",
+            "the samples of 'models/data/iris.csv' are [5]")
         try fails(["weights", lenet, "--run", s.path("none")], "[E0522]", "none/weights.safetensors")
         try fails(["weights", lenet, "--run", out, "-o", "/proc/nnc/w.png"], "[E0523]", "/proc/nnc/w.png")
         try fails(["weights", "models/mnist_mlp.yaml", "--weights", "\(out)/weights.safetensors"], "[E0521]", "differ")

@@ -55,7 +55,7 @@ import Testing
         let s = try Scratch()
         let run = try Binary.run([
             "train", Self.model, "--tensorboard", "--update-freq", "4", "--epochs", "3", "--threads", "1", "--out",
-            s.path("run"),
+            s.path("run"), "--monitor",
         ])
         #expect(run.status == 0, "\(run.stderr)")
         #expect(run.stdout.contains("tensorboard: tensorboard --logdir \(s.path("run"))/tensorboard"), "\(run.stdout)")
@@ -91,7 +91,11 @@ import Testing
 
         // Every weight tensor of the weights file, each epoch, all its weights counted.
         let weights = try SafeTensors(contentsOf: s.path("run/weights.safetensors")).tensors
-        #expect(Set(train.histograms.keys) == Set(weights.map { TensorBoardLog.tag($0.name) + "/histogram" }))
+        #expect(
+            Set(train.histograms.keys)
+                == Set(
+                    weights.map { TensorBoardLog.tag($0.name) + "/histogram" }
+                        + weights.map { TensorBoardLog.gradientTag($0.name) }))
         for tensor in weights {
             let histograms = try #require(train.histograms[TensorBoardLog.tag(tensor.name) + "/histogram"])
             #expect(histograms.map(\.step) == [0, 1, 2], "\(tensor.name)")
@@ -102,6 +106,44 @@ import Testing
             // The last epoch's histogram is of the final weights.
             let last = histograms.last!
             #expect(last.min == Double(tensor.values.min()!) && last.max == Double(tensor.values.max()!))
+            // The gradient of every weight, each epoch: as many values as the tensor has.
+            let gradients = try #require(train.histograms["\(TensorBoardLog.tag(tensor.name))/gradient/histogram"])
+            #expect(gradients.map(\.step) == [0, 1, 2], "\(tensor.name)")
+            #expect(gradients.allSatisfy { $0.num == Double(tensor.values.count) && $0.counted == $0.num })
+            #expect(gradients.allSatisfy { $0.sumSquares > 0 }, "\(tensor.name)")
+        }
+        // The first layer's weights as `nnc show weights` draws them, each epoch: the last is
+        // the very PNG file it writes for the final weights (a heat map of iris's 4×16 kernel).
+        #expect(Set(train.images.keys) == ["dense/kernel/image"])
+        let images = try #require(train.images["dense/kernel/image"])
+        #expect(images.map(\.step) == [0, 1, 2])
+        let shown = try Binary.run([
+            "show", "weights", Self.model, "--run", s.path("run"), "-o", s.path("w.png"), "--format", "json",
+        ])
+        try #require(shown.status == 0, "\(shown.stderr)")
+        let png = try Data(contentsOf: URL(fileURLWithPath: s.path("w.png")))
+        let decoded = try PictureTests.Decoded(try #require(Data(base64Encoded: images[2].png)))
+        #expect(try #require(Data(base64Encoded: images[2].png)) == png)
+        #expect(images.allSatisfy { $0.width == decoded.width && $0.height == decoded.height })
+        #expect(
+            (try PictureTests.json(shown))["image"] as? [String: Int] == [
+                "width": decoded.width, "height": decoded.height,
+            ])
+        #expect(images[0].png != images[2].png, "the weights changed in training")
+
+        // They are the gradients of each epoch's last step: per layer, their norm is the one
+        // --monitor reports at the same step.
+        let reports = try MonitorTests.reports(s.path("run"))
+        #expect(reports.count == 3)
+        for (epoch, report) in reports.enumerated() {
+            for layer in try #require(report["layers"] as? [[String: Any]]) {
+                let name = try #require(layer["layer"] as? String)
+                let squares = weights.filter { $0.name.hasPrefix(name + ".") }.map {
+                    train.histograms[TensorBoardLog.gradientTag($0.name)]![epoch].sumSquares
+                }
+                let norm = try #require(layer["gradient_norm"] as? Double)
+                #expect(squares.count == 2 && abs(squares.reduce(0, +).squareRoot() - norm) <= 1e-9 * norm, "\(name)")
+            }
         }
     }
 
@@ -209,9 +251,17 @@ import Testing
     struct Histogram: Decodable, Equatable {
         var step: Double
         var min: Double, max: Double, num: Double
+        var sumSquares: Double
         /// The sum of the bucket counts.
         var counted: Double
         var buckets: Int
+    }
+
+    struct Image: Decodable, Equatable {
+        var step: Double
+        var width: Int, height: Int
+        /// The encoded image, base64.
+        var png: String
     }
 
     struct Folder: Decodable {
@@ -219,19 +269,20 @@ import Testing
         var fileVersion: String?
         var scalars: [String: [Point]]
         var histograms: [String: [Histogram]]
+        var images: [String: [Image]]
     }
 
     /// Each subfolder of `logdir` as TensorBoard's `EventAccumulator` reads it.
     static func read(_ logdir: String) throws -> [String: Folder] {
         let json = try python(
             """
-            import json, os, sys
+            import base64, json, os, sys
             from tensorboard.backend.event_processing import event_accumulator as ea
             logdir = sys.argv[1]
             out = {}
             for run in sorted(os.listdir(logdir)):
                 folder = os.path.join(logdir, run)
-                acc = ea.EventAccumulator(folder, size_guidance={ea.SCALARS: 0, ea.HISTOGRAMS: 0})
+                acc = ea.EventAccumulator(folder, size_guidance={ea.SCALARS: 0, ea.HISTOGRAMS: 0, ea.IMAGES: 0})
                 acc.Reload()
                 tags = acc.Tags()
                 out[run] = {
@@ -239,9 +290,12 @@ import Testing
                     "fileVersion": "brain.Event:%d" % acc.file_version if acc.file_version else None,
                     "scalars": {t: [{"step": e.step, "value": e.value} for e in acc.Scalars(t)] for t in tags[ea.SCALARS]},
                     "histograms": {t: [{"step": e.step, "min": e.histogram_value.min, "max": e.histogram_value.max,
-                                        "num": e.histogram_value.num, "counted": sum(e.histogram_value.bucket),
+                                        "num": e.histogram_value.num, "sumSquares": e.histogram_value.sum_squares, "counted": sum(e.histogram_value.bucket),
                                         "buckets": len(e.histogram_value.bucket)} for e in acc.Histograms(t)]
                                    for t in tags[ea.HISTOGRAMS]},
+                    "images": {t: [{"step": e.step, "width": e.width, "height": e.height,
+                                    "png": base64.b64encode(e.encoded_image_string).decode()} for e in acc.Images(t)]
+                               for t in tags[ea.IMAGES]},
                 }
             print(json.dumps(out))
             """, arguments: [logdir])

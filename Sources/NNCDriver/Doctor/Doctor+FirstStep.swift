@@ -69,15 +69,22 @@ extension Examination {
     /// Runs the backward pass and the updates, and returns each parameter gradient's norm, taken
     /// just before the first update-phase instruction reads it.
     static func backward(_ run: Executor, learningRate: Float) -> [BufferID: Double] {
-        var gradientNorms: [BufferID: Double] = [:]
+        gradients(run, learningRate: learningRate).mapValues(norm)
+    }
+
+    /// Runs the backward pass and the updates, and returns each parameter gradient's values,
+    /// read just before the first update-phase instruction reads it (the arena may reuse its
+    /// memory afterwards). Only reads: the step computes what an unobserved one does.
+    static func gradients(_ run: Executor, learningRate: Float) -> [BufferID: [Float]] {
+        var values: [BufferID: [Float]] = [:]
         let gradients = Set(run.plan.parameters.compactMap(\.gradient))
         run.runBackward(learningRate: learningRate) { instruction in
             guard instruction.phase == .update else { return }
-            for id in instruction.reads where gradients.contains(id) && gradientNorms[id] == nil {
-                gradientNorms[id] = norm(run.read(id))
+            for id in instruction.reads where gradients.contains(id) && values[id] == nil {
+                values[id] = run.read(id)
             }
         }
-        return gradientNorms
+        return values
     }
 
     /// D0101: the first batch's loss against what an untrained model should score.
@@ -278,7 +285,8 @@ extension Examination {
         values.reduce(0) { $0 + Double($1) * Double($1) }.squareRoot()
     }
 
-    /// Mean, standard deviation, and the dead or saturated fraction a node's activation has.
+    /// Mean, standard deviation, the dead or saturated fraction, the zeros and the histogram of a
+    /// node's activation.
     static func statistics(of node: Node, _ values: [Float], shape: [Int], logits: Bool) -> Doctor.LayerStatistics {
         let n = Double(max(values.count, 1))
         let mean = values.reduce(0) { $0 + Double($1) } / n
@@ -302,6 +310,7 @@ extension Examination {
         }
         return Doctor.LayerStatistics(
             layer: node.name, activation: logits ? "logits" : node.op.activation?.name ?? node.typeName, mean: mean,
-            std: variance.squareRoot(), deadFraction: dead, saturatedFraction: saturated)
+            std: variance.squareRoot(), deadFraction: dead, saturatedFraction: saturated,
+            zeroFraction: Double(values.filter { $0 == 0 }.count) / n, histogram: ValueHistogram(values))
     }
 }

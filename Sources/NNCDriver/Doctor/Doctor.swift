@@ -74,6 +74,10 @@ public enum Doctor {
         public var deadFraction: Double?
         /// sigmoid and tanh layers: the fraction of outputs within 0.01 of a bound.
         public var saturatedFraction: Double?
+        /// The fraction of output values exactly 0.
+        public var zeroFraction: Double
+        /// The output values in equal-width buckets (`nnc train --monitor`'s JSON).
+        public var histogram: ValueHistogram
     }
 
     /// The command line's settings.

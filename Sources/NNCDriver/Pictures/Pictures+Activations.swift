@@ -6,26 +6,28 @@ import NNCRuntime
 
 extension Pictures {
     /// One sample of the spec's data (the test split, else validation, else train, split as
-    /// training split it) run through the trained model, and a layer's output drawn: feature
-    /// maps [H, W, C] as C gray tiles, a vector as a strip, a sequence [T, F] as a heat map.
+    /// training split it) or of an `--input` file run through the trained model, and a layer's
+    /// output drawn: feature maps [H, W, C] as C gray tiles, a vector as a strip, a sequence
+    /// [T, F] as a heat map.
     /// Default normalization: each tile's own min–max.
     public static func activations(model: String, settings: Settings) throws(TrainingFailure) -> Picture {
         let loaded = try load(model: model, settings: settings)
         let session = loaded.session
         let graph = session.graph
         let node = try layer(settings.layer, in: graph)
-        let seed = TrainingOptions(graph: graph, modelFile: session.spec.file).seed
-        let data = try session.data(seed: seed)
-        let (split, dataset) =
-            data.test.map { ("test", $0) } ?? data.validation.map { ("validation", $0) } ?? ("train", data.train)
+        let (split, dataset) = try samples(session, settings)
         guard (0..<dataset.count).contains(settings.sample) else {
+            let count = "\(dataset.count) \(dataset.count == 1 ? "sample" : "samples")"
             throw TrainingFailure([
                 Diagnostic.error(
                     .showSampleOutOfRange,
-                    "sample \(settings.sample) is not in the \(split) split, which has \(dataset.count) \(dataset.count == 1 ? "sample" : "samples")",
-                    at: session.spec.data?.valueLocation(split) ?? session.spec.data?.location
+                    settings.input.map { "sample \(settings.sample) is not in '\($0)', which has \(count)" }
+                        ?? "sample \(settings.sample) is not in the \(split) split, which has \(count)",
+                    at: settings.input.map { SourceLocation(file: SourceFile(path: $0, text: ""), line: 0, column: 0) }
+                        ?? session.spec.data?.valueLocation(split) ?? session.spec.data?.location
                         ?? session.spec.inputLocation,
-                    help: "choose --sample from 0 to \(dataset.count - 1)")
+                    help: dataset.count == 0
+                        ? "give a file that holds samples" : "choose --sample from 0 to \(dataset.count - 1)")
             ])
         }
         let run = loaded.executor
@@ -74,8 +76,19 @@ extension Pictures {
             model: graph.name, subject: "activations", layer: node.name, layerType: node.typeName, tiles: tiles,
             grid: grid, weightsPath: session.weightsPath,
             sample: Sample(
-                split: split, index: settings.sample, count: dataset.count, label: label(dataset, settings.sample)),
+                split: split, index: settings.sample, count: dataset.count, label: label(dataset, settings.sample),
+                file: settings.input),
             runDirectory: TrainingOptions(graph: graph, modelFile: session.spec.file).outputDirectory)
+    }
+
+    /// The samples to choose from: the `--input` file's, read and prepared as `nnc predict
+    /// --input` prepares them, else the spec's test split (else validation, else train).
+    static func samples(_ session: InferenceSession, _ settings: Settings) throws(TrainingFailure)
+        -> (split: String, dataset: Dataset)
+    {
+        if let input = settings.input { return ("input", try session.inputs(from: input)) }
+        let data = try session.data(seed: TrainingOptions(graph: session.graph, modelFile: session.spec.file).seed)
+        return data.test.map { ("test", $0) } ?? data.validation.map { ("validation", $0) } ?? ("train", data.train)
     }
 
     /// Every layer's output of the sample in row 0, read right after the last instruction that

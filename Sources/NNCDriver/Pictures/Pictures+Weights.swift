@@ -12,33 +12,37 @@ extension Pictures {
         let loaded = try load(model: model, settings: settings)
         let graph = loaded.session.graph
         let node = try layer(settings.layer, in: graph)
-        let normalization = settings.normalization ?? .shared
-        guard let kernel = loaded.session.weights["\(node.name).kernel"],
-            node.parameters.contains(where: { $0.name == "kernel" })
-        else {
-            throw undrawable(
-                node, "it has no kernel (weights are drawn for conv2d and dense layers)",
-                help: "name a conv2d or dense layer with --layer")
-        }
-        let tiles: String
-        let grid: TileGrid
-        if case .conv2d = node.op {
-            (tiles, grid) = filters(kernel, normalization)
-        } else if case .dense = node.op {
-            if let image = imageShape(feeding: node, graph, loaded.session) {
-                (tiles, grid) = unitImages(kernel, image: image, normalization)
-            } else {
-                (tiles, grid) = matrix(kernel, normalization)
-            }
-        } else {
-            throw undrawable(
-                node, "only conv2d filters and dense weights are drawn",
-                help: "name a conv2d or dense layer with --layer")
-        }
+        let (tiles, grid) = try weightTiles(
+            node, graph, kernel: loaded.session.weights["\(node.name).kernel"],
+            normalization: settings.normalization ?? .shared,
+            dataImageShape: { (try? loaded.session.data(seed: 0, purpose: .prediction))?.train.imageShape })
         return Picture(
             model: graph.name, subject: "weights", layer: node.name, layerType: node.typeName, tiles: tiles, grid: grid,
             weightsPath: loaded.session.weightsPath, sample: nil,
             runDirectory: TrainingOptions(graph: graph, modelFile: loaded.session.spec.file).outputDirectory)
+    }
+
+    /// `node`'s `kernel` as tiles (what `weights` draws; `train --tensorboard`'s image of the
+    /// first layer). `dataImageShape`: the training data's image shape, read only for a dense
+    /// layer on the model's flat input. E0561 when the layer has no kernel to draw.
+    static func weightTiles(
+        _ node: Node, _ graph: Graph, kernel: SafeTensors.Tensor?, normalization: Normalization,
+        dataImageShape: () -> [Int]?
+    ) throws(TrainingFailure) -> (String, TileGrid) {
+        guard let kernel, node.parameters.contains(where: { $0.name == "kernel" }) else {
+            throw undrawable(
+                node, "it has no kernel (weights are drawn for conv2d and dense layers)",
+                help: "name a conv2d or dense layer with --layer")
+        }
+        if case .conv2d = node.op { return filters(kernel, normalization) }
+        if case .dense = node.op {
+            if let image = imageShape(feeding: node, graph, dataImageShape: dataImageShape) {
+                return unitImages(kernel, image: image, normalization)
+            }
+            return matrix(kernel, normalization)
+        }
+        throw undrawable(
+            node, "only conv2d filters and dense weights are drawn", help: "name a conv2d or dense layer with --layer")
     }
 
     /// conv2d kernel [kh, kw, cin, filters].
@@ -114,14 +118,14 @@ extension Pictures {
     /// [H, W, C] of the image a dense layer reads: through dropout and flatten back to a rank-2
     /// or rank-3 shape, or, for the model's flat input, the data file's image shape ([28, 28] in
     /// an IDX file read as [784]) when the spec's training data can be read.
-    static func imageShape(feeding node: Node, _ graph: Graph, _ session: InferenceSession) -> [Int]? {
+    static func imageShape(feeding node: Node, _ graph: Graph, dataImageShape: () -> [Int]?) -> [Int]? {
         guard var source = node.inputs.first.map({ graph[$0] }) else { return nil }
         while case .dropout = source.op, let next = source.inputs.first { source = graph[next] }
         var shape = source.shape?.dims ?? []
         if case .flatten = source.op, let next = source.inputs.first { shape = graph[next].shape?.dims ?? [] }
         if case .input = source.op, shape.count == 1 {
-            guard let data = try? session.data(seed: 0, purpose: .prediction) else { return nil }
-            shape = data.train.imageShape
+            guard let image = dataImageShape() else { return nil }
+            shape = image
             guard shape.reduce(1, *) == source.shape?.elementCount else { return nil }
         }
         switch shape.count {

@@ -19,28 +19,35 @@ public enum Pictures {
         public var layer: String?
         /// Default: shared for weights, tile for activations.
         public var normalization: Normalization?
-        /// Activations: the sample of the test split (else validation, else train).
+        /// Activations: the sample of the test split (else validation, else train), or of `input`.
         public var sample: Int
         public var threads: Int
+        /// Activations: a file of inputs only to take the sample from, read and prepared as
+        /// `nnc predict --input` reads it (IDX or NPY images, or a CSV of features).
+        public var input: String?
 
         public init(
             weights: String? = nil, layer: String? = nil, normalization: Normalization? = nil, sample: Int = 0,
-            threads: Int = 1
+            threads: Int = 1, input: String? = nil
         ) {
             self.weights = weights
             self.layer = layer
             self.normalization = normalization
             self.sample = sample
             self.threads = threads
+            self.input = input
         }
     }
 
     /// The sample an activation picture shows.
     public struct Sample: Sendable {
+        /// "test", "validation", "train", or "input" for a sample of `file`.
         public var split: String
         public var index: Int
         public var count: Int
         public var label: Int?
+        /// The file of inputs the sample was read from (`--input`).
+        public var file: String? = nil
     }
 
     /// A drawn picture and what it shows.

@@ -8,7 +8,7 @@ extension Pictures.Picture {
         var lines = ["nnc show \(subject): '\(model)', layer \(layer) (\(layerType)), weights \(weightsPath)"]
         if let sample {
             lines.append(
-                "sample \(sample.index) of \(sample.count) in the \(sample.split) split"
+                "sample \(sample.index) of \(sample.count) in \(sample.file ?? "the \(sample.split) split")"
                     + (sample.label.map { ", label \($0)" } ?? ""))
         }
         lines += [
@@ -37,6 +37,7 @@ extension Pictures.Picture {
             var split: String
             var index, count: Int
             var label: Int?
+            var file: String?
         }
         struct PictureJSON: Encodable {
             var model, subject, layer, layer_type, tiles_drawn, weights, normalization, path: String
@@ -58,7 +59,9 @@ extension Pictures.Picture {
                 grid: Grid(rows: grid.rows, columns: grid.columns), scale: Scale(x: grid.scaleX, y: grid.scaleY),
                 image: Size(width: grid.width, height: grid.height), min: Double(low), max: Double(high),
                 shared_bound: grid.normalization == .shared ? Double(grid.symmetricBound) : nil,
-                sample: sample.map { SampleJSON(split: $0.split, index: $0.index, count: $0.count, label: $0.label) }))
+                sample: sample.map {
+                    SampleJSON(split: $0.split, index: $0.index, count: $0.count, label: $0.label, file: $0.file)
+                }))
     }
 
     func format(_ v: Float) -> String { String(format: "%.4g", Double(v)) }

@@ -6,7 +6,10 @@ import NNCRuntime
 /// `TensorBoard` callback writes them, so `tensorboard --logdir` shows an nnc run beside
 /// Keras runs. `DIR/train` gets `epoch_loss`, `epoch_<metric>` and `epoch_learning_rate`
 /// at step epoch − 1 (Keras counts epochs from 0), every `histogramFrequency` epochs a
-/// histogram of every weight tensor (`layer/parameter/histogram`), and with
+/// histogram of every weight tensor (`layer/parameter/histogram`) and of every trainable
+/// tensor's gradient at the epoch's last step (`layer/parameter/gradient/histogram`) and the
+/// first trainable layer's weights as `nnc show weights` draws them (`layer/kernel/image`, a
+/// PNG, as Keras's `write_images` tags it), and with
 /// `updateFrequency` N, `batch_loss`, `batch_<metric>` (the epoch's running means, as Keras
 /// logs them) and `batch_learning_rate` at every N-th optimizer step (counted from 1 over
 /// the whole run). `DIR/validation` gets the validation `epoch_loss` and `epoch_<metric>`,
@@ -17,7 +20,7 @@ public final class TensorBoardLog {
     public struct Settings: Sendable, Equatable {
         /// The log folder (`train/` and `validation/` go inside).
         public var directory: String
-        /// Epochs between weight histograms (0: none), Keras's `histogram_freq`.
+        /// Epochs between weight and gradient histograms and first-layer images (0: none), Keras's `histogram_freq`.
         public var histogramFrequency: Int
         /// Optimizer steps between batch-level scalars (0: none, Keras's `update_freq='epoch'`).
         public var updateFrequency: Int
@@ -38,7 +41,7 @@ public final class TensorBoardLog {
     /// Whether optimizer step `step` (1-based) writes batch-level scalars.
     func logsBatch(step: Int) -> Bool { settings.updateFrequency > 0 && step % settings.updateFrequency == 0 }
 
-    /// Whether 0-based `epoch` writes weight histograms.
+    /// Whether 0-based `epoch` writes histograms and the first layer's image.
     func logsHistograms(epoch: Int) -> Bool {
         settings.histogramFrequency > 0 && epoch % settings.histogramFrequency == 0
     }
@@ -51,16 +54,36 @@ public final class TensorBoardLog {
         train.append(Self.event(step: step, values.map { Self.scalar($0.0, $0.1) }))
     }
 
-    /// The epoch's scalars, and `weights`' histograms when given (0-based `epoch`; `step`:
-    /// optimizer steps so far).
-    func epochFinished(_ record: EpochRecord, epoch: Int, step: Int, weights: [SafeTensors.Tensor]) {
+    /// A picture as TensorBoard's images dashboard shows it: PNG bytes and their size.
+    struct Image {
+        var tag: String
+        var width: Int
+        var height: Int
+        var png: Data
+    }
+
+    /// The epoch's scalars, `weights`' and `gradients`' histograms and `image` when given
+    /// (0-based `epoch`; `step`: optimizer steps so far).
+    func epochFinished(
+        _ record: EpochRecord, epoch: Int, step: Int, weights: [SafeTensors.Tensor], gradients: [SafeTensors.Tensor],
+        image: Image?
+    ) {
         var values = [Self.scalar("epoch_loss", record.loss)]
         values += record.metrics.sorted { $0.key < $1.key }.map { Self.scalar("epoch_" + $0.key, $0.value) }
         values.append(Self.scalar("epoch_learning_rate", record.learningRate))
         for tensor in weights where !tensor.values.isEmpty {
+            values.append(Self.histogram(Self.tag(tensor.name) + "/histogram", tensor.values))
+        }
+        for tensor in gradients where !tensor.values.isEmpty {
+            values.append(Self.histogram(Self.gradientTag(tensor.name), tensor.values))
+        }
+        if let image {
             var value = Tensorboard_Summary.Value()
-            value.tag = Self.tag(tensor.name) + "/histogram"
-            value.histo = WeightHistogram.proto(tensor.values)
+            value.tag = image.tag
+            value.image.width = Int32(image.width)
+            value.image.height = Int32(image.height)
+            value.image.colorspace = 3
+            value.image.encodedImageString = image.png
             values.append(value)
         }
         train.append(Self.event(step: epoch, values))
@@ -82,6 +105,17 @@ public final class TensorBoardLog {
     static func tag(_ name: String) -> String {
         guard let dot = name.lastIndex(of: ".") else { return name }
         return name[..<dot] + "/" + name[name.index(after: dot)...]
+    }
+
+    /// "dense_1.kernel" → "dense_1/kernel/gradient/histogram": beside the weights' histogram in
+    /// the layer's group, named as TensorFlow's gradient-logging callbacks commonly name it.
+    static func gradientTag(_ name: String) -> String { tag(name) + "/gradient/histogram" }
+
+    static func histogram(_ tag: String, _ values: [Float]) -> Tensorboard_Summary.Value {
+        var value = Tensorboard_Summary.Value()
+        value.tag = tag
+        value.histo = WeightHistogram.proto(values)
+        return value
     }
 
     static func scalar(_ tag: String, _ value: Double) -> Tensorboard_Summary.Value {

@@ -14,24 +14,39 @@ extension Trainer {
     }
 
     /// A step's backward pass and updates; with `layers` (a watched forward), one instruction at a
-    /// time, and the monitor's report of the step recorded, printed and written.
+    /// time, and the monitor's report of the step recorded, printed and written. With
+    /// `keepingGradients` (TensorBoard's histogram epochs), also one instruction at a time,
+    /// returning each trainable tensor's gradient, named as its weights are ("dense.kernel").
+    @discardableResult
     func backward(
         _ run: Executor, learningRate: Double, layers: [Doctor.LayerStatistics]?, epoch: Int, loss: Double,
-        observer: TrainingObserver
-    ) {
-        guard let layers, let monitor else {
+        observer: TrainingObserver, keepingGradients: Bool = false
+    ) -> [SafeTensors.Tensor] {
+        let monitored = layers != nil && monitor != nil
+        guard monitored || keepingGradients else {
             run.runBackward(learningRate: Float(learningRate))
-            return
+            return []
         }
         let tensors = run.plan.parameters.filter { $0.trainable && $0.initializer != nil }
-        let before = tensors.map { run.read($0.buffer) }
-        let gradients = Examination.backward(run, learningRate: Float(learningRate))
+        let before = monitored ? tensors.map { run.read($0.buffer) } : []
+        let gradients = Examination.gradients(run, learningRate: Float(learningRate))
+        let kept =
+            keepingGradients
+            ? tensors.compactMap { binding in
+                binding.gradient.flatMap { gradients[$0] }.map {
+                    SafeTensors.Tensor(name: run.plan[binding.buffer].name, shape: binding.shape, values: $0)
+                }
+            } : []
+        guard let layers, let monitor else { return kept }
         var sums: [String: (weight: Double, gradient: Double, change: Double)] = [:]
+        var gradientValues: [String: [Float]] = [:]
         for (binding, old) in zip(tensors, before) {
             let new = run.read(binding.buffer)
             var s = sums[binding.layer] ?? (0, 0, 0)
-            s.weight += old.reduce(0) { $0 + Double($1) * Double($1) }
-            s.gradient += binding.gradient.flatMap { gradients[$0] }.map { $0 * $0 } ?? 0
+            s.weight += Self.sumOfSquares(old)
+            let gradient = binding.gradient.flatMap { gradients[$0] } ?? []
+            s.gradient += Self.sumOfSquares(gradient)
+            gradientValues[binding.layer, default: []] += gradient
             s.change += zip(new, old).reduce(0) { $0 + Double($1.0 - $1.1) * Double($1.0 - $1.1) }
             sums[binding.layer] = s
         }
@@ -41,10 +56,13 @@ extension Trainer {
             let weight = s.weight.squareRoot()
             let ratio = weight > 0 ? s.change.squareRoot() / weight : nil
             let output = outputs[node.name]
+            let g = Self.moments(gradientValues[node.name] ?? [])
             return TrainingMonitor.Layer(
-                layer: node.name, weight_norm: weight, gradient_norm: s.gradient.squareRoot(), update_ratio: ratio,
+                layer: node.name, weight_norm: weight, gradient_norm: s.gradient.squareRoot(), gradient_mean: g.mean,
+                gradient_std: g.std, gradient_zero_fraction: g.zeros, update_ratio: ratio,
                 flag: TrainingMonitor.flag(ratio), activation: output?.activation, mean: output?.mean,
-                std: output?.std, dead_fraction: output?.deadFraction, saturated_fraction: output?.saturatedFraction)
+                std: output?.std, dead_fraction: output?.deadFraction, saturated_fraction: output?.saturatedFraction,
+                zero_fraction: output?.zeroFraction, histogram: output?.histogram)
         }
         let report = TrainingMonitor.Report(
             epoch: epoch + 1, step: state.step, batch: state.batch, loss: loss, learning_rate: learningRate,
@@ -52,7 +70,18 @@ extension Trainer {
         monitor.record(report)
         observer.note(report.text)
         optional("the monitor log", "monitor.jsonl", Data(monitor.lines.joined().utf8))
+        return kept
     }
+
+    /// Mean, standard deviation and the fraction of exact zeros of `values` (0 for none).
+    static func moments(_ values: [Float]) -> (mean: Double, std: Double, zeros: Double) {
+        let n = Double(max(values.count, 1))
+        let mean = values.reduce(0) { $0 + Double($1) } / n
+        let variance = values.reduce(0) { $0 + (Double($1) - mean) * (Double($1) - mean) } / n
+        return (mean, variance.squareRoot(), Double(values.filter { $0 == 0 }.count) / n)
+    }
+
+    static func sumOfSquares(_ values: [Float]) -> Double { values.reduce(0) { $0 + Double($1) * Double($1) } }
 
     /// A resumed run's monitor keeps the reports its earlier part wrote.
     func resumeMonitorLog() {

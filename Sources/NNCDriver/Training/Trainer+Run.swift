@@ -30,6 +30,8 @@ extension Trainer {
             func elapsed() -> Double { Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9 }
             let samplesBefore = sums.samples
             var learningRate = 0.0
+            // The epoch's last step's gradients, on TensorBoard's histogram epochs.
+            var gradients: [SafeTensors.Tensor] = []
             while state.batch < batches {
                 let positions = order.batch(state.batch)
                 let run = executors[positions.count]!
@@ -50,7 +52,11 @@ extension Trainer {
                     valid: positions.count, loss: run.pointer(plan.loss!), penalty: run.penalty,
                     output: run.pointer(plan.output),
                     targets: UnsafeRawPointer(run.pointer(plan.target!)))
-                backward(run, learningRate: learningRate, layers: layers, epoch: epoch, loss: loss, observer: observer)
+                let keepingGradients = state.batch == batches - 1 && tensorboard?.logsHistograms(epoch: epoch) == true
+                let kept = backward(
+                    run, learningRate: learningRate, layers: layers, epoch: epoch, loss: loss, observer: observer,
+                    keepingGradients: keepingGradients)
+                if keepingGradients { gradients = kept }
                 state.step += 1
                 state.batch += 1
                 if let tensorboard, tensorboard.logsBatch(step: state.step) {
@@ -87,9 +93,10 @@ extension Trainer {
             guard broken.isEmpty else { throw nonFiniteWeights(broken, epoch: epoch) }
             state.history.append(record)
             if let tensorboard {
+                let weights = tensorboard.logsHistograms(epoch: epoch) ? executor.tensors(weightBuffers) : []
                 tensorboard.epochFinished(
-                    record, epoch: epoch, step: state.step,
-                    weights: tensorboard.logsHistograms(epoch: epoch) ? executor.tensors(weightBuffers) : [])
+                    record, epoch: epoch, step: state.step, weights: weights, gradients: gradients,
+                    image: weights.isEmpty ? nil : firstLayerImage(weights))
             }
             state.epoch += 1
             state.batch = 0

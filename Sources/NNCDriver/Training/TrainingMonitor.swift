@@ -4,8 +4,9 @@ import Foundation
 /// last step of every epoch, or every N steps) the step runs one instruction at a time, as
 /// `nnc doctor` runs its first step, and each trainable layer's weight norm, gradient norm,
 /// update/weight ratio (‖Δw‖/‖w‖ over the layer's trainable tensors; the notes' rule of thumb is
-/// about 10⁻³, flagged beyond a factor of 10 either way) and output statistics (mean, standard
-/// deviation, dead ReLU units, saturated sigmoid/tanh outputs) are recorded. Observing only reads
+/// about 10⁻³, flagged beyond a factor of 10 either way), gradient statistics (mean, standard
+/// deviation, fraction of zeros) and output statistics (mean, standard deviation, fraction of
+/// zeros, dead ReLU units, saturated sigmoid/tanh outputs, a histogram) are recorded. Observing only reads
 /// buffers: the step computes exactly what an unobserved one does, so the weights are the same.
 public final class TrainingMonitor {
     /// When to report.
@@ -21,6 +22,11 @@ public final class TrainingMonitor {
         public var layer: String
         public var weight_norm: Double
         public var gradient_norm: Double
+        /// Over every value of the layer's trainable tensors' gradients.
+        public var gradient_mean: Double
+        public var gradient_std: Double
+        /// The fraction of gradient values exactly 0.
+        public var gradient_zero_fraction: Double
         /// ‖w after − w before‖ / ‖w before‖; nil when ‖w‖ was 0.
         public var update_ratio: Double?
         /// "low" below 10⁻⁴, "high" above 10⁻², else nil.
@@ -32,6 +38,10 @@ public final class TrainingMonitor {
         public var std: Double?
         public var dead_fraction: Double?
         public var saturated_fraction: Double?
+        /// The fraction of the output's values (over the batch) exactly 0.
+        public var zero_fraction: Double?
+        /// The output's values over the batch in `ValueHistogram.buckets` equal-width buckets.
+        public var histogram: ValueHistogram?
     }
 
     /// One report: the step, its batch's loss and rate, and every trainable layer.
@@ -77,11 +87,14 @@ extension TrainingMonitor.Report {
     public var text: String {
         func f(_ v: Double?) -> String { v.map { String(format: "%.3g", $0) } ?? "-" }
         func percent(_ v: Double?) -> String? { v.map { String(format: "%.0f%%", $0 * 100) } }
-        let header = ["layer", "‖w‖", "‖g‖", "‖Δw‖/‖w‖", "act mean", "act std", "dead/saturated"]
+        let header = [
+            "layer", "‖w‖", "‖g‖", "g zeros", "‖Δw‖/‖w‖", "act mean", "act std", "act zeros", "dead/saturated",
+        ]
         let rows = layers.map { l in
             [
-                l.layer, f(l.weight_norm), f(l.gradient_norm), f(l.update_ratio) + (l.flag.map { " \($0)" } ?? ""),
-                f(l.mean), f(l.std),
+                l.layer, f(l.weight_norm), f(l.gradient_norm), percent(l.gradient_zero_fraction) ?? "-",
+                f(l.update_ratio) + (l.flag.map { " \($0)" } ?? ""), f(l.mean), f(l.std),
+                percent(l.zero_fraction) ?? "-",
                 percent(l.dead_fraction).map { "\($0) dead" } ?? percent(l.saturated_fraction).map { "\($0) saturated" }
                     ?? "-",
             ]
