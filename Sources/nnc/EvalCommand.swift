@@ -14,7 +14,7 @@ struct EvalCommand: ParsableCommand {
             statistics) on the test split, or on --split validation or train.
             """)
 
-    @Argument(help: "The model file the weights were trained with.")
+    @Argument(help: "The model file the weights were trained with, or a run folder (its checkpoint keeps the spec).")
     var model: String
 
     @Option(

@@ -14,7 +14,7 @@ struct ExportCommand: ParsableCommand {
             refused with an error located at it (E0600), and nothing is written.
             """)
 
-    @Argument(help: "The model file the weights were trained with.")
+    @Argument(help: "The model file the weights were trained with, or a run folder (its checkpoint keeps the spec).")
     var model: String
 
     @Option(help: "The format to write: onnx.")

@@ -15,7 +15,7 @@ struct PredictCommand: ParsableCommand {
             NPY images, or a CSV whose every column is a feature.
             """)
 
-    @Argument(help: "The model file the weights were trained with.")
+    @Argument(help: "The model file the weights were trained with, or a run folder (its checkpoint keeps the spec).")
     var model: String
 
     @Option(

@@ -39,6 +39,12 @@ import Testing
         #expect(text.stdout.contains("(face)") || text.stdout.contains("(not_face)"), "\(text.stdout)")
         let csv = try Binary.run(["predict", model, "--weights", weights, "--format", "csv"])
         #expect(csv.stdout.hasPrefix("index,class,class_name,probability,output_0,output_1,label"), "\(csv.stdout)")
+        // The run folder in place of the model: its checkpoint's spec and its weights.
+        let fromRun = try Binary.run(["predict", s.path("run"), "--format", "csv"])
+        #expect(fromRun.status == 0 && fromRun.stdout == csv.stdout, "\(fromRun.stderr)")
+        let picture = try Binary.run(["show", "weights", s.path("run")])
+        #expect(picture.status == 0, "\(picture.stderr)")
+        #expect(FileManager.default.fileExists(atPath: s.path("run/weights-dense.png")), "\(picture.stdout)")
     }
 
     @Test func aTestFolderWithAClassTheTrainingImagesLackIsRefused() throws {

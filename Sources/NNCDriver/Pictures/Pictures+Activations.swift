@@ -78,7 +78,8 @@ extension Pictures {
             sample: Sample(
                 split: split, index: settings.sample, count: dataset.count, label: label(dataset, settings.sample),
                 file: settings.input),
-            runDirectory: TrainingOptions(graph: graph, modelFile: session.spec.file).outputDirectory)
+            runDirectory: session.runFolder
+                ?? TrainingOptions(graph: graph, modelFile: session.spec.file).outputDirectory)
     }
 
     /// The samples to choose from: the `--input` file's, read and prepared as `nnc predict

@@ -19,7 +19,8 @@ extension Pictures {
         return Picture(
             model: graph.name, subject: "weights", layer: node.name, layerType: node.typeName, tiles: tiles, grid: grid,
             weightsPath: loaded.session.weightsPath, sample: nil,
-            runDirectory: TrainingOptions(graph: graph, modelFile: loaded.session.spec.file).outputDirectory)
+            runDirectory: loaded.session.runFolder
+                ?? TrainingOptions(graph: graph, modelFile: loaded.session.spec.file).outputDirectory)
     }
 
     /// `node`'s `kernel` as tiles (what `weights` draws; `train --tensorboard`'s image of the

@@ -16,14 +16,23 @@ public struct InferenceSession {
     /// The preprocessing the weights file carries, validated against the model.
     public var preprocessing: Preprocessing?
     public var warnings: [Diagnostic]
+    /// The run folder named in place of the model file, if one was.
+    public var runFolder: String?
 
     /// Checks the model and reads its weights (default: the run folder's weights.safetensors).
     /// With `readingData`, the spec's data files are compared with the model from their
-    /// headers first (`nnc eval`; `nnc predict --input` reads its own file instead).
+    /// headers first (`nnc eval`; `nnc predict --input` reads its own file instead). `model`
+    /// may name a run folder instead of a model file: its checkpoint's spec and its weights
+    /// are used (the spec under its original path, so its data paths still resolve).
     public static func make(model: String, weights: String?, readingData: Bool = true) throws(TrainingFailure)
         -> InferenceSession
     {
-        let source = try TrainingSession.sourceFile(model: model, resume: nil)
+        var isDirectory: ObjCBool = false
+        let runFolder =
+            FileManager.default.fileExists(atPath: model, isDirectory: &isDirectory) && isDirectory.boolValue
+            ? model : nil
+        let source = try TrainingSession.sourceFile(model: runFolder == nil ? model : nil, resume: runFolder)
+        let weights = weights ?? runFolder.map { ($0 as NSString).appendingPathComponent("weights.safetensors") }
         let checked = Driver.check(source, readingData: readingData)
         guard !checked.hasErrors, let spec = checked.spec, let graph = checked.graph, graph.isComplete else {
             throw TrainingFailure(checked.diagnostics)
@@ -48,7 +57,7 @@ public struct InferenceSession {
         }
         return InferenceSession(
             spec: spec, graph: graph, weights: file, weightsPath: path, preprocessing: preprocessing,
-            warnings: checked.warnings)
+            warnings: checked.warnings, runFolder: runFolder)
     }
 
     /// The class names the training data gave (image folders' subfolders), saved with the weights.
