@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The README's test command. Some tests check nnc's files with the readers people use them with:
-# ONNX Runtime and onnx's checker run exported models, TensorBoard's reader loads event files.
+# ONNX Runtime and onnx's checker run exported models, TensorBoard's reader loads event files,
+# a JSON Schema validator checks the bundled models against the schema editors use.
 # Those Python packages are installed here when missing (pinned, from PyPI), and so are the
 # image libraries nnc loads at run time to decode PNG and JPEG files (Debian's packages, as
 # root); then the whole suite runs in release, where the numeric tests (gradient checks,
@@ -8,8 +9,8 @@
 # Arguments pass through to `swift test` (for example --filter SuiteName).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-packages=(onnx==1.23.2 onnxruntime==1.32.0 tensorboard==2.21.0)
-if ! python3 -c 'import onnx, onnxruntime, tensorboard' 2>/dev/null; then
+packages=(onnx==1.23.2 onnxruntime==1.32.0 tensorboard==2.21.0 jsonschema==4.26.0 pyyaml==6.0.3)
+if ! python3 -c 'import onnx, onnxruntime, tensorboard, jsonschema, yaml' 2>/dev/null; then
     python3 -m pip install --quiet --disable-pip-version-check "${packages[@]}"
 fi
 if ! ldconfig -p | grep -q 'libturbojpeg\.so\.0' || ! ldconfig -p | grep -q 'libpng16\.so\.16'; then

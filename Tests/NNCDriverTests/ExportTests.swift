@@ -363,16 +363,8 @@ import Testing
     /// Runs Scripts/onnx-check.py; fails the test with its output unless it exits 0.
     @discardableResult
     static func python(_ arguments: [String]) throws -> String {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", Repo.root.appendingPathComponent("Scripts/onnx-check.py").path] + arguments
-        let out = Pipe()
-        process.standardOutput = out
-        process.standardError = out
-        try process.run()
-        let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        try #require(process.terminationStatus == 0, "onnx-check.py: \(text)")
-        return text
+        let run = try Python.run([Repo.root.appendingPathComponent("Scripts/onnx-check.py").path] + arguments)
+        try #require(run.status == 0, "onnx-check.py: \(run.stdout)\(run.stderr)")
+        return run.stdout
     }
 }

@@ -305,24 +305,12 @@ import Testing
     /// Runs `script` with python3; its stdout. Fails (throws) when python3 or the tensorboard
     /// package is missing: Scripts/test.sh installs it.
     static func python(_ script: String, arguments: [String] = []) throws -> String {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", "-c", script] + arguments
-        let out = Pipe()
-        let err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
-        let stdout = out.fileHandleForReading.readDataToEndOfFile()
-        let stderr = err.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else {
+        let run = try Python.run(["-c", script] + arguments)
+        guard run.status == 0 else {
             throw PythonFailure(
-                message:
-                    "python3 with the tensorboard package (Scripts/test.sh installs it) failed: \(String(decoding: stderr, as: UTF8.self))"
-            )
+                message: "python3 with the tensorboard package (Scripts/test.sh installs it) failed: \(run.stderr)")
         }
-        return String(decoding: stdout, as: UTF8.self)
+        return run.stdout
     }
 
     struct PythonFailure: Error, CustomStringConvertible {

@@ -14,6 +14,7 @@ public enum JSONSchema {
             "type": "string", "pattern": "^\\$[A-Za-z_][A-Za-z0-9_]*$",
             "description": "a block parameter, replaced by its argument",
         ]
+        defs["searchRange"] = searchRangeSchema()
         defs["layer"] = layerSchema()
         defs["layerList"] = ["type": "array", "items": ["$ref": "#/$defs/layer"]]
         var root = recordSchema(Registry.modelSection)
@@ -49,9 +50,25 @@ public enum JSONSchema {
             ? "scheduleAfterWarmup" : family.name.replacingOccurrences(of: " ", with: "_")
     }
 
-    /// A scalar type, or a block parameter standing in for it.
+    /// A scalar type, or a block parameter or a search range (for `nnc tune`) standing in for it.
     static func orParam(_ schema: [String: Any]) -> [String: Any] {
-        ["anyOf": [schema, ["$ref": "#/$defs/param"]]]
+        ["anyOf": [schema, ["$ref": "#/$defs/param"], ["$ref": "#/$defs/searchRange"]]]
+    }
+
+    /// `{log_uniform: [lo, hi]}`, `{uniform: …}`, `{int_uniform: …}` or `{choice: [values]}`.
+    static func searchRangeSchema() -> [String: Any] {
+        let bounds: [String: Any] = ["type": "array", "items": ["type": "number"], "minItems": 2, "maxItems": 2]
+        var options: [[String: Any]] = SearchRange.Kind.allCases.filter { $0 != .choice }.map {
+            [
+                "type": "object", "additionalProperties": false, "required": [$0.rawValue],
+                "properties": [$0.rawValue: bounds],
+            ]
+        }
+        options.append([
+            "type": "object", "additionalProperties": false, "required": ["choice"],
+            "properties": ["choice": ["type": "array", "minItems": 1]],
+        ])
+        return ["description": "a search range, read by `nnc tune` in place of a value", "anyOf": options]
     }
 
     static func numeric(_ type: String, _ b: Bounds) -> [String: Any] {
@@ -68,7 +85,7 @@ public enum JSONSchema {
             return [
                 "anyOf": [
                     numeric("number", b), ["type": "string", "pattern": "^[0-9.eE+-]+/[0-9.eE+-]+$"],
-                    ["$ref": "#/$defs/param"],
+                    ["$ref": "#/$defs/param"], ["$ref": "#/$defs/searchRange"],
                 ]
             ]
         case .bool: return orParam(["type": "boolean"])
