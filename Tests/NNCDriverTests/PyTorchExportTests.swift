@@ -34,6 +34,11 @@ import Testing
         ExportTests.Case(model: "se_cnn.yaml", range: 0...255),
         ExportTests.Case(model: "snn_mlp.yaml", range: 0...16),
         ExportTests.Case(model: "causal_tcn.yaml"),
+        ExportTests.Case(model: "adding_lstm.yaml"),
+        ExportTests.Case(model: "bigru_classifier.yaml", range: 0...255),
+        ExportTests.Case(model: "gru_classifier.yaml", range: 0...255),
+        ExportTests.Case(model: "lstm_classifier.yaml", range: 0...255),
+        ExportTests.Case(model: "stacked_lstm_layernorm.yaml", range: 0...255),
     ]
 
     @Test(.enabled(if: torchAvailable, "python3 cannot import torch, safetensors and numpy"), arguments: cases)
@@ -112,6 +117,28 @@ import Testing
             """
         ),
         (
+            "recurrent", -2...2, nil,
+            """
+            input: [12, 2]
+            layers:
+              - simple_rnn: {units: 6, activation: relu, return_sequences: true}
+              - gru: {units: 5, return_sequences: true}
+              - bidirectional: {layer: {lstm: {units: 4, return_sequences: true}}, merge_mode: sum}
+              - bidirectional: {layer: {simple_rnn: {units: 3, return_sequences: true}}, merge_mode: mul}
+              - bidirectional: {layer: {lstm: {units: 3, use_bias: false, return_sequences: true}}}
+              - bidirectional: {layer: {gru: {units: 3}}, merge_mode: ave, name: a}
+              - bidirectional: {layer: {lstm: 2}, inputs: bidirectional_2, name: b}
+              - concat: {inputs: [a, b]}
+              - dense: 1
+            init: {weights: {normal: [0, 0.5]}, recurrent: {normal: [0, 0.3]}, bias: {normal: [0, 0.3]}}
+            loss: mse
+            optimizer: {adam: 0.01}
+            train: {epochs: 1, batch_size: 16, seed: 1}
+            data:
+              train: {generate: {adding: {length: 12, samples: 64}}}
+            """
+        ),
+        (
             "tokens", 0...1, 11,
             """
             input: [8]
@@ -156,8 +183,27 @@ import Testing
         #expect(checked.contains("max abs difference"))
     }
 
-    /// Layers without a PyTorch form here are refused at the layer (E0600), and nothing is written.
-    @Test func refusesLayersWithoutAPyTorchForm() throws {
+    /// Layers and settings without a PyTorch form here are refused at the layer (E0600), and
+    /// nothing is written.
+    static let refused: [(layers: String, line: Int, layer: String, says: String)] = [
+        (
+            "  - conv1d: {filters: 2, kernel: 3}\n  - prelu: {}\n  - flatten", 5, "prelu",
+            "this layer kind is not exported"
+        ),
+        (
+            "  - gru: {units: 3, reset_after: false}", 4, "gru",
+            "reset_after: false applies the reset gate before the recurrent matrix product"
+        ),
+        ("  - lstm: {units: 3, activation: relu}", 4, "lstm", "its activations (relu, recurrent sigmoid) are not"),
+        (
+            "  - simple_rnn: {units: 3, activation: selu}", 4, "simple_rnn",
+            "its activation selu is not one nn.RNN offers"
+        ),
+    ]
+
+    @Test(arguments: refused.indices)
+    func refusesLayersWithoutAPyTorchForm(_ k: Int) throws {
+        let (layers, line, layer, says) = Self.refused[k]
         let s = try Scratch()
         let spec = try s.spec(
             "refused.yaml",
@@ -165,9 +211,7 @@ import Testing
             model: refused
             input: [12, 2]
             layers:
-              - conv1d: {filters: 2, kernel: 3}
-              - prelu: {}
-              - flatten
+            \(layers)
               - dense: 1
             loss: mse
             train: {batch_size: 16}
@@ -177,8 +221,9 @@ import Testing
         let weights = try ExportTests.briefTraining(spec, in: s)
         let run = try Binary.run(["export", spec, "--format", "pytorch", "--weights", weights, "-o", s.path("t")])
         #expect(run.status == 1)
-        #expect(run.stderr.contains("refused.yaml:5:"), "\(run.stderr)")
-        #expect(run.stderr.contains("layer 'prelu' (prelu) cannot be exported to PyTorch"), "\(run.stderr)")
+        #expect(run.stderr.contains("refused.yaml:\(line):"), "\(run.stderr)")
+        #expect(
+            run.stderr.contains("layer '\(layer)' (\(layer)) cannot be exported to PyTorch: \(says)"), "\(run.stderr)")
         #expect(run.stderr.contains("[E0600]"), "\(run.stderr)")
         #expect(!FileManager.default.fileExists(atPath: s.path("t")))
     }

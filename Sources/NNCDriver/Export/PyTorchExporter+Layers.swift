@@ -113,10 +113,7 @@ extension PyTorchExporter {
             let all = node.inputs.indices.map { input(node, $0) }.joined(separator: ", ")
             assign(node, "torch.cat([\(all)], dim=\(c.axis < 0 ? c.axis : c.axis + 1))")
         case .simpleRNN, .lstm, .gru, .bidirectional:
-            refuse(
-                node, "recurrent layers are not exported to PyTorch yet",
-                help: "export to ONNX (--format onnx), which covers them")
-            assign(node, input(node))
+            recurrent(node)
         case .conv2dTranspose, .l2pool2d, .prelu, .groupnorm, .multiHeadAttention, .positionEmbedding,
             .sinusoidalPositionEmbedding:
             refuse(
