@@ -72,9 +72,9 @@ extension PyTorchExporter {
         }
     }
 
-    /// The torch module and its settings beyond the sizes (("RNN", ", nonlinearity=\"relu\"")), or nil (refused) when its activations are not
-    /// the ones PyTorch's recurrent modules compute, a gru resets before its matrix product, or
-    /// a padding mask reaches it.
+    /// The torch module and its settings beyond the sizes ("RNN" with `, nonlinearity="relu"`),
+    /// or nil (refused) when its activations are not the ones PyTorch's recurrent modules
+    /// compute, a gru resets before its matrix product, or a padding mask reaches it.
     private mutating func recurrentModule(_ node: Node, _ r: Recurrent) -> (name: String, settings: String)? {
         if graph.sequenceMask(reaches: node.inputs[0]) {
             refuse(
