@@ -123,7 +123,7 @@ public enum ONNXExport {
 
     /// Every parameter of the graph must be in the weights file with its shape (E0521),
     /// as `nnc predict` requires.
-    private static func checkWeights(_ session: InferenceSession) throws(TrainingFailure) {
+    static func checkWeights(_ session: InferenceSession) throws(TrainingFailure) {
         var notes: [String] = []
         for node in session.graph.nodes {
             for p in node.parameters {

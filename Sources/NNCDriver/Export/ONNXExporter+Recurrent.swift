@@ -165,10 +165,14 @@ extension ONNXExporter {
         return (names, alphas, betas)
     }
 
+    func sequenceMask(reaches id: NodeID) -> Bool { graph.sequenceMask(reaches: id) }
+}
+
+extension Graph {
     /// True when an embedding's padding mask reaches the output of `id` through the layers
     /// that keep the time axis step by step (the lowering's `sequenceMask`).
     func sequenceMask(reaches id: NodeID) -> Bool {
-        let node = graph[id]
+        let node = self[id]
         guard node.shape?.rank == 2 else { return false }
         switch node.op {
         case .embedding(let e):
