@@ -11,16 +11,7 @@ import Testing
     static let tolerance = 1e-4
 
     /// True when python3 can import torch, safetensors and numpy.
-    static let torchAvailable: Bool = {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", "-c", "import torch, safetensors, numpy"]
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        guard (try? process.run()) != nil else { return false }
-        process.waitUntilExit()
-        return process.terminationStatus == 0
-    }()
+    static let torchAvailable: Bool = (try? Python.run(["-c", "import torch, safetensors, numpy"]))?.status == 0
 
     static let cases: [ExportTests.Case] = [
         ExportTests.Case(model: "breast_cancer_mlp.yaml", range: 0...30),
@@ -230,16 +221,8 @@ import Testing
 
     /// Runs Scripts/pytorch-check.py; fails the test with its output unless it exits 0.
     static func python(_ arguments: [String]) throws -> String {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", Repo.root.appendingPathComponent("Scripts/pytorch-check.py").path] + arguments
-        let out = Pipe()
-        process.standardOutput = out
-        process.standardError = out
-        try process.run()
-        let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        try #require(process.terminationStatus == 0, "pytorch-check.py: \(text)")
-        return text
+        let run = try Python.run([Repo.root.appendingPathComponent("Scripts/pytorch-check.py").path] + arguments)
+        try #require(run.status == 0, "pytorch-check.py: \(run.stdout)\(run.stderr)")
+        return run.stdout
     }
 }
