@@ -31,10 +31,22 @@ extension DataReader {
     /// their UTF-8 bytes (Keras sorts them too), class i the i-th; images within a class in the
     /// same order; hidden entries and files without an image extension are skipped, as Keras
     /// skips them. Every image is decoded once, into memory: 4 bytes per value of the sample
-    /// shape (a 25×25 grayscale image takes 2.5 KB).
-    static func readImageFolder(_ options: ImageFolderOptions, mode: LabelMode) throws(DataError) -> RawDataset {
+    /// shape (a 25×25 grayscale image takes 2.5 KB). A folder whose samples would take more
+    /// than `budget` bytes (a quarter of this machine's memory, as for text files) is refused
+    /// before any image is decoded.
+    static func readImageFolder(_ options: ImageFolderOptions, mode: LabelMode, budget: Int = DataFile.textBudget)
+        throws(DataError) -> RawDataset
+    {
         let (classNames, files) = try imageFiles(options)
         let sampleSize = options.height * options.width * options.channels
+        let (bytes, overflow) = (files.count * sampleSize).multipliedReportingOverflow(by: 4)
+        if overflow || bytes > budget {
+            throw DataError(
+                .dataSizeMismatch,
+                "an image folder's samples must fit in memory; '\(options.path)' holds \(files.count.grouped) images of \(options.height)×\(options.width)×\(options.channels) values, \(overflow ? "more than memory holds" : ArrayHeader.bytes(bytes, times: 1)) as floats, more than \(ArrayHeader.bytes(budget, times: 1)), a quarter of this machine's memory",
+                file: options.path,
+                help: "use fewer images, or a smaller input size (images are resized to the model's input)")
+        }
         var features: [Float] = []
         features.reserveCapacity(files.count * sampleSize)
         var labels: [Int32] = []

@@ -1,4 +1,5 @@
 import Foundation
+import NNCDiagnostics
 import NNCTestSupport
 import Testing
 
@@ -140,6 +141,22 @@ struct ImageFolderTests {
         } catch {
             #expect(error.diagnostic.code == .labelMismatch)
             #expect(error.description.contains("'apple', 'zebra'"))
+        }
+    }
+
+    /// A folder whose decoded samples would not fit is refused before an image is decoded
+    /// (the budget is made small here: two 2×2×1 images take 32 bytes as floats). The second
+    /// file is damaged, so an error about it shows that decoding began.
+    @Test func aFolderTooLargeForMemoryIsRefusedBeforeDecoding() {
+        let folder = ImageFolder(["c/a.png": Self.fixture("gray-2x2.png"), "c/b.png": [0, 1, 2]])
+        let options = ImageFolderOptions(path: folder.path, height: 2, width: 2, channels: 1)
+        for (budget, code) in [(31, DiagnosticCode.dataSizeMismatch), (32, .corruptData)] {
+            do {
+                _ = try DataReader.readImageFolder(options, mode: .classes, budget: budget)
+                Issue.record("a damaged image was read")
+            } catch {
+                #expect(error.diagnostic.code == code, "budget \(budget): \(error)")
+            }
         }
     }
 
