@@ -45,6 +45,10 @@ import Testing
         let picture = try Binary.run(["show", "weights", s.path("run")])
         #expect(picture.status == 0, "\(picture.stderr)")
         #expect(FileManager.default.fileExists(atPath: s.path("run/weights-dense.png")), "\(picture.stdout)")
+        // A folder that holds no run: its missing checkpoint is named.
+        let notARun = try Binary.run(["predict", s.url.path])
+        #expect(notARun.status == 1 && notARun.stderr.contains("checkpoint.safetensors"), "\(notARun.stderr)")
+        #expect(notARun.stderr.contains("[E0522]"), "\(notARun.stderr)")
     }
 
     @Test func aTestFolderWithAClassTheTrainingImagesLackIsRefused() throws {

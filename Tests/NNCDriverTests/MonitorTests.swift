@@ -11,6 +11,13 @@ import Testing
         }
     }
 
+    @Test func aReportIntervalBelowOneIsAUsageError() throws {
+        for bad in ["0", "-3", "x"] {
+            let run = try Binary.run(["train", "models/iris_mlp.yaml", "--monitor-every", bad])
+            #expect(run.status == 64, "--monitor-every \(bad): \(run.stderr)")
+        }
+    }
+
     @Test func everyNStepsOnTheMNISTMLPWithIdenticalWeights() throws {
         let s = try Scratch()
         let common = ["train", "models/mnist_mlp.yaml", "--epochs", "1", "--threads", "2"]
