@@ -109,12 +109,28 @@ extension Driver {
     public static func compile(_ file: SourceFile, options: LoweringOptions, planner: MemoryPlanner = GreedyPlanner())
         -> CompileResult
     {
+        compile(file, planner: planner) { _ in options }
+    }
+
+    /// Compiles at `batch`, or when it is nil at the batch `nnc summary` reports: the spec's
+    /// `train.batch_size` (else 32), or the largest size its `batch_schedule` reaches.
+    public static func compile(
+        _ file: SourceFile, mode: LoweringOptions.Mode, batch: Int?, planner: MemoryPlanner = GreedyPlanner()
+    ) -> CompileResult {
+        compile(file, planner: planner) { graph in
+            LoweringOptions(mode: mode, batch: batch ?? graph.training.train.largestBatch)
+        }
+    }
+
+    private static func compile(
+        _ file: SourceFile, planner: MemoryPlanner, options: (Graph) -> LoweringOptions
+    ) -> CompileResult {
         let checked = check(file)
         guard !checked.hasErrors, let graph = checked.graph, checked.spec != nil, graph.isComplete else {
             return CompileResult(check: checked, plan: nil, diagnostics: checked.diagnostics)
         }
         do {
-            let plan = try ExecutionPlan.compile(graph, options: options, planner: planner)
+            let plan = try ExecutionPlan.compile(graph, options: options(graph), planner: planner)
             return CompileResult(check: checked, plan: plan, diagnostics: checked.diagnostics)
         } catch {
             var all = Diagnostics()
@@ -128,5 +144,11 @@ extension Driver {
         path argument: String, options: LoweringOptions, planner: MemoryPlanner = GreedyPlanner()
     ) throws -> CompileResult {
         compile(try loadSource(argument), options: options, planner: planner)
+    }
+
+    public static func compile(
+        path argument: String, mode: LoweringOptions.Mode, batch: Int?, planner: MemoryPlanner = GreedyPlanner()
+    ) throws -> CompileResult {
+        compile(try loadSource(argument), mode: mode, batch: batch, planner: planner)
     }
 }

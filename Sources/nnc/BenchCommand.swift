@@ -42,7 +42,7 @@ struct BenchModelCommand: ParsableCommand {
     }
 
     func run() throws {
-        let result = options.compile(plan.lowering)
+        let result = options.compile(mode: plan.mode, batch: plan.batch)
         if options.format == .text { options.report(result.diagnostics) }
         guard let compiled = result.plan else { throw ExitCode(1) }
         if let spec = result.check.spec, let graph = result.check.graph,

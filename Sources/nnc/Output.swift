@@ -47,8 +47,17 @@ struct ModelOptions: ParsableArguments {
 
     /// Loads, checks and compiles the model; diagnostics as `check` gives them.
     func compile(_ options: LoweringOptions) -> CompileResult {
+        compile { try Driver.compile(path: model, options: options) }
+    }
+
+    /// Compiles at `batch`, or when it is nil at the spec's batch size (as `summary` reports).
+    func compile(mode: LoweringOptions.Mode, batch: Int?) -> CompileResult {
+        compile { try Driver.compile(path: model, mode: mode, batch: batch) }
+    }
+
+    private func compile(_ body: () throws -> CompileResult) -> CompileResult {
         do {
-            return try Driver.compile(path: model, options: options)
+            return try body()
         } catch {
             let result = check()
             return CompileResult(check: result, plan: nil, diagnostics: result.diagnostics)

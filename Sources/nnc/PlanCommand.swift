@@ -8,14 +8,18 @@ struct PlanOptions: ParsableArguments {
         help: "Compile the inference plan (forward only, dropout off, batchnorm folded) instead of the training step.")
     var inference = false
 
-    @Option(help: "Batch size the plan is compiled for.")
-    var batch = 32
+    @Option(
+        help: """
+            Batch size the plan is compiled for (default: the spec's train.batch_size, or the largest size its \
+            batch_schedule reaches, else 32; the batch nnc summary reports).
+            """)
+    var batch: Int?
 
     func validate() throws {
-        try OptionChecks.check(batch, "batch", in: OptionChecks.batch)
+        if let batch { try OptionChecks.check(batch, "batch", in: OptionChecks.batch) }
     }
 
-    var lowering: LoweringOptions { LoweringOptions(mode: inference ? .inference : .training, batch: batch) }
+    var mode: LoweringOptions.Mode { inference ? .inference : .training }
 }
 
 struct PlanCommand: ParsableCommand {
@@ -33,7 +37,7 @@ struct PlanCommand: ParsableCommand {
     @OptionGroup var plan: PlanOptions
 
     func run() throws {
-        let result = options.compile(plan.lowering)
+        let result = options.compile(mode: plan.mode, batch: plan.batch)
         if options.format == .text { options.report(result.diagnostics) }
         guard let compiled = result.plan else {
             if options.format == .json { print(JSONReports.check(result.check)) }

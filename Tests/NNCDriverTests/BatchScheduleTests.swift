@@ -37,6 +37,26 @@ import Testing
                 != Training.tensors(s.path("fixed/weights.safetensors")))
     }
 
+    /// `nnc plan` and `nnc bench` compile, by default, the plan a run allocates: the largest
+    /// scheduled size, or the spec's batch_size without a schedule; `--batch` still decides.
+    @Test func planDefaultsToTheLargestScheduledBatch() throws {
+        let s = try Scratch()
+        let scheduled = try s.spec("iris.yaml", Self.iris)
+        let fixed = try s.spec("fixed.yaml", TrainingTests.iris)
+        for (spec, arguments, batch) in [
+            (scheduled, [String](), 40), (fixed, [], 16), (scheduled, ["--batch", "5"], 5),
+        ] {
+            let run = try Binary.run(["plan", spec, "--format", "json"] + arguments)
+            #expect(run.status == 0, "\(run.stderr)")
+            let object = try #require(try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any])
+            #expect(object["batch"] as? Int == batch, "\(spec) \(arguments)")
+        }
+        let text = try Binary.run(["plan", scheduled])
+        #expect(
+            text.stdout.hasPrefix("plan 'iris_resume': training step (forward, loss, backward, updates), batch 40\n"),
+            "\(text.stdout.prefix(80))")
+    }
+
     /// 2 epochs, then a resume into the larger batches; and an interrupt in the middle of the
     /// first epoch of 40 resumed from the checkpoint alone: both end bit for bit where a
     /// straight run does.
