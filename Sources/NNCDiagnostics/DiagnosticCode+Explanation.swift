@@ -348,7 +348,7 @@ extension DiagnosticCode {
         case .unwritableOutput:
             return Documentation(
                 explanation:
-                    "A file of the run folder (checkpoints, weights, the metrics log, the curves) could not be written: the folder is not writable, the disk is full, or the path names a file where a folder should be. Choose another folder with `--out DIR` or `train.checkpoint.dir`. The previous checkpoint stays intact because every file is written to a temporary name and then renamed.",
+                    "A file nnc writes could not be written: a file of the run folder (checkpoints, weights, the metrics log, the curves), or the output of `export`, `show`, or `tune`'s log and best spec. The folder is not writable, the disk is full, or the path names a file where a folder should be. The message names the file; choose another place with `--out DIR` or `train.checkpoint.dir` (training) or `-o` (the other commands). The previous checkpoint stays intact because every file is written to a temporary name and then renamed.",
                 badExample: "nnc train models/lenet5.yaml --out /proc/nnc",
                 fixedExample: "nnc train models/lenet5.yaml --out runs/lenet5",
                 exampleKind: "run")

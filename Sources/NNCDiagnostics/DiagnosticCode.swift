@@ -159,7 +159,7 @@ public enum DiagnosticCode: String, Sendable, CaseIterable, Codable {
         case .trainingDiverged: "the training loss became NaN or infinite, or grew by orders of magnitude"
         case .checkpointMismatch: "a checkpoint does not fit the model being trained"
         case .unreadableWeights: "a weights or checkpoint file cannot be read"
-        case .unwritableOutput: "a file of the run folder cannot be written"
+        case .unwritableOutput: "an output file or folder cannot be written"
         case .nonFiniteWeights: "a weights or checkpoint file holds NaN or infinite values"
         case .runFolderInUse: "another training run is writing to the same run folder"
         case .unwritableEventFiles: "the TensorBoard event files cannot be written"
