@@ -30,6 +30,9 @@ extension Trainer {
         if let file = spec.file {
             m["nnc.spec_path"] = file.path
             m["nnc.spec"] = file.text
+            // A relative spec path (and so its data paths) resolves from here, wherever the
+            // run folder is used later (TrainingSession.sourceFile).
+            m["nnc.working_directory"] = FileManager.default.currentDirectoryPath
         }
         return m
     }

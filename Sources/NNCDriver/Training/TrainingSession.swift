@@ -133,6 +133,14 @@ public struct TrainingSession {
                     help: "name the model file: nnc train MODEL --resume \(resume!)")
             ])
         }
-        return SourceFile(path: path, text: text)
+        return SourceFile(path: resolved(path, trainedIn: checkpoint.metadata["nnc.working_directory"]), text: text)
+    }
+
+    /// A spec path the run recorded relative to the folder it was trained in, made to name the
+    /// same file from this process's folder (so the spec's relative data paths still resolve).
+    static func resolved(_ path: String, trainedIn directory: String?) -> String {
+        let here = FileManager.default.currentDirectoryPath
+        guard let directory, !path.hasPrefix("/"), directory != here else { return path }
+        return ((directory as NSString).appendingPathComponent(path) as NSString).standardizingPath
     }
 }
