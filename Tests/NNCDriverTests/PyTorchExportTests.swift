@@ -186,6 +186,7 @@ import Testing
             "reset_after: false applies the reset gate before the recurrent matrix product"
         ),
         ("  - lstm: {units: 3, activation: relu}", 4, "lstm", "its activations (relu, recurrent sigmoid) are not"),
+        ("  - lstm: {units: 3, peephole: true}", 4, "lstm", "peephole: true has weights from the cell to the gates"),
         (
             "  - simple_rnn: {units: 3, activation: selu}", 4, "simple_rnn",
             "its activation selu is not one nn.RNN offers"
