@@ -29,6 +29,7 @@ import Testing
         Case(model: "bigru_classifier.yaml", range: 0...255),
         Case(model: "breast_cancer_mlp.yaml", range: 0...30),
         Case(model: "causal_tcn.yaml"),
+        Case(model: "chatterbot_languages.yaml", tokens: 2000),
         Case(model: "ciresan_mlp.yaml", range: 0...255),
         Case(model: "digits_mlp.yaml", range: 0...16),
         Case(model: "fashion_mlp.yaml", range: 0...255),

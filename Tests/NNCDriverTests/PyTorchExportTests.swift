@@ -25,6 +25,7 @@ import Testing
         ExportTests.Case(model: "se_cnn.yaml", range: 0...255),
         ExportTests.Case(model: "snn_mlp.yaml", range: 0...16),
         ExportTests.Case(model: "causal_tcn.yaml"),
+        ExportTests.Case(model: "chatterbot_languages.yaml", tokens: 2000),
         ExportTests.Case(model: "adding_lstm.yaml"),
         ExportTests.Case(model: "bigru_classifier.yaml", range: 0...255),
         ExportTests.Case(model: "gru_classifier.yaml", range: 0...255),
