@@ -55,7 +55,40 @@ void nnc_simple_rnn_forward_step(const nnc_rnn_forward *s) {
     }
 }
 
+// The LSTM step with peepholes: i, f read cₜ₋₁ (the running c) before it is updated, o reads cₜ.
+static void lstm_peephole_forward(const nnc_rnn_forward *s) {
+    int u = s->units;
+    const float *pi = s->peephole, *pf = s->peephole + u, *po = s->peephole + 2 * u;
+    for (int r = 0; r < s->rows; r++) {
+        if (nnc_rnn_forward_padding(s, r)) continue;
+        float *g = ROW(s->gates, s->ld_gates, r), *h = s->h + (size_t)r * u, *c = s->c + (size_t)r * u;
+        float *pre = s->pre ? ROW(s->pre, s->ld_pre, r) : NULL;
+        add_product(g, ROW(s->product, s->ld_product, r), s->rbias, 4 * u);
+        for (int j = 0; j < u; j++) {
+            g[j] += pi[j] * c[j];
+            g[u + j] += pf[j] * c[j];
+        }
+        if (pre) copy(pre, g, 3 * u);
+        nnc_rnn_activate(g, g, 2 * u, s->ract, s->ract_param);               // i, f
+        nnc_rnn_activate(g + 2 * u, g + 2 * u, u, s->act, s->act_param);     // candidate
+        const float *i = g, *f = g + u, *cand = g + 2 * u;
+        float *o = g + 3 * u;
+        for (int j = 0; j < u; j++) c[j] = f[j] * c[j] + i[j] * cand[j];
+        for (int j = 0; j < u; j++) o[j] += po[j] * c[j];
+        if (pre) copy(pre + 3 * u, o, u);
+        nnc_rnn_activate(o, o, u, s->ract, s->ract_param);
+        if (s->c_out) copy(ROW(s->c_out, s->ld_c, r), c, u);
+        nnc_rnn_activate(h, c, u, s->act, s->act_param);
+        for (int j = 0; j < u; j++) h[j] *= o[j];
+        if (s->y) copy(ROW(s->y, s->ld_y, r), h, u);
+    }
+}
+
 void nnc_lstm_forward_step(const nnc_rnn_forward *s) {
+    if (s->peephole) {
+        lstm_peephole_forward(s);
+        return;
+    }
     if (nnc_rnn_fused_forward(s, NNC_CELL_LSTM)) return;
     int u = s->units;
     for (int r = 0; r < s->rows; r++) {
@@ -180,7 +213,66 @@ void nnc_simple_rnn_backward_step(const nnc_rnn_backward *s) {
     }
 }
 
+// The LSTM step's gradient with peepholes: o's pre-activation gradient reaches cₜ through
+// p_o, and i's and f's reach cₜ₋₁ through p_i and p_f (beside f's own path).
+static void lstm_peephole_backward(const nnc_rnn_backward *s) {
+    int u = s->units;
+    const float *pi = s->peephole, *pf = s->peephole + u, *po = s->peephole + 2 * u;
+    float *d = s->work, *ac = s->work + u, *t = s->work + 2 * u;
+    for (int r = 0; r < s->rows; r++) {
+        if (nnc_rnn_backward_padding(s, r, 4)) continue;
+        total_state_gradient(d, s, r);
+        const float *g = ROW(s->gates, s->ld_gates, r), *c = ROW(s->c, s->ld_c, r);
+        const float *cp = s->c_prev ? ROW(s->c_prev, s->ld_c_prev, r) : NULL;
+        const float *pre = s->pre ? ROW(s->pre, s->ld_pre, r) : NULL;
+        const float *i = g, *f = g + u, *cand = g + 2 * u, *o = g + 3 * u;
+        float *dz = ROW(s->dgates, s->ld_dgates, r), *dc = s->dc + (size_t)r * u;
+        nnc_rnn_activate(ac, c, u, s->act, s->act_param);
+        for (int j = 0; j < u; j++) {
+            t[j] = d[j] * o[j];
+            dz[3 * u + j] = d[j] * ac[j];
+        }
+        nnc_activation_backward(t, t, c, ac, (size_t)u, s->act, s->act_param);
+        differentiate(dz + 3 * u, pre ? pre + 3 * u : NULL, g + 3 * u, u, s->ract, s->ract_param);
+        for (int j = 0; j < u; j++) {
+            float dct = dc[j] + t[j] + dz[3 * u + j] * po[j];
+            dz[j] = dct * cand[j];
+            dz[u + j] = cp ? dct * cp[j] : 0.0f;
+            dz[2 * u + j] = dct * i[j];
+            dc[j] = dct * f[j];
+        }
+        differentiate(dz, pre, g, 2 * u, s->ract, s->ract_param);
+        differentiate(dz + 2 * u, pre ? pre + 2 * u : NULL, g + 2 * u, u, s->act, s->act_param);
+        for (int j = 0; j < u; j++) dc[j] += dz[j] * pi[j] + dz[u + j] * pf[j];
+        memset(s->dh + (size_t)r * u, 0, (size_t)u * sizeof(float));
+    }
+}
+
+void nnc_lstm_peephole_gradient(float *dp, const float *dz, const float *c, int batch, int steps, int units, int reverse) {
+    int u = units;
+    memset(dp, 0, (size_t)3 * u * sizeof(float));
+    for (int b = 0; b < batch; b++) {
+        for (int position = 0; position < steps; position++) {
+            int t = reverse ? steps - 1 - position : position;
+            const float *z = dz + ((size_t)b * steps + t) * 4 * u, *ct = c + ((size_t)b * steps + t) * u;
+            if (position > 0) {
+                int previous = reverse ? t + 1 : t - 1;
+                const float *cp = c + ((size_t)b * steps + previous) * u;
+                for (int j = 0; j < u; j++) {
+                    dp[j] += z[j] * cp[j];
+                    dp[u + j] += z[u + j] * cp[j];
+                }
+            }
+            for (int j = 0; j < u; j++) dp[2 * u + j] += z[3 * u + j] * ct[j];
+        }
+    }
+}
+
 void nnc_lstm_backward_step(const nnc_rnn_backward *s) {
+    if (s->peephole) {
+        lstm_peephole_backward(s);
+        return;
+    }
     if (nnc_rnn_fused_backward(s, NNC_CELL_LSTM)) return;
     int u = s->units;
     float *d = s->work, *ac = s->work + u, *t = s->work + 2 * u;

@@ -178,7 +178,7 @@ static int fusable(nnc_activation act, nnc_activation ract, const float *pre, in
 }
 
 int nnc_rnn_fused_forward(const nnc_rnn_forward *s, int cell) {
-    if (!fusable(s->act, s->ract, s->pre, cell)) return 0;
+    if (s->peephole || !fusable(s->act, s->ract, s->pre, cell)) return 0;
 #if defined(__x86_64__) || defined(__i386__)
     if (nnc_has_avx2()) {
         forward_avx2(s, cell);
@@ -190,7 +190,7 @@ int nnc_rnn_fused_forward(const nnc_rnn_forward *s, int cell) {
 }
 
 int nnc_rnn_fused_backward(const nnc_rnn_backward *s, int cell) {
-    if (!fusable(s->act, s->ract, s->pre, cell)) return 0;
+    if (s->peephole || !fusable(s->act, s->ract, s->pre, cell)) return 0;
 #if defined(__x86_64__) || defined(__i386__)
     if (nnc_has_avx2()) {
         backward_avx2(s, cell);

@@ -181,9 +181,12 @@ extension GraphBuilder {
         case .lstm:
             macsPerStep = 4 * u * (f + u)
             // c = f·c + i·g (3 per unit), h = o·act(c) (1 per unit + act)
-            perStep = 2 * macsPerStep + (bias ? 4 * u : 0) + 3 * u * r + 2 * u * a + 4 * u
+            // Peepholes: p⊙c added to i, f and o (2 per unit each).
+            perStep =
+                2 * macsPerStep + (bias ? 4 * u : 0) + 3 * u * r + 2 * u * a + 4 * u + (layer.peephole ? 6 * u : 0)
             parts =
                 "2·4·\(u)·(\(f) + \(u))\(bias ? " + 4·\(u) bias" : "") + 3·\(u)·\(r) gates + 2·\(u)·\(a) act + 4·\(u) state"
+                + (layer.peephole ? " + 6·\(u) peepholes" : "")
         case .gru(let after):
             macsPerStep = 3 * u * (f + u)
             // r·(hU) or r·h (1 per unit), h = z·h + (1 − z)·ĥ (4 per unit)

@@ -263,6 +263,9 @@ extension GraphBuilder {
                     name: prefix + "bias", shape: biasRows == 1 ? [gates * u] : [biasRows, gates * u],
                     trainable: trainable))
         }
+        if r.peephole {
+            tensors.append(ParameterTensor(name: prefix + "peephole_weights", shape: [3, u], trainable: trainable))
+        }
         return tensors
     }
 
@@ -270,9 +273,10 @@ extension GraphBuilder {
     private func recurrentFormula(_ r: Recurrent, features f: Int) -> String {
         let u = r.units
         let (gates, biasRows) = recurrentLayout(r)
-        let total = gates * (u * (f + u) + biasRows * u)
+        let total = gates * (u * (f + u) + biasRows * u) + (r.peephole ? 3 * u : 0)
         let g = gates == 1 ? "" : "\(gates) × "
         let b = biasRows == 0 ? "" : biasRows == 1 ? " + \(u)" : " + \(biasRows)·\(u)"
-        return "\(g)(\(u)·(\(f) + \(u))\(b)) = \(total.grouped)"
+        let peephole = r.peephole ? " + 3·\(u)" : ""
+        return "\(g)(\(u)·(\(f) + \(u))\(b))\(peephole) = \(total.grouped)"
     }
 }

@@ -383,7 +383,8 @@ public enum Kernel: Sendable, Equatable {
     case recurrentBackward(RecurrentShape)
     /// dU = Σₜ sₜᵀ·dzₜ as one GEMM over batch·steps rows (GRU reset before: one per column
     /// block, the second over r⊙s), and the recurrent bias row db_r = Σ dzₜ:
-    /// [dU out, db inout?, states in, product gradient in, r⊙s in?].
+    /// [dU out, db inout?, states in, product gradient in, r⊙s in?]; with LSTM peepholes also
+    /// [dP out, cells in]: dP = Σ dz_{i,f}⊙cₜ₋₁ and Σ dz_o⊙cₜ.
     case recurrentWeightsGradient(RecurrentShape)
     /// U in GEMM panels, one block per product of the step: [U packed out, U in]; or
     /// `transposed`, Uᵀ and its panels for backward: [Uᵀ out, Uᵀ packed out, U in].
@@ -492,7 +493,8 @@ public enum Kernel: Sendable, Equatable {
             "swish backward (learned β)" + (dx ? " dx" : "") + (dBeta ? " dβ" : "")
         case .recurrent(let s): "\(s.description) forward"
         case .recurrentBackward(let s): "\(s.description) backward through time"
-        case .recurrentWeightsGradient(let s): "gemm dU=Σ sₜᵀ·dzₜ" + (s.recurrentBias ? " +db_r" : "")
+        case .recurrentWeightsGradient(let s):
+            "gemm dU=Σ sₜᵀ·dzₜ" + (s.recurrentBias ? " +db_r" : "") + (s.peephole ? " +dP=Σ dz⊙c" : "")
         case .packRecurrentWeights(_, let transposed):
             transposed ? "pack Uᵀ into GEMM panels" : "pack U into GEMM panels"
         case .dropoutMask(let rate, _, _, _): "dropout mask(\(rate))"

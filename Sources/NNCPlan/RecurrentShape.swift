@@ -73,13 +73,17 @@ public struct RecurrentShape: Sendable, Equatable {
     public var fusedProjection: Bool
     /// The layer has a bias, whose first row the fused projection adds.
     public var projectionBias: Bool
+    /// LSTM peephole connections: the i and f pre-activations add p_i⊙cₜ₋₁ and p_f⊙cₜ₋₁, o's
+    /// adds p_o⊙cₜ (`peephole_weights` [3, units], rows i, f, o). The step kernels then take
+    /// their general path (the fused one-pass steps have no peepholes).
+    public var peephole: Bool
 
     public init(
         cell: Cell, batch: Int, steps: Int, inputs: Int, units: Int, activation: ActivationFunction,
         recurrentActivation: ActivationFunction, reverse: Bool = false, returnSequences: Bool = false,
         outputWidth: Int? = nil, outputColumn: Int = 0, recurrentBias: Bool = false, masked: Bool = false,
         zeroPaddedOutput: Bool = false, recurrentDropout: Bool = false, training: Bool = true, packed: Bool = true,
-        fusedProjection: Bool = false, projectionBias: Bool = false
+        fusedProjection: Bool = false, projectionBias: Bool = false, peephole: Bool = false
     ) {
         self.cell = cell
         self.batch = batch
@@ -100,6 +104,7 @@ public struct RecurrentShape: Sendable, Equatable {
         self.packed = packed
         self.fusedProjection = fusedProjection
         self.projectionBias = projectionBias
+        self.peephole = peephole
     }
 
     public var gates: Int { cell.gates }
@@ -164,6 +169,8 @@ public struct RecurrentShape: Sendable, Equatable {
         /// With `fusedProjection`, in: the layer's input [batch, steps, inputs], W
         /// [inputs, gates·units] and its GEMM panels, and the bias (its first row is added).
         case input, inputKernel, packedInputKernel, inputBias
+        /// in [3, units]: the peephole weights p_i, p_f, p_o, when `peephole`.
+        case peephole
     }
 
     public func has(_ slot: ForwardSlot) -> Bool {
@@ -182,6 +189,7 @@ public struct RecurrentShape: Sendable, Equatable {
         case .recurrentMask: return recurrentDropout
         case .input, .inputKernel, .packedInputKernel: return fusedProjection
         case .inputBias: return fusedProjection && projectionBias
+        case .peephole: return peephole
         }
     }
 
@@ -214,6 +222,8 @@ public struct RecurrentShape: Sendable, Equatable {
         /// in: Uᵀ [gates·units, units] and its GEMM panels.
         case transposedKernel, packedTransposedKernel
         case stepMask, recurrentMask
+        /// in [3, units]: the peephole weights, when `peephole`.
+        case peephole
     }
 
     public func has(_ slot: BackwardSlot) -> Bool {
@@ -230,6 +240,7 @@ public struct RecurrentShape: Sendable, Equatable {
         case .resetGradient: return splitsProduct
         case .stepMask: return masked
         case .recurrentMask: return recurrentDropout
+        case .peephole: return peephole
         }
     }
 
@@ -254,6 +265,7 @@ public struct RecurrentShape: Sendable, Equatable {
         if returnSequences { parts.append("sequences") }
         if masked { parts.append("masked") }
         if recurrentDropout { parts.append("recurrent dropout") }
+        if peephole { parts.append("peepholes") }
         if fusedProjection { parts.append("input projection per step") }
         return "\(cell.name) (" + parts.joined(separator: ", ") + ")"
     }

@@ -45,7 +45,8 @@ extension Executor {
         }
     }
 
-    /// [dU, db?, states, product gradient, r⊙s?]: dU = Σ sₜᵀ·dzₜ over all batch·steps rows.
+    /// [dU, db?, states, product gradient, r⊙s?, dP?, cells?]: dU = Σ sₜᵀ·dzₜ over all batch·steps
+    /// rows; LSTM peepholes' dP from the gate gradients and the cells.
     func recurrentWeightsGradient(_ s: RecurrentShape, _ base: Int) {
         let u = s.units
         let g = s.gateWidth
@@ -62,6 +63,11 @@ extension Executor {
                 m: u, n: columns.count, k: rows, pool: pool, workspace: workspace)
         }
         if s.recurrentBias { nnc_column_sums(f(base, 1) + g, dz, Int32(rows), Int32(g)) }
+        if s.peephole {
+            let next = rest + (s.splitsProduct ? 3 : 2)
+            nnc_lstm_peephole_gradient(
+                f(base, next), dz, f(base, next + 1), Int32(s.batch), Int32(s.steps), Int32(u), s.reverse ? 1 : 0)
+        }
     }
 
     /// [U packed, U] or [Uᵀ, Uᵀ packed, U]: one panel block per product of the step.
@@ -175,6 +181,7 @@ struct RecurrentJob {
         step.ld_prev = ld
         step.ld_step_mask = Int32(steps)
         step.zero_padded_output = s.zeroPaddedOutput ? 1 : 0
+        step.peephole = j.fw(.peephole).map { UnsafePointer($0) }
         step.work = workspace + j.gemmFloats
         for position in 0..<steps {
             let t = s.step(position)
@@ -272,6 +279,7 @@ struct RecurrentJob {
         step.rec_mask = j.bw(.recurrentMask).map { UnsafePointer($0 + b0 * u) }
         step.ld_step_mask = Int32(steps)
         step.zero_padded_output = s.zeroPaddedOutput ? 1 : 0
+        step.peephole = j.bw(.peephole).map { UnsafePointer($0) }
         step.work = workspace + j.gemmFloats
         for position in stride(from: steps - 1, through: 0, by: -1) {
             let t = s.step(position)

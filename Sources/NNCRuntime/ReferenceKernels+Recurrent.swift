@@ -75,10 +75,18 @@ extension ReferenceExecutor {
                         h[j] = z[j]
                     }
                 case .lstm:
+                    let peephole = x[ForwardSlot.peephole]
                     for j in 0..<g { z[j] += product(state, j) }
-                    for j in 0..<g { activate(j, j / u == 2 ? s.activation : s.recurrentActivation) }
+                    // Peepholes: i and f read cₜ₋₁, o reads cₜ (its activation after the cell).
+                    for j in 0..<u {
+                        z[j] += (peephole?[j] ?? 0) * c[j]
+                        z[u + j] += (peephole?[u + j] ?? 0) * c[j]
+                    }
+                    for j in 0..<(3 * u) { activate(j, j / u == 2 ? s.activation : s.recurrentActivation) }
                     for j in 0..<u {
                         c[j] = z[u + j] * c[j] + z[j] * z[2 * u + j]
+                        z[3 * u + j] += (peephole?[2 * u + j] ?? 0) * c[j]
+                        activate(3 * u + j, s.recurrentActivation)
                         h[j] = z[3 * u + j] * Self.activate(s.activation, c[j])
                     }
                     for j in 0..<u { x[ForwardSlot.cells]?[row * u + j] = c[j] }
@@ -171,14 +179,19 @@ extension ReferenceExecutor {
                 case .lstm:
                     let c = x[BackwardSlot.cells]! + row * u
                     let previous = position > 0 ? x[BackwardSlot.cells]! + (b * steps + s.step(position - 1)) * u : nil
+                    let peephole = x[BackwardSlot.peephole]
                     for j in 0..<u {
                         let ac = Self.activate(s.activation, c[j])
-                        let dct = dc[j] + d[j] * z[3 * u + j] * Self.derivative(s.activation, c[j], fromOutput: false)
+                        dzr[3 * u + j] = d[j] * ac * slope(3 * u + j, s.recurrentActivation)
+                        // ∂cₜ: carried, through hₜ, and through o's peephole.
+                        let dct =
+                            dc[j] + d[j] * z[3 * u + j] * Self.derivative(s.activation, c[j], fromOutput: false)
+                            + dzr[3 * u + j] * (peephole?[2 * u + j] ?? 0)
                         dzr[j] = dct * z[2 * u + j] * slope(j, s.recurrentActivation)
                         dzr[u + j] = dct * (previous?[j] ?? 0) * slope(u + j, s.recurrentActivation)
                         dzr[2 * u + j] = dct * z[j] * slope(2 * u + j, s.activation)
-                        dzr[3 * u + j] = d[j] * ac * slope(3 * u + j, s.recurrentActivation)
-                        dc[j] = dct * z[u + j]
+                        // ∂cₜ₋₁: through f, and through i's and f's peepholes.
+                        dc[j] = dct * z[u + j] + dzr[j] * (peephole?[j] ?? 0) + dzr[u + j] * (peephole?[u + j] ?? 0)
                     }
                 case .gru(let after):
                     let previous = (x[BackwardSlot.previous] ?? states) + row * u
@@ -214,7 +227,8 @@ extension ReferenceExecutor {
         }
     }
 
-    /// [dU, db?, states, dz, r⊙s?]: dU = Σ sₜᵀ·dzₜ; db's second row Σ dzₜ.
+    /// [dU, db?, states, dz, r⊙s?, dP?, cells?]: dU = Σ sₜᵀ·dzₜ; db's second row Σ dzₜ; LSTM
+    /// peepholes' dP: rows i and f Σ dz⊙cₜ₋₁, row o Σ dz_o⊙cₜ.
     func recurrentWeightsGradient(_ s: RecurrentShape, _ o: [UnsafeMutablePointer<Double>]) {
         let u = s.units
         let g = s.gateWidth
@@ -230,6 +244,24 @@ extension ReferenceExecutor {
         }
         if s.recurrentBias {
             for j in 0..<g { o[1][g + j] = (0..<rows).reduce(0) { $0 + dz[$1 * g + j] } }
+        }
+        if s.peephole {
+            let next = rest + (s.splitsProduct ? 3 : 2)
+            let (dp, cells) = (o[next], o[next + 1])
+            for k in 0..<(3 * u) { dp[k] = 0 }
+            for b in 0..<s.batch {
+                for position in 0..<s.steps {
+                    let row = b * s.steps + s.step(position)
+                    let previous = position > 0 ? b * s.steps + s.step(position - 1) : nil
+                    for j in 0..<u {
+                        if let previous {
+                            dp[j] += dz[row * g + j] * cells[previous * u + j]
+                            dp[u + j] += dz[row * g + u + j] * cells[previous * u + j]
+                        }
+                        dp[2 * u + j] += dz[row * g + 3 * u + j] * cells[row * u + j]
+                    }
+                }
+            }
         }
     }
 

@@ -29,6 +29,7 @@ import Testing
         Case(model: "bigru_classifier.yaml", range: 0...255),
         Case(model: "breast_cancer_mlp.yaml", range: 0...30),
         Case(model: "causal_tcn.yaml"),
+        Case(model: "chatterbot_languages.yaml", tokens: 2000),
         Case(model: "ciresan_mlp.yaml", range: 0...255),
         Case(model: "digits_mlp.yaml", range: 0...16),
         Case(model: "fashion_mlp.yaml", range: 0...255),
@@ -208,6 +209,23 @@ import Testing
             train: {epochs: 1, batch_size: 16, seed: 1}
             data:
               train: {generate: {adding: {length: 12, samples: 64}}}
+            """
+        ),
+        (
+            "peepholes", -2...2,
+            """
+            input: [10, 2]
+            layers:
+              - lstm: {units: 4, peephole: true, return_sequences: true}
+              - bidirectional: {layer: {lstm: {units: 3, peephole: true, return_sequences: true}}}
+              - bidirectional: {layer: {lstm: {units: 3, peephole: true, activation: elu}}, merge_mode: sum}
+              - dense: 1
+            init: {weights: {normal: [0, 0.6]}, bias: {normal: [0, 0.3]}}
+            loss: mse
+            optimizer: {adam: 0.01}
+            train: {epochs: 1, batch_size: 16, seed: 1}
+            data:
+              train: {generate: {adding: {length: 10, samples: 64}}}
             """
         ),
     ]

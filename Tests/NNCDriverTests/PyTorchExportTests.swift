@@ -25,6 +25,7 @@ import Testing
         ExportTests.Case(model: "se_cnn.yaml", range: 0...255),
         ExportTests.Case(model: "snn_mlp.yaml", range: 0...16),
         ExportTests.Case(model: "causal_tcn.yaml"),
+        ExportTests.Case(model: "chatterbot_languages.yaml", tokens: 2000),
         ExportTests.Case(model: "adding_lstm.yaml"),
         ExportTests.Case(model: "bigru_classifier.yaml", range: 0...255),
         ExportTests.Case(model: "gru_classifier.yaml", range: 0...255),
@@ -155,6 +156,92 @@ import Testing
         try Self.exportAndCompare(spec, weights: weights, range: range, tokens: tokens, in: s)
     }
 
+    /// multi_head_attention in nn.MultiheadAttention's layout where Keras's maps onto it (self
+    /// and cross attention, causal, with and without biases), else Keras's layout with its
+    /// einsums (value_dim, output_shape and feature sizes of their own); `module` is what
+    /// model.py must then contain.
+    static let attentionVariants: [(name: String, module: String, layers: String)] = [
+        (
+            "torch_layout", "nn.MultiheadAttention(8, 2, bias=True, batch_first=True)",
+            """
+              - embedding: {input_dim: 11, output_dim: 8, name: e}
+              - multi_head_attention: {num_heads: 2, key_dim: 4, use_causal_mask: true}
+              - layernorm: {}
+            """
+        ),
+        (
+            "torch_layout_cross", "nn.MultiheadAttention(8, 4, bias=False, batch_first=True)",
+            """
+              - embedding: {input_dim: 11, output_dim: 8, name: e}
+              - dense: {units: 8, activation: tanh, name: d}
+              - multi_head_attention: {num_heads: 4, key_dim: 2, use_bias: false, inputs: [e, d]}
+            """
+        ),
+        (
+            "keras_layout", "torch.einsum(\"ntf,fhs->nhts\"",
+            """
+              - embedding: {input_dim: 11, output_dim: 6, name: e}
+              - dense: {units: 4, activation: tanh, name: d}
+              - multi_head_attention: {num_heads: 2, key_dim: 3, value_dim: 5, output_shape: 7, use_causal_mask: true, inputs: [e, d]}
+            """
+        ),
+    ]
+
+    @Test(
+        .enabled(if: torchAvailable, "python3 cannot import torch, safetensors and numpy"),
+        arguments: attentionVariants.indices)
+    func exportsAttentionThatAgreesWithNNC(_ k: Int) throws {
+        let (name, module, layers) = Self.attentionVariants[k]
+        let s = try Scratch()
+        let yaml = """
+            model: \(name)
+            input: [8]
+            layers:
+            \(layers)
+              - dense: {units: 11, activation: softmax}
+            init: {bias: {normal: [0, 0.3]}}
+            loss: sparse_categorical_crossentropy
+            train: {batch_size: 16}
+            data:
+              train: {generate: {reverse: {length: 8, samples: 64}}}
+            """
+        let spec = try s.spec("\(name).yaml", yaml)
+        let weights = try ExportTests.briefTraining(spec, in: s)
+        try Self.exportAndCompare(spec, weights: weights, range: 0...1, tokens: 11, in: s)
+        let source = try String(contentsOfFile: s.path("torch/model.py"), encoding: .utf8)
+        #expect(source.contains(module), "\(source)")
+    }
+
+    /// Attention that an embedding's padding mask reaches is refused at the layer: the exported
+    /// module would attend to padding.
+    @Test func refusesAttentionThatAPaddingMaskReaches() throws {
+        let s = try Scratch()
+        let spec = try s.spec(
+            "refused.yaml",
+            """
+            model: refused
+            input: [8]
+            layers:
+              - embedding: {input_dim: 11, output_dim: 4, padding_index: 0}
+              - multi_head_attention: {num_heads: 2, key_dim: 2}
+              - dense: {units: 11, activation: softmax}
+            loss: sparse_categorical_crossentropy
+            train: {batch_size: 16}
+            data:
+              train: {generate: {reverse: {length: 8, samples: 64}}}
+            """)
+        let weights = try ExportTests.briefTraining(spec, in: s)
+        let run = try Binary.run(["export", spec, "--format", "pytorch", "--weights", weights, "-o", s.path("t")])
+        #expect(run.status == 1)
+        #expect(run.stderr.contains("refused.yaml:5:"), "\(run.stderr)")
+        #expect(
+            run.stderr.contains(
+                "layer 'multi_head_attention' (multi_head_attention) cannot be exported to PyTorch: a padding mask"),
+            "\(run.stderr)")
+        #expect(run.stderr.contains("[E0600]"), "\(run.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: s.path("t")))
+    }
+
     /// Exports into a folder, runs `nnc predict` on random inputs and pytorch-check.py on both.
     static func exportAndCompare(
         _ spec: String, weights: String, range: ClosedRange<Double>, tokens: Int?, in s: Scratch
@@ -186,6 +273,7 @@ import Testing
             "reset_after: false applies the reset gate before the recurrent matrix product"
         ),
         ("  - lstm: {units: 3, activation: relu}", 4, "lstm", "its activations (relu, recurrent sigmoid) are not"),
+        ("  - lstm: {units: 3, peephole: true}", 4, "lstm", "peephole: true has weights from the cell to the gates"),
         (
             "  - simple_rnn: {units: 3, activation: selu}", 4, "simple_rnn",
             "its activation selu is not one nn.RNN offers"

@@ -44,6 +44,11 @@ import Testing
         Case(input: "[10, 10]", layer: "simple_rnn: 32", total: 1_376, pytorch: 1_408),
         // Keras: 4·(h·(in + h) + h); PyTorch: 4·(h·(in + h) + 2h).
         Case(input: "[28, 28]", layer: "lstm: 128", total: 80_384, pytorch: 80_896),
+        // tf.keras's PeepholeLSTMCell: three more vectors of h (models/verify/peephole_lstm.py).
+        Case(input: "[28, 28]", layer: "lstm: {units: 128, peephole: true}", total: 80_768, pytorch: 81_280),
+        Case(
+            input: "[200, 64]", layer: "bidirectional: {lstm: {units: 32, peephole: true}}", total: 25_024,
+            pytorch: 25_280),
         // Keras reset_after (default): 3·(h·(in + h) + 2h), as PyTorch.
         Case(input: "[28, 28]", layer: "gru: 128", total: 60_672, pytorch: 60_672),
         Case(input: "[28, 28]", layer: "gru: {units: 128, reset_after: false}", total: 60_288, pytorch: 60_672),

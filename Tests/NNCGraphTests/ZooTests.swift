@@ -22,6 +22,7 @@ import Testing
         Pinned(file: "bigru_classifier", total: 37_386, trainable: 37_386, nonTrainable: 0, pytorch: 37_386),
         Pinned(file: "breast_cancer_mlp", total: 513, trainable: 513, nonTrainable: 0),
         Pinned(file: "causal_tcn", total: 12_673, trainable: 12_673, nonTrainable: 0),
+        Pinned(file: "chatterbot_languages", total: 70_533, trainable: 70_533, nonTrainable: 0),
         Pinned(file: "ciresan_mlp", total: 11_972_510, trainable: 11_972_510, nonTrainable: 0),
         Pinned(file: "deep_cnn_10000", total: 23_198_010, trainable: 23_198_010, nonTrainable: 0),
         Pinned(file: "digits_mlp", total: 167_178, trainable: 167_178, nonTrainable: 0),

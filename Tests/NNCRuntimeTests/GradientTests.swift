@@ -423,6 +423,20 @@ import Testing
             """
         ),
         (
+            "lstm peepholes: plain, padded, with recurrent dropout, bidirectional, input-derivative activations",
+            """
+            input: [7]
+            layers:
+              - embedding: {input_dim: 5, output_dim: 3, padding_index: 0}
+              - lstm: {units: 4, peephole: true, return_sequences: true, recurrent_dropout: 0.3}
+              - bidirectional: {layer: {lstm: {units: 3, peephole: true, return_sequences: true}}, merge_mode: sum}
+              - lstm: {units: 3, peephole: true, activation: {swish: 1.5}, recurrent_activation: softplus}
+              - dense: {units: 2, activation: softmax}
+            loss: categorical_crossentropy
+            init: {weights: {normal: {std: 0.6}}}
+            """
+        ),
+        (
             "input and recurrent dropout",
             """
             input: [6, 3]

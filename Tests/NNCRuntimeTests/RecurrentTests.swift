@@ -93,6 +93,11 @@ import Testing
             "bidirectional lstm",
             "bidirectional: {layer: {lstm: {units: UNITS, return_sequences: SEQUENCES}}, merge_mode: ave}"
         ),
+        ("lstm peephole", "lstm: {units: UNITS, peephole: true, return_sequences: SEQUENCES}"),
+        (
+            "bidirectional lstm peephole",
+            "bidirectional: {layer: {lstm: {units: UNITS, peephole: true, return_sequences: SEQUENCES}}}"
+        ),
     ]
 
     static func layer(_ cell: String, units: Int, sequences: Bool) -> String {

@@ -60,6 +60,8 @@ M['lfw_faces_cnn']=seq((25,25,1),L.Conv2D(16,4,activation='relu'),L.MaxPooling2D
                       L.MaxPooling2D(3),L.Flatten(),L.Dropout(0.25),L.Dense(2,activation='softmax'))
 M['imdb_text_cnn']=seq((400,),L.Embedding(5000,50),L.Dropout(0.2),L.Conv1D(250,3,activation='relu'),L.GlobalMaxPooling1D(),
                       L.Dense(250,activation='relu'),L.Dropout(0.2),L.Dense(1,activation='sigmoid'))
+M['chatterbot_languages']=seq((24,),L.Embedding(2000,32),L.Dropout(0.2),L.Conv1D(64,3,padding='same',activation='relu'),
+                             L.GlobalMaxPooling1D(),L.Dense(5,activation='softmax'))
 def unet_small():
     x=keras.Input((32,32,1))
     def twice(y,f): return L.Conv2D(f,3,padding='same',activation='relu')(L.Conv2D(f,3,padding='same',activation='relu')(y))

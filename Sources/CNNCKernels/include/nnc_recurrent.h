@@ -46,13 +46,16 @@ typedef struct {
     /// Nonzero: a padded row outputs zeros rather than the carried state (Keras's
     /// Bidirectional returning sequences).
     int zero_padded_output;
+    /// Optional [3][units], LSTM: the peephole weights p_i, p_f (read with cₜ₋₁) and p_o (cₜ).
+    const float *peephole;
     /// nnc_rnn_work_floats(units) floats of scratch.
     float *work;
 } nnc_rnn_forward;
 
 /// hₜ = act(xW + sU + b).
 void nnc_simple_rnn_forward_step(const nnc_rnn_forward *s);
-/// i, f, o = ract(·), g = act(·); cₜ = f⊙c + i⊙g; hₜ = o⊙act(cₜ).
+/// i, f, o = ract(·), g = act(·); cₜ = f⊙c + i⊙g; hₜ = o⊙act(cₜ). With `peephole`, i and f
+/// add p_i⊙cₜ₋₁ and p_f⊙cₜ₋₁ to their pre-activations and o adds p_o⊙cₜ.
 void nnc_lstm_forward_step(const nnc_rnn_forward *s);
 /// Reset after: z, r = ract(x_zr + p_zr); ĥ = act(x_h + r⊙p_h); hₜ = z⊙h + (1 − z)⊙ĥ (p includes b_r).
 void nnc_gru_forward_step(const nnc_rnn_forward *s);
@@ -92,6 +95,8 @@ typedef struct {
     const float *step_mask; int ld_step_mask;
     /// As in the forward: then a padded row's output gradient reaches nothing.
     int zero_padded_output;
+    /// Optional [3][units], LSTM: the peephole weights (their gradient is nnc_lstm_peephole_gradient's).
+    const float *peephole;
     float *work;
 } nnc_rnn_backward;
 
@@ -103,6 +108,11 @@ void nnc_gru_backward_step(const nnc_rnn_backward *s);
 void nnc_gru_candidate_backward_step(const nnc_rnn_backward *s);
 /// Reset before, second half: the r columns of dgates from `drs`, and ds = drs⊙r (the GEMM then adds ∂p_zr·U_zrᵀ).
 void nnc_gru_reset_backward_step(const nnc_rnn_backward *s);
+
+/// ∂P of the LSTM peepholes [3][units] from every step's gate gradients dz [batch][steps][4·units]
+/// and cells c [batch][steps][units]: rows i and f Σ dz⊙cₜ₋₁ (cₜ₋₁ in processing order, zero
+/// before the first step; `reverse` processes steps last to first), row o Σ dz_o⊙cₜ.
+void nnc_lstm_peephole_gradient(float *dp, const float *dz, const float *c, int batch, int steps, int units, int reverse);
 
 /// Floats of `work` the step kernels need.
 size_t nnc_rnn_work_floats(int units);

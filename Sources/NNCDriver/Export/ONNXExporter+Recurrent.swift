@@ -10,7 +10,8 @@ import NNCGraph
 /// goes to the first and zeros to the second, two rows (gru with reset_after) to
 /// both. reset_after is ONNX's linear_before_reset = 1. A bidirectional
 /// layer is one operator with direction bidirectional, its two outputs merged as nnc does
-/// (concat forward then backward, or sum, mul, ave).
+/// (concat forward then backward, or sum, mul, ave). LSTM peepholes are ONNX's P [dirs, 3·u]
+/// (blocks i, o, f).
 extension ONNXExporter {
     mutating func recurrent(_ node: Node) -> String? {
         let r = node.op.recurrent!
@@ -37,7 +38,13 @@ extension ONNXExporter {
         var w: [Float] = []
         var rw: [Float] = []
         var b: [Float] = []
+        var peepholes: [Float] = []
         for prefix in prefixes {
+            if r.peephole {
+                // nnc's rows i, f, o are ONNX's P blocks i, o, f.
+                let p = parameter(node, prefix + "peephole_weights").values
+                peepholes += [0, 2, 1].flatMap { p[($0 * u)..<(($0 + 1) * u)] }
+            }
             w += Self.gateRows(parameter(node, prefix + "kernel").values, rows: features, units: u, order: order)
             rw += Self.gateRows(parameter(node, prefix + "recurrent_kernel").values, rows: u, units: u, order: order)
             var inputBias = [Float](repeating: 0, count: gates * u)
@@ -73,7 +80,10 @@ extension ONNXExporter {
                 timeFirst, writer.constant("\(name).W", [dirs, gates * u, features], w),
                 writer.constant("\(name).R", [dirs, gates * u, u], rw),
                 writer.constant("\(name).B", [dirs, 2 * gates * u], b),
-            ], name: "\(name)/\(op)", outputs: 2, attributes)
+            ]
+                // LSTM's P comes after sequence_lens, initial_h and initial_c, left empty.
+                + (r.peephole ? ["", "", "", writer.constant("\(name).P", [dirs, 3 * u], peepholes)] : []),
+            name: "\(name)/\(op)", outputs: 2, attributes)
         let merge: MergeMode? =
             if case .bidirectional(let bi) = node.op, case .elementwise(let mode) = bi.merge { mode } else { nil }
         // Y [T, dirs, N, u] → [N, T, dirs, u]; Y_h [dirs, N, u] → [N, dirs, u].

@@ -114,8 +114,9 @@ extension PyTorchExporter {
             assign(node, "torch.cat([\(all)], dim=\(c.axis < 0 ? c.axis : c.axis + 1))")
         case .simpleRNN, .lstm, .gru, .bidirectional:
             recurrent(node)
-        case .conv2dTranspose, .l2pool2d, .prelu, .groupnorm, .multiHeadAttention, .positionEmbedding,
-            .sinusoidalPositionEmbedding:
+        case .multiHeadAttention(let m):
+            attention(node, m)
+        case .conv2dTranspose, .l2pool2d, .prelu, .groupnorm, .positionEmbedding, .sinusoidalPositionEmbedding:
             refuse(
                 node, "this layer kind is not exported to PyTorch",
                 help: "export to ONNX (--format onnx), which covers every layer kind")

@@ -109,6 +109,12 @@ extension PyTorchExporter {
                     help: "use reset_after: true (Keras's default), or export to ONNX")
                 return nil
             }
+            if r.peephole {
+                refuse(
+                    node, "peephole: true has weights from the cell to the gates, and nn.LSTM has no peepholes",
+                    help: "export to ONNX (its LSTM has peepholes), or drop peephole")
+                return nil
+            }
             guard kind(r.activation) == .tanh, kind(r.recurrentActivation) == .sigmoid else {
                 refuse(
                     node,

@@ -255,6 +255,9 @@ public struct Recurrent: Sendable, Equatable {
     public var dropout: Double
     public var recurrentDropout: Double
     public var weights: Weights
+    /// LSTM peephole connections (Gers & Schmidhuber 2000, tf.keras's PeepholeLSTMCell):
+    /// i and f read p_i⊙cₜ₋₁ and p_f⊙cₜ₋₁, o reads p_o⊙cₜ (`peephole_weights` [3, units], rows i, f, o).
+    public var peephole: Bool = false
 
     /// The layer kind of the cell (simple_rnn, lstm or gru).
     public var kind: Op.Kind {

@@ -216,6 +216,7 @@ extension Recurrent {
             activationLocation: activation?.location ?? c.location,
             recurrentActivationLocation: recurrentActivation?.location ?? c.location,
             returnSequences: c.flag("return_sequences"), dropout: c.number("dropout"),
-            recurrentDropout: c.number("recurrent_dropout"), weights: Weights(decoding: c))
+            recurrentDropout: c.number("recurrent_dropout"), weights: Weights(decoding: c),
+            peephole: c.kind.name == "lstm" && c.flag("peephole"))
     }
 }

@@ -78,7 +78,8 @@ extension Lowerer {
                 zeroPaddedOutput: mask != nil && node.op.kind == .bidirectional && inner.returnSequences,
                 recurrentDropout: isTraining && inner.recurrentDropout > 0, training: isTraining,
                 packed: isTraining || (options.optimize && batch > 1),
-                fusedProjection: !isTraining && options.optimize && batch > 1, projectionBias: bias != nil)
+                fusedProjection: !isTraining && options.optimize && batch > 1, projectionBias: bias != nil,
+                peephole: inner.peephole)
             lowerDirection(node, inner, shape, prefix: prefix, output: out, first: k == 0 || merge != nil, mask: mask)
             outputs.append(out)
         }
@@ -192,6 +193,7 @@ extension Lowerer {
             slots[.packedKernel] = packed
         }
         if let b, s.recurrentBias { slots[.bias] = b }
+        if s.peephole { slots[.peephole] = p[prefix + "peephole_weights"]! }
         if let mask { slots[.stepMask] = mask }
         if s.recurrentDropout {
             slots[.recurrentMask] = dropoutMask(
@@ -308,6 +310,7 @@ extension Lowerer {
         let kept: [(RecurrentShape.BackwardSlot, RecurrentShape.ForwardSlot)] = [
             (.gates, .gates), (.states, .states), (.cells, .cells), (.extra, .extra), (.previous, .previous),
             (.preactivations, .preactivations), (.stepMask, .stepMask), (.recurrentMask, .recurrentMask),
+            (.peephole, .peephole),
         ]
         for (slot, forward) in kept where s.has(slot) { slots[slot] = Operand(d.operands[forward]!, .read) }
         let scratch: [(RecurrentShape.BackwardSlot, String)] = [
@@ -331,11 +334,18 @@ extension Lowerer {
                 ],
                 layer: node.name)
             let dU = parameterGradient(node, d.prefix + "recurrent_kernel")!
+            // Peepholes: dP = Σ dz_{i,f}⊙cₜ₋₁ and Σ dz_o⊙cₜ over batch and steps.
+            let peephole =
+                s.peephole
+                ? [
+                    Operand(parameterGradient(node, d.prefix + "peephole_weights")!, .write),
+                    Operand(d.operands[.cells]!, .read),
+                ] : []
             emit(
                 .recurrentWeightsGradient(s),
                 [Operand(dU, .write)] + (s.recurrentBias ? [Operand(db!, .readWrite)] : [])
                     + [Operand(d.operands[.states]!, .read), Operand(dProduct ?? dz, .read)]
-                    + (s.splitsProduct ? [Operand(d.operands[.extra]!, .read)] : []), layer: node.name)
+                    + (s.splitsProduct ? [Operand(d.operands[.extra]!, .read)] : []) + peephole, layer: node.name)
         }
         if wantsInputGradient(node) {
             var dx = gradientBuffer(for: node.inputs[0])
@@ -354,6 +364,8 @@ extension Lowerer {
             addGradient(dx, to: node.inputs[0])
         }
         // After dx and the step GEMMs: the updates overwrite W and U, which they read.
-        update(node, [d.prefix + "kernel", d.prefix + "recurrent_kernel", d.prefix + "bias"])
+        update(
+            node,
+            [d.prefix + "kernel", d.prefix + "recurrent_kernel", d.prefix + "bias", d.prefix + "peephole_weights"])
     }
 }

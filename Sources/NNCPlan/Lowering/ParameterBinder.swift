@@ -90,8 +90,10 @@ struct ParameterBinder {
             default: break
             }
             let receptive = p.shape.count > 2 ? p.shape.dropLast(2).reduce(1, *) : 1
-            let fanIn = p.shape.count >= 2 ? receptive * p.shape[p.shape.count - 2] : p.shape.first ?? 1
-            let fanOut = p.shape.count >= 2 ? receptive * p.shape[p.shape.count - 1] : p.shape.first ?? 1
+            var fanIn = p.shape.count >= 2 ? receptive * p.shape[p.shape.count - 2] : p.shape.first ?? 1
+            var fanOut = p.shape.count >= 2 ? receptive * p.shape[p.shape.count - 1] : p.shape.first ?? 1
+            // Keras initializes each gate's peephole vector [units] by itself: fans of units.
+            if p.name.hasSuffix("peephole_weights") { (fanIn, fanOut) = (p.shape[1], p.shape[1]) }
             index[node.id, default: [:]][p.name] = bindings.count
             bindings.append(
                 ParameterBinding(
@@ -114,6 +116,7 @@ struct ParameterBinder {
         switch base {
         case "kernel": return (c.weights.initializer ?? model.weights, nil)
         case "recurrent_kernel": return (c.weights.recurrentInitializer ?? model.recurrent, nil)
+        case "peephole_weights": return (c.weights.initializer ?? model.weights, nil)  // Keras: the kernel's
         default:
             let forget = c.cell == .lstm(unitForgetBias: true) ? c.units..<(2 * c.units) : nil
             return (c.weights.biasInitializer ?? model.bias, forget)

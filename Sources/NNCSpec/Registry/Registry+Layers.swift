@@ -403,6 +403,10 @@ extension Registry {
             [
                 recurrentActivation,
                 Attribute("unit_forget_bias", .bool, .value("true"), "initialize the forget-gate bias to 1"),
+                Attribute(
+                    "peephole", .bool, .value("false"),
+                    "peephole connections (Gers & Schmidhuber 2000, tf.keras's PeepholeLSTMCell): diagonal weights from cₜ₋₁ to the i and f gates and from cₜ to o, 3·units parameters"
+                ),
             ]),
         recurrent(
             "gru", doc: "gated recurrent unit (Cho et al. 2014), gates z, r, h",
