@@ -622,6 +622,42 @@ extension DiagnosticCode {
                 badExample: "nnc import weights.json",
                 fixedExample: "nnc import model.json   # open(\"model.json\", \"w\").write(model.to_json())",
                 exampleKind: "run")
+        case .onnxUnsupportedNode:
+            return Documentation(
+                explanation:
+                    "`nnc import model.onnx` turns an ONNX graph back into nnc layers: MatMul or Gemm with a constant kernel (and an Add of a constant bias) is a dense layer, Conv a convolution, pools, BatchNormalization, LayerNormalization, activations, Flatten and Reshape, the elementwise merges of two layers, Concat, Dropout, Gather on the input (an embedding) and LSTM, GRU and RNN with their transposes. A node outside these forms (an op nnc has no layer for, a constant operand where a layer's output is needed, a layout nnc cannot follow) is reported with its index, name and op type; nothing is written until every node imports.",
+                badExample: "nnc import model.onnx   # node 3 'Where_3' (Where)",
+                fixedExample: "nnc import model.onnx   # the model exported without the Where node",
+                exampleKind: "run")
+        case .onnxUnsupportedOpset:
+            return Documentation(
+                explanation:
+                    "nnc reads ONNX's default domain from opset 11 to 21 (the attribute-to-input moves of Dropout, Squeeze and the reductions are read both ways). An older or newer opset, or a node of another domain (ai.onnx.ml, a vendor's), is refused rather than guessed at.",
+                badExample: "nnc import old.onnx   # opset_import {domain: \"\", version: 7}",
+                fixedExample:
+                    "python3 -c \"import onnx; from onnx import version_converter as v; onnx.save(v.convert_version(onnx.load('old.onnx'), 18), 'model.onnx')\"",
+                exampleKind: "run")
+        case .onnxUnsupportedTensor:
+            return Documentation(
+                explanation:
+                    "nnc's weights are float32. An initializer (or Constant) of another element type, float16, double or an integer type other than the int64 of shapes and axes, or one stored in an external data file, cannot become an nnc weight and is refused by name.",
+                badExample: "nnc import model_fp16.onnx",
+                fixedExample: "nnc import model.onnx   # exported in float32",
+                exampleKind: "run")
+        case .notAnONNXModel:
+            return Documentation(
+                explanation:
+                    "`nnc import` reads a .onnx file as ONNX's ModelProto: a graph with exactly one input (besides the initializers) of known per-sample dimensions, float32 or int64 token ids, and one output. A file that does not decode, or a graph with several inputs or outputs or a symbolic dimension past the batch, cannot become an nnc spec.",
+                badExample: "nnc import weights.safetensors.onnx",
+                fixedExample: "nnc import model.onnx   # written by torch.onnx.export or nnc export --format onnx",
+                exampleKind: "run")
+        case .onnxChannelsFirstInput:
+            return Documentation(
+                explanation:
+                    "nnc's images are channels-last ([H, W, C]), as Keras's are. An ONNX model whose input goes straight into a Conv or a pool reads channels-first images ([C, H, W], PyTorch's layout); the imported spec takes the same images channels-last, so inputs given to `nnc predict` must be transposed from what the ONNX model took.",
+                badExample: "nnc import model.onnx   # input [N, 1, 28, 28] into Conv",
+                fixedExample: "nnc predict spec.yaml --weights spec.safetensors --input images_hwc.npy",
+                exampleKind: "run")
         case .importApproximation:
             return Documentation(
                 explanation:

@@ -82,6 +82,10 @@ public enum DiagnosticCode: String, Sendable, CaseIterable, Codable {
     case unsupportedKerasLayer = "E0620"
     case unsupportedKerasSetting = "E0621"
     case notAKerasModel = "E0622"
+    case onnxUnsupportedNode = "E0630"
+    case onnxUnsupportedOpset = "E0631"
+    case onnxUnsupportedTensor = "E0632"
+    case notAnONNXModel = "E0633"
 
     // nnc doctor's findings: D01xx the untrained loss, D02xx learning, D03xx gradients and
     // activations, D04xx the data, D05xx settings.
@@ -110,6 +114,7 @@ public enum DiagnosticCode: String, Sendable, CaseIterable, Codable {
     case missingDataFile = "W0202"
     case scheduleIgnoresRate = "W0203"
     case importApproximation = "W0204"
+    case onnxChannelsFirstInput = "W0205"
 
     /// A one-line title, for `nnc explain --list` and docs.
     public var title: String {
@@ -174,6 +179,10 @@ public enum DiagnosticCode: String, Sendable, CaseIterable, Codable {
         case .unsupportedKerasLayer: "a Keras layer has no nnc equivalent"
         case .unsupportedKerasSetting: "a Keras layer's setting has no nnc equivalent"
         case .notAKerasModel: "the file is not a Keras model's JSON configuration"
+        case .onnxUnsupportedNode: "an ONNX node has no nnc layer"
+        case .onnxUnsupportedOpset: "the ONNX file's opset is outside the versions nnc imports"
+        case .onnxUnsupportedTensor: "an ONNX initializer is not float32 (or int64 for shapes and axes)"
+        case .notAnONNXModel: "the file is not an ONNX model nnc can import"
         case .batchLargerThanData: "a batch schedule's size is larger than the training data"
         case .exportUnsupportedLayer: "a layer, or one of its settings, has no form in the export format"
         case .doctorInitialLoss: "the untrained model's loss is far from its expected value"
@@ -199,6 +208,8 @@ public enum DiagnosticCode: String, Sendable, CaseIterable, Codable {
         case .missingDataFile: "a file the spec names (data, transfer weights) does not exist"
         case .scheduleIgnoresRate: "the schedule sets every rate itself: the optimizer's learning_rate is not used"
         case .importApproximation: "an imported initializer, regularizer or constraint has no nnc spelling"
+        case .onnxChannelsFirstInput:
+            "the imported ONNX model takes channels-first images; the nnc spec takes channels-last"
         }
     }
 

@@ -8,7 +8,10 @@ enum ModelFile {
     /// bound on what a wrong argument costs to read.
     static let largestSize = 16 << 20
 
-    static func read(_ path: String) throws(DriverError) -> Data {
+    /// An ONNX file holds its weights: protobuf's own limit, 2 GiB.
+    static let largestONNXSize = 2 << 30
+
+    static func read(_ path: String, largest largestSize: Int = largestSize) throws(DriverError) -> Data {
         // Non-blocking: opening a FIFO for reading would otherwise wait for a writer.
         let fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC)
         guard fd >= 0 else { throw DriverError(openFailure(path, errno: errno)) }
@@ -24,7 +27,7 @@ enum ModelFile {
         }
         if Int(info.st_size) > largestSize {
             throw DriverError(
-                "'\(path)' is \(Int(info.st_size).grouped) bytes; a model file may be at most \(largestSize.grouped) bytes (16 MiB)"
+                "'\(path)' is \(Int(info.st_size).grouped) bytes; a model file may be at most \(largestSize.grouped) bytes (\(largestSize >> 20) MiB)"
             )
         }
         var data = Data()
@@ -38,7 +41,7 @@ enum ModelFile {
             // The file may have grown since it was measured.
             if data.count > largestSize {
                 throw DriverError(
-                    "'\(path)' is more than \(largestSize.grouped) bytes; a model file may be at most \(largestSize.grouped) bytes (16 MiB)"
+                    "'\(path)' is more than \(largestSize.grouped) bytes; a model file may be at most \(largestSize.grouped) bytes (\(largestSize >> 20) MiB)"
                 )
             }
         }

@@ -11,7 +11,9 @@ struct ExportCommand: ParsableCommand {
             --format onnx writes the inference graph (dropout left out, batchnorm folded into a scale and shift) with \
             the trained weights and the run's input preprocessing, opset \(ONNXExport.opset), a symbolic \
             batch dimension N, nodes named after the spec's layers. A layer that cannot be exported is \
-            refused with an error located at it (E0600), and nothing is written.
+            refused with an error located at it (E0600), and nothing is written. With \
+            --keep-training-layers, batchnorm is BatchNormalization and dropout Dropout with its rate, \
+            so nnc import gives back the same spec.
 
             --format pytorch writes a folder with model.safetensors, a PyTorch state dict (PyTorch's \
             parameter names and layouts), and model.py, a torch.nn.Module named after the model that \
@@ -26,6 +28,13 @@ struct ExportCommand: ParsableCommand {
 
     enum Format: String, ExpressibleByArgument, CaseIterable { case onnx, pytorch }
 
+    @Flag(
+        name: .customLong("keep-training-layers"),
+        help:
+            "ONNX: write batchnorm as BatchNormalization and dropout as Dropout with its rate (identity at inference), so nnc import gives back the same spec."
+    )
+    var keepTrainingLayers = false
+
     @Option(help: "The weights file (default: runs/<model>/weights.safetensors, or train.checkpoint.dir).")
     var weights: String?
 
@@ -39,6 +48,9 @@ struct ExportCommand: ParsableCommand {
     var output: String?
 
     func validate() throws {
+        if keepTrainingLayers, format != .onnx {
+            throw ValidationError("--keep-training-layers is an ONNX export option")
+        }
         if weights != nil, runFolder != nil {
             throw ValidationError("give --weights or --run, not both: --run DIR exports DIR/weights.safetensors")
         }
@@ -52,7 +64,8 @@ struct ExportCommand: ParsableCommand {
                 return
             }
             let summary = try ONNXExport.export(
-                model: model, weights: file, output: output, producerVersion: Version.number)
+                model: model, weights: file, output: output, producerVersion: Version.number,
+                keepTrainingLayers: keepTrainingLayers)
             func shape(_ dims: [Int]) -> String { "[" + (["N"] + dims.map(String.init)).joined(separator: ", ") + "]" }
             print(
                 "wrote \(summary.path): ONNX opset \(ONNXExport.opset), \(summary.nodes.grouped) nodes, \(summary.parameters.grouped) parameters"

@@ -6,13 +6,18 @@ import NNCSpec
 struct ImportCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "import",
-        abstract: "Turn a Keras model's architecture (model.to_json()) into an nnc YAML spec.",
+        abstract:
+            "Turn a Keras model's architecture (model.to_json()) or an ONNX model into an nnc YAML spec (and weights).",
         discussion: """
             Layers, their settings, initializers and regularizers are written with nnc's names; the \
             spec is then checked as `nnc check` would. A layer or setting nnc cannot express is an \
             error at its line in the JSON file, and nothing is written; an initializer or regularizer \
             without an nnc spelling is a warning (the layer keeps nnc's default). The JSON holds no \
             loss, optimizer or data: add them to train. Exit status: 0 written, 1 refused, 64 usage.
+
+            A .onnx file becomes a spec and a safetensors weights file in nnc's layout (beside the \
+            spec, or --weights-out), for predict, eval and train --weights. A node nnc cannot express \
+            is an error naming its index, name and op type (E0630).
             """)
 
     @Argument(help: "The Keras model's JSON file.")
@@ -21,7 +26,16 @@ struct ImportCommand: ParsableCommand {
     @Option(name: .shortAndLong, help: "Write the spec to this file (default: print it).")
     var output: String?
 
+    @Option(
+        name: .customLong("weights-out"),
+        help: "ONNX: write the weights here (default: the spec's, or the ONNX file's, name with .safetensors).")
+    var weightsOutput: String?
+
     func run() throws {
+        if file.lowercased().hasSuffix(".onnx") {
+            try importONNX()
+            return
+        }
         let result: KerasImport.Result
         do {
             result = try KerasImport.convert(path: file)
@@ -50,5 +64,36 @@ struct ImportCommand: ParsableCommand {
         Terminal.printError(
             "imported \((graph.nodes.count - 1).counted("layer")) from '\(file)': \(graph.totalParams.counted("parameter"))"
                 + (output.map { "; spec written to \($0)" } ?? ""))
+    }
+
+    /// `nnc import model.onnx`: the spec, checked as nnc reads it, and the weights, checked
+    /// against it; nothing is written when either fails.
+    private func importONNX() throws {
+        let result: ONNXImport.Result
+        do {
+            result = try ONNXImport.convert(path: file)
+        } catch {
+            Terminal.printError("error: \(error)")
+            throw ExitCode(1)
+        }
+        Terminal.report(result.diagnostics)
+        guard !result.hasErrors else { throw ExitCode(1) }
+        let checked = Driver.check(SourceFile(path: output ?? "imported.yaml", text: result.yaml))
+        guard !checked.hasErrors, let graph = checked.graph else {
+            Terminal.report(checked.diagnostics)
+            throw ExitCode(1)
+        }
+        let weights = weightsOutput ?? ((output ?? file) as NSString).deletingPathExtension + ".safetensors"
+        do {
+            if let output { try result.yaml.write(toFile: output, atomically: true, encoding: .utf8) }
+            try result.weights.write(to: weights)
+        } catch {
+            Terminal.printError("error: the import cannot be written: \(error.localizedDescription)")
+            throw ExitCode(1)
+        }
+        if output == nil { print(result.yaml, terminator: "") }
+        Terminal.printError(
+            "imported \((graph.nodes.count - 1).counted("layer")) from '\(file)': \(graph.totalParams.counted("parameter"))"
+                + (output.map { "; spec written to \($0)" } ?? "") + "; weights written to \(weights)")
     }
 }

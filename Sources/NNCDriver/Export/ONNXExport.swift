@@ -38,13 +38,14 @@ public enum ONNXExport {
     /// Exports `model` with `weights` (default: the run folder's) to `output` (default:
     /// model.onnx beside the weights). Refused layers are errors naming each layer, located at
     /// it; nothing is written then.
-    public static func export(model: String, weights: String?, output: String?, producerVersion: String)
-        throws(TrainingFailure) -> Summary
-    {
+    public static func export(
+        model: String, weights: String?, output: String?, producerVersion: String, keepTrainingLayers: Bool = false
+    ) throws(TrainingFailure) -> Summary {
         let session = try InferenceSession.make(model: model, weights: weights, readingData: false)
         let graph = session.graph
         try checkWeights(session)
         var exporter = ONNXExporter(graph: graph, weights: session.weights)
+        exporter.keepTrainingLayers = keepTrainingLayers
         let inputNode = graph.nodes[0]
         exporter.writer.reserve(inputNode.name)
         var steps: [String] = []

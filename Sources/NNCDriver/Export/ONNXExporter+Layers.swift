@@ -67,14 +67,22 @@ extension ONNXExporter {
                 ], name: "\(name)/Slice")
         case .upsampling2d(let u):
             y = upsample(node, u)
-        case .dropout, .alphaDropout:
-            // Identity at inference: the layer is left out.
-            dropped.append(name)
-            y = input(node)
+        case .dropout(let d), .alphaDropout(let d):
+            if keepTrainingLayers {
+                // Dropout with its rate, identity in ONNX Runtime's inference; the doc string
+                // tells nnc import an alpha_dropout.
+                y = writer.op(
+                    "Dropout", [input(node), writer.scalar("\(name).ratio", d.rate)], name: "\(name)/Dropout")
+                if node.op.kind == .alphaDropout { writer.document("alpha_dropout") }
+            } else {
+                // Identity at inference: the layer is left out.
+                dropped.append(name)
+                y = input(node)
+            }
         case .prelu:
             y = writer.op("PRelu", [input(node), initializer(node, "alpha")], name: "\(name)/PRelu")
         case .batchnorm(let b):
-            y = batchnorm(node, b)
+            y = keepTrainingLayers ? batchnormNode(node, b) : batchnorm(node, b)
         case .layernorm(let l):
             let channels = inputShape(node).last!
             let scale =
@@ -151,6 +159,28 @@ extension ONNXExporter {
             "Mul", [input(node), writer.constant("\(node.name).scale", [channels], scale)], name: "\(node.name)/Mul")
         return writer.op(
             "Add", [scaled, writer.constant("\(node.name).shift", [channels], shift)], name: "\(node.name)/Add")
+    }
+
+    /// batchnorm kept as ONNX's BatchNormalization (over axis 1: channels-first for images and
+    /// sequences); a missing gamma or beta is written as ones or zeros named `unit_gamma` and
+    /// `zero_beta`, so nnc import gives back scale: false and center: false.
+    private mutating func batchnormNode(_ node: Node, _ b: BatchNorm) -> String {
+        let name = node.name
+        let rank = inputShape(node).count
+        let channels = inputShape(node).last!
+        let x = rank == 1 ? input(node) : channelsFirst(input(node), rank: rank, layer: name)
+        let gamma =
+            b.scale ? initializer(node, "gamma") : writer.constant("\(name).unit_gamma", [channels], ones(channels))
+        let beta =
+            b.center
+            ? initializer(node, "beta")
+            : writer.constant("\(name).zero_beta", [channels], [Float](repeating: 0, count: channels))
+        let y = writer.op(
+            "BatchNormalization",
+            [x, gamma, beta, initializer(node, "moving_mean"), initializer(node, "moving_variance")],
+            name: "\(name)/BatchNormalization",
+            [ONNXAttribute.float("epsilon", b.epsilon), ONNXAttribute.float("momentum", b.momentum)])
+        return rank == 1 ? y : channelsLast(y, rank: rank, layer: name)
     }
 
     /// groupnorm composed: [N, …, C] viewed as [N, P, G, C/G], the mean and variance over P and

@@ -23,6 +23,9 @@ struct ONNXExporter {
     var refusals: [Diagnostic] = []
     /// Layers left out of the inference graph (dropout), by name.
     var dropped: [String] = []
+    /// Write batchnorm as BatchNormalization and dropout as Dropout (`--keep-training-layers`),
+    /// so `nnc import` gives back the same spec.
+    var keepTrainingLayers = false
 
     init(graph: Graph, weights: SafeTensors) {
         self.graph = graph

@@ -75,6 +75,9 @@ struct ONNXGraphWriter {
         return n.output
     }
 
+    /// Sets the doc string of the node written last.
+    mutating func document(_ text: String) { nodes[nodes.count - 1].docString = text }
+
     /// A node with one output (the usual case).
     mutating func op(
         _ op: String, _ inputs: [String], name: String, output: String? = nil, _ attributes: [Onnx_AttributeProto] = []
