@@ -1,0 +1,201 @@
+import Foundation
+import NNCRuntime
+import Testing
+
+/// `mpirun -np 2 nnc train`: data-parallel training over two ranks of Open MPI on this
+/// machine. Skipped when mpirun is not installed (Scripts/test.sh installs it).
+@Suite(.serialized, .enabled(if: MPI.available, "mpirun is not installed: apt-get install openmpi-bin libopenmpi3"))
+struct DistributedTests {
+    static let directory = FileManager.default.temporaryDirectory.appendingPathComponent("nnc-mpi-\(getpid())")
+    static let model = "models/iris_mlp.yaml"
+
+    func folder(_ name: String) -> String {
+        let path = Self.directory.appendingPathComponent(name).path
+        try? FileManager.default.removeItem(atPath: path)
+        return path
+    }
+
+    static func weights(_ folder: String) throws -> [String: [Float]] {
+        let file = try SafeTensors(contentsOf: folder + "/weights.safetensors")
+        return Dictionary(uniqueKeysWithValues: file.tensors.map { ($0.name, $0.values) })
+    }
+
+    static func bytes(_ path: String) -> Data? { FileManager.default.contents(atPath: path) }
+
+    /// Two ranks give the same weights on every rank (checked by hash at the end of the run)
+    /// and across reruns, bit for bit; one thread per rank; the result agrees with one
+    /// process at the same global batch to 1e-4 (the order of the gradient sums differs).
+    @Test func twoRanksAreDeterministicAndAgreeWithOneProcess() throws {
+        let first = folder("first")
+        let second = folder("second")
+        let single = folder("single")
+        for out in [first, second] {
+            let run = try MPI.run(2, ["train", Self.model, "--epochs", "3", "--out", out])
+            #expect(run.status == 0, "\(run.stderr)")
+            // Rank 0 alone prints: the note once, the curves once.
+            let printed = run.stdout + run.stderr
+            #expect(
+                printed.components(separatedBy: "data-parallel over 2 ranks: each batch of 16 split 8/8").count == 2,
+                "\(printed)")
+            #expect(printed.components(separatedBy: "weights: ").count == 2, "\(printed)")
+        }
+        let a = try #require(Self.bytes(first + "/weights.safetensors"))
+        #expect(a == Self.bytes(second + "/weights.safetensors"))
+        let alone = try Binary.run(["train", Self.model, "--epochs", "3", "--threads", "1", "--out", single, "--quiet"])
+        #expect(alone.status == 0, "\(alone.stderr)")
+        let distributed = try Self.weights(first)
+        let reference = try Self.weights(single)
+        #expect(distributed.keys == reference.keys)
+        for (name, values) in reference {
+            let other = try #require(distributed[name])
+            let worst = zip(values, other).map { abs($0 - $1) }.max() ?? 0
+            #expect(worst < 1e-4, "\(name) differs by \(worst)")
+        }
+        let checkpoint = try SafeTensors(contentsOf: first + "/checkpoint.safetensors")
+        #expect(checkpoint.metadata["nnc.ranks"] == "2")
+        #expect(checkpoint.metadata["nnc.overrides"]?.contains("\"threads\":1") == true)
+    }
+
+    /// Resuming under the same number of ranks continues bit for bit; under another, it is refused.
+    @Test func resumeIsExactUnderTheSameRanksAndRefusedUnderOthers() throws {
+        let straight = folder("straight")
+        let resumed = folder("resumed")
+        #expect(try MPI.run(2, ["train", Self.model, "--epochs", "4", "--out", straight]).status == 0)
+        #expect(try MPI.run(2, ["train", Self.model, "--epochs", "2", "--out", resumed]).status == 0)
+        let again = try MPI.run(2, ["train", "--resume", resumed, "--epochs", "4"])
+        #expect(again.status == 0, "\(again.stderr)")
+        #expect(Self.bytes(straight + "/weights.safetensors") == Self.bytes(resumed + "/weights.safetensors"))
+        let alone = try Binary.run(["train", "--resume", resumed, "--epochs", "5", "--quiet"])
+        #expect(alone.status == 1)
+        #expect(alone.stderr.contains("[E0704]") && alone.stderr.contains("written by 2 ranks, this run has 1"))
+    }
+
+    /// A batch that leaves a rank without samples, and ranks that disagree, are refused at start.
+    @Test func badLaunchesAreRefused() throws {
+        let small = try MPI.run(
+            2, ["train", Self.model, "--epochs", "1", "--batch-size", "1", "--out", folder("small")])
+        #expect(small.status != 0)
+        #expect(small.stderr.contains("[E0701]"), "\(small.stderr)")
+        let out = folder("disagree")
+        let mixed = try MPI.run(
+            arguments: [
+                "-np", "1", Binary.path, "train", Self.model, "--out", out, "--seed", "1", ":",
+                "-np", "1", Binary.path, "train", Self.model, "--out", out, "--seed", "2",
+            ])
+        #expect(mixed.status != 0)
+        #expect(
+            mixed.stderr.contains("[E0702]")
+                && mixed.stderr.contains("rank 1's training data, weights and optimizer state differ"),
+            "\(mixed.stderr)")
+    }
+}
+
+/// Launching `nnc` under Open MPI's mpirun.
+enum MPI {
+    static let mpirun: String? = ["/usr/bin/mpirun", "/usr/local/bin/mpirun"].first {
+        FileManager.default.isExecutableFile(atPath: $0)
+    }
+    static var available: Bool { mpirun != nil }
+
+    /// `mpirun -np N nnc ARGUMENTS` on this machine (as root too, more ranks than cores allowed),
+    /// stopped after `seconds`.
+    static func run(_ ranks: Int, _ arguments: [String], seconds: Double = 60) throws -> Binary.Run {
+        try run(arguments: ["-np", String(ranks), Binary.path] + arguments, seconds: seconds)
+    }
+
+    static func run(arguments: [String], seconds: Double = 60) throws -> Binary.Run {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: mpirun!)
+        process.arguments = ["--oversubscribe", "--allow-run-as-root", "--bind-to", "none"] + arguments
+        process.currentDirectoryURL = Repo.root
+        var environment = ProcessInfo.processInfo.environment
+        environment["NO_COLOR"] = "1"
+        process.environment = environment
+        let out = Pipe()
+        let err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        process.standardInput = FileHandle.nullDevice
+        try process.run()
+        let deadline = DispatchWorkItem {
+            guard process.isRunning else { return }
+            kill(process.processIdentifier, SIGKILL)
+        }
+        DispatchQueue.global().asyncAfter(deadline: .now() + seconds, execute: deadline)
+        let stderrData = Binary.Output()
+        let group = DispatchGroup()
+        DispatchQueue.global().async(group: group) { stderrData.data = err.fileHandleForReading.readDataToEndOfFile() }
+        let stdoutData = out.fileHandleForReading.readDataToEndOfFile()
+        group.wait()
+        process.waitUntilExit()
+        deadline.cancel()
+        return Binary.Run(
+            status: process.terminationStatus, stdout: String(decoding: stdoutData, as: UTF8.self),
+            stderr: String(decoding: stderrData.data, as: UTF8.self))
+    }
+}
+
+/// Faults under mpirun: a rank that stops answering makes the other exit with E0703 within
+/// `--mpi-timeout`; the run folder's last checkpoint stays whole and a resume continues.
+@Suite(.serialized, .enabled(if: MPI.available, "mpirun is not installed: apt-get install openmpi-bin libopenmpi3"))
+struct DistributedFaultTests {
+    @Test func aStoppedRankIsReportedWithinTheTimeout() throws {
+        let out = DistributedTests.directory.appendingPathComponent("stopped").path
+        try? FileManager.default.removeItem(atPath: out)
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: MPI.mpirun!)
+        process.arguments = [
+            "--oversubscribe", "--allow-run-as-root", "--bind-to", "none", "-np", "2", Binary.path, "train",
+            DistributedTests.model, "--epochs", "100000", "--out", out, "--mpi-timeout", "3",
+        ]
+        process.currentDirectoryURL = Repo.root
+        let err = Pipe()
+        process.standardError = err
+        process.standardOutput = FileHandle.nullDevice
+        try process.run()
+        var stoppedRank: pid_t?
+        defer {
+            if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+            if let stoppedRank { kill(stoppedRank, SIGKILL) }
+        }
+        // Once rank 0 has written a checkpoint, training runs: stop rank 1.
+        let checkpoint = out + "/checkpoint.safetensors"
+        var waited = 0.0
+        while !FileManager.default.fileExists(atPath: checkpoint) && waited < 30 {
+            Thread.sleep(forTimeInterval: 0.05)
+            waited += 0.05
+        }
+        stoppedRank = MPI.rankProcess(1, of: process.processIdentifier)
+        let rank = try #require(stoppedRank, "rank 1's process was not found")
+        kill(rank, SIGSTOP)
+        let stoppedAt = Date()
+        let stderr = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        let seconds = Date().timeIntervalSince(stoppedAt)
+        #expect(process.terminationStatus != 0)
+        #expect(stderr.contains("[E0703]") && stderr.contains("no answer from rank 1 within 3 s"), "\(stderr)")
+        #expect(seconds < 20, "the run took \(seconds) s to end after rank 1 stopped")
+        kill(rank, SIGKILL)
+        // The checkpoint is whole, and a resume under two ranks continues from it.
+        let file = try SafeTensors(contentsOf: checkpoint)
+        let state = try #require(file.metadata["nnc.state"])
+        let epoch = try #require(
+            (try JSONSerialization.jsonObject(with: Data(state.utf8)) as? [String: Any])?["epoch"] as? Int)
+        let resumed = try MPI.run(2, ["train", "--resume", out, "--epochs", String(epoch + 2)])
+        #expect(resumed.status == 0, "\(resumed.stderr)")
+        #expect((resumed.stdout + resumed.stderr).contains("resuming from"))
+    }
+}
+
+extension MPI {
+    /// The process of rank `rank` among mpirun's children (its environment names the rank).
+    static func rankProcess(_ rank: Int, of mpirun: pid_t) -> pid_t? {
+        let children = (try? String(contentsOfFile: "/proc/\(mpirun)/task/\(mpirun)/children", encoding: .utf8)) ?? ""
+        for child in children.split(separator: " ").compactMap({ pid_t($0) }) {
+            guard let environment = FileManager.default.contents(atPath: "/proc/\(child)/environ") else { continue }
+            let variables = environment.split(separator: 0).map { String(decoding: $0, as: UTF8.self) }
+            if variables.contains("OMPI_COMM_WORLD_RANK=\(rank)") { return child }
+        }
+        return nil
+    }
+}
