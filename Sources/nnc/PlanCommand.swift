@@ -32,8 +32,35 @@ struct PlanCommand: ParsableCommand {
     @OptionGroup var options: ModelOptions
     @OptionGroup var plan: PlanOptions
 
+    @Option(
+        help:
+            "Show the training step of one of N ranks under mpirun (its share of --batch, updates after backward) and where each gradient all-reduce starts and is waited for."
+    )
+    var ranks: Int?
+
+    @Option(name: .customLong("mpi-bucket-bytes"), help: "With --ranks: the gradient bucket size (default 1 MiB).")
+    var mpiBucketBytes: Int?
+
+    func validate() throws {
+        try OptionChecks.check(ranks, "ranks", in: 2...4096)
+        try OptionChecks.check(mpiBucketBytes, "mpi-bucket-bytes", in: 4...(1 << 30))
+        if ranks != nil && plan.inference { throw ValidationError("--ranks shows a training step: drop --inference") }
+        if let ranks, ranks > plan.batch {
+            throw ValidationError("--ranks \(ranks) leaves ranks without samples of a batch of \(plan.batch)")
+        }
+        if ranks != nil && options.format == .json {
+            throw ValidationError("--ranks is shown as text: drop --format json")
+        }
+        if mpiBucketBytes != nil && ranks == nil { throw ValidationError("--mpi-bucket-bytes needs --ranks") }
+    }
+
     func run() throws {
-        let result = options.compile(plan.lowering)
+        var lowering = plan.lowering
+        if let ranks {
+            lowering.batch = BatchShare.count(plan.batch, rank: 0, ranks: ranks)
+            lowering.defersUpdates = true
+        }
+        let result = options.compile(lowering)
         if options.format == .text { options.report(result.diagnostics) }
         guard let compiled = result.plan else {
             if options.format == .json { print(JSONReports.check(result.check)) }
@@ -43,6 +70,11 @@ struct PlanCommand: ParsableCommand {
             try printJSON(PlanReport.json(compiled))
         } else {
             print(PlanReport.text(compiled), terminator: "")
+            if let ranks {
+                let bytes = mpiBucketBytes ?? GradientBuckets.defaultBytes
+                let buckets = GradientBuckets(plan: compiled, bucketBytes: bytes)
+                print(buckets.text(compiled, ranks: ranks, bucketBytes: bytes), terminator: "")
+            }
         }
     }
 }

@@ -110,10 +110,18 @@ struct TrainCommand: ParsableCommand {
             valueName: "seconds"))
     var mpiTimeout: Double?
 
+    @Option(
+        name: .customLong("mpi-bucket-bytes"),
+        help: ArgumentHelp(
+            "Under mpirun: gradients are all-reduced in buckets of at least this many bytes, each sent as soon as backward completes it (default 1 MiB).",
+            valueName: "bytes"))
+    var mpiBucketBytes: Int?
+
     func validate() throws {
         if let mpiTimeout, !(mpiTimeout > 0 && mpiTimeout <= 86400) {
             throw ValidationError("--mpi-timeout must be between 0 and 86,400 seconds; got \(mpiTimeout)")
         }
+        try OptionChecks.check(mpiBucketBytes, "mpi-bucket-bytes", in: 4...(1 << 30))
         if MPIWorld.launchedSize != nil {
             let unsupported = [
                 (seeds != nil, "--seeds"), (bagging, "--bagging"), (monitor || monitorEvery != nil, "--monitor"),
@@ -159,6 +167,7 @@ struct TrainCommand: ParsableCommand {
         do {
             world = try MPIWorld.start(
                 timeout: mpiTimeout ?? MPIWorld.defaultTimeout,
+                bucketBytes: mpiBucketBytes ?? GradientBuckets.defaultBytes,
                 at: SourceLocation(file: SourceFile(path: model ?? resume ?? "", text: ""), line: 0, column: 0))
         } catch {
             report(error.diagnostics)

@@ -41,6 +41,12 @@ struct DistributedTests {
         }
         let a = try #require(Self.bytes(first + "/weights.safetensors"))
         #expect(a == Self.bytes(second + "/weights.safetensors"))
+        // Each element is summed in rank order whatever the buckets: small buckets, same bits.
+        let bucketed = folder("bucketed")
+        let small = try MPI.run(
+            2, ["train", Self.model, "--epochs", "3", "--out", bucketed, "--mpi-bucket-bytes", "64", "--quiet"])
+        #expect(small.status == 0, "\(small.stderr)")
+        #expect(a == Self.bytes(bucketed + "/weights.safetensors"))
         let alone = try Binary.run(["train", Self.model, "--epochs", "3", "--threads", "1", "--out", single, "--quiet"])
         #expect(alone.status == 0, "\(alone.stderr)")
         let distributed = try Self.weights(first)
@@ -87,6 +93,35 @@ struct DistributedTests {
             mixed.stderr.contains("[E0702]")
                 && mixed.stderr.contains("rank 1's training data, weights and optimizer state differ"),
             "\(mixed.stderr)")
+    }
+}
+
+/// `nnc plan --ranks N`: one rank's training step with every update after backward, and
+/// where each gradient all-reduce starts and is waited for (no MPI needed).
+@Suite struct DistributedPlanTests {
+    @Test func planShowsWhereEachAllReduceStartsAndIsWaitedFor() throws {
+        let run = try Binary.run([
+            "plan", DistributedTests.model, "--batch", "16", "--ranks", "2", "--mpi-bucket-bytes", "64",
+        ])
+        #expect(run.status == 0, "\(run.stderr)")
+        #expect(run.stdout.contains("training step (forward, loss, backward, updates), batch 8"))
+        #expect(
+            run.stdout.contains(
+                """
+                Gradient all-reduces over 2 ranks (3 buckets of at least 64 bytes, 524 bytes in all; each rank's plan is compiled for its share, 8 samples here):
+                  all-reduce 1: 192 bytes: ∂dense_1.kernel
+                      starts after instruction 3 (gemm dW=xᵀ·dy +db [dense_1])
+                      waited for before instruction 7 (adam update [dense_1])
+                """), "\(run.stdout)")
+        // Every update follows the whole backward pass, so the all-reduces overlap it.
+        let phases = run.stdout.split(separator: "\n").compactMap { line -> String? in
+            let words = line.split(separator: " ")
+            return words.count > 2 && Int(words[0]) != nil ? String(words[1]) : nil
+        }
+        let firstUpdate = try #require(phases.firstIndex(of: "update"))
+        #expect(!phases[firstUpdate...].contains("backward"), "\(phases)")
+        let refused = try Binary.run(["plan", DistributedTests.model, "--batch", "2", "--ranks", "4"])
+        #expect(refused.status == 64)
     }
 }
 

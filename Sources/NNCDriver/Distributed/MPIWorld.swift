@@ -11,6 +11,8 @@ public final class MPIWorld: @unchecked Sendable {
     public let size: Int
     /// Seconds any exchange waits for a peer (`--mpi-timeout`).
     public let timeout: Double
+    /// The size at which a gradient bucket is closed and sent (`--mpi-bucket-bytes`).
+    public let bucketBytes: Int
     /// Where errors are located: the model file.
     let location: SourceLocation
     /// The all-reduce's receive area, grown once to the largest buffer reduced.
@@ -18,6 +20,9 @@ public final class MPIWorld: @unchecked Sendable {
     private var scratchCount = 0
     /// Each rank's weight in the current step's average (its share of the global batch).
     let weights: UnsafeMutablePointer<Float>
+    /// The all-reduce's error message, written only on failure (a step allocates nothing).
+    private let errorText: UnsafeMutablePointer<CChar>
+    private static let errorSize = 512
 
     public static let defaultTimeout = 120.0
 
@@ -31,7 +36,9 @@ public final class MPIWorld: @unchecked Sendable {
 
     /// Initializes MPI when launched by mpirun with more than one rank; nil otherwise (the
     /// run is exactly a single process's).
-    public static func start(timeout: Double, at location: SourceLocation) throws(TrainingFailure) -> MPIWorld? {
+    public static func start(timeout: Double, bucketBytes: Int, at location: SourceLocation) throws(TrainingFailure)
+        -> MPIWorld?
+    {
         guard launchedSize != nil else { return nil }
         var rank: Int32 = 0
         var size: Int32 = 0
@@ -45,22 +52,27 @@ public final class MPIWorld: @unchecked Sendable {
                     help: "install it (apt-get install openmpi-bin libopenmpi3), or run nnc without mpirun")
             ])
         }
-        return MPIWorld(rank: Int(rank), size: Int(size), timeout: timeout, location: location)
+        return MPIWorld(
+            rank: Int(rank), size: Int(size), timeout: timeout, bucketBytes: bucketBytes, location: location)
     }
 
-    init(rank: Int, size: Int, timeout: Double, location: SourceLocation) {
+    init(rank: Int, size: Int, timeout: Double, bucketBytes: Int, location: SourceLocation) {
         self.rank = rank
         self.size = size
         self.timeout = timeout
+        self.bucketBytes = bucketBytes
         self.location = location
         scratch = .allocate(capacity: 1)
         weights = .allocate(capacity: size)
         weights.initialize(repeating: 0, count: size)
+        errorText = .allocate(capacity: Self.errorSize)
+        errorText.initialize(repeating: 0, count: Self.errorSize)
     }
 
     deinit {
         scratch.deallocate()
         weights.deallocate()
+        errorText.deallocate()
     }
 
     /// Every rank's `mine` (the same count on each), in rank order.
@@ -92,10 +104,10 @@ public final class MPIWorld: @unchecked Sendable {
 
     /// Replaces `count` floats at `data` with their average over the ranks, weighted by the
     /// shares, summed in rank order: the same bits on every rank.
+    /// Nil on success, else the message.
     func allReduce(_ data: UnsafeMutablePointer<Float>, count: Int) -> [CChar]? {
-        var error = [CChar](repeating: 0, count: 512)
-        let status = nnc_mpi_allreduce_weighted(data, count, weights, scratch, timeout, &error, error.count)
-        return status == 0 ? nil : error
+        let status = nnc_mpi_allreduce_weighted(data, count, weights, scratch, timeout, errorText, Self.errorSize)
+        return status == 0 ? nil : Array(UnsafeBufferPointer(start: errorText, count: Self.errorSize))
     }
 
     /// E0703 with the C side's message.

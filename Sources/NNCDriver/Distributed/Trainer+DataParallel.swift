@@ -33,20 +33,19 @@ extension Trainer {
         return BatchShare.range(positions, rank: world.rank, ranks: world.size)
     }
 
-    /// Backward and the updates, each weight's gradient all-reduced just before its update.
+    /// Backward and the updates (deferred after backward in a data-parallel plan): each
+    /// gradient bucket is handed to the communication thread after the instruction that
+    /// completes it and waited for before the first update that reads it.
     func reducingBackward(_ run: Executor, learningRate: Double, world: MPIWorld) throws(TrainingFailure) {
-        let gradients = gradientBuffers[run.plan.options.batch] ?? []
-        var reduced = Set<BufferID>()
-        var failure: [CChar]?
-        run.runBackward(learningRate: Float(learningRate)) { instruction in
-            guard instruction.phase == .update, failure == nil else { return }
-            for id in instruction.reads where gradients.contains(id) && !reduced.contains(id) {
-                reduced.insert(id)
-                failure = world.allReduce(run.pointer(id), count: run.plan[id].elements)
-                if failure != nil { return }
-            }
+        guard let reducer, let schedule = schedules[run.plan.options.batch] else { return }
+        run.runBackward(learningRate: Float(learningRate)) { (i: Int) in
+            for b in schedule.startsBefore[i] { reducer.start(schedule.buckets[b]) }
+            for b in schedule.waitsBefore[i] { schedule.buckets[b].done.wait() }
         }
-        if let failure { throw world.unresponsive(failure) }
+        let end = run.plan.instructions.count
+        for b in schedule.startsBefore[end] { reducer.start(schedule.buckets[b]) }
+        for b in schedule.waitsBefore[end] { schedule.buckets[b].done.wait() }
+        if let failure = reducer.failure { throw world.unresponsive(failure) }
         for buffer in weightBuffers where buffer.role == .statistic {
             if let failure = world.allReduce(executor.pointer(buffer.id), count: buffer.elements) {
                 throw world.unresponsive(failure)
@@ -57,10 +56,7 @@ extension Trainer {
     /// Makes room for the largest buffer any step reduces.
     func reserveReductions() {
         guard let world else { return }
-        let largest =
-            executors.values.flatMap { run in
-                (gradientBuffers[run.plan.options.batch] ?? []).map { run.plan[$0].elements }
-            }.max() ?? 0
+        let largest = schedules.values.flatMap { $0.buckets.map(\.elements) }.max() ?? 0
         world.reserve(floats: max(largest, weightBuffers.map(\.elements).max() ?? 0))
     }
 

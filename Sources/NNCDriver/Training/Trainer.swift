@@ -104,8 +104,10 @@ public final class Trainer {
     /// The ranks of a data-parallel run under mpirun (nil: one process, as always). Each
     /// trains on its share of every batch (`BatchShare`) and the gradients are averaged.
     public let world: MPIWorld?
-    /// Each plan's gradient buffers, by the samples the plan holds: what is all-reduced.
-    let gradientBuffers: [Int: Set<BufferID>]
+    /// Under mpirun: the communication thread, and each plan's gradient buckets with where
+    /// they start and are waited for, by the samples the plan holds.
+    let reducer: GradientReducer?
+    let schedules: [Int: GradientReducer.Schedule]
 
     public init(
         spec: ModelSpec, graph: Graph, data: TrainingData, options: TrainingOptions, world: MPIWorld? = nil
@@ -149,10 +151,16 @@ public final class Trainer {
             globalHeld.map { batch in world.map { BatchShare.count(batch, rank: $0.rank, ranks: $0.size) } ?? batch }
         ).sorted(by: >)
         let full = held[0]
-        let trainingPlan = try Self.compile(graph, spec, LoweringOptions(mode: .training, batch: full))
+        // Under mpirun every update follows the whole backward pass, so the all-reduces overlap it.
+        func training(_ batch: Int) -> LoweringOptions {
+            var lowering = LoweringOptions(mode: .training, batch: batch)
+            lowering.defersUpdates = world != nil
+            return lowering
+        }
+        let trainingPlan = try Self.compile(graph, spec, training(full))
         var otherPlans: [ExecutionPlan] = []
         for batch in held.dropFirst() {
-            otherPlans.append(try Self.compile(graph, spec, LoweringOptions(mode: .training, batch: batch)))
+            otherPlans.append(try Self.compile(graph, spec, training(batch)))
         }
         let evaluated = [data.validation, data.test].compactMap { $0?.count }.max() ?? 0
         let evaluationPlan =
@@ -179,7 +187,16 @@ public final class Trainer {
             executors[plan.options.batch] = Executor(plan: plan, pool: pool, sharingParametersOf: executor)
         }
         self.executors = executors
-        gradientBuffers = executors.mapValues { Set($0.plan.parameters.compactMap(\.gradient)) }
+        if let world {
+            let schedules = executors.mapValues {
+                GradientReducer.schedule(GradientBuckets(plan: $0.plan, bucketBytes: world.bucketBytes), executor: $0)
+            }
+            self.schedules = schedules
+            reducer = GradientReducer(world: world, capacity: schedules.values.map(\.buckets.count).max() ?? 1)
+        } else {
+            schedules = [:]
+            reducer = nil
+        }
         metrics = graph.training.metrics
         if let plan = evaluationPlan {
             let evaluator = Evaluator(plan: plan, pool: pool, metrics: metrics)
