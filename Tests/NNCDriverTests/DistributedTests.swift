@@ -138,10 +138,17 @@ enum MPI {
         try run(arguments: ["-np", String(ranks), Binary.path] + arguments, seconds: seconds)
     }
 
-    static func run(arguments: [String], seconds: Double = 60) throws -> Binary.Run {
+    /// mpirun with `arguments`; with `namespace`, started inside that network namespace.
+    static func run(arguments: [String], seconds: Double = 60, namespace: String? = nil) throws -> Binary.Run {
         let process = Process()
-        process.executableURL = URL(fileURLWithPath: mpirun!)
-        process.arguments = ["--oversubscribe", "--allow-run-as-root", "--bind-to", "none"] + arguments
+        let options = ["--oversubscribe", "--allow-run-as-root", "--bind-to", "none"] + arguments
+        if let namespace {
+            process.executableURL = URL(fileURLWithPath: NetworkNamespaces.ip!)
+            process.arguments = ["netns", "exec", namespace, mpirun!] + options
+        } else {
+            process.executableURL = URL(fileURLWithPath: mpirun!)
+            process.arguments = options
+        }
         process.currentDirectoryURL = Repo.root
         var environment = ProcessInfo.processInfo.environment
         environment["NO_COLOR"] = "1"
@@ -233,4 +240,106 @@ extension MPI {
         }
         return nil
     }
+}
+
+/// Two test hosts on this machine: network namespaces joined by a veth pair, rank 0 in one
+/// and rank 1 in the other (mpirun's remote shell replaced by `ip netns exec`), MPI over TCP
+/// on the veth link only. Skipped when namespaces cannot be made (no root, no iproute2).
+@Suite(
+    .serialized,
+    .enabled(if: MPI.available, "mpirun is not installed: apt-get install openmpi-bin libopenmpi3"),
+    .enabled(if: NetworkNamespaces.available, "network namespaces cannot be created here (needs root and iproute2)"))
+struct DistributedNetworkTests {
+    @Test func twoHostsOverAVethPairTrainAsOneMachineDoes() throws {
+        let hosts = try NetworkNamespaces.pair()
+        defer { hosts.remove() }
+        let local = DistributedTests.directory.appendingPathComponent("loopback").path
+        let remote = DistributedTests.directory.appendingPathComponent("veth").path
+        for path in [local, remote] { try? FileManager.default.removeItem(atPath: path) }
+        let arguments = ["train", DistributedTests.model, "--epochs", "3", "--quiet"]
+        #expect(try MPI.run(2, arguments + ["--out", local]).status == 0)
+        let run = try MPI.run(
+            arguments: [
+                "--hostfile", hosts.hostfile, "-np", "2", "--mca", "plm_rsh_agent", hosts.agent,
+                "--mca", "btl", "tcp,self", "--mca", "btl_tcp_if_include", hosts.subnet,
+                "--mca", "oob_tcp_if_include", hosts.subnet, Binary.path,
+            ] + arguments + ["--out", remote], namespace: hosts.first)
+        #expect(run.status == 0, "\(run.stderr)")
+        // The same sums in the same order over TCP between hosts as over shared memory.
+        let a = try #require(FileManager.default.contents(atPath: local + "/weights.safetensors"))
+        #expect(a == FileManager.default.contents(atPath: remote + "/weights.safetensors"))
+    }
+}
+
+/// Network namespaces for the two-host test.
+enum NetworkNamespaces {
+    static let ip: String? = ["/usr/sbin/ip", "/sbin/ip", "/usr/bin/ip", "/bin/ip"].first {
+        FileManager.default.isExecutableFile(atPath: $0)
+    }
+
+    /// Whether a namespace can be made and removed here.
+    static let available: Bool = {
+        guard ip != nil else { return false }
+        let name = "nnc-probe-\(getpid())"
+        defer { _ = command(["netns", "del", name]) }
+        return command(["netns", "add", name])
+    }()
+
+    @discardableResult
+    static func command(_ arguments: [String]) -> Bool {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: ip!)
+        process.arguments = arguments
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        guard (try? process.run()) != nil else { return false }
+        process.waitUntilExit()
+        return process.terminationStatus == 0
+    }
+
+    struct Pair {
+        var first: String
+        var second: String
+        var subnet: String
+        var hostfile: String
+        var agent: String
+
+        func remove() {
+            NetworkNamespaces.command(["netns", "del", first])
+            NetworkNamespaces.command(["netns", "del", second])
+        }
+    }
+
+    /// Two namespaces, 10.77.0.1 and 10.77.0.2 on a veth pair, a hostfile naming them and the
+    /// remote-shell script mpirun uses to start the second host's daemon in its namespace.
+    static func pair() throws -> Pair {
+        let id = getpid() % 100_000
+        let (a, b) = ("nnc-a-\(id)", "nnc-b-\(id)")
+        let (va, vb) = ("nva\(id)", "nvb\(id)")
+        let steps: [[String]] = [
+            ["netns", "add", a], ["netns", "add", b], ["link", "add", va, "type", "veth", "peer", "name", vb],
+            ["link", "set", va, "netns", a], ["link", "set", vb, "netns", b],
+            ["netns", "exec", a, ip!, "addr", "add", "10.77.0.1/24", "dev", va],
+            ["netns", "exec", b, ip!, "addr", "add", "10.77.0.2/24", "dev", vb],
+            ["netns", "exec", a, ip!, "link", "set", "lo", "up"], ["netns", "exec", b, ip!, "link", "set", "lo", "up"],
+            ["netns", "exec", a, ip!, "link", "set", va, "up"], ["netns", "exec", b, ip!, "link", "set", vb, "up"],
+        ]
+        let folder = DistributedTests.directory.appendingPathComponent("hosts")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let pair = Pair(
+            first: a, second: b, subnet: "10.77.0.0/24", hostfile: folder.appendingPathComponent("hostfile").path,
+            agent: folder.appendingPathComponent("netns-shell").path)
+        for step in steps where !command(step) {
+            pair.remove()
+            throw NamespaceError(message: "ip \(step.joined(separator: " ")) failed")
+        }
+        try "10.77.0.1 slots=1\n10.77.0.2 slots=1\n".write(toFile: pair.hostfile, atomically: true, encoding: .utf8)
+        // mpirun calls its remote shell as `AGENT HOST COMMAND…`, as it would call ssh.
+        try "#!/bin/sh\nshift\nexec \(ip!) netns exec \(b) /bin/sh -c \"$*\"\n".write(
+            toFile: pair.agent, atomically: true, encoding: .utf8)
+        chmod(pair.agent, 0o755)
+        return pair
+    }
+
+    struct NamespaceError: Error { var message: String }
 }
