@@ -76,6 +76,20 @@ struct DistributedTests {
         #expect(alone.stderr.contains("[E0704]") && alone.stderr.contains("written by 2 ranks, this run has 1"))
     }
 
+    /// `mpirun -np 2 nnc tune`: the trials spread over the ranks, rank 0 gathers them and
+    /// ranks them as one process ranks the same search (one thread each).
+    @Test func tuneSpreadsTrialsOverRanks() throws {
+        let spread = folder("tune-ranks")
+        let alone = folder("tune-alone")
+        let spec = "models/search/iris_mlp.yaml"
+        let ranks = try MPI.run(2, ["tune", spec, "--trials", "4", "--epochs", "2", "-o", spread])
+        #expect(ranks.status == 0, "\(ranks.stderr)")
+        let single = try Binary.run(["tune", spec, "--trials", "4", "--epochs", "2", "--threads", "1", "-o", alone])
+        #expect(single.status == 0, "\(single.stderr)")
+        #expect(ranks.stdout.replacingOccurrences(of: spread, with: alone) == single.stdout)
+        #expect(ranks.stdout.components(separatedBy: "  finished").count == 5, "\(ranks.stdout)")
+    }
+
     /// A batch that leaves a rank without samples, and ranks that disagree, are refused at start.
     @Test func badLaunchesAreRefused() throws {
         let small = try MPI.run(

@@ -88,6 +88,19 @@ public final class MPIWorld: @unchecked Sendable {
         return (0..<size).map { Array(all[$0 * mine.count..<($0 + 1) * mine.count]) }
     }
 
+    /// Every rank's bytes (of any length), in rank order: lengths first, then the bytes
+    /// padded to the longest.
+    public func exchange(_ mine: Data) throws(TrainingFailure) -> [Data] {
+        let lengths = try allGather([Double(mine.count)]).map { Int($0[0]) }
+        let words = ((lengths.max() ?? 0) + 7) / 8
+        var padded = [Double](repeating: 0, count: words)
+        padded.withUnsafeMutableBytes { out in mine.copyBytes(to: out.bindMemory(to: UInt8.self), count: mine.count) }
+        let all = try allGather(padded)
+        return all.enumerated().map { rank, words in
+            words.withUnsafeBytes { Data($0.prefix(lengths[rank])) }
+        }
+    }
+
     /// Makes room for all-reducing buffers of up to `count` floats (done once, before the first step).
     func reserve(floats count: Int) {
         let needed = size * ((count + size - 1) / size)
