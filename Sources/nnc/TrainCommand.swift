@@ -117,6 +117,13 @@ struct TrainCommand: ParsableCommand {
             valueName: "bytes"))
     var mpiBucketBytes: Int?
 
+    @Flag(
+        name: .customLong("mpi-report"),
+        help:
+            "Under mpirun: every rank prints, at the end, its mean step time, the time it waited for gradient all-reduces and the time its communication thread spent on them."
+    )
+    var mpiReport = false
+
     func validate() throws {
         if let mpiTimeout, !(mpiTimeout > 0 && mpiTimeout <= 86400) {
             throw ValidationError("--mpi-timeout must be between 0 and 86,400 seconds; got \(mpiTimeout)")
@@ -206,11 +213,18 @@ struct TrainCommand: ParsableCommand {
         // Under mpirun a signal ends the job (mpirun passes it to every rank); resume from the last checkpoint.
         if world == nil { installInterruptHandlers() }
         let result: TrainingResult
+        let firstStep = session.trainer.state.step
         do {
             result = try session.trainer.run(observer: printer) { interruptRequested.load(ordering: .relaxed) }
         } catch {
             report(error.diagnostics, world: world)
             throw ExitCode(1)
+        }
+        if mpiReport,
+            let line = session.trainer.collectiveReport(
+                steps: result.state.step - firstStep, seconds: session.trainer.trainingSeconds)
+        {
+            Terminal.printError(line)
         }
         guard leads else { return result }
         if format == .json && printsJSON { print(TrainingReport.json(result)) }

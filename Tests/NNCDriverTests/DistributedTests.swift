@@ -44,8 +44,15 @@ struct DistributedTests {
         // Each element is summed in rank order whatever the buckets: small buckets, same bits.
         let bucketed = folder("bucketed")
         let small = try MPI.run(
-            2, ["train", Self.model, "--epochs", "3", "--out", bucketed, "--mpi-bucket-bytes", "64", "--quiet"])
+            2,
+            [
+                "train", Self.model, "--epochs", "3", "--out", bucketed, "--mpi-bucket-bytes", "64", "--quiet",
+                "--mpi-report",
+            ])
         #expect(small.status == 0, "\(small.stderr)")
+        for rank in 0..<2 {
+            #expect(small.stderr.contains("mpi rank \(rank) of 2: 18 steps, "), "\(small.stderr)")
+        }
         #expect(a == Self.bytes(bucketed + "/weights.safetensors"))
         let alone = try Binary.run(["train", Self.model, "--epochs", "3", "--threads", "1", "--out", single, "--quiet"])
         #expect(alone.status == 0, "\(alone.stderr)")
@@ -88,6 +95,17 @@ struct DistributedTests {
         #expect(single.status == 0, "\(single.stderr)")
         #expect(ranks.stdout.replacingOccurrences(of: spread, with: alone) == single.stdout)
         #expect(ranks.stdout.components(separatedBy: "  finished").count == 5, "\(ranks.stdout)")
+    }
+
+    /// `nnc bench allreduce`: one row per size from 4 bytes, by 4×, up to --max-bytes.
+    @Test func allReduceBenchmarkReportsEverySize() throws {
+        let run = try MPI.run(
+            2, ["bench", "allreduce", "--max-bytes", "64", "--repetitions", "2", "--format", "json"])
+        #expect(run.status == 0, "\(run.stderr)")
+        let report = try #require(
+            try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any], "\(run.stdout)")
+        let sizes = try #require(report["sizes"] as? [[String: Double]])
+        #expect(sizes.map { $0["bytes"] } == [4, 16, 64])
     }
 
     /// A batch that leaves a rank without samples, and ranks that disagree, are refused at start.

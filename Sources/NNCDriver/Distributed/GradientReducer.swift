@@ -54,6 +54,10 @@ final class GradientReducer: @unchecked Sendable {
     /// The first failure of the run (an E0703 message); later buckets are skipped.
     private(set) var failure: [CChar]?
     private var thread: Thread?
+    /// Nanoseconds this thread spent reducing buckets (packing, all-reduce, unpacking), and
+    /// the training thread spent waiting for them: what `nnc train --mpi-report` prints.
+    private(set) var busyNanoseconds: UInt64 = 0
+    var waitedNanoseconds: UInt64 = 0
 
     init(world: MPIWorld, capacity: Int) {
         self.world = world
@@ -78,6 +82,13 @@ final class GradientReducer: @unchecked Sendable {
             waitsBefore: waits)
     }
 
+    /// Waits for a bucket the communication thread has, counting the time.
+    func wait(_ bucket: Prepared) {
+        let start = DispatchTime.now().uptimeNanoseconds
+        bucket.done.wait()
+        waitedNanoseconds += DispatchTime.now().uptimeNanoseconds - start
+    }
+
     /// Hands a bucket to the communication thread.
     func start(_ bucket: Prepared) {
         lock.lock()
@@ -94,7 +105,9 @@ final class GradientReducer: @unchecked Sendable {
             let bucket = queue[head % capacity].takeUnretainedValue()
             head += 1
             lock.unlock()
+            let start = DispatchTime.now().uptimeNanoseconds
             if failure == nil { reduce(bucket) }
+            busyNanoseconds += DispatchTime.now().uptimeNanoseconds - start
             bucket.done.signal()
         }
     }

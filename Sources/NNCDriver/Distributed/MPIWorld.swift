@@ -135,6 +135,24 @@ public final class MPIWorld: @unchecked Sendable {
         ])
     }
 
+    /// `nnc bench allreduce`: seconds of each of `repetitions` all-reduces of `floats` floats
+    /// (equal shares), after one untimed warm-up; an all-gather lines the ranks up first.
+    public func timeAllReduce(floats: Int, repetitions: Int) throws(TrainingFailure) -> [Double] {
+        reserve(floats: floats)
+        setShares({ _ in 1 }, of: size)
+        let data = UnsafeMutablePointer<Float>.allocate(capacity: max(1, floats))
+        defer { data.deallocate() }
+        data.initialize(repeating: 1, count: max(1, floats))
+        _ = try allGather([0])
+        var times: [Double] = []
+        for repetition in 0...repetitions {
+            let start = DispatchTime.now().uptimeNanoseconds
+            if let error = allReduce(data, count: floats) { throw unresponsive(error) }
+            if repetition > 0 { times.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9) }
+        }
+        return times
+    }
+
     /// Ends MPI after a run that finished on every rank.
     public func finish() { nnc_mpi_finalize() }
 }

@@ -40,11 +40,11 @@ extension Trainer {
         guard let reducer, let schedule = schedules[run.plan.options.batch] else { return }
         run.runBackward(learningRate: Float(learningRate)) { (i: Int) in
             for b in schedule.startsBefore[i] { reducer.start(schedule.buckets[b]) }
-            for b in schedule.waitsBefore[i] { schedule.buckets[b].done.wait() }
+            for b in schedule.waitsBefore[i] { reducer.wait(schedule.buckets[b]) }
         }
         let end = run.plan.instructions.count
         for b in schedule.startsBefore[end] { reducer.start(schedule.buckets[b]) }
-        for b in schedule.waitsBefore[end] { schedule.buckets[b].done.wait() }
+        for b in schedule.waitsBefore[end] { reducer.wait(schedule.buckets[b]) }
         if let failure = reducer.failure { throw world.unresponsive(failure) }
         for buffer in weightBuffers where buffer.role == .statistic {
             if let failure = world.allReduce(executor.pointer(buffer.id), count: buffer.elements) {
@@ -144,6 +144,21 @@ extension Trainer {
             for value in values { h = (h ^ UInt64(value.bitPattern)) &* 0x100_0000_01b3 }
         }
         return h
+    }
+
+    /// `nnc train --mpi-report`: per step, this rank's mean time, the time the training thread
+    /// waited for all-reduces, and the time the communication thread spent on them (the part
+    /// not waited for was hidden behind backward). Nil outside mpirun.
+    public func collectiveReport(steps: Int, seconds: Double) -> String? {
+        guard let world, let reducer, steps > 0 else { return nil }
+        let perStep = 1e3 / Double(steps)
+        let waited = Double(reducer.waitedNanoseconds) / 1e6 / Double(steps)
+        let busy = Double(reducer.busyNanoseconds) / 1e6 / Double(steps)
+        let hidden = busy > 0 ? max(0, 1 - waited / busy) * 100 : 0
+        return String(
+            format:
+                "mpi rank %d of %d: %d steps, %.3f ms per step, %.3f ms waiting for all-reduces, %.3f ms all-reducing on the communication thread (%.0f%% hidden behind backward); gradient buckets of %d bytes",
+            world.rank, world.size, steps, seconds * perStep, waited, busy, hidden, world.bucketBytes)
     }
 
     /// Whether this process writes the run folder: rank 0 of a world, or a single process.

@@ -85,6 +85,7 @@ extension Trainer {
             sums = try reduced(sums)
             trainedSamples += sums.samples - samplesBefore
             trainedSeconds += elapsed()
+            trainingSeconds += elapsed()
             var record = EpochRecord(
                 epoch: epoch + 1, loss: sums.loss ?? .nan, metrics: Dictionary(uniqueKeysWithValues: sums.values),
                 validationLoss: nil, validationMetrics: [:], learningRate: learningRate,

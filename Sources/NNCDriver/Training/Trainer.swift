@@ -108,6 +108,8 @@ public final class Trainer {
     /// they start and are waited for, by the samples the plan holds.
     let reducer: GradientReducer?
     let schedules: [Int: GradientReducer.Schedule]
+    /// Seconds of training steps in this process (epochs without validation), for `--mpi-report`.
+    public internal(set) var trainingSeconds = 0.0
 
     public init(
         spec: ModelSpec, graph: Graph, data: TrainingData, options: TrainingOptions, world: MPIWorld? = nil
