@@ -30,6 +30,8 @@ let package = Package(
         // PNG decoding with the system's libpng, loaded at run time (dlopen): not needed to build.
         .target(name: "CNNCImage", linkerSettings: [.linkedLibrary("dl")]),
         .target(name: "NNCData", dependencies: ["NNCDiagnostics", "CZlib", "CNNCImage"]),
+        // Open MPI for data-parallel training under mpirun, loaded at run time (dlopen): not needed to build.
+        .target(name: "CNNCMPI", linkerSettings: [.linkedLibrary("dl")]),
         // Protocol-buffer messages of the formats nnc writes (ONNX models, TensorBoard event files),
         // generated once from their schemas by Scripts/generate-protos.sh and committed.
         .target(name: "NNCProtobuf", dependencies: [.product(name: "SwiftProtobuf", package: "swift-protobuf")]),
@@ -37,7 +39,7 @@ let package = Package(
             name: "NNCDriver",
             dependencies: [
                 "NNCDiagnostics", "NNCSpec", "NNCGraph", "NNCPlan", "NNCKernels", "NNCRuntime", "NNCData",
-                "NNCProtobuf", "CNNCImage",
+                "NNCProtobuf", "CNNCImage", "CNNCMPI",
             ]),
         .executableTarget(
             name: "nnc",

@@ -658,6 +658,41 @@ extension DiagnosticCode {
                 badExample: "nnc import model.onnx   # input [N, 1, 28, 28] into Conv",
                 fixedExample: "nnc predict spec.yaml --weights spec.safetensors --input images_hwc.npy",
                 exampleKind: "run")
+        case .mpiUnavailable:
+            return Documentation(
+                explanation:
+                    "Under `mpirun` (the environment has OMPI_COMM_WORLD_SIZE), `nnc train` loads Open MPI's library (libmpi.so.40) at run time; building nnc never needs it. When the library is missing, or is not Open MPI 4, or MPI_Init_thread fails, the run stops before any work. Install Open MPI (Debian and Ubuntu: `apt-get install openmpi-bin libopenmpi3`), or run nnc without mpirun to train in one process.",
+                badExample: "mpirun -np 2 nnc train models/iris_mlp.yaml   # libopenmpi3 not installed",
+                fixedExample: "apt-get install openmpi-bin libopenmpi3\nmpirun -np 2 nnc train models/iris_mlp.yaml",
+                exampleKind: "run")
+        case .batchSmallerThanRanks:
+            return Documentation(
+                explanation:
+                    "Under `mpirun -np N`, the spec's `batch_size` B stays the global batch: each step's B samples are split into N contiguous shares, the first B mod N ranks taking one sample more than B / N. Every rank runs the same plan on its share, so every batch, the last short one included, must give every rank at least one sample: B at least N, and the last batch (the sample count mod B, unless `drop_last` drops it) at least N. Raise `batch_size`, set `drop_last: true`, or launch fewer ranks.",
+                badExample: "mpirun -np 4 nnc train model.yaml   # train: {batch_size: 2}",
+                fixedExample: "mpirun -np 2 nnc train model.yaml   # train: {batch_size: 2}",
+                exampleKind: "run")
+        case .ranksDisagree:
+            return Documentation(
+                explanation:
+                    "Before the first step, every rank of an `mpirun` run sends the others a hash of its resolved spec, of its training data, of its initial (or resumed) weights and of its step. Ranks that would train different models or data, or start from different weights, would average gradients that do not belong together; the run is refused and the first differing rank named. Give every rank the same model file and data (the same files on a shared folder, or identical copies), and the same command line.",
+                badExample: "mpirun -np 2 sh -c 'nnc train model-$OMPI_COMM_WORLD_RANK.yaml'",
+                fixedExample: "mpirun -np 2 nnc train model.yaml",
+                exampleKind: "run")
+        case .rankUnresponsive:
+            return Documentation(
+                explanation:
+                    "Every exchange between the ranks of an `mpirun` run (the start's hashes, each step's gradient all-reduce, the metrics) is watched: a rank that gets no answer from a peer within `--mpi-timeout` seconds (default 120) stops with this error, naming the rank it waited for, instead of waiting forever. The peer died, was stopped, or is far slower (a full disk, swapping). The run folder keeps its last checkpoint whole (rank 0 writes it atomically); resume with the same number of ranks and `--resume`. Raise `--mpi-timeout` when ranks are merely slow, e.g. during long validation.",
+                badExample: "mpirun -np 2 nnc train model.yaml --mpi-timeout 5   # rank 1 stopped with kill -STOP",
+                fixedExample: "mpirun -np 2 nnc train --resume runs/model",
+                exampleKind: "run")
+        case .checkpointRankCount:
+            return Documentation(
+                explanation:
+                    "A checkpoint records how many ranks wrote it (`nnc.ranks`; one when absent). Resuming continues bit for bit only with the same number: each rank's share of every batch, and so the summation order of the averaged gradient, depends on it. Resuming under another number of ranks (or without mpirun a checkpoint written under it, or the reverse) is refused; resume with the ranks the run started with, or train afresh.",
+                badExample: "mpirun -np 2 nnc train model.yaml\nmpirun -np 3 nnc train --resume runs/model",
+                fixedExample: "mpirun -np 2 nnc train model.yaml\nmpirun -np 2 nnc train --resume runs/model",
+                exampleKind: "run")
         case .importApproximation:
             return Documentation(
                 explanation:

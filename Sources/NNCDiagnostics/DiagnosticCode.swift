@@ -87,6 +87,13 @@ public enum DiagnosticCode: String, Sendable, CaseIterable, Codable {
     case onnxUnsupportedTensor = "E0632"
     case notAnONNXModel = "E0633"
 
+    // Data-parallel training under mpirun
+    case mpiUnavailable = "E0700"
+    case batchSmallerThanRanks = "E0701"
+    case ranksDisagree = "E0702"
+    case rankUnresponsive = "E0703"
+    case checkpointRankCount = "E0704"
+
     // nnc doctor's findings: D01xx the untrained loss, D02xx learning, D03xx gradients and
     // activations, D04xx the data, D05xx settings.
     case doctorInitialLoss = "D0101"
@@ -183,6 +190,11 @@ public enum DiagnosticCode: String, Sendable, CaseIterable, Codable {
         case .onnxUnsupportedOpset: "the ONNX file's opset is outside the versions nnc imports"
         case .onnxUnsupportedTensor: "an ONNX initializer is not float32 (or int64 for shapes and axes)"
         case .notAnONNXModel: "the file is not an ONNX model nnc can import"
+        case .mpiUnavailable: "launched by mpirun, but Open MPI cannot be loaded"
+        case .batchSmallerThanRanks: "a batch would leave a rank without samples"
+        case .ranksDisagree: "the ranks do not train the same spec, data or weights"
+        case .rankUnresponsive: "a rank stopped answering"
+        case .checkpointRankCount: "a checkpoint resumes only under the number of ranks that wrote it"
         case .batchLargerThanData: "a batch schedule's size is larger than the training data"
         case .exportUnsupportedLayer: "a layer, or one of its settings, has no form in the export format"
         case .doctorInitialLoss: "the untrained model's loss is far from its expected value"

@@ -122,8 +122,9 @@ extension Driver {
         }
     }
 
-    private static func compile(
-        _ file: SourceFile, planner: MemoryPlanner, options: (Graph) -> LoweringOptions
+    /// Compiles with options chosen from the checked graph (its batch size, say).
+    public static func compile(
+        _ file: SourceFile, planner: MemoryPlanner = GreedyPlanner(), options: (Graph) -> LoweringOptions
     ) -> CompileResult {
         let checked = check(file)
         guard !checked.hasErrors, let graph = checked.graph, checked.spec != nil, graph.isComplete else {

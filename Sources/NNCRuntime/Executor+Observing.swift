@@ -26,3 +26,18 @@ extension Executor {
         if plan.options.mode == .training { steps += 1 }
     }
 }
+
+extension Executor {
+    /// `runBackward`, calling `before` with the index (in `plan.instructions`) of each
+    /// instruction about to execute: a data-parallel step starts and waits for its gradient
+    /// all-reduces there.
+    public func runBackward(learningRate: Float, beforeIndex before: (Int) -> Void) {
+        let start = lossInstruction.map { $0 + 1 } ?? plan.instructions.count
+        let offset = plan.prepare.count
+        for i in start..<plan.instructions.count {
+            before(i)
+            execute(plan.instructions[i], operandStart[offset + i], learningRate: learningRate)
+        }
+        if plan.options.mode == .training { steps += 1 }
+    }
+}

@@ -9,7 +9,10 @@ struct BenchCommand: ParsableCommand {
         commandName: "bench",
         abstract:
             "Benchmarks: a model's compiled plan (the default), GEMM kernels, the cores' peak, the memory planner.",
-        subcommands: [BenchModelCommand.self, BenchGEMMCommand.self, BenchPeakCommand.self, BenchPlannerCommand.self],
+        subcommands: [
+            BenchModelCommand.self, BenchGEMMCommand.self, BenchPeakCommand.self, BenchPlannerCommand.self,
+            BenchAllReduceCommand.self,
+        ],
         defaultSubcommand: BenchModelCommand.self)
 }
 

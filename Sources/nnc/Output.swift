@@ -55,6 +55,11 @@ struct ModelOptions: ParsableArguments {
         compile { try Driver.compile(path: model, mode: mode, batch: batch) }
     }
 
+    /// Compiles with options chosen from the checked graph.
+    func compile(choosing options: (Graph) -> LoweringOptions) -> CompileResult {
+        compile { Driver.compile(try Driver.loadSource(model), options: options) }
+    }
+
     private func compile(_ body: () throws -> CompileResult) -> CompileResult {
         do {
             return try body()

@@ -36,8 +36,43 @@ struct PlanCommand: ParsableCommand {
     @OptionGroup var options: ModelOptions
     @OptionGroup var plan: PlanOptions
 
+    @Option(
+        help:
+            "Show the training step of one of N ranks under mpirun (its share of the batch, updates after backward) and where each gradient all-reduce starts and is waited for."
+    )
+    var ranks: Int?
+
+    @Option(name: .customLong("mpi-bucket-bytes"), help: "With --ranks: the gradient bucket size (default 1 MiB).")
+    var mpiBucketBytes: Int?
+
+    func validate() throws {
+        try OptionChecks.check(ranks, "ranks", in: 2...4096)
+        try OptionChecks.check(mpiBucketBytes, "mpi-bucket-bytes", in: 4...(1 << 30))
+        if ranks != nil && plan.inference { throw ValidationError("--ranks shows a training step: drop --inference") }
+        if let ranks, let batch = plan.batch, ranks > batch {
+            throw ValidationError("--ranks \(ranks) leaves ranks without samples of a batch of \(batch)")
+        }
+        if ranks != nil && options.format == .json {
+            throw ValidationError("--ranks is shown as text: drop --format json")
+        }
+        if mpiBucketBytes != nil && ranks == nil { throw ValidationError("--mpi-bucket-bytes needs --ranks") }
+    }
+
     func run() throws {
-        let result = options.compile(mode: plan.mode, batch: plan.batch)
+        // Under --ranks, the step of rank 0 (the largest share) with every update after backward.
+        var batchBelowRanks: Int?
+        let result = options.compile(choosing: { graph in
+            var lowering = LoweringOptions(mode: plan.mode, batch: plan.batch ?? graph.training.train.largestBatch)
+            if let ranks {
+                if ranks > lowering.batch { batchBelowRanks = lowering.batch }
+                lowering.batch = max(1, BatchShare.count(lowering.batch, rank: 0, ranks: ranks))
+                lowering.defersUpdates = true
+            }
+            return lowering
+        })
+        if let ranks, let batch = batchBelowRanks {
+            throw ValidationError("--ranks \(ranks) leaves ranks without samples of the spec's batch of \(batch)")
+        }
         if options.format == .text { options.report(result.diagnostics) }
         guard let compiled = result.plan else {
             if options.format == .json { print(JSONReports.check(result.check)) }
@@ -47,6 +82,11 @@ struct PlanCommand: ParsableCommand {
             try printJSON(PlanReport.json(compiled))
         } else {
             print(PlanReport.text(compiled), terminator: "")
+            if let ranks {
+                let bytes = mpiBucketBytes ?? GradientBuckets.defaultBytes
+                let buckets = GradientBuckets(plan: compiled, bucketBytes: bytes)
+                print(buckets.text(compiled, ranks: ranks, bucketBytes: bytes), terminator: "")
+            }
         }
     }
 }

@@ -103,7 +103,41 @@ struct TrainCommand: ParsableCommand {
             valueName: "n"))
     var updateFrequency: Int?
 
+    @Option(
+        name: .customLong("mpi-timeout"),
+        help: ArgumentHelp(
+            "Under mpirun: seconds any exchange between ranks waits for a peer before the run stops with E0703 (default 120).",
+            valueName: "seconds"))
+    var mpiTimeout: Double?
+
+    @Option(
+        name: .customLong("mpi-bucket-bytes"),
+        help: ArgumentHelp(
+            "Under mpirun: gradients are all-reduced in buckets of at least this many bytes, each sent as soon as backward completes it (default 1 MiB).",
+            valueName: "bytes"))
+    var mpiBucketBytes: Int?
+
+    @Flag(
+        name: .customLong("mpi-report"),
+        help:
+            "Under mpirun: every rank prints, at the end, its mean step time, the time it waited for gradient all-reduces and the time its communication thread spent on them."
+    )
+    var mpiReport = false
+
     func validate() throws {
+        if let mpiTimeout, !(mpiTimeout > 0 && mpiTimeout <= 86400) {
+            throw ValidationError("--mpi-timeout must be between 0 and 86,400 seconds; got \(mpiTimeout)")
+        }
+        try OptionChecks.check(mpiBucketBytes, "mpi-bucket-bytes", in: 4...(1 << 30))
+        if MPIWorld.launchedSize != nil {
+            let unsupported = [
+                (seeds != nil, "--seeds"), (bagging, "--bagging"), (monitor || monitorEvery != nil, "--monitor"),
+                (tensorboard != nil || tensorboardInRunFolder, "--tensorboard"),
+            ].filter(\.0).map(\.1)
+            if let first = unsupported.first {
+                throw ValidationError("\(first) is not available under mpirun; train without mpirun to use it")
+            }
+        }
         try OptionChecks.check(monitorEvery, "monitor-every", in: OptionChecks.specInteger)
         try OptionChecks.check(histogramFrequency, "histogram-freq", in: 0...OptionChecks.specInteger.upperBound)
         try OptionChecks.check(updateFrequency, "update-freq", in: 1...OptionChecks.specInteger.upperBound)
@@ -130,36 +164,69 @@ struct TrainCommand: ParsableCommand {
             throw ValidationError(
                 "'\(resume)' is an ensemble's folder, not one run; resume a member with --resume \(resume)/member-K")
         }
-        if let ensemble = try ensemble() { return try trainEnsemble(ensemble) }
+        if let ensemble = try ensemble() {
+            if MPIWorld.launchedSize != nil {
+                throw ValidationError("an ensemble is not trained under mpirun; train it without mpirun")
+            }
+            return try trainEnsemble(ensemble)
+        }
+        let world: MPIWorld?
+        do {
+            world = try MPIWorld.start(
+                timeout: mpiTimeout ?? MPIWorld.defaultTimeout,
+                bucketBytes: mpiBucketBytes ?? GradientBuckets.defaultBytes,
+                at: SourceLocation(file: SourceFile(path: model ?? resume ?? "", text: ""), line: 0, column: 0))
+        } catch {
+            report(error.diagnostics)
+            throw ExitCode(1)
+        }
         _ = try train(
             TrainingOptions.Overrides(
-                epochs: epochs, batchSize: settings.batchSize, seed: settings.seed, threads: settings.threads,
+                // One thread per rank unless asked: the ranks share the machine's cores.
+                epochs: epochs, batchSize: settings.batchSize, seed: settings.seed,
+                threads: settings.threads ?? (world == nil ? nil : 1),
                 outputDirectory: out, tensorboard: tensorboardFolder(member: nil),
-                histogramFrequency: histogramFrequency, updateFrequency: updateFrequency))
+                histogramFrequency: histogramFrequency, updateFrequency: updateFrequency), world: world)
+        world?.finish()
     }
 
     /// One run with `overrides`; its result, or the exit the run ends with. An ensemble's
     /// members print no JSON of their own: the ensemble's object is the one.
-    func train(_ overrides: TrainingOptions.Overrides, printsJSON: Bool = true) throws -> TrainingResult {
+    /// Under mpirun (`world`), rank 0 alone prints progress and results; every rank reports
+    /// its own errors (other ranks' with their rank first).
+    func train(_ overrides: TrainingOptions.Overrides, printsJSON: Bool = true, world: MPIWorld? = nil) throws
+        -> TrainingResult
+    {
+        let leads = (world?.rank ?? 0) == 0
+        let quiet = self.quiet || !leads
         let printer: TrainingObserver = quiet ? SilentObserver() : ProgressPrinter(toStandardError: format == .json)
         let session: TrainingSession
         do {
-            session = try TrainingSession.make(model: model, resume: resume, overrides: overrides)
+            session = try TrainingSession.make(model: model, resume: resume, overrides: overrides, world: world)
         } catch {
-            report(error.diagnostics)
+            report(error.diagnostics, world: world)
             throw ExitCode(1)
         }
         report(session.warnings)
         session.trainer.monitor = trainingMonitor
         for note in session.notes where !quiet { printer.note(note) }
-        installInterruptHandlers()
+        // Under mpirun a signal ends the job (mpirun passes it to every rank); resume from the last checkpoint.
+        if world == nil { installInterruptHandlers() }
         let result: TrainingResult
+        let firstStep = session.trainer.state.step
         do {
             result = try session.trainer.run(observer: printer) { interruptRequested.load(ordering: .relaxed) }
         } catch {
-            report(error.diagnostics)
+            report(error.diagnostics, world: world)
             throw ExitCode(1)
         }
+        if mpiReport,
+            let line = session.trainer.collectiveReport(
+                steps: result.state.step - firstStep, seconds: session.trainer.trainingSeconds)
+        {
+            Terminal.printError(line)
+        }
+        guard leads else { return result }
         if format == .json && printsJSON { print(TrainingReport.json(result)) }
         // Files that could not be written although the run finished (its weights are saved).
         report(result.unwritten)
@@ -269,10 +336,20 @@ struct TrainCommand: ParsableCommand {
         if !quiet, format == .text { print("ensemble: \(folder.path)/\(Ensemble.manifestName)") }
     }
 
-    func report(_ diagnostics: [Diagnostic]) {
-        guard !diagnostics.isEmpty else { return }
+    func report(_ diagnostics: [Diagnostic], world: MPIWorld? = nil) {
+        // What every rank finds alike (a batch without a share for some rank, a disagreement):
+        // rank 0 reports it; the others give it a few seconds to, before their exit ends the job.
+        let collective: Set<DiagnosticCode> = [.batchSmallerThanRanks, .ranksDisagree]
+        let shown = diagnostics.filter { (world?.rank ?? 0) == 0 || !collective.contains($0.code) }
+        if shown.isEmpty && !diagnostics.isEmpty && world != nil { sleep(5) }
+        guard !shown.isEmpty else { return }
         let color = !noColor && isatty(2) == 1 && ProcessInfo.processInfo.environment["NO_COLOR"] == nil
-        Terminal.printError(DiagnosticRenderer(useColor: color).render(diagnostics))
+        let text = DiagnosticRenderer(useColor: color).render(shown)
+        if let world, world.rank > 0 {
+            Terminal.printError("rank \(world.rank) of \(world.size):\n" + text)
+        } else {
+            Terminal.printError(text)
+        }
     }
 
     /// The first Ctrl-C (or SIGTERM) asks for a checkpoint and a clean stop; a second one

@@ -62,7 +62,20 @@ struct TuneCommand: ParsableCommand {
     @Flag(help: "Print nothing but errors and the results (no line per trial).")
     var quiet = false
 
+    @Option(
+        name: .customLong("mpi-timeout"),
+        help: ArgumentHelp(
+            "Under mpirun: seconds a rank waits for the others at the end of a rung's trials before it stops with E0703 (default 86,400).",
+            valueName: "seconds"))
+    var mpiTimeout: Double?
+
     func validate() throws {
+        if let mpiTimeout, !(mpiTimeout > 0 && mpiTimeout <= 7 * 86400) {
+            throw ValidationError("--mpi-timeout must be between 0 and 604,800 seconds; got \(mpiTimeout)")
+        }
+        if MPIWorld.launchedSize != nil && (parallel > 1 || worker != nil) {
+            throw ValidationError("under mpirun the ranks are the workers: drop --parallel")
+        }
         try OptionChecks.check(trials, "trials", in: 1...10_000)
         try OptionChecks.check(epochs, "epochs", in: OptionChecks.specInteger)
         try OptionChecks.check(threads, "threads", in: OptionChecks.threads)
@@ -72,21 +85,50 @@ struct TuneCommand: ParsableCommand {
 
     func run() throws {
         let source = try options.source()
-        TrainCommand().installInterruptHandlers()
+        let world: MPIWorld?
+        do {
+            world = try MPIWorld.start(
+                timeout: mpiTimeout ?? 86400, bucketBytes: GradientBuckets.defaultBytes,
+                at: SourceLocation(file: source, line: 0, column: 0))
+        } catch {
+            options.report(error.diagnostics)
+            throw ExitCode(1)
+        }
+        // Under mpirun a signal ends the job; the search resumes from its log with the same command.
+        if world == nil { TrainCommand().installInterruptHandlers() }
         var settings = Tuner.Settings(
             trials: trials, seed: seed, epochs: epochs, metric: metric, halving: halving ? eta : nil,
-            threads: threads ?? (parallel > 1 ? max(1, OptionChecks.threads(nil) / parallel) : nil),
+            threads: threads ?? (parallel > 1 ? max(1, OptionChecks.threads(nil) / parallel) : world == nil ? nil : 1),
             outputDirectory: out)
         if let worker { return try work(source, settings: settings, trial: worker) }
-        settings.parallel = parallel
-        if parallel > 1 { settings.workers = startWorkers }
+        let interrupted = { interruptRequested.load(ordering: .relaxed) }
+        if let world, world.rank > 0 {
+            do {
+                try Tuner.serveRank(source, settings: settings, world: world, interrupted: interrupted)
+            } catch {
+                options.report(error.diagnostics)
+                throw ExitCode(1)
+            }
+            world.finish()
+            return
+        }
+        settings.parallel = world?.size ?? parallel
+        if let world {
+            settings.workers = Tuner.spreadOverRanks(source, settings: settings, world: world, interrupted: interrupted)
+        } else if parallel > 1 {
+            settings.workers = startWorkers
+        }
         let result: Tuner.Result
         do {
             result = try Tuner.run(
                 source,
                 settings: settings,
                 progress: { line in if !quiet { Terminal.printError(line) } },
-                interrupted: { interruptRequested.load(ordering: .relaxed) })
+                interrupted: interrupted)
+            if let world {
+                try Tuner.endRanks(world)
+                world.finish()
+            }
         } catch {
             options.report(error.diagnostics)
             throw ExitCode(1)

@@ -46,15 +46,22 @@ public final class Evaluator {
 
     /// The loss and metrics over a whole dataset.
     public func evaluate(_ filler: BatchFiller) throws(DataError) -> SplitResult {
+        let sums = try sums(filler, positions: 0..<filler.dataset.count)
+        return SplitResult(
+            samples: sums.samples, loss: sums.loss ?? .nan, metrics: Dictionary(uniqueKeysWithValues: sums.values))
+    }
+
+    /// The loss and metric sums over the samples at `positions` (in file order): a whole
+    /// split, or one rank's share of it under mpirun.
+    func sums(_ filler: BatchFiller, positions: Range<Int>) throws(DataError) -> MetricAccumulator {
         var sums = MetricAccumulator(metrics: metrics, layout: MetricAccumulator.Layout(plan: plan))
-        try forEachBatch(filler) { valid in
+        try forEachBatch(filler, in: positions) { valid in
             let targets = UnsafeRawPointer(executor.pointer(plan.target!))
             sums.add(
                 valid: valid, loss: executor.pointer(plan.loss!), penalty: executor.penalty,
                 output: executor.pointer(plan.output), targets: targets)
         }
-        return SplitResult(
-            samples: sums.samples, loss: sums.loss ?? .nan, metrics: Dictionary(uniqueKeysWithValues: sums.values))
+        return sums
     }
 
     /// The model's output for every sample, in file order: `count` rows of `plan.output`'s
@@ -71,12 +78,13 @@ public final class Evaluator {
 
     /// Runs every batch of `filler`'s dataset in file order; `body(valid)` reads the outputs.
     /// A short last batch is padded with zeros.
-    func forEachBatch(_ filler: BatchFiller, _ body: (Int) -> Void) throws(DataError) {
+    func forEachBatch(_ filler: BatchFiller, in range: Range<Int>? = nil, _ body: (Int) -> Void) throws(DataError) {
         let count = filler.dataset.count
         if order.count != count { order = (0..<Int32(count)).map { $0 } }
-        var start = 0
-        while start < count {
-            let positions = start..<min(count, start + batch)
+        let end = range?.upperBound ?? count
+        var start = range?.lowerBound ?? 0
+        while start < end {
+            let positions = start..<min(end, start + batch)
             try filler.fill(executor, order: order, positions: positions, epoch: 0, augment: false, zeroPad: true)
             executor.run()
             body(positions.count)

@@ -15,7 +15,7 @@ extension Trainer {
 
     /// Creates and locks the run folder, unless the session already did.
     func prepareRunDirectory() throws(TrainingFailure) {
-        if runLock == nil {
+        if runLock == nil && writesRunFolder {
             runLock = try RunFolderLock.acquire(
                 options.outputDirectory, at: SourceLocation(file: spec.file, line: 0, column: 0))
         }
@@ -71,6 +71,7 @@ extension Trainer {
             numbered =
                 options.outputDirectory + "/checkpoint-epoch-\(String(state.epoch).leftPadded(to: 4)).safetensors"
         }
+        guard writesRunFolder else { return }
         var tensors = executor.tensors(weightBuffers) + executor.tensors(optimizerBuffers, prefix: "optimizer/")
         if !best.isEmpty {
             tensors += zip(weightBuffers, best).map {
@@ -79,6 +80,7 @@ extension Trainer {
         }
         var meta = metadata(format: "checkpoint")
         meta["nnc.state"] = Self.json(state)
+        if let world { meta["nnc.ranks"] = String(world.size) }
         var started = options.overrides
         started.threads = pool.threads
         started.outputDirectory = nil
@@ -110,6 +112,7 @@ extension Trainer {
     /// Writes `weights.safetensors`: the current weights, or `snapshot` (early stopping's
     /// best) in their place.
     func saveWeights(_ snapshot: [[Float]]? = nil) throws(TrainingFailure) {
+        guard writesRunFolder else { return }
         let tensors =
             snapshot.map {
                 zip(weightBuffers, $0).map { SafeTensors.Tensor(name: $0.name, shape: $0.shape, values: $1) }
@@ -140,6 +143,7 @@ extension Trainer {
     /// Writes a file of the run folder that nothing else depends on; a failure is kept
     /// (once per file) and reported when the run ends, after the weights are safe.
     func optional(_ what: String, _ name: String, _ data: Data) {
+        guard writesRunFolder else { return }
         let path = options.outputDirectory + "/" + name
         do {
             try AtomicFile.write(data, to: path)
@@ -185,6 +189,18 @@ extension Trainer {
                     help:
                         "a weights.safetensors file initializes a model but holds no optimizer state: resume from checkpoint.safetensors"
                 )
+            ])
+        }
+        let ranks = world?.size ?? 1
+        let written = file.metadata["nnc.ranks"].flatMap { Int($0) } ?? 1
+        guard written == ranks else {
+            throw TrainingFailure([
+                Diagnostic.error(
+                    .checkpointRankCount,
+                    "a checkpoint resumes only under the number of ranks that wrote it; '\(checkpoint)' was written by \(written.counted("rank")), this run has \(ranks)",
+                    at: source,
+                    help: written == 1
+                        ? "resume without mpirun" : "resume with mpirun -np \(written)")
             ])
         }
         var mismatches =

@@ -11,6 +11,8 @@ extension Trainer {
         -> TrainingResult
     {
         try prepareRunDirectory()
+        try verifyRanksAgree()
+        reserveReductions()
         resumeMonitorLog()
         observer.runStarted(header)
         var trainedSamples = 0
@@ -33,7 +35,7 @@ extension Trainer {
             // The epoch's last step's gradients, on TensorBoard's histogram epochs.
             var gradients: [SafeTensors.Tensor] = []
             while state.batch < batches {
-                let positions = order.batch(state.batch)
+                let positions = share(order.batch(state.batch))
                 let run = executors[positions.count]!
                 try fillTraining(run, positions, epoch: epoch)
                 let rates = options.rates(
@@ -53,10 +55,14 @@ extension Trainer {
                     output: run.pointer(plan.output),
                     targets: UnsafeRawPointer(run.pointer(plan.target!)))
                 let keepingGradients = state.batch == batches - 1 && tensorboard?.logsHistograms(epoch: epoch) == true
-                let kept = backward(
-                    run, learningRate: learningRate, layers: layers, epoch: epoch, loss: loss, observer: observer,
-                    keepingGradients: keepingGradients)
-                if keepingGradients { gradients = kept }
+                if let world {
+                    try reducingBackward(run, learningRate: learningRate, world: world)
+                } else {
+                    let kept = backward(
+                        run, learningRate: learningRate, layers: layers, epoch: epoch, loss: loss, observer: observer,
+                        keepingGradients: keepingGradients)
+                    if keepingGradients { gradients = kept }
+                }
                 state.step += 1
                 state.batch += 1
                 if let tensorboard, tensorboard.logsBatch(step: state.step) {
@@ -76,8 +82,10 @@ extension Trainer {
                 }
             }
             let seconds = (earlier?.seconds ?? 0) + elapsed()
+            sums = try reduced(sums)
             trainedSamples += sums.samples - samplesBefore
             trainedSeconds += elapsed()
+            trainingSeconds += elapsed()
             var record = EpochRecord(
                 epoch: epoch + 1, loss: sums.loss ?? .nan, metrics: Dictionary(uniqueKeysWithValues: sums.values),
                 validationLoss: nil, validationMetrics: [:], learningRate: learningRate,
@@ -115,6 +123,8 @@ extension Trainer {
                 return result(test: nil, samples: trainedSamples, seconds: trainedSeconds, interrupted: true)
             }
         }
+        // Under mpirun: every rank ends with the same weights (and step), or the run fails.
+        try verifyRanksAgree()
         // The final weights come first: no other file failing (or the disk filling) can cost them.
         var restored: [[Float]]?
         if let stopping = state.earlyStopping, stopping.restoreBest, !best.isEmpty, let bestEpoch = stopping.bestEpoch {
@@ -188,6 +198,7 @@ extension Trainer {
 
     /// A validation or test evaluation, its data errors as training failures.
     func evaluate(_ evaluator: Evaluator, _ filler: BatchFiller) throws(TrainingFailure) -> SplitResult {
+        if world != nil { return try evaluateShared(evaluator, filler) }
         do throws(DataError) {
             return try evaluator.evaluate(filler)
         } catch {

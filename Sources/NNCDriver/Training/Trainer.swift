@@ -101,12 +101,24 @@ public final class Trainer {
     var tensorboard: TensorBoardLog?
     /// Seconds between the latest-state checkpoints of a run without a `checkpoint:` policy.
     static let checkpointInterval = 5.0
+    /// The ranks of a data-parallel run under mpirun (nil: one process, as always). Each
+    /// trains on its share of every batch (`BatchShare`) and the gradients are averaged.
+    public let world: MPIWorld?
+    /// Under mpirun: the communication thread, and each plan's gradient buckets with where
+    /// they start and are waited for, by the samples the plan holds.
+    let reducer: GradientReducer?
+    let schedules: [Int: GradientReducer.Schedule]
+    /// Seconds of training steps in this process (epochs without validation), for `--mpi-report`.
+    public internal(set) var trainingSeconds = 0.0
 
-    public init(spec: ModelSpec, graph: Graph, data: TrainingData, options: TrainingOptions) throws(TrainingFailure) {
+    public init(
+        spec: ModelSpec, graph: Graph, data: TrainingData, options: TrainingOptions, world: MPIWorld? = nil
+    ) throws(TrainingFailure) {
         self.spec = spec
         self.graph = graph
         self.options = options
         self.data = data
+        self.world = world
         let contract = DataLoading.contract(spec, graph: graph)
         let misfits = [data.train, data.validation, data.test].compactMap { $0.flatMap(contract.problem(with:)) }
         guard misfits.isEmpty else { throw TrainingFailure(misfits) }
@@ -132,13 +144,25 @@ public final class Trainer {
                 seed: options.seed)
         }
         self.orders = orders
-        // One plan per number of samples a batch holds, the largest first.
-        let held = Set(orders.values.flatMap { [min($0.batchSize, count), $0.lastBatchSize] }).sorted(by: >)
+        // One plan per number of samples a batch holds (this rank's share of it under mpirun), the largest first.
+        let globalHeld = Set(orders.values.flatMap { [min($0.batchSize, count), $0.lastBatchSize] })
+        if let world, let refusal = Self.batchWithoutShare(globalHeld, world: world, spec: spec, options: options) {
+            throw TrainingFailure([refusal])
+        }
+        let held = Set(
+            globalHeld.map { batch in world.map { BatchShare.count(batch, rank: $0.rank, ranks: $0.size) } ?? batch }
+        ).sorted(by: >)
         let full = held[0]
-        let trainingPlan = try Self.compile(graph, spec, LoweringOptions(mode: .training, batch: full))
+        // Under mpirun every update follows the whole backward pass, so the all-reduces overlap it.
+        func training(_ batch: Int) -> LoweringOptions {
+            var lowering = LoweringOptions(mode: .training, batch: batch)
+            lowering.defersUpdates = world != nil
+            return lowering
+        }
+        let trainingPlan = try Self.compile(graph, spec, training(full))
         var otherPlans: [ExecutionPlan] = []
         for batch in held.dropFirst() {
-            otherPlans.append(try Self.compile(graph, spec, LoweringOptions(mode: .training, batch: batch)))
+            otherPlans.append(try Self.compile(graph, spec, training(batch)))
         }
         let evaluated = [data.validation, data.test].compactMap { $0?.count }.max() ?? 0
         let evaluationPlan =
@@ -165,6 +189,16 @@ public final class Trainer {
             executors[plan.options.batch] = Executor(plan: plan, pool: pool, sharingParametersOf: executor)
         }
         self.executors = executors
+        if let world {
+            let schedules = executors.mapValues {
+                GradientReducer.schedule(GradientBuckets(plan: $0.plan, bucketBytes: world.bucketBytes), executor: $0)
+            }
+            self.schedules = schedules
+            reducer = GradientReducer(world: world, capacity: schedules.values.map(\.buckets.count).max() ?? 1)
+        } else {
+            schedules = [:]
+            reducer = nil
+        }
         metrics = graph.training.metrics
         if let plan = evaluationPlan {
             let evaluator = Evaluator(plan: plan, pool: pool, metrics: metrics)
@@ -188,7 +222,7 @@ public final class Trainer {
         state.plateau = options.schedule.plateauRule.map(PlateauState.init(rule:))
         state.earlyStopping = options.earlyStopping
         executor.initializeParameters(seed: options.seed)
-        executor.seed = Self.dropoutSeed(options.seed)
+        executor.seed = Self.dropoutSeed(options.seed, rank: world?.rank ?? 0)
         for other in executors.values { other.seed = executor.seed }
     }
 
@@ -204,9 +238,11 @@ public final class Trainer {
 
     /// Dropout masks use their own seed, derived from the run's, so they do not repeat the
     /// initial weights' random numbers.
-    static func dropoutSeed(_ seed: UInt64) -> UInt64 {
+    /// Under mpirun each rank has its own (rank 0 the single process's), so that the ranks'
+    /// shares of a batch do not repeat each other's masks.
+    static func dropoutSeed(_ seed: UInt64, rank: Int = 0) -> UInt64 {
         var mix = SplitMix64(seed: seed ^ 0x6472_6F70_6F75_7421)
-        return mix.next()
+        return mix.next() &+ UInt64(rank) &* 0x9E37_79B9_7F4A_7C15
     }
 
     /// FNV-1a, 64 bits, as 16 hex digits: a change detector, not a security hash.

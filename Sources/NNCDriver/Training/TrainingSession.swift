@@ -14,16 +14,18 @@ public struct TrainingSession {
     /// Lines worth printing before training: what resuming restored, what changed.
     public var notes: [String]
 
-    public static func make(model: String?, resume: String?, overrides given: TrainingOptions.Overrides)
-        throws(TrainingFailure) -> TrainingSession
-    {
-        try make(source: try sourceFile(model: model, resume: resume), resume: resume, overrides: given)
+    /// With `world`, this process is one rank of a data-parallel run under mpirun: only rank 0
+    /// locks and writes the run folder.
+    public static func make(
+        model: String?, resume: String?, overrides given: TrainingOptions.Overrides, world: MPIWorld? = nil
+    ) throws(TrainingFailure) -> TrainingSession {
+        try make(source: try sourceFile(model: model, resume: resume), resume: resume, overrides: given, world: world)
     }
 
     /// A session of the spec `source` (a tuning trial's, which has no file of its own).
-    public static func make(source: SourceFile, resume: String?, overrides given: TrainingOptions.Overrides)
-        throws(TrainingFailure) -> TrainingSession
-    {
+    public static func make(
+        source: SourceFile, resume: String?, overrides given: TrainingOptions.Overrides, world: MPIWorld? = nil
+    ) throws(TrainingFailure) -> TrainingSession {
         var overrides = given
         if let resume {
             // Continue the run as it was started: its epochs, batch size, seed and threads.
@@ -56,16 +58,25 @@ public struct TrainingSession {
                 exists && isDirectory.boolValue ? resume : (resume as NSString).deletingLastPathComponent
         }
         // The folder is locked before the data are read, so a second run into it is refused at once.
-        let lock = try RunFolderLock.acquire(
-            options.outputDirectory, at: SourceLocation(file: spec.file, line: 0, column: 0))
+        let lock =
+            (world?.rank ?? 0) == 0
+            ? try RunFolderLock.acquire(
+                options.outputDirectory, at: SourceLocation(file: spec.file, line: 0, column: 0)) : nil
         do throws(TrainingFailure) {
             var data = try DataLoading.load(spec, graph: graph, seed: options.seed, purpose: .training)
             if overrides.bagging == true { data.train = data.train.bootstrap(seed: options.seed) }
-            let trainer = try Trainer(spec: spec, graph: graph, data: data, options: options)
+            let trainer = try Trainer(spec: spec, graph: graph, data: data, options: options, world: world)
             trainer.runLock = lock
             var notes: [String] = []
             if resume == nil { notes += try Transfer.apply(spec, to: trainer) }
             if let resume { notes += try trainer.resume(from: resume) }
+            if let world {
+                let batch = trainer.options.batchSize
+                let shares = (0..<world.size).map { String(BatchShare.count(batch, rank: $0, ranks: world.size)) }
+                notes.append(
+                    "data-parallel over \(world.size) ranks: each batch of \(batch) split \(shares.joined(separator: "/")), gradients averaged in rank order; \(trainer.options.threads.counted("thread")) per rank"
+                )
+            }
             try trainer.openTensorBoard()
             if let settings = trainer.options.tensorboard {
                 notes.append(
@@ -74,7 +85,7 @@ public struct TrainingSession {
             }
             return TrainingSession(trainer: trainer, warnings: checked.warnings, notes: notes)
         } catch {
-            lock.abandon()
+            lock?.abandon()
             throw error
         }
     }

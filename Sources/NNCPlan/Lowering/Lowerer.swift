@@ -20,6 +20,10 @@ public struct LoweringOptions: Sendable {
     /// Inference plans only: also compute the per-row loss (no gradient), for validation
     /// and test metrics. Targets are then an input of the plan.
     public var evaluatesLoss: Bool
+    /// Training plans: emit every update step after the whole backward pass (in the order the
+    /// gradients complete) instead of right after its gradient, so that under mpirun each
+    /// gradient can be all-reduced while the rest of backward runs.
+    public var defersUpdates = false
 
     public init(mode: Mode, batch: Int, updates: Bool = true, optimize: Bool = true, evaluatesLoss: Bool = false) {
         self.mode = mode

@@ -27,6 +27,8 @@ struct UpdateLowering {
     let regularization: Regularization
     /// Emit update steps (off for gradient checks, which read the gradients).
     let appliesUpdates: Bool
+    /// Every update step after backward (`LoweringOptions.defersUpdates`).
+    let defersUpdates: Bool
     /// Updates waiting for the global gradient norm, in gradient order.
     private var deferred: [(node: Node, parameter: ParameterBinding)] = []
     /// The step's L1/L2 penalty (1 float) and the global gradient norm before clipping (1 float).
@@ -49,6 +51,7 @@ struct UpdateLowering {
         self.rule = rule
         regularization = training.regularization
         appliesUpdates = options.updates
+        defersUpdates = options.defersUpdates
     }
 
     /// The global-norm bound, when the plan applies updates.
@@ -106,7 +109,11 @@ struct UpdateLowering {
         for p in parameters where p.gradient != nil {
             addPenaltyGradient(node, p, &builder)
             guard appliesUpdates else { continue }
-            if clipNorm != nil { deferred.append((node, p)) } else { emitUpdateStep(node, p, &builder) }
+            if clipNorm != nil || defersUpdates {
+                deferred.append((node, p))
+            } else {
+                emitUpdateStep(node, p, &builder)
+            }
         }
     }
 
@@ -157,7 +164,11 @@ struct UpdateLowering {
 
     /// With clip_norm: the global norm over every gradient, then every deferred update step.
     mutating func emitDeferredUpdates(_ builder: inout PlanBuilder) {
-        guard let c = clipNorm, !deferred.isEmpty else { return }
+        guard !deferred.isEmpty else { return }
+        guard let c = clipNorm else {
+            for (node, p) in deferred { emitUpdateStep(node, p, &builder) }
+            return
+        }
         let gradients = deferred.map { $0.parameter.gradient! }
         let norm = builder.buffer("gradient_norm", [1], .report)
         gradientNorm = norm
