@@ -47,20 +47,20 @@ struct ModelOptions: ParsableArguments {
 
     /// Loads, checks and compiles the model; diagnostics as `check` gives them.
     func compile(_ options: LoweringOptions) -> CompileResult {
-        compile { try Driver.compile(path: model, options: options) }
+        compiling { try Driver.compile(path: model, options: options) }
     }
 
     /// Compiles at `batch`, or when it is nil at the spec's batch size (as `summary` reports).
     func compile(mode: LoweringOptions.Mode, batch: Int?) -> CompileResult {
-        compile { try Driver.compile(path: model, mode: mode, batch: batch) }
+        compiling { try Driver.compile(path: model, mode: mode, batch: batch) }
     }
 
     /// Compiles with options chosen from the checked graph.
     func compile(choosing options: (Graph) -> LoweringOptions) -> CompileResult {
-        compile { Driver.compile(try Driver.loadSource(model), options: options) }
+        compiling { Driver.compile(try Driver.loadSource(model), options: options) }
     }
 
-    private func compile(_ body: () throws -> CompileResult) -> CompileResult {
+    private func compiling(_ body: () throws -> CompileResult) -> CompileResult {
         do {
             return try body()
         } catch {
