@@ -1,70 +1,73 @@
 #!/usr/bin/env python3
-"""Measures data-parallel training on this machine; run it on a quiet one (timings of a shared
-machine mean nothing). Per model: 1 process x 1 thread and 1 process x 2 threads (nnc train
---format json: samples per second, hence the step time at the spec's batch), and 2 ranks x 1
-thread under mpirun (nnc train --mpi-report: each rank's step time, the time it waited for
-gradient all-reduces, the time its communication thread spent on them, and so what the overlap
-hid). Then nnc's all-reduce (nnc bench allreduce) on loopback and, as root, across a veth pair
-between two network namespaces (the distributed test's two hosts). Writes measurements.json
-(the input of Scripts/mpi-cost-model.py) and prints a table.
+"""Measures data-parallel training on this machine, timed as Scripts/bench.py times (its
+Machine: every process under `chrt -r 1` when root, the load recorded, a run disturbed by
+other work discarded and rerun), in interleaved rounds whose order alternates; figures are
+medians with min–max. Per model (MLP 784-500-500-10, LeNet-5, LSTM-128 on MNIST 5k, as
+bench.py's training suite writes them, Adam): 1 process × 1 thread, 1 process × 2 threads,
+and 2 ranks × 1 thread under mpirun (`nnc train --mpi-report`: rank 0's step time, the time it
+waited for gradient all-reduces, the time its communication thread spent on them). Then
+nnc's all-reduce (`nnc bench allreduce`) on loopback and, as root, across a veth pair between
+two network namespaces (the distributed test's two hosts). Writes measurements.json (the
+input of Scripts/mpi-cost-model.py) and prints a markdown report.
 
-    Scripts/bench-mpi.py [--epochs 2] [--out runs/bench-mpi] [--max-bytes 67108864] [MODEL ...]
-    Scripts/bench-mpi.py --epochs 1 --max-bytes 4096 models/iris_mlp.yaml    # a quick check that it runs
+    Scripts/bench-mpi.py [--rounds 5] [--epochs 3] [--out runs/bench-mpi] [--max-bytes 67108864]
+    Scripts/bench-mpi.py --rounds 1 --epochs 2 --max-bytes 4096 --models mlp500   # a quick check that it runs
 """
 import argparse
+import contextlib
 import json
 import os
 import re
 import shutil
+import statistics
 import subprocess
 import sys
+import types
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from bench import Bench, Machine, TRAIN_MODELS, median_range  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 MPIRUN = ["mpirun", "--oversubscribe", "--allow-run-as-root", "--bind-to", "none"]
 REPORT = re.compile(
     r"mpi rank (\d+) of \d+: (\d+) steps, ([\d.]+) ms per step, ([\d.]+) ms waiting for all-reduces, "
     r"([\d.]+) ms all-reducing")
+CONFIGS = ("1x1", "1x2", "2x1")
 
 
-def run(command, **kwargs):
-    result = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, **kwargs)
-    if result.returncode != 0:
-        sys.exit(f"failed: {' '.join(command)}\n{result.stderr}")
+def train(machine, nnc, spec, epochs, config, out, bucket):
+    """One whole training process (or mpirun job): steady-state samples/s and, for 2 ranks,
+    rank 0's per-step report."""
+    shutil.rmtree(out, ignore_errors=True)
+    command = [nnc, "train", spec, "--epochs", str(epochs), "--quiet", "--format", "json", "--out", out]
+    if config == "2x1":
+        command = MPIRUN + ["-np", "2"] + command + ["--mpi-report", "--mpi-bucket-bytes", str(bucket)]
+    else:
+        command += ["--threads", config[-1]]
+    output, _, _ = machine.run(command)
+    result = {"sps": Bench.steady([e["samples_per_second"] for e in output["history"]])}
+    if config == "2x1":
+        ranks = {int(m.group(1)): m.groups() for m in REPORT.finditer(machine.last_stderr)}
+        _, steps, step, waited, busy = ranks[0]
+        result.update(step_ms=float(step), waited_ms=float(waited), communication_ms=float(busy))
     return result
 
 
-def single(nnc, model, epochs, threads, out):
-    shutil.rmtree(out, ignore_errors=True)
-    report = json.loads(run([nnc, "train", model, "--epochs", str(epochs), "--threads", str(threads), "--out", out,
-                             "--format", "json", "--quiet"]).stdout)
-    return {"samples_per_second": report["samples_per_second"]}
+def allreduce(machine, nnc, max_bytes, prefix=(), extra=()):
+    output, _, _ = machine.run(list(prefix) + MPIRUN + list(extra) + [
+        "-np", "2", nnc, "bench", "allreduce", "--max-bytes", str(max_bytes), "--format", "json"])
+    if isinstance(output, str):
+        output = json.loads(output.strip().splitlines()[-1])
+    return output
 
 
-def ranks(nnc, model, epochs, out, bucket):
-    shutil.rmtree(out, ignore_errors=True)
-    result = run(MPIRUN + ["-np", "2", nnc, "train", model, "--epochs", str(epochs), "--out", out, "--format", "json",
-                           "--mpi-report", "--mpi-bucket-bytes", str(bucket)])
-    batch = int(re.search(r"each batch of (\d+)", result.stderr).group(1))
-    per_rank = []
-    for match in REPORT.finditer(result.stderr):
-        rank, steps, step, waited, busy = match.groups()
-        per_rank.append({"rank": int(rank), "steps": int(steps), "step_ms": float(step), "waited_ms": float(waited),
-                         "communication_ms": float(busy)})
-    report = json.loads(result.stdout)
-    return {"samples_per_second": report["samples_per_second"], "batch": batch,
-            "ranks": sorted(per_rank, key=lambda r: r["rank"])}
-
-
-def allreduce(nnc, max_bytes, prefix=(), extra=()):
-    result = run(list(prefix) + MPIRUN + list(extra) + ["-np", "2", nnc, "bench", "allreduce", "--max-bytes",
-                                                      str(max_bytes), "--format", "json"])
-    return json.loads(result.stdout.strip().splitlines()[-1])
-
-
-def veth(nnc, max_bytes, folder):
-    """The all-reduce between two network namespaces joined by a veth pair (root only)."""
+@contextlib.contextmanager
+def veth_hosts(folder):
+    """Two network namespaces joined by a veth pair (root only): yields the prefix and mpirun
+    options that run rank 0 in the first and rank 1 in the second, MPI over TCP on the link."""
     if os.geteuid() != 0 or shutil.which("ip") is None:
-        return None
+        yield None
+        return
     a, b = f"nnc-bench-a-{os.getpid()}", f"nnc-bench-b-{os.getpid()}"
     va, vb = f"nba{os.getpid() % 100000}", f"nbb{os.getpid() % 100000}"
     steps = [["netns", "add", a], ["netns", "add", b], ["link", "add", va, "type", "veth", "peer", "name", vb],
@@ -74,9 +77,9 @@ def veth(nnc, max_bytes, folder):
              ["netns", "exec", a, "ip", "link", "set", "lo", "up"], ["netns", "exec", b, "ip", "link", "set", "lo", "up"],
              ["netns", "exec", a, "ip", "link", "set", va, "up"], ["netns", "exec", b, "ip", "link", "set", vb, "up"]]
     try:
-        for step in steps:
-            if subprocess.run(["ip"] + step, capture_output=True).returncode != 0:
-                return None
+        if any(subprocess.run(["ip"] + step, capture_output=True).returncode != 0 for step in steps):
+            yield None
+            return
         os.makedirs(folder, exist_ok=True)
         hosts, agent = os.path.join(folder, "hostfile"), os.path.join(folder, "netns-shell")
         with open(hosts, "w") as f:
@@ -84,56 +87,103 @@ def veth(nnc, max_bytes, folder):
         with open(agent, "w") as f:
             f.write(f'#!/bin/sh\nshift\nexec ip netns exec {b} /bin/sh -c "$*"\n')
         os.chmod(agent, 0o755)
-        extra = ["--hostfile", hosts, "--mca", "plm_rsh_agent", agent, "--mca", "btl", "tcp,self",
-                 "--mca", "btl_tcp_if_include", "10.78.0.0/24", "--mca", "oob_tcp_if_include", "10.78.0.0/24"]
-        return allreduce(nnc, max_bytes, prefix=["ip", "netns", "exec", a], extra=[e for e in extra])
+        yield (["ip", "netns", "exec", a],
+               ["--hostfile", hosts, "--mca", "plm_rsh_agent", agent, "--mca", "btl", "tcp,self",
+                "--mca", "btl_tcp_if_include", "10.78.0.0/24", "--mca", "oob_tcp_if_include", "10.78.0.0/24"])
     finally:
         subprocess.run(["ip", "netns", "del", a], capture_output=True)
         subprocess.run(["ip", "netns", "del", b], capture_output=True)
 
 
+def median_sizes(runs):
+    """Per message size, the median time over the rounds' all-reduce runs."""
+    sizes = []
+    for i, first in enumerate(runs[0]["sizes"]):
+        seconds = statistics.median(r["sizes"][i]["seconds"] for r in runs)
+        sizes.append({"bytes": first["bytes"], "seconds": seconds, "bytes_per_second": first["bytes"] / seconds,
+                      "seconds_min": min(r["sizes"][i]["seconds"] for r in runs),
+                      "seconds_max": max(r["sizes"][i]["seconds"] for r in runs)})
+    return {"sizes": sizes}
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("models", nargs="*",
-                        default=["models/mnist_mlp.yaml", "models/lenet5.yaml", "models/lstm_classifier.yaml"])
-    parser.add_argument("--epochs", type=int, default=2)
+    parser.add_argument("--models", default="mlp500,lenet5,lstm", help="of bench.py's training models")
+    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--epochs", type=int, default=3)
     parser.add_argument("--out", default="runs/bench-mpi")
     parser.add_argument("--max-bytes", type=int, default=64 << 20)
     parser.add_argument("--bucket-bytes", type=int, default=1 << 20)
     parser.add_argument("--nnc", default=os.path.join(ROOT, ".build/release/nnc"))
     args = parser.parse_args()
-    os.makedirs(os.path.join(ROOT, args.out), exist_ok=True)
-    out = lambda name: os.path.join(ROOT, args.out, name)
-    measurements = {"models": {}, "allreduce": {}}
-    for model in args.models:
-        name = os.path.splitext(os.path.basename(model))[0]
-        summary = json.loads(run([args.nnc, "summary", model, "--format", "json"]).stdout)
-        entry = {"gradient_bytes": summary["trainable_params"] * 4,
-                 "one_by_one": single(args.nnc, model, args.epochs, 1, out(name + "-1x1")),
-                 "one_by_two": single(args.nnc, model, args.epochs, 2, out(name + "-1x2")),
-                 "two_by_one": ranks(args.nnc, model, args.epochs, out(name + "-2x1"), args.bucket_bytes)}
-        measurements["models"][name] = entry
-    measurements["allreduce"]["loopback"] = allreduce(args.nnc, args.max_bytes)
-    measurements["allreduce"]["veth"] = veth(args.nnc, args.max_bytes, out("hosts"))
-    path = out("measurements.json")
+    folder = os.path.join(ROOT, args.out)
+    os.makedirs(folder, exist_ok=True)
+    machine = Machine()
+    writer = types.SimpleNamespace(tmp=folder)
+    models = {}
+    for name in args.models.split(","):
+        spec, batch = Bench.training_spec(writer, name, "adam")
+        summary = json.loads(subprocess.run([args.nnc, "summary", spec, "--format", "json"], capture_output=True,
+                                            text=True, check=True).stdout)
+        models[name] = {"title": TRAIN_MODELS[name][0], "spec": spec, "batch": batch,
+                        "gradient_bytes": summary["trainable_params"] * 4, "runs": {c: [] for c in CONFIGS}}
+    loopback, veth = [], []
+    with veth_hosts(os.path.join(folder, "hosts")) as hosts:
+        for round in range(args.rounds):
+            for name, m in models.items():
+                order = CONFIGS if round % 2 == 0 else tuple(reversed(CONFIGS))
+                for config in order:
+                    m["runs"][config].append(train(machine, args.nnc, m["spec"], args.epochs, config,
+                                                   os.path.join(folder, f"{name}-{config}"), args.bucket_bytes))
+            loopback.append(allreduce(machine, args.nnc, args.max_bytes))
+            if hosts:
+                veth.append(allreduce(machine, args.nnc, args.max_bytes, *hosts))
+    measurements = {"models": {}, "allreduce": {"loopback": median_sizes(loopback),
+                                                "veth": median_sizes(veth) if veth else None}}
+    for name, m in models.items():
+        two = m["runs"]["2x1"]
+        measurements["models"][name] = {
+            "gradient_bytes": m["gradient_bytes"],
+            "one_by_one": {"samples_per_second": statistics.median(r["sps"] for r in m["runs"]["1x1"])},
+            "one_by_two": {"samples_per_second": statistics.median(r["sps"] for r in m["runs"]["1x2"])},
+            "two_by_one": {"samples_per_second": statistics.median(r["sps"] for r in two), "batch": m["batch"],
+                           "ranks": [{"rank": 0, **{k: statistics.median(r[k] for r in two)
+                                                   for k in ("step_ms", "waited_ms", "communication_ms")}}]},
+            "runs": m["runs"]}
+    path = os.path.join(folder, "measurements.json")
     with open(path, "w") as f:
-        json.dump(measurements, f, indent=2)
-    print(f"{'model':24} {'1x1 samples/s':>14} {'1x2 samples/s':>14} {'2x1 samples/s':>14} "
-          f"{'step ms':>8} {'waited ms':>9} {'comm ms':>8} {'hidden':>7}")
-    for name, m in measurements["models"].items():
-        r0 = m["two_by_one"]["ranks"][0] if m["two_by_one"]["ranks"] else {}
-        hidden = max(0.0, 1 - r0["waited_ms"] / r0["communication_ms"]) if r0.get("communication_ms") else 0
-        print(f"{name:24} {m['one_by_one']['samples_per_second']:14.0f} {m['one_by_two']['samples_per_second']:14.0f} "
-              f"{m['two_by_one']['samples_per_second']:14.0f} {r0.get('step_ms', 0):8.3f} "
-              f"{r0.get('waited_ms', 0):9.3f} {r0.get('communication_ms', 0):8.3f} {hidden:7.0%}")
+        json.dump(measurements, f, indent=1)
+    loads = machine.loads
+    print(f"Measured by `Scripts/bench-mpi.py --rounds {args.rounds} --epochs {args.epochs}`; "
+          f"{'every process under chrt -r 1' if machine.realtime else 'NOT under real-time priority (not root)'}; "
+          f"load average before the runs {min(loads):.2f}–{max(loads):.2f}; runs discarded as disturbed and rerun: "
+          f"{machine.discarded}, kept after 3 disturbed attempts: {machine.disturbed_kept}.\n")
+    print("| model | batch | 1 × 1 thread | 1 × 2 threads | 2 ranks × 1 thread | 2 ranks / 1 × 2 | "
+          "rank 0 step ms | waited ms | all-reducing ms | hidden |")
+    print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+    for name, m in models.items():
+        runs = m["runs"]
+        sps = {c: [r["sps"] for r in runs[c]] for c in CONFIGS}
+        two = runs["2x1"]
+        step, waited, busy = (statistics.median(r[k] for r in two) for k in ("step_ms", "waited_ms", "communication_ms"))
+        hidden = max(0.0, 1 - waited / busy) if busy else 0.0
+        print(f"| {m['title']} | {m['batch']} | {median_range(sps['1x1'])} | {median_range(sps['1x2'])} | "
+              f"{median_range(sps['2x1'])} | {statistics.median(sps['2x1']) / statistics.median(sps['1x2']):.2f} | "
+              f"{median_range([r['step_ms'] for r in two], '{:.2f}')} | {median_range([r['waited_ms'] for r in two], '{:.3f}')} | "
+              f"{busy:.3f} | {hidden:.0%} |")
+    print("\nnnc's all-reduce between 2 ranks (`nnc bench allreduce`), median (min–max) over the rounds:\n")
+    print("| link | bytes | µs | GB/s |")
+    print("| --- | ---: | ---: | ---: |")
     for link, result in measurements["allreduce"].items():
         if result is None:
-            print(f"all-reduce over {link}: not measured (needs root and iproute2)")
+            print(f"| {link} | not measured (needs root and iproute2) | | |")
             continue
-        sizes = result["sizes"]
-        print(f"all-reduce over {link}: latency {sizes[0]['seconds'] * 1e6:.1f} µs ({int(sizes[0]['bytes'])} bytes), "
-              f"bandwidth {sizes[-1]['bytes_per_second'] / 1e9:.3f} GB/s ({int(sizes[-1]['bytes'])} bytes)")
-    print(f"measurements: {path}   prediction: Scripts/mpi-cost-model.py {path}")
+        for size in result["sizes"]:
+            if size is result["sizes"][0] or size is result["sizes"][-1] or size["bytes"] in (4096, 1 << 20):
+                print(f"| {link} | {int(size['bytes']):,} | {size['seconds'] * 1e6:,.1f} "
+                      f"({size['seconds_min'] * 1e6:,.1f}–{size['seconds_max'] * 1e6:,.1f}) | "
+                      f"{size['bytes_per_second'] / 1e9:.3f} |")
+    print(f"\nmeasurements: {path}   prediction: Scripts/mpi-cost-model.py {path}")
 
 
 if __name__ == "__main__":

@@ -60,6 +60,7 @@ class Machine:
         self.discarded = 0
         self.disturbed_kept = 0
         self.loads = []
+        self.last_stderr = ""
 
     @staticmethod
     def cpu_times():
@@ -84,6 +85,7 @@ class Machine:
                 busy1, steal1 = self.cpu_times()
                 out.seek(0); err.seek(0)
                 stdout, stderr = out.read().decode(), err.read().decode()
+                self.last_stderr = stderr
             if os.waitstatus_to_exitcode(status) != 0:
                 raise SystemExit(f"failed ({os.waitstatus_to_exitcode(status)}): {' '.join(command)}\n{stderr[-2000:]}")
             others = (busy1 - busy0) - (usage.ru_utime + usage.ru_stime) + (steal1 - steal0)

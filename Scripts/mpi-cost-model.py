@@ -4,12 +4,16 @@ on 2..64 machines at 1, 10 and 25 Gbit/s, from measurements.json (Scripts/bench-
 
 Model (assumptions, stated with the table):
   - strong scaling: the global batch B stays, each of N machines computes B/N samples, in the
-    time of one process with one thread on this machine (t1 = B / samples per second at 1x1);
+    time of one process with one thread on this machine (t1 = B / samples per second at 1x1)
+    divided by N (optimistic: small batches run below the large ones' FLOP/s);
+  - weak scaling: each machine keeps the spec's batch B (the global batch grows to N·B), so
+    compute stays t1 and only the all-reduce grows;
   - a ring all-reduce of the gradient (G bytes) takes 2(N-1)/N * G / bandwidth + 2(N-1) * latency,
     bandwidth the line rate, latency the measured small-message all-reduce time over the veth
     pair (else loopback; or --latency);
   - the overlap hides the fraction of communication measured at 2 ranks (--hidden overrides);
-  - step(N) = t1 / N + (1 - hidden) * allreduce(N); efficiency = t1 / (N * step(N)).
+  - strong: step(N) = t1 / N + (1 - hidden) * allreduce(N), efficiency = t1 / (N * step(N));
+    weak: step(N) = t1 + (1 - hidden) * allreduce(N), efficiency = t1 / step(N).
 """
 import argparse
 import json
@@ -43,15 +47,19 @@ def main():
         g = model["gradient_bytes"]
         print(f"\n{name}: batch {batch}, gradient {g:,} bytes, one machine {t1 * 1e3:.3f} ms per step, "
               f"{hidden:.0%} of communication hidden")
-        print(f"{'machines':>8} " + " ".join(f"{f'{s:g} Gbit/s step ms':>20} {'eff':>5}" for s in speeds))
-        for n in machines:
-            cells = []
-            for s in speeds:
-                bandwidth = s * 1e9 / 8
-                allreduce = 2 * (n - 1) / n * g / bandwidth + 2 * (n - 1) * latency
-                step = t1 / n + (1 - hidden) * allreduce
-                cells.append(f"{step * 1e3:20.3f} {t1 / (n * step):5.0%}")
-            print(f"{n:8d} " + " ".join(cells))
+        for scaling in ("strong", "weak"):
+            what = f"global batch {batch}" if scaling == "strong" else f"batch {batch} per machine"
+            print(f"{scaling} scaling ({what})")
+            print(f"{'machines':>8} " + " ".join(f"{f'{s:g} Gbit/s step ms':>20} {'eff':>5}" for s in speeds))
+            for n in machines:
+                cells = []
+                for s in speeds:
+                    bandwidth = s * 1e9 / 8
+                    allreduce = 2 * (n - 1) / n * g / bandwidth + 2 * (n - 1) * latency
+                    compute = t1 / n if scaling == "strong" else t1
+                    step = compute + (1 - hidden) * allreduce
+                    cells.append(f"{step * 1e3:20.3f} {compute / step:5.0%}")
+                print(f"{n:8d} " + " ".join(cells))
 
 
 if __name__ == "__main__":
