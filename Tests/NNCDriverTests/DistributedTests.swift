@@ -210,55 +210,97 @@ enum MPI {
 }
 
 /// Faults under mpirun: a rank that stops answering makes the other exit with E0703 within
-/// `--mpi-timeout`; the run folder's last checkpoint stays whole and a resume continues.
+/// `--mpi-timeout`, and one that dies makes mpirun end the job naming it; either way the run
+/// folder's last checkpoint stays whole and a resume continues.
 @Suite(.serialized, .enabled(if: MPI.available, "mpirun is not installed: apt-get install openmpi-bin libopenmpi3"))
 struct DistributedFaultTests {
     @Test func aStoppedRankIsReportedWithinTheTimeout() throws {
-        let out = DistributedTests.directory.appendingPathComponent("stopped").path
-        try? FileManager.default.removeItem(atPath: out)
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: MPI.mpirun!)
-        process.arguments = [
-            "--oversubscribe", "--allow-run-as-root", "--bind-to", "none", "-np", "2", Binary.path, "train",
-            DistributedTests.model, "--epochs", "100000", "--out", out, "--mpi-timeout", "3",
-        ]
-        process.currentDirectoryURL = Repo.root
-        let err = Pipe()
-        process.standardError = err
-        process.standardOutput = FileHandle.nullDevice
-        try process.run()
-        var stoppedRank: pid_t?
-        defer {
-            if process.isRunning { kill(process.processIdentifier, SIGKILL) }
-            if let stoppedRank { kill(stoppedRank, SIGKILL) }
-        }
-        // Once rank 0 has written a checkpoint, training runs: stop rank 1.
-        let checkpoint = out + "/checkpoint.safetensors"
-        var waited = 0.0
-        while !FileManager.default.fileExists(atPath: checkpoint) && waited < 30 {
-            Thread.sleep(forTimeInterval: 0.05)
-            waited += 0.05
-        }
-        stoppedRank = MPI.rankProcess(1, of: process.processIdentifier)
-        let rank = try #require(stoppedRank, "rank 1's process was not found")
-        kill(rank, SIGSTOP)
-        let stoppedAt = Date()
-        let stderr = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        let seconds = Date().timeIntervalSince(stoppedAt)
-        #expect(process.terminationStatus != 0)
+        let run = try LongRun(name: "stopped")
+        defer { run.end() }
+        kill(run.rank1, SIGSTOP)
+        let (stderr, seconds) = run.finish()
+        #expect(run.process.terminationStatus != 0)
         #expect(stderr.contains("[E0703]") && stderr.contains("no answer from rank 1 within 3 s"), "\(stderr)")
         #expect(seconds < 20, "the run took \(seconds) s to end after rank 1 stopped")
-        kill(rank, SIGKILL)
-        // The checkpoint is whole, and a resume under two ranks continues from it.
-        let file = try SafeTensors(contentsOf: checkpoint)
-        let state = try #require(file.metadata["nnc.state"])
-        let epoch = try #require(
-            (try JSONSerialization.jsonObject(with: Data(state.utf8)) as? [String: Any])?["epoch"] as? Int)
-        let resumed = try MPI.run(2, ["train", "--resume", out, "--epochs", String(epoch + 2)])
-        #expect(resumed.status == 0, "\(resumed.stderr)")
-        #expect((resumed.stdout + resumed.stderr).contains("resuming from"))
+        try run.resumeContinues()
     }
+
+    /// A rank killed outright: mpirun ends the job and names the rank, well within the
+    /// timeout; the checkpoint is whole and a resume continues.
+    @Test func aKilledRankEndsTheJobAndNamesIt() throws {
+        let run = try LongRun(name: "killed")
+        defer { run.end() }
+        kill(run.rank1, SIGKILL)
+        let (stderr, seconds) = run.finish()
+        #expect(run.process.terminationStatus != 0)
+        #expect(stderr.contains("rank 1") && stderr.contains("signal 9"), "\(stderr)")
+        #expect(seconds < 20, "the run took \(seconds) s to end after rank 1 was killed")
+        try run.resumeContinues()
+    }
+
+    /// A 2-rank run of many epochs with a 3 s timeout, past its first checkpoint, and rank 1's process.
+    struct LongRun {
+        let out: String
+        let process = Process()
+        let err = Pipe()
+        let rank1: pid_t
+        var checkpoint: String { out + "/checkpoint.safetensors" }
+
+        init(name: String) throws {
+            out = DistributedTests.directory.appendingPathComponent(name).path
+            try? FileManager.default.removeItem(atPath: out)
+            process.executableURL = URL(fileURLWithPath: MPI.mpirun!)
+            process.arguments = [
+                "--oversubscribe", "--allow-run-as-root", "--bind-to", "none", "-np", "2", Binary.path, "train",
+                DistributedTests.model, "--epochs", "100000", "--out", out, "--mpi-timeout", "3",
+            ]
+            process.currentDirectoryURL = Repo.root
+            process.standardError = err
+            process.standardOutput = FileHandle.nullDevice
+            try process.run()
+            // Once rank 0 has written a checkpoint, training runs.
+            var waited = 0.0
+            while !FileManager.default.fileExists(atPath: out + "/checkpoint.safetensors") && waited < 30 {
+                Thread.sleep(forTimeInterval: 0.05)
+                waited += 0.05
+            }
+            guard let rank = MPI.rankProcess(1, of: process.processIdentifier) else {
+                kill(process.processIdentifier, SIGKILL)
+                throw DistributedTestError("rank 1's process was not found")
+            }
+            rank1 = rank
+        }
+
+        /// The job's stderr and the seconds it took to end from now.
+        func finish() -> (String, Double) {
+            let from = Date()
+            let stderr = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            process.waitUntilExit()
+            return (stderr, Date().timeIntervalSince(from))
+        }
+
+        func end() {
+            if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+            kill(rank1, SIGKILL)
+        }
+
+        /// The checkpoint is whole, and a resume under two ranks continues from it.
+        func resumeContinues() throws {
+            kill(rank1, SIGKILL)
+            let file = try SafeTensors(contentsOf: checkpoint)
+            let state = try #require(file.metadata["nnc.state"])
+            let epoch = try #require(
+                (try JSONSerialization.jsonObject(with: Data(state.utf8)) as? [String: Any])?["epoch"] as? Int)
+            let resumed = try MPI.run(2, ["train", "--resume", out, "--epochs", String(epoch + 2)])
+            #expect(resumed.status == 0, "\(resumed.stderr)")
+            #expect((resumed.stdout + resumed.stderr).contains("resuming from"))
+        }
+    }
+}
+
+struct DistributedTestError: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
 }
 
 extension MPI {
