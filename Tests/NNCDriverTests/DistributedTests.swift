@@ -182,30 +182,7 @@ enum MPI {
             process.arguments = options
         }
         process.currentDirectoryURL = Repo.root
-        var environment = ProcessInfo.processInfo.environment
-        environment["NO_COLOR"] = "1"
-        process.environment = environment
-        let out = Pipe()
-        let err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
-        let deadline = DispatchWorkItem {
-            guard process.isRunning else { return }
-            kill(process.processIdentifier, SIGKILL)
-        }
-        DispatchQueue.global().asyncAfter(deadline: .now() + seconds, execute: deadline)
-        let stderrData = Binary.Output()
-        let group = DispatchGroup()
-        DispatchQueue.global().async(group: group) { stderrData.data = err.fileHandleForReading.readDataToEndOfFile() }
-        let stdoutData = out.fileHandleForReading.readDataToEndOfFile()
-        group.wait()
-        process.waitUntilExit()
-        deadline.cancel()
-        return Binary.Run(
-            status: process.terminationStatus, stdout: String(decoding: stdoutData, as: UTF8.self),
-            stderr: String(decoding: stderrData.data, as: UTF8.self))
+        return try Binary.finish(process, seconds: seconds)
     }
 }
 

@@ -85,6 +85,12 @@ extension Binary {
             process.arguments = arguments
         }
         process.currentDirectoryURL = directory
+        return try finish(process, seconds: seconds)
+    }
+
+    /// Runs a configured process without color and stdin, reading its output, and kills it
+    /// after `seconds` (`timedOut` is then true).
+    static func finish(_ process: Process, seconds: Double) throws -> Run {
         var environment = ProcessInfo.processInfo.environment
         environment["NO_COLOR"] = "1"
         process.environment = environment
