@@ -32,6 +32,8 @@ let package = Package(
         .target(name: "NNCData", dependencies: ["NNCDiagnostics", "CZlib", "CNNCImage"]),
         // Open MPI for data-parallel training under mpirun, loaded at run time (dlopen): not needed to build.
         .target(name: "CNNCMPI", linkerSettings: [.linkedLibrary("dl")]),
+        // HDF5 (Keras's .weights.h5 files), loaded at run time (dlopen): not needed to build.
+        .target(name: "CNNCHDF5", linkerSettings: [.linkedLibrary("dl")]),
         // Protocol-buffer messages of the formats nnc writes (ONNX models, TensorBoard event files),
         // generated once from their schemas by Scripts/generate-protos.sh and committed.
         .target(name: "NNCProtobuf", dependencies: [.product(name: "SwiftProtobuf", package: "swift-protobuf")]),
@@ -39,7 +41,7 @@ let package = Package(
             name: "NNCDriver",
             dependencies: [
                 "NNCDiagnostics", "NNCSpec", "NNCGraph", "NNCPlan", "NNCKernels", "NNCRuntime", "NNCData",
-                "NNCProtobuf", "CNNCImage", "CNNCMPI",
+                "NNCProtobuf", "CNNCImage", "CNNCMPI", "CNNCHDF5",
             ]),
         .executableTarget(
             name: "nnc",

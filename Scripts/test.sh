@@ -20,4 +20,7 @@ fi
 if ! command -v mpirun > /dev/null || ! ldconfig -p | grep -q 'libmpi\.so\.40'; then
     apt-get update -qq && apt-get install -y -qq openmpi-bin libopenmpi3 > /dev/null
 fi
+if ! ldconfig -p | grep -q 'libhdf5\(_serial\)\?\.so\.'; then
+    apt-get update -qq && apt-get install -y -qq libhdf5-103-1 > /dev/null
+fi
 swift test -c release -Xswiftc -enable-testing "$@"

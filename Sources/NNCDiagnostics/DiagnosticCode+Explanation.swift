@@ -651,6 +651,35 @@ extension DiagnosticCode {
                 badExample: "nnc import weights.safetensors.onnx",
                 fixedExample: "nnc import model.onnx   # written by torch.onnx.export or nnc export --format onnx",
                 exampleKind: "run")
+        case .hdf5Unavailable:
+            return Documentation(
+                explanation:
+                    "`nnc import model.json --weights model.weights.h5` reads Keras's HDF5 weights with the system's libhdf5, loaded when the file is read (nnc builds without it). When no libhdf5 (1.10 or later) can be loaded, the weights cannot be read; the architecture alone still imports without --weights.",
+                badExample: "nnc import model.json --weights model.weights.h5   # libhdf5 not installed",
+                fixedExample: "apt-get install -y libhdf5-103-1 && nnc import model.json --weights model.weights.h5",
+                exampleKind: "run")
+        case .notAKerasWeightsFile:
+            return Documentation(
+                explanation:
+                    "Keras 3's `model.save_weights(\"x.weights.h5\")` writes an HDF5 file. A file that HDF5 cannot open (another format, Keras's .keras zip archive, a truncated download) holds no weights nnc can read.",
+                badExample: "nnc import model.json --weights model.keras",
+                fixedExample:
+                    "nnc import model.json --weights model.weights.h5   # model.save_weights(\"model.weights.h5\")",
+                exampleKind: "run")
+        case .kerasWeightsMismatch:
+            return Documentation(
+                explanation:
+                    "Keras stores a layer's variables as `layers/<class in snake case, numbered _1, _2 … in model order>/vars/0, 1, …` (`cell/vars` in a recurrent layer, `forward_layer/cell/vars` and `backward_layer/cell/vars` in a bidirectional one), in the order and shapes nnc's layer holds. A variable that is missing, extra or of another shape means the weights were saved from a different model than the JSON describes; the error names the HDF5 path and the shape nnc expects.",
+                badExample: "nnc import model.json --weights other_model.weights.h5",
+                fixedExample: "nnc import model.json --weights model.weights.h5   # saved from the same model",
+                exampleKind: "run")
+        case .kerasWeightsType:
+            return Documentation(
+                explanation:
+                    "nnc's weights are float32; Keras variables stored as float32 or float64 are read (float64 rounded). Another element type (float16 or bfloat16 from a mixed-precision policy, an integer) is refused by its HDF5 path.",
+                badExample: "nnc import model.json --weights model_fp16.weights.h5",
+                fixedExample: "nnc import model.json --weights model.weights.h5   # saved under the float32 policy",
+                exampleKind: "run")
         case .onnxChannelsFirstInput:
             return Documentation(
                 explanation:

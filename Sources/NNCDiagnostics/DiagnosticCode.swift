@@ -86,6 +86,10 @@ public enum DiagnosticCode: String, Sendable, CaseIterable, Codable {
     case onnxUnsupportedOpset = "E0631"
     case onnxUnsupportedTensor = "E0632"
     case notAnONNXModel = "E0633"
+    case hdf5Unavailable = "E0634"
+    case notAKerasWeightsFile = "E0635"
+    case kerasWeightsMismatch = "E0636"
+    case kerasWeightsType = "E0637"
 
     // Data-parallel training under mpirun
     case mpiUnavailable = "E0700"
@@ -190,6 +194,10 @@ public enum DiagnosticCode: String, Sendable, CaseIterable, Codable {
         case .onnxUnsupportedOpset: "the ONNX file's opset is outside the versions nnc imports"
         case .onnxUnsupportedTensor: "an ONNX initializer is not float32 (or int64 for shapes and axes)"
         case .notAnONNXModel: "the file is not an ONNX model nnc can import"
+        case .hdf5Unavailable: "Keras weights are read with libhdf5, which cannot be loaded"
+        case .notAKerasWeightsFile: "the weights file is not an HDF5 file nnc can read"
+        case .kerasWeightsMismatch: "a layer's variables in the weights file are missing or of another shape"
+        case .kerasWeightsType: "a weights variable is not float32 or float64"
         case .mpiUnavailable: "launched by mpirun, but Open MPI cannot be loaded"
         case .batchSmallerThanRanks: "a batch would leave a rank without samples"
         case .ranksDisagree: "the ranks do not train the same spec, data or weights"

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import NNCDriver
+import NNCRuntime
 import NNCSpec
 
 struct ImportCommand: ParsableCommand {
@@ -18,21 +19,37 @@ struct ImportCommand: ParsableCommand {
             A .onnx file becomes a spec and a safetensors weights file in nnc's layout (beside the \
             spec, or --weights-out), for predict, eval and train --weights. A node nnc cannot express \
             is an error naming its index, name and op type (E0630).
+
+            With --weights, a Keras JSON's weights (Keras 3's model.save_weights .weights.h5, read \
+            with the system's libhdf5) are written as safetensors in nnc's layout too (beside the \
+            spec, or --weights-out); a layer whose variables are missing or of another shape is an \
+            error at the layer (E0636).
             """)
 
-    @Argument(help: "The Keras model's JSON file.")
+    @Argument(help: "The Keras model's JSON file, or an ONNX model (.onnx).")
     var file: String
+
+    @Option(
+        name: .customLong("weights"),
+        help: "Keras: the model's weights as model.save_weights wrote them (.weights.h5).")
+    var kerasWeights: String?
 
     @Option(name: .shortAndLong, help: "Write the spec to this file (default: print it).")
     var output: String?
 
     @Option(
         name: .customLong("weights-out"),
-        help: "ONNX: write the weights here (default: the spec's, or the ONNX file's, name with .safetensors).")
+        help:
+            "ONNX, or Keras with --weights: write the weights here (default: the spec's, or the imported file's, name with .safetensors)."
+    )
     var weightsOutput: String?
 
     func run() throws {
         if file.lowercased().hasSuffix(".onnx") {
+            if kerasWeights != nil {
+                throw ValidationError(
+                    "--weights reads a Keras .weights.h5 beside its JSON; an ONNX file holds its weights")
+            }
             try importONNX()
             return
         }
@@ -51,19 +68,28 @@ struct ImportCommand: ParsableCommand {
             Terminal.report(checked.diagnostics)
             throw ExitCode(1)
         }
-        if let output {
-            do {
-                try result.yaml.write(toFile: output, atomically: true, encoding: .utf8)
-            } catch {
-                Terminal.printError("error: '\(output)' cannot be written: \(error.localizedDescription)")
-                throw ExitCode(1)
-            }
-        } else {
-            print(result.yaml, terminator: "")
+        // The weights are read (and refused) before anything is written.
+        var weights: (SafeTensors, path: String)?
+        if let kerasWeights {
+            let read = KerasWeights.read(h5: kerasWeights, json: result.source, graph: graph)
+            Terminal.report(read.diagnostics)
+            guard !read.hasErrors else { throw ExitCode(1) }
+            weights = (
+                read.weights, weightsOutput ?? ((output ?? file) as NSString).deletingPathExtension + ".safetensors"
+            )
         }
+        do {
+            if let output { try result.yaml.write(toFile: output, atomically: true, encoding: .utf8) }
+            if let weights { try weights.0.write(to: weights.path) }
+        } catch {
+            Terminal.printError("error: the import cannot be written: \(error.localizedDescription)")
+            throw ExitCode(1)
+        }
+        if output == nil { print(result.yaml, terminator: "") }
         Terminal.printError(
             "imported \((graph.nodes.count - 1).counted("layer")) from '\(file)': \(graph.totalParams.counted("parameter"))"
-                + (output.map { "; spec written to \($0)" } ?? ""))
+                + (output.map { "; spec written to \($0)" } ?? "")
+                + (weights.map { "; weights written to \($0.path)" } ?? ""))
     }
 
     /// `nnc import model.onnx`: the spec, checked as nnc reads it, and the weights, checked

@@ -14,17 +14,19 @@ public enum KerasImport {
         /// The spec's YAML text (written even when some layers were refused, which it omits).
         public var yaml: String
         public var diagnostics: [Diagnostic]
+        /// The JSON read (its layers' locations name the weights' errors).
+        public var source: SourceFile
     }
 
     public static func convert(_ file: SourceFile) -> Result {
         var diagnostics = Diagnostics()
         guard let root = YAMLReader.read(file, into: &diagnostics) else {
-            return Result(yaml: "", diagnostics: diagnostics.all)
+            return Result(yaml: "", diagnostics: diagnostics.all, source: file)
         }
         var importer = KerasImporter(file: file)
         let yaml = importer.spec(root)
         diagnostics.append(contentsOf: importer.diagnostics)
-        return Result(yaml: yaml, diagnostics: diagnostics.all)
+        return Result(yaml: yaml, diagnostics: diagnostics.all, source: file)
     }
 }
 
