@@ -103,8 +103,8 @@ static int path_exists(hid_t file, const char *path) {
     return 1;
 }
 
-int nnc_hdf5_read(int64_t file, const char *path, int *rank, uint64_t dims[8], int *element_bytes, double **values,
-                  char *error, size_t error_size) {
+int nnc_hdf5_read(int64_t file, const char *path, uint64_t max_values, int *rank, uint64_t dims[8],
+                  int *element_bytes, double **values, char *error, size_t error_size) {
     *values = NULL;
     *element_bytes = 0;
     if (!path_exists(file, path)) return -1;
@@ -131,8 +131,11 @@ int nnc_hdf5_read(int64_t file, const char *path, int *rank, uint64_t dims[8], i
     uint64_t count = 1;
     for (int i = 0; i < n; i++) {
         dims[i] = extent[i];
-        if (extent[i] > (1ull << 31) || (count *= extent[i]) > (1ull << 31)) {
-            snprintf(error, error_size, "it holds more than 2^31 values");
+        // Checked before anything is allocated: a small file can declare a huge dataset
+        // (HDF5 fills unwritten ones with a fill value).
+        if (extent[i] > max_values || (count *= extent[i]) > max_values) {
+            snprintf(error, error_size, "it holds more than %llu values, more than a quarter of this machine's memory",
+                     (unsigned long long)max_values);
             status = 2;
             goto done;
         }

@@ -15,8 +15,10 @@ int nnc_hdf5_open(const char *path, int64_t *file, char *error, size_t error_siz
 /// converting from the stored floats. Returns 0 with `*rank` (at most 8), `dims`, `*element_bytes`
 /// (the stored float's size) and `*values` (the product of dims, free() it); -1 when there
 /// is no dataset at `path`; 3 when its elements are not floats (`*element_bytes` then 0) or
-/// are floats other than 32- or 64-bit; 2 when it cannot be read, with the reason in `error`.
-int nnc_hdf5_read(int64_t file, const char *path, int *rank, uint64_t dims[8], int *element_bytes, double **values,
+/// are floats other than 32- or 64-bit; 2 when it cannot be read or holds more than
+/// `max_values` values (refused before allocating), with the reason in `error`.
+int nnc_hdf5_read(int64_t file, const char *path, uint64_t max_values, int *rank, uint64_t dims[8],
+                  int *element_bytes, double **values,
                   char *error, size_t error_size);
 
 /// Closes a file `nnc_hdf5_open` opened.

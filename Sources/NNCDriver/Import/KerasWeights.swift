@@ -141,7 +141,10 @@ public enum KerasWeights {
             var bytes: Int32 = 0
             var values: UnsafeMutablePointer<Double>?
             var error = [CChar](repeating: 0, count: 256)
-            let status = nnc_hdf5_read(file, dataset, &rank, &dims, &bytes, &values, &error, error.count)
+            // Each value is read as a double and kept as a float: 12 bytes, within a quarter of
+            // the memory this process can take, as for data files.
+            let largest = UInt64(max(1, MemoryBudget.availableBytes() / 4 / 12))
+            let status = nnc_hdf5_read(file, dataset, largest, &rank, &dims, &bytes, &values, &error, error.count)
             defer { free(values) }
             let at = SourceLocation(file: SourceFile(path: path, text: ""), line: 0, column: 0)
             switch status {

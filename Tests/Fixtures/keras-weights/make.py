@@ -58,4 +58,9 @@ with h5py.File("dense_bn_fp16.weights.h5", "r+") as f:
     kernel = f["layers/dense/vars/0"][...]
     del f["layers/dense/vars/0"]
     f["layers/dense/vars/0"] = kernel.astype(np.float16)
+# A hostile file: the kernel declared 2^30 values (never written, so the file stays small).
+shutil.copy("dense_bn.weights.h5", "dense_bn_huge.weights.h5")
+with h5py.File("dense_bn_huge.weights.h5", "r+") as f:
+    del f["layers/dense/vars/0"]
+    f.create_dataset("layers/dense/vars/0", shape=(1 << 15, 1 << 15), dtype="f4")
 print("keras", keras.__version__)
