@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import NNCDriver
+import NNCGraph
 import NNCRuntime
 import NNCSpec
 
@@ -62,34 +63,46 @@ struct ImportCommand: ParsableCommand {
         }
         Terminal.report(result.diagnostics)
         guard !result.diagnostics.contains(where: { $0.severity == .error }) else { throw ExitCode(1) }
-        // The spec must check as nnc reads it: a failure here is the importer's own mistake.
-        let checked = Driver.check(SourceFile(path: output ?? "imported.yaml", text: result.yaml))
-        guard !checked.hasErrors, let graph = checked.graph else {
-            Terminal.report(checked.diagnostics)
-            throw ExitCode(1)
-        }
+        let graph = try checked(result.yaml)
         // The weights are read (and refused) before anything is written.
-        var weights: (SafeTensors, path: String)?
+        var weights: SafeTensors?
         if let kerasWeights {
             let read = KerasWeights.read(h5: kerasWeights, json: result.source, graph: graph)
             Terminal.report(read.diagnostics)
             guard !read.hasErrors else { throw ExitCode(1) }
-            weights = (
-                read.weights, weightsOutput ?? ((output ?? file) as NSString).deletingPathExtension + ".safetensors"
-            )
+            weights = read.weights
+        }
+        try write(result.yaml, weights: weights, graph: graph)
+    }
+
+    /// The imported spec, checked as nnc reads it: a failure here is the importer's own mistake.
+    private func checked(_ yaml: String) throws -> Graph {
+        let checked = Driver.check(SourceFile(path: output ?? "imported.yaml", text: yaml))
+        guard !checked.hasErrors, let graph = checked.graph else {
+            Terminal.report(checked.diagnostics)
+            throw ExitCode(1)
+        }
+        return graph
+    }
+
+    /// Writes the spec (or prints it without `-o`) and the weights (beside the spec or the
+    /// source file unless `--weights-out`), then says what was imported.
+    private func write(_ yaml: String, weights: SafeTensors?, graph: Graph) throws {
+        let weightsPath = weights.map { _ in
+            weightsOutput ?? ((output ?? file) as NSString).deletingPathExtension + ".safetensors"
         }
         do {
-            if let output { try result.yaml.write(toFile: output, atomically: true, encoding: .utf8) }
-            if let weights { try weights.0.write(to: weights.path) }
+            if let output { try yaml.write(toFile: output, atomically: true, encoding: .utf8) }
+            if let weights, let weightsPath { try weights.write(to: weightsPath) }
         } catch {
             Terminal.printError("error: the import cannot be written: \(error.localizedDescription)")
             throw ExitCode(1)
         }
-        if output == nil { print(result.yaml, terminator: "") }
+        if output == nil { print(yaml, terminator: "") }
         Terminal.printError(
             "imported \((graph.nodes.count - 1).counted("layer")) from '\(file)': \(graph.totalParams.counted("parameter"))"
                 + (output.map { "; spec written to \($0)" } ?? "")
-                + (weights.map { "; weights written to \($0.path)" } ?? ""))
+                + (weightsPath.map { "; weights written to \($0)" } ?? ""))
     }
 
     /// `nnc import model.onnx`: the spec, checked as nnc reads it, and the weights, checked
@@ -104,22 +117,6 @@ struct ImportCommand: ParsableCommand {
         }
         Terminal.report(result.diagnostics)
         guard !result.hasErrors else { throw ExitCode(1) }
-        let checked = Driver.check(SourceFile(path: output ?? "imported.yaml", text: result.yaml))
-        guard !checked.hasErrors, let graph = checked.graph else {
-            Terminal.report(checked.diagnostics)
-            throw ExitCode(1)
-        }
-        let weights = weightsOutput ?? ((output ?? file) as NSString).deletingPathExtension + ".safetensors"
-        do {
-            if let output { try result.yaml.write(toFile: output, atomically: true, encoding: .utf8) }
-            try result.weights.write(to: weights)
-        } catch {
-            Terminal.printError("error: the import cannot be written: \(error.localizedDescription)")
-            throw ExitCode(1)
-        }
-        if output == nil { print(result.yaml, terminator: "") }
-        Terminal.printError(
-            "imported \((graph.nodes.count - 1).counted("layer")) from '\(file)': \(graph.totalParams.counted("parameter"))"
-                + (output.map { "; spec written to \($0)" } ?? "") + "; weights written to \(weights)")
+        try write(result.yaml, weights: result.weights, graph: try checked(result.yaml))
     }
 }
