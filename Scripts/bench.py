@@ -23,6 +23,14 @@ How it times, so that a figure means what it says:
   child's own user and system time), plus time the hypervisor stole, above 3% of the machine
   during the run marks the run disturbed: it is discarded and rerun (up to 3 times; the
   report counts them).
+- A run on more than one thread is also bracketed by the FMA probe on as many threads
+  (`nnc bench peak`, ~0.1 s, under the same priority). On a virtual machine the host can
+  place two virtual CPUs on one physical core for seconds at a time (here the 2-thread
+  probe reads one core's peak in about a third of tries, with both threads on separate
+  virtual CPUs and no steal time reported), and a run in such a spell measures one core
+  while claiming two. A run whose probe before or after reads below 85% of threads × the
+  one-core peak is discarded and rerun (up to 8 times; the report counts them). A spell
+  that starts and ends inside a run is not seen; the medians absorb it.
 - Figures are the median over rounds with the min–max beside it; ratios are of medians.
 - Training throughput counts steady-state epochs only (epochs 2..N of each process: the first
   includes the first touch of every buffer and the peer's lazy initialization).
@@ -55,12 +63,30 @@ CHECK_MODELS = ["deep_cnn_10000.yaml", "lenet5.yaml", "resnet_block.nn"]
 class Machine:
     """Real-time priority when possible; the CPU time of everything else during a run."""
 
-    def __init__(self):
+    def __init__(self, nnc=None):
         self.realtime = os.geteuid() == 0 and shutil.which("chrt") is not None
         self.discarded = 0
         self.disturbed_kept = 0
+        self.short_of_cores = 0
+        self.short_of_cores_kept = 0
         self.loads = []
         self.last_stderr = ""
+        self.nnc = nnc
+        self.core_peak = None
+
+    def probe(self, threads):
+        """The FMA peak of `threads` threads, GFLOP/s, under the timed runs' priority."""
+        command = (["chrt", "-r", "1"] if self.realtime else []) + [
+            self.nnc, "bench", "peak", "--threads", str(threads), "--format", "json"]
+        return json.loads(subprocess.run(command, capture_output=True, text=True, check=True).stdout)["gflops"]
+
+    def has_cores(self, threads):
+        """Whether `threads` threads run at `threads` cores' peak now (see the module's doc)."""
+        if threads < 2 or not self.nnc:
+            return True
+        if self.core_peak is None:
+            self.core_peak = max(self.probe(1) for _ in range(3))
+        return self.probe(threads) >= 0.85 * threads * self.core_peak
 
     @staticmethod
     def cpu_times():
@@ -70,9 +96,22 @@ class Machine:
         user, nice, system, idle, iowait, irq, softirq, steal = (fields + [0] * 8)[:8]
         return (user + nice + system + irq + softirq) / HZ, steal / HZ
 
-    def run(self, command, env=None, attempts=3):
+    def run(self, command, env=None, attempts=3, threads=1, core_attempts=8):
         """Runs one whole process (its stdout is returned, parsed as JSON when it is JSON).
-        Returns (output, wall seconds, peak RSS MB), rerunning a disturbed run."""
+        Returns (output, wall seconds, peak RSS MB), rerunning a disturbed run and a run on
+        `threads` > 1 threads that the host did not give as many cores."""
+        for attempt in range(core_attempts):
+            before = self.has_cores(threads)
+            result = self.run_once(command, env, attempts)
+            if before and self.has_cores(threads):
+                return result
+            if attempt + 1 < core_attempts:
+                self.short_of_cores += 1
+        self.short_of_cores_kept += 1
+        return result
+
+    def run_once(self, command, env, attempts):
+        """One timed process, rerun (up to `attempts` times) while other work takes CPU during it."""
         for attempt in range(attempts):
             self.loads.append(os.getloadavg()[0])
             full = (["chrt", "-r", "1"] if self.realtime else []) + command
@@ -117,7 +156,7 @@ def ratio(a, b):
 class Bench:
     def __init__(self, args):
         self.args = args
-        self.machine = Machine()
+        self.machine = Machine(args.nnc)
         self.nnc = args.nnc
         self.python = args.python
         self.tmp = tempfile.mkdtemp(prefix="nnc-bench-")
@@ -151,7 +190,7 @@ class Bench:
     # The cores' peak
 
     def suite_peak(self):
-        cases = [[((t,), lambda t=t: self.machine.run([self.nnc, "bench", "peak", "--threads", str(t), "--format", "json"])[0]["gflops"])]
+        cases = [[((t,), lambda t=t: self.machine.run([self.nnc, "bench", "peak", "--threads", str(t), "--format", "json"], threads=t)[0]["gflops"])]
                  for t in THREADS]
         results = self.rounds(cases)
         for t in THREADS:
@@ -173,13 +212,13 @@ class Bench:
         shapes = None
         cases = []
         for t in THREADS:
-            case = [(("nnc", t), lambda t=t: self.machine.run([self.nnc, "bench", "gemm", "--threads", str(t), "--format", "json"])[0])]
+            case = [(("nnc", t), lambda t=t: self.machine.run([self.nnc, "bench", "gemm", "--threads", str(t), "--format", "json"], threads=t)[0])]
             if have_numpy:
                 env = dict(os.environ, OPENBLAS_NUM_THREADS=str(t))
                 env.pop("OPENBLAS_CORETYPE", None)
 
                 def numpy_run(t=t, env=env):
-                    return self.machine.run([self.python, PEERS, "gemm", json.dumps(self.gemm_shapes()), str(t)], env=env)[0]
+                    return self.machine.run([self.python, PEERS, "gemm", json.dumps(self.gemm_shapes()), str(t)], env=env, threads=t)[0]
                 case.append((("numpy", t), numpy_run))
             cases.append(case)
         results = self.rounds(cases)
@@ -247,13 +286,13 @@ class Bench:
 
                     def ours(path=path, t=t, out=out):
                         o, _, rss = self.machine.run([self.nnc, "train", path, "--epochs", str(epochs), "--threads", str(t),
-                                                      "--quiet", "--format", "json", "--out", out])
+                                                      "--quiet", "--format", "json", "--out", out], threads=t)
                         return {"sps": self.steady([e["samples_per_second"] for e in o["history"]]), "rss": rss,
                                 "accuracy": o.get("train_accuracy")}
                     case = [(("nnc", name, t), ours)]
                     if have_torch:
                         def theirs(peer_model=peer_model, optimizer=optimizer, t=t):
-                            o, _, rss = self.machine.run([self.python, PEERS, "train", peer_model, optimizer, str(t), str(epochs)])
+                            o, _, rss = self.machine.run([self.python, PEERS, "train", peer_model, optimizer, str(t), str(epochs)], threads=t)
                             return {"sps": self.steady(o["epoch_samples_per_second"]), "rss": rss, "accuracy": o["train_accuracy"]}
                         case.append((("torch", name, t), theirs))
                     cases.append(case)
@@ -310,13 +349,13 @@ class Bench:
                     key = (peer_model, t, batch)
                     rows.append(key)
                     case = [(("nnc",) + key, lambda spec=spec, t=t, batch=batch: self.machine.run(
-                        [self.nnc, "bench", spec, "--inference", "--batch", str(batch), "--threads", str(t), "--format", "json"])[0]["samples_per_second"])]
+                        [self.nnc, "bench", spec, "--inference", "--batch", str(batch), "--threads", str(t), "--format", "json"], threads=t)[0]["samples_per_second"])]
                     if have_ort:
                         case.append((("ort",) + key, lambda m=peer_model, t=t, batch=batch: self.machine.run(
-                            [self.python, PEERS, "ort", m, str(batch), str(t)])[0]["samples_per_second"]))
+                            [self.python, PEERS, "ort", m, str(batch), str(t)], threads=t)[0]["samples_per_second"]))
                     if have_torch:
                         case.append((("torch",) + key, lambda m=peer_model, t=t, batch=batch: self.machine.run(
-                            [self.python, PEERS, "torch-infer", m, str(batch), str(t)])[0]["samples_per_second"]))
+                            [self.python, PEERS, "torch-infer", m, str(batch), str(t)], threads=t)[0]["samples_per_second"]))
                     cases.append(case)
         results = self.rounds(cases)
         self.raw["infer"] = {" ".join(map(str, k)): v for k, v in results.items()}
@@ -362,7 +401,10 @@ class Bench:
                  "Timed processes ran " + ("under `chrt -r 1` (real-time priority)." if self.machine.realtime
                                            else "WITHOUT real-time priority (not root, or no chrt): figures may include other work."),
                  f"Load average before the runs: {min(loads):.2f}–{max(loads):.2f}; runs discarded as disturbed and rerun:"
-                 f" {self.machine.discarded}; kept after 3 disturbed attempts: {self.machine.disturbed_kept}.", ""]
+                 f" {self.machine.discarded}; kept after 3 disturbed attempts: {self.machine.disturbed_kept}.",
+                 f"Multi-thread runs discarded and rerun because the host gave fewer cores than threads (FMA probe"
+                 f" before or after below 85% of threads × one core's peak): {self.machine.short_of_cores};"
+                 f" kept after 8 such attempts: {self.machine.short_of_cores_kept}.", ""]
         return lines
 
     def main(self):
@@ -377,7 +419,9 @@ class Bench:
         if self.args.json:
             with open(self.args.json, "w") as f:
                 json.dump({"raw": self.raw, "loads": self.machine.loads, "discarded": self.machine.discarded,
-                           "disturbed_kept": self.machine.disturbed_kept, "peers": self.peer_versions}, f, indent=1)
+                           "disturbed_kept": self.machine.disturbed_kept,
+                           "short_of_cores": self.machine.short_of_cores, "short_of_cores_kept": self.machine.short_of_cores_kept,
+                           "peers": self.peer_versions}, f, indent=1)
         shutil.rmtree(self.tmp, ignore_errors=True)
 
 

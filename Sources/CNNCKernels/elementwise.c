@@ -85,50 +85,43 @@ void nnc_activation_backward(float *dx, const float *dy, const float *x, const f
     }
 }
 
-// log Σ exp(z) with the maximum subtracted first, and the maximum.
-static float log_sum_exp(const float *z, int cols, float *maxOut) {
-    float m = z[0];
-    for (int j = 1; j < cols; j++) m = z[j] > m ? z[j] : m;
-    float s = 0.0f;
-    for (int j = 0; j < cols; j++) s += expf(z[j] - m);
-    *maxOut = m;
-    return m + logf(s);
-}
-
-void nnc_softmax_xent_forward(float *loss, const float *logits, const int *labels, const float *targets,
-                              int rows, int cols, float smoothing) {
+void nnc_softmax_xent(float *loss, float *dlogits, const float *logits, const int *labels, const float *targets,
+                      int rows, int cols, float scale, float smoothing) {
     float keep = 1.0f - smoothing, spread = smoothing / (float)cols;
     for (int r = 0; r < rows; r++) {
         const float *z = logits + (size_t)r * cols;
-        float m;
-        float lse = log_sum_exp(z, cols, &m);
-        float l = 0.0f;
-        if (labels) {
-            l = keep * (lse - z[labels[r]]);
-            if (smoothing > 0)
-                for (int j = 0; j < cols; j++) l += spread * (lse - z[j]);
+        const float *t = targets ? targets + (size_t)r * cols : NULL;
+        float *d = dlogits ? dlogits + (size_t)r * cols : NULL;
+        float m = z[0];
+        for (int j = 1; j < cols; j++) m = z[j] > m ? z[j] : m;
+        // Each exp(z − max) is computed once: kept in the gradient row when there is one.
+        float s = 0.0f;
+        if (d) {
+            for (int j = 0; j < cols; j++) {
+                d[j] = expf(z[j] - m);
+                s += d[j];
+            }
         } else {
-            const float *t = targets + (size_t)r * cols;
-            for (int j = 0; j < cols; j++) l += (keep * t[j] + spread) * (lse - z[j]);
+            for (int j = 0; j < cols; j++) s += expf(z[j] - m);
         }
-        loss[r] = l;
-    }
-}
-
-void nnc_softmax_xent_backward(float *dlogits, const float *logits, const int *labels, const float *targets,
-                               int rows, int cols, float scale, float smoothing) {
-    float keep = 1.0f - smoothing, spread = smoothing / (float)cols;
-    for (int r = 0; r < rows; r++) {
-        const float *z = logits + (size_t)r * cols;
-        float *d = dlogits + (size_t)r * cols;
-        float m;
-        float lse = log_sum_exp(z, cols, &m);
-        for (int j = 0; j < cols; j++) d[j] = (expf(z[j] - lse) - spread) * scale;
-        if (labels) {
-            d[labels[r]] -= keep * scale;
-        } else {
-            const float *t = targets + (size_t)r * cols;
-            for (int j = 0; j < cols; j++) d[j] -= keep * t[j] * scale;
+        float lse = m + logf(s);
+        if (loss) {
+            float l = 0.0f;
+            if (labels) {
+                l = keep * (lse - z[labels[r]]);
+                if (smoothing > 0)
+                    for (int j = 0; j < cols; j++) l += spread * (lse - z[j]);
+            } else {
+                for (int j = 0; j < cols; j++) l += (keep * t[j] + spread) * (lse - z[j]);
+            }
+            loss[r] = l;
+        }
+        if (d) {
+            float inverse = 1.0f / s;
+            for (int j = 0; j < cols; j++) d[j] = (d[j] * inverse - spread) * scale;
+            if (labels) d[labels[r]] -= keep * scale;
+            else
+                for (int j = 0; j < cols; j++) d[j] -= keep * t[j] * scale;
         }
     }
 }

@@ -421,8 +421,7 @@ extension Executor {
         case .softmaxCrossEntropy(let sparse, let smoothing):
             let labels = sparse ? i32(base, t) : nil
             let targets = sparse ? nil : f(base, t)
-            nnc_softmax_xent_forward(loss, y, labels, targets, r, c, Float(smoothing))
-            if let dy { nnc_softmax_xent_backward(dy, y, labels, targets, r, c, scale, Float(smoothing)) }
+            nnc_softmax_xent(loss, dy, y, labels, targets, r, c, scale, Float(smoothing))
         }
     }
 }

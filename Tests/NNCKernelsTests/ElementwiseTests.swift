@@ -75,13 +75,20 @@ import Testing
         let logits: [Float] = [1, 2, 3, 4, 5, -3, 0.5, 2, 0, 1, 1000, 999, 998, -1000, 0]
         let labels: [Int32] = [4, 0, 1]
         var loss = [Float](repeating: 0, count: rows)
-        nnc_softmax_xent_forward(&loss, logits, labels, nil, Int32(rows), Int32(cols), 0)
+        nnc_softmax_xent(&loss, nil, logits, labels, nil, Int32(rows), Int32(cols), 1, 0)
         var targets = [Float](repeating: 0, count: rows * cols)
         for r in 0..<rows { targets[r * cols + Int(labels[r])] = 1 }
         var lossT = [Float](repeating: 0, count: rows)
-        nnc_softmax_xent_forward(&lossT, logits, nil, targets, Int32(rows), Int32(cols), 0)
+        nnc_softmax_xent(&lossT, nil, logits, nil, targets, Int32(rows), Int32(cols), 1, 0)
+        // The loss and the gradient in the same pass give the loss alone's bits.
         var grad = [Float](repeating: 0, count: rows * cols)
-        nnc_softmax_xent_backward(&grad, logits, labels, nil, Int32(rows), Int32(cols), 0.5, 0)
+        var lossG = [Float](repeating: 0, count: rows)
+        nnc_softmax_xent(&lossG, &grad, logits, labels, nil, Int32(rows), Int32(cols), 0.5, 0)
+        #expect(lossG == loss)
+        // One-hot probability rows give the class indices' gradient.
+        var gradT = [Float](repeating: 0, count: rows * cols)
+        nnc_softmax_xent(nil, &gradT, logits, nil, targets, Int32(rows), Int32(cols), 0.5, 0)
+        #expect(gradT == grad)
         for r in 0..<rows {
             let z = (0..<cols).map { Double(logits[r * cols + $0]) }
             let m = z.max()!

@@ -21,15 +21,14 @@ void nnc_activation_forward(float *y, const float *x, size_t n, nnc_activation a
 void nnc_activation_backward(float *dx, const float *dy, const float *x, const float *y, size_t n,
                              nnc_activation act, float param);
 
-/// Fused, numerically stable softmax + cross-entropy over `rows` rows of `cols` logits.
-/// Targets are class indices (`labels`, when non-null) or probability rows (`targets`).
-/// Writes each row's loss; no probabilities buffer. Label smoothing ε mixes the target with
-/// the uniform distribution: t′ = (1 − ε)·t + ε/cols (Keras's label_smoothing).
-void nnc_softmax_xent_forward(float *loss, const float *logits, const int *labels, const float *targets,
-                              int rows, int cols, float smoothing);
-/// dlogits = (softmax(logits) − t′) · scale, the gradient of scale · Σ losses.
-void nnc_softmax_xent_backward(float *dlogits, const float *logits, const int *labels, const float *targets,
-                               int rows, int cols, float scale, float smoothing);
+/// Fused, numerically stable softmax + cross-entropy over `rows` rows of `cols` logits, in one
+/// pass per row (each exp computed once). Targets are class indices (`labels`, when non-null)
+/// or probability rows (`targets`). Writes each row's loss (when `loss` is non-null; no
+/// probabilities buffer) and dlogits = (softmax(logits) − t′) · scale, the gradient of
+/// scale · Σ losses (when `dlogits` is non-null). Label smoothing ε mixes the target with the
+/// uniform distribution: t′ = (1 − ε)·t + ε/cols (Keras's label_smoothing).
+void nnc_softmax_xent(float *loss, float *dlogits, const float *logits, const int *labels, const float *targets,
+                      int rows, int cols, float scale, float smoothing);
 
 #ifdef __cplusplus
 }
