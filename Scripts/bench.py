@@ -30,7 +30,10 @@ How it times, so that a figure means what it says:
   virtual CPUs and no steal time reported), and a run in such a spell measures one core
   while claiming two. A run whose probe before or after reads below 85% of threads × the
   one-core peak is discarded and rerun (up to 8 times; the report counts them). A spell
-  that starts and ends inside a run is not seen; the medians absorb it.
+  that starts and ends inside a training run shows in its epochs: a run whose slowest
+  steady-state epoch is below 80% of its fastest is discarded and rerun the same way (every
+  steady epoch does the same work). Inside an inference or GEMM run, the median of its timed
+  batches absorbs a short spell.
 - Figures are the median over rounds with the min–max beside it; ratios are of medians.
 - Training throughput counts steady-state epochs only (epochs 2..N of each process: the first
   includes the first touch of every buffer and the peer's lazy initialization).
@@ -69,6 +72,7 @@ class Machine:
         self.disturbed_kept = 0
         self.short_of_cores = 0
         self.short_of_cores_kept = 0
+        self.uneven = 0
         self.loads = []
         self.last_stderr = ""
         self.nnc = nnc
@@ -96,17 +100,23 @@ class Machine:
         user, nice, system, idle, iowait, irq, softirq, steal = (fields + [0] * 8)[:8]
         return (user + nice + system + irq + softirq) / HZ, steal / HZ
 
-    def run(self, command, env=None, attempts=3, threads=1, core_attempts=8):
+    def run(self, command, env=None, attempts=3, threads=1, core_attempts=8, epochs=None):
         """Runs one whole process (its stdout is returned, parsed as JSON when it is JSON).
-        Returns (output, wall seconds, peak RSS MB), rerunning a disturbed run and a run on
-        `threads` > 1 threads that the host did not give as many cores."""
+        Returns (output, wall seconds, peak RSS MB), rerunning a disturbed run, a run on
+        `threads` > 1 threads that the host did not give as many cores, and a run whose
+        steady-state epoch speeds (`epochs(output)`) are uneven."""
         for attempt in range(core_attempts):
             before = self.has_cores(threads)
             result = self.run_once(command, env, attempts)
-            if before and self.has_cores(threads):
+            speeds = epochs(result[0]) if epochs else []
+            even = not speeds or min(speeds) >= 0.8 * max(speeds)
+            if before and even and self.has_cores(threads):
                 return result
             if attempt + 1 < core_attempts:
-                self.short_of_cores += 1
+                if even:
+                    self.short_of_cores += 1
+                else:
+                    self.uneven += 1
         self.short_of_cores_kept += 1
         return result
 
@@ -286,13 +296,15 @@ class Bench:
 
                     def ours(path=path, t=t, out=out):
                         o, _, rss = self.machine.run([self.nnc, "train", path, "--epochs", str(epochs), "--threads", str(t),
-                                                      "--quiet", "--format", "json", "--out", out], threads=t)
+                                                      "--quiet", "--format", "json", "--out", out], threads=t,
+                                                     epochs=lambda o: [e["samples_per_second"] for e in o["history"]][1:])
                         return {"sps": self.steady([e["samples_per_second"] for e in o["history"]]), "rss": rss,
                                 "accuracy": o.get("train_accuracy")}
                     case = [(("nnc", name, t), ours)]
                     if have_torch:
                         def theirs(peer_model=peer_model, optimizer=optimizer, t=t):
-                            o, _, rss = self.machine.run([self.python, PEERS, "train", peer_model, optimizer, str(t), str(epochs)], threads=t)
+                            o, _, rss = self.machine.run([self.python, PEERS, "train", peer_model, optimizer, str(t), str(epochs)], threads=t,
+                                                             epochs=lambda o: o["epoch_samples_per_second"][1:])
                             return {"sps": self.steady(o["epoch_samples_per_second"]), "rss": rss, "accuracy": o["train_accuracy"]}
                         case.append((("torch", name, t), theirs))
                     cases.append(case)
@@ -404,7 +416,8 @@ class Bench:
                  f" {self.machine.discarded}; kept after 3 disturbed attempts: {self.machine.disturbed_kept}.",
                  f"Multi-thread runs discarded and rerun because the host gave fewer cores than threads (FMA probe"
                  f" before or after below 85% of threads × one core's peak): {self.machine.short_of_cores};"
-                 f" kept after 8 such attempts: {self.machine.short_of_cores_kept}.", ""]
+                 f" kept after 8 such attempts: {self.machine.short_of_cores_kept}. Training runs rerun because their"
+                 f" steady epochs were uneven (slowest below 80% of fastest): {self.machine.uneven}.", ""]
         return lines
 
     def main(self):
@@ -421,6 +434,7 @@ class Bench:
                 json.dump({"raw": self.raw, "loads": self.machine.loads, "discarded": self.machine.discarded,
                            "disturbed_kept": self.machine.disturbed_kept,
                            "short_of_cores": self.machine.short_of_cores, "short_of_cores_kept": self.machine.short_of_cores_kept,
+                           "uneven": self.machine.uneven,
                            "peers": self.peer_versions}, f, indent=1)
         shutil.rmtree(self.tmp, ignore_errors=True)
 
