@@ -7,7 +7,8 @@ import Testing
 
 /// `nnc import model.json --weights model.weights.h5` on models Keras 3 wrote itself
 /// (Tests/Fixtures/keras-weights/make.py: dense + batchnorm, a small conv, a bidirectional GRU
-/// and an LSTM, with weights away from their initial values): `nnc predict` on the imported spec
+/// and an LSTM, an embedding with two MultiHeadAttention layers (one causal, one without
+/// biases) and a layernorm, with weights away from their initial values): `nnc predict` on the imported spec
 /// and weights gives Keras's own predictions within `tolerance`, and weights that do not fit
 /// are refused by HDF5 path and shape. Skipped when libhdf5 cannot be loaded (Scripts/test.sh
 /// installs it).
@@ -19,7 +20,7 @@ struct KerasWeightsImportTests {
         Repo.root.appendingPathComponent("Tests/Fixtures/keras-weights/\(name)").path
     }
 
-    @Test(arguments: ["dense_bn", "small_conv", "recurrent"])
+    @Test(arguments: ["dense_bn", "small_conv", "recurrent", "attention"])
     func importedWeightsPredictWhatKerasPredicts(_ name: String) throws {
         let s = try Scratch()
         let spec = s.path("\(name).yaml")

@@ -3,7 +3,8 @@ import Testing
 
 /// `nnc import model.onnx` on files written by hand in other exporters' forms
 /// (Tests/Fixtures/onnx/make.py: PyTorch's channels-first Conv and Gemm, MatMul + Add, pools,
-/// merges, an LSTM and a bidirectional GRU read time first): the imported spec and weights
+/// merges, an LSTM and a bidirectional GRU read time first, a causal attention composed of
+/// primitive ops): the imported spec and weights
 /// give ONNX Runtime's outputs in `nnc predict` within `tolerance`, and what nnc cannot
 /// express is refused with its code, the node and the file.
 @Suite(.serialized) struct ONNXImportTests {
@@ -44,6 +45,13 @@ import Testing
             [
                 "lstm: {name: lstm, units: 3, return_sequences: true}",
                 "bidirectional: {name: gru, layer: {gru: {units: 3, reset_after: true}}}",
+            ]
+        ),
+        (
+            "attention",
+            [
+                "multi_head_attention: {name: mha, num_heads: 2, key_dim: 3, use_causal_mask: true}",
+                "global_avgpool: {name: pool}",
             ]
         ),
     ])
@@ -89,6 +97,10 @@ import Testing
             "half.onnx: error: initializer 'w' cannot be an nnc weight: its element type is float16, not float32 [E0632]"
         ),
         ("garbage.onnx", "does not decode as an ONNX model (malformedProtobuf) [E0633]"),
+        (
+            "attention_broken.onnx",
+            "attention_broken.onnx: error: node 7 'mha/key/Transpose' (Transpose) breaks the multi-head attention around Softmax node 15 'mha/Softmax': the keys are not split into heads by a Transpose with perm [0, 2, 3, 1] [E0630]"
+        ),
     ])
     func whatNNCCannotExpressIsRefusedByNode(_ file: String, _ says: String) throws {
         let s = try Scratch()

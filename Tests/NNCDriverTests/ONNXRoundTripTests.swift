@@ -2,7 +2,8 @@ import Foundation
 import Testing
 
 /// Export then import gives back the same model: every bundled model ExportTests exports
-/// (but those `refused` names) is trained for two batches, exported with
+/// (multi_head_attention and the position embeddings included, which the exporter composes
+/// of primitive ops) is trained for two batches, exported with
 /// `--keep-training-layers`, checked by onnx.checker and ONNX Runtime as ExportTests checks
 /// the default export, imported with `nnc import`, and then
 /// (a) "the same spec": `nnc summary --format json` of the imported spec lists the same
@@ -14,16 +15,46 @@ import Testing
 @Suite struct ONNXRoundTripTests {
     static let tolerance = 1e-6
 
-    /// Bundled models whose ONNX form nnc cannot import, and why: the exporter composes
-    /// multi_head_attention and position_embedding from primitive ops.
-    static let refused = ["transformer_reverse.yaml"]
-
-    static var cases: [ExportTests.Case] { ExportTests.cases.filter { !refused.contains($0.model) } }
-
-    @Test(arguments: cases)
+    @Test(arguments: ExportTests.cases)
     func exportThenImportGivesBackTheSameModel(_ c: ExportTests.Case) throws {
         let s = try Scratch()
-        let spec = Repo.models.appendingPathComponent(c.model).path
+        try Self.roundTrip(Repo.models.appendingPathComponent(c.model).path, c, in: s)
+    }
+
+    /// A sine encoding of another wavelength, and an attention with a causal mask, no biases,
+    /// values wider than its keys and its own output size (none of them in a bundled model).
+    @Test func attentionSettingsAndTheSineEncodingRoundTrip() throws {
+        let s = try Scratch()
+        let spec = s.path("attention.yaml")
+        try Self.attentionVariant.write(toFile: spec, atomically: true, encoding: .utf8)
+        try Self.roundTrip(spec, ExportTests.Case(model: "attention.yaml", tokens: 11), in: s)
+        let imported = try String(contentsOfFile: s.path("imported.yaml"), encoding: .utf8)
+        for entry in [
+            "sinusoidal_position_embedding: {name: sinusoidal_position_embedding, max_wavelength: 500.0}",
+            "multi_head_attention: {name: multi_head_attention, num_heads: 2, key_dim: 4, value_dim: 6, output_shape: 12, use_bias: false, use_causal_mask: true}",
+        ] {
+            #expect(imported.contains(entry), "\(imported)")
+        }
+    }
+
+    static let attentionVariant = """
+        model: attention_variant
+        input: [8]
+        layers:
+          - embedding: {input_dim: 11, output_dim: 16}
+          - sinusoidal_position_embedding: {max_wavelength: 500}
+          - multi_head_attention: {num_heads: 2, key_dim: 4, value_dim: 6, output_shape: 12, use_bias: false, use_causal_mask: true}
+          - dense: {units: 11, activation: softmax}
+        loss: sparse_categorical_crossentropy
+        optimizer: {adam: 0.003}
+        train: {epochs: 1, batch_size: 64, seed: 1}
+        data:
+          train: {generate: {reverse: {length: 8, samples: 256}}}
+
+        """
+
+    /// Trains `spec` for two batches, exports, imports and compares (the suite's a, b and c).
+    static func roundTrip(_ spec: String, _ c: ExportTests.Case, in s: Scratch) throws {
         let weights = try ExportTests.briefTraining(spec, in: s)
         let onnx = s.path("model.onnx")
         let export = try Binary.run([
@@ -38,18 +69,18 @@ import Testing
         let imported = s.path("imported.yaml")
         let run = try Binary.run(["import", onnx, "-o", imported])
         try #require(run.status == 0, "\(c.model): \(run.stderr)")
-        #expect(try Self.layers(imported) == Self.layers(spec), "\(c.model)")
+        #expect(try layers(imported) == layers(spec), "\(c.model)")
 
         let predict = try Binary.run([
             "predict", imported, "--weights", s.path("imported.safetensors"), "--input", s.path("inputs.npy"),
             "--format", "json",
         ])
         try #require(predict.status == 0, "\(c.model): \(predict.stderr)")
-        let expected = try Self.outputs(Data(contentsOf: URL(fileURLWithPath: s.path("predictions.json"))))
-        let got = try Self.outputs(Data(predict.stdout.utf8))
+        let expected = try outputs(Data(contentsOf: URL(fileURLWithPath: s.path("predictions.json"))))
+        let got = try outputs(Data(predict.stdout.utf8))
         try #require(got.count == expected.count && zip(got, expected).allSatisfy { $0.count == $1.count })
         let worst = zip(got, expected).flatMap { zip($0, $1).map { abs($0 - $1) } }.max() ?? 0
-        #expect(worst <= Self.tolerance, "\(c.model): outputs differ by \(worst)")
+        #expect(worst <= tolerance, "\(c.model): outputs differ by \(worst)")
     }
 
     /// What "the same spec" compares of each layer in `nnc summary --format json`.

@@ -94,9 +94,16 @@ struct KerasImporter {
             return nil
         }
         if input == nil, let shape { input = Array(shape.dropFirst()).map { $0.scalarText ?? "?" } }
-        let inputs = functional ? inboundLayers(layer, name: name) : nil
+        var inputs = functional ? inboundLayers(layer, name: name) : nil
         guard var entry = KerasLayer(className: className, config: config, at: layer.location).entry(&diagnostics)
         else { return nil }
+        if className == "MultiHeadAttention" {
+            guard let call = attentionCall(layer, name: name) else { return nil }
+            entry.attributes += call
+            // nnc's value defaults to the query and the key to the value, as Keras's.
+            if let all = inputs, all.count == 3, all[2] == all[1] { inputs = Array(all.prefix(2)) }
+            if let all = inputs, all.count == 2, all[1] == all[0] { inputs = [all[0]] }
+        }
         var wiring = ["name: \(Self.yamlName(name))"]
         if let inputs {
             let sources = inputs.map { inputLayers.contains($0) ? "input" : Self.yamlName($0) }
@@ -142,10 +149,35 @@ struct KerasImporter {
                 }
             } else if let args = node["args"] {
                 collect(args)
+                // Tensors passed by keyword (MultiHeadAttention's query, value and key).
+                for key in ["query", "value", "key"] { if let t = node["kwargs"]?[key] { collect(t) } }
             }
         }
         collect(nodes[0])
         return names
+    }
+}
+
+extension KerasImporter {
+    /// A MultiHeadAttention call's keyword settings: use_causal_mask as the layer's setting;
+    /// an attention_mask tensor (nnc masks only by causality and padding) is refused.
+    mutating func attentionCall(_ layer: SpecNode, name: String) -> [String]? {
+        guard let kwargs = layer["inbound_nodes"]?.items?.first?["kwargs"] else { return [] }
+        if let mask = kwargs["attention_mask"], !mask.isNullish {
+            diagnostics.error(
+                .unsupportedKerasSetting,
+                "layer '\(name)' (MultiHeadAttention) is called with an attention_mask tensor, which nnc cannot express",
+                at: mask.location, help: "use use_causal_mask=True, or an Embedding's mask_zero for padding")
+            return nil
+        }
+        if let flag = kwargs["return_attention_scores"], flag.scalarText == "true" {
+            diagnostics.error(
+                .unsupportedKerasSetting,
+                "layer '\(name)' (MultiHeadAttention) returns its attention scores, which nnc's layer does not",
+                at: flag.location, help: "call the layer with return_attention_scores=False")
+            return nil
+        }
+        return kwargs["use_causal_mask"]?.scalarText == "true" ? ["use_causal_mask: true"] : []
     }
 }
 

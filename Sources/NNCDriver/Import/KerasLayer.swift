@@ -114,6 +114,8 @@ struct KerasLayer {
                 kind: "embedding", attributes: attributes + initializer(&p, "embeddings_initializer", as: "init"))
         case "SimpleRNN", "LSTM", "GRU":
             return recurrent(&p)
+        case "MultiHeadAttention":
+            return attention(&p)
         case "Bidirectional":
             guard let inner = config["layer"], let innerClass = inner["class_name"]?.scalarText,
                 let innerConfig = inner["config"]
@@ -162,6 +164,28 @@ struct KerasLayer {
         case "LSTM": return Entry(kind: "lstm", attributes: attributes)
         default: return Entry(kind: "gru", attributes: attributes)
         }
+    }
+
+    /// MultiHeadAttention over the sequence axis, projecting to one output size; its call's
+    /// use_causal_mask is read with the inbound nodes (`KerasImporter.attentionCall`).
+    fileprivate func attention(_ p: inout Problems) -> Entry? {
+        p.require("attention_axes", in: ["null", "[1]"])
+        p.require("use_gate", in: ["false"])
+        p.require("sliding_window", in: ["null"])
+        var attributes = ["num_heads: \(text("num_heads"))", "key_dim: \(text("key_dim"))"] + optional("value_dim")
+        if let shape = config["output_shape"], !shape.isNullish {
+            guard let size = shape.items.flatMap({ $0.count == 1 ? $0[0].scalarText : nil }) ?? shape.scalarText else {
+                p.refuse(
+                    "its output_shape \(render(shape)) is not one size; nnc's attention projects to the last axis only",
+                    at: shape.location, help: "give output_shape as one number")
+                return nil
+            }
+            attributes.append("output_shape: \(size)")
+        }
+        if let rate = config["dropout"], rate.scalarText.flatMap(Double.init).map({ $0 > 0 }) == true {
+            attributes.append("dropout: \(render(rate))")
+        }
+        return Entry(kind: "multi_head_attention", attributes: attributes + weights(&p))
     }
 
     // MARK: - Settings

@@ -10,7 +10,8 @@ import NNCSpec
 /// from the same JSON. Keras names a layer's group by its class in snake case, numbered in
 /// model order (`layers/dense`, `layers/dense_1`, …; the config's layer names are not used) and
 /// stores its variables as `vars/0, 1, …` (`cell/vars` in a recurrent layer,
-/// `forward_layer/cell/vars` then `backward_layer/cell/vars` in a bidirectional one) in the
+/// `forward_layer/cell/vars` then `backward_layer/cell/vars` in a bidirectional one,
+/// `query_dense/vars` … `output_dense/vars` in a MultiHeadAttention) in the
 /// order and shapes of nnc's parameter tensors, which follow Keras's (HWIO kernels, gates
 /// i f c o and z r h, GRU's two bias rows). The file is read with the system's libhdf5, loaded
 /// at run time (CNNCHDF5). Errors: no libhdf5 (E0634), not HDF5 (E0635), a layer's variables
@@ -119,11 +120,15 @@ public enum KerasWeights {
         var lastFolder = "vars"
 
         /// A layer group's variables: its own, then its cell's, then a bidirectional wrapper's
-        /// forward and backward cells' (nnc's order).
+        /// forward and backward cells', then a MultiHeadAttention's four projections (nnc's order).
         mutating func variables(of group: String, into diagnostics: inout Diagnostics) -> [Variable] {
             var all: [Variable] = []
             lastFolder = "vars"
-            for folder in ["vars", "cell/vars", "forward_layer/cell/vars", "backward_layer/cell/vars"] {
+            let folders = [
+                "vars", "cell/vars", "forward_layer/cell/vars", "backward_layer/cell/vars", "query_dense/vars",
+                "key_dense/vars", "value_dense/vars", "output_dense/vars",
+            ]
+            for folder in folders {
                 var k = 0
                 while let variable = read("\(group)/\(folder)/\(k)", into: &diagnostics) {
                     all.append(variable)

@@ -11,6 +11,10 @@ extension ONNXImporter {
             return
         }
         if continuesComposite() { return }
+        if absorbed.contains(index) {
+            absorbAttention()
+            return
+        }
         switch node.opType {
         case "Constant":
             guard let t = attribute("value"), t.type == .tensor else {
@@ -61,7 +65,7 @@ extension ONNXImporter {
             refuse(
                 "nnc has no layer for ONNX's \(node.opType)",
                 help:
-                    "nnc imports MatMul/Gemm, Conv, the pools, BatchNormalization, LayerNormalization, activations, Flatten, Reshape, the merges, Concat, Dropout, Gather and LSTM/GRU/RNN; replace the node before exporting"
+                    "nnc imports MatMul/Gemm, Conv, the pools, BatchNormalization, LayerNormalization, activations, Flatten, Reshape, the merges, Concat, Dropout, Gather, LSTM/GRU/RNN and its exporter's attention; replace the node before exporting"
             )
         }
     }
@@ -155,6 +159,7 @@ extension ONNXImporter {
         let k = constantInputs[0]
         guard let x = value(1 - k), let c = constant(k), let numbers = c.floats else { return }
         if startsLecunTanh(x, tensor: node.input[1 - k], numbers) { return }
+        if positionEmbedding(x, c, numbers) { return }
         if x.layer == nil, layers.isEmpty, x.layout == .nnc {
             preprocess(x, numbers)
             return

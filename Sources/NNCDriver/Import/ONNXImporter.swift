@@ -28,6 +28,9 @@ struct ONNXImporter {
     var usedNames: Set<String> = ["input"]
     /// Activations composed of several nodes, by their partial results.
     var composites: [String: CompositeActivation] = [:]
+    /// Attentions found before reading, by their last node, and every node they take up.
+    var attentions: [Int: ONNXAttention] = [:]
+    var absorbed: Set<Int> = []
     /// Tensors of refused nodes and initializers.
     var refusedNames: Set<String> = []
     var inputShape: [Int] = []
@@ -54,6 +57,7 @@ struct ONNXImporter {
         }
         for o in graph.output { consumers[o.name, default: 0] += 1 }
         guard readInput() else { return }
+        findAttentions()
         for (k, n) in graph.node.enumerated() {
             index = k
             node = n

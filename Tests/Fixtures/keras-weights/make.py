@@ -38,6 +38,19 @@ x = layers.LSTM(3)(x)
 outputs = layers.Dense(2)(x)
 models["recurrent"] = (keras.Model(inputs, outputs, name="recurrent"), rng.normal(size=(3, 5, 3)))
 
+# Token ids through an embedding, a causal self-attention with biases, a residual add and a
+# layernorm, an attention without biases whose values are wider than its keys, a mean over the
+# steps. (Its own generator for the ids, so the models above draw what they drew before.)
+inputs = keras.Input((6,), dtype="int32")
+x = layers.Embedding(11, 8)(inputs)
+a = layers.MultiHeadAttention(num_heads=2, key_dim=4)(x, x, use_causal_mask=True)
+x = layers.LayerNormalization(epsilon=1e-5)(layers.Add()([x, a]))
+b = layers.MultiHeadAttention(num_heads=3, key_dim=2, value_dim=5, use_bias=False)(x, x)
+x = layers.GlobalAveragePooling1D()(layers.Add()([x, b]))
+outputs = layers.Dense(3, activation="softmax")(x)
+ids = np.random.default_rng(11).integers(0, 11, size=(4, 6))
+models["attention"] = (keras.Model(inputs, outputs, name="attention"), ids)
+
 for name, (model, x) in models.items():
     x = x.astype(np.float32)
     # Weights away from their initial values (zero biases, unit gammas would hide mistakes).

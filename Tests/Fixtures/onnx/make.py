@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """ONNX files written by hand with onnx.helper, in the forms other exporters write (PyTorch's
 channels-first Conv, Gemm with transB, MatMul + Add, GlobalAveragePool, Flatten before Gemm, an
-LSTM read time first), and files nnc must refuse; for the import tests (ONNXImportTests.swift).
+LSTM read time first, attention composed of primitive ops), and files nnc must refuse; for the import tests (ONNXImportTests.swift).
 
   make.py FOLDER
       writes FOLDER/NAME.onnx for each model; for the models nnc imports also NAME.inputs.npy (the
@@ -97,6 +97,41 @@ def lstm():
     return model("recurrent", nodes, [t, f], "y", inits), [t, f]
 
 
+def attention(key_perm=(0, 2, 3, 1)):
+    """Keras's MultiHeadAttention composed of primitive ops as nnc's exporter writes it (2 heads of
+    size 3, biases, a causal mask), but with the scores divided by √3 rather than multiplied by
+    1/√3; then a mean over the steps and a Gemm. With another key_perm the pattern breaks there."""
+    t, f, h, d = 4, 5, 2, 3
+    nodes = []
+    inits = [ints("split", [0, 0, h, d]), ints("join", [0, 0, h * d])]
+    for role, perm in (("query", [0, 2, 1, 3]), ("key", list(key_perm)), ("value", [0, 2, 1, 3])):
+        nodes += [
+            helper.make_node("MatMul", ["x", f"{role}.w"], [f"{role}.m"], name=f"mha/{role}/MatMul"),
+            helper.make_node("Add", [f"{role}.m", f"{role}.b"], [f"{role}.a"], name=f"mha/{role}/Add"),
+            helper.make_node("Reshape", [f"{role}.a", "split"], [f"{role}.r"], name=f"mha/{role}/Reshape"),
+            helper.make_node("Transpose", [f"{role}.r"], [role], name=f"mha/{role}/Transpose", perm=perm),
+        ]
+        inits += [const(f"{role}.w", f, h * d), const(f"{role}.b", h * d)]
+    nodes += [
+        helper.make_node("MatMul", ["query", "key"], ["s"], name="mha/scores/MatMul"),
+        helper.make_node("Div", ["s", "root"], ["sd"], name="mha/scores/Div"),
+        helper.make_node("Add", ["sd", "mask"], ["sm"], name="mha/causal"),
+        helper.make_node("Softmax", ["sm"], ["p"], name="mha/Softmax", axis=-1),
+        helper.make_node("MatMul", ["p", "value"], ["c"], name="mha/context/MatMul"),
+        helper.make_node("Transpose", ["c"], ["ct"], name="mha/context/Transpose", perm=[0, 2, 1, 3]),
+        helper.make_node("Reshape", ["ct", "join"], ["cj"], name="mha/context/Reshape"),
+        helper.make_node("MatMul", ["cj", "out.w"], ["o"], name="mha/output/MatMul"),
+        helper.make_node("Add", ["o", "out.b"], ["oa"], name="mha/output/Add"),
+        helper.make_node("ReduceMean", ["oa"], ["g"], name="pool", axes=[1], keepdims=0),
+        helper.make_node("Gemm", ["g", "head.w", "head.b"], ["y"], name="head"),
+    ]
+    inits += [numpy_helper.from_array(np.array(np.sqrt(d), np.float32), "root"),
+              numpy_helper.from_array(np.triu(np.full((t, t), -1e9, np.float32), 1), "mask"),
+              const("out.w", h * d, f), const("out.b", f), const("head.w", f, 2), const("head.b", 2)]
+    name = "attention" if tuple(key_perm) == (0, 2, 3, 1) else "attention_broken"
+    return model(name, nodes, [t, f], "y", inits), [t, f]
+
+
 def refused():
     """Each of these must be refused with its code."""
     cos = model("cos", [helper.make_node("MatMul", ["x", "w"], ["h"], name="dense/MatMul"),
@@ -104,12 +139,13 @@ def refused():
     old = model("old", [helper.make_node("Relu", ["x"], ["y"])], [4], "y", [], opset=7)
     half = model("half", [helper.make_node("MatMul", ["x", "w"], ["y"], name="dense/MatMul")], [4], "y",
                  [numpy_helper.from_array(np.ones((4, 3), np.float16), "w")])
-    return {"cos": cos, "old": old, "half": half}
+    broken, _ = attention(key_perm=(0, 2, 1, 3))
+    return {"cos": cos, "old": old, "half": half, "attention_broken": broken}
 
 
 def main():
     folder = sys.argv[1]
-    for make in (cnn, pooled, lstm):
+    for make in (cnn, pooled, lstm, attention):
         m, shape = make()
         name = m.graph.name
         onnx.checker.check_model(m, full_check=True)
