@@ -22,7 +22,7 @@ void nnc_activation_backward(float *dx, const float *dy, const float *x, const f
                              nnc_activation act, float param);
 
 /// Fused, numerically stable softmax + cross-entropy over `rows` rows of `cols` logits, in one
-/// pass per row (each exp computed once). Targets are class indices (`labels`, when non-null)
+/// pass per row (the log-sum-exp computed once for the loss and the gradient). Targets are class indices (`labels`, when non-null)
 /// or probability rows (`targets`). Writes each row's loss (when `loss` is non-null; no
 /// probabilities buffer) and dlogits = (softmax(logits) − t′) · scale, the gradient of
 /// scale · Σ losses (when `dlogits` is non-null). Label smoothing ε mixes the target with the
