@@ -243,6 +243,41 @@ extension DiagnosticCode {
                 fixedExample:
                     "input: [8]\nlayers: [{dense: {units: 5, activation: softmax}}]\nloss: categorical_crossentropy\nmetrics: [{top_k_accuracy: 3}]\n"
             )
+        case .symbolicParameters:
+            return Documentation(
+                explanation:
+                    "A size of `input:` written as a name (`[T, 128]`) is checked for every value it may take, so each layer's parameters must not depend on it: the weights must fit every sequence length or image size. A dense layer after a flatten of [T, 128] would need T·128 inputs, a convolution over a symbolic channel axis one kernel slice per channel. Fix the symbol to a number, or reduce the symbolic axis first (a recurrent layer without return_sequences, a global pool).",
+                badExample: "input: [T, 128]\nlayers:\n  - flatten\n  - dense: 10\n",
+                fixedExample: "input: [T, 128]\nlayers:\n  - lstm: 32\n  - dense: 10\n")
+        case .symbolicShape:
+            return Documentation(
+                explanation:
+                    "nnc checks a model with symbolic sizes by carrying each size that depends on the symbol through the layers as an expression (elementwise layers, dense on the last axis, recurrent time steps, embeddings, the output-size arithmetic of convolutions and pools, flatten, concatenation). A layer whose output size it cannot write in terms of the symbol, such as a reshape to fixed sizes, is refused: write the sizes as numbers, or reduce the symbolic axis before that layer.",
+                badExample: "input: [T, 8]\nlayers:\n  - reshape: [-1, 4]\n  - lstm: 4\n",
+                fixedExample: "input: [T, 8]\nlayers:\n  - lstm: 4\n")
+        case .unboundSymbol:
+            return Documentation(
+                explanation:
+                    "A model with a symbolic size (`input: [T, 128]`) is compiled only once every symbol is a number: `train`, `eval`, `doctor` and `lr-find` take it from the sample shape of the spec's data, other commands from `--bind T=28`. `check` and `summary` work without a value.",
+                badExample:
+                    "input: [T, 4]\nlayers:\n  - lstm: 8\n  - dense: {units: 2, activation: softmax}\nloss: categorical_crossentropy\n",
+                fixedExample:
+                    "input: [16, 4]\nlayers:\n  - lstm: 8\n  - dense: {units: 2, activation: softmax}\nloss: categorical_crossentropy\n",
+                exampleKind: "plan")
+        case .symbolMismatch:
+            return Documentation(
+                explanation:
+                    "A symbolic size is bound to the number the data (or `--bind`) gives for its axis. The data's sample shape must have the input's rank and its numbers where the input has numbers, every use of one symbol must get the same value, and `--bind` may name only symbols of the input, with positive values.",
+                badExample: "input: [T, T]   # data samples of shape [28, 14]",
+                fixedExample: "input: [T, W]   # binds T = 28, W = 14",
+                exampleKind: "run")
+        case .symbolTooSmall:
+            return Documentation(
+                explanation:
+                    "Bound to the data's size, a symbolic size left a convolution or pool with a kernel larger than its padded input. The message names the layer, the symbol, its value and the smallest value for which every layer has an output; use larger inputs (or resize them) or fewer downsampling layers.",
+                badExample: "input: [H, H, 1]   # images of 4×4, under conv2d kernel 3 then maxpool2d 2 twice",
+                fixedExample: "input: [H, H, 1]   # images of at least 10×10",
+                exampleKind: "run")
         case .tooLarge:
             return Documentation(
                 explanation:

@@ -37,6 +37,12 @@ public enum DiagnosticCode: String, Sendable, CaseIterable, Codable {
     case inputCount = "E0312"
     case noLayers = "E0313"
     case metricMismatch = "E0314"
+    // Symbolic sizes (`input: [T, 128]`)
+    case symbolicParameters = "E0320"
+    case symbolicShape = "E0321"
+    case unboundSymbol = "E0322"
+    case symbolMismatch = "E0323"
+    case symbolTooSmall = "E0324"
 
     // Limits
     case tooLarge = "E0401"
@@ -161,6 +167,11 @@ public enum DiagnosticCode: String, Sendable, CaseIterable, Codable {
         case .inputCount: "a layer received the wrong number of inputs"
         case .noLayers: "the model has no layers"
         case .metricMismatch: "a metric does not fit the model's output"
+        case .symbolicParameters: "a layer's parameter count would depend on a symbolic size"
+        case .symbolicShape: "a layer cannot take a symbolic size"
+        case .unboundSymbol: "a symbolic size has no value where a number is needed"
+        case .symbolMismatch: "a symbolic size cannot be bound to the data's shape"
+        case .symbolTooSmall: "a bound symbolic size leaves a convolution or pool without output"
         case .tooLarge: "the model exceeds a size limit"
         case .notCompilable: "a layer kind or option cannot be compiled to an execution plan yet"
         case .outOfMemory: "a compiled plan needs more memory than is available"

@@ -13,6 +13,8 @@ public struct Graph: Sendable {
     public var training: TrainingConfiguration
     /// Where the layer list was written (for messages about the model as a whole).
     public var layersLocation: SourceLocation
+    /// Set for a model checked with symbolic sizes: its numbers are stand-ins (see `SymbolicSizes`).
+    public var symbolic: SymbolicSizes? = nil
 
     public subscript(id: NodeID) -> Node { nodes[id.rawValue] }
 

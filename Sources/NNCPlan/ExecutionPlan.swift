@@ -61,6 +61,19 @@ extension ExecutionPlan {
     ) throws(LoweringFailure) -> ExecutionPlan {
         precondition(graph.isComplete, "compile a graph that checked without errors")
         precondition(options.batch >= 1, "a batch has at least one sample")
+        if let symbolic = graph.symbolic {
+            // The graph's numbers are stand-ins: only a bound spec compiles.
+            var diagnostics = Diagnostics()
+            let names = symbolic.namesText
+            diagnostics.error(
+                .unboundSymbol,
+                "a model is compiled only once its symbolic sizes are numbers; \(names) of `input:` \(symbolic.names.count == 1 ? "has" : "have") no value here",
+                at: symbolic.symbols[0].location,
+                help:
+                    "train, eval, doctor and lr-find take \(names) from the data's sample shape; other commands take --bind \(symbolic.names.map { "\($0)=…" }.joined(separator: ","))"
+            )
+            throw LoweringFailure(diagnostics: diagnostics)
+        }
         var lowerer = Lowerer(graph: graph, options: options)
         lowerer.run()
         if lowerer.diagnostics.hasErrors { throw LoweringFailure(diagnostics: lowerer.diagnostics) }

@@ -29,6 +29,9 @@ public struct ModelSpec: Sendable {
     /// Per-sample input shape; nil when missing or malformed (already diagnosed).
     public var input: [Int]?
     public var inputLocation: SourceLocation
+    /// The sizes of `input:` written as names (`[T, 128]`); their axes of `input` hold a
+    /// placeholder until `binding(_:)` writes the numbers in.
+    public var symbols: [SizeSymbol] = []
     public var output: LocatedName?
     public var layers: [LayerSpec]
     /// Everything else of the file, decoded with defaults: init, regularization, loss,

@@ -39,7 +39,11 @@ public enum SpecLoader {
         }
         // Everything but layers and blocks goes through the generic record decoder. Top-level
         // keys starting with `x-` only hold YAML anchors for reuse (`x-relu: &relu {…}`).
-        let generic = pairs.filter { $0.key != "layers" && $0.key != "blocks" && !$0.key.hasPrefix("x-") }
+        var generic = pairs.filter { $0.key != "layers" && $0.key != "blocks" && !$0.key.hasPrefix("x-") }
+        var symbols: [SizeSymbol] = []
+        if let index = generic.firstIndex(where: { $0.key == "input" }) {
+            (generic[index].value, symbols) = SizeSymbol.extract(from: generic[index].value)
+        }
         let sections = decoder.record(SpecNode(.mapping(generic), at: root.location), Registry.modelSection)
         var expander = LayerExpander(decoder: decoder)
         if let blocks = root["blocks"] { expander.readBlocks(blocks) }
@@ -80,6 +84,7 @@ public enum SpecLoader {
             layersLocation: layersPair?.keyLocation ?? root.location,
             isTruncated: expander.limitReported)
         var withRanges = spec
+        if withRanges.input != nil { withRanges.symbols = symbols }
         // A block's layers are decoded once per use; an anchored marker once per alias.
         for range in expander.decoder.searchRanges
         where !withRanges.searchRanges.contains(where: { $0.location == range.location }) {

@@ -21,11 +21,25 @@ struct ModelOptions: ParsableArguments {
     @Flag(help: "Never color diagnostics (default: color when stderr is a terminal).")
     var noColor = false
 
+    @Option(
+        help:
+            "Values of the input's symbolic sizes for check, summary, plan, bench and gradcheck, such as T=28 (repeatable, or T=28,H=32); commands that read data take them from it."
+    )
+    var bind: [String] = []
+
+    /// A malformed `--bind` is a usage error (exit 64).
+    func validate() throws {
+        do { _ = try SymbolBinding.parse(bind) } catch { throw ValidationError("\(error)") }
+    }
+
+    /// The `--bind` values (checked by `validate`).
+    var bindings: [String: Int] { (try? SymbolBinding.parse(bind)) ?? [:] }
+
     /// Loads and checks the model (and, with `readingData`, compares it with its data
     /// files' headers); an unreadable file becomes an E0105 diagnostic (exit 1).
     func check(readingData: Bool = false) -> CheckResult {
         do {
-            return Driver.check(try Driver.loadSource(model), readingData: readingData)
+            return Driver.check(try Driver.loadSource(model), readingData: readingData, bindings: bindings)
         } catch {
             let file = SourceFile(path: model, text: "")
             let d = Diagnostic.error(
@@ -47,17 +61,17 @@ struct ModelOptions: ParsableArguments {
 
     /// Loads, checks and compiles the model; diagnostics as `check` gives them.
     func compile(_ options: LoweringOptions) -> CompileResult {
-        compiling { try Driver.compile(path: model, options: options) }
+        compiling { try Driver.compile(path: model, options: options, bindings: bindings) }
     }
 
     /// Compiles at `batch`, or when it is nil at the spec's batch size (as `summary` reports).
     func compile(mode: LoweringOptions.Mode, batch: Int?) -> CompileResult {
-        compiling { try Driver.compile(path: model, mode: mode, batch: batch) }
+        compiling { try Driver.compile(path: model, mode: mode, batch: batch, bindings: bindings) }
     }
 
     /// Compiles with options chosen from the checked graph.
     func compile(choosing options: (Graph) -> LoweringOptions) -> CompileResult {
-        compiling { Driver.compile(try Driver.loadSource(model), options: options) }
+        compiling { Driver.compile(try Driver.loadSource(model), bindings: bindings, options: options) }
     }
 
     private func compiling(_ body: () throws -> CompileResult) -> CompileResult {

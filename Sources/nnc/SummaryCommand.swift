@@ -40,14 +40,16 @@ struct SummaryCommand: ParsableCommand {
         // The plans (memory lines) are always nnc's own, compiled from the Keras-convention graph.
         let compiled = result.graph
         if convention != .keras, let spec = result.spec {
-            var builder = GraphBuilder(spec: spec, convention: convention)
-            result.graph = builder.build()
+            result.graph = Checker.check(spec, convention: convention).0
         }
         if options.format == .json {
             print(JSONReports.summary(result, convention: convention))
         } else if let graph = result.graph {
             print(SummaryTable.render(graph, explain: explain, convention: convention), terminator: "")
-            if !result.hasErrors, let compiled, compiled.isComplete, graph.isComplete, let spec = result.spec {
+            if !result.hasErrors, let symbolic = compiled?.symbolic {
+                let bind = symbolic.names.map { "\($0)=…" }.joined(separator: ",")
+                print("Plan memory: depends on \(symbolic.namesText) (nnc summary --bind \(bind) compiles the plans)")
+            } else if !result.hasErrors, let compiled, compiled.isComplete, graph.isComplete, let spec = result.spec {
                 print(
                     MemoryReport.lines(compiled, spec, batch: batch ?? MemoryReport.defaultBatch(compiled)),
                     terminator: "")

@@ -31,11 +31,14 @@ public enum JSONReports {
         var name: String
         var type: String
         var output_shape: [Int]?
+        /// With symbolic sizes (`input: [T, 128]`): the shape as expressions, `["T", "128"]`.
+        var symbolic_shape: [String]?
         var params: Int
         var trainable_params: Int
         var non_trainable_params: Int
-        var macs: Int
-        var flops: Int
+        /// Absent when they depend on a symbolic size.
+        var macs: Int?
+        var flops: Int?
         var connected_to: [String]
         var arithmetic: [ArithmeticJSON]?
         var receptive_field: [Int]?
@@ -61,10 +64,11 @@ public enum JSONReports {
         var total_params: Int
         var trainable_params: Int
         var non_trainable_params: Int
-        var macs: Int
-        var flops: Int
+        /// Absent (with the activation bytes) when they depend on a symbolic size.
+        var macs: Int?
+        var flops: Int?
         var parameter_bytes: Int
-        var activation_bytes_per_sample: Int
+        var activation_bytes_per_sample: Int?
         var layers: [LayerJSON]
         var diagnostics: [DiagnosticJSON]
         var diagnostics_omitted: Int?
@@ -92,11 +96,17 @@ public enum JSONReports {
             for e in node.explanations {
                 explanations[e.topic] = explanations[e.topic].map { $0 + "; " + e.text } ?? e.text
             }
+            // Stand-in numbers of a symbolic model are left out: the expressions replace them.
+            let symbolic = graph.symbolic?.dims[node.id.rawValue]
+            let dependsOnSymbol = symbolic?.contains { if case .number = $0 { false } else { true } } ?? false
+            let symbolicCost = graph.symbolic?.symbolicFlops.contains(node.id.rawValue) ?? false
             return LayerJSON(
-                name: node.name, type: node.typeName, output_shape: node.shape?.dims, params: node.paramCount,
+                name: node.name, type: node.typeName, output_shape: graph.symbolic == nil ? node.shape?.dims : nil,
+                symbolic_shape: symbolic?.map(\.description), params: node.paramCount,
                 trainable_params: node.trainableParams, non_trainable_params: node.nonTrainableParams,
-                macs: node.macs, flops: node.flops, connected_to: node.inputs.map { graph[$0].name },
-                arithmetic: node.arithmetic.isEmpty
+                macs: symbolicCost ? nil : node.macs, flops: symbolicCost ? nil : node.flops,
+                connected_to: node.inputs.map { graph[$0].name },
+                arithmetic: node.arithmetic.isEmpty || dependsOnSymbol
                     ? nil
                     : node.arithmetic.map {
                         ArithmeticJSON(
@@ -124,9 +134,9 @@ public enum JSONReports {
             SummaryJSON(
                 model: result.spec?.name, complete: !result.hasErrors, convention: convention.rawValue,
                 total_params: g?.totalParams ?? 0, trainable_params: g?.trainableParams ?? 0,
-                non_trainable_params: g?.nonTrainableParams ?? 0, macs: g?.macs ?? 0, flops: g?.flops ?? 0,
-                parameter_bytes: g?.parameterBytes ?? 0,
-                activation_bytes_per_sample: g?.activationBytesPerSample ?? 0,
+                non_trainable_params: g?.nonTrainableParams ?? 0, macs: g?.symbolic != nil ? nil : g?.macs ?? 0,
+                flops: g?.symbolic != nil ? nil : g?.flops ?? 0, parameter_bytes: g?.parameterBytes ?? 0,
+                activation_bytes_per_sample: g?.symbolic != nil ? nil : g?.activationBytesPerSample ?? 0,
                 layers: layers(g), diagnostics: diagnostics(result.diagnostics),
                 diagnostics_omitted: omitted(result.diagnostics)))
     }

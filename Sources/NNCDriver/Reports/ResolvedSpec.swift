@@ -7,7 +7,14 @@ public enum ResolvedSpec {
     public static func render(_ spec: ModelSpec) -> String {
         var out = "# fully resolved: every default filled in, blocks and repeats expanded\n"
         out += "model: \(SpecValue.string(spec.name).yamlText)\n"
-        if let input = spec.input { out += "input: \(SpecValue.ints(input).yamlText)\n" }
+        if let input = spec.input {
+            // Symbolic sizes keep their names.
+            let sizes = input.indices.map { axis in spec.symbols.first { $0.axis == axis }?.name ?? String(input[axis])
+            }
+            out +=
+                "input: "
+                + (spec.symbols.isEmpty ? SpecValue.ints(input).yamlText : "[\(sizes.joined(separator: ", "))]") + "\n"
+        }
         if let output = spec.output { out += "output: \(SpecValue.string(output.name).yamlText)\n" }
         out += "layers:\n"
         for layer in spec.layers {

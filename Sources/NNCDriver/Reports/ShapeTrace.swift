@@ -10,14 +10,17 @@ public enum ShapeTrace {
         let typeWidth = max(graph.nodes.map(\.typeName.count).max() ?? 4, 4)
         var out = ""
         for node in graph.nodes {
-            let shape = node.shape?.description ?? "(not checked)"
+            let shape = graph.shapeText(node) ?? "(not checked)"
             out += "  " + node.name.padded(nameWidth) + "  " + node.typeName.padded(typeWidth) + "  " + shape + "\n"
             let indent = String(repeating: " ", count: 6)
             for (d, a) in node.arithmetic.enumerated() where node.shape != nil {
                 let axis = node.arithmetic.count == 1 ? "length" : (d == 0 ? "height" : "width")
-                out += indent + "\(axis.padded(6)) \(a.formula)\n"
+                // An axis of a symbolic size: its expression in terms of the symbol.
+                let symbolic = graph.symbolic?.expression(node.id, axis: d)
+                out += indent + "\(axis.padded(6)) \(symbolic.map(\.description) ?? a.formula)\n"
                 if d == node.arithmetic.count - 1 {
-                    out += indent + "       " + convention(a, all: node.arithmetic) + "\n"
+                    out +=
+                        indent + "       " + convention(a, all: node.arithmetic, symbolic: graph.symbolic != nil) + "\n"
                 }
             }
             // A transposed convolution's output sizes, by Keras's formula.
@@ -39,10 +42,12 @@ public enum ShapeTrace {
     }
 
     /// "floor rounding, same padding (2 before, 2 after), stride 1, dilation 1".
-    static func convention(_ a: ConvArithmetic, all: [ConvArithmetic]) -> String {
+    /// With symbolic sizes, `same` padding's amounts depend on the size and are not shown.
+    static func convention(_ a: ConvArithmetic, all: [ConvArithmetic], symbolic: Bool = false) -> String {
         let pads = all.map { $0.padLow == $0.padHigh ? "\($0.padLow)" : "\($0.padLow)+\($0.padHigh)" }.joined(
             separator: ", ")
-        var parts = ["\(a.rounding.rawValue) rounding", "\(a.paddingMode) padding (\(pads))"]
+        let padding = symbolic && a.paddingMode == "same" ? "same padding" : "\(a.paddingMode) padding (\(pads))"
+        var parts = ["\(a.rounding.rawValue) rounding", padding]
         parts.append("stride \(all.map { String($0.stride) }.joined(separator: "×"))")
         if all.contains(where: { $0.dilation > 1 }) {
             parts.append("dilation \(all.map { String($0.dilation) }.joined(separator: "×"))")

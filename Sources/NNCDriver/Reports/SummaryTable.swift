@@ -11,8 +11,8 @@ public enum SummaryTable {
         var stopped = false
         for node in graph.nodes {
             let shape: String
-            if let s = node.shape {
-                shape = s.description
+            if let s = graph.shapeText(node) {
+                shape = s
             } else {
                 shape = stopped ? "?" : "? ◀ stopped here (see below)"
                 stopped = true
@@ -60,9 +60,17 @@ public enum SummaryTable {
         }
         out += String(repeating: "_", count: total) + "\n"
         out += "Parameter memory: \(graph.parameterBytes.grouped) bytes (\(bytes(graph.parameterBytes)), float32)\n"
-        out +=
-            "Activation memory: \(graph.activationBytesPerSample.grouped) bytes per sample (\(bytes(graph.activationBytesPerSample)); every layer's output, float32)\n"
-        out += "Forward cost: \(graph.macs.grouped) MACs, \(graph.flops.grouped) FLOPs per sample\n"
+        if let symbolic = graph.symbolic {
+            // Stand-in numbers would mislead: these grow with the symbols, so they are given for a bound value.
+            let bind = symbolic.names.map { "\($0)=…" }.joined(separator: ",")
+            out += "Activation memory: depends on \(symbolic.namesText) (nnc summary --bind \(bind) gives the bytes)\n"
+            out +=
+                "Forward cost: depends on \(symbolic.namesText) (nnc summary --bind \(bind) gives the MACs and FLOPs)\n"
+        } else {
+            out +=
+                "Activation memory: \(graph.activationBytesPerSample.grouped) bytes per sample (\(bytes(graph.activationBytesPerSample)); every layer's output, float32)\n"
+            out += "Forward cost: \(graph.macs.grouped) MACs, \(graph.flops.grouped) FLOPs per sample\n"
+        }
         if explain {
             out +=
                 "\nFormulas: dense (in + 1) × units; conv (k·k·C_in/groups + 1) × filters; batchnorm 4 × C (2 × C moving statistics);\n"

@@ -33,7 +33,8 @@ public struct InferenceSession {
             ? model : nil
         let source = try TrainingSession.sourceFile(model: runFolder == nil ? model : nil, resume: runFolder)
         let weights = weights ?? runFolder.map { ($0 as NSString).appendingPathComponent("weights.safetensors") }
-        let checked = Driver.check(source, readingData: readingData)
+        // Symbolic sizes are bound from the spec's data, as training bound them.
+        let checked = Driver.check(source, readingData: readingData, bindingData: true)
         guard !checked.hasErrors, let spec = checked.spec, let graph = checked.graph, graph.isComplete else {
             throw TrainingFailure(checked.diagnostics)
         }

@@ -93,7 +93,7 @@ public struct TrainingSession {
     /// The checked spec and graph of a model to train (with its data headers compared), or
     /// what stops it: a check error or no loss. `train`, `doctor` and `lr-find` start here.
     static func trainable(_ source: SourceFile) throws(TrainingFailure) -> (ModelSpec, Graph, CheckResult) {
-        let checked = Driver.check(source, readingData: true)
+        let checked = Driver.check(source, readingData: true, bindingData: true)
         guard !checked.hasErrors, let spec = checked.spec, let graph = checked.graph, graph.isComplete else {
             throw TrainingFailure(checked.diagnostics)
         }

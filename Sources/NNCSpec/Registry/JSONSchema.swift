@@ -25,6 +25,14 @@ public enum JSONSchema {
         root["patternProperties"] = ["^x-": ["description": "ignored: holds YAML anchors for reuse"]]
         var properties = root["properties"] as! [String: Any]
         properties["layers"] = ["$ref": "#/$defs/layerList", "description": "the layers, in order"]
+        // A size of the input may be a name (`[T, 128]`), bound from the data.
+        let size: [String: Any] = [
+            "anyOf": [["type": "integer", "minimum": 1], ["type": "string", "pattern": "^[A-Z][A-Za-z0-9_]*$"]]
+        ]
+        properties["input"] = [
+            "description": (properties["input"] as! [String: Any])["description"]!,
+            "anyOf": [["type": "integer", "minimum": 1], ["type": "array", "items": size, "minItems": 1]],
+        ]
         properties["blocks"] = [
             "type": "object", "description": "named, parameterized groups of layers used by `block:` items",
             "additionalProperties": [

@@ -220,7 +220,9 @@ extension Registry {
         attributes: [
             Attribute("model", .string, .unset(note: "the file name"), "the model's name"),
             Attribute(
-                "input", .shape, .required, "per-sample input shape, channels last ([28, 28, 1]); token ids: [T]"),
+                "input", .shape, .required,
+                "per-sample input shape, channels last ([28, 28, 1]); a size may be a name ([T, 128]) bound from the data"
+            ),
             Attribute(
                 "output", .string, .unset(note: "the last layer"), "the layer whose output is the model's output"),
             Attribute(
