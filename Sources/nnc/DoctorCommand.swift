@@ -27,6 +27,7 @@ struct DoctorCommand: ParsableCommand {
     var steps = 500
 
     func validate() throws {
+        try options.refuseBind("doctor")
         try OptionChecks.check(steps, "steps", in: 1...100_000)
     }
 

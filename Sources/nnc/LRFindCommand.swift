@@ -38,6 +38,7 @@ struct LRFindCommand: ParsableCommand {
     var svg: String?
 
     func validate() throws {
+        try options.refuseBind("lr-find")
         try OptionChecks.checkPositive(start, "start", atMost: 1e6)
         try OptionChecks.checkPositive(end, "end", atMost: 1e6)
         if end <= start { throw ValidationError("--end must be larger than --start") }

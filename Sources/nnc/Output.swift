@@ -23,13 +23,22 @@ struct ModelOptions: ParsableArguments {
 
     @Option(
         help:
-            "Values of the input's symbolic sizes for check, summary, plan, bench and gradcheck, such as T=28 (repeatable, or T=28,H=32); commands that read data take them from it."
+            "Values of the input's symbolic sizes for check, summary, plan, bench and gradcheck, such as T=28 (repeatable, or T=28,H=32); commands that read data take them from it and refuse --bind."
     )
     var bind: [String] = []
 
     /// A malformed `--bind` is a usage error (exit 64).
     func validate() throws {
         do { _ = try SymbolBinding.parse(bind) } catch { throw ValidationError("\(error)") }
+    }
+
+    /// Commands that read the model's data bind its symbolic sizes from it: a `--bind` given
+    /// to one is a usage error rather than a value silently ignored.
+    func refuseBind(_ command: String) throws {
+        guard !bind.isEmpty else { return }
+        throw ValidationError(
+            "nnc \(command) takes the input's symbolic sizes from the model's data; --bind is for check, summary, plan, bench and gradcheck"
+        )
     }
 
     /// The `--bind` values (checked by `validate`).

@@ -25,6 +25,7 @@ struct ScheduleCommand: ParsableCommand {
     var stepsPerEpoch: Int?
 
     func validate() throws {
+        try options.refuseBind("schedule")
         try OptionChecks.check(epochs, "epochs", in: 1...ScheduleReport.maxEpochs)
         try OptionChecks.check(batchSize, "batch-size", in: OptionChecks.specInteger)
         try OptionChecks.check(stepsPerEpoch, "steps-per-epoch", in: OptionChecks.specInteger)

@@ -39,6 +39,7 @@ struct PictureOptions: ParsableArguments {
     var threads: Int?
 
     func validate() throws {
+        try model.refuseBind("show")
         if weights != nil && run != nil { throw ValidationError("give --weights or --run, not both") }
         try OptionChecks.check(threads, "threads", in: OptionChecks.threads)
     }

@@ -70,6 +70,7 @@ struct TuneCommand: ParsableCommand {
     var mpiTimeout: Double?
 
     func validate() throws {
+        try options.refuseBind("tune")
         if let mpiTimeout, !(mpiTimeout > 0 && mpiTimeout <= 7 * 86400) {
             throw ValidationError("--mpi-timeout must be between 0 and 604,800 seconds; got \(mpiTimeout)")
         }

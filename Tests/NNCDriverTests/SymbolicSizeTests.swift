@@ -104,4 +104,15 @@ import Testing
         let unbound = try Binary.run(["plan", fourteen])
         #expect(unbound.status == 1 && unbound.stderr.contains("[E0322]"), "\(unbound.stderr)")
     }
+
+    /// Commands that read the data bind from it, so a --bind given to one is refused (exit 64)
+    /// rather than ignored or used against the data.
+    @Test(arguments: [["doctor"], ["lr-find"], ["schedule"], ["tune"], ["show", "weights"], ["show", "activations"]])
+    func commandsThatReadDataRefuseBind(_ command: [String]) throws {
+        let s = try Scratch()
+        let spec = try s.spec("rows.yaml", Self.rows.replacingOccurrences(of: "INPUT", with: "[T, 28]"))
+        let run = try Binary.run(command + [spec, "--bind", "T=5"])
+        #expect(run.status == 64, "\(run.stderr)")
+        #expect(run.stderr.contains("takes the input's symbolic sizes from the model's data"), "\(run.stderr)")
+    }
 }
