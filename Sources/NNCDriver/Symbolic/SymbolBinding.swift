@@ -133,9 +133,9 @@ public enum SymbolBinding {
     static func bind(_ spec: ModelSpec, _ values: [String: Int], origin: Origin) -> (ModelSpec, Graph, Diagnostics) {
         let bound = spec.binding(values)
         let (graph, found) = Checker.check(bound)
+        let text = values.sorted { $0.key < $1.key }.map { "\($0.key) = \($0.value)" }.joined(separator: ", ")
         guard found.errors.contains(where: { $0.code == .kernelTooLarge }) else {
             var diagnostics = Diagnostics()
-            let text = values.sorted { $0.key < $1.key }.map { "\($0.key) = \($0.value)" }.joined(separator: ", ")
             for var d in found.all {
                 if d.severity == .error { d.notes.append("with \(text) \(origin.phrase)") }
                 diagnostics.append(d)
@@ -155,7 +155,6 @@ public enum SymbolBinding {
                 smallest = ["no single size up to \(searchLimit.grouped) gives every layer an output"]
             }
             let layer = graph.nodes.first { $0.arithmetic.contains { !$0.kernelFits } }?.name ?? "a layer"
-            let text = values.sorted { $0.key < $1.key }.map { "\($0.key) = \($0.value)" }.joined(separator: ", ")
             var labels = empty.labels
             if case .data(_, let location) = origin { labels.append(DiagnosticLabel(location, "\(text) from here")) }
             diagnostics.error(

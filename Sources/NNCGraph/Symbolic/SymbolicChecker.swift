@@ -45,10 +45,9 @@ struct SymbolicChecker {
         let standIn = names.map { "\($0) = \(probesA[$0]!)" }.joined(separator: ", ")
         let failed = builderA.diagnostics.hasErrors ? builderA.diagnostics : builderB.diagnostics
         // A warning that names a stand-in value (a stride dropping rows of an odd size) waits for the binding.
-        let warningsB = Set(builderB.diagnostics.warnings.map { "\($0.code.rawValue)|\($0.location)|\($0.message)" })
-        let warnings = builderA.diagnostics.warnings.filter {
-            warningsB.contains("\($0.code.rawValue)|\($0.location)|\($0.message)")
-        }
+        func key(_ d: Diagnostic) -> String { "\(d.code.rawValue)|\(d.location)|\(d.message)" }
+        let warningsB = Set(builderB.diagnostics.warnings.map(key))
+        let warnings = builderA.diagnostics.warnings.filter { warningsB.contains(key($0)) }
         for var d in warnings + failed.errors {
             if d.severity == .error {
                 d.notes.append(
