@@ -70,7 +70,8 @@ extension GradientCheck {
                 case .convolutionMaxPool(_, _, let f, _, let saved):
                     if kinked(f), let y = outputs.first { signs.append(y) }
                     if saved, outputs.count > 1 { winners.append((outputs[1], outputs[0])) }
-                case .columnSums, .denseBackwardData, .denseBackwardWeights, .convolutionBackwardData,
+                case .columnSums, .denseBackwardData, .denseBackwardWeights, .convolutionBackwardData, .treeLSTM,
+                    .treeLSTMBackward,
                     .convolutionBackwardWeights, .maxPoolBackward, .averagePool, .averagePoolBackward,
                     .globalAveragePool, .globalAveragePoolBackward, .activationBackward, .softmax,
                     .softmaxBackward, .dropout, .dropoutBackward, .batchNormTraining, .batchNormInference,

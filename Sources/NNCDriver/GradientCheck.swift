@@ -52,17 +52,21 @@ public enum GradientCheck {
     }
 
     /// Random inputs and targets for a plan: inputs uniform in [−1, 1] (token ids uniform
-    /// over the vocabulary), targets valid for the loss (class ids, one-hot rows, 0/1, or normal values).
+    /// over the vocabulary; a Tree-LSTM's input random trees, `randomTrees`), targets valid
+    /// for the loss (class ids, one-hot rows, 0/1, or normal values).
     public static func randomData(for plan: ExecutionPlan, seed: UInt64) -> (input: [Double], target: [Double]?) {
         var rng = SplitMix64(seed: seed)
         let input = plan[plan.input]
         let vocabulary = plan.instructions.compactMap {
             if case .embedding(_, let v, _, _) = $0.kernel { v } else { nil }
         }.min()
-        let x: [Double] = (0..<input.elements).map { _ in
-            if let vocabulary { return Double(Int(rng.next() % UInt64(vocabulary))) }
-            return rng.unit() * 2 - 1
-        }
+        let trees = plan.instructions.lazy.compactMap { if case .treeLSTM(let s) = $0.kernel { s } else { nil } }.first
+        let x: [Double] =
+            trees.map { randomTrees($0, &rng) }
+            ?? (0..<input.elements).map { _ in
+                if let vocabulary { return Double(Int(rng.next() % UInt64(vocabulary))) }
+                return rng.unit() * 2 - 1
+            }
         guard let target = plan.target, let lossKernel = plan.instructions.first(where: { $0.phase == .loss })?.kernel,
             case .loss(let function, let rows, let columns, _) = lossKernel
         else { return (x, nil) }
@@ -81,6 +85,29 @@ public enum GradientCheck {
         return (x, t)
     }
 
+    /// Rows [token, child slots…] of a batch of random trees: each of 1…nodes nodes, node j
+    /// hung under a random earlier node with a free child position (so shapes of every kind,
+    /// slots not in pre-order), random tokens; unused slots −1.
+    static func randomTrees(_ s: TreeShape, _ rng: inout SplitMix64) -> [Double] {
+        let width = 1 + s.children
+        var x = [Double](repeating: -1, count: s.slots * width)
+        for b in 0..<s.batch {
+            let row = b * s.nodes * width
+            let count = 1 + Int(rng.next() % UInt64(s.nodes))
+            for j in 0..<count {
+                x[row + j * width] = Double(rng.next() % UInt64(s.vocabulary))
+                guard j > 0 else { continue }
+                let free = (0..<j).flatMap { p in
+                    (0..<s.children).filter { x[row + p * width + 1 + $0] < 0 }.map { (p, $0) }
+                }
+                guard !free.isEmpty else { break }
+                let (parent, position) = free[Int(rng.next() % UInt64(free.count))]
+                x[row + parent * width + 1 + position] = Double(j)
+            }
+        }
+        return x
+    }
+
     /// The default step: 10⁻⁵ for a smooth loss, 10⁻⁶ when an activation or max pooling has
     /// a kink a wider step could straddle. Round-off of the loss difference is about ε·L/h, so
     /// a smooth model's small gradients (long sequences: ≈ 10⁻⁶) are checked ten times more
@@ -96,7 +123,8 @@ public enum GradientCheck {
             case .recurrent(let s): kinked(s.activation) || kinked(s.recurrentActivation)
             case .maxPool, .combine(.maximum, _, _), .prelu: true
             case .columnSums, .denseBackwardData, .denseBackwardWeights, .convolutionBackwardData,
-                .convolutionBackwardWeights, .convolutionMaxPool, .maxPoolBackward, .averagePool,
+                .convolutionBackwardWeights, .convolutionMaxPool, .treeLSTM, .treeLSTMBackward, .maxPoolBackward,
+                .averagePool,
                 .averagePoolBackward, .globalAveragePool, .globalAveragePoolBackward, .activationBackward,
                 .softmax, .softmaxBackward, .dropout, .dropoutBackward, .batchNormTraining,
                 .batchNormInference, .batchNormBackward, .packWeights, .foldBatchNorm, .layerNorm,

@@ -26,7 +26,7 @@ public struct Puzzle: Sendable, Equatable {
                 .softmax, .embedding, .simpleRNN, .lstm, .gru, .bidirectional, .add, .subtract, .multiply, .average,
                 .maximum, .concat, .multiHeadAttention, .positionEmbedding,
                 .sinusoidalPositionEmbedding, .zeroPadding2d, .cropping2d, .upsampling2d, .alphaDropout, .prelu,
-                .groupnorm, .l2pool2d:
+                .groupnorm, .l2pool2d, .treeLSTM:
                 return nil
             }
         }

@@ -147,6 +147,8 @@ extension GraphBuilder {
         case .positionEmbedding, .sinusoidalPositionEmbedding:
             flops = outputs
             text = "\(outputs.grouped) adds (one vector per step, a fixed table at inference) = \(flops.grouped)"
+        case .treeLSTM(let t):
+            (macs, flops, text) = treeFlops(t, nodes: x.dims[0], children: x.dims[1] - 1)
         case .multiHeadAttention(let m):
             (macs, flops, text) = attentionFlops(m, inputs: inputs.map { $0.shape! }, output: y)
         case .bidirectional(let b):

@@ -70,6 +70,8 @@ extension GraphBuilder {
             tensors = recurrentParameters(r, features: x.channels, prefix: "", trainable: trainable)
         case .positionEmbedding(let p):
             tensors = [tensor("embeddings", [p.sequenceLength, x.channels])]
+        case .treeLSTM(let t):
+            tensors = Self.treeParameters(t, children: x.dims[1] - 1).map { tensor($0.name, $0.shape) }
         case .multiHeadAttention(let m):
             let (query, value) = (x.channels, inputs.count > 1 ? inputs[1].shape!.channels : x.channels)
             let key = inputs.count > 2 ? inputs[2].shape!.channels : value
@@ -209,6 +211,8 @@ extension GraphBuilder {
             return recurrentFormula(r, features: x.channels)
         case .positionEmbedding(let p):
             return "\(p.sequenceLength) × \(x.channels) = \((p.sequenceLength * x.channels).grouped)"
+        case .treeLSTM(let t):
+            return treeFormula(t, children: x.dims[1] - 1)
         case .multiHeadAttention(let m):
             let query = x.channels
             let value = others.first?.channels ?? query

@@ -133,6 +133,8 @@ extension GraphBuilder {
                 &node, length: p.sequenceLength, at: p.sequenceLengthLocation, layer: layer, input: inputs[0])
         case .sinusoidalPositionEmbedding:
             return positions(&node, length: nil, at: nil, layer: layer, input: inputs[0])
+        case .treeLSTM(let t):
+            return treeShape(&node, t, layer: layer, input: inputs[0])
         }
     }
 

@@ -176,7 +176,7 @@ extension GraphBuilder {
             else { return nil }
             return widest
         case .input, .conv2dTranspose, .globalAvgpool, .globalMaxpool1d, .globalMaxpool2d, .flatten, .reshape,
-            .embedding, .simpleRNN, .lstm, .gru, .bidirectional, .multiHeadAttention, .upsampling2d:
+            .embedding, .simpleRNN, .lstm, .gru, .bidirectional, .multiHeadAttention, .upsampling2d, .treeLSTM:
             return nil
         }
     }

@@ -43,7 +43,7 @@ struct TrainingChecker {
             .flatten, .reshape,
             .batchnorm, .layernorm, .embedding, .simpleRNN, .lstm, .gru, .bidirectional, .add, .subtract, .multiply,
             .average, .maximum, .concat, .multiHeadAttention, .positionEmbedding, .sinusoidalPositionEmbedding,
-            .zeroPadding2d, .cropping2d, .upsampling2d, .prelu, .groupnorm, .l2pool2d:
+            .zeroPadding2d, .cropping2d, .upsampling2d, .prelu, .groupnorm, .l2pool2d, .treeLSTM:
             "linear"
         }
     }

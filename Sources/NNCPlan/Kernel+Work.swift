@@ -18,6 +18,8 @@ extension Kernel {
         case .recurrentBackward(let s), .recurrentWeightsGradient(let s):
             s.batch * s.steps * s.units * s.gateWidth
         case .headProduct(let p): p.multiplyAdds
+        case .treeLSTM(let s): s.multiplyAdds
+        case .treeLSTMBackward(let s): 2 * s.multiplyAdds
         case .biasActivation, .columnSums, .maxPool, .maxPoolBackward, .averagePool, .averagePoolBackward,
             .globalAveragePool,
             .globalAveragePoolBackward,

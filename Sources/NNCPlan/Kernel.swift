@@ -425,6 +425,17 @@ public enum Kernel: Sendable, Equatable {
     /// dTable[t][f] = Σ_b dy[b][t][f], rows past the steps 0: [dTable out, dy in].
     case addPositionsBackward(PositionShape)
 
+    // MARK: Tree-LSTM (lowered in Lowerer+Tree.swift, run by Executor+Tree.swift)
+
+    /// Every tree of the batch from the leaves up, the nodes of one height across the batch
+    /// at once: [y out, tape out, structure out (int32), scratch out, trees in, embeddings in,
+    /// kernel in, recurrent kernel in, bias in?].
+    case treeLSTM(TreeShape)
+    /// Back from the roots to the leaves, one height at a time: [dEmbeddings out, dKernel out,
+    /// dRecurrent out, dBias out?, structure out (int32), scratch out, dy in, tape in, trees in,
+    /// kernel in, recurrent kernel in, embeddings in, bias in?].
+    case treeLSTMBackward(TreeShape)
+
     /// The short name `nnc plan` prints.
     public var name: String {
         switch self {
@@ -512,6 +523,8 @@ public enum Kernel: Sendable, Equatable {
                 + (fill == 0 ? " (zero)" : "")
         case .addPositions(let s): s.maxWavelength == nil ? "add learned positions" : "add sinusoidal positions"
         case .addPositionsBackward: "position table gradient (sum over the batch)"
+        case .treeLSTM(let s): "tree-lstm \(s.childSum ? "child-sum" : "\(s.children)-ary") forward by level"
+        case .treeLSTMBackward(let s): "tree-lstm \(s.childSum ? "child-sum" : "\(s.children)-ary") backward by level"
         case .upsample(let u): "upsample \(u.sh)×\(u.sw) \(u.interpolation.rawValue)"
         case .upsampleBackward(let u): "upsample \(u.interpolation.rawValue) backward"
         case .reframe(let r):
@@ -535,7 +548,7 @@ public enum Kernel: Sendable, Equatable {
             .recurrentBackward, .recurrentWeightsGradient, .packRecurrentWeights, .dropoutMask, .sequenceMask,
             .merge, .mergeBackward, .combine, .combineBackward, .headProduct, .attentionMask, .addPositions,
             .addPositionsBackward, .reframe, .upsample, .upsampleBackward, .prelu, .preluBackward, .broadcast,
-            .broadcastBackward, .groupNorm, .groupNormBackward, .l2Pool, .l2PoolBackward:
+            .broadcastBackward, .groupNorm, .groupNormBackward, .l2Pool, .l2PoolBackward, .treeLSTM, .treeLSTMBackward:
             false
         }
     }

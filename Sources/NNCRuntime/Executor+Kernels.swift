@@ -365,6 +365,12 @@ extension Executor {
         case .headProduct(let p):
             headProducts(p, c: f(base, 0), a: f(base, 1), b: f(base, 2))
 
+        case .treeLSTM(let s):
+            treeForward(s, base)
+
+        case .treeLSTMBackward(let s):
+            treeBackward(s, base)
+
         case .attentionMask(let m, let fill):
             attentionMask(m, fill: fill, base)
 

@@ -122,6 +122,17 @@ public final class Executor: @unchecked Sendable {
                 most = max(most, recurrentParts(s, threads: threads) * recurrentPartFloats(s, threads: threads).total)
             case .headProduct(let p):
                 most = max(most, p.workspaceFloats(threads: threads))
+            case .treeLSTM(let s), .treeLSTMBackward(let s):
+                // Every product the kernels run (TreeShape's products and their transposes).
+                let (slots, u) = (s.slots, s.units)
+                need(slots, s.inputGates, s.features)
+                need(s.features, s.inputGates, slots)
+                need(slots, s.features, s.inputGates)
+                need(slots, s.recurrentColumns, s.recurrentRows)
+                need(s.recurrentRows, s.recurrentColumns, slots)
+                need(slots, s.recurrentRows, s.recurrentColumns)
+                need(slots, u, u)
+                need(u, u, slots)
             case .recurrentWeightsGradient(let s):
                 for k in 0..<s.products { need(s.units, s.productColumns(k).count, s.batch * s.steps) }
             case .biasActivation, .columnSums, .maxPool, .maxPoolBackward, .averagePool, .averagePoolBackward,

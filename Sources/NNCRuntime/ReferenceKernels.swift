@@ -400,6 +400,10 @@ extension ReferenceExecutor {
             }
         case .headProduct(let p):
             Self.headProduct(p, c: o[0], a: o[1], b: o[2])
+        case .treeLSTM(let s):
+            Self.treeLSTM(s, o)
+        case .treeLSTMBackward(let s):
+            Self.treeLSTMBackward(s, o)
         case .attentionMask(let m, let fill):
             Self.attentionMask(m, fill: fill, o)
         case .addPositions(let s):

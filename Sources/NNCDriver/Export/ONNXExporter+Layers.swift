@@ -37,6 +37,12 @@ extension ONNXExporter {
             } else {
                 y = pool(node, "AveragePool", p.window, countPadding: p.countPadding)
             }
+        case .treeLSTM:
+            refuse(
+                node,
+                "a Tree-LSTM runs its cell once per node of each sample's own tree; ONNX's operators have no recursion over a structure read from the data",
+                help: "export the layers after the tree_lstm by starting a model at its output, or use nnc predict")
+            y = input(node)
         case .l2pool2d(let p):
             // √(mean of squares over the window's cells inside the input).
             let squares = writer.op("Mul", [input(node), input(node)], name: "\(name)/Mul")

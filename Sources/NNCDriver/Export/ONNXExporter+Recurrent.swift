@@ -196,7 +196,7 @@ extension Graph {
             return b.layer.returnSequences && sequenceMask(reaches: node.inputs[0])
         case .input, .conv1d, .conv2d, .depthwiseConv2d, .separableConv2d, .conv2dTranspose, .maxpool1d, .maxpool2d,
             .avgpool1d, .avgpool2d, .globalAvgpool, .globalMaxpool1d, .globalMaxpool2d, .flatten, .reshape, .add,
-            .subtract, .multiply, .average, .maximum, .zeroPadding2d, .cropping2d, .upsampling2d, .concat:
+            .subtract, .multiply, .average, .maximum, .zeroPadding2d, .cropping2d, .upsampling2d, .concat, .treeLSTM:
             return false
         }
     }

@@ -121,6 +121,11 @@ extension PyTorchExporter {
                 node, "this layer kind is not exported to PyTorch",
                 help: "export to ONNX (--format onnx), which covers every layer kind")
             assign(node, input(node))
+        case .treeLSTM:
+            refuse(
+                node, "tree_lstm is not exported to PyTorch (nor ONNX): its cell runs once per node of each tree",
+                help: "use nnc predict, or export the layers after it as a model of their own")
+            assign(node, input(node))
         }
     }
 

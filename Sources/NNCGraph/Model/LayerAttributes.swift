@@ -327,3 +327,24 @@ public struct PositionEmbedding: Sendable, Equatable {
 public struct SinusoidalPositionEmbedding: Sendable, Equatable {
     public var maxWavelength: Double
 }
+
+/// A Tree-LSTM (Tai et al. 2015) over trees given as node rows [token, child slots…]
+/// (`format: trees`): each node's token is embedded (`embeddings` [input_dim, embedding_dim]),
+/// the cell runs from the leaves to the root, and the output is the root's hidden state.
+/// Gates i, f, u (the candidate), o; Child-Sum: i, u, o read the sum of the children's
+/// hidden states and each child k has its own forget gate f_k reading h_k; N-ary: every gate
+/// reads the concatenation of the K children's states through its own weights per position.
+public struct TreeLSTM: Sendable, Equatable {
+    public enum Variant: String, Sendable, Equatable { case childSum = "child_sum", nAry = "n_ary" }
+
+    public var variant: Variant
+    public var units: Int
+    public var inputDim: Int
+    public var embeddingDim: Int
+    public var useBias: Bool
+    /// The forget gate's bias starts at 1 (as Keras's LSTM).
+    public var unitForgetBias: Bool
+    /// The token table's initializer (the layer's `embeddings_init`).
+    public var embeddingsInitializer: Initializer
+    public var weights: Weights
+}

@@ -116,6 +116,15 @@ extension Op {
                     sequenceLengthLocation: c.valueLocation("sequence_length"), weights: Weights(decoding: c)))
         case .sinusoidalPositionEmbedding:
             self = .sinusoidalPositionEmbedding(SinusoidalPositionEmbedding(maxWavelength: c.number("max_wavelength")))
+        case .treeLSTM:
+            self = .treeLSTM(
+                TreeLSTM(
+                    variant: TreeLSTM.Variant(rawValue: c.text("variant")) ?? .childSum, units: c.integer("units"),
+                    inputDim: c.integer("input_dim"), embeddingDim: c.int("embedding_dim") ?? c.integer("units"),
+                    useBias: c.flag("use_bias"), unitForgetBias: c.flag("unit_forget_bias"),
+                    embeddingsInitializer: c.decodedComponent("embeddings_init").map(Initializer.init(decoding:))
+                        ?? .uniform(a: -0.05, b: 0.05),
+                    weights: Weights(decoding: c)))
         case .multiHeadAttention:
             self = .multiHeadAttention(
                 MultiHeadAttention(

@@ -22,6 +22,7 @@ extension Op {
         case multiHeadAttention = "multi_head_attention"
         case positionEmbedding = "position_embedding"
         case sinusoidalPositionEmbedding = "sinusoidal_position_embedding"
+        case treeLSTM = "tree_lstm"
 
         /// Spatial rank of convolutions and pools; 0 for everything else.
         public var spatialRank: Int {
@@ -32,7 +33,7 @@ extension Op {
                 .batchnorm, .layernorm, .activation,
                 .softmax, .embedding, .simpleRNN, .lstm, .gru, .bidirectional, .add, .subtract, .multiply, .average,
                 .maximum, .concat, .multiHeadAttention, .positionEmbedding, .sinusoidalPositionEmbedding,
-                .zeroPadding2d, .cropping2d, .upsampling2d, .alphaDropout, .prelu, .groupnorm:
+                .zeroPadding2d, .cropping2d, .upsampling2d, .alphaDropout, .prelu, .groupnorm, .treeLSTM:
                 0
             }
         }

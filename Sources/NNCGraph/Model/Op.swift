@@ -33,6 +33,7 @@ public enum Op: Sendable, Equatable {
     case multiHeadAttention(MultiHeadAttention)
     case positionEmbedding(PositionEmbedding)
     case sinusoidalPositionEmbedding(SinusoidalPositionEmbedding)
+    case treeLSTM(TreeLSTM)
 
     public var kind: Kind {
         switch self {
@@ -78,6 +79,7 @@ public enum Op: Sendable, Equatable {
         case .multiHeadAttention: .multiHeadAttention
         case .positionEmbedding: .positionEmbedding
         case .sinusoidalPositionEmbedding: .sinusoidalPositionEmbedding
+        case .treeLSTM: .treeLSTM
         }
     }
 
@@ -96,7 +98,7 @@ public enum Op: Sendable, Equatable {
             .batchnorm, .layernorm, .softmax, .embedding, .simpleRNN, .lstm, .gru, .bidirectional, .add, .subtract,
             .multiply, .average, .maximum, .concat, .multiHeadAttention, .positionEmbedding,
             .sinusoidalPositionEmbedding, .zeroPadding2d, .cropping2d, .upsampling2d, .alphaDropout, .prelu, .groupnorm,
-            .l2pool2d:
+            .l2pool2d, .treeLSTM:
             nil
         }
     }
@@ -114,7 +116,7 @@ public enum Op: Sendable, Equatable {
             .reshape, .dropout, .batchnorm, .layernorm, .activation, .softmax, .embedding, .bidirectional, .add,
             .subtract, .multiply, .average, .maximum, .concat, .multiHeadAttention, .positionEmbedding,
             .sinusoidalPositionEmbedding, .zeroPadding2d, .cropping2d, .upsampling2d, .alphaDropout, .prelu, .groupnorm,
-            .l2pool2d:
+            .l2pool2d, .treeLSTM:
             activation
         }
     }
@@ -131,7 +133,7 @@ public enum Op: Sendable, Equatable {
             .globalMaxpool1d, .globalMaxpool2d, .flatten,
             .reshape, .dropout, .batchnorm, .layernorm, .activation, .softmax, .embedding, .add, .subtract, .multiply,
             .average, .maximum, .concat, .multiHeadAttention, .positionEmbedding, .sinusoidalPositionEmbedding,
-            .zeroPadding2d, .cropping2d, .upsampling2d, .alphaDropout, .prelu, .groupnorm, .l2pool2d:
+            .zeroPadding2d, .cropping2d, .upsampling2d, .alphaDropout, .prelu, .groupnorm, .l2pool2d, .treeLSTM:
             nil
         }
     }
@@ -151,6 +153,7 @@ public enum Op: Sendable, Equatable {
         case .bidirectional(let b): b.layer.weights
         case .multiHeadAttention(let m): m.weights
         case .positionEmbedding(let p): p.weights
+        case .treeLSTM(let t): t.weights
         case .input, .maxpool1d, .maxpool2d, .avgpool1d, .avgpool2d, .globalAvgpool, .globalMaxpool1d, .globalMaxpool2d,
             .flatten, .reshape, .dropout,
             .batchnorm, .layernorm, .activation, .softmax, .add, .subtract, .multiply, .average, .maximum, .concat,
@@ -173,7 +176,7 @@ public enum Op: Sendable, Equatable {
             .batchnorm, .layernorm, .activation,
             .softmax, .embedding, .simpleRNN, .lstm, .gru, .bidirectional, .add, .subtract, .multiply, .average,
             .maximum, .concat, .multiHeadAttention, .positionEmbedding, .sinusoidalPositionEmbedding, .zeroPadding2d,
-            .cropping2d, .upsampling2d, .alphaDropout, .prelu, .groupnorm:
+            .cropping2d, .upsampling2d, .alphaDropout, .prelu, .groupnorm, .treeLSTM:
             nil
         }
     }

@@ -258,7 +258,7 @@ extension Lowerer {
             .avgpool1d, .avgpool2d, .globalAvgpool, .globalMaxpool1d,
             .globalMaxpool2d, .flatten,
             .reshape, .add, .subtract, .multiply, .average, .maximum, .zeroPadding2d, .cropping2d, .upsampling2d,
-            .concat:
+            .concat, .treeLSTM:
             mask = nil
         }
         if let mask { sequenceMasks[id] = mask }

@@ -62,6 +62,7 @@ extension Lowerer {
         case .multiHeadAttention: lowerAttention(node)
         case .positionEmbedding, .sinusoidalPositionEmbedding: lowerPositions(node)
         case .simpleRNN, .lstm, .gru, .bidirectional: lowerRecurrent(node)
+        case .treeLSTM: lowerTree(node)
         }
     }
 
@@ -101,6 +102,7 @@ extension Lowerer {
         case .concat: concatGradient(node)
         case .multiHeadAttention: attentionGradient(node)
         case .positionEmbedding, .sinusoidalPositionEmbedding: positionsGradient(node)
+        case .treeLSTM: treeGradient(node)
         }
     }
 

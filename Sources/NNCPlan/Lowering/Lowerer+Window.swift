@@ -138,7 +138,7 @@ extension Lowerer {
             .layernorm, .activation, .softmax, .embedding, .simpleRNN, .lstm, .gru, .bidirectional, .add, .subtract,
             .multiply, .average, .maximum,
             .concat, .multiHeadAttention, .positionEmbedding, .sinusoidalPositionEmbedding, .zeroPadding2d, .cropping2d,
-            .upsampling2d, .alphaDropout, .prelu, .groupnorm, .l2pool2d:
+            .upsampling2d, .alphaDropout, .prelu, .groupnorm, .l2pool2d, .treeLSTM:
             preconditionFailure("'\(node.name)' is not a pooling layer")
         }
     }

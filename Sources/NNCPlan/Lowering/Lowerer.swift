@@ -80,6 +80,8 @@ struct Lowerer {
     var attentionValues: [NodeID: AttentionValues] = [:]
     /// The padding masks of attention layers that have them, for the weights' gradient.
     var attentionMasks: [NodeID: (AttentionMask, [Operand])] = [:]
+    /// Tree-LSTM layers' tapes, for their gradient rules.
+    var treeTapes: [NodeID: BufferID] = [:]
 
     /// Runs the fusion passes and binds the parameters (the plan's first buffers).
     init(graph: Graph, options: LoweringOptions) {

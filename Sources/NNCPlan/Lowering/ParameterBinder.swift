@@ -78,6 +78,16 @@ struct ParameterBinder {
                 initializer =
                     p.name.hasSuffix("bias")
                     ? layer.weights?.biasInitializer ?? model.bias : layer.weights?.initializer ?? model.weights
+            case _ where node.op.kind == .treeLSTM:
+                guard case .treeLSTM(let t) = layer else { break }
+                switch p.name {
+                case "embeddings": initializer = t.embeddingsInitializer
+                case "kernel": initializer = t.weights.initializer ?? model.weights
+                case "recurrent_kernel": initializer = t.weights.recurrentInitializer ?? model.recurrent
+                default:
+                    initializer = t.weights.biasInitializer ?? model.bias
+                    forgetBias = t.unitForgetBias ? t.units..<(2 * t.units) : nil
+                }
             case _ where node.op.kind.isRecurrent:
                 (initializer, forgetBias) = Self.recurrentInitializer(layer.recurrent!, model, p.name)
             case "kernel", "depthwise_kernel", "pointwise_kernel", "embeddings":

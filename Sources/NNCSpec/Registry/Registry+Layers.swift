@@ -385,6 +385,31 @@ extension Registry {
                         "each query attends only to keys at its own position or before (decoders)"),
                 ] + weights()),
             ComponentKind(
+                "tree_lstm", aliases: ["treelstm"],
+                doc:
+                    "Tree-LSTM (Tai et al. 2015) over the trees of `format: trees` data, input [nodes, 1 + max children] (each row a token id and its children's slots): embeds each node's token, runs the cell from the leaves up (nodes of equal height across the batch at once) and outputs the root's state [units]",
+                short: ["units"],
+                [
+                    Attribute("units", .int(.atLeastOne), .required, "size of each node's hidden and memory state"),
+                    Attribute(
+                        "input_dim", .int(.atLeastOne), .required,
+                        "vocabulary size: token ids run from 0 to input_dim − 1"),
+                    Attribute(
+                        "embedding_dim", .int(.atLeastOne), .unset(note: "units"),
+                        "size of each token's embedding vector"),
+                    Attribute(
+                        "variant", .choice(["child_sum", "n_ary"]), .value("child_sum"),
+                        "child_sum: gates read the sum of the children's states, one forget gate per child (children unordered); n_ary: each child position has its own weights (ordered children, at most `max children` of them)"
+                    ),
+                    Attribute("unit_forget_bias", .bool, .value("true"), "initialize the forget-gate bias to 1"),
+                    Attribute(
+                        "embeddings_init", .component(initializers), .value("uniform"),
+                        "initializer of the token table (Keras's embedding: uniform(−0.05, 0.05))"),
+                    Attribute(
+                        "recurrent_init", .component(initializers), .unset(note: "the model's init.recurrent"),
+                        "initializer of the recurrent weights"),
+                ] + weights()),
+            ComponentKind(
                 "concat", aliases: ["concatenate"], doc: "joins inputs along an axis", short: ["axis"],
                 [
                     Attribute("axis", .int(.none), .value("-1"), "the axis to join along (per sample; -1 is the last)")
