@@ -339,6 +339,37 @@ import Testing
                     text: "query (32 + 1)·4·8 + key (32 + 1)·4·8 + value (32 + 1)·4·8 + output 4·8·32 + 32 = 4,224"))
     }
 
+    /// Tai et al.'s Tree-LSTM with a token table (models/verify/pytorch_tree_lstm.py builds
+    /// the same cells in PyTorch): Child-Sum V·E + 4·E·U + 4·U² + 4·U, N-ary
+    /// V·E + 4·E·U + K·(3 + K)·U² + 4·U; MACs per node slot, every edge's forget product for
+    /// Child-Sum.
+    @Test func treeLSTMCountsAndCosts() throws {
+        let (graph, diagnostics) = check(
+            """
+            input: [15, 3]
+            layers:
+              - tree_lstm: {units: 64, input_dim: 12, embedding_dim: 32, name: sum}
+              - tree_lstm: {units: 50, input_dim: 20, variant: n_ary, use_bias: false, inputs: [input], name: nary}
+              - concat: {inputs: [sum, nary]}
+            """)
+        #expect(diagnostics.allSatisfy { $0.severity == .warning }, "\(codes(diagnostics))")
+        let g = try #require(graph)
+        let sum = try #require(g.nodes.first { $0.name == "sum" })
+        #expect(sum.shape?.dims == [64])
+        #expect(sum.parameters.map(\.shape) == [[12, 32], [32, 256], [64, 256], [256]])
+        #expect(sum.paramCount == 12 * 32 + 4 * 32 * 64 + 4 * 64 * 64 + 4 * 64)
+        #expect(sum.macs == 15 * (32 * 256 + 64 * 256) + 14 * 64 * 64)
+        let nary = try #require(g.nodes.first { $0.name == "nary" })
+        #expect(nary.parameters.map(\.shape) == [[20, 50], [50, 200], [100, 250]])
+        #expect(nary.paramCount == 20 * 50 + 4 * 50 * 50 + 2 * 5 * 50 * 50)
+        #expect(nary.macs == 15 * (50 * 200 + 100 * 250))
+        #expect(
+            sum.explanations.first
+                == Explanation(
+                    topic: "params", text: "embeddings 12·32 + kernel 32·4·64 + recurrent 64·4·64 + bias 4·64 = 25,216")
+        )
+    }
+
     /// keras_hub's PositionEmbedding holds sequence_length × features (a table longer than the
     /// input is allowed); SinePositionEncoding none. Both add one vector per step.
     @Test func positionEmbeddingsCountAsKerasHub() throws {

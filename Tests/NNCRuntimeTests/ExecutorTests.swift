@@ -147,6 +147,12 @@ import Testing
         try expectNoAllocations(model) { try plan(model, $0) }
     }
 
+    /// A Tree-LSTM step (both variants, trees read and ordered by height each step) allocates nothing.
+    @Test(arguments: TreeLSTMTests.models)
+    func treeStepsAllocateNothing(yaml: String) throws {
+        try expectNoAllocations("tree_lstm") { try compile(yaml, $0) }
+    }
+
     /// Every regularization instruction and a learned swish β allocate nothing either.
     @Test func regularizedStepsAllocateNothing() throws {
         let yaml = """

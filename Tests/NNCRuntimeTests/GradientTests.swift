@@ -480,6 +480,26 @@ import Testing
             loss: mse
             """
         ),
+        (
+            "tree_lstm child-sum: through the tree recursion, random trees of 1 to 9 nodes",
+            """
+            input: [9, 4]
+            layers:
+              - tree_lstm: {units: 5, input_dim: 7, embedding_dim: 3}
+              - dense: {units: 3, activation: softmax}
+            loss: sparse_categorical_crossentropy
+            """
+        ),
+        (
+            "tree_lstm n-ary, three ordered children, no bias, forget bias 0",
+            """
+            input: [8, 4]
+            layers:
+              - tree_lstm: {units: 4, input_dim: 5, variant: n_ary, use_bias: false, unit_forget_bias: false}
+              - dense: 2
+            loss: mse
+            """
+        ),
     ]
 
     @Test(arguments: cases.map(\.name))
@@ -516,6 +536,16 @@ import Testing
         #expect(!report.allGradientsZero)
         #expect(report.worstRelativeError <= 1e-5, "\(model): \(report.worstRelativeError)")
         #expect(report.worstFloatError <= 1e-4, "\(model): float \(report.worstFloatError)")
+    }
+
+    /// Without the Tree-LSTM's backward instruction its parameters' gradients stay zero and
+    /// the check fails: the finite differences see the loss change through the recursion.
+    @Test func aMissingTreeGradientIsCaught() throws {
+        let yaml = Self.cases.first { $0.name.hasPrefix("tree_lstm child-sum") }!.yaml
+        var plan = try compile(yaml, LoweringOptions(mode: .training, batch: 3, updates: false))
+        plan.instructions.removeAll { if case .treeLSTMBackward = $0.kernel { true } else { false } }
+        let report = GradientCheck.run(plan, seed: 7, perTensor: 4)
+        #expect(report.entries.contains { $0.layer == "tree_lstm" && $0.worstRelativeError > 0.5 })
     }
 
     /// Without its penalty gradient the check fails: the penalty is in the checked loss.
