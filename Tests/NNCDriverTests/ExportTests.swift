@@ -297,6 +297,19 @@ import Testing
             """,
             "avgpool1d", "an average that counts padding (count_padding: true) and rounds up"
         ),
+        (
+            """
+            input: [12, 2]
+            layers:
+              - tree_lstm: {units: 3, input_dim: 4}
+              - dense: 1
+            loss: mse
+            train: {batch_size: 16}
+            data:
+              train: {generate: {adding: {length: 12, samples: 64}}}
+            """,
+            "tree_lstm", "a Tree-LSTM runs its cell once per node of each sample's own tree"
+        ),
     ]
 
     @Test(arguments: refusedOptions.indices)

@@ -274,6 +274,7 @@ import Testing
         ),
         ("  - lstm: {units: 3, activation: relu}", 4, "lstm", "its activations (relu, recurrent sigmoid) are not"),
         ("  - lstm: {units: 3, peephole: true}", 4, "lstm", "peephole: true has weights from the cell to the gates"),
+        ("  - tree_lstm: {units: 3, input_dim: 4}", 4, "tree_lstm", "tree_lstm is not exported to PyTorch"),
         (
             "  - simple_rnn: {units: 3, activation: selu}", 4, "simple_rnn",
             "its activation selu is not one nn.RNN offers"
