@@ -54,7 +54,9 @@ public struct TreeShape: Sendable, Equatable {
     public var structureOrder: Int { structureHeight + slots }
     public var structureLevels: Int { structureOrder + slots }
     /// Level h's nodes are order[levels[h] ..< levels[h + 1]]; a tree has at most `nodes` levels.
-    public var structureInts: Int { structureLevels + nodes + 1 }
+    /// Then, per row of the level being run, its first edge (Child-Sum's edge rows).
+    public var structureEdgeStart: Int { structureLevels + nodes + 1 }
+    public var structureInts: Int { structureEdgeStart + slots + 1 }
 
     // MARK: Matrix scratch (floats), each region `slots` rows wide enough for one level
 

@@ -47,6 +47,37 @@ import Testing
         }
     }
 
+    /// Levels wide enough to split their gate rows over the pool (64 trees, 64 units: a level
+    /// of ≥ 103 nodes passes the split's threshold) agree with the twin at 2 and 3 threads,
+    /// and a rerun at the same thread count is bit-identical.
+    @Test(arguments: ["child_sum", "n_ary"])
+    func splitLevelsMatchTheTwin(variant: String) throws {
+        let yaml = """
+            input: [11, 3]
+            layers:
+              - tree_lstm: {units: 64, input_dim: 12, embedding_dim: 16, variant: \(variant)}
+              - dense: 2
+            loss: mse
+            """
+        let plan = try compile(yaml, LoweringOptions(mode: .training, batch: 64, updates: false))
+        var rng = SplitMix64(seed: 21)
+        let parameters = plan.parameters.map { p in (0..<p.shape.reduce(1, *)).map { _ in rng.normal() * 0.2 } }
+        let data = GradientCheck.randomData(for: plan, seed: 22)
+        let gradients = plan.parameters.compactMap(\.gradient)
+        for threads in 2...3 {
+            let (fast, reference) = runBothExecutors(
+                plan, parameters: parameters, input: data.input, target: data.target, threads: threads)
+            expectClose(
+                fast.read(plan.output), reference.read(plan.output), relative: 1e-5, "output, \(threads) threads")
+            for g in gradients {
+                expectClose(fast.read(g), reference.read(g), relative: 1e-4, "\(plan[g].name), \(threads) threads")
+            }
+            let (again, _) = runBothExecutors(
+                plan, parameters: parameters, input: data.input, target: data.target, threads: threads)
+            #expect(gradients.allSatisfy { fast.read($0) == again.read($0) }, "\(threads) threads: a rerun differs")
+        }
+    }
+
     /// Rows no reader would produce make a forest, never an out-of-bounds read: a bad token
     /// drops its node, a child slot that is not after its parent, out of range, fractional or
     /// already claimed is ignored, and everything not reachable from the root is absent.
