@@ -157,7 +157,8 @@ extension TrainingChecker {
             "trees feed a model whose input is [nodes, 1 + max children], the second size at least 2; the input is \(TensorShape(input).perSample)",
             at: set.valueLocation("path") ?? set.location,
             labels: [DiagnosticLabel(spec.inputLocation, "input \(TensorShape(input).perSample)")],
-            help: "declare one row per node, each its token id and child rows, e.g. `input: [11, 3]` for binary trees of up to 11 nodes"
+            help:
+                "declare one row per node, each its token id and child rows, e.g. `input: [11, 3]` for binary trees of up to 11 nodes"
         )
     }
 
