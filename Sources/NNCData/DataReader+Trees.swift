@@ -17,10 +17,10 @@ extension DataReader {
         let text = TextFile(path: path, bytes: file.bytes)
         let scanner = TextScanner(text)
         let lines = try sequenceLines(scanner, mode: mode, kind: "tree", body: "tree", labels: "tree")
-        guard options.nodes > 0, options.nodes <= maxTokenID, options.maxChildren >= 0 else {
+        guard (1...maxTokenID).contains(options.nodes), (0..<maxTokenID).contains(options.maxChildren) else {
             throw DataError(
                 .dataSizeMismatch,
-                "trees are read into an input of [nodes, 1 + max children] with 1 to \(maxTokenID.grouped) nodes; got [\(options.nodes), \(options.maxChildren + 1)]",
+                "trees are read into an input of [nodes, 1 + max children] with 1 to \(maxTokenID.grouped) nodes and fewer children; got \(options.nodes) nodes of up to \(options.maxChildren) children",
                 file: path, help: "declare the input as `input: [nodes, 1 + max children]`")
         }
         let width = options.maxChildren + 1
