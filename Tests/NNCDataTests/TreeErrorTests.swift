@@ -157,6 +157,17 @@ import Testing
                 """)
     }
 
+    /// An input without a row, or with more child columns than a row index can name, reads nothing.
+    @Test func inputsThatHoldNoTree() {
+        #expect(
+            trees("1\t4\n", nodes: 0) == """
+                trees.txt: error: trees are read into an input of [nodes, 1 + max children] with 1 to 16,777,216 nodes and fewer children; got 0 nodes of up to 2 children [E0504]
+                help: declare the input as `input: [nodes, 1 + max children]`
+
+                """)
+        #expect(trees("1\t4\n", children: Int.max).contains("got 5 nodes of up to \(Int.max) children [E0504]"))
+    }
+
     /// A tree too large on an earlier line is reported before a malformed later one.
     @Test func theFirstProblemInTheFileIsReported() {
         #expect(
