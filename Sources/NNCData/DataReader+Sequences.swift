@@ -20,7 +20,10 @@ extension DataReader {
         let file = try DataFile.loadText(path)
         let text = TextFile(path: path, bytes: file.bytes)
         let scanner = TextScanner(text)
-        let lines = try sequenceLines(scanner, mode: mode, format: format)
+        let lines =
+            try format == .tokens
+            ? sequenceLines(scanner, mode: mode, kind: "token", body: "ids")
+            : sequenceLines(scanner, mode: mode, kind: "text", body: "text")
         let timesteps = options.timesteps
         let memory = Int(clamping: ProcessInfo.processInfo.physicalMemory)
         guard timesteps > 0, let total = NumericArray.product([lines.count, timesteps], 1),
@@ -78,42 +81,46 @@ extension DataReader {
             for t in 0..<timesteps { features[row + t] = Float(padding) }
             for (t, id) in kept.enumerated() { features[row + lead + t] = Float(id) }
         }
-        let targets: Targets =
-            switch mode {
-            case .classes: .classes(lines.map { Int32($0.label) }, perSample: 1)
-            case .values: .values(lines.map { Float($0.label) }, width: 1)
-            case .none: .none
-            }
         return RawDataset(
             name: path, sampleShape: [timesteps], features: features, inputKind: .tokens(vocabulary: size),
-            targets: targets, vocabulary: vocabulary,
+            targets: targets(of: lines, mode: mode), vocabulary: vocabulary,
             origin: DataOrigin(.text(text, labelOffsets: lines.map(\.labelOffset))), count: lines.count)
     }
 
-    private struct SequenceLine {
+    struct SequenceLine {
         var label: Double
         var labelOffset: Int
         var body: Range<Int>
     }
 
-    /// Splits every line at its first tab and reads the label.
-    private static func sequenceLines(_ scanner: TextScanner, mode: LabelMode, format: SequenceFormat) throws(DataError)
-        -> [SequenceLine]
-    {
+    /// One label per line, as `mode` asks.
+    static func targets(of lines: [SequenceLine], mode: LabelMode) -> Targets {
+        switch mode {
+        case .classes: .classes(lines.map { Int32($0.label) }, perSample: 1)
+        case .values: .values(lines.map { Float($0.label) }, width: 1)
+        case .none: .none
+        }
+    }
+
+    /// Splits every line of a `label<TAB>body` file (tokens, text, trees) at its first tab
+    /// and reads the label; `kind` and `body` name the lines and what follows the tab in
+    /// messages ("token" lines of "ids"), `labels` their labels.
+    static func sequenceLines(
+        _ scanner: TextScanner, mode: LabelMode, kind: String, body: String, labels: String = "sequence"
+    ) throws(DataError) -> [SequenceLine] {
         var scanner = scanner
         var lines: [SequenceLine] = []
-        let body = format == .tokens ? "ids" : "text"
         while let line = scanner.next() {
             guard let tab = line.first(where: { scanner.bytes[$0] == UInt8(ascii: "\t") }) else {
                 throw DataError(
                     .malformedRecord,
-                    "\(format == .tokens ? "token" : "text") lines are 'label<TAB>\(body)'; line \(scanner.line) has no tab",
+                    "\(kind) lines are 'label<TAB>\(body)'; line \(scanner.line) has no tab",
                     at: scanner.location(line.lowerBound),
                     label: scanner.text(line).isEmpty ? "blank line" : "no tab on this line",
                     help: "separate the label from the \(body) with one tab character")
             }
             let field = scanner.trimmed(line.lowerBound..<tab, keepTabs: true)
-            let label = mode == .none ? 0 : try scanner.label(field, mode: mode, what: "sequence")
+            let label = mode == .none ? 0 : try scanner.label(field, mode: mode, what: labels)
             lines.append(SequenceLine(label: label, labelOffset: field.lowerBound, body: (tab + 1)..<line.upperBound))
             guard lines.count < ArrayHeader.maxRecords else {
                 throw DataError(

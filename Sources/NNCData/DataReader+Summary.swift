@@ -1,7 +1,7 @@
 /// What a data source holds, learned as cheaply as possible for `nnc check`: the headers
 /// of IDX and NPY files (their declared sizes checked against the files), the first record
 /// of a large CSV file, and the whole of files small enough to read at once (label files,
-/// small CSV and sequence files), so their labels can be checked too.
+/// small CSV, sequence and tree files), so their labels can be checked too.
 extension DataReader {
     /// The summary of `source`, its labels read as `mode` asks. Files of at most `budget`
     /// bytes are read whole; larger ones only as far as their header or first record.
@@ -21,6 +21,12 @@ extension DataReader {
             return DataSummary(
                 inputFile: path, labelFile: path, sampleShape: [options.timesteps],
                 inputKind: .tokens(vocabulary: options.vocabularySize), labelShape: mode == .none ? nil : [])
+        case .trees(let path, let options):
+            let head = try DataFile.prefix(path, count: budget + 1)
+            if !head.isCut { return try read(source, labels: mode).summary }
+            return DataSummary(
+                inputFile: path, labelFile: path, sampleShape: [options.nodes, options.maxChildren + 1],
+                labelShape: mode == .none ? nil : [])
         case .text(let path, var options):
             // A text file's ids come from the training file's characters, which a check of
             // another split does not know: its labels are read, its vocabulary left to training.

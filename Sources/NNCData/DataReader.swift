@@ -11,6 +11,7 @@ public enum DataReader {
         case .npy(let images, let labelPath): try readNPY(images: images, labels: labelPath, mode: labels)
         case .tokens(let path, let options): try readSequences(path: path, options, format: .tokens, mode: labels)
         case .text(let path, let options): try readSequences(path: path, options, format: .text, mode: labels)
+        case .trees(let path, let options): try readTrees(path: path, options, mode: labels)
         case .generated(let task): try task.generate(mode: labels)
         case .imageFolder(let options): try readImageFolder(options, mode: labels)
         case .cifar(let options): try readCIFAR(options, mode: labels)

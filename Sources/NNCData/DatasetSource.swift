@@ -12,6 +12,8 @@ public enum DatasetSource: Sendable, Equatable {
     case tokens(path: String, SequenceOptions)
     /// One text per line: `label<TAB>text`, read character by character (see `CharacterVocabulary`).
     case text(path: String, SequenceOptions)
+    /// One tree per line: `label<TAB>(id child …)` (see `TreeOptions`, `DataReader+Trees.swift`).
+    case trees(path: String, TreeOptions)
     /// A synthetic sequence task, generated from its seed.
     case generated(SequenceTask)
     /// A folder of class subfolders of PNG images (`DataReader+ImageFolder.swift`).
@@ -24,7 +26,7 @@ public enum DatasetSource: Sendable, Equatable {
         switch self {
         case .idx(_, let labels), .npy(_, let labels): labels
         case .csv(let options): options.path
-        case .tokens(let path, _), .text(let path, _): path
+        case .tokens(let path, _), .text(let path, _), .trees(let path, _): path
         case .generated(let task): "\(task.kind.rawValue) task"
         case .imageFolder(let options): options.path
         case .cifar(let options): options.path
@@ -87,6 +89,23 @@ public struct SequenceOptions: Sendable, Equatable {
         self.padding = padding
         self.truncating = truncating
         self.vocabulary = vocabulary
+    }
+}
+
+/// How trees become samples of `nodes` rows of 1 + `maxChildren` values each (a
+/// tree_lstm's input [N, 1 + K]): per node its token id, then its children's rows.
+public struct TreeOptions: Sendable, Equatable {
+    /// Node slots per sample (N): a larger tree is refused, a smaller one padded with −1 rows.
+    public var nodes: Int
+    /// Children a node may have (K); missing ones are −1.
+    public var maxChildren: Int
+    /// Every token id must be below this (the tree_lstm's `input_dim`).
+    public var vocabularySize: Int
+
+    public init(nodes: Int, maxChildren: Int, vocabularySize: Int = Int(Int32.max)) {
+        self.nodes = nodes
+        self.maxChildren = maxChildren
+        self.vocabularySize = vocabularySize
     }
 }
 

@@ -311,21 +311,21 @@ extension DiagnosticCode {
         case .malformedRecord:
             return Documentation(
                 explanation:
-                    "A record of a text data file does not have the expected form: a CSV line with more or fewer values than the others, a value that is not a finite number, a class label that is not a whole number, or a token or text line without the tab between label and sequence. nnc never skips a bad row; the message points at the line and column. A blank line in the middle of a file is a record too.",
+                    "A record of a text data file does not have the expected form: a CSV line with more or fewer values than the others, a value that is not a finite number, a class label that is not a whole number, a token, text or tree line without the tab between label and body, or a tree that is not `ID` or `(ID tree …)` (unbalanced parentheses, a `(` without its id, text after the tree). nnc never skips a bad row; the message points at the line and column. A blank line in the middle of a file is a record too.",
                 badExample: "0,5.1,3.5,1.4,0.2\n1,7.0,3.2,4.7\n2,6.3,3.3,6.0,2.5\n",
                 fixedExample: "0,5.1,3.5,1.4,0.2\n1,7.0,3.2,4.7,1.4\n2,6.3,3.3,6.0,2.5\n",
                 exampleKind: "csv")
         case .labelOutOfRange:
             return Documentation(
                 explanation:
-                    "A class label lies outside 0..<classes (the model's output units, or `preprocess.classes`), a label is negative or beyond 32 bits, a binary cross-entropy target lies outside [0, 1] (class numbers 0…9 need a softmax of 10 units and a sparse loss), or a token id is not below the vocabulary size (the embedding's `input_dim`). Labels count from 0: three classes are 0, 1 and 2. Data labelled from 1 needs relabelling, or one more class. `nnc check` reads small label files whole and reports these before training.",
+                    "A class label lies outside 0..<classes (the model's output units, or `preprocess.classes`), a label is negative or beyond 32 bits, a binary cross-entropy target lies outside [0, 1] (class numbers 0…9 need a softmax of 10 units and a sparse loss), or a token id is not below the vocabulary size (the embedding's or tree_lstm's `input_dim`). Labels count from 0: three classes are 0, 1 and 2. Data labelled from 1 needs relabelling, or one more class. `nnc check` reads small label files whole and reports these before training.",
                 badExample: "1,5.1,3.5,1.4,0.2\n2,7.0,3.2,4.7,1.4\n3,6.3,3.3,6.0,2.5\n",
                 fixedExample: "0,5.1,3.5,1.4,0.2\n1,7.0,3.2,4.7,1.4\n2,6.3,3.3,6.0,2.5\n",
                 exampleKind: "csv")
         case .dataSizeMismatch:
             return Documentation(
                 explanation:
-                    "The data's sizes do not fit: a sample holds a different number of values than the model's input shape (a reshape keeps the number of elements; the message names the file the inputs come from), token ids meet a model without an embedding or one-hot input, an images file and its labels file hold different numbers of samples, a split leaves no training samples, a file holds no records or more than 2³¹ − 1, the data would not fit in memory as 32-bit floats, or augmentation is asked of samples that are not images ([H, W] or [H, W, C]). `nnc check` compares the files' headers with the model; training compares what it read.",
+                    "The data's sizes do not fit: a sample holds a different number of values than the model's input shape (a reshape keeps the number of elements; the message names the file the inputs come from), token ids meet a model without an embedding or one-hot input, an images file and its labels file hold different numbers of samples, a split leaves no training samples, a file holds no records or more than 2³¹ − 1, the data would not fit in memory as 32-bit floats, augmentation is asked of samples that are not images ([H, W] or [H, W, C]), or a tree has more nodes than the input [N, 1 + K] has rows (N) or a node more children than K. `nnc check` compares the files' headers with the model; training compares what it read.",
                 badExample: "0,5.1,3.5,1.4,0.2,1.0\n1,7.0,3.2,4.7,1.4,1.0\n2,6.3,3.3,6.0,2.5,1.0\n",
                 fixedExample: "0,5.1,3.5,1.4,0.2\n1,7.0,3.2,4.7,1.4\n2,6.3,3.3,6.0,2.5\n",
                 exampleKind: "csv")

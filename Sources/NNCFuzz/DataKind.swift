@@ -62,7 +62,25 @@ struct DataKind {
                 name: "text", fuzzed: "text.txt", companions: [:],
                 spec: sequenceModel(format: "text", vocabulary: 64),
                 seed: Array("1\tgood film\n0\tbad\n1\tfine, fine\n0\tno\n1\tyes!\n0\tmeh\n".utf8)),
-        ] + imageKinds
+        ] + imageKinds + [trees]
+
+    /// Trees of up to 5 nodes and 2 children a node, read into input [5, 3].
+    static let trees = DataKind(
+        name: "trees", fuzzed: "trees.txt", companions: [:],
+        spec: """
+            model: fuzz_trees
+            input: [5, 3]
+            layers:
+              - flatten
+              - dense: {units: 2, activation: softmax}
+            loss: sparse_categorical_crossentropy
+            train: {epochs: 1, batch_size: 2, seed: 1}
+            data:
+              train: {format: trees, path: trees.txt}
+              test_split: 0.34
+
+            """,
+        seed: Array("1\t(10 (11 3 4) 7)\n0\t7\n1\t(11 (10 1 2) 3)\n0\t(2)\n1\t( 10  4 5 )\n0\t(11 1 (10 2 3))\n".utf8))
 
     static func imageModel(loss: String, preprocess: String) -> String {
         """

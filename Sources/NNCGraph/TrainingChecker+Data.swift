@@ -40,26 +40,28 @@ extension TrainingChecker {
             help: "reshape to a shape of \(want.map { $0.grouped } ?? "the input's") values, or remove reshape")
     }
 
-    /// Token ids (token and text files, the copy task) are not scaled, standardized or
-    /// shifted: those act on real values and images.
+    /// Token ids (token and text files, the copy task) and tree rows (ids and child rows)
+    /// are not scaled, standardized or shifted: those act on real values and images.
     private mutating func checkTokenPreprocessing(_ data: RecordValue) {
         guard let train = data.record("train"), let format = DataConfiguration.Format(of: train) else { return }
-        let tokenIDs =
+        let tokenIDs = graph.training.data.train?.source.isTokenIDs == true
+        let what: String? =
             switch format {
-            case .tokens, .text: true
-            case .generate: graph.training.data.train?.source.isTokenIDs == true
-            case .idx, .csv, .npy, .imageFolder, .cifar10, .cifar100: false
+            case .tokens, .text: "token ids"
+            case .trees: "tree rows"
+            case .generate: tokenIDs ? "token ids" : nil
+            case .idx, .csv, .npy, .imageFolder, .cifar10, .cifar100: nil
             }
-        guard tokenIDs else { return }
+        guard let what else { return }
         let given = [("preprocess", ["scale", "standardize"]), ("augment", ["shift", "flip"])].flatMap {
             section, keys in
             keys.compactMap { key in data.record(section).flatMap { $0.isExplicit(key) ? ($0, key) : nil } }
         }
         for (section, key) in given {
             diagnostics.error(
-                .conflictingKeys, "'\(key)' applies to real-valued inputs and images, not to token ids",
+                .conflictingKeys, "'\(key)' applies to real-valued inputs and images, not to \(what)",
                 at: section.valueLocation(key) ?? section.location,
-                labels: [DiagnosticLabel(train.location, "the training data are token ids")], help: "remove '\(key)'")
+                labels: [DiagnosticLabel(train.location, "the training data are \(what)")], help: "remove '\(key)'")
         }
     }
 
@@ -90,7 +92,7 @@ extension TrainingChecker {
             guard set.rejected.isDisjoint(with: ["format", "images", "labels", "path", "generate"]) else { return }
             diagnostics.error(
                 .missingKey,
-                "data.\(split) needs its files: 'images' and 'labels' (IDX or NPY), 'path' (CSV, tokens, text), or 'generate'",
+                "data.\(split) needs its files: 'images' and 'labels' (IDX or NPY), 'path' (CSV, tokens, text, trees), or 'generate'",
                 at: set.location, help: "e.g. `\(split): {path: data/iris.csv}`")
             return
         }
@@ -109,6 +111,7 @@ extension TrainingChecker {
                 case .generate: "generated data reads no file: remove '\(key)'"
                 case .idx, .npy: "set `format: csv` for a CSV file, or `format: tokens` or `text` for sequences"
                 case .tokens, .text: "sequence files are `label<TAB>sequence` lines: remove '\(key)'"
+                case .trees: "tree files are `label<TAB>tree` lines: remove '\(key)'"
                 case .imageFolder: "an image folder's labels are its subfolders: remove '\(key)'"
                 case .cifar10, .cifar100: "a CIFAR file holds images and labels: give it as 'path'"
                 }
@@ -129,6 +132,7 @@ extension TrainingChecker {
                 help: "for tab-separated values write `delimiter: \"\\t\"`")
         }
         if format == .imageFolder { checkImageInput(set) }
+        if format == .trees { checkTreeInput(set) }
         checkFilesExist(set, keys: needed)
     }
 
@@ -142,6 +146,20 @@ extension TrainingChecker {
             at: set.valueLocation("images") ?? set.location,
             labels: [DiagnosticLabel(spec.inputLocation, "input \(TensorShape(input).perSample)")],
             help: "declare the input as the images are, e.g. `input: [28, 28, 1]`, and flatten inside the model")
+    }
+
+    /// Trees are read one node per row of [token id, child row …], so the input must be
+    /// [nodes, 1 + max children] with room for at least one child.
+    private mutating func checkTreeInput(_ set: RecordValue) {
+        guard let input = spec.input, input.count != 2 || input[1] < 2 else { return }
+        diagnostics.error(
+            .inputRank,
+            "trees feed a model whose input is [nodes, 1 + max children], the second size at least 2; the input is \(TensorShape(input).perSample)",
+            at: set.valueLocation("path") ?? set.location,
+            labels: [DiagnosticLabel(spec.inputLocation, "input \(TensorShape(input).perSample)")],
+            help:
+                "declare one row per node, each its token id and child rows, e.g. `input: [11, 3]` for binary trees of up to 11 nodes"
+        )
     }
 
     /// Categorical cross-entropy compares with one-hot vectors; the sparse loss with integer
@@ -212,7 +230,7 @@ extension DataConfiguration.Source {
             case .adding: false
             case .copy, .reverse: true
             }
-        case .idx, .npy, .csv, .imageFolder, .cifar: false
+        case .idx, .npy, .csv, .trees, .imageFolder, .cifar: false
         }
     }
 }

@@ -284,4 +284,25 @@ import Testing
             """)
         #expect(codes(sparse).filter { $0.hasPrefix("E") } == ["E0310@4:55"])
     }
+
+    /// Trees fill rows of [token id, child rows …]: the input must be [nodes, 1 + max children],
+    /// and the rows are not scaled.
+    @Test func treesNeedARowPerNode() throws {
+        func errors(_ input: String, _ data: String = "") -> [Diagnostic] {
+            check(
+                "input: \(input)\nlayers: [flatten, {dense: 2}]\ndata:\n  train: {format: trees, path: t.txt}\n\(data)"
+            ).1.filter { $0.severity == .error }
+        }
+        let rank1 = errors("[11]")
+        #expect(codes(rank1) == ["E0306@4:32"])
+        #expect(
+            rank1.first?.message
+                == "trees feed a model whose input is [nodes, 1 + max children], the second size at least 2; the input is [11]"
+        )
+        #expect(codes(errors("[11, 1]")) == ["E0306@4:32"] && codes(errors("[11, 3, 1]")) == ["E0306@4:32"])
+        #expect(errors("[11, 3]").isEmpty && errors("[1, 2]").isEmpty)
+        let scaled = errors("[11, 3]", "  preprocess: {scale: 0.5}\n")
+        #expect(codes(scaled) == ["E0206@5:23"])
+        #expect(scaled.first?.message == "'scale' applies to real-valued inputs and images, not to tree rows")
+    }
 }

@@ -72,6 +72,16 @@ import Testing
                 == .generated(DataConfiguration.GeneratedTask(kind: .adding, length: 20, samples: 10_000, seed: 5)))
     }
 
+    @Test func treesTakeAPathAndRefuseTheSequenceKeys() throws {
+        let data = try data("  train: {format: trees, path: t.txt}\n  test: {format: trees}\n", input: "[11, 3]")
+        #expect(data.train?.source == .trees(path: "t.txt") && data.test == nil)
+        #expect(data.train?.inputsLocation.column == 32)
+        let (_, diagnostics) = check(
+            "input: [11, 3]\nlayers: [flatten, {dense: 2}]\ndata:\n  train: {format: trees, path: t.txt, padding: post}\n"
+        )
+        #expect(codes(diagnostics.filter { $0.severity == .error }) == ["E0206@4:48"])
+    }
+
     /// A split that names no files, or lacks one its format needs, has no typed value (the
     /// checker reports it); so does a value that failed to decode, without trapping.
     @Test func incompleteSplitsHaveNoSource() throws {

@@ -56,13 +56,13 @@ public enum SymbolBinding {
         }
         switch split.source {
         case .idx, .npy, .csv, .cifar, .generated: break
-        case .tokens, .text, .imageFolder:
+        case .tokens, .text, .trees, .imageFolder:
             diagnostics.error(
                 .unboundSymbol,
-                "the symbolic size\(spec.symbolNames.count == 1 ? "" : "s") \(names) must be bound from the data's sample shape, but token, text and image-folder data take their sizes from `input:`",
+                "the symbolic size\(spec.symbolNames.count == 1 ? "" : "s") \(names) must be bound from the data's sample shape, but token, text, tree and image-folder data take their sizes from `input:`",
                 at: spec.symbols[0].location, labels: [DiagnosticLabel(split.inputsLocation, "this data")],
                 help:
-                    "write the numbers in `input:` (the length sequences are cut or padded to, the size images are resized to)"
+                    "write the numbers in `input:` (the length sequences are cut or padded to, the rows trees fill, the size images are resized to)"
             )
             return nil
         }

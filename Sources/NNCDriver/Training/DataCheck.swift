@@ -38,7 +38,7 @@ public enum DataCheck {
         switch source {
         case .idx(let images, let labels), .npy(let images, let labels): [images, labels]
         case .csv(let options): [options.path]
-        case .tokens(let path, _), .text(let path, _): [path]
+        case .tokens(let path, _), .text(let path, _), .trees(let path, _): [path]
         case .generated: []
         case .imageFolder(let options): [options.path]
         case .cifar(let options): [options.path]

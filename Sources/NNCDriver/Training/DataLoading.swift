@@ -151,6 +151,11 @@ public enum DataLoading {
         return embedding.inputDim
     }
 
+    /// The input_dim of the tree_lstm reading the input.
+    static func treeVocabulary(_ graph: Graph) -> Int? {
+        nil
+    }
+
     /// How targets are written for the loss, and the preprocessing the spec declares.
     static func preprocessingSpec(_ spec: ModelSpec, graph: Graph) -> Preprocessing {
         let pre = graph.training.data.preprocess
@@ -183,8 +188,9 @@ public enum DataLoading {
 
     /// A split's source, with paths resolved against the model file's folder. Sequence
     /// files take their length from the model's input and their id range from the embedding
-    /// reading the input (every embedding does; or, for one-hot input [T, V], from V); a
-    /// generated task's seed is its own or the run's, mixed with the split. Image folders are
+    /// reading the input (every embedding does; or, for one-hot input [T, V], from V); tree
+    /// files their rows and children from the input [N, 1 + K] and their id range from the
+    /// tree_lstm reading it; a generated task's seed is its own or the run's, mixed with the split. Image folders are
     /// read at the model's input [height, width, channels], numbered by `classNames` when given
     /// (the training folder's).
     static func source(
@@ -229,6 +235,14 @@ public enum DataLoading {
             return .tokens(path: resolved(path), sequences(layout))
         case .text(let path, let layout):
             return .text(path: resolved(path), sequences(layout))
+        case .trees(let path):
+            // The checker requires an input of [nodes, 1 + max children] for trees.
+            let input = spec.input ?? []
+            return .trees(
+                path: resolved(path),
+                TreeOptions(
+                    nodes: input.first ?? 1, maxChildren: (input.count == 2 ? input[1] : 1) - 1,
+                    vocabularySize: treeVocabulary(graph) ?? Int(Int32.max)))
         case .idx(let images, let labels):
             return .idx(images: resolved(images), labels: resolved(labels))
         case .imageFolder(let path, let resize):

@@ -15,7 +15,7 @@ extension DataConfiguration {
     /// The format of a split as written: stated, inferred from its file names (`.csv`,
     /// `.npy`, else IDX), or `generate`; nil when the split names no files.
     enum Format: String {
-        case idx, csv, npy, tokens, text, generate
+        case idx, csv, npy, tokens, text, trees, generate
         case imageFolder = "image_folder"
         case cifar10, cifar100
 
@@ -58,6 +58,7 @@ extension DataConfiguration {
             case .csv: (["path"], ["images", "labels"] + sequences + images)
             case .tokens: (["path"], ["images", "labels"] + csv + images)
             case .text: (["path"], ["images", "labels", "pad_id"] + csv + images)
+            case .trees: (["path"], ["images", "labels"] + csv + sequences + images)
             case .generate: ([], ["format", "images", "labels", "path"] + csv + sequences + images)
             case .idx, .npy: (["images", "labels"], ["path"] + csv + sequences + images)
             case .imageFolder: (["images"], ["labels", "path", "label_mode"] + csv + sequences)
@@ -103,6 +104,9 @@ extension DataConfiguration.Source {
                 padding: set.choice("padding"), truncating: set.choice("truncating"),
                 paddingID: set.integer("pad_id"))
             self = format == .tokens ? .tokens(path: path, layout) : .text(path: path, layout)
+        case .trees:
+            guard let path = set.string("path") else { return nil }
+            self = .trees(path: path)
         case .generate:
             guard let task = set.component("generate") else { return nil }
             self = .generated(DataConfiguration.GeneratedTask(decoding: task))

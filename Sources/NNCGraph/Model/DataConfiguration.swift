@@ -28,6 +28,8 @@ public struct DataConfiguration: Sendable, Equatable {
         case csv(path: String, CSVLayout)
         case tokens(path: String, SequenceLayout)
         case text(path: String, SequenceLayout)
+        /// One tree per line, read into the model's input [nodes, 1 + max children].
+        case trees(path: String)
         case generated(GeneratedTask)
         /// A folder of class subfolders of images, resized to the model's input as `resize` says.
         case imageFolder(path: String, resize: ImageResize)

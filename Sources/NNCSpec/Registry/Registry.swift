@@ -125,13 +125,14 @@ extension Registry {
     public static let datasetSection = RecordSchema(
         name: "dataset",
         doc:
-            "one data split: IDX images and labels, a CSV file, NPY arrays, a token or text file, an image folder, a CIFAR file, or a generated task",
+            "one data split: IDX images and labels, a CSV file, NPY arrays, a token, text or tree file, an image folder, a CIFAR file, or a generated task",
         attributes: [
             Attribute(
-                "format", .choice(["idx", "csv", "npy", "tokens", "text", "image_folder", "cifar10", "cifar100"]),
+                "format",
+                .choice(["idx", "csv", "npy", "tokens", "text", "trees", "image_folder", "cifar10", "cifar100"]),
                 .unset(
                     note:
-                        "inferred from the file names (.csv, .npy, `images` without `labels`: image_folder, else idx); tokens, text and cifar are always stated"
+                        "inferred from the file names (.csv, .npy, `images` without `labels`: image_folder, else idx); tokens, text, trees and cifar are always stated"
                 ),
                 "file format"),
             Attribute(
@@ -141,7 +142,7 @@ extension Registry {
             Attribute("labels", .path, .unset(note: "none"), "IDX or NPY file of labels"),
             Attribute(
                 "path", .path, .unset(note: "none"),
-                "CSV file holding features and the label; tokens and text: one `label<TAB>sequence` per line; cifar10 and cifar100: a binary batch file"
+                "CSV file holding features and the label; tokens and text: one `label<TAB>sequence` per line; trees: one `label<TAB>tree` per line, a tree `ID` or `(ID tree tree …)`, read into input [nodes, 1 + max children]; cifar10 and cifar100: a binary batch file"
             ),
             Attribute(
                 "resize", .choice(["bilinear", "nearest", "none"]), .value("bilinear"),
