@@ -51,13 +51,18 @@ import Testing
         Case(model: "wine_mlp.yaml", range: 0...15),
     ]
 
-    /// Every bundled model with a data section is in `cases`, so a new one is exported too.
+    /// Bundled models with data that ONNX cannot express: tree_lstm runs once per node of
+    /// each sample's tree (refused with E0600, `refusesOptionsONNXCannotExpress`).
+    static let notExportable = ["tree_arith.yaml"]
+
+    /// Every bundled model with a data section is in `cases` or `notExportable`, so a new one
+    /// is exported too.
     @Test func everyBundledModelWithDataIsCovered() throws {
         let withData = try Repo.modelFiles.filter { name in
             let text = try String(contentsOf: Repo.models.appendingPathComponent(name), encoding: .utf8)
             return text.contains("\ndata:") || text.contains("\ndata ")
         }
-        #expect(withData == Self.cases.map(\.model))
+        #expect(withData == (Self.cases.map(\.model) + Self.notExportable).sorted())
     }
 
     @Test(arguments: cases)

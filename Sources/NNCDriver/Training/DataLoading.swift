@@ -151,9 +151,12 @@ public enum DataLoading {
         return embedding.inputDim
     }
 
-    /// The input_dim of the tree_lstm reading the input.
+    /// The input_dim of the tree_lstm reading the input (the smallest, when several do).
     static func treeVocabulary(_ graph: Graph) -> Int? {
-        nil
+        graph.nodes.compactMap { node -> Int? in
+            guard case .treeLSTM(let t) = node.op, node.inputs.contains(graph.nodes[0].id) else { return nil }
+            return t.inputDim
+        }.min()
     }
 
     /// How targets are written for the loss, and the preprocessing the spec declares.
