@@ -64,14 +64,15 @@ struct DataKind {
                 seed: Array("1\tgood film\n0\tbad\n1\tfine, fine\n0\tno\n1\tyes!\n0\tmeh\n".utf8)),
         ] + imageKinds + [trees]
 
-    /// Trees of up to 5 nodes and 2 children a node, read into input [5, 3].
+    /// Trees of up to 5 nodes and 2 children a node, read into input [5, 3] and run through a
+    /// Tree-LSTM (its kernels read each tree's rows).
     static let trees = DataKind(
         name: "trees", fuzzed: "trees.txt", companions: [:],
         spec: """
             model: fuzz_trees
             input: [5, 3]
             layers:
-              - flatten
+              - tree_lstm: {units: 3, input_dim: 12, embedding_dim: 2}
               - dense: {units: 2, activation: softmax}
             loss: sparse_categorical_crossentropy
             train: {epochs: 1, batch_size: 2, seed: 1}

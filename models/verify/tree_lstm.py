@@ -32,25 +32,11 @@ failing above T (default 1e-5). Needs numpy only (the safetensors file is read b
 """
 import argparse
 import json
-import struct
 import sys
 
 import numpy as np
 
-
-def read_safetensors(path):
-    with open(path, "rb") as f:
-        size = struct.unpack("<Q", f.read(8))[0]
-        header = json.loads(f.read(size))
-        data = f.read()
-    tensors = {}
-    for name, entry in header.items():
-        if name == "__metadata__":
-            continue
-        assert entry["dtype"] == "F32", f"{name}: {entry['dtype']}"
-        start, end = entry["data_offsets"]
-        tensors[name] = np.frombuffer(data[start:end], dtype="<f4").astype(np.float64).reshape(entry["shape"])
-    return tensors
+from safetensors_numpy import read_safetensors
 
 
 def sigmoid(x):
