@@ -1,3 +1,4 @@
+import CNNCKernels
 import Foundation
 import NNCKernels
 import NNCPlan
@@ -62,10 +63,9 @@ extension Executor {
         let heights = treeStructure(s, input, ints)
         let tokens = ints + s.structureTokens
         var level = TreeLevel(s, ints: ints, tape: tape, scratch: scratch)
-        tape.update(repeating: 0, count: s.tapeFloats)
-        for slot in 0..<s.slots where tokens[slot] >= 0 {
-            (level.x + slot * e).update(from: table + Int(tokens[slot]) * e, count: e)
-        }
+        // Absent slots (token −1) embed as zeros and keep zero states.
+        (tape + s.tapeGates).update(repeating: 0, count: s.tapeFloats - s.tapeGates)
+        nnc_embedding_forward(level.x, tokens, table, Int32(s.slots), Int32(e), -1)
         GEMM.multiply(
             c: level.zx, ldc: s.inputGates, a: level.x, lda: e, b: w, ldb: s.inputGates, m: s.slots,
             n: s.inputGates, k: e, epilogue: bias.map { GEMM.Epilogue(bias: $0) }, pool: pool, workspace: workspace)
@@ -132,21 +132,13 @@ extension Executor {
         GEMM.multiply(
             c: dW, ldc: 4 * u, a: level.x, lda: e, transposeA: true, b: dzx, ldb: 4 * u, m: e, n: 4 * u, k: s.slots,
             pool: pool, workspace: workspace)
-        if let dBias {
-            dBias.update(repeating: 0, count: 4 * u)
-            for slot in 0..<s.slots where tokens[slot] >= 0 {
-                for j in 0..<(4 * u) { dBias[j] += dzx[slot * 4 * u + j] }
-            }
-        }
+        // Absent slots' rows of dzx are zero.
+        if let dBias { nnc_column_sums(dBias, dzx, Int32(s.slots), Int32(4 * u)) }
         let dx = scratch + s.scratchDX
         GEMM.multiply(
             c: dx, ldc: e, a: dzx, lda: 4 * u, b: w, ldb: 4 * u, transposeB: true, m: s.slots, n: e, k: 4 * u,
             pool: pool, workspace: workspace)
-        dTable.update(repeating: 0, count: s.vocabulary * e)
-        for slot in 0..<s.slots where tokens[slot] >= 0 {
-            let row = dTable + Int(tokens[slot]) * e
-            for j in 0..<e { row[j] += dx[slot * e + j] }
-        }
+        nnc_embedding_backward(dTable, tokens, dx, Int32(s.slots), Int32(s.vocabulary), Int32(e), -1)
     }
 
     /// Runs `body` on the level's rows, split over the pool when the level is large enough to

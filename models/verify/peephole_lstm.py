@@ -27,12 +27,11 @@ the dense layer on the last hₜ and nnc's outputs, failing above T (default 1e-
 Needs numpy only (the safetensors file is read by hand).
 """
 import argparse
-import json
 import sys
 
 import numpy as np
 
-from safetensors_numpy import read_safetensors
+from verify_common import compare_with_predictions, read_safetensors
 
 
 def sigmoid(x):
@@ -77,13 +76,7 @@ def main():
     x = np.load(args.inputs).astype(np.float64)
     h = peephole_lstm(x, kernel, recurrent_kernel, bias, peepholes[0], peepholes[1], peepholes[2])
     y = h @ w["dense.kernel"] + w["dense.bias"]
-    with open(args.predictions) as f:
-        expected = np.array([p["output"] for p in json.load(f)], dtype=np.float64)
-    assert y.shape == expected.shape, f"numpy gives {y.shape}, nnc {expected.shape}"
-    worst = float(np.max(np.abs(y - expected)))
-    print(f"max abs difference {worst:.3g} over {expected.size} outputs")
-    if not worst <= args.tolerance:
-        sys.exit(f"numpy and nnc differ by {worst:.3g} > {args.tolerance}")
+    compare_with_predictions(y, args.predictions, args.tolerance)
 
 
 if __name__ == "__main__":

@@ -31,12 +31,11 @@ layer, then the largest difference between the dense layer on the root's h and n
 failing above T (default 1e-5). Needs numpy only (the safetensors file is read by hand).
 """
 import argparse
-import json
 import sys
 
 import numpy as np
 
-from safetensors_numpy import read_safetensors
+from verify_common import compare_with_predictions, read_safetensors
 
 
 def sigmoid(x):
@@ -89,13 +88,7 @@ def main():
         sys.exit("parameter counts differ")
     h = np.stack([node_state(sample, 0, w, child_sum)[1] for sample in x])
     y = h @ w["dense.kernel"] + w["dense.bias"]
-    with open(args.predictions) as f:
-        expected = np.array([p["output"] for p in json.load(f)], dtype=np.float64)
-    assert y.shape == expected.shape, f"numpy gives {y.shape}, nnc {expected.shape}"
-    worst = float(np.max(np.abs(y - expected)))
-    print(f"max abs difference {worst:.3g} over {expected.size} outputs")
-    if not worst <= args.tolerance:
-        sys.exit(f"numpy and nnc differ by {worst:.3g} > {args.tolerance}")
+    compare_with_predictions(y, args.predictions, args.tolerance)
 
 
 if __name__ == "__main__":
