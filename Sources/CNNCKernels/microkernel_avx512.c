@@ -67,6 +67,59 @@ AVX512 void nnc_microkernel_avx512(int kc, const float *ap, const float *bp, flo
     store_row(c + 11 * (size_t)ldc, e50, e51, accumulate);
 }
 
+// The tiles at the edges of a block, which the 12×32 kernel does not fill: R ≤ 12 rows (of one
+// or two 6-row A panels, rows past R unread) by V = 1 or 2 vectors of columns, of which the
+// masks keep the valid ones on load and store (C past the tile is never touched). Each element
+// is summed as in the full kernels, so edge and interior give the same bits as the 6×16 AVX2
+// tiles did. Inlined with constant R and V, the accumulators stay in registers (at most 22).
+AVX512 static inline __attribute__((always_inline)) void edge_tile(const int R, const int V, int kc, const float *ap,
+                                                                   const float *bp, float *c, int ldc, int accumulate,
+                                                                   __mmask16 m0, __mmask16 m1) {
+    __m512 lo[12], hi[12];
+    for (int r = 0; r < R; r++) lo[r] = hi[r] = _mm512_setzero_ps();
+    const float *a0 = ap, *a1 = ap + 6 * (size_t)kc, *b0p = bp, *b1p = bp + 16 * (size_t)kc;
+    for (int q = 0; q < kc; q++, a0 += 6, a1 += 6, b0p += 16, b1p += 16) {
+        __m512 b0 = _mm512_loadu_ps(b0p), b1 = V > 1 ? _mm512_loadu_ps(b1p) : b0;
+        for (int r = 0; r < R; r++) {
+            __m512 x = _mm512_set1_ps(r < 6 ? a0[r] : a1[r - 6]);
+            lo[r] = _mm512_fmadd_ps(x, b0, lo[r]);
+            if (V > 1) hi[r] = _mm512_fmadd_ps(x, b1, hi[r]);
+        }
+    }
+    for (int r = 0; r < R; r++) {
+        float *row = c + (size_t)r * ldc;
+        __m512 x = lo[r];
+        if (accumulate) x = _mm512_add_ps(x, _mm512_maskz_loadu_ps(m0, row));
+        _mm512_mask_storeu_ps(row, m0, x);
+        if (V > 1) {
+            __m512 y = hi[r];
+            if (accumulate) y = _mm512_add_ps(y, _mm512_maskz_loadu_ps(m1, row + 16));
+            _mm512_mask_storeu_ps(row + 16, m1, y);
+        }
+    }
+}
+
+#define EDGE_ROWS(R)                                                                                              \
+    case R:                                                                                                       \
+        if (two) edge_tile(R, 2, kc, ap, bp, c, ldc, accumulate, m0, m1);                                         \
+        else edge_tile(R, 1, kc, ap, bp, c, ldc, accumulate, m0, m1);                                             \
+        break;
+
+/// C[rows×cols] (+)= A·B for 1 ≤ rows ≤ 12, 1 ≤ cols ≤ 32: an edge tile of the 12×32 kernel's
+/// layout (`ap` the first of up to two 6-row A panels, `bp` the first of up to two 16-column
+/// B panels).
+AVX512 void nnc_microkernel_avx512_edge(int kc, const float *ap, int rows, const float *bp, int cols, float *c, int ldc,
+                                        int accumulate) {
+    int two = cols > 16;
+    __mmask16 m0 = (__mmask16)(cols >= 16 ? 0xFFFF : (1u << cols) - 1);
+    __mmask16 m1 = (__mmask16)(cols >= 32 ? 0xFFFF : two ? (1u << (cols - 16)) - 1 : 0);
+    switch (rows) {
+        EDGE_ROWS(1) EDGE_ROWS(2) EDGE_ROWS(3) EDGE_ROWS(4) EDGE_ROWS(5) EDGE_ROWS(6)
+        EDGE_ROWS(7) EDGE_ROWS(8) EDGE_ROWS(9) EDGE_ROWS(10) EDGE_ROWS(11) EDGE_ROWS(12)
+        default: break;
+    }
+}
+
 int nnc_cpu_has_avx512(void) {
     __builtin_cpu_init();
     return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
@@ -74,6 +127,10 @@ int nnc_cpu_has_avx512(void) {
 #else
 void nnc_microkernel_avx512(int kc, const float *ap, const float *bp, float *c, int ldc, int accumulate) {
     (void)kc, (void)ap, (void)bp, (void)c, (void)ldc, (void)accumulate;
+}
+void nnc_microkernel_avx512_edge(int kc, const float *ap, int rows, const float *bp, int cols, float *c, int ldc,
+                                 int accumulate) {
+    (void)kc, (void)ap, (void)rows, (void)bp, (void)cols, (void)c, (void)ldc, (void)accumulate;
 }
 int nnc_cpu_has_avx512(void) { return 0; }
 #endif

@@ -61,8 +61,9 @@ import Testing
             (1, 1, 1), (7, 17, 5), (13, 33, 300), (6, 16, 256), (25, 3, 513), (5, 40, 1), (64, 64, 64), (3, 70, 0),
             (13, 16, 40), (20, 32, 7), (100, 6, 25), (77, 15, 300), (33, 1, 9),
             (1, 77, 300), (1, 40, 5), (1, 500, 33),
-            // Whole 12×32 tiles, and 12×32 tiles with 6×16 and partial tiles beside them.
-            (24, 64, 256), (37, 97, 600),
+            // Whole 12×32 tiles, and 12×32 tiles with edge tiles of every height 1–11 and width
+            // 1–31 beside them (AVX-512's masked edge kernel; AVX2's 6×16 and partial tiles).
+            (24, 64, 256), (37, 97, 600), (23, 31, 19), (35, 47, 9), (11, 33, 5), (128, 500, 50),
             // Large enough (≥ GEMM.minimumParallelWork) to split among threads, by columns and by rows.
             (150, 90, 70), (301, 40, 50), (4001, 7, 40),
         ] {
@@ -72,6 +73,50 @@ import Testing
                         m: m, n: n, k: k, lda: k + 3, ldb: n + 1, ldc: n + 2, accumulate: accumulate, threads: threads,
                         seed: seed)
                     seed += 1
+                }
+            }
+        }
+    }
+
+    /// AVX2 and AVX-512 sum every element alike (k in order, one FMA per step from zero, then C
+    /// added), so a product is the same under both whatever tiles cover it: interior, edge,
+    /// transposed operands, accumulation, 1–3 threads.
+    @Test func instructionSetsGiveTheSameProducts() {
+        guard GEMM.ISA.available.contains(.avx512) else { return }
+        var rng = SeededRandom(seed: 42)
+        for (m, n, k) in [(37, 97, 600), (23, 31, 19), (128, 500, 50), (150, 90, 70), (11, 33, 300)] {
+            let a = (0..<m * k).map { _ in rng.float() }
+            let b = (0..<k * n).map { _ in rng.float() }
+            let c0 = (0..<m * n).map { _ in rng.float() }
+            for (transposeA, transposeB) in [(false, false), (true, false), (false, true)] {
+                for accumulate in [false, true] {
+                    for threads in [1, 2, 3] {
+                        func product(_ isa: GEMM.ISA) -> [Float] {
+                            GEMM.useISA(isa)
+                            defer { GEMM.useISA(nil) }
+                            var c = c0
+                            var work = [Float](
+                                repeating: .nan, count: GEMM.workspaceFloats(m: m, n: n, k: k, threads: threads))
+                            c.withUnsafeMutableBufferPointer { c in
+                                work.withUnsafeMutableBufferPointer { w in
+                                    GEMM.multiply(
+                                        c: c.baseAddress!, ldc: n, a: a, lda: transposeA ? m : k,
+                                        transposeA: transposeA,
+                                        b: b, ldb: transposeB ? k : n, transposeB: transposeB, m: m, n: n, k: k,
+                                        accumulate: accumulate, pool: ThreadPool(threads: threads),
+                                        workspace: w.baseAddress!)
+                                }
+                            }
+                            return c
+                        }
+                        let wide = product(.avx512)
+                        let narrow = product(.avx2FMA)
+                        let differing = zip(wide, narrow).filter { $0 != $1 }.count
+                        #expect(
+                            differing == 0,
+                            "m \(m) n \(n) k \(k) transposed \(transposeA)/\(transposeB) accumulate \(accumulate) threads \(threads): \(differing) differ"
+                        )
+                    }
                 }
             }
         }
