@@ -36,12 +36,12 @@ public enum GEMM {
         nnc_set_isa_override(isa.map { Int32($0.c.rawValue) } ?? -1)
     }
 
-    /// How a multiply is split among threads: ranges of C's rows, or of its columns when C
-    /// has too few rows to give every part a few tiles. Split points fall on microkernel tile
-    /// edges. Every part packs the panels it reads into its own workspace, B included: a B
-    /// packed once and shared makes each core write lines the other has cached and read lines
-    /// the other has written, which measured slower than packing B twice on every product
-    /// shape of the bundled models (the README's Speed section has the GEMM table).
+    /// How a multiply is split among threads: ranges of C's rows, or of its columns when C is
+    /// wider than tall or has too few rows to give every part a few tiles. Split points fall on
+    /// microkernel tile edges. Every part packs the panels it reads into its own workspace, B
+    /// included: a B packed once and shared makes each core write lines the other has cached
+    /// and read lines the other has written, which measured slower than packing B twice on
+    /// every product shape of the bundled models (the README's Speed section has the GEMM table).
     public struct Split: Sendable, Equatable {
         public var parts: Int
         public var byRows: Bool
@@ -54,9 +54,11 @@ public enum GEMM {
             // until the weights are large.
             let threshold = m == 1 ? minimumParallelVectorWork : minimumParallelWork
             let threads = work < Double(threshold) ? 1 : max(1, threads)
-            // Rows while every part gets at least two row tiles (each part then packs only its
-            // own A); a short, wide C (few rows) splits its columns instead.
-            byRows = m >= 2 * n || m >= 2 * 6 * threads
+            // The longer side of C, since a part packs its own rows of A and columns of B:
+            // rows cost each part n·k + m·k/threads packed floats, columns m·k + n·k/threads.
+            // Rows only while every part gets at least two row tiles. (128×500·500×500 and its
+            // dy·Wᵀ at two threads: columns measured 5–17% faster inside a training step.)
+            byRows = m >= 2 * n || (m >= n && m >= 2 * 6 * threads)
             let extent = byRows ? m : n
             let tile = byRows ? 6 : 16
             parts = min(threads, max(1, (extent + tile - 1) / tile))

@@ -256,6 +256,13 @@ import Testing
         #expect(GEMM.partition(m: 1, n: 500, k: 784, threads: 2).map(\.cols) == [0..<256, 256..<500])
     }
 
+    /// Parts cut C's longer side, so each packs the smaller share of A and B.
+    @Test func partsCutTheLongerSide() {
+        #expect(GEMM.partition(m: 128, n: 500, k: 500, threads: 2).map(\.cols) == [0..<256, 256..<500])
+        #expect(GEMM.partition(m: 500, n: 128, k: 500, threads: 2).map(\.rows) == [0..<252, 252..<500])
+        #expect(GEMM.partition(m: 128, n: 128, k: 784, threads: 2).map(\.rows) == [0..<66, 66..<128])
+    }
+
     @Test func partitionsCoverCOnTileEdges() {
         for (m, n, t) in [(128, 128, 2), (4704, 6, 2), (5, 5, 4), (1, 500, 3), (100, 1, 2)] {
             let parts = GEMM.partition(m: m, n: n, threads: t)
