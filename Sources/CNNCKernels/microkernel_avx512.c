@@ -38,17 +38,22 @@ AVX512 static inline void store_row(float *c, __m512 lo, __m512 hi, int accumula
 }
 
 /// C[12×32] (+)= A[12×kc]·B[kc×32]: `ap` the first of two 6-row A panels (the second follows
-/// at ap + 6·kc), `bp` the first of two 16-column B panels (the second at bp + 16·kc).
-AVX512 void nnc_microkernel_avx512(int kc, const float *ap, const float *bp, float *c, int ldc, int accumulate) {
-    const float *a0 = ap, *a1 = ap + 6 * (size_t)kc, *b0p = bp, *b1p = bp + 16 * (size_t)kc;
+/// at ap + 6·kc); B's row q is the 16 floats at bp + q·bstep and the 16 at bp + bsecond +
+/// q·bstep: two packed 16-column panels (bstep 16, bsecond 16·kc) or B in place (bstep its
+/// row stride, bsecond 16).
+AVX512 void nnc_microkernel_avx512(int kc, const float *ap, const float *bp, int bstep, int bsecond, float *c, int ldc,
+                                   int accumulate) {
+    const float *a0 = ap, *a1 = ap + 6 * (size_t)kc, *b0p = bp, *b1p = bp + bsecond;
     for (int i = 0; i < 12; i++) _mm_prefetch((const char *)(c + (size_t)i * ldc), _MM_HINT_T0);
     __m512 c00 = _mm512_setzero_ps(), c10 = c00, c20 = c00, c30 = c00, c40 = c00, c50 = c00;
     __m512 c01 = c00, c11 = c00, c21 = c00, c31 = c00, c41 = c00, c51 = c00;
     __m512 e00 = c00, e10 = c00, e20 = c00, e30 = c00, e40 = c00, e50 = c00;
     __m512 e01 = c00, e11 = c00, e21 = c00, e31 = c00, e41 = c00, e51 = c00;
-    for (int q = 0; q < kc; q++, a0 += 6, a1 += 6, b0p += 16, b1p += 16) {
+    for (int q = 0; q < kc; q++, a0 += 6, a1 += 6, b0p += bstep, b1p += bstep) {
         _mm_prefetch((const char *)(a0 + 96), _MM_HINT_T0);
         _mm_prefetch((const char *)(a1 + 96), _MM_HINT_T0);
+        _mm_prefetch((const char *)(b0p + 16 * (size_t)bstep), _MM_HINT_T0);
+        _mm_prefetch((const char *)(b1p + 16 * (size_t)bstep), _MM_HINT_T0);
         __m512 b0 = _mm512_loadu_ps(b0p), b1 = _mm512_loadu_ps(b1p);
         ROWS6(a0, b0, b1, c00, c10, c20, c30, c40, c50, c01, c11, c21, c31, c41, c51)
         ROWS6(a1, b0, b1, e00, e10, e20, e30, e40, e50, e01, e11, e21, e31, e41, e51)
@@ -69,17 +74,17 @@ AVX512 void nnc_microkernel_avx512(int kc, const float *ap, const float *bp, flo
 
 // The tiles at the edges of a block, which the 12×32 kernel does not fill: R ≤ 12 rows (of one
 // or two 6-row A panels, rows past R unread) by V = 1 or 2 vectors of columns, of which the
-// masks keep the valid ones on load and store (C past the tile is never touched). Each element
+// masks keep the valid ones on load and store (B and C past the tile are never touched). Each element
 // is summed as in the full kernels, so edge and interior give the same bits as the 6×16 AVX2
 // tiles did. Inlined with constant R and V, the accumulators stay in registers (at most 22).
 AVX512 static inline __attribute__((always_inline)) void edge_tile(const int R, const int V, int kc, const float *ap,
-                                                                   const float *bp, float *c, int ldc, int accumulate,
-                                                                   __mmask16 m0, __mmask16 m1) {
+                                                                   const float *bp, int bstep, int bsecond, float *c,
+                                                                   int ldc, int accumulate, __mmask16 m0, __mmask16 m1) {
     __m512 lo[12], hi[12];
     for (int r = 0; r < R; r++) lo[r] = hi[r] = _mm512_setzero_ps();
-    const float *a0 = ap, *a1 = ap + 6 * (size_t)kc, *b0p = bp, *b1p = bp + 16 * (size_t)kc;
-    for (int q = 0; q < kc; q++, a0 += 6, a1 += 6, b0p += 16, b1p += 16) {
-        __m512 b0 = _mm512_loadu_ps(b0p), b1 = V > 1 ? _mm512_loadu_ps(b1p) : b0;
+    const float *a0 = ap, *a1 = ap + 6 * (size_t)kc, *b0p = bp, *b1p = bp + bsecond;
+    for (int q = 0; q < kc; q++, a0 += 6, a1 += 6, b0p += bstep, b1p += bstep) {
+        __m512 b0 = _mm512_maskz_loadu_ps(m0, b0p), b1 = V > 1 ? _mm512_maskz_loadu_ps(m1, b1p) : b0;
         for (int r = 0; r < R; r++) {
             __m512 x = _mm512_set1_ps(r < 6 ? a0[r] : a1[r - 6]);
             lo[r] = _mm512_fmadd_ps(x, b0, lo[r]);
@@ -101,15 +106,14 @@ AVX512 static inline __attribute__((always_inline)) void edge_tile(const int R, 
 
 #define EDGE_ROWS(R)                                                                                              \
     case R:                                                                                                       \
-        if (two) edge_tile(R, 2, kc, ap, bp, c, ldc, accumulate, m0, m1);                                         \
-        else edge_tile(R, 1, kc, ap, bp, c, ldc, accumulate, m0, m1);                                             \
+        if (two) edge_tile(R, 2, kc, ap, bp, bstep, bsecond, c, ldc, accumulate, m0, m1);                         \
+        else edge_tile(R, 1, kc, ap, bp, bstep, bsecond, c, ldc, accumulate, m0, m1);                             \
         break;
 
 /// C[rows×cols] (+)= A·B for 1 ≤ rows ≤ 12, 1 ≤ cols ≤ 32: an edge tile of the 12×32 kernel's
-/// layout (`ap` the first of up to two 6-row A panels, `bp` the first of up to two 16-column
-/// B panels).
-AVX512 void nnc_microkernel_avx512_edge(int kc, const float *ap, int rows, const float *bp, int cols, float *c, int ldc,
-                                        int accumulate) {
+/// layouts (`ap` the first of up to two 6-row A panels, B as for nnc_microkernel_avx512).
+AVX512 void nnc_microkernel_avx512_edge(int kc, const float *ap, int rows, const float *bp, int bstep, int bsecond,
+                                        int cols, float *c, int ldc, int accumulate) {
     int two = cols > 16;
     __mmask16 m0 = (__mmask16)(cols >= 16 ? 0xFFFF : (1u << cols) - 1);
     __mmask16 m1 = (__mmask16)(cols >= 32 ? 0xFFFF : two ? (1u << (cols - 16)) - 1 : 0);
@@ -125,12 +129,14 @@ int nnc_cpu_has_avx512(void) {
     return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
 }
 #else
-void nnc_microkernel_avx512(int kc, const float *ap, const float *bp, float *c, int ldc, int accumulate) {
-    (void)kc, (void)ap, (void)bp, (void)c, (void)ldc, (void)accumulate;
+void nnc_microkernel_avx512(int kc, const float *ap, const float *bp, int bstep, int bsecond, float *c, int ldc,
+                            int accumulate) {
+    (void)kc, (void)ap, (void)bp, (void)bstep, (void)bsecond, (void)c, (void)ldc, (void)accumulate;
 }
-void nnc_microkernel_avx512_edge(int kc, const float *ap, int rows, const float *bp, int cols, float *c, int ldc,
-                                 int accumulate) {
-    (void)kc, (void)ap, (void)rows, (void)bp, (void)cols, (void)c, (void)ldc, (void)accumulate;
+void nnc_microkernel_avx512_edge(int kc, const float *ap, int rows, const float *bp, int bstep, int bsecond, int cols,
+                                 float *c, int ldc, int accumulate) {
+    (void)kc, (void)ap, (void)rows, (void)bp, (void)bstep, (void)bsecond, (void)cols, (void)c, (void)ldc,
+        (void)accumulate;
 }
 int nnc_cpu_has_avx512(void) { return 0; }
 #endif
