@@ -19,12 +19,13 @@
 #define NR 16
 #define KC 256
 #define MC 168
-// A part with at most this many rows (one row block) reads B in place under AVX-512, rows of
-// a K block prefetched 16 ahead, instead of packing it: packing reads and writes all of B once
-// more for few row tiles that reuse it. Measured in one process against packing, this Xeon:
-// 12–36 rows 1.3–2.4×, 28×1792·1792×512 (an LSTM's input-kernel gradient) 1.5×, 64–128 rows
-// 1.06–1.3× (power-of-two row strides included); 784 and 1024 rows stay packed.
-#define B_IN_PLACE_ROWS 128
+// A part with at most this many rows (one or two row blocks) reads B in place under AVX-512,
+// rows of a K block prefetched 16 ahead, instead of packing it: packing reads and writes all
+// of B once more for few row tiles that reuse it. Measured in one process against packing, on
+// a Xeon with two 512-bit FMA units: 12–36 rows 1.3–2.4×, 28×1792·1792×512 (an LSTM's
+// input-kernel gradient) 1.5×, 64–128 rows 1.06–1.3× (power-of-two row strides included),
+// 256 rows 1.03–1.05×; 784 rows even, 1024 rows 0.97×, 1792×28·28×512 0.9×.
+#define B_IN_PLACE_ROWS 256
 
 void nnc_microkernel_avx2(int kc, const float *ap, const float *bp, float *c, int ldc, int accumulate);
 void nnc_microkernel_avx512(int kc, const float *ap, const float *bp, int bstep, int bsecond, float *c, int ldc,
@@ -433,10 +434,14 @@ void nnc_sgemm_t(float *c, int ldc, const float *a, int lda, int trans_a, const 
         // the same K blocks, so the same sums).
         for (int pc = 0; pc < k; pc += step) {
             int kc = k - pc < step ? k - pc : step;
-            const float *ablock = trans_a ? a + (size_t)pc * lda + row_begin : a + (size_t)row_begin * lda + pc;
-            pack_a(ap, ablock, lda, rows, kc, trans_a);
-            sweep_tiles_avx512(c + (size_t)row_begin * ldc + col_begin, ldc, ap, b + (size_t)pc * ldb + col_begin, ldb, rows,
-                               cols, kc, accumulate || pc > 0, pc + kc == k ? ep : NULL);
+            for (int ic = 0; ic < rows; ic += mstep) {
+                int mc = rows - ic < mstep ? rows - ic : mstep;
+                int i = row_begin + ic;
+                const float *ablock = trans_a ? a + (size_t)pc * lda + i : a + (size_t)i * lda + pc;
+                pack_a(ap, ablock, lda, mc, kc, trans_a);
+                sweep_tiles_avx512(c + (size_t)i * ldc + col_begin, ldc, ap, b + (size_t)pc * ldb + col_begin, ldb, mc, cols,
+                                   kc, accumulate || pc > 0, pc + kc == k ? ep : NULL);
+            }
         }
         return;
     }

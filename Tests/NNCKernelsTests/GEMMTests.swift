@@ -64,6 +64,8 @@ import Testing
             // Whole 12×32 tiles, and 12×32 tiles with edge tiles of every height 1–11 and width
             // 1–31 beside them (AVX-512's masked edge kernel; AVX2's 6×16 and partial tiles).
             (24, 64, 256), (37, 97, 600), (23, 31, 19), (35, 47, 9), (11, 33, 5), (128, 500, 50),
+            // B read in place (AVX-512, at most 256 rows a part) over two row blocks; packed past it.
+            (200, 45, 300), (260, 40, 20),
             // Large enough (≥ GEMM.minimumParallelWork) to split among threads, by columns and by rows.
             (150, 90, 70), (301, 40, 50), (4001, 7, 40),
         ] {
@@ -84,7 +86,7 @@ import Testing
     @Test func instructionSetsGiveTheSameProducts() {
         guard GEMM.ISA.available.contains(.avx512) else { return }
         var rng = SeededRandom(seed: 42)
-        for (m, n, k) in [(37, 97, 600), (23, 31, 19), (128, 500, 50), (150, 90, 70), (11, 33, 300)] {
+        for (m, n, k) in [(37, 97, 600), (23, 31, 19), (128, 500, 50), (150, 90, 70), (11, 33, 300), (200, 45, 300)] {
             let a = (0..<m * k).map { _ in rng.float() }
             let b = (0..<k * n).map { _ in rng.float() }
             let c0 = (0..<m * n).map { _ in rng.float() }
