@@ -210,7 +210,7 @@ class Bench:
             self.peaks[t] = results[(t,)]
         self.raw["peak"] = {str(t): self.peaks[t] for t in THREADS}
         self.report += ["### The cores' peak", "",
-                        "`nnc bench peak`: twelve independent chains of 8-lane FMAs per core, the best of five 20 ms probes,",
+                        "`nnc bench peak`: twelve independent chains of FMAs per core (16 lanes with AVX-512, 8 with AVX2), the best of five 20 ms probes,",
                         "all cores of the count at once. GFLOP/s, median (min–max) over the rounds.", "",
                         "| threads | peak GFLOP/s |", "| ---: | ---: |"]
         self.report += [f"| {t} | {median_range(self.peaks[t], '{:.1f}')} |" for t in THREADS] + [""]
