@@ -74,9 +74,10 @@ AVX512 void nnc_microkernel_avx512(int kc, const float *ap, const float *bp, int
 
 // The tiles at the edges of a block, which the 12×32 kernel does not fill: R ≤ 12 rows (of one
 // or two 6-row A panels, rows past R unread) by V = 1 or 2 vectors of columns, of which the
-// masks keep the valid ones on load and store (B and C past the tile are never touched). Each element
-// is summed as in the full kernels, so edge and interior give the same bits as the 6×16 AVX2
-// tiles did. Inlined with constant R and V, the accumulators stay in registers (at most 22).
+// masks keep the valid ones on load and store (B and C past the tile are never touched).
+// Each element is summed as in the full kernels, so edge and interior give the same bits as
+// the 6×16 AVX2 tiles did. Inlined with constant R and V, the accumulators stay in registers
+// (at most 24, with the two B vectors and a broadcast 27 of the 32).
 AVX512 static inline __attribute__((always_inline)) void edge_tile(const int R, const int V, int kc, const float *ap,
                                                                    const float *bp, int bstep, int bsecond, float *c,
                                                                    int ldc, int accumulate, __mmask16 m0, __mmask16 m1) {
