@@ -429,33 +429,27 @@ void nnc_sgemm_t(float *c, int ldc, const float *a, int lda, int trans_a, const 
     }
     int step = kc_step(k), mstep = mc_step(rows);
     float *ap = workspace;
-    if (rows <= B_IN_PLACE_ROWS && !trans_b && nnc_active_isa() == NNC_ISA_AVX512) {
-        // Few row tiles use each B panel: the AVX-512 kernels read B in place (B_IN_PLACE_ROWS;
-        // the same K blocks, so the same sums).
-        for (int pc = 0; pc < k; pc += step) {
-            int kc = k - pc < step ? k - pc : step;
-            for (int ic = 0; ic < rows; ic += mstep) {
-                int mc = rows - ic < mstep ? rows - ic : mstep;
-                int i = row_begin + ic;
-                const float *ablock = trans_a ? a + (size_t)pc * lda + i : a + (size_t)i * lda + pc;
-                pack_a(ap, ablock, lda, mc, kc, trans_a);
-                sweep_tiles_avx512(c + (size_t)i * ldc + col_begin, ldc, ap, b + (size_t)pc * ldb + col_begin, ldb, mc, cols,
-                                   kc, accumulate || pc > 0, pc + kc == k ? ep : NULL);
-            }
-        }
-        return;
-    }
+    // Few row tiles use each B panel: the AVX-512 kernels read B in place (B_IN_PLACE_ROWS; the
+    // same K blocks, so the same sums).
+    int in_place = rows <= B_IN_PLACE_ROWS && !trans_b && nnc_active_isa() == NNC_ISA_AVX512;
     float *bp = align64(workspace + (size_t)mc_max(m) * step);
     for (int pc = 0; pc < k; pc += step) {
         int kc = k - pc < step ? k - pc : step;
         int acc = accumulate || pc > 0;
-        pack_b(bp, trans_b ? b + (size_t)col_begin * ldb + pc : b + (size_t)pc * ldb + col_begin, ldb, kc, cols, trans_b);
+        const float *bblock = trans_b ? b + (size_t)col_begin * ldb + pc : b + (size_t)pc * ldb + col_begin;
+        if (!in_place) pack_b(bp, bblock, ldb, kc, cols, trans_b);
         for (int ic = 0; ic < rows; ic += mstep) {
             int mc = rows - ic < mstep ? rows - ic : mstep;
             int i = row_begin + ic;
             const float *ablock = trans_a ? a + (size_t)pc * lda + i : a + (size_t)i * lda + pc;
-            block_rows(c + (size_t)i * ldc + col_begin, ldc, ablock, lda, trans_a, bp, ap, mc, cols, kc, acc, kernel,
-                       pc + kc == k ? ep : NULL);
+            float *cblock = c + (size_t)i * ldc + col_begin;
+            const nnc_epilogue *last = pc + kc == k ? ep : NULL;
+            if (in_place) {
+                pack_a(ap, ablock, lda, mc, kc, trans_a);
+                sweep_tiles_avx512(cblock, ldc, ap, bblock, ldb, mc, cols, kc, acc, last);
+            } else {
+                block_rows(cblock, ldc, ablock, lda, trans_a, bp, ap, mc, cols, kc, acc, kernel, last);
+            }
         }
     }
 }
