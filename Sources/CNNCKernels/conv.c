@@ -91,50 +91,67 @@ void nnc_conv_pack_weights_t(float *wt, const float *w, nnc_conv cv) {
 
 // ---- forward ----
 
-// Output rows [r0, r1) (row r = b·oh + oy) of the direct method into y (row r0 at y[0]).
+// Output rows [r0, r1) (row r = b·oh + oy) of the direct method into y (row r0 at y[0]):
+// tiles of 6 filters × 16 positions (32 with AVX-512).
 static void direct_rows(float *y, const float *xs, const float *wp, const float *bias, nnc_conv cv, nnc_activation act,
                         float param, int r0, int r1) {
     nnc_window g = cv.g;
-    int F = cv.filters, taps = g.kh * g.kw, avx2 = nnc_conv_have_avx2();
-    float tile[96];
+    int F = cv.filters, taps = g.kh * g.kw, avx2 = nnc_conv_have_avx2(), avx512 = nnc_conv_have_avx512();
+    int width = avx512 ? 32 : 16;
+    float tile[6 * 32];
     for (int r = r0; r < r1; r++) {
         int b = r / g.oh, oy = r % g.oh;
         const float *row = xs + ((size_t)b * cv.hp + (size_t)oy * g.sh) * cv.wp;
-        for (int ox = 0; ox < g.ow; ox += 16) {
-            int n = min_int(16, g.ow - ox);
+        for (int ox = 0; ox < g.ow; ox += width) {
+            int n = min_int(width, g.ow - ox);
             float *out = y + ((size_t)(r - r0) * g.ow + ox) * F;
             for (int q = 0; q < F; q += 6) {
                 int fv = min_int(6, F - q);
                 float b6[6] = {0};
                 if (bias)
                     for (int i = 0; i < fv; i++) b6[i] = bias[q + i];
+                const float *wq = wp + (size_t)q * taps;
 #if defined(__x86_64__) || defined(__i386__)
-                if (avx2 && nnc_conv_direct_tile_avx2(tile, row + ox, &cv, wp + (size_t)q * taps, out, n, b6, act)) continue;
-                if (!avx2) nnc_conv_direct_tile_portable(tile, row + ox, &cv, wp + (size_t)q * taps);
+                if (avx512) {
+                    // Whole vectors while the tile's 32 positions and its kernel's reach lie in the row.
+                    int whole = ox + 32 + (g.kw - 1) * g.dw <= cv.wp;
+                    if (nnc_conv_direct_tile_avx512(tile, row + ox, &cv, wq, out, n, whole, b6, act)) continue;
+                } else if (avx2) {
+                    if (nnc_conv_direct_tile_avx2(tile, row + ox, &cv, wq, out, n, b6, act)) continue;
+                } else {
+                    nnc_conv_direct_tile_portable(tile, row + ox, &cv, wq);
+                }
 #else
                 (void)avx2;
-                nnc_conv_direct_tile_portable(tile, row + ox, &cv, wp + (size_t)q * taps);
+                nnc_conv_direct_tile_portable(tile, row + ox, &cv, wq);
 #endif
-                nnc_conv_tile_epilogue(tile, b6, 1, act, param);
+                nnc_conv_tile_epilogue(tile, 6, width, b6, 1, act, param);
                 for (int x = 0; x < n; x++)
-                    for (int i = 0; i < fv; i++) out[(size_t)x * F + q + i] = tile[i * 16 + x];
+                    for (int i = 0; i < fv; i++) out[(size_t)x * F + q + i] = tile[i * width + x];
             }
         }
     }
 }
 
-// The same for the implicit GEMM method: positions [r0·ow, r1·ow), 6 at a time.
+// The same for the implicit GEMM method: positions [r0·ow, r1·ow), 6 at a time (12 with
+// AVX-512).
 static void implicit_rows(float *y, const float *xs, const float *wp, const float *bias, nnc_conv cv, nnc_activation act,
                           float param, int r0, int r1) {
     patch_runs r = runs_of(&cv);
-    int F = cv.filters, fg = F / cv.groups, panels = (fg + 15) / 16, avx2 = nnc_conv_have_avx2();
+    int F = cv.filters, fg = F / cv.groups, panels = (fg + 15) / 16;
+    int avx2 = nnc_conv_have_avx2(), avx512 = nnc_conv_have_avx512(), mr = avx512 ? 12 : 6;
     int p0 = r0 * cv.g.ow, p1 = r1 * cv.g.ow;
-    float tile[96];
-    for (int gr = 0; gr < cv.groups; gr++)
-        for (int p = p0; p < p1; p += 6) {
-            int rows = min_int(6, p1 - p);
-            const float *rp[6];
-            for (int i = 0; i < 6; i++) rp[i] = xs + position_base(&cv, p + min_int(i, rows - 1));
+    float tile[12 * 16];
+    for (int gr = 0; gr < cv.groups; gr++) {
+        position at = position_at(&cv, p0);  // position p, advanced with it
+        for (int p = p0; p < p1; p += mr) {
+            int rows = min_int(mr, p1 - p);
+            const float *rp[12];
+            for (int i = 0; i < mr; i++) {
+                rp[i] = xs + base_of(&cv, at);
+                if (i < rows - 1) next_position(&cv, &at);
+            }
+            next_position(&cv, &at);
             for (int j = 0; j < panels; j++) {
                 const float *bp = wp + ((size_t)gr * panels + j) * r.taps * 16;
                 int col = gr * fg + 16 * j, cols = min_int(16, fg - 16 * j);
@@ -143,16 +160,23 @@ static void implicit_rows(float *y, const float *xs, const float *wp, const floa
                     for (int f = 0; f < cols; f++) b16[f] = bias[col + f];
                 float *out = y + (size_t)(p - p0) * F + col;
 #if defined(__x86_64__) || defined(__i386__)
-                if (avx2 && nnc_conv_implicit_tile_avx2(tile, rp, &cv, r, gr, bp, out, F, b16, rows == 6 && cols == 16, act)) continue;
-                if (!avx2) nnc_conv_implicit_tile_portable(tile, rp, &cv, r, gr, bp);
+                if (avx512) {
+                    if (nnc_conv_implicit_tile_avx512(tile, rp, &cv, r, gr, bp, out, F, b16, rows, cols, act)) continue;
+                } else if (avx2) {
+                    int full = rows == 6 && cols == 16;
+                    if (nnc_conv_implicit_tile_avx2(tile, rp, &cv, r, gr, bp, out, F, b16, full, act)) continue;
+                } else {
+                    nnc_conv_implicit_tile_portable(tile, rp, &cv, r, gr, bp);
+                }
 #else
                 (void)avx2;
                 nnc_conv_implicit_tile_portable(tile, rp, &cv, r, gr, bp);
 #endif
-                nnc_conv_tile_epilogue(tile, b16, 0, act, param);
+                nnc_conv_tile_epilogue(tile, mr, 16, b16, 0, act, param);
                 for (int i = 0; i < rows; i++) memcpy(out + (size_t)i * F, tile + i * 16, (size_t)cols * sizeof(float));
             }
         }
+    }
 }
 
 static void forward_rows(float *y, const float *xs, const float *wp, const float *bias, nnc_conv cv, nnc_activation act,

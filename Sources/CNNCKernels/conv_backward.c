@@ -24,15 +24,16 @@ void nnc_conv_backward_weights(float *dw, const float *xs, const float *dz, nnc_
     patch_runs r = runs_of(&cv);
     int F = cv.filters, fg = F / cv.groups;
     int narrow = fg <= 8, chunk = weights_chunk_rows(&cv);
+    int wide512 = !narrow && nnc_conv_have_avx512();  // 12 × 16 AVX-512 tiles
     int first = b0 * cv.g.oh, last = b1 * cv.g.oh;
-    float tile[96];
+    float tile[12 * 16];
     size_t off[12];
     for (int r0 = first; r0 < last || r0 == first; r0 += chunk) {
         int r1 = min_int(last, r0 + chunk);
         for (int gr = 0; gr < cv.groups; gr++)
             for (int t0 = 0; t0 < r.taps;) {
-                // 12 taps at a time when narrow (6 for the last few), else 6.
-                int rows = narrow && r.taps - t0 > 6 ? 12 : 6, width = narrow ? 8 : 16;
+                // 12 taps at a time when narrow (6 for the last few) or with AVX-512, else 6.
+                int rows = wide512 || (narrow && r.taps - t0 > 6) ? 12 : 6, width = narrow ? 8 : 16;
                 int valid = min_int(rows, r.taps - t0);
                 for (int rr = 0; rr < rows; rr++) off[rr] = tap_offset(&cv, r, min_int(t0 + rr, r.taps - 1), gr);
                 for (int f0 = 0; f0 < fg; f0 += width) {
@@ -50,8 +51,13 @@ void nnc_conv_backward_weights(float *dw, const float *xs, const float *dz, nnc_
                         int excess = gr * fg + f0 + width - F, total = cv.g.batch * cv.g.oh;
                         int tail = excess > 0 ? ((excess + F - 1) / F + cv.g.ow - 1) / cv.g.ow : 0;
                         int split = total - tail < r0 ? r0 : (total - tail > r1 ? r1 : total - tail);
-                        nnc_conv_weights_tile(tile, rows, narrow, xs, d, off, cols, &cv, r0, split, 0);
-                        nnc_conv_weights_tile(tile, rows, narrow, xs, d, off, cols, &cv, split, r1, 1);
+                        if (wide512) {
+                            nnc_conv_weights_tile_avx512(tile, xs, d, off, cols, &cv, r0, split, 0);
+                            nnc_conv_weights_tile_avx512(tile, xs, d, off, cols, &cv, split, r1, 1);
+                        } else {
+                            nnc_conv_weights_tile(tile, rows, narrow, xs, d, off, cols, &cv, r0, split, 0);
+                            nnc_conv_weights_tile(tile, rows, narrow, xs, d, off, cols, &cv, split, r1, 1);
+                        }
                     }
                     else
                         nnc_conv_weights_tile_portable(tile, rows, width, xs, d, off, cols, &cv, r0, r1);
@@ -92,12 +98,12 @@ AVX2 static inline void add_run_avx2(float *dst, const float *src, int n, const 
 }
 #endif
 
-// A tile's 6 positions are `span` apart (p, p + span, …, below p1), not adjacent: adjacent
-// positions' patches overlap, and adding a row's run right after the previous row's store
-// to the overlapping cells stalls on the unfinished store.
-static int tile_rows(int p, int span, int p1) {
+// A tile's `most` (6 or 12) positions are `span` apart (p, p + span, …, below p1), not
+// adjacent: adjacent positions' patches overlap, and adding a row's run right after the
+// previous row's store to the overlapping cells stalls on the unfinished store.
+static int tile_rows(int p, int span, int p1, int most) {
     int rows = 0;
-    while (rows < 6 && p + rows * span < p1) rows++;
+    while (rows < most && p + rows * span < p1) rows++;
     return rows;
 }
 
@@ -107,7 +113,7 @@ static int tile_rows(int p, int span, int p1) {
 #define BACKWARD_DATA(TILE, ADD)                                                                                   \
     int span = (p1 - p0 + 5) / 6;                                                                                  \
     for (int p = p0; p < p0 + span; p++) {                                                                         \
-        int rows = tile_rows(p, span, p1);                                                                         \
+        int rows = tile_rows(p, span, p1, 6);                                                                      \
         const float *ar[6], *limit[6];                                                                             \
         size_t base[6];                                                                                            \
         for (int i = 0; i < 6; i++) {                                                                              \
@@ -169,7 +175,7 @@ AVX2 static void backward_data_aligned_avx2(float *dxs, const float *dz, const f
     size_t sample = (size_t)cv.hp * cv.wp * cv.g.c;
     int span = (p1 - p0 + 5) / 6;
     for (int p = p0; p < p0 + span; p++) {
-        int rows = tile_rows(p, span, p1);
+        int rows = tile_rows(p, span, p1, 6);
         const float *ar[6], *limit[6];
         size_t base[6];
         for (int i = 0; i < 6; i++) {
@@ -185,6 +191,43 @@ AVX2 static void backward_data_aligned_avx2(float *dxs, const float *dz, const f
                 for (int i = 0; i < 6; i++) dst[i] = dxs + base[i] + offset + 16 * k;
                 aligned_panel_avx2(dst, limit, rows, min_int(16, r.len - 16 * k), ar, fg,
                                    wt + ((size_t)gr * r.nseg * runs + s * runs + k) * 16 * fg);
+            }
+        }
+    }
+}
+#endif
+
+#if defined(__x86_64__) || defined(__i386__)
+// Aligned panels with AVX-512: tiles of 12 positions, their dz rows packed once and used for
+// every panel, each panel masked to its run's taps.
+static void backward_data_aligned_avx512(float *dxs, const float *dz, const float *wt, nnc_conv cv, patch_runs r, int gr,
+                                         int p0, int p1) {
+    int fg = cv.filters / cv.groups, runs = (r.len + 15) / 16;
+    int span = (p1 - p0 + 11) / 12;
+    float packed[12 * 64];
+    position at[12];  // row i's position p + i·span, advanced with p
+    for (int i = 0; i < 12; i++) at[i] = position_at(&cv, p0 + i * span);
+    for (int p = p0; p < p0 + span; p++) {
+        int rows = tile_rows(p, span, p1, 12);
+        size_t base[12];
+        for (int i = 0; i < 12; i++) {
+            base[i] = base_of(&cv, at[min_int(i, rows - 1)]);
+            next_position(&cv, &at[i]);
+        }
+        for (int f0 = 0; f0 < fg; f0 += 64) {
+            int k = min_int(64, fg - f0);
+            for (int i = 0; i < 12; i++) {
+                const float *row = dz + (size_t)(p + min_int(i, rows - 1) * span) * cv.filters + gr * fg + f0;
+                for (int q = 0; q < k; q++) packed[q * 12 + i] = row[q];
+            }
+            for (int s = 0; s < r.nseg; s++) {
+                size_t offset = run_offset(&cv, s, gr);
+                for (int j = 0; j < runs; j++) {
+                    float *dst[12];
+                    for (int i = 0; i < 12; i++) dst[i] = dxs + base[i] + offset + 16 * j;
+                    const float *panel = wt + ((size_t)gr * r.nseg * runs + s * runs + j) * 16 * fg + (size_t)f0 * 16;
+                    nnc_conv_data_panel_avx512(dst, rows, min_int(16, r.len - 16 * j), packed, k, panel);
+                }
             }
         }
     }
@@ -217,7 +260,9 @@ void nnc_conv_backward_data(float *dxs, const float *dz, const float *wt, nnc_co
     for (int gr = 0; gr < cv.groups; gr++) {
 #if defined(__x86_64__) || defined(__i386__)
         if (nnc_conv_have_avx2()) {
-            if (runs_aligned(r)) backward_data_aligned_avx2(dxs, dz, wt, cv, r, gr, b0 * per, b1 * per);
+            if (runs_aligned(r) && nnc_conv_have_avx512())
+                backward_data_aligned_avx512(dxs, dz, wt, cv, r, gr, b0 * per, b1 * per);
+            else if (runs_aligned(r)) backward_data_aligned_avx2(dxs, dz, wt, cv, r, gr, b0 * per, b1 * per);
             else backward_data_avx2(dxs, dz, wt, cv, r, gr, b0 * per, b1 * per);
             continue;
         }

@@ -42,12 +42,33 @@ static inline size_t tap_offset(const nnc_conv *cv, patch_runs r, int t, int gro
     return run_offset(cv, t / r.len, group) + (size_t)(t % r.len);
 }
 
-// Where the patch of output position `pos` starts in the tensor the kernels read.
-static inline size_t position_base(const nnc_conv *cv, int pos) {
+// An output position's sample, row and column, advanced one position at a time by
+// next_position so the tile loops divide once per tile row, not per position.
+typedef struct {
+    int b, oy, ox;
+} position;
+
+static inline position position_at(const nnc_conv *cv, int pos) {
     const nnc_window *g = &cv->g;
-    int ox = pos % g->ow, oy = pos / g->ow % g->oh, b = pos / (g->ow * g->oh);
-    return (((size_t)b * cv->hp + (size_t)oy * g->sh) * cv->wp + (size_t)ox * g->sw) * g->c;
+    position p = {pos / (g->ow * g->oh), pos / g->ow % g->oh, pos % g->ow};
+    return p;
 }
+
+static inline void next_position(const nnc_conv *cv, position *p) {
+    if (++p->ox < cv->g.ow) return;
+    p->ox = 0;
+    if (++p->oy < cv->g.oh) return;
+    p->oy = 0;
+    p->b++;
+}
+
+// Where the patch of a position starts in the tensor the kernels read.
+static inline size_t base_of(const nnc_conv *cv, position p) {
+    const nnc_window *g = &cv->g;
+    return (((size_t)p.b * cv->hp + (size_t)p.oy * g->sh) * cv->wp + (size_t)p.ox * g->sw) * g->c;
+}
+
+static inline size_t position_base(const nnc_conv *cv, int pos) { return base_of(cv, position_at(cv, pos)); }
 
 // Backward data's panels of Wᵀ: 16 taps each, across runs, or, when runs are long enough to
 // waste at most a quarter of the lanes, within runs (every panel one contiguous run, added
@@ -67,7 +88,8 @@ static inline void panel_taps(patch_runs r, int j, int *t0, int *t1) {
     }
 }
 
-void nnc_conv_tile_epilogue(float *tile, const float *bias, int bias_by_row, nnc_activation act, float param);
+void nnc_conv_tile_epilogue(float *tile, int rows, int width, const float *bias, int bias_by_row, nnc_activation act,
+                            float param);
 void nnc_conv_implicit_tile_portable(float *tile, const float *const rp[6], const nnc_conv *cv, patch_runs r, int group,
                                    const float *bp);
 void nnc_conv_direct_tile_portable(float *tile, const float *src, const nnc_conv *cv, const float *w);
@@ -76,6 +98,8 @@ void nnc_conv_weights_tile_portable(float *tile, int rows, int width, const floa
 
 /// Whether the AVX2/FMA tiles run (the CPU has them and the build targets x86).
 int nnc_conv_have_avx2(void);
+/// Whether the AVX-512 tiles run (conv_tiles_avx512.c): the active instruction set is AVX-512.
+int nnc_conv_have_avx512(void);
 void nnc_conv_rows_tile_portable(float *tile, const float *const ar[6], int k, const float *bp);
 
 #if defined(__x86_64__) || defined(__i386__)
@@ -126,10 +150,20 @@ void nnc_conv_weights_tile(float *tile, int rows, int narrow, const float *xs, c
                          const nnc_conv *cv, int r0, int r1, int masked);
 AVX2 void nnc_conv_rows_tile_avx2(float *tile, const float *const ar[6], int k, const float *bp);
 
+NNC_AVX512 int nnc_conv_implicit_tile_avx512(float *tile, const float *const rp[12], const nnc_conv *cv, patch_runs r,
+                                             int group, const float *bp, float *y, int ldy, const float *bias16, int rows,
+                                             int cols, nnc_activation act);
+NNC_AVX512 int nnc_conv_direct_tile_avx512(float *tile, const float *src, const nnc_conv *cv, const float *w, float *out,
+                                           int n, int whole, const float *bias6, nnc_activation act);
+NNC_AVX512 void nnc_conv_weights_tile_avx512(float *tile, const float *xs, const float *dz, const size_t *off, int cols,
+                                             const nnc_conv *cv, int r0, int r1, int masked);
+NNC_AVX512 void nnc_conv_data_panel_avx512(float *const dst[12], int rows, int n, const float *ap, int k,
+                                           const float *bp);
+
 /// Backward weights with positions along the lanes, for direct convolutions that fit its
 /// buffers (conv_weights_direct.c).
 int nnc_conv_direct_weights_fits(const nnc_conv *cv);
-AVX2 void nnc_conv_direct_weights(float *dw, const float *xs, const float *dz, const nnc_conv *cv, int b0, int b1);
+void nnc_conv_direct_weights(float *dw, const float *xs, const float *dz, const nnc_conv *cv, int b0, int b1);
 #endif
 
 #endif

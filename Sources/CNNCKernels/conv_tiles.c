@@ -2,13 +2,14 @@
 
 #include "conv_internal.h"
 
-// Bias and activation on a 6×16 tile (rows: positions or filters, as `bias_by_row` says),
-// for the `rows` × `cols` valid part.
-void nnc_conv_tile_epilogue(float *tile, const float *bias, int bias_by_row, nnc_activation act, float param) {
+// Bias and activation on a tile of `rows` × `width` (rows: positions or filters, as
+// `bias_by_row` says).
+void nnc_conv_tile_epilogue(float *tile, int rows, int width, const float *bias, int bias_by_row, nnc_activation act,
+                            float param) {
     if (bias)
-        for (int i = 0; i < 6; i++)
-            for (int j = 0; j < 16; j++) tile[i * 16 + j] += bias_by_row ? bias[i] : bias[j];
-    if (act != NNC_ACT_LINEAR) nnc_activation_forward(tile, tile, 96, act, param);
+        for (int i = 0; i < rows; i++)
+            for (int j = 0; j < width; j++) tile[i * width + j] += bias_by_row ? bias[i] : bias[j];
+    if (act != NNC_ACT_LINEAR) nnc_activation_forward(tile, tile, rows * width, act, param);
 }
 
 // ---- tiles, portable ----
@@ -243,7 +244,9 @@ void nnc_conv_weights_tile(float *tile, int rows, int narrow, const float *xs, c
 }
 
 int nnc_conv_have_avx2(void) { return nnc_has_avx2(); }
+int nnc_conv_have_avx512(void) { return nnc_active_isa() == NNC_ISA_AVX512; }
 #else
 int nnc_conv_have_avx2(void) { return 0; }
+int nnc_conv_have_avx512(void) { return 0; }
 #endif
 

@@ -5,6 +5,7 @@
 #include <immintrin.h>
 
 #define NNC_AVX2 __attribute__((target("avx2,fma")))
+#define NNC_AVX512 __attribute__((target("avx512f")))
 
 /// r[x] = column x of the 8×8 matrix with rows r[0..7].
 NNC_AVX2 static inline void nnc_transpose8(__m256 r[8]) {

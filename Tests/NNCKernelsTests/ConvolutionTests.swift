@@ -114,7 +114,7 @@ import Testing
         #expect(worst <= 1e-5, "\(label): relative error \(worst)")
     }
 
-    @Test(arguments: [GEMM.ISA.portable, GEMM.ISA.avx2FMA])
+    @Test(arguments: [GEMM.ISA.portable, GEMM.ISA.avx2FMA, GEMM.ISA.avx512])
     func kernelsMatchTheirReferences(isa: GEMM.ISA) {
         guard GEMM.ISA.available.contains(isa) else { return }
         GEMM.useISA(isa)
@@ -122,6 +122,44 @@ import Testing
         var rng = SeededRandom(seed: 11)
         for _ in 0..<150 { check(Self.randomCase(&rng), rng: &rng, threads: 1) }
         for c in Self.large { check(c, rng: &rng, threads: 2) }
+    }
+
+    /// The AVX-512 tiles sum every forward output (implicit GEMM and direct, with the relu
+    /// epilogue in registers) and every weight gradient of the general kernel in the AVX2
+    /// tiles' order, so the two give the same bits. (Backward data and the direct weight
+    /// gradients add in another order; the test above checks them against the reference.)
+    @Test func instructionSetsGiveTheSameBits() {
+        guard GEMM.ISA.available.contains(.avx512) else { return }
+        var rng = SeededRandom(seed: 17)
+        for round in 0..<(Self.large.count + 150) {
+            let c = round < Self.large.count ? Self.large[round] : Self.randomCase(&rng)
+            let g = c.g
+            let x = (0..<g.inputElements).map { _ in rng.float() }
+            let w = (0..<(c.taps * c.filters)).map { _ in rng.float() }
+            let bias = (0..<c.filters).map { _ in rng.float() }
+            let dz = (0..<(g.positions * c.filters)).map { _ in rng.float() }
+            let pool = ThreadPool(threads: round < Self.large.count ? 2 : 1)
+            for cv in Self.descriptions(c) {
+                func run(_ isa: GEMM.ISA) -> (y: [Float], dw: [Float]) {
+                    GEMM.useISA(isa)
+                    defer { GEMM.useISA(nil) }
+                    var work = [Float](repeating: .nan, count: ConvolutionKernel.workspaceFloats(cv, threads: 2))
+                    var scratch = [Float](repeating: .nan, count: max(1, Int(cv.g.batch * cv.hp * cv.wp * cv.g.c)))
+                    var y = [Float](repeating: .nan, count: dz.count)
+                    var dw = [Float](repeating: .nan, count: w.count)
+                    ConvolutionKernel.forward(
+                        y: &y, x: x, w: w, bias: bias, cv, activation: NNC_ACT_RELU, scratch: &scratch, pool: pool,
+                        workspace: &work)
+                    ConvolutionKernel.backwardWeights(
+                        dw: &dw, x: x, dz: dz, cv, scratch: &scratch, pool: pool, workspace: &work)
+                    return (y, dw)
+                }
+                let (avx2, avx512) = (run(.avx2FMA), run(.avx512))
+                let label = "\(g) groups \(c.groups) filters \(c.filters) direct \(cv.direct) padded \(cv.padded)"
+                #expect(avx2.y == avx512.y, "\(label): forward")
+                if cv.direct == 0 { #expect(avx2.dw == avx512.dw, "\(label): backward weights") }
+            }
+        }
     }
 
     /// The reference twins agree with each other: ⟨conv(x), dz⟩ = ⟨x, dx⟩ = ⟨W, dW⟩ (the adjoint
