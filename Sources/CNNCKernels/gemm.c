@@ -2,9 +2,8 @@
 // pack B into NR-wide panels and A into MR-tall panels, then sweep a register-blocked
 // MR×NR microkernel over the panels. Edge tiles compute into a local tile and copy the
 // valid part, so packing pads with zeros and the microkernel never branches. With AVX-512 the
-// tiles are 12×32 (two panels of each), edge tiles have a masked kernel of their own, a part
-// of at most B_IN_PLACE_ROWS rows reads B in place rather than packing it, and a part of at
-// most A_IN_PLACE_COLS columns reads A in place.
+// tiles are 12×32 (two panels of each), edge tiles have a masked kernel of their own, and a
+// part of at most B_IN_PLACE_ROWS rows reads B in place rather than packing it.
 //
 // K is cut into blocks of equal depth (at most KC) and a part's rows into blocks of equal
 // height (at most MC, whole tiles): a thin last block would pay C's loads and stores, or a
@@ -27,17 +26,10 @@
 // input-kernel gradient) 1.5×, 64–128 rows 1.06–1.3× (power-of-two row strides included),
 // 256 rows 1.03–1.05×; 784 rows even, 1024 rows 0.97×, 1792×28·28×512 0.9×.
 #define B_IN_PLACE_ROWS 256
-// Under AVX-512, a part of at most this many columns reads A (untransposed) in place rather
-// than packing it: packed against in place in one process (A/B alternating, median of 21),
-// 128×784·784×128 1.13×, 256×784·784×256 1.06×, 64×400·400×120 1.13×, LSTM shapes with
-// 512 columns 1.04–1.06×, but 256×784·784×500 0.97×; the same K blocks, so the same sums.
-#define A_IN_PLACE_COLS 256
 
 void nnc_microkernel_avx2(int kc, const float *ap, const float *bp, float *c, int ldc, int accumulate);
 void nnc_microkernel_avx512(int kc, const float *ap, const float *bp, int bstep, int bsecond, float *c, int ldc,
                             int accumulate);
-void nnc_microkernel_avx512_rows(int kc, const float *a, int lda, int rows, const float *bp, int bstep, int bsecond,
-                                 int cols, float *c, int ldc, int accumulate);
 void nnc_microkernel_avx512_edge(int kc, const float *ap, int rows, const float *bp, int bstep, int bsecond, int cols,
                                  float *c, int ldc, int accumulate);
 void nnc_microkernel_portable(int kc, const float *ap, const float *bp, float *c, int ldc, int accumulate);
@@ -283,9 +275,8 @@ static void pack_b(float *bp, const float *b, int ldb, int kc, int nc, int trans
 // panels), and the edge kernel for the last rows and columns of the block, in zmm registers
 // with masked stores (the 6×16 AVX2 tiles there took a fifth of a 128-row product's time).
 // B is packed panels (`ldb` 0) or read in place, row q of the block at b + q·ldb.
-// A is packed panels (`ap`), or, with `a` not NULL, read in place (row i at a + i·lda).
-static void sweep_tiles_avx512(float *c, int ldc, const float *ap, const float *a, int lda, const float *b, int ldb,
-                               int mc, int cols, int kc, int acc, const nnc_epilogue *ep) {
+static void sweep_tiles_avx512(float *c, int ldc, const float *ap, const float *b, int ldb, int mc, int cols, int kc,
+                               int acc, const nnc_epilogue *ep) {
     int bstep = ldb ? ldb : NR, column = ldb ? 1 : kc;  // floats to B's next row, and to its next column
     for (int jr = 0; jr < cols; jr += 2 * NR) {
         int w = cols - jr < 2 * NR ? cols - jr : 2 * NR;
@@ -293,9 +284,7 @@ static void sweep_tiles_avx512(float *c, int ldc, const float *ap, const float *
         for (int ir = 0; ir < mc; ir += 2 * MR) {
             int h = mc - ir < 2 * MR ? mc - ir : 2 * MR;
             float *cij = c + (size_t)ir * ldc + jr;
-            if (a)
-                nnc_microkernel_avx512_rows(kc, a + (size_t)ir * lda, lda, h, bpanels, bstep, NR * column, w, cij, ldc, acc);
-            else if (h == 2 * MR && w == 2 * NR)
+            if (h == 2 * MR && w == 2 * NR)
                 nnc_microkernel_avx512(kc, ap + (size_t)ir * kc, bpanels, bstep, NR * column, cij, ldc, acc);
             else
                 nnc_microkernel_avx512_edge(kc, ap + (size_t)ir * kc, h, bpanels, bstep, NR * column, w, cij, ldc, acc);
@@ -310,7 +299,7 @@ static void sweep_tiles_avx512(float *c, int ldc, const float *ap, const float *
 static void sweep_tiles(float *c, int ldc, const float *ap, const float *bp, int mc, int cols, int kc, int acc,
                         void (*kernel)(int, const float *, const float *, float *, int, int), const nnc_epilogue *ep) {
     if (nnc_active_isa() == NNC_ISA_AVX512 && kernel == nnc_microkernel_avx2) {
-        sweep_tiles_avx512(c, ldc, ap, NULL, 0, bp, 0, mc, cols, kc, acc, ep);
+        sweep_tiles_avx512(c, ldc, ap, bp, 0, mc, cols, kc, acc, ep);
         return;
     }
     float tile[MR * NR];
@@ -389,21 +378,11 @@ static void clear_part(float *c, int ldc, int row_begin, int row_end, int col_be
     for (int i = row_begin; i < row_end; i++) memset(c + (size_t)i * ldc + col_begin, 0, cols * sizeof(float));
 }
 
-// Whether the AVX-512 kernels read A in place (A_IN_PLACE_COLS): with few columns each
-// packed A panel would serve only a few tiles, so packing costs a large share of the product.
-static int a_in_place(int trans_a, int cols) {
-    return !trans_a && cols <= A_IN_PLACE_COLS && nnc_active_isa() == NNC_ISA_AVX512;
-}
-
 // Rows [ic, ic + mc) of the part against packed B block `bp` (kc deep, `cols` wide): A read
 // in place by the rows microkernel when C has one column panel (each A panel would be read
 // once, so packing it would cost as much as the arithmetic), else packed into `ap`.
 static void block_rows(float *c, int ldc, const float *ablock, int lda, int trans_a, const float *bp, float *ap,
                        int mc, int cols, int kc, int acc, microkernel kernel, const nnc_epilogue *ep) {
-    if (a_in_place(trans_a, cols) && kernel == nnc_microkernel_avx2) {
-        sweep_tiles_avx512(c, ldc, NULL, ablock, lda, bp, 0, mc, cols, kc, acc, ep);
-        return;
-    }
     int full = 0;
     if (cols == NR && !trans_a) {
         void (*rows)(int, const float *, int, const float *, float *, int, int) =
@@ -465,11 +444,9 @@ void nnc_sgemm_t(float *c, int ldc, const float *a, int lda, int trans_a, const 
             const float *ablock = trans_a ? a + (size_t)pc * lda + i : a + (size_t)i * lda + pc;
             float *cblock = c + (size_t)i * ldc + col_begin;
             const nnc_epilogue *last = pc + kc == k ? ep : NULL;
-            if (in_place && a_in_place(trans_a, cols)) {
-                sweep_tiles_avx512(cblock, ldc, NULL, ablock, lda, bblock, ldb, mc, cols, kc, acc, last);
-            } else if (in_place) {
+            if (in_place) {
                 pack_a(ap, ablock, lda, mc, kc, trans_a);
-                sweep_tiles_avx512(cblock, ldc, ap, NULL, 0, bblock, ldb, mc, cols, kc, acc, last);
+                sweep_tiles_avx512(cblock, ldc, ap, bblock, ldb, mc, cols, kc, acc, last);
             } else {
                 block_rows(cblock, ldc, ablock, lda, trans_a, bp, ap, mc, cols, kc, acc, kernel, last);
             }

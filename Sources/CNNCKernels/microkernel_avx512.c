@@ -125,75 +125,6 @@ AVX512 void nnc_microkernel_avx512_edge(int kc, const float *ap, int rows, const
     }
 }
 
-// A tile with A read in place (row r at a + r·lda, nothing packed): R ≤ 12 rows by V = 1 or
-// 2 vectors of columns, MASKED or whole (constants after inlining). The twelve row pointers
-// share one index, so each broadcast is a load fused into its FMA. Each element is summed as
-// in the packed kernels (k in order, one FMA per step from zero, then C added), so the bits
-// are theirs.
-AVX512 static inline __attribute__((always_inline)) void rows_tile(const int R, const int V, const int MASKED, int kc,
-                                                                   const float *a, int lda, const float *bp, int bstep,
-                                                                   int bsecond, float *c, int ldc, int accumulate,
-                                                                   __mmask16 m0, __mmask16 m1) {
-    __m512 lo[12], hi[12];
-    const float *row[12];
-    for (int r = 0; r < R; r++) {
-        lo[r] = hi[r] = _mm512_setzero_ps();
-        row[r] = a + (size_t)r * lda;
-    }
-    const float *b0p = bp, *b1p = bp + bsecond;
-    for (int q = 0; q < kc; q++, b0p += bstep, b1p += bstep) {
-        _mm_prefetch((const char *)(b0p + 16 * (size_t)bstep), _MM_HINT_T0);
-        if (V > 1) _mm_prefetch((const char *)(b1p + 16 * (size_t)bstep), _MM_HINT_T0);
-        __m512 b0 = MASKED ? _mm512_maskz_loadu_ps(m0, b0p) : _mm512_loadu_ps(b0p);
-        __m512 b1 = V < 2 ? b0 : MASKED ? _mm512_maskz_loadu_ps(m1, b1p) : _mm512_loadu_ps(b1p);
-        for (int r = 0; r < R; r++) {
-            __m512 x = _mm512_set1_ps(row[r][q]);
-            lo[r] = _mm512_fmadd_ps(x, b0, lo[r]);
-            if (V > 1) hi[r] = _mm512_fmadd_ps(x, b1, hi[r]);
-        }
-    }
-    for (int r = 0; r < R; r++) {
-        float *out = c + (size_t)r * ldc;
-        if (!MASKED) {
-            store_row(out, lo[r], hi[r], accumulate);
-            continue;
-        }
-        __m512 x = lo[r];
-        if (accumulate) x = _mm512_add_ps(x, _mm512_maskz_loadu_ps(m0, out));
-        _mm512_mask_storeu_ps(out, m0, x);
-        if (V > 1) {
-            __m512 y = hi[r];
-            if (accumulate) y = _mm512_add_ps(y, _mm512_maskz_loadu_ps(m1, out + 16));
-            _mm512_mask_storeu_ps(out + 16, m1, y);
-        }
-    }
-}
-
-#define ROWS_TILE(R)                                                                                              \
-    case R:                                                                                                       \
-        if (two) rows_tile(R, 2, 1, kc, a, lda, bp, bstep, bsecond, c, ldc, accumulate, m0, m1);                  \
-        else rows_tile(R, 1, 1, kc, a, lda, bp, bstep, bsecond, c, ldc, accumulate, m0, m1);                      \
-        break;
-
-/// C[rows×cols] (+)= A·B for 1 ≤ rows ≤ 12, 1 ≤ cols ≤ 32 with A read in place (row r at
-/// a + r·lda) and B as for nnc_microkernel_avx512: for products with few columns, where each
-/// A panel would be packed for only a few tiles.
-AVX512 void nnc_microkernel_avx512_rows(int kc, const float *a, int lda, int rows, const float *bp, int bstep,
-                                        int bsecond, int cols, float *c, int ldc, int accumulate) {
-    if (rows == 12 && cols == 32) {
-        rows_tile(12, 2, 0, kc, a, lda, bp, bstep, bsecond, c, ldc, accumulate, 0xFFFF, 0xFFFF);
-        return;
-    }
-    int two = cols > 16;
-    __mmask16 m0 = (__mmask16)(cols >= 16 ? 0xFFFF : (1u << cols) - 1);
-    __mmask16 m1 = (__mmask16)(cols >= 32 ? 0xFFFF : two ? (1u << (cols - 16)) - 1 : 0);
-    switch (rows) {
-        ROWS_TILE(1) ROWS_TILE(2) ROWS_TILE(3) ROWS_TILE(4) ROWS_TILE(5) ROWS_TILE(6)
-        ROWS_TILE(7) ROWS_TILE(8) ROWS_TILE(9) ROWS_TILE(10) ROWS_TILE(11) ROWS_TILE(12)
-        default: break;
-    }
-}
-
 int nnc_cpu_has_avx512(void) {
     __builtin_cpu_init();
     return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
@@ -206,11 +137,6 @@ void nnc_microkernel_avx512(int kc, const float *ap, const float *bp, int bstep,
 void nnc_microkernel_avx512_edge(int kc, const float *ap, int rows, const float *bp, int bstep, int bsecond, int cols,
                                  float *c, int ldc, int accumulate) {
     (void)kc, (void)ap, (void)rows, (void)bp, (void)bstep, (void)bsecond, (void)cols, (void)c, (void)ldc,
-        (void)accumulate;
-}
-void nnc_microkernel_avx512_rows(int kc, const float *a, int lda, int rows, const float *bp, int bstep, int bsecond,
-                                 int cols, float *c, int ldc, int accumulate) {
-    (void)kc, (void)a, (void)lda, (void)rows, (void)bp, (void)bstep, (void)bsecond, (void)cols, (void)c, (void)ldc,
         (void)accumulate;
 }
 int nnc_cpu_has_avx512(void) { return 0; }
