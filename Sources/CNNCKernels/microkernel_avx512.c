@@ -76,22 +76,27 @@ AVX512 void nnc_microkernel_avx512(int kc, const float *ap, const float *bp, int
 // or two 6-row A panels, rows past R unread) by V = 1 or 2 vectors of columns, of which the
 // masks keep the valid ones on load and store (B and C past the tile are never touched).
 // Each element is summed as in the full kernels, so edge and interior give the same bits as
-// the 6×16 AVX2 tiles did. Inlined with constant R and V, the accumulators stay in registers
-// (at most 24, with the two B vectors and a broadcast 27 of the 32).
+// the 6×16 AVX2 tiles did. Inlined with constant R and V and the row loops unrolled, the
+// accumulators stay in registers (at most 24, with the two B vectors and a broadcast 27 of
+// the 32). The loops are unrolled by pragma: at SwiftPM's -O2 clang left them rolled, with the
+// accumulators on the stack.
 AVX512 static inline __attribute__((always_inline)) void edge_tile(const int R, const int V, int kc, const float *ap,
                                                                    const float *bp, int bstep, int bsecond, float *c,
                                                                    int ldc, int accumulate, __mmask16 m0, __mmask16 m1) {
     __m512 lo[12], hi[12];
+    _Pragma("clang loop unroll(full)")
     for (int r = 0; r < R; r++) lo[r] = hi[r] = _mm512_setzero_ps();
     const float *a0 = ap, *a1 = ap + 6 * (size_t)kc, *b0p = bp, *b1p = bp + bsecond;
     for (int q = 0; q < kc; q++, a0 += 6, a1 += 6, b0p += bstep, b1p += bstep) {
         __m512 b0 = _mm512_maskz_loadu_ps(m0, b0p), b1 = V > 1 ? _mm512_maskz_loadu_ps(m1, b1p) : b0;
+        _Pragma("clang loop unroll(full)")
         for (int r = 0; r < R; r++) {
             __m512 x = _mm512_set1_ps(r < 6 ? a0[r] : a1[r - 6]);
             lo[r] = _mm512_fmadd_ps(x, b0, lo[r]);
             if (V > 1) hi[r] = _mm512_fmadd_ps(x, b1, hi[r]);
         }
     }
+    _Pragma("clang loop unroll(full)")
     for (int r = 0; r < R; r++) {
         float *row = c + (size_t)r * ldc;
         __m512 x = lo[r];
