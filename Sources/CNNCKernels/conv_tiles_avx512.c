@@ -9,8 +9,9 @@
 //
 // Masked loads and stores keep every access inside the tile's valid rows and lanes, so these
 // tiles need no slack past a row's end. Every element is summed in the AVX2 tiles' order (k in
-// order, one FMA per step), so forward and backward weights give the AVX2 tiles' bits; backward
-// data adds its tiles to dx in a different order of positions, so its bits may differ.
+// order, one FMA per step), so the forward and these weight gradients give the AVX2 tiles' bits;
+// backward data adds its tiles to dx in a different order of positions, and the direct weight
+// gradients (conv_weights_direct.c) split their partial sums over 16 lanes, so theirs may differ.
 
 #include "conv_internal.h"
 
