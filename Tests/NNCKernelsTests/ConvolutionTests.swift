@@ -8,7 +8,7 @@ import Testing
 /// The in-place convolution kernels (forward, backward data, backward weights; implicit GEMM
 /// and direct tiles; read from a padded copy or from x itself) against their naive
 /// double-precision twins, on random odd geometries (strides, dilations, asymmetric padding,
-/// groups), both instruction-set paths, 1 and 2 threads.
+/// groups), every instruction set (portable, AVX2, AVX-512), 1 and 2 threads.
 /// Tolerance: |fast − reference| ≤ 1e-5 · Σ|terms| per element (float accumulation over the
 /// patch or the positions, relative to the magnitude summed; Σ|terms| is the reference run on
 /// absolute values).
