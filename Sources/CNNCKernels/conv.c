@@ -122,7 +122,7 @@ static void direct_rows(float *y, const float *xs, const float *wp, const float 
                     nnc_conv_direct_tile_portable(tile, row + ox, &cv, wq);
                 }
 #else
-                (void)avx2;
+                (void)avx2, (void)avx512;
                 nnc_conv_direct_tile_portable(tile, row + ox, &cv, wq);
 #endif
                 nnc_conv_tile_epilogue(tile, 6, width, b6, 1, act, param);
@@ -169,7 +169,7 @@ static void implicit_rows(float *y, const float *xs, const float *wp, const floa
                     nnc_conv_implicit_tile_portable(tile, rp, &cv, r, gr, bp);
                 }
 #else
-                (void)avx2;
+                (void)avx2, (void)avx512;
                 nnc_conv_implicit_tile_portable(tile, rp, &cv, r, gr, bp);
 #endif
                 nnc_conv_tile_epilogue(tile, mr, 16, b16, 0, act, param);

@@ -198,8 +198,8 @@ AVX2 static void backward_data_aligned_avx2(float *dxs, const float *dz, const f
 #endif
 
 #if defined(__x86_64__) || defined(__i386__)
-// Aligned panels with AVX-512: tiles of 12 positions, their dz rows packed once and used for
-// every panel, each panel masked to its run's taps.
+// Aligned panels with AVX-512: tiles of 12 positions, their dz rows packed (64 filters at a
+// time) once for every panel of the tile, each panel masked to its run's taps.
 static void backward_data_aligned_avx512(float *dxs, const float *dz, const float *wt, nnc_conv cv, patch_runs r, int gr,
                                          int p0, int p1) {
     int fg = cv.filters / cv.groups, runs = (r.len + 15) / 16;
