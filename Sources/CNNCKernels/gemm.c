@@ -2,8 +2,9 @@
 // pack B into NR-wide panels and A into MR-tall panels, then sweep a register-blocked
 // MR×NR microkernel over the panels. Edge tiles compute into a local tile and copy the
 // valid part, so packing pads with zeros and the microkernel never branches. With AVX-512 the
-// tiles are 12×32 (two panels of each), edge tiles have a masked kernel of their own, and a
-// part of at most B_IN_PLACE_ROWS rows reads B in place rather than packing it.
+// tiles are 12×32 (two panels of each), edge tiles have a masked kernel of their own, a part
+// of at most B_IN_PLACE_ROWS rows reads B in place rather than packing it, and a part of at
+// most A_IN_PLACE_COLS columns reads A in place.
 //
 // K is cut into blocks of equal depth (at most KC) and a part's rows into blocks of equal
 // height (at most MC, whole tiles): a thin last block would pay C's loads and stores, or a
@@ -26,12 +27,23 @@
 // input-kernel gradient) 1.5×, 64–128 rows 1.06–1.3× (power-of-two row strides included),
 // 256 rows 1.03–1.05×; 784 rows even, 1024 rows 0.97×, 1792×28·28×512 0.9×.
 #define B_IN_PLACE_ROWS 256
+// A part at most this many columns wide reads A's rows in place under AVX-512 rather than
+// packing them (when A is not transposed): a packed A block serves only cols / 32 column
+// strips, too few to repay packing (a tenth of 256×784·784×128). C harness at -O2, one
+// thread, packing and in place alternating 41 times per shape, ratio of medians, 3–8 runs:
+// 16 columns 1.2–1.6×, 64 1.24–1.26×, 120–128 1.05–1.15×, 256 0.96–1.10×, 500–512 mostly
+// 1.00–1.06× with single runs at 0.91–0.95× (784×128·128×500, 512³, 256×784·784×500: a spell
+// of the host's slow state, which hits the in-place reads harder); 1024³, packed either way,
+// 0.99–1.02×.
+#define A_IN_PLACE_COLS 512
 
 void nnc_microkernel_avx2(int kc, const float *ap, const float *bp, float *c, int ldc, int accumulate);
 void nnc_microkernel_avx512(int kc, const float *ap, const float *bp, int bstep, int bsecond, float *c, int ldc,
                             int accumulate);
-void nnc_microkernel_avx512_edge(int kc, const float *ap, int rows, const float *bp, int bstep, int bsecond, int cols,
-                                 float *c, int ldc, int accumulate);
+void nnc_microkernel_avx512_rows(int kc, const float *a, int lda, const float *bp, int bstep, int bsecond, float *c,
+                                 int ldc, int accumulate);
+void nnc_microkernel_avx512_edge(int kc, const float *a, int lda, int rows, const float *bp, int bstep, int bsecond,
+                                 int cols, float *c, int ldc, int accumulate);
 void nnc_microkernel_portable(int kc, const float *ap, const float *bp, float *c, int ldc, int accumulate);
 void nnc_microkernel_avx2_rows(int kc, const float *a, int lda, const float *bp, float *c, int ldc, int accumulate);
 void nnc_microkernel_rows_portable(int kc, const float *a, int lda, const float *bp, float *c, int ldc, int accumulate);
@@ -81,6 +93,11 @@ static int kc_step(int k) {
 static int mc_step(int rows) {
     int blocks = (rows + MC - 1) / MC;
     return blocks ? round_up((rows + blocks - 1) / blocks, MR) : 0;
+}
+
+// Whether a part `cols` wide reads A in place (A_IN_PLACE_COLS).
+static int a_in_place(int trans_a, int cols) {
+    return !trans_a && cols <= A_IN_PLACE_COLS && nnc_active_isa() == NNC_ISA_AVX512;
 }
 
 static microkernel active_kernel(void) {
@@ -274,20 +291,27 @@ static void pack_b(float *bp, const float *b, int ldb, int kc, int nc, int trans
 // Runs the AVX-512 kernels over an mc × cols block of C: 12×32 tiles (two A panels by two B
 // panels), and the edge kernel for the last rows and columns of the block, in zmm registers
 // with masked stores (the 6×16 AVX2 tiles there took a fifth of a 128-row product's time).
-// B is packed panels (`ldb` 0) or read in place, row q of the block at b + q·ldb.
-static void sweep_tiles_avx512(float *c, int ldc, const float *ap, const float *b, int ldb, int mc, int cols, int kc,
-                               int acc, const nnc_epilogue *ep) {
+// A is packed panels (`lda` 0) or rows read in place, `lda` floats apart. B is packed panels
+// (`ldb` 0) or read in place, row q of the block at b + q·ldb.
+static void sweep_tiles_avx512(float *c, int ldc, const float *a, int lda, const float *b, int ldb, int mc, int cols,
+                               int kc, int acc, const nnc_epilogue *ep) {
     int bstep = ldb ? ldb : NR, column = ldb ? 1 : kc;  // floats to B's next row, and to its next column
+    size_t row = lda ? (size_t)lda : (size_t)kc;         // floats to A's next row (in place or within panels)
     for (int jr = 0; jr < cols; jr += 2 * NR) {
         int w = cols - jr < 2 * NR ? cols - jr : 2 * NR;
         const float *bpanels = b + (size_t)jr * column;
         for (int ir = 0; ir < mc; ir += 2 * MR) {
             int h = mc - ir < 2 * MR ? mc - ir : 2 * MR;
             float *cij = c + (size_t)ir * ldc + jr;
-            if (h == 2 * MR && w == 2 * NR)
-                nnc_microkernel_avx512(kc, ap + (size_t)ir * kc, bpanels, bstep, NR * column, cij, ldc, acc);
-            else
-                nnc_microkernel_avx512_edge(kc, ap + (size_t)ir * kc, h, bpanels, bstep, NR * column, w, cij, ldc, acc);
+            const float *atile = a + ir * row;
+            if (h == 2 * MR && w == 2 * NR) {
+                if (lda)
+                    nnc_microkernel_avx512_rows(kc, atile, lda, bpanels, bstep, NR * column, cij, ldc, acc);
+                else
+                    nnc_microkernel_avx512(kc, atile, bpanels, bstep, NR * column, cij, ldc, acc);
+            } else {
+                nnc_microkernel_avx512_edge(kc, atile, lda, h, bpanels, bstep, NR * column, w, cij, ldc, acc);
+            }
             if (ep) apply_epilogue(cij, ldc, h, w, ep->bias ? ep->bias + jr : NULL, ep);
         }
     }
@@ -299,7 +323,7 @@ static void sweep_tiles_avx512(float *c, int ldc, const float *ap, const float *
 static void sweep_tiles(float *c, int ldc, const float *ap, const float *bp, int mc, int cols, int kc, int acc,
                         void (*kernel)(int, const float *, const float *, float *, int, int), const nnc_epilogue *ep) {
     if (nnc_active_isa() == NNC_ISA_AVX512 && kernel == nnc_microkernel_avx2) {
-        sweep_tiles_avx512(c, ldc, ap, bp, 0, mc, cols, kc, acc, ep);
+        sweep_tiles_avx512(c, ldc, ap, 0, bp, 0, mc, cols, kc, acc, ep);
         return;
     }
     float tile[MR * NR];
@@ -379,10 +403,15 @@ static void clear_part(float *c, int ldc, int row_begin, int row_end, int col_be
 }
 
 // Rows [ic, ic + mc) of the part against packed B block `bp` (kc deep, `cols` wide): A read
-// in place by the rows microkernel when C has one column panel (each A panel would be read
-// once, so packing it would cost as much as the arithmetic), else packed into `ap`.
+// in place by the AVX-512 kernels (A_IN_PLACE_COLS), or by the AVX2 rows microkernel when C
+// has one column panel (each A panel would be read once, so packing it would cost as much as
+// the arithmetic), else packed into `ap`.
 static void block_rows(float *c, int ldc, const float *ablock, int lda, int trans_a, const float *bp, float *ap,
                        int mc, int cols, int kc, int acc, microkernel kernel, const nnc_epilogue *ep) {
+    if (kernel == nnc_microkernel_avx2 && a_in_place(trans_a, cols)) {
+        sweep_tiles_avx512(c, ldc, ablock, lda, bp, 0, mc, cols, kc, acc, ep);
+        return;
+    }
     int full = 0;
     if (cols == NR && !trans_a) {
         void (*rows)(int, const float *, int, const float *, float *, int, int) =
@@ -444,9 +473,11 @@ void nnc_sgemm_t(float *c, int ldc, const float *a, int lda, int trans_a, const 
             const float *ablock = trans_a ? a + (size_t)pc * lda + i : a + (size_t)i * lda + pc;
             float *cblock = c + (size_t)i * ldc + col_begin;
             const nnc_epilogue *last = pc + kc == k ? ep : NULL;
-            if (in_place) {
+            if (in_place && a_in_place(trans_a, cols)) {
+                sweep_tiles_avx512(cblock, ldc, ablock, lda, bblock, ldb, mc, cols, kc, acc, last);
+            } else if (in_place) {
                 pack_a(ap, ablock, lda, mc, kc, trans_a);
-                sweep_tiles_avx512(cblock, ldc, ap, bblock, ldb, mc, cols, kc, acc, last);
+                sweep_tiles_avx512(cblock, ldc, ap, 0, bblock, ldb, mc, cols, kc, acc, last);
             } else {
                 block_rows(cblock, ldc, ablock, lda, trans_a, bp, ap, mc, cols, kc, acc, kernel, last);
             }

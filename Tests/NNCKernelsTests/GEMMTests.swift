@@ -66,6 +66,9 @@ import Testing
             (24, 64, 256), (37, 97, 600), (23, 31, 19), (35, 47, 9), (11, 33, 5), (128, 500, 50),
             // B read in place (AVX-512, at most 256 rows a part) over two row blocks; packed past it.
             (200, 45, 300), (260, 40, 20),
+            // A read in place (AVX-512, at most 512 columns a part), and packed past it on one
+            // thread; two and three threads split these by columns into parts that read A in place.
+            (30, 530, 40), (14, 600, 13), (181, 513, 270),
             // Large enough (≥ GEMM.minimumParallelWork) to split among threads, by columns and by rows.
             (150, 90, 70), (301, 40, 50), (4001, 7, 40),
         ] {
@@ -86,7 +89,10 @@ import Testing
     @Test func instructionSetsGiveTheSameProducts() {
         guard GEMM.ISA.available.contains(.avx512) else { return }
         var rng = SeededRandom(seed: 42)
-        for (m, n, k) in [(37, 97, 600), (23, 31, 19), (128, 500, 50), (150, 90, 70), (11, 33, 300), (200, 45, 300)] {
+        for (m, n, k) in [
+            (37, 97, 600), (23, 31, 19), (128, 500, 50), (150, 90, 70), (11, 33, 300), (200, 45, 300), (30, 530, 40),
+            (40, 16, 30),
+        ] {
             let a = (0..<m * k).map { _ in rng.float() }
             let b = (0..<k * n).map { _ in rng.float() }
             let c0 = (0..<m * n).map { _ in rng.float() }
@@ -149,7 +155,9 @@ import Testing
     /// the same panels in the same order), for odd sizes, K past one block, 1–3 threads.
     @Test func prepackedWeightsGiveTheSameProducts() {
         var rng = SeededRandom(seed: 77)
-        for (m, n, k) in [(7, 17, 5), (40, 10, 300), (128, 128, 784), (2, 33, 513), (1, 20, 9), (301, 40, 50)] {
+        for (m, n, k) in [
+            (7, 17, 5), (40, 10, 300), (128, 128, 784), (2, 33, 513), (1, 20, 9), (301, 40, 50), (30, 530, 40),
+        ] {
             let a = (0..<(m * k)).map { _ in rng.float() }
             let b = (0..<(k * n)).map { _ in rng.float() }
             var packed = [Float](repeating: .nan, count: GEMM.packedFloats(n: n, k: k))
