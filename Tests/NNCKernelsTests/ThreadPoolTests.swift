@@ -93,6 +93,27 @@ import Testing
         #expect(bothRan)
     }
 
+    /// The caller claims parts from the front and the worker from the back: whatever the
+    /// timing, the caller's parts are a prefix and the worker's the rest, so a product split
+    /// in two keeps each half on the same thread from one call to the next.
+    @Test func theCallerTakesAPrefixAndTheWorkerTheRest() {
+        let pool = ThreadPool(threads: 2)
+        let parts = 64
+        let runners = UnsafeMutablePointer<pthread_t>.allocate(capacity: parts)
+        defer { runners.deallocate() }
+        for round in 0..<50 {
+            runners.initialize(repeating: 0, count: parts)
+            pool.run(parts: parts, context: UnsafeMutableRawPointer(runners)) { context, p in
+                let end = DispatchTime.now().uptimeNanoseconds + 2_000
+                while DispatchTime.now().uptimeNanoseconds < end {}
+                context!.assumingMemoryBound(to: pthread_t.self)[p] = pthread_self()
+            }
+            let ranOnCaller = (0..<parts).map { runners[$0] == pthread_self() }
+            let prefix = ranOnCaller.prefix { $0 }.count
+            #expect(ranOnCaller[prefix...].allSatisfy { !$0 }, "round \(round): \(ranOnCaller)")
+        }
+    }
+
     /// An instruction-set override belongs to the thread that set it and to the parts of the
     /// jobs it starts: a test forcing the portable kernels cannot change another thread's
     /// results (tests run in parallel), and a job's parts all use the same kernels.

@@ -19,9 +19,11 @@ nnc_pool *nnc_pool_create(int threads);
 void nnc_pool_destroy(nnc_pool *pool);
 
 /// Runs task(context, p) for p in [0, parts) on the caller and the workers and returns when
-/// every part is done. Parts are claimed one at a time by whichever thread is free, so a
-/// busy or sleeping worker delays nothing; the code a part runs never depends on the thread
-/// that takes it. Allocates nothing. One caller at a time; parts < 2^20.
+/// every part is done. Parts are claimed one at a time by whichever thread is free, the
+/// caller from the first part up and the workers from the last part down, so a busy or
+/// sleeping worker delays nothing and with two threads each keeps its end of the parts;
+/// the code a part runs never depends on the thread that takes it. Allocates nothing. One
+/// caller at a time; parts < 2^20.
 void nnc_pool_run(nnc_pool *pool, long parts, nnc_pool_task task, void *context);
 
 #ifdef __cplusplus
