@@ -4,6 +4,7 @@
 // step loads two B vectors and broadcasts six A values: 12 FMAs for 8 loads.
 
 #include "nnc_kernels.h"
+#include <math.h>
 #include <stdatomic.h>
 
 void nnc_microkernel_rows_portable(int kc, const float *a, int lda, const float *bp, float *c, int ldc, int accumulate);
@@ -103,11 +104,16 @@ void nnc_gemv_avx2(float *y, const float *x, const float *b, int ldb, int n, int
             acc = _mm256_fmadd_ps(x3, _mm256_loadu_ps(b3 + j), acc);
             _mm256_storeu_ps(y + j, acc);
         }
-        for (; j < n; j++) y[j] += x[q] * b0[j] + x[q + 1] * b1[j] + x[q + 2] * b2[j] + x[q + 3] * b3[j];
+        // The last columns as the vector lanes: one FMA per step, in order (the same bits as
+        // gemm.c's packed matrix–vector product).
+        for (; j < n; j++) {
+            float sum = fmaf(x[q + 1], b1[j], fmaf(x[q], b0[j], y[j]));
+            y[j] = fmaf(x[q + 3], b3[j], fmaf(x[q + 2], b2[j], sum));
+        }
     }
     for (; q < k; q++) {
         const float *row = b + (size_t)q * ldb;
-        for (int j = 0; j < n; j++) y[j] += x[q] * row[j];
+        for (int j = 0; j < n; j++) y[j] = fmaf(x[q], row[j], y[j]);
     }
 }
 

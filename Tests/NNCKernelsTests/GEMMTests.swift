@@ -157,6 +157,9 @@ import Testing
         var rng = SeededRandom(seed: 77)
         for (m, n, k) in [
             (7, 17, 5), (40, 10, 300), (128, 128, 784), (2, 33, 513), (1, 20, 9), (301, 40, 50), (30, 530, 40),
+            // One row, split among threads: the parts' packed matrix–vector products (groups of
+            // 1–4 panels, a short last panel, K past one block); unsplit: B as stored.
+            (1, 500, 784), (1, 200, 700), (1, 37, 300), (1, 130, 3),
         ] {
             let a = (0..<(m * k)).map { _ in rng.float() }
             let b = (0..<(k * n)).map { _ in rng.float() }
