@@ -217,11 +217,11 @@ NNC_AVX2 static int epilogue_avx2_rows(float *c, int ldc, int rows, int cols, co
 }
 
 // Up to P 16-column panels of one K block (kc deep) against x: acc (2 ymm per panel) =
-// acc + x[q]·panel row q, q in order, one FMA per step per element.
-NNC_AVX2 static inline __attribute__((always_inline)) void gemv_panels(const int P, float *acc, const float *x,
-                                                                        const float *panel, int kc) {
+// acc (0 when `fresh`) + x[q]·panel row q, q in order, one FMA per step per element.
+NNC_AVX2 static inline __attribute__((always_inline)) void gemv_panels(const int P, float *acc, int fresh,
+                                                                        const float *x, const float *panel, int kc) {
     __m256 v[8];
-    for (int i = 0; i < 2 * P; i++) v[i] = _mm256_loadu_ps(acc + 8 * i);
+    for (int i = 0; i < 2 * P; i++) v[i] = fresh ? _mm256_setzero_ps() : _mm256_loadu_ps(acc + 8 * i);
     for (int q = 0; q < kc; q++) {
         __m256 xq = _mm256_broadcast_ss(x + q);
         for (int p = 0; p < P; p++) {
@@ -243,26 +243,24 @@ NNC_AVX2 static inline __attribute__((always_inline)) void gemv_panels(const int
 NNC_AVX2 static void gemv_packed_avx2(float *y, const float *x, const float *bp, size_t stride, int col_begin,
                                       int cols, int k, int accumulate) {
     int step = kc_step(k);
-    float group[4 * NR];
+    float group[4 * NR] = {0};  // a short group's copy of y (lanes past it stay finite)
     for (int pc = 0; pc < k; pc += step) {
         int kc = k - pc < step ? k - pc : step;
         const float *block = bp + stride * pc + (size_t)col_begin * kc;
         int fresh = pc == 0 && !accumulate;
         for (int j = 0; j < cols; j += 4 * NR) {
             int w = cols - j < 4 * NR ? cols - j : 4 * NR, panels = (w + NR - 1) / NR;
-            float *acc = w == 4 * NR ? y + j : group;  // a short group works on a copy
-            if (acc == group)
-                for (int i = 0; i < 4 * NR; i++) group[i] = i < w && !fresh ? y[j + i] : 0.0f;
-            else if (fresh)
-                memset(acc, 0, sizeof(float) * 4 * NR);
+            int short_group = w < 4 * NR;
+            float *acc = short_group ? group : y + j;
+            if (short_group && !fresh) memcpy(group, y + j, sizeof(float) * w);
             const float *panel = block + (size_t)j * kc;
             switch (panels) {
-                case 4: gemv_panels(4, acc, x + pc, panel, kc); break;
-                case 3: gemv_panels(3, acc, x + pc, panel, kc); break;
-                case 2: gemv_panels(2, acc, x + pc, panel, kc); break;
-                default: gemv_panels(1, acc, x + pc, panel, kc); break;
+                case 4: gemv_panels(4, acc, fresh, x + pc, panel, kc); break;
+                case 3: gemv_panels(3, acc, fresh, x + pc, panel, kc); break;
+                case 2: gemv_panels(2, acc, fresh, x + pc, panel, kc); break;
+                default: gemv_panels(1, acc, fresh, x + pc, panel, kc); break;
             }
-            if (acc == group) memcpy(y + j, group, sizeof(float) * w);
+            if (short_group) memcpy(y + j, group, sizeof(float) * w);
         }
     }
 }
