@@ -46,6 +46,28 @@ import Testing
         }
     }
 
+    /// Batch-1 inference packs the weights of exactly the products a multi-thread run splits
+    /// (each part then streams its own panels), and leaves the small ones as stored.
+    @Test func batchOnePlansPackTheProductsThreadsSplit() throws {
+        #expect(PackedWeights.minimumSplitVectorWork == GEMM.minimumParallelVectorWork)
+        let plan = try compile(
+            """
+            input: [784]
+            layers:
+              - dense: 500
+              - dense: 500
+              - dense: 10
+            """, LoweringOptions(mode: .inference, batch: 1))
+        var packed: [Int: Bool] = [:]
+        for instruction in plan.instructions {
+            guard case .dense(_, let inputs, let units, _, _, let isPacked) = instruction.kernel else { continue }
+            packed[inputs * units] = isPacked
+            let split = GEMM.Split(m: 1, n: units, k: inputs, threads: 2).parts > 1
+            #expect(isPacked == split, "\(inputs)×\(units)")
+        }
+        #expect(packed == [784 * 500: true, 500 * 500: true, 500 * 10: false])
+    }
+
     /// Every element-wise activation of the registry has its typed case (softmax is a row op).
     @Test func activationNamesAgreeWithTheRegistry() {
         let registry = Set(Registry.activations.kinds.map(\.name)).subtracting(["softmax"])
