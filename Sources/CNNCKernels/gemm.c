@@ -583,11 +583,13 @@ void nnc_sgemm_packed_t(float *c, int ldc, const float *a, int lda, int trans_a,
 void nnc_sgemm_prepacked(float *c, int ldc, const float *a, int lda, const float *b, int ldb, const float *bp,
                          int m, int n, int k, int accumulate,
                          int row_begin, int row_end, int col_begin, int col_end, float *workspace, const nnc_epilogue *ep) {
-    // One row: a part of a split product streams its own panels (gemv_packed_avx2); the
-    // whole product streams B as stored, whose rows are then read whole (packed panels
-    // measured 2% slower there), as does a part without AVX2 or off a panel edge.
+    // One row streams its panels (gemv_packed_avx2): a part of a split product its own, so
+    // each core keeps its share in its L2; a whole product from L2 1.1–2.2× faster than
+    // rows of B as stored (one thread, C harness, the bundled models' one-row shapes: the
+    // 16-column panels need no load and store of y per step), a tie streamed from L3.
+    // Without AVX2, or off a panel edge, B as stored.
     int one_row = row_end - row_begin == 1;
-    if (one_row && k > 0 && col_begin % NR == 0 && use_avx2() && col_end > col_begin && col_end - col_begin < n) {
+    if (one_row && k > 0 && col_begin % NR == 0 && use_avx2() && col_end > col_begin) {
         nnc_epilogue local;
         ep = part_epilogue(&local, ep, col_begin);
         float *crow = c + (size_t)row_begin * ldc + col_begin;

@@ -36,9 +36,6 @@ public struct WindowGeometry: Sendable, Equatable {
 public enum PackedWeights {
     public static let panelWidth = 16
     public static func floats(inputs k: Int, units n: Int) -> Int { (n + panelWidth - 1) / panelWidth * panelWidth * k }
-    /// Multiply-adds from which a one-row product is split among threads, so each part
-    /// streams its own panels: `GEMM.minimumParallelVectorWork` (a test checks).
-    public static let minimumSplitVectorWork = 131_072
 }
 
 /// A convolution: the window, filters and groups.

@@ -62,8 +62,8 @@ public struct RecurrentShape: Sendable, Equatable {
     /// Training: the loop keeps what backpropagation through time reads (every step's
     /// gates, states, cells); inference keeps only the running state.
     public var training: Bool
-    /// The recurrent kernel is passed pre-packed in GEMM panels (not for one-row batches,
-    /// which multiply by U as stored).
+    /// The recurrent kernel is passed pre-packed in GEMM panels (unoptimized inference plans
+    /// multiply by U as stored).
     public var packed: Bool
     /// Inference: each step multiplies its own rows of the input by W (pre-packed) into a
     /// [batch, gates·units] scratch, instead of one GEMM writing every step's projection

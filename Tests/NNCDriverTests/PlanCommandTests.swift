@@ -22,9 +22,15 @@ import Testing
         for key in ["arena_bytes", "persistent_bytes", "naive_bytes", "lower_bound_bytes", "instructions"] {
             #expect(object[key] != nil, "missing \(key)")
         }
-        // Inference keeps only the parameters persistent: 61,706 floats, each tensor 64-byte aligned.
+        // Inference keeps the parameters persistent (61,706 floats) and the dense layers' weights
+        // packed in 16-column panels (400×120, 120×84, 84×10), each tensor 64-byte aligned.
+        let packed = [(400, 120), (120, 84), (84, 10)].reduce(0) {
+            $0 + PackedWeights.floats(inputs: $1.0, units: $1.1)
+        }
+        #expect(packed == 51_200 + 11_520 + 1_344)
         let persistent = object["persistent_bytes"] as? Int ?? 0
-        #expect(persistent >= 61_706 * 4 && persistent < 61_706 * 4 + 10 * 64)
+        let floats = 61_706 + packed
+        #expect(persistent >= floats * 4 && persistent < floats * 4 + 13 * 64, "\(persistent) bytes")
         #expect(
             (object["instructions"] as? [[String: Any]])?.allSatisfy { ($0["phase"] as? String) == "forward" } == true)
     }

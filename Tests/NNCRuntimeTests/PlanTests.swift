@@ -46,26 +46,37 @@ import Testing
         }
     }
 
-    /// Batch-1 inference packs the weights of exactly the products a multi-thread run splits
-    /// (each part then streams its own panels), and leaves the small ones as stored.
-    @Test func batchOnePlansPackTheProductsThreadsSplit() throws {
-        #expect(PackedWeights.minimumSplitVectorWork == GEMM.minimumParallelVectorWork)
-        let plan = try compile(
-            """
-            input: [784]
+    /// Optimized inference plans pre-pack every product's weights, batch 1 included (a
+    /// one-row product streams the panels), the recurrent kernel too; unoptimized plans and
+    /// training plans read W as stored.
+    @Test(arguments: [1, 4])
+    func inferencePlansPackEveryProductsWeights(batch: Int) throws {
+        let spec = """
+            input: [6, 28]
             layers:
-              - dense: 500
+              - lstm: 32
               - dense: 500
               - dense: 10
-            """, LoweringOptions(mode: .inference, batch: 1))
-        var packed: [Int: Bool] = [:]
-        for instruction in plan.instructions {
-            guard case .dense(_, let inputs, let units, _, _, let isPacked) = instruction.kernel else { continue }
-            packed[inputs * units] = isPacked
-            let split = GEMM.Split(m: 1, n: units, k: inputs, threads: 2).parts > 1
-            #expect(isPacked == split, "\(inputs)×\(units)")
+            """
+        func packing(_ options: LoweringOptions) throws -> (dense: [Bool], recurrent: [Bool]) {
+            let plan = try compile(spec, options)
+            var dense: [Bool] = []
+            var recurrent: [Bool] = []
+            for instruction in plan.prepare + plan.instructions {
+                switch instruction.kernel {
+                case .dense(_, _, _, _, _, let packed): dense.append(packed)
+                case .recurrent(let s): recurrent.append(s.packed)
+                default: break
+                }
+            }
+            return (dense, recurrent)
         }
-        #expect(packed == [784 * 500: true, 500 * 500: true, 500 * 10: false])
+        let optimized = try packing(LoweringOptions(mode: .inference, batch: batch))
+        // Batch 1 projects every step's input in one dense product before the loop.
+        let products = batch == 1 ? 3 : 2
+        #expect(optimized.dense == Array(repeating: true, count: products) && optimized.recurrent == [true])
+        let plain = try packing(LoweringOptions(mode: .inference, batch: batch, optimize: false))
+        #expect(plain.dense == Array(repeating: false, count: 3) && plain.recurrent == [false])
     }
 
     /// Every element-wise activation of the registry has its typed case (softmax is a row op).

@@ -77,16 +77,11 @@ extension Lowerer {
             (w, b) = fold(node, weights: w, bias: b, batchNorm: bn, channels: units)
         }
         // Inference weights never change during a run: pack them into GEMM panels once.
-        // Measured on 784-500-500-10 at batch 16, one thread: 37k → 54k samples/s. A one-row
-        // product on one thread reads W as stored; split among threads, each part streams its
-        // own panels, which lie together, so each core keeps its share in its own L2 (rows of W
-        // as stored interleave both parts' columns, and the cores' prefetchers pull in each
-        // other's: 784-500-500 at batch 1, two threads, C harness: 38–46 → 17–24 µs). So
-        // batch-1 plans pack only the products large enough to be split.
-        let splits = inputs * units >= PackedWeights.minimumSplitVectorWork
-        let packed =
-            !isTraining && options.optimize && (rows > 1 || splits)
-            ? packWeights(node, w, inputs: inputs, units: units) : nil
+        // Measured on 784-500-500-10 at batch 16, one thread: 37k → 54k samples/s. Batch 1
+        // too: a one-row product streams the panels (see nnc_sgemm_prepacked), and split among
+        // threads each core keeps its own share in its L2 (784-500-500-10 at two threads:
+        // 16.5k–22.6k → 47.5k–57.9k samples/s, alternating processes).
+        let packed = !isTraining && options.optimize ? packWeights(node, w, inputs: inputs, units: units) : nil
         finishActivation(node) { l, y, f in
             l.emit(
                 .dense(rows: rows, inputs: inputs, units: units, bias: b != nil, activation: f, packed: packed != nil),

@@ -77,7 +77,7 @@ extension Lowerer {
                 recurrentBias: bias.map { builder[$0].shape.count == 2 } ?? false, masked: mask != nil,
                 zeroPaddedOutput: mask != nil && node.op.kind == .bidirectional && inner.returnSequences,
                 recurrentDropout: isTraining && inner.recurrentDropout > 0, training: isTraining,
-                packed: isTraining || (options.optimize && batch > 1),
+                packed: isTraining || options.optimize,
                 fusedProjection: !isTraining && options.optimize && batch > 1, projectionBias: bias != nil,
                 peephole: inner.peephole)
             lowerDirection(node, inner, shape, prefix: prefix, output: out, first: k == 0 || merge != nil, mask: mask)
@@ -169,7 +169,7 @@ extension Lowerer {
             let rows = batch * s.steps
             let gates = buffer(name + "gates", [batch, s.steps, s.gateWidth], isTraining ? .saved : .activation)
             let packedW =
-                !isTraining && options.optimize && rows > 1
+                !isTraining && options.optimize
                 ? packWeights(node, w, inputs: s.inputs, units: s.gateWidth, label: name + "kernel") : nil
             emit(
                 .dense(
