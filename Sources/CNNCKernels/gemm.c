@@ -605,6 +605,20 @@ void nnc_sgemm_prepacked(float *c, int ldc, const float *a, int lda, const float
     nnc_sgemm_packed_t(c, ldc, a, lda, 0, bp, n, k, accumulate, row_begin, row_end, col_begin, col_end, workspace, ep);
 }
 
+void nnc_sgemv(float *y, const float *x, const float *b, int ldb, int n, int k, int accumulate) {
+    (nnc_has_avx2() ? nnc_gemv_avx2 : nnc_gemv_portable)(y, x, b, ldb, n, k, accumulate);
+}
+
+void nnc_sgemv_sum_parts(float *y, const float *partials, size_t stride, int count, int n, const nnc_epilogue *ep) {
+    for (int p = 0; p < count; p++) {
+        const float *part = partials + stride * (size_t)p;
+        for (int j = 0; j < n; j++) y[j] += part[j];
+    }
+    nnc_epilogue local;
+    ep = part_epilogue(&local, ep, 0);
+    if (ep) apply_epilogue(y, n, 1, n, ep->bias, ep);
+}
+
 void nnc_sgemm_reference(float *c, int ldc, const float *a, int lda, const float *b, int ldb,
                          int m, int n, int k, int accumulate) {
     nnc_sgemm_reference_t(c, ldc, a, lda, 0, b, ldb, 0, m, n, k, accumulate);

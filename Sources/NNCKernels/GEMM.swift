@@ -37,44 +37,69 @@ public enum GEMM {
     }
 
     /// How a multiply is split among threads: ranges of C's rows, or of its columns when C is
-    /// wider than tall or has too few rows to give every part a few tiles. Split points fall on
-    /// microkernel tile edges. Every part packs the panels it reads into its own workspace, B
-    /// included: a B packed once and shared makes each core write lines the other has cached
-    /// and read lines the other has written, which measured slower than packing B twice on
-    /// every product shape of the bundled models (the README's Speed section has the GEMM table).
+    /// wider than tall or has too few rows to give every part a few tiles, or for one row of A
+    /// times B as stored, ranges of K (`byDepth`). Split points fall on microkernel tile edges.
+    /// Every part packs the panels it reads into its own workspace, B included: a B packed once
+    /// and shared makes each core write lines the other has cached and read lines the other
+    /// has written, which measured slower than packing B twice on every product shape of the
+    /// bundled models (the README's Speed section has the GEMM table).
     public struct Split: Sendable, Equatable {
         public var parts: Int
         public var byRows: Bool
-        public var m: Int, n: Int
+        /// Parts take ranges of K (rows of B), each a contiguous block of B as stored, and sum
+        /// their partial rows of C after the join: split by columns, each core read part of
+        /// every row of B and the cores' caches held each other's halves (784-500-500 at batch
+        /// 1, two threads, C harness: 38–46 µs per sample by columns, 24–30 by depth). Each
+        /// element is then summed in pieces added at the end: the same bits for a given thread
+        /// count, not across thread counts.
+        public var byDepth: Bool
+        public var m: Int, n: Int, k: Int
 
-        public init(m: Int, n: Int, k: Int, threads: Int) {
+        /// `depthForOneRow`: a one-row product reads B as stored (not packed, not transposed),
+        /// so it may be split along K.
+        public init(m: Int, n: Int, k: Int, threads: Int, depthForOneRow: Bool = false) {
             // Below this many multiply-adds waking a thread costs more than it saves.
             let work = Double(m) * Double(n) * Double(k)
             // A single row streams the weights once: waking a thread costs more than it saves
             // until the weights are large.
             let threshold = m == 1 ? minimumParallelVectorWork : minimumParallelWork
             let threads = work < Double(threshold) ? 1 : max(1, threads)
+            byDepth = depthForOneRow && m == 1 && threads > 1
             // The longer side of C, since a part packs its own rows of A and columns of B:
             // rows cost each part n·k + m·k/threads packed floats, columns m·k + n·k/threads.
             // Rows only while every part gets at least two row tiles. (128×500·500×500 and its
             // dy·Wᵀ at two threads: columns measured 5–17% faster inside a training step.)
-            byRows = m >= 2 * n || (m >= n && m >= 2 * 6 * threads)
-            let extent = byRows ? m : n
-            let tile = byRows ? 6 : 16
+            byRows = !byDepth && (m >= 2 * n || (m >= n && m >= 2 * 6 * threads))
+            let extent = Self.extent(m, n, k, byRows, byDepth)
+            let tile = Self.tile(byRows, byDepth)
             parts = min(threads, max(1, (extent + tile - 1) / tile))
             self.m = m
             self.n = n
+            self.k = k
         }
 
-        /// The rows and columns of C that part p computes.
-        public func part(_ p: Int) -> (rows: Range<Int>, cols: Range<Int>) {
-            let extent = byRows ? m : n
-            let tile = byRows ? 6 : 16
-            let tiles = (extent + tile - 1) / tile
-            let lo = min(extent, tiles * p / parts * tile)
-            let hi = min(extent, tiles * (p + 1) / parts * tile)
-            return byRows ? (rows: lo..<hi, cols: 0..<n) : (rows: 0..<m, cols: lo..<hi)
+        /// Tiles are 6 rows, 16 columns, or 16 rows of B (a multiple of the one-row kernel's 4).
+        static func tile(_ byRows: Bool, _ byDepth: Bool) -> Int { byDepth ? 16 : byRows ? 6 : 16 }
+        static func extent(_ m: Int, _ n: Int, _ k: Int, _ byRows: Bool, _ byDepth: Bool) -> Int {
+            byDepth ? k : byRows ? m : n
         }
+
+        /// Part p's range of the split side, on tile edges.
+        func range(_ p: Int) -> Range<Int> {
+            let extent = Self.extent(m, n, k, byRows, byDepth)
+            let tile = Self.tile(byRows, byDepth)
+            let tiles = (extent + tile - 1) / tile
+            return min(extent, tiles * p / parts * tile)..<min(extent, tiles * (p + 1) / parts * tile)
+        }
+
+        /// The rows and columns of C that part p computes (all of C's one row when by depth).
+        public func part(_ p: Int) -> (rows: Range<Int>, cols: Range<Int>) {
+            if byDepth { return (rows: 0..<m, cols: 0..<n) }
+            return byRows ? (rows: range(p), cols: 0..<n) : (rows: 0..<m, cols: range(p))
+        }
+
+        /// The range of K that part p sums over.
+        public func depth(_ p: Int) -> Range<Int> { byDepth ? range(p) : 0..<k }
     }
 
     /// The parts of a multiply, as a list (for tests and reports).
@@ -87,14 +112,18 @@ public enum GEMM {
     /// Multiply-adds below which a multiply runs on one thread (1×784·784×128 is 100,352).
     public static let minimumParallelWork = 262_144
     /// The same for matrix–vector products (batch-1 inference), which stream the weights once:
-    /// split by columns, each core streams its share from its own L2 (see the README's
-    /// batch-1 inference figures, `Scripts/bench.py`).
+    /// split by columns of packed weights or along K of stored ones, each core streams its
+    /// share from its own L2 (see the README's batch-1 inference figures, `Scripts/bench.py`).
     public static let minimumParallelVectorWork = 131_072
 
     /// Floats of workspace a multiply of these dimensions needs with `threads` threads (the
     /// same whether B comes pre-packed or not).
     public static func workspaceFloats(m: Int, n: Int, k: Int, threads: Int) -> Int {
-        Split(m: m, n: n, k: k, threads: threads).parts * perThreadWorkspace(m: m, n: n, k: k)
+        // A one-row product may split along K (B as stored) or its columns (B packed).
+        let parts = max(
+            Split(m: m, n: n, k: k, threads: threads).parts,
+            Split(m: m, n: n, k: k, threads: threads, depthForOneRow: true).parts)
+        return parts * perThreadWorkspace(m: m, n: n, k: k)
     }
 
     static func perThreadWorkspace(m: Int, n: Int, k: Int) -> Int {
@@ -126,7 +155,8 @@ public enum GEMM {
         epilogue: Epilogue? = nil, pool: ThreadPool? = nil, workspace: UnsafeMutablePointer<Float>
     ) {
         precondition(packedB == nil || (!transposeA && !transposeB), "packed weights are for C = A·B")
-        let split = Split(m: m, n: n, k: k, threads: pool?.threads ?? 1)
+        let split = Split(
+            m: m, n: n, k: k, threads: pool?.threads ?? 1, depthForOneRow: packedB == nil && !transposeA && !transposeB)
         var job = Job(
             split: split, c: c, ldc: ldc, a: a, lda: lda, transposeA: transposeA, b: b, ldb: ldb,
             transposeB: transposeB, packedB: packedB, k: k, accumulate: accumulate,
@@ -139,6 +169,7 @@ public enum GEMM {
         } else {
             for p in 0..<split.parts { job.run(p) }
         }
+        if split.byDepth { job.sumDepthParts() }
     }
 
     /// One multiply's operands; threads compute disjoint parts of C with their own workspace.
@@ -154,7 +185,24 @@ public enum GEMM {
         let epilogue: nnc_epilogue
         let workspace: UnsafeMutablePointer<Float>, stride: Int
 
+        /// After the parts of a split by depth: C's row += the other parts' partials, in part
+        /// order, then the epilogue.
+        func sumDepthParts() {
+            withUnsafePointer(to: epilogue) { ep in
+                nnc_sgemv_sum_parts(c, workspace + stride, stride, Int32(split.parts - 1), Int32(split.n), ep)
+            }
+        }
+
         func run(_ p: Int) {
+            if split.byDepth {
+                // Part 0 sums into C; the others into the start of their workspace (at least n
+                // floats: perThreadWorkspace holds a kc-deep B panel of C's width).
+                let ks = split.depth(p)
+                nnc_sgemv(
+                    p == 0 ? c : workspace + p * stride, a + ks.lowerBound, b + ks.lowerBound * ldb, Int32(ldb),
+                    Int32(split.n), Int32(ks.count), p == 0 && accumulate ? 1 : 0)
+                return
+            }
             let range = split.part(p)
             let (r0, r1) = (Int32(range.rows.lowerBound), Int32(range.rows.upperBound))
             let (c0, c1) = (Int32(range.cols.lowerBound), Int32(range.cols.upperBound))

@@ -71,6 +71,8 @@ import Testing
             (30, 530, 40), (14, 600, 13), (181, 513, 270),
             // Large enough (≥ GEMM.minimumParallelWork) to split among threads, by columns and by rows.
             (150, 90, 70), (301, 40, 50), (4001, 7, 40),
+            // One row, large enough (≥ GEMM.minimumParallelVectorWork) to split along K.
+            (1, 300, 500), (1, 129, 1101), (1, 7, 20011),
         ] {
             for accumulate in [false, true] {
                 for threads in [1, 2, 3] {
@@ -152,7 +154,9 @@ import Testing
     }
 
     /// Weights packed once give the same products as packing on every call (bit for bit:
-    /// the same panels in the same order), for odd sizes, K past one block, 1–3 threads.
+    /// the same panels in the same order), for odd sizes, K past one block, 1–3 threads. One
+    /// row of packed weights gives, at every thread count, the bits of one thread on B as
+    /// stored (B as stored on more threads splits K, so its sums end in another order).
     @Test func prepackedWeightsGiveTheSameProducts() {
         var rng = SeededRandom(seed: 77)
         for (m, n, k) in [
@@ -173,8 +177,8 @@ import Testing
                 plain.withUnsafeMutableBufferPointer { c in
                     work.withUnsafeMutableBufferPointer { w in
                         GEMM.multiply(
-                            c: c.baseAddress!, ldc: n, a: a, lda: k, b: b, ldb: n, m: m, n: n, k: k, pool: pool,
-                            workspace: w.baseAddress!)
+                            c: c.baseAddress!, ldc: n, a: a, lda: k, b: b, ldb: n, m: m, n: n, k: k,
+                            pool: m == 1 ? ThreadPool(threads: 1) : pool, workspace: w.baseAddress!)
                     }
                 }
                 fromPacked.withUnsafeMutableBufferPointer { c in
@@ -204,7 +208,7 @@ import Testing
         ]
         for (m, n, k) in [
             (1, 77, 300), (1, 500, 33), (100, 6, 25), (4001, 7, 40), (60, 16, 70), (13, 33, 300), (150, 90, 513),
-            (7, 17, 0), (128, 128, 784),
+            (7, 17, 0), (128, 128, 784), (1, 300, 500),
         ] {
             for (index, (act, parameter)) in activations.enumerated() {
                 for threads in [1, 2, 3] {
@@ -265,8 +269,29 @@ import Testing
     @Test func smallProductsStayOnOneThread() {
         #expect(GEMM.partition(m: 1, n: 128, k: 784, threads: 2).count == 1)
         #expect(GEMM.partition(m: 128, n: 128, k: 784, threads: 2).count == 2)
-        // Batch-1 products with weights past 512 KiB split their columns: each core streams half.
+        // Batch-1 products with weights past 512 KiB split (packed weights: their columns): each
+        // core streams half.
         #expect(GEMM.partition(m: 1, n: 500, k: 784, threads: 2).map(\.cols) == [0..<256, 256..<500])
+    }
+
+    /// A one-row product of B as stored splits along K: contiguous blocks of B's rows, on
+    /// 16-row edges, covering K once; packed or transposed B, or more rows, never.
+    @Test func oneRowProductsOfStoredWeightsSplitAlongK() {
+        let split = GEMM.Split(m: 1, n: 500, k: 784, threads: 2, depthForOneRow: true)
+        #expect(split.byDepth && !split.byRows)
+        #expect((0..<split.parts).map(split.depth) == [0..<384, 384..<784])
+        #expect(split.part(1).cols == 0..<500)
+        for (n, k, t) in [(300, 500, 3), (7, 20011, 2), (129, 1101, 3)] {
+            let split = GEMM.Split(m: 1, n: n, k: k, threads: t, depthForOneRow: true)
+            let ranges = (0..<split.parts).map(split.depth)
+            #expect(split.parts == t && ranges.first?.lowerBound == 0 && ranges.last?.upperBound == k)
+            for (r, next) in zip(ranges, ranges.dropFirst()) {
+                #expect(r.upperBound == next.lowerBound && r.upperBound % 16 == 0 && !r.isEmpty)
+            }
+        }
+        #expect(!GEMM.Split(m: 1, n: 500, k: 784, threads: 2).byDepth)
+        #expect(!GEMM.Split(m: 2, n: 500, k: 784, threads: 2, depthForOneRow: true).byDepth)
+        #expect(!GEMM.Split(m: 1, n: 128, k: 784, threads: 2, depthForOneRow: true).byDepth)
     }
 
     /// Parts cut C's longer side, so each packs the smaller share of A and B.

@@ -78,6 +78,14 @@ void nnc_sgemm_prepacked(float *c, int ldc, const float *a, int lda, const float
                          int m, int n, int k, int accumulate,
                          int row_begin, int row_end, int col_begin, int col_end, float *workspace, const nnc_epilogue *ep);
 
+/// y[n] (+)= x[k]·B[k×n] (row stride ldb) as stored: one part of a one-row product split along
+/// K (pass x and B from the part's first row of B); the partials are summed by
+/// nnc_sgemv_sum_parts.
+void nnc_sgemv(float *y, const float *x, const float *b, int ldb, int n, int k, int accumulate);
+/// y[n] += partials[p·stride + j] for p = 0, 1, …, count − 1 in order, then the epilogue (if
+/// any) over y: the end of a one-row product split along K.
+void nnc_sgemv_sum_parts(float *y, const float *partials, size_t stride, int count, int n, const nnc_epilogue *ep);
+
 /// The naive reference twin: three loops, accumulating in double.
 void nnc_sgemm_reference(float *c, int ldc, const float *a, int lda, const float *b, int ldb,
                          int m, int n, int k, int accumulate);
