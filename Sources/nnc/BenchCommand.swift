@@ -24,7 +24,7 @@ struct BenchModelCommand: ParsableCommand {
             `nnc bench FILE --inference --batch 1` times the inference plan (forward only, weights pre-packed \
             where the plan allows, batchnorm folded); without --inference, one training step (forward, loss, \
             backward, optimizer update). The figure is the median of 7 timed batches of steps after a warm-up, \
-            inside one process; Scripts/bench-inference.sh compares whole processes against ONNX Runtime.
+            inside one process; Scripts/bench.py compares whole processes against ONNX Runtime and PyTorch.
             """)
 
     @OptionGroup var options: ModelOptions
