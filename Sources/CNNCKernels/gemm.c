@@ -239,8 +239,9 @@ NNC_AVX2 static inline __attribute__((always_inline)) void gemv_panels(const int
 // every part's columns. From its own panels each core keeps its share in its L2 from one
 // call to the next; from stored rows it did not (most likely each core's prefetchers pull
 // in the other's lines; this host has no performance counters to show it): 784-500-500 at
-// batch 1, two threads, C harness 38–46 µs per sample from stored rows, 17–24 from panels. Four panels at a time; every element summed as nnc_gemv_avx2
-// sums it (q in order, one FMA per step), so packed and stored weights give the same bits.
+// batch 1, two threads, C harness 38–46 µs per sample from stored rows, 17–24 from panels.
+// Four panels at a time; every element summed as nnc_gemv_avx2 sums it (q in order, one FMA
+// per step), so packed and stored weights give the same bits.
 NNC_AVX2 static void gemv_packed_avx2(float *y, const float *x, const float *bp, size_t stride, int col_begin,
                                       int cols, int k, int accumulate) {
     int step = kc_step(k);
