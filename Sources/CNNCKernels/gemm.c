@@ -495,13 +495,12 @@ void nnc_sgemm_t(float *c, int ldc, const float *a, int lda, int trans_a, const 
         if (ep) apply_epilogue(c + (size_t)row_begin * ldc + col_begin, ldc, rows, cols, ep->bias, ep);
         return;
     }
-    int avx2 = nnc_has_avx2();
     microkernel kernel = active_kernel();
     // Batch-1 inference: a matrix–vector product streams B once; packing would only add traffic.
     int plain = !trans_a && !trans_b;
     if (rows == 1 && plain) {
         float *crow = c + (size_t)row_begin * ldc + col_begin;
-        (avx2 ? nnc_gemv_avx2 : nnc_gemv_portable)(crow, a + (size_t)row_begin * lda, b + col_begin, ldb, cols, k, accumulate);
+        nnc_sgemv(crow, a + (size_t)row_begin * lda, b + col_begin, ldb, cols, k, accumulate);
         if (ep) apply_epilogue(crow, ldc, 1, cols, ep->bias, ep);
         return;
     }

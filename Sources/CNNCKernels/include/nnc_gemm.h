@@ -73,7 +73,8 @@ void nnc_sgemm_packed_t(float *c, int ldc, const float *a, int lda, int trans_a,
                         int accumulate, int row_begin, int row_end, int col_begin, int col_end, float *workspace,
                         const nnc_epilogue *ep);
 /// C (+)= A·B with B also given packed (`bp`): no per-call packing of B. One-row products
-/// use the matrix–vector path on B as stored. Column ranges must start on a 16-column edge.
+/// stream the packed panels (B as stored without AVX2). Column ranges must start on a
+/// 16-column edge.
 void nnc_sgemm_prepacked(float *c, int ldc, const float *a, int lda, const float *b, int ldb, const float *bp,
                          int m, int n, int k, int accumulate,
                          int row_begin, int row_end, int col_begin, int col_end, float *workspace, const nnc_epilogue *ep);
