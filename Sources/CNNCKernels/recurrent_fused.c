@@ -1,7 +1,10 @@
 // Fused recurrent steps for the default activations (tanh candidate and output, sigmoid
 // gates; simple_rnn: tanh), forward and backward: one pass over each row doing everything a
 // step does for a unit, so the gates stay in registers. The loops are plain C over
-// restrict-qualified rows, compiled twice: with AVX2/FMA (8 units at a time) and portable.
+// restrict-qualified rows, compiled three times: with AVX-512 (16 units at a time), AVX2/FMA
+// (8) and portable. The AVX-512 and AVX2 builds give the same bits (the same operations in the
+// same order, FMAs included, and a true division); the AVX-512 build runs an LSTM step about
+// 1.7× as fast (256 rows of 128 units: 2.8 → 1.7 ms for 28 steps, one core).
 // Optional operands (bias, output gradient, dropout mask, cₜ₋₁) are replaced by rows of
 // zeros or ones in the work buffer, so each loop has one form. Padded rows go through the
 // general kernels' handling (recurrent.c).
@@ -167,6 +170,8 @@ NNC_INLINE void backward_rows(const nnc_rnn_backward *s, int cell) {
 }
 
 #if defined(__x86_64__) || defined(__i386__)
+__attribute__((target("avx512f,fma"))) static void forward_avx512(const nnc_rnn_forward *s, int cell) { forward_rows(s, cell); }
+__attribute__((target("avx512f,fma"))) static void backward_avx512(const nnc_rnn_backward *s, int cell) { backward_rows(s, cell); }
 __attribute__((target("avx2,fma"))) static void forward_avx2(const nnc_rnn_forward *s, int cell) { forward_rows(s, cell); }
 __attribute__((target("avx2,fma"))) static void backward_avx2(const nnc_rnn_backward *s, int cell) { backward_rows(s, cell); }
 #endif
@@ -180,6 +185,10 @@ static int fusable(nnc_activation act, nnc_activation ract, const float *pre, in
 int nnc_rnn_fused_forward(const nnc_rnn_forward *s, int cell) {
     if (s->peephole || !fusable(s->act, s->ract, s->pre, cell)) return 0;
 #if defined(__x86_64__) || defined(__i386__)
+    if (nnc_active_isa() == NNC_ISA_AVX512) {
+        forward_avx512(s, cell);
+        return 1;
+    }
     if (nnc_has_avx2()) {
         forward_avx2(s, cell);
         return 1;
@@ -192,6 +201,10 @@ int nnc_rnn_fused_forward(const nnc_rnn_forward *s, int cell) {
 int nnc_rnn_fused_backward(const nnc_rnn_backward *s, int cell) {
     if (s->peephole || !fusable(s->act, s->ract, s->pre, cell)) return 0;
 #if defined(__x86_64__) || defined(__i386__)
+    if (nnc_active_isa() == NNC_ISA_AVX512) {
+        backward_avx512(s, cell);
+        return 1;
+    }
     if (nnc_has_avx2()) {
         backward_avx2(s, cell);
         return 1;

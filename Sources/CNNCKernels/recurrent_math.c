@@ -2,8 +2,8 @@
 // masks as values, padding masks, bidirectional merges).
 //
 // sigmoid and tanh, the gates' and candidates' defaults, use the rational approximations of
-// recurrent_internal.h in loops compiled for AVX2/FMA (8 at a time) or portable; the same
-// formulas as the fused steps. Other activations use nnc_activation_forward.
+// recurrent_internal.h in loops compiled for AVX-512 (16 at a time), AVX2/FMA (8) or
+// portable; the same formulas as the fused steps. Other activations use nnc_activation_forward.
 
 #include "nnc_kernels.h"
 #include "recurrent_internal.h"
@@ -29,6 +29,7 @@ NNC_INLINE void activate_rows(float *y, const float *x, int n, int tanh) {
 }
 
 #if defined(__x86_64__) || defined(__i386__)
+__attribute__((target("avx512f,fma"))) static void activate_avx512(float *y, const float *x, int n, int tanh) { activate_rows(y, x, n, tanh); }
 __attribute__((target("avx2,fma"))) static void activate_avx2(float *y, const float *x, int n, int tanh) { activate_rows(y, x, n, tanh); }
 #endif
 
@@ -38,6 +39,10 @@ void nnc_rnn_activate(float *y, const float *x, int n, nnc_activation act, float
         return;
     }
 #if defined(__x86_64__) || defined(__i386__)
+    if (nnc_active_isa() == NNC_ISA_AVX512) {
+        activate_avx512(y, x, n, act == NNC_ACT_TANH);
+        return;
+    }
     if (nnc_has_avx2()) {
         activate_avx2(y, x, n, act == NNC_ACT_TANH);
         return;

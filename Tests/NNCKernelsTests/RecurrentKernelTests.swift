@@ -5,10 +5,11 @@ import NNCTestSupport
 import Testing
 
 /// The recurrent step kernels' pieces against their formulas in double precision, with
-/// the AVX2 and the portable paths, on lengths no vector width divides. (Whole layers,
-/// forward and backward, are compared with the double reference executor in NNCRuntimeTests.)
+/// every instruction set this machine has (AVX-512, AVX2, portable), on lengths no vector
+/// width divides. (Whole layers, forward and backward, are compared with the double
+/// reference executor in NNCRuntimeTests.)
 @Suite(.serialized) struct RecurrentKernelTests {
-    static let isas: [GEMM.ISA] = GEMM.ISA.available.filter { $0 <= .avx2FMA }
+    static let isas: [GEMM.ISA] = GEMM.ISA.available
 
     static func sigmoid(_ x: Double) -> Double { 1 / (1 + exp(-x)) }
 
@@ -38,6 +39,63 @@ import Testing
         }
     }
 
+    /// What one forward step read and wrote (3 rows, the middle one padding).
+    struct Step {
+        var gates, product, bias, h, c, y: [Float]
+
+        init(lstm: Bool, units u: Int, rng: inout SeededRandom) {
+            let rows = 3
+            let g = (lstm ? 4 : 3) * u
+            gates = rng.floats(rows * g)
+            product = rng.floats(rows * g)
+            bias = rng.floats(g)
+            h = rng.floats(rows * u)
+            c = rng.floats(rows * u)
+            y = [Float](repeating: .nan, count: rows * u)
+        }
+
+        /// This step after `nnc_lstm_forward_step` or `nnc_gru_forward_step` ran on it.
+        func run(lstm: Bool, units u: Int) -> Step {
+            var out = self
+            let rows = 3
+            let g = (lstm ? 4 : 3) * u
+            var extra = [Float](repeating: 0, count: rows * u)
+            var work = [Float](repeating: 0, count: Int(nnc_rnn_work_floats(Int32(u))))
+            var mask: [Float] = [1, 0, 1]
+            out.gates.withUnsafeMutableBufferPointer { gp in
+                var s = nnc_rnn_forward()
+                s.rows = Int32(rows)
+                s.units = Int32(u)
+                (s.act, s.ract, s.act_param, s.ract_param) = (NNC_ACT_TANH, NNC_ACT_SIGMOID, 0, 0)
+                s.gates = gp.baseAddress
+                s.ld_gates = Int32(g)
+                out.product.withUnsafeMutableBufferPointer { s.product = UnsafePointer($0.baseAddress) }
+                s.ld_product = Int32(g)
+                out.bias.withUnsafeMutableBufferPointer { s.rbias = UnsafePointer($0.baseAddress) }
+                out.h.withUnsafeMutableBufferPointer { hp in
+                    out.c.withUnsafeMutableBufferPointer { cp in
+                        out.y.withUnsafeMutableBufferPointer { yp in
+                            extra.withUnsafeMutableBufferPointer { ep in
+                                work.withUnsafeMutableBufferPointer { wp in
+                                    mask.withUnsafeMutableBufferPointer { mp in
+                                        (s.h, s.c, s.y, s.ld_y, s.extra, s.ld_extra, s.work) =
+                                            (
+                                                hp.baseAddress, cp.baseAddress, yp.baseAddress, Int32(u),
+                                                ep.baseAddress, Int32(u), wp.baseAddress
+                                            )
+                                        (s.step_mask, s.ld_step_mask) = (UnsafePointer(mp.baseAddress), 1)
+                                        if lstm { nnc_lstm_forward_step(&s) } else { nnc_gru_forward_step(&s) }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+            return out
+        }
+    }
+
     /// An LSTM step and a GRU (reset after) step for 3 rows, the middle one padding, against
     /// the formulas; the padded row carries its state and repeats it as output.
     @Test(arguments: isas)
@@ -48,49 +106,11 @@ import Testing
         for u in [1, 5, 13, 33] {
             for lstm in [true, false] {
                 let g = (lstm ? 4 : 3) * u
-                let rows = 3
-                var gates = rng.floats(rows * g)
-                var product = rng.floats(rows * g)
-                var bias = rng.floats(g)
-                var h = rng.floats(rows * u)
-                var c = rng.floats(rows * u)
-                var y = [Float](repeating: .nan, count: rows * u)
-                var extra = [Float](repeating: 0, count: rows * u)
-                var work = [Float](repeating: 0, count: Int(nnc_rnn_work_floats(Int32(u))))
-                var mask: [Float] = [1, 0, 1]
-                let (g0, h0, c0) = (gates, h, c)
-                gates.withUnsafeMutableBufferPointer { gp in
-                    var s = nnc_rnn_forward()
-                    s.rows = Int32(rows)
-                    s.units = Int32(u)
-                    (s.act, s.ract, s.act_param, s.ract_param) = (NNC_ACT_TANH, NNC_ACT_SIGMOID, 0, 0)
-                    s.gates = gp.baseAddress
-                    s.ld_gates = Int32(g)
-                    product.withUnsafeMutableBufferPointer { s.product = UnsafePointer($0.baseAddress) }
-                    s.ld_product = Int32(g)
-                    bias.withUnsafeMutableBufferPointer { s.rbias = UnsafePointer($0.baseAddress) }
-                    h.withUnsafeMutableBufferPointer { hp in
-                        c.withUnsafeMutableBufferPointer { cp in
-                            y.withUnsafeMutableBufferPointer { yp in
-                                extra.withUnsafeMutableBufferPointer { ep in
-                                    work.withUnsafeMutableBufferPointer { wp in
-                                        mask.withUnsafeMutableBufferPointer { mp in
-                                            (s.h, s.c, s.y, s.ld_y, s.extra, s.ld_extra, s.work) =
-                                                (
-                                                    hp.baseAddress, cp.baseAddress, yp.baseAddress, Int32(u),
-                                                    ep.baseAddress, Int32(u), wp.baseAddress
-                                                )
-                                            (s.step_mask, s.ld_step_mask) = (UnsafePointer(mp.baseAddress), 1)
-                                            if lstm { nnc_lstm_forward_step(&s) } else { nnc_gru_forward_step(&s) }
-                                        }
-                                    }
-                                }
-                            }
-                        }
-                    }
-                }
+                let before = Step(lstm: lstm, units: u, rng: &rng)
+                let after = before.run(lstm: lstm, units: u)
+                let (g0, product, bias, h0, c0) = (before.gates, before.product, before.bias, before.h, before.c)
                 var worst = 0.0
-                for r in 0..<rows {
+                for r in 0..<3 {
                     for j in 0..<u {
                         let padded = r == 1
                         let at = { (k: Int) in
@@ -109,12 +129,46 @@ import Testing
                                     * (Double(product[r * g + 2 * u + j]) + Double(bias[2 * u + j])))
                             hNew = z * hNew + (1 - z) * candidate
                         }
-                        worst = max(worst, abs(Double(h[r * u + j]) - hNew), abs(Double(y[r * u + j]) - hNew))
-                        if lstm { worst = max(worst, abs(Double(c[r * u + j]) - cNew)) }
+                        worst = max(
+                            worst, abs(Double(after.h[r * u + j]) - hNew), abs(Double(after.y[r * u + j]) - hNew))
+                        if lstm { worst = max(worst, abs(Double(after.c[r * u + j]) - cNew)) }
                     }
                 }
                 #expect(worst <= 2e-6, "\(lstm ? "lstm" : "gru") units \(u) \(isa): \(worst)")
             }
+        }
+    }
+
+    /// The AVX-512 build of the fused steps and activations gives the AVX2 build's bits (the
+    /// same operations in the same order), on widths with a 16-lane body and a tail.
+    @Test func avx512StepsGiveTheAVX2Bits() {
+        guard GEMM.ISA.available.contains(.avx512) else { return }
+        defer { GEMM.useISA(nil) }
+        var rng = SeededRandom(seed: 11)
+        for u in [16, 37] {
+            for lstm in [true, false] {
+                let before = Step(lstm: lstm, units: u, rng: &rng)
+                GEMM.useISA(.avx2FMA)
+                let avx2 = before.run(lstm: lstm, units: u)
+                GEMM.useISA(.avx512)
+                let avx512 = before.run(lstm: lstm, units: u)
+                for (name, a, b) in [
+                    ("h", avx2.h, avx512.h), ("c", avx2.c, avx512.c), ("gates", avx2.gates, avx512.gates),
+                ] {
+                    #expect(a.map(\.bitPattern) == b.map(\.bitPattern), "\(lstm ? "lstm" : "gru") units \(u): \(name)")
+                }
+            }
+        }
+        let x = (0..<37).map { Float($0 - 18) / 3 }
+        for act in [NNC_ACT_SIGMOID, NNC_ACT_TANH] {
+            var outputs: [[Float]] = []
+            for isa in [GEMM.ISA.avx2FMA, .avx512] {
+                GEMM.useISA(isa)
+                var y = [Float](repeating: .nan, count: x.count)
+                nnc_rnn_activate(&y, x, Int32(x.count), act, 1)
+                outputs.append(y)
+            }
+            #expect(outputs[0].map(\.bitPattern) == outputs[1].map(\.bitPattern), "\(act)")
         }
     }
 }

@@ -27,7 +27,8 @@ typedef struct {
     float *pre; int ld_pre;
     /// [rows][G·units]: s·U of this step (GRU reset before: the z, r columns, then the h columns).
     const float *product; int ld_product;
-    /// Optional [G·units]: the recurrent bias row, added to the product.
+    /// Optional [G·units]: a bias row added to the product (the recurrent bias, or the input
+    /// bias when the step's projection left it out).
     const float *rbias;
     /// [rows][units], row stride `units`: the running state h (and c, LSTM), updated in place.
     float *h, *c;
