@@ -122,6 +122,13 @@ public struct RecurrentShape: Sendable, Equatable {
             && (!activation.kind.backwardNeedsOnlyOutput
                 || (cell != .simple && !recurrentActivation.kind.backwardNeedsOnlyOutput))
     }
+    /// With `fusedProjection`, the step kernel adds the input bias with the product (as its
+    /// `rbias` row) rather than a pass over the projected rows: every gate's pre-activation is
+    /// xₜ·W + sₜ·U + b, a sum, unless a recurrent bias takes that row (GRU reset after, whose
+    /// candidate multiplies its recurrent term by r).
+    public var stepAddsInputBias: Bool {
+        fusedProjection && projectionBias && !recurrentBias && !separateRecurrentGradient
+    }
     /// Recurrent products per step: two for GRU reset before (s·U_zr, then (r⊙s)·U_h), else one.
     public var products: Int { splitsProduct ? 2 : 1 }
 

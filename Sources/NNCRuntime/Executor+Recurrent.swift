@@ -173,7 +173,7 @@ struct RecurrentJob {
         step.ld_pre = Int32(steps * g)
         step.product = UnsafePointer(product)
         step.ld_product = Int32(g)
-        step.rbias = j.fw(.bias).map { UnsafePointer($0 + g) }
+        step.rbias = s.stepAddsInputBias ? UnsafePointer(j.fw(.inputBias)!) : j.fw(.bias).map { UnsafePointer($0 + g) }
         step.h = h
         step.c = c
         step.ld_c = ld
@@ -229,7 +229,8 @@ struct RecurrentJob {
         }
     }
 
-    /// Step t's input projection of rows b0..<b0+rows into the gates scratch: xₜ·W + b.
+    /// Step t's input projection of rows b0..<b0+rows into the gates scratch: xₜ·W, plus b
+    /// unless the step kernel adds it (`stepAddsInputBias`).
     func project(_ b0: Int, rows: Int, t: Int, workspace: UnsafeMutablePointer<Float>) {
         let s = shape
         let g = s.gateWidth
@@ -237,7 +238,8 @@ struct RecurrentJob {
             c: fw(.gates)! + b0 * g, ldc: g, a: at(fw(.input), b0, t, s.inputs)!, lda: s.steps * s.inputs,
             b: fw(.inputKernel)!, ldb: g, m: rows, n: g, k: s.inputs,
             packedB: UnsafePointer(fw(.packedInputKernel)!),
-            epilogue: fw(.inputBias).map { GEMM.Epilogue(bias: UnsafePointer($0)) }, workspace: workspace)
+            epilogue: s.stepAddsInputBias ? nil : fw(.inputBias).map { GEMM.Epilogue(bias: UnsafePointer($0)) },
+            workspace: workspace)
     }
 
     static func backward(_ j: RecurrentJob, _ p: Int) {
