@@ -31,10 +31,9 @@ How it times, so that a figure means what it says:
   virtual CPU's core is shared at times too (here the 1-thread probe read ~62% of its peak
   for seconds at a time, no steal time reported). A run whose probe before or after reads
   below 85% of threads × the one-core peak (the best 1-thread probe so far) is discarded
-  and rerun (up to 8 times; the report counts them). A spell
-  that starts and ends inside a training run shows in its epochs: a run whose slowest
-  steady-state epoch is below 80% of its fastest is discarded and rerun the same way (every
-  steady epoch does the same work). Inside an inference or GEMM run, the median of its timed
+  and rerun (up to 8 times; the report counts them). A spell that starts and ends inside a
+  training run shows in its epochs: a run whose slowest steady-state epoch is below 80% of
+  its fastest is discarded and rerun the same way (every steady epoch does the same work). Inside an inference or GEMM run, the median of its timed
   batches absorbs a short spell. A second host state is not caught: for seconds to minutes
   at a time memory-bound work runs up to two times slower, on one thread as on two, while
   the FMA probe reads only ~5% lower (sampled once every ten seconds for six minutes, outside

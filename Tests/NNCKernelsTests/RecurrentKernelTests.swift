@@ -96,6 +96,43 @@ import Testing
         }
     }
 
+    /// Floats of `backwardStep`'s operands for 2 rows.
+    static func backwardFloats(lstm: Bool, units u: Int) -> Int {
+        let g = (lstm ? 4 : 3) * u
+        return 2 * (3 * g + 8 * u) + Int(nnc_rnn_work_floats(Int32(u)))
+    }
+
+    /// Every operand of an LSTM or GRU (reset after) backward step over 2 rows, laid out one
+    /// after the other in `inputs`, after `nnc_lstm_backward_step` or `nnc_gru_backward_step`.
+    static func backwardStep(lstm: Bool, units u: Int, _ inputs: [Float]) -> [Float] {
+        var all = inputs
+        let rows = 2
+        let g = (lstm ? 4 : 3) * u
+        all.withUnsafeMutableBufferPointer { buffer in
+            var next = buffer.baseAddress!
+            func take(_ floats: Int) -> UnsafeMutablePointer<Float> {
+                defer { next += floats }
+                return next
+            }
+            var s = nnc_rnn_backward()
+            s.rows = Int32(rows)
+            s.units = Int32(u)
+            (s.act, s.ract) = (NNC_ACT_TANH, NNC_ACT_SIGMOID)
+            (s.dgates, s.ld_dgates) = (take(rows * g), Int32(g))
+            (s.dproduct, s.ld_dproduct) = (lstm ? nil : take(rows * g), Int32(g))
+            (s.dy, s.ld_dy) = (UnsafePointer(take(rows * u)), Int32(u))
+            (s.gates, s.ld_gates) = (UnsafePointer(take(rows * g)), Int32(g))
+            (s.c, s.ld_c) = (UnsafePointer(take(rows * u)), Int32(u))
+            (s.c_prev, s.ld_c_prev) = (UnsafePointer(take(rows * u)), Int32(u))
+            (s.extra, s.ld_extra) = (UnsafePointer(take(rows * u)), Int32(u))
+            (s.h_prev, s.ld_h_prev) = (UnsafePointer(take(rows * u)), Int32(u))
+            (s.dh, s.dc, s.ds) = (take(rows * u), take(rows * u), take(rows * u))
+            s.work = next
+            if lstm { nnc_lstm_backward_step(&s) } else { nnc_gru_backward_step(&s) }
+        }
+        return all
+    }
+
     /// An LSTM step and a GRU (reset after) step for 3 rows, the middle one padding, against
     /// the formulas; the padded row carries its state and repeats it as output.
     @Test(arguments: isas)
@@ -139,8 +176,9 @@ import Testing
         }
     }
 
-    /// The AVX-512 build of the fused steps and activations gives the AVX2 build's bits (the
-    /// same operations in the same order), on widths with a 16-lane body and a tail.
+    /// The AVX-512 build of the fused steps (forward and backward) and activations gives the
+    /// AVX2 build's bits (the same operations in the same order), on widths with a 16-lane
+    /// body and a tail.
     @Test func avx512StepsGiveTheAVX2Bits() {
         guard GEMM.ISA.available.contains(.avx512) else { return }
         defer { GEMM.useISA(nil) }
@@ -157,6 +195,18 @@ import Testing
                 ] {
                     #expect(a.map(\.bitPattern) == b.map(\.bitPattern), "\(lstm ? "lstm" : "gru") units \(u): \(name)")
                 }
+            }
+        }
+        for u in [16, 37] {
+            for lstm in [true, false] {
+                let inputs = rng.floats(Self.backwardFloats(lstm: lstm, units: u))
+                GEMM.useISA(.avx2FMA)
+                let avx2 = Self.backwardStep(lstm: lstm, units: u, inputs)
+                GEMM.useISA(.avx512)
+                let avx512 = Self.backwardStep(lstm: lstm, units: u, inputs)
+                #expect(avx2 != inputs, "the backward step wrote nothing")
+                #expect(
+                    avx2.map(\.bitPattern) == avx512.map(\.bitPattern), "\(lstm ? "lstm" : "gru") backward, units \(u)")
             }
         }
         let x = (0..<37).map { Float($0 - 18) / 3 }

@@ -120,8 +120,8 @@ size_t nnc_rnn_work_floats(int units);
 
 /// s[r][j] = h[r][j]·mask[r][j] (mask NULL: a copy); h and mask have row stride `units`.
 void nnc_rnn_state_input(float *s, int ld_s, const float *h, const float *mask, int rows, int units);
-/// y = act(x) over n floats, vectorized for sigmoid and tanh when AVX2 is active (others as
-/// nnc_activation_forward). y may equal x.
+/// y = act(x) over n floats, vectorized for sigmoid and tanh when AVX2 or AVX-512 is active
+/// (others as nnc_activation_forward). y may equal x.
 void nnc_rnn_activate(float *y, const float *x, int n, nnc_activation act, float param);
 
 /// y[j][i] = x[i][j] for x[rows][cols].
