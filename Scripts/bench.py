@@ -33,13 +33,14 @@ How it times, so that a figure means what it says:
   below 85% of threads × the one-core peak (the best 1-thread probe so far) is discarded
   and rerun (up to 8 times; the report counts them). A spell that starts and ends inside a
   training run shows in its epochs: a run whose slowest steady-state epoch is below 80% of
-  its fastest is discarded and rerun the same way (every steady epoch does the same work). Inside an inference or GEMM run, the median of its timed
-  batches absorbs a short spell. A second host state is not caught: for seconds to minutes
-  at a time memory-bound work runs up to two times slower, on one thread as on two, while
-  the FMA probe reads only ~5% lower (sampled once every ten seconds for six minutes, outside
-  this script: a one-thread LeNet-5 step 1.8–2.1 ms or 2.6–3.9 ms, a 1 MiB read-bandwidth
-  probe mostly 99–122 or 66–89 GB/s). A run wholly inside it stays in the medians; one that
-  straddles a switch is caught by the uneven-epochs rerun when it trains.
+  its fastest is discarded and rerun the same way (every steady epoch does the same work).
+  Inside an inference or GEMM run, the median of its timed batches absorbs a short spell. A
+  second host state is not caught: for seconds to minutes at a time memory-bound work runs
+  up to two times slower, on one thread as on two, while the FMA probe reads only ~5% lower
+  (sampled once every ten seconds for six minutes, outside this script: a one-thread LeNet-5
+  step 1.8–2.1 ms or 2.6–3.9 ms, a 1 MiB read-bandwidth probe mostly 99–122 or 66–89 GB/s).
+  A run wholly inside it stays in the medians; one that straddles a switch is caught by the
+  uneven-epochs rerun when it trains.
 - Figures are the median over rounds with the min–max beside it; ratios are of medians.
 - Training throughput counts steady-state epochs only (epochs 2..N of each process: the first
   includes the first touch of every buffer and the peer's lazy initialization).
