@@ -89,3 +89,21 @@ let package = Package(
             ]),
     ]
 )
+
+// The sanitizer build (Scripts/asan-build.sh sets NNC_SANITIZE=1): nnc's own Swift modules with
+// AddressSanitizer and libFuzzer's coverage, the packages it uses built plain. ASan still checks
+// every access nnc's code makes, into their memory too, and the fuzzer steers by nnc's branches;
+// instrumenting swift-protobuf, Yams and ArgumentParser too (more Swift than nnc itself) took
+// a fresh build of the tests 563 s against 413 s without (one run each, this 2-core machine).
+if Context.environment["NNC_SANITIZE"] == "1" {
+    let instrument: [SwiftSetting] = [
+        .unsafeFlags(["-sanitize=address", "-sanitize-coverage=edge,inline-8bit-counters,pc-table,trace-cmp"])
+    ]
+    // The GitRevision plugin's tool runs during the build, outside any test.
+    let plain: Set<String> = ["GitRevisionTool"]
+    for target in package.targets where target.type != .plugin && target.type != .system && !plain.contains(target.name)
+    {
+        target.swiftSettings = (target.swiftSettings ?? []) + instrument
+        target.linkerSettings = (target.linkerSettings ?? []) + [.unsafeFlags(["-sanitize=address"])]
+    }
+}
