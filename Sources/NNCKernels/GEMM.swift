@@ -109,12 +109,13 @@ public enum GEMM {
         return (0..<split.parts).map(split.part)
     }
 
-    /// Multiply-adds below which a multiply runs on one thread (1×784·784×128 is 100,352).
+    /// Multiply-adds below which a multiply runs on one thread.
     public static let minimumParallelWork = 262_144
     /// The same for matrix–vector products (batch-1 inference), which stream the weights once:
     /// split by columns of packed weights or along K of stored ones, each core streams its
-    /// share from its own L2 (see the README's batch-1 inference figures, `Scripts/bench.py`).
-    public static let minimumParallelVectorWork = 131_072
+    /// share from its own L2. 1×784·784×128 (B as stored, two threads, `nnc bench gemm`, four
+    /// alternating pairs) ran 25.6–38.9 GFLOP/s on one thread and 41.3–53.6 split along K.
+    public static let minimumParallelVectorWork = 65_536
 
     /// Floats of workspace a multiply of these dimensions needs with `threads` threads (the
     /// same whether B comes pre-packed or not).

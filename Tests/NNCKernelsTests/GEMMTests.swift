@@ -267,10 +267,12 @@ import Testing
     }
 
     @Test func smallProductsStayOnOneThread() {
-        #expect(GEMM.partition(m: 1, n: 128, k: 784, threads: 2).count == 1)
+        #expect(GEMM.partition(m: 2, n: 128, k: 784, threads: 2).count == 1)
+        #expect(GEMM.partition(m: 1, n: 80, k: 784, threads: 2).count == 1)
         #expect(GEMM.partition(m: 128, n: 128, k: 784, threads: 2).count == 2)
-        // Batch-1 products with weights past 512 KiB split (packed weights: their columns): each
+        // Batch-1 products with weights from 256 KiB split (packed weights: their columns): each
         // core streams half.
+        #expect(GEMM.partition(m: 1, n: 128, k: 784, threads: 2).map(\.cols) == [0..<64, 64..<128])
         #expect(GEMM.partition(m: 1, n: 500, k: 784, threads: 2).map(\.cols) == [0..<256, 256..<500])
     }
 
@@ -291,7 +293,8 @@ import Testing
         }
         #expect(!GEMM.Split(m: 1, n: 500, k: 784, threads: 2).byDepth)
         #expect(!GEMM.Split(m: 2, n: 500, k: 784, threads: 2, depthForOneRow: true).byDepth)
-        #expect(!GEMM.Split(m: 1, n: 128, k: 784, threads: 2, depthForOneRow: true).byDepth)
+        #expect(!GEMM.Split(m: 1, n: 64, k: 784, threads: 2, depthForOneRow: true).byDepth)
+        #expect(GEMM.Split(m: 1, n: 128, k: 784, threads: 2, depthForOneRow: true).byDepth)
     }
 
     /// Parts cut C's longer side, so each packs the smaller share of A and B.
