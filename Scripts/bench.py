@@ -41,7 +41,10 @@ How it times, so that a figure means what it says:
   step 1.8–2.1 ms or 2.6–3.9 ms, a 1 MiB read-bandwidth probe mostly 99–122 or 66–89 GB/s).
   A run wholly inside it stays in the medians; one that straddles a switch is caught by the
   uneven-epochs rerun when it trains.
-- Figures are the median over rounds with the min–max beside it; ratios are of medians.
+- Figures are the median over rounds with the min–max beside it; ratios are of medians. The
+  ratio within each round (nnc's run and its peer's, back to back) is reported beside it as
+  median (min–max): it cancels a host state that lasts a round, which the ratio of medians
+  does not when the state changes between rounds.
 - Training throughput counts steady-state epochs only (epochs 2..N of each process: the first
   includes the first touch of every buffer and the peer's lazy initialization).
 - Limits: the FMA probe (`nnc bench peak`) measures what the cores can do; a case's best
@@ -171,6 +174,15 @@ def ratio(a, b):
     return f"{statistics.median(a) / statistics.median(b):.2f}" if a and b else "—"
 
 
+def per_round(a, b):
+    """The ratio within each round (a[i] and b[i] ran back to back), median (min–max): a host
+    state that lasts a round cancels in it, where it can move one side's median alone."""
+    if not a or len(a) != len(b):
+        return "—"
+    ratios = [x / y for x, y in zip(a, b)]
+    return f"{statistics.median(ratios):.2f} ({min(ratios):.2f}–{max(ratios):.2f})"
+
+
 # MARK: Suites
 
 class Bench:
@@ -248,7 +260,8 @@ class Bench:
                         f"`nnc bench gemm` against numpy {self.peer_versions.get('numpy', '(missing)')}'s bundled OpenBLAS"
                         " (`np.matmul` into a preallocated output), GFLOP/s: each process's median of 9 timed batches,",
                         "then the median (min–max) over the rounds. Peak: the FMA probe of the same thread count.", "",
-                        "| shape | threads | nnc | OpenBLAS | nnc / OpenBLAS | nnc / peak |", "| --- | ---: | ---: | ---: | ---: | ---: |"]
+                        "| shape | threads | nnc | OpenBLAS | nnc / OpenBLAS | per round | nnc / peak |",
+                        "| --- | ---: | ---: | ---: | ---: | ---: | ---: |"]
         for t in THREADS:
             for i, s in enumerate(shapes):
                 ours = [r[i]["gflops"] for r in results[("nnc", t)]]
@@ -256,7 +269,7 @@ class Bench:
                 peak = self.peak(t)
                 of_peak = f"{statistics.median(ours) / peak:.2f}" if peak else "—"
                 self.report.append(f"| {s['shape']} | {t} | {median_range(ours, '{:.1f}')} | {median_range(theirs, '{:.1f}')} |"
-                                   f" {ratio(ours, theirs)} | {of_peak} |")
+                                   f" {ratio(ours, theirs)} | {per_round(ours, theirs)} | {of_peak} |")
         self.report.append("")
 
     def gemm_shapes(self):
@@ -327,8 +340,8 @@ class Bench:
                         f" {epochs} epochs per process, samples/s over epochs 2–{epochs}, median (min–max) of the rounds."
                         " Limit: the cores' peak over the FLOP/s PyTorch reaches on the step's matrix products, the best ratio"
                         " the machine allows. Memory: peak resident set of the 2-thread processes.", "",
-                        "| model | optimizer | threads | nnc | PyTorch | nnc / PyTorch | limit | memory nnc / PyTorch |",
-                        "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |"]
+                        "| model | optimizer | threads | nnc | PyTorch | nnc / PyTorch | per round | limit | memory nnc / PyTorch |",
+                        "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
         for name, (path, batch) in specs.items():
             macs = self.step_multiply_adds(path, batch)
             for t in THREADS:
@@ -345,7 +358,7 @@ class Bench:
                     memory = f"{statistics.median(rss):.0f} / {statistics.median(peer):.0f} MB" if peer else f"{statistics.median(rss):.0f} MB / —"
                 model, optimizer = name.split()
                 self.report.append(f"| {TRAIN_MODELS[model][0]} | {optimizer} | {t} | {median_range(ours)} | {median_range(theirs)} |"
-                                   f" {ratio(ours, theirs)} | {limit} | {memory} |")
+                                   f" {ratio(ours, theirs)} | {per_round(ours, theirs)} | {limit} | {memory} |")
         self.report.append("")
 
     def step_multiply_adds(self, path, batch):
@@ -386,13 +399,13 @@ class Bench:
                         f" on the same network as an ONNX graph, and PyTorch {self.peer_versions.get('torch', '(missing)')} eager"
                         " (`inference_mode`), random weights, samples/s: each process's median of 7 timed batches, then the"
                         " median (min–max) over the rounds.", "",
-                        "| model | threads | batch | nnc | ONNX Runtime | PyTorch | nnc / ONNX Runtime | nnc / PyTorch |",
-                        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
+                        "| model | threads | batch | nnc | ONNX Runtime | PyTorch | nnc / ONNX Runtime | per round | nnc / PyTorch |",
+                        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
         for key in rows:
             ours, ort, torch = results[("nnc",) + key], results.get(("ort",) + key, []), results.get(("torch",) + key, [])
             model, t, batch = key
             self.report.append(f"| {TRAIN_MODELS[model][0]} | {t} | {batch} | {median_range(ours)} | {median_range(ort)} |"
-                               f" {median_range(torch)} | {ratio(ours, ort)} | {ratio(ours, torch)} |")
+                               f" {median_range(torch)} | {ratio(ours, ort)} | {per_round(ours, ort)} | {ratio(ours, torch)} |")
         self.report.append("")
 
     # Checking

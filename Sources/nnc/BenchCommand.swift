@@ -123,7 +123,7 @@ struct BenchGEMMCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "gemm",
         abstract: "GEMM GFLOP/s on the shapes the models use (median of timed batches).",
-        discussion: "Scripts/bench-gemm.py runs this interleaved with numpy's OpenBLAS on the same shapes.")
+        discussion: "`Scripts/bench.py --suites gemm` runs this interleaved with numpy's OpenBLAS on the same shapes.")
 
     @Option(help: "Threads splitting each multiply (default: all cores, at most 256).")
     var threads: Int?
