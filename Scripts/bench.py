@@ -11,7 +11,8 @@ against numpy's bundled OpenBLAS), `train` (whole `nnc train` processes against 
 same models, data, recipes, threads and epochs), `infer` (`nnc bench --inference` against ONNX
 Runtime, and PyTorch eager where torch imports), `check` (whole `nnc check` processes).
 Peers run from Scripts/bench_peers.py with --python (numpy, torch, onnxruntime, onnx); a
-missing one is reported and its columns left empty.
+missing one is reported and its columns left empty. --markdown and --json are rewritten after
+every suite, so a run stopped part way keeps the suites it finished.
 
 How it times, so that a figure means what it says:
 - Every timed process (nnc and peer alike) runs under real-time priority, `chrt -r 1 CMD`,
@@ -447,8 +448,13 @@ class Bench:
         for suite in self.args.suites.split(","):
             print(f"suite {suite}", file=sys.stderr, flush=True)
             getattr(self, "suite_" + suite)()
+            # After every suite, so a run cut short keeps the suites it finished.
+            self.write()
+        print("\n".join(self.header() + self.report))
+        shutil.rmtree(self.tmp, ignore_errors=True)
+
+    def write(self):
         text = "\n".join(self.header() + self.report)
-        print(text)
         if self.args.markdown:
             with open(self.args.markdown, "w") as f:
                 f.write(text + "\n")
@@ -459,7 +465,6 @@ class Bench:
                            "short_of_cores": self.machine.short_of_cores, "short_of_cores_kept": self.machine.short_of_cores_kept,
                            "uneven": self.machine.uneven,
                            "peers": self.peer_versions}, f, indent=1)
-        shutil.rmtree(self.tmp, ignore_errors=True)
 
 
 def main():
