@@ -62,7 +62,8 @@ NNC_INLINE void gru_forward_row(float *restrict gz, float *restrict gr, float *r
 }
 
 NNC_INLINE void forward_rows(const nnc_rnn_forward *s, int cell) {
-    int u = s->units, g = (cell == NNC_CELL_LSTM ? 4 : cell == NNC_CELL_GRU ? 3 : 1) * u;
+    // u units from gate blocks `gs` apart (the layer's units when the step covers a range of them).
+    int u = s->units, gs = s->gate_stride ? s->gate_stride : u, g = (cell == NNC_CELL_LSTM ? 4 : cell == NNC_CELL_GRU ? 3 : 1) * gs;
     float *zeros = s->work, *scratch = s->work + g;
     fill(zeros, 0.0f, g);
     const float *b = zeros_or(s->rbias, zeros);
@@ -73,13 +74,14 @@ NNC_INLINE void forward_rows(const nnc_rnn_forward *s, int cell) {
         switch (cell) {
         case NNC_CELL_LSTM: {
             float *c = s->c + (size_t)r * u;
-            lstm_forward_row(z, z + u, z + 2 * u, z + 3 * u, p, p + u, p + 2 * u, p + 3 * u, b, b + u, b + 2 * u, b + 3 * u, h, c, u);
+            lstm_forward_row(z, z + gs, z + 2 * gs, z + 3 * gs, p, p + gs, p + 2 * gs, p + 3 * gs, b, b + gs, b + 2 * gs, b + 3 * gs,
+                             h, c, u);
             if (s->c_out) memcpy(ROW(s->c_out, s->ld_c, r), c, (size_t)u * sizeof(float));
             break;
         }
         case NNC_CELL_GRU:
             if (s->prev_out) memcpy(ROW(s->prev_out, s->ld_prev, r), h, (size_t)u * sizeof(float));
-            gru_forward_row(z, z + u, z + 2 * u, p, p + u, p + 2 * u, b, b + u, b + 2 * u, h,
+            gru_forward_row(z, z + gs, z + 2 * gs, p, p + gs, p + 2 * gs, b, b + gs, b + 2 * gs, h,
                             s->extra ? ROW(s->extra, s->ld_extra, r) : scratch, u);
             break;
         default:
@@ -180,6 +182,10 @@ static void backward_portable(const nnc_rnn_backward *s, int cell) { backward_ro
 
 static int fusable(nnc_activation act, nnc_activation ract, const float *pre, int cell) {
     return act == NNC_ACT_TANH && (cell == NNC_CELL_SIMPLE || ract == NNC_ACT_SIGMOID) && !pre;
+}
+
+int nnc_rnn_forward_fused(nnc_activation act, nnc_activation ract, int gates) {
+    return fusable(act, ract, NULL, gates == 4 ? NNC_CELL_LSTM : gates == 3 ? NNC_CELL_GRU : NNC_CELL_SIMPLE);
 }
 
 int nnc_rnn_fused_forward(const nnc_rnn_forward *s, int cell) {

@@ -7,10 +7,33 @@ import NNCPlan
 /// row's previous state), so a layer costs one pool dispatch rather than one per step, and
 /// the split depends only on the thread count (results are identical run to run). Per
 /// step a part multiplies on its own thread with U pre-packed, then calls the fused gate kernel.
+/// A batch of one row splits each step by units instead, one dispatch a step (`unitParts`).
 extension Executor {
     static func recurrentParts(_ s: RecurrentShape, threads: Int) -> Int { max(1, min(threads, s.batch)) }
 
-    /// Workspace floats of one part: packing space for the step GEMMs, then the gate kernels' rows.
+    /// Parts each step's units are split into (1: none). One row gives the batch split nothing
+    /// to share, so a batch-1 inference layer splits each step by units instead, one dispatch a
+    /// step: part p multiplies the state by its units' columns of every gate (whole 16-column
+    /// panels of the packed U, so every column is summed as on one thread) and runs the fused
+    /// gate kernel on those units. Cells whose step reads other units' gates (GRU with the reset
+    /// before the product), peepholes, masks and kept pre-activations stay on one thread.
+    static func unitParts(_ s: RecurrentShape, threads: Int) -> Int {
+        let cell = s.cell == .lstm || s.cell == .simple || s.cell == .gru(resetAfter: true)
+        guard threads > 1, s.batch == 1, !s.training, s.packed, !s.fusedProjection, cell, !s.peephole, !s.masked,
+            !s.recurrentDropout, !s.keepsPreactivations, s.units % 16 == 0, s.units >= 32,
+            nnc_rnn_forward_fused(s.activation.raw, s.recurrentActivation.raw, Int32(s.gates)) != 0
+        else { return 1 }
+        return min(threads, s.units / 16)
+    }
+
+    /// Workspace floats of a recurrent instruction: one part's for every part of either split.
+    static func recurrentWorkspaceFloats(_ s: RecurrentShape, threads: Int) -> Int {
+        max(recurrentParts(s, threads: threads), unitParts(s, threads: threads))
+            * recurrentPartFloats(s, threads: threads).total
+    }
+
+    /// Workspace floats of one part: packing space for the step GEMMs, then the gate kernels' rows,
+    /// then a state row (the unit split's second state buffer, in part 0's).
     static func recurrentPartFloats(_ s: RecurrentShape, threads: Int) -> (gemm: Int, total: Int) {
         let parts = recurrentParts(s, threads: threads)
         let rows = (s.batch + parts - 1) / parts
@@ -25,7 +48,7 @@ extension Executor {
             gemm = max(gemm, GEMM.workspaceFloats(m: rows, n: s.gateWidth, k: s.inputs, threads: 1))
         }
         gemm = (gemm + 15) / 16 * 16
-        return (gemm, gemm + (Int(nnc_rnn_work_floats(Int32(s.units))) + 15) / 16 * 16)
+        return (gemm, gemm + (Int(nnc_rnn_work_floats(Int32(s.units))) + 15) / 16 * 16 + (s.units + 15) / 16 * 16)
     }
 
     func recurrent(_ s: RecurrentShape, _ base: Int, backward: Bool) {
@@ -34,7 +57,10 @@ extension Executor {
         var job = RecurrentJob(
             shape: s, operands: operands + base, parts: parts, workspace: workspace, partFloats: floats.total,
             gemmFloats: floats.gemm)
-        if backward {
+        let unitParts = Self.unitParts(s, threads: pool.threads)
+        if !backward && unitParts > 1 {
+            forwardSplittingUnits(job, parts: unitParts)
+        } else if backward {
             pool.run(parts: parts, &job) { context, p in
                 RecurrentJob.backward(context!.assumingMemoryBound(to: RecurrentJob.self).pointee, p)
             }
@@ -43,6 +69,26 @@ extension Executor {
                 RecurrentJob.forward(context!.assumingMemoryBound(to: RecurrentJob.self).pointee, p)
             }
         }
+    }
+
+    /// The forward of a layer whose steps are split by units (unitParts): one dispatch a step.
+    /// The state is double-buffered, each step reading one buffer whole while its parts write
+    /// their units of the other, so the join after each step is the only barrier.
+    func forwardSplittingUnits(_ job: RecurrentJob, parts: Int) {
+        let u = job.shape.units
+        let h = job.fw(.state)!
+        h.update(repeating: 0, count: u)
+        job.fw(.cell)?.update(repeating: 0, count: u)
+        var step = UnitStep(
+            job: job, parts: parts, position: 0, read: h, write: job.workspace + job.partFloats - (u + 15) / 16 * 16)
+        for position in 0..<job.shape.steps {
+            step.position = position
+            pool.run(parts: parts, &step) { context, p in
+                UnitStep.run(context!.assumingMemoryBound(to: UnitStep.self).pointee, p)
+            }
+            swap(&step.read, &step.write)
+        }
+        if step.read != h { h.update(from: step.read, count: u) }
     }
 
     /// [dU, db?, states, product gradient, r⊙s?, dP?, cells?]: dU = Σ sₜᵀ·dzₜ over all batch·steps
@@ -336,6 +382,61 @@ struct RecurrentJob {
                     c: ds, ldc: u, a: dRows, lda: ldd, b: ut, ldb: u, m: rows, n: u, k: g,
                     packedB: UnsafePointer(packed), workspace: workspace)
             }
+        }
+    }
+}
+
+/// One step of a layer split by units (Executor.forwardSplittingUnits): the state to read, the
+/// buffer its parts write their units of.
+struct UnitStep {
+    let job: RecurrentJob
+    let parts: Int
+    var position: Int
+    var read: UnsafeMutablePointer<Float>
+    var write: UnsafeMutablePointer<Float>
+
+    /// Part p: units j0..<j1 (whole 16-column panels) of every gate's product, then the gate kernel.
+    static func run(_ step: UnitStep, _ p: Int) {
+        let j = step.job
+        let s = j.shape
+        let (u, g) = (s.units, s.gateWidth)
+        let panels = u / 16
+        let j0 = panels * p / step.parts * 16
+        let j1 = panels * (p + 1) / step.parts * 16
+        let t = s.step(step.position)
+        let workspace = j.workspace + p * j.partFloats
+        // The GRU's update reads the state it replaces; the other cells overwrite it.
+        (step.write + j0).update(from: step.read + j0, count: j1 - j0)
+        let product = j.fw(.product)!
+        let (kernel, packed) = (j.fw(.recurrentKernel)!, j.fw(.packedKernel)!)
+        for gate in 0..<s.gates {
+            nnc_sgemm_prepacked(
+                product, Int32(g), step.read, Int32(u), kernel, Int32(g), packed, 1, Int32(g), Int32(u), 0, 0, 1,
+                Int32(gate * u + j0), Int32(gate * u + j1), workspace, nil)
+        }
+        var kernelStep = nnc_rnn_forward()
+        (kernelStep.rows, _, kernelStep.act, kernelStep.ract, kernelStep.act_param, kernelStep.ract_param) =
+            j.stepFields(rows: 1)
+        kernelStep.units = Int32(j1 - j0)
+        kernelStep.gate_stride = Int32(u)
+        kernelStep.gates = j.at(j.fw(.gates), 0, t, g)! + j0
+        kernelStep.ld_gates = Int32(s.steps * g)
+        kernelStep.product = UnsafePointer(product + j0)
+        kernelStep.ld_product = Int32(g)
+        let rbias = s.stepAddsInputBias ? j.fw(.inputBias) : j.fw(.bias).map { $0 + g }
+        kernelStep.rbias = rbias.map { UnsafePointer($0 + j0) }
+        kernelStep.h = step.write + j0
+        kernelStep.c = j.fw(.cell).map { $0 + j0 }
+        kernelStep.extra = j.fw(.extra).map { $0 + j0 }
+        kernelStep.ld_extra = Int32(u)
+        let (y, ld) = j.outputRows(j.fw(.output), 0, t, last: step.position == s.steps - 1)
+        kernelStep.y = y.map { $0 + j0 }
+        kernelStep.ld_y = ld
+        kernelStep.work = workspace + j.gemmFloats
+        switch s.cell {
+        case .lstm: nnc_lstm_forward_step(&kernelStep)
+        case .gru: nnc_gru_forward_step(&kernelStep)
+        case .simple: nnc_simple_rnn_forward_step(&kernelStep)
         }
     }
 }

@@ -119,7 +119,7 @@ public final class Executor: @unchecked Sendable {
             case .convolutionMaxPool(let s, _, _, let pool, _):
                 most = max(most, ConvolutionKernel.maxPoolWorkspaceFloats(s.raw, pool: pool.raw, threads: threads))
             case .recurrent(let s), .recurrentBackward(let s):
-                most = max(most, recurrentParts(s, threads: threads) * recurrentPartFloats(s, threads: threads).total)
+                most = max(most, recurrentWorkspaceFloats(s, threads: threads))
             case .headProduct(let p):
                 most = max(most, p.workspaceFloats(threads: threads))
             case .treeLSTM(let s), .treeLSTMBackward(let s):

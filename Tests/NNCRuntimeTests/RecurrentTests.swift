@@ -1,10 +1,12 @@
 import Foundation
 import NNCDriver
 import NNCGraph
+import NNCKernels
 import NNCPlan
-import NNCRuntime
 import NNCSpec
 import Testing
+
+@testable import NNCRuntime
 
 /// Recurrent layers beyond single gradient checks: padding invariance, the fast kernels
 /// against the reference on odd sizes and thread counts, long sequences, the PyTorch bias
@@ -163,6 +165,49 @@ import Testing
             #expect(worstRelative([fast], [reference]) < 1e-5, "\(cell), \(threads) threads")
             #expect(worstRelative([fast], [stepsFirst.fast]) < 1e-5, "\(cell), \(threads) threads: projected first")
             #expect(worstRelative([reference], [stepsFirst.reference]) < 1e-12, "\(cell): double references")
+        }
+    }
+
+    /// At batch 1, inference splits each step's units between the threads (Executor.unitParts):
+    /// two and three threads give one thread's bits for every cell it splits, over two to four
+    /// 16-unit panels, output sequences or the last step, under every instruction set this
+    /// machine has; the cells and sizes it leaves on one
+    /// thread are named, so a split that stopped happening shows.
+    @Test func batchOneStepsSplitByUnitsGiveOneThreadsBits() throws {
+        for (cell, units, splits) in [
+            ("lstm", 32, true), ("lstm", 48, true), ("gru", 32, true), ("simple_rnn", 64, true), ("lstm", 40, false),
+            ("gru reset before", 32, false), ("lstm peephole", 32, false),
+        ] {
+            for sequences in [true, false] {
+                let yaml =
+                    "input: [7, 3]\nlayers:\n  - \(Self.layer(cell, units: units, sequences: sequences))\n  - dense: 2\nloss: mse\n"
+                let plan = try compile(yaml, LoweringOptions(mode: .inference, batch: 1))
+                let shapes = plan.instructions.compactMap { if case .recurrent(let s) = $0.kernel { s } else { nil } }
+                #expect(
+                    shapes.count == 1 && shapes.allSatisfy { (Executor.unitParts($0, threads: 2) > 1) == splits },
+                    "\(cell) \(units)")
+                let parameters = ParameterInitializer.values(for: plan, seed: 5).enumerated().map { i, values in
+                    values.enumerated().map { j, v in v + 0.1 * sin(Double(37 * i + j)) }
+                }
+                let input = GradientCheck.randomData(for: plan, seed: 6).input
+                func output(threads: Int) -> (fast: [Float], reference: [Double]) {
+                    let (fast, reference) = runBothExecutors(
+                        plan, parameters: parameters, input: input, target: nil, threads: threads)
+                    return (fast.read(plan.output), reference.read(plan.output))
+                }
+                let one = output(threads: 1)
+                #expect(worstRelative([one.fast.map(Double.init)], [one.reference]) < 1e-5, "\(cell) \(units)")
+                for isa in GEMM.ISA.available {
+                    GEMM.useISA(isa)
+                    defer { GEMM.useISA(nil) }
+                    let unsplit = output(threads: 1).fast
+                    for threads in [2, 3] {
+                        #expect(
+                            output(threads: threads).fast == unsplit,
+                            "\(cell) \(units) sequences \(sequences), \(isa), \(threads) threads")
+                    }
+                }
+            }
         }
     }
 

@@ -51,7 +51,16 @@ typedef struct {
     const float *peephole;
     /// nnc_rnn_work_floats(units) floats of scratch.
     float *work;
+    /// Floats from one gate's block to the next in gates, product and rbias; 0 means `units`.
+    /// A step over a range of a layer's units (a batch-1 step split between threads) sets the
+    /// layer's units here and points every operand at the range's first unit. Only the fused
+    /// steps read it (nnc_rnn_forward_fused).
+    int gate_stride;
 } nnc_rnn_forward;
+
+/// Whether steps with these activations run the fused kernels (given no peepholes and no kept
+/// pre-activations): `gates` 1 (SimpleRNN), 3 (GRU) or 4 (LSTM).
+int nnc_rnn_forward_fused(nnc_activation act, nnc_activation ract, int gates);
 
 /// hₜ = act(xW + sU + b).
 void nnc_simple_rnn_forward_step(const nnc_rnn_forward *s);
