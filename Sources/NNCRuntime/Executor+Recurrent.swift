@@ -32,8 +32,12 @@ extension Executor {
             * recurrentPartFloats(s, threads: threads).total
     }
 
+    /// Floats of the state row at the end of every part's workspace: the unit split's second
+    /// state buffer (part 0's).
+    static func stateRowFloats(_ s: RecurrentShape) -> Int { (s.units + 15) / 16 * 16 }
+
     /// Workspace floats of one part: packing space for the step GEMMs, then the gate kernels' rows,
-    /// then a state row (the unit split's second state buffer, in part 0's).
+    /// then a state row (stateRowFloats).
     static func recurrentPartFloats(_ s: RecurrentShape, threads: Int) -> (gemm: Int, total: Int) {
         let parts = recurrentParts(s, threads: threads)
         let rows = (s.batch + parts - 1) / parts
@@ -48,7 +52,7 @@ extension Executor {
             gemm = max(gemm, GEMM.workspaceFloats(m: rows, n: s.gateWidth, k: s.inputs, threads: 1))
         }
         gemm = (gemm + 15) / 16 * 16
-        return (gemm, gemm + (Int(nnc_rnn_work_floats(Int32(s.units))) + 15) / 16 * 16 + (s.units + 15) / 16 * 16)
+        return (gemm, gemm + (Int(nnc_rnn_work_floats(Int32(s.units))) + 15) / 16 * 16 + stateRowFloats(s))
     }
 
     func recurrent(_ s: RecurrentShape, _ base: Int, backward: Bool) {
@@ -57,13 +61,13 @@ extension Executor {
         var job = RecurrentJob(
             shape: s, operands: operands + base, parts: parts, workspace: workspace, partFloats: floats.total,
             gemmFloats: floats.gemm)
-        let unitParts = Self.unitParts(s, threads: pool.threads)
-        if !backward && unitParts > 1 {
-            forwardSplittingUnits(job, parts: unitParts)
-        } else if backward {
+        let unitParts = backward ? 1 : Self.unitParts(s, threads: pool.threads)
+        if backward {
             pool.run(parts: parts, &job) { context, p in
                 RecurrentJob.backward(context!.assumingMemoryBound(to: RecurrentJob.self).pointee, p)
             }
+        } else if unitParts > 1 {
+            forwardSplittingUnits(job, parts: unitParts)
         } else {
             pool.run(parts: parts, &job) { context, p in
                 RecurrentJob.forward(context!.assumingMemoryBound(to: RecurrentJob.self).pointee, p)
@@ -79,8 +83,8 @@ extension Executor {
         let h = job.fw(.state)!
         h.update(repeating: 0, count: u)
         job.fw(.cell)?.update(repeating: 0, count: u)
-        var step = UnitStep(
-            job: job, parts: parts, position: 0, read: h, write: job.workspace + job.partFloats - (u + 15) / 16 * 16)
+        let stateRow = job.workspace + job.partFloats - Self.stateRowFloats(job.shape)
+        var step = UnitStep(job: job, parts: parts, position: 0, read: h, write: stateRow)
         for position in 0..<job.shape.steps {
             step.position = position
             pool.run(parts: parts, &step) { context, p in

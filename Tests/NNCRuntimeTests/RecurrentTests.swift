@@ -171,8 +171,8 @@ import Testing
     /// At batch 1, inference splits each step's units between the threads (Executor.unitParts):
     /// two and three threads give one thread's bits for every cell it splits, over two to four
     /// 16-unit panels, output sequences or the last step, under every instruction set this
-    /// machine has; the cells and sizes it leaves on one
-    /// thread are named, so a split that stopped happening shows.
+    /// machine has; the cells and sizes it leaves on one thread are named, so a split that
+    /// stopped happening shows.
     @Test func batchOneStepsSplitByUnitsGiveOneThreadsBits() throws {
         for (cell, units, splits) in [
             ("lstm", 32, true), ("lstm", 48, true), ("gru", 32, true), ("simple_rnn", 64, true), ("lstm", 40, false),
