@@ -306,17 +306,73 @@ void nnc_accumulate(float *y, const float *x, size_t n) {
     for (size_t i = 0; i < n; i++) y[i] += x[i];
 }
 
+/// e^x for x ≤ 0, as Cephes' expf: x = n·ln 2 + r with n = round(x·log₂e) and |r| ≤ ln2/2,
+/// e^r by a degree-7 polynomial, 2^n put in the exponent bits. Within 2 ulp of expf over
+/// [−87.3, 0] (ElementwiseTests), 0 below, where e^x would be subnormal, NaN for NaN. Plain
+/// arithmetic, so a loop of it vectorizes; with FMA contraction the AVX2 and AVX-512 loops
+/// give the same bits.
+static inline __attribute__((always_inline)) float exp_nonpositive(float x) {
+    const float lowest = -87.33654475f;  // ln of the smallest normal float, 2⁻¹²⁶
+    float v = x > lowest ? x : lowest;  // NaN takes the clamp, so the conversion below is defined
+    v = v < 0 ? v : 0;
+    const float shifter = 12582912.0f;  // 1.5·2²³: adding it rounds to an integer
+    float n = (v * 1.44269504088896341f + shifter) - shifter;
+    float r = v - n * 0.693359375f;
+    r = r - n * -2.12194440e-4f;
+    float p = 1.9875691500e-4f;
+    p = p * r + 1.3981999507e-3f;
+    p = p * r + 8.3334519073e-3f;
+    p = p * r + 4.1665795894e-2f;
+    p = p * r + 1.6666665459e-1f;
+    p = p * r + 5.0000001201e-1f;
+    float e = p * (r * r) + r + 1.0f;
+    int32_t bits = ((int32_t)n + 127) << 23;
+    float scale;
+    memcpy(&scale, &bits, sizeof scale);
+    return x >= lowest ? e * scale : x < lowest ? 0.0f : x;
+}
+
+// y[i] = e^y[i] for y ≤ 0, in place (one pointer, so the loop vectorizes).
+static inline __attribute__((always_inline)) void exp_nonpositive_rows(float *y, size_t n) {
+    for (size_t i = 0; i < n; i++) y[i] = exp_nonpositive(y[i]);
+}
+
+#if defined(__x86_64__) || defined(__i386__)
+__attribute__((target("avx512f,fma"))) static void exp_nonpositive_avx512(float *y, size_t n) { exp_nonpositive_rows(y, n); }
+__attribute__((target("avx2,fma"))) static void exp_nonpositive_avx2(float *y, size_t n) { exp_nonpositive_rows(y, n); }
+#endif
+
+void nnc_exp_nonpositive(float *y, size_t n) {
+#if defined(__x86_64__) || defined(__i386__)
+    if (nnc_active_isa() == NNC_ISA_AVX512) {
+        exp_nonpositive_avx512(y, n);
+        return;
+    }
+    if (nnc_has_avx2()) {
+        exp_nonpositive_avx2(y, n);
+        return;
+    }
+#endif
+    exp_nonpositive_rows(y, n);
+}
+
+// Three passes so the exponentials, nearly all the work, run as one vectorized loop over
+// every row however few columns a row has: y = x − the row's max; y = e^y; y /= the row's sum.
+// (The MNIST classifiers' 256×10 output, `nnc bench --inference --profile`: 6.8 µs a step with
+// expf per element, 1.7 µs so.)
 void nnc_softmax_forward(float *y, const float *x, int rows, int cols) {
     for (int r = 0; r < rows; r++) {
         const float *in = x + (size_t)r * cols;
         float *out = y + (size_t)r * cols;
         float max = in[0];
         for (int c = 1; c < cols; c++) max = in[c] > max ? in[c] : max;
+        for (int c = 0; c < cols; c++) out[c] = in[c] - max;
+    }
+    nnc_exp_nonpositive(y, (size_t)rows * cols);
+    for (int r = 0; r < rows; r++) {
+        float *out = y + (size_t)r * cols;
         float sum = 0;
-        for (int c = 0; c < cols; c++) {
-            out[c] = expf(in[c] - max);
-            sum += out[c];
-        }
+        for (int c = 0; c < cols; c++) sum += out[c];
         float inv = 1.0f / sum;
         for (int c = 0; c < cols; c++) out[c] *= inv;
     }

@@ -1,6 +1,7 @@
 import CNNCKernels
 import Foundation
 import NNCGraph
+import NNCKernels
 import NNCRuntime
 import Testing
 
@@ -103,5 +104,66 @@ import Testing
                 #expect(abs(Double(grad[r * cols + j]) - g) <= 2e-5, "row \(r) col \(j)")
             }
         }
+    }
+
+    /// The softmax's exponential: within 2 ulp of Foundation's exp over [−87.3, 0] on every
+    /// instruction set, 0 below (subnormal), NaN for NaN, and the same bits from the AVX2 and
+    /// AVX-512 loops.
+    @Test func softmaxExponentialIsWithinTwoUlp() {
+        let count = 200_003
+        let x = (0..<count).map { -87.33 * Float($0) / Float(count - 1) }
+        var byISA: [GEMM.ISA: [Float]] = [:]
+        for isa in GEMM.ISA.available {
+            GEMM.useISA(isa)
+            defer { GEMM.useISA(nil) }
+            var y = x
+            nnc_exp_nonpositive(&y, y.count)
+            var worst = 0
+            for i in x.indices {
+                let exact = Float(Foundation.exp(Double(x[i])))
+                worst = max(worst, abs(Int(exact.bitPattern) - Int(y[i].bitPattern)))
+            }
+            #expect(worst <= 2, "\(isa): \(worst) ulp")
+            var edges: [Float] = [.nan, -.infinity, -100, -87.4, 0, -0.0]
+            nnc_exp_nonpositive(&edges, edges.count)
+            #expect(edges[0].isNaN)
+            #expect(edges[1] == 0 && edges[2] == 0 && edges[3] == 0)
+            #expect(edges[4] == 1 && edges[5] == 1)
+            byISA[isa] = y
+        }
+        if let avx512 = byISA[.avx512], let avx2 = byISA[.avx2FMA] {
+            #expect(avx512 == avx2)
+        }
+    }
+
+    /// Row softmax against double precision, in place and not, rows of 1–37 columns (the
+    /// exponentials run as one loop over all rows), a NaN row staying NaN.
+    @Test func softmaxMatchesDoublePrecision() {
+        for cols in [1, 3, 10, 16, 37] {
+            let rows = 7
+            let x = (0..<rows * cols).map { Float(($0 * 37) % 101) / 7 - 6 + ($0 % cols == 0 ? 40 : 0) }
+            var y = [Float](repeating: 0, count: x.count)
+            nnc_softmax_forward(&y, x, Int32(rows), Int32(cols))
+            var inPlace = x
+            inPlace.withUnsafeMutableBufferPointer {
+                nnc_softmax_forward($0.baseAddress!, $0.baseAddress!, Int32(rows), Int32(cols))
+            }
+            #expect(inPlace == y)
+            for r in 0..<rows {
+                let z = (0..<cols).map { Double(x[r * cols + $0]) }
+                let m = z.max()!
+                let sum = z.map { exp($0 - m) }.reduce(0, +)
+                for c in 0..<cols {
+                    let p = exp(z[c] - m) / sum
+                    // A few roundings, plus float's rounding of z − m (half an ulp of it).
+                    let tolerance = p * (4e-7 + 6e-8 * abs(z[c] - m)) + 1e-37
+                    #expect(abs(Double(y[r * cols + c]) - p) <= tolerance, "cols \(cols) row \(r)")
+                }
+            }
+        }
+        let nan: [Float] = [1, .nan, 2]
+        var out = [Float](repeating: 0, count: 3)
+        nnc_softmax_forward(&out, nan, 1, 3)
+        #expect(out.allSatisfy { $0.isNaN })
     }
 }

@@ -48,7 +48,9 @@ void nnc_broadcast_forward(float *y, const float *x, int batch, size_t n, size_t
 /// Its gradient: dx [batch][kept] = Σ of dy over the elements that read each x (overwrites dx).
 void nnc_broadcast_backward(float *dx, const float *dy, int batch, size_t n, size_t kept, int runs,
                             const ptrdiff_t *extents, const bool *keeps);
-/// Row softmax over x[rows][cols] (max-subtracted); may run in place.
+/// y[i] = e^y[i] for y[i] ≤ 0 (within 2 ulp of expf; 0 where e^y is subnormal), vectorized.
+void nnc_exp_nonpositive(float *y, size_t n);
+/// Row softmax over x[rows][cols] (max-subtracted, nnc_exp_nonpositive); may run in place.
 void nnc_softmax_forward(float *y, const float *x, int rows, int cols);
 /// dx = y·(dy − Σ dy·y) per row.
 void nnc_softmax_backward(float *dx, const float *dy, const float *y, int rows, int cols);
