@@ -48,6 +48,7 @@ void nnc_microkernel_portable(int kc, const float *ap, const float *bp, float *c
 void nnc_microkernel_avx2_rows(int kc, const float *a, int lda, const float *bp, float *c, int ldc, int accumulate);
 void nnc_microkernel_rows_portable(int kc, const float *a, int lda, const float *bp, float *c, int ldc, int accumulate);
 void nnc_gemv_avx2(float *y, const float *x, const float *b, int ldb, int n, int k, int accumulate);
+void nnc_gemv_avx512(float *y, const float *x, const float *b, int ldb, int n, int k, int accumulate);
 void nnc_gemv_portable(float *y, const float *x, const float *b, int ldb, int n, int k, int accumulate);
 
 typedef void (*microkernel)(int, const float *, const float *, float *, int, int);
@@ -611,7 +612,8 @@ void nnc_sgemm_prepacked(float *c, int ldc, const float *a, int lda, const float
 }
 
 void nnc_sgemv(float *y, const float *x, const float *b, int ldb, int n, int k, int accumulate) {
-    (nnc_has_avx2() ? nnc_gemv_avx2 : nnc_gemv_portable)(y, x, b, ldb, n, k, accumulate);
+    if (nnc_active_isa() == NNC_ISA_AVX512) nnc_gemv_avx512(y, x, b, ldb, n, k, accumulate);
+    else (nnc_has_avx2() ? nnc_gemv_avx2 : nnc_gemv_portable)(y, x, b, ldb, n, k, accumulate);
 }
 
 void nnc_sgemv_sum_parts(float *y, const float *partials, size_t stride, int count, int n, const nnc_epilogue *ep) {

@@ -87,14 +87,15 @@ import Testing
 
     /// AVX2 and AVX-512 sum every element alike (k in order, one FMA per step from zero, then C
     /// added), so a product is the same under both whatever tiles cover it: interior, edge,
-    /// transposed operands, accumulation, 1–3 threads, and fewer columns than a panel (Cᵀ = Bᵀ·Aᵀ
-    /// under AVX2, masked edge tiles under AVX-512).
+    /// transposed operands, accumulation, 1–3 threads, fewer columns than a panel (Cᵀ = Bᵀ·Aᵀ
+    /// under AVX2, masked edge tiles under AVX-512), and one row (y in registers under AVX-512).
     @Test func instructionSetsGiveTheSameProducts() {
         guard GEMM.ISA.available.contains(.avx512) else { return }
         var rng = SeededRandom(seed: 42)
         for (m, n, k) in [
             (37, 97, 600), (23, 31, 19), (128, 500, 50), (150, 90, 70), (11, 33, 300), (200, 45, 300), (30, 530, 40),
-            (40, 16, 30), (100, 6, 25), (301, 10, 600), (4001, 7, 40),
+            (40, 16, 30), (100, 6, 25), (301, 10, 600), (4001, 7, 40), (1, 128, 784), (1, 500, 300), (1, 37, 5),
+            (1, 1030, 9),
         ] {
             let a = (0..<m * k).map { _ in rng.float() }
             let b = (0..<k * n).map { _ in rng.float() }
