@@ -84,6 +84,7 @@ class Machine:
         self.short_of_cores = 0
         self.short_of_cores_kept = 0
         self.uneven = 0
+        self.uneven_kept = 0
         self.loads = []
         self.last_stderr = ""
         self.nnc = nnc
@@ -131,7 +132,11 @@ class Machine:
                     self.short_of_cores += 1
                 else:
                     self.uneven += 1
-        self.short_of_cores_kept += 1
+        # Kept after the last attempt: counted by why that attempt failed.
+        if even:
+            self.short_of_cores_kept += 1
+        else:
+            self.uneven_kept += 1
         return result
 
     def run_once(self, command, env, attempts):
@@ -441,7 +446,8 @@ class Bench:
                  f"Runs discarded and rerun because the host gave fewer whole cores than threads (FMA probe"
                  f" before or after below 85% of threads × one core's peak): {self.machine.short_of_cores};"
                  f" kept after 8 such attempts: {self.machine.short_of_cores_kept}. Training runs rerun because their"
-                 f" steady epochs were uneven (slowest below 80% of fastest): {self.machine.uneven}.", ""]
+                 f" steady epochs were uneven (slowest below 80% of fastest): {self.machine.uneven};"
+                 f" kept uneven after 8 attempts: {self.machine.uneven_kept}.", ""]
         return lines
 
     def main(self):
@@ -463,7 +469,7 @@ class Bench:
                 json.dump({"raw": self.raw, "loads": self.machine.loads, "discarded": self.machine.discarded,
                            "disturbed_kept": self.machine.disturbed_kept,
                            "short_of_cores": self.machine.short_of_cores, "short_of_cores_kept": self.machine.short_of_cores_kept,
-                           "uneven": self.machine.uneven,
+                           "uneven": self.machine.uneven, "uneven_kept": self.machine.uneven_kept,
                            "peers": self.peer_versions}, f, indent=1)
 
 
