@@ -170,6 +170,12 @@ struct RecurrentJob {
         )
     }
 
+    /// The bias the step kernel adds to the recurrent product: the input bias when the step adds
+    /// it (`stepAddsInputBias`), else the recurrent half of a two-part bias (nil without one).
+    func stepBias() -> UnsafeMutablePointer<Float>? {
+        shape.stepAddsInputBias ? fw(.inputBias) : fw(.bias).map { $0 + shape.gateWidth }
+    }
+
     func rows(_ p: Int) -> Range<Int> { (shape.batch * p / parts)..<(shape.batch * (p + 1) / parts) }
 
     /// Row (b, t) of a [batch, steps, width] buffer.
@@ -223,7 +229,7 @@ struct RecurrentJob {
         step.ld_pre = Int32(steps * g)
         step.product = UnsafePointer(product)
         step.ld_product = Int32(g)
-        step.rbias = s.stepAddsInputBias ? UnsafePointer(j.fw(.inputBias)!) : j.fw(.bias).map { UnsafePointer($0 + g) }
+        step.rbias = j.stepBias().map { UnsafePointer($0) }
         step.h = h
         step.c = c
         step.ld_c = ld
@@ -427,8 +433,7 @@ struct UnitStep {
         kernelStep.ld_gates = Int32(s.steps * g)
         kernelStep.product = UnsafePointer(product + j0)
         kernelStep.ld_product = Int32(g)
-        let rbias = s.stepAddsInputBias ? j.fw(.inputBias) : j.fw(.bias).map { $0 + g }
-        kernelStep.rbias = rbias.map { UnsafePointer($0 + j0) }
+        kernelStep.rbias = j.stepBias().map { UnsafePointer($0 + j0) }
         kernelStep.h = step.write + j0
         kernelStep.c = j.fw(.cell).map { $0 + j0 }
         kernelStep.extra = j.fw(.extra).map { $0 + j0 }
